@@ -1,0 +1,18 @@
+/* till-application.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define TILL_TYPE_APPLICATION (till_application_get_type ())
+G_DECLARE_FINAL_TYPE (TillApplication, till_application, TILL, APPLICATION, AdwApplication)
+
+TillApplication *till_application_new            (void);
+const char      *till_application_get_server_url (TillApplication *self);
+gboolean         till_application_get_kiosk      (TillApplication *self);
+
+G_END_DECLS

@@ -1,0 +1,5 @@
+/* till-json.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
