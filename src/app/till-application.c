@@ -7,7 +7,11 @@
 #include <glib/gi18n.h>
 
 #include "till-application.h"
-#include "till-window.h"
+#include "till-cart-store.h"
+#include "till-catalog.h"
+#include "till-client.h"
+#include "till-connect-dialog.h"
+#include "till-window-private.h"
 
 struct _TillApplication
 {
@@ -15,19 +19,357 @@ struct _TillApplication
 
   char *server_url;
   gboolean kiosk;
+
+  GSettings *settings;
+  TillCatalog *catalog;
+  TillCartStore *store;
+  TillClient *client;
+  TillTokenStore *token_store;
+  gboolean carts_loaded;
 };
 
 G_DEFINE_FINAL_TYPE (TillApplication, till_application, ADW_TYPE_APPLICATION)
 
 static void
-till_application_activate (GApplication *app)
+apply_color_scheme (TillApplication *self)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  g_autofree char *scheme = g_settings_get_string (self->settings, "color-scheme");
+  AdwColorScheme value = ADW_COLOR_SCHEME_DEFAULT;
+
+  if (g_str_equal (scheme, "light"))
+    value = ADW_COLOR_SCHEME_FORCE_LIGHT;
+  else if (g_str_equal (scheme, "dark"))
+    value = ADW_COLOR_SCHEME_FORCE_DARK;
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), value);
+}
+
+static const char *
+effective_server_url (TillApplication *self)
+{
+  static char *from_settings;
+
+  if (self->server_url != NULL)
+    return self->server_url;
+  g_free (from_settings);
+  from_settings = g_settings_get_string (self->settings, "server-url");
+  return *from_settings ? from_settings : NULL;
+}
+
+static void
+ensure_a_cart (TillApplication *self)
+{
+  g_autofree char *currency = g_settings_get_string (self->settings, "currency");
+
+  if (!self->carts_loaded || *currency == '\0')
+    return;
+  if (g_list_model_get_n_items (till_cart_store_get_carts (self->store)) == 0)
+    till_cart_store_new_cart (self->store, currency,
+                              g_settings_get_boolean (self->settings, "prices-include-tax"));
+}
+
+static void
+on_client_config (TillApplication *self)
+{
+  const TillServerConfig *config = till_client_get_config (self->client);
+
+  if (config == NULL)
+    return;
+  /* Remembered so a till that starts offline can still open carts in the right currency. */
+  g_settings_set_string (self->settings, "currency", config->currency);
+  g_settings_set_boolean (self->settings, "prices-include-tax", config->prices_include_tax);
+  ensure_a_cart (self);
+}
+
+static void show_connect_dialog (TillApplication *self);
+
+static void
+on_token_looked_up (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr (TillApplication) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = NULL;
+  const char *url = effective_server_url (self);
+
+  token = till_token_store_lookup_finish (TILL_TOKEN_STORE (source), result, &error);
+  if (error != NULL)
+    g_warning ("Could not read the terminal token from the keyring: %s", error->message);
+  if (token == NULL)
+    {
+      show_connect_dialog (self);
+      return;
+    }
+  till_client_set_server (self->client, url, token);
+}
+
+static void
+connect_from_settings (TillApplication *self)
+{
+  const char *url = effective_server_url (self);
+  g_autofree char *pin = g_settings_get_string (self->settings, "pinned-certificate");
+
+  till_client_set_pinned_certificate (self->client, *pin ? pin : NULL);
+  if (url == NULL)
+    {
+      show_connect_dialog (self);
+      return;
+    }
+  till_token_store_lookup_async (self->token_store, url, NULL, on_token_looked_up,
+                                 g_object_ref (self));
+}
+
+typedef struct
+{
+  TillApplication *self;
+  char *url;
+  char *token;
+  char *pin;
+} ConnectRequest;
+
+static void
+connect_request_free (ConnectRequest *request)
+{
+  g_clear_object (&request->self);
+  g_free (request->url);
+  g_free (request->token);
+  g_free (request->pin);
+  g_free (request);
+}
+
+static void
+on_token_stored (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  ConnectRequest *request = user_data;
+  TillApplication *self = request->self;
+  g_autoptr (GError) error = NULL;
+
+  if (!till_token_store_store_finish (TILL_TOKEN_STORE (source), result, &error))
+    {
+      GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+      g_warning ("Could not store the terminal token in the keyring: %s", error->message);
+      if (TILL_IS_WINDOW (window))
+        till_window_show_toast (TILL_WINDOW (window),
+                                _("The token could not be saved in the keyring: it is used for "
+                                  "this session only. Ask an admin to check the keyring."));
+    }
+
+  g_settings_set_string (self->settings, "server-url", request->url);
+  g_settings_set_string (self->settings, "pinned-certificate", request->pin ? request->pin : "");
+  g_clear_pointer (&self->server_url, g_free);
+  till_client_set_pinned_certificate (self->client, request->pin);
+  till_client_set_server (self->client, request->url, request->token);
+  connect_request_free (request);
+}
+
+static void
+on_connect_requested (TillConnectDialog *dialog,
+                      const char        *url,
+                      const char        *token,
+                      const char        *pin,
+                      TillApplication   *self)
+{
+  ConnectRequest *request = g_new0 (ConnectRequest, 1);
+
+  request->self = g_object_ref (self);
+  request->url = g_strdup (url);
+  request->token = g_strdup (token);
+  request->pin = g_strdup (pin);
+  till_token_store_store_async (self->token_store, url, token, NULL, on_token_stored, request);
+}
+
+static void
+show_connect_dialog (TillApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  TillConnectDialog *dialog;
 
   if (window == NULL)
-    window = GTK_WINDOW (till_window_new (TILL_APPLICATION (app)));
+    return;
+  dialog = till_connect_dialog_new (window, self->client, effective_server_url (self));
+  g_signal_connect_object (dialog, "connect", G_CALLBACK (on_connect_requested), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_catalog_cache_loaded (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!till_catalog_load_cache_finish (TILL_CATALOG (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    g_warning ("The catalog cache could not be read: %s", error->message);
+}
+
+static void
+on_carts_loaded (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (TillApplication) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!till_cart_store_load_finish (TILL_CART_STORE (source), result, &error))
+    g_warning ("Saved carts could not be read: %s", error->message);
+  self->carts_loaded = TRUE;
+  ensure_a_cart (self);
+}
+
+static gboolean
+on_close_request (GtkWindow       *window,
+                  TillApplication *self)
+{
+  int width, height;
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+  return FALSE;
+}
+
+static void
+till_application_activate (GApplication *app)
+{
+  TillApplication *self = TILL_APPLICATION (app);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  g_autoptr (GFile) cache = NULL;
+  TillCatalogView *catalog_view;
+  TillScanDetector *detector;
+
+  if (window != NULL)
+    {
+      gtk_window_present (window);
+      return;
+    }
+
+  window = GTK_WINDOW (till_window_new (GTK_APPLICATION (app), self->catalog, self->store,
+                                        self->client));
+  gtk_window_set_default_size (window, g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (window);
+  g_signal_connect (window, "close-request", G_CALLBACK (on_close_request), self);
+
+  catalog_view = till_window_get_catalog_view (TILL_WINDOW (window));
+  g_settings_bind (self->settings, "catalog-view", catalog_view, "view-mode",
+                   G_SETTINGS_BIND_DEFAULT);
+  detector = till_window_get_scan_detector (TILL_WINDOW (window));
+  till_scan_detector_set_max_interval (detector,
+                                       g_settings_get_uint (self->settings, "scanner-max-interval"));
+  till_scan_detector_set_min_length (detector,
+                                     g_settings_get_uint (self->settings, "scanner-min-length"));
+
+  if (self->kiosk || g_settings_get_boolean (self->settings, "kiosk"))
+    gtk_window_fullscreen (window);
 
   gtk_window_present (window);
+
+  /* Sell from the cache at once; the server refreshes it when it answers. */
+  cache = till_catalog_get_default_cache_file ();
+  till_catalog_load_cache_async (self->catalog, cache, NULL, on_catalog_cache_loaded, NULL);
+  till_cart_store_load_async (self->store, NULL, on_carts_loaded, g_object_ref (self));
+  connect_from_settings (self);
+}
+
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  TillApplication *self = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (self->kiosk)
+    return;   /* a kiosk leaves only through the admin PIN (kiosk issue) */
+  if (window != NULL)
+    on_close_request (window, self);
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+connect_activated (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  show_connect_dialog (TILL_APPLICATION (user_data));
+}
+
+static void
+about_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  TillApplication *self = user_data;
+  static const char *developers[] = { "The Till developers", NULL };
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", gtk_application_get_active_window (GTK_APPLICATION (self)),
+                        "application-icon", TILL_APP_ID,
+                        "application-name", _("Till"),
+                        "version", PACKAGE_VERSION,
+                        "developers", developers,
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "comments", _("A checkout for shops, with card payments"),
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", quit_activated },
+  { "connect", connect_activated },
+  { "about", about_activated },
+};
+
+static void
+till_application_startup (GApplication *app)
+{
+  TillApplication *self = TILL_APPLICATION (app);
+  g_autoptr (GAction) color_scheme = NULL;
+  static const char *quit_accels[] = { "<Primary>q", NULL };
+
+  G_APPLICATION_CLASS (till_application_parent_class)->startup (app);
+
+  self->settings = g_settings_new (TILL_APP_ID);
+  g_signal_connect_swapped (self->settings, "changed::color-scheme",
+                            G_CALLBACK (apply_color_scheme), self);
+  apply_color_scheme (self);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions),
+                                   self);
+  color_scheme = g_settings_create_action (self->settings, "color-scheme");
+  g_action_map_add_action (G_ACTION_MAP (self), color_scheme);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+
+  self->catalog = till_catalog_new ();
+  {
+    g_autoptr (GFile) directory = till_cart_store_get_default_directory ();
+    self->store = till_cart_store_new (directory);
+  }
+  self->client = till_client_new ();
+  g_signal_connect_object (self->client, "notify::config", G_CALLBACK (on_client_config), self,
+                           G_CONNECT_SWAPPED);
+  if (self->token_store == NULL)
+    self->token_store = till_secret_token_store_new ();
+}
+
+static void
+till_application_shutdown (GApplication *app)
+{
+  TillApplication *self = TILL_APPLICATION (app);
+
+  G_APPLICATION_CLASS (till_application_parent_class)->shutdown (app);
+
+  g_clear_object (&self->client);
+  g_clear_object (&self->store);
+  g_clear_object (&self->catalog);
+  g_clear_object (&self->settings);
 }
 
 static int
@@ -53,6 +395,7 @@ till_application_finalize (GObject *object)
   TillApplication *self = TILL_APPLICATION (object);
 
   g_clear_pointer (&self->server_url, g_free);
+  g_clear_object (&self->token_store);
 
   G_OBJECT_CLASS (till_application_parent_class)->finalize (object);
 }
@@ -65,6 +408,8 @@ till_application_class_init (TillApplicationClass *klass)
 
   object_class->finalize = till_application_finalize;
   app_class->activate = till_application_activate;
+  app_class->startup = till_application_startup;
+  app_class->shutdown = till_application_shutdown;
   app_class->handle_local_options = till_application_handle_local_options;
 }
 
@@ -98,11 +443,22 @@ till_application_get_kiosk (TillApplication *self)
   return self->kiosk;
 }
 
+void
+till_application_set_token_store (TillApplication *self,
+                                  TillTokenStore  *store)
+{
+  g_return_if_fail (TILL_IS_APPLICATION (self));
+  g_return_if_fail (TILL_IS_TOKEN_STORE (store));
+
+  g_set_object (&self->token_store, store);
+}
+
 TillApplication *
 till_application_new (void)
 {
   return g_object_new (TILL_TYPE_APPLICATION,
                        "application-id", TILL_APP_ID,
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/io/github/tillpos/Till",
                        NULL);
 }

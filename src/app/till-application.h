@@ -6,6 +6,8 @@
 
 #include <adwaita.h>
 
+#include "till-token-store.h"
+
 G_BEGIN_DECLS
 
 #define TILL_TYPE_APPLICATION (till_application_get_type ())
@@ -14,5 +16,8 @@ G_DECLARE_FINAL_TYPE (TillApplication, till_application, TILL, APPLICATION, AdwA
 TillApplication *till_application_new            (void);
 const char      *till_application_get_server_url (TillApplication *self);
 gboolean         till_application_get_kiosk      (TillApplication *self);
+/* The keyring by default; tests put a TillMemoryTokenStore here before activation. */
+void             till_application_set_token_store (TillApplication *self,
+                                                   TillTokenStore  *store);
 
 G_END_DECLS

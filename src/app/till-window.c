@@ -6,32 +6,819 @@
 
 #include <glib/gi18n.h>
 
-#include "till-window.h"
+#include "till-checkout.h"
+#include "till-error-message.h"
+#include "till-money-label.h"
+#include "till-window-private.h"
 
 struct _TillWindow
 {
   AdwApplicationWindow parent_instance;
+
+  TillCatalog *catalog;
+  TillCartStore *store;
+  TillClient *client;
+  TillScanDetector *detector;
+  GCancellable *cancellable;
+  char *last_toast;
+  AdwMessageDialog *dialog;       /* weak */
+  gboolean charging;
+
+  AdwToastOverlay *toast_overlay;
+  AdwWindowTitle *window_title;
+  GtkButton *connection_button;
+  GtkImage *connection_icon;
+  GtkLabel *connection_label;
+  GtkRevealer *training_revealer;
+  GtkRevealer *connection_revealer;
+  GtkWidget *connection_banner;
+  GtkLabel *connection_banner_label;
+  AdwFlap *flap;
+  TillCatalogView *catalog_view;
+  TillCartView *cart_view;
 };
 
 G_DEFINE_FINAL_TYPE (TillWindow, till_window, ADW_TYPE_APPLICATION_WINDOW)
 
+enum {
+  PROP_0,
+  PROP_CATALOG,
+  PROP_STORE,
+  PROP_CLIENT,
+  N_PROPS
+};
+
+enum {
+  PAYMENT_REQUESTED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+void
+till_window_show_toast (TillWindow *self,
+                        const char *title)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (TILL_IS_WINDOW (self));
+
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (title);
+  toast = adw_toast_new (title);
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+show_error_toast (TillWindow   *self,
+                  const GError *error)
+{
+  g_autoptr (TillErrorMessage) message = till_error_message_new (error);
+  g_autofree char *text = g_strdup_printf ("%s %s", message->title, message->next_step);
+
+  till_window_show_toast (self, text);
+}
+
+/* Adding products */
+
+static void
+add_product (TillWindow  *self,
+             TillProduct *product,
+             gint64       quantity)
+{
+  TillCartModel *cart;
+  g_autoptr (GError) error = NULL;
+
+  if (self->charging)
+    {
+      till_window_show_toast (self, _("Wait for the payment to start, or open a new cart."));
+      return;
+    }
+  cart = till_cart_view_get_active_cart (self->cart_view);
+  if (cart == NULL)
+    {
+      till_window_show_toast (self, _("Not connected yet: connect to the server once to start selling."));
+      return;
+    }
+  if (till_cart_model_add_product (cart, product, quantity, &error) < 0)
+    show_error_toast (self, error);
+}
+
+static void
+on_product_activated (TillWindow  *self,
+                      TillProduct *product)
+{
+  add_product (self, product, till_catalog_view_take_multiplier (self->catalog_view));
+}
+
+typedef struct
+{
+  TillWindow *window;
+  char *code;
+  gint64 quantity;
+} BarcodeLookup;
+
+static void
+barcode_lookup_free (BarcodeLookup *lookup)
+{
+  g_clear_object (&lookup->window);
+  g_free (lookup->code);
+  g_free (lookup);
+}
+
+static void
+show_unknown_barcode (TillWindow *self,
+                      const char *code)
+{
+  g_autofree char *title = NULL;
+
+  /* Translators: %s is the barcode that was scanned, e.g. 8690504012345. */
+  title = g_strdup_printf (_("Unknown barcode %s"), code);
+  till_window_show_toast (self, title);
+}
+
+static void
+on_barcode_looked_up (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  BarcodeLookup *lookup = user_data;
+  g_autoptr (TillProduct) product = NULL;
+  g_autoptr (GError) error = NULL;
+
+  product = till_client_lookup_barcode_finish (TILL_CLIENT (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    ;
+  else if (product != NULL)
+    add_product (lookup->window, product, lookup->quantity);
+  else if (g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NOT_FOUND))
+    show_unknown_barcode (lookup->window, lookup->code);
+  else
+    show_error_toast (lookup->window, error);
+  barcode_lookup_free (lookup);
+}
+
+void
+till_window_handle_barcode (TillWindow *self,
+                            const char *code)
+{
+  TillProduct *product;
+  gint64 quantity;
+
+  g_return_if_fail (TILL_IS_WINDOW (self));
+
+  quantity = till_catalog_view_take_multiplier (self->catalog_view);
+  product = till_catalog_lookup_barcode (self->catalog, code);
+  if (product != NULL)
+    {
+      add_product (self, product, quantity);
+      return;
+    }
+  /* Not in the local catalog: the server may know it (a product added a minute ago). */
+  if (till_client_get_state (self->client) == TILL_CONNECTION_ONLINE)
+    {
+      BarcodeLookup *lookup = g_new0 (BarcodeLookup, 1);
+
+      lookup->window = g_object_ref (self);
+      lookup->code = g_strdup (code);
+      lookup->quantity = quantity;
+      till_client_lookup_barcode_async (self->client, code, self->cancellable,
+                                        on_barcode_looked_up, lookup);
+      return;
+    }
+  show_unknown_barcode (self, code);
+}
+
+/* Scanner */
+
+static void
+on_scanned (TillWindow *self,
+            const char *code)
+{
+  till_window_handle_barcode (self, code);
+}
+
+static void
+on_flush (TillWindow *self,
+          const char *text)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  GtkEditable *editable = NULL;
+  int position;
+
+  /* Typing goes where the focus is; with nothing editable focused it searches. */
+  if (focus != NULL && GTK_IS_EDITABLE (focus) && gtk_editable_get_editable (GTK_EDITABLE (focus)))
+    editable = GTK_EDITABLE (focus);
+  else
+    {
+      editable = GTK_EDITABLE (till_catalog_view_get_search_entry (self->catalog_view));
+      gtk_widget_grab_focus (GTK_WIDGET (editable));
+      gtk_editable_set_position (editable, -1);
+    }
+  gtk_editable_delete_selection (editable);
+  position = gtk_editable_get_position (editable);
+  gtk_editable_insert_text (editable, text, -1, &position);
+  gtk_editable_set_position (editable, position);
+}
+
+gboolean
+till_window_handle_key (TillWindow      *self,
+                        guint            keyval,
+                        GdkModifierType  state,
+                        guint32          time_ms)
+{
+  g_return_val_if_fail (TILL_IS_WINDOW (self), FALSE);
+
+  /* Dialogs are their own windows; a scan while one is up goes nowhere. */
+  return till_scan_detector_key_pressed (self->detector, keyval, state, time_ms);
+}
+
+static gboolean
+on_key_pressed (GtkEventControllerKey *controller,
+                guint                  keyval,
+                guint                  keycode,
+                GdkModifierType        state,
+                TillWindow            *self)
+{
+  guint32 time = gtk_event_controller_get_current_event_time (GTK_EVENT_CONTROLLER (controller));
+
+  return till_window_handle_key (self, keyval, state, time);
+}
+
+/* Connection */
+
+static void
+update_connection (TillWindow *self)
+{
+  const TillServerConfig *config = till_client_get_config (self->client);
+  TillConnectionState state = till_client_get_state (self->client);
+  const GError *error = till_client_get_last_error (self->client);
+  const char *icon = "network-offline-symbolic";
+  const char *label = "";
+  g_autofree char *banner = NULL;
+
+  switch (state)
+    {
+    case TILL_CONNECTION_UNCONFIGURED:
+      label = _("Not Connected");
+      banner = g_strdup (_("This till is not connected to a server. Choose “Connect to a Server…” in the menu."));
+      break;
+    case TILL_CONNECTION_CONNECTING:
+      icon = "network-transmit-receive-symbolic";
+      label = _("Connecting…");
+      break;
+    case TILL_CONNECTION_ONLINE:
+      icon = "network-wired-symbolic";
+      label = _("Online");
+      break;
+    case TILL_CONNECTION_OFFLINE:
+      label = _("Offline");
+      banner = g_strdup (_("The server cannot be reached. You can keep adding items; payment waits "
+                           "until the connection is back. Reconnecting…"));
+      break;
+    case TILL_CONNECTION_REFUSED:
+    default:
+      {
+        g_autoptr (TillErrorMessage) message = till_error_message_new (error);
+
+        icon = "dialog-warning-symbolic";
+        label = _("Refused");
+        banner = g_strdup_printf ("%s %s", message->title, message->next_step);
+      }
+      break;
+    }
+
+  gtk_image_set_from_icon_name (self->connection_icon, icon);
+  gtk_label_set_text (self->connection_label, label);
+  gtk_label_set_text (self->connection_banner_label, banner ? banner : "");
+  gtk_revealer_set_reveal_child (self->connection_revealer, banner != NULL);
+
+  adw_window_title_set_title (self->window_title,
+                              config && config->store_name ? config->store_name : _("Till"));
+  adw_window_title_set_subtitle (self->window_title,
+                                 till_server_config_is_training (config) ? _("Training") : NULL);
+  gtk_revealer_set_reveal_child (self->training_revealer, till_server_config_is_training (config));
+}
+
+static void
+on_catalog_saved (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!till_catalog_save_cache_finish (TILL_CATALOG (source), result, &error))
+    g_warning ("Could not save the catalog cache: %s", error->message);
+}
+
+static void
+on_products_fetched (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr (TillWindow) self = user_data;
+  g_autoptr (GPtrArray) products = NULL;
+  g_autofree char *etag = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!till_client_fetch_products_finish (TILL_CLIENT (source), result, &products, &etag, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not refresh the catalog: %s", error->message);
+      return;
+    }
+  if (products == NULL)
+    return;   /* 304: the cache is current */
+  till_catalog_replace (self->catalog, products, etag);
+  {
+    g_autoptr (GFile) file = till_catalog_get_default_cache_file ();
+    till_catalog_save_cache_async (self->catalog, file, NULL, on_catalog_saved, NULL);
+  }
+}
+
+static void
+on_client_state (TillWindow *self)
+{
+  update_connection (self);
+  if (till_client_get_state (self->client) == TILL_CONNECTION_ONLINE)
+    till_client_fetch_products_async (self->client, till_catalog_get_etag (self->catalog),
+                                      self->cancellable, on_products_fetched,
+                                      g_object_ref (self));
+}
+
+static void
+on_client_config (TillWindow *self)
+{
+  const TillServerConfig *config = till_client_get_config (self->client);
+
+  if (config != NULL)
+    till_cart_view_set_currency (self->cart_view, config->currency, config->prices_include_tax);
+  update_connection (self);
+}
+
+/* Charge */
+
+static void
+present_dialog (TillWindow       *self,
+                AdwMessageDialog *dialog)
+{
+  g_set_weak_pointer (&self->dialog, dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+hand_off (TillWindow           *self,
+          TillCartModel        *cart,
+          TillCheckoutResponse *response)
+{
+  AdwMessageDialog *dialog;
+
+  if (g_signal_has_handler_pending (self, signals[PAYMENT_REQUESTED], 0, FALSE))
+    {
+      g_signal_emit (self, signals[PAYMENT_REQUESTED], 0, cart, response);
+      return;
+    }
+  /* No payment step in this build: say so, keep the cart (and its reference). */
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Payment Not Available"), NULL));
+  adw_message_dialog_format_body (dialog,
+                                  _("Order %s is ready to be paid, but this version of Till "
+                                    "cannot take payments yet. The cart is kept; charging it "
+                                    "again continues the same order."),
+                                  response->order->number ? response->order->number : "");
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  present_dialog (self, dialog);
+}
+
+typedef struct
+{
+  TillWindow *window;
+  TillCartModel *cart;
+  TillCheckoutResult *result;
+} PendingCharge;
+
+static void
+pending_charge_free (PendingCharge *pending)
+{
+  g_clear_object (&pending->window);
+  g_clear_object (&pending->cart);
+  g_clear_pointer (&pending->result, till_checkout_result_free);
+  g_free (pending);
+}
+
+static void
+pending_charge_closure_free (gpointer  data,
+                             GClosure *closure)
+{
+  pending_charge_free (data);
+}
+
+static void
+on_price_changed_response (AdwMessageDialog *dialog,
+                           const char       *response,
+                           PendingCharge    *pending)
+{
+  if (g_strcmp0 (response, "continue") == 0)
+    hand_off (pending->window, pending->cart, pending->result->response);
+}
+
+static void charge_cart (TillWindow *self, TillCartModel *cart);
+
+static void
+on_error_response (AdwMessageDialog *dialog,
+                   const char       *response,
+                   PendingCharge    *pending)
+{
+  if (g_strcmp0 (response, "retry") == 0)
+    charge_cart (pending->window, pending->cart);
+}
+
+static void
+on_checkout_started (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  PendingCharge *pending = user_data;
+  TillWindow *self = pending->window;
+  g_autoptr (GError) error = NULL;
+  AdwMessageDialog *dialog;
+
+  self->charging = FALSE;
+  till_cart_view_set_busy (self->cart_view, FALSE);
+
+  pending->result = till_checkout_start_finish (result, &error);
+  if (pending->result == NULL)
+    {
+      g_autoptr (TillErrorMessage) message = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          pending_charge_free (pending);
+          return;
+        }
+      message = till_error_message_new (error);
+      g_warning ("Checkout failed: %s", error->message);
+      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), message->title,
+                                                           message->next_step));
+      adw_message_dialog_add_response (dialog, "close", _("_Close"));
+      if (message->kind == TILL_NEXT_STEP_RETRY || message->kind == TILL_NEXT_STEP_CHECK_CONNECTION)
+        {
+          adw_message_dialog_add_response (dialog, "retry", _("_Try Again"));
+          adw_message_dialog_set_response_appearance (dialog, "retry", ADW_RESPONSE_SUGGESTED);
+          adw_message_dialog_set_default_response (dialog, "retry");
+        }
+      g_signal_connect_data (dialog, "response", G_CALLBACK (on_error_response), pending,
+                             pending_charge_closure_free, 0);
+      present_dialog (self, dialog);
+      return;
+    }
+
+  if (pending->result->price_changed)
+    {
+      const char *currency = pending->result->response->order->currency;
+      g_autofree char *app_total = till_money_label (pending->result->app_total, currency);
+      g_autofree char *server_total = till_money_label (pending->result->response->order->total,
+                                                        currency);
+
+      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                           _("The Total Has Changed"), NULL));
+      adw_message_dialog_format_body (dialog,
+                                      _("The cart showed %s, but the server’s prices make it %s. "
+                                        "Tell the customer the new total before going on."),
+                                      app_total, server_total);
+      adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "continue", NULL);
+      {
+        /* Translators: %s is the new total. */
+        g_autofree char *label = g_strdup_printf (_("_Charge %s"), server_total);
+        adw_message_dialog_set_response_label (dialog, "continue", label);
+      }
+      adw_message_dialog_set_response_appearance (dialog, "continue", ADW_RESPONSE_SUGGESTED);
+      adw_message_dialog_set_close_response (dialog, "cancel");
+      g_signal_connect_data (dialog, "response", G_CALLBACK (on_price_changed_response), pending,
+                             pending_charge_closure_free, 0);
+      present_dialog (self, dialog);
+      return;
+    }
+
+  hand_off (self, pending->cart, pending->result->response);
+  pending_charge_free (pending);
+}
+
+static void
+charge_cart (TillWindow    *self,
+             TillCartModel *cart)
+{
+  PendingCharge *pending;
+
+  if (self->charging)
+    return;
+  self->charging = TRUE;
+  till_cart_view_set_busy (self->cart_view, TRUE);
+
+  pending = g_new0 (PendingCharge, 1);
+  pending->window = g_object_ref (self);
+  pending->cart = g_object_ref (cart);
+  till_checkout_start_async (self->client, cart, self->cancellable, on_checkout_started, pending);
+}
+
+static void
+on_charge (TillWindow    *self,
+           TillCartModel *cart)
+{
+  charge_cart (self, cart);
+}
+
+/* Actions */
+
+static void
+forward_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  TillWindow *self = TILL_WINDOW (widget);
+  const char *target = NULL;
+
+  if (g_str_equal (action_name, "win.new-cart"))
+    target = "cart.new";
+  else if (g_str_equal (action_name, "win.close-cart"))
+    target = "cart.close";
+  else if (g_str_equal (action_name, "win.park-cart"))
+    target = "cart.park";
+  else if (g_str_equal (action_name, "win.charge"))
+    target = "cart.charge";
+  else if (g_str_equal (action_name, "win.cart-discount"))
+    target = "cart.discount";
+  else if (g_str_equal (action_name, "win.change-last"))
+    target = "cart.change-last";
+  g_return_if_fail (target != NULL);
+  gtk_widget_activate_action_variant (GTK_WIDGET (self->cart_view), target, parameter);
+}
+
+static void
+focus_search_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  TillWindow *self = TILL_WINDOW (widget);
+
+  gtk_widget_grab_focus (GTK_WIDGET (till_catalog_view_get_search_entry (self->catalog_view)));
+}
+
+static void
+toggle_cart_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  TillWindow *self = TILL_WINDOW (widget);
+
+  adw_flap_set_reveal_flap (self->flap, !adw_flap_get_reveal_flap (self->flap));
+}
+
+static void
+reconnect_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  TillWindow *self = TILL_WINDOW (widget);
+
+  if (till_client_get_state (self->client) == TILL_CONNECTION_UNCONFIGURED)
+    {
+      GApplication *app = g_application_get_default ();
+      if (app != NULL)
+        g_action_group_activate_action (G_ACTION_GROUP (app), "connect", NULL);
+      return;
+    }
+  till_client_reconnect (self->client);
+}
+
+/* GObject */
+
+static void
+till_window_constructed (GObject *object)
+{
+  TillWindow *self = TILL_WINDOW (object);
+  const TillServerConfig *config;
+
+  G_OBJECT_CLASS (till_window_parent_class)->constructed (object);
+
+  g_return_if_fail (self->catalog && self->store && self->client);
+
+  till_catalog_view_set_catalog (self->catalog_view, self->catalog);
+  config = till_client_get_config (self->client);
+  if (config != NULL)
+    till_cart_view_set_currency (self->cart_view, config->currency, config->prices_include_tax);
+  till_cart_view_set_store (self->cart_view, self->store);
+
+  g_signal_connect_object (self->client, "notify::state", G_CALLBACK (on_client_state), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->client, "notify::config", G_CALLBACK (on_client_config), self,
+                           G_CONNECT_SWAPPED);
+  update_connection (self);
+}
+
+static void
+till_window_dispose (GObject *object)
+{
+  TillWindow *self = TILL_WINDOW (object);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_weak_pointer (&self->dialog);
+  if (self->detector != NULL)
+    g_signal_handlers_disconnect_by_data (self->detector, self);
+  g_clear_object (&self->detector);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TILL_TYPE_WINDOW);
+  g_clear_object (&self->catalog);
+  g_clear_object (&self->store);
+  g_clear_object (&self->client);
+  g_clear_pointer (&self->last_toast, g_free);
+
+  G_OBJECT_CLASS (till_window_parent_class)->dispose (object);
+}
+
+static void
+till_window_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  TillWindow *self = TILL_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CATALOG:
+      self->catalog = g_value_dup_object (value);
+      break;
+    case PROP_STORE:
+      self->store = g_value_dup_object (value);
+      break;
+    case PROP_CLIENT:
+      self->client = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 till_window_class_init (TillWindowClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = till_window_constructed;
+  object_class->dispose = till_window_dispose;
+  object_class->set_property = till_window_set_property;
+
+  properties[PROP_CATALOG] =
+    g_param_spec_object ("catalog", NULL, NULL, TILL_TYPE_CATALOG,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STORE] =
+    g_param_spec_object ("cart-store", NULL, NULL, TILL_TYPE_CART_STORE,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CLIENT] =
+    g_param_spec_object ("client", NULL, NULL, TILL_TYPE_CLIENT,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[PAYMENT_REQUESTED] =
+    g_signal_new ("payment-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, TILL_TYPE_CART_MODEL,
+                  till_checkout_response_get_type ());
+
+  g_type_ensure (TILL_TYPE_CATALOG_VIEW);
+  g_type_ensure (TILL_TYPE_CART_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/tillpos/Till/till-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TillWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, TillWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, TillWindow, connection_button);
+  gtk_widget_class_bind_template_child (widget_class, TillWindow, connection_icon);
+  gtk_widget_class_bind_template_child (widget_class, TillWindow, connection_label);
+  gtk_widget_class_bind_template_child (widget_class, TillWindow, training_revealer);
+  gtk_widget_class_bind_template_child (widget_class, TillWindow, connection_revealer);
+  gtk_widget_class_bind_template_child (widget_class, TillWindow, connection_banner);
+  gtk_widget_class_bind_template_child (widget_class, TillWindow, connection_banner_label);
+  gtk_widget_class_bind_template_child (widget_class, TillWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, TillWindow, catalog_view);
+  gtk_widget_class_bind_template_child (widget_class, TillWindow, cart_view);
+  gtk_widget_class_bind_template_callback (widget_class, on_product_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_charge);
+
+  gtk_widget_class_install_action (widget_class, "win.new-cart", NULL, forward_action);
+  gtk_widget_class_install_action (widget_class, "win.close-cart", NULL, forward_action);
+  gtk_widget_class_install_action (widget_class, "win.park-cart", NULL, forward_action);
+  gtk_widget_class_install_action (widget_class, "win.charge", NULL, forward_action);
+  gtk_widget_class_install_action (widget_class, "win.cart-discount", NULL, forward_action);
+  gtk_widget_class_install_action (widget_class, "win.change-last", "i", forward_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-search", NULL, focus_search_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-cart", NULL, toggle_cart_action);
+  gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "win.new-cart", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "win.close-cart", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "win.park-cart", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F12, 0, "win.charge", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.charge", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK, "win.cart-discount", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK, "win.change-last", "i", 1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK, "win.change-last", "i", 1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, GDK_CONTROL_MASK, "win.change-last", "i", -1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.focus-search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F3, 0, "win.focus-search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.toggle-cart", NULL);
 }
 
 static void
 till_window_init (TillWindow *self)
 {
+  GtkEventController *controller;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->detector = till_scan_detector_new ();
+  g_signal_connect_swapped (self->detector, "scanned", G_CALLBACK (on_scanned), self);
+  g_signal_connect_swapped (self->detector, "flush", G_CALLBACK (on_flush), self);
+
+  /* Capture phase: the scanner wins over whatever has the focus. */
+  controller = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect (controller, "key-pressed", G_CALLBACK (on_key_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
 }
 
 TillWindow *
-till_window_new (TillApplication *application)
+till_window_new (GtkApplication *application,
+                 TillCatalog    *catalog,
+                 TillCartStore  *store,
+                 TillClient     *client)
 {
-  return g_object_new (TILL_TYPE_WINDOW, "application", application, NULL);
+  return g_object_new (TILL_TYPE_WINDOW,
+                       "application", application,
+                       "catalog", catalog,
+                       "cart-store", store,
+                       "client", client,
+                       NULL);
+}
+
+/* Private API */
+
+TillCatalogView *
+till_window_get_catalog_view (TillWindow *self)
+{
+  return self->catalog_view;
+}
+
+TillCartView *
+till_window_get_cart_view (TillWindow *self)
+{
+  return self->cart_view;
+}
+
+TillScanDetector *
+till_window_get_scan_detector (TillWindow *self)
+{
+  return self->detector;
+}
+
+const char *
+till_window_get_last_toast (TillWindow *self)
+{
+  return self->last_toast;
+}
+
+gboolean
+till_window_get_training_shown (TillWindow *self)
+{
+  return gtk_revealer_get_reveal_child (self->training_revealer);
+}
+
+const char *
+till_window_get_connection_text (TillWindow *self)
+{
+  return gtk_label_get_text (self->connection_label);
+}
+
+gboolean
+till_window_get_banner_shown (TillWindow *self)
+{
+  return gtk_revealer_get_reveal_child (self->connection_revealer);
+}
+
+AdwMessageDialog *
+till_window_get_dialog (TillWindow *self)
+{
+  return self->dialog;
+}
+
+gboolean
+till_window_is_charging (TillWindow *self)
+{
+  return self->charging;
 }

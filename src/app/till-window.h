@@ -1,4 +1,4 @@
-/* till-window.h
+/* till-window.h: the main window — catalog, carts, connection state, Charge.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -6,13 +6,34 @@
 
 #include <adwaita.h>
 
-#include "till-application.h"
+#include "till-cart-store.h"
+#include "till-catalog.h"
+#include "till-client.h"
 
 G_BEGIN_DECLS
 
 #define TILL_TYPE_WINDOW (till_window_get_type ())
 G_DECLARE_FINAL_TYPE (TillWindow, till_window, TILL, WINDOW, AdwApplicationWindow)
 
-TillWindow *till_window_new (TillApplication *application);
+/* @application may be NULL (tests). The window shows and sells what it is given. */
+TillWindow *till_window_new (GtkApplication *application,
+                             TillCatalog    *catalog,
+                             TillCartStore  *store,
+                             TillClient     *client);
+
+/* Shows a toast with @title (and logs nothing secret). */
+void        till_window_show_toast (TillWindow *self,
+                                    const char *title);
+
+/**
+ * TillWindow::payment-requested:
+ * @cart: the TillCartModel being paid
+ * @response: (type TillCheckoutResponse): the order and the client secret
+ *
+ * The hand-off to the payment step: emitted after POST /api/v1/checkouts succeeded (and a
+ * changed total, if any, was accepted). The payment step owns what happens next; when the
+ * order is paid it removes the cart with till_cart_store_remove(). Without a handler the
+ * window says plainly that this build cannot take payments.
+ */
 
 G_END_DECLS

@@ -1,0 +1,451 @@
+/* till-catalog-view.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "till-catalog-view.h"
+#include "till-core.h"
+#include "till-product-tile.h"
+
+struct _TillCatalogView
+{
+  GtkWidget parent_instance;
+
+  TillCatalog *catalog;
+  TillCatalogFilter *filter;
+  GtkFilterListModel *filter_model;
+  char *view_mode;
+
+  GtkSearchEntry *search_entry;
+  GtkLabel *multiplier_label;
+  GtkBox *chips_box;
+  GtkStack *stack;
+  GtkGridView *grid_view;
+  GtkListView *list_view;
+  AdwStatusPage *no_match_page;
+};
+
+G_DEFINE_FINAL_TYPE (TillCatalogView, till_catalog_view, GTK_TYPE_WIDGET)
+
+enum {
+  PRODUCT_ACTIVATED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+enum {
+  PROP_0,
+  PROP_VIEW_MODE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+gint64
+till_parse_multiplier (const char *text)
+{
+  const char *p = text;
+  gint64 n = 0;
+  int digits = 0;
+
+  if (text == NULL)
+    return 0;
+  while (*p == ' ')
+    p++;
+  while (g_ascii_isdigit (*p) && digits < 5)
+    {
+      n = n * 10 + (*p - '0');
+      p++;
+      digits++;
+    }
+  if (digits == 0 || n < 1 || n > TILL_QUANTITY_MAX)
+    return 0;
+  while (*p == ' ')
+    p++;
+  if (*p == '*' || *p == 'x' || *p == 'X')
+    p++;
+  else if (g_str_has_prefix (p, "×"))
+    p += strlen ("×");
+  else
+    return 0;
+  while (*p == ' ')
+    p++;
+  return *p == '\0' ? n : 0;
+}
+
+static void
+update_stack (TillCatalogView *self)
+{
+  guint n_shown = g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
+
+  if (self->catalog == NULL || till_catalog_get_n_products (self->catalog) == 0)
+    gtk_stack_set_visible_child_name (self->stack, "empty");
+  else if (n_shown == 0)
+    {
+      g_autofree char *description = NULL;
+
+      /* Translators: %s is what the cashier typed in the search entry. */
+      description = g_strdup_printf (_("Nothing matches “%s”. Check the spelling or scan the barcode."),
+                                     till_catalog_filter_get_query (self->filter));
+      adw_status_page_set_description (self->no_match_page, description);
+      gtk_stack_set_visible_child_name (self->stack, "no-match");
+    }
+  else
+    gtk_stack_set_visible_child_name (self->stack, self->view_mode);
+}
+
+static void
+on_filtered_items_changed (TillCatalogView *self)
+{
+  update_stack (self);
+}
+
+static void
+update_multiplier (TillCatalogView *self)
+{
+  gint64 n = till_catalog_view_get_multiplier (self);
+
+  if (n > 1)
+    {
+      g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT " ×", n);
+      gtk_label_set_text (self->multiplier_label, text);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->multiplier_label), n > 1);
+}
+
+static void
+on_search_changed (TillCatalogView *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  update_multiplier (self);
+  /* "3*" is a multiplier, not a search. */
+  till_catalog_filter_set_query (self->filter, till_parse_multiplier (text) > 0 ? "" : text);
+  update_stack (self);
+}
+
+static void
+on_search_activate (TillCatalogView *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *code = g_strstrip (g_strdup (text));
+  TillProduct *product = NULL;
+
+  if (*code == '\0')
+    return;
+  /* Manual barcode entry, then an exact SKU, then the single match of the search. */
+  if (self->catalog != NULL)
+    product = till_catalog_lookup_barcode (self->catalog, code);
+  if (product == NULL && g_list_model_get_n_items (G_LIST_MODEL (self->filter_model)) == 1)
+    {
+      g_autoptr (TillProduct) only = g_list_model_get_item (G_LIST_MODEL (self->filter_model), 0);
+      product = only;
+    }
+  if (product != NULL)
+    {
+      g_object_ref (product);
+      gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+      g_signal_emit (self, signals[PRODUCT_ACTIVATED], 0, product);
+      g_object_unref (product);
+    }
+  else
+    gtk_widget_error_bell (GTK_WIDGET (self));
+}
+
+static void
+on_item_activate (TillCatalogView *self,
+                  guint            position)
+{
+  g_autoptr (TillProduct) product = g_list_model_get_item (G_LIST_MODEL (self->filter_model),
+                                                           position);
+  if (product != NULL)
+    g_signal_emit (self, signals[PRODUCT_ACTIVATED], 0, product);
+}
+
+static void
+on_chip_toggled (GtkToggleButton *button,
+                 TillCatalogView *self)
+{
+  if (!gtk_toggle_button_get_active (button))
+    return;
+  till_catalog_filter_set_category (self->filter,
+                                    g_object_get_data (G_OBJECT (button), "category"));
+  update_stack (self);
+}
+
+static void
+rebuild_chips (TillCatalogView *self)
+{
+  const char * const *categories;
+  GtkWidget *child;
+  GtkToggleButton *all;
+  const char *current = till_catalog_filter_get_category (self->filter);
+  gboolean found = FALSE;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->chips_box))) != NULL)
+    gtk_box_remove (self->chips_box, child);
+
+  all = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_label (_("All")));
+  gtk_box_append (self->chips_box, GTK_WIDGET (all));
+  g_signal_connect (all, "toggled", G_CALLBACK (on_chip_toggled), self);
+
+  categories = self->catalog ? till_catalog_get_categories (self->catalog) : NULL;
+  for (guint i = 0; categories != NULL && categories[i] != NULL; i++)
+    {
+      GtkWidget *chip = gtk_toggle_button_new_with_label (categories[i]);
+
+      g_object_set_data_full (G_OBJECT (chip), "category", g_strdup (categories[i]), g_free);
+      gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (chip), all);
+      g_signal_connect (chip, "toggled", G_CALLBACK (on_chip_toggled), self);
+      gtk_box_append (self->chips_box, chip);
+      if (g_strcmp0 (current, categories[i]) == 0)
+        {
+          gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (chip), TRUE);
+          found = TRUE;
+        }
+    }
+  if (!found)
+    {
+      gtk_toggle_button_set_active (all, TRUE);
+      till_catalog_filter_set_category (self->filter, NULL);
+    }
+  gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->chips_box)),
+                          categories != NULL && categories[0] != NULL);
+}
+
+void
+till_catalog_view_set_category (TillCatalogView *self,
+                                const char      *category)
+{
+  g_return_if_fail (TILL_IS_CATALOG_VIEW (self));
+
+  for (GtkWidget *chip = gtk_widget_get_first_child (GTK_WIDGET (self->chips_box)); chip != NULL;
+       chip = gtk_widget_get_next_sibling (chip))
+    if (g_strcmp0 (g_object_get_data (G_OBJECT (chip), "category"), category) == 0)
+      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (chip), TRUE);
+}
+
+static void
+till_catalog_view_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_VIEW_MODE:
+      g_value_set_string (value, TILL_CATALOG_VIEW (object)->view_mode);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+till_catalog_view_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_VIEW_MODE:
+      till_catalog_view_set_view_mode (TILL_CATALOG_VIEW (object), g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+till_catalog_view_dispose (GObject *object)
+{
+  TillCatalogView *self = TILL_CATALOG_VIEW (object);
+
+  if (self->catalog != NULL)
+    g_signal_handlers_disconnect_by_data (self->catalog, self);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TILL_TYPE_CATALOG_VIEW);
+  g_clear_object (&self->filter_model);
+  g_clear_object (&self->filter);
+  g_clear_object (&self->catalog);
+  g_clear_pointer (&self->view_mode, g_free);
+
+  G_OBJECT_CLASS (till_catalog_view_parent_class)->dispose (object);
+}
+
+static void
+till_catalog_view_class_init (TillCatalogViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = till_catalog_view_dispose;
+  object_class->get_property = till_catalog_view_get_property;
+  object_class->set_property = till_catalog_view_set_property;
+
+  properties[PROP_VIEW_MODE] =
+    g_param_spec_string ("view-mode", NULL, NULL, "grid",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[PRODUCT_ACTIVATED] =
+    g_signal_new ("product-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, TILL_TYPE_PRODUCT);
+
+  g_type_ensure (TILL_TYPE_PRODUCT_TILE);
+  g_type_ensure (TILL_TYPE_PRODUCT);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/tillpos/Till/till-catalog-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, TillCatalogView, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, TillCatalogView, multiplier_label);
+  gtk_widget_class_bind_template_child (widget_class, TillCatalogView, chips_box);
+  gtk_widget_class_bind_template_child (widget_class, TillCatalogView, stack);
+  gtk_widget_class_bind_template_child (widget_class, TillCatalogView, grid_view);
+  gtk_widget_class_bind_template_child (widget_class, TillCatalogView, list_view);
+  gtk_widget_class_bind_template_child (widget_class, TillCatalogView, no_match_page);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_item_activate);
+
+  gtk_widget_class_install_property_action (widget_class, "catalog.view-mode", "view-mode");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+till_catalog_view_init (TillCatalogView *self)
+{
+  g_autoptr (GtkListItemFactory) grid_factory = NULL;
+  g_autoptr (GtkListItemFactory) list_factory = NULL;
+  GtkNoSelection *selection;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->view_mode = g_strdup ("grid");
+  self->filter = till_catalog_filter_new ();
+  self->filter_model = gtk_filter_list_model_new (NULL, g_object_ref (GTK_FILTER (self->filter)));
+  g_signal_connect_swapped (self->filter_model, "items-changed",
+                            G_CALLBACK (on_filtered_items_changed), self);
+
+  gtk_search_entry_set_search_delay (self->search_entry, 60);
+
+  grid_factory = gtk_builder_list_item_factory_new_from_resource (
+    NULL, "/io/github/tillpos/Till/till-product-grid-item.ui");
+  list_factory = gtk_builder_list_item_factory_new_from_resource (
+    NULL, "/io/github/tillpos/Till/till-product-list-item.ui");
+  gtk_grid_view_set_factory (self->grid_view, grid_factory);
+  gtk_list_view_set_factory (self->list_view, list_factory);
+
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->filter_model)));
+  gtk_grid_view_set_model (self->grid_view, GTK_SELECTION_MODEL (selection));
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+  g_object_unref (selection);
+
+  rebuild_chips (self);
+  update_stack (self);
+}
+
+TillCatalogView *
+till_catalog_view_new (void)
+{
+  return g_object_new (TILL_TYPE_CATALOG_VIEW, NULL);
+}
+
+static void
+on_categories_changed (TillCatalogView *self)
+{
+  rebuild_chips (self);
+  update_stack (self);
+}
+
+void
+till_catalog_view_set_catalog (TillCatalogView *self,
+                               TillCatalog     *catalog)
+{
+  g_return_if_fail (TILL_IS_CATALOG_VIEW (self));
+
+  if (self->catalog != NULL)
+    g_signal_handlers_disconnect_by_data (self->catalog, self);
+  g_set_object (&self->catalog, catalog);
+  gtk_filter_list_model_set_model (self->filter_model,
+                                   catalog ? till_catalog_get_products (catalog) : NULL);
+  if (catalog != NULL)
+    g_signal_connect_swapped (catalog, "categories-changed",
+                              G_CALLBACK (on_categories_changed), self);
+  rebuild_chips (self);
+  update_stack (self);
+}
+
+GtkSearchEntry *
+till_catalog_view_get_search_entry (TillCatalogView *self)
+{
+  g_return_val_if_fail (TILL_IS_CATALOG_VIEW (self), NULL);
+  return self->search_entry;
+}
+
+TillCatalogFilter *
+till_catalog_view_get_filter (TillCatalogView *self)
+{
+  g_return_val_if_fail (TILL_IS_CATALOG_VIEW (self), NULL);
+  return self->filter;
+}
+
+GListModel *
+till_catalog_view_get_model (TillCatalogView *self)
+{
+  g_return_val_if_fail (TILL_IS_CATALOG_VIEW (self), NULL);
+  return G_LIST_MODEL (self->filter_model);
+}
+
+void
+till_catalog_view_set_view_mode (TillCatalogView *self,
+                                 const char      *mode)
+{
+  g_return_if_fail (TILL_IS_CATALOG_VIEW (self));
+
+  if (g_strcmp0 (mode, "list") != 0)
+    mode = "grid";
+  if (g_strcmp0 (mode, self->view_mode) == 0)
+    return;
+  g_free (self->view_mode);
+  self->view_mode = g_strdup (mode);
+  update_stack (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIEW_MODE]);
+}
+
+const char *
+till_catalog_view_get_view_mode (TillCatalogView *self)
+{
+  g_return_val_if_fail (TILL_IS_CATALOG_VIEW (self), NULL);
+  return self->view_mode;
+}
+
+gint64
+till_catalog_view_get_multiplier (TillCatalogView *self)
+{
+  gint64 n;
+
+  g_return_val_if_fail (TILL_IS_CATALOG_VIEW (self), 1);
+
+  n = till_parse_multiplier (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+  return n > 0 ? n : 1;
+}
+
+gint64
+till_catalog_view_take_multiplier (TillCatalogView *self)
+{
+  gint64 n;
+
+  g_return_val_if_fail (TILL_IS_CATALOG_VIEW (self), 1);
+
+  n = till_parse_multiplier (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+  if (n == 0)
+    return 1;
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  return n;
+}

@@ -1,0 +1,1247 @@
+/* till-client.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "till-catalog.h"
+#include "till-client.h"
+
+#define DEFAULT_TIMEOUT_S 15
+#define DEFAULT_RETRY_INITIAL_MS 1000
+#define DEFAULT_RETRY_MAX_MS 30000
+#define DEFAULT_HEARTBEAT_MS 15000
+#define MAX_PAGES 10000
+
+struct _TillClient
+{
+  GObject parent_instance;
+
+  SoupSession *session;
+  char *base_url;
+  char *token;
+  char *pin;                  /* normalized fingerprint or NULL */
+  TillConnectionState state;
+  TillServerConfig *config;
+  GError *last_error;
+  guint retry_initial_ms;
+  guint retry_max_ms;
+  guint retry_delay_ms;
+  guint heartbeat_ms;
+  guint retry_source;
+  GCancellable *connect_cancellable;
+};
+
+G_DEFINE_FINAL_TYPE (TillClient, till_client, G_TYPE_OBJECT)
+G_DEFINE_QUARK (till-client-error-quark, till_client_error)
+G_DEFINE_BOXED_TYPE (TillServerConfig, till_server_config,
+                     till_server_config_copy, till_server_config_free)
+G_DEFINE_BOXED_TYPE (TillCheckoutResponse, till_checkout_response,
+                     till_checkout_response_copy, till_checkout_response_free)
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_CONFIG,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void connect_now (TillClient *self);
+
+/* Boxed types */
+
+TillServerConfig *
+till_server_config_copy (const TillServerConfig *config)
+{
+  TillServerConfig *copy = g_new0 (TillServerConfig, 1);
+
+  copy->store_name = g_strdup (config->store_name);
+  copy->currency = g_strdup (config->currency);
+  copy->prices_include_tax = config->prices_include_tax;
+  copy->mode = g_strdup (config->mode);
+  copy->publishable_key = g_strdup (config->publishable_key);
+  return copy;
+}
+
+void
+till_server_config_free (TillServerConfig *config)
+{
+  if (config == NULL)
+    return;
+  g_free (config->store_name);
+  g_free (config->currency);
+  g_free (config->mode);
+  g_free (config->publishable_key);
+  g_free (config);
+}
+
+static const char *
+json_string (JsonObject *object,
+             const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+TillServerConfig *
+till_server_config_from_json (JsonObject  *object,
+                              GError     **error)
+{
+  g_autoptr (TillServerConfig) config = g_new0 (TillServerConfig, 1);
+  const char *currency = json_string (object, "currency");
+  const char *tax_mode = json_string (object, "tax_mode");
+  const char *mode = json_string (object, "mode");
+  JsonNode *node;
+
+  if (currency == NULL || till_currency_lookup (currency) == NULL)
+    {
+      g_set_error (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
+                   "the server configuration has no valid currency");
+      return NULL;
+    }
+  config->currency = g_ascii_strup (currency, -1);
+  config->store_name = g_strdup (json_string (object, "store_name"));
+  if (mode == NULL)
+    mode = json_string (object, "stripe_mode");
+  config->mode = g_strdup (mode ? mode : "test");
+  config->publishable_key = g_strdup (json_string (object, "publishable_key"));
+  node = json_object_get_member (object, "prices_include_tax");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    config->prices_include_tax = json_node_get_boolean (node);
+  else
+    config->prices_include_tax = g_strcmp0 (tax_mode, "inclusive") == 0;
+  return g_steal_pointer (&config);
+}
+
+gboolean
+till_server_config_is_training (const TillServerConfig *config)
+{
+  return config != NULL && g_strcmp0 (config->mode, "training") == 0;
+}
+
+TillCheckoutResponse *
+till_checkout_response_copy (const TillCheckoutResponse *response)
+{
+  TillCheckoutResponse *copy = g_new0 (TillCheckoutResponse, 1);
+  g_autoptr (JsonNode) node = till_order_to_json (response->order);
+
+  copy->order = till_order_from_json (json_node_get_object (node), NULL);
+  copy->payment_intent = g_strdup (response->payment_intent);
+  copy->client_secret = g_strdup (response->client_secret);
+  return copy;
+}
+
+void
+till_checkout_response_free (TillCheckoutResponse *response)
+{
+  if (response == NULL)
+    return;
+  g_clear_pointer (&response->order, till_order_free);
+  g_free (response->payment_intent);
+  g_free (response->client_secret);
+  g_free (response);
+}
+
+/* GObject */
+
+static void
+till_client_dispose (GObject *object)
+{
+  TillClient *self = TILL_CLIENT (object);
+
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  if (self->connect_cancellable != NULL)
+    g_cancellable_cancel (self->connect_cancellable);
+  g_clear_object (&self->connect_cancellable);
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (till_client_parent_class)->dispose (object);
+}
+
+static void
+till_client_finalize (GObject *object)
+{
+  TillClient *self = TILL_CLIENT (object);
+
+  g_free (self->base_url);
+  if (self->token != NULL)
+    memset (self->token, 0, strlen (self->token));
+  g_free (self->token);
+  g_free (self->pin);
+  g_clear_pointer (&self->config, till_server_config_free);
+  g_clear_error (&self->last_error);
+
+  G_OBJECT_CLASS (till_client_parent_class)->finalize (object);
+}
+
+static void
+till_client_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  TillClient *self = TILL_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    case PROP_CONFIG:
+      g_value_set_boxed (value, self->config);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+till_client_class_init (TillClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = till_client_dispose;
+  object_class->finalize = till_client_finalize;
+  object_class->get_property = till_client_get_property;
+
+  properties[PROP_STATE] =
+    g_param_spec_int ("state", NULL, NULL,
+                      TILL_CONNECTION_UNCONFIGURED, TILL_CONNECTION_REFUSED,
+                      TILL_CONNECTION_UNCONFIGURED,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CONFIG] =
+    g_param_spec_boxed ("config", NULL, NULL, till_server_config_get_type (),
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+till_client_init (TillClient *self)
+{
+  self->session = soup_session_new_with_options ("timeout", DEFAULT_TIMEOUT_S,
+                                                 "idle-timeout", 60,
+                                                 "user-agent", "till/" PACKAGE_VERSION,
+                                                 NULL);
+  self->retry_initial_ms = DEFAULT_RETRY_INITIAL_MS;
+  self->retry_max_ms = DEFAULT_RETRY_MAX_MS;
+  self->retry_delay_ms = DEFAULT_RETRY_INITIAL_MS;
+  self->heartbeat_ms = DEFAULT_HEARTBEAT_MS;
+}
+
+TillClient *
+till_client_new (void)
+{
+  return g_object_new (TILL_TYPE_CLIENT, NULL);
+}
+
+static void
+set_state (TillClient          *self,
+           TillConnectionState  state,
+           const GError        *error)
+{
+  if (error != self->last_error)
+    {
+      g_clear_error (&self->last_error);
+      if (error != NULL)
+        self->last_error = g_error_copy (error);
+    }
+  if (self->state == state)
+    return;
+  g_debug ("Connection state %d → %d", self->state, state);
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+void
+till_client_set_server (TillClient *self,
+                        const char *base_url,
+                        const char *token)
+{
+  g_autofree char *url = NULL;
+
+  g_return_if_fail (TILL_IS_CLIENT (self));
+
+  url = g_strdup (base_url);
+  if (url != NULL)
+    {
+      g_strstrip (url);
+      while (g_str_has_suffix (url, "/"))
+        url[strlen (url) - 1] = '\0';
+    }
+  g_free (self->base_url);
+  self->base_url = (url != NULL && *url != '\0') ? g_steal_pointer (&url) : NULL;
+  if (self->token != NULL)
+    memset (self->token, 0, strlen (self->token));
+  g_free (self->token);
+  self->token = (token != NULL && *token != '\0') ? g_strdup (token) : NULL;
+
+  /* A new server: forget the old session's connections and start over. */
+  soup_session_abort (self->session);
+  self->retry_delay_ms = self->retry_initial_ms;
+  till_client_reconnect (self);
+}
+
+const char *
+till_client_get_base_url (TillClient *self)
+{
+  g_return_val_if_fail (TILL_IS_CLIENT (self), NULL);
+  return self->base_url;
+}
+
+void
+till_client_set_pinned_certificate (TillClient *self,
+                                    const char *sha256)
+{
+  g_return_if_fail (TILL_IS_CLIENT (self));
+
+  g_free (self->pin);
+  self->pin = till_client_normalize_fingerprint (sha256);
+  soup_session_abort (self->session);
+}
+
+void
+till_client_set_timeout (TillClient *self,
+                         guint       seconds)
+{
+  g_return_if_fail (TILL_IS_CLIENT (self));
+  g_object_set (self->session, "timeout", seconds, NULL);
+}
+
+void
+till_client_set_retry_delays (TillClient *self,
+                              guint       initial_ms,
+                              guint       max_ms)
+{
+  g_return_if_fail (TILL_IS_CLIENT (self));
+
+  self->retry_initial_ms = MAX (initial_ms, 1);
+  self->retry_max_ms = MAX (max_ms, self->retry_initial_ms);
+  self->retry_delay_ms = self->retry_initial_ms;
+  self->heartbeat_ms = MAX (self->retry_max_ms, 50);
+}
+
+TillConnectionState
+till_client_get_state (TillClient *self)
+{
+  g_return_val_if_fail (TILL_IS_CLIENT (self), TILL_CONNECTION_UNCONFIGURED);
+  return self->state;
+}
+
+const TillServerConfig *
+till_client_get_config (TillClient *self)
+{
+  g_return_val_if_fail (TILL_IS_CLIENT (self), NULL);
+  return self->config;
+}
+
+const GError *
+till_client_get_last_error (TillClient *self)
+{
+  g_return_val_if_fail (TILL_IS_CLIENT (self), NULL);
+  return self->last_error;
+}
+
+/* Fingerprints */
+
+char *
+till_client_certificate_fingerprint (GTlsCertificate *certificate)
+{
+  g_autoptr (GByteArray) der = NULL;
+  g_autofree char *hex = NULL;
+  GString *out;
+
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
+
+  g_object_get (certificate, "certificate", &der, NULL);
+  if (der == NULL)
+    return NULL;
+  hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
+  out = g_string_sized_new (96);
+  for (guint i = 0; hex[i] != '\0'; i += 2)
+    {
+      if (i > 0)
+        g_string_append_c (out, ':');
+      g_string_append_len (out, hex + i, 2);
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+till_client_normalize_fingerprint (const char *text)
+{
+  GString *out;
+
+  if (text == NULL)
+    return NULL;
+  out = g_string_sized_new (64);
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == ':' || *p == ' ' || *p == '\t')
+        continue;
+      if (!g_ascii_isxdigit (*p))
+        {
+          g_string_free (out, TRUE);
+          return NULL;
+        }
+      g_string_append_c (out, g_ascii_tolower (*p));
+    }
+  if (out->len != 64)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+certificate_matches (GTlsCertificate *certificate,
+                     const char      *pin)
+{
+  g_autofree char *fingerprint = NULL;
+  g_autofree char *normalized = NULL;
+
+  if (certificate == NULL || pin == NULL)
+    return FALSE;
+  fingerprint = till_client_certificate_fingerprint (certificate);
+  normalized = till_client_normalize_fingerprint (fingerprint);
+  return g_strcmp0 (normalized, pin) == 0;
+}
+
+/* Requests */
+
+typedef struct
+{
+  TillClient *client;         /* owned */
+  SoupMessage *message;
+  GCancellable *cancellable;  /* ours, chained to the caller's */
+  GCancellable *caller_cancellable;
+  gulong cancel_id;
+  char *pin;
+  gboolean probe;             /* accept any certificate: only to read its fingerprint */
+  gboolean pin_mismatch;
+  char *fingerprint;
+  /* result */
+  guint status;
+  GBytes *body;
+} Request;
+
+static void
+request_free (Request *request)
+{
+  if (request->caller_cancellable != NULL)
+    g_cancellable_disconnect (request->caller_cancellable, request->cancel_id);
+  g_clear_object (&request->caller_cancellable);
+  g_clear_object (&request->cancellable);
+  g_clear_object (&request->message);
+  g_clear_object (&request->client);
+  g_free (request->pin);
+  g_free (request->fingerprint);
+  g_clear_pointer (&request->body, g_bytes_unref);
+  g_free (request);
+}
+
+static gboolean
+on_accept_certificate (SoupMessage          *message,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       Request              *request)
+{
+  if (request->probe)
+    return TRUE;
+  /* An untrusted (e.g. self-signed) certificate is fine when it is exactly the pinned one. */
+  return certificate_matches (certificate, request->pin);
+}
+
+static void
+on_network_event (SoupMessage        *message,
+                  GSocketClientEvent  event,
+                  GIOStream          *connection,
+                  Request            *request)
+{
+  GTlsCertificate *certificate;
+
+  if (event != G_SOCKET_CLIENT_TLS_HANDSHAKED || !G_IS_TLS_CONNECTION (connection))
+    return;
+  certificate = g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (connection));
+  if (certificate != NULL)
+    {
+      g_free (request->fingerprint);
+      request->fingerprint = till_client_certificate_fingerprint (certificate);
+    }
+  /* Before a single byte of the request (and its token) goes out. */
+  if (request->pin != NULL && !request->probe && !certificate_matches (certificate, request->pin))
+    {
+      request->pin_mismatch = TRUE;
+      g_cancellable_cancel (request->cancellable);
+    }
+}
+
+static void
+on_caller_cancelled (GCancellable *cancellable,
+                     GCancellable *ours)
+{
+  g_cancellable_cancel (ours);
+}
+
+static GError *
+error_from_response (guint   status,
+                     GBytes *body)
+{
+  g_autoptr (JsonObject) object = NULL;
+  const char *message = NULL;
+  const char *code = NULL;
+  TillClientError kind;
+
+  if (body != NULL)
+    {
+      gsize size;
+      const char *data = g_bytes_get_data (body, &size);
+
+      object = till_json_parse_object (data, size, NULL);
+    }
+  if (object != NULL && json_object_has_member (object, "error") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "error")))
+    {
+      JsonObject *error = json_object_get_object_member (object, "error");
+
+      message = json_string (error, "message");
+      code = json_string (error, "code");
+    }
+
+  switch (status)
+    {
+    case 401: kind = TILL_CLIENT_ERROR_UNAUTHORIZED; break;
+    case 403: kind = TILL_CLIENT_ERROR_FORBIDDEN; break;
+    case 404: kind = TILL_CLIENT_ERROR_NOT_FOUND; break;
+    case 409: kind = TILL_CLIENT_ERROR_CONFLICT; break;
+    default:
+      kind = status >= 500 ? TILL_CLIENT_ERROR_SERVER : TILL_CLIENT_ERROR_INVALID_REQUEST;
+    }
+  return g_error_new (TILL_CLIENT_ERROR, kind, "%s (HTTP %u%s%s)",
+                      message ? message : soup_status_get_phrase (status), status,
+                      code ? ", " : "", code ? code : "");
+}
+
+static gboolean is_connection_error (const GError *error);
+static void     schedule_retry      (TillClient *self);
+
+static void
+on_request_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Request *request = g_task_get_task_data (task);
+  TillClient *self = request->client;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = NULL;
+
+  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  if (body == NULL)
+    {
+      GError *mapped;
+
+      if (request->pin_mismatch)
+        mapped = g_error_new (TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_CERTIFICATE,
+                              "The server's certificate is not the pinned one");
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        mapped = g_steal_pointer (&error);
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        mapped = g_error_new (TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_TIMEOUT,
+                              "No answer from the server in time: %s", error->message);
+      else if (error->domain == G_TLS_ERROR)
+        mapped = g_error_new (TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_CERTIFICATE,
+                              "The server's certificate is not trusted: %s", error->message);
+      else
+        mapped = g_error_new (TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NETWORK,
+                              "Cannot reach the server: %s", error->message);
+
+      if (!request->probe && is_connection_error (mapped) &&
+          self->state == TILL_CONNECTION_ONLINE &&
+          request->caller_cancellable != self->connect_cancellable)
+        {
+          set_state (self, TILL_CONNECTION_OFFLINE, mapped);
+          schedule_retry (self);
+        }
+      g_task_return_error (task, mapped);
+      return;
+    }
+
+  request->status = soup_message_get_status (request->message);
+  request->body = g_steal_pointer (&body);
+  if (request->status == 401 && !request->probe)
+    {
+      g_autoptr (GError) refused = error_from_response (request->status, request->body);
+
+      set_state (self, TILL_CONNECTION_REFUSED, refused);
+    }
+  else if (!request->probe && self->state == TILL_CONNECTION_OFFLINE &&
+           request->caller_cancellable != self->connect_cancellable)
+    {
+      /* The server answers again: confirm now instead of waiting for the next retry. */
+      till_client_reconnect (self);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Sends @method @path; the task's data is the Request, which holds the status and body. */
+static GTask *
+request_start (TillClient          *self,
+               const char          *method,
+               const char          *path,
+               JsonNode            *body,
+               const char          *etag,
+               gboolean             probe,
+               const char          *probe_url,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  g_autofree char *url = NULL;
+  SoupMessageHeaders *headers;
+  Request *request;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  request = g_new0 (Request, 1);
+  request->client = g_object_ref (self);
+  request->probe = probe;
+  request->pin = g_strdup (self->pin);
+  g_task_set_task_data (task, request, (GDestroyNotify) request_free);
+
+  if (!probe && (self->base_url == NULL || self->token == NULL))
+    {
+      g_task_return_new_error (task, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NOT_CONFIGURED,
+                               "No server address or terminal token yet");
+      return NULL;
+    }
+  url = g_strconcat (probe ? probe_url : self->base_url, path, NULL);
+  request->message = soup_message_new (method, url);
+  if (request->message == NULL)
+    {
+      g_task_return_new_error (task, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NOT_CONFIGURED,
+                               "“%s” is not a server address", probe ? probe_url : self->base_url);
+      return NULL;
+    }
+
+  headers = soup_message_get_request_headers (request->message);
+  soup_message_headers_replace (headers, "Accept", "application/json");
+  if (!probe)
+    {
+      g_autofree char *authorization = g_strconcat ("Bearer ", self->token, NULL);
+
+      soup_message_headers_replace (headers, "Authorization", authorization);
+      memset (authorization, 0, strlen (authorization));
+    }
+  if (etag != NULL)
+    soup_message_headers_replace (headers, "If-None-Match", etag);
+  if (body != NULL)
+    {
+      g_autofree char *text = till_json_to_string (body, FALSE);
+      g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&text), strlen (text));
+
+      soup_message_set_request_body_from_bytes (request->message, "application/json", bytes);
+    }
+
+  g_signal_connect (request->message, "accept-certificate",
+                    G_CALLBACK (on_accept_certificate), request);
+  g_signal_connect (request->message, "network-event", G_CALLBACK (on_network_event), request);
+
+  request->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      request->caller_cancellable = g_object_ref (cancellable);
+      request->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (on_caller_cancelled),
+                                                  request->cancellable, NULL);
+    }
+
+  soup_session_send_and_read_async (self->session, request->message, G_PRIORITY_DEFAULT,
+                                    request->cancellable, on_request_done,
+                                    g_object_ref (task));
+  return g_steal_pointer (&task);
+}
+
+/* The body as a JSON object when the status is 2xx, else the mapped error. */
+static JsonObject *
+request_parse (Request  *request,
+               GError  **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  JsonObject *object;
+  const char *data;
+  gsize size;
+
+  if (request->status < 200 || request->status >= 300)
+    {
+      g_propagate_error (error, error_from_response (request->status, request->body));
+      return NULL;
+    }
+  data = g_bytes_get_data (request->body, &size);
+  object = till_json_parse_object (data, size, &local_error);
+  if (object == NULL)
+    g_set_error (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
+                 "The server sent an answer Till cannot read: %s", local_error->message);
+  return object;
+}
+
+/* probe */
+
+static void
+on_probe_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr (GTask) outer = user_data;
+  Request *request = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (outer, error);
+      return;
+    }
+  if (request->status != 200)
+    {
+      g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NOT_FOUND,
+                               "No till-server answers at this address (HTTP %u)",
+                               request->status);
+      return;
+    }
+  g_task_return_pointer (outer, g_strdup (request->fingerprint), g_free);
+}
+
+void
+till_client_probe_async (TillClient          *self,
+                         const char          *base_url,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr (GTask) outer = NULL;
+  g_autoptr (GTask) inner = NULL;
+  g_autofree char *url = NULL;
+
+  g_return_if_fail (TILL_IS_CLIENT (self));
+  g_return_if_fail (base_url != NULL);
+
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, till_client_probe_async);
+  url = g_strstrip (g_strdup (base_url));
+  while (g_str_has_suffix (url, "/"))
+    url[strlen (url) - 1] = '\0';
+  inner = request_start (self, "GET", "/healthz", NULL, NULL, TRUE, url, cancellable,
+                         on_probe_done, g_object_ref (outer));
+}
+
+gboolean
+till_client_probe_finish (TillClient    *self,
+                          GAsyncResult  *result,
+                          char         **out_fingerprint,
+                          GError       **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  char *fingerprint;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  fingerprint = g_task_propagate_pointer (G_TASK (result), &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (out_fingerprint != NULL)
+    *out_fingerprint = fingerprint;
+  else
+    g_free (fingerprint);
+  return TRUE;
+}
+
+/* config */
+
+static void
+on_config_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr (GTask) outer = user_data;
+  Request *request = g_task_get_task_data (G_TASK (result));
+  g_autoptr (JsonObject) object = NULL;
+  TillServerConfig *config;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error) ||
+      (object = request_parse (request, &error)) == NULL ||
+      (config = till_server_config_from_json (object, &error)) == NULL)
+    {
+      g_task_return_error (outer, error);
+      return;
+    }
+  g_task_return_pointer (outer, config, (GDestroyNotify) till_server_config_free);
+}
+
+void
+till_client_get_config_async (TillClient          *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr (GTask) outer = NULL;
+  g_autoptr (GTask) inner = NULL;
+
+  g_return_if_fail (TILL_IS_CLIENT (self));
+
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, till_client_get_config_async);
+  inner = request_start (self, "GET", "/api/v1/config", NULL, NULL, FALSE, NULL, cancellable,
+                         on_config_done, g_object_ref (outer));
+}
+
+TillServerConfig *
+till_client_get_config_finish (TillClient    *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Connection state and reconnection */
+
+static gboolean
+is_connection_error (const GError *error)
+{
+  return g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NETWORK) ||
+         g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_TIMEOUT) ||
+         g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_SERVER);
+}
+
+static gboolean
+on_retry_timeout (gpointer user_data)
+{
+  TillClient *self = user_data;
+
+  self->retry_source = 0;
+  connect_now (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_retry (TillClient *self)
+{
+  guint delay;
+
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  if (self->state == TILL_CONNECTION_ONLINE)
+    delay = self->heartbeat_ms;
+  else
+    {
+      delay = self->retry_delay_ms;
+      self->retry_delay_ms = MIN (self->retry_delay_ms * 2, self->retry_max_ms);
+    }
+  self->retry_source = g_timeout_add (delay, on_retry_timeout, self);
+  g_source_set_name_by_id (self->retry_source, "[till] reconnect");
+}
+
+static void
+on_connect_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  TillClient *self = TILL_CLIENT (source);
+  g_autoptr (TillServerConfig) config = NULL;
+  g_autoptr (GError) error = NULL;
+
+  config = till_client_get_config_finish (self, result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->connect_cancellable);
+
+  if (config != NULL)
+    {
+      gboolean changed = self->config == NULL ||
+                         g_strcmp0 (self->config->mode, config->mode) != 0 ||
+                         g_strcmp0 (self->config->currency, config->currency) != 0 ||
+                         g_strcmp0 (self->config->store_name, config->store_name) != 0 ||
+                         self->config->prices_include_tax != config->prices_include_tax;
+
+      till_server_config_free (self->config);
+      self->config = g_steal_pointer (&config);
+      self->retry_delay_ms = self->retry_initial_ms;
+      set_state (self, TILL_CONNECTION_ONLINE, NULL);
+      if (changed)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONFIG]);
+      schedule_retry (self);   /* heartbeat */
+      return;
+    }
+
+  if (is_connection_error (error))
+    {
+      set_state (self, TILL_CONNECTION_OFFLINE, error);
+      schedule_retry (self);
+    }
+  else if (g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NOT_CONFIGURED))
+    set_state (self, TILL_CONNECTION_UNCONFIGURED, error);
+  else
+    set_state (self, TILL_CONNECTION_REFUSED, error);
+}
+
+static void
+connect_now (TillClient *self)
+{
+  if (self->connect_cancellable != NULL)
+    return;
+  if (self->base_url == NULL || self->token == NULL)
+    {
+      set_state (self, TILL_CONNECTION_UNCONFIGURED, NULL);
+      return;
+    }
+  if (self->state != TILL_CONNECTION_ONLINE && self->state != TILL_CONNECTION_OFFLINE)
+    set_state (self, TILL_CONNECTION_CONNECTING, NULL);
+  self->connect_cancellable = g_cancellable_new ();
+  till_client_get_config_async (self, self->connect_cancellable, on_connect_done, NULL);
+}
+
+void
+till_client_reconnect (TillClient *self)
+{
+  g_return_if_fail (TILL_IS_CLIENT (self));
+
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  if (self->connect_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->connect_cancellable);
+      g_clear_object (&self->connect_cancellable);
+    }
+  if (self->state == TILL_CONNECTION_REFUSED)
+    set_state (self, TILL_CONNECTION_CONNECTING, NULL);
+  connect_now (self);
+}
+
+/* products */
+
+typedef struct
+{
+  GPtrArray *products;
+  char *etag;
+  char *first_etag_sent;
+  guint pages;
+  GCancellable *cancellable;
+} FetchData;
+
+static void
+fetch_data_free (FetchData *data)
+{
+  g_clear_pointer (&data->products, g_ptr_array_unref);
+  g_free (data->etag);
+  g_free (data->first_etag_sent);
+  g_clear_object (&data->cancellable);
+  g_free (data);
+}
+
+typedef struct
+{
+  GPtrArray *products;
+  char *etag;
+} FetchResult;
+
+static void
+fetch_result_free (FetchResult *result)
+{
+  g_clear_pointer (&result->products, g_ptr_array_unref);
+  g_free (result->etag);
+  g_free (result);
+}
+
+static void fetch_page (GTask *outer, const char *cursor);
+
+static void
+on_fetch_page_done (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr (GTask) outer = user_data;
+  FetchData *data = g_task_get_task_data (outer);
+  Request *request = g_task_get_task_data (G_TASK (result));
+  g_autoptr (JsonObject) object = NULL;
+  g_autoptr (GPtrArray) page = NULL;
+  GError *error = NULL;
+  JsonNode *products, *next;
+  FetchResult *fetch_result;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (outer, error);
+      return;
+    }
+  if (request->status == 304 && data->pages == 0)
+    {
+      fetch_result = g_new0 (FetchResult, 1);
+      fetch_result->etag = g_strdup (data->first_etag_sent);
+      g_task_return_pointer (outer, fetch_result, (GDestroyNotify) fetch_result_free);
+      return;
+    }
+  if ((object = request_parse (request, &error)) == NULL)
+    {
+      g_task_return_error (outer, error);
+      return;
+    }
+  if (data->pages == 0)
+    {
+      const char *etag = soup_message_headers_get_one (
+        soup_message_get_response_headers (request->message), "ETag");
+      data->etag = g_strdup (etag);
+    }
+  data->pages++;
+
+  products = json_object_get_member (object, "products");
+  if (products == NULL || !JSON_NODE_HOLDS_ARRAY (products))
+    {
+      g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
+                               "The catalog page has no products");
+      return;
+    }
+  page = till_catalog_parse_products (json_node_get_array (products));
+  g_ptr_array_extend_and_steal (data->products, g_steal_pointer (&page));
+
+  next = json_object_get_member (object, "next_cursor");
+  if (next != NULL && JSON_NODE_HOLDS_VALUE (next) &&
+      json_node_get_value_type (next) == G_TYPE_STRING && data->pages < MAX_PAGES)
+    {
+      fetch_page (g_steal_pointer (&outer), json_node_get_string (next));
+      return;
+    }
+
+  fetch_result = g_new0 (FetchResult, 1);
+  fetch_result->products = g_steal_pointer (&data->products);
+  fetch_result->etag = g_steal_pointer (&data->etag);
+  g_task_return_pointer (outer, fetch_result, (GDestroyNotify) fetch_result_free);
+}
+
+static void
+fetch_page (GTask      *outer,
+            const char *cursor)
+{
+  TillClient *self = g_task_get_source_object (outer);
+  FetchData *data = g_task_get_task_data (outer);
+  g_autofree char *path = NULL;
+  g_autoptr (GTask) inner = NULL;
+
+  if (cursor == NULL)
+    path = g_strdup ("/api/v1/products");
+  else
+    {
+      g_autofree char *escaped = g_uri_escape_string (cursor, NULL, FALSE);
+      path = g_strconcat ("/api/v1/products?cursor=", escaped, NULL);
+    }
+  inner = request_start (self, "GET", path, NULL, cursor == NULL ? data->first_etag_sent : NULL,
+                         FALSE, NULL, data->cancellable, on_fetch_page_done, outer);
+}
+
+void
+till_client_fetch_products_async (TillClient          *self,
+                                  const char          *etag,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr (GTask) outer = NULL;
+  FetchData *data;
+
+  g_return_if_fail (TILL_IS_CLIENT (self));
+
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, till_client_fetch_products_async);
+  data = g_new0 (FetchData, 1);
+  data->products = g_ptr_array_new_with_free_func (g_object_unref);
+  data->first_etag_sent = g_strdup (etag);
+  data->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  g_task_set_task_data (outer, data, (GDestroyNotify) fetch_data_free);
+  fetch_page (g_steal_pointer (&outer), NULL);
+}
+
+gboolean
+till_client_fetch_products_finish (TillClient    *self,
+                                   GAsyncResult  *result,
+                                   GPtrArray    **out_products,
+                                   char         **out_etag,
+                                   GError       **error)
+{
+  FetchResult *fetch_result;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  fetch_result = g_task_propagate_pointer (G_TASK (result), error);
+  if (fetch_result == NULL)
+    return FALSE;
+  if (out_products != NULL)
+    *out_products = g_steal_pointer (&fetch_result->products);
+  if (out_etag != NULL)
+    *out_etag = g_steal_pointer (&fetch_result->etag);
+  fetch_result_free (fetch_result);
+  return TRUE;
+}
+
+/* by barcode */
+
+static void
+on_barcode_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (GTask) outer = user_data;
+  Request *request = g_task_get_task_data (G_TASK (result));
+  g_autoptr (JsonObject) object = NULL;
+  TillProduct *product;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error) ||
+      (object = request_parse (request, &error)) == NULL)
+    {
+      g_task_return_error (outer, error);
+      return;
+    }
+  /* Either the product itself or {"product": {…}}. */
+  if (json_object_has_member (object, "product") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "product")))
+    product = till_product_new_from_json (json_object_get_object_member (object, "product"),
+                                          &error);
+  else
+    product = till_product_new_from_json (object, &error);
+  if (product == NULL)
+    {
+      g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
+                               "%s", error->message);
+      g_error_free (error);
+      return;
+    }
+  g_task_return_pointer (outer, product, g_object_unref);
+}
+
+void
+till_client_lookup_barcode_async (TillClient          *self,
+                                  const char          *barcode,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr (GTask) outer = NULL;
+  g_autoptr (GTask) inner = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (TILL_IS_CLIENT (self));
+  g_return_if_fail (barcode != NULL);
+
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, till_client_lookup_barcode_async);
+  escaped = g_uri_escape_string (barcode, NULL, FALSE);
+  path = g_strconcat ("/api/v1/products/by-barcode/", escaped, NULL);
+  inner = request_start (self, "GET", path, NULL, NULL, FALSE, NULL, cancellable,
+                         on_barcode_done, g_object_ref (outer));
+}
+
+TillProduct *
+till_client_lookup_barcode_finish (TillClient    *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* checkout */
+
+static void
+on_checkout_done (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (GTask) outer = user_data;
+  Request *request = g_task_get_task_data (G_TASK (result));
+  g_autoptr (JsonObject) object = NULL;
+  g_autoptr (TillCheckoutResponse) response = NULL;
+  JsonObject *order = NULL, *payment = NULL;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error) ||
+      (object = request_parse (request, &error)) == NULL)
+    {
+      g_task_return_error (outer, error);
+      return;
+    }
+  if (json_object_has_member (object, "order") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "order")))
+    order = json_object_get_object_member (object, "order");
+  if (json_object_has_member (object, "payment") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "payment")))
+    payment = json_object_get_object_member (object, "payment");
+  if (order == NULL || payment == NULL)
+    {
+      g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
+                               "The checkout answer has no order or payment");
+      return;
+    }
+
+  response = g_new0 (TillCheckoutResponse, 1);
+  response->order = till_order_from_json (order, &error);
+  if (response->order == NULL)
+    {
+      g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
+                               "The order the server sent does not read: %s", error->message);
+      g_error_free (error);
+      return;
+    }
+  response->payment_intent = g_strdup (json_string (payment, "payment_intent"));
+  response->client_secret = g_strdup (json_string (payment, "client_secret"));
+  if (response->client_secret == NULL)
+    {
+      g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
+                               "The checkout answer has no client secret");
+      return;
+    }
+  g_task_return_pointer (outer, g_steal_pointer (&response),
+                         (GDestroyNotify) till_checkout_response_free);
+}
+
+void
+till_client_create_checkout_async (TillClient          *self,
+                                   const TillCart      *cart,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr (GTask) outer = NULL;
+  g_autoptr (GTask) inner = NULL;
+  g_autoptr (JsonNode) body = NULL;
+
+  g_return_if_fail (TILL_IS_CLIENT (self));
+  g_return_if_fail (cart != NULL);
+  g_return_if_fail (cart->client_reference != NULL);
+
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, till_client_create_checkout_async);
+  body = till_cart_to_checkout_json (cart);
+  inner = request_start (self, "POST", "/api/v1/checkouts", body, NULL, FALSE, NULL,
+                         cancellable, on_checkout_done, g_object_ref (outer));
+}
+
+TillCheckoutResponse *
+till_client_create_checkout_finish (TillClient    *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,236 @@
+/* till-connect-dialog.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "till-connect-dialog.h"
+#include "till-error-message.h"
+
+struct _TillConnectDialog
+{
+  AdwWindow parent_instance;
+
+  TillClient *client;
+  GCancellable *cancellable;
+  char *fingerprint;
+
+  AdwEntryRow *url_row;
+  AdwPasswordEntryRow *token_row;
+  AdwActionRow *fingerprint_row;
+  AdwActionRow *pin_row;
+  GtkSwitch *pin_switch;
+  GtkLabel *status_label;
+  GtkButton *connect_button;
+  GtkButton *check_button;
+  GtkButton *training_button;
+};
+
+G_DEFINE_FINAL_TYPE (TillConnectDialog, till_connect_dialog, ADW_TYPE_WINDOW)
+
+enum {
+  CONNECT,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+on_input_changed (TillConnectDialog *self)
+{
+  const char *url = gtk_editable_get_text (GTK_EDITABLE (self->url_row));
+  const char *token = gtk_editable_get_text (GTK_EDITABLE (self->token_row));
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->connect_button),
+                            (g_str_has_prefix (url, "http://") || g_str_has_prefix (url, "https://")) &&
+                            *token != '\0');
+}
+
+static void
+on_url_changed (TillConnectDialog *self)
+{
+  /* A new address: the fingerprint shown is no longer its own. */
+  g_clear_pointer (&self->fingerprint, g_free);
+  adw_action_row_set_subtitle (self->fingerprint_row, _("Check the server to see its fingerprint"));
+  gtk_switch_set_active (self->pin_switch, FALSE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->pin_row), FALSE);
+  on_input_changed (self);
+}
+
+typedef struct
+{
+  TillConnectDialog *self;
+  gboolean training;
+} Probe;
+
+static void
+on_probed (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Probe *probe = user_data;
+  TillConnectDialog *self = probe->self;
+  gboolean training = probe->training;
+  g_autofree char *fingerprint = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_free (probe);
+  if (!till_client_probe_finish (TILL_CLIENT (source), result, &fingerprint, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autoptr (TillErrorMessage) message = till_error_message_new (error);
+          g_autofree char *text = NULL;
+
+          if (training)
+            text = g_strdup (_("No training server answers on this computer. Start one with "
+                               "“till-server --training”, then try again."));
+          else
+            text = g_strdup_printf ("%s %s", message->title, message->next_step);
+          gtk_label_set_text (self->status_label, text);
+          gtk_widget_set_sensitive (GTK_WIDGET (self->check_button), TRUE);
+          gtk_widget_set_sensitive (GTK_WIDGET (self->training_button), TRUE);
+        }
+      g_object_unref (self);
+      return;
+    }
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->check_button), TRUE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->training_button), TRUE);
+  if (training)
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->url_row), TILL_TRAINING_SERVER_URL);
+      gtk_label_set_text (self->status_label,
+                          _("A training server answers on this computer. Enter the token "
+                            "“till-server terminal add” printed, then Connect."));
+      gtk_widget_grab_focus (GTK_WIDGET (self->token_row));
+    }
+  else
+    gtk_label_set_text (self->status_label, _("The server answers."));
+
+  g_free (self->fingerprint);
+  self->fingerprint = g_steal_pointer (&fingerprint);
+  if (self->fingerprint != NULL)
+    {
+      adw_action_row_set_subtitle (self->fingerprint_row, self->fingerprint);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->pin_row), TRUE);
+    }
+  else
+    adw_action_row_set_subtitle (self->fingerprint_row,
+                                 _("None: this address is not encrypted (http). Use https for live payments."));
+  g_object_unref (self);
+}
+
+static void
+start_probe (TillConnectDialog *self,
+             const char        *url,
+             gboolean           training)
+{
+  Probe *probe = g_new0 (Probe, 1);
+
+  probe->self = g_object_ref (self);
+  probe->training = training;
+  gtk_label_set_text (self->status_label, _("Checking…"));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->check_button), FALSE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->training_button), FALSE);
+  till_client_probe_async (self->client, url, self->cancellable, on_probed, probe);
+}
+
+static void
+on_check_clicked (TillConnectDialog *self)
+{
+  const char *url = gtk_editable_get_text (GTK_EDITABLE (self->url_row));
+
+  if (*url == '\0')
+    {
+      gtk_label_set_text (self->status_label, _("Enter the server address first."));
+      return;
+    }
+  start_probe (self, url, FALSE);
+}
+
+static void
+on_training_clicked (TillConnectDialog *self)
+{
+  start_probe (self, TILL_TRAINING_SERVER_URL, TRUE);
+}
+
+static void
+on_connect_clicked (TillConnectDialog *self)
+{
+  const char *url = gtk_editable_get_text (GTK_EDITABLE (self->url_row));
+  const char *token = gtk_editable_get_text (GTK_EDITABLE (self->token_row));
+  const char *pin = gtk_switch_get_active (self->pin_switch) ? self->fingerprint : NULL;
+
+  g_signal_emit (self, signals[CONNECT], 0, url, token, pin);
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+till_connect_dialog_dispose (GObject *object)
+{
+  TillConnectDialog *self = TILL_CONNECT_DIALOG (object);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->client);
+  g_clear_pointer (&self->fingerprint, g_free);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TILL_TYPE_CONNECT_DIALOG);
+
+  G_OBJECT_CLASS (till_connect_dialog_parent_class)->dispose (object);
+}
+
+static void
+till_connect_dialog_class_init (TillConnectDialogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = till_connect_dialog_dispose;
+
+  signals[CONNECT] =
+    g_signal_new ("connect", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/tillpos/Till/till-connect-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, TillConnectDialog, url_row);
+  gtk_widget_class_bind_template_child (widget_class, TillConnectDialog, token_row);
+  gtk_widget_class_bind_template_child (widget_class, TillConnectDialog, fingerprint_row);
+  gtk_widget_class_bind_template_child (widget_class, TillConnectDialog, pin_row);
+  gtk_widget_class_bind_template_child (widget_class, TillConnectDialog, pin_switch);
+  gtk_widget_class_bind_template_child (widget_class, TillConnectDialog, status_label);
+  gtk_widget_class_bind_template_child (widget_class, TillConnectDialog, connect_button);
+  gtk_widget_class_bind_template_child (widget_class, TillConnectDialog, check_button);
+  gtk_widget_class_bind_template_child (widget_class, TillConnectDialog, training_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_input_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_url_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_check_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_training_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_connect_clicked);
+}
+
+static void
+till_connect_dialog_init (TillConnectDialog *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+}
+
+TillConnectDialog *
+till_connect_dialog_new (GtkWindow  *parent,
+                         TillClient *client,
+                         const char *url)
+{
+  TillConnectDialog *self = g_object_new (TILL_TYPE_CONNECT_DIALOG,
+                                          "transient-for", parent,
+                                          NULL);
+
+  self->client = g_object_ref (client);
+  if (url != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->url_row), url);
+  return self;
+}

@@ -1,0 +1,33 @@
+/* till-window-private.h: TillWindow's insides, for tests and tools (screenshots, bench).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "till-cart-view.h"
+#include "till-catalog-view.h"
+#include "till-scan-detector.h"
+#include "till-window.h"
+
+G_BEGIN_DECLS
+
+TillCatalogView  *till_window_get_catalog_view   (TillWindow *self);
+TillCartView     *till_window_get_cart_view      (TillWindow *self);
+TillScanDetector *till_window_get_scan_detector  (TillWindow *self);
+/* What the capture-phase key controller does with a key press; TRUE = stop the event. */
+gboolean          till_window_handle_key         (TillWindow      *self,
+                                                  guint            keyval,
+                                                  GdkModifierType  state,
+                                                  guint32          time_ms);
+/* A scanned or typed barcode, as if it came from the scanner. */
+void              till_window_handle_barcode     (TillWindow *self,
+                                                  const char *code);
+const char       *till_window_get_last_toast     (TillWindow *self);
+gboolean          till_window_get_training_shown (TillWindow *self);
+const char       *till_window_get_connection_text (TillWindow *self);
+gboolean          till_window_get_banner_shown   (TillWindow *self);
+/* Set when a dialog (price changed, error, no payment step) is up; NULL otherwise. */
+AdwMessageDialog *till_window_get_dialog         (TillWindow *self);
+gboolean          till_window_is_charging        (TillWindow *self);
+
+G_END_DECLS

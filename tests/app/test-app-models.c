@@ -1,0 +1,910 @@
+/* test-app-models.c: the app's models without a display — search folding, catalog filter and
+ * cache, cart model and persistence, scanner detection, the HTTP client and checkout.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+
+#include "till-cart-store.h"
+#include "till-catalog.h"
+#include "till-catalog-filter.h"
+#include "till-checkout.h"
+#include "till-client.h"
+#include "till-error-message.h"
+#include "till-scan-detector.h"
+#include "till-search-key.h"
+#include "till-test-server.h"
+#include "till-test-util.h"
+#include "till-token-store.h"
+
+/* Search folding */
+
+static void
+test_search_fold (void)
+{
+  static const struct { const char *in, *out; } cases[] = {
+    { "İSTANBUL", "istanbul" },
+    { "istanbul", "istanbul" },
+    { "ISTANBUL", "istanbul" },
+    { "ıspanak", "ispanak" },
+    { "ISPANAK", "ispanak" },
+    { "Kaşık", "kasik" },
+    { "Çay Bardağı", "cay bardagi" },
+    { "Crème Brûlée", "creme brulee" },
+    { "Straße", "strasse" },
+    { "ÖĞÜŞÇ", "ogusc" },
+    { "Ayran 300ml", "ayran 300ml" },
+    { "", "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *folded = till_search_fold (cases[i].in);
+      g_assert_cmpstr (folded, ==, cases[i].out);
+    }
+  /* Invalid UTF-8 is not a crash. */
+  {
+    g_autofree char *folded = till_search_fold ("\xff\xfe");
+    g_assert_cmpstr (folded, ==, "");
+  }
+}
+
+/* Catalog */
+
+static GPtrArray *
+sample_products (void)
+{
+  GPtrArray *products = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_ptr_array_add (products, till_product_new (1, "İstanbul Simidi", "SIM-1", "8690000000017",
+                                               "Bakery", "USD", 150, 800));
+  g_ptr_array_add (products, till_product_new (2, "Istiridye Mantarı", "MNT-2", "8690000000024",
+                                               "Produce", "USD", 420, 800));
+  g_ptr_array_add (products, till_product_new (3, "Kaşık", "KSK-3", "8690000000031",
+                                               "Kitchen", "USD", 1250, 1800));
+  g_ptr_array_add (products, till_product_new (4, "Ispanak", "ISP-4", "4006381333931",
+                                               "Produce", "USD", 300, 800));
+  g_ptr_array_add (products, till_product_new (5, "Crème Brûlée", "DES-5", NULL,
+                                               "Bakery", "USD", 500, 800));
+  return products;
+}
+
+static guint
+count_matches (TillCatalog       *catalog,
+               TillCatalogFilter *filter)
+{
+  g_autoptr (GtkFilterListModel) model =
+    gtk_filter_list_model_new (g_object_ref (till_catalog_get_products (catalog)),
+                               g_object_ref (GTK_FILTER (filter)));
+  return g_list_model_get_n_items (G_LIST_MODEL (model));
+}
+
+static void
+test_catalog_filter (void)
+{
+  g_autoptr (TillCatalog) catalog = till_catalog_new ();
+  g_autoptr (GPtrArray) products = sample_products ();
+  g_autoptr (TillCatalogFilter) filter = till_catalog_filter_new ();
+  g_autoptr (GtkFilterListModel) model = NULL;
+  const char * const *categories;
+
+  till_catalog_replace (catalog, products, "\"v1\"");
+  g_assert_cmpuint (till_catalog_get_n_products (catalog), ==, 5);
+  categories = till_catalog_get_categories (catalog);
+  g_assert_cmpuint (g_strv_length ((GStrv) categories), ==, 3);
+  g_assert_cmpstr (categories[0], ==, "Bakery");
+
+  g_assert_cmpuint (count_matches (catalog, filter), ==, 5);
+  /* Turkish i: "is" finds İstanbul, Istiridye and Ispanak. */
+  till_catalog_filter_set_query (filter, "is");
+  g_assert_cmpuint (count_matches (catalog, filter), ==, 3);
+  till_catalog_filter_set_query (filter, "İS");
+  g_assert_cmpuint (count_matches (catalog, filter), ==, 3);
+  till_catalog_filter_set_query (filter, "ıspanak");
+  g_assert_cmpuint (count_matches (catalog, filter), ==, 1);
+  till_catalog_filter_set_query (filter, "kasik");
+  g_assert_cmpuint (count_matches (catalog, filter), ==, 1);
+  till_catalog_filter_set_query (filter, "CREME");
+  g_assert_cmpuint (count_matches (catalog, filter), ==, 1);
+  /* SKU, barcode, several words. */
+  till_catalog_filter_set_query (filter, "ksk-3");
+  g_assert_cmpuint (count_matches (catalog, filter), ==, 1);
+  till_catalog_filter_set_query (filter, "0000024");
+  g_assert_cmpuint (count_matches (catalog, filter), ==, 1);
+  till_catalog_filter_set_query (filter, "simidi istanbul");
+  g_assert_cmpuint (count_matches (catalog, filter), ==, 1);
+  till_catalog_filter_set_query (filter, "zzz");
+  g_assert_cmpuint (count_matches (catalog, filter), ==, 0);
+
+  /* Categories combine with the query; the live model follows changes. */
+  model = gtk_filter_list_model_new (g_object_ref (till_catalog_get_products (catalog)),
+                                     g_object_ref (GTK_FILTER (filter)));
+  till_catalog_filter_set_query (filter, "");
+  till_catalog_filter_set_category (filter, "Produce");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 2);
+  till_catalog_filter_set_query (filter, "isp");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
+  till_catalog_filter_set_query (filter, "is");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 2);
+  till_catalog_filter_set_category (filter, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 3);
+
+  /* Barcode and id lookups. */
+  g_assert_cmpstr (till_product_get_name (till_catalog_lookup_barcode (catalog, "8690000000031")),
+                   ==, "Kaşık");
+  g_assert_null (till_catalog_lookup_barcode (catalog, "0000"));
+  g_assert_cmpint (till_product_get_id (till_catalog_lookup_id (catalog, 4)), ==, 4);
+}
+
+static void
+on_async_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gboolean
+result_ready (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+static void
+test_catalog_cache (void)
+{
+  g_autofree char *dir = till_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "sub", "catalog.json", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (TillCatalog) catalog = till_catalog_new ();
+  g_autoptr (TillCatalog) restored = till_catalog_new ();
+  g_autoptr (GPtrArray) products = sample_products ();
+  g_autoptr (GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  /* No cache yet: NOT_FOUND, nothing else. */
+  till_catalog_load_cache_async (restored, file, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
+  g_assert_false (till_catalog_load_cache_finish (restored, result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  till_catalog_replace (catalog, products, "\"etag-7\"");
+  till_catalog_save_cache_async (catalog, file, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
+  g_assert_true (till_catalog_save_cache_finish (catalog, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  /* A new process (a new catalog) starts from the cache alone: offline start. */
+  till_catalog_load_cache_async (restored, file, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
+  g_assert_true (till_catalog_load_cache_finish (restored, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (till_catalog_get_n_products (restored), ==, 5);
+  g_assert_cmpstr (till_catalog_get_etag (restored), ==, "\"etag-7\"");
+  g_assert_cmpint (till_product_get_unit_amount (till_catalog_lookup_barcode (restored, "8690000000031")),
+                   ==, 1250);
+  g_assert_cmpint (till_product_get_tax_rate (till_catalog_lookup_id (restored, 3)), ==, 1800);
+
+  /* A damaged cache is an error, not a crash. */
+  g_assert_true (g_file_set_contents (path, "{\"version\": 1, \"products\": [", -1, NULL));
+  till_catalog_load_cache_async (restored, file, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
+  g_assert_false (till_catalog_load_cache_finish (restored, result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_object (&result);
+  g_assert_cmpuint (till_catalog_get_n_products (restored), ==, 5);
+
+  till_test_remove_tree (dir);
+}
+
+/* Cart model */
+
+static TillProduct *
+product (gint64      id,
+         gint64      amount,
+         int         tax_rate)
+{
+  g_autofree char *name = g_strdup_printf ("Product %" G_GINT64_FORMAT, id);
+  return till_product_new (id, name, NULL, NULL, NULL, "USD", amount, tax_rate);
+}
+
+static void
+test_cart_totals (void)
+{
+  g_autoptr (TillCartModel) cart = till_cart_model_new ("USD", FALSE);
+  g_autoptr (TillProduct) shirt = product (1, 1250, 1800);
+  g_autoptr (TillProduct) tea = product (2, 333, 800);
+  g_autoptr (TillProduct) euro = till_product_new (3, "Euro thing", NULL, NULL, NULL, "EUR", 100, 0);
+  g_autoptr (GError) error = NULL;
+  TillDiscount ten_percent = { TILL_DISCOUNT_PERCENT, 1000 };
+  TillDiscount one_dollar = { TILL_DISCOUNT_AMOUNT, 100 };
+  TillTotals totals;
+
+  /* 2 × 12.50 at 18 % (tax-exclusive): 25.00 + 4.50 = 29.50. */
+  g_assert_cmpint (till_cart_model_add_product (cart, shirt, 2, &error), ==, 0);
+  g_assert_true (till_cart_model_compute_totals (cart, NULL, &totals, &error));
+  g_assert_cmpint (totals.subtotal, ==, 2500);
+  g_assert_cmpint (totals.tax, ==, 450);
+  g_assert_cmpint (totals.total, ==, 2950);
+
+  /* The same product again joins the line. */
+  g_assert_cmpint (till_cart_model_add_product (cart, shirt, 1, &error), ==, 0);
+  g_assert_cmpint (till_cart_model_get_line (cart, 0)->quantity, ==, 3);
+  g_assert_true (till_cart_model_change_quantity (cart, 0, -1, &error));
+
+  /* 10 % off the line: 22.50, tax 4.05, total 26.55. */
+  g_assert_true (till_cart_model_set_line_discount (cart, 0, &ten_percent, &error));
+  g_assert_true (till_cart_model_compute_totals (cart, NULL, &totals, &error));
+  g_assert_cmpint (totals.discount, ==, 250);
+  g_assert_cmpint (totals.tax, ==, 405);
+  g_assert_cmpint (totals.total, ==, 2655);
+
+  /* 3 × 3.33 at 8 %: 9.99, tax 0.7992 → 0.80; together 26.55 + 10.79 = 37.34. */
+  g_assert_cmpint (till_cart_model_add_product (cart, tea, 3, &error), ==, 1);
+  g_assert_true (till_cart_model_compute_totals (cart, NULL, &totals, &error));
+  g_assert_cmpint (totals.subtotal, ==, 3499);
+  g_assert_cmpint (totals.tax, ==, 485);
+  g_assert_cmpint (totals.total, ==, 3734);
+
+  /* A cart discount of 1.00 is spread over what is left (22.50 and 9.99). */
+  g_assert_true (till_cart_model_set_discount (cart, &one_dollar, &error));
+  g_assert_true (till_cart_model_compute_totals (cart, NULL, &totals, &error));
+  g_assert_cmpint (totals.discount, ==, 350);
+  g_assert_cmpint (totals.subtotal - totals.discount + totals.tax, ==, totals.total);
+
+  /* Refusals: another currency, a quantity out of range, a bad discount, a long note. */
+  g_assert_cmpint (till_cart_model_add_product (cart, euro, 1, &error), ==, -1);
+  g_assert_error (error, TILL_CART_MODEL_ERROR, TILL_CART_MODEL_ERROR_CURRENCY);
+  g_clear_error (&error);
+  g_assert_false (till_cart_model_set_quantity (cart, 0, 0, &error));
+  g_assert_error (error, TILL_CART_MODEL_ERROR, TILL_CART_MODEL_ERROR_QUANTITY);
+  g_clear_error (&error);
+  g_assert_false (till_cart_model_set_quantity (cart, 0, TILL_QUANTITY_MAX + 1, &error));
+  g_clear_error (&error);
+  {
+    TillDiscount bad = { TILL_DISCOUNT_PERCENT, 10001 };
+    g_assert_false (till_cart_model_set_discount (cart, &bad, &error));
+    g_assert_error (error, TILL_CART_MODEL_ERROR, TILL_CART_MODEL_ERROR_DISCOUNT);
+    g_clear_error (&error);
+  }
+  {
+    g_autofree char *note = g_strnfill (TILL_NOTE_MAX + 1, 'x');
+    g_assert_false (till_cart_model_set_note (cart, note, &error));
+    g_assert_error (error, TILL_CART_MODEL_ERROR, TILL_CART_MODEL_ERROR_NOTE);
+    g_clear_error (&error);
+  }
+
+  /* Remove and undo put the line back where it was. */
+  {
+    TillCartLine *line = till_cart_model_remove_line (cart, 0);
+    g_assert_cmpuint (till_cart_model_get_n_lines (cart), ==, 1);
+    till_cart_model_insert_line (cart, 0, line);
+    g_assert_cmpint (till_cart_model_get_line (cart, 0)->product_id, ==, 1);
+    g_assert_cmpint (till_cart_model_get_line (cart, 0)->discount.value, ==, 1000);
+  }
+}
+
+static void
+test_cart_client_reference (void)
+{
+  g_autoptr (TillCartModel) cart = till_cart_model_new ("USD", FALSE);
+  g_autoptr (TillProduct) shirt = product (1, 1250, 1800);
+  g_autofree char *reference = NULL;
+
+  g_assert_null (till_cart_model_get_client_reference (cart));
+  till_cart_model_add_product (cart, shirt, 1, NULL);
+  reference = g_strdup (till_cart_model_ensure_client_reference (cart));
+  g_assert_true (g_uuid_string_is_valid (reference));
+  /* Retries reuse it; parking and renaming do not change what the server would price. */
+  g_assert_cmpstr (till_cart_model_ensure_client_reference (cart), ==, reference);
+  till_cart_model_set_parked (cart, TRUE);
+  till_cart_model_set_title (cart, "Table 4");
+  g_assert_cmpstr (till_cart_model_get_client_reference (cart), ==, reference);
+  /* A changed cart is a new attempt. */
+  till_cart_model_change_quantity (cart, 0, 1, NULL);
+  g_assert_null (till_cart_model_get_client_reference (cart));
+  g_assert_cmpstr (till_cart_model_ensure_client_reference (cart), !=, reference);
+}
+
+static gboolean
+store_idle (gpointer data)
+{
+  return !till_cart_store_is_busy (TILL_CART_STORE (data));
+}
+
+static char *
+cart_json (TillCartModel *cart)
+{
+  g_autoptr (JsonNode) node = till_cart_model_to_json (cart);
+  return till_json_to_string (node, FALSE);
+}
+
+static void
+test_cart_persistence (void)
+{
+  g_autofree char *dir = till_test_make_tmpdir ();
+  g_autoptr (GFile) directory = g_file_new_for_path (dir);
+  g_autoptr (TillCartStore) store = till_cart_store_new (directory);
+  g_autoptr (TillCartStore) after_crash = NULL;
+  g_autoptr (TillProduct) shirt = product (1, 1250, 1800);
+  g_autoptr (TillProduct) tea = product (2, 333, 800);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *saved_a = NULL;
+  g_autofree char *saved_b = NULL;
+  g_autofree char *damaged = g_build_filename (dir, "not-a-cart.json", NULL);
+  g_autofree char *damaged_kept = g_build_filename (dir, "not-a-cart.json.damaged", NULL);
+  TillCartModel *a, *b, *c;
+  TillDiscount five = { TILL_DISCOUNT_PERCENT, 500 };
+  GAsyncResult *result = NULL;
+  GListModel *carts;
+
+  a = till_cart_store_new_cart (store, "USD", FALSE);
+  b = till_cart_store_new_cart (store, "USD", TRUE);
+  c = till_cart_store_new_cart (store, "USD", FALSE);
+  g_assert_cmpstr (till_cart_model_get_title (a), ==, "Cart 1");
+  g_assert_cmpstr (till_cart_model_get_title (b), ==, "Cart 2");
+
+  /* Many quick changes: each one is saved, the last one wins. */
+  for (int i = 0; i < 20; i++)
+    till_cart_model_add_product (a, shirt, 1, NULL);
+  till_cart_model_add_product (a, tea, 2, NULL);
+  till_cart_model_set_line_discount (a, 1, &five, NULL);
+  till_cart_model_set_note (a, "Gift wrap, please — ğüşiöç", NULL);
+  till_cart_model_ensure_client_reference (a);
+  till_cart_model_add_product (b, tea, 1, NULL);
+  till_cart_model_set_parked (b, TRUE);
+  till_cart_store_remove (store, c);
+  g_assert_true (till_test_wait_until (store_idle, store, 5000));
+
+  saved_a = cart_json (a);
+  saved_b = cart_json (b);
+  g_assert_true (g_file_set_contents (damaged, "{ this is not json", -1, NULL));
+
+  /* The crash: nothing is flushed or closed; a new store reads the directory. */
+  after_crash = till_cart_store_new (directory);
+  g_test_expect_message ("till-app", G_LOG_LEVEL_WARNING, "*not-a-cart.json cannot be read*");
+  till_cart_store_load_async (after_crash, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
+  g_assert_true (till_cart_store_load_finish (after_crash, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_test_assert_expected_messages ();
+
+  carts = till_cart_store_get_carts (after_crash);
+  g_assert_cmpuint (g_list_model_get_n_items (carts), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (TillCartModel) restored = g_list_model_get_item (carts, i);
+      g_autofree char *json = cart_json (restored);
+
+      if (g_strcmp0 (till_cart_model_get_id (restored), till_cart_model_get_id (a)) == 0)
+        {
+          g_assert_cmpstr (json, ==, saved_a);
+          g_assert_cmpint (till_cart_model_get_line (restored, 0)->quantity, ==, 20);
+          g_assert_cmpstr (till_cart_model_get_client_reference (restored), ==,
+                           till_cart_model_get_client_reference (a));
+        }
+      else
+        {
+          g_assert_cmpstr (json, ==, saved_b);
+          g_assert_true (till_cart_model_get_parked (restored));
+        }
+    }
+  /* The damaged file is kept aside, never deleted. */
+  g_assert_false (g_file_test (damaged, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (damaged_kept, G_FILE_TEST_EXISTS));
+
+  /* Changes in the restored store are saved too. */
+  {
+    g_autoptr (TillCartModel) first = g_list_model_get_item (carts, 0);
+    till_cart_model_clear (first);
+    g_assert_true (till_test_wait_until (store_idle, after_crash, 5000));
+  }
+
+  g_clear_object (&store);
+  g_clear_object (&after_crash);
+  till_test_remove_tree (dir);
+}
+
+/* Scanner detection */
+
+typedef struct
+{
+  GPtrArray *scans;
+  GString *flushed;
+} ScanLog;
+
+static void
+on_scanned (TillScanDetector *detector,
+            const char       *code,
+            ScanLog          *log)
+{
+  g_ptr_array_add (log->scans, g_strdup (code));
+}
+
+static void
+on_flush (TillScanDetector *detector,
+          const char       *text,
+          ScanLog          *log)
+{
+  g_string_append (log->flushed, text);
+}
+
+/* Types @text with @gap ms between keys from @t; returns the time of the last key. */
+static guint32
+type_text (TillScanDetector *detector,
+           const char       *text,
+           guint32           t,
+           guint             gap,
+           guint            *n_taken)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      guint keyval = gdk_unicode_to_keyval ((guchar) *p);
+      if (g_ascii_isupper (*p))
+        till_scan_detector_key_pressed (detector, GDK_KEY_Shift_L, 0, t);
+      if (till_scan_detector_key_pressed (detector, keyval,
+                                          g_ascii_isupper (*p) ? GDK_SHIFT_MASK : 0, t))
+        (*n_taken)++;
+      t += gap;
+    }
+  return t - gap;
+}
+
+static gboolean
+string_nonempty (gpointer data)
+{
+  return ((GString *) data)->len > 0;
+}
+
+static void
+test_scan_detector (void)
+{
+  g_autoptr (TillScanDetector) detector = till_scan_detector_new ();
+  ScanLog log = { g_ptr_array_new_with_free_func (g_free), g_string_new (NULL) };
+  guint taken = 0;
+  guint32 t;
+
+  g_signal_connect (detector, "scanned", G_CALLBACK (on_scanned), &log);
+  g_signal_connect (detector, "flush", G_CALLBACK (on_flush), &log);
+
+  /* A scanner: 13 digits 8 ms apart, then Enter. Nothing reaches the focus. */
+  t = type_text (detector, "8690000000017", 1000, 8, &taken);
+  g_assert_cmpuint (taken, ==, 13);
+  g_assert_true (till_scan_detector_key_pressed (detector, GDK_KEY_Return, 0, t + 9));
+  g_assert_cmpuint (log.scans->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (log.scans, 0), ==, "8690000000017");
+  g_assert_cmpstr (log.flushed->str, ==, "");
+
+  /* The same code twice in a row is two scans. */
+  t = type_text (detector, "8690000000017", t + 300, 8, &taken);
+  g_assert_true (till_scan_detector_key_pressed (detector, GDK_KEY_KP_Enter, 0, t + 8));
+  g_assert_cmpuint (log.scans->len, ==, 2);
+
+  /* Code 128 with capitals: the scanner's Shift does not break the burst. */
+  t = type_text (detector, "AB-12x", t + 500, 5, &taken);
+  g_assert_true (till_scan_detector_key_pressed (detector, GDK_KEY_Return, 0, t + 5));
+  g_assert_cmpstr (g_ptr_array_index (log.scans, 2), ==, "AB-12x");
+
+  /* A person: 150 ms between keys. Each key is handed back before the next one. */
+  t = type_text (detector, "tea", t + 1000, 150, &taken);
+  g_assert_cmpstr (log.flushed->str, ==, "te");
+  g_assert_cmpstr (till_scan_detector_peek_held (detector), ==, "a");
+  /* Enter typed by a person: held text first, then the Enter goes on. */
+  g_assert_false (till_scan_detector_key_pressed (detector, GDK_KEY_Return, 0, t + 200));
+  g_assert_cmpstr (log.flushed->str, ==, "tea");
+  g_assert_cmpuint (log.scans->len, ==, 3);
+
+  /* Fast but short ("12" + Enter within 50 ms) is typing, not a scan. */
+  g_string_truncate (log.flushed, 0);
+  t = type_text (detector, "12", t + 1000, 20, &taken);
+  g_assert_false (till_scan_detector_key_pressed (detector, GDK_KEY_Return, 0, t + 20));
+  g_assert_cmpstr (log.flushed->str, ==, "12");
+
+  /* A burst whose Enter comes late is typing. */
+  g_string_truncate (log.flushed, 0);
+  t = type_text (detector, "4006381333931", t + 1000, 10, &taken);
+  g_assert_false (till_scan_detector_key_pressed (detector, GDK_KEY_Return, 0, t + 120));
+  g_assert_cmpstr (log.flushed->str, ==, "4006381333931");
+  g_assert_cmpuint (log.scans->len, ==, 3);
+
+  /* A pause inside a burst splits it: the first part was typing. */
+  g_string_truncate (log.flushed, 0);
+  t = type_text (detector, "869", t + 1000, 10, &taken);
+  t = type_text (detector, "0000000017", t + 80, 10, &taken);
+  g_assert_cmpstr (log.flushed->str, ==, "869");
+  g_assert_true (till_scan_detector_key_pressed (detector, GDK_KEY_Return, 0, t + 10));
+  g_assert_cmpstr (g_ptr_array_index (log.scans, 3), ==, "0000000017");
+
+  /* Shortcuts and non-printable keys pass, after what was held. */
+  g_string_truncate (log.flushed, 0);
+  g_assert_true (till_scan_detector_key_pressed (detector, GDK_KEY_x, 0, t + 1000));
+  g_assert_false (till_scan_detector_key_pressed (detector, GDK_KEY_c, GDK_CONTROL_MASK, t + 1005));
+  g_assert_cmpstr (log.flushed->str, ==, "x");
+  g_assert_false (till_scan_detector_key_pressed (detector, GDK_KEY_BackSpace, 0, t + 1010));
+  g_assert_false (till_scan_detector_key_pressed (detector, GDK_KEY_Escape, 0, t + 1020));
+
+  /* Event times wrap around after 49 days: still a burst. */
+  t = type_text (detector, "5901234123457", G_MAXUINT32 - 40, 10, &taken);
+  g_assert_true (till_scan_detector_key_pressed (detector, GDK_KEY_Return, 0, t + 10));
+  g_assert_cmpstr (g_ptr_array_index (log.scans, 4), ==, "5901234123457");
+
+  /* The last key a person typed comes back by itself (the detector's timer). */
+  g_string_truncate (log.flushed, 0);
+  till_scan_detector_key_pressed (detector, GDK_KEY_q, 0, t + 5000);
+  g_assert_true (till_test_wait_until (string_nonempty, log.flushed, 5000));
+  g_assert_cmpstr (log.flushed->str, ==, "q");
+
+  g_ptr_array_unref (log.scans);
+  g_string_free (log.flushed, TRUE);
+}
+
+/* Client */
+
+typedef struct
+{
+  TillTestServer *server;
+  TillClient *client;
+} ClientFixture;
+
+static void
+client_setup (ClientFixture *f,
+              gconstpointer  data)
+{
+  f->server = till_test_server_new (GPOINTER_TO_INT (data), 0);
+  till_test_server_add_product (f->server, 1, "Simit", "8690000000017", 150, 800, "Bakery");
+  till_test_server_add_product (f->server, 2, "Ayran", "8690000000024", 250, 800, "Drinks");
+  till_test_server_add_product (f->server, 3, "Kaşık", "8690000000031", 1250, 1800, "Kitchen");
+  f->client = till_client_new ();
+  till_client_set_retry_delays (f->client, 20, 200);
+}
+
+static void
+client_teardown (ClientFixture *f,
+                 gconstpointer  data)
+{
+  g_clear_object (&f->client);
+  if (f->server != NULL)
+    till_test_server_free (f->server);
+}
+
+static gboolean
+client_online (gpointer data)
+{
+  return till_client_get_state (TILL_CLIENT (data)) == TILL_CONNECTION_ONLINE;
+}
+
+static gboolean
+client_offline (gpointer data)
+{
+  return till_client_get_state (TILL_CLIENT (data)) == TILL_CONNECTION_OFFLINE;
+}
+
+static gboolean
+client_refused (gpointer data)
+{
+  return till_client_get_state (TILL_CLIENT (data)) == TILL_CONNECTION_REFUSED;
+}
+
+static void
+test_client_connect (ClientFixture *f,
+                     gconstpointer  data)
+{
+  const TillServerConfig *config;
+
+  g_assert_cmpint (till_client_get_state (f->client), ==, TILL_CONNECTION_UNCONFIGURED);
+  till_client_set_server (f->client, till_test_server_get_url (f->server), TILL_TEST_TOKEN);
+  g_assert_true (till_test_wait_until (client_online, f->client, 5000));
+  config = till_client_get_config (f->client);
+  g_assert_nonnull (config);
+  g_assert_cmpstr (config->currency, ==, "USD");
+  g_assert_cmpstr (config->store_name, ==, "Corner Shop");
+  g_assert_false (config->prices_include_tax);
+  g_assert_true (till_server_config_is_training (config));
+}
+
+static void
+test_client_unauthorized (ClientFixture *f,
+                          gconstpointer  data)
+{
+  g_autoptr (TillErrorMessage) message = NULL;
+
+  till_client_set_server (f->client, till_test_server_get_url (f->server), "wrong-token");
+  g_assert_true (till_test_wait_until (client_refused, f->client, 5000));
+  g_assert_error (till_client_get_last_error (f->client), TILL_CLIENT_ERROR,
+                  TILL_CLIENT_ERROR_UNAUTHORIZED);
+  message = till_error_message_new (till_client_get_last_error (f->client));
+  g_assert_cmpint (message->kind, ==, TILL_NEXT_STEP_ASK_ADMIN);
+}
+
+static void
+test_client_products (ClientFixture *f,
+                      gconstpointer  data)
+{
+  g_autoptr (GPtrArray) products = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *etag = NULL;
+  g_autofree char *etag2 = NULL;
+  g_autoptr (TillProduct) found = NULL;
+  GAsyncResult *result = NULL;
+
+  till_client_set_server (f->client, till_test_server_get_url (f->server), TILL_TEST_TOKEN);
+
+  /* Three products over two pages. */
+  till_client_fetch_products_async (f->client, NULL, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
+  g_assert_true (till_client_fetch_products_finish (f->client, result, &products, &etag, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (products->len, ==, 3);
+  g_assert_cmpstr (till_product_get_name (g_ptr_array_index (products, 2)), ==, "Kaşık");
+  g_assert_nonnull (etag);
+
+  /* Unchanged: 304, nothing to replace. */
+  g_clear_pointer (&products, g_ptr_array_unref);
+  till_client_fetch_products_async (f->client, etag, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
+  g_assert_true (till_client_fetch_products_finish (f->client, result, &products, &etag2, &error));
+  g_clear_object (&result);
+  g_assert_null (products);
+  g_assert_cmpuint (till_test_server_get_n_not_modified (f->server), ==, 1);
+
+  /* By barcode; unknown is NOT_FOUND. */
+  till_client_lookup_barcode_async (f->client, "8690000000024", NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
+  found = till_client_lookup_barcode_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpstr (till_product_get_name (found), ==, "Ayran");
+  till_client_lookup_barcode_async (f->client, "0000", NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
+  g_assert_null (till_client_lookup_barcode_finish (f->client, result, &error));
+  g_assert_error (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NOT_FOUND);
+  g_clear_object (&result);
+}
+
+static void
+test_client_reconnect (ClientFixture *f,
+                       gconstpointer  data)
+{
+  guint port = till_test_server_get_port (f->server);
+  g_autofree char *url = g_strdup (till_test_server_get_url (f->server));
+
+  till_client_set_server (f->client, url, TILL_TEST_TOKEN);
+  g_assert_true (till_test_wait_until (client_online, f->client, 5000));
+
+  /* The server goes away: the heartbeat notices, the state is OFFLINE and retries start. */
+  g_clear_pointer (&f->server, till_test_server_free);
+  g_assert_true (till_test_wait_until (client_offline, f->client, 5000));
+  g_assert_error (till_client_get_last_error (f->client), TILL_CLIENT_ERROR,
+                  TILL_CLIENT_ERROR_NETWORK);
+
+  /* It comes back on the same address: the client reconnects by itself. */
+  f->server = till_test_server_new (TRUE, port);
+  g_assert_true (till_test_wait_until (client_online, f->client, 5000));
+  g_assert_null (till_client_get_last_error (f->client));
+}
+
+static void
+test_client_fingerprint (void)
+{
+  g_autofree char *a = till_client_normalize_fingerprint (
+    "AB:CD:EF:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89");
+  g_autofree char *bad = till_client_normalize_fingerprint ("ab:cd");
+  g_autofree char *worse = till_client_normalize_fingerprint ("zz");
+
+  g_assert_cmpstr (a, ==, "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
+  g_assert_null (bad);
+  g_assert_null (worse);
+}
+
+/* Checkout */
+
+static TillCartModel *
+cart_from_server_products (ClientFixture *f)
+{
+  g_autoptr (GPtrArray) products = NULL;
+  GAsyncResult *result = NULL;
+  TillCartModel *cart = till_cart_model_new ("USD", FALSE);
+
+  till_client_fetch_products_async (f->client, NULL, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
+  g_assert_true (till_client_fetch_products_finish (f->client, result, &products, NULL, NULL));
+  g_clear_object (&result);
+  till_cart_model_add_product (cart, g_ptr_array_index (products, 0), 3, NULL);
+  till_cart_model_add_product (cart, g_ptr_array_index (products, 2), 1, NULL);
+  return cart;
+}
+
+static void
+test_checkout_no_duplicate (ClientFixture *f,
+                            gconstpointer  data)
+{
+  g_autoptr (TillCartModel) cart = NULL;
+  g_autoptr (TillCheckoutResult) checkout = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillErrorMessage) message = NULL;
+  g_autofree char *reference = NULL;
+  GAsyncResult *result = NULL;
+  TillTotals totals;
+
+  till_client_set_server (f->client, till_test_server_get_url (f->server), TILL_TEST_TOKEN);
+  g_assert_true (till_test_wait_until (client_online, f->client, 5000));
+  cart = cart_from_server_products (f);
+  g_assert_true (till_cart_model_compute_totals (cart, NULL, &totals, NULL));
+
+  /* The server stores the order but answers too late: the app sees a timeout. */
+  till_client_set_timeout (f->client, 1);
+  till_test_server_delay_checkouts (f->server, 1, 2500);
+  till_checkout_start_async (f->client, cart, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 10000));
+  g_assert_null (till_checkout_start_finish (result, &error));
+  g_assert_error (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_TIMEOUT);
+  g_clear_object (&result);
+  message = till_error_message_new (error);
+  g_assert_cmpint (message->kind, ==, TILL_NEXT_STEP_RETRY);
+  g_clear_error (&error);
+  reference = g_strdup (till_cart_model_get_client_reference (cart));
+  g_assert_nonnull (reference);
+  g_assert_cmpuint (till_test_server_get_n_orders (f->server), ==, 1);
+
+  /* Charge again: same reference, same order, no second one. */
+  till_client_set_timeout (f->client, 10);
+  till_checkout_start_async (f->client, cart, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 10000));
+  checkout = till_checkout_start_finish (result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpstr (till_cart_model_get_client_reference (cart), ==, reference);
+  g_assert_cmpuint (till_test_server_get_n_checkout_requests (f->server), ==, 2);
+  g_assert_cmpuint (till_test_server_get_n_orders (f->server), ==, 1);
+  g_assert_cmpstr (checkout->response->order->client_reference, ==, reference);
+  g_assert_cmpstr (checkout->response->order->number, ==, "T-000001");
+  g_assert_nonnull (checkout->response->client_secret);
+  /* The app's totals are the server's, line by line. */
+  g_assert_false (checkout->price_changed);
+  g_assert_cmpint (checkout->response->order->total, ==, totals.total);
+  g_assert_cmpint (checkout->response->order->tax, ==, totals.tax);
+  g_assert_cmpint (checkout->response->order->subtotal, ==, totals.subtotal);
+}
+
+static void
+test_checkout_price_changed (ClientFixture *f,
+                             gconstpointer  data)
+{
+  g_autoptr (TillCartModel) cart = NULL;
+  g_autoptr (TillCheckoutResult) checkout = NULL;
+  g_autoptr (GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  till_client_set_server (f->client, till_test_server_get_url (f->server), TILL_TEST_TOKEN);
+  g_assert_true (till_test_wait_until (client_online, f->client, 5000));
+  cart = cart_from_server_products (f);
+
+  /* Simit now costs 1.75 instead of 1.50: 3 × 0.25 × 1.08 = 0.81 more. */
+  till_test_server_set_price (f->server, 1, 175);
+  till_checkout_start_async (f->client, cart, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 10000));
+  checkout = till_checkout_start_finish (result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_true (checkout->price_changed);
+  g_assert_cmpint (checkout->response->order->total - checkout->app_total, ==, 81);
+}
+
+static void
+test_checkout_empty (void)
+{
+  g_autoptr (TillClient) client = till_client_new ();
+  g_autoptr (TillCartModel) cart = till_cart_model_new ("USD", FALSE);
+  g_autoptr (GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  till_checkout_start_async (client, cart, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
+  g_assert_null (till_checkout_start_finish (result, &error));
+  g_assert_error (error, TILL_CART_MODEL_ERROR, TILL_CART_MODEL_ERROR_QUANTITY);
+  g_clear_object (&result);
+}
+
+static void
+test_checkout_offline (void)
+{
+  g_autoptr (TillClient) client = till_client_new ();
+  g_autoptr (TillCartModel) cart = till_cart_model_new ("USD", FALSE);
+  g_autoptr (TillProduct) shirt = product (1, 1250, 1800);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillErrorMessage) message = NULL;
+  GAsyncResult *result = NULL;
+  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
+  guint16 port;
+  g_autofree char *url = NULL;
+
+  /* A port nobody listens on (bound, then closed). */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  url = g_strdup_printf ("http://127.0.0.1:%u", port);
+
+  till_client_set_retry_delays (client, 20, 100);
+  till_client_set_server (client, url, TILL_TEST_TOKEN);
+  g_assert_true (till_test_wait_until (client_offline, client, 5000));
+
+  till_cart_model_add_product (cart, shirt, 1, NULL);
+  till_checkout_start_async (client, cart, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
+  g_assert_null (till_checkout_start_finish (result, &error));
+  g_assert_error (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NETWORK);
+  g_clear_object (&result);
+  message = till_error_message_new (error);
+  g_assert_cmpint (message->kind, ==, TILL_NEXT_STEP_CHECK_CONNECTION);
+  /* Nothing the cashier added is lost. */
+  g_assert_cmpuint (till_cart_model_get_n_lines (cart), ==, 1);
+}
+
+/* Token store */
+
+static void
+test_token_store_memory (void)
+{
+  g_autoptr (TillTokenStore) store = till_memory_token_store_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = NULL;
+  GAsyncResult *result = NULL;
+
+  till_token_store_lookup_async (store, "http://a", NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
+  g_assert_null (till_token_store_lookup_finish (store, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  till_token_store_store_async (store, "http://a", "secret-1", NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
+  g_assert_true (till_token_store_store_finish (store, result, &error));
+  g_clear_object (&result);
+  till_token_store_lookup_async (store, "http://a", NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
+  token = till_token_store_lookup_finish (store, result, &error);
+  g_clear_object (&result);
+  g_assert_cmpstr (token, ==, "secret-1");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/app/search/fold", test_search_fold);
+  g_test_add_func ("/app/catalog/filter", test_catalog_filter);
+  g_test_add_func ("/app/catalog/cache", test_catalog_cache);
+  g_test_add_func ("/app/cart/totals", test_cart_totals);
+  g_test_add_func ("/app/cart/client-reference", test_cart_client_reference);
+  g_test_add_func ("/app/cart/persistence", test_cart_persistence);
+  g_test_add_func ("/app/scan/detector", test_scan_detector);
+  g_test_add_func ("/app/client/fingerprint", test_client_fingerprint);
+  g_test_add ("/app/client/connect", ClientFixture, GINT_TO_POINTER (TRUE),
+              client_setup, test_client_connect, client_teardown);
+  g_test_add ("/app/client/unauthorized", ClientFixture, GINT_TO_POINTER (TRUE),
+              client_setup, test_client_unauthorized, client_teardown);
+  g_test_add ("/app/client/products", ClientFixture, GINT_TO_POINTER (TRUE),
+              client_setup, test_client_products, client_teardown);
+  g_test_add ("/app/client/reconnect", ClientFixture, GINT_TO_POINTER (TRUE),
+              client_setup, test_client_reconnect, client_teardown);
+  g_test_add ("/app/checkout/no-duplicate", ClientFixture, GINT_TO_POINTER (TRUE),
+              client_setup, test_checkout_no_duplicate, client_teardown);
+  g_test_add ("/app/checkout/price-changed", ClientFixture, GINT_TO_POINTER (TRUE),
+              client_setup, test_checkout_price_changed, client_teardown);
+  g_test_add_func ("/app/checkout/empty", test_checkout_empty);
+  g_test_add_func ("/app/checkout/offline", test_checkout_offline);
+  g_test_add_func ("/app/token-store/memory", test_token_store_memory);
+
+  return g_test_run ();
+}

@@ -1,0 +1,553 @@
+/* till-test-server.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "till-test-server.h"
+
+#define PAGE_SIZE 2
+
+typedef struct
+{
+  gint64 id;
+  char *name;
+  char *barcode;
+  gint64 unit_amount;
+  int tax_rate;
+  char *category;
+} Product;
+
+struct _TillTestServer
+{
+  GThread *thread;
+  GMainContext *context;
+  GMainLoop *loop;
+  SoupServer *soup;
+  char *url;
+  guint port;
+  gboolean training;
+
+  GMutex lock;
+  GCond ready;
+  gboolean started;
+  GPtrArray *products;          /* Product* */
+  GHashTable *orders;           /* client_reference → JSON text of the response */
+  guint n_orders;
+  guint n_checkout_requests;
+  guint n_product_requests;
+  guint n_not_modified;
+  guint delay_count;
+  guint delay_ms;
+  guint version;                /* bumped on every catalog change: the ETag */
+};
+
+static void
+product_free (Product *product)
+{
+  g_free (product->name);
+  g_free (product->barcode);
+  g_free (product->category);
+  g_free (product);
+}
+
+static void
+send_json (SoupServerMessage *msg,
+           guint              status,
+           JsonNode          *node)
+{
+  g_autofree char *text = till_json_to_string (node, FALSE);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, text, strlen (text));
+}
+
+static void
+send_error (SoupServerMessage *msg,
+            guint              status,
+            const char        *code,
+            const char        *message)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) node = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder, code);
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, message);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  send_json (msg, status, node);
+}
+
+static gboolean
+check_auth (SoupServerMessage *msg)
+{
+  const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                   "Authorization");
+
+  if (g_strcmp0 (auth, "Bearer " TILL_TEST_TOKEN) != 0)
+    {
+      send_error (msg, 401, "unauthorized", "Unknown terminal token");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+add_product_json (JsonBuilder *builder,
+                  Product     *product)
+{
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_int_value (builder, product->id);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, product->name);
+  json_builder_set_member_name (builder, "sku");
+  {
+    g_autofree char *sku = g_strdup_printf ("SKU-%" G_GINT64_FORMAT, product->id);
+    json_builder_add_string_value (builder, sku);
+  }
+  json_builder_set_member_name (builder, "barcode");
+  json_builder_add_string_value (builder, product->barcode);
+  json_builder_set_member_name (builder, "unit_amount");
+  json_builder_add_int_value (builder, product->unit_amount);
+  json_builder_set_member_name (builder, "currency");
+  json_builder_add_string_value (builder, "USD");
+  json_builder_set_member_name (builder, "tax_rate");
+  json_builder_add_int_value (builder, product->tax_rate);
+  json_builder_set_member_name (builder, "category");
+  json_builder_add_string_value (builder, product->category);
+  json_builder_set_member_name (builder, "active");
+  json_builder_add_boolean_value (builder, TRUE);
+  json_builder_end_object (builder);
+}
+
+static void
+handle_healthz (SoupServer        *soup,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
+                                    "{\"status\":\"ok\"}", 15);
+}
+
+static void
+handle_config (SoupServer        *soup,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  TillTestServer *server = user_data;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) node = NULL;
+
+  if (!check_auth (msg))
+    return;
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "store_name");
+  json_builder_add_string_value (builder, "Corner Shop");
+  json_builder_set_member_name (builder, "currency");
+  json_builder_add_string_value (builder, "USD");
+  json_builder_set_member_name (builder, "tax_mode");
+  json_builder_add_string_value (builder, "exclusive");
+  json_builder_set_member_name (builder, "mode");
+  json_builder_add_string_value (builder, server->training ? "training" : "test");
+  json_builder_set_member_name (builder, "publishable_key");
+  json_builder_add_string_value (builder, "pk_test_123");
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  send_json (msg, 200, node);
+}
+
+static void
+handle_products (SoupServer        *soup,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  TillTestServer *server = user_data;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) node = NULL;
+  g_autofree char *etag = NULL;
+  const char *if_none_match, *cursor;
+  guint start = 0, end;
+
+  if (!check_auth (msg))
+    return;
+
+  g_mutex_lock (&server->lock);
+  server->n_product_requests++;
+  etag = g_strdup_printf ("\"catalog-%u\"", server->version);
+
+  if (g_str_has_prefix (path, "/api/v1/products/by-barcode/"))
+    {
+      const char *code = path + strlen ("/api/v1/products/by-barcode/");
+
+      for (guint i = 0; i < server->products->len; i++)
+        {
+          Product *product = g_ptr_array_index (server->products, i);
+          if (g_strcmp0 (product->barcode, code) == 0)
+            {
+              add_product_json (builder, product);
+              node = json_builder_get_root (builder);
+              g_mutex_unlock (&server->lock);
+              send_json (msg, 200, node);
+              return;
+            }
+        }
+      g_mutex_unlock (&server->lock);
+      send_error (msg, 404, "not_found", "No product with this barcode");
+      return;
+    }
+
+  if_none_match = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                "If-None-Match");
+  cursor = query ? g_hash_table_lookup (query, "cursor") : NULL;
+  if (cursor == NULL && g_strcmp0 (if_none_match, etag) == 0)
+    {
+      server->n_not_modified++;
+      g_mutex_unlock (&server->lock);
+      soup_server_message_set_status (msg, 304, NULL);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "ETag", etag);
+      return;
+    }
+  if (cursor != NULL)
+    start = (guint) g_ascii_strtoull (cursor, NULL, 10);
+  end = MIN (start + PAGE_SIZE, server->products->len);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "products");
+  json_builder_begin_array (builder);
+  for (guint i = start; i < end; i++)
+    add_product_json (builder, g_ptr_array_index (server->products, i));
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "next_cursor");
+  if (end < server->products->len)
+    {
+      g_autofree char *next = g_strdup_printf ("%u", end);
+      json_builder_add_string_value (builder, next);
+    }
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+  g_mutex_unlock (&server->lock);
+
+  node = json_builder_get_root (builder);
+  send_json (msg, 200, node);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "ETag", etag);
+}
+
+static gboolean
+unpause_message (gpointer user_data)
+{
+  soup_server_message_unpause (SOUP_SERVER_MESSAGE (user_data));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handle_checkouts (SoupServer        *soup,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  TillTestServer *server = user_data;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) object = NULL;
+  g_autoptr (TillCart) cart = NULL;
+  g_autoptr (TillOrder) order = NULL;
+  g_autofree TillLineTotals *line_totals = NULL;
+  g_autoptr (JsonBuilder) builder = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+  TillTotals totals;
+  const char *stored;
+
+  if (!check_auth (msg))
+    return;
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
+    {
+      send_error (msg, 405, "method_not_allowed", "POST only");
+      return;
+    }
+  object = till_json_parse_object (body->data, body->length, &error);
+  if (object != NULL)
+    cart = till_cart_from_checkout_json (object, &error);
+  if (cart == NULL)
+    {
+      send_error (msg, 400, "invalid_request", error->message);
+      return;
+    }
+
+  g_mutex_lock (&server->lock);
+  server->n_checkout_requests++;
+  stored = g_hash_table_lookup (server->orders, cart->client_reference);
+  if (stored == NULL)
+    {
+      /* Price the cart from our own catalog, as till-server does. */
+      for (guint i = 0; i < cart->lines->len; i++)
+        {
+          TillCartLine *line = g_ptr_array_index (cart->lines, i);
+          Product *product = NULL;
+
+          for (guint j = 0; j < server->products->len && product == NULL; j++)
+            if (((Product *) g_ptr_array_index (server->products, j))->id == line->product_id)
+              product = g_ptr_array_index (server->products, j);
+          if (product == NULL)
+            {
+              g_mutex_unlock (&server->lock);
+              send_error (msg, 400, "unknown_product", "No such product");
+              return;
+            }
+          g_free (line->name);
+          line->name = g_strdup (product->name);
+          line->unit_amount = product->unit_amount;
+          line->tax_rate = product->tax_rate;
+        }
+      if (!till_cart_compute_totals (cart, &line_totals, &totals, &error))
+        {
+          g_mutex_unlock (&server->lock);
+          send_error (msg, 400, "invalid_cart", error->message);
+          return;
+        }
+
+      order = till_order_new ();
+      order->id = ++server->n_orders;
+      order->number = g_strdup_printf ("T-%06" G_GINT64_FORMAT, order->id);
+      order->status = TILL_ORDER_PENDING_PAYMENT;
+      order->currency = g_strdup (cart->currency);
+      order->client_reference = g_strdup (cart->client_reference);
+      for (guint i = 0; i < cart->lines->len; i++)
+        {
+          TillCartLine *line = g_ptr_array_index (cart->lines, i);
+          TillOrderLine *order_line = till_order_line_new ();
+
+          order_line->product_id = line->product_id;
+          order_line->name = g_strdup (line->name);
+          order_line->quantity = line->quantity;
+          order_line->unit_amount = line->unit_amount;
+          order_line->tax_rate = line->tax_rate;
+          order_line->discount = line_totals[i].discount;
+          order_line->tax = line_totals[i].tax;
+          order_line->total = line_totals[i].total;
+          g_ptr_array_add (order->lines, order_line);
+        }
+      order->subtotal = totals.subtotal;
+      order->discount = totals.discount;
+      order->tax = totals.tax;
+      order->rounding = totals.rounding;
+      order->total = totals.total;
+      order->payment_intent = g_strdup_printf ("pi_test_%" G_GINT64_FORMAT, order->id);
+      order->payment_status = g_strdup ("requires_payment_method");
+      order->created_at = g_date_time_new_now_utc ();
+
+      builder = json_builder_new ();
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "order");
+      json_builder_add_value (builder, till_order_to_json (order));
+      json_builder_set_member_name (builder, "payment");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "payment_intent");
+      json_builder_add_string_value (builder, order->payment_intent);
+      json_builder_set_member_name (builder, "client_secret");
+      {
+        g_autofree char *secret = g_strdup_printf ("%s_secret_test", order->payment_intent);
+        json_builder_add_string_value (builder, secret);
+      }
+      json_builder_end_object (builder);
+      json_builder_end_object (builder);
+      node = json_builder_get_root (builder);
+      text = till_json_to_string (node, FALSE);
+      g_hash_table_insert (server->orders, g_strdup (cart->client_reference), g_strdup (text));
+      stored = g_hash_table_lookup (server->orders, cart->client_reference);
+    }
+  text = g_strdup (stored);
+  soup_server_message_set_status (msg, 201, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, text, strlen (text));
+
+  if (server->delay_count > 0)
+    {
+      GSource *source = g_timeout_source_new (server->delay_ms);
+
+      server->delay_count--;
+      soup_server_message_pause (msg);
+      g_source_set_callback (source, unpause_message, g_object_ref (msg), g_object_unref);
+      g_source_attach (source, server->context);
+      g_source_unref (source);
+    }
+  g_mutex_unlock (&server->lock);
+}
+
+static gpointer
+server_thread (gpointer user_data)
+{
+  TillTestServer *server = user_data;
+  g_autoptr (GError) error = NULL;
+  GSList *uris;
+
+  g_main_context_push_thread_default (server->context);
+
+  server->soup = soup_server_new ("server-header", "till-test-server", NULL);
+  soup_server_add_handler (server->soup, "/healthz", handle_healthz, server, NULL);
+  soup_server_add_handler (server->soup, "/api/v1/config", handle_config, server, NULL);
+  soup_server_add_handler (server->soup, "/api/v1/products", handle_products, server, NULL);
+  soup_server_add_handler (server->soup, "/api/v1/checkouts", handle_checkouts, server, NULL);
+  if (!soup_server_listen_local (server->soup, server->port, SOUP_SERVER_LISTEN_IPV4_ONLY, &error))
+    g_error ("Test server cannot listen: %s", error->message);
+  uris = soup_server_get_uris (server->soup);
+  server->port = g_uri_get_port (uris->data);
+  server->url = g_strdup_printf ("http://127.0.0.1:%u", server->port);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  g_mutex_lock (&server->lock);
+  server->started = TRUE;
+  g_cond_signal (&server->ready);
+  g_mutex_unlock (&server->lock);
+
+  g_main_loop_run (server->loop);
+
+  soup_server_disconnect (server->soup);
+  g_clear_object (&server->soup);
+  /* Let pending sources (delayed answers) go. */
+  while (g_main_context_iteration (server->context, FALSE))
+    ;
+  g_main_context_pop_thread_default (server->context);
+  return NULL;
+}
+
+TillTestServer *
+till_test_server_new (gboolean training,
+                      guint    port)
+{
+  TillTestServer *server = g_new0 (TillTestServer, 1);
+
+  server->training = training;
+  server->port = port;
+  server->context = g_main_context_new ();
+  server->loop = g_main_loop_new (server->context, FALSE);
+  server->products = g_ptr_array_new_with_free_func ((GDestroyNotify) product_free);
+  server->orders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_mutex_init (&server->lock);
+  g_cond_init (&server->ready);
+
+  server->thread = g_thread_new ("till-test-server", server_thread, server);
+  g_mutex_lock (&server->lock);
+  while (!server->started)
+    g_cond_wait (&server->ready, &server->lock);
+  g_mutex_unlock (&server->lock);
+  return server;
+}
+
+static gboolean
+quit_loop (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+till_test_server_free (TillTestServer *server)
+{
+  g_main_context_invoke (server->context, quit_loop, server->loop);
+  g_thread_join (server->thread);
+  g_main_loop_unref (server->loop);
+  g_main_context_unref (server->context);
+  g_ptr_array_unref (server->products);
+  g_hash_table_unref (server->orders);
+  g_mutex_clear (&server->lock);
+  g_cond_clear (&server->ready);
+  g_free (server->url);
+  g_free (server);
+}
+
+const char *
+till_test_server_get_url (TillTestServer *server)
+{
+  return server->url;
+}
+
+guint
+till_test_server_get_port (TillTestServer *server)
+{
+  return server->port;
+}
+
+void
+till_test_server_add_product (TillTestServer *server,
+                              gint64          id,
+                              const char     *name,
+                              const char     *barcode,
+                              gint64          unit_amount,
+                              int             tax_rate,
+                              const char     *category)
+{
+  Product *product = g_new0 (Product, 1);
+
+  product->id = id;
+  product->name = g_strdup (name);
+  product->barcode = g_strdup (barcode);
+  product->unit_amount = unit_amount;
+  product->tax_rate = tax_rate;
+  product->category = g_strdup (category);
+  g_mutex_lock (&server->lock);
+  g_ptr_array_add (server->products, product);
+  server->version++;
+  g_mutex_unlock (&server->lock);
+}
+
+void
+till_test_server_set_price (TillTestServer *server,
+                            gint64          id,
+                            gint64          unit_amount)
+{
+  g_mutex_lock (&server->lock);
+  for (guint i = 0; i < server->products->len; i++)
+    {
+      Product *product = g_ptr_array_index (server->products, i);
+      if (product->id == id)
+        product->unit_amount = unit_amount;
+    }
+  server->version++;
+  g_mutex_unlock (&server->lock);
+}
+
+void
+till_test_server_delay_checkouts (TillTestServer *server,
+                                  guint           count,
+                                  guint           ms)
+{
+  g_mutex_lock (&server->lock);
+  server->delay_count = count;
+  server->delay_ms = ms;
+  g_mutex_unlock (&server->lock);
+}
+
+#define GETTER(name, field)                               \
+  guint                                                   \
+  till_test_server_get_##name (TillTestServer *server)    \
+  {                                                       \
+    guint value;                                          \
+    g_mutex_lock (&server->lock);                         \
+    value = server->field;                                \
+    g_mutex_unlock (&server->lock);                       \
+    return value;                                         \
+  }
+
+GETTER (n_orders, n_orders)
+GETTER (n_checkout_requests, n_checkout_requests)
+GETTER (n_product_requests, n_product_requests)
+GETTER (n_not_modified, n_not_modified)

@@ -1,0 +1,47 @@
+/* till-test-server.h: a small till-server stand-in on its own thread, for the app's client
+ * tests. It speaks the documented HTTP API over real loopback HTTP (an ephemeral port) and
+ * prices checkouts with core, as till-server does. Not a replacement for the end-to-end
+ * tests against the real till-server --training.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "till-core.h"
+
+G_BEGIN_DECLS
+
+typedef struct _TillTestServer TillTestServer;
+
+#define TILL_TEST_TOKEN "test-terminal-token"
+
+/* @training: GET /api/v1/config says mode "training". Listens on @port (0: any). */
+TillTestServer *till_test_server_new             (gboolean        training,
+                                                  guint           port);
+void            till_test_server_free            (TillTestServer *server);
+/* "http://127.0.0.1:PORT" */
+const char     *till_test_server_get_url         (TillTestServer *server);
+guint           till_test_server_get_port        (TillTestServer *server);
+/* Products: id, name, barcode, price (minor units), tax rate (basis points), category. */
+void            till_test_server_add_product     (TillTestServer *server,
+                                                  gint64          id,
+                                                  const char     *name,
+                                                  const char     *barcode,
+                                                  gint64          unit_amount,
+                                                  int             tax_rate,
+                                                  const char     *category);
+void            till_test_server_set_price       (TillTestServer *server,
+                                                  gint64          id,
+                                                  gint64          unit_amount);
+/* Holds the answer to the next N checkouts for @ms (after storing the order). */
+void            till_test_server_delay_checkouts (TillTestServer *server,
+                                                  guint           count,
+                                                  guint           ms);
+guint           till_test_server_get_n_orders    (TillTestServer *server);
+guint           till_test_server_get_n_checkout_requests (TillTestServer *server);
+guint           till_test_server_get_n_product_requests  (TillTestServer *server);
+guint           till_test_server_get_n_not_modified      (TillTestServer *server);
+
+G_END_DECLS
