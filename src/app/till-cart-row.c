@@ -154,6 +154,7 @@ till_cart_row_update (TillCartRow          *self,
   gtk_label_set_text (self->total_label, total);
 
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->remove_button), "u", index);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->remove_button), "cart.remove-line");
   {
     g_autoptr (GMenuItem) item = NULL;
 

@@ -769,6 +769,9 @@ till_cart_view_dispose (GObject *object)
                                               self);
     }
   gtk_widget_dispose_template (GTK_WIDGET (self), TILL_TYPE_CART_VIEW);
+  /* The template's root box is not a bound child: unparent it ourselves. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL; )
+    gtk_widget_unparent (child);
   g_clear_object (&self->store);
   g_clear_pointer (&self->currency, g_free);
 

@@ -270,6 +270,9 @@ till_catalog_view_dispose (GObject *object)
   if (self->catalog != NULL)
     g_signal_handlers_disconnect_by_data (self->catalog, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), TILL_TYPE_CATALOG_VIEW);
+  /* The template's root box is not a bound child: unparent it ourselves. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL; )
+    gtk_widget_unparent (child);
   g_clear_object (&self->filter_model);
   g_clear_object (&self->filter);
   g_clear_object (&self->catalog);

@@ -21,10 +21,11 @@ till_money_label_locale (void)
       const char *lc = setlocale (LC_MONETARY, NULL);
       char *name;
 
-      /* "tr_TR.UTF-8@euro" → "tr_TR"; "C" and "POSIX" → "en_US_POSIX". */
+      /* "tr_TR.UTF-8@euro" → "tr_TR"; "C" and "POSIX" → "en_US" (ICU's en_US_POSIX puts a
+       * space between the sign and the number, which no shop would print). */
       if (lc == NULL || g_str_equal (lc, "C") || g_str_equal (lc, "POSIX") ||
           g_str_has_prefix (lc, "C."))
-        name = g_strdup ("en_US_POSIX");
+        name = g_strdup ("en_US");
       else
         name = g_strndup (lc, strcspn (lc, ".@"));
       locale = name;

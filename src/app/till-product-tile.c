@@ -97,6 +97,9 @@ till_product_tile_dispose (GObject *object)
   TillProductTile *self = TILL_PRODUCT_TILE (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), TILL_TYPE_PRODUCT_TILE);
+  /* The template's root box is not a bound child: unparent it ourselves. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL; )
+    gtk_widget_unparent (child);
   g_clear_object (&self->product);
   g_clear_pointer (&self->color_class, g_free);
 

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "till-app-resources.h"
 #include "till-checkout.h"
 #include "till-error-message.h"
 #include "till-money-label.h"
@@ -615,7 +616,7 @@ till_window_constructed (GObject *object)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->client, "notify::config", G_CALLBACK (on_client_config), self,
                            G_CONNECT_SWAPPED);
-  update_connection (self);
+  on_client_state (self);
 }
 
 static void
@@ -689,6 +690,9 @@ till_window_class_init (TillWindowClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, TILL_TYPE_CART_MODEL,
                   till_checkout_response_get_type ());
 
+  /* Pulls the resources' object file out of the static library (its constructor registers
+   * them), so every program linking libtill-app has its .ui files. */
+  g_assert (till_app_get_resource () != NULL);
   g_type_ensure (TILL_TYPE_CATALOG_VIEW);
   g_type_ensure (TILL_TYPE_CART_VIEW);
 
