@@ -35,6 +35,8 @@ struct _TillWindow
   GtkWidget *connection_banner;
   GtkLabel *connection_banner_label;
   AdwFlap *flap;
+  GtkWidget *cart_toggle;
+  guint fold_idle;
   TillCatalogView *catalog_view;
   TillCartView *cart_view;
 };
@@ -460,7 +462,7 @@ on_checkout_started (GObject      *source,
           return;
         }
       message = till_error_message_new (error);
-      g_warning ("Checkout failed: %s", error->message);
+      g_message ("Checkout failed: %s", error->message);
       dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), message->title,
                                                            message->next_step));
       adw_message_dialog_add_response (dialog, "close", _("_Close"));
@@ -489,11 +491,11 @@ on_checkout_started (GObject      *source,
                                       _("The cart showed %s, but the server’s prices make it %s. "
                                         "Tell the customer the new total before going on."),
                                       app_total, server_total);
-      adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "continue", NULL);
+      adw_message_dialog_add_response (dialog, "cancel", _("_Cancel"));
       {
         /* Translators: %s is the new total. */
         g_autofree char *label = g_strdup_printf (_("_Charge %s"), server_total);
-        adw_message_dialog_set_response_label (dialog, "continue", label);
+        adw_message_dialog_add_response (dialog, "continue", label);
       }
       adw_message_dialog_set_response_appearance (dialog, "continue", ADW_RESPONSE_SUGGESTED);
       adw_message_dialog_set_close_response (dialog, "cancel");
@@ -594,6 +596,26 @@ reconnect_action (GtkWidget  *widget,
   till_client_reconnect (self->client);
 }
 
+/* Adaptive layout */
+
+static gboolean
+update_cart_toggle (gpointer user_data)
+{
+  TillWindow *self = user_data;
+
+  self->fold_idle = 0;
+  gtk_widget_set_visible (self->cart_toggle, adw_flap_get_folded (self->flap));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_flap_folded (TillWindow *self)
+{
+  /* AdwFlap folds while it is being allocated: show the toggle after that, not during. */
+  if (self->fold_idle == 0)
+    self->fold_idle = g_idle_add (update_cart_toggle, self);
+}
+
 /* GObject */
 
 static void
@@ -628,6 +650,7 @@ till_window_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_weak_pointer (&self->dialog);
+  g_clear_handle_id (&self->fold_idle, g_source_remove);
   if (self->detector != NULL)
     g_signal_handlers_disconnect_by_data (self->detector, self);
   g_clear_object (&self->detector);
@@ -708,6 +731,7 @@ till_window_class_init (TillWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TillWindow, connection_banner);
   gtk_widget_class_bind_template_child (widget_class, TillWindow, connection_banner_label);
   gtk_widget_class_bind_template_child (widget_class, TillWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, TillWindow, cart_toggle);
   gtk_widget_class_bind_template_child (widget_class, TillWindow, catalog_view);
   gtk_widget_class_bind_template_child (widget_class, TillWindow, cart_view);
   gtk_widget_class_bind_template_callback (widget_class, on_product_activated);
@@ -748,6 +772,8 @@ till_window_init (TillWindow *self)
   self->detector = till_scan_detector_new ();
   g_signal_connect_swapped (self->detector, "scanned", G_CALLBACK (on_scanned), self);
   g_signal_connect_swapped (self->detector, "flush", G_CALLBACK (on_flush), self);
+
+  g_signal_connect_swapped (self->flap, "notify::folded", G_CALLBACK (on_flap_folded), self);
 
   /* Capture phase: the scanner wins over whatever has the focus. */
   controller = gtk_event_controller_key_new ();

@@ -1,0 +1,496 @@
+/* test-app-window.c: the main window under Xvfb — scanner bursts wherever the focus is,
+ * unknown barcodes, the multiplier, banners, the adaptive layout and Charge.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <string.h>
+
+#include "till-demo.h"
+#include "till-test-server.h"
+#include "till-test-util.h"
+#include "till-window-private.h"
+
+typedef struct
+{
+  char *tmpdir;
+  TillTestServer *server;
+  TillCatalog *catalog;
+  TillCartStore *store;
+  TillClient *client;
+  TillWindow *window;
+  guint32 time;
+} Fixture;
+
+static gboolean
+window_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (data));
+}
+
+static gboolean
+client_online (gpointer data)
+{
+  return till_client_get_state (TILL_CLIENT (data)) == TILL_CONNECTION_ONLINE;
+}
+
+static gboolean
+client_offline (gpointer data)
+{
+  return till_client_get_state (TILL_CLIENT (data)) == TILL_CONNECTION_OFFLINE;
+}
+
+static gboolean
+catalog_loaded (gpointer data)
+{
+  return till_catalog_get_n_products (TILL_CATALOG (data)) > 0;
+}
+
+static void
+fill_local_catalog (TillCatalog *catalog)
+{
+  g_autoptr (GPtrArray) products = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_ptr_array_add (products, till_product_new (1, "Simit", "SIM-1", "8690000000017", "Bakery",
+                                               "USD", 150, 800));
+  g_ptr_array_add (products, till_product_new (2, "Ayran", "AYR-2", "8690000000024", "Drinks",
+                                               "USD", 250, 800));
+  till_catalog_replace (catalog, products, NULL);
+}
+
+/* data: "online", "training", "offline" or NULL (no server at all). */
+static void
+setup (Fixture       *f,
+       gconstpointer  data)
+{
+  const char *mode = data;
+  g_autoptr (GFile) dir = NULL;
+
+  f->tmpdir = till_test_make_tmpdir ();
+  dir = g_file_new_for_path (f->tmpdir);
+  f->catalog = till_catalog_new ();
+  f->store = till_cart_store_new (dir);
+  f->client = till_client_new ();
+  till_client_set_retry_delays (f->client, 20, 200);
+  f->time = 10000;
+
+  if (g_strcmp0 (mode, "online") == 0 || g_strcmp0 (mode, "training") == 0)
+    {
+      f->server = till_test_server_new (g_str_equal (mode, "training"), 0);
+      till_demo_fill_server (f->server);
+      till_client_set_server (f->client, till_test_server_get_url (f->server), TILL_TEST_TOKEN);
+      g_assert_true (till_test_wait_until (client_online, f->client, 5000));
+    }
+  else
+    fill_local_catalog (f->catalog);
+
+  f->window = till_window_new (NULL, f->catalog, f->store, f->client);
+  till_cart_view_set_currency (till_window_get_cart_view (f->window), "USD", FALSE);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1024, 600);
+  gtk_window_present (GTK_WINDOW (f->window));
+  g_assert_true (till_test_wait_until (window_mapped, f->window, 5000));
+  if (f->server != NULL)
+    g_assert_true (till_test_wait_until (catalog_loaded, f->catalog, 5000));
+}
+
+static gboolean
+store_idle (gpointer data)
+{
+  return !till_cart_store_is_busy (TILL_CART_STORE (data));
+}
+
+static void
+teardown (Fixture       *f,
+          gconstpointer  data)
+{
+  AdwMessageDialog *dialog = till_window_get_dialog (f->window);
+
+  if (dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  g_assert_true (till_test_wait_until (store_idle, f->store, 5000));
+  g_clear_object (&f->client);
+  g_clear_object (&f->store);
+  g_clear_object (&f->catalog);
+  if (f->server != NULL)
+    till_test_server_free (f->server);
+  till_test_remove_tree (f->tmpdir);
+  g_free (f->tmpdir);
+}
+
+/* Feeds @text as key presses @gap ms apart, as the window's capture controller would; keys
+ * the detector does not take are typed into the focused editable, as GTK would. */
+static void
+press_keys (Fixture    *f,
+            const char *text,
+            guint       gap,
+            gboolean    enter)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      f->time += gap;
+      if (!till_window_handle_key (f->window, gdk_unicode_to_keyval ((guchar) *p), 0, f->time))
+        {
+          GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
+          int position;
+          char c[2] = { *p, 0 };
+
+          g_assert_true (GTK_IS_EDITABLE (focus));
+          position = gtk_editable_get_position (GTK_EDITABLE (focus));
+          gtk_editable_insert_text (GTK_EDITABLE (focus), c, 1, &position);
+          gtk_editable_set_position (GTK_EDITABLE (focus), position);
+        }
+    }
+  if (enter)
+    {
+      f->time += gap;
+      if (!till_window_handle_key (f->window, GDK_KEY_Return, 0, f->time))
+        {
+          GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
+          if (GTK_IS_TEXT (focus))
+            g_signal_emit_by_name (focus, "activate");
+        }
+    }
+}
+
+static TillCartModel *
+selected_cart (Fixture *f)
+{
+  return till_cart_view_get_selected_cart (till_window_get_cart_view (f->window));
+}
+
+static const char *
+search_text (Fixture *f)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (till_catalog_view_get_search_entry (
+    till_window_get_catalog_view (f->window))));
+}
+
+static void
+focus_search (Fixture *f)
+{
+  gtk_widget_grab_focus (GTK_WIDGET (till_catalog_view_get_search_entry (
+    till_window_get_catalog_view (f->window))));
+}
+
+static void
+test_scan_in_search_entry (Fixture       *f,
+                           gconstpointer  data)
+{
+  TillCartModel *cart;
+
+  /* The cashier is typing in the search entry… */
+  focus_search (f);
+  press_keys (f, "si", 200, FALSE);
+  till_scan_detector_flush (till_window_get_scan_detector (f->window));
+  g_assert_cmpstr (search_text (f), ==, "si");
+
+  /* …when a scan arrives: the product is added, the entry keeps "si" and the focus. */
+  press_keys (f, "8690000000017", 8, TRUE);
+  cart = selected_cart (f);
+  g_assert_nonnull (cart);
+  g_assert_cmpuint (till_cart_model_get_n_lines (cart), ==, 1);
+  g_assert_cmpint (till_cart_model_get_line (cart, 0)->quantity, ==, 1);
+  g_assert_cmpstr (search_text (f), ==, "si");
+  g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (f->window)),
+                                         GTK_WIDGET (till_catalog_view_get_search_entry (
+                                           till_window_get_catalog_view (f->window)))));
+
+  /* The same code again adds a second one. */
+  press_keys (f, "8690000000017", 8, TRUE);
+  g_assert_cmpint (till_cart_model_get_line (cart, 0)->quantity, ==, 2);
+  g_assert_cmpstr (search_text (f), ==, "si");
+
+  /* Typing goes on where it was. */
+  f->time += 500;
+  press_keys (f, "m", 200, FALSE);
+  till_scan_detector_flush (till_window_get_scan_detector (f->window));
+  g_assert_cmpstr (search_text (f), ==, "sim");
+  /* The Charge button shows the total from core: 2 × 1.50 + 8 % = 3.24. */
+  g_assert_cmpstr (till_cart_view_get_charge_label (till_window_get_cart_view (f->window)), ==,
+                   "Charge $3.24");
+}
+
+static void
+test_scan_focus_elsewhere (Fixture       *f,
+                           gconstpointer  data)
+{
+  TillCartModel *cart;
+
+  /* Focus on a button (the connection indicator): the scan still adds the product. */
+  gtk_widget_grab_focus (GTK_WIDGET (till_window_get_cart_view (f->window)));
+  press_keys (f, "8690000000024", 5, TRUE);
+  cart = selected_cart (f);
+  g_assert_cmpuint (till_cart_model_get_n_lines (cart), ==, 1);
+  g_assert_cmpint (till_cart_model_get_line (cart, 0)->product_id, ==, 2);
+  /* Slow typing with nothing editable focused goes to the search. */
+  press_keys (f, "ay", 300, FALSE);
+  till_scan_detector_flush (till_window_get_scan_detector (f->window));
+  g_assert_cmpstr (search_text (f), ==, "ay");
+}
+
+static gboolean
+toast_shown (gpointer data)
+{
+  return till_window_get_last_toast (TILL_WINDOW (data)) != NULL;
+}
+
+static void
+test_unknown_barcode (Fixture       *f,
+                      gconstpointer  data)
+{
+  focus_search (f);
+  press_keys (f, "8690000099999", 8, TRUE);
+  /* Online, the server is asked first (it may know a product added a minute ago). */
+  g_assert_true (till_test_wait_until (toast_shown, f->window, 5000));
+  g_assert_cmpstr (till_window_get_last_toast (f->window), ==, "Unknown barcode 8690000099999");
+  g_assert_cmpstr (search_text (f), ==, "");
+  g_assert_true (selected_cart (f) == NULL ||
+                 till_cart_model_get_n_lines (selected_cart (f)) == 0);
+}
+
+static void
+test_manual_barcode (Fixture       *f,
+                     gconstpointer  data)
+{
+  /* A barcode typed by hand and confirmed with Enter. */
+  focus_search (f);
+  press_keys (f, "8690000000024", 150, TRUE);
+  g_assert_cmpuint (till_cart_model_get_n_lines (selected_cart (f)), ==, 1);
+  g_assert_cmpstr (search_text (f), ==, "");
+}
+
+static void
+test_multiplier (Fixture       *f,
+                 gconstpointer  data)
+{
+  TillCartModel *cart;
+
+  focus_search (f);
+  press_keys (f, "3*", 200, FALSE);
+  till_scan_detector_flush (till_window_get_scan_detector (f->window));
+  g_assert_cmpint (till_catalog_view_get_multiplier (till_window_get_catalog_view (f->window)), ==, 3);
+  press_keys (f, "8690000000017", 8, TRUE);
+  cart = selected_cart (f);
+  g_assert_cmpint (till_cart_model_get_line (cart, 0)->quantity, ==, 3);
+  /* Used once: the entry is cleared, the next scan adds one. */
+  g_assert_cmpstr (search_text (f), ==, "");
+  press_keys (f, "8690000000017", 8, TRUE);
+  g_assert_cmpint (till_cart_model_get_line (cart, 0)->quantity, ==, 4);
+}
+
+static void
+test_remove_and_actions (Fixture       *f,
+                         gconstpointer  data)
+{
+  TillCartView *view = till_window_get_cart_view (f->window);
+  TillCartModel *cart;
+
+  press_keys (f, "8690000000017", 8, TRUE);
+  press_keys (f, "8690000000024", 8, TRUE);
+  cart = selected_cart (f);
+  g_assert_cmpuint (till_cart_model_get_n_lines (cart), ==, 2);
+
+  /* The same actions the keyboard shortcuts use. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.change-last", "i", 1);
+  g_assert_cmpint (till_cart_model_get_line (cart, 1)->quantity, ==, 2);
+  gtk_widget_activate_action (GTK_WIDGET (view), "cart.remove-line", "u", 0);
+  g_assert_cmpuint (till_cart_model_get_n_lines (cart), ==, 1);
+  g_assert_cmpstr (till_cart_model_get_line (cart, 0)->name, ==, "Ayran");
+
+  /* Park: the cart waits, a new one serves the next customer. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.park-cart", NULL);
+  g_assert_true (till_cart_model_get_parked (cart));
+  g_assert_true (selected_cart (f) != cart);
+  g_assert_cmpuint (g_list_model_get_n_items (till_cart_store_get_carts (f->store)), ==, 2);
+  /* Resume it by selecting it and pressing the (now "Resume") button. */
+  till_cart_view_select_cart (view, cart);
+  g_assert_cmpstr (till_cart_view_get_charge_label (view), ==, "Resume This Cart");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge", NULL);
+  g_assert_false (till_cart_model_get_parked (cart));
+}
+
+static gboolean
+flap_folded (gpointer data)
+{
+  return adw_flap_get_folded (ADW_FLAP (data));
+}
+
+static void
+test_adaptive (Fixture       *f,
+               gconstpointer  data)
+{
+  AdwFlap *flap = ADW_FLAP (gtk_widget_get_ancestor (GTK_WIDGET (till_window_get_cart_view (f->window)),
+                                                     ADW_TYPE_FLAP));
+
+  g_assert_false (adw_flap_get_folded (flap));
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 800, 600);
+  g_assert_true (till_test_wait_until (flap_folded, flap, 5000));
+}
+
+static void
+test_training_banner (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_assert_true (till_window_get_training_shown (f->window));
+  g_assert_false (till_window_get_banner_shown (f->window));
+  g_assert_cmpstr (till_window_get_connection_text (f->window), ==, "Online");
+}
+
+static void
+test_offline_banner (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
+  g_autofree char *url = NULL;
+  guint16 port;
+
+  port = g_socket_listener_add_any_inet_port (listener, NULL, NULL);
+  g_socket_listener_close (listener);
+  url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  till_client_set_server (f->client, url, TILL_TEST_TOKEN);
+  g_assert_true (till_test_wait_until (client_offline, f->client, 5000));
+  g_assert_true (till_window_get_banner_shown (f->window));
+  g_assert_false (till_window_get_training_shown (f->window));
+  g_assert_cmpstr (till_window_get_connection_text (f->window), ==, "Offline");
+
+  /* Still selling from the local catalog. */
+  press_keys (f, "8690000000017", 8, TRUE);
+  g_assert_cmpuint (till_cart_model_get_n_lines (selected_cart (f)), ==, 1);
+}
+
+typedef struct
+{
+  TillCheckoutResponse *response;
+  TillCartModel *cart;
+} HandOff;
+
+static void
+on_payment_requested (TillWindow           *window,
+                      TillCartModel        *cart,
+                      TillCheckoutResponse *response,
+                      HandOff              *hand_off)
+{
+  hand_off->response = till_checkout_response_copy (response);
+  hand_off->cart = cart;
+}
+
+static gboolean
+handed_off (gpointer data)
+{
+  return ((HandOff *) data)->response != NULL;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return till_window_get_dialog (TILL_WINDOW (data)) != NULL;
+}
+
+static void
+test_charge (Fixture       *f,
+             gconstpointer  data)
+{
+  HandOff hand_off = { NULL, NULL };
+  TillCartModel *cart;
+
+  g_signal_connect (f->window, "payment-requested", G_CALLBACK (on_payment_requested), &hand_off);
+  press_keys (f, "8690000000017", 8, TRUE);   /* Simit 1.50 */
+  press_keys (f, "8690000000123", 8, TRUE);   /* Ceramic Mug 14.50 at 18 % */
+  cart = selected_cart (f);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge", NULL);
+  g_assert_true (till_window_is_charging (f->window));
+  g_assert_true (till_test_wait_until (handed_off, &hand_off, 5000));
+  g_assert_true (hand_off.cart == cart);
+  /* 1.62 + 17.11 */
+  g_assert_cmpint (hand_off.response->order->total, ==, 1873);
+  g_assert_cmpstr (hand_off.response->client_secret, ==, "pi_test_1_secret_test");
+  g_assert_cmpstr (hand_off.response->order->client_reference, ==,
+                   till_cart_model_get_client_reference (cart));
+  g_assert_false (till_window_is_charging (f->window));
+  till_checkout_response_free (hand_off.response);
+}
+
+static void
+test_charge_price_changed (Fixture       *f,
+                           gconstpointer  data)
+{
+  HandOff hand_off = { NULL, NULL };
+  AdwMessageDialog *dialog;
+
+  g_signal_connect (f->window, "payment-requested", G_CALLBACK (on_payment_requested), &hand_off);
+  press_keys (f, "8690000000017", 8, TRUE);
+  till_test_server_set_price (f->server, 1, 200);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge", NULL);
+  g_assert_true (till_test_wait_until (dialog_shown, f->window, 5000));
+  dialog = till_window_get_dialog (f->window);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "The Total Has Changed");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "$1.62"));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "$2.16"));
+  g_assert_null (hand_off.response);
+  adw_message_dialog_response (dialog, "continue");
+  g_assert_true (till_test_wait_until (handed_off, &hand_off, 5000));
+  g_assert_cmpint (hand_off.response->order->total, ==, 216);
+  till_checkout_response_free (hand_off.response);
+}
+
+static void
+test_charge_without_payment_step (Fixture       *f,
+                                  gconstpointer  data)
+{
+  AdwMessageDialog *dialog;
+
+  press_keys (f, "8690000000017", 8, TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge", NULL);
+  g_assert_true (till_test_wait_until (dialog_shown, f->window, 5000));
+  dialog = till_window_get_dialog (f->window);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Payment Not Available");
+  /* The cart is kept for the retry. */
+  g_assert_cmpuint (till_cart_model_get_n_lines (selected_cart (f)), ==, 1);
+}
+
+static void
+test_charge_offline (Fixture       *f,
+                     gconstpointer  data)
+{
+  AdwMessageDialog *dialog;
+
+  /* Never connected: the local catalog sells, Charge explains what to do. */
+  press_keys (f, "8690000000017", 8, TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge", NULL);
+  g_assert_true (till_test_wait_until (dialog_shown, f->window, 5000));
+  dialog = till_window_get_dialog (f->window);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==,
+                   "This till is not connected to a server yet.");
+  g_assert_cmpuint (till_cart_model_get_n_lines (selected_cart (f)), ==, 1);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+#define ADD(path, mode, func) \
+  g_test_add (path, Fixture, mode, setup, func, teardown)
+
+  ADD ("/app/window/scan-in-search-entry", NULL, test_scan_in_search_entry);
+  ADD ("/app/window/scan-focus-elsewhere", NULL, test_scan_focus_elsewhere);
+  ADD ("/app/window/unknown-barcode", NULL, test_unknown_barcode);
+  ADD ("/app/window/unknown-barcode-online", "online", test_unknown_barcode);
+  ADD ("/app/window/manual-barcode", NULL, test_manual_barcode);
+  ADD ("/app/window/multiplier", NULL, test_multiplier);
+  ADD ("/app/window/remove-park-resume", NULL, test_remove_and_actions);
+  ADD ("/app/window/adaptive", NULL, test_adaptive);
+  ADD ("/app/window/training-banner", "training", test_training_banner);
+  ADD ("/app/window/offline-banner", NULL, test_offline_banner);
+  ADD ("/app/window/charge", "online", test_charge);
+  ADD ("/app/window/charge-price-changed", "online", test_charge_price_changed);
+  ADD ("/app/window/charge-without-payment-step", "online", test_charge_without_payment_step);
+  ADD ("/app/window/charge-offline", NULL, test_charge_offline);
+
+  return g_test_run ();
+}
