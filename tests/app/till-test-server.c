@@ -371,8 +371,8 @@ handle_checkouts (SoupServer        *soup,
       json_builder_end_object (builder);
       json_builder_end_object (builder);
       node = json_builder_get_root (builder);
-      text = till_json_to_string (node, FALSE);
-      g_hash_table_insert (server->orders, g_strdup (cart->client_reference), g_strdup (text));
+      g_hash_table_insert (server->orders, g_strdup (cart->client_reference),
+                           till_json_to_string (node, FALSE));
       stored = g_hash_table_lookup (server->orders, cart->client_reference);
     }
   text = g_strdup (stored);
