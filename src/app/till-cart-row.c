@@ -15,6 +15,7 @@ struct _TillCartRow
 
   TillCartModel *cart;
   guint index;
+  gboolean has_menu;
 
   GtkLabel *name_label;
   GtkLabel *detail_label;
@@ -127,11 +128,9 @@ till_cart_row_update (TillCartRow          *self,
   g_autofree char *total = NULL;
   g_autofree char *discount = NULL;
   g_autoptr (GString) detail = g_string_new (NULL);
-  g_autoptr (GMenu) menu = g_menu_new ();
 
   g_return_if_fail (TILL_IS_CART_ROW (self));
 
-  self->index = index;
   line = till_cart_model_get_line (self->cart, index);
   currency = till_cart_model_get_currency (self->cart);
 
@@ -153,18 +152,21 @@ till_cart_row_update (TillCartRow          *self,
   total = till_money_label (totals ? totals->total : line->unit_amount * line->quantity, currency);
   gtk_label_set_text (self->total_label, total);
 
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->remove_button), "u", index);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->remove_button), "cart.remove-line");
-  {
-    g_autoptr (GMenuItem) item = NULL;
+  /* The actions' targets only change when the line moves. */
+  if (!self->has_menu || index != self->index)
+    {
+      g_autoptr (GMenu) menu = g_menu_new ();
+      g_autoptr (GMenuItem) discount_item = g_menu_item_new (_("Discount…"), NULL);
+      g_autoptr (GMenuItem) note_item = g_menu_item_new (_("Note…"), NULL);
 
-    item = g_menu_item_new (_("Discount…"), NULL);
-    g_menu_item_set_action_and_target (item, "cart.line-discount", "u", index);
-    g_menu_append_item (menu, item);
-    g_clear_object (&item);
-    item = g_menu_item_new (_("Note…"), NULL);
-    g_menu_item_set_action_and_target (item, "cart.line-note", "u", index);
-    g_menu_append_item (menu, item);
-  }
-  gtk_menu_button_set_menu_model (self->menu_button, G_MENU_MODEL (menu));
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->remove_button), "u", index);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->remove_button), "cart.remove-line");
+      g_menu_item_set_action_and_target (discount_item, "cart.line-discount", "u", index);
+      g_menu_append_item (menu, discount_item);
+      g_menu_item_set_action_and_target (note_item, "cart.line-note", "u", index);
+      g_menu_append_item (menu, note_item);
+      gtk_menu_button_set_menu_model (self->menu_button, G_MENU_MODEL (menu));
+      self->has_menu = TRUE;
+    }
+  self->index = index;
 }

@@ -9,7 +9,12 @@
 
 #include "till-catalog-view.h"
 #include "till-core.h"
+#include "till-product-list.h"
 #include "till-product-tile.h"
+
+/* Nobody scrolls through 50,000 tiles; a grid that shows at most this many stays fast
+ * whatever the catalog's size, and the cashier narrows down by typing. */
+#define SHOWN_MAX 2000
 
 struct _TillCatalogView
 {
@@ -17,7 +22,10 @@ struct _TillCatalogView
 
   TillCatalog *catalog;
   TillCatalogFilter *filter;
-  GtkFilterListModel *filter_model;
+  GPtrArray *matches;         /* every product that matches (owning refs) */
+  TillProductList *results;   /* what the grid and list show: the first SHOWN_MAX matches */
+  GtkLabel *limit_label;
+  GtkSelectionModel *selection;
   char *view_mode;
 
   GtkSearchEntry *search_entry;
@@ -78,10 +86,20 @@ till_parse_multiplier (const char *text)
   return *p == '\0' ? n : 0;
 }
 
+/* Only the view on screen follows the model: the other would redo the work for nothing. */
+static void
+attach_model (TillCatalogView *self)
+{
+  gboolean list = g_strcmp0 (self->view_mode, "list") == 0;
+
+  gtk_grid_view_set_model (self->grid_view, list ? NULL : self->selection);
+  gtk_list_view_set_model (self->list_view, list ? self->selection : NULL);
+}
+
 static void
 update_stack (TillCatalogView *self)
 {
-  guint n_shown = g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
+  guint n_shown = g_list_model_get_n_items (G_LIST_MODEL (self->results));
 
   if (self->catalog == NULL || till_catalog_get_n_products (self->catalog) == 0)
     gtk_stack_set_visible_child_name (self->stack, "empty");
@@ -99,10 +117,70 @@ update_stack (TillCatalogView *self)
     gtk_stack_set_visible_child_name (self->stack, self->view_mode);
 }
 
+/* One pass over the catalog (or, when the query only got stricter, over what matched
+ * before), then one items-changed for the whole grid. */
 static void
-on_filtered_items_changed (TillCatalogView *self)
+refilter (TillCatalogView *self,
+          GtkFilterChange  change)
 {
+  GPtrArray *source;
+  GPtrArray *matches;
+  GPtrArray *shown;
+  gboolean all = gtk_filter_get_strictness (GTK_FILTER (self->filter)) == GTK_FILTER_MATCH_ALL;
+  gint64 t0 = g_get_monotonic_time ();
+
+  if (self->catalog == NULL)
+    source = NULL;
+  else if (change == GTK_FILTER_CHANGE_MORE_STRICT)
+    source = self->matches;
+  else
+    source = till_catalog_peek_array (self->catalog);
+
+  matches = g_ptr_array_new_full (source ? source->len : 0, g_object_unref);
+  for (guint i = 0; source != NULL && i < source->len; i++)
+    {
+      TillProduct *product = g_ptr_array_index (source, i);
+
+      if (all || till_catalog_filter_matches (self->filter, product))
+        g_ptr_array_add (matches, g_object_ref (product));
+    }
+
+  shown = g_ptr_array_new_full (MIN (matches->len, SHOWN_MAX), g_object_unref);
+  for (guint i = 0; i < matches->len && i < SHOWN_MAX; i++)
+    g_ptr_array_add (shown, g_object_ref (g_ptr_array_index (matches, i)));
+  g_clear_pointer (&self->matches, g_ptr_array_unref);
+  self->matches = matches;
+  {
+    gint64 t1 = g_get_monotonic_time ();
+    till_product_list_replace (self->results, shown);
+    g_debug ("Search: matching %.1f ms, grid %.1f ms, %u matches", (t1 - t0) / 1000.0,
+             (g_get_monotonic_time () - t1) / 1000.0, matches->len);
+  }
+
+  if (matches->len > SHOWN_MAX)
+    {
+      g_autofree char *text = NULL;
+
+      /* Translators: shown under the product grid when a search matches very many. */
+      text = g_strdup_printf (_("Showing the first %u of %u products. Type or pick a category "
+                                "to narrow down."), SHOWN_MAX, matches->len);
+      gtk_label_set_text (self->limit_label, text);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->limit_label), matches->len > SHOWN_MAX);
   update_stack (self);
+}
+
+static void
+on_filter_changed (TillCatalogView *self,
+                   GtkFilterChange  change)
+{
+  refilter (self, change);
+}
+
+static void
+on_catalog_items_changed (TillCatalogView *self)
+{
+  refilter (self, GTK_FILTER_CHANGE_DIFFERENT);
 }
 
 static void
@@ -141,10 +219,9 @@ on_search_activate (TillCatalogView *self)
   /* Manual barcode entry, then an exact SKU, then the single match of the search. */
   if (self->catalog != NULL)
     product = till_catalog_lookup_barcode (self->catalog, code);
-  if (product == NULL && g_list_model_get_n_items (G_LIST_MODEL (self->filter_model)) == 1)
+  if (product == NULL && self->matches != NULL && self->matches->len == 1)
     {
-      g_autoptr (TillProduct) only = g_list_model_get_item (G_LIST_MODEL (self->filter_model), 0);
-      product = only;
+      product = g_ptr_array_index (self->matches, 0);
     }
   if (product != NULL)
     {
@@ -161,8 +238,7 @@ static void
 on_item_activate (TillCatalogView *self,
                   guint            position)
 {
-  g_autoptr (TillProduct) product = g_list_model_get_item (G_LIST_MODEL (self->filter_model),
-                                                           position);
+  TillProduct *product = till_product_list_peek_product (self->results, position);
   if (product != NULL)
     g_signal_emit (self, signals[PRODUCT_ACTIVATED], 0, product);
 }
@@ -262,18 +338,119 @@ till_catalog_view_set_property (GObject      *object,
     }
 }
 
+/* Tiles follow their slot's product (see till-product-list.h). */
+
+static void
+on_grid_slot_changed (TillProductSlot *slot,
+                      GParamSpec      *pspec,
+                      TillProductTile *tile)
+{
+  TillProduct *product = till_product_slot_get_product (slot);
+
+  if (product != NULL)
+    till_product_tile_set_product (tile, product);
+}
+
+static void
+on_grid_setup (GtkSignalListItemFactory *factory,
+               GtkListItem              *item)
+{
+  gtk_list_item_set_child (item, g_object_new (TILL_TYPE_PRODUCT_TILE, NULL));
+}
+
+static void
+on_grid_bind (GtkSignalListItemFactory *factory,
+              GtkListItem              *item)
+{
+  TillProductSlot *slot = gtk_list_item_get_item (item);
+  GtkWidget *tile = gtk_list_item_get_child (item);
+
+  g_signal_connect_object (slot, "notify::product", G_CALLBACK (on_grid_slot_changed), tile, 0);
+  on_grid_slot_changed (slot, NULL, TILL_PRODUCT_TILE (tile));
+}
+
+static void
+on_unbind (GtkSignalListItemFactory *factory,
+           GtkListItem              *item)
+{
+  g_signal_handlers_disconnect_by_data (gtk_list_item_get_item (item),
+                                        gtk_list_item_get_child (item));
+}
+
+static void
+on_list_setup (GtkSignalListItemFactory *factory,
+               GtkListItem              *item)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *name = gtk_label_new (NULL);
+  GtkWidget *sku = gtk_label_new (NULL);
+  GtkWidget *price = gtk_label_new (NULL);
+
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  gtk_widget_set_margin_top (box, 8);
+  gtk_widget_set_margin_bottom (box, 8);
+  gtk_widget_set_hexpand (name, TRUE);
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (sku, "dim-label");
+  gtk_label_set_width_chars (GTK_LABEL (price), 12);
+  gtk_label_set_xalign (GTK_LABEL (price), 1);
+  gtk_box_append (GTK_BOX (box), name);
+  gtk_box_append (GTK_BOX (box), sku);
+  gtk_box_append (GTK_BOX (box), price);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+on_list_slot_changed (TillProductSlot *slot,
+                      GParamSpec      *pspec,
+                      GtkWidget       *box)
+{
+  TillProduct *product = till_product_slot_get_product (slot);
+  GtkWidget *name = gtk_widget_get_first_child (box);
+  GtkWidget *sku = gtk_widget_get_next_sibling (name);
+  GtkWidget *price = gtk_widget_get_next_sibling (sku);
+  const char *sku_text;
+
+  if (product == NULL)
+    return;
+  sku_text = till_product_get_sku (product);
+  gtk_label_set_text (GTK_LABEL (name), till_product_get_name (product));
+  gtk_label_set_text (GTK_LABEL (sku), sku_text ? sku_text : "");
+  gtk_label_set_text (GTK_LABEL (price), till_product_get_price_label (product));
+}
+
+static void
+on_list_bind (GtkSignalListItemFactory *factory,
+              GtkListItem              *item)
+{
+  TillProductSlot *slot = gtk_list_item_get_item (item);
+  GtkWidget *box = gtk_list_item_get_child (item);
+
+  g_signal_connect_object (slot, "notify::product", G_CALLBACK (on_list_slot_changed), box, 0);
+  on_list_slot_changed (slot, NULL, box);
+}
+
 static void
 till_catalog_view_dispose (GObject *object)
 {
   TillCatalogView *self = TILL_CATALOG_VIEW (object);
 
   if (self->catalog != NULL)
-    g_signal_handlers_disconnect_by_data (self->catalog, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->catalog, self);
+      g_signal_handlers_disconnect_by_data (till_catalog_get_products (self->catalog), self);
+    }
+  if (self->filter != NULL)
+    g_signal_handlers_disconnect_by_data (self->filter, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), TILL_TYPE_CATALOG_VIEW);
   /* The template's root box is not a bound child: unparent it ourselves. */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL; )
     gtk_widget_unparent (child);
-  g_clear_object (&self->filter_model);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->results);
+  g_clear_pointer (&self->matches, g_ptr_array_unref);
   g_clear_object (&self->filter);
   g_clear_object (&self->catalog);
   g_clear_pointer (&self->view_mode, g_free);
@@ -312,6 +489,7 @@ till_catalog_view_class_init (TillCatalogViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TillCatalogView, grid_view);
   gtk_widget_class_bind_template_child (widget_class, TillCatalogView, list_view);
   gtk_widget_class_bind_template_child (widget_class, TillCatalogView, no_match_page);
+  gtk_widget_class_bind_template_child (widget_class, TillCatalogView, limit_label);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_search_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_item_activate);
@@ -331,23 +509,26 @@ till_catalog_view_init (TillCatalogView *self)
 
   self->view_mode = g_strdup ("grid");
   self->filter = till_catalog_filter_new ();
-  self->filter_model = gtk_filter_list_model_new (NULL, g_object_ref (GTK_FILTER (self->filter)));
-  g_signal_connect_swapped (self->filter_model, "items-changed",
-                            G_CALLBACK (on_filtered_items_changed), self);
+  self->results = till_product_list_new ();
+  g_signal_connect_swapped (self->filter, "changed", G_CALLBACK (on_filter_changed), self);
 
   gtk_search_entry_set_search_delay (self->search_entry, 60);
 
-  grid_factory = gtk_builder_list_item_factory_new_from_resource (
-    NULL, "/io/github/tillpos/Till/till-product-grid-item.ui");
-  list_factory = gtk_builder_list_item_factory_new_from_resource (
-    NULL, "/io/github/tillpos/Till/till-product-list-item.ui");
+  /* Signal factories building widgets in code: see till-product-tile.c for why. */
+  grid_factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (grid_factory, "setup", G_CALLBACK (on_grid_setup), NULL);
+  g_signal_connect (grid_factory, "bind", G_CALLBACK (on_grid_bind), NULL);
+  g_signal_connect (grid_factory, "unbind", G_CALLBACK (on_unbind), NULL);
+  list_factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (list_factory, "setup", G_CALLBACK (on_list_setup), NULL);
+  g_signal_connect (list_factory, "bind", G_CALLBACK (on_list_bind), NULL);
+  g_signal_connect (list_factory, "unbind", G_CALLBACK (on_unbind), NULL);
   gtk_grid_view_set_factory (self->grid_view, grid_factory);
   gtk_list_view_set_factory (self->list_view, list_factory);
 
-  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->filter_model)));
-  gtk_grid_view_set_model (self->grid_view, GTK_SELECTION_MODEL (selection));
-  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
-  g_object_unref (selection);
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->results)));
+  self->selection = GTK_SELECTION_MODEL (selection);
+  attach_model (self);
 
   rebuild_chips (self);
   update_stack (self);
@@ -373,13 +554,19 @@ till_catalog_view_set_catalog (TillCatalogView *self,
   g_return_if_fail (TILL_IS_CATALOG_VIEW (self));
 
   if (self->catalog != NULL)
-    g_signal_handlers_disconnect_by_data (self->catalog, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->catalog, self);
+      g_signal_handlers_disconnect_by_data (till_catalog_get_products (self->catalog), self);
+    }
   g_set_object (&self->catalog, catalog);
-  gtk_filter_list_model_set_model (self->filter_model,
-                                   catalog ? till_catalog_get_products (catalog) : NULL);
   if (catalog != NULL)
-    g_signal_connect_swapped (catalog, "categories-changed",
-                              G_CALLBACK (on_categories_changed), self);
+    {
+      g_signal_connect_swapped (catalog, "categories-changed",
+                                G_CALLBACK (on_categories_changed), self);
+      g_signal_connect_swapped (till_catalog_get_products (catalog), "items-changed",
+                                G_CALLBACK (on_catalog_items_changed), self);
+    }
+  refilter (self, GTK_FILTER_CHANGE_DIFFERENT);
   rebuild_chips (self);
   update_stack (self);
 }
@@ -402,7 +589,7 @@ GListModel *
 till_catalog_view_get_model (TillCatalogView *self)
 {
   g_return_val_if_fail (TILL_IS_CATALOG_VIEW (self), NULL);
-  return G_LIST_MODEL (self->filter_model);
+  return G_LIST_MODEL (self->results);
 }
 
 void
@@ -417,6 +604,7 @@ till_catalog_view_set_view_mode (TillCatalogView *self,
     return;
   g_free (self->view_mode);
   self->view_mode = g_strdup (mode);
+  attach_model (self);
   update_stack (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIEW_MODE]);
 }

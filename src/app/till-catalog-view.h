@@ -19,7 +19,7 @@ void               till_catalog_view_set_catalog      (TillCatalogView *self,
                                                        TillCatalog     *catalog);
 GtkSearchEntry    *till_catalog_view_get_search_entry (TillCatalogView *self);
 TillCatalogFilter *till_catalog_view_get_filter       (TillCatalogView *self);
-/* What the grid or list shows right now: the catalog, filtered. */
+/* What the grid or list shows: TillProductSlot items, the first matches of the filter. */
 GListModel        *till_catalog_view_get_model        (TillCatalogView *self);
 /* "grid" or "list". */
 void               till_catalog_view_set_view_mode    (TillCatalogView *self,

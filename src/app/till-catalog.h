@@ -16,6 +16,8 @@ G_DECLARE_FINAL_TYPE (TillCatalog, till_catalog, TILL, CATALOG, GObject)
 TillCatalog  *till_catalog_new                  (void);
 /* A GListModel of TillProduct, in the server's order. */
 GListModel   *till_catalog_get_products         (TillCatalog   *self);
+/* The same products as a plain array (borrowed; valid until the next replace). */
+GPtrArray    *till_catalog_peek_array           (TillCatalog   *self);
 /* Sorted category names; owned by the catalog, valid until the next replace. */
 const char * const *till_catalog_get_categories (TillCatalog   *self);
 const char   *till_catalog_get_etag             (TillCatalog   *self);
@@ -34,8 +36,9 @@ void          till_catalog_replace              (TillCatalog   *self,
 /* Parses a list of product objects; products that do not parse are skipped with a warning. */
 GPtrArray    *till_catalog_parse_products       (JsonArray     *array);
 
-/* The cache: {"version": 1, "etag": …, "products": [...]}, read and written on a worker
- * thread; written atomically. A missing cache file is G_IO_ERROR_NOT_FOUND. */
+/* The cache: a GVariant file (see till-catalog.c), read and written on a worker thread,
+ * written atomically. A missing cache file is G_IO_ERROR_NOT_FOUND; a damaged one
+ * G_IO_ERROR_INVALID_DATA. */
 void          till_catalog_load_cache_async     (TillCatalog         *self,
                                                  GFile               *file,
                                                  GCancellable        *cancellable,
@@ -53,7 +56,7 @@ gboolean      till_catalog_save_cache_finish    (TillCatalog         *self,
                                                  GAsyncResult        *result,
                                                  GError             **error);
 
-/* $XDG_CACHE_HOME/till/catalog.json */
+/* $XDG_CACHE_HOME/till/catalog.gvariant */
 GFile        *till_catalog_get_default_cache_file (void);
 
 G_END_DECLS

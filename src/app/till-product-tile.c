@@ -65,21 +65,23 @@ till_product_tile_set_product (TillProductTile *self,
   if (!g_set_object (&self->product, product))
     return;
 
-  if (self->color_class != NULL)
-    gtk_widget_remove_css_class (GTK_WIDGET (self), self->color_class);
-  g_clear_pointer (&self->color_class, g_free);
-
   if (product != NULL)
     {
       g_autofree char *initials = till_product_tile_initials (till_product_get_name (product));
       guint color = g_str_hash (till_product_get_name (product)) % N_COLORS;
+      g_autofree char *color_class = g_strdup_printf ("tile-color-%u", color);
 
       gtk_label_set_text (self->placeholder, initials);
       gtk_label_set_text (self->name_label, till_product_get_name (product));
       gtk_label_set_text (self->price_label, till_product_get_price_label (product));
-      self->color_class = g_strdup_printf ("tile-color-%u", color);
-      gtk_widget_add_css_class (GTK_WIDGET (self), self->color_class);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self), till_product_get_name (product));
+      if (g_strcmp0 (color_class, self->color_class) != 0)
+        {
+          if (self->color_class != NULL)
+            gtk_widget_remove_css_class (GTK_WIDGET (self), self->color_class);
+          gtk_widget_add_css_class (GTK_WIDGET (self), color_class);
+          g_free (self->color_class);
+          self->color_class = g_steal_pointer (&color_class);
+        }
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRODUCT]);
 }
@@ -96,8 +98,6 @@ till_product_tile_dispose (GObject *object)
 {
   TillProductTile *self = TILL_PRODUCT_TILE (object);
 
-  gtk_widget_dispose_template (GTK_WIDGET (self), TILL_TYPE_PRODUCT_TILE);
-  /* The template's root box is not a bound child: unparent it ourselves. */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL; )
     gtk_widget_unparent (child);
   g_clear_object (&self->product);
@@ -153,17 +153,60 @@ till_product_tile_class_init (TillProductTileClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/tillpos/Till/till-product-tile.ui");
-  gtk_widget_class_bind_template_child (widget_class, TillProductTile, placeholder);
-  gtk_widget_class_bind_template_child (widget_class, TillProductTile, name_label);
-  gtk_widget_class_bind_template_child (widget_class, TillProductTile, price_label);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "tile");
 }
 
+/* The tooltip is made when asked for: setting one on every tile on every keystroke was the
+ * largest cost of a search (bench/README.md). */
+static gboolean
+on_query_tooltip (GtkWidget  *widget,
+                  int         x,
+                  int         y,
+                  gboolean    keyboard,
+                  GtkTooltip *tooltip)
+{
+  TillProductTile *self = TILL_PRODUCT_TILE (widget);
+
+  if (self->product == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, till_product_get_name (self->product));
+  return TRUE;
+}
+
+/* Built in code, not from a .ui template: the grid creates and destroys tiles as the
+ * search changes what is on screen, and GtkBuilder would cost ~40 × more per tile (see
+ * bench/README.md). */
 static void
 till_product_tile_init (TillProductTile *self)
 {
-  gtk_widget_init_template (GTK_WIDGET (self));
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+
+  gtk_widget_add_css_class (GTK_WIDGET (self), "product-tile");
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
+
+  self->placeholder = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_add_css_class (GTK_WIDGET (self->placeholder), "placeholder");
+  gtk_widget_set_size_request (GTK_WIDGET (self->placeholder), 120, -1);
+
+  self->name_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_add_css_class (GTK_WIDGET (self->name_label), "name");
+  gtk_label_set_xalign (self->name_label, 0);
+  gtk_label_set_ellipsize (self->name_label, PANGO_ELLIPSIZE_END);
+  gtk_label_set_lines (self->name_label, 2);
+  gtk_label_set_wrap (self->name_label, TRUE);
+  gtk_label_set_wrap_mode (self->name_label, PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_max_width_chars (self->name_label, 14);
+  gtk_label_set_width_chars (self->name_label, 14);
+
+  self->price_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_add_css_class (GTK_WIDGET (self->price_label), "price");
+  gtk_widget_add_css_class (GTK_WIDGET (self->price_label), "dim-label");
+  gtk_label_set_xalign (self->price_label, 0);
+
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->placeholder));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->name_label));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->price_label));
+  gtk_widget_set_parent (box, GTK_WIDGET (self));
 }

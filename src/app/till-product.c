@@ -111,17 +111,17 @@ dup_nonempty (const char *text)
 }
 
 TillProduct *
-till_product_new (gint64      id,
-                  const char *name,
-                  const char *sku,
-                  const char *barcode,
-                  const char *category,
-                  const char *currency,
-                  gint64      unit_amount,
-                  int         tax_rate)
+till_product_new_with_key (gint64      id,
+                           const char *name,
+                           const char *sku,
+                           const char *barcode,
+                           const char *category,
+                           const char *currency,
+                           gint64      unit_amount,
+                           int         tax_rate,
+                           const char *search_key)
 {
   TillProduct *self;
-  g_autofree char *key_source = NULL;
 
   g_return_val_if_fail (name != NULL, NULL);
   g_return_val_if_fail (currency != NULL, NULL);
@@ -136,11 +136,30 @@ till_product_new (gint64      id,
   self->unit_amount = unit_amount;
   self->tax_rate = tax_rate;
 
-  /* \x1f separates the fields so that a query never matches across two of them. */
-  key_source = g_strconcat (name, "\x1f", sku ? sku : "", "\x1f", barcode ? barcode : "", NULL);
-  self->search_key = till_search_fold (key_source);
-
+  if (search_key != NULL)
+    self->search_key = g_strdup (search_key);
+  else
+    {
+      /* \x1f separates the fields so that a query never matches across two of them. */
+      g_autofree char *key_source = g_strconcat (name, "\x1f", sku ? sku : "", "\x1f",
+                                                 barcode ? barcode : "", NULL);
+      self->search_key = till_search_fold (key_source);
+    }
   return self;
+}
+
+TillProduct *
+till_product_new (gint64      id,
+                  const char *name,
+                  const char *sku,
+                  const char *barcode,
+                  const char *category,
+                  const char *currency,
+                  gint64      unit_amount,
+                  int         tax_rate)
+{
+  return till_product_new_with_key (id, name, sku, barcode, category, currency, unit_amount,
+                                    tax_rate, NULL);
 }
 
 static const char *

@@ -19,6 +19,16 @@ TillProduct *till_product_new             (gint64       id,
                                            const char  *currency,
                                            gint64       unit_amount,
                                            int          tax_rate);
+/* As till_product_new(), with the folded search key already computed (from the cache). */
+TillProduct *till_product_new_with_key    (gint64       id,
+                                           const char  *name,
+                                           const char  *sku,
+                                           const char  *barcode,
+                                           const char  *category,
+                                           const char  *currency,
+                                           gint64       unit_amount,
+                                           int          tax_rate,
+                                           const char  *search_key);
 /* Reads the server's product object ({id, name, sku?, barcode?, category?, currency,
  * unit_amount, tax_rate}); a product without id, name or price is an error. */
 TillProduct *till_product_new_from_json   (JsonObject  *object,

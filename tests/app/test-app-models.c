@@ -157,7 +157,7 @@ static void
 test_catalog_cache (void)
 {
   g_autofree char *dir = till_test_make_tmpdir ();
-  g_autofree char *path = g_build_filename (dir, "sub", "catalog.json", NULL);
+  g_autofree char *path = g_build_filename (dir, "sub", "catalog.gvariant", NULL);
   g_autoptr (GFile) file = g_file_new_for_path (path);
   g_autoptr (TillCatalog) catalog = till_catalog_new ();
   g_autoptr (TillCatalog) restored = till_catalog_new ();
