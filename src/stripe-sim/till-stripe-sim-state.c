@@ -1165,6 +1165,17 @@ till_sim_state_cancel_intent (TillSimState   *state,
     return no_such ("payment_intent", "intent", id);
   if ((error = parse_expand (params, intent_expandable, &expand)) != NULL)
     return error;
+  {
+    /* The spec lets Stripe bypass enum checks here; Stripe still takes only these. */
+    static const char *const reasons[] = { "abandoned", "duplicate", "fraudulent",
+                                           "requested_by_customer", NULL };
+    const char *reason = param_string (params, "cancellation_reason");
+
+    if (reason != NULL && !g_strv_contains (reasons, reason))
+      return till_sim_reply_error (400, "invalid_request_error", NULL, "cancellation_reason",
+                                   "Invalid cancellation_reason: must be one of abandoned, "
+                                   "duplicate, fraudulent, or requested_by_customer");
+  }
   if (!str_in (intent->status, cancelable_states))
     return unexpected_state (intent, "cancel",
                              "Only a PaymentIntent with one of the following statuses may be "

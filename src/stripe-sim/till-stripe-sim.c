@@ -919,8 +919,10 @@ handle_fault_control (TillStripeSim     *self,
     }
 
   {
-    g_autofree char *body = g_strdup_printf ("{\n  \"object\": \"sim_faults\",\n  \"queued\": %u\n}\n",
-                                             self->fault_queue.length);
+    g_autofree char *body = g_strdup_printf ("{\n  \"object\": \"sim_faults\",\n"
+                                             "  \"queued\": %u,\n  \"delayed_requests\": %u\n}\n",
+                                             self->fault_queue.length,
+                                             g_hash_table_size (self->pending));
     g_autoptr(TillSimReply) reply = till_sim_reply_new_text (200, body);
 
     send_reply (msg, reply);
@@ -1207,6 +1209,7 @@ till_stripe_sim_listen (TillStripeSim *self,
 {
   g_autoptr(GInetAddress) address = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocket) listen_socket = NULL;
   g_autoptr(GSList) uris = NULL;
   guint bound_port = 0;
 
@@ -1235,8 +1238,20 @@ till_stripe_sim_listen (TillStripeSim *self,
   soup_server_add_early_handler (self->server, NULL, handle_early, self, NULL);
   soup_server_add_handler (self->server, NULL, handle_request, self, NULL);
 
+  /* Our own socket, for a listen backlog that takes a burst of concurrent clients (GLib's
+   * default is 10). */
   socket_address = g_inet_socket_address_new (address, port);
-  if (!soup_server_listen (self->server, socket_address, 0, error))
+  listen_socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                                G_SOCKET_PROTOCOL_TCP, error);
+  if (listen_socket == NULL)
+    {
+      g_clear_object (&self->server);
+      return FALSE;
+    }
+  g_socket_set_listen_backlog (listen_socket, 256);
+  if (!g_socket_bind (listen_socket, socket_address, TRUE, error)
+      || !g_socket_listen (listen_socket, error)
+      || !soup_server_listen_socket (self->server, listen_socket, 0, error))
     {
       g_clear_object (&self->server);
       return FALSE;
