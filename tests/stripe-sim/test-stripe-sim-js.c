@@ -1,0 +1,507 @@
+/* test-stripe-sim-js.c: the Stripe.js stand-in in a real browser engine (WebKitGTK, Xvfb).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A page served by this test (its own origin) loads the stand-in from the simulator (another
+ * origin), mounts the Payment Element and calls stripe.confirmPayment(). What is simulated,
+ * and how:
+ *   - Typing: a user script injected into every frame by this harness (never shipped) listens,
+ *     inside the card iframe, for {tillTest: "type"} messages from the test page and enters
+ *     each character by setting the input's value and dispatching an `input` event, then
+ *     blurs the field: the form's own validation and formatting code runs as for a person.
+ *     Real key events are not synthesized.
+ *   - 3-D Secure: the same user script, inside the challenge iframe of the modal, clicks the
+ *     Complete or Fail button when the test page asks it to.
+ * Everything else (the stand-in, the iframe, postMessage, the API calls, the modal) is the
+ * real code path. The test page reports events to the harness through a script message
+ * handler; the harness waits by iterating the main loop with a deadline.
+ */
+#include "config.h"
+
+#include <gtk/gtk.h>
+#include <string.h>
+#include <webkit/webkit.h>
+
+#include "sim-test-util.h"
+
+#define DEADLINE_MS 20000
+
+static const char harness_script[] =
+  "(function () {\n"
+  "  if (window === window.top) return;\n"
+  "  window.addEventListener('message', function (event) {\n"
+  "    var d = event.data || {};\n"
+  "    if (d.tillTest === 'type') {\n"
+  "      Object.keys(d.fields).forEach(function (id) {\n"
+  "        var input = document.getElementById(id);\n"
+  "        input.focus();\n"
+  "        for (var ch of d.fields[id]) {\n"
+  "          input.value += ch;\n"
+  "          input.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: ch }));\n"
+  "        }\n"
+  "        input.blur();\n"
+  "      });\n"
+  "      window.parent.postMessage({ tillTestTyped: true }, '*');\n"
+  "    } else if (d.tillTest === 'click') {\n"
+  "      document.getElementById(d.id).click();\n"
+  "    }\n"
+  "  });\n"
+  "  if (document.getElementById('number')) window.parent.postMessage({ tillTestFrame: 'card' }, '*');\n"
+  "  if (document.getElementById('complete')) window.top.postMessage({ tillTestFrame: 'challenge' }, '*');\n"
+  "})();\n";
+
+static const char page_template[] =
+  "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Pay</title>"
+  "<script src='%sv3/'></script>"
+  "<style>body{font-family:sans-serif;margin:24px;background:#fafafa}"
+  "#payment-element{max-width:420px}</style></head>"
+  "<body><div id='payment-element'></div><script>\n"
+  "function report(o) { window.webkit.messageHandlers.test.postMessage(JSON.stringify(o)); }\n"
+  "var params = new URLSearchParams(location.search);\n"
+  "var stripe = Stripe('pk_test_till_js_tests');\n"
+  "var elements = stripe.elements({ clientSecret: params.get('cs'), appearance: { theme: 'stripe' } });\n"
+  "var element = elements.create('payment');\n"
+  "element.on('ready', function () { report({ event: 'ready' }); });\n"
+  "element.on('change', function (e) { report({ event: 'change', complete: e.complete, empty: e.empty,\n"
+  "  error: e.error ? e.error.code : null }); });\n"
+  "element.mount('#payment-element');\n"
+  "window.addEventListener('message', function (event) {\n"
+  "  var d = event.data || {};\n"
+  "  if (d.tillTestFrame) report({ event: 'frame-' + d.tillTestFrame });\n"
+  "  if (d.tillTestTyped) report({ event: 'typed' });\n"
+  "});\n"
+  "var tillTest = {\n"
+  "  type: function (fields) {\n"
+  "    document.querySelector('#payment-element iframe').contentWindow.postMessage({ tillTest: 'type', fields: fields }, '*');\n"
+  "  },\n"
+  "  pay: function () {\n"
+  "    stripe.confirmPayment({ elements: elements, redirect: 'if_required' }).then(function (r) {\n"
+  "      report({ event: 'result', result: r });\n"
+  "    }, function (e) { report({ event: 'rejected', message: String(e) }); });\n"
+  "  },\n"
+  "  submit: function () {\n"
+  "    elements.submit().then(function (r) { report({ event: 'submitted', result: r }); });\n"
+  "  },\n"
+  "  challenge: function (id) {\n"
+  "    document.querySelector('.__TillSimChallengeOverlay iframe').contentWindow.postMessage({ tillTest: 'click', id: id }, '*');\n"
+  "  },\n"
+  "  retrieve: function () {\n"
+  "    stripe.retrievePaymentIntent(params.get('cs')).then(function (r) { report({ event: 'retrieved', result: r }); });\n"
+  "  },\n"
+  "  probe: function () {\n"
+  "    var frame = document.querySelector('#payment-element iframe');\n"
+  "    var live = 'no-error';\n"
+  "    try { Stripe('pk_live_abc'); } catch (e) { live = e.name + ': ' + e.message; }\n"
+  "    var readable = true;\n"
+  "    try { readable = frame.contentDocument !== null && frame.contentDocument.body !== null; } catch (e) { readable = false; }\n"
+  "    report({ event: 'probe', live: live, readable: readable });\n"
+  "  }\n"
+  "};\n"
+  "</script></body></html>\n";
+
+typedef struct
+{
+  TillStripeSim *sim;
+  SoupServer *pages;
+  char *pages_base;
+  SoupSession *session;
+  GtkWidget *window;
+  WebKitWebView *view;
+  GPtrArray *events;          /* JsonNode */
+  guint seen;                 /* events consumed */
+} Fixture;
+
+static void
+on_page (SoupServer        *server,
+         SoupServerMessage *msg,
+         const char        *path,
+         GHashTable        *query,
+         gpointer           user_data)
+{
+  Fixture *f = user_data;
+  char *html = g_strdup_printf (page_template, till_stripe_sim_get_base_uri (f->sim));
+
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_TAKE, html,
+                                    strlen (html));
+}
+
+static void
+on_script_message (WebKitUserContentManager *manager,
+                   JSCValue                 *value,
+                   gpointer                  user_data)
+{
+  Fixture *f = user_data;
+  g_autofree char *text = jsc_value_to_string (value);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  g_test_message ("page: %.160s", text);
+  g_ptr_array_add (f->events, json_node_copy (json_parser_get_root (parser)));
+}
+
+static void
+fixture_set_up (Fixture      *f,
+                gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WebKitUserScript) script = NULL;
+  WebKitUserContentManager *manager;
+  GSList *uris;
+
+  f->sim = till_stripe_sim_new (NULL, &error);
+  g_assert_no_error (error);
+  till_stripe_sim_listen (f->sim, "127.0.0.1", 0, &error);
+  g_assert_no_error (error);
+
+  f->pages = soup_server_new (NULL, NULL);
+  soup_server_add_handler (f->pages, "/pay", on_page, f, NULL);
+  soup_server_listen_local (f->pages, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (f->pages);
+  f->pages_base = g_strdup_printf ("http://127.0.0.1:%d/", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  f->session = soup_session_new ();
+  f->events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+
+  f->view = WEBKIT_WEB_VIEW (webkit_web_view_new ());
+  webkit_settings_set_hardware_acceleration_policy (webkit_web_view_get_settings (f->view),
+                                                    WEBKIT_HARDWARE_ACCELERATION_POLICY_NEVER);
+  manager = webkit_web_view_get_user_content_manager (f->view);
+  g_signal_connect (manager, "script-message-received::test", G_CALLBACK (on_script_message), f);
+  g_assert_true (webkit_user_content_manager_register_script_message_handler (manager, "test", NULL));
+  script = webkit_user_script_new (harness_script, WEBKIT_USER_CONTENT_INJECT_ALL_FRAMES,
+                                   WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_END, NULL, NULL);
+  webkit_user_content_manager_add_script (manager, script);
+
+  f->window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 520, 560);
+  gtk_window_set_child (GTK_WINDOW (f->window), GTK_WIDGET (f->view));
+  gtk_window_present (GTK_WINDOW (f->window));
+}
+
+static void
+fixture_tear_down (Fixture      *f,
+                   gconstpointer data)
+{
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  g_ptr_array_unref (f->events);
+  g_clear_object (&f->session);
+  soup_server_disconnect (f->pages);
+  g_clear_object (&f->pages);
+  g_free (f->pages_base);
+  g_clear_object (&f->sim);
+}
+
+typedef struct
+{
+  Fixture *f;
+  const char *name;
+  JsonNode *found;
+} EventWait;
+
+static gboolean
+event_arrived (gpointer data)
+{
+  EventWait *wait = data;
+  Fixture *f = wait->f;
+
+  while (wait->found == NULL && f->seen < f->events->len)
+    {
+      JsonNode *event = g_ptr_array_index (f->events, f->seen++);
+
+      if (g_strcmp0 (sim_json_string (event, "event"), wait->name) == 0)
+        wait->found = event;
+    }
+  return wait->found != NULL;
+}
+
+/* The next event @name the page reports (earlier other events are skipped). */
+static JsonNode *
+wait_event (Fixture    *f,
+            const char *name)
+{
+  EventWait wait = { f, name, NULL };
+
+  if (!sim_wait_for (event_arrived, &wait, DEADLINE_MS))
+    g_error ("the page never reported “%s”", name);
+  return wait.found;
+}
+
+static void
+on_evaluated (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JSCValue) value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (source),
+                                                                          result, &error);
+
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+run_js (Fixture    *f,
+        const char *script)
+{
+  gboolean done = FALSE;
+
+  webkit_web_view_evaluate_javascript (f->view, script, -1, NULL, NULL, NULL, on_evaluated, &done);
+  sim_wait_until (&done, DEADLINE_MS);
+}
+
+/* A fresh PaymentIntent and the page, ready for typing. */
+static char *
+open_page (Fixture *f)
+{
+  g_autofree char *uri = g_strconcat (till_stripe_sim_get_base_uri (f->sim), "v1/payment_intents", NULL);
+  g_autoptr(SimResponse) r = sim_request (f->session, "POST", uri, SIM_TEST_KEY,
+                                          "amount=1250&currency=usd&automatic_payment_methods[enabled]=true",
+                                          NULL);
+  g_autofree char *escaped = NULL;
+  g_autofree char *page = NULL;
+
+  g_assert_cmpuint (r->status, ==, 200);
+  escaped = g_uri_escape_string (sim_json_string (r->json, "client_secret"), NULL, FALSE);
+  page = g_strdup_printf ("%spay?cs=%s", f->pages_base, escaped);
+  f->seen = f->events->len;
+  webkit_web_view_load_uri (f->view, page);
+  wait_event (f, "ready");
+  wait_event (f, "frame-card");
+  return g_strdup (sim_json_string (r->json, "id"));
+}
+
+/* Types into the card form; returns the last change event it caused. */
+static JsonNode *
+type_card (Fixture    *f,
+           const char *number,
+           const char *expiry,
+           const char *cvc)
+{
+  g_autofree char *script = g_strdup_printf ("tillTest.type({ number: '%s', expiry: '%s', cvc: '%s' });",
+                                             number, expiry, cvc);
+  guint start = f->seen;
+  JsonNode *change = NULL;
+
+  run_js (f, script);
+  wait_event (f, "typed");
+  for (guint i = start; i < f->seen; i++)
+    {
+      JsonNode *event = g_ptr_array_index (f->events, i);
+
+      if (g_strcmp0 (sim_json_string (event, "event"), "change") == 0)
+        change = event;
+    }
+  g_assert_nonnull (change);
+  return change;
+}
+
+static JsonNode *
+pay (Fixture *f)
+{
+  run_js (f, "tillTest.pay();");
+  return wait_event (f, "result");
+}
+
+typedef struct
+{
+  const char *number;
+  const char *status;         /* paymentIntent.status, or NULL for an error */
+  const char *code;
+  const char *decline_code;
+  const char *challenge;      /* "complete", "fail" or NULL */
+} JsCase;
+
+static void
+test_cards (Fixture      *f,
+            gconstpointer data)
+{
+  static const JsCase cases[] = {
+    { "4242424242424242", "succeeded", NULL, NULL, NULL },
+    { "5555555555554444", "succeeded", NULL, NULL, NULL },
+    { "4000000000000002", NULL, "card_declined", "generic_decline", NULL },
+    { "4000000000009995", NULL, "card_declined", "insufficient_funds", NULL },
+    { "4000002500003155", "succeeded", NULL, NULL, "complete" },
+    { "4000002760003184", "succeeded", NULL, NULL, "complete" },
+    { "4000002760003184", NULL, "payment_intent_authentication_failure", NULL, "fail" },
+    { "4000002500003155", NULL, "payment_intent_authentication_failure", NULL, "fail" },
+    { "4111111111111111", NULL, "incorrect_number", NULL, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const JsCase *c = &cases[i];
+      g_autofree char *id = open_page (f);
+      JsonNode *result;
+      JsonNode *change;
+
+      g_test_message ("browser case %u: %s", i, c->number);
+      change = type_card (f, c->number, "1234", "123");
+      /* The last change says the form is complete. */
+      g_assert_true (sim_json_bool (change, "complete"));
+
+      run_js (f, "tillTest.pay();");
+      if (c->challenge != NULL)
+        {
+          g_autofree char *script = g_strdup_printf ("tillTest.challenge('%s');", c->challenge);
+
+          wait_event (f, "frame-challenge");
+          run_js (f, script);
+        }
+      result = wait_event (f, "result");
+
+      if (c->status != NULL)
+        {
+          g_assert_null (sim_json_path (result, "result.error"));
+          g_assert_cmpstr (sim_json_string (result, "result.paymentIntent.id"), ==, id);
+          g_assert_cmpstr (sim_json_string (result, "result.paymentIntent.status"), ==, c->status);
+          g_assert_cmpstr (sim_json_string (result, "result.paymentIntent.object"), ==, "payment_intent");
+        }
+      else
+        {
+          g_assert_null (sim_json_path (result, "result.paymentIntent"));
+          g_assert_cmpstr (sim_json_string (result, "result.error.type"), ==, "card_error");
+          g_assert_cmpstr (sim_json_string (result, "result.error.code"), ==, c->code);
+          g_assert_cmpstr (sim_json_string (result, "result.error.decline_code"), ==, c->decline_code);
+          g_assert_nonnull (sim_json_string (result, "result.error.message"));
+          if (g_strcmp0 (c->code, "incorrect_number") != 0)
+            g_assert_cmpstr (sim_json_string (result, "result.error.payment_intent.status"), ==,
+                             "requires_payment_method");
+        }
+
+      /* The page's answer agrees with the API. */
+      run_js (f, "tillTest.retrieve();");
+      result = wait_event (f, "retrieved");
+      g_assert_cmpstr (sim_json_string (result, "result.paymentIntent.status"), ==,
+                       c->status ? c->status : "requires_payment_method");
+    }
+}
+
+static void
+test_validation_as_typed (Fixture      *f,
+                          gconstpointer data)
+{
+  struct
+  {
+    const char *number, *expiry, *cvc, *code;
+  } cases[] = {
+    { "4242424242424241", "1234", "123", "invalid_number" },
+    { "42424242", "1234", "123", "incomplete_number" },
+    { "4242424242424242", "1220", "123", "invalid_expiry_year_past" },
+    { "4242424242424242", "1334", "123", "invalid_expiry_month" },
+    { "4242424242424242", "12", "123", "incomplete_expiry" },
+    { "4242424242424242", "1234", "1", "incomplete_cvc" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *id = open_page (f);
+      JsonNode *result;
+      JsonNode *change;
+
+      g_test_message ("validation case %u", i);
+      change = type_card (f, cases[i].number, cases[i].expiry, cases[i].cvc);
+      /* The form flags it as typed, in its change events. */
+      g_assert_cmpstr (sim_json_string (change, "error"), ==, cases[i].code);
+      g_assert_false (sim_json_bool (change, "complete"));
+
+      run_js (f, "tillTest.submit();");
+      result = wait_event (f, "submitted");
+      g_assert_cmpstr (sim_json_string (result, "result.error.type"), ==, "validation_error");
+      g_assert_cmpstr (sim_json_string (result, "result.error.code"), ==, cases[i].code);
+
+      result = pay (f);
+      g_assert_cmpstr (sim_json_string (result, "result.error.code"), ==, cases[i].code);
+      g_assert_null (sim_json_path (result, "result.paymentIntent"));
+    }
+}
+
+static void
+test_isolation_and_keys (Fixture      *f,
+                         gconstpointer data)
+{
+  g_autofree char *id = open_page (f);
+  JsonNode *probe;
+
+  run_js (f, "tillTest.probe();");
+  probe = wait_event (f, "probe");
+  /* The page cannot read the card frame, and Stripe() refuses live keys. */
+  g_assert_false (sim_json_bool (probe, "readable"));
+  g_assert_true (g_str_has_prefix (sim_json_string (probe, "live"), "IntegrationError"));
+}
+
+static void
+on_snapshot (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = webkit_web_view_get_snapshot_finish (WEBKIT_WEB_VIEW (source),
+                                                                       result, &error);
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "sim-card-form.png", NULL);
+
+  g_assert_no_error (error);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+test_screenshot (Fixture      *f,
+                 gconstpointer data)
+{
+  g_autofree char *id = open_page (f);
+  gboolean done = FALSE;
+  JsonNode *change;
+
+  change = type_card (f, "4242424242424242", "1234", "123");
+  g_assert_true (sim_json_bool (change, "complete"));
+
+  webkit_web_view_get_snapshot (f->view, WEBKIT_SNAPSHOT_REGION_VISIBLE,
+                                WEBKIT_SNAPSHOT_OPTIONS_NONE, NULL, on_snapshot, &done);
+  sim_wait_until (&done, DEADLINE_MS);
+}
+
+static void
+add (const char *path,
+     void (*func) (Fixture *, gconstpointer))
+{
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+/* Full stacks for leak reports, so tests/lsan.supp can name the third-party library (Mesa's
+ * EGL, loaded by GTK) that owns a leak; the default fast unwinder stops at its frames. */
+const char *__asan_default_options (void);
+
+const char *
+__asan_default_options (void)
+{
+  return "fast_unwind_on_malloc=0";
+}
+#endif
+
+int
+main (int argc, char **argv)
+{
+  /* WebKit's sandbox needs user namespaces that CI containers may lack. */
+  g_setenv ("WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS", "1", TRUE);
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+
+  g_test_init (&argc, &argv, NULL);
+
+  if (!gtk_init_check ())
+    {
+      g_test_skip ("no display (run under xvfb-run)");
+      return g_test_run ();
+    }
+
+  add ("/sim/stripe-js/isolation-and-keys", test_isolation_and_keys);
+  add ("/sim/stripe-js/cards", test_cards);
+  add ("/sim/stripe-js/validation", test_validation_as_typed);
+  add ("/sim/stripe-js/screenshot", test_screenshot);
+
+  return g_test_run ();
+}
