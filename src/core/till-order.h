@@ -1,0 +1,75 @@
+/* till-order.h: orders as the server records them and the app shows them, and their JSON.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  TILL_ORDER_PENDING_PAYMENT,
+  TILL_ORDER_PAID,
+  TILL_ORDER_PARTIALLY_REFUNDED,
+  TILL_ORDER_REFUNDED,
+  TILL_ORDER_CANCELED,
+} TillOrderStatus;
+
+typedef struct
+{
+  gint64 product_id;
+  char *name;
+  gint64 quantity;
+  gint64 unit_amount;
+  int tax_rate;        /* basis points */
+  gint64 discount;
+  gint64 tax;
+  gint64 total;
+} TillOrderLine;
+
+typedef struct
+{
+  gint64 id;
+  char *number;            /* human, per store: "T-000042" */
+  TillOrderStatus status;
+  char *currency;
+  char *client_reference;  /* nullable */
+  GPtrArray *lines;        /* element-type TillOrderLine, owned */
+  gint64 subtotal;
+  gint64 discount;
+  gint64 tax;
+  gint64 rounding;
+  gint64 total;
+  gint64 refunded;
+  /* payment; all nullable */
+  char *payment_intent;
+  char *payment_status;    /* Stripe's PaymentIntent status */
+  char *card_brand;
+  char *card_last4;
+  char *decline_code;      /* the last decline, while pending */
+  char *decline_message;
+  GDateTime *created_at;
+  GDateTime *paid_at;      /* nullable */
+} TillOrder;
+
+const char   *till_order_status_to_string   (TillOrderStatus  status);
+gboolean      till_order_status_from_string (const char      *text,
+                                             TillOrderStatus *out_status);
+gboolean      till_order_status_can_become  (TillOrderStatus  from,
+                                             TillOrderStatus  to);
+
+TillOrderLine *till_order_line_new          (void);
+void           till_order_line_free         (TillOrderLine   *line);
+TillOrder     *till_order_new               (void);
+void           till_order_free              (TillOrder       *order);
+
+JsonNode      *till_order_to_json           (const TillOrder *order);
+TillOrder     *till_order_from_json         (JsonObject      *object,
+                                             GError         **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillOrderLine, till_order_line_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillOrder, till_order_free)
+
+G_END_DECLS
