@@ -42,6 +42,15 @@ JsonNode     *till_sim_error_node      (const char  *type,
                                         const char  *message,
                                         JsonObject  *extra);
 
+void          till_sim_reply_send      (SoupServerMessage  *msg,
+                                        const TillSimReply *reply);
+void          till_sim_send_error      (SoupServerMessage  *msg,
+                                        guint               status,
+                                        const char         *type,
+                                        const char         *code,
+                                        const char         *param,
+                                        const char         *message);
+
 char         *till_sim_json_to_string  (JsonNode    *node,
                                         gboolean     pretty);
 char         *till_sim_random_id       (const char  *prefix,

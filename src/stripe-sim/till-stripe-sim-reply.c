@@ -155,3 +155,26 @@ till_sim_random_id (const char *prefix,
     g_string_append_c (id, alphabet[g_random_int_range (0, sizeof alphabet - 1)]);
   return g_string_free (id, FALSE);
 }
+
+void
+till_sim_reply_send (SoupServerMessage  *msg,
+            const TillSimReply *reply)
+{
+  soup_server_message_set_status (msg, reply->status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, reply->body,
+                                    strlen (reply->body));
+}
+
+void
+till_sim_send_error (SoupServerMessage *msg,
+            guint              status,
+            const char        *type,
+            const char        *code,
+            const char        *param,
+            const char        *message)
+{
+  g_autoptr(TillSimReply) reply = till_sim_reply_error (status, type, code, param, "%s",
+                                                        message);
+
+  till_sim_reply_send (msg, reply);
+}

@@ -17,12 +17,12 @@
 #include "till-stripe-sim-faults-private.h"
 #include "till-stripe-sim-form-private.h"
 #include "till-stripe-sim-idempotency-private.h"
+#include "till-stripe-sim-pages-private.h"
 #include "till-stripe-sim-resources.h"
 #include "till-stripe-sim-schema-private.h"
 #include "till-stripe-sim-state-private.h"
 #include "till-stripe-sim-webhooks-private.h"
 
-#define RESOURCE_PREFIX "/io/github/tillpos/Till/stripe-sim/"
 #define MAX_BODY (1024 * 1024)
 #define IDEMPOTENCY_TTL_SECONDS (24 * 60 * 60)
 
@@ -339,29 +339,6 @@ till_stripe_sim_disconnect (TillStripeSim *self)
 /* --- replies ------------------------------------------------------------------------ */
 
 static void
-send_reply (SoupServerMessage  *msg,
-            const TillSimReply *reply)
-{
-  soup_server_message_set_status (msg, reply->status, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, reply->body,
-                                    strlen (reply->body));
-}
-
-static void
-send_error (SoupServerMessage *msg,
-            guint              status,
-            const char        *type,
-            const char        *code,
-            const char        *param,
-            const char        *message)
-{
-  g_autoptr(TillSimReply) reply = till_sim_reply_error (status, type, code, param, "%s",
-                                                        message);
-
-  send_reply (msg, reply);
-}
-
-static void
 drop_connection (SoupServerMessage *msg)
 {
   g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
@@ -422,7 +399,7 @@ authenticate (TillStripeSim     *self,
 
   if (key == NULL || *key == '\0')
     {
-      send_error (msg, 401, "invalid_request_error", NULL, NULL,
+      till_sim_send_error (msg, 401, "invalid_request_error", NULL, NULL,
                   "You did not provide an API key. You need to provide your API key in the "
                   "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
                   "YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for "
@@ -436,7 +413,7 @@ authenticate (TillStripeSim     *self,
       message = g_strdup_printf ("Invalid API Key provided: %s. This is the Till Stripe "
                                  "simulator: it accepts test keys only and always refuses live "
                                  "keys.", masked);
-      send_error (msg, 401, "invalid_request_error", "api_key_invalid", NULL, message);
+      till_sim_send_error (msg, 401, "invalid_request_error", "api_key_invalid", NULL, message);
       return AUTH_FAILED;
     }
 
@@ -455,7 +432,7 @@ authenticate (TillStripeSim     *self,
     }
 
   message = g_strdup_printf ("Invalid API Key provided: %s", masked);
-  send_error (msg, 401, "invalid_request_error", "api_key_invalid", NULL, message);
+  till_sim_send_error (msg, 401, "invalid_request_error", "api_key_invalid", NULL, message);
   return AUTH_FAILED;
 }
 
@@ -612,7 +589,7 @@ execute (Pending *pending)
       drop_connection (pending->msg);
       return;
     }
-  send_reply (pending->msg, reply);
+  till_sim_reply_send (pending->msg, reply);
 }
 
 static gboolean
@@ -646,7 +623,7 @@ next_faults (TillStripeSim     *self,
 
   if (!till_sim_faults_parse (header, faults, &error))
     {
-      send_error (msg, 400, "invalid_request_error", NULL, NULL, error->message);
+      till_sim_send_error (msg, 400, "invalid_request_error", NULL, NULL, error->message);
       return FALSE;
     }
   queued = g_queue_pop_head (&self->fault_queue);
@@ -702,14 +679,14 @@ handle_api (TillStripeSim     *self,
     return;
   if (faults.status == 429)
     {
-      send_error (msg, 429, "invalid_request_error", "rate_limit", NULL,
+      till_sim_send_error (msg, 429, "invalid_request_error", "rate_limit", NULL,
                   "Too many requests hit the API too quickly. We recommend an exponential "
                   "backoff of your requests.");
       return;
     }
   if (faults.status != 0)
     {
-      send_error (msg, faults.status, "api_error", NULL, NULL,
+      till_sim_send_error (msg, faults.status, "api_error", NULL, NULL,
                   "An unknown error occurred (injected by the simulator).");
       return;
     }
@@ -729,7 +706,7 @@ handle_api (TillStripeSim     *self,
                              "persists and you need assistance, please contact "
                              "support@stripe.com.", content_type ? content_type : "(none)");
 
-          send_error (msg, 400, "invalid_request_error", NULL, NULL, message);
+          till_sim_send_error (msg, 400, "invalid_request_error", NULL, NULL, message);
           return;
         }
       pairs = till_sim_form_decode (data, length);
@@ -751,13 +728,13 @@ handle_api (TillStripeSim     *self,
                          "https://stripe.com/docs or we can help at "
                          "https://support.stripe.com/.", method, path);
 
-      send_error (msg, 404, "invalid_request_error", NULL, NULL, message);
+      till_sim_send_error (msg, 404, "invalid_request_error", NULL, NULL, message);
       return;
     }
 
   if (auth == AUTH_PUBLISHABLE && route != ROUTE_RETRIEVE_INTENT && route != ROUTE_CONFIRM_INTENT)
     {
-      send_error (msg, 401, "invalid_request_error", "secret_key_required", NULL,
+      till_sim_send_error (msg, 401, "invalid_request_error", "secret_key_required", NULL,
                   "This API call cannot be made with a publishable API key. Please use a "
                   "secret API key. You can find a list of your API keys at "
                   "https://dashboard.stripe.com/account/apikeys.");
@@ -767,14 +744,14 @@ handle_api (TillStripeSim     *self,
   params = till_sim_form_build_tree (pairs, &error);
   if (params == NULL)
     {
-      send_reply (msg, error);
+      till_sim_reply_send (msg, error);
       return;
     }
   error = till_sim_schema_validate (g_str_equal (method, "GET") ? "get" : "post", template,
                                     params);
   if (error != NULL)
     {
-      send_reply (msg, error);
+      till_sim_reply_send (msg, error);
       return;
     }
 
@@ -787,7 +764,7 @@ handle_api (TillStripeSim     *self,
       soup_message_headers_replace (response_headers, "Idempotency-Key", idempotency_key);
       if (strlen (idempotency_key) > 255 || *idempotency_key == '\0')
         {
-          send_error (msg, 400, "invalid_request_error", NULL, NULL,
+          till_sim_send_error (msg, 400, "invalid_request_error", NULL, NULL,
                       "Idempotency-Key must be a non-empty string of at most 255 characters.");
           return;
         }
@@ -801,7 +778,7 @@ handle_api (TillStripeSim     *self,
         case TILL_SIM_IDEMPOTENCY_REPLAY:
           soup_message_headers_replace (response_headers, "Idempotent-Replayed", "true");
           soup_message_headers_replace (response_headers, "Original-Request", original);
-          send_reply (msg, saved);
+          till_sim_reply_send (msg, saved);
           return;
         case TILL_SIM_IDEMPOTENCY_MISMATCH:
           {
@@ -811,12 +788,12 @@ handle_api (TillStripeSim     *self,
                                "than '%s' if you meant to execute a different request.",
                                idempotency_key);
 
-            send_error (msg, 400, "idempotency_error", NULL, NULL, message);
+            till_sim_send_error (msg, 400, "idempotency_error", NULL, NULL, message);
             return;
           }
         case TILL_SIM_IDEMPOTENCY_IN_FLIGHT:
         default:
-          send_error (msg, 409, "idempotency_error", "idempotency_key_in_use", NULL,
+          till_sim_send_error (msg, 409, "idempotency_error", "idempotency_key_in_use", NULL,
                       "There is currently another in-progress request using this idempotency "
                       "key (that probably means you submitted twice, and the other request is "
                       "still going through). Please try again later.");
@@ -860,7 +837,7 @@ handle_fault_control (TillStripeSim     *self,
 
   if (!self->faults_enabled)
     {
-      send_error (msg, 404, "invalid_request_error", NULL, NULL,
+      till_sim_send_error (msg, 404, "invalid_request_error", NULL, NULL,
                   "Fault injection is not enabled in this simulator.");
       return;
     }
@@ -891,20 +868,20 @@ handle_fault_control (TillStripeSim     *self,
           else if (g_str_equal (pair->key, "count")
                    && !g_ascii_string_to_unsigned (pair->value, 10, 1, 1000, &count, NULL))
             {
-              send_error (msg, 400, "invalid_request_error", NULL, "count",
+              till_sim_send_error (msg, 400, "invalid_request_error", NULL, "count",
                           "count must be between 1 and 1000");
               return;
             }
         }
       if (spec == NULL)
         {
-          send_error (msg, 400, "invalid_request_error", "parameter_missing", "fault",
+          till_sim_send_error (msg, 400, "invalid_request_error", "parameter_missing", "fault",
                       "Missing required param: fault.");
           return;
         }
       if (!till_sim_faults_parse (spec, &faults, &error))
         {
-          send_error (msg, 400, "invalid_request_error", NULL, "fault", error->message);
+          till_sim_send_error (msg, 400, "invalid_request_error", NULL, "fault", error->message);
           return;
         }
       for (guint64 i = 0; i < count; i++)
@@ -914,7 +891,7 @@ handle_fault_control (TillStripeSim     *self,
     g_queue_clear_full (&self->fault_queue, g_free);
   else if (!g_str_equal (method, "GET"))
     {
-      send_error (msg, 405, "invalid_request_error", NULL, NULL, "Use GET, POST or DELETE.");
+      till_sim_send_error (msg, 405, "invalid_request_error", NULL, NULL, "Use GET, POST or DELETE.");
       return;
     }
 
@@ -925,216 +902,8 @@ handle_fault_control (TillStripeSim     *self,
                                              g_hash_table_size (self->pending));
     g_autoptr(TillSimReply) reply = till_sim_reply_new_text (200, body);
 
-    send_reply (msg, reply);
+    till_sim_reply_send (msg, reply);
   }
-}
-
-/* --- Stripe.js stand-in ------------------------------------------------------------- */
-
-static const char *
-content_type_for (const char *name)
-{
-  if (g_str_has_suffix (name, ".js"))
-    return "application/javascript; charset=utf-8";
-  if (g_str_has_suffix (name, ".html"))
-    return "text/html; charset=utf-8";
-  if (g_str_has_suffix (name, ".css"))
-    return "text/css; charset=utf-8";
-  return "application/octet-stream";
-}
-
-static void
-handle_asset (TillStripeSim     *self,
-              SoupServerMessage *msg,
-              const char        *path)
-{
-  g_autofree char *resource = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  const char *name;
-
-  if (g_str_equal (path, "/v3") || g_str_equal (path, "/v3/"))
-    name = "v3/stripe.js";
-  else
-    name = path + 1;
-
-  if (!g_str_equal (soup_server_message_get_method (msg), "GET")
-      && !g_str_equal (soup_server_message_get_method (msg), "HEAD"))
-    {
-      soup_server_message_set_status (msg, 405, NULL);
-      return;
-    }
-
-  resource = g_strconcat (RESOURCE_PREFIX, name, NULL);
-  bytes = g_resources_lookup_data (resource, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
-  if (bytes == NULL || strstr (name, "..") != NULL)
-    {
-      soup_server_message_set_status (msg, 404, NULL);
-      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "Not found\n",
-                                        strlen ("Not found\n"));
-      return;
-    }
-
-  soup_message_headers_replace (headers, "Cache-Control", "no-cache");
-  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
-  soup_message_headers_replace (headers, "Access-Control-Allow-Origin", "*");
-  soup_server_message_set_status (msg, 200, NULL);
-  soup_server_message_set_response (msg, content_type_for (name), SOUP_MEMORY_COPY,
-                                    g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-}
-
-/* --- 3-D Secure challenge ----------------------------------------------------------- */
-
-static char *
-format_display_amount (gint64      amount,
-                       const char *currency)
-{
-  const TillCurrency *cur = till_currency_lookup (currency);
-  int exponent = cur ? till_currency_get_stripe_exponent (cur) : 2;
-  g_autofree char *upper = g_ascii_strup (currency, -1);
-  gint64 scale = 1;
-
-  for (int i = 0; i < exponent; i++)
-    scale *= 10;
-  if (exponent == 0)
-    return g_strdup_printf ("%" G_GINT64_FORMAT " %s", amount, upper);
-  return g_strdup_printf ("%" G_GINT64_FORMAT ".%0*" G_GINT64_FORMAT " %s", amount / scale,
-                          exponent, amount % scale, upper);
-}
-
-static void
-send_html (SoupServerMessage *msg,
-           guint              status,
-           char              *html)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-
-  soup_message_headers_replace (headers, "Cache-Control", "no-store");
-  soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_TAKE, html,
-                                    strlen (html));
-}
-
-static void
-handle_challenge (TillStripeSim     *self,
-                  SoupServerMessage *msg,
-                  const char        *path,
-                  const char        *request_id)
-{
-  g_auto(GStrv) parts = g_strsplit (path, "/", -1);
-  guint n = g_strv_length (parts);
-  const char *method = soup_server_message_get_method (msg);
-  const char *intent_id, *nonce;
-  TillSimIntent *intent;
-
-  /* "", "sim", "3ds", intent, nonce [, complete|fail] */
-  if (n < 5 || n > 6)
-    {
-      soup_server_message_set_status (msg, 404, NULL);
-      return;
-    }
-  intent_id = parts[3];
-  nonce = parts[4];
-  intent = till_sim_state_find_challenge (self->state, intent_id, nonce);
-
-  if (n == 5 && g_str_equal (method, "GET"))
-    {
-      g_autofree char *amount = NULL;
-
-      if (intent == NULL)
-        {
-          send_html (msg, 404,
-                     g_markup_printf_escaped ("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
-                                              "<title>%s</title></head><body><p>%s</p></body></html>",
-                                              _("Simulated 3-D Secure"),
-                                              _("This authentication request is no longer valid.")));
-          return;
-        }
-      amount = format_display_amount (intent->amount, intent->currency);
-      send_html (msg, 200,
-                 g_markup_printf_escaped (
-                   "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-                   "<meta name=\"viewport\" content=\"width=device-width\">"
-                   "<title>%s</title>"
-                   "<link rel=\"stylesheet\" href=\"/v3/frame/challenge.css\"></head>\n"
-                   "<body><main class=\"challenge\" data-intent=\"%s\">"
-                   "<p class=\"badge\">%s</p>"
-                   "<h1>%s</h1><p class=\"amount\">%s</p><p>%s</p>"
-                   "<div class=\"buttons\">"
-                   "<form method=\"post\" action=\"/sim/3ds/%s/%s/complete\">"
-                   "<button id=\"complete\" type=\"submit\" class=\"complete\">%s</button></form>"
-                   "<form method=\"post\" action=\"/sim/3ds/%s/%s/fail\">"
-                   "<button id=\"fail\" type=\"submit\" class=\"fail\">%s</button></form>"
-                   "</div></main>"
-                   "<script src=\"/v3/frame/challenge.js\"></script></body></html>\n",
-                   _("Simulated 3-D Secure — training"), intent->id,
-                   _("Simulated 3-D Secure — training"), _("Confirm this payment"), amount,
-                   _("This is a test authentication page. No real bank is involved."),
-                   intent->id, nonce, _("Complete authentication"),
-                   intent->id, nonce, _("Fail authentication")));
-      return;
-    }
-
-  if (n == 6 && g_str_equal (method, "POST")
-      && (g_str_equal (parts[5], "complete") || g_str_equal (parts[5], "fail")))
-    {
-      g_autoptr(GPtrArray) events = g_ptr_array_new ();
-      TillSimRequest request = {
-        .base_uri = self->base_uri,
-        .request_id = request_id,
-        .events = events,
-      };
-      gboolean authenticated = g_str_equal (parts[5], "complete");
-      const char *accept = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                         "Accept");
-      g_autofree char *return_url = intent ? g_strdup (intent->return_url) : NULL;
-      g_autofree char *secret = intent ? g_strdup (intent->client_secret) : NULL;
-
-      if (!till_sim_state_finish_challenge (self->state, &request, intent_id, nonce,
-                                            authenticated))
-        {
-          send_error (msg, 404, "invalid_request_error", "resource_missing", NULL,
-                      "This authentication request is no longer valid.");
-          return;
-        }
-      till_sim_webhooks_enqueue (self->webhooks, events, FALSE, FALSE);
-      intent = till_sim_state_lookup_intent (self->state, intent_id);
-
-      if (accept != NULL && strstr (accept, "application/json") != NULL)
-        {
-          g_autofree char *body = g_strdup_printf ("{\n  \"payment_intent\": \"%s\",\n"
-                                                   "  \"status\": \"%s\"\n}\n",
-                                                   intent->id, intent->status);
-          g_autoptr(TillSimReply) reply = till_sim_reply_new_text (200, body);
-
-          send_reply (msg, reply);
-          return;
-        }
-
-      if (return_url != NULL)
-        {
-          g_autofree char *escaped = g_uri_escape_string (secret, NULL, FALSE);
-          g_autofree char *location =
-            g_strdup_printf ("%s%spayment_intent=%s&payment_intent_client_secret=%s"
-                             "&redirect_status=%s", return_url,
-                             strchr (return_url, '?') ? "&" : "?", intent->id, escaped,
-                             authenticated ? "succeeded" : "failed");
-
-          soup_server_message_set_redirect (msg, 303, location);
-          return;
-        }
-
-      send_html (msg, 200,
-                 g_markup_printf_escaped ("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
-                                          "<title>%s</title></head><body><p>%s</p></body></html>",
-                                          _("Simulated 3-D Secure"),
-                                          authenticated ? _("Authentication complete.")
-                                                        : _("Authentication failed.")));
-      return;
-    }
-
-  soup_server_message_set_status (msg, n == 5 ? 405 : 404, NULL);
 }
 
 /* --- the server ---------------------------------------------------------------------- */
@@ -1155,9 +924,10 @@ handle_request (SoupServer        *server,
   if (g_str_equal (path, "/v1") || g_str_has_prefix (path, "/v1/"))
     handle_api (self, msg, path, request_id);
   else if (g_str_equal (path, "/v3") || g_str_has_prefix (path, "/v3/"))
-    handle_asset (self, msg, path);
+    till_sim_pages_serve_asset (msg, path);
   else if (g_str_has_prefix (path, "/sim/3ds/"))
-    handle_challenge (self, msg, path, request_id);
+    till_sim_pages_handle_challenge (self->state, self->webhooks, self->base_uri, msg, path,
+                                     request_id);
   else if (g_str_equal (path, "/_sim/faults"))
     handle_fault_control (self, msg);
   else
@@ -1168,7 +938,7 @@ handle_request (SoupServer        *server,
                          "https://support.stripe.com/.", soup_server_message_get_method (msg),
                          path);
 
-      send_error (msg, 404, "invalid_request_error", NULL, NULL, message);
+      till_sim_send_error (msg, 404, "invalid_request_error", NULL, NULL, message);
     }
 }
 
@@ -1189,7 +959,7 @@ handle_early (SoupServer        *server,
                                     "Request-Id", request_id);
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Connection", "close");
-      send_error (msg, 413, "invalid_request_error", NULL, NULL,
+      till_sim_send_error (msg, 413, "invalid_request_error", NULL, NULL,
                   "Request bodies are limited to 1 MiB.");
     }
 }
