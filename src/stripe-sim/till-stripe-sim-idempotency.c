@@ -87,10 +87,11 @@ till_sim_idempotency_begin (TillSimIdempotency *self,
                             char              **original_request_id)
 {
   g_autofree char *id = g_strconcat (scope, "\n", key, NULL);
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   gint64 now = g_get_monotonic_time ();
+  TillSimIdempotencyResult result;
   Entry *entry;
 
+  g_mutex_lock (&self->lock);
   prune (self, now);
 
   entry = g_hash_table_lookup (self->entries, id);
@@ -106,17 +107,21 @@ till_sim_idempotency_begin (TillSimIdempotency *self,
       entry->fingerprint = g_strdup (fingerprint);
       entry->created = now;
       g_hash_table_insert (self->entries, g_steal_pointer (&id), entry);
-      return TILL_SIM_IDEMPOTENCY_NEW;
+      result = TILL_SIM_IDEMPOTENCY_NEW;
     }
+  else if (!g_str_equal (entry->fingerprint, fingerprint))
+    result = TILL_SIM_IDEMPOTENCY_MISMATCH;
+  else if (entry->reply == NULL)
+    result = TILL_SIM_IDEMPOTENCY_IN_FLIGHT;
+  else
+    {
+      *saved = till_sim_reply_copy (entry->reply);
+      *original_request_id = g_strdup (entry->request_id);
+      result = TILL_SIM_IDEMPOTENCY_REPLAY;
+    }
+  g_mutex_unlock (&self->lock);
 
-  if (!g_str_equal (entry->fingerprint, fingerprint))
-    return TILL_SIM_IDEMPOTENCY_MISMATCH;
-  if (entry->reply == NULL)
-    return TILL_SIM_IDEMPOTENCY_IN_FLIGHT;
-
-  *saved = till_sim_reply_copy (entry->reply);
-  *original_request_id = g_strdup (entry->request_id);
-  return TILL_SIM_IDEMPOTENCY_REPLAY;
+  return result;
 }
 
 void
@@ -127,17 +132,17 @@ till_sim_idempotency_finish (TillSimIdempotency *self,
                              const char         *request_id)
 {
   g_autofree char *id = g_strconcat (scope, "\n", key, NULL);
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
-  Entry *entry = g_hash_table_lookup (self->entries, id);
+  Entry *entry;
 
-  if (entry == NULL)
-    return;
-  if (reply == NULL || !reply->save)
+  g_mutex_lock (&self->lock);
+  entry = g_hash_table_lookup (self->entries, id);
+  if (entry != NULL && (reply == NULL || !reply->save))
+    g_hash_table_remove (self->entries, id);
+  else if (entry != NULL)
     {
-      g_hash_table_remove (self->entries, id);
-      return;
+      entry->reply = till_sim_reply_copy (reply);
+      entry->request_id = g_strdup (request_id);
+      entry->created = g_get_monotonic_time ();
     }
-  entry->reply = till_sim_reply_copy (reply);
-  entry->request_id = g_strdup (request_id);
-  entry->created = g_get_monotonic_time ();
+  g_mutex_unlock (&self->lock);
 }

@@ -1507,12 +1507,10 @@ till_sim_state_finish_challenge (TillSimState   *state,
   if (authenticated)
     charge_succeeds (state, request, intent, pm);
   else
-    {
-      g_autoptr(TillSimReply) reply =
-        attempt_fails (state, request, intent, pm, "payment_intent_authentication_failure",
-                       NULL,
-                       "We are unable to authenticate your payment method. Please choose a "
-                       "different payment method and try again.", FALSE);
-    }
+    till_sim_reply_free (attempt_fails (state, request, intent, pm,
+                                        "payment_intent_authentication_failure", NULL,
+                                        "We are unable to authenticate your payment method. "
+                                        "Please choose a different payment method and try "
+                                        "again.", FALSE));
   return TRUE;
 }
