@@ -59,7 +59,9 @@ static const char page_template[] =
   "function report(o) { window.webkit.messageHandlers.test.postMessage(JSON.stringify(o)); }\n"
   "var params = new URLSearchParams(location.search);\n"
   "var stripe = Stripe('pk_test_till_js_tests');\n"
-  "var elements = stripe.elements({ clientSecret: params.get('cs'), appearance: { theme: 'stripe' } });\n"
+  "var deferred = params.get('deferred') === '1';\n"
+  "var elements = deferred ? stripe.elements({ mode: 'payment', amount: 1250, currency: 'usd' })\n"
+  "  : stripe.elements({ clientSecret: params.get('cs'), appearance: { theme: 'stripe' } });\n"
   "var element = elements.create('payment');\n"
   "element.on('ready', function () { report({ event: 'ready' }); });\n"
   "element.on('change', function (e) { report({ event: 'change', complete: e.complete, empty: e.empty,\n"
@@ -75,9 +77,21 @@ static const char page_template[] =
   "    document.querySelector('#payment-element iframe').contentWindow.postMessage({ tillTest: 'type', fields: fields }, '*');\n"
   "  },\n"
   "  pay: function () {\n"
-  "    stripe.confirmPayment({ elements: elements, redirect: 'if_required' }).then(function (r) {\n"
+  "    var options = { elements: elements, redirect: 'if_required' };\n"
+  "    if (deferred) options.clientSecret = params.get('cs');\n"
+  "    stripe.confirmPayment(options).then(function (r) {\n"
   "      report({ event: 'result', result: r });\n"
   "    }, function (e) { report({ event: 'rejected', message: String(e) }); });\n"
+  "  },\n"
+  "  payAndReturn: function (url) {\n"
+  "    stripe.confirmPayment({ elements: elements, confirmParams: { return_url: url } }).then(function (r) {\n"
+  "      report({ event: 'result', result: r });\n"
+  "    }, function (e) { report({ event: 'rejected', message: String(e) }); });\n"
+  "  },\n"
+  "  payWithoutReturnUrl: function () {\n"
+  "    stripe.confirmPayment({ elements: elements }).then(function (r) {\n"
+  "      report({ event: 'result', result: r });\n"
+  "    }, function (e) { report({ event: 'rejected', message: e.name + ': ' + e.message }); });\n"
   "  },\n"
   "  submit: function () {\n"
   "    elements.submit().then(function (r) { report({ event: 'submitted', result: r }); });\n"
@@ -127,6 +141,24 @@ on_page (SoupServer        *server,
 }
 
 static void
+on_done_page (SoupServer        *server,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  static const char html[] =
+    "<!DOCTYPE html><html><body><script>"
+    "window.webkit.messageHandlers.test.postMessage(JSON.stringify({ event: 'returned', "
+    "query: Object.fromEntries(new URLSearchParams(location.search)) }));"
+    "</script></body></html>";
+
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_STATIC, html,
+                                    strlen (html));
+}
+
+static void
 on_script_message (WebKitUserContentManager *manager,
                    JSCValue                 *value,
                    gpointer                  user_data)
@@ -156,6 +188,7 @@ fixture_set_up (Fixture      *f,
 
   f->pages = soup_server_new (NULL, NULL);
   soup_server_add_handler (f->pages, "/pay", on_page, f, NULL);
+  soup_server_add_handler (f->pages, "/done", on_done_page, f, NULL);
   soup_server_listen_local (f->pages, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
   g_assert_no_error (error);
   uris = soup_server_get_uris (f->pages);
@@ -254,7 +287,8 @@ run_js (Fixture    *f,
 
 /* A fresh PaymentIntent and the page, ready for typing. */
 static char *
-open_page (Fixture *f)
+open_page_with (Fixture    *f,
+                const char *extra)
 {
   g_autofree char *uri = g_strconcat (till_stripe_sim_get_base_uri (f->sim), "v1/payment_intents", NULL);
   g_autoptr(SimResponse) r = sim_request (f->session, "POST", uri, SIM_TEST_KEY,
@@ -265,12 +299,18 @@ open_page (Fixture *f)
 
   g_assert_cmpuint (r->status, ==, 200);
   escaped = g_uri_escape_string (sim_json_string (r->json, "client_secret"), NULL, FALSE);
-  page = g_strdup_printf ("%spay?cs=%s", f->pages_base, escaped);
+  page = g_strdup_printf ("%spay?cs=%s%s", f->pages_base, escaped, extra ? extra : "");
   f->seen = f->events->len;
   webkit_web_view_load_uri (f->view, page);
   wait_event (f, "ready");
   wait_event (f, "frame-card");
   return g_strdup (sim_json_string (r->json, "id"));
+}
+
+static char *
+open_page (Fixture *f)
+{
+  return open_page_with (f, NULL);
 }
 
 /* Types into the card form; returns the last change event it caused. */
@@ -433,6 +473,44 @@ test_isolation_and_keys (Fixture      *f,
 }
 
 static void
+test_redirect_and_deferred (Fixture      *f,
+                            gconstpointer data)
+{
+  g_autofree char *id = NULL;
+  g_autofree char *script = NULL;
+  JsonNode *event;
+
+  /* redirect: 'always' needs a return_url… */
+  id = open_page (f);
+  type_card (f, "4242424242424242", "1234", "123");
+  run_js (f, "tillTest.payWithoutReturnUrl();");
+  event = wait_event (f, "rejected");
+  g_assert_true (g_str_has_prefix (sim_json_string (event, "message"), "IntegrationError"));
+
+  /* …and goes there after a payment, through 3-D Secure too, as Stripe.js does. */
+  g_clear_pointer (&id, g_free);
+  id = open_page (f);
+  type_card (f, "4000002500003155", "1234", "123");
+  script = g_strdup_printf ("tillTest.payAndReturn('%sdone?from=test');", f->pages_base);
+  run_js (f, script);
+  wait_event (f, "frame-challenge");
+  run_js (f, "tillTest.challenge('complete');");
+  event = wait_event (f, "returned");
+  g_assert_cmpstr (sim_json_string (event, "query.from"), ==, "test");
+  g_assert_cmpstr (sim_json_string (event, "query.payment_intent"), ==, id);
+  g_assert_cmpstr (sim_json_string (event, "query.redirect_status"), ==, "succeeded");
+  g_assert_true (g_str_has_prefix (sim_json_string (event, "query.payment_intent_client_secret"), id));
+
+  /* The deferred flow: elements() without a client secret, confirmPayment() with it. */
+  g_clear_pointer (&id, g_free);
+  id = open_page_with (f, "&deferred=1");
+  type_card (f, "5555555555554444", "1234", "123");
+  event = pay (f);
+  g_assert_cmpstr (sim_json_string (event, "result.paymentIntent.id"), ==, id);
+  g_assert_cmpstr (sim_json_string (event, "result.paymentIntent.status"), ==, "succeeded");
+}
+
+static void
 on_snapshot (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
@@ -501,6 +579,7 @@ main (int argc, char **argv)
   add ("/sim/stripe-js/isolation-and-keys", test_isolation_and_keys);
   add ("/sim/stripe-js/cards", test_cards);
   add ("/sim/stripe-js/validation", test_validation_as_typed);
+  add ("/sim/stripe-js/redirect-and-deferred", test_redirect_and_deferred);
   add ("/sim/stripe-js/screenshot", test_screenshot);
 
   return g_test_run ();
