@@ -163,6 +163,12 @@ TillSimReply *till_sim_state_retrieve_refund  (TillSimState   *state,
                                                TillSimRequest *request,
                                                const char     *id,
                                                JsonNode       *params);
+TillSimReply *till_sim_state_list_intents     (TillSimState   *state,
+                                               TillSimRequest *request,
+                                               JsonNode       *params);
+TillSimReply *till_sim_state_list_refunds     (TillSimState   *state,
+                                               TillSimRequest *request,
+                                               JsonNode       *params);
 TillSimReply *till_sim_state_list_events      (TillSimState   *state,
                                                TillSimRequest *request,
                                                JsonNode       *params);

@@ -26,6 +26,8 @@ struct _TillSimState
   GHashTable *payment_methods;
   GHashTable *events;         /* id → TillSimEvent (owned by the queue) */
   GQueue event_queue;         /* newest first */
+  GPtrArray *intent_order;    /* TillSimIntent *, oldest first (owned by intents) */
+  GPtrArray *refund_order;    /* TillSimRefund *, oldest first (owned by refunds) */
 };
 
 static const char *const cancelable_states[] = {
@@ -130,6 +132,8 @@ till_sim_state_new (void)
   state->payment_methods = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                   (GDestroyNotify) pm_free);
   state->events = g_hash_table_new (g_str_hash, g_str_equal);
+  state->intent_order = g_ptr_array_new ();
+  state->refund_order = g_ptr_array_new ();
   g_queue_init (&state->event_queue);
   return state;
 }
@@ -137,6 +141,8 @@ till_sim_state_new (void)
 void
 till_sim_state_free (TillSimState *state)
 {
+  g_ptr_array_unref (state->intent_order);
+  g_ptr_array_unref (state->refund_order);
   g_hash_table_unref (state->intents);
   g_hash_table_unref (state->charges);
   g_hash_table_unref (state->refunds);
@@ -1015,6 +1021,7 @@ till_sim_state_create_intent (TillSimState   *state,
     intent->payment_method = g_strdup (pm->id);
   intent->status = g_strdup (pm != NULL ? "requires_confirmation" : "requires_payment_method");
   g_hash_table_insert (state->intents, intent->id, intent);
+  g_ptr_array_add (state->intent_order, intent);
 
   emit_intent (state, request, "payment_intent.created", intent);
 
@@ -1338,6 +1345,7 @@ till_sim_state_create_refund (TillSimState   *state,
   refund->metadata = json_object_new ();
   apply_metadata (refund->metadata, param (params, "metadata"));
   g_hash_table_insert (state->refunds, refund->id, refund);
+  g_ptr_array_add (state->refund_order, refund);
 
   charge->amount_refunded += amount;
   g_ptr_array_add (charge->refunds, g_strdup (refund->id));
@@ -1513,4 +1521,221 @@ till_sim_state_finish_challenge (TillSimState   *state,
                                         "Please choose a different payment method and try "
                                         "again.", FALSE));
   return TRUE;
+}
+
+/* --- lists -------------------------------------------------------------------------- */
+
+/* created=N or created[gt|gte|lt|lte]=N */
+static gboolean
+created_matches (JsonNode *filter,
+                 gint64    created)
+{
+  JsonObject *range;
+  const char *ops[] = { "gt", "gte", "lt", "lte" };
+
+  if (filter == NULL)
+    return TRUE;
+  if (JSON_NODE_HOLDS_VALUE (filter))
+    return g_ascii_strtoll (json_node_get_string (filter), NULL, 10) == created;
+
+  range = json_node_get_object (filter);
+  for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
+    {
+      const char *text = json_object_get_string_member_with_default (range, ops[i], NULL);
+      gint64 bound;
+
+      if (text == NULL)
+        continue;
+      bound = g_ascii_strtoll (text, NULL, 10);
+      if ((i == 0 && !(created > bound)) || (i == 1 && !(created >= bound))
+          || (i == 2 && !(created < bound)) || (i == 3 && !(created <= bound)))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+typedef gboolean   (*ItemMatches) (gpointer item, JsonNode *params);
+typedef const char *(*ItemId)     (gpointer item);
+typedef JsonNode  *(*ItemRender)  (TillSimState *state, gpointer item, GPtrArray *expand);
+
+/* Stripe's list object over @items (oldest first), newest first, with limit and cursors.
+ * expand[] takes "data.<field>". */
+static TillSimReply *
+list_reply (TillSimState      *state,
+            GPtrArray         *items,
+            JsonNode          *params,
+            const char        *url,
+            const char        *what,
+            const char *const *expandable,
+            ItemId             id_of,
+            ItemMatches        matches,
+            ItemRender         render)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GPtrArray) expand = g_ptr_array_new ();
+  const char *after = param_string (params, "starting_after");
+  const char *before = param_string (params, "ending_before");
+  JsonNode *expand_node = param (params, "expand");
+  gint64 limit = 10;
+  gint start = (gint) items->len - 1, stop = -1, step = -1;
+  g_autoptr(GPtrArray) page = g_ptr_array_new ();
+  gboolean has_more = FALSE;
+
+  param_int (params, "limit", &limit);
+  if (limit < 1 || limit > 100)
+    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid_integer",
+                                 "limit", "This value must be between 1 and 100.");
+  if (after != NULL && before != NULL)
+    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid",
+                                 "ending_before",
+                                 "You may only specify one of these parameters: "
+                                 "starting_after, ending_before.");
+  for (guint i = 0; expand_node != NULL && i < json_array_get_length (json_node_get_array (expand_node)); i++)
+    {
+      const char *field = json_array_get_string_element (json_node_get_array (expand_node), i);
+
+      if (field == NULL || !g_str_has_prefix (field, "data.")
+          || !g_strv_contains (expandable, field + strlen ("data.")))
+        {
+          g_autofree char *name = g_strdup_printf ("expand[%u]", i);
+
+          return till_sim_reply_error (400, "invalid_request_error", NULL, name,
+                                       "This property cannot be expanded (%s).",
+                                       field ? field : "");
+        }
+      g_ptr_array_add (expand, (gpointer) (field + strlen ("data.")));
+    }
+
+  /* Newest first; starting_after walks to older items, ending_before to newer ones. */
+  if (after != NULL || before != NULL)
+    {
+      const char *cursor = after ? after : before;
+      gint found = -1;
+
+      for (guint i = 0; i < items->len && found < 0; i++)
+        if (g_str_equal (id_of (g_ptr_array_index (items, i)), cursor))
+          found = i;
+      if (found < 0)
+        return no_such (what, after ? "starting_after" : "ending_before", cursor);
+      if (after != NULL)
+        start = found - 1;
+      else
+        {
+          start = found + 1;
+          stop = items->len;
+          step = 1;
+        }
+    }
+
+  for (gint i = start; i != stop; i += step)
+    {
+      gpointer item = g_ptr_array_index (items, i);
+
+      if (!matches (item, params))
+        continue;
+      if (page->len == (guint) limit)
+        {
+          has_more = TRUE;
+          break;
+        }
+      g_ptr_array_add (page, item);
+    }
+  /* ending_before pages come out oldest first: put them newest first. */
+  if (step == 1)
+    for (guint i = 0; i < page->len / 2; i++)
+      {
+        gpointer tmp = page->pdata[i];
+
+        page->pdata[i] = page->pdata[page->len - 1 - i];
+        page->pdata[page->len - 1 - i] = tmp;
+      }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "object");
+  json_builder_add_string_value (builder, "list");
+  json_builder_set_member_name (builder, "data");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < page->len; i++)
+    json_builder_add_value (builder, render (state, g_ptr_array_index (page, i), expand));
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "has_more");
+  json_builder_add_boolean_value (builder, has_more);
+  json_builder_set_member_name (builder, "url");
+  json_builder_add_string_value (builder, url);
+  json_builder_end_object (builder);
+
+  return till_sim_reply_new (200, json_builder_get_root (builder));
+}
+
+static const char *
+intent_id (gpointer item)
+{
+  return ((TillSimIntent *) item)->id;
+}
+
+static gboolean
+intent_matches (gpointer  item,
+                JsonNode *params)
+{
+  TillSimIntent *intent = item;
+
+  /* The simulator has no customers: a customer filter matches nothing. */
+  if (param (params, "customer") != NULL)
+    return FALSE;
+  return created_matches (param (params, "created"), intent->created);
+}
+
+static JsonNode *
+render_intent_item (TillSimState *state,
+                    gpointer      item,
+                    GPtrArray    *expand)
+{
+  return till_sim_render_intent (state, item, expand);
+}
+
+TillSimReply *
+till_sim_state_list_intents (TillSimState   *state,
+                             TillSimRequest *request,
+                             JsonNode       *params)
+{
+  return list_reply (state, state->intent_order, params, "/v1/payment_intents", "payment_intent",
+                     intent_expandable, intent_id, intent_matches, render_intent_item);
+}
+
+static const char *
+refund_id (gpointer item)
+{
+  return ((TillSimRefund *) item)->id;
+}
+
+static gboolean
+refund_matches (gpointer  item,
+                JsonNode *params)
+{
+  TillSimRefund *refund = item;
+  const char *charge = param_string (params, "charge");
+  const char *intent = param_string (params, "payment_intent");
+
+  if (charge != NULL && !g_str_equal (charge, refund->charge))
+    return FALSE;
+  if (intent != NULL && !g_str_equal (intent, refund->payment_intent))
+    return FALSE;
+  return created_matches (param (params, "created"), refund->created);
+}
+
+static JsonNode *
+render_refund_item (TillSimState *state,
+                    gpointer      item,
+                    GPtrArray    *expand)
+{
+  return till_sim_render_refund (state, item, expand);
+}
+
+TillSimReply *
+till_sim_state_list_refunds (TillSimState   *state,
+                             TillSimRequest *request,
+                             JsonNode       *params)
+{
+  return list_reply (state, state->refund_order, params, "/v1/refunds", "refund",
+                     refund_expandable, refund_id, refund_matches, render_refund_item);
 }

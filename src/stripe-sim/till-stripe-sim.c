@@ -48,12 +48,14 @@ G_DEFINE_QUARK (till-stripe-sim-error-quark, till_stripe_sim_error)
 typedef enum
 {
   ROUTE_NONE,
+  ROUTE_LIST_INTENTS,
   ROUTE_CREATE_INTENT,
   ROUTE_RETRIEVE_INTENT,
   ROUTE_UPDATE_INTENT,
   ROUTE_CONFIRM_INTENT,
   ROUTE_CANCEL_INTENT,
   ROUTE_CAPTURE_INTENT,
+  ROUTE_LIST_REFUNDS,
   ROUTE_CREATE_REFUND,
   ROUTE_RETRIEVE_REFUND,
   ROUTE_LIST_EVENTS,
@@ -458,10 +460,10 @@ match_route (const char  *method,
 
   if (g_str_equal (parts[2], "payment_intents"))
     {
-      if (n == 3 && post)
+      if (n == 3 && (post || get))
         {
           *template = "/v1/payment_intents";
-          return ROUTE_CREATE_INTENT;
+          return post ? ROUTE_CREATE_INTENT : ROUTE_LIST_INTENTS;
         }
       if (n == 4)
         {
@@ -492,10 +494,10 @@ match_route (const char  *method,
     }
   else if (g_str_equal (parts[2], "refunds"))
     {
-      if (n == 3 && post)
+      if (n == 3 && (post || get))
         {
           *template = "/v1/refunds";
-          return ROUTE_CREATE_REFUND;
+          return post ? ROUTE_CREATE_REFUND : ROUTE_LIST_REFUNDS;
         }
       if (n == 4 && get)
         {
@@ -533,6 +535,8 @@ dispatch (TillStripeSim  *self,
 
   switch (route)
     {
+    case ROUTE_LIST_INTENTS:
+      return till_sim_state_list_intents (state, request, params);
     case ROUTE_CREATE_INTENT:
       return till_sim_state_create_intent (state, request, params);
     case ROUTE_RETRIEVE_INTENT:
@@ -545,6 +549,8 @@ dispatch (TillStripeSim  *self,
       return till_sim_state_cancel_intent (state, request, id, params);
     case ROUTE_CAPTURE_INTENT:
       return till_sim_state_capture_intent (state, request, id, params);
+    case ROUTE_LIST_REFUNDS:
+      return till_sim_state_list_refunds (state, request, params);
     case ROUTE_CREATE_REFUND:
       return till_sim_state_create_refund (state, request, params);
     case ROUTE_RETRIEVE_REFUND:

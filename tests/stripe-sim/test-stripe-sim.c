@@ -850,6 +850,53 @@ test_capture (Fixture      *f,
   g_assert_cmpint (sim_json_int (r->json, "latest_charge.amount_captured"), ==, 1000);
 }
 
+static guint
+list_length (SimResponse *r)
+{
+  return json_array_get_length (json_node_get_array (sim_json_path (r->json, "data")));
+}
+
+static void
+test_list_intents (Fixture      *f,
+                   gconstpointer data)
+{
+  g_autofree char *a = create_intent (f, NULL);
+  g_autofree char *b = create_intent (f, NULL);
+  g_autofree char *c = create_intent (f, NULL);
+  g_autoptr(SimResponse) cb = confirm (f, c, "payment_method=pm_card_visa");
+  g_autoptr(SimResponse) all = api (f, "GET", "/v1/payment_intents", NULL);
+  g_autoptr(SimResponse) two = api (f, "GET", "/v1/payment_intents?limit=2&expand[]=data.latest_charge", NULL);
+  g_autoptr(SimResponse) customer = api (f, "GET", "/v1/payment_intents?customer=cus_x", NULL);
+  g_autoptr(SimResponse) future = api (f, "GET", "/v1/payment_intents?created[gt]=4102444800", NULL);
+  g_autoptr(SimResponse) past = api (f, "GET", "/v1/payment_intents?created[gte]=1600000000&created[lte]=4102444800", NULL);
+  g_autoptr(SimResponse) bad_expand = api (f, "GET", "/v1/payment_intents?expand[]=latest_charge", NULL);
+  g_autoptr(SimResponse) bad_cursor = api (f, "GET", "/v1/payment_intents?starting_after=pi_none", NULL);
+  g_autofree char *after_path = g_strdup_printf ("/v1/payment_intents?starting_after=%s", b);
+  g_autofree char *before_path = g_strdup_printf ("/v1/payment_intents?ending_before=%s&limit=1", a);
+  g_autoptr(SimResponse) after = api (f, "GET", after_path, NULL);
+  g_autoptr(SimResponse) before = api (f, "GET", before_path, NULL);
+
+  assert_ok (all);
+  g_assert_cmpstr (sim_json_string (all->json, "object"), ==, "list");
+  g_assert_cmpstr (sim_json_string (all->json, "url"), ==, "/v1/payment_intents");
+  g_assert_cmpuint (list_length (all), ==, 3);
+  g_assert_cmpstr (sim_json_string (all->json, "data.0.id"), ==, c);
+  g_assert_cmpstr (sim_json_string (all->json, "data.2.id"), ==, a);
+  g_assert_cmpuint (list_length (two), ==, 2);
+  g_assert_true (sim_json_bool (two->json, "has_more"));
+  g_assert_cmpstr (sim_json_string (two->json, "data.0.latest_charge.object"), ==, "charge");
+  g_assert_cmpuint (list_length (customer), ==, 0);
+  g_assert_cmpuint (list_length (future), ==, 0);
+  g_assert_cmpuint (list_length (past), ==, 3);
+  assert_error (bad_expand, 400, "invalid_request_error", NULL, "expand[0]");
+  assert_error (bad_cursor, 404, "invalid_request_error", "resource_missing", "starting_after");
+  g_assert_cmpuint (list_length (after), ==, 1);
+  g_assert_cmpstr (sim_json_string (after->json, "data.0.id"), ==, a);
+  g_assert_cmpuint (list_length (before), ==, 1);
+  g_assert_cmpstr (sim_json_string (before->json, "data.0.id"), ==, b);
+  g_assert_true (sim_json_bool (before->json, "has_more"));
+}
+
 /* --- refunds ------------------------------------------------------------------------ */
 
 static void
@@ -914,6 +961,19 @@ test_refunds (Fixture      *f,
   assert_error (missing, 404, "invalid_request_error", "resource_missing", NULL);
 
   g_assert_cmpuint (count_events (f, "charge.refunded", NULL), ==, 2);
+
+  /* Listed newest first, filtered by intent. */
+  {
+    g_autofree char *list_path = g_strdup_printf ("/v1/refunds?payment_intent=%s", id);
+    g_autoptr(SimResponse) list = api (f, "GET", list_path, NULL);
+    g_autoptr(SimResponse) none = api (f, "GET", "/v1/refunds?payment_intent=pi_other", NULL);
+
+    assert_ok (list);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (list->json, "data"))), ==, 2);
+    g_assert_cmpint (sim_json_int (list->json, "data.0.amount"), ==, 750);
+    g_assert_cmpint (sim_json_int (list->json, "data.1.amount"), ==, 500);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (none->json, "data"))), ==, 0);
+  }
 
   /* By charge id too. */
   {
@@ -1710,6 +1770,7 @@ main (int argc, char **argv)
   add ("/sim/payment-intents/create", FALSE, test_create);
   add ("/sim/payment-intents/validation", FALSE, test_validation);
   add ("/sim/payment-intents/retrieve", FALSE, test_retrieve);
+  add ("/sim/payment-intents/list", FALSE, test_list_intents);
   add ("/sim/payment-intents/update", FALSE, test_update);
   add ("/sim/payment-intents/cards", FALSE, test_cards);
   add ("/sim/payment-intents/card-errors", FALSE, test_card_errors);
