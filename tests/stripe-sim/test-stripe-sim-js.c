@@ -510,36 +510,62 @@ test_redirect_and_deferred (Fixture      *f,
   g_assert_cmpstr (sim_json_string (event, "result.paymentIntent.status"), ==, "succeeded");
 }
 
+typedef struct
+{
+  const char *name;
+  gboolean done;
+} Snapshot;
+
 static void
 on_snapshot (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
+  Snapshot *snapshot = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GdkTexture) texture = webkit_web_view_get_snapshot_finish (WEBKIT_WEB_VIEW (source),
                                                                        result, &error);
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "sim-card-form.png", NULL);
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, snapshot->name, NULL);
 
   g_assert_no_error (error);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("screenshot: %s", path);
-  *(gboolean *) user_data = TRUE;
+  snapshot->done = TRUE;
 }
 
+static void
+take_snapshot (Fixture    *f,
+               const char *name)
+{
+  Snapshot snapshot = { name, FALSE };
+
+  webkit_web_view_get_snapshot (f->view, WEBKIT_SNAPSHOT_REGION_VISIBLE,
+                                WEBKIT_SNAPSHOT_OPTIONS_NONE, NULL, on_snapshot, &snapshot);
+  sim_wait_until (&snapshot.done, DEADLINE_MS);
+}
+
+/* The card form filled in (data/screenshots/sim-card-form.png comes from here), and the
+ * 3-D Secure modal, for people to look at. */
 static void
 test_screenshot (Fixture      *f,
                  gconstpointer data)
 {
   g_autofree char *id = open_page (f);
-  gboolean done = FALSE;
   JsonNode *change;
 
   change = type_card (f, "4242424242424242", "1234", "123");
   g_assert_true (sim_json_bool (change, "complete"));
+  take_snapshot (f, "sim-card-form.png");
 
-  webkit_web_view_get_snapshot (f->view, WEBKIT_SNAPSHOT_REGION_VISIBLE,
-                                WEBKIT_SNAPSHOT_OPTIONS_NONE, NULL, on_snapshot, &done);
-  sim_wait_until (&done, DEADLINE_MS);
+  g_clear_pointer (&id, g_free);
+  id = open_page (f);
+  type_card (f, "4000002760003184", "1234", "123");
+  run_js (f, "tillTest.pay();");
+  wait_event (f, "frame-challenge");
+  take_snapshot (f, "sim-3ds-challenge.png");
+  run_js (f, "tillTest.challenge('complete');");
+  change = wait_event (f, "result");
+  g_assert_cmpstr (sim_json_string (change, "result.paymentIntent.status"), ==, "succeeded");
 }
 
 static void
