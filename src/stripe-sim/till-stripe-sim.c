@@ -409,6 +409,15 @@ authenticate (TillStripeSim     *self,
       return AUTH_FAILED;
     }
 
+  for (const char *p = key; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_')
+      {
+        /* Not even shaped like a key: do not echo any of it. */
+        till_sim_send_error (msg, 401, "invalid_request_error", "api_key_invalid", NULL,
+                             "Invalid API Key provided.");
+        return AUTH_FAILED;
+      }
+
   masked = mask_key (key);
   if (strstr (key, "_live_") != NULL)
     {
@@ -792,7 +801,8 @@ handle_api (TillStripeSim     *self,
               g_strdup_printf ("Keys for idempotent requests can only be used with the same "
                                "parameters they were first used with. Try using a key other "
                                "than '%s' if you meant to execute a different request.",
-                               idempotency_key);
+                               g_utf8_validate (idempotency_key, -1, NULL) ? idempotency_key
+                                                                          : "(not UTF-8)");
 
             till_sim_send_error (msg, 400, "idempotency_error", NULL, NULL, message);
             return;

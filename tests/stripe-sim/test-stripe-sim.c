@@ -221,6 +221,9 @@ test_auth (Fixture      *f,
     { "Bearer sk_test_0123456789abcdef", 200 },
     { "Basic c2tfdGVzdF8wMTIzNDU2Nzg5YWJjZGVmOg==", 200 },   /* sk_test_0123456789abcdef: */
     { "Basic c2tfbGl2ZV8wMTIzNDU2Nzg5YWJjZGVmOg==", 401 },   /* sk_live_0123456789abcdef: */
+    { "Basic //5fYWL//vr7Og==", 401 },                        /* bytes that are not UTF-8 */
+    { "Bearer sk_test_abc def", 401 },
+    { "Bearer sk_test_abc\"}", 401 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -232,6 +235,10 @@ test_auth (Fixture      *f,
 
       g_test_message ("case %u: %s", i, cases[i].authorization);
       g_assert_no_error (r->error);
+      /* Whatever the key, the answer is JSON, in UTF-8. */
+      g_assert_nonnull (r->json);
+      g_assert_true (g_utf8_validate (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body),
+                                      NULL));
       g_assert_cmpuint (r->status, ==, cases[i].status);
       g_assert_true (g_str_has_prefix (soup_message_headers_get_one (r->headers, "Request-Id"),
                                        "req_"));
