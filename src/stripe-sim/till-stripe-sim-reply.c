@@ -75,6 +75,8 @@ till_sim_error_node (const char *type,
                      JsonObject *extra)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *safe_message = g_utf8_make_valid (message, -1);
+  g_autofree char *safe_param = param ? g_utf8_make_valid (param, -1) : NULL;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "error");
@@ -104,12 +106,14 @@ till_sim_error_node (const char *type,
       json_builder_set_member_name (builder, "decline_code");
       json_builder_add_string_value (builder, decline_code);
     }
+  /* Messages quote what the client sent (headers, keys): never let bytes that are not
+   * UTF-8 into the JSON. */
   json_builder_set_member_name (builder, "message");
-  json_builder_add_string_value (builder, message);
+  json_builder_add_string_value (builder, safe_message);
   if (param != NULL)
     {
       json_builder_set_member_name (builder, "param");
-      json_builder_add_string_value (builder, param);
+      json_builder_add_string_value (builder, safe_param);
     }
   json_builder_set_member_name (builder, "type");
   json_builder_add_string_value (builder, type);

@@ -332,9 +332,13 @@ validate_string (JsonObject *schema,
   gint64 max_length = json_object_get_int_member_with_default (schema, "maxLength", -1);
 
   if (max_length >= 0 && (gint64) g_utf8_strlen (value, -1) > max_length)
-    return invalid ("parameter_invalid_string", name,
-                    "Invalid string: %.20s...; must be at most %" G_GINT64_FORMAT
-                    " characters", value, max_length);
+    {
+      g_autofree char *start = g_utf8_substring (value, 0, 20);
+
+      return invalid ("parameter_invalid_string", name,
+                      "Invalid string: %s...; must be at most %" G_GINT64_FORMAT
+                      " characters", start, max_length);
+    }
 
   if (enum_node != NULL && JSON_NODE_HOLDS_ARRAY (enum_node)
       && !json_object_get_boolean_member_with_default (schema, "x-stripeBypassValidation",

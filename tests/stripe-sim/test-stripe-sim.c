@@ -1259,8 +1259,16 @@ test_faults_status (Fixture      *f,
     g_autoptr(SimResponse) bad = api_with (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd",
                                            "Till-Sim-Fault", "explode");
 
+    g_autoptr(SimResponse) not_utf8 = api_with (f, "POST", "/v1/payment_intents",
+                                                "amount=1250&currency=usd",
+                                                "Till-Sim-Fault", "\xff\xfe");
+
     assert_error (r, 429, "invalid_request_error", "rate_limit", NULL);
     assert_error (bad, 400, "invalid_request_error", NULL, NULL);
+    /* The error quotes the header, but stays UTF-8 JSON. */
+    assert_error (not_utf8, 400, "invalid_request_error", NULL, NULL);
+    g_assert_true (g_utf8_validate (g_bytes_get_data (not_utf8->body, NULL),
+                                    g_bytes_get_size (not_utf8->body), NULL));
     g_assert_cmpuint (count_events (f, "payment_intent.created", NULL), ==, 3);
   }
 }
