@@ -115,7 +115,8 @@ typedef struct
   char *request_id;
   char *idempotency_key;
   JsonNode *object;           /* snapshot of data.object */
-  guint pending_webhooks;
+  guint pending_webhooks;      /* deliveries not finished yet */
+  gboolean delivery_failed;    /* a delivery was given up on */
 } TillSimEvent;
 
 typedef struct _TillSimState TillSimState;

@@ -1373,6 +1373,9 @@ till_sim_state_retrieve_refund (TillSimState   *state,
   return till_sim_reply_new (200, till_sim_render_refund (state, refund, expand));
 }
 
+static gboolean created_matches (JsonNode *filter,
+                                 gint64    created);
+
 static gboolean
 event_type_matches (const char *pattern,
                     const char *type)
@@ -1395,6 +1398,7 @@ till_sim_state_list_events (TillSimState   *state,
   JsonNode *types = param (params, "types");
   const char *after = param_string (params, "starting_after");
   const char *before = param_string (params, "ending_before");
+  const char *delivery = param_string (params, "delivery_success");
   gint64 limit = 10;
   guint count = 0;
   gboolean has_more = FALSE;
@@ -1438,7 +1442,17 @@ till_sim_state_list_events (TillSimState   *state,
         break;
       if (type != NULL)
         match = event_type_matches (type, event->type);
-      if (types != NULL && JSON_NODE_HOLDS_ARRAY (types))
+      if (!created_matches (param (params, "created"), event->created))
+        match = FALSE;
+      if (delivery != NULL)
+        {
+          gboolean delivered = event->pending_webhooks == 0 && !event->delivery_failed;
+
+          /* delivery_success=false: still pending, or given up on. */
+          if (delivered != g_str_equal (delivery, "true"))
+            match = FALSE;
+        }
+      if (match && types != NULL && JSON_NODE_HOLDS_ARRAY (types))
         {
           JsonArray *array = json_node_get_array (types);
 

@@ -10,7 +10,13 @@ G_BEGIN_DECLS
 
 typedef struct _TillSimWebhooks TillSimWebhooks;
 
-TillSimWebhooks *till_sim_webhooks_new         (void);
+/* Called when a delivery of event @event_id ends, delivered or given up on. */
+typedef void (*TillSimDeliveryDone) (const char *event_id,
+                                     gboolean    delivered,
+                                     gpointer    user_data);
+
+TillSimWebhooks *till_sim_webhooks_new         (TillSimDeliveryDone done,
+                                                gpointer            user_data);
 void             till_sim_webhooks_free        (TillSimWebhooks *self);
 void             till_sim_webhooks_configure   (TillSimWebhooks *self,
                                                 const char      *url,

@@ -34,6 +34,8 @@ struct _TillSimWebhooks
   GQueue queue;               /* Delivery */
   Delivery *in_flight;
   guint timer;
+  TillSimDeliveryDone done;
+  gpointer done_data;
 };
 
 typedef struct
@@ -54,10 +56,13 @@ delivery_free (Delivery *delivery)
 }
 
 TillSimWebhooks *
-till_sim_webhooks_new (void)
+till_sim_webhooks_new (TillSimDeliveryDone done,
+                       gpointer            user_data)
 {
   TillSimWebhooks *self = g_new0 (TillSimWebhooks, 1);
 
+  self->done = done;
+  self->done_data = user_data;
   self->session = soup_session_new_with_options ("timeout", 15, "idle-timeout", 30,
                                                  "user-agent",
                                                  "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
@@ -206,12 +211,16 @@ on_sent (GObject      *source,
   if (error == NULL && status >= 200 && status < 300)
     {
       g_debug ("webhook %s delivered (attempt %u)", delivery->event_id, delivery->attempts);
+      if (self->done != NULL)
+        self->done (delivery->event_id, TRUE, self->done_data);
       delivery_free (delivery);
     }
   else if (delivery->attempts >= self->max_attempts)
     {
       g_message ("webhook %s dropped after %u attempts (%s)", delivery->event_id,
                  delivery->attempts, error ? error->message : soup_status_get_phrase (status));
+      if (self->done != NULL)
+        self->done (delivery->event_id, FALSE, self->done_data);
       delivery_free (delivery);
     }
   else
@@ -319,6 +328,7 @@ till_sim_webhooks_enqueue (TillSimWebhooks *self,
           copy->event_id = g_strdup (delivery->event_id);
           copy->payload = g_bytes_ref (delivery->payload);
           copy->ready_at = delivery->ready_at;
+          event->pending_webhooks++;
           g_queue_push_tail (&self->queue, copy);
         }
     }

@@ -181,11 +181,28 @@ till_stripe_sim_class_init (TillStripeSimClass *klass)
 }
 
 static void
+on_delivery_done (const char *event_id,
+                  gboolean    delivered,
+                  gpointer    user_data)
+{
+  TillStripeSim *self = user_data;
+  TillSimEvent *event = till_sim_state_lookup_event (self->state, event_id);
+
+  /* The event may have aged out of the simulator's memory meanwhile. */
+  if (event == NULL)
+    return;
+  if (event->pending_webhooks > 0)
+    event->pending_webhooks--;
+  if (!delivered)
+    event->delivery_failed = TRUE;
+}
+
+static void
 till_stripe_sim_init (TillStripeSim *self)
 {
   self->state = till_sim_state_new ();
   self->idempotency = till_sim_idempotency_new (IDEMPOTENCY_TTL_SECONDS);
-  self->webhooks = till_sim_webhooks_new ();
+  self->webhooks = till_sim_webhooks_new (on_delivery_done, self);
   self->pending = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) pending_free, NULL);
   g_queue_init (&self->fault_queue);
 }

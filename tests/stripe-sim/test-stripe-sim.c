@@ -1538,6 +1538,20 @@ test_webhooks_signed (Fixture      *f,
   g_assert_true (g_strv_contains ((const char * const *) types, "charge.refunded"));
   g_assert_cmpuint (g_strv_length (types), ==, 10);
 
+  /* Delivered: nothing pending any more. */
+  {
+    g_autoptr(SimResponse) done = api (f, "GET", "/v1/events?limit=100&delivery_success=true", NULL);
+    g_autoptr(SimResponse) failed = api (f, "GET", "/v1/events?delivery_success=false", NULL);
+    g_autoptr(SimResponse) recent = api (f, "GET", "/v1/events?limit=100&created[gte]=1600000000", NULL);
+    g_autoptr(SimResponse) future = api (f, "GET", "/v1/events?created[gt]=4102444800", NULL);
+
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (done->json, "data"))), ==, 10);
+    g_assert_cmpint (sim_json_int (done->json, "data.0.pending_webhooks"), ==, 0);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (failed->json, "data"))), ==, 0);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (recent->json, "data"))), ==, 10);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (future->json, "data"))), ==, 0);
+  }
+
   /* Every delivery is an event /v1/events also lists. */
   for (guint i = 0; i < receiver->bodies->len; i++)
     {
@@ -1587,6 +1601,12 @@ test_webhooks_retry (Fixture      *f,
     g_free (create_intent (f, NULL));
     g_assert_true (sim_wait_for (sim_idle, f->sim, SIM_TEST_DEADLINE_MS));
     g_assert_cmpuint (dead->attempts, ==, 3);
+    {
+      g_autoptr(SimResponse) failed = api (f, "GET", "/v1/events?delivery_success=false", NULL);
+
+      g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (failed->json, "data"))), ==, 1);
+      g_assert_cmpint (sim_json_int (failed->json, "data.0.pending_webhooks"), ==, 0);
+    }
     till_stripe_sim_set_webhook (f->sim, NULL, NULL, NULL);
   }
 }
