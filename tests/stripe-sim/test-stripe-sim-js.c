@@ -58,7 +58,7 @@ static const char page_template[] =
   "<body><div id='payment-element'></div><script>\n"
   "function report(o) { window.webkit.messageHandlers.test.postMessage(JSON.stringify(o)); }\n"
   "var params = new URLSearchParams(location.search);\n"
-  "var stripe = Stripe('pk_test_till_js_tests');\n"
+  "var stripe = Stripe('pk_test_till_js_tests', { locale: params.get('locale') || 'en' });\n"
   "var deferred = params.get('deferred') === '1';\n"
   "var elements = deferred ? stripe.elements({ mode: 'payment', amount: 1250, currency: 'usd' })\n"
   "  : stripe.elements({ clientSecret: params.get('cs'), appearance: { theme: 'stripe' } });\n"
@@ -458,6 +458,20 @@ test_validation_as_typed (Fixture      *f,
     }
 }
 
+/* Stripe({locale: 'tr'}): the form and its messages in Turkish. */
+static void
+test_locale (Fixture      *f,
+             gconstpointer data)
+{
+  g_autofree char *id = open_page_with (f, "&locale=tr");
+  JsonNode *result;
+
+  type_card (f, "4242424242424241", "1234", "123");
+  result = pay (f);
+  g_assert_cmpstr (sim_json_string (result, "result.error.code"), ==, "invalid_number");
+  g_assert_cmpstr (sim_json_string (result, "result.error.message"), ==, "Kart numaranız geçersiz.");
+}
+
 static void
 test_isolation_and_keys (Fixture      *f,
                          gconstpointer data)
@@ -606,6 +620,7 @@ main (int argc, char **argv)
   add ("/sim/stripe-js/cards", test_cards);
   add ("/sim/stripe-js/validation", test_validation_as_typed);
   add ("/sim/stripe-js/redirect-and-deferred", test_redirect_and_deferred);
+  add ("/sim/stripe-js/locale", test_locale);
   add ("/sim/stripe-js/screenshot", test_screenshot);
 
   return g_test_run ();

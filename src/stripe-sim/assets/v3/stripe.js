@@ -228,6 +228,8 @@
       origin: window.location.origin,
       key: this.elements.stripe.key,
       appearance: this.elements.appearance || {},
+      locale: this.elements.locale || this.elements.stripe.options.locale || 'auto',
+      language: navigator.language || 'en',
       n: ++frameCounter
     };
     var iframe = document.createElement('iframe');
@@ -297,6 +299,7 @@
     this.stripe = stripe;
     this.clientSecret = options.clientSecret || null;
     this.appearance = options.appearance || {};
+    this.locale = options.locale || null;
     this.element = null;
   }
 
@@ -318,6 +321,9 @@
   Elements.prototype.update = function (options) {
     if (options && options.appearance) {
       this.appearance = options.appearance;
+    }
+    if (options && options.locale) {
+      this.locale = options.locale;
     }
   };
 

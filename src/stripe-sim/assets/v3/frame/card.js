@@ -24,6 +24,56 @@
   var touched = { number: false, expiry: false, cvc: false };
   var lastState = null;
 
+  /* The form's words, in the languages Till ships (Stripe.js's `locale` option; "auto"
+   * follows the browser). */
+  var TEXT = {
+    en: {
+      label: 'Simulated card form — training',
+      number: 'Card number',
+      expiry: 'Expiration',
+      cvc: 'CVC',
+      expiryPlaceholder: 'MM / YY',
+      hint: 'Test cards only. Nothing typed here is charged.',
+      incomplete_number: 'Your card number is incomplete.',
+      invalid_number: 'Your card number is invalid.',
+      incomplete_expiry: "Your card's expiration date is incomplete.",
+      invalid_expiry_month: "Your card's expiration date is invalid.",
+      invalid_expiry_year_past: "Your card's expiration year is in the past.",
+      invalid_expiry_month_past: "Your card's expiration date is in the past.",
+      invalid_expiry_year: "Your card's expiration year is invalid.",
+      incomplete_cvc: "Your card's security code is incomplete."
+    },
+    tr: {
+      label: 'Benzetimli kart formu — eğitim',
+      number: 'Kart numarası',
+      expiry: 'Son kullanma tarihi',
+      cvc: 'CVC',
+      expiryPlaceholder: 'AA / YY',
+      hint: 'Yalnızca test kartları. Buraya yazılanlardan ücret alınmaz.',
+      incomplete_number: 'Kart numaranız eksik.',
+      invalid_number: 'Kart numaranız geçersiz.',
+      incomplete_expiry: 'Kartınızın son kullanma tarihi eksik.',
+      invalid_expiry_month: 'Kartınızın son kullanma tarihi geçersiz.',
+      invalid_expiry_year_past: 'Kartınızın son kullanma yılı geçmişte.',
+      invalid_expiry_month_past: 'Kartınızın son kullanma tarihi geçmişte.',
+      invalid_expiry_year: 'Kartınızın son kullanma yılı geçersiz.',
+      incomplete_cvc: 'Kartınızın güvenlik kodu eksik.'
+    }
+  };
+  var language = String(config.locale || 'auto');
+  if (language === 'auto') {
+    language = config.language || navigator.language || 'en';
+  }
+  language = language.toLowerCase().split('-')[0];
+  var text = TEXT[language] || TEXT.en;
+  document.documentElement.lang = TEXT[language] ? language : 'en';
+  document.getElementById('training-label').textContent = text.label;
+  document.getElementById('number-label').textContent = text.number;
+  document.getElementById('expiry-label').textContent = text.expiry;
+  document.getElementById('cvc-label').textContent = text.cvc;
+  document.getElementById('hint').textContent = text.hint;
+  expiry.placeholder = text.expiryPlaceholder;
+
   if (config.appearance && config.appearance.variables) {
     var vars = config.appearance.variables;
     var root = document.documentElement.style;
@@ -71,8 +121,8 @@
     return brand === 'amex' ? 4 : 3;
   }
 
-  function error(code, message) {
-    return { type: 'validation_error', code: code, message: message };
+  function error(code) {
+    return { type: 'validation_error', code: code, message: text[code] };
   }
 
   /* Every field's state: complete, empty, and the error to show (if any). final: as on
@@ -86,31 +136,31 @@
     var result = { number: null, expiry: null, cvc: null };
 
     if (n.length === 0) {
-      result.number = final ? error('incomplete_number', 'Your card number is incomplete.') : null;
+      result.number = final ? error('incomplete_number') : null;
     } else if (n.length < numberLength(brand)) {
-      result.number = final || touched.number ? error('incomplete_number', 'Your card number is incomplete.') : null;
+      result.number = final || touched.number ? error('incomplete_number') : null;
     } else if (!luhn(n)) {
-      result.number = error('invalid_number', 'Your card number is invalid.');
+      result.number = error('invalid_number');
     }
 
     if (e.length < 4) {
-      result.expiry = final || (touched.expiry && e.length > 0) ? error('incomplete_expiry', "Your card's expiration date is incomplete.") : null;
+      result.expiry = final || (touched.expiry && e.length > 0) ? error('incomplete_expiry') : null;
     } else {
       var month = parseInt(e.slice(0, 2), 10);
       var year = 2000 + parseInt(e.slice(2, 4), 10);
       if (month < 1 || month > 12) {
-        result.expiry = error('invalid_expiry_month', "Your card's expiration date is invalid.");
+        result.expiry = error('invalid_expiry_month');
       } else if (year < now.getFullYear()) {
-        result.expiry = error('invalid_expiry_year_past', "Your card's expiration year is in the past.");
+        result.expiry = error('invalid_expiry_year_past');
       } else if (year === now.getFullYear() && month < now.getMonth() + 1) {
-        result.expiry = error('invalid_expiry_month_past', "Your card's expiration date is in the past.");
+        result.expiry = error('invalid_expiry_month_past');
       } else if (year > now.getFullYear() + 50) {
-        result.expiry = error('invalid_expiry_year', "Your card's expiration year is invalid.");
+        result.expiry = error('invalid_expiry_year');
       }
     }
 
     if (c.length < cvcLength(brand)) {
-      result.cvc = final || (touched.cvc && c.length > 0) ? error('incomplete_cvc', "Your card's security code is incomplete.") : null;
+      result.cvc = final || (touched.cvc && c.length > 0) ? error('incomplete_cvc') : null;
     }
 
     result.complete = n.length === numberLength(brand) && luhn(n) && e.length === 4 &&
