@@ -1080,8 +1080,19 @@ till_sim_state_update_intent (TillSimState   *state,
                  || param (params, "payment_method_data") != NULL
                  || param (params, "payment_method_types") != NULL;
 
-  /* Metadata, description and receipt_email stay editable on a final intent (as on Stripe);
-   * what would change the payment does not. */
+  if (g_str_equal (intent->status, "canceled"))
+    {
+      TillSimReply *reply =
+        till_sim_reply_error (400, "invalid_request_error", "payment_intent_unexpected_state",
+                              NULL,
+                              "You cannot update this PaymentIntent because it has a status "
+                              "of canceled.");
+      reply->save = TRUE;
+      return reply;
+    }
+
+  /* Metadata, description and receipt_email stay editable on a succeeded intent (as on
+   * Stripe); what would change the payment does not. */
   if (money_change && !str_in (intent->status, updatable_states))
     {
       TillSimReply *reply =

@@ -808,6 +808,12 @@ test_cancel (Fixture      *f,
   assert_error (confirm_canceled, 400, "invalid_request_error", "payment_intent_unexpected_state", NULL);
   assert_error (missing, 404, "invalid_request_error", "resource_missing", NULL);
   g_assert_cmpuint (count_events (f, "payment_intent.canceled", id), ==, 1);
+  {
+    g_autofree char *update_path = g_strdup_printf ("/v1/payment_intents/%s", id);
+    g_autoptr(SimResponse) update = api (f, "POST", update_path, "metadata[x]=1");
+
+    assert_error (update, 400, "invalid_request_error", "payment_intent_unexpected_state", NULL);
+  }
 
   {
     g_autofree char *id2 = create_intent (f, NULL);
