@@ -1716,7 +1716,9 @@ test_stripe_js_assets (Fixture      *f,
   g_autoptr(SimResponse) a = sim_request (f->session, "GET", js, NULL, NULL, NULL);
   g_autoptr(SimResponse) b = sim_request (f->session, "GET", frame, NULL, NULL, NULL);
   g_autoptr(SimResponse) c = sim_request (f->session, "GET", missing, NULL, NULL, NULL);
+  g_autofree char *js_uri = till_stripe_sim_dup_js_uri (f->sim);
 
+  g_assert_cmpstr (js_uri, ==, js);
   g_assert_cmpuint (a->status, ==, 200);
   g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (a->headers, NULL),
                                    "application/javascript"));
