@@ -589,18 +589,6 @@ add (const char *path,
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-/* Full stacks for leak reports, so tests/lsan.supp can name the third-party library (Mesa's
- * EGL, loaded by GTK) that owns a leak; the default fast unwinder stops at its frames. */
-const char *__asan_default_options (void);
-
-const char *
-__asan_default_options (void)
-{
-  return "fast_unwind_on_malloc=0";
-}
-#endif
-
 int
 main (int argc, char **argv)
 {
