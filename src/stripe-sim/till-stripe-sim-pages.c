@@ -132,11 +132,12 @@ till_sim_pages_handle_challenge (TillSimState      *state,
 
       if (intent == NULL)
         {
-          send_html (msg, 404,
-                     g_markup_printf_escaped ("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
-                                              "<title>%s</title></head><body><p>%s</p></body></html>",
-                                              _("Simulated 3-D Secure"),
-                                              _("This authentication request is no longer valid.")));
+          send_html (
+              msg, 404,
+              g_markup_printf_escaped ("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+                                       "<title>%s</title></head><body><p>%s</p></body></html>",
+                                       _ ("Simulated 3-D Secure"),
+                                       _ ("This authentication request is no longer valid.")));
           return;
         }
       amount = format_display_amount (intent->amount, intent->currency);
@@ -174,8 +175,8 @@ till_sim_pages_handle_challenge (TillSimState      *state,
         .events = events,
       };
       gboolean authenticated = g_str_equal (parts[5], "complete");
-      const char *accept = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                         "Accept");
+      const char *accept
+          = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Accept");
       g_autofree char *return_url = intent ? g_strdup (intent->return_url) : NULL;
       g_autofree char *secret = intent ? g_strdup (intent->client_secret) : NULL;
 

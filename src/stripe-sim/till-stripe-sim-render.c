@@ -167,8 +167,8 @@ till_sim_render_charge (TillSimState  *state,
   /* Newest first, as Stripe lists. */
   for (guint i = charge->refunds->len; i > 0; i--)
     {
-      TillSimRefund *refund = till_sim_state_lookup_refund (state,
-                                                            g_ptr_array_index (charge->refunds, i - 1));
+      TillSimRefund *refund
+          = till_sim_state_lookup_refund (state, g_ptr_array_index (charge->refunds, i - 1));
       if (refund != NULL)
         g_ptr_array_add (refunds, till_sim_render_refund (state, refund, NULL));
     }
@@ -213,7 +213,9 @@ till_sim_render_charge (TillSimState  *state,
   add_string (builder, "reason", succeeded ? NULL : charge->decline_code);
   add_string (builder, "risk_level", "normal");
   add_int (builder, "risk_score", 20);
-  add_string (builder, "seller_message", succeeded ? "Payment complete." : "The bank did not return any further details with this decline.");
+  add_string (builder, "seller_message",
+              succeeded ? "Payment complete."
+                        : "The bank did not return any further details with this decline.");
   add_string (builder, "type", succeeded ? "authorized" : "issuer_declined");
   json_builder_end_object (builder);
   add_bool (builder, "paid", succeeded);
@@ -272,10 +274,9 @@ till_sim_render_refund (TillSimState  *state,
   if (expanded (expand, "charge"))
     {
       json_builder_set_member_name (builder, "charge");
-      json_builder_add_value (builder,
-                              till_sim_render_charge (state,
-                                                      till_sim_state_lookup_charge (state, refund->charge),
-                                                      NULL));
+      json_builder_add_value (
+          builder, till_sim_render_charge (
+                       state, till_sim_state_lookup_charge (state, refund->charge), NULL));
     }
   else
     add_string (builder, "charge", refund->charge);
@@ -285,10 +286,9 @@ till_sim_render_refund (TillSimState  *state,
   if (expanded (expand, "payment_intent"))
     {
       json_builder_set_member_name (builder, "payment_intent");
-      json_builder_add_value (builder,
-                              till_sim_render_intent (state,
-                                                      till_sim_state_lookup_intent (state, refund->payment_intent),
-                                                      NULL));
+      json_builder_add_value (
+          builder, till_sim_render_intent (
+                       state, till_sim_state_lookup_intent (state, refund->payment_intent), NULL));
     }
   else
     add_string (builder, "payment_intent", refund->payment_intent);
@@ -314,8 +314,8 @@ till_sim_render_intent (TillSimState  *state,
 
   for (guint i = intent->charges->len; i > 0; i--)
     {
-      TillSimCharge *charge = till_sim_state_lookup_charge (state,
-                                                            g_ptr_array_index (intent->charges, i - 1));
+      TillSimCharge *charge
+          = till_sim_state_lookup_charge (state, g_ptr_array_index (intent->charges, i - 1));
       if (charge != NULL)
         g_ptr_array_add (charges, till_sim_render_charge (state, charge, NULL));
     }

@@ -88,7 +88,8 @@ till_sim_error_node (const char *type,
       for (GList *l = members; l != NULL; l = l->next)
         {
           json_builder_set_member_name (builder, l->data);
-          json_builder_add_value (builder, json_node_copy (json_object_get_member (extra, l->data)));
+          json_builder_add_value (builder,
+                                  json_node_copy (json_object_get_member (extra, l->data)));
         }
     }
   if (code != NULL)

@@ -93,8 +93,9 @@ merge_overlay (JsonNode *spec,
   for (guint i = 0; i < json_array_get_length (json_node_get_array (ops)); i++)
     {
       JsonArray *op = json_array_get_array_element (json_node_get_array (ops), i);
-      JsonObject *operation = object_member (object_member (paths, json_array_get_string_element (op, 1)),
-                                             json_array_get_string_element (op, 0));
+      JsonObject *operation
+          = object_member (object_member (paths, json_array_get_string_element (op, 1)),
+                           json_array_get_string_element (op, 0));
       JsonObject *pmd = object_member (object_member (body_schema (operation), "properties"),
                                        "payment_method_data");
       JsonObject *props = object_member (pmd, "properties");
@@ -477,13 +478,16 @@ till_sim_schema_validate (const char *method,
           JsonObject *schema = NULL;
           TillSimReply *reply;
 
-          for (guint i = 0; list != NULL && i < json_array_get_length (json_node_get_array (list)); i++)
+          for (guint i = 0; list != NULL && i < json_array_get_length (json_node_get_array (list));
+               i++)
             {
               JsonObject *param = json_array_get_object_element (json_node_get_array (list), i);
 
-              if (g_strcmp0 (json_object_get_string_member_with_default (param, "in", ""), "query") == 0
+              if (g_strcmp0 (json_object_get_string_member_with_default (param, "in", ""), "query")
+                      == 0
                   && g_strcmp0 (json_object_get_string_member_with_default (param, "name", ""),
-                                l->data) == 0)
+                                l->data)
+                         == 0)
                 schema = object_member (param, "schema");
             }
           if (schema == NULL)

@@ -580,10 +580,12 @@ resolve_payment_method (TillSimState          *state,
       gint64 exp_month, exp_year;
 
       if (!g_str_equal (type, "card"))
-        return till_sim_reply_error (400, "invalid_request_error", "payment_method_invalid_parameter",
+        return till_sim_reply_error (400, "invalid_request_error",
+                                     "payment_method_invalid_parameter",
                                      "payment_method_data[type]",
                                      "The simulator only supports card payment methods "
-                                     "(payment_method_data[type]=card), not '%s'.", type);
+                                     "(payment_method_data[type]=card), not '%s'.",
+                                     type);
       if (card_node == NULL || !JSON_NODE_HOLDS_OBJECT (card_node))
         return till_sim_reply_error (400, "invalid_request_error", "parameter_missing",
                                      "payment_method_data[card]",
@@ -773,8 +775,8 @@ attempt_fails (TillSimState         *state,
                                          charge ? charge->id : NULL, pm);
 
     /* The intent keeps the inner object of {"error": …}. */
-    intent->last_payment_error = json_node_copy (json_object_get_member (json_node_get_object (full),
-                                                                         "error"));
+    intent->last_payment_error
+        = json_node_copy (json_object_get_member (json_node_get_object (full), "error"));
     json_node_unref (full);
   }
   g_clear_pointer (&intent->payment_method, g_free);
@@ -978,7 +980,8 @@ till_sim_state_create_intent (TillSimState   *state,
   if (param_bool (params, "confirm") == FALSE
       && (param (params, "payment_method_data") != NULL || param (params, "return_url") != NULL))
     return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid",
-                                 param (params, "return_url") ? "return_url" : "payment_method_data",
+                                 param (params, "return_url") ? "return_url"
+                                                              : "payment_method_data",
                                  "This parameter can only be used with confirm=true.");
 
   /* Card details are checked before anything exists, like Stripe's PaymentMethod creation. */
@@ -1000,11 +1003,13 @@ till_sim_state_create_intent (TillSimState   *state,
   intent->amount = amount;
   intent->currency = g_strdup (till_currency_get_stripe_code (cur));
   intent->capture_method = g_strdup (param_string (params, "capture_method") ?: "automatic");
-  intent->confirmation_method = g_strdup (param_string (params, "confirmation_method") ?: "automatic");
+  intent->confirmation_method
+      = g_strdup (param_string (params, "confirmation_method") ?: "automatic");
   intent->automatic_payment_methods = apm != NULL
-                                      && g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (apm),
-                                                                                                 "enabled", ""),
-                                                    "true") == 0;
+                                      && g_strcmp0 (json_object_get_string_member_with_default (
+                                                        json_node_get_object (apm), "enabled", ""),
+                                                    "true")
+                                             == 0;
   intent->payment_method_types = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (intent->payment_method_types, g_strdup ("card"));
   intent->charges = g_ptr_array_new_with_free_func (g_free);
@@ -1615,7 +1620,8 @@ list_reply (TillSimState      *state,
                                  "ending_before",
                                  "You may only specify one of these parameters: "
                                  "starting_after, ending_before.");
-  for (guint i = 0; expand_node != NULL && i < json_array_get_length (json_node_get_array (expand_node)); i++)
+  for (guint i = 0;
+       expand_node != NULL && i < json_array_get_length (json_node_get_array (expand_node)); i++)
     {
       const char *field = json_array_get_string_element (json_node_get_array (expand_node), i);
 

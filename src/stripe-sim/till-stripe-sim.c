@@ -924,7 +924,8 @@ handle_fault_control (TillStripeSim     *self,
     g_queue_clear_full (&self->fault_queue, g_free);
   else if (!g_str_equal (method, "GET"))
     {
-      till_sim_send_error (msg, 405, "invalid_request_error", NULL, NULL, "Use GET, POST or DELETE.");
+      till_sim_send_error (msg, 405, "invalid_request_error", NULL, NULL,
+                           "Use GET, POST or DELETE.");
       return;
     }
 

@@ -84,14 +84,16 @@ LLVMFuzzerTestOneInput (const guint8 *data,
         case 1:
         case 2:
           {
-            g_autoptr(JsonNode) base = json_from_string ("{\"amount\": \"1250\", \"currency\": \"usd\"}", NULL);
+            g_autoptr(JsonNode) base
+                = json_from_string ("{\"amount\": \"1250\", \"currency\": \"usd\"}", NULL);
             g_autoptr(TillSimReply) first = till_sim_state_create_intent (state, &request, base);
             g_autoptr(JsonParser) parser = json_parser_new ();
             g_autoptr(TillSimReply) reply = NULL;
             const char *id;
 
             g_assert_true (json_parser_load_from_data (parser, first->body, -1, NULL));
-            id = json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)), "id");
+            id = json_object_get_string_member (
+                json_node_get_object (json_parser_get_root (parser)), "id");
             reply = i == 1 ? till_sim_state_update_intent (state, &request, id, params)
                            : till_sim_state_confirm_intent (state, &request, id, params);
             check_reply (reply);

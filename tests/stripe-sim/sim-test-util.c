@@ -279,8 +279,8 @@ on_webhook (SoupServer        *server,
   g_ptr_array_add (receiver->bodies,
                    soup_message_body_flatten (soup_server_message_get_request_body (msg)));
   g_ptr_array_add (receiver->signatures,
-                   g_strdup (soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                           "Stripe-Signature")));
+                   g_strdup (soup_message_headers_get_one (
+                       soup_server_message_get_request_headers (msg), "Stripe-Signature")));
   soup_server_message_set_status (msg, 200, NULL);
 }
 

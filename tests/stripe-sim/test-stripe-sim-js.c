@@ -26,95 +26,12 @@
 
 #define DEADLINE_MS 20000
 
-static const char harness_script[] =
-  "(function () {\n"
-  "  if (window === window.top) return;\n"
-  "  window.addEventListener('message', function (event) {\n"
-  "    var d = event.data || {};\n"
-  "    if (d.tillTest === 'type') {\n"
-  "      Object.keys(d.fields).forEach(function (id) {\n"
-  "        var input = document.getElementById(id);\n"
-  "        input.focus();\n"
-  "        for (var ch of d.fields[id]) {\n"
-  "          input.value += ch;\n"
-  "          input.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: ch }));\n"
-  "        }\n"
-  "        input.blur();\n"
-  "      });\n"
-  "      window.parent.postMessage({ tillTestTyped: true }, '*');\n"
-  "    } else if (d.tillTest === 'click') {\n"
-  "      document.getElementById(d.id).click();\n"
-  "    }\n"
-  "  });\n"
-  "  if (document.getElementById('number')) window.parent.postMessage({ tillTestFrame: 'card' }, '*');\n"
-  "  if (document.getElementById('complete')) window.top.postMessage({ tillTestFrame: 'challenge' }, '*');\n"
-  "})();\n";
 
-static const char page_template[] =
-  "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Pay</title>"
-  "<script src='%sv3/'></script>"
-  "<style>body{font-family:sans-serif;margin:24px;background:#fafafa}"
-  "#payment-element{max-width:420px}</style></head>"
-  "<body><div id='payment-element'></div><script>\n"
-  "function report(o) { window.webkit.messageHandlers.test.postMessage(JSON.stringify(o)); }\n"
-  "var params = new URLSearchParams(location.search);\n"
-  "var stripe = Stripe('pk_test_till_js_tests', { locale: params.get('locale') || 'en' });\n"
-  "var deferred = params.get('deferred') === '1';\n"
-  "var elements = deferred ? stripe.elements({ mode: 'payment', amount: 1250, currency: 'usd' })\n"
-  "  : stripe.elements({ clientSecret: params.get('cs'), appearance: { theme: 'stripe' } });\n"
-  "var element = elements.create('payment');\n"
-  "element.on('ready', function () { report({ event: 'ready' }); });\n"
-  "element.on('change', function (e) { report({ event: 'change', complete: e.complete, empty: e.empty,\n"
-  "  error: e.error ? e.error.code : null }); });\n"
-  "element.mount('#payment-element');\n"
-  "window.addEventListener('message', function (event) {\n"
-  "  var d = event.data || {};\n"
-  "  if (d.tillTestFrame) report({ event: 'frame-' + d.tillTestFrame });\n"
-  "  if (d.tillTestTyped) report({ event: 'typed' });\n"
-  "});\n"
-  "var tillTest = {\n"
-  "  type: function (fields) {\n"
-  "    document.querySelector('#payment-element iframe').contentWindow.postMessage({ tillTest: 'type', fields: fields }, '*');\n"
-  "  },\n"
-  "  pay: function () {\n"
-  "    var options = { elements: elements, redirect: 'if_required' };\n"
-  "    if (deferred) options.clientSecret = params.get('cs');\n"
-  "    stripe.confirmPayment(options).then(function (r) {\n"
-  "      report({ event: 'result', result: r });\n"
-  "    }, function (e) { report({ event: 'rejected', message: String(e) }); });\n"
-  "  },\n"
-  "  payAndReturn: function (url) {\n"
-  "    stripe.confirmPayment({ elements: elements, confirmParams: { return_url: url } }).then(function (r) {\n"
-  "      report({ event: 'result', result: r });\n"
-  "    }, function (e) { report({ event: 'rejected', message: String(e) }); });\n"
-  "  },\n"
-  "  payWithoutReturnUrl: function () {\n"
-  "    stripe.confirmPayment({ elements: elements }).then(function (r) {\n"
-  "      report({ event: 'result', result: r });\n"
-  "    }, function (e) { report({ event: 'rejected', message: e.name + ': ' + e.message }); });\n"
-  "  },\n"
-  "  submit: function () {\n"
-  "    elements.submit().then(function (r) { report({ event: 'submitted', result: r }); });\n"
-  "  },\n"
-  "  challenge: function (id) {\n"
-  "    document.querySelector('.__TillSimChallengeOverlay iframe').contentWindow.postMessage({ tillTest: 'click', id: id }, '*');\n"
-  "  },\n"
-  "  retrieve: function () {\n"
-  "    stripe.retrievePaymentIntent(params.get('cs')).then(function (r) { report({ event: 'retrieved', result: r }); });\n"
-  "  },\n"
-  "  probe: function () {\n"
-  "    var frame = document.querySelector('#payment-element iframe');\n"
-  "    var live = 'no-error';\n"
-  "    try { Stripe('pk_live_abc'); } catch (e) { live = e.name + ': ' + e.message; }\n"
-  "    var readable = true;\n"
-  "    try { readable = frame.contentDocument !== null && frame.contentDocument.body !== null; } catch (e) { readable = false; }\n"
-  "    report({ event: 'probe', live: live, readable: readable });\n"
-  "  }\n"
-  "};\n"
-  "</script></body></html>\n";
 
 typedef struct
 {
+  char *page;                 /* js-page.html with the simulator's address */
+  char *harness;              /* js-harness.js */
   TillStripeSim *sim;
   SoupServer *pages;
   char *pages_base;
@@ -133,7 +50,7 @@ on_page (SoupServer        *server,
          gpointer           user_data)
 {
   Fixture *f = user_data;
-  char *html = g_strdup_printf (page_template, till_stripe_sim_get_base_uri (f->sim));
+  char *html = g_strdup (f->page);
 
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_TAKE, html,
@@ -172,6 +89,18 @@ on_script_message (WebKitUserContentManager *manager,
   g_ptr_array_add (f->events, json_node_copy (json_parser_get_root (parser)));
 }
 
+static char *
+read_source (const char *name)
+{
+  g_autofree char *path = g_build_filename (SIM_TEST_SRCDIR, name, NULL);
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  return contents;
+}
+
 static void
 fixture_set_up (Fixture      *f,
                 gconstpointer data)
@@ -185,6 +114,16 @@ fixture_set_up (Fixture      *f,
   g_assert_no_error (error);
   till_stripe_sim_listen (f->sim, "127.0.0.1", 0, &error);
   g_assert_no_error (error);
+
+  f->page = read_source ("js-page.html");
+  {
+    g_autoptr(GString) page = g_string_new (f->page);
+
+    g_string_replace (page, "@SIM@", till_stripe_sim_get_base_uri (f->sim), 0);
+    g_free (f->page);
+    f->page = g_string_free (g_steal_pointer (&page), FALSE);
+  }
+  f->harness = read_source ("js-harness.js");
 
   f->pages = soup_server_new (NULL, NULL);
   soup_server_add_handler (f->pages, "/pay", on_page, f, NULL);
@@ -203,8 +142,9 @@ fixture_set_up (Fixture      *f,
                                                     WEBKIT_HARDWARE_ACCELERATION_POLICY_NEVER);
   manager = webkit_web_view_get_user_content_manager (f->view);
   g_signal_connect (manager, "script-message-received::test", G_CALLBACK (on_script_message), f);
-  g_assert_true (webkit_user_content_manager_register_script_message_handler (manager, "test", NULL));
-  script = webkit_user_script_new (harness_script, WEBKIT_USER_CONTENT_INJECT_ALL_FRAMES,
+  g_assert_true (
+      webkit_user_content_manager_register_script_message_handler (manager, "test", NULL));
+  script = webkit_user_script_new (f->harness, WEBKIT_USER_CONTENT_INJECT_ALL_FRAMES,
                                    WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_END, NULL, NULL);
   webkit_user_content_manager_add_script (manager, script);
 
@@ -225,6 +165,8 @@ fixture_tear_down (Fixture      *f,
   g_clear_object (&f->pages);
   g_free (f->pages_base);
   g_clear_object (&f->sim);
+  g_free (f->page);
+  g_free (f->harness);
 }
 
 typedef struct
@@ -290,10 +232,11 @@ static char *
 open_page_with (Fixture    *f,
                 const char *extra)
 {
-  g_autofree char *uri = g_strconcat (till_stripe_sim_get_base_uri (f->sim), "v1/payment_intents", NULL);
-  g_autoptr(SimResponse) r = sim_request (f->session, "POST", uri, SIM_TEST_KEY,
-                                          "amount=1250&currency=usd&automatic_payment_methods[enabled]=true",
-                                          NULL);
+  g_autofree char *uri
+      = g_strconcat (till_stripe_sim_get_base_uri (f->sim), "v1/payment_intents", NULL);
+  g_autoptr(SimResponse) r
+      = sim_request (f->session, "POST", uri, SIM_TEST_KEY,
+                     "amount=1250&currency=usd&automatic_payment_methods[enabled]=true", NULL);
   g_autofree char *escaped = NULL;
   g_autofree char *page = NULL;
 
@@ -320,8 +263,8 @@ type_card (Fixture    *f,
            const char *expiry,
            const char *cvc)
 {
-  g_autofree char *script = g_strdup_printf ("tillTest.type({ number: '%s', expiry: '%s', cvc: '%s' });",
-                                             number, expiry, cvc);
+  g_autofree char *script = g_strdup_printf (
+      "tillTest.type({ number: '%s', expiry: '%s', cvc: '%s' });", number, expiry, cvc);
   guint start = f->seen;
   JsonNode *change = NULL;
 
@@ -397,14 +340,16 @@ test_cards (Fixture      *f,
           g_assert_null (sim_json_path (result, "result.error"));
           g_assert_cmpstr (sim_json_string (result, "result.paymentIntent.id"), ==, id);
           g_assert_cmpstr (sim_json_string (result, "result.paymentIntent.status"), ==, c->status);
-          g_assert_cmpstr (sim_json_string (result, "result.paymentIntent.object"), ==, "payment_intent");
+          g_assert_cmpstr (sim_json_string (result, "result.paymentIntent.object"), ==,
+                           "payment_intent");
         }
       else
         {
           g_assert_null (sim_json_path (result, "result.paymentIntent"));
           g_assert_cmpstr (sim_json_string (result, "result.error.type"), ==, "card_error");
           g_assert_cmpstr (sim_json_string (result, "result.error.code"), ==, c->code);
-          g_assert_cmpstr (sim_json_string (result, "result.error.decline_code"), ==, c->decline_code);
+          g_assert_cmpstr (sim_json_string (result, "result.error.decline_code"), ==,
+                           c->decline_code);
           g_assert_nonnull (sim_json_string (result, "result.error.message"));
           if (g_strcmp0 (c->code, "incorrect_number") != 0)
             g_assert_cmpstr (sim_json_string (result, "result.error.payment_intent.status"), ==,
@@ -469,7 +414,8 @@ test_locale (Fixture      *f,
   type_card (f, "4242424242424241", "1234", "123");
   result = pay (f);
   g_assert_cmpstr (sim_json_string (result, "result.error.code"), ==, "invalid_number");
-  g_assert_cmpstr (sim_json_string (result, "result.error.message"), ==, "Kart numaranız geçersiz.");
+  g_assert_cmpstr (sim_json_string (result, "result.error.message"), ==,
+                   "Kart numaranız geçersiz.");
 }
 
 static void
@@ -513,7 +459,8 @@ test_redirect_and_deferred (Fixture      *f,
   g_assert_cmpstr (sim_json_string (event, "query.from"), ==, "test");
   g_assert_cmpstr (sim_json_string (event, "query.payment_intent"), ==, id);
   g_assert_cmpstr (sim_json_string (event, "query.redirect_status"), ==, "succeeded");
-  g_assert_true (g_str_has_prefix (sim_json_string (event, "query.payment_intent_client_secret"), id));
+  g_assert_true (
+      g_str_has_prefix (sim_json_string (event, "query.payment_intent_client_secret"), id));
 
   /* The deferred flow: elements() without a client secret, confirmPayment() with it. */
   g_clear_pointer (&id, g_free);

@@ -158,7 +158,8 @@ test_webhooks_and_faults (void)
   g_autoptr(SimResponse) fault = NULL;
   g_autoptr(SimResponse) r = NULL;
 
-  wrong_key = sim_request (session, "POST", uri, "sk_test_other_key", "amount=1250&currency=usd", NULL);
+  wrong_key
+      = sim_request (session, "POST", uri, "sk_test_other_key", "amount=1250&currency=usd", NULL);
   g_assert_cmpuint (wrong_key->status, ==, 401);
   fault = sim_request (session, "POST", uri, "sk_test_pinned_key", "amount=1250&currency=usd",
                        "Till-Sim-Fault", "503", NULL);

@@ -166,7 +166,8 @@ count_events (Fixture    *f,
 static void
 test_live_keys_refused (void)
 {
-  const char *live[] = { "sk_live_51Habcdefghijklmnop", "rk_live_51Habcdefghij", "pk_live_51Habcdef" };
+  const char *live[]
+      = { "sk_live_51Habcdefghijklmnop", "rk_live_51Habcdefghij", "pk_live_51Habcdef" };
   g_autoptr(GError) error = NULL;
   g_autoptr(TillStripeSim) sim = NULL;
 
@@ -378,7 +379,8 @@ test_validation (Fixture      *f,
     { "amount=1250&currency=usd&colour=red", "colour", "parameter_unknown" },
     { "amount=1250&currency=usd&automatic_payment_methods[enabled]=yes",
       "automatic_payment_methods[enabled]", NULL },
-    { "amount=1250&currency=usd&automatic_payment_methods[enabled]=true&automatic_payment_methods[x]=1",
+    { "amount=1250&currency=usd&automatic_payment_methods[enabled]=true"
+      "&automatic_payment_methods[x]=1",
       "automatic_payment_methods[x]", "parameter_unknown" },
     { "amount=1250&currency=usd&automatic_payment_methods[foo]=1", NULL, NULL },
     { "amount=1250&currency=usd&capture_method=later", "capture_method", NULL },
@@ -408,7 +410,8 @@ test_validation (Fixture      *f,
 
   /* Amounts at the limits are fine, three-decimal amounts ending in 0 too. */
   {
-    g_autoptr(SimResponse) a = api (f, "POST", "/v1/payment_intents", "amount=99999999&currency=usd");
+    g_autoptr(SimResponse) a
+        = api (f, "POST", "/v1/payment_intents", "amount=99999999&currency=usd");
     g_autoptr(SimResponse) b = api (f, "POST", "/v1/payment_intents", "amount=50&currency=usd");
     g_autoptr(SimResponse) c = api (f, "POST", "/v1/payment_intents", "amount=5120&currency=kwd");
     g_autoptr(SimResponse) d = api (f, "POST", "/v1/payment_intents",
@@ -496,7 +499,9 @@ test_update (Fixture      *f,
     g_autoptr(SimResponse) clear = api (f, "POST", path, "metadata=");
 
     assert_ok (clear);
-    g_assert_cmpuint (json_object_get_size (json_node_get_object (sim_json_path (clear->json, "metadata"))), ==, 0);
+    g_assert_cmpuint (
+        json_object_get_size (json_node_get_object (sim_json_path (clear->json, "metadata"))), ==,
+        0);
   }
 }
 
@@ -515,16 +520,22 @@ static const CardCase card_cases[] = {
   { CARD ("4242424242424242"), 200, "succeeded", NULL, NULL, "visa", "4242" },
   { CARD ("4242+4242+4242+4242"), 200, "succeeded", NULL, NULL, "visa", "4242" },
   { CARD ("5555555555554444"), 200, "succeeded", NULL, NULL, "mastercard", "4444" },
-  { CARD ("4000000000000002"), 402, "requires_payment_method", "card_declined", "generic_decline", NULL, NULL },
-  { CARD ("4000000000009995"), 402, "requires_payment_method", "card_declined", "insufficient_funds", NULL, NULL },
+  { CARD ("4000000000000002"), 402, "requires_payment_method", "card_declined", "generic_decline",
+    NULL, NULL },
+  { CARD ("4000000000009995"), 402, "requires_payment_method", "card_declined",
+    "insufficient_funds", NULL, NULL },
   { CARD ("4000002500003155"), 200, "requires_action", NULL, NULL, NULL, NULL },
   { CARD ("4000002760003184"), 200, "requires_action", NULL, NULL, NULL, NULL },
   { "payment_method=pm_card_visa", 200, "succeeded", NULL, NULL, "visa", "4242" },
   { "payment_method=pm_card_mastercard", 200, "succeeded", NULL, NULL, "mastercard", "4444" },
-  { "payment_method=pm_card_chargeDeclined", 402, "requires_payment_method", "card_declined", "generic_decline", NULL, NULL },
-  { "payment_method=pm_card_chargeDeclinedInsufficientFunds", 402, "requires_payment_method", "card_declined", "insufficient_funds", NULL, NULL },
-  { "payment_method=pm_card_authenticationRequiredOnSetup", 200, "requires_action", NULL, NULL, NULL, NULL },
-  { "payment_method=pm_card_authenticationRequired", 200, "requires_action", NULL, NULL, NULL, NULL },
+  { "payment_method=pm_card_chargeDeclined", 402, "requires_payment_method", "card_declined",
+    "generic_decline", NULL, NULL },
+  { "payment_method=pm_card_chargeDeclinedInsufficientFunds", 402, "requires_payment_method",
+    "card_declined", "insufficient_funds", NULL, NULL },
+  { "payment_method=pm_card_authenticationRequiredOnSetup", 200, "requires_action", NULL, NULL,
+    NULL, NULL },
+  { "payment_method=pm_card_authenticationRequired", 200, "requires_action", NULL, NULL, NULL,
+    NULL },
 };
 
 static void
@@ -575,15 +586,20 @@ test_cards (Fixture      *f,
           g_assert_cmpstr (sim_json_string (again->json, "latest_charge.status"), ==, "succeeded");
           g_assert_cmpstr (sim_json_string (again->json, "latest_charge.payment_intent"), ==, id);
           g_assert_true (sim_json_bool (again->json, "latest_charge.paid"));
-          g_assert_cmpstr (sim_json_string (again->json, "latest_charge.payment_method_details.card.brand"), ==, c->brand);
-          g_assert_cmpstr (sim_json_string (again->json, "latest_charge.payment_method_details.card.last4"), ==, c->last4);
+          g_assert_cmpstr (
+              sim_json_string (again->json, "latest_charge.payment_method_details.card.brand"), ==,
+              c->brand);
+          g_assert_cmpstr (
+              sim_json_string (again->json, "latest_charge.payment_method_details.card.last4"), ==,
+              c->last4);
           g_assert_true (g_str_has_prefix (sim_json_string (again->json, "payment_method"), "pm_"));
           g_assert_cmpuint (count_events (f, "payment_intent.succeeded", id), ==, 1);
           /* Unexpanded, latest_charge is the id. */
           {
             g_autoptr(SimResponse) plain = retrieve (f, id, NULL);
 
-            g_assert_true (g_str_has_prefix (sim_json_string (plain->json, "latest_charge"), "ch_"));
+            g_assert_true (
+                g_str_has_prefix (sim_json_string (plain->json, "latest_charge"), "ch_"));
             g_assert_cmpint (sim_json_int (plain->json, "charges.total_count"), ==, 1);
           }
         }
@@ -591,9 +607,10 @@ test_cards (Fixture      *f,
         {
           g_autofree char *prefix = g_strconcat (f->base, "sim/3ds/", id, "/", NULL);
 
-          g_assert_cmpstr (sim_json_string (again->json, "next_action.type"), ==, "redirect_to_url");
-          g_assert_true (g_str_has_prefix (sim_json_string (again->json, "next_action.redirect_to_url.url"),
-                                           prefix));
+          g_assert_cmpstr (sim_json_string (again->json, "next_action.type"), ==,
+                           "redirect_to_url");
+          g_assert_true (g_str_has_prefix (
+              sim_json_string (again->json, "next_action.redirect_to_url.url"), prefix));
           g_assert_true (sim_json_is_null (again->json, "latest_charge"));
         }
       else
@@ -644,8 +661,10 @@ test_card_errors (Fixture      *f,
     }
 
   {
-    g_autoptr(SimResponse) missing = confirm (f, id, "payment_method_data[type]=card"
-                                              "&payment_method_data[card][number]=4242424242424242");
+    g_autoptr(SimResponse) missing
+        = confirm (f, id,
+                   "payment_method_data[type]=card"
+                   "&payment_method_data[card][number]=4242424242424242");
     g_autoptr(SimResponse) unknown_pm = confirm (f, id, "payment_method=pm_nothing");
     g_autoptr(SimResponse) no_pm = confirm (f, id, NULL);
     g_autoptr(SimResponse) unknown = confirm (f, id, CARD ("4242424242424242")
@@ -671,9 +690,9 @@ static void
 test_create_and_confirm (Fixture      *f,
                          gconstpointer data)
 {
-  g_autoptr(SimResponse) r =
-    api (f, "POST", "/v1/payment_intents",
-         "amount=1250&currency=eur&confirm=true&payment_method=pm_card_visa&expand[]=latest_charge");
+  g_autoptr(SimResponse) r = api (
+      f, "POST", "/v1/payment_intents",
+      "amount=1250&currency=eur&confirm=true&payment_method=pm_card_visa&expand[]=latest_charge");
   g_autoptr(SimResponse) declined =
     api (f, "POST", "/v1/payment_intents",
          "amount=1250&currency=eur&confirm=true&payment_method=pm_card_chargeDeclined");
@@ -682,7 +701,8 @@ test_create_and_confirm (Fixture      *f,
 
   assert_ok (r);
   g_assert_cmpstr (sim_json_string (r->json, "status"), ==, "succeeded");
-  g_assert_cmpstr (sim_json_string (r->json, "latest_charge.payment_method_details.card.last4"), ==, "4242");
+  g_assert_cmpstr (sim_json_string (r->json, "latest_charge.payment_method_details.card.last4"), ==,
+                   "4242");
   assert_error (declined, 402, "card_error", "card_declined", NULL);
   assert_ok (pending);
   g_assert_cmpstr (sim_json_string (pending->json, "status"), ==, "requires_confirmation");
@@ -704,7 +724,8 @@ static void
 test_three_d_secure (Fixture      *f,
                      gconstpointer data)
 {
-  const char *cards[] = { "pm_card_authenticationRequiredOnSetup", "pm_card_authenticationRequired" };
+  const char *cards[]
+      = { "pm_card_authenticationRequiredOnSetup", "pm_card_authenticationRequired" };
 
   for (guint i = 0; i < G_N_ELEMENTS (cards); i++)
     {
@@ -729,12 +750,12 @@ test_three_d_secure (Fixture      *f,
       g_assert_cmpuint (page->status, ==, 200);
       g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (page->headers, NULL),
                                        "text/html"));
-      g_assert_nonnull (g_strstr_len (g_bytes_get_data (page->body, NULL), g_bytes_get_size (page->body),
-                                      "id=\"complete\""));
-      g_assert_nonnull (g_strstr_len (g_bytes_get_data (page->body, NULL), g_bytes_get_size (page->body),
-                                      "id=\"fail\""));
-      g_assert_nonnull (g_strstr_len (g_bytes_get_data (page->body, NULL), g_bytes_get_size (page->body),
-                                      "12.50 USD"));
+      g_assert_nonnull (g_strstr_len (g_bytes_get_data (page->body, NULL),
+                                      g_bytes_get_size (page->body), "id=\"complete\""));
+      g_assert_nonnull (g_strstr_len (g_bytes_get_data (page->body, NULL),
+                                      g_bytes_get_size (page->body), "id=\"fail\""));
+      g_assert_nonnull (g_strstr_len (g_bytes_get_data (page->body, NULL),
+                                      g_bytes_get_size (page->body), "12.50 USD"));
 
       /* A wrong nonce is not a challenge. */
       forged_url = g_strdup_printf ("%ssim/3ds/%s/forged", f->base, ok_id);
@@ -754,14 +775,17 @@ test_three_d_secure (Fixture      *f,
       ok_intent = retrieve (f, ok_id, "expand[]=latest_charge");
       g_assert_cmpstr (sim_json_string (ok_intent->json, "status"), ==, "succeeded");
       g_assert_true (sim_json_is_null (ok_intent->json, "next_action"));
-      g_assert_cmpstr (sim_json_string (ok_intent->json, "latest_charge.payment_method_details.card.last4"),
-                       ==, i == 0 ? "3155" : "3184");
+      g_assert_cmpstr (
+          sim_json_string (ok_intent->json, "latest_charge.payment_method_details.card.last4"), ==,
+          i == 0 ? "3155" : "3184");
 
       fail_intent = retrieve (f, fail_id, NULL);
-      g_assert_cmpstr (sim_json_string (fail_intent->json, "status"), ==, "requires_payment_method");
+      g_assert_cmpstr (sim_json_string (fail_intent->json, "status"), ==,
+                       "requires_payment_method");
       g_assert_cmpstr (sim_json_string (fail_intent->json, "last_payment_error.code"), ==,
                        "payment_intent_authentication_failure");
-      g_assert_cmpstr (sim_json_string (fail_intent->json, "last_payment_error.type"), ==, "card_error");
+      g_assert_cmpstr (sim_json_string (fail_intent->json, "last_payment_error.type"), ==,
+                       "card_error");
       g_assert_cmpuint (count_events (f, "payment_intent.payment_failed", fail_id), ==, 1);
       g_assert_cmpuint (count_events (f, "payment_intent.succeeded", ok_id), ==, 1);
     }
@@ -771,8 +795,8 @@ test_three_d_secure (Fixture      *f,
     g_autofree char *id = create_intent (f, NULL);
     g_autoptr(SimResponse) r = confirm (f, id, "payment_method=pm_card_authenticationRequired"
                                         "&return_url=http%3A%2F%2F127.0.0.1%3A9%2Fdone%3Fx%3D1");
-    g_autofree char *uri = g_strconcat (sim_json_string (r->json, "next_action.redirect_to_url.url"),
-                                        "/complete", NULL);
+    g_autofree char *uri = g_strconcat (
+        sim_json_string (r->json, "next_action.redirect_to_url.url"), "/complete", NULL);
     g_autoptr(SimResponse) redirect = NULL;
     const char *location;
 
@@ -805,7 +829,8 @@ test_cancel (Fixture      *f,
   g_assert_cmpstr (sim_json_string (r->json, "cancellation_reason"), ==, "requested_by_customer");
   g_assert_cmpint (sim_json_int (r->json, "canceled_at"), >, 0);
   assert_error (again, 400, "invalid_request_error", "payment_intent_unexpected_state", NULL);
-  assert_error (confirm_canceled, 400, "invalid_request_error", "payment_intent_unexpected_state", NULL);
+  assert_error (confirm_canceled, 400, "invalid_request_error", "payment_intent_unexpected_state",
+                NULL);
   assert_error (missing, 404, "invalid_request_error", "resource_missing", NULL);
   g_assert_cmpuint (count_events (f, "payment_intent.canceled", id), ==, 1);
   {
@@ -830,7 +855,8 @@ test_cancel (Fixture      *f,
     g_autofree char *action = create_intent (f, NULL);
     g_autofree char *action_path = g_strdup_printf ("/v1/payment_intents/%s/cancel", action);
     g_autoptr(SimResponse) c1 = confirm (f, paid, "payment_method=pm_card_visa");
-    g_autoptr(SimResponse) c2 = confirm (f, action, "payment_method=pm_card_authenticationRequired");
+    g_autoptr(SimResponse) c2
+        = confirm (f, action, "payment_method=pm_card_authenticationRequired");
     g_autoptr(SimResponse) x1 = api (f, "POST", paid_path, NULL);
     g_autoptr(SimResponse) x2 = api (f, "POST", action_path, NULL);
 
@@ -878,14 +904,20 @@ test_list_intents (Fixture      *f,
   g_autofree char *c = create_intent (f, NULL);
   g_autoptr(SimResponse) cb = confirm (f, c, "payment_method=pm_card_visa");
   g_autoptr(SimResponse) all = api (f, "GET", "/v1/payment_intents", NULL);
-  g_autoptr(SimResponse) two = api (f, "GET", "/v1/payment_intents?limit=2&expand[]=data.latest_charge", NULL);
+  g_autoptr(SimResponse) two
+      = api (f, "GET", "/v1/payment_intents?limit=2&expand[]=data.latest_charge", NULL);
   g_autoptr(SimResponse) customer = api (f, "GET", "/v1/payment_intents?customer=cus_x", NULL);
-  g_autoptr(SimResponse) future = api (f, "GET", "/v1/payment_intents?created[gt]=4102444800", NULL);
-  g_autoptr(SimResponse) past = api (f, "GET", "/v1/payment_intents?created[gte]=1600000000&created[lte]=4102444800", NULL);
-  g_autoptr(SimResponse) bad_expand = api (f, "GET", "/v1/payment_intents?expand[]=latest_charge", NULL);
-  g_autoptr(SimResponse) bad_cursor = api (f, "GET", "/v1/payment_intents?starting_after=pi_none", NULL);
+  g_autoptr(SimResponse) future
+      = api (f, "GET", "/v1/payment_intents?created[gt]=4102444800", NULL);
+  g_autoptr(SimResponse) past
+      = api (f, "GET", "/v1/payment_intents?created[gte]=1600000000&created[lte]=4102444800", NULL);
+  g_autoptr(SimResponse) bad_expand
+      = api (f, "GET", "/v1/payment_intents?expand[]=latest_charge", NULL);
+  g_autoptr(SimResponse) bad_cursor
+      = api (f, "GET", "/v1/payment_intents?starting_after=pi_none", NULL);
   g_autofree char *after_path = g_strdup_printf ("/v1/payment_intents?starting_after=%s", b);
-  g_autofree char *before_path = g_strdup_printf ("/v1/payment_intents?ending_before=%s&limit=1", a);
+  g_autofree char *before_path
+      = g_strdup_printf ("/v1/payment_intents?ending_before=%s&limit=1", a);
   g_autoptr(SimResponse) after = api (f, "GET", after_path, NULL);
   g_autoptr(SimResponse) before = api (f, "GET", before_path, NULL);
 
@@ -918,7 +950,8 @@ test_refunds (Fixture      *f,
 {
   g_autofree char *id = create_intent (f, NULL);
   g_autofree char *unpaid = create_intent (f, NULL);
-  g_autofree char *form_partial = g_strdup_printf ("payment_intent=%s&amount=500&reason=requested_by_customer&metadata[why]=dent", id);
+  g_autofree char *form_partial = g_strdup_printf (
+      "payment_intent=%s&amount=500&reason=requested_by_customer&metadata[why]=dent", id);
   g_autofree char *form_too_much = g_strdup_printf ("payment_intent=%s&amount=751", id);
   g_autofree char *form_rest = g_strdup_printf ("payment_intent=%s&expand[]=charge", id);
   g_autofree char *form_unpaid = g_strdup_printf ("payment_intent=%s", unpaid);
@@ -932,7 +965,8 @@ test_refunds (Fixture      *f,
   g_autoptr(SimResponse) more = api (f, "POST", "/v1/refunds", form_rest);
   g_autoptr(SimResponse) not_paid = api (f, "POST", "/v1/refunds", form_unpaid);
   g_autoptr(SimResponse) nothing = api (f, "POST", "/v1/refunds", "reason=duplicate");
-  g_autoptr(SimResponse) bad_reason = api (f, "POST", "/v1/refunds", "payment_intent=pi_x&reason=oops");
+  g_autoptr(SimResponse) bad_reason
+      = api (f, "POST", "/v1/refunds", "payment_intent=pi_x&reason=oops");
   g_autoptr(SimResponse) intent = NULL;
   g_autoptr(SimResponse) fetched = NULL;
   g_autoptr(SimResponse) missing = api (f, "GET", "/v1/refunds/re_nothing", NULL);
@@ -982,17 +1016,20 @@ test_refunds (Fixture      *f,
     g_autoptr(SimResponse) none = api (f, "GET", "/v1/refunds?payment_intent=pi_other", NULL);
 
     assert_ok (list);
-    g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (list->json, "data"))), ==, 2);
+    g_assert_cmpuint (
+        json_array_get_length (json_node_get_array (sim_json_path (list->json, "data"))), ==, 2);
     g_assert_cmpint (sim_json_int (list->json, "data.0.amount"), ==, 750);
     g_assert_cmpint (sim_json_int (list->json, "data.1.amount"), ==, 500);
-    g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (none->json, "data"))), ==, 0);
+    g_assert_cmpuint (
+        json_array_get_length (json_node_get_array (sim_json_path (none->json, "data"))), ==, 0);
   }
 
   /* By charge id too. */
   {
     g_autofree char *id2 = create_intent (f, NULL);
     g_autoptr(SimResponse) c2 = confirm (f, id2, "payment_method=pm_card_mastercard");
-    g_autofree char *form = g_strdup_printf ("charge=%s&amount=250", sim_json_string (c2->json, "latest_charge"));
+    g_autofree char *form
+        = g_strdup_printf ("charge=%s&amount=250", sim_json_string (c2->json, "latest_charge"));
     g_autoptr(SimResponse) r = api (f, "POST", "/v1/refunds", form);
 
     assert_ok (r);
@@ -1013,7 +1050,8 @@ test_events (Fixture      *f,
   g_autoptr(SimResponse) two = api (f, "GET", "/v1/events?limit=2", NULL);
   g_autoptr(SimResponse) created = api (f, "GET", "/v1/events?type=payment_intent.created", NULL);
   g_autoptr(SimResponse) wildcard = api (f, "GET", "/v1/events?type=payment_intent.*", NULL);
-  g_autoptr(SimResponse) types = api (f, "GET", "/v1/events?types[]=charge.succeeded&types[]=payment_intent.succeeded", NULL);
+  g_autoptr(SimResponse) types = api (
+      f, "GET", "/v1/events?types[]=charge.succeeded&types[]=payment_intent.succeeded", NULL);
   g_autoptr(SimResponse) bad_limit = api (f, "GET", "/v1/events?limit=1000", NULL);
   g_autoptr(SimResponse) unknown = api (f, "GET", "/v1/events?colour=red", NULL);
   g_autoptr(SimResponse) page2 = NULL;
@@ -1025,7 +1063,8 @@ test_events (Fixture      *f,
   g_assert_cmpstr (sim_json_string (all->json, "object"), ==, "list");
   g_assert_cmpstr (sim_json_string (all->json, "url"), ==, "/v1/events");
   g_assert_false (sim_json_bool (all->json, "has_more"));
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (all->json, "data"))), ==, 4);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (all->json, "data"))),
+                    ==, 4);
   /* Newest first. */
   g_assert_cmpstr (sim_json_string (all->json, "data.0.type"), ==, "payment_intent.succeeded");
   g_assert_cmpstr (sim_json_string (all->json, "data.1.type"), ==, "charge.succeeded");
@@ -1039,18 +1078,25 @@ test_events (Fixture      *f,
   g_assert_true (g_str_has_prefix (sim_json_string (all->json, "data.0.request.id"), "req_"));
   g_assert_cmpstr (sim_json_string (all->json, "data.0.data.object.status"), ==, "succeeded");
   /* The snapshot of the creation event still says what the intent was then. */
-  g_assert_cmpstr (sim_json_string (all->json, "data.2.data.object.status"), ==, "requires_payment_method");
+  g_assert_cmpstr (sim_json_string (all->json, "data.2.data.object.status"), ==,
+                   "requires_payment_method");
 
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (two->json, "data"))), ==, 2);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (two->json, "data"))),
+                    ==, 2);
   g_assert_true (sim_json_bool (two->json, "has_more"));
-  after = g_strdup_printf ("/v1/events?limit=2&starting_after=%s", sim_json_string (two->json, "data.1.id"));
+  after = g_strdup_printf ("/v1/events?limit=2&starting_after=%s",
+                           sim_json_string (two->json, "data.1.id"));
   page2 = api (f, "GET", after, NULL);
-  g_assert_cmpstr (sim_json_string (page2->json, "data.0.id"), ==, sim_json_string (all->json, "data.2.id"));
+  g_assert_cmpstr (sim_json_string (page2->json, "data.0.id"), ==,
+                   sim_json_string (all->json, "data.2.id"));
   g_assert_false (sim_json_bool (page2->json, "has_more"));
 
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (created->json, "data"))), ==, 2);
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (wildcard->json, "data"))), ==, 3);
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (types->json, "data"))), ==, 2);
+  g_assert_cmpuint (
+      json_array_get_length (json_node_get_array (sim_json_path (created->json, "data"))), ==, 2);
+  g_assert_cmpuint (
+      json_array_get_length (json_node_get_array (sim_json_path (wildcard->json, "data"))), ==, 3);
+  g_assert_cmpuint (
+      json_array_get_length (json_node_get_array (sim_json_path (types->json, "data"))), ==, 2);
   assert_error (bad_limit, 400, "invalid_request_error", NULL, "limit");
   assert_error (unknown, 400, "invalid_request_error", "parameter_unknown", "colour");
 
@@ -1076,28 +1122,30 @@ test_idempotency_replay (Fixture      *f,
   g_autoptr(SimResponse) other = api_with (f, "POST", "/v1/payment_intents",
                                            "amount=1251&currency=usd&metadata[a]=1&metadata[b]=2",
                                            "Idempotency-Key", "order-1");
-  g_autoptr(SimResponse) other_key = api_with (f, "POST", "/v1/payment_intents",
-                                               "amount=1250&currency=usd&metadata[a]=1&metadata[b]=2",
-                                               "Idempotency-Key", "order-2");
+  g_autoptr(SimResponse) other_key = api_with (
+      f, "POST", "/v1/payment_intents", "amount=1250&currency=usd&metadata[a]=1&metadata[b]=2",
+      "Idempotency-Key", "order-2");
 
   assert_ok (first);
   assert_ok (again);
   g_assert_true (g_bytes_equal (first->body, again->body));
-  g_assert_cmpstr (soup_message_headers_get_one (again->headers, "Idempotent-Replayed"), ==, "true");
+  g_assert_cmpstr (soup_message_headers_get_one (again->headers, "Idempotent-Replayed"), ==,
+                   "true");
   g_assert_cmpstr (soup_message_headers_get_one (again->headers, "Original-Request"), ==,
                    soup_message_headers_get_one (first->headers, "Request-Id"));
   g_assert_null (soup_message_headers_get_one (first->headers, "Idempotent-Replayed"));
   assert_error (other, 400, "idempotency_error", NULL, NULL);
   assert_ok (other_key);
-  g_assert_cmpstr (sim_json_string (other_key->json, "id"), !=, sim_json_string (first->json, "id"));
+  g_assert_cmpstr (sim_json_string (other_key->json, "id"), !=,
+                   sim_json_string (first->json, "id"));
   g_assert_cmpuint (count_events (f, "payment_intent.created", NULL), ==, 2);
 
   /* Validation errors are not kept: the corrected request with the same key runs. */
   {
-    g_autoptr(SimResponse) invalid = api_with (f, "POST", "/v1/payment_intents", "amount=1&currency=usd",
-                                               "Idempotency-Key", "order-3");
-    g_autoptr(SimResponse) invalid_again = api_with (f, "POST", "/v1/payment_intents", "amount=1&currency=usd",
-                                                     "Idempotency-Key", "order-3");
+    g_autoptr(SimResponse) invalid = api_with (
+        f, "POST", "/v1/payment_intents", "amount=1&currency=usd", "Idempotency-Key", "order-3");
+    g_autoptr(SimResponse) invalid_again = api_with (
+        f, "POST", "/v1/payment_intents", "amount=1&currency=usd", "Idempotency-Key", "order-3");
     g_autoptr(SimResponse) fixed = NULL;
 
     assert_error (invalid, 400, "invalid_request_error", "amount_too_small", NULL);
@@ -1126,8 +1174,8 @@ test_idempotency_replay (Fixture      *f,
   /* Keys longer than 255 characters are refused. */
   {
     g_autofree char *long_key = g_strnfill (256, 'k');
-    g_autoptr(SimResponse) r = api_with (f, "POST", "/v1/payment_intents", "amount=100&currency=usd",
-                                         "Idempotency-Key", long_key);
+    g_autoptr(SimResponse) r = api_with (f, "POST", "/v1/payment_intents",
+                                          "amount=100&currency=usd", "Idempotency-Key", long_key);
 
     assert_error (r, 400, "invalid_request_error", NULL, NULL);
   }
@@ -1175,11 +1223,13 @@ test_idempotency_concurrent (Fixture      *f,
 {
   g_autofree char *uri = url (f, "/v1/payment_intents");
   const char *headers[] = { "Idempotency-Key", "burst-1", NULL };
-  const char *slow_headers[] = { "Idempotency-Key", "burst-2", "Till-Sim-Fault", "delay=100", NULL };
+  const char *slow_headers[]
+      = { "Idempotency-Key", "burst-2", "Till-Sim-Fault", "delay=100", NULL };
   SimCall *calls[24];
   const char *id = NULL;
   guint ok = 0, conflicts = 0;
-  g_autoptr(GPtrArray) responses = g_ptr_array_new_with_free_func ((GDestroyNotify) sim_response_free);
+  g_autoptr(GPtrArray) responses
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)sim_response_free);
 
   /* 12 at once with one key, and 12 at once with another whose requests take a while, over
    * 24 connections: exactly one PaymentIntent each, every 200 carries it, the rest are 409s. */
@@ -1260,10 +1310,10 @@ test_faults_status (Fixture      *f,
   g_assert_cmpuint (count_events (f, "payment_intent.created", NULL), ==, 3);
 
   {
-    g_autoptr(SimResponse) r = api_with (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd",
-                                         "Till-Sim-Fault", "429");
-    g_autoptr(SimResponse) bad = api_with (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd",
-                                           "Till-Sim-Fault", "explode");
+    g_autoptr(SimResponse) r = api_with (f, "POST", "/v1/payment_intents",
+                                          "amount=1250&currency=usd", "Till-Sim-Fault", "429");
+    g_autoptr(SimResponse) bad = api_with (
+        f, "POST", "/v1/payment_intents", "amount=1250&currency=usd", "Till-Sim-Fault", "explode");
 
     g_autoptr(SimResponse) not_utf8 = api_with (f, "POST", "/v1/payment_intents",
                                                 "amount=1250&currency=usd",
@@ -1298,7 +1348,8 @@ test_faults_drop_after (Fixture      *f,
   retry = sim_request (f->session, "POST", uri, SIM_TEST_KEY, "amount=1250&currency=usd",
                        "Idempotency-Key", "drop-1", NULL);
   assert_ok (retry);
-  g_assert_cmpstr (soup_message_headers_get_one (retry->headers, "Idempotent-Replayed"), ==, "true");
+  g_assert_cmpstr (soup_message_headers_get_one (retry->headers, "Idempotent-Replayed"), ==,
+                   "true");
   events = api (f, "GET", "/v1/events", NULL);
   g_assert_cmpstr (sim_json_string (events->json, "data.0.data.object.id"), ==,
                    sim_json_string (retry->json, "id"));
@@ -1310,8 +1361,8 @@ test_faults_delay (Fixture      *f,
                    gconstpointer data)
 {
   g_autoptr(SimResponse) fast = api (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd");
-  g_autoptr(SimResponse) slow = api_with (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd",
-                                          "Till-Sim-Fault", "delay=250");
+  g_autoptr(SimResponse) slow = api_with (
+      f, "POST", "/v1/payment_intents", "amount=1250&currency=usd", "Till-Sim-Fault", "delay=250");
 
   assert_ok (fast);
   assert_ok (slow);
@@ -1424,7 +1475,8 @@ assert_signed (const char *header,
 
   /* And a wrong secret does not match. */
   {
-    g_autofree char *wrong = independent_hmac_sha256_hex ("whsec_wrong", payload->str, payload->len);
+    g_autofree char *wrong
+        = independent_hmac_sha256_hex ("whsec_wrong", payload->str, payload->len);
 
     for (guint i = 0; i < v1->len; i++)
       g_assert_cmpstr (g_ptr_array_index (v1, i), !=, wrong);
@@ -1437,7 +1489,8 @@ parse_body (GBytes *body)
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
 
-  json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), &error);
+  json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                              &error);
   g_assert_no_error (error);
   return json_node_copy (json_parser_get_root (parser));
 }
@@ -1546,16 +1599,22 @@ test_webhooks_signed (Fixture      *f,
 
   /* Delivered: nothing pending any more. */
   {
-    g_autoptr(SimResponse) done = api (f, "GET", "/v1/events?limit=100&delivery_success=true", NULL);
+    g_autoptr(SimResponse) done
+        = api (f, "GET", "/v1/events?limit=100&delivery_success=true", NULL);
     g_autoptr(SimResponse) failed = api (f, "GET", "/v1/events?delivery_success=false", NULL);
-    g_autoptr(SimResponse) recent = api (f, "GET", "/v1/events?limit=100&created[gte]=1600000000", NULL);
+    g_autoptr(SimResponse) recent
+        = api (f, "GET", "/v1/events?limit=100&created[gte]=1600000000", NULL);
     g_autoptr(SimResponse) future = api (f, "GET", "/v1/events?created[gt]=4102444800", NULL);
 
-    g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (done->json, "data"))), ==, 10);
+    g_assert_cmpuint (
+        json_array_get_length (json_node_get_array (sim_json_path (done->json, "data"))), ==, 10);
     g_assert_cmpint (sim_json_int (done->json, "data.0.pending_webhooks"), ==, 0);
-    g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (failed->json, "data"))), ==, 0);
-    g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (recent->json, "data"))), ==, 10);
-    g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (future->json, "data"))), ==, 0);
+    g_assert_cmpuint (
+        json_array_get_length (json_node_get_array (sim_json_path (failed->json, "data"))), ==, 0);
+    g_assert_cmpuint (
+        json_array_get_length (json_node_get_array (sim_json_path (recent->json, "data"))), ==, 10);
+    g_assert_cmpuint (
+        json_array_get_length (json_node_get_array (sim_json_path (future->json, "data"))), ==, 0);
   }
 
   /* Every delivery is an event /v1/events also lists. */
@@ -1590,12 +1649,13 @@ test_webhooks_retry (Fixture      *f,
   /* Backoff: each wait at least the last doubled. */
   gap1 = g_array_index (receiver->times, gint64, 2) - g_array_index (receiver->times, gint64, 1);
   gap2 = g_array_index (receiver->times, gint64, 3) - g_array_index (receiver->times, gint64, 2);
-  g_assert_cmpint (g_array_index (receiver->times, gint64, 1) - g_array_index (receiver->times, gint64, 0),
+  g_assert_cmpint (g_array_index (receiver->times, gint64, 1)
+                       - g_array_index (receiver->times, gint64, 0),
                    >=, 60 * 1000);
   g_assert_cmpint (gap1, >=, 120 * 1000);
   g_assert_cmpint (gap2, >=, 240 * 1000);
-  assert_signed (g_ptr_array_index (receiver->signatures, 0), g_ptr_array_index (receiver->bodies, 0),
-                 WEBHOOK_SECRET);
+  assert_signed (g_ptr_array_index (receiver->signatures, 0),
+                 g_ptr_array_index (receiver->bodies, 0), WEBHOOK_SECRET);
 
   /* A dead endpoint is given up on after max attempts. */
   {
@@ -1610,7 +1670,9 @@ test_webhooks_retry (Fixture      *f,
     {
       g_autoptr(SimResponse) failed = api (f, "GET", "/v1/events?delivery_success=false", NULL);
 
-      g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (failed->json, "data"))), ==, 1);
+      g_assert_cmpuint (
+          json_array_get_length (json_node_get_array (sim_json_path (failed->json, "data"))), ==,
+          1);
       g_assert_cmpint (sim_json_int (failed->json, "data.0.pending_webhooks"), ==, 0);
     }
     till_stripe_sim_set_webhook (f->sim, NULL, NULL, NULL);
@@ -1771,15 +1833,19 @@ test_publishable_key (Fixture      *f,
   g_autofree char *id = create_intent (f, NULL);
   g_autoptr(SimResponse) intent = retrieve (f, id, NULL);
   const char *secret = sim_json_string (intent->json, "client_secret");
-  g_autofree char *get_ok = g_strdup_printf ("%sv1/payment_intents/%s?client_secret=%s", f->base, id, secret);
-  g_autofree char *get_bad = g_strdup_printf ("%sv1/payment_intents/%s?client_secret=%s_x", f->base, id, id);
+  g_autofree char *get_ok
+      = g_strdup_printf ("%sv1/payment_intents/%s?client_secret=%s", f->base, id, secret);
+  g_autofree char *get_bad
+      = g_strdup_printf ("%sv1/payment_intents/%s?client_secret=%s_x", f->base, id, id);
   g_autofree char *get_none = g_strdup_printf ("%sv1/payment_intents/%s", f->base, id);
   g_autofree char *confirm_uri = g_strdup_printf ("%sv1/payment_intents/%s/confirm", f->base, id);
   g_autofree char *form = g_strdup_printf ("client_secret=%s&" CARD ("4242424242424242"), secret);
   g_autoptr(SimResponse) a = sim_request (f->session, "GET", get_ok, "pk_test_abc123", NULL, NULL);
   g_autoptr(SimResponse) b = sim_request (f->session, "GET", get_bad, "pk_test_abc123", NULL, NULL);
-  g_autoptr(SimResponse) c = sim_request (f->session, "GET", get_none, "pk_test_abc123", NULL, NULL);
-  g_autoptr(SimResponse) d = sim_request (f->session, "POST", confirm_uri, "pk_test_abc123", form, NULL);
+  g_autoptr(SimResponse) c
+      = sim_request (f->session, "GET", get_none, "pk_test_abc123", NULL, NULL);
+  g_autoptr(SimResponse) d
+      = sim_request (f->session, "POST", confirm_uri, "pk_test_abc123", form, NULL);
   g_autoptr(SimResponse) e = sim_request (f->session, "GET", get_ok, "pk_live_abc123", NULL, NULL);
 
   assert_ok (a);
