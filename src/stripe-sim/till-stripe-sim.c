@@ -39,6 +39,7 @@ struct _TillStripeSim
   gboolean faults_enabled;
   GQueue fault_queue;         /* char * specs for the next requests */
   GHashTable *pending;        /* delayed requests */
+  GHashTable *locks;          /* ids of objects a delayed request is changing */
 };
 
 G_DEFINE_FINAL_TYPE (TillStripeSim, till_stripe_sim, G_TYPE_OBJECT)
@@ -75,6 +76,7 @@ typedef struct
   gboolean publishable;
   TillSimFaults faults;
   guint timer;
+  char *lock;                 /* the object this delayed request holds */
 } Pending;
 
 const char *
@@ -133,6 +135,9 @@ till_stripe_sim_check_key (const char *key,
 static void
 pending_free (Pending *pending)
 {
+  if (pending->lock != NULL && pending->self->locks != NULL)
+    g_hash_table_remove (pending->self->locks, pending->lock);
+  g_free (pending->lock);
   g_clear_handle_id (&pending->timer, g_source_remove);
   g_clear_object (&pending->msg);
   g_clear_pointer (&pending->params, json_node_unref);
@@ -152,6 +157,7 @@ till_stripe_sim_dispose (GObject *object)
     soup_server_disconnect (self->server);
   g_clear_object (&self->server);
   g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_clear_pointer (&self->locks, g_hash_table_unref);
 
   G_OBJECT_CLASS (till_stripe_sim_parent_class)->dispose (object);
 }
@@ -204,6 +210,7 @@ till_stripe_sim_init (TillStripeSim *self)
   self->idempotency = till_sim_idempotency_new (IDEMPOTENCY_TTL_SECONDS);
   self->webhooks = till_sim_webhooks_new (on_delivery_done, self);
   self->pending = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) pending_free, NULL);
+  self->locks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&self->fault_queue);
 }
 
@@ -591,6 +598,27 @@ dispatch (TillStripeSim  *self,
     }
 }
 
+/* The object a request changes, for Stripe's object locks. */
+static const char *
+locked_object (Route       route,
+               const char *id,
+               JsonNode   *params)
+{
+  switch (route)
+    {
+    case ROUTE_UPDATE_INTENT:
+    case ROUTE_CONFIRM_INTENT:
+    case ROUTE_CANCEL_INTENT:
+    case ROUTE_CAPTURE_INTENT:
+      return id;
+    case ROUTE_CREATE_REFUND:
+      return json_object_get_string_member_with_default (json_node_get_object (params),
+                                                         "payment_intent", NULL);
+    default:
+      return NULL;
+    }
+}
+
 /* Runs the endpoint of a request that passed every check, and answers it. */
 static void
 execute (Pending *pending)
@@ -685,6 +713,7 @@ handle_api (TillStripeSim     *self,
   AuthResult auth;
   Route route;
   Pending *pending;
+  const char *lock;
 
   soup_message_headers_replace (response_headers, "Access-Control-Allow-Origin", "*");
   soup_message_headers_replace (response_headers, "Stripe-Version",
@@ -847,8 +876,35 @@ handle_api (TillStripeSim     *self,
   pending->publishable = auth == AUTH_PUBLISHABLE;
   pending->faults = faults;
 
+  /* While a (delayed) request changes an object, others that would change it get Stripe's
+   * 409 lock_timeout; it is not kept for replays, so a retry runs. */
+  lock = locked_object (route, pending->id, pending->params);
+  if (lock != NULL && g_hash_table_contains (self->locks, lock))
+    {
+      g_autoptr(TillSimReply) reply =
+        till_sim_reply_error (409, "invalid_request_error", "lock_timeout", NULL,
+                              "This object cannot be accessed right now because another API "
+                              "request or Stripe process is currently accessing it. If you see "
+                              "this error intermittently, retry the request. If you see this "
+                              "error frequently and are making multiple concurrent requests to "
+                              "a single object, make your requests serially or at a lower "
+                              "rate.");
+
+      if (pending->idempotency_key != NULL)
+        till_sim_idempotency_finish (self->idempotency, pending->key, pending->idempotency_key,
+                                     reply, request_id);
+      till_sim_reply_send (msg, reply);
+      pending_free (pending);
+      return;
+    }
+
   if (faults.delay_ms > 0)
     {
+      if (lock != NULL)
+        {
+          pending->lock = g_strdup (lock);
+          g_hash_table_add (self->locks, g_strdup (lock));
+        }
       soup_server_message_pause (msg);
       pending->timer = g_timeout_add (faults.delay_ms, on_delay_done, pending);
       g_hash_table_add (self->pending, pending);

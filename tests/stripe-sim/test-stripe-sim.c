@@ -1218,6 +1218,43 @@ test_idempotency_in_flight (Fixture      *f,
 }
 
 static void
+test_object_lock (Fixture      *f,
+                  gconstpointer data)
+{
+  g_autofree char *id = create_intent (f, NULL);
+  g_autofree char *confirm_uri = g_strdup_printf ("%sv1/payment_intents/%s/confirm", f->base, id);
+  g_autofree char *cancel_path = g_strdup_printf ("/v1/payment_intents/%s/cancel", id);
+  const char *slow_headers[] = { "Till-Sim-Fault", "delay=300", NULL };
+  SimCall *slow = sim_call_start (f->session, "POST", confirm_uri, SIM_TEST_KEY,
+                                  "payment_method=pm_card_visa", slow_headers);
+  g_autoptr(SimResponse) locked = NULL;
+  g_autoptr(SimResponse) read = NULL;
+  g_autoptr(SimResponse) confirmed = NULL;
+  g_autoptr(SimResponse) late = NULL;
+
+  for (;;)
+    {
+      g_autoptr(SimResponse) state = api (f, "GET", "/_sim/faults", NULL);
+
+      if (sim_json_int (state->json, "delayed_requests") == 1)
+        break;
+    }
+  /* Changing the intent meanwhile is refused; reading it is fine. */
+  locked = api_with (f, "POST", cancel_path, NULL, "Idempotency-Key", "cancel-1");
+  assert_error (locked, 409, "invalid_request_error", "lock_timeout", NULL);
+  read = retrieve (f, id, NULL);
+  assert_ok (read);
+  g_assert_cmpstr (sim_json_string (read->json, "status"), ==, "requires_payment_method");
+
+  confirmed = sim_call_wait (slow);
+  assert_ok (confirmed);
+  g_assert_cmpstr (sim_json_string (confirmed->json, "status"), ==, "succeeded");
+  /* The lock is gone, and the 409 was not kept: the retry runs (and meets a paid intent). */
+  late = api_with (f, "POST", cancel_path, NULL, "Idempotency-Key", "cancel-1");
+  assert_error (late, 400, "invalid_request_error", "payment_intent_unexpected_state", NULL);
+}
+
+static void
 test_idempotency_concurrent (Fixture      *f,
                              gconstpointer data)
 {
@@ -1892,6 +1929,7 @@ main (int argc, char **argv)
   add ("/sim/idempotency/replay", FALSE, test_idempotency_replay);
   add ("/sim/idempotency/in-flight", TRUE, test_idempotency_in_flight);
   add ("/sim/idempotency/concurrent", TRUE, test_idempotency_concurrent);
+  add ("/sim/faults/object-lock", TRUE, test_object_lock);
   add ("/sim/faults/disabled", FALSE, test_faults_disabled);
   add ("/sim/faults/status", TRUE, test_faults_status);
   add ("/sim/faults/drop-after", TRUE, test_faults_drop_after);
