@@ -51,6 +51,12 @@ void          till_sim_send_error      (SoupServerMessage  *msg,
                                         const char         *param,
                                         const char         *message);
 
+/* A timeout in the thread-default main context (the simulator's), not the global one. */
+GSource      *till_sim_timeout_source_new (guint        interval_ms,
+                                           GSourceFunc  func,
+                                           gpointer     data);
+void          till_sim_source_clear       (GSource    **source);
+
 char         *till_sim_json_to_string  (JsonNode    *node,
                                         gboolean     pretty);
 char         *till_sim_random_id       (const char  *prefix,

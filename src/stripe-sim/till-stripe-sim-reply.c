@@ -8,6 +8,28 @@
 
 #include "till-stripe-sim-private.h"
 
+GSource *
+till_sim_timeout_source_new (guint       interval_ms,
+                             GSourceFunc func,
+                             gpointer    data)
+{
+  GSource *source = g_timeout_source_new (interval_ms);
+
+  g_source_set_callback (source, func, data, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  return source;
+}
+
+void
+till_sim_source_clear (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_source_unref (*source);
+  *source = NULL;
+}
+
 char *
 till_sim_json_to_string (JsonNode *node,
                          gboolean  pretty)

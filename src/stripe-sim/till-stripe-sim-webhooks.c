@@ -33,7 +33,7 @@ struct _TillSimWebhooks
   guint max_attempts;
   GQueue queue;               /* Delivery */
   Delivery *in_flight;
-  guint timer;
+  GSource *timer;
   TillSimDeliveryDone done;
   gpointer done_data;
 };
@@ -80,7 +80,7 @@ till_sim_webhooks_free (TillSimWebhooks *self)
   /* A delivery in flight learns of this through its cancellable and frees itself. */
   g_cancellable_cancel (self->cancellable);
   self->in_flight = NULL;
-  g_clear_handle_id (&self->timer, g_source_remove);
+  till_sim_source_clear (&self->timer);
   g_queue_clear_full (&self->queue, (GDestroyNotify) delivery_free);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->session);
@@ -158,7 +158,7 @@ on_timer (gpointer user_data)
 {
   TillSimWebhooks *self = user_data;
 
-  self->timer = 0;
+  till_sim_source_clear (&self->timer);
   pump (self);
   return G_SOURCE_REMOVE;
 }
@@ -169,13 +169,13 @@ schedule (TillSimWebhooks *self)
   gint64 now = g_get_monotonic_time ();
   gint64 earliest = G_MAXINT64;
 
-  if (self->timer != 0 || self->in_flight != NULL)
+  if (self->timer != NULL || self->in_flight != NULL)
     return;
   for (GList *l = self->queue.head; l != NULL; l = l->next)
     earliest = MIN (earliest, ((Delivery *) l->data)->ready_at);
   if (earliest == G_MAXINT64)
     return;
-  self->timer = g_timeout_add (MAX (earliest - now, 0) / 1000 + 1, on_timer, self);
+  self->timer = till_sim_timeout_source_new (MAX (earliest - now, 0) / 1000 + 1, on_timer, self);
 }
 
 static void

@@ -75,7 +75,7 @@ typedef struct
   char *idempotency_key;
   gboolean publishable;
   TillSimFaults faults;
-  guint timer;
+  GSource *timer;
   char *lock;                 /* the object this delayed request holds */
 } Pending;
 
@@ -138,7 +138,7 @@ pending_free (Pending *pending)
   if (pending->lock != NULL && pending->self->locks != NULL)
     g_hash_table_remove (pending->self->locks, pending->lock);
   g_free (pending->lock);
-  g_clear_handle_id (&pending->timer, g_source_remove);
+  till_sim_source_clear (&pending->timer);
   g_clear_object (&pending->msg);
   g_clear_pointer (&pending->params, json_node_unref);
   g_free (pending->id);
@@ -658,7 +658,7 @@ on_delay_done (gpointer user_data)
   Pending *pending = user_data;
   TillStripeSim *self = pending->self;
 
-  pending->timer = 0;
+  till_sim_source_clear (&pending->timer);
   execute (pending);
   if (!pending->faults.drop_after)
     soup_server_message_unpause (pending->msg);
@@ -906,7 +906,7 @@ handle_api (TillStripeSim     *self,
           g_hash_table_add (self->locks, g_strdup (lock));
         }
       soup_server_message_pause (msg);
-      pending->timer = g_timeout_add (faults.delay_ms, on_delay_done, pending);
+      pending->timer = till_sim_timeout_source_new (faults.delay_ms, on_delay_done, pending);
       g_hash_table_add (self->pending, pending);
       return;
     }

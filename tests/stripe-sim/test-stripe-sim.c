@@ -1893,6 +1893,90 @@ test_publishable_key (Fixture      *f,
   g_assert_cmpuint (e->status, ==, 401);
 }
 
+/* till-server may run the simulator on a thread of its own, with its own main context:
+ * everything it schedules (here the delay of a fault) must happen there. This thread never
+ * iterates the default main context, and uses a blocking client. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  char *base;
+  GMainLoop *loop;
+} SimThread;
+
+static gpointer
+sim_thread (gpointer data)
+{
+  SimThread *thread = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TillStripeSim) sim = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_main_context_push_thread_default (context);
+  sim = till_stripe_sim_new (NULL, &error);
+  g_assert_no_error (error);
+  till_stripe_sim_set_faults_enabled (sim, TRUE);
+  till_stripe_sim_listen (sim, "127.0.0.1", 0, &error);
+  g_assert_no_error (error);
+
+  g_mutex_lock (&thread->lock);
+  thread->loop = g_main_loop_new (context, FALSE);
+  thread->base = g_strdup (till_stripe_sim_get_base_uri (sim));
+  g_cond_signal (&thread->cond);
+  g_mutex_unlock (&thread->lock);
+
+  g_main_loop_run (thread->loop);
+  g_clear_object (&sim);
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+static void
+test_own_thread (void)
+{
+  SimThread thread = { 0 };
+  /* A timeout instead of a hang if the delay were scheduled in the wrong context. */
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 10, NULL);
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = NULL;
+  GThread *worker;
+  gint64 start;
+
+  g_mutex_init (&thread.lock);
+  g_cond_init (&thread.cond);
+  worker = g_thread_new ("sim", sim_thread, &thread);
+  g_mutex_lock (&thread.lock);
+  while (thread.base == NULL)
+    g_cond_wait (&thread.cond, &thread.lock);
+  g_mutex_unlock (&thread.lock);
+
+  uri = g_strconcat (thread.base, "v1/payment_intents", NULL);
+  msg = soup_message_new ("POST", uri);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                "Bearer " SIM_TEST_KEY);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Till-Sim-Fault",
+                                "delay=50");
+  {
+    g_autoptr(GBytes) form = g_bytes_new_static ("amount=1250&currency=usd", 24);
+
+    soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded", form);
+  }
+  start = g_get_monotonic_time ();
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 50 * 1000);
+
+  g_main_loop_quit (thread.loop);
+  g_thread_join (worker);
+  g_main_loop_unref (thread.loop);
+  g_free (thread.base);
+  g_mutex_clear (&thread.lock);
+  g_cond_clear (&thread.cond);
+}
+
 static void
 add (const char *path,
      gboolean    faults,
@@ -1907,6 +1991,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/sim/keys/live-refused", test_live_keys_refused);
+  g_test_add_func ("/sim/own-thread", test_own_thread);
   add ("/sim/auth", FALSE, test_auth);
   add ("/sim/auth/publishable", FALSE, test_publishable_key);
   add ("/sim/request-id", FALSE, test_request_id);
