@@ -5,7 +5,9 @@
  * A TillStripeSim is a stateful, wire-compatible stand-in for api.stripe.com (the subset
  * Till uses) and js.stripe.com/v3/. It serves HTTP on a loopback address of your choice
  * from the thread-default main context that is current when till_stripe_sim_listen() is
- * called; every callback runs there. It only ever accepts test keys: a live key (sk_live_,
+ * called; every callback, timer and webhook delivery runs there (to run it on a thread of
+ * its own, push a context as that thread's default, then listen and run the context).
+ * Use it from that thread only. It only ever accepts test keys: a live key (sk_live_,
  * rk_live_, pk_live_) is refused when the simulator is created and on every request.
  */
 #pragma once
