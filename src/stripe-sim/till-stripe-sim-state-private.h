@@ -170,6 +170,10 @@ TillSimReply *till_sim_state_list_intents     (TillSimState   *state,
 TillSimReply *till_sim_state_list_refunds     (TillSimState   *state,
                                                TillSimRequest *request,
                                                JsonNode       *params);
+TillSimReply *till_sim_state_retrieve_charge  (TillSimState   *state,
+                                               TillSimRequest *request,
+                                               const char     *id,
+                                               JsonNode       *params);
 TillSimReply *till_sim_state_list_events      (TillSimState   *state,
                                                TillSimRequest *request,
                                                JsonNode       *params);

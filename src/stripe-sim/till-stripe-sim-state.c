@@ -1389,6 +1389,26 @@ till_sim_state_retrieve_refund (TillSimState   *state,
   return till_sim_reply_new (200, till_sim_render_refund (state, refund, expand));
 }
 
+static const char *const charge_expandable[] = { "payment_intent", "balance_transaction",
+                                                 "customer", "invoice", NULL };
+
+TillSimReply *
+till_sim_state_retrieve_charge (TillSimState   *state,
+                                TillSimRequest *request,
+                                const char     *id,
+                                JsonNode       *params)
+{
+  TillSimCharge *charge = till_sim_state_lookup_charge (state, id);
+  g_autoptr(GPtrArray) expand = NULL;
+  TillSimReply *error;
+
+  if (charge == NULL)
+    return no_such ("charge", "charge", id);
+  if ((error = parse_expand (params, charge_expandable, &expand)) != NULL)
+    return error;
+  return till_sim_reply_new (200, till_sim_render_charge (state, charge, expand));
+}
+
 static gboolean created_matches (JsonNode *filter,
                                  gint64    created);
 

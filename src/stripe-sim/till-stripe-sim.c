@@ -59,6 +59,7 @@ typedef enum
   ROUTE_LIST_REFUNDS,
   ROUTE_CREATE_REFUND,
   ROUTE_RETRIEVE_REFUND,
+  ROUTE_RETRIEVE_CHARGE,
   ROUTE_LIST_EVENTS,
   ROUTE_RETRIEVE_EVENT,
 } Route;
@@ -539,6 +540,12 @@ match_route (const char  *method,
           return ROUTE_RETRIEVE_REFUND;
         }
     }
+  else if (g_str_equal (parts[2], "charges") && get && n == 4)
+    {
+      *id = g_strdup (parts[3]);
+      *template = "/v1/charges/{charge}";
+      return ROUTE_RETRIEVE_CHARGE;
+    }
   else if (g_str_equal (parts[2], "events") && get)
     {
       if (n == 3)
@@ -588,6 +595,8 @@ dispatch (TillStripeSim  *self,
       return till_sim_state_create_refund (state, request, params);
     case ROUTE_RETRIEVE_REFUND:
       return till_sim_state_retrieve_refund (state, request, id, params);
+    case ROUTE_RETRIEVE_CHARGE:
+      return till_sim_state_retrieve_charge (state, request, id, params);
     case ROUTE_LIST_EVENTS:
       return till_sim_state_list_events (state, request, params);
     case ROUTE_RETRIEVE_EVENT:

@@ -594,13 +594,21 @@ test_cards (Fixture      *f,
               c->last4);
           g_assert_true (g_str_has_prefix (sim_json_string (again->json, "payment_method"), "pm_"));
           g_assert_cmpuint (count_events (f, "payment_intent.succeeded", id), ==, 1);
-          /* Unexpanded, latest_charge is the id. */
+          /* Unexpanded, latest_charge is the id, and the charge can be fetched by it. */
           {
             g_autoptr(SimResponse) plain = retrieve (f, id, NULL);
+            const char *charge_id = sim_json_string (plain->json, "latest_charge");
+            g_autofree char *charge_path = NULL;
+            g_autoptr(SimResponse) charge = NULL;
 
-            g_assert_true (
-                g_str_has_prefix (sim_json_string (plain->json, "latest_charge"), "ch_"));
+            g_assert_true (g_str_has_prefix (charge_id, "ch_"));
             g_assert_cmpint (sim_json_int (plain->json, "charges.total_count"), ==, 1);
+            charge_path = g_strdup_printf ("/v1/charges/%s?expand[]=payment_intent", charge_id);
+            charge = api (f, "GET", charge_path, NULL);
+            assert_ok (charge);
+            g_assert_cmpstr (sim_json_string (charge->json, "payment_method_details.card.last4"),
+                             ==, c->last4);
+            g_assert_cmpstr (sim_json_string (charge->json, "payment_intent.id"), ==, id);
           }
         }
       else if (g_str_equal (c->intent_status, "requires_action"))
