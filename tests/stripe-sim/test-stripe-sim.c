@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim-test-util.h"
+#include "till-stripe-sim-idempotency-private.h"
 
 typedef struct
 {
@@ -1225,6 +1226,36 @@ test_idempotency_in_flight (Fixture      *f,
   g_assert_cmpuint (count_events (f, "payment_intent.created", NULL), ==, 1);
 }
 
+/* Keys are forgotten after their time to live (a day in the simulator; none here), and a
+ * forgotten key makes a new request, as FACTS.md says. The table on its own, in process. */
+static void
+test_idempotency_pruned (void)
+{
+  TillSimIdempotency *table = till_sim_idempotency_new (0);
+  g_autoptr(TillSimReply) reply = till_sim_reply_new_text (200, "{}");
+  TillSimReply *saved = NULL;
+  char *original = NULL;
+  gint64 finished;
+
+  g_assert_cmpint (till_sim_idempotency_begin (table, SIM_TEST_KEY, "k", "f1", &saved, &original),
+                   ==, TILL_SIM_IDEMPOTENCY_NEW);
+  g_assert_cmpint (till_sim_idempotency_begin (table, SIM_TEST_KEY, "k", "f1", &saved, &original),
+                   ==, TILL_SIM_IDEMPOTENCY_IN_FLIGHT);
+  /* Another API key is another account: its keys never meet this one's. */
+  g_assert_cmpint (till_sim_idempotency_begin (table, "sk_test_other", "k", "f2", &saved,
+                                               &original), ==, TILL_SIM_IDEMPOTENCY_NEW);
+  till_sim_idempotency_finish (table, SIM_TEST_KEY, "k", reply, "req_1");
+  finished = g_get_monotonic_time ();
+  /* Let the monotonic clock move past the zero time to live. */
+  while (g_get_monotonic_time () == finished)
+    ;
+  g_assert_cmpint (till_sim_idempotency_begin (table, SIM_TEST_KEY, "k", "f2", &saved, &original),
+                   ==, TILL_SIM_IDEMPOTENCY_NEW);
+  g_assert_null (saved);
+  g_assert_null (original);
+  till_sim_idempotency_free (table);
+}
+
 static void
 test_object_lock (Fixture      *f,
                   gconstpointer data)
@@ -2000,6 +2031,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/sim/keys/live-refused", test_live_keys_refused);
   g_test_add_func ("/sim/own-thread", test_own_thread);
+  g_test_add_func ("/sim/idempotency/pruned", test_idempotency_pruned);
   add ("/sim/auth", FALSE, test_auth);
   add ("/sim/auth/publishable", FALSE, test_publishable_key);
   add ("/sim/request-id", FALSE, test_request_id);
