@@ -406,6 +406,23 @@ test_validation (Fixture      *f,
         g_assert_nonnull (sim_json_string (r->json, "error.param"));
     }
 
+  /* Metadata: at most 50 keys, values of at most 500 characters. */
+  {
+    g_autoptr(GString) many = g_string_new ("amount=1250&currency=usd");
+    g_autofree char *long_value = g_strnfill (501, 'v');
+    g_autofree char *value_form = g_strdup_printf ("amount=1250&currency=usd&metadata[k]=%s",
+                                                   long_value);
+    g_autoptr(SimResponse) too_many = NULL;
+    g_autoptr(SimResponse) too_long = NULL;
+
+    for (guint i = 0; i < 51; i++)
+      g_string_append_printf (many, "&metadata[k%u]=v", i);
+    too_many = api (f, "POST", "/v1/payment_intents", many->str);
+    assert_error (too_many, 400, "invalid_request_error", NULL, "metadata");
+    too_long = api (f, "POST", "/v1/payment_intents", value_form);
+    assert_error (too_long, 400, "invalid_request_error", NULL, "metadata[k]");
+  }
+
   /* Nothing was created by any of them. */
   g_assert_cmpuint (count_events (f, "payment_intent.created", NULL), ==, 0);
 
