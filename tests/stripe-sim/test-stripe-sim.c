@@ -376,6 +376,8 @@ test_validation (Fixture      *f,
     { "amount=49&currency=usd", "amount", "amount_too_small" },
     { "amount=29&currency=gbp", "amount", "amount_too_small" },
     { "amount=5125&currency=kwd", "amount", NULL },
+    { "amount=49&currency=jpy", "amount", "amount_too_small" },
+    { "amount=500&currency=isk", "amount", "amount_too_small" },
     { "amount=1250&currency=xyz", "currency", NULL },
     { "amount=1250&currency=usd&colour=red", "colour", "parameter_unknown" },
     { "amount=1250&currency=usd&automatic_payment_methods[enabled]=yes",
@@ -434,11 +436,18 @@ test_validation (Fixture      *f,
     g_autoptr(SimResponse) c = api (f, "POST", "/v1/payment_intents", "amount=5120&currency=kwd");
     g_autoptr(SimResponse) d = api (f, "POST", "/v1/payment_intents",
                                     "amount=1250&currency=usd&payment_method_types[0]=card");
+    /* ISK goes to Stripe with two decimals: ISK 100 is 10000. */
+    g_autoptr(SimResponse) e = api (f, "POST", "/v1/payment_intents", "amount=10000&currency=isk");
+    g_autoptr(SimResponse) g = api (f, "POST", "/v1/payment_intents", "amount=50&currency=JPY");
 
     assert_ok (a);
     assert_ok (b);
     assert_ok (c);
     assert_ok (d);
+    assert_ok (e);
+    g_assert_cmpstr (sim_json_string (e->json, "currency"), ==, "isk");
+    assert_ok (g);
+    g_assert_cmpstr (sim_json_string (g->json, "currency"), ==, "jpy");
   }
 }
 
