@@ -505,8 +505,9 @@ take_snapshot (Fixture    *f,
   sim_wait_until (&snapshot.done, DEADLINE_MS);
 }
 
-/* The card form filled in (data/screenshots/sim-card-form.png comes from here), and the
- * 3-D Secure modal, for people to look at. */
+/* The card form filled in (data/screenshots/sim-card-form.png comes from here), the form in
+ * the night theme at kiosk sizes showing an error, and the 3-D Secure modal, for people to
+ * look at. */
 static void
 test_screenshot (Fixture      *f,
                  gconstpointer data)
@@ -517,6 +518,12 @@ test_screenshot (Fixture      *f,
   change = type_card (f, "4242424242424242", "1234", "123");
   g_assert_true (sim_json_bool (change, "complete"));
   take_snapshot (f, "sim-card-form.png");
+
+  g_clear_pointer (&id, g_free);
+  id = open_page_with (f, "&dark=1");
+  run_js (f, "document.documentElement.classList.add('dark');");
+  type_card (f, "4242424242424241", "1234", "123");
+  take_snapshot (f, "sim-card-form-night.png");
 
   g_clear_pointer (&id, g_free);
   id = open_page (f);

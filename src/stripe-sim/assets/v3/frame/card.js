@@ -74,14 +74,22 @@
   document.getElementById('hint').textContent = text.hint;
   expiry.placeholder = text.expiryPlaceholder;
 
-  if (config.appearance && config.appearance.variables) {
-    var vars = config.appearance.variables;
+  /* The Appearance API, as far as this form needs it: theme 'night' and a few variables. */
+  var appearance = config.appearance || {};
+  if (appearance.theme === 'night') {
+    document.documentElement.classList.add('night');
+  }
+  if (appearance.variables) {
+    var vars = appearance.variables;
     var root = document.documentElement.style;
     if (vars.colorPrimary) { root.setProperty('--primary', vars.colorPrimary); }
     if (vars.colorDanger) { root.setProperty('--danger', vars.colorDanger); }
     if (vars.colorText) { root.setProperty('--text', vars.colorText); }
+    if (vars.colorBackground) { root.setProperty('--input-bg', vars.colorBackground); }
     if (vars.borderRadius) { root.setProperty('--radius', vars.borderRadius); }
-    if (vars.fontFamily) { document.documentElement.style.fontFamily = vars.fontFamily; }
+    if (vars.spacingUnit) { root.setProperty('--space', vars.spacingUnit); }
+    if (vars.fontSizeBase) { root.fontSize = vars.fontSizeBase; }
+    if (vars.fontFamily) { root.fontFamily = vars.fontFamily; }
   }
 
   function post(message) {
