@@ -1321,7 +1321,8 @@ till_sim_state_create_refund (TillSimState   *state,
       return reply;
     }
 
-  remaining = charge->amount_captured - charge->amount_refunded;
+  /* After a partial capture the released part already counts as refunded, as on Stripe. */
+  remaining = charge->amount - charge->amount_refunded;
   if (remaining <= 0)
     {
       TillSimReply *reply = till_sim_reply_error (400, "invalid_request_error",

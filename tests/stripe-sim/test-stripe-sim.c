@@ -922,6 +922,18 @@ test_capture (Fixture      *f,
   g_assert_cmpstr (sim_json_string (r->json, "status"), ==, "succeeded");
   g_assert_cmpint (sim_json_int (r->json, "amount_received"), ==, 1000);
   g_assert_cmpint (sim_json_int (r->json, "latest_charge.amount_captured"), ==, 1000);
+  /* The 250 not captured were released (shown as refunded); 1000 can be refunded. */
+  g_assert_cmpint (sim_json_int (r->json, "latest_charge.amount_refunded"), ==, 250);
+  {
+    g_autofree char *form = g_strdup_printf ("payment_intent=%s", id);
+    g_autoptr(SimResponse) refund = api (f, "POST", "/v1/refunds", form);
+    g_autoptr(SimResponse) after = retrieve (f, id, "expand[]=latest_charge");
+
+    assert_ok (refund);
+    g_assert_cmpint (sim_json_int (refund->json, "amount"), ==, 1000);
+    g_assert_cmpint (sim_json_int (after->json, "latest_charge.amount_refunded"), ==, 1250);
+    g_assert_true (sim_json_bool (after->json, "latest_charge.refunded"));
+  }
 }
 
 static guint
