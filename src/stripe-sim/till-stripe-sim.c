@@ -749,6 +749,8 @@ handle_api (TillStripeSim     *self,
     return;
   if (faults.status == 429)
     {
+      /* Stripe tells its libraries which failures are worth a retry. */
+      soup_message_headers_replace (response_headers, "Stripe-Should-Retry", "true");
       till_sim_send_error (msg, 429, "invalid_request_error", "rate_limit", NULL,
                   "Too many requests hit the API too quickly. We recommend an exponential "
                   "backoff of your requests.");
@@ -756,6 +758,7 @@ handle_api (TillStripeSim     *self,
     }
   if (faults.status != 0)
     {
+      soup_message_headers_replace (response_headers, "Stripe-Should-Retry", "true");
       till_sim_send_error (msg, faults.status, "api_error", NULL, NULL,
                   "An unknown error occurred (injected by the simulator).");
       return;
@@ -859,11 +862,13 @@ handle_api (TillStripeSim     *self,
                                g_utf8_validate (idempotency_key, -1, NULL) ? idempotency_key
                                                                           : "(not UTF-8)");
 
+            soup_message_headers_replace (response_headers, "Stripe-Should-Retry", "false");
             till_sim_send_error (msg, 400, "idempotency_error", NULL, NULL, message);
             return;
           }
         case TILL_SIM_IDEMPOTENCY_IN_FLIGHT:
         default:
+          soup_message_headers_replace (response_headers, "Stripe-Should-Retry", "true");
           till_sim_send_error (msg, 409, "idempotency_error", "idempotency_key_in_use", NULL,
                       "There is currently another in-progress request using this idempotency "
                       "key (that probably means you submitted twice, and the other request is "
@@ -902,6 +907,7 @@ handle_api (TillStripeSim     *self,
       if (pending->idempotency_key != NULL)
         till_sim_idempotency_finish (self->idempotency, pending->key, pending->idempotency_key,
                                      reply, request_id);
+      soup_message_headers_replace (response_headers, "Stripe-Should-Retry", "true");
       till_sim_reply_send (msg, reply);
       pending_free (pending);
       return;

@@ -1182,6 +1182,8 @@ test_idempotency_replay (Fixture      *f,
                    soup_message_headers_get_one (first->headers, "Request-Id"));
   g_assert_null (soup_message_headers_get_one (first->headers, "Idempotent-Replayed"));
   assert_error (other, 400, "idempotency_error", NULL, NULL);
+  g_assert_cmpstr (soup_message_headers_get_one (other->headers, "Stripe-Should-Retry"), ==,
+                   "false");
   assert_ok (other_key);
   g_assert_cmpstr (sim_json_string (other_key->json, "id"), !=,
                    sim_json_string (first->json, "id"));
@@ -1254,6 +1256,7 @@ test_idempotency_in_flight (Fixture      *f,
   busy = sim_call_wait (sim_call_start (f->session, "POST", uri, SIM_TEST_KEY,
                                         "amount=1250&currency=usd", headers));
   assert_error (busy, 409, "idempotency_error", "idempotency_key_in_use", NULL);
+  g_assert_cmpstr (soup_message_headers_get_one (busy->headers, "Stripe-Should-Retry"), ==, "true");
   first = sim_call_wait (slow);
   assert_ok (first);
   g_assert_cmpint (first->elapsed_us, >=, 400 * 1000);
@@ -1319,6 +1322,8 @@ test_object_lock (Fixture      *f,
   /* Changing the intent meanwhile is refused; reading it is fine. */
   locked = api_with (f, "POST", cancel_path, NULL, "Idempotency-Key", "cancel-1");
   assert_error (locked, 409, "invalid_request_error", "lock_timeout", NULL);
+  g_assert_cmpstr (soup_message_headers_get_one (locked->headers, "Stripe-Should-Retry"), ==,
+                   "true");
   read = retrieve (f, id, NULL);
   assert_ok (read);
   g_assert_cmpstr (sim_json_string (read->json, "status"), ==, "requires_payment_method");
@@ -1414,6 +1419,8 @@ test_faults_status (Fixture      *f,
       r = sim_request (f->session, "POST", uri, SIM_TEST_KEY, "amount=1250&currency=usd",
                        "Till-Sim-Fault", statuses[i], "Idempotency-Key", key, NULL);
       assert_error (r, g_ascii_strtoull (statuses[i], NULL, 10), "api_error", NULL, NULL);
+      g_assert_cmpstr (soup_message_headers_get_one (r->headers, "Stripe-Should-Retry"), ==,
+                       "true");
       g_assert_nonnull (soup_message_headers_get_one (r->headers, "Request-Id"));
       /* Nothing ran and nothing was kept: the retry runs. */
       retry = sim_request (f->session, "POST", uri, SIM_TEST_KEY, "amount=1250&currency=usd",
@@ -1434,6 +1441,7 @@ test_faults_status (Fixture      *f,
                                                 "Till-Sim-Fault", "\xff\xfe");
 
     assert_error (r, 429, "invalid_request_error", "rate_limit", NULL);
+    g_assert_cmpstr (soup_message_headers_get_one (r->headers, "Stripe-Should-Retry"), ==, "true");
     assert_error (bad, 400, "invalid_request_error", NULL, NULL);
     /* The error quotes the header, but stays UTF-8 JSON. */
     assert_error (not_utf8, 400, "invalid_request_error", NULL, NULL);
