@@ -156,9 +156,10 @@ till_json_get_int (JsonObject  *object,
   if (value < min || value > max)
     {
       g_autofree char *field = field_name (path, member);
+      g_autofree char *low = g_strdup_printf ("%" G_GINT64_FORMAT, min);
+      g_autofree char *high = g_strdup_printf ("%" G_GINT64_FORMAT, max);
       g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_RANGE,
-                   _("Field “%s” must be between %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT),
-                   field, min, max);
+                   _("Field “%s” must be between %s and %s"), field, low, high);
       return FALSE;
     }
 
@@ -189,8 +190,7 @@ till_json_get_string (JsonObject  *object,
     {
       g_autofree char *field = field_name (path, member);
       g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_RANGE,
-                   _("Field “%s” is longer than %" G_GSIZE_FORMAT " characters"), field,
-                   max_length);
+                   _("Field “%s” is longer than %u characters"), field, (guint) max_length);
       return FALSE;
     }
 

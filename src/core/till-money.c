@@ -518,9 +518,10 @@ till_money_from_stripe (gint64              stripe_amount,
   scale = stripe_scale (currency);
   if (stripe_amount % scale != 0)
     {
+      g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, stripe_amount);
       g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_INVALID,
-                   _("Stripe amount %" G_GINT64_FORMAT " %s is not a whole number of units"),
-                   stripe_amount, till_currency_get_code (currency));
+                   _("Stripe amount %s %s is not a whole number of units"), text,
+                   till_currency_get_code (currency));
       return FALSE;
     }
 

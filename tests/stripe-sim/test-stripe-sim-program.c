@@ -1,0 +1,205 @@
+/* test-stripe-sim-program.c: the standalone till-stripe-sim program.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include "sim-test-util.h"
+
+typedef struct
+{
+  GSubprocess *process;
+  char *url;
+  gboolean line_done;
+  gboolean exited;
+} Program;
+
+static void
+on_line (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Program *program = user_data;
+
+  program->url = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
+                                                            NULL, NULL);
+  program->line_done = TRUE;
+}
+
+static void
+on_program_exit (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Program *program = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  program->exited = TRUE;
+}
+
+/* Starts the program and reads the URL it prints (NULL if it printed none). */
+static Program *
+program_start (const char * const *argv,
+               const char         *secret_key_env)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  Program *program = g_new0 (Program, 1);
+
+  if (secret_key_env != NULL)
+    g_subprocess_launcher_setenv (launcher, "TILL_STRIPE_SIM_SECRET_KEY", secret_key_env, TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "TILL_STRIPE_SIM_SECRET_KEY");
+  program->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (program->process));
+  g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, NULL, on_line, program);
+  sim_wait_until (&program->line_done, SIM_TEST_DEADLINE_MS);
+  return program;
+}
+
+static int
+program_stop (Program *program)
+{
+  int status;
+
+  if (!program->exited)
+    g_subprocess_send_signal (program->process, SIGTERM);
+  g_subprocess_wait_async (program->process, NULL, on_program_exit, program);
+  sim_wait_until (&program->exited, SIM_TEST_DEADLINE_MS);
+  status = g_subprocess_get_if_exited (program->process)
+             ? g_subprocess_get_exit_status (program->process) : -1;
+  g_object_unref (program->process);
+  g_free (program->url);
+  g_free (program);
+  return status;
+}
+
+static void
+test_listen_and_stop (void)
+{
+  const char *argv[] = { SIM_PROGRAM, "--listen", "127.0.0.1:0", NULL };
+  Program *program = program_start (argv, NULL);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *uri = NULL;
+  g_autoptr(SimResponse) r = NULL;
+  g_autoptr(SimResponse) fault = NULL;
+
+  g_assert_nonnull (program->url);
+  g_assert_true (g_str_has_prefix (program->url, "http://127.0.0.1:"));
+  g_assert_true (g_str_has_suffix (program->url, "/"));
+  uri = g_strconcat (program->url, "v1/payment_intents", NULL);
+  r = sim_request (session, "POST", uri, "sk_test_program", "amount=1250&currency=usd", NULL);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (sim_json_string (r->json, "status"), ==, "requires_payment_method");
+  /* Faults are off unless --faults. */
+  fault = sim_request (session, "POST", uri, "sk_test_program", "amount=1250&currency=usd",
+                       "Till-Sim-Fault", "503", NULL);
+  g_assert_cmpuint (fault->status, ==, 200);
+
+  /* SIGTERM ends it cleanly. */
+  g_assert_cmpint (program_stop (program), ==, 0);
+}
+
+static void
+test_live_key_refused (void)
+{
+  const char *argv[] = { SIM_PROGRAM, "--listen", "127.0.0.1:0", NULL };
+  Program *program = program_start (argv, "sk_live_0123456789abcdef");
+
+  /* It never listened: no URL, exit status 1. */
+  g_assert_null (program->url);
+  g_assert_cmpint (program_stop (program), ==, 1);
+
+  program = program_start (argv, "pk_test_0123456789abcdef");
+  g_assert_null (program->url);
+  g_assert_cmpint (program_stop (program), ==, 1);
+}
+
+static void
+test_bad_arguments (void)
+{
+  const char *argv1[] = { SIM_PROGRAM, "--listen", "nowhere", NULL };
+  const char *argv2[] = { SIM_PROGRAM, "--webhook-url", "http://127.0.0.1:9/", "--webhook-secret",
+                          "nope", NULL };
+  Program *program = program_start (argv1, NULL);
+
+  g_assert_null (program->url);
+  g_assert_cmpint (program_stop (program), ==, 2);
+  program = program_start (argv2, NULL);
+  g_assert_null (program->url);
+  g_assert_cmpint (program_stop (program), ==, 2);
+}
+
+static gboolean
+received_one (gpointer data)
+{
+  SimReceiver *receiver = data;
+
+  return receiver->bodies->len > 0;
+}
+
+static void
+test_webhooks_and_faults (void)
+{
+  g_autoptr(SimReceiver) receiver = sim_receiver_new ();
+  const char *argv[] = { SIM_PROGRAM, "--listen", "127.0.0.1:0", "--webhook-url", receiver->url,
+                         "--webhook-secret", "whsec_program_secret_123", "--faults", NULL };
+  Program *program = program_start (argv, "sk_test_pinned_key");
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *uri = g_strconcat (program->url, "v1/payment_intents", NULL);
+  g_autoptr(SimResponse) wrong_key = NULL;
+  g_autoptr(SimResponse) fault = NULL;
+  g_autoptr(SimResponse) r = NULL;
+
+  wrong_key
+      = sim_request (session, "POST", uri, "sk_test_other_key", "amount=1250&currency=usd", NULL);
+  g_assert_cmpuint (wrong_key->status, ==, 401);
+  fault = sim_request (session, "POST", uri, "sk_test_pinned_key", "amount=1250&currency=usd",
+                       "Till-Sim-Fault", "503", NULL);
+  g_assert_cmpuint (fault->status, ==, 503);
+  r = sim_request (session, "POST", uri, "sk_test_pinned_key", "amount=1250&currency=usd", NULL);
+  g_assert_cmpuint (r->status, ==, 200);
+
+  /* The creation event arrives, signed with the secret from the command line. */
+  g_assert_true (sim_wait_for (received_one, receiver, SIM_TEST_DEADLINE_MS));
+  {
+    const char *signature = g_ptr_array_index (receiver->signatures, 0);
+    GBytes *body = g_ptr_array_index (receiver->bodies, 0);
+    g_auto(GStrv) items = g_strsplit (signature, ",", -1);
+    g_autoptr(GString) payload = g_string_new (items[0] + 2);
+    g_autofree char *expected = NULL;
+    g_autofree char *wanted = NULL;
+
+    g_assert_true (g_str_has_prefix (items[0], "t="));
+    g_string_append_c (payload, '.');
+    g_string_append_len (payload, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+    expected = g_compute_hmac_for_data (G_CHECKSUM_SHA256,
+                                        (const guchar *) "whsec_program_secret_123",
+                                        strlen ("whsec_program_secret_123"),
+                                        (const guchar *) payload->str, payload->len);
+    wanted = g_strconcat ("v1=", expected, NULL);
+    g_assert_cmpstr (items[1], ==, wanted);
+  }
+
+  g_assert_cmpint (program_stop (program), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/sim/program/listen-and-stop", test_listen_and_stop);
+  g_test_add_func ("/sim/program/live-key-refused", test_live_key_refused);
+  g_test_add_func ("/sim/program/bad-arguments", test_bad_arguments);
+  g_test_add_func ("/sim/program/webhooks-and-faults", test_webhooks_and_faults);
+
+  return g_test_run ();
+}
