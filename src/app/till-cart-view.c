@@ -351,9 +351,16 @@ close_action (GtkWidget  *widget,
   /* Nothing a cashier added is thrown away without asking. */
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
                                                        _("Discard This Cart?"), NULL));
-  adw_message_dialog_format_body (dialog, _("“%s” has %" G_GINT64_FORMAT " items. They will be removed."),
-                                  till_cart_model_get_title (cart),
-                                  till_cart_model_get_n_items (cart));
+  {
+    int n_items = (int) MIN (till_cart_model_get_n_items (cart), G_MAXINT);
+
+    adw_message_dialog_format_body (dialog,
+                                    g_dngettext (GETTEXT_PACKAGE,
+                                                 "“%s” has %d item. It will be removed.",
+                                                 "“%s” has %d items. They will be removed.",
+                                                 n_items),
+                                    till_cart_model_get_title (cart), n_items);
+  }
   adw_message_dialog_add_responses (dialog, "cancel", _("_Keep"), "discard", _("_Discard"), NULL);
   adw_message_dialog_set_response_appearance (dialog, "discard", ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (dialog, "cancel");
