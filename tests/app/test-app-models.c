@@ -705,6 +705,74 @@ test_client_fingerprint (void)
   g_assert_null (worse);
 }
 
+/* TLS and certificate pinning, against a server with a self-signed certificate
+ * (tests/app/test-cert.pem, made once with openssl for 100 years). */
+
+static GTlsCertificate *
+test_certificate (void)
+{
+  g_autofree char *cert = g_test_build_filename (G_TEST_DIST, "app", "test-cert.pem", NULL);
+  g_autofree char *key = g_test_build_filename (G_TEST_DIST, "app", "test-key.pem", NULL);
+  g_autoptr (GError) error = NULL;
+  GTlsCertificate *certificate = g_tls_certificate_new_from_files (cert, key, &error);
+
+  g_assert_no_error (error);
+  return certificate;
+}
+
+static void
+test_client_tls_pinning (void)
+{
+  g_autoptr (GTlsCertificate) certificate = test_certificate ();
+  g_autofree char *expected = till_client_certificate_fingerprint (certificate);
+  g_autofree char *probed = NULL;
+  g_autoptr (TillClient) client = till_client_new ();
+  g_autoptr (GError) error = NULL;
+  TillTestServer *server = till_test_server_new_tls (certificate);
+  const char *url = till_test_server_get_url (server);
+  GAsyncResult *result = NULL;
+
+  g_assert_true (g_str_has_prefix (url, "https://"));
+  till_client_set_retry_delays (client, 20, 200);
+
+  /* Not trusted by the system and not pinned: refused, and it needs a person. */
+  till_client_set_server (client, url, TILL_TEST_TOKEN);
+  g_assert_true (till_test_wait_until (client_refused, client, 5000));
+  g_assert_error (till_client_get_last_error (client), TILL_CLIENT_ERROR,
+                  TILL_CLIENT_ERROR_CERTIFICATE);
+
+  /* The first-run dialog's probe shows the fingerprint to compare. */
+  till_client_probe_async (client, url, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
+  g_assert_true (till_client_probe_finish (client, result, &probed, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpstr (probed, ==, expected);
+  g_assert_cmpuint (till_test_server_get_n_authorized (server), ==, 0);
+
+  /* Pinned: accepted. */
+  till_client_set_pinned_certificate (client, probed);
+  till_client_reconnect (client);
+  g_assert_true (till_test_wait_until (client_online, client, 5000));
+  g_assert_cmpuint (till_test_server_get_n_authorized (server), >, 0);
+
+  /* Another pin: refused before the token is sent. */
+  {
+    guint before = till_test_server_get_n_authorized (server);
+
+    till_client_set_pinned_certificate (client, "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:"
+                                                "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff");
+    till_client_set_server (client, url, TILL_TEST_TOKEN);
+    g_assert_true (till_test_wait_until (client_refused, client, 5000));
+    g_assert_error (till_client_get_last_error (client), TILL_CLIENT_ERROR,
+                    TILL_CLIENT_ERROR_CERTIFICATE);
+    g_assert_cmpuint (till_test_server_get_n_authorized (server), ==, before);
+  }
+
+  g_clear_object (&client);
+  till_test_server_free (server);
+}
+
 /* Checkout */
 
 static TillCartModel *
@@ -890,6 +958,7 @@ main (int   argc,
   g_test_add_func ("/app/cart/persistence", test_cart_persistence);
   g_test_add_func ("/app/scan/detector", test_scan_detector);
   g_test_add_func ("/app/client/fingerprint", test_client_fingerprint);
+  g_test_add_func ("/app/client/tls-pinning", test_client_tls_pinning);
   g_test_add ("/app/client/connect", ClientFixture, GINT_TO_POINTER (TRUE),
               client_setup, test_client_connect, client_teardown);
   g_test_add ("/app/client/unauthorized", ClientFixture, GINT_TO_POINTER (TRUE),

@@ -30,6 +30,8 @@ struct _TillTestServer
   char *url;
   guint port;
   gboolean training;
+  GTlsCertificate *certificate;
+  guint n_authorized;
 
   GMutex lock;
   GCond ready;
@@ -88,10 +90,18 @@ send_error (SoupServerMessage *msg,
 }
 
 static gboolean
-check_auth (SoupServerMessage *msg)
+check_auth (TillTestServer    *server,
+            SoupServerMessage *msg)
 {
   const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
                                                    "Authorization");
+
+  if (auth != NULL)
+    {
+      g_mutex_lock (&server->lock);
+      server->n_authorized++;
+      g_mutex_unlock (&server->lock);
+    }
 
   if (g_strcmp0 (auth, "Bearer " TILL_TEST_TOKEN) != 0)
     {
@@ -153,7 +163,7 @@ handle_config (SoupServer        *soup,
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) node = NULL;
 
-  if (!check_auth (msg))
+  if (!check_auth (server, msg))
     return;
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "store_name");
@@ -185,7 +195,7 @@ handle_products (SoupServer        *soup,
   const char *if_none_match, *cursor;
   guint start = 0, end;
 
-  if (!check_auth (msg))
+  if (!check_auth (server, msg))
     return;
 
   g_mutex_lock (&server->lock);
@@ -277,7 +287,7 @@ handle_checkouts (SoupServer        *soup,
   TillTotals totals;
   const char *stored;
 
-  if (!check_auth (msg))
+  if (!check_auth (server, msg))
     return;
   if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
     {
@@ -401,16 +411,21 @@ server_thread (gpointer user_data)
 
   g_main_context_push_thread_default (server->context);
 
-  server->soup = soup_server_new ("server-header", "till-test-server", NULL);
+  server->soup = soup_server_new ("server-header", "till-test-server",
+                                  "tls-certificate", server->certificate, NULL);
   soup_server_add_handler (server->soup, "/healthz", handle_healthz, server, NULL);
   soup_server_add_handler (server->soup, "/api/v1/config", handle_config, server, NULL);
   soup_server_add_handler (server->soup, "/api/v1/products", handle_products, server, NULL);
   soup_server_add_handler (server->soup, "/api/v1/checkouts", handle_checkouts, server, NULL);
-  if (!soup_server_listen_local (server->soup, server->port, SOUP_SERVER_LISTEN_IPV4_ONLY, &error))
+  if (!soup_server_listen_local (server->soup, server->port,
+                                 SOUP_SERVER_LISTEN_IPV4_ONLY |
+                                 (server->certificate ? SOUP_SERVER_LISTEN_HTTPS : 0),
+                                 &error))
     g_error ("Test server cannot listen: %s", error->message);
   uris = soup_server_get_uris (server->soup);
   server->port = g_uri_get_port (uris->data);
-  server->url = g_strdup_printf ("http://127.0.0.1:%u", server->port);
+  server->url = g_strdup_printf ("%s://127.0.0.1:%u", server->certificate ? "https" : "http",
+                                 server->port);
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
   g_mutex_lock (&server->lock);
@@ -429,12 +444,14 @@ server_thread (gpointer user_data)
   return NULL;
 }
 
-TillTestServer *
-till_test_server_new (gboolean training,
-                      guint    port)
+static TillTestServer *
+server_new (gboolean         training,
+            guint            port,
+            GTlsCertificate *certificate)
 {
   TillTestServer *server = g_new0 (TillTestServer, 1);
 
+  server->certificate = certificate ? g_object_ref (certificate) : NULL;
   server->training = training;
   server->port = port;
   server->context = g_main_context_new ();
@@ -450,6 +467,19 @@ till_test_server_new (gboolean training,
     g_cond_wait (&server->ready, &server->lock);
   g_mutex_unlock (&server->lock);
   return server;
+}
+
+TillTestServer *
+till_test_server_new (gboolean training,
+                      guint    port)
+{
+  return server_new (training, port, NULL);
+}
+
+TillTestServer *
+till_test_server_new_tls (GTlsCertificate *certificate)
+{
+  return server_new (TRUE, 0, certificate);
 }
 
 static gboolean
@@ -471,6 +501,7 @@ till_test_server_free (TillTestServer *server)
   g_mutex_clear (&server->lock);
   g_cond_clear (&server->ready);
   g_free (server->url);
+  g_clear_object (&server->certificate);
   g_free (server);
 }
 
@@ -551,3 +582,4 @@ GETTER (n_orders, n_orders)
 GETTER (n_checkout_requests, n_checkout_requests)
 GETTER (n_product_requests, n_product_requests)
 GETTER (n_not_modified, n_not_modified)
+GETTER (n_authorized, n_authorized)

@@ -7,7 +7,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "till-core.h"
 
@@ -20,6 +20,8 @@ typedef struct _TillTestServer TillTestServer;
 /* @training: GET /api/v1/config says mode "training". Listens on @port (0: any). */
 TillTestServer *till_test_server_new             (gboolean        training,
                                                   guint           port);
+/* The same over HTTPS with @certificate ("https://127.0.0.1:PORT"). */
+TillTestServer *till_test_server_new_tls         (GTlsCertificate *certificate);
 void            till_test_server_free            (TillTestServer *server);
 /* "http://127.0.0.1:PORT" */
 const char     *till_test_server_get_url         (TillTestServer *server);
@@ -43,5 +45,7 @@ guint           till_test_server_get_n_orders    (TillTestServer *server);
 guint           till_test_server_get_n_checkout_requests (TillTestServer *server);
 guint           till_test_server_get_n_product_requests  (TillTestServer *server);
 guint           till_test_server_get_n_not_modified      (TillTestServer *server);
+/* Requests that reached a handler with any Authorization header at all. */
+guint           till_test_server_get_n_authorized        (TillTestServer *server);
 
 G_END_DECLS
