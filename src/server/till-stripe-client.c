@@ -1,0 +1,619 @@
+/* till-stripe-client.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Each request runs in a GTask worker thread with a curl easy handle taken from a small
+ * pool, so connections are reused and the main loop never waits for Stripe. Retries keep
+ * the same Idempotency-Key, which is what makes them safe. Nothing here logs a key, a
+ * request body or a response body: only method, path, status and Request-Id.
+ */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <glib/gi18n.h>
+
+#include "till-stripe-client.h"
+
+#define G_LOG_DOMAIN_STRIPE "till-stripe"
+#define MAX_RESPONSE_SIZE (4 * 1024 * 1024)
+
+G_DEFINE_QUARK (till-stripe-error-quark, till_stripe_error)
+
+struct _TillStripeForm
+{
+  GPtrArray *pairs; /* key, value, key, value, … */
+};
+
+struct _TillStripeClient
+{
+  GObject parent_instance;
+
+  char *api_base;
+  char *secret_key;
+  guint connect_timeout_ms;
+  guint timeout_ms;
+  guint max_retries;
+  guint base_delay_ms;
+
+  GMutex lock;
+  GPtrArray *idle_handles; /* CURL * */
+};
+
+G_DEFINE_FINAL_TYPE (TillStripeClient, till_stripe_client, G_TYPE_OBJECT)
+
+TillStripeForm *
+till_stripe_form_new (void)
+{
+  TillStripeForm *form = g_new0 (TillStripeForm, 1);
+
+  form->pairs = g_ptr_array_new_with_free_func (g_free);
+  return form;
+}
+
+void
+till_stripe_form_free (TillStripeForm *form)
+{
+  if (form == NULL)
+    return;
+  g_ptr_array_unref (form->pairs);
+  g_free (form);
+}
+
+void
+till_stripe_form_add (TillStripeForm *form,
+                      const char     *key,
+                      const char     *value)
+{
+  g_ptr_array_add (form->pairs, g_strdup (key));
+  g_ptr_array_add (form->pairs, g_strdup (value != NULL ? value : ""));
+}
+
+void
+till_stripe_form_add_int (TillStripeForm *form,
+                          const char     *key,
+                          gint64          value)
+{
+  g_ptr_array_add (form->pairs, g_strdup (key));
+  g_ptr_array_add (form->pairs, g_strdup_printf ("%" G_GINT64_FORMAT, value));
+}
+
+static void
+append_escaped (GString    *out,
+                const char *text,
+                gboolean    keep_brackets)
+{
+  for (const unsigned char *p = (const unsigned char *) text; *p; p++)
+    {
+      if (g_ascii_isalnum (*p) || *p == '-' || *p == '_' || *p == '.' || *p == '~' ||
+          (keep_brackets && (*p == '[' || *p == ']')))
+        g_string_append_c (out, *p);
+      else
+        g_string_append_printf (out, "%%%02X", *p);
+    }
+}
+
+char *
+till_stripe_form_encode (TillStripeForm *form)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; form != NULL && i + 1 < form->pairs->len; i += 2)
+    {
+      if (out->len > 0)
+        g_string_append_c (out, '&');
+      append_escaped (out, form->pairs->pdata[i], TRUE);
+      g_string_append_c (out, '=');
+      append_escaped (out, form->pairs->pdata[i + 1], FALSE);
+    }
+  return g_string_free (out, FALSE);
+}
+
+void
+till_stripe_response_free (TillStripeResponse *response)
+{
+  if (response == NULL)
+    return;
+  g_clear_pointer (&response->body, json_object_unref);
+  g_free (response->request_id);
+  g_free (response);
+}
+
+JsonObject *
+till_stripe_response_get_error (TillStripeResponse *response)
+{
+  JsonNode *node;
+
+  if (response->status >= 200 && response->status < 300)
+    return NULL;
+  node = json_object_get_member (response->body, "error");
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return json_node_get_object (node);
+}
+
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+char *
+till_stripe_describe_error (JsonObject *error_object)
+{
+  static const struct
+  {
+    const char *code;
+    const char *words;
+  } reasons[] = {
+    { "insufficient_funds", N_("The card has insufficient funds.") },
+    { "generic_decline", N_("The card was declined.") },
+    { "card_declined", N_("The card was declined.") },
+    { "lost_card", N_("The card was declined (reported lost).") },
+    { "stolen_card", N_("The card was declined (reported stolen).") },
+    { "expired_card", N_("The card has expired.") },
+    { "incorrect_cvc", N_("The card’s security code is incorrect.") },
+    { "incorrect_number", N_("The card number is incorrect.") },
+    { "processing_error", N_("The card could not be processed. Try again.") },
+    { "do_not_honor", N_("The card was declined by the bank.") },
+    { "fraudulent", N_("The card was declined.") },
+    { "authentication_required", N_("The bank asked for authentication that was not completed.") },
+    { "payment_intent_authentication_failure", N_("Authentication with the bank failed.") },
+    { "amount_too_small", N_("The amount is below the minimum that can be charged.") },
+    { "amount_too_large", N_("The amount is above the maximum that can be charged.") },
+    { "rate_limit", N_("The payment provider is busy. Try again.") },
+    { "charge_already_refunded", N_("The payment has already been refunded.") },
+    { "payment_intent_unexpected_state", N_("The payment is not in a state that allows this.") },
+  };
+  const char *decline = member_string (error_object, "decline_code");
+  const char *code = member_string (error_object, "code");
+  const char *type = member_string (error_object, "type");
+
+  for (guint i = 0; i < G_N_ELEMENTS (reasons); i++)
+    if (g_strcmp0 (decline, reasons[i].code) == 0)
+      return g_strdup (_(reasons[i].words));
+  for (guint i = 0; i < G_N_ELEMENTS (reasons); i++)
+    if (g_strcmp0 (code, reasons[i].code) == 0)
+      return g_strdup (_(reasons[i].words));
+  if (g_strcmp0 (type, "card_error") == 0)
+    return g_strdup (_("The card was declined."));
+  if (g_strcmp0 (type, "idempotency_error") == 0)
+    return g_strdup (_("The payment provider saw a conflicting repeat of this request."));
+  return g_strdup (_("The payment provider refused the request."));
+}
+
+static void
+till_stripe_client_finalize (GObject *object)
+{
+  TillStripeClient *self = TILL_STRIPE_CLIENT (object);
+
+  g_ptr_array_unref (self->idle_handles);
+  g_mutex_clear (&self->lock);
+  g_free (self->api_base);
+  if (self->secret_key != NULL)
+    memset (self->secret_key, 0, strlen (self->secret_key));
+  g_free (self->secret_key);
+
+  G_OBJECT_CLASS (till_stripe_client_parent_class)->finalize (object);
+}
+
+static void
+till_stripe_client_class_init (TillStripeClientClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = till_stripe_client_finalize;
+}
+
+static void
+till_stripe_client_init (TillStripeClient *self)
+{
+  g_mutex_init (&self->lock);
+  self->idle_handles = g_ptr_array_new_with_free_func ((GDestroyNotify) curl_easy_cleanup);
+  self->connect_timeout_ms = 10000;
+  self->timeout_ms = 30000;
+  self->max_retries = 3;
+  self->base_delay_ms = 250;
+}
+
+TillStripeClient *
+till_stripe_client_new (const char *api_base,
+                        const char *secret_key)
+{
+  static gsize curl_initialized = 0;
+  TillStripeClient *self;
+
+  g_return_val_if_fail (api_base != NULL, NULL);
+  g_return_val_if_fail (secret_key != NULL, NULL);
+
+  if (g_once_init_enter (&curl_initialized))
+    {
+      curl_global_init (CURL_GLOBAL_DEFAULT);
+      g_once_init_leave (&curl_initialized, 1);
+    }
+
+  self = g_object_new (TILL_TYPE_STRIPE_CLIENT, NULL);
+  self->api_base = g_strdup (api_base);
+  /* No trailing slash: paths start with one. */
+  while (g_str_has_suffix (self->api_base, "/"))
+    self->api_base[strlen (self->api_base) - 1] = '\0';
+  self->secret_key = g_strdup (secret_key);
+  return self;
+}
+
+void
+till_stripe_client_set_timeouts (TillStripeClient *self,
+                                 guint             connect_timeout_ms,
+                                 guint             timeout_ms)
+{
+  self->connect_timeout_ms = connect_timeout_ms;
+  self->timeout_ms = timeout_ms;
+}
+
+void
+till_stripe_client_set_retries (TillStripeClient *self,
+                                guint             max_retries,
+                                guint             base_delay_ms)
+{
+  self->max_retries = max_retries;
+  self->base_delay_ms = base_delay_ms;
+}
+
+typedef struct
+{
+  char *method;
+  char *path;
+  char *body;
+  char *idempotency_key;
+} Request;
+
+static void
+request_free (Request *request)
+{
+  g_free (request->method);
+  g_free (request->path);
+  g_free (request->body);
+  g_free (request->idempotency_key);
+  g_free (request);
+}
+
+typedef struct
+{
+  GByteArray *body;
+  char *request_id;
+  gboolean too_big;
+} Reply;
+
+static size_t
+write_cb (char   *data,
+          size_t  size,
+          size_t  count,
+          void   *user_data)
+{
+  Reply *reply = user_data;
+  size_t length = size * count;
+
+  if (reply->body->len + length > MAX_RESPONSE_SIZE)
+    {
+      reply->too_big = TRUE;
+      return 0;
+    }
+  g_byte_array_append (reply->body, (const guint8 *) data, length);
+  return length;
+}
+
+static size_t
+header_cb (char   *data,
+           size_t  size,
+           size_t  count,
+           void   *user_data)
+{
+  Reply *reply = user_data;
+  size_t length = size * count;
+  static const char name[] = "request-id:";
+
+  if (length > strlen (name) && g_ascii_strncasecmp (data, name, strlen (name)) == 0)
+    {
+      g_autofree char *value = g_strndup (data + strlen (name), length - strlen (name));
+
+      g_free (reply->request_id);
+      reply->request_id = g_strdup (g_strstrip (value));
+    }
+  return length;
+}
+
+static CURL *
+take_handle (TillStripeClient *self)
+{
+  CURL *handle = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (self->idle_handles->len > 0)
+    handle = g_ptr_array_steal_index_fast (self->idle_handles, self->idle_handles->len - 1);
+  g_mutex_unlock (&self->lock);
+  return handle != NULL ? handle : curl_easy_init ();
+}
+
+static void
+return_handle (TillStripeClient *self,
+               CURL             *handle)
+{
+  curl_easy_reset (handle);
+  g_mutex_lock (&self->lock);
+  if (self->idle_handles->len < 32)
+    {
+      g_ptr_array_add (self->idle_handles, handle);
+      handle = NULL;
+    }
+  g_mutex_unlock (&self->lock);
+  if (handle != NULL)
+    curl_easy_cleanup (handle);
+}
+
+/* One attempt: TRUE with @out_status when an HTTP answer came back. */
+static gboolean
+perform_once (TillStripeClient  *self,
+              CURL              *handle,
+              const Request     *request,
+              Reply             *reply,
+              long              *out_status,
+              char             **out_network_error)
+{
+  g_autofree char *url = g_strconcat (self->api_base, request->path, NULL);
+  g_autofree char *idempotency = NULL;
+  struct curl_slist *headers = NULL;
+  char errbuf[CURL_ERROR_SIZE] = "";
+  CURLcode rc;
+
+  headers = curl_slist_append (headers, "Stripe-Version: " TILL_STRIPE_API_VERSION);
+  headers = curl_slist_append (headers, "Accept: application/json");
+  headers = curl_slist_append (headers, "Expect:");
+  if (request->idempotency_key != NULL)
+    {
+      idempotency = g_strconcat ("Idempotency-Key: ", request->idempotency_key, NULL);
+      headers = curl_slist_append (headers, idempotency);
+    }
+
+  curl_easy_setopt (handle, CURLOPT_URL, url);
+  curl_easy_setopt (handle, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt (handle, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
+  curl_easy_setopt (handle, CURLOPT_USERNAME, self->secret_key);
+  curl_easy_setopt (handle, CURLOPT_PASSWORD, "");
+  curl_easy_setopt (handle, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt (handle, CURLOPT_USERAGENT, "till-server/" PACKAGE_VERSION);
+  curl_easy_setopt (handle, CURLOPT_CONNECTTIMEOUT_MS, (long) self->connect_timeout_ms);
+  curl_easy_setopt (handle, CURLOPT_TIMEOUT_MS, (long) self->timeout_ms);
+  curl_easy_setopt (handle, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt (handle, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt (handle, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt (handle, CURLOPT_WRITEFUNCTION, write_cb);
+  curl_easy_setopt (handle, CURLOPT_WRITEDATA, reply);
+  curl_easy_setopt (handle, CURLOPT_HEADERFUNCTION, header_cb);
+  curl_easy_setopt (handle, CURLOPT_HEADERDATA, reply);
+  if (g_strcmp0 (request->method, "POST") == 0)
+    {
+      curl_easy_setopt (handle, CURLOPT_POST, 1L);
+      curl_easy_setopt (handle, CURLOPT_POSTFIELDS, request->body != NULL ? request->body : "");
+    }
+  else
+    curl_easy_setopt (handle, CURLOPT_HTTPGET, 1L);
+
+  rc = curl_easy_perform (handle);
+  curl_slist_free_all (headers);
+  /* The handle goes back to the pool: forget pointers into this frame. */
+  curl_easy_setopt (handle, CURLOPT_ERRORBUFFER, NULL);
+  curl_easy_setopt (handle, CURLOPT_HTTPHEADER, NULL);
+
+  if (rc != CURLE_OK)
+    {
+      *out_network_error = g_strdup (reply->too_big ? "response too large"
+                                     : errbuf[0] != '\0' ? errbuf : curl_easy_strerror (rc));
+      return FALSE;
+    }
+  curl_easy_getinfo (handle, CURLINFO_RESPONSE_CODE, out_status);
+  return TRUE;
+}
+
+static gboolean
+is_retryable (long status)
+{
+  return status == 409 || status == 429 || status >= 500;
+}
+
+static void
+backoff (TillStripeClient *self,
+         guint             attempt,
+         GCancellable     *cancellable)
+{
+  guint64 delay = (guint64) self->base_delay_ms << MIN (attempt, 3);
+  gint64 until;
+
+  delay += g_random_int_range (0, (gint32) (delay / 2 + 1));
+  until = g_get_monotonic_time () + delay * 1000;
+  /* Worker thread: a short wait that notices cancellation. */
+  while (g_get_monotonic_time () < until && !g_cancellable_is_cancelled (cancellable))
+    g_usleep (MIN (20000, MAX (0, until - g_get_monotonic_time ())));
+}
+
+static TillStripeResponse *
+run_request (TillStripeClient  *self,
+             const Request     *request,
+             GCancellable      *cancellable,
+             GError           **error)
+{
+  g_autofree char *last_network_error = NULL;
+  CURL *handle = take_handle (self);
+  guint attempt;
+
+  if (handle == NULL)
+    {
+      g_set_error (error, TILL_STRIPE_ERROR, TILL_STRIPE_ERROR_NETWORK,
+                   _("Cannot start a connection to the payment provider"));
+      return NULL;
+    }
+
+  for (attempt = 0; attempt <= self->max_retries; attempt++)
+    {
+      Reply reply = { g_byte_array_new (), NULL, FALSE };
+      g_autofree char *network_error = NULL;
+      long status = 0;
+
+      if (attempt > 0)
+        backoff (self, attempt - 1, cancellable);
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          g_byte_array_unref (reply.body);
+          return_handle (self, handle);
+          return NULL;
+        }
+
+      if (!perform_once (self, handle, request, &reply, &status, &network_error))
+        {
+          g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
+                 "%s %s: attempt %u failed: %s", request->method, request->path,
+                 attempt + 1, network_error);
+          g_free (last_network_error);
+          last_network_error = g_steal_pointer (&network_error);
+          g_byte_array_unref (reply.body);
+          g_free (reply.request_id);
+          continue;
+        }
+
+      if (is_retryable (status) && attempt < self->max_retries)
+        {
+          g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
+                 "%s %s: HTTP %ld (Request-Id %s), retrying", request->method, request->path,
+                 status, reply.request_id != NULL ? reply.request_id : "none");
+          g_byte_array_unref (reply.body);
+          g_free (reply.request_id);
+          continue;
+        }
+
+      {
+        g_autoptr(JsonParser) parser = json_parser_new ();
+        g_autoptr(GError) parse_error = NULL;
+        TillStripeResponse *response;
+        JsonNode *root;
+
+        return_handle (self, handle);
+        if (!json_parser_load_from_data (parser, (const char *) reply.body->data,
+                                         reply.body->len, &parse_error) ||
+            (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+          {
+            g_warning ("%s %s: HTTP %ld with a body that is not JSON (Request-Id %s)",
+                       request->method, request->path, status,
+                       reply.request_id != NULL ? reply.request_id : "none");
+            g_set_error (error, TILL_STRIPE_ERROR, TILL_STRIPE_ERROR_PROTOCOL,
+                         _("The payment provider sent an answer Till cannot read"));
+            g_byte_array_unref (reply.body);
+            g_free (reply.request_id);
+            return NULL;
+          }
+        response = g_new0 (TillStripeResponse, 1);
+        response->status = (guint) status;
+        response->body = json_object_ref (json_node_get_object (root));
+        response->request_id = reply.request_id;
+        response->attempts = attempt + 1;
+        g_byte_array_unref (reply.body);
+        if (status >= 400)
+          {
+            JsonObject *stripe_error = till_stripe_response_get_error (response);
+
+            g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
+                   "%s %s: HTTP %ld %s/%s (Request-Id %s)", request->method, request->path,
+                   status,
+                   stripe_error ? (member_string (stripe_error, "type") ?: "") : "",
+                   stripe_error ? (member_string (stripe_error, "code") ?: "") : "",
+                   response->request_id != NULL ? response->request_id : "none");
+          }
+        return response;
+      }
+    }
+
+  curl_easy_cleanup (handle);
+  g_warning ("%s %s: no answer from the payment provider after %u attempts: %s",
+             request->method, request->path, attempt, last_network_error);
+  g_set_error (error, TILL_STRIPE_ERROR, TILL_STRIPE_ERROR_NETWORK,
+               _("The payment provider did not answer (%s)"), last_network_error);
+  return NULL;
+}
+
+static Request *
+request_new (const char     *method,
+             const char     *path,
+             TillStripeForm *form,
+             const char     *idempotency_key)
+{
+  Request *request = g_new0 (Request, 1);
+
+  request->method = g_strdup (method);
+  request->path = g_strdup (path);
+  request->body = form != NULL ? till_stripe_form_encode (form) : NULL;
+  request->idempotency_key = g_strdup (idempotency_key);
+  return request;
+}
+
+static void
+request_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  GError *error = NULL;
+  TillStripeResponse *response = run_request (source_object, task_data, cancellable, &error);
+
+  if (response == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, response, (GDestroyNotify) till_stripe_response_free);
+}
+
+void
+till_stripe_client_request_async (TillStripeClient    *self,
+                                  const char          *method,
+                                  const char          *path,
+                                  TillStripeForm      *form,
+                                  const char          *idempotency_key,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TILL_IS_STRIPE_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, till_stripe_client_request_async);
+  g_task_set_task_data (task, request_new (method, path, form, idempotency_key),
+                        (GDestroyNotify) request_free);
+  g_task_run_in_thread (task, request_thread);
+}
+
+TillStripeResponse *
+till_stripe_client_request_finish (TillStripeClient  *self,
+                                   GAsyncResult      *result,
+                                   GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+TillStripeResponse *
+till_stripe_client_request_sync (TillStripeClient  *self,
+                                 const char        *method,
+                                 const char        *path,
+                                 TillStripeForm    *form,
+                                 const char        *idempotency_key,
+                                 GCancellable      *cancellable,
+                                 GError           **error)
+{
+  Request *request = request_new (method, path, form, idempotency_key);
+  TillStripeResponse *response = run_request (self, request, cancellable, error);
+
+  request_free (request);
+  return response;
+}
