@@ -1,0 +1,435 @@
+/* test-json.c: cart and order JSON, strictly read.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "till-core.h"
+
+static TillCart *
+parse_checkout (const char  *json,
+                GError     **error)
+{
+  g_autoptr (JsonObject) object = till_json_parse_object (json, -1, error);
+
+  if (object == NULL)
+    return NULL;
+  return till_cart_from_checkout_json (object, error);
+}
+
+static void
+test_checkout_valid (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillCart) cart = parse_checkout (
+    "{\"client_reference\": \"6f1c-22_ab\", \"currency\": \"try\", \"note\": \"Masa 4\","
+    " \"discount\": {\"type\": \"amount\", \"amount\": 100},"
+    " \"lines\": [{\"product_id\": 7, \"quantity\": 2,"
+    "              \"discount\": {\"type\": \"percent\", \"basis_points\": 1000}},"
+    "             {\"product_id\": 9, \"quantity\": 9999, \"note\": \"çok acı\"}]}", &error);
+  TillCartLine *line;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (cart);
+  g_assert_cmpstr (cart->client_reference, ==, "6f1c-22_ab");
+  g_assert_cmpstr (cart->currency, ==, "TRY");
+  g_assert_cmpstr (cart->note, ==, "Masa 4");
+  g_assert_cmpint (cart->discount.kind, ==, TILL_DISCOUNT_AMOUNT);
+  g_assert_cmpint (cart->discount.value, ==, 100);
+  g_assert_cmpuint (cart->lines->len, ==, 2);
+  line = g_ptr_array_index (cart->lines, 0);
+  g_assert_cmpint (line->product_id, ==, 7);
+  g_assert_cmpint (line->quantity, ==, 2);
+  g_assert_cmpint (line->discount.kind, ==, TILL_DISCOUNT_PERCENT);
+  g_assert_cmpint (line->discount.value, ==, 1000);
+  line = g_ptr_array_index (cart->lines, 1);
+  g_assert_cmpint (line->quantity, ==, 9999);
+  g_assert_cmpstr (line->note, ==, "çok acı");
+  g_assert_cmpint (line->discount.kind, ==, TILL_DISCOUNT_NONE);
+}
+
+static void
+test_checkout_drops_client_prices (void)
+{
+  /* A tampered client sends its own prices and totals: they are accepted and dropped. */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillCart) cart = parse_checkout (
+    "{\"client_reference\": \"r1\", \"currency\": \"USD\", \"total\": 1, \"subtotal\": 1,"
+    " \"lines\": [{\"product_id\": 1, \"quantity\": 1, \"unit_amount\": 1, \"total\": 1,"
+    "              \"name\": \"Free TV\", \"tax_rate\": 0}]}", &error);
+  TillCartLine *line;
+
+  g_assert_no_error (error);
+  line = g_ptr_array_index (cart->lines, 0);
+  g_assert_cmpint (line->unit_amount, ==, 0);
+  g_assert_null (line->name);
+  g_assert_cmpint (line->tax_rate, ==, 0);
+}
+
+static void
+test_checkout_json_has_no_prices (void)
+{
+  g_autoptr (TillCart) cart = till_cart_new ("USD", FALSE);
+  g_autoptr (TillCartLine) line = till_cart_line_new (3, 4);
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *object, *first;
+
+  line->unit_amount = 999;
+  line->name = g_strdup ("Tea");
+  till_cart_add_line (cart, g_steal_pointer (&line));
+  cart->client_reference = g_strdup ("abc");
+
+  node = till_cart_to_checkout_json (cart);
+  object = json_node_get_object (node);
+  g_assert_cmpstr (json_object_get_string_member (object, "client_reference"), ==, "abc");
+  first = json_array_get_object_element (json_object_get_array_member (object, "lines"), 0);
+  g_assert_cmpint (json_object_get_int_member (first, "product_id"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (first, "quantity"), ==, 4);
+  g_assert_false (json_object_has_member (first, "unit_amount"));
+  g_assert_false (json_object_has_member (first, "name"));
+  g_assert_false (json_object_has_member (object, "prices_include_tax"));
+}
+
+static void
+test_checkout_malformed (void)
+{
+  const struct
+  {
+    const char *json;
+    int code;
+    const char *names; /* the field the message must name, or NULL */
+  } cases[] = {
+    { "", TILL_JSON_ERROR_SYNTAX, NULL },
+    { "{", TILL_JSON_ERROR_SYNTAX, NULL },
+    { "{\"currency\": \"USD\",}", TILL_JSON_ERROR_SYNTAX, NULL },
+    { "\xff\xfe{}", TILL_JSON_ERROR_SYNTAX, NULL },
+    { "[]", TILL_JSON_ERROR_TYPE, NULL },
+    { "null", TILL_JSON_ERROR_TYPE, NULL },
+    { "42", TILL_JSON_ERROR_TYPE, NULL },
+    { "{\"currency\": \"USD\", \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}",
+      TILL_JSON_ERROR_MISSING, "client_reference" },
+    { "{\"client_reference\": \"a\", \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}",
+      TILL_JSON_ERROR_MISSING, "currency" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\"}", TILL_JSON_ERROR_MISSING, "lines" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\", \"lines\": []}",
+      TILL_JSON_ERROR_RANGE, NULL },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\", \"lines\": {}}",
+      TILL_JSON_ERROR_TYPE, "lines" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\", \"lines\": [7]}",
+      TILL_JSON_ERROR_TYPE, "lines[0]" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\", \"coupon\": \"FREE\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}",
+      TILL_JSON_ERROR_UNKNOWN_FIELD, "coupon" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1, \"price_override\": 1}]}",
+      TILL_JSON_ERROR_UNKNOWN_FIELD, "lines[0].price_override" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": \"1\", \"quantity\": 1}]}",
+      TILL_JSON_ERROR_TYPE, "lines[0].product_id" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1}, {\"product_id\": 2, \"quantity\": 0}]}",
+      TILL_JSON_ERROR_RANGE, "lines[1].quantity" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": -3}]}",
+      TILL_JSON_ERROR_RANGE, "lines[0].quantity" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 10000}]}",
+      TILL_JSON_ERROR_RANGE, "lines[0].quantity" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1.5}]}",
+      TILL_JSON_ERROR_TYPE, "lines[0].quantity" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1e3}]}",
+      TILL_JSON_ERROR_TYPE, "lines[0].quantity" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": true}]}",
+      TILL_JSON_ERROR_TYPE, "lines[0].quantity" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 0, \"quantity\": 1}]}",
+      TILL_JSON_ERROR_RANGE, "lines[0].product_id" },
+    { "{\"client_reference\": \"a\", \"currency\": \"XYZ\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}",
+      TILL_JSON_ERROR_INVALID, "currency" },
+    { "{\"client_reference\": \"a\", \"currency\": \"DOLLARS\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}",
+      TILL_JSON_ERROR_RANGE, "currency" },
+    { "{\"client_reference\": \"a b\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}",
+      TILL_JSON_ERROR_INVALID, "client_reference" },
+    { "{\"client_reference\": 5, \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}",
+      TILL_JSON_ERROR_TYPE, "client_reference" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\", \"discount\": {\"type\": \"free\"},"
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}",
+      TILL_JSON_ERROR_INVALID, "discount.type" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"discount\": {\"type\": \"percent\", \"basis_points\": 10001},"
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}",
+      TILL_JSON_ERROR_RANGE, "discount.basis_points" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"discount\": {\"type\": \"percent\", \"amount\": 5},"
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}",
+      TILL_JSON_ERROR_UNKNOWN_FIELD, "discount.amount" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1,"
+      " \"discount\": {\"type\": \"amount\", \"amount\": -5}}]}",
+      TILL_JSON_ERROR_RANGE, "lines[0].discount.amount" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1, \"discount\": 5}]}",
+      TILL_JSON_ERROR_TYPE, "lines[0].discount" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TillCart) cart = NULL;
+
+      g_test_message ("case %u", i);
+      cart = parse_checkout (cases[i].json, &error);
+      g_assert_null (cart);
+      g_assert_error (error, TILL_JSON_ERROR, cases[i].code);
+      if (cases[i].names != NULL)
+        {
+          g_autofree char *quoted = g_strdup_printf ("“%s", cases[i].names);
+          g_assert_nonnull (strstr (error->message, quoted));
+        }
+    }
+}
+
+static void
+test_checkout_too_many_lines (void)
+{
+  g_autoptr (GString) json = g_string_new ("{\"client_reference\": \"a\", \"currency\": \"USD\", \"lines\": [");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillCart) cart = NULL;
+
+  for (int i = 0; i <= TILL_CART_LINES_MAX; i++)
+    g_string_append_printf (json, "%s{\"product_id\": %d, \"quantity\": 1}", i ? "," : "", i + 1);
+  g_string_append (json, "]}");
+
+  cart = parse_checkout (json->str, &error);
+  g_assert_null (cart);
+  g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_RANGE);
+}
+
+static void
+test_cart_round_trip (void)
+{
+  g_autoptr (TillCart) cart = till_cart_new ("KWD", TRUE);
+  g_autoptr (TillCart) back = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr (JsonObject) object = NULL;
+  TillCartLine *line;
+
+  line = till_cart_line_new (12, 3);
+  line->name = g_strdup ("İstanbul Simidi");
+  line->sku = g_strdup ("SIM-1");
+  line->unit_amount = 1250;
+  line->tax_rate = 850;
+  line->note = g_strdup ("sıcak");
+  line->discount = (TillDiscount) { TILL_DISCOUNT_AMOUNT, 250 };
+  till_cart_add_line (cart, line);
+  cart->discount = (TillDiscount) { TILL_DISCOUNT_PERCENT, 500 };
+  cart->note = g_strdup ("parked by Ayşe");
+
+  node = till_cart_to_json (cart);
+  text = till_json_to_string (node, FALSE);
+  object = till_json_parse_object (text, -1, &error);
+  g_assert_no_error (error);
+  back = till_cart_from_json (object, &error);
+  g_assert_no_error (error);
+
+  g_assert_null (back->client_reference);
+  g_assert_cmpstr (back->currency, ==, "KWD");
+  g_assert_true (back->prices_include_tax);
+  g_assert_cmpstr (back->note, ==, cart->note);
+  g_assert_cmpint (back->discount.kind, ==, TILL_DISCOUNT_PERCENT);
+  g_assert_cmpint (back->discount.value, ==, 500);
+  g_assert_cmpuint (back->lines->len, ==, 1);
+  line = g_ptr_array_index (back->lines, 0);
+  g_assert_cmpint (line->product_id, ==, 12);
+  g_assert_cmpint (line->quantity, ==, 3);
+  g_assert_cmpstr (line->name, ==, "İstanbul Simidi");
+  g_assert_cmpstr (line->sku, ==, "SIM-1");
+  g_assert_cmpint (line->unit_amount, ==, 1250);
+  g_assert_cmpint (line->tax_rate, ==, 850);
+  g_assert_cmpstr (line->note, ==, "sıcak");
+  g_assert_cmpint (line->discount.kind, ==, TILL_DISCOUNT_AMOUNT);
+  g_assert_cmpint (line->discount.value, ==, 250);
+
+  {
+    g_autoptr (TillCart) copy = till_cart_copy (back);
+    TillTotals a, b;
+    g_assert_true (till_cart_compute_totals (back, NULL, &a, NULL));
+    g_assert_true (till_cart_compute_totals (copy, NULL, &b, NULL));
+    g_assert_cmpmem (&a, sizeof a, &b, sizeof b);
+  }
+}
+
+static void
+test_saved_cart_needs_snapshots (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) object = till_json_parse_object (
+    "{\"currency\": \"USD\", \"prices_include_tax\": false,"
+    " \"lines\": [{\"product_id\": 1, \"quantity\": 1, \"name\": \"Tea\"}]}", -1, &error);
+  g_autoptr (TillCart) cart = NULL;
+
+  g_assert_no_error (error);
+  cart = till_cart_from_json (object, &error);
+  g_assert_null (cart);
+  g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_MISSING);
+  g_assert_nonnull (strstr (error->message, "lines[0].unit_amount"));
+}
+
+static TillOrder *
+sample_order (void)
+{
+  TillOrder *order = till_order_new ();
+  TillOrderLine *line = till_order_line_new ();
+
+  order->id = 42;
+  order->number = g_strdup ("T-000042");
+  order->status = TILL_ORDER_PAID;
+  order->currency = g_strdup ("USD");
+  order->client_reference = g_strdup ("c-1");
+  line->product_id = 7;
+  line->name = g_strdup ("Käsekuchen");
+  line->quantity = 2;
+  line->unit_amount = 450;
+  line->tax_rate = 700;
+  line->discount = 0;
+  line->tax = 63;
+  line->total = 963;
+  g_ptr_array_add (order->lines, line);
+  order->subtotal = 900;
+  order->tax = 63;
+  order->total = 963;
+  order->payment_intent = g_strdup ("pi_123");
+  order->payment_status = g_strdup ("succeeded");
+  order->card_brand = g_strdup ("visa");
+  order->card_last4 = g_strdup ("4242");
+  order->created_at = g_date_time_new_utc (2026, 11, 26, 15, 4, 5);
+  order->paid_at = g_date_time_new_utc (2026, 11, 26, 15, 5, 0);
+  return order;
+}
+
+static void
+test_order_round_trip (void)
+{
+  g_autoptr (TillOrder) order = sample_order ();
+  g_autoptr (JsonNode) node = till_order_to_json (order);
+  g_autofree char *text = till_json_to_string (node, FALSE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) object = till_json_parse_object (text, -1, &error);
+  g_autoptr (TillOrder) back = NULL;
+  TillOrderLine *line;
+
+  g_assert_nonnull (strstr (text, "\"created_at\":\"2026-11-26T15:04:05Z\""));
+  g_assert_null (strstr (text, "secret"));
+
+  back = till_order_from_json (object, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (back->id, ==, 42);
+  g_assert_cmpstr (back->number, ==, "T-000042");
+  g_assert_cmpint (back->status, ==, TILL_ORDER_PAID);
+  g_assert_cmpstr (back->card_brand, ==, "visa");
+  g_assert_cmpstr (back->card_last4, ==, "4242");
+  g_assert_cmpint (back->total, ==, 963);
+  g_assert_true (g_date_time_equal (back->paid_at, order->paid_at));
+  line = g_ptr_array_index (back->lines, 0);
+  g_assert_cmpstr (line->name, ==, "Käsekuchen");
+  g_assert_cmpint (line->tax_rate, ==, 700);
+
+  /* No payment yet: null, and parsed back as none. */
+  g_clear_pointer (&order->payment_intent, g_free);
+  g_clear_pointer (&order->paid_at, g_date_time_unref);
+  order->status = TILL_ORDER_PENDING_PAYMENT;
+  {
+    g_autoptr (JsonNode) n2 = till_order_to_json (order);
+    g_autoptr (TillOrder) b2 = till_order_from_json (json_node_get_object (n2), &error);
+    g_assert_no_error (error);
+    g_assert_null (b2->payment_intent);
+    g_assert_null (b2->paid_at);
+    g_assert_cmpint (b2->status, ==, TILL_ORDER_PENDING_PAYMENT);
+  }
+}
+
+static void
+test_order_malformed (void)
+{
+  g_autoptr (TillOrder) order = sample_order ();
+  const char *bad_members[][2] = {
+    { "status", "\"lost\"" },
+    { "total", "\"9.63\"" },
+    { "total", "9.63" },
+    { "created_at", "\"yesterday\"" },
+    { "lines", "{}" },
+    { "id", "0" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_members); i++)
+    {
+      g_autoptr (JsonNode) node = till_order_to_json (order);
+      g_autoptr (JsonNode) value = json_from_string (bad_members[i][1], NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TillOrder) back = NULL;
+      JsonObject *object = json_node_get_object (node);
+
+      json_object_set_member (object, bad_members[i][0], g_steal_pointer (&value));
+      back = till_order_from_json (object, &error);
+      g_assert_null (back);
+      g_assert_nonnull (error);
+      g_assert_nonnull (strstr (error->message, bad_members[i][0]));
+    }
+}
+
+static void
+test_order_status_transitions (void)
+{
+  TillOrderStatus s;
+
+  g_assert_true (till_order_status_can_become (TILL_ORDER_PENDING_PAYMENT, TILL_ORDER_PAID));
+  g_assert_true (till_order_status_can_become (TILL_ORDER_PENDING_PAYMENT, TILL_ORDER_CANCELED));
+  g_assert_true (till_order_status_can_become (TILL_ORDER_PAID, TILL_ORDER_PARTIALLY_REFUNDED));
+  g_assert_true (till_order_status_can_become (TILL_ORDER_PAID, TILL_ORDER_REFUNDED));
+  g_assert_true (till_order_status_can_become (TILL_ORDER_PARTIALLY_REFUNDED, TILL_ORDER_REFUNDED));
+  g_assert_true (till_order_status_can_become (TILL_ORDER_PAID, TILL_ORDER_PAID));
+  g_assert_false (till_order_status_can_become (TILL_ORDER_PAID, TILL_ORDER_PENDING_PAYMENT));
+  g_assert_false (till_order_status_can_become (TILL_ORDER_PAID, TILL_ORDER_CANCELED));
+  g_assert_false (till_order_status_can_become (TILL_ORDER_CANCELED, TILL_ORDER_PAID));
+  g_assert_false (till_order_status_can_become (TILL_ORDER_REFUNDED, TILL_ORDER_PAID));
+  g_assert_false (till_order_status_can_become (TILL_ORDER_PENDING_PAYMENT, TILL_ORDER_REFUNDED));
+
+  for (s = TILL_ORDER_PENDING_PAYMENT; s <= TILL_ORDER_CANCELED; s++)
+    {
+      TillOrderStatus back;
+      g_assert_true (till_order_status_from_string (till_order_status_to_string (s), &back));
+      g_assert_cmpint (back, ==, s);
+    }
+  g_assert_false (till_order_status_from_string ("PAID", &s));
+  g_assert_false (till_order_status_from_string (NULL, &s));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/core/json/checkout/valid", test_checkout_valid);
+  g_test_add_func ("/core/json/checkout/drops-client-prices", test_checkout_drops_client_prices);
+  g_test_add_func ("/core/json/checkout/no-prices-sent", test_checkout_json_has_no_prices);
+  g_test_add_func ("/core/json/checkout/malformed", test_checkout_malformed);
+  g_test_add_func ("/core/json/checkout/too-many-lines", test_checkout_too_many_lines);
+  g_test_add_func ("/core/json/cart/round-trip", test_cart_round_trip);
+  g_test_add_func ("/core/json/cart/needs-snapshots", test_saved_cart_needs_snapshots);
+  g_test_add_func ("/core/json/order/round-trip", test_order_round_trip);
+  g_test_add_func ("/core/json/order/malformed", test_order_malformed);
+  g_test_add_func ("/core/json/order/status-transitions", test_order_status_transitions);
+
+  return g_test_run ();
+}
