@@ -15,6 +15,7 @@
 #include "till-catalog.h"
 #include "till-core.h"
 #include "till-server-error.h"
+#include "till-server-resources.h"
 #include "till-training.h"
 #include "till-webhooks.h"
 
@@ -325,6 +326,94 @@ take_rate_token (TillApi            *self,
   return TRUE;
 }
 
+/* Refusing a body before reading it: the connection is taken from libsoup (which would
+ * read the whole body first), the answer written at once, and what the client still sends
+ * is read and dropped for a short while before closing, so it sees the answer rather than a
+ * reset. */
+typedef struct
+{
+  GIOStream *stream;
+  guint8 buffer[16384];
+  gsize drained;
+  gint64 deadline;
+} Lingering;
+
+static void
+lingering_free (Lingering *lingering)
+{
+  g_io_stream_close (lingering->stream, NULL, NULL);
+  g_object_unref (lingering->stream);
+  g_free (lingering);
+}
+
+static void
+on_lingering_read (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Lingering *lingering = user_data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+
+  if (n <= 0 || g_get_monotonic_time () > lingering->deadline ||
+      (lingering->drained += n) > 64 * 1024 * 1024)
+    {
+      lingering_free (lingering);
+      return;
+    }
+  g_input_stream_read_async (G_INPUT_STREAM (source), lingering->buffer,
+                             sizeof lingering->buffer, G_PRIORITY_LOW, NULL,
+                             on_lingering_read, lingering);
+}
+
+static void
+reject_early (SoupServerMessage *msg,
+              guint              status,
+              TillApiError       code)
+{
+  g_autoptr(GError) error = g_error_new_literal (TILL_API_ERROR, code,
+      code == TILL_API_ERROR_TOO_LARGE ? _("The request body is larger than the server accepts")
+                                       : _("A request body needs a Content-Length"));
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *response = NULL;
+  Lingering *lingering;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder, till_api_error_get_code (error));
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, error->message);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  body = till_json_to_string (root, FALSE);
+  response = g_strdup_printf ("HTTP/1.1 %u %s\r\n"
+                              "Content-Type: application/json\r\n"
+                              "Content-Length: %zu\r\n"
+                              "Connection: close\r\n"
+                              "Cache-Control: no-store\r\n"
+                              "X-Content-Type-Options: nosniff\r\n"
+                              "\r\n%s",
+                              status, soup_status_get_phrase (status), strlen (body), body);
+  g_debug ("%s %s: %u %s (before reading the body)", soup_server_message_get_method (msg),
+           g_uri_get_path (soup_server_message_get_uri (msg)), status,
+           till_api_error_get_code (error));
+
+  lingering = g_new0 (Lingering, 1);
+  lingering->stream = soup_server_message_steal_connection (msg);
+  lingering->deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  /* A few hundred bytes: the socket buffer takes them without blocking. */
+  g_output_stream_write_all (g_io_stream_get_output_stream (lingering->stream), response,
+                             strlen (response), NULL, NULL, NULL);
+  g_output_stream_flush (g_io_stream_get_output_stream (lingering->stream), NULL, NULL);
+  g_input_stream_read_async (g_io_stream_get_input_stream (lingering->stream), lingering->buffer,
+                             sizeof lingering->buffer, G_PRIORITY_LOW, NULL, on_lingering_read,
+                             lingering);
+}
+
 static void
 early_handler (SoupServer        *server,
                SoupServerMessage *msg,
@@ -341,20 +430,12 @@ early_handler (SoupServer        *server,
     {
       length = soup_message_headers_get_content_length (headers);
       if (length > 0 && (guint64) length > self->config->max_body)
-        {
-          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                        "Connection", "close");
-          send_api_error (msg, TILL_API_ERROR_TOO_LARGE,
-                          _("The request body is larger than the server accepts"));
-        }
+        reject_early (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, TILL_API_ERROR_TOO_LARGE);
     }
   else if (encoding != SOUP_ENCODING_NONE)
     {
       /* Chunked bodies have no size to check before reading them. */
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Connection", "close");
-      send_api_error (msg, TILL_API_ERROR_LENGTH_REQUIRED,
-                      _("A request body needs a Content-Length"));
+      reject_early (msg, SOUP_STATUS_LENGTH_REQUIRED, TILL_API_ERROR_LENGTH_REQUIRED);
     }
 }
 
@@ -1820,6 +1901,9 @@ till_api_class_init (TillApiClass *klass)
 
   object_class->dispose = till_api_dispose;
   object_class->finalize = till_api_finalize;
+
+  /* Links the resources in from the static library (they register themselves). */
+  g_assert (till_server_get_resource () != NULL);
 }
 
 static void
@@ -2067,6 +2151,6 @@ till_api_load_demo_catalog (TillDatabase  *db,
       g_prefix_error (error, _("Cannot load the demo catalog: "));
       return FALSE;
     }
-  g_message ("Training mode: loaded %u demo products", imported);
+  g_message ("Loaded %u demo products", imported);
   return TRUE;
 }

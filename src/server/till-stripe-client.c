@@ -503,7 +503,8 @@ run_request (TillStripeClient  *self,
                                          reply.body->len, &parse_error) ||
             (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
           {
-            g_warning ("%s %s: HTTP %ld with a body that is not JSON (Request-Id %s)",
+            g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
+                   "%s %s: HTTP %ld with a body that is not JSON (Request-Id %s)",
                        request->method, request->path, status,
                        reply.request_id != NULL ? reply.request_id : "none");
             g_set_error (error, TILL_STRIPE_ERROR, TILL_STRIPE_ERROR_PROTOCOL,
@@ -534,7 +535,8 @@ run_request (TillStripeClient  *self,
     }
 
   curl_easy_cleanup (handle);
-  g_warning ("%s %s: no answer from the payment provider after %u attempts: %s",
+  g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
+         "%s %s: no answer from the payment provider after %u attempts: %s",
              request->method, request->path, attempt, last_network_error);
   g_set_error (error, TILL_STRIPE_ERROR, TILL_STRIPE_ERROR_NETWORK,
                _("The payment provider did not answer (%s)"), last_network_error);
