@@ -1,24 +1,141 @@
 /* till-stripe-sim-main.c: the standalone simulator program.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * till-stripe-sim --listen HOST:PORT [--webhook-url URL --webhook-secret whsec_…] [--faults]
+ *
+ * Prints the URL it listens on (one line on stdout) once it is ready, so a test can start it
+ * on port 0 and read where it is; runs until SIGINT or SIGTERM. The secret key it accepts
+ * can be pinned with TILL_STRIPE_SIM_SECRET_KEY (any sk_test_ key otherwise; a live key is
+ * refused), and the webhook secret can come from TILL_STRIPE_SIM_WEBHOOK_SECRET instead of
+ * the command line.
  */
 #include "config.h"
 
 #include <glib.h>
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "till-stripe-sim.h"
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+parse_listen (const char *listen,
+              char      **host,
+              guint16    *port,
+              GError    **error)
+{
+  const char *colon = strrchr (listen, ':');
+  guint64 value;
+
+  if (colon == NULL || colon == listen
+      || !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &value, NULL))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--listen wants HOST:PORT, not “%s”"), listen);
+      return FALSE;
+    }
+  *host = g_strndup (listen, colon - listen);
+  /* "[::1]:0" */
+  if (**host == '[' && (*host)[strlen (*host) - 1] == ']')
+    {
+      char *inner = g_strndup (*host + 1, strlen (*host) - 2);
+
+      g_free (*host);
+      *host = inner;
+    }
+  *port = (guint16) value;
+  return TRUE;
+}
 
 int
 main (int argc, char **argv)
 {
+  g_autofree char *listen = NULL;
+  g_autofree char *webhook_url = NULL;
+  g_autofree char *webhook_secret = NULL;
+  g_autofree char *host = NULL;
+  gboolean faults = FALSE;
+  guint16 port = 0;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillStripeSim) sim = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  const char *secret_key;
+  GOptionEntry entries[] = {
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
+      N_("Address to listen on (default 127.0.0.1:0, any free port)"), N_("HOST:PORT") },
+    { "webhook-url", 0, 0, G_OPTION_ARG_STRING, &webhook_url,
+      N_("Where to send signed webhook events"), N_("URL") },
+    { "webhook-secret", 0, 0, G_OPTION_ARG_STRING, &webhook_secret,
+      N_("Endpoint secret that signs webhooks (or TILL_STRIPE_SIM_WEBHOOK_SECRET)"),
+      N_("whsec_…") },
+    { "faults", 0, 0, G_OPTION_ARG_NONE, &faults,
+      N_("Enable fault injection (Till-Sim-Fault header, /_sim/faults)"), NULL },
+    { NULL }
+  };
+
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  g_printerr (_("till-stripe-sim: the simulator (Stripe API %s) is not built yet.\n"),
-              till_stripe_sim_get_api_version ());
-  return 2;
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context, _("A Stripe API simulator for training and tests "
+                                           "(test keys only)."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error)
+      || !parse_listen (listen ? listen : "127.0.0.1:0", &host, &port, &error))
+    {
+      g_printerr ("till-stripe-sim: %s\n", error->message);
+      return 2;
+    }
+
+  if (webhook_secret == NULL && g_getenv ("TILL_STRIPE_SIM_WEBHOOK_SECRET") != NULL)
+    webhook_secret = g_strdup (g_getenv ("TILL_STRIPE_SIM_WEBHOOK_SECRET"));
+
+  secret_key = g_getenv ("TILL_STRIPE_SIM_SECRET_KEY");
+  if (secret_key != NULL && *secret_key == '\0')
+    secret_key = NULL;
+  sim = till_stripe_sim_new (secret_key, &error);
+  if (sim == NULL)
+    {
+      g_printerr ("till-stripe-sim: %s\n", error->message);
+      return 1;
+    }
+
+  if (webhook_url != NULL
+      && !till_stripe_sim_set_webhook (sim, webhook_url, webhook_secret, &error))
+    {
+      g_printerr ("till-stripe-sim: %s\n", error->message);
+      return 2;
+    }
+  till_stripe_sim_set_faults_enabled (sim, faults);
+
+  if (!till_stripe_sim_listen (sim, host, port, &error))
+    {
+      g_printerr ("till-stripe-sim: %s\n", error->message);
+      return 1;
+    }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, on_signal, loop);
+  g_unix_signal_add (SIGTERM, on_signal, loop);
+
+  printf ("%s\n", till_stripe_sim_get_base_uri (sim));
+  fflush (stdout);
+
+  g_main_loop_run (loop);
+  return 0;
 }

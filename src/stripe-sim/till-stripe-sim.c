@@ -1,13 +1,1274 @@
-/* till-stripe-sim.c
+/* till-stripe-sim.c: the simulator's HTTP front: auth, routing, idempotency, faults.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A request to /v1/ goes through: Request-Id → authentication (test keys only) → injected
+ * faults (429 and 5xx answered before anything runs) → form parsing → routing → validation
+ * against the OpenAPI subset → Idempotency-Key (replay, mismatch, in flight) → an injected
+ * delay → the endpoint (till-stripe-sim-state.c) → webhooks → the answer (or a dropped
+ * connection). /v3/ serves the Stripe.js stand-in and /sim/3ds/ the 3-D Secure challenge.
  */
 #include "config.h"
 
-#include "till-stripe-sim.h"
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "till-currency.h"
+#include "till-stripe-sim-faults-private.h"
+#include "till-stripe-sim-form-private.h"
+#include "till-stripe-sim-idempotency-private.h"
+#include "till-stripe-sim-resources.h"
+#include "till-stripe-sim-schema-private.h"
+#include "till-stripe-sim-state-private.h"
+#include "till-stripe-sim-webhooks-private.h"
+
+#define RESOURCE_PREFIX "/io/github/tillpos/Till/stripe-sim/"
+#define MAX_BODY (1024 * 1024)
+#define IDEMPOTENCY_TTL_SECONDS (24 * 60 * 60)
+
+struct _TillStripeSim
+{
+  GObject parent_instance;
+
+  char *secret_key;           /* NULL: any sk_test_ key */
+  SoupServer *server;
+  char *base_uri;
+  TillSimState *state;
+  TillSimIdempotency *idempotency;
+  TillSimWebhooks *webhooks;
+  gboolean faults_enabled;
+  GQueue fault_queue;         /* char * specs for the next requests */
+  GHashTable *pending;        /* delayed requests */
+};
+
+G_DEFINE_FINAL_TYPE (TillStripeSim, till_stripe_sim, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (till-stripe-sim-error-quark, till_stripe_sim_error)
+
+typedef enum
+{
+  ROUTE_NONE,
+  ROUTE_CREATE_INTENT,
+  ROUTE_RETRIEVE_INTENT,
+  ROUTE_UPDATE_INTENT,
+  ROUTE_CONFIRM_INTENT,
+  ROUTE_CANCEL_INTENT,
+  ROUTE_CAPTURE_INTENT,
+  ROUTE_CREATE_REFUND,
+  ROUTE_RETRIEVE_REFUND,
+  ROUTE_LIST_EVENTS,
+  ROUTE_RETRIEVE_EVENT,
+} Route;
+
+typedef struct
+{
+  TillStripeSim *self;
+  SoupServerMessage *msg;
+  Route route;
+  char *id;
+  JsonNode *params;
+  char *request_id;
+  char *key;                  /* the API key (idempotency scope); never logged */
+  char *idempotency_key;
+  gboolean publishable;
+  TillSimFaults faults;
+  guint timer;
+} Pending;
 
 const char *
 till_stripe_sim_get_api_version (void)
 {
   return "2020-08-27";
+}
+
+static void
+ensure_resources (void)
+{
+  static gsize registered;
+
+  if (g_once_init_enter (&registered))
+    {
+      till_stripe_sim_register_resource ();
+      g_once_init_leave (&registered, 1);
+    }
+}
+
+/**
+ * till_stripe_sim_check_key:
+ * @key: (nullable): a Stripe API key
+ *
+ * Accepts test keys (sk_test_, rk_test_, pk_test_) only. A live key is refused with
+ * %TILL_STRIPE_SIM_ERROR_LIVE_KEY: the simulator can never be used with one. Never prints
+ * the key itself.
+ */
+gboolean
+till_stripe_sim_check_key (const char *key,
+                           GError    **error)
+{
+  if (key == NULL || *key == '\0')
+    {
+      g_set_error_literal (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_INVALID_KEY,
+                           _("No Stripe key was given"));
+      return FALSE;
+    }
+  if (strstr (key, "_live_") != NULL)
+    {
+      g_set_error_literal (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_LIVE_KEY,
+                           _("The Stripe simulator cannot be used with a live key; use a test "
+                             "key (sk_test_…) for training"));
+      return FALSE;
+    }
+  if (!g_str_has_prefix (key, "sk_test_") && !g_str_has_prefix (key, "rk_test_")
+      && !g_str_has_prefix (key, "pk_test_"))
+    {
+      g_set_error_literal (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_INVALID_KEY,
+                           _("Not a Stripe test key (sk_test_…)"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+pending_free (Pending *pending)
+{
+  g_clear_handle_id (&pending->timer, g_source_remove);
+  g_clear_object (&pending->msg);
+  g_clear_pointer (&pending->params, json_node_unref);
+  g_free (pending->id);
+  g_free (pending->request_id);
+  g_free (pending->key);
+  g_free (pending->idempotency_key);
+  g_free (pending);
+}
+
+static void
+till_stripe_sim_dispose (GObject *object)
+{
+  TillStripeSim *self = TILL_STRIPE_SIM (object);
+
+  if (self->server != NULL)
+    soup_server_disconnect (self->server);
+  g_clear_object (&self->server);
+  g_clear_pointer (&self->pending, g_hash_table_unref);
+
+  G_OBJECT_CLASS (till_stripe_sim_parent_class)->dispose (object);
+}
+
+static void
+till_stripe_sim_finalize (GObject *object)
+{
+  TillStripeSim *self = TILL_STRIPE_SIM (object);
+
+  g_clear_pointer (&self->webhooks, till_sim_webhooks_free);
+  g_clear_pointer (&self->idempotency, till_sim_idempotency_free);
+  g_clear_pointer (&self->state, till_sim_state_free);
+  g_queue_clear_full (&self->fault_queue, g_free);
+  g_free (self->secret_key);
+  g_free (self->base_uri);
+
+  G_OBJECT_CLASS (till_stripe_sim_parent_class)->finalize (object);
+}
+
+static void
+till_stripe_sim_class_init (TillStripeSimClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = till_stripe_sim_dispose;
+  object_class->finalize = till_stripe_sim_finalize;
+}
+
+static void
+till_stripe_sim_init (TillStripeSim *self)
+{
+  self->state = till_sim_state_new ();
+  self->idempotency = till_sim_idempotency_new (IDEMPOTENCY_TTL_SECONDS);
+  self->webhooks = till_sim_webhooks_new ();
+  self->pending = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) pending_free, NULL);
+  g_queue_init (&self->fault_queue);
+}
+
+/**
+ * till_stripe_sim_new:
+ * @secret_key: (nullable): the only secret key to accept, or %NULL for any sk_test_ key
+ * @error: a #GError
+ *
+ * Returns: (transfer full) (nullable): a simulator, or %NULL when @secret_key is not a test
+ *   key. A live key is always refused.
+ */
+TillStripeSim *
+till_stripe_sim_new (const char *secret_key,
+                     GError    **error)
+{
+  g_autoptr(TillStripeSim) self = NULL;
+
+  if (secret_key != NULL)
+    {
+      if (!till_stripe_sim_check_key (secret_key, error))
+        return NULL;
+      if (!g_str_has_prefix (secret_key, "sk_test_"))
+        {
+          g_set_error_literal (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_INVALID_KEY,
+                               _("The Stripe simulator needs a secret test key (sk_test_…)"));
+          return NULL;
+        }
+    }
+
+  ensure_resources ();
+  if (!till_sim_schema_ensure (error))
+    return NULL;
+
+  self = g_object_new (TILL_TYPE_STRIPE_SIM, NULL);
+  self->secret_key = g_strdup (secret_key);
+  return g_steal_pointer (&self);
+}
+
+/**
+ * till_stripe_sim_set_webhook:
+ * @url: (nullable): where to POST events, or %NULL to stop sending them
+ * @secret: (nullable): the endpoint secret (whsec_…) the signatures use
+ */
+gboolean
+till_stripe_sim_set_webhook (TillStripeSim *self,
+                             const char    *url,
+                             const char    *secret,
+                             GError       **error)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  g_return_val_if_fail (TILL_IS_STRIPE_SIM (self), FALSE);
+
+  if (url == NULL)
+    {
+      till_sim_webhooks_configure (self->webhooks, NULL, NULL);
+      return TRUE;
+    }
+
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0
+                      && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
+    {
+      g_set_error (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_INVALID_WEBHOOK,
+                   _("The webhook URL “%s” is not an http or https URL"), url);
+      return FALSE;
+    }
+  if (secret == NULL || !g_str_has_prefix (secret, "whsec_") || strlen (secret) < 10)
+    {
+      g_set_error_literal (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_INVALID_WEBHOOK,
+                           _("The webhook secret must be a Stripe endpoint secret (whsec_…)"));
+      return FALSE;
+    }
+
+  till_sim_webhooks_configure (self->webhooks, url, secret);
+  return TRUE;
+}
+
+/* How failed webhook deliveries are retried: after @first_delay_ms, doubling, at most
+ * @max_attempts deliveries in all. Defaults: 1000 ms, 8. */
+void
+till_stripe_sim_set_webhook_retry (TillStripeSim *self,
+                                   guint          first_delay_ms,
+                                   guint          max_attempts)
+{
+  g_return_if_fail (TILL_IS_STRIPE_SIM (self));
+
+  till_sim_webhooks_set_retry (self->webhooks, first_delay_ms, max_attempts);
+}
+
+/* Number of webhook deliveries queued or in flight. */
+guint
+till_stripe_sim_get_pending_webhooks (TillStripeSim *self)
+{
+  g_return_val_if_fail (TILL_IS_STRIPE_SIM (self), 0);
+
+  return till_sim_webhooks_get_pending (self->webhooks);
+}
+
+/* Fault injection (Till-Sim-Fault header, /_sim/faults) is off unless enabled here. */
+void
+till_stripe_sim_set_faults_enabled (TillStripeSim *self,
+                                    gboolean       enabled)
+{
+  g_return_if_fail (TILL_IS_STRIPE_SIM (self));
+
+  self->faults_enabled = !!enabled;
+  if (!enabled)
+    g_queue_clear_full (&self->fault_queue, g_free);
+}
+
+gboolean
+till_stripe_sim_get_faults_enabled (TillStripeSim *self)
+{
+  g_return_val_if_fail (TILL_IS_STRIPE_SIM (self), FALSE);
+
+  return self->faults_enabled;
+}
+
+/* The address the simulator listens on, "http://127.0.0.1:PORT/", or %NULL before
+ * till_stripe_sim_listen(). Stripe's API base and Stripe.js are found under it. */
+const char *
+till_stripe_sim_get_base_uri (TillStripeSim *self)
+{
+  g_return_val_if_fail (TILL_IS_STRIPE_SIM (self), NULL);
+
+  return self->base_uri;
+}
+
+/* The Stripe.js stand-in: the simulator's answer to https://js.stripe.com/v3/. */
+char *
+till_stripe_sim_dup_js_uri (TillStripeSim *self)
+{
+  g_return_val_if_fail (TILL_IS_STRIPE_SIM (self), NULL);
+
+  if (self->base_uri == NULL)
+    return NULL;
+  return g_strconcat (self->base_uri, "v3/", NULL);
+}
+
+/* Stops listening; the simulator answers nothing afterwards. */
+void
+till_stripe_sim_disconnect (TillStripeSim *self)
+{
+  g_return_if_fail (TILL_IS_STRIPE_SIM (self));
+
+  if (self->server != NULL)
+    soup_server_disconnect (self->server);
+  g_hash_table_remove_all (self->pending);
+}
+
+/* --- replies ------------------------------------------------------------------------ */
+
+static void
+send_reply (SoupServerMessage  *msg,
+            const TillSimReply *reply)
+{
+  soup_server_message_set_status (msg, reply->status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, reply->body,
+                                    strlen (reply->body));
+}
+
+static void
+send_error (SoupServerMessage *msg,
+            guint              status,
+            const char        *type,
+            const char        *code,
+            const char        *param,
+            const char        *message)
+{
+  g_autoptr(TillSimReply) reply = till_sim_reply_error (status, type, code, param, "%s",
+                                                        message);
+
+  send_reply (msg, reply);
+}
+
+static void
+drop_connection (SoupServerMessage *msg)
+{
+  g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
+
+  if (stream != NULL)
+    g_io_stream_close (stream, NULL, NULL);
+}
+
+/* --- authentication ------------------------------------------------------------------ */
+
+typedef enum
+{
+  AUTH_SECRET,
+  AUTH_PUBLISHABLE,
+  AUTH_FAILED,
+} AuthResult;
+
+static char *
+mask_key (const char *key)
+{
+  gsize length = strlen (key);
+  const char *underscore = strrchr (key, '_');
+  gsize prefix = underscore ? (gsize) (underscore - key + 1) : 0;
+
+  /* "sk_live_********abcd": Stripe's own way of naming a key without revealing it. */
+  if (length <= prefix + 4)
+    return g_strdup ("********");
+  return g_strdup_printf ("%.*s********%s", (int) prefix, key, key + length - 4);
+}
+
+static AuthResult
+authenticate (TillStripeSim     *self,
+              SoupServerMessage *msg,
+              char             **key_out)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *authorization = soup_message_headers_get_one (headers, "Authorization");
+  g_autofree char *key = NULL;
+  g_autofree char *masked = NULL;
+  g_autofree char *message = NULL;
+
+  if (authorization != NULL && g_ascii_strncasecmp (authorization, "Bearer ", 7) == 0)
+    key = g_strstrip (g_strdup (authorization + 7));
+  else if (authorization != NULL && g_ascii_strncasecmp (authorization, "Basic ", 6) == 0)
+    {
+      gsize length = 0;
+      g_autofree guchar *decoded = g_base64_decode (authorization + 6, &length);
+      g_autofree char *text = g_strndup ((const char *) decoded, length);
+      char *colon = strchr (text, ':');
+
+      if (colon != NULL)
+        *colon = '\0';
+      key = g_steal_pointer (&text);
+    }
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "WWW-Authenticate", "Basic realm=\"Stripe\"");
+
+  if (key == NULL || *key == '\0')
+    {
+      send_error (msg, 401, "invalid_request_error", NULL, NULL,
+                  "You did not provide an API key. You need to provide your API key in the "
+                  "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
+                  "YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for "
+                  "details, or we can help at https://support.stripe.com/.");
+      return AUTH_FAILED;
+    }
+
+  masked = mask_key (key);
+  if (strstr (key, "_live_") != NULL)
+    {
+      message = g_strdup_printf ("Invalid API Key provided: %s. This is the Till Stripe "
+                                 "simulator: it accepts test keys only and always refuses live "
+                                 "keys.", masked);
+      send_error (msg, 401, "invalid_request_error", "api_key_invalid", NULL, message);
+      return AUTH_FAILED;
+    }
+
+  if (g_str_has_prefix (key, "pk_test_") && strlen (key) > strlen ("pk_test_"))
+    {
+      *key_out = g_steal_pointer (&key);
+      return AUTH_PUBLISHABLE;
+    }
+
+  if ((g_str_has_prefix (key, "sk_test_") || g_str_has_prefix (key, "rk_test_"))
+      && strlen (key) > strlen ("sk_test_")
+      && (self->secret_key == NULL || g_str_equal (self->secret_key, key)))
+    {
+      *key_out = g_steal_pointer (&key);
+      return AUTH_SECRET;
+    }
+
+  message = g_strdup_printf ("Invalid API Key provided: %s", masked);
+  send_error (msg, 401, "invalid_request_error", "api_key_invalid", NULL, message);
+  return AUTH_FAILED;
+}
+
+/* --- routing ------------------------------------------------------------------------ */
+
+static Route
+match_route (const char  *method,
+             const char  *path,
+             char       **id,
+             const char **template)
+{
+  g_auto(GStrv) parts = g_strsplit (path, "/", -1);
+  guint n = g_strv_length (parts);
+  gboolean get = g_str_equal (method, "GET");
+  gboolean post = g_str_equal (method, "POST");
+
+  /* parts[0] is "" and parts[1] is "v1". */
+  if (n < 3 || *parts[0] != '\0' || !g_str_equal (parts[1], "v1"))
+    return ROUTE_NONE;
+  for (guint i = 2; i < n; i++)
+    if (*parts[i] == '\0')
+      return ROUTE_NONE;
+
+  if (g_str_equal (parts[2], "payment_intents"))
+    {
+      if (n == 3 && post)
+        {
+          *template = "/v1/payment_intents";
+          return ROUTE_CREATE_INTENT;
+        }
+      if (n == 4)
+        {
+          *id = g_strdup (parts[3]);
+          *template = "/v1/payment_intents/{intent}";
+          return get ? ROUTE_RETRIEVE_INTENT : post ? ROUTE_UPDATE_INTENT : ROUTE_NONE;
+        }
+      if (n == 5 && post)
+        {
+          *id = g_strdup (parts[3]);
+          if (g_str_equal (parts[4], "confirm"))
+            {
+              *template = "/v1/payment_intents/{intent}/confirm";
+              return ROUTE_CONFIRM_INTENT;
+            }
+          if (g_str_equal (parts[4], "cancel"))
+            {
+              *template = "/v1/payment_intents/{intent}/cancel";
+              return ROUTE_CANCEL_INTENT;
+            }
+          if (g_str_equal (parts[4], "capture"))
+            {
+              *template = "/v1/payment_intents/{intent}/capture";
+              return ROUTE_CAPTURE_INTENT;
+            }
+          g_clear_pointer (id, g_free);
+        }
+    }
+  else if (g_str_equal (parts[2], "refunds"))
+    {
+      if (n == 3 && post)
+        {
+          *template = "/v1/refunds";
+          return ROUTE_CREATE_REFUND;
+        }
+      if (n == 4 && get)
+        {
+          *id = g_strdup (parts[3]);
+          *template = "/v1/refunds/{refund}";
+          return ROUTE_RETRIEVE_REFUND;
+        }
+    }
+  else if (g_str_equal (parts[2], "events") && get)
+    {
+      if (n == 3)
+        {
+          *template = "/v1/events";
+          return ROUTE_LIST_EVENTS;
+        }
+      if (n == 4)
+        {
+          *id = g_strdup (parts[3]);
+          *template = "/v1/events/{id}";
+          return ROUTE_RETRIEVE_EVENT;
+        }
+    }
+
+  return ROUTE_NONE;
+}
+
+static TillSimReply *
+dispatch (TillStripeSim  *self,
+          TillSimRequest *request,
+          Route           route,
+          const char     *id,
+          JsonNode       *params)
+{
+  TillSimState *state = self->state;
+
+  switch (route)
+    {
+    case ROUTE_CREATE_INTENT:
+      return till_sim_state_create_intent (state, request, params);
+    case ROUTE_RETRIEVE_INTENT:
+      return till_sim_state_retrieve_intent (state, request, id, params);
+    case ROUTE_UPDATE_INTENT:
+      return till_sim_state_update_intent (state, request, id, params);
+    case ROUTE_CONFIRM_INTENT:
+      return till_sim_state_confirm_intent (state, request, id, params);
+    case ROUTE_CANCEL_INTENT:
+      return till_sim_state_cancel_intent (state, request, id, params);
+    case ROUTE_CAPTURE_INTENT:
+      return till_sim_state_capture_intent (state, request, id, params);
+    case ROUTE_CREATE_REFUND:
+      return till_sim_state_create_refund (state, request, params);
+    case ROUTE_RETRIEVE_REFUND:
+      return till_sim_state_retrieve_refund (state, request, id, params);
+    case ROUTE_LIST_EVENTS:
+      return till_sim_state_list_events (state, request, params);
+    case ROUTE_RETRIEVE_EVENT:
+      return till_sim_state_retrieve_event (state, request, id, params);
+    case ROUTE_NONE:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Runs the endpoint of a request that passed every check, and answers it. */
+static void
+execute (Pending *pending)
+{
+  TillStripeSim *self = pending->self;
+  g_autoptr(GPtrArray) events = g_ptr_array_new ();
+  g_autoptr(TillSimReply) reply = NULL;
+  TillSimRequest request = {
+    .base_uri = self->base_uri,
+    .request_id = pending->request_id,
+    .idempotency_key = pending->idempotency_key,
+    .publishable = pending->publishable,
+    .events = events,
+  };
+
+  reply = dispatch (self, &request, pending->route, pending->id, pending->params);
+
+  if (pending->idempotency_key != NULL)
+    till_sim_idempotency_finish (self->idempotency, pending->key, pending->idempotency_key,
+                                 reply, pending->request_id);
+
+  till_sim_webhooks_enqueue (self->webhooks, events, pending->faults.duplicate_webhooks,
+                             pending->faults.reorder_webhooks);
+
+  if (pending->faults.drop_after)
+    {
+      g_debug ("fault: dropping the connection of %s after processing", pending->request_id);
+      drop_connection (pending->msg);
+      return;
+    }
+  send_reply (pending->msg, reply);
+}
+
+static gboolean
+on_delay_done (gpointer user_data)
+{
+  Pending *pending = user_data;
+  TillStripeSim *self = pending->self;
+
+  pending->timer = 0;
+  execute (pending);
+  if (!pending->faults.drop_after)
+    soup_server_message_unpause (pending->msg);
+  g_hash_table_remove (self->pending, pending);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+next_faults (TillStripeSim     *self,
+             SoupServerMessage *msg,
+             TillSimFaults     *faults)
+{
+  const char *header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                     "Till-Sim-Fault");
+  g_autofree char *queued = NULL;
+  g_autoptr(GError) error = NULL;
+  TillSimFaults from_queue;
+
+  memset (faults, 0, sizeof *faults);
+  if (!self->faults_enabled)
+    return TRUE;
+
+  if (!till_sim_faults_parse (header, faults, &error))
+    {
+      send_error (msg, 400, "invalid_request_error", NULL, NULL, error->message);
+      return FALSE;
+    }
+  queued = g_queue_pop_head (&self->fault_queue);
+  if (queued != NULL && till_sim_faults_parse (queued, &from_queue, NULL))
+    till_sim_faults_merge (faults, &from_queue);
+  return TRUE;
+}
+
+static void
+handle_api (TillStripeSim     *self,
+            SoupServerMessage *msg,
+            const char        *path,
+            const char        *request_id)
+{
+  SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
+  const char *method = soup_server_message_get_method (msg);
+  const char *idempotency_key = soup_message_headers_get_one (request_headers, "Idempotency-Key");
+  const char *version = soup_message_headers_get_one (request_headers, "Stripe-Version");
+  g_autoptr(GPtrArray) pairs = NULL;
+  g_autoptr(JsonNode) params = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(TillSimReply) error = NULL;
+  const char *template = NULL;
+  TillSimFaults faults;
+  AuthResult auth;
+  Route route;
+  Pending *pending;
+
+  soup_message_headers_replace (response_headers, "Access-Control-Allow-Origin", "*");
+  soup_message_headers_replace (response_headers, "Stripe-Version",
+                                version ? version : till_stripe_sim_get_api_version ());
+
+  if (g_str_equal (method, "OPTIONS"))
+    {
+      soup_message_headers_replace (response_headers, "Access-Control-Allow-Methods",
+                                    "GET, POST, DELETE");
+      soup_message_headers_replace (response_headers, "Access-Control-Allow-Headers",
+                                    "Authorization, Content-Type, Idempotency-Key, "
+                                    "Stripe-Version, Till-Sim-Fault");
+      soup_message_headers_replace (response_headers, "Access-Control-Max-Age", "600");
+      soup_server_message_set_status (msg, 204, NULL);
+      return;
+    }
+
+  auth = authenticate (self, msg, &key);
+  if (auth == AUTH_FAILED)
+    return;
+  soup_message_headers_remove (response_headers, "WWW-Authenticate");
+
+  if (!next_faults (self, msg, &faults))
+    return;
+  if (faults.status == 429)
+    {
+      send_error (msg, 429, "invalid_request_error", "rate_limit", NULL,
+                  "Too many requests hit the API too quickly. We recommend an exponential "
+                  "backoff of your requests.");
+      return;
+    }
+  if (faults.status != 0)
+    {
+      send_error (msg, faults.status, "api_error", NULL, NULL,
+                  "An unknown error occurred (injected by the simulator).");
+      return;
+    }
+
+  if (g_str_equal (method, "POST"))
+    {
+      SoupMessageBody *body = soup_server_message_get_request_body (msg);
+      g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
+      const char *content_type = soup_message_headers_get_content_type (request_headers, NULL);
+      gsize length;
+      const char *data = g_bytes_get_data (bytes, &length);
+
+      if (length > 0 && g_strcmp0 (content_type, "application/x-www-form-urlencoded") != 0)
+        {
+          g_autofree char *message =
+            g_strdup_printf ("Invalid request: unsupported Content-Type %s. If error "
+                             "persists and you need assistance, please contact "
+                             "support@stripe.com.", content_type ? content_type : "(none)");
+
+          send_error (msg, 400, "invalid_request_error", NULL, NULL, message);
+          return;
+        }
+      pairs = till_sim_form_decode (data, length);
+    }
+  else if (g_str_equal (method, "GET") || g_str_equal (method, "DELETE"))
+    {
+      const char *query = g_uri_get_query (soup_server_message_get_uri (msg));
+
+      pairs = till_sim_form_decode (query, query ? strlen (query) : 0);
+    }
+  else
+    pairs = g_ptr_array_new ();
+
+  route = match_route (method, path, &id, &template);
+  if (route == ROUTE_NONE)
+    {
+      g_autofree char *message =
+        g_strdup_printf ("Unrecognized request URL (%s: %s). Please see "
+                         "https://stripe.com/docs or we can help at "
+                         "https://support.stripe.com/.", method, path);
+
+      send_error (msg, 404, "invalid_request_error", NULL, NULL, message);
+      return;
+    }
+
+  if (auth == AUTH_PUBLISHABLE && route != ROUTE_RETRIEVE_INTENT && route != ROUTE_CONFIRM_INTENT)
+    {
+      send_error (msg, 401, "invalid_request_error", "secret_key_required", NULL,
+                  "This API call cannot be made with a publishable API key. Please use a "
+                  "secret API key. You can find a list of your API keys at "
+                  "https://dashboard.stripe.com/account/apikeys.");
+      return;
+    }
+
+  params = till_sim_form_build_tree (pairs, &error);
+  if (params == NULL)
+    {
+      send_reply (msg, error);
+      return;
+    }
+  error = till_sim_schema_validate (g_str_equal (method, "GET") ? "get" : "post", template,
+                                    params);
+  if (error != NULL)
+    {
+      send_reply (msg, error);
+      return;
+    }
+
+  if (idempotency_key != NULL && g_str_equal (method, "POST"))
+    {
+      g_autofree char *fingerprint = NULL;
+      g_autoptr(TillSimReply) saved = NULL;
+      g_autofree char *original = NULL;
+
+      soup_message_headers_replace (response_headers, "Idempotency-Key", idempotency_key);
+      if (strlen (idempotency_key) > 255 || *idempotency_key == '\0')
+        {
+          send_error (msg, 400, "invalid_request_error", NULL, NULL,
+                      "Idempotency-Key must be a non-empty string of at most 255 characters.");
+          return;
+        }
+
+      fingerprint = till_sim_form_fingerprint (method, path, pairs);
+      switch (till_sim_idempotency_begin (self->idempotency, key, idempotency_key, fingerprint,
+                                          &saved, &original))
+        {
+        case TILL_SIM_IDEMPOTENCY_NEW:
+          break;
+        case TILL_SIM_IDEMPOTENCY_REPLAY:
+          soup_message_headers_replace (response_headers, "Idempotent-Replayed", "true");
+          soup_message_headers_replace (response_headers, "Original-Request", original);
+          send_reply (msg, saved);
+          return;
+        case TILL_SIM_IDEMPOTENCY_MISMATCH:
+          {
+            g_autofree char *message =
+              g_strdup_printf ("Keys for idempotent requests can only be used with the same "
+                               "parameters they were first used with. Try using a key other "
+                               "than '%s' if you meant to execute a different request.",
+                               idempotency_key);
+
+            send_error (msg, 400, "idempotency_error", NULL, NULL, message);
+            return;
+          }
+        case TILL_SIM_IDEMPOTENCY_IN_FLIGHT:
+        default:
+          send_error (msg, 409, "idempotency_error", "idempotency_key_in_use", NULL,
+                      "There is currently another in-progress request using this idempotency "
+                      "key (that probably means you submitted twice, and the other request is "
+                      "still going through). Please try again later.");
+          return;
+        }
+    }
+
+  pending = g_new0 (Pending, 1);
+  pending->self = self;
+  pending->msg = g_object_ref (msg);
+  pending->route = route;
+  pending->id = g_steal_pointer (&id);
+  pending->params = g_steal_pointer (&params);
+  pending->request_id = g_strdup (request_id);
+  pending->key = g_steal_pointer (&key);
+  if (g_str_equal (method, "POST"))
+    pending->idempotency_key = g_strdup (idempotency_key);
+  pending->publishable = auth == AUTH_PUBLISHABLE;
+  pending->faults = faults;
+
+  if (faults.delay_ms > 0)
+    {
+      soup_server_message_pause (msg);
+      pending->timer = g_timeout_add (faults.delay_ms, on_delay_done, pending);
+      g_hash_table_add (self->pending, pending);
+      return;
+    }
+
+  execute (pending);
+  pending_free (pending);
+}
+
+/* --- fault control endpoint --------------------------------------------------------- */
+
+static void
+handle_fault_control (TillStripeSim     *self,
+                      SoupServerMessage *msg)
+{
+  const char *method = soup_server_message_get_method (msg);
+  g_autofree char *key = NULL;
+
+  if (!self->faults_enabled)
+    {
+      send_error (msg, 404, "invalid_request_error", NULL, NULL,
+                  "Fault injection is not enabled in this simulator.");
+      return;
+    }
+  if (authenticate (self, msg, &key) != AUTH_SECRET)
+    return;
+  soup_message_headers_remove (soup_server_message_get_response_headers (msg),
+                               "WWW-Authenticate");
+
+  if (g_str_equal (method, "POST"))
+    {
+      SoupMessageBody *body = soup_server_message_get_request_body (msg);
+      g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
+      g_autoptr(GPtrArray) pairs = NULL;
+      g_autoptr(GError) error = NULL;
+      const char *spec = NULL;
+      guint64 count = 1;
+      TillSimFaults faults;
+      gsize length;
+      const char *data = g_bytes_get_data (bytes, &length);
+
+      pairs = till_sim_form_decode (data, length);
+      for (guint i = 0; i < pairs->len; i++)
+        {
+          TillSimPair *pair = g_ptr_array_index (pairs, i);
+
+          if (g_str_equal (pair->key, "fault"))
+            spec = pair->value;
+          else if (g_str_equal (pair->key, "count")
+                   && !g_ascii_string_to_unsigned (pair->value, 10, 1, 1000, &count, NULL))
+            {
+              send_error (msg, 400, "invalid_request_error", NULL, "count",
+                          "count must be between 1 and 1000");
+              return;
+            }
+        }
+      if (spec == NULL)
+        {
+          send_error (msg, 400, "invalid_request_error", "parameter_missing", "fault",
+                      "Missing required param: fault.");
+          return;
+        }
+      if (!till_sim_faults_parse (spec, &faults, &error))
+        {
+          send_error (msg, 400, "invalid_request_error", NULL, "fault", error->message);
+          return;
+        }
+      for (guint64 i = 0; i < count; i++)
+        g_queue_push_tail (&self->fault_queue, g_strdup (spec));
+    }
+  else if (g_str_equal (method, "DELETE"))
+    g_queue_clear_full (&self->fault_queue, g_free);
+  else if (!g_str_equal (method, "GET"))
+    {
+      send_error (msg, 405, "invalid_request_error", NULL, NULL, "Use GET, POST or DELETE.");
+      return;
+    }
+
+  {
+    g_autofree char *body = g_strdup_printf ("{\n  \"object\": \"sim_faults\",\n"
+                                             "  \"queued\": %u,\n  \"delayed_requests\": %u\n}\n",
+                                             self->fault_queue.length,
+                                             g_hash_table_size (self->pending));
+    g_autoptr(TillSimReply) reply = till_sim_reply_new_text (200, body);
+
+    send_reply (msg, reply);
+  }
+}
+
+/* --- Stripe.js stand-in ------------------------------------------------------------- */
+
+static const char *
+content_type_for (const char *name)
+{
+  if (g_str_has_suffix (name, ".js"))
+    return "application/javascript; charset=utf-8";
+  if (g_str_has_suffix (name, ".html"))
+    return "text/html; charset=utf-8";
+  if (g_str_has_suffix (name, ".css"))
+    return "text/css; charset=utf-8";
+  return "application/octet-stream";
+}
+
+static void
+handle_asset (TillStripeSim     *self,
+              SoupServerMessage *msg,
+              const char        *path)
+{
+  g_autofree char *resource = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  const char *name;
+
+  if (g_str_equal (path, "/v3") || g_str_equal (path, "/v3/"))
+    name = "v3/stripe.js";
+  else
+    name = path + 1;
+
+  if (!g_str_equal (soup_server_message_get_method (msg), "GET")
+      && !g_str_equal (soup_server_message_get_method (msg), "HEAD"))
+    {
+      soup_server_message_set_status (msg, 405, NULL);
+      return;
+    }
+
+  resource = g_strconcat (RESOURCE_PREFIX, name, NULL);
+  bytes = g_resources_lookup_data (resource, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  if (bytes == NULL || strstr (name, "..") != NULL)
+    {
+      soup_server_message_set_status (msg, 404, NULL);
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "Not found\n",
+                                        strlen ("Not found\n"));
+      return;
+    }
+
+  soup_message_headers_replace (headers, "Cache-Control", "no-cache");
+  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_replace (headers, "Access-Control-Allow-Origin", "*");
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, content_type_for (name), SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+/* --- 3-D Secure challenge ----------------------------------------------------------- */
+
+static char *
+format_display_amount (gint64      amount,
+                       const char *currency)
+{
+  const TillCurrency *cur = till_currency_lookup (currency);
+  int exponent = cur ? till_currency_get_stripe_exponent (cur) : 2;
+  g_autofree char *upper = g_ascii_strup (currency, -1);
+  gint64 scale = 1;
+
+  for (int i = 0; i < exponent; i++)
+    scale *= 10;
+  if (exponent == 0)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " %s", amount, upper);
+  return g_strdup_printf ("%" G_GINT64_FORMAT ".%0*" G_GINT64_FORMAT " %s", amount / scale,
+                          exponent, amount % scale, upper);
+}
+
+static void
+send_html (SoupServerMessage *msg,
+           guint              status,
+           char              *html)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_TAKE, html,
+                                    strlen (html));
+}
+
+static void
+handle_challenge (TillStripeSim     *self,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  const char        *request_id)
+{
+  g_auto(GStrv) parts = g_strsplit (path, "/", -1);
+  guint n = g_strv_length (parts);
+  const char *method = soup_server_message_get_method (msg);
+  const char *intent_id, *nonce;
+  TillSimIntent *intent;
+
+  /* "", "sim", "3ds", intent, nonce [, complete|fail] */
+  if (n < 5 || n > 6)
+    {
+      soup_server_message_set_status (msg, 404, NULL);
+      return;
+    }
+  intent_id = parts[3];
+  nonce = parts[4];
+  intent = till_sim_state_find_challenge (self->state, intent_id, nonce);
+
+  if (n == 5 && g_str_equal (method, "GET"))
+    {
+      g_autofree char *amount = NULL;
+
+      if (intent == NULL)
+        {
+          send_html (msg, 404,
+                     g_markup_printf_escaped ("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+                                              "<title>%s</title></head><body><p>%s</p></body></html>",
+                                              _("Simulated 3-D Secure"),
+                                              _("This authentication request is no longer valid.")));
+          return;
+        }
+      amount = format_display_amount (intent->amount, intent->currency);
+      send_html (msg, 200,
+                 g_markup_printf_escaped (
+                   "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+                   "<meta name=\"viewport\" content=\"width=device-width\">"
+                   "<title>%s</title>"
+                   "<link rel=\"stylesheet\" href=\"/v3/frame/challenge.css\"></head>\n"
+                   "<body><main class=\"challenge\" data-intent=\"%s\">"
+                   "<p class=\"badge\">%s</p>"
+                   "<h1>%s</h1><p class=\"amount\">%s</p><p>%s</p>"
+                   "<div class=\"buttons\">"
+                   "<form method=\"post\" action=\"/sim/3ds/%s/%s/complete\">"
+                   "<button id=\"complete\" type=\"submit\" class=\"complete\">%s</button></form>"
+                   "<form method=\"post\" action=\"/sim/3ds/%s/%s/fail\">"
+                   "<button id=\"fail\" type=\"submit\" class=\"fail\">%s</button></form>"
+                   "</div></main>"
+                   "<script src=\"/v3/frame/challenge.js\"></script></body></html>\n",
+                   _("Simulated 3-D Secure — training"), intent->id,
+                   _("Simulated 3-D Secure — training"), _("Confirm this payment"), amount,
+                   _("This is a test authentication page. No real bank is involved."),
+                   intent->id, nonce, _("Complete authentication"),
+                   intent->id, nonce, _("Fail authentication")));
+      return;
+    }
+
+  if (n == 6 && g_str_equal (method, "POST")
+      && (g_str_equal (parts[5], "complete") || g_str_equal (parts[5], "fail")))
+    {
+      g_autoptr(GPtrArray) events = g_ptr_array_new ();
+      TillSimRequest request = {
+        .base_uri = self->base_uri,
+        .request_id = request_id,
+        .events = events,
+      };
+      gboolean authenticated = g_str_equal (parts[5], "complete");
+      const char *accept = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                         "Accept");
+      g_autofree char *return_url = intent ? g_strdup (intent->return_url) : NULL;
+      g_autofree char *secret = intent ? g_strdup (intent->client_secret) : NULL;
+
+      if (!till_sim_state_finish_challenge (self->state, &request, intent_id, nonce,
+                                            authenticated))
+        {
+          send_error (msg, 404, "invalid_request_error", "resource_missing", NULL,
+                      "This authentication request is no longer valid.");
+          return;
+        }
+      till_sim_webhooks_enqueue (self->webhooks, events, FALSE, FALSE);
+      intent = till_sim_state_lookup_intent (self->state, intent_id);
+
+      if (accept != NULL && strstr (accept, "application/json") != NULL)
+        {
+          g_autofree char *body = g_strdup_printf ("{\n  \"payment_intent\": \"%s\",\n"
+                                                   "  \"status\": \"%s\"\n}\n",
+                                                   intent->id, intent->status);
+          g_autoptr(TillSimReply) reply = till_sim_reply_new_text (200, body);
+
+          send_reply (msg, reply);
+          return;
+        }
+
+      if (return_url != NULL)
+        {
+          g_autofree char *escaped = g_uri_escape_string (secret, NULL, FALSE);
+          g_autofree char *location =
+            g_strdup_printf ("%s%spayment_intent=%s&payment_intent_client_secret=%s"
+                             "&redirect_status=%s", return_url,
+                             strchr (return_url, '?') ? "&" : "?", intent->id, escaped,
+                             authenticated ? "succeeded" : "failed");
+
+          soup_server_message_set_redirect (msg, 303, location);
+          return;
+        }
+
+      send_html (msg, 200,
+                 g_markup_printf_escaped ("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+                                          "<title>%s</title></head><body><p>%s</p></body></html>",
+                                          _("Simulated 3-D Secure"),
+                                          authenticated ? _("Authentication complete.")
+                                                        : _("Authentication failed.")));
+      return;
+    }
+
+  soup_server_message_set_status (msg, n == 5 ? 405 : 404, NULL);
+}
+
+/* --- the server ---------------------------------------------------------------------- */
+
+static void
+handle_request (SoupServer        *server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  TillStripeSim *self = user_data;
+  g_autofree char *request_id = till_sim_random_id ("req_", 14);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Request-Id",
+                                request_id);
+
+  if (g_str_equal (path, "/v1") || g_str_has_prefix (path, "/v1/"))
+    handle_api (self, msg, path, request_id);
+  else if (g_str_equal (path, "/v3") || g_str_has_prefix (path, "/v3/"))
+    handle_asset (self, msg, path);
+  else if (g_str_has_prefix (path, "/sim/3ds/"))
+    handle_challenge (self, msg, path, request_id);
+  else if (g_str_equal (path, "/_sim/faults"))
+    handle_fault_control (self, msg);
+  else
+    {
+      g_autofree char *message =
+        g_strdup_printf ("Unrecognized request URL (%s: %s). Please see "
+                         "https://stripe.com/docs or we can help at "
+                         "https://support.stripe.com/.", soup_server_message_get_method (msg),
+                         path);
+
+      send_error (msg, 404, "invalid_request_error", NULL, NULL, message);
+    }
+}
+
+static void
+handle_early (SoupServer        *server,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  if (soup_message_headers_get_content_length (headers) > MAX_BODY)
+    {
+      g_autofree char *request_id = till_sim_random_id ("req_", 14);
+
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Request-Id", request_id);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Connection", "close");
+      send_error (msg, 413, "invalid_request_error", NULL, NULL,
+                  "Request bodies are limited to 1 MiB.");
+    }
+}
+
+/**
+ * till_stripe_sim_listen:
+ * @host: a numeric address or "localhost"
+ * @port: the port, or 0 for any free one (see till_stripe_sim_get_base_uri())
+ *
+ * Starts serving in the thread-default main context.
+ */
+gboolean
+till_stripe_sim_listen (TillStripeSim *self,
+                        const char    *host,
+                        guint16        port,
+                        GError       **error)
+{
+  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocket) listen_socket = NULL;
+  g_autoptr(GSList) uris = NULL;
+  guint bound_port = 0;
+
+  g_return_val_if_fail (TILL_IS_STRIPE_SIM (self), FALSE);
+  g_return_val_if_fail (host != NULL, FALSE);
+
+  if (self->server != NULL)
+    {
+      g_set_error_literal (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_LISTEN,
+                           _("The simulator is already listening"));
+      return FALSE;
+    }
+
+  if (g_str_equal (host, "localhost"))
+    address = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  else
+    address = g_inet_address_new_from_string (host);
+  if (address == NULL)
+    {
+      g_set_error (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_LISTEN,
+                   _("“%s” is not a numeric address"), host);
+      return FALSE;
+    }
+
+  self->server = soup_server_new ("server-header", "till-stripe-sim", NULL);
+  soup_server_add_early_handler (self->server, NULL, handle_early, self, NULL);
+  soup_server_add_handler (self->server, NULL, handle_request, self, NULL);
+
+  /* Our own socket, for a listen backlog that takes a burst of concurrent clients (GLib's
+   * default is 10). */
+  socket_address = g_inet_socket_address_new (address, port);
+  listen_socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                                G_SOCKET_PROTOCOL_TCP, error);
+  if (listen_socket == NULL)
+    {
+      g_clear_object (&self->server);
+      return FALSE;
+    }
+  g_socket_set_listen_backlog (listen_socket, 256);
+  if (!g_socket_bind (listen_socket, socket_address, TRUE, error)
+      || !g_socket_listen (listen_socket, error)
+      || !soup_server_listen_socket (self->server, listen_socket, 0, error))
+    {
+      g_clear_object (&self->server);
+      return FALSE;
+    }
+
+  uris = soup_server_get_uris (self->server);
+  if (uris != NULL)
+    bound_port = g_uri_get_port (uris->data);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  {
+    g_autofree char *text = g_inet_address_to_string (address);
+
+    if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
+      self->base_uri = g_strdup_printf ("http://[%s]:%u/", text, bound_port);
+    else
+      self->base_uri = g_strdup_printf ("http://%s:%u/", text, bound_port);
+  }
+  return TRUE;
 }

@@ -1,0 +1,29 @@
+/* till-stripe-sim-faults-private.h: fault injection for tests.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* What can go wrong with one request, from the Till-Sim-Fault header or the control
+ * endpoint: "drop-after", "500", "502", "503", "429", "delay=N" (ms),
+ * "duplicate-webhook", "reorder-webhooks"; several separated by commas. */
+typedef struct
+{
+  guint status;               /* 0, or 429/500/502/503 answered instead of running */
+  guint delay_ms;             /* hold the request (and its idempotency key) this long */
+  gboolean drop_after;        /* run the request, then drop the connection unanswered */
+  gboolean duplicate_webhooks;
+  gboolean reorder_webhooks;
+} TillSimFaults;
+
+gboolean till_sim_faults_parse (const char    *spec,
+                                TillSimFaults *faults,
+                                GError       **error);
+void     till_sim_faults_merge (TillSimFaults       *faults,
+                                const TillSimFaults *other);
+
+G_END_DECLS

@@ -1,0 +1,74 @@
+/* till-stripe-sim-faults.c: parsing of fault specifications.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "till-stripe-sim-faults-private.h"
+
+#define MAX_DELAY_MS 60000
+
+gboolean
+till_sim_faults_parse (const char    *spec,
+                       TillSimFaults *faults,
+                       GError       **error)
+{
+  g_auto(GStrv) parts = NULL;
+
+  memset (faults, 0, sizeof *faults);
+  if (spec == NULL)
+    return TRUE;
+
+  parts = g_strsplit (spec, ",", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      char *part = g_strstrip (parts[i]);
+
+      if (*part == '\0')
+        continue;
+      if (g_str_equal (part, "drop-after"))
+        faults->drop_after = TRUE;
+      else if (g_str_equal (part, "500") || g_str_equal (part, "502")
+               || g_str_equal (part, "503") || g_str_equal (part, "429"))
+        faults->status = (guint) g_ascii_strtoull (part, NULL, 10);
+      else if (g_str_has_prefix (part, "delay="))
+        {
+          guint64 ms;
+
+          if (!g_ascii_string_to_unsigned (part + strlen ("delay="), 10, 0, MAX_DELAY_MS, &ms,
+                                           NULL))
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "delay must be a number of milliseconds up to %d", MAX_DELAY_MS);
+              return FALSE;
+            }
+          faults->delay_ms = ms;
+        }
+      else if (g_str_equal (part, "duplicate-webhook") || g_str_equal (part, "duplicate-webhooks"))
+        faults->duplicate_webhooks = TRUE;
+      else if (g_str_equal (part, "reorder-webhooks") || g_str_equal (part, "reorder-webhook"))
+        faults->reorder_webhooks = TRUE;
+      else
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "unknown fault “%s” (known: drop-after, 500, 502, 503, 429, delay=N, "
+                       "duplicate-webhook, reorder-webhooks)", part);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+void
+till_sim_faults_merge (TillSimFaults       *faults,
+                       const TillSimFaults *other)
+{
+  if (other->status != 0)
+    faults->status = other->status;
+  faults->delay_ms = MAX (faults->delay_ms, other->delay_ms);
+  faults->drop_after |= other->drop_after;
+  faults->duplicate_webhooks |= other->duplicate_webhooks;
+  faults->reorder_webhooks |= other->reorder_webhooks;
+}

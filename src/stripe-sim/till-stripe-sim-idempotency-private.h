@@ -1,0 +1,39 @@
+/* till-stripe-sim-idempotency-private.h: Idempotency-Key handling.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "till-stripe-sim-private.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  TILL_SIM_IDEMPOTENCY_NEW,        /* run the request; the key is now held in flight */
+  TILL_SIM_IDEMPOTENCY_REPLAY,     /* answer with the saved reply */
+  TILL_SIM_IDEMPOTENCY_MISMATCH,   /* same key, different parameters: 400 */
+  TILL_SIM_IDEMPOTENCY_IN_FLIGHT,  /* the first request still runs: 409 */
+} TillSimIdempotencyResult;
+
+typedef struct _TillSimIdempotency TillSimIdempotency;
+
+TillSimIdempotency      *till_sim_idempotency_new    (gint64              ttl_seconds);
+void                     till_sim_idempotency_free   (TillSimIdempotency *self);
+
+/* @scope is the API key the request used: keys of different accounts never meet. */
+TillSimIdempotencyResult till_sim_idempotency_begin  (TillSimIdempotency *self,
+                                                      const char         *scope,
+                                                      const char         *key,
+                                                      const char         *fingerprint,
+                                                      TillSimReply      **saved,
+                                                      char              **original_request_id);
+/* Ends what begin() returned NEW for: keeps @reply (if it is to be saved) or forgets the
+ * key, so a retry runs again. */
+void                     till_sim_idempotency_finish (TillSimIdempotency *self,
+                                                      const char         *scope,
+                                                      const char         *key,
+                                                      const TillSimReply *reply,
+                                                      const char         *request_id);
+
+G_END_DECLS

@@ -1,0 +1,209 @@
+/* till-stripe-sim-state-private.h: the simulator's objects and their state machine.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "till-stripe-sim-private.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  TILL_SIM_CARD_SUCCEEDS,
+  TILL_SIM_CARD_DECLINES,
+  TILL_SIM_CARD_AUTHENTICATES,        /* 3-D Secure, then succeeds */
+  TILL_SIM_CARD_ALWAYS_AUTHENTICATES, /* 3-D Secure on every payment */
+} TillSimCardOutcome;
+
+typedef struct
+{
+  const char *number;
+  const char *alias;          /* the pm_card_… shortcut */
+  const char *brand;
+  const char *funding;
+  const char *country;
+  TillSimCardOutcome outcome;
+  const char *decline_code;   /* when it declines */
+  const char *message;
+} TillSimTestCard;
+
+const TillSimTestCard *till_sim_test_card_lookup       (const char *number);
+const TillSimTestCard *till_sim_test_card_lookup_alias (const char *alias);
+gboolean               till_sim_luhn_valid             (const char *digits);
+
+typedef struct
+{
+  char *id;
+  gint64 created;
+  const TillSimTestCard *card;
+  int exp_month;
+  int exp_year;
+} TillSimPaymentMethod;
+
+typedef struct
+{
+  char *id;
+  gint64 created;
+  char *payment_intent;
+  char *payment_method;
+  char *currency;
+  char *status;               /* succeeded, failed */
+  char *failure_code;
+  char *failure_message;
+  char *decline_code;
+  char *description;
+  char *receipt_email;
+  gint64 amount;
+  gint64 amount_captured;
+  gint64 amount_refunded;
+  gboolean captured;
+  GPtrArray *refunds;         /* char * ids, oldest first */
+  JsonObject *metadata;
+} TillSimCharge;
+
+typedef struct
+{
+  char *id;
+  gint64 created;
+  gint64 amount;
+  char *charge;
+  char *payment_intent;
+  char *currency;
+  char *reason;
+  char *status;
+  JsonObject *metadata;
+} TillSimRefund;
+
+typedef struct
+{
+  char *id;
+  char *client_secret;
+  gint64 created;
+  gint64 amount;
+  gint64 amount_received;
+  gint64 amount_capturable;
+  char *currency;
+  char *status;
+  char *capture_method;
+  char *confirmation_method;
+  gboolean automatic_payment_methods;
+  GPtrArray *payment_method_types;
+  char *payment_method;
+  char *latest_charge;
+  GPtrArray *charges;         /* char * ids, oldest first */
+  char *description;
+  char *receipt_email;
+  char *statement_descriptor;
+  char *statement_descriptor_suffix;
+  char *setup_future_usage;
+  char *cancellation_reason;
+  gint64 canceled_at;
+  char *return_url;
+  char *action_nonce;         /* the 3-D Secure challenge in progress */
+  char *action_url;
+  char *action_payment_method;
+  JsonNode *last_payment_error;
+  JsonObject *metadata;
+} TillSimIntent;
+
+typedef struct
+{
+  char *id;
+  gint64 created;
+  char *type;
+  char *request_id;
+  char *idempotency_key;
+  JsonNode *object;           /* snapshot of data.object */
+  guint pending_webhooks;
+} TillSimEvent;
+
+typedef struct _TillSimState TillSimState;
+
+/* What one API request needs besides its parameters. */
+typedef struct
+{
+  const char *base_uri;       /* "http://127.0.0.1:1234/" */
+  const char *request_id;
+  const char *idempotency_key;
+  gboolean publishable;       /* authenticated with pk_test_ (client-secret calls only) */
+  GPtrArray *events;          /* TillSimEvent * created by the request (borrowed) */
+} TillSimRequest;
+
+TillSimState *till_sim_state_new              (void);
+void          till_sim_state_free             (TillSimState   *state);
+
+TillSimReply *till_sim_state_create_intent    (TillSimState   *state,
+                                               TillSimRequest *request,
+                                               JsonNode       *params);
+TillSimReply *till_sim_state_retrieve_intent  (TillSimState   *state,
+                                               TillSimRequest *request,
+                                               const char     *id,
+                                               JsonNode       *params);
+TillSimReply *till_sim_state_update_intent    (TillSimState   *state,
+                                               TillSimRequest *request,
+                                               const char     *id,
+                                               JsonNode       *params);
+TillSimReply *till_sim_state_confirm_intent   (TillSimState   *state,
+                                               TillSimRequest *request,
+                                               const char     *id,
+                                               JsonNode       *params);
+TillSimReply *till_sim_state_cancel_intent    (TillSimState   *state,
+                                               TillSimRequest *request,
+                                               const char     *id,
+                                               JsonNode       *params);
+TillSimReply *till_sim_state_capture_intent   (TillSimState   *state,
+                                               TillSimRequest *request,
+                                               const char     *id,
+                                               JsonNode       *params);
+TillSimReply *till_sim_state_create_refund    (TillSimState   *state,
+                                               TillSimRequest *request,
+                                               JsonNode       *params);
+TillSimReply *till_sim_state_retrieve_refund  (TillSimState   *state,
+                                               TillSimRequest *request,
+                                               const char     *id,
+                                               JsonNode       *params);
+TillSimReply *till_sim_state_list_events      (TillSimState   *state,
+                                               TillSimRequest *request,
+                                               JsonNode       *params);
+TillSimReply *till_sim_state_retrieve_event   (TillSimState   *state,
+                                               TillSimRequest *request,
+                                               const char     *id,
+                                               JsonNode       *params);
+
+/* The 3-D Secure challenge page: the intent it belongs to, and its outcome. */
+TillSimIntent *till_sim_state_find_challenge  (TillSimState   *state,
+                                               const char     *intent_id,
+                                               const char     *nonce);
+gboolean      till_sim_state_finish_challenge (TillSimState   *state,
+                                               TillSimRequest *request,
+                                               const char     *intent_id,
+                                               const char     *nonce,
+                                               gboolean        authenticated);
+
+TillSimEvent *till_sim_state_lookup_event     (TillSimState   *state,
+                                               const char     *id);
+
+/* Rendering (till-stripe-sim-render.c). @expand lists expanded fields, or NULL. */
+JsonNode     *till_sim_render_intent          (TillSimState   *state,
+                                               TillSimIntent  *intent,
+                                               GPtrArray      *expand);
+JsonNode     *till_sim_render_charge          (TillSimState   *state,
+                                               TillSimCharge  *charge,
+                                               GPtrArray      *expand);
+JsonNode     *till_sim_render_refund          (TillSimState   *state,
+                                               TillSimRefund  *refund,
+                                               GPtrArray      *expand);
+JsonNode     *till_sim_render_payment_method  (TillSimPaymentMethod *pm);
+JsonNode     *till_sim_render_event           (TillSimEvent   *event);
+
+TillSimIntent        *till_sim_state_lookup_intent  (TillSimState *state,
+                                                     const char   *id);
+TillSimCharge        *till_sim_state_lookup_charge  (TillSimState *state,
+                                                     const char   *id);
+TillSimRefund        *till_sim_state_lookup_refund  (TillSimState *state,
+                                                     const char   *id);
+TillSimPaymentMethod *till_sim_state_lookup_pm      (TillSimState *state,
+                                                     const char   *id);
+
+G_END_DECLS

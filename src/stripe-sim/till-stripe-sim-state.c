@@ -1,0 +1,1518 @@
+/* till-stripe-sim-state.c: PaymentIntents, charges, refunds and events.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The handlers here get parameters that already passed the OpenAPI checks; they add the
+ * rules the spec cannot say (currency minimums, card outcomes, state transitions) and
+ * return Stripe's answers. A reply's `save` says whether the idempotency layer keeps it:
+ * errors found before anything ran (bad amount, unknown object) are not kept, as Stripe
+ * keeps no result for requests that fail validation.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "till-currency.h"
+#include "till-stripe-sim-state-private.h"
+
+#define MAX_EVENTS 10000
+#define MAX_AMOUNT G_GINT64_CONSTANT (99999999)
+
+struct _TillSimState
+{
+  GHashTable *intents;        /* id → TillSimIntent */
+  GHashTable *charges;
+  GHashTable *refunds;
+  GHashTable *payment_methods;
+  GHashTable *events;         /* id → TillSimEvent (owned by the queue) */
+  GQueue event_queue;         /* newest first */
+};
+
+static const char *const cancelable_states[] = {
+  "requires_payment_method", "requires_capture", "requires_confirmation", "requires_action",
+  "processing", NULL
+};
+
+static const char *const updatable_states[] = {
+  "requires_payment_method", "requires_confirmation", "requires_action", NULL
+};
+
+/* --- objects ------------------------------------------------------------------------ */
+
+static void
+intent_free (TillSimIntent *intent)
+{
+  g_free (intent->id);
+  g_free (intent->client_secret);
+  g_free (intent->currency);
+  g_free (intent->status);
+  g_free (intent->capture_method);
+  g_free (intent->confirmation_method);
+  g_ptr_array_unref (intent->payment_method_types);
+  g_free (intent->payment_method);
+  g_free (intent->latest_charge);
+  g_ptr_array_unref (intent->charges);
+  g_free (intent->description);
+  g_free (intent->receipt_email);
+  g_free (intent->statement_descriptor);
+  g_free (intent->statement_descriptor_suffix);
+  g_free (intent->setup_future_usage);
+  g_free (intent->cancellation_reason);
+  g_free (intent->return_url);
+  g_free (intent->action_nonce);
+  g_free (intent->action_url);
+  g_free (intent->action_payment_method);
+  g_clear_pointer (&intent->last_payment_error, json_node_unref);
+  json_object_unref (intent->metadata);
+  g_free (intent);
+}
+
+static void
+charge_free (TillSimCharge *charge)
+{
+  g_free (charge->id);
+  g_free (charge->payment_intent);
+  g_free (charge->payment_method);
+  g_free (charge->currency);
+  g_free (charge->status);
+  g_free (charge->failure_code);
+  g_free (charge->failure_message);
+  g_free (charge->decline_code);
+  g_free (charge->description);
+  g_free (charge->receipt_email);
+  g_ptr_array_unref (charge->refunds);
+  json_object_unref (charge->metadata);
+  g_free (charge);
+}
+
+static void
+refund_free (TillSimRefund *refund)
+{
+  g_free (refund->id);
+  g_free (refund->charge);
+  g_free (refund->payment_intent);
+  g_free (refund->currency);
+  g_free (refund->reason);
+  g_free (refund->status);
+  json_object_unref (refund->metadata);
+  g_free (refund);
+}
+
+static void
+pm_free (TillSimPaymentMethod *pm)
+{
+  g_free (pm->id);
+  g_free (pm);
+}
+
+static void
+event_free (TillSimEvent *event)
+{
+  g_free (event->id);
+  g_free (event->type);
+  g_free (event->request_id);
+  g_free (event->idempotency_key);
+  json_node_unref (event->object);
+  g_free (event);
+}
+
+TillSimState *
+till_sim_state_new (void)
+{
+  TillSimState *state = g_new0 (TillSimState, 1);
+
+  state->intents = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                          (GDestroyNotify) intent_free);
+  state->charges = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                          (GDestroyNotify) charge_free);
+  state->refunds = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                          (GDestroyNotify) refund_free);
+  state->payment_methods = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                  (GDestroyNotify) pm_free);
+  state->events = g_hash_table_new (g_str_hash, g_str_equal);
+  g_queue_init (&state->event_queue);
+  return state;
+}
+
+void
+till_sim_state_free (TillSimState *state)
+{
+  g_hash_table_unref (state->intents);
+  g_hash_table_unref (state->charges);
+  g_hash_table_unref (state->refunds);
+  g_hash_table_unref (state->payment_methods);
+  g_hash_table_unref (state->events);
+  g_queue_clear_full (&state->event_queue, (GDestroyNotify) event_free);
+  g_free (state);
+}
+
+TillSimIntent *
+till_sim_state_lookup_intent (TillSimState *state,
+                              const char   *id)
+{
+  return id ? g_hash_table_lookup (state->intents, id) : NULL;
+}
+
+TillSimCharge *
+till_sim_state_lookup_charge (TillSimState *state,
+                              const char   *id)
+{
+  return id ? g_hash_table_lookup (state->charges, id) : NULL;
+}
+
+TillSimRefund *
+till_sim_state_lookup_refund (TillSimState *state,
+                              const char   *id)
+{
+  return id ? g_hash_table_lookup (state->refunds, id) : NULL;
+}
+
+TillSimPaymentMethod *
+till_sim_state_lookup_pm (TillSimState *state,
+                          const char   *id)
+{
+  return id ? g_hash_table_lookup (state->payment_methods, id) : NULL;
+}
+
+TillSimEvent *
+till_sim_state_lookup_event (TillSimState *state,
+                             const char   *id)
+{
+  return id ? g_hash_table_lookup (state->events, id) : NULL;
+}
+
+static gint64
+now_seconds (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+static gboolean
+str_in (const char        *value,
+        const char *const *list)
+{
+  return value != NULL && g_strv_contains (list, value);
+}
+
+/* --- events ------------------------------------------------------------------------- */
+
+static void
+emit (TillSimState   *state,
+      TillSimRequest *request,
+      const char     *type,
+      JsonNode       *object)
+{
+  TillSimEvent *event = g_new0 (TillSimEvent, 1);
+
+  event->id = till_sim_random_id ("evt_", 24);
+  event->created = now_seconds ();
+  event->type = g_strdup (type);
+  event->request_id = g_strdup (request->request_id);
+  event->idempotency_key = g_strdup (request->idempotency_key);
+  event->object = object;
+
+  g_queue_push_head (&state->event_queue, event);
+  g_hash_table_insert (state->events, event->id, event);
+  if (request->events != NULL)
+    g_ptr_array_add (request->events, event);
+
+  /* Keep memory bounded under long runs (Stripe keeps 30 days; we keep the newest). */
+  while (state->event_queue.length > MAX_EVENTS)
+    {
+      TillSimEvent *old = g_queue_pop_tail (&state->event_queue);
+
+      /* Events still waiting for delivery hold their own copy of the payload. */
+      g_hash_table_remove (state->events, old->id);
+      event_free (old);
+    }
+}
+
+static void
+emit_intent (TillSimState   *state,
+             TillSimRequest *request,
+             const char     *type,
+             TillSimIntent  *intent)
+{
+  emit (state, request, type, till_sim_render_intent (state, intent, NULL));
+}
+
+static void
+emit_charge (TillSimState   *state,
+             TillSimRequest *request,
+             const char     *type,
+             TillSimCharge  *charge)
+{
+  emit (state, request, type, till_sim_render_charge (state, charge, NULL));
+}
+
+/* --- parameters --------------------------------------------------------------------- */
+
+static JsonNode *
+param (JsonNode   *params,
+       const char *name)
+{
+  if (params == NULL || !JSON_NODE_HOLDS_OBJECT (params))
+    return NULL;
+  return json_object_get_member (json_node_get_object (params), name);
+}
+
+static const char *
+param_string (JsonNode   *params,
+              const char *name)
+{
+  JsonNode *node = param (params, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gboolean
+param_int (JsonNode   *params,
+           const char *name,
+           gint64     *value)
+{
+  const char *text = param_string (params, name);
+
+  if (text == NULL)
+    return FALSE;
+  *value = g_ascii_strtoll (text, NULL, 10);
+  return TRUE;
+}
+
+static gboolean
+param_bool (JsonNode   *params,
+            const char *name)
+{
+  return g_strcmp0 (param_string (params, name), "true") == 0;
+}
+
+static TillSimReply *
+no_such (const char *what,
+         const char *param_name,
+         const char *id)
+{
+  return till_sim_reply_error (404, "invalid_request_error", "resource_missing", param_name,
+                               "No such %s: '%s'", what, id);
+}
+
+/* expand[] against the fields this object can expand. */
+static TillSimReply *
+parse_expand (JsonNode          *params,
+              const char *const *allowed,
+              GPtrArray        **expand)
+{
+  JsonNode *node = param (params, "expand");
+  JsonArray *array;
+
+  *expand = g_ptr_array_new ();
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      const char *field = json_array_get_string_element (array, i);
+
+      if (field == NULL || !g_strv_contains (allowed, field))
+        {
+          g_autofree char *name = g_strdup_printf ("expand[%u]", i);
+
+          g_clear_pointer (expand, g_ptr_array_unref);
+          return till_sim_reply_error (400, "invalid_request_error", NULL, name,
+                                       "This property cannot be expanded (%s).",
+                                       field ? field : "");
+        }
+      g_ptr_array_add (*expand, (gpointer) field);
+    }
+  return NULL;
+}
+
+static const char *const intent_expandable[] = { "latest_charge", "payment_method", "customer",
+                                                 "invoice", "review", "application", NULL };
+static const char *const refund_expandable[] = { "charge", "payment_intent",
+                                                 "balance_transaction", NULL };
+
+static TillSimReply *
+intent_reply (TillSimState  *state,
+              TillSimIntent *intent,
+              JsonNode      *params,
+              guint          status)
+{
+  g_autoptr(GPtrArray) expand = NULL;
+  TillSimReply *error = parse_expand (params, intent_expandable, &expand);
+
+  if (error != NULL)
+    return error;
+  return till_sim_reply_new (status, till_sim_render_intent (state, intent, expand));
+}
+
+/* "50" in usd → "0.50 usd", for Stripe's amount messages. */
+static char *
+format_amount (gint64      amount,
+               const char *currency)
+{
+  const TillCurrency *cur = till_currency_lookup (currency);
+  int exponent = cur ? till_currency_get_stripe_exponent (cur) : 2;
+  gint64 scale = 1;
+
+  for (int i = 0; i < exponent; i++)
+    scale *= 10;
+  if (exponent == 0)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " %s", amount, currency);
+  return g_strdup_printf ("%" G_GINT64_FORMAT ".%0*" G_GINT64_FORMAT " %s", amount / scale,
+                          exponent, amount % scale, currency);
+}
+
+static TillSimReply *
+check_currency (const char          *currency,
+                const TillCurrency **out)
+{
+  const TillCurrency *cur = till_currency_lookup (currency);
+
+  if (cur == NULL)
+    {
+      g_autofree char *list = g_strjoinv (", ", (char **) till_currency_list_codes ());
+      g_autofree char *lower = g_ascii_strdown (list, -1);
+
+      return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid",
+                                   "currency",
+                                   "Invalid currency: %s. Stripe currently supports these "
+                                   "currencies: %s", currency, lower);
+    }
+  *out = cur;
+  return NULL;
+}
+
+static TillSimReply *
+check_amount (gint64              amount,
+              const TillCurrency *cur)
+{
+  const char *code = till_currency_get_stripe_code (cur);
+
+  if (amount < 1)
+    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid_integer",
+                                 "amount", "This value must be greater than or equal to 1.");
+  if (amount > MAX_AMOUNT)
+    {
+      g_autofree char *max = format_amount (MAX_AMOUNT, code);
+
+      return till_sim_reply_error (400, "invalid_request_error", "amount_too_large", "amount",
+                                   "Amount must be no more than %s", max);
+    }
+  if (amount < till_currency_get_stripe_minimum (cur))
+    {
+      g_autofree char *min = format_amount (till_currency_get_stripe_minimum (cur), code);
+
+      return till_sim_reply_error (400, "invalid_request_error", "amount_too_small", "amount",
+                                   "Amount must be at least %s", min);
+    }
+  if (till_currency_get_stripe_exponent (cur) == 3 && amount % 10 != 0)
+    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid_integer",
+                                 "amount",
+                                 "Invalid amount: amounts in %s must be a multiple of 10 (the "
+                                 "last of the three decimals must be 0).", code);
+  return NULL;
+}
+
+/* Metadata: merge; "" removes a key; metadata="" clears everything. */
+static TillSimReply *
+check_metadata (JsonObject *current,
+                JsonNode   *node)
+{
+  g_autoptr(GList) keys = NULL;
+  guint count = current ? json_object_get_size (current) : 0;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+
+  keys = json_object_get_members (json_node_get_object (node));
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      const char *key = l->data;
+      const char *value = json_object_get_string_member (json_node_get_object (node), key);
+      g_autofree char *name = g_strdup_printf ("metadata[%s]", key);
+
+      if (g_utf8_strlen (key, -1) > 40)
+        return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid", name,
+                                     "Invalid metadata: metadata keys can be at most 40 "
+                                     "characters long.");
+      if (value != NULL && g_utf8_strlen (value, -1) > 500)
+        return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid", name,
+                                     "Invalid metadata: metadata values can be at most 500 "
+                                     "characters long.");
+      if (current == NULL || !json_object_has_member (current, key))
+        count++;
+    }
+  if (count > 50)
+    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid", "metadata",
+                                 "Invalid metadata: metadata can have at most 50 keys.");
+  return NULL;
+}
+
+static void
+apply_metadata (JsonObject *target,
+                JsonNode   *node)
+{
+  g_autoptr(GList) keys = NULL;
+
+  if (node == NULL)
+    return;
+  if (JSON_NODE_HOLDS_VALUE (node))
+    {
+      /* metadata="" unsets every key. */
+      g_autoptr(GList) old = json_object_get_members (target);
+
+      for (GList *l = old; l != NULL; l = l->next)
+        json_object_remove_member (target, l->data);
+      return;
+    }
+
+  keys = json_object_get_members (json_node_get_object (node));
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      const char *value = json_object_get_string_member (json_node_get_object (node), l->data);
+
+      if (value == NULL || *value == '\0')
+        json_object_remove_member (target, l->data);
+      else
+        json_object_set_string_member (target, l->data, value);
+    }
+}
+
+static TillSimReply *
+check_email (const char *email)
+{
+  const char *at;
+
+  if (email == NULL || *email == '\0')
+    return NULL;
+  at = strchr (email, '@');
+  if (at == NULL || at == email || strchr (at + 1, '.') == NULL || strchr (email, ' ') != NULL)
+    return till_sim_reply_error (400, "invalid_request_error", "email_invalid",
+                                 "receipt_email", "Invalid email address: %s", email);
+  return NULL;
+}
+
+static void
+set_string (char      **field,
+            const char *value)
+{
+  if (value == NULL)
+    return;
+  g_free (*field);
+  *field = *value != '\0' ? g_strdup (value) : NULL;
+}
+
+/* --- payment methods ---------------------------------------------------------------- */
+
+static TillSimReply *
+card_error (const char *code,
+            const char *param_name,
+            const char *message)
+{
+  TillSimReply *reply = till_sim_reply_error (402, "card_error", code, param_name, "%s", message);
+
+  /* A card error happens once the endpoint runs: it is kept for replays. */
+  reply->save = TRUE;
+  return reply;
+}
+
+static TillSimPaymentMethod *
+add_payment_method (TillSimState          *state,
+                    const TillSimTestCard *card,
+                    int                    exp_month,
+                    int                    exp_year)
+{
+  TillSimPaymentMethod *pm = g_new0 (TillSimPaymentMethod, 1);
+
+  pm->id = till_sim_random_id ("pm_", 24);
+  pm->created = now_seconds ();
+  pm->card = card;
+  pm->exp_month = exp_month;
+  pm->exp_year = exp_year;
+  g_hash_table_insert (state->payment_methods, pm->id, pm);
+  return pm;
+}
+
+/* payment_method=pm_… or pm_card_…, or payment_method_data[type]=card with [card][…]. */
+static TillSimReply *
+resolve_payment_method (TillSimState          *state,
+                        JsonNode              *params,
+                        TillSimPaymentMethod **out)
+{
+  const char *id = param_string (params, "payment_method");
+  JsonNode *data = param (params, "payment_method_data");
+
+  *out = NULL;
+
+  if (id != NULL && *id != '\0')
+    {
+      const TillSimTestCard *card = till_sim_test_card_lookup_alias (id);
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+      if (card != NULL)
+        *out = add_payment_method (state, card, 12, g_date_time_get_year (now) + 3);
+      else
+        *out = till_sim_state_lookup_pm (state, id);
+      if (*out == NULL)
+        return till_sim_reply_error (400, "invalid_request_error", "resource_missing",
+                                     "payment_method", "No such PaymentMethod: '%s'", id);
+      return NULL;
+    }
+
+  if (data != NULL && JSON_NODE_HOLDS_OBJECT (data))
+    {
+      JsonObject *object = json_node_get_object (data);
+      const char *type = json_object_get_string_member_with_default (object, "type", "");
+      JsonNode *card_node = json_object_get_member (object, "card");
+      JsonObject *card_params;
+      g_autoptr(GString) digits = g_string_new (NULL);
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+      const TillSimTestCard *card;
+      const char *number, *cvc;
+      gint64 exp_month, exp_year;
+
+      if (!g_str_equal (type, "card"))
+        return till_sim_reply_error (400, "invalid_request_error", "payment_method_invalid_parameter",
+                                     "payment_method_data[type]",
+                                     "The simulator only supports card payment methods "
+                                     "(payment_method_data[type]=card), not '%s'.", type);
+      if (card_node == NULL || !JSON_NODE_HOLDS_OBJECT (card_node))
+        return till_sim_reply_error (400, "invalid_request_error", "parameter_missing",
+                                     "payment_method_data[card]",
+                                     "Missing required param: payment_method_data[card].");
+
+      card_params = json_node_get_object (card_node);
+      number = json_object_get_string_member_with_default (card_params, "number", "");
+      cvc = json_object_get_string_member_with_default (card_params, "cvc", NULL);
+      exp_month = g_ascii_strtoll (json_object_get_string_member_with_default (card_params,
+                                                                               "exp_month", "0"),
+                                   NULL, 10);
+      exp_year = g_ascii_strtoll (json_object_get_string_member_with_default (card_params,
+                                                                              "exp_year", "0"),
+                                  NULL, 10);
+
+      for (const char *p = number; *p != '\0'; p++)
+        {
+          if (g_ascii_isdigit (*p))
+            g_string_append_c (digits, *p);
+          else if (*p != ' ' && *p != '-')
+            {
+              g_string_truncate (digits, 0);
+              break;
+            }
+        }
+
+      card = till_sim_test_card_lookup (digits->str);
+      if (!till_sim_luhn_valid (digits->str) || card == NULL)
+        return card_error ("incorrect_number", "payment_method_data[card][number]",
+                           "Your card number is incorrect.");
+      if (exp_month < 1 || exp_month > 12)
+        return card_error ("invalid_expiry_month", "payment_method_data[card][exp_month]",
+                           "Your card's expiration month is invalid.");
+      if (exp_year >= 0 && exp_year < 100)
+        exp_year += 2000;
+      if (exp_year < g_date_time_get_year (now) || exp_year > g_date_time_get_year (now) + 50)
+        return card_error ("invalid_expiry_year", "payment_method_data[card][exp_year]",
+                           "Your card's expiration year is invalid.");
+      if (exp_year == g_date_time_get_year (now) && exp_month < g_date_time_get_month (now))
+        return card_error ("invalid_expiry_month", "payment_method_data[card][exp_month]",
+                           "Your card's expiration month is invalid.");
+      if (cvc != NULL)
+        {
+          gsize length = strlen (cvc);
+          gboolean ok = length >= 3 && length <= 4;
+
+          for (const char *p = cvc; ok && *p != '\0'; p++)
+            ok = g_ascii_isdigit (*p);
+          if (!ok)
+            return card_error ("invalid_cvc", "payment_method_data[card][cvc]",
+                               "Your card's security code is invalid.");
+        }
+
+      *out = add_payment_method (state, card, exp_month, exp_year);
+    }
+
+  return NULL;
+}
+
+/* --- the state machine -------------------------------------------------------------- */
+
+static TillSimCharge *
+add_charge (TillSimState         *state,
+            TillSimIntent        *intent,
+            TillSimPaymentMethod *pm,
+            gboolean              succeeded)
+{
+  TillSimCharge *charge = g_new0 (TillSimCharge, 1);
+
+  charge->id = till_sim_random_id ("ch_", 24);
+  charge->created = now_seconds ();
+  charge->payment_intent = g_strdup (intent->id);
+  charge->payment_method = g_strdup (pm->id);
+  charge->currency = g_strdup (intent->currency);
+  charge->status = g_strdup (succeeded ? "succeeded" : "failed");
+  charge->amount = intent->amount;
+  charge->description = g_strdup (intent->description);
+  charge->receipt_email = g_strdup (intent->receipt_email);
+  charge->refunds = g_ptr_array_new_with_free_func (g_free);
+  charge->metadata = json_object_new ();
+  {
+    g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), intent->metadata);
+    apply_metadata (charge->metadata, node);
+  }
+  g_hash_table_insert (state->charges, charge->id, charge);
+
+  g_ptr_array_add (intent->charges, g_strdup (charge->id));
+  g_free (intent->latest_charge);
+  intent->latest_charge = g_strdup (charge->id);
+  return charge;
+}
+
+static void
+clear_action (TillSimIntent *intent)
+{
+  g_clear_pointer (&intent->action_nonce, g_free);
+  g_clear_pointer (&intent->action_url, g_free);
+  g_clear_pointer (&intent->action_payment_method, g_free);
+}
+
+static void
+set_status (TillSimIntent *intent,
+            const char    *status)
+{
+  g_free (intent->status);
+  intent->status = g_strdup (status);
+}
+
+static void
+charge_succeeds (TillSimState         *state,
+                 TillSimRequest       *request,
+                 TillSimIntent        *intent,
+                 TillSimPaymentMethod *pm)
+{
+  TillSimCharge *charge = add_charge (state, intent, pm, TRUE);
+  gboolean manual = g_strcmp0 (intent->capture_method, "manual") == 0;
+
+  clear_action (intent);
+  g_clear_pointer (&intent->last_payment_error, json_node_unref);
+  g_free (intent->payment_method);
+  intent->payment_method = g_strdup (pm->id);
+
+  if (manual)
+    {
+      charge->captured = FALSE;
+      intent->amount_capturable = intent->amount;
+      set_status (intent, "requires_capture");
+      emit_charge (state, request, "charge.succeeded", charge);
+      emit_intent (state, request, "payment_intent.amount_capturable_updated", intent);
+    }
+  else
+    {
+      charge->captured = TRUE;
+      charge->amount_captured = intent->amount;
+      intent->amount_received = intent->amount;
+      set_status (intent, "succeeded");
+      emit_charge (state, request, "charge.succeeded", charge);
+      emit_intent (state, request, "payment_intent.succeeded", intent);
+    }
+}
+
+static JsonNode *
+payment_error_node (TillSimState         *state,
+                    const char           *code,
+                    const char           *decline_code,
+                    const char           *message,
+                    const char           *charge_id,
+                    TillSimPaymentMethod *pm)
+{
+  g_autoptr(JsonObject) extra = json_object_new ();
+
+  if (charge_id != NULL)
+    json_object_set_string_member (extra, "charge", charge_id);
+  if (pm != NULL)
+    json_object_set_member (extra, "payment_method", till_sim_render_payment_method (pm));
+  return till_sim_error_node ("card_error", code, decline_code, NULL, message, extra);
+}
+
+/* A failed attempt: back to requires_payment_method with last_payment_error. Returns the
+ * 402 Stripe answers the confirming call with. */
+static TillSimReply *
+attempt_fails (TillSimState         *state,
+               TillSimRequest       *request,
+               TillSimIntent        *intent,
+               TillSimPaymentMethod *pm,
+               const char           *code,
+               const char           *decline_code,
+               const char           *message,
+               gboolean              with_charge)
+{
+  TillSimCharge *charge = NULL;
+  g_autoptr(JsonNode) error = NULL;
+  g_autoptr(JsonObject) extra = json_object_new ();
+
+  if (with_charge)
+    {
+      charge = add_charge (state, intent, pm, FALSE);
+      charge->failure_code = g_strdup (code);
+      charge->failure_message = g_strdup (message);
+      charge->decline_code = g_strdup (decline_code);
+    }
+
+  clear_action (intent);
+  g_clear_pointer (&intent->last_payment_error, json_node_unref);
+  {
+    JsonNode *full = payment_error_node (state, code, decline_code, message,
+                                         charge ? charge->id : NULL, pm);
+
+    /* The intent keeps the inner object of {"error": …}. */
+    intent->last_payment_error = json_node_copy (json_object_get_member (json_node_get_object (full),
+                                                                         "error"));
+    json_node_unref (full);
+  }
+  g_clear_pointer (&intent->payment_method, g_free);
+  set_status (intent, "requires_payment_method");
+
+  if (charge != NULL)
+    emit_charge (state, request, "charge.failed", charge);
+  emit_intent (state, request, "payment_intent.payment_failed", intent);
+
+  if (charge != NULL)
+    json_object_set_string_member (extra, "charge", charge->id);
+  json_object_set_member (extra, "payment_intent", till_sim_render_intent (state, intent, NULL));
+  json_object_set_member (extra, "payment_method", till_sim_render_payment_method (pm));
+  error = till_sim_error_node ("card_error", code, decline_code, NULL, message, extra);
+  return till_sim_reply_new (402, g_steal_pointer (&error));
+}
+
+/* One confirmation attempt with @pm: the outcome the test card dictates. */
+static TillSimReply *
+attempt (TillSimState         *state,
+         TillSimRequest       *request,
+         TillSimIntent        *intent,
+         TillSimPaymentMethod *pm,
+         JsonNode             *params)
+{
+  switch (pm->card->outcome)
+    {
+    case TILL_SIM_CARD_SUCCEEDS:
+      charge_succeeds (state, request, intent, pm);
+      return intent_reply (state, intent, params, 200);
+
+    case TILL_SIM_CARD_DECLINES:
+      return attempt_fails (state, request, intent, pm, "card_declined", pm->card->decline_code,
+                            pm->card->message, TRUE);
+
+    case TILL_SIM_CARD_AUTHENTICATES:
+    case TILL_SIM_CARD_ALWAYS_AUTHENTICATES:
+      if (param_bool (params, "error_on_requires_action"))
+        return attempt_fails (state, request, intent, pm, "authentication_required",
+                              "authentication_required",
+                              "Your card was declined. This transaction requires authentication.",
+                              TRUE);
+      clear_action (intent);
+      intent->action_nonce = till_sim_random_id ("", 24);
+      intent->action_url = g_strdup_printf ("%ssim/3ds/%s/%s", request->base_uri, intent->id,
+                                            intent->action_nonce);
+      intent->action_payment_method = g_strdup (pm->id);
+      g_free (intent->payment_method);
+      intent->payment_method = g_strdup (pm->id);
+      g_clear_pointer (&intent->last_payment_error, json_node_unref);
+      set_status (intent, "requires_action");
+      emit_intent (state, request, "payment_intent.requires_action", intent);
+      return intent_reply (state, intent, params, 200);
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static TillSimReply *
+unexpected_state (TillSimIntent *intent,
+                  const char    *action,
+                  const char    *allowed)
+{
+  TillSimReply *reply;
+
+  reply = till_sim_reply_error (400, "invalid_request_error", "payment_intent_unexpected_state",
+                                NULL,
+                                "You cannot %s this PaymentIntent because it has a status of "
+                                "%s.%s%s", action, intent->status, allowed ? " " : "",
+                                allowed ? allowed : "");
+  reply->save = TRUE;
+  return reply;
+}
+
+static TillSimReply *
+confirm (TillSimState   *state,
+         TillSimRequest *request,
+         TillSimIntent  *intent,
+         JsonNode       *params)
+{
+  TillSimPaymentMethod *pm = NULL;
+  TillSimReply *error;
+  const char *return_url = param_string (params, "return_url");
+  const char *email = param_string (params, "receipt_email");
+
+  if (!str_in (intent->status, updatable_states))
+    return unexpected_state (intent, "confirm",
+                             "Only a PaymentIntent with one of the following statuses may be "
+                             "confirmed: requires_payment_method, requires_confirmation, "
+                             "requires_action.");
+
+  if ((error = check_email (email)) != NULL)
+    return error;
+  error = resolve_payment_method (state, params, &pm);
+  if (error != NULL)
+    return error;
+
+  if (pm == NULL)
+    {
+      pm = till_sim_state_lookup_pm (state, intent->payment_method);
+      if (pm == NULL)
+        {
+          TillSimReply *reply =
+            till_sim_reply_error (400, "invalid_request_error",
+                                  "payment_intent_unexpected_state", "payment_method",
+                                  "You cannot confirm this PaymentIntent because it's missing "
+                                  "a payment method. You can either update the PaymentIntent "
+                                  "with a payment method and then confirm it again, or confirm "
+                                  "it again directly with a payment method.");
+          reply->save = TRUE;
+          return reply;
+        }
+    }
+
+  set_string (&intent->receipt_email, email);
+  set_string (&intent->return_url, return_url);
+  return attempt (state, request, intent, pm, params);
+}
+
+static TillSimReply *
+lookup_intent_checked (TillSimState   *state,
+                       TillSimRequest *request,
+                       const char     *id,
+                       JsonNode       *params,
+                       TillSimIntent **out)
+{
+  TillSimIntent *intent = till_sim_state_lookup_intent (state, id);
+
+  *out = NULL;
+  if (intent == NULL)
+    return no_such ("payment_intent", "intent", id);
+
+  if (request->publishable)
+    {
+      const char *secret = param_string (params, "client_secret");
+
+      if (secret == NULL)
+        return till_sim_reply_error (400, "invalid_request_error", "parameter_missing",
+                                     "client_secret",
+                                     "Missing required param: client_secret.");
+      if (!g_str_equal (secret, intent->client_secret))
+        return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid",
+                                     "client_secret",
+                                     "The client_secret provided does not match the "
+                                     "client_secret associated with the PaymentIntent.");
+    }
+
+  *out = intent;
+  return NULL;
+}
+
+/* --- endpoints ---------------------------------------------------------------------- */
+
+TillSimReply *
+till_sim_state_create_intent (TillSimState   *state,
+                              TillSimRequest *request,
+                              JsonNode       *params)
+{
+  const TillCurrency *cur = NULL;
+  TillSimIntent *intent;
+  TillSimPaymentMethod *pm = NULL;
+  TillSimReply *error;
+  JsonNode *types = param (params, "payment_method_types");
+  JsonNode *apm = param (params, "automatic_payment_methods");
+  g_autoptr(GPtrArray) expand = NULL;
+  gint64 amount = 0;
+
+  param_int (params, "amount", &amount);
+  if ((error = check_currency (param_string (params, "currency"), &cur)) != NULL)
+    return error;
+  if ((error = check_amount (amount, cur)) != NULL)
+    return error;
+  if ((error = check_metadata (NULL, param (params, "metadata"))) != NULL)
+    return error;
+  if ((error = check_email (param_string (params, "receipt_email"))) != NULL)
+    return error;
+  if ((error = parse_expand (params, intent_expandable, &expand)) != NULL)
+    return error;
+  if (types != NULL && apm != NULL)
+    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid",
+                                 "automatic_payment_methods",
+                                 "You may only specify one of these parameters: "
+                                 "automatic_payment_methods, payment_method_types.");
+  if (types != NULL)
+    {
+      JsonArray *array = json_node_get_array (types);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        if (g_strcmp0 (json_array_get_string_element (array, i), "card") != 0)
+          {
+            g_autofree char *name = g_strdup_printf ("payment_method_types[%u]", i);
+
+            return till_sim_reply_error (400, "invalid_request_error",
+                                         "payment_intent_invalid_parameter", name,
+                                         "The payment method type \"%s\" is invalid. The "
+                                         "simulator supports \"card\" only.",
+                                         json_array_get_string_element (array, i));
+          }
+    }
+  if (param_bool (params, "confirm") == FALSE
+      && (param (params, "payment_method_data") != NULL || param (params, "return_url") != NULL))
+    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid",
+                                 param (params, "return_url") ? "return_url" : "payment_method_data",
+                                 "This parameter can only be used with confirm=true.");
+
+  /* Card details are checked before anything exists, like Stripe's PaymentMethod creation. */
+  error = resolve_payment_method (state, params, &pm);
+  if (error != NULL)
+    {
+      error->save = FALSE;
+      return error;
+    }
+
+  intent = g_new0 (TillSimIntent, 1);
+  intent->id = till_sim_random_id ("pi_", 24);
+  {
+    g_autofree char *secret = till_sim_random_id ("", 25);
+
+    intent->client_secret = g_strdup_printf ("%s_secret_%s", intent->id, secret);
+  }
+  intent->created = now_seconds ();
+  intent->amount = amount;
+  intent->currency = g_strdup (till_currency_get_stripe_code (cur));
+  intent->capture_method = g_strdup (param_string (params, "capture_method") ?: "automatic");
+  intent->confirmation_method = g_strdup (param_string (params, "confirmation_method") ?: "automatic");
+  intent->automatic_payment_methods = apm != NULL
+                                      && g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (apm),
+                                                                                                 "enabled", ""),
+                                                    "true") == 0;
+  intent->payment_method_types = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (intent->payment_method_types, g_strdup ("card"));
+  intent->charges = g_ptr_array_new_with_free_func (g_free);
+  intent->metadata = json_object_new ();
+  apply_metadata (intent->metadata, param (params, "metadata"));
+  set_string (&intent->description, param_string (params, "description"));
+  set_string (&intent->receipt_email, param_string (params, "receipt_email"));
+  set_string (&intent->statement_descriptor, param_string (params, "statement_descriptor"));
+  set_string (&intent->statement_descriptor_suffix,
+              param_string (params, "statement_descriptor_suffix"));
+  set_string (&intent->setup_future_usage, param_string (params, "setup_future_usage"));
+  set_string (&intent->return_url, param_string (params, "return_url"));
+  if (pm != NULL)
+    intent->payment_method = g_strdup (pm->id);
+  intent->status = g_strdup (pm != NULL ? "requires_confirmation" : "requires_payment_method");
+  g_hash_table_insert (state->intents, intent->id, intent);
+
+  emit_intent (state, request, "payment_intent.created", intent);
+
+  if (param_bool (params, "confirm"))
+    {
+      if (pm == NULL)
+        {
+          TillSimReply *reply =
+            till_sim_reply_error (400, "invalid_request_error",
+                                  "payment_intent_unexpected_state", "payment_method",
+                                  "You cannot confirm this PaymentIntent because it's missing "
+                                  "a payment method.");
+          reply->save = TRUE;
+          return reply;
+        }
+      return attempt (state, request, intent, pm, params);
+    }
+
+  return till_sim_reply_new (200, till_sim_render_intent (state, intent, expand));
+}
+
+TillSimReply *
+till_sim_state_retrieve_intent (TillSimState   *state,
+                                TillSimRequest *request,
+                                const char     *id,
+                                JsonNode       *params)
+{
+  TillSimIntent *intent;
+  TillSimReply *error = lookup_intent_checked (state, request, id, params, &intent);
+
+  if (error != NULL)
+    return error;
+  return intent_reply (state, intent, params, 200);
+}
+
+TillSimReply *
+till_sim_state_update_intent (TillSimState   *state,
+                              TillSimRequest *request,
+                              const char     *id,
+                              JsonNode       *params)
+{
+  TillSimIntent *intent = till_sim_state_lookup_intent (state, id);
+  TillSimPaymentMethod *pm = NULL;
+  const TillCurrency *cur = NULL;
+  TillSimReply *error;
+  const char *currency = param_string (params, "currency");
+  g_autoptr(GPtrArray) expand = NULL;
+  gint64 amount;
+  gboolean money_change;
+
+  if (intent == NULL)
+    return no_such ("payment_intent", "intent", id);
+
+  money_change = param (params, "amount") != NULL || currency != NULL
+                 || param (params, "payment_method") != NULL
+                 || param (params, "payment_method_data") != NULL
+                 || param (params, "payment_method_types") != NULL;
+
+  /* Metadata, description and receipt_email stay editable on a final intent (as on Stripe);
+   * what would change the payment does not. */
+  if (money_change && !str_in (intent->status, updatable_states))
+    {
+      TillSimReply *reply =
+        till_sim_reply_error (400, "invalid_request_error", "payment_intent_unexpected_state",
+                              NULL,
+                              "This PaymentIntent's amount, currency or payment method could "
+                              "not be updated because it has a status of %s. You may only "
+                              "update them on a PaymentIntent with one of the following "
+                              "statuses: requires_payment_method, requires_confirmation, "
+                              "requires_action.", intent->status);
+      reply->save = TRUE;
+      return reply;
+    }
+
+  if ((error = check_currency (currency ? currency : intent->currency, &cur)) != NULL)
+    return error;
+  amount = intent->amount;
+  param_int (params, "amount", &amount);
+  if ((error = check_amount (amount, cur)) != NULL)
+    return error;
+  if ((error = check_metadata (intent->metadata, param (params, "metadata"))) != NULL)
+    return error;
+  if ((error = check_email (param_string (params, "receipt_email"))) != NULL)
+    return error;
+  if ((error = parse_expand (params, intent_expandable, &expand)) != NULL)
+    return error;
+  error = resolve_payment_method (state, params, &pm);
+  if (error != NULL)
+    {
+      error->save = FALSE;
+      return error;
+    }
+
+  intent->amount = amount;
+  g_free (intent->currency);
+  intent->currency = g_strdup (till_currency_get_stripe_code (cur));
+  apply_metadata (intent->metadata, param (params, "metadata"));
+  set_string (&intent->description, param_string (params, "description"));
+  set_string (&intent->receipt_email, param_string (params, "receipt_email"));
+  set_string (&intent->statement_descriptor, param_string (params, "statement_descriptor"));
+  set_string (&intent->statement_descriptor_suffix,
+              param_string (params, "statement_descriptor_suffix"));
+
+  if (money_change)
+    {
+      /* A changed payment must be confirmed again. */
+      clear_action (intent);
+      if (pm != NULL)
+        {
+          g_free (intent->payment_method);
+          intent->payment_method = g_strdup (pm->id);
+        }
+      set_status (intent, intent->payment_method ? "requires_confirmation"
+                                                 : "requires_payment_method");
+    }
+
+  return till_sim_reply_new (200, till_sim_render_intent (state, intent, expand));
+}
+
+TillSimReply *
+till_sim_state_confirm_intent (TillSimState   *state,
+                               TillSimRequest *request,
+                               const char     *id,
+                               JsonNode       *params)
+{
+  TillSimIntent *intent;
+  TillSimReply *error = lookup_intent_checked (state, request, id, params, &intent);
+  g_autoptr(GPtrArray) expand = NULL;
+
+  if (error != NULL)
+    return error;
+  if ((error = parse_expand (params, intent_expandable, &expand)) != NULL)
+    return error;
+  return confirm (state, request, intent, params);
+}
+
+TillSimReply *
+till_sim_state_cancel_intent (TillSimState   *state,
+                              TillSimRequest *request,
+                              const char     *id,
+                              JsonNode       *params)
+{
+  TillSimIntent *intent = till_sim_state_lookup_intent (state, id);
+  g_autoptr(GPtrArray) expand = NULL;
+  TillSimReply *error;
+
+  if (intent == NULL)
+    return no_such ("payment_intent", "intent", id);
+  if ((error = parse_expand (params, intent_expandable, &expand)) != NULL)
+    return error;
+  {
+    /* The spec lets Stripe bypass enum checks here; Stripe still takes only these. */
+    static const char *const reasons[] = { "abandoned", "duplicate", "fraudulent",
+                                           "requested_by_customer", NULL };
+    const char *reason = param_string (params, "cancellation_reason");
+
+    if (reason != NULL && !g_strv_contains (reasons, reason))
+      return till_sim_reply_error (400, "invalid_request_error", NULL, "cancellation_reason",
+                                   "Invalid cancellation_reason: must be one of abandoned, "
+                                   "duplicate, fraudulent, or requested_by_customer");
+  }
+  if (!str_in (intent->status, cancelable_states))
+    return unexpected_state (intent, "cancel",
+                             "Only a PaymentIntent with one of the following statuses may be "
+                             "canceled: requires_payment_method, requires_capture, "
+                             "requires_confirmation, requires_action, processing.");
+
+  if (g_str_equal (intent->status, "requires_capture"))
+    {
+      /* The authorization is released: the uncaptured charge is refunded in full. */
+      TillSimCharge *charge = till_sim_state_lookup_charge (state, intent->latest_charge);
+
+      if (charge != NULL)
+        charge->amount_refunded = charge->amount;
+      intent->amount_capturable = 0;
+    }
+
+  clear_action (intent);
+  set_string (&intent->cancellation_reason, param_string (params, "cancellation_reason"));
+  intent->canceled_at = now_seconds ();
+  set_status (intent, "canceled");
+  emit_intent (state, request, "payment_intent.canceled", intent);
+
+  return till_sim_reply_new (200, till_sim_render_intent (state, intent, expand));
+}
+
+TillSimReply *
+till_sim_state_capture_intent (TillSimState   *state,
+                               TillSimRequest *request,
+                               const char     *id,
+                               JsonNode       *params)
+{
+  TillSimIntent *intent = till_sim_state_lookup_intent (state, id);
+  g_autoptr(GPtrArray) expand = NULL;
+  TillSimCharge *charge;
+  TillSimReply *error;
+  gint64 amount;
+
+  if (intent == NULL)
+    return no_such ("payment_intent", "intent", id);
+  if ((error = parse_expand (params, intent_expandable, &expand)) != NULL)
+    return error;
+  if (!g_str_equal (intent->status, "requires_capture"))
+    return unexpected_state (intent, "capture",
+                             "Only a PaymentIntent with status requires_capture may be "
+                             "captured.");
+
+  amount = intent->amount_capturable;
+  param_int (params, "amount_to_capture", &amount);
+  if (amount < 1 || amount > intent->amount_capturable)
+    return till_sim_reply_error (400, "invalid_request_error", "amount_too_large",
+                                 "amount_to_capture",
+                                 "The amount to capture must be between 1 and the capturable "
+                                 "amount (%" G_GINT64_FORMAT ").", intent->amount_capturable);
+
+  charge = till_sim_state_lookup_charge (state, intent->latest_charge);
+  charge->captured = TRUE;
+  charge->amount_captured = amount;
+  /* What is not captured is released, which Stripe shows as refunded. */
+  charge->amount_refunded = charge->amount - amount;
+  intent->amount_received = amount;
+  intent->amount_capturable = 0;
+  set_status (intent, "succeeded");
+  emit_charge (state, request, "charge.captured", charge);
+  emit_intent (state, request, "payment_intent.succeeded", intent);
+
+  return till_sim_reply_new (200, till_sim_render_intent (state, intent, expand));
+}
+
+TillSimReply *
+till_sim_state_create_refund (TillSimState   *state,
+                              TillSimRequest *request,
+                              JsonNode       *params)
+{
+  const char *pi_id = param_string (params, "payment_intent");
+  const char *charge_id = param_string (params, "charge");
+  TillSimIntent *intent = NULL;
+  TillSimCharge *charge = NULL;
+  TillSimRefund *refund;
+  g_autoptr(GPtrArray) expand = NULL;
+  TillSimReply *error;
+  gint64 remaining, amount;
+
+  if ((error = parse_expand (params, refund_expandable, &expand)) != NULL)
+    return error;
+  if ((error = check_metadata (NULL, param (params, "metadata"))) != NULL)
+    return error;
+  if (pi_id == NULL && charge_id == NULL)
+    return till_sim_reply_error (400, "invalid_request_error", "parameter_missing",
+                                 "payment_intent",
+                                 "One of the following params should be provided for this "
+                                 "request: payment_intent or charge.");
+  if (pi_id != NULL)
+    {
+      intent = till_sim_state_lookup_intent (state, pi_id);
+      if (intent == NULL)
+        return no_such ("payment_intent", "payment_intent", pi_id);
+      charge = till_sim_state_lookup_charge (state, intent->latest_charge);
+      if (charge_id != NULL && (charge == NULL || !g_str_equal (charge->id, charge_id)))
+        return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid", "charge",
+                                     "The charge %s does not belong to PaymentIntent %s.",
+                                     charge_id, pi_id);
+    }
+  else
+    {
+      charge = till_sim_state_lookup_charge (state, charge_id);
+      if (charge == NULL)
+        return no_such ("charge", "charge", charge_id);
+      intent = till_sim_state_lookup_intent (state, charge->payment_intent);
+    }
+
+  if (charge == NULL || !g_str_equal (charge->status, "succeeded") || !charge->captured
+      || intent == NULL || !g_str_equal (intent->status, "succeeded"))
+    {
+      TillSimReply *reply =
+        till_sim_reply_error (400, "invalid_request_error", "charge_not_refundable",
+                              pi_id ? "payment_intent" : "charge",
+                              "This PaymentIntent (%s) does not have a successful charge to "
+                              "refund.", intent ? intent->id : charge_id);
+      reply->save = TRUE;
+      return reply;
+    }
+
+  remaining = charge->amount_captured - charge->amount_refunded;
+  if (remaining <= 0)
+    {
+      TillSimReply *reply = till_sim_reply_error (400, "invalid_request_error",
+                                                  "charge_already_refunded", NULL,
+                                                  "Charge %s has already been refunded.",
+                                                  charge->id);
+      reply->save = TRUE;
+      return reply;
+    }
+
+  amount = remaining;
+  param_int (params, "amount", &amount);
+  if (amount < 1)
+    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid_integer",
+                                 "amount", "This value must be greater than or equal to 1.");
+  if (amount > remaining)
+    {
+      g_autofree char *wanted = format_amount (amount, charge->currency);
+      g_autofree char *left = format_amount (remaining, charge->currency);
+      TillSimReply *reply = till_sim_reply_error (400, "invalid_request_error",
+                                                  "amount_too_large", "amount",
+                                                  "Refund amount (%s) is greater than unrefunded "
+                                                  "amount on charge (%s)", wanted, left);
+      reply->save = TRUE;
+      return reply;
+    }
+
+  refund = g_new0 (TillSimRefund, 1);
+  refund->id = till_sim_random_id ("re_", 24);
+  refund->created = now_seconds ();
+  refund->amount = amount;
+  refund->charge = g_strdup (charge->id);
+  refund->payment_intent = g_strdup (intent->id);
+  refund->currency = g_strdup (charge->currency);
+  refund->reason = g_strdup (param_string (params, "reason"));
+  refund->status = g_strdup ("succeeded");
+  refund->metadata = json_object_new ();
+  apply_metadata (refund->metadata, param (params, "metadata"));
+  g_hash_table_insert (state->refunds, refund->id, refund);
+
+  charge->amount_refunded += amount;
+  g_ptr_array_add (charge->refunds, g_strdup (refund->id));
+
+  emit_charge (state, request, "charge.refunded", charge);
+  emit (state, request, "refund.created", till_sim_render_refund (state, refund, NULL));
+
+  return till_sim_reply_new (200, till_sim_render_refund (state, refund, expand));
+}
+
+TillSimReply *
+till_sim_state_retrieve_refund (TillSimState   *state,
+                                TillSimRequest *request,
+                                const char     *id,
+                                JsonNode       *params)
+{
+  TillSimRefund *refund = till_sim_state_lookup_refund (state, id);
+  g_autoptr(GPtrArray) expand = NULL;
+  TillSimReply *error;
+
+  if (refund == NULL)
+    return no_such ("refund", "refund", id);
+  if ((error = parse_expand (params, refund_expandable, &expand)) != NULL)
+    return error;
+  return till_sim_reply_new (200, till_sim_render_refund (state, refund, expand));
+}
+
+static gboolean
+event_type_matches (const char *pattern,
+                    const char *type)
+{
+  gsize length = strlen (pattern);
+
+  /* "payment_intent.*" matches every payment_intent event. */
+  if (length >= 2 && g_str_has_suffix (pattern, ".*"))
+    return strncmp (pattern, type, length - 1) == 0;
+  return g_str_equal (pattern, type);
+}
+
+TillSimReply *
+till_sim_state_list_events (TillSimState   *state,
+                            TillSimRequest *request,
+                            JsonNode       *params)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  const char *type = param_string (params, "type");
+  JsonNode *types = param (params, "types");
+  const char *after = param_string (params, "starting_after");
+  const char *before = param_string (params, "ending_before");
+  gint64 limit = 10;
+  guint count = 0;
+  gboolean has_more = FALSE;
+  GList *start, *l;
+
+  param_int (params, "limit", &limit);
+  if (limit < 1 || limit > 100)
+    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid_integer",
+                                 "limit", "This value must be between 1 and 100.");
+  if (type != NULL && types != NULL)
+    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid", "types",
+                                 "You may only specify one of these parameters: type, types.");
+  if (after != NULL && before != NULL)
+    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid",
+                                 "ending_before",
+                                 "You may only specify one of these parameters: "
+                                 "starting_after, ending_before.");
+
+  start = state->event_queue.head;
+  if (after != NULL)
+    {
+      TillSimEvent *cursor = till_sim_state_lookup_event (state, after);
+
+      if (cursor == NULL)
+        return no_such ("event", "starting_after", after);
+      start = g_queue_find (&state->event_queue, cursor)->next;
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "object");
+  json_builder_add_string_value (builder, "list");
+  json_builder_set_member_name (builder, "data");
+  json_builder_begin_array (builder);
+
+  for (l = start; l != NULL; l = l->next)
+    {
+      TillSimEvent *event = l->data;
+      gboolean match = TRUE;
+
+      if (before != NULL && g_str_equal (event->id, before))
+        break;
+      if (type != NULL)
+        match = event_type_matches (type, event->type);
+      if (types != NULL && JSON_NODE_HOLDS_ARRAY (types))
+        {
+          JsonArray *array = json_node_get_array (types);
+
+          match = FALSE;
+          for (guint i = 0; i < json_array_get_length (array) && !match; i++)
+            match = event_type_matches (json_array_get_string_element (array, i), event->type);
+        }
+      if (!match)
+        continue;
+      if (count == limit)
+        {
+          has_more = TRUE;
+          break;
+        }
+      json_builder_add_value (builder, till_sim_render_event (event));
+      count++;
+    }
+
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "has_more");
+  json_builder_add_boolean_value (builder, has_more);
+  json_builder_set_member_name (builder, "url");
+  json_builder_add_string_value (builder, "/v1/events");
+  json_builder_end_object (builder);
+
+  return till_sim_reply_new (200, json_builder_get_root (builder));
+}
+
+TillSimReply *
+till_sim_state_retrieve_event (TillSimState   *state,
+                               TillSimRequest *request,
+                               const char     *id,
+                               JsonNode       *params)
+{
+  TillSimEvent *event = till_sim_state_lookup_event (state, id);
+
+  if (event == NULL)
+    return no_such ("event", "id", id);
+  return till_sim_reply_new (200, till_sim_render_event (event));
+}
+
+/* --- 3-D Secure ----------------------------------------------------------------------- */
+
+TillSimIntent *
+till_sim_state_find_challenge (TillSimState *state,
+                               const char   *intent_id,
+                               const char   *nonce)
+{
+  TillSimIntent *intent = till_sim_state_lookup_intent (state, intent_id);
+
+  if (intent == NULL || intent->action_nonce == NULL || nonce == NULL
+      || !g_str_equal (intent->action_nonce, nonce)
+      || !g_str_equal (intent->status, "requires_action"))
+    return NULL;
+  return intent;
+}
+
+gboolean
+till_sim_state_finish_challenge (TillSimState   *state,
+                                 TillSimRequest *request,
+                                 const char     *intent_id,
+                                 const char     *nonce,
+                                 gboolean        authenticated)
+{
+  TillSimIntent *intent = till_sim_state_find_challenge (state, intent_id, nonce);
+  TillSimPaymentMethod *pm;
+
+  if (intent == NULL)
+    return FALSE;
+  pm = till_sim_state_lookup_pm (state, intent->action_payment_method);
+  if (pm == NULL)
+    return FALSE;
+
+  if (authenticated)
+    charge_succeeds (state, request, intent, pm);
+  else
+    {
+      g_autoptr(TillSimReply) reply =
+        attempt_fails (state, request, intent, pm, "payment_intent_authentication_failure",
+                       NULL,
+                       "We are unable to authenticate your payment method. Please choose a "
+                       "different payment method and try again.", FALSE);
+    }
+  return TRUE;
+}

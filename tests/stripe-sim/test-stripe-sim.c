@@ -1,0 +1,1737 @@
+/* test-stripe-sim.c: the Stripe simulator's API over real HTTP on loopback.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "sim-test-util.h"
+
+typedef struct
+{
+  TillStripeSim *sim;
+  SoupSession *session;
+  const char *base;
+} Fixture;
+
+#define CARD(number) "payment_method_data[type]=card&payment_method_data[card][number]=" number \
+  "&payment_method_data[card][exp_month]=12&payment_method_data[card][exp_year]=2034" \
+  "&payment_method_data[card][cvc]=123"
+
+static void
+fixture_set_up (Fixture      *f,
+                gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->sim = till_stripe_sim_new (NULL, &error);
+  g_assert_no_error (error);
+  till_stripe_sim_set_faults_enabled (f->sim, GPOINTER_TO_INT (data));
+  till_stripe_sim_listen (f->sim, "127.0.0.1", 0, &error);
+  g_assert_no_error (error);
+  f->base = till_stripe_sim_get_base_uri (f->sim);
+  g_assert_true (g_str_has_prefix (f->base, "http://127.0.0.1:"));
+  f->session = soup_session_new_with_options ("max-conns", 64, "max-conns-per-host", 32, NULL);
+}
+
+static void
+fixture_tear_down (Fixture      *f,
+                   gconstpointer data)
+{
+  g_clear_object (&f->session);
+  g_clear_object (&f->sim);
+}
+
+static char *
+url (Fixture    *f,
+     const char *path)
+{
+  return g_strconcat (f->base, path + 1, NULL);
+}
+
+/* POST or GET with the test key; extra headers as NULL-terminated name/value pairs. */
+static SimResponse *
+api (Fixture    *f,
+     const char *method,
+     const char *path,
+     const char *form)
+{
+  g_autofree char *uri = url (f, path);
+
+  return sim_request (f->session, method, uri, SIM_TEST_KEY, form, NULL);
+}
+
+static SimResponse *
+api_with (Fixture    *f,
+          const char *method,
+          const char *path,
+          const char *form,
+          const char *header,
+          const char *value)
+{
+  g_autofree char *uri = url (f, path);
+
+  return sim_request (f->session, method, uri, SIM_TEST_KEY, form, header, value, NULL);
+}
+
+static void
+assert_error (SimResponse *r,
+              guint        status,
+              const char  *type,
+              const char  *code,
+              const char  *param)
+{
+  g_assert_no_error (r->error);
+  if (r->status != status)
+    g_printerr ("unexpected answer %u: %.*s\n", r->status,
+                (int) g_bytes_get_size (r->body), (const char *) g_bytes_get_data (r->body, NULL));
+  g_assert_cmpuint (r->status, ==, status);
+  g_assert_nonnull (r->json);
+  g_assert_cmpstr (sim_json_string (r->json, "error.type"), ==, type);
+  g_assert_nonnull (sim_json_string (r->json, "error.message"));
+  if (code != NULL)
+    g_assert_cmpstr (sim_json_string (r->json, "error.code"), ==, code);
+  if (param != NULL)
+    g_assert_cmpstr (sim_json_string (r->json, "error.param"), ==, param);
+}
+
+static void
+assert_ok (SimResponse *r)
+{
+  g_assert_no_error (r->error);
+  if (r->status != 200)
+    g_printerr ("unexpected answer %u: %.*s\n", r->status,
+                (int) g_bytes_get_size (r->body), (const char *) g_bytes_get_data (r->body, NULL));
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_nonnull (r->json);
+}
+
+static char *
+create_intent (Fixture    *f,
+               const char *extra)
+{
+  g_autofree char *form = g_strconcat ("amount=1250&currency=usd", extra ? "&" : "", extra,
+                                       NULL);
+  g_autoptr(SimResponse) r = api (f, "POST", "/v1/payment_intents", form);
+
+  assert_ok (r);
+  return g_strdup (sim_json_string (r->json, "id"));
+}
+
+static SimResponse *
+confirm (Fixture    *f,
+         const char *id,
+         const char *form)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s/confirm", id);
+
+  return api (f, "POST", path, form);
+}
+
+static SimResponse *
+retrieve (Fixture    *f,
+          const char *id,
+          const char *query)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s%s%s", id,
+                                           query ? "?" : "", query ? query : "");
+
+  return api (f, "GET", path, NULL);
+}
+
+/* Counts events of @type about object @object_id (NULL: any). */
+static guint
+count_events (Fixture    *f,
+              const char *type,
+              const char *object_id)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/events?limit=100&type=%s", type);
+  g_autoptr(SimResponse) r = api (f, "GET", path, NULL);
+  JsonArray *data;
+  guint count = 0;
+
+  assert_ok (r);
+  data = json_node_get_array (sim_json_path (r->json, "data"));
+  for (guint i = 0; i < json_array_get_length (data); i++)
+    if (object_id == NULL
+        || g_strcmp0 (sim_json_string (json_array_get_element (data, i), "data.object.id"),
+                      object_id) == 0)
+      count++;
+  return count;
+}
+
+/* --- keys and auth -------------------------------------------------------------------- */
+
+static void
+test_live_keys_refused (void)
+{
+  const char *live[] = { "sk_live_51Habcdefghijklmnop", "rk_live_51Habcdefghij", "pk_live_51Habcdef" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillStripeSim) sim = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (live); i++)
+    {
+      TillStripeSim *refused = till_stripe_sim_new (live[i], &error);
+
+      g_assert_null (refused);
+      g_assert_error (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_LIVE_KEY);
+      /* The message never repeats the key. */
+      g_assert_null (strstr (error->message, live[i]));
+      g_clear_error (&error);
+
+      g_assert_false (till_stripe_sim_check_key (live[i], &error));
+      g_assert_error (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_LIVE_KEY);
+      g_clear_error (&error);
+    }
+
+  g_assert_null (till_stripe_sim_new ("not-a-key", &error));
+  g_assert_error (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_INVALID_KEY);
+  g_clear_error (&error);
+  g_assert_null (till_stripe_sim_new ("pk_test_abcdef", &error));
+  g_assert_error (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_INVALID_KEY);
+  g_clear_error (&error);
+
+  sim = till_stripe_sim_new ("sk_test_abcdef", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (sim);
+  g_assert_true (till_stripe_sim_check_key ("sk_test_abcdef", NULL));
+}
+
+static void
+test_auth (Fixture      *f,
+           gconstpointer data)
+{
+  g_autofree char *uri = url (f, "/v1/payment_intents");
+  g_autofree char *basic = NULL;
+  struct
+  {
+    const char *authorization;
+    guint status;
+  } cases[] = {
+    { NULL, 401 },
+    { "Bearer ", 401 },
+    { "Bearer sk_test_", 401 },
+    { "Bearer sk_live_0123456789abcdef", 401 },
+    { "Bearer rk_live_0123456789abcdef", 401 },
+    { "Bearer pk_live_0123456789abcdef", 401 },
+    { "Bearer xk_test_0123456789abcdef", 401 },
+    { "Token sk_test_0123456789abcdef", 401 },
+    { "Bearer pk_test_0123456789abcdef", 401 },   /* publishable keys cannot create */
+    { "Bearer sk_test_0123456789abcdef", 200 },
+    { "Basic c2tfdGVzdF8wMTIzNDU2Nzg5YWJjZGVmOg==", 200 },   /* sk_test_0123456789abcdef: */
+    { "Basic c2tfbGl2ZV8wMTIzNDU2Nzg5YWJjZGVmOg==", 401 },   /* sk_live_0123456789abcdef: */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(SimResponse) r =
+        sim_request (f->session, "POST", uri, NULL, "amount=1250&currency=usd",
+                     cases[i].authorization ? "Authorization" : NULL, cases[i].authorization,
+                     NULL);
+
+      g_test_message ("case %u: %s", i, cases[i].authorization);
+      g_assert_no_error (r->error);
+      g_assert_cmpuint (r->status, ==, cases[i].status);
+      g_assert_true (g_str_has_prefix (soup_message_headers_get_one (r->headers, "Request-Id"),
+                                       "req_"));
+      if (cases[i].status == 401)
+        {
+          g_assert_cmpstr (sim_json_string (r->json, "error.type"), ==, "invalid_request_error");
+          /* A refused key is never echoed back whole. */
+          if (cases[i].authorization != NULL && strlen (cases[i].authorization) > 20)
+            g_assert_null (strstr ((const char *) g_bytes_get_data (r->body, NULL),
+                                   "0123456789abcdef"));
+        }
+      else
+        g_assert_cmpstr (sim_json_string (r->json, "object"), ==, "payment_intent");
+    }
+
+  /* A simulator pinned to one key accepts that key only. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TillStripeSim) pinned = till_stripe_sim_new ("sk_test_pinned123", &error);
+    g_autofree char *pinned_uri = NULL;
+    g_autoptr(SimResponse) wrong = NULL;
+    g_autoptr(SimResponse) right = NULL;
+
+    g_assert_no_error (error);
+    till_stripe_sim_listen (pinned, "127.0.0.1", 0, &error);
+    g_assert_no_error (error);
+    pinned_uri = g_strconcat (till_stripe_sim_get_base_uri (pinned), "v1/events", NULL);
+    wrong = sim_request (f->session, "GET", pinned_uri, "sk_test_other1234", NULL, NULL);
+    g_assert_cmpuint (wrong->status, ==, 401);
+    right = sim_request (f->session, "GET", pinned_uri, "sk_test_pinned123", NULL, NULL);
+    g_assert_cmpuint (right->status, ==, 200);
+  }
+}
+
+static void
+test_request_id (Fixture      *f,
+                 gconstpointer data)
+{
+  const char *paths[] = { "/v1/payment_intents/pi_missing", "/v1/nothing", "/elsewhere",
+                          "/v1/events" };
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr(SimResponse) r = api (f, "GET", paths[i], NULL);
+      const char *id = soup_message_headers_get_one (r->headers, "Request-Id");
+
+      g_assert_nonnull (id);
+      g_assert_true (g_str_has_prefix (id, "req_"));
+      g_assert_true (g_hash_table_add (seen, g_strdup (id)));
+    }
+  {
+    g_autoptr(SimResponse) r = api (f, "GET", "/v1/nothing", NULL);
+
+    assert_error (r, 404, "invalid_request_error", NULL, NULL);
+    g_assert_nonnull (strstr (sim_json_string (r->json, "error.message"),
+                              "Unrecognized request URL"));
+  }
+}
+
+/* --- PaymentIntents ----------------------------------------------------------------- */
+
+static void
+test_create (Fixture      *f,
+             gconstpointer data)
+{
+  g_autoptr(SimResponse) r =
+    api (f, "POST", "/v1/payment_intents",
+         "amount=1250&currency=USD&metadata[till_order_id]=42&metadata[note]=a%20b%2Bc"
+         "&payment_method_types[]=card&description=Order+42&receipt_email=a%40example.org"
+         "&statement_descriptor_suffix=TILL");
+  g_autoptr(SimResponse) r2 = NULL;
+  g_autofree char *prefix = NULL;
+  const char *id, *secret;
+
+  assert_ok (r);
+  id = sim_json_string (r->json, "id");
+  g_assert_true (g_str_has_prefix (id, "pi_"));
+  g_assert_cmpstr (sim_json_string (r->json, "object"), ==, "payment_intent");
+  g_assert_cmpint (sim_json_int (r->json, "amount"), ==, 1250);
+  g_assert_cmpstr (sim_json_string (r->json, "currency"), ==, "usd");
+  g_assert_cmpstr (sim_json_string (r->json, "status"), ==, "requires_payment_method");
+  g_assert_false (sim_json_bool (r->json, "livemode"));
+  g_assert_cmpint (sim_json_int (r->json, "created"), >, 1600000000);
+  g_assert_cmpstr (sim_json_string (r->json, "metadata.till_order_id"), ==, "42");
+  g_assert_cmpstr (sim_json_string (r->json, "metadata.note"), ==, "a b+c");
+  g_assert_cmpstr (sim_json_string (r->json, "payment_method_types.0"), ==, "card");
+  g_assert_cmpstr (sim_json_string (r->json, "description"), ==, "Order 42");
+  g_assert_cmpstr (sim_json_string (r->json, "receipt_email"), ==, "a@example.org");
+  g_assert_cmpstr (sim_json_string (r->json, "capture_method"), ==, "automatic");
+  g_assert_cmpint (sim_json_int (r->json, "amount_received"), ==, 0);
+  g_assert_true (sim_json_is_null (r->json, "latest_charge"));
+  g_assert_true (sim_json_is_null (r->json, "last_payment_error"));
+  g_assert_true (sim_json_is_null (r->json, "next_action"));
+  secret = sim_json_string (r->json, "client_secret");
+  prefix = g_strconcat (id, "_secret_", NULL);
+  g_assert_true (g_str_has_prefix (secret, prefix));
+  g_assert_cmpuint (strlen (secret), >, strlen (prefix) + 10);
+  g_assert_cmpstr (soup_message_headers_get_one (r->headers, "Stripe-Version"), ==,
+                   till_stripe_sim_get_api_version ());
+
+  r2 = api (f, "POST", "/v1/payment_intents",
+            "amount=5000&currency=jpy&automatic_payment_methods[enabled]=true");
+  assert_ok (r2);
+  g_assert_true (sim_json_bool (r2->json, "automatic_payment_methods.enabled"));
+  g_assert_cmpstr (sim_json_string (r2->json, "currency"), ==, "jpy");
+}
+
+static void
+test_validation (Fixture      *f,
+                 gconstpointer data)
+{
+  g_autofree char *long_description = g_strnfill (1001, 'x');
+  g_autofree char *long_form = g_strdup_printf ("amount=1250&currency=usd&description=%s",
+                                                long_description);
+  g_autofree char *long_key = g_strnfill (41, 'k');
+  g_autofree char *long_key_form = g_strdup_printf ("amount=1250&currency=usd&metadata[%s]=1",
+                                                    long_key);
+  g_autofree char *long_key_param = g_strdup_printf ("metadata[%s]", long_key);
+  struct
+  {
+    const char *form;
+    const char *param;
+    const char *code;
+  } cases[] = {
+    { "amount=1250", "currency", "parameter_missing" },
+    { "currency=usd", "amount", "parameter_missing" },
+    { "amount=12.50&currency=usd", "amount", "parameter_invalid_integer" },
+    { "amount=abc&currency=usd", "amount", "parameter_invalid_integer" },
+    { "amount=0&currency=usd", "amount", NULL },
+    { "amount=-5&currency=usd", "amount", NULL },
+    { "amount=100000000&currency=usd", "amount", "amount_too_large" },
+    { "amount=49&currency=usd", "amount", "amount_too_small" },
+    { "amount=29&currency=gbp", "amount", "amount_too_small" },
+    { "amount=5125&currency=kwd", "amount", NULL },
+    { "amount=1250&currency=xyz", "currency", NULL },
+    { "amount=1250&currency=usd&colour=red", "colour", "parameter_unknown" },
+    { "amount=1250&currency=usd&automatic_payment_methods[enabled]=yes",
+      "automatic_payment_methods[enabled]", NULL },
+    { "amount=1250&currency=usd&automatic_payment_methods[enabled]=true&automatic_payment_methods[x]=1",
+      "automatic_payment_methods[x]", "parameter_unknown" },
+    { "amount=1250&currency=usd&automatic_payment_methods[foo]=1", NULL, NULL },
+    { "amount=1250&currency=usd&capture_method=later", "capture_method", NULL },
+    { "amount=1250&currency=usd&payment_method_types=card", "payment_method_types", NULL },
+    { "amount=1250&currency=usd&metadata=x", "metadata", NULL },
+    { "amount=1250&currency=usd&metadata[a][b]=1", "metadata[a]", NULL },
+    { "amount=1250&currency=usd&confirm=maybe", "confirm", NULL },
+    { "amount=1250&currency=usd&receipt_email=nobody", "receipt_email", NULL },
+    { long_form, "description", NULL },
+    { long_key_form, long_key_param, NULL },
+    { "amount=1250&currency=usd&amount[x]=1", "amount", NULL },
+    { "amount=1250&currency=usd&a]b=1", NULL, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(SimResponse) r = api (f, "POST", "/v1/payment_intents", cases[i].form);
+
+      g_test_message ("case %u: %.60s", i, cases[i].form);
+      assert_error (r, 400, "invalid_request_error", cases[i].code, cases[i].param);
+      if (cases[i].param != NULL)
+        g_assert_nonnull (sim_json_string (r->json, "error.param"));
+    }
+
+  /* Nothing was created by any of them. */
+  g_assert_cmpuint (count_events (f, "payment_intent.created", NULL), ==, 0);
+
+  /* Amounts at the limits are fine, three-decimal amounts ending in 0 too. */
+  {
+    g_autoptr(SimResponse) a = api (f, "POST", "/v1/payment_intents", "amount=99999999&currency=usd");
+    g_autoptr(SimResponse) b = api (f, "POST", "/v1/payment_intents", "amount=50&currency=usd");
+    g_autoptr(SimResponse) c = api (f, "POST", "/v1/payment_intents", "amount=5120&currency=kwd");
+    g_autoptr(SimResponse) d = api (f, "POST", "/v1/payment_intents",
+                                    "amount=1250&currency=usd&payment_method_types[0]=card");
+
+    assert_ok (a);
+    assert_ok (b);
+    assert_ok (c);
+    assert_ok (d);
+  }
+}
+
+static void
+test_json_body_refused (Fixture      *f,
+                        gconstpointer data)
+{
+  g_autofree char *uri = url (f, "/v1/payment_intents");
+  SimCall *call;
+  g_autoptr(SimResponse) r = NULL;
+  const char *headers[] = { "Content-Type", "application/json", NULL };
+
+  /* Stripe takes form bodies only. */
+  call = sim_call_start (f->session, "POST", uri, SIM_TEST_KEY,
+                         "{\"amount\": 1250, \"currency\": \"usd\"}", headers);
+  r = sim_call_wait (call);
+  assert_error (r, 400, "invalid_request_error", NULL, NULL);
+  g_assert_nonnull (strstr (sim_json_string (r->json, "error.message"), "Content-Type"));
+  g_assert_cmpuint (count_events (f, "payment_intent.created", NULL), ==, 0);
+}
+
+static void
+test_retrieve (Fixture      *f,
+               gconstpointer data)
+{
+  g_autofree char *id = create_intent (f, "metadata[k]=v");
+  g_autoptr(SimResponse) r = retrieve (f, id, NULL);
+  g_autoptr(SimResponse) missing = retrieve (f, "pi_doesnotexist", NULL);
+  g_autoptr(SimResponse) bad_expand = retrieve (f, id, "expand[]=nothing");
+  g_autoptr(SimResponse) unknown = retrieve (f, id, "colour=red");
+
+  assert_ok (r);
+  g_assert_cmpstr (sim_json_string (r->json, "id"), ==, id);
+  g_assert_cmpstr (sim_json_string (r->json, "metadata.k"), ==, "v");
+  assert_error (missing, 404, "invalid_request_error", "resource_missing", "intent");
+  assert_error (bad_expand, 400, "invalid_request_error", NULL, NULL);
+  assert_error (unknown, 400, "invalid_request_error", "parameter_unknown", "colour");
+}
+
+static void
+test_update (Fixture      *f,
+             gconstpointer data)
+{
+  g_autofree char *id = create_intent (f, "metadata[a]=1&metadata[b]=2");
+  g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s", id);
+  g_autoptr(SimResponse) r = NULL;
+  g_autoptr(SimResponse) bad = NULL;
+  g_autoptr(SimResponse) done = NULL;
+  g_autoptr(SimResponse) late = NULL;
+  g_autoptr(SimResponse) late_meta = NULL;
+
+  r = api (f, "POST", path,
+           "amount=2000&metadata[a]=&metadata[c]=3&description=New&receipt_email=b%40example.org");
+  assert_ok (r);
+  g_assert_cmpint (sim_json_int (r->json, "amount"), ==, 2000);
+  g_assert_null (sim_json_path (r->json, "metadata.a"));
+  g_assert_cmpstr (sim_json_string (r->json, "metadata.b"), ==, "2");
+  g_assert_cmpstr (sim_json_string (r->json, "metadata.c"), ==, "3");
+  g_assert_cmpstr (sim_json_string (r->json, "description"), ==, "New");
+  g_assert_cmpstr (sim_json_string (r->json, "receipt_email"), ==, "b@example.org");
+
+  bad = api (f, "POST", path, "amount=10");
+  assert_error (bad, 400, "invalid_request_error", "amount_too_small", "amount");
+
+  done = confirm (f, id, "payment_method=pm_card_visa");
+  assert_ok (done);
+  g_assert_cmpstr (sim_json_string (done->json, "status"), ==, "succeeded");
+  g_assert_cmpint (sim_json_int (done->json, "amount_received"), ==, 2000);
+
+  /* Final: the amount cannot change, metadata can. */
+  late = api (f, "POST", path, "amount=3000");
+  assert_error (late, 400, "invalid_request_error", "payment_intent_unexpected_state", NULL);
+  late_meta = api (f, "POST", path, "metadata[refund_note]=x&metadata=");
+  assert_error (late_meta, 400, "invalid_request_error", NULL, NULL);
+  {
+    g_autoptr(SimResponse) clear = api (f, "POST", path, "metadata=");
+
+    assert_ok (clear);
+    g_assert_cmpuint (json_object_get_size (json_node_get_object (sim_json_path (clear->json, "metadata"))), ==, 0);
+  }
+}
+
+typedef struct
+{
+  const char *form;
+  guint status;
+  const char *intent_status;
+  const char *code;
+  const char *decline_code;
+  const char *brand;
+  const char *last4;
+} CardCase;
+
+static const CardCase card_cases[] = {
+  { CARD ("4242424242424242"), 200, "succeeded", NULL, NULL, "visa", "4242" },
+  { CARD ("4242+4242+4242+4242"), 200, "succeeded", NULL, NULL, "visa", "4242" },
+  { CARD ("5555555555554444"), 200, "succeeded", NULL, NULL, "mastercard", "4444" },
+  { CARD ("4000000000000002"), 402, "requires_payment_method", "card_declined", "generic_decline", NULL, NULL },
+  { CARD ("4000000000009995"), 402, "requires_payment_method", "card_declined", "insufficient_funds", NULL, NULL },
+  { CARD ("4000002500003155"), 200, "requires_action", NULL, NULL, NULL, NULL },
+  { CARD ("4000002760003184"), 200, "requires_action", NULL, NULL, NULL, NULL },
+  { "payment_method=pm_card_visa", 200, "succeeded", NULL, NULL, "visa", "4242" },
+  { "payment_method=pm_card_mastercard", 200, "succeeded", NULL, NULL, "mastercard", "4444" },
+  { "payment_method=pm_card_chargeDeclined", 402, "requires_payment_method", "card_declined", "generic_decline", NULL, NULL },
+  { "payment_method=pm_card_chargeDeclinedInsufficientFunds", 402, "requires_payment_method", "card_declined", "insufficient_funds", NULL, NULL },
+  { "payment_method=pm_card_authenticationRequiredOnSetup", 200, "requires_action", NULL, NULL, NULL, NULL },
+  { "payment_method=pm_card_authenticationRequired", 200, "requires_action", NULL, NULL, NULL, NULL },
+};
+
+static void
+test_cards (Fixture      *f,
+            gconstpointer data)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (card_cases); i++)
+    {
+      const CardCase *c = &card_cases[i];
+      g_autofree char *id = create_intent (f, NULL);
+      g_autoptr(SimResponse) r = NULL;
+      g_autoptr(SimResponse) again = NULL;
+      JsonNode *intent;
+
+      g_test_message ("card case %u: %s", i, c->form);
+      r = confirm (f, id, c->form);
+      g_assert_no_error (r->error);
+      g_assert_cmpuint (r->status, ==, c->status);
+
+      if (c->status == 402)
+        {
+          assert_error (r, 402, "card_error", c->code, NULL);
+          g_assert_cmpstr (sim_json_string (r->json, "error.decline_code"), ==, c->decline_code);
+          g_assert_true (g_str_has_prefix (sim_json_string (r->json, "error.charge"), "ch_"));
+          intent = sim_json_path (r->json, "error.payment_intent");
+          g_assert_cmpstr (sim_json_string (intent, "id"), ==, id);
+          g_assert_cmpstr (sim_json_string (intent, "last_payment_error.decline_code"), ==,
+                           c->decline_code);
+          g_assert_cmpstr (sim_json_string (intent, "last_payment_error.type"), ==, "card_error");
+          g_assert_true (sim_json_is_null (intent, "payment_method"));
+          g_assert_cmpuint (count_events (f, "payment_intent.payment_failed", id), ==, 1);
+          g_assert_cmpuint (count_events (f, "charge.failed", NULL), >=, 1);
+        }
+      else
+        intent = r->json;
+
+      g_assert_cmpstr (sim_json_string (intent, "status"), ==, c->intent_status);
+
+      /* The stored intent agrees with the answer. */
+      again = retrieve (f, id, "expand[]=latest_charge");
+      assert_ok (again);
+      g_assert_cmpstr (sim_json_string (again->json, "status"), ==, c->intent_status);
+
+      if (g_str_equal (c->intent_status, "succeeded"))
+        {
+          g_assert_cmpint (sim_json_int (again->json, "amount_received"), ==, 1250);
+          g_assert_cmpstr (sim_json_string (again->json, "latest_charge.object"), ==, "charge");
+          g_assert_cmpstr (sim_json_string (again->json, "latest_charge.status"), ==, "succeeded");
+          g_assert_cmpstr (sim_json_string (again->json, "latest_charge.payment_intent"), ==, id);
+          g_assert_true (sim_json_bool (again->json, "latest_charge.paid"));
+          g_assert_cmpstr (sim_json_string (again->json, "latest_charge.payment_method_details.card.brand"), ==, c->brand);
+          g_assert_cmpstr (sim_json_string (again->json, "latest_charge.payment_method_details.card.last4"), ==, c->last4);
+          g_assert_true (g_str_has_prefix (sim_json_string (again->json, "payment_method"), "pm_"));
+          g_assert_cmpuint (count_events (f, "payment_intent.succeeded", id), ==, 1);
+          /* Unexpanded, latest_charge is the id. */
+          {
+            g_autoptr(SimResponse) plain = retrieve (f, id, NULL);
+
+            g_assert_true (g_str_has_prefix (sim_json_string (plain->json, "latest_charge"), "ch_"));
+            g_assert_cmpint (sim_json_int (plain->json, "charges.total_count"), ==, 1);
+          }
+        }
+      else if (g_str_equal (c->intent_status, "requires_action"))
+        {
+          g_autofree char *prefix = g_strconcat (f->base, "sim/3ds/", id, "/", NULL);
+
+          g_assert_cmpstr (sim_json_string (again->json, "next_action.type"), ==, "redirect_to_url");
+          g_assert_true (g_str_has_prefix (sim_json_string (again->json, "next_action.redirect_to_url.url"),
+                                           prefix));
+          g_assert_true (sim_json_is_null (again->json, "latest_charge"));
+        }
+      else
+        {
+          /* A declined intent can be retried with another card. */
+          g_autoptr(SimResponse) retry = confirm (f, id, "payment_method=pm_card_visa");
+
+          assert_ok (retry);
+          g_assert_cmpstr (sim_json_string (retry->json, "status"), ==, "succeeded");
+          g_assert_true (sim_json_is_null (retry->json, "last_payment_error"));
+          g_assert_cmpint (sim_json_int (retry->json, "charges.total_count"), ==, 2);
+        }
+    }
+}
+
+static void
+test_card_errors (Fixture      *f,
+                  gconstpointer data)
+{
+  struct
+  {
+    const char *form;
+    const char *code;
+    const char *param;
+  } cases[] = {
+    { CARD ("4111111111111111"), "incorrect_number", "payment_method_data[card][number]" },
+    { CARD ("4242424242424241"), "incorrect_number", "payment_method_data[card][number]" },
+    { CARD ("1234"), "incorrect_number", "payment_method_data[card][number]" },
+    { CARD ("42424242x4242424"), "incorrect_number", "payment_method_data[card][number]" },
+    { "payment_method_data[type]=card&payment_method_data[card][number]=4242424242424242"
+      "&payment_method_data[card][exp_month]=13&payment_method_data[card][exp_year]=2034",
+      "invalid_expiry_month", "payment_method_data[card][exp_month]" },
+    { "payment_method_data[type]=card&payment_method_data[card][number]=4242424242424242"
+      "&payment_method_data[card][exp_month]=12&payment_method_data[card][exp_year]=2001",
+      "invalid_expiry_year", "payment_method_data[card][exp_year]" },
+    { "payment_method_data[type]=card&payment_method_data[card][number]=4242424242424242"
+      "&payment_method_data[card][exp_month]=12&payment_method_data[card][exp_year]=2034"
+      "&payment_method_data[card][cvc]=12a", "invalid_cvc", "payment_method_data[card][cvc]" },
+  };
+  g_autofree char *id = create_intent (f, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(SimResponse) r = confirm (f, id, cases[i].form);
+
+      g_test_message ("case %u", i);
+      assert_error (r, 402, "card_error", cases[i].code, cases[i].param);
+    }
+
+  {
+    g_autoptr(SimResponse) missing = confirm (f, id, "payment_method_data[type]=card"
+                                              "&payment_method_data[card][number]=4242424242424242");
+    g_autoptr(SimResponse) unknown_pm = confirm (f, id, "payment_method=pm_nothing");
+    g_autoptr(SimResponse) no_pm = confirm (f, id, NULL);
+    g_autoptr(SimResponse) unknown = confirm (f, id, CARD ("4242424242424242")
+                                              "&payment_method_data[card][pin]=1234");
+
+    assert_error (missing, 400, "invalid_request_error", "parameter_missing",
+                  "payment_method_data[card][exp_month]");
+    assert_error (unknown_pm, 400, "invalid_request_error", "resource_missing", "payment_method");
+    assert_error (no_pm, 400, "invalid_request_error", "payment_intent_unexpected_state", NULL);
+    assert_error (unknown, 400, "invalid_request_error", "parameter_unknown",
+                  "payment_method_data[card][pin]");
+  }
+
+  /* Still untouched. */
+  {
+    g_autoptr(SimResponse) r = retrieve (f, id, NULL);
+
+    g_assert_cmpstr (sim_json_string (r->json, "status"), ==, "requires_payment_method");
+  }
+}
+
+static void
+test_create_and_confirm (Fixture      *f,
+                         gconstpointer data)
+{
+  g_autoptr(SimResponse) r =
+    api (f, "POST", "/v1/payment_intents",
+         "amount=1250&currency=eur&confirm=true&payment_method=pm_card_visa&expand[]=latest_charge");
+  g_autoptr(SimResponse) declined =
+    api (f, "POST", "/v1/payment_intents",
+         "amount=1250&currency=eur&confirm=true&payment_method=pm_card_chargeDeclined");
+  g_autoptr(SimResponse) pending =
+    api (f, "POST", "/v1/payment_intents", "amount=1250&currency=eur&payment_method=pm_card_visa");
+
+  assert_ok (r);
+  g_assert_cmpstr (sim_json_string (r->json, "status"), ==, "succeeded");
+  g_assert_cmpstr (sim_json_string (r->json, "latest_charge.payment_method_details.card.last4"), ==, "4242");
+  assert_error (declined, 402, "card_error", "card_declined", NULL);
+  assert_ok (pending);
+  g_assert_cmpstr (sim_json_string (pending->json, "status"), ==, "requires_confirmation");
+}
+
+static SimResponse *
+post_challenge (Fixture    *f,
+                const char *challenge_url,
+                const char *action,
+                gboolean    json)
+{
+  g_autofree char *uri = g_strconcat (challenge_url, "/", action, NULL);
+
+  return sim_request (f->session, "POST", uri, NULL, "", json ? "Accept" : NULL,
+                      "application/json", NULL);
+}
+
+static void
+test_three_d_secure (Fixture      *f,
+                     gconstpointer data)
+{
+  const char *cards[] = { "pm_card_authenticationRequiredOnSetup", "pm_card_authenticationRequired" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cards); i++)
+    {
+      g_autofree char *ok_id = create_intent (f, NULL);
+      g_autofree char *fail_id = create_intent (f, NULL);
+      g_autofree char *form = g_strdup_printf ("payment_method=%s", cards[i]);
+      g_autoptr(SimResponse) a = confirm (f, ok_id, form);
+      g_autoptr(SimResponse) b = confirm (f, fail_id, form);
+      const char *ok_url = sim_json_string (a->json, "next_action.redirect_to_url.url");
+      const char *fail_url = sim_json_string (b->json, "next_action.redirect_to_url.url");
+      g_autoptr(SimResponse) page = NULL;
+      g_autoptr(SimResponse) done = NULL;
+      g_autoptr(SimResponse) failed = NULL;
+      g_autoptr(SimResponse) twice = NULL;
+      g_autoptr(SimResponse) ok_intent = NULL;
+      g_autoptr(SimResponse) fail_intent = NULL;
+      g_autoptr(SimResponse) forged = NULL;
+      g_autofree char *forged_url = NULL;
+
+      /* The challenge page. */
+      page = sim_request (f->session, "GET", ok_url, NULL, NULL, NULL);
+      g_assert_cmpuint (page->status, ==, 200);
+      g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (page->headers, NULL),
+                                       "text/html"));
+      g_assert_nonnull (g_strstr_len (g_bytes_get_data (page->body, NULL), g_bytes_get_size (page->body),
+                                      "id=\"complete\""));
+      g_assert_nonnull (g_strstr_len (g_bytes_get_data (page->body, NULL), g_bytes_get_size (page->body),
+                                      "id=\"fail\""));
+      g_assert_nonnull (g_strstr_len (g_bytes_get_data (page->body, NULL), g_bytes_get_size (page->body),
+                                      "12.50 USD"));
+
+      /* A wrong nonce is not a challenge. */
+      forged_url = g_strdup_printf ("%ssim/3ds/%s/forged", f->base, ok_id);
+      forged = post_challenge (f, forged_url, "complete", TRUE);
+      g_assert_cmpuint (forged->status, ==, 404);
+
+      done = post_challenge (f, ok_url, "complete", TRUE);
+      g_assert_cmpuint (done->status, ==, 200);
+      g_assert_cmpstr (sim_json_string (done->json, "status"), ==, "succeeded");
+      twice = post_challenge (f, ok_url, "complete", TRUE);
+      g_assert_cmpuint (twice->status, ==, 404);
+
+      failed = post_challenge (f, fail_url, "fail", TRUE);
+      g_assert_cmpuint (failed->status, ==, 200);
+      g_assert_cmpstr (sim_json_string (failed->json, "status"), ==, "requires_payment_method");
+
+      ok_intent = retrieve (f, ok_id, "expand[]=latest_charge");
+      g_assert_cmpstr (sim_json_string (ok_intent->json, "status"), ==, "succeeded");
+      g_assert_true (sim_json_is_null (ok_intent->json, "next_action"));
+      g_assert_cmpstr (sim_json_string (ok_intent->json, "latest_charge.payment_method_details.card.last4"),
+                       ==, i == 0 ? "3155" : "3184");
+
+      fail_intent = retrieve (f, fail_id, NULL);
+      g_assert_cmpstr (sim_json_string (fail_intent->json, "status"), ==, "requires_payment_method");
+      g_assert_cmpstr (sim_json_string (fail_intent->json, "last_payment_error.code"), ==,
+                       "payment_intent_authentication_failure");
+      g_assert_cmpstr (sim_json_string (fail_intent->json, "last_payment_error.type"), ==, "card_error");
+      g_assert_cmpuint (count_events (f, "payment_intent.payment_failed", fail_id), ==, 1);
+      g_assert_cmpuint (count_events (f, "payment_intent.succeeded", ok_id), ==, 1);
+    }
+
+  /* With a return_url and no JSON, the page sends the browser back, as Stripe does. */
+  {
+    g_autofree char *id = create_intent (f, NULL);
+    g_autoptr(SimResponse) r = confirm (f, id, "payment_method=pm_card_authenticationRequired"
+                                        "&return_url=http%3A%2F%2F127.0.0.1%3A9%2Fdone%3Fx%3D1");
+    g_autofree char *uri = g_strconcat (sim_json_string (r->json, "next_action.redirect_to_url.url"),
+                                        "/complete", NULL);
+    g_autoptr(SimResponse) redirect = NULL;
+    const char *location;
+
+    g_assert_cmpstr (sim_json_string (r->json, "next_action.redirect_to_url.return_url"), ==,
+                     "http://127.0.0.1:9/done?x=1");
+    redirect = sim_request_no_redirect (f->session, "POST", uri, "");
+    g_assert_no_error (redirect->error);
+    g_assert_cmpuint (redirect->status, ==, 303);
+    location = soup_message_headers_get_one (redirect->headers, "Location");
+    g_assert_true (g_str_has_prefix (location, "http://127.0.0.1:9/done?x=1&payment_intent="));
+    g_assert_nonnull (strstr (location, "&redirect_status=succeeded"));
+    g_assert_nonnull (strstr (location, "&payment_intent_client_secret="));
+  }
+}
+
+static void
+test_cancel (Fixture      *f,
+             gconstpointer data)
+{
+  g_autofree char *id = create_intent (f, NULL);
+  g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s/cancel", id);
+  g_autoptr(SimResponse) r = api (f, "POST", path, "cancellation_reason=requested_by_customer");
+  g_autoptr(SimResponse) again = api (f, "POST", path, NULL);
+  g_autoptr(SimResponse) confirm_canceled = confirm (f, id, "payment_method=pm_card_visa");
+  g_autoptr(SimResponse) bad_reason = NULL;
+  g_autoptr(SimResponse) missing = api (f, "POST", "/v1/payment_intents/pi_nope/cancel", NULL);
+
+  assert_ok (r);
+  g_assert_cmpstr (sim_json_string (r->json, "status"), ==, "canceled");
+  g_assert_cmpstr (sim_json_string (r->json, "cancellation_reason"), ==, "requested_by_customer");
+  g_assert_cmpint (sim_json_int (r->json, "canceled_at"), >, 0);
+  assert_error (again, 400, "invalid_request_error", "payment_intent_unexpected_state", NULL);
+  assert_error (confirm_canceled, 400, "invalid_request_error", "payment_intent_unexpected_state", NULL);
+  assert_error (missing, 404, "invalid_request_error", "resource_missing", NULL);
+  g_assert_cmpuint (count_events (f, "payment_intent.canceled", id), ==, 1);
+
+  {
+    g_autofree char *id2 = create_intent (f, NULL);
+    g_autofree char *path2 = g_strdup_printf ("/v1/payment_intents/%s/cancel", id2);
+
+    bad_reason = api (f, "POST", path2, "cancellation_reason=bored");
+    assert_error (bad_reason, 400, "invalid_request_error", NULL, "cancellation_reason");
+  }
+
+  /* A succeeded intent cannot be canceled; one waiting for 3-D Secure can. */
+  {
+    g_autofree char *paid = create_intent (f, NULL);
+    g_autofree char *paid_path = g_strdup_printf ("/v1/payment_intents/%s/cancel", paid);
+    g_autofree char *action = create_intent (f, NULL);
+    g_autofree char *action_path = g_strdup_printf ("/v1/payment_intents/%s/cancel", action);
+    g_autoptr(SimResponse) c1 = confirm (f, paid, "payment_method=pm_card_visa");
+    g_autoptr(SimResponse) c2 = confirm (f, action, "payment_method=pm_card_authenticationRequired");
+    g_autoptr(SimResponse) x1 = api (f, "POST", paid_path, NULL);
+    g_autoptr(SimResponse) x2 = api (f, "POST", action_path, NULL);
+
+    assert_error (x1, 400, "invalid_request_error", "payment_intent_unexpected_state", NULL);
+    assert_ok (x2);
+    g_assert_cmpstr (sim_json_string (x2->json, "status"), ==, "canceled");
+    g_assert_true (sim_json_is_null (x2->json, "next_action"));
+  }
+}
+
+static void
+test_capture (Fixture      *f,
+              gconstpointer data)
+{
+  g_autofree char *id = create_intent (f, "capture_method=manual");
+  g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s/capture", id);
+  g_autoptr(SimResponse) early = api (f, "POST", path, NULL);
+  g_autoptr(SimResponse) c = confirm (f, id, "payment_method=pm_card_visa");
+  g_autoptr(SimResponse) too_much = api (f, "POST", path, "amount_to_capture=5000");
+  g_autoptr(SimResponse) r = api (f, "POST", path, "amount_to_capture=1000&expand[]=latest_charge");
+
+  assert_error (early, 400, "invalid_request_error", "payment_intent_unexpected_state", NULL);
+  assert_ok (c);
+  g_assert_cmpstr (sim_json_string (c->json, "status"), ==, "requires_capture");
+  g_assert_cmpint (sim_json_int (c->json, "amount_capturable"), ==, 1250);
+  assert_error (too_much, 400, "invalid_request_error", NULL, "amount_to_capture");
+  assert_ok (r);
+  g_assert_cmpstr (sim_json_string (r->json, "status"), ==, "succeeded");
+  g_assert_cmpint (sim_json_int (r->json, "amount_received"), ==, 1000);
+  g_assert_cmpint (sim_json_int (r->json, "latest_charge.amount_captured"), ==, 1000);
+}
+
+/* --- refunds ------------------------------------------------------------------------ */
+
+static void
+test_refunds (Fixture      *f,
+              gconstpointer data)
+{
+  g_autofree char *id = create_intent (f, NULL);
+  g_autofree char *unpaid = create_intent (f, NULL);
+  g_autofree char *form_partial = g_strdup_printf ("payment_intent=%s&amount=500&reason=requested_by_customer&metadata[why]=dent", id);
+  g_autofree char *form_too_much = g_strdup_printf ("payment_intent=%s&amount=751", id);
+  g_autofree char *form_rest = g_strdup_printf ("payment_intent=%s&expand[]=charge", id);
+  g_autofree char *form_unpaid = g_strdup_printf ("payment_intent=%s", unpaid);
+  g_autofree char *form_zero = g_strdup_printf ("payment_intent=%s&amount=0", id);
+  g_autofree char *refund_path = NULL;
+  g_autoptr(SimResponse) c = confirm (f, id, "payment_method=pm_card_visa");
+  g_autoptr(SimResponse) partial = api (f, "POST", "/v1/refunds", form_partial);
+  g_autoptr(SimResponse) zero = api (f, "POST", "/v1/refunds", form_zero);
+  g_autoptr(SimResponse) too_much = api (f, "POST", "/v1/refunds", form_too_much);
+  g_autoptr(SimResponse) rest = api (f, "POST", "/v1/refunds", form_rest);
+  g_autoptr(SimResponse) more = api (f, "POST", "/v1/refunds", form_rest);
+  g_autoptr(SimResponse) not_paid = api (f, "POST", "/v1/refunds", form_unpaid);
+  g_autoptr(SimResponse) nothing = api (f, "POST", "/v1/refunds", "reason=duplicate");
+  g_autoptr(SimResponse) bad_reason = api (f, "POST", "/v1/refunds", "payment_intent=pi_x&reason=oops");
+  g_autoptr(SimResponse) intent = NULL;
+  g_autoptr(SimResponse) fetched = NULL;
+  g_autoptr(SimResponse) missing = api (f, "GET", "/v1/refunds/re_nothing", NULL);
+
+  assert_ok (c);
+  assert_ok (partial);
+  g_assert_true (g_str_has_prefix (sim_json_string (partial->json, "id"), "re_"));
+  g_assert_cmpstr (sim_json_string (partial->json, "object"), ==, "refund");
+  g_assert_cmpint (sim_json_int (partial->json, "amount"), ==, 500);
+  g_assert_cmpstr (sim_json_string (partial->json, "status"), ==, "succeeded");
+  g_assert_cmpstr (sim_json_string (partial->json, "payment_intent"), ==, id);
+  g_assert_cmpstr (sim_json_string (partial->json, "reason"), ==, "requested_by_customer");
+  g_assert_cmpstr (sim_json_string (partial->json, "metadata.why"), ==, "dent");
+  g_assert_cmpstr (sim_json_string (partial->json, "currency"), ==, "usd");
+
+  assert_error (zero, 400, "invalid_request_error", NULL, "amount");
+  assert_error (too_much, 400, "invalid_request_error", "amount_too_large", "amount");
+
+  assert_ok (rest);
+  g_assert_cmpint (sim_json_int (rest->json, "amount"), ==, 750);
+  g_assert_cmpint (sim_json_int (rest->json, "charge.amount_refunded"), ==, 1250);
+  g_assert_true (sim_json_bool (rest->json, "charge.refunded"));
+  assert_error (more, 400, "invalid_request_error", "charge_already_refunded", NULL);
+  assert_error (not_paid, 400, "invalid_request_error", "charge_not_refundable", NULL);
+  assert_error (nothing, 400, "invalid_request_error", "parameter_missing", NULL);
+  assert_error (bad_reason, 400, "invalid_request_error", NULL, "reason");
+
+  intent = retrieve (f, id, "expand[]=latest_charge");
+  g_assert_cmpint (sim_json_int (intent->json, "latest_charge.amount_refunded"), ==, 1250);
+  g_assert_cmpint (sim_json_int (intent->json, "latest_charge.refunds.total_count"), ==, 2);
+  g_assert_cmpstr (sim_json_string (intent->json, "status"), ==, "succeeded");
+
+  refund_path = g_strdup_printf ("/v1/refunds/%s?expand[]=payment_intent",
+                                 sim_json_string (partial->json, "id"));
+  fetched = api (f, "GET", refund_path, NULL);
+  assert_ok (fetched);
+  g_assert_cmpint (sim_json_int (fetched->json, "amount"), ==, 500);
+  g_assert_cmpstr (sim_json_string (fetched->json, "payment_intent.id"), ==, id);
+  assert_error (missing, 404, "invalid_request_error", "resource_missing", NULL);
+
+  g_assert_cmpuint (count_events (f, "charge.refunded", NULL), ==, 2);
+
+  /* By charge id too. */
+  {
+    g_autofree char *id2 = create_intent (f, NULL);
+    g_autoptr(SimResponse) c2 = confirm (f, id2, "payment_method=pm_card_mastercard");
+    g_autofree char *form = g_strdup_printf ("charge=%s&amount=250", sim_json_string (c2->json, "latest_charge"));
+    g_autoptr(SimResponse) r = api (f, "POST", "/v1/refunds", form);
+
+    assert_ok (r);
+    g_assert_cmpstr (sim_json_string (r->json, "payment_intent"), ==, id2);
+  }
+}
+
+/* --- events ------------------------------------------------------------------------- */
+
+static void
+test_events (Fixture      *f,
+             gconstpointer data)
+{
+  g_autofree char *a = create_intent (f, NULL);
+  g_autofree char *b = create_intent (f, NULL);
+  g_autoptr(SimResponse) c = confirm (f, b, "payment_method=pm_card_visa");
+  g_autoptr(SimResponse) all = api (f, "GET", "/v1/events", NULL);
+  g_autoptr(SimResponse) two = api (f, "GET", "/v1/events?limit=2", NULL);
+  g_autoptr(SimResponse) created = api (f, "GET", "/v1/events?type=payment_intent.created", NULL);
+  g_autoptr(SimResponse) wildcard = api (f, "GET", "/v1/events?type=payment_intent.*", NULL);
+  g_autoptr(SimResponse) types = api (f, "GET", "/v1/events?types[]=charge.succeeded&types[]=payment_intent.succeeded", NULL);
+  g_autoptr(SimResponse) bad_limit = api (f, "GET", "/v1/events?limit=1000", NULL);
+  g_autoptr(SimResponse) unknown = api (f, "GET", "/v1/events?colour=red", NULL);
+  g_autoptr(SimResponse) page2 = NULL;
+  g_autoptr(SimResponse) one = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *event_path = NULL;
+
+  assert_ok (all);
+  g_assert_cmpstr (sim_json_string (all->json, "object"), ==, "list");
+  g_assert_cmpstr (sim_json_string (all->json, "url"), ==, "/v1/events");
+  g_assert_false (sim_json_bool (all->json, "has_more"));
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (all->json, "data"))), ==, 4);
+  /* Newest first. */
+  g_assert_cmpstr (sim_json_string (all->json, "data.0.type"), ==, "payment_intent.succeeded");
+  g_assert_cmpstr (sim_json_string (all->json, "data.1.type"), ==, "charge.succeeded");
+  g_assert_cmpstr (sim_json_string (all->json, "data.2.type"), ==, "payment_intent.created");
+  g_assert_cmpstr (sim_json_string (all->json, "data.2.data.object.id"), ==, b);
+  g_assert_cmpstr (sim_json_string (all->json, "data.3.data.object.id"), ==, a);
+  g_assert_cmpstr (sim_json_string (all->json, "data.0.object"), ==, "event");
+  g_assert_true (g_str_has_prefix (sim_json_string (all->json, "data.0.id"), "evt_"));
+  g_assert_cmpstr (sim_json_string (all->json, "data.0.api_version"), ==, "2020-08-27");
+  g_assert_false (sim_json_bool (all->json, "data.0.livemode"));
+  g_assert_true (g_str_has_prefix (sim_json_string (all->json, "data.0.request.id"), "req_"));
+  g_assert_cmpstr (sim_json_string (all->json, "data.0.data.object.status"), ==, "succeeded");
+  /* The snapshot of the creation event still says what the intent was then. */
+  g_assert_cmpstr (sim_json_string (all->json, "data.2.data.object.status"), ==, "requires_payment_method");
+
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (two->json, "data"))), ==, 2);
+  g_assert_true (sim_json_bool (two->json, "has_more"));
+  after = g_strdup_printf ("/v1/events?limit=2&starting_after=%s", sim_json_string (two->json, "data.1.id"));
+  page2 = api (f, "GET", after, NULL);
+  g_assert_cmpstr (sim_json_string (page2->json, "data.0.id"), ==, sim_json_string (all->json, "data.2.id"));
+  g_assert_false (sim_json_bool (page2->json, "has_more"));
+
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (created->json, "data"))), ==, 2);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (wildcard->json, "data"))), ==, 3);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (types->json, "data"))), ==, 2);
+  assert_error (bad_limit, 400, "invalid_request_error", NULL, "limit");
+  assert_error (unknown, 400, "invalid_request_error", "parameter_unknown", "colour");
+
+  event_path = g_strdup_printf ("/v1/events/%s", sim_json_string (all->json, "data.0.id"));
+  one = api (f, "GET", event_path, NULL);
+  assert_ok (one);
+  g_assert_cmpstr (sim_json_string (one->json, "type"), ==, "payment_intent.succeeded");
+}
+
+/* --- idempotency -------------------------------------------------------------------- */
+
+static void
+test_idempotency_replay (Fixture      *f,
+                         gconstpointer data)
+{
+  g_autoptr(SimResponse) first = api_with (f, "POST", "/v1/payment_intents",
+                                           "amount=1250&currency=usd&metadata[a]=1&metadata[b]=2",
+                                           "Idempotency-Key", "order-1");
+  /* The same parameters in another order are the same request. */
+  g_autoptr(SimResponse) again = api_with (f, "POST", "/v1/payment_intents",
+                                           "metadata[b]=2&currency=usd&metadata[a]=1&amount=1250",
+                                           "Idempotency-Key", "order-1");
+  g_autoptr(SimResponse) other = api_with (f, "POST", "/v1/payment_intents",
+                                           "amount=1251&currency=usd&metadata[a]=1&metadata[b]=2",
+                                           "Idempotency-Key", "order-1");
+  g_autoptr(SimResponse) other_key = api_with (f, "POST", "/v1/payment_intents",
+                                               "amount=1250&currency=usd&metadata[a]=1&metadata[b]=2",
+                                               "Idempotency-Key", "order-2");
+
+  assert_ok (first);
+  assert_ok (again);
+  g_assert_true (g_bytes_equal (first->body, again->body));
+  g_assert_cmpstr (soup_message_headers_get_one (again->headers, "Idempotent-Replayed"), ==, "true");
+  g_assert_cmpstr (soup_message_headers_get_one (again->headers, "Original-Request"), ==,
+                   soup_message_headers_get_one (first->headers, "Request-Id"));
+  g_assert_null (soup_message_headers_get_one (first->headers, "Idempotent-Replayed"));
+  assert_error (other, 400, "idempotency_error", NULL, NULL);
+  assert_ok (other_key);
+  g_assert_cmpstr (sim_json_string (other_key->json, "id"), !=, sim_json_string (first->json, "id"));
+  g_assert_cmpuint (count_events (f, "payment_intent.created", NULL), ==, 2);
+
+  /* Validation errors are not kept: the corrected request with the same key runs. */
+  {
+    g_autoptr(SimResponse) invalid = api_with (f, "POST", "/v1/payment_intents", "amount=1&currency=usd",
+                                               "Idempotency-Key", "order-3");
+    g_autoptr(SimResponse) invalid_again = api_with (f, "POST", "/v1/payment_intents", "amount=1&currency=usd",
+                                                     "Idempotency-Key", "order-3");
+    g_autoptr(SimResponse) fixed = NULL;
+
+    assert_error (invalid, 400, "invalid_request_error", "amount_too_small", NULL);
+    g_assert_null (soup_message_headers_get_one (invalid_again->headers, "Idempotent-Replayed"));
+    /* A different request with this key is not a mismatch either: nothing was saved. */
+    fixed = api_with (f, "POST", "/v1/payment_intents", "amount=100&currency=usd",
+                      "Idempotency-Key", "order-3");
+    assert_ok (fixed);
+  }
+
+  /* A decline ran: it is kept and replayed, 402 and all. */
+  {
+    g_autofree char *id = create_intent (f, NULL);
+    g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s/confirm", id);
+    g_autoptr(SimResponse) d1 = api_with (f, "POST", path, "payment_method=pm_card_chargeDeclined",
+                                          "Idempotency-Key", "confirm-1");
+    g_autoptr(SimResponse) d2 = api_with (f, "POST", path, "payment_method=pm_card_chargeDeclined",
+                                          "Idempotency-Key", "confirm-1");
+
+    g_assert_cmpuint (d1->status, ==, 402);
+    g_assert_cmpuint (d2->status, ==, 402);
+    g_assert_true (g_bytes_equal (d1->body, d2->body));
+    g_assert_cmpuint (count_events (f, "payment_intent.payment_failed", id), ==, 1);
+  }
+
+  /* Keys longer than 255 characters are refused. */
+  {
+    g_autofree char *long_key = g_strnfill (256, 'k');
+    g_autoptr(SimResponse) r = api_with (f, "POST", "/v1/payment_intents", "amount=100&currency=usd",
+                                         "Idempotency-Key", long_key);
+
+    assert_error (r, 400, "invalid_request_error", NULL, NULL);
+  }
+}
+
+static void
+test_idempotency_in_flight (Fixture      *f,
+                            gconstpointer data)
+{
+  g_autofree char *uri = url (f, "/v1/payment_intents");
+  const char *slow_headers[] = { "Idempotency-Key", "slow-1", "Till-Sim-Fault", "delay=400", NULL };
+  const char *headers[] = { "Idempotency-Key", "slow-1", NULL };
+  SimCall *slow = sim_call_start (f->session, "POST", uri, SIM_TEST_KEY, "amount=1250&currency=usd",
+                                  slow_headers);
+  g_autoptr(SimResponse) busy = NULL;
+  g_autoptr(SimResponse) first = NULL;
+  g_autoptr(SimResponse) replay = NULL;
+
+  /* Once the simulator holds the slow request (the control endpoint counts it), a retry with
+   * its key gets 409. */
+  for (;;)
+    {
+      g_autoptr(SimResponse) state = api (f, "GET", "/_sim/faults", NULL);
+
+      assert_ok (state);
+      if (sim_json_int (state->json, "delayed_requests") == 1)
+        break;
+    }
+  busy = sim_call_wait (sim_call_start (f->session, "POST", uri, SIM_TEST_KEY,
+                                        "amount=1250&currency=usd", headers));
+  assert_error (busy, 409, "idempotency_error", "idempotency_key_in_use", NULL);
+  first = sim_call_wait (slow);
+  assert_ok (first);
+  g_assert_cmpint (first->elapsed_us, >=, 400 * 1000);
+  replay = sim_call_wait (sim_call_start (f->session, "POST", uri, SIM_TEST_KEY,
+                                          "amount=1250&currency=usd", headers));
+  assert_ok (replay);
+  g_assert_cmpstr (sim_json_string (replay->json, "id"), ==, sim_json_string (first->json, "id"));
+  g_assert_cmpuint (count_events (f, "payment_intent.created", NULL), ==, 1);
+}
+
+static void
+test_idempotency_concurrent (Fixture      *f,
+                             gconstpointer data)
+{
+  g_autofree char *uri = url (f, "/v1/payment_intents");
+  const char *headers[] = { "Idempotency-Key", "burst-1", NULL };
+  const char *slow_headers[] = { "Idempotency-Key", "burst-2", "Till-Sim-Fault", "delay=100", NULL };
+  SimCall *calls[24];
+  const char *id = NULL;
+  guint ok = 0, conflicts = 0;
+  g_autoptr(GPtrArray) responses = g_ptr_array_new_with_free_func ((GDestroyNotify) sim_response_free);
+
+  /* 12 at once with one key, and 12 at once with another whose requests take a while, over
+   * 24 connections: exactly one PaymentIntent each, every 200 carries it, the rest are 409s. */
+  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+    calls[i] = sim_call_start (f->session, "POST", uri, SIM_TEST_KEY, "amount=1250&currency=usd",
+                               i % 2 ? slow_headers : headers);
+  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+    g_ptr_array_add (responses, sim_call_wait (calls[i]));
+
+  for (guint parity = 0; parity < 2; parity++)
+    {
+      id = NULL;
+      for (guint i = parity; i < responses->len; i += 2)
+        {
+          SimResponse *r = g_ptr_array_index (responses, i);
+
+          g_assert_no_error (r->error);
+          if (r->status == 200)
+            {
+              ok++;
+              if (id == NULL)
+                id = sim_json_string (r->json, "id");
+              g_assert_cmpstr (sim_json_string (r->json, "id"), ==, id);
+            }
+          else
+            {
+              assert_error (r, 409, "idempotency_error", NULL, NULL);
+              conflicts++;
+            }
+        }
+      g_assert_nonnull (id);
+    }
+  g_assert_cmpuint (ok + conflicts, ==, G_N_ELEMENTS (calls));
+  /* Only the delayed key can be in flight when a retry comes; the other key's first request
+   * runs at once, so its retries are replays. */
+  g_assert_cmpuint (conflicts, <=, 11);
+  g_assert_cmpuint (count_events (f, "payment_intent.created", NULL), ==, 2);
+}
+
+/* --- faults -------------------------------------------------------------------------- */
+
+static void
+test_faults_disabled (Fixture      *f,
+                      gconstpointer data)
+{
+  g_autoptr(SimResponse) r = api_with (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd",
+                                       "Till-Sim-Fault", "500");
+  g_autoptr(SimResponse) control = api (f, "POST", "/_sim/faults", "fault=500");
+
+  g_assert_false (till_stripe_sim_get_faults_enabled (f->sim));
+  assert_ok (r);
+  assert_error (control, 404, "invalid_request_error", NULL, NULL);
+}
+
+static void
+test_faults_status (Fixture      *f,
+                    gconstpointer data)
+{
+  const char *statuses[] = { "500", "502", "503" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    {
+      g_autofree char *key = g_strdup_printf ("fault-%s", statuses[i]);
+      g_autoptr(SimResponse) r = NULL;
+      g_autoptr(SimResponse) retry = NULL;
+      g_autofree char *uri = url (f, "/v1/payment_intents");
+
+      r = sim_request (f->session, "POST", uri, SIM_TEST_KEY, "amount=1250&currency=usd",
+                       "Till-Sim-Fault", statuses[i], "Idempotency-Key", key, NULL);
+      assert_error (r, g_ascii_strtoull (statuses[i], NULL, 10), "api_error", NULL, NULL);
+      g_assert_nonnull (soup_message_headers_get_one (r->headers, "Request-Id"));
+      /* Nothing ran and nothing was kept: the retry runs. */
+      retry = sim_request (f->session, "POST", uri, SIM_TEST_KEY, "amount=1250&currency=usd",
+                           "Idempotency-Key", key, NULL);
+      assert_ok (retry);
+      g_assert_null (soup_message_headers_get_one (retry->headers, "Idempotent-Replayed"));
+    }
+  g_assert_cmpuint (count_events (f, "payment_intent.created", NULL), ==, 3);
+
+  {
+    g_autoptr(SimResponse) r = api_with (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd",
+                                         "Till-Sim-Fault", "429");
+    g_autoptr(SimResponse) bad = api_with (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd",
+                                           "Till-Sim-Fault", "explode");
+
+    assert_error (r, 429, "invalid_request_error", "rate_limit", NULL);
+    assert_error (bad, 400, "invalid_request_error", NULL, NULL);
+    g_assert_cmpuint (count_events (f, "payment_intent.created", NULL), ==, 3);
+  }
+}
+
+static void
+test_faults_drop_after (Fixture      *f,
+                        gconstpointer data)
+{
+  g_autofree char *uri = url (f, "/v1/payment_intents");
+  g_autoptr(SimResponse) dropped = NULL;
+  g_autoptr(SimResponse) retry = NULL;
+  g_autoptr(SimResponse) events = NULL;
+
+  dropped = sim_request (f->session, "POST", uri, SIM_TEST_KEY, "amount=1250&currency=usd",
+                         "Till-Sim-Fault", "drop-after", "Idempotency-Key", "drop-1", NULL);
+  /* No answer reached the client… */
+  g_assert_nonnull (dropped->error);
+  g_assert_cmpuint (dropped->status, ==, 0);
+  /* …but the intent exists, and the retry with the same key gets it. */
+  g_assert_cmpuint (count_events (f, "payment_intent.created", NULL), ==, 1);
+  retry = sim_request (f->session, "POST", uri, SIM_TEST_KEY, "amount=1250&currency=usd",
+                       "Idempotency-Key", "drop-1", NULL);
+  assert_ok (retry);
+  g_assert_cmpstr (soup_message_headers_get_one (retry->headers, "Idempotent-Replayed"), ==, "true");
+  events = api (f, "GET", "/v1/events", NULL);
+  g_assert_cmpstr (sim_json_string (events->json, "data.0.data.object.id"), ==,
+                   sim_json_string (retry->json, "id"));
+  g_assert_cmpuint (count_events (f, "payment_intent.created", NULL), ==, 1);
+}
+
+static void
+test_faults_delay (Fixture      *f,
+                   gconstpointer data)
+{
+  g_autoptr(SimResponse) fast = api (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd");
+  g_autoptr(SimResponse) slow = api_with (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd",
+                                          "Till-Sim-Fault", "delay=250");
+
+  assert_ok (fast);
+  assert_ok (slow);
+  g_assert_cmpint (slow->elapsed_us, >=, 250 * 1000);
+  g_assert_cmpint (fast->elapsed_us, <, 250 * 1000);
+}
+
+static void
+test_faults_control (Fixture      *f,
+                     gconstpointer data)
+{
+  g_autoptr(SimResponse) queued = api (f, "POST", "/_sim/faults", "fault=503&count=2");
+  g_autoptr(SimResponse) r1 = api (f, "GET", "/v1/events", NULL);
+  g_autoptr(SimResponse) r2 = api (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd");
+  g_autoptr(SimResponse) r3 = api (f, "GET", "/v1/events", NULL);
+  g_autoptr(SimResponse) again = api (f, "POST", "/_sim/faults", "fault=429&count=5");
+  g_autoptr(SimResponse) cleared = api (f, "DELETE", "/_sim/faults", NULL);
+  g_autoptr(SimResponse) r4 = api (f, "GET", "/v1/events", NULL);
+  g_autoptr(SimResponse) bad = api (f, "POST", "/_sim/faults", "fault=nope");
+  g_autoptr(SimResponse) unauthenticated = NULL;
+
+  assert_ok (queued);
+  g_assert_cmpint (sim_json_int (queued->json, "queued"), ==, 2);
+  assert_error (r1, 503, "api_error", NULL, NULL);
+  assert_error (r2, 503, "api_error", NULL, NULL);
+  assert_ok (r3);
+  g_assert_cmpint (sim_json_int (again->json, "queued"), ==, 5);
+  g_assert_cmpint (sim_json_int (cleared->json, "queued"), ==, 0);
+  assert_ok (r4);
+  assert_error (bad, 400, "invalid_request_error", NULL, "fault");
+  {
+    g_autofree char *uri = url (f, "/_sim/faults");
+
+    unauthenticated = sim_request (f->session, "POST", uri, NULL, "fault=500", NULL);
+    g_assert_cmpuint (unauthenticated->status, ==, 401);
+  }
+}
+
+/* --- webhooks ----------------------------------------------------------------------- */
+
+/* HMAC-SHA256 written out from its definition (RFC 2104) over GChecksum: an implementation
+ * independent of the simulator's. */
+static char *
+independent_hmac_sha256_hex (const char *key,
+                             const char *data,
+                             gsize       length)
+{
+  guchar block[64] = { 0 };
+  guchar inner_digest[32];
+  gsize digest_length = sizeof inner_digest;
+  g_autoptr(GChecksum) inner = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr(GChecksum) outer = g_checksum_new (G_CHECKSUM_SHA256);
+  guchar pad[64];
+
+  if (strlen (key) > 64)
+    {
+      g_autoptr(GChecksum) hashed = g_checksum_new (G_CHECKSUM_SHA256);
+      gsize n = 32;
+
+      g_checksum_update (hashed, (const guchar *) key, -1);
+      g_checksum_get_digest (hashed, block, &n);
+    }
+  else
+    memcpy (block, key, strlen (key));
+
+  for (guint i = 0; i < 64; i++)
+    pad[i] = block[i] ^ 0x36;
+  g_checksum_update (inner, pad, 64);
+  g_checksum_update (inner, (const guchar *) data, length);
+  g_checksum_get_digest (inner, inner_digest, &digest_length);
+
+  for (guint i = 0; i < 64; i++)
+    pad[i] = block[i] ^ 0x5c;
+  g_checksum_update (outer, pad, 64);
+  g_checksum_update (outer, inner_digest, digest_length);
+  return g_strdup (g_checksum_get_string (outer));
+}
+
+/* Verifies a delivery as a receiver must: parse the header, recompute over "t.body". */
+static void
+assert_signed (const char *header,
+               GBytes     *body,
+               const char *secret)
+{
+  g_auto(GStrv) items = g_strsplit (header, ",", -1);
+  const char *t = NULL;
+  g_autoptr(GPtrArray) v1 = g_ptr_array_new ();
+  g_autoptr(GString) payload = g_string_new (NULL);
+  g_autofree char *expected = NULL;
+  gboolean matched = FALSE;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      if (g_str_has_prefix (items[i], "t="))
+        t = items[i] + 2;
+      else if (g_str_has_prefix (items[i], "v1="))
+        g_ptr_array_add (v1, items[i] + 3);
+    }
+  g_assert_nonnull (t);
+  g_assert_cmpuint (v1->len, >=, 1);
+  g_assert_cmpint (llabs (now - g_ascii_strtoll (t, NULL, 10)), <=, 300);
+
+  g_string_append_printf (payload, "%s.", t);
+  g_string_append_len (payload, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  expected = independent_hmac_sha256_hex (secret, payload->str, payload->len);
+  for (guint i = 0; i < v1->len; i++)
+    matched |= g_str_equal (g_ptr_array_index (v1, i), expected);
+  g_assert_true (matched);
+
+  /* And a wrong secret does not match. */
+  {
+    g_autofree char *wrong = independent_hmac_sha256_hex ("whsec_wrong", payload->str, payload->len);
+
+    for (guint i = 0; i < v1->len; i++)
+      g_assert_cmpstr (g_ptr_array_index (v1, i), !=, wrong);
+  }
+}
+
+static JsonNode *
+parse_body (GBytes *body)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), &error);
+  g_assert_no_error (error);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+typedef struct
+{
+  SimReceiver *receiver;
+  guint count;
+} ReceiverWait;
+
+static gboolean
+received_enough (gpointer data)
+{
+  ReceiverWait *wait = data;
+
+  return wait->receiver->bodies->len >= wait->count;
+}
+
+static void
+wait_for_deliveries (SimReceiver *receiver,
+                     guint        count)
+{
+  ReceiverWait wait = { receiver, count };
+
+  g_assert_true (sim_wait_for (received_enough, &wait, SIM_TEST_DEADLINE_MS));
+}
+
+static gboolean
+sim_idle (gpointer data)
+{
+  return till_stripe_sim_get_pending_webhooks (data) == 0;
+}
+
+static char **
+received_types (SimReceiver *receiver)
+{
+  GStrvBuilder *builder = g_strv_builder_new ();
+  char **types;
+
+  for (guint i = 0; i < receiver->bodies->len; i++)
+    {
+      g_autoptr(JsonNode) event = parse_body (g_ptr_array_index (receiver->bodies, i));
+
+      g_strv_builder_add (builder, sim_json_string (event, "type"));
+    }
+  types = g_strv_builder_end (builder);
+  g_strv_builder_unref (builder);
+  return types;
+}
+
+#define WEBHOOK_SECRET "whsec_test_0123456789abcdefghij"
+
+static void
+test_webhooks_signed (Fixture      *f,
+                      gconstpointer data)
+{
+  g_autoptr(SimReceiver) receiver = sim_receiver_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *paid = NULL;
+  g_autofree char *declined = NULL;
+  g_autofree char *canceled = NULL;
+  g_autofree char *refund_form = NULL;
+  g_auto(GStrv) types = NULL;
+
+  g_assert_false (till_stripe_sim_set_webhook (f->sim, "ftp://x", WEBHOOK_SECRET, &error));
+  g_assert_error (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_INVALID_WEBHOOK);
+  g_clear_error (&error);
+  g_assert_false (till_stripe_sim_set_webhook (f->sim, receiver->url, "secret", &error));
+  g_assert_error (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_INVALID_WEBHOOK);
+  g_clear_error (&error);
+  g_assert_true (till_stripe_sim_set_webhook (f->sim, receiver->url, WEBHOOK_SECRET, &error));
+  g_assert_no_error (error);
+
+  paid = create_intent (f, NULL);
+  declined = create_intent (f, NULL);
+  canceled = create_intent (f, NULL);
+  {
+    g_autoptr(SimResponse) a = confirm (f, paid, "payment_method=pm_card_visa");
+    g_autoptr(SimResponse) b = confirm (f, declined, "payment_method=pm_card_chargeDeclined");
+    g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s/cancel", canceled);
+    g_autoptr(SimResponse) c = api (f, "POST", path, NULL);
+
+    refund_form = g_strdup_printf ("payment_intent=%s&amount=100", paid);
+    {
+      g_autoptr(SimResponse) d = api (f, "POST", "/v1/refunds", refund_form);
+
+      assert_ok (d);
+    }
+  }
+
+  /* created ×3, charge.succeeded, payment_intent.succeeded, charge.failed,
+   * payment_intent.payment_failed, payment_intent.canceled, charge.refunded, refund.created */
+  wait_for_deliveries (receiver, 10);
+  g_assert_true (sim_wait_for (sim_idle, f->sim, SIM_TEST_DEADLINE_MS));
+
+  for (guint i = 0; i < receiver->bodies->len; i++)
+    assert_signed (g_ptr_array_index (receiver->signatures, i),
+                   g_ptr_array_index (receiver->bodies, i), WEBHOOK_SECRET);
+
+  types = received_types (receiver);
+  g_assert_true (g_strv_contains ((const char * const *) types, "payment_intent.succeeded"));
+  g_assert_true (g_strv_contains ((const char * const *) types, "payment_intent.payment_failed"));
+  g_assert_true (g_strv_contains ((const char * const *) types, "payment_intent.canceled"));
+  g_assert_true (g_strv_contains ((const char * const *) types, "charge.refunded"));
+  g_assert_cmpuint (g_strv_length (types), ==, 10);
+
+  /* Every delivery is an event /v1/events also lists. */
+  for (guint i = 0; i < receiver->bodies->len; i++)
+    {
+      g_autoptr(JsonNode) event = parse_body (g_ptr_array_index (receiver->bodies, i));
+      g_autofree char *path = g_strdup_printf ("/v1/events/%s", sim_json_string (event, "id"));
+      g_autoptr(SimResponse) listed = api (f, "GET", path, NULL);
+
+      assert_ok (listed);
+      g_assert_cmpstr (sim_json_string (listed->json, "type"), ==, sim_json_string (event, "type"));
+      if (g_str_equal (sim_json_string (event, "type"), "charge.refunded"))
+        g_assert_cmpint (sim_json_int (event, "data.object.amount_refunded"), ==, 100);
+    }
+}
+
+static void
+test_webhooks_retry (Fixture      *f,
+                     gconstpointer data)
+{
+  g_autoptr(SimReceiver) receiver = sim_receiver_new ();
+  g_autofree char *id = NULL;
+  gint64 gap1, gap2;
+
+  receiver->fail_first = 3;
+  g_assert_true (till_stripe_sim_set_webhook (f->sim, receiver->url, WEBHOOK_SECRET, NULL));
+  till_stripe_sim_set_webhook_retry (f->sim, 60, 6);
+
+  id = create_intent (f, NULL);
+  wait_for_deliveries (receiver, 1);
+  g_assert_cmpuint (receiver->attempts, ==, 4);
+  /* Backoff: each wait at least the last doubled. */
+  gap1 = g_array_index (receiver->times, gint64, 2) - g_array_index (receiver->times, gint64, 1);
+  gap2 = g_array_index (receiver->times, gint64, 3) - g_array_index (receiver->times, gint64, 2);
+  g_assert_cmpint (g_array_index (receiver->times, gint64, 1) - g_array_index (receiver->times, gint64, 0),
+                   >=, 60 * 1000);
+  g_assert_cmpint (gap1, >=, 120 * 1000);
+  g_assert_cmpint (gap2, >=, 240 * 1000);
+  assert_signed (g_ptr_array_index (receiver->signatures, 0), g_ptr_array_index (receiver->bodies, 0),
+                 WEBHOOK_SECRET);
+
+  /* A dead endpoint is given up on after max attempts. */
+  {
+    g_autoptr(SimReceiver) dead = sim_receiver_new ();
+
+    dead->fail_first = 1000;
+    till_stripe_sim_set_webhook (f->sim, dead->url, WEBHOOK_SECRET, NULL);
+    till_stripe_sim_set_webhook_retry (f->sim, 5, 3);
+    g_free (create_intent (f, NULL));
+    g_assert_true (sim_wait_for (sim_idle, f->sim, SIM_TEST_DEADLINE_MS));
+    g_assert_cmpuint (dead->attempts, ==, 3);
+    till_stripe_sim_set_webhook (f->sim, NULL, NULL, NULL);
+  }
+}
+
+static void
+test_webhooks_out_of_order (Fixture      *f,
+                            gconstpointer data)
+{
+  g_autoptr(SimReceiver) receiver = sim_receiver_new ();
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  g_autofree char *path_a = NULL;
+  g_autofree char *path_b = NULL;
+  g_auto(GStrv) types = NULL;
+
+  g_assert_true (till_stripe_sim_set_webhook (f->sim, receiver->url, WEBHOOK_SECRET, NULL));
+  a = create_intent (f, NULL);
+  b = create_intent (f, NULL);
+  wait_for_deliveries (receiver, 2);
+  g_ptr_array_set_size (receiver->bodies, 0);
+  g_ptr_array_set_size (receiver->signatures, 0);
+
+  path_a = g_strdup_printf ("/v1/payment_intents/%s/confirm", a);
+  path_b = g_strdup_printf ("/v1/payment_intents/%s/confirm", b);
+  {
+    g_autoptr(SimResponse) normal = api (f, "POST", path_a, "payment_method=pm_card_visa");
+
+    assert_ok (normal);
+  }
+  wait_for_deliveries (receiver, 2);
+  types = received_types (receiver);
+  g_assert_cmpstr (types[0], ==, "charge.succeeded");
+  g_assert_cmpstr (types[1], ==, "payment_intent.succeeded");
+  g_clear_pointer (&types, g_strfreev);
+  g_ptr_array_set_size (receiver->bodies, 0);
+  g_ptr_array_set_size (receiver->signatures, 0);
+
+  {
+    g_autoptr(SimResponse) reordered = api_with (f, "POST", path_b, "payment_method=pm_card_visa",
+                                                 "Till-Sim-Fault", "reorder-webhooks");
+
+    assert_ok (reordered);
+  }
+  wait_for_deliveries (receiver, 2);
+  types = received_types (receiver);
+  g_assert_cmpstr (types[0], ==, "payment_intent.succeeded");
+  g_assert_cmpstr (types[1], ==, "charge.succeeded");
+}
+
+static void
+test_webhooks_duplicate (Fixture      *f,
+                         gconstpointer data)
+{
+  g_autoptr(SimReceiver) receiver = sim_receiver_new ();
+  g_autoptr(SimResponse) r = NULL;
+
+  g_assert_true (till_stripe_sim_set_webhook (f->sim, receiver->url, WEBHOOK_SECRET, NULL));
+  r = api_with (f, "POST", "/v1/payment_intents",
+                "amount=1250&currency=usd&confirm=true&payment_method=pm_card_visa",
+                "Till-Sim-Fault", "duplicate-webhook");
+  assert_ok (r);
+  wait_for_deliveries (receiver, 6);
+  g_assert_true (sim_wait_for (sim_idle, f->sim, SIM_TEST_DEADLINE_MS));
+  g_assert_cmpuint (receiver->bodies->len, ==, 6);
+
+  /* Each of the three events came twice, with the same id. */
+  {
+    g_autoptr(GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+    for (guint i = 0; i < receiver->bodies->len; i++)
+      {
+        g_autoptr(JsonNode) event = parse_body (g_ptr_array_index (receiver->bodies, i));
+        const char *id = sim_json_string (event, "id");
+        guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, id));
+
+        assert_signed (g_ptr_array_index (receiver->signatures, i),
+                       g_ptr_array_index (receiver->bodies, i), WEBHOOK_SECRET);
+        g_hash_table_replace (counts, g_strdup (id), GUINT_TO_POINTER (n + 1));
+      }
+    g_assert_cmpuint (g_hash_table_size (counts), ==, 3);
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, counts);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        g_assert_cmpuint (GPOINTER_TO_UINT (value), ==, 2);
+    }
+  }
+}
+
+/* --- the rest ------------------------------------------------------------------------ */
+
+static void
+test_stripe_js_assets (Fixture      *f,
+                       gconstpointer data)
+{
+  g_autofree char *js = url (f, "/v3/");
+  g_autofree char *frame = url (f, "/v3/frame/card.html");
+  g_autofree char *missing = url (f, "/v3/../till-stripe-sim.c");
+  g_autoptr(SimResponse) a = sim_request (f->session, "GET", js, NULL, NULL, NULL);
+  g_autoptr(SimResponse) b = sim_request (f->session, "GET", frame, NULL, NULL, NULL);
+  g_autoptr(SimResponse) c = sim_request (f->session, "GET", missing, NULL, NULL, NULL);
+
+  g_assert_cmpuint (a->status, ==, 200);
+  g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (a->headers, NULL),
+                                   "application/javascript"));
+  g_assert_nonnull (g_strstr_len (g_bytes_get_data (a->body, NULL), g_bytes_get_size (a->body),
+                                  "confirmPayment"));
+  g_assert_cmpuint (b->status, ==, 200);
+  g_assert_nonnull (g_strstr_len (g_bytes_get_data (b->body, NULL), g_bytes_get_size (b->body),
+                                  "Simulated card form — training"));
+  g_assert_cmpuint (c->status, ==, 404);
+}
+
+static void
+test_form_brackets (Fixture      *f,
+                    gconstpointer data)
+{
+  g_autoptr(SimResponse) clash = api (f, "POST", "/v1/payment_intents",
+                                      "amount=1250&currency=usd&metadata=x&metadata[a]=b");
+  g_autoptr(SimResponse) gap = api (f, "POST", "/v1/payment_intents",
+                                    "amount=1250&currency=usd&payment_method_types[3]=card");
+  g_autoptr(SimResponse) empty_name = api (f, "POST", "/v1/payment_intents",
+                                           "amount=1250&currency=usd&[x]=1");
+  g_autoptr(SimResponse) unterminated = api (f, "POST", "/v1/payment_intents",
+                                             "amount=1250&currency=usd&metadata[x=1");
+  g_autoptr(SimResponse) escaped = api (f, "POST", "/v1/payment_intents",
+                                        "amount=1250&currency=usd&metadata%5Bk%5D=%E2%82%AC");
+
+  assert_error (clash, 400, "invalid_request_error", NULL, "metadata");
+  assert_error (gap, 400, "invalid_request_error", NULL, NULL);
+  assert_error (empty_name, 400, "invalid_request_error", NULL, NULL);
+  assert_error (unterminated, 400, "invalid_request_error", NULL, NULL);
+  assert_ok (escaped);
+  g_assert_cmpstr (sim_json_string (escaped->json, "metadata.k"), ==, "€");
+}
+
+static void
+test_body_limit (Fixture      *f,
+                 gconstpointer data)
+{
+  g_autofree char *big = g_strnfill (2 * 1024 * 1024, 'a');
+  g_autoptr(SimResponse) r = api (f, "POST", "/v1/payment_intents", big);
+
+  g_assert_no_error (r->error);
+  g_assert_cmpuint (r->status, ==, 413);
+}
+
+static void
+test_publishable_key (Fixture      *f,
+                      gconstpointer data)
+{
+  g_autofree char *id = create_intent (f, NULL);
+  g_autoptr(SimResponse) intent = retrieve (f, id, NULL);
+  const char *secret = sim_json_string (intent->json, "client_secret");
+  g_autofree char *get_ok = g_strdup_printf ("%sv1/payment_intents/%s?client_secret=%s", f->base, id, secret);
+  g_autofree char *get_bad = g_strdup_printf ("%sv1/payment_intents/%s?client_secret=%s_x", f->base, id, id);
+  g_autofree char *get_none = g_strdup_printf ("%sv1/payment_intents/%s", f->base, id);
+  g_autofree char *confirm_uri = g_strdup_printf ("%sv1/payment_intents/%s/confirm", f->base, id);
+  g_autofree char *form = g_strdup_printf ("client_secret=%s&" CARD ("4242424242424242"), secret);
+  g_autoptr(SimResponse) a = sim_request (f->session, "GET", get_ok, "pk_test_abc123", NULL, NULL);
+  g_autoptr(SimResponse) b = sim_request (f->session, "GET", get_bad, "pk_test_abc123", NULL, NULL);
+  g_autoptr(SimResponse) c = sim_request (f->session, "GET", get_none, "pk_test_abc123", NULL, NULL);
+  g_autoptr(SimResponse) d = sim_request (f->session, "POST", confirm_uri, "pk_test_abc123", form, NULL);
+  g_autoptr(SimResponse) e = sim_request (f->session, "GET", get_ok, "pk_live_abc123", NULL, NULL);
+
+  assert_ok (a);
+  assert_error (b, 400, "invalid_request_error", NULL, "client_secret");
+  assert_error (c, 400, "invalid_request_error", "parameter_missing", "client_secret");
+  assert_ok (d);
+  g_assert_cmpstr (sim_json_string (d->json, "status"), ==, "succeeded");
+  g_assert_cmpuint (e->status, ==, 401);
+}
+
+static void
+add (const char *path,
+     gboolean    faults,
+     void (*func) (Fixture *, gconstpointer))
+{
+  g_test_add (path, Fixture, GINT_TO_POINTER (faults), fixture_set_up, func, fixture_tear_down);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/sim/keys/live-refused", test_live_keys_refused);
+  add ("/sim/auth", FALSE, test_auth);
+  add ("/sim/auth/publishable", FALSE, test_publishable_key);
+  add ("/sim/request-id", FALSE, test_request_id);
+  add ("/sim/form/brackets", FALSE, test_form_brackets);
+  add ("/sim/form/body-limit", FALSE, test_body_limit);
+  add ("/sim/form/content-type", FALSE, test_json_body_refused);
+  add ("/sim/payment-intents/create", FALSE, test_create);
+  add ("/sim/payment-intents/validation", FALSE, test_validation);
+  add ("/sim/payment-intents/retrieve", FALSE, test_retrieve);
+  add ("/sim/payment-intents/update", FALSE, test_update);
+  add ("/sim/payment-intents/cards", FALSE, test_cards);
+  add ("/sim/payment-intents/card-errors", FALSE, test_card_errors);
+  add ("/sim/payment-intents/create-and-confirm", FALSE, test_create_and_confirm);
+  add ("/sim/payment-intents/3ds", FALSE, test_three_d_secure);
+  add ("/sim/payment-intents/cancel", FALSE, test_cancel);
+  add ("/sim/payment-intents/capture", FALSE, test_capture);
+  add ("/sim/refunds", FALSE, test_refunds);
+  add ("/sim/events", FALSE, test_events);
+  add ("/sim/idempotency/replay", FALSE, test_idempotency_replay);
+  add ("/sim/idempotency/in-flight", TRUE, test_idempotency_in_flight);
+  add ("/sim/idempotency/concurrent", TRUE, test_idempotency_concurrent);
+  add ("/sim/faults/disabled", FALSE, test_faults_disabled);
+  add ("/sim/faults/status", TRUE, test_faults_status);
+  add ("/sim/faults/drop-after", TRUE, test_faults_drop_after);
+  add ("/sim/faults/delay", TRUE, test_faults_delay);
+  add ("/sim/faults/control", TRUE, test_faults_control);
+  add ("/sim/webhooks/signed", FALSE, test_webhooks_signed);
+  add ("/sim/webhooks/retry", FALSE, test_webhooks_retry);
+  add ("/sim/webhooks/out-of-order", TRUE, test_webhooks_out_of_order);
+  add ("/sim/webhooks/duplicate", TRUE, test_webhooks_duplicate);
+  add ("/sim/stripe-js/assets", FALSE, test_stripe_js_assets);
+
+  return g_test_run ();
+}
