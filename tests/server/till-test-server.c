@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 
+#include "till-stripe-sim.h"
 #include "till-terminals.h"
 #include "till-test-server.h"
 
@@ -288,4 +289,124 @@ till_test_wait_until (gboolean (*done) (gpointer user_data),
   if (!expired)
     g_source_remove (source);
   return done (user_data);
+}
+
+TillTestSim *
+till_test_sim_new (void)
+{
+  TillTestSim *sim = g_new0 (TillTestSim, 1);
+  g_autoptr(GError) error = NULL;
+  TillStripeSim *stripe = till_stripe_sim_new (TILL_TEST_SECRET_KEY, &error);
+
+  g_assert_no_error (error);
+  till_stripe_sim_set_faults_enabled (stripe, TRUE);
+  g_assert_true (till_stripe_sim_listen (stripe, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  sim->sim = G_OBJECT (stripe);
+  sim->base = g_strdup (till_stripe_sim_get_base_uri (stripe));
+  while (g_str_has_suffix (sim->base, "/"))
+    sim->base[strlen (sim->base) - 1] = '\0';
+  sim->session = soup_session_new_with_options ("timeout", 30, NULL);
+  return sim;
+}
+
+void
+till_test_sim_free (TillTestSim *sim)
+{
+  if (sim == NULL)
+    return;
+  g_clear_object (&sim->session);
+  till_stripe_sim_disconnect (TILL_STRIPE_SIM (sim->sim));
+  g_clear_object (&sim->sim);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_free (sim->base);
+  g_free (sim);
+}
+
+TillTestResponse *
+till_test_sim_call (TillTestSim *sim,
+                    const char  *method,
+                    const char  *path,
+                    const char  *form)
+{
+  g_autofree char *url = g_strconcat (sim->base, path, NULL);
+  const char *headers[] = { "Authorization", "Bearer " TILL_TEST_SECRET_KEY, NULL };
+
+  return till_test_request_full (sim->session, method, url, headers,
+                                 "application/x-www-form-urlencoded", form, -1);
+}
+
+void
+till_test_sim_fault (TillTestSim *sim,
+                     const char  *spec,
+                     guint        count)
+{
+  g_autofree char *escaped = g_uri_escape_string (spec, NULL, TRUE);
+  g_autofree char *form = g_strdup_printf ("fault=%s&count=%u", escaped, count);
+  g_autoptr(TillTestResponse) response = till_test_sim_call (sim, "POST", "/_sim/faults", form);
+
+  g_assert_cmpuint (response->status, ==, 200);
+}
+
+void
+till_test_sim_clear_faults (TillTestSim *sim)
+{
+  g_autoptr(TillTestResponse) response = till_test_sim_call (sim, "DELETE", "/_sim/faults", NULL);
+
+  g_assert_cmpuint (response->status, ==, 200);
+}
+
+guint
+till_test_sim_count_intents (TillTestSim *sim,
+                             gint64       order_id)
+{
+  g_autofree char *after = NULL;
+  g_autofree char *wanted = g_strdup_printf ("%" G_GINT64_FORMAT, order_id);
+  guint count = 0;
+  gboolean more = TRUE;
+
+  while (more)
+    {
+      g_autofree char *path = NULL;
+      g_autoptr(TillTestResponse) response = NULL;
+      JsonArray *data;
+
+      if (after != NULL)
+        path = g_strdup_printf ("/v1/events?type=payment_intent.created&limit=100&starting_after=%s",
+                                after);
+      else
+        path = g_strdup ("/v1/events?type=payment_intent.created&limit=100");
+      response = till_test_sim_call (sim, "GET", path, NULL);
+      g_assert_cmpuint (response->status, ==, 200);
+      data = json_object_get_array_member (response->json, "data");
+      for (guint i = 0; i < json_array_get_length (data); i++)
+        {
+          JsonObject *event = json_array_get_object_element (data, i);
+          JsonObject *intent = json_object_get_object_member (
+              json_object_get_object_member (event, "data"), "object");
+          JsonObject *metadata = json_object_get_object_member (intent, "metadata");
+
+          if (g_strcmp0 (json_object_get_string_member_with_default (metadata, "till_order_id", ""),
+                         wanted) == 0)
+            count++;
+          g_free (after);
+          after = g_strdup (json_object_get_string_member (event, "id"));
+        }
+      more = json_object_get_boolean_member (response->json, "has_more") &&
+             json_array_get_length (data) > 0;
+    }
+  return count;
+}
+
+guint
+till_test_sim_confirm (TillTestSim *sim,
+                       const char  *intent,
+                       const char  *payment_method)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s/confirm", intent);
+  g_autofree char *form = g_strdup_printf ("payment_method=%s", payment_method);
+  g_autoptr(TillTestResponse) response = till_test_sim_call (sim, "POST", path, form);
+
+  return response->status;
 }

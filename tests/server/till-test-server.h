@@ -70,7 +70,39 @@ const char *till_test_log_dir   (void);
 
 char    *till_test_new_reference (void);
 
+/* The Stripe simulator in-process on loopback, faults enabled. */
+typedef struct
+{
+  GObject *sim;           /* TillStripeSim */
+  char *base;
+  SoupSession *session;
+} TillTestSim;
+
+#define TILL_TEST_SECRET_KEY "sk_test_till_server_tests_0123456789"
+#define TILL_TEST_WEBHOOK_SECRET "whsec_till_server_tests_0123456789"
+
+TillTestSim      *till_test_sim_new          (void);
+void              till_test_sim_free         (TillTestSim     *sim);
+/* A form-encoded call with the test secret key; @form: "a=1&b=2" or NULL. */
+TillTestResponse *till_test_sim_call         (TillTestSim     *sim,
+                                              const char      *method,
+                                              const char      *path,
+                                              const char      *form);
+/* Queues @spec ("500", "429", "drop-after", "delay=N") for the next @count API requests. */
+void              till_test_sim_fault        (TillTestSim     *sim,
+                                              const char      *spec,
+                                              guint            count);
+void              till_test_sim_clear_faults (TillTestSim     *sim);
+/* How many PaymentIntents the simulator created for till order @order_id. */
+guint             till_test_sim_count_intents (TillTestSim    *sim,
+                                               gint64          order_id);
+/* Confirms @intent with a test payment method (pm_card_visa, …); returns the HTTP status. */
+guint             till_test_sim_confirm      (TillTestSim     *sim,
+                                              const char      *intent,
+                                              const char      *payment_method);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillTestServer, till_test_server_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillTestResponse, till_test_response_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillTestSim, till_test_sim_free)
 
 G_END_DECLS
