@@ -155,14 +155,14 @@ run_server (Options *options)
   if (api == NULL || !till_api_start (api, &error))
     return fail (NULL, error);
 
+  loop = g_main_loop_new (NULL, FALSE);
+  sigint = g_unix_signal_add (SIGINT, on_quit_signal, loop);
+  sigterm = g_unix_signal_add (SIGTERM, on_quit_signal, loop);
+
   /* The first line on stdout is the address (tests start us on port 0 and read it). */
   g_print ("till-server listening on %s (%s mode)\n", till_api_get_base_uri (api),
            till_server_mode_to_string (mode));
   fflush (stdout);
-
-  loop = g_main_loop_new (NULL, FALSE);
-  sigint = g_unix_signal_add (SIGINT, on_quit_signal, loop);
-  sigterm = g_unix_signal_add (SIGTERM, on_quit_signal, loop);
   g_main_loop_run (loop);
   g_source_remove (sigint);
   g_source_remove (sigterm);
