@@ -90,8 +90,8 @@ run (const char * const *argv,
   g_assert_no_error (error);
   g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error));
   g_assert_no_error (error);
-  /* What the program prints is part of what the secrets test reads. */
-  g_debug ("till-server stdout: %s", out);
+  /* Its log (stderr) is part of what the secrets test reads. Its stdout is not a log: it
+   * carries a new terminal's token on purpose. */
   g_debug ("till-server stderr: %s", err);
   if (out_stdout != NULL)
     *out_stdout = g_steal_pointer (&out);
@@ -158,7 +158,9 @@ start (const char * const *argv,
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   Running *running = g_new0 (Running, 1);
-  g_autofree char *log = g_strdup_printf ("%s/till-server-process.log", till_test_log_dir ());
+  static guint started;
+  g_autofree char *log = g_strdup_printf ("%s/till-server-process-%u.log", till_test_log_dir (),
+                                          ++started);
   const char *listening;
 
   g_subprocess_launcher_unsetenv (launcher, "TILL_STRIPE_SECRET_KEY");

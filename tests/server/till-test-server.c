@@ -40,7 +40,8 @@ till_test_log_dir (void)
     {
       const char *build = g_getenv ("G_TEST_BUILDDIR");
 
-      log_dir = g_build_filename (build != NULL ? build : ".", "logs", NULL);
+      log_dir = build != NULL ? g_build_filename (build, "logs", NULL)
+                              : g_build_filename (g_get_tmp_dir (), "till-server-test-logs", NULL);
     }
   return log_dir;
 }
