@@ -1326,14 +1326,20 @@ on_refund_created (GObject      *source,
   till_refund_free (call->refund);
   call->refund = NULL;
   {
-    g_autoptr(GPtrArray) refunds = till_orders_list_refunds (self->db, call->order_id, NULL);
+    g_autoptr(GPtrArray) refunds = till_orders_list_refunds (self->db, call->order_id, &error);
+    TillRefund *found = NULL;
 
     for (guint i = 0; refunds != NULL && i < refunds->len; i++)
+      if (g_strcmp0 (((TillRefund *) refunds->pdata[i])->stripe_refund, refund_id) == 0)
+        found = refunds->pdata[i];
+    if (found != NULL)
+      send_order (self, call->msg, call->success_status, call->order_id, NULL, found);
+    else
       {
-        TillRefund *r = refunds->pdata[i];
-
-        if (g_strcmp0 (r->stripe_refund, refund_id) == 0)
-          send_order (self, call->msg, call->success_status, call->order_id, NULL, r);
+        if (error == NULL)
+          g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_INTERNAL,
+                       _("The refund was made but cannot be found"));
+        till_api_send_error (call->msg, error);
       }
   }
   call_finish (call);

@@ -820,6 +820,46 @@ test_reports_empty (Fixture       *fixture,
   }
 }
 
+static void
+configure_rate (TillServerConfig *config,
+                gpointer          user_data)
+{
+  config->checkout_rate_per_minute = 3;
+}
+
+static void
+test_rate_limit (void)
+{
+  g_autoptr(TillTestServer) server = till_test_server_new (NULL, configure_rate, NULL);
+  static const char *body = "{\"client_reference\": \"rate\", \"currency\": \"USD\","
+                            " \"lines\": [{\"product_id\": 999, \"quantity\": 1}]}";
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(TillTestResponse) response = till_test_request (server, "POST", "/api/v1/checkouts",
+                                                                server->cashier_token, body);
+      g_assert_cmpuint (response->status, ==, 422);
+    }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "POST", "/api/v1/checkouts",
+                                                              server->cashier_token, body);
+    assert_json_error (response, 429, "rate_limited");
+    g_assert_nonnull (soup_message_headers_get_one (response->headers, "Retry-After"));
+  }
+  {
+    /* Per token: another terminal is not held back. */
+    g_autoptr(TillTestResponse) response = till_test_request (server, "POST", "/api/v1/checkouts",
+                                                              server->admin_token, body);
+    g_assert_cmpuint (response->status, ==, 422);
+  }
+  {
+    /* Other routes are not limited. */
+    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/orders",
+                                                              server->cashier_token, NULL);
+    g_assert_cmpuint (response->status, ==, 200);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -845,6 +885,7 @@ main (int    argc,
   ADD ("/server/api/pay", test_pay_page);
   ADD ("/server/api/reports/empty", test_reports_empty);
 #undef ADD
+  g_test_add_func ("/server/api/limits/checkout-rate", test_rate_limit);
 
   return g_test_run ();
 }
