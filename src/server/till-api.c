@@ -1366,9 +1366,11 @@ refund_to_stripe (gint64               amount,
     }
   if (amount % till_currency_get_charge_increment (currency) != 0)
     {
+      g_autofree char *increment = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                    till_currency_get_charge_increment (currency));
+
       g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_STRIPE_INCREMENT,
-                   _("The amount must be a multiple of %" G_GINT64_FORMAT),
-                   till_currency_get_charge_increment (currency));
+                   _("The amount must be a multiple of %s"), increment);
       return FALSE;
     }
   *out_amount = amount;

@@ -246,21 +246,22 @@ insert_order (TillDatabase          *db,
     {
       const TillCartLine *line = cart->lines->pdata[i];
       TillProduct *product = till_catalog_get (db, line->product_id, NULL);
+      g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, line->product_id);
 
       if (product == NULL || !product->active)
         {
           g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
-                       product == NULL ? _("lines[%u].product_id: product %" G_GINT64_FORMAT " is not in the catalog")
-                                       : _("lines[%u].product_id: product %" G_GINT64_FORMAT " is not on sale"),
-                       i, line->product_id);
+                       product == NULL ? _("lines[%u].product_id: product %s is not in the catalog")
+                                       : _("lines[%u].product_id: product %s is not on sale"),
+                       i, id_text);
           till_product_free (product);
           return FALSE;
         }
       if (g_strcmp0 (product->currency, rules->currency) != 0)
         {
           g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
-                       _("lines[%u].product_id: product %" G_GINT64_FORMAT " is priced in %s"),
-                       i, line->product_id, product->currency);
+                       _("lines[%u].product_id: product %s is priced in %s"),
+                       i, id_text, product->currency);
           till_product_free (product);
           return FALSE;
         }
@@ -825,9 +826,10 @@ reserve_refund_locked (TillDatabase  *db,
     amount = total - reserved;
   if (amount <= 0 || amount > total - reserved)
     {
+      g_autofree char *left = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (0, total - reserved));
+
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
-                   _("amount: at most %" G_GINT64_FORMAT " is left to refund"),
-                   MAX (0, total - reserved));
+                   _("amount: at most %s is left to refund"), left);
       return NULL;
     }
 

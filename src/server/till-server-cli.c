@@ -199,6 +199,7 @@ run_terminal (Options  *options,
   if (g_str_equal (argv[2], "add"))
     {
       g_autofree char *token = NULL;
+      g_autofree char *id_text = NULL;
       TillRole role = TILL_ROLE_CASHIER;
       gint64 id = 0;
 
@@ -209,8 +210,9 @@ run_terminal (Options  *options,
       token = till_terminals_add (db, argv[3], role, &id, &error);
       if (token == NULL)
         return fail (_("Cannot add the terminal"), error);
-      g_print (_("Terminal %" G_GINT64_FORMAT " “%s” (%s) added. Its token, shown only this once:\n"),
-               id, argv[3], till_role_to_string (role));
+      id_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+      g_print (_("Terminal %s “%s” (%s) added. Its token, shown only this once:\n"),
+               id_text, argv[3], till_role_to_string (role));
       g_print ("%s\n", token);
       return 0;
     }
