@@ -70,9 +70,9 @@ wrk -t$threads -c$connections -d${seconds}s --latency -s bench/server-checkout/c
   "$server" -- "$token" "$run_id-a" | tee "$work/server.txt"
 echo "after $(orders) orders: RSS $(rss) kB"
 
-# Keep going until at least 20,000 checkouts, watching the RSS.
+# Keep going until at least 20,000 checkouts and three more phases, watching the RSS.
 phase=0
-while [ "$(orders)" -lt 20000 ] && [ $phase -lt 20 ]; do
+while { [ "$(orders)" -lt 20000 ] || [ $phase -lt 3 ]; } && [ $phase -lt 20 ]; do
   phase=$((phase + 1))
   wrk -t$threads -c$connections -d${seconds}s -s bench/server-checkout/checkout.lua \
     "$server" -- "$token" "$run_id-$phase" > /dev/null

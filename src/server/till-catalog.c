@@ -410,18 +410,20 @@ find_conflict (TillDatabase  *db,
                GError       **error)
 {
   static const char *fields[] = { "sku", "barcode" };
+  static const char *queries[] = {
+    "SELECT id FROM products WHERE sku = ? AND id != ?",
+    "SELECT id FROM products WHERE barcode = ? AND id != ?",
+  };
 
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
     {
       const char *value = i == 0 ? product->sku : product->barcode;
-      g_autofree char *sql = NULL;
       sqlite3_stmt *stmt;
       int rc;
 
       if (value == NULL)
         continue;
-      sql = g_strdup_printf ("SELECT id FROM products WHERE %s = ? AND id != ?", fields[i]);
-      stmt = till_database_prepare (db, sql, error);
+      stmt = till_database_prepare (db, queries[i], error);
       if (stmt == NULL)
         return FALSE;
       till_database_bind_text (stmt, 1, value);

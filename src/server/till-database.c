@@ -159,7 +159,8 @@ till_database_class_init (TillDatabaseClass *klass)
 static void
 till_database_init (TillDatabase *self)
 {
-  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+  /* Keyed by the address of the SQL text: callers pass string constants. */
+  self->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                             statement_finalize);
 }
 
@@ -229,7 +230,7 @@ till_database_prepare (TillDatabase  *self,
       set_sqlite_error (self, rc, error);
       return NULL;
     }
-  g_hash_table_insert (self->statements, g_strdup (sql), stmt);
+  g_hash_table_insert (self->statements, (gpointer) sql, stmt);
   return stmt;
 }
 

@@ -35,7 +35,8 @@ gboolean      till_database_exec          (TillDatabase  *self,
                                            const char    *sql,
                                            GError       **error);
 /* A prepared statement from the cache, reset and with its bindings cleared. Owned by the
- * database; valid until the next call with the same SQL text. */
+ * database; valid until the next call with the same SQL text. The cache is keyed by the
+ * address of @sql, which must be a string constant (never built at run time). */
 sqlite3_stmt *till_database_prepare       (TillDatabase  *self,
                                            const char    *sql,
                                            GError       **error);
