@@ -825,6 +825,8 @@ intent_form (TillApi          *self,
     till_stripe_form_add (form, "automatic_payment_methods[enabled]", "true");
   till_stripe_form_add_int (form, "metadata[till_order_id]", order->id);
   till_stripe_form_add (form, "metadata[till_order_number]", order->number);
+  /* Which database the order id belongs to: several tills may share a Stripe account. */
+  till_stripe_form_add (form, "metadata[till_instance]", till_database_get_instance (self->db));
   description = g_strdup_printf ("%s %s", self->config->store_name, order->number);
   if (g_utf8_strlen (description, -1) > 1000)
     description[1000] = '\0';
@@ -1054,6 +1056,11 @@ handle_orders_list (TillApi           *self,
   if (!cursor_decode (query_get (query, "cursor"), &before, &error))
     {
       till_api_send_error (msg, error);
+      return;
+    }
+  if (query_get (query, "q") != NULL && strlen (query_get (query, "q")) > 100)
+    {
+      send_api_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("q: too long"));
       return;
     }
   orders = till_orders_list (self->db, status, from, to, query_get (query, "q"), before, 50,

@@ -239,11 +239,15 @@ till_webhook_handle_event (TillDatabase  *db,
 
       if (order_id == 0 && local == NULL)
         {
-          /* The intent's answer may have been lost: find the order from the metadata. */
-          const char *meta = string_member (object_member (object, "metadata"), "till_order_id");
+          /* The intent's answer may have been lost: find the order from the metadata, if
+           * the intent was made by this database (not another till on the same account). */
+          JsonObject *metadata = object_member (object, "metadata");
+          const char *meta = string_member (metadata, "till_order_id");
+          const char *instance = string_member (metadata, "till_instance");
           guint64 parsed;
 
-          if (meta != NULL && g_ascii_string_to_unsigned (meta, 10, 1, G_MAXINT64, &parsed, NULL))
+          if (meta != NULL && g_strcmp0 (instance, till_database_get_instance (db)) == 0 &&
+              g_ascii_string_to_unsigned (meta, 10, 1, G_MAXINT64, &parsed, NULL))
             order_id = (gint64) parsed;
         }
       if (local != NULL)

@@ -818,6 +818,71 @@ test_webhook_out_of_order (Fixture       *fixture,
   g_assert_cmpstr (order_status (fixture, order_id, &status), ==, "paid");
 }
 
+/* The intent's answer never reached till-server; its webhook finds the order by metadata,
+ * but only when the intent was made by this database. */
+static void
+test_webhook_lost_intent (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autofree char *intent_id = NULL;
+  g_autofree char *status = NULL;
+  g_autoptr(TillTestResponse) intent_response = NULL;
+  g_autoptr(TillTestResponse) events = NULL;
+  JsonObject *intent;
+  gint64 order_id;
+
+  till_test_sim_fault (fixture->sim, "drop-after", 1);
+  till_test_sim_fault (fixture->sim, "500", 8);
+  {
+    g_autoptr(TillTestResponse) failed = checkout (fixture, body);
+    g_assert_cmpuint (failed->status, ==, 503);
+  }
+  till_test_sim_clear_faults (fixture->sim);
+  events = till_test_sim_call (fixture->sim, "GET",
+                               "/v1/events?type=payment_intent.created&limit=1", NULL);
+  intent = json_object_get_object_member (json_object_get_object_member (
+      json_array_get_object_element (json_object_get_array_member (events->json, "data"), 0),
+      "data"), "object");
+  intent_id = g_strdup (json_object_get_string_member (intent, "id"));
+  order_id = g_ascii_strtoll (json_object_get_string_member (json_object_get_object_member (intent,
+                                                                                            "metadata"),
+                                                             "till_order_id"), NULL, 10);
+  g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_id, "pm_card_visa"), ==, 200);
+  intent = sim_intent (fixture, intent_id, &intent_response);
+
+  {
+    /* From another till on the same account: same order id, another instance. */
+    g_autoptr(JsonObject) foreign = json_object_ref (intent);
+    g_autofree char *payload = NULL;
+    g_autofree char *signature = NULL;
+    g_autoptr(TillTestResponse) answer = NULL;
+    JsonObject *metadata = json_object_get_object_member (foreign, "metadata");
+    g_autofree char *instance = g_strdup (json_object_get_string_member (metadata, "till_instance"));
+
+    json_object_set_string_member (metadata, "till_instance", "another-till");
+    payload = event_json ("evt_foreign", "payment_intent.succeeded", foreign);
+    json_object_set_string_member (metadata, "till_instance", instance);
+    signature = sign_now (payload, 0);
+    answer = send_webhook (fixture, payload, signature);
+    g_assert_cmpuint (answer->status, ==, 200);
+    g_assert_cmpstr (order_status (fixture, order_id, &status), ==, "pending_payment");
+    g_clear_pointer (&status, g_free);
+  }
+  {
+    g_autofree char *payload = event_json ("evt_ours", "payment_intent.succeeded", intent);
+    g_autofree char *signature = sign_now (payload, 0);
+    g_autoptr(TillTestResponse) answer = send_webhook (fixture, payload, signature);
+    g_autoptr(TillTestResponse) order = NULL;
+
+    g_assert_cmpuint (answer->status, ==, 200);
+    order = get_order (fixture, order_id);
+    g_assert_cmpstr (json_object_get_string_member (order->json, "status"), ==, "paid");
+    g_assert_cmpstr (payment_member (order->json, "payment_intent"), ==, intent_id);
+  }
+}
+
 typedef struct
 {
   Fixture *fixture;
@@ -1065,6 +1130,7 @@ main (int    argc,
   ADD ("/server/webhooks/signatures", NULL, test_webhook_signatures);
   ADD ("/server/webhooks/out-of-order", NULL, test_webhook_out_of_order);
   ADD ("/server/webhooks/from-simulator", &webhooks, test_webhook_from_simulator);
+  ADD ("/server/webhooks/lost-intent", NULL, test_webhook_lost_intent);
   ADD ("/server/reconcile", NULL, test_reconcile);
   ADD ("/server/reports", NULL, test_reports);
 #undef ADD
