@@ -618,6 +618,74 @@ test_training (Fixture       *fixture,
   g_assert_cmpuint (count_products (fixture), ==, 60);
 }
 
+static gboolean
+on_accept_certificate (SoupMessage          *msg,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  GTlsCertificate *expected = user_data;
+
+  /* Pinned: exactly the test certificate, whatever else is wrong with it. */
+  return g_tls_certificate_is_same (certificate, expected);
+}
+
+static void
+test_live_tls (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autofree char *cert = g_test_build_filename (G_TEST_DIST, "server", "tls-test-cert.pem", NULL);
+  g_autofree char *key = g_test_build_filename (G_TEST_DIST, "server", "tls-test-key.pem", NULL);
+  const char *argv[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", "--tls-certificate", cert,
+                         "--tls-key", key, NULL };
+  const char *env[] = { "TILL_STRIPE_SECRET_KEY=sk_live_tls_test_123", NULL };
+  g_autoptr(GTlsCertificate) expected = g_tls_certificate_new_from_file (cert, NULL);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  Running *running;
+
+  g_assert_nonnull (expected);
+  running = start (argv, env);
+  g_assert_nonnull (strstr (running->first_line, "(live mode)"));
+  g_assert_true (g_str_has_prefix (running->base, "https://"));
+  {
+    g_autofree char *url = g_strconcat (running->base, "/pay/", NULL);
+    g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+    g_autoptr(GBytes) body = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_signal_connect (msg, "accept-certificate", G_CALLBACK (on_accept_certificate), expected);
+    body = soup_session_send_and_read (session, msg, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+    g_assert_nonnull (soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                    "Strict-Transport-Security"));
+    /* Live mode: the page may load Stripe.js only from js.stripe.com. */
+    g_assert_nonnull (strstr (soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                            "Content-Security-Policy"),
+                              "script-src 'self' https://js.stripe.com"));
+  }
+  {
+    /* Plain HTTP to the TLS port gets nowhere. */
+    g_autofree char *plain = g_strconcat ("http://", running->base + strlen ("https://"),
+                                          "/healthz", NULL);
+    g_autoptr(SoupMessage) msg = soup_message_new ("GET", plain);
+    g_autoptr(GBytes) body = soup_session_send_and_read (session, msg, NULL, NULL);
+
+    g_assert_cmpuint (soup_message_get_status (msg), !=, 200);
+  }
+  stop (running, FALSE);
+
+  /* A certificate without its key. */
+  {
+    const char *half[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", "--tls-certificate",
+                           cert, NULL };
+    g_autofree char *err = NULL;
+
+    g_assert_cmpint (run (half, env, NULL, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "TLS"));
+  }
+}
+
 typedef struct
 {
   TillTestSim *sim;
@@ -778,6 +846,7 @@ main (int    argc,
   ADD ("/server/cli/backup", test_backup);
   ADD ("/server/cli/config-and-modes", test_config_and_modes);
   ADD ("/server/cli/training", test_training);
+  ADD ("/server/cli/live-tls", test_live_tls);
   ADD ("/server/cli/crash-and-reconcile", test_crash_and_reconcile);
 #undef ADD
 
