@@ -24,6 +24,7 @@ typedef struct
   guint fault_count;
   const char *stripe_timeout_ms;
   const char *retry_base_ms;
+  gboolean card_only;
   gint64 unit_amount;   /* ISO minor units */
   gint64 total;         /* what the order charges, ISO minor units */
   gint64 stripe_amount; /* what Stripe gets */
@@ -39,6 +40,12 @@ configure (TillServerConfig *config,
     {
       g_free (config->currency);
       config->currency = g_strdup (setup->currency);
+    }
+  if (setup != NULL && setup->card_only)
+    {
+      const char *types[] = { "card", NULL };
+
+      config->payment_method_types = g_strdupv ((char **) types);
     }
 }
 
@@ -818,6 +825,63 @@ test_webhook_out_of_order (Fixture       *fixture,
   g_assert_cmpstr (order_status (fixture, order_id, &status), ==, "paid");
 }
 
+static void
+test_payment_method_types (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr(TillTestResponse) created = checkout (fixture, body);
+  g_autoptr(TillTestResponse) intent_response = NULL;
+  JsonObject *intent;
+  JsonArray *types;
+
+  g_assert_cmpuint (created->status, ==, 201);
+  intent = sim_intent (fixture, intent_of (created), &intent_response);
+  types = json_object_get_array_member (intent, "payment_method_types");
+  g_assert_cmpuint (json_array_get_length (types), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (types, 0), ==, "card");
+  g_assert_true (json_object_get_null_member (intent, "automatic_payment_methods"));
+}
+
+static void
+test_refund_events (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  gint64 order_id = paid_order (fixture, NULL);
+  g_autoptr(TillTestResponse) refunded = refund (fixture, order_id, "ev-1", "{\"amount\": 500}");
+  JsonObject *refund_json = json_object_get_object_member (refunded->json, "refund");
+  g_autoptr(JsonObject) event_object = json_object_new ();
+  g_autofree char *payload = NULL;
+  g_autofree char *signature = NULL;
+
+  g_assert_cmpuint (refunded->status, ==, 201);
+  json_object_set_string_member (event_object, "id",
+                                 json_object_get_string_member (refund_json, "refund"));
+  json_object_set_string_member (event_object, "object", "refund");
+  json_object_set_string_member (event_object, "status", "failed");
+  payload = event_json ("evt_refund_failed", "refund.updated", event_object);
+  signature = sign_now (payload, 0);
+  {
+    g_autoptr(TillTestResponse) answer = send_webhook (fixture, payload, signature);
+    g_autoptr(TillTestResponse) order = get_order (fixture, order_id);
+    JsonObject *stored = json_array_get_object_element (json_object_get_array_member (order->json,
+                                                                                      "refunds"), 0);
+
+    g_assert_cmpuint (answer->status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (stored, "status"), ==, "failed");
+    /* The money did not go back; the order still never moves backwards. */
+    g_assert_cmpint (json_object_get_int_member (order->json, "refunded"), ==, 0);
+    g_assert_cmpstr (json_object_get_string_member (order->json, "status"), ==,
+                     "partially_refunded");
+  }
+  {
+    /* The same event again changes nothing. */
+    g_autoptr(TillTestResponse) answer = send_webhook (fixture, payload, signature);
+    g_assert_true (json_object_get_boolean_member (answer->json, "duplicate"));
+  }
+}
+
 /* The intent's answer never reached till-server; its webhook finds the order by metadata,
  * but only when the intent was made by this database. */
 static void
@@ -1086,6 +1150,7 @@ main (int    argc,
       char **argv)
 {
   static const Setup webhooks = { .webhooks = TRUE };
+  static const Setup card_only = { .card_only = TRUE };
   static const Setup amounts[] = {
     { "USD", .unit_amount = 1250, .total = 1250, .stripe_amount = 1250 },
     { "JPY", .unit_amount = 1000, .total = 1000, .stripe_amount = 1000 },
@@ -1131,6 +1196,8 @@ main (int    argc,
   ADD ("/server/webhooks/out-of-order", NULL, test_webhook_out_of_order);
   ADD ("/server/webhooks/from-simulator", &webhooks, test_webhook_from_simulator);
   ADD ("/server/webhooks/lost-intent", NULL, test_webhook_lost_intent);
+  ADD ("/server/webhooks/refund-events", NULL, test_refund_events);
+  ADD ("/server/checkout/payment-method-types", &card_only, test_payment_method_types);
   ADD ("/server/reconcile", NULL, test_reconcile);
   ADD ("/server/reports", NULL, test_reports);
 #undef ADD
