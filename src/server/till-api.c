@@ -193,14 +193,18 @@ call_fail (Call         *call,
 /* Request parsing */
 
 static JsonObject *
-read_json_body (SoupServerMessage  *msg,
-                GError            **error)
+read_json_body_full (SoupServerMessage  *msg,
+                     gboolean            allow_empty,
+                     GError            **error)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *content_type = soup_message_headers_get_content_type (headers, NULL);
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   g_autoptr(GBytes) bytes = NULL;
 
+  /* No body at all where every field is optional: the same as {}. */
+  if (allow_empty && body->length == 0)
+    return json_object_new ();
   if (content_type == NULL || g_ascii_strcasecmp (content_type, "application/json") != 0)
     {
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_MEDIA_TYPE,
@@ -209,6 +213,13 @@ read_json_body (SoupServerMessage  *msg,
     }
   bytes = soup_message_body_flatten (body);
   return till_json_parse_object (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), error);
+}
+
+static JsonObject *
+read_json_body (SoupServerMessage  *msg,
+                GError            **error)
+{
+  return read_json_body_full (msg, FALSE, error);
 }
 
 static gboolean
@@ -1410,7 +1421,7 @@ handle_refund (TillApi           *self,
 
   if (!require_admin (msg, terminal))
     return;
-  object = read_json_body (msg, &error);
+  object = read_json_body_full (msg, TRUE, &error);
   if (object == NULL ||
       !till_json_check_members (object, "", allowed, &error) ||
       !till_json_get_int (object, "", "amount", FALSE, 1, TILL_AMOUNT_MAX, &amount, &error) ||

@@ -613,8 +613,8 @@ test_refunds (Fixture       *fixture,
     g_assert_cmpstr (till_test_error_code (too_much), ==, "invalid_state");
   }
   {
-    /* No amount: the rest. */
-    g_autoptr(TillTestResponse) rest = refund (fixture, order_id, "r-3", "{}");
+    /* No body at all: the rest. */
+    g_autoptr(TillTestResponse) rest = refund (fixture, order_id, "r-3", NULL);
     g_assert_cmpuint (rest->status, ==, 201);
     g_assert_cmpstr (json_object_get_string_member (order_of (rest), "status"), ==, "refunded");
     g_assert_cmpint (json_object_get_int_member (order_of (rest), "refunded"), ==, 1039);
