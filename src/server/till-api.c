@@ -328,8 +328,8 @@ take_rate_token (TillApi            *self,
       bucket->updated = now;
       g_hash_table_insert (self->buckets, key, bucket);
     }
-  bucket->tokens = MIN (capacity,
-                        bucket->tokens + (now - bucket->updated) * capacity / (60.0 * G_USEC_PER_SEC));
+  bucket->tokens += (now - bucket->updated) * capacity / (60.0 * G_USEC_PER_SEC);
+  bucket->tokens = MIN (capacity, bucket->tokens);
   bucket->updated = now;
   if (bucket->tokens < 1.0)
     return FALSE;
@@ -563,7 +563,8 @@ handle_products_list (TillApi           *self,
     }
   if (include_inactive && terminal->role != TILL_ROLE_ADMIN)
     {
-      send_api_error (msg, TILL_API_ERROR_FORBIDDEN, _("Only an admin terminal sees inactive products"));
+      send_api_error (msg, TILL_API_ERROR_FORBIDDEN,
+                      _("Only an admin terminal sees inactive products"));
       return;
     }
   if (query_get (query, "q") != NULL && strlen (query_get (query, "q")) > 200)
@@ -684,7 +685,8 @@ handle_product (TillApi           *self,
 
       if (object == NULL ||
           (base = till_catalog_get (self->db, id, &error)) == NULL ||
-          (product = till_product_from_json (object, base, self->config->currency, &error)) == NULL ||
+          (product = till_product_from_json (object, base, self->config->currency,
+                                             &error)) == NULL ||
           !till_catalog_save (self->db, product, &error))
         {
           till_api_send_error (msg, error);
@@ -1658,7 +1660,8 @@ route_api (TillApi           *self,
       if (require_admin (msg, terminal))
         handle_product_create (self, msg);
     }
-  else if (n == 3 && g_str_equal (parts[0], "products") && g_str_equal (parts[1], "by-barcode") && get)
+  else if (n == 3 && g_str_equal (parts[0], "products") &&
+           g_str_equal (parts[1], "by-barcode") && get)
     handle_by_barcode (self, msg, parts[2], terminal);
   else if (n == 2 && g_str_equal (parts[0], "products"))
     handle_product (self, msg, method, parts[1], terminal);
@@ -1693,7 +1696,8 @@ server_callback (SoupServer        *server,
 
   if (g_str_has_prefix (path, API_PREFIX))
     route_api (self, msg, method, path, query);
-  else if (g_str_equal (path, "/healthz") && (g_str_equal (method, "GET") || g_str_equal (method, "HEAD")))
+  else if (g_str_equal (path, "/healthz") &&
+           (g_str_equal (method, "GET") || g_str_equal (method, "HEAD")))
     {
       const char *ok = "{\"status\":\"ok\"}";
       till_api_send_text (msg, SOUP_STATUS_OK, "application/json", ok, strlen (ok));
@@ -1705,7 +1709,8 @@ server_callback (SoupServer        *server,
       soup_server_message_set_redirect (msg, SOUP_STATUS_MOVED_PERMANENTLY, "/pay/");
       add_common_headers (msg);
     }
-  else if (g_str_has_prefix (path, "/pay/") && (g_str_equal (method, "GET") || g_str_equal (method, "HEAD")))
+  else if (g_str_has_prefix (path, "/pay/") &&
+           (g_str_equal (method, "GET") || g_str_equal (method, "HEAD")))
     handle_pay (self, msg, path);
   else
     send_api_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such resource"));
@@ -1847,7 +1852,7 @@ till_api_reconcile_async (TillApi             *self,
       return;
     }
   ids = till_orders_list_pending (self->db,
-                                  now - (gint64) self->config->reconcile_sync_after * G_USEC_PER_SEC,
+                                  now - (gint64) self->config->reconcile_sync_after * 1000000,
                                   50, &error);
   if (ids == NULL)
     {
@@ -1878,7 +1883,8 @@ till_api_reconcile_async (TillApi             *self,
       item->create_key = idempotency_key (self, order->id, "payment-intent");
       item->cancel_key = idempotency_key (self, order->id, "cancel");
       created = g_date_time_to_unix (order->created_at) * G_USEC_PER_SEC;
-      item->abandoned = now - created >= (gint64) self->config->reconcile_cancel_after * G_USEC_PER_SEC;
+      item->abandoned = now - created >=
+                        (gint64) self->config->reconcile_cancel_after * G_USEC_PER_SEC;
       g_ptr_array_add (items, item);
     }
   if (items->len == 0)
@@ -1997,7 +2003,8 @@ build_csp (const TillServerConfig *config)
                      " frame-ancestors 'none'; img-src 'self' data: https://*.stripe.com;"
                      " style-src 'self' 'unsafe-inline';"
                      " script-src 'self' https://js.stripe.com https://*.js.stripe.com;"
-                     " frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com;"
+                     " frame-src https://js.stripe.com https://*.js.stripe.com"
+                     " https://hooks.stripe.com;"
                      " connect-src 'self' https://api.stripe.com");
   /* Training and tests: the simulator stands in for both Stripe hosts. */
   return g_strdup_printf ("default-src 'none'; base-uri 'none'; form-action 'none';"
@@ -2104,10 +2111,10 @@ till_api_start (TillApi  *self,
   if (uris != NULL)
     {
       GUri *uri = uris->data;
-      g_autofree char *text = g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (uri),
-                                               g_str_equal (host, "0.0.0.0") ? "127.0.0.1"
-                                                                              : g_uri_get_host (uri),
+      const char *shown = g_str_equal (host, "0.0.0.0") ? "127.0.0.1" : g_uri_get_host (uri);
+      g_autofree char *text = g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (uri), shown,
                                                g_uri_get_port (uri));
+
       g_free (self->base_uri);
       self->base_uri = g_steal_pointer (&text);
     }

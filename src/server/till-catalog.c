@@ -334,7 +334,8 @@ till_catalog_list (TillDatabase  *db,
                    gint64        *out_next_after,
                    GError       **error)
 {
-  g_autoptr(GPtrArray) products = g_ptr_array_new_with_free_func ((GDestroyNotify) till_product_free);
+  g_autoptr(GPtrArray) products =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) till_product_free);
   g_autofree char *pattern = NULL;
   sqlite3_stmt *stmt;
   int rc;
@@ -756,7 +757,8 @@ till_catalog_import_csv (TillDatabase  *db,
                          GError       **error)
 {
   g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) products = g_ptr_array_new_with_free_func ((GDestroyNotify) till_product_free);
+  g_autoptr(GPtrArray) products =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) till_product_free);
   g_autoptr(GArray) lines = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr(GHashTable) skus = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) barcodes = g_hash_table_new (g_str_hash, g_str_equal);
@@ -860,6 +862,7 @@ till_catalog_import_csv (TillDatabase  *db,
 
 bad_header:
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-               _("line 1: the header must be exactly “sku,barcode,name,price,currency,tax_rate,category”"));
+               _("line 1: the header must be exactly "
+                 "“sku,barcode,name,price,currency,tax_rate,category”"));
   return FALSE;
 }

@@ -216,7 +216,8 @@ insert_order (TillDatabase          *db,
               gint64                *out_id,
               GError               **error)
 {
-  g_autoptr(GPtrArray) products = g_ptr_array_new_with_free_func ((GDestroyNotify) till_product_free);
+  g_autoptr(GPtrArray) products =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) till_product_free);
   g_autofree TillTotalsLine *lines = NULL;
   g_autofree TillLineTotals *line_totals = NULL;
   g_autofree char *number = NULL;

@@ -194,7 +194,8 @@ till_reports_orders_csv (TillDatabase  *db,
   sqlite3_bind_int64 (stmt, 3, to_us);
   while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
     {
-      const TillCurrency *currency = till_currency_lookup ((const char *) sqlite3_column_text (stmt, 3));
+      const char *code = (const char *) sqlite3_column_text (stmt, 3);
+      const TillCurrency *currency = till_currency_lookup (code);
       g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (sqlite3_column_int64 (stmt, 1) /
                                                                 G_USEC_PER_SEC);
       g_autoptr(GDateTime) local = g_date_time_to_timezone (utc, tz);
@@ -217,7 +218,8 @@ till_reports_orders_csv (TillDatabase  *db,
           if (amount != NULL)
             g_string_append (out, amount);
           else
-            g_string_append_printf (out, "%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, column));
+            g_string_append_printf (out, "%" G_GINT64_FORMAT,
+                                    (gint64) sqlite3_column_int64 (stmt, column));
         }
       for (int column = 10; column <= 12; column++)
         {

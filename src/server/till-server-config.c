@@ -355,7 +355,8 @@ till_server_config_finish (TillServerConfig  *config,
       if (pk_live != (config->mode == TILL_SERVER_MODE_LIVE))
         {
           g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_WRONG_KEY,
-                       _("The publishable key and the secret key are not both test or both live keys"));
+                       _("The publishable key and the secret key are not both test or both "
+                         "live keys"));
           return FALSE;
         }
     }

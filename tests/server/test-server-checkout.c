@@ -1131,6 +1131,42 @@ test_reports (Fixture       *fixture,
                                                  "count"), >=, 1);
   }
   {
+    /* The order list's filters. */
+    static const struct { const char *query; guint count; } filters[] = {
+      { "", 3 },
+      { "?status=paid", 1 },
+      { "?status=partially_refunded", 1 },
+      { "?status=pending_payment", 1 },
+      { "?q=T-000002", 1 },
+      { "?q=T-0000", 3 },
+      { "?q=crash", 0 },
+      { "?from=2000-01-01T00:00:00Z", 3 },
+      { "?from=2999-01-01T00:00:00Z", 0 },
+      { "?to=2000-01-01T00:00:00Z", 0 },
+      { "?from=2000-01-01T00:00:00%2B03:00&to=2999-01-01T00:00:00Z&status=paid", 1 },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (filters); i++)
+      {
+        g_autofree char *list_path = g_strconcat ("/api/v1/orders", filters[i].query, NULL);
+        g_autoptr(TillTestResponse) list = till_test_request (fixture->server, "GET", list_path,
+                                                              fixture->server->cashier_token,
+                                                              NULL);
+
+        g_test_message ("%s", list_path);
+        g_assert_cmpuint (list->status, ==, 200);
+        g_assert_cmpuint (json_array_get_length (json_object_get_array_member (list->json,
+                                                                               "orders")),
+                          ==, filters[i].count);
+      }
+    {
+      g_autoptr(TillTestResponse) bad = till_test_request (fixture->server, "GET",
+                                                           "/api/v1/orders?from=yesterday",
+                                                           fixture->server->cashier_token, NULL);
+      g_assert_cmpuint (bad->status, ==, 400);
+    }
+  }
+  {
     g_autoptr(TillTestResponse) csv = till_test_request (fixture->server, "GET",
                                                          "/api/v1/orders.csv?status=paid",
                                                          fixture->server->admin_token, NULL);
