@@ -1400,6 +1400,32 @@ refund_to_stripe (gint64               amount,
   return TRUE;
 }
 
+/* The refund request and its key: the same for the first call and every retry. */
+static TillStripeForm *
+refund_form (TillApi          *self,
+             const char       *payment_intent,
+             const TillRefund *refund,
+             gint64            stripe_amount)
+{
+  TillStripeForm *form = till_stripe_form_new ();
+
+  till_stripe_form_add (form, "payment_intent", payment_intent);
+  till_stripe_form_add_int (form, "amount", stripe_amount);
+  if (refund->reason != NULL)
+    till_stripe_form_add (form, "reason", refund->reason);
+  till_stripe_form_add_int (form, "metadata[till_order_id]", refund->order_id);
+  till_stripe_form_add_int (form, "metadata[till_refund_id]", refund->id);
+  return form;
+}
+
+static char *
+refund_key (TillApi          *self,
+            const TillRefund *refund)
+{
+  return g_strdup_printf ("till-%s-refund-%" G_GINT64_FORMAT,
+                          till_database_get_instance (self->db), refund->id);
+}
+
 static void
 handle_refund (TillApi           *self,
                SoupServerMessage *msg,
@@ -1468,15 +1494,8 @@ handle_refund (TillApi           *self,
       return;
     }
 
-  form = till_stripe_form_new ();
-  till_stripe_form_add (form, "payment_intent", order->payment_intent);
-  till_stripe_form_add_int (form, "amount", stripe_amount);
-  if (reason != NULL)
-    till_stripe_form_add (form, "reason", reason);
-  till_stripe_form_add_int (form, "metadata[till_order_id]", order->id);
-  till_stripe_form_add_int (form, "metadata[till_refund_id]", refund->id);
-  key = g_strdup_printf ("till-%s-refund-%" G_GINT64_FORMAT,
-                         till_database_get_instance (self->db), refund->id);
+  form = refund_form (self, order->payment_intent, refund, stripe_amount);
+  key = refund_key (self, refund);
 
   call = call_new (self, msg);
   call->order_id = order->id;
@@ -1721,13 +1740,15 @@ server_callback (SoupServer        *server,
 
 typedef struct
 {
+  gint64 refund_id;       /* a stuck refund rather than an order, when not 0 */
   gint64 order_id;
   char *intent_id;        /* nullable: the answer to its creation was never stored */
   TillStripeForm *form;   /* to get a lost intent back with the same key */
   char *create_key;
   char *cancel_key;
   gboolean abandoned;
-  JsonObject *result;     /* the intent as Stripe has it now */
+  JsonObject *result;     /* the intent (or refund) as Stripe has it now */
+  guint refund_status;    /* HTTP status of a retried refund */
 } ReconcileItem;
 
 static void
@@ -1764,6 +1785,19 @@ reconcile_thread (GTask        *task,
       g_autoptr(TillStripeResponse) response = NULL;
       g_autofree char *path = NULL;
 
+      if (item->refund_id != 0)
+        {
+          /* Same key as the first call: Stripe makes the refund at most once. */
+          response = till_stripe_client_request_sync (self->stripe, "POST", "/v1/refunds",
+                                                      item->form, item->create_key, cancellable,
+                                                      NULL);
+          if (response != NULL)
+            {
+              item->refund_status = response->status;
+              item->result = json_object_ref (response->body);
+            }
+          continue;
+        }
       if (item->intent_id == NULL)
         response = till_stripe_client_request_sync (self->stripe, "POST", "/v1/payment_intents",
                                                     item->form, item->create_key, cancellable,
@@ -1820,6 +1854,28 @@ on_reconciled (GObject      *source,
 
           if (item->result == NULL)
             continue;
+          if (item->refund_id != 0)
+            {
+              const char *refund_id = json_object_get_string_member_with_default (item->result,
+                                                                                  "id", NULL);
+              const char *status = json_object_get_string_member_with_default (item->result,
+                                                                               "status",
+                                                                               "pending");
+
+              if (item->refund_status == 200 && refund_id != NULL)
+                {
+                  if (till_orders_finish_refund (self->db, item->refund_id, refund_id, status,
+                                                 &error))
+                    changed_count++;
+                }
+              else if (item->refund_status >= 400 && item->refund_status < 500 &&
+                       item->refund_status != 409 && item->refund_status != 429)
+                till_orders_finish_refund (self->db, item->refund_id, NULL, "failed", &error);
+              if (error != NULL)
+                g_message ("Reconciling refund %" G_GINT64_FORMAT ": %s", item->refund_id,
+                           error->message);
+              continue;
+            }
           if (!till_orders_apply_intent (self->db, item->order_id, item->result, &changed, &error))
             g_message ("Reconciling order %" G_GINT64_FORMAT ": %s", item->order_id,
                        error->message);
@@ -1887,6 +1943,30 @@ till_api_reconcile_async (TillApi             *self,
                         (gint64) self->config->reconcile_cancel_after * G_USEC_PER_SEC;
       g_ptr_array_add (items, item);
     }
+  {
+    g_autoptr(GPtrArray) refunds = till_orders_list_stuck_refunds (
+        self->db, now - (gint64) self->config->reconcile_sync_after * G_USEC_PER_SEC, 50, NULL);
+
+    for (guint i = 0; refunds != NULL && i < refunds->len; i++)
+      {
+        TillRefund *refund = refunds->pdata[i];
+        g_autoptr(TillOrder) order = till_orders_get (self->db, refund->order_id, NULL);
+        const TillCurrency *currency = order != NULL ? till_currency_lookup (order->currency)
+                                                     : NULL;
+        ReconcileItem *item;
+        gint64 stripe_amount;
+
+        if (currency == NULL || order->payment_intent == NULL ||
+            !refund_to_stripe (refund->amount, currency, &stripe_amount, NULL))
+          continue;
+        item = g_new0 (ReconcileItem, 1);
+        item->refund_id = refund->id;
+        item->order_id = refund->order_id;
+        item->form = refund_form (self, order->payment_intent, refund, stripe_amount);
+        item->create_key = refund_key (self, refund);
+        g_ptr_array_add (items, item);
+      }
+  }
   if (items->len == 0)
     {
       g_ptr_array_unref (items);

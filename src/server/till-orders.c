@@ -992,6 +992,30 @@ till_orders_list_refunds (TillDatabase  *db,
   return g_steal_pointer (&refunds);
 }
 
+GPtrArray *
+till_orders_list_stuck_refunds (TillDatabase  *db,
+                                gint64         older_than_us,
+                                guint          limit,
+                                GError       **error)
+{
+  g_autoptr(GPtrArray) refunds = g_ptr_array_new_with_free_func ((GDestroyNotify) till_refund_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = till_database_prepare (db,
+      "SELECT " REFUND_COLUMNS " WHERE status = 'pending' AND stripe_refund IS NULL"
+      " AND created_at < ? ORDER BY id LIMIT ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, older_than_us);
+  sqlite3_bind_int (stmt, 2, limit);
+  while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (refunds, refund_from_row (stmt));
+  if (rc < 0)
+    return NULL;
+  return g_steal_pointer (&refunds);
+}
+
 JsonNode *
 till_orders_to_json (const TillOrder *order,
                      GPtrArray       *refunds)

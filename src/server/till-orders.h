@@ -102,6 +102,12 @@ gboolean    till_orders_update_refund_status (TillDatabase *db,
 GPtrArray  *till_orders_list_refunds       (TillDatabase  *db,
                                             gint64         order_id,
                                             GError       **error);
+/* Refunds reserved before @older_than_us whose Stripe call never answered (pending, no
+ * Stripe id), oldest first. element-type TillRefund */
+GPtrArray  *till_orders_list_stuck_refunds (TillDatabase  *db,
+                                            gint64         older_than_us,
+                                            guint          limit,
+                                            GError       **error);
 
 /* The order JSON of DESIGN.md, with `refunds` when @refunds is not NULL. */
 JsonNode   *till_orders_to_json            (const TillOrder *order,

@@ -1085,6 +1085,75 @@ test_reconcile (Fixture       *fixture,
   g_assert_cmpstr (order_status (fixture, paid_id, &status), ==, "paid");
 }
 
+static void
+test_reconcile_refund (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *intent = NULL;
+  gint64 order_id;
+  Reconciled reconciled = { FALSE, 0 };
+
+  till_test_server_free (fixture->server);
+  fixture->server = till_test_server_new (fixture->sim->base, configure_reconcile,
+                                          GINT_TO_POINTER (3600));
+  till_api_load_demo_catalog (till_api_get_database (fixture->server->api), "USD", NULL);
+  order_id = paid_order (fixture, &intent);
+
+  /* Stripe makes the refund, but till-server never hears back. */
+  till_test_sim_fault (fixture->sim, "drop-after", 1);
+  till_test_sim_fault (fixture->sim, "500", 8);
+  {
+    g_autoptr(TillTestResponse) lost = refund (fixture, order_id, "lost-refund", "{\"amount\": 400}");
+    g_assert_cmpuint (lost->status, ==, 503);
+  }
+  till_test_sim_clear_faults (fixture->sim);
+  {
+    /* Reserved meanwhile: the remainder is 1039 − 400. */
+    g_autoptr(TillTestResponse) too_much = refund (fixture, order_id, "other", "{\"amount\": 1039}");
+    g_assert_cmpuint (too_much->status, ==, 409);
+  }
+  {
+    g_autoptr(TillTestResponse) order = get_order (fixture, order_id);
+    g_assert_cmpstr (json_object_get_string_member (order->json, "status"), ==, "paid");
+  }
+
+  g_assert_true (till_database_exec (till_api_get_database (fixture->server->api),
+                                     "UPDATE refunds SET created_at = created_at - 5000000", NULL));
+  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 10000));
+  g_assert_cmpuint (reconciled.changed, ==, 1);
+  {
+    g_autoptr(TillTestResponse) order = get_order (fixture, order_id);
+    JsonObject *stored = json_array_get_object_element (json_object_get_array_member (order->json,
+                                                                                      "refunds"), 0);
+
+    g_assert_cmpstr (json_object_get_string_member (order->json, "status"), ==,
+                     "partially_refunded");
+    g_assert_cmpint (json_object_get_int_member (order->json, "refunded"), ==, 400);
+    g_assert_cmpstr (json_object_get_string_member (stored, "status"), ==, "succeeded");
+  }
+  {
+    /* Exactly one refund at Stripe. */
+    g_autoptr(TillTestResponse) events = till_test_sim_call (
+        fixture->sim, "GET", "/v1/events?type=refund.created&limit=100", NULL);
+    JsonArray *list = json_object_get_array_member (events->json, "data");
+    guint count = 0;
+
+    g_assert_cmpuint (events->status, ==, 200);
+    for (guint i = 0; i < json_array_get_length (list); i++)
+      {
+        JsonObject *object = json_object_get_object_member (
+            json_object_get_object_member (json_array_get_object_element (list, i), "data"),
+            "object");
+
+        if (g_strcmp0 (json_object_get_string_member_with_default (object, "payment_intent", ""),
+                       intent) == 0)
+          count++;
+      }
+    g_assert_cmpuint (count, ==, 1);
+  }
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Reports */
 
@@ -1235,6 +1304,7 @@ main (int    argc,
   ADD ("/server/webhooks/refund-events", NULL, test_refund_events);
   ADD ("/server/checkout/payment-method-types", &card_only, test_payment_method_types);
   ADD ("/server/reconcile", NULL, test_reconcile);
+  ADD ("/server/reconcile-refund", NULL, test_reconcile_refund);
   ADD ("/server/reports", NULL, test_reports);
 #undef ADD
 
