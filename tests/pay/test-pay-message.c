@@ -1,0 +1,131 @@
+/* test-pay-message.c: what the app accepts from the payment page.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "till-pay-message.h"
+
+#define PI "pi_3Ab12xYz"
+
+static void
+test_valid (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillPayMessage) loaded = NULL;
+  g_autoptr (TillPayMessage) ready = NULL;
+  g_autoptr (TillPayMessage) paid = NULL;
+  g_autoptr (TillPayMessage) declined = NULL;
+
+  loaded = till_pay_message_parse (
+    "{\"type\":\"loaded\",\"status\":null,\"payment_intent\":null,\"error\":null}", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (loaded->type, ==, TILL_PAY_MESSAGE_LOADED);
+
+  ready = till_pay_message_parse (
+    "{\"type\":\"ready\",\"status\":null,\"payment_intent\":\"" PI "\",\"error\":null}", PI, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ready->type, ==, TILL_PAY_MESSAGE_READY);
+
+  paid = till_pay_message_parse (
+    "{\"type\":\"result\",\"status\":\"succeeded\",\"payment_intent\":\"" PI "\",\"error\":null}",
+    PI, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (paid->type, ==, TILL_PAY_MESSAGE_RESULT);
+  g_assert_cmpstr (paid->status, ==, "succeeded");
+  g_assert_null (paid->error_code);
+
+  declined = till_pay_message_parse (
+    "{\"type\":\"result\",\"status\":\"requires_payment_method\",\"payment_intent\":\"" PI "\","
+    "\"error\":{\"code\":\"card_declined\",\"decline_code\":\"insufficient_funds\","
+    "\"message\":\"Your card has insufficient funds.\"}}", PI, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (declined->error_code, ==, "card_declined");
+  g_assert_cmpstr (declined->decline_code, ==, "insufficient_funds");
+  g_assert_cmpstr (declined->error_message, ==, "Your card has insufficient funds.");
+}
+
+static void
+test_forged (void)
+{
+  const char *forged[] = {
+    /* another PaymentIntent than the one in progress */
+    "{\"type\":\"result\",\"status\":\"succeeded\",\"payment_intent\":\"pi_other\",\"error\":null}",
+    /* extra fields: card data has no business here */
+    "{\"type\":\"result\",\"status\":\"succeeded\",\"payment_intent\":\"" PI "\",\"error\":null,"
+    "\"card\":\"4242424242424242\"}",
+    "{\"type\":\"result\",\"status\":\"succeeded\",\"payment_intent\":\"" PI "\","
+    "\"error\":{\"code\":null,\"decline_code\":null,\"message\":null,\"number\":\"4242\"}}",
+    /* missing fields */
+    "{\"type\":\"result\",\"status\":\"succeeded\",\"payment_intent\":\"" PI "\"}",
+    /* wrong types and values */
+    "{\"type\":\"result\",\"status\":\"paid\",\"payment_intent\":\"" PI "\",\"error\":null}",
+    "{\"type\":\"result\",\"status\":null,\"payment_intent\":\"" PI "\",\"error\":null}",
+    "{\"type\":\"result\",\"status\":true,\"payment_intent\":\"" PI "\",\"error\":null}",
+    "{\"type\":\"result\",\"status\":\"succeeded\",\"payment_intent\":42,\"error\":null}",
+    "{\"type\":\"result\",\"status\":\"succeeded\",\"payment_intent\":\"" PI "\",\"error\":\"x\"}",
+    "{\"type\":\"refund\",\"status\":null,\"payment_intent\":\"" PI "\",\"error\":null}",
+    "{\"type\":\"ready\",\"status\":\"succeeded\",\"payment_intent\":\"" PI "\",\"error\":null}",
+    "{\"type\":\"loaded\",\"status\":null,\"payment_intent\":\"" PI "\",\"error\":null}",
+    "{\"type\":\"result\",\"status\":\"succeeded\",\"payment_intent\":\"pi_../../x\",\"error\":null}",
+    "{\"type\":\"result\",\"status\":\"succeeded\",\"payment_intent\":\"ch_123\",\"error\":null}",
+    /* not an object at all */
+    "\"succeeded\"",
+    "[1,2]",
+    "",
+    "{",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (forged); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TillPayMessage) message = NULL;
+
+      g_test_message ("forged message %u", i);
+      message = till_pay_message_parse (forged[i], PI, &error);
+      g_assert_null (message);
+      g_assert_nonnull (error);
+    }
+}
+
+static void
+test_no_payment_in_progress (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillPayMessage) message = till_pay_message_parse (
+    "{\"type\":\"result\",\"status\":\"succeeded\",\"payment_intent\":\"" PI "\",\"error\":null}",
+    NULL, &error);
+
+  g_assert_null (message);
+  g_assert_nonnull (error);
+}
+
+static void
+test_too_long (void)
+{
+  g_autoptr (GString) json = g_string_new ("{\"type\":\"result\",\"status\":\"succeeded\","
+                                           "\"payment_intent\":\"" PI "\",\"error\":{\"code\":null,"
+                                           "\"decline_code\":null,\"message\":\"");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillPayMessage) message = NULL;
+
+  for (int i = 0; i < 600; i++)
+    g_string_append_c (json, 'x');
+  g_string_append (json, "\"}}");
+  message = till_pay_message_parse (json->str, PI, &error);
+  g_assert_null (message);
+  g_assert_nonnull (error);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/pay/message/valid", test_valid);
+  g_test_add_func ("/pay/message/forged", test_forged);
+  g_test_add_func ("/pay/message/no-payment-in-progress", test_no_payment_in_progress);
+  g_test_add_func ("/pay/message/too-long", test_too_long);
+
+  return g_test_run ();
+}

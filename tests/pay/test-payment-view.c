@@ -1,0 +1,419 @@
+/* test-payment-view.c: the payment page in real WebKit, and what the view refuses.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A SoupServer on loopback serves the real page (data/pay); a second one plays another
+ * origin and counts every request that reaches it, which must stay at zero. Stripe.js is
+ * not served here (the simulator's stand-in is tested with it elsewhere), so the page's
+ * start() reports load_error: that is enough to see the bridge and the view at work.
+ */
+#include "config.h"
+
+#include <libsoup/soup.h>
+
+#include "till-payment-view.h"
+
+#define PI "pi_3TestIntent"
+#define DEADLINE_US (20 * G_USEC_PER_SEC)
+
+typedef struct
+{
+  SoupServer *server;
+  SoupServer *other;
+  char *base;        /* http://127.0.0.1:PORT */
+  char *other_base;
+  guint other_hits;
+  GtkWindow *window;
+  TillPaymentView *view;
+  guint loaded;
+  guint ready;
+  guint results;
+  guint load_errors;
+  guint crashed;
+  GPtrArray *blocked;
+  char *last_status;
+} Fixture;
+
+static char *
+read_page_file (const char *name)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "pay", name, NULL);
+  g_autoptr (GError) error = NULL;
+  char *contents = NULL;
+
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  return contents;
+}
+
+static void
+serve (SoupServerMessage *msg,
+       const char        *type,
+       char              *body)
+{
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, type, SOUP_MEMORY_TAKE, body, strlen (body));
+}
+
+static void
+on_request (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  Fixture *f = user_data;
+
+  if (g_str_equal (path, "/pay/"))
+    {
+      g_autofree char *html = read_page_file ("index.html");
+      g_autofree char *stripe = g_strconcat (f->base, "/no-stripe-here.js", NULL);
+      g_autoptr (GString) page = g_string_new (html);
+
+      g_string_replace (page, "@STRIPE_JS_URL@", stripe, 0);
+      serve (msg, "text/html; charset=utf-8", g_string_free (g_steal_pointer (&page), FALSE));
+    }
+  else if (g_str_equal (path, "/pay/pay.js"))
+    serve (msg, "text/javascript", read_page_file ("pay.js"));
+  else if (g_str_equal (path, "/pay/pay.css"))
+    serve (msg, "text/css", read_page_file ("pay.css"));
+  else if (g_str_equal (path, "/download"))
+    {
+      soup_message_headers_append (soup_server_message_get_response_headers (msg),
+                                   "Content-Disposition", "attachment; filename=\"orders.bin\"");
+      serve (msg, "application/octet-stream", g_strdup ("\x01\x02\x03"));
+    }
+  else
+    soup_server_message_set_status (msg, 404, NULL);
+}
+
+static void
+on_other_request (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  Fixture *f = user_data;
+
+  f->other_hits++;
+  serve (msg, "text/html", g_strdup ("<p>elsewhere</p>"));
+}
+
+static char *
+listen_loopback (SoupServer *server)
+{
+  g_autoptr (GError) error = NULL;
+  GSList *uris;
+  char *base;
+
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  base = g_uri_to_string (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  if (g_str_has_suffix (base, "/"))
+    base[strlen (base) - 1] = '\0';
+  return base;
+}
+
+static void on_loaded (TillPaymentView *view, Fixture *f) { f->loaded++; }
+static void on_ready (TillPaymentView *view, Fixture *f) { f->ready++; }
+static void on_load_error (TillPaymentView *view, const char *message, Fixture *f) { f->load_errors++; }
+static void on_crashed (TillPaymentView *view, Fixture *f) { f->crashed++; }
+
+static void
+on_result (TillPaymentView *view,
+           TillPayMessage  *message,
+           Fixture         *f)
+{
+  f->results++;
+  g_free (f->last_status);
+  f->last_status = g_strdup (message->status);
+}
+
+static void
+on_blocked (TillPaymentView *view,
+            const char      *what,
+            Fixture         *f)
+{
+  g_ptr_array_add (f->blocked, g_strdup (what));
+}
+
+/* Iterates the main loop until *counter reaches target, or fails at the deadline. */
+static void
+wait_for (guint      *counter,
+          guint       target,
+          const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  while (*counter < target)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
+run_js (Fixture    *f,
+        const char *script)
+{
+  webkit_web_view_evaluate_javascript (till_payment_view_get_web_view (f->view), script, -1, NULL,
+                                       NULL, NULL, NULL, NULL);
+}
+
+static guint
+count_blocked (Fixture    *f,
+               const char *what)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < f->blocked->len; i++)
+    if (g_str_equal (g_ptr_array_index (f->blocked, i), what))
+      n++;
+  return n;
+}
+
+/* Runs a script and waits until the view has refused @n more things of kind @what. */
+static void
+run_js_expect_blocked (Fixture    *f,
+                       const char *script,
+                       const char *what,
+                       guint       n)
+{
+  guint target = count_blocked (f, what) + n;
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  if (g_str_equal (what, "message"))
+    for (guint i = 0; i < n; i++)
+      g_test_expect_message ("till-pay", G_LOG_LEVEL_WARNING, "Dropped a message*");
+
+  run_js (f, script);
+  while (count_blocked (f, what) < target)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for %u refusals of %s", n, what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_test_assert_expected_messages ();
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  f->blocked = g_ptr_array_new_with_free_func (g_free);
+  f->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (f->server, NULL, on_request, f, NULL);
+  f->base = listen_loopback (f->server);
+  f->other = soup_server_new (NULL, NULL);
+  soup_server_add_handler (f->other, NULL, on_other_request, f, NULL);
+  f->other_base = listen_loopback (f->other);
+
+  {
+    g_autofree char *page = g_strconcat (f->base, "/pay/", NULL);
+    f->view = till_payment_view_new (page, NULL);
+  }
+  g_signal_connect (f->view, "loaded", G_CALLBACK (on_loaded), f);
+  g_signal_connect (f->view, "ready", G_CALLBACK (on_ready), f);
+  g_signal_connect (f->view, "result", G_CALLBACK (on_result), f);
+  g_signal_connect (f->view, "load-error", G_CALLBACK (on_load_error), f);
+  g_signal_connect (f->view, "crashed", G_CALLBACK (on_crashed), f);
+  g_signal_connect (f->view, "blocked", G_CALLBACK (on_blocked), f);
+
+  f->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (f->window, 800, 600);
+  gtk_window_set_child (f->window, GTK_WIDGET (f->view));
+  gtk_window_present (f->window);
+
+  wait_for (&f->loaded, 1, "the page to load");
+  g_assert_true (till_payment_view_get_loaded (f->view));
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  gtk_window_destroy (f->window);
+  soup_server_disconnect (f->server);
+  soup_server_disconnect (f->other);
+  g_clear_object (&f->server);
+  g_clear_object (&f->other);
+  g_free (f->base);
+  g_free (f->other_base);
+  g_free (f->last_status);
+  g_ptr_array_unref (f->blocked);
+}
+
+static void
+start_payment (Fixture *f)
+{
+  TillPaymentArgs args = {
+    .payment_intent = PI,
+    .client_secret = PI "_secret_abc",
+    .publishable_key = "pk_test_123",
+    .amount_label = "$12.50",
+  };
+  guint before = f->load_errors;
+
+  till_payment_view_start (f->view, &args);
+  /* No Stripe.js in this test: the page says so, through the bridge. */
+  wait_for (&f->load_errors, before + 1, "start() to reach the page");
+}
+
+static void
+test_allowed_uris (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *own = g_strconcat (f->base, "/pay/return?x=1", NULL);
+  g_autofree char *other = g_strconcat (f->other_base, "/pay/", NULL);
+  const char *refused[] = {
+    "http://js.stripe.com/v3/", "https://js.stripe.com.evil.example/v3/",
+    "https://evil.example/?https://js.stripe.com", "https://api.stripe.com/v1/charges",
+    "file:///etc/passwd", "data:text/html,<p>hi</p>", "javascript:alert(1)",
+    "ftp://127.0.0.1/", "", "not a uri",
+  };
+  const char *allowed[] = {
+    "https://js.stripe.com/v3/", "https://b.js.stripe.com/v3/elements-inner.html",
+    "https://hooks.stripe.com/3d_secure_2/hosted", "about:blank", "about:srcdoc",
+  };
+
+  g_assert_true (till_payment_view_allows_uri (f->view, own));
+  g_assert_false (till_payment_view_allows_uri (f->view, other));
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    g_assert_false (till_payment_view_allows_uri (f->view, refused[i]));
+  for (guint i = 0; i < G_N_ELEMENTS (allowed); i++)
+    g_assert_true (till_payment_view_allows_uri (f->view, allowed[i]));
+}
+
+static void
+test_refuses_other_origins (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *top = g_strdup_printf ("location.href = '%s/evil';", f->other_base);
+  g_autofree char *frame = g_strdup_printf (
+    "var i = document.createElement('iframe'); i.src = '%s/frame'; document.body.appendChild(i);",
+    f->other_base);
+  g_autofree char *page = g_strconcat (f->base, "/pay/", NULL);
+  WebKitWebView *web_view = till_payment_view_get_web_view (f->view);
+
+  start_payment (f);
+  run_js_expect_blocked (f, top, "navigation", 1);
+  run_js_expect_blocked (f, frame, "navigation", 1);
+
+  g_assert_cmpuint (f->other_hits, ==, 0);
+  g_assert_cmpstr (webkit_web_view_get_uri (web_view), ==, page);
+}
+
+static void
+test_refuses_new_windows (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *script = g_strdup_printf ("window.open('%s/popup'); window.open('/pay/');",
+                                             f->other_base);
+  WebKitSettings *settings = webkit_web_view_get_settings (till_payment_view_get_web_view (f->view));
+
+  /* Let WebKit's own pop-up blocker through, to show the view refuses windows itself. */
+  webkit_settings_set_javascript_can_open_windows_automatically (settings, TRUE);
+  start_payment (f);
+  run_js_expect_blocked (f, script, "new-window", 2);
+
+  g_assert_cmpuint (f->other_hits, ==, 0);
+  /* Only our own window exists. */
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_window_get_toplevels ()), ==, 1);
+}
+
+static void
+test_refuses_downloads (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *page = g_strconcat (f->base, "/pay/", NULL);
+
+  start_payment (f);
+  run_js_expect_blocked (f, "location.href = '/download';", "download", 1);
+  g_assert_cmpstr (webkit_web_view_get_uri (till_payment_view_get_web_view (f->view)), ==, page);
+}
+
+static void
+test_forged_messages (Fixture       *f,
+                      gconstpointer  data)
+{
+  const char *forged[] = {
+    "{type: 'result', status: 'succeeded', payment_intent: 'pi_someoneElse', error: null}",
+    "{type: 'result', status: 'succeeded', payment_intent: '" PI "', error: null, amount: 1}",
+    "{type: 'result', status: 'succeeded', payment_intent: '" PI "'}",
+    "{type: 'result', status: 'paid', payment_intent: '" PI "', error: null}",
+    "{type: 'result', status: 'succeeded', payment_intent: '" PI "',"
+    " error: {code: null, decline_code: null, message: null, card: '4242424242424242'}}",
+    "'succeeded'",
+    "42",
+  };
+
+  /* Before any payment, even a well-formed result is dropped. */
+  run_js_expect_blocked (f, "window.webkit.messageHandlers.till.postMessage({type: 'result',"
+                            " status: 'succeeded', payment_intent: '" PI "', error: null});",
+                         "message", 1);
+  g_assert_cmpuint (f->results, ==, 0);
+
+  start_payment (f);
+  for (guint i = 0; i < G_N_ELEMENTS (forged); i++)
+    {
+      g_autofree char *script =
+        g_strdup_printf ("window.webkit.messageHandlers.till.postMessage(%s);", forged[i]);
+      g_test_message ("forged message %u", i);
+      run_js_expect_blocked (f, script, "message", 1);
+      g_assert_cmpuint (f->results, ==, 0);
+    }
+
+  /* A well-formed one for the intent in progress goes through, as a hint. */
+  run_js (f, "window.webkit.messageHandlers.till.postMessage({type: 'result',"
+             " status: 'requires_payment_method', payment_intent: '" PI "',"
+             " error: {code: 'card_declined', decline_code: 'generic_decline',"
+             " message: 'Your card was declined.'}});");
+  wait_for (&f->results, 1, "the valid result");
+  g_assert_cmpstr (f->last_status, ==, "requires_payment_method");
+
+  /* After reset, nothing is in progress any more. */
+  till_payment_view_reset (f->view);
+  g_assert_null (till_payment_view_get_payment_intent (f->view));
+}
+
+static void
+test_crash_recovers (Fixture       *f,
+                     gconstpointer  data)
+{
+  guint errors;
+
+  start_payment (f);
+  errors = f->load_errors;
+  g_test_expect_message ("till-pay", G_LOG_LEVEL_WARNING, "*web process ended*");
+  webkit_web_view_terminate_web_process (till_payment_view_get_web_view (f->view));
+  wait_for (&f->crashed, 1, "the crash to be noticed");
+  g_test_assert_expected_messages ();
+  wait_for (&f->loaded, 2, "the page to load again");
+  /* The payment in progress was handed to the new page, which answered. */
+  wait_for (&f->load_errors, errors + 1, "start() on the new page");
+  g_assert_cmpstr (till_payment_view_get_payment_intent (f->view), ==, PI);
+}
+
+int
+main (int argc, char **argv)
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+#define ADD(path, fn) g_test_add ("/pay/view/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("allowed-uris", test_allowed_uris);
+  ADD ("refuses-other-origins", test_refuses_other_origins);
+  ADD ("refuses-new-windows", test_refuses_new_windows);
+  ADD ("refuses-downloads", test_refuses_downloads);
+  ADD ("forged-messages", test_forged_messages);
+  ADD ("crash-recovers", test_crash_recovers);
+#undef ADD
+
+  return g_test_run ();
+}
