@@ -34,6 +34,7 @@ struct _TillApi
   GTimeZone *tz;
   char *base_uri;
   char *csp;
+  GBytes *pay_page;           /* index.html with the Stripe.js address filled in */
   GHashTable *buckets;        /* terminal id → Bucket */
   GCancellable *cancellable;
   guint reconcile_source;
@@ -506,7 +507,10 @@ handle_pay (TillApi           *self,
       return;
     }
   resource = g_strconcat (RESOURCE_PREFIX "/pay/", name, NULL);
-  bytes = g_resources_lookup_data (resource, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  if (g_str_equal (name, "index.html"))
+    bytes = self->pay_page != NULL ? g_bytes_ref (self->pay_page) : NULL;
+  else
+    bytes = g_resources_lookup_data (resource, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
   if (bytes == NULL)
     {
       send_api_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such page"));
@@ -2035,6 +2039,7 @@ till_api_finalize (GObject *object)
   g_clear_pointer (&self->buckets, g_hash_table_unref);
   g_free (self->base_uri);
   g_free (self->csp);
+  g_clear_pointer (&self->pay_page, g_bytes_unref);
 
   G_OBJECT_CLASS (till_api_parent_class)->finalize (object);
 }
@@ -2094,6 +2099,24 @@ build_csp (const TillServerConfig *config)
                           js, js, js, js, api != NULL ? api : "");
 }
 
+/* The page names Stripe.js by the address till-server is configured with (js.stripe.com,
+ * or the simulator's stand-in in training and tests). */
+static GBytes *
+build_pay_page (const TillServerConfig *config)
+{
+  g_autoptr(GBytes) bytes = g_resources_lookup_data (RESOURCE_PREFIX "/pay/index.html",
+                                                     G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  g_autofree char *escaped = NULL;
+  GString *page;
+
+  if (bytes == NULL)
+    return NULL;
+  escaped = g_markup_escape_text (config->js_url != NULL ? config->js_url : "", -1);
+  page = g_string_new_len (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_string_replace (page, "@STRIPE_JS_URL@", escaped, 0);
+  return g_string_free_to_bytes (page);
+}
+
 TillApi *
 till_api_new (TillServerConfig  *config,
               GError           **error)
@@ -2141,6 +2164,7 @@ till_api_new (TillServerConfig  *config,
                                        (guint) value);
   }
   self->csp = build_csp (config);
+  self->pay_page = build_pay_page (config);
   return g_steal_pointer (&self);
 }
 

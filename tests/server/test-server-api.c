@@ -769,6 +769,17 @@ test_pay_page (Fixture       *fixture,
   g_assert_cmpstr (soup_message_headers_get_one (response->headers, "Referrer-Policy"), ==,
                    "no-referrer");
   g_assert_nonnull (strstr (g_bytes_get_data (response->body, NULL), "payment-element"));
+  /* Stripe.js from the configured address, and nothing left to fill in. */
+  g_assert_nonnull (strstr (g_bytes_get_data (response->body, NULL),
+                            "<script src=\"http://127.0.0.1:9/v3/\"></script>"));
+  g_assert_null (strstr (g_bytes_get_data (response->body, NULL), "@STRIPE_JS_URL@"));
+  {
+    g_autoptr(TillTestResponse) js = till_test_request (fixture->server, "GET", "/pay/pay.js",
+                                                        NULL, NULL);
+    g_assert_cmpuint (js->status, ==, 200);
+    g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (js->headers, NULL),
+                                     "text/javascript"));
+  }
 
   {
     g_autoptr(TillTestResponse) css = till_test_request (fixture->server, "GET", "/pay/pay.css",
