@@ -882,6 +882,102 @@ test_refund_events (Fixture       *fixture,
   }
 }
 
+typedef struct
+{
+  TillTestSim *sim;
+  gboolean want_delayed;
+} DelayWait;
+
+static gboolean
+delayed_state_reached (gpointer user_data)
+{
+  DelayWait *wait = user_data;
+  g_autoptr(TillTestResponse) faults = till_test_sim_call (wait->sim, "GET", "/_sim/faults", NULL);
+
+  return (json_object_get_int_member (faults->json, "delayed_requests") > 0) == wait->want_delayed;
+}
+
+static void
+on_abandoned_sent (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                              &error);
+  gboolean *done = user_data;
+
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  *done = TRUE;
+}
+
+static gboolean
+flag_set (gpointer user_data)
+{
+  return *(gboolean *) user_data;
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  gint64 order_id;
+} IntentWait;
+
+static gboolean
+order_has_intent (gpointer user_data)
+{
+  IntentWait *wait = user_data;
+  g_autoptr(TillTestResponse) order = get_order (wait->fixture, wait->order_id);
+
+  return order->status == 200 && payment_member (order->json, "payment_intent") != NULL;
+}
+
+/* The app gives up while till-server waits for Stripe: the order still gets its intent, and
+ * nothing is written to a connection that is gone. */
+static void
+test_client_gone (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autofree char *url = g_strconcat (fixture->server->base, "/api/v1/checkouts", NULL);
+  g_autofree char *authorization = g_strconcat ("Bearer ", fixture->server->cashier_token, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  DelayWait wait = { fixture->sim, TRUE };
+  gboolean done = FALSE;
+
+  till_test_sim_fault (fixture->sim, "delay=500", 1);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                authorization);
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  soup_session_send_and_read_async (fixture->server->session, msg, G_PRIORITY_DEFAULT,
+                                    cancellable, on_abandoned_sent, &done);
+  g_assert_true (till_test_wait_until (delayed_state_reached, &wait, 10000));
+  g_cancellable_cancel (cancellable);
+  g_assert_true (till_test_wait_until (flag_set, &done, 10000));
+
+  wait.want_delayed = FALSE;
+  g_assert_true (till_test_wait_until (delayed_state_reached, &wait, 10000));
+  {
+    /* The answer came back with nobody to give it to: it is recorded all the same. */
+    IntentWait recorded = { fixture, 1 };
+
+    g_assert_true (till_test_wait_until (order_has_intent, &recorded, 10000));
+  }
+  {
+    /* The same reference again: the order, now with its intent. */
+    g_autoptr(TillTestResponse) again = checkout (fixture, body);
+
+    g_assert_cmpuint (again->status, ==, 200);
+    g_assert_nonnull (intent_of (again));
+    g_assert_cmpuint (till_test_sim_count_intents (fixture->sim,
+                                                   json_object_get_int_member (order_of (again),
+                                                                               "id")), ==, 1);
+  }
+}
+
 /* The intent's answer never reached till-server; its webhook finds the order by metadata,
  * but only when the intent was made by this database. */
 static void
@@ -1288,6 +1384,7 @@ main (int    argc,
   g_test_add (path, Fixture, setup, fixture_setup, func, fixture_teardown)
   ADD ("/server/checkout/happy-path", NULL, test_happy_path);
   ADD ("/server/checkout/tampered-totals", NULL, test_tampered_totals);
+  ADD ("/server/checkout/client-gone", NULL, test_client_gone);
   ADD ("/server/checkout/duplicate-reference", NULL, test_duplicate_reference);
   ADD ("/server/checkout/faults/exhausted", NULL, test_fault_exhausted);
   for (guint i = 0; i < G_N_ELEMENTS (amounts); i++)
