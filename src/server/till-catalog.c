@@ -134,6 +134,35 @@ check_sku (const char  *sku,
   return TRUE;
 }
 
+/* Replaces *@field with the string member @name when present; null clears it when
+ * @nullable. */
+static gboolean
+take_string_member (JsonObject  *object,
+                    const char  *name,
+                    gboolean     required,
+                    gboolean     nullable,
+                    gsize        max_length,
+                    char       **field,
+                    GError     **error)
+{
+  char *value = NULL;
+
+  if (nullable && json_object_has_member (object, name) &&
+      JSON_NODE_HOLDS_NULL (json_object_get_member (object, name)))
+    {
+      g_clear_pointer (field, g_free);
+      return TRUE;
+    }
+  if (!till_json_get_string (object, "", name, required, max_length, &value, error))
+    return FALSE;
+  if (value != NULL)
+    {
+      g_free (*field);
+      *field = value;
+    }
+  return TRUE;
+}
+
 TillProduct *
 till_product_from_json (JsonObject         *object,
                         const TillProduct  *base,
@@ -162,59 +191,12 @@ till_product_from_json (JsonObject         *object,
   tax_rate = product->tax_rate;
 
   /* A member set to null clears sku, barcode and category. */
-#define NULLABLE(member, field) \
-  if (json_object_has_member (object, member) && \
-      JSON_NODE_HOLDS_NULL (json_object_get_member (object, member))) \
-    g_clear_pointer (&product->field, g_free); \
-  else if (!till_json_get_string (object, "", member, FALSE, 200, &product->field, error)) \
+  if (!take_string_member (object, "sku", FALSE, TRUE, 64, &product->sku, error) ||
+      !take_string_member (object, "barcode", FALSE, TRUE, 14, &product->barcode, error) ||
+      !take_string_member (object, "category", FALSE, TRUE, 100, &product->category, error) ||
+      !take_string_member (object, "name", creating, FALSE, TILL_PRODUCT_NAME_MAX, &product->name,
+                           error))
     return NULL;
-
-  {
-    char *sku = NULL, *barcode = NULL, *category = NULL, *name = NULL;
-
-    if (json_object_has_member (object, "sku") &&
-        JSON_NODE_HOLDS_NULL (json_object_get_member (object, "sku")))
-      g_clear_pointer (&product->sku, g_free);
-    else if (!till_json_get_string (object, "", "sku", FALSE, 64, &sku, error))
-      return NULL;
-    else if (sku != NULL)
-      {
-        g_free (product->sku);
-        product->sku = sku;
-      }
-
-    if (json_object_has_member (object, "barcode") &&
-        JSON_NODE_HOLDS_NULL (json_object_get_member (object, "barcode")))
-      g_clear_pointer (&product->barcode, g_free);
-    else if (!till_json_get_string (object, "", "barcode", FALSE, 14, &barcode, error))
-      return NULL;
-    else if (barcode != NULL)
-      {
-        g_free (product->barcode);
-        product->barcode = barcode;
-      }
-
-    if (json_object_has_member (object, "category") &&
-        JSON_NODE_HOLDS_NULL (json_object_get_member (object, "category")))
-      g_clear_pointer (&product->category, g_free);
-    else if (!till_json_get_string (object, "", "category", FALSE, 100, &category, error))
-      return NULL;
-    else if (category != NULL)
-      {
-        g_free (product->category);
-        product->category = category;
-      }
-
-    if (!till_json_get_string (object, "", "name", creating, TILL_PRODUCT_NAME_MAX, &name,
-                               error))
-      return NULL;
-    if (name != NULL)
-      {
-        g_free (product->name);
-        product->name = name;
-      }
-  }
-#undef NULLABLE
 
   if (!till_json_get_int (object, "", "unit_amount", creating, 0, TILL_AMOUNT_MAX,
                           &product->unit_amount, error) ||
