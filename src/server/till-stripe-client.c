@@ -353,30 +353,28 @@ return_handle (TillStripeClient *self,
     curl_easy_cleanup (handle);
 }
 
-/* One attempt: TRUE with @out_status when an HTTP answer came back. */
-static gboolean
-perform_once (TillStripeClient  *self,
-              CURL              *handle,
-              const Request     *request,
-              Reply             *reply,
-              long              *out_status,
-              char             **out_network_error)
+/* Sets every option of one attempt; returns the header list to free once it is over. */
+static struct curl_slist *
+prepare_handle (TillStripeClient *self,
+                CURL             *handle,
+                const Request    *request,
+                Reply            *reply,
+                char             *errbuf)
 {
   g_autofree char *url = g_strconcat (self->api_base, request->path, NULL);
-  g_autofree char *idempotency = NULL;
   struct curl_slist *headers = NULL;
-  char errbuf[CURL_ERROR_SIZE] = "";
-  CURLcode rc;
 
   headers = curl_slist_append (headers, "Stripe-Version: " TILL_STRIPE_API_VERSION);
   headers = curl_slist_append (headers, "Accept: application/json");
   headers = curl_slist_append (headers, "Expect:");
   if (request->idempotency_key != NULL)
     {
-      idempotency = g_strconcat ("Idempotency-Key: ", request->idempotency_key, NULL);
+      g_autofree char *idempotency = g_strconcat ("Idempotency-Key: ", request->idempotency_key,
+                                                  NULL);
       headers = curl_slist_append (headers, idempotency);
     }
 
+  errbuf[0] = '\0';
   curl_easy_setopt (handle, CURLOPT_URL, url);
   curl_easy_setopt (handle, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt (handle, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
@@ -396,10 +394,35 @@ perform_once (TillStripeClient  *self,
   if (g_strcmp0 (request->method, "POST") == 0)
     {
       curl_easy_setopt (handle, CURLOPT_POST, 1L);
+      /* Not copied by curl: request->body lives as long as the request. */
       curl_easy_setopt (handle, CURLOPT_POSTFIELDS, request->body != NULL ? request->body : "");
     }
   else
     curl_easy_setopt (handle, CURLOPT_HTTPGET, 1L);
+  return headers;
+}
+
+static char *
+describe_failure (CURLcode    rc,
+                  const Reply *reply,
+                  const char *errbuf)
+{
+  return g_strdup (reply->too_big ? "response too large"
+                   : errbuf[0] != '\0' ? errbuf : curl_easy_strerror (rc));
+}
+
+/* One blocking attempt: TRUE with @out_status when an HTTP answer came back. */
+static gboolean
+perform_once (TillStripeClient  *self,
+              CURL              *handle,
+              const Request     *request,
+              Reply             *reply,
+              long              *out_status,
+              char             **out_network_error)
+{
+  char errbuf[CURL_ERROR_SIZE];
+  struct curl_slist *headers = prepare_handle (self, handle, request, reply, errbuf);
+  CURLcode rc;
 
   rc = curl_easy_perform (handle);
   curl_slist_free_all (headers);
@@ -409,12 +432,63 @@ perform_once (TillStripeClient  *self,
 
   if (rc != CURLE_OK)
     {
-      *out_network_error = g_strdup (reply->too_big ? "response too large"
-                                     : errbuf[0] != '\0' ? errbuf : curl_easy_strerror (rc));
+      *out_network_error = describe_failure (rc, reply, errbuf);
       return FALSE;
     }
   curl_easy_getinfo (handle, CURLINFO_RESPONSE_CODE, out_status);
   return TRUE;
+}
+
+/* The final answer of a request: Stripe's JSON, whatever the status. Takes @reply's body. */
+static TillStripeResponse *
+make_response (const Request  *request,
+               Reply          *reply,
+               long            status,
+               guint           attempt,
+               GError        **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  TillStripeResponse *response;
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (parser, (const char *) reply->body->data, reply->body->len,
+                                   NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
+             "%s %s: HTTP %ld with a body that is not JSON (Request-Id %s)",
+             request->method, request->path, status,
+             reply->request_id != NULL ? reply->request_id : "none");
+      g_set_error (error, TILL_STRIPE_ERROR, TILL_STRIPE_ERROR_PROTOCOL,
+                   _("The payment provider sent an answer Till cannot read"));
+      return NULL;
+    }
+  response = g_new0 (TillStripeResponse, 1);
+  response->status = (guint) status;
+  response->body = json_object_ref (json_node_get_object (root));
+  response->request_id = g_steal_pointer (&reply->request_id);
+  response->attempts = attempt + 1;
+  if (status >= 400)
+    {
+      JsonObject *stripe_error = till_stripe_response_get_error (response);
+
+      g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
+             "%s %s: HTTP %ld %s/%s (Request-Id %s)", request->method, request->path, status,
+             stripe_error ? (member_string (stripe_error, "type") ?: "") : "",
+             stripe_error ? (member_string (stripe_error, "code") ?: "") : "",
+             response->request_id != NULL ? response->request_id : "none");
+    }
+  return response;
+}
+
+static guint
+backoff_delay_ms (TillStripeClient *self,
+                  guint             attempt)
+{
+  guint64 delay = (guint64) self->base_delay_ms << MIN (attempt, 3);
+
+  delay += g_random_int_range (0, (gint32) (delay / 2 + 1));
+  return (guint) MIN (delay, G_MAXUINT);
 }
 
 static gboolean
@@ -428,11 +502,8 @@ backoff (TillStripeClient *self,
          guint             attempt,
          GCancellable     *cancellable)
 {
-  guint64 delay = (guint64) self->base_delay_ms << MIN (attempt, 3);
-  gint64 until;
+  gint64 until = g_get_monotonic_time () + (gint64) backoff_delay_ms (self, attempt) * 1000;
 
-  delay += g_random_int_range (0, (gint32) (delay / 2 + 1));
-  until = g_get_monotonic_time () + delay * 1000;
   /* Worker thread: a short wait that notices cancellation. */
   while (g_get_monotonic_time () < until && !g_cancellable_is_cancelled (cancellable))
     g_usleep (MIN (20000, MAX (0, until - g_get_monotonic_time ())));
@@ -493,43 +564,12 @@ run_request (TillStripeClient  *self,
         }
 
       {
-        g_autoptr(JsonParser) parser = json_parser_new ();
-        g_autoptr(GError) parse_error = NULL;
         TillStripeResponse *response;
-        JsonNode *root;
 
         return_handle (self, handle);
-        if (!json_parser_load_from_data (parser, (const char *) reply.body->data,
-                                         reply.body->len, &parse_error) ||
-            (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-          {
-            g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
-                   "%s %s: HTTP %ld with a body that is not JSON (Request-Id %s)",
-                       request->method, request->path, status,
-                       reply.request_id != NULL ? reply.request_id : "none");
-            g_set_error (error, TILL_STRIPE_ERROR, TILL_STRIPE_ERROR_PROTOCOL,
-                         _("The payment provider sent an answer Till cannot read"));
-            g_byte_array_unref (reply.body);
-            g_free (reply.request_id);
-            return NULL;
-          }
-        response = g_new0 (TillStripeResponse, 1);
-        response->status = (guint) status;
-        response->body = json_object_ref (json_node_get_object (root));
-        response->request_id = reply.request_id;
-        response->attempts = attempt + 1;
+        response = make_response (request, &reply, status, attempt, error);
         g_byte_array_unref (reply.body);
-        if (status >= 400)
-          {
-            JsonObject *stripe_error = till_stripe_response_get_error (response);
-
-            g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
-                   "%s %s: HTTP %ld %s/%s (Request-Id %s)", request->method, request->path,
-                   status,
-                   stripe_error ? (member_string (stripe_error, "type") ?: "") : "",
-                   stripe_error ? (member_string (stripe_error, "code") ?: "") : "",
-                   response->request_id != NULL ? response->request_id : "none");
-          }
+        g_free (reply.request_id);
         return response;
       }
     }
