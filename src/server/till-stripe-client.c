@@ -2,14 +2,17 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Each request runs in a GTask worker thread with a curl easy handle taken from a small
- * pool, so connections are reused and the main loop never waits for Stripe. Retries keep
- * the same Idempotency-Key, which is what makes them safe. Nothing here logs a key, a
- * request body or a response body: only method, path, status and Request-Id.
+ * Requests from the main loop run on curl multi, driven by that main context's sources (one
+ * per socket curl watches, one timer): no thread per request, and curl's connection cache
+ * keeps connections to Stripe open between requests. The blocking variant (for worker
+ * threads such as the reconciler's) uses easy handles from a small pool. Retries keep the
+ * same Idempotency-Key, which is what makes them safe. Nothing here logs a key, a request
+ * body or a response body: only method, path, status and Request-Id.
  */
 #include "config.h"
 
 #include <curl/curl.h>
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 
 #include "till-stripe-client.h"
@@ -37,6 +40,12 @@ struct _TillStripeClient
 
   GMutex lock;
   GPtrArray *idle_handles; /* CURL * */
+
+  /* Asynchronous requests: curl multi driven by the main context the client was made in. */
+  GMainContext *context;
+  CURLM *multi;
+  GHashTable *watches;     /* GSource * of the sockets curl watches */
+  GSource *timer;
 };
 
 G_DEFINE_FINAL_TYPE (TillStripeClient, till_stripe_client, G_TYPE_OBJECT)
@@ -192,6 +201,15 @@ till_stripe_client_finalize (GObject *object)
 {
   TillStripeClient *self = TILL_STRIPE_CLIENT (object);
 
+  /* Every transfer holds a reference: none is left in the multi handle here. */
+  g_hash_table_unref (self->watches);
+  if (self->timer != NULL)
+    {
+      g_source_destroy (self->timer);
+      g_source_unref (self->timer);
+    }
+  curl_multi_cleanup (self->multi);
+  g_main_context_unref (self->context);
   g_ptr_array_unref (self->idle_handles);
   g_mutex_clear (&self->lock);
   g_free (self->api_base);
@@ -219,6 +237,22 @@ till_stripe_client_init (TillStripeClient *self)
   self->base_delay_ms = 250;
 }
 
+static void
+destroy_watch (GSource *source)
+{
+  g_source_destroy (source);
+  g_source_unref (source);
+}
+
+static int socket_cb (CURL          *easy,
+                      curl_socket_t  fd,
+                      int            what,
+                      void          *user_data,
+                      void          *socket_data);
+static int timer_cb  (CURLM         *multi,
+                      long           timeout_ms,
+                      void          *user_data);
+
 TillStripeClient *
 till_stripe_client_new (const char *api_base,
                         const char *secret_key)
@@ -241,6 +275,15 @@ till_stripe_client_new (const char *api_base,
   while (g_str_has_suffix (self->api_base, "/"))
     self->api_base[strlen (self->api_base) - 1] = '\0';
   self->secret_key = g_strdup (secret_key);
+
+  self->context = g_main_context_ref_thread_default ();
+  self->watches = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) destroy_watch, NULL);
+  self->multi = curl_multi_init ();
+  curl_multi_setopt (self->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+  curl_multi_setopt (self->multi, CURLMOPT_SOCKETDATA, self);
+  curl_multi_setopt (self->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+  curl_multi_setopt (self->multi, CURLMOPT_TIMERDATA, self);
+  curl_multi_setopt (self->multi, CURLMOPT_MAXCONNECTS, 32L);
   return self;
 }
 
@@ -598,19 +641,248 @@ request_new (const char     *method,
   return request;
 }
 
-static void
-request_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  GError *error = NULL;
-  TillStripeResponse *response = run_request (source_object, task_data, cancellable, &error);
+/* curl multi on the GLib main loop: no thread per request. Each transfer runs its attempts
+ * here; curl says which sockets to watch and when to wake it (socket_cb, timer_cb). */
 
-  if (response == NULL)
-    g_task_return_error (task, error);
+typedef struct
+{
+  TillStripeClient *self;
+  GTask *task;
+  Request *request;
+  CURL *handle;
+  struct curl_slist *headers;
+  Reply reply;
+  char errbuf[CURL_ERROR_SIZE];
+  guint attempt;
+  char *last_network_error;
+  GSource *backoff;
+} Transfer;
+
+static void
+transfer_free (Transfer *transfer)
+{
+  if (transfer->backoff != NULL)
+    {
+      g_source_destroy (transfer->backoff);
+      g_source_unref (transfer->backoff);
+    }
+  g_clear_pointer (&transfer->headers, curl_slist_free_all);
+  g_clear_pointer (&transfer->reply.body, g_byte_array_unref);
+  g_free (transfer->reply.request_id);
+  if (transfer->handle != NULL)
+    return_handle (transfer->self, transfer->handle);
+  request_free (transfer->request);
+  g_free (transfer->last_network_error);
+  g_clear_object (&transfer->task);
+  g_object_unref (transfer->self);
+  g_free (transfer);
+}
+
+static void check_finished (TillStripeClient *self);
+
+static gboolean
+on_socket_ready (int          fd,
+                 GIOCondition condition,
+                 gpointer     user_data)
+{
+  TillStripeClient *self = user_data;
+  int action = 0, running = 0;
+
+  if (condition & G_IO_IN)
+    action |= CURL_CSELECT_IN;
+  if (condition & G_IO_OUT)
+    action |= CURL_CSELECT_OUT;
+  if (condition & (G_IO_ERR | G_IO_HUP))
+    action |= CURL_CSELECT_ERR;
+  g_object_ref (self);
+  curl_multi_socket_action (self->multi, fd, action, &running);
+  check_finished (self);
+  g_object_unref (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+socket_cb (CURL          *easy,
+           curl_socket_t  fd,
+           int            what,
+           void          *user_data,
+           void          *socket_data)
+{
+  TillStripeClient *self = user_data;
+  GSource *old = socket_data;
+  GSource *source;
+  GIOCondition condition = G_IO_ERR | G_IO_HUP;
+
+  if (old != NULL)
+    g_hash_table_remove (self->watches, old);
+  if (what == CURL_POLL_REMOVE)
+    {
+      curl_multi_assign (self->multi, fd, NULL);
+      return 0;
+    }
+  if (what & CURL_POLL_IN)
+    condition |= G_IO_IN;
+  if (what & CURL_POLL_OUT)
+    condition |= G_IO_OUT;
+  source = g_unix_fd_source_new (fd, condition);
+  g_source_set_callback (source, (GSourceFunc) (void (*) (void)) on_socket_ready, self, NULL);
+  g_source_attach (source, self->context);
+  g_hash_table_add (self->watches, source);
+  curl_multi_assign (self->multi, fd, source);
+  return 0;
+}
+
+static gboolean
+on_timer (gpointer user_data)
+{
+  TillStripeClient *self = user_data;
+  int running = 0;
+
+  g_clear_pointer (&self->timer, g_source_unref);
+  g_object_ref (self);
+  curl_multi_socket_action (self->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  check_finished (self);
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
+}
+
+static int
+timer_cb (CURLM *multi,
+          long   timeout_ms,
+          void  *user_data)
+{
+  TillStripeClient *self = user_data;
+
+  if (self->timer != NULL)
+    {
+      g_source_destroy (self->timer);
+      g_clear_pointer (&self->timer, g_source_unref);
+    }
+  if (timeout_ms >= 0)
+    {
+      /* Never call into curl from its own callback: wake up from the main loop. */
+      self->timer = g_timeout_source_new ((guint) timeout_ms);
+      g_source_set_callback (self->timer, on_timer, self, NULL);
+      g_source_attach (self->timer, self->context);
+    }
+  return 0;
+}
+
+static void start_attempt (Transfer *transfer);
+
+static gboolean
+on_backoff_done (gpointer user_data)
+{
+  Transfer *transfer = user_data;
+
+  g_clear_pointer (&transfer->backoff, g_source_unref);
+  start_attempt (transfer);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+retry_later (Transfer *transfer)
+{
+  TillStripeClient *self = transfer->self;
+
+  if (transfer->attempt >= self->max_retries)
+    {
+      g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
+             "%s %s: no answer from the payment provider after %u attempts: %s",
+             transfer->request->method, transfer->request->path, transfer->attempt + 1,
+             transfer->last_network_error);
+      g_task_return_new_error (transfer->task, TILL_STRIPE_ERROR, TILL_STRIPE_ERROR_NETWORK,
+                               _("The payment provider did not answer (%s)"),
+                               transfer->last_network_error);
+      transfer_free (transfer);
+      return;
+    }
+  transfer->backoff = g_timeout_source_new (backoff_delay_ms (self, transfer->attempt));
+  transfer->attempt++;
+  g_source_set_callback (transfer->backoff, on_backoff_done, transfer, NULL);
+  g_source_attach (transfer->backoff, self->context);
+}
+
+static void
+attempt_done (Transfer *transfer,
+              CURLcode  rc)
+{
+  TillStripeClient *self = transfer->self;
+  const Request *request = transfer->request;
+  g_autoptr(GError) error = NULL;
+  TillStripeResponse *response;
+  long status = 0;
+
+  g_clear_pointer (&transfer->headers, curl_slist_free_all);
+  if (rc != CURLE_OK)
+    {
+      g_free (transfer->last_network_error);
+      transfer->last_network_error = describe_failure (rc, &transfer->reply, transfer->errbuf);
+      g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE, "%s %s: attempt %u failed: %s",
+             request->method, request->path, transfer->attempt + 1,
+             transfer->last_network_error);
+      retry_later (transfer);
+      return;
+    }
+
+  curl_easy_getinfo (transfer->handle, CURLINFO_RESPONSE_CODE, &status);
+  if (is_retryable (status) && transfer->attempt < self->max_retries)
+    {
+      g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
+             "%s %s: HTTP %ld (Request-Id %s), retrying", request->method, request->path,
+             status, transfer->reply.request_id != NULL ? transfer->reply.request_id : "none");
+      g_free (transfer->last_network_error);
+      transfer->last_network_error = g_strdup_printf ("HTTP %ld", status);
+      retry_later (transfer);
+      return;
+    }
+
+  response = make_response (request, &transfer->reply, status, transfer->attempt, &error);
+  if (response != NULL)
+    g_task_return_pointer (transfer->task, response, (GDestroyNotify) till_stripe_response_free);
   else
-    g_task_return_pointer (task, response, (GDestroyNotify) till_stripe_response_free);
+    g_task_return_error (transfer->task, g_steal_pointer (&error));
+  transfer_free (transfer);
+}
+
+static void
+check_finished (TillStripeClient *self)
+{
+  CURLMsg *msg;
+  int left;
+
+  while ((msg = curl_multi_info_read (self->multi, &left)) != NULL)
+    {
+      Transfer *transfer = NULL;
+      CURL *handle = msg->easy_handle;
+      CURLcode rc = msg->data.result;
+
+      if (msg->msg != CURLMSG_DONE)
+        continue;
+      curl_easy_getinfo (handle, CURLINFO_PRIVATE, (char **) &transfer);
+      curl_multi_remove_handle (self->multi, handle);
+      attempt_done (transfer, rc);
+    }
+}
+
+static void
+start_attempt (Transfer *transfer)
+{
+  TillStripeClient *self = transfer->self;
+
+  if (g_task_return_error_if_cancelled (transfer->task))
+    {
+      transfer_free (transfer);
+      return;
+    }
+  g_clear_pointer (&transfer->reply.body, g_byte_array_unref);
+  g_clear_pointer (&transfer->reply.request_id, g_free);
+  transfer->reply.body = g_byte_array_new ();
+  transfer->reply.too_big = FALSE;
+  transfer->headers = prepare_handle (self, transfer->handle, transfer->request,
+                                      &transfer->reply, transfer->errbuf);
+  curl_easy_setopt (transfer->handle, CURLOPT_PRIVATE, transfer);
+  curl_multi_add_handle (self->multi, transfer->handle);
 }
 
 void
@@ -623,15 +895,24 @@ till_stripe_client_request_async (TillStripeClient    *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  Transfer *transfer;
 
   g_return_if_fail (TILL_IS_STRIPE_CLIENT (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, till_stripe_client_request_async);
-  g_task_set_task_data (task, request_new (method, path, form, idempotency_key),
-                        (GDestroyNotify) request_free);
-  g_task_run_in_thread (task, request_thread);
+  transfer = g_new0 (Transfer, 1);
+  transfer->self = g_object_ref (self);
+  transfer->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (transfer->task, till_stripe_client_request_async);
+  transfer->request = request_new (method, path, form, idempotency_key);
+  transfer->handle = take_handle (self);
+  if (transfer->handle == NULL)
+    {
+      g_task_return_new_error (transfer->task, TILL_STRIPE_ERROR, TILL_STRIPE_ERROR_NETWORK,
+                               _("Cannot start a connection to the payment provider"));
+      transfer_free (transfer);
+      return;
+    }
+  start_attempt (transfer);
 }
 
 TillStripeResponse *

@@ -66,7 +66,8 @@ void              till_stripe_client_set_retries  (TillStripeClient *self,
                                                    guint             base_delay_ms);
 
 /* @method: "GET" or "POST"; @path: "/v1/payment_intents"; @form and @idempotency_key
- * nullable. Runs in a worker thread; @callback runs in the caller's main context. */
+ * nullable. Runs on curl multi in the thread-default main context the client was created
+ * in (call it from there); never blocks it. */
 void              till_stripe_client_request_async  (TillStripeClient    *self,
                                                      const char          *method,
                                                      const char          *path,
