@@ -144,6 +144,7 @@ typedef struct
   guint success_status;
   TillRefund *refund;
   TillTerminal *terminal;
+  TillOrder *order;         /* as just loaded, when the flow has it already */
 } Call;
 
 static void
@@ -179,6 +180,7 @@ call_finish (Call *call)
   g_object_unref (call->api);
   till_refund_free (call->refund);
   till_terminal_free (call->terminal);
+  till_order_free (call->order);
   g_free (call);
 }
 
@@ -936,8 +938,10 @@ checkout_fetch_intent (Call *call)
 {
   TillApi *self = call->api;
   g_autoptr(GError) error = NULL;
-  g_autoptr(TillOrder) order = till_orders_get (self->db, call->order_id, &error);
+  g_autoptr(TillOrder) order = g_steal_pointer (&call->order);
 
+  if (order == NULL)
+    order = till_orders_get (self->db, call->order_id, &error);
   if (order == NULL)
     {
       call_fail (call, error);
@@ -1029,6 +1033,7 @@ handle_checkout (TillApi           *self,
         }
       g_debug ("Order %s created", order->number);
       call->order_id = order->id;
+      call->order = g_steal_pointer (&order);
       call->success_status = SOUP_STATUS_CREATED;
     }
   checkout_fetch_intent (call);
