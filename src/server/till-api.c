@@ -38,6 +38,10 @@ struct _TillApi
   GHashTable *buckets;        /* terminal id → Bucket */
   GCancellable *cancellable;
   guint reconcile_source;
+  /* Intents of new orders, recorded together (see record_new_intent ()). */
+  GPtrArray *pending_order_ids;   /* gint64 * */
+  GPtrArray *pending_intents;     /* JsonObject * */
+  guint flush_source;
   gboolean reconciling;
 };
 
@@ -773,6 +777,50 @@ handle_categories (TillApi           *self,
 /* ---------------------------------------------------------------------------------------- */
 /* Orders and payments */
 
+/* The intent of a brand-new order is written with those of the other checkouts answered in
+ * the same main-loop turn, in one transaction, instead of one commit each. The answer does not
+ * wait for it: if till-server dies first, the intent is found again with the same
+ * idempotency key by the reconciler, or by its webhook (metadata). Every request flushes
+ * first, so nothing reads the database without them. */
+static void
+flush_pending_intents (TillApi *self)
+{
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autoptr(GPtrArray) intents = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_clear_handle_id (&self->flush_source, g_source_remove);
+  if (self->pending_intents->len == 0)
+    return;
+  ids = g_steal_pointer (&self->pending_order_ids);
+  intents = g_steal_pointer (&self->pending_intents);
+  self->pending_order_ids = g_ptr_array_new_with_free_func (g_free);
+  self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  if (!till_orders_apply_intents (self->db, ids, intents, &error))
+    g_warning ("Cannot record %u payment intents: %s", intents->len, error->message);
+}
+
+static gboolean
+on_flush_pending (gpointer user_data)
+{
+  TillApi *self = user_data;
+
+  self->flush_source = 0;
+  flush_pending_intents (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+record_new_intent (TillApi    *self,
+                   gint64      order_id,
+                   JsonObject *intent)
+{
+  g_ptr_array_add (self->pending_order_ids, g_memdup2 (&order_id, sizeof order_id));
+  g_ptr_array_add (self->pending_intents, json_object_ref (intent));
+  if (self->flush_source == 0)
+    self->flush_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, on_flush_pending, self, NULL);
+}
+
 static void
 send_order (TillApi           *self,
             SoupServerMessage *msg,
@@ -922,12 +970,32 @@ on_checkout_intent (GObject      *source,
       call_fail (call, mapped);
       return;
     }
+  payment = payment_json (response->body);
+  if (call->order != NULL && call->order->payment_intent == NULL &&
+      g_strcmp0 (json_object_get_string_member_with_default (response->body, "status", ""),
+                 "requires_payment_method") == 0)
+    {
+      /* A new order and its new intent: answer from memory, record with the others. */
+      TillOrder *order = call->order;
+      g_autoptr(GPtrArray) no_refunds = g_ptr_array_new ();
+      g_autoptr(JsonNode) wrapper = json_node_new (JSON_NODE_OBJECT);
+      JsonObject *object = json_object_new ();
+
+      order->payment_intent = g_strdup (json_object_get_string_member (response->body, "id"));
+      order->payment_status = g_strdup ("requires_payment_method");
+      record_new_intent (self, call->order_id, response->body);
+      json_object_set_member (object, "order", till_orders_to_json (order, no_refunds));
+      json_object_set_member (object, "payment", g_steal_pointer (&payment));
+      json_node_take_object (wrapper, object);
+      till_api_send_json (call->msg, call->success_status, wrapper);
+      call_finish (call);
+      return;
+    }
   if (!till_orders_apply_intent (self->db, call->order_id, response->body, NULL, &error))
     {
       call_fail (call, error);
       return;
     }
-  payment = payment_json (response->body);
   send_order (self, call->msg, call->success_status, call->order_id, payment, NULL);
   call_finish (call);
 }
@@ -938,10 +1006,11 @@ checkout_fetch_intent (Call *call)
 {
   TillApi *self = call->api;
   g_autoptr(GError) error = NULL;
-  g_autoptr(TillOrder) order = g_steal_pointer (&call->order);
+  TillOrder *order = call->order;
+  g_autoptr(TillOrder) loaded = NULL;
 
   if (order == NULL)
-    order = till_orders_get (self->db, call->order_id, &error);
+    order = loaded = till_orders_get (self->db, call->order_id, &error);
   if (order == NULL)
     {
       call_fail (call, error);
@@ -1630,6 +1699,7 @@ handle_webhook (TillApi           *self,
   g_autoptr(JsonNode) answer = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
 
+  flush_pending_intents (self);
   /* The raw bytes, before any parsing. */
   if (!till_webhook_verify (signature, data, length, self->config->webhook_secret,
                             g_get_real_time () / G_USEC_PER_SEC, TILL_WEBHOOK_TOLERANCE_SECONDS,
@@ -1672,6 +1742,7 @@ route_api (TillApi           *self,
   gboolean get = g_str_equal (method, "GET");
   gboolean post = g_str_equal (method, "POST");
 
+  flush_pending_intents (self);
   terminal = authenticate (self, msg);
   if (terminal == NULL)
     return;
@@ -1911,6 +1982,7 @@ till_api_reconcile_async (TillApi             *self,
   gint64 now = g_get_real_time ();
 
   g_task_set_source_tag (task, till_api_reconcile_async);
+  flush_pending_intents (self);
   if (self->reconciling)
     {
       g_task_return_int (task, 0);
@@ -2045,6 +2117,8 @@ till_api_finalize (GObject *object)
   g_free (self->base_uri);
   g_free (self->csp);
   g_clear_pointer (&self->pay_page, g_bytes_unref);
+  g_clear_pointer (&self->pending_order_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->pending_intents, g_ptr_array_unref);
 
   G_OBJECT_CLASS (till_api_parent_class)->finalize (object);
 }
@@ -2066,6 +2140,8 @@ till_api_init (TillApi *self)
 {
   self->buckets = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->cancellable = g_cancellable_new ();
+  self->pending_order_ids = g_ptr_array_new_with_free_func (g_free);
+  self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
 }
 
 static char *
@@ -2245,6 +2321,8 @@ till_api_start (TillApi  *self,
 void
 till_api_stop (TillApi *self)
 {
+  if (self->db != NULL && self->pending_intents != NULL)
+    flush_pending_intents (self);
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->reconcile_source, g_source_remove);
   if (self->server != NULL)

@@ -656,6 +656,42 @@ till_orders_apply_intent (TillDatabase  *db,
   return TRUE;
 }
 
+gboolean
+till_orders_apply_intents (TillDatabase  *db,
+                           GPtrArray     *order_ids,
+                           GPtrArray     *intents,
+                           GError       **error)
+{
+  g_return_val_if_fail (order_ids->len == intents->len, FALSE);
+
+  if (!till_database_begin (db, error))
+    return FALSE;
+  for (guint i = 0; i < intents->len; i++)
+    {
+      g_autoptr(GError) local = NULL;
+      gint64 order_id = *(gint64 *) order_ids->pdata[i];
+      gboolean changed = FALSE;
+
+      /* One savepoint each: a bad one is undone alone and the others still count. */
+      if (!till_database_exec (db, "SAVEPOINT intent", error))
+        {
+          till_database_rollback (db);
+          return FALSE;
+        }
+      if (!apply_intent_locked (db, order_id, intents->pdata[i], &changed, &local))
+        {
+          g_message ("Order %" G_GINT64_FORMAT ": %s", order_id, local->message);
+          till_database_exec (db, "ROLLBACK TO intent", NULL);
+        }
+      if (!till_database_exec (db, "RELEASE intent", error))
+        {
+          till_database_rollback (db);
+          return FALSE;
+        }
+    }
+  return till_database_commit (db, error);
+}
+
 GPtrArray *
 till_orders_list (TillDatabase  *db,
                   const char    *status,

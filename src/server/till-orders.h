@@ -63,6 +63,12 @@ gboolean    till_orders_apply_intent       (TillDatabase  *db,
                                             JsonObject    *intent,
                                             gboolean      *out_changed,
                                             GError       **error);
+/* Several at once, in one transaction (element-type gint64 *, JsonObject). An intent that
+ * cannot be applied is logged and skipped; the others are kept. */
+gboolean    till_orders_apply_intents      (TillDatabase  *db,
+                                            GPtrArray     *order_ids,
+                                            GPtrArray     *intents,
+                                            GError       **error);
 /* element-type TillOrder (lines not loaded) */
 GPtrArray  *till_orders_list               (TillDatabase  *db,
                                             const char    *status,

@@ -225,6 +225,14 @@ test_happy_path (Fixture       *fixture,
                                           "client_secret");
   g_assert_true (g_str_has_prefix (secret, intent_of (created)));
 
+  {
+    /* Read straight back: the intent is recorded. */
+    g_autoptr(TillTestResponse) stored = get_order (fixture, order_id);
+
+    g_assert_cmpstr (payment_member (stored->json, "payment_intent"), ==, intent_of (created));
+    g_assert_cmpstr (payment_member (stored->json, "status"), ==, "requires_payment_method");
+    g_assert_cmpstr (payment_member (order, "payment_intent"), ==, intent_of (created));
+  }
   intent = sim_intent (fixture, intent_of (created), &intent_response);
   g_assert_cmpint (json_object_get_int_member (intent, "amount"), ==, 1039);
   g_assert_cmpstr (json_object_get_string_member (intent, "currency"), ==, "usd");
