@@ -32,9 +32,18 @@ for _ in $(seq 1 100); do [ -s "$work/sim.out" ] && break; sleep 0.05; done
 sim=$(head -1 "$work/sim.out"); sim=${sim%/}
 till_say "Simulator at $sim"
 
+# CPU time of a process in clock ticks (utime + stime): per request it stays meaningful when
+# other work shares the machine, unlike req/s.
+ticks () { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
 till_say "Direct: POST /v1/payment_intents, $connections connections, ${seconds}s"
+sim_t0=$(ticks $sim_pid)
 wrk -t$threads -c$connections -d${seconds}s --latency -s bench/server-checkout/sim-create.lua \
   "$sim" -- "$key" "$run_id" | tee "$work/direct.txt"
+sim_t1=$(ticks $sim_pid)
+direct_requests=$(awk '/requests in/ {print $1}' "$work/direct.txt")
+echo "simulator CPU per intent: $(( (sim_t1 - sim_t0) * 1000000 / hz / direct_requests )) µs"
 
 # till-server in test mode against the same simulator.
 cat > "$work/till.conf" <<CONF
@@ -66,8 +75,15 @@ orders () { sqlite3 "$work/till.db" 'SELECT count(*) FROM orders'; }
 
 till_say "Through till-server: POST /api/v1/checkouts, $connections connections, ${seconds}s"
 echo "RSS at start: $(rss) kB"
+server_t0=$(ticks $server_pid)
+sim_t0=$(ticks $sim_pid)
 wrk -t$threads -c$connections -d${seconds}s --latency -s bench/server-checkout/checkout.lua \
   "$server" -- "$token" "$run_id-a" | tee "$work/server.txt"
+server_t1=$(ticks $server_pid)
+sim_t1=$(ticks $sim_pid)
+checkouts=$(awk '/requests in/ {print $1}' "$work/server.txt")
+echo "till-server CPU per checkout: $(( (server_t1 - server_t0) * 1000000 / hz / checkouts )) µs" \
+  "(simulator: $(( (sim_t1 - sim_t0) * 1000000 / hz / checkouts )) µs)"
 echo "after $(orders) orders: RSS $(rss) kB"
 
 # Keep going until at least 20,000 checkouts and three more phases, watching the RSS.
