@@ -817,8 +817,9 @@ record_new_intent (TillApi    *self,
 {
   g_ptr_array_add (self->pending_order_ids, g_memdup2 (&order_id, sizeof order_id));
   g_ptr_array_add (self->pending_intents, json_object_ref (intent));
+  /* Default priority, not idle: under steady load an idle source might never run. */
   if (self->flush_source == 0)
-    self->flush_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, on_flush_pending, self, NULL);
+    self->flush_source = g_idle_add_full (G_PRIORITY_DEFAULT, on_flush_pending, self, NULL);
 }
 
 static void
