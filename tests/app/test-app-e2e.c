@@ -1,0 +1,196 @@
+/* test-app-e2e.c: the app's client against the real till-server --training (a child
+ * process on an ephemeral port): configuration, catalog pages, and a checkout retried with
+ * the same client_reference, which must give the same order.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+
+#include "till-checkout.h"
+#include "till-client.h"
+#include "till-test-util.h"
+
+typedef struct
+{
+  char *tmpdir;
+  GSubprocess *server;
+  char *url;
+  char *token;
+} Fixture;
+
+static void
+on_async_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gboolean
+result_ready (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+static char *
+read_line (GDataInputStream *stream)
+{
+  GAsyncResult *result = NULL;
+  char *line;
+
+  g_data_input_stream_read_line_async (stream, G_PRIORITY_DEFAULT, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
+  line = g_data_input_stream_read_line_finish_utf8 (stream, result, NULL, NULL);
+  g_object_unref (result);
+  return line;
+}
+
+static void
+setup (Fixture       *f,
+       gconstpointer  data)
+{
+  g_autofree char *server = g_test_build_filename (G_TEST_BUILT, "..", "src", "server",
+                                                   "till-server", NULL);
+  g_autofree char *db = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GDataInputStream) stdout_lines = NULL;
+  g_autofree char *first = NULL;
+  g_auto (GStrv) lines = NULL;
+  const char *start, *end;
+  int status;
+
+  f->tmpdir = till_test_make_tmpdir ();
+  db = g_build_filename (f->tmpdir, "till.db", NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", f->tmpdir, TRUE);
+
+  /* A terminal: its token is the last line printed. */
+  {
+    const char *argv[] = { server, "--db", db, "terminal", "add", "app-e2e", NULL };
+    g_autoptr (GSubprocess) add = g_subprocess_launcher_spawnv (launcher, argv, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (g_subprocess_communicate_utf8 (add, NULL, NULL, &out, NULL, &error));
+    g_assert_no_error (error);
+    status = g_subprocess_get_exit_status (add);
+    g_assert_cmpint (status, ==, 0);
+    lines = g_strsplit (g_strstrip (out), "\n", -1);
+    f->token = g_strdup (lines[g_strv_length (lines) - 1]);
+  }
+
+  /* The server, in training mode, on a free port: its first line says where. */
+  {
+    const char *argv[] = { server, "--training", "--listen", "127.0.0.1:0", "--db", db, NULL };
+
+    f->server = g_subprocess_launcher_spawnv (launcher, argv, &error);
+    g_assert_no_error (error);
+  }
+  stdout_lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->server));
+  first = read_line (stdout_lines);
+  g_assert_nonnull (first);
+  start = strstr (first, "http://");
+  g_assert_nonnull (start);
+  end = strchr (start, ' ');
+  f->url = end ? g_strndup (start, end - start) : g_strdup (start);
+}
+
+static void
+teardown (Fixture       *f,
+          gconstpointer  data)
+{
+  GAsyncResult *result = NULL;
+
+  g_subprocess_send_signal (f->server, SIGTERM);
+  g_subprocess_wait_async (f->server, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
+  g_object_unref (result);
+  g_clear_object (&f->server);
+  till_test_remove_tree (f->tmpdir);
+  g_free (f->tmpdir);
+  g_free (f->url);
+  g_free (f->token);
+}
+
+static gboolean
+client_online (gpointer data)
+{
+  return till_client_get_state (TILL_CLIENT (data)) == TILL_CONNECTION_ONLINE;
+}
+
+static void
+test_checkout_retry (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr (TillClient) client = till_client_new ();
+  g_autoptr (GPtrArray) products = NULL;
+  g_autoptr (TillCartModel) cart = NULL;
+  g_autoptr (TillCheckoutResult) first = NULL;
+  g_autoptr (TillCheckoutResult) again = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *etag = NULL;
+  g_autofree char *reference = NULL;
+  const TillServerConfig *config;
+  GAsyncResult *result = NULL;
+  TillDiscount ten = { TILL_DISCOUNT_PERCENT, 1000 };
+  TillTotals totals;
+
+  till_client_set_server (client, f->url, f->token);
+  g_assert_true (till_test_wait_until (client_online, client, 20000));
+  config = till_client_get_config (client);
+  g_assert_true (till_server_config_is_training (config));
+
+  /* The training catalog, all pages. */
+  till_client_fetch_products_async (client, NULL, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
+  g_assert_true (till_client_fetch_products_finish (client, result, &products, &etag, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (products->len, >=, 2);
+
+  /* A cart priced by the app (core) exactly as the server prices it. */
+  cart = till_cart_model_new (config->currency, config->prices_include_tax);
+  g_assert_cmpint (till_cart_model_add_product (cart, g_ptr_array_index (products, 0), 3, &error), ==, 0);
+  g_assert_cmpint (till_cart_model_add_product (cart, g_ptr_array_index (products, 1), 1, &error), ==, 1);
+  g_assert_true (till_cart_model_set_line_discount (cart, 0, &ten, &error));
+  g_assert_true (till_cart_model_compute_totals (cart, NULL, &totals, &error));
+
+  till_checkout_start_async (client, cart, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
+  first = till_checkout_start_finish (result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_false (first->price_changed);
+  g_assert_cmpint (first->response->order->total, ==, totals.total);
+  g_assert_cmpint (first->response->order->tax, ==, totals.tax);
+  g_assert_cmpint (first->response->order->discount, ==, totals.discount);
+  g_assert_nonnull (first->response->client_secret);
+  reference = g_strdup (till_cart_model_get_client_reference (cart));
+
+  /* The retry after a timeout: same reference, so the same order, not a second one. */
+  till_checkout_start_async (client, cart, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
+  again = till_checkout_start_finish (result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpstr (till_cart_model_get_client_reference (cart), ==, reference);
+  g_assert_cmpint (again->response->order->id, ==, first->response->order->id);
+  g_assert_cmpstr (again->response->order->number, ==, first->response->order->number);
+  g_assert_cmpstr (again->response->payment_intent, ==, first->response->payment_intent);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/app/e2e/checkout-retry", Fixture, NULL, setup, test_checkout_retry, teardown);
+
+  return g_test_run ();
+}
