@@ -269,6 +269,9 @@ on_store_items_changed (GListModel   *model,
   update_totals (self);
 }
 
+static void confirm_close (TillCartView  *self,
+                           TillCartModel *cart);
+
 static gboolean
 on_close_page (TillCartView *self,
                AdwTabPage   *page)
@@ -280,12 +283,13 @@ on_close_page (TillCartView *self,
       adw_tab_view_close_page_finish (self->tab_view, page, TRUE);
       return GDK_EVENT_STOP;
     }
-  /* The store removes it (and its file); its items-changed closes the page. */
+  /* The store removes it (and its file) after asking when it is not empty; the store's
+   * items-changed then closes the page. */
   adw_tab_view_close_page_finish (self->tab_view, page, FALSE);
   if (cart != NULL)
     {
       g_object_ref (cart);
-      till_cart_store_remove (self->store, cart);
+      confirm_close (self, cart);
       g_object_unref (cart);
     }
   return GDK_EVENT_STOP;
@@ -333,12 +337,9 @@ discard_response (AdwMessageDialog *dialog,
 }
 
 static void
-close_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
+confirm_close (TillCartView  *self,
+               TillCartModel *cart)
 {
-  TillCartView *self = TILL_CART_VIEW (widget);
-  TillCartModel *cart = till_cart_view_get_selected_cart (self);
   AdwMessageDialog *dialog;
 
   if (cart == NULL || self->store == NULL)
@@ -349,7 +350,7 @@ close_action (GtkWidget  *widget,
       return;
     }
   /* Nothing a cashier added is thrown away without asking. */
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
                                                        _("Discard This Cart?"), NULL));
   {
     int n_items = (int) MIN (till_cart_model_get_n_items (cart), G_MAXINT);
@@ -368,6 +369,16 @@ close_action (GtkWidget  *widget,
   g_object_set_data (G_OBJECT (dialog), "view", self);
   g_signal_connect (dialog, "response", G_CALLBACK (discard_response), g_object_ref (cart));
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+close_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  TillCartView *self = TILL_CART_VIEW (widget);
+
+  confirm_close (self, till_cart_view_get_selected_cart (self));
 }
 
 static void

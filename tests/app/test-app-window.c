@@ -310,6 +310,30 @@ test_remove_and_actions (Fixture       *f,
   g_assert_cmpstr (till_cart_view_get_charge_label (view), ==, "Resume This Cart");
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge", NULL);
   g_assert_false (till_cart_model_get_parked (cart));
+
+  /* Closing a cart with items asks first; Keep keeps it. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.close-cart", NULL);
+  {
+    GListModel *toplevels = gtk_window_get_toplevels ();
+    AdwMessageDialog *dialog = NULL;
+
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels) && dialog == NULL; i++)
+      {
+        g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
+        if (ADW_IS_MESSAGE_DIALOG (window))
+          dialog = ADW_MESSAGE_DIALOG (window);
+      }
+    g_assert_nonnull (dialog);
+    g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Discard This Cart?");
+    adw_message_dialog_response (dialog, "cancel");
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+  g_assert_cmpuint (g_list_model_get_n_items (till_cart_store_get_carts (f->store)), ==, 2);
+  /* An empty cart closes at once. */
+  till_cart_view_select_cart (view, cart);
+  till_cart_model_clear (cart);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.close-cart", NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (till_cart_store_get_carts (f->store)), ==, 1);
 }
 
 static gboolean
