@@ -944,6 +944,126 @@ test_token_store_memory (void)
   g_assert_cmpstr (token, ==, "secret-1");
 }
 
+/* The libsecret store against a real Secret Service: a gnome-keyring-daemon of our own,
+ * in the foreground on the test's session bus, with a fresh login keyring unlocked by a
+ * password given on its standard input. Skipped without a session bus or the daemon. */
+
+static gboolean
+name_appeared (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+on_name_appeared (GDBusConnection *connection,
+                  const char      *name,
+                  const char      *owner,
+                  gpointer         user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+test_token_store_secret (void)
+{
+  g_autofree char *daemon = g_find_program_in_path ("gnome-keyring-daemon");
+  g_autofree char *home = NULL;
+  g_autofree char *data_home = NULL;
+  g_autofree char *runtime = NULL;
+  g_autoptr (GDBusConnection) bus = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) keyring = NULL;
+  g_autoptr (TillTokenStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *other = NULL;
+  GAsyncResult *result = NULL;
+  gboolean appeared = FALSE;
+  guint watch;
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  if (daemon == NULL || bus == NULL)
+    {
+      g_test_skip ("no session bus or no gnome-keyring-daemon");
+      return;
+    }
+
+  home = till_test_make_tmpdir ();
+  data_home = g_build_filename (home, "data", NULL);
+  runtime = g_build_filename (home, "run", NULL);
+  g_mkdir_with_parents (data_home, 0700);
+  g_mkdir_with_parents (runtime, 0700);
+
+  watch = g_bus_watch_name_on_connection (bus, "org.freedesktop.secrets",
+                                          G_BUS_NAME_WATCHER_FLAGS_NONE, on_name_appeared, NULL,
+                                          &appeared, NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", runtime, TRUE);
+  {
+    g_autofree char *control = g_build_filename (runtime, "keyring", NULL);
+    const char *argv[] = { daemon, "--foreground", "--unlock", "--components=secrets",
+                           "--control-directory", control, NULL };
+
+    keyring = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  }
+  g_assert_no_error (error);
+  /* The password of the new login keyring, then end of input. */
+  g_output_stream_write_all (g_subprocess_get_stdin_pipe (keyring), "till-test", 9, NULL, NULL,
+                             NULL);
+  g_output_stream_close (g_subprocess_get_stdin_pipe (keyring), NULL, NULL);
+
+  if (!till_test_wait_until (name_appeared, &appeared, 10000))
+    {
+      g_bus_unwatch_name (watch);
+      g_subprocess_force_exit (keyring);
+      till_test_remove_tree (home);
+      g_test_skip ("gnome-keyring-daemon did not start a Secret Service");
+      return;
+    }
+  g_bus_unwatch_name (watch);
+
+  store = till_secret_token_store_new ();
+  till_token_store_store_async (store, "http://till.test:8787", "tok-123", NULL, on_async_done,
+                                &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 10000));
+  if (!till_token_store_store_finish (store, result, &error))
+    {
+      g_clear_object (&result);
+      g_subprocess_force_exit (keyring);
+      till_test_remove_tree (home);
+      g_test_skip_printf ("the keyring refused to store: %s", error->message);
+      return;
+    }
+  g_clear_object (&result);
+
+  till_token_store_lookup_async (store, "http://till.test:8787", NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 10000));
+  token = till_token_store_lookup_finish (store, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpstr (token, ==, "tok-123");
+
+  /* Tokens are per server. */
+  till_token_store_lookup_async (store, "http://other:8787", NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 10000));
+  other = till_token_store_lookup_finish (store, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_null (other);
+
+  g_subprocess_force_exit (keyring);
+  {
+    g_autoptr (GAsyncResult) waited = NULL;
+    g_subprocess_wait_async (keyring, NULL, on_async_done, &waited);
+    g_assert_true (till_test_wait_until (result_ready, &waited, 10000));
+  }
+  till_test_remove_tree (home);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -974,6 +1094,7 @@ main (int   argc,
   g_test_add_func ("/app/checkout/empty", test_checkout_empty);
   g_test_add_func ("/app/checkout/offline", test_checkout_offline);
   g_test_add_func ("/app/token-store/memory", test_token_store_memory);
+  g_test_add_func ("/app/token-store/secret", test_token_store_secret);
 
   return g_test_run ();
 }
