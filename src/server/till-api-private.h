@@ -1,0 +1,41 @@
+/* till-api-private.h: what the parts of till-api share.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "till-api.h"
+#include "till-orders.h"
+#include "till-stripe-client.h"
+#include "till-terminals.h"
+
+G_BEGIN_DECLS
+
+/* Responses. Every API answer goes through these, which also set the security headers. */
+void      till_api_send_json    (SoupServerMessage *msg,
+                                 guint              status,
+                                 JsonNode          *node);
+void      till_api_send_error   (SoupServerMessage *msg,
+                                 const GError      *error);
+void      till_api_send_text    (SoupServerMessage *msg,
+                                 guint              status,
+                                 const char        *content_type,
+                                 const char        *text,
+                                 gsize              length);
+
+/* Reports (till-reports.c). */
+JsonNode *till_reports_daily    (TillDatabase      *db,
+                                 const char        *currency,
+                                 GTimeZone         *tz,
+                                 const char        *date,
+                                 GError           **error);
+char     *till_reports_orders_csv (TillDatabase    *db,
+                                   const char      *status,
+                                   gint64           from_us,
+                                   gint64           to_us,
+                                   GTimeZone       *tz,
+                                   GError         **error);
+
+G_END_DECLS

@@ -1,0 +1,531 @@
+/* till-database.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One connection, used from the main thread only. WAL journal, foreign keys on, a busy
+ * timeout, prepared statements cached by their SQL text, and versioned migrations kept in
+ * PRAGMA user_version. Order status transitions are enforced by a trigger, so no code path
+ * can move an order backwards.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "till-database.h"
+
+struct _TillDatabase
+{
+  GObject parent_instance;
+
+  sqlite3 *db;
+  char *path;
+  char *instance;
+  GHashTable *statements; /* SQL text → sqlite3_stmt */
+  gboolean in_transaction;
+};
+
+G_DEFINE_FINAL_TYPE (TillDatabase, till_database, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (till-database-error-quark, till_database_error)
+
+#define BUSY_TIMEOUT_MS 5000
+
+/* Migrations: index i brings the schema from version i to i + 1. Append only. */
+static const char *const migrations[] = {
+  /* 1: the first schema */
+  "CREATE TABLE meta ("
+  "  key TEXT PRIMARY KEY,"
+  "  value TEXT NOT NULL"
+  ");"
+  "CREATE TABLE terminals ("
+  "  id INTEGER PRIMARY KEY,"
+  "  name TEXT NOT NULL,"
+  "  role TEXT NOT NULL CHECK (role IN ('cashier', 'admin')),"
+  "  token_hash BLOB NOT NULL UNIQUE CHECK (length (token_hash) = 32),"
+  "  created_at INTEGER NOT NULL,"
+  "  revoked_at INTEGER"
+  ");"
+  "CREATE TABLE products ("
+  "  id INTEGER PRIMARY KEY,"
+  "  sku TEXT UNIQUE,"
+  "  barcode TEXT UNIQUE,"
+  "  name TEXT NOT NULL CHECK (length (name) > 0),"
+  "  search_key TEXT NOT NULL,"
+  "  unit_amount INTEGER NOT NULL CHECK (unit_amount >= 0),"
+  "  currency TEXT NOT NULL CHECK (length (currency) = 3),"
+  "  tax_rate INTEGER NOT NULL CHECK (tax_rate BETWEEN 0 AND 10000),"
+  "  category TEXT,"
+  "  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),"
+  "  updated_at INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX products_category ON products (category, id);"
+  "CREATE TABLE orders ("
+  "  id INTEGER PRIMARY KEY,"
+  "  number TEXT NOT NULL UNIQUE,"
+  "  client_reference TEXT UNIQUE,"
+  "  terminal_id INTEGER REFERENCES terminals (id),"
+  "  status TEXT NOT NULL CHECK (status IN ('pending_payment', 'paid', 'partially_refunded',"
+  "                                         'refunded', 'canceled')),"
+  "  currency TEXT NOT NULL,"
+  "  subtotal INTEGER NOT NULL,"
+  "  discount INTEGER NOT NULL,"
+  "  tax INTEGER NOT NULL,"
+  "  rounding INTEGER NOT NULL,"
+  "  total INTEGER NOT NULL CHECK (total >= 0),"
+  "  refunded INTEGER NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= total),"
+  "  created_at INTEGER NOT NULL,"
+  "  paid_at INTEGER,"
+  "  updated_at INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX orders_status_created ON orders (status, created_at);"
+  "CREATE INDEX orders_created ON orders (created_at);"
+  "CREATE TABLE order_lines ("
+  "  id INTEGER PRIMARY KEY,"
+  "  order_id INTEGER NOT NULL REFERENCES orders (id) ON DELETE CASCADE,"
+  "  position INTEGER NOT NULL,"
+  "  product_id INTEGER NOT NULL REFERENCES products (id),"
+  "  name TEXT NOT NULL,"
+  "  quantity INTEGER NOT NULL CHECK (quantity BETWEEN 1 AND 9999),"
+  "  unit_amount INTEGER NOT NULL,"
+  "  tax_rate INTEGER NOT NULL,"
+  "  discount INTEGER NOT NULL,"
+  "  tax INTEGER NOT NULL,"
+  "  total INTEGER NOT NULL,"
+  "  UNIQUE (order_id, position)"
+  ");"
+  "CREATE TABLE payments ("
+  "  order_id INTEGER PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,"
+  "  payment_intent TEXT UNIQUE,"
+  "  status TEXT,"
+  "  amount INTEGER NOT NULL,"
+  "  card_brand TEXT,"
+  "  card_last4 TEXT,"
+  "  decline_code TEXT,"
+  "  decline_message TEXT,"
+  "  updated_at INTEGER NOT NULL"
+  ");"
+  "CREATE TABLE refunds ("
+  "  id INTEGER PRIMARY KEY,"
+  "  order_id INTEGER NOT NULL REFERENCES orders (id) ON DELETE CASCADE,"
+  "  request_id TEXT NOT NULL UNIQUE,"
+  "  stripe_refund TEXT UNIQUE,"
+  "  amount INTEGER NOT NULL CHECK (amount > 0),"
+  "  reason TEXT,"
+  "  status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'canceled')),"
+  "  created_at INTEGER NOT NULL"
+  ");"
+  "CREATE TABLE stripe_events ("
+  "  id TEXT PRIMARY KEY,"
+  "  type TEXT NOT NULL,"
+  "  created INTEGER NOT NULL,"
+  "  received_at INTEGER NOT NULL"
+  ");"
+  /* Monotonic order states, enforced here whatever the code does. */
+  "CREATE TRIGGER orders_status_monotonic BEFORE UPDATE OF status ON orders "
+  "WHEN NOT (OLD.status = NEW.status"
+  "  OR (OLD.status = 'pending_payment' AND NEW.status IN ('paid', 'canceled'))"
+  "  OR (OLD.status = 'paid' AND NEW.status IN ('partially_refunded', 'refunded'))"
+  "  OR (OLD.status = 'partially_refunded' AND NEW.status = 'refunded')) "
+  "BEGIN SELECT RAISE (ABORT, 'order status cannot move backwards'); END;",
+};
+
+static void
+statement_finalize (gpointer data)
+{
+  sqlite3_finalize (data);
+}
+
+static void
+till_database_finalize (GObject *object)
+{
+  TillDatabase *self = TILL_DATABASE (object);
+
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  if (self->db != NULL)
+    sqlite3_close (self->db);
+  g_free (self->path);
+  g_free (self->instance);
+
+  G_OBJECT_CLASS (till_database_parent_class)->finalize (object);
+}
+
+static void
+till_database_class_init (TillDatabaseClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = till_database_finalize;
+}
+
+static void
+till_database_init (TillDatabase *self)
+{
+  /* Keyed by the address of the SQL text: callers pass string constants. */
+  self->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                            statement_finalize);
+}
+
+static void
+set_sqlite_error (TillDatabase  *self,
+                  int            rc,
+                  GError       **error)
+{
+  int primary = rc & 0xff;
+  TillDatabaseError code = TILL_DATABASE_ERROR_FAILED;
+
+  if (primary == SQLITE_CONSTRAINT)
+    code = TILL_DATABASE_ERROR_CONSTRAINT;
+  else if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+    code = TILL_DATABASE_ERROR_BUSY;
+
+  g_set_error (error, TILL_DATABASE_ERROR, code, "%s",
+               self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+}
+
+gboolean
+till_database_exec (TillDatabase  *self,
+                    const char    *sql,
+                    GError       **error)
+{
+  char *message = NULL;
+  int rc;
+
+  g_return_val_if_fail (TILL_IS_DATABASE (self), FALSE);
+
+  rc = sqlite3_exec (self->db, sql, NULL, NULL, &message);
+  if (rc != SQLITE_OK)
+    {
+      int primary = rc & 0xff;
+      g_set_error (error, TILL_DATABASE_ERROR,
+                   primary == SQLITE_CONSTRAINT ? TILL_DATABASE_ERROR_CONSTRAINT
+                   : primary == SQLITE_BUSY ? TILL_DATABASE_ERROR_BUSY
+                   : TILL_DATABASE_ERROR_FAILED,
+                   "%s", message != NULL ? message : sqlite3_errstr (rc));
+      sqlite3_free (message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+sqlite3_stmt *
+till_database_prepare (TillDatabase  *self,
+                       const char    *sql,
+                       GError       **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (TILL_IS_DATABASE (self), NULL);
+
+  stmt = g_hash_table_lookup (self->statements, sql);
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+
+  rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+  g_hash_table_insert (self->statements, (gpointer) sql, stmt);
+  return stmt;
+}
+
+int
+till_database_step (TillDatabase  *self,
+                    sqlite3_stmt  *stmt,
+                    GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+    return rc;
+  set_sqlite_error (self, rc, error);
+  sqlite3_reset (stmt);
+  return -1;
+}
+
+gint64
+till_database_last_insert_id (TillDatabase *self)
+{
+  return sqlite3_last_insert_rowid (self->db);
+}
+
+int
+till_database_changes (TillDatabase *self)
+{
+  return sqlite3_changes (self->db);
+}
+
+gboolean
+till_database_begin (TillDatabase  *self,
+                     GError       **error)
+{
+  g_return_val_if_fail (!self->in_transaction, FALSE);
+
+  if (!till_database_exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  self->in_transaction = TRUE;
+  return TRUE;
+}
+
+gboolean
+till_database_commit (TillDatabase  *self,
+                      GError       **error)
+{
+  g_return_val_if_fail (self->in_transaction, FALSE);
+
+  if (!till_database_exec (self, "COMMIT", error))
+    {
+      till_database_rollback (self);
+      return FALSE;
+    }
+  self->in_transaction = FALSE;
+  return TRUE;
+}
+
+void
+till_database_rollback (TillDatabase *self)
+{
+  if (!self->in_transaction)
+    return;
+  /* Statements still stepping would keep the transaction open. */
+  {
+    GHashTableIter iter;
+    gpointer stmt;
+
+    g_hash_table_iter_init (&iter, self->statements);
+    while (g_hash_table_iter_next (&iter, NULL, &stmt))
+      sqlite3_reset (stmt);
+  }
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  self->in_transaction = FALSE;
+}
+
+void
+till_database_bind_text (sqlite3_stmt *stmt,
+                         int           index,
+                         const char   *text)
+{
+  if (text == NULL)
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+char *
+till_database_column_dup (sqlite3_stmt *stmt,
+                          int           column)
+{
+  const unsigned char *text = sqlite3_column_text (stmt, column);
+
+  return text != NULL ? g_strdup ((const char *) text) : NULL;
+}
+
+static int
+read_user_version (TillDatabase *self)
+{
+  sqlite3_stmt *stmt = NULL;
+  int version = -1;
+
+  if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  return version;
+}
+
+int
+till_database_get_version (TillDatabase *self)
+{
+  return read_user_version (self);
+}
+
+static gboolean
+migrate (TillDatabase  *self,
+         GError       **error)
+{
+  int version = read_user_version (self);
+  int latest = G_N_ELEMENTS (migrations);
+
+  if (version < 0)
+    {
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
+                   _("Cannot read the schema version of the database"));
+      return FALSE;
+    }
+  if (version > latest)
+    {
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_TOO_NEW,
+                   _("The database has schema version %d, newer than this till-server knows (%d)"),
+                   version, latest);
+      return FALSE;
+    }
+
+  for (; version < latest; version++)
+    {
+      g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %d", version + 1);
+
+      if (!till_database_begin (self, error))
+        return FALSE;
+      if (!till_database_exec (self, migrations[version], error) ||
+          !till_database_exec (self, bump, error))
+        {
+          till_database_rollback (self);
+          g_prefix_error (error, _("Migration to schema version %d failed: "), version + 1);
+          return FALSE;
+        }
+      if (version == 0)
+        {
+          g_autofree char *uuid = g_uuid_string_random ();
+          g_autofree char *sql = g_strdup_printf (
+              "INSERT INTO meta (key, value) VALUES ('instance', '%s')", uuid);
+
+          if (!till_database_exec (self, sql, error))
+            {
+              till_database_rollback (self);
+              return FALSE;
+            }
+        }
+      if (!till_database_commit (self, error))
+        return FALSE;
+      g_debug ("Database migrated to schema version %d", version + 1);
+    }
+  return TRUE;
+}
+
+static gboolean
+load_instance (TillDatabase  *self,
+               GError       **error)
+{
+  sqlite3_stmt *stmt = till_database_prepare (self,
+      "SELECT value FROM meta WHERE key = 'instance'", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (till_database_step (self, stmt, error) != SQLITE_ROW)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
+                     _("The database has no instance id"));
+      return FALSE;
+    }
+  self->instance = till_database_column_dup (stmt, 0);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+TillDatabase *
+till_database_open (const char  *path,
+                    GError     **error)
+{
+  g_autoptr(TillDatabase) self = NULL;
+  g_autofree char *dir = NULL;
+  int rc;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot create the directory %s: %s"), dir, g_strerror (saved));
+      return NULL;
+    }
+
+  self = g_object_new (TILL_TYPE_DATABASE, NULL);
+  self->path = g_strdup (path);
+
+  rc = sqlite3_open_v2 (path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
+                   _("Cannot open the database %s: %s"), path,
+                   self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+      return NULL;
+    }
+  sqlite3_extended_result_codes (self->db, 1);
+  sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
+  /* The database holds orders: nobody else should read it. */
+  g_chmod (path, 0600);
+
+  if (!till_database_exec (self, "PRAGMA journal_mode = WAL", error) ||
+      !till_database_exec (self, "PRAGMA synchronous = NORMAL", error) ||
+      !till_database_exec (self, "PRAGMA foreign_keys = ON", error) ||
+      !migrate (self, error) ||
+      !load_instance (self, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return NULL;
+    }
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+till_database_get_path (TillDatabase *self)
+{
+  return self->path;
+}
+
+const char *
+till_database_get_instance (TillDatabase *self)
+{
+  return self->instance;
+}
+
+gboolean
+till_database_backup (TillDatabase  *self,
+                      const char    *destination,
+                      GError       **error)
+{
+  sqlite3 *target = NULL;
+  sqlite3_backup *backup;
+  int rc;
+
+  rc = sqlite3_open_v2 (destination, &target,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
+                   _("Cannot open %s: %s"), destination,
+                   target != NULL ? sqlite3_errmsg (target) : sqlite3_errstr (rc));
+      sqlite3_close (target);
+      return FALSE;
+    }
+  g_chmod (destination, 0600);
+
+  backup = sqlite3_backup_init (target, "main", self->db, "main");
+  if (backup == NULL)
+    {
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
+                   _("Cannot back up into %s: %s"), destination, sqlite3_errmsg (target));
+      sqlite3_close (target);
+      return FALSE;
+    }
+  /* Copy in steps so writers are not locked out for long. */
+  do
+    {
+      rc = sqlite3_backup_step (backup, 256);
+      if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        sqlite3_sleep (10);
+    }
+  while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+  sqlite3_backup_finish (backup);
+
+  if (rc != SQLITE_DONE)
+    {
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
+                   _("Backup into %s failed: %s"), destination, sqlite3_errstr (rc));
+      sqlite3_close (target);
+      return FALSE;
+    }
+  sqlite3_close (target);
+  return TRUE;
+}

@@ -1,0 +1,69 @@
+/* till-database.h: SQLite as a GObject with GError: WAL, migrations, cached statements.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <sqlite3.h>
+
+G_BEGIN_DECLS
+
+#define TILL_DATABASE_ERROR (till_database_error_quark ())
+
+typedef enum
+{
+  TILL_DATABASE_ERROR_FAILED,
+  TILL_DATABASE_ERROR_CONSTRAINT, /* a UNIQUE, CHECK, FOREIGN KEY or trigger refused a write */
+  TILL_DATABASE_ERROR_BUSY,
+  TILL_DATABASE_ERROR_TOO_NEW,    /* written by a newer till-server */
+} TillDatabaseError;
+
+#define TILL_TYPE_DATABASE (till_database_get_type ())
+G_DECLARE_FINAL_TYPE (TillDatabase, till_database, TILL, DATABASE, GObject)
+
+GQuark        till_database_error_quark   (void);
+
+TillDatabase *till_database_open          (const char    *path,
+                                           GError       **error);
+const char   *till_database_get_path      (TillDatabase  *self);
+int           till_database_get_version   (TillDatabase  *self);
+/* A random id made when the database was created; part of Stripe idempotency keys. */
+const char   *till_database_get_instance  (TillDatabase  *self);
+
+gboolean      till_database_exec          (TillDatabase  *self,
+                                           const char    *sql,
+                                           GError       **error);
+/* A prepared statement from the cache, reset and with its bindings cleared. Owned by the
+ * database; valid until the next call with the same SQL text. The cache is keyed by the
+ * address of @sql, which must be a string constant (never built at run time). */
+sqlite3_stmt *till_database_prepare       (TillDatabase  *self,
+                                           const char    *sql,
+                                           GError       **error);
+/* sqlite3_step with errors mapped: returns SQLITE_ROW, SQLITE_DONE, or -1 with @error set. */
+int           till_database_step          (TillDatabase  *self,
+                                           sqlite3_stmt  *stmt,
+                                           GError       **error);
+gint64        till_database_last_insert_id (TillDatabase *self);
+int           till_database_changes       (TillDatabase  *self);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Not nestable. */
+gboolean      till_database_begin         (TillDatabase  *self,
+                                           GError       **error);
+gboolean      till_database_commit        (TillDatabase  *self,
+                                           GError       **error);
+void          till_database_rollback      (TillDatabase  *self);
+
+/* Online backup of the whole database into @destination (overwritten). */
+gboolean      till_database_backup        (TillDatabase  *self,
+                                           const char    *destination,
+                                           GError       **error);
+
+/* Binding helpers: NULL text binds SQL NULL. */
+void          till_database_bind_text     (sqlite3_stmt  *stmt,
+                                           int            index,
+                                           const char    *text);
+char         *till_database_column_dup    (sqlite3_stmt  *stmt,
+                                           int            column);
+
+G_END_DECLS

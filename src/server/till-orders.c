@@ -1,0 +1,1070 @@
+/* till-orders.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every status change is an UPDATE … WHERE status IN (the states it may come from), and a
+ * trigger in the schema refuses any other transition, so concurrent paths (sync, webhook,
+ * reconciler) can race freely: the first one wins and the others change nothing.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "till-catalog.h"
+#include "till-orders.h"
+#include "till-server-error.h"
+#include "till-stripe-client.h"
+
+#define ORDER_COLUMNS \
+  "o.id, o.number, o.client_reference, o.status, o.currency, o.subtotal, o.discount, o.tax," \
+  " o.rounding, o.total, o.refunded, o.created_at, o.paid_at, p.payment_intent, p.status," \
+  " p.card_brand, p.card_last4, p.decline_code, p.decline_message" \
+  " FROM orders o LEFT JOIN payments p ON p.order_id = o.id"
+
+void
+till_refund_free (TillRefund *refund)
+{
+  if (refund == NULL)
+    return;
+  g_free (refund->request_id);
+  g_free (refund->stripe_refund);
+  g_free (refund->reason);
+  g_free (refund->status);
+  g_free (refund);
+}
+
+static GDateTime *
+date_time_from_us (gint64 us)
+{
+  g_autoptr(GDateTime) seconds = g_date_time_new_from_unix_utc (us / G_USEC_PER_SEC);
+
+  if (seconds == NULL)
+    return NULL;
+  return g_date_time_add (seconds, us % G_USEC_PER_SEC);
+}
+
+static char *
+format_rfc3339_us (gint64 us)
+{
+  g_autoptr(GDateTime) dt = date_time_from_us (us);
+
+  return dt != NULL ? g_date_time_format_iso8601 (dt) : g_strdup ("");
+}
+
+JsonNode *
+till_refund_to_json (const TillRefund *refund)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *created = format_rfc3339_us (refund->created_at);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_int_value (builder, refund->id);
+  json_builder_set_member_name (builder, "amount");
+  json_builder_add_int_value (builder, refund->amount);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, refund->status);
+  json_builder_set_member_name (builder, "reason");
+  if (refund->reason != NULL)
+    json_builder_add_string_value (builder, refund->reason);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "refund");
+  if (refund->stripe_refund != NULL)
+    json_builder_add_string_value (builder, refund->stripe_refund);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "created_at");
+  json_builder_add_string_value (builder, created);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static TillOrder *
+order_from_row (sqlite3_stmt *stmt)
+{
+  TillOrder *order = till_order_new ();
+
+  order->id = sqlite3_column_int64 (stmt, 0);
+  order->number = till_database_column_dup (stmt, 1);
+  order->client_reference = till_database_column_dup (stmt, 2);
+  till_order_status_from_string ((const char *) sqlite3_column_text (stmt, 3), &order->status);
+  order->currency = till_database_column_dup (stmt, 4);
+  order->subtotal = sqlite3_column_int64 (stmt, 5);
+  order->discount = sqlite3_column_int64 (stmt, 6);
+  order->tax = sqlite3_column_int64 (stmt, 7);
+  order->rounding = sqlite3_column_int64 (stmt, 8);
+  order->total = sqlite3_column_int64 (stmt, 9);
+  order->refunded = sqlite3_column_int64 (stmt, 10);
+  order->created_at = date_time_from_us (sqlite3_column_int64 (stmt, 11));
+  if (sqlite3_column_type (stmt, 12) != SQLITE_NULL)
+    order->paid_at = date_time_from_us (sqlite3_column_int64 (stmt, 12));
+  order->payment_intent = till_database_column_dup (stmt, 13);
+  order->payment_status = till_database_column_dup (stmt, 14);
+  order->card_brand = till_database_column_dup (stmt, 15);
+  order->card_last4 = till_database_column_dup (stmt, 16);
+  order->decline_code = till_database_column_dup (stmt, 17);
+  order->decline_message = till_database_column_dup (stmt, 18);
+  return order;
+}
+
+static gboolean
+load_lines (TillDatabase  *db,
+            TillOrder     *order,
+            GError       **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = till_database_prepare (db,
+      "SELECT product_id, name, quantity, unit_amount, tax_rate, discount, tax, total "
+      "FROM order_lines WHERE order_id = ? ORDER BY position", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, order->id);
+  while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
+    {
+      TillOrderLine *line = till_order_line_new ();
+
+      line->product_id = sqlite3_column_int64 (stmt, 0);
+      line->name = till_database_column_dup (stmt, 1);
+      line->quantity = sqlite3_column_int64 (stmt, 2);
+      line->unit_amount = sqlite3_column_int64 (stmt, 3);
+      line->tax_rate = sqlite3_column_int (stmt, 4);
+      line->discount = sqlite3_column_int64 (stmt, 5);
+      line->tax = sqlite3_column_int64 (stmt, 6);
+      line->total = sqlite3_column_int64 (stmt, 7);
+      g_ptr_array_add (order->lines, line);
+    }
+  return rc == SQLITE_DONE;
+}
+
+TillOrder *
+till_orders_get (TillDatabase  *db,
+                 gint64         id,
+                 GError       **error)
+{
+  g_autoptr(TillOrder) order = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = till_database_prepare (db, "SELECT " ORDER_COLUMNS " WHERE o.id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, id);
+  rc = till_database_step (db, stmt, error);
+  if (rc < 0)
+    return NULL;
+  if (rc == SQLITE_ROW)
+    order = order_from_row (stmt);
+  sqlite3_reset (stmt);
+  if (order == NULL)
+    {
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NOT_FOUND, _("No such order"));
+      return NULL;
+    }
+  if (!load_lines (db, order, error))
+    return NULL;
+  return g_steal_pointer (&order);
+}
+
+static gint64
+find_id (TillDatabase  *db,
+         const char    *sql,
+         const char    *value,
+         GError       **error)
+{
+  sqlite3_stmt *stmt = till_database_prepare (db, sql, error);
+  gint64 id = 0;
+  int rc;
+
+  if (stmt == NULL)
+    return -1;
+  till_database_bind_text (stmt, 1, value);
+  rc = till_database_step (db, stmt, error);
+  if (rc < 0)
+    return -1;
+  if (rc == SQLITE_ROW)
+    id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return id;
+}
+
+gint64
+till_orders_find_by_reference (TillDatabase  *db,
+                               const char    *client_reference,
+                               GError       **error)
+{
+  return find_id (db, "SELECT id FROM orders WHERE client_reference = ?", client_reference,
+                  error);
+}
+
+gint64
+till_orders_find_by_intent (TillDatabase  *db,
+                            const char    *payment_intent,
+                            GError       **error)
+{
+  return find_id (db, "SELECT order_id FROM payments WHERE payment_intent = ?", payment_intent,
+                  error);
+}
+
+static gboolean
+insert_order (TillDatabase          *db,
+              const TillOrderRules  *rules,
+              const TillCart        *cart,
+              gint64                 terminal_id,
+              gint64                *out_id,
+              GError               **error)
+{
+  g_autoptr(GPtrArray) products =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) till_product_free);
+  g_autofree TillTotalsLine *lines = NULL;
+  g_autofree TillLineTotals *line_totals = NULL;
+  g_autofree char *number = NULL;
+  const TillCurrency *currency = till_currency_lookup (rules->currency);
+  TillTotals totals = { 0 };
+  g_autoptr(GError) local = NULL;
+  gint64 stripe_amount, id, now = g_get_real_time ();
+  sqlite3_stmt *stmt;
+  guint n = cart->lines->len;
+
+  if (g_strcmp0 (cart->currency, rules->currency) != 0)
+    {
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
+                   _("currency: the store sells in %s, not %s"), rules->currency, cart->currency);
+      return FALSE;
+    }
+  if (n == 0)
+    {
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
+                   _("lines: the cart is empty"));
+      return FALSE;
+    }
+
+  lines = g_new0 (TillTotalsLine, n);
+  line_totals = g_new0 (TillLineTotals, n);
+  for (guint i = 0; i < n; i++)
+    {
+      const TillCartLine *line = cart->lines->pdata[i];
+      TillProduct *product = till_catalog_get (db, line->product_id, NULL);
+      g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, line->product_id);
+
+      if (product == NULL || !product->active)
+        {
+          g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
+                       product == NULL ? _("lines[%u].product_id: product %s is not in the catalog")
+                                       : _("lines[%u].product_id: product %s is not on sale"),
+                       i, id_text);
+          till_product_free (product);
+          return FALSE;
+        }
+      if (g_strcmp0 (product->currency, rules->currency) != 0)
+        {
+          g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
+                       _("lines[%u].product_id: product %s is priced in %s"),
+                       i, id_text, product->currency);
+          till_product_free (product);
+          return FALSE;
+        }
+      if (line->quantity < 1 || line->quantity > TILL_QUANTITY_MAX)
+        {
+          g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
+                       _("lines[%u].quantity: must be between 1 and %d"), i, TILL_QUANTITY_MAX);
+          till_product_free (product);
+          return FALSE;
+        }
+      /* Only the catalog's price and tax rate count. */
+      lines[i].unit_amount = product->unit_amount;
+      lines[i].tax_rate = product->tax_rate;
+      lines[i].quantity = line->quantity;
+      lines[i].discount = line->discount;
+      g_ptr_array_add (products, product);
+    }
+
+  if (!till_totals_compute (currency, rules->prices_include_tax, lines, n, &cart->discount,
+                            line_totals, &totals, &local))
+    {
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE, "%s", local->message);
+      return FALSE;
+    }
+  if (!till_money_to_stripe (totals.total, currency, &stripe_amount, &local))
+    {
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
+                   _("total: %s"), local->message);
+      return FALSE;
+    }
+
+  /* Writes are serialized by BEGIN IMMEDIATE, so the next id is ours. */
+  stmt = till_database_prepare (db, "SELECT coalesce (max (id), 0) + 1 FROM orders", error);
+  if (stmt == NULL || till_database_step (db, stmt, error) != SQLITE_ROW)
+    return FALSE;
+  id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  number = g_strdup_printf ("%s%06" G_GINT64_FORMAT, rules->number_prefix, id);
+
+  stmt = till_database_prepare (db,
+      "INSERT INTO orders (id, number, client_reference, terminal_id, status, currency,"
+      " subtotal, discount, tax, rounding, total, created_at, updated_at)"
+      " VALUES (?1, ?2, ?3, ?4, 'pending_payment', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  till_database_bind_text (stmt, 2, number);
+  till_database_bind_text (stmt, 3, cart->client_reference);
+  if (terminal_id > 0)
+    sqlite3_bind_int64 (stmt, 4, terminal_id);
+  till_database_bind_text (stmt, 5, rules->currency);
+  sqlite3_bind_int64 (stmt, 6, totals.subtotal);
+  sqlite3_bind_int64 (stmt, 7, totals.discount);
+  sqlite3_bind_int64 (stmt, 8, totals.tax);
+  sqlite3_bind_int64 (stmt, 9, totals.rounding);
+  sqlite3_bind_int64 (stmt, 10, totals.total);
+  sqlite3_bind_int64 (stmt, 11, now);
+  if (till_database_step (db, stmt, error) != SQLITE_DONE)
+    return FALSE;
+
+  for (guint i = 0; i < n; i++)
+    {
+      TillProduct *product = products->pdata[i];
+
+      stmt = till_database_prepare (db,
+          "INSERT INTO order_lines (order_id, position, product_id, name, quantity,"
+          " unit_amount, tax_rate, discount, tax, total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, id);
+      sqlite3_bind_int (stmt, 2, i);
+      sqlite3_bind_int64 (stmt, 3, product->id);
+      till_database_bind_text (stmt, 4, product->name);
+      sqlite3_bind_int64 (stmt, 5, lines[i].quantity);
+      sqlite3_bind_int64 (stmt, 6, lines[i].unit_amount);
+      sqlite3_bind_int (stmt, 7, lines[i].tax_rate);
+      sqlite3_bind_int64 (stmt, 8, line_totals[i].discount);
+      sqlite3_bind_int64 (stmt, 9, line_totals[i].tax);
+      sqlite3_bind_int64 (stmt, 10, line_totals[i].total);
+      if (till_database_step (db, stmt, error) != SQLITE_DONE)
+        return FALSE;
+    }
+
+  stmt = till_database_prepare (db,
+      "INSERT INTO payments (order_id, amount, updated_at) VALUES (?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  sqlite3_bind_int64 (stmt, 2, stripe_amount);
+  sqlite3_bind_int64 (stmt, 3, now);
+  if (till_database_step (db, stmt, error) != SQLITE_DONE)
+    return FALSE;
+
+  *out_id = id;
+  return TRUE;
+}
+
+TillOrder *
+till_orders_create (TillDatabase          *db,
+                    const TillOrderRules  *rules,
+                    const TillCart        *cart,
+                    gint64                 terminal_id,
+                    GError               **error)
+{
+  gint64 id = 0;
+
+  if (!till_database_begin (db, error))
+    return NULL;
+  if (!insert_order (db, rules, cart, terminal_id, &id, error))
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  if (!till_database_commit (db, error))
+    return NULL;
+  return till_orders_get (db, id, error);
+}
+
+gboolean
+till_orders_set_intent (TillDatabase  *db,
+                        gint64         order_id,
+                        const char    *payment_intent,
+                        const char    *status,
+                        GError       **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = till_database_prepare (db,
+      "UPDATE payments SET payment_intent = ?2, status = coalesce (status, ?3), updated_at = ?4"
+      " WHERE order_id = ?1 AND (payment_intent IS NULL OR payment_intent = ?2)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, order_id);
+  till_database_bind_text (stmt, 2, payment_intent);
+  till_database_bind_text (stmt, 3, status);
+  sqlite3_bind_int64 (stmt, 4, g_get_real_time ());
+  if (till_database_step (db, stmt, error) != SQLITE_DONE)
+    return FALSE;
+  if (till_database_changes (db) == 0)
+    {
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_CONFLICT,
+                   _("The order already has another payment"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const char *
+get_string (JsonObject *object,
+            const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static JsonObject *
+get_object (JsonObject *object,
+            const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return json_node_get_object (node);
+}
+
+static gint64
+get_int (JsonObject *object,
+         const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return -1;
+  return json_node_get_int (node);
+}
+
+/* The charge that paid: the expanded latest_charge, or the newest of `charges`. */
+static JsonObject *
+find_charge (JsonObject *intent)
+{
+  JsonObject *charge = get_object (intent, "latest_charge");
+  JsonObject *charges;
+  JsonNode *data;
+
+  if (charge != NULL)
+    return charge;
+  charges = get_object (intent, "charges");
+  data = charges != NULL ? json_object_get_member (charges, "data") : NULL;
+  if (data != NULL && JSON_NODE_HOLDS_ARRAY (data))
+    {
+      JsonArray *array = json_node_get_array (data);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+
+          if (JSON_NODE_HOLDS_OBJECT (element) &&
+              g_strcmp0 (get_string (json_node_get_object (element), "status"), "succeeded") == 0)
+            return json_node_get_object (element);
+        }
+    }
+  return NULL;
+}
+
+static gboolean
+update_payment (TillDatabase  *db,
+                gint64         order_id,
+                const char    *status,
+                const char    *brand,
+                const char    *last4,
+                const char    *decline_code,
+                const char    *decline_message,
+                GError       **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = till_database_prepare (db,
+      "UPDATE payments SET status = ?2, card_brand = coalesce (?3, card_brand),"
+      " card_last4 = coalesce (?4, card_last4), decline_code = ?5, decline_message = ?6,"
+      " updated_at = ?7 WHERE order_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, order_id);
+  till_database_bind_text (stmt, 2, status);
+  till_database_bind_text (stmt, 3, brand);
+  till_database_bind_text (stmt, 4, last4);
+  till_database_bind_text (stmt, 5, decline_code);
+  till_database_bind_text (stmt, 6, decline_message);
+  sqlite3_bind_int64 (stmt, 7, g_get_real_time ());
+  return till_database_step (db, stmt, error) == SQLITE_DONE;
+}
+
+static gboolean
+apply_intent_locked (TillDatabase  *db,
+                     gint64         order_id,
+                     JsonObject    *intent,
+                     gboolean      *out_changed,
+                     GError       **error)
+{
+  const char *status = get_string (intent, "status");
+  const char *intent_id = get_string (intent, "id");
+  sqlite3_stmt *stmt;
+  g_autofree char *known_intent = NULL, *order_status = NULL, *currency = NULL;
+  gint64 expected_amount = 0;
+  int rc;
+
+  *out_changed = FALSE;
+  if (status == NULL || intent_id == NULL)
+    {
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_PAYMENT_PROVIDER,
+                   _("The payment provider sent a payment without id or status"));
+      return FALSE;
+    }
+
+  stmt = till_database_prepare (db,
+      "SELECT p.payment_intent, o.status, p.amount, o.currency FROM orders o"
+      " JOIN payments p ON p.order_id = o.id WHERE o.id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, order_id);
+  rc = till_database_step (db, stmt, error);
+  if (rc < 0)
+    return FALSE;
+  if (rc != SQLITE_ROW)
+    {
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NOT_FOUND, _("No such order"));
+      return FALSE;
+    }
+  known_intent = till_database_column_dup (stmt, 0);
+  order_status = till_database_column_dup (stmt, 1);
+  expected_amount = sqlite3_column_int64 (stmt, 2);
+  currency = till_database_column_dup (stmt, 3);
+  sqlite3_reset (stmt);
+
+  if (known_intent == NULL)
+    {
+      /* The intent was created but its answer was lost (crash, dropped response). */
+      if (!till_orders_set_intent (db, order_id, intent_id, status, error))
+        return FALSE;
+      *out_changed = TRUE;
+    }
+  else if (g_strcmp0 (known_intent, intent_id) != 0)
+    {
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_CONFLICT,
+                   _("The payment does not belong to this order"));
+      return FALSE;
+    }
+
+  if (g_strcmp0 (order_status, "pending_payment") != 0)
+    return TRUE; /* paid, refunded or canceled: nothing an intent says moves it back */
+
+  if (g_strcmp0 (status, "succeeded") == 0)
+    {
+      JsonObject *charge = find_charge (intent);
+      JsonObject *details = get_object (charge, "payment_method_details");
+      JsonObject *card = get_object (details, "card");
+      const TillCurrency *cur = till_currency_lookup (currency);
+      gint64 received = get_int (intent, "amount_received");
+      const char *intent_currency = get_string (intent, "currency");
+
+      if (received != expected_amount || cur == NULL ||
+          g_ascii_strcasecmp (intent_currency != NULL ? intent_currency : "",
+                              till_currency_get_stripe_code (cur)) != 0)
+        {
+          g_warning ("Order %" G_GINT64_FORMAT ": payment %s received %" G_GINT64_FORMAT
+                     " %s, expected %" G_GINT64_FORMAT "; not marking it paid",
+                     order_id, intent_id, received, intent_currency, expected_amount);
+          g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_CONFLICT,
+                       _("The payment’s amount does not match the order"));
+          return FALSE;
+        }
+
+      stmt = till_database_prepare (db,
+          "UPDATE orders SET status = 'paid', paid_at = ?2, updated_at = ?2"
+          " WHERE id = ?1 AND status = 'pending_payment'", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, order_id);
+      sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
+      if (till_database_step (db, stmt, error) != SQLITE_DONE)
+        return FALSE;
+      if (!update_payment (db, order_id, status, get_string (card, "brand"),
+                           get_string (card, "last4"), NULL, NULL, error))
+        return FALSE;
+      *out_changed = TRUE;
+      return TRUE;
+    }
+
+  if (g_strcmp0 (status, "canceled") == 0)
+    {
+      stmt = till_database_prepare (db,
+          "UPDATE orders SET status = 'canceled', updated_at = ?2"
+          " WHERE id = ?1 AND status = 'pending_payment'", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, order_id);
+      sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
+      if (till_database_step (db, stmt, error) != SQLITE_DONE ||
+          !update_payment (db, order_id, status, NULL, NULL, NULL, NULL, error))
+        return FALSE;
+      *out_changed = TRUE;
+      return TRUE;
+    }
+
+  {
+    JsonObject *last_error = get_object (intent, "last_payment_error");
+    const char *code = NULL;
+    g_autofree char *words = NULL;
+
+    if (last_error != NULL)
+      {
+        code = get_string (last_error, "decline_code");
+        if (code == NULL)
+          code = get_string (last_error, "code");
+        words = till_stripe_describe_error (last_error);
+      }
+    if (!update_payment (db, order_id, status, NULL, NULL, code, words, error))
+      return FALSE;
+    *out_changed = TRUE;
+  }
+  return TRUE;
+}
+
+gboolean
+till_orders_apply_intent (TillDatabase  *db,
+                          gint64         order_id,
+                          JsonObject    *intent,
+                          gboolean      *out_changed,
+                          GError       **error)
+{
+  gboolean changed = FALSE;
+
+  if (!till_database_begin (db, error))
+    return FALSE;
+  if (!apply_intent_locked (db, order_id, intent, &changed, error))
+    {
+      till_database_rollback (db);
+      return FALSE;
+    }
+  if (!till_database_commit (db, error))
+    return FALSE;
+  if (out_changed != NULL)
+    *out_changed = changed;
+  return TRUE;
+}
+
+gboolean
+till_orders_apply_intents (TillDatabase  *db,
+                           GPtrArray     *order_ids,
+                           GPtrArray     *intents,
+                           GError       **error)
+{
+  g_return_val_if_fail (order_ids->len == intents->len, FALSE);
+
+  if (!till_database_begin (db, error))
+    return FALSE;
+  for (guint i = 0; i < intents->len; i++)
+    {
+      g_autoptr(GError) local = NULL;
+      gint64 order_id = *(gint64 *) order_ids->pdata[i];
+      gboolean changed = FALSE;
+
+      /* One savepoint each: a bad one is undone alone and the others still count. */
+      if (!till_database_exec (db, "SAVEPOINT intent", error))
+        {
+          till_database_rollback (db);
+          return FALSE;
+        }
+      if (!apply_intent_locked (db, order_id, intents->pdata[i], &changed, &local))
+        {
+          g_message ("Order %" G_GINT64_FORMAT ": %s", order_id, local->message);
+          till_database_exec (db, "ROLLBACK TO intent", NULL);
+        }
+      if (!till_database_exec (db, "RELEASE intent", error))
+        {
+          till_database_rollback (db);
+          return FALSE;
+        }
+    }
+  return till_database_commit (db, error);
+}
+
+GPtrArray *
+till_orders_list (TillDatabase  *db,
+                  const char    *status,
+                  gint64         from_us,
+                  gint64         to_us,
+                  const char    *query,
+                  gint64         before_id,
+                  guint          limit,
+                  gint64        *out_next_before,
+                  GError       **error)
+{
+  g_autoptr(GPtrArray) orders = g_ptr_array_new_with_free_func ((GDestroyNotify) till_order_free);
+  g_autofree char *pattern = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  limit = CLAMP (limit, 1, 200);
+  stmt = till_database_prepare (db,
+      "SELECT " ORDER_COLUMNS " WHERE (?1 = 0 OR o.id < ?1) AND (?2 IS NULL OR o.status = ?2)"
+      " AND (?3 = 0 OR o.created_at >= ?3) AND (?4 = 0 OR o.created_at < ?4)"
+      " AND (?5 IS NULL OR o.number LIKE ?5 ESCAPE '\\' OR p.payment_intent = ?6"
+      "      OR o.client_reference = ?6)"
+      " ORDER BY o.id DESC LIMIT ?7", error);
+  if (stmt == NULL)
+    return NULL;
+  if (query != NULL && *query != '\0')
+    {
+      GString *p = g_string_new ("%");
+
+      for (const char *c = query; *c; c++)
+        {
+          if (*c == '%' || *c == '_' || *c == '\\')
+            g_string_append_c (p, '\\');
+          g_string_append_c (p, *c);
+        }
+      g_string_append_c (p, '%');
+      pattern = g_string_free (p, FALSE);
+    }
+  sqlite3_bind_int64 (stmt, 1, before_id);
+  till_database_bind_text (stmt, 2, status);
+  sqlite3_bind_int64 (stmt, 3, from_us);
+  sqlite3_bind_int64 (stmt, 4, to_us);
+  till_database_bind_text (stmt, 5, pattern);
+  till_database_bind_text (stmt, 6, pattern != NULL ? query : NULL);
+  sqlite3_bind_int (stmt, 7, limit + 1);
+  while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (orders, order_from_row (stmt));
+  if (rc < 0)
+    return NULL;
+  *out_next_before = 0;
+  if (orders->len > limit)
+    {
+      g_ptr_array_set_size (orders, limit);
+      *out_next_before = ((TillOrder *) orders->pdata[limit - 1])->id;
+    }
+  return g_steal_pointer (&orders);
+}
+
+GArray *
+till_orders_list_pending (TillDatabase  *db,
+                          gint64         older_than_us,
+                          guint          limit,
+                          GError       **error)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = till_database_prepare (db,
+      "SELECT id FROM orders WHERE status = 'pending_payment' AND created_at < ?"
+      " ORDER BY created_at LIMIT ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, older_than_us);
+  sqlite3_bind_int (stmt, 2, limit);
+  while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  if (rc < 0)
+    return NULL;
+  return g_steal_pointer (&ids);
+}
+
+static TillRefund *
+refund_from_row (sqlite3_stmt *stmt)
+{
+  TillRefund *refund = g_new0 (TillRefund, 1);
+
+  refund->id = sqlite3_column_int64 (stmt, 0);
+  refund->order_id = sqlite3_column_int64 (stmt, 1);
+  refund->request_id = till_database_column_dup (stmt, 2);
+  refund->stripe_refund = till_database_column_dup (stmt, 3);
+  refund->amount = sqlite3_column_int64 (stmt, 4);
+  refund->reason = till_database_column_dup (stmt, 5);
+  refund->status = till_database_column_dup (stmt, 6);
+  refund->created_at = sqlite3_column_int64 (stmt, 7);
+  return refund;
+}
+
+#define REFUND_COLUMNS \
+  "id, order_id, request_id, stripe_refund, amount, reason, status, created_at FROM refunds"
+
+static TillRefund *
+reserve_refund_locked (TillDatabase  *db,
+                       gint64         order_id,
+                       const char    *request_id,
+                       gint64         amount,
+                       const char    *reason,
+                       gboolean      *out_existing,
+                       GError       **error)
+{
+  g_autofree char *status = NULL;
+  gint64 total, reserved, id;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = till_database_prepare (db, "SELECT " REFUND_COLUMNS " WHERE request_id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  till_database_bind_text (stmt, 1, request_id);
+  rc = till_database_step (db, stmt, error);
+  if (rc < 0)
+    return NULL;
+  if (rc == SQLITE_ROW)
+    {
+      TillRefund *existing = refund_from_row (stmt);
+
+      sqlite3_reset (stmt);
+      if (existing->order_id != order_id)
+        {
+          till_refund_free (existing);
+          g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_CONFLICT,
+                       _("This request id was used for another order's refund"));
+          return NULL;
+        }
+      *out_existing = TRUE;
+      return existing;
+    }
+
+  stmt = till_database_prepare (db,
+      "SELECT o.status, o.total, (SELECT coalesce (sum (amount), 0) FROM refunds r"
+      "  WHERE r.order_id = o.id AND r.status IN ('pending', 'succeeded'))"
+      " FROM orders o WHERE o.id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, order_id);
+  rc = till_database_step (db, stmt, error);
+  if (rc < 0)
+    return NULL;
+  if (rc != SQLITE_ROW)
+    {
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NOT_FOUND, _("No such order"));
+      return NULL;
+    }
+  status = till_database_column_dup (stmt, 0);
+  total = sqlite3_column_int64 (stmt, 1);
+  reserved = sqlite3_column_int64 (stmt, 2);
+  sqlite3_reset (stmt);
+
+  if (g_strcmp0 (status, "paid") != 0 && g_strcmp0 (status, "partially_refunded") != 0)
+    {
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
+                   _("Only a paid order can be refunded; this one is %s"), status);
+      return NULL;
+    }
+  if (amount == 0)
+    amount = total - reserved;
+  if (amount <= 0 || amount > total - reserved)
+    {
+      g_autofree char *left = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (0, total - reserved));
+
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
+                   _("amount: at most %s is left to refund"), left);
+      return NULL;
+    }
+
+  stmt = till_database_prepare (db,
+      "INSERT INTO refunds (order_id, request_id, amount, reason, status, created_at)"
+      " VALUES (?, ?, ?, ?, 'pending', ?)", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, order_id);
+  till_database_bind_text (stmt, 2, request_id);
+  sqlite3_bind_int64 (stmt, 3, amount);
+  till_database_bind_text (stmt, 4, reason);
+  sqlite3_bind_int64 (stmt, 5, g_get_real_time ());
+  if (till_database_step (db, stmt, error) != SQLITE_DONE)
+    return NULL;
+  id = till_database_last_insert_id (db);
+
+  stmt = till_database_prepare (db, "SELECT " REFUND_COLUMNS " WHERE id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (till_database_step (db, stmt, error) != SQLITE_ROW)
+    return NULL;
+  {
+    TillRefund *refund = refund_from_row (stmt);
+    sqlite3_reset (stmt);
+    *out_existing = FALSE;
+    return refund;
+  }
+}
+
+TillRefund *
+till_orders_reserve_refund (TillDatabase  *db,
+                            gint64         order_id,
+                            const char    *request_id,
+                            gint64         amount,
+                            const char    *reason,
+                            gboolean      *out_existing,
+                            GError       **error)
+{
+  TillRefund *refund;
+
+  if (!till_database_begin (db, error))
+    return NULL;
+  refund = reserve_refund_locked (db, order_id, request_id, amount, reason, out_existing, error);
+  if (refund == NULL)
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  if (!till_database_commit (db, error))
+    {
+      till_refund_free (refund);
+      return NULL;
+    }
+  return refund;
+}
+
+/* refunded = what Stripe accepted (pending or succeeded with a Stripe id). */
+static gboolean
+recompute_refunded (TillDatabase  *db,
+                    gint64         order_id,
+                    GError       **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = till_database_prepare (db,
+      "UPDATE orders SET refunded = (SELECT coalesce (sum (amount), 0) FROM refunds"
+      "   WHERE order_id = ?1 AND stripe_refund IS NOT NULL"
+      "   AND status IN ('pending', 'succeeded')),"
+      " updated_at = ?2 WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, order_id);
+  sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
+  if (till_database_step (db, stmt, error) != SQLITE_DONE)
+    return FALSE;
+
+  stmt = till_database_prepare (db,
+      "UPDATE orders SET status = CASE WHEN refunded >= total THEN 'refunded'"
+      "   ELSE 'partially_refunded' END"
+      " WHERE id = ? AND refunded > 0 AND status IN ('paid', 'partially_refunded')", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, order_id);
+  return till_database_step (db, stmt, error) == SQLITE_DONE;
+}
+
+gboolean
+till_orders_finish_refund (TillDatabase  *db,
+                           gint64         refund_id,
+                           const char    *stripe_refund,
+                           const char    *status,
+                           GError       **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 order_id = 0;
+  int rc;
+
+  if (g_strcmp0 (status, "requires_action") == 0)
+    status = "pending";
+  if (!till_database_begin (db, error))
+    return FALSE;
+  stmt = till_database_prepare (db,
+      "UPDATE refunds SET stripe_refund = coalesce (?2, stripe_refund), status = ?3"
+      " WHERE id = ?1 RETURNING order_id", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, refund_id);
+  till_database_bind_text (stmt, 2, stripe_refund);
+  till_database_bind_text (stmt, 3, status);
+  rc = till_database_step (db, stmt, error);
+  if (rc < 0)
+    goto fail;
+  if (rc == SQLITE_ROW)
+    order_id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (order_id != 0 && !recompute_refunded (db, order_id, error))
+    goto fail;
+  return till_database_commit (db, error);
+
+fail:
+  till_database_rollback (db);
+  return FALSE;
+}
+
+gboolean
+till_orders_update_refund_status (TillDatabase  *db,
+                                  const char    *stripe_refund,
+                                  const char    *status,
+                                  GError       **error)
+{
+  gint64 id = find_id (db, "SELECT id FROM refunds WHERE stripe_refund = ?", stripe_refund,
+                       error);
+
+  if (id <= 0)
+    return FALSE;
+  return till_orders_finish_refund (db, id, NULL, status, error);
+}
+
+GPtrArray *
+till_orders_list_refunds (TillDatabase  *db,
+                          gint64         order_id,
+                          GError       **error)
+{
+  g_autoptr(GPtrArray) refunds = g_ptr_array_new_with_free_func ((GDestroyNotify) till_refund_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = till_database_prepare (db, "SELECT " REFUND_COLUMNS " WHERE order_id = ? ORDER BY id",
+                                error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, order_id);
+  while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (refunds, refund_from_row (stmt));
+  if (rc < 0)
+    return NULL;
+  return g_steal_pointer (&refunds);
+}
+
+GPtrArray *
+till_orders_list_stuck_refunds (TillDatabase  *db,
+                                gint64         older_than_us,
+                                guint          limit,
+                                GError       **error)
+{
+  g_autoptr(GPtrArray) refunds = g_ptr_array_new_with_free_func ((GDestroyNotify) till_refund_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = till_database_prepare (db,
+      "SELECT " REFUND_COLUMNS " WHERE status = 'pending' AND stripe_refund IS NULL"
+      " AND created_at < ? ORDER BY id LIMIT ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, older_than_us);
+  sqlite3_bind_int (stmt, 2, limit);
+  while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (refunds, refund_from_row (stmt));
+  if (rc < 0)
+    return NULL;
+  return g_steal_pointer (&refunds);
+}
+
+JsonNode *
+till_orders_to_json (const TillOrder *order,
+                     GPtrArray       *refunds)
+{
+  JsonNode *node = till_order_to_json (order);
+
+  if (refunds != NULL && node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonArray *array = json_array_new ();
+
+      for (guint i = 0; i < refunds->len; i++)
+        json_array_add_element (array, till_refund_to_json (refunds->pdata[i]));
+      json_object_set_array_member (json_node_get_object (node), "refunds", array);
+    }
+  return node;
+}

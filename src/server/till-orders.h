@@ -1,0 +1,124 @@
+/* till-orders.h: orders, their lines, payments and refunds in the database.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "till-core.h"
+#include "till-database.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  const char *currency;        /* the store's */
+  gboolean prices_include_tax;
+  const char *number_prefix;
+} TillOrderRules;
+
+typedef struct
+{
+  gint64 id;
+  gint64 order_id;
+  char *request_id;
+  char *stripe_refund;  /* nullable until Stripe answered */
+  gint64 amount;
+  char *reason;         /* nullable */
+  char *status;         /* pending, succeeded, failed, canceled */
+  gint64 created_at;    /* unix microseconds */
+} TillRefund;
+
+void        till_refund_free               (TillRefund    *refund);
+JsonNode   *till_refund_to_json            (const TillRefund *refund);
+
+/* Prices @cart from the catalog (never from the client), computes the totals with core and
+ * stores the order as pending_payment, all in one transaction. Bad lines fail with
+ * TILL_API_ERROR_UNPROCESSABLE naming the line ("lines[1].product_id: …"). */
+TillOrder  *till_orders_create             (TillDatabase  *db,
+                                            const TillOrderRules *rules,
+                                            const TillCart *cart,
+                                            gint64         terminal_id,
+                                            GError       **error);
+TillOrder  *till_orders_get                (TillDatabase  *db,
+                                            gint64         id,
+                                            GError       **error);
+/* 0 when none. */
+gint64      till_orders_find_by_reference  (TillDatabase  *db,
+                                            const char    *client_reference,
+                                            GError       **error);
+gint64      till_orders_find_by_intent     (TillDatabase  *db,
+                                            const char    *payment_intent,
+                                            GError       **error);
+/* Records the PaymentIntent of an order; an order never changes its intent. */
+gboolean    till_orders_set_intent         (TillDatabase  *db,
+                                            gint64         order_id,
+                                            const char    *payment_intent,
+                                            const char    *status,
+                                            GError       **error);
+/* Moves the order according to a PaymentIntent object as Stripe returns it: succeeded →
+ * paid (with card brand and last 4), canceled → canceled, a failed attempt → the decline
+ * is recorded and the order stays pending. Never moves an order backwards. */
+gboolean    till_orders_apply_intent       (TillDatabase  *db,
+                                            gint64         order_id,
+                                            JsonObject    *intent,
+                                            gboolean      *out_changed,
+                                            GError       **error);
+/* Several at once, in one transaction (element-type gint64 *, JsonObject). An intent that
+ * cannot be applied is logged and skipped; the others are kept. */
+gboolean    till_orders_apply_intents      (TillDatabase  *db,
+                                            GPtrArray     *order_ids,
+                                            GPtrArray     *intents,
+                                            GError       **error);
+/* element-type TillOrder (lines not loaded) */
+GPtrArray  *till_orders_list               (TillDatabase  *db,
+                                            const char    *status,
+                                            gint64         from_us,
+                                            gint64         to_us,
+                                            const char    *query,
+                                            gint64         before_id,
+                                            guint          limit,
+                                            gint64        *out_next_before,
+                                            GError       **error);
+/* Pending orders created before @older_than_us, oldest first. element-type gint64 */
+GArray     *till_orders_list_pending       (TillDatabase  *db,
+                                            gint64         older_than_us,
+                                            guint          limit,
+                                            GError       **error);
+
+/* Refunds. Reserving checks the remainder and inserts a pending refund; an existing
+ * @request_id returns the refund it made (*out_existing = TRUE). @amount 0: the rest. */
+TillRefund *till_orders_reserve_refund     (TillDatabase  *db,
+                                            gint64         order_id,
+                                            const char    *request_id,
+                                            gint64         amount,
+                                            const char    *reason,
+                                            gboolean      *out_existing,
+                                            GError       **error);
+/* Records Stripe's answer and updates the order's refunded amount and status. */
+gboolean    till_orders_finish_refund      (TillDatabase  *db,
+                                            gint64         refund_id,
+                                            const char    *stripe_refund,
+                                            const char    *status,
+                                            GError       **error);
+/* Updates a refund found by its Stripe id (from webhooks); FALSE without error if unknown. */
+gboolean    till_orders_update_refund_status (TillDatabase *db,
+                                              const char   *stripe_refund,
+                                              const char   *status,
+                                              GError      **error);
+GPtrArray  *till_orders_list_refunds       (TillDatabase  *db,
+                                            gint64         order_id,
+                                            GError       **error);
+/* Refunds reserved before @older_than_us whose Stripe call never answered (pending, no
+ * Stripe id), oldest first. element-type TillRefund */
+GPtrArray  *till_orders_list_stuck_refunds (TillDatabase  *db,
+                                            gint64         older_than_us,
+                                            guint          limit,
+                                            GError       **error);
+
+/* The order JSON of DESIGN.md, with `refunds` when @refunds is not NULL. */
+JsonNode   *till_orders_to_json            (const TillOrder *order,
+                                            GPtrArray     *refunds);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillRefund, till_refund_free)
+
+G_END_DECLS

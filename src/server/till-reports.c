@@ -1,0 +1,234 @@
+/* till-reports.c: the daily report and the CSV export.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "till-api-private.h"
+#include "till-core.h"
+#include "till-server-error.h"
+
+static const char *statuses[] = {
+  "pending_payment", "paid", "partially_refunded", "refunded", "canceled",
+};
+
+static gboolean
+is_sale (const char *status)
+{
+  return g_strcmp0 (status, "paid") == 0 || g_strcmp0 (status, "partially_refunded") == 0 ||
+         g_strcmp0 (status, "refunded") == 0;
+}
+
+JsonNode *
+till_reports_daily (TillDatabase  *db,
+                    const char    *currency,
+                    GTimeZone     *tz,
+                    const char    *date,
+                    GError       **error)
+{
+  g_autoptr(GDateTime) start = NULL;
+  g_autoptr(GDateTime) end = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *day = NULL;
+  gint64 gross = 0, refunds = 0, count = 0;
+  gint64 hour_count[24] = { 0 }, hour_gross[24] = { 0 };
+  gint64 status_count[G_N_ELEMENTS (statuses)] = { 0 };
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (date == NULL)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now (tz);
+      start = g_date_time_new (tz, g_date_time_get_year (now), g_date_time_get_month (now),
+                               g_date_time_get_day_of_month (now), 0, 0, 0);
+    }
+  else
+    {
+      guint64 y, m, d;
+      g_auto(GStrv) parts = g_strsplit (date, "-", 4);
+
+      if (strlen (date) == 10 && g_strv_length (parts) == 3 &&
+          g_ascii_string_to_unsigned (parts[0], 10, 1970, 9999, &y, NULL) &&
+          g_ascii_string_to_unsigned (parts[1], 10, 1, 12, &m, NULL) &&
+          g_ascii_string_to_unsigned (parts[2], 10, 1, 31, &d, NULL) &&
+          g_date_valid_dmy ((GDateDay) d, (GDateMonth) m, (GDateYear) y))
+        start = g_date_time_new (tz, (int) y, (int) m, (int) d, 0, 0, 0);
+    }
+  if (start == NULL)
+    {
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_REQUEST,
+                   _("date: must be a day as YYYY-MM-DD"));
+      return NULL;
+    }
+  end = g_date_time_add_days (start, 1);
+  day = g_date_time_format (start, "%Y-%m-%d");
+
+  stmt = till_database_prepare (db,
+      "SELECT status, total, refunded, created_at FROM orders"
+      " WHERE created_at >= ? AND created_at < ? ORDER BY created_at", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, g_date_time_to_unix (start) * G_USEC_PER_SEC);
+  sqlite3_bind_int64 (stmt, 2, g_date_time_to_unix (end) * G_USEC_PER_SEC);
+  while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
+    {
+      const char *status = (const char *) sqlite3_column_text (stmt, 0);
+      gint64 total = sqlite3_column_int64 (stmt, 1);
+      gint64 refunded = sqlite3_column_int64 (stmt, 2);
+      g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (sqlite3_column_int64 (stmt, 3) /
+                                                                G_USEC_PER_SEC);
+      g_autoptr(GDateTime) local = g_date_time_to_timezone (utc, tz);
+      int hour = g_date_time_get_hour (local);
+
+      for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+        if (g_strcmp0 (status, statuses[i]) == 0)
+          status_count[i]++;
+      if (!is_sale (status))
+        continue;
+      gross += total;
+      refunds += refunded;
+      count++;
+      hour_count[hour]++;
+      hour_gross[hour] += total;
+    }
+  if (rc < 0)
+    return NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "date");
+  json_builder_add_string_value (builder, day);
+  json_builder_set_member_name (builder, "currency");
+  json_builder_add_string_value (builder, currency);
+  json_builder_set_member_name (builder, "gross");
+  json_builder_add_int_value (builder, gross);
+  json_builder_set_member_name (builder, "refunds");
+  json_builder_add_int_value (builder, refunds);
+  json_builder_set_member_name (builder, "net");
+  json_builder_add_int_value (builder, gross - refunds);
+  json_builder_set_member_name (builder, "count");
+  json_builder_add_int_value (builder, count);
+  json_builder_set_member_name (builder, "average");
+  json_builder_add_int_value (builder, count > 0 ? (gross + count / 2) / count : 0);
+  json_builder_set_member_name (builder, "by_hour");
+  json_builder_begin_array (builder);
+  for (int h = 0; h < 24; h++)
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "hour");
+      json_builder_add_int_value (builder, h);
+      json_builder_set_member_name (builder, "count");
+      json_builder_add_int_value (builder, hour_count[h]);
+      json_builder_set_member_name (builder, "gross");
+      json_builder_add_int_value (builder, hour_gross[h]);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "by_status");
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    {
+      json_builder_set_member_name (builder, statuses[i]);
+      json_builder_add_int_value (builder, status_count[i]);
+    }
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static void
+csv_field (GString    *out,
+           const char *value)
+{
+  if (value == NULL)
+    value = "";
+  /* Spreadsheets run cells that start with these as formulas. */
+  if (*value == '=' || *value == '+' || *value == '-' || *value == '@')
+    {
+      g_string_append (out, "\"'");
+      for (const char *p = value; *p; p++)
+        g_string_append_printf (out, *p == '"' ? "\"\"" : "%c", *p);
+      g_string_append_c (out, '"');
+      return;
+    }
+  if (strpbrk (value, ",\"\r\n") != NULL)
+    {
+      g_string_append_c (out, '"');
+      for (const char *p = value; *p; p++)
+        {
+          if (*p == '"')
+            g_string_append_c (out, '"');
+          g_string_append_c (out, *p);
+        }
+      g_string_append_c (out, '"');
+      return;
+    }
+  g_string_append (out, value);
+}
+
+char *
+till_reports_orders_csv (TillDatabase  *db,
+                         const char    *status,
+                         gint64         from_us,
+                         gint64         to_us,
+                         GTimeZone     *tz,
+                         GError       **error)
+{
+  g_autoptr(GString) out = g_string_new (
+      "number,created_at,status,currency,subtotal,discount,tax,rounding,total,refunded,"
+      "payment_intent,card_brand,card_last4\r\n");
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = till_database_prepare (db,
+      "SELECT o.number, o.created_at, o.status, o.currency, o.subtotal, o.discount, o.tax,"
+      " o.rounding, o.total, o.refunded, p.payment_intent, p.card_brand, p.card_last4"
+      " FROM orders o LEFT JOIN payments p ON p.order_id = o.id"
+      " WHERE (?1 IS NULL OR o.status = ?1) AND (?2 = 0 OR o.created_at >= ?2)"
+      " AND (?3 = 0 OR o.created_at < ?3) ORDER BY o.id", error);
+  if (stmt == NULL)
+    return NULL;
+  till_database_bind_text (stmt, 1, status);
+  sqlite3_bind_int64 (stmt, 2, from_us);
+  sqlite3_bind_int64 (stmt, 3, to_us);
+  while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
+    {
+      const char *code = (const char *) sqlite3_column_text (stmt, 3);
+      const TillCurrency *currency = till_currency_lookup (code);
+      g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (sqlite3_column_int64 (stmt, 1) /
+                                                                G_USEC_PER_SEC);
+      g_autoptr(GDateTime) local = g_date_time_to_timezone (utc, tz);
+      g_autofree char *created = g_date_time_format_iso8601 (local);
+
+      csv_field (out, (const char *) sqlite3_column_text (stmt, 0));
+      g_string_append_c (out, ',');
+      csv_field (out, created);
+      g_string_append_c (out, ',');
+      csv_field (out, (const char *) sqlite3_column_text (stmt, 2));
+      g_string_append_c (out, ',');
+      csv_field (out, (const char *) sqlite3_column_text (stmt, 3));
+      for (int column = 4; column <= 9; column++)
+        {
+          g_autofree char *amount = NULL;
+
+          if (currency != NULL)
+            amount = till_money_to_decimal_string (sqlite3_column_int64 (stmt, column), currency);
+          g_string_append_c (out, ',');
+          if (amount != NULL)
+            g_string_append (out, amount);
+          else
+            g_string_append_printf (out, "%" G_GINT64_FORMAT,
+                                    (gint64) sqlite3_column_int64 (stmt, column));
+        }
+      for (int column = 10; column <= 12; column++)
+        {
+          g_string_append_c (out, ',');
+          csv_field (out, (const char *) sqlite3_column_text (stmt, column));
+        }
+      g_string_append (out, "\r\n");
+    }
+  if (rc < 0)
+    return NULL;
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}

@@ -1,0 +1,367 @@
+/* till-server-cli.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <stdio.h>
+
+#include "till-api.h"
+#include "till-catalog.h"
+#include "till-server-cli.h"
+#include "till-terminals.h"
+
+typedef struct
+{
+  char *config_file;
+  char *listen;
+  char *database;
+  char *tls_certificate;
+  char *tls_key;
+  char *role;
+  gboolean training;
+  gboolean behind_proxy;
+  gboolean version;
+} Options;
+
+static void
+options_clear (Options *options)
+{
+  g_free (options->config_file);
+  g_free (options->listen);
+  g_free (options->database);
+  g_free (options->tls_certificate);
+  g_free (options->tls_key);
+  g_free (options->role);
+}
+
+static const char *
+help_description (void)
+{
+  return _("Commands:\n"
+           "  (none)                        serve the API, the payment page and webhooks\n"
+           "  terminal add NAME [--role R]  add a terminal (R: cashier or admin) and print its\n"
+           "                                token on the last line; it is shown only once\n"
+           "  terminal list                 list terminals\n"
+           "  terminal revoke ID|NAME       revoke a terminal's token\n"
+           "  catalog import FILE.csv       import products: header\n"
+           "                                sku,barcode,name,price,currency,tax_rate,category;\n"
+           "                                nothing is imported if any row is bad\n"
+           "  backup FILE                   copy the database with SQLite's online backup\n"
+           "\n"
+           "Modes:\n"
+           "  training  --training: the Stripe simulator runs inside the server, no keys\n"
+           "            needed; live keys are refused. The demo catalog is loaded into an\n"
+           "            empty database.\n"
+           "  test      a secret key starting with sk_test_\n"
+           "  live      a secret key starting with sk_live_; needs --tls-certificate and\n"
+           "            --tls-key, or --behind-proxy when a TLS proxy is in front\n"
+           "\n"
+           "Configuration file (key file; must be readable by its owner only when it holds\n"
+           "secrets):\n"
+           "  [store]       name, currency, prices-include-tax, timezone, order-number-prefix\n"
+           "  [server]      listen, database, tls-certificate, tls-key, behind-proxy,\n"
+           "                max-body-kib, checkout-rate-per-minute\n"
+           "  [reconciler]  interval, sync-after, cancel-after (seconds; cancel-after 1800)\n"
+           "  [stripe]      api-base, js-url, publishable-key, secret-key, webhook-secret,\n"
+           "                payment-method-types, timeout, connect-timeout, max-retries\n"
+           "\n"
+           "Environment (overrides the file; secrets never go on the command line):\n"
+           "  TILL_STRIPE_SECRET_KEY, TILL_STRIPE_PUBLISHABLE_KEY, TILL_STRIPE_WEBHOOK_SECRET,\n"
+           "  TILL_STRIPE_API_BASE, TILL_STRIPE_JS_URL\n"
+           "\n"
+           "The database defaults to $XDG_STATE_HOME/till/till.db, the address to\n"
+           "127.0.0.1:8787.");
+}
+
+static TillServerConfig *
+load_config (Options  *options,
+             GError  **error)
+{
+  g_autoptr(TillServerConfig) config = till_server_config_new ();
+
+  if (options->config_file != NULL &&
+      !till_server_config_load_file (config, options->config_file, error))
+    return NULL;
+  till_server_config_apply_environment (config);
+  if (options->listen != NULL)
+    {
+      g_free (config->listen);
+      config->listen = g_strdup (options->listen);
+    }
+  if (options->database != NULL)
+    {
+      g_free (config->database);
+      config->database = g_strdup (options->database);
+    }
+  if (options->tls_certificate != NULL)
+    {
+      g_free (config->tls_certificate);
+      config->tls_certificate = g_strdup (options->tls_certificate);
+    }
+  if (options->tls_key != NULL)
+    {
+      g_free (config->tls_key);
+      config->tls_key = g_strdup (options->tls_key);
+    }
+  if (options->behind_proxy)
+    config->behind_proxy = TRUE;
+  config->training = options->training;
+  if (config->database == NULL)
+    config->database = till_server_default_database ();
+  return g_steal_pointer (&config);
+}
+
+static int
+fail (const char   *what,
+      const GError *error)
+{
+  g_printerr ("till-server: %s%s%s\n", what != NULL ? what : "", what != NULL ? ": " : "",
+              error->message);
+  return 1;
+}
+
+static int
+usage (const char *message)
+{
+  g_printerr ("till-server: %s\n%s\n", message, _("Run till-server --help for the commands."));
+  return 2;
+}
+
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+run_server (Options *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillServerConfig) config = load_config (options, &error);
+  g_autoptr(TillApi) api = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  TillServerMode mode;
+  guint sigint, sigterm;
+
+  if (config == NULL || !till_server_config_finish (config, &error))
+    return fail (NULL, error);
+  mode = config->mode;
+
+  api = till_api_new (g_steal_pointer (&config), &error);
+  if (api == NULL || !till_api_start (api, &error))
+    return fail (NULL, error);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  sigint = g_unix_signal_add (SIGINT, on_quit_signal, loop);
+  sigterm = g_unix_signal_add (SIGTERM, on_quit_signal, loop);
+
+  /* The first line on stdout is the address (tests start us on port 0 and read it). */
+  g_print ("till-server listening on %s (%s mode)\n", till_api_get_base_uri (api),
+           till_server_mode_to_string (mode));
+  fflush (stdout);
+  g_main_loop_run (loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  till_api_stop (api);
+  return 0;
+}
+
+static TillDatabase *
+open_database (Options  *options,
+               GError  **error)
+{
+  g_autoptr(TillServerConfig) config = load_config (options, error);
+
+  if (config == NULL)
+    return NULL;
+  return till_database_open (config->database, error);
+}
+
+static int
+run_terminal (Options  *options,
+              int       argc,
+              char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillDatabase) db = NULL;
+
+  if (argc < 3)
+    return usage (_("terminal needs add, list or revoke"));
+
+  db = open_database (options, &error);
+  if (db == NULL)
+    return fail (NULL, error);
+
+  if (g_str_equal (argv[2], "add"))
+    {
+      g_autofree char *token = NULL;
+      g_autofree char *id_text = NULL;
+      TillRole role = TILL_ROLE_CASHIER;
+      gint64 id = 0;
+
+      if (argc != 4)
+        return usage (_("terminal add takes one NAME"));
+      if (options->role != NULL && !till_role_from_string (options->role, &role))
+        return usage (_("--role must be cashier or admin"));
+      token = till_terminals_add (db, argv[3], role, &id, &error);
+      if (token == NULL)
+        return fail (_("Cannot add the terminal"), error);
+      id_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+      g_print (_("Terminal %s “%s” (%s) added. Its token, shown only this once:\n"),
+               id_text, argv[3], till_role_to_string (role));
+      g_print ("%s\n", token);
+      return 0;
+    }
+  if (g_str_equal (argv[2], "list"))
+    {
+      g_autoptr(GPtrArray) terminals = NULL;
+
+      if (argc != 3)
+        return usage (_("terminal list takes no arguments"));
+      terminals = till_terminals_list (db, &error);
+      if (terminals == NULL)
+        return fail (NULL, error);
+      for (guint i = 0; i < terminals->len; i++)
+        {
+          TillTerminal *terminal = terminals->pdata[i];
+          g_autoptr(GDateTime) created = g_date_time_new_from_unix_local (terminal->created_at);
+          g_autofree char *when = g_date_time_format (created, "%Y-%m-%d %H:%M");
+
+          g_print ("%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\n", terminal->id, terminal->name,
+                   till_role_to_string (terminal->role), when,
+                   terminal->revoked_at != 0 ? _("revoked") : _("active"));
+        }
+      return 0;
+    }
+  if (g_str_equal (argv[2], "revoke"))
+    {
+      if (argc != 4)
+        return usage (_("terminal revoke takes one ID or NAME"));
+      if (!till_terminals_revoke (db, argv[3], &error))
+        return fail (NULL, error);
+      g_print (_("Terminal “%s” revoked\n"), argv[3]);
+      return 0;
+    }
+  return usage (_("terminal needs add, list or revoke"));
+}
+
+static int
+run_catalog (Options  *options,
+             int       argc,
+             char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillServerConfig) config = NULL;
+  g_autoptr(TillDatabase) db = NULL;
+  g_autoptr(GPtrArray) line_errors = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  guint imported = 0;
+
+  if (argc != 4 || !g_str_equal (argv[2], "import"))
+    return usage (_("catalog needs: import FILE.csv"));
+
+  config = load_config (options, &error);
+  if (config == NULL)
+    return fail (NULL, error);
+  if (!g_file_get_contents (argv[3], &contents, &length, &error))
+    return fail (NULL, error);
+  if (length > 64 * 1024 * 1024)
+    return usage (_("The file is larger than 64 MiB"));
+  db = till_database_open (config->database, &error);
+  if (db == NULL)
+    return fail (NULL, error);
+  if (!till_catalog_import_csv (db, contents, length, config->currency, &imported, &line_errors,
+                                &error))
+    {
+      for (guint i = 0; line_errors != NULL && i < line_errors->len; i++)
+        g_printerr ("%s: %s\n", argv[3], (char *) line_errors->pdata[i]);
+      return fail (argv[3], error);
+    }
+  g_print (g_dngettext (GETTEXT_PACKAGE, "Imported %u product\n", "Imported %u products\n",
+                        imported), imported);
+  return 0;
+}
+
+static int
+run_backup (Options  *options,
+            int       argc,
+            char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillDatabase) db = NULL;
+
+  if (argc != 3)
+    return usage (_("backup takes one FILE"));
+  db = open_database (options, &error);
+  if (db == NULL)
+    return fail (NULL, error);
+  if (!till_database_backup (db, argv[2], &error))
+    return fail (NULL, error);
+  g_print (_("Backed up %s to %s\n"), till_database_get_path (db), argv[2]);
+  return 0;
+}
+
+int
+till_server_cli_run (int    argc,
+                     char **argv)
+{
+  Options options = { 0 };
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &options.config_file,
+      N_("Read settings from FILE (a key file)"), N_("FILE") },
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &options.listen,
+      N_("Listen on HOST:PORT (default 127.0.0.1:8787; port 0 picks a free one)"),
+      N_("HOST:PORT") },
+    { "db", 'd', 0, G_OPTION_ARG_FILENAME, &options.database,
+      N_("The SQLite database (default $XDG_STATE_HOME/till/till.db)"), N_("PATH") },
+    { "training", 't', 0, G_OPTION_ARG_NONE, &options.training,
+      N_("Training mode: the Stripe simulator in-process, no keys, demo catalog"), NULL },
+    { "tls-certificate", 0, 0, G_OPTION_ARG_FILENAME, &options.tls_certificate,
+      N_("Serve HTTPS with this PEM certificate"), N_("FILE") },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &options.tls_key,
+      N_("The PEM private key of the certificate"), N_("FILE") },
+    { "behind-proxy", 0, 0, G_OPTION_ARG_NONE, &options.behind_proxy,
+      N_("A TLS proxy stands in front (allows live mode without --tls-certificate)"), NULL },
+    { "role", 0, 0, G_OPTION_ARG_STRING, &options.role,
+      N_("terminal add: cashier (default) or admin"), N_("ROLE") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &options.version, N_("Print the version"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("[COMMAND …]"));
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_option_context_set_summary (context, _("The Till backend: catalog, checkout, orders, "
+                                           "refunds, reports and Stripe webhooks."));
+  g_option_context_set_description (context, help_description ());
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      options_clear (&options);
+      return usage (error->message);
+    }
+
+  if (options.version)
+    {
+      g_print ("till-server %s\n", PACKAGE_VERSION);
+      status = 0;
+    }
+  else if (argc < 2)
+    status = run_server (&options);
+  else if (g_str_equal (argv[1], "terminal"))
+    status = run_terminal (&options, argc, argv);
+  else if (g_str_equal (argv[1], "catalog"))
+    status = run_catalog (&options, argc, argv);
+  else if (g_str_equal (argv[1], "backup"))
+    status = run_backup (&options, argc, argv);
+  else
+    status = usage (_("unknown command"));
+
+  options_clear (&options);
+  return status;
+}

@@ -1,0 +1,441 @@
+/* till-server-config.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+
+#include "till-core.h"
+#include "till-server-config.h"
+
+G_DEFINE_QUARK (till-config-error-quark, till_config_error)
+
+#define DEFAULT_API_BASE "https://api.stripe.com"
+#define DEFAULT_JS_URL "https://js.stripe.com/v3/"
+
+TillServerConfig *
+till_server_config_new (void)
+{
+  TillServerConfig *config = g_new0 (TillServerConfig, 1);
+
+  config->store_name = g_strdup (_("Till"));
+  config->currency = g_strdup ("USD");
+  config->prices_include_tax = FALSE;
+  config->number_prefix = g_strdup ("T-");
+  config->listen = g_strdup ("127.0.0.1:8787");
+  config->max_body = 1024 * 1024;
+  config->checkout_rate_per_minute = 120;
+  config->reconcile_interval = 60;
+  config->reconcile_sync_after = 120;
+  config->reconcile_cancel_after = 30 * 60;
+  config->stripe_timeout = 30;
+  config->stripe_connect_timeout = 10;
+  config->stripe_max_retries = 3;
+  return config;
+}
+
+void
+till_server_config_free (TillServerConfig *config)
+{
+  if (config == NULL)
+    return;
+  g_free (config->store_name);
+  g_free (config->currency);
+  g_free (config->timezone);
+  g_free (config->number_prefix);
+  g_free (config->listen);
+  g_free (config->database);
+  g_free (config->tls_certificate);
+  g_free (config->tls_key);
+  g_free (config->api_base);
+  g_free (config->js_url);
+  if (config->secret_key != NULL)
+    memset (config->secret_key, 0, strlen (config->secret_key));
+  g_free (config->secret_key);
+  g_free (config->publishable_key);
+  if (config->webhook_secret != NULL)
+    memset (config->webhook_secret, 0, strlen (config->webhook_secret));
+  g_free (config->webhook_secret);
+  g_strfreev (config->payment_method_types);
+  g_free (config);
+}
+
+static gboolean
+take_string (GKeyFile    *file,
+             const char  *group,
+             const char  *key,
+             char       **field,
+             GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+  char *value = g_key_file_get_string (file, group, key, &local);
+
+  if (value == NULL)
+    {
+      if (g_error_matches (local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND) ||
+          g_error_matches (local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND))
+        return TRUE;
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), "[%s] %s: ", group, key);
+      return FALSE;
+    }
+  g_strstrip (value);
+  g_free (*field);
+  *field = value;
+  return TRUE;
+}
+
+static gboolean
+take_int (GKeyFile    *file,
+          const char  *group,
+          const char  *key,
+          int          min,
+          int          max,
+          int         *field,
+          GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+  int value;
+
+  if (!g_key_file_has_key (file, group, key, NULL))
+    return TRUE;
+  value = g_key_file_get_integer (file, group, key, &local);
+  if (local != NULL)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), "[%s] %s: ", group, key);
+      return FALSE;
+    }
+  if (value < min || value > max)
+    {
+      g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
+                   _("[%s] %s must be between %d and %d"), group, key, min, max);
+      return FALSE;
+    }
+  *field = value;
+  return TRUE;
+}
+
+static gboolean
+take_boolean (GKeyFile    *file,
+              const char  *group,
+              const char  *key,
+              gboolean    *field,
+              GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+  gboolean value;
+
+  if (!g_key_file_has_key (file, group, key, NULL))
+    return TRUE;
+  value = g_key_file_get_boolean (file, group, key, &local);
+  if (local != NULL)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), "[%s] %s: ", group, key);
+      return FALSE;
+    }
+  *field = value;
+  return TRUE;
+}
+
+gboolean
+till_server_config_load_file (TillServerConfig  *config,
+                              const char        *path,
+                              GError           **error)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autofree char *secret = NULL;
+  g_autofree char *webhook_secret = NULL;
+  g_autofree char *max_body = NULL;
+  int max_body_kib = (int) (config->max_body / 1024);
+  GStatBuf st;
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
+
+  if (!take_string (file, "store", "name", &config->store_name, error) ||
+      !take_string (file, "store", "currency", &config->currency, error) ||
+      !take_boolean (file, "store", "prices-include-tax", &config->prices_include_tax, error) ||
+      !take_string (file, "store", "timezone", &config->timezone, error) ||
+      !take_string (file, "store", "order-number-prefix", &config->number_prefix, error) ||
+      !take_string (file, "server", "listen", &config->listen, error) ||
+      !take_string (file, "server", "database", &config->database, error) ||
+      !take_string (file, "server", "tls-certificate", &config->tls_certificate, error) ||
+      !take_string (file, "server", "tls-key", &config->tls_key, error) ||
+      !take_boolean (file, "server", "behind-proxy", &config->behind_proxy, error) ||
+      !take_int (file, "server", "max-body-kib", 1, 64 * 1024, &max_body_kib, error) ||
+      !take_int (file, "server", "checkout-rate-per-minute", 1, 1000000,
+                 &config->checkout_rate_per_minute, error) ||
+      !take_int (file, "reconciler", "interval", 1, 86400, &config->reconcile_interval, error) ||
+      !take_int (file, "reconciler", "sync-after", 1, 86400 * 7,
+                 &config->reconcile_sync_after, error) ||
+      !take_int (file, "reconciler", "cancel-after", 60, 86400 * 7,
+                 &config->reconcile_cancel_after, error) ||
+      !take_string (file, "stripe", "api-base", &config->api_base, error) ||
+      !take_string (file, "stripe", "js-url", &config->js_url, error) ||
+      !take_string (file, "stripe", "publishable-key", &config->publishable_key, error) ||
+      !take_string (file, "stripe", "secret-key", &secret, error) ||
+      !take_string (file, "stripe", "webhook-secret", &webhook_secret, error) ||
+      !take_int (file, "stripe", "timeout", 1, 600, &config->stripe_timeout, error) ||
+      !take_int (file, "stripe", "connect-timeout", 1, 600,
+                 &config->stripe_connect_timeout, error) ||
+      !take_int (file, "stripe", "max-retries", 0, 10, &config->stripe_max_retries, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
+  config->max_body = (gsize) max_body_kib * 1024;
+
+  if (g_key_file_has_key (file, "stripe", "payment-method-types", NULL))
+    {
+      g_strfreev (config->payment_method_types);
+      config->payment_method_types = g_key_file_get_string_list (file, "stripe",
+                                                                 "payment-method-types",
+                                                                 NULL, NULL);
+    }
+
+  if (secret != NULL || webhook_secret != NULL)
+    {
+      /* A file with secrets must be readable by its owner only. */
+      if (g_stat (path, &st) != 0)
+        {
+          int saved = errno;
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s",
+                       path, g_strerror (saved));
+          return FALSE;
+        }
+      if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+        {
+          g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INSECURE,
+                       _("%s holds secrets but other users can read it; run chmod 600 %s"),
+                       path, path);
+          return FALSE;
+        }
+      if (secret != NULL)
+        {
+          g_free (config->secret_key);
+          config->secret_key = g_steal_pointer (&secret);
+        }
+      if (webhook_secret != NULL)
+        {
+          g_free (config->webhook_secret);
+          config->webhook_secret = g_steal_pointer (&webhook_secret);
+        }
+    }
+  return TRUE;
+}
+
+static void
+take_env (const char  *name,
+          char       **field)
+{
+  const char *value = g_getenv (name);
+
+  if (value != NULL && *value != '\0')
+    {
+      g_free (*field);
+      *field = g_strdup (value);
+    }
+}
+
+void
+till_server_config_apply_environment (TillServerConfig *config)
+{
+  take_env ("TILL_STRIPE_SECRET_KEY", &config->secret_key);
+  take_env ("TILL_STRIPE_PUBLISHABLE_KEY", &config->publishable_key);
+  take_env ("TILL_STRIPE_WEBHOOK_SECRET", &config->webhook_secret);
+  take_env ("TILL_STRIPE_API_BASE", &config->api_base);
+  take_env ("TILL_STRIPE_JS_URL", &config->js_url);
+}
+
+static gboolean
+is_live_key (const char *key)
+{
+  return key != NULL && (g_str_has_prefix (key, "sk_live_") ||
+                         g_str_has_prefix (key, "rk_live_") ||
+                         g_str_has_prefix (key, "pk_live_"));
+}
+
+gboolean
+till_server_config_finish (TillServerConfig  *config,
+                           GError           **error)
+{
+  const TillCurrency *currency;
+  g_autofree char *host = NULL;
+  guint16 port;
+
+  if (config->currency == NULL || (currency = till_currency_lookup (config->currency)) == NULL)
+    {
+      g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
+                   _("[store] currency: “%s” is not a currency Till knows"),
+                   config->currency != NULL ? config->currency : "");
+      return FALSE;
+    }
+  g_free (config->currency);
+  config->currency = g_strdup (till_currency_get_code (currency));
+
+  if (config->store_name == NULL || *config->store_name == '\0' ||
+      !g_utf8_validate (config->store_name, -1, NULL))
+    {
+      g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
+                   _("[store] name must not be empty"));
+      return FALSE;
+    }
+  if (config->timezone != NULL)
+    {
+      GTimeZone *tz = g_time_zone_new_identifier (config->timezone);
+
+      if (tz == NULL)
+        {
+          g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
+                       _("[store] timezone: “%s” is not a time zone"), config->timezone);
+          return FALSE;
+        }
+      g_time_zone_unref (tz);
+    }
+  if (!till_server_parse_listen (config->listen, &host, &port, error))
+    return FALSE;
+  if ((config->tls_certificate == NULL) != (config->tls_key == NULL))
+    {
+      g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
+                   _("TLS needs both a certificate and a key"));
+      return FALSE;
+    }
+  if (config->database == NULL)
+    config->database = till_server_default_database ();
+
+  if (config->training)
+    {
+      if (is_live_key (config->secret_key) || is_live_key (config->publishable_key))
+        {
+          g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_WRONG_KEY,
+                       _("Training mode refuses to start with a live Stripe key"));
+          return FALSE;
+        }
+      config->mode = TILL_SERVER_MODE_TRAINING;
+      return TRUE;
+    }
+
+  if (config->secret_key == NULL)
+    {
+      g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_NO_KEY,
+                   _("No Stripe secret key: set TILL_STRIPE_SECRET_KEY, put secret-key in the "
+                     "[stripe] group of the configuration file, or start with --training"));
+      return FALSE;
+    }
+  if (g_str_has_prefix (config->secret_key, "sk_test_") ||
+      g_str_has_prefix (config->secret_key, "rk_test_"))
+    config->mode = TILL_SERVER_MODE_TEST;
+  else if (g_str_has_prefix (config->secret_key, "sk_live_") ||
+           g_str_has_prefix (config->secret_key, "rk_live_"))
+    config->mode = TILL_SERVER_MODE_LIVE;
+  else
+    {
+      g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_WRONG_KEY,
+                   _("The Stripe secret key must start with sk_test_ or sk_live_"));
+      return FALSE;
+    }
+
+  if (config->publishable_key != NULL)
+    {
+      gboolean pk_live = g_str_has_prefix (config->publishable_key, "pk_live_");
+      gboolean pk_test = g_str_has_prefix (config->publishable_key, "pk_test_");
+
+      if (!pk_live && !pk_test)
+        {
+          g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_WRONG_KEY,
+                       _("The Stripe publishable key must start with pk_test_ or pk_live_"));
+          return FALSE;
+        }
+      if (pk_live != (config->mode == TILL_SERVER_MODE_LIVE))
+        {
+          g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_WRONG_KEY,
+                       _("The publishable key and the secret key are not both test or both "
+                         "live keys"));
+          return FALSE;
+        }
+    }
+
+  if (config->mode == TILL_SERVER_MODE_LIVE)
+    {
+      if (config->tls_certificate == NULL && !config->behind_proxy)
+        {
+          g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_NEEDS_TLS,
+                       _("Live mode needs HTTPS: give --tls-certificate and --tls-key, or "
+                         "--behind-proxy when a TLS proxy stands in front of till-server"));
+          return FALSE;
+        }
+      if (config->api_base != NULL && !g_str_has_prefix (config->api_base, "https://"))
+        {
+          g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_NEEDS_TLS,
+                       _("Live mode talks to Stripe over HTTPS only"));
+          return FALSE;
+        }
+    }
+
+  if (config->api_base == NULL)
+    config->api_base = g_strdup (DEFAULT_API_BASE);
+  if (config->js_url == NULL)
+    config->js_url = g_strdup (DEFAULT_JS_URL);
+  return TRUE;
+}
+
+const char *
+till_server_mode_to_string (TillServerMode mode)
+{
+  switch (mode)
+    {
+    case TILL_SERVER_MODE_TRAINING:
+      return "training";
+    case TILL_SERVER_MODE_TEST:
+      return "test";
+    case TILL_SERVER_MODE_LIVE:
+      return "live";
+    default:
+      g_return_val_if_reached ("training");
+    }
+}
+
+gboolean
+till_server_parse_listen (const char  *listen,
+                          char       **out_host,
+                          guint16     *out_port,
+                          GError     **error)
+{
+  const char *colon;
+  g_autofree char *host = NULL;
+  guint64 port;
+
+  if (listen == NULL || (colon = strrchr (listen, ':')) == NULL || colon == listen)
+    goto bad;
+  if (listen[0] == '[')
+    {
+      if (colon[-1] != ']' || colon - listen < 3)
+        goto bad;
+      host = g_strndup (listen + 1, colon - listen - 2);
+    }
+  else
+    host = g_strndup (listen, colon - listen);
+  if (!g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &port, NULL))
+    goto bad;
+
+  *out_host = g_steal_pointer (&host);
+  *out_port = (guint16) port;
+  return TRUE;
+
+bad:
+  g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
+               _("“%s” is not HOST:PORT"), listen != NULL ? listen : "");
+  return FALSE;
+}
+
+char *
+till_server_default_database (void)
+{
+  return g_build_filename (g_get_user_state_dir (), "till", "till.db", NULL);
+}

@@ -1,0 +1,89 @@
+/* till-server-config.h: till-server's settings from the key file, environment and options.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define TILL_CONFIG_ERROR (till_config_error_quark ())
+
+typedef enum
+{
+  TILL_CONFIG_ERROR_INVALID,
+  TILL_CONFIG_ERROR_INSECURE,   /* a key file with secrets readable by others */
+  TILL_CONFIG_ERROR_NO_KEY,
+  TILL_CONFIG_ERROR_WRONG_KEY,  /* a live key in training, a publishable key as secret, … */
+  TILL_CONFIG_ERROR_NEEDS_TLS,
+} TillConfigError;
+
+typedef enum
+{
+  TILL_SERVER_MODE_TRAINING,
+  TILL_SERVER_MODE_TEST,
+  TILL_SERVER_MODE_LIVE,
+} TillServerMode;
+
+typedef struct
+{
+  /* [store] */
+  char *store_name;
+  char *currency;               /* ISO 4217, upper case */
+  gboolean prices_include_tax;
+  char *timezone;               /* IANA name; NULL: the machine's */
+  char *number_prefix;          /* order numbers: "T-000042" */
+  /* [server] */
+  char *listen;                 /* HOST:PORT */
+  char *database;
+  char *tls_certificate;
+  char *tls_key;
+  gboolean behind_proxy;
+  gsize max_body;               /* bytes */
+  int checkout_rate_per_minute; /* per terminal token */
+  int reconcile_interval;       /* seconds between reconciler runs */
+  int reconcile_sync_after;     /* seconds before a pending order is synced */
+  int reconcile_cancel_after;   /* seconds before an abandoned intent is canceled */
+  /* [stripe] */
+  char *api_base;
+  char *js_url;
+  char *secret_key;
+  char *publishable_key;
+  char *webhook_secret;
+  char **payment_method_types;  /* NULL: automatic_payment_methods */
+  int stripe_timeout;           /* seconds, total per attempt */
+  int stripe_connect_timeout;   /* seconds */
+  int stripe_max_retries;
+  /* derived */
+  gboolean training;
+  TillServerMode mode;
+} TillServerConfig;
+
+GQuark            till_config_error_quark     (void);
+
+TillServerConfig *till_server_config_new      (void);
+void              till_server_config_free     (TillServerConfig  *config);
+
+gboolean          till_server_config_load_file (TillServerConfig *config,
+                                                const char       *path,
+                                                GError          **error);
+/* TILL_STRIPE_SECRET_KEY, TILL_STRIPE_PUBLISHABLE_KEY, TILL_STRIPE_WEBHOOK_SECRET,
+ * TILL_STRIPE_API_BASE, TILL_STRIPE_JS_URL. */
+void              till_server_config_apply_environment (TillServerConfig *config);
+/* Validates and derives the mode. In training mode the Stripe settings are filled in by
+ * whoever starts the simulator. */
+gboolean          till_server_config_finish   (TillServerConfig  *config,
+                                               GError           **error);
+
+const char       *till_server_mode_to_string  (TillServerMode     mode);
+/* Splits "HOST:PORT" ("[::1]:8787" for IPv6). */
+gboolean          till_server_parse_listen    (const char        *listen,
+                                               char             **out_host,
+                                               guint16           *out_port,
+                                               GError           **error);
+char             *till_server_default_database (void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillServerConfig, till_server_config_free)
+
+G_END_DECLS

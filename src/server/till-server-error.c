@@ -1,0 +1,86 @@
+/* till-server-error.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "till-core.h"
+#include "till-database.h"
+#include "till-server-error.h"
+
+G_DEFINE_QUARK (till-api-error-quark, till_api_error)
+
+static const struct
+{
+  guint status;
+  const char *code;
+} api_errors[] = {
+  [TILL_API_ERROR_INVALID_REQUEST] = { 400, "invalid_request" },
+  [TILL_API_ERROR_UNAUTHORIZED] = { 401, "unauthorized" },
+  [TILL_API_ERROR_CARD_DECLINED] = { 402, "card_declined" },
+  [TILL_API_ERROR_FORBIDDEN] = { 403, "forbidden" },
+  [TILL_API_ERROR_NOT_FOUND] = { 404, "not_found" },
+  [TILL_API_ERROR_METHOD] = { 405, "method_not_allowed" },
+  [TILL_API_ERROR_CONFLICT] = { 409, "conflict" },
+  [TILL_API_ERROR_INVALID_STATE] = { 409, "invalid_state" },
+  [TILL_API_ERROR_LENGTH_REQUIRED] = { 411, "length_required" },
+  [TILL_API_ERROR_TOO_LARGE] = { 413, "body_too_large" },
+  [TILL_API_ERROR_MEDIA_TYPE] = { 415, "unsupported_media_type" },
+  [TILL_API_ERROR_UNPROCESSABLE] = { 422, "invalid_cart" },
+  [TILL_API_ERROR_RATE_LIMITED] = { 429, "rate_limited" },
+  [TILL_API_ERROR_INTERNAL] = { 500, "internal" },
+  [TILL_API_ERROR_PAYMENT_PROVIDER] = { 502, "payment_provider_error" },
+  [TILL_API_ERROR_UNAVAILABLE] = { 503, "payment_provider_unavailable" },
+};
+
+guint
+till_api_error_get_status (const GError *error)
+{
+  if (error->domain == TILL_API_ERROR && error->code >= 0 &&
+      error->code < (int) G_N_ELEMENTS (api_errors))
+    return api_errors[error->code].status;
+  if (error->domain == TILL_JSON_ERROR)
+    return 400;
+  if (error->domain == TILL_MONEY_ERROR)
+    return 422;
+  if (error->domain == TILL_DATABASE_ERROR)
+    {
+      if (error->code == TILL_DATABASE_ERROR_CONSTRAINT)
+        return 409;
+      if (error->code == TILL_DATABASE_ERROR_BUSY)
+        return 503;
+    }
+  return 500;
+}
+
+const char *
+till_api_error_get_code (const GError *error)
+{
+  if (error->domain == TILL_API_ERROR && error->code >= 0 &&
+      error->code < (int) G_N_ELEMENTS (api_errors))
+    return api_errors[error->code].code;
+  if (error->domain == TILL_JSON_ERROR)
+    {
+      switch (error->code)
+        {
+        case TILL_JSON_ERROR_SYNTAX:
+          return "invalid_json";
+        case TILL_JSON_ERROR_UNKNOWN_FIELD:
+          return "unknown_field";
+        case TILL_JSON_ERROR_MISSING:
+          return "missing_field";
+        default:
+          return "invalid_field";
+        }
+    }
+  if (error->domain == TILL_MONEY_ERROR)
+    return "invalid_amount";
+  if (error->domain == TILL_DATABASE_ERROR)
+    {
+      if (error->code == TILL_DATABASE_ERROR_CONSTRAINT)
+        return "conflict";
+      if (error->code == TILL_DATABASE_ERROR_BUSY)
+        return "busy";
+    }
+  return "internal";
+}

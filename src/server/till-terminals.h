@@ -1,0 +1,54 @@
+/* till-terminals.h: terminal tokens (stored as SHA-256 hashes) and their roles.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "till-database.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  TILL_ROLE_CASHIER,
+  TILL_ROLE_ADMIN,
+} TillRole;
+
+typedef struct
+{
+  gint64 id;
+  char *name;
+  TillRole role;
+  gint64 created_at;   /* unix seconds */
+  gint64 revoked_at;   /* 0 while valid */
+} TillTerminal;
+
+void          till_terminal_free          (TillTerminal  *terminal);
+const char   *till_role_to_string         (TillRole       role);
+gboolean      till_role_from_string       (const char    *text,
+                                           TillRole      *out_role);
+
+/* Adds a terminal and returns its token (shown once, never stored). */
+char         *till_terminals_add          (TillDatabase  *db,
+                                           const char    *name,
+                                           TillRole       role,
+                                           gint64        *out_id,
+                                           GError       **error);
+/* element-type TillTerminal */
+GPtrArray    *till_terminals_list         (TillDatabase  *db,
+                                           GError       **error);
+/* @what: a terminal id or a name. FALSE with G_IO_ERROR_NOT_FOUND when none matches. */
+gboolean      till_terminals_revoke       (TillDatabase  *db,
+                                           const char    *what,
+                                           GError       **error);
+/* The terminal holding @token, or NULL (revoked, unknown or malformed). */
+TillTerminal *till_terminals_authenticate (TillDatabase  *db,
+                                           const char    *token);
+/* Constant-time comparison of two byte strings of the same length. */
+gboolean      till_constant_time_equal    (const guint8  *a,
+                                           const guint8  *b,
+                                           gsize          length);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillTerminal, till_terminal_free)
+
+G_END_DECLS

@@ -1,0 +1,37 @@
+/* till-webhooks.h: Stripe webhook signatures and events.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "till-database.h"
+
+G_BEGIN_DECLS
+
+#define TILL_WEBHOOK_TOLERANCE_SECONDS 300
+
+/* Checks a Stripe-Signature header over the raw body: t=…, one or more v1=… (others
+ * ignored), HMAC-SHA256 of "t.body" with @secret, compared in constant time, and a
+ * timestamp within @tolerance seconds of @now. */
+gboolean till_webhook_verify       (const char   *header,
+                                    const guint8 *body,
+                                    gsize         length,
+                                    const char   *secret,
+                                    gint64        now,
+                                    gint64        tolerance,
+                                    GError      **error);
+/* The header value Stripe would send (for tests and the simulator stand-in). */
+char    *till_webhook_sign         (const guint8 *body,
+                                    gsize         length,
+                                    const char   *secret,
+                                    gint64        timestamp);
+
+/* Applies a verified event. *out_duplicate when its id was seen before (nothing done). */
+gboolean till_webhook_handle_event (TillDatabase *db,
+                                    JsonObject   *event,
+                                    gboolean     *out_duplicate,
+                                    GError      **error);
+
+G_END_DECLS

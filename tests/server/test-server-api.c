@@ -1,0 +1,902 @@
+/* test-server-api.c: till-server's HTTP API over loopback: auth, catalog, limits, strict JSON,
+ * the payment page, and what needs no Stripe answer.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "till-catalog.h"
+#include "till-terminals.h"
+#include "till-test-server.h"
+
+typedef struct
+{
+  TillTestServer *server;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->server = till_test_server_new (NULL, NULL, NULL);
+  till_api_load_demo_catalog (till_api_get_database (fixture->server->api), "USD", &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  till_test_server_free (fixture->server);
+}
+
+static TillTestResponse *
+get (Fixture    *fixture,
+     const char *path)
+{
+  return till_test_request (fixture->server, "GET", path, fixture->server->cashier_token, NULL);
+}
+
+static void
+assert_json_error (TillTestResponse *response,
+                   guint             status,
+                   const char       *code)
+{
+  g_assert_cmpuint (response->status, ==, status);
+  g_assert_nonnull (response->json);
+  g_assert_cmpstr (till_test_error_code (response), ==, code);
+  g_assert_cmpstr (soup_message_headers_get_content_type (response->headers, NULL), ==,
+                   "application/json");
+}
+
+static const char *
+error_message (TillTestResponse *response)
+{
+  return json_object_get_string_member (json_object_get_object_member (response->json, "error"),
+                                        "message");
+}
+
+static void
+test_healthz (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(TillTestResponse) response = till_test_request (fixture->server, "GET", "/healthz",
+                                                            NULL, NULL);
+
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (response->json, "status"), ==, "ok");
+}
+
+static void
+test_auth (Fixture       *fixture,
+           gconstpointer  data)
+{
+  TillTestServer *server = fixture->server;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *revoked = NULL;
+  gint64 revoked_id = 0;
+
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/products",
+                                                              NULL, NULL);
+    assert_json_error (response, 401, "unauthorized");
+    g_assert_nonnull (soup_message_headers_get_one (response->headers, "WWW-Authenticate"));
+  }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/products",
+                                                              "till_not-a-real-token", NULL);
+    assert_json_error (response, 401, "unauthorized");
+  }
+  {
+    /* A valid token with one character changed. */
+    g_autofree char *forged = g_strdup (server->cashier_token);
+    forged[10] = forged[10] == 'A' ? 'B' : 'A';
+    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/products",
+                                                              forged, NULL);
+    assert_json_error (response, 401, "unauthorized");
+  }
+  {
+    g_autofree char *url = g_strconcat (server->base, "/api/v1/products", NULL);
+    const char *headers[] = { "Authorization", "Basic dXNlcjpwYXNz", NULL };
+    g_autoptr(TillTestResponse) response = till_test_request_full (server->session, "GET", url,
+                                                                   headers, NULL, NULL, 0);
+    assert_json_error (response, 401, "unauthorized");
+  }
+
+  revoked = till_terminals_add (till_api_get_database (server->api), "old till",
+                                TILL_ROLE_ADMIN, &revoked_id, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/config",
+                                                              revoked, NULL);
+    g_assert_cmpuint (response->status, ==, 200);
+  }
+  g_assert_true (till_terminals_revoke (till_api_get_database (server->api), "old till", &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/config",
+                                                              revoked, NULL);
+    assert_json_error (response, 401, "unauthorized");
+  }
+
+  /* Admin-only routes. */
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (
+        server, "POST", "/api/v1/products", server->cashier_token,
+        "{\"name\": \"Simit\", \"unit_amount\": 100, \"tax_rate\": 800}");
+    assert_json_error (response, 403, "forbidden");
+  }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "DELETE",
+                                                              "/api/v1/products/1",
+                                                              server->cashier_token, NULL);
+    assert_json_error (response, 403, "forbidden");
+  }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "GET",
+                                                              "/api/v1/orders.csv",
+                                                              server->cashier_token, NULL);
+    assert_json_error (response, 403, "forbidden");
+  }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/nothing",
+                                                              server->cashier_token, NULL);
+    assert_json_error (response, 404, "not_found");
+  }
+}
+
+static void
+test_config (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/config");
+
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (response->json, "store_name"), ==, "Test Shop");
+  g_assert_cmpstr (json_object_get_string_member (response->json, "currency"), ==, "USD");
+  g_assert_cmpstr (json_object_get_string_member (response->json, "mode"), ==, "test");
+  g_assert_false (json_object_get_boolean_member (response->json, "prices_include_tax"));
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (response->json,
+                                                                  "publishable_key"), "pk_test_"));
+  g_assert_nonnull (json_object_get_string_member (response->json, "stripe_js_url"));
+  /* Never the secret key. */
+  g_assert_null (strstr (g_bytes_get_data (response->body, NULL), "sk_test_"));
+}
+
+static void
+test_products_paging (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autofree char *cursor = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  guint pages = 0;
+
+  do
+    {
+      g_autofree char *path = NULL;
+      g_autoptr(TillTestResponse) response = NULL;
+      JsonArray *products;
+      JsonNode *next;
+
+      if (cursor != NULL)
+        {
+          g_autofree char *escaped = g_uri_escape_string (cursor, NULL, TRUE);
+          path = g_strdup_printf ("/api/v1/products?limit=7&cursor=%s", escaped);
+        }
+      else
+        path = g_strdup ("/api/v1/products?limit=7");
+      response = get (fixture, path);
+      g_assert_cmpuint (response->status, ==, 200);
+      products = json_object_get_array_member (response->json, "products");
+      g_assert_cmpuint (json_array_get_length (products), <=, 7);
+      for (guint i = 0; i < json_array_get_length (products); i++)
+        {
+          JsonObject *product = json_array_get_object_element (products, i);
+          gint64 id = json_object_get_int_member (product, "id");
+
+          g_array_append_val (ids, id);
+          g_assert_true (json_object_get_boolean_member (product, "active"));
+          g_assert_cmpstr (json_object_get_string_member (product, "currency"), ==, "USD");
+        }
+      next = json_object_get_member (response->json, "next_cursor");
+      g_clear_pointer (&cursor, g_free);
+      if (!JSON_NODE_HOLDS_NULL (next))
+        cursor = g_strdup (json_node_get_string (next));
+      pages++;
+    }
+  while (cursor != NULL && pages < 100);
+
+  g_assert_cmpuint (ids->len, ==, 60);
+  g_assert_cmpuint (pages, ==, 9);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_assert_false (g_hash_table_contains (seen, &g_array_index (ids, gint64, i)));
+      g_hash_table_add (seen, &g_array_index (ids, gint64, i));
+    }
+
+  {
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products?cursor=garbage!");
+    assert_json_error (response, 400, "invalid_request");
+  }
+  {
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products?limit=0");
+    assert_json_error (response, 400, "invalid_request");
+  }
+  {
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products?category=Cakes");
+    JsonArray *products = json_object_get_array_member (response->json, "products");
+
+    g_assert_cmpuint (json_array_get_length (products), ==, 8);
+  }
+}
+
+static guint
+search_count (Fixture    *fixture,
+              const char *query,
+              const char *expect_name)
+{
+  g_autofree char *escaped = g_uri_escape_string (query, NULL, TRUE);
+  g_autofree char *path = g_strdup_printf ("/api/v1/products?q=%s", escaped);
+  g_autoptr(TillTestResponse) response = get (fixture, path);
+  JsonArray *products;
+  gboolean found = expect_name == NULL;
+
+  g_assert_cmpuint (response->status, ==, 200);
+  products = json_object_get_array_member (response->json, "products");
+  for (guint i = 0; i < json_array_get_length (products); i++)
+    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (products, i),
+                                                  "name"), expect_name) == 0)
+      found = TRUE;
+  if (!found)
+    g_test_message ("“%s” did not find “%s”", query, expect_name);
+  g_assert_true (found);
+  return json_array_get_length (products);
+}
+
+static void
+test_products_search (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  /* Turkish dotted and dotless i, in every case. */
+  search_count (fixture, "ıstanbul", "İstanbul Simidi");
+  search_count (fixture, "istanbul", "İstanbul Simidi");
+  search_count (fixture, "ISTANBUL", "İstanbul Simidi");
+  search_count (fixture, "İSTANBUL", "İstanbul Simidi");
+  search_count (fixture, "sımıdı", "İstanbul Simidi");
+  search_count (fixture, "cay", "Çay");
+  search_count (fixture, "ÇAY", "Çay");
+  search_count (fixture, "pogaca", "Poğaça");
+  search_count (fixture, "salgam", "Şalgam Suyu");
+  /* German umlauts and ß. */
+  search_count (fixture, "brotchen", "Brötchen");
+  search_count (fixture, "BRÖTCHEN", "Brötchen");
+  search_count (fixture, "kasekuchen", "Käsekuchen");
+  search_count (fixture, "heisse", "Heiße Schokolade");
+  search_count (fixture, "Heiße", "Heiße Schokolade");
+  /* By SKU and by barcode. */
+  g_assert_cmpuint (search_count (fixture, "cak-001", "Käsekuchen"), ==, 1);
+  g_assert_cmpuint (search_count (fixture, "nothing like this", NULL), ==, 0);
+  /* LIKE wildcards are literal. */
+  g_assert_cmpuint (search_count (fixture, "%", NULL), ==, 0);
+  g_assert_cmpuint (search_count (fixture, "_", NULL), ==, 0);
+}
+
+static gint64
+product_id_by_sku (Fixture    *fixture,
+                   const char *sku)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/products?q=%s", sku);
+  g_autoptr(TillTestResponse) response = get (fixture, path);
+  JsonArray *products = json_object_get_array_member (response->json, "products");
+
+  g_assert_cmpuint (json_array_get_length (products), ==, 1);
+  return json_object_get_int_member (json_array_get_object_element (products, 0), "id");
+}
+
+static void
+test_products_barcode (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  {
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products/by-barcode/8691234000014");
+    g_assert_cmpuint (response->status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (response->json, "name"), ==, "İstanbul Simidi");
+    g_assert_cmpint (json_object_get_int_member (response->json, "unit_amount"), ==, 90);
+    g_assert_cmpint (json_object_get_int_member (response->json, "tax_rate"), ==, 700);
+  }
+  {
+    /* Valid check digit, but nobody has it. */
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products/by-barcode/4006381333931");
+    assert_json_error (response, 404, "not_found");
+  }
+  {
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products/by-barcode/8691234000015");
+    assert_json_error (response, 404, "not_found");
+  }
+  {
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products/by-barcode/'%20OR%201=1");
+    assert_json_error (response, 404, "not_found");
+  }
+}
+
+static void
+test_products_crud (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  TillTestServer *server = fixture->server;
+  gint64 id;
+  g_autofree char *path = NULL;
+
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (
+        server, "POST", "/api/v1/products", server->admin_token,
+        "{\"sku\": \"NEW-1\", \"barcode\": \"4006381333931\", \"name\": \"Mercimek Çorbası\","
+        " \"unit_amount\": 450, \"tax_rate\": 800, \"category\": \"Soups\"}");
+    g_assert_cmpuint (response->status, ==, 201);
+    id = json_object_get_int_member (response->json, "id");
+    g_assert_cmpint (id, >, 60);
+    g_assert_cmpstr (json_object_get_string_member (response->json, "currency"), ==, "USD");
+  }
+  search_count (fixture, "mercimek corbasi", "Mercimek Çorbası");
+
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (
+        server, "POST", "/api/v1/products", server->admin_token,
+        "{\"sku\": \"NEW-1\", \"name\": \"Copy\", \"unit_amount\": 1, \"tax_rate\": 0}");
+    assert_json_error (response, 409, "conflict");
+    g_assert_nonnull (strstr (error_message (response), "sku"));
+  }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (
+        server, "POST", "/api/v1/products", server->admin_token,
+        "{\"sku\": \"NEW-2\", \"barcode\": \"4006381333931\", \"name\": \"Copy\","
+        " \"unit_amount\": 1, \"tax_rate\": 0}");
+    assert_json_error (response, 409, "conflict");
+    g_assert_nonnull (strstr (error_message (response), "barcode"));
+  }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (
+        server, "POST", "/api/v1/products", server->admin_token,
+        "{\"sku\": \"NEW-3\", \"barcode\": \"4006381333932\", \"name\": \"Bad code\","
+        " \"unit_amount\": 1, \"tax_rate\": 0}");
+    g_assert_cmpuint (response->status, ==, 400);
+    g_assert_nonnull (strstr (error_message (response), "barcode"));
+  }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (
+        server, "POST", "/api/v1/products", server->admin_token,
+        "{\"name\": \"X\", \"unit_amount\": 1, \"tax_rate\": 0, \"colour\": \"red\"}");
+    assert_json_error (response, 400, "unknown_field");
+    g_assert_nonnull (strstr (error_message (response), "colour"));
+  }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (
+        server, "POST", "/api/v1/products", server->admin_token,
+        "{\"name\": \"X\", \"unit_amount\": \"1.00\", \"tax_rate\": 0}");
+    g_assert_cmpuint (response->status, ==, 400);
+    g_assert_nonnull (strstr (error_message (response), "unit_amount"));
+  }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (
+        server, "POST", "/api/v1/products", server->admin_token,
+        "{\"name\": \"X\", \"unit_amount\": 100, \"tax_rate\": 0, \"currency\": \"EUR\"}");
+    g_assert_cmpuint (response->status, ==, 400);
+    g_assert_nonnull (strstr (error_message (response), "currency"));
+  }
+
+  path = g_strdup_printf ("/api/v1/products/%" G_GINT64_FORMAT, id);
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (
+        server, "PATCH", path, server->admin_token, "{\"unit_amount\": 500, \"category\": null}");
+    g_assert_cmpuint (response->status, ==, 200);
+    g_assert_cmpint (json_object_get_int_member (response->json, "unit_amount"), ==, 500);
+    g_assert_true (json_object_get_null_member (response->json, "category"));
+    g_assert_cmpstr (json_object_get_string_member (response->json, "name"), ==, "Mercimek Çorbası");
+  }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (
+        server, "PATCH", path, server->admin_token, "{\"active\": false}");
+    g_assert_cmpuint (response->status, ==, 200);
+  }
+  {
+    /* Cashiers do not see inactive products. */
+    g_autoptr(TillTestResponse) response = get (fixture, path);
+    assert_json_error (response, 404, "not_found");
+  }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "DELETE", path,
+                                                              server->admin_token, NULL);
+    g_assert_cmpuint (response->status, ==, 204);
+  }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", path,
+                                                              server->admin_token, NULL);
+    assert_json_error (response, 404, "not_found");
+  }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "PATCH",
+                                                              "/api/v1/products/999999",
+                                                              server->admin_token, "{}");
+    assert_json_error (response, 404, "not_found");
+  }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "PATCH",
+                                                              "/api/v1/products/-1",
+                                                              server->admin_token, "{}");
+    assert_json_error (response, 404, "not_found");
+  }
+}
+
+static void
+test_products_etag (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  TillTestServer *server = fixture->server;
+  g_autofree char *etag = NULL;
+  g_autofree char *url = g_strconcat (server->base, "/api/v1/products", NULL);
+  g_autofree char *authorization = g_strconcat ("Bearer ", server->cashier_token, NULL);
+  gint64 id = product_id_by_sku (fixture, "BAK-002");
+  g_autofree char *path = g_strdup_printf ("/api/v1/products/%" G_GINT64_FORMAT, id);
+
+  {
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products");
+    g_assert_cmpuint (response->status, ==, 200);
+    etag = g_strdup (soup_message_headers_get_one (response->headers, "ETag"));
+    g_assert_nonnull (etag);
+  }
+  {
+    const char *headers[] = { "Authorization", authorization, "If-None-Match", etag, NULL };
+    g_autoptr(TillTestResponse) response = till_test_request_full (server->session, "GET", url,
+                                                                   headers, NULL, NULL, 0);
+    g_assert_cmpuint (response->status, ==, 304);
+    g_assert_cmpuint (g_bytes_get_size (response->body), ==, 0);
+  }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "PATCH", path,
+                                                              server->admin_token,
+                                                              "{\"unit_amount\": 55}");
+    g_assert_cmpuint (response->status, ==, 200);
+  }
+  {
+    const char *headers[] = { "Authorization", authorization, "If-None-Match", etag, NULL };
+    g_autoptr(TillTestResponse) response = till_test_request_full (server->session, "GET", url,
+                                                                   headers, NULL, NULL, 0);
+    g_assert_cmpuint (response->status, ==, 200);
+    g_assert_cmpstr (soup_message_headers_get_one (response->headers, "ETag"), !=, etag);
+  }
+}
+
+static void
+test_categories (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/categories");
+  JsonArray *categories;
+
+  g_assert_cmpuint (response->status, ==, 200);
+  categories = json_object_get_array_member (response->json, "categories");
+  g_assert_cmpuint (json_array_get_length (categories), ==, 8);
+  g_assert_cmpstr (json_array_get_string_element (categories, 0), ==, "Bakery");
+}
+
+/* Sends raw bytes and reads the answer's status line: proves the server answers before it
+ * has the body. */
+static char *
+raw_exchange (TillTestServer *server,
+              const char     *request)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) uri = g_uri_parse (server->base, G_URI_FLAGS_NONE, NULL);
+  char buffer[4096] = "";
+  gsize done = 0;
+  gssize n;
+
+  g_socket_client_set_timeout (client, 10);
+  connection = g_socket_client_connect_to_host (client, g_uri_get_host (uri),
+                                                g_uri_get_port (uri), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                            request, strlen (request), NULL, NULL, &error));
+  g_assert_no_error (error);
+  /* The server runs on this thread's main context: read without blocking it. */
+  g_socket_set_blocking (g_socket_connection_get_socket (connection), FALSE);
+  while (done < sizeof buffer - 1 && strstr (buffer, "\r\n\r\n") == NULL)
+    {
+      n = g_socket_receive (g_socket_connection_get_socket (connection), buffer + done,
+                            sizeof buffer - 1 - done, NULL, &error);
+      if (n > 0)
+        done += n, buffer[done] = '\0';
+      else if (n == 0)
+        break;
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          g_clear_error (&error);
+          g_main_context_iteration (NULL, TRUE);
+        }
+      else
+        break;
+    }
+  return g_strdup (buffer);
+}
+
+static void
+test_limits_body (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  TillTestServer *server = fixture->server;
+  g_autofree char *request = g_strdup_printf (
+      "POST /api/v1/checkouts HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\n"
+      "Content-Type: application/json\r\nContent-Length: 104857600\r\n\r\n{\"client_",
+      server->cashier_token);
+  g_autofree char *answer = raw_exchange (server, request);
+  g_autofree char *chunked = g_strdup_printf (
+      "POST /api/v1/checkouts HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\n"
+      "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"cli\r\n",
+      server->cashier_token);
+  g_autofree char *chunked_answer = raw_exchange (server, chunked);
+
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 413"));
+  g_assert_nonnull (strstr (answer, "application/json"));
+  g_assert_true (g_str_has_prefix (chunked_answer, "HTTP/1.1 411"));
+
+  /* Also through a normal client, with a body just over the limit. */
+  {
+    gsize size = 1024 * 1024 + 1;
+    g_autofree char *body = g_malloc (size + 1);
+    g_autoptr(TillTestResponse) response = NULL;
+
+    memset (body, ' ', size);
+    body[size] = '\0';
+    response = till_test_request (server, "POST", "/api/v1/products", server->admin_token, body);
+    g_assert_cmpuint (response->status, ==, 413);
+  }
+  /* The server is still fine. */
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/healthz", NULL, NULL);
+    g_assert_cmpuint (response->status, ==, 200);
+  }
+}
+
+static void
+test_strict_json (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  TillTestServer *server = fixture->server;
+  static const struct
+  {
+    const char *body;
+    guint status;
+    const char *code;
+    const char *names;
+  } cases[] = {
+    { "{", 400, "invalid_json", NULL },
+    { "", 400, "invalid_json", NULL },
+    { "[1, 2]", 400, NULL, NULL },
+    { "null", 400, NULL, NULL },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1}], \"colour\": 1}",
+      400, "unknown_field", "colour" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1, \"price_override\": 1}]}",
+      400, "unknown_field", "price_override" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": \"2\"}]}", 400, NULL, "quantity" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 0}]}", 400, NULL, "quantity" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 10000}]}", 400, NULL, "quantity" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1.5}]}", 400, NULL, "quantity" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\", \"lines\": \"many\"}",
+      400, NULL, "lines" },
+    { "{\"client_reference\": 5, \"currency\": \"USD\", \"lines\": []}",
+      400, NULL, "client_reference" },
+    { "{\"client_reference\": \"a\", \"currency\": \"XXX\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}", 400, NULL, "currency" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(TillTestResponse) response = till_test_request (server, "POST",
+                                                                "/api/v1/checkouts",
+                                                                server->cashier_token,
+                                                                cases[i].body);
+
+      g_test_message ("case %u: %s", i, cases[i].body);
+      g_assert_cmpuint (response->status, ==, cases[i].status);
+      g_assert_nonnull (till_test_error_code (response));
+      if (cases[i].code != NULL)
+        g_assert_cmpstr (till_test_error_code (response), ==, cases[i].code);
+      if (cases[i].names != NULL)
+        g_assert_nonnull (strstr (error_message (response), cases[i].names));
+    }
+
+  /* Not JSON at all. */
+  {
+    g_autofree char *url = g_strconcat (server->base, "/api/v1/checkouts", NULL);
+    g_autofree char *authorization = g_strconcat ("Bearer ", server->cashier_token, NULL);
+    const char *headers[] = { "Authorization", authorization, NULL };
+    g_autoptr(TillTestResponse) response = till_test_request_full (server->session, "POST", url,
+                                                                   headers, "text/plain",
+                                                                   "hello", -1);
+    assert_json_error (response, 415, "unsupported_media_type");
+  }
+  /* Binary garbage. */
+  {
+    static const char garbage[] = "{\"a\xff\xfe\": \0\1\2}";
+    g_autofree char *url = g_strconcat (server->base, "/api/v1/checkouts", NULL);
+    g_autofree char *authorization = g_strconcat ("Bearer ", server->cashier_token, NULL);
+    const char *headers[] = { "Authorization", authorization, NULL };
+    g_autoptr(TillTestResponse) response = till_test_request_full (server->session, "POST", url,
+                                                                   headers, "application/json",
+                                                                   garbage, sizeof garbage);
+    g_assert_cmpuint (response->status, ==, 400);
+  }
+}
+
+static void
+test_checkout_validation (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  TillTestServer *server = fixture->server;
+  gint64 simit = product_id_by_sku (fixture, "BAK-001");
+  g_autofree char *unknown = g_strdup_printf (
+      "{\"client_reference\": \"r1\", \"currency\": \"USD\", \"lines\": ["
+      "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}, {\"product_id\": 424242, \"quantity\": 1}]}",
+      simit);
+  g_autofree char *euro = g_strdup_printf (
+      "{\"client_reference\": \"r2\", \"currency\": \"EUR\", \"lines\": ["
+      "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}", simit);
+
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "POST", "/api/v1/checkouts",
+                                                              server->cashier_token, unknown);
+    assert_json_error (response, 422, "invalid_cart");
+    g_assert_nonnull (strstr (error_message (response), "lines[1]"));
+  }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "POST", "/api/v1/checkouts",
+                                                              server->cashier_token, euro);
+    assert_json_error (response, 422, "invalid_cart");
+    g_assert_nonnull (strstr (error_message (response), "currency"));
+  }
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/products/%" G_GINT64_FORMAT, simit);
+    g_autofree char *inactive = g_strdup_printf (
+        "{\"client_reference\": \"r3\", \"currency\": \"USD\", \"lines\": ["
+        "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 2}]}", simit);
+    g_autoptr(TillTestResponse) patch = till_test_request (server, "PATCH", path,
+                                                           server->admin_token,
+                                                           "{\"active\": false}");
+    g_autoptr(TillTestResponse) response = till_test_request (server, "POST", "/api/v1/checkouts",
+                                                              server->cashier_token, inactive);
+
+    g_assert_cmpuint (patch->status, ==, 200);
+    assert_json_error (response, 422, "invalid_cart");
+    g_assert_nonnull (strstr (error_message (response), "lines[0]"));
+  }
+  {
+    /* Below Stripe's minimum (USD 0.50): refused before any order is made. */
+    gint64 bag = product_id_by_sku (fixture, "HOU-003");
+    g_autofree char *tiny = g_strdup_printf (
+        "{\"client_reference\": \"r4\", \"currency\": \"USD\", \"lines\": ["
+        "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}", bag);
+    g_autoptr(TillTestResponse) response = till_test_request (server, "POST", "/api/v1/checkouts",
+                                                              server->cashier_token, tiny);
+    g_assert_cmpuint (response->status, ==, 422);
+  }
+  {
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/orders");
+    g_assert_cmpuint (response->status, ==, 200);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (response->json, "orders")),
+                      ==, 0);
+  }
+}
+
+static void
+test_checkout_stripe_down (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  TillTestServer *server = fixture->server;
+  gint64 cay = product_id_by_sku (fixture, "HOT-001");
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = g_strdup_printf (
+      "{\"client_reference\": \"%s\", \"currency\": \"USD\", \"lines\": ["
+      "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 3, \"unit_amount\": 1, \"total\": 1}],"
+      " \"subtotal\": 3, \"tax\": 0, \"total\": 3}", reference, cay);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(TillTestResponse) response = till_test_request (server, "POST",
+                                                                "/api/v1/checkouts",
+                                                                server->cashier_token, body);
+      assert_json_error (response, 503, "payment_provider_unavailable");
+    }
+  {
+    /* One order, still waiting for its payment. */
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/orders?status=pending_payment");
+    JsonArray *orders = json_object_get_array_member (response->json, "orders");
+    JsonObject *order;
+
+    g_assert_cmpuint (json_array_get_length (orders), ==, 1);
+    order = json_array_get_object_element (orders, 0);
+    g_assert_cmpint (json_object_get_int_member (order, "total"), ==, 3 * 150 + 86);
+    g_assert_cmpint (json_object_get_int_member (order, "tax"), ==, 86);
+  }
+  {
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/orders?status=paid");
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (response->json, "orders")),
+                      ==, 0);
+  }
+  {
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/orders?status=lost");
+    assert_json_error (response, 400, "invalid_request");
+  }
+  {
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/orders/99999");
+    assert_json_error (response, 404, "not_found");
+  }
+  {
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/orders/abc");
+    assert_json_error (response, 404, "not_found");
+  }
+}
+
+static void
+test_pay_page (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(TillTestResponse) response = till_test_request (fixture->server, "GET", "/pay/", NULL,
+                                                            NULL);
+  const char *csp;
+
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (response->headers, NULL),
+                                   "text/html"));
+  csp = soup_message_headers_get_one (response->headers, "Content-Security-Policy");
+  g_assert_nonnull (csp);
+  g_assert_nonnull (strstr (csp, "default-src 'none'"));
+  g_assert_nonnull (strstr (csp, "frame-ancestors 'none'"));
+  g_assert_nonnull (strstr (csp, "script-src 'self' http://127.0.0.1:9"));
+  g_assert_null (strstr (csp, "unsafe-eval"));
+  g_assert_cmpstr (soup_message_headers_get_one (response->headers, "X-Content-Type-Options"), ==,
+                   "nosniff");
+  g_assert_cmpstr (soup_message_headers_get_one (response->headers, "Referrer-Policy"), ==,
+                   "no-referrer");
+  g_assert_nonnull (strstr (g_bytes_get_data (response->body, NULL), "payment-element"));
+  /* Stripe.js from the configured address, and nothing left to fill in. */
+  g_assert_nonnull (strstr (g_bytes_get_data (response->body, NULL),
+                            "<script src=\"http://127.0.0.1:9/v3/\"></script>"));
+  g_assert_null (strstr (g_bytes_get_data (response->body, NULL), "@STRIPE_JS_URL@"));
+  {
+    g_autoptr(TillTestResponse) js = till_test_request (fixture->server, "GET", "/pay/pay.js",
+                                                        NULL, NULL);
+    g_assert_cmpuint (js->status, ==, 200);
+    g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (js->headers, NULL),
+                                     "text/javascript"));
+  }
+
+  {
+    g_autoptr(TillTestResponse) css = till_test_request (fixture->server, "GET", "/pay/pay.css",
+                                                         NULL, NULL);
+    g_assert_cmpuint (css->status, ==, 200);
+    g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (css->headers, NULL),
+                                     "text/css"));
+  }
+  {
+    g_autoptr(TillTestResponse) missing = till_test_request (fixture->server, "GET",
+                                                             "/pay/../demo-catalog.csv", NULL, NULL);
+    g_assert_cmpuint (missing->status, ==, 404);
+  }
+  {
+    g_autoptr(TillTestResponse) missing = till_test_request (fixture->server, "GET",
+                                                             "/pay/nothing.js", NULL, NULL);
+    g_assert_cmpuint (missing->status, ==, 404);
+  }
+}
+
+static void
+test_reports_empty (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  {
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/reports/daily?date=2026-02-30");
+    assert_json_error (response, 400, "invalid_request");
+  }
+  {
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/reports/daily?date=yesterday");
+    assert_json_error (response, 400, "invalid_request");
+  }
+  {
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/reports/daily?date=2026-01-15");
+    g_assert_cmpuint (response->status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (response->json, "date"), ==, "2026-01-15");
+    g_assert_cmpint (json_object_get_int_member (response->json, "gross"), ==, 0);
+    g_assert_cmpint (json_object_get_int_member (response->json, "count"), ==, 0);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (response->json, "by_hour")),
+                      ==, 24);
+  }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (fixture->server, "GET",
+                                                              "/api/v1/orders.csv",
+                                                              fixture->server->admin_token, NULL);
+    g_assert_cmpuint (response->status, ==, 200);
+    g_assert_true (g_str_has_prefix (g_bytes_get_data (response->body, NULL),
+                                     "number,created_at,status,currency,"));
+  }
+}
+
+static void
+configure_rate (TillServerConfig *config,
+                gpointer          user_data)
+{
+  config->checkout_rate_per_minute = 3;
+}
+
+static void
+test_rate_limit (void)
+{
+  g_autoptr(TillTestServer) server = till_test_server_new (NULL, configure_rate, NULL);
+  static const char *body = "{\"client_reference\": \"rate\", \"currency\": \"USD\","
+                            " \"lines\": [{\"product_id\": 999, \"quantity\": 1}]}";
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(TillTestResponse) response = till_test_request (server, "POST", "/api/v1/checkouts",
+                                                                server->cashier_token, body);
+      g_assert_cmpuint (response->status, ==, 422);
+    }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "POST", "/api/v1/checkouts",
+                                                              server->cashier_token, body);
+    assert_json_error (response, 429, "rate_limited");
+    g_assert_nonnull (soup_message_headers_get_one (response->headers, "Retry-After"));
+  }
+  {
+    /* Per token: another terminal is not held back. */
+    g_autoptr(TillTestResponse) response = till_test_request (server, "POST", "/api/v1/checkouts",
+                                                              server->admin_token, body);
+    g_assert_cmpuint (response->status, ==, 422);
+  }
+  {
+    /* Other routes are not limited. */
+    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/orders",
+                                                              server->cashier_token, NULL);
+    g_assert_cmpuint (response->status, ==, 200);
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  till_test_capture_logs ("test-server-api");
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/server/api/healthz", test_healthz);
+  ADD ("/server/api/auth", test_auth);
+  ADD ("/server/api/config", test_config);
+  ADD ("/server/api/products/paging", test_products_paging);
+  ADD ("/server/api/products/search", test_products_search);
+  ADD ("/server/api/products/barcode", test_products_barcode);
+  ADD ("/server/api/products/crud", test_products_crud);
+  ADD ("/server/api/products/etag", test_products_etag);
+  ADD ("/server/api/categories", test_categories);
+  ADD ("/server/api/limits/body", test_limits_body);
+  ADD ("/server/api/json/strict", test_strict_json);
+  ADD ("/server/api/checkout/validation", test_checkout_validation);
+  ADD ("/server/api/checkout/stripe-down", test_checkout_stripe_down);
+  ADD ("/server/api/pay", test_pay_page);
+  ADD ("/server/api/reports/empty", test_reports_empty);
+#undef ADD
+  g_test_add_func ("/server/api/limits/checkout-rate", test_rate_limit);
+
+  return g_test_run ();
+}

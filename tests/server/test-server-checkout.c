@@ -1,0 +1,1417 @@
+/* test-server-checkout.c: checkout, orders, refunds, webhooks and reconciliation against the
+ * real Stripe simulator, both on loopback.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "till-stripe-sim.h"
+#include "till-test-server.h"
+#include "till-webhooks.h"
+
+typedef struct
+{
+  TillTestSim *sim;
+  TillTestServer *server;
+} Fixture;
+
+/* What a test case needs: store currency, webhooks, a fault, expected amounts. */
+typedef struct
+{
+  const char *currency;
+  gboolean webhooks;
+  const char *fault;
+  guint fault_count;
+  const char *stripe_timeout_ms;
+  const char *retry_base_ms;
+  gboolean card_only;
+  gint64 unit_amount;   /* ISO minor units */
+  gint64 total;         /* what the order charges, ISO minor units */
+  gint64 stripe_amount; /* what Stripe gets */
+} Setup;
+
+static void
+configure (TillServerConfig *config,
+           gpointer          user_data)
+{
+  const Setup *setup = user_data;
+
+  if (setup != NULL && setup->currency != NULL)
+    {
+      g_free (config->currency);
+      config->currency = g_strdup (setup->currency);
+    }
+  if (setup != NULL && setup->card_only)
+    {
+      const char *types[] = { "card", NULL };
+
+      config->payment_method_types = g_strdupv ((char **) types);
+    }
+}
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  const Setup *setup = data;
+  g_autoptr(GError) error = NULL;
+
+  fixture->sim = till_test_sim_new ();
+  if (setup != NULL && setup->stripe_timeout_ms != NULL)
+    g_setenv ("TILL_STRIPE_TIMEOUT_MS", setup->stripe_timeout_ms, TRUE);
+  if (setup != NULL && setup->retry_base_ms != NULL)
+    g_setenv ("TILL_STRIPE_RETRY_BASE_MS", setup->retry_base_ms, TRUE);
+  fixture->server = till_test_server_new (fixture->sim->base, configure, (gpointer) setup);
+  g_unsetenv ("TILL_STRIPE_TIMEOUT_MS");
+  g_setenv ("TILL_STRIPE_RETRY_BASE_MS", "10", TRUE);
+  till_api_load_demo_catalog (till_api_get_database (fixture->server->api),
+                              setup != NULL && setup->currency != NULL ? setup->currency : "USD",
+                              &error);
+  g_assert_no_error (error);
+  if (setup != NULL && setup->webhooks)
+    {
+      g_autofree char *url = g_strconcat (fixture->server->base, "/stripe/webhook", NULL);
+
+      g_assert_true (till_stripe_sim_set_webhook (TILL_STRIPE_SIM (fixture->sim->sim), url,
+                                                  TILL_TEST_WEBHOOK_SECRET, &error));
+      g_assert_no_error (error);
+      till_stripe_sim_set_webhook_retry (TILL_STRIPE_SIM (fixture->sim->sim), 20, 3);
+    }
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  till_test_server_free (fixture->server);
+  till_test_sim_free (fixture->sim);
+}
+
+static gint64
+product_id (Fixture    *fixture,
+            const char *sku)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/products?q=%s", sku);
+  g_autoptr(TillTestResponse) response = till_test_request (fixture->server, "GET", path,
+                                                            fixture->server->cashier_token, NULL);
+  JsonArray *products = json_object_get_array_member (response->json, "products");
+
+  g_assert_cmpuint (json_array_get_length (products), ==, 1);
+  return json_object_get_int_member (json_array_get_object_element (products, 0), "id");
+}
+
+static gint64
+add_product (Fixture    *fixture,
+             const char *sku,
+             gint64      unit_amount,
+             int         tax_rate)
+{
+  g_autofree char *body = g_strdup_printf ("{\"sku\": \"%s\", \"name\": \"Test %s\","
+                                           " \"unit_amount\": %" G_GINT64_FORMAT ","
+                                           " \"tax_rate\": %d}", sku, sku, unit_amount, tax_rate);
+  g_autoptr(TillTestResponse) response = till_test_request (fixture->server, "POST",
+                                                            "/api/v1/products",
+                                                            fixture->server->admin_token, body);
+
+  g_assert_cmpuint (response->status, ==, 201);
+  return json_object_get_int_member (response->json, "id");
+}
+
+/* A three-line cart of demo products. */
+static char *
+cart_body (Fixture    *fixture,
+           const char *reference)
+{
+  return g_strdup_printf ("{\"client_reference\": \"%s\", \"currency\": \"%s\", \"lines\": ["
+                          "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 2},"
+                          "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1},"
+                          "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 3}]}",
+                          reference, till_api_get_config (fixture->server->api)->currency,
+                          product_id (fixture, "BAK-001"), product_id (fixture, "CAK-001"),
+                          product_id (fixture, "HOT-001"));
+}
+
+static TillTestResponse *
+checkout (Fixture    *fixture,
+          const char *body)
+{
+  return till_test_request (fixture->server, "POST", "/api/v1/checkouts",
+                            fixture->server->cashier_token, body);
+}
+
+static JsonObject *
+order_of (TillTestResponse *response)
+{
+  return json_object_get_object_member (response->json, "order");
+}
+
+static const char *
+intent_of (TillTestResponse *response)
+{
+  return json_object_get_string_member (json_object_get_object_member (response->json, "payment"),
+                                        "payment_intent");
+}
+
+static TillTestResponse *
+post_order (Fixture    *fixture,
+            gint64      order_id,
+            const char *action,
+            const char *token,
+            const char *body)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT "/%s", order_id,
+                                           action);
+
+  return till_test_request (fixture->server, "POST", path, token, body != NULL ? body : "{}");
+}
+
+static TillTestResponse *
+get_order (Fixture *fixture,
+           gint64   order_id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT, order_id);
+
+  return till_test_request (fixture->server, "GET", path, fixture->server->cashier_token, NULL);
+}
+
+static const char *
+payment_member (JsonObject *order,
+                const char *member)
+{
+  JsonNode *payment = json_object_get_member (order, "payment");
+
+  if (payment == NULL || !JSON_NODE_HOLDS_OBJECT (payment))
+    return NULL;
+  return json_object_get_string_member_with_default (json_node_get_object (payment), member, NULL);
+}
+
+static JsonObject *
+sim_intent (Fixture    *fixture,
+            const char *intent,
+            TillTestResponse **out_response)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s", intent);
+  TillTestResponse *response = till_test_sim_call (fixture->sim, "GET", path, NULL);
+
+  g_assert_cmpuint (response->status, ==, 200);
+  *out_response = response;
+  return response->json;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+
+static void
+test_happy_path (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr(TillTestResponse) created = checkout (fixture, body);
+  g_autoptr(TillTestResponse) intent_response = NULL;
+  JsonObject *order, *intent;
+  gint64 order_id;
+  const char *secret;
+
+  g_assert_cmpuint (created->status, ==, 201);
+  order = order_of (created);
+  order_id = json_object_get_int_member (order, "id");
+  g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "pending_payment");
+  g_assert_cmpstr (json_object_get_string_member (order, "number"), ==, "T-000001");
+  /* 2 × 0.90 @7 % + 1 × 2.90 @7 % + 3 × 1.50 @19 %: tax 13 + 20 + 86. */
+  g_assert_cmpint (json_object_get_int_member (order, "subtotal"), ==, 180 + 290 + 450);
+  g_assert_cmpint (json_object_get_int_member (order, "tax"), ==, 13 + 20 + 86);
+  g_assert_cmpint (json_object_get_int_member (order, "total"), ==, 920 + 119);
+  secret = json_object_get_string_member (json_object_get_object_member (created->json, "payment"),
+                                          "client_secret");
+  g_assert_true (g_str_has_prefix (secret, intent_of (created)));
+
+  {
+    /* Read straight back: the intent is recorded. */
+    g_autoptr(TillTestResponse) stored = get_order (fixture, order_id);
+
+    g_assert_cmpstr (payment_member (stored->json, "payment_intent"), ==, intent_of (created));
+    g_assert_cmpstr (payment_member (stored->json, "status"), ==, "requires_payment_method");
+    g_assert_cmpstr (payment_member (order, "payment_intent"), ==, intent_of (created));
+  }
+  intent = sim_intent (fixture, intent_of (created), &intent_response);
+  g_assert_cmpint (json_object_get_int_member (intent, "amount"), ==, 1039);
+  g_assert_cmpstr (json_object_get_string_member (intent, "currency"), ==, "usd");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (intent, "metadata"),
+                                                  "till_order_number"), ==, "T-000001");
+  g_assert_true (json_object_get_boolean_member (json_object_get_object_member (intent,
+                                                                                "automatic_payment_methods"),
+                                                 "enabled"));
+  g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, order_id), ==, 1);
+
+  /* Paid with Visa at the simulator; sync moves the order. */
+  g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"), ==,
+                    200);
+  {
+    g_autoptr(TillTestResponse) synced = post_order (fixture, order_id, "sync",
+                                                     fixture->server->cashier_token, NULL);
+
+    g_assert_cmpuint (synced->status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (synced->json, "status"), ==, "paid");
+    g_assert_cmpstr (payment_member (synced->json, "card_brand"), ==, "visa");
+    g_assert_cmpstr (payment_member (synced->json, "card_last4"), ==, "4242");
+    g_assert_false (json_object_get_null_member (synced->json, "paid_at"));
+  }
+  {
+    /* A paid order cannot be canceled. */
+    g_autoptr(TillTestResponse) canceled = post_order (fixture, order_id, "cancel",
+                                                       fixture->server->cashier_token, NULL);
+    g_assert_cmpuint (canceled->status, ==, 409);
+  }
+  {
+    /* Same client reference after payment: the same order, no new intent. */
+    g_autoptr(TillTestResponse) again = checkout (fixture, body);
+    g_assert_cmpuint (again->status, ==, 200);
+    g_assert_cmpint (json_object_get_int_member (order_of (again), "id"), ==, order_id);
+    g_assert_cmpstr (intent_of (again), ==, intent_of (created));
+    g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, order_id), ==, 1);
+  }
+}
+
+static void
+test_amounts (Fixture       *fixture,
+              gconstpointer  data)
+{
+  const Setup *c = data;
+  gint64 id = add_product (fixture, "AMOUNT-1", c->unit_amount, 0);
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = g_strdup_printf (
+      "{\"client_reference\": \"%s\", \"currency\": \"%s\", \"lines\": ["
+      "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}", reference, c->currency, id);
+  g_autoptr(TillTestResponse) created = checkout (fixture, body);
+  g_autoptr(TillTestResponse) intent_response = NULL;
+  g_autofree char *lower = g_ascii_strdown (c->currency, -1);
+  JsonObject *intent;
+
+  g_assert_cmpuint (created->status, ==, 201);
+  g_assert_cmpint (json_object_get_int_member (order_of (created), "total"), ==, c->total);
+  intent = sim_intent (fixture, intent_of (created), &intent_response);
+  g_assert_cmpint (json_object_get_int_member (intent, "amount"), ==, c->stripe_amount);
+  g_assert_cmpstr (json_object_get_string_member (intent, "currency"), ==, lower);
+}
+
+static void
+test_tampered_totals (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = g_strdup_printf (
+      "{\"client_reference\": \"%s\", \"currency\": \"USD\", \"lines\": ["
+      "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 2, \"unit_amount\": 1,"
+      " \"tax\": 0, \"total\": 2, \"name\": \"Free\"}],"
+      " \"subtotal\": 2, \"tax\": 0, \"rounding\": 0, \"total\": 2}",
+      reference, product_id (fixture, "CAK-005"));
+  g_autoptr(TillTestResponse) created = checkout (fixture, body);
+  g_autoptr(TillTestResponse) intent_response = NULL;
+  JsonObject *line;
+
+  g_assert_cmpuint (created->status, ==, 201);
+  line = json_array_get_object_element (json_object_get_array_member (order_of (created), "lines"), 0);
+  g_assert_cmpint (json_object_get_int_member (line, "unit_amount"), ==, 520);
+  g_assert_cmpstr (json_object_get_string_member (line, "name"), ==, "Künefe");
+  /* 2 × 5.20 + 7 % = 11.13 */
+  g_assert_cmpint (json_object_get_int_member (order_of (created), "total"), ==, 1113);
+  g_assert_cmpint (json_object_get_int_member (sim_intent (fixture, intent_of (created),
+                                                           &intent_response), "amount"), ==, 1113);
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  guint pending;
+  GPtrArray *responses;
+} Concurrent;
+
+static void
+on_concurrent_done (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Concurrent *concurrent = user_data;
+  GBytes *body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+
+  g_ptr_array_add (concurrent->responses,
+                   g_strdup_printf ("%u %.*s", soup_message_get_status (msg),
+                                    (int) (body ? g_bytes_get_size (body) : 0),
+                                    body ? (const char *) g_bytes_get_data (body, NULL) : ""));
+  g_clear_pointer (&body, g_bytes_unref);
+  concurrent->pending--;
+}
+
+static gboolean
+concurrent_done (gpointer user_data)
+{
+  return ((Concurrent *) user_data)->pending == 0;
+}
+
+static void
+test_duplicate_reference (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autofree char *url = g_strconcat (fixture->server->base, "/api/v1/checkouts", NULL);
+  g_autofree char *authorization = g_strconcat ("Bearer ", fixture->server->cashier_token, NULL);
+  Concurrent concurrent = { fixture, 0, g_ptr_array_new_with_free_func (g_free) };
+  guint created = 0, repeated = 0;
+  gint64 order_id = 0;
+
+  /* Eight at once, on separate connections. */
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                    authorization);
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+      concurrent.pending++;
+      soup_session_send_and_read_async (fixture->server->session, msg, G_PRIORITY_DEFAULT, NULL,
+                                        on_concurrent_done, &concurrent);
+    }
+  g_assert_true (till_test_wait_until (concurrent_done, &concurrent, 20000));
+
+  for (guint i = 0; i < concurrent.responses->len; i++)
+    {
+      const char *text = concurrent.responses->pdata[i];
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *order;
+      gint64 id;
+
+      if (g_str_has_prefix (text, "201 "))
+        created++;
+      else if (g_str_has_prefix (text, "200 "))
+        repeated++;
+      else
+        g_error ("unexpected answer: %s", text);
+      g_assert_true (json_parser_load_from_data (parser, text + 4, -1, NULL));
+      order = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)),
+                                             "order");
+      id = json_object_get_int_member (order, "id");
+      if (order_id == 0)
+        order_id = id;
+      g_assert_cmpint (id, ==, order_id);
+    }
+  g_assert_cmpuint (created, ==, 1);
+  g_assert_cmpuint (repeated, ==, 7);
+  g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, order_id), ==, 1);
+  g_ptr_array_unref (concurrent.responses);
+
+  {
+    g_autoptr(TillTestResponse) list = till_test_request (fixture->server, "GET", "/api/v1/orders",
+                                                          fixture->server->cashier_token, NULL);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (list->json, "orders")),
+                      ==, 1);
+  }
+}
+
+static void
+test_fault (Fixture       *fixture,
+            gconstpointer  data)
+{
+  const Setup *setup = data;
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr(TillTestResponse) created = NULL;
+  gint64 order_id;
+
+  /* The first attempts fail in the way under test; a later one goes through. */
+  till_test_sim_fault (fixture->sim, setup->fault, setup->fault_count);
+  created = checkout (fixture, body);
+  g_assert_cmpuint (created->status, ==, 201);
+  order_id = json_object_get_int_member (order_of (created), "id");
+  g_assert_nonnull (intent_of (created));
+  g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, order_id), ==, 1);
+
+  /* A retry by the app after all: still one intent. */
+  {
+    g_autoptr(TillTestResponse) again = checkout (fixture, body);
+    g_assert_cmpuint (again->status, ==, 200);
+    g_assert_cmpstr (intent_of (again), ==, intent_of (created));
+  }
+  g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, order_id), ==, 1);
+}
+
+static void
+test_fault_exhausted (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  gint64 order_id;
+
+  /* The first attempt is processed but its answer dropped, every retry meets a 500: the
+   * app hears 503, the order waits. */
+  till_test_sim_fault (fixture->sim, "drop-after", 1);
+  till_test_sim_fault (fixture->sim, "500", 8);
+  {
+    g_autoptr(TillTestResponse) failed = checkout (fixture, body);
+    g_assert_cmpuint (failed->status, ==, 503);
+  }
+  till_test_sim_clear_faults (fixture->sim);
+  {
+    g_autoptr(TillTestResponse) list = till_test_request (fixture->server, "GET",
+                                                          "/api/v1/orders",
+                                                          fixture->server->cashier_token, NULL);
+    JsonObject *order = json_array_get_object_element (json_object_get_array_member (list->json,
+                                                                                     "orders"), 0);
+    order_id = json_object_get_int_member (order, "id");
+    g_assert_null (payment_member (order, "payment_intent"));
+  }
+  /* The intent exists at Stripe though; the app's retry finds that same one. */
+  g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, order_id), ==, 1);
+  {
+    g_autoptr(TillTestResponse) again = checkout (fixture, body);
+    g_assert_cmpuint (again->status, ==, 200);
+    g_assert_nonnull (intent_of (again));
+  }
+  g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, order_id), ==, 1);
+}
+
+static void
+test_decline_and_retry (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr(TillTestResponse) created = checkout (fixture, body);
+  gint64 order_id = json_object_get_int_member (order_of (created), "id");
+
+  g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created),
+                                           "pm_card_chargeDeclinedInsufficientFunds"), ==, 402);
+  {
+    g_autoptr(TillTestResponse) synced = post_order (fixture, order_id, "sync",
+                                                     fixture->server->cashier_token, NULL);
+    g_assert_cmpuint (synced->status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (synced->json, "status"), ==,
+                     "pending_payment");
+    g_assert_cmpstr (payment_member (synced->json, "decline_code"), ==, "insufficient_funds");
+    g_assert_cmpstr (payment_member (synced->json, "decline_message"), ==,
+                     "The card has insufficient funds.");
+  }
+  /* Another card on the same intent. */
+  g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created),
+                                           "pm_card_mastercard"), ==, 200);
+  {
+    g_autoptr(TillTestResponse) synced = post_order (fixture, order_id, "sync",
+                                                     fixture->server->cashier_token, NULL);
+    g_assert_cmpstr (json_object_get_string_member (synced->json, "status"), ==, "paid");
+    g_assert_cmpstr (payment_member (synced->json, "card_brand"), ==, "mastercard");
+    g_assert_cmpstr (payment_member (synced->json, "card_last4"), ==, "4444");
+    g_assert_null (payment_member (synced->json, "decline_code"));
+  }
+}
+
+static void
+test_cancel (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr(TillTestResponse) created = checkout (fixture, body);
+  g_autoptr(TillTestResponse) intent_response = NULL;
+  gint64 order_id = json_object_get_int_member (order_of (created), "id");
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(TillTestResponse) canceled = post_order (fixture, order_id, "cancel",
+                                                         fixture->server->cashier_token, NULL);
+      g_assert_cmpuint (canceled->status, ==, 200);
+      g_assert_cmpstr (json_object_get_string_member (canceled->json, "status"), ==, "canceled");
+    }
+  g_assert_cmpstr (json_object_get_string_member (sim_intent (fixture, intent_of (created),
+                                                              &intent_response), "status"), ==,
+                   "canceled");
+  /* Nothing moves it back: not a sync, not a refund. */
+  {
+    g_autoptr(TillTestResponse) synced = post_order (fixture, order_id, "sync",
+                                                     fixture->server->cashier_token, NULL);
+    g_assert_cmpstr (json_object_get_string_member (synced->json, "status"), ==, "canceled");
+  }
+  {
+    g_autoptr(TillTestResponse) refund = post_order (fixture, order_id, "refunds",
+                                                     fixture->server->admin_token, NULL);
+    g_assert_cmpuint (refund->status, ==, 409);
+  }
+}
+
+static gint64
+paid_order (Fixture     *fixture,
+            char       **out_intent)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr(TillTestResponse) created = checkout (fixture, body);
+  gint64 order_id = json_object_get_int_member (order_of (created), "id");
+  g_autoptr(TillTestResponse) synced = NULL;
+
+  g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"), ==,
+                    200);
+  synced = post_order (fixture, order_id, "sync", fixture->server->cashier_token, NULL);
+  g_assert_cmpstr (json_object_get_string_member (synced->json, "status"), ==, "paid");
+  if (out_intent != NULL)
+    *out_intent = g_strdup (intent_of (created));
+  return order_id;
+}
+
+static TillTestResponse *
+refund (Fixture    *fixture,
+        gint64      order_id,
+        const char *request_id,
+        const char *body)
+{
+  g_autofree char *url = g_strdup_printf ("%s/api/v1/orders/%" G_GINT64_FORMAT "/refunds",
+                                          fixture->server->base, order_id);
+  g_autofree char *authorization = g_strconcat ("Bearer ", fixture->server->admin_token, NULL);
+  const char *headers[] = { "Authorization", authorization, "Idempotency-Key", request_id, NULL };
+
+  return till_test_request_full (fixture->server->session, "POST", url, headers,
+                                 "application/json", body, -1);
+}
+
+static void
+test_refunds (Fixture       *fixture,
+              gconstpointer  data)
+{
+  gint64 order_id = paid_order (fixture, NULL);
+  gint64 first_refund;
+
+  {
+    g_autoptr(TillTestResponse) forbidden = post_order (fixture, order_id, "refunds",
+                                                        fixture->server->cashier_token,
+                                                        "{\"amount\": 100}");
+    g_assert_cmpuint (forbidden->status, ==, 403);
+  }
+  {
+    g_autoptr(TillTestResponse) bad = refund (fixture, order_id, "r-bad",
+                                              "{\"amount\": 100, \"reason\": \"because\"}");
+    g_assert_cmpuint (bad->status, ==, 400);
+  }
+  {
+    g_autoptr(TillTestResponse) partial = refund (fixture, order_id, "r-1",
+                                                  "{\"amount\": 300, \"reason\": \"requested_by_customer\"}");
+    JsonObject *order;
+
+    g_assert_cmpuint (partial->status, ==, 201);
+    order = order_of (partial);
+    g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "partially_refunded");
+    g_assert_cmpint (json_object_get_int_member (order, "refunded"), ==, 300);
+    first_refund = json_object_get_int_member (json_object_get_object_member (partial->json,
+                                                                              "refund"), "id");
+  }
+  {
+    /* The same request again: the same refund, nothing more refunded. */
+    g_autoptr(TillTestResponse) repeated = refund (fixture, order_id, "r-1",
+                                                   "{\"amount\": 300, \"reason\": \"requested_by_customer\"}");
+    g_assert_cmpuint (repeated->status, ==, 200);
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (repeated->json,
+                                                                                "refund"), "id"),
+                     ==, first_refund);
+    g_assert_cmpint (json_object_get_int_member (order_of (repeated), "refunded"), ==, 300);
+  }
+  {
+    /* More than what remains (1039 − 300 = 739). */
+    g_autoptr(TillTestResponse) too_much = refund (fixture, order_id, "r-2", "{\"amount\": 740}");
+    g_assert_cmpuint (too_much->status, ==, 409);
+    g_assert_cmpstr (till_test_error_code (too_much), ==, "invalid_state");
+  }
+  {
+    /* No body at all: the rest. */
+    g_autoptr(TillTestResponse) rest = refund (fixture, order_id, "r-3", NULL);
+    g_assert_cmpuint (rest->status, ==, 201);
+    g_assert_cmpstr (json_object_get_string_member (order_of (rest), "status"), ==, "refunded");
+    g_assert_cmpint (json_object_get_int_member (order_of (rest), "refunded"), ==, 1039);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (order_of (rest),
+                                                                           "refunds")), ==, 2);
+  }
+  {
+    g_autoptr(TillTestResponse) nothing_left = refund (fixture, order_id, "r-4", "{\"amount\": 1}");
+    g_assert_cmpuint (nothing_left->status, ==, 409);
+  }
+  {
+    /* Nothing moves a refunded order back. */
+    g_autoptr(TillTestResponse) synced = post_order (fixture, order_id, "sync",
+                                                     fixture->server->cashier_token, NULL);
+    g_assert_cmpstr (json_object_get_string_member (synced->json, "status"), ==, "refunded");
+  }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Webhooks */
+
+static TillTestResponse *
+send_webhook (Fixture    *fixture,
+              const char *payload,
+              const char *signature)
+{
+  g_autofree char *url = g_strconcat (fixture->server->base, "/stripe/webhook", NULL);
+  const char *headers[] = { "Stripe-Signature", signature, NULL };
+
+  return till_test_request_full (fixture->server->session, "POST", url,
+                                 signature != NULL ? headers : NULL, "application/json",
+                                 payload, -1);
+}
+
+static char *
+event_json (const char *event_id,
+            const char *type,
+            JsonObject *intent)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) object = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_set_object (object, intent);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, event_id);
+  json_builder_set_member_name (builder, "object");
+  json_builder_add_string_value (builder, "event");
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, type);
+  json_builder_set_member_name (builder, "created");
+  json_builder_add_int_value (builder, g_get_real_time () / G_USEC_PER_SEC);
+  json_builder_set_member_name (builder, "data");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "object");
+  json_builder_add_value (builder, json_node_ref (object));
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+static char *
+sign_now (const char *payload,
+          gint64      offset)
+{
+  return till_webhook_sign ((const guint8 *) payload, strlen (payload), TILL_TEST_WEBHOOK_SECRET,
+                            g_get_real_time () / G_USEC_PER_SEC + offset);
+}
+
+static const char *
+order_status (Fixture *fixture,
+              gint64   order_id,
+              char   **out)
+{
+  g_autoptr(TillTestResponse) response = get_order (fixture, order_id);
+
+  *out = g_strdup (json_object_get_string_member (response->json, "status"));
+  return *out;
+}
+
+static void
+test_webhook_signatures (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr(TillTestResponse) created = checkout (fixture, body);
+  g_autoptr(TillTestResponse) intent_response = NULL;
+  gint64 order_id = json_object_get_int_member (order_of (created), "id");
+  g_autofree char *payload = NULL;
+  g_autofree char *status = NULL;
+  JsonObject *intent;
+
+  g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"), ==,
+                    200);
+  intent = sim_intent (fixture, intent_of (created), &intent_response);
+  payload = event_json ("evt_test_1", "payment_intent.succeeded", intent);
+
+  {
+    /* No signature, a forged one, one with the wrong secret, a stale one, a tampered body. */
+    g_autofree char *forged = g_strdup_printf ("t=%" G_GINT64_FORMAT ",v1=%064d",
+                                               g_get_real_time () / G_USEC_PER_SEC, 0);
+    g_autofree char *wrong_secret = till_webhook_sign ((const guint8 *) payload, strlen (payload),
+                                                       "whsec_other",
+                                                       g_get_real_time () / G_USEC_PER_SEC);
+    g_autofree char *stale = sign_now (payload, -301);
+    g_autofree char *future = sign_now (payload, 400);
+    g_autofree char *good = sign_now (payload, 0);
+    g_autofree char *tampered = g_strdup (payload);
+    const char *bad[] = { NULL, forged, wrong_secret, stale, future, "t=abc,v1=00", "v1=", "" };
+
+    *strstr (tampered, "succeeded") = 'S';
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr(TillTestResponse) refused = send_webhook (fixture, payload, bad[i]);
+        g_assert_cmpuint (refused->status, ==, 400);
+      }
+    {
+      g_autoptr(TillTestResponse) refused = send_webhook (fixture, tampered, good);
+      g_assert_cmpuint (refused->status, ==, 400);
+    }
+    g_assert_cmpstr (order_status (fixture, order_id, &status), ==, "pending_payment");
+  }
+  {
+    /* Several v1 values and a v0: any matching v1 passes. */
+    g_autofree char *good = sign_now (payload, -299);
+    g_autofree char *header = g_strdup_printf ("%s,v1=%064d,v0=abc", good, 1);
+    g_autoptr(TillTestResponse) accepted = send_webhook (fixture, payload, header);
+
+    g_assert_cmpuint (accepted->status, ==, 200);
+    g_assert_false (json_object_get_boolean_member (accepted->json, "duplicate"));
+    g_clear_pointer (&status, g_free);
+    g_assert_cmpstr (order_status (fixture, order_id, &status), ==, "paid");
+  }
+  {
+    /* Replayed: seen before, nothing happens. */
+    g_autofree char *good = sign_now (payload, 0);
+    g_autoptr(TillTestResponse) replayed = send_webhook (fixture, payload, good);
+
+    g_assert_cmpuint (replayed->status, ==, 200);
+    g_assert_true (json_object_get_boolean_member (replayed->json, "duplicate"));
+  }
+}
+
+static void
+test_webhook_out_of_order (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr(TillTestResponse) created = checkout (fixture, body);
+  gint64 order_id = json_object_get_int_member (order_of (created), "id");
+  g_autoptr(TillTestResponse) declined_response = NULL;
+  g_autoptr(TillTestResponse) paid_response = NULL;
+  g_autofree char *failed_payload = NULL;
+  g_autofree char *succeeded_payload = NULL;
+  g_autofree char *status = NULL;
+
+  /* A decline, then a success: capture each intent state. */
+  g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created),
+                                           "pm_card_chargeDeclined"), ==, 402);
+  failed_payload = event_json ("evt_failed", "payment_intent.payment_failed",
+                               sim_intent (fixture, intent_of (created), &declined_response));
+  g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"), ==,
+                    200);
+  succeeded_payload = event_json ("evt_succeeded", "payment_intent.succeeded",
+                                  sim_intent (fixture, intent_of (created), &paid_response));
+
+  /* Delivered the other way round, and the success twice. */
+  {
+    g_autofree char *signature = sign_now (succeeded_payload, 0);
+    g_autoptr(TillTestResponse) first = send_webhook (fixture, succeeded_payload, signature);
+    g_autoptr(TillTestResponse) second = send_webhook (fixture, succeeded_payload, signature);
+
+    g_assert_cmpuint (first->status, ==, 200);
+    g_assert_cmpuint (second->status, ==, 200);
+    g_assert_true (json_object_get_boolean_member (second->json, "duplicate"));
+  }
+  {
+    g_autofree char *signature = sign_now (failed_payload, 0);
+    g_autoptr(TillTestResponse) late = send_webhook (fixture, failed_payload, signature);
+
+    g_assert_cmpuint (late->status, ==, 200);
+  }
+  {
+    g_autoptr(TillTestResponse) order = get_order (fixture, order_id);
+
+    g_assert_cmpstr (json_object_get_string_member (order->json, "status"), ==, "paid");
+    g_assert_cmpstr (payment_member (order->json, "card_last4"), ==, "4242");
+    g_assert_null (payment_member (order->json, "decline_code"));
+  }
+  /* An event about an intent that is not ours changes nothing. */
+  {
+    g_autofree char *foreign = g_strdup (succeeded_payload);
+    char *id = strstr (foreign, intent_of (created));
+    g_autofree char *signature = NULL;
+    g_autoptr(TillTestResponse) answer = NULL;
+
+    g_assert_nonnull (id);
+    id[3] = id[3] == 'x' ? 'y' : 'x';
+    *strstr (foreign, "evt_succeeded") = 'E';
+    signature = sign_now (foreign, 0);
+    answer = send_webhook (fixture, foreign, signature);
+    g_assert_cmpuint (answer->status, ==, 200);
+  }
+  g_assert_cmpstr (order_status (fixture, order_id, &status), ==, "paid");
+}
+
+static void
+test_payment_method_types (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr(TillTestResponse) created = checkout (fixture, body);
+  g_autoptr(TillTestResponse) intent_response = NULL;
+  JsonObject *intent;
+  JsonArray *types;
+
+  g_assert_cmpuint (created->status, ==, 201);
+  intent = sim_intent (fixture, intent_of (created), &intent_response);
+  types = json_object_get_array_member (intent, "payment_method_types");
+  g_assert_cmpuint (json_array_get_length (types), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (types, 0), ==, "card");
+  g_assert_true (json_object_get_null_member (intent, "automatic_payment_methods"));
+}
+
+static void
+test_refund_events (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  gint64 order_id = paid_order (fixture, NULL);
+  g_autoptr(TillTestResponse) refunded = refund (fixture, order_id, "ev-1", "{\"amount\": 500}");
+  JsonObject *refund_json = json_object_get_object_member (refunded->json, "refund");
+  g_autoptr(JsonObject) event_object = json_object_new ();
+  g_autofree char *payload = NULL;
+  g_autofree char *signature = NULL;
+
+  g_assert_cmpuint (refunded->status, ==, 201);
+  json_object_set_string_member (event_object, "id",
+                                 json_object_get_string_member (refund_json, "refund"));
+  json_object_set_string_member (event_object, "object", "refund");
+  json_object_set_string_member (event_object, "status", "failed");
+  payload = event_json ("evt_refund_failed", "refund.updated", event_object);
+  signature = sign_now (payload, 0);
+  {
+    g_autoptr(TillTestResponse) answer = send_webhook (fixture, payload, signature);
+    g_autoptr(TillTestResponse) order = get_order (fixture, order_id);
+    JsonObject *stored = json_array_get_object_element (json_object_get_array_member (order->json,
+                                                                                      "refunds"), 0);
+
+    g_assert_cmpuint (answer->status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (stored, "status"), ==, "failed");
+    /* The money did not go back; the order still never moves backwards. */
+    g_assert_cmpint (json_object_get_int_member (order->json, "refunded"), ==, 0);
+    g_assert_cmpstr (json_object_get_string_member (order->json, "status"), ==,
+                     "partially_refunded");
+  }
+  {
+    /* The same event again changes nothing. */
+    g_autoptr(TillTestResponse) answer = send_webhook (fixture, payload, signature);
+    g_assert_true (json_object_get_boolean_member (answer->json, "duplicate"));
+  }
+}
+
+typedef struct
+{
+  TillTestSim *sim;
+  gboolean want_delayed;
+} DelayWait;
+
+static gboolean
+delayed_state_reached (gpointer user_data)
+{
+  DelayWait *wait = user_data;
+  g_autoptr(TillTestResponse) faults = till_test_sim_call (wait->sim, "GET", "/_sim/faults", NULL);
+
+  return (json_object_get_int_member (faults->json, "delayed_requests") > 0) == wait->want_delayed;
+}
+
+static void
+on_abandoned_sent (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                              &error);
+  gboolean *done = user_data;
+
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  *done = TRUE;
+}
+
+static gboolean
+flag_set (gpointer user_data)
+{
+  return *(gboolean *) user_data;
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  gint64 order_id;
+} IntentWait;
+
+static gboolean
+order_has_intent (gpointer user_data)
+{
+  IntentWait *wait = user_data;
+  g_autoptr(TillTestResponse) order = get_order (wait->fixture, wait->order_id);
+
+  return order->status == 200 && payment_member (order->json, "payment_intent") != NULL;
+}
+
+/* The app gives up while till-server waits for Stripe: the order still gets its intent, and
+ * nothing is written to a connection that is gone. */
+static void
+test_client_gone (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autofree char *url = g_strconcat (fixture->server->base, "/api/v1/checkouts", NULL);
+  g_autofree char *authorization = g_strconcat ("Bearer ", fixture->server->cashier_token, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  DelayWait wait = { fixture->sim, TRUE };
+  gboolean done = FALSE;
+
+  till_test_sim_fault (fixture->sim, "delay=500", 1);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                authorization);
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  soup_session_send_and_read_async (fixture->server->session, msg, G_PRIORITY_DEFAULT,
+                                    cancellable, on_abandoned_sent, &done);
+  g_assert_true (till_test_wait_until (delayed_state_reached, &wait, 10000));
+  g_cancellable_cancel (cancellable);
+  g_assert_true (till_test_wait_until (flag_set, &done, 10000));
+
+  wait.want_delayed = FALSE;
+  g_assert_true (till_test_wait_until (delayed_state_reached, &wait, 10000));
+  {
+    /* The answer came back with nobody to give it to: it is recorded all the same. */
+    IntentWait recorded = { fixture, 1 };
+
+    g_assert_true (till_test_wait_until (order_has_intent, &recorded, 10000));
+  }
+  {
+    /* The same reference again: the order, now with its intent. */
+    g_autoptr(TillTestResponse) again = checkout (fixture, body);
+
+    g_assert_cmpuint (again->status, ==, 200);
+    g_assert_nonnull (intent_of (again));
+    g_assert_cmpuint (till_test_sim_count_intents (fixture->sim,
+                                                   json_object_get_int_member (order_of (again),
+                                                                               "id")), ==, 1);
+  }
+}
+
+/* The intent's answer never reached till-server; its webhook finds the order by metadata,
+ * but only when the intent was made by this database. */
+static void
+test_webhook_lost_intent (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autofree char *intent_id = NULL;
+  g_autofree char *status = NULL;
+  g_autoptr(TillTestResponse) intent_response = NULL;
+  g_autoptr(TillTestResponse) events = NULL;
+  JsonObject *intent;
+  gint64 order_id;
+
+  till_test_sim_fault (fixture->sim, "drop-after", 1);
+  till_test_sim_fault (fixture->sim, "500", 8);
+  {
+    g_autoptr(TillTestResponse) failed = checkout (fixture, body);
+    g_assert_cmpuint (failed->status, ==, 503);
+  }
+  till_test_sim_clear_faults (fixture->sim);
+  events = till_test_sim_call (fixture->sim, "GET",
+                               "/v1/events?type=payment_intent.created&limit=1", NULL);
+  intent = json_object_get_object_member (json_object_get_object_member (
+      json_array_get_object_element (json_object_get_array_member (events->json, "data"), 0),
+      "data"), "object");
+  intent_id = g_strdup (json_object_get_string_member (intent, "id"));
+  order_id = g_ascii_strtoll (json_object_get_string_member (json_object_get_object_member (intent,
+                                                                                            "metadata"),
+                                                             "till_order_id"), NULL, 10);
+  g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_id, "pm_card_visa"), ==, 200);
+  intent = sim_intent (fixture, intent_id, &intent_response);
+
+  {
+    /* From another till on the same account: same order id, another instance. */
+    g_autoptr(JsonObject) foreign = json_object_ref (intent);
+    g_autofree char *payload = NULL;
+    g_autofree char *signature = NULL;
+    g_autoptr(TillTestResponse) answer = NULL;
+    JsonObject *metadata = json_object_get_object_member (foreign, "metadata");
+    g_autofree char *instance = g_strdup (json_object_get_string_member (metadata, "till_instance"));
+
+    json_object_set_string_member (metadata, "till_instance", "another-till");
+    payload = event_json ("evt_foreign", "payment_intent.succeeded", foreign);
+    json_object_set_string_member (metadata, "till_instance", instance);
+    signature = sign_now (payload, 0);
+    answer = send_webhook (fixture, payload, signature);
+    g_assert_cmpuint (answer->status, ==, 200);
+    g_assert_cmpstr (order_status (fixture, order_id, &status), ==, "pending_payment");
+    g_clear_pointer (&status, g_free);
+  }
+  {
+    g_autofree char *payload = event_json ("evt_ours", "payment_intent.succeeded", intent);
+    g_autofree char *signature = sign_now (payload, 0);
+    g_autoptr(TillTestResponse) answer = send_webhook (fixture, payload, signature);
+    g_autoptr(TillTestResponse) order = NULL;
+
+    g_assert_cmpuint (answer->status, ==, 200);
+    order = get_order (fixture, order_id);
+    g_assert_cmpstr (json_object_get_string_member (order->json, "status"), ==, "paid");
+    g_assert_cmpstr (payment_member (order->json, "payment_intent"), ==, intent_id);
+  }
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  gint64 order_id;
+  const char *want;
+} WaitStatus;
+
+static gboolean
+status_reached (gpointer user_data)
+{
+  WaitStatus *wait = user_data;
+  g_autofree char *status = NULL;
+
+  return g_strcmp0 (order_status (wait->fixture, wait->order_id, &status), wait->want) == 0;
+}
+
+static void
+test_webhook_from_simulator (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr(TillTestResponse) created = checkout (fixture, body);
+  WaitStatus wait = { fixture, json_object_get_int_member (order_of (created), "id"), "paid" };
+
+  /* No sync: the simulator's signed webhook alone pays the order. */
+  g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"), ==,
+                    200);
+  g_assert_true (till_test_wait_until (status_reached, &wait, 10000));
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Reconciliation */
+
+typedef struct
+{
+  gboolean done;
+  guint changed;
+} Reconciled;
+
+static void
+on_reconciled (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Reconciled *reconciled = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (till_api_reconcile_finish (TILL_API (source), result, &reconciled->changed,
+                                            &error));
+  g_assert_no_error (error);
+  reconciled->done = TRUE;
+}
+
+static gboolean
+reconciled_done (gpointer user_data)
+{
+  return ((Reconciled *) user_data)->done;
+}
+
+static void
+configure_reconcile (TillServerConfig *config,
+                     gpointer          user_data)
+{
+  config->reconcile_sync_after = 1;
+  config->reconcile_cancel_after = GPOINTER_TO_INT (user_data);
+}
+
+static void
+test_reconcile (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *reference_paid = till_test_new_reference ();
+  g_autofree char *reference_lost = till_test_new_reference ();
+  g_autofree char *body_paid = NULL;
+  g_autofree char *body_lost = NULL;
+  g_autoptr(TillTestResponse) created = NULL;
+  g_autofree char *status = NULL;
+  Reconciled reconciled = { FALSE, 0 };
+  gint64 paid_id, lost_id;
+
+  /* A server that syncs after 1 s. */
+  till_test_server_free (fixture->server);
+  fixture->server = till_test_server_new (fixture->sim->base, configure_reconcile,
+                                          GINT_TO_POINTER (3600));
+  till_api_load_demo_catalog (till_api_get_database (fixture->server->api), "USD", NULL);
+  body_paid = cart_body (fixture, reference_paid);
+  body_lost = cart_body (fixture, reference_lost);
+
+  /* Paid at Stripe, but the app never came back to sync. */
+  created = checkout (fixture, body_paid);
+  paid_id = json_object_get_int_member (order_of (created), "id");
+  g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"), ==,
+                    200);
+  /* An order whose intent's answer was lost every time. */
+  till_test_sim_fault (fixture->sim, "drop-after", 1);
+  till_test_sim_fault (fixture->sim, "500", 8);
+  {
+    g_autoptr(TillTestResponse) failed = checkout (fixture, body_lost);
+    g_assert_cmpuint (failed->status, ==, 503);
+  }
+  till_test_sim_clear_faults (fixture->sim);
+  lost_id = paid_id + 1;
+
+  /* Orders younger than sync-after are left alone. */
+  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 10000));
+  g_assert_cmpstr (order_status (fixture, paid_id, &status), ==, "pending_payment");
+  g_clear_pointer (&status, g_free);
+
+  /* Older than that: synced. Rewind the clock in the database rather than wait. */
+  g_assert_true (till_database_exec (till_api_get_database (fixture->server->api),
+                                     "UPDATE orders SET created_at = created_at - 5000000", NULL));
+  reconciled.done = FALSE;
+  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 10000));
+  g_assert_cmpuint (reconciled.changed, ==, 2);
+  g_assert_cmpstr (order_status (fixture, paid_id, &status), ==, "paid");
+  g_clear_pointer (&status, g_free);
+  {
+    /* The lost intent was found again with the same key, not made twice. */
+    g_autoptr(TillTestResponse) lost = get_order (fixture, lost_id);
+    g_assert_nonnull (payment_member (lost->json, "payment_intent"));
+    g_assert_cmpstr (json_object_get_string_member (lost->json, "status"), ==, "pending_payment");
+  }
+  g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, lost_id), ==, 1);
+
+  /* Abandoned for longer than cancel-after: its intent is canceled, and the order. */
+  g_assert_true (till_database_exec (till_api_get_database (fixture->server->api),
+                                     "UPDATE orders SET created_at = created_at - 7200000000", NULL));
+  reconciled.done = FALSE;
+  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 10000));
+  g_assert_cmpstr (order_status (fixture, lost_id, &status), ==, "canceled");
+  g_clear_pointer (&status, g_free);
+  g_assert_cmpstr (order_status (fixture, paid_id, &status), ==, "paid");
+}
+
+static void
+test_reconcile_refund (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *intent = NULL;
+  gint64 order_id;
+  Reconciled reconciled = { FALSE, 0 };
+
+  till_test_server_free (fixture->server);
+  fixture->server = till_test_server_new (fixture->sim->base, configure_reconcile,
+                                          GINT_TO_POINTER (3600));
+  till_api_load_demo_catalog (till_api_get_database (fixture->server->api), "USD", NULL);
+  order_id = paid_order (fixture, &intent);
+
+  /* Stripe makes the refund, but till-server never hears back. */
+  till_test_sim_fault (fixture->sim, "drop-after", 1);
+  till_test_sim_fault (fixture->sim, "500", 8);
+  {
+    g_autoptr(TillTestResponse) lost = refund (fixture, order_id, "lost-refund", "{\"amount\": 400}");
+    g_assert_cmpuint (lost->status, ==, 503);
+  }
+  till_test_sim_clear_faults (fixture->sim);
+  {
+    /* Reserved meanwhile: the remainder is 1039 − 400. */
+    g_autoptr(TillTestResponse) too_much = refund (fixture, order_id, "other", "{\"amount\": 1039}");
+    g_assert_cmpuint (too_much->status, ==, 409);
+  }
+  {
+    g_autoptr(TillTestResponse) order = get_order (fixture, order_id);
+    g_assert_cmpstr (json_object_get_string_member (order->json, "status"), ==, "paid");
+  }
+
+  g_assert_true (till_database_exec (till_api_get_database (fixture->server->api),
+                                     "UPDATE refunds SET created_at = created_at - 5000000", NULL));
+  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 10000));
+  g_assert_cmpuint (reconciled.changed, ==, 1);
+  {
+    g_autoptr(TillTestResponse) order = get_order (fixture, order_id);
+    JsonObject *stored = json_array_get_object_element (json_object_get_array_member (order->json,
+                                                                                      "refunds"), 0);
+
+    g_assert_cmpstr (json_object_get_string_member (order->json, "status"), ==,
+                     "partially_refunded");
+    g_assert_cmpint (json_object_get_int_member (order->json, "refunded"), ==, 400);
+    g_assert_cmpstr (json_object_get_string_member (stored, "status"), ==, "succeeded");
+  }
+  {
+    /* Exactly one refund at Stripe. */
+    g_autoptr(TillTestResponse) events = till_test_sim_call (
+        fixture->sim, "GET", "/v1/events?type=refund.created&limit=100", NULL);
+    JsonArray *list = json_object_get_array_member (events->json, "data");
+    guint count = 0;
+
+    g_assert_cmpuint (events->status, ==, 200);
+    for (guint i = 0; i < json_array_get_length (list); i++)
+      {
+        JsonObject *object = json_object_get_object_member (
+            json_object_get_object_member (json_array_get_object_element (list, i), "data"),
+            "object");
+
+        if (g_strcmp0 (json_object_get_string_member_with_default (object, "payment_intent", ""),
+                       intent) == 0)
+          count++;
+      }
+    g_assert_cmpuint (count, ==, 1);
+  }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Reports */
+
+static void
+test_reports (Fixture       *fixture,
+              gconstpointer  data)
+{
+  gint64 first = paid_order (fixture, NULL);
+  gint64 second = paid_order (fixture, NULL);
+  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier ("Europe/Istanbul");
+  g_autoptr(GDateTime) now = g_date_time_new_now (tz);
+  g_autofree char *day = g_date_time_format (now, "%Y-%m-%d");
+  g_autofree char *path = g_strdup_printf ("/api/v1/reports/daily?date=%s", day);
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr(TillTestResponse) pending = checkout (fixture, body);
+
+  {
+    g_autoptr(TillTestResponse) refunded = refund (fixture, second, "report-refund",
+                                                   "{\"amount\": 39}");
+    g_assert_cmpuint (refunded->status, ==, 201);
+  }
+  {
+    g_autoptr(TillTestResponse) report = till_test_request (fixture->server, "GET", path,
+                                                            fixture->server->cashier_token, NULL);
+    JsonArray *hours;
+    gint64 sum = 0;
+
+    g_assert_cmpuint (report->status, ==, 200);
+    g_assert_cmpint (json_object_get_int_member (report->json, "gross"), ==, 2 * 1039);
+    g_assert_cmpint (json_object_get_int_member (report->json, "refunds"), ==, 39);
+    g_assert_cmpint (json_object_get_int_member (report->json, "net"), ==, 2 * 1039 - 39);
+    g_assert_cmpint (json_object_get_int_member (report->json, "count"), ==, 2);
+    g_assert_cmpint (json_object_get_int_member (report->json, "average"), ==, 1039);
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (report->json,
+                                                                                "by_status"),
+                                                 "pending_payment"), ==, 1);
+    hours = json_object_get_array_member (report->json, "by_hour");
+    for (guint i = 0; i < json_array_get_length (hours); i++)
+      sum += json_object_get_int_member (json_array_get_object_element (hours, i), "gross");
+    g_assert_cmpint (sum, ==, 2 * 1039);
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (hours,
+                                                                                g_date_time_get_hour (now)),
+                                                 "count"), >=, 1);
+  }
+  {
+    /* The order list's filters. */
+    static const struct { const char *query; guint count; } filters[] = {
+      { "", 3 },
+      { "?status=paid", 1 },
+      { "?status=partially_refunded", 1 },
+      { "?status=pending_payment", 1 },
+      { "?q=T-000002", 1 },
+      { "?q=T-0000", 3 },
+      { "?q=crash", 0 },
+      { "?from=2000-01-01T00:00:00Z", 3 },
+      { "?from=2999-01-01T00:00:00Z", 0 },
+      { "?to=2000-01-01T00:00:00Z", 0 },
+      { "?from=2000-01-01T00:00:00%2B03:00&to=2999-01-01T00:00:00Z&status=paid", 1 },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (filters); i++)
+      {
+        g_autofree char *list_path = g_strconcat ("/api/v1/orders", filters[i].query, NULL);
+        g_autoptr(TillTestResponse) list = till_test_request (fixture->server, "GET", list_path,
+                                                              fixture->server->cashier_token,
+                                                              NULL);
+
+        g_test_message ("%s", list_path);
+        g_assert_cmpuint (list->status, ==, 200);
+        g_assert_cmpuint (json_array_get_length (json_object_get_array_member (list->json,
+                                                                               "orders")),
+                          ==, filters[i].count);
+      }
+    {
+      g_autoptr(TillTestResponse) bad = till_test_request (fixture->server, "GET",
+                                                           "/api/v1/orders?from=yesterday",
+                                                           fixture->server->cashier_token, NULL);
+      g_assert_cmpuint (bad->status, ==, 400);
+    }
+  }
+  {
+    g_autoptr(TillTestResponse) csv = till_test_request (fixture->server, "GET",
+                                                         "/api/v1/orders.csv?status=paid",
+                                                         fixture->server->admin_token, NULL);
+    const char *text = g_bytes_get_data (csv->body, NULL);
+
+    g_assert_cmpuint (csv->status, ==, 200);
+    g_assert_nonnull (strstr (text, "T-000001,"));
+    g_assert_null (strstr (text, "T-000002,"));
+    g_assert_nonnull (strstr (text, ",USD,9.20,0.00,1.19,0.00,10.39,0.00,pi_"));
+    g_assert_nonnull (strstr (text, ",visa,4242\r\n"));
+  }
+  (void) first;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  static const Setup webhooks = { .webhooks = TRUE };
+  static const Setup card_only = { .card_only = TRUE };
+  static const Setup amounts[] = {
+    { "USD", .unit_amount = 1250, .total = 1250, .stripe_amount = 1250 },
+    { "JPY", .unit_amount = 1000, .total = 1000, .stripe_amount = 1000 },
+    /* KWD 5.125 is charged as 5.130: three-decimal amounts must end in 0. */
+    { "KWD", .unit_amount = 5125, .total = 5130, .stripe_amount = 5130 },
+    /* ISK is zero-decimal, but Stripe takes it with two decimals. */
+    { "ISK", .unit_amount = 500, .total = 500, .stripe_amount = 50000 },
+  };
+  static const Setup faults[] = {
+    { .fault = "drop-after", .fault_count = 2 },
+    { .fault = "500", .fault_count = 2 },
+    { .fault = "429", .fault_count = 2 },
+    /* The answer comes after the client gave up; meanwhile the key is in flight (409). */
+    { .fault = "delay=1200", .fault_count = 1, .stripe_timeout_ms = "400",
+      .retry_base_ms = "300" },
+  };
+  static const char *fault_paths[] = {
+    "/server/checkout/faults/drop-after", "/server/checkout/faults/500",
+    "/server/checkout/faults/429", "/server/checkout/faults/timeout",
+  };
+  static const char *amount_paths[] = {
+    "/server/checkout/amounts/usd", "/server/checkout/amounts/jpy",
+    "/server/checkout/amounts/kwd", "/server/checkout/amounts/isk",
+  };
+
+  g_test_init (&argc, &argv, NULL);
+  till_test_capture_logs ("test-server-checkout");
+
+#define ADD(path, setup, func) \
+  g_test_add (path, Fixture, setup, fixture_setup, func, fixture_teardown)
+  ADD ("/server/checkout/happy-path", NULL, test_happy_path);
+  ADD ("/server/checkout/tampered-totals", NULL, test_tampered_totals);
+  ADD ("/server/checkout/client-gone", NULL, test_client_gone);
+  ADD ("/server/checkout/duplicate-reference", NULL, test_duplicate_reference);
+  ADD ("/server/checkout/faults/exhausted", NULL, test_fault_exhausted);
+  for (guint i = 0; i < G_N_ELEMENTS (amounts); i++)
+    ADD (amount_paths[i], &amounts[i], test_amounts);
+  for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
+    ADD (fault_paths[i], &faults[i], test_fault);
+  ADD ("/server/orders/decline-and-retry", NULL, test_decline_and_retry);
+  ADD ("/server/orders/cancel", NULL, test_cancel);
+  ADD ("/server/orders/refunds", NULL, test_refunds);
+  ADD ("/server/webhooks/signatures", NULL, test_webhook_signatures);
+  ADD ("/server/webhooks/out-of-order", NULL, test_webhook_out_of_order);
+  ADD ("/server/webhooks/from-simulator", &webhooks, test_webhook_from_simulator);
+  ADD ("/server/webhooks/lost-intent", NULL, test_webhook_lost_intent);
+  ADD ("/server/webhooks/refund-events", NULL, test_refund_events);
+  ADD ("/server/checkout/payment-method-types", &card_only, test_payment_method_types);
+  ADD ("/server/reconcile", NULL, test_reconcile);
+  ADD ("/server/reconcile-refund", NULL, test_reconcile_refund);
+  ADD ("/server/reports", NULL, test_reports);
+#undef ADD
+
+  return g_test_run ();
+}

@@ -1,0 +1,353 @@
+/* test-server-storage.c: the SQLite layer: pragmas, migrations, the monotonic order trigger,
+ * backup; and the pure helpers the API relies on (search keys, barcodes, signatures).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "till-catalog.h"
+#include "till-database.h"
+#include "till-search.h"
+#include "till-stripe-client.h"
+#include "till-test-server.h"
+#include "till-webhooks.h"
+
+typedef struct
+{
+  char *dir;
+  char *path;
+  TillDatabase *db;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("till-storage-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->path = g_build_filename (fixture->dir, "sub", "till.db", NULL);
+  fixture->db = till_database_open (fixture->path, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *sub = g_path_get_dirname (fixture->path);
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  g_clear_object (&fixture->db);
+  dir = g_dir_open (sub, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (sub, name, NULL);
+      g_unlink (child);
+    }
+  g_rmdir (sub);
+  g_rmdir (fixture->dir);
+  g_free (fixture->path);
+  g_free (fixture->dir);
+}
+
+static char *
+query_text (TillDatabase *db,
+            const char   *sql)
+{
+  sqlite3_stmt *stmt = till_database_prepare (db, sql, NULL);
+  char *text;
+
+  g_assert_nonnull (stmt);
+  g_assert_cmpint (till_database_step (db, stmt, NULL), ==, SQLITE_ROW);
+  text = till_database_column_dup (stmt, 0);
+  sqlite3_reset (stmt);
+  return text;
+}
+
+static void
+test_pragmas (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autofree char *journal = query_text (fixture->db, "PRAGMA journal_mode");
+  g_autofree char *keys = query_text (fixture->db, "PRAGMA foreign_keys");
+  g_autofree char *timeout = query_text (fixture->db, "PRAGMA busy_timeout");
+  GStatBuf st;
+
+  g_assert_cmpstr (journal, ==, "wal");
+  g_assert_cmpstr (keys, ==, "1");
+  g_assert_cmpint (atoi (timeout), >=, 1000);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 1);
+  g_assert_cmpuint (strlen (till_database_get_instance (fixture->db)), ==, 36);
+  g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 077, ==, 0);
+}
+
+static void
+test_reopen_and_too_new (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *instance = g_strdup (till_database_get_instance (fixture->db));
+  g_autoptr(TillDatabase) again = NULL;
+
+  g_clear_object (&fixture->db);
+  again = till_database_open (fixture->path, &error);
+  g_assert_no_error (error);
+  /* Migrations ran once; the instance stays. */
+  g_assert_cmpstr (till_database_get_instance (again), ==, instance);
+  g_assert_true (till_database_exec (again, "PRAGMA user_version = 99", NULL));
+  g_clear_object (&again);
+
+  fixture->db = till_database_open (fixture->path, &error);
+  g_assert_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_TOO_NEW);
+  g_assert_null (fixture->db);
+
+  /* Not a database at all. */
+  g_clear_error (&error);
+  {
+    g_autofree char *junk = g_build_filename (fixture->dir, "junk.db", NULL);
+    g_assert_true (g_file_set_contents (junk, "this is not SQLite, just some bytes that are long "
+                                        "enough to look like a header, and more", -1, NULL));
+    g_assert_null (till_database_open (junk, &error));
+    g_assert_nonnull (error);
+    g_unlink (junk);
+  }
+}
+
+static void
+test_foreign_keys_and_trigger (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  TillDatabase *db = fixture->db;
+
+  /* An order line for an order that does not exist. */
+  g_assert_false (till_database_exec (db,
+      "INSERT INTO order_lines (order_id, position, product_id, name, quantity, unit_amount,"
+      " tax_rate, discount, tax, total) VALUES (42, 0, 1, 'x', 1, 1, 0, 0, 0, 1)", &error));
+  g_assert_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_CONSTRAINT);
+  g_clear_error (&error);
+
+  g_assert_true (till_database_exec (db,
+      "INSERT INTO orders (id, number, status, currency, subtotal, discount, tax, rounding,"
+      " total, created_at, updated_at) VALUES (1, 'T-1', 'pending_payment', 'USD', 100, 0, 0,"
+      " 0, 100, 0, 0)", &error));
+  g_assert_no_error (error);
+
+  /* Forward moves are allowed… */
+  g_assert_true (till_database_exec (db, "UPDATE orders SET status = 'paid' WHERE id = 1", NULL));
+  g_assert_true (till_database_exec (db,
+      "UPDATE orders SET status = 'partially_refunded' WHERE id = 1", NULL));
+  /* …backward ones and skips to a wrong state are not, whatever the code tries. */
+  for (guint i = 0; i < 3; i++)
+    {
+      static const char *sql[] = {
+        "UPDATE orders SET status = 'paid' WHERE id = 1",
+        "UPDATE orders SET status = 'pending_payment' WHERE id = 1",
+        "UPDATE orders SET status = 'canceled' WHERE id = 1",
+      };
+
+      g_assert_false (till_database_exec (db, sql[i], &error));
+      g_assert_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_CONSTRAINT);
+      g_assert_nonnull (strstr (error->message, "backwards"));
+      g_clear_error (&error);
+    }
+  /* More refunded than paid. */
+  g_assert_false (till_database_exec (db, "UPDATE orders SET refunded = 101 WHERE id = 1", &error));
+  g_assert_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_CONSTRAINT);
+  g_clear_error (&error);
+  /* An unknown status. */
+  g_assert_false (till_database_exec (db, "UPDATE orders SET status = 'lost' WHERE id = 1", &error));
+  g_assert_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_CONSTRAINT);
+}
+
+static void
+test_transactions (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  TillDatabase *db = fixture->db;
+  g_autoptr(TillProduct) product = g_new0 (TillProduct, 1);
+  g_autoptr(GError) error = NULL;
+
+  product->name = g_strdup ("Simit");
+  product->currency = g_strdup ("TRY");
+  product->unit_amount = 1500;
+  product->tax_rate = 100;
+  product->active = TRUE;
+  g_assert_true (till_database_begin (db, &error));
+  g_assert_true (till_catalog_save (db, product, &error));
+  till_database_rollback (db);
+  g_assert_cmpint (till_catalog_count (db, NULL), ==, 0);
+
+  product->id = 0;
+  g_assert_true (till_database_begin (db, &error));
+  g_assert_true (till_catalog_save (db, product, &error));
+  g_assert_true (till_database_commit (db, &error));
+  g_assert_cmpint (till_catalog_count (db, NULL), ==, 1);
+}
+
+static void
+test_backup (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *copy = g_build_filename (fixture->dir, "sub", "copy.db", NULL);
+  g_autoptr(TillDatabase) restored = NULL;
+
+  g_assert_true (till_api_load_demo_catalog (fixture->db, "EUR", &error));
+  g_assert_true (till_database_backup (fixture->db, copy, &error));
+  g_assert_no_error (error);
+  restored = till_database_open (copy, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (till_catalog_count (restored, NULL), ==, 60);
+  g_assert_cmpstr (till_database_get_instance (restored), ==,
+                   till_database_get_instance (fixture->db));
+  /* Into a place that cannot be written. */
+  g_assert_false (till_database_backup (fixture->db, "/proc/till/backup.db", &error));
+}
+
+static void
+test_search_key (void)
+{
+  static const struct { const char *text; const char *key; } cases[] = {
+    { "İstanbul Simidi", "istanbul simidi" },
+    { "ISTANBUL", "istanbul" },
+    { "ıstanbul", "istanbul" },
+    { "Çay Bardağı", "cay bardagi" },
+    { "Şalgam", "salgam" },
+    { "Käsekuchen", "kasekuchen" },
+    { "Heiße Schokolade", "heisse schokolade" },
+    { "BRÖTCHEN", "brotchen" },
+    { "", "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *key = till_search_key (cases[i].text);
+      g_assert_cmpstr (key, ==, cases[i].key);
+    }
+  {
+    g_autofree char *key = till_search_key ("\xff\xfe not UTF-8");
+    g_assert_cmpstr (key, ==, "");
+  }
+}
+
+static void
+test_barcodes (void)
+{
+  g_assert_true (till_barcode_is_valid ("4006381333931"));   /* EAN-13 */
+  g_assert_true (till_barcode_is_valid ("96385074"));        /* EAN-8 */
+  g_assert_true (till_barcode_is_valid ("036000291452"));    /* UPC-A */
+  g_assert_true (till_barcode_is_valid ("10614141000415"));  /* GTIN-14 */
+  g_assert_false (till_barcode_is_valid ("4006381333932"));
+  g_assert_false (till_barcode_is_valid ("400638133393"));
+  g_assert_false (till_barcode_is_valid ("40063813339 1"));
+  g_assert_false (till_barcode_is_valid (""));
+  g_assert_false (till_barcode_is_valid (NULL));
+}
+
+static void
+test_demo_catalog_barcodes (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "demo-catalog.csv",
+                                                 NULL);
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint count = 0;
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = NULL;
+
+      if (*lines[i] == '\0')
+        continue;
+      fields = g_strsplit (lines[i], ",", -1);
+      g_assert_cmpuint (strlen (fields[1]), ==, 13);
+      g_assert_true (till_barcode_is_valid (fields[1]));
+      count++;
+    }
+  g_assert_cmpuint (count, ==, 60);
+}
+
+static void
+test_webhook_verify (void)
+{
+  static const char body[] = "{\"id\": \"evt_1\"}";
+  const char *secret = "whsec_unit";
+  gint64 now = 1700000000;
+  g_autofree char *good = till_webhook_sign ((const guint8 *) body, strlen (body), secret, now);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (till_webhook_verify (good, (const guint8 *) body, strlen (body), secret, now,
+                                      300, &error));
+  g_assert_true (till_webhook_verify (good, (const guint8 *) body, strlen (body), secret,
+                                      now + 300, 300, NULL));
+  g_assert_false (till_webhook_verify (good, (const guint8 *) body, strlen (body), secret,
+                                       now + 301, 300, NULL));
+  g_assert_false (till_webhook_verify (good, (const guint8 *) body, strlen (body) - 1, secret,
+                                       now, 300, NULL));
+  g_assert_false (till_webhook_verify (good, (const guint8 *) body, strlen (body), "whsec_other",
+                                       now, 300, NULL));
+  g_assert_false (till_webhook_verify (good, (const guint8 *) body, strlen (body), NULL, now, 300,
+                                       NULL));
+  {
+    /* Two timestamps: refused rather than guessed. */
+    g_autofree char *twice = g_strdup_printf ("t=1,%s", good);
+    g_assert_false (till_webhook_verify (twice, (const guint8 *) body, strlen (body), secret, now,
+                                         300, NULL));
+  }
+  {
+    /* Upper-case hex is not what Stripe sends. */
+    g_autofree char *upper = g_ascii_strup (good, -1);
+    g_assert_false (till_webhook_verify (upper, (const guint8 *) body, strlen (body), secret, now,
+                                         300, NULL));
+  }
+}
+
+static void
+test_form_encoding (void)
+{
+  g_autoptr(TillStripeForm) form = till_stripe_form_new ();
+  g_autofree char *encoded = NULL;
+
+  till_stripe_form_add_int (form, "amount", 1039);
+  till_stripe_form_add (form, "automatic_payment_methods[enabled]", "true");
+  till_stripe_form_add (form, "payment_method_types[]", "card");
+  till_stripe_form_add (form, "metadata[till_order_number]", "T-000001");
+  till_stripe_form_add (form, "description", "Köşe Büfe & Co: 100% = T-1");
+  encoded = till_stripe_form_encode (form);
+  g_assert_cmpstr (encoded, ==,
+                   "amount=1039&automatic_payment_methods[enabled]=true&payment_method_types[]=card"
+                   "&metadata[till_order_number]=T-000001"
+                   "&description=K%C3%B6%C5%9Fe%20B%C3%BCfe%20%26%20Co%3A%20100%25%20%3D%20T-1");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/server/storage/pragmas", test_pragmas);
+  ADD ("/server/storage/reopen-and-too-new", test_reopen_and_too_new);
+  ADD ("/server/storage/foreign-keys-and-trigger", test_foreign_keys_and_trigger);
+  ADD ("/server/storage/transactions", test_transactions);
+  ADD ("/server/storage/backup", test_backup);
+#undef ADD
+  g_test_add_func ("/server/search-key", test_search_key);
+  g_test_add_func ("/server/barcodes", test_barcodes);
+  g_test_add_func ("/server/demo-catalog-barcodes", test_demo_catalog_barcodes);
+  g_test_add_func ("/server/webhook-verify", test_webhook_verify);
+  g_test_add_func ("/server/stripe-form-encoding", test_form_encoding);
+
+  return g_test_run ();
+}
