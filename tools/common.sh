@@ -30,6 +30,14 @@ till_ensure_packages () {
     till_die "apt-get install failed"
 }
 
+# The options of the main build (_build), shared by tools/run and tools/test so that
+# switching between them does not reconfigure. CI builds with warnings as errors.
+till_main_build_options () {
+  local werror=false
+  [ "${CI:-}" = true ] && werror=true
+  printf '%s\n' -Dbuildtype=debugoptimized "-Dwerror=$werror"
+}
+
 # till_build DIR [meson options...]: configure DIR once (or when the options change), then build.
 till_build () {
   local dir=$1; shift

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "till-app-resources.h"
 #include "till-application.h"
 #include "till-cart-store.h"
 #include "till-catalog.h"
@@ -405,6 +406,10 @@ till_application_class_init (TillApplicationClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  /* The resources live in a static library: name them, or the linker leaves them out (their
+   * constructor registers them). */
+  (void) till_app_get_resource ();
 
   object_class->finalize = till_application_finalize;
   app_class->activate = till_application_activate;

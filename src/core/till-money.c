@@ -445,21 +445,12 @@ stripe_scale (const TillCurrency *currency)
                        till_currency_get_exponent (currency));
 }
 
-/**
- * till_money_to_stripe:
- * @amount: a charge in Till's minor units, already rounded to the currency's charge
- *   increment (till_totals_compute() does that)
- * @out_stripe_amount: (out): the `amount` parameter Stripe expects
- *
- * USD 12.50 (1250) → 1250; JPY 1000 → 1000; KWD 5.120 (5120) → 5120; ISK 5 → 500.
- * Fails, rather than rounding, for a three-decimal amount not ending in 0, an amount
- * under Stripe's minimum or over its 8 digits.
- */
-gboolean
-till_money_to_stripe (gint64              amount,
-                      const TillCurrency *currency,
-                      gint64             *out_stripe_amount,
-                      GError            **error)
+static gboolean
+to_stripe (gint64              amount,
+           const TillCurrency *currency,
+           gboolean            charge,
+           gint64             *out_stripe_amount,
+           GError            **error)
 {
   gint64 stripe_amount;
   gint64 increment;
@@ -486,21 +477,59 @@ till_money_to_stripe (gint64              amount,
     }
 
   stripe_amount = amount * stripe_scale (currency);
-  if (stripe_amount < till_currency_get_stripe_minimum (currency))
+  if (stripe_amount < (charge ? till_currency_get_stripe_minimum (currency) : 1))
     {
       g_autofree char *text = till_money_to_decimal_string (amount, currency);
       g_autofree char *minimum = NULL;
-      gint64 min_amount = till_currency_get_stripe_minimum (currency) / stripe_scale (currency);
+      gint64 min_amount = charge ? till_currency_get_stripe_minimum (currency) /
+                                     stripe_scale (currency)
+                                 : increment;
 
       minimum = till_money_to_decimal_string (min_amount, currency);
       g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_STRIPE_MINIMUM,
-                   _("%s %s is less than the smallest card payment (%s %s)"), text,
-                   till_currency_get_code (currency), minimum, till_currency_get_code (currency));
+                   charge ? _("%s %s is less than the smallest card payment (%s %s)")
+                          : _("%s %s is less than the smallest refund (%s %s)"),
+                   text, till_currency_get_code (currency), minimum,
+                   till_currency_get_code (currency));
       return FALSE;
     }
 
   *out_stripe_amount = stripe_amount;
   return TRUE;
+}
+
+/**
+ * till_money_to_stripe:
+ * @amount: a charge in Till's minor units, already rounded to the currency's charge
+ *   increment (till_totals_compute() does that)
+ * @out_stripe_amount: (out): the `amount` parameter Stripe expects
+ *
+ * USD 12.50 (1250) → 1250; JPY 1000 → 1000; KWD 5.120 (5120) → 5120; ISK 5 → 500.
+ * Fails, rather than rounding, for a three-decimal amount not ending in 0, an amount
+ * under Stripe's minimum or over its 8 digits.
+ */
+gboolean
+till_money_to_stripe (gint64              amount,
+                      const TillCurrency *currency,
+                      gint64             *out_stripe_amount,
+                      GError            **error)
+{
+  return to_stripe (amount, currency, TRUE, out_stripe_amount, error);
+}
+
+/**
+ * till_money_to_stripe_refund:
+ *
+ * As till_money_to_stripe(), for a refund: Stripe's minimum charge does not apply (a
+ * 0.10 refund of a 5.00 sale is fine), but the amount must be positive.
+ */
+gboolean
+till_money_to_stripe_refund (gint64              amount,
+                             const TillCurrency *currency,
+                             gint64             *out_stripe_amount,
+                             GError            **error)
+{
+  return to_stripe (amount, currency, FALSE, out_stripe_amount, error);
 }
 
 /* The inverse of till_money_to_stripe(): ISK 500 → 5. Fails when Stripe's amount has

@@ -68,6 +68,10 @@ gboolean till_money_to_stripe          (gint64              amount,
                                         const TillCurrency *currency,
                                         gint64             *out_stripe_amount,
                                         GError            **error);
+gboolean till_money_to_stripe_refund   (gint64              amount,
+                                        const TillCurrency *currency,
+                                        gint64             *out_stripe_amount,
+                                        GError            **error);
 gboolean till_money_from_stripe        (gint64              stripe_amount,
                                         const TillCurrency *currency,
                                         gint64             *out_amount,

@@ -1444,40 +1444,6 @@ on_refund_created (GObject      *source,
   call_finish (call);
 }
 
-/* Stripe's encoding of a refund amount. till_money_to_stripe() also enforces the minimum
- * charge, which refunds do not have; until core offers a variant without it, scale here
- * with core's exponents and keep its other checks. */
-static gboolean
-refund_to_stripe (gint64               amount,
-                  const TillCurrency  *currency,
-                  gint64              *out_amount,
-                  GError             **error)
-{
-  g_autoptr(GError) local = NULL;
-  int shift;
-
-  if (till_money_to_stripe (amount, currency, out_amount, &local))
-    return TRUE;
-  if (!g_error_matches (local, TILL_MONEY_ERROR, TILL_MONEY_ERROR_STRIPE_MINIMUM))
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
-  if (amount % till_currency_get_charge_increment (currency) != 0)
-    {
-      g_autofree char *increment = g_strdup_printf ("%" G_GINT64_FORMAT,
-                                                    till_currency_get_charge_increment (currency));
-
-      g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_STRIPE_INCREMENT,
-                   _("The amount must be a multiple of %s"), increment);
-      return FALSE;
-    }
-  *out_amount = amount;
-  for (shift = till_currency_get_stripe_exponent (currency) - till_currency_get_exponent (currency);
-       shift > 0; shift--)
-    *out_amount *= 10;
-  return TRUE;
-}
 
 /* The refund request and its key: the same for the first call and every retry. */
 static TillStripeForm *
@@ -1565,7 +1531,7 @@ handle_refund (TillApi           *self,
       send_order (self, msg, SOUP_STATUS_OK, order->id, NULL, refund);
       return;
     }
-  if (currency == NULL || !refund_to_stripe (refund->amount, currency, &stripe_amount, &error))
+  if (currency == NULL || !till_money_to_stripe_refund (refund->amount, currency, &stripe_amount, &error))
     {
       till_orders_finish_refund (self->db, refund->id, NULL, "failed", NULL);
       g_prefix_error (&error, "amount: ");
@@ -2039,7 +2005,7 @@ till_api_reconcile_async (TillApi             *self,
         gint64 stripe_amount;
 
         if (currency == NULL || order->payment_intent == NULL ||
-            !refund_to_stripe (refund->amount, currency, &stripe_amount, NULL))
+            !till_money_to_stripe_refund (refund->amount, currency, &stripe_amount, NULL))
           continue;
         item = g_new0 (ReconcileItem, 1);
         item->refund_id = refund->id;

@@ -360,6 +360,22 @@ test_stripe_encoding (void)
   assert_stripe_fails (17499, "HUF", TILL_MONEY_ERROR_STRIPE_MINIMUM);
   assert_stripe_fails (TILL_AMOUNT_MAX, "JPY", TILL_MONEY_ERROR_STRIPE_MAXIMUM);
 
+  /* Refunds: no minimum charge, but positive and in the charge increment. */
+  g_assert_true (till_money_to_stripe_refund (10, till_currency_lookup ("USD"), &value, NULL));
+  g_assert_cmpint (value, ==, 10);
+  g_assert_true (till_money_to_stripe_refund (1, till_currency_lookup ("ISK"), &value, NULL));
+  g_assert_cmpint (value, ==, 100);
+  g_assert_false (till_money_to_stripe_refund (0, till_currency_lookup ("USD"), &value, &error));
+  g_assert_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_STRIPE_MINIMUM);
+  g_clear_error (&error);
+  g_assert_false (till_money_to_stripe_refund (5, till_currency_lookup ("KWD"), &value, &error));
+  g_assert_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_STRIPE_INCREMENT);
+  g_clear_error (&error);
+  g_assert_false (till_money_to_stripe_refund (100000000, till_currency_lookup ("USD"), &value,
+                                               &error));
+  g_assert_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_STRIPE_MAXIMUM);
+  g_clear_error (&error);
+
   g_assert_false (till_money_from_stripe (50050, till_currency_lookup ("ISK"), &value, &error));
   g_assert_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_INVALID);
 }
