@@ -7,6 +7,7 @@
 
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
+#include <libsecret/secret.h>
 
 #include "till-cart-store.h"
 #include "till-catalog.h"
@@ -1055,6 +1056,9 @@ test_token_store_secret (void)
   g_clear_object (&result);
   g_assert_null (other);
 
+  /* Let libsecret drop its service proxy and connection before the keyring goes. */
+  g_clear_object (&store);
+  secret_service_disconnect ();
   g_subprocess_force_exit (keyring);
   {
     g_autoptr (GAsyncResult) waited = NULL;

@@ -11,6 +11,7 @@
 #include "till-demo.h"
 #include "till-test-server.h"
 #include "till-test-util.h"
+#include "till-connect-dialog.h"
 #include "till-window-private.h"
 
 typedef struct
@@ -491,6 +492,78 @@ test_charge_offline (Fixture       *f,
   g_assert_cmpuint (till_cart_model_get_n_lines (selected_cart (f)), ==, 1);
 }
 
+typedef struct
+{
+  char *url;
+  char *token;
+  char *pin;
+  gboolean emitted;
+} Connect;
+
+static void
+on_connect (TillConnectDialog *dialog,
+            const char        *url,
+            const char        *token,
+            const char        *pin,
+            Connect           *connect)
+{
+  connect->url = g_strdup (url);
+  connect->token = g_strdup (token);
+  connect->pin = g_strdup (pin);
+  connect->emitted = TRUE;
+}
+
+static gboolean
+label_changed (gpointer data)
+{
+  return g_strcmp0 (gtk_label_get_text (GTK_LABEL (data)), "Checking…") != 0;
+}
+
+static GtkWidget *
+find_child (GtkWidget  *root,
+            const char *name)
+{
+  return GTK_WIDGET (gtk_widget_get_template_child (root, TILL_TYPE_CONNECT_DIALOG, name));
+}
+
+static void
+test_connect_dialog (Fixture       *f,
+                     gconstpointer  data)
+{
+  TillConnectDialog *dialog = till_connect_dialog_new (GTK_WINDOW (f->window), f->client, NULL);
+  GtkWidget *url_row = find_child (GTK_WIDGET (dialog), "url_row");
+  GtkWidget *token_row = find_child (GTK_WIDGET (dialog), "token_row");
+  GtkWidget *status = find_child (GTK_WIDGET (dialog), "status_label");
+  GtkWidget *check = find_child (GTK_WIDGET (dialog), "check_button");
+  GtkWidget *connect_button = find_child (GTK_WIDGET (dialog), "connect_button");
+  AdwActionRow *fingerprint = ADW_ACTION_ROW (find_child (GTK_WIDGET (dialog), "fingerprint_row"));
+  Connect connect = { NULL, NULL, NULL, FALSE };
+
+  g_signal_connect (dialog, "connect", G_CALLBACK (on_connect), &connect);
+  gtk_window_present (GTK_WINDOW (dialog));
+
+  /* Connect needs an address and a token. */
+  g_assert_false (gtk_widget_get_sensitive (connect_button));
+  gtk_editable_set_text (GTK_EDITABLE (url_row), till_test_server_get_url (f->server));
+  g_assert_false (gtk_widget_get_sensitive (connect_button));
+  gtk_editable_set_text (GTK_EDITABLE (token_row), TILL_TEST_TOKEN);
+  g_assert_true (gtk_widget_get_sensitive (connect_button));
+
+  /* Check Server: it answers; plain HTTP has no certificate to pin. */
+  g_signal_emit_by_name (check, "clicked");
+  g_assert_true (till_test_wait_until (label_changed, status, 5000));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, "The server answers.");
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (fingerprint), "None: "));
+
+  g_signal_emit_by_name (connect_button, "clicked");
+  g_assert_true (connect.emitted);
+  g_assert_cmpstr (connect.url, ==, till_test_server_get_url (f->server));
+  g_assert_cmpstr (connect.token, ==, TILL_TEST_TOKEN);
+  g_assert_null (connect.pin);
+  g_free (connect.url);
+  g_free (connect.token);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -519,6 +592,7 @@ main (int   argc,
   ADD ("/app/window/charge-price-changed", "online", test_charge_price_changed);
   ADD ("/app/window/charge-without-payment-step", "online", test_charge_without_payment_step);
   ADD ("/app/window/charge-offline", NULL, test_charge_offline);
+  ADD ("/app/window/connect-dialog", "online", test_connect_dialog);
 
   return g_test_run ();
 }
