@@ -11,6 +11,7 @@
 #include "till-demo.h"
 #include "till-test-server.h"
 #include "till-test-util.h"
+#include "till-application.h"
 #include "till-connect-dialog.h"
 #include "till-window-private.h"
 
@@ -564,6 +565,70 @@ test_connect_dialog (Fixture       *f,
   g_free (connect.token);
 }
 
+/* The whole application on first run: no server yet, so the window opens with the connect
+ * dialog over it; the shortcuts window (gtk/help-overlay.ui) is loaded with the window. */
+
+typedef struct
+{
+  GtkApplication *app;
+  gboolean checked;
+} AppRun;
+
+static gboolean
+connect_dialog_shown (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
+      if (TILL_IS_CONNECT_DIALOG (window))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+check_first_run (gpointer data)
+{
+  AppRun *run = data;
+  GtkWindow *window;
+
+  g_assert_true (till_test_wait_until (connect_dialog_shown, NULL, 10000));
+  window = gtk_application_get_active_window (run->app);
+  g_assert_true (TILL_IS_WINDOW (window));
+  g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
+  g_assert_cmpstr (till_window_get_connection_text (TILL_WINDOW (window)), ==, "Not Connected");
+  g_assert_true (till_window_get_banner_shown (TILL_WINDOW (window)));
+  run->checked = TRUE;
+  g_application_quit (G_APPLICATION (run->app));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_application_first_run (void)
+{
+  g_autofree char *home = till_test_make_tmpdir ();
+  g_autofree char *data_home = g_build_filename (home, "data", NULL);
+  g_autofree char *cache_home = g_build_filename (home, "cache", NULL);
+  g_autoptr (TillApplication) app = NULL;
+  g_autoptr (TillTokenStore) tokens = till_memory_token_store_new ();
+  AppRun run = { NULL, FALSE };
+  int status;
+
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
+  app = till_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  till_application_set_token_store (app, tokens);
+  run.app = GTK_APPLICATION (app);
+  g_idle_add (check_first_run, &run);
+  status = g_application_run (G_APPLICATION (app), 0, NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (run.checked);
+  till_test_remove_tree (home);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -593,6 +658,7 @@ main (int   argc,
   ADD ("/app/window/charge-without-payment-step", "online", test_charge_without_payment_step);
   ADD ("/app/window/charge-offline", NULL, test_charge_offline);
   ADD ("/app/window/connect-dialog", "online", test_connect_dialog);
+  g_test_add_func ("/app/application/first-run", test_application_first_run);
 
   return g_test_run ();
 }
