@@ -18,7 +18,8 @@ struct _TillApplication
 {
   AdwApplication parent_instance;
 
-  char *server_url;
+  char *server_url;     /* from --server */
+  char *settings_url;   /* the last one read from GSettings */
   gboolean kiosk;
 
   GSettings *settings;
@@ -44,16 +45,15 @@ apply_color_scheme (TillApplication *self)
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), value);
 }
 
+/* --server wins over the GSettings key. */
 static const char *
 effective_server_url (TillApplication *self)
 {
-  static char *from_settings;
-
   if (self->server_url != NULL)
     return self->server_url;
-  g_free (from_settings);
-  from_settings = g_settings_get_string (self->settings, "server-url");
-  return *from_settings ? from_settings : NULL;
+  g_free (self->settings_url);
+  self->settings_url = g_settings_get_string (self->settings, "server-url");
+  return *self->settings_url ? self->settings_url : NULL;
 }
 
 static void
@@ -396,6 +396,7 @@ till_application_finalize (GObject *object)
   TillApplication *self = TILL_APPLICATION (object);
 
   g_clear_pointer (&self->server_url, g_free);
+  g_clear_pointer (&self->settings_url, g_free);
   g_clear_object (&self->token_store);
 
   G_OBJECT_CLASS (till_application_parent_class)->finalize (object);
