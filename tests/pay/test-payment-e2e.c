@@ -1,0 +1,570 @@
+/* test-payment-e2e.c: a card payment from end to end, typed on a keyboard.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The real till-server in training mode (with its embedded Stripe simulator) runs as a
+ * process on loopback. The test creates a checkout over its HTTP API, shows the server's
+ * real payment page in TillPaymentView, and types the card with real X key events
+ * (xdotool, under Xvfb): Tab into the card form, the digits, Tab to Pay, Enter. The page's
+ * result is only a hint; the order's state is what the server says after a sync.
+ */
+#include "config.h"
+
+#include <gdk/x11/gdkx.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <libsoup/soup.h>
+
+#include "till-core.h"
+#include "till-payment-view.h"
+
+#define DEADLINE_US (30 * G_USEC_PER_SEC)
+
+typedef struct
+{
+  char *dir;
+  char *db;
+  char *token;
+  GSubprocess *server;
+  char *base;            /* http://127.0.0.1:PORT */
+  SoupSession *session;
+  char *publishable_key;
+  char *js_origin;
+  GtkWindow *window;
+  TillPaymentView *view;
+  guint loaded;
+  guint ready;
+  guint results;
+  guint load_errors;
+  char *status;
+  char *decline_code;
+} Fixture;
+
+static char *
+server_binary (void)
+{
+  return g_test_build_filename (G_TEST_BUILT, "..", "src", "server", "till-server", NULL);
+}
+
+static char *
+run_command (const char * const *argv)
+{
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (process));
+  return g_steal_pointer (&out);
+}
+
+static JsonObject *
+api (Fixture    *f,
+     const char *method,
+     const char *path,
+     const char *body,
+     guint       expected_status)
+{
+  g_autofree char *uri = g_strconcat (f->base, path, NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
+  g_autofree char *auth = g_strconcat ("Bearer ", f->token, NULL);
+  g_autoptr (GBytes) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *object;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  if (body != NULL)
+    {
+      g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  reply = soup_session_send_and_read (f->session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, expected_status);
+  object = till_json_parse_object (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply),
+                                   &error);
+  g_assert_no_error (error);
+  return object;
+}
+
+static void on_loaded (TillPaymentView *v, Fixture *f) { f->loaded++; }
+static void on_ready (TillPaymentView *v, Fixture *f) { f->ready++; }
+static void on_load_error (TillPaymentView *v, const char *m, Fixture *f) { f->load_errors++; }
+
+static void
+on_result (TillPaymentView *view,
+           TillPayMessage  *message,
+           Fixture         *f)
+{
+  f->results++;
+  g_free (f->status);
+  g_free (f->decline_code);
+  f->status = g_strdup (message->status);
+  f->decline_code = g_strdup (message->decline_code);
+}
+
+typedef struct
+{
+  GdkTexture *texture;
+  gboolean done;
+} Snapshot;
+
+static void
+on_snapshot (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Snapshot *snapshot = user_data;
+
+  snapshot->texture = webkit_web_view_get_snapshot_finish (WEBKIT_WEB_VIEW (source), result, NULL);
+  snapshot->done = TRUE;
+}
+
+/* Saves what the page shows to _build/tests/pay/NAME.png (the source of the screenshots
+ * in data/screenshots/). */
+static void
+save_snapshot (Fixture    *f,
+               const char *name)
+{
+  Snapshot snapshot = { NULL, FALSE };
+  g_autofree char *file = g_strconcat (name, ".png", NULL);
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "pay", file, NULL);
+
+  webkit_web_view_get_snapshot (till_payment_view_get_web_view (f->view),
+                                WEBKIT_SNAPSHOT_REGION_VISIBLE, WEBKIT_SNAPSHOT_OPTIONS_NONE,
+                                NULL, on_snapshot, &snapshot);
+  while (!snapshot.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (snapshot.texture != NULL)
+    {
+      gdk_texture_save_to_png (snapshot.texture, path);
+      g_object_unref (snapshot.texture);
+    }
+}
+
+static Fixture *current_fixture;
+
+static void
+wait_for (guint      *counter,
+          guint       target,
+          const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  while (*counter < target)
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          if (current_fixture != NULL)
+            save_snapshot (current_fixture, "timeout");
+          g_error ("timed out waiting for %s", what);
+        }
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static void
+xdotool (const char * const *args)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  g_ptr_array_add (argv, (gpointer) "xdotool");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+/* Lets GTK and WebKit take in the keys xdotool put in the X server's queue. */
+static void
+settle (void)
+{
+  gint64 until = g_get_monotonic_time () + 300 * 1000;
+
+  while (g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+/* Gives the window the X input focus and the web view GTK's, as a cashier's click would. */
+static void
+focus_view (Fixture *f)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (f->window));
+  g_autofree char *xid = g_strdup_printf ("%lu", (gulong) gdk_x11_surface_get_xid (surface));
+
+  xdotool ((const char *[]) { "windowfocus", "--sync", xid, NULL });
+  gtk_widget_grab_focus (GTK_WIDGET (till_payment_view_get_web_view (f->view)));
+  settle ();
+  g_assert_true (gtk_window_is_active (f->window));
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *binary = server_binary ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDataInputStream) lines = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr (JsonObject) config = NULL;
+  g_auto (GStrv) out_lines = NULL;
+  g_autofree char *page = NULL;
+  const char *url_start;
+
+  current_fixture = f;
+  f->dir = g_dir_make_tmp ("till-e2e-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->db = g_build_filename (f->dir, "till.db", NULL);
+
+  {
+    const char *argv[] = { binary, "--db", f->db, "terminal", "add", "e2e", NULL };
+    out = run_command (argv);
+  }
+  out_lines = g_strsplit (g_strstrip (out), "\n", -1);
+  f->token = g_strdup (out_lines[g_strv_length (out_lines) - 1]);
+
+  {
+    const char *argv[] = { binary, "--training", "--listen", "127.0.0.1:0", "--db", f->db, NULL };
+    g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+    /* If this test dies, the server goes with it. */
+    g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+    f->server = g_subprocess_launcher_spawnv (launcher, argv, &error);
+    g_assert_no_error (error);
+  }
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->server));
+  first = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (first);
+  url_start = strstr (first, "http://");
+  g_assert_nonnull (url_start);
+  f->base = g_strndup (url_start, strcspn (url_start, " "));
+  if (g_str_has_suffix (f->base, "/"))
+    f->base[strlen (f->base) - 1] = '\0';
+
+  f->session = soup_session_new ();
+  config = api (f, "GET", "/api/v1/config", NULL, 200);
+  g_assert_cmpstr (json_object_get_string_member (config, "mode"), ==, "training");
+  f->publishable_key = g_strdup (json_object_get_string_member (config, "publishable_key"));
+  {
+    g_autoptr (GUri) js = g_uri_parse (json_object_get_string_member (config, "stripe_js_url"),
+                                       G_URI_FLAGS_NONE, &error);
+    g_assert_no_error (error);
+    f->js_origin = g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (js), g_uri_get_host (js),
+                                    g_uri_get_port (js));
+  }
+
+  page = g_strconcat (f->base, "/pay/", NULL);
+  {
+    const char *origins[] = { f->js_origin, NULL };
+    f->view = till_payment_view_new (page, origins);
+  }
+  g_signal_connect (f->view, "loaded", G_CALLBACK (on_loaded), f);
+  g_signal_connect (f->view, "ready", G_CALLBACK (on_ready), f);
+  g_signal_connect (f->view, "result", G_CALLBACK (on_result), f);
+  g_signal_connect (f->view, "load-error", G_CALLBACK (on_load_error), f);
+
+  f->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_title (f->window, "Till payment e2e");
+  gtk_window_set_default_size (f->window, 700, 600);
+  gtk_window_set_child (f->window, GTK_WIDGET (f->view));
+  gtk_window_present (f->window);
+  wait_for (&f->loaded, 1, "the payment page");
+  focus_view (f);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  gtk_window_destroy (f->window);
+  g_subprocess_send_signal (f->server, SIGTERM);
+  g_subprocess_wait (f->server, NULL, NULL);
+  g_clear_object (&f->server);
+  g_clear_object (&f->session);
+  {
+    g_autoptr (GFile) dir = g_file_new_for_path (f->dir);
+    g_autoptr (GFileEnumerator) children = g_file_enumerate_children (dir, "standard::name",
+                                                                       0, NULL, NULL);
+    GFileInfo *info;
+    while (children && (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
+      {
+        g_autoptr (GFile) child = g_file_get_child (dir, g_file_info_get_name (info));
+        g_file_delete (child, NULL, NULL);
+        g_object_unref (info);
+      }
+    g_file_delete (dir, NULL, NULL);
+  }
+  g_free (f->dir);
+  g_free (f->db);
+  g_free (f->token);
+  g_free (f->base);
+  g_free (f->publishable_key);
+  g_free (f->js_origin);
+  g_free (f->status);
+  g_free (f->decline_code);
+}
+
+/* Creates a checkout of two demo products and returns the order; fills the intent and
+ * client secret. */
+static JsonObject *
+checkout (Fixture  *f,
+          char    **payment_intent,
+          char    **client_secret)
+{
+  g_autoptr (JsonObject) products = api (f, "GET", "/api/v1/products?limit=2", NULL, 200);
+  JsonArray *items = json_object_get_array_member (products, "products");
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autofree char *body = g_strdup_printf (
+    "{\"client_reference\": \"%s\", \"currency\": \"USD\", \"lines\": ["
+    "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 2},"
+    "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
+    uuid,
+    json_object_get_int_member (json_array_get_object_element (items, 0), "id"),
+    json_object_get_int_member (json_array_get_object_element (items, 1), "id"));
+  g_autoptr (JsonObject) reply = api (f, "POST", "/api/v1/checkouts", body, 201);
+  JsonObject *payment = json_object_get_object_member (reply, "payment");
+
+  *payment_intent = g_strdup (json_object_get_string_member (payment, "payment_intent"));
+  *client_secret = g_strdup (json_object_get_string_member (payment, "client_secret"));
+  return json_object_ref (json_object_get_object_member (reply, "order"));
+}
+
+/* Types a card as a person would: the page has put the focus on the amount; Tab enters
+ * the card number, and each complete field moves on to the next by itself. Then Tab to
+ * Pay, and Enter. */
+static void
+type_card (Fixture    *f,
+           const char *number)
+{
+  xdotool ((const char *[]) { "key", "Tab", NULL });
+  settle ();
+  xdotool ((const char *[]) { "type", "--delay", "30", number, NULL });
+  settle ();
+  xdotool ((const char *[]) { "type", "--delay", "30", "1234", NULL });
+  settle ();
+  xdotool ((const char *[]) { "type", "--delay", "30", "123", NULL });
+  settle ();
+  if (g_str_equal (number, "4242424242424242"))
+    save_snapshot (f, "pay-form");
+  xdotool ((const char *[]) { "key", "--delay", "40", "Tab", "Return", NULL });
+}
+
+static void
+start_form (Fixture    *f,
+            const char *payment_intent,
+            const char *client_secret,
+            gint64      total)
+{
+  g_autofree char *label = till_money_format (total, till_currency_lookup ("USD"), "en_US");
+  TillPaymentArgs args = {
+    .payment_intent = payment_intent,
+    .client_secret = client_secret,
+    .publishable_key = f->publishable_key,
+    .amount_label = label,
+  };
+  guint ready = f->ready;
+
+  till_payment_view_start (f->view, &args);
+  wait_for (&f->ready, ready + 1, "the card form");
+}
+
+static JsonObject *
+sync_order (Fixture *f,
+            gint64   id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT "/sync", id);
+
+  return api (f, "POST", path, NULL, 200);
+}
+
+static void
+test_card_paid (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *pi = NULL;
+  g_autofree char *secret = NULL;
+  g_autoptr (JsonObject) order = checkout (f, &pi, &secret);
+  g_autoptr (JsonObject) synced = NULL;
+  JsonObject *payment;
+
+  g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "pending_payment");
+  start_form (f, pi, secret, json_object_get_int_member (order, "total"));
+  type_card (f, "4242424242424242");
+  wait_for (&f->results, 1, "the payment result");
+  g_assert_cmpstr (f->status, ==, "succeeded");
+  save_snapshot (f, "pay-paid");
+
+  synced = sync_order (f, json_object_get_int_member (order, "id"));
+  g_assert_cmpstr (json_object_get_string_member (synced, "status"), ==, "paid");
+  payment = json_object_get_object_member (synced, "payment");
+  g_assert_cmpstr (json_object_get_string_member (payment, "card_last4"), ==, "4242");
+  g_assert_cmpstr (json_object_get_string_member (payment, "card_brand"), ==, "visa");
+}
+
+static void
+test_decline_then_other_card (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *pi = NULL;
+  g_autofree char *secret = NULL;
+  g_autoptr (JsonObject) order = checkout (f, &pi, &secret);
+  g_autoptr (JsonObject) declined = NULL;
+  g_autoptr (JsonObject) paid = NULL;
+  gint64 id = json_object_get_int_member (order, "id");
+  gint64 total = json_object_get_int_member (order, "total");
+
+  start_form (f, pi, secret, total);
+  type_card (f, "4000000000009995");
+  wait_for (&f->results, 1, "the decline");
+  g_assert_cmpstr (f->status, ==, "requires_payment_method");
+  g_assert_cmpstr (f->decline_code, ==, "insufficient_funds");
+
+  declined = sync_order (f, id);
+  g_assert_cmpstr (json_object_get_string_member (declined, "status"), ==, "pending_payment");
+
+  /* Another card, on the same order and the same PaymentIntent. */
+  start_form (f, pi, secret, total);
+  type_card (f, "5555555555554444");
+  wait_for (&f->results, 2, "the second result");
+  g_assert_cmpstr (f->status, ==, "succeeded");
+  paid = sync_order (f, id);
+  g_assert_cmpstr (json_object_get_string_member (paid, "status"), ==, "paid");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (paid, "payment"),
+                                                  "card_last4"), ==, "4444");
+}
+
+typedef struct
+{
+  gboolean done;
+  gboolean value;
+} JsAnswer;
+
+static void
+on_js_answer (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  JsAnswer *answer = user_data;
+  g_autoptr (JSCValue) value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (source),
+                                                                           result, NULL);
+
+  answer->value = value != NULL && jsc_value_is_boolean (value) && jsc_value_to_boolean (value);
+  answer->done = TRUE;
+}
+
+/* Asks the page @expression until it is true (no sleeping: each answer is awaited). */
+static void
+wait_for_page (Fixture    *f,
+               const char *expression,
+               const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  for (;;)
+    {
+      JsAnswer answer = { FALSE, FALSE };
+
+      webkit_web_view_evaluate_javascript (till_payment_view_get_web_view (f->view), expression,
+                                           -1, NULL, NULL, NULL, on_js_answer, &answer);
+      while (!answer.done)
+        g_main_context_iteration (NULL, TRUE);
+      if (answer.value)
+        return;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for %s", what);
+      settle ();
+    }
+}
+
+static void
+test_generic_decline (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *pi = NULL;
+  g_autofree char *secret = NULL;
+  g_autoptr (JsonObject) order = checkout (f, &pi, &secret);
+  g_autoptr (JsonObject) synced = NULL;
+  JsonObject *payment;
+
+  start_form (f, pi, secret, json_object_get_int_member (order, "total"));
+  type_card (f, "4000000000000002");
+  wait_for (&f->results, 1, "the decline");
+  g_assert_cmpstr (f->status, ==, "requires_payment_method");
+  g_assert_cmpstr (f->decline_code, ==, "generic_decline");
+  save_snapshot (f, "pay-declined");
+
+  synced = sync_order (f, json_object_get_int_member (order, "id"));
+  g_assert_cmpstr (json_object_get_string_member (synced, "status"), ==, "pending_payment");
+  payment = json_object_get_object_member (synced, "payment");
+  g_assert_cmpstr (json_object_get_string_member (payment, "decline_code"), ==, "generic_decline");
+}
+
+static void
+test_three_d_secure (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *pi = NULL;
+  g_autofree char *secret = NULL;
+  g_autoptr (JsonObject) order = checkout (f, &pi, &secret);
+  g_autoptr (JsonObject) synced = NULL;
+
+  start_form (f, pi, secret, json_object_get_int_member (order, "total"));
+  type_card (f, "4000002500003155");
+  /* The bank's challenge opens over the page; its first button completes it. */
+  wait_for_page (f, "document.querySelector('[aria-modal=\"true\"] iframe') !== null",
+                 "the 3-D Secure challenge");
+  settle ();
+  save_snapshot (f, "pay-3ds-challenge");
+  xdotool ((const char *[]) { "key", "--delay", "40", "Tab", "Return", NULL });
+  wait_for (&f->results, 1, "the result after the challenge");
+  g_assert_cmpstr (f->status, ==, "succeeded");
+
+  synced = sync_order (f, json_object_get_int_member (order, "id"));
+  g_assert_cmpstr (json_object_get_string_member (synced, "status"), ==, "paid");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *xdotool_path = NULL;
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  xdotool_path = g_find_program_in_path ("xdotool");
+  if (!GDK_IS_X11_DISPLAY (gdk_display_get_default ()) || xdotool_path == NULL)
+    {
+      g_test_skip ("needs an X display (Xvfb) and xdotool");
+      return g_test_run ();
+    }
+
+#define ADD(path, fn) g_test_add ("/pay/e2e/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("card-paid", test_card_paid);
+  ADD ("decline-then-other-card", test_decline_then_other_card);
+  ADD ("generic-decline", test_generic_decline);
+  ADD ("three-d-secure", test_three_d_secure);
+#undef ADD
+
+  return g_test_run ();
+}
