@@ -599,3 +599,14 @@ till_cart_model_get_client_reference (TillCartModel *self)
   g_return_val_if_fail (TILL_IS_CART_MODEL (self), NULL);
   return self->cart->client_reference;
 }
+
+void
+till_cart_model_forget_client_reference (TillCartModel *self)
+{
+  g_return_if_fail (TILL_IS_CART_MODEL (self));
+
+  if (self->cart->client_reference == NULL)
+    return;
+  g_clear_pointer (&self->cart->client_reference, g_free);
+  emit_changed (self, FALSE);
+}

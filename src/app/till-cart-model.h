@@ -101,5 +101,7 @@ gboolean        till_cart_model_compute_totals      (TillCartModel  *self,
  * saved) until the cart changes, so a retry after a timeout cannot create a second order. */
 const char     *till_cart_model_ensure_client_reference (TillCartModel *self);
 const char     *till_cart_model_get_client_reference    (TillCartModel *self);
+/* After the attempt's order was canceled: the next Charge makes a new order. */
+void            till_cart_model_forget_client_reference (TillCartModel *self);
 
 G_END_DECLS

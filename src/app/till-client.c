@@ -66,6 +66,7 @@ till_server_config_copy (const TillServerConfig *config)
   copy->prices_include_tax = config->prices_include_tax;
   copy->mode = g_strdup (config->mode);
   copy->publishable_key = g_strdup (config->publishable_key);
+  copy->stripe_js_url = g_strdup (config->stripe_js_url);
   return copy;
 }
 
@@ -78,6 +79,7 @@ till_server_config_free (TillServerConfig *config)
   g_free (config->currency);
   g_free (config->mode);
   g_free (config->publishable_key);
+  g_free (config->stripe_js_url);
   g_free (config);
 }
 
@@ -115,6 +117,7 @@ till_server_config_from_json (JsonObject  *object,
     mode = json_string (object, "stripe_mode");
   config->mode = g_strdup (mode ? mode : "test");
   config->publishable_key = g_strdup (json_string (object, "publishable_key"));
+  config->stripe_js_url = g_strdup (json_string (object, "stripe_js_url"));
   node = json_object_get_member (object, "prices_include_tax");
   if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
       json_node_get_value_type (node) == G_TYPE_BOOLEAN)
@@ -1235,6 +1238,98 @@ till_client_create_checkout_async (TillClient          *self,
   body = till_cart_to_checkout_json (cart);
   inner = request_start (self, "POST", "/api/v1/checkouts", body, NULL, FALSE, NULL,
                          cancellable, on_checkout_done, g_object_ref (outer));
+}
+
+static void
+on_order_action_done (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr (GTask) outer = user_data;
+  Request *request = g_task_get_task_data (G_TASK (result));
+  g_autoptr (JsonObject) object = NULL;
+  TillOrder *order;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error) ||
+      (object = request_parse (request, &error)) == NULL)
+    {
+      g_task_return_error (outer, error);
+      return;
+    }
+  /* The server answers the order itself, or {order: …}. */
+  if (json_object_has_member (object, "order") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "order")))
+    order = till_order_from_json (json_object_get_object_member (object, "order"), &error);
+  else
+    order = till_order_from_json (object, &error);
+  if (order == NULL)
+    {
+      g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
+                               "The order the server sent does not read: %s", error->message);
+      g_error_free (error);
+      return;
+    }
+  g_task_return_pointer (outer, order, (GDestroyNotify) till_order_free);
+}
+
+static void
+order_action_async (TillClient          *self,
+                    gint64               order_id,
+                    const char          *action,
+                    gpointer             source_tag,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  g_autoptr (GTask) outer = NULL;
+  g_autoptr (GTask) inner = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (TILL_IS_CLIENT (self));
+  g_return_if_fail (order_id > 0);
+
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, source_tag);
+  path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT "/%s", order_id, action);
+  inner = request_start (self, "POST", path, NULL, NULL, FALSE, NULL, cancellable,
+                         on_order_action_done, g_object_ref (outer));
+}
+
+void
+till_client_sync_order_async (TillClient          *self,
+                              gint64               order_id,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  order_action_async (self, order_id, "sync", till_client_sync_order_async, cancellable,
+                      callback, user_data);
+}
+
+void
+till_client_cancel_order_async (TillClient          *self,
+                                gint64               order_id,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  order_action_async (self, order_id, "cancel", till_client_cancel_order_async, cancellable,
+                      callback, user_data);
+}
+
+/**
+ * till_client_order_action_finish:
+ *
+ * Returns: (transfer full): the order as the server has it now.
+ */
+TillOrder *
+till_client_order_action_finish (TillClient    *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 TillCheckoutResponse *

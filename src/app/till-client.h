@@ -50,6 +50,7 @@ typedef struct
   gboolean prices_include_tax;
   char *mode;                       /* "live", "test" or "training" */
   char *publishable_key;
+  char *stripe_js_url;              /* Stripe.js, or the simulator's stand-in in training */
 } TillServerConfig;
 
 typedef struct
@@ -164,5 +165,20 @@ void                till_client_create_checkout_async  (TillClient          *sel
 TillCheckoutResponse *till_client_create_checkout_finish (TillClient        *self,
                                                           GAsyncResult      *result,
                                                           GError           **error);
+/* POST /api/v1/orders/{id}/sync and …/cancel: the server asks Stripe and answers the order. */
+void                till_client_sync_order_async   (TillClient          *self,
+                                                    gint64               order_id,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+void                till_client_cancel_order_async (TillClient          *self,
+                                                    gint64               order_id,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+/* The finish function of both. */
+TillOrder          *till_client_order_action_finish (TillClient          *self,
+                                                     GAsyncResult        *result,
+                                                     GError             **error);
 
 G_END_DECLS

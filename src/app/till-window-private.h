@@ -6,6 +6,7 @@
 
 #include "till-cart-view.h"
 #include "till-catalog-view.h"
+#include "till-payment-page.h"
 #include "till-scan-detector.h"
 #include "till-window.h"
 
@@ -29,5 +30,8 @@ gboolean          till_window_get_banner_shown   (TillWindow *self);
 /* Set when a dialog (price changed, error, no payment step) is up; NULL otherwise. */
 AdwMessageDialog *till_window_get_dialog         (TillWindow *self);
 gboolean          till_window_is_charging        (TillWindow *self);
+TillPaymentPage  *till_window_get_payment_page   (TillWindow *self);
+/* "sell" or "pay": what the window shows. */
+const char       *till_window_get_mode           (TillWindow *self);
 
 G_END_DECLS

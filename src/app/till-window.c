@@ -10,6 +10,7 @@
 #include "till-checkout.h"
 #include "till-error-message.h"
 #include "till-money-label.h"
+#include "till-payment-page.h"
 #include "till-window-private.h"
 
 struct _TillWindow
@@ -39,6 +40,8 @@ struct _TillWindow
   guint fold_idle;
   TillCatalogView *catalog_view;
   TillCartView *cart_view;
+  GtkStack *main_stack;
+  TillPaymentPage *payment_page;
 };
 
 G_DEFINE_FINAL_TYPE (TillWindow, till_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -358,6 +361,9 @@ on_client_config (TillWindow *self)
 
   if (config != NULL)
     till_cart_view_set_currency (self->cart_view, config->currency, config->prices_include_tax);
+  /* Load the card form now, so Charge shows it at once. */
+  if (config != NULL && self->payment_page != NULL)
+    till_payment_page_prepare (self->payment_page);
   update_connection (self);
 }
 
@@ -376,23 +382,37 @@ hand_off (TillWindow           *self,
           TillCartModel        *cart,
           TillCheckoutResponse *response)
 {
-  AdwMessageDialog *dialog;
-
+  /* Tests may take the payment step over. */
   if (g_signal_has_handler_pending (self, signals[PAYMENT_REQUESTED], 0, FALSE))
     {
       g_signal_emit (self, signals[PAYMENT_REQUESTED], 0, cart, response);
       return;
     }
-  /* No payment step in this build: say so, keep the cart (and its reference). */
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
-                                                       _("Payment Not Available"), NULL));
-  adw_message_dialog_format_body (dialog,
-                                  _("Order %s is ready to be paid, but this version of Till "
-                                    "cannot take payments yet. The cart is kept; charging it "
-                                    "again continues the same order."),
-                                  response->order->number ? response->order->number : "");
-  adw_message_dialog_add_response (dialog, "close", _("_Close"));
-  present_dialog (self, dialog);
+  till_payment_page_begin (self->payment_page, cart, response);
+  gtk_stack_set_visible_child_name (self->main_stack, "pay");
+}
+
+static void
+on_payment_finished (TillWindow      *self,
+                     TillCartModel   *cart,
+                     gboolean         paid,
+                     TillPaymentPage *page)
+{
+  gtk_stack_set_visible_child_name (self->main_stack, "sell");
+  if (cart == NULL)
+    return;
+  if (paid)
+    {
+      /* The server says paid: only now does the cart go. */
+      till_cart_store_remove (self->store, cart);
+      till_window_show_toast (self, _("Paid. Ready for the next sale."));
+    }
+  else
+    {
+      /* The order is canceled; charging the cart again makes a new one. */
+      till_cart_model_forget_client_reference (cart);
+      till_window_show_toast (self, _("Sale canceled. The cart is kept."));
+    }
 }
 
 typedef struct
@@ -626,6 +646,11 @@ till_window_constructed (GObject *object)
 
   G_OBJECT_CLASS (till_window_parent_class)->constructed (object);
 
+  self->payment_page = till_payment_page_new (self->client);
+  gtk_stack_add_named (self->main_stack, GTK_WIDGET (self->payment_page), "pay");
+  g_signal_connect_object (self->payment_page, "finished", G_CALLBACK (on_payment_finished),
+                           self, G_CONNECT_SWAPPED);
+
   g_return_if_fail (self->catalog && self->store && self->client);
 
   till_catalog_view_set_catalog (self->catalog_view, self->catalog);
@@ -734,6 +759,7 @@ till_window_class_init (TillWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TillWindow, cart_toggle);
   gtk_widget_class_bind_template_child (widget_class, TillWindow, catalog_view);
   gtk_widget_class_bind_template_child (widget_class, TillWindow, cart_view);
+  gtk_widget_class_bind_template_child (widget_class, TillWindow, main_stack);
   gtk_widget_class_bind_template_callback (widget_class, on_product_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_charge);
 
@@ -851,4 +877,18 @@ gboolean
 till_window_is_charging (TillWindow *self)
 {
   return self->charging;
+}
+
+TillPaymentPage *
+till_window_get_payment_page (TillWindow *self)
+{
+  g_return_val_if_fail (TILL_IS_WINDOW (self), NULL);
+  return self->payment_page;
+}
+
+const char *
+till_window_get_mode (TillWindow *self)
+{
+  g_return_val_if_fail (TILL_IS_WINDOW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->main_stack);
 }

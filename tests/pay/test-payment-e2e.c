@@ -16,6 +16,7 @@
 #include <libsoup/soup.h>
 
 #include "till-core.h"
+#include "till-payment-page.h"
 #include "till-payment-view.h"
 
 #define DEADLINE_US (30 * G_USEC_PER_SEC)
@@ -32,6 +33,10 @@ typedef struct
   char *js_origin;
   GtkWindow *window;
   TillPaymentView *view;
+  TillClient *client;        /* flow tests: the app's client and payment page */
+  TillPaymentPage *page;
+  guint finished;
+  gboolean finished_paid;
   guint loaded;
   guint ready;
   guint results;
@@ -93,6 +98,16 @@ api (Fixture    *f,
 static void on_loaded (TillPaymentView *v, Fixture *f) { f->loaded++; }
 static void on_ready (TillPaymentView *v, Fixture *f) { f->ready++; }
 static void on_load_error (TillPaymentView *v, const char *m, Fixture *f) { f->load_errors++; }
+
+static void
+on_finished (TillPaymentPage *page,
+             TillCartModel   *cart,
+             gboolean         paid,
+             Fixture         *f)
+{
+  f->finished++;
+  f->finished_paid = paid;
+}
 
 static void
 on_result (TillPaymentView *view,
@@ -274,11 +289,31 @@ fixture_set_up (Fixture       *f,
                                     g_uri_get_port (js));
   }
 
-  page = g_strconcat (f->base, "/pay/", NULL);
-  {
-    const char *origins[] = { f->js_origin, NULL };
-    f->view = till_payment_view_new (page, origins);
-  }
+  if (data != NULL)
+    {
+      /* The app's way: its client, and the payment page that owns the view. */
+      gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+      f->client = till_client_new ();
+      till_client_set_server (f->client, f->base, f->token);
+      while (till_client_get_state (f->client) != TILL_CONNECTION_ONLINE ||
+             till_client_get_config (f->client) == NULL)
+        {
+          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+          g_main_context_iteration (NULL, TRUE);
+        }
+      f->page = till_payment_page_new (f->client);
+      g_signal_connect (f->page, "finished", G_CALLBACK (on_finished), f);
+      g_assert_true (till_payment_page_prepare (f->page));
+      f->view = till_payment_page_get_view (f->page);
+    }
+  else
+    {
+      const char *origins[] = { f->js_origin, NULL };
+
+      page = g_strconcat (f->base, "/pay/", NULL);
+      f->view = till_payment_view_new (page, origins);
+    }
   g_signal_connect (f->view, "loaded", G_CALLBACK (on_loaded), f);
   g_signal_connect (f->view, "ready", G_CALLBACK (on_ready), f);
   g_signal_connect (f->view, "result", G_CALLBACK (on_result), f);
@@ -287,7 +322,7 @@ fixture_set_up (Fixture       *f,
   f->window = GTK_WINDOW (gtk_window_new ());
   gtk_window_set_title (f->window, "Till payment e2e");
   gtk_window_set_default_size (f->window, 700, 600);
-  gtk_window_set_child (f->window, GTK_WIDGET (f->view));
+  gtk_window_set_child (f->window, f->page ? GTK_WIDGET (f->page) : GTK_WIDGET (f->view));
   gtk_window_present (f->window);
   wait_for (&f->loaded, 1, "the payment page");
   focus_view (f);
@@ -298,6 +333,7 @@ fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
   gtk_window_destroy (f->window);
+  g_clear_object (&f->client);
   g_subprocess_send_signal (f->server, SIGTERM);
   g_subprocess_wait (f->server, NULL, NULL);
   g_clear_object (&f->server);
@@ -544,6 +580,178 @@ test_three_d_secure (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (synced, "status"), ==, "paid");
 }
 
+
+/* The app's payment page: the server's verdict shown natively. */
+
+static void
+wait_for_state (Fixture    *f,
+                const char *state)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  while (g_strcmp0 (till_payment_page_get_state (f->page), state) != 0)
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          save_snapshot (f, "timeout");
+          g_error ("timed out waiting for the page to show “%s” (it shows “%s”)", state,
+                   till_payment_page_get_state (f->page));
+        }
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+/* Saves the whole window (the native pages) to _build/tests/pay/NAME.png. */
+static void
+save_window (Fixture    *f,
+             const char *name)
+{
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (f->window));
+  g_autoptr (GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree char *file = g_strconcat (name, ".png", NULL);
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "pay", file, NULL);
+  int width = gtk_widget_get_width (GTK_WIDGET (f->window));
+  int height = gtk_widget_get_height (GTK_WIDGET (f->window));
+
+  settle ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_to_node (snapshot);
+  if (node == NULL)
+    return;
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (f->window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  gdk_texture_save_to_png (texture, path);
+}
+
+static TillOrder *
+begin_sale (Fixture *f)
+{
+  g_autoptr (TillCheckoutResponse) response = g_new0 (TillCheckoutResponse, 1);
+  g_autoptr (JsonObject) order = checkout (f, &response->payment_intent, &response->client_secret);
+  g_autoptr (TillCartModel) cart = till_cart_model_new ("USD", FALSE);
+  guint ready = f->ready;
+
+  response->order = till_order_from_json (order, NULL);
+  g_assert_nonnull (response->order);
+  till_payment_page_begin (f->page, cart, response);
+  g_assert_cmpstr (till_payment_page_get_state (f->page), ==, "form");
+  wait_for (&f->ready, ready + 1, "the card form");
+  return till_order_from_json (order, NULL);
+}
+
+static char *
+order_status (Fixture *f,
+              gint64   id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT, id);
+  g_autoptr (JsonObject) order = api (f, "GET", path, NULL, 200);
+
+  return g_strdup (json_object_get_string_member (order, "status"));
+}
+
+static void
+test_flow_paid (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr (TillOrder) order = begin_sale (f);
+  g_autofree char *status = NULL;
+
+  type_card (f, "4242424242424242");
+  wait_for_state (f, "paid");
+  status = order_status (f, order->id);
+  g_assert_cmpstr (status, ==, "paid");
+  save_window (f, "payment-paid");
+  g_assert_cmpuint (f->finished, ==, 0);
+
+  /* New Sale: the sale is over, and paid. */
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "payment.done", NULL);
+  g_assert_cmpuint (f->finished, ==, 1);
+  g_assert_true (f->finished_paid);
+}
+
+static void
+test_flow_declined_then_paid (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr (TillOrder) order = begin_sale (f);
+  g_autofree char *status = NULL;
+  guint ready;
+
+  type_card (f, "4000000000009995");
+  wait_for_state (f, "declined");
+  save_window (f, "payment-declined");
+  status = order_status (f, order->id);
+  g_assert_cmpstr (status, ==, "pending_payment");
+  g_clear_pointer (&status, g_free);
+
+  /* Try Again: the same order and PaymentIntent, another card. */
+  ready = f->ready;
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "payment.try-again", NULL);
+  g_assert_cmpstr (till_payment_page_get_state (f->page), ==, "form");
+  wait_for (&f->ready, ready + 1, "the card form again");
+  type_card (f, "4242424242424242");
+  wait_for_state (f, "paid");
+  status = order_status (f, order->id);
+  g_assert_cmpstr (status, ==, "paid");
+}
+
+static void
+test_flow_cancel (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr (TillOrder) order = begin_sale (f);
+  g_autofree char *status = NULL;
+
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "payment.cancel", NULL);
+  wait_for (&f->finished, 1, "the sale to be canceled");
+  g_assert_false (f->finished_paid);
+  status = order_status (f, order->id);
+  g_assert_cmpstr (status, ==, "canceled");
+}
+
+static void
+test_flow_web_process_killed (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr (TillOrder) order = begin_sale (f);
+  g_autofree char *status = NULL;
+  guint ready = f->ready;
+
+  g_test_expect_message ("till-pay", G_LOG_LEVEL_WARNING, "*web process ended*");
+  webkit_web_view_terminate_web_process (till_payment_view_get_web_view (f->view));
+  /* The form comes back by itself, for the same order. */
+  wait_for (&f->ready, ready + 1, "the card form after the crash");
+  g_test_assert_expected_messages ();
+  g_assert_cmpstr (till_payment_page_get_state (f->page), ==, "form");
+  type_card (f, "4242424242424242");
+  wait_for_state (f, "paid");
+  status = order_status (f, order->id);
+  g_assert_cmpstr (status, ==, "paid");
+}
+
+static void
+test_flow_forged_success (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr (TillOrder) order = begin_sale (f);
+  g_autofree char *script = NULL;
+  g_autofree char *status = NULL;
+  const char *pi = till_payment_view_get_payment_intent (f->view);
+
+  /* A well-formed "succeeded" for an intent nobody paid: the app asks the server. */
+  script = g_strdup_printf ("window.webkit.messageHandlers.till.postMessage({type: 'result',"
+                            " status: 'succeeded', payment_intent: '%s', error: null});", pi);
+  webkit_web_view_evaluate_javascript (till_payment_view_get_web_view (f->view), script, -1, NULL,
+                                       NULL, NULL, NULL, NULL);
+  wait_for_state (f, "error");
+  status = order_status (f, order->id);
+  g_assert_cmpstr (status, ==, "pending_payment");
+  g_assert_cmpuint (f->finished, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -565,6 +773,13 @@ main (int argc, char **argv)
   ADD ("generic-decline", test_generic_decline);
   ADD ("three-d-secure", test_three_d_secure);
 #undef ADD
+#define FLOW(path, fn) g_test_add ("/pay/flow/" path, Fixture, "flow", fixture_set_up, fn, fixture_tear_down)
+  FLOW ("paid", test_flow_paid);
+  FLOW ("declined-then-paid", test_flow_declined_then_paid);
+  FLOW ("cancel", test_flow_cancel);
+  FLOW ("web-process-killed", test_flow_web_process_killed);
+  FLOW ("forged-success", test_flow_forged_success);
+#undef FLOW
 
   return g_test_run ();
 }

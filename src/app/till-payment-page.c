@@ -1,0 +1,587 @@
+/* till-payment-page.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The payment step of a sale. The card form (TillPaymentView, created once and kept warm)
+ * takes the card; its result is only a hint, so the page then asks the server to sync the
+ * order with Stripe and shows the server's verdict natively: paid (amount, card, order
+ * number), declined (the reason in plain words, Try Again on the same PaymentIntent, or
+ * Cancel Sale) or an error with what to do. "finished" tells the window whether the sale
+ * was paid (the cart can go) or canceled (the cart stays, for another attempt).
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "till-app-resources.h"
+#include "till-core.h"
+#include "till-payment-page.h"
+
+struct _TillPaymentPage
+{
+  AdwBin parent_instance;
+
+  TillClient *client;
+  TillPaymentView *view;
+  char *view_base_url;       /* the server the view was made for */
+  GCancellable *cancellable;
+
+  /* The sale in progress. */
+  TillCartModel *cart;
+  TillOrder *order;
+  char *payment_intent;
+  char *client_secret;
+  gboolean hinted_success;   /* the page said succeeded; the server may not agree yet */
+
+  GtkStack *stack;
+  GtkLabel *form_title;
+  AdwBin *form_bin;
+  AdwStatusPage *paid_status;
+  AdwStatusPage *declined_status;
+  AdwStatusPage *error_status;
+  GtkWidget *new_sale_button;
+  GtkWidget *try_again_button;
+  GtkWidget *retry_button;
+  GtkWidget *form_cancel_button;
+};
+
+G_DEFINE_FINAL_TYPE (TillPaymentPage, till_payment_page, ADW_TYPE_BIN)
+
+enum
+{
+  SIGNAL_FINISHED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+wipe_secret (TillPaymentPage *self)
+{
+  if (self->client_secret != NULL)
+    {
+      memset (self->client_secret, 0, strlen (self->client_secret));
+      g_clear_pointer (&self->client_secret, g_free);
+    }
+}
+
+static void
+clear_sale (TillPaymentPage *self)
+{
+  wipe_secret (self);
+  g_clear_pointer (&self->payment_intent, g_free);
+  g_clear_pointer (&self->order, till_order_free);
+  g_clear_object (&self->cart);
+  self->hinted_success = FALSE;
+}
+
+/**
+ * till_payment_page_describe_decline:
+ * @decline_code: (nullable): Stripe's decline code or error code
+ * @server_message: (nullable): the server's own words, used when the code is unknown
+ *
+ * Returns: (transfer full): why the card was declined and what to do next, in words a
+ *   cashier can say to the customer.
+ */
+char *
+till_payment_page_describe_decline (const char *decline_code,
+                                    const char *server_message)
+{
+  static const struct
+  {
+    const char *code;
+    const char *words;
+  } reasons[] = {
+    { "insufficient_funds", N_("Insufficient funds — ask for another card.") },
+    { "generic_decline", N_("The bank declined the card — ask for another card.") },
+    { "card_declined", N_("The bank declined the card — ask for another card.") },
+    { "do_not_honor", N_("The bank declined the card — ask for another card.") },
+    { "lost_card", N_("The card was declined — ask for another card.") },
+    { "stolen_card", N_("The card was declined — ask for another card.") },
+    { "fraudulent", N_("The card was declined — ask for another card.") },
+    { "expired_card", N_("The card has expired — ask for another card.") },
+    { "incorrect_cvc", N_("The security code is wrong — check it and try again.") },
+    { "incorrect_number", N_("The card number is wrong — check it and try again.") },
+    { "processing_error", N_("The bank could not process the card — try again.") },
+    { "authentication_required", N_("The bank’s check was not completed — try again.") },
+    { "payment_intent_authentication_failure",
+      N_("The bank’s check was not passed — try again or use another card.") },
+  };
+
+  for (guint i = 0; decline_code != NULL && i < G_N_ELEMENTS (reasons); i++)
+    if (g_str_equal (decline_code, reasons[i].code))
+      return g_strdup (_(reasons[i].words));
+  if (server_message != NULL && *server_message != '\0')
+    return g_strdup (server_message);
+  return g_strdup (_("The card was declined — ask for another card."));
+}
+
+/* Shows a status page and puts the focus on its main button, whose accessible description
+ * carries the outcome so a screen reader says it with the button. */
+static void
+show_status (TillPaymentPage *self,
+             const char      *name,
+             AdwStatusPage   *status,
+             GtkWidget       *focus)
+{
+  g_autofree char *summary = NULL;
+
+  gtk_stack_set_visible_child_name (self->stack, name);
+  if (status != NULL)
+    {
+      summary = g_strdup_printf ("%s. %s", adw_status_page_get_title (status),
+                                 adw_status_page_get_description (status)
+                                   ? adw_status_page_get_description (status) : "");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (focus), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                      summary, -1);
+    }
+  if (focus != NULL)
+    gtk_widget_grab_focus (focus);
+}
+
+static void
+show_error (TillPaymentPage *self,
+            const char      *title,
+            const char      *description)
+{
+  adw_status_page_set_title (self->error_status, title);
+  adw_status_page_set_description (self->error_status, description);
+  show_status (self, "error", self->error_status, self->retry_button);
+}
+
+static char *
+format_total (const TillOrder *order)
+{
+  const TillCurrency *currency = till_currency_lookup (order->currency);
+
+  if (currency == NULL)
+    return g_strdup (order->currency);
+  return till_money_format (order->total, currency, NULL);
+}
+
+static void
+show_paid (TillPaymentPage *self)
+{
+  g_autofree char *amount = format_total (self->order);
+  g_autofree char *description = NULL;
+
+  if (self->order->card_last4 != NULL)
+    {
+      g_autofree char *brand = g_strdup (self->order->card_brand ? self->order->card_brand : "");
+      if (*brand != '\0')
+        brand[0] = g_ascii_toupper (brand[0]);
+      /* Translators: amount, card brand, last four digits, order number. */
+      description = g_strdup_printf (_("%s with %s •••• %s\nOrder %s"), amount, brand,
+                                     self->order->card_last4, self->order->number);
+    }
+  else
+    /* Translators: amount and order number. */
+    description = g_strdup_printf (_("%s\nOrder %s"), amount, self->order->number);
+
+  adw_status_page_set_description (self->paid_status, description);
+  wipe_secret (self);
+  till_payment_view_reset (self->view);
+  show_status (self, "paid", self->paid_status, self->new_sale_button);
+}
+
+static void
+show_declined (TillPaymentPage *self)
+{
+  g_autofree char *reason = till_payment_page_describe_decline (self->order->decline_code,
+                                                               self->order->decline_message);
+
+  adw_status_page_set_description (self->declined_status, reason);
+  show_status (self, "declined", self->declined_status, self->try_again_button);
+}
+
+static void
+finish (TillPaymentPage *self,
+        gboolean         paid)
+{
+  g_autoptr (TillCartModel) cart = self->cart ? g_object_ref (self->cart) : NULL;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  if (self->view != NULL)
+    till_payment_view_reset (self->view);
+  clear_sale (self);
+  g_signal_emit (self, signals[SIGNAL_FINISHED], 0, cart, paid);
+}
+
+static void
+take_order (TillPaymentPage *self,
+            TillOrder       *order)
+{
+  g_clear_pointer (&self->order, till_order_free);
+  self->order = order;
+}
+
+/* The server's verdict on the order, after a sync or a cancel. */
+static void
+show_order (TillPaymentPage *self)
+{
+  switch (self->order->status)
+    {
+    case TILL_ORDER_PAID:
+    case TILL_ORDER_PARTIALLY_REFUNDED:
+    case TILL_ORDER_REFUNDED:
+      show_paid (self);
+      break;
+
+    case TILL_ORDER_CANCELED:
+      show_error (self, _("This Sale Was Canceled"),
+                  _("The order was canceled, so it cannot be paid any more. Cancel the sale "
+                    "here and charge the cart again."));
+      break;
+
+    case TILL_ORDER_PENDING_PAYMENT:
+    default:
+      if (self->order->decline_code != NULL || self->order->decline_message != NULL)
+        show_declined (self);
+      else if (self->hinted_success)
+        show_error (self, _("Not Confirmed Yet"),
+                    _("Stripe has not confirmed this payment. Check again in a moment; do not "
+                      "hand over the goods until it says Paid."));
+      else
+        show_error (self, _("Not Paid"),
+                    _("The payment did not go through. Try the card again, or cancel the "
+                      "sale."));
+      break;
+    }
+}
+
+static void
+on_sync_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (TillPaymentPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  TillOrder *order = till_client_order_action_finish (TILL_CLIENT (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->order == NULL)
+    return;
+  if (order == NULL)
+    {
+      g_autofree char *description =
+        g_strdup_printf (_("%s Nothing is lost: check again once the server answers. Do not "
+                           "hand over the goods until it says Paid."), error->message);
+      show_error (self, _("Could Not Check the Payment"), description);
+      return;
+    }
+  take_order (self, order);
+  show_order (self);
+}
+
+static void
+check_payment (TillPaymentPage *self)
+{
+  gtk_stack_set_visible_child_name (self->stack, "checking");
+  till_client_sync_order_async (self->client, self->order->id, self->cancellable, on_sync_done,
+                                g_object_ref (self));
+}
+
+static void
+on_view_result (TillPaymentView *view,
+                TillPayMessage  *message,
+                TillPaymentPage *self)
+{
+  if (self->order == NULL)
+    return;
+  self->hinted_success = g_strcmp0 (message->status, "succeeded") == 0 ||
+                         g_strcmp0 (message->status, "processing") == 0;
+  check_payment (self);
+}
+
+static void
+on_view_load_error (TillPaymentView *view,
+                    const char      *message,
+                    TillPaymentPage *self)
+{
+  if (self->order == NULL)
+    return;
+  show_error (self, _("The Card Form Is Not Available"), message);
+}
+
+static void
+on_view_crashed (TillPaymentView *view,
+                 TillPaymentPage *self)
+{
+  /* The view reloads the page and hands the payment over again by itself. */
+  g_message ("The card form restarted");
+}
+
+static void
+show_form (TillPaymentPage *self)
+{
+  g_autofree char *amount = format_total (self->order);
+  g_autofree char *title = NULL;
+  const TillServerConfig *config = till_client_get_config (self->client);
+  TillPaymentArgs args = {
+    .payment_intent = self->payment_intent,
+    .client_secret = self->client_secret,
+    .publishable_key = config ? config->publishable_key : NULL,
+    .amount_label = amount,
+    .dark = adw_style_manager_get_dark (adw_style_manager_get_default ()),
+    .kiosk = FALSE,
+  };
+
+  /* Translators: order number and amount, above the card form. */
+  title = g_strdup_printf (_("Order %s · %s"), self->order->number, amount);
+  gtk_label_set_text (self->form_title, title);
+  self->hinted_success = FALSE;
+  till_payment_view_start (self->view, &args);
+  show_status (self, "form", NULL, GTK_WIDGET (self->view));
+}
+
+/**
+ * till_payment_page_prepare:
+ *
+ * Creates the card form for the client's server (once per server), so that it is loaded
+ * and warm before anyone presses Charge. Returns FALSE while the server is not known.
+ */
+gboolean
+till_payment_page_prepare (TillPaymentPage *self)
+{
+  const char *base = till_client_get_base_url (self->client);
+  const TillServerConfig *config = till_client_get_config (self->client);
+  g_autofree char *page = NULL;
+  g_autofree char *js_origin = NULL;
+  g_autoptr (GUri) js = NULL;
+  const char *origins[2] = { NULL, NULL };
+
+  g_return_val_if_fail (TILL_IS_PAYMENT_PAGE (self), FALSE);
+
+  if (base == NULL || config == NULL)
+    return FALSE;
+  if (self->view != NULL && g_strcmp0 (self->view_base_url, base) == 0)
+    return TRUE;
+
+  page = g_strconcat (base, g_str_has_suffix (base, "/") ? "" : "/", "pay/", NULL);
+  /* In training (and tests) Stripe.js comes from the simulator: its origin is allowed too. */
+  if (config->stripe_js_url != NULL &&
+      (js = g_uri_parse (config->stripe_js_url, G_URI_FLAGS_NONE, NULL)) != NULL &&
+      g_uri_get_host (js) != NULL)
+    {
+      if (g_uri_get_port (js) > 0)
+        js_origin = g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (js), g_uri_get_host (js),
+                                     g_uri_get_port (js));
+      else
+        js_origin = g_strdup_printf ("%s://%s", g_uri_get_scheme (js), g_uri_get_host (js));
+      origins[0] = js_origin;
+    }
+
+  self->view = till_payment_view_new (page, origins);
+  g_signal_connect_object (self->view, "result", G_CALLBACK (on_view_result), self, 0);
+  g_signal_connect_object (self->view, "load-error", G_CALLBACK (on_view_load_error), self, 0);
+  g_signal_connect_object (self->view, "crashed", G_CALLBACK (on_view_crashed), self, 0);
+  adw_bin_set_child (self->form_bin, GTK_WIDGET (self->view));
+  g_free (self->view_base_url);
+  self->view_base_url = g_strdup (base);
+  return TRUE;
+}
+
+/**
+ * till_payment_page_begin:
+ * @cart: the cart being paid (kept until the sale is paid or canceled)
+ * @response: the server's checkout answer: the order, its PaymentIntent and client secret
+ */
+void
+till_payment_page_begin (TillPaymentPage            *self,
+                         TillCartModel              *cart,
+                         const TillCheckoutResponse *response)
+{
+  g_return_if_fail (TILL_IS_PAYMENT_PAGE (self));
+  g_return_if_fail (response != NULL && response->order != NULL);
+
+  clear_sale (self);
+  self->cart = g_object_ref (cart);
+  {
+    g_autoptr (JsonNode) node = till_order_to_json (response->order);
+    self->order = till_order_from_json (json_node_get_object (node), NULL);
+  }
+  g_return_if_fail (self->order != NULL);
+  self->payment_intent = g_strdup (response->payment_intent);
+  self->client_secret = g_strdup (response->client_secret);
+
+  if (!till_payment_page_prepare (self))
+    {
+      show_error (self, _("Not Connected"),
+                  _("Till is not connected to the server, so the card cannot be charged. "
+                    "Check the connection and try again."));
+      return;
+    }
+
+  /* Already paid (a checkout repeated after a crash): say so rather than ask again. */
+  if (self->order->status != TILL_ORDER_PENDING_PAYMENT)
+    {
+      check_payment (self);
+      return;
+    }
+  show_form (self);
+}
+
+const char *
+till_payment_page_get_state (TillPaymentPage *self)
+{
+  g_return_val_if_fail (TILL_IS_PAYMENT_PAGE (self), NULL);
+
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
+TillPaymentView *
+till_payment_page_get_view (TillPaymentPage *self)
+{
+  g_return_val_if_fail (TILL_IS_PAYMENT_PAGE (self), NULL);
+
+  return self->view;
+}
+
+static void
+on_cancel_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr (TillPaymentPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  TillOrder *order = till_client_order_action_finish (TILL_CLIENT (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->order == NULL)
+    return;
+  if (order == NULL)
+    {
+      g_autofree char *description =
+        g_strdup_printf (_("%s The sale is not canceled yet; try again once the server "
+                           "answers."), error->message);
+      show_error (self, _("Could Not Cancel the Sale"), description);
+      return;
+    }
+  take_order (self, order);
+  if (order->status == TILL_ORDER_CANCELED)
+    finish (self, FALSE);
+  else
+    show_order (self);   /* it was paid meanwhile: a paid order is refunded, not canceled */
+}
+
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  TillPaymentPage *self = TILL_PAYMENT_PAGE (widget);
+
+  if (self->order == NULL)
+    return;
+  gtk_stack_set_visible_child_name (self->stack, "checking");
+  till_client_cancel_order_async (self->client, self->order->id, self->cancellable,
+                                  on_cancel_done, g_object_ref (self));
+}
+
+static void
+try_again_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  TillPaymentPage *self = TILL_PAYMENT_PAGE (widget);
+
+  if (self->order != NULL && self->client_secret != NULL)
+    show_form (self);
+}
+
+static void
+check_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  TillPaymentPage *self = TILL_PAYMENT_PAGE (widget);
+
+  if (self->order != NULL)
+    check_payment (self);
+}
+
+static void
+done_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  TillPaymentPage *self = TILL_PAYMENT_PAGE (widget);
+
+  if (self->order != NULL && self->order->status != TILL_ORDER_PENDING_PAYMENT &&
+      self->order->status != TILL_ORDER_CANCELED)
+    finish (self, TRUE);
+}
+
+static void
+till_payment_page_dispose (GObject *object)
+{
+  TillPaymentPage *self = TILL_PAYMENT_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  clear_sale (self);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->client);
+
+  G_OBJECT_CLASS (till_payment_page_parent_class)->dispose (object);
+}
+
+static void
+till_payment_page_finalize (GObject *object)
+{
+  TillPaymentPage *self = TILL_PAYMENT_PAGE (object);
+
+  g_free (self->view_base_url);
+
+  G_OBJECT_CLASS (till_payment_page_parent_class)->finalize (object);
+}
+
+static void
+till_payment_page_class_init (TillPaymentPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = till_payment_page_dispose;
+  object_class->finalize = till_payment_page_finalize;
+
+  /* The sale is over: paid (TRUE; the cart can go) or canceled (FALSE; the cart stays). */
+  signals[SIGNAL_FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                           2, TILL_TYPE_CART_MODEL, G_TYPE_BOOLEAN);
+
+  (void) till_app_get_resource (); /* keeps the static library's resources linked */
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/tillpos/Till/till-payment-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, form_title);
+  gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, form_bin);
+  gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, paid_status);
+  gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, declined_status);
+  gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, error_status);
+  gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, new_sale_button);
+  gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, try_again_button);
+  gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, form_cancel_button);
+
+  gtk_widget_class_install_action (widget_class, "payment.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "payment.try-again", NULL, try_again_action);
+  gtk_widget_class_install_action (widget_class, "payment.check", NULL, check_action);
+  gtk_widget_class_install_action (widget_class, "payment.done", NULL, done_action);
+}
+
+static void
+till_payment_page_init (TillPaymentPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+}
+
+TillPaymentPage *
+till_payment_page_new (TillClient *client)
+{
+  TillPaymentPage *self = g_object_new (TILL_TYPE_PAYMENT_PAGE, NULL);
+
+  self->client = g_object_ref (client);
+  return self;
+}

@@ -1,0 +1,28 @@
+/* till-payment-page.h: taking a card payment for one order, and showing the outcome.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "till-cart-model.h"
+#include "till-client.h"
+#include "till-payment-view.h"
+
+G_BEGIN_DECLS
+
+#define TILL_TYPE_PAYMENT_PAGE (till_payment_page_get_type ())
+G_DECLARE_FINAL_TYPE (TillPaymentPage, till_payment_page, TILL, PAYMENT_PAGE, AdwBin)
+
+TillPaymentPage *till_payment_page_new       (TillClient                 *client);
+gboolean         till_payment_page_prepare   (TillPaymentPage            *self);
+void             till_payment_page_begin     (TillPaymentPage            *self,
+                                              TillCartModel              *cart,
+                                              const TillCheckoutResponse *response);
+const char      *till_payment_page_get_state (TillPaymentPage            *self);
+TillPaymentView *till_payment_page_get_view  (TillPaymentPage            *self);
+char            *till_payment_page_describe_decline (const char      *decline_code,
+                                                     const char      *server_message);
+
+G_END_DECLS
