@@ -633,6 +633,18 @@ test_application_first_run (void)
   till_test_remove_tree (home);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+/* libglib has no frame pointers, so leak reports stop at g_malloc() unless stacks are
+ * unwound the slow way; this test needs full stacks for tests/lsan.supp's `_dl_init` entry. */
+const char *__asan_default_options (void);
+
+const char *
+__asan_default_options (void)
+{
+  return "fast_unwind_on_malloc=0:malloc_context_size=15";
+}
+#endif
+
 int
 main (int   argc,
       char *argv[])
