@@ -42,6 +42,7 @@ struct _TillWindow
   TillCartView *cart_view;
   GtkStack *main_stack;
   TillPaymentPage *payment_page;
+  GHashTable *recovery_tried;     /* client references already looked up since start */
 };
 
 G_DEFINE_FINAL_TYPE (TillWindow, till_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -344,14 +345,141 @@ on_products_fetched (GObject      *source,
   }
 }
 
+/* Recovery. A cart that still holds the client reference of a checkout may have been paid
+ * while Till was down (killed after the card was confirmed, say). The server answers the
+ * same order for the same reference, the order is synced with Stripe, and a paid one is
+ * shown as paid and its cart closed. Nothing is charged twice: a pending order simply goes
+ * on when the cart is charged again. */
+
+typedef struct
+{
+  TillWindow *window;
+  TillCartModel *cart;
+  TillCheckoutResponse *response;
+} Recovery;
+
+static void
+recovery_free (Recovery *recovery)
+{
+  g_object_unref (recovery->window);
+  g_object_unref (recovery->cart);
+  g_clear_pointer (&recovery->response, till_checkout_response_free);
+  g_free (recovery);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Recovery, recovery_free)
+
+static gboolean
+order_is_paid (const TillOrder *order)
+{
+  return order->status == TILL_ORDER_PAID || order->status == TILL_ORDER_PARTIALLY_REFUNDED ||
+         order->status == TILL_ORDER_REFUNDED;
+}
+
+static void
+recovery_show (Recovery *recovery)
+{
+  TillWindow *self = recovery->window;
+  const TillOrder *order = recovery->response->order;
+
+  if (order_is_paid (order))
+    {
+      if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "pay") == 0)
+        {
+          /* Another sale is on screen: close this cart quietly, and say so. */
+          g_autofree char *text = g_strdup_printf (_("Order %s was paid while Till was closed."),
+                                                   order->number);
+          till_cart_store_remove (self->store, recovery->cart);
+          till_window_show_toast (self, text);
+          return;
+        }
+      till_payment_page_begin (self->payment_page, recovery->cart, recovery->response);
+      gtk_stack_set_visible_child_name (self->main_stack, "pay");
+    }
+  else if (order->status == TILL_ORDER_CANCELED)
+    till_cart_model_forget_client_reference (recovery->cart);
+}
+
+static void
+on_recovery_synced (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr (Recovery) recovery = user_data;
+  g_autoptr (GError) error = NULL;
+  TillOrder *order = till_client_order_action_finish (TILL_CLIENT (source), result, &error);
+
+  if (order == NULL)
+    {
+      g_debug ("Could not sync a pending order: %s", error->message);
+      return;
+    }
+  till_order_free (recovery->response->order);
+  recovery->response->order = order;
+  recovery_show (recovery);
+}
+
+static void
+on_recovery_checkout (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr (Recovery) recovery = user_data;
+  g_autoptr (GError) error = NULL;
+
+  recovery->response = till_client_create_checkout_finish (TILL_CLIENT (source), result, &error);
+  if (recovery->response == NULL)
+    {
+      /* A cart the server does not price any more, or no server: nothing to recover. */
+      g_debug ("No pending order to recover: %s", error->message);
+      return;
+    }
+  if (recovery->response->order->status == TILL_ORDER_PENDING_PAYMENT)
+    till_client_sync_order_async (recovery->window->client, recovery->response->order->id,
+                                  recovery->window->cancellable, on_recovery_synced,
+                                  g_steal_pointer (&recovery));
+  else
+    recovery_show (recovery);
+}
+
+static void
+recover_payments (TillWindow *self)
+{
+  GListModel *carts = till_cart_store_get_carts (self->store);
+
+  if (till_client_get_state (self->client) != TILL_CONNECTION_ONLINE)
+    return;
+
+  for (guint i = 0; i < g_list_model_get_n_items (carts); i++)
+    {
+      g_autoptr (TillCartModel) cart = g_list_model_get_item (carts, i);
+      const char *reference = till_cart_model_get_client_reference (cart);
+      Recovery *recovery;
+
+      if (reference == NULL || till_cart_model_is_empty (cart) ||
+          g_hash_table_contains (self->recovery_tried, reference))
+        continue;
+      g_hash_table_add (self->recovery_tried, g_strdup (reference));
+
+      recovery = g_new0 (Recovery, 1);
+      recovery->window = g_object_ref (self);
+      recovery->cart = g_object_ref (cart);
+      till_client_create_checkout_async (self->client, till_cart_model_get_cart (cart),
+                                         self->cancellable, on_recovery_checkout, recovery);
+    }
+}
+
 static void
 on_client_state (TillWindow *self)
 {
   update_connection (self);
   if (till_client_get_state (self->client) == TILL_CONNECTION_ONLINE)
-    till_client_fetch_products_async (self->client, till_catalog_get_etag (self->catalog),
-                                      self->cancellable, on_products_fetched,
-                                      g_object_ref (self));
+    {
+      till_client_fetch_products_async (self->client, till_catalog_get_etag (self->catalog),
+                                        self->cancellable, on_products_fetched,
+                                        g_object_ref (self));
+      recover_payments (self);
+    }
 }
 
 static void
@@ -646,6 +774,10 @@ till_window_constructed (GObject *object)
 
   G_OBJECT_CLASS (till_window_parent_class)->constructed (object);
 
+  self->recovery_tried = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_signal_connect_object (till_cart_store_get_carts (self->store), "items-changed",
+                           G_CALLBACK (recover_payments), self, G_CONNECT_SWAPPED);
+
   self->payment_page = till_payment_page_new (self->client);
   gtk_stack_add_named (self->main_stack, GTK_WIDGET (self->payment_page), "pay");
   g_signal_connect_object (self->payment_page, "finished", G_CALLBACK (on_payment_finished),
@@ -674,6 +806,7 @@ till_window_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->recovery_tried, g_hash_table_unref);
   g_clear_weak_pointer (&self->dialog);
   g_clear_handle_id (&self->fold_idle, g_source_remove);
   if (self->detector != NULL)
