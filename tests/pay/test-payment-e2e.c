@@ -11,8 +11,6 @@
 #include "config.h"
 
 #include <gdk/x11/gdkx.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <libsoup/soup.h>
 
 #include "till-core.h"
@@ -22,15 +20,16 @@
 #include "till-payment-page.h"
 #include "till-window-private.h"
 #include "till-payment-view.h"
+#include "pay-training-server.h"
 
 #define DEADLINE_US (30 * G_USEC_PER_SEC)
 
 typedef struct
 {
+  PayTrainingServer *server;
+  /* borrowed from server */
   char *dir;
-  char *db;
   char *token;
-  GSubprocess *server;
   char *base;            /* http://127.0.0.1:PORT */
   SoupSession *session;
   char *publishable_key;
@@ -55,21 +54,6 @@ server_binary (void)
   return g_test_build_filename (G_TEST_BUILT, "..", "src", "server", "till-server", NULL);
 }
 
-static char *
-run_command (const char * const *argv)
-{
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *out = NULL;
-
-  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_successful (process));
-  return g_steal_pointer (&out);
-}
-
 static JsonObject *
 api (Fixture    *f,
      const char *method,
@@ -77,25 +61,13 @@ api (Fixture    *f,
      const char *body,
      guint       expected_status)
 {
-  g_autofree char *uri = g_strconcat (f->base, path, NULL);
-  g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
-  g_autofree char *auth = g_strconcat ("Bearer ", f->token, NULL);
-  g_autoptr (GBytes) reply = NULL;
   g_autoptr (GError) error = NULL;
-  JsonObject *object;
+  guint status = 0;
+  JsonObject *object = pay_training_server_request (f->server, method, path, body, &status,
+                                                    &error);
 
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-  if (body != NULL)
-    {
-      g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-    }
-  reply = soup_session_send_and_read (f->session, msg, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (soup_message_get_status (msg), ==, expected_status);
-  object = till_json_parse_object (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply),
-                                   &error);
-  g_assert_no_error (error);
+  g_assert_cmpuint (status, ==, expected_status);
   return object;
 }
 
@@ -187,39 +159,19 @@ wait_for (guint      *counter,
 }
 
 static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static void
 xdotool (const char * const *args)
 {
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
-  int status;
 
-  g_ptr_array_add (argv, (gpointer) "xdotool");
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
-                &status, &error);
+  pay_xdotool (args, &error);
   g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
 }
 
 /* Lets GTK and WebKit take in the keys xdotool put in the X server's queue. */
 static void
 settle (void)
 {
-  gint64 until = g_get_monotonic_time () + 300 * 1000;
-
-  while (g_get_monotonic_time () < until)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
+  pay_settle (300);
 }
 
 /* Gives the window the X input focus and the web view GTK's, as a cashier's click would. */
@@ -241,57 +193,20 @@ fixture_set_up (Fixture       *f,
 {
   g_autofree char *binary = server_binary ();
   g_autoptr (GError) error = NULL;
-  g_autoptr (GDataInputStream) lines = NULL;
-  g_autofree char *first = NULL;
-  g_autofree char *out = NULL;
   g_autoptr (JsonObject) config = NULL;
-  g_auto (GStrv) out_lines = NULL;
   g_autofree char *page = NULL;
-  const char *url_start;
 
   current_fixture = f;
-  f->dir = g_dir_make_tmp ("till-e2e-XXXXXX", &error);
+  f->server = pay_training_server_start (binary, &error);
   g_assert_no_error (error);
-  f->db = g_build_filename (f->dir, "till.db", NULL);
-
-  {
-    const char *argv[] = { binary, "--db", f->db, "terminal", "add", "e2e", NULL };
-    out = run_command (argv);
-  }
-  out_lines = g_strsplit (g_strstrip (out), "\n", -1);
-  f->token = g_strdup (out_lines[g_strv_length (out_lines) - 1]);
-
-  {
-    const char *argv[] = { binary, "--training", "--listen", "127.0.0.1:0", "--db", f->db, NULL };
-    g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-
-    /* If this test dies, the server goes with it. */
-    g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-    f->server = g_subprocess_launcher_spawnv (launcher, argv, &error);
-    g_assert_no_error (error);
-  }
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->server));
-  first = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (first);
-  url_start = strstr (first, "http://");
-  g_assert_nonnull (url_start);
-  f->base = g_strndup (url_start, strcspn (url_start, " "));
-  if (g_str_has_suffix (f->base, "/"))
-    f->base[strlen (f->base) - 1] = '\0';
-
-  f->session = soup_session_new ();
+  f->dir = f->server->dir;
+  f->token = f->server->token;
+  f->base = f->server->base;
+  f->session = f->server->session;
+  f->publishable_key = f->server->publishable_key;
+  f->js_origin = f->server->js_origin;
   config = api (f, "GET", "/api/v1/config", NULL, 200);
   g_assert_cmpstr (json_object_get_string_member (config, "mode"), ==, "training");
-  f->publishable_key = g_strdup (json_object_get_string_member (config, "publishable_key"));
-  {
-    g_autoptr (GUri) js = g_uri_parse (json_object_get_string_member (config, "stripe_js_url"),
-                                       G_URI_FLAGS_NONE, &error);
-    g_assert_no_error (error);
-    f->js_origin = g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (js), g_uri_get_host (js),
-                                    g_uri_get_port (js));
-  }
 
   if (data != NULL)
     {
@@ -338,29 +253,7 @@ fixture_tear_down (Fixture       *f,
 {
   gtk_window_destroy (f->window);
   g_clear_object (&f->client);
-  g_subprocess_send_signal (f->server, SIGTERM);
-  g_subprocess_wait (f->server, NULL, NULL);
-  g_clear_object (&f->server);
-  g_clear_object (&f->session);
-  {
-    g_autoptr (GFile) dir = g_file_new_for_path (f->dir);
-    g_autoptr (GFileEnumerator) children = g_file_enumerate_children (dir, "standard::name",
-                                                                       0, NULL, NULL);
-    GFileInfo *info;
-    while (children && (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
-      {
-        g_autoptr (GFile) child = g_file_get_child (dir, g_file_info_get_name (info));
-        g_file_delete (child, NULL, NULL);
-        g_object_unref (info);
-      }
-    g_file_delete (dir, NULL, NULL);
-  }
-  g_free (f->dir);
-  g_free (f->db);
-  g_free (f->token);
-  g_free (f->base);
-  g_free (f->publishable_key);
-  g_free (f->js_origin);
+  pay_training_server_stop (f->server);
   g_free (f->status);
   g_free (f->decline_code);
 }
@@ -372,19 +265,12 @@ checkout (Fixture  *f,
           char    **payment_intent,
           char    **client_secret)
 {
-  g_autoptr (JsonObject) products = api (f, "GET", "/api/v1/products?limit=2", NULL, 200);
-  JsonArray *items = json_object_get_array_member (products, "products");
-  g_autofree char *uuid = g_uuid_string_random ();
-  g_autofree char *body = g_strdup_printf (
-    "{\"client_reference\": \"%s\", \"currency\": \"USD\", \"lines\": ["
-    "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 2},"
-    "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
-    uuid,
-    json_object_get_int_member (json_array_get_object_element (items, 0), "id"),
-    json_object_get_int_member (json_array_get_object_element (items, 1), "id"));
-  g_autoptr (JsonObject) reply = api (f, "POST", "/api/v1/checkouts", body, 201);
-  JsonObject *payment = json_object_get_object_member (reply, "payment");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) reply = pay_training_server_checkout (f->server, &error);
+  JsonObject *payment;
 
+  g_assert_no_error (error);
+  payment = json_object_get_object_member (reply, "payment");
   *payment_intent = g_strdup (json_object_get_string_member (payment, "payment_intent"));
   *client_secret = g_strdup (json_object_get_string_member (payment, "client_secret"));
   return json_object_ref (json_object_get_object_member (reply, "order"));
@@ -397,17 +283,14 @@ static void
 type_card (Fixture    *f,
            const char *number)
 {
-  xdotool ((const char *[]) { "key", "Tab", NULL });
-  settle ();
-  xdotool ((const char *[]) { "type", "--delay", "30", number, NULL });
-  settle ();
-  xdotool ((const char *[]) { "type", "--delay", "30", "1234", NULL });
-  settle ();
-  xdotool ((const char *[]) { "type", "--delay", "30", "123", NULL });
-  settle ();
+  g_autoptr (GError) error = NULL;
+
+  pay_type_card_fields (number, 30, &error);
+  g_assert_no_error (error);
   if (g_str_equal (number, "4242424242424242"))
     save_snapshot (f, "pay-form");
-  xdotool ((const char *[]) { "key", "--delay", "40", "Tab", "Return", NULL });
+  pay_press_pay (&error);
+  g_assert_no_error (error);
 }
 
 static void

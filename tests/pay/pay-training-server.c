@@ -1,0 +1,273 @@
+/* pay-training-server.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "till-core.h"
+#include "pay-training-server.h"
+
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static char *
+run_command (const char * const  *argv,
+             GError             **error)
+{
+  g_autoptr (GSubprocess) process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                                                        error);
+  g_autofree char *out = NULL;
+
+  if (process == NULL || !g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, error))
+    return NULL;
+  if (!g_subprocess_get_successful (process))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s failed", argv[0]);
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+static void
+remove_tree (GFile *file)
+{
+  g_autoptr (GFileEnumerator) children =
+    g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                               G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  GFileInfo *info;
+
+  while (children != NULL && (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
+    {
+      g_autoptr (GFile) child = g_file_get_child (file, g_file_info_get_name (info));
+      remove_tree (child);
+      g_object_unref (info);
+    }
+  g_file_delete (file, NULL, NULL);
+}
+
+void
+pay_training_server_stop (PayTrainingServer *server)
+{
+  if (server == NULL)
+    return;
+  if (server->process != NULL)
+    {
+      g_subprocess_send_signal (server->process, SIGTERM);
+      g_subprocess_wait (server->process, NULL, NULL);
+      g_object_unref (server->process);
+    }
+  if (server->dir != NULL)
+    {
+      g_autoptr (GFile) dir = g_file_new_for_path (server->dir);
+      remove_tree (dir);
+    }
+  g_clear_object (&server->session);
+  g_free (server->dir);
+  g_free (server->db);
+  g_free (server->token);
+  g_free (server->base);
+  g_free (server->publishable_key);
+  g_free (server->js_origin);
+  g_free (server);
+}
+
+/**
+ * pay_training_server_start:
+ * @binary: the till-server program
+ *
+ * Adds a terminal to a new database and starts the server in training mode on a free
+ * loopback port; it dies with this process.
+ */
+PayTrainingServer *
+pay_training_server_start (const char  *binary,
+                           GError     **error)
+{
+  PayTrainingServer *server = g_new0 (PayTrainingServer, 1);
+  g_autoptr (GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GDataInputStream) lines = NULL;
+  g_autoptr (JsonObject) config = NULL;
+  g_autoptr (GUri) js = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *first = NULL;
+  g_auto (GStrv) out_lines = NULL;
+  const char *url;
+
+  server->dir = g_dir_make_tmp ("till-pay-XXXXXX", error);
+  if (server->dir == NULL)
+    goto fail;
+  server->db = g_build_filename (server->dir, "till.db", NULL);
+
+  {
+    const char *argv[] = { binary, "--db", server->db, "terminal", "add", "pay-test", NULL };
+    if ((out = run_command (argv, error)) == NULL)
+      goto fail;
+  }
+  out_lines = g_strsplit (g_strstrip (out), "\n", -1);
+  server->token = g_strdup (out_lines[g_strv_length (out_lines) - 1]);
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  {
+    const char *argv[] = { binary, "--training", "--listen", "127.0.0.1:0", "--db", server->db,
+                           NULL };
+    server->process = g_subprocess_launcher_spawnv (launcher, argv, error);
+    if (server->process == NULL)
+      goto fail;
+  }
+  /* Its first line: "till-server listening on URL (training mode)". */
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
+  first = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, error);
+  if (first == NULL || (url = strstr (first, "http://")) == NULL)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "till-server did not start");
+      goto fail;
+    }
+  server->base = g_strndup (url, strcspn (url, " "));
+  if (g_str_has_suffix (server->base, "/"))
+    server->base[strlen (server->base) - 1] = '\0';
+
+  server->session = soup_session_new ();
+  config = pay_training_server_request (server, "GET", "/api/v1/config", NULL, NULL, error);
+  if (config == NULL)
+    goto fail;
+  server->publishable_key = g_strdup (json_object_get_string_member (config, "publishable_key"));
+  js = g_uri_parse (json_object_get_string_member (config, "stripe_js_url"), G_URI_FLAGS_NONE,
+                    error);
+  if (js == NULL)
+    goto fail;
+  server->js_origin = g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (js), g_uri_get_host (js),
+                                       g_uri_get_port (js));
+  return server;
+
+fail:
+  pay_training_server_stop (server);
+  return NULL;
+}
+
+/* A request to the server's API with the terminal's token; the answer's JSON object. */
+JsonObject *
+pay_training_server_request (PayTrainingServer  *server,
+                             const char         *method,
+                             const char         *path,
+                             const char         *body,
+                             guint              *out_status,
+                             GError            **error)
+{
+  g_autofree char *uri = g_strconcat (server->base, path, NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
+  g_autofree char *auth = g_strconcat ("Bearer ", server->token, NULL);
+  g_autoptr (GBytes) reply = NULL;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  if (body != NULL)
+    {
+      g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  reply = soup_session_send_and_read (server->session, msg, NULL, error);
+  if (reply == NULL)
+    return NULL;
+  if (out_status != NULL)
+    *out_status = soup_message_get_status (msg);
+  return till_json_parse_object (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply), error);
+}
+
+/* A checkout of two demo products (2 + 1): {order, payment: {payment_intent, client_secret}}. */
+JsonObject *
+pay_training_server_checkout (PayTrainingServer  *server,
+                              GError            **error)
+{
+  g_autoptr (JsonObject) products = NULL;
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autofree char *body = NULL;
+  JsonObject *reply;
+  JsonArray *items;
+  guint status = 0;
+
+  products = pay_training_server_request (server, "GET", "/api/v1/products?limit=2", NULL, NULL,
+                                          error);
+  if (products == NULL)
+    return NULL;
+  items = json_object_get_array_member (products, "products");
+  body = g_strdup_printf ("{\"client_reference\": \"%s\", \"currency\": \"USD\", \"lines\": ["
+                          "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 2},"
+                          "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
+                          uuid,
+                          json_object_get_int_member (json_array_get_object_element (items, 0), "id"),
+                          json_object_get_int_member (json_array_get_object_element (items, 1), "id"));
+  reply = pay_training_server_request (server, "POST", "/api/v1/checkouts", body, &status, error);
+  if (reply != NULL && status != 201)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "checkout answered %u", status);
+      g_clear_pointer (&reply, json_object_unref);
+    }
+  return reply;
+}
+
+/* Runs xdotool with @args: real X key events, as a keyboard would send them. */
+gboolean
+pay_xdotool (const char * const  *args,
+             GError             **error)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  int status;
+
+  g_ptr_array_add (argv, (gpointer) "xdotool");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+                     NULL, &status, error))
+    return FALSE;
+  return g_spawn_check_wait_status (status, error);
+}
+
+/* Lets GTK and WebKit take in what xdotool put in the X server's queue. */
+void
+pay_settle (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+/* The page focuses the amount; Tab enters the card number, and each complete field moves
+ * on to the next by itself (expiry 12/34, CVC 123). */
+gboolean
+pay_type_card_fields (const char  *number,
+                      guint        delay_ms,
+                      GError     **error)
+{
+  g_autofree char *delay = g_strdup_printf ("%u", delay_ms);
+
+  if (!pay_xdotool ((const char *[]) { "key", "Tab", NULL }, error))
+    return FALSE;
+  pay_settle (50 + delay_ms * 10);
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *text = i == 0 ? number : i == 1 ? "1234" : "123";
+      if (!pay_xdotool ((const char *[]) { "type", "--delay", delay, text, NULL }, error))
+        return FALSE;
+      pay_settle (50 + delay_ms * 10);
+    }
+  return TRUE;
+}
+
+/* Tab from the CVC to Pay, and Enter. */
+gboolean
+pay_press_pay (GError **error)
+{
+  return pay_xdotool ((const char *[]) { "key", "--delay", "40", "Tab", "Return", NULL }, error);
+}

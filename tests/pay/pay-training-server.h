@@ -1,0 +1,45 @@
+/* pay-training-server.h: the real till-server --training as a child process, and a
+ * keyboard under Xvfb (xdotool), for the payment tests and bench/payment.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  GSubprocess *process;
+  SoupSession *session;
+  char *dir;          /* temporary; removed by pay_training_server_stop() */
+  char *db;
+  char *token;        /* a cashier terminal's */
+  char *base;         /* http://127.0.0.1:PORT, no trailing slash */
+  char *publishable_key;
+  char *js_origin;    /* the embedded simulator's origin (Stripe.js and the API) */
+} PayTrainingServer;
+
+PayTrainingServer *pay_training_server_start    (const char         *binary,
+                                                 GError            **error);
+void               pay_training_server_stop     (PayTrainingServer  *server);
+JsonObject        *pay_training_server_request  (PayTrainingServer  *server,
+                                                 const char         *method,
+                                                 const char         *path,
+                                                 const char         *body,
+                                                 guint              *out_status,
+                                                 GError            **error);
+JsonObject        *pay_training_server_checkout (PayTrainingServer  *server,
+                                                 GError            **error);
+
+gboolean           pay_xdotool                  (const char * const *args,
+                                                 GError            **error);
+void               pay_settle                   (guint               ms);
+gboolean           pay_type_card_fields         (const char         *number,
+                                                 guint               delay_ms,
+                                                 GError            **error);
+gboolean           pay_press_pay                (GError            **error);
+
+G_END_DECLS
