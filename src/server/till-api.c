@@ -41,6 +41,9 @@ struct _TillApi
   /* Intents of new orders, recorded together (see record_new_intent ()). */
   GPtrArray *pending_order_ids;   /* gint64 * */
   GPtrArray *pending_intents;     /* JsonObject * */
+  /* Checkouts of this turn, stored in one transaction (see flush_turn ()). */
+  GPtrArray *pending_checkouts;   /* Call * */
+  gboolean hold_checkouts;        /* tests: let them pile up */
   guint flush_source;
   gboolean reconciling;
 };
@@ -149,6 +152,9 @@ typedef struct
   TillRefund *refund;
   TillTerminal *terminal;
   TillOrder *order;         /* as just loaded, when the flow has it already */
+  TillCart *cart;           /* a checkout waiting for its turn's transaction */
+  gint64 terminal_id;
+  GError *error;            /* why its order could not be stored */
 } Call;
 
 static void
@@ -185,6 +191,8 @@ call_finish (Call *call)
   till_refund_free (call->refund);
   till_terminal_free (call->terminal);
   till_order_free (call->order);
+  till_cart_free (call->cart);
+  g_clear_error (&call->error);
   g_free (call);
 }
 
@@ -789,7 +797,6 @@ flush_pending_intents (TillApi *self)
   g_autoptr(GPtrArray) intents = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_clear_handle_id (&self->flush_source, g_source_remove);
   if (self->pending_intents->len == 0)
     return;
   ids = g_steal_pointer (&self->pending_order_ids);
@@ -800,14 +807,25 @@ flush_pending_intents (TillApi *self)
     g_warning ("Cannot record %u payment intents: %s", intents->len, error->message);
 }
 
+static void flush_turn (TillApi *self);
+
 static gboolean
 on_flush_pending (gpointer user_data)
 {
   TillApi *self = user_data;
 
   self->flush_source = 0;
-  flush_pending_intents (self);
+  flush_turn (self);
   return G_SOURCE_REMOVE;
+}
+
+/* Runs flush_turn () once the sources ready in this main-loop turn have been dispatched. */
+static void
+schedule_flush (TillApi *self)
+{
+  /* Default priority, not idle: under steady load an idle source might never run. */
+  if (self->flush_source == 0)
+    self->flush_source = g_idle_add_full (G_PRIORITY_DEFAULT, on_flush_pending, self, NULL);
 }
 
 static void
@@ -817,9 +835,7 @@ record_new_intent (TillApi    *self,
 {
   g_ptr_array_add (self->pending_order_ids, g_memdup2 (&order_id, sizeof order_id));
   g_ptr_array_add (self->pending_intents, json_object_ref (intent));
-  /* Default priority, not idle: under steady load an idle source might never run. */
-  if (self->flush_source == 0)
-    self->flush_source = g_idle_add_full (G_PRIORITY_DEFAULT, on_flush_pending, self, NULL);
+  schedule_flush (self);
 }
 
 static void
@@ -1053,10 +1069,6 @@ handle_checkout (TillApi           *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) object = NULL;
   g_autoptr(TillCart) cart = NULL;
-  g_autoptr(TillOrder) order = NULL;
-  TillOrderRules rules = { self->config->currency, self->config->prices_include_tax,
-                           self->config->number_prefix };
-  gint64 existing;
   Call *call;
 
   if (!take_rate_token (self, terminal))
@@ -1081,32 +1093,105 @@ handle_checkout (TillApi           *self,
       return;
     }
 
-  existing = till_orders_find_by_reference (self->db, cart->client_reference, &error);
-  if (existing < 0)
+  /* Stored with the other checkouts of this main-loop turn: see flush_turn (). */
+  call = call_new (self, msg);
+  call->cart = g_steal_pointer (&cart);
+  call->terminal_id = terminal->id;
+  g_ptr_array_add (self->pending_checkouts, call);
+  schedule_flush (self);
+}
+
+/* Group commit: the orders of the checkouts received in one main-loop turn are stored in one
+ * transaction, with the pending intents, instead of a commit each. Their Stripe calls start
+ * only once it is committed, so an order is durable before its PaymentIntent can exist. Each
+ * checkout has its own savepoint: a bad cart fails alone. A client_reference seen before,
+ * also earlier in the same transaction, gives the order already stored. */
+static void
+flush_turn (TillApi *self)
+{
+  TillOrderRules rules = { self->config->currency, self->config->prices_include_tax,
+                           self->config->number_prefix };
+  g_autoptr(GPtrArray) calls = NULL;
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autoptr(GPtrArray) intents = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_clear_handle_id (&self->flush_source, g_source_remove);
+  if (self->pending_checkouts->len == 0)
     {
-      till_api_send_error (msg, error);
+      flush_pending_intents (self);
       return;
     }
-  call = call_new (self, msg);
-  if (existing > 0)
+  if (self->hold_checkouts)
     {
-      call->order_id = existing;
-      call->success_status = SOUP_STATUS_OK;
+      flush_pending_intents (self);
+      return;
     }
-  else
+  calls = g_steal_pointer (&self->pending_checkouts);
+  self->pending_checkouts = g_ptr_array_new ();
+  ids = g_steal_pointer (&self->pending_order_ids);
+  intents = g_steal_pointer (&self->pending_intents);
+  self->pending_order_ids = g_ptr_array_new_with_free_func (g_free);
+  self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  if (till_database_begin (self->db, &error) && intents->len > 0)
     {
-      order = till_orders_create (self->db, &rules, cart, terminal->id, &error);
-      if (order == NULL)
+      g_autoptr(GError) local = NULL;
+
+      /* On failure the transaction is gone: the orders still get theirs. */
+      if (!till_orders_apply_intents_locked (self->db, ids, intents, &local))
         {
-          call_fail (call, error);
-          return;
+          g_warning ("Cannot record %u payment intents: %s", intents->len, local->message);
+          till_database_begin (self->db, &error);
         }
-      g_debug ("Order %s created", order->number);
-      call->order_id = order->id;
-      call->order = g_steal_pointer (&order);
-      call->success_status = SOUP_STATUS_CREATED;
     }
-  checkout_fetch_intent (call);
+  if (error == NULL)
+    {
+      for (guint i = 0; i < calls->len; i++)
+        {
+          Call *call = calls->pdata[i];
+          gint64 existing = 0;
+
+          call->order = till_orders_create_locked (self->db, &rules, call->cart,
+                                                   call->terminal_id, &existing, &call->error);
+          call->order_id = call->order != NULL ? call->order->id : existing;
+        }
+      till_database_commit (self->db, &error);
+    }
+
+  for (guint i = 0; i < calls->len; i++)
+    {
+      Call *call = calls->pdata[i];
+
+      if (error != NULL || call->error != NULL)
+        {
+          call_fail (call, error != NULL ? error : call->error);
+          continue;
+        }
+      if (call->order != NULL)
+        {
+          g_debug ("Order %s created", call->order->number);
+          call->success_status = SOUP_STATUS_CREATED;
+        }
+      else
+        call->success_status = SOUP_STATUS_OK;
+      checkout_fetch_intent (call);
+    }
+}
+
+guint
+till_api_get_pending_checkouts (TillApi *self)
+{
+  return self->pending_checkouts->len;
+}
+
+void
+till_api_hold_checkouts (TillApi  *self,
+                         gboolean  hold)
+{
+  self->hold_checkouts = hold;
+  if (!hold && self->pending_checkouts->len > 0)
+    schedule_flush (self);
 }
 
 static void
@@ -1709,7 +1794,9 @@ route_api (TillApi           *self,
   gboolean get = g_str_equal (method, "GET");
   gboolean post = g_str_equal (method, "POST");
 
-  flush_pending_intents (self);
+  /* A checkout records them in its own transaction (flush_turn ()). */
+  if (!(post && g_str_equal (path, API_PREFIX "checkouts")))
+    flush_pending_intents (self);
   terminal = authenticate (self, msg);
   if (terminal == NULL)
     return;
@@ -2086,6 +2173,7 @@ till_api_finalize (GObject *object)
   g_clear_pointer (&self->pay_page, g_bytes_unref);
   g_clear_pointer (&self->pending_order_ids, g_ptr_array_unref);
   g_clear_pointer (&self->pending_intents, g_ptr_array_unref);
+  g_clear_pointer (&self->pending_checkouts, g_ptr_array_unref);
 
   G_OBJECT_CLASS (till_api_parent_class)->finalize (object);
 }
@@ -2109,6 +2197,7 @@ till_api_init (TillApi *self)
   self->cancellable = g_cancellable_new ();
   self->pending_order_ids = g_ptr_array_new_with_free_func (g_free);
   self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  self->pending_checkouts = g_ptr_array_new ();
 }
 
 static char *
@@ -2288,8 +2377,9 @@ till_api_start (TillApi  *self,
 void
 till_api_stop (TillApi *self)
 {
+  self->hold_checkouts = FALSE;
   if (self->db != NULL && self->pending_intents != NULL)
-    flush_pending_intents (self);
+    flush_turn (self);
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->reconcile_source, g_source_remove);
   if (self->server != NULL)

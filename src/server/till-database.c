@@ -6,6 +6,12 @@
  * timeout, prepared statements cached by their SQL text, and versioned migrations kept in
  * PRAGMA user_version. Order status transitions are enforced by a trigger, so no code path
  * can move an order backwards.
+ *
+ * Checkpoints (copying the WAL back into the database file, with its fsyncs) do not run in
+ * the committing thread: a commit that leaves CHECKPOINT_FRAMES or more frames in the WAL
+ * wakes a checkpointer thread, which runs a PASSIVE checkpoint on a connection of its own.
+ * Writers are never blocked by it; the WAL is reused from its start by the next write once
+ * everything in it has been copied.
  */
 #include "config.h"
 
@@ -23,6 +29,14 @@ struct _TillDatabase
   char *instance;
   GHashTable *statements; /* SQL text → sqlite3_stmt */
   gboolean in_transaction;
+
+  /* The checkpointer, started at the first commit that needs it. */
+  GThread *checkpointer;
+  GMutex checkpoint_mutex;
+  GCond checkpoint_cond;
+  gboolean checkpoint_wanted;
+  gboolean checkpoint_quit;
+  guint checkpoints;       /* done so far */
 };
 
 G_DEFINE_FINAL_TYPE (TillDatabase, till_database, G_TYPE_OBJECT)
@@ -30,6 +44,8 @@ G_DEFINE_FINAL_TYPE (TillDatabase, till_database, G_TYPE_OBJECT)
 G_DEFINE_QUARK (till-database-error-quark, till_database_error)
 
 #define BUSY_TIMEOUT_MS 5000
+/* SQLite's own default for wal_autocheckpoint: 1000 pages (4 MB). */
+#define CHECKPOINT_FRAMES 1000
 
 /* Migrations: index i brings the schema from version i to i + 1. Append only. */
 static const char *const migrations[] = {
@@ -137,10 +153,26 @@ statement_finalize (gpointer data)
 }
 
 static void
+stop_checkpointer (TillDatabase *self)
+{
+  if (self->checkpointer == NULL)
+    return;
+  g_mutex_lock (&self->checkpoint_mutex);
+  self->checkpoint_quit = TRUE;
+  g_cond_signal (&self->checkpoint_cond);
+  g_mutex_unlock (&self->checkpoint_mutex);
+  g_thread_join (g_steal_pointer (&self->checkpointer));
+}
+
+static void
 till_database_finalize (GObject *object)
 {
   TillDatabase *self = TILL_DATABASE (object);
 
+  /* Its connection goes first: closing the last one checkpoints and removes the WAL. */
+  stop_checkpointer (self);
+  g_mutex_clear (&self->checkpoint_mutex);
+  g_cond_clear (&self->checkpoint_cond);
   g_clear_pointer (&self->statements, g_hash_table_unref);
   if (self->db != NULL)
     sqlite3_close (self->db);
@@ -162,6 +194,80 @@ till_database_init (TillDatabase *self)
   /* Keyed by the address of the SQL text: callers pass string constants. */
   self->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                             statement_finalize);
+  g_mutex_init (&self->checkpoint_mutex);
+  g_cond_init (&self->checkpoint_cond);
+}
+
+static gpointer
+checkpointer_thread (gpointer data)
+{
+  TillDatabase *self = data;
+  sqlite3 *db = NULL;
+
+  if (sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+      SQLITE_OK)
+    {
+      g_warning ("Cannot open %s for checkpoints: %s", self->path,
+                 db != NULL ? sqlite3_errmsg (db) : "out of memory");
+      sqlite3_close (db);
+      return NULL;
+    }
+  /* Closing this connection must not checkpoint again, nor touch the WAL. */
+  sqlite3_db_config (db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+  g_mutex_lock (&self->checkpoint_mutex);
+  for (;;)
+    {
+      int rc, log_frames = 0, copied = 0;
+
+      while (!self->checkpoint_wanted && !self->checkpoint_quit)
+        g_cond_wait (&self->checkpoint_cond, &self->checkpoint_mutex);
+      if (self->checkpoint_quit)
+        break;
+      self->checkpoint_wanted = FALSE;
+      g_mutex_unlock (&self->checkpoint_mutex);
+
+      rc = sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        g_warning ("Checkpoint of %s failed: %s", self->path, sqlite3_errmsg (db));
+
+      g_mutex_lock (&self->checkpoint_mutex);
+      self->checkpoints++;
+      g_cond_broadcast (&self->checkpoint_cond);
+    }
+  g_mutex_unlock (&self->checkpoint_mutex);
+  sqlite3_close (db);
+  return NULL;
+}
+
+/* Called by SQLite after each commit, in the committing thread. */
+static int
+on_wal_commit (void       *data,
+               sqlite3    *db,
+               const char *name,
+               int         frames)
+{
+  TillDatabase *self = data;
+
+  if (frames < CHECKPOINT_FRAMES)
+    return SQLITE_OK;
+  g_mutex_lock (&self->checkpoint_mutex);
+  if (self->checkpointer == NULL && !self->checkpoint_quit)
+    self->checkpointer = g_thread_new ("till-checkpoint", checkpointer_thread, self);
+  self->checkpoint_wanted = TRUE;
+  g_cond_signal (&self->checkpoint_cond);
+  g_mutex_unlock (&self->checkpoint_mutex);
+  return SQLITE_OK;
+}
+
+guint
+till_database_get_checkpoints (TillDatabase *self)
+{
+  guint checkpoints;
+
+  g_mutex_lock (&self->checkpoint_mutex);
+  checkpoints = self->checkpoints;
+  g_mutex_unlock (&self->checkpoint_mutex);
+  return checkpoints;
 }
 
 static void
@@ -204,6 +310,21 @@ till_database_exec (TillDatabase  *self,
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+till_database_run (TillDatabase  *self,
+                   const char    *sql,
+                   GError       **error)
+{
+  sqlite3_stmt *stmt = till_database_prepare (self, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = till_database_step (self, stmt, error);
+  sqlite3_reset (stmt);
+  return rc >= 0;
 }
 
 sqlite3_stmt *
@@ -266,7 +387,7 @@ till_database_begin (TillDatabase  *self,
 {
   g_return_val_if_fail (!self->in_transaction, FALSE);
 
-  if (!till_database_exec (self, "BEGIN IMMEDIATE", error))
+  if (!till_database_run (self, "BEGIN IMMEDIATE", error))
     return FALSE;
   self->in_transaction = TRUE;
   return TRUE;
@@ -278,7 +399,7 @@ till_database_commit (TillDatabase  *self,
 {
   g_return_val_if_fail (self->in_transaction, FALSE);
 
-  if (!till_database_exec (self, "COMMIT", error))
+  if (!till_database_run (self, "COMMIT", error))
     {
       till_database_rollback (self);
       return FALSE;
@@ -458,12 +579,15 @@ till_database_open (const char  *path,
   if (!till_database_exec (self, "PRAGMA journal_mode = WAL", error) ||
       !till_database_exec (self, "PRAGMA synchronous = NORMAL", error) ||
       !till_database_exec (self, "PRAGMA foreign_keys = ON", error) ||
+      !till_database_exec (self, "PRAGMA temp_store = MEMORY", error) ||
       !migrate (self, error) ||
       !load_instance (self, error))
     {
       g_prefix_error (error, "%s: ", path);
       return NULL;
     }
+  /* Replaces SQLite's automatic checkpoints in the committing thread. */
+  sqlite3_wal_hook (self->db, on_wal_commit, self);
 
   return g_steal_pointer (&self);
 }

@@ -34,6 +34,11 @@ const char   *till_database_get_instance  (TillDatabase  *self);
 gboolean      till_database_exec          (TillDatabase  *self,
                                            const char    *sql,
                                            GError       **error);
+/* Runs one statement that returns no rows ("SAVEPOINT x", "COMMIT"), prepared once: @sql
+ * must be a string constant, as for till_database_prepare (). */
+gboolean      till_database_run           (TillDatabase  *self,
+                                           const char    *sql,
+                                           GError       **error);
 /* A prepared statement from the cache, reset and with its bindings cleared. Owned by the
  * database; valid until the next call with the same SQL text. The cache is keyed by the
  * address of @sql, which must be a string constant (never built at run time). */
@@ -53,6 +58,9 @@ gboolean      till_database_begin         (TillDatabase  *self,
 gboolean      till_database_commit        (TillDatabase  *self,
                                            GError       **error);
 void          till_database_rollback      (TillDatabase  *self);
+
+/* How many checkpoints the checkpointer thread has run (for tests). */
+guint         till_database_get_checkpoints (TillDatabase *self);
 
 /* Online backup of the whole database into @destination (overwritten). */
 gboolean      till_database_backup        (TillDatabase  *self,

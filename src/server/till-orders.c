@@ -362,6 +362,43 @@ insert_order (TillDatabase          *db,
 }
 
 TillOrder *
+till_orders_create_locked (TillDatabase          *db,
+                           const TillOrderRules  *rules,
+                           const TillCart        *cart,
+                           gint64                 terminal_id,
+                           gint64                *out_existing,
+                           GError               **error)
+{
+  g_autoptr(TillOrder) order = NULL;
+  gint64 id = 0;
+
+  *out_existing = 0;
+  if (cart->client_reference != NULL)
+    {
+      gint64 existing = till_orders_find_by_reference (db, cart->client_reference, error);
+
+      if (existing != 0)
+        {
+          *out_existing = existing;
+          return NULL;
+        }
+    }
+  /* A savepoint: a bad cart is undone alone; the others of the transaction still count. */
+  if (!till_database_run (db, "SAVEPOINT checkout", error))
+    return NULL;
+  if (!insert_order (db, rules, cart, terminal_id, &id, error) ||
+      (order = till_orders_get (db, id, error)) == NULL)
+    {
+      till_database_run (db, "ROLLBACK TO checkout", NULL);
+      till_database_run (db, "RELEASE checkout", NULL);
+      return NULL;
+    }
+  if (!till_database_run (db, "RELEASE checkout", error))
+    return NULL;
+  return g_steal_pointer (&order);
+}
+
+TillOrder *
 till_orders_create (TillDatabase          *db,
                     const TillOrderRules  *rules,
                     const TillCart        *cart,
@@ -662,10 +699,21 @@ till_orders_apply_intents (TillDatabase  *db,
                            GPtrArray     *intents,
                            GError       **error)
 {
-  g_return_val_if_fail (order_ids->len == intents->len, FALSE);
-
   if (!till_database_begin (db, error))
     return FALSE;
+  if (!till_orders_apply_intents_locked (db, order_ids, intents, error))
+    return FALSE;
+  return till_database_commit (db, error);
+}
+
+gboolean
+till_orders_apply_intents_locked (TillDatabase  *db,
+                                  GPtrArray     *order_ids,
+                                  GPtrArray     *intents,
+                                  GError       **error)
+{
+  g_return_val_if_fail (order_ids->len == intents->len, FALSE);
+
   for (guint i = 0; i < intents->len; i++)
     {
       g_autoptr(GError) local = NULL;
@@ -673,7 +721,7 @@ till_orders_apply_intents (TillDatabase  *db,
       gboolean changed = FALSE;
 
       /* One savepoint each: a bad one is undone alone and the others still count. */
-      if (!till_database_exec (db, "SAVEPOINT intent", error))
+      if (!till_database_run (db, "SAVEPOINT intent", error))
         {
           till_database_rollback (db);
           return FALSE;
@@ -681,15 +729,15 @@ till_orders_apply_intents (TillDatabase  *db,
       if (!apply_intent_locked (db, order_id, intents->pdata[i], &changed, &local))
         {
           g_message ("Order %" G_GINT64_FORMAT ": %s", order_id, local->message);
-          till_database_exec (db, "ROLLBACK TO intent", NULL);
+          till_database_run (db, "ROLLBACK TO intent", NULL);
         }
-      if (!till_database_exec (db, "RELEASE intent", error))
+      if (!till_database_run (db, "RELEASE intent", error))
         {
           till_database_rollback (db);
           return FALSE;
         }
     }
-  return till_database_commit (db, error);
+  return TRUE;
 }
 
 GPtrArray *
