@@ -36,6 +36,7 @@ struct _TillDatabase
   GCond checkpoint_cond;
   gboolean checkpoint_wanted;
   gboolean checkpoint_quit;
+  gboolean checkpoint_running;
   guint checkpoints;       /* done so far */
 };
 
@@ -46,6 +47,11 @@ G_DEFINE_QUARK (till-database-error-quark, till_database_error)
 #define BUSY_TIMEOUT_MS 5000
 /* SQLite's own default for wal_autocheckpoint: 1000 pages (4 MB). */
 #define CHECKPOINT_FRAMES 1000
+/* The WAL is reused from its start only when a write begins after a checkpoint that copied
+ * all of it. Under a steady stream of commits the thread's checkpoints keep finishing just
+ * behind the writer; past this size the committing thread checkpoints itself, as SQLite
+ * would, but with most frames already copied by the thread that is short. */
+#define CHECKPOINT_FRAMES_INLINE (8 * CHECKPOINT_FRAMES)
 
 /* Migrations: index i brings the schema from version i to i + 1. Append only. */
 static const char *const migrations[] = {
@@ -214,6 +220,10 @@ checkpointer_thread (gpointer data)
     }
   /* Closing this connection must not checkpoint again, nor touch the WAL. */
   sqlite3_db_config (db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
+  /* A new connection knows the database is in WAL mode only once it has read it. */
+  if (sqlite3_exec (db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK)
+    g_warning ("Cannot read %s for checkpoints: %s", self->path, sqlite3_errmsg (db));
   g_mutex_lock (&self->checkpoint_mutex);
   for (;;)
     {
@@ -224,6 +234,7 @@ checkpointer_thread (gpointer data)
       if (self->checkpoint_quit)
         break;
       self->checkpoint_wanted = FALSE;
+      self->checkpoint_running = TRUE;
       g_mutex_unlock (&self->checkpoint_mutex);
 
       rc = sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
@@ -232,6 +243,7 @@ checkpointer_thread (gpointer data)
 
       g_mutex_lock (&self->checkpoint_mutex);
       self->checkpoints++;
+      self->checkpoint_running = FALSE;
       g_cond_broadcast (&self->checkpoint_cond);
     }
   g_mutex_unlock (&self->checkpoint_mutex);
@@ -250,6 +262,15 @@ on_wal_commit (void       *data,
 
   if (frames < CHECKPOINT_FRAMES)
     return SQLITE_OK;
+  if (frames >= CHECKPOINT_FRAMES_INLINE)
+    {
+      /* Busy while the thread's checkpoint runs: tried again at the next commit, and the
+       * thread is not asked again meanwhile. */
+      sqlite3_wal_checkpoint_v2 (db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+      return SQLITE_OK;
+    }
+  /* While one runs, this asks for another once it is done: so the last frames before the
+   * writes stop are copied too, and the next write starts the WAL again. */
   g_mutex_lock (&self->checkpoint_mutex);
   if (self->checkpointer == NULL && !self->checkpoint_quit)
     self->checkpointer = g_thread_new ("till-checkpoint", checkpointer_thread, self);
@@ -259,15 +280,21 @@ on_wal_commit (void       *data,
   return SQLITE_OK;
 }
 
-guint
-till_database_get_checkpoints (TillDatabase *self)
+gboolean
+till_database_wait_checkpoints (TillDatabase *self,
+                                guint         count,
+                                guint         timeout_ms)
 {
-  guint checkpoints;
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  gboolean reached;
 
   g_mutex_lock (&self->checkpoint_mutex);
-  checkpoints = self->checkpoints;
+  while ((self->checkpoints < count || self->checkpoint_wanted || self->checkpoint_running) &&
+         g_cond_wait_until (&self->checkpoint_cond, &self->checkpoint_mutex, deadline))
+    ;
+  reached = self->checkpoints >= count && !self->checkpoint_wanted && !self->checkpoint_running;
   g_mutex_unlock (&self->checkpoint_mutex);
-  return checkpoints;
+  return reached;
 }
 
 static void

@@ -59,8 +59,11 @@ gboolean      till_database_commit        (TillDatabase  *self,
                                            GError       **error);
 void          till_database_rollback      (TillDatabase  *self);
 
-/* How many checkpoints the checkpointer thread has run (for tests). */
-guint         till_database_get_checkpoints (TillDatabase *self);
+/* Waits until the checkpointer thread has run @count checkpoints and has no other to run,
+ * or @timeout_ms passed; TRUE if it has (for tests). */
+gboolean      till_database_wait_checkpoints (TillDatabase *self,
+                                              guint         count,
+                                              guint         timeout_ms);
 
 /* Online backup of the whole database into @destination (overwritten). */
 gboolean      till_database_backup        (TillDatabase  *self,

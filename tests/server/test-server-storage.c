@@ -191,6 +191,71 @@ test_transactions (Fixture       *fixture,
   g_assert_cmpint (till_catalog_count (db, NULL), ==, 1);
 }
 
+static goffset
+file_size (const char *path)
+{
+  GStatBuf buf;
+
+  return g_stat (path, &buf) == 0 ? (goffset) buf.st_size : 0;
+}
+
+static void
+fill (TillDatabase *db,
+      guint         commits)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Each commit writes four pages or more. */
+  for (guint i = 0; i < commits; i++)
+    {
+      g_assert_true (till_database_begin (db, &error));
+      g_assert_true (till_database_exec (db, "INSERT INTO filler (x) VALUES (randomblob (12000))",
+                                         &error));
+      g_assert_true (till_database_commit (db, &error));
+      g_assert_no_error (error);
+    }
+}
+
+/* Commits that fill the WAL wake the checkpointer thread; once it has caught up, the WAL is
+ * reused from its start instead of growing. Under a stream of commits that never lets it
+ * catch up, the WAL stops growing at about 8,000 frames. Nothing is lost. */
+static void
+test_checkpoints (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *wal = g_strconcat (fixture->path, "-wal", NULL);
+  g_autofree char *count = NULL;
+  goffset size;
+
+  g_assert_true (till_database_exec (fixture->db, "CREATE TABLE filler (x BLOB)", &error));
+  g_assert_no_error (error);
+  g_assert_false (till_database_wait_checkpoints (fixture->db, 1, 0));
+  fill (fixture->db, 300);
+  g_assert_true (till_database_wait_checkpoints (fixture->db, 1, 20000));
+  size = file_size (wal);
+  g_assert_cmpint (size, >, 1000 * 4096);
+  /* Everything was copied: the next commits start the WAL again, the file does not grow. */
+  fill (fixture->db, 100);
+  g_assert_cmpint (file_size (wal), ==, size);
+
+  /* 10,000 commits in a row, about 40,000 frames, faster than the thread's checkpoints
+   * can keep up with. Past 8,000 frames the committing thread checkpoints itself (at each
+   * commit, until the thread's checkpoint in progress is done), and the WAL starts again. */
+  fill (fixture->db, 10000);
+  g_assert_cmpint (file_size (wal), <, 30000 * (4096 + 24));
+  count = query_text (fixture->db, "SELECT count(*) FROM filler");
+  g_assert_cmpstr (count, ==, "10400");
+
+  /* Everything is still there after closing and opening again. */
+  g_clear_object (&fixture->db);
+  fixture->db = till_database_open (fixture->path, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&count, g_free);
+  count = query_text (fixture->db, "SELECT count(*) FROM filler");
+  g_assert_cmpstr (count, ==, "10400");
+}
+
 static void
 test_backup (Fixture       *fixture,
              gconstpointer  data)
@@ -342,6 +407,7 @@ main (int    argc,
   ADD ("/server/storage/foreign-keys-and-trigger", test_foreign_keys_and_trigger);
   ADD ("/server/storage/transactions", test_transactions);
   ADD ("/server/storage/backup", test_backup);
+  ADD ("/server/storage/checkpoints", test_checkpoints);
 #undef ADD
   g_test_add_func ("/server/search-key", test_search_key);
   g_test_add_func ("/server/barcodes", test_barcodes);
