@@ -14,12 +14,16 @@
 #include "till-api-private.h"
 #include "till-catalog.h"
 #include "till-core.h"
+#include "till-json-reader.h"
 #include "till-server-error.h"
 #include "till-server-resources.h"
 #include "till-training.h"
 #include "till-webhooks.h"
 
 #define API_PREFIX "/api/v1/"
+/* How long the intents of new orders may wait for a turn with checkouts (see
+ * record_new_intent ()). */
+#define INTENTS_DELAY_MS 50
 #define RESOURCE_PREFIX "/io/github/tillpos/Till/server"
 
 struct _TillApi
@@ -45,6 +49,7 @@ struct _TillApi
   GPtrArray *pending_checkouts;   /* Call * */
   gboolean hold_checkouts;        /* tests: let them pile up */
   guint flush_source;
+  guint intents_source;
   gboolean reconciling;
 };
 
@@ -227,7 +232,12 @@ read_json_body_full (SoupServerMessage  *msg,
       return NULL;
     }
   bytes = soup_message_body_flatten (body);
-  return till_json_parse_object (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), error);
+  if (g_bytes_get_size (bytes) == 0)
+    {
+      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX, _("The request body is empty"));
+      return NULL;
+    }
+  return till_json_read_object (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), error);
 }
 
 static JsonObject *
@@ -785,11 +795,12 @@ handle_categories (TillApi           *self,
 /* ---------------------------------------------------------------------------------------- */
 /* Orders and payments */
 
-/* The intent of a brand-new order is written with those of the other checkouts answered in
- * the same main-loop turn, in one transaction, instead of one commit each. The answer does not
- * wait for it: if till-server dies first, the intent is found again with the same
- * idempotency key by the reconciler, or by its webhook (metadata). Every request flushes
- * first, so nothing reads the database without them. */
+/* The intent of a brand-new order is not committed on its own: it is written in the
+ * transaction of the next turn's checkouts (flush_turn ()), or after INTENTS_DELAY_MS
+ * with the others answered meanwhile. The answer does not wait for it: if till-server dies
+ * first, the intent is found again with the same idempotency key by the reconciler, or by
+ * its webhook (metadata). Every other request flushes first, so nothing reads the database
+ * without them. */
 static void
 flush_pending_intents (TillApi *self)
 {
@@ -797,6 +808,7 @@ flush_pending_intents (TillApi *self)
   g_autoptr(GPtrArray) intents = NULL;
   g_autoptr(GError) error = NULL;
 
+  g_clear_handle_id (&self->intents_source, g_source_remove);
   if (self->pending_intents->len == 0)
     return;
   ids = g_steal_pointer (&self->pending_order_ids);
@@ -828,6 +840,18 @@ schedule_flush (TillApi *self)
     self->flush_source = g_idle_add_full (G_PRIORITY_DEFAULT, on_flush_pending, self, NULL);
 }
 
+static gboolean
+on_flush_intents (gpointer user_data)
+{
+  TillApi *self = user_data;
+
+  self->intents_source = 0;
+  flush_pending_intents (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* They go with the next turn's checkouts if there are any (under load: always), else on
+ * their own after INTENTS_DELAY_MS. */
 static void
 record_new_intent (TillApi    *self,
                    gint64      order_id,
@@ -835,7 +859,8 @@ record_new_intent (TillApi    *self,
 {
   g_ptr_array_add (self->pending_order_ids, g_memdup2 (&order_id, sizeof order_id));
   g_ptr_array_add (self->pending_intents, json_object_ref (intent));
-  schedule_flush (self);
+  if (self->intents_source == 0)
+    self->intents_source = g_timeout_add (INTENTS_DELAY_MS, on_flush_intents, self);
 }
 
 static void
@@ -1129,6 +1154,7 @@ flush_turn (TillApi *self)
     }
   calls = g_steal_pointer (&self->pending_checkouts);
   self->pending_checkouts = g_ptr_array_new ();
+  g_clear_handle_id (&self->intents_source, g_source_remove);
   ids = g_steal_pointer (&self->pending_order_ids);
   intents = g_steal_pointer (&self->pending_intents);
   self->pending_order_ids = g_ptr_array_new_with_free_func (g_free);

@@ -15,6 +15,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
+#include "till-json-reader.h"
 #include "till-stripe-client.h"
 
 #define G_LOG_DOMAIN_STRIPE "till-stripe"
@@ -490,13 +491,11 @@ make_response (const Request  *request,
                guint           attempt,
                GError        **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonObject) body = NULL;
   TillStripeResponse *response;
-  JsonNode *root;
 
-  if (!json_parser_load_from_data (parser, (const char *) reply->body->data, reply->body->len,
-                                   NULL) ||
-      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  body = till_json_read_object ((const char *) reply->body->data, reply->body->len, NULL);
+  if (body == NULL)
     {
       g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
              "%s %s: HTTP %ld with a body that is not JSON (Request-Id %s)",
@@ -508,7 +507,7 @@ make_response (const Request  *request,
     }
   response = g_new0 (TillStripeResponse, 1);
   response->status = (guint) status;
-  response->body = json_object_ref (json_node_get_object (root));
+  response->body = g_steal_pointer (&body);
   response->request_id = g_steal_pointer (&reply->request_id);
   response->attempts = attempt + 1;
   if (status >= 400)
