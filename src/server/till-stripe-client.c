@@ -700,6 +700,29 @@ on_socket_ready (int          fd,
   return G_SOURCE_CONTINUE;
 }
 
+/* A socket curl watches: one source for its whole life, whose events change in place
+ * (a new source each time would cost allocations and main-loop wake-ups). */
+typedef struct
+{
+  GSource source;
+  TillStripeClient *client;
+  int fd;
+  gpointer tag;
+} Watch;
+
+static gboolean
+watch_dispatch (GSource     *source,
+                GSourceFunc  callback,
+                gpointer     user_data)
+{
+  Watch *watch = (Watch *) source;
+
+  return on_socket_ready (watch->fd, g_source_query_unix_fd (source, watch->tag),
+                          watch->client);
+}
+
+static GSourceFuncs watch_funcs = { NULL, NULL, watch_dispatch, NULL, NULL, NULL };
+
 static int
 socket_cb (CURL          *easy,
            curl_socket_t  fd,
@@ -708,14 +731,13 @@ socket_cb (CURL          *easy,
            void          *socket_data)
 {
   TillStripeClient *self = user_data;
-  GSource *old = socket_data;
-  GSource *source;
+  Watch *watch = socket_data;
   GIOCondition condition = G_IO_ERR | G_IO_HUP;
 
-  if (old != NULL)
-    g_hash_table_remove (self->watches, old);
   if (what == CURL_POLL_REMOVE)
     {
+      if (watch != NULL)
+        g_hash_table_remove (self->watches, watch);
       curl_multi_assign (self->multi, fd, NULL);
       return 0;
     }
@@ -723,11 +745,19 @@ socket_cb (CURL          *easy,
     condition |= G_IO_IN;
   if (what & CURL_POLL_OUT)
     condition |= G_IO_OUT;
-  source = g_unix_fd_source_new (fd, condition);
-  g_source_set_callback (source, (GSourceFunc) (void (*) (void)) on_socket_ready, self, NULL);
-  g_source_attach (source, self->context);
-  g_hash_table_add (self->watches, source);
-  curl_multi_assign (self->multi, fd, source);
+  if (watch != NULL)
+    {
+      g_source_modify_unix_fd ((GSource *) watch, watch->tag, condition);
+      return 0;
+    }
+  watch = (Watch *) g_source_new (&watch_funcs, sizeof (Watch));
+  /* Not a reference: the client outlives its sources (see finalize). */
+  watch->client = self;
+  watch->fd = fd;
+  watch->tag = g_source_add_unix_fd ((GSource *) watch, fd, condition);
+  g_source_attach ((GSource *) watch, self->context);
+  g_hash_table_add (self->watches, watch);
+  curl_multi_assign (self->multi, fd, watch);
   return 0;
 }
 
