@@ -48,6 +48,8 @@ struct _TillApi
   /* Checkouts of this turn, stored in one transaction (see flush_turn ()). */
   GPtrArray *pending_checkouts;   /* Call * */
   gboolean hold_checkouts;        /* tests: let them pile up */
+  TillTerminalCache *terminal_cache;  /* for checkouts, re-checked in their transaction */
+  guint64 batch_generation;
   guint flush_source;
   guint intents_source;
   gboolean reconciling;
@@ -160,6 +162,7 @@ typedef struct
   TillCart *cart;           /* a checkout waiting for its turn's transaction */
   gint64 terminal_id;
   GError *error;            /* why its order could not be stored */
+  gboolean revoked;         /* its terminal was revoked before its order was stored */
 } Call;
 
 static void
@@ -306,23 +309,31 @@ cursor_decode (const char  *cursor,
 /* ---------------------------------------------------------------------------------------- */
 /* Auth and limits */
 
+static void
+send_unauthorized (SoupServerMessage *msg)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "WWW-Authenticate", "Bearer realm=\"till\"");
+  send_api_error (msg, TILL_API_ERROR_UNAUTHORIZED,
+                  _("A valid terminal token is needed (Authorization: Bearer …)"));
+}
+
+/* @cached: from the terminal cache, for a checkout (its batch checks again). */
 static TillTerminal *
 authenticate (TillApi           *self,
-              SoupServerMessage *msg)
+              SoupServerMessage *msg,
+              gboolean           cached)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *authorization = soup_message_headers_get_one (headers, "Authorization");
   TillTerminal *terminal = NULL;
 
   if (authorization != NULL && g_ascii_strncasecmp (authorization, "Bearer ", 7) == 0)
-    terminal = till_terminals_authenticate (self->db, authorization + 7);
+    terminal = cached
+        ? till_terminal_cache_authenticate (self->terminal_cache, self->db, authorization + 7)
+        : till_terminals_authenticate (self->db, authorization + 7);
   if (terminal == NULL)
-    {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "WWW-Authenticate", "Bearer realm=\"till\"");
-      send_api_error (msg, TILL_API_ERROR_UNAUTHORIZED,
-                      _("A valid terminal token is needed (Authorization: Bearer …)"));
-    }
+    send_unauthorized (msg);
   return terminal;
 }
 
@@ -1171,12 +1182,29 @@ flush_turn (TillApi *self)
           till_database_begin (self->db, &error);
         }
     }
+  /* The terminals were taken from the cache: if a terminal or anything else changed since
+   * the last batch (a `terminal revoke` from the command line), check them again. */
+  if (error == NULL && till_database_check_generation (self->db) != self->batch_generation)
+    {
+      till_terminal_cache_clear (self->terminal_cache);
+      self->batch_generation = till_database_get_generation (self->db);
+      for (guint i = 0; i < calls->len; i++)
+        {
+          Call *call = calls->pdata[i];
+
+          if (!till_terminals_is_valid (self->db, call->terminal_id))
+            call->revoked = TRUE;
+        }
+    }
   if (error == NULL)
     {
       for (guint i = 0; i < calls->len; i++)
         {
           Call *call = calls->pdata[i];
           gint64 existing = 0;
+
+          if (call->revoked)
+            continue;
 
           call->order = till_orders_create_locked (self->db, &rules, call->cart,
                                                    call->terminal_id, &existing, &call->error);
@@ -1189,6 +1217,12 @@ flush_turn (TillApi *self)
     {
       Call *call = calls->pdata[i];
 
+      if (error == NULL && call->revoked)
+        {
+          send_unauthorized (call->msg);
+          call_finish (call);
+          continue;
+        }
       if (error != NULL || call->error != NULL)
         {
           call_fail (call, error != NULL ? error : call->error);
@@ -1820,10 +1854,12 @@ route_api (TillApi           *self,
   gboolean get = g_str_equal (method, "GET");
   gboolean post = g_str_equal (method, "POST");
 
+  gboolean checkout = post && g_str_equal (path, API_PREFIX "checkouts");
+
   /* A checkout records them in its own transaction (flush_turn ()). */
-  if (!(post && g_str_equal (path, API_PREFIX "checkouts")))
+  if (!checkout)
     flush_pending_intents (self);
-  terminal = authenticate (self, msg);
+  terminal = authenticate (self, msg, checkout);
   if (terminal == NULL)
     return;
 
@@ -2200,6 +2236,7 @@ till_api_finalize (GObject *object)
   g_clear_pointer (&self->pending_order_ids, g_ptr_array_unref);
   g_clear_pointer (&self->pending_intents, g_ptr_array_unref);
   g_clear_pointer (&self->pending_checkouts, g_ptr_array_unref);
+  g_clear_pointer (&self->terminal_cache, till_terminal_cache_free);
 
   G_OBJECT_CLASS (till_api_parent_class)->finalize (object);
 }
@@ -2224,6 +2261,7 @@ till_api_init (TillApi *self)
   self->pending_order_ids = g_ptr_array_new_with_free_func (g_free);
   self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   self->pending_checkouts = g_ptr_array_new ();
+  self->terminal_cache = till_terminal_cache_new ();
 }
 
 static char *

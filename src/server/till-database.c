@@ -17,6 +17,7 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "till-database.h"
 
@@ -29,6 +30,9 @@ struct _TillDatabase
   char *instance;
   GHashTable *statements; /* SQL text → sqlite3_stmt */
   gboolean in_transaction;
+  /* Moves on when terminals or products change (see till_database_get_generation ()). */
+  guint64 generation;
+  gint64 data_version;
 
   /* The checkpointer, started at the first commit that needs it. */
   GThread *checkpointer;
@@ -339,6 +343,46 @@ till_database_exec (TillDatabase  *self,
   return TRUE;
 }
 
+/* Every row this connection inserts, updates or deletes. */
+static void
+on_row_changed (void          *data,
+                int            operation,
+                const char    *database,
+                const char    *table,
+                sqlite3_int64  rowid)
+{
+  TillDatabase *self = data;
+
+  if (strcmp (table, "terminals") == 0 || strcmp (table, "products") == 0)
+    self->generation++;
+}
+
+guint64
+till_database_get_generation (TillDatabase *self)
+{
+  return self->generation;
+}
+
+guint64
+till_database_check_generation (TillDatabase *self)
+{
+  sqlite3_stmt *stmt;
+  gint64 version = -1;
+
+  g_return_val_if_fail (self->in_transaction, self->generation);
+
+  stmt = till_database_prepare (self, "PRAGMA data_version", NULL);
+  if (stmt != NULL && till_database_step (self, stmt, NULL) == SQLITE_ROW)
+    version = sqlite3_column_int64 (stmt, 0);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  /* Another connection committed: anything may have changed. */
+  if (version < 0 || version != self->data_version)
+    self->generation++;
+  self->data_version = version;
+  return self->generation;
+}
+
 gboolean
 till_database_run (TillDatabase  *self,
                    const char    *sql,
@@ -615,6 +659,8 @@ till_database_open (const char  *path,
     }
   /* Replaces SQLite's automatic checkpoints in the committing thread. */
   sqlite3_wal_hook (self->db, on_wal_commit, self);
+  sqlite3_update_hook (self->db, on_row_changed, self);
+  self->data_version = -1;
 
   return g_steal_pointer (&self);
 }

@@ -52,6 +52,13 @@ int           till_database_step          (TillDatabase  *self,
 gint64        till_database_last_insert_id (TillDatabase *self);
 int           till_database_changes       (TillDatabase  *self);
 
+/* A number that moves on whenever this connection changes a terminal or a product; and,
+ * for till_database_check_generation () (inside a transaction), whenever another connection
+ * (the command line's `terminal revoke`, `catalog import`) committed anything since the last
+ * check. What is cached from those tables is good while it stays the same. */
+guint64       till_database_get_generation   (TillDatabase *self);
+guint64       till_database_check_generation (TillDatabase *self);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Not nestable. */
 gboolean      till_database_begin         (TillDatabase  *self,
                                            GError       **error);

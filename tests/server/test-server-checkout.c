@@ -513,6 +513,110 @@ test_group_commit (Fixture       *fixture,
     g_clear_pointer (&batch.json[i], json_object_unref);
 }
 
+static guint
+checkout_status (Fixture    *fixture,
+                 const char *token)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr(TillTestResponse) response = till_test_request (fixture->server, "POST",
+                                                             "/api/v1/checkouts", token, body);
+
+  return response->status;
+}
+
+static void
+revoke_elsewhere (Fixture    *fixture,
+                  const char *name)
+{
+  TillDatabase *db = till_api_get_database (fixture->server->api);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillDatabase) other = till_database_open (till_database_get_path (db), &error);
+
+  g_assert_no_error (error);
+  g_assert_true (till_terminals_revoke (other, name, &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+one_pending (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return till_api_get_pending_checkouts (fixture->server->api) == 1;
+}
+
+static void
+on_held_checkout (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  guint *status = user_data;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                              NULL);
+
+  *status = soup_message_get_status (soup_session_get_async_result_message (
+      SOUP_SESSION (source), result));
+}
+
+static gboolean
+status_known (gpointer user_data)
+{
+  return *(guint *) user_data != 0;
+}
+
+/* Checkouts take their terminal from a cache; a revoked token is refused all the same: by
+ * this server's connection, by another one (`till-server terminal revoke`), also while the
+ * checkout waits for its transaction. */
+static void
+test_terminal_cache (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  TillDatabase *db = till_api_get_database (fixture->server->api);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *here = till_terminals_add (db, "here", TILL_ROLE_CASHIER, NULL, &error);
+  g_autofree char *elsewhere = till_terminals_add (db, "elsewhere", TILL_ROLE_CASHIER, NULL,
+                                                   &error);
+  g_autofree char *waiting = till_terminals_add (db, "waiting", TILL_ROLE_CASHIER, NULL, &error);
+  g_autofree char *url = g_strconcat (fixture->server->base, "/api/v1/checkouts", NULL);
+  g_autofree char *authorization = g_strconcat ("Bearer ", waiting, NULL);
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+  guint status = 0;
+
+  g_assert_no_error (error);
+  /* Each is cached by a first checkout. */
+  g_assert_cmpuint (checkout_status (fixture, here), ==, 201);
+  g_assert_cmpuint (checkout_status (fixture, elsewhere), ==, 201);
+  g_assert_cmpuint (checkout_status (fixture, waiting), ==, 201);
+  g_assert_cmpuint (checkout_status (fixture, here), ==, 201);
+
+  g_assert_true (till_terminals_revoke (db, "here", &error));
+  g_assert_cmpuint (checkout_status (fixture, here), ==, 401);
+
+  revoke_elsewhere (fixture, "elsewhere");
+  g_assert_cmpuint (checkout_status (fixture, elsewhere), ==, 401);
+
+  /* Accepted from the cache, then revoked before its transaction. */
+  till_api_hold_checkouts (fixture->server->api, TRUE);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                authorization);
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  soup_session_send_and_read_async (fixture->server->session, msg, G_PRIORITY_DEFAULT, NULL,
+                                    on_held_checkout, &status);
+  g_assert_true (till_test_wait_until (one_pending, fixture, 20000));
+  revoke_elsewhere (fixture, "waiting");
+  till_api_hold_checkouts (fixture->server->api, FALSE);
+  g_assert_true (till_test_wait_until (status_known, &status, 20000));
+  g_assert_cmpuint (status, ==, 401);
+  g_assert_cmpint (till_orders_find_by_reference (db, reference, NULL), ==, 0);
+
+  /* The others still work. */
+  g_assert_cmpuint (checkout_status (fixture, fixture->server->cashier_token), ==, 201);
+}
+
 static void
 test_duplicate_reference (Fixture       *fixture,
                           gconstpointer  data)
@@ -1559,6 +1663,7 @@ main (int    argc,
   ADD ("/server/checkout/client-gone", NULL, test_client_gone);
   ADD ("/server/checkout/duplicate-reference", NULL, test_duplicate_reference);
   ADD ("/server/checkout/group-commit", NULL, test_group_commit);
+  ADD ("/server/checkout/terminal-cache", NULL, test_terminal_cache);
   ADD ("/server/checkout/faults/exhausted", NULL, test_fault_exhausted);
   for (guint i = 0; i < G_N_ELEMENTS (amounts); i++)
     ADD (amount_paths[i], &amounts[i], test_amounts);
