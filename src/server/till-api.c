@@ -49,6 +49,7 @@ struct _TillApi
   GPtrArray *pending_checkouts;   /* Call * */
   gboolean hold_checkouts;        /* tests: let them pile up */
   TillTerminalCache *terminal_cache;  /* for checkouts, re-checked in their transaction */
+  TillProductCache *product_cache;    /* for pricing checkouts */
   guint64 batch_generation;
   guint flush_source;
   guint intents_source;
@@ -1207,7 +1208,8 @@ flush_turn (TillApi *self)
             continue;
 
           call->order = till_orders_create_locked (self->db, &rules, call->cart,
-                                                   call->terminal_id, &existing, &call->error);
+                                                   call->terminal_id, self->product_cache,
+                                                   &existing, &call->error);
           call->order_id = call->order != NULL ? call->order->id : existing;
         }
       till_database_commit (self->db, &error);
@@ -2237,6 +2239,7 @@ till_api_finalize (GObject *object)
   g_clear_pointer (&self->pending_intents, g_ptr_array_unref);
   g_clear_pointer (&self->pending_checkouts, g_ptr_array_unref);
   g_clear_pointer (&self->terminal_cache, till_terminal_cache_free);
+  g_clear_pointer (&self->product_cache, till_product_cache_free);
 
   G_OBJECT_CLASS (till_api_parent_class)->finalize (object);
 }
@@ -2262,6 +2265,7 @@ till_api_init (TillApi *self)
   self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   self->pending_checkouts = g_ptr_array_new ();
   self->terminal_cache = till_terminal_cache_new ();
+  self->product_cache = till_product_cache_new ();
 }
 
 static char *

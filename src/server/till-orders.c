@@ -213,6 +213,7 @@ insert_order (TillDatabase          *db,
               const TillOrderRules  *rules,
               const TillCart        *cart,
               gint64                 terminal_id,
+              TillProductCache      *cache,
               gint64                *out_id,
               GError               **error)
 {
@@ -246,7 +247,9 @@ insert_order (TillDatabase          *db,
   for (guint i = 0; i < n; i++)
     {
       const TillCartLine *line = cart->lines->pdata[i];
-      TillProduct *product = till_catalog_get (db, line->product_id, NULL);
+      TillProduct *product = cache != NULL
+          ? till_product_cache_get (cache, db, line->product_id, NULL)
+          : till_catalog_get (db, line->product_id, NULL);
       g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, line->product_id);
 
       if (product == NULL || !product->active)
@@ -366,6 +369,7 @@ till_orders_create_locked (TillDatabase          *db,
                            const TillOrderRules  *rules,
                            const TillCart        *cart,
                            gint64                 terminal_id,
+                           TillProductCache      *products,
                            gint64                *out_existing,
                            GError               **error)
 {
@@ -386,7 +390,7 @@ till_orders_create_locked (TillDatabase          *db,
   /* A savepoint: a bad cart is undone alone; the others of the transaction still count. */
   if (!till_database_run (db, "SAVEPOINT checkout", error))
     return NULL;
-  if (!insert_order (db, rules, cart, terminal_id, &id, error) ||
+  if (!insert_order (db, rules, cart, terminal_id, products, &id, error) ||
       (order = till_orders_get (db, id, error)) == NULL)
     {
       till_database_run (db, "ROLLBACK TO checkout", NULL);
@@ -409,7 +413,7 @@ till_orders_create (TillDatabase          *db,
 
   if (!till_database_begin (db, error))
     return NULL;
-  if (!insert_order (db, rules, cart, terminal_id, &id, error))
+  if (!insert_order (db, rules, cart, terminal_id, NULL, &id, error))
     {
       till_database_rollback (db);
       return NULL;

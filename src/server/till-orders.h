@@ -5,6 +5,7 @@
 #pragma once
 
 #include "till-core.h"
+#include "till-catalog.h"
 #include "till-database.h"
 
 G_BEGIN_DECLS
@@ -46,6 +47,7 @@ TillOrder  *till_orders_create_locked      (TillDatabase  *db,
                                             const TillOrderRules *rules,
                                             const TillCart *cart,
                                             gint64         terminal_id,
+                                            TillProductCache *products,
                                             gint64        *out_existing,
                                             GError       **error);
 TillOrder  *till_orders_get                (TillDatabase  *db,

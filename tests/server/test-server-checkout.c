@@ -617,6 +617,60 @@ test_terminal_cache (Fixture       *fixture,
   g_assert_cmpuint (checkout_status (fixture, fixture->server->cashier_token), ==, 201);
 }
 
+static gint64
+one_line_total (Fixture *fixture,
+                gint64   product,
+                guint    expected_status)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = g_strdup_printf (
+      "{\"client_reference\": \"%s\", \"currency\": \"%s\", \"lines\": ["
+      "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}", reference,
+      till_api_get_config (fixture->server->api)->currency, product);
+  g_autoptr(TillTestResponse) response = checkout (fixture, body);
+
+  g_assert_cmpuint (response->status, ==, expected_status);
+  return expected_status == 201 ? json_object_get_int_member (order_of (response), "total") : 0;
+}
+
+/* Checkouts price from a product cache; a product changed by the API or by another
+ * connection (`till-server catalog import`) is priced anew at once. */
+static void
+test_product_cache (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  TillDatabase *db = till_api_get_database (fixture->server->api);
+  gint64 id = product_id (fixture, "BAK-001");
+  g_autofree char *path = g_strdup_printf ("/api/v1/products/%" G_GINT64_FORMAT, id);
+  g_autofree char *update = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillDatabase) other = NULL;
+  gint64 before = one_line_total (fixture, id, 201);
+
+  g_assert_cmpint (one_line_total (fixture, id, 201), ==, before);
+  {
+    g_autoptr(TillTestResponse) patched = till_test_request (fixture->server, "PATCH", path,
+                                                             fixture->server->admin_token,
+                                                             "{\"unit_amount\": 10000}");
+    g_assert_cmpuint (patched->status, ==, 200);
+  }
+  g_assert_cmpint (one_line_total (fixture, id, 201), !=, before);
+  before = one_line_total (fixture, id, 201);
+
+  other = till_database_open (till_database_get_path (db), &error);
+  g_assert_no_error (error);
+  update = g_strdup_printf ("UPDATE products SET unit_amount = 20000 WHERE id = %" G_GINT64_FORMAT,
+                            id);
+  g_assert_true (till_database_exec (other, update, &error));
+  g_assert_cmpint (one_line_total (fixture, id, 201), >, before);
+
+  g_clear_pointer (&update, g_free);
+  update = g_strdup_printf ("UPDATE products SET active = 0 WHERE id = %" G_GINT64_FORMAT, id);
+  g_assert_true (till_database_exec (other, update, &error));
+  g_assert_no_error (error);
+  one_line_total (fixture, id, 422);
+}
+
 static void
 test_duplicate_reference (Fixture       *fixture,
                           gconstpointer  data)
@@ -1664,6 +1718,7 @@ main (int    argc,
   ADD ("/server/checkout/duplicate-reference", NULL, test_duplicate_reference);
   ADD ("/server/checkout/group-commit", NULL, test_group_commit);
   ADD ("/server/checkout/terminal-cache", NULL, test_terminal_cache);
+  ADD ("/server/checkout/product-cache", NULL, test_product_cache);
   ADD ("/server/checkout/faults/exhausted", NULL, test_fault_exhausted);
   for (guint i = 0; i < G_N_ELEMENTS (amounts); i++)
     ADD (amount_paths[i], &amounts[i], test_amounts);
