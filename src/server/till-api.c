@@ -1054,6 +1054,13 @@ on_checkout_intent (GObject      *source,
   call_finish (call);
 }
 
+/* What a checkout reads of the intent: payment_json (), till_orders_apply_intent () (an
+ * intent made before may be paid already), stripe_failure (). */
+static const char * const checkout_intent_members[] = {
+  "id", "object", "status", "client_secret", "amount", "amount_received", "currency",
+  "charges", "latest_charge", "last_payment_error", "metadata", "error", NULL,
+};
+
 /* Creates the order's intent (or gets it back: same key) or retrieves the known one. */
 static void
 checkout_fetch_intent (Call *call)
@@ -1080,8 +1087,9 @@ checkout_fetch_intent (Call *call)
     {
       g_autofree char *path = g_strconcat ("/v1/payment_intents/", order->payment_intent, NULL);
 
-      till_stripe_client_request_async (self->stripe, "GET", path, NULL, NULL,
-                                        self->cancellable, on_checkout_intent, call);
+      till_stripe_client_request_members_async (self->stripe, "GET", path, NULL, NULL,
+                                                checkout_intent_members, self->cancellable,
+                                                on_checkout_intent, call);
     }
   else
     {
@@ -1093,8 +1101,9 @@ checkout_fetch_intent (Call *call)
           call_fail (call, error);
           return;
         }
-      till_stripe_client_request_async (self->stripe, "POST", "/v1/payment_intents", form, key,
-                                        self->cancellable, on_checkout_intent, call);
+      till_stripe_client_request_members_async (self->stripe, "POST", "/v1/payment_intents",
+                                                form, key, checkout_intent_members,
+                                                self->cancellable, on_checkout_intent, call);
     }
 }
 

@@ -23,6 +23,7 @@ typedef struct
   const char *p;
   const char *end;
   guint depth;
+  const char * const *keep;   /* the root's members to read, or NULL for all */
   GError **error;
 } Reader;
 
@@ -99,9 +100,13 @@ read_hex4 (Reader  *r,
   return TRUE;
 }
 
-/* At the opening quote. Returns a newly allocated UTF-8 string. */
+static char skipped[] = "";
+
+/* At the opening quote. Returns a newly allocated UTF-8 string; with @keep FALSE only checks
+ * it and returns a placeholder that is not to be freed. */
 static char *
-read_string (Reader *r)
+read_string (Reader   *r,
+             gboolean  keep)
 {
   const char *begin;
   GString *text;
@@ -113,7 +118,7 @@ read_string (Reader *r)
     r->p++;
   if (r->p < r->end && *r->p == '"')
     {
-      char *copy = g_strndup (begin, r->p - begin);
+      char *copy = keep ? g_strndup (begin, r->p - begin) : skipped;
 
       r->p++;
       return copy;
@@ -127,6 +132,11 @@ read_string (Reader *r)
       if (c == '"')
         {
           r->p++;
+          if (!keep)
+            {
+              g_string_free (text, TRUE);
+              return skipped;
+            }
           return g_string_free (text, FALSE);
         }
       if ((guchar) c < 0x20)
@@ -209,21 +219,22 @@ is_digit (const Reader *r)
   return r->p < r->end && *r->p >= '0' && *r->p <= '9';
 }
 
-static JsonNode *
-read_number (Reader *r)
+/* Checks the number at r->p and copies it into @buffer. */
+static gboolean
+scan_number (Reader   *r,
+             char      buffer[64],
+             gboolean *out_integer)
 {
   const char *begin = r->p;
   gboolean integer = TRUE;
-  char buffer[64];
   gsize length;
-  JsonNode *node;
 
   if (*r->p == '-')
     r->p++;
   if (!is_digit (r))
     {
       fail (r, _("bad number"));
-      return NULL;
+      return FALSE;
     }
   if (*r->p == '0')
     r->p++;
@@ -237,7 +248,7 @@ read_number (Reader *r)
       if (!is_digit (r))
         {
           fail (r, _("bad number"));
-          return NULL;
+          return FALSE;
         }
       while (is_digit (r))
         r->p++;
@@ -251,20 +262,33 @@ read_number (Reader *r)
       if (!is_digit (r))
         {
           fail (r, _("bad number"));
-          return NULL;
+          return FALSE;
         }
       while (is_digit (r))
         r->p++;
     }
   length = r->p - begin;
-  if (length >= sizeof buffer)
+  if (length >= 64)
     {
       fail (r, _("number too long"));
-      return NULL;
+      return FALSE;
     }
   memcpy (buffer, begin, length);
   buffer[length] = '\0';
+  *out_integer = integer;
+  return TRUE;
+}
 
+static JsonNode *
+read_number (Reader *r)
+{
+  const char *begin = r->p;
+  char buffer[64];
+  gboolean integer;
+  JsonNode *node;
+
+  if (!scan_number (r, buffer, &integer))
+    return NULL;
   if (integer)
     {
       gint64 value;
@@ -283,6 +307,20 @@ read_number (Reader *r)
   else
     node = json_node_init_double (json_node_alloc (), g_ascii_strtod (buffer, NULL));
   return node;
+}
+
+static gboolean skip_value (Reader *r);
+
+static gboolean
+is_kept (const Reader *r,
+         const char   *name)
+{
+  if (r->keep == NULL || r->depth != 1)
+    return TRUE;
+  for (guint i = 0; r->keep[i] != NULL; i++)
+    if (strcmp (r->keep[i], name) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 static JsonNode *
@@ -308,7 +346,7 @@ read_object (Reader *r)
           fail (r, _("expected a member name"));
           return NULL;
         }
-      if ((name = read_string (r)) == NULL)
+      if ((name = read_string (r, TRUE)) == NULL)
         return NULL;
       skip_space (r);
       if (r->p >= r->end || *r->p != ':')
@@ -317,9 +355,15 @@ read_object (Reader *r)
           return NULL;
         }
       r->p++;
-      if ((value = read_value (r)) == NULL)
+      if (!is_kept (r, name))
+        {
+          if (!skip_value (r))
+            return NULL;
+        }
+      else if ((value = read_value (r)) == NULL)
         return NULL;
-      json_object_set_member (object, name, value);
+      else
+        json_object_set_member (object, name, value);
       skip_space (r);
       if (r->p < r->end && *r->p == ',')
         {
@@ -396,7 +440,7 @@ read_value (Reader *r)
       return node;
     case '"':
       {
-        char *text = read_string (r);
+        char *text = read_string (r, TRUE);
 
         if (text == NULL)
           return NULL;
@@ -418,12 +462,101 @@ read_value (Reader *r)
     }
 }
 
-JsonObject *
-till_json_read_object (const char  *data,
-                       gsize        length,
-                       GError     **error)
+/* Like read_value (), as strict, but builds nothing. */
+static gboolean
+skip_value (Reader *r)
 {
-  Reader r = { data, data, data + length, 0, error };
+  char buffer[64];
+  gboolean integer, object;
+  char close;
+
+  skip_space (r);
+  if (r->p >= r->end)
+    {
+      fail (r, _("unexpected end"));
+      return FALSE;
+    }
+  switch (*r->p)
+    {
+    case '"':
+      return read_string (r, FALSE) != NULL;
+    case 't':
+      return read_literal (r, "true");
+    case 'f':
+      return read_literal (r, "false");
+    case 'n':
+      return read_literal (r, "null");
+    case '{':
+    case '[':
+      break;
+    default:
+      if (*r->p == '-' || (*r->p >= '0' && *r->p <= '9'))
+        return scan_number (r, buffer, &integer);
+      fail (r, _("unexpected character"));
+      return FALSE;
+    }
+
+  object = *r->p == '{';
+  close = object ? '}' : ']';
+  if (++r->depth > MAX_DEPTH)
+    {
+      fail (r, _("nested too deeply"));
+      return FALSE;
+    }
+  r->p++;
+  skip_space (r);
+  if (r->p < r->end && *r->p == close)
+    {
+      r->p++;
+      r->depth--;
+      return TRUE;
+    }
+  for (;;)
+    {
+      if (object)
+        {
+          skip_space (r);
+          if (r->p >= r->end || *r->p != '"')
+            {
+              fail (r, _("expected a member name"));
+              return FALSE;
+            }
+          if (read_string (r, FALSE) == NULL)
+            return FALSE;
+          skip_space (r);
+          if (r->p >= r->end || *r->p != ':')
+            {
+              fail (r, _("expected ‘:’"));
+              return FALSE;
+            }
+          r->p++;
+        }
+      if (!skip_value (r))
+        return FALSE;
+      skip_space (r);
+      if (r->p < r->end && *r->p == ',')
+        {
+          r->p++;
+          continue;
+        }
+      if (r->p < r->end && *r->p == close)
+        {
+          r->p++;
+          r->depth--;
+          return TRUE;
+        }
+      fail (r, object ? _("expected ‘,’ or ‘}’") : _("expected ‘,’ or ‘]’"));
+      return FALSE;
+    }
+}
+
+static JsonObject *
+read_root (const char         *data,
+           gsize               length,
+           const char * const *keep,
+           GError            **error)
+{
+  Reader r = { data, data, data + length, 0, keep, error };
   g_autoptr(JsonNode) root = NULL;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
@@ -448,4 +581,21 @@ till_json_read_object (const char  *data,
       return NULL;
     }
   return json_object_ref (json_node_get_object (root));
+}
+
+JsonObject *
+till_json_read_object (const char  *data,
+                       gsize        length,
+                       GError     **error)
+{
+  return read_root (data, length, NULL, error);
+}
+
+JsonObject *
+till_json_read_object_members (const char         *data,
+                               gsize               length,
+                               const char * const *members,
+                               GError            **error)
+{
+  return read_root (data, length, members, error);
 }

@@ -18,4 +18,11 @@ JsonObject *till_json_read_object (const char  *data,
                                    gsize        length,
                                    GError     **error);
 
+/* The same, but of the root object only @members (NULL-terminated) are read; the others
+ * are checked as strictly, and left out. */
+JsonObject *till_json_read_object_members (const char         *data,
+                                           gsize               length,
+                                           const char * const *members,
+                                           GError            **error);
+
 G_END_DECLS

@@ -312,6 +312,7 @@ typedef struct
   char *path;
   char *body;
   char *idempotency_key;
+  const char * const *members;  /* of the answer to read, or NULL for all (static) */
 } Request;
 
 static void
@@ -494,7 +495,10 @@ make_response (const Request  *request,
   g_autoptr(JsonObject) body = NULL;
   TillStripeResponse *response;
 
-  body = till_json_read_object ((const char *) reply->body->data, reply->body->len, NULL);
+  body = request->members != NULL
+      ? till_json_read_object_members ((const char *) reply->body->data, reply->body->len,
+                                       request->members, NULL)
+      : till_json_read_object ((const char *) reply->body->data, reply->body->len, NULL);
   if (body == NULL)
     {
       g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
@@ -924,6 +928,21 @@ till_stripe_client_request_async (TillStripeClient    *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
+  till_stripe_client_request_members_async (self, method, path, form, idempotency_key, NULL,
+                                            cancellable, callback, user_data);
+}
+
+void
+till_stripe_client_request_members_async (TillStripeClient    *self,
+                                          const char          *method,
+                                          const char          *path,
+                                          TillStripeForm      *form,
+                                          const char          *idempotency_key,
+                                          const char * const  *members,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
   Transfer *transfer;
 
   g_return_if_fail (TILL_IS_STRIPE_CLIENT (self));
@@ -933,6 +952,7 @@ till_stripe_client_request_async (TillStripeClient    *self,
   transfer->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (transfer->task, till_stripe_client_request_async);
   transfer->request = request_new (method, path, form, idempotency_key);
+  transfer->request->members = members;
   transfer->handle = take_handle (self);
   if (transfer->handle == NULL)
     {
