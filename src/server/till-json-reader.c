@@ -35,8 +35,7 @@ fail (Reader     *r,
 {
   g_set_error (r->error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX,
                /* Translators: the first %s says what is wrong, the number is a byte offset */
-               _("Malformed JSON: %s at byte %" G_GSIZE_FORMAT), what,
-               (gsize) (r->p - r->start));
+               _("Malformed JSON: %s at byte %lu"), what, (gulong) (r->p - r->start));
 }
 
 static inline void
