@@ -49,13 +49,15 @@ G_DEFINE_FINAL_TYPE (TillDatabase, till_database, G_TYPE_OBJECT)
 G_DEFINE_QUARK (till-database-error-quark, till_database_error)
 
 #define BUSY_TIMEOUT_MS 5000
-/* SQLite's own default for wal_autocheckpoint: 1000 pages (4 MB). */
-#define CHECKPOINT_FRAMES 1000
+/* Four times SQLite's wal_autocheckpoint (16 MB): the pages written again and again (the
+ * last leaves of the tables and indexes) are copied once per checkpoint, so fewer
+ * checkpoints copy less. */
+#define CHECKPOINT_FRAMES 4000
 /* The WAL is reused from its start only when a write begins after a checkpoint that copied
  * all of it. Under a steady stream of commits the thread's checkpoints keep finishing just
  * behind the writer; past this size the committing thread checkpoints itself, as SQLite
  * would, but with most frames already copied by the thread that is short. */
-#define CHECKPOINT_FRAMES_INLINE (8 * CHECKPOINT_FRAMES)
+#define CHECKPOINT_FRAMES_INLINE (4 * CHECKPOINT_FRAMES)
 
 /* Migrations: index i brings the schema from version i to i + 1. Append only. */
 static const char *const migrations[] = {

@@ -219,7 +219,7 @@ fill (TillDatabase *db,
 
 /* Commits that fill the WAL wake the checkpointer thread; once it has caught up, the WAL is
  * reused from its start instead of growing. Under a stream of commits that never lets it
- * catch up, the WAL stops growing at about 8,000 frames. Nothing is lost. */
+ * catch up, the WAL stops growing at about 16,000 frames. Nothing is lost. */
 static void
 test_checkpoints (Fixture       *fixture,
                   gconstpointer  data)
@@ -232,21 +232,21 @@ test_checkpoints (Fixture       *fixture,
   g_assert_true (till_database_exec (fixture->db, "CREATE TABLE filler (x BLOB)", &error));
   g_assert_no_error (error);
   g_assert_false (till_database_wait_checkpoints (fixture->db, 1, 0));
-  fill (fixture->db, 300);
+  fill (fixture->db, 1100);
   g_assert_true (till_database_wait_checkpoints (fixture->db, 1, 20000));
   size = file_size (wal);
-  g_assert_cmpint (size, >, 1000 * 4096);
+  g_assert_cmpint (size, >, 4000 * 4096);
   /* Everything was copied: the next commits start the WAL again, the file does not grow. */
   fill (fixture->db, 100);
   g_assert_cmpint (file_size (wal), ==, size);
 
-  /* 10,000 commits in a row, about 40,000 frames, faster than the thread's checkpoints
-   * can keep up with. Past 8,000 frames the committing thread checkpoints itself (at each
+  /* 15,000 commits in a row, about 60,000 frames, faster than the thread's checkpoints
+   * can keep up with. Past 16,000 frames the committing thread checkpoints itself (at each
    * commit, until the thread's checkpoint in progress is done), and the WAL starts again. */
-  fill (fixture->db, 10000);
-  g_assert_cmpint (file_size (wal), <, 30000 * (4096 + 24));
+  fill (fixture->db, 15000);
+  g_assert_cmpint (file_size (wal), <, 40000 * (4096 + 24));
   count = query_text (fixture->db, "SELECT count(*) FROM filler");
-  g_assert_cmpstr (count, ==, "10400");
+  g_assert_cmpstr (count, ==, "16200");
 
   /* Everything is still there after closing and opening again. */
   g_clear_object (&fixture->db);
@@ -254,7 +254,7 @@ test_checkpoints (Fixture       *fixture,
   g_assert_no_error (error);
   g_clear_pointer (&count, g_free);
   count = query_text (fixture->db, "SELECT count(*) FROM filler");
-  g_assert_cmpstr (count, ==, "10400");
+  g_assert_cmpstr (count, ==, "16200");
 }
 
 static void
