@@ -1223,6 +1223,8 @@ flush_turn (TillApi *self)
         }
       till_database_commit (self->db, &error);
     }
+  if (error != NULL && intents->len > 0)
+    g_warning ("Cannot record %u payment intents: %s", intents->len, error->message);
 
   for (guint i = 0; i < calls->len; i++)
     {
