@@ -215,6 +215,7 @@ insert_order (TillDatabase          *db,
               gint64                 terminal_id,
               TillProductCache      *cache,
               gint64                *out_id,
+              TillOrder            **out_order,
               GError               **error)
 {
   g_autoptr(GPtrArray) products =
@@ -361,6 +362,40 @@ insert_order (TillDatabase          *db,
     return FALSE;
 
   *out_id = id;
+  if (out_order != NULL)
+    {
+      /* As till_orders_get () would read it back. */
+      TillOrder *order = till_order_new ();
+
+      order->id = id;
+      order->number = g_steal_pointer (&number);
+      order->client_reference = g_strdup (cart->client_reference);
+      order->status = TILL_ORDER_PENDING_PAYMENT;
+      order->currency = g_strdup (rules->currency);
+      order->subtotal = totals.subtotal;
+      order->discount = totals.discount;
+      order->tax = totals.tax;
+      order->rounding = totals.rounding;
+      order->total = totals.total;
+      order->refunded = 0;
+      order->created_at = date_time_from_us (now);
+      for (guint i = 0; i < n; i++)
+        {
+          TillProduct *product = products->pdata[i];
+          TillOrderLine *line = till_order_line_new ();
+
+          line->product_id = product->id;
+          line->name = g_strdup (product->name);
+          line->quantity = lines[i].quantity;
+          line->unit_amount = lines[i].unit_amount;
+          line->tax_rate = lines[i].tax_rate;
+          line->discount = line_totals[i].discount;
+          line->tax = line_totals[i].tax;
+          line->total = line_totals[i].total;
+          g_ptr_array_add (order->lines, line);
+        }
+      *out_order = order;
+    }
   return TRUE;
 }
 
@@ -390,8 +425,7 @@ till_orders_create_locked (TillDatabase          *db,
   /* A savepoint: a bad cart is undone alone; the others of the transaction still count. */
   if (!till_database_run (db, "SAVEPOINT checkout", error))
     return NULL;
-  if (!insert_order (db, rules, cart, terminal_id, products, &id, error) ||
-      (order = till_orders_get (db, id, error)) == NULL)
+  if (!insert_order (db, rules, cart, terminal_id, products, &id, &order, error))
     {
       till_database_run (db, "ROLLBACK TO checkout", NULL);
       till_database_run (db, "RELEASE checkout", NULL);
@@ -413,7 +447,7 @@ till_orders_create (TillDatabase          *db,
 
   if (!till_database_begin (db, error))
     return NULL;
-  if (!insert_order (db, rules, cart, terminal_id, NULL, &id, error))
+  if (!insert_order (db, rules, cart, terminal_id, NULL, &id, NULL, error))
     {
       till_database_rollback (db);
       return NULL;

@@ -502,6 +502,14 @@ test_group_commit (Fixture       *fixture,
       payment = json_object_get_object_member (answer->json, "payment");
       g_assert_true (g_str_has_prefix (json_object_get_string_member (payment, "payment_intent"),
                                        "pi_"));
+      /* The checkout answered the order as it is stored (it was not read back). */
+      {
+        g_autoptr(JsonNode) stored = json_node_init_object (json_node_alloc (), answer->json);
+        g_autoptr(JsonNode) answered = json_node_init_object (
+            json_node_alloc (), json_object_get_object_member (batch.json[i], "order"));
+
+        g_assert_true (json_node_equal (stored, answered));
+      }
     }
   {
     g_autoptr(TillTestResponse) list = till_test_request (fixture->server, "GET", "/api/v1/orders",
