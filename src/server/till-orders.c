@@ -588,6 +588,7 @@ apply_intent_locked (TillDatabase  *db,
   const char *intent_id = get_string (intent, "id");
   sqlite3_stmt *stmt;
   g_autofree char *known_intent = NULL, *order_status = NULL, *currency = NULL;
+  g_autofree char *payment_status = NULL;
   gint64 expected_amount = 0;
   int rc;
 
@@ -600,7 +601,7 @@ apply_intent_locked (TillDatabase  *db,
     }
 
   stmt = till_database_prepare (db,
-      "SELECT p.payment_intent, o.status, p.amount, o.currency FROM orders o"
+      "SELECT p.payment_intent, o.status, p.amount, o.currency, p.status FROM orders o"
       " JOIN payments p ON p.order_id = o.id WHERE o.id = ?", error);
   if (stmt == NULL)
     return FALSE;
@@ -617,6 +618,7 @@ apply_intent_locked (TillDatabase  *db,
   order_status = till_database_column_dup (stmt, 1);
   expected_amount = sqlite3_column_int64 (stmt, 2);
   currency = till_database_column_dup (stmt, 3);
+  payment_status = till_database_column_dup (stmt, 4);
   sqlite3_reset (stmt);
 
   if (known_intent == NULL)
@@ -701,6 +703,10 @@ apply_intent_locked (TillDatabase  *db,
           code = get_string (last_error, "code");
         words = till_stripe_describe_error (last_error);
       }
+    /* A new intent on a payment that had none: till_orders_set_intent () wrote its status,
+     * and there is no card and no decline to record. */
+    if (known_intent == NULL && payment_status == NULL && last_error == NULL)
+      return TRUE;
     if (!update_payment (db, order_id, status, NULL, NULL, code, words, error))
       return FALSE;
     *out_changed = TRUE;
