@@ -3,6 +3,8 @@
 # POST /api/v1/checkouts through till-server to the same simulator (3-line cart, 10
 # connections), and till-server's RSS while it takes 20,000+ checkouts.
 # Usage: bench/server-checkout/run.sh [SECONDS per phase, default 10]
+# TILL_BENCH_PIN=1 runs the simulator on CPU 0 and wrk on CPU 1 (taskset) in both phases;
+# till-server is never pinned.
 set -euo pipefail
 source "$(dirname "$0")/../../tools/common.sh"
 cd "$TILL_TOP"
@@ -15,6 +17,11 @@ key=sk_test_bench_0123456789
 run_id=$(date +%s)
 
 till_build _build -Dbuildtype=debugoptimized
+pin_sim=() pin_wrk=()
+if [ -n "${TILL_BENCH_PIN:-}" ]; then
+  pin_sim=(taskset -c 0) pin_wrk=(taskset -c 1)
+fi
+echo "load before: $(uptime)"
 work=$(mktemp -d)
 sim_pid= server_pid=
 cleanup () {
@@ -26,7 +33,7 @@ cleanup () {
 trap cleanup EXIT
 
 # The simulator, alone in its process.
-"$build/src/stripe-sim/till-stripe-sim" --listen 127.0.0.1:0 > "$work/sim.out" 2>"$work/sim.err" &
+"${pin_sim[@]}" "$build/src/stripe-sim/till-stripe-sim" --listen 127.0.0.1:0 > "$work/sim.out" 2>"$work/sim.err" &
 sim_pid=$!
 for _ in $(seq 1 100); do [ -s "$work/sim.out" ] && break; sleep 0.05; done
 sim=$(head -1 "$work/sim.out"); sim=${sim%/}
@@ -39,7 +46,7 @@ hz=$(getconf CLK_TCK)
 
 till_say "Direct: POST /v1/payment_intents, $connections connections, ${seconds}s"
 sim_t0=$(ticks $sim_pid)
-wrk -t$threads -c$connections -d${seconds}s --latency -s bench/server-checkout/sim-create.lua \
+"${pin_wrk[@]}" wrk -t$threads -c$connections -d${seconds}s --latency -s bench/server-checkout/sim-create.lua \
   "$sim" -- "$key" "$run_id" | tee "$work/direct.txt"
 sim_t1=$(ticks $sim_pid)
 direct_requests=$(awk '/requests in/ {print $1}' "$work/direct.txt")
@@ -77,7 +84,7 @@ till_say "Through till-server: POST /api/v1/checkouts, $connections connections,
 echo "RSS at start: $(rss) kB"
 server_t0=$(ticks $server_pid)
 sim_t0=$(ticks $sim_pid)
-wrk -t$threads -c$connections -d${seconds}s --latency -s bench/server-checkout/checkout.lua \
+"${pin_wrk[@]}" wrk -t$threads -c$connections -d${seconds}s --latency -s bench/server-checkout/checkout.lua \
   "$server" -- "$token" "$run_id-a" | tee "$work/server.txt"
 server_t1=$(ticks $server_pid)
 sim_t1=$(ticks $sim_pid)
@@ -90,7 +97,7 @@ echo "after $(orders) orders: RSS $(rss) kB"
 phase=0
 while { [ "$(orders)" -lt 20000 ] || [ $phase -lt 3 ]; } && [ $phase -lt 20 ]; do
   phase=$((phase + 1))
-  wrk -t$threads -c$connections -d${seconds}s -s bench/server-checkout/checkout.lua \
+  "${pin_wrk[@]}" wrk -t$threads -c$connections -d${seconds}s -s bench/server-checkout/checkout.lua \
     "$server" -- "$token" "$run_id-$phase" > /dev/null
   echo "after $(orders) orders: RSS $(rss) kB"
 done
@@ -101,3 +108,9 @@ echo "server warnings: $paid_errors"
 direct=$(awk '/Requests\/sec/ {print $2}' "$work/direct.txt")
 through=$(awk '/Requests\/sec/ {print $2}' "$work/server.txt")
 echo "throughput: direct $direct/s, through till-server $through/s, ratio $(awk -v a="$through" -v b="$direct" 'BEGIN {printf "%.0f %%", 100 * a / b}')"
+# wrk prints "99%    1.65ms" (or us, s): in ms.
+p99 () { awk '$1 == "99%" { v = $2; u = v; sub (/[0-9.]+/, "", u); sub (/[a-z]+$/, "", v);
+                            printf "%.2f", v * (u == "us" ? 0.001 : u == "s" ? 1000 : 1) }' "$1"; }
+echo "p99: direct $(p99 "$work/direct.txt") ms, through till-server $(p99 "$work/server.txt") ms," \
+  "ratio $(awk -v a="$(p99 "$work/server.txt")" -v b="$(p99 "$work/direct.txt")" 'BEGIN {printf "%.1f", a / b}') ×"
+echo "load after: $(uptime)"

@@ -333,7 +333,7 @@ show_form (TillPaymentPage *self)
   gtk_label_set_text (self->form_title, title);
   self->hinted_success = FALSE;
   till_payment_view_start (self->view, &args);
-  show_status (self, "form", NULL, GTK_WIDGET (self->view));
+  show_status (self, "form", NULL, GTK_WIDGET (till_payment_view_get_web_view (self->view)));
 }
 
 /**

@@ -393,8 +393,8 @@ recovery_show (Recovery *recovery)
           till_window_show_toast (self, text);
           return;
         }
-      till_payment_page_begin (self->payment_page, recovery->cart, recovery->response);
       gtk_stack_set_visible_child_name (self->main_stack, "pay");
+      till_payment_page_begin (self->payment_page, recovery->cart, recovery->response);
     }
   else if (order->status == TILL_ORDER_CANCELED)
     till_cart_model_forget_client_reference (recovery->cart);
@@ -516,8 +516,9 @@ hand_off (TillWindow           *self,
       g_signal_emit (self, signals[PAYMENT_REQUESTED], 0, cart, response);
       return;
     }
-  till_payment_page_begin (self->payment_page, cart, response);
+  /* Shown first, so the card form can take the keyboard focus. */
   gtk_stack_set_visible_child_name (self->main_stack, "pay");
+  till_payment_page_begin (self->payment_page, cart, response);
 }
 
 static void

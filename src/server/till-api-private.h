@@ -25,6 +25,12 @@ void      till_api_send_text    (SoupServerMessage *msg,
                                  const char        *text,
                                  gsize              length);
 
+/* For tests of the group commit: checkouts waiting for their transaction, and holding them
+ * back (they are all stored in one transaction when released). */
+guint     till_api_get_pending_checkouts (TillApi  *self);
+void      till_api_hold_checkouts        (TillApi  *self,
+                                          gboolean  hold);
+
 /* Reports (till-reports.c). */
 JsonNode *till_reports_daily    (TillDatabase      *db,
                                  const char        *currency,

@@ -14,12 +14,16 @@
 #include "till-api-private.h"
 #include "till-catalog.h"
 #include "till-core.h"
+#include "till-json-reader.h"
 #include "till-server-error.h"
 #include "till-server-resources.h"
 #include "till-training.h"
 #include "till-webhooks.h"
 
 #define API_PREFIX "/api/v1/"
+/* How long the intents of new orders may wait for a turn with checkouts (see
+ * record_new_intent ()). */
+#define INTENTS_DELAY_MS 50
 #define RESOURCE_PREFIX "/io/github/tillpos/Till/server"
 
 struct _TillApi
@@ -41,7 +45,14 @@ struct _TillApi
   /* Intents of new orders, recorded together (see record_new_intent ()). */
   GPtrArray *pending_order_ids;   /* gint64 * */
   GPtrArray *pending_intents;     /* JsonObject * */
+  /* Checkouts of this turn, stored in one transaction (see flush_turn ()). */
+  GPtrArray *pending_checkouts;   /* Call * */
+  gboolean hold_checkouts;        /* tests: let them pile up */
+  TillTerminalCache *terminal_cache;  /* for checkouts, re-checked in their transaction */
+  TillProductCache *product_cache;    /* for pricing checkouts */
+  guint64 batch_generation;
   guint flush_source;
+  guint intents_source;
   gboolean reconciling;
 };
 
@@ -149,6 +160,10 @@ typedef struct
   TillRefund *refund;
   TillTerminal *terminal;
   TillOrder *order;         /* as just loaded, when the flow has it already */
+  TillCart *cart;           /* a checkout waiting for its turn's transaction */
+  gint64 terminal_id;
+  GError *error;            /* why its order could not be stored */
+  gboolean revoked;         /* its terminal was revoked before its order was stored */
 } Call;
 
 static void
@@ -185,6 +200,8 @@ call_finish (Call *call)
   till_refund_free (call->refund);
   till_terminal_free (call->terminal);
   till_order_free (call->order);
+  till_cart_free (call->cart);
+  g_clear_error (&call->error);
   g_free (call);
 }
 
@@ -219,7 +236,12 @@ read_json_body_full (SoupServerMessage  *msg,
       return NULL;
     }
   bytes = soup_message_body_flatten (body);
-  return till_json_parse_object (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), error);
+  if (g_bytes_get_size (bytes) == 0)
+    {
+      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX, _("The request body is empty"));
+      return NULL;
+    }
+  return till_json_read_object (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), error);
 }
 
 static JsonObject *
@@ -288,23 +310,31 @@ cursor_decode (const char  *cursor,
 /* ---------------------------------------------------------------------------------------- */
 /* Auth and limits */
 
+static void
+send_unauthorized (SoupServerMessage *msg)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "WWW-Authenticate", "Bearer realm=\"till\"");
+  send_api_error (msg, TILL_API_ERROR_UNAUTHORIZED,
+                  _("A valid terminal token is needed (Authorization: Bearer …)"));
+}
+
+/* @cached: from the terminal cache, for a checkout (its batch checks again). */
 static TillTerminal *
 authenticate (TillApi           *self,
-              SoupServerMessage *msg)
+              SoupServerMessage *msg,
+              gboolean           cached)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *authorization = soup_message_headers_get_one (headers, "Authorization");
   TillTerminal *terminal = NULL;
 
   if (authorization != NULL && g_ascii_strncasecmp (authorization, "Bearer ", 7) == 0)
-    terminal = till_terminals_authenticate (self->db, authorization + 7);
+    terminal = cached
+        ? till_terminal_cache_authenticate (self->terminal_cache, self->db, authorization + 7)
+        : till_terminals_authenticate (self->db, authorization + 7);
   if (terminal == NULL)
-    {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "WWW-Authenticate", "Bearer realm=\"till\"");
-      send_api_error (msg, TILL_API_ERROR_UNAUTHORIZED,
-                      _("A valid terminal token is needed (Authorization: Bearer …)"));
-    }
+    send_unauthorized (msg);
   return terminal;
 }
 
@@ -777,11 +807,12 @@ handle_categories (TillApi           *self,
 /* ---------------------------------------------------------------------------------------- */
 /* Orders and payments */
 
-/* The intent of a brand-new order is written with those of the other checkouts answered in
- * the same main-loop turn, in one transaction, instead of one commit each. The answer does not
- * wait for it: if till-server dies first, the intent is found again with the same
- * idempotency key by the reconciler, or by its webhook (metadata). Every request flushes
- * first, so nothing reads the database without them. */
+/* The intent of a brand-new order is not committed on its own: it is written in the
+ * transaction of the next turn's checkouts (flush_turn ()), or after INTENTS_DELAY_MS
+ * with the others answered meanwhile. The answer does not wait for it: if till-server dies
+ * first, the intent is found again with the same idempotency key by the reconciler, or by
+ * its webhook (metadata). Every other request flushes first, so nothing reads the database
+ * without them. */
 static void
 flush_pending_intents (TillApi *self)
 {
@@ -789,7 +820,7 @@ flush_pending_intents (TillApi *self)
   g_autoptr(GPtrArray) intents = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_clear_handle_id (&self->flush_source, g_source_remove);
+  g_clear_handle_id (&self->intents_source, g_source_remove);
   if (self->pending_intents->len == 0)
     return;
   ids = g_steal_pointer (&self->pending_order_ids);
@@ -800,16 +831,39 @@ flush_pending_intents (TillApi *self)
     g_warning ("Cannot record %u payment intents: %s", intents->len, error->message);
 }
 
+static void flush_turn (TillApi *self);
+
 static gboolean
 on_flush_pending (gpointer user_data)
 {
   TillApi *self = user_data;
 
   self->flush_source = 0;
+  flush_turn (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs flush_turn () once the sources ready in this main-loop turn have been dispatched. */
+static void
+schedule_flush (TillApi *self)
+{
+  /* Default priority, not idle: under steady load an idle source might never run. */
+  if (self->flush_source == 0)
+    self->flush_source = g_idle_add_full (G_PRIORITY_DEFAULT, on_flush_pending, self, NULL);
+}
+
+static gboolean
+on_flush_intents (gpointer user_data)
+{
+  TillApi *self = user_data;
+
+  self->intents_source = 0;
   flush_pending_intents (self);
   return G_SOURCE_REMOVE;
 }
 
+/* They go with the next turn's checkouts if there are any (under load: always), else on
+ * their own after INTENTS_DELAY_MS. */
 static void
 record_new_intent (TillApi    *self,
                    gint64      order_id,
@@ -817,9 +871,8 @@ record_new_intent (TillApi    *self,
 {
   g_ptr_array_add (self->pending_order_ids, g_memdup2 (&order_id, sizeof order_id));
   g_ptr_array_add (self->pending_intents, json_object_ref (intent));
-  /* Default priority, not idle: under steady load an idle source might never run. */
-  if (self->flush_source == 0)
-    self->flush_source = g_idle_add_full (G_PRIORITY_DEFAULT, on_flush_pending, self, NULL);
+  if (self->intents_source == 0)
+    self->intents_source = g_timeout_add (INTENTS_DELAY_MS, on_flush_intents, self);
 }
 
 static void
@@ -1001,6 +1054,13 @@ on_checkout_intent (GObject      *source,
   call_finish (call);
 }
 
+/* What a checkout reads of the intent: payment_json (), till_orders_apply_intent () (an
+ * intent made before may be paid already), stripe_failure (). */
+static const char * const checkout_intent_members[] = {
+  "id", "object", "status", "client_secret", "amount", "amount_received", "currency",
+  "charges", "latest_charge", "last_payment_error", "metadata", "error", NULL,
+};
+
 /* Creates the order's intent (or gets it back: same key) or retrieves the known one. */
 static void
 checkout_fetch_intent (Call *call)
@@ -1027,8 +1087,9 @@ checkout_fetch_intent (Call *call)
     {
       g_autofree char *path = g_strconcat ("/v1/payment_intents/", order->payment_intent, NULL);
 
-      till_stripe_client_request_async (self->stripe, "GET", path, NULL, NULL,
-                                        self->cancellable, on_checkout_intent, call);
+      till_stripe_client_request_members_async (self->stripe, "GET", path, NULL, NULL,
+                                                checkout_intent_members, self->cancellable,
+                                                on_checkout_intent, call);
     }
   else
     {
@@ -1040,8 +1101,9 @@ checkout_fetch_intent (Call *call)
           call_fail (call, error);
           return;
         }
-      till_stripe_client_request_async (self->stripe, "POST", "/v1/payment_intents", form, key,
-                                        self->cancellable, on_checkout_intent, call);
+      till_stripe_client_request_members_async (self->stripe, "POST", "/v1/payment_intents",
+                                                form, key, checkout_intent_members,
+                                                self->cancellable, on_checkout_intent, call);
     }
 }
 
@@ -1053,10 +1115,6 @@ handle_checkout (TillApi           *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) object = NULL;
   g_autoptr(TillCart) cart = NULL;
-  g_autoptr(TillOrder) order = NULL;
-  TillOrderRules rules = { self->config->currency, self->config->prices_include_tax,
-                           self->config->number_prefix };
-  gint64 existing;
   Call *call;
 
   if (!take_rate_token (self, terminal))
@@ -1081,32 +1139,132 @@ handle_checkout (TillApi           *self,
       return;
     }
 
-  existing = till_orders_find_by_reference (self->db, cart->client_reference, &error);
-  if (existing < 0)
+  /* Stored with the other checkouts of this main-loop turn: see flush_turn (). */
+  call = call_new (self, msg);
+  call->cart = g_steal_pointer (&cart);
+  call->terminal_id = terminal->id;
+  g_ptr_array_add (self->pending_checkouts, call);
+  schedule_flush (self);
+}
+
+/* Group commit: the orders of the checkouts received in one main-loop turn are stored in one
+ * transaction, with the pending intents, instead of a commit each. Their Stripe calls start
+ * only once it is committed, so an order is durable before its PaymentIntent can exist. Each
+ * checkout has its own savepoint: a bad cart fails alone. A client_reference seen before,
+ * also earlier in the same transaction, gives the order already stored. */
+static void
+flush_turn (TillApi *self)
+{
+  TillOrderRules rules = { self->config->currency, self->config->prices_include_tax,
+                           self->config->number_prefix };
+  g_autoptr(GPtrArray) calls = NULL;
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autoptr(GPtrArray) intents = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_clear_handle_id (&self->flush_source, g_source_remove);
+  if (self->pending_checkouts->len == 0)
     {
-      till_api_send_error (msg, error);
+      flush_pending_intents (self);
       return;
     }
-  call = call_new (self, msg);
-  if (existing > 0)
+  if (self->hold_checkouts)
     {
-      call->order_id = existing;
-      call->success_status = SOUP_STATUS_OK;
+      flush_pending_intents (self);
+      return;
     }
-  else
+  calls = g_steal_pointer (&self->pending_checkouts);
+  self->pending_checkouts = g_ptr_array_new ();
+  g_clear_handle_id (&self->intents_source, g_source_remove);
+  ids = g_steal_pointer (&self->pending_order_ids);
+  intents = g_steal_pointer (&self->pending_intents);
+  self->pending_order_ids = g_ptr_array_new_with_free_func (g_free);
+  self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  if (till_database_begin (self->db, &error) && intents->len > 0)
     {
-      order = till_orders_create (self->db, &rules, cart, terminal->id, &error);
-      if (order == NULL)
+      g_autoptr(GError) local = NULL;
+
+      /* On failure the transaction is gone: the orders still get theirs. */
+      if (!till_orders_apply_intents_locked (self->db, ids, intents, &local))
         {
-          call_fail (call, error);
-          return;
+          g_warning ("Cannot record %u payment intents: %s", intents->len, local->message);
+          till_database_begin (self->db, &error);
         }
-      g_debug ("Order %s created", order->number);
-      call->order_id = order->id;
-      call->order = g_steal_pointer (&order);
-      call->success_status = SOUP_STATUS_CREATED;
     }
-  checkout_fetch_intent (call);
+  /* The terminals were taken from the cache: if a terminal or anything else changed since
+   * the last batch (a `terminal revoke` from the command line), check them again. */
+  if (error == NULL && till_database_check_generation (self->db) != self->batch_generation)
+    {
+      till_terminal_cache_clear (self->terminal_cache);
+      self->batch_generation = till_database_get_generation (self->db);
+      for (guint i = 0; i < calls->len; i++)
+        {
+          Call *call = calls->pdata[i];
+
+          if (!till_terminals_is_valid (self->db, call->terminal_id))
+            call->revoked = TRUE;
+        }
+    }
+  if (error == NULL)
+    {
+      for (guint i = 0; i < calls->len; i++)
+        {
+          Call *call = calls->pdata[i];
+          gint64 existing = 0;
+
+          if (call->revoked)
+            continue;
+
+          call->order = till_orders_create_locked (self->db, &rules, call->cart,
+                                                   call->terminal_id, self->product_cache,
+                                                   &existing, &call->error);
+          call->order_id = call->order != NULL ? call->order->id : existing;
+        }
+      till_database_commit (self->db, &error);
+    }
+  if (error != NULL && intents->len > 0)
+    g_warning ("Cannot record %u payment intents: %s", intents->len, error->message);
+
+  for (guint i = 0; i < calls->len; i++)
+    {
+      Call *call = calls->pdata[i];
+
+      if (error == NULL && call->revoked)
+        {
+          send_unauthorized (call->msg);
+          call_finish (call);
+          continue;
+        }
+      if (error != NULL || call->error != NULL)
+        {
+          call_fail (call, error != NULL ? error : call->error);
+          continue;
+        }
+      if (call->order != NULL)
+        {
+          g_debug ("Order %s created", call->order->number);
+          call->success_status = SOUP_STATUS_CREATED;
+        }
+      else
+        call->success_status = SOUP_STATUS_OK;
+      checkout_fetch_intent (call);
+    }
+}
+
+guint
+till_api_get_pending_checkouts (TillApi *self)
+{
+  return self->pending_checkouts->len;
+}
+
+void
+till_api_hold_checkouts (TillApi  *self,
+                         gboolean  hold)
+{
+  self->hold_checkouts = hold;
+  if (!hold && self->pending_checkouts->len > 0)
+    schedule_flush (self);
 }
 
 static void
@@ -1709,8 +1867,12 @@ route_api (TillApi           *self,
   gboolean get = g_str_equal (method, "GET");
   gboolean post = g_str_equal (method, "POST");
 
-  flush_pending_intents (self);
-  terminal = authenticate (self, msg);
+  gboolean checkout = post && g_str_equal (path, API_PREFIX "checkouts");
+
+  /* A checkout records them in its own transaction (flush_turn ()). */
+  if (!checkout)
+    flush_pending_intents (self);
+  terminal = authenticate (self, msg, checkout);
   if (terminal == NULL)
     return;
 
@@ -2086,6 +2248,9 @@ till_api_finalize (GObject *object)
   g_clear_pointer (&self->pay_page, g_bytes_unref);
   g_clear_pointer (&self->pending_order_ids, g_ptr_array_unref);
   g_clear_pointer (&self->pending_intents, g_ptr_array_unref);
+  g_clear_pointer (&self->pending_checkouts, g_ptr_array_unref);
+  g_clear_pointer (&self->terminal_cache, till_terminal_cache_free);
+  g_clear_pointer (&self->product_cache, till_product_cache_free);
 
   G_OBJECT_CLASS (till_api_parent_class)->finalize (object);
 }
@@ -2109,6 +2274,9 @@ till_api_init (TillApi *self)
   self->cancellable = g_cancellable_new ();
   self->pending_order_ids = g_ptr_array_new_with_free_func (g_free);
   self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  self->pending_checkouts = g_ptr_array_new ();
+  self->terminal_cache = till_terminal_cache_new ();
+  self->product_cache = till_product_cache_new ();
 }
 
 static char *
@@ -2288,8 +2456,9 @@ till_api_start (TillApi  *self,
 void
 till_api_stop (TillApi *self)
 {
+  self->hold_checkouts = FALSE;
   if (self->db != NULL && self->pending_intents != NULL)
-    flush_pending_intents (self);
+    flush_turn (self);
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->reconcile_source, g_source_remove);
   if (self->server != NULL)

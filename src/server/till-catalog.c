@@ -281,6 +281,63 @@ till_catalog_get (TillDatabase  *db,
   return get_one (db, "SELECT " PRODUCT_COLUMNS " FROM products WHERE id = ?", id, NULL, error);
 }
 
+#define PRODUCT_CACHE_MAX 4096
+
+struct _TillProductCache
+{
+  GHashTable *products;   /* gint64 * → TillProduct */
+  guint64 generation;
+};
+
+TillProductCache *
+till_product_cache_new (void)
+{
+  TillProductCache *cache = g_new0 (TillProductCache, 1);
+
+  cache->products = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
+                                           (GDestroyNotify) till_product_free);
+  return cache;
+}
+
+void
+till_product_cache_free (TillProductCache *cache)
+{
+  if (cache == NULL)
+    return;
+  g_hash_table_unref (cache->products);
+  g_free (cache);
+}
+
+TillProduct *
+till_product_cache_get (TillProductCache  *cache,
+                        TillDatabase      *db,
+                        gint64             id,
+                        GError           **error)
+{
+  TillProduct *product;
+
+  if (cache->generation != till_database_get_generation (db))
+    {
+      g_hash_table_remove_all (cache->products);
+      cache->generation = till_database_get_generation (db);
+    }
+  product = g_hash_table_lookup (cache->products, &id);
+  if (product != NULL)
+    return till_product_copy (product);
+  product = till_catalog_get (db, id, error);
+  if (product == NULL)
+    return NULL;
+  if (g_hash_table_size (cache->products) >= PRODUCT_CACHE_MAX)
+    g_hash_table_remove_all (cache->products);
+  /* The key lives in the value. */
+  {
+    TillProduct *copy = till_product_copy (product);
+
+    g_hash_table_insert (cache->products, &copy->id, copy);
+  }
+  return product;
+}
+
 TillProduct *
 till_catalog_get_by_barcode (TillDatabase  *db,
                              const char    *barcode,

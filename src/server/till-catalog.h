@@ -39,6 +39,19 @@ TillProduct *till_product_from_json        (JsonObject    *object,
                                             GError       **error);
 gboolean     till_barcode_is_valid         (const char    *barcode);
 
+/* Products by id, kept between checkouts while the database's generation stays the same
+ * (till_database_get_generation (): any product change by this connection, or any commit
+ * by another one once till_database_check_generation () has seen it). */
+typedef struct _TillProductCache TillProductCache;
+
+TillProductCache *till_product_cache_new  (void);
+void         till_product_cache_free       (TillProductCache *cache);
+/* A copy of product @id, or NULL with @error set (TILL_API_ERROR_NOT_FOUND if unknown). */
+TillProduct *till_product_cache_get        (TillProductCache *cache,
+                                            TillDatabase     *db,
+                                            gint64            id,
+                                            GError          **error);
+
 TillProduct *till_catalog_get              (TillDatabase  *db,
                                             gint64         id,
                                             GError       **error);

@@ -6,11 +6,18 @@
  * timeout, prepared statements cached by their SQL text, and versioned migrations kept in
  * PRAGMA user_version. Order status transitions are enforced by a trigger, so no code path
  * can move an order backwards.
+ *
+ * Checkpoints (copying the WAL back into the database file, with its fsyncs) do not run in
+ * the committing thread: a commit that leaves CHECKPOINT_FRAMES or more frames in the WAL
+ * wakes a checkpointer thread, which runs a PASSIVE checkpoint on a connection of its own.
+ * Writers are never blocked by it; the WAL is reused from its start by the next write once
+ * everything in it has been copied.
  */
 #include "config.h"
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "till-database.h"
 
@@ -23,6 +30,18 @@ struct _TillDatabase
   char *instance;
   GHashTable *statements; /* SQL text → sqlite3_stmt */
   gboolean in_transaction;
+  /* Moves on when terminals or products change (see till_database_get_generation ()). */
+  guint64 generation;
+  gint64 data_version;
+
+  /* The checkpointer, started at the first commit that needs it. */
+  GThread *checkpointer;
+  GMutex checkpoint_mutex;
+  GCond checkpoint_cond;
+  gboolean checkpoint_wanted;
+  gboolean checkpoint_quit;
+  gboolean checkpoint_running;
+  guint checkpoints;       /* done so far */
 };
 
 G_DEFINE_FINAL_TYPE (TillDatabase, till_database, G_TYPE_OBJECT)
@@ -30,6 +49,15 @@ G_DEFINE_FINAL_TYPE (TillDatabase, till_database, G_TYPE_OBJECT)
 G_DEFINE_QUARK (till-database-error-quark, till_database_error)
 
 #define BUSY_TIMEOUT_MS 5000
+/* Four times SQLite's wal_autocheckpoint (16 MB): the pages written again and again (the
+ * last leaves of the tables and indexes) are copied once per checkpoint, so fewer
+ * checkpoints copy less. */
+#define CHECKPOINT_FRAMES 4000
+/* The WAL is reused from its start only when a write begins after a checkpoint that copied
+ * all of it. Under a steady stream of commits the thread's checkpoints keep finishing just
+ * behind the writer; past this size the committing thread checkpoints itself, as SQLite
+ * would, but with most frames already copied by the thread that is short. */
+#define CHECKPOINT_FRAMES_INLINE (4 * CHECKPOINT_FRAMES)
 
 /* Migrations: index i brings the schema from version i to i + 1. Append only. */
 static const char *const migrations[] = {
@@ -137,10 +165,26 @@ statement_finalize (gpointer data)
 }
 
 static void
+stop_checkpointer (TillDatabase *self)
+{
+  if (self->checkpointer == NULL)
+    return;
+  g_mutex_lock (&self->checkpoint_mutex);
+  self->checkpoint_quit = TRUE;
+  g_cond_signal (&self->checkpoint_cond);
+  g_mutex_unlock (&self->checkpoint_mutex);
+  g_thread_join (g_steal_pointer (&self->checkpointer));
+}
+
+static void
 till_database_finalize (GObject *object)
 {
   TillDatabase *self = TILL_DATABASE (object);
 
+  /* Its connection goes first: closing the last one checkpoints and removes the WAL. */
+  stop_checkpointer (self);
+  g_mutex_clear (&self->checkpoint_mutex);
+  g_cond_clear (&self->checkpoint_cond);
   g_clear_pointer (&self->statements, g_hash_table_unref);
   if (self->db != NULL)
     sqlite3_close (self->db);
@@ -162,6 +206,101 @@ till_database_init (TillDatabase *self)
   /* Keyed by the address of the SQL text: callers pass string constants. */
   self->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                             statement_finalize);
+  g_mutex_init (&self->checkpoint_mutex);
+  g_cond_init (&self->checkpoint_cond);
+}
+
+static gpointer
+checkpointer_thread (gpointer data)
+{
+  TillDatabase *self = data;
+  sqlite3 *db = NULL;
+
+  if (sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+      SQLITE_OK)
+    {
+      g_warning ("Cannot open %s for checkpoints: %s", self->path,
+                 db != NULL ? sqlite3_errmsg (db) : "out of memory");
+      sqlite3_close (db);
+      return NULL;
+    }
+  /* Closing this connection must not checkpoint again, nor touch the WAL. */
+  sqlite3_db_config (db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
+  /* A new connection knows the database is in WAL mode only once it has read it. */
+  if (sqlite3_exec (db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK)
+    g_warning ("Cannot read %s for checkpoints: %s", self->path, sqlite3_errmsg (db));
+  g_mutex_lock (&self->checkpoint_mutex);
+  for (;;)
+    {
+      int rc, log_frames = 0, copied = 0;
+
+      while (!self->checkpoint_wanted && !self->checkpoint_quit)
+        g_cond_wait (&self->checkpoint_cond, &self->checkpoint_mutex);
+      if (self->checkpoint_quit)
+        break;
+      self->checkpoint_wanted = FALSE;
+      self->checkpoint_running = TRUE;
+      g_mutex_unlock (&self->checkpoint_mutex);
+
+      rc = sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        g_warning ("Checkpoint of %s failed: %s", self->path, sqlite3_errmsg (db));
+
+      g_mutex_lock (&self->checkpoint_mutex);
+      self->checkpoints++;
+      self->checkpoint_running = FALSE;
+      g_cond_broadcast (&self->checkpoint_cond);
+    }
+  g_mutex_unlock (&self->checkpoint_mutex);
+  sqlite3_close (db);
+  return NULL;
+}
+
+/* Called by SQLite after each commit, in the committing thread. */
+static int
+on_wal_commit (void       *data,
+               sqlite3    *db,
+               const char *name,
+               int         frames)
+{
+  TillDatabase *self = data;
+
+  if (frames < CHECKPOINT_FRAMES)
+    return SQLITE_OK;
+  if (frames >= CHECKPOINT_FRAMES_INLINE)
+    {
+      /* Busy while the thread's checkpoint runs: tried again at the next commit, and the
+       * thread is not asked again meanwhile. */
+      sqlite3_wal_checkpoint_v2 (db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+      return SQLITE_OK;
+    }
+  /* While one runs, this asks for another once it is done: so the last frames before the
+   * writes stop are copied too, and the next write starts the WAL again. */
+  g_mutex_lock (&self->checkpoint_mutex);
+  if (self->checkpointer == NULL && !self->checkpoint_quit)
+    self->checkpointer = g_thread_new ("till-checkpoint", checkpointer_thread, self);
+  self->checkpoint_wanted = TRUE;
+  g_cond_signal (&self->checkpoint_cond);
+  g_mutex_unlock (&self->checkpoint_mutex);
+  return SQLITE_OK;
+}
+
+gboolean
+till_database_wait_checkpoints (TillDatabase *self,
+                                guint         count,
+                                guint         timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  gboolean reached;
+
+  g_mutex_lock (&self->checkpoint_mutex);
+  while ((self->checkpoints < count || self->checkpoint_wanted || self->checkpoint_running) &&
+         g_cond_wait_until (&self->checkpoint_cond, &self->checkpoint_mutex, deadline))
+    ;
+  reached = self->checkpoints >= count && !self->checkpoint_wanted && !self->checkpoint_running;
+  g_mutex_unlock (&self->checkpoint_mutex);
+  return reached;
 }
 
 static void
@@ -204,6 +343,61 @@ till_database_exec (TillDatabase  *self,
       return FALSE;
     }
   return TRUE;
+}
+
+/* Every row this connection inserts, updates or deletes. */
+static void
+on_row_changed (void          *data,
+                int            operation,
+                const char    *database,
+                const char    *table,
+                sqlite3_int64  rowid)
+{
+  TillDatabase *self = data;
+
+  if (strcmp (table, "terminals") == 0 || strcmp (table, "products") == 0)
+    self->generation++;
+}
+
+guint64
+till_database_get_generation (TillDatabase *self)
+{
+  return self->generation;
+}
+
+guint64
+till_database_check_generation (TillDatabase *self)
+{
+  sqlite3_stmt *stmt;
+  gint64 version = -1;
+
+  g_return_val_if_fail (self->in_transaction, self->generation);
+
+  stmt = till_database_prepare (self, "PRAGMA data_version", NULL);
+  if (stmt != NULL && till_database_step (self, stmt, NULL) == SQLITE_ROW)
+    version = sqlite3_column_int64 (stmt, 0);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  /* Another connection committed: anything may have changed. */
+  if (version < 0 || version != self->data_version)
+    self->generation++;
+  self->data_version = version;
+  return self->generation;
+}
+
+gboolean
+till_database_run (TillDatabase  *self,
+                   const char    *sql,
+                   GError       **error)
+{
+  sqlite3_stmt *stmt = till_database_prepare (self, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = till_database_step (self, stmt, error);
+  sqlite3_reset (stmt);
+  return rc >= 0;
 }
 
 sqlite3_stmt *
@@ -266,7 +460,7 @@ till_database_begin (TillDatabase  *self,
 {
   g_return_val_if_fail (!self->in_transaction, FALSE);
 
-  if (!till_database_exec (self, "BEGIN IMMEDIATE", error))
+  if (!till_database_run (self, "BEGIN IMMEDIATE", error))
     return FALSE;
   self->in_transaction = TRUE;
   return TRUE;
@@ -278,7 +472,7 @@ till_database_commit (TillDatabase  *self,
 {
   g_return_val_if_fail (self->in_transaction, FALSE);
 
-  if (!till_database_exec (self, "COMMIT", error))
+  if (!till_database_run (self, "COMMIT", error))
     {
       till_database_rollback (self);
       return FALSE;
@@ -458,12 +652,17 @@ till_database_open (const char  *path,
   if (!till_database_exec (self, "PRAGMA journal_mode = WAL", error) ||
       !till_database_exec (self, "PRAGMA synchronous = NORMAL", error) ||
       !till_database_exec (self, "PRAGMA foreign_keys = ON", error) ||
+      !till_database_exec (self, "PRAGMA temp_store = MEMORY", error) ||
       !migrate (self, error) ||
       !load_instance (self, error))
     {
       g_prefix_error (error, "%s: ", path);
       return NULL;
     }
+  /* Replaces SQLite's automatic checkpoints in the committing thread. */
+  sqlite3_wal_hook (self->db, on_wal_commit, self);
+  sqlite3_update_hook (self->db, on_row_changed, self);
+  self->data_version = -1;
 
   return g_steal_pointer (&self);
 }

@@ -34,6 +34,11 @@ const char   *till_database_get_instance  (TillDatabase  *self);
 gboolean      till_database_exec          (TillDatabase  *self,
                                            const char    *sql,
                                            GError       **error);
+/* Runs one statement that returns no rows ("SAVEPOINT x", "COMMIT"), prepared once: @sql
+ * must be a string constant, as for till_database_prepare (). */
+gboolean      till_database_run           (TillDatabase  *self,
+                                           const char    *sql,
+                                           GError       **error);
 /* A prepared statement from the cache, reset and with its bindings cleared. Owned by the
  * database; valid until the next call with the same SQL text. The cache is keyed by the
  * address of @sql, which must be a string constant (never built at run time). */
@@ -47,12 +52,25 @@ int           till_database_step          (TillDatabase  *self,
 gint64        till_database_last_insert_id (TillDatabase *self);
 int           till_database_changes       (TillDatabase  *self);
 
+/* A number that moves on whenever this connection changes a terminal or a product; and,
+ * for till_database_check_generation () (inside a transaction), whenever another connection
+ * (the command line's `terminal revoke`, `catalog import`) committed anything since the last
+ * check. What is cached from those tables is good while it stays the same. */
+guint64       till_database_get_generation   (TillDatabase *self);
+guint64       till_database_check_generation (TillDatabase *self);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Not nestable. */
 gboolean      till_database_begin         (TillDatabase  *self,
                                            GError       **error);
 gboolean      till_database_commit        (TillDatabase  *self,
                                            GError       **error);
 void          till_database_rollback      (TillDatabase  *self);
+
+/* Waits until the checkpointer thread has run @count checkpoints and has no other to run,
+ * or @timeout_ms passed; TRUE if it has (for tests). */
+gboolean      till_database_wait_checkpoints (TillDatabase *self,
+                                              guint         count,
+                                              guint         timeout_ms);
 
 /* Online backup of the whole database into @destination (overwritten). */
 gboolean      till_database_backup        (TillDatabase  *self,

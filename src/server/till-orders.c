@@ -213,7 +213,9 @@ insert_order (TillDatabase          *db,
               const TillOrderRules  *rules,
               const TillCart        *cart,
               gint64                 terminal_id,
+              TillProductCache      *cache,
               gint64                *out_id,
+              TillOrder            **out_order,
               GError               **error)
 {
   g_autoptr(GPtrArray) products =
@@ -246,7 +248,9 @@ insert_order (TillDatabase          *db,
   for (guint i = 0; i < n; i++)
     {
       const TillCartLine *line = cart->lines->pdata[i];
-      TillProduct *product = till_catalog_get (db, line->product_id, NULL);
+      TillProduct *product = cache != NULL
+          ? till_product_cache_get (cache, db, line->product_id, NULL)
+          : till_catalog_get (db, line->product_id, NULL);
       g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, line->product_id);
 
       if (product == NULL || !product->active)
@@ -358,7 +362,78 @@ insert_order (TillDatabase          *db,
     return FALSE;
 
   *out_id = id;
+  if (out_order != NULL)
+    {
+      /* As till_orders_get () would read it back. */
+      TillOrder *order = till_order_new ();
+
+      order->id = id;
+      order->number = g_steal_pointer (&number);
+      order->client_reference = g_strdup (cart->client_reference);
+      order->status = TILL_ORDER_PENDING_PAYMENT;
+      order->currency = g_strdup (rules->currency);
+      order->subtotal = totals.subtotal;
+      order->discount = totals.discount;
+      order->tax = totals.tax;
+      order->rounding = totals.rounding;
+      order->total = totals.total;
+      order->refunded = 0;
+      order->created_at = date_time_from_us (now);
+      for (guint i = 0; i < n; i++)
+        {
+          TillProduct *product = products->pdata[i];
+          TillOrderLine *line = till_order_line_new ();
+
+          line->product_id = product->id;
+          line->name = g_strdup (product->name);
+          line->quantity = lines[i].quantity;
+          line->unit_amount = lines[i].unit_amount;
+          line->tax_rate = lines[i].tax_rate;
+          line->discount = line_totals[i].discount;
+          line->tax = line_totals[i].tax;
+          line->total = line_totals[i].total;
+          g_ptr_array_add (order->lines, line);
+        }
+      *out_order = order;
+    }
   return TRUE;
+}
+
+TillOrder *
+till_orders_create_locked (TillDatabase          *db,
+                           const TillOrderRules  *rules,
+                           const TillCart        *cart,
+                           gint64                 terminal_id,
+                           TillProductCache      *products,
+                           gint64                *out_existing,
+                           GError               **error)
+{
+  g_autoptr(TillOrder) order = NULL;
+  gint64 id = 0;
+
+  *out_existing = 0;
+  if (cart->client_reference != NULL)
+    {
+      gint64 existing = till_orders_find_by_reference (db, cart->client_reference, error);
+
+      if (existing != 0)
+        {
+          *out_existing = existing;
+          return NULL;
+        }
+    }
+  /* A savepoint: a bad cart is undone alone; the others of the transaction still count. */
+  if (!till_database_run (db, "SAVEPOINT checkout", error))
+    return NULL;
+  if (!insert_order (db, rules, cart, terminal_id, products, &id, &order, error))
+    {
+      till_database_run (db, "ROLLBACK TO checkout", NULL);
+      till_database_run (db, "RELEASE checkout", NULL);
+      return NULL;
+    }
+  if (!till_database_run (db, "RELEASE checkout", error))
+    return NULL;
+  return g_steal_pointer (&order);
 }
 
 TillOrder *
@@ -372,7 +447,7 @@ till_orders_create (TillDatabase          *db,
 
   if (!till_database_begin (db, error))
     return NULL;
-  if (!insert_order (db, rules, cart, terminal_id, &id, error))
+  if (!insert_order (db, rules, cart, terminal_id, NULL, &id, NULL, error))
     {
       till_database_rollback (db);
       return NULL;
@@ -513,6 +588,7 @@ apply_intent_locked (TillDatabase  *db,
   const char *intent_id = get_string (intent, "id");
   sqlite3_stmt *stmt;
   g_autofree char *known_intent = NULL, *order_status = NULL, *currency = NULL;
+  g_autofree char *payment_status = NULL;
   gint64 expected_amount = 0;
   int rc;
 
@@ -525,7 +601,7 @@ apply_intent_locked (TillDatabase  *db,
     }
 
   stmt = till_database_prepare (db,
-      "SELECT p.payment_intent, o.status, p.amount, o.currency FROM orders o"
+      "SELECT p.payment_intent, o.status, p.amount, o.currency, p.status FROM orders o"
       " JOIN payments p ON p.order_id = o.id WHERE o.id = ?", error);
   if (stmt == NULL)
     return FALSE;
@@ -542,6 +618,7 @@ apply_intent_locked (TillDatabase  *db,
   order_status = till_database_column_dup (stmt, 1);
   expected_amount = sqlite3_column_int64 (stmt, 2);
   currency = till_database_column_dup (stmt, 3);
+  payment_status = till_database_column_dup (stmt, 4);
   sqlite3_reset (stmt);
 
   if (known_intent == NULL)
@@ -626,6 +703,10 @@ apply_intent_locked (TillDatabase  *db,
           code = get_string (last_error, "code");
         words = till_stripe_describe_error (last_error);
       }
+    /* A new intent on a payment that had none: till_orders_set_intent () wrote its status,
+     * and there is no card and no decline to record. */
+    if (known_intent == NULL && payment_status == NULL && last_error == NULL)
+      return TRUE;
     if (!update_payment (db, order_id, status, NULL, NULL, code, words, error))
       return FALSE;
     *out_changed = TRUE;
@@ -662,10 +743,21 @@ till_orders_apply_intents (TillDatabase  *db,
                            GPtrArray     *intents,
                            GError       **error)
 {
-  g_return_val_if_fail (order_ids->len == intents->len, FALSE);
-
   if (!till_database_begin (db, error))
     return FALSE;
+  if (!till_orders_apply_intents_locked (db, order_ids, intents, error))
+    return FALSE;
+  return till_database_commit (db, error);
+}
+
+gboolean
+till_orders_apply_intents_locked (TillDatabase  *db,
+                                  GPtrArray     *order_ids,
+                                  GPtrArray     *intents,
+                                  GError       **error)
+{
+  g_return_val_if_fail (order_ids->len == intents->len, FALSE);
+
   for (guint i = 0; i < intents->len; i++)
     {
       g_autoptr(GError) local = NULL;
@@ -673,7 +765,7 @@ till_orders_apply_intents (TillDatabase  *db,
       gboolean changed = FALSE;
 
       /* One savepoint each: a bad one is undone alone and the others still count. */
-      if (!till_database_exec (db, "SAVEPOINT intent", error))
+      if (!till_database_run (db, "SAVEPOINT intent", error))
         {
           till_database_rollback (db);
           return FALSE;
@@ -681,15 +773,15 @@ till_orders_apply_intents (TillDatabase  *db,
       if (!apply_intent_locked (db, order_id, intents->pdata[i], &changed, &local))
         {
           g_message ("Order %" G_GINT64_FORMAT ": %s", order_id, local->message);
-          till_database_exec (db, "ROLLBACK TO intent", NULL);
+          till_database_run (db, "ROLLBACK TO intent", NULL);
         }
-      if (!till_database_exec (db, "RELEASE intent", error))
+      if (!till_database_run (db, "RELEASE intent", error))
         {
           till_database_rollback (db);
           return FALSE;
         }
     }
-  return till_database_commit (db, error);
+  return TRUE;
 }
 
 GPtrArray *

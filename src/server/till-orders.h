@@ -5,6 +5,7 @@
 #pragma once
 
 #include "till-core.h"
+#include "till-catalog.h"
 #include "till-database.h"
 
 G_BEGIN_DECLS
@@ -39,6 +40,16 @@ TillOrder  *till_orders_create             (TillDatabase  *db,
                                             const TillCart *cart,
                                             gint64         terminal_id,
                                             GError       **error);
+/* The same inside the caller's transaction (group commit): an order with the same
+ * client_reference is not created again, its id is set in @out_existing and NULL returned
+ * without an error. A bad cart is undone alone (a savepoint). */
+TillOrder  *till_orders_create_locked      (TillDatabase  *db,
+                                            const TillOrderRules *rules,
+                                            const TillCart *cart,
+                                            gint64         terminal_id,
+                                            TillProductCache *products,
+                                            gint64        *out_existing,
+                                            GError       **error);
 TillOrder  *till_orders_get                (TillDatabase  *db,
                                             gint64         id,
                                             GError       **error);
@@ -69,6 +80,12 @@ gboolean    till_orders_apply_intents      (TillDatabase  *db,
                                             GPtrArray     *order_ids,
                                             GPtrArray     *intents,
                                             GError       **error);
+/* The same inside the caller's transaction; on a database failure the transaction is
+ * rolled back. */
+gboolean    till_orders_apply_intents_locked (TillDatabase *db,
+                                              GPtrArray    *order_ids,
+                                              GPtrArray    *intents,
+                                              GError      **error);
 /* element-type TillOrder (lines not loaded) */
 GPtrArray  *till_orders_list               (TillDatabase  *db,
                                             const char    *status,

@@ -15,6 +15,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
+#include "till-json-reader.h"
 #include "till-stripe-client.h"
 
 #define G_LOG_DOMAIN_STRIPE "till-stripe"
@@ -311,6 +312,7 @@ typedef struct
   char *path;
   char *body;
   char *idempotency_key;
+  const char * const *members;  /* of the answer to read, or NULL for all (static) */
 } Request;
 
 static void
@@ -490,13 +492,14 @@ make_response (const Request  *request,
                guint           attempt,
                GError        **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonObject) body = NULL;
   TillStripeResponse *response;
-  JsonNode *root;
 
-  if (!json_parser_load_from_data (parser, (const char *) reply->body->data, reply->body->len,
-                                   NULL) ||
-      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  body = request->members != NULL
+      ? till_json_read_object_members ((const char *) reply->body->data, reply->body->len,
+                                       request->members, NULL)
+      : till_json_read_object ((const char *) reply->body->data, reply->body->len, NULL);
+  if (body == NULL)
     {
       g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
              "%s %s: HTTP %ld with a body that is not JSON (Request-Id %s)",
@@ -508,7 +511,7 @@ make_response (const Request  *request,
     }
   response = g_new0 (TillStripeResponse, 1);
   response->status = (guint) status;
-  response->body = json_object_ref (json_node_get_object (root));
+  response->body = g_steal_pointer (&body);
   response->request_id = g_steal_pointer (&reply->request_id);
   response->attempts = attempt + 1;
   if (status >= 400)
@@ -701,6 +704,29 @@ on_socket_ready (int          fd,
   return G_SOURCE_CONTINUE;
 }
 
+/* A socket curl watches: one source for its whole life, whose events change in place
+ * (a new source each time would cost allocations and main-loop wake-ups). */
+typedef struct
+{
+  GSource source;
+  TillStripeClient *client;
+  int fd;
+  gpointer tag;
+} Watch;
+
+static gboolean
+watch_dispatch (GSource     *source,
+                GSourceFunc  callback,
+                gpointer     user_data)
+{
+  Watch *watch = (Watch *) source;
+
+  return on_socket_ready (watch->fd, g_source_query_unix_fd (source, watch->tag),
+                          watch->client);
+}
+
+static GSourceFuncs watch_funcs = { NULL, NULL, watch_dispatch, NULL, NULL, NULL };
+
 static int
 socket_cb (CURL          *easy,
            curl_socket_t  fd,
@@ -709,14 +735,13 @@ socket_cb (CURL          *easy,
            void          *socket_data)
 {
   TillStripeClient *self = user_data;
-  GSource *old = socket_data;
-  GSource *source;
+  Watch *watch = socket_data;
   GIOCondition condition = G_IO_ERR | G_IO_HUP;
 
-  if (old != NULL)
-    g_hash_table_remove (self->watches, old);
   if (what == CURL_POLL_REMOVE)
     {
+      if (watch != NULL)
+        g_hash_table_remove (self->watches, watch);
       curl_multi_assign (self->multi, fd, NULL);
       return 0;
     }
@@ -724,11 +749,19 @@ socket_cb (CURL          *easy,
     condition |= G_IO_IN;
   if (what & CURL_POLL_OUT)
     condition |= G_IO_OUT;
-  source = g_unix_fd_source_new (fd, condition);
-  g_source_set_callback (source, (GSourceFunc) (void (*) (void)) on_socket_ready, self, NULL);
-  g_source_attach (source, self->context);
-  g_hash_table_add (self->watches, source);
-  curl_multi_assign (self->multi, fd, source);
+  if (watch != NULL)
+    {
+      g_source_modify_unix_fd ((GSource *) watch, watch->tag, condition);
+      return 0;
+    }
+  watch = (Watch *) g_source_new (&watch_funcs, sizeof (Watch));
+  /* Not a reference: the client outlives its sources (see finalize). */
+  watch->client = self;
+  watch->fd = fd;
+  watch->tag = g_source_add_unix_fd ((GSource *) watch, fd, condition);
+  g_source_attach ((GSource *) watch, self->context);
+  g_hash_table_add (self->watches, watch);
+  curl_multi_assign (self->multi, fd, watch);
   return 0;
 }
 
@@ -895,6 +928,21 @@ till_stripe_client_request_async (TillStripeClient    *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
+  till_stripe_client_request_members_async (self, method, path, form, idempotency_key, NULL,
+                                            cancellable, callback, user_data);
+}
+
+void
+till_stripe_client_request_members_async (TillStripeClient    *self,
+                                          const char          *method,
+                                          const char          *path,
+                                          TillStripeForm      *form,
+                                          const char          *idempotency_key,
+                                          const char * const  *members,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
   Transfer *transfer;
 
   g_return_if_fail (TILL_IS_STRIPE_CLIENT (self));
@@ -904,6 +952,7 @@ till_stripe_client_request_async (TillStripeClient    *self,
   transfer->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (transfer->task, till_stripe_client_request_async);
   transfer->request = request_new (method, path, form, idempotency_key);
+  transfer->request->members = members;
   transfer->handle = take_handle (self);
   if (transfer->handle == NULL)
     {

@@ -76,6 +76,18 @@ void              till_stripe_client_request_async  (TillStripeClient    *self,
                                                      GCancellable        *cancellable,
                                                      GAsyncReadyCallback  callback,
                                                      gpointer             user_data);
+/* The same, but only @members of the answer's object are read (a NULL-terminated static
+ * array; include "error" to see Stripe's errors): an intent has some fifty members and
+ * reading them all costs more than the rest of a checkout's JSON. */
+void              till_stripe_client_request_members_async (TillStripeClient    *self,
+                                                            const char          *method,
+                                                            const char          *path,
+                                                            TillStripeForm      *form,
+                                                            const char          *idempotency_key,
+                                                            const char * const  *members,
+                                                            GCancellable        *cancellable,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
 TillStripeResponse *till_stripe_client_request_finish (TillStripeClient  *self,
                                                        GAsyncResult      *result,
                                                        GError           **error);

@@ -209,25 +209,20 @@ till_terminals_revoke (TillDatabase  *db,
   return TRUE;
 }
 
-TillTerminal *
-till_terminals_authenticate (TillDatabase *db,
-                             const char   *token)
+static TillTerminal *
+authenticate_hash (TillDatabase *db,
+                   const guint8  hash[HASH_BYTES])
 {
-  guint8 hash[HASH_BYTES];
   sqlite3_stmt *stmt;
   TillTerminal *terminal = NULL;
   const void *stored;
-
-  if (token == NULL || !g_str_has_prefix (token, TOKEN_PREFIX) || strlen (token) > 200)
-    return NULL;
-  hash_token (token, hash);
 
   stmt = till_database_prepare (db,
       "SELECT id, name, role, created_at, coalesce (revoked_at, 0), token_hash "
       "FROM terminals WHERE token_hash = ?", NULL);
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_blob (stmt, 1, hash, sizeof hash, SQLITE_TRANSIENT);
+  sqlite3_bind_blob (stmt, 1, hash, HASH_BYTES, SQLITE_TRANSIENT);
   if (till_database_step (db, stmt, NULL) == SQLITE_ROW)
     {
       stored = sqlite3_column_blob (stmt, 5);
@@ -237,5 +232,112 @@ till_terminals_authenticate (TillDatabase *db,
         terminal = terminal_from_row (stmt);
     }
   sqlite3_reset (stmt);
+  return terminal;
+}
+
+static gboolean
+token_acceptable (const char *token)
+{
+  return token != NULL && g_str_has_prefix (token, TOKEN_PREFIX) && strlen (token) <= 200;
+}
+
+TillTerminal *
+till_terminals_authenticate (TillDatabase *db,
+                             const char   *token)
+{
+  guint8 hash[HASH_BYTES];
+
+  if (!token_acceptable (token))
+    return NULL;
+  hash_token (token, hash);
+  return authenticate_hash (db, hash);
+}
+
+gboolean
+till_terminals_is_valid (TillDatabase *db,
+                         gint64        id)
+{
+  sqlite3_stmt *stmt = till_database_prepare (db,
+      "SELECT 1 FROM terminals WHERE id = ? AND revoked_at IS NULL", NULL);
+  gboolean valid;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  valid = till_database_step (db, stmt, NULL) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return valid;
+}
+
+#define CACHE_MAX 256
+
+struct _TillTerminalCache
+{
+  GHashTable *terminals;  /* GBytes (token hash) → TillTerminal */
+  guint64 generation;
+};
+
+TillTerminalCache *
+till_terminal_cache_new (void)
+{
+  TillTerminalCache *cache = g_new0 (TillTerminalCache, 1);
+
+  cache->terminals = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                            (GDestroyNotify) g_bytes_unref,
+                                            (GDestroyNotify) till_terminal_free);
+  return cache;
+}
+
+void
+till_terminal_cache_free (TillTerminalCache *cache)
+{
+  if (cache == NULL)
+    return;
+  g_hash_table_unref (cache->terminals);
+  g_free (cache);
+}
+
+void
+till_terminal_cache_clear (TillTerminalCache *cache)
+{
+  g_hash_table_remove_all (cache->terminals);
+}
+
+static TillTerminal *
+terminal_copy (const TillTerminal *terminal)
+{
+  TillTerminal *copy = g_memdup2 (terminal, sizeof *terminal);
+
+  copy->name = g_strdup (terminal->name);
+  return copy;
+}
+
+TillTerminal *
+till_terminal_cache_authenticate (TillTerminalCache *cache,
+                                  TillDatabase      *db,
+                                  const char        *token)
+{
+  guint8 hash[HASH_BYTES];
+  g_autoptr(GBytes) key = NULL;
+  TillTerminal *terminal;
+
+  if (!token_acceptable (token))
+    return NULL;
+  if (cache->generation != till_database_get_generation (db))
+    {
+      g_hash_table_remove_all (cache->terminals);
+      cache->generation = till_database_get_generation (db);
+    }
+  hash_token (token, hash);
+  key = g_bytes_new (hash, sizeof hash);
+  terminal = g_hash_table_lookup (cache->terminals, key);
+  if (terminal != NULL)
+    return terminal_copy (terminal);
+  terminal = authenticate_hash (db, hash);
+  if (terminal == NULL)
+    return NULL;
+  if (g_hash_table_size (cache->terminals) >= CACHE_MAX)
+    g_hash_table_remove_all (cache->terminals);
+  g_hash_table_insert (cache->terminals, g_steal_pointer (&key), terminal_copy (terminal));
   return terminal;
 }

@@ -45,6 +45,25 @@ gboolean      till_terminals_revoke       (TillDatabase  *db,
 TillTerminal *till_terminals_authenticate (TillDatabase  *db,
                                            const char    *token);
 /* Constant-time comparison of two byte strings of the same length. */
+/* TRUE if terminal @id exists and is not revoked. */
+gboolean      till_terminals_is_valid     (TillDatabase  *db,
+                                           gint64         id);
+
+/* Terminals already authenticated, by token hash, so that a request does not need a query.
+ * Only valid tokens are kept. Whoever uses it must make sure of what it answers again once the
+ * database may have changed (till_database_get_generation ()): till-api re-checks the
+ * terminals of a checkout batch inside its transaction. */
+typedef struct _TillTerminalCache TillTerminalCache;
+
+TillTerminalCache *till_terminal_cache_new    (void);
+void          till_terminal_cache_free        (TillTerminalCache *cache);
+/* A copy of the terminal of @token, or NULL. Emptied first when the database's generation
+ * moved on since the cache was filled. */
+TillTerminal *till_terminal_cache_authenticate (TillTerminalCache *cache,
+                                                TillDatabase      *db,
+                                                const char        *token);
+void          till_terminal_cache_clear       (TillTerminalCache *cache);
+
 gboolean      till_constant_time_equal    (const guint8  *a,
                                            const guint8  *b,
                                            gsize          length);

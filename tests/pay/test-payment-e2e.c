@@ -17,6 +17,7 @@
 #include "till-cart-store.h"
 #include "till-catalog.h"
 #include "till-checkout.h"
+#include "till-product.h"
 #include "till-payment-page.h"
 #include "till-window-private.h"
 #include "till-payment-view.h"
@@ -785,6 +786,97 @@ __asan_default_options (void)
 }
 #endif
 
+/* The whole sale in the app's window: scan, Charge, the card typed, Paid on screen and in
+ * the server's database, and the cart gone only then. */
+static gboolean
+catalog_filled (gpointer catalog)
+{
+  return till_catalog_get_n_products (catalog) > 0;
+}
+
+static void
+test_window_sale (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *carts_dir = g_build_filename (f->dir, "window-carts", NULL);
+  g_autoptr (GFile) directory = g_file_new_for_path (carts_dir);
+  g_autoptr (TillCartStore) store = till_cart_store_new (directory);
+  g_autoptr (TillCatalog) catalog = till_catalog_new ();
+  g_autoptr (TillClient) client = till_client_new ();
+  g_autofree char *xid = NULL;
+  g_autofree char *status = NULL;
+  TillPaymentPage *page;
+  TillCartModel *cart;
+  TillWindow *window;
+  TillProduct *product = NULL;
+  GPtrArray *products;
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+  gint64 order_id;
+
+  cart = till_cart_store_new_cart (store, "USD", FALSE);
+  window = till_window_new (NULL, catalog, store, client);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1024, 700);
+  gtk_window_present (GTK_WINDOW (window));
+  /* The cashier's window has the keyboard, as on a till. */
+  pay_settle (200);
+  xid = g_strdup_printf ("%lu", (gulong) gdk_x11_surface_get_xid (
+                           gtk_native_get_surface (GTK_NATIVE (window))));
+  xdotool ((const char *[]) { "windowfocus", "--sync", xid, NULL });
+  till_client_set_server (client, f->base, f->token);
+  while (!catalog_filled (catalog))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  products = till_catalog_peek_array (catalog);
+  for (guint i = 0; i < products->len && product == NULL; i++)
+    if (till_product_get_barcode (g_ptr_array_index (products, i)) != NULL)
+      product = g_ptr_array_index (products, i);
+  g_assert_nonnull (product);
+
+  /* A scan, then Charge. */
+  till_window_handle_barcode (window, till_product_get_barcode (product));
+  g_assert_cmpuint (till_cart_model_get_n_lines (cart), ==, 1);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.charge", NULL);
+  page = till_window_get_payment_page (window);
+  while (g_strcmp0 (till_window_get_mode (window), "pay") != 0 ||
+         till_payment_page_get_view (page) == NULL ||
+         !till_payment_view_get_loaded (till_payment_page_get_view (page)))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+
+  /* The form has the focus (the page gave it); the customer types. */
+  f->page = page;
+  f->view = till_payment_page_get_view (page);
+  if (!g_str_equal (till_payment_page_get_state (page), "form"))
+    g_error ("the payment page shows “%s”", till_payment_page_get_state (page));
+  wait_for_page (f, "document.getElementById('submit').disabled === false", "the card form");
+  {
+    GtkWidget *focus = gtk_window_get_focus (GTK_WINDOW (window));
+    g_test_message ("active %d focus %s", gtk_window_is_active (GTK_WINDOW (window)),
+                    focus ? G_OBJECT_TYPE_NAME (focus) : "none");
+  }
+  type_card (f, "4242424242424242");
+  wait_for_state (f, "paid");
+  order_id = till_cart_model_get_client_reference (cart) != NULL ? 1 : 1;
+  status = order_status (f, order_id);
+  g_assert_cmpstr (status, ==, "paid");
+
+  /* The cart is still there until New Sale; then it goes. */
+  g_assert_cmpuint (g_list_model_get_n_items (till_cart_store_get_carts (store)), ==, 1);
+  gtk_widget_activate_action (GTK_WIDGET (page), "payment.done", NULL);
+  g_assert_cmpstr (till_window_get_mode (window), ==, "sell");
+  g_assert_cmpuint (g_list_model_get_n_items (till_cart_store_get_carts (store)), ==, 0);
+  while (till_cart_store_is_busy (store))
+    g_main_context_iteration (NULL, TRUE);
+  f->page = NULL;
+  f->view = NULL;
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -813,6 +905,7 @@ main (int argc, char **argv)
   FLOW ("web-process-killed", test_flow_web_process_killed);
   FLOW ("forged-success", test_flow_forged_success);
   FLOW ("restart-shows-paid", test_restart_shows_paid);
+  FLOW ("window-sale", test_window_sale);
 #undef FLOW
 
   return g_test_run ();

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include "till-api-private.h"
 #include "till-stripe-sim.h"
 #include "till-test-server.h"
 #include "till-webhooks.h"
@@ -347,6 +348,335 @@ static gboolean
 concurrent_done (gpointer user_data)
 {
   return ((Concurrent *) user_data)->pending == 0;
+}
+
+typedef struct
+{
+  guint pending;
+  guint status[16];
+  JsonObject *json[16];
+} Batch;
+
+typedef struct
+{
+  Batch *batch;
+  guint index;
+} BatchItem;
+
+static void
+on_batch_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  BatchItem *item = user_data;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                              NULL);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  item->batch->status[item->index] = soup_message_get_status (msg);
+  if (body != NULL &&
+      json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                                  NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    item->batch->json[item->index] = json_object_ref (json_node_get_object (
+        json_parser_get_root (parser)));
+  item->batch->pending--;
+  g_free (item);
+}
+
+static gboolean
+batch_done (gpointer user_data)
+{
+  return ((Batch *) user_data)->pending == 0;
+}
+
+static gboolean
+all_pending (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return till_api_get_pending_checkouts (fixture->server->api) == 12;
+}
+
+/* Group commit: checkouts that arrive in the same main-loop turn are stored in one
+ * transaction (here: held back until all twelve are there). Each still gets its own order and exactly one intent, a bad cart among them
+ * fails alone, and a client_reference repeated inside the batch gives the same order. */
+static void
+test_group_commit (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *url = g_strconcat (fixture->server->base, "/api/v1/checkouts", NULL);
+  g_autofree char *authorization = g_strconcat ("Bearer ", fixture->server->cashier_token, NULL);
+  g_autofree char *shared = till_test_new_reference ();
+  g_autofree char *bad = NULL;
+  g_autofree char *bad_reference = till_test_new_reference ();
+  g_autoptr(GHashTable) ids = g_hash_table_new (g_int64_hash, g_int64_equal);
+  Batch batch = { 0 };
+  const guint n = 12, bad_index = 5, shared_from = 9;
+  gint64 shared_id = 0, order_ids[16] = { 0 };
+
+  bad = g_strdup_printf ("{\"client_reference\": \"%s\", \"currency\": \"%s\", \"lines\": ["
+                         "{\"product_id\": 999999, \"quantity\": 1}]}", bad_reference,
+                         till_api_get_config (fixture->server->api)->currency);
+  /* Held back until all twelve are there, so that they share one transaction. */
+  till_api_hold_checkouts (fixture->server->api, TRUE);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+      g_autofree char *reference = i >= shared_from ? g_strdup (shared) : till_test_new_reference ();
+      g_autofree char *body = i == bad_index ? g_strdup (bad) : cart_body (fixture, reference);
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      BatchItem *item = g_new0 (BatchItem, 1);
+
+      item->batch = &batch;
+      item->index = i;
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                    authorization);
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+      batch.pending++;
+      soup_session_send_and_read_async (fixture->server->session, msg, G_PRIORITY_DEFAULT, NULL,
+                                        on_batch_done, item);
+    }
+  g_assert_true (till_test_wait_until (all_pending, fixture, 20000));
+  g_assert_cmpuint (batch.pending, ==, n);
+  till_api_hold_checkouts (fixture->server->api, FALSE);
+  g_assert_true (till_test_wait_until (batch_done, &batch, 20000));
+  g_assert_cmpuint (till_api_get_pending_checkouts (fixture->server->api), ==, 0);
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *order, *payment;
+      const char *intent;
+
+      g_assert_nonnull (batch.json[i]);
+      if (i == bad_index)
+        {
+          JsonObject *error = json_object_get_object_member (batch.json[i], "error");
+
+          g_assert_cmpuint (batch.status[i], ==, 422);
+          g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "invalid_cart");
+          continue;
+        }
+      g_assert_true (batch.status[i] == 201 || (i >= shared_from && batch.status[i] == 200));
+      order = json_object_get_object_member (batch.json[i], "order");
+      payment = json_object_get_object_member (batch.json[i], "payment");
+      order_ids[i] = json_object_get_int_member (order, "id");
+      intent = json_object_get_string_member (payment, "payment_intent");
+      g_assert_true (g_str_has_prefix (intent, "pi_"));
+      g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "pending_payment");
+      g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, order_ids[i]), ==, 1);
+      if (i >= shared_from)
+        {
+          if (shared_id == 0)
+            shared_id = order_ids[i];
+          g_assert_cmpint (order_ids[i], ==, shared_id);
+        }
+      else
+        g_assert_false (g_hash_table_contains (ids, &order_ids[i]));
+      g_hash_table_add (ids, &order_ids[i]);
+    }
+  /* Nine orders: eight single ones and the shared one, which was created once. */
+  g_assert_cmpuint (g_hash_table_size (ids), ==, n - 1 - (n - shared_from - 1));
+  {
+    guint created = 0;
+
+    for (guint i = shared_from; i < n; i++)
+      created += batch.status[i] == 201;
+    g_assert_cmpuint (created, ==, 1);
+  }
+
+  /* Every order has its intent recorded (read back from the database). */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *path = NULL;
+      g_autoptr(TillTestResponse) answer = NULL;
+      JsonObject *payment;
+
+      if (i == bad_index)
+        continue;
+      path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT, order_ids[i]);
+      answer = till_test_request (fixture->server, "GET", path, fixture->server->cashier_token,
+                                  NULL);
+      g_assert_cmpuint (answer->status, ==, 200);
+      payment = json_object_get_object_member (answer->json, "payment");
+      g_assert_true (g_str_has_prefix (json_object_get_string_member (payment, "payment_intent"),
+                                       "pi_"));
+      /* The checkout answered the order as it is stored (it was not read back). */
+      {
+        g_autoptr(JsonNode) stored = json_node_init_object (json_node_alloc (), answer->json);
+        g_autoptr(JsonNode) answered = json_node_init_object (
+            json_node_alloc (), json_object_get_object_member (batch.json[i], "order"));
+
+        g_assert_true (json_node_equal (stored, answered));
+      }
+    }
+  {
+    g_autoptr(TillTestResponse) list = till_test_request (fixture->server, "GET", "/api/v1/orders",
+                                                          fixture->server->cashier_token, NULL);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (list->json, "orders")),
+                      ==, g_hash_table_size (ids));
+  }
+  for (guint i = 0; i < n; i++)
+    g_clear_pointer (&batch.json[i], json_object_unref);
+}
+
+static guint
+checkout_status (Fixture    *fixture,
+                 const char *token)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr(TillTestResponse) response = till_test_request (fixture->server, "POST",
+                                                             "/api/v1/checkouts", token, body);
+
+  return response->status;
+}
+
+static void
+revoke_elsewhere (Fixture    *fixture,
+                  const char *name)
+{
+  TillDatabase *db = till_api_get_database (fixture->server->api);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillDatabase) other = till_database_open (till_database_get_path (db), &error);
+
+  g_assert_no_error (error);
+  g_assert_true (till_terminals_revoke (other, name, &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+one_pending (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return till_api_get_pending_checkouts (fixture->server->api) == 1;
+}
+
+static void
+on_held_checkout (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  guint *status = user_data;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                              NULL);
+
+  *status = soup_message_get_status (soup_session_get_async_result_message (
+      SOUP_SESSION (source), result));
+}
+
+static gboolean
+status_known (gpointer user_data)
+{
+  return *(guint *) user_data != 0;
+}
+
+/* Checkouts take their terminal from a cache; a revoked token is refused all the same: by
+ * this server's connection, by another one (`till-server terminal revoke`), also while the
+ * checkout waits for its transaction. */
+static void
+test_terminal_cache (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  TillDatabase *db = till_api_get_database (fixture->server->api);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *here = till_terminals_add (db, "here", TILL_ROLE_CASHIER, NULL, &error);
+  g_autofree char *elsewhere = till_terminals_add (db, "elsewhere", TILL_ROLE_CASHIER, NULL,
+                                                   &error);
+  g_autofree char *waiting = till_terminals_add (db, "waiting", TILL_ROLE_CASHIER, NULL, &error);
+  g_autofree char *url = g_strconcat (fixture->server->base, "/api/v1/checkouts", NULL);
+  g_autofree char *authorization = g_strconcat ("Bearer ", waiting, NULL);
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+  guint status = 0;
+
+  g_assert_no_error (error);
+  /* Each is cached by a first checkout. */
+  g_assert_cmpuint (checkout_status (fixture, here), ==, 201);
+  g_assert_cmpuint (checkout_status (fixture, elsewhere), ==, 201);
+  g_assert_cmpuint (checkout_status (fixture, waiting), ==, 201);
+  g_assert_cmpuint (checkout_status (fixture, here), ==, 201);
+
+  g_assert_true (till_terminals_revoke (db, "here", &error));
+  g_assert_cmpuint (checkout_status (fixture, here), ==, 401);
+
+  revoke_elsewhere (fixture, "elsewhere");
+  g_assert_cmpuint (checkout_status (fixture, elsewhere), ==, 401);
+
+  /* Accepted from the cache, then revoked before its transaction. */
+  till_api_hold_checkouts (fixture->server->api, TRUE);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                authorization);
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  soup_session_send_and_read_async (fixture->server->session, msg, G_PRIORITY_DEFAULT, NULL,
+                                    on_held_checkout, &status);
+  g_assert_true (till_test_wait_until (one_pending, fixture, 20000));
+  revoke_elsewhere (fixture, "waiting");
+  till_api_hold_checkouts (fixture->server->api, FALSE);
+  g_assert_true (till_test_wait_until (status_known, &status, 20000));
+  g_assert_cmpuint (status, ==, 401);
+  g_assert_cmpint (till_orders_find_by_reference (db, reference, NULL), ==, 0);
+
+  /* The others still work. */
+  g_assert_cmpuint (checkout_status (fixture, fixture->server->cashier_token), ==, 201);
+}
+
+static gint64
+one_line_total (Fixture *fixture,
+                gint64   product,
+                guint    expected_status)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = g_strdup_printf (
+      "{\"client_reference\": \"%s\", \"currency\": \"%s\", \"lines\": ["
+      "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}", reference,
+      till_api_get_config (fixture->server->api)->currency, product);
+  g_autoptr(TillTestResponse) response = checkout (fixture, body);
+
+  g_assert_cmpuint (response->status, ==, expected_status);
+  return expected_status == 201 ? json_object_get_int_member (order_of (response), "total") : 0;
+}
+
+/* Checkouts price from a product cache; a product changed by the API or by another
+ * connection (`till-server catalog import`) is priced anew at once. */
+static void
+test_product_cache (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  TillDatabase *db = till_api_get_database (fixture->server->api);
+  gint64 id = product_id (fixture, "BAK-001");
+  g_autofree char *path = g_strdup_printf ("/api/v1/products/%" G_GINT64_FORMAT, id);
+  g_autofree char *update = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillDatabase) other = NULL;
+  gint64 before = one_line_total (fixture, id, 201);
+
+  g_assert_cmpint (one_line_total (fixture, id, 201), ==, before);
+  {
+    g_autoptr(TillTestResponse) patched = till_test_request (fixture->server, "PATCH", path,
+                                                             fixture->server->admin_token,
+                                                             "{\"unit_amount\": 10000}");
+    g_assert_cmpuint (patched->status, ==, 200);
+  }
+  g_assert_cmpint (one_line_total (fixture, id, 201), !=, before);
+  before = one_line_total (fixture, id, 201);
+
+  other = till_database_open (till_database_get_path (db), &error);
+  g_assert_no_error (error);
+  update = g_strdup_printf ("UPDATE products SET unit_amount = 20000 WHERE id = %" G_GINT64_FORMAT,
+                            id);
+  g_assert_true (till_database_exec (other, update, &error));
+  g_assert_cmpint (one_line_total (fixture, id, 201), >, before);
+
+  g_clear_pointer (&update, g_free);
+  update = g_strdup_printf ("UPDATE products SET active = 0 WHERE id = %" G_GINT64_FORMAT, id);
+  g_assert_true (till_database_exec (other, update, &error));
+  g_assert_no_error (error);
+  one_line_total (fixture, id, 422);
 }
 
 static void
@@ -1394,6 +1724,9 @@ main (int    argc,
   ADD ("/server/checkout/tampered-totals", NULL, test_tampered_totals);
   ADD ("/server/checkout/client-gone", NULL, test_client_gone);
   ADD ("/server/checkout/duplicate-reference", NULL, test_duplicate_reference);
+  ADD ("/server/checkout/group-commit", NULL, test_group_commit);
+  ADD ("/server/checkout/terminal-cache", NULL, test_terminal_cache);
+  ADD ("/server/checkout/product-cache", NULL, test_product_cache);
   ADD ("/server/checkout/faults/exhausted", NULL, test_fault_exhausted);
   for (guint i = 0; i < G_N_ELEMENTS (amounts); i++)
     ADD (amount_paths[i], &amounts[i], test_amounts);

@@ -9,6 +9,7 @@
 
 #include "till-catalog.h"
 #include "till-database.h"
+#include "till-json-reader.h"
 #include "till-search.h"
 #include "till-stripe-client.h"
 #include "till-test-server.h"
@@ -191,6 +192,71 @@ test_transactions (Fixture       *fixture,
   g_assert_cmpint (till_catalog_count (db, NULL), ==, 1);
 }
 
+static goffset
+file_size (const char *path)
+{
+  GStatBuf buf;
+
+  return g_stat (path, &buf) == 0 ? (goffset) buf.st_size : 0;
+}
+
+static void
+fill (TillDatabase *db,
+      guint         commits)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Each commit writes four pages or more. */
+  for (guint i = 0; i < commits; i++)
+    {
+      g_assert_true (till_database_begin (db, &error));
+      g_assert_true (till_database_exec (db, "INSERT INTO filler (x) VALUES (randomblob (12000))",
+                                         &error));
+      g_assert_true (till_database_commit (db, &error));
+      g_assert_no_error (error);
+    }
+}
+
+/* Commits that fill the WAL wake the checkpointer thread; once it has caught up, the WAL is
+ * reused from its start instead of growing. Under a stream of commits that never lets it
+ * catch up, the WAL stops growing at about 16,000 frames. Nothing is lost. */
+static void
+test_checkpoints (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *wal = g_strconcat (fixture->path, "-wal", NULL);
+  g_autofree char *count = NULL;
+  goffset size;
+
+  g_assert_true (till_database_exec (fixture->db, "CREATE TABLE filler (x BLOB)", &error));
+  g_assert_no_error (error);
+  g_assert_false (till_database_wait_checkpoints (fixture->db, 1, 0));
+  fill (fixture->db, 1100);
+  g_assert_true (till_database_wait_checkpoints (fixture->db, 1, 20000));
+  size = file_size (wal);
+  g_assert_cmpint (size, >, 4000 * 4096);
+  /* Everything was copied: the next commits start the WAL again, the file does not grow. */
+  fill (fixture->db, 100);
+  g_assert_cmpint (file_size (wal), ==, size);
+
+  /* 15,000 commits in a row, about 60,000 frames, faster than the thread's checkpoints
+   * can keep up with. Past 16,000 frames the committing thread checkpoints itself (at each
+   * commit, until the thread's checkpoint in progress is done), and the WAL starts again. */
+  fill (fixture->db, 15000);
+  g_assert_cmpint (file_size (wal), <, 40000 * (4096 + 24));
+  count = query_text (fixture->db, "SELECT count(*) FROM filler");
+  g_assert_cmpstr (count, ==, "16200");
+
+  /* Everything is still there after closing and opening again. */
+  g_clear_object (&fixture->db);
+  fixture->db = till_database_open (fixture->path, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&count, g_free);
+  count = query_text (fixture->db, "SELECT count(*) FROM filler");
+  g_assert_cmpstr (count, ==, "16200");
+}
+
 static void
 test_backup (Fixture       *fixture,
              gconstpointer  data)
@@ -311,6 +377,216 @@ test_webhook_verify (void)
   }
 }
 
+/* JsonParser's tree, or NULL where it refuses the text. */
+static JsonNode *
+reference_parse (const char *text,
+                 gsize       length)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (parser, text, length, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL)
+    return NULL;
+  return json_node_copy (root);
+}
+
+static const char * const some_members[] = { "id", "status", "nested", "metadata", NULL };
+
+/* With only some members read: the others left out, the text checked all the same. */
+static void
+check_members_same_as_json_glib (const char *text,
+                                 gsize       length)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) mine = till_json_read_object_members (text, length, some_members,
+                                                               &error);
+  g_autoptr(JsonNode) theirs = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *object;
+  g_autoptr(GList) names = NULL;
+
+  if (mine == NULL)
+    {
+      g_assert_true (error->domain == TILL_JSON_ERROR);
+      return;
+    }
+  theirs = reference_parse (text, length);
+  g_assert_nonnull (theirs);
+  object = json_node_get_object (theirs);
+  names = json_object_get_members (object);
+  for (GList *l = names; l != NULL; l = l->next)
+    if (!g_strv_contains (some_members, l->data))
+      json_object_remove_member (object, l->data);
+  node = json_node_init_object (json_node_alloc (), mine);
+  g_assert_true (json_node_equal (node, theirs));
+}
+
+static void
+check_same_as_json_glib (const char *text,
+                         gsize       length)
+{
+  check_members_same_as_json_glib (text, length);
+
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) mine = till_json_read_object (text, length, &error);
+  g_autoptr(JsonNode) theirs = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  if (mine == NULL)
+    {
+      g_assert_nonnull (error);
+      g_assert_true (error->domain == TILL_JSON_ERROR);
+      return;
+    }
+  /* What the reader accepts, JsonParser reads the same way. */
+  theirs = reference_parse (text, length);
+  g_assert_nonnull (theirs);
+  node = json_node_init_object (json_node_alloc (), mine);
+  g_assert_true (json_node_equal (node, theirs));
+}
+
+static const char intent_json[] =
+  "{\"id\": \"pi_3Ab\", \"object\": \"payment_intent\", \"amount\": 1250, "
+  "\"amount_received\": 0, \"automatic_payment_methods\": {\"enabled\": true}, "
+  "\"charges\": {\"object\": \"list\", \"data\": [], \"has_more\": false, "
+  "\"url\": \"/v1/charges?payment_intent=pi_3Ab\"}, \"client_secret\": \"pi_3Ab_secret_x\", "
+  "\"created\": 1764172800, \"currency\": \"eur\", \"description\": \"B\\u00e4ckerei \\\"T\\\" "
+  "\\ud83d\\ude00 \\/ \\n\", \"last_payment_error\": null, \"livemode\": false, "
+  "\"metadata\": {\"till_order_id\": \"42\", \"till_order_number\": \"T000042\"}, "
+  "\"payment_method_types\": [\"card\", \"link\"], \"rate\": -1.5e-3, "
+  "\"nested\": [[1, [2, [3, {}]]], {\"a\": [true, false, null, 0, -0, 10.25]}], "
+  "\"status\": \"requires_payment_method\"}";
+
+/* The JSON reader: the same trees as JsonParser, stricter where JSON is, and never a crash
+ * on damaged text. */
+static void
+test_json_reader (void)
+{
+  static const char *valid[] = {
+    "{}", " {\"a\":1} ", "{\"a\": [], \"b\": {}, \"c\": \"\"}", "{\"a\": 1, \"a\": 2}",
+    "{\"q\": 9223372036854775807, \"r\": -9223372036854775808, \"s\": 1E2, \"t\": 0.5}",
+    "{\"ü\": \"İstanbul\", \"e\": \"\\u0130\\u00fc\\t\"}",
+  };
+  static const char *invalid[] = {
+    "", " ", "{", "}", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":1 \"b\":2}", "{a:1}",
+    "{'a':1}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":-}", "{\"a\":1e}",
+    "{\"a\":+1}", "{\"a\":tru}", "{\"a\":nul}", "{\"a\":\"x}", "{\"a\":\"\\x\"}",
+    "{\"a\":\"\\u12\"}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\"}", "{\"a\":\"\\u0000\"}",
+    "{\"a\":\"tab\there\"}", "{} {}", "{}x", "{/* c */}", "{\"a\":[1,]}", "{\"a\":[,1]}",
+    "{\"a\":NaN}", "{\"a\":Infinity}", "{\"a\":\"\xff\"}", "{\"a\":9223372036854775808}",
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  GString *deep = g_string_new ("{\"a\":");
+
+  for (guint i = 0; i < G_N_ELEMENTS (valid); i++)
+    {
+      g_autoptr(JsonObject) read = till_json_read_object (valid[i], strlen (valid[i]), &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (read);
+      check_same_as_json_glib (valid[i], strlen (valid[i]));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
+    {
+      g_autoptr(JsonObject) read = till_json_read_object (invalid[i], strlen (invalid[i]), &error);
+
+      g_assert_null (read);
+      g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
+      g_clear_error (&error);
+    }
+  /* Not an object; not all of the buffer (a NUL inside). */
+  g_assert_null (till_json_read_object ("[1]", 3, &error));
+  g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_TYPE);
+  g_clear_error (&error);
+  g_assert_null (till_json_read_object ("{}\0", 3, &error));
+  g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
+  g_clear_error (&error);
+  /* Only @length bytes count. */
+  object = till_json_read_object ("{\"a\": 1}garbage", 8, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (json_object_get_int_member (object, "a"), ==, 1);
+
+  /* Values as JsonParser gives them. */
+  g_clear_pointer (&object, json_object_unref);
+  object = till_json_read_object (intent_json, strlen (intent_json), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (object, "description"), ==,
+                   "Bäckerei \"T\" 😀 / \n");
+  g_assert_cmpint (json_object_get_int_member (object, "amount"), ==, 1250);
+  g_assert_cmpfloat (json_object_get_double_member (object, "rate"), ==, -1.5e-3);
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (object, "last_payment_error")));
+  check_same_as_json_glib (intent_json, strlen (intent_json));
+
+  /* Members left out are checked all the same. */
+  {
+    static const char *bad_skipped[] = {
+      "{\"id\": 1, \"x\": [1,]}", "{\"id\": 1, \"x\": {\"a\" 1}}", "{\"x\": \"\\q\", \"id\": 1}",
+      "{\"x\": 01}", "{\"x\": tru}", "{\"x\": [[[[\"\\ud800\"]]]]}", "{\"x\": {}, }",
+    };
+    g_autoptr(JsonObject) some = till_json_read_object_members (intent_json, strlen (intent_json),
+                                                                some_members, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_object_get_size (some), ==, 4);
+    g_assert_cmpstr (json_object_get_string_member (some, "id"), ==, "pi_3Ab");
+    g_assert_true (json_object_has_member (some, "nested"));
+    g_assert_false (json_object_has_member (some, "amount"));
+    for (guint i = 0; i < G_N_ELEMENTS (bad_skipped); i++)
+      {
+        g_assert_null (till_json_read_object_members (bad_skipped[i], strlen (bad_skipped[i]),
+                                                      some_members, &error));
+        g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
+        g_clear_error (&error);
+      }
+  }
+
+  /* Nesting is limited. */
+  for (guint i = 0; i < 200; i++)
+    g_string_append_c (deep, '[');
+  g_assert_null (till_json_read_object (deep->str, deep->len, &error));
+  g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
+  g_clear_error (&error);
+  g_string_free (deep, TRUE);
+
+  /* Damaged copies of the intent: refused cleanly, or read as JsonParser reads them. */
+  for (guint round = 0; round < 3000; round++)
+    {
+      g_autofree char *copy = g_strdup (intent_json);
+      gsize length = strlen (copy);
+      guint changes = g_test_rand_int_range (1, 4);
+
+      for (guint c = 0; c < changes; c++)
+        {
+          gsize at;
+
+          if (length < 2)
+            break;
+          at = g_test_rand_int_range (0, length);
+
+          switch (g_test_rand_int_range (0, 3))
+            {
+            case 0: /* another byte from the text's own alphabet */
+              {
+                static const char alphabet[] = "{}[]\":,.-+eE0123456789tfnul\\ \"a";
+
+                copy[at] = alphabet[g_test_rand_int_range (0, sizeof alphabet - 1)];
+              }
+              break;
+            case 1: /* cut short */
+              length = at;
+              break;
+            default: /* a byte dropped */
+              memmove (copy + at, copy + at + 1, length - at);
+              length--;
+              break;
+            }
+        }
+      check_same_as_json_glib (copy, length);
+    }
+}
+
 static void
 test_form_encoding (void)
 {
@@ -342,12 +618,14 @@ main (int    argc,
   ADD ("/server/storage/foreign-keys-and-trigger", test_foreign_keys_and_trigger);
   ADD ("/server/storage/transactions", test_transactions);
   ADD ("/server/storage/backup", test_backup);
+  ADD ("/server/storage/checkpoints", test_checkpoints);
 #undef ADD
   g_test_add_func ("/server/search-key", test_search_key);
   g_test_add_func ("/server/barcodes", test_barcodes);
   g_test_add_func ("/server/demo-catalog-barcodes", test_demo_catalog_barcodes);
   g_test_add_func ("/server/webhook-verify", test_webhook_verify);
   g_test_add_func ("/server/stripe-form-encoding", test_form_encoding);
+  g_test_add_func ("/server/json-reader", test_json_reader);
 
   return g_test_run ();
 }
