@@ -238,6 +238,11 @@ till_window_handle_key (TillWindow      *self,
 {
   g_return_val_if_fail (TILL_IS_WINDOW (self), FALSE);
 
+  /* While a card is being paid, every key belongs to the card form: a fast typist's digits
+   * must not be taken for a scan (and a scan then has no cart to go to). */
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "pay") == 0)
+    return FALSE;
+
   /* Dialogs are their own windows; a scan while one is up goes nowhere. */
   return till_scan_detector_key_pressed (self->detector, keyval, state, time_ms);
 }
