@@ -267,7 +267,10 @@ till_application_activate (GApplication *app)
                                      g_settings_get_uint (self->settings, "scanner-min-length"));
 
   if (self->kiosk || g_settings_get_boolean (self->settings, "kiosk"))
-    gtk_window_fullscreen (window);
+    {
+      gtk_window_fullscreen (window);
+      till_payment_page_set_kiosk (till_window_get_payment_page (TILL_WINDOW (window)), TRUE);
+    }
 
   gtk_window_present (window);
 

@@ -33,6 +33,7 @@ struct _TillPaymentPage
   char *payment_intent;
   char *client_secret;
   gboolean hinted_success;   /* the page said succeeded; the server may not agree yet */
+  gboolean kiosk;            /* customers pay themselves: large, touch-friendly fields */
 
   GtkStack *stack;
   GtkLabel *form_title;
@@ -325,7 +326,7 @@ show_form (TillPaymentPage *self)
     .publishable_key = config ? config->publishable_key : NULL,
     .amount_label = amount,
     .dark = adw_style_manager_get_dark (adw_style_manager_get_default ()),
-    .kiosk = FALSE,
+    .kiosk = self->kiosk,
   };
 
   /* Translators: order number and amount, above the card form. */
@@ -421,6 +422,16 @@ till_payment_page_begin (TillPaymentPage            *self,
       return;
     }
   show_form (self);
+}
+
+/* In kiosk mode the card form has large, touch-friendly fields. */
+void
+till_payment_page_set_kiosk (TillPaymentPage *self,
+                             gboolean         kiosk)
+{
+  g_return_if_fail (TILL_IS_PAYMENT_PAGE (self));
+
+  self->kiosk = kiosk;
 }
 
 const char *

@@ -21,6 +21,8 @@ void             till_payment_page_begin     (TillPaymentPage            *self,
                                               TillCartModel              *cart,
                                               const TillCheckoutResponse *response);
 const char      *till_payment_page_get_state (TillPaymentPage            *self);
+void             till_payment_page_set_kiosk (TillPaymentPage            *self,
+                                              gboolean                    kiosk);
 TillPaymentView *till_payment_page_get_view  (TillPaymentPage            *self);
 char            *till_payment_page_describe_decline (const char      *decline_code,
                                                      const char      *server_message);

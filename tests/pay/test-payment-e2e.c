@@ -587,6 +587,19 @@ test_flow_declined_then_paid (Fixture       *f,
 }
 
 static void
+test_flow_kiosk (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr (TillOrder) order = NULL;
+
+  /* A self-checkout kiosk: the form has the large, touch-friendly layout. */
+  till_payment_page_set_kiosk (f->page, TRUE);
+  order = begin_sale (f);
+  wait_for_page (f, "document.documentElement.classList.contains('kiosk')", "the kiosk layout");
+  save_window (f, "payment-kiosk");
+}
+
+static void
 test_flow_cancel (Fixture       *f,
                   gconstpointer  data)
 {
@@ -904,6 +917,7 @@ main (int argc, char **argv)
   FLOW ("paid", test_flow_paid);
   FLOW ("declined-then-paid", test_flow_declined_then_paid);
   FLOW ("cancel", test_flow_cancel);
+  FLOW ("kiosk", test_flow_kiosk);
   FLOW ("web-process-killed", test_flow_web_process_killed);
   FLOW ("forged-success", test_flow_forged_success);
   FLOW ("restart-shows-paid", test_restart_shows_paid);
