@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "till-app-resources.h"
 #include "till-application.h"
@@ -19,6 +20,7 @@ struct _TillApplication
   AdwApplication parent_instance;
 
   char *server_url;     /* from --server */
+  char *session_token;  /* from the environment, for this run only */
   char *settings_url;   /* the last one read from GSettings */
   gboolean kiosk;
 
@@ -116,6 +118,13 @@ connect_from_settings (TillApplication *self)
       show_connect_dialog (self);
       return;
     }
+  /* A token handed over in the environment (tools/run does, for its training server) is
+   * used for this run only: never stored, never logged. */
+  if (self->server_url != NULL && self->session_token != NULL)
+    {
+      till_client_set_server (self->client, url, self->session_token);
+      return;
+    }
   till_token_store_lookup_async (self->token_store, url, NULL, on_token_looked_up,
                                  g_object_ref (self));
 }
@@ -161,6 +170,9 @@ on_token_stored (GObject      *source,
   g_settings_set_string (self->settings, "server-url", request->url);
   g_settings_set_string (self->settings, "pinned-certificate", request->pin ? request->pin : "");
   g_clear_pointer (&self->server_url, g_free);
+  if (self->session_token != NULL)
+    memset (self->session_token, 0, strlen (self->session_token));
+  g_clear_pointer (&self->session_token, g_free);
   till_client_set_pinned_certificate (self->client, request->pin);
   till_client_set_server (self->client, request->url, request->token);
   connect_request_free (request);
@@ -399,6 +411,9 @@ till_application_finalize (GObject *object)
   TillApplication *self = TILL_APPLICATION (object);
 
   g_clear_pointer (&self->server_url, g_free);
+  if (self->session_token != NULL)
+    memset (self->session_token, 0, strlen (self->session_token));
+  g_clear_pointer (&self->session_token, g_free);
   g_clear_pointer (&self->settings_url, g_free);
   g_clear_object (&self->token_store);
 
@@ -442,6 +457,18 @@ till_application_get_server_url (TillApplication *self)
   g_return_val_if_fail (TILL_IS_APPLICATION (self), NULL);
 
   return self->server_url;
+}
+
+/* A terminal token for this run only (never stored): tools/run hands its training
+ * server's token over this way, through the environment. */
+void
+till_application_set_session_token (TillApplication *self,
+                                    const char      *token)
+{
+  g_return_if_fail (TILL_IS_APPLICATION (self));
+
+  g_free (self->session_token);
+  self->session_token = token != NULL && *token != '\0' ? g_strdup (token) : NULL;
 }
 
 gboolean

@@ -16,6 +16,8 @@ G_DECLARE_FINAL_TYPE (TillApplication, till_application, TILL, APPLICATION, AdwA
 TillApplication *till_application_new            (void);
 const char      *till_application_get_server_url (TillApplication *self);
 gboolean         till_application_get_kiosk      (TillApplication *self);
+void             till_application_set_session_token (TillApplication *self,
+                                                     const char      *token);
 /* The keyring by default; tests put a TillMemoryTokenStore here before activation. */
 void             till_application_set_token_store (TillApplication *self,
                                                    TillTokenStore  *store);

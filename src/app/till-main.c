@@ -13,6 +13,11 @@ int
 main (int argc, char **argv)
 {
   g_autoptr (TillApplication) app = NULL;
+  g_autofree char *token = g_strdup (g_getenv ("TILL_TERMINAL_TOKEN"));
+
+  /* Taken out of the environment while there is still only one thread, so no child
+   * process (WebKit's among them) inherits it. */
+  g_unsetenv ("TILL_TERMINAL_TOKEN");
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
@@ -20,5 +25,6 @@ main (int argc, char **argv)
   textdomain (GETTEXT_PACKAGE);
 
   app = till_application_new ();
+  till_application_set_session_token (app, token);
   return g_application_run (G_APPLICATION (app), argc, argv);
 }
