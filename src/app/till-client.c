@@ -1098,30 +1098,41 @@ till_client_fetch_products_finish (TillClient    *self,
 
 /* by barcode */
 
+/* The answer of a request as a JSON object: @wrapper's member when the server wraps it
+ * ({"product": {…}}), else the whole object. NULL (and @error) when there is none. */
+static JsonObject *
+request_finish_object (GAsyncResult  *result,
+                       const char    *wrapper,
+                       GError       **error)
+{
+  Request *request = g_task_get_task_data (G_TASK (result));
+  g_autoptr (JsonObject) object = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), error) ||
+      (object = request_parse (request, error)) == NULL)
+    return NULL;
+  if (json_object_has_member (object, wrapper) &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, wrapper)))
+    return json_object_ref (json_object_get_object_member (object, wrapper));
+  return g_steal_pointer (&object);
+}
+
 static void
 on_barcode_done (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
   g_autoptr (GTask) outer = user_data;
-  Request *request = g_task_get_task_data (G_TASK (result));
   g_autoptr (JsonObject) object = NULL;
   TillProduct *product;
   GError *error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error) ||
-      (object = request_parse (request, &error)) == NULL)
+  if ((object = request_finish_object (result, "product", &error)) == NULL)
     {
       g_task_return_error (outer, error);
       return;
     }
-  /* Either the product itself or {"product": {…}}. */
-  if (json_object_has_member (object, "product") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "product")))
-    product = till_product_new_from_json (json_object_get_object_member (object, "product"),
-                                          &error);
-  else
-    product = till_product_new_from_json (object, &error);
+  product = till_product_new_from_json (object, &error);
   if (product == NULL)
     {
       g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
@@ -1246,23 +1257,16 @@ on_order_action_done (GObject      *source,
                       gpointer      user_data)
 {
   g_autoptr (GTask) outer = user_data;
-  Request *request = g_task_get_task_data (G_TASK (result));
   g_autoptr (JsonObject) object = NULL;
   TillOrder *order;
   GError *error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error) ||
-      (object = request_parse (request, &error)) == NULL)
+  if ((object = request_finish_object (result, "order", &error)) == NULL)
     {
       g_task_return_error (outer, error);
       return;
     }
-  /* The server answers the order itself, or {order: …}. */
-  if (json_object_has_member (object, "order") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "order")))
-    order = till_order_from_json (json_object_get_object_member (object, "order"), &error);
-  else
-    order = till_order_from_json (object, &error);
+  order = till_order_from_json (object, &error);
   if (order == NULL)
     {
       g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
