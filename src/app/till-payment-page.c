@@ -476,6 +476,134 @@ on_cancel_done (GObject      *source,
     show_order (self);   /* it was paid meanwhile: a paid order is refunded, not canceled */
 }
 
+/* Printing the receipt: the text core makes, in a monospace font, as many pages as it takes. */
+
+typedef struct
+{
+  char **lines;
+  int lines_per_page;
+} ReceiptPrint;
+
+static void
+receipt_print_free (gpointer data)
+{
+  ReceiptPrint *print = data;
+
+  g_strfreev (print->lines);
+  g_free (print);
+}
+
+static PangoLayout *
+receipt_layout (GtkPrintContext *context)
+{
+  PangoLayout *layout = gtk_print_context_create_pango_layout (context);
+  g_autoptr (PangoFontDescription) font = pango_font_description_from_string ("Monospace 9");
+
+  pango_layout_set_font_description (layout, font);
+  return layout;
+}
+
+static void
+on_begin_print (GtkPrintOperation *operation,
+                GtkPrintContext   *context,
+                ReceiptPrint      *print)
+{
+  g_autoptr (PangoLayout) layout = receipt_layout (context);
+  int line_height;
+  guint n_lines = g_strv_length (print->lines);
+
+  pango_layout_set_text (layout, "X", -1);
+  pango_layout_get_pixel_size (layout, NULL, &line_height);
+  print->lines_per_page = MAX (1, (int) (gtk_print_context_get_height (context) / MAX (line_height, 1)));
+  gtk_print_operation_set_n_pages (operation,
+                                   MAX (1, (n_lines + print->lines_per_page - 1) /
+                                             print->lines_per_page));
+}
+
+static void
+on_draw_page (GtkPrintOperation *operation,
+              GtkPrintContext   *context,
+              int                page_nr,
+              ReceiptPrint      *print)
+{
+  cairo_t *cr = gtk_print_context_get_cairo_context (context);
+  g_autoptr (PangoLayout) layout = receipt_layout (context);
+  guint first = page_nr * print->lines_per_page;
+  g_autoptr (GString) text = g_string_new (NULL);
+
+  for (guint i = first; print->lines[i] != NULL && i < first + print->lines_per_page; i++)
+    g_string_append_printf (text, "%s\n", print->lines[i]);
+  pango_layout_set_text (layout, text->str, -1);
+  cairo_move_to (cr, 0, 0);
+  pango_cairo_show_layout (cr, layout);
+}
+
+/**
+ * till_payment_page_print_receipt:
+ * @export_pdf: (nullable): write a PDF there instead of asking which printer
+ *
+ * Prints the receipt of the order shown as paid.
+ */
+gboolean
+till_payment_page_print_receipt (TillPaymentPage  *self,
+                                 const char       *export_pdf,
+                                 GError          **error)
+{
+  const TillServerConfig *config = till_client_get_config (self->client);
+  g_autoptr (GtkPrintOperation) operation = NULL;
+  g_autofree char *text = NULL;
+  ReceiptPrint *print;
+  GtkPrintOperationResult result;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  g_return_val_if_fail (TILL_IS_PAYMENT_PAGE (self), FALSE);
+
+  if (self->order == NULL || self->order->status == TILL_ORDER_PENDING_PAYMENT)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("There is no paid order to print a receipt for."));
+      return FALSE;
+    }
+
+  text = till_receipt_format (self->order, config ? config->store_name : NULL,
+                              config ? config->prices_include_tax : FALSE, NULL,
+                              TILL_RECEIPT_WIDTH);
+  print = g_new0 (ReceiptPrint, 1);
+  print->lines = g_strsplit (text, "\n", -1);
+
+  operation = gtk_print_operation_new ();
+  gtk_print_operation_set_job_name (operation, self->order->number);
+  gtk_print_operation_set_unit (operation, GTK_UNIT_POINTS);
+  g_object_set_data_full (G_OBJECT (operation), "receipt", print, receipt_print_free);
+  g_signal_connect (operation, "begin-print", G_CALLBACK (on_begin_print), print);
+  g_signal_connect (operation, "draw-page", G_CALLBACK (on_draw_page), print);
+
+  if (export_pdf != NULL)
+    {
+      gtk_print_operation_set_export_filename (operation, export_pdf);
+      result = gtk_print_operation_run (operation, GTK_PRINT_OPERATION_ACTION_EXPORT, NULL, error);
+    }
+  else
+    {
+      gtk_print_operation_set_allow_async (operation, TRUE);
+      result = gtk_print_operation_run (operation, GTK_PRINT_OPERATION_ACTION_PRINT_DIALOG,
+                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, error);
+    }
+  return result != GTK_PRINT_OPERATION_RESULT_ERROR;
+}
+
+static void
+print_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  TillPaymentPage *self = TILL_PAYMENT_PAGE (widget);
+  g_autoptr (GError) error = NULL;
+
+  if (!till_payment_page_print_receipt (self, NULL, &error))
+    g_warning ("The receipt could not be printed: %s", error->message);
+}
+
 static void
 cancel_action (GtkWidget  *widget,
                const char *action_name,
@@ -579,6 +707,7 @@ till_payment_page_class_init (TillPaymentPageClass *klass)
   gtk_widget_class_install_action (widget_class, "payment.try-again", NULL, try_again_action);
   gtk_widget_class_install_action (widget_class, "payment.check", NULL, check_action);
   gtk_widget_class_install_action (widget_class, "payment.done", NULL, done_action);
+  gtk_widget_class_install_action (widget_class, "payment.print", NULL, print_action);
 }
 
 static void

@@ -23,6 +23,9 @@ void             till_payment_page_begin     (TillPaymentPage            *self,
 const char      *till_payment_page_get_state (TillPaymentPage            *self);
 void             till_payment_page_set_kiosk (TillPaymentPage            *self,
                                               gboolean                    kiosk);
+gboolean         till_payment_page_print_receipt (TillPaymentPage        *self,
+                                                  const char             *export_pdf,
+                                                  GError                **error);
 TillPaymentView *till_payment_page_get_view  (TillPaymentPage            *self);
 char            *till_payment_page_describe_decline (const char      *decline_code,
                                                      const char      *server_message);

@@ -10,3 +10,4 @@
 #include "till-json.h"
 #include "till-cart.h"
 #include "till-order.h"
+#include "till-receipt.h"

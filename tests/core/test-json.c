@@ -360,6 +360,44 @@ test_order_round_trip (void)
 }
 
 static void
+test_receipt (void)
+{
+  g_autoptr (TillOrder) order = sample_order ();
+  g_autofree char *text = NULL;
+  /* 42 columns, worked out by hand: 2 × 4.50 at 7 % = 9.00 + 0.63 tax = 9.63. */
+  const char *expected =
+    "               Corner Shop\n"
+    "Order T-000042            2026-11-26 15:04\n"
+    "------------------------------------------\n"
+    "2 × Käsekuchen                       $9.63\n"
+    "    $4.50 each\n"
+    "------------------------------------------\n"
+    "Subtotal                             $9.00\n"
+    "Tax                                  $0.63\n"
+    "TOTAL                                $9.63\n"
+    "\n"
+    "Paid by card: Visa •••• 4242\n"
+    "\n"
+    "                Thank you!\n";
+
+  text = till_receipt_format (order, "Corner Shop", FALSE, "en_US", TILL_RECEIPT_WIDTH);
+  g_assert_cmpstr (text, ==, expected);
+
+  /* KWD: the rounding line shows what the card was charged against the receipt's sum. */
+  g_free (order->currency);
+  order->currency = g_strdup ("KWD");
+  order->subtotal = 5124;
+  order->tax = 0;
+  order->rounding = -4;
+  order->total = 5120;
+  g_clear_pointer (&text, g_free);
+  text = till_receipt_format (order, NULL, TRUE, "en_US", TILL_RECEIPT_WIDTH);
+  g_assert_nonnull (strstr (text, "Tax included"));
+  g_assert_nonnull (strstr (text, "Rounding                        -KWD\u00a00.004\n"));
+  g_assert_nonnull (strstr (text, "TOTAL                            KWD\u00a05.120\n"));
+}
+
+static void
 test_order_malformed (void)
 {
   g_autoptr (TillOrder) order = sample_order ();
@@ -418,6 +456,7 @@ test_order_status_transitions (void)
 int
 main (int argc, char **argv)
 {
+  g_setenv ("TZ", "UTC", TRUE);  /* receipts show local time */
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/core/json/checkout/valid", test_checkout_valid);
@@ -429,6 +468,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/json/cart/needs-snapshots", test_saved_cart_needs_snapshots);
   g_test_add_func ("/core/json/order/round-trip", test_order_round_trip);
   g_test_add_func ("/core/json/order/malformed", test_order_malformed);
+  g_test_add_func ("/core/receipt/format", test_receipt);
   g_test_add_func ("/core/json/order/status-transitions", test_order_status_transitions);
 
   return g_test_run ();

@@ -554,6 +554,20 @@ test_flow_paid (Fixture       *f,
   save_window (f, "payment-paid");
   g_assert_cmpuint (f->finished, ==, 0);
 
+  /* Print Receipt, here into a PDF. */
+  {
+    g_autofree char *pdf = g_build_filename (f->dir, "receipt.pdf", NULL);
+    g_autofree char *contents = NULL;
+    g_autoptr (GError) error = NULL;
+    gsize length = 0;
+
+    g_assert_true (till_payment_page_print_receipt (f->page, pdf, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_file_get_contents (pdf, &contents, &length, &error));
+    g_assert_cmpuint (length, >, 500);
+    g_assert_true (g_str_has_prefix (contents, "%PDF"));
+  }
+
   /* New Sale: the sale is over, and paid. */
   gtk_widget_activate_action (GTK_WIDGET (f->page), "payment.done", NULL);
   g_assert_cmpuint (f->finished, ==, 1);
