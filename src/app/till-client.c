@@ -1281,6 +1281,7 @@ static void
 order_action_async (TillClient          *self,
                     gint64               order_id,
                     const char          *action,
+                    JsonNode            *body,
                     gpointer             source_tag,
                     GCancellable        *cancellable,
                     GAsyncReadyCallback  callback,
@@ -1296,7 +1297,7 @@ order_action_async (TillClient          *self,
   outer = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (outer, source_tag);
   path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT "/%s", order_id, action);
-  inner = request_start (self, "POST", path, NULL, NULL, FALSE, NULL, cancellable,
+  inner = request_start (self, "POST", path, body, NULL, FALSE, NULL, cancellable,
                          on_order_action_done, g_object_ref (outer));
 }
 
@@ -1307,7 +1308,7 @@ till_client_sync_order_async (TillClient          *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  order_action_async (self, order_id, "sync", till_client_sync_order_async, cancellable,
+  order_action_async (self, order_id, "sync", NULL, till_client_sync_order_async, cancellable,
                       callback, user_data);
 }
 
@@ -1318,8 +1319,29 @@ till_client_cancel_order_async (TillClient          *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  order_action_async (self, order_id, "cancel", till_client_cancel_order_async, cancellable,
-                      callback, user_data);
+  order_action_async (self, order_id, "cancel", NULL, till_client_cancel_order_async,
+                      cancellable, callback, user_data);
+}
+
+/* POST /api/v1/orders/{id}/receipt: Stripe emails its receipt of the paid order to @email. */
+void
+till_client_send_receipt_async (TillClient          *self,
+                                gint64               order_id,
+                                const char          *email,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) body = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "email");
+  json_builder_add_string_value (builder, email);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+  order_action_async (self, order_id, "receipt", body, till_client_send_receipt_async,
+                      cancellable, callback, user_data);
 }
 
 /**

@@ -176,7 +176,13 @@ void                till_client_cancel_order_async (TillClient          *self,
                                                     GCancellable        *cancellable,
                                                     GAsyncReadyCallback  callback,
                                                     gpointer             user_data);
-/* The finish function of both. */
+void                till_client_send_receipt_async (TillClient          *self,
+                                                    gint64               order_id,
+                                                    const char          *email,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+/* The finish function of all three. */
 TillOrder          *till_client_order_action_finish (TillClient          *self,
                                                      GAsyncResult        *result,
                                                      GError             **error);

@@ -45,6 +45,8 @@ struct _TillPaymentPage
   GtkWidget *try_again_button;
   GtkWidget *retry_button;
   GtkWidget *form_cancel_button;
+  GtkLabel *receipt_label;
+  const char *receipt_status;  /* "none", "sending", "sent" or "failed" */
 };
 
 G_DEFINE_FINAL_TYPE (TillPaymentPage, till_payment_page, ADW_TYPE_BIN)
@@ -181,6 +183,8 @@ show_paid (TillPaymentPage *self)
     description = g_strdup_printf (_("%s\nOrder %s"), amount, self->order->number);
 
   adw_status_page_set_description (self->paid_status, description);
+  gtk_widget_set_visible (GTK_WIDGET (self->receipt_label), FALSE);
+  self->receipt_status = "none";
   wipe_secret (self);
   till_payment_view_reset (self->view);
   show_status (self, "paid", self->paid_status, self->new_sale_button);
@@ -434,6 +438,15 @@ till_payment_page_set_kiosk (TillPaymentPage *self,
   self->kiosk = kiosk;
 }
 
+/* "none", "sending", "sent" or "failed": the last Email Receipt of the order shown. */
+const char *
+till_payment_page_get_receipt_status (TillPaymentPage *self)
+{
+  g_return_val_if_fail (TILL_IS_PAYMENT_PAGE (self), NULL);
+
+  return self->receipt_status;
+}
+
 const char *
 till_payment_page_get_state (TillPaymentPage *self)
 {
@@ -593,6 +606,99 @@ till_payment_page_print_receipt (TillPaymentPage  *self,
 }
 
 static void
+on_receipt_sent (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (TillPaymentPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillOrder) order = till_client_order_action_finish (TILL_CLIENT (source), result,
+                                                                 &error);
+  g_autofree char *text = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (order == NULL)
+    {
+      /* Translators: %s says why, in the server's words. */
+      text = g_strdup_printf (_("The receipt was not sent: %s"), error->message);
+      self->receipt_status = "failed";
+    }
+  else
+    {
+      text = g_strdup (_("Stripe is emailing the receipt."));
+      self->receipt_status = "sent";
+    }
+  gtk_label_set_text (self->receipt_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->receipt_label), TRUE);
+}
+
+/**
+ * till_payment_page_send_receipt:
+ * @email: the customer's address (given to Stripe only; never stored or logged here)
+ *
+ * Asks the server to have Stripe email the receipt of the order shown as paid; the outcome
+ * appears under the buttons.
+ */
+void
+till_payment_page_send_receipt (TillPaymentPage *self,
+                                const char      *email)
+{
+  g_return_if_fail (TILL_IS_PAYMENT_PAGE (self));
+
+  if (self->order == NULL || email == NULL || *email == '\0')
+    return;
+  self->receipt_status = "sending";
+  gtk_label_set_text (self->receipt_label, _("Sending the receipt…"));
+  gtk_widget_set_visible (GTK_WIDGET (self->receipt_label), TRUE);
+  till_client_send_receipt_async (self->client, self->order->id, email, self->cancellable,
+                                  on_receipt_sent, g_object_ref (self));
+}
+
+static void
+on_email_response (AdwMessageDialog *dialog,
+                   const char       *response,
+                   TillPaymentPage  *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  g_autofree char *email = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+  if (g_strcmp0 (response, "send") == 0)
+    till_payment_page_send_receipt (self, email);
+}
+
+static void
+email_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  TillPaymentPage *self = TILL_PAYMENT_PAGE (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  AdwMessageDialog *dialog;
+  GtkWidget *entry;
+
+  if (self->order == NULL)
+    return;
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
+                                                                               : NULL,
+                                                       _("Email Receipt"), NULL));
+  adw_message_dialog_format_body (dialog, _("Stripe will send the receipt of order %s to this "
+                                            "address."), self->order->number);
+  entry = gtk_entry_new ();
+  gtk_entry_set_input_purpose (GTK_ENTRY (entry), GTK_INPUT_PURPOSE_EMAIL);
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Customer’s email address"), -1);
+  adw_message_dialog_set_extra_child (dialog, entry);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "send", _("_Send"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "send", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "send");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_email_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
+static void
 print_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
@@ -702,12 +808,14 @@ till_payment_page_class_init (TillPaymentPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, try_again_button);
   gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, retry_button);
   gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, form_cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, receipt_label);
 
   gtk_widget_class_install_action (widget_class, "payment.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "payment.try-again", NULL, try_again_action);
   gtk_widget_class_install_action (widget_class, "payment.check", NULL, check_action);
   gtk_widget_class_install_action (widget_class, "payment.done", NULL, done_action);
   gtk_widget_class_install_action (widget_class, "payment.print", NULL, print_action);
+  gtk_widget_class_install_action (widget_class, "payment.email", NULL, email_action);
 }
 
 static void
@@ -715,6 +823,7 @@ till_payment_page_init (TillPaymentPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  self->receipt_status = "none";
 }
 
 TillPaymentPage *

@@ -21,8 +21,11 @@ void             till_payment_page_begin     (TillPaymentPage            *self,
                                               TillCartModel              *cart,
                                               const TillCheckoutResponse *response);
 const char      *till_payment_page_get_state (TillPaymentPage            *self);
+const char      *till_payment_page_get_receipt_status (TillPaymentPage   *self);
 void             till_payment_page_set_kiosk (TillPaymentPage            *self,
                                               gboolean                    kiosk);
+void             till_payment_page_send_receipt  (TillPaymentPage        *self,
+                                                  const char             *email);
 gboolean         till_payment_page_print_receipt (TillPaymentPage        *self,
                                                   const char             *export_pdf,
                                                   GError                **error);

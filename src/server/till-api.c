@@ -1390,6 +1390,64 @@ handle_sync (TillApi           *self,
                                     on_sync_intent, call);
 }
 
+/* Deliberately loose: one @, something on each side, a dot after it, no spaces. Stripe
+ * and the mail system do the rest. */
+static gboolean
+looks_like_email (const char *text)
+{
+  const char *at = strchr (text, '@');
+
+  return at != NULL && at != text && strchr (at + 1, '@') == NULL &&
+         strchr (at + 1, '.') != NULL && at[1] != '.' && !g_str_has_suffix (text, ".") &&
+         strpbrk (text, " \t\r\n<>,;") == NULL;
+}
+
+/* Email Receipt: Stripe sends its receipt for a paid intent once `receipt_email` is set.
+ * The address is the customer's: it goes to Stripe and is never logged or stored here. */
+static void
+handle_receipt (TillApi           *self,
+                SoupServerMessage *msg,
+                TillOrder         *order)
+{
+  static const char *allowed[] = { "email", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(TillStripeForm) form = NULL;
+  g_autofree char *email = NULL;
+  g_autofree char *path = NULL;
+  Call *call;
+
+  object = read_json_body_full (msg, FALSE, &error);
+  if (object == NULL ||
+      !till_json_check_members (object, "", allowed, &error) ||
+      !till_json_get_string (object, "", "email", TRUE, 254, &email, &error))
+    {
+      till_api_send_error (msg, error);
+      return;
+    }
+  if (!looks_like_email (email))
+    {
+      send_api_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("email: not an email address"));
+      return;
+    }
+  if (order->payment_intent == NULL || order->status == TILL_ORDER_PENDING_PAYMENT ||
+      order->status == TILL_ORDER_CANCELED)
+    {
+      send_api_error (msg, TILL_API_ERROR_INVALID_STATE,
+                      _("Only a paid order has a receipt to send"));
+      return;
+    }
+
+  form = till_stripe_form_new ();
+  till_stripe_form_add (form, "receipt_email", email);
+  call = call_new (self, msg);
+  call->order_id = order->id;
+  path = g_strconcat ("/v1/payment_intents/", order->payment_intent, NULL);
+  /* Stripe answers the intent: the order is brought up to date and sent back. */
+  till_stripe_client_request_async (self->stripe, "POST", path, form, NULL, self->cancellable,
+                                    on_sync_intent, call);
+}
+
 static void
 on_cancel_intent (GObject      *source,
                   GAsyncResult *result,
@@ -1744,6 +1802,8 @@ handle_order (TillApi           *self,
     handle_cancel (self, msg, order);
   else if (g_str_equal (action, "refunds"))
     handle_refund (self, msg, order, terminal);
+  else if (g_str_equal (action, "receipt"))
+    handle_receipt (self, msg, order);
   else
     send_api_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such resource"));
 }

@@ -568,6 +568,54 @@ test_flow_paid (Fixture       *f,
     g_assert_true (g_str_has_prefix (contents, "%PDF"));
   }
 
+  /* Email Receipt: the server hands the address to Stripe (receipt_email), which sends its
+   * receipt. Read back from the embedded simulator with training mode's test key. */
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT "/receipt",
+                                             order->id);
+    g_autoptr (JsonObject) sent = api (f, "POST", path,
+                                       "{\"email\": \"ayse@example.com\"}", 200);
+    g_autoptr (JsonObject) bad = api (f, "POST", path, "{\"email\": \"not an address\"}", 400);
+    g_autoptr (JsonObject) extra = api (f, "POST", path,
+                                        "{\"email\": \"a@example.com\", \"cc\": \"x\"}", 400);
+    g_autofree char *uri = g_strdup_printf ("%s/v1/payment_intents/%s", f->js_origin,
+                                            order->payment_intent);
+    g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
+    g_autoptr (GBytes) reply = NULL;
+    g_autoptr (JsonObject) intent = NULL;
+    g_autoptr (GError) error = NULL;
+
+    g_assert_cmpstr (json_object_get_string_member (sent, "status"), ==, "paid");
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                  "Bearer sk_test_till_training_mode");
+    reply = soup_session_send_and_read (f->session, msg, NULL, &error);
+    g_assert_no_error (error);
+    intent = till_json_parse_object (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply),
+                                     &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (json_object_get_string_member (intent, "receipt_email"), ==,
+                     "ayse@example.com");
+  }
+
+  /* The same from the page, as its Email Receipt dialog does. */
+  {
+    gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+    till_payment_page_send_receipt (f->page, "not an address");
+    while (g_strcmp0 (till_payment_page_get_receipt_status (f->page), "failed") != 0)
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_main_context_iteration (NULL, TRUE);
+      }
+    till_payment_page_send_receipt (f->page, "ayse@example.com");
+    while (g_strcmp0 (till_payment_page_get_receipt_status (f->page), "sent") != 0)
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_main_context_iteration (NULL, TRUE);
+      }
+    save_window (f, "payment-paid-receipt");
+  }
+
   /* New Sale: the sale is over, and paid. */
   gtk_widget_activate_action (GTK_WIDGET (f->page), "payment.done", NULL);
   g_assert_cmpuint (f->finished, ==, 1);
