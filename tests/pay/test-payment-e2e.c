@@ -887,6 +887,7 @@ test_window_sale (Fixture       *f,
   GPtrArray *products;
   gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
   gint64 order_id;
+  guint ready;
 
   cart = till_cart_store_new_cart (store, "USD", FALSE);
   window = till_window_new (NULL, catalog, store, client);
@@ -926,10 +927,21 @@ test_window_sale (Fixture       *f,
   /* The form has the focus (the page gave it); the customer types. */
   f->page = page;
   f->view = till_payment_page_get_view (page);
+  g_signal_connect (f->view, "ready", G_CALLBACK (on_ready), f);
   if (!g_str_equal (till_payment_page_get_state (page), "form"))
     g_error ("the payment page shows “%s”", till_payment_page_get_state (page));
   wait_for_page (f, "document.getElementById('submit').disabled === false", "the card form");
-  /* Typed fast (30 ms a key, like a scanner): the form, not the scanner detector, gets it. */
+  /* Typed fast (30 ms a key, like a scanner): the form, not the scanner detector, gets it.
+   * First a card the bank declines: the reason is shown and the cart stays. */
+  type_card (f, "4000000000000002");
+  wait_for_state (f, "declined");
+  g_assert_cmpuint (g_list_model_get_n_items (till_cart_store_get_carts (store)), ==, 1);
+  g_assert_cmpuint (till_cart_model_get_n_lines (cart), ==, 1);
+
+  /* Try Again, with a good card. */
+  ready = f->ready;
+  gtk_widget_activate_action (GTK_WIDGET (page), "payment.try-again", NULL);
+  wait_for (&f->ready, ready + 1, "the card form again");
   type_card (f, "4242424242424242");
   wait_for_state (f, "paid");
   {
