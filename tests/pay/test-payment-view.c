@@ -382,6 +382,64 @@ test_forged_messages (Fixture       *f,
   g_assert_null (till_payment_view_get_payment_intent (f->view));
 }
 
+typedef struct
+{
+  gboolean done;
+  gboolean value;
+} Answer;
+
+static void
+on_answer (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Answer *answer = user_data;
+  g_autoptr (JSCValue) value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (source),
+                                                                           result, NULL);
+
+  answer->value = value != NULL && jsc_value_is_boolean (value) && jsc_value_to_boolean (value);
+  answer->done = TRUE;
+}
+
+static gboolean
+page_says (Fixture    *f,
+           const char *expression)
+{
+  Answer answer = { FALSE, FALSE };
+
+  webkit_web_view_evaluate_javascript (till_payment_view_get_web_view (f->view), expression, -1,
+                                       NULL, NULL, NULL, on_answer, &answer);
+  while (!answer.done)
+    g_main_context_iteration (NULL, TRUE);
+  return answer.value;
+}
+
+static void
+test_refuses_zoom_menu_inspector_drops (Fixture       *f,
+                                        gconstpointer  data)
+{
+  WebKitWebView *web_view = till_payment_view_get_web_view (f->view);
+  g_autoptr (WebKitContextMenu) menu = webkit_context_menu_new ();
+  gboolean handled = FALSE;
+
+  /* Zoom snaps back. */
+  webkit_web_view_set_zoom_level (web_view, 2.0);
+  g_assert_cmpfloat (webkit_web_view_get_zoom_level (web_view), ==, 1.0);
+
+  /* No inspector, no context menu. */
+  g_assert_false (webkit_settings_get_enable_developer_extras (webkit_web_view_get_settings (web_view)));
+  g_signal_emit_by_name (web_view, "context-menu", menu, NULL, &handled);
+  g_assert_true (handled);
+
+  /* A file or link dropped on the page does nothing (the default is prevented). */
+  g_assert_true (page_says (f, "(function () {"
+                               "  var e = new Event('drop', {bubbles: true, cancelable: true});"
+                               "  document.body.dispatchEvent(e); return e.defaultPrevented; })()"));
+  g_assert_true (page_says (f, "(function () {"
+                               "  var e = new Event('dragover', {bubbles: true, cancelable: true});"
+                               "  document.body.dispatchEvent(e); return e.defaultPrevented; })()"));
+}
+
 static void
 test_crash_recovers (Fixture       *f,
                      gconstpointer  data)
@@ -412,6 +470,7 @@ main (int argc, char **argv)
   ADD ("refuses-new-windows", test_refuses_new_windows);
   ADD ("refuses-downloads", test_refuses_downloads);
   ADD ("forged-messages", test_forged_messages);
+  ADD ("refuses-zoom-menu-inspector-drops", test_refuses_zoom_menu_inspector_drops);
   ADD ("crash-recovers", test_crash_recovers);
 #undef ADD
 
