@@ -458,6 +458,89 @@ test_crash_recovers (Fixture       *f,
   g_assert_cmpstr (till_payment_view_get_payment_intent (f->view), ==, PI);
 }
 
+/* TLS: a certificate nobody vouches for is refused, unless it is the pinned one. */
+
+typedef struct
+{
+  guint loaded;
+  guint errors;
+} TlsCounts;
+
+static void on_tls_loaded (TillPaymentView *view, TlsCounts *counts) { counts->loaded++; }
+static void on_tls_error (TillPaymentView *view, const char *message, TlsCounts *counts) { counts->errors++; }
+
+static void
+run_tls_view (Fixture    *f,
+              const char *page,
+              const char *pin,
+              TlsCounts  *counts)
+{
+  TillPaymentView *view = till_payment_view_new (page, NULL);
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  /* The pin must be known before the first answer: set it, then load again. */
+  till_payment_view_set_pinned_certificate (view, pin);
+  webkit_web_view_load_uri (till_payment_view_get_web_view (view), page);
+  g_signal_connect (view, "loaded", G_CALLBACK (on_tls_loaded), counts);
+  g_signal_connect (view, "load-error", G_CALLBACK (on_tls_error), counts);
+  gtk_window_set_child (window, GTK_WIDGET (view));
+  gtk_window_present (window);
+  while (counts->loaded == 0 && counts->errors == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  gtk_window_destroy (window);
+}
+
+static void
+test_tls_pinning (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *cert_path = g_test_build_filename (G_TEST_DIST, "app", "test-cert.pem", NULL);
+  g_autofree char *key_path = g_test_build_filename (G_TEST_DIST, "app", "test-key.pem", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GTlsCertificate) cert = g_tls_certificate_new_from_files (cert_path, key_path, &error);
+  g_autoptr (SoupServer) server = NULL;
+  g_autoptr (GByteArray) der = NULL;
+  g_autofree char *pin = NULL;
+  g_autofree char *page = NULL;
+  TlsCounts refused = { 0, 0 };
+  TlsCounts pinned = { 0, 0 };
+  GSList *uris;
+
+#if defined(__SANITIZE_ADDRESS__)
+  /* LeakSanitizer cannot stop the TLS worker threads at exit ("fatal error"); the normal
+   * build runs this test. */
+  g_test_skip ("TLS threads and LeakSanitizer do not mix");
+  return;
+#endif
+  g_assert_no_error (error);
+  server = soup_server_new ("tls-certificate", cert, NULL);
+  soup_server_add_handler (server, NULL, on_request, f, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS,
+                            &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  page = g_strdup_printf ("https://127.0.0.1:%d/pay/", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  g_test_expect_message ("till-pay", G_LOG_LEVEL_WARNING, "*certificate is not trusted*");
+  run_tls_view (f, page, NULL, &refused);
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (refused.errors, >, 0);
+  g_assert_cmpuint (refused.loaded, ==, 0);
+
+  g_object_get (cert, "certificate", &der, NULL);
+  pin = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
+  run_tls_view (f, page, pin, &pinned);
+  g_assert_cmpuint (pinned.loaded, ==, 1);
+  g_assert_cmpuint (pinned.errors, ==, 0);
+  soup_server_disconnect (server);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -472,6 +555,7 @@ main (int argc, char **argv)
   ADD ("forged-messages", test_forged_messages);
   ADD ("refuses-zoom-menu-inspector-drops", test_refuses_zoom_menu_inspector_drops);
   ADD ("crash-recovers", test_crash_recovers);
+  ADD ("tls-pinning", test_tls_pinning);
 #undef ADD
 
   return g_test_run ();
