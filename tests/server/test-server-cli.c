@@ -474,15 +474,15 @@ test_config_and_modes (Fixture       *fixture,
   /* A live key needs TLS or --behind-proxy. */
   {
     const char *argv[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", NULL };
-    const char *env[] = { "TILL_STRIPE_SECRET_KEY=sk_live_abcdef123", NULL };
+    const char *env[] = { "TILL_STRIPE_SECRET_KEY=sk_live_fake_key_for_tests", NULL };
     g_clear_pointer (&err, g_free);
     g_assert_cmpint (run (argv, env, NULL, &err), ==, 1);
     g_assert_nonnull (strstr (err, "HTTPS"));
-    g_assert_null (strstr (err, "sk_live_abcdef123"));
+    g_assert_null (strstr (err, "sk_live_fake_key_for_tests"));
   }
   {
     const char *argv[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", "--behind-proxy", NULL };
-    const char *env[] = { "TILL_STRIPE_SECRET_KEY=sk_live_abcdef123", NULL };
+    const char *env[] = { "TILL_STRIPE_SECRET_KEY=sk_live_fake_key_for_tests", NULL };
     Running *running = start (argv, env);
 
     g_assert_nonnull (strstr (running->first_line, "(live mode)"));
@@ -503,7 +503,7 @@ test_config_and_modes (Fixture       *fixture,
   /* Training refuses a live key. */
   {
     const char *argv[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", "--training", NULL };
-    const char *env[] = { "TILL_STRIPE_SECRET_KEY=sk_live_abcdef123", NULL };
+    const char *env[] = { "TILL_STRIPE_SECRET_KEY=sk_live_fake_key_for_tests", NULL };
     g_clear_pointer (&err, g_free);
     g_assert_cmpint (run (argv, env, NULL, &err), ==, 1);
     g_assert_nonnull (strstr (err, "live"));
@@ -511,7 +511,7 @@ test_config_and_modes (Fixture       *fixture,
   /* The environment overrides the file. */
   {
     const char *argv[] = { "--config", secret_conf, NULL };
-    const char *env[] = { "TILL_STRIPE_SECRET_KEY=sk_live_abcdef123", NULL };
+    const char *env[] = { "TILL_STRIPE_SECRET_KEY=sk_live_fake_key_for_tests", NULL };
     g_clear_pointer (&err, g_free);
     g_assert_cmpint (run (argv, env, NULL, &err), ==, 1);
     g_assert_nonnull (strstr (err, "HTTPS"));

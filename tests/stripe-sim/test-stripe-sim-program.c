@@ -111,7 +111,7 @@ static void
 test_live_key_refused (void)
 {
   const char *argv[] = { SIM_PROGRAM, "--listen", "127.0.0.1:0", NULL };
-  Program *program = program_start (argv, "sk_live_0123456789abcdef");
+  Program *program = program_start (argv, "sk_live_fake_key_for_tests");
 
   /* It never listened: no URL, exit status 1. */
   g_assert_null (program->url);
