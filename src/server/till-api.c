@@ -1000,6 +1000,25 @@ network_failure (const GError *error)
   return g_error_copy (error);
 }
 
+/* Stripe's answer to @call's request, or NULL when the network gave none (the call has
+ * then failed with the reason in plain words). */
+static TillStripeResponse *
+call_stripe_finish (Call         *call,
+                    GObject      *source,
+                    GAsyncResult *result)
+{
+  g_autoptr(GError) error = NULL;
+  TillStripeResponse *response;
+
+  response = till_stripe_client_request_finish (TILL_STRIPE_CLIENT (source), result, &error);
+  if (response == NULL)
+    {
+      g_autoptr(GError) mapped = network_failure (error);
+      call_fail (call, mapped);
+    }
+  return response;
+}
+
 static void
 on_checkout_intent (GObject      *source,
                     GAsyncResult *result,
@@ -1011,13 +1030,9 @@ on_checkout_intent (GObject      *source,
   g_autoptr(TillStripeResponse) response = NULL;
   g_autoptr(JsonNode) payment = NULL;
 
-  response = till_stripe_client_request_finish (TILL_STRIPE_CLIENT (source), result, &error);
+  response = call_stripe_finish (call, source, result);
   if (response == NULL)
-    {
-      g_autoptr(GError) mapped = network_failure (error);
-      call_fail (call, mapped);
-      return;
-    }
+    return;
   if (response->status != 200)
     {
       g_autoptr(GError) mapped = stripe_failure (response);
@@ -1348,13 +1363,9 @@ on_sync_intent (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(TillStripeResponse) response = NULL;
 
-  response = till_stripe_client_request_finish (TILL_STRIPE_CLIENT (source), result, &error);
+  response = call_stripe_finish (call, source, result);
   if (response == NULL)
-    {
-      g_autoptr(GError) mapped = network_failure (error);
-      call_fail (call, mapped);
-      return;
-    }
+    return;
   if (response->status != 200)
     {
       g_autoptr(GError) mapped = stripe_failure (response);
@@ -1459,13 +1470,9 @@ on_cancel_intent (GObject      *source,
   g_autoptr(TillStripeResponse) response = NULL;
   g_autoptr(TillOrder) order = NULL;
 
-  response = till_stripe_client_request_finish (TILL_STRIPE_CLIENT (source), result, &error);
+  response = call_stripe_finish (call, source, result);
   if (response == NULL)
-    {
-      g_autoptr(GError) mapped = network_failure (error);
-      call_fail (call, mapped);
-      return;
-    }
+    return;
   if (response->status != 200)
     {
       JsonObject *stripe_error = till_stripe_response_get_error (response);
@@ -1519,13 +1526,9 @@ on_cancel_recovered_intent (GObject      *source,
   g_autofree char *key = NULL;
   const char *intent_id;
 
-  response = till_stripe_client_request_finish (TILL_STRIPE_CLIENT (source), result, &error);
+  response = call_stripe_finish (call, source, result);
   if (response == NULL)
-    {
-      g_autoptr(GError) mapped = network_failure (error);
-      call_fail (call, mapped);
-      return;
-    }
+    return;
   if (response->status != 200)
     {
       g_autoptr(GError) mapped = stripe_failure (response);
