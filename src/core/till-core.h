@@ -8,6 +8,7 @@
 #include "till-money.h"
 #include "till-totals.h"
 #include "till-json.h"
+#include "till-json-writer.h"
 #include "till-cart.h"
 #include "till-order.h"
 #include "till-receipt.h"

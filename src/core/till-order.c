@@ -114,101 +114,85 @@ till_order_free (TillOrder *order)
   g_free (order);
 }
 
-static void
-add_int (JsonBuilder *builder,
-         const char  *name,
-         gint64       value)
+void
+till_order_write_members (const TillOrder *order,
+                          TillJsonWriter  *writer)
 {
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, value);
-}
+  till_json_writer_member_int (writer, "id", order->id);
+  till_json_writer_member_string (writer, "number", order->number);
+  till_json_writer_member_string (writer, "status", till_order_status_to_string (order->status));
+  till_json_writer_member_string (writer, "currency", order->currency);
+  till_json_writer_member_string (writer, "client_reference", order->client_reference);
 
-static void
-add_string_or_null (JsonBuilder *builder,
-                    const char  *name,
-                    const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
-add_time_or_null (JsonBuilder *builder,
-                  const char  *name,
-                  GDateTime   *time)
-{
-  g_autofree char *text = NULL;
-
-  if (time != NULL)
-    {
-      g_autoptr (GDateTime) utc = g_date_time_to_utc (time);
-      text = g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
-    }
-  add_string_or_null (builder, name, text);
-}
-
-/* The order JSON of DESIGN.md; the client secret is never part of it. */
-JsonNode *
-till_order_to_json (const TillOrder *order)
-{
-  g_autoptr (JsonBuilder) builder = json_builder_new_immutable ();
-
-  json_builder_begin_object (builder);
-  add_int (builder, "id", order->id);
-  add_string_or_null (builder, "number", order->number);
-  add_string_or_null (builder, "status", till_order_status_to_string (order->status));
-  add_string_or_null (builder, "currency", order->currency);
-  add_string_or_null (builder, "client_reference", order->client_reference);
-
-  json_builder_set_member_name (builder, "lines");
-  json_builder_begin_array (builder);
+  till_json_writer_name (writer, "lines");
+  till_json_writer_begin_array (writer);
   for (guint i = 0; i < order->lines->len; i++)
     {
       const TillOrderLine *line = g_ptr_array_index (order->lines, i);
 
-      json_builder_begin_object (builder);
-      add_int (builder, "product_id", line->product_id);
-      add_string_or_null (builder, "name", line->name);
-      add_int (builder, "quantity", line->quantity);
-      add_int (builder, "unit_amount", line->unit_amount);
-      add_int (builder, "tax_rate", line->tax_rate);
-      add_int (builder, "discount", line->discount);
-      add_int (builder, "tax", line->tax);
-      add_int (builder, "total", line->total);
-      json_builder_end_object (builder);
+      till_json_writer_begin_object (writer);
+      till_json_writer_member_int (writer, "product_id", line->product_id);
+      till_json_writer_member_string (writer, "name", line->name);
+      till_json_writer_member_int (writer, "quantity", line->quantity);
+      till_json_writer_member_int (writer, "unit_amount", line->unit_amount);
+      till_json_writer_member_int (writer, "tax_rate", line->tax_rate);
+      till_json_writer_member_int (writer, "discount", line->discount);
+      till_json_writer_member_int (writer, "tax", line->tax);
+      till_json_writer_member_int (writer, "total", line->total);
+      till_json_writer_end_object (writer);
     }
-  json_builder_end_array (builder);
+  till_json_writer_end_array (writer);
 
-  add_int (builder, "subtotal", order->subtotal);
-  add_int (builder, "discount", order->discount);
-  add_int (builder, "tax", order->tax);
-  add_int (builder, "rounding", order->rounding);
-  add_int (builder, "total", order->total);
-  add_int (builder, "refunded", order->refunded);
+  till_json_writer_member_int (writer, "subtotal", order->subtotal);
+  till_json_writer_member_int (writer, "discount", order->discount);
+  till_json_writer_member_int (writer, "tax", order->tax);
+  till_json_writer_member_int (writer, "rounding", order->rounding);
+  till_json_writer_member_int (writer, "total", order->total);
+  till_json_writer_member_int (writer, "refunded", order->refunded);
 
-  json_builder_set_member_name (builder, "payment");
+  till_json_writer_name (writer, "payment");
   if (order->payment_intent != NULL)
     {
-      json_builder_begin_object (builder);
-      add_string_or_null (builder, "payment_intent", order->payment_intent);
-      add_string_or_null (builder, "status", order->payment_status);
-      add_string_or_null (builder, "card_brand", order->card_brand);
-      add_string_or_null (builder, "card_last4", order->card_last4);
-      add_string_or_null (builder, "decline_code", order->decline_code);
-      add_string_or_null (builder, "decline_message", order->decline_message);
-      json_builder_end_object (builder);
+      till_json_writer_begin_object (writer);
+      till_json_writer_member_string (writer, "payment_intent", order->payment_intent);
+      till_json_writer_member_string (writer, "status", order->payment_status);
+      till_json_writer_member_string (writer, "card_brand", order->card_brand);
+      till_json_writer_member_string (writer, "card_last4", order->card_last4);
+      till_json_writer_member_string (writer, "decline_code", order->decline_code);
+      till_json_writer_member_string (writer, "decline_message", order->decline_message);
+      till_json_writer_end_object (writer);
     }
   else
-    json_builder_add_null_value (builder);
+    till_json_writer_null (writer);
 
-  add_time_or_null (builder, "created_at", order->created_at);
-  add_time_or_null (builder, "paid_at", order->paid_at);
-  json_builder_end_object (builder);
+  till_json_writer_name (writer, "created_at");
+  till_json_writer_time (writer, order->created_at);
+  till_json_writer_name (writer, "paid_at");
+  till_json_writer_time (writer, order->paid_at);
+}
 
-  return json_builder_get_root (builder);
+void
+till_order_write_json (const TillOrder *order,
+                       TillJsonWriter  *writer)
+{
+  till_json_writer_begin_object (writer);
+  till_order_write_members (order, writer);
+  till_json_writer_end_object (writer);
+}
+
+JsonNode *
+till_order_to_json (const TillOrder *order)
+{
+  g_autoptr (GString) text = g_string_sized_new (1024);
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  TillJsonWriter writer;
+
+  till_json_writer_init (&writer, text);
+  till_order_write_json (order, &writer);
+  /* The writer's output is always valid JSON. */
+  if (!json_parser_load_from_data (parser, text->str, text->len, NULL))
+    g_return_val_if_reached (NULL);
+  return json_node_ref (json_parser_get_root (parser));
 }
 
 static gboolean

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <json-glib/json-glib.h>
+#include "till-json-writer.h"
 
 G_BEGIN_DECLS
 
@@ -65,7 +66,13 @@ void           till_order_line_free         (TillOrderLine   *line);
 TillOrder     *till_order_new               (void);
 void           till_order_free              (TillOrder       *order);
 
+/* The order as the API shows it: in a tree, written to @writer, or only its members (for a
+ * caller that adds some, such as the server's refunds). */
 JsonNode      *till_order_to_json           (const TillOrder *order);
+void           till_order_write_json        (const TillOrder *order,
+                                             TillJsonWriter  *writer);
+void           till_order_write_members     (const TillOrder *order,
+                                             TillJsonWriter  *writer);
 TillOrder     *till_order_from_json         (JsonObject      *object,
                                              GError         **error);
 

@@ -17,6 +17,10 @@ G_BEGIN_DECLS
 void      till_api_send_json    (SoupServerMessage *msg,
                                  guint              status,
                                  JsonNode          *node);
+/* Takes @text, written by a TillJsonWriter. */
+void      till_api_send_written (SoupServerMessage *msg,
+                                 guint              status,
+                                 GString           *text);
 void      till_api_send_error   (SoupServerMessage *msg,
                                  const GError      *error);
 void      till_api_send_text    (SoupServerMessage *msg,

@@ -93,6 +93,19 @@ till_api_send_text (SoupServerMessage *msg,
 }
 
 void
+till_api_send_written (SoupServerMessage *msg,
+                       guint              status,
+                       GString           *text)
+{
+  gsize length = text->len;
+
+  add_common_headers (msg);
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
+                                    g_string_free (text, FALSE), length);
+}
+
+void
 till_api_send_json (SoupServerMessage *msg,
                     guint              status,
                     JsonNode          *node)
@@ -875,18 +888,65 @@ record_new_intent (TillApi    *self,
     self->intents_source = g_timeout_add (INTENTS_DELAY_MS, on_flush_intents, self);
 }
 
+/* The payment part of a checkout's answer: what the payment page needs of the intent. */
+static void
+write_payment (TillJsonWriter *writer,
+               JsonObject     *intent)
+{
+  till_json_writer_name (writer, "payment");
+  till_json_writer_begin_object (writer);
+  till_json_writer_member_string (writer, "payment_intent",
+                                  json_object_get_string_member_with_default (intent, "id", NULL));
+  till_json_writer_member_string (writer, "client_secret",
+                                  json_object_get_string_member_with_default (intent,
+                                                                              "client_secret",
+                                                                              NULL));
+  till_json_writer_end_object (writer);
+}
+
+/* An order alone, or {"order": …} with the "payment" of @intent or the @refund made. */
+static void
+send_order_json (SoupServerMessage *msg,
+                 guint              status,
+                 const TillOrder   *order,
+                 GPtrArray         *refunds,
+                 JsonObject        *intent,
+                 TillRefund        *refund)
+{
+  GString *text = g_string_sized_new (1024);
+  gboolean wrapped = intent != NULL || refund != NULL;
+  TillJsonWriter writer;
+
+  till_json_writer_init (&writer, text);
+  if (wrapped)
+    {
+      till_json_writer_begin_object (&writer);
+      till_json_writer_name (&writer, "order");
+    }
+  till_orders_write_json (order, refunds, &writer);
+  if (intent != NULL)
+    write_payment (&writer, intent);
+  if (refund != NULL)
+    {
+      till_json_writer_name (&writer, "refund");
+      till_refund_write_json (refund, &writer);
+    }
+  if (wrapped)
+    till_json_writer_end_object (&writer);
+  till_api_send_written (msg, status, text);
+}
+
 static void
 send_order (TillApi           *self,
             SoupServerMessage *msg,
             guint              status,
             gint64             order_id,
-            JsonNode          *payment,
+            JsonObject        *intent,
             TillRefund        *refund)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TillOrder) order = till_orders_get (self->db, order_id, &error);
   g_autoptr(GPtrArray) refunds = NULL;
-  g_autoptr(JsonNode) node = NULL;
 
   if (order == NULL ||
       (refunds = till_orders_list_refunds (self->db, order_id, &error)) == NULL)
@@ -894,22 +954,7 @@ send_order (TillApi           *self,
       till_api_send_error (msg, error);
       return;
     }
-  node = till_orders_to_json (order, refunds);
-  if (payment != NULL || refund != NULL)
-    {
-      g_autoptr(JsonNode) wrapper = json_node_new (JSON_NODE_OBJECT);
-      JsonObject *object = json_object_new ();
-
-      json_object_set_member (object, "order", g_steal_pointer (&node));
-      if (payment != NULL)
-        json_object_set_member (object, "payment", json_node_ref (payment));
-      if (refund != NULL)
-        json_object_set_member (object, "refund", till_refund_to_json (refund));
-      json_node_take_object (wrapper, object);
-      till_api_send_json (msg, status, wrapper);
-      return;
-    }
-  till_api_send_json (msg, status, node);
+  send_order_json (msg, status, order, refunds, intent, refund);
 }
 
 static char *
@@ -953,25 +998,6 @@ intent_form (TillApi          *self,
     description[1000] = '\0';
   till_stripe_form_add (form, "description", description);
   return g_steal_pointer (&form);
-}
-
-static JsonNode *
-payment_json (JsonObject *intent)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  const char *id = json_object_get_string_member_with_default (intent, "id", NULL);
-  const char *secret = json_object_get_string_member_with_default (intent, "client_secret", NULL);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "payment_intent");
-  json_builder_add_string_value (builder, id);
-  json_builder_set_member_name (builder, "client_secret");
-  if (secret != NULL)
-    json_builder_add_string_value (builder, secret);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_end_object (builder);
-  return json_builder_get_root (builder);
 }
 
 /* A Stripe answer that is not a success, as an API error. */
@@ -1028,7 +1054,6 @@ on_checkout_intent (GObject      *source,
   TillApi *self = call->api;
   g_autoptr(GError) error = NULL;
   g_autoptr(TillStripeResponse) response = NULL;
-  g_autoptr(JsonNode) payment = NULL;
 
   response = call_stripe_finish (call, source, result);
   if (response == NULL)
@@ -1039,7 +1064,6 @@ on_checkout_intent (GObject      *source,
       call_fail (call, mapped);
       return;
     }
-  payment = payment_json (response->body);
   if (call->order != NULL && call->order->payment_intent == NULL &&
       g_strcmp0 (json_object_get_string_member_with_default (response->body, "status", ""),
                  "requires_payment_method") == 0)
@@ -1047,16 +1071,11 @@ on_checkout_intent (GObject      *source,
       /* A new order and its new intent: answer from memory, record with the others. */
       TillOrder *order = call->order;
       g_autoptr(GPtrArray) no_refunds = g_ptr_array_new ();
-      g_autoptr(JsonNode) wrapper = json_node_new (JSON_NODE_OBJECT);
-      JsonObject *object = json_object_new ();
 
       order->payment_intent = g_strdup (json_object_get_string_member (response->body, "id"));
       order->payment_status = g_strdup ("requires_payment_method");
       record_new_intent (self, call->order_id, response->body);
-      json_object_set_member (object, "order", till_orders_to_json (order, no_refunds));
-      json_object_set_member (object, "payment", g_steal_pointer (&payment));
-      json_node_take_object (wrapper, object);
-      till_api_send_json (call->msg, call->success_status, wrapper);
+      send_order_json (call->msg, call->success_status, order, no_refunds, response->body, NULL);
       call_finish (call);
       return;
     }
@@ -1065,7 +1084,7 @@ on_checkout_intent (GObject      *source,
       call_fail (call, error);
       return;
     }
-  send_order (self, call->msg, call->success_status, call->order_id, payment, NULL);
+  send_order (self, call->msg, call->success_status, call->order_id, response->body, NULL);
   call_finish (call);
 }
 
@@ -1289,9 +1308,10 @@ handle_orders_list (TillApi           *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) orders = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *cursor = NULL;
   const char *status = query_get (query, "status");
+  TillJsonWriter writer;
+  GString *text;
   gint64 before = 0, next = 0, from = 0, to = 0;
   TillOrderStatus parsed;
 
@@ -1335,23 +1355,19 @@ handle_orders_list (TillApi           *self,
       till_api_send_error (msg, error);
       return;
     }
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "orders");
-  json_builder_begin_array (builder);
+  text = g_string_sized_new (1024 * (orders->len + 1));
+  till_json_writer_init (&writer, text);
+  till_json_writer_begin_object (&writer);
+  till_json_writer_name (&writer, "orders");
+  till_json_writer_begin_array (&writer);
   for (guint i = 0; i < orders->len; i++)
-    json_builder_add_value (builder, till_orders_to_json (orders->pdata[i], NULL));
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "next_cursor");
+    till_orders_write_json (orders->pdata[i], NULL, &writer);
+  till_json_writer_end_array (&writer);
   if (next != 0)
-    {
-      g_autofree char *cursor = cursor_encode (next);
-      json_builder_add_string_value (builder, cursor);
-    }
-  else
-    json_builder_add_null_value (builder);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  till_api_send_json (msg, SOUP_STATUS_OK, root);
+    cursor = cursor_encode (next);
+  till_json_writer_member_string (&writer, "next_cursor", cursor);
+  till_json_writer_end_object (&writer);
+  till_api_send_written (msg, SOUP_STATUS_OK, text);
 }
 
 static void

@@ -43,41 +43,21 @@ date_time_from_us (gint64 us)
   return g_date_time_add (seconds, us % G_USEC_PER_SEC);
 }
 
-static char *
-format_rfc3339_us (gint64 us)
+void
+till_refund_write_json (const TillRefund *refund,
+                        TillJsonWriter   *writer)
 {
-  g_autoptr(GDateTime) dt = date_time_from_us (us);
+  g_autoptr(GDateTime) created = date_time_from_us (refund->created_at);
 
-  return dt != NULL ? g_date_time_format_iso8601 (dt) : g_strdup ("");
-}
-
-JsonNode *
-till_refund_to_json (const TillRefund *refund)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autofree char *created = format_rfc3339_us (refund->created_at);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_int_value (builder, refund->id);
-  json_builder_set_member_name (builder, "amount");
-  json_builder_add_int_value (builder, refund->amount);
-  json_builder_set_member_name (builder, "status");
-  json_builder_add_string_value (builder, refund->status);
-  json_builder_set_member_name (builder, "reason");
-  if (refund->reason != NULL)
-    json_builder_add_string_value (builder, refund->reason);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "refund");
-  if (refund->stripe_refund != NULL)
-    json_builder_add_string_value (builder, refund->stripe_refund);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "created_at");
-  json_builder_add_string_value (builder, created);
-  json_builder_end_object (builder);
-  return json_builder_get_root (builder);
+  till_json_writer_begin_object (writer);
+  till_json_writer_member_int (writer, "id", refund->id);
+  till_json_writer_member_int (writer, "amount", refund->amount);
+  till_json_writer_member_string (writer, "status", refund->status);
+  till_json_writer_member_string (writer, "reason", refund->reason);
+  till_json_writer_member_string (writer, "refund", refund->stripe_refund);
+  till_json_writer_name (writer, "created_at");
+  till_json_writer_time (writer, created);
+  till_json_writer_end_object (writer);
 }
 
 static TillOrder *
@@ -1144,19 +1124,20 @@ till_orders_list_stuck_refunds (TillDatabase  *db,
   return g_steal_pointer (&refunds);
 }
 
-JsonNode *
-till_orders_to_json (const TillOrder *order,
-                     GPtrArray       *refunds)
+void
+till_orders_write_json (const TillOrder *order,
+                        GPtrArray       *refunds,
+                        TillJsonWriter  *writer)
 {
-  JsonNode *node = till_order_to_json (order);
-
-  if (refunds != NULL && node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+  till_json_writer_begin_object (writer);
+  till_order_write_members (order, writer);
+  if (refunds != NULL)
     {
-      JsonArray *array = json_array_new ();
-
+      till_json_writer_name (writer, "refunds");
+      till_json_writer_begin_array (writer);
       for (guint i = 0; i < refunds->len; i++)
-        json_array_add_element (array, till_refund_to_json (refunds->pdata[i]));
-      json_object_set_array_member (json_node_get_object (node), "refunds", array);
+        till_refund_write_json (refunds->pdata[i], writer);
+      till_json_writer_end_array (writer);
     }
-  return node;
+  till_json_writer_end_object (writer);
 }

@@ -30,7 +30,8 @@ typedef struct
 } TillRefund;
 
 void        till_refund_free               (TillRefund    *refund);
-JsonNode   *till_refund_to_json            (const TillRefund *refund);
+void        till_refund_write_json         (const TillRefund *refund,
+                                            TillJsonWriter   *writer);
 
 /* Prices @cart from the catalog (never from the client), computes the totals with core and
  * stores the order as pending_payment, all in one transaction. Bad lines fail with
@@ -133,8 +134,9 @@ GPtrArray  *till_orders_list_stuck_refunds (TillDatabase  *db,
                                             GError       **error);
 
 /* The order JSON of DESIGN.md, with `refunds` when @refunds is not NULL. */
-JsonNode   *till_orders_to_json            (const TillOrder *order,
-                                            GPtrArray     *refunds);
+void        till_orders_write_json         (const TillOrder *order,
+                                            GPtrArray       *refunds,
+                                            TillJsonWriter  *writer);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillRefund, till_refund_free)
 
