@@ -612,6 +612,21 @@ load_instance (TillDatabase  *self,
   return TRUE;
 }
 
+/* Before SQLite's first use in the process: no memory statistics (they take a global
+ * mutex on every allocation, and nothing reads them). Too late if something else in the
+ * process already used SQLite: then it stays as it was. */
+static void
+configure_sqlite_once (void)
+{
+  static gsize configured = 0;
+
+  if (g_once_init_enter (&configured))
+    {
+      sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+      g_once_init_leave (&configured, 1);
+    }
+}
+
 TillDatabase *
 till_database_open (const char  *path,
                     GError     **error)
@@ -631,6 +646,7 @@ till_database_open (const char  *path,
       return NULL;
     }
 
+  configure_sqlite_once ();
   self = g_object_new (TILL_TYPE_DATABASE, NULL);
   self->path = g_strdup (path);
 

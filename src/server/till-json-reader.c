@@ -310,16 +310,37 @@ read_number (Reader *r)
 
 static gboolean skip_value (Reader *r);
 
+/* Whether the member named @length bytes at @name (as written, without escapes) is read. */
 static gboolean
 is_kept (const Reader *r,
-         const char   *name)
+         const char   *name,
+         gsize         length)
 {
   if (r->keep == NULL || r->depth != 1)
     return TRUE;
   for (guint i = 0; r->keep[i] != NULL; i++)
-    if (strcmp (r->keep[i], name) == 0)
+    if (r->keep[i][0] == name[0] && strncmp (r->keep[i], name, length) == 0 &&
+        r->keep[i][length] == '\0')
       return TRUE;
   return FALSE;
+}
+
+/* At a member name's opening quote: the name's bytes if it has no escapes (most names),
+ * without copying them. */
+static gboolean
+peek_plain_name (const Reader  *r,
+                 const char   **out_name,
+                 gsize         *out_length)
+{
+  const char *p = r->p + 1;
+
+  while (p < r->end && *p != '"' && *p != '\\' && (guchar) *p >= 0x20)
+    p++;
+  if (p >= r->end || *p != '"')
+    return FALSE;
+  *out_name = r->p + 1;
+  *out_length = p - (r->p + 1);
+  return TRUE;
 }
 
 static JsonNode *
@@ -337,6 +358,9 @@ read_object (Reader *r)
   for (;;)
     {
       g_autofree char *name = NULL;
+      const char *plain;
+      gsize plain_length;
+      gboolean kept;
       JsonNode *value;
 
       skip_space (r);
@@ -345,8 +369,19 @@ read_object (Reader *r)
           fail (r, _("expected a member name"));
           return NULL;
         }
-      if ((name = read_string (r, TRUE)) == NULL)
-        return NULL;
+      if (peek_plain_name (r, &plain, &plain_length))
+        {
+          kept = is_kept (r, plain, plain_length);
+          if (kept)
+            name = g_strndup (plain, plain_length);
+          r->p = plain + plain_length + 1;
+        }
+      else
+        {
+          if ((name = read_string (r, TRUE)) == NULL)
+            return NULL;
+          kept = is_kept (r, name, strlen (name));
+        }
       skip_space (r);
       if (r->p >= r->end || *r->p != ':')
         {
@@ -354,7 +389,7 @@ read_object (Reader *r)
           return NULL;
         }
       r->p++;
-      if (!is_kept (r, name))
+      if (!kept)
         {
           if (!skip_value (r))
             return NULL;

@@ -712,6 +712,7 @@ typedef struct
   TillStripeClient *client;
   int fd;
   gpointer tag;
+  GIOCondition condition;
 } Watch;
 
 static gboolean
@@ -751,7 +752,10 @@ socket_cb (CURL          *easy,
     condition |= G_IO_OUT;
   if (watch != NULL)
     {
-      g_source_modify_unix_fd ((GSource *) watch, watch->tag, condition);
+      /* GLib 2.74 wakes the main context up on every change, even from its own thread. */
+      if (condition != watch->condition)
+        g_source_modify_unix_fd ((GSource *) watch, watch->tag, condition);
+      watch->condition = condition;
       return 0;
     }
   watch = (Watch *) g_source_new (&watch_funcs, sizeof (Watch));
@@ -759,6 +763,11 @@ socket_cb (CURL          *easy,
   watch->client = self;
   watch->fd = fd;
   watch->tag = g_source_add_unix_fd ((GSource *) watch, fd, condition);
+  watch->condition = condition;
+  /* Not blocked while dispatched: blocking removes the fd from the poll set and adding it
+   * back wakes the context up (two eventfd writes and an empty poll per dispatch). curl
+   * does not call back into a socket's own dispatch. */
+  g_source_set_can_recurse ((GSource *) watch, TRUE);
   g_source_attach ((GSource *) watch, self->context);
   g_hash_table_add (self->watches, watch);
   curl_multi_assign (self->multi, fd, watch);
