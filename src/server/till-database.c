@@ -59,10 +59,22 @@ G_DEFINE_QUARK (till-database-error-quark, till_database_error)
  * would, but with most frames already copied by the thread that is short. */
 #define CHECKPOINT_FRAMES_INLINE (4 * CHECKPOINT_FRAMES)
 
-/* Migrations: index i brings the schema from version i to i + 1. Append only. */
-static const char *const migrations[] = {
+/* Migrations: index i brings the schema from version i to i + 1. Append only. Each is SQL,
+ * or a function for what SQL alone cannot do. */
+typedef gboolean (*MigrationFunc) (TillDatabase  *self,
+                                   GError       **error);
+
+static gboolean rewrite_status_checks (TillDatabase *self, GError **error);
+
+typedef struct
+{
+  const char *sql;
+  MigrationFunc func;
+} Migration;
+
+static const Migration migrations[] = {
   /* 1: the first schema */
-  "CREATE TABLE meta ("
+  {   "CREATE TABLE meta ("
   "  key TEXT PRIMARY KEY,"
   "  value TEXT NOT NULL"
   ");"
@@ -155,7 +167,9 @@ static const char *const migrations[] = {
   "  OR (OLD.status = 'pending_payment' AND NEW.status IN ('paid', 'canceled'))"
   "  OR (OLD.status = 'paid' AND NEW.status IN ('partially_refunded', 'refunded'))"
   "  OR (OLD.status = 'partially_refunded' AND NEW.status = 'refunded')) "
-  "BEGIN SELECT RAISE (ABORT, 'order status cannot move backwards'); END;",
+  "BEGIN SELECT RAISE (ABORT, 'order status cannot move backwards'); END;", NULL },
+  /* 2: the same status checks, without IN (see rewrite_status_checks ()) */
+  { NULL, rewrite_status_checks },
 };
 
 static void
@@ -538,6 +552,96 @@ till_database_get_version (TillDatabase *self)
   return read_user_version (self);
 }
 
+/* A CHECK of `status IN (…)` with more than two values is evaluated through a temporary
+ * b-tree built for every row written (five inserts into it for the orders' statuses): a
+ * fifth of a checkout's SQL. The same checks as comparisons cost nothing. SQLite cannot
+ * alter a constraint; since the rows on disk do not change, its documented procedure for
+ * such changes applies (https://sqlite.org/lang_altertable.html#otheralter): the table's
+ * SQL is edited in sqlite_schema, the schema version bumped, and the result checked. */
+static const struct
+{
+  const char *table;
+  const char *before;
+  const char *after;
+} status_checks[] = {
+  { "orders",
+    "CHECK (status IN ('pending_payment', 'paid', 'partially_refunded',"
+    "                                         'refunded', 'canceled'))",
+    "CHECK (status = 'pending_payment' OR status = 'paid' OR status = 'partially_refunded'"
+    " OR status = 'refunded' OR status = 'canceled')" },
+  { "refunds",
+    "CHECK (status IN ('pending', 'succeeded', 'failed', 'canceled'))",
+    "CHECK (status = 'pending' OR status = 'succeeded' OR status = 'failed'"
+    " OR status = 'canceled')" },
+};
+
+static gboolean
+rewrite_status_checks (TillDatabase  *self,
+                       GError       **error)
+{
+  sqlite3_stmt *stmt;
+  g_autofree char *bump = NULL;
+  gint64 schema_version = -1;
+
+  stmt = till_database_prepare (self, "PRAGMA schema_version", error);
+  if (stmt == NULL)
+    return FALSE;
+  if (till_database_step (self, stmt, error) == SQLITE_ROW)
+    schema_version = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (schema_version < 0)
+    {
+      g_set_error_literal (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
+                           "cannot read the schema version");
+      return FALSE;
+    }
+  if (!till_database_exec (self, "PRAGMA writable_schema = ON", error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (status_checks); i++)
+    {
+      /* Not cached: it runs once in the database's life. */
+      sqlite3_stmt *update = NULL;
+      int rc = sqlite3_prepare_v2 (self->db,
+          "UPDATE sqlite_schema SET sql = replace (sql, ?2, ?3)"
+          " WHERE type = 'table' AND name = ?1 AND instr (sql, ?2) > 0", -1, &update, NULL);
+
+      if (rc == SQLITE_OK)
+        {
+          sqlite3_bind_text (update, 1, status_checks[i].table, -1, SQLITE_STATIC);
+          sqlite3_bind_text (update, 2, status_checks[i].before, -1, SQLITE_STATIC);
+          sqlite3_bind_text (update, 3, status_checks[i].after, -1, SQLITE_STATIC);
+          rc = sqlite3_step (update);
+        }
+      sqlite3_finalize (update);
+      if (rc != SQLITE_DONE || sqlite3_changes (self->db) != 1)
+        {
+          till_database_exec (self, "PRAGMA writable_schema = OFF", NULL);
+          g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
+                       "the status check of %s is not the expected one", status_checks[i].table);
+          return FALSE;
+        }
+    }
+  bump = g_strdup_printf ("PRAGMA schema_version = %" G_GINT64_FORMAT, schema_version + 1);
+  if (!till_database_exec (self, bump, error) ||
+      !till_database_exec (self, "PRAGMA writable_schema = OFF", error))
+    return FALSE;
+
+  stmt = till_database_prepare (self, "PRAGMA integrity_check", error);
+  if (stmt == NULL)
+    return FALSE;
+  if (till_database_step (self, stmt, error) != SQLITE_ROW ||
+      g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "ok") != 0)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
+                     "integrity check failed: %s", sqlite3_column_text (stmt, 0));
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
 static gboolean
 migrate (TillDatabase  *self,
          GError       **error)
@@ -565,7 +669,9 @@ migrate (TillDatabase  *self,
 
       if (!till_database_begin (self, error))
         return FALSE;
-      if (!till_database_exec (self, migrations[version], error) ||
+      if ((migrations[version].sql != NULL &&
+           !till_database_exec (self, migrations[version].sql, error)) ||
+          (migrations[version].func != NULL && !migrations[version].func (self, error)) ||
           !till_database_exec (self, bump, error))
         {
           till_database_rollback (self);

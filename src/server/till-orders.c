@@ -231,10 +231,11 @@ insert_order (TillDatabase          *db,
       TillProduct *product = cache != NULL
           ? till_product_cache_get (cache, db, line->product_id, NULL)
           : till_catalog_get (db, line->product_id, NULL);
-      g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, line->product_id);
 
       if (product == NULL || !product->active)
         {
+          g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, line->product_id);
+
           g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
                        product == NULL ? _("lines[%u].product_id: product %s is not in the catalog")
                                        : _("lines[%u].product_id: product %s is not on sale"),
@@ -244,6 +245,8 @@ insert_order (TillDatabase          *db,
         }
       if (g_strcmp0 (product->currency, rules->currency) != 0)
         {
+          g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, line->product_id);
+
           g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
                        _("lines[%u].product_id: product %s is priced in %s"),
                        i, id_text, product->currency);

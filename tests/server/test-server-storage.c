@@ -82,7 +82,7 @@ test_pragmas (Fixture       *fixture,
   g_assert_cmpstr (journal, ==, "wal");
   g_assert_cmpstr (keys, ==, "1");
   g_assert_cmpint (atoi (timeout), >=, 1000);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 1);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 2);
   g_assert_cmpuint (strlen (till_database_get_instance (fixture->db)), ==, 36);
   g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 077, ==, 0);
@@ -165,6 +165,132 @@ test_foreign_keys_and_trigger (Fixture       *fixture,
   /* An unknown status. */
   g_assert_false (till_database_exec (db, "UPDATE orders SET status = 'lost' WHERE id = 1", &error));
   g_assert_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_CONSTRAINT);
+}
+
+/* Whether writing a row of @table evaluates its CHECKs through a temporary b-tree. */
+static gboolean
+insert_uses_ephemeral_table (TillDatabase *db,
+                             const char   *insert)
+{
+  g_autofree char *sql = g_strconcat ("EXPLAIN ", insert, NULL);
+  sqlite3_stmt *stmt = till_database_prepare (db, sql, NULL);
+  gboolean found = FALSE;
+
+  g_assert_nonnull (stmt);
+  while (till_database_step (db, stmt, NULL) == SQLITE_ROW)
+    if (g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), "OpenEphemeral") == 0)
+      found = TRUE;
+  sqlite3_reset (stmt);
+  return found;
+}
+
+#define INSERT_ORDER \
+  "INSERT INTO orders (id, number, status, currency, subtotal, discount, tax, rounding," \
+  " total, created_at, updated_at) VALUES (7, 'T-7', 'pending_payment', 'USD', 100, 0, 0," \
+  " 0, 100, 0, 0)"
+#define INSERT_REFUND \
+  "INSERT INTO refunds (order_id, request_id, amount, status, created_at)" \
+  " VALUES (7, 'r-1', 10, 'pending', 0)"
+
+static void
+assert_status_checks (TillDatabase *db)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (insert_uses_ephemeral_table (db, INSERT_ORDER));
+  g_assert_false (insert_uses_ephemeral_table (db, INSERT_REFUND));
+  g_assert_false (till_database_exec (db, "UPDATE orders SET status = 'lost' WHERE id = 7",
+                                      &error));
+  g_assert_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_CONSTRAINT);
+  g_clear_error (&error);
+  g_assert_false (till_database_exec (db, "UPDATE refunds SET status = 'maybe'", &error));
+  g_assert_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_CONSTRAINT);
+  g_clear_error (&error);
+  g_assert_true (till_database_exec (db, "UPDATE refunds SET status = 'succeeded'", NULL));
+}
+
+/* Rewrites the SQL of @table in the schema, as an older till-server would have left it. */
+static void
+edit_schema (const char *path,
+             const char *table,
+             const char *from,
+             const char *to)
+{
+  sqlite3 *raw = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int version;
+
+  g_assert_cmpint (sqlite3_open (path, &raw), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (raw, "BEGIN; PRAGMA writable_schema = ON", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (raw, "UPDATE sqlite_schema SET sql = replace (sql, ?2, ?3)"
+                                       " WHERE name = ?1", -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, table, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, from, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, to, -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  g_assert_cmpint (sqlite3_changes (raw), ==, 1);
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_prepare_v2 (raw, "PRAGMA schema_version", -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  {
+    g_autofree char *sql = g_strdup_printf ("PRAGMA schema_version = %d;"
+                                            "PRAGMA writable_schema = OFF;"
+                                            "PRAGMA user_version = 1; COMMIT", version + 1);
+
+    g_assert_cmpint (sqlite3_exec (raw, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  }
+  sqlite3_close (raw);
+}
+
+#define ORDERS_CHECK_1 \
+  "CHECK (status IN ('pending_payment', 'paid', 'partially_refunded'," \
+  "                                         'refunded', 'canceled'))"
+#define ORDERS_CHECK_2 \
+  "CHECK (status = 'pending_payment' OR status = 'paid' OR status = 'partially_refunded'" \
+  " OR status = 'refunded' OR status = 'canceled')"
+
+/* Schema version 2 has the status CHECKs as comparisons; a version 1 database (written
+ * with IN lists) is brought to it with its rows untouched. */
+static void
+test_status_checks_migration (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *schema = NULL;
+  g_autofree char *number = NULL;
+
+  g_assert_true (till_database_exec (fixture->db, INSERT_ORDER, NULL));
+  g_assert_true (till_database_exec (fixture->db, INSERT_REFUND, NULL));
+  assert_status_checks (fixture->db);
+  g_clear_object (&fixture->db);
+
+  /* Only the refunds' check as version 1 had it: the migration does not recognize the
+   * schema and refuses it, changing nothing. */
+  edit_schema (fixture->path, "refunds",
+               "CHECK (status = 'pending' OR status = 'succeeded' OR status = 'failed'"
+               " OR status = 'canceled')",
+               "CHECK (status IN ('pending', 'succeeded', 'failed', 'canceled'))");
+  fixture->db = till_database_open (fixture->path, &error);
+  g_assert_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "orders"));
+  g_assert_null (fixture->db);
+  g_clear_error (&error);
+
+  /* Both: a version 1 database. */
+  edit_schema (fixture->path, "orders", ORDERS_CHECK_2, ORDERS_CHECK_1);
+  fixture->db = till_database_open (fixture->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 2);
+  number = query_text (fixture->db, "SELECT number FROM orders WHERE id = 7");
+  g_assert_cmpstr (number, ==, "T-7");
+  schema = query_text (fixture->db, "SELECT sql FROM sqlite_schema WHERE name = 'orders'");
+  g_assert_nonnull (strstr (schema, ORDERS_CHECK_2));
+  g_assert_null (strstr (schema, "status IN"));
+  assert_status_checks (fixture->db);
 }
 
 static void
@@ -616,6 +742,7 @@ main (int    argc,
   ADD ("/server/storage/pragmas", test_pragmas);
   ADD ("/server/storage/reopen-and-too-new", test_reopen_and_too_new);
   ADD ("/server/storage/foreign-keys-and-trigger", test_foreign_keys_and_trigger);
+  ADD ("/server/storage/status-checks-migration", test_status_checks_migration);
   ADD ("/server/storage/transactions", test_transactions);
   ADD ("/server/storage/backup", test_backup);
   ADD ("/server/storage/checkpoints", test_checkpoints);
