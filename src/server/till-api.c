@@ -69,35 +69,26 @@ typedef struct
 /* ---------------------------------------------------------------------------------------- */
 /* Responses */
 
+/* libsoup writes an answer's headers and its body separately: two TCP segments, and on
+ * loopback two trips through the network stack and two wake-ups of the client. Corked, the
+ * answer leaves in one segment (or as few full ones as its size needs) once it is written:
+ * the server's request-finished uncorks it. */
 static void
-uncork (SoupServerMessage *msg)
+set_corked (SoupServerMessage *msg,
+            gboolean           corked)
 {
   GSocket *socket = soup_server_message_get_socket (msg);
 
-  if (socket != NULL)
-    g_socket_set_option (socket, IPPROTO_TCP, TCP_CORK, 0, NULL);
+  if (socket != NULL && g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX)
+    g_socket_set_option (socket, IPPROTO_TCP, TCP_CORK, corked, NULL);
 }
 
-/* libsoup writes the headers and the body of an answer separately: two TCP segments, and on
- * loopback two trips through the network stack and two wake-ups of the client. Corked, the
- * answer leaves in one segment (or as few full ones as its size needs) once written. */
 static void
-cork_answer (SoupServerMessage *msg)
+on_request_done (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
 {
-  static GQuark corked;
-  GSocket *socket = soup_server_message_get_socket (msg);
-
-  if (socket == NULL || g_socket_get_family (socket) == G_SOCKET_FAMILY_UNIX)
-    return;
-  if (G_UNLIKELY (corked == 0))
-    corked = g_quark_from_static_string ("till-api-corked");
-  if (g_object_get_qdata (G_OBJECT (msg), corked) != NULL)
-    return;
-  if (!g_socket_set_option (socket, IPPROTO_TCP, TCP_CORK, 1, NULL))
-    return;
-  g_object_set_qdata (G_OBJECT (msg), corked, GINT_TO_POINTER (1));
-  g_signal_connect (msg, "wrote-body", G_CALLBACK (uncork), NULL);
-  g_signal_connect (msg, "finished", G_CALLBACK (uncork), NULL);
+  set_corked (msg, FALSE);
 }
 
 static void
@@ -105,7 +96,7 @@ add_common_headers (SoupServerMessage *msg)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
 
-  cork_answer (msg);
+  set_corked (msg, TRUE);
 
   soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
   soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
@@ -2536,6 +2527,8 @@ till_api_start (TillApi  *self,
     soup_server_set_tls_certificate (self->server, certificate);
   soup_server_add_early_handler (self->server, NULL, early_handler, self, NULL);
   soup_server_add_handler (self->server, NULL, server_callback, self, NULL);
+  g_signal_connect (self->server, "request-finished", G_CALLBACK (on_request_done), NULL);
+  g_signal_connect (self->server, "request-aborted", G_CALLBACK (on_request_done), NULL);
 
   socket_address = g_inet_socket_address_new (address, port);
   if (!soup_server_listen (self->server, socket_address, options, error))
