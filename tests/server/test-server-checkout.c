@@ -391,12 +391,61 @@ batch_done (gpointer user_data)
   return ((Batch *) user_data)->pending == 0;
 }
 
+typedef struct
+{
+  Fixture *fixture;
+  guint count;
+} Pending;
+
 static gboolean
 all_pending (gpointer user_data)
 {
-  Fixture *fixture = user_data;
+  Pending *pending = user_data;
 
-  return till_api_get_pending_checkouts (fixture->server->api) == 12;
+  return till_api_get_pending_checkouts (pending->fixture->server->api) == pending->count;
+}
+
+/* Sends the @n checkouts of @bodies, held back until all are there so that they share one
+ * transaction, and waits for their answers in @batch. */
+static void
+checkout_together (Fixture            *fixture,
+                   const char * const *bodies,
+                   guint               n,
+                   Batch              *batch)
+{
+  g_autofree char *url = g_strconcat (fixture->server->base, "/api/v1/checkouts", NULL);
+  g_autofree char *authorization = g_strconcat ("Bearer ", fixture->server->cashier_token, NULL);
+  Pending pending = { fixture, n };
+
+  g_assert_cmpuint (n, <=, G_N_ELEMENTS (batch->status));
+  till_api_hold_checkouts (fixture->server->api, TRUE);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+      g_autoptr(GBytes) bytes = g_bytes_new (bodies[i], strlen (bodies[i]));
+      BatchItem *item = g_new0 (BatchItem, 1);
+
+      item->batch = batch;
+      item->index = i;
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                    authorization);
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+      batch->pending++;
+      soup_session_send_and_read_async (fixture->server->session, msg, G_PRIORITY_DEFAULT, NULL,
+                                        on_batch_done, item);
+    }
+  g_assert_true (till_test_wait_until (all_pending, &pending, 20000));
+  g_assert_cmpuint (batch->pending, ==, n);
+  till_api_hold_checkouts (fixture->server->api, FALSE);
+  g_assert_true (till_test_wait_until (batch_done, batch, 20000));
+  g_assert_cmpuint (till_api_get_pending_checkouts (fixture->server->api), ==, 0);
+}
+
+static void
+batch_clear (Batch *batch)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (batch->json); i++)
+    g_clear_pointer (&batch->json[i], json_object_unref);
 }
 
 /* Group commit: checkouts that arrive in the same main-loop turn are stored in one
@@ -406,9 +455,8 @@ static void
 test_group_commit (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autofree char *url = g_strconcat (fixture->server->base, "/api/v1/checkouts", NULL);
-  g_autofree char *authorization = g_strconcat ("Bearer ", fixture->server->cashier_token, NULL);
   g_autofree char *shared = till_test_new_reference ();
+  g_auto(GStrv) bodies = g_new0 (char *, 13);
   g_autofree char *bad = NULL;
   g_autofree char *bad_reference = till_test_new_reference ();
   g_autoptr(GHashTable) ids = g_hash_table_new (g_int64_hash, g_int64_equal);
@@ -420,29 +468,13 @@ test_group_commit (Fixture       *fixture,
                          "{\"product_id\": 999999, \"quantity\": 1}]}", bad_reference,
                          till_api_get_config (fixture->server->api)->currency);
   /* Held back until all twelve are there, so that they share one transaction. */
-  till_api_hold_checkouts (fixture->server->api, TRUE);
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
       g_autofree char *reference = i >= shared_from ? g_strdup (shared) : till_test_new_reference ();
-      g_autofree char *body = i == bad_index ? g_strdup (bad) : cart_body (fixture, reference);
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-      BatchItem *item = g_new0 (BatchItem, 1);
 
-      item->batch = &batch;
-      item->index = i;
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-                                    authorization);
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-      batch.pending++;
-      soup_session_send_and_read_async (fixture->server->session, msg, G_PRIORITY_DEFAULT, NULL,
-                                        on_batch_done, item);
+      bodies[i] = i == bad_index ? g_strdup (bad) : cart_body (fixture, reference);
     }
-  g_assert_true (till_test_wait_until (all_pending, fixture, 20000));
-  g_assert_cmpuint (batch.pending, ==, n);
-  till_api_hold_checkouts (fixture->server->api, FALSE);
-  g_assert_true (till_test_wait_until (batch_done, &batch, 20000));
-  g_assert_cmpuint (till_api_get_pending_checkouts (fixture->server->api), ==, 0);
+  checkout_together (fixture, (const char * const *) bodies, n, &batch);
 
   for (guint i = 0; i < n; i++)
     {
@@ -517,8 +549,82 @@ test_group_commit (Fixture       *fixture,
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (list->json, "orders")),
                       ==, g_hash_table_size (ids));
   }
-  for (guint i = 0; i < n; i++)
-    g_clear_pointer (&batch.json[i], json_object_unref);
+  batch_clear (&batch);
+}
+
+static gint64
+count_rows (Fixture    *fixture,
+            const char *sql,
+            const char *text)
+{
+  TillDatabase *db = till_api_get_database (fixture->server->api);
+  sqlite3_stmt *stmt = till_database_prepare (db, sql, NULL);
+  gint64 count;
+
+  g_assert_nonnull (stmt);
+  if (sqlite3_bind_parameter_count (stmt) > 0)
+    till_database_bind_text (stmt, 1, text);
+  g_assert_cmpint (till_database_step (db, stmt, NULL), ==, SQLITE_ROW);
+  count = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return count;
+}
+
+/* A write that fails after every check passed (the disk, a constraint nobody foresaw: here
+ * a trigger) in the middle of a group commit: the transaction is rolled back and the
+ * checkouts are stored one at a time, so only that one fails, leaving nothing behind. */
+static void
+test_group_commit_write_fails (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  TillDatabase *db = till_api_get_database (fixture->server->api);
+  g_autofree char *failing_reference = till_test_new_reference ();
+  g_auto(GStrv) bodies = g_new0 (char *, 4);
+  g_autoptr(TillTestResponse) again = NULL;
+  Batch batch = { 0 };
+
+  g_assert_true (till_database_exec (db,
+      "CREATE TRIGGER test_disk_on_fire BEFORE INSERT ON order_lines WHEN NEW.quantity = 77"
+      " BEGIN SELECT RAISE (ABORT, 'disk on fire'); END", NULL));
+  bodies[0] = cart_body (fixture, till_test_new_reference ());
+  bodies[1] = g_strdup_printf ("{\"client_reference\": \"%s\", \"currency\": \"%s\", \"lines\": ["
+                               "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1},"
+                               "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 77}]}",
+                               failing_reference,
+                               till_api_get_config (fixture->server->api)->currency,
+                               product_id (fixture, "BAK-001"), product_id (fixture, "CAK-001"));
+  bodies[2] = cart_body (fixture, till_test_new_reference ());
+  checkout_together (fixture, (const char * const *) bodies, 3, &batch);
+
+  /* The database refused it: a conflict, with an error the app can show. */
+  g_assert_cmpuint (batch.status[1], ==, 409);
+  g_assert_true (json_object_has_member (batch.json[1], "error"));
+  for (guint i = 0; i < 3; i += 2)
+    {
+      JsonObject *order = json_object_get_object_member (batch.json[i], "order");
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                             json_object_get_int_member (order, "id"));
+
+      g_assert_cmpuint (batch.status[i], ==, 201);
+      g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM order_lines WHERE order_id = ?",
+                                   id), ==, 3);
+      g_assert_cmpuint (till_test_sim_count_intents (fixture->sim,
+                                                     json_object_get_int_member (order, "id")),
+                        ==, 1);
+    }
+  /* Nothing of the failed one: no order, no line, no payment. */
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM orders WHERE client_reference = ?",
+                               failing_reference), ==, 0);
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM order_lines WHERE quantity = 77",
+                               NULL), ==, 0);
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM payments", NULL), ==,
+                   count_rows (fixture, "SELECT count (*) FROM orders", NULL));
+
+  /* Once the fault is gone, the same checkout goes through. */
+  g_assert_true (till_database_exec (db, "DROP TRIGGER test_disk_on_fire", NULL));
+  again = checkout (fixture, bodies[1]);
+  g_assert_cmpuint (again->status, ==, 201);
+  batch_clear (&batch);
 }
 
 static guint
@@ -1725,6 +1831,7 @@ main (int    argc,
   ADD ("/server/checkout/client-gone", NULL, test_client_gone);
   ADD ("/server/checkout/duplicate-reference", NULL, test_duplicate_reference);
   ADD ("/server/checkout/group-commit", NULL, test_group_commit);
+  ADD ("/server/checkout/group-commit-write-fails", NULL, test_group_commit_write_fails);
   ADD ("/server/checkout/terminal-cache", NULL, test_terminal_cache);
   ADD ("/server/checkout/product-cache", NULL, test_product_cache);
   ADD ("/server/checkout/faults/exhausted", NULL, test_fault_exhausted);
