@@ -458,6 +458,37 @@ test_line_menu (Fixture       *f,
                                                   G_VARIANT_TYPE_UINT32);
   g_assert_cmpuint (g_variant_get_uint32 (target), ==, 0);
   gtk_menu_button_popdown (g_ptr_array_index (buttons, 0));
+
+  /* Only the cart on screen has rows; selecting a cart makes its rows again. */
+  {
+    TillCartModel *first = selected_cart (f);
+
+    gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-cart", NULL);
+    g_assert_true (selected_cart (f) != first);
+    press_keys (f, "8690000000017", 8, TRUE);
+    press_keys (f, "8690000000024", 8, TRUE);
+    g_ptr_array_set_size (buttons, 0);
+    collect_menu_buttons (GTK_WIDGET (view), buttons);
+    g_assert_cmpuint (buttons->len, ==, 2);
+    till_cart_view_select_cart (view, first);
+    g_ptr_array_set_size (buttons, 0);
+    collect_menu_buttons (GTK_WIDGET (view), buttons);
+    g_assert_cmpuint (buttons->len, ==, 1);
+    /* A change to a cart in the background makes no rows. */
+    {
+      GListModel *carts = till_cart_store_get_carts (f->store);
+
+      for (guint i = 0; i < g_list_model_get_n_items (carts); i++)
+        {
+          g_autoptr (TillCartModel) cart = g_list_model_get_item (carts, i);
+          if (cart != first)
+            g_assert_true (till_cart_model_set_quantity (cart, 0, 3, NULL));
+        }
+    }
+    g_ptr_array_set_size (buttons, 0);
+    collect_menu_buttons (GTK_WIDGET (view), buttons);
+    g_assert_cmpuint (buttons->len, ==, 1);
+  }
 }
 
 static gboolean
