@@ -108,6 +108,10 @@ struct _TillCatalog
 
   CatalogData *data;          /* NULL when empty */
   guint stamp;
+  /* Each load or replace takes a number when it starts; a result older than the catalog
+   * already in place (a slow cache load finishing after a sync) is dropped. */
+  guint next_serial;
+  guint applied_serial;
 };
 
 G_DEFINE_FINAL_TYPE (TillCatalog, till_catalog, G_TYPE_OBJECT)
@@ -778,6 +782,15 @@ till_catalog_search (TillCatalog        *self,
 
 /* Replacing */
 
+#define SERIAL_KEY "till-catalog-serial"
+
+static void
+start_serial (TillCatalog *self,
+              GTask       *task)
+{
+  g_object_set_data (G_OBJECT (task), SERIAL_KEY, GUINT_TO_POINTER (++self->next_serial));
+}
+
 static void
 take_data (TillCatalog *self,
            CatalogData *data)
@@ -802,7 +815,26 @@ till_catalog_replace (TillCatalog *self,
   g_return_if_fail (TILL_IS_CATALOG (self));
   g_return_if_fail (products != NULL);
 
+  self->applied_serial = ++self->next_serial;
   take_data (self, catalog_data_new_from_products (products, etag));
+}
+
+/* Takes @data unless a newer catalog is already in place. */
+static void
+take_data_from_task (TillCatalog *self,
+                     GTask       *task,
+                     CatalogData *data)
+{
+  guint serial = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (task), SERIAL_KEY));
+
+  if (serial <= self->applied_serial)
+    {
+      g_debug ("A newer catalog is in place; an older one is dropped");
+      catalog_data_unref (data);
+      return;
+    }
+  self->applied_serial = serial;
+  take_data (self, data);
 }
 
 typedef struct
@@ -855,6 +887,7 @@ till_catalog_replace_async (TillCatalog         *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, till_catalog_replace_async);
   g_task_set_task_data (task, replace, (GDestroyNotify) replace_data_free);
+  start_serial (self, task);
   g_task_run_in_thread (task, replace_thread);
 }
 
@@ -870,7 +903,7 @@ till_catalog_replace_finish (TillCatalog   *self,
   data = g_task_propagate_pointer (G_TASK (result), error);
   if (data == NULL)
     return FALSE;
-  take_data (self, data);
+  take_data_from_task (self, G_TASK (result), data);
   return TRUE;
 }
 
@@ -966,6 +999,7 @@ till_catalog_load_cache_async (TillCatalog         *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, till_catalog_load_cache_async);
   g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+  start_serial (self, task);
   g_task_run_in_thread (task, load_cache_thread);
 }
 
@@ -981,7 +1015,7 @@ till_catalog_load_cache_finish (TillCatalog   *self,
   data = g_task_propagate_pointer (G_TASK (result), error);
   if (data == NULL)
     return FALSE;
-  take_data (self, data);
+  take_data_from_task (self, G_TASK (result), data);
   return TRUE;
 }
 

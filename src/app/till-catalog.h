@@ -54,7 +54,8 @@ GArray       *till_catalog_search               (TillCatalog        *self,
 
 /* Replaces the whole catalog with @products (element-type TillProduct; not kept). The
  * products are serialised into the compact form on the calling thread; the async variant
- * does that on a worker thread. */
+ * does that on a worker thread. Loads and replaces apply in the order they were started:
+ * one that finishes after a newer one was applied succeeds and changes nothing. */
 void          till_catalog_replace              (TillCatalog         *self,
                                                  GPtrArray           *products,
                                                  const char          *etag);

@@ -445,6 +445,42 @@ test_catalog_cache (void)
     g_test_message ("flipped bytes: %u refused, %u accepted", refused, accepted);
   }
 
+  /* A load that finishes after a newer catalog was put in place changes nothing; replaces
+   * apply in the order they were started, whichever thread finishes first. */
+  {
+    g_autoptr (TillCatalog) late = till_catalog_new ();
+    g_autoptr (GPtrArray) newer = g_ptr_array_new_with_free_func (g_object_unref);
+    g_autoptr (GPtrArray) newest = g_ptr_array_new_with_free_func (g_object_unref);
+    GAsyncResult *first = NULL, *second = NULL;
+
+    g_ptr_array_add (newer, till_product_new (11, "Newer", NULL, NULL, NULL, "USD", 1, 0));
+    g_ptr_array_add (newest, till_product_new (12, "Newest", NULL, NULL, NULL, "USD", 1, 0));
+    till_catalog_load_cache_async (late, file, NULL, on_async_done, &first);
+    till_catalog_replace (late, newer, "\"server\"");
+    g_assert_true (till_test_wait_until (result_ready, &first, 5000));
+    g_assert_true (till_catalog_load_cache_finish (late, first, &error));
+    g_assert_no_error (error);
+    g_clear_object (&first);
+    g_assert_cmpuint (till_catalog_get_n_products (late), ==, 1);
+    g_assert_cmpstr (till_catalog_get_etag (late), ==, "\"server\"");
+
+    till_catalog_replace_async (late, products, "\"a\"", NULL, on_async_done, &first);
+    till_catalog_replace_async (late, newest, "\"b\"", NULL, on_async_done, &second);
+    g_assert_true (till_test_wait_until (result_ready, &first, 5000));
+    g_assert_true (till_test_wait_until (result_ready, &second, 5000));
+    g_assert_true (till_catalog_replace_finish (late, second, &error));
+    g_assert_true (till_catalog_replace_finish (late, first, &error));
+    g_assert_no_error (error);
+    g_clear_object (&first);
+    g_clear_object (&second);
+    g_assert_cmpuint (till_catalog_get_n_products (late), ==, 1);
+    g_assert_cmpstr (till_catalog_get_etag (late), ==, "\"b\"");
+    {
+      g_autoptr (TillProduct) product = till_catalog_lookup_id (late, 12);
+      g_assert_nonnull (product);
+    }
+  }
+
   /* The cache of the previous format (version 1) is refused, to be fetched again. */
   {
     g_autoptr (GVariant) old = g_variant_ref_sink (
