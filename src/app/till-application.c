@@ -251,7 +251,6 @@ till_application_activate (GApplication *app)
 {
   TillApplication *self = TILL_APPLICATION (app);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
-  g_autoptr (GFile) cache = NULL;
   TillCatalogView *catalog_view;
   TillScanDetector *detector;
 
@@ -286,9 +285,6 @@ till_application_activate (GApplication *app)
 
   gtk_window_present (window);
 
-  /* Sell from the cache at once; the server refreshes it when it answers. */
-  cache = till_catalog_get_default_cache_file ();
-  till_catalog_load_cache_async (self->catalog, cache, NULL, on_catalog_cache_loaded, NULL);
   till_cart_store_load_async (self->store, NULL, on_carts_loaded, g_object_ref (self));
   connect_from_settings (self);
 }
@@ -348,7 +344,15 @@ till_application_startup (GApplication *app)
 {
   TillApplication *self = TILL_APPLICATION (app);
   g_autoptr (GAction) color_scheme = NULL;
+  g_autoptr (GFile) cache = NULL;
   static const char *quit_accels[] = { "<Primary>q", NULL };
+
+  /* Sell from the cache at once (the server refreshes it when it answers). Mapping and
+   * checking it on a worker thread while GTK starts up (before chaining up) has it ready
+   * for the window's first frame, instead of a second, full frame just after. */
+  self->catalog = till_catalog_new ();
+  cache = till_catalog_get_default_cache_file ();
+  till_catalog_load_cache_async (self->catalog, cache, NULL, on_catalog_cache_loaded, NULL);
 
   G_APPLICATION_CLASS (till_application_parent_class)->startup (app);
 
@@ -363,7 +367,6 @@ till_application_startup (GApplication *app)
   g_action_map_add_action (G_ACTION_MAP (self), color_scheme);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
 
-  self->catalog = till_catalog_new ();
   {
     g_autoptr (GFile) directory = till_cart_store_get_default_directory ();
     self->store = till_cart_store_new (directory);

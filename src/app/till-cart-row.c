@@ -42,6 +42,22 @@ on_quantity_changed (TillCartRow *self)
 }
 
 static void
+create_menu (GtkMenuButton *button,
+             gpointer       user_data)
+{
+  TillCartRow *self = TILL_CART_ROW (user_data);
+  g_autoptr (GMenu) menu = g_menu_new ();
+  g_autoptr (GMenuItem) discount_item = g_menu_item_new (_("Discount…"), NULL);
+  g_autoptr (GMenuItem) note_item = g_menu_item_new (_("Note…"), NULL);
+
+  g_menu_item_set_action_and_target (discount_item, "cart.line-discount", "u", self->index);
+  g_menu_append_item (menu, discount_item);
+  g_menu_item_set_action_and_target (note_item, "cart.line-note", "u", self->index);
+  g_menu_append_item (menu, note_item);
+  gtk_menu_button_set_menu_model (button, G_MENU_MODEL (menu));
+}
+
+static void
 till_cart_row_dispose (GObject *object)
 {
   TillCartRow *self = TILL_CART_ROW (object);
@@ -75,6 +91,7 @@ static void
 till_cart_row_init (TillCartRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_menu_button_set_create_popup_func (self->menu_button, create_menu, self, NULL);
 }
 
 TillCartRow *
@@ -152,20 +169,14 @@ till_cart_row_update (TillCartRow          *self,
   total = till_money_label (totals ? totals->total : line->unit_amount * line->quantity, currency);
   gtk_label_set_text (self->total_label, total);
 
-  /* The actions' targets only change when the line moves. */
+  /* The actions' targets only change when the line moves. The menu itself is made when it
+   * is opened: a menu button's popover is a whole surface with its own widgets (about
+   * 200 kB a row, see bench/README.md), and few lines ever have theirs opened. */
   if (!self->has_menu || index != self->index)
     {
-      g_autoptr (GMenu) menu = g_menu_new ();
-      g_autoptr (GMenuItem) discount_item = g_menu_item_new (_("Discount…"), NULL);
-      g_autoptr (GMenuItem) note_item = g_menu_item_new (_("Note…"), NULL);
-
       gtk_actionable_set_action_target (GTK_ACTIONABLE (self->remove_button), "u", index);
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->remove_button), "cart.remove-line");
-      g_menu_item_set_action_and_target (discount_item, "cart.line-discount", "u", index);
-      g_menu_append_item (menu, discount_item);
-      g_menu_item_set_action_and_target (note_item, "cart.line-note", "u", index);
-      g_menu_append_item (menu, note_item);
-      gtk_menu_button_set_menu_model (self->menu_button, G_MENU_MODEL (menu));
+      gtk_menu_button_set_menu_model (self->menu_button, NULL);
       self->has_menu = TRUE;
     }
   self->index = index;

@@ -139,6 +139,7 @@ sync_page (TillCartView  *self,
   g_autofree TillLineTotals *line_totals = NULL;
   TillTotals totals;
   guint n_lines = till_cart_model_get_n_lines (cart);
+  guint n_rows;
   guint i = 0;
   GtkWidget *row;
   g_autofree char *title = NULL;
@@ -151,9 +152,13 @@ sync_page (TillCartView  *self,
   if (!till_cart_model_compute_totals (cart, &line_totals, &totals, NULL))
     g_clear_pointer (&line_totals, g_free);
 
+  /* Only the cart on screen has rows: a row is a few dozen widgets (about 100 kB), and
+   * carts waiting in other tabs can hold many lines. Selecting a tab makes its rows. */
+  n_rows = page == adw_tab_view_get_selected_page (self->tab_view) ? n_lines : 0;
+
   /* Reuse the rows so a quantity being typed keeps its focus. */
   row = gtk_widget_get_first_child (GTK_WIDGET (list));
-  for (i = 0; i < n_lines; i++)
+  for (i = 0; i < n_rows; i++)
     {
       if (row == NULL)
         {
@@ -298,6 +303,18 @@ on_close_page (TillCartView *self,
 static void
 on_selected_page_changed (TillCartView *self)
 {
+  /* The cart shown gets its rows; the one that was shown lets them go. */
+  for (int i = 0; i < adw_tab_view_get_n_pages (self->tab_view); i++)
+    {
+      AdwTabPage *page = adw_tab_view_get_nth_page (self->tab_view, i);
+      GtkWidget *list = g_object_get_data (G_OBJECT (adw_tab_page_get_child (page)),
+                                           PAGE_LIST_KEY);
+      gboolean selected = page == adw_tab_view_get_selected_page (self->tab_view);
+
+      if (page_get_cart (page) != NULL && list != NULL &&
+          (selected || gtk_widget_get_first_child (list) != NULL))
+        sync_page (self, page_get_cart (page));
+    }
   update_totals (self);
 }
 

@@ -31,10 +31,7 @@ till_catalog_filter_matches (TillCatalogFilter *self,
     return FALSE;
 
   key = till_product_get_search_key (product);
-  for (guint i = 0; self->words[i] != NULL; i++)
-    if (strstr (key, self->words[i]) == NULL)
-      return FALSE;
-  return TRUE;
+  return till_search_key_matches (key, (const char * const *) self->words);
 }
 
 static gboolean
@@ -151,6 +148,13 @@ till_catalog_filter_set_query (TillCatalogFilter *self,
   g_strfreev (self->words);
   self->words = g_steal_pointer (&words);
   gtk_filter_changed (GTK_FILTER (self), change);
+}
+
+const char * const *
+till_catalog_filter_get_words (TillCatalogFilter *self)
+{
+  g_return_val_if_fail (TILL_IS_CATALOG_FILTER (self), NULL);
+  return (const char * const *) self->words;
 }
 
 const char *

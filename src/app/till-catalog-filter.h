@@ -1,4 +1,4 @@
-/* till-catalog-filter.h: search-as-you-type and category filter over TillProduct.
+/* till-catalog-filter.h: the search-as-you-type query and category of the catalog view.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -15,11 +15,13 @@ G_DECLARE_FINAL_TYPE (TillCatalogFilter, till_catalog_filter, TILL, CATALOG_FILT
 
 TillCatalogFilter *till_catalog_filter_new          (void);
 /* What the cashier typed; folded with till_search_fold(). Every word must match (name, SKU
- * or barcode). Tells GtkFilterListModel when the new query is stricter, so typing one more
- * letter only re-checks what matched before. */
+ * or barcode). ::changed says when the new query is stricter, so typing one more letter
+ * only re-checks what matched before (till_catalog_search() with @within). */
 void               till_catalog_filter_set_query    (TillCatalogFilter *self,
                                                      const char        *query);
 const char        *till_catalog_filter_get_query    (TillCatalogFilter *self);
+/* The query's words, folded (none when it is empty). */
+const char * const *till_catalog_filter_get_words   (TillCatalogFilter *self);
 /* NULL for all categories. */
 void               till_catalog_filter_set_category (TillCatalogFilter *self,
                                                      const char        *category);

@@ -22,7 +22,7 @@ struct _TillCatalogView
 
   TillCatalog *catalog;
   TillCatalogFilter *filter;
-  GPtrArray *matches;         /* every product that matches (owning refs) */
+  GArray *matches;            /* catalog positions (guint32) of every product that matches */
   TillProductList *results;   /* what the grid and list show: the first SHOWN_MAX matches */
   GtkLabel *limit_label;
   GtkSelectionModel *selection;
@@ -123,36 +123,24 @@ static void
 refilter (TillCatalogView *self,
           GtkFilterChange  change)
 {
-  GPtrArray *source;
-  GPtrArray *matches;
-  GPtrArray *shown;
-  gboolean all = gtk_filter_get_strictness (GTK_FILTER (self->filter)) == GTK_FILTER_MATCH_ALL;
+  GArray *matches;
+  GArray *shown;
   gint64 t0 = g_get_monotonic_time ();
 
   if (self->catalog == NULL)
-    source = NULL;
-  else if (change == GTK_FILTER_CHANGE_MORE_STRICT)
-    source = self->matches;
+    matches = g_array_new (FALSE, FALSE, sizeof (guint32));
   else
-    source = till_catalog_peek_array (self->catalog);
+    matches = till_catalog_search (self->catalog, till_catalog_filter_get_words (self->filter),
+                                   till_catalog_filter_get_category (self->filter),
+                                   change == GTK_FILTER_CHANGE_MORE_STRICT ? self->matches : NULL);
 
-  matches = g_ptr_array_new_full (source ? source->len : 0, g_object_unref);
-  for (guint i = 0; source != NULL && i < source->len; i++)
-    {
-      TillProduct *product = g_ptr_array_index (source, i);
-
-      if (all || till_catalog_filter_matches (self->filter, product))
-        g_ptr_array_add (matches, g_object_ref (product));
-    }
-
-  shown = g_ptr_array_new_full (MIN (matches->len, SHOWN_MAX), g_object_unref);
-  for (guint i = 0; i < matches->len && i < SHOWN_MAX; i++)
-    g_ptr_array_add (shown, g_object_ref (g_ptr_array_index (matches, i)));
-  g_clear_pointer (&self->matches, g_ptr_array_unref);
+  shown = g_array_sized_new (FALSE, FALSE, sizeof (guint32), MIN (matches->len, SHOWN_MAX));
+  g_array_append_vals (shown, matches->data, MIN (matches->len, SHOWN_MAX));
+  g_clear_pointer (&self->matches, g_array_unref);
   self->matches = matches;
   {
     gint64 t1 = g_get_monotonic_time ();
-    till_product_list_replace (self->results, shown);
+    till_product_list_replace (self->results, self->catalog, shown);
     g_debug ("Search: matching %.1f ms, grid %.1f ms, %u matches", (t1 - t0) / 1000.0,
              (g_get_monotonic_time () - t1) / 1000.0, matches->len);
   }
@@ -177,11 +165,6 @@ on_filter_changed (TillCatalogView *self,
   refilter (self, change);
 }
 
-static void
-on_catalog_items_changed (TillCatalogView *self)
-{
-  refilter (self, GTK_FILTER_CHANGE_DIFFERENT);
-}
 
 static void
 update_multiplier (TillCatalogView *self)
@@ -212,23 +195,20 @@ on_search_activate (TillCatalogView *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   g_autofree char *code = g_strstrip (g_strdup (text));
-  TillProduct *product = NULL;
+  g_autoptr (TillProduct) product = NULL;
 
   if (*code == '\0')
     return;
-  /* Manual barcode entry, then an exact SKU, then the single match of the search. */
+  /* Manual barcode entry, then the single match of the search. */
   if (self->catalog != NULL)
     product = till_catalog_lookup_barcode (self->catalog, code);
-  if (product == NULL && self->matches != NULL && self->matches->len == 1)
-    {
-      product = g_ptr_array_index (self->matches, 0);
-    }
+  if (product == NULL && self->catalog != NULL && self->matches != NULL &&
+      self->matches->len == 1)
+    product = till_catalog_dup_product (self->catalog, g_array_index (self->matches, guint32, 0));
   if (product != NULL)
     {
-      g_object_ref (product);
       gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
       g_signal_emit (self, signals[PRODUCT_ACTIVATED], 0, product);
-      g_object_unref (product);
     }
   else
     gtk_widget_error_bell (GTK_WIDGET (self));
@@ -239,8 +219,13 @@ on_item_activate (TillCatalogView *self,
                   guint            position)
 {
   TillProduct *product = till_product_list_peek_product (self->results, position);
+
   if (product != NULL)
-    g_signal_emit (self, signals[PRODUCT_ACTIVATED], 0, product);
+    {
+      g_object_ref (product);
+      g_signal_emit (self, signals[PRODUCT_ACTIVATED], 0, product);
+      g_object_unref (product);
+    }
 }
 
 static void
@@ -438,10 +423,7 @@ till_catalog_view_dispose (GObject *object)
   TillCatalogView *self = TILL_CATALOG_VIEW (object);
 
   if (self->catalog != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->catalog, self);
-      g_signal_handlers_disconnect_by_data (till_catalog_get_products (self->catalog), self);
-    }
+    g_signal_handlers_disconnect_by_data (self->catalog, self);
   if (self->filter != NULL)
     g_signal_handlers_disconnect_by_data (self->filter, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), TILL_TYPE_CATALOG_VIEW);
@@ -450,7 +432,7 @@ till_catalog_view_dispose (GObject *object)
     gtk_widget_unparent (child);
   g_clear_object (&self->selection);
   g_clear_object (&self->results);
-  g_clear_pointer (&self->matches, g_ptr_array_unref);
+  g_clear_pointer (&self->matches, g_array_unref);
   g_clear_object (&self->filter);
   g_clear_object (&self->catalog);
   g_clear_pointer (&self->view_mode, g_free);
@@ -541,10 +523,12 @@ till_catalog_view_new (void)
 }
 
 static void
-on_categories_changed (TillCatalogView *self)
+on_catalog_changed (TillCatalogView *self)
 {
+  /* Every position changed: search the new products, whatever the query. */
+  g_clear_pointer (&self->matches, g_array_unref);
   rebuild_chips (self);
-  update_stack (self);
+  refilter (self, GTK_FILTER_CHANGE_DIFFERENT);
 }
 
 void
@@ -554,21 +538,11 @@ till_catalog_view_set_catalog (TillCatalogView *self,
   g_return_if_fail (TILL_IS_CATALOG_VIEW (self));
 
   if (self->catalog != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->catalog, self);
-      g_signal_handlers_disconnect_by_data (till_catalog_get_products (self->catalog), self);
-    }
+    g_signal_handlers_disconnect_by_data (self->catalog, self);
   g_set_object (&self->catalog, catalog);
   if (catalog != NULL)
-    {
-      g_signal_connect_swapped (catalog, "categories-changed",
-                                G_CALLBACK (on_categories_changed), self);
-      g_signal_connect_swapped (till_catalog_get_products (catalog), "items-changed",
-                                G_CALLBACK (on_catalog_items_changed), self);
-    }
-  refilter (self, GTK_FILTER_CHANGE_DIFFERENT);
-  rebuild_chips (self);
-  update_stack (self);
+    g_signal_connect_swapped (catalog, "changed", G_CALLBACK (on_catalog_changed), self);
+  on_catalog_changed (self);
 }
 
 GtkSearchEntry *

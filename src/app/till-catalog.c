@@ -1,6 +1,24 @@
 /* till-catalog.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The compact form. One GVariant of type CACHE_TYPE holds the whole catalog, as arrays of
+ * fixed-size numbers that are read in place (g_variant_get_fixed_array), and two blocks of
+ * NUL-terminated strings that products point into by offset:
+ *
+ *   (u version, s etag, as categories (sorted), as currencies,
+ *    ax ids, ax unit amounts, ai tax rates,
+ *    au category (0: none, c: categories[c − 1]), au currency (index),
+ *    au name, au sku, au barcode (offsets into strings; 0 is ""), au search key (into keys),
+ *    ay strings, ay keys,
+ *    au positions sorted by (id, position), au positions with a barcode sorted by
+ *    (barcode, position))
+ *
+ * The cache file is this GVariant, mapped, never copied; after a sync the same form is built
+ * in memory. Whatever its origin, a block is checked once before it is used (every offset,
+ * index and string, the sort order of both indexes), so the rest of the code trusts it, and
+ * a damaged or truncated file is refused as a whole. 100,000 products take about 15 MB
+ * (mostly strings), instead of 100,000 GObjects with seven strings each.
  */
 #include "config.h"
 
@@ -8,19 +26,92 @@
 
 #include "till-catalog.h"
 #include "till-core.h"
+#include "till-search-key.h"
 
-#define CACHE_VERSION 1
+#define CACHE_VERSION 2
+#define CACHE_TYPE "(usasasaxaxaiauauauauauauayayauau)"
+
+enum {
+  M_VERSION,
+  M_ETAG,
+  M_CATEGORIES,
+  M_CURRENCIES,
+  M_IDS,
+  M_AMOUNTS,
+  M_TAX_RATES,
+  M_CATEGORY,
+  M_CURRENCY,
+  M_NAME,
+  M_SKU,
+  M_BARCODE,
+  M_KEY,
+  M_STRINGS,
+  M_KEYS,
+  M_BY_ID,
+  M_BY_BARCODE,
+};
+
+/* One checked catalog, shared (read-only) with the thread that saves it. */
+typedef struct
+{
+  GVariant *root;             /* holds the bytes everything below points into */
+  char *etag;
+  GStrv categories;
+  GStrv currencies;
+  guint n_categories;
+  guint n_currencies;
+  gsize n;
+  const gint64 *ids;
+  const gint64 *amounts;
+  const gint32 *tax_rates;
+  const guint32 *category;
+  const guint32 *currency;
+  const guint32 *name;
+  const guint32 *sku;
+  const guint32 *barcode;
+  const guint32 *key;
+  const char *strings;
+  gsize strings_len;
+  const char *keys;
+  gsize keys_len;
+  const guint32 *by_id;
+  const guint32 *by_barcode;
+  gsize n_barcodes;
+} CatalogData;
+
+static void
+catalog_data_clear (CatalogData *data)
+{
+  g_clear_pointer (&data->root, g_variant_unref);
+  g_clear_pointer (&data->etag, g_free);
+  g_clear_pointer (&data->categories, g_strfreev);
+  g_clear_pointer (&data->currencies, g_strfreev);
+}
+
+static CatalogData *
+catalog_data_ref (CatalogData *data)
+{
+  return g_atomic_rc_box_acquire (data);
+}
+
+static void
+catalog_data_unref (CatalogData *data)
+{
+  g_atomic_rc_box_release_full (data, (GDestroyNotify) catalog_data_clear);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CatalogData, catalog_data_unref)
 
 struct _TillCatalog
 {
   GObject parent_instance;
 
-  GListStore *products;
-  GPtrArray *array;         /* the same products, for fast scans */
-  GHashTable *by_barcode;   /* borrowed barcode → borrowed TillProduct */
-  GHashTable *by_id;        /* gint64* → borrowed TillProduct */
-  GStrv categories;
-  char *etag;
+  CatalogData *data;          /* NULL when empty */
+  guint stamp;
+  /* Each load or replace takes a number when it starts; a result older than the catalog
+   * already in place (a slow cache load finishing after a sync) is dropped. */
+  guint next_serial;
+  guint applied_serial;
 };
 
 G_DEFINE_FINAL_TYPE (TillCatalog, till_catalog, G_TYPE_OBJECT)
@@ -33,24 +124,21 @@ enum {
 };
 
 enum {
-  CATEGORIES_CHANGED,
+  CHANGED,
   N_SIGNALS
 };
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+static const char * const no_strings[] = { NULL };
+
 static void
 till_catalog_finalize (GObject *object)
 {
   TillCatalog *self = TILL_CATALOG (object);
 
-  g_clear_pointer (&self->by_barcode, g_hash_table_unref);
-  g_clear_pointer (&self->by_id, g_hash_table_unref);
-  g_clear_object (&self->products);
-  g_clear_pointer (&self->array, g_ptr_array_unref);
-  g_clear_pointer (&self->categories, g_strfreev);
-  g_clear_pointer (&self->etag, g_free);
+  g_clear_pointer (&self->data, catalog_data_unref);
 
   G_OBJECT_CLASS (till_catalog_parent_class)->finalize (object);
 }
@@ -66,7 +154,7 @@ till_catalog_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_ETAG:
-      g_value_set_string (value, self->etag);
+      g_value_set_string (value, till_catalog_get_etag (self));
       break;
     case PROP_N_PRODUCTS:
       g_value_set_uint (value, till_catalog_get_n_products (self));
@@ -92,19 +180,15 @@ till_catalog_class_init (TillCatalogClass *klass)
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  signals[CATEGORIES_CHANGED] =
-    g_signal_new ("categories-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+  /* The products (and so every position) and the categories were replaced. */
+  signals[CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
 till_catalog_init (TillCatalog *self)
 {
-  self->products = g_list_store_new (TILL_TYPE_PRODUCT);
-  self->array = g_ptr_array_new_with_free_func (g_object_unref);
-  self->by_barcode = g_hash_table_new (g_str_hash, g_str_equal);
-  self->by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
-  self->categories = g_new0 (char *, 1);
 }
 
 TillCatalog *
@@ -113,66 +197,614 @@ till_catalog_new (void)
   return g_object_new (TILL_TYPE_CATALOG, NULL);
 }
 
-GPtrArray *
-till_catalog_peek_array (TillCatalog *self)
+/* Checking a serialised catalog */
+
+static gconstpointer
+get_array (GVariant *root,
+           guint     member,
+           gsize     element_size,
+           gsize    *n)
 {
-  g_return_val_if_fail (TILL_IS_CATALOG (self), NULL);
-  return self->array;
+  g_autoptr (GVariant) child = g_variant_get_child_value (root, member);
+  gconstpointer elements = g_variant_get_fixed_array (child, n, element_size);
+
+  /* The children share the root's bytes: the pointer outlives @child. */
+  if (*n == 0 || ((guintptr) elements % element_size) != 0)
+    {
+      *n = 0;
+      return NULL;
+    }
+  return elements;
 }
 
-GListModel *
-till_catalog_get_products (TillCatalog *self)
+/* Starts and ends with NUL (so offset 0 is "" and no string runs off the end), and every
+ * string in it is valid UTF-8. */
+static gboolean
+blob_is_valid (const char *blob,
+               gsize       len)
 {
-  g_return_val_if_fail (TILL_IS_CATALOG (self), NULL);
-  return G_LIST_MODEL (self->products);
+  const char *p, *end;
+
+  if (len == 0 || blob[0] != '\0' || blob[len - 1] != '\0')
+    return FALSE;
+  for (p = blob, end = blob + len; p < end; )
+    {
+      const char *nul = memchr (p, '\0', end - p);
+
+      if (!g_utf8_validate_len (p, nul - p, NULL))
+        return FALSE;
+      p = nul + 1;
+    }
+  return TRUE;
+}
+
+/* An offset at the start of one of the blob's strings. */
+static inline gboolean
+offset_is_valid (const char *blob,
+                 gsize       len,
+                 guint32     offset)
+{
+  return offset < len && (offset == 0 || blob[offset - 1] == '\0');
+}
+
+static inline const char *
+string_at (const CatalogData *data,
+           const guint32     *offsets,
+           gsize              position)
+{
+  return data->strings + offsets[position];
+}
+
+static int
+compare_id_positions (const CatalogData *data,
+                      guint32            a,
+                      guint32            b)
+{
+  if (data->ids[a] != data->ids[b])
+    return data->ids[a] < data->ids[b] ? -1 : 1;
+  return (a > b) - (a < b);
+}
+
+static int
+compare_barcode_positions (const CatalogData *data,
+                           guint32            a,
+                           guint32            b)
+{
+  int cmp = strcmp (string_at (data, data->barcode, a), string_at (data, data->barcode, b));
+
+  if (cmp != 0)
+    return cmp;
+  return (a > b) - (a < b);
+}
+
+static CatalogData *
+catalog_data_new (GBytes  *bytes,
+                  GError **error)
+{
+  g_autoptr (CatalogData) data = g_atomic_rc_box_new0 (CatalogData);
+  g_autoptr (GVariant) version = NULL;
+  g_autoptr (GVariant) etag = NULL;
+  g_autoptr (GVariant) categories = NULL;
+  g_autoptr (GVariant) currencies = NULL;
+  gsize n, len, n_with_barcode = 0;
+
+  /* Untrusted: GVariant bounds-checks every access, whatever the bytes are. */
+  data->root = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (CACHE_TYPE),
+                                                             bytes, FALSE));
+  version = g_variant_get_child_value (data->root, M_VERSION);
+  if (g_variant_get_uint32 (version) != CACHE_VERSION)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "The catalog cache has an unknown format");
+      return NULL;
+    }
+
+  etag = g_variant_get_child_value (data->root, M_ETAG);
+  if (*g_variant_get_string (etag, NULL) != '\0')
+    data->etag = g_variant_dup_string (etag, NULL);
+  categories = g_variant_get_child_value (data->root, M_CATEGORIES);
+  data->categories = g_variant_dup_strv (categories, NULL);
+  data->n_categories = g_strv_length (data->categories);
+  currencies = g_variant_get_child_value (data->root, M_CURRENCIES);
+  data->currencies = g_variant_dup_strv (currencies, NULL);
+  data->n_currencies = g_strv_length (data->currencies);
+  for (guint i = 0; i < data->n_currencies; i++)
+    if (till_currency_lookup (data->currencies[i]) == NULL)
+      goto damaged;
+
+  data->strings = get_array (data->root, M_STRINGS, 1, &data->strings_len);
+  data->keys = get_array (data->root, M_KEYS, 1, &data->keys_len);
+  if (!blob_is_valid (data->strings, data->strings_len) ||
+      !blob_is_valid (data->keys, data->keys_len))
+    goto damaged;
+
+  data->ids = get_array (data->root, M_IDS, sizeof (gint64), &n);
+  data->n = n;
+  if (n > G_MAXUINT32)
+    goto damaged;
+  if (n == 0)
+    {
+      /* An empty catalog: nothing else may be there. */
+      get_array (data->root, M_BY_BARCODE, sizeof (guint32), &len);
+      if (len != 0)
+        goto damaged;
+      return g_steal_pointer (&data);
+    }
+#define GET(field, member, type) \
+  G_STMT_START { \
+    data->field = get_array (data->root, member, sizeof (type), &len); \
+    if (len != n) \
+      goto damaged; \
+  } G_STMT_END
+  GET (amounts, M_AMOUNTS, gint64);
+  GET (tax_rates, M_TAX_RATES, gint32);
+  GET (category, M_CATEGORY, guint32);
+  GET (currency, M_CURRENCY, guint32);
+  GET (name, M_NAME, guint32);
+  GET (sku, M_SKU, guint32);
+  GET (barcode, M_BARCODE, guint32);
+  GET (key, M_KEY, guint32);
+  GET (by_id, M_BY_ID, guint32);
+#undef GET
+  data->by_barcode = get_array (data->root, M_BY_BARCODE, sizeof (guint32), &data->n_barcodes);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      if (data->ids[i] <= 0 ||
+          data->amounts[i] < 0 || data->amounts[i] > TILL_AMOUNT_MAX ||
+          data->tax_rates[i] < 0 || data->tax_rates[i] > TILL_TAX_RATE_MAX ||
+          data->category[i] > data->n_categories ||
+          data->currency[i] >= data->n_currencies ||
+          !offset_is_valid (data->strings, data->strings_len, data->name[i]) ||
+          data->name[i] == 0 ||
+          !offset_is_valid (data->strings, data->strings_len, data->sku[i]) ||
+          !offset_is_valid (data->strings, data->strings_len, data->barcode[i]) ||
+          !offset_is_valid (data->keys, data->keys_len, data->key[i]))
+        goto damaged;
+      if (data->barcode[i] != 0 && data->strings[data->barcode[i]] != '\0')
+        n_with_barcode++;
+    }
+
+  /* Both indexes strictly ascending, so each position appears once, and complete. */
+  for (gsize i = 0; i < n; i++)
+    if (data->by_id[i] >= n ||
+        (i > 0 && compare_id_positions (data, data->by_id[i - 1], data->by_id[i]) >= 0))
+      goto damaged;
+  if (data->n_barcodes != n_with_barcode)
+    goto damaged;
+  for (gsize i = 0; i < data->n_barcodes; i++)
+    if (data->by_barcode[i] >= n ||
+        *string_at (data, data->barcode, data->by_barcode[i]) == '\0' ||
+        (i > 0 && compare_barcode_positions (data, data->by_barcode[i - 1],
+                                             data->by_barcode[i]) >= 0))
+      goto damaged;
+
+  return g_steal_pointer (&data);
+
+damaged:
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "The catalog cache is damaged");
+  return NULL;
+}
+
+/* Building the compact form from products */
+
+typedef struct
+{
+  GArray *ids, *amounts, *tax_rates, *category, *currency, *name, *sku, *barcode, *key;
+  GByteArray *strings;
+  GByteArray *keys;
+} Columns;
+
+static guint32
+add_string (GByteArray *blob,
+            const char *text)
+{
+  guint32 offset = blob->len;
+
+  if (text == NULL || *text == '\0')
+    return 0;
+  g_byte_array_append (blob, (const guint8 *) text, strlen (text) + 1);
+  return offset;
+}
+
+static guint32
+intern (GHashTable *indexes,
+        GPtrArray  *names,
+        const char *name)
+{
+  gpointer index;
+
+  if (!g_hash_table_lookup_extended (indexes, name, NULL, &index))
+    {
+      index = GUINT_TO_POINTER (names->len);
+      g_ptr_array_add (names, g_strdup (name));
+      g_hash_table_insert (indexes, g_ptr_array_index (names, names->len - 1), index);
+    }
+  return GPOINTER_TO_UINT (index);
+}
+
+static int
+compare_collated (gconstpointer a,
+                  gconstpointer b,
+                  gpointer      user_data)
+{
+  const char * const *names = user_data;
+  return g_utf8_collate (names[*(const guint32 *) a], names[*(const guint32 *) b]);
+}
+
+typedef struct
+{
+  const gint64 *ids;
+  const guint32 *barcode;
+  const guint8 *strings;
+} SortContext;
+
+static int
+compare_by_id (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
+{
+  const SortContext *context = user_data;
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+
+  if (context->ids[x] != context->ids[y])
+    return context->ids[x] < context->ids[y] ? -1 : 1;
+  return (x > y) - (x < y);
+}
+
+static int
+compare_by_barcode (gconstpointer a,
+                    gconstpointer b,
+                    gpointer      user_data)
+{
+  const SortContext *context = user_data;
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+  int cmp = strcmp ((const char *) context->strings + context->barcode[x],
+                    (const char *) context->strings + context->barcode[y]);
+
+  if (cmp != 0)
+    return cmp;
+  return (x > y) - (x < y);
+}
+
+static GVariant *
+fixed_array (const GVariantType *type,
+             GArray             *array)
+{
+  static const guint64 nothing = 0;
+
+  return g_variant_new_fixed_array (type, array->len ? (gconstpointer) array->data : &nothing,
+                                    array->len, g_array_get_element_size (array));
+}
+
+static GVariant *
+byte_array (GByteArray *array)
+{
+  return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, array->data, array->len, 1);
+}
+
+/* The serialised form of @products. */
+static GBytes *
+serialize_products (GPtrArray  *products,
+                    const char *etag)
+{
+  guint n = products->len;
+  g_autoptr (GHashTable) category_indexes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) currency_indexes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) category_names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) currency_names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n);
+  g_autoptr (GArray) amounts = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n);
+  g_autoptr (GArray) tax_rates = g_array_sized_new (FALSE, FALSE, sizeof (gint32), n);
+  g_autoptr (GArray) category = g_array_sized_new (FALSE, FALSE, sizeof (guint32), n);
+  g_autoptr (GArray) currency = g_array_sized_new (FALSE, FALSE, sizeof (guint32), n);
+  g_autoptr (GArray) name = g_array_sized_new (FALSE, FALSE, sizeof (guint32), n);
+  g_autoptr (GArray) sku = g_array_sized_new (FALSE, FALSE, sizeof (guint32), n);
+  g_autoptr (GArray) barcode = g_array_sized_new (FALSE, FALSE, sizeof (guint32), n);
+  g_autoptr (GArray) key = g_array_sized_new (FALSE, FALSE, sizeof (guint32), n);
+  g_autoptr (GArray) by_id = g_array_sized_new (FALSE, FALSE, sizeof (guint32), n);
+  g_autoptr (GArray) by_barcode = g_array_sized_new (FALSE, FALSE, sizeof (guint32), n);
+  g_autoptr (GArray) order = NULL;
+  g_autoptr (GArray) rank = NULL;
+  g_autoptr (GByteArray) strings = g_byte_array_sized_new (n * 40 + 1);
+  g_autoptr (GByteArray) keys = g_byte_array_sized_new (n * 40 + 1);
+  g_autoptr (GVariant) root = NULL;
+  SortContext context;
+
+  g_byte_array_append (strings, (const guint8 *) "", 1);
+  g_byte_array_append (keys, (const guint8 *) "", 1);
+
+  for (guint i = 0; i < n; i++)
+    {
+      TillProduct *product = g_ptr_array_index (products, i);
+      const char *product_category = till_product_get_category (product);
+      gint64 id = till_product_get_id (product);
+      gint64 amount = till_product_get_unit_amount (product);
+      gint32 tax_rate = till_product_get_tax_rate (product);
+      guint32 value;
+
+      g_array_append_val (ids, id);
+      g_array_append_val (amounts, amount);
+      g_array_append_val (tax_rates, tax_rate);
+      value = product_category != NULL && *product_category != '\0'
+                ? intern (category_indexes, category_names, product_category) + 1 : 0;
+      g_array_append_val (category, value);
+      value = intern (currency_indexes, currency_names, till_product_get_currency (product));
+      g_array_append_val (currency, value);
+      value = add_string (strings, till_product_get_name (product));
+      g_array_append_val (name, value);
+      value = add_string (strings, till_product_get_sku (product));
+      g_array_append_val (sku, value);
+      value = add_string (strings, till_product_get_barcode (product));
+      g_array_append_val (barcode, value);
+      if (value != 0)
+        g_array_append_val (by_barcode, i);
+      value = add_string (keys, till_product_get_search_key (product));
+      g_array_append_val (key, value);
+      g_array_append_val (by_id, i);
+    }
+
+  /* Categories sorted as people read them; products follow their category's new index. */
+  order = g_array_sized_new (FALSE, FALSE, sizeof (guint32), category_names->len);
+  for (guint32 i = 0; i < category_names->len; i++)
+    g_array_append_val (order, i);
+  g_array_sort_with_data (order, compare_collated, category_names->pdata);
+  rank = g_array_sized_new (FALSE, TRUE, sizeof (guint32), category_names->len);
+  g_array_set_size (rank, category_names->len);
+  for (guint32 i = 0; i < order->len; i++)
+    g_array_index (rank, guint32, g_array_index (order, guint32, i)) = i;
+  for (guint i = 0; i < n; i++)
+    {
+      guint32 *c = &g_array_index (category, guint32, i);
+      if (*c != 0)
+        *c = g_array_index (rank, guint32, *c - 1) + 1;
+    }
+
+  context.ids = (const gint64 *) ids->data;
+  context.barcode = (const guint32 *) barcode->data;
+  context.strings = strings->data;
+  g_array_sort_with_data (by_id, compare_by_id, &context);
+  g_array_sort_with_data (by_barcode, compare_by_barcode, &context);
+
+  {
+    g_autoptr (GStrvBuilder) sorted = g_strv_builder_new ();
+    g_auto (GStrv) sorted_names = NULL;
+    g_auto (GStrv) currency_strv = NULL;
+
+    for (guint i = 0; i < order->len; i++)
+      g_strv_builder_add (sorted, g_ptr_array_index (category_names,
+                                                     g_array_index (order, guint32, i)));
+    sorted_names = g_strv_builder_end (sorted);
+    g_ptr_array_add (currency_names, NULL);
+    root = g_variant_new ("(us^as^as@ax@ax@ai@au@au@au@au@au@au@ay@ay@au@au)",
+                          (guint32) CACHE_VERSION, etag ? etag : "", sorted_names,
+                          (char **) currency_names->pdata,
+                          fixed_array (G_VARIANT_TYPE_INT64, ids),
+                          fixed_array (G_VARIANT_TYPE_INT64, amounts),
+                          fixed_array (G_VARIANT_TYPE_INT32, tax_rates),
+                          fixed_array (G_VARIANT_TYPE_UINT32, category),
+                          fixed_array (G_VARIANT_TYPE_UINT32, currency),
+                          fixed_array (G_VARIANT_TYPE_UINT32, name),
+                          fixed_array (G_VARIANT_TYPE_UINT32, sku),
+                          fixed_array (G_VARIANT_TYPE_UINT32, barcode),
+                          fixed_array (G_VARIANT_TYPE_UINT32, key),
+                          byte_array (strings), byte_array (keys),
+                          fixed_array (G_VARIANT_TYPE_UINT32, by_id),
+                          fixed_array (G_VARIANT_TYPE_UINT32, by_barcode));
+    g_variant_ref_sink (root);
+    g_ptr_array_remove_index (currency_names, currency_names->len - 1);
+  }
+  return g_variant_get_data_as_bytes (root);
+}
+
+static CatalogData *
+catalog_data_new_from_products (GPtrArray  *products,
+                                const char *etag)
+{
+  g_autoptr (GBytes) bytes = serialize_products (products, etag);
+  g_autoptr (GError) error = NULL;
+  CatalogData *data;
+
+  data = catalog_data_new (bytes, &error);
+  /* Products are checked when made, so what was just built always passes. */
+  if (data == NULL)
+    g_critical ("The catalog could not be built: %s", error->message);
+  return data;
+}
+
+/* Reading */
+
+guint
+till_catalog_get_n_products (TillCatalog *self)
+{
+  g_return_val_if_fail (TILL_IS_CATALOG (self), 0);
+  return self->data ? (guint) self->data->n : 0;
+}
+
+guint
+till_catalog_get_stamp (TillCatalog *self)
+{
+  g_return_val_if_fail (TILL_IS_CATALOG (self), 0);
+  return self->stamp;
 }
 
 const char * const *
 till_catalog_get_categories (TillCatalog *self)
 {
   g_return_val_if_fail (TILL_IS_CATALOG (self), NULL);
-  return (const char * const *) self->categories;
+  return self->data ? (const char * const *) self->data->categories : no_strings;
 }
 
 const char *
 till_catalog_get_etag (TillCatalog *self)
 {
   g_return_val_if_fail (TILL_IS_CATALOG (self), NULL);
-  return self->etag;
+  return self->data ? self->data->etag : NULL;
 }
 
-guint
-till_catalog_get_n_products (TillCatalog *self)
+TillProduct *
+till_catalog_dup_product (TillCatalog *self,
+                          guint        position)
 {
-  g_return_val_if_fail (TILL_IS_CATALOG (self), 0);
-  return g_list_model_get_n_items (G_LIST_MODEL (self->products));
+  CatalogData *data;
+
+  g_return_val_if_fail (TILL_IS_CATALOG (self), NULL);
+
+  data = self->data;
+  if (data == NULL || position >= data->n)
+    return NULL;
+  return till_product_new_with_key (data->ids[position],
+                                    string_at (data, data->name, position),
+                                    string_at (data, data->sku, position),
+                                    string_at (data, data->barcode, position),
+                                    data->category[position] != 0
+                                      ? data->categories[data->category[position] - 1] : NULL,
+                                    data->currencies[data->currency[position]],
+                                    data->amounts[position],
+                                    data->tax_rates[position],
+                                    data->keys + data->key[position]);
+}
+
+const char *
+till_catalog_peek_search_key (TillCatalog *self,
+                              guint        position)
+{
+  g_return_val_if_fail (TILL_IS_CATALOG (self), NULL);
+
+  if (self->data == NULL || position >= self->data->n)
+    return NULL;
+  return self->data->keys + self->data->key[position];
+}
+
+gint64
+till_catalog_find_barcode (TillCatalog *self,
+                           const char  *barcode)
+{
+  CatalogData *data;
+  gsize lo = 0, hi;
+
+  g_return_val_if_fail (TILL_IS_CATALOG (self), -1);
+
+  data = self->data;
+  if (data == NULL || barcode == NULL || *barcode == '\0')
+    return -1;
+  /* The first entry past @barcode; the one before it is the last with @barcode, if any. */
+  hi = data->n_barcodes;
+  while (lo < hi)
+    {
+      gsize mid = lo + (hi - lo) / 2;
+
+      if (strcmp (barcode, string_at (data, data->barcode, data->by_barcode[mid])) < 0)
+        hi = mid;
+      else
+        lo = mid + 1;
+    }
+  if (lo > 0 && strcmp (barcode, string_at (data, data->barcode, data->by_barcode[lo - 1])) == 0)
+    return data->by_barcode[lo - 1];
+  return -1;
 }
 
 TillProduct *
 till_catalog_lookup_barcode (TillCatalog *self,
                              const char  *barcode)
 {
-  g_return_val_if_fail (TILL_IS_CATALOG (self), NULL);
+  gint64 position = till_catalog_find_barcode (self, barcode);
 
-  if (barcode == NULL)
-    return NULL;
-  return g_hash_table_lookup (self->by_barcode, barcode);
+  return position >= 0 ? till_catalog_dup_product (self, (guint) position) : NULL;
 }
 
 TillProduct *
 till_catalog_lookup_id (TillCatalog *self,
                         gint64       id)
 {
+  CatalogData *data;
+  gsize lo = 0, hi;
+
   g_return_val_if_fail (TILL_IS_CATALOG (self), NULL);
-  return g_hash_table_lookup (self->by_id, &id);
+
+  data = self->data;
+  if (data == NULL)
+    return NULL;
+  hi = data->n;
+  while (lo < hi)
+    {
+      gsize mid = lo + (hi - lo) / 2;
+
+      if (id < data->ids[data->by_id[mid]])
+        hi = mid;
+      else
+        lo = mid + 1;
+    }
+  if (lo > 0 && data->ids[data->by_id[lo - 1]] == id)
+    return till_catalog_dup_product (self, data->by_id[lo - 1]);
+  return NULL;
 }
 
-
-static int
-compare_names (gconstpointer a,
-               gconstpointer b)
+GArray *
+till_catalog_search (TillCatalog        *self,
+                     const char * const *words,
+                     const char         *category,
+                     GArray             *within)
 {
-  return g_utf8_collate (*(const char **) a, *(const char **) b);
+  CatalogData *data;
+  GArray *matches;
+  guint32 wanted = 0;
+  gsize n;
+
+  g_return_val_if_fail (TILL_IS_CATALOG (self), NULL);
+  g_return_val_if_fail (words != NULL, NULL);
+
+  data = self->data;
+  n = data ? data->n : 0;
+  matches = g_array_sized_new (FALSE, FALSE, sizeof (guint32), MIN (within ? within->len : n, 4096));
+  if (n == 0)
+    return matches;
+  if (category != NULL)
+    {
+      for (guint i = 0; i < data->n_categories && wanted == 0; i++)
+        if (g_str_equal (category, data->categories[i]))
+          wanted = i + 1;
+      if (wanted == 0)
+        return matches;
+    }
+
+  for (gsize j = 0, end = within ? within->len : n; j < end; j++)
+    {
+      guint32 i = within ? g_array_index (within, guint32, j) : (guint32) j;
+
+      if (i >= n || (wanted != 0 && data->category[i] != wanted))
+        continue;
+      if (till_search_key_matches (data->keys + data->key[i], words))
+        g_array_append_val (matches, i);
+    }
+  return matches;
+}
+
+/* Replacing */
+
+#define SERIAL_KEY "till-catalog-serial"
+
+static void
+start_serial (TillCatalog *self,
+              GTask       *task)
+{
+  g_object_set_data (G_OBJECT (task), SERIAL_KEY, GUINT_TO_POINTER (++self->next_serial));
+}
+
+static void
+take_data (TillCatalog *self,
+           CatalogData *data)
+{
+  gboolean etag_changed = g_strcmp0 (till_catalog_get_etag (self), data ? data->etag : NULL) != 0;
+
+  g_clear_pointer (&self->data, catalog_data_unref);
+  self->data = data;
+  self->stamp++;
+
+  if (etag_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ETAG]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_PRODUCTS]);
+  g_signal_emit (self, signals[CHANGED], 0);
 }
 
 void
@@ -180,56 +812,99 @@ till_catalog_replace (TillCatalog *self,
                       GPtrArray   *products,
                       const char  *etag)
 {
-  g_autoptr (GHashTable) categories = NULL;
-  g_autoptr (GPtrArray) names = NULL;
-  GHashTableIter iter;
-  gpointer key;
-  guint old_n;
+  g_return_if_fail (TILL_IS_CATALOG (self));
+  g_return_if_fail (products != NULL);
+
+  self->applied_serial = ++self->next_serial;
+  take_data (self, catalog_data_new_from_products (products, etag));
+}
+
+/* Takes @data unless a newer catalog is already in place. */
+static void
+take_data_from_task (TillCatalog *self,
+                     GTask       *task,
+                     CatalogData *data)
+{
+  guint serial = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (task), SERIAL_KEY));
+
+  if (serial <= self->applied_serial)
+    {
+      g_debug ("A newer catalog is in place; an older one is dropped");
+      catalog_data_unref (data);
+      return;
+    }
+  self->applied_serial = serial;
+  take_data (self, data);
+}
+
+typedef struct
+{
+  GPtrArray *products;
+  char *etag;
+} ReplaceData;
+
+static void
+replace_data_free (ReplaceData *data)
+{
+  g_clear_pointer (&data->products, g_ptr_array_unref);
+  g_free (data->etag);
+  g_free (data);
+}
+
+static void
+replace_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  ReplaceData *replace = task_data;
+  CatalogData *data = catalog_data_new_from_products (replace->products, replace->etag);
+
+  if (data == NULL)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                             "The catalog could not be built");
+  else
+    g_task_return_pointer (task, data, (GDestroyNotify) catalog_data_unref);
+}
+
+void
+till_catalog_replace_async (TillCatalog         *self,
+                            GPtrArray           *products,
+                            const char          *etag,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  ReplaceData *replace;
 
   g_return_if_fail (TILL_IS_CATALOG (self));
   g_return_if_fail (products != NULL);
 
-  g_hash_table_remove_all (self->by_barcode);
-  g_hash_table_remove_all (self->by_id);
-  categories = g_hash_table_new (g_str_hash, g_str_equal);
+  replace = g_new0 (ReplaceData, 1);
+  replace->products = g_ptr_array_ref (products);
+  replace->etag = g_strdup (etag);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, till_catalog_replace_async);
+  g_task_set_task_data (task, replace, (GDestroyNotify) replace_data_free);
+  start_serial (self, task);
+  g_task_run_in_thread (task, replace_thread);
+}
 
-  for (guint i = 0; i < products->len; i++)
-    {
-      TillProduct *product = g_ptr_array_index (products, i);
-      const char *barcode = till_product_get_barcode (product);
-      const char *category = till_product_get_category (product);
-      g_hash_table_replace (self->by_id, (gpointer) till_product_get_id_ref (product), product);
-      if (barcode != NULL)
-        g_hash_table_replace (self->by_barcode, (gpointer) barcode, product);
-      if (category != NULL)
-        g_hash_table_add (categories, (gpointer) category);
-    }
+gboolean
+till_catalog_replace_finish (TillCatalog   *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  CatalogData *data;
 
-  names = g_ptr_array_new_with_free_func (g_free);
-  g_hash_table_iter_init (&iter, categories);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_ptr_array_add (names, g_strdup (key));
-  g_ptr_array_sort (names, compare_names);
-  g_ptr_array_add (names, NULL);
-  g_strfreev (self->categories);
-  self->categories = (GStrv) g_ptr_array_steal (names, NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  g_ptr_array_unref (self->array);
-  self->array = g_ptr_array_new_full (products->len, g_object_unref);
-  for (guint i = 0; i < products->len; i++)
-    g_ptr_array_add (self->array, g_object_ref (g_ptr_array_index (products, i)));
-
-  old_n = g_list_model_get_n_items (G_LIST_MODEL (self->products));
-  g_list_store_splice (self->products, 0, old_n, products->pdata, products->len);
-
-  if (g_strcmp0 (self->etag, etag) != 0)
-    {
-      g_free (self->etag);
-      self->etag = g_strdup (etag);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ETAG]);
-    }
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_PRODUCTS]);
-  g_signal_emit (self, signals[CATEGORIES_CHANGED], 0);
+  data = g_task_propagate_pointer (G_TASK (result), error);
+  if (data == NULL)
+    return FALSE;
+  take_data_from_task (self, G_TASK (result), data);
+  return TRUE;
 }
 
 GPtrArray *
@@ -261,31 +936,7 @@ till_catalog_parse_products (JsonArray *array)
   return products;
 }
 
-/* The cache is a GVariant, (u version, s etag, a(xssssssxi) products), each product being
- * (id, name, sku, barcode, category, currency, search key, unit_amount, tax_rate). It is
- * read without parsing (a 100,000-product catalog loads in a fraction of the JSON time) and
- * GVariant checks every access, so a damaged file gives empty strings, never a crash. */
-#define CACHE_TYPE "(usa(xssssssxi))"
-
-typedef struct
-{
-  GPtrArray *products;
-  char *etag;
-} CacheData;
-
-static void
-cache_data_free (CacheData *data)
-{
-  g_clear_pointer (&data->products, g_ptr_array_unref);
-  g_free (data->etag);
-  g_free (data);
-}
-
-static const char *
-nonempty (const char *text)
-{
-  return *text != '\0' ? text : NULL;
-}
+/* The cache */
 
 static void
 load_cache_thread (GTask        *task,
@@ -296,63 +947,41 @@ load_cache_thread (GTask        *task,
   GFile *file = task_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GVariant) root = NULL;
-  g_autoptr (GVariant) products = NULL;
-  g_autofree char *etag = NULL;
-  CacheData *data;
-  guint32 version = 0;
-  gsize n;
+  const char *path = g_file_peek_path (file);
+  gint64 start = g_get_monotonic_time ();
+  CatalogData *data;
 
-  bytes = g_file_load_bytes (file, cancellable, NULL, &error);
-  if (bytes == NULL)
+  if (path != NULL)
+    {
+      /* Mapped, not read: the pages are the page cache's, and only those used are loaded.
+       * The file is only ever replaced by renaming a new one over it, never rewritten in
+       * place, so the mapping stays valid. */
+      g_autoptr (GMappedFile) mapped = g_mapped_file_new (path, FALSE, &error);
+
+      if (mapped == NULL)
+        {
+          g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_file_error (error->code),
+                                   "%s", error->message);
+          return;
+        }
+      bytes = g_mapped_file_get_bytes (mapped);
+    }
+  else if ((bytes = g_file_load_bytes (file, cancellable, NULL, &error)) == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  root = g_variant_new_from_bytes (G_VARIANT_TYPE (CACHE_TYPE), bytes, FALSE);
-  /* One check of the whole file; after it GVariant trusts it and reads children directly. */
-  if (!g_variant_is_normal_form (root))
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                               "The catalog cache is damaged");
-      return;
-    }
-  g_variant_get (root, "(us@a(xssssssxi))", &version, &etag, &products);
-  if (version != CACHE_VERSION)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                               "The catalog cache has an unknown format");
-      return;
-    }
 
-  n = g_variant_n_children (products);
-  data = g_new0 (CacheData, 1);
-  data->products = g_ptr_array_new_full (n, g_object_unref);
-  data->etag = *etag != '\0' ? g_steal_pointer (&etag) : NULL;
-  for (gsize i = 0; i < n; i++)
+  data = catalog_data_new (bytes, &error);
+  if (data == NULL)
     {
-      const char *name, *sku, *barcode, *category, *currency, *key;
-      gint64 id, amount;
-      gint32 tax_rate;
-
-      g_variant_get_child (products, i, "(x&s&s&s&s&s&sxi)", &id, &name, &sku, &barcode,
-                           &category, &currency, &key, &amount, &tax_rate);
-      if (id <= 0 || *name == '\0' || till_currency_lookup (currency) == NULL ||
-          amount < 0 || amount > TILL_AMOUNT_MAX || tax_rate < 0 || tax_rate > TILL_TAX_RATE_MAX)
-        continue;   /* damaged entry */
-      g_ptr_array_add (data->products,
-                       till_product_new_with_key (id, name, nonempty (sku), nonempty (barcode),
-                                                  nonempty (category), currency, amount,
-                                                  tax_rate, key));
-    }
-  if (n > 0 && data->products->len == 0)
-    {
-      cache_data_free (data);
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                               "The catalog cache is damaged");
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  g_task_return_pointer (task, data, (GDestroyNotify) cache_data_free);
+  g_debug ("Catalog cache: %" G_GSIZE_FORMAT " products, %" G_GSIZE_FORMAT " bytes, mapped "
+           "and checked in %.1f ms", data->n, g_bytes_get_size (bytes),
+           (g_get_monotonic_time () - start) / 1000.0);
+  g_task_return_pointer (task, data, (GDestroyNotify) catalog_data_unref);
 }
 
 void
@@ -370,6 +999,7 @@ till_catalog_load_cache_async (TillCatalog         *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, till_catalog_load_cache_async);
   g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+  start_serial (self, task);
   g_task_run_in_thread (task, load_cache_thread);
 }
 
@@ -378,40 +1008,29 @@ till_catalog_load_cache_finish (TillCatalog   *self,
                                 GAsyncResult  *result,
                                 GError       **error)
 {
-  CacheData *data;
+  CatalogData *data;
 
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   data = g_task_propagate_pointer (G_TASK (result), error);
   if (data == NULL)
     return FALSE;
-  till_catalog_replace (self, data->products, data->etag);
-  cache_data_free (data);
+  take_data_from_task (self, G_TASK (result), data);
   return TRUE;
 }
-
-/* Cache saving */
 
 typedef struct
 {
   GFile *file;
-  GPtrArray *products;
-  char *etag;
+  CatalogData *data;   /* NULL: an empty catalog */
 } SaveData;
 
 static void
-save_data_free (SaveData *data)
+save_data_free (SaveData *save)
 {
-  g_clear_object (&data->file);
-  g_clear_pointer (&data->products, g_ptr_array_unref);
-  g_free (data->etag);
-  g_free (data);
-}
-
-static const char *
-or_empty (const char *text)
-{
-  return text ? text : "";
+  g_clear_object (&save->file);
+  g_clear_pointer (&save->data, catalog_data_unref);
+  g_free (save);
 }
 
 static void
@@ -420,34 +1039,21 @@ save_cache_thread (GTask        *task,
                    gpointer      task_data,
                    GCancellable *cancellable)
 {
-  SaveData *data = task_data;
+  SaveData *save = task_data;
   g_autoptr (GFile) parent = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) root = NULL;
   g_autoptr (GBytes) bytes = NULL;
-  GVariantBuilder builder;
 
-  /* Products are immutable once made (the price label, the one lazy field, is not read). */
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(xssssssxi)"));
-  for (guint i = 0; i < data->products->len; i++)
+  /* The catalog is already in the cache's form: the file is its bytes. */
+  if (save->data != NULL)
+    bytes = g_variant_get_data_as_bytes (save->data->root);
+  else
     {
-      TillProduct *product = g_ptr_array_index (data->products, i);
-
-      g_variant_builder_add (&builder, "(xssssssxi)", till_product_get_id (product),
-                             till_product_get_name (product),
-                             or_empty (till_product_get_sku (product)),
-                             or_empty (till_product_get_barcode (product)),
-                             or_empty (till_product_get_category (product)),
-                             till_product_get_currency (product),
-                             till_product_get_search_key (product),
-                             till_product_get_unit_amount (product),
-                             (gint32) till_product_get_tax_rate (product));
+      g_autoptr (GPtrArray) none = g_ptr_array_new ();
+      bytes = serialize_products (none, NULL);
     }
-  root = g_variant_ref_sink (g_variant_new ("(usa(xssssssxi))", (guint32) CACHE_VERSION,
-                                            or_empty (data->etag), &builder));
-  bytes = g_variant_get_data_as_bytes (root);
 
-  parent = g_file_get_parent (data->file);
+  parent = g_file_get_parent (save->file);
   if (parent != NULL && !g_file_make_directory_with_parents (parent, cancellable, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
     {
@@ -455,8 +1061,9 @@ save_cache_thread (GTask        *task,
       return;
     }
   g_clear_error (&error);
-  if (!g_file_replace_contents (data->file, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                NULL, FALSE, G_FILE_CREATE_PRIVATE, NULL, cancellable, &error))
+  if (!g_file_replace_contents (save->file, g_bytes_get_data (bytes, NULL),
+                                g_bytes_get_size (bytes), NULL, FALSE, G_FILE_CREATE_PRIVATE,
+                                NULL, cancellable, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -472,23 +1079,18 @@ till_catalog_save_cache_async (TillCatalog         *self,
                                gpointer             user_data)
 {
   g_autoptr (GTask) task = NULL;
-  SaveData *data;
-  guint n;
+  SaveData *save;
 
   g_return_if_fail (TILL_IS_CATALOG (self));
   g_return_if_fail (G_IS_FILE (file));
 
-  data = g_new0 (SaveData, 1);
-  data->file = g_object_ref (file);
-  data->etag = g_strdup (self->etag);
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->products));
-  data->products = g_ptr_array_new_full (n, g_object_unref);
-  for (guint i = 0; i < n; i++)
-    g_ptr_array_add (data->products, g_list_model_get_item (G_LIST_MODEL (self->products), i));
+  save = g_new0 (SaveData, 1);
+  save->file = g_object_ref (file);
+  save->data = self->data ? catalog_data_ref (self->data) : NULL;
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, till_catalog_save_cache_async);
-  g_task_set_task_data (task, data, (GDestroyNotify) save_data_free);
+  g_task_set_task_data (task, save, (GDestroyNotify) save_data_free);
   g_task_run_in_thread (task, save_cache_thread);
 }
 

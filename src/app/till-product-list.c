@@ -12,7 +12,9 @@ struct _TillProductSlot
 {
   GObject parent_instance;
 
-  TillProduct *product;
+  TillCatalog *catalog;      /* NULL: empty */
+  guint position;
+  TillProduct *product;      /* made on demand */
 };
 
 G_DEFINE_FINAL_TYPE (TillProductSlot, till_product_slot, G_TYPE_OBJECT)
@@ -28,7 +30,10 @@ static GParamSpec *slot_properties[SLOT_N_PROPS];
 static void
 till_product_slot_finalize (GObject *object)
 {
-  g_clear_object (&TILL_PRODUCT_SLOT (object)->product);
+  TillProductSlot *self = TILL_PRODUCT_SLOT (object);
+
+  g_clear_object (&self->product);
+  g_clear_object (&self->catalog);
   G_OBJECT_CLASS (till_product_slot_parent_class)->finalize (object);
 }
 
@@ -41,7 +46,7 @@ till_product_slot_get_property (GObject    *object,
   switch (prop_id)
     {
     case SLOT_PROP_PRODUCT:
-      g_value_set_object (value, TILL_PRODUCT_SLOT (object)->product);
+      g_value_set_object (value, till_product_slot_get_product (TILL_PRODUCT_SLOT (object)));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -71,15 +76,25 @@ TillProduct *
 till_product_slot_get_product (TillProductSlot *self)
 {
   g_return_val_if_fail (TILL_IS_PRODUCT_SLOT (self), NULL);
+
+  if (self->product == NULL && self->catalog != NULL)
+    self->product = till_catalog_dup_product (self->catalog, self->position);
   return self->product;
 }
 
+/* @changed: the catalog's products changed, so the same position is another product. */
 static void
-slot_set_product (TillProductSlot *self,
-                  TillProduct     *product)
+slot_set_position (TillProductSlot *self,
+                   TillCatalog     *catalog,
+                   guint            position,
+                   gboolean         changed)
 {
-  if (g_set_object (&self->product, product))
-    g_object_notify_by_pspec (G_OBJECT (self), slot_properties[SLOT_PROP_PRODUCT]);
+  if (!changed && self->catalog == catalog && self->position == position)
+    return;
+  g_set_object (&self->catalog, catalog);
+  self->position = position;
+  g_clear_object (&self->product);
+  g_object_notify_by_pspec (G_OBJECT (self), slot_properties[SLOT_PROP_PRODUCT]);
 }
 
 /* The list */
@@ -88,8 +103,10 @@ struct _TillProductList
 {
   GObject parent_instance;
 
-  GPtrArray *products;   /* what is shown */
-  GPtrArray *slots;      /* at least products->len of them; never shrinks */
+  TillCatalog *catalog;
+  guint stamp;           /* the catalog's, when the positions were found */
+  GArray *positions;     /* what is shown */
+  GPtrArray *slots;      /* at least positions->len of them; never shrinks */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -106,7 +123,7 @@ till_product_list_get_item_type (GListModel *model)
 static guint
 till_product_list_get_n_items (GListModel *model)
 {
-  return TILL_PRODUCT_LIST (model)->products->len;
+  return TILL_PRODUCT_LIST (model)->positions->len;
 }
 
 static gpointer
@@ -115,7 +132,7 @@ till_product_list_get_item (GListModel *model,
 {
   TillProductList *self = TILL_PRODUCT_LIST (model);
 
-  if (position >= self->products->len)
+  if (position >= self->positions->len)
     return NULL;
   return g_object_ref (g_ptr_array_index (self->slots, position));
 }
@@ -133,7 +150,8 @@ till_product_list_finalize (GObject *object)
 {
   TillProductList *self = TILL_PRODUCT_LIST (object);
 
-  g_clear_pointer (&self->products, g_ptr_array_unref);
+  g_clear_object (&self->catalog);
+  g_clear_pointer (&self->positions, g_array_unref);
   g_clear_pointer (&self->slots, g_ptr_array_unref);
   G_OBJECT_CLASS (till_product_list_parent_class)->finalize (object);
 }
@@ -147,7 +165,7 @@ till_product_list_class_init (TillProductListClass *klass)
 static void
 till_product_list_init (TillProductList *self)
 {
-  self->products = g_ptr_array_new_with_free_func (g_object_unref);
+  self->positions = g_array_new (FALSE, FALSE, sizeof (guint32));
   self->slots = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
@@ -159,35 +177,52 @@ till_product_list_new (void)
 
 void
 till_product_list_replace (TillProductList *self,
-                           GPtrArray       *products)
+                           TillCatalog     *catalog,
+                           GArray          *positions)
 {
-  g_autoptr (GPtrArray) old = NULL;
+  g_autoptr (GArray) old = NULL;
   guint old_n, new_n, common;
+  guint stamp;
+  gboolean changed;
 
   g_return_if_fail (TILL_IS_PRODUCT_LIST (self));
-  g_return_if_fail (products != NULL);
+  g_return_if_fail (catalog == NULL || TILL_IS_CATALOG (catalog));
+  g_return_if_fail (positions != NULL);
 
-  old = self->products;
+  stamp = catalog ? till_catalog_get_stamp (catalog) : 0;
+  changed = catalog != self->catalog || stamp != self->stamp;
+  g_set_object (&self->catalog, catalog);
+  self->stamp = stamp;
+  old = self->positions;
   old_n = old->len;
-  new_n = products->len;
+  new_n = positions->len;
   common = MIN (old_n, new_n);
-  self->products = products;
+  self->positions = positions;
 
   while (self->slots->len < new_n)
     g_ptr_array_add (self->slots, g_object_new (TILL_TYPE_PRODUCT_SLOT, NULL));
   /* Slots that stay change their product; those that go let theirs go. */
   for (guint i = 0; i < MAX (old_n, new_n); i++)
-    slot_set_product (g_ptr_array_index (self->slots, i),
-                      i < new_n ? g_ptr_array_index (products, i) : NULL);
+    {
+      TillProductSlot *slot = g_ptr_array_index (self->slots, i);
+
+      if (i < new_n)
+        slot_set_position (slot, catalog, g_array_index (positions, guint32, i), changed);
+      else
+        slot_set_position (slot, NULL, 0, FALSE);
+    }
   if (old_n != new_n)
     g_list_model_items_changed (G_LIST_MODEL (self), common, old_n - common, new_n - common);
 }
 
-GPtrArray *
-till_product_list_peek_array (TillProductList *self)
+gint64
+till_product_list_get_catalog_position (TillProductList *self,
+                                        guint            position)
 {
-  g_return_val_if_fail (TILL_IS_PRODUCT_LIST (self), NULL);
-  return self->products;
+  g_return_val_if_fail (TILL_IS_PRODUCT_LIST (self), -1);
+  if (position >= self->positions->len)
+    return -1;
+  return g_array_index (self->positions, guint32, position);
 }
 
 TillProduct *
@@ -195,5 +230,8 @@ till_product_list_peek_product (TillProductList *self,
                                 guint            position)
 {
   g_return_val_if_fail (TILL_IS_PRODUCT_LIST (self), NULL);
-  return position < self->products->len ? g_ptr_array_index (self->products, position) : NULL;
+
+  if (position >= self->positions->len)
+    return NULL;
+  return till_product_slot_get_product (g_ptr_array_index (self->slots, position));
 }

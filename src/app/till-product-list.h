@@ -6,31 +6,36 @@
  * every item that is new to it, so replacing the items on each keystroke built hundreds of
  * widgets (150+ ms). Here the items are slots that keep their place: a search changes the
  * product each slot holds (its tile updates its labels) and only the count changes at the
- * end of the model. See bench/README.md.
+ * end of the model. A slot holds a position in the catalog and makes its TillProduct only
+ * when asked (by a tile on screen), so a search makes no objects for the 2,000 it may show.
+ * See bench/README.md.
  */
 #pragma once
 
 #include <gio/gio.h>
 
-#include "till-product.h"
+#include "till-catalog.h"
 
 G_BEGIN_DECLS
 
 #define TILL_TYPE_PRODUCT_SLOT (till_product_slot_get_type ())
 G_DECLARE_FINAL_TYPE (TillProductSlot, till_product_slot, TILL, PRODUCT_SLOT, GObject)
 
-/* The product in this slot now; ::notify::product when it changes. */
+/* The product in this slot now (borrowed; made on the first call after a change), or NULL;
+ * ::notify::product when it changes. */
 TillProduct     *till_product_slot_get_product (TillProductSlot *self);
 
 #define TILL_TYPE_PRODUCT_LIST (till_product_list_get_type ())
 G_DECLARE_FINAL_TYPE (TillProductList, till_product_list, TILL, PRODUCT_LIST, GObject)
 
 TillProductList *till_product_list_new          (void);
-/* Takes @products (element-type TillProduct, owning references). */
+/* Shows the products of @catalog at @positions (guint32; taken). */
 void             till_product_list_replace      (TillProductList *self,
-                                                 GPtrArray       *products);
-/* The products, in order (borrowed). */
-GPtrArray       *till_product_list_peek_array   (TillProductList *self);
+                                                 TillCatalog     *catalog,
+                                                 GArray          *positions);
+/* The catalog position shown at @position, or -1. */
+gint64           till_product_list_get_catalog_position (TillProductList *self,
+                                                         guint            position);
 /* The product at @position, or NULL (borrowed). */
 TillProduct     *till_product_list_peek_product (TillProductList *self,
                                                  guint            position);

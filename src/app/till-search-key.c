@@ -81,3 +81,13 @@ till_search_fold (const char *text)
 
   return g_string_free (out, FALSE);
 }
+
+gboolean
+till_search_key_matches (const char         *key,
+                         const char * const *words)
+{
+  for (guint i = 0; words[i] != NULL; i++)
+    if (strstr (key, words[i]) == NULL)
+      return FALSE;
+  return TRUE;
+}

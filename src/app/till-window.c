@@ -171,7 +171,7 @@ void
 till_window_handle_barcode (TillWindow *self,
                             const char *code)
 {
-  TillProduct *product;
+  g_autoptr (TillProduct) product = NULL;
   gint64 quantity;
 
   g_return_if_fail (TILL_IS_WINDOW (self));
@@ -326,6 +326,24 @@ on_catalog_saved (GObject      *source,
 }
 
 static void
+on_catalog_replaced (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) file = NULL;
+
+  if (!till_catalog_replace_finish (TILL_CATALOG (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not refresh the catalog: %s", error->message);
+      return;
+    }
+  file = till_catalog_get_default_cache_file ();
+  till_catalog_save_cache_async (TILL_CATALOG (source), file, NULL, on_catalog_saved, NULL);
+}
+
+static void
 on_products_fetched (GObject      *source,
                      GAsyncResult *result,
                      gpointer      user_data)
@@ -343,11 +361,9 @@ on_products_fetched (GObject      *source,
     }
   if (products == NULL)
     return;   /* 304: the cache is current */
-  till_catalog_replace (self->catalog, products, etag);
-  {
-    g_autoptr (GFile) file = till_catalog_get_default_cache_file ();
-    till_catalog_save_cache_async (self->catalog, file, NULL, on_catalog_saved, NULL);
-  }
+  /* The compact form is built on a worker thread; then it is the cache file's content. */
+  till_catalog_replace_async (self->catalog, products, etag, self->cancellable,
+                              on_catalog_replaced, NULL);
 }
 
 /* Recovery. A cart that still holds the client reference of a checkout may have been paid

@@ -77,10 +77,25 @@ static guint
 count_matches (TillCatalog       *catalog,
                TillCatalogFilter *filter)
 {
-  g_autoptr (GtkFilterListModel) model =
-    gtk_filter_list_model_new (g_object_ref (till_catalog_get_products (catalog)),
-                               g_object_ref (GTK_FILTER (filter)));
-  return g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_autoptr (GArray) matches =
+    till_catalog_search (catalog, till_catalog_filter_get_words (filter),
+                         till_catalog_filter_get_category (filter), NULL);
+  return matches->len;
+}
+
+static char *
+dup_name (TillCatalog *catalog,
+          guint        position)
+{
+  g_autoptr (TillProduct) product = till_catalog_dup_product (catalog, position);
+  return product ? g_strdup (till_product_get_name (product)) : NULL;
+}
+
+static void
+on_changed_count (TillCatalog *catalog,
+                  guint       *count)
+{
+  (*count)++;
 }
 
 static void
@@ -89,14 +104,22 @@ test_catalog_filter (void)
   g_autoptr (TillCatalog) catalog = till_catalog_new ();
   g_autoptr (GPtrArray) products = sample_products ();
   g_autoptr (TillCatalogFilter) filter = till_catalog_filter_new ();
+  g_autoptr (GListStore) store = g_list_store_new (TILL_TYPE_PRODUCT);
   g_autoptr (GtkFilterListModel) model = NULL;
+  g_autoptr (GArray) matches = NULL;
+  g_autoptr (GArray) stricter = NULL;
   const char * const *categories;
+  guint changed = 0;
 
+  g_signal_connect (catalog, "changed", G_CALLBACK (on_changed_count), &changed);
   till_catalog_replace (catalog, products, "\"v1\"");
+  g_assert_cmpuint (changed, ==, 1);
   g_assert_cmpuint (till_catalog_get_n_products (catalog), ==, 5);
   categories = till_catalog_get_categories (catalog);
   g_assert_cmpuint (g_strv_length ((GStrv) categories), ==, 3);
   g_assert_cmpstr (categories[0], ==, "Bakery");
+  g_assert_cmpstr (categories[1], ==, "Kitchen");
+  g_assert_cmpstr (categories[2], ==, "Produce");
 
   g_assert_cmpuint (count_matches (catalog, filter), ==, 5);
   /* Turkish i: "is" finds İstanbul, Istiridye and Ispanak. */
@@ -120,24 +143,139 @@ test_catalog_filter (void)
   till_catalog_filter_set_query (filter, "zzz");
   g_assert_cmpuint (count_matches (catalog, filter), ==, 0);
 
-  /* Categories combine with the query; the live model follows changes. */
-  model = gtk_filter_list_model_new (g_object_ref (till_catalog_get_products (catalog)),
-                                     g_object_ref (GTK_FILTER (filter)));
+  /* Categories combine with the query. */
   till_catalog_filter_set_query (filter, "");
   till_catalog_filter_set_category (filter, "Produce");
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 2);
+  g_assert_cmpuint (count_matches (catalog, filter), ==, 2);
   till_catalog_filter_set_query (filter, "isp");
+  g_assert_cmpuint (count_matches (catalog, filter), ==, 1);
+  till_catalog_filter_set_query (filter, "is");
+  g_assert_cmpuint (count_matches (catalog, filter), ==, 2);
+  till_catalog_filter_set_category (filter, NULL);
+  g_assert_cmpuint (count_matches (catalog, filter), ==, 3);
+  till_catalog_filter_set_category (filter, "No Such Category");
+  g_assert_cmpuint (count_matches (catalog, filter), ==, 0);
+  till_catalog_filter_set_category (filter, NULL);
+
+  /* Positions come in the catalog's order; a stricter query searches only @within. */
+  matches = till_catalog_search (catalog, till_catalog_filter_get_words (filter), NULL, NULL);
+  g_assert_cmpuint (matches->len, ==, 3);
+  g_assert_cmpuint (g_array_index (matches, guint32, 0), ==, 0);
+  g_assert_cmpuint (g_array_index (matches, guint32, 1), ==, 1);
+  g_assert_cmpuint (g_array_index (matches, guint32, 2), ==, 3);
+  till_catalog_filter_set_query (filter, "isp");
+  stricter = till_catalog_search (catalog, till_catalog_filter_get_words (filter), NULL, matches);
+  g_assert_cmpuint (stricter->len, ==, 1);
+  g_assert_cmpuint (g_array_index (stricter, guint32, 0), ==, 3);
+  {
+    g_autofree char *name = dup_name (catalog, 3);
+    g_assert_cmpstr (name, ==, "Ispanak");
+  }
+  g_assert_null (till_catalog_dup_product (catalog, 5));
+  g_assert_cmpstr (till_catalog_peek_search_key (catalog, 2), ==, "kasik" "\x1f" "ksk-3" "\x1f" "8690000000031");
+
+  /* The same filter is a GtkFilter for products as objects. */
+  for (guint i = 0; i < till_catalog_get_n_products (catalog); i++)
+    {
+      g_autoptr (TillProduct) product = till_catalog_dup_product (catalog, i);
+      g_list_store_append (store, product);
+    }
+  model = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (store)),
+                                     g_object_ref (GTK_FILTER (filter)));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
   till_catalog_filter_set_query (filter, "is");
+  till_catalog_filter_set_category (filter, "Produce");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 2);
-  till_catalog_filter_set_category (filter, NULL);
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 3);
 
-  /* Barcode and id lookups. */
-  g_assert_cmpstr (till_product_get_name (till_catalog_lookup_barcode (catalog, "8690000000031")),
-                   ==, "Kaşık");
+  /* Barcode and id lookups make products with every field. */
+  {
+    g_autoptr (TillProduct) spoon = till_catalog_lookup_barcode (catalog, "8690000000031");
+    g_autoptr (TillProduct) spinach = till_catalog_lookup_id (catalog, 4);
+    g_autoptr (TillProduct) dessert = till_catalog_lookup_id (catalog, 5);
+
+    g_assert_nonnull (spoon);
+    g_assert_cmpstr (till_product_get_name (spoon), ==, "Kaşık");
+    g_assert_cmpint (till_product_get_id (spoon), ==, 3);
+    g_assert_cmpstr (till_product_get_sku (spoon), ==, "KSK-3");
+    g_assert_cmpstr (till_product_get_category (spoon), ==, "Kitchen");
+    g_assert_cmpstr (till_product_get_currency (spoon), ==, "USD");
+    g_assert_cmpint (till_product_get_unit_amount (spoon), ==, 1250);
+    g_assert_cmpint (till_product_get_tax_rate (spoon), ==, 1800);
+    g_assert_cmpint (till_product_get_id (spinach), ==, 4);
+    g_assert_cmpstr (till_product_get_barcode (spinach), ==, "4006381333931");
+    g_assert_null (till_product_get_barcode (dessert));
+  }
   g_assert_null (till_catalog_lookup_barcode (catalog, "0000"));
-  g_assert_cmpint (till_product_get_id (till_catalog_lookup_id (catalog, 4)), ==, 4);
+  g_assert_null (till_catalog_lookup_barcode (catalog, ""));
+  g_assert_null (till_catalog_lookup_barcode (catalog, NULL));
+  g_assert_null (till_catalog_lookup_barcode (catalog, "9999999999999"));
+  g_assert_null (till_catalog_lookup_id (catalog, 6));
+  g_assert_null (till_catalog_lookup_id (catalog, 0));
+  g_assert_cmpint (till_catalog_find_barcode (catalog, "4006381333931"), ==, 3);
+
+  /* Replacing changes every position, the stamp and the categories. */
+  {
+    g_autoptr (GPtrArray) other = g_ptr_array_new_with_free_func (g_object_unref);
+    guint stamp = till_catalog_get_stamp (catalog);
+
+    g_ptr_array_add (other, till_product_new (9, "Çay", NULL, NULL, NULL, "usd", 100, 800));
+    till_catalog_replace (catalog, other, NULL);
+    g_assert_cmpuint (changed, ==, 2);
+    g_assert_cmpuint (till_catalog_get_stamp (catalog), !=, stamp);
+    g_assert_cmpuint (till_catalog_get_n_products (catalog), ==, 1);
+    g_assert_cmpuint (g_strv_length ((GStrv) till_catalog_get_categories (catalog)), ==, 0);
+    g_assert_null (till_catalog_get_etag (catalog));
+    g_assert_null (till_catalog_lookup_barcode (catalog, "8690000000031"));
+    {
+      g_autoptr (TillProduct) tea = till_catalog_dup_product (catalog, 0);
+      g_assert_cmpstr (till_product_get_currency (tea), ==, "USD");
+      g_assert_null (till_product_get_sku (tea));
+      g_assert_null (till_product_get_category (tea));
+    }
+  }
+}
+
+/* Many products, shuffled ids, shared barcodes: the indexes agree with a linear search. */
+static void
+test_catalog_lookup (void)
+{
+  g_autoptr (TillCatalog) catalog = till_catalog_new ();
+  g_autoptr (GPtrArray) products = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (5);
+  const guint n = 3000;
+
+  for (guint i = 0; i < n; i++)
+    {
+      gint64 id = (gint64) ((i * 7919u) % n) + 1;   /* a permutation of 1..n */
+      g_autofree char *name = g_strdup_printf ("Item %u", i);
+      /* Every tenth barcode is shared with the product before it; every seventh is none. */
+      g_autofree char *barcode = i % 7 == 0 ? NULL
+        : g_strdup_printf ("%013u", i % 10 == 0 ? i - 1 : i);
+
+      g_ptr_array_add (products, till_product_new (id, name, NULL, barcode,
+                                                   g_rand_boolean (rand) ? "A" : "B",
+                                                   "EUR", i, 0));
+    }
+  till_catalog_replace (catalog, products, "\"x\"");
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (TillProduct) by_id = till_catalog_lookup_id (catalog, i + 1);
+      g_autofree char *code = g_strdup_printf ("%013u", i);
+      gint64 expected = -1;
+
+      g_assert_nonnull (by_id);
+      g_assert_cmpint (till_product_get_id (by_id), ==, i + 1);
+      /* The last product with the barcode wins. */
+      for (guint j = 0; j < n; j++)
+        {
+          const char *barcode = till_product_get_barcode (g_ptr_array_index (products, j));
+          if (g_strcmp0 (barcode, code) == 0)
+            expected = j;
+        }
+      g_assert_cmpint (till_catalog_find_barcode (catalog, code), ==, expected);
+    }
+  g_assert_null (till_catalog_lookup_id (catalog, n + 1));
 }
 
 static void
@@ -154,53 +292,202 @@ result_ready (gpointer data)
   return *(GAsyncResult **) data != NULL;
 }
 
+static gboolean
+load_cache (TillCatalog  *catalog,
+            GFile        *file,
+            GError      **error)
+{
+  GAsyncResult *result = NULL;
+  gboolean ok;
+
+  till_catalog_load_cache_async (catalog, file, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
+  ok = till_catalog_load_cache_finish (catalog, result, error);
+  g_object_unref (result);
+  return ok;
+}
+
+static void
+save_cache (TillCatalog *catalog,
+            GFile       *file)
+{
+  g_autoptr (GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  till_catalog_save_cache_async (catalog, file, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
+  g_assert_true (till_catalog_save_cache_finish (catalog, result, &error));
+  g_assert_no_error (error);
+  g_object_unref (result);
+}
+
+static void
+assert_cache_refused (const char *path,
+                      const char *contents,
+                      gsize       length)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (TillCatalog) catalog = till_catalog_new ();
+  g_autoptr (GPtrArray) products = sample_products ();
+  g_autoptr (GError) error = NULL;
+
+  till_catalog_replace (catalog, products, NULL);
+  g_assert_true (g_file_set_contents (path, contents, length, NULL));
+  g_assert_false (load_cache (catalog, file, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  /* What was there stays. */
+  g_assert_cmpuint (till_catalog_get_n_products (catalog), ==, 5);
+}
+
 static void
 test_catalog_cache (void)
 {
   g_autofree char *dir = till_test_make_tmpdir ();
   g_autofree char *path = g_build_filename (dir, "sub", "catalog.gvariant", NULL);
+  g_autofree char *damaged_path = g_build_filename (dir, "damaged.gvariant", NULL);
   g_autoptr (GFile) file = g_file_new_for_path (path);
   g_autoptr (TillCatalog) catalog = till_catalog_new ();
   g_autoptr (TillCatalog) restored = till_catalog_new ();
   g_autoptr (GPtrArray) products = sample_products ();
   g_autoptr (GError) error = NULL;
-  GAsyncResult *result = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
 
   /* No cache yet: NOT_FOUND, nothing else. */
-  till_catalog_load_cache_async (restored, file, NULL, on_async_done, &result);
-  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
-  g_assert_false (till_catalog_load_cache_finish (restored, result, &error));
+  g_assert_false (load_cache (restored, file, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  g_clear_object (&result);
 
   till_catalog_replace (catalog, products, "\"etag-7\"");
-  till_catalog_save_cache_async (catalog, file, NULL, on_async_done, &result);
-  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
-  g_assert_true (till_catalog_save_cache_finish (catalog, result, &error));
-  g_assert_no_error (error);
-  g_clear_object (&result);
+  save_cache (catalog, file);
 
   /* A new process (a new catalog) starts from the cache alone: offline start. */
-  till_catalog_load_cache_async (restored, file, NULL, on_async_done, &result);
-  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
-  g_assert_true (till_catalog_load_cache_finish (restored, result, &error));
+  g_assert_true (load_cache (restored, file, &error));
   g_assert_no_error (error);
-  g_clear_object (&result);
   g_assert_cmpuint (till_catalog_get_n_products (restored), ==, 5);
   g_assert_cmpstr (till_catalog_get_etag (restored), ==, "\"etag-7\"");
-  g_assert_cmpint (till_product_get_unit_amount (till_catalog_lookup_barcode (restored, "8690000000031")),
-                   ==, 1250);
-  g_assert_cmpint (till_product_get_tax_rate (till_catalog_lookup_id (restored, 3)), ==, 1800);
+  g_assert_cmpstrv (till_catalog_get_categories (restored), till_catalog_get_categories (catalog));
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr (TillProduct) a = till_catalog_dup_product (catalog, i);
+      g_autoptr (TillProduct) b = till_catalog_dup_product (restored, i);
+      g_autoptr (JsonNode) json_a = till_product_to_json (a);
+      g_autoptr (JsonNode) json_b = till_product_to_json (b);
 
-  /* A damaged cache is an error, not a crash. */
-  g_assert_true (g_file_set_contents (path, "{\"version\": 1, \"products\": [", -1, NULL));
-  till_catalog_load_cache_async (restored, file, NULL, on_async_done, &result);
-  g_assert_true (till_test_wait_until (result_ready, &result, 5000));
-  g_assert_false (till_catalog_load_cache_finish (restored, result, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
-  g_clear_object (&result);
+      g_assert_true (json_node_equal (json_a, json_b));
+      g_assert_cmpstr (till_product_get_search_key (a), ==, till_product_get_search_key (b));
+    }
+  {
+    g_autoptr (TillProduct) spoon = till_catalog_lookup_barcode (restored, "8690000000031");
+    g_autoptr (TillProduct) three = till_catalog_lookup_id (restored, 3);
+    g_assert_cmpint (till_product_get_unit_amount (spoon), ==, 1250);
+    g_assert_cmpint (till_product_get_tax_rate (three), ==, 1800);
+  }
+
+  /* Saving what was loaded from a file writes the same bytes, over the mapped file. */
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  save_cache (restored, file);
+  {
+    g_autofree char *again = NULL;
+    gsize again_length;
+
+    g_assert_true (g_file_get_contents (path, &again, &again_length, NULL));
+    g_assert_cmpmem (contents, length, again, again_length);
+  }
   g_assert_cmpuint (till_catalog_get_n_products (restored), ==, 5);
+
+  /* An empty catalog round-trips too. */
+  {
+    g_autoptr (TillCatalog) empty = till_catalog_new ();
+    g_autoptr (TillCatalog) loaded = till_catalog_new ();
+    g_autoptr (GFile) empty_file = g_file_new_for_path (damaged_path);
+
+    save_cache (empty, empty_file);
+    g_assert_true (load_cache (loaded, empty_file, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (till_catalog_get_n_products (loaded), ==, 0);
+    g_assert_null (till_catalog_lookup_barcode (loaded, "8690000000031"));
+  }
+
+  /* Damaged caches are an error, never a crash, and change nothing: not a GVariant at all,
+   * empty, every truncation, and a byte flipped anywhere. */
+  assert_cache_refused (damaged_path, "{\"version\": 1, \"products\": [", -1);
+  assert_cache_refused (damaged_path, "", 0);
+  for (gsize cut = 0; cut < length; cut += 1 + cut / 8)
+    assert_cache_refused (damaged_path, contents, cut);
+  {
+    g_autoptr (GFile) damaged = g_file_new_for_path (damaged_path);
+    guint refused = 0, accepted = 0;
+
+    for (gsize i = 0; i < length; i++)
+      {
+        g_autoptr (TillCatalog) loaded = till_catalog_new ();
+        g_autofree char *flipped = g_memdup2 (contents, length);
+
+        flipped[i] ^= 0x5a;
+        g_assert_true (g_file_set_contents (damaged_path, flipped, length, NULL));
+        if (load_cache (loaded, damaged, NULL))
+          {
+            /* Some bytes are free to change (a name's letters, a price): whatever loads
+             * must still be usable. */
+            for (guint p = 0; p < till_catalog_get_n_products (loaded); p++)
+              {
+                g_autoptr (TillProduct) product = till_catalog_dup_product (loaded, p);
+                g_assert_true (g_utf8_validate (till_product_get_name (product), -1, NULL));
+              }
+            till_catalog_lookup_barcode (loaded, "8690000000031");
+            accepted++;
+          }
+        else
+          refused++;
+      }
+    g_assert_cmpuint (refused, >, 0);
+    g_test_message ("flipped bytes: %u refused, %u accepted", refused, accepted);
+  }
+
+  /* A load that finishes after a newer catalog was put in place changes nothing; replaces
+   * apply in the order they were started, whichever thread finishes first. */
+  {
+    g_autoptr (TillCatalog) late = till_catalog_new ();
+    g_autoptr (GPtrArray) newer = g_ptr_array_new_with_free_func (g_object_unref);
+    g_autoptr (GPtrArray) newest = g_ptr_array_new_with_free_func (g_object_unref);
+    GAsyncResult *first = NULL, *second = NULL;
+
+    g_ptr_array_add (newer, till_product_new (11, "Newer", NULL, NULL, NULL, "USD", 1, 0));
+    g_ptr_array_add (newest, till_product_new (12, "Newest", NULL, NULL, NULL, "USD", 1, 0));
+    till_catalog_load_cache_async (late, file, NULL, on_async_done, &first);
+    till_catalog_replace (late, newer, "\"server\"");
+    g_assert_true (till_test_wait_until (result_ready, &first, 5000));
+    g_assert_true (till_catalog_load_cache_finish (late, first, &error));
+    g_assert_no_error (error);
+    g_clear_object (&first);
+    g_assert_cmpuint (till_catalog_get_n_products (late), ==, 1);
+    g_assert_cmpstr (till_catalog_get_etag (late), ==, "\"server\"");
+
+    till_catalog_replace_async (late, products, "\"a\"", NULL, on_async_done, &first);
+    till_catalog_replace_async (late, newest, "\"b\"", NULL, on_async_done, &second);
+    g_assert_true (till_test_wait_until (result_ready, &first, 5000));
+    g_assert_true (till_test_wait_until (result_ready, &second, 5000));
+    g_assert_true (till_catalog_replace_finish (late, second, &error));
+    g_assert_true (till_catalog_replace_finish (late, first, &error));
+    g_assert_no_error (error);
+    g_clear_object (&first);
+    g_clear_object (&second);
+    g_assert_cmpuint (till_catalog_get_n_products (late), ==, 1);
+    g_assert_cmpstr (till_catalog_get_etag (late), ==, "\"b\"");
+    {
+      g_autoptr (TillProduct) product = till_catalog_lookup_id (late, 12);
+      g_assert_nonnull (product);
+    }
+  }
+
+  /* The cache of the previous format (version 1) is refused, to be fetched again. */
+  {
+    g_autoptr (GVariant) old = g_variant_ref_sink (
+      g_variant_new_parsed ("(@u 1, 'etag', @a(xssssssxi) [(1, 'Simit', '', '', '', 'USD', "
+                            "'simit', 150, 800)])"));
+    assert_cache_refused (damaged_path, g_variant_get_data (old), g_variant_get_size (old));
+  }
 
   till_test_remove_tree (dir);
 }
@@ -1076,6 +1363,7 @@ main (int   argc,
 
   g_test_add_func ("/app/search/fold", test_search_fold);
   g_test_add_func ("/app/catalog/filter", test_catalog_filter);
+  g_test_add_func ("/app/catalog/lookup", test_catalog_lookup);
   g_test_add_func ("/app/catalog/cache", test_catalog_cache);
   g_test_add_func ("/app/cart/totals", test_cart_totals);
   g_test_add_func ("/app/cart/client-reference", test_cart_client_reference);

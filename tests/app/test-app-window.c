@@ -13,6 +13,7 @@
 #include "till-test-util.h"
 #include "till-application.h"
 #include "till-connect-dialog.h"
+#include "till-product-list.h"
 #include "till-window-private.h"
 
 typedef struct
@@ -336,6 +337,158 @@ test_remove_and_actions (Fixture       *f,
   till_cart_model_clear (cart);
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.close-cart", NULL);
   g_assert_cmpuint (g_list_model_get_n_items (till_cart_store_get_carts (f->store)), ==, 1);
+}
+
+static const char *
+shown_name (GListModel *model,
+            guint       position)
+{
+  g_autoptr (TillProductSlot) slot = g_list_model_get_item (model, position);
+  TillProduct *product = slot ? till_product_slot_get_product (slot) : NULL;
+
+  return product ? till_product_get_name (product) : NULL;
+}
+
+/* The grid's model follows the query (stricter, looser, different), the category and a
+ * new catalog; Enter adds the single match. */
+static void
+test_catalog_search (Fixture       *f,
+                     gconstpointer  data)
+{
+  TillCatalogView *view = till_window_get_catalog_view (f->window);
+  GListModel *model = till_catalog_view_get_model (view);
+  GtkEditable *entry = GTK_EDITABLE (till_catalog_view_get_search_entry (view));
+  TillCatalogFilter *filter = till_catalog_view_get_filter (view);
+
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
+  g_assert_cmpstr (shown_name (model, 0), ==, "Simit");
+  till_catalog_filter_set_query (filter, "a");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  g_assert_cmpstr (shown_name (model, 0), ==, "Ayran");
+  till_catalog_filter_set_query (filter, "ayr");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  till_catalog_filter_set_query (filter, "AYRAN SKU");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
+  till_catalog_filter_set_query (filter, "sim-1");
+  g_assert_cmpstr (shown_name (model, 0), ==, "Simit");
+  till_catalog_filter_set_query (filter, "");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
+
+  till_catalog_view_set_category (view, "Drinks");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  g_assert_cmpstr (shown_name (model, 0), ==, "Ayran");
+  till_catalog_view_set_category (view, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
+  till_catalog_view_set_view_mode (view, "list");
+  till_catalog_filter_set_query (filter, "simit");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  till_catalog_view_set_view_mode (view, "grid");
+
+  /* A new catalog: the same query searches the new products. */
+  {
+    g_autoptr (GPtrArray) products = g_ptr_array_new_with_free_func (g_object_unref);
+
+    g_ptr_array_add (products, till_product_new (7, "Simit Tost", NULL, NULL, NULL, "USD", 300, 800));
+    g_ptr_array_add (products, till_product_new (8, "Simit", NULL, NULL, NULL, "USD", 160, 800));
+    till_catalog_replace (f->catalog, products, NULL);
+  }
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
+  g_assert_cmpstr (shown_name (model, 0), ==, "Simit Tost");
+  till_catalog_filter_set_query (filter, "tost");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+
+  /* Enter on a single match adds it. */
+  gtk_editable_set_text (entry, "tost");
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_cmpuint (till_cart_model_get_n_lines (selected_cart (f)), ==, 1);
+  g_assert_cmpint (till_cart_model_get_line (selected_cart (f), 0)->product_id, ==, 7);
+}
+
+static void
+collect_menu_buttons (GtkWidget *widget,
+                      GPtrArray *buttons)
+{
+  if (GTK_IS_MENU_BUTTON (widget) &&
+      g_strcmp0 (gtk_widget_get_tooltip_text (widget), "Discount and Note") == 0)
+    g_ptr_array_add (buttons, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_menu_buttons (child, buttons);
+}
+
+/* A line's menu is made when opened, for the line it is on now. */
+static void
+test_line_menu (Fixture       *f,
+                gconstpointer  data)
+{
+  TillCartView *view = till_window_get_cart_view (f->window);
+  g_autoptr (GPtrArray) buttons = g_ptr_array_new ();
+  GMenuModel *menu;
+  g_autoptr (GVariant) target = NULL;
+  g_autofree char *action = NULL;
+
+  press_keys (f, "8690000000017", 8, TRUE);
+  press_keys (f, "8690000000024", 8, TRUE);
+  collect_menu_buttons (GTK_WIDGET (view), buttons);
+  g_assert_cmpuint (buttons->len, ==, 2);
+  g_assert_null (gtk_menu_button_get_menu_model (g_ptr_array_index (buttons, 1)));
+  g_assert_true (gtk_widget_get_sensitive (g_ptr_array_index (buttons, 1)));
+
+  gtk_menu_button_popup (g_ptr_array_index (buttons, 1));
+  menu = gtk_menu_button_get_menu_model (g_ptr_array_index (buttons, 1));
+  g_assert_nonnull (menu);
+  g_assert_cmpint (g_menu_model_get_n_items (menu), ==, 2);
+  g_assert_true (g_menu_model_get_item_attribute (menu, 0, G_MENU_ATTRIBUTE_ACTION, "s", &action));
+  g_assert_cmpstr (action, ==, "cart.line-discount");
+  target = g_menu_model_get_item_attribute_value (menu, 0, G_MENU_ATTRIBUTE_TARGET,
+                                                  G_VARIANT_TYPE_UINT32);
+  g_assert_cmpuint (g_variant_get_uint32 (target), ==, 1);
+  gtk_menu_button_popdown (g_ptr_array_index (buttons, 1));
+
+  /* The first line goes: the second row's line moved to index 0 and its menu is made again. */
+  gtk_widget_activate_action (GTK_WIDGET (view), "cart.remove-line", "u", 0);
+  g_ptr_array_set_size (buttons, 0);
+  collect_menu_buttons (GTK_WIDGET (view), buttons);
+  g_assert_cmpuint (buttons->len, ==, 1);
+  g_assert_null (gtk_menu_button_get_menu_model (g_ptr_array_index (buttons, 0)));
+  gtk_menu_button_popup (g_ptr_array_index (buttons, 0));
+  menu = gtk_menu_button_get_menu_model (g_ptr_array_index (buttons, 0));
+  g_clear_pointer (&target, g_variant_unref);
+  target = g_menu_model_get_item_attribute_value (menu, 1, G_MENU_ATTRIBUTE_TARGET,
+                                                  G_VARIANT_TYPE_UINT32);
+  g_assert_cmpuint (g_variant_get_uint32 (target), ==, 0);
+  gtk_menu_button_popdown (g_ptr_array_index (buttons, 0));
+
+  /* Only the cart on screen has rows; selecting a cart makes its rows again. */
+  {
+    TillCartModel *first = selected_cart (f);
+
+    gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-cart", NULL);
+    g_assert_true (selected_cart (f) != first);
+    press_keys (f, "8690000000017", 8, TRUE);
+    press_keys (f, "8690000000024", 8, TRUE);
+    g_ptr_array_set_size (buttons, 0);
+    collect_menu_buttons (GTK_WIDGET (view), buttons);
+    g_assert_cmpuint (buttons->len, ==, 2);
+    till_cart_view_select_cart (view, first);
+    g_ptr_array_set_size (buttons, 0);
+    collect_menu_buttons (GTK_WIDGET (view), buttons);
+    g_assert_cmpuint (buttons->len, ==, 1);
+    /* A change to a cart in the background makes no rows. */
+    {
+      GListModel *carts = till_cart_store_get_carts (f->store);
+
+      for (guint i = 0; i < g_list_model_get_n_items (carts); i++)
+        {
+          g_autoptr (TillCartModel) cart = g_list_model_get_item (carts, i);
+          if (cart != first)
+            g_assert_true (till_cart_model_set_quantity (cart, 0, 3, NULL));
+        }
+    }
+    g_ptr_array_set_size (buttons, 0);
+    collect_menu_buttons (GTK_WIDGET (view), buttons);
+    g_assert_cmpuint (buttons->len, ==, 1);
+  }
 }
 
 static gboolean
@@ -667,6 +820,8 @@ main (int   argc,
   ADD ("/app/window/manual-barcode", NULL, test_manual_barcode);
   ADD ("/app/window/multiplier", NULL, test_multiplier);
   ADD ("/app/window/remove-park-resume", NULL, test_remove_and_actions);
+  ADD ("/app/window/catalog-search", NULL, test_catalog_search);
+  ADD ("/app/window/line-menu", NULL, test_line_menu);
   ADD ("/app/window/adaptive", NULL, test_adaptive);
   ADD ("/app/window/training-banner", "training", test_training_banner);
   ADD ("/app/window/offline-banner", NULL, test_offline_banner);

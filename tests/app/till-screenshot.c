@@ -24,6 +24,19 @@ client_online (gpointer data)
   return till_client_get_state (TILL_CLIENT (data)) == TILL_CONNECTION_ONLINE;
 }
 
+/* The catalog makes a new product for each lookup. */
+static void
+add_product (TillCartModel *cart,
+             TillCatalog   *catalog,
+             gint64         id,
+             gint64         quantity)
+{
+  g_autoptr (TillProduct) product = till_catalog_lookup_id (catalog, id);
+
+  g_assert (product != NULL);
+  till_cart_model_add_product (cart, product, quantity, NULL);
+}
+
 static gboolean
 catalog_loaded (gpointer data)
 {
@@ -142,13 +155,13 @@ main (int   argc,
 
   cart_view = till_window_get_cart_view (window);
   parked = till_cart_store_new_cart (store, "USD", FALSE);
-  till_cart_model_add_product (parked, till_catalog_lookup_id (catalog, 20), 1, NULL);
+  add_product (parked, catalog, 20, 1);
   till_cart_model_set_parked (parked, TRUE);
   cart = till_cart_store_new_cart (store, "USD", FALSE);
-  till_cart_model_add_product (cart, till_catalog_lookup_id (catalog, 1), 4, NULL);
-  till_cart_model_add_product (cart, till_catalog_lookup_id (catalog, 6), 2, NULL);
-  till_cart_model_add_product (cart, till_catalog_lookup_id (catalog, 12), 1, NULL);
-  till_cart_model_add_product (cart, till_catalog_lookup_id (catalog, 19), 1, NULL);
+  add_product (cart, catalog, 1, 4);
+  add_product (cart, catalog, 6, 2);
+  add_product (cart, catalog, 12, 1);
+  add_product (cart, catalog, 19, 1);
   {
     TillDiscount ten = { TILL_DISCOUNT_PERCENT, 1000 };
     till_cart_model_set_line_discount (cart, 2, &ten, NULL);

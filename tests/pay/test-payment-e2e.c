@@ -883,8 +883,7 @@ test_window_sale (Fixture       *f,
   TillPaymentPage *page;
   TillCartModel *cart;
   TillWindow *window;
-  TillProduct *product = NULL;
-  GPtrArray *products;
+  g_autoptr (TillProduct) product = NULL;
   gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
   gint64 order_id;
   guint ready;
@@ -904,10 +903,12 @@ test_window_sale (Fixture       *f,
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_main_context_iteration (NULL, TRUE);
     }
-  products = till_catalog_peek_array (catalog);
-  for (guint i = 0; i < products->len && product == NULL; i++)
-    if (till_product_get_barcode (g_ptr_array_index (products, i)) != NULL)
-      product = g_ptr_array_index (products, i);
+  for (guint i = 0; i < till_catalog_get_n_products (catalog) && product == NULL; i++)
+    {
+      g_autoptr (TillProduct) candidate = till_catalog_dup_product (catalog, i);
+      if (till_product_get_barcode (candidate) != NULL)
+        product = g_steal_pointer (&candidate);
+    }
   g_assert_nonnull (product);
 
   /* A scan, then Charge. */
