@@ -579,6 +579,8 @@ test_group_commit_write_fails (Fixture       *fixture,
 {
   TillDatabase *db = till_api_get_database (fixture->server->api);
   g_autofree char *failing_reference = till_test_new_reference ();
+  g_autofree char *first_reference = till_test_new_reference ();
+  g_autofree char *last_reference = till_test_new_reference ();
   g_auto(GStrv) bodies = g_new0 (char *, 4);
   g_autoptr(TillTestResponse) again = NULL;
   Batch batch = { 0 };
@@ -586,14 +588,14 @@ test_group_commit_write_fails (Fixture       *fixture,
   g_assert_true (till_database_exec (db,
       "CREATE TRIGGER test_disk_on_fire BEFORE INSERT ON order_lines WHEN NEW.quantity = 77"
       " BEGIN SELECT RAISE (ABORT, 'disk on fire'); END", NULL));
-  bodies[0] = cart_body (fixture, till_test_new_reference ());
+  bodies[0] = cart_body (fixture, first_reference);
   bodies[1] = g_strdup_printf ("{\"client_reference\": \"%s\", \"currency\": \"%s\", \"lines\": ["
                                "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1},"
                                "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 77}]}",
                                failing_reference,
                                till_api_get_config (fixture->server->api)->currency,
                                product_id (fixture, "BAK-001"), product_id (fixture, "CAK-001"));
-  bodies[2] = cart_body (fixture, till_test_new_reference ());
+  bodies[2] = cart_body (fixture, last_reference);
   checkout_together (fixture, (const char * const *) bodies, 3, &batch);
 
   /* The database refused it: a conflict, with an error the app can show. */
