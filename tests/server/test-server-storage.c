@@ -82,7 +82,7 @@ test_pragmas (Fixture       *fixture,
   g_assert_cmpstr (journal, ==, "wal");
   g_assert_cmpstr (keys, ==, "1");
   g_assert_cmpint (atoi (timeout), >=, 1000);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 2);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 3);
   g_assert_cmpuint (strlen (till_database_get_instance (fixture->db)), ==, 36);
   g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 077, ==, 0);
@@ -284,7 +284,7 @@ test_status_checks_migration (Fixture       *fixture,
   edit_schema (fixture->path, "orders", ORDERS_CHECK_2, ORDERS_CHECK_1);
   fixture->db = till_database_open (fixture->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 2);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 3);
   number = query_text (fixture->db, "SELECT number FROM orders WHERE id = 7");
   g_assert_cmpstr (number, ==, "T-7");
   schema = query_text (fixture->db, "SELECT sql FROM sqlite_schema WHERE name = 'orders'");
