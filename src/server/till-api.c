@@ -1956,6 +1956,63 @@ handle_webhook (TillApi           *self,
   till_api_send_json (msg, SOUP_STATUS_OK, answer);
 }
 
+/* Training only: a cashier terminal for the app on this computer ("Try It in Training
+ * Mode"), so that trying Till needs no command line. Loopback only, and only with a JSON
+ * body: a web page in a browser cannot send that without a CORS preflight, which this
+ * server never grants. The token is in the answer once, never in a log. */
+static void
+handle_training_terminal (TillApi           *self,
+                          SoupServerMessage *msg)
+{
+  static const char *allowed[] = { NULL };
+  GSocketAddress *peer = soup_server_message_get_remote_address (msg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) body = NULL;
+  g_autofree char *token = NULL;
+  TillJsonWriter writer;
+  GString *text;
+  gint64 id = 0;
+
+  if (!self->config->training)
+    {
+      send_api_error (msg, TILL_API_ERROR_NOT_FOUND,
+                      _("Only a training server hands out terminals"));
+      return;
+    }
+  if (!G_IS_INET_SOCKET_ADDRESS (peer) ||
+      !g_inet_address_get_is_loopback (
+          g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (peer))))
+    {
+      send_api_error (msg, TILL_API_ERROR_FORBIDDEN,
+                      _("A training terminal is only handed out to this computer"));
+      return;
+    }
+  body = read_json_body (msg, &error);
+  if (body == NULL || !till_json_check_members (body, "", allowed, &error))
+    {
+      till_api_send_error (msg, error);
+      return;
+    }
+  token = till_terminals_add (self->db, "Training (this computer)", TILL_ROLE_CASHIER, &id,
+                              &error);
+  if (token == NULL)
+    {
+      till_api_send_error (msg, error);
+      return;
+    }
+  g_message ("Training terminal %" G_GINT64_FORMAT " handed out to the app on this computer",
+             id);
+  text = g_string_new (NULL);
+  till_json_writer_init (&writer, text);
+  till_json_writer_begin_object (&writer);
+  till_json_writer_member_int (&writer, "id", id);
+  till_json_writer_member_string (&writer, "role", till_role_to_string (TILL_ROLE_CASHIER));
+  till_json_writer_member_string (&writer, "token", token);
+  till_json_writer_end_object (&writer);
+  till_api_send_written (msg, SOUP_STATUS_CREATED, text);
+  memset (token, 0, strlen (token));
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Routing */
 
@@ -1977,6 +2034,12 @@ route_api (TillApi           *self,
   /* A checkout records them in its own transaction (flush_turn ()). */
   if (!checkout)
     flush_pending_intents (self);
+  /* Before there is a terminal: that is what it makes. */
+  if (post && g_str_equal (path, API_PREFIX "training/terminals"))
+    {
+      handle_training_terminal (self, msg);
+      return;
+    }
   terminal = authenticate (self, msg, checkout);
   if (terminal == NULL)
     return;

@@ -121,6 +121,13 @@ test_auth (Fixture       *fixture,
     assert_json_error (response, 401, "unauthorized");
   }
 
+  /* A test-mode server hands out no training terminal, token or not. */
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (
+        server, "POST", "/api/v1/training/terminals", NULL, "{}");
+    assert_json_error (response, 404, "not_found");
+  }
+
   /* Admin-only routes. */
   {
     g_autoptr(TillTestResponse) response = till_test_request (

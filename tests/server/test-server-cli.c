@@ -588,6 +588,42 @@ test_training (Fixture       *fixture,
                                                                            "products")), ==, 1);
   }
   {
+    /* "Try It in Training Mode": a cashier terminal for this computer, only for a JSON body
+     * (a browser page cannot send one without a preflight). */
+    g_autofree char *url = g_strconcat (running->base, "/api/v1/training/terminals", NULL);
+    g_autoptr(TillTestResponse) plain = till_test_request_full (session, "POST", url, NULL,
+                                                                "text/plain", "{}", -1);
+    g_autoptr(TillTestResponse) extra = till_test_request_full (session, "POST", url, NULL,
+                                                                "application/json",
+                                                                "{\"role\": \"admin\"}", -1);
+    g_autoptr(TillTestResponse) handed = till_test_request_full (session, "POST", url, NULL,
+                                                                 "application/json", "{}", -1);
+    g_autofree char *products_url = g_strconcat (running->base, "/api/v1/products", NULL);
+    g_autofree char *bearer = NULL;
+    const char *token;
+
+    g_assert_cmpuint (plain->status, ==, 415);
+    g_assert_cmpuint (extra->status, ==, 400);
+    g_assert_cmpuint (handed->status, ==, 201);
+    g_assert_cmpstr (json_object_get_string_member (handed->json, "role"), ==, "cashier");
+    token = json_object_get_string_member (handed->json, "token");
+    g_assert_nonnull (token);
+    bearer = g_strconcat ("Bearer ", token, NULL);
+    {
+      const char *with_token[] = { "Authorization", bearer, NULL };
+      g_autoptr(TillTestResponse) products = till_test_request_full (session, "GET",
+                                                                     products_url, with_token,
+                                                                     NULL, NULL, 0);
+      g_autoptr(TillTestResponse) create = till_test_request_full (
+          session, "POST", products_url, with_token, "application/json",
+          "{\"name\": \"Ayran\", \"unit_amount\": 100, \"tax_rate\": 800}", -1);
+
+      g_assert_cmpuint (products->status, ==, 200);
+      /* A cashier: it sells, it does not edit the catalog. */
+      g_assert_cmpuint (create->status, ==, 403);
+    }
+  }
+  {
     /* A whole sale against the embedded simulator, paid through its webhook. */
     g_autofree char *url = g_strconcat (running->base, "/api/v1/checkouts", NULL);
     g_autoptr(TillTestResponse) created = till_test_request_full (
