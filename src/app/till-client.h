@@ -115,6 +115,14 @@ char               *till_client_normalize_fingerprint   (const char *text);
 /* GET /healthz without a token: is there a till-server at @base_url? Returns the
  * fingerprint of its certificate (NULL over plain HTTP) in @out_fingerprint. Certificates
  * that are not trusted are accepted here only to show their fingerprint. */
+void                till_client_training_terminal_async  (TillClient          *self,
+                                                          const char          *base_url,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+char               *till_client_training_terminal_finish (TillClient          *self,
+                                                          GAsyncResult        *result,
+                                                          GError             **error);
 void                till_client_probe_async       (TillClient          *self,
                                                    const char          *base_url,
                                                    GCancellable        *cancellable,

@@ -5,7 +5,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
+#include "till-app-resources.h"
 #include "till-connect-dialog.h"
 #include "till-error-message.h"
 
@@ -16,6 +18,7 @@ struct _TillConnectDialog
   TillClient *client;
   GCancellable *cancellable;
   char *fingerprint;
+  char *training_url;
 
   AdwEntryRow *url_row;
   AdwPasswordEntryRow *token_row;
@@ -66,6 +69,36 @@ typedef struct
 } Probe;
 
 static void
+on_training_terminal (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr (TillConnectDialog) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = till_client_training_terminal_finish (TILL_CLIENT (source), result,
+                                                                 &error);
+
+  if (token == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      /* An older server, or one that is not in training mode: the token by hand. */
+      g_message ("No training terminal from %s: %s", self->training_url, error->message);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->check_button), TRUE);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->training_button), TRUE);
+      gtk_label_set_text (self->status_label,
+                          _("A training server answers on this computer, but it did not hand "
+                            "out a terminal. Enter the token “till-server terminal add” "
+                            "printed, then Connect."));
+      gtk_widget_grab_focus (GTK_WIDGET (self->token_row));
+      return;
+    }
+  g_signal_emit (self, signals[CONNECT], 0, self->training_url, token, NULL);
+  memset (token, 0, strlen (token));
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
 on_probed (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
@@ -97,18 +130,19 @@ on_probed (GObject      *source,
       return;
     }
 
-  gtk_widget_set_sensitive (GTK_WIDGET (self->check_button), TRUE);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->training_button), TRUE);
   if (training)
     {
-      gtk_editable_set_text (GTK_EDITABLE (self->url_row), TILL_TRAINING_SERVER_URL);
-      gtk_label_set_text (self->status_label,
-                          _("A training server answers on this computer. Enter the token "
-                            "“till-server terminal add” printed, then Connect."));
-      gtk_widget_grab_focus (GTK_WIDGET (self->token_row));
+      /* It answers: ask it for a terminal of its own, and connect with it. */
+      gtk_editable_set_text (GTK_EDITABLE (self->url_row), self->training_url);
+      gtk_label_set_text (self->status_label, _("Getting a training terminal…"));
+      till_client_training_terminal_async (self->client, self->training_url, self->cancellable,
+                                           on_training_terminal, g_object_ref (self));
+      g_object_unref (self);
+      return;
     }
-  else
-    gtk_label_set_text (self->status_label, _("The server answers."));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->check_button), TRUE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->training_button), TRUE);
+  gtk_label_set_text (self->status_label, _("The server answers."));
 
   g_free (self->fingerprint);
   self->fingerprint = g_steal_pointer (&fingerprint);
@@ -154,7 +188,7 @@ on_check_clicked (TillConnectDialog *self)
 static void
 on_training_clicked (TillConnectDialog *self)
 {
-  start_probe (self, TILL_TRAINING_SERVER_URL, TRUE);
+  start_probe (self, self->training_url, TRUE);
 }
 
 static void
@@ -178,6 +212,7 @@ till_connect_dialog_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->client);
   g_clear_pointer (&self->fingerprint, g_free);
+  g_clear_pointer (&self->training_url, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), TILL_TYPE_CONNECT_DIALOG);
 
   G_OBJECT_CLASS (till_connect_dialog_parent_class)->dispose (object);
@@ -195,6 +230,7 @@ till_connect_dialog_class_init (TillConnectDialogClass *klass)
     g_signal_new ("connect", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
 
+  (void) till_app_get_resource (); /* keeps the static library's resources linked */
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/tillpos/Till/till-connect-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, TillConnectDialog, url_row);
@@ -218,6 +254,19 @@ till_connect_dialog_init (TillConnectDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  self->training_url = g_strdup (TILL_TRAINING_SERVER_URL);
+}
+
+/* Where "Try It in Training Mode" looks (TILL_TRAINING_SERVER_URL unless set). */
+void
+till_connect_dialog_set_training_url (TillConnectDialog *self,
+                                      const char        *url)
+{
+  g_return_if_fail (TILL_IS_CONNECT_DIALOG (self));
+  g_return_if_fail (url != NULL);
+
+  g_free (self->training_url);
+  self->training_url = g_strdup (url);
 }
 
 TillConnectDialog *

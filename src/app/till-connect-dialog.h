@@ -15,9 +15,12 @@ G_BEGIN_DECLS
 #define TILL_TYPE_CONNECT_DIALOG (till_connect_dialog_get_type ())
 G_DECLARE_FINAL_TYPE (TillConnectDialog, till_connect_dialog, TILL, CONNECT_DIALOG, AdwWindow)
 
-/* ::connect (url, token, pinned fingerprint or NULL) is emitted when the cashier confirms. */
+/* ::connect (url, token, pinned fingerprint or NULL) is emitted when the cashier confirms,
+ * or when "Try It in Training Mode" got a terminal from the training server. */
 TillConnectDialog *till_connect_dialog_new (GtkWindow  *parent,
                                             TillClient *client,
                                             const char *url);
+void               till_connect_dialog_set_training_url (TillConnectDialog *self,
+                                                         const char        *url);
 
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* test-app-e2e.c: the app's client against the real till-server --training (a child
- * process on an ephemeral port): configuration, catalog pages, and a checkout retried with
- * the same client_reference, which must give the same order.
+ * process on an ephemeral port): configuration, catalog pages, a checkout retried with
+ * the same client_reference, which must give the same order, and "Try It in Training
+ * Mode", which gets a terminal from the server and connects with it.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,6 +13,7 @@
 
 #include "till-checkout.h"
 #include "till-client.h"
+#include "till-connect-dialog.h"
 #include "till-test-util.h"
 
 typedef struct
@@ -49,6 +51,39 @@ read_line (GDataInputStream *stream)
   return line;
 }
 
+/* till-server on a free port, in training mode or in test mode (a made-up test key: only
+ * its own routes are used); its first line says where it listens. */
+static GSubprocess *
+spawn_server (GSubprocessLauncher  *launcher,
+              const char           *db,
+              gboolean              training,
+              char                **out_url)
+{
+  g_autofree char *server = g_test_build_filename (G_TEST_BUILT, "..", "src", "server",
+                                                   "till-server", NULL);
+  const char *argv[] = { server, "--listen", "127.0.0.1:0", "--db", db,
+                         training ? "--training" : NULL, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDataInputStream) stdout_lines = NULL;
+  g_autofree char *first = NULL;
+  GSubprocess *process;
+  const char *start, *end;
+
+  if (!training)
+    g_subprocess_launcher_setenv (launcher, "TILL_STRIPE_SECRET_KEY", "sk_test_app_e2e_only",
+                                  TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  stdout_lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  first = read_line (stdout_lines);
+  g_assert_nonnull (first);
+  start = strstr (first, "http://");
+  g_assert_nonnull (start);
+  end = strchr (start, ' ');
+  *out_url = end ? g_strndup (start, end - start) : g_strdup (start);
+  return process;
+}
+
 static void
 setup (Fixture       *f,
        gconstpointer  data)
@@ -59,10 +94,7 @@ setup (Fixture       *f,
   g_autofree char *out = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GDataInputStream) stdout_lines = NULL;
-  g_autofree char *first = NULL;
   g_auto (GStrv) lines = NULL;
-  const char *start, *end;
   int status;
 
   f->tmpdir = till_test_make_tmpdir ();
@@ -84,20 +116,8 @@ setup (Fixture       *f,
     f->token = g_strdup (lines[g_strv_length (lines) - 1]);
   }
 
-  /* The server, in training mode, on a free port: its first line says where. */
-  {
-    const char *argv[] = { server, "--training", "--listen", "127.0.0.1:0", "--db", db, NULL };
-
-    f->server = g_subprocess_launcher_spawnv (launcher, argv, &error);
-    g_assert_no_error (error);
-  }
-  stdout_lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->server));
-  first = read_line (stdout_lines);
-  g_assert_nonnull (first);
-  start = strstr (first, "http://");
-  g_assert_nonnull (start);
-  end = strchr (start, ' ');
-  f->url = end ? g_strndup (start, end - start) : g_strdup (start);
+  /* The server, in training mode, on a free port. */
+  f->server = spawn_server (launcher, db, TRUE, &f->url);
 }
 
 static void
@@ -184,13 +204,146 @@ test_checkout_retry (Fixture       *f,
   g_assert_cmpstr (again->response->payment_intent, ==, first->response->payment_intent);
 }
 
+typedef struct
+{
+  char *url;
+  char *token;
+  char *pin;
+  gboolean emitted;
+} Connected;
+
+static void
+on_connect (TillConnectDialog *dialog,
+            const char        *url,
+            const char        *token,
+            const char        *pin,
+            Connected         *connected)
+{
+  connected->url = g_strdup (url);
+  connected->token = g_strdup (token);
+  connected->pin = g_strdup (pin);
+  connected->emitted = TRUE;
+}
+
+static gboolean
+connect_emitted (gpointer data)
+{
+  return ((Connected *) data)->emitted;
+}
+
+/* "Try It in Training Mode": the dialog finds the training server, gets a cashier terminal
+ * from it and connects with it, no token typed. The token sells; it does not edit the
+ * catalog; a test-mode server would not have handed it out (tests/server). */
+static void
+test_training_terminal (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr (TillClient) probe_client = till_client_new ();
+  g_autoptr (TillClient) client = till_client_new ();
+  TillConnectDialog *dialog = till_connect_dialog_new (NULL, probe_client, NULL);
+  GtkWidget *training = GTK_WIDGET (gtk_widget_get_template_child (
+      GTK_WIDGET (dialog), TILL_TYPE_CONNECT_DIALOG, "training_button"));
+  Connected connected = { NULL, NULL, NULL, FALSE };
+  g_autoptr (GPtrArray) products = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *etag = NULL;
+  GAsyncResult *result = NULL;
+
+  till_connect_dialog_set_training_url (dialog, f->url);
+  g_signal_connect (dialog, "connect", G_CALLBACK (on_connect), &connected);
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_signal_emit_by_name (training, "clicked");
+  g_assert_true (till_test_wait_until (connect_emitted, &connected, 20000));
+  g_assert_cmpstr (connected.url, ==, f->url);
+  g_assert_nonnull (connected.token);
+  g_assert_cmpstr (connected.token, !=, f->token);
+  g_assert_null (connected.pin);
+
+  till_client_set_server (client, connected.url, connected.token);
+  g_assert_true (till_test_wait_until (client_online, client, 20000));
+  g_assert_true (till_server_config_is_training (till_client_get_config (client)));
+  till_client_fetch_products_async (client, NULL, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
+  g_assert_true (till_client_fetch_products_finish (client, result, &products, &etag, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (products->len, >=, 2);
+
+  g_free (connected.url);
+  g_free (connected.token);
+}
+
+static gboolean
+label_says_token (gpointer data)
+{
+  return strstr (gtk_label_get_text (GTK_LABEL (data)), "terminal add") != NULL;
+}
+
+/* A server that answers but hands out no terminal (one in test mode, as a real shop's
+ * would be at that address): the dialog says so and asks for the token by hand, emitting
+ * nothing. */
+static void
+test_training_terminal_refused (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr (TillClient) client = till_client_new ();
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autofree char *db = g_build_filename (f->tmpdir, "test-mode.db", NULL);
+  g_autofree char *url = NULL;
+  g_autoptr (GSubprocess) server = NULL;
+  TillConnectDialog *dialog = till_connect_dialog_new (NULL, client, NULL);
+  GtkWidget *training = GTK_WIDGET (gtk_widget_get_template_child (
+      GTK_WIDGET (dialog), TILL_TYPE_CONNECT_DIALOG, "training_button"));
+  GtkWidget *status = GTK_WIDGET (gtk_widget_get_template_child (
+      GTK_WIDGET (dialog), TILL_TYPE_CONNECT_DIALOG, "status_label"));
+  Connected connected = { NULL, NULL, NULL, FALSE };
+  GAsyncResult *result = NULL;
+
+  g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", f->tmpdir, TRUE);
+  server = spawn_server (launcher, db, FALSE, &url);
+  till_connect_dialog_set_training_url (dialog, url);
+  g_signal_connect (dialog, "connect", G_CALLBACK (on_connect), &connected);
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_signal_emit_by_name (training, "clicked");
+  g_assert_true (till_test_wait_until (label_says_token, status, 20000));
+  g_assert_false (connected.emitted);
+  g_assert_true (gtk_widget_get_sensitive (training));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait_async (server, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
+  g_object_unref (result);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+/* libglib has no frame pointers, so leak reports stop at g_malloc() unless stacks are
+ * unwound the slow way; tests/lsan.supp's `_dl_init` entry needs full stacks. */
+const char *__asan_default_options (void);
+
+const char *
+__asan_default_options (void)
+{
+  return "fast_unwind_on_malloc=0:malloc_context_size=15";
+}
+#endif
+
 int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
+  /* The connect dialog is drawn with cairo: see test-app-window.c. */
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
 
   g_test_add ("/app/e2e/checkout-retry", Fixture, NULL, setup, test_checkout_retry, teardown);
+  g_test_add ("/app/e2e/training-terminal", Fixture, NULL, setup, test_training_terminal,
+              teardown);
+  g_test_add ("/app/e2e/training-terminal-refused", Fixture, NULL, setup,
+              test_training_terminal_refused, teardown);
 
   return g_test_run ();
 }
