@@ -119,6 +119,29 @@ load_lines (TillDatabase  *db,
   return rc == SQLITE_DONE;
 }
 
+/* Runs @sql, whose one parameter is an order id, and returns it on that order's row (the
+ * caller resets it); NULL with TILL_API_ERROR_NOT_FOUND when there is no such order. */
+static sqlite3_stmt *
+step_order_row (TillDatabase  *db,
+                const char    *sql,
+                gint64         order_id,
+                GError       **error)
+{
+  sqlite3_stmt *stmt = till_database_prepare (db, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, order_id);
+  rc = till_database_step (db, stmt, error);
+  if (rc == SQLITE_ROW)
+    return stmt;
+  sqlite3_reset (stmt);
+  if (rc >= 0)
+    g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NOT_FOUND, _("No such order"));
+  return NULL;
+}
+
 TillOrder *
 till_orders_get (TillDatabase  *db,
                  gint64         id,
@@ -126,23 +149,12 @@ till_orders_get (TillDatabase  *db,
 {
   g_autoptr(TillOrder) order = NULL;
   sqlite3_stmt *stmt;
-  int rc;
 
-  stmt = till_database_prepare (db, "SELECT " ORDER_COLUMNS " WHERE o.id = ?", error);
+  stmt = step_order_row (db, "SELECT " ORDER_COLUMNS " WHERE o.id = ?", id, error);
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_int64 (stmt, 1, id);
-  rc = till_database_step (db, stmt, error);
-  if (rc < 0)
-    return NULL;
-  if (rc == SQLITE_ROW)
-    order = order_from_row (stmt);
+  order = order_from_row (stmt);
   sqlite3_reset (stmt);
-  if (order == NULL)
-    {
-      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NOT_FOUND, _("No such order"));
-      return NULL;
-    }
   if (!load_lines (db, order, error))
     return NULL;
   return g_steal_pointer (&order);
@@ -573,7 +585,6 @@ apply_intent_locked (TillDatabase  *db,
   g_autofree char *known_intent = NULL, *order_status = NULL, *currency = NULL;
   g_autofree char *payment_status = NULL;
   gint64 expected_amount = 0;
-  int rc;
 
   *out_changed = FALSE;
   if (status == NULL || intent_id == NULL)
@@ -583,20 +594,11 @@ apply_intent_locked (TillDatabase  *db,
       return FALSE;
     }
 
-  stmt = till_database_prepare (db,
+  stmt = step_order_row (db,
       "SELECT p.payment_intent, o.status, p.amount, o.currency, p.status FROM orders o"
-      " JOIN payments p ON p.order_id = o.id WHERE o.id = ?", error);
+      " JOIN payments p ON p.order_id = o.id WHERE o.id = ?", order_id, error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, order_id);
-  rc = till_database_step (db, stmt, error);
-  if (rc < 0)
-    return FALSE;
-  if (rc != SQLITE_ROW)
-    {
-      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NOT_FOUND, _("No such order"));
-      return FALSE;
-    }
   known_intent = till_database_column_dup (stmt, 0);
   order_status = till_database_column_dup (stmt, 1);
   expected_amount = sqlite3_column_int64 (stmt, 2);
@@ -908,21 +910,12 @@ reserve_refund_locked (TillDatabase  *db,
       return existing;
     }
 
-  stmt = till_database_prepare (db,
+  stmt = step_order_row (db,
       "SELECT o.status, o.total, (SELECT coalesce (sum (amount), 0) FROM refunds r"
       "  WHERE r.order_id = o.id AND r.status IN ('pending', 'succeeded'))"
-      " FROM orders o WHERE o.id = ?", error);
+      " FROM orders o WHERE o.id = ?", order_id, error);
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_int64 (stmt, 1, order_id);
-  rc = till_database_step (db, stmt, error);
-  if (rc < 0)
-    return NULL;
-  if (rc != SQLITE_ROW)
-    {
-      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NOT_FOUND, _("No such order"));
-      return NULL;
-    }
   status = till_database_column_dup (stmt, 0);
   total = sqlite3_column_int64 (stmt, 1);
   reserved = sqlite3_column_int64 (stmt, 2);
