@@ -1071,6 +1071,24 @@ call_stripe_finish (Call         *call,
   return response;
 }
 
+/* The same, but only a success: a Stripe error fails the call too, in plain words. */
+static TillStripeResponse *
+call_stripe_finish_ok (Call         *call,
+                       GObject      *source,
+                       GAsyncResult *result)
+{
+  TillStripeResponse *response = call_stripe_finish (call, source, result);
+
+  if (response != NULL && response->status != 200)
+    {
+      g_autoptr(GError) mapped = stripe_failure (response);
+
+      call_fail (call, mapped);
+      g_clear_pointer (&response, till_stripe_response_free);
+    }
+  return response;
+}
+
 static void
 on_checkout_intent (GObject      *source,
                     GAsyncResult *result,
@@ -1081,15 +1099,9 @@ on_checkout_intent (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(TillStripeResponse) response = NULL;
 
-  response = call_stripe_finish (call, source, result);
+  response = call_stripe_finish_ok (call, source, result);
   if (response == NULL)
     return;
-  if (response->status != 200)
-    {
-      g_autoptr(GError) mapped = stripe_failure (response);
-      call_fail (call, mapped);
-      return;
-    }
   if (call->order != NULL && call->order->payment_intent == NULL &&
       g_strcmp0 (json_object_get_string_member_with_default (response->body, "status", ""),
                  "requires_payment_method") == 0)
@@ -1405,15 +1417,9 @@ on_sync_intent (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(TillStripeResponse) response = NULL;
 
-  response = call_stripe_finish (call, source, result);
+  response = call_stripe_finish_ok (call, source, result);
   if (response == NULL)
     return;
-  if (response->status != 200)
-    {
-      g_autoptr(GError) mapped = stripe_failure (response);
-      call_fail (call, mapped);
-      return;
-    }
   if (!till_orders_apply_intent (call->api->db, call->order_id, response->body, NULL, &error))
     {
       call_fail (call, error);
@@ -1568,15 +1574,9 @@ on_cancel_recovered_intent (GObject      *source,
   g_autofree char *key = NULL;
   const char *intent_id;
 
-  response = call_stripe_finish (call, source, result);
+  response = call_stripe_finish_ok (call, source, result);
   if (response == NULL)
     return;
-  if (response->status != 200)
-    {
-      g_autoptr(GError) mapped = stripe_failure (response);
-      call_fail (call, mapped);
-      return;
-    }
   if (!till_orders_apply_intent (self->db, call->order_id, response->body, NULL, &error))
     {
       call_fail (call, error);
