@@ -771,68 +771,6 @@ till_client_probe_finish (TillClient    *self,
   return TRUE;
 }
 
-/* training terminal */
-
-static void
-on_training_terminal_done (GObject      *source,
-                           GAsyncResult *result,
-                           gpointer      user_data)
-{
-  g_autoptr (GTask) outer = user_data;
-  Request *request = g_task_get_task_data (G_TASK (result));
-  g_autoptr (JsonObject) object = NULL;
-  GError *error = NULL;
-  const char *token;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error) ||
-      (object = request_parse (request, &error)) == NULL)
-    {
-      g_task_return_error (outer, error);
-      return;
-    }
-  token = json_object_get_string_member_with_default (object, "token", NULL);
-  if (token == NULL || *token == '\0')
-    {
-      g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
-                               "The training server sent no terminal token");
-      return;
-    }
-  g_task_return_pointer (outer, g_strdup (token), g_free);
-}
-
-/* POST /api/v1/training/terminals on the training server at @base_url (no token needed:
- * this is how the app gets one). */
-void
-till_client_training_terminal_async (TillClient          *self,
-                                     const char          *base_url,
-                                     GCancellable        *cancellable,
-                                     GAsyncReadyCallback  callback,
-                                     gpointer             user_data)
-{
-  g_autoptr (GTask) outer = NULL;
-  g_autoptr (GTask) inner = NULL;
-  g_autoptr (JsonNode) body = json_node_init_object (json_node_alloc (), json_object_new ());
-
-  g_return_if_fail (TILL_IS_CLIENT (self));
-  g_return_if_fail (base_url != NULL);
-
-  outer = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (outer, till_client_training_terminal_async);
-  inner = request_start (self, "POST", "/api/v1/training/terminals", body, NULL, TRUE,
-                         base_url, cancellable, on_training_terminal_done, g_object_ref (outer));
-}
-
-/* The terminal token, to be kept like one typed in. */
-char *
-till_client_training_terminal_finish (TillClient    *self,
-                                      GAsyncResult  *result,
-                                      GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 /* config */
 
 static void
@@ -1161,7 +1099,8 @@ till_client_fetch_products_finish (TillClient    *self,
 /* by barcode */
 
 /* The answer of a request as a JSON object: @wrapper's member when the server wraps it
- * ({"product": {…}}), else the whole object. NULL (and @error) when there is none. */
+ * ({"product": {…}}), else (or with @wrapper NULL) the whole object. NULL (and @error)
+ * when there is none. */
 static JsonObject *
 request_finish_object (GAsyncResult  *result,
                        const char    *wrapper,
@@ -1173,10 +1112,70 @@ request_finish_object (GAsyncResult  *result,
   if (!g_task_propagate_boolean (G_TASK (result), error) ||
       (object = request_parse (request, error)) == NULL)
     return NULL;
-  if (json_object_has_member (object, wrapper) &&
+  if (wrapper != NULL && json_object_has_member (object, wrapper) &&
       JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, wrapper)))
     return json_object_ref (json_object_get_object_member (object, wrapper));
   return g_steal_pointer (&object);
+}
+
+/* training terminal */
+
+static void
+on_training_terminal_done (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr (GTask) outer = user_data;
+  g_autoptr (JsonObject) object = NULL;
+  GError *error = NULL;
+  const char *token;
+
+  if ((object = request_finish_object (result, NULL, &error)) == NULL)
+    {
+      g_task_return_error (outer, error);
+      return;
+    }
+  token = json_object_get_string_member_with_default (object, "token", NULL);
+  if (token == NULL || *token == '\0')
+    {
+      g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
+                               "The training server sent no terminal token");
+      return;
+    }
+  g_task_return_pointer (outer, g_strdup (token), g_free);
+}
+
+/* POST /api/v1/training/terminals on the training server at @base_url (no token needed:
+ * this is how the app gets one). */
+void
+till_client_training_terminal_async (TillClient          *self,
+                                     const char          *base_url,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr (GTask) outer = NULL;
+  g_autoptr (GTask) inner = NULL;
+  g_autoptr (JsonNode) body = json_node_init_object (json_node_alloc (), json_object_new ());
+
+  g_return_if_fail (TILL_IS_CLIENT (self));
+  g_return_if_fail (base_url != NULL);
+
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, till_client_training_terminal_async);
+  inner = request_start (self, "POST", "/api/v1/training/terminals", body, NULL, TRUE,
+                         base_url, cancellable, on_training_terminal_done, g_object_ref (outer));
+}
+
+/* The terminal token, to be kept like one typed in. */
+char *
+till_client_training_terminal_finish (TillClient    *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void
