@@ -15,6 +15,7 @@
 #include "till-client.h"
 #include "till-connect-dialog.h"
 #include "till-test-util.h"
+#include "till-test-asan.h"
 
 typedef struct
 {
@@ -317,27 +318,11 @@ test_training_terminal_refused (Fixture       *f,
   g_object_unref (result);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-/* libglib has no frame pointers, so leak reports stop at g_malloc() unless stacks are
- * unwound the slow way; tests/lsan.supp's `_dl_init` entry needs full stacks. */
-const char *__asan_default_options (void);
-
-const char *
-__asan_default_options (void)
-{
-  return "fast_unwind_on_malloc=0:malloc_context_size=15";
-}
-#endif
-
 int
 main (int   argc,
       char *argv[])
 {
-  /* The connect dialog is drawn with cairo: see test-app-window.c. */
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  till_test_init_gtk (&argc, &argv);
 
   g_test_add ("/app/e2e/checkout-retry", Fixture, NULL, setup, test_checkout_retry, teardown);
   g_test_add ("/app/e2e/training-terminal", Fixture, NULL, setup, test_training_terminal,

@@ -15,6 +15,7 @@
 #include "till-connect-dialog.h"
 #include "till-product-list.h"
 #include "till-window-private.h"
+#include "till-test-asan.h"
 
 typedef struct
 {
@@ -786,29 +787,11 @@ test_application_first_run (void)
   till_test_remove_tree (home);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-/* libglib has no frame pointers, so leak reports stop at g_malloc() unless stacks are
- * unwound the slow way; this test needs full stacks for tests/lsan.supp's `_dl_init` entry. */
-const char *__asan_default_options (void);
-
-const char *
-__asan_default_options (void)
-{
-  return "fast_unwind_on_malloc=0:malloc_context_size=15";
-}
-#endif
-
 int
 main (int   argc,
       char *argv[])
 {
-  /* Software GL (llvmpipe) JIT-compiles shaders, slowly and with leaks LeakSanitizer cannot
-   * attribute (the driver is unloaded at exit); the cairo renderer draws the same widgets. */
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
-  g_setenv ("WEBKIT_DISABLE_COMPOSITING_MODE", "1", FALSE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  till_test_init_gtk (&argc, &argv);
 
 #define ADD(path, mode, func) \
   g_test_add (path, Fixture, mode, setup, func, teardown)

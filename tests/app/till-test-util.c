@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <adwaita.h>
 #include <glib/gstdio.h>
 
 #include "till-test-util.h"
@@ -75,4 +76,17 @@ till_test_remove_tree (const char *path)
         g_remove (child);
     }
   g_rmdir (path);
+}
+
+void
+till_test_init_gtk (int    *argc,
+                    char ***argv)
+{
+  /* Software GL (llvmpipe) JIT-compiles shaders, slowly and with leaks LeakSanitizer cannot
+   * attribute (the driver is unloaded at exit); the cairo renderer draws the same widgets. */
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
+  g_setenv ("WEBKIT_DISABLE_COMPOSITING_MODE", "1", FALSE);
+  gtk_test_init (argc, argv, NULL);
+  adw_init ();
 }

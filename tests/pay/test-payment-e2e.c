@@ -22,6 +22,7 @@
 #include "till-window-private.h"
 #include "till-payment-view.h"
 #include "pay-training-server.h"
+#include "../app/till-test-asan.h"
 
 #define DEADLINE_US (30 * G_USEC_PER_SEC)
 
@@ -468,7 +469,6 @@ test_three_d_secure (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (synced, "status"), ==, "paid");
 }
 
-
 /* The app's payment page: the server's verdict shown natively. */
 
 static void
@@ -848,18 +848,6 @@ test_restart_shows_paid (Fixture       *f,
   wait_store_idle (restarted);
   gtk_window_destroy (GTK_WINDOW (window));
 }
-
-#if defined(__SANITIZE_ADDRESS__)
-/* libglib has no frame pointers, so leak reports stop at g_malloc() unless stacks are
- * unwound the slow way; this test needs full stacks for tests/lsan.supp's `_dl_init` entry. */
-const char *__asan_default_options (void);
-
-const char *
-__asan_default_options (void)
-{
-  return "fast_unwind_on_malloc=0:malloc_context_size=15";
-}
-#endif
 
 /* The whole sale in the app's window: scan, Charge, the card typed, Paid on screen and in
  * the server's database, and the cart gone only then. */
