@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "till-payment-view.h"
+#include "till-renderer.h"
 #include "till-window-private.h"
 
 static gint64 t_start;
@@ -258,6 +259,7 @@ measure (const char *cache_path,
   loaded.catalog = catalog;
   till_catalog_load_cache_async (catalog, cache, NULL, on_cache_loaded, &loaded);
   adw_init ();
+  till_display_choose_renderer (gdk_display_get_default ());
 
   t0 = g_get_monotonic_time ();
   carts_dir = g_file_new_for_path (tmp);

@@ -21,6 +21,7 @@
 
 #include "till-core.h"
 #include "till-payment-page.h"
+#include "till-renderer.h"
 #include "pay-training-server.h"
 
 static guint ready_count;
@@ -114,6 +115,8 @@ main (int argc, char **argv)
 
   gtk_init ();
   adw_init ();
+  /* As TillApplication's startup does. */
+  till_display_choose_renderer (gdk_display_get_default ());
   if (!GDK_IS_X11_DISPLAY (gdk_display_get_default ()))
     die ("needs an X display (run it under xvfb-run)", NULL);
 

@@ -13,6 +13,7 @@
 #include "till-catalog.h"
 #include "till-client.h"
 #include "till-connect-dialog.h"
+#include "till-renderer.h"
 #include "till-window-private.h"
 
 struct _TillApplication
@@ -355,6 +356,9 @@ till_application_startup (GApplication *app)
   till_catalog_load_cache_async (self->catalog, cache, NULL, on_catalog_cache_loaded, NULL);
 
   G_APPLICATION_CLASS (till_application_parent_class)->startup (app);
+
+  /* Before any window is realized: cairo where GL would be drawn in software. */
+  till_display_choose_renderer (gdk_display_get_default ());
 
   self->settings = g_settings_new (TILL_APP_ID);
   g_signal_connect_swapped (self->settings, "changed::color-scheme",
