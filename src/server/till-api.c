@@ -1956,6 +1956,10 @@ handle_webhook (TillApi           *self,
   till_api_send_json (msg, SOUP_STATUS_OK, answer);
 }
 
+/* The terminals "Try It in Training Mode" hands out, and how many of them stay valid. */
+#define TRAINING_TERMINAL_NAME "Training (this computer)"
+#define TRAINING_TERMINALS_KEPT 8
+
 /* Training only: a cashier terminal for the app on this computer ("Try It in Training
  * Mode"), so that trying Till needs no command line. Loopback only, and only with a JSON
  * body: a web page in a browser cannot send that without a CORS preflight, which this
@@ -1971,7 +1975,7 @@ handle_training_terminal (TillApi           *self,
   g_autofree char *token = NULL;
   TillJsonWriter writer;
   GString *text;
-  gint64 id = 0;
+  gint64 id = 0, revoked = 0;
 
   if (!self->config->training)
     {
@@ -1993,15 +1997,26 @@ handle_training_terminal (TillApi           *self,
       till_api_send_error (msg, error);
       return;
     }
-  token = till_terminals_add (self->db, "Training (this computer)", TILL_ROLE_CASHIER, &id,
-                              &error);
+  /* Each "Try It" adds one; only the newest few stay valid, so they do not pile up. */
+  if (till_database_begin (self->db, &error))
+    {
+      token = till_terminals_add (self->db, TRAINING_TERMINAL_NAME, TILL_ROLE_CASHIER, &id,
+                                  &error);
+      if (token != NULL &&
+          ((revoked = till_terminals_revoke_older (self->db, TRAINING_TERMINAL_NAME,
+                                                   TRAINING_TERMINALS_KEPT, &error)) < 0 ||
+           !till_database_commit (self->db, &error)))
+        g_clear_pointer (&token, g_free);
+      if (token == NULL)
+        till_database_rollback (self->db);
+    }
   if (token == NULL)
     {
       till_api_send_error (msg, error);
       return;
     }
-  g_message ("Training terminal %" G_GINT64_FORMAT " handed out to the app on this computer",
-             id);
+  g_message ("Training terminal %" G_GINT64_FORMAT " handed out to the app on this computer"
+             " (%" G_GINT64_FORMAT " older revoked)", id, revoked);
   text = g_string_new (NULL);
   till_json_writer_init (&writer, text);
   till_json_writer_begin_object (&writer);

@@ -209,6 +209,40 @@ till_terminals_revoke (TillDatabase  *db,
   return TRUE;
 }
 
+/**
+ * till_terminals_revoke_older:
+ * @db: the database
+ * @name: the terminals' name
+ * @keep: how many of the newest to leave
+ * @error: return location for an error
+ *
+ * Revokes the active terminals named @name but the @keep newest.
+ *
+ * Returns: how many were revoked, or -1 on error
+ */
+gint64
+till_terminals_revoke_older (TillDatabase  *db,
+                             const char    *name,
+                             guint          keep,
+                             GError       **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = till_database_prepare (db,
+      "UPDATE terminals SET revoked_at = ?1 WHERE name = ?2 AND revoked_at IS NULL"
+      " AND id NOT IN (SELECT id FROM terminals WHERE name = ?2 AND revoked_at IS NULL"
+      "                ORDER BY id DESC LIMIT ?3)",
+      error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC);
+  till_database_bind_text (stmt, 2, name);
+  sqlite3_bind_int64 (stmt, 3, keep);
+  if (till_database_step (db, stmt, error) != SQLITE_DONE)
+    return -1;
+  return till_database_changes (db);
+}
+
 static TillTerminal *
 authenticate_hash (TillDatabase *db,
                    const guint8  hash[HASH_BYTES])

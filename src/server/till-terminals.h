@@ -41,6 +41,11 @@ GPtrArray    *till_terminals_list         (TillDatabase  *db,
 gboolean      till_terminals_revoke       (TillDatabase  *db,
                                            const char    *what,
                                            GError       **error);
+/* Revokes the active terminals named @name but the @keep newest; returns how many, or -1. */
+gint64        till_terminals_revoke_older (TillDatabase  *db,
+                                           const char    *name,
+                                           guint          keep,
+                                           GError       **error);
 /* The terminal holding @token, or NULL (revoked, unknown or malformed). */
 TillTerminal *till_terminals_authenticate (TillDatabase  *db,
                                            const char    *token);

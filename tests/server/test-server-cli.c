@@ -622,6 +622,36 @@ test_training (Fixture       *fixture,
       /* A cashier: it sells, it does not edit the catalog. */
       g_assert_cmpuint (create->status, ==, 403);
     }
+    {
+      /* Every "Try It" adds a terminal; only the 8 newest stay valid. */
+      const char *with_token[] = { "Authorization", bearer, NULL };
+      g_autofree char *newest = NULL;
+      g_autofree char *newest_bearer = NULL;
+
+      for (guint i = 0; i < 8; i++)
+        {
+          g_autoptr(TillTestResponse) again = till_test_request_full (
+              session, "POST", url, NULL, "application/json", "{}", -1);
+          g_assert_cmpuint (again->status, ==, 201);
+          g_free (newest);
+          newest = g_strdup (json_object_get_string_member (again->json, "token"));
+        }
+      newest_bearer = g_strconcat ("Bearer ", newest, NULL);
+      {
+        const char *with_newest[] = { "Authorization", newest_bearer, NULL };
+        g_autoptr(TillTestResponse) oldest = till_test_request_full (
+            session, "GET", products_url, with_token, NULL, NULL, 0);
+        g_autoptr(TillTestResponse) latest = till_test_request_full (
+            session, "GET", products_url, with_newest, NULL, NULL, 0);
+        g_autoptr(TillTestResponse) kiosk = till_test_request_full (
+            session, "GET", products_url, headers, NULL, NULL, 0);
+
+        g_assert_cmpuint (oldest->status, ==, 401);
+        g_assert_cmpuint (latest->status, ==, 200);
+        /* Terminals added by an admin are not touched. */
+        g_assert_cmpuint (kiosk->status, ==, 200);
+      }
+    }
   }
   {
     /* A whole sale against the embedded simulator, paid through its webhook. */
