@@ -266,6 +266,20 @@ set_state (TillClient          *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
+/* "  https://till.example:8787/ " → "https://till.example:8787": paths are appended. */
+static char *
+normalize_base_url (const char *base_url)
+{
+  char *url;
+
+  if (base_url == NULL)
+    return NULL;
+  url = g_strstrip (g_strdup (base_url));
+  while (g_str_has_suffix (url, "/"))
+    url[strlen (url) - 1] = '\0';
+  return url;
+}
+
 void
 till_client_set_server (TillClient *self,
                         const char *base_url,
@@ -275,13 +289,7 @@ till_client_set_server (TillClient *self,
 
   g_return_if_fail (TILL_IS_CLIENT (self));
 
-  url = g_strdup (base_url);
-  if (url != NULL)
-    {
-      g_strstrip (url);
-      while (g_str_has_suffix (url, "/"))
-        url[strlen (url) - 1] = '\0';
-    }
+  url = normalize_base_url (base_url);
   g_free (self->base_url);
   self->base_url = (url != NULL && *url != '\0') ? g_steal_pointer (&url) : NULL;
   if (self->token != NULL)
@@ -613,6 +621,7 @@ request_start (TillClient          *self,
 {
   g_autoptr (GTask) task = NULL;
   g_autofree char *url = NULL;
+  g_autofree char *probe_base = probe ? normalize_base_url (probe_url) : NULL;
   SoupMessageHeaders *headers;
   Request *request;
 
@@ -629,12 +638,12 @@ request_start (TillClient          *self,
                                "No server address or terminal token yet");
       return NULL;
     }
-  url = g_strconcat (probe ? probe_url : self->base_url, path, NULL);
+  url = g_strconcat (probe ? probe_base : self->base_url, path, NULL);
   request->message = soup_message_new (method, url);
   if (request->message == NULL)
     {
       g_task_return_new_error (task, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NOT_CONFIGURED,
-                               "“%s” is not a server address", probe ? probe_url : self->base_url);
+                               "“%s” is not a server address", probe ? probe_base : self->base_url);
       return NULL;
     }
 
@@ -733,17 +742,13 @@ till_client_probe_async (TillClient          *self,
 {
   g_autoptr (GTask) outer = NULL;
   g_autoptr (GTask) inner = NULL;
-  g_autofree char *url = NULL;
 
   g_return_if_fail (TILL_IS_CLIENT (self));
   g_return_if_fail (base_url != NULL);
 
   outer = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (outer, till_client_probe_async);
-  url = g_strstrip (g_strdup (base_url));
-  while (g_str_has_suffix (url, "/"))
-    url[strlen (url) - 1] = '\0';
-  inner = request_start (self, "GET", "/healthz", NULL, NULL, TRUE, url, cancellable,
+  inner = request_start (self, "GET", "/healthz", NULL, NULL, TRUE, base_url, cancellable,
                          on_probe_done, g_object_ref (outer));
 }
 
