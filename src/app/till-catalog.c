@@ -819,22 +819,27 @@ till_catalog_replace (TillCatalog *self,
   take_data (self, catalog_data_new_from_products (products, etag));
 }
 
-/* Takes @data unless a newer catalog is already in place. */
-static void
-take_data_from_task (TillCatalog *self,
-                     GTask       *task,
-                     CatalogData *data)
+/* The finish of a load or a replace: takes the task's catalog unless a newer one is
+ * already in place. FALSE with @error if the task failed. */
+static gboolean
+take_data_from_task (TillCatalog   *self,
+                     GTask         *task,
+                     GError       **error)
 {
   guint serial = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (task), SERIAL_KEY));
+  CatalogData *data = g_task_propagate_pointer (task, error);
 
+  if (data == NULL)
+    return FALSE;
   if (serial <= self->applied_serial)
     {
       g_debug ("A newer catalog is in place; an older one is dropped");
       catalog_data_unref (data);
-      return;
+      return TRUE;
     }
   self->applied_serial = serial;
   take_data (self, data);
+  return TRUE;
 }
 
 typedef struct
@@ -896,15 +901,9 @@ till_catalog_replace_finish (TillCatalog   *self,
                              GAsyncResult  *result,
                              GError       **error)
 {
-  CatalogData *data;
-
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  data = g_task_propagate_pointer (G_TASK (result), error);
-  if (data == NULL)
-    return FALSE;
-  take_data_from_task (self, G_TASK (result), data);
-  return TRUE;
+  return take_data_from_task (self, G_TASK (result), error);
 }
 
 GPtrArray *
@@ -1008,15 +1007,9 @@ till_catalog_load_cache_finish (TillCatalog   *self,
                                 GAsyncResult  *result,
                                 GError       **error)
 {
-  CatalogData *data;
-
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  data = g_task_propagate_pointer (G_TASK (result), error);
-  if (data == NULL)
-    return FALSE;
-  take_data_from_task (self, G_TASK (result), data);
-  return TRUE;
+  return take_data_from_task (self, G_TASK (result), error);
 }
 
 typedef struct
