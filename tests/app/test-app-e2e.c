@@ -144,6 +144,24 @@ client_online (gpointer data)
   return till_client_get_state (TILL_CLIENT (data)) == TILL_CONNECTION_ONLINE;
 }
 
+/* The server's whole catalog, all pages, through the client; at least two products. */
+static GPtrArray *
+fetch_products (TillClient *client)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *etag = NULL;
+  GAsyncResult *result = NULL;
+  GPtrArray *products = NULL;
+
+  till_client_fetch_products_async (client, NULL, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
+  g_assert_true (till_client_fetch_products_finish (client, result, &products, &etag, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (products->len, >=, 2);
+  return products;
+}
+
 static void
 test_checkout_retry (Fixture       *f,
                      gconstpointer  data)
@@ -154,7 +172,6 @@ test_checkout_retry (Fixture       *f,
   g_autoptr (TillCheckoutResult) first = NULL;
   g_autoptr (TillCheckoutResult) again = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *etag = NULL;
   g_autofree char *reference = NULL;
   const TillServerConfig *config;
   GAsyncResult *result = NULL;
@@ -167,12 +184,7 @@ test_checkout_retry (Fixture       *f,
   g_assert_true (till_server_config_is_training (config));
 
   /* The training catalog, all pages. */
-  till_client_fetch_products_async (client, NULL, NULL, on_async_done, &result);
-  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
-  g_assert_true (till_client_fetch_products_finish (client, result, &products, &etag, &error));
-  g_assert_no_error (error);
-  g_clear_object (&result);
-  g_assert_cmpuint (products->len, >=, 2);
+  products = fetch_products (client);
 
   /* A cart priced by the app (core) exactly as the server prices it. */
   cart = till_cart_model_new (config->currency, config->prices_include_tax);
@@ -205,33 +217,6 @@ test_checkout_retry (Fixture       *f,
   g_assert_cmpstr (again->response->payment_intent, ==, first->response->payment_intent);
 }
 
-typedef struct
-{
-  char *url;
-  char *token;
-  char *pin;
-  gboolean emitted;
-} Connected;
-
-static void
-on_connect (TillConnectDialog *dialog,
-            const char        *url,
-            const char        *token,
-            const char        *pin,
-            Connected         *connected)
-{
-  connected->url = g_strdup (url);
-  connected->token = g_strdup (token);
-  connected->pin = g_strdup (pin);
-  connected->emitted = TRUE;
-}
-
-static gboolean
-connect_emitted (gpointer data)
-{
-  return ((Connected *) data)->emitted;
-}
-
 /* "Try It in Training Mode": the dialog finds the training server, gets a cashier terminal
  * from it and connects with it, no token typed. The token sells; it does not edit the
  * catalog; a test-mode server would not have handed it out (tests/server). */
@@ -244,17 +229,14 @@ test_training_terminal (Fixture       *f,
   TillConnectDialog *dialog = till_connect_dialog_new (NULL, probe_client, NULL);
   GtkWidget *training = GTK_WIDGET (gtk_widget_get_template_child (
       GTK_WIDGET (dialog), TILL_TYPE_CONNECT_DIALOG, "training_button"));
-  Connected connected = { NULL, NULL, NULL, FALSE };
+  TillTestConnect connected;
   g_autoptr (GPtrArray) products = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *etag = NULL;
-  GAsyncResult *result = NULL;
 
   till_connect_dialog_set_training_url (dialog, f->url);
-  g_signal_connect (dialog, "connect", G_CALLBACK (on_connect), &connected);
+  till_test_watch_connect (dialog, &connected);
   gtk_window_present (GTK_WINDOW (dialog));
   g_signal_emit_by_name (training, "clicked");
-  g_assert_true (till_test_wait_until (connect_emitted, &connected, 20000));
+  g_assert_true (till_test_wait_for (&connected.emitted, 20000));
   g_assert_cmpstr (connected.url, ==, f->url);
   g_assert_nonnull (connected.token);
   g_assert_cmpstr (connected.token, !=, f->token);
@@ -263,15 +245,9 @@ test_training_terminal (Fixture       *f,
   till_client_set_server (client, connected.url, connected.token);
   g_assert_true (till_test_wait_until (client_online, client, 20000));
   g_assert_true (till_server_config_is_training (till_client_get_config (client)));
-  till_client_fetch_products_async (client, NULL, NULL, on_async_done, &result);
-  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
-  g_assert_true (till_client_fetch_products_finish (client, result, &products, &etag, &error));
-  g_assert_no_error (error);
-  g_clear_object (&result);
-  g_assert_cmpuint (products->len, >=, 2);
+  products = fetch_products (client);
 
-  g_free (connected.url);
-  g_free (connected.token);
+  till_test_connect_clear (&connected);
 }
 
 static gboolean
@@ -298,13 +274,13 @@ test_training_terminal_refused (Fixture       *f,
       GTK_WIDGET (dialog), TILL_TYPE_CONNECT_DIALOG, "training_button"));
   GtkWidget *status = GTK_WIDGET (gtk_widget_get_template_child (
       GTK_WIDGET (dialog), TILL_TYPE_CONNECT_DIALOG, "status_label"));
-  Connected connected = { NULL, NULL, NULL, FALSE };
+  TillTestConnect connected;
   GAsyncResult *result = NULL;
 
   g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", f->tmpdir, TRUE);
   server = spawn_server (launcher, db, FALSE, &url);
   till_connect_dialog_set_training_url (dialog, url);
-  g_signal_connect (dialog, "connect", G_CALLBACK (on_connect), &connected);
+  till_test_watch_connect (dialog, &connected);
   gtk_window_present (GTK_WINDOW (dialog));
   g_signal_emit_by_name (training, "clicked");
   g_assert_true (till_test_wait_until (label_says_token, status, 20000));

@@ -651,27 +651,6 @@ test_charge_offline (Fixture       *f,
   g_assert_cmpuint (till_cart_model_get_n_lines (selected_cart (f)), ==, 1);
 }
 
-typedef struct
-{
-  char *url;
-  char *token;
-  char *pin;
-  gboolean emitted;
-} Connect;
-
-static void
-on_connect (TillConnectDialog *dialog,
-            const char        *url,
-            const char        *token,
-            const char        *pin,
-            Connect           *connect)
-{
-  connect->url = g_strdup (url);
-  connect->token = g_strdup (token);
-  connect->pin = g_strdup (pin);
-  connect->emitted = TRUE;
-}
-
 static gboolean
 label_changed (gpointer data)
 {
@@ -696,9 +675,9 @@ test_connect_dialog (Fixture       *f,
   GtkWidget *check = find_child (GTK_WIDGET (dialog), "check_button");
   GtkWidget *connect_button = find_child (GTK_WIDGET (dialog), "connect_button");
   AdwActionRow *fingerprint = ADW_ACTION_ROW (find_child (GTK_WIDGET (dialog), "fingerprint_row"));
-  Connect connect = { NULL, NULL, NULL, FALSE };
+  TillTestConnect connect;
 
-  g_signal_connect (dialog, "connect", G_CALLBACK (on_connect), &connect);
+  till_test_watch_connect (dialog, &connect);
   gtk_window_present (GTK_WINDOW (dialog));
 
   /* Connect needs an address and a token. */
@@ -719,8 +698,7 @@ test_connect_dialog (Fixture       *f,
   g_assert_cmpstr (connect.url, ==, till_test_server_get_url (f->server));
   g_assert_cmpstr (connect.token, ==, TILL_TEST_TOKEN);
   g_assert_null (connect.pin);
-  g_free (connect.url);
-  g_free (connect.token);
+  till_test_connect_clear (&connect);
 }
 
 /* The whole application on first run: no server yet, so the window opens with the connect

@@ -6,6 +6,8 @@
 
 #include <gio/gio.h>
 
+#include "till-connect-dialog.h"
+
 G_BEGIN_DECLS
 
 /* Iterates the default main context until *@flag is TRUE or @timeout_ms passed. */
@@ -22,5 +24,19 @@ void     till_test_remove_tree (const char *path);
  * gtk_test_init() and adw_init(). */
 void     till_test_init_gtk    (int        *argc,
                                 char     ***argv);
+
+/* What a TillConnectDialog's "connect" signal said. */
+typedef struct
+{
+  char *url;
+  char *token;
+  char *pin;
+  gboolean emitted;
+} TillTestConnect;
+
+/* Records @dialog's "connect" in @connect (zeroed first; free with till_test_connect_clear()). */
+void     till_test_watch_connect (TillConnectDialog *dialog,
+                                  TillTestConnect   *connect);
+void     till_test_connect_clear (TillTestConnect   *connect);
 
 G_END_DECLS
