@@ -255,22 +255,32 @@ string_at (const CatalogData *data,
   return data->strings + offsets[position];
 }
 
-static int
-compare_id_positions (const CatalogData *data,
-                      guint32            a,
-                      guint32            b)
+/* The order of the two indexes, one definition for the sort that builds them
+ * (serialize_products()) and the check of a loaded catalog (catalog_data_new()): by id, or
+ * by barcode (bytewise), then by position. */
+typedef struct
 {
-  if (data->ids[a] != data->ids[b])
-    return data->ids[a] < data->ids[b] ? -1 : 1;
+  const gint64 *ids;
+  const guint32 *barcode;   /* offsets into strings */
+  const char *strings;
+} IndexOrder;
+
+static int
+order_by_id (const IndexOrder *order,
+             guint32           a,
+             guint32           b)
+{
+  if (order->ids[a] != order->ids[b])
+    return order->ids[a] < order->ids[b] ? -1 : 1;
   return (a > b) - (a < b);
 }
 
 static int
-compare_barcode_positions (const CatalogData *data,
-                           guint32            a,
-                           guint32            b)
+order_by_barcode (const IndexOrder *order,
+                  guint32           a,
+                  guint32           b)
 {
-  int cmp = strcmp (string_at (data, data->barcode, a), string_at (data, data->barcode, b));
+  int cmp = strcmp (order->strings + order->barcode[a], order->strings + order->barcode[b]);
 
   if (cmp != 0)
     return cmp;
@@ -286,6 +296,7 @@ catalog_data_new (GBytes  *bytes,
   g_autoptr (GVariant) etag = NULL;
   g_autoptr (GVariant) categories = NULL;
   g_autoptr (GVariant) currencies = NULL;
+  IndexOrder index_order;
   gsize n, len, n_with_barcode = 0;
 
   /* Untrusted: GVariant bounds-checks every access, whatever the bytes are. */
@@ -366,17 +377,20 @@ catalog_data_new (GBytes  *bytes,
     }
 
   /* Both indexes strictly ascending, so each position appears once, and complete. */
+  index_order.ids = data->ids;
+  index_order.barcode = data->barcode;
+  index_order.strings = data->strings;
   for (gsize i = 0; i < n; i++)
     if (data->by_id[i] >= n ||
-        (i > 0 && compare_id_positions (data, data->by_id[i - 1], data->by_id[i]) >= 0))
+        (i > 0 && order_by_id (&index_order, data->by_id[i - 1], data->by_id[i]) >= 0))
       goto damaged;
   if (data->n_barcodes != n_with_barcode)
     goto damaged;
   for (gsize i = 0; i < data->n_barcodes; i++)
     if (data->by_barcode[i] >= n ||
         *string_at (data, data->barcode, data->by_barcode[i]) == '\0' ||
-        (i > 0 && compare_barcode_positions (data, data->by_barcode[i - 1],
-                                             data->by_barcode[i]) >= 0))
+        (i > 0 && order_by_barcode (&index_order, data->by_barcode[i - 1],
+                                    data->by_barcode[i]) >= 0))
       goto damaged;
 
   return g_steal_pointer (&data);
@@ -387,13 +401,6 @@ damaged:
 }
 
 /* Building the compact form from products */
-
-typedef struct
-{
-  GArray *ids, *amounts, *tax_rates, *category, *currency, *name, *sku, *barcode, *key;
-  GByteArray *strings;
-  GByteArray *keys;
-} Columns;
 
 static guint32
 add_string (GByteArray *blob,
@@ -432,24 +439,12 @@ compare_collated (gconstpointer a,
   return g_utf8_collate (names[*(const guint32 *) a], names[*(const guint32 *) b]);
 }
 
-typedef struct
-{
-  const gint64 *ids;
-  const guint32 *barcode;
-  const guint8 *strings;
-} SortContext;
-
 static int
 compare_by_id (gconstpointer a,
                gconstpointer b,
                gpointer      user_data)
 {
-  const SortContext *context = user_data;
-  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
-
-  if (context->ids[x] != context->ids[y])
-    return context->ids[x] < context->ids[y] ? -1 : 1;
-  return (x > y) - (x < y);
+  return order_by_id (user_data, *(const guint32 *) a, *(const guint32 *) b);
 }
 
 static int
@@ -457,14 +452,7 @@ compare_by_barcode (gconstpointer a,
                     gconstpointer b,
                     gpointer      user_data)
 {
-  const SortContext *context = user_data;
-  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
-  int cmp = strcmp ((const char *) context->strings + context->barcode[x],
-                    (const char *) context->strings + context->barcode[y]);
-
-  if (cmp != 0)
-    return cmp;
-  return (x > y) - (x < y);
+  return order_by_barcode (user_data, *(const guint32 *) a, *(const guint32 *) b);
 }
 
 static GVariant *
@@ -509,7 +497,7 @@ serialize_products (GPtrArray  *products,
   g_autoptr (GByteArray) strings = g_byte_array_sized_new (n * 40 + 1);
   g_autoptr (GByteArray) keys = g_byte_array_sized_new (n * 40 + 1);
   g_autoptr (GVariant) root = NULL;
-  SortContext context;
+  IndexOrder index_order;
 
   g_byte_array_append (strings, (const guint8 *) "", 1);
   g_byte_array_append (keys, (const guint8 *) "", 1);
@@ -560,11 +548,11 @@ serialize_products (GPtrArray  *products,
         *c = g_array_index (rank, guint32, *c - 1) + 1;
     }
 
-  context.ids = (const gint64 *) ids->data;
-  context.barcode = (const guint32 *) barcode->data;
-  context.strings = strings->data;
-  g_array_sort_with_data (by_id, compare_by_id, &context);
-  g_array_sort_with_data (by_barcode, compare_by_barcode, &context);
+  index_order.ids = (const gint64 *) ids->data;
+  index_order.barcode = (const guint32 *) barcode->data;
+  index_order.strings = (const char *) strings->data;
+  g_array_sort_with_data (by_id, compare_by_id, &index_order);
+  g_array_sort_with_data (by_barcode, compare_by_barcode, &index_order);
 
   {
     g_autoptr (GStrvBuilder) sorted = g_strv_builder_new ();
@@ -953,8 +941,10 @@ load_cache_thread (GTask        *task,
   if (path != NULL)
     {
       /* Mapped, not read: the pages are the page cache's, and only those used are loaded.
-       * The file is only ever replaced by renaming a new one over it, never rewritten in
-       * place, so the mapping stays valid. */
+       * Till only ever replaces the file by renaming a new one over it (save_cache_thread()),
+       * never rewrites it in place, so the mapping stays valid. (Another program truncating
+       * it under a running Till would fault it: the cache is Till's own, in its cache
+       * directory.) */
       g_autoptr (GMappedFile) mapped = g_mapped_file_new (path, FALSE, &error);
 
       if (mapped == NULL)
@@ -1036,6 +1026,7 @@ save_cache_thread (GTask        *task,
   g_autoptr (GFile) parent = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) bytes = NULL;
+  const char *path;
 
   /* The catalog is already in the cache's form: the file is its bytes. */
   if (save->data != NULL)
@@ -1054,9 +1045,16 @@ save_cache_thread (GTask        *task,
       return;
     }
   g_clear_error (&error);
-  if (!g_file_replace_contents (save->file, g_bytes_get_data (bytes, NULL),
-                                g_bytes_get_size (bytes), NULL, FALSE, G_FILE_CREATE_PRIVATE,
-                                NULL, cancellable, &error))
+  /* The cache in use is mapped (load_cache_thread()): the new one must be a new file
+   * renamed over it, never the old one rewritten in place, which g_file_replace_contents()
+   * falls back to for a symbolic link, for instance, and which would fault the mapping. */
+  path = g_file_peek_path (save->file);
+  if (path != NULL
+      ? !g_file_set_contents_full (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                   G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error)
+      : !g_file_replace_contents (save->file, g_bytes_get_data (bytes, NULL),
+                                  g_bytes_get_size (bytes), NULL, FALSE, G_FILE_CREATE_PRIVATE,
+                                  NULL, cancellable, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
