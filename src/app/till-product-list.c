@@ -215,16 +215,6 @@ till_product_list_replace (TillProductList *self,
     g_list_model_items_changed (G_LIST_MODEL (self), common, old_n - common, new_n - common);
 }
 
-gint64
-till_product_list_get_catalog_position (TillProductList *self,
-                                        guint            position)
-{
-  g_return_val_if_fail (TILL_IS_PRODUCT_LIST (self), -1);
-  if (position >= self->positions->len)
-    return -1;
-  return g_array_index (self->positions, guint32, position);
-}
-
 TillProduct *
 till_product_list_peek_product (TillProductList *self,
                                 guint            position)

@@ -33,9 +33,6 @@ TillProductList *till_product_list_new          (void);
 void             till_product_list_replace      (TillProductList *self,
                                                  TillCatalog     *catalog,
                                                  GArray          *positions);
-/* The catalog position shown at @position, or -1. */
-gint64           till_product_list_get_catalog_position (TillProductList *self,
-                                                         guint            position);
 /* The product at @position, or NULL (borrowed). */
 TillProduct     *till_product_list_peek_product (TillProductList *self,
                                                  guint            position);
