@@ -525,9 +525,12 @@ till_catalog_view_new (void)
 static void
 on_catalog_changed (TillCatalogView *self)
 {
-  /* Every position changed: search the new products, whatever the query. */
+  /* Every position changed: search the new products, whatever the query, once (a category
+   * that is gone resets the filter in rebuild_chips(), which would search too). */
   g_clear_pointer (&self->matches, g_array_unref);
+  g_signal_handlers_block_by_func (self->filter, on_filter_changed, self);
   rebuild_chips (self);
+  g_signal_handlers_unblock_by_func (self->filter, on_filter_changed, self);
   refilter (self, GTK_FILTER_CHANGE_DIFFERENT);
 }
 
