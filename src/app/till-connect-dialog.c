@@ -202,6 +202,17 @@ on_connect_clicked (TillConnectDialog *self)
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
+/* Closed (gtk_window_destroy() unrealizes; dispose waits for the last reference, which a
+ * request in flight holds): whatever it was doing stops, so a terminal handed out after
+ * the cashier closed it connects nothing. */
+static void
+till_connect_dialog_unrealize (GtkWidget *widget)
+{
+  g_cancellable_cancel (TILL_CONNECT_DIALOG (widget)->cancellable);
+
+  GTK_WIDGET_CLASS (till_connect_dialog_parent_class)->unrealize (widget);
+}
+
 static void
 till_connect_dialog_dispose (GObject *object)
 {
@@ -225,6 +236,7 @@ till_connect_dialog_class_init (TillConnectDialogClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = till_connect_dialog_dispose;
+  widget_class->unrealize = till_connect_dialog_unrealize;
 
   signals[CONNECT] =
     g_signal_new ("connect", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,

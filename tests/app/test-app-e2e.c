@@ -250,6 +250,29 @@ test_training_terminal (Fixture       *f,
   till_test_connect_clear (&connected);
 }
 
+/* A dialog closed while it gets a terminal connects nothing: the cashier said no. */
+static void
+test_training_terminal_closed (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr (TillClient) probe_client = till_client_new ();
+  TillConnectDialog *dialog = till_connect_dialog_new (NULL, probe_client, NULL);
+  GtkWidget *training = GTK_WIDGET (gtk_widget_get_template_child (
+      GTK_WIDGET (dialog), TILL_TYPE_CONNECT_DIALOG, "training_button"));
+  TillTestConnect connected;
+
+  till_connect_dialog_set_training_url (dialog, f->url);
+  till_test_watch_connect (dialog, &connected);
+  g_object_ref (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_signal_emit_by_name (training, "clicked");
+  gtk_window_close (GTK_WINDOW (dialog));
+  /* The training server answers in milliseconds: seconds are plenty for a connect to come. */
+  g_assert_false (till_test_wait_for (&connected.emitted, 3000));
+  g_object_unref (dialog);
+  till_test_connect_clear (&connected);
+}
+
 static gboolean
 label_says_token (gpointer data)
 {
@@ -303,6 +326,8 @@ main (int   argc,
   g_test_add ("/app/e2e/checkout-retry", Fixture, NULL, setup, test_checkout_retry, teardown);
   g_test_add ("/app/e2e/training-terminal", Fixture, NULL, setup, test_training_terminal,
               teardown);
+  g_test_add ("/app/e2e/training-terminal-closed", Fixture, NULL, setup,
+              test_training_terminal_closed, teardown);
   g_test_add ("/app/e2e/training-terminal-refused", Fixture, NULL, setup,
               test_training_terminal_refused, teardown);
 
