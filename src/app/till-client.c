@@ -439,7 +439,9 @@ typedef struct
   GCancellable *caller_cancellable;
   gulong cancel_id;
   char *pin;
-  gboolean probe;             /* accept any certificate: only to read its fingerprint */
+  gboolean outside;           /* to another server than the connection's: no token, no pin,
+                               * no change of the connection's state */
+  gboolean accept_any;        /* any certificate: only to read its fingerprint (probes) */
   gboolean pin_mismatch;
   char *fingerprint;
   /* result */
@@ -468,7 +470,7 @@ on_accept_certificate (SoupMessage          *message,
                        GTlsCertificateFlags  errors,
                        Request              *request)
 {
-  if (request->probe)
+  if (request->accept_any)
     return TRUE;
   /* An untrusted (e.g. self-signed) certificate is fine when it is exactly the pinned one. */
   return certificate_matches (certificate, request->pin);
@@ -491,7 +493,7 @@ on_network_event (SoupMessage        *message,
       request->fingerprint = till_client_certificate_fingerprint (certificate);
     }
   /* Before a single byte of the request (and its token) goes out. */
-  if (request->pin != NULL && !request->probe && !certificate_matches (certificate, request->pin))
+  if (request->pin != NULL && !certificate_matches (certificate, request->pin))
     {
       request->pin_mismatch = TRUE;
       g_cancellable_cancel (request->cancellable);
@@ -578,7 +580,7 @@ on_request_done (GObject      *source,
         mapped = g_error_new (TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NETWORK,
                               "Cannot reach the server: %s", error->message);
 
-      if (!request->probe && is_connection_error (mapped) &&
+      if (!request->outside && is_connection_error (mapped) &&
           self->state == TILL_CONNECTION_ONLINE &&
           request->caller_cancellable != self->connect_cancellable)
         {
@@ -591,13 +593,13 @@ on_request_done (GObject      *source,
 
   request->status = soup_message_get_status (request->message);
   request->body = g_steal_pointer (&body);
-  if (request->status == 401 && !request->probe)
+  if (request->status == 401 && !request->outside)
     {
       g_autoptr (GError) refused = error_from_response (request->status, request->body);
 
       set_state (self, TILL_CONNECTION_REFUSED, refused);
     }
-  else if (!request->probe && self->state == TILL_CONNECTION_OFFLINE &&
+  else if (!request->outside && self->state == TILL_CONNECTION_OFFLINE &&
            request->caller_cancellable != self->connect_cancellable)
     {
       /* The server answers again: confirm now instead of waiting for the next retry. */
@@ -606,50 +608,54 @@ on_request_done (GObject      *source,
   g_task_return_boolean (task, TRUE);
 }
 
-/* Sends @method @path; the task's data is the Request, which holds the status and body. */
+/* Sends @method @path to the connection's server, or without a token to @other_base_url
+ * (with any certificate if @accept_any_certificate); the task's data is the Request, which
+ * holds the status and body. */
 static GTask *
 request_start (TillClient          *self,
                const char          *method,
                const char          *path,
                JsonNode            *body,
                const char          *etag,
-               gboolean             probe,
-               const char          *probe_url,
+               const char          *other_base_url,
+               gboolean             accept_any_certificate,
                GCancellable        *cancellable,
                GAsyncReadyCallback  callback,
                gpointer             user_data)
 {
   g_autoptr (GTask) task = NULL;
   g_autofree char *url = NULL;
-  g_autofree char *probe_base = probe ? normalize_base_url (probe_url) : NULL;
+  g_autofree char *other_base = normalize_base_url (other_base_url);
   SoupMessageHeaders *headers;
   Request *request;
 
   task = g_task_new (self, cancellable, callback, user_data);
   request = g_new0 (Request, 1);
   request->client = g_object_ref (self);
-  request->probe = probe;
-  request->pin = g_strdup (self->pin);
+  request->outside = other_base_url != NULL;
+  request->accept_any = accept_any_certificate;
+  request->pin = request->outside ? NULL : g_strdup (self->pin);
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
 
-  if (!probe && (self->base_url == NULL || self->token == NULL))
+  if (!request->outside && (self->base_url == NULL || self->token == NULL))
     {
       g_task_return_new_error (task, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NOT_CONFIGURED,
                                "No server address or terminal token yet");
       return NULL;
     }
-  url = g_strconcat (probe ? probe_base : self->base_url, path, NULL);
+  url = g_strconcat (request->outside ? other_base : self->base_url, path, NULL);
   request->message = soup_message_new (method, url);
   if (request->message == NULL)
     {
       g_task_return_new_error (task, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NOT_CONFIGURED,
-                               "“%s” is not a server address", probe ? probe_base : self->base_url);
+                               "“%s” is not a server address",
+                               request->outside ? other_base : self->base_url);
       return NULL;
     }
 
   headers = soup_message_get_request_headers (request->message);
   soup_message_headers_replace (headers, "Accept", "application/json");
-  if (!probe)
+  if (!request->outside)
     {
       g_autofree char *authorization = g_strconcat ("Bearer ", self->token, NULL);
 
@@ -748,7 +754,7 @@ till_client_probe_async (TillClient          *self,
 
   outer = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (outer, till_client_probe_async);
-  inner = request_start (self, "GET", "/healthz", NULL, NULL, TRUE, base_url, cancellable,
+  inner = request_start (self, "GET", "/healthz", NULL, NULL, base_url, TRUE, cancellable,
                          on_probe_done, g_object_ref (outer));
 }
 
@@ -812,7 +818,7 @@ till_client_get_config_async (TillClient          *self,
 
   outer = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (outer, till_client_get_config_async);
-  inner = request_start (self, "GET", "/api/v1/config", NULL, NULL, FALSE, NULL, cancellable,
+  inner = request_start (self, "GET", "/api/v1/config", NULL, NULL, NULL, FALSE, cancellable,
                          on_config_done, g_object_ref (outer));
 }
 
@@ -1054,7 +1060,7 @@ fetch_page (GTask      *outer,
       path = g_strconcat ("/api/v1/products?cursor=", escaped, NULL);
     }
   inner = request_start (self, "GET", path, NULL, cursor == NULL ? data->first_etag_sent : NULL,
-                         FALSE, NULL, data->cancellable, on_fetch_page_done, outer);
+                         NULL, FALSE, data->cancellable, on_fetch_page_done, outer);
 }
 
 void
@@ -1168,8 +1174,8 @@ till_client_training_terminal_async (TillClient          *self,
 
   outer = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (outer, till_client_training_terminal_async);
-  inner = request_start (self, "POST", "/api/v1/training/terminals", body, NULL, TRUE,
-                         base_url, cancellable, on_training_terminal_done, g_object_ref (outer));
+  inner = request_start (self, "POST", "/api/v1/training/terminals", body, NULL, base_url,
+                         FALSE, cancellable, on_training_terminal_done, g_object_ref (outer));
 }
 
 /* The terminal token, to be kept like one typed in. */
@@ -1228,7 +1234,7 @@ till_client_lookup_barcode_async (TillClient          *self,
   g_task_set_source_tag (outer, till_client_lookup_barcode_async);
   escaped = g_uri_escape_string (barcode, NULL, FALSE);
   path = g_strconcat ("/api/v1/products/by-barcode/", escaped, NULL);
-  inner = request_start (self, "GET", path, NULL, NULL, FALSE, NULL, cancellable,
+  inner = request_start (self, "GET", path, NULL, NULL, NULL, FALSE, cancellable,
                          on_barcode_done, g_object_ref (outer));
 }
 
@@ -1313,7 +1319,7 @@ till_client_create_checkout_async (TillClient          *self,
   outer = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (outer, till_client_create_checkout_async);
   body = till_cart_to_checkout_json (cart);
-  inner = request_start (self, "POST", "/api/v1/checkouts", body, NULL, FALSE, NULL,
+  inner = request_start (self, "POST", "/api/v1/checkouts", body, NULL, NULL, FALSE,
                          cancellable, on_checkout_done, g_object_ref (outer));
 }
 
@@ -1363,7 +1369,7 @@ order_action_async (TillClient          *self,
   outer = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (outer, source_tag);
   path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT "/%s", order_id, action);
-  inner = request_start (self, "POST", path, body, NULL, FALSE, NULL, cancellable,
+  inner = request_start (self, "POST", path, body, NULL, NULL, FALSE, cancellable,
                          on_order_action_done, g_object_ref (outer));
 }
 

@@ -112,9 +112,8 @@ char               *till_client_certificate_fingerprint (GTlsCertificate *certif
  * not 64 hex digits. */
 char               *till_client_normalize_fingerprint   (const char *text);
 
-/* GET /healthz without a token: is there a till-server at @base_url? Returns the
- * fingerprint of its certificate (NULL over plain HTTP) in @out_fingerprint. Certificates
- * that are not trusted are accepted here only to show their fingerprint. */
+/* POST /api/v1/training/terminals on the training server at @base_url: a cashier terminal's
+ * token for this computer (no token needed to ask). */
 void                till_client_training_terminal_async  (TillClient          *self,
                                                           const char          *base_url,
                                                           GCancellable        *cancellable,
@@ -123,6 +122,9 @@ void                till_client_training_terminal_async  (TillClient          *s
 char               *till_client_training_terminal_finish (TillClient          *self,
                                                           GAsyncResult        *result,
                                                           GError             **error);
+/* GET /healthz without a token: is there a till-server at @base_url? Returns the
+ * fingerprint of its certificate (NULL over plain HTTP) in @out_fingerprint. Certificates
+ * that are not trusted are accepted here only to show their fingerprint. */
 void                till_client_probe_async       (TillClient          *self,
                                                    const char          *base_url,
                                                    GCancellable        *cancellable,
