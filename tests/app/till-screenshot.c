@@ -108,11 +108,7 @@ main (int   argc,
   guint n_sizes = 2;
   int status = 0;
 
-  /* Software GL (llvmpipe) JIT-compiles shaders, slowly and with leaks LeakSanitizer cannot
-   * attribute (the driver is unloaded at exit); the cairo renderer draws the same widgets. */
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
-  g_setenv ("WEBKIT_DISABLE_COMPOSITING_MODE", "1", FALSE);
+  till_test_set_drawing_env ();
   setlocale (LC_ALL, "");
   if (argc == 3 && g_str_equal (argv[2], "--small-only"))
     n_sizes = 1;

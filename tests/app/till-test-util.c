@@ -80,14 +80,20 @@ till_test_remove_tree (const char *path)
 }
 
 void
-till_test_init_gtk (int    *argc,
-                    char ***argv)
+till_test_set_drawing_env (void)
 {
   /* Software GL (llvmpipe) JIT-compiles shaders, slowly and with leaks LeakSanitizer cannot
    * attribute (the driver is unloaded at exit); the cairo renderer draws the same widgets. */
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
   g_setenv ("WEBKIT_DISABLE_COMPOSITING_MODE", "1", FALSE);
+}
+
+void
+till_test_init_gtk (int    *argc,
+                    char ***argv)
+{
+  till_test_set_drawing_env ();
   gtk_test_init (argc, argv, NULL);
   adw_init ();
 }

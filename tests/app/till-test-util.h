@@ -20,8 +20,10 @@ gboolean till_test_wait_until (gboolean (*check) (gpointer data),
 /* A fresh temporary directory, removed by till_test_remove_tree(). */
 char    *till_test_make_tmpdir (void);
 void     till_test_remove_tree (const char *path);
-/* The environment the app's widget tests draw in (software GL avoided: see the .c), then
- * gtk_test_init() and adw_init(). */
+/* The environment the app's widget tests draw in (software GL avoided: see the .c); before
+ * GTK's init. */
+void     till_test_set_drawing_env (void);
+/* till_test_set_drawing_env(), then gtk_test_init() and adw_init(). */
 void     till_test_init_gtk    (int        *argc,
                                 char     ***argv);
 
