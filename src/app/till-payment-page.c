@@ -47,6 +47,7 @@ struct _TillPaymentPage
   GtkWidget *form_cancel_button;
   GtkLabel *receipt_label;
   const char *receipt_status;  /* "none", "sending", "sent" or "failed" */
+  char *receipt_email;         /* as typed last for this sale: a failed send retypes nothing */
 };
 
 G_DEFINE_FINAL_TYPE (TillPaymentPage, till_payment_page, ADW_TYPE_BIN)
@@ -69,6 +70,15 @@ wipe_secret (TillPaymentPage *self)
     }
 }
 
+/* The order on the page was paid (and maybe refunded since): it has a receipt, and the sale
+ * is done. */
+static gboolean
+has_paid_order (TillPaymentPage *self)
+{
+  return self->order != NULL && self->order->status != TILL_ORDER_PENDING_PAYMENT &&
+         self->order->status != TILL_ORDER_CANCELED;
+}
+
 static void
 clear_sale (TillPaymentPage *self)
 {
@@ -76,6 +86,8 @@ clear_sale (TillPaymentPage *self)
   g_clear_pointer (&self->payment_intent, g_free);
   g_clear_pointer (&self->order, till_order_free);
   g_clear_object (&self->cart);
+  g_clear_pointer (&self->receipt_email, g_free);
+  self->receipt_status = "none";
   self->hinted_success = FALSE;
 }
 
@@ -571,7 +583,7 @@ till_payment_page_print_receipt (TillPaymentPage  *self,
 
   g_return_val_if_fail (TILL_IS_PAYMENT_PAGE (self), FALSE);
 
-  if (self->order == NULL || self->order->status == TILL_ORDER_PENDING_PAYMENT)
+  if (!has_paid_order (self))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    _("There is no paid order to print a receipt for."));
@@ -646,7 +658,7 @@ till_payment_page_send_receipt (TillPaymentPage *self,
 {
   g_return_if_fail (TILL_IS_PAYMENT_PAGE (self));
 
-  if (self->order == NULL || email == NULL || *email == '\0')
+  if (!has_paid_order (self) || email == NULL || *email == '\0')
     return;
   self->receipt_status = "sending";
   gtk_label_set_text (self->receipt_label, _("Sending the receipt…"));
@@ -661,10 +673,22 @@ on_email_response (AdwMessageDialog *dialog,
                    TillPaymentPage  *self)
 {
   GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+
+  if (g_strcmp0 (response, "send") != 0)
+    return;
+  g_free (self->receipt_email);
+  self->receipt_email = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+  till_payment_page_send_receipt (self, self->receipt_email);
+}
+
+/* Send needs an address. */
+static void
+on_email_changed (GtkEditable      *entry,
+                  AdwMessageDialog *dialog)
+{
   g_autofree char *email = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
 
-  if (g_strcmp0 (response, "send") == 0)
-    till_payment_page_send_receipt (self, email);
+  adw_message_dialog_set_response_enabled (dialog, "send", *email != '\0');
 }
 
 static void
@@ -677,7 +701,7 @@ email_action (GtkWidget  *widget,
   AdwMessageDialog *dialog;
   GtkWidget *entry;
 
-  if (self->order == NULL)
+  if (!has_paid_order (self))
     return;
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
                                                                                : NULL,
@@ -693,6 +717,9 @@ email_action (GtkWidget  *widget,
   adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "send", _("_Send"), NULL);
   adw_message_dialog_set_response_appearance (dialog, "send", ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (dialog, "send");
+  g_signal_connect (entry, "changed", G_CALLBACK (on_email_changed), dialog);
+  gtk_editable_set_text (GTK_EDITABLE (entry), self->receipt_email ? self->receipt_email : "");
+  on_email_changed (GTK_EDITABLE (entry), dialog);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_email_response), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
   gtk_widget_grab_focus (entry);
@@ -753,8 +780,7 @@ done_action (GtkWidget  *widget,
 {
   TillPaymentPage *self = TILL_PAYMENT_PAGE (widget);
 
-  if (self->order != NULL && self->order->status != TILL_ORDER_PENDING_PAYMENT &&
-      self->order->status != TILL_ORDER_CANCELED)
+  if (has_paid_order (self))
     finish (self, TRUE);
 }
 
