@@ -95,7 +95,11 @@ till_display_get_gl_renderer (GdkDisplay *display)
   return renderer;
 }
 
-G_DEFINE_QUARK (till-renderer-asked, till_renderer_asked)
+static GQuark
+till_renderer_asked_quark (void)
+{
+  return g_quark_from_static_string ("till-renderer-asked");
+}
 
 /**
  * till_display_choose_renderer:
