@@ -585,6 +585,7 @@ rewrite_status_checks (TillDatabase  *self,
   sqlite3_stmt *stmt;
   g_autofree char *bump = NULL;
   gint64 schema_version = -1;
+  gboolean bumped;
 
   stmt = till_database_prepare (self, "PRAGMA schema_version", error);
   if (stmt == NULL)
@@ -625,8 +626,10 @@ rewrite_status_checks (TillDatabase  *self,
         }
     }
   bump = g_strdup_printf ("PRAGMA schema_version = %" G_GINT64_FORMAT, schema_version + 1);
-  if (!till_database_exec (self, bump, error) ||
-      !till_database_exec (self, "PRAGMA writable_schema = OFF", error))
+  bumped = till_database_exec (self, bump, error);
+  /* Off again whatever failed: the pragma is the connection's, a rollback keeps it. */
+  if (!till_database_exec (self, "PRAGMA writable_schema = OFF", bumped ? error : NULL) ||
+      !bumped)
     return FALSE;
 
   stmt = till_database_prepare (self, "PRAGMA integrity_check", error);
