@@ -101,6 +101,17 @@ read_hex4 (Reader  *r,
 
 static char skipped[] = "";
 
+/* From @p, the end of the bytes a string holds as they are (no quote, escape or control
+ * character): most strings are that run and their closing quote. */
+static inline const char *
+plain_run_end (const char *p,
+               const char *end)
+{
+  while (p < end && *p != '"' && *p != '\\' && (guchar) *p >= 0x20)
+    p++;
+  return p;
+}
+
 /* At the opening quote. Returns a newly allocated UTF-8 string; with @keep FALSE only checks
  * it and returns a placeholder that is not to be freed. */
 static char *
@@ -113,8 +124,7 @@ read_string (Reader   *r,
   r->p++;
   begin = r->p;
   /* The common case: no escapes, copied at once. */
-  while (r->p < r->end && *r->p != '"' && *r->p != '\\' && (guchar) *r->p >= 0x20)
-    r->p++;
+  r->p = plain_run_end (r->p, r->end);
   if (r->p < r->end && *r->p == '"')
     {
       char *copy = keep ? g_strndup (begin, r->p - begin) : skipped;
@@ -332,10 +342,8 @@ peek_plain_name (const Reader  *r,
                  const char   **out_name,
                  gsize         *out_length)
 {
-  const char *p = r->p + 1;
+  const char *p = plain_run_end (r->p + 1, r->end);
 
-  while (p < r->end && *p != '"' && *p != '\\' && (guchar) *p >= 0x20)
-    p++;
   if (p >= r->end || *p != '"')
     return FALSE;
   *out_name = r->p + 1;
