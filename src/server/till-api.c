@@ -1126,7 +1126,7 @@ on_checkout_intent (GObject      *source,
   call_finish (call);
 }
 
-/* What a checkout reads of the intent: payment_json (), till_orders_apply_intent () (an
+/* What a checkout reads of the intent: write_payment (), till_orders_apply_intent () (an
  * intent made before may be paid already), stripe_failure (). */
 static const char * const checkout_intent_members[] = {
   "id", "object", "status", "client_secret", "amount", "amount_received", "currency",
@@ -1399,7 +1399,7 @@ handle_orders_list (TillApi           *self,
   till_json_writer_name (&writer, "orders");
   till_json_writer_begin_array (&writer);
   for (guint i = 0; i < orders->len; i++)
-    till_orders_write_json (orders->pdata[i], NULL, &writer);
+    till_order_write_json (orders->pdata[i], &writer);
   till_json_writer_end_array (&writer);
   if (next != 0)
     cursor = cursor_encode (next);
@@ -1476,7 +1476,7 @@ handle_receipt (TillApi           *self,
   g_autofree char *path = NULL;
   Call *call;
 
-  object = read_json_body_full (msg, FALSE, &error);
+  object = read_json_body (msg, &error);
   if (object == NULL ||
       !till_json_check_members (object, "", allowed, &error) ||
       !till_json_get_string (object, "", "email", TRUE, 254, &email, &error))

@@ -1127,13 +1127,10 @@ till_orders_write_json (const TillOrder *order,
 {
   till_json_writer_begin_object (writer);
   till_order_write_members (order, writer);
-  if (refunds != NULL)
-    {
-      till_json_writer_name (writer, "refunds");
-      till_json_writer_begin_array (writer);
-      for (guint i = 0; i < refunds->len; i++)
-        till_refund_write_json (refunds->pdata[i], writer);
-      till_json_writer_end_array (writer);
-    }
+  till_json_writer_name (writer, "refunds");
+  till_json_writer_begin_array (writer);
+  for (guint i = 0; i < refunds->len; i++)
+    till_refund_write_json (refunds->pdata[i], writer);
+  till_json_writer_end_array (writer);
   till_json_writer_end_object (writer);
 }
