@@ -962,6 +962,25 @@ send_order_json (SoupServerMessage *msg,
   till_api_send_written (msg, status, text);
 }
 
+/* @order as loaded already, with its refunds. */
+static void
+send_loaded_order (TillApi           *self,
+                   SoupServerMessage *msg,
+                   guint              status,
+                   const TillOrder   *order,
+                   JsonObject        *intent,
+                   TillRefund        *refund)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) refunds = till_orders_list_refunds (self->db, order->id, &error);
+
+  if (refunds == NULL)
+    till_api_send_error (msg, error);
+  else
+    send_order_json (msg, status, order, refunds, intent, refund);
+}
+
+/* Order @order_id as the database has it now. */
 static void
 send_order (TillApi           *self,
             SoupServerMessage *msg,
@@ -972,15 +991,11 @@ send_order (TillApi           *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TillOrder) order = till_orders_get (self->db, order_id, &error);
-  g_autoptr(GPtrArray) refunds = NULL;
 
-  if (order == NULL ||
-      (refunds = till_orders_list_refunds (self->db, order_id, &error)) == NULL)
-    {
-      till_api_send_error (msg, error);
-      return;
-    }
-  send_order_json (msg, status, order, refunds, intent, refund);
+  if (order == NULL)
+    till_api_send_error (msg, error);
+  else
+    send_loaded_order (self, msg, status, order, intent, refund);
 }
 
 static char *
@@ -1439,7 +1454,7 @@ handle_sync (TillApi           *self,
 
   if (order->payment_intent == NULL)
     {
-      send_order (self, msg, SOUP_STATUS_OK, order->id, NULL, NULL);
+      send_loaded_order (self, msg, SOUP_STATUS_OK, order, NULL, NULL);
       return;
     }
   call = call_new (self, msg);
@@ -1833,7 +1848,7 @@ handle_order (TillApi           *self,
       if (!g_str_equal (method, "GET"))
         send_api_error (msg, TILL_API_ERROR_METHOD, _("Method not allowed"));
       else
-        send_order (self, msg, SOUP_STATUS_OK, id, NULL, NULL);
+        send_loaded_order (self, msg, SOUP_STATUS_OK, order, NULL, NULL);
       return;
     }
   if (!g_str_equal (method, "POST"))
