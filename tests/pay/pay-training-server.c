@@ -271,3 +271,35 @@ pay_press_pay (GError **error)
 {
   return pay_xdotool ((const char *[]) { "key", "--delay", "40", "Tab", "Return", NULL }, error);
 }
+
+typedef struct
+{
+  gboolean done;
+  gboolean value;
+} PageAnswer;
+
+static void
+on_page_answer (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  PageAnswer *answer = user_data;
+  g_autoptr (JSCValue) value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (source),
+                                                                           result, NULL);
+
+  answer->value = value != NULL && jsc_value_is_boolean (value) && jsc_value_to_boolean (value);
+  answer->done = TRUE;
+}
+
+gboolean
+pay_page_says (WebKitWebView *web_view,
+               const char    *expression)
+{
+  PageAnswer answer = { FALSE, FALSE };
+
+  webkit_web_view_evaluate_javascript (web_view, expression, -1, NULL, NULL, NULL,
+                                       on_page_answer, &answer);
+  while (!answer.done)
+    g_main_context_iteration (NULL, TRUE);
+  return answer.value;
+}

@@ -1,5 +1,6 @@
 /* pay-training-server.h: the real till-server --training as a child process, and a
- * keyboard under Xvfb (xdotool), for the payment tests and bench/payment.
+ * keyboard under Xvfb (xdotool), and questions to the page, for the payment tests and
+ * bench/payment.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,6 +8,7 @@
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+#include <webkit/webkit.h>
 
 G_BEGIN_DECLS
 
@@ -41,5 +43,8 @@ gboolean           pay_type_card_fields         (const char         *number,
                                                  guint               delay_ms,
                                                  GError            **error);
 gboolean           pay_press_pay                (GError            **error);
+/* Evaluates @expression in @web_view's page, waiting for the answer: TRUE if it is true. */
+gboolean           pay_page_says                (WebKitWebView      *web_view,
+                                                 const char         *expression);
 
 G_END_DECLS

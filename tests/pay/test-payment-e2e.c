@@ -379,25 +379,6 @@ test_decline_then_other_card (Fixture       *f,
                                                   "card_last4"), ==, "4444");
 }
 
-typedef struct
-{
-  gboolean done;
-  gboolean value;
-} JsAnswer;
-
-static void
-on_js_answer (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  JsAnswer *answer = user_data;
-  g_autoptr (JSCValue) value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (source),
-                                                                           result, NULL);
-
-  answer->value = value != NULL && jsc_value_is_boolean (value) && jsc_value_to_boolean (value);
-  answer->done = TRUE;
-}
-
 /* Asks the page @expression until it is true (no sleeping: each answer is awaited). */
 static void
 wait_for_page (Fixture    *f,
@@ -408,13 +389,7 @@ wait_for_page (Fixture    *f,
 
   for (;;)
     {
-      JsAnswer answer = { FALSE, FALSE };
-
-      webkit_web_view_evaluate_javascript (till_payment_view_get_web_view (f->view), expression,
-                                           -1, NULL, NULL, NULL, on_js_answer, &answer);
-      while (!answer.done)
-        g_main_context_iteration (NULL, TRUE);
-      if (answer.value)
+      if (pay_page_says (till_payment_view_get_web_view (f->view), expression))
         return;
       if (g_get_monotonic_time () > deadline)
         g_error ("timed out waiting for %s", what);

@@ -11,6 +11,7 @@
 
 #include <libsoup/soup.h>
 
+#include "pay-training-server.h"
 #include "till-payment-view.h"
 
 #define PI "pi_3TestIntent"
@@ -382,36 +383,11 @@ test_forged_messages (Fixture       *f,
   g_assert_null (till_payment_view_get_payment_intent (f->view));
 }
 
-typedef struct
-{
-  gboolean done;
-  gboolean value;
-} Answer;
-
-static void
-on_answer (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  Answer *answer = user_data;
-  g_autoptr (JSCValue) value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (source),
-                                                                           result, NULL);
-
-  answer->value = value != NULL && jsc_value_is_boolean (value) && jsc_value_to_boolean (value);
-  answer->done = TRUE;
-}
-
 static gboolean
 page_says (Fixture    *f,
            const char *expression)
 {
-  Answer answer = { FALSE, FALSE };
-
-  webkit_web_view_evaluate_javascript (till_payment_view_get_web_view (f->view), expression, -1,
-                                       NULL, NULL, NULL, on_answer, &answer);
-  while (!answer.done)
-    g_main_context_iteration (NULL, TRUE);
-  return answer.value;
+  return pay_page_says (till_payment_view_get_web_view (f->view), expression);
 }
 
 static void
