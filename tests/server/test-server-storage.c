@@ -593,7 +593,10 @@ test_json_reader (void)
     "{}", " {\"a\":1} ", "{\"a\": [], \"b\": {}, \"c\": \"\"}", "{\"a\": 1, \"a\": 2}",
     "{\"q\": 9223372036854775807, \"r\": -9223372036854775808, \"s\": 1E2, \"t\": 0.5}",
     "{\"ü\": \"İstanbul\", \"e\": \"\\u0130\\u00fc\\t\"}",
+    /* UTF-8 past the first eight bytes, and at the very end */
+    "{\"name\": \"plain ASCII first, then Straße\"}", "{\"a\":\"ğ\"}",
   };
+  static const char with_nul[] = "{\"name\": \"a NUL \0 in the middle\"}";
   static const char *invalid[] = {
     "", " ", "{", "}", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":1 \"b\":2}", "{a:1}",
     "{'a':1}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":-}", "{\"a\":1e}",
@@ -601,6 +604,9 @@ test_json_reader (void)
     "{\"a\":\"\\u12\"}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\"}", "{\"a\":\"\\u0000\"}",
     "{\"a\":\"tab\there\"}", "{} {}", "{}x", "{/* c */}", "{\"a\":[1,]}", "{\"a\":[,1]}",
     "{\"a\":NaN}", "{\"a\":Infinity}", "{\"a\":\"\xff\"}", "{\"a\":9223372036854775808}",
+    /* not UTF-8 after some ASCII: a stray byte, an overlong '/', a surrogate, a cut sequence */
+    "{\"name\": \"plain ASCII first \x80\"}", "{\"name\": \"plain ASCII \xc0\xaf\"}",
+    "{\"name\": \"plain ASCII first \xed\xa0\x80\"}", "{\"name\": \"plain ASCII \xc3\"}",
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) object = NULL;
@@ -627,6 +633,9 @@ test_json_reader (void)
   g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_TYPE);
   g_clear_error (&error);
   g_assert_null (till_json_read_object ("{}\0", 3, &error));
+  g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
+  g_clear_error (&error);
+  g_assert_null (till_json_read_object (with_nul, sizeof with_nul - 1, &error));
   g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
   g_clear_error (&error);
   /* Only @length bytes count. */
