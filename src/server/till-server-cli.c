@@ -307,8 +307,9 @@ run_backup (Options  *options,
 }
 
 int
-till_server_cli_run (int    argc,
-                     char **argv)
+till_server_cli_run (int         argc,
+                     char      **argv,
+                     const char *allocator)
 {
   Options options = { 0 };
   GOptionEntry entries[] = {
@@ -349,6 +350,7 @@ till_server_cli_run (int    argc,
   if (options.version)
     {
       g_print ("till-server %s\n", PACKAGE_VERSION);
+      g_print ("malloc: %s\n", allocator);
       status = 0;
     }
   else if (argc < 2)

@@ -255,13 +255,21 @@ test_help (Fixture       *fixture,
            gconstpointer  data)
 {
   const char *argv[] = { "--help", NULL };
-  g_autofree char *out = NULL;
+  const char *version[] = { "--version", NULL };
+  g_autofree char *out = NULL, *version_out = NULL;
   static const char *mentions[] = {
     "--config", "--listen", "--db", "--training", "--tls-certificate", "--behind-proxy",
     "terminal add", "terminal list", "terminal revoke", "catalog import", "backup",
     "TILL_STRIPE_SECRET_KEY", "TILL_STRIPE_API_BASE", "[stripe]", "webhook-secret",
     "sk_live_", "cancel-after",
   };
+
+  g_assert_cmpint (run (version, NULL, &version_out, NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (version_out, "till-server " PACKAGE_VERSION "\n"));
+  /* The allocator the build chose, in use for the whole process. */
+  g_assert_nonnull (strstr (version_out, TILL_WITH_MIMALLOC ? "\nmalloc: mimalloc 2."
+                                                              : "\nmalloc: system malloc\n"));
+  g_assert_null (strstr (version_out, "not the process's malloc"));
 
   g_assert_cmpint (run (argv, NULL, &out, NULL), ==, 0);
   for (guint i = 0; i < G_N_ELEMENTS (mentions); i++)
