@@ -14,6 +14,10 @@ connections=10
 threads=2
 build=$TILL_TOP/_build
 key=sk_test_bench_0123456789
+# What till-server sends to Stripe for the bench cart: the direct phase sends the same.
+basic=$(printf '%s:' "$key" | base64)
+instance=$(cat /proc/sys/kernel/random/uuid)
+amount=1039
 run_id=$(date +%s)
 
 till_build _build -Dbuildtype=debugoptimized
@@ -47,7 +51,7 @@ hz=$(getconf CLK_TCK)
 till_say "Direct: POST /v1/payment_intents, $connections connections, ${seconds}s"
 sim_t0=$(ticks $sim_pid)
 "${pin_wrk[@]}" wrk -t$threads -c$connections -d${seconds}s --latency -s bench/server-checkout/sim-create.lua \
-  "$sim" -- "$key" "$run_id" | tee "$work/direct.txt"
+  "$sim" -- "$basic" "$instance" "$amount" | tee "$work/direct.txt"
 sim_t1=$(ticks $sim_pid)
 direct_requests=$(awk '/requests in/ {print $1}' "$work/direct.txt")
 echo "simulator CPU per intent: $(( (sim_t1 - sim_t0) * 1000000 / hz / direct_requests )) µs"
@@ -102,6 +106,8 @@ while { [ "$(orders)" -lt 20000 ] || [ $phase -lt 3 ]; } && [ $phase -lt 20 ]; d
   echo "after $(orders) orders: RSS $(rss) kB"
 done
 echo "peak RSS (VmHWM) after $(orders) orders: $(hwm) kB"
+amounts=$(sqlite3 "$work/till.db" 'SELECT group_concat (DISTINCT amount) FROM payments')
+[ "$amounts" = "$amount" ] || echo "WARNING: till-server asked for $amounts, the direct phase for $amount"
 paid_errors=$(grep -c "WARNING\|CRITICAL" "$work/server.err" || true)
 echo "server warnings: $paid_errors"
 
