@@ -267,7 +267,7 @@ test_help (Fixture       *fixture,
   g_assert_cmpint (run (version, NULL, &version_out, NULL), ==, 0);
   g_assert_true (g_str_has_prefix (version_out, "till-server " PACKAGE_VERSION "\n"));
   /* The allocator the build chose, in use for the whole process. */
-  g_assert_nonnull (strstr (version_out, TILL_WITH_MIMALLOC ? "\nmalloc: mimalloc 2."
+  g_assert_nonnull (strstr (version_out, TILL_WITH_MIMALLOC ? "\nmalloc: mimalloc "
                                                               : "\nmalloc: system malloc\n"));
   g_assert_null (strstr (version_out, "not the process's malloc"));
 
