@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# bench/server-checkout: the simulator's POST /v1/payment_intents directly, then
+# bench/server-checkout: the simulator's POST /v1/payment_intents directly, and
 # POST /api/v1/checkouts through till-server to the same simulator (3-line cart, 10
-# connections), and till-server's RSS while it takes 20,000+ checkouts.
-# Usage: bench/server-checkout/run.sh [SECONDS per phase, default 10]
+# connections), in alternating rounds; then till-server's RSS as it goes on past 20,000
+# checkouts.
+# Usage: bench/server-checkout/run.sh [SECONDS per phase, default 10] [ROUNDS, default 5]
+# Each round runs a direct phase and then a phase through till-server; the ratios of a
+# round compare two phases a few seconds apart, and the medians over the rounds are the
+# figures to report (a VM's speed drifts by more than the effects being measured).
 # TILL_BENCH_PIN=1 runs the simulator on CPU 0 and wrk on CPU 1 (taskset) in both phases;
 # till-server is never pinned.
 set -euo pipefail
@@ -10,24 +14,25 @@ source "$(dirname "$0")/../../tools/common.sh"
 cd "$TILL_TOP"
 
 seconds=${1:-10}
+rounds=${2:-5}
 connections=10
 threads=2
 build=$TILL_TOP/_build
 key=sk_test_bench_0123456789
 # What till-server sends to Stripe for the bench cart: the direct phase sends the same.
 basic=$(printf '%s:' "$key" | base64)
-instance=$(cat /proc/sys/kernel/random/uuid)
 amount=1039
 run_id=$(date +%s)
 
-till_build _build -Dbuildtype=debugoptimized
+mapfile -t main_options < <(till_main_build_options)
+till_build _build "${main_options[@]}"
 pin_sim=() pin_wrk=()
 if [ -n "${TILL_BENCH_PIN:-}" ]; then
   pin_sim=(taskset -c 0) pin_wrk=(taskset -c 1)
 fi
 echo "load before: $(uptime)"
 work=$(mktemp -d)
-sim_pid= server_pid=
+sim_pid='' server_pid=''
 cleanup () {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
   [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
@@ -36,25 +41,27 @@ cleanup () {
 }
 trap cleanup EXIT
 
-# The simulator, alone in its process.
-"${pin_sim[@]}" "$build/src/stripe-sim/till-stripe-sim" --listen 127.0.0.1:0 > "$work/sim.out" 2>"$work/sim.err" &
-sim_pid=$!
-for _ in $(seq 1 100); do [ -s "$work/sim.out" ] && break; sleep 0.05; done
-sim=$(head -1 "$work/sim.out"); sim=${sim%/}
+# start_sim ADDRESS: the simulator, alone in its process. It keeps every intent it made
+# (5–6 kB each), and its CPU per intent grows with them: each round starts a fresh one
+# on the same address, so that every round measures the same simulator.
+start_sim () {
+  if [ -n "$sim_pid" ]; then
+    kill "$sim_pid"
+    wait "$sim_pid" 2>/dev/null || true
+  fi
+  : > "$work/sim.out"
+  "${pin_sim[@]}" "$build/src/stripe-sim/till-stripe-sim" --listen "$1" > "$work/sim.out" 2>>"$work/sim.err" &
+  sim_pid=$!
+  for _ in $(seq 1 100); do [ -s "$work/sim.out" ] && break; sleep 0.05; done
+  sim=$(head -1 "$work/sim.out"); sim=${sim%/}
+}
+start_sim 127.0.0.1:0
 till_say "Simulator at $sim"
 
 # CPU time of a process in clock ticks (utime + stime): per request it stays meaningful when
 # other work shares the machine, unlike req/s.
 ticks () { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
-
-till_say "Direct: POST /v1/payment_intents, $connections connections, ${seconds}s"
-sim_t0=$(ticks $sim_pid)
-"${pin_wrk[@]}" wrk -t$threads -c$connections -d${seconds}s --latency -s bench/server-checkout/sim-create.lua \
-  "$sim" -- "$basic" "$instance" "$amount" | tee "$work/direct.txt"
-sim_t1=$(ticks $sim_pid)
-direct_requests=$(awk '/requests in/ {print $1}' "$work/direct.txt")
-echo "simulator CPU per intent: $(( (sim_t1 - sim_t0) * 1000000 / hz / direct_requests )) µs"
 
 # till-server in test mode against the same simulator.
 cat > "$work/till.conf" <<CONF
@@ -83,40 +90,83 @@ till_say "till-server at $server (pid $server_pid)"
 rss () { awk '/^VmRSS/ {print $2}' "/proc/$server_pid/status"; }
 hwm () { awk '/^VmHWM/ {print $2}' "/proc/$server_pid/status"; }
 orders () { sqlite3 "$work/till.db" 'SELECT count(*) FROM orders'; }
+echo "till-server RSS at start: $(rss) kB"
 
-till_say "Through till-server: POST /api/v1/checkouts, $connections connections, ${seconds}s"
-echo "RSS at start: $(rss) kB"
-server_t0=$(ticks $server_pid)
-sim_t0=$(ticks $sim_pid)
-"${pin_wrk[@]}" wrk -t$threads -c$connections -d${seconds}s --latency -s bench/server-checkout/checkout.lua \
-  "$server" -- "$token" "$run_id-a" | tee "$work/server.txt"
-server_t1=$(ticks $server_pid)
-sim_t1=$(ticks $sim_pid)
-checkouts=$(awk '/requests in/ {print $1}' "$work/server.txt")
-echo "till-server CPU per checkout: $(( (server_t1 - server_t0) * 1000000 / hz / checkouts )) µs" \
-  "(simulator: $(( (sim_t1 - sim_t0) * 1000000 / hz / checkouts )) µs)"
+# direct PHASE / through PHASE: one wrk run; its output in $work/PHASE.txt.
+direct () {
+  # A fresh instance id (same length) per phase, so every Idempotency-Key is new.
+  "${pin_wrk[@]}" wrk -t$threads -c$connections -d"$2" --latency \
+    -s bench/server-checkout/sim-create.lua "$sim" -- \
+    "$basic" "$(cat /proc/sys/kernel/random/uuid)" "$amount" > "$work/$1.txt"
+}
+through () {
+  "${pin_wrk[@]}" wrk -t$threads -c$connections -d"$2" --latency \
+    -s bench/server-checkout/checkout.lua "$server" -- "$token" "$run_id-$1" > "$work/$1.txt"
+}
+requests () { awk '/requests in/ {print $1}' "$work/$1.txt"; }
+rate () { awk '/Requests\/sec/ {printf "%.0f", $2}' "$work/$1.txt"; }
+# wrk prints "99%    1.65ms" (or us, s): in ms.
+pct () { awk -v k="$2" '$1 == k { v = $2; u = v; sub (/[0-9.]+/, "", u); sub (/[a-z]+$/, "", v);
+                                  printf "%.2f", v * (u == "us" ? 0.001 : u == "s" ? 1000 : 1) }' \
+           "$work/$1.txt"; }
+failures () { awk '/Non-2xx|Socket errors/' "$work/$1.txt"; }
+div () { awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN {printf f, a / b}'; }
+# median FORMAT: of the numbers on stdin, one per line.
+median () { sort -g | awk -v f="$1" '{ v[NR] = $1 }
+                                     END { printf f, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+till_say "Warming up both for 2 s each (not counted)"
+direct warm-direct 2s
+through warm-through 2s
+
+till_say "$rounds rounds of ${seconds}s direct (POST /v1/payment_intents) then ${seconds}s through till-server (POST /api/v1/checkouts), $connections connections"
+printf '%-5s %9s %9s %6s %11s %11s %6s %8s %16s\n' round direct/s through/s ratio \
+  "p50 d/t ms" "p99 d/t ms" "p99 ×" "till µs" "sim µs (d, t)"
+for round in $(seq 1 "$rounds"); do
+  if [ "$round" -gt 1 ]; then
+    start_sim "${sim#http://}"
+    # Not counted: the fresh simulator's first requests, and till-server's connections to
+    # it (those to the previous one are dead).
+    direct "warm-d$round" 1s
+    through "warm-t$round" 1s
+  fi
+  sim_t0=$(ticks $sim_pid)
+  direct "d$round" "${seconds}s"
+  sim_t1=$(ticks $sim_pid)
+  server_t0=$(ticks $server_pid)
+  through "t$round" "${seconds}s"
+  server_t1=$(ticks $server_pid)
+  sim_t2=$(ticks $sim_pid)
+  failures "d$round"; failures "t$round"
+  d=$(rate "d$round") t=$(rate "t$round")
+  ratio=$(div "$(( t * 100 ))" "$d" %.1f)
+  p99x=$(div "$(pct "t$round" 99%)" "$(pct "d$round" 99%)" %.2f)
+  till_us=$(( (server_t1 - server_t0) * 1000000 / hz / $(requests "t$round") ))
+  sim_d=$(( (sim_t1 - sim_t0) * 1000000 / hz / $(requests "d$round") ))
+  sim_t=$(( (sim_t2 - sim_t1) * 1000000 / hz / $(requests "t$round") ))
+  printf '%-5s %9s %9s %5s%% %11s %11s %6s %8s %16s\n' "$round" "$d" "$t" "$ratio" \
+    "$(pct "d$round" 50%)/$(pct "t$round" 50%)" "$(pct "d$round" 99%)/$(pct "t$round" 99%)" \
+    "$p99x" "$till_us" "$sim_d, $sim_t"
+  echo "$d $t $ratio $p99x $till_us $(pct "d$round" 99%) $(pct "t$round" 99%)" >> "$work/figures.txt"
+done
+median_of () { awk -v c="$1" '{print $c}' "$work/figures.txt" | median "$2"; }
 echo "after $(orders) orders: RSS $(rss) kB"
 
 # Keep going until at least 20,000 checkouts and three more phases, watching the RSS.
 phase=0
 while { [ "$(orders)" -lt 20000 ] || [ $phase -lt 3 ]; } && [ $phase -lt 20 ]; do
   phase=$((phase + 1))
-  "${pin_wrk[@]}" wrk -t$threads -c$connections -d${seconds}s -s bench/server-checkout/checkout.lua \
-    "$server" -- "$token" "$run_id-$phase" > /dev/null
+  through "rss$phase" "${seconds}s"
   echo "after $(orders) orders: RSS $(rss) kB"
 done
 echo "peak RSS (VmHWM) after $(orders) orders: $(hwm) kB"
 amounts=$(sqlite3 "$work/till.db" 'SELECT group_concat (DISTINCT amount) FROM payments')
 [ "$amounts" = "$amount" ] || echo "WARNING: till-server asked for $amounts, the direct phase for $amount"
-paid_errors=$(grep -c "WARNING\|CRITICAL" "$work/server.err" || true)
-echo "server warnings: $paid_errors"
+echo "server warnings: $(grep -c "WARNING\|CRITICAL" "$work/server.err" || true)"
 
-direct=$(awk '/Requests\/sec/ {print $2}' "$work/direct.txt")
-through=$(awk '/Requests\/sec/ {print $2}' "$work/server.txt")
-echo "throughput: direct $direct/s, through till-server $through/s, ratio $(awk -v a="$through" -v b="$direct" 'BEGIN {printf "%.0f %%", 100 * a / b}')"
-# wrk prints "99%    1.65ms" (or us, s): in ms.
-p99 () { awk '$1 == "99%" { v = $2; u = v; sub (/[0-9.]+/, "", u); sub (/[a-z]+$/, "", v);
-                            printf "%.2f", v * (u == "us" ? 0.001 : u == "s" ? 1000 : 1) }' "$1"; }
-echo "p99: direct $(p99 "$work/direct.txt") ms, through till-server $(p99 "$work/server.txt") ms," \
-  "ratio $(awk -v a="$(p99 "$work/server.txt")" -v b="$(p99 "$work/direct.txt")" 'BEGIN {printf "%.1f", a / b}') ×"
+# The ratios are each round's (two phases seconds apart), then their median.
+echo "medians of $rounds rounds: direct $(median_of 1 %.0f)/s, through till-server $(median_of 2 %.0f)/s," \
+  "throughput ratio $(median_of 3 %.1f) %; p99 direct $(median_of 6 %.2f) ms," \
+  "through $(median_of 7 %.2f) ms, p99 ratio $(median_of 4 %.2f) ×;" \
+  "till-server CPU per checkout $(median_of 5 %.0f) µs"
 echo "load after: $(uptime)"
