@@ -26,6 +26,11 @@
 /* How long the intents of new orders may wait for a turn with checkouts (see
  * record_new_intent ()). */
 #define INTENTS_DELAY_MS 50
+/* While another process holds the database's write lock (a `catalog import`), checkouts and
+ * intents are tried again this often, from the main loop, for up to BUSY_WAIT_MS; the loop
+ * serves every other request meanwhile. */
+#define BUSY_RETRY_MS 5
+#define BUSY_WAIT_MS 5000
 #define RESOURCE_PREFIX "/io/github/tillpos/Till/server"
 
 struct _TillApi
@@ -55,6 +60,9 @@ struct _TillApi
   guint64 batch_generation;
   guint flush_source;
   guint intents_source;
+  gint64 busy_since;              /* first time the checkouts found the database locked */
+  guint busy_wait_ms;
+  gboolean stopping;
   gboolean reconciling;
 };
 
@@ -150,7 +158,17 @@ till_api_send_error (SoupServerMessage *msg,
   guint status = till_api_error_get_status (error);
   const char *message = error->message;
 
-  if (status >= 500 && error->domain != TILL_API_ERROR)
+  if (g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
+    {
+      /* Another program kept the database locked for longer than we wait. */
+      g_message ("%s %s: %s", soup_server_message_get_method (msg),
+                 g_uri_get_path (soup_server_message_get_uri (msg)), error->message);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", "1");
+      message = _("The database is busy: another program is writing to it. Try again in a "
+                  "moment.");
+    }
+  else if (status >= 500 && error->domain != TILL_API_ERROR)
     {
       /* Internal details (SQL, paths) stay in the log. */
       g_warning ("%s %s: %s", soup_server_message_get_method (msg),
@@ -852,6 +870,8 @@ handle_categories (TillApi           *self,
  * first, the intent is found again with the same idempotency key by the reconciler, or by
  * its webhook (metadata). Every other request flushes first, so nothing reads the database
  * without them. */
+static gboolean on_flush_intents (gpointer user_data);
+
 static void
 flush_pending_intents (TillApi *self)
 {
@@ -862,11 +882,22 @@ flush_pending_intents (TillApi *self)
   g_clear_handle_id (&self->intents_source, g_source_remove);
   if (self->pending_intents->len == 0)
     return;
+  /* Another process is writing: they wait (and what reads meanwhile may miss them), the
+   * loop does not. */
+  if (!(self->stopping ? till_database_begin (self->db, &error)
+                       : till_database_try_begin (self->db, &error)) &&
+      g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
+    {
+      self->intents_source = g_timeout_add (BUSY_RETRY_MS, on_flush_intents, self);
+      return;
+    }
   ids = g_steal_pointer (&self->pending_order_ids);
   intents = g_steal_pointer (&self->pending_intents);
   self->pending_order_ids = g_ptr_array_new_with_free_func (g_free);
   self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  if (!till_orders_apply_intents (self->db, ids, intents, &error))
+  if (error == NULL && till_orders_apply_intents_locked (self->db, ids, intents, &error))
+    till_database_commit (self->db, &error);
+  if (error != NULL)
     g_warning ("Cannot record %u payment intents: %s", intents->len, error->message);
 }
 
@@ -1260,15 +1291,41 @@ flush_turn (TillApi *self)
       flush_pending_intents (self);
       return;
     }
+  /* Another process holds the write lock: try again from the main loop (the checkouts that
+   * come meanwhile join this batch) rather than sleep in SQLite's busy handler with the
+   * whole server. Past the wait, the batch fails with the busy error. */
+  if (!(self->stopping ? till_database_begin (self->db, &error)
+                       : till_database_try_begin (self->db, &error)) &&
+      g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      if (self->busy_since == 0)
+        self->busy_since = now;
+      if (now - self->busy_since < (gint64) self->busy_wait_ms * G_TIME_SPAN_MILLISECOND)
+        {
+          self->flush_source = g_timeout_add (BUSY_RETRY_MS, on_flush_pending, self);
+          return;
+        }
+    }
+  self->busy_since = 0;
   calls = g_steal_pointer (&self->pending_checkouts);
   self->pending_checkouts = g_ptr_array_new ();
-  g_clear_handle_id (&self->intents_source, g_source_remove);
-  ids = g_steal_pointer (&self->pending_order_ids);
-  intents = g_steal_pointer (&self->pending_intents);
-  self->pending_order_ids = g_ptr_array_new_with_free_func (g_free);
-  self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  if (error == NULL)
+    {
+      g_clear_handle_id (&self->intents_source, g_source_remove);
+      ids = g_steal_pointer (&self->pending_order_ids);
+      intents = g_steal_pointer (&self->pending_intents);
+      self->pending_order_ids = g_ptr_array_new_with_free_func (g_free);
+      self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+    }
+  else if (self->pending_intents->len > 0 && self->intents_source == 0)
+    {
+      /* No transaction: the checkouts fail, the intents wait for a later one. */
+      self->intents_source = g_timeout_add (INTENTS_DELAY_MS, on_flush_intents, self);
+    }
 
-  if (till_database_begin (self->db, &error) && intents->len > 0)
+  if (intents != NULL && intents->len > 0)
     {
       g_autoptr(GError) local = NULL;
 
@@ -1310,7 +1367,7 @@ flush_turn (TillApi *self)
         }
       till_database_commit (self->db, &error);
     }
-  if (error != NULL && intents->len > 0)
+  if (error != NULL && intents != NULL && intents->len > 0)
     g_warning ("Cannot record %u payment intents: %s", intents->len, error->message);
 
   for (guint i = 0; i < calls->len; i++)
@@ -2565,9 +2622,11 @@ till_api_new (TillServerConfig  *config,
   till_stripe_client_set_timeouts (self->stripe, config->stripe_connect_timeout * 1000,
                                    config->stripe_timeout * 1000);
   till_stripe_client_set_retries (self->stripe, config->stripe_max_retries, 250);
+  self->busy_wait_ms = BUSY_WAIT_MS;
   {
     const char *base_delay = g_getenv ("TILL_STRIPE_RETRY_BASE_MS");
     const char *timeout = g_getenv ("TILL_STRIPE_TIMEOUT_MS");
+    const char *busy_wait = g_getenv ("TILL_DATABASE_BUSY_WAIT_MS");
     guint64 value;
 
     /* For tests: shorter waits than anyone would configure in production. */
@@ -2576,6 +2635,8 @@ till_api_new (TillServerConfig  *config,
     if (timeout != NULL && g_ascii_string_to_unsigned (timeout, 10, 1, 600000, &value, NULL))
       till_stripe_client_set_timeouts (self->stripe, config->stripe_connect_timeout * 1000,
                                        (guint) value);
+    if (busy_wait != NULL && g_ascii_string_to_unsigned (busy_wait, 10, 1, 600000, &value, NULL))
+      self->busy_wait_ms = (guint) value;
   }
   self->csp = build_csp (config);
   self->pay_page = build_pay_page (config);
@@ -2657,6 +2718,8 @@ void
 till_api_stop (TillApi *self)
 {
   self->hold_checkouts = FALSE;
+  /* What is pending is written now, waiting for the lock if it must. */
+  self->stopping = TRUE;
   if (self->db != NULL && self->pending_intents != NULL)
     flush_turn (self);
   g_cancellable_cancel (self->cancellable);

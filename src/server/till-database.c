@@ -484,6 +484,18 @@ till_database_begin (TillDatabase  *self,
 }
 
 gboolean
+till_database_try_begin (TillDatabase  *self,
+                         GError       **error)
+{
+  gboolean begun;
+
+  sqlite3_busy_timeout (self->db, 0);
+  begun = till_database_begin (self, error);
+  sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
+  return begun;
+}
+
+gboolean
 till_database_commit (TillDatabase  *self,
                       GError       **error)
 {

@@ -62,6 +62,11 @@ guint64       till_database_check_generation (TillDatabase *self);
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Not nestable. */
 gboolean      till_database_begin         (TillDatabase  *self,
                                            GError       **error);
+/* The same, but fails at once with TILL_DATABASE_ERROR_BUSY while another connection holds
+ * the write lock (a `catalog import` from the command line): for callers that would rather
+ * try again from the main loop than sleep in SQLite's busy handler. */
+gboolean      till_database_try_begin     (TillDatabase  *self,
+                                           GError       **error);
 gboolean      till_database_commit        (TillDatabase  *self,
                                            GError       **error);
 void          till_database_rollback      (TillDatabase  *self);

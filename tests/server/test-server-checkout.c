@@ -25,6 +25,7 @@ typedef struct
   guint fault_count;
   const char *stripe_timeout_ms;
   const char *retry_base_ms;
+  const char *busy_wait_ms;
   gboolean card_only;
   gint64 unit_amount;   /* ISO minor units */
   gint64 total;         /* what the order charges, ISO minor units */
@@ -62,7 +63,10 @@ fixture_setup (Fixture       *fixture,
     g_setenv ("TILL_STRIPE_TIMEOUT_MS", setup->stripe_timeout_ms, TRUE);
   if (setup != NULL && setup->retry_base_ms != NULL)
     g_setenv ("TILL_STRIPE_RETRY_BASE_MS", setup->retry_base_ms, TRUE);
+  if (setup != NULL && setup->busy_wait_ms != NULL)
+    g_setenv ("TILL_DATABASE_BUSY_WAIT_MS", setup->busy_wait_ms, TRUE);
   fixture->server = till_test_server_new (fixture->sim->base, configure, (gpointer) setup);
+  g_unsetenv ("TILL_DATABASE_BUSY_WAIT_MS");
   g_unsetenv ("TILL_STRIPE_TIMEOUT_MS");
   g_setenv ("TILL_STRIPE_RETRY_BASE_MS", "10", TRUE);
   till_api_load_demo_catalog (till_api_get_database (fixture->server->api),
@@ -731,6 +735,92 @@ test_terminal_cache (Fixture       *fixture,
 
   /* The others still work. */
   g_assert_cmpuint (checkout_status (fixture, fixture->server->cashier_token), ==, 201);
+}
+
+/* Sends a checkout without waiting for its answer, which lands in @status. */
+static void
+checkout_async (Fixture    *fixture,
+                const char *reference,
+                guint      *status)
+{
+  g_autofree char *url = g_strconcat (fixture->server->base, "/api/v1/checkouts", NULL);
+  g_autofree char *authorization = g_strconcat ("Bearer ", fixture->server->cashier_token, NULL);
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                authorization);
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  soup_session_send_and_read_async (fixture->server->session, msg, G_PRIORITY_DEFAULT, NULL,
+                                    on_held_checkout, status);
+}
+
+/* Another process holds the write lock (a big `catalog import` from the command line): the
+ * checkouts wait for it from the main loop, which answers every other request meanwhile,
+ * and go through once it is released. */
+static void
+test_database_locked (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  TillDatabase *db = till_api_get_database (fixture->server->api);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillDatabase) other = till_database_open (till_database_get_path (db), &error);
+  g_autofree char *first_reference = till_test_new_reference ();
+  g_autofree char *first_body = cart_body (fixture, first_reference);
+  g_autofree char *reference = till_test_new_reference ();
+  g_autoptr(TillTestResponse) first = NULL;
+  g_autoptr(TillTestResponse) read = NULL;
+  g_autoptr(TillTestResponse) products = NULL;
+  g_autoptr(TillTestResponse) again = NULL;
+  gint64 first_id;
+  guint status = 0;
+
+  g_assert_no_error (error);
+  /* Its intent is answered from memory: it waits for the next transaction. */
+  first = checkout (fixture, first_body);
+  g_assert_cmpuint (first->status, ==, 201);
+  first_id = json_object_get_int_member (order_of (first), "id");
+
+  g_assert_true (till_database_begin (other, &error));
+  checkout_async (fixture, reference, &status);
+  g_assert_true (till_test_wait_until (one_pending, fixture, 20000));
+
+  /* Reads do not wait for the lock, nor for the intents that cannot be written yet. */
+  read = get_order (fixture, first_id);
+  g_assert_cmpuint (read->status, ==, 200);
+  products = till_test_request (fixture->server, "GET", "/api/v1/products",
+                                fixture->server->cashier_token, NULL);
+  g_assert_cmpuint (products->status, ==, 200);
+  g_assert_cmpuint (status, ==, 0);
+  g_assert_cmpuint (till_api_get_pending_checkouts (fixture->server->api), ==, 1);
+
+  g_assert_true (till_database_commit (other, &error));
+  g_assert_true (till_test_wait_until (status_known, &status, 20000));
+  g_assert_cmpuint (status, ==, 201);
+  g_assert_cmpint (till_orders_find_by_reference (db, reference, NULL), >, 0);
+  /* The first order's intent was written with the waiting checkout. */
+  g_clear_pointer (&read, till_test_response_free);
+  read = get_order (fixture, first_id);
+  g_assert_cmpstr (payment_member (read->json, "payment_intent"), ==, intent_of (first));
+
+  /* Locked for longer than the server waits: a clean 503, nothing stored; the same
+   * checkout goes through later. */
+  status = 0;
+  g_clear_pointer (&reference, g_free);
+  reference = till_test_new_reference ();
+  g_assert_true (till_database_begin (other, &error));
+  checkout_async (fixture, reference, &status);
+  g_assert_true (till_test_wait_until (status_known, &status, 20000));
+  g_assert_cmpuint (status, ==, 503);
+  g_assert_true (till_database_commit (other, &error));
+  g_assert_cmpint (till_orders_find_by_reference (db, reference, NULL), ==, 0);
+  {
+    g_autofree char *body = cart_body (fixture, reference);
+
+    again = checkout (fixture, body);
+  }
+  g_assert_cmpuint (again->status, ==, 201);
 }
 
 static gint64
@@ -1798,6 +1888,7 @@ main (int    argc,
 {
   static const Setup webhooks = { .webhooks = TRUE };
   static const Setup card_only = { .card_only = TRUE };
+  static const Setup busy_wait = { .busy_wait_ms = "300" };
   static const Setup amounts[] = {
     { "USD", .unit_amount = 1250, .total = 1250, .stripe_amount = 1250 },
     { "JPY", .unit_amount = 1000, .total = 1000, .stripe_amount = 1000 },
@@ -1836,6 +1927,7 @@ main (int    argc,
   ADD ("/server/checkout/group-commit-write-fails", NULL, test_group_commit_write_fails);
   ADD ("/server/checkout/terminal-cache", NULL, test_terminal_cache);
   ADD ("/server/checkout/product-cache", NULL, test_product_cache);
+  ADD ("/server/checkout/database-locked", &busy_wait, test_database_locked);
   ADD ("/server/checkout/faults/exhausted", NULL, test_fault_exhausted);
   for (guint i = 0; i < G_N_ELEMENTS (amounts); i++)
     ADD (amount_paths[i], &amounts[i], test_amounts);
