@@ -735,6 +735,33 @@ till_orders_apply_intents (TillDatabase  *db,
   return till_database_commit (db, error);
 }
 
+/* The common case, in one statement (atomic without a savepoint): a new intent that asks
+ * for a card, on a payment that has none yet. apply_intent_locked () would do the same
+ * (till_orders_set_intent () and nothing else); FALSE for everything else. */
+static gboolean
+set_first_intent (TillDatabase *db,
+                  gint64        order_id,
+                  JsonObject   *intent)
+{
+  const char *intent_id = get_string (intent, "id");
+  sqlite3_stmt *stmt;
+
+  if (intent_id == NULL ||
+      g_strcmp0 (get_string (intent, "status"), "requires_payment_method") != 0 ||
+      get_object (intent, "last_payment_error") != NULL)
+    return FALSE;
+  stmt = till_database_prepare (db,
+      "UPDATE payments SET payment_intent = ?2, status = 'requires_payment_method',"
+      " updated_at = ?3 WHERE order_id = ?1 AND payment_intent IS NULL AND status IS NULL",
+      NULL);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, order_id);
+  till_database_bind_text (stmt, 2, intent_id);
+  sqlite3_bind_int64 (stmt, 3, g_get_real_time ());
+  return till_database_step (db, stmt, NULL) == SQLITE_DONE && till_database_changes (db) == 1;
+}
+
 gboolean
 till_orders_apply_intents_locked (TillDatabase  *db,
                                   GPtrArray     *order_ids,
@@ -748,6 +775,9 @@ till_orders_apply_intents_locked (TillDatabase  *db,
       g_autoptr(GError) local = NULL;
       gint64 order_id = *(gint64 *) order_ids->pdata[i];
       gboolean changed = FALSE;
+
+      if (set_first_intent (db, order_id, intents->pdata[i]))
+        continue;
 
       /* One savepoint each: a bad one is undone alone and the others still count. */
       if (!till_database_run (db, "SAVEPOINT intent", error))
