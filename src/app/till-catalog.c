@@ -557,7 +557,6 @@ serialize_products (GPtrArray  *products,
   {
     g_autoptr (GStrvBuilder) sorted = g_strv_builder_new ();
     g_auto (GStrv) sorted_names = NULL;
-    g_auto (GStrv) currency_strv = NULL;
 
     for (guint i = 0; i < order->len; i++)
       g_strv_builder_add (sorted, g_ptr_array_index (category_names,

@@ -148,7 +148,6 @@ till_server_config_load_file (TillServerConfig  *config,
   g_autoptr(GKeyFile) file = g_key_file_new ();
   g_autofree char *secret = NULL;
   g_autofree char *webhook_secret = NULL;
-  g_autofree char *max_body = NULL;
   int max_body_kib = (int) (config->max_body / 1024);
   GStatBuf st;
 
