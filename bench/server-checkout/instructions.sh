@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# bench/server-checkout/instructions.sh: instructions per checkout of till-server, counted by
+# callgrind, for comparing two versions of the code where timings on a shared VM are too noisy.
+# Usage: bench/server-checkout/instructions.sh [CHECKOUTS, default 300] [BUILD DIR, default _build]
+# till-server runs under valgrind --tool=callgrind against the simulator (in its own
+# process, not counted); after 100 checkouts of warm-up, CHECKOUTS checkouts of the bench
+# cart are sent one after the other (curl), so each has a transaction of its own and the
+# count repeats to within 0.3 % from run to run. It counts instructions in user space only
+# (not the kernel's TCP and file writes, nor time spent waiting) and a checkout alone (not
+# batched with others, as under load). It prints the count per checkout and the functions
+# of ours that take the most, inclusive. With a BUILD DIR it measures that build as it is.
+set -euo pipefail
+source "$(dirname "$0")/../../tools/common.sh"
+cd "$TILL_TOP"
+
+checkouts=${1:-300}
+if [ -n "${2:-}" ]; then
+  build=$(cd "$2" && pwd)
+else
+  build=$TILL_TOP/_build
+  mapfile -t main_options < <(till_main_build_options)
+  till_build _build "${main_options[@]}"
+fi
+command -v valgrind >/dev/null || { echo "valgrind is needed (apt install valgrind)"; exit 1; }
+key=sk_test_bench_0123456789
+work=$(mktemp -d)
+sim_pid='' server_pid=''
+cleanup () {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+  rm -rf "$work"
+  return 0
+}
+trap cleanup EXIT
+
+"$build/src/stripe-sim/till-stripe-sim" --listen 127.0.0.1:0 > "$work/sim.out" 2>"$work/sim.err" &
+sim_pid=$!
+for _ in $(seq 1 100); do [ -s "$work/sim.out" ] && break; sleep 0.05; done
+sim=$(head -1 "$work/sim.out"); sim=${sim%/}
+
+cat > "$work/till.conf" <<CONF
+[store]
+name=Bench
+currency=EUR
+[server]
+listen=127.0.0.1:0
+database=$work/till.db
+checkout-rate-per-minute=1000000
+[reconciler]
+interval=3600
+[stripe]
+api-base=$sim
+secret-key=$key
+CONF
+chmod 600 "$work/till.conf"
+"$build/src/server/till-server" --config "$work/till.conf" catalog import data/demo-catalog.csv >/dev/null
+token=$("$build/src/server/till-server" --config "$work/till.conf" terminal add bench | tail -1)
+valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
+  "$build/src/server/till-server" --config "$work/till.conf" > "$work/server.out" 2>"$work/server.err" &
+server_pid=$!
+for _ in $(seq 1 600); do grep -q listening "$work/server.out" && break; sleep 0.05; done
+url=$(sed -n 's/.*listening on \([^ ]*\) .*/\1/p' "$work/server.out")
+url=${url%/}/api/v1/checkouts
+
+# send PREFIX N: N checkouts of the bench cart (checkout.lua's), one after the other.
+send () {
+  local failed=0
+  for i in $(seq 1 "$2"); do
+    status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
+      -H 'Content-Type: application/json' \
+      -d "{\"client_reference\": \"instructions-$1-$i\", \"currency\": \"EUR\", \"lines\": [{\"product_id\": 1, \"quantity\": 2}, {\"product_id\": 11, \"quantity\": 1}, {\"product_id\": 19, \"quantity\": 3}]}" \
+      "$url")
+    [ "$status" = 201 ] || failed=$((failed + 1))
+  done
+  [ $failed = 0 ] || { echo "$failed of $2 checkouts failed"; exit 1; }
+}
+till_say "Warming up: 100 checkouts (not counted)"
+send warm 100
+callgrind_control -z "$server_pid" >/dev/null 2>&1
+till_say "Counting $checkouts checkouts, one after the other"
+send counted "$checkouts"
+callgrind_control -d "$server_pid" >/dev/null 2>&1
+for _ in $(seq 1 100); do [ -s "$work/callgrind.out.1" ] && break; sleep 0.1; done
+total=$(awk '/^summary:/ {print $2}' "$work/callgrind.out.1")
+echo "instructions per checkout: $(( total / checkouts ))"
+echo "ours, inclusive, per checkout:"
+callgrind_annotate --inclusive=yes --auto=no --threshold=100 "$work/callgrind.out.1" 2>/dev/null |
+  awk -v n="$checkouts" '/src\/(server|core)\/.*\[/ && !/cli_run|main \[|below main/ {
+                           gsub (",", "", $1); name = $0;
+                           sub (/ \[.*/, "", name); sub (/.*:/, "", name);
+                           if (shown++ < 15) printf "%10d  %s\n", $1 / n, name }'
