@@ -872,6 +872,17 @@ handle_categories (TillApi           *self,
  * without them. */
 static gboolean on_flush_intents (gpointer user_data);
 
+/* BEGIN IMMEDIATE for the main loop's batches: TILL_DATABASE_ERROR_BUSY at once while another
+ * process holds the write lock, instead of sleeping with the whole server (but waiting when
+ * stopping: there is no later). */
+static gboolean
+begin_without_waiting (TillApi  *self,
+                       GError  **error)
+{
+  return self->stopping ? till_database_begin (self->db, error)
+                        : till_database_try_begin (self->db, error);
+}
+
 static void
 flush_pending_intents (TillApi *self)
 {
@@ -884,8 +895,7 @@ flush_pending_intents (TillApi *self)
     return;
   /* Another process is writing: they wait (and what reads meanwhile may miss them), the
    * loop does not. */
-  if (!(self->stopping ? till_database_begin (self->db, &error)
-                       : till_database_try_begin (self->db, &error)) &&
+  if (!begin_without_waiting (self, &error) &&
       g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
     {
       self->intents_source = g_timeout_add (BUSY_RETRY_MS, on_flush_intents, self);
@@ -1294,8 +1304,7 @@ flush_turn (TillApi *self)
   /* Another process holds the write lock: try again from the main loop (the checkouts that
    * come meanwhile join this batch) rather than sleep in SQLite's busy handler with the
    * whole server. Past the wait, the batch fails with the busy error. */
-  if (!(self->stopping ? till_database_begin (self->db, &error)
-                       : till_database_try_begin (self->db, &error)) &&
+  if (!begin_without_waiting (self, &error) &&
       g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
     {
       gint64 now = g_get_monotonic_time ();
