@@ -61,6 +61,8 @@ struct _TillApi
   guint flush_source;
   guint intents_source;
   gint64 busy_since;              /* first time the checkouts found the database locked */
+  GQueue waiting_writes;          /* Call *: other writes, while another process writes */
+  guint waiting_source;
   guint busy_wait_ms;
   gboolean stopping;
   gboolean reconciling;
@@ -221,6 +223,7 @@ typedef struct
   gint64 terminal_id;
   GError *error;            /* why its order could not be stored */
   gboolean revoked;         /* its terminal was revoked before its order was stored */
+  gint64 deferred_at;       /* a write waiting for another process's lock, since then */
 } Call;
 
 static void
@@ -2177,13 +2180,11 @@ route_api (TillApi           *self,
 }
 
 static void
-server_callback (SoupServer        *server,
-                 SoupServerMessage *msg,
-                 const char        *path,
-                 GHashTable        *query,
-                 gpointer           user_data)
+dispatch (TillApi           *self,
+          SoupServerMessage *msg,
+          const char        *path,
+          GHashTable        *query)
 {
-  TillApi *self = user_data;
   const char *method = soup_server_message_get_method (msg);
 
   if (g_str_has_prefix (path, API_PREFIX))
@@ -2206,6 +2207,98 @@ server_callback (SoupServer        *server,
     handle_pay (self, msg, path);
   else
     send_api_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such resource"));
+}
+
+/* Requests whose handlers write with the main thread's connection (checkouts have their
+ * batches: flush_turn ()). */
+static gboolean
+writes_database (SoupServerMessage *msg,
+                 const char        *path)
+{
+  const char *method = soup_server_message_get_method (msg);
+
+  if (g_str_equal (method, "GET") || g_str_equal (method, "HEAD"))
+    return FALSE;
+  if (g_str_has_prefix (path, API_PREFIX))
+    return !g_str_equal (path, API_PREFIX "checkouts");
+  return g_str_equal (path, "/stripe/webhook");
+}
+
+/* The writes that wait, in the order they came, until the lock is free (then they are
+ * dispatched) or for BUSY_WAIT_MS (then they get 503 busy). */
+static gboolean
+on_retry_writes (gpointer user_data)
+{
+  TillApi *self = user_data;
+  gboolean locked = till_database_is_locked_elsewhere (self->db);
+  gint64 now = g_get_monotonic_time ();
+  Call *call;
+
+  while ((call = g_queue_peek_head (&self->waiting_writes)) != NULL)
+    {
+      g_autoptr(SoupServerMessage) msg = NULL;
+      gboolean expired = now - call->deferred_at >=
+                         (gint64) self->busy_wait_ms * G_TIME_SPAN_MILLISECOND;
+
+      if (locked && !expired && !call->finished)
+        break;
+      g_queue_pop_head (&self->waiting_writes);
+      msg = g_object_ref (call->msg);
+      if (call->finished)
+        {
+          call_finish (call);
+          continue;
+        }
+      /* Unpaused, then handled at once: I/O resumes only back in the main loop. */
+      call_finish (call);
+      if (locked)
+        {
+          g_autoptr(GError) error = g_error_new_literal (TILL_DATABASE_ERROR,
+                                                         TILL_DATABASE_ERROR_BUSY,
+                                                         "database is locked");
+
+          till_api_send_error (msg, error);
+        }
+      else
+        {
+          GUri *uri = soup_server_message_get_uri (msg);
+          g_autoptr(GHashTable) query = g_uri_get_query (uri) != NULL
+              ? soup_form_decode (g_uri_get_query (uri)) : NULL;
+
+          dispatch (self, msg, g_uri_get_path (uri), query);
+        }
+    }
+  if (!g_queue_is_empty (&self->waiting_writes))
+    return G_SOURCE_CONTINUE;
+  self->waiting_source = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+server_callback (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  TillApi *self = user_data;
+
+  /* Another process is writing (a `catalog import`): this write waits for it from the main
+   * loop, paused, rather than in SQLite's busy handler with the whole server; so do the
+   * writes that come after it, to keep their order. */
+  if (writes_database (msg, path) && !self->stopping &&
+      (!g_queue_is_empty (&self->waiting_writes) ||
+       till_database_is_locked_elsewhere (self->db)))
+    {
+      Call *call = call_new (self, msg);
+
+      call->deferred_at = g_get_monotonic_time ();
+      g_queue_push_tail (&self->waiting_writes, call);
+      if (self->waiting_source == 0)
+        self->waiting_source = g_timeout_add (BUSY_RETRY_MS, on_retry_writes, self);
+      return;
+    }
+  dispatch (self, msg, path, query);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -2729,6 +2822,21 @@ till_api_stop (TillApi *self)
   self->hold_checkouts = FALSE;
   /* What is pending is written now, waiting for the lock if it must. */
   self->stopping = TRUE;
+  g_clear_handle_id (&self->waiting_source, g_source_remove);
+  {
+    Call *call;
+
+    while ((call = g_queue_pop_head (&self->waiting_writes)) != NULL)
+      {
+        g_autoptr(GError) error = g_error_new_literal (TILL_DATABASE_ERROR,
+                                                       TILL_DATABASE_ERROR_BUSY,
+                                                       "stopping while the database is locked");
+
+        if (!call->finished)
+          till_api_send_error (call->msg, error);
+        call_finish (call);
+      }
+  }
   if (self->db != NULL && self->pending_intents != NULL)
     flush_turn (self);
   g_cancellable_cancel (self->cancellable);

@@ -496,6 +496,21 @@ till_database_try_begin (TillDatabase  *self,
 }
 
 gboolean
+till_database_is_locked_elsewhere (TillDatabase *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (!self->in_transaction, FALSE);
+
+  if (till_database_try_begin (self, &error))
+    {
+      till_database_rollback (self);
+      return FALSE;
+    }
+  return g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY);
+}
+
+gboolean
 till_database_commit (TillDatabase  *self,
                       GError       **error)
 {

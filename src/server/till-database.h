@@ -67,6 +67,9 @@ gboolean      till_database_begin         (TillDatabase  *self,
  * try again from the main loop than sleep in SQLite's busy handler. */
 gboolean      till_database_try_begin     (TillDatabase  *self,
                                            GError       **error);
+/* Whether another connection holds the write lock right now (a BEGIN IMMEDIATE that would
+ * have to wait; nothing is written). */
+gboolean      till_database_is_locked_elsewhere (TillDatabase *self);
 gboolean      till_database_commit        (TillDatabase  *self,
                                            GError       **error);
 void          till_database_rollback      (TillDatabase  *self);

@@ -737,15 +737,16 @@ test_terminal_cache (Fixture       *fixture,
   g_assert_cmpuint (checkout_status (fixture, fixture->server->cashier_token), ==, 201);
 }
 
-/* Sends a checkout without waiting for its answer, which lands in @status. */
+/* Sends a POST without waiting for its answer, whose status lands in @status. */
 static void
-checkout_async (Fixture    *fixture,
-                const char *reference,
-                guint      *status)
+post_async (Fixture    *fixture,
+            const char *path,
+            const char *token,
+            const char *body,
+            guint      *status)
 {
-  g_autofree char *url = g_strconcat (fixture->server->base, "/api/v1/checkouts", NULL);
-  g_autofree char *authorization = g_strconcat ("Bearer ", fixture->server->cashier_token, NULL);
-  g_autofree char *body = cart_body (fixture, reference);
+  g_autofree char *url = g_strconcat (fixture->server->base, path, NULL);
+  g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
   g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
   g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
 
@@ -756,9 +757,19 @@ checkout_async (Fixture    *fixture,
                                     on_held_checkout, status);
 }
 
+static void
+checkout_async (Fixture    *fixture,
+                const char *reference,
+                guint      *status)
+{
+  g_autofree char *body = cart_body (fixture, reference);
+
+  post_async (fixture, "/api/v1/checkouts", fixture->server->cashier_token, body, status);
+}
+
 /* Another process holds the write lock (a big `catalog import` from the command line): the
- * checkouts wait for it from the main loop, which answers every other request meanwhile,
- * and go through once it is released. */
+ * checkouts and the other writes wait for it from the main loop, which answers every read
+ * meanwhile, and go through once it is released. */
 static void
 test_database_locked (Fixture       *fixture,
                       gconstpointer  data)
@@ -773,8 +784,10 @@ test_database_locked (Fixture       *fixture,
   g_autoptr(TillTestResponse) read = NULL;
   g_autoptr(TillTestResponse) products = NULL;
   g_autoptr(TillTestResponse) again = NULL;
+  g_autoptr(TillTestResponse) created = NULL;
   gint64 first_id;
   guint status = 0;
+  guint product_status = 0;
 
   g_assert_no_error (error);
   /* Its intent is answered from memory: it waits for the next transaction. */
@@ -785,6 +798,9 @@ test_database_locked (Fixture       *fixture,
   g_assert_true (till_database_begin (other, &error));
   checkout_async (fixture, reference, &status);
   g_assert_true (till_test_wait_until (one_pending, fixture, 20000));
+  post_async (fixture, "/api/v1/products", fixture->server->admin_token,
+              "{\"sku\": \"LOCKED-1\", \"name\": \"Ayran\", \"unit_amount\": 150,"
+              " \"tax_rate\": 800}", &product_status);
 
   /* Reads do not wait for the lock, nor for the intents that cannot be written yet. */
   read = get_order (fixture, first_id);
@@ -793,11 +809,14 @@ test_database_locked (Fixture       *fixture,
                                 fixture->server->cashier_token, NULL);
   g_assert_cmpuint (products->status, ==, 200);
   g_assert_cmpuint (status, ==, 0);
+  g_assert_cmpuint (product_status, ==, 0);
   g_assert_cmpuint (till_api_get_pending_checkouts (fixture->server->api), ==, 1);
 
   g_assert_true (till_database_commit (other, &error));
   g_assert_true (till_test_wait_until (status_known, &status, 20000));
   g_assert_cmpuint (status, ==, 201);
+  g_assert_true (till_test_wait_until (status_known, &product_status, 20000));
+  g_assert_cmpuint (product_status, ==, 201);
   g_assert_cmpint (till_orders_find_by_reference (db, reference, NULL), >, 0);
   /* The first order's intent was written with the waiting checkout. */
   g_clear_pointer (&read, till_test_response_free);
@@ -809,11 +828,22 @@ test_database_locked (Fixture       *fixture,
   status = 0;
   g_clear_pointer (&reference, g_free);
   reference = till_test_new_reference ();
+  product_status = 0;
   g_assert_true (till_database_begin (other, &error));
   checkout_async (fixture, reference, &status);
+  post_async (fixture, "/api/v1/products", fixture->server->admin_token,
+              "{\"sku\": \"LOCKED-2\", \"name\": \"Şalgam\", \"unit_amount\": 150,"
+              " \"tax_rate\": 800}", &product_status);
   g_assert_true (till_test_wait_until (status_known, &status, 20000));
   g_assert_cmpuint (status, ==, 503);
+  g_assert_true (till_test_wait_until (status_known, &product_status, 20000));
+  g_assert_cmpuint (product_status, ==, 503);
   g_assert_true (till_database_commit (other, &error));
+  created = till_test_request (fixture->server, "GET", "/api/v1/products?q=LOCKED",
+                               fixture->server->cashier_token, NULL);
+  g_assert_cmpuint (created->status, ==, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (created->json,
+                                                                         "products")), ==, 1);
   g_assert_cmpint (till_orders_find_by_reference (db, reference, NULL), ==, 0);
   {
     g_autofree char *body = cart_body (fixture, reference);
