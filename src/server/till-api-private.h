@@ -34,6 +34,8 @@ void      till_api_send_text    (SoupServerMessage *msg,
 guint     till_api_get_pending_checkouts (TillApi  *self);
 void      till_api_hold_checkouts        (TillApi  *self,
                                           gboolean  hold);
+/* For tests: writes waiting for another process's write lock. */
+guint     till_api_get_waiting_writes    (TillApi  *self);
 
 /* Reports (till-reports.c). */
 JsonNode *till_reports_daily    (TillDatabase      *db,

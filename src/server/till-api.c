@@ -1414,6 +1414,12 @@ till_api_get_pending_checkouts (TillApi *self)
   return self->pending_checkouts->len;
 }
 
+guint
+till_api_get_waiting_writes (TillApi *self)
+{
+  return self->waiting_writes.length;
+}
+
 void
 till_api_hold_checkouts (TillApi  *self,
                          gboolean  hold)

@@ -666,6 +666,14 @@ one_pending (gpointer user_data)
   return till_api_get_pending_checkouts (fixture->server->api) == 1;
 }
 
+static gboolean
+one_waiting_write (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return till_api_get_waiting_writes (fixture->server->api) == 1;
+}
+
 static void
 on_held_checkout (GObject      *source,
                   GAsyncResult *result,
@@ -801,6 +809,7 @@ test_database_locked (Fixture       *fixture,
   post_async (fixture, "/api/v1/products", fixture->server->admin_token,
               "{\"sku\": \"LOCKED-1\", \"name\": \"Ayran\", \"unit_amount\": 150,"
               " \"tax_rate\": 800}", &product_status);
+  g_assert_true (till_test_wait_until (one_waiting_write, fixture, 20000));
 
   /* Reads do not wait for the lock, nor for the intents that cannot be written yet. */
   read = get_order (fixture, first_id);
@@ -1325,6 +1334,56 @@ test_webhook_signatures (Fixture       *fixture,
     g_assert_cmpuint (replayed->status, ==, 200);
     g_assert_true (json_object_get_boolean_member (replayed->json, "duplicate"));
   }
+}
+
+/* A webhook that comes while another process holds the write lock waits for it, paused,
+ * and is applied once the lock is free; the loop answers reads meanwhile. */
+static void
+test_webhook_database_locked (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  TillDatabase *db = till_api_get_database (fixture->server->api);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillDatabase) other = till_database_open (till_database_get_path (db), &error);
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr(TillTestResponse) created = checkout (fixture, body);
+  gint64 order_id = json_object_get_int_member (order_of (created), "id");
+  g_autoptr(TillTestResponse) paid_response = NULL;
+  g_autoptr(TillTestResponse) read = NULL;
+  g_autofree char *payload = NULL;
+  g_autofree char *signature = NULL;
+  g_autofree char *url = g_strconcat (fixture->server->base, "/stripe/webhook", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) bytes = NULL;
+  guint status = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"), ==,
+                    200);
+  payload = event_json ("evt_locked", "payment_intent.succeeded",
+                        sim_intent (fixture, intent_of (created), &paid_response));
+  signature = sign_now (payload, 0);
+  bytes = g_bytes_new (payload, strlen (payload));
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Stripe-Signature",
+                                signature);
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+
+  g_assert_true (till_database_begin (other, &error));
+  soup_session_send_and_read_async (fixture->server->session, msg, G_PRIORITY_DEFAULT, NULL,
+                                    on_held_checkout, &status);
+  g_assert_true (till_test_wait_until (one_waiting_write, fixture, 20000));
+  read = get_order (fixture, order_id);
+  g_assert_cmpuint (read->status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (read->json, "status"), ==, "pending_payment");
+  g_assert_cmpuint (status, ==, 0);
+
+  g_assert_true (till_database_commit (other, &error));
+  g_assert_true (till_test_wait_until (status_known, &status, 20000));
+  g_assert_cmpuint (status, ==, 200);
+  g_clear_pointer (&read, till_test_response_free);
+  read = get_order (fixture, order_id);
+  g_assert_cmpstr (json_object_get_string_member (read->json, "status"), ==, "paid");
 }
 
 static void
@@ -1968,6 +2027,7 @@ main (int    argc,
   ADD ("/server/orders/refunds", NULL, test_refunds);
   ADD ("/server/webhooks/signatures", NULL, test_webhook_signatures);
   ADD ("/server/webhooks/out-of-order", NULL, test_webhook_out_of_order);
+  ADD ("/server/webhooks/database-locked", &busy_wait, test_webhook_database_locked);
   ADD ("/server/webhooks/from-simulator", &webhooks, test_webhook_from_simulator);
   ADD ("/server/webhooks/lost-intent", NULL, test_webhook_lost_intent);
   ADD ("/server/webhooks/refund-events", NULL, test_refund_events);
