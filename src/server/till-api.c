@@ -886,6 +886,23 @@ begin_without_waiting (TillApi  *self,
                         : till_database_try_begin (self->db, error);
 }
 
+/* Whether what found the database locked at @since has waited as long as it may. */
+static gboolean
+waited_too_long (TillApi *self,
+                 gint64   since)
+{
+  return g_get_monotonic_time () - since >= (gint64) self->busy_wait_ms * G_TIME_SPAN_MILLISECOND;
+}
+
+static void
+send_busy (SoupServerMessage *msg)
+{
+  g_autoptr(GError) error = g_error_new_literal (TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY,
+                                                 "database is locked");
+
+  till_api_send_error (msg, error);
+}
+
 static void
 flush_pending_intents (TillApi *self)
 {
@@ -1310,11 +1327,9 @@ flush_turn (TillApi *self)
   if (!begin_without_waiting (self, &error) &&
       g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
     {
-      gint64 now = g_get_monotonic_time ();
-
       if (self->busy_since == 0)
-        self->busy_since = now;
-      if (now - self->busy_since < (gint64) self->busy_wait_ms * G_TIME_SPAN_MILLISECOND)
+        self->busy_since = g_get_monotonic_time ();
+      if (!waited_too_long (self, self->busy_since))
         {
           self->flush_source = g_timeout_add (BUSY_RETRY_MS, on_flush_pending, self);
           return;
@@ -2237,34 +2252,24 @@ on_retry_writes (gpointer user_data)
 {
   TillApi *self = user_data;
   gboolean locked = till_database_is_locked_elsewhere (self->db);
-  gint64 now = g_get_monotonic_time ();
   Call *call;
 
   while ((call = g_queue_peek_head (&self->waiting_writes)) != NULL)
     {
       g_autoptr(SoupServerMessage) msg = NULL;
-      gboolean expired = now - call->deferred_at >=
-                         (gint64) self->busy_wait_ms * G_TIME_SPAN_MILLISECOND;
+      gboolean finished = call->finished;
 
-      if (locked && !expired && !call->finished)
+      if (locked && !finished && !waited_too_long (self, call->deferred_at))
         break;
       g_queue_pop_head (&self->waiting_writes);
       msg = g_object_ref (call->msg);
-      if (call->finished)
-        {
-          call_finish (call);
-          continue;
-        }
-      /* Unpaused, then handled at once: I/O resumes only back in the main loop. */
+      /* Unpaused (unless the client is gone), then handled at once: I/O resumes only back
+       * in the main loop. */
       call_finish (call);
+      if (finished)
+        continue;
       if (locked)
-        {
-          g_autoptr(GError) error = g_error_new_literal (TILL_DATABASE_ERROR,
-                                                         TILL_DATABASE_ERROR_BUSY,
-                                                         "database is locked");
-
-          till_api_send_error (msg, error);
-        }
+        send_busy (msg);
       else
         {
           GUri *uri = soup_server_message_get_uri (msg);
@@ -2834,12 +2839,8 @@ till_api_stop (TillApi *self)
 
     while ((call = g_queue_pop_head (&self->waiting_writes)) != NULL)
       {
-        g_autoptr(GError) error = g_error_new_literal (TILL_DATABASE_ERROR,
-                                                       TILL_DATABASE_ERROR_BUSY,
-                                                       "stopping while the database is locked");
-
         if (!call->finished)
-          till_api_send_error (call->msg, error);
+          send_busy (call->msg);
         call_finish (call);
       }
   }
