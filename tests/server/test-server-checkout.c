@@ -645,15 +645,26 @@ checkout_status (Fixture    *fixture,
   return response->status;
 }
 
+/* Another connection to the server's database, as another process (the command line)
+ * would have. */
+static TillDatabase *
+open_elsewhere (Fixture *fixture)
+{
+  TillDatabase *db = till_api_get_database (fixture->server->api);
+  g_autoptr(GError) error = NULL;
+  TillDatabase *other = till_database_open (till_database_get_path (db), &error);
+
+  g_assert_no_error (error);
+  return other;
+}
+
 static void
 revoke_elsewhere (Fixture    *fixture,
                   const char *name)
 {
-  TillDatabase *db = till_api_get_database (fixture->server->api);
   g_autoptr(GError) error = NULL;
-  g_autoptr(TillDatabase) other = till_database_open (till_database_get_path (db), &error);
+  g_autoptr(TillDatabase) other = open_elsewhere (fixture);
 
-  g_assert_no_error (error);
   g_assert_true (till_terminals_revoke (other, name, &error));
   g_assert_no_error (error);
 }
@@ -693,6 +704,48 @@ status_known (gpointer user_data)
   return *(guint *) user_data != 0;
 }
 
+/* Sends a POST with one header (its credentials) without waiting for its answer, whose
+ * status lands in @status. */
+static void
+post_async (Fixture    *fixture,
+            const char *path,
+            const char *header,
+            const char *value,
+            const char *body,
+            guint      *status)
+{
+  g_autofree char *url = g_strconcat (fixture->server->base, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), header, value);
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  soup_session_send_and_read_async (fixture->server->session, msg, G_PRIORITY_DEFAULT, NULL,
+                                    on_held_checkout, status);
+}
+
+static void
+post_api_async (Fixture    *fixture,
+                const char *path,
+                const char *token,
+                const char *body,
+                guint      *status)
+{
+  g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
+
+  post_async (fixture, path, "Authorization", authorization, body, status);
+}
+
+static void
+checkout_async (Fixture    *fixture,
+                const char *reference,
+                guint      *status)
+{
+  g_autofree char *body = cart_body (fixture, reference);
+
+  post_api_async (fixture, "/api/v1/checkouts", fixture->server->cashier_token, body, status);
+}
+
 /* Checkouts take their terminal from a cache; a revoked token is refused all the same: by
  * this server's connection, by another one (`till-server terminal revoke`), also while the
  * checkout waits for its transaction. */
@@ -706,12 +759,8 @@ test_terminal_cache (Fixture       *fixture,
   g_autofree char *elsewhere = till_terminals_add (db, "elsewhere", TILL_ROLE_CASHIER, NULL,
                                                    &error);
   g_autofree char *waiting = till_terminals_add (db, "waiting", TILL_ROLE_CASHIER, NULL, &error);
-  g_autofree char *url = g_strconcat (fixture->server->base, "/api/v1/checkouts", NULL);
-  g_autofree char *authorization = g_strconcat ("Bearer ", waiting, NULL);
   g_autofree char *reference = till_test_new_reference ();
   g_autofree char *body = cart_body (fixture, reference);
-  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
-  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
   guint status = 0;
 
   g_assert_no_error (error);
@@ -729,11 +778,7 @@ test_terminal_cache (Fixture       *fixture,
 
   /* Accepted from the cache, then revoked before its transaction. */
   till_api_hold_checkouts (fixture->server->api, TRUE);
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-                                authorization);
-  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-  soup_session_send_and_read_async (fixture->server->session, msg, G_PRIORITY_DEFAULT, NULL,
-                                    on_held_checkout, &status);
+  post_api_async (fixture, "/api/v1/checkouts", waiting, body, &status);
   g_assert_true (till_test_wait_until (one_pending, fixture, 20000));
   revoke_elsewhere (fixture, "waiting");
   till_api_hold_checkouts (fixture->server->api, FALSE);
@@ -745,36 +790,6 @@ test_terminal_cache (Fixture       *fixture,
   g_assert_cmpuint (checkout_status (fixture, fixture->server->cashier_token), ==, 201);
 }
 
-/* Sends a POST without waiting for its answer, whose status lands in @status. */
-static void
-post_async (Fixture    *fixture,
-            const char *path,
-            const char *token,
-            const char *body,
-            guint      *status)
-{
-  g_autofree char *url = g_strconcat (fixture->server->base, path, NULL);
-  g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
-  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-                                authorization);
-  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-  soup_session_send_and_read_async (fixture->server->session, msg, G_PRIORITY_DEFAULT, NULL,
-                                    on_held_checkout, status);
-}
-
-static void
-checkout_async (Fixture    *fixture,
-                const char *reference,
-                guint      *status)
-{
-  g_autofree char *body = cart_body (fixture, reference);
-
-  post_async (fixture, "/api/v1/checkouts", fixture->server->cashier_token, body, status);
-}
-
 /* Another process holds the write lock (a big `catalog import` from the command line): the
  * checkouts and the other writes wait for it from the main loop, which answers every read
  * meanwhile, and go through once it is released. */
@@ -784,7 +799,7 @@ test_database_locked (Fixture       *fixture,
 {
   TillDatabase *db = till_api_get_database (fixture->server->api);
   g_autoptr(GError) error = NULL;
-  g_autoptr(TillDatabase) other = till_database_open (till_database_get_path (db), &error);
+  g_autoptr(TillDatabase) other = open_elsewhere (fixture);
   g_autofree char *first_reference = till_test_new_reference ();
   g_autofree char *first_body = cart_body (fixture, first_reference);
   g_autofree char *reference = till_test_new_reference ();
@@ -797,7 +812,6 @@ test_database_locked (Fixture       *fixture,
   guint status = 0;
   guint product_status = 0;
 
-  g_assert_no_error (error);
   /* Its intent is answered from memory: it waits for the next transaction. */
   first = checkout (fixture, first_body);
   g_assert_cmpuint (first->status, ==, 201);
@@ -806,9 +820,9 @@ test_database_locked (Fixture       *fixture,
   g_assert_true (till_database_begin (other, &error));
   checkout_async (fixture, reference, &status);
   g_assert_true (till_test_wait_until (one_pending, fixture, 20000));
-  post_async (fixture, "/api/v1/products", fixture->server->admin_token,
-              "{\"sku\": \"LOCKED-1\", \"name\": \"Ayran\", \"unit_amount\": 150,"
-              " \"tax_rate\": 800}", &product_status);
+  post_api_async (fixture, "/api/v1/products", fixture->server->admin_token,
+                  "{\"sku\": \"LOCKED-1\", \"name\": \"Ayran\", \"unit_amount\": 150,"
+                  " \"tax_rate\": 800}", &product_status);
   g_assert_true (till_test_wait_until (one_waiting_write, fixture, 20000));
 
   /* Reads do not wait for the lock, nor for the intents that cannot be written yet. */
@@ -840,9 +854,9 @@ test_database_locked (Fixture       *fixture,
   product_status = 0;
   g_assert_true (till_database_begin (other, &error));
   checkout_async (fixture, reference, &status);
-  post_async (fixture, "/api/v1/products", fixture->server->admin_token,
-              "{\"sku\": \"LOCKED-2\", \"name\": \"Şalgam\", \"unit_amount\": 150,"
-              " \"tax_rate\": 800}", &product_status);
+  post_api_async (fixture, "/api/v1/products", fixture->server->admin_token,
+                  "{\"sku\": \"LOCKED-2\", \"name\": \"Şalgam\", \"unit_amount\": 150,"
+                  " \"tax_rate\": 800}", &product_status);
   g_assert_true (till_test_wait_until (status_known, &status, 20000));
   g_assert_cmpuint (status, ==, 503);
   g_assert_true (till_test_wait_until (status_known, &product_status, 20000));
@@ -1342,9 +1356,8 @@ static void
 test_webhook_database_locked (Fixture       *fixture,
                               gconstpointer  data)
 {
-  TillDatabase *db = till_api_get_database (fixture->server->api);
   g_autoptr(GError) error = NULL;
-  g_autoptr(TillDatabase) other = till_database_open (till_database_get_path (db), &error);
+  g_autoptr(TillDatabase) other = open_elsewhere (fixture);
   g_autofree char *reference = till_test_new_reference ();
   g_autofree char *body = cart_body (fixture, reference);
   g_autoptr(TillTestResponse) created = checkout (fixture, body);
@@ -1353,25 +1366,16 @@ test_webhook_database_locked (Fixture       *fixture,
   g_autoptr(TillTestResponse) read = NULL;
   g_autofree char *payload = NULL;
   g_autofree char *signature = NULL;
-  g_autofree char *url = g_strconcat (fixture->server->base, "/stripe/webhook", NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
-  g_autoptr(GBytes) bytes = NULL;
   guint status = 0;
 
-  g_assert_no_error (error);
   g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"), ==,
                     200);
   payload = event_json ("evt_locked", "payment_intent.succeeded",
                         sim_intent (fixture, intent_of (created), &paid_response));
   signature = sign_now (payload, 0);
-  bytes = g_bytes_new (payload, strlen (payload));
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Stripe-Signature",
-                                signature);
-  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
 
   g_assert_true (till_database_begin (other, &error));
-  soup_session_send_and_read_async (fixture->server->session, msg, G_PRIORITY_DEFAULT, NULL,
-                                    on_held_checkout, &status);
+  post_async (fixture, "/stripe/webhook", "Stripe-Signature", signature, payload, &status);
   g_assert_true (till_test_wait_until (one_waiting_write, fixture, 20000));
   read = get_order (fixture, order_id);
   g_assert_cmpuint (read->status, ==, 200);
