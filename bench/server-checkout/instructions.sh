@@ -11,6 +11,7 @@
 # of ours that take the most, inclusive. With a BUILD DIR it measures that build as it is.
 set -euo pipefail
 source "$(dirname "$0")/../../tools/common.sh"
+source "$(dirname "$0")/common.sh"
 cd "$TILL_TOP"
 
 checkouts=${1:-300}
@@ -38,23 +39,7 @@ sim_pid=$!
 for _ in $(seq 1 100); do [ -s "$work/sim.out" ] && break; sleep 0.05; done
 sim=$(head -1 "$work/sim.out"); sim=${sim%/}
 
-cat > "$work/till.conf" <<CONF
-[store]
-name=Bench
-currency=EUR
-[server]
-listen=127.0.0.1:0
-database=$work/till.db
-checkout-rate-per-minute=1000000
-[reconciler]
-interval=3600
-[stripe]
-api-base=$sim
-secret-key=$key
-CONF
-chmod 600 "$work/till.conf"
-"$build/src/server/till-server" --config "$work/till.conf" catalog import data/demo-catalog.csv >/dev/null
-token=$("$build/src/server/till-server" --config "$work/till.conf" terminal add bench | tail -1)
+token=$(bench_prepare_till "$work" "$sim" "$key" "$build")
 valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
   "$build/src/server/till-server" --config "$work/till.conf" > "$work/server.out" 2>"$work/server.err" &
 server_pid=$!

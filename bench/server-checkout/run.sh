@@ -13,6 +13,7 @@
 # till-server is never pinned.
 set -euo pipefail
 source "$(dirname "$0")/../../tools/common.sh"
+source "$(dirname "$0")/common.sh"
 cd "$TILL_TOP"
 
 seconds=${1:-10}
@@ -67,23 +68,7 @@ ticks () { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 
 # till-server in test mode against the same simulator.
-cat > "$work/till.conf" <<CONF
-[store]
-name=Bench
-currency=EUR
-[server]
-listen=127.0.0.1:0
-database=$work/till.db
-checkout-rate-per-minute=1000000
-[reconciler]
-interval=3600
-[stripe]
-api-base=$sim
-secret-key=$key
-CONF
-chmod 600 "$work/till.conf"
-"$build/src/server/till-server" --config "$work/till.conf" catalog import data/demo-catalog.csv >/dev/null
-token=$("$build/src/server/till-server" --config "$work/till.conf" terminal add bench | tail -1)
+token=$(bench_prepare_till "$work" "$sim" "$key" "$build")
 "$build/src/server/till-server" --config "$work/till.conf" > "$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 for _ in $(seq 1 100); do [ -s "$work/server.out" ] && break; sleep 0.05; done
