@@ -34,7 +34,8 @@ void      till_api_send_text    (SoupServerMessage *msg,
 guint     till_api_get_pending_checkouts (TillApi  *self);
 void      till_api_hold_checkouts        (TillApi  *self,
                                           gboolean  hold);
-/* For tests: writes waiting for another process's write lock. */
+/* For tests: writes waiting for another process's write lock (requests, Stripe's answers
+ * and a round of the reconciler's). */
 guint     till_api_get_waiting_writes    (TillApi  *self);
 
 /* Reports (till-reports.c). */

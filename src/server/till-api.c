@@ -66,6 +66,11 @@ struct _TillApi
   guint busy_wait_ms;
   gboolean stopping;
   gboolean reconciling;
+  /* A round's answers, waiting for another process's write lock (on_retry_reconciled ()). */
+  GTask *reconcile_task;
+  GPtrArray *reconcile_items;     /* ReconcileItem * */
+  gint64 reconcile_since;
+  guint reconcile_retry_source;
 };
 
 G_DEFINE_FINAL_TYPE (TillApi, till_api, G_TYPE_OBJECT)
@@ -208,7 +213,7 @@ send_api_error (SoupServerMessage *msg,
 /* ---------------------------------------------------------------------------------------- */
 /* Pausing for Stripe */
 
-typedef struct
+typedef struct _Call
 {
   TillApi *api;
   SoupServerMessage *msg;
@@ -224,6 +229,8 @@ typedef struct
   GError *error;            /* why its order could not be stored */
   gboolean revoked;         /* its terminal was revoked before its order was stored */
   gint64 deferred_at;       /* a write waiting for another process's lock, since then */
+  TillStripeResponse *answer;     /* Stripe's answer, to be written by resume () */
+  void (*resume) (struct _Call *call);  /* writes it once the lock is free (write_answer ()) */
 } Call;
 
 static void
@@ -262,6 +269,7 @@ call_finish (Call *call)
   till_order_free (call->order);
   till_cart_free (call->cart);
   g_clear_error (&call->error);
+  g_clear_pointer (&call->answer, till_stripe_response_free);
   g_free (call);
 }
 
@@ -894,13 +902,56 @@ waited_too_long (TillApi *self,
   return g_get_monotonic_time () - since >= (gint64) self->busy_wait_ms * G_TIME_SPAN_MILLISECOND;
 }
 
+static GError *
+new_busy_error (void)
+{
+  return g_error_new_literal (TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY, "database is locked");
+}
+
 static void
 send_busy (SoupServerMessage *msg)
 {
-  g_autoptr(GError) error = g_error_new_literal (TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY,
-                                                 "database is locked");
+  g_autoptr(GError) error = new_busy_error ();
 
   till_api_send_error (msg, error);
+}
+
+static gboolean on_retry_writes (gpointer user_data);
+
+/* @call writes, and another process holds the write lock (or writes wait before it): it
+ * waits, paused, in the queue that on_retry_writes () goes through from the main loop. */
+static void
+wait_for_lock (TillApi *self,
+               Call    *call)
+{
+  call->deferred_at = g_get_monotonic_time ();
+  g_queue_push_tail (&self->waiting_writes, call);
+  if (self->waiting_source == 0)
+    self->waiting_source = g_timeout_add (BUSY_RETRY_MS, on_retry_writes, self);
+}
+
+/* Stripe has answered @call with @answer (taken), and @resume writes what it says (from
+ * call->answer) and answers the call. At once if the write lock is free; otherwise the
+ * answer waits for it with the other writes rather than in SQLite's busy handler with the
+ * whole server, and past BUSY_WAIT_MS the call gets 503 busy. Nothing is lost then: what
+ * Stripe did is found again by a retry with the same key, by the reconciler or by the
+ * webhook. */
+static void
+write_answer (Call               *call,
+              TillStripeResponse *answer,
+              void              (*resume) (Call *call))
+{
+  TillApi *self = call->api;
+
+  call->answer = answer;
+  if (self->stopping ||
+      (g_queue_is_empty (&self->waiting_writes) && !till_database_is_locked_elsewhere (self->db)))
+    {
+      resume (call);
+      return;
+    }
+  call->resume = resume;
+  wait_for_lock (self, call);
 }
 
 static void
@@ -1165,6 +1216,22 @@ call_stripe_finish_ok (Call         *call,
   return response;
 }
 
+/* An intent made before (the same order again), perhaps paid already. */
+static void
+checkout_write_intent (Call *call)
+{
+  TillApi *self = call->api;
+  g_autoptr(GError) error = NULL;
+
+  if (!till_orders_apply_intent (self->db, call->order_id, call->answer->body, NULL, &error))
+    {
+      call_fail (call, error);
+      return;
+    }
+  send_order (self, call->msg, call->success_status, call->order_id, call->answer->body, NULL);
+  call_finish (call);
+}
+
 static void
 on_checkout_intent (GObject      *source,
                     GAsyncResult *result,
@@ -1172,7 +1239,6 @@ on_checkout_intent (GObject      *source,
 {
   Call *call = user_data;
   TillApi *self = call->api;
-  g_autoptr(GError) error = NULL;
   g_autoptr(TillStripeResponse) response = NULL;
 
   response = call_stripe_finish_ok (call, source, result);
@@ -1193,13 +1259,7 @@ on_checkout_intent (GObject      *source,
       call_finish (call);
       return;
     }
-  if (!till_orders_apply_intent (self->db, call->order_id, response->body, NULL, &error))
-    {
-      call_fail (call, error);
-      return;
-    }
-  send_order (self, call->msg, call->success_status, call->order_id, response->body, NULL);
-  call_finish (call);
+  write_answer (call, g_steal_pointer (&response), checkout_write_intent);
 }
 
 /* What a checkout reads of the intent: write_payment (), till_orders_apply_intent () (an
@@ -1432,7 +1492,7 @@ till_api_get_pending_checkouts (TillApi *self)
 guint
 till_api_get_waiting_writes (TillApi *self)
 {
-  return self->waiting_writes.length;
+  return self->waiting_writes.length + (self->reconcile_task != NULL ? 1 : 0);
 }
 
 void
@@ -1514,24 +1574,30 @@ handle_orders_list (TillApi           *self,
 }
 
 static void
-on_sync_intent (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+sync_write_intent (Call *call)
 {
-  Call *call = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(TillStripeResponse) response = NULL;
 
-  response = call_stripe_finish_ok (call, source, result);
-  if (response == NULL)
-    return;
-  if (!till_orders_apply_intent (call->api->db, call->order_id, response->body, NULL, &error))
+  if (!till_orders_apply_intent (call->api->db, call->order_id, call->answer->body, NULL, &error))
     {
       call_fail (call, error);
       return;
     }
   send_order (call->api, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
   call_finish (call);
+}
+
+static void
+on_sync_intent (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Call *call = user_data;
+  g_autoptr(TillStripeResponse) response = NULL;
+
+  response = call_stripe_finish_ok (call, source, result);
+  if (response != NULL)
+    write_answer (call, g_steal_pointer (&response), sync_write_intent);
 }
 
 static void
@@ -1612,20 +1678,15 @@ handle_receipt (TillApi           *self,
                                     on_sync_intent, call);
 }
 
+/* Canceled, or Stripe's reason why not. */
 static void
-on_cancel_intent (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+cancel_write_intent (Call *call)
 {
-  Call *call = user_data;
   TillApi *self = call->api;
+  TillStripeResponse *response = call->answer;
   g_autoptr(GError) error = NULL;
-  g_autoptr(TillStripeResponse) response = NULL;
   g_autoptr(TillOrder) order = NULL;
 
-  response = call_stripe_finish (call, source, result);
-  if (response == NULL)
-    return;
   if (response->status != 200)
     {
       JsonObject *stripe_error = till_stripe_response_get_error (response);
@@ -1650,10 +1711,8 @@ on_cancel_intent (GObject      *source,
           call_fail (call, error);
           return;
         }
-      {
-        g_autoptr(GError) mapped = stripe_failure (response);
-        call_fail (call, mapped);
-      }
+      error = stripe_failure (response);
+      call_fail (call, error);
       return;
     }
   if (!till_orders_apply_intent (self->db, call->order_id, response->body, NULL, &error))
@@ -1666,33 +1725,54 @@ on_cancel_intent (GObject      *source,
 }
 
 static void
-on_cancel_recovered_intent (GObject      *source,
-                            GAsyncResult *result,
-                            gpointer      user_data)
+on_cancel_intent (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
   Call *call = user_data;
+  TillStripeResponse *response = call_stripe_finish (call, source, result);
+
+  if (response != NULL)
+    write_answer (call, response, cancel_write_intent);
+}
+
+/* The lost intent, found again: recorded, then canceled. */
+static void
+cancel_write_recovered_intent (Call *call)
+{
   TillApi *self = call->api;
   g_autoptr(GError) error = NULL;
-  g_autoptr(TillStripeResponse) response = NULL;
   g_autoptr(TillStripeForm) form = till_stripe_form_new ();
   g_autofree char *path = NULL;
   g_autofree char *key = NULL;
   const char *intent_id;
 
-  response = call_stripe_finish_ok (call, source, result);
-  if (response == NULL)
-    return;
-  if (!till_orders_apply_intent (self->db, call->order_id, response->body, NULL, &error))
+  if (!till_orders_apply_intent (self->db, call->order_id, call->answer->body, NULL, &error))
     {
       call_fail (call, error);
       return;
     }
-  intent_id = json_object_get_string_member_with_default (response->body, "id", "");
+  intent_id = json_object_get_string_member_with_default (call->answer->body, "id", "");
   path = g_strconcat ("/v1/payment_intents/", intent_id, "/cancel", NULL);
   key = idempotency_key (self, call->order_id, "cancel");
   till_stripe_form_add (form, "cancellation_reason", "requested_by_customer");
+  /* The call goes on: it may wait for the lock again with the next answer. */
+  g_clear_pointer (&call->answer, till_stripe_response_free);
+  call->resume = NULL;
   till_stripe_client_request_async (self->stripe, "POST", path, form, key, self->cancellable,
                                     on_cancel_intent, call);
+}
+
+static void
+on_cancel_recovered_intent (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  Call *call = user_data;
+  TillStripeResponse *response = call_stripe_finish_ok (call, source, result);
+
+  if (response != NULL)
+    write_answer (call, response, cancel_write_recovered_intent);
 }
 
 static void
@@ -1745,26 +1825,15 @@ handle_cancel (TillApi           *self,
     }
 }
 
+/* Stripe's answer to a refund: made (or pending), or refused. */
 static void
-on_refund_created (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+refund_write (Call *call)
 {
-  Call *call = user_data;
   TillApi *self = call->api;
+  TillStripeResponse *response = call->answer;
   g_autoptr(GError) error = NULL;
-  g_autoptr(TillStripeResponse) response = NULL;
   const char *refund_id, *status;
 
-  response = till_stripe_client_request_finish (TILL_STRIPE_CLIENT (source), result, &error);
-  if (response == NULL)
-    {
-      /* Unknown outcome: the refund stays pending (reserved) and can be retried with the same
-       * request id, which reuses the same Stripe idempotency key. */
-      g_autoptr(GError) mapped = network_failure (error);
-      call_fail (call, mapped);
-      return;
-    }
   if (response->status != 200)
     {
       g_autoptr(GError) mapped = stripe_failure (response);
@@ -1810,6 +1879,26 @@ on_refund_created (GObject      *source,
   call_finish (call);
 }
 
+static void
+on_refund_created (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Call *call = user_data;
+  g_autoptr(GError) error = NULL;
+  TillStripeResponse *response;
+
+  response = till_stripe_client_request_finish (TILL_STRIPE_CLIENT (source), result, &error);
+  if (response == NULL)
+    {
+      /* Unknown outcome: the refund stays pending (reserved) and can be retried with the same
+       * request id, which reuses the same Stripe idempotency key. */
+      g_autoptr(GError) mapped = network_failure (error);
+      call_fail (call, mapped);
+      return;
+    }
+  write_answer (call, response, refund_write);
+}
 
 /* The refund request and its key: the same for the first call and every retry. */
 static TillStripeForm *
@@ -2245,8 +2334,8 @@ writes_database (SoupServerMessage *msg,
   return g_str_equal (path, "/stripe/webhook");
 }
 
-/* The writes that wait, in the order they came, until the lock is free (then they are
- * dispatched) or for BUSY_WAIT_MS (then they get 503 busy). */
+/* The writes that wait, in the order they came, until the lock is free (then requests are
+ * dispatched and Stripe's answers written) or for BUSY_WAIT_MS (then they get 503 busy). */
 static gboolean
 on_retry_writes (gpointer user_data)
 {
@@ -2259,9 +2348,23 @@ on_retry_writes (gpointer user_data)
       g_autoptr(SoupServerMessage) msg = NULL;
       gboolean finished = call->finished;
 
-      if (locked && !finished && !waited_too_long (self, call->deferred_at))
+      if (locked && (!finished || call->resume != NULL) &&
+          !waited_too_long (self, call->deferred_at))
         break;
       g_queue_pop_head (&self->waiting_writes);
+      if (call->resume != NULL)
+        {
+          /* Stripe's answer: written even when its client has gone. */
+          if (locked)
+            {
+              g_autoptr(GError) error = new_busy_error ();
+
+              call_fail (call, error);
+            }
+          else
+            call->resume (call);
+          continue;
+        }
       msg = g_object_ref (call->msg);
       /* Unpaused (unless the client is gone), then handled at once: I/O resumes only back
        * in the main loop. */
@@ -2301,12 +2404,7 @@ server_callback (SoupServer        *server,
       (!g_queue_is_empty (&self->waiting_writes) ||
        till_database_is_locked_elsewhere (self->db)))
     {
-      Call *call = call_new (self, msg);
-
-      call->deferred_at = g_get_monotonic_time ();
-      g_queue_push_tail (&self->waiting_writes, call);
-      if (self->waiting_source == 0)
-        self->waiting_source = g_timeout_add (BUSY_RETRY_MS, on_retry_writes, self);
+      wait_for_lock (self, call_new (self, msg));
       return;
     }
   dispatch (self, msg, path, query);
@@ -2410,6 +2508,79 @@ reconcile_thread (GTask        *task,
   g_task_return_boolean (task, TRUE);
 }
 
+/* Writes what Stripe said of each item; returns how many orders and refunds it changed. */
+static guint
+reconcile_write (TillApi   *self,
+                 GPtrArray *items)
+{
+  guint changed_count = 0;
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      ReconcileItem *item = items->pdata[i];
+      g_autoptr(GError) error = NULL;
+      gboolean changed = FALSE;
+
+      if (item->result == NULL)
+        continue;
+      if (item->refund_id != 0)
+        {
+          const char *refund_id = json_object_get_string_member_with_default (item->result,
+                                                                              "id", NULL);
+          const char *status = json_object_get_string_member_with_default (item->result,
+                                                                           "status", "pending");
+
+          if (item->refund_status == 200 && refund_id != NULL)
+            {
+              if (till_orders_finish_refund (self->db, item->refund_id, refund_id, status,
+                                             &error))
+                changed_count++;
+            }
+          else if (item->refund_status >= 400 && item->refund_status < 500 &&
+                   item->refund_status != 409 && item->refund_status != 429)
+            till_orders_finish_refund (self->db, item->refund_id, NULL, "failed", &error);
+          if (error != NULL)
+            g_message ("Reconciling refund %" G_GINT64_FORMAT ": %s", item->refund_id,
+                       error->message);
+          continue;
+        }
+      if (!till_orders_apply_intent (self->db, item->order_id, item->result, &changed, &error))
+        g_message ("Reconciling order %" G_GINT64_FORMAT ": %s", item->order_id,
+                   error->message);
+      else if (changed)
+        changed_count++;
+    }
+  if (changed_count > 0)
+    g_debug ("Reconciliation updated %u orders", changed_count);
+  return changed_count;
+}
+
+/* Stripe's answers of a round wait for another process's write lock like the requests' do,
+ * from the main loop. Past BUSY_WAIT_MS they are dropped: the next round asks again. */
+static gboolean
+on_retry_reconciled (gpointer user_data)
+{
+  TillApi *self = user_data;
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  gboolean locked = !self->stopping && till_database_is_locked_elsewhere (self->db);
+
+  if (locked && !waited_too_long (self, self->reconcile_since))
+    return G_SOURCE_CONTINUE;
+  self->reconcile_retry_source = 0;
+  self->reconciling = FALSE;
+  task = g_steal_pointer (&self->reconcile_task);
+  items = g_steal_pointer (&self->reconcile_items);
+  if (locked)
+    {
+      g_message ("Reconciliation: the database stayed locked; its answers wait for the next round");
+      g_task_return_int (task, 0);
+    }
+  else
+    g_task_return_int (task, reconcile_write (self, items));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_reconciled (GObject      *source,
                GAsyncResult *result,
@@ -2418,51 +2589,24 @@ on_reconciled (GObject      *source,
   TillApi *self = TILL_API (source);
   g_autoptr(GTask) task = user_data;
   GPtrArray *items = g_task_get_task_data (G_TASK (result));
-  guint changed_count = 0;
 
-  self->reconciling = FALSE;
-  if (g_task_propagate_boolean (G_TASK (result), NULL))
+  if (!g_task_propagate_boolean (G_TASK (result), NULL))
     {
-      for (guint i = 0; i < items->len; i++)
-        {
-          ReconcileItem *item = items->pdata[i];
-          g_autoptr(GError) error = NULL;
-          gboolean changed = FALSE;
-
-          if (item->result == NULL)
-            continue;
-          if (item->refund_id != 0)
-            {
-              const char *refund_id = json_object_get_string_member_with_default (item->result,
-                                                                                  "id", NULL);
-              const char *status = json_object_get_string_member_with_default (item->result,
-                                                                               "status",
-                                                                               "pending");
-
-              if (item->refund_status == 200 && refund_id != NULL)
-                {
-                  if (till_orders_finish_refund (self->db, item->refund_id, refund_id, status,
-                                                 &error))
-                    changed_count++;
-                }
-              else if (item->refund_status >= 400 && item->refund_status < 500 &&
-                       item->refund_status != 409 && item->refund_status != 429)
-                till_orders_finish_refund (self->db, item->refund_id, NULL, "failed", &error);
-              if (error != NULL)
-                g_message ("Reconciling refund %" G_GINT64_FORMAT ": %s", item->refund_id,
-                           error->message);
-              continue;
-            }
-          if (!till_orders_apply_intent (self->db, item->order_id, item->result, &changed, &error))
-            g_message ("Reconciling order %" G_GINT64_FORMAT ": %s", item->order_id,
-                       error->message);
-          else if (changed)
-            changed_count++;
-        }
+      self->reconciling = FALSE;
+      g_task_return_int (task, 0);
+      return;
     }
-  if (changed_count > 0)
-    g_debug ("Reconciliation updated %u orders", changed_count);
-  g_task_return_int (task, changed_count);
+  if (!self->stopping && till_database_is_locked_elsewhere (self->db))
+    {
+      /* Still reconciling: no other round starts meanwhile. */
+      self->reconcile_task = g_steal_pointer (&task);
+      self->reconcile_items = g_ptr_array_ref (items);
+      self->reconcile_since = g_get_monotonic_time ();
+      self->reconcile_retry_source = g_timeout_add (BUSY_RETRY_MS, on_retry_reconciled, self);
+      return;
+    }
+  self->reconciling = FALSE;
+  g_task_return_int (task, reconcile_write (self, items));
 }
 
 void
@@ -2839,11 +2983,22 @@ till_api_stop (TillApi *self)
 
     while ((call = g_queue_pop_head (&self->waiting_writes)) != NULL)
       {
+        /* Stripe's answers are written (waiting for the lock now), requests are not run. */
+        if (call->resume != NULL)
+          {
+            call->resume (call);
+            continue;
+          }
         if (!call->finished)
           send_busy (call->msg);
         call_finish (call);
       }
   }
+  if (self->reconcile_task != NULL)
+    {
+      g_clear_handle_id (&self->reconcile_retry_source, g_source_remove);
+      on_retry_reconciled (self);
+    }
   if (self->db != NULL && self->pending_intents != NULL)
     flush_turn (self);
   g_cancellable_cancel (self->cancellable);

@@ -704,21 +704,22 @@ status_known (gpointer user_data)
   return *(guint *) user_data != 0;
 }
 
-/* Sends a POST with one header (its credentials) without waiting for its answer, whose
- * status lands in @status. */
+/* Sends a POST with @headers (name, value, …, NULL: its credentials) without waiting for its
+ * answer, whose status lands in @status. */
 static void
-post_async (Fixture    *fixture,
-            const char *path,
-            const char *header,
-            const char *value,
-            const char *body,
-            guint      *status)
+post_async (Fixture           *fixture,
+            const char        *path,
+            const char * const *headers,
+            const char        *body,
+            guint             *status)
 {
   g_autofree char *url = g_strconcat (fixture->server->base, path, NULL);
   g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
   g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
 
-  soup_message_headers_replace (soup_message_get_request_headers (msg), header, value);
+  for (guint i = 0; headers[i] != NULL; i += 2)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), headers[i],
+                                  headers[i + 1]);
   soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
   soup_session_send_and_read_async (fixture->server->session, msg, G_PRIORITY_DEFAULT, NULL,
                                     on_held_checkout, status);
@@ -732,8 +733,9 @@ post_api_async (Fixture    *fixture,
                 guint      *status)
 {
   g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
+  const char *headers[] = { "Authorization", authorization, NULL };
 
-  post_async (fixture, path, "Authorization", authorization, body, status);
+  post_async (fixture, path, headers, body, status);
 }
 
 static void
@@ -1375,7 +1377,8 @@ test_webhook_database_locked (Fixture       *fixture,
   signature = sign_now (payload, 0);
 
   g_assert_true (till_database_begin (other, &error));
-  post_async (fixture, "/stripe/webhook", "Stripe-Signature", signature, payload, &status);
+  post_async (fixture, "/stripe/webhook", (const char *[]) { "Stripe-Signature", signature, NULL },
+              payload, &status);
   g_assert_true (till_test_wait_until (one_waiting_write, fixture, 20000));
   read = get_order (fixture, order_id);
   g_assert_cmpuint (read->status, ==, 200);
@@ -1879,6 +1882,157 @@ test_reconcile_refund (Fixture       *fixture,
   }
 }
 
+typedef struct
+{
+  Fixture *fixture;
+  gint64 order_id;
+  guint count;
+} RefundCount;
+
+/* The order has @count refunds stored (reserved before Stripe is asked). */
+static gboolean
+refunds_stored (gpointer user_data)
+{
+  RefundCount *wanted = user_data;
+  g_autoptr(GPtrArray) refunds = till_orders_list_refunds (
+      till_api_get_database (wanted->fixture->server->api), wanted->order_id, NULL);
+
+  return refunds != NULL && refunds->len == wanted->count;
+}
+
+static JsonObject *
+refund_of (TillTestResponse *order,
+           guint             index)
+{
+  return json_array_get_object_element (json_object_get_array_member (order->json, "refunds"),
+                                        index);
+}
+
+/* Stripe answers while another process holds the write lock: the answer waits for it from
+ * the main loop, which answers every read meanwhile, and is written once the lock is free.
+ * Locked for longer than the server waits, the call gets 503 busy and nothing is lost: the
+ * refund stays reserved and the reconciler finishes it. The reconciler's answers wait too. */
+static void
+test_answer_database_locked (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillDatabase) other = NULL;
+  const char *headers[] = { "Authorization", NULL, "Idempotency-Key", NULL, NULL };
+  g_autofree char *authorization = NULL;
+  RefundCount stored = { fixture, 0, 1 };
+  Reconciled reconciled = { FALSE, 0 };
+  gint64 order_id, unsynced_id;
+  guint status = 0;
+
+  /* A server that reconciles orders and refunds older than 1 s, waiting 300 ms for locks. */
+  till_test_server_free (fixture->server);
+  g_setenv ("TILL_DATABASE_BUSY_WAIT_MS", "300", TRUE);
+  fixture->server = till_test_server_new (fixture->sim->base, configure_reconcile,
+                                          GINT_TO_POINTER (3600));
+  g_unsetenv ("TILL_DATABASE_BUSY_WAIT_MS");
+  till_api_load_demo_catalog (till_api_get_database (fixture->server->api), "USD", NULL);
+  other = open_elsewhere (fixture);
+  authorization = g_strconcat ("Bearer ", fixture->server->admin_token, NULL);
+  headers[1] = authorization;
+  order_id = paid_order (fixture, NULL);
+  stored.order_id = order_id;
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT "/refunds",
+                                           order_id);
+
+  /* The refund is reserved, Stripe is asked (and answers 300 ms later), and the lock is
+   * taken meanwhile. */
+  till_test_sim_fault (fixture->sim, "delay=300", 1);
+  headers[3] = "locked-1";
+  post_async (fixture, path, headers, "{\"amount\": 100}", &status);
+  g_assert_true (till_test_wait_until (refunds_stored, &stored, 20000));
+  g_assert_true (till_database_begin (other, &error));
+  g_assert_true (till_test_wait_until (one_waiting_write, fixture, 20000));
+  {
+    g_autoptr(TillTestResponse) read = get_order (fixture, order_id);
+
+    g_assert_cmpuint (read->status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (refund_of (read, 0), "status"), ==,
+                     "pending");
+  }
+  g_assert_cmpuint (status, ==, 0);
+  g_assert_true (till_database_commit (other, &error));
+  g_assert_true (till_test_wait_until (status_known, &status, 20000));
+  g_assert_cmpuint (status, ==, 201);
+  {
+    g_autoptr(TillTestResponse) read = get_order (fixture, order_id);
+
+    g_assert_cmpstr (json_object_get_string_member (read->json, "status"), ==,
+                     "partially_refunded");
+    g_assert_cmpint (json_object_get_int_member (read->json, "refunded"), ==, 100);
+    g_assert_cmpstr (json_object_get_string_member (refund_of (read, 0), "status"), ==,
+                     "succeeded");
+  }
+
+  /* Locked for longer than the server waits: 503, the refund stays reserved... */
+  status = 0;
+  stored.count = 2;
+  till_test_sim_fault (fixture->sim, "delay=300", 1);
+  headers[3] = "locked-2";
+  post_async (fixture, path, headers, "{\"amount\": 200}", &status);
+  g_assert_true (till_test_wait_until (refunds_stored, &stored, 20000));
+  g_assert_true (till_database_begin (other, &error));
+  g_assert_true (till_test_wait_until (status_known, &status, 20000));
+  g_assert_cmpuint (status, ==, 503);
+  g_assert_cmpuint (till_api_get_waiting_writes (fixture->server->api), ==, 0);
+  g_assert_true (till_database_commit (other, &error));
+  {
+    g_autoptr(TillTestResponse) read = get_order (fixture, order_id);
+
+    g_assert_cmpint (json_object_get_int_member (read->json, "refunded"), ==, 100);
+    g_assert_cmpstr (json_object_get_string_member (refund_of (read, 1), "status"), ==,
+                     "pending");
+  }
+
+  /* ... and an order paid at Stripe is not synced yet. Then the reconciler's answers find
+   * the database locked: they wait, the server answers meanwhile. */
+  {
+    g_autofree char *reference = till_test_new_reference ();
+    g_autofree char *body = cart_body (fixture, reference);
+    g_autoptr(TillTestResponse) created = checkout (fixture, body);
+
+    unsynced_id = json_object_get_int_member (order_of (created), "id");
+    g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"),
+                      ==, 200);
+    /* A read writes its intent first (it waits for the next batch otherwise). */
+    g_clear_pointer (&created, till_test_response_free);
+    created = get_order (fixture, unsynced_id);
+    g_assert_nonnull (payment_member (created->json, "payment_intent"));
+  }
+  g_assert_true (till_database_exec (other, "UPDATE refunds SET created_at = created_at - 5000000;"
+                                     "UPDATE orders SET created_at = created_at - 5000000", NULL));
+  g_assert_true (till_database_begin (other, &error));
+  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  g_assert_true (till_test_wait_until (one_waiting_write, fixture, 20000));
+  {
+    g_autoptr(TillTestResponse) read = get_order (fixture, unsynced_id);
+
+    g_assert_cmpuint (read->status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (read->json, "status"), ==, "pending_payment");
+  }
+  g_assert_false (reconciled.done);
+  g_assert_true (till_database_commit (other, &error));
+  g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 20000));
+  g_assert_cmpuint (reconciled.changed, ==, 2);
+  {
+    g_autoptr(TillTestResponse) read = get_order (fixture, order_id);
+
+    g_assert_cmpint (json_object_get_int_member (read->json, "refunded"), ==, 300);
+    g_assert_cmpstr (json_object_get_string_member (refund_of (read, 1), "status"), ==,
+                     "succeeded");
+  }
+  {
+    g_autoptr(TillTestResponse) read = get_order (fixture, unsynced_id);
+
+    g_assert_cmpstr (json_object_get_string_member (read->json, "status"), ==, "paid");
+  }
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Reports */
 
@@ -2038,6 +2192,7 @@ main (int    argc,
   ADD ("/server/checkout/payment-method-types", &card_only, test_payment_method_types);
   ADD ("/server/reconcile", NULL, test_reconcile);
   ADD ("/server/reconcile-refund", NULL, test_reconcile_refund);
+  ADD ("/server/answers/database-locked", NULL, test_answer_database_locked);
   ADD ("/server/reports", NULL, test_reports);
 #undef ADD
 
