@@ -755,6 +755,58 @@ handle_product_create (TillApi           *self,
   send_product (msg, SOUP_STATUS_CREATED, product);
 }
 
+/* Deleting a product first looks for its order lines, and so does the foreign key: both
+ * read every line ever sold when it was never sold (a tenth of a second at 300,000 orders).
+ * So it runs on a thread with a connection of its own, in one transaction, and the loop goes
+ * on serving; checkouts wait for its write lock from the main loop, as for another
+ * process's. */
+typedef struct
+{
+  char *path;
+  gint64 id;
+  gboolean deactivated;   /* sold before: deactivated rather than deleted */
+} ProductDeletion;
+
+static void
+product_deletion_free (ProductDeletion *deletion)
+{
+  g_free (deletion->path);
+  g_free (deletion);
+}
+
+static void
+delete_product_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  ProductDeletion *deletion = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillDatabase) db = till_database_open (deletion->path, &error);
+
+  if (db == NULL || !till_database_begin (db, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (!till_catalog_delete (db, deletion->id, &deletion->deactivated, &error))
+    {
+      till_database_rollback (db);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (!till_database_commit (db, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void on_product_deleted (GObject      *source,
+                                GAsyncResult *result,
+                                gpointer      user_data);
+
 static void
 handle_product (TillApi           *self,
                 SoupServerMessage *msg,
@@ -805,23 +857,42 @@ handle_product (TillApi           *self,
     }
   if (g_str_equal (method, "DELETE"))
     {
-      gboolean deactivated = FALSE;
+      ProductDeletion *deletion = g_new0 (ProductDeletion, 1);
+      g_autoptr(GTask) task = g_task_new (self, NULL, on_product_deleted, call_new (self, msg));
 
-      if (!till_catalog_delete (self->db, id, &deactivated, &error))
-        {
-          till_api_send_error (msg, error);
-          return;
-        }
-      if (deactivated && (product = till_catalog_get (self->db, id, &error)) != NULL)
-        send_product (msg, SOUP_STATUS_OK, product);
-      else
-        {
-          add_common_headers (msg);
-          soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
-        }
+      deletion->path = g_strdup (till_database_get_path (self->db));
+      deletion->id = id;
+      g_task_set_task_data (task, deletion, (GDestroyNotify) product_deletion_free);
+      g_task_run_in_thread (task, delete_product_thread);
       return;
     }
   send_api_error (msg, TILL_API_ERROR_METHOD, _("Method not allowed"));
+}
+
+static void
+on_product_deleted (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  TillApi *self = TILL_API (source);
+  Call *call = user_data;
+  ProductDeletion *deletion = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillProduct) product = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      call_fail (call, error);
+      return;
+    }
+  if (deletion->deactivated && (product = till_catalog_get (self->db, deletion->id, &error)) != NULL)
+    send_product (call->msg, SOUP_STATUS_OK, product);
+  else
+    {
+      add_common_headers (call->msg);
+      soup_server_message_set_status (call->msg, SOUP_STATUS_NO_CONTENT, NULL);
+    }
+  call_finish (call);
 }
 
 static void

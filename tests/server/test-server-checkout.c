@@ -932,6 +932,49 @@ test_product_cache (Fixture       *fixture,
   one_line_total (fixture, id, 422);
 }
 
+/* Deleting a product that was sold keeps it for its order lines, inactive; one never sold
+ * goes. Either way the server serves meanwhile (the lines are looked for on a thread). */
+static void
+test_product_delete (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  gint64 sold = product_id (fixture, "BAK-001");
+  g_autofree char *sold_path = g_strdup_printf ("/api/v1/products/%" G_GINT64_FORMAT, sold);
+  g_autoptr(TillTestResponse) created = NULL;
+  g_autoptr(TillTestResponse) deleted = NULL;
+  g_autoptr(TillTestResponse) read = NULL;
+
+  one_line_total (fixture, sold, 201);
+  deleted = till_test_request (fixture->server, "DELETE", sold_path,
+                               fixture->server->admin_token, NULL);
+  g_assert_cmpuint (deleted->status, ==, 200);
+  g_assert_false (json_object_get_boolean_member (deleted->json, "active"));
+  read = till_test_request (fixture->server, "GET", sold_path, fixture->server->cashier_token,
+                            NULL);
+  g_assert_cmpuint (read->status, ==, 404);
+  one_line_total (fixture, sold, 422);
+
+  created = till_test_request (fixture->server, "POST", "/api/v1/products",
+                               fixture->server->admin_token,
+                               "{\"name\": \"Boza\", \"unit_amount\": 300, \"tax_rate\": 800}");
+  g_assert_cmpuint (created->status, ==, 201);
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/products/%" G_GINT64_FORMAT,
+                                             json_object_get_int_member (created->json, "id"));
+    g_autoptr(TillTestResponse) gone = till_test_request (fixture->server, "DELETE", path,
+                                                          fixture->server->admin_token, NULL);
+    g_autoptr(TillTestResponse) again = NULL;
+
+    g_assert_cmpuint (gone->status, ==, 204);
+    again = till_test_request (fixture->server, "GET", path, fixture->server->admin_token, NULL);
+    g_assert_cmpuint (again->status, ==, 404);
+    g_clear_pointer (&again, till_test_response_free);
+    again = till_test_request (fixture->server, "DELETE", path, fixture->server->admin_token,
+                               NULL);
+    g_assert_cmpuint (again->status, ==, 404);
+  }
+}
+
 static void
 test_duplicate_reference (Fixture       *fixture,
                           gconstpointer  data)
@@ -2174,6 +2217,7 @@ main (int    argc,
   ADD ("/server/checkout/group-commit-write-fails", NULL, test_group_commit_write_fails);
   ADD ("/server/checkout/terminal-cache", NULL, test_terminal_cache);
   ADD ("/server/checkout/product-cache", NULL, test_product_cache);
+  ADD ("/server/catalog/delete", NULL, test_product_delete);
   ADD ("/server/checkout/database-locked", &busy_wait, test_database_locked);
   ADD ("/server/checkout/faults/exhausted", NULL, test_fault_exhausted);
   for (guint i = 0; i < G_N_ELEMENTS (amounts); i++)
