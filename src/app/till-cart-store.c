@@ -413,7 +413,7 @@ load_thread (GTask        *task,
 
   while ((info = g_file_enumerator_next_file (enumerator, cancellable, &error)) != NULL)
     {
-      g_autoptr (GFileInfo) owned_info = info;
+      g_autoptr (GFileInfo) owned_info G_GNUC_UNUSED = info;  /* freed at the end of the turn */
       const char *name = g_file_info_get_name (info);
       g_autoptr (GFile) file = NULL;
       g_autofree char *contents = NULL;

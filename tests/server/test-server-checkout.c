@@ -691,8 +691,8 @@ on_held_checkout (GObject      *source,
                   gpointer      user_data)
 {
   guint *status = user_data;
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
-                                                              NULL);
+  g_autoptr(GBytes) body G_GNUC_UNUSED = soup_session_send_and_read_finish (SOUP_SESSION (source),
+                                                                            result, NULL);
 
   *status = soup_message_get_status (soup_session_get_async_result_message (
       SOUP_SESSION (source), result));
@@ -1578,8 +1578,8 @@ on_abandoned_sent (GObject      *source,
                    gpointer      user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
-                                                              &error);
+  g_autoptr(GBytes) body G_GNUC_UNUSED = soup_session_send_and_read_finish (SOUP_SESSION (source),
+                                                                            result, &error);
   gboolean *done = user_data;
 
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -2091,7 +2091,7 @@ test_reports (Fixture       *fixture,
   g_autofree char *path = g_strdup_printf ("/api/v1/reports/daily?date=%s", day);
   g_autofree char *reference = till_test_new_reference ();
   g_autofree char *body = cart_body (fixture, reference);
-  g_autoptr(TillTestResponse) pending = checkout (fixture, body);
+  g_autoptr(TillTestResponse) pending G_GNUC_UNUSED = checkout (fixture, body);
 
   {
     g_autoptr(TillTestResponse) refunded = refund (fixture, second, "report-refund",

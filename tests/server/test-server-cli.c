@@ -427,7 +427,7 @@ static void
 test_backup (Fixture       *fixture,
              gconstpointer  data)
 {
-  g_autofree char *token = add_terminal (fixture, "till", "cashier");
+  g_autofree char *token G_GNUC_UNUSED = add_terminal (fixture, "till", "cashier");
   g_autofree char *copy = g_build_filename (fixture->dir, "copy.db", NULL);
   const char *argv[] = { "--db", fixture->db, "backup", copy, NULL };
   g_autoptr(TillDatabase) db = NULL;
@@ -669,7 +669,6 @@ test_training (Fixture       *fixture,
         "{\"client_reference\": \"training-1\", \"currency\": \"USD\","
         " \"lines\": [{\"product_id\": 1, \"quantity\": 2}]}", -1);
     JsonObject *payment;
-    g_autofree char *js = NULL;
 
     g_assert_cmpuint (created->status, ==, 201);
     payment = json_object_get_object_member (created->json, "payment");
@@ -743,7 +742,7 @@ test_live_tls (Fixture       *fixture,
     g_autofree char *plain = g_strconcat ("http://", running->base + strlen ("https://"),
                                           "/healthz", NULL);
     g_autoptr(SoupMessage) msg = soup_message_new ("GET", plain);
-    g_autoptr(GBytes) body = soup_session_send_and_read (session, msg, NULL, NULL);
+    g_autoptr(GBytes) body G_GNUC_UNUSED = soup_session_send_and_read (session, msg, NULL, NULL);
 
     g_assert_cmpuint (soup_message_get_status (msg), !=, 200);
   }

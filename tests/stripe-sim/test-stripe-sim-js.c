@@ -210,8 +210,8 @@ on_evaluated (GObject      *source,
               gpointer      user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JSCValue) value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (source),
-                                                                          result, &error);
+  g_autoptr(JSCValue) value G_GNUC_UNUSED =
+      webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (source), result, &error);
 
   g_assert_no_error (error);
   *(gboolean *) user_data = TRUE;
@@ -382,10 +382,10 @@ test_validation_as_typed (Fixture      *f,
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *id = open_page (f);
       JsonNode *result;
       JsonNode *change;
 
+      g_free (open_page (f));
       g_test_message ("validation case %u", i);
       change = type_card (f, cases[i].number, cases[i].expiry, cases[i].cvc);
       /* The form flags it as typed, in its change events. */
@@ -408,9 +408,9 @@ static void
 test_locale (Fixture      *f,
              gconstpointer data)
 {
-  g_autofree char *id = open_page_with (f, "&locale=tr");
   JsonNode *result;
 
+  g_free (open_page_with (f, "&locale=tr"));
   type_card (f, "4242424242424241", "1234", "123");
   result = pay (f);
   g_assert_cmpstr (sim_json_string (result, "result.error.code"), ==, "invalid_number");
@@ -422,9 +422,9 @@ static void
 test_isolation_and_keys (Fixture      *f,
                          gconstpointer data)
 {
-  g_autofree char *id = open_page (f);
   JsonNode *probe;
 
+  g_free (open_page (f));
   run_js (f, "tillTest.probe();");
   probe = wait_event (f, "probe");
   /* The page cannot read the card frame, and Stripe() refuses live keys. */
