@@ -231,6 +231,7 @@ typedef struct _Call
   gint64 deferred_at;       /* a write waiting for another process's lock, since then */
   TillStripeResponse *answer;     /* Stripe's answer, to be written by resume () */
   void (*resume) (struct _Call *call);  /* writes it once the lock is free (write_answer ()) */
+  gboolean only_ok;         /* a Stripe error fails the call before resume () */
 } Call;
 
 static void
@@ -1025,6 +1026,46 @@ write_answer (Call               *call,
   wait_for_lock (self, call);
 }
 
+static TillStripeResponse *call_stripe_finish    (Call         *call,
+                                                  GObject      *source,
+                                                  GAsyncResult *result);
+static TillStripeResponse *call_stripe_finish_ok (Call         *call,
+                                                  GObject      *source,
+                                                  GAsyncResult *result);
+
+static void
+on_answer (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Call *call = user_data;
+  TillStripeResponse *response = call->only_ok ? call_stripe_finish_ok (call, source, result)
+                                               : call_stripe_finish (call, source, result);
+
+  if (response != NULL)
+    write_answer (call, response, call->resume);
+}
+
+/* Sends @call's request to Stripe; @resume writes the answer and answers the call
+ * (write_answer ()): any answer, or with @only_ok only a success (an error of Stripe's
+ * fails the call, in plain words). No answer at all fails the call as a network error. */
+static void
+request_for_write (Call           *call,
+                   const char     *method,
+                   const char     *path,
+                   TillStripeForm *form,
+                   const char     *key,
+                   gboolean        only_ok,
+                   void          (*resume) (Call *call))
+{
+  TillApi *self = call->api;
+
+  call->resume = resume;
+  call->only_ok = only_ok;
+  till_stripe_client_request_async (self->stripe, method, path, form, key, self->cancellable,
+                                    on_answer, call);
+}
+
 static void
 flush_pending_intents (TillApi *self)
 {
@@ -1659,19 +1700,6 @@ sync_write_intent (Call *call)
 }
 
 static void
-on_sync_intent (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  Call *call = user_data;
-  g_autoptr(TillStripeResponse) response = NULL;
-
-  response = call_stripe_finish_ok (call, source, result);
-  if (response != NULL)
-    write_answer (call, g_steal_pointer (&response), sync_write_intent);
-}
-
-static void
 handle_sync (TillApi           *self,
              SoupServerMessage *msg,
              TillOrder         *order)
@@ -1687,8 +1715,7 @@ handle_sync (TillApi           *self,
   call = call_new (self, msg);
   call->order_id = order->id;
   path = g_strconcat ("/v1/payment_intents/", order->payment_intent, NULL);
-  till_stripe_client_request_async (self->stripe, "GET", path, NULL, NULL, self->cancellable,
-                                    on_sync_intent, call);
+  request_for_write (call, "GET", path, NULL, NULL, TRUE, sync_write_intent);
 }
 
 /* Deliberately loose: one @, something on each side, a dot after it, no spaces. Stripe
@@ -1745,8 +1772,7 @@ handle_receipt (TillApi           *self,
   call->order_id = order->id;
   path = g_strconcat ("/v1/payment_intents/", order->payment_intent, NULL);
   /* Stripe answers the intent: the order is brought up to date and sent back. */
-  till_stripe_client_request_async (self->stripe, "POST", path, form, NULL, self->cancellable,
-                                    on_sync_intent, call);
+  request_for_write (call, "POST", path, form, NULL, TRUE, sync_write_intent);
 }
 
 /* Canceled, or Stripe's reason why not. */
@@ -1795,18 +1821,6 @@ cancel_write_intent (Call *call)
   call_finish (call);
 }
 
-static void
-on_cancel_intent (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  Call *call = user_data;
-  TillStripeResponse *response = call_stripe_finish (call, source, result);
-
-  if (response != NULL)
-    write_answer (call, response, cancel_write_intent);
-}
-
 /* The lost intent, found again: recorded, then canceled. */
 static void
 cancel_write_recovered_intent (Call *call)
@@ -1829,21 +1843,7 @@ cancel_write_recovered_intent (Call *call)
   till_stripe_form_add (form, "cancellation_reason", "requested_by_customer");
   /* The call goes on: it may wait for the lock again with the next answer. */
   g_clear_pointer (&call->answer, till_stripe_response_free);
-  call->resume = NULL;
-  till_stripe_client_request_async (self->stripe, "POST", path, form, key, self->cancellable,
-                                    on_cancel_intent, call);
-}
-
-static void
-on_cancel_recovered_intent (GObject      *source,
-                            GAsyncResult *result,
-                            gpointer      user_data)
-{
-  Call *call = user_data;
-  TillStripeResponse *response = call_stripe_finish_ok (call, source, result);
-
-  if (response != NULL)
-    write_answer (call, response, cancel_write_recovered_intent);
+  request_for_write (call, "POST", path, form, key, FALSE, cancel_write_intent);
 }
 
 static void
@@ -1876,8 +1876,7 @@ handle_cancel (TillApi           *self,
       g_autofree char *key = idempotency_key (self, order->id, "cancel");
 
       till_stripe_form_add (form, "cancellation_reason", "requested_by_customer");
-      till_stripe_client_request_async (self->stripe, "POST", path, form, key, self->cancellable,
-                                        on_cancel_intent, call);
+      request_for_write (call, "POST", path, form, key, FALSE, cancel_write_intent);
     }
   else
     {
@@ -1891,8 +1890,8 @@ handle_cancel (TillApi           *self,
           call_fail (call, error);
           return;
         }
-      till_stripe_client_request_async (self->stripe, "POST", "/v1/payment_intents", form, key,
-                                        self->cancellable, on_cancel_recovered_intent, call);
+      request_for_write (call, "POST", "/v1/payment_intents", form, key, TRUE,
+                         cancel_write_recovered_intent);
     }
 }
 
@@ -1948,27 +1947,6 @@ refund_write (Call *call)
       }
   }
   call_finish (call);
-}
-
-static void
-on_refund_created (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  Call *call = user_data;
-  g_autoptr(GError) error = NULL;
-  TillStripeResponse *response;
-
-  response = till_stripe_client_request_finish (TILL_STRIPE_CLIENT (source), result, &error);
-  if (response == NULL)
-    {
-      /* Unknown outcome: the refund stays pending (reserved) and can be retried with the same
-       * request id, which reuses the same Stripe idempotency key. */
-      g_autoptr(GError) mapped = network_failure (error);
-      call_fail (call, mapped);
-      return;
-    }
-  write_answer (call, response, refund_write);
 }
 
 /* The refund request and its key: the same for the first call and every retry. */
@@ -2072,8 +2050,9 @@ handle_refund (TillApi           *self,
   call->order_id = order->id;
   call->success_status = existing ? SOUP_STATUS_OK : SOUP_STATUS_CREATED;
   call->refund = g_steal_pointer (&refund);
-  till_stripe_client_request_async (self->stripe, "POST", "/v1/refunds", form, key,
-                                    self->cancellable, on_refund_created, call);
+  /* No answer: the refund stays pending (reserved) and can be retried with the same request
+   * id, which reuses the same Stripe idempotency key. */
+  request_for_write (call, "POST", "/v1/refunds", form, key, FALSE, refund_write);
 }
 
 static void
