@@ -1,5 +1,8 @@
 # shellcheck shell=bash
-# What run.sh and instructions.sh share (sourced, from the top of the tree).
+# What run.sh, instructions.sh and stall.sh share (sourced, from the top of the tree). The
+# functions below that start a process set globals for the script (sim_pid, sim,
+# server_pid, server, build).
+# shellcheck disable=SC2034
 
 # bench_prepare_till WORK SIMULATOR KEY BUILD: WORK/till.conf for till-server in test mode
 # against SIMULATOR, with its database in WORK and no limit on checkouts; imports the demo
@@ -23,4 +26,50 @@ CONF
   chmod 600 "$work/till.conf"
   "$build/src/server/till-server" --config "$work/till.conf" catalog import data/demo-catalog.csv >/dev/null
   "$build/src/server/till-server" --config "$work/till.conf" terminal add bench | tail -1
+}
+
+# bench_use_build [BUILD DIR]: sets build to that build as it is, or builds _build and uses it.
+bench_use_build () {
+  if [ -n "${1:-}" ]; then
+    build=$(cd "$1" && pwd)
+  else
+    build=$TILL_TOP/_build
+    local main_options
+    mapfile -t main_options < <(till_main_build_options)
+    till_build _build "${main_options[@]}"
+  fi
+}
+
+# bench_start_sim WORK ADDRESS [PREFIX...]: the simulator alone in its process, listening on
+# ADDRESS (run under PREFIX, e.g. taskset); sets sim_pid and sim (its base URL).
+bench_start_sim () {
+  local work=$1 address=$2
+  shift 2
+  : > "$work/sim.out"
+  "$@" "$build/src/stripe-sim/till-stripe-sim" --listen "$address" > "$work/sim.out" \
+    2>>"$work/sim.err" &
+  sim_pid=$!
+  for _ in $(seq 1 100); do [ -s "$work/sim.out" ] && break; sleep 0.05; done
+  sim=$(head -1 "$work/sim.out"); sim=${sim%/}
+}
+
+# bench_start_till WORK [PREFIX...]: till-server with WORK/till.conf (run under PREFIX, e.g.
+# valgrind), waiting up to 30 s for it to listen; sets server_pid and server (its base URL).
+bench_start_till () {
+  local work=$1
+  shift
+  "$@" "$build/src/server/till-server" --config "$work/till.conf" > "$work/server.out" \
+    2>"$work/server.err" &
+  server_pid=$!
+  for _ in $(seq 1 600); do grep -q listening "$work/server.out" && break; sleep 0.05; done
+  server=$(sed -n 's/.*listening on \([^ ]*\) .*/\1/p' "$work/server.out"); server=${server%/}
+}
+
+# bench_stop PID...: stops the processes whose PIDs are not empty, and waits for them.
+bench_stop () {
+  local pid
+  for pid in "$@"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
+  return 0
 }

@@ -10,42 +10,28 @@
 # batched with others, as under load). It prints the count per checkout and the functions
 # of ours that take the most, inclusive. With a BUILD DIR it measures that build as it is.
 set -euo pipefail
+# shellcheck source=tools/common.sh
 source "$(dirname "$0")/../../tools/common.sh"
+# shellcheck source=bench/server-checkout/common.sh
 source "$(dirname "$0")/common.sh"
 cd "$TILL_TOP"
 
 checkouts=${1:-300}
-if [ -n "${2:-}" ]; then
-  build=$(cd "$2" && pwd)
-else
-  build=$TILL_TOP/_build
-  mapfile -t main_options < <(till_main_build_options)
-  till_build _build "${main_options[@]}"
-fi
+bench_use_build "${2:-}"
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt install valgrind)"; exit 1; }
 key=sk_test_bench_0123456789
 work=$(mktemp -d)
 sim_pid='' server_pid=''
 cleanup () {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+  bench_stop "$server_pid" "$sim_pid"
   rm -rf "$work"
-  return 0
 }
 trap cleanup EXIT
 
-"$build/src/stripe-sim/till-stripe-sim" --listen 127.0.0.1:0 > "$work/sim.out" 2>"$work/sim.err" &
-sim_pid=$!
-for _ in $(seq 1 100); do [ -s "$work/sim.out" ] && break; sleep 0.05; done
-sim=$(head -1 "$work/sim.out"); sim=${sim%/}
-
+bench_start_sim "$work" 127.0.0.1:0
 token=$(bench_prepare_till "$work" "$sim" "$key" "$build")
-valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
-  "$build/src/server/till-server" --config "$work/till.conf" > "$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-for _ in $(seq 1 600); do grep -q listening "$work/server.out" && break; sleep 0.05; done
-url=$(sed -n 's/.*listening on \([^ ]*\) .*/\1/p' "$work/server.out")
-url=${url%/}/api/v1/checkouts
+bench_start_till "$work" valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out"
+url=$server/api/v1/checkouts
 
 # send PREFIX N: N checkouts of the bench cart (checkout.lua's), one after the other.
 send () {

@@ -12,7 +12,9 @@
 # TILL_BENCH_PIN=1 runs the simulator on CPU 0 and wrk on CPU 1 (taskset) in both phases;
 # till-server is never pinned.
 set -euo pipefail
+# shellcheck source=tools/common.sh
 source "$(dirname "$0")/../../tools/common.sh"
+# shellcheck source=bench/server-checkout/common.sh
 source "$(dirname "$0")/common.sh"
 cd "$TILL_TOP"
 
@@ -20,15 +22,13 @@ seconds=${1:-10}
 rounds=${2:-5}
 connections=10
 threads=2
-build=$TILL_TOP/_build
 key=sk_test_bench_0123456789
 # What till-server sends to Stripe for the bench cart: the direct phase sends the same.
 basic=$(printf '%s:' "$key" | base64)
 amount=1039
 run_id=$(date +%s)
 
-mapfile -t main_options < <(till_main_build_options)
-till_build _build "${main_options[@]}"
+bench_use_build
 pin_sim=() pin_wrk=()
 if [ -n "${TILL_BENCH_PIN:-}" ]; then
   pin_sim=(taskset -c 0) pin_wrk=(taskset -c 1)
@@ -37,11 +37,8 @@ echo "load before: $(uptime)"
 work=$(mktemp -d)
 sim_pid='' server_pid='' bare_pid=''
 cleanup () {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  [ -n "$bare_pid" ] && kill "$bare_pid" 2>/dev/null && wait "$bare_pid" 2>/dev/null
-  [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+  bench_stop "$server_pid" "$bare_pid" "$sim_pid"
   rm -rf "$work"
-  return 0
 }
 trap cleanup EXIT
 
@@ -49,15 +46,8 @@ trap cleanup EXIT
 # (5–6 kB each), and its CPU per intent grows with them: each round starts a fresh one
 # on the same address, so that every round measures the same simulator.
 start_sim () {
-  if [ -n "$sim_pid" ]; then
-    kill "$sim_pid"
-    wait "$sim_pid" 2>/dev/null || true
-  fi
-  : > "$work/sim.out"
-  "${pin_sim[@]}" "$build/src/stripe-sim/till-stripe-sim" --listen "$1" > "$work/sim.out" 2>>"$work/sim.err" &
-  sim_pid=$!
-  for _ in $(seq 1 100); do [ -s "$work/sim.out" ] && break; sleep 0.05; done
-  sim=$(head -1 "$work/sim.out"); sim=${sim%/}
+  bench_stop "$sim_pid"
+  bench_start_sim "$work" "$1" "${pin_sim[@]}"
 }
 start_sim 127.0.0.1:0
 till_say "Simulator at $sim"
@@ -69,10 +59,7 @@ hz=$(getconf CLK_TCK)
 
 # till-server in test mode against the same simulator.
 token=$(bench_prepare_till "$work" "$sim" "$key" "$build")
-"$build/src/server/till-server" --config "$work/till.conf" > "$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-for _ in $(seq 1 100); do [ -s "$work/server.out" ] && break; sleep 0.05; done
-server=$(sed -n 's/.*listening on \([^ ]*\) .*/\1/p' "$work/server.out")
+bench_start_till "$work"
 till_say "till-server at $server (pid $server_pid)"
 "$build/bench/server-checkout/bare-proxy" "$sim" > "$work/bare.out" 2>"$work/bare.err" &
 bare_pid=$!

@@ -11,18 +11,14 @@
 # latency (p50, p99, max) during each part: a stall of the server's loop shows as a max of
 # the reads as long as the work that stalled it.
 set -euo pipefail
+# shellcheck source=tools/common.sh
 source "$(dirname "$0")/../../tools/common.sh"
+# shellcheck source=bench/server-checkout/common.sh
 source "$(dirname "$0")/common.sh"
 cd "$TILL_TOP"
 
 orders=${1:-300000}
-if [ -n "${2:-}" ]; then
-  build=$(cd "$2" && pwd)
-else
-  build=$TILL_TOP/_build
-  mapfile -t main_options < <(till_main_build_options)
-  till_build _build "${main_options[@]}"
-fi
+bench_use_build "${2:-}"
 for tool in wrk sqlite3 curl; do
   command -v $tool >/dev/null || { echo "$tool is needed (apt install $tool)"; exit 1; }
 done
@@ -30,18 +26,12 @@ key=sk_test_bench_0123456789
 work=$(mktemp -d)
 sim_pid='' server_pid='' reads_pid=''
 cleanup () {
-  [ -n "$reads_pid" ] && kill "$reads_pid" 2>/dev/null && wait "$reads_pid" 2>/dev/null
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+  bench_stop "$reads_pid" "$server_pid" "$sim_pid"
   rm -rf "$work"
-  return 0
 }
 trap cleanup EXIT
 
-"$build/src/stripe-sim/till-stripe-sim" --listen 127.0.0.1:0 > "$work/sim.out" 2>"$work/sim.err" &
-sim_pid=$!
-for _ in $(seq 1 100); do [ -s "$work/sim.out" ] && break; sleep 0.05; done
-sim=$(head -1 "$work/sim.out"); sim=${sim%/}
+bench_start_sim "$work" 127.0.0.1:0
 token=$(bench_prepare_till "$work" "$sim" "$key" "$build")
 admin=$("$build/src/server/till-server" --config "$work/till.conf" terminal add bench-admin \
           --role admin | tail -1)
@@ -65,11 +55,8 @@ SQL
   for i in $(seq 1 50000); do echo "STALL-$i,,Stall product $i,1.00,EUR,8,Bench"; done
 } > "$work/big.csv"
 
-"$build/src/server/till-server" --config "$work/till.conf" > "$work/server.out" \
-  2>"$work/server.err" &
-server_pid=$!
-for _ in $(seq 1 100); do grep -q listening "$work/server.out" && break; sleep 0.05; done
-url=$(sed -n 's/.*listening on \([^ ]*\) .*/\1/p' "$work/server.out"); url=${url%/}
+bench_start_till "$work"
+url=$server
 
 cat > "$work/reads.lua" <<'LUA'
 function init (args) token = args[1] end
