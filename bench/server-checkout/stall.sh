@@ -4,12 +4,14 @@
 # Reads of the catalog (GET /api/v1/products, wrk with one connection) run throughout, on a
 # database holding ORDERS orders of three lines (written with sqlite3 before the server
 # starts), while
-#   1. the admin deletes five products never sold, one after the other (each is first
+#   1. the admin exports every order as CSV (GET /api/v1/orders.csv),
+#   2. the admin deletes five products never sold, one after the other (each is first
 #      created through the API), and
-#   2. `till-server catalog import` of 50,000 products runs in another process.
-# It prints each deletion's time as curl saw it, the import's time, and the reads'
-# latency (p50, p99, max) during each part: a stall of the server's loop shows as a max of
-# the reads as long as the work that stalled it.
+#   3. `till-server catalog import` of 50,000 products runs in another process.
+# It prints the export's and each deletion's time as curl saw it, till-server's peak RSS
+# after the export, the import's time, and the reads' latency (p50, p99, max) during each
+# part: a stall of the server's loop shows as a max of the reads as long as the work that
+# stalled it.
 set -euo pipefail
 # shellcheck source=tools/common.sh
 source "$(dirname "$0")/../../tools/common.sh"
@@ -81,6 +83,13 @@ report () {
 
 reads idle 4
 report idle "nothing else"
+
+reads export 5
+curl -s -o /dev/null -H "Authorization: Bearer $admin" \
+  -w "export of every order (GET /api/v1/orders.csv): %{http_code}, %{size_download} bytes in %{time_total} s\n" \
+  "$url/api/v1/orders.csv"
+report export "the export"
+echo "till-server's peak RSS (VmHWM) after the export: $(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status") kB"
 
 reads deletions 6
 for i in 1 2 3 4 5; do

@@ -34,6 +34,8 @@ void      till_api_send_text    (SoupServerMessage *msg,
 guint     till_api_get_pending_checkouts (TillApi  *self);
 void      till_api_hold_checkouts        (TillApi  *self,
                                           gboolean  hold);
+/* For tests: exports of orders.csv whose thread is running. */
+guint     till_api_get_running_exports   (void);
 /* For tests: writes waiting for another process's write lock (requests, Stripe's answers
  * and a round of the reconciler's). */
 guint     till_api_get_waiting_writes    (TillApi  *self);
@@ -44,11 +46,19 @@ JsonNode *till_reports_daily    (TillDatabase      *db,
                                  GTimeZone         *tz,
                                  const char        *date,
                                  GError           **error);
-char     *till_reports_orders_csv (TillDatabase    *db,
-                                   const char      *status,
-                                   gint64           from_us,
-                                   gint64           to_us,
-                                   GTimeZone       *tz,
-                                   GError         **error);
+/* Takes what @out holds (and empties it); FALSE to stop. */
+typedef gboolean (*TillCsvFlush) (GString  *out,
+                                  gpointer  user_data);
+/* The orders (all, or of @status, or made in [@from_us, @to_us)) as CSV, handed to @flush
+ * whenever @chunk_size bytes are ready and at the end. */
+gboolean  till_reports_write_orders_csv (TillDatabase    *db,
+                                         const char      *status,
+                                         gint64           from_us,
+                                         gint64           to_us,
+                                         GTimeZone       *tz,
+                                         gsize            chunk_size,
+                                         TillCsvFlush     flush,
+                                         gpointer         user_data,
+                                         GError         **error);
 
 G_END_DECLS

@@ -186,20 +186,25 @@ csv_field (GString    *out,
   g_string_append (out, value);
 }
 
-char *
-till_reports_orders_csv (TillDatabase  *db,
-                         const char    *status,
-                         gint64         from_us,
-                         gint64         to_us,
-                         GTimeZone     *tz,
-                         GError       **error)
+gboolean
+till_reports_write_orders_csv (TillDatabase  *db,
+                               const char    *status,
+                               gint64         from_us,
+                               gint64         to_us,
+                               GTimeZone     *tz,
+                               gsize          chunk_size,
+                               TillCsvFlush   flush,
+                               gpointer       user_data,
+                               GError       **error)
 {
-  g_autoptr(GString) out = g_string_new (
-      "number,created_at,status,currency,subtotal,discount,tax,rounding,total,refunded,"
-      "payment_intent,card_brand,card_last4\r\n");
+  g_autoptr(GString) out = g_string_sized_new (chunk_size + 1024);
   sqlite3_stmt *stmt;
   int rc;
 
+  g_string_append (out,
+                   "number,created_at,status,currency,subtotal,discount,tax,rounding,total,"
+                   "refunded,payment_intent,card_brand,card_last4\r\n");
+  /* One statement: one read transaction, so the export is of one moment. */
   stmt = till_database_prepare (db,
       "SELECT o.number, o.created_at, o.status, o.currency, o.subtotal, o.discount, o.tax,"
       " o.rounding, o.total, o.refunded, p.payment_intent, p.card_brand, p.card_last4"
@@ -207,7 +212,7 @@ till_reports_orders_csv (TillDatabase  *db,
       " WHERE (?1 IS NULL OR o.status = ?1) AND (?2 = 0 OR o.created_at >= ?2)"
       " AND (?3 = 0 OR o.created_at < ?3) ORDER BY o.id", error);
   if (stmt == NULL)
-    return NULL;
+    return FALSE;
   till_database_bind_text (stmt, 1, status);
   sqlite3_bind_int64 (stmt, 2, from_us);
   sqlite3_bind_int64 (stmt, 3, to_us);
@@ -246,8 +251,15 @@ till_reports_orders_csv (TillDatabase  *db,
           csv_field (out, (const char *) sqlite3_column_text (stmt, column));
         }
       g_string_append (out, "\r\n");
+      if (out->len >= chunk_size && !flush (out, user_data))
+        {
+          sqlite3_reset (stmt);
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The export was stopped");
+          return FALSE;
+        }
     }
+  sqlite3_reset (stmt);
   if (rc < 0)
-    return NULL;
-  return g_string_free (g_steal_pointer (&out), FALSE);
+    return FALSE;
+  return out->len == 0 || flush (out, user_data);
 }

@@ -2172,6 +2172,134 @@ test_reports (Fixture       *fixture,
   (void) first;
 }
 
+static gboolean
+no_export_running (gpointer user_data)
+{
+  return till_api_get_running_exports () == 0;
+}
+
+typedef struct
+{
+  GAsyncResult *result;
+  gboolean done;
+} Awaited;
+
+static void
+on_awaited (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Awaited *awaited = user_data;
+
+  awaited->result = g_object_ref (result);
+  awaited->done = TRUE;
+}
+
+static gboolean
+awaited_done (gpointer user_data)
+{
+  return ((Awaited *) user_data)->done;
+}
+
+/* Orders E-@first … E-@last of 10.80 USD, pending, written straight into the database. */
+static void
+insert_orders (TillDatabase *db,
+               guint         first,
+               guint         last)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sql = g_strdup_printf (
+      "WITH RECURSIVE n (i) AS (SELECT %u UNION ALL SELECT i + 1 FROM n WHERE i < %u)"
+      " INSERT INTO orders (number, client_reference, status, currency, subtotal, discount, tax,"
+      "                     rounding, total, created_at, updated_at)"
+      " SELECT 'E-' || i, 'export-' || i, 'pending_payment', 'USD', 1000, 0, 80, 0, 1080,"
+      "        1795000000000000 + i, 1795000000000000 + i FROM n", first, last);
+
+  g_assert_true (till_database_exec (db, sql, &error));
+  g_assert_no_error (error);
+}
+
+/* Every order as CSV, sent as it is written (chunked), from a thread: 20,000 orders here. A
+ * client that goes away midway stops the export. */
+static void
+test_orders_export (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  TillDatabase *db = till_api_get_database (fixture->server->api);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillTestResponse) csv = NULL;
+  g_autofree char *url = g_strconcat (fixture->server->base, "/api/v1/orders.csv", NULL);
+  g_autofree char *authorization = g_strconcat ("Bearer ", fixture->server->admin_token, NULL);
+  const char *headers[] = { "Authorization", authorization, NULL };
+  g_auto(GStrv) lines = NULL;
+  const char *text;
+
+  insert_orders (db, 1, 20000);
+
+  csv = till_test_request_full (fixture->server->session, "GET", url, headers, NULL, NULL, -1);
+  g_assert_cmpuint (csv->status, ==, 200);
+  g_assert_cmpint (soup_message_headers_get_encoding (csv->headers), ==, SOUP_ENCODING_CHUNKED);
+  g_assert_cmpstr (soup_message_headers_get_content_type (csv->headers, NULL), ==, "text/csv");
+  text = g_bytes_get_data (csv->body, NULL);
+  g_assert_true (g_str_has_prefix (text, "number,created_at,status,"));
+  g_assert_true (g_str_has_suffix (text, "\r\n"));
+  lines = g_strsplit (text, "\r\n", -1);
+  /* The header, 20,000 orders, and the empty string after the last line break. */
+  g_assert_cmpuint (g_strv_length (lines), ==, 20002);
+  g_assert_true (g_str_has_prefix (lines[1], "E-1,"));
+  g_assert_true (g_str_has_prefix (lines[20000], "E-20000,"));
+  g_assert_nonnull (strstr (lines[20000], ",pending_payment,USD,10.00,0.00,0.80,0.00,10.80,0.00,"));
+  g_assert_true (till_test_wait_until (no_export_running, NULL, 20000));
+
+  /* A client that reads a little of a bigger export (300,000 orders, more than the socket
+   * buffers hold) and goes away: the thread, waiting for the client, stops. */
+  insert_orders (db, 20001, 300000);
+  {
+    g_autoptr(GSocketClient) client = g_socket_client_new ();
+    g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, &error);
+    g_autoptr(GSocketConnection) connection = NULL;
+    g_autofree char *request = NULL;
+    Awaited awaited = { NULL, FALSE };
+    char buffer[1024] = "";
+    gssize got;
+
+    g_assert_no_error (error);
+    g_socket_client_connect_to_host_async (client, g_uri_get_host (uri),
+                                           (guint16) g_uri_get_port (uri), NULL, on_awaited,
+                                           &awaited);
+    g_assert_true (till_test_wait_until (awaited_done, &awaited, 20000));
+    connection = g_socket_client_connect_to_host_finish (client, awaited.result, &error);
+    g_assert_no_error (error);
+    g_clear_object (&awaited.result);
+    awaited.done = FALSE;
+    /* A few hundred bytes: the socket takes them at once. */
+    request = g_strdup_printf ("GET /api/v1/orders.csv HTTP/1.1\r\nHost: %s\r\n"
+                               "Authorization: %s\r\n\r\n", g_uri_get_host (uri),
+                               authorization);
+    g_assert_true (g_output_stream_write_all (
+        g_io_stream_get_output_stream (G_IO_STREAM (connection)), request, strlen (request),
+        NULL, NULL, &error));
+    g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (connection)), buffer,
+                               sizeof buffer - 1, G_PRIORITY_DEFAULT, NULL, on_awaited, &awaited);
+    g_assert_true (till_test_wait_until (awaited_done, &awaited, 20000));
+    got = g_input_stream_read_finish (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                      awaited.result, &error);
+    g_clear_object (&awaited.result);
+    g_assert_no_error (error);
+    g_assert_cmpint (got, >, 0);
+    g_assert_true (g_str_has_prefix (buffer, "HTTP/1.1 200"));
+    g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  }
+  g_assert_true (till_test_wait_until (no_export_running, NULL, 20000));
+  {
+    g_autoptr(TillTestResponse) products = till_test_request (fixture->server, "GET",
+                                                              "/api/v1/products",
+                                                              fixture->server->cashier_token,
+                                                              NULL);
+    g_assert_cmpuint (products->status, ==, 200);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2238,6 +2366,7 @@ main (int    argc,
   ADD ("/server/reconcile-refund", NULL, test_reconcile_refund);
   ADD ("/server/answers/database-locked", NULL, test_answer_database_locked);
   ADD ("/server/reports", NULL, test_reports);
+  ADD ("/server/orders/export", NULL, test_orders_export);
 #undef ADD
 
   return g_test_run ();
