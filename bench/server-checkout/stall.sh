@@ -86,10 +86,11 @@ report idle "nothing else"
 
 reads export 5
 curl -s -o /dev/null -H "Authorization: Bearer $admin" \
-  -w "export of every order (GET /api/v1/orders.csv): %{http_code}, %{size_download} bytes in %{time_total} s\n" \
+  -w "orders.csv: %{http_code}, %{size_download} bytes in %{time_total} s\n" \
   "$url/api/v1/orders.csv"
 report export "the export"
-echo "till-server's peak RSS (VmHWM) after the export: $(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status") kB"
+peak=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
+echo "till-server's peak RSS (VmHWM) after the export: $peak kB"
 
 reads deletions 6
 for i in 1 2 3 4 5; do
