@@ -2240,7 +2240,7 @@ export_step (gpointer user_data)
       /* Sent as it comes: not held back for the rest. */
       set_corked (msg, FALSE);
       soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-      soup_message_headers_set_content_type (headers, "text/csv; charset=utf-8", NULL);
+      soup_message_headers_replace (headers, "Content-Type", "text/csv; charset=utf-8");
       soup_message_headers_replace (headers, "Content-Disposition",
                                     "attachment; filename=\"orders.csv\"");
       soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);

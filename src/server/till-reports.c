@@ -198,6 +198,7 @@ till_reports_write_orders_csv (TillDatabase  *db,
                                GError       **error)
 {
   g_autoptr(GString) out = g_string_sized_new (chunk_size + 1024);
+  gboolean stopped = FALSE;
   sqlite3_stmt *stmt;
   int rc;
 
@@ -253,13 +254,19 @@ till_reports_write_orders_csv (TillDatabase  *db,
       g_string_append (out, "\r\n");
       if (out->len >= chunk_size && !flush (out, user_data))
         {
-          sqlite3_reset (stmt);
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The export was stopped");
-          return FALSE;
+          stopped = TRUE;
+          break;
         }
     }
   sqlite3_reset (stmt);
   if (rc < 0)
     return FALSE;
-  return out->len == 0 || flush (out, user_data);
+  if (!stopped && out->len > 0)
+    stopped = !flush (out, user_data);
+  if (stopped)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The export was stopped");
+      return FALSE;
+    }
+  return TRUE;
 }
