@@ -812,37 +812,60 @@ till_orders_list (TillDatabase  *db,
 {
   g_autoptr(GPtrArray) orders = g_ptr_array_new_with_free_func ((GDestroyNotify) till_order_free);
   g_autofree char *pattern = NULL;
+  g_autofree char *upper = NULL;
   sqlite3_stmt *stmt;
   int rc;
 
   limit = CLAMP (limit, 1, 200);
-  stmt = till_database_prepare (db,
-      "SELECT " ORDER_COLUMNS " WHERE (?1 = 0 OR o.id < ?1) AND (?2 IS NULL OR o.status = ?2)"
-      " AND (?3 = 0 OR o.created_at >= ?3) AND (?4 = 0 OR o.created_at < ?4)"
-      " AND (?5 IS NULL OR o.number LIKE ?5 ESCAPE '\\' OR p.payment_intent = ?6"
-      "      OR o.client_reference = ?6)"
-      " ORDER BY o.id DESC LIMIT ?7", error);
+  /* @query finds orders through indexes only, never by reading them all: a number or its
+   * beginning (as typed, or in capitals), the digits of a number (its id), a payment
+   * intent's id, a client reference. */
+  if (query != NULL && *query != '\0')
+    stmt = till_database_prepare (db,
+        "SELECT " ORDER_COLUMNS " WHERE o.id IN ("
+        "      SELECT id FROM orders WHERE number GLOB ?5"
+        "      UNION SELECT id FROM orders WHERE number GLOB ?9"
+        "      UNION SELECT id FROM orders WHERE client_reference = ?6"
+        "      UNION SELECT order_id FROM payments WHERE payment_intent = ?6"
+        "      UNION SELECT ?8)"
+        " AND (?1 = 0 OR o.id < ?1) AND (?2 IS NULL OR o.status = ?2)"
+        " AND (?3 = 0 OR o.created_at >= ?3) AND (?4 = 0 OR o.created_at < ?4)"
+        " ORDER BY o.id DESC LIMIT ?7", error);
+  else
+    stmt = till_database_prepare (db,
+        "SELECT " ORDER_COLUMNS " WHERE (?1 = 0 OR o.id < ?1) AND (?2 IS NULL OR o.status = ?2)"
+        " AND (?3 = 0 OR o.created_at >= ?3) AND (?4 = 0 OR o.created_at < ?4)"
+        " ORDER BY o.id DESC LIMIT ?7", error);
   if (stmt == NULL)
     return NULL;
   if (query != NULL && *query != '\0')
     {
-      GString *p = g_string_new ("%");
+      GString *p = g_string_new (NULL);
+      guint64 id;
 
+      /* GLOB's own characters stand for themselves in brackets. */
       for (const char *c = query; *c; c++)
         {
-          if (*c == '%' || *c == '_' || *c == '\\')
-            g_string_append_c (p, '\\');
-          g_string_append_c (p, *c);
+          if (*c == '*' || *c == '?' || *c == '[')
+            g_string_append_printf (p, "[%c]", *c);
+          else
+            g_string_append_c (p, *c);
         }
-      g_string_append_c (p, '%');
+      g_string_append_c (p, '*');
       pattern = g_string_free (p, FALSE);
+      if (g_ascii_string_to_unsigned (query, 10, 1, G_MAXINT64, &id, NULL))
+        sqlite3_bind_int64 (stmt, 8, (gint64) id);
+      else
+        sqlite3_bind_null (stmt, 8);
+      till_database_bind_text (stmt, 5, pattern);
+      upper = g_ascii_strup (pattern, -1);
+      till_database_bind_text (stmt, 9, upper);
+      till_database_bind_text (stmt, 6, query);
     }
   sqlite3_bind_int64 (stmt, 1, before_id);
   till_database_bind_text (stmt, 2, status);
   sqlite3_bind_int64 (stmt, 3, from_us);
   sqlite3_bind_int64 (stmt, 4, to_us);
-  till_database_bind_text (stmt, 5, pattern);
-  till_database_bind_text (stmt, 6, pattern != NULL ? query : NULL);
   sqlite3_bind_int (stmt, 7, limit + 1);
   while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
     g_ptr_array_add (orders, order_from_row (stmt));

@@ -2091,7 +2091,9 @@ test_reports (Fixture       *fixture,
   g_autofree char *path = g_strdup_printf ("/api/v1/reports/daily?date=%s", day);
   g_autofree char *reference = till_test_new_reference ();
   g_autofree char *body = cart_body (fixture, reference);
-  g_autoptr(TillTestResponse) pending G_GNUC_UNUSED = checkout (fixture, body);
+  g_autoptr(TillTestResponse) pending = checkout (fixture, body);
+  g_autofree char *by_intent = g_strconcat ("?q=", intent_of (pending), NULL);
+  g_autofree char *by_reference = g_strconcat ("?q=", reference, NULL);
 
   {
     g_autoptr(TillTestResponse) refunded = refund (fixture, second, "report-refund",
@@ -2122,9 +2124,18 @@ test_reports (Fixture       *fixture,
                                                  "count"), >=, 1);
   }
   {
-    /* The order list's filters. */
-    static const struct { const char *query; guint count; } filters[] = {
+    /* The order list's filters. The search goes through indexes: a number or its beginning
+     * (as typed or in capitals), a number's digits, an intent, a client reference; GLOB's
+     * own characters are taken as they are. */
+    const struct { const char *query; guint count; } filters[] = {
       { "", 3 },
+      { "?q=t-000002", 1 },
+      { "?q=3", 1 },
+      { "?q=000003", 1 },
+      { by_intent, 1 },
+      { by_reference, 1 },
+      { "?q=T-00000%3F", 0 },
+      { "?q=T-*", 0 },
       { "?status=paid", 1 },
       { "?status=partially_refunded", 1 },
       { "?status=pending_payment", 1 },
