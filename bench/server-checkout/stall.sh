@@ -5,13 +5,14 @@
 # database holding ORDERS orders of three lines (written with sqlite3 before the server
 # starts), while
 #   1. the admin exports every order as CSV (GET /api/v1/orders.csv),
-#   2. the admin deletes five products never sold, one after the other (each is first
+#   2. the admin searches the orders five times (GET /api/v1/orders?q=…, ?status=…),
+#   3. the admin deletes five products never sold, one after the other (each is first
 #      created through the API), and
-#   3. `till-server catalog import` of 50,000 products runs in another process.
-# It prints the export's and each deletion's time as curl saw it, till-server's peak RSS
-# after the export, the import's time, and the reads' latency (p50, p99, max) during each
-# part: a stall of the server's loop shows as a max of the reads as long as the work that
-# stalled it.
+#   4. `till-server catalog import` of 50,000 products runs in another process.
+# It prints the export's, each search's and each deletion's time as curl saw it,
+# till-server's peak RSS after the export, the import's time, and the reads' latency (p50,
+# p99, max) during each part: a stall of the server's loop shows as a max of the reads as
+# long as the work that stalled it.
 set -euo pipefail
 # shellcheck source=tools/common.sh
 source "$(dirname "$0")/../../tools/common.sh"
@@ -91,6 +92,14 @@ curl -s -o /dev/null -H "Authorization: Bearer $admin" \
 report export "the export"
 peak=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
 echo "till-server's peak RSS (VmHWM) after the export: $peak kB"
+
+reads searches 4
+for q in "q=pi_3NotAnIntent0000000000" "q=B-150000" "q=b-2999" "q=150000" "status=refunded"; do
+  curl -s -o /dev/null -H "Authorization: Bearer $admin" \
+    -w "orders?$q: %{http_code} in %{time_total} s\n" "$url/api/v1/orders?$q"
+  sleep 0.3
+done
+report searches "the searches"
 
 reads deletions 6
 for i in 1 2 3 4 5; do
