@@ -1328,6 +1328,13 @@ call_stripe_finish_ok (Call         *call,
   return response;
 }
 
+/* What a checkout reads of the intent: write_payment (), till_orders_apply_intent () (an
+ * intent made before may be paid already), stripe_failure (). */
+static const char * const checkout_intent_members[] = {
+  "id", "object", "status", "client_secret", "amount", "amount_received", "currency",
+  "charges", "latest_charge", "last_payment_error", "metadata", "error", NULL,
+};
+
 /* An intent made before (the same order again), perhaps paid already. */
 static void
 checkout_write_intent (Call *call)
@@ -1356,6 +1363,20 @@ on_checkout_intent (GObject      *source,
   response = call_stripe_finish_ok (call, source, result);
   if (response == NULL)
     return;
+  if (response->replayed &&
+      json_object_get_string_member_with_default (response->body, "id", NULL) != NULL)
+    {
+      /* The intent as it was made (its key was seen before: an answer lost, or this order
+       * checked out again): it may have been paid since. What it is now decides. */
+      g_autofree char *path = g_strconcat ("/v1/payment_intents/",
+                                           json_object_get_string_member (response->body, "id"),
+                                           NULL);
+
+      till_stripe_client_request_members_async (self->stripe, "GET", path, NULL, NULL,
+                                                checkout_intent_members, self->cancellable,
+                                                on_checkout_intent, call);
+      return;
+    }
   if (call->order != NULL && call->order->payment_intent == NULL &&
       g_strcmp0 (json_object_get_string_member_with_default (response->body, "status", ""),
                  "requires_payment_method") == 0)
@@ -1373,13 +1394,6 @@ on_checkout_intent (GObject      *source,
     }
   write_answer (call, g_steal_pointer (&response), checkout_write_intent);
 }
-
-/* What a checkout reads of the intent: write_payment (), till_orders_apply_intent () (an
- * intent made before may be paid already), stripe_failure (). */
-static const char * const checkout_intent_members[] = {
-  "id", "object", "status", "client_secret", "amount", "amount_received", "currency",
-  "charges", "latest_charge", "last_payment_error", "metadata", "error", NULL,
-};
 
 /* Creates the order's intent (or gets it back: same key) or retrieves the known one. */
 static void
@@ -2750,9 +2764,22 @@ reconcile_thread (GTask        *task,
           continue;
         }
       if (item->intent_id == NULL)
-        response = till_stripe_client_request_sync (self->stripe, "POST", "/v1/payment_intents",
-                                                    item->form, item->create_key, cancellable,
-                                                    NULL);
+        {
+          response = till_stripe_client_request_sync (self->stripe, "POST",
+                                                      "/v1/payment_intents", item->form,
+                                                      item->create_key, cancellable, NULL);
+          /* Found again with its key: the answer is the intent as it was made, and it may
+           * have been paid since. */
+          if (response != NULL && response->status == 200 && response->replayed &&
+              json_object_get_string_member_with_default (response->body, "id", NULL) != NULL)
+            {
+              path = g_strconcat ("/v1/payment_intents/",
+                                  json_object_get_string_member (response->body, "id"), NULL);
+              g_clear_pointer (&response, till_stripe_response_free);
+              response = till_stripe_client_request_sync (self->stripe, "GET", path, NULL, NULL,
+                                                          cancellable, NULL);
+            }
+        }
       else
         {
           path = g_strconcat ("/v1/payment_intents/", item->intent_id, NULL);

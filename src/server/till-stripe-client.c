@@ -330,6 +330,7 @@ typedef struct
   GByteArray *body;
   char *request_id;
   gboolean too_big;
+  gboolean replayed;    /* Idempotent-Replayed: true */
 } Reply;
 
 static size_t
@@ -359,6 +360,7 @@ header_cb (char   *data,
   Reply *reply = user_data;
   size_t length = size * count;
   static const char name[] = "request-id:";
+  static const char replayed[] = "idempotent-replayed:";
 
   if (length > strlen (name) && g_ascii_strncasecmp (data, name, strlen (name)) == 0)
     {
@@ -366,6 +368,13 @@ header_cb (char   *data,
 
       g_free (reply->request_id);
       reply->request_id = g_strdup (g_strstrip (value));
+    }
+  else if (length > strlen (replayed) &&
+           g_ascii_strncasecmp (data, replayed, strlen (replayed)) == 0)
+    {
+      g_autofree char *value = g_strndup (data + strlen (replayed), length - strlen (replayed));
+
+      reply->replayed = g_ascii_strcasecmp (g_strstrip (value), "true") == 0;
     }
   return length;
 }
@@ -513,6 +522,7 @@ make_response (const Request  *request,
   response->status = (guint) status;
   response->body = g_steal_pointer (&body);
   response->request_id = g_steal_pointer (&reply->request_id);
+  response->replayed = reply->replayed;
   response->attempts = attempt + 1;
   if (status >= 400)
     {
@@ -574,7 +584,7 @@ run_request (TillStripeClient  *self,
 
   for (attempt = 0; attempt <= self->max_retries; attempt++)
     {
-      Reply reply = { g_byte_array_new (), NULL, FALSE };
+      Reply reply = { g_byte_array_new (), NULL, FALSE, FALSE };
       g_autofree char *network_error = NULL;
       long status = 0;
 
@@ -921,6 +931,7 @@ start_attempt (Transfer *transfer)
   g_clear_pointer (&transfer->reply.request_id, g_free);
   transfer->reply.body = g_byte_array_new ();
   transfer->reply.too_big = FALSE;
+  transfer->reply.replayed = FALSE;
   transfer->headers = prepare_handle (self, transfer->handle, transfer->request,
                                       &transfer->reply, transfer->errbuf);
   curl_easy_setopt (transfer->handle, CURLOPT_PRIVATE, transfer);

@@ -27,6 +27,9 @@ typedef struct
   JsonObject *body;     /* never NULL */
   char *request_id;     /* nullable */
   guint attempts;
+  /* Stripe answered a key it had seen with the first answer again (Idempotent-Replayed):
+   * what the body says is as it was then, not now. */
+  gboolean replayed;
 } TillStripeResponse;
 
 /* Form parameters in order; keys keep their brackets ("metadata[till_order_id]"). */

@@ -1856,6 +1856,61 @@ test_reconcile (Fixture       *fixture,
   g_assert_cmpstr (order_status (fixture, paid_id, &status), ==, "paid");
 }
 
+/* An intent whose answer was lost, and which was paid meanwhile: Stripe answers its key again
+ * with the intent as it was made, unpaid. The order is still paid, at once: by the same
+ * checkout sent again, or by the first round of the reconciler. */
+static void
+test_lost_intent_paid (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = NULL;
+  g_autofree char *other_reference = till_test_new_reference ();
+  g_autofree char *other_body = NULL;
+  g_autofree char *status = NULL;
+  Reconciled reconciled = { FALSE, 0 };
+  gint64 order_id, other_id;
+
+  till_test_server_free (fixture->server);
+  fixture->server = till_test_server_new (fixture->sim->base, configure_reconcile,
+                                          GINT_TO_POINTER (3600));
+  till_api_load_demo_catalog (till_api_get_database (fixture->server->api), "USD", NULL);
+  body = cart_body (fixture, reference);
+  other_body = cart_body (fixture, other_reference);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(TillTestResponse) failed = NULL;
+      g_autofree char *intent = NULL;
+
+      till_test_sim_fault (fixture->sim, "drop-after", 1);
+      till_test_sim_fault (fixture->sim, "500", 8);
+      failed = checkout (fixture, i == 0 ? body : other_body);
+      g_assert_cmpuint (failed->status, ==, 503);
+      till_test_sim_clear_faults (fixture->sim);
+      intent = till_test_sim_find_intent (fixture->sim, i + 1);
+      g_assert_nonnull (intent);
+      g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent, "pm_card_visa"), ==, 200);
+    }
+  order_id = 1;
+  other_id = 2;
+
+  {
+    g_autoptr(TillTestResponse) again = checkout (fixture, body);
+
+    g_assert_cmpuint (again->status, ==, 200);
+    g_assert_cmpint (json_object_get_int_member (order_of (again), "id"), ==, order_id);
+    g_assert_cmpstr (json_object_get_string_member (order_of (again), "status"), ==, "paid");
+  }
+
+  g_assert_true (till_database_exec (till_api_get_database (fixture->server->api),
+                                     "UPDATE orders SET created_at = created_at - 5000000", NULL));
+  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 10000));
+  g_assert_cmpstr (order_status (fixture, other_id, &status), ==, "paid");
+  g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, other_id), ==, 1);
+}
+
 static void
 test_reconcile_refund (Fixture       *fixture,
                        gconstpointer  data)
@@ -2375,6 +2430,7 @@ main (int    argc,
   ADD ("/server/checkout/payment-method-types", &card_only, test_payment_method_types);
   ADD ("/server/reconcile", NULL, test_reconcile);
   ADD ("/server/reconcile-refund", NULL, test_reconcile_refund);
+  ADD ("/server/reconcile-lost-intent-paid", NULL, test_lost_intent_paid);
   ADD ("/server/answers/database-locked", NULL, test_answer_database_locked);
   ADD ("/server/reports", NULL, test_reports);
   ADD ("/server/orders/export", NULL, test_orders_export);

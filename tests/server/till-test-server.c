@@ -358,13 +358,15 @@ till_test_sim_clear_faults (TillTestSim *sim)
   g_assert_cmpuint (response->status, ==, 200);
 }
 
-guint
-till_test_sim_count_intents (TillTestSim *sim,
-                             gint64       order_id)
+/* The ids of the intents made for @order_id (metadata[till_order_id]), oldest first, from
+ * the simulator's payment_intent.created events. */
+static GPtrArray *
+sim_intents_of (TillTestSim *sim,
+                gint64       order_id)
 {
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *after = NULL;
   g_autofree char *wanted = g_strdup_printf ("%" G_GINT64_FORMAT, order_id);
-  guint count = 0;
   gboolean more = TRUE;
 
   while (more)
@@ -390,14 +392,32 @@ till_test_sim_count_intents (TillTestSim *sim,
 
           if (g_strcmp0 (json_object_get_string_member_with_default (metadata, "till_order_id", ""),
                          wanted) == 0)
-            count++;
+            g_ptr_array_insert (ids, 0, g_strdup (json_object_get_string_member (intent, "id")));
           g_free (after);
           after = g_strdup (json_object_get_string_member (event, "id"));
         }
       more = json_object_get_boolean_member (response->json, "has_more") &&
              json_array_get_length (data) > 0;
     }
-  return count;
+  return ids;
+}
+
+guint
+till_test_sim_count_intents (TillTestSim *sim,
+                             gint64       order_id)
+{
+  g_autoptr(GPtrArray) ids = sim_intents_of (sim, order_id);
+
+  return ids->len;
+}
+
+char *
+till_test_sim_find_intent (TillTestSim *sim,
+                           gint64       order_id)
+{
+  g_autoptr(GPtrArray) ids = sim_intents_of (sim, order_id);
+
+  return ids->len > 0 ? g_strdup (ids->pdata[ids->len - 1]) : NULL;
 }
 
 guint

@@ -96,6 +96,9 @@ void              till_test_sim_clear_faults (TillTestSim     *sim);
 /* How many PaymentIntents the simulator created for till order @order_id. */
 guint             till_test_sim_count_intents (TillTestSim    *sim,
                                                gint64          order_id);
+/* The intent made for @order_id (the newest if several), or NULL. */
+char             *till_test_sim_find_intent  (TillTestSim     *sim,
+                                              gint64           order_id);
 /* Confirms @intent with a test payment method (pm_card_visa, …); returns the HTTP status. */
 guint             till_test_sim_confirm      (TillTestSim     *sim,
                                               const char      *intent,
