@@ -230,7 +230,7 @@ typedef struct _Call
   gboolean revoked;         /* its terminal was revoked before its order was stored */
   gint64 deferred_at;       /* a write waiting for another process's lock, since then */
   TillStripeResponse *answer;     /* Stripe's answer, to be written by resume () */
-  void (*resume) (struct _Call *call);  /* writes it once the lock is free (write_answer ()) */
+  void (*resume) (struct _Call *call);  /* writes it, once the lock is free (write_answer ()) */
   gboolean only_ok;         /* a Stripe error fails the call before resume () */
 } Call;
 
@@ -886,7 +886,9 @@ on_product_deleted (GObject      *source,
       call_fail (call, error);
       return;
     }
-  if (deletion->deactivated && (product = till_catalog_get (self->db, deletion->id, &error)) != NULL)
+  if (deletion->deactivated)
+    product = till_catalog_get (self->db, deletion->id, &error);
+  if (product != NULL)
     send_product (call->msg, SOUP_STATUS_OK, product);
   else
     {
@@ -1002,7 +1004,7 @@ wait_for_lock (TillApi *self,
     self->waiting_source = g_timeout_add (BUSY_RETRY_MS, on_retry_writes, self);
 }
 
-/* Stripe has answered @call with @answer (taken), and @resume writes what it says (from
+/* Stripe has answered @call with @answer (taken), and call->resume writes what it says (from
  * call->answer) and answers the call. At once if the write lock is free; otherwise the
  * answer waits for it with the other writes rather than in SQLite's busy handler with the
  * whole server, and past BUSY_WAIT_MS the call gets 503 busy. Nothing is lost then: what
@@ -1010,20 +1012,16 @@ wait_for_lock (TillApi *self,
  * webhook. */
 static void
 write_answer (Call               *call,
-              TillStripeResponse *answer,
-              void              (*resume) (Call *call))
+              TillStripeResponse *answer)
 {
   TillApi *self = call->api;
 
   call->answer = answer;
   if (self->stopping ||
       (g_queue_is_empty (&self->waiting_writes) && !till_database_is_locked_elsewhere (self->db)))
-    {
-      resume (call);
-      return;
-    }
-  call->resume = resume;
-  wait_for_lock (self, call);
+    call->resume (call);
+  else
+    wait_for_lock (self, call);
 }
 
 static TillStripeResponse *call_stripe_finish    (Call         *call,
@@ -1043,7 +1041,7 @@ on_answer (GObject      *source,
                                                : call_stripe_finish (call, source, result);
 
   if (response != NULL)
-    write_answer (call, response, call->resume);
+    write_answer (call, response);
 }
 
 /* Sends @call's request to Stripe; @resume writes the answer and answers the call
@@ -1392,7 +1390,8 @@ on_checkout_intent (GObject      *source,
       call_finish (call);
       return;
     }
-  write_answer (call, g_steal_pointer (&response), checkout_write_intent);
+  call->resume = checkout_write_intent;
+  write_answer (call, g_steal_pointer (&response));
 }
 
 /* Creates the order's intent (or gets it back: same key) or retrieves the known one. */
@@ -2392,6 +2391,7 @@ handle_orders_csv (TillApi           *self,
                                           export);
   soup_server_message_pause (msg);
   g_atomic_int_inc (&exports_running);
+  /* A thread of its own, not GTask's pool: it may wait on a slow client for long. */
   g_thread_unref (g_thread_new ("till-export", export_thread, export_ref (export)));
 }
 
@@ -2858,8 +2858,9 @@ reconcile_write (TillApi   *self,
   return changed_count;
 }
 
-/* Stripe's answers of a round wait for another process's write lock like the requests' do,
- * from the main loop. Past BUSY_WAIT_MS they are dropped: the next round asks again. */
+/* Writes a round's answers, or leaves them waiting (G_SOURCE_CONTINUE) while another
+ * process holds the write lock, like the requests' answers, from the main loop. Past
+ * BUSY_WAIT_MS they are dropped: the next round asks again. */
 static gboolean
 on_retry_reconciled (gpointer user_data)
 {
@@ -2876,7 +2877,7 @@ on_retry_reconciled (gpointer user_data)
   items = g_steal_pointer (&self->reconcile_items);
   if (locked)
     {
-      g_message ("Reconciliation: the database stayed locked; its answers wait for the next round");
+      g_message ("Reconciliation: the database stayed locked; the next round asks again");
       g_task_return_int (task, 0);
     }
   else
@@ -2899,17 +2900,13 @@ on_reconciled (GObject      *source,
       g_task_return_int (task, 0);
       return;
     }
-  if (!self->stopping && till_database_is_locked_elsewhere (self->db))
-    {
-      /* Still reconciling: no other round starts meanwhile. */
-      self->reconcile_task = g_steal_pointer (&task);
-      self->reconcile_items = g_ptr_array_ref (items);
-      self->reconcile_since = g_get_monotonic_time ();
-      self->reconcile_retry_source = g_timeout_add (BUSY_RETRY_MS, on_retry_reconciled, self);
-      return;
-    }
-  self->reconciling = FALSE;
-  g_task_return_int (task, reconcile_write (self, items));
+  /* Written now, or once the lock is free; still reconciling meanwhile: no other round
+   * starts. */
+  self->reconcile_task = g_steal_pointer (&task);
+  self->reconcile_items = g_ptr_array_ref (items);
+  self->reconcile_since = g_get_monotonic_time ();
+  if (on_retry_reconciled (self) == G_SOURCE_CONTINUE)
+    self->reconcile_retry_source = g_timeout_add (BUSY_RETRY_MS, on_retry_reconciled, self);
 }
 
 void
