@@ -21,6 +21,12 @@
   " p.card_brand, p.card_last4, p.decline_code, p.decline_message" \
   " FROM orders o LEFT JOIN payments p ON p.order_id = o.id"
 
+/* till_orders_list ()'s filters, order and page, with or without a search. */
+#define LIST_FILTERS \
+  " (?1 = 0 OR o.id < ?1) AND (?2 IS NULL OR o.status = ?2)" \
+  " AND (?3 = 0 OR o.created_at >= ?3) AND (?4 = 0 OR o.created_at < ?4)" \
+  " ORDER BY o.id DESC LIMIT ?7"
+
 void
 till_refund_free (TillRefund *refund)
 {
@@ -813,6 +819,7 @@ till_orders_list (TillDatabase  *db,
   g_autoptr(GPtrArray) orders = g_ptr_array_new_with_free_func ((GDestroyNotify) till_order_free);
   g_autofree char *pattern = NULL;
   g_autofree char *upper = NULL;
+  gboolean searching = query != NULL && *query != '\0';
   sqlite3_stmt *stmt;
   int rc;
 
@@ -820,25 +827,19 @@ till_orders_list (TillDatabase  *db,
   /* @query finds orders through indexes only, never by reading them all: a number or its
    * beginning (as typed, or in capitals), the digits of a number (its id), a payment
    * intent's id, a client reference. */
-  if (query != NULL && *query != '\0')
+  if (searching)
     stmt = till_database_prepare (db,
         "SELECT " ORDER_COLUMNS " WHERE o.id IN ("
         "      SELECT id FROM orders WHERE number GLOB ?5"
         "      UNION SELECT id FROM orders WHERE number GLOB ?9"
         "      UNION SELECT id FROM orders WHERE client_reference = ?6"
         "      UNION SELECT order_id FROM payments WHERE payment_intent = ?6"
-        "      UNION SELECT ?8)"
-        " AND (?1 = 0 OR o.id < ?1) AND (?2 IS NULL OR o.status = ?2)"
-        " AND (?3 = 0 OR o.created_at >= ?3) AND (?4 = 0 OR o.created_at < ?4)"
-        " ORDER BY o.id DESC LIMIT ?7", error);
+        "      UNION SELECT ?8) AND" LIST_FILTERS, error);
   else
-    stmt = till_database_prepare (db,
-        "SELECT " ORDER_COLUMNS " WHERE (?1 = 0 OR o.id < ?1) AND (?2 IS NULL OR o.status = ?2)"
-        " AND (?3 = 0 OR o.created_at >= ?3) AND (?4 = 0 OR o.created_at < ?4)"
-        " ORDER BY o.id DESC LIMIT ?7", error);
+    stmt = till_database_prepare (db, "SELECT " ORDER_COLUMNS " WHERE" LIST_FILTERS, error);
   if (stmt == NULL)
     return NULL;
-  if (query != NULL && *query != '\0')
+  if (searching)
     {
       GString *p = g_string_new (NULL);
       guint64 id;
