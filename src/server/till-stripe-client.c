@@ -351,6 +351,19 @@ write_cb (char   *data,
   return length;
 }
 
+/* The value of the header line @data if it is @name (lower case, with its colon), or NULL. */
+static char *
+header_value (const char *data,
+              size_t      length,
+              const char *name)
+{
+  size_t name_length = strlen (name);
+
+  if (length <= name_length || g_ascii_strncasecmp (data, name, name_length) != 0)
+    return NULL;
+  return g_strstrip (g_strndup (data + name_length, length - name_length));
+}
+
 static size_t
 header_cb (char   *data,
            size_t  size,
@@ -359,22 +372,17 @@ header_cb (char   *data,
 {
   Reply *reply = user_data;
   size_t length = size * count;
-  static const char name[] = "request-id:";
-  static const char replayed[] = "idempotent-replayed:";
+  char *value;
 
-  if (length > strlen (name) && g_ascii_strncasecmp (data, name, strlen (name)) == 0)
+  if ((value = header_value (data, length, "request-id:")) != NULL)
     {
-      g_autofree char *value = g_strndup (data + strlen (name), length - strlen (name));
-
       g_free (reply->request_id);
-      reply->request_id = g_strdup (g_strstrip (value));
+      reply->request_id = value;
     }
-  else if (length > strlen (replayed) &&
-           g_ascii_strncasecmp (data, replayed, strlen (replayed)) == 0)
+  else if ((value = header_value (data, length, "idempotent-replayed:")) != NULL)
     {
-      g_autofree char *value = g_strndup (data + strlen (replayed), length - strlen (replayed));
-
-      reply->replayed = g_ascii_strcasecmp (g_strstrip (value), "true") == 0;
+      reply->replayed = g_ascii_strcasecmp (value, "true") == 0;
+      g_free (value);
     }
   return length;
 }
