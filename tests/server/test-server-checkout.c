@@ -1786,6 +1786,17 @@ configure_reconcile (TillServerConfig *config,
   config->reconcile_cancel_after = GPOINTER_TO_INT (user_data);
 }
 
+/* Replaces the fixture's server with one that syncs orders and refunds older than 1 s (and
+ * cancels none), with the demo catalog. */
+static void
+use_reconciling_server (Fixture *fixture)
+{
+  till_test_server_free (fixture->server);
+  fixture->server = till_test_server_new (fixture->sim->base, configure_reconcile,
+                                          GINT_TO_POINTER (3600));
+  till_api_load_demo_catalog (till_api_get_database (fixture->server->api), "USD", NULL);
+}
+
 static void
 test_reconcile (Fixture       *fixture,
                 gconstpointer  data)
@@ -1799,11 +1810,7 @@ test_reconcile (Fixture       *fixture,
   Reconciled reconciled = { FALSE, 0 };
   gint64 paid_id, lost_id;
 
-  /* A server that syncs after 1 s. */
-  till_test_server_free (fixture->server);
-  fixture->server = till_test_server_new (fixture->sim->base, configure_reconcile,
-                                          GINT_TO_POINTER (3600));
-  till_api_load_demo_catalog (till_api_get_database (fixture->server->api), "USD", NULL);
+  use_reconciling_server (fixture);
   body_paid = cart_body (fixture, reference_paid);
   body_lost = cart_body (fixture, reference_lost);
 
@@ -1871,10 +1878,7 @@ test_lost_intent_paid (Fixture       *fixture,
   Reconciled reconciled = { FALSE, 0 };
   gint64 order_id, other_id;
 
-  till_test_server_free (fixture->server);
-  fixture->server = till_test_server_new (fixture->sim->base, configure_reconcile,
-                                          GINT_TO_POINTER (3600));
-  till_api_load_demo_catalog (till_api_get_database (fixture->server->api), "USD", NULL);
+  use_reconciling_server (fixture);
   body = cart_body (fixture, reference);
   other_body = cart_body (fixture, other_reference);
 
@@ -1919,10 +1923,7 @@ test_reconcile_refund (Fixture       *fixture,
   gint64 order_id;
   Reconciled reconciled = { FALSE, 0 };
 
-  till_test_server_free (fixture->server);
-  fixture->server = till_test_server_new (fixture->sim->base, configure_reconcile,
-                                          GINT_TO_POINTER (3600));
-  till_api_load_demo_catalog (till_api_get_database (fixture->server->api), "USD", NULL);
+  use_reconciling_server (fixture);
   order_id = paid_order (fixture, &intent);
 
   /* Stripe makes the refund, but till-server never hears back. */
@@ -2018,25 +2019,22 @@ test_answer_database_locked (Fixture       *fixture,
   g_autoptr(TillDatabase) other = NULL;
   const char *headers[] = { "Authorization", NULL, "Idempotency-Key", NULL, NULL };
   g_autofree char *authorization = NULL;
+  g_autofree char *path = NULL;
   RefundCount stored = { fixture, 0, 1 };
   Reconciled reconciled = { FALSE, 0 };
   gint64 order_id, unsynced_id;
   guint status = 0;
 
   /* A server that reconciles orders and refunds older than 1 s, waiting 300 ms for locks. */
-  till_test_server_free (fixture->server);
   g_setenv ("TILL_DATABASE_BUSY_WAIT_MS", "300", TRUE);
-  fixture->server = till_test_server_new (fixture->sim->base, configure_reconcile,
-                                          GINT_TO_POINTER (3600));
+  use_reconciling_server (fixture);
   g_unsetenv ("TILL_DATABASE_BUSY_WAIT_MS");
-  till_api_load_demo_catalog (till_api_get_database (fixture->server->api), "USD", NULL);
   other = open_elsewhere (fixture);
   authorization = g_strconcat ("Bearer ", fixture->server->admin_token, NULL);
   headers[1] = authorization;
   order_id = paid_order (fixture, NULL);
   stored.order_id = order_id;
-  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT "/refunds",
-                                           order_id);
+  path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT "/refunds", order_id);
 
   /* The refund is reserved, Stripe is asked (and answers 300 ms later), and the lock is
    * taken meanwhile. */
