@@ -35,5 +35,8 @@ void                     till_sim_idempotency_finish (TillSimIdempotency *self,
                                                       const char         *key,
                                                       const TillSimReply *reply,
                                                       const char         *request_id);
+/* Forgets every saved answer at once, as Stripe may once a key is a day old (keys of
+ * requests still running stay); returns how many. */
+guint                    till_sim_idempotency_forget (TillSimIdempotency *self);
 
 G_END_DECLS

@@ -146,3 +146,22 @@ till_sim_idempotency_finish (TillSimIdempotency *self,
     }
   g_mutex_unlock (&self->lock);
 }
+
+guint
+till_sim_idempotency_forget (TillSimIdempotency *self)
+{
+  GHashTableIter iter;
+  Entry *entry;
+  guint forgotten = 0;
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    if (entry->reply != NULL)
+      {
+        g_hash_table_iter_remove (&iter);
+        forgotten++;
+      }
+  g_mutex_unlock (&self->lock);
+  return forgotten;
+}

@@ -930,25 +930,36 @@ handle_api (TillStripeSim     *self,
   pending_free (pending);
 }
 
-/* --- fault control endpoint --------------------------------------------------------- */
+/* --- control endpoints (/_sim/) ------------------------------------------------------ */
 
-static void
-handle_fault_control (TillStripeSim     *self,
-                      SoupServerMessage *msg)
+/* Only with faults enabled, and the secret key; otherwise answers why. */
+static gboolean
+control_allowed (TillStripeSim     *self,
+                 SoupServerMessage *msg)
 {
-  const char *method = soup_server_message_get_method (msg);
   g_autofree char *key = NULL;
 
   if (!self->faults_enabled)
     {
       till_sim_send_error (msg, 404, "invalid_request_error", NULL, NULL,
                   "Fault injection is not enabled in this simulator.");
-      return;
+      return FALSE;
     }
   if (authenticate (self, msg, &key) != AUTH_SECRET)
-    return;
+    return FALSE;
   soup_message_headers_remove (soup_server_message_get_response_headers (msg),
                                "WWW-Authenticate");
+  return TRUE;
+}
+
+static void
+handle_fault_control (TillStripeSim     *self,
+                      SoupServerMessage *msg)
+{
+  const char *method = soup_server_message_get_method (msg);
+
+  if (!control_allowed (self, msg))
+    return;
 
   if (g_str_equal (method, "POST"))
     {
@@ -1011,6 +1022,28 @@ handle_fault_control (TillStripeSim     *self,
   }
 }
 
+/* DELETE /_sim/idempotency: every saved key forgotten, as Stripe may a day after a key's
+ * first use, so that a client's handling of it can be tested without waiting a day. */
+static void
+handle_idempotency_control (TillStripeSim     *self,
+                            SoupServerMessage *msg)
+{
+  g_autofree char *body = NULL;
+  g_autoptr(TillSimReply) reply = NULL;
+
+  if (!control_allowed (self, msg))
+    return;
+  if (!g_str_equal (soup_server_message_get_method (msg), "DELETE"))
+    {
+      till_sim_send_error (msg, 405, "invalid_request_error", NULL, NULL, "Use DELETE.");
+      return;
+    }
+  body = g_strdup_printf ("{\n  \"object\": \"sim_idempotency\",\n  \"forgotten\": %u\n}\n",
+                          till_sim_idempotency_forget (self->idempotency));
+  reply = till_sim_reply_new_text (200, body);
+  till_sim_reply_send (msg, reply);
+}
+
 /* --- the server ---------------------------------------------------------------------- */
 
 static void
@@ -1035,6 +1068,8 @@ handle_request (SoupServer        *server,
                                      request_id);
   else if (g_str_equal (path, "/_sim/faults"))
     handle_fault_control (self, msg);
+  else if (g_str_equal (path, "/_sim/idempotency"))
+    handle_idempotency_control (self, msg);
   else
     {
       g_autofree char *message =

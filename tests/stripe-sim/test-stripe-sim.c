@@ -1403,10 +1403,12 @@ test_faults_disabled (Fixture      *f,
   g_autoptr(SimResponse) r = api_with (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd",
                                        "Till-Sim-Fault", "500");
   g_autoptr(SimResponse) control = api (f, "POST", "/_sim/faults", "fault=500");
+  g_autoptr(SimResponse) forget = api (f, "DELETE", "/_sim/idempotency", NULL);
 
   g_assert_false (till_stripe_sim_get_faults_enabled (f->sim));
   assert_ok (r);
   assert_error (control, 404, "invalid_request_error", NULL, NULL);
+  assert_error (forget, 404, "invalid_request_error", NULL, NULL);
 }
 
 static void
@@ -1525,6 +1527,43 @@ test_faults_control (Fixture      *f,
     g_autofree char *uri = url (f, "/_sim/faults");
 
     unauthenticated = sim_request (f->session, "POST", uri, NULL, "fault=500", NULL);
+    g_assert_cmpuint (unauthenticated->status, ==, 401);
+  }
+}
+
+/* DELETE /_sim/idempotency: what Stripe may do a day after a key's first use, at once. */
+static void
+test_idempotency_forget (Fixture      *f,
+                         gconstpointer data)
+{
+  const char *form = "amount=1250&currency=usd";
+  g_autoptr(SimResponse) first = api_with (f, "POST", "/v1/payment_intents", form,
+                                           "Idempotency-Key", "forget-1");
+  g_autoptr(SimResponse) replayed = api_with (f, "POST", "/v1/payment_intents", form,
+                                              "Idempotency-Key", "forget-1");
+  g_autoptr(SimResponse) forgotten = api (f, "DELETE", "/_sim/idempotency", NULL);
+  g_autoptr(SimResponse) made_again = api_with (f, "POST", "/v1/payment_intents", form,
+                                                "Idempotency-Key", "forget-1");
+  g_autoptr(SimResponse) nothing_left = api (f, "DELETE", "/_sim/idempotency", NULL);
+  g_autoptr(SimResponse) wrong_method = api (f, "POST", "/_sim/idempotency", NULL);
+  g_autoptr(SimResponse) unauthenticated = NULL;
+
+  assert_ok (first);
+  assert_ok (replayed);
+  g_assert_cmpstr (sim_json_string (replayed->json, "id"), ==, sim_json_string (first->json, "id"));
+  assert_ok (forgotten);
+  g_assert_cmpint (sim_json_int (forgotten->json, "forgotten"), ==, 1);
+  /* The key is new again: a second intent, not the first one replayed. */
+  assert_ok (made_again);
+  g_assert_null (soup_message_headers_get_one (made_again->headers, "Idempotent-Replayed"));
+  g_assert_cmpstr (sim_json_string (made_again->json, "id"), !=,
+                   sim_json_string (first->json, "id"));
+  g_assert_cmpint (sim_json_int (nothing_left->json, "forgotten"), ==, 1);
+  assert_error (wrong_method, 405, "invalid_request_error", NULL, NULL);
+  {
+    g_autofree char *uri = url (f, "/_sim/idempotency");
+
+    unauthenticated = sim_request (f->session, "DELETE", uri, NULL, NULL, NULL);
     g_assert_cmpuint (unauthenticated->status, ==, 401);
   }
 }
@@ -2106,6 +2145,7 @@ main (int argc, char **argv)
   add ("/sim/idempotency/replay", FALSE, test_idempotency_replay);
   add ("/sim/idempotency/in-flight", TRUE, test_idempotency_in_flight);
   add ("/sim/idempotency/concurrent", TRUE, test_idempotency_concurrent);
+  add ("/sim/idempotency/forget", TRUE, test_idempotency_forget);
   add ("/sim/faults/object-lock", TRUE, test_object_lock);
   add ("/sim/faults/disabled", FALSE, test_faults_disabled);
   add ("/sim/faults/status", TRUE, test_faults_status);
