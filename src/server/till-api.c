@@ -232,6 +232,7 @@ typedef struct _Call
   TillStripeResponse *answer;     /* Stripe's answer, to be written by resume () */
   void (*resume) (struct _Call *call);  /* writes it, once the lock is free (write_answer ()) */
   gboolean only_ok;         /* a Stripe error fails the call before resume () */
+  void (*never_made) (struct _Call *call);  /* no intent was ever made for its order */
 } Call;
 
 static void
@@ -1263,6 +1264,179 @@ intent_form (TillApi          *self,
   return g_steal_pointer (&form);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Intents whose idempotency key Stripe may have forgotten */
+
+/* Stripe keeps an idempotency key for 24 h after its first use at least (stripe/FACTS.md).
+ * An order's intent is first asked for when the order is made, or later: until this age its
+ * key gets the intent back; past it, a POST with the key could make a second intent. */
+#define INTENT_KEY_KEPT_S (23 * 60 * 60)
+/* How much earlier than our clock Stripe's may date an order's intent. */
+#define STRIPE_CLOCK_SKEW_S (15 * 60)
+/* At most this many pages of 100 intents, newest first, are searched for one order's. */
+#define LOST_INTENT_PAGES 100
+
+typedef enum
+{
+  LOST_INTENT_FOUND,       /* the order's intent, as it is now */
+  LOST_INTENT_NEVER_MADE,  /* no intent Stripe made since the order is for it */
+  LOST_INTENT_UNKNOWN,     /* Stripe gave no list, or the search stopped: ask again later */
+} LostIntent;
+
+static gboolean
+intent_key_may_be_forgotten (const TillOrder *order)
+{
+  return g_get_real_time () / G_USEC_PER_SEC - g_date_time_to_unix (order->created_at) >=
+         INTENT_KEY_KEPT_S;
+}
+
+/* Looks for the intent of order @order_id, made at @created (Unix time), among the intents
+ * Stripe made since, by the metadata every intent of ours carries (intent_form ()). Blocks:
+ * for worker threads. */
+static LostIntent
+find_lost_intent (TillApi       *self,
+                  gint64         order_id,
+                  gint64         created,
+                  GCancellable  *cancellable,
+                  JsonObject   **out_intent)
+{
+  g_autofree char *wanted = g_strdup_printf ("%" G_GINT64_FORMAT, order_id);
+  const char *instance = till_database_get_instance (self->db);
+  g_autofree char *after = NULL;
+
+  for (guint page = 0; page < LOST_INTENT_PAGES; page++)
+    {
+      g_autoptr(TillStripeResponse) response = NULL;
+      g_autofree char *path = NULL;
+      JsonArray *data = NULL;
+      gboolean has_more = FALSE;
+      guint length;
+
+      /* Newest first: starting_after goes back in time. */
+      path = g_strdup_printf ("/v1/payment_intents?limit=100&created%%5Bgte%%5D=%" G_GINT64_FORMAT
+                              "%s%s", created - STRIPE_CLOCK_SKEW_S,
+                              after != NULL ? "&starting_after=" : "", after != NULL ? after : "");
+      response = till_stripe_client_request_sync (self->stripe, "GET", path, NULL, NULL,
+                                                  cancellable, NULL);
+      if (response == NULL || response->status != 200 ||
+          !till_json_get_array (response->body, "", "data", TRUE, &data, NULL) ||
+          !till_json_get_boolean (response->body, "", "has_more", FALSE, &has_more, NULL))
+        return LOST_INTENT_UNKNOWN;
+      length = json_array_get_length (data);
+      for (guint i = 0; i < length; i++)
+        {
+          JsonNode *node = json_array_get_element (data, i);
+          JsonObject *intent = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+          JsonObject *metadata = NULL;
+          g_autofree char *id = NULL, *of_order = NULL, *of_instance = NULL;
+
+          if (intent == NULL || !till_json_get_string (intent, "", "id", TRUE, 255, &id, NULL))
+            return LOST_INTENT_UNKNOWN;
+          if (till_json_get_object (intent, "", "metadata", FALSE, &metadata, NULL) &&
+              metadata != NULL &&
+              till_json_get_string (metadata, "", "till_order_id", FALSE, 500, &of_order, NULL) &&
+              till_json_get_string (metadata, "", "till_instance", FALSE, 500, &of_instance,
+                                    NULL) &&
+              g_strcmp0 (of_order, wanted) == 0 && g_strcmp0 (of_instance, instance) == 0)
+            {
+              *out_intent = json_object_ref (intent);
+              return LOST_INTENT_FOUND;
+            }
+          if (i + 1 == length)
+            {
+              g_free (after);
+              after = g_uri_escape_string (id, NULL, FALSE);
+            }
+        }
+      if (!has_more)
+        return LOST_INTENT_NEVER_MADE;
+      if (length == 0)
+        return LOST_INTENT_UNKNOWN;
+    }
+  g_message ("Order %" G_GINT64_FORMAT ": its payment is not among the %u intents Stripe made "
+             "last; it stays pending", order_id, LOST_INTENT_PAGES * 100);
+  return LOST_INTENT_UNKNOWN;
+}
+
+typedef struct
+{
+  gint64 order_id;
+  gint64 created;
+  JsonObject *intent;
+} LostIntentSearch;
+
+static void
+lost_intent_search_free (LostIntentSearch *search)
+{
+  g_clear_pointer (&search->intent, json_object_unref);
+  g_free (search);
+}
+
+static void
+find_lost_intent_thread (GTask        *task,
+                         gpointer      source_object,
+                         gpointer      task_data,
+                         GCancellable *cancellable)
+{
+  LostIntentSearch *search = task_data;
+
+  g_task_return_int (task, find_lost_intent (source_object, search->order_id, search->created,
+                                             cancellable, &search->intent));
+}
+
+static void
+on_lost_intent_searched (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  Call *call = user_data;
+  LostIntentSearch *search = g_task_get_task_data (G_TASK (result));
+  TillStripeResponse *answer;
+
+  switch (g_task_propagate_int (G_TASK (result), NULL))
+    {
+    case LOST_INTENT_FOUND:
+      /* As it is now, not a replay: written like Stripe's answers. */
+      answer = g_new0 (TillStripeResponse, 1);
+      answer->status = SOUP_STATUS_OK;
+      answer->body = g_steal_pointer (&search->intent);
+      write_answer (call, answer);
+      break;
+    case LOST_INTENT_NEVER_MADE:
+      call->never_made (call);
+      break;
+    default:
+      {
+        g_autoptr(GError) error = g_error_new_literal (
+            TILL_API_ERROR, TILL_API_ERROR_UNAVAILABLE,
+            _("Stripe could not tell whether this order’s payment was made; try again in a "
+              "moment"));
+        call_fail (call, error);
+      }
+    }
+}
+
+/* For @call's order, whose intent's answer was never stored and whose key Stripe may have
+ * forgotten: looks for the intent in a thread, then runs @found with it (call->answer,
+ * written once the lock is free) or @never_made. */
+static void
+find_lost_intent_async (Call             *call,
+                        const TillOrder  *order,
+                        void            (*found) (Call *call),
+                        void            (*never_made) (Call *call))
+{
+  TillApi *self = call->api;
+  g_autoptr(GTask) task = g_task_new (self, self->cancellable, on_lost_intent_searched, call);
+  LostIntentSearch *search = g_new0 (LostIntentSearch, 1);
+
+  search->order_id = order->id;
+  search->created = g_date_time_to_unix (order->created_at);
+  g_task_set_task_data (task, search, (GDestroyNotify) lost_intent_search_free);
+  call->resume = found;
+  call->never_made = never_made;
+  g_task_run_in_thread (task, find_lost_intent_thread);
+}
+
 /* A Stripe answer that is not a success, as an API error. */
 static GError *
 stripe_failure (TillStripeResponse *response)
@@ -1394,6 +1568,39 @@ on_checkout_intent (GObject      *source,
   write_answer (call, g_steal_pointer (&response));
 }
 
+/* Creates the order's intent, or gets it back with its key if it was made before. */
+static void
+checkout_post_intent (Call            *call,
+                      const TillOrder *order)
+{
+  TillApi *self = call->api;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillStripeForm) form = intent_form (self, order, &error);
+  g_autofree char *key = idempotency_key (self, order->id, "payment-intent");
+
+  if (form == NULL)
+    {
+      call_fail (call, error);
+      return;
+    }
+  till_stripe_client_request_members_async (self->stripe, "POST", "/v1/payment_intents", form,
+                                            key, checkout_intent_members, self->cancellable,
+                                            on_checkout_intent, call);
+}
+
+/* Stripe has no intent for an order old enough for its key to be gone: one is made now. */
+static void
+checkout_intent_never_made (Call *call)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillOrder) order = till_orders_get (call->api->db, call->order_id, &error);
+
+  if (order == NULL)
+    call_fail (call, error);
+  else
+    checkout_post_intent (call, order);
+}
+
 /* Creates the order's intent (or gets it back: same key) or retrieves the known one. */
 static void
 checkout_fetch_intent (Call *call)
@@ -1424,20 +1631,10 @@ checkout_fetch_intent (Call *call)
                                                 checkout_intent_members, self->cancellable,
                                                 on_checkout_intent, call);
     }
+  else if (intent_key_may_be_forgotten (order))
+    find_lost_intent_async (call, order, checkout_write_intent, checkout_intent_never_made);
   else
-    {
-      g_autoptr(TillStripeForm) form = intent_form (self, order, &error);
-      g_autofree char *key = idempotency_key (self, order->id, "payment-intent");
-
-      if (form == NULL)
-        {
-          call_fail (call, error);
-          return;
-        }
-      till_stripe_client_request_members_async (self->stripe, "POST", "/v1/payment_intents",
-                                                form, key, checkout_intent_members,
-                                                self->cancellable, on_checkout_intent, call);
-    }
+    checkout_post_intent (call, order);
 }
 
 static void
@@ -1834,6 +2031,46 @@ cancel_write_intent (Call *call)
   call_finish (call);
 }
 
+/* No intent was ever made for the order: nothing to cancel at Stripe. */
+static void
+cancel_write_without_intent (Call *call)
+{
+  TillApi *self = call->api;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillOrder) order = NULL;
+  gboolean changed = FALSE;
+
+  if (!till_orders_cancel_without_intent (self->db, call->order_id, &changed, &error))
+    {
+      call_fail (call, error);
+      return;
+    }
+  order = till_orders_get (self->db, call->order_id, &error);
+  if (order == NULL)
+    call_fail (call, error);
+  else if (order->status == TILL_ORDER_CANCELED)
+    {
+      send_order (self, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
+      call_finish (call);
+    }
+  else
+    {
+      /* Paid or given an intent meanwhile (a webhook, another request). */
+      g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
+                   order->status == TILL_ORDER_PENDING_PAYMENT
+                     ? _("The order’s payment changed meanwhile; try again")
+                     : _("The order is paid and cannot be canceled; refund it instead"));
+      call_fail (call, error);
+    }
+}
+
+static void
+cancel_intent_never_made (Call *call)
+{
+  call->resume = cancel_write_without_intent;
+  write_answer (call, NULL);
+}
+
 /* The lost intent, found again: recorded, then canceled. */
 static void
 cancel_write_recovered_intent (Call *call)
@@ -1891,6 +2128,8 @@ handle_cancel (TillApi           *self,
       till_stripe_form_add (form, "cancellation_reason", "requested_by_customer");
       request_for_write (call, "POST", path, form, key, FALSE, cancel_write_intent);
     }
+  else if (intent_key_may_be_forgotten (order))
+    find_lost_intent_async (call, order, cancel_write_recovered_intent, cancel_intent_never_made);
   else
     {
       /* The intent's answer may have been lost: get it back with the same key, then cancel
@@ -2711,6 +2950,9 @@ typedef struct
   TillStripeForm *form;   /* to get a lost intent back with the same key */
   char *create_key;
   char *cancel_key;
+  gint64 created;         /* the order's, Unix time */
+  gboolean key_forgotten; /* its intent is unknown, and create_key may be gone at Stripe */
+  gboolean never_made;    /* Stripe has no intent for it: canceled without one */
   gboolean abandoned;
   JsonObject *result;     /* the intent (or refund) as Stripe has it now */
   guint refund_status;    /* HTTP status of a retried refund */
@@ -2735,6 +2977,58 @@ intent_is_final (JsonObject *intent)
   return g_str_equal (status, "succeeded") || g_str_equal (status, "canceled");
 }
 
+/* The intent of @item's order as Stripe has it now, or NULL: no answer, or none to get. */
+static JsonObject *
+reconcile_get_intent (TillApi       *self,
+                      ReconcileItem *item,
+                      GCancellable  *cancellable)
+{
+  g_autoptr(TillStripeResponse) response = NULL;
+  g_autofree char *path = NULL;
+  JsonObject *found = NULL;
+
+  if (item->key_forgotten)
+    switch (find_lost_intent (self, item->order_id, item->created, cancellable, &found))
+      {
+      case LOST_INTENT_FOUND:
+        return found;
+      case LOST_INTENT_NEVER_MADE:
+        /* Abandoned: nothing to cancel at Stripe. Otherwise it is made now, like the first. */
+        item->never_made = item->abandoned;
+        if (item->never_made)
+          return NULL;
+        break;
+      default:
+        return NULL;
+      }
+  if (item->intent_id == NULL)
+    {
+      response = till_stripe_client_request_sync (self->stripe, "POST", "/v1/payment_intents",
+                                                  item->form, item->create_key, cancellable,
+                                                  NULL);
+      /* Found again with its key: the answer is the intent as it was made, and it may have
+       * been paid since. */
+      if (response != NULL && response->status == 200 && response->replayed &&
+          json_object_get_string_member_with_default (response->body, "id", NULL) != NULL)
+        {
+          path = g_strconcat ("/v1/payment_intents/",
+                              json_object_get_string_member (response->body, "id"), NULL);
+          g_clear_pointer (&response, till_stripe_response_free);
+          response = till_stripe_client_request_sync (self->stripe, "GET", path, NULL, NULL,
+                                                      cancellable, NULL);
+        }
+    }
+  else
+    {
+      path = g_strconcat ("/v1/payment_intents/", item->intent_id, NULL);
+      response = till_stripe_client_request_sync (self->stripe, "GET", path, NULL, NULL,
+                                                  cancellable, NULL);
+    }
+  if (response == NULL || response->status != 200)
+    return NULL;
+  return json_object_ref (response->body);
+}
+
 static void
 reconcile_thread (GTask        *task,
                   gpointer      source_object,
@@ -2747,11 +3041,11 @@ reconcile_thread (GTask        *task,
   for (guint i = 0; i < items->len && !g_cancellable_is_cancelled (cancellable); i++)
     {
       ReconcileItem *item = items->pdata[i];
-      g_autoptr(TillStripeResponse) response = NULL;
-      g_autofree char *path = NULL;
 
       if (item->refund_id != 0)
         {
+          g_autoptr(TillStripeResponse) response = NULL;
+
           /* Same key as the first call: Stripe makes the refund at most once. */
           response = till_stripe_client_request_sync (self->stripe, "POST", "/v1/refunds",
                                                       item->form, item->create_key, cancellable,
@@ -2763,41 +3057,17 @@ reconcile_thread (GTask        *task,
             }
           continue;
         }
-      if (item->intent_id == NULL)
-        {
-          response = till_stripe_client_request_sync (self->stripe, "POST",
-                                                      "/v1/payment_intents", item->form,
-                                                      item->create_key, cancellable, NULL);
-          /* Found again with its key: the answer is the intent as it was made, and it may
-           * have been paid since. */
-          if (response != NULL && response->status == 200 && response->replayed &&
-              json_object_get_string_member_with_default (response->body, "id", NULL) != NULL)
-            {
-              path = g_strconcat ("/v1/payment_intents/",
-                                  json_object_get_string_member (response->body, "id"), NULL);
-              g_clear_pointer (&response, till_stripe_response_free);
-              response = till_stripe_client_request_sync (self->stripe, "GET", path, NULL, NULL,
-                                                          cancellable, NULL);
-            }
-        }
-      else
-        {
-          path = g_strconcat ("/v1/payment_intents/", item->intent_id, NULL);
-          response = till_stripe_client_request_sync (self->stripe, "GET", path, NULL, NULL,
-                                                      cancellable, NULL);
-        }
-      if (response == NULL || response->status != 200)
+      item->result = reconcile_get_intent (self, item, cancellable);
+      if (item->result == NULL)
         continue;
-      item->result = json_object_ref (response->body);
 
       if (item->abandoned && !intent_is_final (item->result))
         {
           g_autoptr(TillStripeForm) form = till_stripe_form_new ();
           g_autoptr(TillStripeResponse) canceled = NULL;
           const char *id = json_object_get_string_member_with_default (item->result, "id", "");
+          g_autofree char *path = g_strconcat ("/v1/payment_intents/", id, "/cancel", NULL);
 
-          g_free (path);
-          path = g_strconcat ("/v1/payment_intents/", id, "/cancel", NULL);
           till_stripe_form_add (form, "cancellation_reason", "abandoned");
           canceled = till_stripe_client_request_sync (self->stripe, "POST", path, form,
                                                       item->cancel_key, cancellable, NULL);
@@ -2824,6 +3094,15 @@ reconcile_write (TillApi   *self,
       g_autoptr(GError) error = NULL;
       gboolean changed = FALSE;
 
+      if (item->never_made)
+        {
+          if (!till_orders_cancel_without_intent (self->db, item->order_id, &changed, &error))
+            g_message ("Reconciling order %" G_GINT64_FORMAT ": %s", item->order_id,
+                       error->message);
+          else if (changed)
+            changed_count++;
+          continue;
+        }
       if (item->result == NULL)
         continue;
       if (item->refund_id != 0)
@@ -2942,7 +3221,6 @@ till_api_reconcile_async (TillApi             *self,
     {
       g_autoptr(TillOrder) order = till_orders_get (self->db, g_array_index (ids, gint64, i), NULL);
       ReconcileItem *item;
-      gint64 created;
 
       if (order == NULL)
         continue;
@@ -2960,8 +3238,9 @@ till_api_reconcile_async (TillApi             *self,
         }
       item->create_key = idempotency_key (self, order->id, "payment-intent");
       item->cancel_key = idempotency_key (self, order->id, "cancel");
-      created = g_date_time_to_unix (order->created_at) * G_USEC_PER_SEC;
-      item->abandoned = now - created >=
+      item->created = g_date_time_to_unix (order->created_at);
+      item->key_forgotten = item->intent_id == NULL && intent_key_may_be_forgotten (order);
+      item->abandoned = now - item->created * G_USEC_PER_SEC >=
                         (gint64) self->config->reconcile_cancel_after * G_USEC_PER_SEC;
       g_ptr_array_add (items, item);
     }

@@ -487,6 +487,30 @@ till_orders_set_intent (TillDatabase  *db,
   return TRUE;
 }
 
+gboolean
+till_orders_cancel_without_intent (TillDatabase  *db,
+                                   gint64         order_id,
+                                   gboolean      *out_changed,
+                                   GError       **error)
+{
+  sqlite3_stmt *stmt;
+
+  /* One statement: atomic, and no intent recorded meanwhile can slip under it. */
+  stmt = till_database_prepare (db,
+      "UPDATE orders SET status = 'canceled', updated_at = ?2"
+      " WHERE id = ?1 AND status = 'pending_payment' AND NOT EXISTS"
+      " (SELECT 1 FROM payments WHERE order_id = ?1 AND payment_intent IS NOT NULL)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, order_id);
+  sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
+  if (till_database_step (db, stmt, error) != SQLITE_DONE)
+    return FALSE;
+  if (out_changed != NULL)
+    *out_changed = till_database_changes (db) == 1;
+  return TRUE;
+}
+
 static const char *
 get_string (JsonObject *object,
             const char *member)

@@ -67,6 +67,12 @@ gboolean    till_orders_set_intent         (TillDatabase  *db,
                                             const char    *payment_intent,
                                             const char    *status,
                                             GError       **error);
+/* Cancels a pending order for which Stripe has no intent (none was ever made), so nothing
+ * can be charged for it; *out_changed is FALSE if it was not pending, or has an intent. */
+gboolean    till_orders_cancel_without_intent (TillDatabase *db,
+                                               gint64        order_id,
+                                               gboolean     *out_changed,
+                                               GError      **error);
 /* Moves the order according to a PaymentIntent object as Stripe returns it: succeeded →
  * paid (with card brand and last 4), canceled → canceled, a failed attempt → the decline
  * is recorded and the order stays pending. Never moves an order backwards. */

@@ -1915,6 +1915,142 @@ test_lost_intent_paid (Fixture       *fixture,
   g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, other_id), ==, 1);
 }
 
+/* A checkout whose intent is made at Stripe (@made) or not, and whose answer never comes
+ * back; returns the order's id. */
+static gint64
+lose_intent (Fixture    *fixture,
+             const char *reference,
+             const char *body,
+             gboolean    made)
+{
+  g_autoptr(TillTestResponse) failed = NULL;
+  g_autoptr(TillTestResponse) order = NULL;
+
+  if (made)
+    till_test_sim_fault (fixture->sim, "drop-after", 1);
+  till_test_sim_fault (fixture->sim, "500", 8);
+  failed = checkout (fixture, body);
+  g_assert_cmpuint (failed->status, ==, 503);
+  till_test_sim_clear_faults (fixture->sim);
+  return till_orders_find_by_reference (till_api_get_database (fixture->server->api),
+                                        reference, NULL);
+}
+
+static const char *
+sim_intent_status (Fixture  *fixture,
+                   gint64    order_id,
+                   char    **out)
+{
+  g_autofree char *intent = till_test_sim_find_intent (fixture->sim, order_id);
+  g_autoptr(TillTestResponse) response = NULL;
+
+  g_assert_nonnull (intent);
+  *out = g_strdup (json_object_get_string_member (sim_intent (fixture, intent, &response),
+                                                  "status"));
+  return *out;
+}
+
+/* Stripe forgets an idempotency key a day after its first use: an order whose intent's
+ * answer was lost more than a day ago is looked for among Stripe's intents by its metadata,
+ * by the reconciler, by the same checkout sent again, and by a cancel. A second intent is
+ * never made for it, and a paid one is never left behind a canceled order. */
+static void
+test_lost_intent_key_forgotten (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  enum { PAID, UNPAID, NEVER_MADE, CANCELED, CHECKOUT_PAID, CHECKOUT_NEVER_MADE, N_ORDERS };
+  g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func (g_free);
+  gint64 ids[N_ORDERS];
+  g_autofree char *status = NULL;
+  Reconciled reconciled = { FALSE, 0 };
+
+  use_reconciling_server (fixture);
+  for (guint i = 0; i < N_ORDERS; i++)
+    {
+      g_autofree char *reference = till_test_new_reference ();
+
+      g_ptr_array_add (bodies, cart_body (fixture, reference));
+      ids[i] = lose_intent (fixture, reference, bodies->pdata[i],
+                            i != NEVER_MADE && i != CHECKOUT_NEVER_MADE);
+      g_assert_cmpint (ids[i], >, 0);
+    }
+  for (guint i = 0; i < N_ORDERS; i++)
+    if (i == PAID || i == CHECKOUT_PAID)
+      {
+        g_autofree char *intent = till_test_sim_find_intent (fixture->sim, ids[i]);
+
+        g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent, "pm_card_visa"), ==, 200);
+      }
+  /* A day and an hour later. */
+  till_test_sim_forget_keys (fixture->sim);
+  g_assert_true (till_database_exec (till_api_get_database (fixture->server->api),
+                                     "UPDATE orders SET created_at = created_at - 90000000000",
+                                     NULL));
+
+  /* Stripe does not answer: nothing is decided, nothing is made. */
+  till_test_sim_fault (fixture->sim, "500", 100);
+  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 20000));
+  till_test_sim_clear_faults (fixture->sim);
+  g_assert_cmpuint (reconciled.changed, ==, 0);
+  for (guint i = 0; i < N_ORDERS; i++)
+    {
+      g_assert_cmpstr (order_status (fixture, ids[i], &status), ==, "pending_payment");
+      g_clear_pointer (&status, g_free);
+      g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, ids[i]), ==,
+                        i == NEVER_MADE || i == CHECKOUT_NEVER_MADE ? 0 : 1);
+    }
+
+  /* The same checkout again: the paid intent is found, or one is made now. */
+  {
+    g_autoptr(TillTestResponse) again = checkout (fixture, bodies->pdata[CHECKOUT_PAID]);
+
+    g_assert_cmpuint (again->status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (order_of (again), "status"), ==, "paid");
+    g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, ids[CHECKOUT_PAID]), ==, 1);
+  }
+  {
+    g_autoptr(TillTestResponse) again = checkout (fixture, bodies->pdata[CHECKOUT_NEVER_MADE]);
+    g_autofree char *made = till_test_sim_find_intent (fixture->sim, ids[CHECKOUT_NEVER_MADE]);
+
+    g_assert_cmpuint (again->status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (order_of (again), "status"), ==,
+                     "pending_payment");
+    g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, ids[CHECKOUT_NEVER_MADE]), ==,
+                      1);
+    g_assert_cmpstr (intent_of (again), ==, made);
+  }
+  /* A cancel: the intent found is canceled at Stripe too. */
+  {
+    g_autoptr(TillTestResponse) canceled = post_order (fixture, ids[CANCELED], "cancel",
+                                                       fixture->server->cashier_token, NULL);
+
+    g_assert_cmpuint (canceled->status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (canceled->json, "status"), ==, "canceled");
+    g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, ids[CANCELED]), ==, 1);
+    g_assert_cmpstr (sim_intent_status (fixture, ids[CANCELED], &status), ==, "canceled");
+    g_clear_pointer (&status, g_free);
+  }
+
+  /* The reconciler: the paid intent found, the unpaid one canceled, and the order that never
+   * had one canceled without asking Stripe to make one. */
+  reconciled.done = FALSE;
+  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 20000));
+  g_assert_cmpuint (reconciled.changed, ==, 4);
+  g_assert_cmpstr (order_status (fixture, ids[PAID], &status), ==, "paid");
+  g_clear_pointer (&status, g_free);
+  g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, ids[PAID]), ==, 1);
+  g_assert_cmpstr (order_status (fixture, ids[UNPAID], &status), ==, "canceled");
+  g_clear_pointer (&status, g_free);
+  g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, ids[UNPAID]), ==, 1);
+  g_assert_cmpstr (sim_intent_status (fixture, ids[UNPAID], &status), ==, "canceled");
+  g_clear_pointer (&status, g_free);
+  g_assert_cmpstr (order_status (fixture, ids[NEVER_MADE], &status), ==, "canceled");
+  g_clear_pointer (&status, g_free);
+  g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, ids[NEVER_MADE]), ==, 0);
+}
+
 static void
 test_reconcile_refund (Fixture       *fixture,
                        gconstpointer  data)
@@ -2429,6 +2565,7 @@ main (int    argc,
   ADD ("/server/reconcile", NULL, test_reconcile);
   ADD ("/server/reconcile-refund", NULL, test_reconcile_refund);
   ADD ("/server/reconcile-lost-intent-paid", NULL, test_lost_intent_paid);
+  ADD ("/server/reconcile-lost-intent-key-forgotten", NULL, test_lost_intent_key_forgotten);
   ADD ("/server/answers/database-locked", NULL, test_answer_database_locked);
   ADD ("/server/reports", NULL, test_reports);
   ADD ("/server/orders/export", NULL, test_orders_export);

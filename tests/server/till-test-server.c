@@ -358,6 +358,15 @@ till_test_sim_clear_faults (TillTestSim *sim)
   g_assert_cmpuint (response->status, ==, 200);
 }
 
+void
+till_test_sim_forget_keys (TillTestSim *sim)
+{
+  g_autoptr(TillTestResponse) response = till_test_sim_call (sim, "DELETE", "/_sim/idempotency",
+                                                             NULL);
+
+  g_assert_cmpuint (response->status, ==, 200);
+}
+
 /* The ids of the intents made for @order_id (metadata[till_order_id]), oldest first, from
  * the simulator's payment_intent.created events. */
 static GPtrArray *

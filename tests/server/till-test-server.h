@@ -93,6 +93,8 @@ void              till_test_sim_fault        (TillTestSim     *sim,
                                               const char      *spec,
                                               guint            count);
 void              till_test_sim_clear_faults (TillTestSim     *sim);
+/* Makes the simulator forget every idempotency key it saved, as Stripe may after a day. */
+void              till_test_sim_forget_keys  (TillTestSim     *sim);
 /* How many PaymentIntents the simulator created for till order @order_id. */
 guint             till_test_sim_count_intents (TillTestSim    *sim,
                                                gint64          order_id);
