@@ -36,6 +36,9 @@ void      till_api_hold_checkouts        (TillApi  *self,
                                           gboolean  hold);
 /* For tests: exports of orders.csv whose thread is running. */
 guint     till_api_get_running_exports   (void);
+/* For tests: how long an export waits for a client that takes nothing (60 s). */
+void      till_api_set_export_stall_timeout (TillApi *self,
+                                             guint    timeout_ms);
 /* For tests: writes waiting for another process's write lock (requests, Stripe's answers
  * and a round of the reconciler's). */
 guint     till_api_get_waiting_writes    (TillApi  *self);

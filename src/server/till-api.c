@@ -64,6 +64,7 @@ struct _TillApi
   GQueue waiting_writes;          /* Call *: other writes, while another process writes */
   guint waiting_source;
   guint busy_wait_ms;
+  guint export_stall_ms;          /* an export whose client takes nothing that long stops */
   gboolean stopping;
   gboolean reconciling;
   /* A round's answers, waiting for another process's write lock (on_retry_reconciled ()). */
@@ -2371,6 +2372,11 @@ handle_report (TillApi           *self,
  * is of one moment (and the WAL cannot be checkpointed past it until it is done). */
 #define EXPORT_CHUNK_SIZE (64 * 1024)
 #define EXPORT_CHUNKS_AHEAD 4
+/* Each holds a thread, a connection and a read transaction. */
+#define EXPORTS_MAX 2
+/* A client that takes nothing for this long is cut off: its read transaction keeps the WAL
+ * from being checkpointed past it, so the WAL would grow for as long as it stalls. */
+#define EXPORT_STALL_MS (60 * 1000)
 
 static gint exports_running;   /* threads, for tests (till_api_get_running_exports ()) */
 
@@ -2385,7 +2391,9 @@ typedef struct
   GMutex lock;
   GCond written;
   guint ahead;              /* chunks handed to the loop and not written yet */
+  gint64 stall_us;
   gboolean gone;            /* the client is gone, or the answer is done: stop */
+  gboolean stalled;         /* the client took nothing for stall_us */
   /* The main loop's */
   SoupServerMessage *msg;   /* until it is finished */
   gulong wrote_chunk_id;
@@ -2508,7 +2516,11 @@ export_step (gpointer user_data)
       /* Cut short: without the last chunk, the client cannot take it for the whole. */
       g_autoptr(GIOStream) stream = NULL;
 
-      g_warning ("The orders export stopped: %s", step->error->message);
+      /* A client that stalled is the client's problem, not ours. */
+      if (g_error_matches (step->error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        g_message ("The orders export stopped: %s", step->error->message);
+      else
+        g_warning ("The orders export stopped: %s", step->error->message);
       stream = soup_server_message_steal_connection (msg);
       if (stream != NULL)
         g_io_stream_close (stream, NULL, NULL);
@@ -2541,9 +2553,13 @@ export_flush (GString  *out,
   Export *export = user_data;
   gboolean gone;
 
+  gint64 deadline = g_get_monotonic_time () + export->stall_us;
+
   g_mutex_lock (&export->lock);
   while (export->ahead >= EXPORT_CHUNKS_AHEAD && !export->gone)
-    g_cond_wait (&export->written, &export->lock);
+    if (!g_cond_wait_until (&export->written, &export->lock, deadline) &&
+        export->ahead >= EXPORT_CHUNKS_AHEAD && !export->gone)
+      export->gone = export->stalled = TRUE;
   gone = export->gone;
   if (!gone)
     export->ahead++;
@@ -2569,6 +2585,13 @@ export_thread (gpointer data)
   /* The end, also when the client has gone (then the loop has nothing left to do). */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_clear_error (&error);
+  if (export->stalled)
+    {
+      g_clear_error (&error);
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                   "the client took nothing for %" G_GINT64_FORMAT " ms",
+                   export->stall_us / 1000);
+    }
   export_hand_over (export, NULL, g_steal_pointer (&error));
   export_unref (export);
   return NULL;
@@ -2578,6 +2601,13 @@ guint
 till_api_get_running_exports (void)
 {
   return (guint) g_atomic_int_get (&exports_running);
+}
+
+void
+till_api_set_export_stall_timeout (TillApi *self,
+                                   guint    timeout_ms)
+{
+  self->export_stall_ms = timeout_ms;
 }
 
 static void
@@ -2611,6 +2641,15 @@ handle_orders_csv (TillApi           *self,
         }
       range[i] = g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt);
     }
+  if (g_atomic_int_get (&exports_running) >= EXPORTS_MAX)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", "10");
+      send_api_error (msg, TILL_API_ERROR_RATE_LIMITED,
+                      _("Two exports of the orders are running already; try again when one "
+                        "is done"));
+      return;
+    }
 
   export = g_new0 (Export, 1);
   g_atomic_ref_count_init (&export->refs);
@@ -2620,6 +2659,7 @@ handle_orders_csv (TillApi           *self,
   export->range[0] = range[0];
   export->range[1] = range[1];
   export->tz = g_time_zone_ref (self->tz);
+  export->stall_us = (gint64) self->export_stall_ms * 1000;
   g_mutex_init (&export->lock);
   g_cond_init (&export->written);
   export->msg = g_object_ref (msg);
@@ -3368,6 +3408,7 @@ till_api_init (TillApi *self)
   self->pending_checkouts = g_ptr_array_new ();
   self->terminal_cache = till_terminal_cache_new ();
   self->product_cache = till_product_cache_new ();
+  self->export_stall_ms = EXPORT_STALL_MS;
 }
 
 static char *

@@ -2419,14 +2419,82 @@ insert_orders (TillDatabase *db,
   g_assert_no_error (error);
 }
 
+/* Reads what @stream gives next, running the main loop meanwhile; 0 at its end. */
+static gssize
+read_some (GInputStream *stream,
+           char         *buffer,
+           gsize         size)
+{
+  g_autoptr(GError) error = NULL;
+  Awaited awaited = { NULL, FALSE };
+  gssize got;
+
+  g_input_stream_read_async (stream, buffer, size, G_PRIORITY_DEFAULT, NULL, on_awaited,
+                             &awaited);
+  g_assert_true (till_test_wait_until (awaited_done, &awaited, 20000));
+  got = g_input_stream_read_finish (stream, awaited.result, &error);
+  g_clear_object (&awaited.result);
+  /* A connection cut short may also end with a reset. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+    return 0;
+  g_assert_no_error (error);
+  return got;
+}
+
+/* A client of GET /api/v1/orders.csv on a socket of its own, which has read the first bytes
+ * of the answer (the status line is checked) and reads nothing more until told. */
+static GSocketConnection *
+start_export_reader (Fixture    *fixture,
+                     const char *authorization)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GUri) uri = g_uri_parse (fixture->server->base, G_URI_FLAGS_NONE, &error);
+  GSocketConnection *connection;
+  g_autofree char *request = NULL;
+  Awaited awaited = { NULL, FALSE };
+  char buffer[1024] = "";
+
+  g_assert_no_error (error);
+  g_socket_client_connect_to_host_async (client, g_uri_get_host (uri),
+                                         (guint16) g_uri_get_port (uri), NULL, on_awaited,
+                                         &awaited);
+  g_assert_true (till_test_wait_until (awaited_done, &awaited, 20000));
+  connection = g_socket_client_connect_to_host_finish (client, awaited.result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&awaited.result);
+  /* A few hundred bytes: the socket takes them at once. */
+  request = g_strdup_printf ("GET /api/v1/orders.csv HTTP/1.1\r\nHost: %s\r\n"
+                             "Authorization: %s\r\n\r\n", g_uri_get_host (uri), authorization);
+  g_assert_true (g_output_stream_write_all (
+      g_io_stream_get_output_stream (G_IO_STREAM (connection)), request, strlen (request),
+      NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (read_some (g_io_stream_get_input_stream (G_IO_STREAM (connection)), buffer,
+                              sizeof buffer - 1), >, 0);
+  g_assert_true (g_str_has_prefix (buffer, "HTTP/1.1 200"));
+  return connection;
+}
+
+typedef struct
+{
+  guint count;
+} RunningExports;
+
+static gboolean
+exports_running (gpointer user_data)
+{
+  return till_api_get_running_exports () == ((RunningExports *) user_data)->count;
+}
+
 /* Every order as CSV, sent as it is written (chunked), from a thread: 20,000 orders here. A
- * client that goes away midway stops the export. */
+ * client that goes away midway stops the export, and so does one that stalls; at most two
+ * run at once. */
 static void
 test_orders_export (Fixture       *fixture,
                     gconstpointer  data)
 {
   TillDatabase *db = till_api_get_database (fixture->server->api);
-  g_autoptr(GError) error = NULL;
   g_autoptr(TillTestResponse) csv = NULL;
   g_autofree char *url = g_strconcat (fixture->server->base, "/api/v1/orders.csv", NULL);
   g_autofree char *authorization = g_strconcat ("Bearer ", fixture->server->admin_token, NULL);
@@ -2451,46 +2519,47 @@ test_orders_export (Fixture       *fixture,
   g_assert_nonnull (strstr (lines[20000], ",pending_payment,USD,10.00,0.00,0.80,0.00,10.80,0.00,"));
   g_assert_true (till_test_wait_until (no_export_running, NULL, 20000));
 
-  /* A client that reads a little of a bigger export (300,000 orders, more than the socket
-   * buffers hold) and goes away: the thread, waiting for the client, stops. */
+  /* Clients that read a little of a bigger export (300,000 orders, more than the socket
+   * buffers hold) and then nothing: two exports run, waiting for them; a third is refused
+   * until one is done. One client goes away: its thread stops. */
   insert_orders (db, 20001, 300000);
   {
-    g_autoptr(GSocketClient) client = g_socket_client_new ();
-    g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, &error);
-    g_autoptr(GSocketConnection) connection = NULL;
-    g_autofree char *request = NULL;
-    Awaited awaited = { NULL, FALSE };
-    char buffer[1024] = "";
-    gssize got;
+    g_autoptr(GSocketConnection) first = start_export_reader (fixture, authorization);
+    g_autoptr(GSocketConnection) second = start_export_reader (fixture, authorization);
+    g_autoptr(TillTestResponse) refused = NULL;
+    RunningExports running = { 2 };
 
-    g_assert_no_error (error);
-    g_socket_client_connect_to_host_async (client, g_uri_get_host (uri),
-                                           (guint16) g_uri_get_port (uri), NULL, on_awaited,
-                                           &awaited);
-    g_assert_true (till_test_wait_until (awaited_done, &awaited, 20000));
-    connection = g_socket_client_connect_to_host_finish (client, awaited.result, &error);
-    g_assert_no_error (error);
-    g_clear_object (&awaited.result);
-    awaited.done = FALSE;
-    /* A few hundred bytes: the socket takes them at once. */
-    request = g_strdup_printf ("GET /api/v1/orders.csv HTTP/1.1\r\nHost: %s\r\n"
-                               "Authorization: %s\r\n\r\n", g_uri_get_host (uri),
-                               authorization);
-    g_assert_true (g_output_stream_write_all (
-        g_io_stream_get_output_stream (G_IO_STREAM (connection)), request, strlen (request),
-        NULL, NULL, &error));
-    g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (connection)), buffer,
-                               sizeof buffer - 1, G_PRIORITY_DEFAULT, NULL, on_awaited, &awaited);
-    g_assert_true (till_test_wait_until (awaited_done, &awaited, 20000));
-    got = g_input_stream_read_finish (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
-                                      awaited.result, &error);
-    g_clear_object (&awaited.result);
-    g_assert_no_error (error);
-    g_assert_cmpint (got, >, 0);
-    g_assert_true (g_str_has_prefix (buffer, "HTTP/1.1 200"));
-    g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+    g_assert_true (till_test_wait_until (exports_running, &running, 20000));
+    refused = till_test_request_full (fixture->server->session, "GET", url, headers, NULL, NULL,
+                                      -1);
+    g_assert_cmpuint (refused->status, ==, 429);
+    g_assert_cmpstr (till_test_error_code (refused), ==, "rate_limited");
+    g_assert_cmpstr (soup_message_headers_get_one (refused->headers, "Retry-After"), ==, "10");
+
+    g_io_stream_close (G_IO_STREAM (first), NULL, NULL);
+    running.count = 1;
+    g_assert_true (till_test_wait_until (exports_running, &running, 20000));
+    g_io_stream_close (G_IO_STREAM (second), NULL, NULL);
   }
   g_assert_true (till_test_wait_until (no_export_running, NULL, 20000));
+
+  /* A client that stalls is cut off, without the last chunk: it cannot take what it got for
+   * the whole file. */
+  till_api_set_export_stall_timeout (fixture->server->api, 300);
+  {
+    g_autoptr(GSocketConnection) stalled = start_export_reader (fixture, authorization);
+    GInputStream *input = g_io_stream_get_input_stream (G_IO_STREAM (stalled));
+    g_autoptr(GByteArray) rest = g_byte_array_new ();
+    char buffer[65536];
+    gssize got;
+
+    g_assert_true (till_test_wait_until (no_export_running, NULL, 20000));
+    while ((got = read_some (input, buffer, sizeof buffer)) > 0)
+      g_byte_array_append (rest, (const guint8 *) buffer, (guint) got);
+    g_assert_cmpuint (rest->len, >, 0);
+    g_assert_cmpuint (rest->len, <, 30000000);
+    g_assert_false (rest->len >= 5 && memcmp (rest->data + rest->len - 5, "0\r\n\r\n", 5) == 0);
+  }
   {
     g_autoptr(TillTestResponse) products = till_test_request (fixture->server, "GET",
                                                               "/api/v1/products",
