@@ -5,10 +5,12 @@
 # database holding ORDERS orders of three lines (written with sqlite3 before the server
 # starts), while
 #   1. the admin exports every order as CSV (GET /api/v1/orders.csv),
-#   2. the admin searches the orders five times (GET /api/v1/orders?q=…, ?status=…),
+#   2. the admin searches the orders seven times (GET /api/v1/orders?q=…, ?status=…, a
+#      from/to far back),
 #   3. the admin deletes five products never sold, one after the other (each is first
 #      created through the API), and
-#   4. `till-server catalog import` of 50,000 products runs in another process.
+#   4. `till-server catalog import` of 50,000 products runs in another process, and
+#   5. the cashier searches those 50,060 products five times for a name none has.
 # It prints the export's, each search's and each deletion's time as curl saw it,
 # till-server's peak RSS after the export, the import's time, and the reads' latency (p50,
 # p99, max) during each part: a stall of the server's loop shows as a max of the reads as
@@ -94,7 +96,11 @@ peak=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
 echo "till-server's peak RSS (VmHWM) after the export: $peak kB"
 
 reads searches 4
-for q in "q=pi_3NotAnIntent0000000000" "q=B-150000" "q=b-2999" "q=150000" "status=refunded"; do
+# The orders were made 1,700 s after the epoch plus their id in µs: the range is the oldest
+# 100,000 of them.
+for q in "q=pi_3NotAnIntent0000000000" "q=B-150000" "q=b-2999" "q=150000" "status=refunded" \
+         "status=paid&from=1970-01-01T00:28:20Z&to=1970-01-01T00:28:20.1Z" \
+         "from=1970-01-01T00:28:20Z&to=1970-01-01T00:28:20.1Z"; do
   curl -s -o /dev/null -H "Authorization: Bearer $admin" \
     -w "orders?$q: %{http_code} in %{time_total} s\n" "$url/api/v1/orders?$q"
   sleep 0.3
@@ -117,3 +123,12 @@ reads import 8
   "$build/src/server/till-server" --config "$work/till.conf" catalog import "$work/big.csv" \
   2>&1 >/dev/null | tail -1
 report import "the import"
+
+reads catalog-searches 4
+for _ in 1 2 3 4 5; do
+  curl -s -o /dev/null -H "Authorization: Bearer $token" \
+    -w "products?q=none-has-it: %{http_code} in %{time_total} s\n" \
+    "$url/api/v1/products?q=none-has-it"
+  sleep 0.3
+done
+report catalog-searches "the catalog searches"

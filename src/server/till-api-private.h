@@ -34,6 +34,11 @@ void      till_api_send_text    (SoupServerMessage *msg,
 guint     till_api_get_pending_checkouts (TillApi  *self);
 void      till_api_hold_checkouts        (TillApi  *self,
                                           gboolean  hold);
+/* For tests: page reads that run on threads (till-api.c, read_page ()) wait before reading
+ * while held; how many wait. */
+void      till_api_hold_page_reads       (TillApi  *self,
+                                          gboolean  hold);
+guint     till_api_get_held_page_reads   (TillApi  *self);
 /* For tests: exports of orders.csv whose thread is running. */
 guint     till_api_get_running_exports   (void);
 /* For tests: how long an export waits for a client that takes nothing (60 s). */

@@ -72,6 +72,11 @@ struct _TillApi
   GPtrArray *reconcile_items;     /* ReconcileItem * */
   gint64 reconcile_since;
   guint reconcile_retry_source;
+  GAsyncQueue *readers;           /* TillDatabase *: idle read connections for page reads */
+  GMutex held_lock;               /* tests: page reads on threads wait while held */
+  GCond held_cond;
+  gboolean hold_reads;
+  guint held_reads;
 };
 
 G_DEFINE_FINAL_TYPE (TillApi, till_api, G_TYPE_OBJECT)
@@ -641,56 +646,205 @@ handle_pay (TillApi           *self,
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* Catalog */
+/* Pages read off the main loop */
+
+/* A page of a list: the items, and the id to continue after (0: the last page). */
+typedef struct
+{
+  GPtrArray *items;
+  gint64 next;
+} Page;
 
 static void
-handle_products_list (TillApi           *self,
-                      SoupServerMessage *msg,
-                      GHashTable        *query,
-                      TillTerminal      *terminal)
+page_free (Page *page)
 {
+  g_ptr_array_unref (page->items);
+  g_free (page);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Page, page_free)
+
+typedef Page *(*PageRead) (TillDatabase  *db,
+                           gpointer       args,
+                           GError       **error);
+typedef void  (*PageSend) (SoupServerMessage *msg,
+                           Page              *page,
+                           gpointer           args);
+
+/* Read connections kept for the next page read; more are opened while more run at once. */
+#define IDLE_READERS_MAX 2
+
+typedef struct
+{
+  PageRead read;
+  PageSend send;
+  gpointer args;
+  GDestroyNotify args_free;
+  char *db_path;
+  GAsyncQueue *readers;
+} PageJob;
+
+static void
+page_job_free (PageJob *job)
+{
+  job->args_free (job->args);
+  g_free (job->db_path);
+  g_async_queue_unref (job->readers);
+  g_free (job);
+}
+
+static void
+page_read_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  TillApi *self = source_object;
+  PageJob *job = task_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) products = NULL;
+  g_autoptr(TillDatabase) db = g_async_queue_try_pop (job->readers);
+  Page *page;
+
+  g_mutex_lock (&self->held_lock);
+  self->held_reads++;
+  while (self->hold_reads)
+    g_cond_wait (&self->held_cond, &self->held_lock);
+  self->held_reads--;
+  g_mutex_unlock (&self->held_lock);
+  if (db == NULL)
+    db = till_database_open (job->db_path, &error);
+  page = db != NULL ? job->read (db, job->args, &error) : NULL;
+  if (db != NULL && g_async_queue_length (job->readers) < IDLE_READERS_MAX)
+    g_async_queue_push (job->readers, g_steal_pointer (&db));
+  if (page == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, page, (GDestroyNotify) page_free);
+}
+
+static void
+on_page_read (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Call *call = user_data;
+  PageJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Page) page = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (page == NULL)
+    {
+      call_fail (call, error);
+      return;
+    }
+  job->send (call->msg, page, job->args);
+  call_finish (call);
+}
+
+void
+till_api_hold_page_reads (TillApi  *self,
+                          gboolean  hold)
+{
+  g_mutex_lock (&self->held_lock);
+  self->hold_reads = hold;
+  g_cond_broadcast (&self->held_cond);
+  g_mutex_unlock (&self->held_lock);
+}
+
+guint
+till_api_get_held_page_reads (TillApi *self)
+{
+  guint held;
+
+  g_mutex_lock (&self->held_lock);
+  held = self->hold_reads ? self->held_reads : 0;
+  g_mutex_unlock (&self->held_lock);
+  return held;
+}
+
+/* Reads a page with @read and answers it with @send. A @slow read (a filter that no index
+ * serves, which may read every row) runs on a thread with a read connection of its own,
+ * while the loop goes on serving; the others run here. Takes @args. */
+static void
+read_page (TillApi           *self,
+           SoupServerMessage *msg,
+           gboolean           slow,
+           PageRead           read,
+           PageSend           send,
+           gpointer           args,
+           GDestroyNotify     args_free)
+{
+  g_autoptr(GTask) task = NULL;
+  PageJob *job;
+
+  if (!slow)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(Page) page = read (self->db, args, &error);
+
+      if (page == NULL)
+        till_api_send_error (msg, error);
+      else
+        send (msg, page, args);
+      args_free (args);
+      return;
+    }
+  job = g_new0 (PageJob, 1);
+  job->read = read;
+  job->send = send;
+  job->args = args;
+  job->args_free = args_free;
+  job->db_path = g_strdup (till_database_get_path (self->db));
+  job->readers = g_async_queue_ref (self->readers);
+  task = g_task_new (self, self->cancellable, on_page_read, call_new (self, msg));
+  g_task_set_task_data (task, job, (GDestroyNotify) page_job_free);
+  g_task_run_in_thread (task, page_read_thread);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Catalog */
+
+typedef struct
+{
+  char *q;
+  char *category;
+  gboolean include_inactive;
+  gint64 after;
+  guint limit;
+} ProductsQuery;
+
+static void
+products_query_free (ProductsQuery *query)
+{
+  g_free (query->q);
+  g_free (query->category);
+  g_free (query);
+}
+
+static Page *
+read_products_page (TillDatabase  *db,
+                    gpointer       args,
+                    GError       **error)
+{
+  ProductsQuery *query = args;
+  g_autoptr(Page) page = g_new0 (Page, 1);
+
+  page->items = till_catalog_list (db, query->q, query->category, query->include_inactive,
+                                   query->after, query->limit, &page->next, error);
+  return page->items != NULL ? g_steal_pointer (&page) : NULL;
+}
+
+static void
+send_products_page (SoupServerMessage *msg,
+                    Page              *page,
+                    gpointer           args)
+{
+  GPtrArray *products = page->items;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *body = NULL;
   g_autofree char *etag = NULL;
   const char *if_none_match;
-  gboolean include_inactive = g_strcmp0 (query_get (query, "include_inactive"), "true") == 0;
-  gint64 after = 0, next = 0;
-  guint64 limit = 100;
-
-  if (!cursor_decode (query_get (query, "cursor"), &after, &error))
-    {
-      till_api_send_error (msg, error);
-      return;
-    }
-  if (query_get (query, "limit") != NULL &&
-      !g_ascii_string_to_unsigned (query_get (query, "limit"), 10, 1, TILL_CATALOG_PAGE_MAX,
-                                   &limit, NULL))
-    {
-      send_api_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("limit: must be between 1 and 200"));
-      return;
-    }
-  if (include_inactive && terminal->role != TILL_ROLE_ADMIN)
-    {
-      send_api_error (msg, TILL_API_ERROR_FORBIDDEN,
-                      _("Only an admin terminal sees inactive products"));
-      return;
-    }
-  if (query_get (query, "q") != NULL && strlen (query_get (query, "q")) > 200)
-    {
-      send_api_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("q: too long"));
-      return;
-    }
-
-  products = till_catalog_list (self->db, query_get (query, "q"), query_get (query, "category"),
-                                include_inactive, after, (guint) limit, &next, &error);
-  if (products == NULL)
-    {
-      till_api_send_error (msg, error);
-      return;
-    }
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "products");
@@ -699,9 +853,9 @@ handle_products_list (TillApi           *self,
     json_builder_add_value (builder, till_product_to_json (products->pdata[i]));
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "next_cursor");
-  if (next != 0)
+  if (page->next != 0)
     {
-      g_autofree char *cursor = cursor_encode (next);
+      g_autofree char *cursor = cursor_encode (page->next);
       json_builder_add_string_value (builder, cursor);
     }
   else
@@ -728,6 +882,53 @@ handle_products_list (TillApi           *self,
       return;
     }
   till_api_send_text (msg, SOUP_STATUS_OK, "application/json", body, strlen (body));
+}
+
+static void
+handle_products_list (TillApi           *self,
+                      SoupServerMessage *msg,
+                      GHashTable        *query,
+                      TillTerminal      *terminal)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean include_inactive = g_strcmp0 (query_get (query, "include_inactive"), "true") == 0;
+  gint64 after = 0;
+  guint64 limit = 100;
+  ProductsQuery *args;
+
+  if (!cursor_decode (query_get (query, "cursor"), &after, &error))
+    {
+      till_api_send_error (msg, error);
+      return;
+    }
+  if (query_get (query, "limit") != NULL &&
+      !g_ascii_string_to_unsigned (query_get (query, "limit"), 10, 1, TILL_CATALOG_PAGE_MAX,
+                                   &limit, NULL))
+    {
+      send_api_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("limit: must be between 1 and 200"));
+      return;
+    }
+  if (include_inactive && terminal->role != TILL_ROLE_ADMIN)
+    {
+      send_api_error (msg, TILL_API_ERROR_FORBIDDEN,
+                      _("Only an admin terminal sees inactive products"));
+      return;
+    }
+  if (query_get (query, "q") != NULL && strlen (query_get (query, "q")) > 200)
+    {
+      send_api_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("q: too long"));
+      return;
+    }
+
+  args = g_new0 (ProductsQuery, 1);
+  args->q = g_strdup (query_get (query, "q"));
+  args->category = g_strdup (query_get (query, "category"));
+  args->include_inactive = include_inactive;
+  args->after = after;
+  args->limit = (guint) limit;
+  /* A search matches names anywhere in them: it reads every product. */
+  read_page (self, msg, args->q != NULL, read_products_page, send_products_page, args,
+             (GDestroyNotify) products_query_free);
 }
 
 static void
@@ -1827,19 +2028,69 @@ till_api_hold_checkouts (TillApi  *self,
     schedule_flush (self);
 }
 
+typedef struct
+{
+  char *status;
+  gint64 from;
+  gint64 to;
+  char *q;
+  gint64 before;
+} OrdersQuery;
+
+static void
+orders_query_free (OrdersQuery *query)
+{
+  g_free (query->status);
+  g_free (query->q);
+  g_free (query);
+}
+
+static Page *
+read_orders_page (TillDatabase  *db,
+                  gpointer       args,
+                  GError       **error)
+{
+  OrdersQuery *query = args;
+  g_autoptr(Page) page = g_new0 (Page, 1);
+
+  page->items = till_orders_list (db, query->status, query->from, query->to, query->q,
+                                  query->before, 50, &page->next, error);
+  return page->items != NULL ? g_steal_pointer (&page) : NULL;
+}
+
+static void
+send_orders_page (SoupServerMessage *msg,
+                  Page              *page,
+                  gpointer           args)
+{
+  g_autofree char *cursor = NULL;
+  TillJsonWriter writer;
+  GString *text = g_string_sized_new (1024 * (page->items->len + 1));
+
+  till_json_writer_init (&writer, text);
+  till_json_writer_begin_object (&writer);
+  till_json_writer_name (&writer, "orders");
+  till_json_writer_begin_array (&writer);
+  for (guint i = 0; i < page->items->len; i++)
+    till_order_write_json (page->items->pdata[i], &writer);
+  till_json_writer_end_array (&writer);
+  if (page->next != 0)
+    cursor = cursor_encode (page->next);
+  till_json_writer_member_string (&writer, "next_cursor", cursor);
+  till_json_writer_end_object (&writer);
+  till_api_send_written (msg, SOUP_STATUS_OK, text);
+}
+
 static void
 handle_orders_list (TillApi           *self,
                     SoupServerMessage *msg,
                     GHashTable        *query)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) orders = NULL;
-  g_autofree char *cursor = NULL;
   const char *status = query_get (query, "status");
-  TillJsonWriter writer;
-  GString *text;
-  gint64 before = 0, next = 0, from = 0, to = 0;
+  gint64 before = 0, from = 0, to = 0;
   TillOrderStatus parsed;
+  OrdersQuery *args;
 
   if (status != NULL && !till_order_status_from_string (status, &parsed))
     {
@@ -1874,26 +2125,16 @@ handle_orders_list (TillApi           *self,
       send_api_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("q: too long"));
       return;
     }
-  orders = till_orders_list (self->db, status, from, to, query_get (query, "q"), before, 50,
-                             &next, &error);
-  if (orders == NULL)
-    {
-      till_api_send_error (msg, error);
-      return;
-    }
-  text = g_string_sized_new (1024 * (orders->len + 1));
-  till_json_writer_init (&writer, text);
-  till_json_writer_begin_object (&writer);
-  till_json_writer_name (&writer, "orders");
-  till_json_writer_begin_array (&writer);
-  for (guint i = 0; i < orders->len; i++)
-    till_order_write_json (orders->pdata[i], &writer);
-  till_json_writer_end_array (&writer);
-  if (next != 0)
-    cursor = cursor_encode (next);
-  till_json_writer_member_string (&writer, "next_cursor", cursor);
-  till_json_writer_end_object (&writer);
-  till_api_send_written (msg, SOUP_STATUS_OK, text);
+  args = g_new0 (OrdersQuery, 1);
+  args->status = g_strdup (status);
+  args->from = from;
+  args->to = to;
+  args->q = g_strdup (query_get (query, "q"));
+  args->before = before;
+  /* Newest first by id, through the primary key; a status or a time range is checked row by
+   * row (orders_status_created would have to sort), and may read every order. */
+  read_page (self, msg, status != NULL || from != 0 || to != 0, read_orders_page,
+             send_orders_page, args, (GDestroyNotify) orders_query_free);
 }
 
 static void
@@ -3382,6 +3623,9 @@ till_api_finalize (GObject *object)
   g_clear_pointer (&self->pending_checkouts, g_ptr_array_unref);
   g_clear_pointer (&self->terminal_cache, till_terminal_cache_free);
   g_clear_pointer (&self->product_cache, till_product_cache_free);
+  g_clear_pointer (&self->readers, g_async_queue_unref);
+  g_mutex_clear (&self->held_lock);
+  g_cond_clear (&self->held_cond);
 
   G_OBJECT_CLASS (till_api_parent_class)->finalize (object);
 }
@@ -3409,6 +3653,9 @@ till_api_init (TillApi *self)
   self->terminal_cache = till_terminal_cache_new ();
   self->product_cache = till_product_cache_new ();
   self->export_stall_ms = EXPORT_STALL_MS;
+  self->readers = g_async_queue_new_full (g_object_unref);
+  g_mutex_init (&self->held_lock);
+  g_cond_init (&self->held_cond);
 }
 
 static char *

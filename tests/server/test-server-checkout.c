@@ -2419,6 +2419,119 @@ insert_orders (TillDatabase *db,
   g_assert_no_error (error);
 }
 
+typedef struct
+{
+  guint status;
+  GBytes *body;
+} Got;
+
+static void
+on_got (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  Got *got = user_data;
+
+  got->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+  got->status = soup_message_get_status (soup_session_get_async_result_message (
+      SOUP_SESSION (source), result));
+}
+
+static gboolean
+got_answer (gpointer user_data)
+{
+  return ((Got *) user_data)->status != 0;
+}
+
+static void
+get_async (Fixture     *fixture,
+           SoupSession *session,
+           const char  *path,
+           const char  *token,
+           Got         *got)
+{
+  g_autofree char *url = g_strconcat (fixture->server->base, path, NULL);
+  g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                authorization);
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_got, got);
+}
+
+typedef struct
+{
+  TillApi *api;
+  guint count;
+} HeldReads;
+
+static gboolean
+reads_held (gpointer user_data)
+{
+  HeldReads *held = user_data;
+
+  return till_api_get_held_page_reads (held->api) == held->count;
+}
+
+/* An order list filtered by status or time, and a catalog search, may read every row: they
+ * run on threads with read connections of their own. While they read, the loop goes on
+ * serving checkouts and the other reads. */
+static void
+test_reads_off_loop (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr(TillTestResponse) first = checkout (fixture, body);
+  g_autofree char *other_reference = till_test_new_reference ();
+  /* Made before the reads are held: it looks its products up with a search. */
+  g_autofree char *other_body = cart_body (fixture, other_reference);
+  HeldReads held = { fixture->server->api, 0 };
+  Got orders = { 0, NULL }, products = { 0, NULL };
+  /* Of their own: a session keeps two connections to a host at most. */
+  g_autoptr(SoupSession) session = soup_session_new ();
+
+  g_assert_cmpuint (first->status, ==, 201);
+  till_api_hold_page_reads (fixture->server->api, TRUE);
+  get_async (fixture, session, "/api/v1/orders?status=pending_payment",
+             fixture->server->admin_token, &orders);
+  get_async (fixture, session, "/api/v1/products?q=a", fixture->server->cashier_token,
+             &products);
+  held.count = 2;
+  g_assert_true (till_test_wait_until (reads_held, &held, 20000));
+  {
+    g_autoptr(TillTestResponse) other = checkout (fixture, other_body);
+    g_autoptr(TillTestResponse) page = till_test_request (fixture->server, "GET",
+                                                          "/api/v1/products?limit=5",
+                                                          fixture->server->cashier_token, NULL);
+
+    g_assert_cmpuint (other->status, ==, 201);
+    g_assert_cmpuint (page->status, ==, 200);
+  }
+  g_assert_cmpuint (orders.status, ==, 0);
+  g_assert_cmpuint (products.status, ==, 0);
+
+  till_api_hold_page_reads (fixture->server->api, FALSE);
+  g_assert_true (till_test_wait_until (got_answer, &orders, 20000));
+  g_assert_true (till_test_wait_until (got_answer, &products, 20000));
+  g_assert_cmpuint (orders.status, ==, 200);
+  g_assert_cmpuint (products.status, ==, 200);
+  {
+    g_autoptr(JsonObject) list = till_json_parse_object (g_bytes_get_data (orders.body, NULL),
+                                                         g_bytes_get_size (orders.body), NULL);
+    g_autoptr(JsonObject) found = till_json_parse_object (g_bytes_get_data (products.body, NULL),
+                                                          g_bytes_get_size (products.body), NULL);
+
+    /* Read once released: both orders are there. */
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (list, "orders")), ==,
+                      2);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (found, "products")),
+                      >, 0);
+  }
+  g_bytes_unref (orders.body);
+  g_bytes_unref (products.body);
+}
+
 /* Reads what @stream gives next, running the main loop meanwhile; 0 at its end. */
 static gssize
 read_some (GInputStream *stream,
@@ -2638,6 +2751,7 @@ main (int    argc,
   ADD ("/server/answers/database-locked", NULL, test_answer_database_locked);
   ADD ("/server/reports", NULL, test_reports);
   ADD ("/server/orders/export", NULL, test_orders_export);
+  ADD ("/server/reads-off-loop", NULL, test_reads_off_loop);
 #undef ADD
 
   return g_test_run ();

@@ -277,6 +277,12 @@ on_deadline (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+on_tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 gboolean
 till_test_wait_until (gboolean (*done) (gpointer user_data),
                       gpointer   user_data,
@@ -284,9 +290,12 @@ till_test_wait_until (gboolean (*done) (gpointer user_data),
 {
   gboolean expired = FALSE;
   guint source = g_timeout_add (timeout_ms, on_deadline, &expired);
+  /* What another thread changes wakes no main loop: look again every 10 ms. */
+  guint tick = g_timeout_add (10, on_tick, NULL);
 
   while (!done (user_data) && !expired)
     g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
   if (!expired)
     g_source_remove (source);
   return done (user_data);
