@@ -18,6 +18,7 @@
 #include "till-core.h"
 #include "till-json-reader.h"
 #include "till-server-error.h"
+#include "till-search.h"
 #include "till-server-resources.h"
 #include "till-training.h"
 #include "till-webhooks.h"
@@ -3727,6 +3728,8 @@ till_api_new (TillServerConfig  *config,
   self->db = till_database_open (config->database, error);
   if (self->db == NULL)
     return NULL;
+  /* Not in the first request that searches or saves a product, on the loop. */
+  till_search_prepare ();
 
   if (config->training)
     {

@@ -20,6 +20,36 @@ fallback_key (const char *text)
   return g_utf8_casefold (text, -1);
 }
 
+/* Under the lock. Opening it reads ICU's rules for every script (Any-Latin): 11 ms with
+ * ICU's files in the page cache, 350 ms without. */
+static gboolean
+ensure_transliterator (void)
+{
+  UErrorCode status = U_ZERO_ERROR;
+
+  if (transliterator != NULL)
+    return TRUE;
+  transliterator = utrans_openU (FOLD_RULES, -1, UTRANS_FORWARD, NULL, 0, NULL, &status);
+  if (U_FAILURE (status) || transliterator == NULL)
+    {
+      g_warning ("Cannot open the ICU transliterator: %s", u_errorName (status));
+      g_clear_pointer (&transliterator, utrans_close);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+till_search_prepare (void)
+{
+  gboolean ready;
+
+  G_LOCK (transliterator);
+  ready = ensure_transliterator ();
+  G_UNLOCK (transliterator);
+  return ready;
+}
+
 char *
 till_search_key (const char *text)
 {
@@ -44,12 +74,9 @@ till_search_key (const char *text)
     return fallback_key (text);
 
   G_LOCK (transliterator);
-  if (transliterator == NULL)
-    transliterator = utrans_openU (FOLD_RULES, -1, UTRANS_FORWARD, NULL, 0, NULL, &status);
-  if (U_FAILURE (status) || transliterator == NULL)
+  if (!ensure_transliterator ())
     {
       G_UNLOCK (transliterator);
-      g_warning ("Cannot open the ICU transliterator: %s", u_errorName (status));
       return fallback_key (text);
     }
   limit = length;
