@@ -1481,9 +1481,9 @@ intent_form (TillApi          *self,
 
 typedef enum
 {
+  LOST_INTENT_UNKNOWN,     /* Stripe gave no list, or the search stopped: ask again later */
   LOST_INTENT_FOUND,       /* the order's intent, as it is now */
   LOST_INTENT_NEVER_MADE,  /* no intent Stripe made since the order is for it */
-  LOST_INTENT_UNKNOWN,     /* Stripe gave no list, or the search stopped: ask again later */
 } LostIntent;
 
 static gboolean
@@ -1493,21 +1493,22 @@ intent_key_may_be_forgotten (const TillOrder *order)
          INTENT_KEY_KEPT_S;
 }
 
-/* Looks for the intent of order @order_id, made at @created (Unix time), among the intents
- * Stripe made since, by the metadata every intent of ours carries (intent_form ()). Blocks:
- * for worker threads. */
-static LostIntent
-find_lost_intent (TillApi       *self,
-                  gint64         order_id,
-                  gint64         created,
-                  GCancellable  *cancellable,
-                  JsonObject   **out_intent)
+/* Looks for the intents of the orders in @wanted (order id as text → JsonObject **, where
+ * the intent found goes) among the intents Stripe made since @since (Unix time), newest
+ * first, by the metadata every intent of ours carries (intent_form ()). TRUE if the search
+ * went through all of them (or found every one): an order whose intent was not found has
+ * none. Blocks: for worker threads. */
+static gboolean
+find_lost_intents (TillApi      *self,
+                   GHashTable   *wanted,
+                   gint64        since,
+                   GCancellable *cancellable)
 {
-  g_autofree char *wanted = g_strdup_printf ("%" G_GINT64_FORMAT, order_id);
   const char *instance = till_database_get_instance (self->db);
+  guint missing = g_hash_table_size (wanted);
   g_autofree char *after = NULL;
 
-  for (guint page = 0; page < LOST_INTENT_PAGES; page++)
+  for (guint page = 0; page < LOST_INTENT_PAGES && missing > 0; page++)
     {
       g_autoptr(TillStripeResponse) response = NULL;
       g_autofree char *path = NULL;
@@ -1517,14 +1518,14 @@ find_lost_intent (TillApi       *self,
 
       /* Newest first: starting_after goes back in time. */
       path = g_strdup_printf ("/v1/payment_intents?limit=100&created%%5Bgte%%5D=%" G_GINT64_FORMAT
-                              "%s%s", created - STRIPE_CLOCK_SKEW_S,
+                              "%s%s", since - STRIPE_CLOCK_SKEW_S,
                               after != NULL ? "&starting_after=" : "", after != NULL ? after : "");
       response = till_stripe_client_request_sync (self->stripe, "GET", path, NULL, NULL,
                                                   cancellable, NULL);
       if (response == NULL || response->status != 200 ||
           !till_json_get_array (response->body, "", "data", TRUE, &data, NULL) ||
           !till_json_get_boolean (response->body, "", "has_more", FALSE, &has_more, NULL))
-        return LOST_INTENT_UNKNOWN;
+        return FALSE;
       length = json_array_get_length (data);
       for (guint i = 0; i < length; i++)
         {
@@ -1532,18 +1533,20 @@ find_lost_intent (TillApi       *self,
           JsonObject *intent = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
           JsonObject *metadata = NULL;
           g_autofree char *id = NULL, *of_order = NULL, *of_instance = NULL;
+          JsonObject **slot;
 
           if (intent == NULL || !till_json_get_string (intent, "", "id", TRUE, 255, &id, NULL))
-            return LOST_INTENT_UNKNOWN;
+            return FALSE;
           if (till_json_get_object (intent, "", "metadata", FALSE, &metadata, NULL) &&
               metadata != NULL &&
               till_json_get_string (metadata, "", "till_order_id", FALSE, 500, &of_order, NULL) &&
               till_json_get_string (metadata, "", "till_instance", FALSE, 500, &of_instance,
                                     NULL) &&
-              g_strcmp0 (of_order, wanted) == 0 && g_strcmp0 (of_instance, instance) == 0)
+              of_order != NULL && g_strcmp0 (of_instance, instance) == 0 &&
+              (slot = g_hash_table_lookup (wanted, of_order)) != NULL && *slot == NULL)
             {
-              *out_intent = json_object_ref (intent);
-              return LOST_INTENT_FOUND;
+              *slot = json_object_ref (intent);
+              missing--;
             }
           if (i + 1 == length)
             {
@@ -1552,13 +1555,32 @@ find_lost_intent (TillApi       *self,
             }
         }
       if (!has_more)
-        return LOST_INTENT_NEVER_MADE;
+        return TRUE;
       if (length == 0)
-        return LOST_INTENT_UNKNOWN;
+        return FALSE;
     }
-  g_message ("Order %" G_GINT64_FORMAT ": its payment is not among the %u intents Stripe made "
-             "last; it stays pending", order_id, LOST_INTENT_PAGES * 100);
-  return LOST_INTENT_UNKNOWN;
+  if (missing == 0)
+    return TRUE;
+  g_message ("%u orders' payments are not among the %u intents Stripe made last; they stay "
+             "pending", missing, LOST_INTENT_PAGES * 100);
+  return FALSE;
+}
+
+/* The same for one order, made at @created. */
+static LostIntent
+find_lost_intent (TillApi       *self,
+                  gint64         order_id,
+                  gint64         created,
+                  GCancellable  *cancellable,
+                  JsonObject   **out_intent)
+{
+  g_autoptr(GHashTable) wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  *out_intent = NULL;
+  g_hash_table_insert (wanted, g_strdup_printf ("%" G_GINT64_FORMAT, order_id), out_intent);
+  if (!find_lost_intents (self, wanted, created, cancellable))
+    return LOST_INTENT_UNKNOWN;
+  return *out_intent != NULL ? LOST_INTENT_FOUND : LOST_INTENT_NEVER_MADE;
 }
 
 typedef struct
@@ -3234,6 +3256,7 @@ typedef struct
   char *cancel_key;
   gint64 created;         /* the order's, Unix time */
   gboolean key_forgotten; /* its intent is unknown, and create_key may be gone at Stripe */
+  LostIntent lost;        /* then, what the search of Stripe's intents found */
   gboolean never_made;    /* Stripe has no intent for it: canceled without one */
   gboolean abandoned;
   JsonObject *result;     /* the intent (or refund) as Stripe has it now */
@@ -3259,6 +3282,41 @@ intent_is_final (JsonObject *intent)
   return g_str_equal (status, "succeeded") || g_str_equal (status, "canceled");
 }
 
+/* One search for the round's orders whose key Stripe may have forgotten: each gets its
+ * intent found (item->result), or is known to have none (item->lost), or neither. */
+static void
+reconcile_find_lost_intents (TillApi      *self,
+                             GPtrArray    *items,
+                             GCancellable *cancellable)
+{
+  g_autoptr(GHashTable) wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gint64 since = G_MAXINT64;
+  gboolean complete;
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      ReconcileItem *item = items->pdata[i];
+
+      if (!item->key_forgotten)
+        continue;
+      g_hash_table_insert (wanted, g_strdup_printf ("%" G_GINT64_FORMAT, item->order_id),
+                           &item->result);
+      since = MIN (since, item->created);
+    }
+  if (g_hash_table_size (wanted) == 0)
+    return;
+  complete = find_lost_intents (self, wanted, since, cancellable);
+  for (guint i = 0; i < items->len; i++)
+    {
+      ReconcileItem *item = items->pdata[i];
+
+      if (item->key_forgotten && item->result != NULL)
+        item->lost = LOST_INTENT_FOUND;
+      else if (item->key_forgotten && complete)
+        item->lost = LOST_INTENT_NEVER_MADE;
+    }
+}
+
 /* The intent of @item's order as Stripe has it now, or NULL: no answer, or none to get. */
 static JsonObject *
 reconcile_get_intent (TillApi       *self,
@@ -3267,13 +3325,12 @@ reconcile_get_intent (TillApi       *self,
 {
   g_autoptr(TillStripeResponse) response = NULL;
   g_autofree char *path = NULL;
-  JsonObject *found = NULL;
 
   if (item->key_forgotten)
-    switch (find_lost_intent (self, item->order_id, item->created, cancellable, &found))
+    switch (item->lost)
       {
       case LOST_INTENT_FOUND:
-        return found;
+        return g_steal_pointer (&item->result);
       case LOST_INTENT_NEVER_MADE:
         /* Abandoned: nothing to cancel at Stripe. Otherwise it is made now, like the first. */
         item->never_made = item->abandoned;
@@ -3320,6 +3377,7 @@ reconcile_thread (GTask        *task,
   TillApi *self = source_object;
   GPtrArray *items = task_data;
 
+  reconcile_find_lost_intents (self, items, cancellable);
   for (guint i = 0; i < items->len && !g_cancellable_is_cancelled (cancellable); i++)
     {
       ReconcileItem *item = items->pdata[i];
