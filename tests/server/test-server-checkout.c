@@ -1924,7 +1924,6 @@ lose_intent (Fixture    *fixture,
              gboolean    made)
 {
   g_autoptr(TillTestResponse) failed = NULL;
-  g_autoptr(TillTestResponse) order = NULL;
 
   if (made)
     till_test_sim_fault (fixture->sim, "drop-after", 1);

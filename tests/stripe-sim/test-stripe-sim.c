@@ -205,7 +205,6 @@ test_auth (Fixture      *f,
            gconstpointer data)
 {
   g_autofree char *uri = url (f, "/v1/payment_intents");
-  g_autofree char *basic = NULL;
   struct
   {
     const char *authorization;
@@ -895,8 +894,8 @@ test_cancel (Fixture      *f,
     g_autofree char *paid_path = g_strdup_printf ("/v1/payment_intents/%s/cancel", paid);
     g_autofree char *action = create_intent (f, NULL);
     g_autofree char *action_path = g_strdup_printf ("/v1/payment_intents/%s/cancel", action);
-    g_autoptr(SimResponse) c1 = confirm (f, paid, "payment_method=pm_card_visa");
-    g_autoptr(SimResponse) c2
+    g_autoptr(SimResponse) c1 G_GNUC_UNUSED = confirm (f, paid, "payment_method=pm_card_visa");
+    g_autoptr(SimResponse) c2 G_GNUC_UNUSED
         = confirm (f, action, "payment_method=pm_card_authenticationRequired");
     g_autoptr(SimResponse) x1 = api (f, "POST", paid_path, NULL);
     g_autoptr(SimResponse) x2 = api (f, "POST", action_path, NULL);
@@ -955,7 +954,7 @@ test_list_intents (Fixture      *f,
   g_autofree char *a = create_intent (f, NULL);
   g_autofree char *b = create_intent (f, NULL);
   g_autofree char *c = create_intent (f, NULL);
-  g_autoptr(SimResponse) cb = confirm (f, c, "payment_method=pm_card_visa");
+  g_autoptr(SimResponse) cb G_GNUC_UNUSED = confirm (f, c, "payment_method=pm_card_visa");
   g_autoptr(SimResponse) all = api (f, "GET", "/v1/payment_intents", NULL);
   g_autoptr(SimResponse) two
       = api (f, "GET", "/v1/payment_intents?limit=2&expand[]=data.latest_charge", NULL);
@@ -1098,7 +1097,7 @@ test_events (Fixture      *f,
 {
   g_autofree char *a = create_intent (f, NULL);
   g_autofree char *b = create_intent (f, NULL);
-  g_autoptr(SimResponse) c = confirm (f, b, "payment_method=pm_card_visa");
+  g_autoptr(SimResponse) c G_GNUC_UNUSED = confirm (f, b, "payment_method=pm_card_visa");
   g_autoptr(SimResponse) all = api (f, "GET", "/v1/events", NULL);
   g_autoptr(SimResponse) two = api (f, "GET", "/v1/events?limit=2", NULL);
   g_autoptr(SimResponse) created = api (f, "GET", "/v1/events?type=payment_intent.created", NULL);
@@ -1735,10 +1734,11 @@ test_webhooks_signed (Fixture      *f,
   declined = create_intent (f, NULL);
   canceled = create_intent (f, NULL);
   {
-    g_autoptr(SimResponse) a = confirm (f, paid, "payment_method=pm_card_visa");
-    g_autoptr(SimResponse) b = confirm (f, declined, "payment_method=pm_card_chargeDeclined");
+    g_autoptr(SimResponse) a G_GNUC_UNUSED = confirm (f, paid, "payment_method=pm_card_visa");
+    g_autoptr(SimResponse) b G_GNUC_UNUSED = confirm (f, declined,
+                                                      "payment_method=pm_card_chargeDeclined");
     g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s/cancel", canceled);
-    g_autoptr(SimResponse) c = api (f, "POST", path, NULL);
+    g_autoptr(SimResponse) c G_GNUC_UNUSED = api (f, "POST", path, NULL);
 
     refund_form = g_strdup_printf ("payment_intent=%s&amount=100", paid);
     {
