@@ -13,6 +13,7 @@
 
 G_LOCK_DEFINE_STATIC (transliterator);
 static UTransliterator *transliterator;
+static gint open_failed;   /* once: not tried again */
 
 static char *
 fallback_key (const char *text)
@@ -27,16 +28,28 @@ ensure_transliterator (void)
 {
   UErrorCode status = U_ZERO_ERROR;
 
+  UTransliterator *opened;
+
   if (transliterator != NULL)
     return TRUE;
-  transliterator = utrans_openU (FOLD_RULES, -1, UTRANS_FORWARD, NULL, 0, NULL, &status);
-  if (U_FAILURE (status) || transliterator == NULL)
+  if (g_atomic_int_get (&open_failed))
+    return FALSE;
+  opened = utrans_openU (FOLD_RULES, -1, UTRANS_FORWARD, NULL, 0, NULL, &status);
+  if (U_FAILURE (status) || opened == NULL)
     {
       g_warning ("Cannot open the ICU transliterator: %s", u_errorName (status));
-      g_clear_pointer (&transliterator, utrans_close);
+      g_clear_pointer (&opened, utrans_close);
+      g_atomic_int_set (&open_failed, TRUE);
       return FALSE;
     }
+  g_atomic_pointer_set (&transliterator, opened);
   return TRUE;
+}
+
+gboolean
+till_search_is_prepared (void)
+{
+  return g_atomic_pointer_get (&transliterator) != NULL || g_atomic_int_get (&open_failed);
 }
 
 gboolean

@@ -12,9 +12,11 @@ G_BEGIN_DECLS
  * ı → i, İ → i), lower case. Both the stored key and the query go through it, so
  * "ıstanbul", "ISTANBUL" and "İstanbul" all find "İstanbul Simidi". Never NULL. */
 char     *till_search_key     (const char *text);
-/* Opens what till_search_key () needs, which takes from 10 ms to a few hundred (ICU's data
- * read from disk): a server does it before it serves, not in its first request that needs
- * it. FALSE if ICU cannot (till_search_key () then only folds case). */
-gboolean  till_search_prepare (void);
+/* Opens what till_search_key () needs, which its first call does otherwise: from 10 ms to a
+ * few hundred (ICU's data read from disk), so a server does it on a thread. FALSE if ICU
+ * cannot (till_search_key () then only folds case). */
+gboolean  till_search_prepare     (void);
+/* Whether that was done (whether ICU could or not); from any thread. */
+gboolean  till_search_is_prepared (void);
 
 G_END_DECLS

@@ -904,6 +904,49 @@ test_crash_and_reconcile (Fixture       *fixture,
   stop (running, FALSE);
 }
 
+/* The first product a fresh till-server saves opens ICU for its search key (on a thread,
+ * the request paused): saved and found again, also renamed. */
+static void
+test_first_product_saved (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *admin = add_terminal (fixture, "Büro", "admin");
+  const char *argv[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", NULL };
+  const char *env[] = { "TILL_STRIPE_SECRET_KEY=sk_test_first_product_0123",
+                        "TILL_STRIPE_API_BASE=http://127.0.0.1:9", NULL };
+  Running *running = start (argv, env);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *authorization = g_strconcat ("Bearer ", admin, NULL);
+  const char *headers[] = { "Authorization", authorization, NULL };
+  g_autofree char *products = g_strconcat (running->base, "/api/v1/products", NULL);
+  g_autofree char *found_url = g_strconcat (products, "?q=%C4%B1stanbul", NULL);
+  g_autofree char *renamed_url = g_strconcat (products, "?q=grosse", NULL);
+  g_autofree char *product_url = NULL;
+  g_autoptr(TillTestResponse) created = NULL;
+  g_autoptr(TillTestResponse) found = NULL;
+  g_autoptr(TillTestResponse) renamed = NULL;
+  g_autoptr(TillTestResponse) found_renamed = NULL;
+
+  g_assert_nonnull (strstr (running->first_line, "(test mode)"));
+  created = till_test_request_full (session, "POST", products, headers, "application/json",
+                                    "{\"name\": \"İstanbul Simidi\", \"unit_amount\": 150,"
+                                    " \"tax_rate\": 800}", -1);
+  g_assert_cmpuint (created->status, ==, 201);
+  found = till_test_request_full (session, "GET", found_url, headers, NULL, NULL, 0);
+  g_assert_cmpuint (found->status, ==, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (found->json,
+                                                                         "products")), ==, 1);
+  product_url = g_strdup_printf ("%s/%" G_GINT64_FORMAT, products,
+                                 json_object_get_int_member (created->json, "id"));
+  renamed = till_test_request_full (session, "PATCH", product_url, headers, "application/json",
+                                    "{\"name\": \"Große Brezel\"}", -1);
+  g_assert_cmpuint (renamed->status, ==, 200);
+  found_renamed = till_test_request_full (session, "GET", renamed_url, headers, NULL, NULL, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (found_renamed->json,
+                                                                         "products")), ==, 1);
+  stop (running, FALSE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -921,6 +964,7 @@ main (int    argc,
   ADD ("/server/cli/training", test_training);
   ADD ("/server/cli/live-tls", test_live_tls);
   ADD ("/server/cli/crash-and-reconcile", test_crash_and_reconcile);
+  ADD ("/server/cli/first-product-saved", test_first_product_saved);
 #undef ADD
 
   return g_test_run ();
