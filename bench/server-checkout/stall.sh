@@ -12,7 +12,8 @@
 #   4. `till-server catalog import` of 50,000 products runs in another process, and
 #   5. the cashier searches those 50,060 products five times for a name none has.
 # It prints the export's, each search's and each deletion's time as curl saw it,
-# till-server's peak RSS after the export, the import's time, and the reads' latency (p50,
+# till-server's peak RSS after the export and its RSS at the end, the import's time, and the
+# reads' latency (p50,
 # p99, max) during each part: a stall of the server's loop shows as a max of the reads as
 # long as the work that stalled it.
 set -euo pipefail
@@ -132,3 +133,4 @@ for _ in 1 2 3 4 5; do
   sleep 0.3
 done
 report catalog-searches "the catalog searches"
+echo "till-server's RSS after the searches: $(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status") kB, peak $(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status") kB"

@@ -713,7 +713,13 @@ page_read_thread (GTask        *task,
   self->held_reads--;
   g_mutex_unlock (&self->held_lock);
   if (db == NULL)
-    db = till_database_open (job->db_path, &error);
+    {
+      db = till_database_open (job->db_path, &error);
+      /* What it reads it reads once, in order: the OS caches the file; a page cache of its
+       * own (2 MB by default) would only stay allocated while the connection idles. */
+      if (db != NULL)
+        till_database_exec (db, "PRAGMA cache_size = -256", NULL);
+    }
   page = db != NULL ? job->read (db, job->args, &error) : NULL;
   if (db != NULL && g_async_queue_length (job->readers) < IDLE_READERS_MAX)
     g_async_queue_push (job->readers, g_steal_pointer (&db));
