@@ -1482,7 +1482,7 @@ intent_form (TillApi          *self,
 #define INTENT_KEY_KEPT_S (23 * 60 * 60)
 /* How much earlier than our clock Stripe's may date an order's intent. */
 #define STRIPE_CLOCK_SKEW_S (15 * 60)
-/* At most this many pages of 100 intents, newest first, are searched for one order's. */
+/* At most this many pages of 100 intents, newest first, are read in one search. */
 #define LOST_INTENT_PAGES 100
 
 typedef enum
