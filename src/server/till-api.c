@@ -67,6 +67,7 @@ struct _TillApi
   guint busy_wait_ms;
   guint export_stall_ms;          /* an export whose client takes nothing that long stops */
   gboolean stopping;
+  gboolean disconnected;          /* stopped: its messages have no connection left */
   gboolean reconciling;
   /* A round's answers, waiting for another process's write lock (on_retry_reconciled ()). */
   GTask *reconcile_task;
@@ -182,6 +183,13 @@ till_api_send_error (SoupServerMessage *msg,
       message = _("The database is busy: another program is writing to it. Try again in a "
                   "moment.");
     }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* Stopped with the server: another till-server (or this one again) will answer. */
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", "1");
+      message = _("The server is stopping; try again in a moment");
+    }
   else if (status >= 500 && error->domain != TILL_API_ERROR)
     {
       /* Internal details (SQL, paths) stay in the log. */
@@ -269,7 +277,8 @@ static void
 call_finish (Call *call)
 {
   g_signal_handler_disconnect (call->msg, call->finished_id);
-  if (!call->finished)
+  /* Work that ends after the server stopped (a thread's) has no connection to answer on. */
+  if (!call->finished && !call->api->disconnected)
     soup_server_message_unpause (call->msg);
   g_object_unref (call->msg);
   g_object_unref (call->api);
@@ -3971,6 +3980,7 @@ void
 till_api_stop (TillApi *self)
 {
   self->hold_checkouts = FALSE;
+  till_api_hold_page_reads (self, FALSE);
   /* What is pending is written now, waiting for the lock if it must. */
   self->stopping = TRUE;
   g_clear_handle_id (&self->waiting_source, g_source_remove);
@@ -4001,6 +4011,7 @@ till_api_stop (TillApi *self)
   g_clear_handle_id (&self->reconcile_source, g_source_remove);
   if (self->server != NULL)
     soup_server_disconnect (self->server);
+  self->disconnected = TRUE;
 }
 
 const char *

@@ -50,6 +50,9 @@ till_api_error_get_status (const GError *error)
       if (error->code == TILL_DATABASE_ERROR_BUSY)
         return 503;
     }
+  /* Work the server stopped when it was told to stop. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return 503;
   return 500;
 }
 
@@ -82,5 +85,7 @@ till_api_error_get_code (const GError *error)
       if (error->code == TILL_DATABASE_ERROR_BUSY)
         return "busy";
     }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return "stopping";
   return "internal";
 }

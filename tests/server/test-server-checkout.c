@@ -2420,7 +2420,8 @@ insert_orders (TillDatabase *db,
 
 typedef struct
 {
-  guint status;
+  gboolean done;
+  guint status;           /* 0 if the connection closed first */
   GBytes *body;
 } Got;
 
@@ -2434,12 +2435,13 @@ on_got (GObject      *source,
   got->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
   got->status = soup_message_get_status (soup_session_get_async_result_message (
       SOUP_SESSION (source), result));
+  got->done = TRUE;
 }
 
 static gboolean
 got_answer (gpointer user_data)
 {
-  return ((Got *) user_data)->status != 0;
+  return ((Got *) user_data)->done;
 }
 
 static void
@@ -2486,7 +2488,7 @@ test_reads_off_loop (Fixture       *fixture,
   /* Made before the reads are held: it looks its products up with a search. */
   g_autofree char *other_body = cart_body (fixture, other_reference);
   HeldReads held = { fixture->server->api, 0 };
-  Got orders = { 0, NULL }, products = { 0, NULL };
+  Got orders = { FALSE, 0, NULL }, products = { FALSE, 0, NULL };
   /* Of their own: a session keeps two connections to a host at most. */
   g_autoptr(SoupSession) session = soup_session_new ();
 
@@ -2507,8 +2509,8 @@ test_reads_off_loop (Fixture       *fixture,
     g_assert_cmpuint (other->status, ==, 201);
     g_assert_cmpuint (page->status, ==, 200);
   }
-  g_assert_cmpuint (orders.status, ==, 0);
-  g_assert_cmpuint (products.status, ==, 0);
+  g_assert_false (orders.done);
+  g_assert_false (products.done);
 
   till_api_hold_page_reads (fixture->server->api, FALSE);
   g_assert_true (till_test_wait_until (got_answer, &orders, 20000));
@@ -2529,6 +2531,22 @@ test_reads_off_loop (Fixture       *fixture,
   }
   g_bytes_unref (orders.body);
   g_bytes_unref (products.body);
+
+  /* Stopped while a read waits: the read is let go, its client gets an answer or a closed
+   * connection, and nothing else happens. */
+  {
+    Got stopped = { FALSE, 0, NULL };
+
+    held.count = 1;
+    till_api_hold_page_reads (fixture->server->api, TRUE);
+    get_async (fixture, session, "/api/v1/orders?status=paid", fixture->server->admin_token,
+               &stopped);
+    g_assert_true (till_test_wait_until (reads_held, &held, 20000));
+    g_clear_pointer (&fixture->server, till_test_server_free);
+    g_assert_true (till_test_wait_until (got_answer, &stopped, 20000));
+    g_assert_true (stopped.status == 0 || stopped.status >= 500);
+    g_clear_pointer (&stopped.body, g_bytes_unref);
+  }
 }
 
 /* Reads what @stream gives next, running the main loop meanwhile; 0 at its end. */
