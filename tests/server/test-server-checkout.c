@@ -2438,12 +2438,6 @@ on_got (GObject      *source,
   got->done = TRUE;
 }
 
-static gboolean
-got_answer (gpointer user_data)
-{
-  return ((Got *) user_data)->done;
-}
-
 static void
 get_async (Fixture     *fixture,
            SoupSession *session,
@@ -2513,8 +2507,8 @@ test_reads_off_loop (Fixture       *fixture,
   g_assert_false (products.done);
 
   till_api_hold_page_reads (fixture->server->api, FALSE);
-  g_assert_true (till_test_wait_until (got_answer, &orders, 20000));
-  g_assert_true (till_test_wait_until (got_answer, &products, 20000));
+  g_assert_true (till_test_wait_until (flag_set, &orders.done, 20000));
+  g_assert_true (till_test_wait_until (flag_set, &products.done, 20000));
   g_assert_cmpuint (orders.status, ==, 200);
   g_assert_cmpuint (products.status, ==, 200);
   {
@@ -2543,7 +2537,7 @@ test_reads_off_loop (Fixture       *fixture,
                &stopped);
     g_assert_true (till_test_wait_until (reads_held, &held, 20000));
     g_clear_pointer (&fixture->server, till_test_server_free);
-    g_assert_true (till_test_wait_until (got_answer, &stopped, 20000));
+    g_assert_true (till_test_wait_until (flag_set, &stopped.done, 20000));
     g_assert_true (stopped.status == 0 || stopped.status >= 500);
     g_clear_pointer (&stopped.body, g_bytes_unref);
   }
