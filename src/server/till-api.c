@@ -2265,6 +2265,28 @@ handle_receipt (TillApi           *self,
   request_for_write (call, "POST", path, form, NULL, TRUE, sync_write_intent);
 }
 
+/* Answers a cancel from @order as it is now when that settles it: canceled (200), or paid
+ * (409: refund it instead). FALSE, with nothing sent, while it is still pending. */
+static gboolean
+answer_cancel_settled (Call            *call,
+                       const TillOrder *order)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (order->status == TILL_ORDER_PENDING_PAYMENT)
+    return FALSE;
+  if (order->status == TILL_ORDER_CANCELED)
+    {
+      send_order (call->api, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
+      call_finish (call);
+      return TRUE;
+    }
+  g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
+               _("The order is paid and cannot be canceled; refund it instead"));
+  call_fail (call, error);
+  return TRUE;
+}
+
 /* Canceled, or Stripe's reason why not. */
 static void
 cancel_write_intent (Call *call)
@@ -2285,19 +2307,8 @@ cancel_write_intent (Call *call)
         till_orders_apply_intent (self->db, call->order_id, json_node_get_object (intent), NULL,
                                   NULL);
       order = till_orders_get (self->db, call->order_id, NULL);
-      if (order != NULL && order->status == TILL_ORDER_CANCELED)
-        {
-          send_order (self, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
-          call_finish (call);
-          return;
-        }
-      if (order != NULL && order->status != TILL_ORDER_PENDING_PAYMENT)
-        {
-          g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
-                       _("The order is paid and cannot be canceled; refund it instead"));
-          call_fail (call, error);
-          return;
-        }
+      if (order != NULL && answer_cancel_settled (call, order))
+        return;
       error = stripe_failure (response);
       call_fail (call, error);
       return;
@@ -2328,18 +2339,11 @@ cancel_write_without_intent (Call *call)
   order = till_orders_get (self->db, call->order_id, &error);
   if (order == NULL)
     call_fail (call, error);
-  else if (order->status == TILL_ORDER_CANCELED)
+  else if (!answer_cancel_settled (call, order))
     {
-      send_order (self, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
-      call_finish (call);
-    }
-  else
-    {
-      /* Paid or given an intent meanwhile (a webhook, another request). */
+      /* Still pending, so given an intent meanwhile (a webhook, another request). */
       g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
-                   order->status == TILL_ORDER_PENDING_PAYMENT
-                     ? _("The order’s payment changed meanwhile; try again")
-                     : _("The order is paid and cannot be canceled; refund it instead"));
+                   _("The order’s payment changed meanwhile; try again"));
       call_fail (call, error);
     }
 }
@@ -3182,6 +3186,24 @@ writes_database (SoupServerMessage *msg,
   return g_str_equal (path, "/stripe/webhook");
 }
 
+typedef void (*Handler) (TillApi           *self,
+                         SoupServerMessage *msg,
+                         const char        *path,
+                         GHashTable        *query);
+
+/* Handles @msg, paused until now, with @handler as if it had just come. */
+static void
+redispatch (TillApi           *self,
+            SoupServerMessage *msg,
+            Handler            handler)
+{
+  GUri *uri = soup_server_message_get_uri (msg);
+  g_autoptr(GHashTable) query = g_uri_get_query (uri) != NULL
+      ? soup_form_decode (g_uri_get_query (uri)) : NULL;
+
+  handler (self, msg, g_uri_get_path (uri), query);
+}
+
 /* Saving a product computes its search key (till_search_key ()). */
 static gboolean
 saves_product (SoupServerMessage *msg,
@@ -3198,6 +3220,15 @@ static void server_callback (SoupServer        *server,
                              const char        *path,
                              GHashTable        *query,
                              gpointer           user_data);
+
+static void
+server_callback_of_api (TillApi           *self,
+                        SoupServerMessage *msg,
+                        const char        *path,
+                        GHashTable        *query)
+{
+  server_callback (self->server, msg, path, query, self);
+}
 
 static void
 prepare_search_thread (GTask        *task,
@@ -3218,15 +3249,12 @@ on_search_prepared (GObject      *source,
   Call *call = user_data;
   g_autoptr(SoupServerMessage) msg = g_object_ref (call->msg);
   gboolean finished = call->finished;
-  GUri *uri = soup_server_message_get_uri (msg);
-  g_autoptr(GHashTable) query = g_uri_get_query (uri) != NULL
-      ? soup_form_decode (g_uri_get_query (uri)) : NULL;
 
   g_debug ("Search keys ready (ICU opened for the first product saved)");
   /* Unpaused, then handled at once, as on_retry_writes () does. */
   call_finish (call);
   if (!finished)
-    server_callback (self->server, msg, g_uri_get_path (uri), query, self);
+    redispatch (self, msg, server_callback_of_api);
 }
 
 /* The first product saved opens ICU for its search key, which reads ICU's data: 11 ms, or a
@@ -3281,13 +3309,7 @@ on_retry_writes (gpointer user_data)
       if (locked)
         send_busy (msg);
       else
-        {
-          GUri *uri = soup_server_message_get_uri (msg);
-          g_autoptr(GHashTable) query = g_uri_get_query (uri) != NULL
-              ? soup_form_decode (g_uri_get_query (uri)) : NULL;
-
-          dispatch (self, msg, g_uri_get_path (uri), query);
-        }
+        redispatch (self, msg, dispatch);
     }
   if (!g_queue_is_empty (&self->waiting_writes))
     return G_SOURCE_CONTINUE;
