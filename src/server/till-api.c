@@ -74,7 +74,7 @@ struct _TillApi
   GPtrArray *reconcile_items;     /* ReconcileItem * */
   gint64 reconcile_since;
   guint reconcile_retry_source;
-  GAsyncQueue *readers;           /* TillDatabase *: idle read connections for page reads */
+  GAsyncQueue *readers;           /* TillDatabase *: idle connections for worker threads */
   GMutex held_lock;               /* tests: page reads on threads wait while held */
   GCond held_cond;
   gboolean hold_reads;
@@ -681,8 +681,38 @@ typedef void  (*PageSend) (SoupServerMessage *msg,
                            Page              *page,
                            gpointer           args);
 
-/* Read connections kept for the next page read; more are opened while more run at once. */
+/* Connections kept for the next worker thread; more are opened while more run at once. */
 #define IDLE_READERS_MAX 2
+
+/* A connection of @self's pool for a worker thread: an idle one, or a new one. */
+static TillDatabase *
+reader_take (TillApi     *self,
+             const char  *path,
+             GError     **error)
+{
+  TillDatabase *db = g_async_queue_try_pop (self->readers);
+
+  if (db == NULL)
+    {
+      db = till_database_open (path, error);
+      /* What a worker reads it reads once, in order: the OS caches the file; a page cache of
+       * its own (2 MB by default) would only stay allocated while the connection idles. */
+      if (db != NULL)
+        till_database_exec (db, "PRAGMA cache_size = -256", NULL);
+    }
+  return db;
+}
+
+/* Takes @db back into the pool, or closes it when enough are idle. */
+static void
+reader_give_back (TillApi      *self,
+                  TillDatabase *db)
+{
+  if (g_async_queue_length (self->readers) < IDLE_READERS_MAX)
+    g_async_queue_push (self->readers, db);
+  else
+    g_object_unref (db);
+}
 
 typedef struct
 {
@@ -691,7 +721,6 @@ typedef struct
   gpointer args;
   GDestroyNotify args_free;
   char *db_path;
-  GAsyncQueue *readers;
 } PageJob;
 
 static void
@@ -699,7 +728,6 @@ page_job_free (PageJob *job)
 {
   job->args_free (job->args);
   g_free (job->db_path);
-  g_async_queue_unref (job->readers);
   g_free (job);
 }
 
@@ -712,7 +740,7 @@ page_read_thread (GTask        *task,
   TillApi *self = source_object;
   PageJob *job = task_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(TillDatabase) db = g_async_queue_try_pop (job->readers);
+  TillDatabase *db;
   Page *page;
 
   g_mutex_lock (&self->held_lock);
@@ -721,17 +749,10 @@ page_read_thread (GTask        *task,
     g_cond_wait (&self->held_cond, &self->held_lock);
   self->held_reads--;
   g_mutex_unlock (&self->held_lock);
-  if (db == NULL)
-    {
-      db = till_database_open (job->db_path, &error);
-      /* What it reads it reads once, in order: the OS caches the file; a page cache of its
-       * own (2 MB by default) would only stay allocated while the connection idles. */
-      if (db != NULL)
-        till_database_exec (db, "PRAGMA cache_size = -256", NULL);
-    }
+  db = reader_take (self, job->db_path, &error);
   page = db != NULL ? job->read (db, job->args, &error) : NULL;
-  if (db != NULL && g_async_queue_length (job->readers) < IDLE_READERS_MAX)
-    g_async_queue_push (job->readers, g_steal_pointer (&db));
+  if (db != NULL)
+    reader_give_back (self, db);
   if (page == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -811,7 +832,6 @@ read_page (TillApi           *self,
   job->args = args;
   job->args_free = args_free;
   job->db_path = g_strdup (till_database_get_path (self->db));
-  job->readers = g_async_queue_ref (self->readers);
   task = g_task_new (self, self->cancellable, on_page_read, call_new (self, msg));
   g_task_set_task_data (task, job, (GDestroyNotify) page_job_free);
   g_task_run_in_thread (task, page_read_thread);
@@ -977,9 +997,9 @@ handle_product_create (TillApi           *self,
 
 /* Deleting a product first looks for its order lines, and so does the foreign key: both
  * read every line ever sold when it was never sold (a tenth of a second at 300,000 orders).
- * So it runs on a thread with a connection of its own, in one transaction, and the loop goes
- * on serving; checkouts wait for its write lock from the main loop, as for another
- * process's. */
+ * So it runs on a thread with a connection of the pool (reader_take ()), in one
+ * transaction, and the loop goes on serving; checkouts wait for its write lock from the main
+ * loop, as for another process's. */
 typedef struct
 {
   char *path;
@@ -1000,9 +1020,10 @@ delete_product_thread (GTask        *task,
                        gpointer      task_data,
                        GCancellable *cancellable)
 {
+  TillApi *self = source_object;
   ProductDeletion *deletion = task_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(TillDatabase) db = till_database_open (deletion->path, &error);
+  g_autoptr(TillDatabase) db = reader_take (self, deletion->path, &error);
 
   if (db == NULL || !till_database_begin (db, &error))
     {
@@ -1015,11 +1036,13 @@ delete_product_thread (GTask        *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  /* A failed commit leaves the connection out of the pool. */
   if (!till_database_commit (db, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  reader_give_back (self, g_steal_pointer (&db));
   g_task_return_boolean (task, TRUE);
 }
 
