@@ -65,11 +65,15 @@ bench_start_till () {
   server=$(sed -n 's/.*listening on \([^ ]*\) .*/\1/p' "$work/server.out"); server=${server%/}
 }
 
-# bench_stop PID...: stops the processes whose PIDs are not empty, and waits for them.
+# bench_stop PID...: stops the processes whose PIDs are not empty, and waits for them. A
+# process killed by the signal makes `wait` fail: under `set -e` that must not end the
+# caller's cleanup before the other processes are stopped.
 bench_stop () {
   local pid
   for pid in "$@"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+      wait "$pid" 2>/dev/null || true
+    fi
   done
   return 0
 }
