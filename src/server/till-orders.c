@@ -406,6 +406,7 @@ till_orders_create_locked (TillDatabase          *db,
                            const TillCart        *cart,
                            gint64                 terminal_id,
                            TillProductCache      *products,
+                           gboolean               guarded,
                            gint64                *out_existing,
                            GError               **error)
 {
@@ -423,7 +424,14 @@ till_orders_create_locked (TillDatabase          *db,
           return NULL;
         }
     }
-  /* A savepoint: a bad cart is undone alone; the others of the transaction still count. */
+  /* Its checks come before its first write: a bad cart leaves nothing to undo. */
+  if (!guarded)
+    {
+      if (!insert_order (db, rules, cart, terminal_id, products, &id, &order, error))
+        return NULL;
+      return g_steal_pointer (&order);
+    }
+  /* A savepoint: whatever fails is undone alone; the others of the transaction still count. */
   if (!till_database_run (db, "SAVEPOINT checkout", error))
     return NULL;
   if (!insert_order (db, rules, cart, terminal_id, products, &id, &order, error))

@@ -43,12 +43,17 @@ TillOrder  *till_orders_create             (TillDatabase  *db,
                                             GError       **error);
 /* The same inside the caller's transaction (group commit): an order with the same
  * client_reference is not created again, its id is set in @out_existing and NULL returned
- * without an error. A bad cart is undone alone (a savepoint). */
+ * without an error. With @guarded, a bad cart is undone alone (a savepoint). Without, a
+ * cart that fails its checks has written nothing either, but a write the database refuses
+ * (TILL_DATABASE_ERROR) may leave part of the order in the transaction: the caller must
+ * roll it back. A savepoint costs every page the order touches a copy into SQLite's
+ * statement journal, so the group commit first tries without. */
 TillOrder  *till_orders_create_locked      (TillDatabase  *db,
                                             const TillOrderRules *rules,
                                             const TillCart *cart,
                                             gint64         terminal_id,
                                             TillProductCache *products,
+                                            gboolean       guarded,
                                             gint64        *out_existing,
                                             GError       **error);
 TillOrder  *till_orders_get                (TillDatabase  *db,

@@ -575,8 +575,9 @@ count_rows (Fixture    *fixture,
 }
 
 /* A write that fails after every check passed (the disk, a constraint nobody foresaw: here
- * a trigger) in the middle of a group commit: the transaction is rolled back and the
- * checkouts are stored one at a time, so only that one fails, leaving nothing behind. */
+ * a trigger) in the middle of a group commit, stored without a savepoint per order: the
+ * transaction is rolled back and the batch stored again, each order in a savepoint of its
+ * own, so only that one fails, leaving nothing behind. */
 static void
 test_group_commit_write_fails (Fixture       *fixture,
                                gconstpointer  data)
