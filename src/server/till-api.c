@@ -32,6 +32,8 @@
  * serves every other request meanwhile. */
 #define BUSY_RETRY_MS 5
 #define BUSY_WAIT_MS 5000
+/* A batch of checkouts waits for an idle main loop at most this long (schedule_flush ()). */
+#define FLUSH_WAIT_MAX_MS 2
 #define RESOURCE_PREFIX "/io/github/tillpos/Till/server"
 
 struct _TillApi
@@ -59,7 +61,8 @@ struct _TillApi
   TillTerminalCache *terminal_cache;  /* for checkouts, re-checked in their transaction */
   TillProductCache *product_cache;    /* for pricing checkouts */
   guint64 batch_generation;
-  guint flush_source;
+  guint flush_source;             /* idle: the batch, once the loop has nothing else to do */
+  guint flush_deadline;           /* or after FLUSH_WAIT_MAX_MS, whichever comes first */
   guint intents_source;
   gint64 busy_since;              /* first time the checkouts found the database locked */
   GQueue waiting_writes;          /* Call *: other writes, while another process writes */
@@ -1340,19 +1343,31 @@ static gboolean
 on_flush_pending (gpointer user_data)
 {
   TillApi *self = user_data;
+  guint current = g_source_get_id (g_main_current_source ());
 
-  self->flush_source = 0;
+  /* Whichever came first; flush_turn () removes the other. */
+  if (self->flush_source == current)
+    self->flush_source = 0;
+  if (self->flush_deadline == current)
+    self->flush_deadline = 0;
   flush_turn (self);
   return G_SOURCE_REMOVE;
 }
 
-/* Runs flush_turn () once the sources ready in this main-loop turn have been dispatched. */
+/* Runs flush_turn () once the main loop has nothing else to do: the answers waiting to be
+ * written and the requests already received go first, and the checkouts among them join the
+ * batch. Under a load that never leaves the loop idle, the deadline runs it anyway,
+ * FLUSH_WAIT_MAX_MS after its first checkout. Against the default priority, under the
+ * checkout benchmark's load: larger batches, less CPU per checkout, a lower p99
+ * (bench/README.md). */
 static void
 schedule_flush (TillApi *self)
 {
-  /* Default priority, not idle: under steady load an idle source might never run. */
   if (self->flush_source == 0)
-    self->flush_source = g_idle_add_full (G_PRIORITY_DEFAULT, on_flush_pending, self, NULL);
+    self->flush_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, on_flush_pending, self,
+                                          NULL);
+  if (self->flush_deadline == 0)
+    self->flush_deadline = g_timeout_add (FLUSH_WAIT_MAX_MS, on_flush_pending, self);
 }
 
 static gboolean
@@ -1932,7 +1947,7 @@ handle_checkout (TillApi           *self,
       return;
     }
 
-  /* Stored with the other checkouts of this main-loop turn: see flush_turn (). */
+  /* Stored with the other checkouts received until the loop is idle: see flush_turn (). */
   call = call_new (self, msg);
   call->cart = g_steal_pointer (&cart);
   call->terminal_id = terminal->id;
@@ -1987,11 +2002,12 @@ create_batch_orders (TillApi              *self,
   return TRUE;
 }
 
-/* Group commit: the orders of the checkouts received in one main-loop turn are stored in one
- * transaction, with the pending intents, instead of a commit each. Their Stripe calls start
- * only once it is committed, so an order is durable before its PaymentIntent can exist. Each
- * checkout has its own savepoint: a bad cart fails alone. A client_reference seen before,
- * also earlier in the same transaction, gives the order already stored. */
+/* Group commit: the orders of the checkouts received until the main loop is idle (at most
+ * FLUSH_WAIT_MAX_MS under load: schedule_flush ()) are stored in one transaction, with the
+ * pending intents, instead of a commit each. Their Stripe calls start only once it is
+ * committed, so an order is durable before its PaymentIntent can exist. A bad cart fails
+ * alone (create_batch_orders ()). A client_reference seen before, also earlier in the same
+ * transaction, gives the order already stored. */
 static void
 flush_turn (TillApi *self)
 {
@@ -2003,6 +2019,7 @@ flush_turn (TillApi *self)
   g_autoptr(GError) error = NULL;
 
   g_clear_handle_id (&self->flush_source, g_source_remove);
+  g_clear_handle_id (&self->flush_deadline, g_source_remove);
   if (self->pending_checkouts->len == 0)
     {
       flush_pending_intents (self);

@@ -452,9 +452,10 @@ batch_clear (Batch *batch)
     g_clear_pointer (&batch->json[i], json_object_unref);
 }
 
-/* Group commit: checkouts that arrive in the same main-loop turn are stored in one
- * transaction (here: held back until all twelve are there). Each still gets its own order and exactly one intent, a bad cart among them
- * fails alone, and a client_reference repeated inside the batch gives the same order. */
+/* Group commit: checkouts that arrive before the main loop is idle are stored in one
+ * transaction (here: held back until all twelve are there). Each still gets its own order
+ * and exactly one intent, a bad cart among them fails alone, and a client_reference repeated
+ * inside the batch gives the same order. */
 static void
 test_group_commit (Fixture       *fixture,
                    gconstpointer  data)
@@ -631,6 +632,39 @@ test_group_commit_write_fails (Fixture       *fixture,
   g_assert_true (till_database_exec (db, "DROP TRIGGER test_disk_on_fire", NULL));
   again = checkout (fixture, bodies[1]);
   g_assert_cmpuint (again->status, ==, 201);
+  batch_clear (&batch);
+}
+
+static gboolean
+keep_busy (gpointer user_data)
+{
+  guint *turns = user_data;
+
+  (*turns)++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* A main loop that is never idle (here a source always ready at the default priority, as in
+ * a server flooded with requests) still stores checkouts: their batch waits for an idle
+ * turn only a moment (the deadline of schedule_flush ()). */
+static void
+test_group_commit_busy_loop (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *first_reference = till_test_new_reference ();
+  g_autofree char *second_reference = till_test_new_reference ();
+  g_auto(GStrv) bodies = g_new0 (char *, 3);
+  Batch batch = { 0 };
+  guint turns = 0, busy;
+
+  bodies[0] = cart_body (fixture, first_reference);
+  bodies[1] = cart_body (fixture, second_reference);
+  busy = g_idle_add_full (G_PRIORITY_DEFAULT, keep_busy, &turns, NULL);
+  checkout_together (fixture, (const char * const *) bodies, 2, &batch);
+  g_source_remove (busy);
+  g_assert_cmpuint (turns, >, 0);
+  for (guint i = 0; i < 2; i++)
+    g_assert_cmpuint (batch.status[i], ==, 201);
   batch_clear (&batch);
 }
 
@@ -2737,6 +2771,7 @@ main (int    argc,
   ADD ("/server/checkout/duplicate-reference", NULL, test_duplicate_reference);
   ADD ("/server/checkout/group-commit", NULL, test_group_commit);
   ADD ("/server/checkout/group-commit-write-fails", NULL, test_group_commit_write_fails);
+  ADD ("/server/checkout/group-commit-busy-loop", NULL, test_group_commit_busy_loop);
   ADD ("/server/checkout/terminal-cache", NULL, test_terminal_cache);
   ADD ("/server/checkout/product-cache", NULL, test_product_cache);
   ADD ("/server/catalog/delete", NULL, test_product_delete);
