@@ -980,14 +980,95 @@ send_product (SoupServerMessage *msg,
   till_api_send_json (msg, status, node);
 }
 
+typedef void (*Handler) (TillApi           *self,
+                         SoupServerMessage *msg,
+                         const char        *path,
+                         GHashTable        *query);
+
+/* Handles @msg, paused until now, with @handler as if it had just come. */
+static void
+redispatch (TillApi           *self,
+            SoupServerMessage *msg,
+            Handler            handler)
+{
+  GUri *uri = soup_server_message_get_uri (msg);
+  g_autoptr(GHashTable) query = g_uri_get_query (uri) != NULL
+      ? soup_form_decode (g_uri_get_query (uri)) : NULL;
+
+  handler (self, msg, g_uri_get_path (uri), query);
+}
+
+static void server_callback (SoupServer        *server,
+                             SoupServerMessage *msg,
+                             const char        *path,
+                             GHashTable        *query,
+                             gpointer           user_data);
+
+static void
+server_callback_of_api (TillApi           *self,
+                        SoupServerMessage *msg,
+                        const char        *path,
+                        GHashTable        *query)
+{
+  server_callback (self->server, msg, path, query, self);
+}
+
+static void
+prepare_search_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  till_search_prepare ();
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_search_prepared (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  TillApi *self = TILL_API (source);
+  Call *call = user_data;
+  g_autoptr(SoupServerMessage) msg = g_object_ref (call->msg);
+  gboolean finished = call->finished;
+
+  g_debug ("Search keys ready (ICU opened for the first product saved)");
+  /* Unpaused, then handled at once, as on_retry_writes () does. */
+  call_finish (call);
+  if (!finished)
+    redispatch (self, msg, server_callback_of_api);
+}
+
+/* Saving a product computes its search key (till_search_key ()), and the first one opens
+ * ICU, which reads ICU's data: 11 ms, or a few hundred with it not in the page cache. So
+ * until ICU is open, a save opens it on a thread with its request paused, and the request
+ * is handled again afterwards (FALSE: not handled now). A search opens it on its own thread
+ * (read_page ()). */
+static gboolean
+search_keys_ready (TillApi           *self,
+                   SoupServerMessage *msg)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (till_search_is_prepared ())
+    return TRUE;
+  task = g_task_new (self, NULL, on_search_prepared, call_new (self, msg));
+  g_task_run_in_thread (task, prepare_search_thread);
+  return FALSE;
+}
+
 static void
 handle_product_create (TillApi           *self,
                        SoupServerMessage *msg)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) object = read_json_body (msg, &error);
+  g_autoptr(JsonObject) object = NULL;
   g_autoptr(TillProduct) product = NULL;
 
+  if (!search_keys_ready (self, msg))
+    return;
+  object = read_json_body (msg, &error);
   if (object == NULL ||
       (product = till_product_from_json (object, NULL, self->config->currency, &error)) == NULL ||
       !till_catalog_save (self->db, product, &error))
@@ -1086,9 +1167,12 @@ handle_product (TillApi           *self,
     return;
   if (g_str_equal (method, "PATCH"))
     {
-      g_autoptr(JsonObject) object = read_json_body (msg, &error);
+      g_autoptr(JsonObject) object = NULL;
       g_autoptr(TillProduct) base = NULL;
 
+      if (!search_keys_ready (self, msg))
+        return;
+      object = read_json_body (msg, &error);
       if (object == NULL ||
           (base = till_catalog_get (self->db, id, &error)) == NULL ||
           (product = till_product_from_json (object, base, self->config->currency,
@@ -3263,89 +3347,6 @@ writes_database (SoupServerMessage *msg,
   return g_str_equal (path, "/stripe/webhook");
 }
 
-typedef void (*Handler) (TillApi           *self,
-                         SoupServerMessage *msg,
-                         const char        *path,
-                         GHashTable        *query);
-
-/* Handles @msg, paused until now, with @handler as if it had just come. */
-static void
-redispatch (TillApi           *self,
-            SoupServerMessage *msg,
-            Handler            handler)
-{
-  GUri *uri = soup_server_message_get_uri (msg);
-  g_autoptr(GHashTable) query = g_uri_get_query (uri) != NULL
-      ? soup_form_decode (g_uri_get_query (uri)) : NULL;
-
-  handler (self, msg, g_uri_get_path (uri), query);
-}
-
-/* Saving a product computes its search key (till_search_key ()). */
-static gboolean
-saves_product (SoupServerMessage *msg,
-               const char        *path)
-{
-  const char *method = soup_server_message_get_method (msg);
-
-  return (g_str_equal (method, "POST") && g_str_equal (path, API_PREFIX "products")) ||
-         (g_str_equal (method, "PATCH") && g_str_has_prefix (path, API_PREFIX "products/"));
-}
-
-static void server_callback (SoupServer        *server,
-                             SoupServerMessage *msg,
-                             const char        *path,
-                             GHashTable        *query,
-                             gpointer           user_data);
-
-static void
-server_callback_of_api (TillApi           *self,
-                        SoupServerMessage *msg,
-                        const char        *path,
-                        GHashTable        *query)
-{
-  server_callback (self->server, msg, path, query, self);
-}
-
-static void
-prepare_search_thread (GTask        *task,
-                       gpointer      source_object,
-                       gpointer      task_data,
-                       GCancellable *cancellable)
-{
-  till_search_prepare ();
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-on_search_prepared (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  TillApi *self = TILL_API (source);
-  Call *call = user_data;
-  g_autoptr(SoupServerMessage) msg = g_object_ref (call->msg);
-  gboolean finished = call->finished;
-
-  g_debug ("Search keys ready (ICU opened for the first product saved)");
-  /* Unpaused, then handled at once, as on_retry_writes () does. */
-  call_finish (call);
-  if (!finished)
-    redispatch (self, msg, server_callback_of_api);
-}
-
-/* The first product saved opens ICU for its search key, which reads ICU's data: 11 ms, or a
- * few hundred with it not in the page cache. That happens on a thread, with the request
- * paused, and not on the loop; a search does it on its own thread (read_page ()). */
-static void
-prepare_search_then_dispatch (TillApi *self,
-                              Call    *call)
-{
-  g_autoptr(GTask) task = g_task_new (self, NULL, on_search_prepared, call);
-
-  g_task_run_in_thread (task, prepare_search_thread);
-}
-
 /* The writes that wait, in the order they came, until the lock is free (then requests are
  * dispatched and Stripe's answers written) or for BUSY_WAIT_MS (then they get 503 busy). */
 static gboolean
@@ -3403,11 +3404,6 @@ server_callback (SoupServer        *server,
 {
   TillApi *self = user_data;
 
-  if (saves_product (msg, path) && !till_search_is_prepared ())
-    {
-      prepare_search_then_dispatch (self, call_new (self, msg));
-      return;
-    }
   /* Another process is writing (a `catalog import`): this write waits for it from the main
    * loop, paused, rather than in SQLite's busy handler with the whole server; so do the
    * writes that come after it, to keep their order. */
