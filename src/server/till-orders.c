@@ -495,24 +495,35 @@ till_orders_set_intent (TillDatabase  *db,
   return TRUE;
 }
 
+/* Runs @sql, an UPDATE of one order (a string constant, as for till_database_prepare ()),
+ * with ?1 the order's id and ?2 the time now. */
+static gboolean
+update_order (TillDatabase  *db,
+              const char    *sql,
+              gint64         order_id,
+              GError       **error)
+{
+  sqlite3_stmt *stmt = till_database_prepare (db, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, order_id);
+  sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
+  return till_database_step (db, stmt, error) == SQLITE_DONE;
+}
+
 gboolean
 till_orders_cancel_without_intent (TillDatabase  *db,
                                    gint64         order_id,
                                    gboolean      *out_changed,
                                    GError       **error)
 {
-  sqlite3_stmt *stmt;
-
   /* One statement: atomic, and no intent recorded meanwhile can slip under it. */
-  stmt = till_database_prepare (db,
-      "UPDATE orders SET status = 'canceled', updated_at = ?2"
-      " WHERE id = ?1 AND status = 'pending_payment' AND NOT EXISTS"
-      " (SELECT 1 FROM payments WHERE order_id = ?1 AND payment_intent IS NOT NULL)", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, order_id);
-  sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
-  if (till_database_step (db, stmt, error) != SQLITE_DONE)
+  if (!update_order (db,
+                     "UPDATE orders SET status = 'canceled', updated_at = ?2"
+                     " WHERE id = ?1 AND status = 'pending_payment' AND NOT EXISTS"
+                     " (SELECT 1 FROM payments WHERE order_id = ?1"
+                     "  AND payment_intent IS NOT NULL)", order_id, error))
     return FALSE;
   if (out_changed != NULL)
     *out_changed = till_database_changes (db) == 1;
@@ -682,14 +693,9 @@ apply_intent_locked (TillDatabase  *db,
           return FALSE;
         }
 
-      stmt = till_database_prepare (db,
-          "UPDATE orders SET status = 'paid', paid_at = ?2, updated_at = ?2"
-          " WHERE id = ?1 AND status = 'pending_payment'", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, order_id);
-      sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
-      if (till_database_step (db, stmt, error) != SQLITE_DONE)
+      if (!update_order (db,
+                         "UPDATE orders SET status = 'paid', paid_at = ?2, updated_at = ?2"
+                         " WHERE id = ?1 AND status = 'pending_payment'", order_id, error))
         return FALSE;
       if (!update_payment (db, order_id, status, get_string (card, "brand"),
                            get_string (card, "last4"), NULL, NULL, error))
@@ -700,14 +706,9 @@ apply_intent_locked (TillDatabase  *db,
 
   if (g_strcmp0 (status, "canceled") == 0)
     {
-      stmt = till_database_prepare (db,
-          "UPDATE orders SET status = 'canceled', updated_at = ?2"
-          " WHERE id = ?1 AND status = 'pending_payment'", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, order_id);
-      sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
-      if (till_database_step (db, stmt, error) != SQLITE_DONE ||
+      if (!update_order (db,
+                         "UPDATE orders SET status = 'canceled', updated_at = ?2"
+                         " WHERE id = ?1 AND status = 'pending_payment'", order_id, error) ||
           !update_payment (db, order_id, status, NULL, NULL, NULL, NULL, error))
         return FALSE;
       *out_changed = TRUE;
@@ -1087,16 +1088,11 @@ recompute_refunded (TillDatabase  *db,
 {
   sqlite3_stmt *stmt;
 
-  stmt = till_database_prepare (db,
-      "UPDATE orders SET refunded = (SELECT coalesce (sum (amount), 0) FROM refunds"
-      "   WHERE order_id = ?1 AND stripe_refund IS NOT NULL"
-      "   AND status IN ('pending', 'succeeded')),"
-      " updated_at = ?2 WHERE id = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, order_id);
-  sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
-  if (till_database_step (db, stmt, error) != SQLITE_DONE)
+  if (!update_order (db,
+                     "UPDATE orders SET refunded = (SELECT coalesce (sum (amount), 0) FROM refunds"
+                     "   WHERE order_id = ?1 AND stripe_refund IS NOT NULL"
+                     "   AND status IN ('pending', 'succeeded')),"
+                     " updated_at = ?2 WHERE id = ?1", order_id, error))
     return FALSE;
 
   stmt = till_database_prepare (db,
