@@ -27,7 +27,6 @@ static gboolean
 ensure_transliterator (void)
 {
   UErrorCode status = U_ZERO_ERROR;
-
   UTransliterator *opened;
 
   if (transliterator != NULL)

@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 /* Folds @text for matching: marks removed, Latin letters reduced to ASCII (ß → ss,
  * ı → i, İ → i), lower case. Both the stored key and the query go through it, so
  * "ıstanbul", "ISTANBUL" and "İstanbul" all find "İstanbul Simidi". Never NULL. */
-char     *till_search_key     (const char *text);
+char     *till_search_key         (const char *text);
 /* Opens what till_search_key () needs, which its first call does otherwise: from 10 ms to a
  * few hundred (ICU's data read from disk), so a server does it on a thread. FALSE if ICU
  * cannot (till_search_key () then only folds case). */
