@@ -79,6 +79,9 @@ void          till_database_rollback      (TillDatabase  *self);
 gboolean      till_database_wait_checkpoints (TillDatabase *self,
                                               guint         count,
                                               guint         timeout_ms);
+/* How many checkpoints of a full WAL the checkpointer took back from its low-priority
+ * thread, which had not had the CPU in time (for tests). */
+guint         till_database_get_checkpoints_taken_back (TillDatabase *self);
 
 /* Online backup of the whole database into @destination (overwritten). */
 gboolean      till_database_backup        (TillDatabase  *self,

@@ -3,9 +3,12 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+/* sched_setaffinity (), SCHED_IDLE */
+#define _GNU_SOURCE
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <sched.h>
 
 #include "till-catalog.h"
 #include "till-database.h"
@@ -343,6 +346,36 @@ fill (TillDatabase *db,
     }
 }
 
+/* Field @field (as in proc(5): 19 is the nice value, 41 the scheduling policy) of the
+ * stat of this process's thread named @name (at most 15 bytes), or -1 if there is none. */
+static int
+thread_stat_field (const char *name,
+                   guint       field)
+{
+  g_autoptr(GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+
+  g_assert_nonnull (tasks);
+  while ((tid = g_dir_read_name (tasks)) != NULL)
+    {
+      g_autofree char *comm_path = g_build_filename ("/proc/self/task", tid, "comm", NULL);
+      g_autofree char *stat_path = g_build_filename ("/proc/self/task", tid, "stat", NULL);
+      g_autofree char *comm = NULL;
+      g_autofree char *stat = NULL;
+      g_auto(GStrv) fields = NULL;
+
+      if (!g_file_get_contents (comm_path, &comm, NULL, NULL) ||
+          !g_str_equal (g_strchomp (comm), name) ||
+          !g_file_get_contents (stat_path, &stat, NULL, NULL))
+        continue;
+      /* What follows "pid (comm) " starts at field 3. */
+      fields = g_strsplit (strrchr (stat, ')') + 2, " ", -1);
+      g_assert_cmpuint (g_strv_length (fields), >, field - 3);
+      return atoi (fields[field - 3]);
+    }
+  return -1;
+}
+
 /* Commits that fill the WAL wake the checkpointer thread; once it has caught up, the WAL is
  * reused from its start instead of growing. Under a stream of commits that never lets it
  * catch up, the WAL stops growing at about 32,000 frames. Nothing is lost. */
@@ -360,6 +393,11 @@ test_checkpoints (Fixture       *fixture,
   g_assert_false (till_database_wait_checkpoints (fixture->db, 1, 0));
   fill (fixture->db, 2100);
   g_assert_true (till_database_wait_checkpoints (fixture->db, 1, 20000));
+  /* That first checkpoint of a full WAL was lent to a thread at the lowest priority. */
+  g_assert_cmpint (thread_stat_field ("till-ckpt-low", 41), ==, SCHED_IDLE);
+  g_assert_cmpint (thread_stat_field ("till-checkpoint", 41), ==, SCHED_OTHER);
+  g_assert_cmpint (thread_stat_field ("till-checkpoint", 19), ==, 0);
+  g_assert_cmpuint (till_database_get_checkpoints_taken_back (fixture->db), ==, 0);
   size = file_size (wal);
   g_assert_cmpint (size, >, 8000 * 4096);
   /* Everything was copied: the next commits start the WAL again, the file does not grow. */
@@ -391,6 +429,83 @@ test_checkpoints (Fixture       *fixture,
   g_clear_pointer (&count, g_free);
   count = query_text (fixture->db, "SELECT count(*) FROM filler");
   g_assert_cmpstr (count, ==, "17301");
+}
+
+/* Closing the database while the long checkpoint of a full WAL runs in the low-priority
+ * thread waits for it, and loses nothing. */
+static void
+test_checkpoint_stopped (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *count = NULL;
+  g_autofree char *check = NULL;
+
+  g_assert_true (till_database_exec (fixture->db, "CREATE TABLE filler (x BLOB)", &error));
+  g_assert_no_error (error);
+  for (guint round = 0; round < 3; round++)
+    {
+      fill (fixture->db, 2100);
+      g_clear_object (&fixture->db);
+      fixture->db = till_database_open (fixture->path, &error);
+      g_assert_no_error (error);
+    }
+  count = query_text (fixture->db, "SELECT count(*) FROM filler");
+  g_assert_cmpstr (count, ==, "6300");
+  check = query_text (fixture->db, "PRAGMA integrity_check");
+  g_assert_cmpstr (check, ==, "ok");
+}
+
+static gpointer
+spin (gpointer data)
+{
+  int *stop = data;
+
+  while (!g_atomic_int_get (stop))
+    ;
+  return NULL;
+}
+
+/* On a CPU that another thread keeps busy, the low-priority thread gets almost no CPU for
+ * the checkpoint of a full WAL (seconds for its 15–40 ms). The checkpointer takes it back
+ * after half a second and does it at normal priority, and the WAL is reused. */
+static void
+test_checkpoint_taken_back (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *wal = g_strconcat (fixture->path, "-wal", NULL);
+  g_autofree char *count = NULL;
+  g_autoptr(GThread) spinner = NULL;
+  cpu_set_t all, one;
+  int stop = FALSE;
+  int cpu = 0;
+  goffset size;
+
+  g_assert_true (till_database_exec (fixture->db, "CREATE TABLE filler (x BLOB)", &error));
+  g_assert_no_error (error);
+  /* This thread, the spinner and the checkpoint threads (started by the first commit that
+   * needs them) on one CPU. */
+  g_assert_cmpint (sched_getaffinity (0, sizeof all, &all), ==, 0);
+  while (!CPU_ISSET (cpu, &all))
+    cpu++;
+  CPU_ZERO (&one);
+  CPU_SET (cpu, &one);
+  g_assert_cmpint (sched_setaffinity (0, sizeof one, &one), ==, 0);
+  spinner = g_thread_new ("spinner", spin, &stop);
+
+  fill (fixture->db, 2100);
+  g_assert_true (till_database_wait_checkpoints (fixture->db, 1, 20000));
+  g_assert_cmpuint (till_database_get_checkpoints_taken_back (fixture->db), ==, 1);
+  size = file_size (wal);
+  fill (fixture->db, 100);
+  g_assert_cmpint (file_size (wal), ==, size);
+
+  g_atomic_int_set (&stop, TRUE);
+  g_thread_join (g_steal_pointer (&spinner));
+  g_assert_cmpint (sched_setaffinity (0, sizeof all, &all), ==, 0);
+  count = query_text (fixture->db, "SELECT count(*) FROM filler");
+  g_assert_cmpstr (count, ==, "2200");
 }
 
 static void
@@ -765,6 +880,8 @@ main (int    argc,
   ADD ("/server/storage/transactions", test_transactions);
   ADD ("/server/storage/backup", test_backup);
   ADD ("/server/storage/checkpoints", test_checkpoints);
+  ADD ("/server/storage/checkpoint-stopped", test_checkpoint_stopped);
+  ADD ("/server/storage/checkpoint-taken-back", test_checkpoint_taken_back);
 #undef ADD
   g_test_add_func ("/server/search-key", test_search_key);
   g_test_add_func ("/server/barcodes", test_barcodes);
