@@ -431,8 +431,9 @@ test_checkpoints (Fixture       *fixture,
   g_assert_cmpstr (count, ==, "17301");
 }
 
-/* Closing the database while the long checkpoint of a full WAL runs in the low-priority
- * thread waits for it, and loses nothing. */
+/* Closing the database right after the commits that asked for the checkpoint of a full
+ * WAL (then most likely still running in the low-priority thread) waits for it, and loses
+ * nothing; three times. */
 static void
 test_checkpoint_stopped (Fixture       *fixture,
                          gconstpointer  data)
