@@ -41,10 +41,9 @@ struct _TillDatabase
   guint64 generation;
   gint64 data_version;
 
-  /* The checkpointer, started at the first commit that needs it, and the thread it lends
-   * its connection to for the long checkpoints (checkpoint ()). */
+  /* The checkpointer, started at the first commit that needs it, and its connection, also
+   * lent to a thread at low priority for the long checkpoints (checkpoint ()). */
   GThread *checkpointer;
-  GThread *low_checkpointer;
   sqlite3 *checkpoint_db;
   GMutex checkpoint_mutex;
   GCond checkpoint_cond;
@@ -53,9 +52,9 @@ struct _TillDatabase
   gboolean checkpoint_quit;
   gboolean checkpoint_running;
   guint checkpoints;       /* done so far */
-  guint checkpoints_taken_back;  /* from the low-priority thread, so far */
-  gboolean low_wanted;     /* the low-priority thread's checkpoint, asked for and done */
-  gboolean low_done;
+  guint low_checkpoints;   /* run at low priority so far, and of those: */
+  guint low_taken_back;    /* interrupted and done at normal priority */
+  gboolean low_done;       /* the low-priority thread's checkpoint, and its result */
   int low_rc;
 };
 
@@ -249,34 +248,70 @@ till_database_init (TillDatabase *self)
   g_cond_init (&self->checkpoint_cond);
 }
 
-/* The low-priority thread's checkpoint, with checkpoint_mutex held (released meanwhile):
- * its result, or SQLITE_INTERRUPT if it was taken back (or the database is closing). */
+/* One checkpoint, at the lowest priority: see low_priority_checkpoint (). */
+static gpointer
+low_priority_thread (gpointer data)
+{
+  TillDatabase *self = data;
+  gboolean lowered = FALSE;
+  int rc;
+
+#ifdef SCHED_IDLE
+  /* This thread only (0), on Linux. Lower than the highest nice value: a thread woken on a
+   * CPU that runs only SCHED_IDLE work takes it at once, and the scheduler counts that CPU
+   * as idle when it places woken threads (with nice 19, the checkout benchmark's p99 did
+   * not move). Where it is refused, the checkpoint runs at normal priority. */
+  struct sched_param param = { 0 };
+
+  lowered = sched_setscheduler (0, SCHED_IDLE, &param) == 0;
+  if (!lowered)
+    g_debug ("Cannot lower the priority of a checkpoint: %s", g_strerror (errno));
+#endif
+  rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                  NULL, NULL);
+  g_mutex_lock (&self->checkpoint_mutex);
+  self->low_checkpoints += lowered;
+  self->low_rc = rc;
+  self->low_done = TRUE;
+  g_cond_broadcast (&self->checkpoint_cond);
+  g_mutex_unlock (&self->checkpoint_mutex);
+  return NULL;
+}
+
+/* The checkpoint of a full WAL, on the checkpointer's connection, in a thread started for it
+ * at the lowest priority, with checkpoint_mutex held (released meanwhile). Its result, or
+ * SQLITE_INTERRUPT if it was taken back (no CPU for LOW_CHECKPOINT_WAIT_MS) or the database
+ * is closing. A thread of its own each time, rather than one kept: what its allocator holds
+ * goes with it (a thread kept between checkpoints held 0.5 MB more under load). */
 static int
 low_priority_checkpoint (TillDatabase *self)
 {
   gint64 deadline = g_get_monotonic_time () + LOW_CHECKPOINT_WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  GThread *thread;
+  int rc = SQLITE_INTERRUPT;
 
   self->low_done = FALSE;
-  self->low_wanted = TRUE;
-  g_cond_broadcast (&self->checkpoint_cond);
+  thread = g_thread_new ("till-ckpt-low", low_priority_thread, self);
   while (!self->low_done && !self->checkpoint_quit &&
          g_cond_wait_until (&self->checkpoint_cond, &self->checkpoint_mutex, deadline))
     ;
-  /* Closing: checkpointer_thread () waits for the thread, not this. */
-  if (self->checkpoint_quit)
-    return SQLITE_INTERRUPT;
-  if (!self->low_done)
+  if (self->low_done)
+    rc = self->low_rc;
+  else
     {
-      g_debug ("No CPU for a checkpoint at low priority in %u ms: at normal priority now",
-               LOW_CHECKPOINT_WAIT_MS);
+      if (!self->checkpoint_quit)
+        {
+          g_debug ("No CPU for a checkpoint at low priority in %u ms: at normal priority now",
+                   LOW_CHECKPOINT_WAIT_MS);
+          self->low_taken_back++;
+        }
       /* Safe from another thread; the connection outlives the thread. */
       sqlite3_interrupt (self->checkpoint_db);
-      while (!self->low_done && !self->checkpoint_quit)
-        g_cond_wait (&self->checkpoint_cond, &self->checkpoint_mutex);
-      self->checkpoints_taken_back++;
-      return SQLITE_INTERRUPT;
     }
-  return self->low_rc;
+  g_mutex_unlock (&self->checkpoint_mutex);
+  g_thread_join (thread);
+  g_mutex_lock (&self->checkpoint_mutex);
+  return rc;
 }
 
 /* Runs the wanted checkpoint, with checkpoint_mutex held (released meanwhile).
@@ -284,9 +319,9 @@ low_priority_checkpoint (TillDatabase *self)
  * A checkpoint asked for while none was running or wanted starts on a full WAL: it copies
  * CHECKPOINT_FRAMES frames or more, 15–40 ms of a core. At normal priority, on a machine as
  * busy as the checkout benchmark makes it, requests and Stripe's answers waited for that
- * core: most of the benchmark's slowest checkouts overlapped one. So that one runs in
- * low_checkpointer_thread (), on this thread's connection, at a priority that gives it only
- * the CPU nothing else wants: it is taken back after LOW_CHECKPOINT_WAIT_MS without.
+ * core: most of the benchmark's slowest checkouts overlapped one. So that one runs at a
+ * priority that gives it only the CPU nothing else wants (low_priority_checkpoint ()), and
+ * is taken back after LOW_CHECKPOINT_WAIT_MS without.
  *
  * The checkpoints asked for while one runs copy only what was committed meanwhile, and the
  * WAL starts again only after one that ends before the next commit: they stay at normal
@@ -294,13 +329,13 @@ low_priority_checkpoint (TillDatabase *self)
 static void
 checkpoint (TillDatabase *self)
 {
-  gboolean low = self->checkpoint_long && self->low_checkpointer != NULL;
+  gboolean full_wal = self->checkpoint_long;
   int rc = SQLITE_INTERRUPT;
 
   self->checkpoint_wanted = FALSE;
   self->checkpoint_long = FALSE;
   self->checkpoint_running = TRUE;
-  if (low)
+  if (full_wal)
     rc = low_priority_checkpoint (self);
   /* An interrupt that came after the checkpoint it was meant for interrupts the next one
    * once: hence two tries. */
@@ -315,40 +350,6 @@ checkpoint (TillDatabase *self)
   if (rc != SQLITE_OK && rc != SQLITE_BUSY && !self->checkpoint_quit)
     g_warning ("Checkpoint of %s failed: %s", self->path, sqlite3_errstr (rc));
   self->checkpoint_running = FALSE;
-}
-
-static gpointer
-low_checkpointer_thread (gpointer data)
-{
-  TillDatabase *self = data;
-
-#ifdef SCHED_IDLE
-  /* This thread only (0), on Linux. Lower than the highest nice value: a thread woken on a
-   * CPU that runs only SCHED_IDLE work takes it at once, and the scheduler counts that CPU
-   * as idle when it places woken threads (with nice 19, the checkout benchmark's p99 did
-   * not move). */
-  struct sched_param param = { 0 };
-
-  if (sched_setscheduler (0, SCHED_IDLE, &param) != 0)
-    g_debug ("Cannot lower the priority of checkpoints: %s", g_strerror (errno));
-#endif
-  g_mutex_lock (&self->checkpoint_mutex);
-  for (;;)
-    {
-      while (!self->low_wanted && !self->checkpoint_quit)
-        g_cond_wait (&self->checkpoint_cond, &self->checkpoint_mutex);
-      if (self->checkpoint_quit)
-        break;
-      self->low_wanted = FALSE;
-      g_mutex_unlock (&self->checkpoint_mutex);
-      self->low_rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL,
-                                                SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-      g_mutex_lock (&self->checkpoint_mutex);
-      self->low_done = TRUE;
-      g_cond_broadcast (&self->checkpoint_cond);
-    }
-  g_mutex_unlock (&self->checkpoint_mutex);
-  return NULL;
 }
 
 static gpointer
@@ -372,7 +373,6 @@ checkpointer_thread (gpointer data)
   if (sqlite3_exec (db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK)
     g_warning ("Cannot read %s for checkpoints: %s", self->path, sqlite3_errmsg (db));
   self->checkpoint_db = db;
-  self->low_checkpointer = g_thread_new ("till-ckpt-low", low_checkpointer_thread, self);
   g_mutex_lock (&self->checkpoint_mutex);
   for (;;)
     {
@@ -385,8 +385,6 @@ checkpointer_thread (gpointer data)
       g_cond_broadcast (&self->checkpoint_cond);
     }
   g_mutex_unlock (&self->checkpoint_mutex);
-  /* The other thread sees checkpoint_quit too, once its checkpoint (if any) is done. */
-  g_thread_join (g_steal_pointer (&self->low_checkpointer));
   sqlite3_close (db);
   return NULL;
 }
@@ -439,15 +437,15 @@ till_database_wait_checkpoints (TillDatabase *self,
   return reached;
 }
 
-guint
-till_database_get_checkpoints_taken_back (TillDatabase *self)
+void
+till_database_get_low_priority_checkpoints (TillDatabase *self,
+                                            guint        *run,
+                                            guint        *taken_back)
 {
-  guint count;
-
   g_mutex_lock (&self->checkpoint_mutex);
-  count = self->checkpoints_taken_back;
+  *run = self->low_checkpoints;
+  *taken_back = self->low_taken_back;
   g_mutex_unlock (&self->checkpoint_mutex);
-  return count;
 }
 
 static void

@@ -79,9 +79,12 @@ void          till_database_rollback      (TillDatabase  *self);
 gboolean      till_database_wait_checkpoints (TillDatabase *self,
                                               guint         count,
                                               guint         timeout_ms);
-/* How many checkpoints of a full WAL the checkpointer took back from its low-priority
- * thread, which had not had the CPU in time (for tests). */
-guint         till_database_get_checkpoints_taken_back (TillDatabase *self);
+/* How many checkpoints of a full WAL ran at the lowest priority so far, and how many of those
+ * the checkpointer took back, interrupted for want of CPU and done at normal priority (for
+ * tests). */
+void          till_database_get_low_priority_checkpoints (TillDatabase *self,
+                                                          guint        *run,
+                                                          guint        *taken_back);
 
 /* Online backup of the whole database into @destination (overwritten). */
 gboolean      till_database_backup        (TillDatabase  *self,
