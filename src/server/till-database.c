@@ -287,11 +287,18 @@ static int
 low_priority_checkpoint (TillDatabase *self)
 {
   gint64 deadline = g_get_monotonic_time () + LOW_CHECKPOINT_WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  g_autoptr(GError) error = NULL;
   GThread *thread;
   int rc = SQLITE_INTERRUPT;
 
   self->low_done = FALSE;
-  thread = g_thread_new ("till-ckpt-low", low_priority_thread, self);
+  thread = g_thread_try_new ("till-ckpt-low", low_priority_thread, self, &error);
+  if (thread == NULL)
+    {
+      /* At normal priority, then. */
+      g_debug ("Cannot start a thread for a checkpoint: %s", error->message);
+      return rc;
+    }
   while (!self->low_done && !self->checkpoint_quit &&
          g_cond_wait_until (&self->checkpoint_cond, &self->checkpoint_mutex, deadline))
     ;
