@@ -79,12 +79,16 @@ void          till_database_rollback      (TillDatabase  *self);
 gboolean      till_database_wait_checkpoints (TillDatabase *self,
                                               guint         count,
                                               guint         timeout_ms);
-/* How many checkpoints of a full WAL ran at the lowest priority so far, and how many of those
- * the checkpointer took back, interrupted for want of CPU and done at normal priority (for
- * tests). */
-void          till_database_get_low_priority_checkpoints (TillDatabase *self,
-                                                          guint        *run,
-                                                          guint        *taken_back);
+/* What the checkpointer did so far (for tests). */
+typedef struct
+{
+  guint low_priority;  /* checkpoints of a full WAL run at the lowest priority */
+  guint taken_back;    /* of those, interrupted for want of CPU, done at normal priority */
+  guint write_backs;   /* times it had the kernel start writing the WAL back */
+} TillCheckpointStats;
+
+void          till_database_get_checkpoint_stats (TillDatabase        *self,
+                                                  TillCheckpointStats *stats);
 
 /* Online backup of the whole database into @destination (overwritten). */
 gboolean      till_database_backup        (TillDatabase  *self,
