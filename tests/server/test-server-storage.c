@@ -402,10 +402,11 @@ test_checkpoints (Fixture       *fixture,
    * writing the WAL back (some of those asks may have come while one was being made). */
   till_database_get_checkpoint_stats (fixture->db, &stats);
   g_assert_cmpuint (stats.write_backs, >=, 1);
-  /* That first checkpoint of a full WAL ran in a thread at the lowest priority; the
-   * checkpointer thread itself, which runs the short ones after it, did not change. */
-  g_assert_cmpuint (stats.low_priority, ==, 1);
-  g_assert_cmpuint (stats.taken_back, ==, 0);
+  /* That first checkpoint of a full WAL ran in a thread at the lowest priority (on a busy
+   * machine it may have been taken back, and a commit that could not start the WAL again
+   * may have asked for another); the checkpointer thread itself, which runs the short ones
+   * after it, did not change. */
+  g_assert_cmpuint (stats.low_priority, >=, 1);
   g_assert_cmpint (thread_stat_field ("till-checkpoint", 41), ==, SCHED_OTHER);
   g_assert_cmpint (thread_stat_field ("till-checkpoint", 19), ==, 0);
   size = file_size (wal);
@@ -509,8 +510,8 @@ test_checkpoint_taken_back (Fixture       *fixture,
   fill (fixture->db, 2100);
   g_assert_true (till_database_wait_checkpoints (fixture->db, 1, 20000));
   till_database_get_checkpoint_stats (fixture->db, &stats);
-  g_assert_cmpuint (stats.low_priority, ==, 1);
-  g_assert_cmpuint (stats.taken_back, ==, 1);
+  g_assert_cmpuint (stats.taken_back, >=, 1);
+  g_assert_cmpuint (stats.low_priority, >=, stats.taken_back);
   size = file_size (wal);
   fill (fixture->db, 100);
   g_assert_cmpint (file_size (wal), ==, size);
