@@ -11,11 +11,12 @@
  * the committing thread: a commit that leaves CHECKPOINT_FRAMES or more frames in the WAL
  * wakes a checkpointer thread, which runs a PASSIVE checkpoint on a connection of its own.
  * Writers are never blocked by it; the WAL is reused from its start by the next write once
- * everything in it has been copied. The long copy of a full WAL is lent to a second thread
- * at the lowest CPU priority, so that it does not take a core from requests, and taken back
- * if it has not had the CPU for LOW_CHECKPOINT_WAIT_MS (see checkpoint ()).
+ * everything in it has been copied. The long copy of a full WAL runs in a thread started for
+ * it at the lowest CPU priority, so that it does not take a core from requests, and is taken
+ * back if it has not had the CPU for LOW_CHECKPOINT_WAIT_MS (see checkpoint ()). As the WAL
+ * grows, the checkpointer has the kernel write it back (write_back_wal ()).
  */
-/* SCHED_IDLE */
+/* SCHED_IDLE, sync_file_range () */
 #define _GNU_SOURCE
 #include "config.h"
 
@@ -51,7 +52,7 @@ struct _TillDatabase
   gboolean checkpoint_wanted;
   gboolean checkpoint_long;  /* the one wanted copies a full WAL */
   gboolean write_back_wanted;
-  int write_back_block;    /* frames / WRITE_BACK_FRAMES at the last commit (its thread) */
+  int write_back_block;    /* frames / WRITE_BACK_FRAMES at the last commit (committing thread) */
   int wal_fd;              /* the checkpointer's, for write_back_wal () */
   guint write_backs;       /* started so far */
   gboolean checkpoint_quit;
