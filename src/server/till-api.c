@@ -1393,6 +1393,18 @@ request_for_write (Call           *call,
                                     on_answer, call);
 }
 
+/* Takes the intents waiting to be recorded, with their orders' ids (gint64 *). */
+static void
+take_pending_intents (TillApi    *self,
+                      GPtrArray **ids,
+                      GPtrArray **intents)
+{
+  *ids = g_steal_pointer (&self->pending_order_ids);
+  *intents = g_steal_pointer (&self->pending_intents);
+  self->pending_order_ids = g_ptr_array_new_with_free_func (g_free);
+  self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+}
+
 static void
 flush_pending_intents (TillApi *self)
 {
@@ -1411,10 +1423,7 @@ flush_pending_intents (TillApi *self)
       self->intents_source = g_timeout_add (BUSY_RETRY_MS, on_flush_intents, self);
       return;
     }
-  ids = g_steal_pointer (&self->pending_order_ids);
-  intents = g_steal_pointer (&self->pending_intents);
-  self->pending_order_ids = g_ptr_array_new_with_free_func (g_free);
-  self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  take_pending_intents (self, &ids, &intents);
   if (error == NULL && till_orders_apply_intents_locked (self->db, ids, intents, &error))
     till_database_commit (self->db, &error);
   if (error != NULL)
@@ -2134,10 +2143,7 @@ flush_turn (TillApi *self)
   if (error == NULL)
     {
       g_clear_handle_id (&self->intents_source, g_source_remove);
-      ids = g_steal_pointer (&self->pending_order_ids);
-      intents = g_steal_pointer (&self->pending_intents);
-      self->pending_order_ids = g_ptr_array_new_with_free_func (g_free);
-      self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+      take_pending_intents (self, &ids, &intents);
     }
   else if (self->pending_intents->len > 0 && self->intents_source == 0)
     {
