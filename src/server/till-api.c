@@ -2239,7 +2239,9 @@ typedef struct
   gint64 from;
   gint64 to;
   char *q;
+  gint64 intent_order;  /* the order @q's intent names, if @q is an intent's id */
   gint64 before;
+  gboolean slow;
 } OrdersQuery;
 
 static void
@@ -2259,7 +2261,7 @@ read_orders_page (TillDatabase  *db,
   g_autoptr(Page) page = g_new0 (Page, 1);
 
   page->items = till_orders_list (db, query->status, query->from, query->to, query->q,
-                                  query->before, 50, &page->next, error);
+                                  query->intent_order, query->before, 50, &page->next, error);
   return page->items != NULL ? g_steal_pointer (&page) : NULL;
 }
 
@@ -2284,6 +2286,86 @@ send_orders_page (SoupServerMessage *msg,
   till_json_writer_member_string (&writer, "next_cursor", cursor);
   till_json_writer_end_object (&writer);
   till_api_send_written (msg, SOUP_STATUS_OK, text);
+}
+
+/* Stripe's ids are letters, digits and underscores. */
+static gboolean
+looks_like_intent_id (const char *text)
+{
+  if (text == NULL || !g_str_has_prefix (text, "pi_") || text[3] == '\0')
+    return FALSE;
+  for (const char *c = text; *c; c++)
+    {
+      if (!g_ascii_isalnum (*c) && *c != '_')
+        return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  Call *call;
+  OrdersQuery *args;
+} IntentLookup;
+
+static void
+on_intent_looked_up (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  IntentLookup *lookup = user_data;
+  Call *call = lookup->call;
+  TillApi *self = call->api;
+  OrdersQuery *args = lookup->args;
+  g_autoptr(SoupServerMessage) msg = g_object_ref (call->msg);
+  g_autoptr(TillStripeResponse) response = NULL;
+  gboolean finished;
+
+  g_free (lookup);
+  /* No answer: the call has failed (Stripe could not be reached). */
+  response = call_stripe_finish (call, source, result);
+  if (response == NULL)
+    {
+      orders_query_free (args);
+      return;
+    }
+  if (response->status == 200)
+    args->intent_order = till_orders_order_of_intent (self->db, response->body);
+  else if (response->status != 404)
+    {
+      g_autoptr(GError) mapped = stripe_failure (response);
+
+      orders_query_free (args);
+      call_fail (call, mapped);
+      return;
+    }
+  /* Unpaused, then answered at once, as on_search_prepared () does. A 404 is no intent of
+   * that id: the search goes on without one. */
+  finished = call->finished;
+  call_finish (call);
+  if (finished)
+    orders_query_free (args);
+  else
+    read_page (self, msg, args->slow, read_orders_page, send_orders_page, args,
+               (GDestroyNotify) orders_query_free);
+}
+
+/* The order an intent belongs to is in the intent's metadata: a search by an intent's id
+ * asks Stripe for it, as `sync` does (the database has no index of intents' ids, see
+ * till-database.c's fourth migration). Takes @args. */
+static void
+look_up_intent_order (TillApi           *self,
+                      SoupServerMessage *msg,
+                      OrdersQuery       *args)
+{
+  static const char * const members[] = { "id", "metadata", "error", NULL };
+  g_autofree char *path = g_strconcat ("/v1/payment_intents/", args->q, NULL);
+  IntentLookup *lookup = g_new0 (IntentLookup, 1);
+
+  lookup->call = call_new (self, msg);
+  lookup->args = args;
+  till_stripe_client_request_members_async (self->stripe, "GET", path, NULL, NULL, members,
+                                            self->cancellable, on_intent_looked_up, lookup);
 }
 
 static void
@@ -2338,8 +2420,12 @@ handle_orders_list (TillApi           *self,
   args->before = before;
   /* Newest first by id, through the primary key; a status or a time range is checked row by
    * row (orders_status_created would have to sort), and may read every order. */
-  read_page (self, msg, status != NULL || from != 0 || to != 0, read_orders_page,
-             send_orders_page, args, (GDestroyNotify) orders_query_free);
+  args->slow = status != NULL || from != 0 || to != 0;
+  if (looks_like_intent_id (args->q))
+    look_up_intent_order (self, msg, args);
+  else
+    read_page (self, msg, args->slow, read_orders_page, send_orders_page, args,
+               (GDestroyNotify) orders_query_free);
 }
 
 static void

@@ -203,6 +203,31 @@ static const Migration migrations[] = {
   /* 3: one index fewer to write per order; a day's report reads orders_status_created with
    * every status (till-reports.c) */
   { "DROP INDEX IF EXISTS orders_created;", NULL },
+  /* 4: no index of the intents' ids. Stripe's ids are random, so each checkout's intent
+   * went into a random page of it: a page more to write and checkpoint per checkout, and
+   * under load a tenth of the checkout's latency (bench/README.md). Nothing needs it: a
+   * webhook's intent names its order in its metadata, a search by an intent's id asks Stripe
+   * for it (till-api.c), and an intent is recorded only on the order its metadata names
+   * (till_orders_order_of_intent ()), which keeps one intent from two orders, and more.
+   * SQLite drops a constraint only with its table: it is copied
+   * (https://sqlite.org/lang_altertable.html#otheralter; nothing refers to payments). */
+  { "CREATE TABLE payments_new ("
+  "  order_id INTEGER PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,"
+  "  payment_intent TEXT,"
+  "  status TEXT,"
+  "  amount INTEGER NOT NULL,"
+  "  card_brand TEXT,"
+  "  card_last4 TEXT,"
+  "  decline_code TEXT,"
+  "  decline_message TEXT,"
+  "  updated_at INTEGER NOT NULL"
+  ");"
+  "INSERT INTO payments_new (order_id, payment_intent, status, amount, card_brand, card_last4,"
+  "                          decline_code, decline_message, updated_at)"
+  "  SELECT order_id, payment_intent, status, amount, card_brand, card_last4, decline_code,"
+  "         decline_message, updated_at FROM payments;"
+  "DROP TABLE payments;"
+  "ALTER TABLE payments_new RENAME TO payments;", NULL },
 };
 
 static void

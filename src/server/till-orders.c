@@ -197,14 +197,6 @@ till_orders_find_by_reference (TillDatabase  *db,
                   error);
 }
 
-gint64
-till_orders_find_by_intent (TillDatabase  *db,
-                            const char    *payment_intent,
-                            GError       **error)
-{
-  return find_id (db, "SELECT order_id FROM payments WHERE payment_intent = ?", payment_intent,
-                  error);
-}
 
 static gboolean
 insert_order (TillDatabase          *db,
@@ -565,6 +557,21 @@ get_int (JsonObject *object,
   return json_node_get_int (node);
 }
 
+gint64
+till_orders_order_of_intent (TillDatabase *db,
+                             JsonObject   *intent)
+{
+  JsonObject *metadata = get_object (intent, "metadata");
+  const char *order = get_string (metadata, "till_order_id");
+  guint64 id;
+
+  if (order == NULL ||
+      g_strcmp0 (get_string (metadata, "till_instance"), till_database_get_instance (db)) != 0 ||
+      !g_ascii_string_to_unsigned (order, 10, 1, G_MAXINT64, &id, NULL))
+    return 0;
+  return (gint64) id;
+}
+
 /* The charge that paid: the expanded latest_charge, or the newest of `charges`. */
 static JsonObject *
 find_charge (JsonObject *intent)
@@ -657,7 +664,14 @@ apply_intent_locked (TillDatabase  *db,
 
   if (known_intent == NULL)
     {
-      /* The intent was created but its answer was lost (crash, dropped response). */
+      /* The intent was created but its answer was lost (crash, dropped response); or it
+       * is the first answer, as it is for a new order. Only if it was made for this order. */
+      if (till_orders_order_of_intent (db, intent) != order_id)
+        {
+          g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_CONFLICT,
+                       _("The payment does not belong to this order"));
+          return FALSE;
+        }
       if (!till_orders_set_intent (db, order_id, intent_id, status, error))
         return FALSE;
       *out_changed = TRUE;
@@ -787,7 +801,8 @@ set_first_intent (TillDatabase *db,
 
   if (intent_id == NULL ||
       g_strcmp0 (get_string (intent, "status"), "requires_payment_method") != 0 ||
-      get_object (intent, "last_payment_error") != NULL)
+      get_object (intent, "last_payment_error") != NULL ||
+      till_orders_order_of_intent (db, intent) != order_id)
     return FALSE;
   stmt = till_database_prepare (db,
       "UPDATE payments SET payment_intent = ?2, status = 'requires_payment_method',"
@@ -844,6 +859,7 @@ till_orders_list (TillDatabase  *db,
                   gint64         from_us,
                   gint64         to_us,
                   const char    *query,
+                  gint64         intent_order,
                   gint64         before_id,
                   guint          limit,
                   gint64        *out_next_before,
@@ -858,15 +874,16 @@ till_orders_list (TillDatabase  *db,
 
   limit = CLAMP (limit, 1, 200);
   /* @query finds orders through indexes only, never by reading them all: a number or its
-   * beginning (as typed, or in capitals), the digits of a number (its id), a payment
-   * intent's id, a client reference. */
+   * beginning (as typed, or in capitals), the digits of a number (its id), a client
+   * reference, or a payment intent's id if it is the intent of @intent_order (the order its
+   * metadata names, which the caller asked Stripe for: intents' ids have no index). */
   if (searching)
     stmt = till_database_prepare (db,
         "SELECT " ORDER_COLUMNS " WHERE o.id IN ("
         "      SELECT id FROM orders WHERE number GLOB ?5"
         "      UNION SELECT id FROM orders WHERE number GLOB ?9"
         "      UNION SELECT id FROM orders WHERE client_reference = ?6"
-        "      UNION SELECT order_id FROM payments WHERE payment_intent = ?6"
+        "      UNION SELECT order_id FROM payments WHERE order_id = ?10 AND payment_intent = ?6"
         "      UNION SELECT ?8) AND" LIST_FILTERS, error);
   else
     stmt = till_database_prepare (db, "SELECT " ORDER_COLUMNS " WHERE" LIST_FILTERS, error);
@@ -895,6 +912,7 @@ till_orders_list (TillDatabase  *db,
       upper = g_ascii_strup (pattern, -1);
       till_database_bind_text (stmt, 9, upper);
       till_database_bind_text (stmt, 6, query);
+      sqlite3_bind_int64 (stmt, 10, intent_order);
     }
   sqlite3_bind_int64 (stmt, 1, before_id);
   till_database_bind_text (stmt, 2, status);

@@ -63,9 +63,11 @@ TillOrder  *till_orders_get                (TillDatabase  *db,
 gint64      till_orders_find_by_reference  (TillDatabase  *db,
                                             const char    *client_reference,
                                             GError       **error);
-gint64      till_orders_find_by_intent     (TillDatabase  *db,
-                                            const char    *payment_intent,
-                                            GError       **error);
+/* The order of this database that a PaymentIntent's metadata names (intent_form () in
+ * till-api.c writes it into every intent), or 0: an intent of another till, or not made by
+ * one. No order records an intent that names another. */
+gint64      till_orders_order_of_intent    (TillDatabase  *db,
+                                            JsonObject    *intent);
 /* Records the PaymentIntent of an order; an order never changes its intent. */
 gboolean    till_orders_set_intent         (TillDatabase  *db,
                                             gint64         order_id,
@@ -98,12 +100,14 @@ gboolean    till_orders_apply_intents_locked (TillDatabase *db,
                                               GPtrArray    *order_ids,
                                               GPtrArray    *intents,
                                               GError      **error);
-/* element-type TillOrder (lines not loaded) */
+/* element-type TillOrder (lines not loaded). @intent_order: the order whose intent
+ * @query may be (till_orders_order_of_intent () of the intent of that id), or 0. */
 GPtrArray  *till_orders_list               (TillDatabase  *db,
                                             const char    *status,
                                             gint64         from_us,
                                             gint64         to_us,
                                             const char    *query,
+                                            gint64         intent_order,
                                             gint64         before_id,
                                             guint          limit,
                                             gint64        *out_next_before,

@@ -234,25 +234,12 @@ till_webhook_handle_event (TillDatabase  *db,
 
   if (g_str_has_prefix (type, "payment_intent."))
     {
-      const char *intent_id = string_member (object, "id");
-      gint64 order_id = intent_id != NULL ? till_orders_find_by_intent (db, intent_id, &local) : 0;
+      /* Its metadata names the order, if it is an intent of this database's (not another
+       * till's on the same account); till_orders_apply_intent () checks that the order has
+       * no other. */
+      gint64 order_id = till_orders_order_of_intent (db, object);
 
-      if (order_id == 0 && local == NULL)
-        {
-          /* The intent's answer may have been lost: find the order from the metadata, if
-           * the intent was made by this database (not another till on the same account). */
-          JsonObject *metadata = object_member (object, "metadata");
-          const char *meta = string_member (metadata, "till_order_id");
-          const char *instance = string_member (metadata, "till_instance");
-          guint64 parsed;
-
-          if (meta != NULL && g_strcmp0 (instance, till_database_get_instance (db)) == 0 &&
-              g_ascii_string_to_unsigned (meta, 10, 1, G_MAXINT64, &parsed, NULL))
-            order_id = (gint64) parsed;
-        }
-      if (local != NULL)
-        ok = FALSE;
-      else if (order_id > 0)
+      if (order_id > 0)
         {
           gboolean changed = FALSE;
 

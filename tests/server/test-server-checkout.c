@@ -2356,6 +2356,8 @@ test_reports (Fixture       *fixture,
       { "?q=3", 1 },
       { "?q=000003", 1 },
       { by_intent, 1 },
+      { "?q=pi_NoSuchIntent", 0 },
+      { "?q=pi_a%2Fb", 0 },
       { by_reference, 1 },
       { "?q=T-00000%3F", 0 },
       { "?q=T-*", 0 },
@@ -2389,6 +2391,19 @@ test_reports (Fixture       *fixture,
                                                            "/api/v1/orders?from=yesterday",
                                                            fixture->server->cashier_token, NULL);
       g_assert_cmpuint (bad->status, ==, 400);
+    }
+    {
+      /* A search by an intent's id asks Stripe for the intent's order: without Stripe, it
+       * says so rather than finding nothing. */
+      g_autofree char *list_path = g_strconcat ("/api/v1/orders", by_intent, NULL);
+      g_autoptr(TillTestResponse) unavailable = NULL;
+
+      till_test_sim_fault (fixture->sim, "500", 8);
+      unavailable = till_test_request (fixture->server, "GET", list_path,
+                                       fixture->server->cashier_token, NULL);
+      till_test_sim_clear_faults (fixture->sim);
+      g_assert_cmpuint (unavailable->status, ==, 503);
+      g_assert_cmpstr (till_test_error_code (unavailable), ==, "payment_provider_unavailable");
     }
   }
   {

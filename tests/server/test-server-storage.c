@@ -13,6 +13,8 @@
 #include "till-catalog.h"
 #include "till-database.h"
 #include "till-json-reader.h"
+#include "till-orders.h"
+#include "till-server-error.h"
 #include "till-search.h"
 #include "till-stripe-client.h"
 #include "till-test-server.h"
@@ -85,7 +87,7 @@ test_pragmas (Fixture       *fixture,
   g_assert_cmpstr (journal, ==, "wal");
   g_assert_cmpstr (keys, ==, "1");
   g_assert_cmpint (atoi (timeout), >=, 1000);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 3);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 4);
   g_assert_cmpuint (strlen (till_database_get_instance (fixture->db)), ==, 36);
   g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 077, ==, 0);
@@ -287,13 +289,146 @@ test_status_checks_migration (Fixture       *fixture,
   edit_schema (fixture->path, "orders", ORDERS_CHECK_2, ORDERS_CHECK_1);
   fixture->db = till_database_open (fixture->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 3);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 4);
   number = query_text (fixture->db, "SELECT number FROM orders WHERE id = 7");
   g_assert_cmpstr (number, ==, "T-7");
   schema = query_text (fixture->db, "SELECT sql FROM sqlite_schema WHERE name = 'orders'");
   g_assert_nonnull (strstr (schema, ORDERS_CHECK_2));
   g_assert_null (strstr (schema, "status IN"));
   assert_status_checks (fixture->db);
+}
+
+#define INSERT_PAYMENT \
+  "INSERT INTO payments (order_id, payment_intent, status, amount, card_brand, card_last4," \
+  " updated_at) VALUES (7, 'pi_old', 'succeeded', 100, 'visa', '4242', 5)"
+
+static gint64
+query_int (TillDatabase *db,
+           const char   *sql)
+{
+  g_autofree char *text = query_text (db, sql);
+
+  return g_ascii_strtoll (text, NULL, 10);
+}
+
+/* Schema version 4 has no index of the intents' ids: a version 3 database's payments are
+ * copied into a table without it, every column kept, its foreign key still enforced. */
+static void
+test_payments_migration (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *row = NULL;
+  g_autofree char *integrity = NULL;
+  sqlite3 *raw = NULL;
+
+  g_assert_true (till_database_exec (fixture->db, INSERT_ORDER, NULL));
+  g_assert_true (till_database_exec (fixture->db, INSERT_PAYMENT, NULL));
+  g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM sqlite_schema"
+                                           " WHERE tbl_name = 'payments' AND type = 'index'"),
+                   ==, 0);
+  g_clear_object (&fixture->db);
+
+  /* The payments table as versions 1 to 3 made it. */
+  g_assert_cmpint (sqlite3_open (fixture->path, &raw), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (raw,
+      "BEGIN;"
+      "CREATE TABLE payments_v3 ("
+      "  order_id INTEGER PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,"
+      "  payment_intent TEXT UNIQUE, status TEXT, amount INTEGER NOT NULL, card_brand TEXT,"
+      "  card_last4 TEXT, decline_code TEXT, decline_message TEXT,"
+      "  updated_at INTEGER NOT NULL);"
+      "INSERT INTO payments_v3 SELECT * FROM payments;"
+      "DROP TABLE payments;"
+      "ALTER TABLE payments_v3 RENAME TO payments;"
+      "PRAGMA user_version = 3;"
+      "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (raw);
+
+  fixture->db = till_database_open (fixture->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 4);
+  g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM sqlite_schema"
+                                           " WHERE tbl_name = 'payments' AND type = 'index'"),
+                   ==, 0);
+  row = query_text (fixture->db,
+                    "SELECT printf ('%d %s %s %d %s %s %s %s %d', order_id, payment_intent,"
+                    " status, amount, card_brand, card_last4, decline_code, decline_message,"
+                    " updated_at) FROM payments");
+  g_assert_cmpstr (row, ==, "7 pi_old succeeded 100 visa 4242   5");
+  integrity = query_text (fixture->db, "PRAGMA integrity_check");
+  g_assert_cmpstr (integrity, ==, "ok");
+  /* The foreign key and its cascade came along. */
+  g_assert_false (till_database_exec (fixture->db,
+                                      "INSERT INTO payments (order_id, amount, updated_at)"
+                                      " VALUES (8, 1, 0)", NULL));
+  g_assert_true (till_database_exec (fixture->db, "DELETE FROM orders WHERE id = 7", NULL));
+  g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM payments"), ==, 0);
+}
+
+static JsonObject *
+intent_naming (TillDatabase *db,
+               const char   *intent_id,
+               const char   *order_id,
+               const char   *instance)
+{
+  g_autofree char *text = g_strdup_printf ("{\"id\": \"%s\", \"object\": \"payment_intent\","
+                                           " \"status\": \"requires_payment_method\","
+                                           " \"metadata\": {\"till_order_id\": \"%s\","
+                                           " \"till_instance\": \"%s\"}}",
+                                           intent_id, order_id,
+                                           instance != NULL ? instance
+                                                            : till_database_get_instance (db));
+  g_autoptr(GError) error = NULL;
+  JsonObject *intent = till_json_read_object (text, strlen (text), &error);
+
+  g_assert_no_error (error);
+  return intent;
+}
+
+/* With no index of intents' ids, nothing but this keeps one intent from two orders: an order
+ * records only an intent whose metadata names it, in this database. */
+static void
+test_intent_names_order (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  TillDatabase *db = fixture->db;
+  g_autoptr(JsonObject) other_order = intent_naming (db, "pi_a", "8", NULL);
+  g_autoptr(JsonObject) other_till = intent_naming (db, "pi_b", "7", "another-till");
+  g_autoptr(JsonObject) not_a_number = intent_naming (db, "pi_c", "7x", NULL);
+  g_autoptr(JsonObject) ours = intent_naming (db, "pi_d", "7", NULL);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  g_autoptr(GPtrArray) intents = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  gint64 seven = 7;
+
+  g_assert_true (till_database_exec (db, INSERT_ORDER, NULL));
+  g_assert_true (till_database_exec (db, "INSERT INTO payments (order_id, amount, updated_at)"
+                                         " VALUES (7, 100, 0)", NULL));
+  g_assert_cmpint (till_orders_order_of_intent (db, other_order), ==, 8);
+  g_assert_cmpint (till_orders_order_of_intent (db, other_till), ==, 0);
+  g_assert_cmpint (till_orders_order_of_intent (db, not_a_number), ==, 0);
+  g_assert_cmpint (till_orders_order_of_intent (db, ours), ==, 7);
+
+  g_assert_false (till_orders_apply_intent (db, 7, other_order, NULL, &error));
+  g_assert_error (error, TILL_API_ERROR, TILL_API_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_false (till_orders_apply_intent (db, 7, other_till, NULL, &error));
+  g_assert_error (error, TILL_API_ERROR, TILL_API_ERROR_CONFLICT);
+  g_clear_error (&error);
+  /* A batch's new intents (the checkouts' path) skip it too, and record the right one. */
+  for (guint i = 0; i < 3; i++)
+    g_ptr_array_add (ids, &seven);
+  g_ptr_array_add (intents, other_order);
+  g_ptr_array_add (intents, not_a_number);
+  g_ptr_array_add (intents, ours);
+  g_assert_true (till_orders_apply_intents (db, ids, intents, &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *recorded = query_text (db, "SELECT payment_intent FROM payments");
+
+    g_assert_cmpstr (recorded, ==, "pi_d");
+  }
 }
 
 static void
@@ -892,6 +1027,8 @@ main (int    argc,
   ADD ("/server/storage/reopen-and-too-new", test_reopen_and_too_new);
   ADD ("/server/storage/foreign-keys-and-trigger", test_foreign_keys_and_trigger);
   ADD ("/server/storage/status-checks-migration", test_status_checks_migration);
+  ADD ("/server/storage/payments-migration", test_payments_migration);
+  ADD ("/server/storage/intent-names-order", test_intent_names_order);
   ADD ("/server/storage/transactions", test_transactions);
   ADD ("/server/storage/backup", test_backup);
   ADD ("/server/storage/checkpoints", test_checkpoints);
