@@ -586,7 +586,7 @@ till_cart_model_ensure_client_reference (TillCartModel *self)
 
   if (self->cart->client_reference == NULL)
     {
-      self->cart->client_reference = g_uuid_string_random ();
+      self->cart->client_reference = till_cart_new_client_reference ();
       /* Saved before the request leaves, so a crash mid-checkout retries with it too. */
       emit_changed (self, FALSE);
     }

@@ -276,6 +276,25 @@ cart_to_json (const TillCart *cart,
   return json_builder_get_root (builder);
 }
 
+char *
+till_cart_new_client_reference (void)
+{
+  guint64 ms = (guint64) (g_get_real_time () / 1000);
+  guint8 b[16];
+
+  for (guint i = 0; i < 6; i++)
+    b[i] = (guint8) (ms >> (8 * (5 - i)));
+  /* GLib's generator, seeded from the system's entropy, as g_uuid_string_random () uses. */
+  for (guint i = 6; i < 16; i++)
+    b[i] = (guint8) g_random_int_range (0, 256);
+  b[6] = 0x70 | (b[6] & 0x0f);   /* version 7 */
+  b[8] = 0x80 | (b[8] & 0x3f);   /* variant 10 */
+  return g_strdup_printf ("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+                          "%02x%02x%02x%02x%02x%02x",
+                          b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+                          b[11], b[12], b[13], b[14], b[15]);
+}
+
 JsonNode *
 till_cart_to_checkout_json (const TillCart *cart)
 {

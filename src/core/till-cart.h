@@ -59,6 +59,12 @@ gboolean      till_cart_compute_totals        (const TillCart     *cart,
                                                TillTotals         *out_totals,
                                                GError            **error);
 
+/* A new client reference: a UUID version 7 (RFC 9562), its first 48 bits the time in
+ * milliseconds, the rest random. Unique as a random UUID is, and later ones sort after
+ * earlier ones, so till-server's index of references grows at its end (a random one
+ * would write a page anywhere in it for each checkout). */
+char         *till_cart_new_client_reference  (void);
+
 /* {client_reference, currency, lines: [{product_id, quantity, discount?, note?}],
  *  discount?, note?}: the body of POST /api/v1/checkouts. */
 JsonNode     *till_cart_to_checkout_json      (const TillCart     *cart);

@@ -590,6 +590,8 @@ test_cart_client_reference (void)
   till_cart_model_add_product (cart, shirt, 1, NULL);
   reference = g_strdup (till_cart_model_ensure_client_reference (cart));
   g_assert_true (g_uuid_string_is_valid (reference));
+  /* Time-ordered (till_cart_new_client_reference ()): the server's index grows at its end. */
+  g_assert_cmpint (reference[14], ==, '7');
   /* Retries reuse it; parking and renaming do not change what the server would price. */
   g_assert_cmpstr (till_cart_model_ensure_client_reference (cart), ==, reference);
   till_cart_model_set_parked (cart, TRUE);

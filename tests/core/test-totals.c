@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "till-core.h"
 
 #define LINE(unit, qty, rate) { (unit), (qty), (rate), { TILL_DISCOUNT_NONE, 0 } }
@@ -311,6 +313,44 @@ test_cart_model (void)
   g_assert_cmpint (t.total, ==, 2914);
 }
 
+/* UUIDs version 7: valid UUIDs, the time in front, so later ones sort after earlier ones. */
+static void
+test_client_references (void)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gint64 before = g_get_real_time () / 1000;
+  g_autofree char *previous = NULL;
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      char *reference = till_cart_new_client_reference ();
+      g_autofree char *hex = g_strndup (reference, 8);
+      gint64 ms;
+
+      g_assert_true (g_uuid_string_is_valid (reference));
+      g_assert_cmpint (reference[14], ==, '7');
+      g_assert_nonnull (strchr ("89ab", reference[19]));
+      g_assert_cmpuint (strspn (reference, "0123456789abcdef-"), ==, 36);
+      ms = g_ascii_strtoll (hex, NULL, 16) << 16 |
+           g_ascii_strtoll (reference + 9, NULL, 16);
+      g_assert_cmpint (ms, >=, before);
+      g_assert_cmpint (ms, <=, g_get_real_time () / 1000);
+      g_assert_true (g_hash_table_add (seen, reference));
+    }
+  /* Made a few milliseconds apart: in order. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *next = NULL;
+
+      g_usleep (2 * G_TIME_SPAN_MILLISECOND);
+      next = till_cart_new_client_reference ();
+      if (previous != NULL)
+        g_assert_cmpstr (previous, <, next);
+      g_free (previous);
+      previous = g_steal_pointer (&next);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -326,6 +366,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/totals/overflow-and-invalid", test_overflow_and_invalid);
   g_test_add_func ("/core/totals/empty", test_empty_cart);
   g_test_add_func ("/core/totals/cart-model", test_cart_model);
+  g_test_add_func ("/core/cart/client-references", test_client_references);
 
   return g_test_run ();
 }
