@@ -6,6 +6,7 @@
 # till-server's Stripe client, no database, no cart) against the same simulator: the
 # floor of a checkout on till-server's stack, so that the gap to it is till-server's own.
 # Usage: bench/server-checkout/run.sh [SECONDS per phase, default 10] [ROUNDS, default 5]
+#                                     [BUILD DIR: another build as it is, default _build rebuilt]
 # Each round runs a direct phase, a bare-proxy phase and a phase through till-server; the ratios of a
 # round compare two phases a few seconds apart, and the medians over the rounds are the
 # figures to report (a VM's speed drifts by more than the effects being measured).
@@ -28,7 +29,8 @@ basic=$(printf '%s:' "$key" | base64)
 amount=1039
 run_id=$(date +%s)
 
-bench_use_build
+bench_use_build "${3:-}"
+[ -x "$build/bench/server-checkout/bare-proxy" ] || till_die "$build has no bare-proxy: build it first"
 pin_sim=() pin_wrk=()
 if [ -n "${TILL_BENCH_PIN:-}" ]; then
   pin_sim=(taskset -c 0) pin_wrk=(taskset -c 1)
