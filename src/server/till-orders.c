@@ -197,7 +197,6 @@ till_orders_find_by_reference (TillDatabase  *db,
                   error);
 }
 
-
 static gboolean
 insert_order (TillDatabase          *db,
               const TillOrderRules  *rules,
