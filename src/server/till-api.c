@@ -2288,15 +2288,16 @@ send_orders_page (SoupServerMessage *msg,
   till_api_send_written (msg, SOUP_STATUS_OK, text);
 }
 
-/* Stripe's ids are letters, digits and underscores. */
+/* An intent's id is "pi_" and letters and digits. Not a client secret ("pi_…_secret_…"),
+ * which would go to Stripe in a path, and into the log line of a failed request. */
 static gboolean
 looks_like_intent_id (const char *text)
 {
   if (text == NULL || !g_str_has_prefix (text, "pi_") || text[3] == '\0')
     return FALSE;
-  for (const char *c = text; *c; c++)
+  for (const char *c = text + 3; *c; c++)
     {
-      if (!g_ascii_isalnum (*c) && *c != '_')
+      if (!g_ascii_isalnum (*c))
         return FALSE;
     }
   return TRUE;
