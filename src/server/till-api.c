@@ -32,6 +32,8 @@
  * serves every other request meanwhile. */
 #define BUSY_RETRY_MS 5
 #define BUSY_WAIT_MS 5000
+/* Webhook events older than TILL_WEBHOOK_EVENTS_KEPT_DAYS forgotten per reconciler round. */
+#define EVENTS_FORGOTTEN_PER_ROUND 500
 /* A batch of checkouts waits for an idle main loop at most this long (schedule_flush ()). */
 #define FLUSH_WAIT_MAX_MS 2
 #define RESOURCE_PREFIX "/io/github/tillpos/Till/server"
@@ -3795,6 +3797,37 @@ on_reconciled (GObject      *source,
     self->reconcile_retry_source = g_timeout_add (BUSY_RETRY_MS, on_retry_reconciled, self);
 }
 
+/* Webhook events kept past TILL_WEBHOOK_EVENTS_KEPT_DAYS would grow the database with every
+ * payment for ever. A few hundred each round (every minute by default: far more than a till
+ * receives), so that a round takes the loop for a few milliseconds at most; not while
+ * another process writes (the next round will). */
+static void
+forget_old_events (TillApi *self)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 before = g_get_real_time () - TILL_WEBHOOK_EVENTS_KEPT_DAYS * G_TIME_SPAN_DAY;
+  gint forgotten;
+
+  if (!begin_without_waiting (self, &error))
+    {
+      if (!g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
+        g_warning ("Cannot forget old webhook events: %s", error->message);
+      return;
+    }
+  forgotten = till_webhook_forget_events (self->db, before, EVENTS_FORGOTTEN_PER_ROUND, &error);
+  if (forgotten < 0)
+    {
+      till_database_rollback (self->db);
+      g_warning ("Cannot forget old webhook events: %s", error->message);
+      return;
+    }
+  if (!till_database_commit (self->db, &error))
+    g_warning ("Cannot forget old webhook events: %s", error->message);
+  else if (forgotten > 0)
+    g_debug ("Forgot %d webhook events older than %d days", forgotten,
+             TILL_WEBHOOK_EVENTS_KEPT_DAYS);
+}
+
 void
 till_api_reconcile_async (TillApi             *self,
                           GCancellable        *cancellable,
@@ -3815,6 +3848,7 @@ till_api_reconcile_async (TillApi             *self,
       g_task_return_int (task, 0);
       return;
     }
+  forget_old_events (self);
   ids = till_orders_list_pending (self->db,
                                   now - (gint64) self->config->reconcile_sync_after * 1000000,
                                   50, &error);

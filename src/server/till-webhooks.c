@@ -180,6 +180,27 @@ forget_event (TillDatabase *db,
   till_database_step (db, stmt, NULL);
 }
 
+gint
+till_webhook_forget_events (TillDatabase  *db,
+                            gint64         received_before,
+                            guint          limit,
+                            GError       **error)
+{
+  /* The oldest by rowid, which grows with each event remembered: at most @limit rows read,
+   * without an index of the time (one more to write for each event). */
+  sqlite3_stmt *stmt = till_database_prepare (db,
+      "DELETE FROM stripe_events WHERE rowid IN"
+      " (SELECT rowid FROM stripe_events ORDER BY rowid LIMIT ?2) AND received_at < ?1", error);
+
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int64 (stmt, 1, received_before);
+  sqlite3_bind_int64 (stmt, 2, limit);
+  if (till_database_step (db, stmt, error) != SQLITE_DONE)
+    return -1;
+  return till_database_changes (db);
+}
+
 static gboolean
 apply_refund_object (TillDatabase *db,
                      JsonObject   *refund,

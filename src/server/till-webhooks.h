@@ -34,4 +34,16 @@ gboolean till_webhook_handle_event (TillDatabase *db,
                                     gboolean     *out_duplicate,
                                     GError      **error);
 
+/* Events are remembered, for duplicates, this long: Stripe retries a delivery for up to 3
+ * days, and keeps an event 30 days, during which it can be sent again by hand. */
+#define TILL_WEBHOOK_EVENTS_KEPT_DAYS 30
+
+/* Forgets the events received before @received_before (µs since the epoch), among the
+ * @limit oldest, in the transaction begun; how many, or -1 with @error. An event delivered
+ * again after that is handled again, which moves no order backwards. */
+gint     till_webhook_forget_events (TillDatabase *db,
+                                     gint64        received_before,
+                                     guint         limit,
+                                     GError      **error);
+
 G_END_DECLS

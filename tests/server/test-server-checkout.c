@@ -1905,6 +1905,77 @@ test_reconcile (Fixture       *fixture,
   g_assert_cmpstr (order_status (fixture, paid_id, &status), ==, "paid");
 }
 
+static gint64
+count_events (Fixture    *fixture,
+              const char *id)
+{
+  TillDatabase *db = till_api_get_database (fixture->server->api);
+  sqlite3_stmt *stmt = till_database_prepare (db, "SELECT count (*) FROM stripe_events"
+                                                  " WHERE id = ?", NULL);
+  gint64 count;
+
+  till_database_bind_text (stmt, 1, id);
+  g_assert_cmpint (till_database_step (db, stmt, NULL), ==, SQLITE_ROW);
+  count = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return count;
+}
+
+/* Sends @payload, signed now: whether it was a duplicate. */
+static gboolean
+deliver (Fixture    *fixture,
+         const char *payload)
+{
+  g_autofree char *signature = sign_now (payload, 0);
+  g_autoptr(TillTestResponse) answer = send_webhook (fixture, payload, signature);
+
+  g_assert_cmpuint (answer->status, ==, 200);
+  return json_object_get_boolean_member_with_default (answer->json, "duplicate", FALSE);
+}
+
+/* Webhook events are remembered for duplicates TILL_WEBHOOK_EVENTS_KEPT_DAYS, then forgotten
+ * by the reconciler's rounds; one delivered again after that is handled again, harmlessly. */
+static void
+test_webhook_events_forgotten (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr(TillTestResponse) created = checkout (fixture, body);
+  gint64 order_id = json_object_get_int_member (order_of (created), "id");
+  g_autoptr(TillTestResponse) intent_response = NULL;
+  g_autofree char *old_payload = NULL;
+  g_autofree char *recent_payload = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *backdate = g_strdup_printf (
+      "UPDATE stripe_events SET received_at = received_at - %" G_GINT64_FORMAT,
+      (gint64) (TILL_WEBHOOK_EVENTS_KEPT_DAYS + 1) * G_TIME_SPAN_DAY);
+  Reconciled reconciled = { FALSE, 0 };
+  JsonObject *intent;
+
+  g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"), ==,
+                    200);
+  intent = sim_intent (fixture, intent_of (created), &intent_response);
+  old_payload = event_json ("evt_forgotten", "payment_intent.succeeded", intent);
+  recent_payload = event_json ("evt_kept", "payment_intent.succeeded", intent);
+
+  g_assert_false (deliver (fixture, old_payload));
+  g_assert_true (deliver (fixture, old_payload));
+  g_assert_true (till_database_exec (till_api_get_database (fixture->server->api), backdate,
+                                     NULL));
+  g_assert_false (deliver (fixture, recent_payload));
+
+  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 10000));
+  g_assert_cmpint (count_events (fixture, "evt_forgotten"), ==, 0);
+  g_assert_cmpint (count_events (fixture, "evt_kept"), ==, 1);
+
+  /* Delivered again: handled as new, and the order stays as it was. */
+  g_assert_false (deliver (fixture, old_payload));
+  g_assert_true (deliver (fixture, recent_payload));
+  g_assert_cmpstr (order_status (fixture, order_id, &status), ==, "paid");
+}
+
 /* An intent whose answer was lost, and which was paid meanwhile: Stripe answers its key again
  * with the intent as it was made, unpaid. The order is still paid, at once: by the same
  * checkout sent again, or by the first round of the reconciler. */
@@ -2829,6 +2900,7 @@ main (int    argc,
   ADD ("/server/webhooks/refund-events", NULL, test_refund_events);
   ADD ("/server/checkout/payment-method-types", &card_only, test_payment_method_types);
   ADD ("/server/reconcile", NULL, test_reconcile);
+  ADD ("/server/webhooks/events-forgotten", NULL, test_webhook_events_forgotten);
   ADD ("/server/reconcile-refund", NULL, test_reconcile_refund);
   ADD ("/server/reconcile-lost-intent-paid", NULL, test_lost_intent_paid);
   ADD ("/server/reconcile-lost-intent-key-forgotten", NULL, test_lost_intent_key_forgotten);

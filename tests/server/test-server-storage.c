@@ -431,6 +431,37 @@ test_intent_names_order (Fixture       *fixture,
   }
 }
 
+/* The oldest events go first, at most the limit at a time, and only those old enough. */
+static void
+test_forget_events (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  TillDatabase *db = fixture->db;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *left = NULL;
+
+  /* In the order received; evt_4's clock was set back. */
+  g_assert_true (till_database_exec (db,
+      "INSERT INTO stripe_events (id, type, created, received_at) VALUES"
+      " ('evt_1', 't', 0, 100), ('evt_2', 't', 0, 200), ('evt_3', 't', 0, 5000),"
+      " ('evt_4', 't', 0, 300), ('evt_5', 't', 0, 400)", NULL));
+
+  g_assert_true (till_database_begin (db, &error));
+  g_assert_cmpint (till_webhook_forget_events (db, 1000, 2, &error), ==, 2);
+  g_assert_true (till_database_commit (db, &error));
+  /* The next two oldest: one of them is recent. */
+  g_assert_true (till_database_begin (db, &error));
+  g_assert_cmpint (till_webhook_forget_events (db, 1000, 2, &error), ==, 1);
+  g_assert_true (till_database_commit (db, &error));
+  g_assert_true (till_database_begin (db, &error));
+  g_assert_cmpint (till_webhook_forget_events (db, 1000, 10, &error), ==, 1);
+  g_assert_cmpint (till_webhook_forget_events (db, 1000, 10, &error), ==, 0);
+  g_assert_true (till_database_commit (db, &error));
+  g_assert_no_error (error);
+  left = query_text (db, "SELECT group_concat (id) FROM stripe_events");
+  g_assert_cmpstr (left, ==, "evt_3");
+}
+
 static void
 test_transactions (Fixture       *fixture,
                    gconstpointer  data)
@@ -1029,6 +1060,7 @@ main (int    argc,
   ADD ("/server/storage/status-checks-migration", test_status_checks_migration);
   ADD ("/server/storage/payments-migration", test_payments_migration);
   ADD ("/server/storage/intent-names-order", test_intent_names_order);
+  ADD ("/server/storage/forget-events", test_forget_events);
   ADD ("/server/storage/transactions", test_transactions);
   ADD ("/server/storage/backup", test_backup);
   ADD ("/server/storage/checkpoints", test_checkpoints);
