@@ -1,5 +1,5 @@
 -- wrk script: POST /api/v1/checkouts through till-server (a 3-line cart, a new client
--- reference each time).
+-- reference each time, shaped as the app makes them: a UUID version 7, the time in front).
 local counter = 0
 local thread_id = 0
 
@@ -11,14 +11,28 @@ end
 function init (args)
   token = args[1]
   run = args[2]
+  -- Six hex digits of the run's tag: references differ between runs started together.
+  local hash = 0
+  for i = 1, #run do hash = (hash * 31 + string.byte (run, i)) % 16777216 end
+  run_hash = hash
+end
+
+-- Seconds, not milliseconds (wrk's Lua has no finer clock), then the counter: in order, and
+-- unique per thread (tid), per run (run_hash).
+local function reference ()
+  local ms = os.time () * 1000
+  return string.format ("%08x-%04x-7%03x-%04x-%06x%06x",
+                        math.floor (ms / 65536), ms % 65536, counter % 4096,
+                        0x8000 + (tid % 16) * 1024 + math.floor (counter / 4096) % 1024,
+                        run_hash, counter % 16777216)
 end
 
 function request ()
   counter = counter + 1
   local body = string.format (
-    '{"client_reference": "bench-%s-%d-%d", "currency": "EUR", "lines": ['
+    '{"client_reference": "%s", "currency": "EUR", "lines": ['
     .. '{"product_id": 1, "quantity": 2}, {"product_id": 11, "quantity": 1},'
-    .. ' {"product_id": 19, "quantity": 3}]}', run, tid, counter)
+    .. ' {"product_id": 19, "quantity": 3}]}', reference ())
   return wrk.format ("POST", "/api/v1/checkouts",
                      { ["Authorization"] = "Bearer " .. token,
                        ["Content-Type"] = "application/json" },
