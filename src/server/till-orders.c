@@ -457,12 +457,14 @@ till_orders_create (TillDatabase          *db,
   return till_orders_get (db, id, error);
 }
 
-gboolean
-till_orders_set_intent (TillDatabase  *db,
-                        gint64         order_id,
-                        const char    *payment_intent,
-                        const char    *status,
-                        GError       **error)
+/* Records the PaymentIntent of an order; an order never changes its intent. Only through
+ * apply_intent_locked (), which checks that the intent names the order. */
+static gboolean
+record_intent (TillDatabase  *db,
+               gint64         order_id,
+               const char    *payment_intent,
+               const char    *status,
+               GError       **error)
 {
   sqlite3_stmt *stmt;
 
@@ -671,7 +673,7 @@ apply_intent_locked (TillDatabase  *db,
                        _("The payment does not belong to this order"));
           return FALSE;
         }
-      if (!till_orders_set_intent (db, order_id, intent_id, status, error))
+      if (!record_intent (db, order_id, intent_id, status, error))
         return FALSE;
       *out_changed = TRUE;
     }
@@ -740,7 +742,7 @@ apply_intent_locked (TillDatabase  *db,
           code = get_string (last_error, "code");
         words = till_stripe_describe_error (last_error);
       }
-    /* A new intent on a payment that had none: till_orders_set_intent () wrote its status,
+    /* A new intent on a payment that had none: record_intent () wrote its status,
      * and there is no card and no decline to record. */
     if (known_intent == NULL && payment_status == NULL && last_error == NULL)
       return TRUE;
@@ -789,7 +791,7 @@ till_orders_apply_intents (TillDatabase  *db,
 
 /* The common case, in one statement (atomic without a savepoint): a new intent that asks
  * for a card, on a payment that has none yet. apply_intent_locked () would do the same
- * (till_orders_set_intent () and nothing else); FALSE for everything else. */
+ * (record_intent () and nothing else); FALSE for everything else. */
 static gboolean
 set_first_intent (TillDatabase *db,
                   gint64        order_id,

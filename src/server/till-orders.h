@@ -68,12 +68,6 @@ gint64      till_orders_find_by_reference  (TillDatabase  *db,
  * one. No order records an intent that names another. */
 gint64      till_orders_order_of_intent    (TillDatabase  *db,
                                             JsonObject    *intent);
-/* Records the PaymentIntent of an order; an order never changes its intent. */
-gboolean    till_orders_set_intent         (TillDatabase  *db,
-                                            gint64         order_id,
-                                            const char    *payment_intent,
-                                            const char    *status,
-                                            GError       **error);
 /* Cancels a pending order for which Stripe has no intent (none was ever made), so nothing
  * can be charged for it; *out_changed is FALSE if it was not pending, or has an intent. */
 gboolean    till_orders_cancel_without_intent (TillDatabase *db,
