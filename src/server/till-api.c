@@ -296,6 +296,18 @@ call_finish (Call *call)
   g_free (call);
 }
 
+/* Finishes @call, whose request is to be handled at once, and gives back its message:
+ * unpaused, which takes effect only back in the main loop, so it can still be answered now.
+ * NULL when its client has gone. */
+static SoupServerMessage *
+call_take_message (Call *call)
+{
+  SoupServerMessage *msg = call->finished ? NULL : g_object_ref (call->msg);
+
+  call_finish (call);
+  return msg;
+}
+
 static void
 call_fail (Call         *call,
            const GError *error)
@@ -1031,14 +1043,11 @@ on_search_prepared (GObject      *source,
                     gpointer      user_data)
 {
   TillApi *self = TILL_API (source);
-  Call *call = user_data;
-  g_autoptr(SoupServerMessage) msg = g_object_ref (call->msg);
-  gboolean finished = call->finished;
+  g_autoptr(SoupServerMessage) msg = NULL;
 
   g_debug ("Search keys ready (ICU opened for the first product saved)");
-  /* Unpaused, then handled at once, as on_retry_writes () does. */
-  call_finish (call);
-  if (!finished)
+  msg = call_take_message (user_data);
+  if (msg != NULL)
     redispatch (self, msg, server_callback_of_api);
 }
 
@@ -2254,6 +2263,8 @@ orders_query_free (OrdersQuery *query)
   g_free (query);
 }
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OrdersQuery, orders_query_free)
+
 static Page *
 read_orders_page (TillDatabase  *db,
                   gpointer       args,
@@ -2318,39 +2329,35 @@ on_intent_looked_up (GObject      *source,
 {
   IntentLookup *lookup = user_data;
   Call *call = lookup->call;
-  TillApi *self = call->api;
-  OrdersQuery *args = lookup->args;
-  g_autoptr(SoupServerMessage) msg = g_object_ref (call->msg);
+  /* Past call_take_message (), which drops the call's reference. */
+  g_autoptr(TillApi) self = g_object_ref (call->api);
+  g_autoptr(OrdersQuery) args = lookup->args;
+  g_autoptr(SoupServerMessage) msg = NULL;
   g_autoptr(TillStripeResponse) response = NULL;
-  gboolean finished;
 
   g_free (lookup);
   /* No answer: the call has failed (Stripe could not be reached). */
   response = call_stripe_finish (call, source, result);
   if (response == NULL)
-    {
-      orders_query_free (args);
-      return;
-    }
+    return;
   if (response->status == 200)
     args->intent_order = till_orders_order_of_intent (self->db, response->body);
   else if (response->status != 404)
     {
       g_autoptr(GError) mapped = stripe_failure (response);
 
-      orders_query_free (args);
       call_fail (call, mapped);
       return;
     }
-  /* Unpaused, then answered at once, as on_search_prepared () does. A 404 is no intent of
-   * that id: the search goes on without one. */
-  finished = call->finished;
-  call_finish (call);
-  if (finished)
-    orders_query_free (args);
-  else
-    read_page (self, msg, args->slow, read_orders_page, send_orders_page, args,
-               (GDestroyNotify) orders_query_free);
+  /* A 404 is no intent of that id: the search goes on without one. */
+  msg = call_take_message (call);
+  if (msg != NULL)
+    {
+      gboolean slow = args->slow;
+
+      read_page (self, msg, slow, read_orders_page, send_orders_page, g_steal_pointer (&args),
+                 (GDestroyNotify) orders_query_free);
+    }
 }
 
 /* The order an intent belongs to is in the intent's metadata: a search by an intent's id
@@ -3473,11 +3480,8 @@ on_retry_writes (gpointer user_data)
             call->resume (call);
           continue;
         }
-      msg = g_object_ref (call->msg);
-      /* Unpaused (unless the client is gone), then handled at once: I/O resumes only back
-       * in the main loop. */
-      call_finish (call);
-      if (finished)
+      msg = call_take_message (call);
+      if (msg == NULL)
         continue;
       if (locked)
         send_busy (msg);
