@@ -10,12 +10,14 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include "till-api-private.h"
 #include "till-catalog.h"
 #include "till-core.h"
+#include "till-http-listener.h"
 #include "till-json-reader.h"
 #include "till-server-error.h"
 #include "till-search.h"
@@ -46,6 +48,7 @@ struct _TillApi
   TillDatabase *db;
   TillStripeClient *stripe;
   SoupServer *server;
+  TillHttpListener *listener;
   GObject *sim;
   GTimeZone *tz;
   char *base_uri;
@@ -105,7 +108,7 @@ static void
 set_corked (SoupServerMessage *msg,
             gboolean           corked)
 {
-  GSocket *socket = soup_server_message_get_socket (msg);
+  GSocket *socket = till_http_message_get_socket (msg);
 
   if (socket != NULL && g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX)
     g_socket_set_option (socket, IPPROTO_TCP, TCP_CORK, corked, NULL);
@@ -3960,6 +3963,7 @@ till_api_dispose (GObject *object)
   TillApi *self = TILL_API (object);
 
   till_api_stop (self);
+  g_clear_object (&self->listener);
   g_clear_object (&self->server);
   if (self->sim != NULL)
     till_training_stop (self->sim);
@@ -4139,8 +4143,9 @@ till_api_start (TillApi  *self,
   g_autoptr(GInetAddress) address = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
   g_autoptr(GTlsCertificate) certificate = NULL;
-  SoupServerListenOptions options = 0;
-  GSList *uris;
+  TillHttpLimits limits = TILL_HTTP_LIMITS_INIT;
+  g_autofree char *busy_body = NULL;
+  g_autofree char *shown = NULL;
   guint16 port;
 
   if (!till_server_parse_listen (self->config->listen, &host, &port, error))
@@ -4162,32 +4167,68 @@ till_api_start (TillApi  *self,
                                                       self->config->tls_key, error);
       if (certificate == NULL)
         return FALSE;
-      options |= SOUP_SERVER_LISTEN_HTTPS;
     }
   self->server = soup_server_new ("server-header", "till-server", NULL);
-  if (certificate != NULL)
-    soup_server_set_tls_certificate (self->server, certificate);
   soup_server_add_early_handler (self->server, NULL, early_handler, self, NULL);
   soup_server_add_handler (self->server, NULL, server_callback, self, NULL);
   g_signal_connect (self->server, "request-finished", G_CALLBACK (on_request_done), NULL);
   g_signal_connect (self->server, "request-aborted", G_CALLBACK (on_request_done), NULL);
 
+  limits.header_timeout_ms = self->config->header_timeout * 1000;
+  limits.body_timeout_ms = self->config->body_timeout * 1000;
+  limits.idle_timeout_ms = self->config->idle_timeout * 1000;
+  limits.max_connections = self->config->max_connections;
+  /* Behind a proxy every connection comes from the proxy. */
+  if (self->config->max_connections_per_peer >= 0)
+    limits.max_per_peer = self->config->max_connections_per_peer;
+  else if (self->config->behind_proxy)
+    limits.max_per_peer = 0;
+  {
+    /* For tests: limits shorter than a second ("HEADER,BODY,IDLE" in milliseconds). */
+    const char *timeouts = g_getenv ("TILL_HTTP_TIMEOUTS_MS");
+    guint header, body, idle;
+
+    if (timeouts != NULL && sscanf (timeouts, "%u,%u,%u", &header, &body, &idle) == 3)
+      {
+        limits.header_timeout_ms = header;
+        limits.body_timeout_ms = body;
+        limits.idle_timeout_ms = idle;
+      }
+  }
+  {
+    g_autoptr(GError) busy = g_error_new_literal (TILL_API_ERROR, TILL_API_ERROR_SERVER_BUSY,
+                                                  _("The server has too many connections open; "
+                                                    "try again in a moment"));
+    TillJsonWriter writer;
+
+    GString *text = g_string_new (NULL);
+
+    till_json_writer_init (&writer, text);
+    till_json_writer_begin_object (&writer);
+    till_json_writer_name (&writer, "error");
+    till_json_writer_begin_object (&writer);
+    till_json_writer_member_string (&writer, "code", till_api_error_get_code (busy));
+    till_json_writer_member_string (&writer, "message", busy->message);
+    till_json_writer_end_object (&writer);
+    till_json_writer_end_object (&writer);
+    busy_body = g_string_free (text, FALSE);
+  }
+  self->listener = till_http_listener_new (self->server, &limits, busy_body);
+  if (certificate != NULL)
+    till_http_listener_set_tls_certificate (self->listener, certificate);
+
   socket_address = g_inet_socket_address_new (address, port);
-  if (!soup_server_listen (self->server, socket_address, options, error))
+  if (!till_http_listener_listen (self->listener, socket_address, error))
     return FALSE;
 
-  uris = soup_server_get_uris (self->server);
-  if (uris != NULL)
-    {
-      GUri *uri = uris->data;
-      const char *shown = g_str_equal (host, "0.0.0.0") ? "127.0.0.1" : g_uri_get_host (uri);
-      g_autofree char *text = g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (uri), shown,
-                                               g_uri_get_port (uri));
-
-      g_free (self->base_uri);
-      self->base_uri = g_steal_pointer (&text);
-    }
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  shown = g_str_equal (host, "0.0.0.0") ? g_strdup ("127.0.0.1") : g_inet_address_to_string (address);
+  g_free (self->base_uri);
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
+    self->base_uri = g_strdup_printf ("%s://[%s]:%u", certificate != NULL ? "https" : "http",
+                                      shown, till_http_listener_get_port (self->listener));
+  else
+    self->base_uri = g_strdup_printf ("%s://%s:%u", certificate != NULL ? "https" : "http",
+                                      shown, till_http_listener_get_port (self->listener));
 
   if (self->sim != NULL)
     {
@@ -4235,7 +4276,9 @@ till_api_stop (TillApi *self)
     flush_turn (self);
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->reconcile_source, g_source_remove);
-  if (self->server != NULL)
+  if (self->listener != NULL)
+    till_http_listener_disconnect (self->listener);
+  else if (self->server != NULL)
     soup_server_disconnect (self->server);
   self->disconnected = TRUE;
 }

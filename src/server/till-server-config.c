@@ -29,6 +29,11 @@ till_server_config_new (void)
   config->listen = g_strdup ("127.0.0.1:8787");
   config->max_body = 1024 * 1024;
   config->checkout_rate_per_minute = 120;
+  config->header_timeout = 10;
+  config->body_timeout = 30;
+  config->idle_timeout = 60;
+  config->max_connections = 0;
+  config->max_connections_per_peer = -1;   /* derived: 64, or none behind a proxy */
   config->reconcile_interval = 60;
   config->reconcile_sync_after = 120;
   config->reconcile_cancel_after = 30 * 60;
@@ -170,6 +175,13 @@ till_server_config_load_file (TillServerConfig  *config,
       !take_int (file, "server", "max-body-kib", 1, 64 * 1024, &max_body_kib, error) ||
       !take_int (file, "server", "checkout-rate-per-minute", 1, 1000000,
                  &config->checkout_rate_per_minute, error) ||
+      !take_int (file, "server", "header-timeout", 1, 3600, &config->header_timeout, error) ||
+      !take_int (file, "server", "body-timeout", 1, 3600, &config->body_timeout, error) ||
+      !take_int (file, "server", "idle-timeout", 1, 86400, &config->idle_timeout, error) ||
+      !take_int (file, "server", "max-connections", 0, 1000000, &config->max_connections,
+                 error) ||
+      !take_int (file, "server", "max-connections-per-peer", 0, 1000000,
+                 &config->max_connections_per_peer, error) ||
       !take_int (file, "reconciler", "interval", 1, 86400, &config->reconcile_interval, error) ||
       !take_int (file, "reconciler", "sync-after", 1, 86400 * 7,
                  &config->reconcile_sync_after, error) ||

@@ -42,6 +42,11 @@ typedef struct
   gboolean behind_proxy;
   gsize max_body;               /* bytes */
   int checkout_rate_per_minute; /* per terminal token */
+  int header_timeout;           /* seconds: the accept or a request's first byte → its headers */
+  int body_timeout;             /* seconds: the headers → the body's last byte */
+  int idle_timeout;             /* seconds: an answer → the next request on that connection */
+  int max_connections;          /* open at once; 0: as many as the descriptors allow */
+  int max_connections_per_peer; /* from one address; 0: no cap (the default behind a proxy) */
   int reconcile_interval;       /* seconds between reconciler runs */
   int reconcile_sync_after;     /* seconds before a pending order is synced */
   int reconcile_cancel_after;   /* seconds before an abandoned intent is canceled */
