@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "till-currency.h"
+#include "till-http-listener.h"
 #include "till-stripe-sim-faults-private.h"
 #include "till-stripe-sim-form-private.h"
 #include "till-stripe-sim-idempotency-private.h"
@@ -32,6 +33,7 @@ struct _TillStripeSim
 
   char *secret_key;           /* NULL: any sk_test_ key */
   SoupServer *server;
+  TillHttpListener *listener;
   char *base_uri;
   TillSimState *state;
   TillSimIdempotency *idempotency;
@@ -154,8 +156,11 @@ till_stripe_sim_dispose (GObject *object)
 {
   TillStripeSim *self = TILL_STRIPE_SIM (object);
 
-  if (self->server != NULL)
+  if (self->listener != NULL)
+    till_http_listener_disconnect (self->listener);
+  else if (self->server != NULL)
     soup_server_disconnect (self->server);
+  g_clear_object (&self->listener);
   g_clear_object (&self->server);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->locks, g_hash_table_unref);
@@ -358,7 +363,9 @@ till_stripe_sim_disconnect (TillStripeSim *self)
 {
   g_return_if_fail (TILL_IS_STRIPE_SIM (self));
 
-  if (self->server != NULL)
+  if (self->listener != NULL)
+    till_http_listener_disconnect (self->listener);
+  else if (self->server != NULL)
     soup_server_disconnect (self->server);
   g_hash_table_remove_all (self->pending);
 }
@@ -1119,8 +1126,7 @@ till_stripe_sim_listen (TillStripeSim *self,
 {
   g_autoptr(GInetAddress) address = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
-  g_autoptr(GSocket) listen_socket = NULL;
-  g_autoptr(GSList) uris = NULL;
+  TillHttpLimits limits = TILL_HTTP_LIMITS_INIT;
   guint bound_port = 0;
 
   g_return_val_if_fail (TILL_IS_STRIPE_SIM (self), FALSE);
@@ -1148,29 +1154,21 @@ till_stripe_sim_listen (TillStripeSim *self,
   soup_server_add_early_handler (self->server, NULL, handle_early, self, NULL);
   soup_server_add_handler (self->server, NULL, handle_request, self, NULL);
 
-  /* Our own socket, for a listen backlog that takes a burst of concurrent clients (GLib's
-   * default is 10). */
+  /* The same time limits as till-server's, and no cap per peer: every client of a simulator
+   * is on this computer. Beyond the descriptors, Stripe's own shape of a 503. */
+  limits.max_per_peer = 0;
+  self->listener = till_http_listener_new (
+      self->server, &limits,
+      "{\"error\":{\"type\":\"api_error\",\"message\":\"Too many connections; "
+      "try again in a moment.\"}}");
   socket_address = g_inet_socket_address_new (address, port);
-  listen_socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
-                                G_SOCKET_PROTOCOL_TCP, error);
-  if (listen_socket == NULL)
+  if (!till_http_listener_listen (self->listener, socket_address, error))
     {
+      g_clear_object (&self->listener);
       g_clear_object (&self->server);
       return FALSE;
     }
-  g_socket_set_listen_backlog (listen_socket, 256);
-  if (!g_socket_bind (listen_socket, socket_address, TRUE, error)
-      || !g_socket_listen (listen_socket, error)
-      || !soup_server_listen_socket (self->server, listen_socket, 0, error))
-    {
-      g_clear_object (&self->server);
-      return FALSE;
-    }
-
-  uris = soup_server_get_uris (self->server);
-  if (uris != NULL)
-    bound_port = g_uri_get_port (uris->data);
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  bound_port = till_http_listener_get_port (self->listener);
 
   {
     g_autofree char *text = g_inet_address_to_string (address);
