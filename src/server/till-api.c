@@ -210,6 +210,12 @@ till_api_send_error (SoupServerMessage *msg,
              g_uri_get_path (soup_server_message_get_uri (msg)), status,
              till_api_error_get_code (error));
 
+  /* A client that sent something malformed or too large may be out of step with us (or
+   * smuggling): it starts again on a new connection. */
+  if (status == SOUP_STATUS_BAD_REQUEST || status == SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                  "close");
+
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "error");
   json_builder_begin_object (builder);
