@@ -63,6 +63,7 @@ struct _TillHttpListener
   GQueue tracked;       /* Tracked *, oldest first */
   GHashTable *per_peer; /* address → count */
   guint16 port;
+  gint64 last_refusal_logged;
   gulong signal_ids[4];
 };
 
@@ -234,12 +235,11 @@ on_connection_closed (TillHttpConnection *connection, gpointer user_data)
 static void
 refuse (TillHttpListener *self, GSocket *socket, const char *peer)
 {
-  static gint64 last_logged;
   gint64 now = g_get_monotonic_time ();
 
-  if (now - last_logged > 10 * G_USEC_PER_SEC)
+  if (now - self->last_refusal_logged > 10 * G_USEC_PER_SEC)
     {
-      last_logged = now;
+      self->last_refusal_logged = now;
       g_message ("Refusing connections (from %s and perhaps others): %u open, %u from it", peer,
                  self->tracked.length,
                  GPOINTER_TO_UINT (g_hash_table_lookup (self->per_peer, peer)));
