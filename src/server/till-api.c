@@ -519,11 +519,10 @@ on_lingering_read (GObject      *source,
 static void
 reject_early (SoupServerMessage *msg,
               guint              status,
-              TillApiError       code)
+              TillApiError       code,
+              const char        *message)
 {
-  g_autoptr(GError) error = g_error_new_literal (TILL_API_ERROR, code,
-      code == TILL_API_ERROR_TOO_LARGE ? _("The request body is larger than the server accepts")
-                                       : _("A request body needs a Content-Length"));
+  g_autoptr(GError) error = g_error_new_literal (TILL_API_ERROR, code, message);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *body = NULL;
@@ -565,6 +564,25 @@ reject_early (SoupServerMessage *msg,
                              lingering);
 }
 
+typedef struct
+{
+  guint content_lengths;
+  guint transfer_encodings;
+} Framing;
+
+static void
+count_framing (const char *name,
+               const char *value,
+               gpointer    user_data)
+{
+  Framing *framing = user_data;
+
+  if (g_ascii_strcasecmp (name, "Content-Length") == 0)
+    framing->content_lengths++;
+  else if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
+    framing->transfer_encodings++;
+}
+
 static void
 early_handler (SoupServer        *server,
                SoupServerMessage *msg,
@@ -575,18 +593,34 @@ early_handler (SoupServer        *server,
   TillApi *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   SoupEncoding encoding = soup_message_headers_get_encoding (headers);
+  Framing framing = { 0, 0 };
   goffset length;
 
-  if (encoding == SOUP_ENCODING_CONTENT_LENGTH)
+  /* Where a body ends must not be open to two readings (libsoup takes the last of two
+   * Content-Lengths, a proxy in front may take the first): the rest would be read as another
+   * request. Such a request is refused and its connection closed, even with equal values. */
+  soup_message_headers_foreach (headers, count_framing, &framing);
+  if (framing.content_lengths > 1)
+    reject_early (msg, SOUP_STATUS_BAD_REQUEST, TILL_API_ERROR_INVALID_REQUEST,
+                  _("A request may have only one Content-Length header"));
+  else if (framing.transfer_encodings > 0 && framing.content_lengths > 0)
+    reject_early (msg, SOUP_STATUS_BAD_REQUEST, TILL_API_ERROR_INVALID_REQUEST,
+                  _("A request may not have both Content-Length and Transfer-Encoding"));
+  else if (framing.transfer_encodings > 1)
+    reject_early (msg, SOUP_STATUS_BAD_REQUEST, TILL_API_ERROR_INVALID_REQUEST,
+                  _("A request may have only one Transfer-Encoding header"));
+  else if (encoding == SOUP_ENCODING_CONTENT_LENGTH)
     {
       length = soup_message_headers_get_content_length (headers);
       if (length > 0 && (guint64) length > self->config->max_body)
-        reject_early (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, TILL_API_ERROR_TOO_LARGE);
+        reject_early (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, TILL_API_ERROR_TOO_LARGE,
+                      _("The request body is larger than the server accepts"));
     }
   else if (encoding != SOUP_ENCODING_NONE)
     {
       /* Chunked bodies have no size to check before reading them. */
-      reject_early (msg, SOUP_STATUS_LENGTH_REQUIRED, TILL_API_ERROR_LENGTH_REQUIRED);
+      reject_early (msg, SOUP_STATUS_LENGTH_REQUIRED, TILL_API_ERROR_LENGTH_REQUIRED,
+                    _("A request body needs a Content-Length"));
     }
 }
 

@@ -569,6 +569,151 @@ test_limits_body (Fixture       *fixture,
   }
 }
 
+/* Sends raw bytes, closes its side, and reads everything the server answers until it closes
+ * the connection (or 10 s pass: then *out_closed stays FALSE). */
+static char *
+raw_exchange_until_closed (TillTestServer *server,
+                           const char     *request,
+                           gboolean       *out_closed)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) uri = g_uri_parse (server->base, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GString) answer = g_string_new (NULL);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  GOutputStream *output;
+  GSocket *socket;
+
+  *out_closed = FALSE;
+  connection = g_socket_client_connect_to_host (client, g_uri_get_host (uri),
+                                                g_uri_get_port (uri), NULL, &error);
+  g_assert_no_error (error);
+  socket = g_socket_connection_get_socket (connection);
+  output = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  g_assert_true (g_output_stream_write_all (output, request, strlen (request), NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_socket_shutdown (socket, FALSE, TRUE, &error));
+  g_assert_no_error (error);
+  g_socket_set_blocking (socket, FALSE);
+  while (g_get_monotonic_time () < deadline)
+    {
+      char buffer[4096];
+      gssize n = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error);
+
+      if (n > 0)
+        g_string_append_len (answer, buffer, n);
+      else if (n == 0)
+        {
+          *out_closed = TRUE;
+          break;
+        }
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          g_clear_error (&error);
+          g_main_context_iteration (NULL, FALSE);
+        }
+      else
+        {
+          /* A reset also ends the connection. */
+          *out_closed = TRUE;
+          break;
+        }
+    }
+  return g_strdup (answer->str);
+}
+
+static guint
+count_status_lines (const char *answer)
+{
+  guint count = 0;
+
+  for (const char *p = answer; (p = strstr (p, "HTTP/1.1 ")) != NULL; p++)
+    count++;
+  return count;
+}
+
+/* Two Content-Length headers (or Content-Length beside Transfer-Encoding) would let a proxy and
+ * the server disagree on where the body ends: what one reads as body, the other as a second
+ * request. The server refuses such a request, closes, and runs nothing after it. */
+static void
+test_limits_framing (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  TillTestServer *server = fixture->server;
+  const char *front = "{\"sku\": \"FRONT-1\", \"name\": \"Front\", \"unit_amount\": 100,"
+                      " \"tax_rate\": 800}";
+  const char *hidden_body = "{\"sku\": \"SMUGGLED-1\", \"name\": \"Smuggled\","
+                            " \"unit_amount\": 1, \"tax_rate\": 800}";
+  g_autofree char *hidden = g_strdup_printf (
+      "POST /api/v1/products HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\n"
+      "Content-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+      server->admin_token, strlen (hidden_body), hidden_body);
+  gsize short_length = strlen (front);
+  gsize long_length = strlen (front) + strlen (hidden);
+  struct
+  {
+    const char *framing;
+    gboolean by_libsoup;    /* refused before the server sees it, without a body */
+  } cases[] = {
+    { "Content-Length: %1$zu\r\nContent-Length: %2$zu\r\n", FALSE },
+    { "Content-Length: %2$zu\r\nContent-Length: %1$zu\r\n", FALSE },
+    { "Content-Length: %1$zu\r\nContent-Length: %1$zu\r\n", FALSE },
+    { "Content-Length: %1$zu, %2$zu\r\n", TRUE },
+    { "Transfer-Encoding: chunked\r\nContent-Length: %1$zu\r\n", FALSE },
+    { "Content-Length: %1$zu\r\nTransfer-Encoding: chunked\r\n", FALSE },
+    { "Content-Length: %1$zu\r\nTransfer-Encoding: identity\r\n", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *framing = g_strdup_printf (cases[i].framing, short_length, long_length);
+      g_autofree char *request = g_strdup_printf (
+          "POST /api/v1/products HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\n"
+          "Content-Type: application/json\r\n%s\r\n%s%s",
+          server->admin_token, framing, front, hidden);
+      gboolean closed;
+      g_autofree char *answer = raw_exchange_until_closed (server, request, &closed);
+
+      g_test_message ("case %u: %s", i, framing);
+      g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 400"));
+      if (!cases[i].by_libsoup)
+        {
+          g_assert_nonnull (strstr (answer, "\"invalid_request\""));
+          g_assert_nonnull (strstr (answer, "Connection: close"));
+        }
+      g_assert_cmpuint (count_status_lines (answer), ==, 1);
+      g_assert_true (closed);
+    }
+
+  /* Neither request ran. */
+  {
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products?q=SMUGGLED-1");
+    g_assert_cmpuint (response->status, ==, 200);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (response->json,
+                                                                           "products")), ==, 0);
+  }
+  {
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products?q=FRONT-1");
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (response->json,
+                                                                           "products")), ==, 0);
+  }
+  /* One Content-Length is fine, and the same bytes make both products in turn. */
+  {
+    g_autofree char *request = g_strdup_printf (
+        "POST /api/v1/products HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\n"
+        "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s%s",
+        server->admin_token, short_length, front, hidden);
+    gboolean closed;
+    g_autofree char *answer = raw_exchange_until_closed (server, request, &closed);
+
+    g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 201"));
+    g_assert_cmpuint (count_status_lines (answer), ==, 2);
+    g_assert_true (closed);
+  }
+  g_assert_cmpint (product_id_by_sku (fixture, "SMUGGLED-1"), >, 0);
+}
+
 static void
 test_strict_json (Fixture       *fixture,
                   gconstpointer  data)
@@ -897,6 +1042,7 @@ main (int    argc,
   ADD ("/server/api/products/etag", test_products_etag);
   ADD ("/server/api/categories", test_categories);
   ADD ("/server/api/limits/body", test_limits_body);
+  ADD ("/server/api/limits/framing", test_limits_framing);
   ADD ("/server/api/json/strict", test_strict_json);
   ADD ("/server/api/checkout/validation", test_checkout_validation);
   ADD ("/server/api/checkout/stripe-down", test_checkout_stripe_down);
