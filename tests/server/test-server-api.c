@@ -750,6 +750,13 @@ test_strict_json (Fixture       *fixture,
       400, NULL, "client_reference" },
     { "{\"client_reference\": \"a\", \"currency\": \"XXX\","
       " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}", 400, NULL, "currency" },
+    /* A member twice: not the last one silently. */
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1, \"quantity\": 9999}]}",
+      400, "invalid_json", "duplicate member “quantity”" },
+    { "{\"client_reference\": \"a\", \"client_reference\": \"b\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}",
+      400, "invalid_json", "duplicate member “client_reference”" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
