@@ -31,6 +31,7 @@ static const struct
   [TILL_API_ERROR_INTERNAL] = { 500, "internal" },
   [TILL_API_ERROR_PAYMENT_PROVIDER] = { 502, "payment_provider_error" },
   [TILL_API_ERROR_UNAVAILABLE] = { 503, "payment_provider_unavailable" },
+  [TILL_API_ERROR_REFERENCE_CONFLICT] = { 409, "client_reference_conflict" },
 };
 
 guint
