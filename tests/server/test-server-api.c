@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include "till-api-private.h"
 #include "till-catalog.h"
 #include "till-terminals.h"
 #include "till-test-server.h"
@@ -569,12 +570,14 @@ test_limits_body (Fixture       *fixture,
   }
 }
 
-/* Sends raw bytes, closes its side, and reads everything the server answers until it closes
- * the connection (or 10 s pass: then *out_closed stays FALSE). */
+/* Sends raw bytes (from @local_address, or any), closes its side, and reads everything the
+ * server answers until it closes the connection (or 10 s pass: then *out_closed stays
+ * FALSE). */
 static char *
-raw_exchange_until_closed (TillTestServer *server,
-                           const char     *request,
-                           gboolean       *out_closed)
+raw_exchange_from (TillTestServer *server,
+                   const char     *local_address,
+                   const char     *request,
+                   gboolean       *out_closed)
 {
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) connection = NULL;
@@ -586,6 +589,12 @@ raw_exchange_until_closed (TillTestServer *server,
   GSocket *socket;
 
   *out_closed = FALSE;
+  if (local_address != NULL)
+    {
+      g_autoptr(GSocketAddress) local = g_inet_socket_address_new_from_string (local_address, 0);
+
+      g_socket_client_set_local_address (client, local);
+    }
   connection = g_socket_client_connect_to_host (client, g_uri_get_host (uri),
                                                 g_uri_get_port (uri), NULL, &error);
   g_assert_no_error (error);
@@ -621,6 +630,14 @@ raw_exchange_until_closed (TillTestServer *server,
         }
     }
   return g_strdup (answer->str);
+}
+
+static char *
+raw_exchange_until_closed (TillTestServer *server,
+                           const char     *request,
+                           gboolean       *out_closed)
+{
+  return raw_exchange_from (server, NULL, request, out_closed);
 }
 
 static guint
@@ -1030,6 +1047,122 @@ test_rate_limit (void)
   }
 }
 
+/* The status of GET @path with @token (or none) from @local_address, over a connection of
+ * its own. */
+static guint
+get_from (TillTestServer *server,
+          const char     *local_address,
+          const char     *path,
+          const char     *token)
+{
+  g_autofree char *authorization = token != NULL ? g_strdup_printf ("Authorization: Bearer %s\r\n",
+                                                                    token)
+                                                 : g_strdup ("");
+  g_autofree char *request = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: test\r\n%s"
+                                              "Connection: close\r\n\r\n", path, authorization);
+  gboolean closed;
+  g_autofree char *answer = raw_exchange_from (server, local_address, request, &closed);
+  guint status = 0;
+
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 "));
+  status = (guint) g_ascii_strtoull (answer + 9, NULL, 10);
+  return status;
+}
+
+static gboolean
+time_passed (gpointer user_data)
+{
+  return g_get_monotonic_time () >= *(gint64 *) user_data;
+}
+
+static char *
+read_log (void)
+{
+  g_autofree char *file = g_build_filename (till_test_log_dir (), "test-server-api.log", NULL);
+  char *text = NULL;
+
+  g_assert_true (g_file_get_contents (file, &text, NULL, NULL));
+  return text;
+}
+
+/* Failed authentications are logged without their token and limited per peer address:
+ * past 20 in a minute, every request of that address that needs a token gets 429 with
+ * Retry-After until the minute ends, a valid token too; other addresses go on. */
+static void
+test_auth_throttle (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  TillTestServer *server = fixture->server;
+  g_autofree char *guess = g_strdup_printf ("till_%s%s", "GuessGuessGuessGuessGuessGuess",
+                                            "Guess0123456789abc");
+  g_autofree char *log = NULL;
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/orders",
+                                                                i % 5 == 0 ? NULL : guess, NULL);
+
+      assert_json_error (response, 401, "unauthorized");
+    }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/orders",
+                                                              guess, NULL);
+    const char *retry_after;
+
+    assert_json_error (response, 429, "rate_limited");
+    retry_after = soup_message_headers_get_one (response->headers, "Retry-After");
+    g_assert_nonnull (retry_after);
+    g_assert_cmpint (g_ascii_strtoll (retry_after, NULL, 10), >=, 1);
+    g_assert_cmpint (g_ascii_strtoll (retry_after, NULL, 10), <=, 60);
+  }
+  /* The same address with a valid token waits too: else guessing would not slow down. */
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/orders",
+                                                              server->cashier_token, NULL);
+    assert_json_error (response, 429, "rate_limited");
+  }
+  /* What needs no token is still answered; another address is not held back. */
+  g_assert_cmpuint (get_from (server, "127.0.0.1", "/healthz", NULL), ==, 200);
+  g_assert_cmpuint (get_from (server, "127.0.0.2", "/api/v1/orders", server->cashier_token), ==,
+                    200);
+  g_assert_cmpuint (get_from (server, "127.0.0.2", "/api/v1/orders", guess), ==, 401);
+
+  /* Logged with the method, path, address and reason; never the token. */
+  log = read_log ();
+  g_assert_nonnull (strstr (log, "Authentication failed: GET /api/v1/orders from 127.0.0.1: "
+                                 "unknown or revoked token"));
+  g_assert_nonnull (strstr (log, "Authentication failed: GET /api/v1/orders from 127.0.0.1: "
+                                 "no Authorization header"));
+  g_assert_nonnull (strstr (log, "Authentication failed: GET /api/v1/orders from 127.0.0.2: "));
+  g_assert_null (strstr (log, guess));
+  g_assert_null (strstr (log, "GuessGuess"));
+
+  /* The window ends: the address is served again. A short one here. */
+  till_api_set_auth_throttle (server->api, 3, 300, 4);
+  {
+    gint64 window_end = g_get_monotonic_time () + 300 * 1000;
+
+    for (guint i = 0; i < 3; i++)
+      g_assert_cmpuint (get_from (server, "127.0.0.1", "/api/v1/orders", guess), ==, 401);
+    g_assert_cmpuint (get_from (server, "127.0.0.1", "/api/v1/orders", guess), ==, 429);
+    g_assert_cmpuint (get_from (server, "127.0.0.1", "/api/v1/orders", server->cashier_token),
+                      ==, 429);
+    g_assert_true (till_test_wait_until (time_passed, &window_end, 5000));
+    g_assert_cmpuint (get_from (server, "127.0.0.1", "/api/v1/orders", server->cashier_token),
+                      ==, 200);
+  }
+
+  /* Memory is bounded: at most 4 addresses here (4096 by default), the oldest forgotten. */
+  for (guint i = 2; i < 10; i++)
+    {
+      g_autofree char *address = g_strdup_printf ("127.0.0.%u", i);
+
+      g_assert_cmpuint (get_from (server, address, "/api/v1/orders", guess), ==, 401);
+      g_assert_cmpuint (till_api_get_auth_peers (server->api), <=, 4);
+    }
+  g_assert_cmpuint (till_api_get_auth_peers (server->api), ==, 4);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1041,6 +1174,7 @@ main (int    argc,
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/server/api/healthz", test_healthz);
   ADD ("/server/api/auth", test_auth);
+  ADD ("/server/api/auth/throttle", test_auth_throttle);
   ADD ("/server/api/config", test_config);
   ADD ("/server/api/products/paging", test_products_paging);
   ADD ("/server/api/products/search", test_products_search);
