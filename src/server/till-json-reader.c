@@ -399,10 +399,10 @@ read_object (Reader *r)
           return NULL;
         }
       r->p++;
+      /* JsonParser keeps the last one silently: {"quantity": 1, "quantity": 9999} would be
+       * read as what one reader of it sees and not another. */
       if (kept && json_object_has_member (object, name))
         {
-          /* JsonParser keeps the last one silently: {"quantity": 1, "quantity": 9999} would
-           * be read as what one reader of it sees and not another. */
           g_autofree char *what = g_strdup_printf (_("duplicate member “%s”"), name);
 
           r->p = name_start;
