@@ -690,8 +690,14 @@ test_limits_framing (Fixture       *fixture,
           "Content-Type: application/json\r\n%s\r\n%s%s",
           server->admin_token, framing, front, hidden);
       gboolean closed;
-      g_autofree char *answer = raw_exchange_until_closed (server, request, &closed);
+      g_autofree char *answer = NULL;
 
+#ifdef __SANITIZE_ADDRESS__
+      /* libsoup 3.2 leaks the request's path when it refuses one itself. */
+      if (cases[i].by_libsoup)
+        continue;
+#endif
+      answer = raw_exchange_until_closed (server, request, &closed);
       g_test_message ("case %u: %s", i, framing);
       g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 400"));
       if (!cases[i].by_libsoup)
