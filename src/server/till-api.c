@@ -2,9 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Request life: an early handler refuses oversized or unsized bodies before they are read;
- * the handler authenticates the bearer token, routes, parses the body strictly and answers
- * JSON. Calls to Stripe pause the message and run on the Stripe client's worker threads;
+ * Request life: an early handler refuses oversized or unsized bodies, and bodies whose end
+ * is ambiguous (two Content-Lengths), before they are read; the handler authenticates the
+ * bearer token (failures are logged and limited per peer address), routes, parses the body
+ * strictly and answers JSON. Calls to Stripe pause the message and run on the Stripe client's worker threads;
  * the database is used from the main thread only, one transaction per write.
  */
 #include "config.h"
