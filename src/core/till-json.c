@@ -21,6 +21,31 @@ field_name (const char *path,
   return g_strconcat (path, ".", member, NULL);
 }
 
+/* JsonParser keeps the last of two members of the same name, silently; it tells each member
+ * once it is in its object, so a member that did not make the object grow was there before. */
+typedef struct
+{
+  GHashTable *members_seen;   /* JsonObject * → how many members were told */
+  char *duplicate;            /* the first member seen twice */
+} DuplicateCheck;
+
+static void
+on_object_member (JsonParser *parser,
+                  JsonObject *object,
+                  const char *member_name,
+                  gpointer    user_data)
+{
+  DuplicateCheck *check = user_data;
+  guint seen;
+
+  if (check->duplicate != NULL)
+    return;
+  seen = GPOINTER_TO_UINT (g_hash_table_lookup (check->members_seen, object)) + 1;
+  g_hash_table_insert (check->members_seen, object, GUINT_TO_POINTER (seen));
+  if (seen > json_object_get_size (object))
+    check->duplicate = g_strdup (member_name);
+}
+
 /**
  * till_json_parse_object:
  * @data: JSON text, not necessarily NUL-terminated
@@ -35,7 +60,11 @@ till_json_parse_object (const char  *data,
 {
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (GError) local_error = NULL;
+  g_autoptr (GHashTable) members_seen = g_hash_table_new (NULL, NULL);
+  g_autofree char *duplicate = NULL;
+  DuplicateCheck check = { members_seen, NULL };
   JsonNode *root;
+  gboolean parsed;
 
   if (length < 0)
     length = data != NULL ? (gssize) strlen (data) : 0;
@@ -51,10 +80,19 @@ till_json_parse_object (const char  *data,
                    _("The request body is not UTF-8 text"));
       return NULL;
     }
-  if (!json_parser_load_from_data (parser, data, length, &local_error))
+  g_signal_connect (parser, "object-member", G_CALLBACK (on_object_member), &check);
+  parsed = json_parser_load_from_data (parser, data, length, &local_error);
+  duplicate = check.duplicate;
+  if (!parsed)
     {
       g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX, _("Malformed JSON: %s"),
                    local_error->message);
+      return NULL;
+    }
+  if (duplicate != NULL)
+    {
+      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX,
+                   _("Malformed JSON: duplicate member “%s”"), duplicate);
       return NULL;
     }
 

@@ -22,7 +22,8 @@ typedef enum
 
 GQuark      till_json_error_quark         (void);
 
-/* Parses @data (not necessarily NUL-terminated) and returns its root, which must be an object. */
+/* Parses @data (not necessarily NUL-terminated) and returns its root, which must be an object.
+ * A member given twice in an object is a TILL_JSON_ERROR_SYNTAX that names it. */
 JsonObject *till_json_parse_object        (const char   *data,
                                            gssize        length,
                                            GError      **error);

@@ -44,6 +44,14 @@ guint     till_api_get_running_exports   (void);
 /* For tests: how long an export waits for a client that takes nothing (60 s). */
 void      till_api_set_export_stall_timeout (TillApi *self,
                                              guint    timeout_ms);
+/* For tests: failed authentications a peer address may have in a window (20 in 60 s) before
+ * its requests get 429 until the window ends, and how many addresses are remembered at most
+ * (4096); how many are. */
+void      till_api_set_auth_throttle     (TillApi  *self,
+                                          guint     max_failures,
+                                          guint     window_ms,
+                                          guint     max_peers);
+guint     till_api_get_auth_peers        (TillApi  *self);
 /* For tests: writes waiting for another process's write lock (requests, Stripe's answers
  * and a round of the reconciler's). */
 guint     till_api_get_waiting_writes    (TillApi  *self);

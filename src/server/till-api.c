@@ -2,9 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Request life: an early handler refuses oversized or unsized bodies before they are read;
- * the handler authenticates the bearer token, routes, parses the body strictly and answers
- * JSON. Calls to Stripe pause the message and run on the Stripe client's worker threads;
+ * Request life: an early handler refuses oversized or unsized bodies, and bodies whose end
+ * is ambiguous (two Content-Lengths), before they are read; the handler authenticates the
+ * bearer token (failures are logged and limited per peer address), routes, parses the body
+ * strictly and answers JSON. Calls to Stripe pause the message and run on the Stripe client's worker threads;
  * the database is used from the main thread only, one transaction per write.
  */
 #include "config.h"
@@ -39,6 +40,12 @@
 /* A batch of checkouts waits for an idle main loop at most this long (schedule_flush ()). */
 #define FLUSH_WAIT_MAX_MS 2
 #define RESOURCE_PREFIX "/io/github/tillpos/Till/server"
+/* Failed authentications: a peer address with this many in its window gets 429 for every
+ * request that needs a token until the window ends (auth_throttled ()). At most
+ * AUTH_PEERS_MAX addresses are remembered. */
+#define AUTH_FAILURES_MAX 20
+#define AUTH_WINDOW_MS (60 * 1000)
+#define AUTH_PEERS_MAX 4096
 
 struct _TillApi
 {
@@ -55,6 +62,10 @@ struct _TillApi
   char *csp;
   GBytes *pay_page;           /* index.html with the Stripe.js address filled in */
   GHashTable *buckets;        /* terminal id → Bucket */
+  GHashTable *auth_failures;  /* peer address → AuthFailures */
+  guint auth_failures_max;
+  guint auth_window_ms;
+  guint auth_peers_max;
   GCancellable *cancellable;
   guint reconcile_source;
   /* Intents of new orders, recorded together (see record_new_intent ()). */
@@ -96,6 +107,12 @@ typedef struct
   double tokens;
   gint64 updated;
 } Bucket;
+
+typedef struct
+{
+  gint64 window_start;    /* the first failure of the window, monotonic */
+  guint failures;
+} AuthFailures;
 
 /* ---------------------------------------------------------------------------------------- */
 /* Responses */
@@ -431,6 +448,113 @@ send_unauthorized (SoupServerMessage *msg)
                   _("A valid terminal token is needed (Authorization: Bearer …)"));
 }
 
+/* Failed authentications are counted per peer address (not per token: a guesser sends a
+ * new one each time). Behind a reverse proxy every client has the proxy's address. */
+static const char *
+peer_of (SoupServerMessage *msg)
+{
+  const char *host = soup_server_message_get_remote_host (msg);
+
+  return host != NULL ? host : "local";
+}
+
+static gboolean
+auth_window_ended (TillApi            *self,
+                   const AuthFailures *failures,
+                   gint64              now)
+{
+  return now - failures->window_start >= (gint64) self->auth_window_ms * 1000;
+}
+
+/* Room for one more address: the ended windows go, and if that is not enough, the oldest. */
+static void
+auth_failures_make_room (TillApi *self,
+                         gint64   now)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  const char *oldest = NULL;
+  gint64 oldest_start = G_MAXINT64;
+
+  g_hash_table_iter_init (&iter, self->auth_failures);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      AuthFailures *failures = value;
+
+      if (auth_window_ended (self, failures, now))
+        g_hash_table_iter_remove (&iter);
+      else if (failures->window_start < oldest_start)
+        {
+          oldest = key;
+          oldest_start = failures->window_start;
+        }
+    }
+  if (g_hash_table_size (self->auth_failures) >= self->auth_peers_max && oldest != NULL)
+    g_hash_table_remove (self->auth_failures, oldest);
+}
+
+/* Whether @msg's peer failed too often in its window; then it is answered 429 with the
+ * seconds left, before its token is even looked at: a valid token from the same address
+ * waits too, or the limit would not slow down guessing. */
+static gboolean
+auth_throttled (TillApi           *self,
+                SoupServerMessage *msg)
+{
+  AuthFailures *failures = g_hash_table_lookup (self->auth_failures, peer_of (msg));
+  gint64 now = g_get_monotonic_time ();
+  gint64 left_ms;
+  g_autofree char *retry_after = NULL;
+
+  if (failures == NULL)
+    return FALSE;
+  if (auth_window_ended (self, failures, now))
+    {
+      g_hash_table_remove (self->auth_failures, peer_of (msg));
+      return FALSE;
+    }
+  if (failures->failures < self->auth_failures_max)
+    return FALSE;
+  left_ms = self->auth_window_ms - (now - failures->window_start) / 1000;
+  retry_after = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (1, (left_ms + 999) / 1000));
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
+                                retry_after);
+  send_api_error (msg, TILL_API_ERROR_RATE_LIMITED,
+                  _("Too many failed authentications from this address; wait a moment"));
+  return TRUE;
+}
+
+/* Answers 401, logs the request (never its token) and counts it against its peer. */
+static void
+refuse_authentication (TillApi           *self,
+                       SoupServerMessage *msg,
+                       const char        *reason)
+{
+  const char *peer = peer_of (msg);
+  AuthFailures *failures = g_hash_table_lookup (self->auth_failures, peer);
+  gint64 now = g_get_monotonic_time ();
+
+  if (failures != NULL && auth_window_ended (self, failures, now))
+    {
+      failures->window_start = now;
+      failures->failures = 0;
+    }
+  if (failures == NULL)
+    {
+      if (g_hash_table_size (self->auth_failures) >= self->auth_peers_max)
+        auth_failures_make_room (self, now);
+      failures = g_new0 (AuthFailures, 1);
+      failures->window_start = now;
+      g_hash_table_insert (self->auth_failures, g_strdup (peer), failures);
+    }
+  failures->failures++;
+  g_message ("Authentication failed: %s %s from %s: %s", soup_server_message_get_method (msg),
+             g_uri_get_path (soup_server_message_get_uri (msg)), peer, reason);
+  if (failures->failures == self->auth_failures_max)
+    g_message ("%u failed authentications from %s: its requests get 429 for up to %u s",
+               failures->failures, peer, (self->auth_window_ms + 999) / 1000);
+  send_unauthorized (msg);
+}
+
 /* @cached: from the terminal cache, for a checkout (its batch checks again). */
 static TillTerminal *
 authenticate (TillApi           *self,
@@ -441,12 +565,23 @@ authenticate (TillApi           *self,
   const char *authorization = soup_message_headers_get_one (headers, "Authorization");
   TillTerminal *terminal = NULL;
 
-  if (authorization != NULL && g_ascii_strncasecmp (authorization, "Bearer ", 7) == 0)
-    terminal = cached
-        ? till_terminal_cache_authenticate (self->terminal_cache, self->db, authorization + 7)
-        : till_terminals_authenticate (self->db, authorization + 7);
+  if (auth_throttled (self, msg))
+    return NULL;
+  if (authorization == NULL)
+    {
+      refuse_authentication (self, msg, "no Authorization header");
+      return NULL;
+    }
+  if (g_ascii_strncasecmp (authorization, "Bearer ", 7) != 0)
+    {
+      refuse_authentication (self, msg, "not a Bearer token");
+      return NULL;
+    }
+  terminal = cached
+      ? till_terminal_cache_authenticate (self->terminal_cache, self->db, authorization + 7)
+      : till_terminals_authenticate (self->db, authorization + 7);
   if (terminal == NULL)
-    send_unauthorized (msg);
+    refuse_authentication (self, msg, "unknown or revoked token");
   return terminal;
 }
 
@@ -528,11 +663,10 @@ on_lingering_read (GObject      *source,
 static void
 reject_early (SoupServerMessage *msg,
               guint              status,
-              TillApiError       code)
+              TillApiError       code,
+              const char        *message)
 {
-  g_autoptr(GError) error = g_error_new_literal (TILL_API_ERROR, code,
-      code == TILL_API_ERROR_TOO_LARGE ? _("The request body is larger than the server accepts")
-                                       : _("A request body needs a Content-Length"));
+  g_autoptr(GError) error = g_error_new_literal (TILL_API_ERROR, code, message);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *body = NULL;
@@ -574,6 +708,25 @@ reject_early (SoupServerMessage *msg,
                              lingering);
 }
 
+typedef struct
+{
+  guint content_lengths;
+  guint transfer_encodings;
+} Framing;
+
+static void
+count_framing (const char *name,
+               const char *value,
+               gpointer    user_data)
+{
+  Framing *framing = user_data;
+
+  if (g_ascii_strcasecmp (name, "Content-Length") == 0)
+    framing->content_lengths++;
+  else if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
+    framing->transfer_encodings++;
+}
+
 static void
 early_handler (SoupServer        *server,
                SoupServerMessage *msg,
@@ -584,18 +737,34 @@ early_handler (SoupServer        *server,
   TillApi *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   SoupEncoding encoding = soup_message_headers_get_encoding (headers);
+  Framing framing = { 0, 0 };
   goffset length;
 
-  if (encoding == SOUP_ENCODING_CONTENT_LENGTH)
+  /* Where a body ends must not be open to two readings (libsoup takes the last of two
+   * Content-Lengths, a proxy in front may take the first): the rest would be read as another
+   * request. Such a request is refused and its connection closed, even with equal values. */
+  soup_message_headers_foreach (headers, count_framing, &framing);
+  if (framing.content_lengths > 1)
+    reject_early (msg, SOUP_STATUS_BAD_REQUEST, TILL_API_ERROR_INVALID_REQUEST,
+                  _("A request may have only one Content-Length header"));
+  else if (framing.transfer_encodings > 0 && framing.content_lengths > 0)
+    reject_early (msg, SOUP_STATUS_BAD_REQUEST, TILL_API_ERROR_INVALID_REQUEST,
+                  _("A request may not have both Content-Length and Transfer-Encoding"));
+  else if (framing.transfer_encodings > 1)
+    reject_early (msg, SOUP_STATUS_BAD_REQUEST, TILL_API_ERROR_INVALID_REQUEST,
+                  _("A request may have only one Transfer-Encoding header"));
+  else if (encoding == SOUP_ENCODING_CONTENT_LENGTH)
     {
       length = soup_message_headers_get_content_length (headers);
       if (length > 0 && (guint64) length > self->config->max_body)
-        reject_early (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, TILL_API_ERROR_TOO_LARGE);
+        reject_early (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, TILL_API_ERROR_TOO_LARGE,
+                      _("The request body is larger than the server accepts"));
     }
   else if (encoding != SOUP_ENCODING_NONE)
     {
       /* Chunked bodies have no size to check before reading them. */
-      reject_early (msg, SOUP_STATUS_LENGTH_REQUIRED, TILL_API_ERROR_LENGTH_REQUIRED);
+      reject_early (msg, SOUP_STATUS_LENGTH_REQUIRED, TILL_API_ERROR_LENGTH_REQUIRED,
+                    _("A request body needs a Content-Length"));
     }
 }
 
@@ -2212,7 +2381,7 @@ flush_turn (TillApi *self)
 
       if (error == NULL && call->revoked)
         {
-          send_unauthorized (call->msg);
+          refuse_authentication (self, call->msg, "token revoked while its checkout waited");
           call_finish (call);
           continue;
         }
@@ -2230,6 +2399,24 @@ flush_turn (TillApi *self)
         call->success_status = SOUP_STATUS_OK;
       checkout_fetch_intent (call);
     }
+}
+
+void
+till_api_set_auth_throttle (TillApi *self,
+                            guint    max_failures,
+                            guint    window_ms,
+                            guint    max_peers)
+{
+  self->auth_failures_max = max_failures;
+  self->auth_window_ms = window_ms;
+  self->auth_peers_max = max_peers;
+  g_hash_table_remove_all (self->auth_failures);
+}
+
+guint
+till_api_get_auth_peers (TillApi *self)
+{
+  return g_hash_table_size (self->auth_failures);
 }
 
 guint
@@ -3989,6 +4176,7 @@ till_api_finalize (GObject *object)
   till_server_config_free (self->config);
   g_clear_pointer (&self->tz, g_time_zone_unref);
   g_clear_pointer (&self->buckets, g_hash_table_unref);
+  g_clear_pointer (&self->auth_failures, g_hash_table_unref);
   g_free (self->base_uri);
   g_free (self->csp);
   g_clear_pointer (&self->pay_page, g_bytes_unref);
@@ -4020,6 +4208,10 @@ static void
 till_api_init (TillApi *self)
 {
   self->buckets = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  self->auth_failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->auth_failures_max = AUTH_FAILURES_MAX;
+  self->auth_window_ms = AUTH_WINDOW_MS;
+  self->auth_peers_max = AUTH_PEERS_MAX;
   self->cancellable = g_cancellable_new ();
   self->pending_order_ids = g_ptr_array_new_with_free_func (g_free);
   self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);

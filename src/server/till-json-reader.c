@@ -367,6 +367,7 @@ read_object (Reader *r)
     {
       g_autofree char *name = NULL;
       const char *plain;
+      const char *name_start;
       gsize plain_length;
       gboolean kept;
       JsonNode *value;
@@ -377,6 +378,7 @@ read_object (Reader *r)
           fail (r, _("expected a member name"));
           return NULL;
         }
+      name_start = r->p;
       if (peek_plain_name (r, &plain, &plain_length))
         {
           kept = is_kept (r, plain, plain_length);
@@ -397,6 +399,16 @@ read_object (Reader *r)
           return NULL;
         }
       r->p++;
+      /* JsonParser keeps the last one silently: {"quantity": 1, "quantity": 9999} would be
+       * read as what one reader of it sees and not another. */
+      if (kept && json_object_has_member (object, name))
+        {
+          g_autofree char *what = g_strdup_printf (_("duplicate member “%s”"), name);
+
+          r->p = name_start;
+          fail (r, what);
+          return NULL;
+        }
       if (!kept)
         {
           if (!skip_value (r))

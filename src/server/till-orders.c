@@ -197,6 +197,35 @@ till_orders_find_by_reference (TillDatabase  *db,
                   error);
 }
 
+/* The order with @client_reference (0 when none, -1 on an error) and in @out_terminal_id the
+ * terminal that made it (0 for none). */
+static gint64
+find_reference (TillDatabase  *db,
+                const char    *client_reference,
+                gint64        *out_terminal_id,
+                GError       **error)
+{
+  sqlite3_stmt *stmt = till_database_prepare (
+      db, "SELECT id, terminal_id FROM orders WHERE client_reference = ?", error);
+  gint64 id = 0;
+  int rc;
+
+  *out_terminal_id = 0;
+  if (stmt == NULL)
+    return -1;
+  till_database_bind_text (stmt, 1, client_reference);
+  rc = till_database_step (db, stmt, error);
+  if (rc < 0)
+    return -1;
+  if (rc == SQLITE_ROW)
+    {
+      id = sqlite3_column_int64 (stmt, 0);
+      *out_terminal_id = sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+  return id;
+}
+
 static gboolean
 insert_order (TillDatabase          *db,
               const TillOrderRules  *rules,
@@ -407,8 +436,17 @@ till_orders_create_locked (TillDatabase          *db,
   *out_existing = 0;
   if (cart->client_reference != NULL)
     {
-      gint64 existing = till_orders_find_by_reference (db, cart->client_reference, error);
+      gint64 owner = 0;
+      gint64 existing = find_reference (db, cart->client_reference, &owner, error);
 
+      if (existing > 0 && owner != terminal_id)
+        {
+          /* Another terminal's: neither its order nor its intent's client secret. */
+          g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_REFERENCE_CONFLICT,
+                       _("client_reference: another terminal has an order with it; send the "
+                         "checkout with a new reference"));
+          return NULL;
+        }
       if (existing != 0)
         {
           *out_existing = existing;

@@ -43,7 +43,8 @@ TillOrder  *till_orders_create             (TillDatabase  *db,
                                             GError       **error);
 /* The same inside the caller's transaction (group commit): an order with the same
  * client_reference is not created again, its id is set in @out_existing and NULL returned
- * without an error. With @guarded, a bad cart is undone alone (a savepoint). Without, a
+ * without an error; if another terminal made it, the error is
+ * TILL_API_ERROR_REFERENCE_CONFLICT and @out_existing stays 0. With @guarded, a bad cart is undone alone (a savepoint). Without, a
  * cart that fails its checks has written nothing either, but a write the database refuses
  * (TILL_DATABASE_ERROR) may leave part of the order in the transaction: the caller must
  * roll it back. A savepoint costs every page the order touches a copy into SQLite's

@@ -29,6 +29,7 @@ typedef enum
   TILL_API_ERROR_PAYMENT_PROVIDER,  /* 502 payment_provider_error */
   TILL_API_ERROR_UNAVAILABLE,       /* 503 payment_provider_unavailable */
   TILL_API_ERROR_SERVER_BUSY,       /* 503 server_busy: too many connections */
+  TILL_API_ERROR_REFERENCE_CONFLICT, /* 409 client_reference_conflict */
 } TillApiError;
 
 GQuark      till_api_error_quark       (void);

@@ -19,6 +19,51 @@ parse_checkout (const char  *json,
   return till_cart_from_checkout_json (object, error);
 }
 
+/* JsonParser would keep the last of two members silently: one reader of the text would
+ * charge for 1, another for 9,999. */
+static void
+test_duplicate_members (void)
+{
+  static const struct
+  {
+    const char *text;
+    const char *member;
+  } cases[] = {
+    { "{\"client_reference\": \"r\", \"currency\": \"USD\", \"lines\":"
+      " [{\"product_id\": 1, \"quantity\": 1, \"quantity\": 9999}]}", "quantity" },
+    { "{\"currency\": \"USD\", \"currency\": \"EUR\"}", "currency" },
+    { "{\"a\": {\"b\": {\"c\": 1, \"d\": 2, \"c\": 1}}}", "c" },
+    { "{\"a\": null, \"\\u0061\": null}", "a" },
+    { "{\"a\": [{\"x\": 1}, {\"y\": 1, \"y\": 2}], \"b\": 1}", "y" },
+    /* The first one read: the inner object is complete before the outer member. */
+    { "{\"a\": {\"p\": 1}, \"a\": {\"q\": 1, \"q\": 2}}", "q" },
+    { "{\"a\": {\"p\": 1}, \"a\": {\"q\": 1}, \"b\": {\"r\": 1}}", "a" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonObject) object = till_json_parse_object (cases[i].text, -1, &error);
+      g_autofree char *named = g_strdup_printf ("duplicate member “%s”", cases[i].member);
+
+      g_test_message ("case %u: %s", i, cases[i].text);
+      g_assert_null (object);
+      g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
+      g_assert_nonnull (strstr (error->message, named));
+    }
+
+  /* The same name in different objects is fine. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonObject) object = till_json_parse_object (
+      "{\"id\": 1, \"a\": {\"id\": 2, \"b\": {\"id\": 3}}, \"c\": [{\"id\": 4}, {\"id\": 5}]}",
+      -1, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_object_get_size (object), ==, 3);
+  }
+}
+
 static void
 test_checkout_valid (void)
 {
@@ -459,6 +504,7 @@ main (int argc, char **argv)
   g_setenv ("TZ", "UTC", TRUE);  /* receipts show local time */
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/core/json/duplicate-members", test_duplicate_members);
   g_test_add_func ("/core/json/checkout/valid", test_checkout_valid);
   g_test_add_func ("/core/json/checkout/drops-client-prices", test_checkout_drops_client_prices);
   g_test_add_func ("/core/json/checkout/no-prices-sent", test_checkout_json_has_no_prices);

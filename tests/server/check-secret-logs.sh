@@ -39,6 +39,10 @@ for name in test-server-api test-server-checkout test-server-cli till-server-pro
   fi
 done
 [ $status -eq 0 ] || exit 1
+# The failed authentications (test-server-api sends made-up tokens) are among what is grepped.
+if ! grep -q 'Authentication failed: ' "$dir/test-server-api.log"; then
+  echo "no failed authentication logged in test-server-api.log"; exit 1
+fi
 
 lines=$(cat "$dir"/*.log | wc -l)
 found=$(scan "$dir"/*.log)

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include "till-api-private.h"
 #include "till-catalog.h"
 #include "till-terminals.h"
 #include "till-test-server.h"
@@ -569,6 +570,173 @@ test_limits_body (Fixture       *fixture,
   }
 }
 
+/* Sends raw bytes (from @local_address, or any), closes its side, and reads everything the
+ * server answers until it closes the connection (or 10 s pass: then *out_closed stays
+ * FALSE). */
+static char *
+raw_exchange_from (TillTestServer *server,
+                   const char     *local_address,
+                   const char     *request,
+                   gboolean       *out_closed)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) uri = g_uri_parse (server->base, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GString) answer = g_string_new (NULL);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  GOutputStream *output;
+  GSocket *socket;
+
+  *out_closed = FALSE;
+  if (local_address != NULL)
+    {
+      g_autoptr(GSocketAddress) local = g_inet_socket_address_new_from_string (local_address, 0);
+
+      g_socket_client_set_local_address (client, local);
+    }
+  connection = g_socket_client_connect_to_host (client, g_uri_get_host (uri),
+                                                g_uri_get_port (uri), NULL, &error);
+  g_assert_no_error (error);
+  socket = g_socket_connection_get_socket (connection);
+  output = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  g_assert_true (g_output_stream_write_all (output, request, strlen (request), NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_socket_shutdown (socket, FALSE, TRUE, &error));
+  g_assert_no_error (error);
+  g_socket_set_blocking (socket, FALSE);
+  while (g_get_monotonic_time () < deadline)
+    {
+      char buffer[4096];
+      gssize n = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error);
+
+      if (n > 0)
+        g_string_append_len (answer, buffer, n);
+      else if (n == 0)
+        {
+          *out_closed = TRUE;
+          break;
+        }
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          g_clear_error (&error);
+          g_main_context_iteration (NULL, FALSE);
+        }
+      else
+        {
+          /* A reset also ends the connection. */
+          *out_closed = TRUE;
+          break;
+        }
+    }
+  return g_strdup (answer->str);
+}
+
+static char *
+raw_exchange_until_closed (TillTestServer *server,
+                           const char     *request,
+                           gboolean       *out_closed)
+{
+  return raw_exchange_from (server, NULL, request, out_closed);
+}
+
+static guint
+count_status_lines (const char *answer)
+{
+  guint count = 0;
+
+  for (const char *p = answer; (p = strstr (p, "HTTP/1.1 ")) != NULL; p++)
+    count++;
+  return count;
+}
+
+/* Two Content-Length headers (or Content-Length beside Transfer-Encoding) would let a proxy and
+ * the server disagree on where the body ends: what one reads as body, the other as a second
+ * request. The server refuses such a request, closes, and runs nothing after it. */
+static void
+test_limits_framing (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  TillTestServer *server = fixture->server;
+  const char *front = "{\"sku\": \"FRONT-1\", \"name\": \"Front\", \"unit_amount\": 100,"
+                      " \"tax_rate\": 800}";
+  const char *hidden_body = "{\"sku\": \"SMUGGLED-1\", \"name\": \"Smuggled\","
+                            " \"unit_amount\": 1, \"tax_rate\": 800}";
+  g_autofree char *hidden = g_strdup_printf (
+      "POST /api/v1/products HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\n"
+      "Content-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+      server->admin_token, strlen (hidden_body), hidden_body);
+  gsize short_length = strlen (front);
+  gsize long_length = strlen (front) + strlen (hidden);
+  struct
+  {
+    const char *framing;
+    gboolean by_libsoup;    /* refused before the server sees it, without a body */
+  } cases[] = {
+    { "Content-Length: %1$zu\r\nContent-Length: %2$zu\r\n", FALSE },
+    { "Content-Length: %2$zu\r\nContent-Length: %1$zu\r\n", FALSE },
+    { "Content-Length: %1$zu\r\nContent-Length: %1$zu\r\n", FALSE },
+    { "Content-Length: %1$zu, %2$zu\r\n", TRUE },
+    { "Transfer-Encoding: chunked\r\nContent-Length: %1$zu\r\n", FALSE },
+    { "Content-Length: %1$zu\r\nTransfer-Encoding: chunked\r\n", FALSE },
+    { "Content-Length: %1$zu\r\nTransfer-Encoding: identity\r\n", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *framing = g_strdup_printf (cases[i].framing, short_length, long_length);
+      g_autofree char *request = g_strdup_printf (
+          "POST /api/v1/products HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\n"
+          "Content-Type: application/json\r\n%s\r\n%s%s",
+          server->admin_token, framing, front, hidden);
+      gboolean closed;
+      g_autofree char *answer = NULL;
+
+#ifdef __SANITIZE_ADDRESS__
+      /* libsoup 3.2 leaks the request's path when it refuses one itself. */
+      if (cases[i].by_libsoup)
+        continue;
+#endif
+      answer = raw_exchange_until_closed (server, request, &closed);
+      g_test_message ("case %u: %s", i, framing);
+      g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 400"));
+      if (!cases[i].by_libsoup)
+        {
+          g_assert_nonnull (strstr (answer, "\"invalid_request\""));
+          g_assert_nonnull (strstr (answer, "Connection: close"));
+        }
+      g_assert_cmpuint (count_status_lines (answer), ==, 1);
+      g_assert_true (closed);
+    }
+
+  /* Neither request ran. */
+  {
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products?q=SMUGGLED-1");
+    g_assert_cmpuint (response->status, ==, 200);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (response->json,
+                                                                           "products")), ==, 0);
+  }
+  {
+    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products?q=FRONT-1");
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (response->json,
+                                                                           "products")), ==, 0);
+  }
+  /* One Content-Length is fine, and the same bytes make both products in turn. */
+  {
+    g_autofree char *request = g_strdup_printf (
+        "POST /api/v1/products HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\n"
+        "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s%s",
+        server->admin_token, short_length, front, hidden);
+    gboolean closed;
+    g_autofree char *answer = raw_exchange_until_closed (server, request, &closed);
+
+    g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 201"));
+    g_assert_cmpuint (count_status_lines (answer), ==, 2);
+    g_assert_true (closed);
+  }
+  g_assert_cmpint (product_id_by_sku (fixture, "SMUGGLED-1"), >, 0);
+}
+
 static void
 test_strict_json (Fixture       *fixture,
                   gconstpointer  data)
@@ -605,6 +773,13 @@ test_strict_json (Fixture       *fixture,
       400, NULL, "client_reference" },
     { "{\"client_reference\": \"a\", \"currency\": \"XXX\","
       " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}", 400, NULL, "currency" },
+    /* A member twice: not the last one silently. */
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1, \"quantity\": 9999}]}",
+      400, "invalid_json", "duplicate member “quantity”" },
+    { "{\"client_reference\": \"a\", \"client_reference\": \"b\", \"currency\": \"USD\","
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}",
+      400, "invalid_json", "duplicate member “client_reference”" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -878,6 +1053,122 @@ test_rate_limit (void)
   }
 }
 
+/* The status of GET @path with @token (or none) from @local_address, over a connection of
+ * its own. */
+static guint
+get_from (TillTestServer *server,
+          const char     *local_address,
+          const char     *path,
+          const char     *token)
+{
+  g_autofree char *authorization = token != NULL ? g_strdup_printf ("Authorization: Bearer %s\r\n",
+                                                                    token)
+                                                 : g_strdup ("");
+  g_autofree char *request = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: test\r\n%s"
+                                              "Connection: close\r\n\r\n", path, authorization);
+  gboolean closed;
+  g_autofree char *answer = raw_exchange_from (server, local_address, request, &closed);
+  guint status = 0;
+
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 "));
+  status = (guint) g_ascii_strtoull (answer + 9, NULL, 10);
+  return status;
+}
+
+static gboolean
+time_passed (gpointer user_data)
+{
+  return g_get_monotonic_time () >= *(gint64 *) user_data;
+}
+
+static char *
+read_log (void)
+{
+  g_autofree char *file = g_build_filename (till_test_log_dir (), "test-server-api.log", NULL);
+  char *text = NULL;
+
+  g_assert_true (g_file_get_contents (file, &text, NULL, NULL));
+  return text;
+}
+
+/* Failed authentications are logged without their token and limited per peer address:
+ * past 20 in a minute, every request of that address that needs a token gets 429 with
+ * Retry-After until the minute ends, a valid token too; other addresses go on. */
+static void
+test_auth_throttle (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  TillTestServer *server = fixture->server;
+  g_autofree char *guess = g_strdup_printf ("till_%s%s", "GuessGuessGuessGuessGuessGuess",
+                                            "Guess0123456789abc");
+  g_autofree char *log = NULL;
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/orders",
+                                                                i % 5 == 0 ? NULL : guess, NULL);
+
+      assert_json_error (response, 401, "unauthorized");
+    }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/orders",
+                                                              guess, NULL);
+    const char *retry_after;
+
+    assert_json_error (response, 429, "rate_limited");
+    retry_after = soup_message_headers_get_one (response->headers, "Retry-After");
+    g_assert_nonnull (retry_after);
+    g_assert_cmpint (g_ascii_strtoll (retry_after, NULL, 10), >=, 1);
+    g_assert_cmpint (g_ascii_strtoll (retry_after, NULL, 10), <=, 60);
+  }
+  /* The same address with a valid token waits too: else guessing would not slow down. */
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/orders",
+                                                              server->cashier_token, NULL);
+    assert_json_error (response, 429, "rate_limited");
+  }
+  /* What needs no token is still answered; another address is not held back. */
+  g_assert_cmpuint (get_from (server, "127.0.0.1", "/healthz", NULL), ==, 200);
+  g_assert_cmpuint (get_from (server, "127.0.0.2", "/api/v1/orders", server->cashier_token), ==,
+                    200);
+  g_assert_cmpuint (get_from (server, "127.0.0.2", "/api/v1/orders", guess), ==, 401);
+
+  /* Logged with the method, path, address and reason; never the token. */
+  log = read_log ();
+  g_assert_nonnull (strstr (log, "Authentication failed: GET /api/v1/orders from 127.0.0.1: "
+                                 "unknown or revoked token"));
+  g_assert_nonnull (strstr (log, "Authentication failed: GET /api/v1/orders from 127.0.0.1: "
+                                 "no Authorization header"));
+  g_assert_nonnull (strstr (log, "Authentication failed: GET /api/v1/orders from 127.0.0.2: "));
+  g_assert_null (strstr (log, guess));
+  g_assert_null (strstr (log, "GuessGuess"));
+
+  /* The window ends: the address is served again. A short one here. */
+  till_api_set_auth_throttle (server->api, 3, 300, 4);
+  {
+    gint64 window_end = g_get_monotonic_time () + 300 * 1000;
+
+    for (guint i = 0; i < 3; i++)
+      g_assert_cmpuint (get_from (server, "127.0.0.1", "/api/v1/orders", guess), ==, 401);
+    g_assert_cmpuint (get_from (server, "127.0.0.1", "/api/v1/orders", guess), ==, 429);
+    g_assert_cmpuint (get_from (server, "127.0.0.1", "/api/v1/orders", server->cashier_token),
+                      ==, 429);
+    g_assert_true (till_test_wait_until (time_passed, &window_end, 5000));
+    g_assert_cmpuint (get_from (server, "127.0.0.1", "/api/v1/orders", server->cashier_token),
+                      ==, 200);
+  }
+
+  /* Memory is bounded: at most 4 addresses here (4096 by default), the oldest forgotten. */
+  for (guint i = 2; i < 10; i++)
+    {
+      g_autofree char *address = g_strdup_printf ("127.0.0.%u", i);
+
+      g_assert_cmpuint (get_from (server, address, "/api/v1/orders", guess), ==, 401);
+      g_assert_cmpuint (till_api_get_auth_peers (server->api), <=, 4);
+    }
+  g_assert_cmpuint (till_api_get_auth_peers (server->api), ==, 4);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -889,6 +1180,7 @@ main (int    argc,
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/server/api/healthz", test_healthz);
   ADD ("/server/api/auth", test_auth);
+  ADD ("/server/api/auth/throttle", test_auth_throttle);
   ADD ("/server/api/config", test_config);
   ADD ("/server/api/products/paging", test_products_paging);
   ADD ("/server/api/products/search", test_products_search);
@@ -897,6 +1189,7 @@ main (int    argc,
   ADD ("/server/api/products/etag", test_products_etag);
   ADD ("/server/api/categories", test_categories);
   ADD ("/server/api/limits/body", test_limits_body);
+  ADD ("/server/api/limits/framing", test_limits_framing);
   ADD ("/server/api/json/strict", test_strict_json);
   ADD ("/server/api/checkout/validation", test_checkout_validation);
   ADD ("/server/api/checkout/stripe-down", test_checkout_stripe_down);

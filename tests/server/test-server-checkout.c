@@ -416,16 +416,17 @@ all_pending (gpointer user_data)
   return till_api_get_pending_checkouts (pending->fixture->server->api) == pending->count;
 }
 
-/* Sends the @n checkouts of @bodies, held back until all are there so that they share one
- * transaction, and waits for their answers in @batch. */
+/* Sends the @n checkouts of @bodies, each with the token of @tokens (NULL: all the cashier's),
+ * held back until all are there so that they share one transaction, and waits for their
+ * answers in @batch. */
 static void
-checkout_together (Fixture            *fixture,
-                   const char * const *bodies,
-                   guint               n,
-                   Batch              *batch)
+checkout_together_as (Fixture            *fixture,
+                      const char * const *bodies,
+                      const char * const *tokens,
+                      guint               n,
+                      Batch              *batch)
 {
   g_autofree char *url = g_strconcat (fixture->server->base, "/api/v1/checkouts", NULL);
-  g_autofree char *authorization = g_strconcat ("Bearer ", fixture->server->cashier_token, NULL);
   Pending pending = { fixture, n };
 
   g_assert_cmpuint (n, <=, G_N_ELEMENTS (batch->status));
@@ -434,6 +435,8 @@ checkout_together (Fixture            *fixture,
     {
       g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
       g_autoptr(GBytes) bytes = g_bytes_new (bodies[i], strlen (bodies[i]));
+      g_autofree char *authorization = g_strconcat (
+          "Bearer ", tokens != NULL ? tokens[i] : fixture->server->cashier_token, NULL);
       BatchItem *item = g_new0 (BatchItem, 1);
 
       item->batch = batch;
@@ -450,6 +453,15 @@ checkout_together (Fixture            *fixture,
   till_api_hold_checkouts (fixture->server->api, FALSE);
   g_assert_true (till_test_wait_until (batch_done, batch, 20000));
   g_assert_cmpuint (till_api_get_pending_checkouts (fixture->server->api), ==, 0);
+}
+
+static void
+checkout_together (Fixture            *fixture,
+                   const char * const *bodies,
+                   guint               n,
+                   Batch              *batch)
+{
+  checkout_together_as (fixture, bodies, NULL, n, batch);
 }
 
 static void
@@ -1075,6 +1087,74 @@ test_duplicate_reference (Fixture       *fixture,
                                                           fixture->server->cashier_token, NULL);
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (list->json, "orders")),
                       ==, 1);
+  }
+}
+
+/* A client_reference is its terminal's: another terminal sending it gets neither the order
+ * nor its client secret, also when both come in the same transaction. */
+static void
+test_reference_other_terminal (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autofree char *other = till_terminals_add (till_api_get_database (fixture->server->api),
+                                               "till 2", TILL_ROLE_CASHIER, NULL, &error);
+  gint64 order_id;
+
+  g_assert_no_error (error);
+  {
+    g_autoptr(TillTestResponse) response = checkout (fixture, body);
+
+    g_assert_cmpuint (response->status, ==, 201);
+    g_assert_nonnull (secret_of (response));
+    order_id = json_object_get_int_member (order_of (response), "id");
+  }
+  {
+    g_autoptr(TillTestResponse) response = till_test_request (fixture->server, "POST",
+                                                              "/api/v1/checkouts", other, body);
+    const char *text = g_bytes_get_data (response->body, NULL);
+
+    g_assert_cmpuint (response->status, ==, 409);
+    g_assert_cmpstr (till_test_error_code (response), ==, "client_reference_conflict");
+    g_assert_false (json_object_has_member (response->json, "order"));
+    g_assert_false (json_object_has_member (response->json, "payment"));
+    g_assert_null (g_strstr_len (text, g_bytes_get_size (response->body), "secret"));
+    g_assert_null (g_strstr_len (text, g_bytes_get_size (response->body), "pi_"));
+  }
+  /* Its own terminal still gets its order again, which still has one intent. */
+  {
+    g_autoptr(TillTestResponse) response = checkout (fixture, body);
+
+    g_assert_cmpuint (response->status, ==, 200);
+    g_assert_cmpint (json_object_get_int_member (order_of (response), "id"), ==, order_id);
+    g_assert_nonnull (secret_of (response));
+  }
+  g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, order_id), ==, 1);
+
+  /* In one transaction: the first one stored makes the order, the other is refused. */
+  {
+    g_autofree char *shared = till_test_new_reference ();
+    g_autofree char *first = cart_body (fixture, shared);
+    const char *bodies[] = { first, first };
+    const char *tokens[] = { fixture->server->cashier_token, other };
+    Batch batch = { 0 };
+
+    guint made;
+
+    checkout_together_as (fixture, bodies, tokens, 2, &batch);
+    /* Either may have come first. */
+    made = batch.status[0] == 201 ? 0 : 1;
+    g_assert_cmpuint (batch.status[made], ==, 201);
+    g_assert_nonnull (json_object_get_object_member (batch.json[made], "payment"));
+    g_assert_cmpuint (batch.status[1 - made], ==, 409);
+    g_assert_false (json_object_has_member (batch.json[1 - made], "order"));
+    g_assert_false (json_object_has_member (batch.json[1 - made], "payment"));
+    g_assert_cmpstr (json_object_get_string_member (
+                         json_object_get_object_member (batch.json[1 - made], "error"), "code"),
+                     ==, "client_reference_conflict");
+    batch_clear (&batch);
   }
 }
 
@@ -2863,6 +2943,7 @@ main (int    argc,
   ADD ("/server/checkout/tampered-totals", NULL, test_tampered_totals);
   ADD ("/server/checkout/client-gone", NULL, test_client_gone);
   ADD ("/server/checkout/duplicate-reference", NULL, test_duplicate_reference);
+  ADD ("/server/checkout/reference-other-terminal", NULL, test_reference_other_terminal);
   ADD ("/server/checkout/group-commit", NULL, test_group_commit);
   ADD ("/server/checkout/group-commit-write-fails", NULL, test_group_commit_write_fails);
   ADD ("/server/checkout/group-commit-busy-loop", NULL, test_group_commit_busy_loop);

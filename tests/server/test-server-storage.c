@@ -896,7 +896,7 @@ static void
 test_json_reader (void)
 {
   static const char *valid[] = {
-    "{}", " {\"a\":1} ", "{\"a\": [], \"b\": {}, \"c\": \"\"}", "{\"a\": 1, \"a\": 2}",
+    "{}", " {\"a\":1} ", "{\"a\": [], \"b\": {}, \"c\": \"\"}", "{\"a\": 1, \"A\": 2}",
     "{\"q\": 9223372036854775807, \"r\": -9223372036854775808, \"s\": 1E2, \"t\": 0.5}",
     "{\"ü\": \"İstanbul\", \"e\": \"\\u0130\\u00fc\\t\"}",
     /* UTF-8 past the first eight bytes, and at the very end */
@@ -934,6 +934,45 @@ test_json_reader (void)
       g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
       g_clear_error (&error);
     }
+  /* A member twice in an object: JsonParser would keep the last, silently. */
+  {
+    static const struct
+    {
+      const char *text;
+      const char *message;
+    } duplicates[] = {
+      { "{\"quantity\": 1, \"quantity\": 9999}", "duplicate member “quantity” at byte 16" },
+      { "{\"a\": 1, \"b\": {\"c\": 1, \"d\": 2, \"c\": 3}}", "duplicate member “c”" },
+      { "{\"lines\": [{\"q\": 1}, {\"q\": 2, \"q\": 2}]}", "duplicate member “q”" },
+      { "{\"a\": null, \"\\u0061\": null}", "duplicate member “a”" },
+      { "{\"é\": 1, \"\\u00e9\": 2}", "duplicate member “é”" },
+      { "{\"id\": \"pi_1\", \"id\": \"pi_2\"}", "duplicate member “id”" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (duplicates); i++)
+      {
+        const char *text = duplicates[i].text;
+
+        g_assert_null (till_json_read_object (text, strlen (text), &error));
+        g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
+        g_assert_nonnull (strstr (error->message, duplicates[i].message));
+        g_clear_error (&error);
+      }
+    /* Of only some members, the ones read are checked too. */
+    g_assert_null (till_json_read_object_members (duplicates[5].text, strlen (duplicates[5].text),
+                                                  some_members, &error));
+    g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
+    g_clear_error (&error);
+    {
+      const char *text = "{\"a\": {\"id\": 1}, \"b\": {\"id\": 2}, \"id\": 3}";
+      g_autoptr(JsonObject) same_name_elsewhere = till_json_read_object (text, strlen (text),
+                                                                         &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (json_object_get_size (same_name_elsewhere), ==, 3);
+    }
+  }
+
   /* Not an object; not all of the buffer (a NUL inside). */
   g_assert_null (till_json_read_object ("[1]", 3, &error));
   g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_TYPE);
