@@ -37,6 +37,8 @@
 #define BUSY_WAIT_MS 5000
 /* Webhook events older than TILL_WEBHOOK_EVENTS_KEPT_DAYS forgotten per reconciler round. */
 #define EVENTS_FORGOTTEN_PER_ROUND 500
+/* Pending orders a reconciler round asks Stripe about. */
+#define RECONCILE_ORDERS 50
 /* A batch of checkouts waits for an idle main loop at most this long (schedule_flush ()). */
 #define FLUSH_WAIT_MAX_MS 2
 #define RESOURCE_PREFIX "/io/github/tillpos/Till/server"
@@ -93,6 +95,10 @@ struct _TillApi
   GPtrArray *reconcile_items;     /* ReconcileItem * */
   gint64 reconcile_since;
   guint reconcile_retry_source;
+  /* Where the next round's pending orders start (the last one a round took), so that 50
+   * orders nobody pays do not keep the reconciler from the rest. */
+  gint64 reconcile_after_created;
+  gint64 reconcile_after_id;
   GAsyncQueue *readers;           /* TillDatabase *: idle connections for worker threads */
   GMutex held_lock;               /* tests: page reads on threads wait while held */
   GCond held_cond;
@@ -4028,6 +4034,41 @@ forget_old_events (TillApi *self)
              TILL_WEBHOOK_EVENTS_KEPT_DAYS);
 }
 
+/* A round's pending orders: the RECONCILE_ORDERS after the last round's, or from the
+ * oldest again once those are done. */
+static GArray *
+reconcile_list_pending (TillApi  *self,
+                        gint64    older_than_us,
+                        GError  **error)
+{
+  g_autoptr(GArray) ids = NULL;
+  gint64 last_created = self->reconcile_after_created;
+  gboolean from_oldest = self->reconcile_after_created == G_MININT64;
+
+  ids = till_orders_list_pending (self->db, older_than_us, self->reconcile_after_created,
+                                  self->reconcile_after_id, RECONCILE_ORDERS, &last_created,
+                                  error);
+  if (ids != NULL && ids->len == 0 && !from_oldest)
+    {
+      g_clear_pointer (&ids, g_array_unref);
+      ids = till_orders_list_pending (self->db, older_than_us, G_MININT64, 0, RECONCILE_ORDERS,
+                                      &last_created, error);
+    }
+  if (ids == NULL)
+    return NULL;
+  if (ids->len < RECONCILE_ORDERS)
+    {
+      self->reconcile_after_created = G_MININT64;
+      self->reconcile_after_id = 0;
+    }
+  else
+    {
+      self->reconcile_after_created = last_created;
+      self->reconcile_after_id = g_array_index (ids, gint64, ids->len - 1);
+    }
+  return g_steal_pointer (&ids);
+}
+
 void
 till_api_reconcile_async (TillApi             *self,
                           GCancellable        *cancellable,
@@ -4049,9 +4090,8 @@ till_api_reconcile_async (TillApi             *self,
       return;
     }
   forget_old_events (self);
-  ids = till_orders_list_pending (self->db,
-                                  now - (gint64) self->config->reconcile_sync_after * 1000000,
-                                  50, &error);
+  ids = reconcile_list_pending (self, now - (gint64) self->config->reconcile_sync_after * 1000000,
+                                &error);
   if (ids == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -4219,6 +4259,7 @@ till_api_init (TillApi *self)
   self->terminal_cache = till_terminal_cache_new ();
   self->product_cache = till_product_cache_new ();
   self->export_stall_ms = EXPORT_STALL_MS;
+  self->reconcile_after_created = G_MININT64;
   self->readers = g_async_queue_new_full (g_object_unref);
   g_mutex_init (&self->held_lock);
   g_cond_init (&self->held_cond);

@@ -974,7 +974,10 @@ till_orders_list (TillDatabase  *db,
 GArray *
 till_orders_list_pending (TillDatabase  *db,
                           gint64         older_than_us,
+                          gint64         after_created_us,
+                          gint64         after_id,
                           guint          limit,
+                          gint64        *out_last_created_us,
                           GError       **error)
 {
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -982,16 +985,20 @@ till_orders_list_pending (TillDatabase  *db,
   int rc;
 
   stmt = till_database_prepare (db,
-      "SELECT id FROM orders WHERE status = 'pending_payment' AND created_at < ?"
-      " ORDER BY created_at LIMIT ?", error);
+      "SELECT id, created_at FROM orders WHERE status = 'pending_payment' AND created_at < ?"
+      " AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, older_than_us);
-  sqlite3_bind_int (stmt, 2, limit);
+  sqlite3_bind_int64 (stmt, 2, after_created_us);
+  sqlite3_bind_int64 (stmt, 3, after_id);
+  sqlite3_bind_int (stmt, 4, limit);
   while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
     {
       gint64 id = sqlite3_column_int64 (stmt, 0);
       g_array_append_val (ids, id);
+      if (out_last_created_us != NULL)
+        *out_last_created_us = sqlite3_column_int64 (stmt, 1);
     }
   if (rc < 0)
     return NULL;

@@ -10,7 +10,8 @@ G_BEGIN_DECLS
 
 /* What can go wrong with one request, from the Till-Sim-Fault header or the control
  * endpoint: "drop-after", "500", "502", "503", "429", "delay=N" (ms),
- * "duplicate-webhook", "reorder-webhooks"; several separated by commas. */
+ * "duplicate-webhook", "reorder-webhooks", "lose-webhook", or "none"; several separated by
+ * commas. */
 typedef struct
 {
   guint status;               /* 0, or 429/500/502/503 answered instead of running */
@@ -18,6 +19,7 @@ typedef struct
   gboolean drop_after;        /* run the request, then drop the connection unanswered */
   gboolean duplicate_webhooks;
   gboolean reorder_webhooks;
+  gboolean lose_webhooks;     /* the request's events are never delivered */
 } TillSimFaults;
 
 gboolean till_sim_faults_parse (const char    *spec,

@@ -26,7 +26,7 @@ till_sim_faults_parse (const char    *spec,
     {
       char *part = g_strstrip (parts[i]);
 
-      if (*part == '\0')
+      if (*part == '\0' || g_str_equal (part, "none"))
         continue;
       if (g_str_equal (part, "drop-after"))
         faults->drop_after = TRUE;
@@ -50,11 +50,13 @@ till_sim_faults_parse (const char    *spec,
         faults->duplicate_webhooks = TRUE;
       else if (g_str_equal (part, "reorder-webhooks") || g_str_equal (part, "reorder-webhook"))
         faults->reorder_webhooks = TRUE;
+      else if (g_str_equal (part, "lose-webhook") || g_str_equal (part, "lose-webhooks"))
+        faults->lose_webhooks = TRUE;
       else
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                        "unknown fault “%s” (known: drop-after, 500, 502, 503, 429, delay=N, "
-                       "duplicate-webhook, reorder-webhooks)", part);
+                       "duplicate-webhook, reorder-webhooks, lose-webhook, none)", part);
           return FALSE;
         }
     }
@@ -71,4 +73,5 @@ till_sim_faults_merge (TillSimFaults       *faults,
   faults->drop_after |= other->drop_after;
   faults->duplicate_webhooks |= other->duplicate_webhooks;
   faults->reorder_webhooks |= other->reorder_webhooks;
+  faults->lose_webhooks |= other->lose_webhooks;
 }

@@ -3,12 +3,14 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * till-stripe-sim --listen HOST:PORT [--webhook-url URL --webhook-secret whsec_…] [--faults]
+ *                 [--fault-rate RATE [--fault-kinds LIST] [--fault-seed N]]
  *
  * Prints the URL it listens on (one line on stdout) once it is ready, so a test can start it
  * on port 0 and read where it is; runs until SIGINT or SIGTERM. The secret key it accepts
  * can be pinned with TILL_STRIPE_SIM_SECRET_KEY (any sk_test_ key otherwise; a live key is
  * refused), and the webhook secret can come from TILL_STRIPE_SIM_WEBHOOK_SECRET instead of
- * the command line.
+ * the command line. --fault-rate gives that share of the requests a random fault from
+ * --fault-kinds (seeded, so that a fault campaign can be run again), and enables faults.
  */
 #include "config.h"
 
@@ -65,7 +67,10 @@ main (int argc, char **argv)
   g_autofree char *webhook_url = NULL;
   g_autofree char *webhook_secret = NULL;
   g_autofree char *host = NULL;
+  g_autofree char *fault_kinds = NULL;
   gboolean faults = FALSE;
+  double fault_rate = 0.0;
+  gint64 fault_seed = 0;
   guint16 port = 0;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
@@ -82,6 +87,14 @@ main (int argc, char **argv)
       N_("whsec_…") },
     { "faults", 0, 0, G_OPTION_ARG_NONE, &faults,
       N_("Enable fault injection (Till-Sim-Fault header, /_sim/faults)"), NULL },
+    { "fault-rate", 0, 0, G_OPTION_ARG_DOUBLE, &fault_rate,
+      N_("Give this share of the requests (0 to 1) a random fault; enables faults"),
+      N_("RATE") },
+    { "fault-kinds", 0, 0, G_OPTION_ARG_STRING, &fault_kinds,
+      N_("The random faults to pick from, separated by commas (default: all but delays)"),
+      N_("LIST") },
+    { "fault-seed", 0, 0, G_OPTION_ARG_INT64, &fault_seed,
+      N_("Seed of the random faults (default 0)"), N_("N") },
     { NULL }
   };
 
@@ -122,6 +135,18 @@ main (int argc, char **argv)
       return 2;
     }
   till_stripe_sim_set_faults_enabled (sim, faults);
+  if (fault_seed < 0 || fault_seed > G_MAXUINT32)
+    {
+      g_printerr ("till-stripe-sim: %s\n", _("--fault-seed must be between 0 and 4294967295"));
+      return 2;
+    }
+  if ((fault_rate != 0.0 || fault_kinds != NULL)
+      && !till_stripe_sim_set_random_faults (sim, fault_rate, fault_kinds, (guint32) fault_seed,
+                                             &error))
+    {
+      g_printerr ("till-stripe-sim: %s\n", error->message);
+      return 2;
+    }
 
   if (!till_stripe_sim_listen (sim, host, port, &error))
     {

@@ -40,6 +40,10 @@ struct _TillStripeSim
   TillSimWebhooks *webhooks;
   gboolean faults_enabled;
   GQueue fault_queue;         /* char * specs for the next requests */
+  double random_rate;         /* share of the other requests given a random fault */
+  GPtrArray *random_kinds;    /* char * specs, one picked per faulted request */
+  GRand *random;
+  guint *random_counts;       /* per kind: how many were injected */
   GHashTable *pending;        /* delayed requests */
   GHashTable *locks;          /* ids of objects a delayed request is changing */
 };
@@ -177,6 +181,9 @@ till_stripe_sim_finalize (GObject *object)
   g_clear_pointer (&self->idempotency, till_sim_idempotency_free);
   g_clear_pointer (&self->state, till_sim_state_free);
   g_queue_clear_full (&self->fault_queue, g_free);
+  g_clear_pointer (&self->random_kinds, g_ptr_array_unref);
+  g_clear_pointer (&self->random, g_rand_free);
+  g_free (self->random_counts);
   g_free (self->secret_key);
   g_free (self->base_uri);
 
@@ -326,6 +333,66 @@ till_stripe_sim_set_faults_enabled (TillStripeSim *self,
   self->faults_enabled = !!enabled;
   if (!enabled)
     g_queue_clear_full (&self->fault_queue, g_free);
+}
+
+/**
+ * till_stripe_sim_set_random_faults:
+ * @rate: the share of requests (0 to 1) that get a fault, or 0 for none
+ * @kinds: (nullable): the faults to pick from, one per faulted request, separated by commas
+ *   ("503,429,delay=1500,lose-webhook"); %NULL or "" for every kind but delays
+ * @seed: the seed of the random choices, so that a campaign can be run again
+ *
+ * With faults enabled, each API request that names no fault of its own (no Till-Sim-Fault
+ * header, not even "none") and finds none queued gets one of @kinds with probability @rate.
+ * What was injected is counted per kind (GET /_sim/faults). Enables faults.
+ */
+gboolean
+till_stripe_sim_set_random_faults (TillStripeSim *self,
+                                   double         rate,
+                                   const char    *kinds,
+                                   guint32        seed,
+                                   GError       **error)
+{
+  g_auto(GStrv) parts = NULL;
+  g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func (g_free);
+
+  g_return_val_if_fail (TILL_IS_STRIPE_SIM (self), FALSE);
+
+  if (!(rate >= 0.0 && rate <= 1.0))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("The fault rate must be between 0 and 1"));
+      return FALSE;
+    }
+  if (kinds == NULL || *kinds == '\0')
+    kinds = "drop-after,500,502,503,429,duplicate-webhook,reorder-webhooks,lose-webhook";
+  parts = g_strsplit (kinds, ",", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      char *part = g_strstrip (parts[i]);
+      TillSimFaults faults;
+
+      if (*part == '\0')
+        continue;
+      if (!till_sim_faults_parse (part, &faults, error))
+        return FALSE;
+      g_ptr_array_add (specs, g_strdup (part));
+    }
+  if (specs->len == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("No fault kinds given"));
+      return FALSE;
+    }
+
+  g_clear_pointer (&self->random_kinds, g_ptr_array_unref);
+  g_clear_pointer (&self->random, g_rand_free);
+  g_free (self->random_counts);
+  self->random_counts = g_new0 (guint, specs->len);
+  self->random_kinds = g_steal_pointer (&specs);
+  self->random = g_rand_new_with_seed (seed);
+  self->random_rate = rate;
+  self->faults_enabled = TRUE;
+  return TRUE;
 }
 
 gboolean
@@ -656,8 +723,16 @@ execute (Pending *pending)
     till_sim_idempotency_finish (self->idempotency, pending->key, pending->idempotency_key,
                                  reply, pending->request_id);
 
-  till_sim_webhooks_enqueue (self->webhooks, events, pending->faults.duplicate_webhooks,
-                             pending->faults.reorder_webhooks);
+  if (pending->faults.lose_webhooks && till_sim_webhooks_is_configured (self->webhooks))
+    {
+      /* Never sent: what the endpoint sees when every attempt of a delivery is lost. */
+      for (guint i = 0; i < events->len; i++)
+        ((TillSimEvent *) g_ptr_array_index (events, i))->delivery_failed = TRUE;
+      g_debug ("fault: losing the webhooks of %s", pending->request_id);
+    }
+  else
+    till_sim_webhooks_enqueue (self->webhooks, events, pending->faults.duplicate_webhooks,
+                               pending->faults.reorder_webhooks);
 
   if (pending->faults.drop_after)
     {
@@ -705,6 +780,14 @@ next_faults (TillStripeSim     *self,
   queued = g_queue_pop_head (&self->fault_queue);
   if (queued != NULL && till_sim_faults_parse (queued, &from_queue, NULL))
     till_sim_faults_merge (faults, &from_queue);
+  else if (queued == NULL && header == NULL && self->random_kinds != NULL
+           && g_rand_double (self->random) < self->random_rate)
+    {
+      guint kind = g_rand_int_range (self->random, 0, (gint32) self->random_kinds->len);
+
+      self->random_counts[kind]++;
+      till_sim_faults_parse (g_ptr_array_index (self->random_kinds, kind), faults, NULL);
+    }
   return TRUE;
 }
 
@@ -1019,12 +1102,21 @@ handle_fault_control (TillStripeSim     *self,
     }
 
   {
-    g_autofree char *body = g_strdup_printf ("{\n  \"object\": \"sim_faults\",\n"
-                                             "  \"queued\": %u,\n  \"delayed_requests\": %u\n}\n",
-                                             self->fault_queue.length,
-                                             g_hash_table_size (self->pending));
-    g_autoptr(TillSimReply) reply = till_sim_reply_new_text (200, body);
+    g_autoptr(GString) body = g_string_new (NULL);
+    g_autoptr(TillSimReply) reply = NULL;
+    char rate[G_ASCII_DTOSTR_BUF_SIZE];
 
+    g_string_append_printf (body, "{\n  \"object\": \"sim_faults\",\n  \"queued\": %u,\n"
+                            "  \"delayed_requests\": %u,\n  \"random_rate\": %s,\n"
+                            "  \"injected\": {", self->fault_queue.length,
+                            g_hash_table_size (self->pending),
+                            g_ascii_dtostr (rate, sizeof rate, self->random_rate));
+    for (guint i = 0; self->random_kinds != NULL && i < self->random_kinds->len; i++)
+      g_string_append_printf (body, "%s\n    \"%s\": %u", i > 0 ? "," : "",
+                              (const char *) g_ptr_array_index (self->random_kinds, i),
+                              self->random_counts[i]);
+    g_string_append (body, self->random_kinds != NULL ? "\n  }\n}\n" : "}\n}\n");
+    reply = till_sim_reply_new_text (200, body->str);
     till_sim_reply_send (msg, reply);
   }
 }

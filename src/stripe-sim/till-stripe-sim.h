@@ -50,6 +50,11 @@ void           till_stripe_sim_set_webhook_retry  (TillStripeSim  *self,
 void           till_stripe_sim_set_faults_enabled (TillStripeSim  *self,
                                                    gboolean        enabled);
 gboolean       till_stripe_sim_get_faults_enabled (TillStripeSim  *self);
+gboolean       till_stripe_sim_set_random_faults  (TillStripeSim  *self,
+                                                   double          rate,
+                                                   const char     *kinds,
+                                                   guint32         seed,
+                                                   GError        **error);
 
 gboolean       till_stripe_sim_listen             (TillStripeSim  *self,
                                                    const char     *host,

@@ -1985,6 +1985,54 @@ test_reconcile (Fixture       *fixture,
   g_assert_cmpstr (order_status (fixture, paid_id, &status), ==, "paid");
 }
 
+/* More orders stay pending than a round takes (customers who walked away): a newer order paid
+ * at Stripe, whose webhook and sync never came, is still reached by the next rounds. */
+static void
+test_reconcile_many_pending (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(TillTestResponse) paid = NULL;
+  g_autofree char *status = NULL;
+  Reconciled reconciled = { FALSE, 0 };
+  gint64 paid_id;
+  guint rounds;
+
+  use_reconciling_server (fixture);
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *reference = till_test_new_reference ();
+      g_autofree char *body = cart_body (fixture, reference);
+      g_autoptr(TillTestResponse) unpaid = checkout (fixture, body);
+
+      g_assert_cmpuint (unpaid->status, ==, 201);
+    }
+  {
+    g_autofree char *reference = till_test_new_reference ();
+    g_autofree char *body = cart_body (fixture, reference);
+
+    paid = checkout (fixture, body);
+  }
+  g_assert_cmpuint (paid->status, ==, 201);
+  paid_id = json_object_get_int_member (order_of (paid), "id");
+  g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (paid), "pm_card_visa"), ==,
+                    200);
+  g_assert_true (till_database_exec (till_api_get_database (fixture->server->api),
+                                     "UPDATE orders SET created_at = created_at - 5000000", NULL));
+
+  for (rounds = 1; rounds <= 4; rounds++)
+    {
+      reconciled.done = FALSE;
+      till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+      g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 20000));
+      g_clear_pointer (&status, g_free);
+      if (g_str_equal (order_status (fixture, paid_id, &status), "paid"))
+        break;
+    }
+  g_assert_cmpstr (status, ==, "paid");
+  /* The second round took the orders after the first round's 50. */
+  g_assert_cmpuint (rounds, ==, 2);
+}
+
 /* Sends @payload, signed now: whether it was a duplicate. */
 static gboolean
 deliver (Fixture    *fixture,
@@ -2969,6 +3017,7 @@ main (int    argc,
   ADD ("/server/reconcile", NULL, test_reconcile);
   ADD ("/server/webhooks/events-forgotten", NULL, test_webhook_events_forgotten);
   ADD ("/server/reconcile-refund", NULL, test_reconcile_refund);
+  ADD ("/server/reconcile-many-pending", NULL, test_reconcile_many_pending);
   ADD ("/server/reconcile-lost-intent-paid", NULL, test_lost_intent_paid);
   ADD ("/server/reconcile-lost-intent-key-forgotten", NULL, test_lost_intent_key_forgotten);
   ADD ("/server/answers/database-locked", NULL, test_answer_database_locked);

@@ -191,6 +191,46 @@ test_webhooks_and_faults (void)
   g_assert_cmpint (program_stop (program), ==, 0);
 }
 
+/* --fault-rate and --fault-kinds: random faults from the command line; bad values refused. */
+static void
+test_random_faults (void)
+{
+  const char *argv[] = { SIM_PROGRAM, "--listen", "127.0.0.1:0", "--fault-rate", "1",
+                         "--fault-kinds", "429", "--fault-seed", "3", NULL };
+  const char *bad_rate[] = { SIM_PROGRAM, "--fault-rate", "2", NULL };
+  const char *bad_kind[] = { SIM_PROGRAM, "--fault-rate", "0.5", "--fault-kinds", "503,explode",
+                             NULL };
+  const char *bad_seed[] = { SIM_PROGRAM, "--fault-rate", "0.5", "--fault-seed", "-1", NULL };
+  Program *program = program_start (argv, NULL);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *uri = g_strconcat (program->url, "v1/payment_intents", NULL);
+  g_autofree char *control = g_strconcat (program->url, "_sim/faults", NULL);
+  g_autoptr(SimResponse) faulted = NULL;
+  g_autoptr(SimResponse) spared = NULL;
+  g_autoptr(SimResponse) counts = NULL;
+
+  faulted = sim_request (session, "POST", uri, "sk_test_program", "amount=1250&currency=usd",
+                         NULL);
+  g_assert_cmpuint (faulted->status, ==, 429);
+  spared = sim_request (session, "POST", uri, "sk_test_program", "amount=1250&currency=usd",
+                        "Till-Sim-Fault", "none", NULL);
+  g_assert_cmpuint (spared->status, ==, 200);
+  counts = sim_request (session, "GET", control, "sk_test_program", NULL, NULL);
+  g_assert_cmpuint (counts->status, ==, 200);
+  g_assert_cmpint (sim_json_int (counts->json, "injected.429"), ==, 1);
+  g_assert_cmpint (program_stop (program), ==, 0);
+
+  program = program_start (bad_rate, NULL);
+  g_assert_null (program->url);
+  g_assert_cmpint (program_stop (program), ==, 2);
+  program = program_start (bad_kind, NULL);
+  g_assert_null (program->url);
+  g_assert_cmpint (program_stop (program), ==, 2);
+  program = program_start (bad_seed, NULL);
+  g_assert_null (program->url);
+  g_assert_cmpint (program_stop (program), ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -200,6 +240,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/program/live-key-refused", test_live_key_refused);
   g_test_add_func ("/sim/program/bad-arguments", test_bad_arguments);
   g_test_add_func ("/sim/program/webhooks-and-faults", test_webhooks_and_faults);
+  g_test_add_func ("/sim/program/random-faults", test_random_faults);
 
   return g_test_run ();
 }

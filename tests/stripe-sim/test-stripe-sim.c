@@ -1933,6 +1933,122 @@ test_webhooks_duplicate (Fixture      *f,
   }
 }
 
+/* lose-webhook: the request runs and its events exist, but no delivery of them is sent;
+ * /v1/events lists them as not delivered. */
+static void
+test_webhooks_lost (Fixture      *f,
+                    gconstpointer data)
+{
+  g_autoptr(SimReceiver) receiver = sim_receiver_new ();
+  g_autoptr(SimResponse) lost = NULL;
+  g_autoptr(SimResponse) kept = NULL;
+  g_autoptr(SimResponse) undelivered = NULL;
+
+  g_assert_true (till_stripe_sim_set_webhook (f->sim, receiver->url, WEBHOOK_SECRET, NULL));
+  lost = api_with (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd",
+                   "Till-Sim-Fault", "lose-webhook");
+  assert_ok (lost);
+  kept = api (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd");
+  assert_ok (kept);
+  wait_for_deliveries (receiver, 1);
+  g_assert_true (sim_wait_for (sim_idle, f->sim, SIM_TEST_DEADLINE_MS));
+
+  /* Only the second intent's event came. */
+  g_assert_cmpuint (receiver->bodies->len, ==, 1);
+  {
+    g_autoptr(JsonNode) event = parse_body (g_ptr_array_index (receiver->bodies, 0));
+
+    g_assert_cmpstr (sim_json_string (event, "data.object.id"), ==,
+                     sim_json_string (kept->json, "id"));
+  }
+  g_assert_cmpuint (count_events (f, "payment_intent.created", sim_json_string (lost->json, "id")),
+                    ==, 1);
+  undelivered = api (f, "GET", "/v1/events?delivery_success=false", NULL);
+  assert_ok (undelivered);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (undelivered->json,
+                                                                               "data"))), ==, 1);
+  g_assert_cmpstr (sim_json_string (undelivered->json, "data.0.data.object.id"), ==,
+                   sim_json_string (lost->json, "id"));
+}
+
+/* Random faults: a share of the requests that name no fault of their own, from a list of
+ * kinds, seeded, and counted per kind. */
+static void
+test_faults_random (Fixture      *f,
+                    gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SimResponse) counts = NULL;
+  GString *statuses[2] = { g_string_new (NULL), g_string_new (NULL) };
+  guint faulted = 0;
+
+  /* Bad input changes nothing. */
+  g_assert_false (till_stripe_sim_set_random_faults (f->sim, 1.5, "503", 1, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (till_stripe_sim_set_random_faults (f->sim, 0.5, "503,explode", 1, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (till_stripe_sim_set_random_faults (f->sim, 0.5, " , ", 1, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  {
+    g_autoptr(SimResponse) r = api (f, "GET", "/v1/events", NULL);
+
+    assert_ok (r);
+  }
+
+  /* Every request, then none that says "none". */
+  g_assert_true (till_stripe_sim_set_random_faults (f->sim, 1.0, "503", 7, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(SimResponse) r = api (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd");
+      g_autoptr(SimResponse) spared = api_with (f, "GET", "/v1/events", NULL, "Till-Sim-Fault",
+                                                "none");
+
+      assert_error (r, 503, "api_error", NULL, NULL);
+      assert_ok (spared);
+    }
+  counts = api_with (f, "GET", "/_sim/faults", NULL, "Till-Sim-Fault", "none");
+  assert_ok (counts);
+  g_assert_cmpint (sim_json_int (counts->json, "injected.503"), ==, 3);
+
+  /* The same seed makes the same choices again. */
+  for (guint round = 0; round < 2; round++)
+    {
+      g_assert_true (till_stripe_sim_set_random_faults (f->sim, 0.5, "429, 500", 42, &error));
+      g_assert_no_error (error);
+      for (guint i = 0; i < 40; i++)
+        {
+          g_autoptr(SimResponse) r = api (f, "GET", "/v1/events", NULL);
+
+          g_string_append_printf (statuses[round], "%u ", r->status);
+          faulted += r->status != 200;
+        }
+    }
+  g_assert_cmpstr (statuses[0]->str, ==, statuses[1]->str);
+  g_assert_nonnull (strstr (statuses[0]->str, "429"));
+  g_assert_nonnull (strstr (statuses[0]->str, "500"));
+  g_assert_nonnull (strstr (statuses[0]->str, "200"));
+  {
+    g_autoptr(SimResponse) r = api_with (f, "GET", "/_sim/faults", NULL, "Till-Sim-Fault", "none");
+
+    g_assert_cmpint (sim_json_int (r->json, "injected.429") + sim_json_int (r->json, "injected.500"),
+                     ==, faulted / 2);
+  }
+  g_string_free (statuses[0], TRUE);
+  g_string_free (statuses[1], TRUE);
+
+  /* A rate of 0: no more faults. */
+  g_assert_true (till_stripe_sim_set_random_faults (f->sim, 0, "503", 1, &error));
+  {
+    g_autoptr(SimResponse) r = api (f, "GET", "/v1/events", NULL);
+
+    assert_ok (r);
+  }
+}
+
 /* --- the rest ------------------------------------------------------------------------ */
 
 static void
@@ -2152,10 +2268,12 @@ main (int argc, char **argv)
   add ("/sim/faults/drop-after", TRUE, test_faults_drop_after);
   add ("/sim/faults/delay", TRUE, test_faults_delay);
   add ("/sim/faults/control", TRUE, test_faults_control);
+  add ("/sim/faults/random", FALSE, test_faults_random);
   add ("/sim/webhooks/signed", FALSE, test_webhooks_signed);
   add ("/sim/webhooks/retry", FALSE, test_webhooks_retry);
   add ("/sim/webhooks/out-of-order", TRUE, test_webhooks_out_of_order);
   add ("/sim/webhooks/duplicate", TRUE, test_webhooks_duplicate);
+  add ("/sim/webhooks/lost", TRUE, test_webhooks_lost);
   add ("/sim/stripe-js/assets", FALSE, test_stripe_js_assets);
 
   return g_test_run ();
