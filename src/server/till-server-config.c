@@ -140,6 +140,24 @@ take_boolean (GKeyFile    *file,
   return TRUE;
 }
 
+static gboolean
+normalize_currency (TillServerConfig  *config,
+                    GError           **error)
+{
+  const TillCurrency *currency;
+
+  if (config->currency == NULL || (currency = till_currency_lookup (config->currency)) == NULL)
+    {
+      g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
+                   _("[store] currency: “%s” is not a currency Till knows"),
+                   config->currency != NULL ? config->currency : "");
+      return FALSE;
+    }
+  g_free (config->currency);
+  config->currency = g_strdup (till_currency_get_code (currency));
+  return TRUE;
+}
+
 gboolean
 till_server_config_load_file (TillServerConfig  *config,
                               const char        *path,
@@ -189,6 +207,14 @@ till_server_config_load_file (TillServerConfig  *config,
       return FALSE;
     }
   config->max_body = (gsize) max_body_kib * 1024;
+
+  /* "usd" is USD: every command (serving, catalog import) then compares codes as written
+   * by Till. An unknown code is refused here, before any command reads it. */
+  if (!normalize_currency (config, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
 
   if (g_key_file_has_key (file, "stripe", "payment-method-types", NULL))
     {
@@ -264,19 +290,11 @@ gboolean
 till_server_config_finish (TillServerConfig  *config,
                            GError           **error)
 {
-  const TillCurrency *currency;
   g_autofree char *host = NULL;
   guint16 port;
 
-  if (config->currency == NULL || (currency = till_currency_lookup (config->currency)) == NULL)
-    {
-      g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
-                   _("[store] currency: “%s” is not a currency Till knows"),
-                   config->currency != NULL ? config->currency : "");
-      return FALSE;
-    }
-  g_free (config->currency);
-  config->currency = g_strdup (till_currency_get_code (currency));
+  if (!normalize_currency (config, error))
+    return FALSE;
 
   if (config->store_name == NULL || *config->store_name == '\0' ||
       !g_utf8_validate (config->store_name, -1, NULL))

@@ -393,6 +393,14 @@ test_products_crud (Fixture       *fixture,
     g_assert_cmpuint (response->status, ==, 400);
     g_assert_nonnull (strstr (error_message (response), "currency"));
   }
+  {
+    /* The store's currency in any case, as the configuration and the CSV import take it. */
+    g_autoptr(TillTestResponse) response = till_test_request (
+        server, "POST", "/api/v1/products", server->admin_token,
+        "{\"name\": \"Lower\", \"unit_amount\": 100, \"tax_rate\": 0, \"currency\": \"usd\"}");
+    g_assert_cmpuint (response->status, ==, 201);
+    g_assert_cmpstr (json_object_get_string_member (response->json, "currency"), ==, "USD");
+  }
 
   path = g_strdup_printf ("/api/v1/products/%" G_GINT64_FORMAT, id);
   {
