@@ -16,6 +16,7 @@
 
 #include "till-app-resources.h"
 #include "till-core.h"
+#include "till-money-label.h"
 #include "till-payment-page.h"
 
 struct _TillPaymentPage
@@ -569,6 +570,27 @@ on_draw_page (GtkPrintOperation *operation,
  *
  * Prints the receipt of the order shown as paid.
  */
+char *
+till_payment_page_format_receipt (const TillOrder        *order,
+                                  const TillServerConfig *config,
+                                  const char             *note)
+{
+  TillReceiptOptions options = {
+    .store_name = config ? config->store_name : NULL,
+    .store_address = config ? config->store_address : NULL,
+    .store_tax_id = config ? config->store_tax_id : NULL,
+    .prices_include_tax = config ? config->prices_include_tax : FALSE,
+    .training = till_server_config_is_training (config),
+    .note = note,
+    .locale = till_money_label_locale (),
+    .width = TILL_RECEIPT_WIDTH,
+  };
+
+  g_return_val_if_fail (order != NULL, NULL);
+
+  return till_receipt_format_full (order, &options);
+}
+
 gboolean
 till_payment_page_print_receipt (TillPaymentPage  *self,
                                  const char       *export_pdf,
@@ -590,9 +612,8 @@ till_payment_page_print_receipt (TillPaymentPage  *self,
       return FALSE;
     }
 
-  text = till_receipt_format (self->order, config ? config->store_name : NULL,
-                              config ? config->prices_include_tax : FALSE, NULL,
-                              TILL_RECEIPT_WIDTH);
+  text = till_payment_page_format_receipt (
+      self->order, config, self->cart ? till_cart_model_get_cart (self->cart)->note : NULL);
   print = g_new0 (ReceiptPrint, 1);
   print->lines = g_strsplit (text, "\n", -1);
 

@@ -15,6 +15,7 @@
 #include "till-checkout.h"
 #include "till-client.h"
 #include "till-error-message.h"
+#include "till-payment-page.h"
 #include "till-scan-detector.h"
 #include "till-search-key.h"
 #include "till-test-server.h"
@@ -896,8 +897,33 @@ test_client_connect (ClientFixture *f,
   g_assert_nonnull (config);
   g_assert_cmpstr (config->currency, ==, "USD");
   g_assert_cmpstr (config->store_name, ==, "Corner Shop");
+  g_assert_cmpstr (config->store_address, ==, "1 Market Street\nSpringfield");
+  g_assert_cmpstr (config->store_tax_id, ==, "US-12-3456789");
   g_assert_false (config->prices_include_tax);
   g_assert_true (till_server_config_is_training (config));
+
+  /* The receipt has the store's details from the server, the cart's note, and says that a
+   * training sale is not one. */
+  {
+    g_autoptr (TillOrder) order = till_order_new ();
+    TillOrderLine *line = till_order_line_new ();
+    g_autofree char *text = NULL;
+
+    order->number = g_strdup ("T-000001");
+    order->currency = g_strdup ("USD");
+    order->status = TILL_ORDER_PAID;
+    line->name = g_strdup ("Tea");
+    line->quantity = 1;
+    line->unit_amount = line->total = order->subtotal = order->total = 250;
+    g_ptr_array_add (order->lines, line);
+    text = till_payment_page_format_receipt (order, config, "No sugar");
+    g_assert_nonnull (strstr (text, "Corner Shop\n"));
+    g_assert_nonnull (strstr (text, "1 Market Street\n"));
+    g_assert_nonnull (strstr (text, "Springfield\n"));
+    g_assert_nonnull (strstr (text, "Tax number: US-12-3456789\n"));
+    g_assert_nonnull (strstr (text, "Note:\n  No sugar\n"));
+    g_assert_nonnull (strstr (text, "TRAINING"));
+  }
 }
 
 static void
