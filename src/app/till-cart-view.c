@@ -23,6 +23,8 @@ struct _TillCartView
   AdwTabView *tab_view;
   GtkLabel *subtotal_label;
   GtkLabel *discount_title;
+  GtkWidget *note_box;
+  GtkLabel *note_label;
   GtkLabel *discount_label;
   GtkLabel *tax_title;
   GtkLabel *tax_label;
@@ -89,6 +91,7 @@ update_totals (TillCartView *self)
   TillTotals totals = { 0 };
   gboolean ok = TRUE;
   gboolean can_charge;
+  gboolean prices_include_tax = self->prices_include_tax;
 
   if (cart != NULL)
     ok = till_cart_model_compute_totals (cart, NULL, &totals, &error);
@@ -103,11 +106,34 @@ update_totals (TillCartView *self)
 
   gtk_label_set_text (self->subtotal_label, subtotal);
   gtk_label_set_text (self->discount_label, discount);
+  {
+    const TillCart *core_cart = cart ? till_cart_model_get_cart (cart) : NULL;
+    g_autofree char *cart_discount = NULL;
+    g_autofree char *title = NULL;
+
+    if (core_cart != NULL && core_cart->discount.kind == TILL_DISCOUNT_PERCENT)
+      {
+        g_autofree char *rate = till_tax_rate_to_string ((int) core_cart->discount.value);
+        /* Translators: the cart's discount row; %s is a number like "10" or "12.5". */
+        title = g_strdup_printf (_("Discount (%s %% off the cart)"), rate);
+      }
+    else if (core_cart != NULL && core_cart->discount.kind == TILL_DISCOUNT_AMOUNT)
+      {
+        cart_discount = till_money_label (core_cart->discount.value, currency);
+        /* Translators: the cart's discount row; %s is an amount like "$2.00". */
+        title = g_strdup_printf (_("Discount (%s off the cart)"), cart_discount);
+      }
+    gtk_label_set_text (self->discount_title, title ? title : _("Discount"));
+
+    gtk_label_set_text (self->note_label, core_cart && core_cart->note ? core_cart->note : "");
+    gtk_widget_set_visible (GTK_WIDGET (self->note_box), core_cart && core_cart->note);
+    if (core_cart != NULL)
+      prices_include_tax = core_cart->prices_include_tax;
+  }
   gtk_widget_set_visible (GTK_WIDGET (self->discount_title), totals.discount != 0);
   gtk_widget_set_visible (GTK_WIDGET (self->discount_label), totals.discount != 0);
   gtk_label_set_text (self->tax_label, tax);
-  gtk_label_set_text (self->tax_title,
-                      self->prices_include_tax ? _("Tax (included)") : _("Tax"));
+  gtk_label_set_text (self->tax_title, prices_include_tax ? _("Tax (included)") : _("Tax"));
   gtk_label_set_text (self->rounding_label, rounding);
   gtk_widget_set_visible (GTK_WIDGET (self->rounding_title), totals.rounding != 0);
   gtk_widget_set_visible (GTK_WIDGET (self->rounding_label), totals.rounding != 0);
@@ -831,6 +857,8 @@ till_cart_view_class_init (TillCartViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TillCartView, subtotal_label);
   gtk_widget_class_bind_template_child (widget_class, TillCartView, discount_title);
   gtk_widget_class_bind_template_child (widget_class, TillCartView, discount_label);
+  gtk_widget_class_bind_template_child (widget_class, TillCartView, note_box);
+  gtk_widget_class_bind_template_child (widget_class, TillCartView, note_label);
   gtk_widget_class_bind_template_child (widget_class, TillCartView, tax_title);
   gtk_widget_class_bind_template_child (widget_class, TillCartView, tax_label);
   gtk_widget_class_bind_template_child (widget_class, TillCartView, rounding_title);

@@ -285,6 +285,73 @@ test_multiplier (Fixture       *f,
   g_assert_cmpint (till_cart_model_get_line (cart, 0)->quantity, ==, 4);
 }
 
+/* The texts of the labels shown under @widget, in the order of the widget tree, joined
+ * with "|". */
+static void
+collect_labels (GtkWidget *widget,
+                GString   *out)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  if (GTK_IS_LABEL (widget) && *gtk_label_get_text (GTK_LABEL (widget)) != '\0')
+    g_string_append_printf (out, "%s|", gtk_label_get_text (GTK_LABEL (widget)));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_labels (child, out);
+}
+
+static char *
+cart_text (Fixture *f)
+{
+  GString *out = g_string_new ("|");
+
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  collect_labels (GTK_WIDGET (till_window_get_cart_view (f->window)), out);
+  return g_string_free (out, FALSE);
+}
+
+static void
+assert_shows (const char *text,
+              const char *expected)
+{
+  if (strstr (text, expected) == NULL)
+    g_error ("The cart shows “%s”, not “%s”", text, expected);
+}
+
+/* The cart's figures add up as shown: a line is quantity × price, the subtotal is their
+ * sum, then the discounts (each line's with what it takes off; the cart's named) and, for
+ * prices without tax, the tax on what is left. Simit: 1.50 at 8 %. */
+static void
+test_prices_add_up (Fixture       *f,
+                    gconstpointer  data)
+{
+  TillCartModel *cart;
+  g_autofree char *plain = NULL, *discounted = NULL;
+  TillDiscount ten_percent = { TILL_DISCOUNT_PERCENT, 1000 };
+  TillDiscount fifty_cents = { TILL_DISCOUNT_AMOUNT, 50 };
+
+  till_window_handle_barcode (f->window, "8690000000017");
+  cart = selected_cart (f);
+  g_assert_nonnull (cart);
+  g_assert_cmpuint (till_cart_model_get_n_lines (cart), ==, 1);
+
+  /* Not "$1.50 … $1.62": the line is before tax, as the subtotal. */
+  plain = cart_text (f);
+  assert_shows (plain, "|Simit|$1.50|$1.50|Subtotal|$1.50|Tax|$0.12|Total|$1.62|");
+
+  /* 2 × 1.50 = 3.00, 10 % off the line (−0.30), 0.50 off the cart: 3.00 − 0.80 = 2.20,
+   * tax 8 % = 0.18 (0.176), total 2.38. */
+  g_assert_true (till_cart_model_set_quantity (cart, 0, 2, NULL));
+  g_assert_true (till_cart_model_set_line_discount (cart, 0, &ten_percent, NULL));
+  g_assert_true (till_cart_model_set_discount (cart, &fifty_cents, NULL));
+  g_assert_true (till_cart_model_set_note (cart, "Deliver to table 4", NULL));
+  discounted = cart_text (f);
+  assert_shows (discounted, "|Simit|$1.50 · 10 % off (-$0.30)|$3.00|");
+  assert_shows (discounted, "|Deliver to table 4|Subtotal|$3.00|Discount ($0.50 off the cart)|"
+                            "-$0.80|Tax|$0.18|Total|$2.38|");
+}
+
 static void
 test_remove_and_actions (Fixture       *f,
                          gconstpointer  data)
@@ -780,6 +847,7 @@ main (int   argc,
   ADD ("/app/window/unknown-barcode-online", "online", test_unknown_barcode);
   ADD ("/app/window/manual-barcode", NULL, test_manual_barcode);
   ADD ("/app/window/multiplier", NULL, test_multiplier);
+  ADD ("/app/window/prices-add-up", NULL, test_prices_add_up);
   ADD ("/app/window/remove-park-resume", NULL, test_remove_and_actions);
   ADD ("/app/window/catalog-search", NULL, test_catalog_search);
   ADD ("/app/window/line-menu", NULL, test_line_menu);
