@@ -25,6 +25,7 @@ struct _TillCartView
   GtkLabel *discount_title;
   GtkWidget *note_box;
   GtkLabel *note_label;
+  GtkLabel *foreign_label;
   GtkLabel *discount_label;
   GtkLabel *tax_title;
   GtkLabel *tax_label;
@@ -78,6 +79,25 @@ till_cart_view_get_selected_cart (TillCartView *self)
 
   page = adw_tab_view_get_selected_page (self->tab_view);
   return page ? page_get_cart (page) : NULL;
+}
+
+/* A cart with lines priced in another currency than the connected store's (made while
+ * connected to another server): kept as it was, read-only, and never charged here. */
+static gboolean
+is_foreign (TillCartView  *self,
+            TillCartModel *cart)
+{
+  return cart != NULL && self->currency != NULL && till_cart_model_get_n_lines (cart) > 0 &&
+         g_ascii_strcasecmp (till_cart_model_get_currency (cart), self->currency) != 0;
+}
+
+/* An empty cart follows the store; one with lines in another currency is kept aside. */
+static void
+follow_store (TillCartView  *self,
+              TillCartModel *cart)
+{
+  if (cart != NULL && self->currency != NULL && till_cart_model_get_n_lines (cart) == 0)
+    till_cart_model_set_currency (cart, self->currency, self->prices_include_tax);
 }
 
 static void
@@ -138,6 +158,34 @@ update_totals (TillCartView *self)
   gtk_widget_set_visible (GTK_WIDGET (self->rounding_title), totals.rounding != 0);
   gtk_widget_set_visible (GTK_WIDGET (self->rounding_label), totals.rounding != 0);
   gtk_label_set_text (self->total_label, total);
+
+  {
+    gboolean foreign = is_foreign (self, cart);
+
+    if (foreign)
+      {
+        g_autofree char *notice = g_strdup_printf (
+            /* Translators: %s are currency codes, e.g. "USD" and "TRY". */
+            _("This cart is priced in %s, but this store sells in %s. It is kept as it was "
+              "and cannot be changed or charged here: sell the items again in a new cart, "
+              "then close this one."),
+            till_cart_model_get_currency (cart), self->currency);
+        gtk_label_set_text (self->foreign_label, notice);
+      }
+    gtk_widget_set_visible (GTK_WIDGET (self->foreign_label), foreign);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "cart.park", !foreign);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "cart.discount", !foreign);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "cart.note", !foreign);
+    if (foreign)
+      {
+        /* Translators: the Charge button of a cart in another currency; %s: "USD". */
+        charge = g_strdup_printf (_("Priced in %s: Not Sold Here"),
+                                  till_cart_model_get_currency (cart));
+        gtk_label_set_text (self->charge_label, charge);
+        gtk_widget_action_set_enabled (GTK_WIDGET (self), "cart.charge", FALSE);
+        return;
+      }
+  }
 
   if (self->busy)
     charge = g_strdup (_("Starting payment…"));
@@ -201,6 +249,7 @@ sync_page (TillCartView  *self,
     }
 
   gtk_stack_set_visible_child_name (stack, n_lines > 0 ? "lines" : "empty");
+  gtk_widget_set_sensitive (GTK_WIDGET (list), !is_foreign (self, cart));
 
   if (till_cart_model_get_n_items (cart) > 0)
     title = g_strdup_printf ("%s (%" G_GINT64_FORMAT ")", till_cart_model_get_title (cart),
@@ -859,6 +908,7 @@ till_cart_view_class_init (TillCartViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TillCartView, discount_label);
   gtk_widget_class_bind_template_child (widget_class, TillCartView, note_box);
   gtk_widget_class_bind_template_child (widget_class, TillCartView, note_label);
+  gtk_widget_class_bind_template_child (widget_class, TillCartView, foreign_label);
   gtk_widget_class_bind_template_child (widget_class, TillCartView, tax_title);
   gtk_widget_class_bind_template_child (widget_class, TillCartView, tax_label);
   gtk_widget_class_bind_template_child (widget_class, TillCartView, rounding_title);
@@ -921,6 +971,13 @@ till_cart_view_set_currency (TillCartView *self,
   g_free (self->currency);
   self->currency = g_strdup (currency);
   self->prices_include_tax = prices_include_tax;
+  for (int i = 0; i < adw_tab_view_get_n_pages (self->tab_view); i++)
+    {
+      TillCartModel *cart = page_get_cart (adw_tab_view_get_nth_page (self->tab_view, i));
+
+      follow_store (self, cart);
+      sync_page (self, cart);
+    }
   update_totals (self);
 }
 
@@ -932,6 +989,9 @@ till_cart_view_get_active_cart (TillCartView *self)
   g_return_val_if_fail (TILL_IS_CART_VIEW (self), NULL);
 
   cart = till_cart_view_get_selected_cart (self);
+  follow_store (self, cart);
+  if (is_foreign (self, cart))
+    cart = NULL;
   if (cart == NULL)
     cart = new_cart (self);
   else if (till_cart_model_get_parked (cart))

@@ -352,6 +352,58 @@ test_prices_add_up (Fixture       *f,
                             "-$0.80|Tax|$0.18|Total|$2.38|");
 }
 
+/* The store changes currency (another server): an empty cart follows it by itself; a cart
+ * with lines priced in USD is kept as it was, read-only, with a notice, and the next scan
+ * starts a new cart in the store's currency instead of failing on it. */
+static void
+test_currency_follows_store (Fixture       *f,
+                             gconstpointer  data)
+{
+  TillCartView *view = till_window_get_cart_view (f->window);
+  g_autoptr (GPtrArray) products = g_ptr_array_new_with_free_func (g_object_unref);
+  TillCartModel *usd_cart, *empty_cart, *try_cart;
+  g_autofree char *text = NULL;
+
+  till_window_handle_barcode (f->window, "8690000000017");
+  usd_cart = selected_cart (f);
+  g_assert_cmpuint (till_cart_model_get_n_lines (usd_cart), ==, 1);
+  gtk_widget_activate_action (GTK_WIDGET (view), "cart.new", NULL);
+  empty_cart = selected_cart (f);
+  g_assert_true (empty_cart != usd_cart);
+  g_assert_cmpstr (till_cart_model_get_currency (empty_cart), ==, "USD");
+
+  /* Connected to a store selling in TRY, with its catalog. */
+  g_ptr_array_add (products, till_product_new (11, "Simit", "SIM-1", "8690000000017", "Bakery",
+                                               "TRY", 1500, 1000));
+  till_catalog_replace (f->catalog, products, NULL);
+  till_cart_view_set_currency (view, "TRY", TRUE);
+
+  g_assert_cmpstr (till_cart_model_get_currency (empty_cart), ==, "TRY");
+  g_assert_cmpstr (till_cart_model_get_currency (usd_cart), ==, "USD");
+  g_assert_cmpuint (till_cart_model_get_n_lines (usd_cart), ==, 1);
+
+  till_cart_view_select_cart (view, usd_cart);
+  text = cart_text (f);
+  assert_shows (text, "|This cart is priced in USD, but this store sells in TRY.");
+  assert_shows (text, "|Priced in USD: Not Sold Here|");
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (till_cart_view_get_list_box (view,
+                                                                                     usd_cart))));
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (view), "cart.charge", NULL) &&
+                  till_window_is_charging (f->window));
+
+  /* A scan while the USD cart is shown goes to a cart in TRY. */
+  till_window_handle_barcode (f->window, "8690000000017");
+  try_cart = selected_cart (f);
+  g_assert_true (try_cart != usd_cart);
+  g_assert_cmpstr (till_cart_model_get_currency (try_cart), ==, "TRY");
+  g_assert_cmpuint (till_cart_model_get_n_lines (try_cart), ==, 1);
+  g_assert_cmpuint (till_cart_model_get_n_lines (usd_cart), ==, 1);
+  g_clear_pointer (&text, g_free);
+  text = cart_text (f);
+  g_assert_null (strstr (text, "Not Sold Here"));
+  g_assert_null (strstr (text, "is priced in"));
+}
+
 static void
 test_remove_and_actions (Fixture       *f,
                          gconstpointer  data)
@@ -848,6 +900,7 @@ main (int   argc,
   ADD ("/app/window/manual-barcode", NULL, test_manual_barcode);
   ADD ("/app/window/multiplier", NULL, test_multiplier);
   ADD ("/app/window/prices-add-up", NULL, test_prices_add_up);
+  ADD ("/app/window/currency-follows-store", NULL, test_currency_follows_store);
   ADD ("/app/window/remove-park-resume", NULL, test_remove_and_actions);
   ADD ("/app/window/catalog-search", NULL, test_catalog_search);
   ADD ("/app/window/line-menu", NULL, test_line_menu);
