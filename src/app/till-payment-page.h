@@ -35,6 +35,7 @@ TillPaymentView *till_payment_page_get_view  (TillPaymentPage            *self);
 char            *till_payment_page_format_receipt (const TillOrder        *order,
                                                    const TillServerConfig *config,
                                                    const char             *note);
+gboolean         till_payment_page_email_is_valid (const char            *email);
 char            *till_payment_page_describe_decline (const char      *decline_code,
                                                      const char      *server_message);
 

@@ -770,6 +770,29 @@ test_charge_offline (Fixture       *f,
   g_assert_cmpuint (till_cart_model_get_n_lines (selected_cart (f)), ==, 1);
 }
 
+/* A server on this computer that stopped: no cables or Wi-Fi to check, the server program
+ * is not answering. */
+static void
+test_charge_server_here_down (Fixture       *f,
+                              gconstpointer  data)
+{
+  AdwMessageDialog *dialog;
+
+  till_window_handle_barcode (f->window, "8690000000017");
+  till_test_server_free (f->server);
+  f->server = NULL;
+  till_client_reconnect (f->client);
+  g_assert_true (till_test_wait_until (client_offline, f->client, 5000));
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge", NULL);
+  g_assert_true (till_test_wait_until (dialog_shown, f->window, 5000));
+  dialog = till_window_get_dialog (f->window);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==,
+                   "The server on this computer is not answering.");
+  g_assert_null (strstr (adw_message_dialog_get_body (dialog), "cable"));
+  g_assert_null (strstr (adw_message_dialog_get_body (dialog), "Wi-Fi"));
+  g_assert_cmpuint (till_cart_model_get_n_lines (selected_cart (f)), ==, 1);
+}
+
 static gboolean
 label_changed (gpointer data)
 {
@@ -911,6 +934,7 @@ main (int   argc,
   ADD ("/app/window/charge-price-changed", "online", test_charge_price_changed);
   ADD ("/app/window/charge-opens-payment", "online", test_charge_opens_payment);
   ADD ("/app/window/charge-offline", NULL, test_charge_offline);
+  ADD ("/app/window/charge-server-here-down", "online", test_charge_server_here_down);
   ADD ("/app/window/connect-dialog", "online", test_connect_dialog);
   g_test_add_func ("/app/application/first-run", test_application_first_run);
 
