@@ -319,6 +319,32 @@ till_cart_model_is_empty (TillCartModel *self)
          self->cart->note == NULL;
 }
 
+gboolean
+till_cart_model_set_currency (TillCartModel *self,
+                              const char    *currency,
+                              gboolean       prices_include_tax)
+{
+  g_return_val_if_fail (TILL_IS_CART_MODEL (self), FALSE);
+  g_return_val_if_fail (till_currency_lookup (currency) != NULL, FALSE);
+
+  if (self->cart->lines->len > 0)
+    return FALSE;
+  if (g_ascii_strcasecmp (self->cart->currency, currency) == 0 &&
+      self->cart->prices_include_tax == prices_include_tax)
+    return TRUE;
+  g_free (self->cart->currency);
+  self->cart->currency = g_strdup (till_currency_get_code (till_currency_lookup (currency)));
+  self->cart->prices_include_tax = prices_include_tax;
+  /* An amount off the cart was in the other currency. */
+  if (self->cart->discount.kind == TILL_DISCOUNT_AMOUNT)
+    {
+      self->cart->discount.kind = TILL_DISCOUNT_NONE;
+      self->cart->discount.value = 0;
+    }
+  emit_changed (self, TRUE);
+  return TRUE;
+}
+
 static gboolean
 check_quantity (gint64   quantity,
                 GError **error)

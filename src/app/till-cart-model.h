@@ -52,6 +52,11 @@ const TillCartLine *till_cart_model_get_line        (TillCartModel  *self,
 /* Σ quantities: what the tab shows. */
 gint64          till_cart_model_get_n_items         (TillCartModel  *self);
 gboolean        till_cart_model_is_empty            (TillCartModel  *self);
+/* A cart with no lines takes the currency and tax mode of the store it is now sold in
+ * (an amount off the cart is dropped). FALSE, and nothing changed, when it has lines. */
+gboolean        till_cart_model_set_currency        (TillCartModel  *self,
+                                                     const char     *currency,
+                                                     gboolean        prices_include_tax);
 
 /* Adds @quantity of @product: to the existing line of that product when it has no
  * discount or note, else as a new line. Returns the index of the line, or -1 on error. */

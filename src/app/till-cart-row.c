@@ -155,7 +155,13 @@ till_cart_row_update (TillCartRow          *self,
   unit = till_money_label (line->unit_amount, currency);
   g_string_append (detail, unit);
   discount = describe_discount (&line->discount, currency);
-  if (discount != NULL)
+  if (discount != NULL && totals != NULL && totals->line_discount > 0)
+    {
+      g_autofree char *amount = till_money_label (-totals->line_discount, currency);
+      /* Translators: a line's discount and what it takes off, e.g. "10 % off (−$0.15)". */
+      g_string_append_printf (detail, _(" · %s (%s)"), discount, amount);
+    }
+  else if (discount != NULL)
     g_string_append_printf (detail, " · %s", discount);
   if (line->note != NULL)
     g_string_append_printf (detail, " · %s", line->note);
@@ -166,7 +172,9 @@ till_cart_row_update (TillCartRow          *self,
     gtk_spin_button_set_value (self->quantity_spin, (double) line->quantity);
   g_signal_handlers_unblock_by_func (self->quantity_spin, on_quantity_changed, self);
 
-  total = till_money_label (totals ? totals->total : line->unit_amount * line->quantity, currency);
+  /* Quantity × price, as the detail shows the price: discounts and tax are in the cart's
+   * totals below, which add up from these (the subtotal is their sum). */
+  total = till_money_label (totals ? totals->gross : line->unit_amount * line->quantity, currency);
   gtk_label_set_text (self->total_label, total);
 
   /* The actions' targets only change when the line moves. The menu itself is made when it

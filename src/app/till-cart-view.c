@@ -23,6 +23,9 @@ struct _TillCartView
   AdwTabView *tab_view;
   GtkLabel *subtotal_label;
   GtkLabel *discount_title;
+  GtkWidget *note_box;
+  GtkLabel *note_label;
+  GtkLabel *foreign_label;
   GtkLabel *discount_label;
   GtkLabel *tax_title;
   GtkLabel *tax_label;
@@ -78,6 +81,25 @@ till_cart_view_get_selected_cart (TillCartView *self)
   return page ? page_get_cart (page) : NULL;
 }
 
+/* A cart with lines priced in another currency than the connected store's (made while
+ * connected to another server): kept as it was, read-only, and never charged here. */
+static gboolean
+is_foreign (TillCartView  *self,
+            TillCartModel *cart)
+{
+  return cart != NULL && self->currency != NULL && till_cart_model_get_n_lines (cart) > 0 &&
+         g_ascii_strcasecmp (till_cart_model_get_currency (cart), self->currency) != 0;
+}
+
+/* An empty cart follows the store; one with lines in another currency is kept aside. */
+static void
+follow_store (TillCartView  *self,
+              TillCartModel *cart)
+{
+  if (cart != NULL && self->currency != NULL && till_cart_model_get_n_lines (cart) == 0)
+    till_cart_model_set_currency (cart, self->currency, self->prices_include_tax);
+}
+
 static void
 update_totals (TillCartView *self)
 {
@@ -89,6 +111,7 @@ update_totals (TillCartView *self)
   TillTotals totals = { 0 };
   gboolean ok = TRUE;
   gboolean can_charge;
+  gboolean prices_include_tax = self->prices_include_tax;
 
   if (cart != NULL)
     ok = till_cart_model_compute_totals (cart, NULL, &totals, &error);
@@ -103,15 +126,66 @@ update_totals (TillCartView *self)
 
   gtk_label_set_text (self->subtotal_label, subtotal);
   gtk_label_set_text (self->discount_label, discount);
+  {
+    const TillCart *core_cart = cart ? till_cart_model_get_cart (cart) : NULL;
+    g_autofree char *cart_discount = NULL;
+    g_autofree char *title = NULL;
+
+    if (core_cart != NULL && core_cart->discount.kind == TILL_DISCOUNT_PERCENT)
+      {
+        g_autofree char *rate = till_tax_rate_to_string ((int) core_cart->discount.value);
+        /* Translators: the cart's discount row; %s is a number like "10" or "12.5". */
+        title = g_strdup_printf (_("Discount (%s %% off the cart)"), rate);
+      }
+    else if (core_cart != NULL && core_cart->discount.kind == TILL_DISCOUNT_AMOUNT)
+      {
+        cart_discount = till_money_label (core_cart->discount.value, currency);
+        /* Translators: the cart's discount row; %s is an amount like "$2.00". */
+        title = g_strdup_printf (_("Discount (%s off the cart)"), cart_discount);
+      }
+    gtk_label_set_text (self->discount_title, title ? title : _("Discount"));
+
+    gtk_label_set_text (self->note_label, core_cart && core_cart->note ? core_cart->note : "");
+    gtk_widget_set_visible (GTK_WIDGET (self->note_box), core_cart && core_cart->note);
+    if (core_cart != NULL)
+      prices_include_tax = core_cart->prices_include_tax;
+  }
   gtk_widget_set_visible (GTK_WIDGET (self->discount_title), totals.discount != 0);
   gtk_widget_set_visible (GTK_WIDGET (self->discount_label), totals.discount != 0);
   gtk_label_set_text (self->tax_label, tax);
-  gtk_label_set_text (self->tax_title,
-                      self->prices_include_tax ? _("Tax (included)") : _("Tax"));
+  gtk_label_set_text (self->tax_title, prices_include_tax ? _("Tax (included)") : _("Tax"));
   gtk_label_set_text (self->rounding_label, rounding);
   gtk_widget_set_visible (GTK_WIDGET (self->rounding_title), totals.rounding != 0);
   gtk_widget_set_visible (GTK_WIDGET (self->rounding_label), totals.rounding != 0);
   gtk_label_set_text (self->total_label, total);
+
+  {
+    gboolean foreign = is_foreign (self, cart);
+
+    if (foreign)
+      {
+        g_autofree char *notice = g_strdup_printf (
+            /* Translators: %s are currency codes, e.g. "USD" and "TRY". */
+            _("This cart is priced in %s, but this store sells in %s. It is kept as it was "
+              "and cannot be changed or charged here: sell the items again in a new cart, "
+              "then close this one."),
+            till_cart_model_get_currency (cart), self->currency);
+        gtk_label_set_text (self->foreign_label, notice);
+      }
+    gtk_widget_set_visible (GTK_WIDGET (self->foreign_label), foreign);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "cart.park", !foreign);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "cart.discount", !foreign);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "cart.note", !foreign);
+    if (foreign)
+      {
+        /* Translators: the Charge button of a cart in another currency; %s: "USD". */
+        charge = g_strdup_printf (_("Priced in %s: Not Sold Here"),
+                                  till_cart_model_get_currency (cart));
+        gtk_label_set_text (self->charge_label, charge);
+        gtk_widget_action_set_enabled (GTK_WIDGET (self), "cart.charge", FALSE);
+        return;
+      }
+  }
 
   if (self->busy)
     charge = g_strdup (_("Starting payment…"));
@@ -175,6 +249,7 @@ sync_page (TillCartView  *self,
     }
 
   gtk_stack_set_visible_child_name (stack, n_lines > 0 ? "lines" : "empty");
+  gtk_widget_set_sensitive (GTK_WIDGET (list), !is_foreign (self, cart));
 
   if (till_cart_model_get_n_items (cart) > 0)
     title = g_strdup_printf ("%s (%" G_GINT64_FORMAT ")", till_cart_model_get_title (cart),
@@ -831,6 +906,9 @@ till_cart_view_class_init (TillCartViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TillCartView, subtotal_label);
   gtk_widget_class_bind_template_child (widget_class, TillCartView, discount_title);
   gtk_widget_class_bind_template_child (widget_class, TillCartView, discount_label);
+  gtk_widget_class_bind_template_child (widget_class, TillCartView, note_box);
+  gtk_widget_class_bind_template_child (widget_class, TillCartView, note_label);
+  gtk_widget_class_bind_template_child (widget_class, TillCartView, foreign_label);
   gtk_widget_class_bind_template_child (widget_class, TillCartView, tax_title);
   gtk_widget_class_bind_template_child (widget_class, TillCartView, tax_label);
   gtk_widget_class_bind_template_child (widget_class, TillCartView, rounding_title);
@@ -893,6 +971,13 @@ till_cart_view_set_currency (TillCartView *self,
   g_free (self->currency);
   self->currency = g_strdup (currency);
   self->prices_include_tax = prices_include_tax;
+  for (int i = 0; i < adw_tab_view_get_n_pages (self->tab_view); i++)
+    {
+      TillCartModel *cart = page_get_cart (adw_tab_view_get_nth_page (self->tab_view, i));
+
+      follow_store (self, cart);
+      sync_page (self, cart);
+    }
   update_totals (self);
 }
 
@@ -904,6 +989,9 @@ till_cart_view_get_active_cart (TillCartView *self)
   g_return_val_if_fail (TILL_IS_CART_VIEW (self), NULL);
 
   cart = till_cart_view_get_selected_cart (self);
+  follow_store (self, cart);
+  if (is_foreign (self, cart))
+    cart = NULL;
   if (cart == NULL)
     cart = new_cart (self);
   else if (till_cart_model_get_parked (cart))

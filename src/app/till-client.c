@@ -62,6 +62,8 @@ till_server_config_copy (const TillServerConfig *config)
   TillServerConfig *copy = g_new0 (TillServerConfig, 1);
 
   copy->store_name = g_strdup (config->store_name);
+  copy->store_address = g_strdup (config->store_address);
+  copy->store_tax_id = g_strdup (config->store_tax_id);
   copy->currency = g_strdup (config->currency);
   copy->prices_include_tax = config->prices_include_tax;
   copy->mode = g_strdup (config->mode);
@@ -76,6 +78,8 @@ till_server_config_free (TillServerConfig *config)
   if (config == NULL)
     return;
   g_free (config->store_name);
+  g_free (config->store_address);
+  g_free (config->store_tax_id);
   g_free (config->currency);
   g_free (config->mode);
   g_free (config->publishable_key);
@@ -113,6 +117,8 @@ till_server_config_from_json (JsonObject  *object,
     }
   config->currency = g_ascii_strup (currency, -1);
   config->store_name = g_strdup (json_string (object, "store_name"));
+  config->store_address = g_strdup (json_string (object, "store_address"));
+  config->store_tax_id = g_strdup (json_string (object, "store_tax_id"));
   if (mode == NULL)
     mode = json_string (object, "stripe_mode");
   config->mode = g_strdup (mode ? mode : "test");

@@ -46,6 +46,8 @@ typedef enum
 typedef struct
 {
   char *store_name;
+  char *store_address;              /* nullable; "\n" between lines; for receipts */
+  char *store_tax_id;               /* nullable; for receipts */
   char *currency;
   gboolean prices_include_tax;
   char *mode;                       /* "live", "test" or "training" */

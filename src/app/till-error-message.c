@@ -87,6 +87,42 @@ till_error_message_new (const GError *error)
                       _("Try again. If it happens again, ask an admin."));
 }
 
+static gboolean
+is_this_computer (const char *server_url)
+{
+  g_autoptr (GUri) uri = server_url ? g_uri_parse (server_url, G_URI_FLAGS_NONE, NULL) : NULL;
+  g_autoptr (GInetAddress) address = NULL;
+  const char *host = uri ? g_uri_get_host (uri) : NULL;
+
+  if (host == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (host, "localhost") == 0 ||
+      g_str_has_suffix (host, ".localhost"))
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+/**
+ * till_error_message_new_for_server:
+ * @server_url: (nullable): the server the error came from
+ *
+ * As till_error_message_new(), but a server on this computer (a loopback address) that
+ * cannot be reached is not a matter of cables or Wi-Fi: the server program is not running.
+ */
+TillErrorMessage *
+till_error_message_new_for_server (const GError *error,
+                                   const char   *server_url)
+{
+  if (g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NETWORK) &&
+      is_this_computer (server_url))
+    return message_new (TILL_NEXT_STEP_CHECK_CONNECTION,
+                        _("The server on this computer is not answering."),
+                        _("Start the Till server again, or ask an admin. Till keeps trying by "
+                          "itself; nothing in the cart is lost."));
+  return till_error_message_new (error);
+}
+
 void
 till_error_message_free (TillErrorMessage *message)
 {

@@ -25,6 +25,8 @@ typedef struct
 
 /* Never NULL; the technical detail stays in the logs, not on screen. */
 TillErrorMessage *till_error_message_new  (const GError     *error);
+TillErrorMessage *till_error_message_new_for_server (const GError *error,
+                                                     const char   *server_url);
 void              till_error_message_free (TillErrorMessage *message);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillErrorMessage, till_error_message_free)

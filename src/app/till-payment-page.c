@@ -6,7 +6,7 @@
  * takes the card; its result is only a hint, so the page then asks the server to sync the
  * order with Stripe and shows the server's verdict natively: paid (amount, card, order
  * number), declined (the reason in plain words, Try Again on the same PaymentIntent, or
- * Cancel Sale) or an error with what to do. "finished" tells the window whether the sale
+ * Back to the Cart) or an error with what to do. "finished" tells the window whether the sale
  * was paid (the cart can go) or canceled (the cart stays, for another attempt).
  */
 #include "config.h"
@@ -16,6 +16,7 @@
 
 #include "till-app-resources.h"
 #include "till-core.h"
+#include "till-money-label.h"
 #include "till-payment-page.h"
 
 struct _TillPaymentPage
@@ -249,8 +250,8 @@ show_order (TillPaymentPage *self)
 
     case TILL_ORDER_CANCELED:
       show_error (self, _("This Sale Was Canceled"),
-                  _("The order was canceled, so it cannot be paid any more. Cancel the sale "
-                    "here and charge the cart again."));
+                  _("The order was canceled, so it cannot be paid any more. Go back to the cart "
+                    "and charge it again."));
       break;
 
     case TILL_ORDER_PENDING_PAYMENT:
@@ -263,8 +264,8 @@ show_order (TillPaymentPage *self)
                       "hand over the goods until it says Paid."));
       else
         show_error (self, _("Not Paid"),
-                    _("The payment did not go through. Try the card again, or cancel the "
-                      "sale."));
+                    _("The payment did not go through. Try the card again, or go back to the "
+                      "cart."));
       break;
     }
 }
@@ -489,9 +490,9 @@ on_cancel_done (GObject      *source,
   if (order == NULL)
     {
       g_autofree char *description =
-        g_strdup_printf (_("%s The sale is not canceled yet; try again once the server "
+        g_strdup_printf (_("%s The payment is not stopped yet; try again once the server "
                            "answers."), error->message);
-      show_error (self, _("Could Not Cancel the Sale"), description);
+      show_error (self, _("Could Not Stop the Payment"), description);
       return;
     }
   take_order (self, order);
@@ -569,6 +570,27 @@ on_draw_page (GtkPrintOperation *operation,
  *
  * Prints the receipt of the order shown as paid.
  */
+char *
+till_payment_page_format_receipt (const TillOrder        *order,
+                                  const TillServerConfig *config,
+                                  const char             *note)
+{
+  TillReceiptOptions options = {
+    .store_name = config ? config->store_name : NULL,
+    .store_address = config ? config->store_address : NULL,
+    .store_tax_id = config ? config->store_tax_id : NULL,
+    .prices_include_tax = config ? config->prices_include_tax : FALSE,
+    .training = till_server_config_is_training (config),
+    .note = note,
+    .locale = till_money_label_locale (),
+    .width = TILL_RECEIPT_WIDTH,
+  };
+
+  g_return_val_if_fail (order != NULL, NULL);
+
+  return till_receipt_format_full (order, &options);
+}
+
 gboolean
 till_payment_page_print_receipt (TillPaymentPage  *self,
                                  const char       *export_pdf,
@@ -590,9 +612,8 @@ till_payment_page_print_receipt (TillPaymentPage  *self,
       return FALSE;
     }
 
-  text = till_receipt_format (self->order, config ? config->store_name : NULL,
-                              config ? config->prices_include_tax : FALSE, NULL,
-                              TILL_RECEIPT_WIDTH);
+  text = till_payment_page_format_receipt (
+      self->order, config, self->cart ? till_cart_model_get_cart (self->cart)->note : NULL);
   print = g_new0 (ReceiptPrint, 1);
   print->lines = g_strsplit (text, "\n", -1);
 
@@ -638,7 +659,11 @@ on_receipt_sent (GObject      *source,
     }
   else
     {
-      text = g_strdup (_("Stripe is emailing the receipt."));
+      /* The simulator sends no mail: say so rather than promise one. */
+      if (till_server_config_is_training (till_client_get_config (self->client)))
+        text = g_strdup (_("Training: the address was accepted, but no email is sent."));
+      else
+        text = g_strdup (_("Stripe is emailing the receipt."));
       self->receipt_status = "sent";
     }
   gtk_label_set_text (self->receipt_label, text);
@@ -658,7 +683,7 @@ till_payment_page_send_receipt (TillPaymentPage *self,
 {
   g_return_if_fail (TILL_IS_PAYMENT_PAGE (self));
 
-  if (!has_paid_order (self) || email == NULL || *email == '\0')
+  if (!has_paid_order (self) || !till_payment_page_email_is_valid (email))
     return;
   self->receipt_status = "sending";
   gtk_label_set_text (self->receipt_label, _("Sending the receipt…"));
@@ -681,14 +706,39 @@ on_email_response (AdwMessageDialog *dialog,
   till_payment_page_send_receipt (self, self->receipt_email);
 }
 
+/**
+ * till_payment_page_email_is_valid:
+ * @email: (nullable): what was typed, spaces around it allowed
+ *
+ * Whether @email looks like an address a receipt can go to: one "@" with something before
+ * it, a domain with a dot inside, no spaces, at most 254 characters. Stripe checks it again.
+ */
+gboolean
+till_payment_page_email_is_valid (const char *email)
+{
+  g_autofree char *text = g_strstrip (g_strdup (email ? email : ""));
+  const char *at = strchr (text, '@');
+  const char *dot;
+
+  if (*text == '\0' || strlen (text) > 254 || !g_utf8_validate (text, -1, NULL) ||
+      at == NULL || at == text || strchr (at + 1, '@') != NULL)
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p++)
+    if (g_ascii_isspace (*p) || g_ascii_iscntrl (*p))
+      return FALSE;
+  dot = strchr (at + 1, '.');
+  return dot != NULL && dot != at + 1 && dot[1] != '\0' &&
+         text[strlen (text) - 1] != '.' && strstr (at, "..") == NULL;
+}
+
 /* Send needs an address. */
 static void
 on_email_changed (GtkEditable      *entry,
                   AdwMessageDialog *dialog)
 {
-  g_autofree char *email = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
-
-  adw_message_dialog_set_response_enabled (dialog, "send", *email != '\0');
+  adw_message_dialog_set_response_enabled (dialog, "send",
+                                           till_payment_page_email_is_valid (
+                                             gtk_editable_get_text (entry)));
 }
 
 static void

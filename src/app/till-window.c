@@ -82,7 +82,8 @@ static void
 show_error_toast (TillWindow   *self,
                   const GError *error)
 {
-  g_autoptr (TillErrorMessage) message = till_error_message_new (error);
+  g_autoptr (TillErrorMessage) message =
+    till_error_message_new_for_server (error, till_client_get_base_url (self->client));
   g_autofree char *text = g_strdup_printf ("%s %s", message->title, message->next_step);
 
   till_window_show_toast (self, text);
@@ -561,7 +562,7 @@ on_payment_finished (TillWindow      *self,
     {
       /* The order is canceled; charging the cart again makes a new one. */
       till_cart_model_forget_client_reference (cart);
-      till_window_show_toast (self, _("Sale canceled. The cart is kept."));
+      till_window_show_toast (self, _("Payment stopped. The cart is back: change it or charge it again."));
     }
 }
 
@@ -631,7 +632,7 @@ on_checkout_started (GObject      *source,
           pending_charge_free (pending);
           return;
         }
-      message = till_error_message_new (error);
+      message = till_error_message_new_for_server (error, till_client_get_base_url (self->client));
       g_message ("Checkout failed: %s", error->message);
       dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), message->title,
                                                            message->next_step));

@@ -787,6 +787,16 @@ handle_config (TillApi           *self,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "store_name");
   json_builder_add_string_value (builder, self->config->store_name);
+  json_builder_set_member_name (builder, "store_address");
+  if (self->config->store_address != NULL)
+    json_builder_add_string_value (builder, self->config->store_address);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "store_tax_id");
+  if (self->config->store_tax_id != NULL)
+    json_builder_add_string_value (builder, self->config->store_tax_id);
+  else
+    json_builder_add_null_value (builder);
   json_builder_set_member_name (builder, "currency");
   json_builder_add_string_value (builder, self->config->currency);
   json_builder_set_member_name (builder, "prices_include_tax");

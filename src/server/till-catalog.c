@@ -207,7 +207,8 @@ till_product_from_json (JsonObject         *object,
     return NULL;
   product->tax_rate = (int) tax_rate;
 
-  if (currency != NULL && g_strcmp0 (currency, store_currency) != 0)
+  /* "usd" is USD, as in the CSV import and the configuration. */
+  if (currency != NULL && g_ascii_strcasecmp (currency, store_currency) != 0)
     {
       g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID,
                    _("currency: the store sells in %s"), store_currency);

@@ -50,6 +50,8 @@ till_server_config_free (TillServerConfig *config)
     return;
   g_free (config->store_name);
   g_free (config->currency);
+  g_free (config->store_address);
+  g_free (config->store_tax_id);
   g_free (config->timezone);
   g_free (config->number_prefix);
   g_free (config->listen);
@@ -145,6 +147,24 @@ take_boolean (GKeyFile    *file,
   return TRUE;
 }
 
+static gboolean
+normalize_currency (TillServerConfig  *config,
+                    GError           **error)
+{
+  const TillCurrency *currency;
+
+  if (config->currency == NULL || (currency = till_currency_lookup (config->currency)) == NULL)
+    {
+      g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
+                   _("[store] currency: “%s” is not a currency Till knows"),
+                   config->currency != NULL ? config->currency : "");
+      return FALSE;
+    }
+  g_free (config->currency);
+  config->currency = g_strdup (till_currency_get_code (currency));
+  return TRUE;
+}
+
 gboolean
 till_server_config_load_file (TillServerConfig  *config,
                               const char        *path,
@@ -165,6 +185,8 @@ till_server_config_load_file (TillServerConfig  *config,
   if (!take_string (file, "store", "name", &config->store_name, error) ||
       !take_string (file, "store", "currency", &config->currency, error) ||
       !take_boolean (file, "store", "prices-include-tax", &config->prices_include_tax, error) ||
+      !take_string (file, "store", "address", &config->store_address, error) ||
+      !take_string (file, "store", "tax-id", &config->store_tax_id, error) ||
       !take_string (file, "store", "timezone", &config->timezone, error) ||
       !take_string (file, "store", "order-number-prefix", &config->number_prefix, error) ||
       !take_string (file, "server", "listen", &config->listen, error) ||
@@ -201,6 +223,14 @@ till_server_config_load_file (TillServerConfig  *config,
       return FALSE;
     }
   config->max_body = (gsize) max_body_kib * 1024;
+
+  /* "usd" is USD: every command (serving, catalog import) then compares codes as written
+   * by Till. An unknown code is refused here, before any command reads it. */
+  if (!normalize_currency (config, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
 
   if (g_key_file_has_key (file, "stripe", "payment-method-types", NULL))
     {
@@ -272,23 +302,57 @@ is_live_key (const char *key)
                          g_str_has_prefix (key, "pk_live_"));
 }
 
+/* A text printed on receipts: UTF-8, at most @max_chars characters on @max_lines lines;
+ * empty is none. */
+static gboolean
+check_receipt_text (const char  *key,
+                    char       **text,
+                    glong        max_chars,
+                    guint        max_lines,
+                    GError     **error)
+{
+  guint lines = 1;
+
+  if (*text == NULL)
+    return TRUE;
+  if (**text == '\0')
+    {
+      g_clear_pointer (text, g_free);
+      return TRUE;
+    }
+  if (!g_utf8_validate (*text, -1, NULL))
+    {
+      g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
+                   _("[store] %s is not valid UTF-8"), key);
+      return FALSE;
+    }
+  for (const char *p = *text; *p != '\0'; p++)
+    if (*p == '\n')
+      lines++;
+  if (g_utf8_strlen (*text, -1) > max_chars || lines > max_lines)
+    {
+      if (max_lines == 1)
+        g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
+                     _("[store] %s must be one line of at most %ld characters"), key,
+                     max_chars);
+      else
+        g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
+                     _("[store] %s must have at most %u lines (written \\n) and %ld "
+                       "characters"), key, max_lines, max_chars);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 till_server_config_finish (TillServerConfig  *config,
                            GError           **error)
 {
-  const TillCurrency *currency;
   g_autofree char *host = NULL;
   guint16 port;
 
-  if (config->currency == NULL || (currency = till_currency_lookup (config->currency)) == NULL)
-    {
-      g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
-                   _("[store] currency: “%s” is not a currency Till knows"),
-                   config->currency != NULL ? config->currency : "");
-      return FALSE;
-    }
-  g_free (config->currency);
-  config->currency = g_strdup (till_currency_get_code (currency));
+  if (!normalize_currency (config, error))
+    return FALSE;
 
   if (config->store_name == NULL || *config->store_name == '\0' ||
       !g_utf8_validate (config->store_name, -1, NULL))
@@ -297,6 +361,9 @@ till_server_config_finish (TillServerConfig  *config,
                    _("[store] name must not be empty"));
       return FALSE;
     }
+  if (!check_receipt_text ("address", &config->store_address, 200, 4, error) ||
+      !check_receipt_text ("tax-id", &config->store_tax_id, 40, 1, error))
+    return FALSE;
   if (config->timezone != NULL)
     {
       GTimeZone *tz = g_time_zone_new_identifier (config->timezone);

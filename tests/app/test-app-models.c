@@ -15,6 +15,7 @@
 #include "till-checkout.h"
 #include "till-client.h"
 #include "till-error-message.h"
+#include "till-payment-page.h"
 #include "till-scan-detector.h"
 #include "till-search-key.h"
 #include "till-test-server.h"
@@ -896,8 +897,33 @@ test_client_connect (ClientFixture *f,
   g_assert_nonnull (config);
   g_assert_cmpstr (config->currency, ==, "USD");
   g_assert_cmpstr (config->store_name, ==, "Corner Shop");
+  g_assert_cmpstr (config->store_address, ==, "1 Market Street\nSpringfield");
+  g_assert_cmpstr (config->store_tax_id, ==, "US-12-3456789");
   g_assert_false (config->prices_include_tax);
   g_assert_true (till_server_config_is_training (config));
+
+  /* The receipt has the store's details from the server, the cart's note, and says that a
+   * training sale is not one. */
+  {
+    g_autoptr (TillOrder) order = till_order_new ();
+    TillOrderLine *line = till_order_line_new ();
+    g_autofree char *text = NULL;
+
+    order->number = g_strdup ("T-000001");
+    order->currency = g_strdup ("USD");
+    order->status = TILL_ORDER_PAID;
+    line->name = g_strdup ("Tea");
+    line->quantity = 1;
+    line->unit_amount = line->total = order->subtotal = order->total = 250;
+    g_ptr_array_add (order->lines, line);
+    text = till_payment_page_format_receipt (order, config, "No sugar");
+    g_assert_nonnull (strstr (text, "Corner Shop\n"));
+    g_assert_nonnull (strstr (text, "1 Market Street\n"));
+    g_assert_nonnull (strstr (text, "Springfield\n"));
+    g_assert_nonnull (strstr (text, "Tax number: US-12-3456789\n"));
+    g_assert_nonnull (strstr (text, "Note:\n  No sugar\n"));
+    g_assert_nonnull (strstr (text, "TRAINING"));
+  }
 }
 
 static void
@@ -1203,8 +1229,36 @@ test_checkout_offline (void)
   g_clear_object (&result);
   message = till_error_message_new (error);
   g_assert_cmpint (message->kind, ==, TILL_NEXT_STEP_CHECK_CONNECTION);
+  /* The server is on this computer: not a matter of cables. */
+  g_clear_pointer (&message, till_error_message_free);
+  message = till_error_message_new_for_server (error, url);
+  g_assert_cmpint (message->kind, ==, TILL_NEXT_STEP_CHECK_CONNECTION);
+  g_assert_null (strstr (message->next_step, "cable"));
+  g_assert_nonnull (strstr (message->title, "this computer"));
+  g_clear_pointer (&message, till_error_message_free);
+  message = till_error_message_new_for_server (error, "https://[::1]:8787");
+  g_assert_nonnull (strstr (message->title, "this computer"));
+  g_clear_pointer (&message, till_error_message_free);
+  message = till_error_message_new_for_server (error, "https://till.example.com");
+  g_assert_nonnull (strstr (message->next_step, "cable"));
   /* Nothing the cashier added is lost. */
   g_assert_cmpuint (till_cart_model_get_n_lines (cart), ==, 1);
+}
+
+/* The email dialog's Send takes only what looks like an address. */
+static void
+test_receipt_email_valid (void)
+{
+  const char *good[] = { "a@b.co", " ada@example.com ", "x.y+z@mail.example.org" };
+  const char *bad[] = { NULL, "", "notanemail", "@example.com", "ada@", "ada@example",
+                        "ada@.com", "ada@example.", "ada@@example.com", "a da@example.com",
+                        "ada@exa..mple.com" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    g_assert_true (till_payment_page_email_is_valid (good[i]));
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    if (till_payment_page_email_is_valid (bad[i]))
+      g_error ("“%s” taken as an email address", bad[i]);
 }
 
 /* Token store */
@@ -1387,6 +1441,7 @@ main (int   argc,
               client_setup, test_checkout_price_changed, client_teardown);
   g_test_add_func ("/app/checkout/empty", test_checkout_empty);
   g_test_add_func ("/app/checkout/offline", test_checkout_offline);
+  g_test_add_func ("/app/receipt/email-valid", test_receipt_email_valid);
   g_test_add_func ("/app/token-store/memory", test_token_store_memory);
   g_test_add_func ("/app/token-store/secret", test_token_store_secret);
 

@@ -285,6 +285,125 @@ test_multiplier (Fixture       *f,
   g_assert_cmpint (till_cart_model_get_line (cart, 0)->quantity, ==, 4);
 }
 
+/* The texts of the labels shown under @widget, in the order of the widget tree, joined
+ * with "|". */
+static void
+collect_labels (GtkWidget *widget,
+                GString   *out)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  if (GTK_IS_LABEL (widget) && *gtk_label_get_text (GTK_LABEL (widget)) != '\0')
+    g_string_append_printf (out, "%s|", gtk_label_get_text (GTK_LABEL (widget)));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_labels (child, out);
+}
+
+static char *
+cart_text (Fixture *f)
+{
+  GString *out = g_string_new ("|");
+
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  collect_labels (GTK_WIDGET (till_window_get_cart_view (f->window)), out);
+  return g_string_free (out, FALSE);
+}
+
+static void
+assert_shows (const char *text,
+              const char *expected)
+{
+  if (strstr (text, expected) == NULL)
+    g_error ("The cart shows “%s”, not “%s”", text, expected);
+}
+
+/* The cart's figures add up as shown: a line is quantity × price, the subtotal is their
+ * sum, then the discounts (each line's with what it takes off; the cart's named) and, for
+ * prices without tax, the tax on what is left. Simit: 1.50 at 8 %. */
+static void
+test_prices_add_up (Fixture       *f,
+                    gconstpointer  data)
+{
+  TillCartModel *cart;
+  g_autofree char *plain = NULL, *discounted = NULL;
+  TillDiscount ten_percent = { TILL_DISCOUNT_PERCENT, 1000 };
+  TillDiscount fifty_cents = { TILL_DISCOUNT_AMOUNT, 50 };
+
+  till_window_handle_barcode (f->window, "8690000000017");
+  cart = selected_cart (f);
+  g_assert_nonnull (cart);
+  g_assert_cmpuint (till_cart_model_get_n_lines (cart), ==, 1);
+
+  /* Not "$1.50 … $1.62": the line is before tax, as the subtotal. */
+  plain = cart_text (f);
+  assert_shows (plain, "|Simit|$1.50|$1.50|Subtotal|$1.50|Tax|$0.12|Total|$1.62|");
+
+  /* 2 × 1.50 = 3.00, 10 % off the line (−0.30), 0.50 off the cart: 3.00 − 0.80 = 2.20,
+   * tax 8 % = 0.18 (0.176), total 2.38. */
+  g_assert_true (till_cart_model_set_quantity (cart, 0, 2, NULL));
+  g_assert_true (till_cart_model_set_line_discount (cart, 0, &ten_percent, NULL));
+  g_assert_true (till_cart_model_set_discount (cart, &fifty_cents, NULL));
+  g_assert_true (till_cart_model_set_note (cart, "Deliver to table 4", NULL));
+  discounted = cart_text (f);
+  assert_shows (discounted, "|Simit|$1.50 · 10 % off (-$0.30)|$3.00|");
+  assert_shows (discounted, "|Deliver to table 4|Subtotal|$3.00|Discount ($0.50 off the cart)|"
+                            "-$0.80|Tax|$0.18|Total|$2.38|");
+}
+
+/* The store changes currency (another server): an empty cart follows it by itself; a cart
+ * with lines priced in USD is kept as it was, read-only, with a notice, and the next scan
+ * starts a new cart in the store's currency instead of failing on it. */
+static void
+test_currency_follows_store (Fixture       *f,
+                             gconstpointer  data)
+{
+  TillCartView *view = till_window_get_cart_view (f->window);
+  g_autoptr (GPtrArray) products = g_ptr_array_new_with_free_func (g_object_unref);
+  TillCartModel *usd_cart, *empty_cart, *try_cart;
+  g_autofree char *text = NULL;
+
+  till_window_handle_barcode (f->window, "8690000000017");
+  usd_cart = selected_cart (f);
+  g_assert_cmpuint (till_cart_model_get_n_lines (usd_cart), ==, 1);
+  gtk_widget_activate_action (GTK_WIDGET (view), "cart.new", NULL);
+  empty_cart = selected_cart (f);
+  g_assert_true (empty_cart != usd_cart);
+  g_assert_cmpstr (till_cart_model_get_currency (empty_cart), ==, "USD");
+
+  /* Connected to a store selling in TRY, with its catalog. */
+  g_ptr_array_add (products, till_product_new (11, "Simit", "SIM-1", "8690000000017", "Bakery",
+                                               "TRY", 1500, 1000));
+  till_catalog_replace (f->catalog, products, NULL);
+  till_cart_view_set_currency (view, "TRY", TRUE);
+
+  g_assert_cmpstr (till_cart_model_get_currency (empty_cart), ==, "TRY");
+  g_assert_cmpstr (till_cart_model_get_currency (usd_cart), ==, "USD");
+  g_assert_cmpuint (till_cart_model_get_n_lines (usd_cart), ==, 1);
+
+  till_cart_view_select_cart (view, usd_cart);
+  text = cart_text (f);
+  assert_shows (text, "|This cart is priced in USD, but this store sells in TRY.");
+  assert_shows (text, "|Priced in USD: Not Sold Here|");
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (till_cart_view_get_list_box (view,
+                                                                                     usd_cart))));
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (view), "cart.charge", NULL) &&
+                  till_window_is_charging (f->window));
+
+  /* A scan while the USD cart is shown goes to a cart in TRY. */
+  till_window_handle_barcode (f->window, "8690000000017");
+  try_cart = selected_cart (f);
+  g_assert_true (try_cart != usd_cart);
+  g_assert_cmpstr (till_cart_model_get_currency (try_cart), ==, "TRY");
+  g_assert_cmpuint (till_cart_model_get_n_lines (try_cart), ==, 1);
+  g_assert_cmpuint (till_cart_model_get_n_lines (usd_cart), ==, 1);
+  g_clear_pointer (&text, g_free);
+  text = cart_text (f);
+  g_assert_null (strstr (text, "Not Sold Here"));
+  g_assert_null (strstr (text, "is priced in"));
+}
+
 static void
 test_remove_and_actions (Fixture       *f,
                          gconstpointer  data)
@@ -651,6 +770,29 @@ test_charge_offline (Fixture       *f,
   g_assert_cmpuint (till_cart_model_get_n_lines (selected_cart (f)), ==, 1);
 }
 
+/* A server on this computer that stopped: no cables or Wi-Fi to check, the server program
+ * is not answering. */
+static void
+test_charge_server_here_down (Fixture       *f,
+                              gconstpointer  data)
+{
+  AdwMessageDialog *dialog;
+
+  till_window_handle_barcode (f->window, "8690000000017");
+  till_test_server_free (f->server);
+  f->server = NULL;
+  till_client_reconnect (f->client);
+  g_assert_true (till_test_wait_until (client_offline, f->client, 5000));
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge", NULL);
+  g_assert_true (till_test_wait_until (dialog_shown, f->window, 5000));
+  dialog = till_window_get_dialog (f->window);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==,
+                   "The server on this computer is not answering.");
+  g_assert_null (strstr (adw_message_dialog_get_body (dialog), "cable"));
+  g_assert_null (strstr (adw_message_dialog_get_body (dialog), "Wi-Fi"));
+  g_assert_cmpuint (till_cart_model_get_n_lines (selected_cart (f)), ==, 1);
+}
+
 static gboolean
 label_changed (gpointer data)
 {
@@ -780,6 +922,8 @@ main (int   argc,
   ADD ("/app/window/unknown-barcode-online", "online", test_unknown_barcode);
   ADD ("/app/window/manual-barcode", NULL, test_manual_barcode);
   ADD ("/app/window/multiplier", NULL, test_multiplier);
+  ADD ("/app/window/prices-add-up", NULL, test_prices_add_up);
+  ADD ("/app/window/currency-follows-store", NULL, test_currency_follows_store);
   ADD ("/app/window/remove-park-resume", NULL, test_remove_and_actions);
   ADD ("/app/window/catalog-search", NULL, test_catalog_search);
   ADD ("/app/window/line-menu", NULL, test_line_menu);
@@ -790,6 +934,7 @@ main (int   argc,
   ADD ("/app/window/charge-price-changed", "online", test_charge_price_changed);
   ADD ("/app/window/charge-opens-payment", "online", test_charge_opens_payment);
   ADD ("/app/window/charge-offline", NULL, test_charge_offline);
+  ADD ("/app/window/charge-server-here-down", "online", test_charge_server_here_down);
   ADD ("/app/window/connect-dialog", "online", test_connect_dialog);
   g_test_add_func ("/app/application/first-run", test_application_first_run);
 

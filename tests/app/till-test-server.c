@@ -168,6 +168,10 @@ handle_config (SoupServer        *soup,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "store_name");
   json_builder_add_string_value (builder, "Corner Shop");
+  json_builder_set_member_name (builder, "store_address");
+  json_builder_add_string_value (builder, "1 Market Street\nSpringfield");
+  json_builder_set_member_name (builder, "store_tax_id");
+  json_builder_add_string_value (builder, "US-12-3456789");
   json_builder_set_member_name (builder, "currency");
   json_builder_add_string_value (builder, "USD");
   json_builder_set_member_name (builder, "tax_mode");

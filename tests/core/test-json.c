@@ -414,11 +414,11 @@ test_receipt (void)
     "               Corner Shop\n"
     "Order T-000042            2026-11-26 15:04\n"
     "------------------------------------------\n"
-    "2 × Käsekuchen                       $9.63\n"
+    "2 × Käsekuchen                       $9.00\n"
     "    $4.50 each\n"
     "------------------------------------------\n"
     "Subtotal                             $9.00\n"
-    "Tax                                  $0.63\n"
+    "Tax 7 % on $9.00                     $0.63\n"
     "TOTAL                                $9.63\n"
     "\n"
     "Paid by card: Visa •••• 4242\n"
@@ -437,9 +437,141 @@ test_receipt (void)
   order->total = 5120;
   g_clear_pointer (&text, g_free);
   text = till_receipt_format (order, NULL, TRUE, "en_US", TILL_RECEIPT_WIDTH);
-  g_assert_nonnull (strstr (text, "Tax included"));
+  g_assert_nonnull (strstr (text, "Incl. tax 7 % on"));
   g_assert_nonnull (strstr (text, "Rounding                        -KWD\u00a00.004\n"));
   g_assert_nonnull (strstr (text, "TOTAL                            KWD\u00a05.120\n"));
+}
+
+/* An order priced by core, as the server prices it, from @lines. */
+static TillOrder *
+priced_order (const char           *currency,
+              gboolean              prices_include_tax,
+              const TillTotalsLine *lines,
+              const char *const    *names,
+              guint                 n_lines,
+              const TillDiscount   *cart_discount)
+{
+  g_autoptr (TillOrder) order = till_order_new ();
+  g_autofree TillLineTotals *line_totals = g_new0 (TillLineTotals, n_lines);
+  g_autoptr (GError) error = NULL;
+  TillTotals totals;
+
+  g_assert_true (till_totals_compute (till_currency_lookup (currency), prices_include_tax, lines,
+                                      n_lines, cart_discount, line_totals, &totals, &error));
+  g_assert_no_error (error);
+  order->id = 7;
+  order->number = g_strdup ("T-000007");
+  order->status = TILL_ORDER_PAID;
+  order->currency = g_strdup (currency);
+  for (guint i = 0; i < n_lines; i++)
+    {
+      TillOrderLine *line = till_order_line_new ();
+
+      line->product_id = i + 1;
+      line->name = g_strdup (names[i]);
+      line->quantity = lines[i].quantity;
+      line->unit_amount = lines[i].unit_amount;
+      line->tax_rate = lines[i].tax_rate;
+      line->discount = line_totals[i].discount;
+      line->tax = line_totals[i].tax;
+      line->total = line_totals[i].total;
+      g_ptr_array_add (order->lines, line);
+    }
+  order->subtotal = totals.subtotal;
+  order->discount = totals.discount;
+  order->tax = totals.tax;
+  order->rounding = totals.rounding;
+  order->total = totals.total;
+  order->created_at = g_date_time_new_utc (2026, 11, 26, 15, 4, 5);
+  return g_steal_pointer (&order);
+}
+
+/* Two tax rates, a line discount and a cart discount: each line is quantity × price, its
+ * discount under it, and the tax per rate with what it is charged on, so that the figures
+ * add up as printed. Worked out by hand: coffee 2 × 3.00 = 6.00, 10 % off = 0.60 and 0.31
+ * of the cart's 1.00 (spread 5.40 : 12.00, largest remainder), net 5.09, tax 8 % = 0.41;
+ * book 12.00, 0.69 of the cart's discount, net 11.31, no tax. 18.00 − 1.60 + 0.41 = 16.81. */
+static void
+test_receipt_adds_up (void)
+{
+  const TillTotalsLine lines[] = {
+    { 300, 2, 800, { TILL_DISCOUNT_PERCENT, 1000 } },
+    { 1200, 1, 0, { TILL_DISCOUNT_NONE, 0 } },
+  };
+  const char *names[] = { "Coffee", "Book" };
+  const TillDiscount cart_discount = { TILL_DISCOUNT_AMOUNT, 100 };
+  g_autoptr (TillOrder) order = priced_order ("USD", FALSE, lines, names, 2, &cart_discount);
+  TillReceiptOptions options = {
+    .store_name = "Corner Shop",
+    .store_address = "1 Market Street\nSpringfield 12345",
+    .store_tax_id = "US-12-3456789",
+    .note = "Gift: please wrap the book, and keep the receipt with it for an exchange",
+    .locale = "en_US",
+  };
+  g_autofree char *text = till_receipt_format_full (order, &options);
+  g_autofree char *training = NULL;
+  const char *expected =
+    "               Corner Shop\n"
+    "             1 Market Street\n"
+    "            Springfield 12345\n"
+    "        Tax number: US-12-3456789\n"
+    "Order T-000007            2026-11-26 15:04\n"
+    "------------------------------------------\n"
+    "2 × Coffee                           $6.00\n"
+    "    $3.00 each\n"
+    "    Discount                        -$0.91\n"
+    "1 × Book                            $12.00\n"
+    "    Discount                        -$0.69\n"
+    "------------------------------------------\n"
+    "Subtotal                            $18.00\n"
+    "Discount                            -$1.60\n"
+    "Tax 0 % on $11.31                    $0.00\n"
+    "Tax 8 % on $5.09                     $0.41\n"
+    "TOTAL                               $16.81\n"
+    "\n"
+    "Note:\n"
+    "  Gift: please wrap the book, and keep the\n"
+    "  receipt with it for an exchange\n"
+    "\n"
+    "                Thank you!\n";
+
+  g_assert_cmpint (order->total, ==, 1681);
+  g_assert_cmpstr (text, ==, expected);
+
+  /* A training receipt says so, at the top and at the bottom. */
+  options.training = TRUE;
+  training = till_receipt_format_full (order, &options);
+  g_assert_true (g_str_has_prefix (training, "     *** TRAINING — NOT A RECEIPT ***\n"
+                                             "           No card was charged\n"));
+  g_assert_true (g_str_has_suffix (training, "     *** TRAINING — NOT A RECEIPT ***\n"
+                                             "           No card was charged\n"));
+  g_assert_null (strstr (text, "TRAINING"));
+}
+
+/* Inclusive prices: the lines and the subtotal are what the customer sees on the shelf, the
+ * tax included in them is shown per rate: 2 × €1.07 at 7 % (tax 0.14 of 2.14, charged on
+ * 2.00) and €11.90 at 19 % less 10 % (net 10.71, tax 1.71, on 9.00). 14.04 − 1.19 = 12.85. */
+static void
+test_receipt_inclusive (void)
+{
+  const TillTotalsLine lines[] = {
+    { 107, 2, 700, { TILL_DISCOUNT_NONE, 0 } },
+    { 1190, 1, 1900, { TILL_DISCOUNT_PERCENT, 1000 } },
+  };
+  const char *names[] = { "Brötchen", "Wein" };
+  g_autoptr (TillOrder) order = priced_order ("EUR", TRUE, lines, names, 2, NULL);
+  TillReceiptOptions options = { .prices_include_tax = TRUE, .locale = "de_DE" };
+  g_autofree char *text = till_receipt_format_full (order, &options);
+
+  g_assert_cmpint (order->total, ==, 1285);
+  g_assert_nonnull (strstr (text, "2 × Brötchen                        2,14\u00a0€\n"));
+  g_assert_nonnull (strstr (text, "1 × Wein                           11,90\u00a0€\n"
+                                  "    Discount                       -1,19\u00a0€\n"));
+  g_assert_nonnull (strstr (text, "Subtotal                           14,04\u00a0€\n"
+                                  "Discount                           -1,19\u00a0€\n"
+                                  "Incl. tax 7 % on 2,00\u00a0€             0,14\u00a0€\n"
+                                  "Incl. tax 19 % on 9,00\u00a0€            1,71\u00a0€\n"
+                                  "TOTAL                              12,85\u00a0€\n"));
 }
 
 static void
@@ -515,6 +647,8 @@ main (int argc, char **argv)
   g_test_add_func ("/core/json/order/round-trip", test_order_round_trip);
   g_test_add_func ("/core/json/order/malformed", test_order_malformed);
   g_test_add_func ("/core/receipt/format", test_receipt);
+  g_test_add_func ("/core/receipt/adds-up", test_receipt_adds_up);
+  g_test_add_func ("/core/receipt/inclusive", test_receipt_inclusive);
   g_test_add_func ("/core/json/order/status-transitions", test_order_status_transitions);
 
   return g_test_run ();

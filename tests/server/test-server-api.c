@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "till-api-private.h"
 #include "till-catalog.h"
 #include "till-terminals.h"
@@ -171,6 +173,64 @@ test_config (Fixture       *fixture,
   g_assert_nonnull (json_object_get_string_member (response->json, "stripe_js_url"));
   /* Never the secret key. */
   g_assert_null (strstr (g_bytes_get_data (response->body, NULL), "sk_test_"));
+}
+
+static void
+configure_store_details (TillServerConfig *config,
+                         gpointer          user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (till_server_config_load_file (config, user_data, &error));
+  g_assert_no_error (error);
+}
+
+/* [store] address and tax-id, for receipts: read from the key file ("\n" between the
+ * address's lines) and given by GET /api/v1/config; null when not set; refused when they
+ * would not fit a receipt. */
+static void
+test_config_store_details (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("till-config-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "till.conf", NULL);
+  g_autoptr(TillTestServer) plain = till_test_server_new (NULL, NULL, NULL);
+  g_autoptr(TillTestResponse) none = till_test_request (plain, "GET", "/api/v1/config",
+                                                        plain->cashier_token, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (none->status, ==, 200);
+  g_assert_true (json_object_has_member (none->json, "store_address"));
+  g_assert_true (json_node_is_null (json_object_get_member (none->json, "store_address")));
+  g_assert_true (json_node_is_null (json_object_get_member (none->json, "store_tax_id")));
+
+  g_assert_true (g_file_set_contents (path,
+                                      "[store]\n"
+                                      "address=1 Market Street\\nSpringfield 12345\n"
+                                      "tax-id= US-12-3456789 \n", -1, NULL));
+  {
+    g_autoptr(TillTestServer) server = till_test_server_new (NULL, configure_store_details,
+                                                             path);
+    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/config",
+                                                              server->cashier_token, NULL);
+
+    g_assert_cmpuint (response->status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (response->json, "store_address"), ==,
+                     "1 Market Street\nSpringfield 12345");
+    g_assert_cmpstr (json_object_get_string_member (response->json, "store_tax_id"), ==,
+                     "US-12-3456789");
+  }
+
+  g_assert_true (g_file_set_contents (path, "[store]\ntax-id=DE 123\\n456\n", -1, NULL));
+  {
+    g_autoptr(TillServerConfig) config = till_server_config_new ();
+
+    g_assert_true (till_server_config_load_file (config, path, &error));
+    g_assert_false (till_server_config_finish (config, &error));
+    g_assert_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID);
+    g_assert_nonnull (strstr (error->message, "[store] tax-id"));
+  }
+  g_unlink (path);
+  g_rmdir (dir);
 }
 
 static void
@@ -393,6 +453,14 @@ test_products_crud (Fixture       *fixture,
         "{\"name\": \"X\", \"unit_amount\": 100, \"tax_rate\": 0, \"currency\": \"EUR\"}");
     g_assert_cmpuint (response->status, ==, 400);
     g_assert_nonnull (strstr (error_message (response), "currency"));
+  }
+  {
+    /* The store's currency in any case, as the configuration and the CSV import take it. */
+    g_autoptr(TillTestResponse) response = till_test_request (
+        server, "POST", "/api/v1/products", server->admin_token,
+        "{\"name\": \"Lower\", \"unit_amount\": 100, \"tax_rate\": 0, \"currency\": \"usd\"}");
+    g_assert_cmpuint (response->status, ==, 201);
+    g_assert_cmpstr (json_object_get_string_member (response->json, "currency"), ==, "USD");
   }
 
   path = g_strdup_printf ("/api/v1/products/%" G_GINT64_FORMAT, id);
@@ -1184,6 +1252,7 @@ main (int    argc,
   ADD ("/server/api/auth", test_auth);
   ADD ("/server/api/auth/throttle", test_auth_throttle);
   ADD ("/server/api/config", test_config);
+  g_test_add_func ("/server/api/config-store-details", test_config_store_details);
   ADD ("/server/api/products/paging", test_products_paging);
   ADD ("/server/api/products/search", test_products_search);
   ADD ("/server/api/products/barcode", test_products_barcode);

@@ -423,6 +423,36 @@ test_catalog_import (Fixture       *fixture,
   g_assert_cmpuint (count_products (fixture), ==, 3);
 }
 
+/* "currency=usd" in the configuration is USD for every command, not only for serving; a
+ * code Till does not know is refused before anything is read. */
+static void
+test_config_currency_case (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *good = write_file (fixture, "good.csv",
+      "sku,barcode,name,price,currency,tax_rate,category\n"
+      "S-1,,Simit,0.90,USD,8,Bakery\n"
+      "S-2,,Çay,0.75,usd,0,\n", 0644);
+  g_autofree char *lower = write_file (fixture, "lower.conf", "[store]\ncurrency=usd\n", 0644);
+  g_autofree char *unknown = write_file (fixture, "unknown.conf", "[store]\ncurrency=usx\n",
+                                         0644);
+  g_autofree char *err = NULL;
+
+  {
+    const char *argv[] = { "--config", lower, "--db", fixture->db, "catalog", "import", good,
+                           NULL };
+    g_assert_cmpint (run (argv, NULL, NULL, &err), ==, 0);
+  }
+  g_assert_cmpuint (count_products (fixture), ==, 2);
+  {
+    const char *argv[] = { "--config", unknown, "--db", fixture->db, "catalog", "import", good,
+                           NULL };
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run (argv, NULL, NULL, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "[store] currency: “usx” is not a currency Till knows"));
+  }
+}
+
 static void
 test_backup (Fixture       *fixture,
              gconstpointer  data)
@@ -959,6 +989,7 @@ main (int    argc,
   ADD ("/server/cli/help", test_help);
   ADD ("/server/cli/terminals", test_terminals);
   ADD ("/server/cli/catalog-import", test_catalog_import);
+  ADD ("/server/cli/config-currency-case", test_config_currency_case);
   ADD ("/server/cli/backup", test_backup);
   ADD ("/server/cli/config-and-modes", test_config_and_modes);
   ADD ("/server/cli/training", test_training);
