@@ -613,6 +613,9 @@ test_flow_paid (Fixture       *f,
 
     g_assert_false (adw_message_dialog_get_response_enabled (dialog, "send"));
     gtk_editable_set_text (entry, "  not an address ");
+    g_assert_false (adw_message_dialog_get_response_enabled (dialog, "send"));
+    /* Looks like one to the app; the server refuses it. */
+    gtk_editable_set_text (entry, " ayse,x@example.com ");
     g_assert_true (adw_message_dialog_get_response_enabled (dialog, "send"));
     answer_dialog (dialog, "send");
     while (g_strcmp0 (till_payment_page_get_receipt_status (f->page), "failed") != 0)
@@ -622,7 +625,7 @@ test_flow_paid (Fixture       *f,
       }
     dialog = open_email_dialog (f);
     entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
-    g_assert_cmpstr (gtk_editable_get_text (entry), ==, "not an address");
+    g_assert_cmpstr (gtk_editable_get_text (entry), ==, "ayse,x@example.com");
     gtk_editable_set_text (entry, "ayse@example.com");
     answer_dialog (dialog, "send");
     while (g_strcmp0 (till_payment_page_get_receipt_status (f->page), "sent") != 0)
