@@ -456,9 +456,14 @@ on_recovery_checkout (GObject      *source,
       return;
     }
   if (recovery->response->order->status == TILL_ORDER_PENDING_PAYMENT)
-    till_client_sync_order_async (recovery->window->client, recovery->response->order->id,
-                                  recovery->window->cancellable, on_recovery_synced,
-                                  g_steal_pointer (&recovery));
+    {
+      /* Read before the steal: the order of a call's arguments is unspecified. */
+      TillWindow *self = recovery->window;
+      gint64 order_id = recovery->response->order->id;
+
+      till_client_sync_order_async (self->client, order_id, self->cancellable,
+                                    on_recovery_synced, g_steal_pointer (&recovery));
+    }
   else
     recovery_show (recovery);
 }
