@@ -667,7 +667,8 @@ request_start (TillClient          *self,
   if (body != NULL)
     {
       g_autofree char *text = till_json_to_string (body, FALSE);
-      g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&text), strlen (text));
+      gsize length = strlen (text);
+      g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&text), length);
 
       soup_message_set_request_body_from_bytes (request->message, "application/json", bytes);
     }

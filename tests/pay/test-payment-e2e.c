@@ -780,7 +780,8 @@ confirm_at_stripe (Fixture    *f,
   g_autofree char *auth = g_strconcat ("Bearer ", f->publishable_key, NULL);
   g_autofree char *form = soup_form_encode ("payment_method", "pm_card_visa",
                                             "client_secret", client_secret, NULL);
-  g_autoptr (GBytes) body = g_bytes_new_take (g_steal_pointer (&form), strlen (form));
+  gsize length = strlen (form);
+  g_autoptr (GBytes) body = g_bytes_new_take (g_steal_pointer (&form), length);
   g_autoptr (GBytes) reply = NULL;
   g_autoptr (GError) error = NULL;
 
