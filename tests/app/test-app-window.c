@@ -340,6 +340,56 @@ test_remove_and_actions (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (till_cart_store_get_carts (f->store)), ==, 1);
 }
 
+/* After a paid sale, New Sale opens an empty cart, never a parked one; a scan never resumes
+ * a parked cart (issue 22: one customer's coffee went on another's bill). */
+static void
+test_new_sale_not_parked (Fixture       *f,
+                          gconstpointer  data)
+{
+  TillCartView *view = till_window_get_cart_view (f->window);
+  TillPaymentPage *page = till_window_get_payment_page (f->window);
+  TillCartModel *parked;
+  TillCartModel *paid;
+  TillCartModel *next;
+
+  /* A cart parked, the next customer's cart, and that one paid. */
+  press_keys (f, "8690000000017", 8, TRUE);
+  parked = selected_cart (f);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.park-cart", NULL);
+  g_assert_true (till_cart_model_get_parked (parked));
+  press_keys (f, "8690000000024", 8, TRUE);
+  paid = selected_cart (f);
+  g_assert_true (paid != parked);
+  g_assert_cmpuint (till_cart_model_get_n_lines (paid), ==, 1);
+  /* New Sale on the Paid page: the payment step finishes, paid. */
+  g_signal_emit_by_name (page, "finished", paid, TRUE);
+
+  next = selected_cart (f);
+  g_assert_nonnull (next);
+  g_assert_true (next != parked);
+  g_assert_false (till_cart_model_get_parked (next));
+  g_assert_cmpuint (till_cart_model_get_n_lines (next), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (till_cart_store_get_carts (f->store)), ==, 2);
+
+  /* The next scan goes to the new cart; the parked one is as it was. */
+  press_keys (f, "8690000000024", 8, TRUE);
+  g_assert_cmpuint (till_cart_model_get_n_lines (next), ==, 1);
+  g_assert_true (till_cart_model_get_parked (parked));
+  g_assert_cmpuint (till_cart_model_get_n_lines (parked), ==, 1);
+  g_assert_cmpstr (till_cart_model_get_line (parked, 0)->name, ==, "Simit");
+
+  /* Even with the parked cart on screen, a scan does not resume it: it goes to an empty
+   * cart, and a toast says so. */
+  till_cart_view_select_cart (view, parked);
+  press_keys (f, "8690000000024", 8, TRUE);
+  g_assert_true (till_cart_model_get_parked (parked));
+  g_assert_cmpuint (till_cart_model_get_n_lines (parked), ==, 1);
+  g_assert_true (selected_cart (f) != parked);
+  g_assert_true (selected_cart (f) != next);
+  g_assert_cmpuint (till_cart_model_get_n_lines (selected_cart (f)), ==, 1);
+  g_assert_nonnull (strstr (till_window_get_last_toast (f->window), "is parked"));
+}
+
 static const char *
 shown_name (GListModel *model,
             guint       position)
@@ -866,6 +916,7 @@ main (int   argc,
   ADD ("/app/window/manual-barcode", NULL, test_manual_barcode);
   ADD ("/app/window/multiplier", NULL, test_multiplier);
   ADD ("/app/window/remove-park-resume", NULL, test_remove_and_actions);
+  ADD ("/app/window/new-sale-not-parked", NULL, test_new_sale_not_parked);
   ADD ("/app/window/catalog-search", NULL, test_catalog_search);
   ADD ("/app/window/line-menu", NULL, test_line_menu);
   ADD ("/app/window/adaptive", NULL, test_adaptive);
