@@ -889,7 +889,9 @@ on_connect_done (GObject      *source,
                          g_strcmp0 (self->config->mode, config->mode) != 0 ||
                          g_strcmp0 (self->config->currency, config->currency) != 0 ||
                          g_strcmp0 (self->config->store_name, config->store_name) != 0 ||
-                         self->config->prices_include_tax != config->prices_include_tax;
+                         self->config->prices_include_tax != config->prices_include_tax ||
+                         g_strcmp0 (self->config->publishable_key, config->publishable_key) != 0 ||
+                         g_strcmp0 (self->config->stripe_js_url, config->stripe_js_url) != 0;
 
       till_server_config_free (self->config);
       self->config = g_steal_pointer (&config);
