@@ -479,7 +479,6 @@ park_action (GtkWidget  *widget,
 {
   TillCartView *self = TILL_CART_VIEW (widget);
   TillCartModel *cart = till_cart_view_get_selected_cart (self);
-  int n;
 
   if (cart == NULL)
     return;
@@ -491,19 +490,7 @@ park_action (GtkWidget  *widget,
   if (till_cart_model_get_n_lines (cart) == 0)
     return;
   till_cart_model_set_parked (cart, TRUE);
-
-  /* Serve the next customer: an empty, unparked cart, or a new one. */
-  n = adw_tab_view_get_n_pages (self->tab_view);
-  for (int i = 0; i < n; i++)
-    {
-      TillCartModel *other = page_get_cart (adw_tab_view_get_nth_page (self->tab_view, i));
-      if (!till_cart_model_get_parked (other) && till_cart_model_get_n_lines (other) == 0)
-        {
-          till_cart_view_select_cart (self, other);
-          return;
-        }
-    }
-  new_cart (self);
+  till_cart_view_next_customer (self);
 }
 
 static void
@@ -981,6 +968,37 @@ till_cart_view_set_currency (TillCartView *self,
   update_totals (self);
 }
 
+/**
+ * till_cart_view_next_customer:
+ *
+ * Selects the cart of the next customer: an empty cart that is not parked, or a new one.
+ * A parked cart is never chosen: it comes back only when someone resumes it.
+ *
+ * Returns: (transfer none) (nullable): the cart selected, or %NULL without a store or a
+ *   currency yet
+ */
+TillCartModel *
+till_cart_view_next_customer (TillCartView *self)
+{
+  int n;
+
+  g_return_val_if_fail (TILL_IS_CART_VIEW (self), NULL);
+
+  n = adw_tab_view_get_n_pages (self->tab_view);
+  for (int i = 0; i < n; i++)
+    {
+      TillCartModel *other = page_get_cart (adw_tab_view_get_nth_page (self->tab_view, i));
+      if (!till_cart_model_get_parked (other) && till_cart_model_get_n_lines (other) == 0)
+        {
+          till_cart_view_select_cart (self, other);
+          return other;
+        }
+    }
+  return new_cart (self);
+}
+
+/* The cart an item scanned or tapped goes to: the one on screen, unless it is parked (then
+ * the next customer's: adding never resumes a parked cart). */
 TillCartModel *
 till_cart_view_get_active_cart (TillCartView *self)
 {
@@ -990,12 +1008,10 @@ till_cart_view_get_active_cart (TillCartView *self)
 
   cart = till_cart_view_get_selected_cart (self);
   follow_store (self, cart);
-  if (is_foreign (self, cart))
+  if (cart != NULL && is_foreign (self, cart))
     cart = NULL;
-  if (cart == NULL)
-    cart = new_cart (self);
-  else if (till_cart_model_get_parked (cart))
-    till_cart_model_set_parked (cart, FALSE);
+  if (cart == NULL || till_cart_model_get_parked (cart))
+    cart = till_cart_view_next_customer (self);
   return cart;
 }
 

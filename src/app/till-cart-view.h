@@ -26,6 +26,7 @@ void           till_cart_view_set_currency       (TillCartView  *self,
                                                   gboolean       prices_include_tax);
 /* The cart new products go to; creates one when there is none. Resumes a parked cart. */
 TillCartModel *till_cart_view_get_active_cart    (TillCartView  *self);
+TillCartModel *till_cart_view_next_customer     (TillCartView  *self);
 TillCartModel *till_cart_view_get_selected_cart  (TillCartView  *self);
 void           till_cart_view_select_cart        (TillCartView  *self,
                                                   TillCartModel *cart);

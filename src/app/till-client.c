@@ -673,7 +673,8 @@ request_start (TillClient          *self,
   if (body != NULL)
     {
       g_autofree char *text = till_json_to_string (body, FALSE);
-      g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&text), strlen (text));
+      gsize length = strlen (text);
+      g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&text), length);
 
       soup_message_set_request_body_from_bytes (request->message, "application/json", bytes);
     }
@@ -894,7 +895,9 @@ on_connect_done (GObject      *source,
                          g_strcmp0 (self->config->mode, config->mode) != 0 ||
                          g_strcmp0 (self->config->currency, config->currency) != 0 ||
                          g_strcmp0 (self->config->store_name, config->store_name) != 0 ||
-                         self->config->prices_include_tax != config->prices_include_tax;
+                         self->config->prices_include_tax != config->prices_include_tax ||
+                         g_strcmp0 (self->config->publishable_key, config->publishable_key) != 0 ||
+                         g_strcmp0 (self->config->stripe_js_url, config->stripe_js_url) != 0;
 
       till_server_config_free (self->config);
       self->config = g_steal_pointer (&config);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "till-app-resources.h"
+#include "till-checkout.h"
 #include "till-core.h"
 #include "till-money-label.h"
 #include "till-payment-page.h"
@@ -26,6 +27,7 @@ struct _TillPaymentPage
   TillClient *client;
   TillPaymentView *view;
   char *view_base_url;       /* the server the view was made for */
+  char *view_js_url;         /* and its Stripe.js (the simulator's moves when it restarts) */
   GCancellable *cancellable;
 
   /* The sale in progress. */
@@ -34,6 +36,8 @@ struct _TillPaymentPage
   char *payment_intent;
   char *client_secret;
   gboolean hinted_success;   /* the page said succeeded; the server may not agree yet */
+  gboolean cancel_asked;     /* the cashier pressed Cancel Sale */
+  gboolean renewed;          /* a new checkout replaced an order canceled under us, once */
   gboolean kiosk;            /* customers pay themselves: large, touch-friendly fields */
 
   GtkStack *stack;
@@ -90,6 +94,8 @@ clear_sale (TillPaymentPage *self)
   g_clear_pointer (&self->receipt_email, g_free);
   self->receipt_status = "none";
   self->hinted_success = FALSE;
+  self->cancel_asked = FALSE;
+  self->renewed = FALSE;
 }
 
 /**
@@ -236,6 +242,59 @@ take_order (TillPaymentPage *self,
   self->order = order;
 }
 
+static void show_form (TillPaymentPage *self);
+static void check_payment (TillPaymentPage *self);
+
+static void
+on_renewed (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr (TillPaymentPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillCheckoutResult) checkout = till_checkout_start_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->order == NULL)
+    return;
+  if (checkout == NULL)
+    {
+      g_autofree char *description =
+        g_strdup_printf (_("%s The old order was canceled and nothing was charged. Cancel the "
+                           "sale here and charge the cart again."), error->message);
+      show_error (self, _("Could Not Start the Payment Again"), description);
+      return;
+    }
+  g_message ("Order %s was canceled; the cart goes on as order %s", self->order->number,
+             checkout->response->order->number);
+  {
+    g_autoptr (JsonNode) node = till_order_to_json (checkout->response->order);
+    take_order (self, till_order_from_json (json_node_get_object (node), NULL));
+  }
+  g_free (self->payment_intent);
+  self->payment_intent = g_strdup (checkout->response->payment_intent);
+  wipe_secret (self);
+  self->client_secret = g_strdup (checkout->response->client_secret);
+  if (self->order == NULL || self->order->status != TILL_ORDER_PENDING_PAYMENT)
+    {
+      if (self->order != NULL)
+        check_payment (self);
+      return;
+    }
+  show_form (self);
+}
+
+/* A new checkout for the cart of an order canceled under us: a new client reference, so
+ * the server makes a new order (and PaymentIntent); nothing of the old one can be paid. */
+static void
+renew_checkout (TillPaymentPage *self)
+{
+  self->renewed = TRUE;
+  gtk_stack_set_visible_child_name (self->stack, "checking");
+  till_cart_model_forget_client_reference (self->cart);
+  till_checkout_start_async (self->client, self->cart, self->cancellable, on_renewed,
+                             g_object_ref (self));
+}
+
 /* The server's verdict on the order, after a sync or a cancel. */
 static void
 show_order (TillPaymentPage *self)
@@ -249,9 +308,14 @@ show_order (TillPaymentPage *self)
       break;
 
     case TILL_ORDER_CANCELED:
-      show_error (self, _("This Sale Was Canceled"),
-                  _("The order was canceled, so it cannot be paid any more. Go back to the cart "
-                    "and charge it again."));
+      /* Not by the cashier: its payment was abandoned, or is unknown to Stripe (the
+       * training server restarted). The cart is charged again, once, as a new order. */
+      if (!self->cancel_asked && !self->renewed && self->cart != NULL)
+        renew_checkout (self);
+      else
+        show_error (self, _("This Sale Was Canceled"),
+                    _("The order was canceled, so it cannot be paid any more. Cancel the sale "
+                      "here and charge the cart again."));
       break;
 
     case TILL_ORDER_PENDING_PAYMENT:
@@ -374,7 +438,8 @@ till_payment_page_prepare (TillPaymentPage *self)
 
   if (base == NULL || config == NULL)
     return FALSE;
-  if (self->view != NULL && g_strcmp0 (self->view_base_url, base) == 0)
+  if (self->view != NULL && g_strcmp0 (self->view_base_url, base) == 0 &&
+      g_strcmp0 (self->view_js_url, config->stripe_js_url) == 0)
     return TRUE;
 
   page = g_strconcat (base, g_str_has_suffix (base, "/") ? "" : "/", "pay/", NULL);
@@ -398,6 +463,12 @@ till_payment_page_prepare (TillPaymentPage *self)
   adw_bin_set_child (self->form_bin, GTK_WIDGET (self->view));
   g_free (self->view_base_url);
   self->view_base_url = g_strdup (base);
+  g_free (self->view_js_url);
+  self->view_js_url = g_strdup (config->stripe_js_url);
+  /* A form on screen moves to the new view (the old one would stay blank). */
+  if (self->order != NULL && self->client_secret != NULL &&
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "form") == 0)
+    show_form (self);
   return TRUE;
 }
 
@@ -796,6 +867,7 @@ cancel_action (GtkWidget  *widget,
 
   if (self->order == NULL)
     return;
+  self->cancel_asked = TRUE;
   gtk_stack_set_visible_child_name (self->stack, "checking");
   till_client_cancel_order_async (self->client, self->order->id, self->cancellable,
                                   on_cancel_done, g_object_ref (self));
@@ -808,7 +880,12 @@ try_again_action (GtkWidget  *widget,
 {
   TillPaymentPage *self = TILL_PAYMENT_PAGE (widget);
 
-  if (self->order != NULL && self->client_secret != NULL)
+  if (self->order == NULL)
+    return;
+  /* A canceled order's form could never be paid: a new order instead. */
+  if (self->order->status == TILL_ORDER_CANCELED)
+    show_order (self);
+  else if (self->client_secret != NULL)
     show_form (self);
 }
 
@@ -853,6 +930,7 @@ till_payment_page_finalize (GObject *object)
   TillPaymentPage *self = TILL_PAYMENT_PAGE (object);
 
   g_free (self->view_base_url);
+  g_free (self->view_js_url);
 
   G_OBJECT_CLASS (till_payment_page_parent_class)->finalize (object);
 }

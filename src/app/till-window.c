@@ -97,6 +97,7 @@ add_product (TillWindow  *self,
              gint64       quantity)
 {
   TillCartModel *cart;
+  TillCartModel *parked;
   g_autoptr (GError) error = NULL;
 
   if (self->charging)
@@ -104,6 +105,9 @@ add_product (TillWindow  *self,
       till_window_show_toast (self, _("Wait for the payment to start, or open a new cart."));
       return;
     }
+  parked = till_cart_view_get_selected_cart (self->cart_view);
+  if (parked != NULL && !till_cart_model_get_parked (parked))
+    parked = NULL;
   cart = till_cart_view_get_active_cart (self->cart_view);
   if (cart == NULL)
     {
@@ -112,6 +116,14 @@ add_product (TillWindow  *self,
     }
   if (till_cart_model_add_product (cart, product, quantity, &error) < 0)
     show_error_toast (self, error);
+  else if (parked != NULL)
+    {
+      /* Translators: %s is the title of a parked cart, e.g. "Cart 2". */
+      g_autofree char *text = g_strdup_printf (_("“%s” is parked, so this went to a new cart. "
+                                                 "Resume it to add to it."),
+                                               till_cart_model_get_title (parked));
+      till_window_show_toast (self, text);
+    }
 }
 
 static void
@@ -457,9 +469,14 @@ on_recovery_checkout (GObject      *source,
       return;
     }
   if (recovery->response->order->status == TILL_ORDER_PENDING_PAYMENT)
-    till_client_sync_order_async (recovery->window->client, recovery->response->order->id,
-                                  recovery->window->cancellable, on_recovery_synced,
-                                  g_steal_pointer (&recovery));
+    {
+      /* Read before the steal: the order of a call's arguments is unspecified. */
+      TillWindow *self = recovery->window;
+      gint64 order_id = recovery->response->order->id;
+
+      till_client_sync_order_async (self->client, order_id, self->cancellable,
+                                    on_recovery_synced, g_steal_pointer (&recovery));
+    }
   else
     recovery_show (recovery);
 }
@@ -554,8 +571,10 @@ on_payment_finished (TillWindow      *self,
     return;
   if (paid)
     {
-      /* The server says paid: only now does the cart go. */
+      /* The server says paid: only now does the cart go. The next sale starts in an empty
+       * cart, never in a parked one. */
       till_cart_store_remove (self->store, cart);
+      till_cart_view_next_customer (self->cart_view);
       till_window_show_toast (self, _("Paid. Ready for the next sale."));
     }
   else

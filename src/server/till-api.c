@@ -2650,6 +2650,70 @@ handle_orders_list (TillApi           *self,
                (GDestroyNotify) orders_query_free);
 }
 
+/* Stripe's answer that it has no intent of that id (404 resource_missing): test data
+ * deleted, or the training simulator restarted. Such an intent can never be paid. */
+static gboolean
+intent_is_unknown (TillStripeResponse *response)
+{
+  JsonObject *stripe_error = till_stripe_response_get_error (response);
+
+  return response->status == 404 && stripe_error != NULL &&
+         g_strcmp0 (json_object_get_string_member_with_default (stripe_error, "code", NULL),
+                    "resource_missing") == 0;
+}
+
+/* The order's recorded intent is unknown to Stripe: the order is canceled, so the app makes
+ * a new checkout rather than wait for a payment that cannot come. FALSE if the call failed. */
+static gboolean
+cancel_order_of_unknown_intent (Call *call)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillOrder) order = till_orders_get (call->api->db, call->order_id, &error);
+
+  if (order != NULL && order->payment_intent != NULL &&
+      till_orders_cancel_lost_intent (call->api->db, call->order_id, order->payment_intent, NULL,
+                                      &error))
+    {
+      g_message ("Order %" G_GINT64_FORMAT ": Stripe does not know its payment intent; "
+                 "canceled", call->order_id);
+      return TRUE;
+    }
+  if (error == NULL)
+    g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
+                 _("The order’s payment changed meanwhile; try again"));
+  call_fail (call, error);
+  return FALSE;
+}
+
+/* A sync's answer: the intent as it is now, or none at all any more. */
+static void
+sync_write_answer (Call *call)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (call->answer->status != 200)
+    {
+      if (!intent_is_unknown (call->answer))
+        {
+          error = stripe_failure (call->answer);
+          call_fail (call, error);
+        }
+      else if (cancel_order_of_unknown_intent (call))
+        {
+          send_order (call->api, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
+          call_finish (call);
+        }
+      return;
+    }
+  if (!till_orders_apply_intent (call->api->db, call->order_id, call->answer->body, NULL, &error))
+    {
+      call_fail (call, error);
+      return;
+    }
+  send_order (call->api, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
+  call_finish (call);
+}
+
 static void
 sync_write_intent (Call *call)
 {
@@ -2680,7 +2744,7 @@ handle_sync (TillApi           *self,
   call = call_new (self, msg);
   call->order_id = order->id;
   path = g_strconcat ("/v1/payment_intents/", order->payment_intent, NULL);
-  request_for_write (call, "GET", path, NULL, NULL, TRUE, sync_write_intent);
+  request_for_write (call, "GET", path, NULL, NULL, FALSE, sync_write_answer);
 }
 
 /* Deliberately loose: one @, something on each side, a dot after it, no spaces. Stripe
@@ -2776,6 +2840,21 @@ cancel_write_intent (Call *call)
       JsonObject *stripe_error = till_stripe_response_get_error (response);
       JsonNode *intent = stripe_error != NULL
           ? json_object_get_member (stripe_error, "payment_intent") : NULL;
+
+      /* No such intent: nothing to cancel at Stripe, and nothing can be paid. */
+      if (intent_is_unknown (response))
+        {
+          if (!cancel_order_of_unknown_intent (call))
+            return;
+          order = till_orders_get (self->db, call->order_id, &error);
+          if (order != NULL && answer_cancel_settled (call, order))
+            return;
+          if (error == NULL)
+            g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
+                         _("The order’s payment changed meanwhile; try again"));
+          call_fail (call, error);
+          return;
+        }
 
       /* Already succeeded or canceled: Stripe says so and sends the intent along. */
       if (intent != NULL && JSON_NODE_HOLDS_OBJECT (intent))

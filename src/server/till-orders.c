@@ -667,6 +667,37 @@ update_payment (TillDatabase  *db,
   return till_database_step (db, stmt, error) == SQLITE_DONE;
 }
 
+gboolean
+till_orders_cancel_lost_intent (TillDatabase  *db,
+                                gint64         order_id,
+                                const char    *intent_id,
+                                gboolean      *out_changed,
+                                GError       **error)
+{
+  sqlite3_stmt *stmt;
+  gboolean changed;
+
+  /* Only the order whose recorded intent is the one Stripe does not know. */
+  stmt = till_database_prepare (db,
+                                "UPDATE orders SET status = 'canceled', updated_at = ?2"
+                                " WHERE id = ?1 AND status = 'pending_payment' AND EXISTS"
+                                " (SELECT 1 FROM payments WHERE order_id = ?1"
+                                "  AND payment_intent = ?3)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, order_id);
+  sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
+  sqlite3_bind_text (stmt, 3, intent_id, -1, SQLITE_TRANSIENT);
+  if (till_database_step (db, stmt, error) != SQLITE_DONE)
+    return FALSE;
+  changed = till_database_changes (db) == 1;
+  if (changed && !update_payment (db, order_id, "canceled", NULL, NULL, NULL, NULL, error))
+    return FALSE;
+  if (out_changed != NULL)
+    *out_changed = changed;
+  return TRUE;
+}
+
 static gboolean
 apply_intent_locked (TillDatabase  *db,
                      gint64         order_id,

@@ -75,6 +75,14 @@ gboolean    till_orders_cancel_without_intent (TillDatabase *db,
                                                gint64        order_id,
                                                gboolean     *out_changed,
                                                GError      **error);
+/* Cancels a pending order whose recorded intent @intent_id Stripe answers it does not know
+ * (404 resource_missing: deleted test data, the training simulator restarted): it can never
+ * be paid. *out_changed is FALSE if it was not pending or records another intent. */
+gboolean    till_orders_cancel_lost_intent (TillDatabase  *db,
+                                            gint64         order_id,
+                                            const char    *intent_id,
+                                            gboolean      *out_changed,
+                                            GError       **error);
 /* Moves the order according to a PaymentIntent object as Stripe returns it: succeeded →
  * paid (with card brand and last 4), canceled → canceled, a failed attempt → the decline
  * is recorded and the order stays pending. Never moves an order backwards. */

@@ -459,6 +459,56 @@ test_remove_and_actions (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (till_cart_store_get_carts (f->store)), ==, 1);
 }
 
+/* After a paid sale, New Sale opens an empty cart, never a parked one; a scan never resumes
+ * a parked cart (issue 22: one customer's coffee went on another's bill). */
+static void
+test_new_sale_not_parked (Fixture       *f,
+                          gconstpointer  data)
+{
+  TillCartView *view = till_window_get_cart_view (f->window);
+  TillPaymentPage *page = till_window_get_payment_page (f->window);
+  TillCartModel *parked;
+  TillCartModel *paid;
+  TillCartModel *next;
+
+  /* A cart parked, the next customer's cart, and that one paid. */
+  press_keys (f, "8690000000017", 8, TRUE);
+  parked = selected_cart (f);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.park-cart", NULL);
+  g_assert_true (till_cart_model_get_parked (parked));
+  press_keys (f, "8690000000024", 8, TRUE);
+  paid = selected_cart (f);
+  g_assert_true (paid != parked);
+  g_assert_cmpuint (till_cart_model_get_n_lines (paid), ==, 1);
+  /* New Sale on the Paid page: the payment step finishes, paid. */
+  g_signal_emit_by_name (page, "finished", paid, TRUE);
+
+  next = selected_cart (f);
+  g_assert_nonnull (next);
+  g_assert_true (next != parked);
+  g_assert_false (till_cart_model_get_parked (next));
+  g_assert_cmpuint (till_cart_model_get_n_lines (next), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (till_cart_store_get_carts (f->store)), ==, 2);
+
+  /* The next scan goes to the new cart; the parked one is as it was. */
+  press_keys (f, "8690000000024", 8, TRUE);
+  g_assert_cmpuint (till_cart_model_get_n_lines (next), ==, 1);
+  g_assert_true (till_cart_model_get_parked (parked));
+  g_assert_cmpuint (till_cart_model_get_n_lines (parked), ==, 1);
+  g_assert_cmpstr (till_cart_model_get_line (parked, 0)->name, ==, "Simit");
+
+  /* Even with the parked cart on screen, a scan does not resume it: it goes to an empty
+   * cart, and a toast says so. */
+  till_cart_view_select_cart (view, parked);
+  press_keys (f, "8690000000024", 8, TRUE);
+  g_assert_true (till_cart_model_get_parked (parked));
+  g_assert_cmpuint (till_cart_model_get_n_lines (parked), ==, 1);
+  g_assert_true (selected_cart (f) != parked);
+  g_assert_true (selected_cart (f) != next);
+  g_assert_cmpuint (till_cart_model_get_n_lines (selected_cart (f)), ==, 1);
+  g_assert_nonnull (strstr (till_window_get_last_toast (f->window), "is parked"));
+}
+
 static const char *
 shown_name (GListModel *model,
             guint       position)
@@ -793,6 +843,91 @@ test_charge_server_here_down (Fixture       *f,
   g_assert_cmpuint (till_cart_model_get_n_lines (selected_cart (f)), ==, 1);
 }
 
+/* Server down, a scan, Charge, the error closed, the server back: the app finds the order of
+ * the cart's client reference and syncs it, without crashing (issue 22: the recovery read
+ * the pointer it stole in the same call). Then the same at a restart with that cart. */
+
+typedef struct
+{
+  TillTestServer *server;
+  guint n;
+} SyncCount;
+
+static gboolean
+synced (gpointer data)
+{
+  SyncCount *count = data;
+
+  return till_test_server_get_n_sync_requests (count->server) >= count->n;
+}
+
+static void
+on_store_loaded (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (till_cart_store_load_finish (TILL_CART_STORE (source), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+test_recovery_after_reconnect (Fixture       *f,
+                               gconstpointer  data)
+{
+  guint port = till_test_server_get_port (f->server);
+  g_autoptr (GFile) dir = g_file_new_for_path (f->tmpdir);
+  AdwMessageDialog *dialog;
+  TillCartModel *cart;
+  SyncCount count = { NULL, 1 };
+  gboolean loaded = FALSE;
+  g_autofree char *reference = NULL;
+
+  till_test_server_free (f->server);
+  f->server = NULL;
+  g_assert_true (till_test_wait_until (client_offline, f->client, 5000));
+
+  press_keys (f, "8690000000017", 8, TRUE);
+  cart = selected_cart (f);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge", NULL);
+  g_assert_true (till_test_wait_until (dialog_shown, f->window, 5000));
+  dialog = till_window_get_dialog (f->window);
+  adw_message_dialog_response (dialog, "close");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  reference = g_strdup (till_cart_model_get_client_reference (cart));
+  g_assert_nonnull (reference);
+
+  /* The server is back, on the same address. */
+  f->server = till_test_server_new (FALSE, port);
+  till_demo_fill_server (f->server);
+  count.server = f->server;
+  g_assert_true (till_test_wait_until (client_online, f->client, 5000));
+  g_assert_true (till_test_wait_until (synced, &count, 5000));
+  g_assert_true (till_test_wait_until (store_idle, f->store, 5000));
+  /* Pending and unpaid: the cart stays as it was, for Charge. */
+  g_assert_cmpstr (till_window_get_mode (f->window), ==, "sell");
+  g_assert_cmpuint (g_list_model_get_n_items (till_cart_store_get_carts (f->store)), ==, 1);
+  g_assert_cmpstr (till_cart_model_get_client_reference (cart), ==, reference);
+
+  /* A restart with that cart saved. */
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  g_assert_true (till_test_wait_until (store_idle, f->store, 5000));
+  g_clear_object (&f->store);
+  f->store = till_cart_store_new (dir);
+  till_cart_store_load_async (f->store, NULL, on_store_loaded, &loaded);
+  g_assert_true (till_test_wait_for (&loaded, 5000));
+  g_assert_cmpuint (g_list_model_get_n_items (till_cart_store_get_carts (f->store)), ==, 1);
+  f->window = till_window_new (NULL, f->catalog, f->store, f->client);
+  gtk_window_present (GTK_WINDOW (f->window));
+  count.n = 2;
+  g_assert_true (till_test_wait_until (synced, &count, 5000));
+  g_assert_true (till_test_wait_until (store_idle, f->store, 5000));
+  g_assert_cmpstr (till_window_get_mode (f->window), ==, "sell");
+  g_assert_cmpuint (till_test_server_get_n_orders (f->server), ==, 1);
+}
+
 static gboolean
 label_changed (gpointer data)
 {
@@ -925,6 +1060,7 @@ main (int   argc,
   ADD ("/app/window/prices-add-up", NULL, test_prices_add_up);
   ADD ("/app/window/currency-follows-store", NULL, test_currency_follows_store);
   ADD ("/app/window/remove-park-resume", NULL, test_remove_and_actions);
+  ADD ("/app/window/new-sale-not-parked", NULL, test_new_sale_not_parked);
   ADD ("/app/window/catalog-search", NULL, test_catalog_search);
   ADD ("/app/window/line-menu", NULL, test_line_menu);
   ADD ("/app/window/adaptive", NULL, test_adaptive);
@@ -935,6 +1071,7 @@ main (int   argc,
   ADD ("/app/window/charge-opens-payment", "online", test_charge_opens_payment);
   ADD ("/app/window/charge-offline", NULL, test_charge_offline);
   ADD ("/app/window/charge-server-here-down", "online", test_charge_server_here_down);
+  ADD ("/app/window/recovery-after-reconnect", "online", test_recovery_after_reconnect);
   ADD ("/app/window/connect-dialog", "online", test_connect_dialog);
   g_test_add_func ("/app/application/first-run", test_application_first_run);
 

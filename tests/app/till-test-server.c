@@ -40,6 +40,7 @@ struct _TillTestServer
   GHashTable *orders;           /* client_reference → JSON text of the response */
   guint n_orders;
   guint n_checkout_requests;
+  guint n_sync_requests;
   guint n_product_requests;
   guint n_not_modified;
   guint delay_count;
@@ -406,6 +407,56 @@ handle_checkouts (SoupServer        *soup,
   g_mutex_unlock (&server->lock);
 }
 
+/* POST /api/v1/orders/{id}/sync: the order as stored (nobody pays here, so it stays
+ * pending_payment). */
+static void
+handle_orders (SoupServer        *soup,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  TillTestServer *server = user_data;
+  g_auto (GStrv) parts = g_strsplit (path + strlen ("/api/v1/orders/"), "/", -1);
+  GHashTableIter iter;
+  const char *text;
+  g_autofree char *found = NULL;
+  gint64 id;
+
+  if (!check_auth (server, msg))
+    return;
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST || g_strv_length (parts) != 2 ||
+      !g_str_equal (parts[1], "sync"))
+    {
+      send_error (msg, 404, "not_found", "No such endpoint");
+      return;
+    }
+  id = g_ascii_strtoll (parts[0], NULL, 10);
+  g_mutex_lock (&server->lock);
+  server->n_sync_requests++;
+  g_hash_table_iter_init (&iter, server->orders);
+  while (found == NULL && g_hash_table_iter_next (&iter, NULL, (gpointer *) &text))
+    {
+      g_autoptr (JsonObject) response = till_json_parse_object (text, strlen (text), NULL);
+      JsonObject *order = json_object_get_object_member (response, "order");
+
+      if (json_object_get_int_member (order, "id") == id)
+        {
+          g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), order);
+          found = till_json_to_string (node, FALSE);
+        }
+    }
+  g_mutex_unlock (&server->lock);
+  if (found == NULL)
+    {
+      send_error (msg, 404, "not_found", "No such order");
+      return;
+    }
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, found,
+                                    strlen (found));
+}
+
 static gpointer
 server_thread (gpointer user_data)
 {
@@ -421,6 +472,7 @@ server_thread (gpointer user_data)
   soup_server_add_handler (server->soup, "/api/v1/config", handle_config, server, NULL);
   soup_server_add_handler (server->soup, "/api/v1/products", handle_products, server, NULL);
   soup_server_add_handler (server->soup, "/api/v1/checkouts", handle_checkouts, server, NULL);
+  soup_server_add_handler (server->soup, "/api/v1/orders/", handle_orders, server, NULL);
   if (!soup_server_listen_local (server->soup, server->port,
                                  SOUP_SERVER_LISTEN_IPV4_ONLY |
                                  (server->certificate ? SOUP_SERVER_LISTEN_HTTPS : 0),
@@ -584,6 +636,7 @@ till_test_server_delay_checkouts (TillTestServer *server,
 
 GETTER (n_orders, n_orders)
 GETTER (n_checkout_requests, n_checkout_requests)
+GETTER (n_sync_requests, n_sync_requests)
 GETTER (n_product_requests, n_product_requests)
 GETTER (n_not_modified, n_not_modified)
 GETTER (n_authorized, n_authorized)

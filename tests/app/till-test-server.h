@@ -43,6 +43,8 @@ void            till_test_server_delay_checkouts (TillTestServer *server,
                                                   guint           ms);
 guint           till_test_server_get_n_orders    (TillTestServer *server);
 guint           till_test_server_get_n_checkout_requests (TillTestServer *server);
+/* POST /api/v1/orders/{id}/sync (answers the order as stored). */
+guint           till_test_server_get_n_sync_requests     (TillTestServer *server);
 guint           till_test_server_get_n_product_requests  (TillTestServer *server);
 guint           till_test_server_get_n_not_modified      (TillTestServer *server);
 /* Requests that reached a handler with any Authorization header at all. */

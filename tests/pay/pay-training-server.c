@@ -78,6 +78,60 @@ pay_training_server_stop (PayTrainingServer *server)
   g_free (server);
 }
 
+/* Starts till-server --training on @listen with the server's database; reads its address,
+ * publishable key and the embedded simulator's origin. */
+static gboolean
+launch (PayTrainingServer  *server,
+        const char         *binary,
+        const char         *listen,
+        GError            **error)
+{
+  g_autoptr (GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GDataInputStream) lines = NULL;
+  g_autoptr (JsonObject) config = NULL;
+  g_autoptr (GUri) js = NULL;
+  g_autofree char *first = NULL;
+  const char *url;
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  {
+    const char *argv[] = { binary, "--training", "--listen", listen, "--db", server->db, NULL };
+    server->process = g_subprocess_launcher_spawnv (launcher, argv, error);
+    if (server->process == NULL)
+      return FALSE;
+  }
+  /* Its first line: "till-server listening on URL (training mode)". */
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
+  first = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, error);
+  if (first == NULL || (url = strstr (first, "http://")) == NULL)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "till-server did not start");
+      return FALSE;
+    }
+  g_free (server->base);
+  server->base = g_strndup (url, strcspn (url, " "));
+  if (g_str_has_suffix (server->base, "/"))
+    server->base[strlen (server->base) - 1] = '\0';
+
+  if (server->session == NULL)
+    server->session = soup_session_new ();
+  config = pay_training_server_request (server, "GET", "/api/v1/config", NULL, NULL, error);
+  if (config == NULL)
+    return FALSE;
+  g_free (server->publishable_key);
+  server->publishable_key = g_strdup (json_object_get_string_member (config, "publishable_key"));
+  js = g_uri_parse (json_object_get_string_member (config, "stripe_js_url"), G_URI_FLAGS_NONE,
+                    error);
+  if (js == NULL)
+    return FALSE;
+  g_free (server->js_origin);
+  server->js_origin = g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (js), g_uri_get_host (js),
+                                       g_uri_get_port (js));
+  return TRUE;
+}
+
 /**
  * pay_training_server_start:
  * @binary: the till-server program
@@ -90,15 +144,8 @@ pay_training_server_start (const char  *binary,
                            GError     **error)
 {
   PayTrainingServer *server = g_new0 (PayTrainingServer, 1);
-  g_autoptr (GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr (GDataInputStream) lines = NULL;
-  g_autoptr (JsonObject) config = NULL;
-  g_autoptr (GUri) js = NULL;
   g_autofree char *out = NULL;
-  g_autofree char *first = NULL;
   g_auto (GStrv) out_lines = NULL;
-  const char *url;
 
   server->dir = g_dir_make_tmp ("till-pay-XXXXXX", error);
   if (server->dir == NULL)
@@ -112,44 +159,33 @@ pay_training_server_start (const char  *binary,
   }
   out_lines = g_strsplit (g_strstrip (out), "\n", -1);
   server->token = g_strdup (out_lines[g_strv_length (out_lines) - 1]);
-
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  {
-    const char *argv[] = { binary, "--training", "--listen", "127.0.0.1:0", "--db", server->db,
-                           NULL };
-    server->process = g_subprocess_launcher_spawnv (launcher, argv, error);
-    if (server->process == NULL)
-      goto fail;
-  }
-  /* Its first line: "till-server listening on URL (training mode)". */
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
-  first = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, error);
-  if (first == NULL || (url = strstr (first, "http://")) == NULL)
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "till-server did not start");
-      goto fail;
-    }
-  server->base = g_strndup (url, strcspn (url, " "));
-  if (g_str_has_suffix (server->base, "/"))
-    server->base[strlen (server->base) - 1] = '\0';
-
-  server->session = soup_session_new ();
-  config = pay_training_server_request (server, "GET", "/api/v1/config", NULL, NULL, error);
-  if (config == NULL)
+  if (!launch (server, binary, "127.0.0.1:0", error))
     goto fail;
-  server->publishable_key = g_strdup (json_object_get_string_member (config, "publishable_key"));
-  js = g_uri_parse (json_object_get_string_member (config, "stripe_js_url"), G_URI_FLAGS_NONE,
-                    error);
-  if (js == NULL)
-    goto fail;
-  server->js_origin = g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (js), g_uri_get_host (js),
-                                       g_uri_get_port (js));
   return server;
 
 fail:
   pay_training_server_stop (server);
   return NULL;
+}
+
+/* Kills the server (SIGKILL) and starts it again on the same address and database. Its
+ * embedded simulator starts empty, on another port: the intents made before are unknown. */
+gboolean
+pay_training_server_restart (PayTrainingServer  *server,
+                             const char         *binary,
+                             GError            **error)
+{
+  g_autoptr (GUri) uri = g_uri_parse (server->base, G_URI_FLAGS_NONE, error);
+  g_autofree char *listen = NULL;
+
+  if (uri == NULL)
+    return FALSE;
+  listen = g_strdup_printf ("127.0.0.1:%d", g_uri_get_port (uri));
+  g_subprocess_force_exit (server->process);
+  if (!g_subprocess_wait (server->process, NULL, error))
+    return FALSE;
+  g_clear_object (&server->process);
+  return launch (server, binary, listen, error);
 }
 
 /* A request to the server's API with the terminal's token; the answer's JSON object. */

@@ -27,6 +27,9 @@ typedef struct
 PayTrainingServer *pay_training_server_start    (const char         *binary,
                                                  GError            **error);
 void               pay_training_server_stop     (PayTrainingServer  *server);
+gboolean           pay_training_server_restart  (PayTrainingServer  *server,
+                                                 const char         *binary,
+                                                 GError            **error);
 JsonObject        *pay_training_server_request  (PayTrainingServer  *server,
                                                  const char         *method,
                                                  const char         *path,

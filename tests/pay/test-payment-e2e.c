@@ -735,6 +735,20 @@ test_flow_forged_success (Fixture       *f,
   g_assert_cmpuint (f->finished, ==, 0);
 }
 
+/* After New Sale the store holds one cart: empty, not parked, and not @paid. */
+static void
+assert_next_sale_cart (GListModel    *carts,
+                       TillCartModel *paid)
+{
+  g_autoptr (TillCartModel) next = NULL;
+
+  g_assert_cmpuint (g_list_model_get_n_items (carts), ==, 1);
+  next = g_list_model_get_item (carts, 0);
+  g_assert_true (next != paid);
+  g_assert_true (till_cart_model_is_empty (next));
+  g_assert_false (till_cart_model_get_parked (next));
+}
+
 /* The app is killed after the card was confirmed: on restart it finds the order, syncs it
  * and shows it paid; the cart goes only then. */
 
@@ -783,7 +797,8 @@ confirm_at_stripe (Fixture    *f,
   g_autofree char *auth = g_strconcat ("Bearer ", f->publishable_key, NULL);
   g_autofree char *form = soup_form_encode ("payment_method", "pm_card_visa",
                                             "client_secret", client_secret, NULL);
-  g_autoptr (GBytes) body = g_bytes_new_take (g_steal_pointer (&form), strlen (form));
+  gsize length = strlen (form);
+  g_autoptr (GBytes) body = g_bytes_new_take (g_steal_pointer (&form), length);
   g_autoptr (GBytes) reply = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -792,6 +807,99 @@ confirm_at_stripe (Fixture    *f,
   reply = soup_session_send_and_read (f->session, msg, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+}
+
+/* The training server restarts with a sale on the card form (issue 22): its simulator has
+ * forgotten the PaymentIntent. The form moves to the new simulator's Stripe.js; Check Again
+ * gets the order canceled (not a 502), and the cart goes on, once and without asking, as a
+ * new order that is then paid. */
+
+static gboolean
+config_has_js (Fixture *f)
+{
+  const TillServerConfig *config = till_client_get_config (f->client);
+
+  return config != NULL && config->stripe_js_url != NULL &&
+         g_str_has_prefix (config->stripe_js_url, f->js_origin);
+}
+
+static void
+test_flow_server_restart (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr (TillCartModel) cart = till_cart_model_new ("USD", FALSE);
+  g_autoptr (GPtrArray) products = NULL;
+  g_autoptr (TillCheckoutResult) checkout_result = NULL;
+  g_autofree char *etag = NULL;
+  gint64 order_id;
+  Waiter waiter = { NULL };
+  g_autofree char *binary = server_binary ();
+  g_autofree char *status = NULL;
+  g_autoptr (GError) error = NULL;
+  TillPaymentView *old_view = f->view;
+  gint64 deadline;
+  guint ready;
+
+  /* A cart of the catalog, charged: its order's form is on screen. */
+  till_client_fetch_products_async (f->client, NULL, NULL, on_async, &waiter);
+  wait_result (&waiter);
+  g_assert_true (till_client_fetch_products_finish (f->client, waiter.result, &products, &etag,
+                                                    &error));
+  g_clear_object (&waiter.result);
+  g_assert_cmpint (till_cart_model_add_product (cart, g_ptr_array_index (products, 0), 2, &error),
+                   ==, 0);
+  till_checkout_start_async (f->client, cart, NULL, on_async, &waiter);
+  wait_result (&waiter);
+  checkout_result = till_checkout_start_finish (waiter.result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&waiter.result);
+  order_id = checkout_result->response->order->id;
+  ready = f->ready;
+  till_payment_page_begin (f->page, cart, checkout_result->response);
+  wait_for (&f->ready, ready + 1, "the card form");
+
+  g_assert_true (pay_training_server_restart (f->server, binary, &error));
+  g_assert_no_error (error);
+  f->js_origin = f->server->js_origin;               /* borrowed, as at the start */
+  f->publishable_key = f->server->publishable_key;
+  till_client_reconnect (f->client);
+  deadline = g_get_monotonic_time () + DEADLINE_US;
+  while (!config_has_js (f))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  /* As the window does when the configuration changes: the form is made again for the new
+   * Stripe.js (the old view would show a blank box), for the same sale. */
+  g_assert_true (till_payment_page_prepare (f->page));
+  f->view = till_payment_page_get_view (f->page);
+  g_assert_true (f->view != old_view);
+  ready = f->ready;
+  g_signal_connect (f->view, "ready", G_CALLBACK (on_ready), f);
+  g_signal_connect (f->view, "result", G_CALLBACK (on_result), f);
+
+  /* Check Again: Stripe does not know the intent; the order is canceled and a new one made
+   * for the same cart, whose form comes up. */
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "payment.check", NULL);
+  wait_for (&f->ready, ready + 1, "the new order's card form");
+  g_assert_cmpstr (till_payment_page_get_state (f->page), ==, "form");
+  status = order_status (f, order_id);
+  g_assert_cmpstr (status, ==, "canceled");
+  g_clear_pointer (&status, g_free);
+  g_assert_cmpuint (f->finished, ==, 0);
+
+  type_card (f, "4242424242424242");
+  wait_for_state (f, "paid");
+  {
+    g_autoptr (JsonObject) orders = api (f, "GET", "/api/v1/orders", NULL, 200);
+    JsonArray *list = json_object_get_array_member (orders, "orders");
+    JsonObject *newest = json_array_get_object_element (list, 0);
+
+    g_assert_cmpuint (json_array_get_length (list), ==, 2);
+    g_assert_cmpint (json_object_get_int_member (newest, "id"), !=, order_id);
+    g_assert_cmpstr (json_object_get_string_member (newest, "status"), ==, "paid");
+  }
 }
 
 static void
@@ -864,7 +972,8 @@ test_restart_shows_paid (Fixture       *f,
   gtk_widget_activate_action (GTK_WIDGET (till_window_get_payment_page (window)), "payment.done",
                               NULL);
   g_assert_cmpstr (till_window_get_mode (window), ==, "sell");
-  g_assert_cmpuint (g_list_model_get_n_items (till_cart_store_get_carts (restarted)), ==, 0);
+  /* The paid cart is gone; the next sale has an empty cart. */
+  assert_next_sale_cart (till_cart_store_get_carts (restarted), NULL);
   wait_store_idle (restarted);
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -967,7 +1076,7 @@ test_window_sale (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (till_cart_store_get_carts (store)), ==, 1);
   gtk_widget_activate_action (GTK_WIDGET (page), "payment.done", NULL);
   g_assert_cmpstr (till_window_get_mode (window), ==, "sell");
-  g_assert_cmpuint (g_list_model_get_n_items (till_cart_store_get_carts (store)), ==, 0);
+  assert_next_sale_cart (till_cart_store_get_carts (store), cart);
   while (till_cart_store_is_busy (store))
     g_main_context_iteration (NULL, TRUE);
   f->page = NULL;
@@ -1004,6 +1113,7 @@ main (int argc, char **argv)
   FLOW ("web-process-killed", test_flow_web_process_killed);
   FLOW ("forged-success", test_flow_forged_success);
   FLOW ("restart-shows-paid", test_restart_shows_paid);
+  FLOW ("server-restart", test_flow_server_restart);
   FLOW ("window-sale", test_window_sale);
 #undef FLOW
 
