@@ -188,6 +188,14 @@ till_api_send_error (SoupServerMessage *msg,
       message = _("The database is busy: another program is writing to it. Try again in a "
                   "moment.");
     }
+  else if (g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FULL))
+    {
+      /* The transaction was rolled back; the next write once there is space succeeds. */
+      g_message ("%s %s: the disk is full: %s", soup_server_message_get_method (msg),
+                 g_uri_get_path (soup_server_message_get_uri (msg)), error->message);
+      message = _("The server’s disk is full: nothing was stored. Free some space on the "
+                  "server, then try again.");
+    }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       /* Stopped with the server: another till-server (or this one again) will answer. */

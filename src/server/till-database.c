@@ -39,6 +39,8 @@ struct _TillDatabase
   char *instance;
   GHashTable *statements; /* SQL text → sqlite3_stmt */
   gboolean in_transaction;
+  TillDatabaseError last_error; /* of the last statement that failed, and its result code */
+  int last_rc;
   /* Moves on when terminals or products change (see till_database_get_generation ()). */
   guint64 generation;
   gint64 data_version;
@@ -546,20 +548,37 @@ till_database_get_checkpoint_stats (TillDatabase        *self,
   g_mutex_unlock (&self->checkpoint_mutex);
 }
 
+/* What a failed call's result code means to the callers. A full disk comes as SQLITE_FULL (a
+ * write the file system refused for lack of space, or past max_page_count), or as an I/O
+ * error whose errno says so (an fsync, or a truncation). */
+static TillDatabaseError
+error_code_of (sqlite3 *db,
+               int      rc)
+{
+  int primary = rc & 0xff;
+
+  if (primary == SQLITE_CONSTRAINT)
+    return TILL_DATABASE_ERROR_CONSTRAINT;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+    return TILL_DATABASE_ERROR_BUSY;
+  if (primary == SQLITE_FULL)
+    return TILL_DATABASE_ERROR_FULL;
+  if (primary == SQLITE_IOERR && db != NULL &&
+      (sqlite3_system_errno (db) == ENOSPC || sqlite3_system_errno (db) == EDQUOT))
+    return TILL_DATABASE_ERROR_FULL;
+  if (primary == SQLITE_READONLY)
+    return TILL_DATABASE_ERROR_READ_ONLY;
+  return TILL_DATABASE_ERROR_FAILED;
+}
+
 static void
 set_sqlite_error (TillDatabase  *self,
                   int            rc,
                   GError       **error)
 {
-  int primary = rc & 0xff;
-  TillDatabaseError code = TILL_DATABASE_ERROR_FAILED;
-
-  if (primary == SQLITE_CONSTRAINT)
-    code = TILL_DATABASE_ERROR_CONSTRAINT;
-  else if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-    code = TILL_DATABASE_ERROR_BUSY;
-
-  g_set_error (error, TILL_DATABASE_ERROR, code, "%s",
+  self->last_error = error_code_of (self->db, rc);
+  self->last_rc = rc;
+  g_set_error (error, TILL_DATABASE_ERROR, self->last_error, "%s",
                self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
 }
 
@@ -576,12 +595,8 @@ till_database_exec (TillDatabase  *self,
   rc = sqlite3_exec (self->db, sql, NULL, NULL, &message);
   if (rc != SQLITE_OK)
     {
-      int primary = rc & 0xff;
-      g_set_error (error, TILL_DATABASE_ERROR,
-                   primary == SQLITE_CONSTRAINT ? TILL_DATABASE_ERROR_CONSTRAINT
-                   : primary == SQLITE_BUSY ? TILL_DATABASE_ERROR_BUSY
-                   : TILL_DATABASE_ERROR_FAILED,
-                   "%s", message != NULL ? message : sqlite3_errstr (rc));
+      g_set_error (error, TILL_DATABASE_ERROR, error_code_of (self->db, rc), "%s",
+                   message != NULL ? message : sqlite3_errstr (rc));
       sqlite3_free (message);
       return FALSE;
     }
@@ -676,7 +691,19 @@ till_database_step (TillDatabase  *self,
                     sqlite3_stmt  *stmt,
                     GError       **error)
 {
-  int rc = sqlite3_step (stmt);
+  int rc;
+
+  /* After SQLITE_FULL, an I/O error or SQLITE_NOMEM, SQLite may have rolled back the whole
+   * transaction by itself. What follows would then run outside any transaction, each
+   * statement committed alone: half an order could be stored. Refused until the rollback. */
+  if (G_UNLIKELY (self->in_transaction && sqlite3_get_autocommit (self->db)))
+    {
+      g_set_error (error, TILL_DATABASE_ERROR, self->last_error,
+                   "The transaction was rolled back after an error (%s)",
+                   sqlite3_errstr (self->last_rc));
+      return -1;
+    }
+  rc = sqlite3_step (stmt);
 
   if (rc == SQLITE_ROW || rc == SQLITE_DONE)
     return rc;
