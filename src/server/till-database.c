@@ -1004,6 +1004,52 @@ load_instance (TillDatabase  *self,
   return TRUE;
 }
 
+/* A server that cannot write its database would start, say it listens, then fail every
+ * write: it refuses to start instead. SQLite needs the file, and the directory, where it
+ * makes the -wal and -shm files. A missing file is created here, empty (SQLite takes an
+ * empty file for an empty database), and readable by its owner only: it will hold orders.
+ * An existing file's mode is the operator's and is left alone. */
+static gboolean
+check_writable (const char  *path,
+                const char  *dir,
+                GError     **error)
+{
+  int fd;
+
+  if (g_access (dir, W_OK | X_OK) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_READ_ONLY,
+                   _("Cannot write in %s, the database’s directory, where its -wal and -shm "
+                     "files go: %s"), dir, g_strerror (saved));
+      return FALSE;
+    }
+  fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    {
+      g_close (fd, NULL);
+      return TRUE;
+    }
+  if (errno != EEXIST)
+    {
+      int saved = errno;
+
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_READ_ONLY,
+                   _("Cannot create the database %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  if (g_access (path, R_OK | W_OK) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_READ_ONLY,
+                   _("Cannot write the database %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Before SQLite's first use in the process: no memory statistics (they take a global
  * mutex on every allocation, and nothing reads them). Too late if something else in the
  * process already used SQLite: then it stays as it was. */
@@ -1039,6 +1085,9 @@ till_database_open (const char  *path,
       return NULL;
     }
 
+  if (!check_writable (path, dir, error))
+    return NULL;
+
   configure_sqlite_once ();
   self = g_object_new (TILL_TYPE_DATABASE, NULL);
   self->path = g_strdup (path);
@@ -1055,8 +1104,13 @@ till_database_open (const char  *path,
     }
   sqlite3_extended_result_codes (self->db, 1);
   sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
-  /* The database holds orders: nobody else should read it. */
-  g_chmod (path, 0600);
+  /* Where it could only be opened read-only, SQLite did so without a word. */
+  if (sqlite3_db_readonly (self->db, "main") == 1)
+    {
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_READ_ONLY,
+                   _("The database %s can only be read: till-server must write it"), path);
+      return NULL;
+    }
 
   if (!till_database_exec (self, "PRAGMA journal_mode = WAL", error) ||
       !till_database_exec (self, "PRAGMA synchronous = NORMAL", error) ||
@@ -1095,8 +1149,13 @@ till_database_backup (TillDatabase  *self,
 {
   sqlite3 *target = NULL;
   sqlite3_backup *backup;
+  int fd;
   int rc;
 
+  /* A new copy is its owner's alone, like the database; an existing file keeps its mode. */
+  fd = g_open (destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    g_close (fd, NULL);
   rc = sqlite3_open_v2 (destination, &target,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
   if (rc != SQLITE_OK)
@@ -1107,8 +1166,6 @@ till_database_backup (TillDatabase  *self,
       sqlite3_close (target);
       return FALSE;
     }
-  g_chmod (destination, 0600);
-
   backup = sqlite3_backup_init (target, "main", self->db, "main");
   if (backup == NULL)
     {
