@@ -32,6 +32,8 @@
  * serves every other request meanwhile. */
 #define BUSY_RETRY_MS 5
 #define BUSY_WAIT_MS 5000
+/* Pending orders a reconciler round syncs with Stripe at most. */
+#define RECONCILE_BATCH 50
 /* Webhook events older than TILL_WEBHOOK_EVENTS_KEPT_DAYS forgotten per reconciler round. */
 #define EVENTS_FORGOTTEN_PER_ROUND 500
 /* A batch of checkouts waits for an idle main loop at most this long (schedule_flush ()). */
@@ -79,6 +81,9 @@ struct _TillApi
   GPtrArray *reconcile_items;     /* ReconcileItem * */
   gint64 reconcile_since;
   guint reconcile_retry_source;
+  /* Where the next round goes on in the pending orders (till_api_reconcile_async ()). */
+  gint64 reconcile_after_created;
+  gint64 reconcile_after_id;
   GAsyncQueue *readers;           /* TillDatabase *: idle connections for worker threads */
   GMutex held_lock;               /* tests: page reads on threads wait while held */
   GCond held_cond;
@@ -3861,13 +3866,27 @@ till_api_reconcile_async (TillApi             *self,
       return;
     }
   forget_old_events (self);
+  /* A round syncs at most RECONCILE_BATCH orders, and goes on after the last one the round
+   * before took: the rounds walk all pending orders, oldest first, and start again from the
+   * oldest once past the newest. So an order waits at most one walk, however many orders
+   * that are never paid (abandoned carts, until cancel-after) are older than it, instead of
+   * behind them all. The place is kept in memory, not in the database: writing it would
+   * cost a write per round and a migration, and a restart only starts a walk again from
+   * the oldest. */
   ids = till_orders_list_pending (self->db,
                                   now - (gint64) self->config->reconcile_sync_after * 1000000,
-                                  50, &error);
+                                  self->reconcile_after_created, self->reconcile_after_id,
+                                  RECONCILE_BATCH, &self->reconcile_after_created,
+                                  &self->reconcile_after_id, &error);
   if (ids == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
+    }
+  if (ids->len < RECONCILE_BATCH)
+    {
+      self->reconcile_after_created = -1;
+      self->reconcile_after_id = 0;
     }
   items = g_ptr_array_new_with_free_func ((GDestroyNotify) reconcile_item_free);
   for (guint i = 0; i < ids->len; i++)
@@ -4119,6 +4138,7 @@ till_api_new (TillServerConfig  *config,
                                    config->stripe_timeout * 1000);
   till_stripe_client_set_retries (self->stripe, config->stripe_max_retries, 250);
   self->busy_wait_ms = BUSY_WAIT_MS;
+  self->reconcile_after_created = -1;
   {
     const char *base_delay = g_getenv ("TILL_STRIPE_RETRY_BASE_MS");
     const char *timeout = g_getenv ("TILL_STRIPE_TIMEOUT_MS");

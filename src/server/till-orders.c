@@ -936,24 +936,33 @@ till_orders_list (TillDatabase  *db,
 GArray *
 till_orders_list_pending (TillDatabase  *db,
                           gint64         older_than_us,
+                          gint64         after_created_us,
+                          gint64         after_id,
                           guint          limit,
+                          gint64        *out_last_created_us,
+                          gint64        *out_last_id,
                           GError       **error)
 {
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   sqlite3_stmt *stmt;
   int rc;
 
+  /* orders_status_created (status, created_at, then the id) gives them in this order. */
   stmt = till_database_prepare (db,
-      "SELECT id FROM orders WHERE status = 'pending_payment' AND created_at < ?"
-      " ORDER BY created_at LIMIT ?", error);
+      "SELECT id, created_at FROM orders WHERE status = 'pending_payment' AND created_at < ?1"
+      " AND (created_at, id) > (?2, ?3) ORDER BY created_at, id LIMIT ?4", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, older_than_us);
-  sqlite3_bind_int (stmt, 2, limit);
+  sqlite3_bind_int64 (stmt, 2, after_created_us);
+  sqlite3_bind_int64 (stmt, 3, after_id);
+  sqlite3_bind_int (stmt, 4, limit);
   while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
     {
       gint64 id = sqlite3_column_int64 (stmt, 0);
       g_array_append_val (ids, id);
+      *out_last_id = id;
+      *out_last_created_us = sqlite3_column_int64 (stmt, 1);
     }
   if (rc < 0)
     return NULL;

@@ -106,10 +106,16 @@ GPtrArray  *till_orders_list               (TillDatabase  *db,
                                             guint          limit,
                                             gint64        *out_next_before,
                                             GError       **error);
-/* Pending orders created before @older_than_us, oldest first. element-type gint64 */
+/* Pending orders created before @older_than_us, oldest first, from the one after
+ * (@after_created_us, @after_id) (-1, 0: from the first); *@out_last_created_us and
+ * *@out_last_id are the last one's. element-type gint64 */
 GArray     *till_orders_list_pending       (TillDatabase  *db,
                                             gint64         older_than_us,
+                                            gint64         after_created_us,
+                                            gint64         after_id,
                                             guint          limit,
+                                            gint64        *out_last_created_us,
+                                            gint64        *out_last_id,
                                             GError       **error);
 
 /* Refunds. Reserving checks the remainder and inserts a pending refund; an existing

@@ -1997,6 +1997,50 @@ test_reconcile (Fixture       *fixture,
   g_assert_cmpstr (order_status (fixture, paid_id, &status), ==, "paid");
 }
 
+/* 60 orders that are never paid (carts left at the card form, younger than cancel-after)
+ * are older than an order paid at Stripe whose webhook never came. The rounds of the
+ * reconciler, 50 orders at most each, go on where the last one stopped: the paid order is
+ * paid after two rounds, not left behind the same 50 for as long as they stay pending. */
+static void
+test_reconcile_all_pending (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autofree char *status = NULL;
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = NULL;
+  g_autoptr(TillTestResponse) paid = NULL;
+  Reconciled reconciled = { FALSE, 0 };
+  gint64 paid_id;
+
+  use_reconciling_server (fixture);
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *left = till_test_new_reference ();
+      g_autofree char *left_body = cart_body (fixture, left);
+      g_autoptr(TillTestResponse) response = checkout (fixture, left_body);
+
+      g_assert_cmpuint (response->status, ==, 201);
+    }
+  body = cart_body (fixture, reference);
+  paid = checkout (fixture, body);
+  paid_id = json_object_get_int_member (order_of (paid), "id");
+  g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (paid), "pm_card_visa"), ==,
+                    200);
+  /* All older than sync-after, the 60 older than the paid one. */
+  g_assert_true (till_database_exec (till_api_get_database (fixture->server->api),
+                                     "UPDATE orders SET created_at = created_at - 5000000", NULL));
+
+  for (guint round = 0; round < 2; round++)
+    {
+      reconciled.done = FALSE;
+      till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+      g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 20000));
+    }
+  g_assert_cmpstr (order_status (fixture, paid_id, &status), ==, "paid");
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM orders"
+                               " WHERE status = 'pending_payment'", NULL), ==, 60);
+}
+
 /* Sends @payload, signed now: whether it was a duplicate. */
 static gboolean
 deliver (Fixture    *fixture,
@@ -2979,6 +3023,7 @@ main (int    argc,
   ADD ("/server/webhooks/refund-events", NULL, test_refund_events);
   ADD ("/server/checkout/payment-method-types", &card_only, test_payment_method_types);
   ADD ("/server/reconcile", NULL, test_reconcile);
+  ADD ("/server/reconcile-all-pending", NULL, test_reconcile_all_pending);
   ADD ("/server/webhooks/events-forgotten", NULL, test_webhook_events_forgotten);
   ADD ("/server/reconcile-refund", NULL, test_reconcile_refund);
   ADD ("/server/reconcile-lost-intent-paid", NULL, test_lost_intent_paid);
