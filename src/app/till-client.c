@@ -547,6 +547,9 @@ error_from_response (guint   status,
     default:
       kind = status >= 500 ? TILL_CLIENT_ERROR_SERVER : TILL_CLIENT_ERROR_INVALID_REQUEST;
     }
+  /* The server answers, and will again once its disk has space: not a connection error. */
+  if (g_strcmp0 (code, "storage_full") == 0)
+    kind = TILL_CLIENT_ERROR_STORAGE_FULL;
   return g_error_new (TILL_CLIENT_ERROR, kind, "%s (HTTP %u%s%s)",
                       message ? message : soup_status_get_phrase (status), status,
                       code ? ", " : "", code ? code : "");

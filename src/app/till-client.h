@@ -32,6 +32,7 @@ typedef enum
   TILL_CLIENT_ERROR_INVALID_REQUEST, /* other 4xx: the server refused what we sent */
   TILL_CLIENT_ERROR_SERVER,          /* 5xx */
   TILL_CLIENT_ERROR_BAD_RESPONSE,    /* an answer we cannot read */
+  TILL_CLIENT_ERROR_STORAGE_FULL,    /* 507 storage_full: the server's disk is full */
 } TillClientError;
 
 typedef enum

@@ -68,6 +68,9 @@ till_error_message_new (const GError *error)
         case TILL_CLIENT_ERROR_SERVER:
           return message_new (TILL_NEXT_STEP_RETRY, _("The server has a problem."),
                               _("Try again in a moment. If it keeps happening, ask an admin."));
+        case TILL_CLIENT_ERROR_STORAGE_FULL:
+          return message_new (TILL_NEXT_STEP_ASK_ADMIN, _("The server’s disk is full."),
+                              _("Tell your manager."));
         case TILL_CLIENT_ERROR_BAD_RESPONSE:
           return message_new (TILL_NEXT_STEP_ASK_ADMIN, _("The server sent an answer Till does not understand."),
                               _("Ask an admin to check that the server and Till are up to date."));

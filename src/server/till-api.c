@@ -35,6 +35,8 @@
  * serves every other request meanwhile. */
 #define BUSY_RETRY_MS 5
 #define BUSY_WAIT_MS 5000
+/* Pending orders a reconciler round syncs with Stripe at most. */
+#define RECONCILE_BATCH 50
 /* Webhook events older than TILL_WEBHOOK_EVENTS_KEPT_DAYS forgotten per reconciler round. */
 #define EVENTS_FORGOTTEN_PER_ROUND 500
 /* Pending orders a reconciler round asks Stripe about. */
@@ -213,6 +215,14 @@ till_api_send_error (SoupServerMessage *msg,
                                     "Retry-After", "1");
       message = _("The database is busy: another program is writing to it. Try again in a "
                   "moment.");
+    }
+  else if (g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FULL))
+    {
+      /* The transaction was rolled back; the next write once there is space succeeds. */
+      g_message ("%s %s: the disk is full: %s", soup_server_message_get_method (msg),
+                 g_uri_get_path (soup_server_message_get_uri (msg)), error->message);
+      message = _("The server’s disk is full: nothing was stored. Free some space on the "
+                  "server, then try again.");
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -4186,6 +4196,11 @@ till_api_reconcile_async (TillApi             *self,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  if (ids->len < RECONCILE_BATCH)
+    {
+      self->reconcile_after_created = -1;
+      self->reconcile_after_id = 0;
+    }
   items = g_ptr_array_new_with_free_func ((GDestroyNotify) reconcile_item_free);
   for (guint i = 0; i < ids->len; i++)
     {
@@ -4443,6 +4458,7 @@ till_api_new (TillServerConfig  *config,
                                    config->stripe_timeout * 1000);
   till_stripe_client_set_retries (self->stripe, config->stripe_max_retries, 250);
   self->busy_wait_ms = BUSY_WAIT_MS;
+  self->reconcile_after_created = -1;
   {
     const char *base_delay = g_getenv ("TILL_STRIPE_RETRY_BASE_MS");
     const char *timeout = g_getenv ("TILL_STRIPE_TIMEOUT_MS");

@@ -39,6 +39,8 @@ struct _TillDatabase
   char *instance;
   GHashTable *statements; /* SQL text → sqlite3_stmt */
   gboolean in_transaction;
+  TillDatabaseError last_error; /* of the last statement that failed, and its result code */
+  int last_rc;
   /* Moves on when terminals or products change (see till_database_get_generation ()). */
   guint64 generation;
   gint64 data_version;
@@ -79,6 +81,12 @@ G_DEFINE_QUARK (till-database-error-quark, till_database_error)
  * behind the writer; past this size the committing thread checkpoints itself, as SQLite
  * would, but with most frames already copied by the thread that is short. */
 #define CHECKPOINT_FRAMES_INLINE (4 * CHECKPOINT_FRAMES)
+/* What a WAL that grew past a checkpoint's worth of frames (a burst of writes, a long read
+ * holding a checkpoint back) is cut back to, at the first commit that starts it again: the
+ * WAL at rest takes at most this much of a small kiosk disk. Not less: a WAL truncated
+ * below what the writes between two checkpoints fill would be grown again every time, and
+ * with synchronous=FULL, every commit that grows the file also syncs its new size. */
+#define WAL_SIZE_LIMIT ((gint64) CHECKPOINT_FRAMES * (4096 + 24) + 32)
 /* How long the checkpointer waits for the low-priority thread's checkpoint before it
  * interrupts it and checkpoints at normal priority: on a machine kept busy by other work,
  * that thread gets almost no CPU, and the WAL would grow meanwhile (the committing thread's
@@ -546,20 +554,37 @@ till_database_get_checkpoint_stats (TillDatabase        *self,
   g_mutex_unlock (&self->checkpoint_mutex);
 }
 
+/* What a failed call's result code means to the callers. A full disk comes as SQLITE_FULL (a
+ * write the file system refused for lack of space, or past max_page_count), or as an I/O
+ * error whose errno says so (an fsync, or a truncation). */
+static TillDatabaseError
+error_code_of (sqlite3 *db,
+               int      rc)
+{
+  int primary = rc & 0xff;
+
+  if (primary == SQLITE_CONSTRAINT)
+    return TILL_DATABASE_ERROR_CONSTRAINT;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+    return TILL_DATABASE_ERROR_BUSY;
+  if (primary == SQLITE_FULL)
+    return TILL_DATABASE_ERROR_FULL;
+  if (primary == SQLITE_IOERR && db != NULL &&
+      (sqlite3_system_errno (db) == ENOSPC || sqlite3_system_errno (db) == EDQUOT))
+    return TILL_DATABASE_ERROR_FULL;
+  if (primary == SQLITE_READONLY)
+    return TILL_DATABASE_ERROR_READ_ONLY;
+  return TILL_DATABASE_ERROR_FAILED;
+}
+
 static void
 set_sqlite_error (TillDatabase  *self,
                   int            rc,
                   GError       **error)
 {
-  int primary = rc & 0xff;
-  TillDatabaseError code = TILL_DATABASE_ERROR_FAILED;
-
-  if (primary == SQLITE_CONSTRAINT)
-    code = TILL_DATABASE_ERROR_CONSTRAINT;
-  else if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-    code = TILL_DATABASE_ERROR_BUSY;
-
-  g_set_error (error, TILL_DATABASE_ERROR, code, "%s",
+  self->last_error = error_code_of (self->db, rc);
+  self->last_rc = rc;
+  g_set_error (error, TILL_DATABASE_ERROR, self->last_error, "%s",
                self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
 }
 
@@ -576,12 +601,8 @@ till_database_exec (TillDatabase  *self,
   rc = sqlite3_exec (self->db, sql, NULL, NULL, &message);
   if (rc != SQLITE_OK)
     {
-      int primary = rc & 0xff;
-      g_set_error (error, TILL_DATABASE_ERROR,
-                   primary == SQLITE_CONSTRAINT ? TILL_DATABASE_ERROR_CONSTRAINT
-                   : primary == SQLITE_BUSY ? TILL_DATABASE_ERROR_BUSY
-                   : TILL_DATABASE_ERROR_FAILED,
-                   "%s", message != NULL ? message : sqlite3_errstr (rc));
+      g_set_error (error, TILL_DATABASE_ERROR, error_code_of (self->db, rc), "%s",
+                   message != NULL ? message : sqlite3_errstr (rc));
       sqlite3_free (message);
       return FALSE;
     }
@@ -676,7 +697,19 @@ till_database_step (TillDatabase  *self,
                     sqlite3_stmt  *stmt,
                     GError       **error)
 {
-  int rc = sqlite3_step (stmt);
+  int rc;
+
+  /* After SQLITE_FULL, an I/O error or SQLITE_NOMEM, SQLite may have rolled back the whole
+   * transaction by itself. What follows would then run outside any transaction, each
+   * statement committed alone: half an order could be stored. Refused until the rollback. */
+  if (G_UNLIKELY (self->in_transaction && sqlite3_get_autocommit (self->db)))
+    {
+      g_set_error (error, TILL_DATABASE_ERROR, self->last_error,
+                   "The transaction was rolled back after an error (%s)",
+                   sqlite3_errstr (self->last_rc));
+      return -1;
+    }
+  rc = sqlite3_step (stmt);
 
   if (rc == SQLITE_ROW || rc == SQLITE_DONE)
     return rc;
@@ -977,6 +1010,52 @@ load_instance (TillDatabase  *self,
   return TRUE;
 }
 
+/* A server that cannot write its database would start, say it listens, then fail every
+ * write: it refuses to start instead. SQLite needs the file, and the directory, where it
+ * makes the -wal and -shm files. A missing file is created here, empty (SQLite takes an
+ * empty file for an empty database), and readable by its owner only: it will hold orders.
+ * An existing file's mode is the operator's and is left alone. */
+static gboolean
+check_writable (const char  *path,
+                const char  *dir,
+                GError     **error)
+{
+  int fd;
+
+  if (g_access (dir, W_OK | X_OK) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_READ_ONLY,
+                   _("Cannot write in %s, the database’s directory, where its -wal and -shm "
+                     "files go: %s"), dir, g_strerror (saved));
+      return FALSE;
+    }
+  fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    {
+      g_close (fd, NULL);
+      return TRUE;
+    }
+  if (errno != EEXIST)
+    {
+      int saved = errno;
+
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_READ_ONLY,
+                   _("Cannot create the database %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  if (g_access (path, R_OK | W_OK) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_READ_ONLY,
+                   _("Cannot write the database %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Before SQLite's first use in the process: no memory statistics (they take a global
  * mutex on every allocation, and nothing reads them). Too late if something else in the
  * process already used SQLite: then it stays as it was. */
@@ -999,6 +1078,7 @@ till_database_open (const char  *path,
 {
   g_autoptr(TillDatabase) self = NULL;
   g_autofree char *dir = NULL;
+  g_autofree char *limit = NULL;
   int rc;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -1011,6 +1091,9 @@ till_database_open (const char  *path,
                    _("Cannot create the directory %s: %s"), dir, g_strerror (saved));
       return NULL;
     }
+
+  if (!check_writable (path, dir, error))
+    return NULL;
 
   configure_sqlite_once ();
   self = g_object_new (TILL_TYPE_DATABASE, NULL);
@@ -1028,11 +1111,22 @@ till_database_open (const char  *path,
     }
   sqlite3_extended_result_codes (self->db, 1);
   sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
-  /* The database holds orders: nobody else should read it. */
-  g_chmod (path, 0600);
+  /* Where it could only be opened read-only, SQLite did so without a word. */
+  if (sqlite3_db_readonly (self->db, "main") == 1)
+    {
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_READ_ONLY,
+                   _("The database %s can only be read: till-server must write it"), path);
+      return NULL;
+    }
 
+  /* synchronous=FULL: in WAL mode, every commit syncs the WAL before it returns, so a
+   * committed order or payment survives a power cut (NORMAL syncs only at checkpoints, and
+   * can lose the last commits). See HACKING.md for why that costs the server nothing it
+   * needs. */
+  limit = g_strdup_printf ("PRAGMA journal_size_limit = %" G_GINT64_FORMAT, WAL_SIZE_LIMIT);
   if (!till_database_exec (self, "PRAGMA journal_mode = WAL", error) ||
-      !till_database_exec (self, "PRAGMA synchronous = NORMAL", error) ||
+      !till_database_exec (self, "PRAGMA synchronous = FULL", error) ||
+      !till_database_exec (self, limit, error) ||
       !till_database_exec (self, "PRAGMA foreign_keys = ON", error) ||
       !till_database_exec (self, "PRAGMA temp_store = MEMORY", error) ||
       !migrate (self, error) ||
@@ -1068,8 +1162,13 @@ till_database_backup (TillDatabase  *self,
 {
   sqlite3 *target = NULL;
   sqlite3_backup *backup;
+  int fd;
   int rc;
 
+  /* A new copy is its owner's alone, like the database; an existing file keeps its mode. */
+  fd = g_open (destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    g_close (fd, NULL);
   rc = sqlite3_open_v2 (destination, &target,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
   if (rc != SQLITE_OK)
@@ -1080,8 +1179,6 @@ till_database_backup (TillDatabase  *self,
       sqlite3_close (target);
       return FALSE;
     }
-  g_chmod (destination, 0600);
-
   backup = sqlite3_backup_init (target, "main", self->db, "main");
   if (backup == NULL)
     {

@@ -17,6 +17,8 @@ typedef enum
   TILL_DATABASE_ERROR_CONSTRAINT, /* a UNIQUE, CHECK, FOREIGN KEY or trigger refused a write */
   TILL_DATABASE_ERROR_BUSY,
   TILL_DATABASE_ERROR_TOO_NEW,    /* written by a newer till-server */
+  TILL_DATABASE_ERROR_FULL,       /* the disk (or the file system's quota) is full */
+  TILL_DATABASE_ERROR_READ_ONLY,  /* the file, or its directory, cannot be written */
 } TillDatabaseError;
 
 #define TILL_TYPE_DATABASE (till_database_get_type ())

@@ -51,6 +51,10 @@ till_api_error_get_status (const GError *error)
         return 409;
       if (error->code == TILL_DATABASE_ERROR_BUSY)
         return 503;
+      /* RFC 4918's Insufficient Storage: nothing was stored, and it is not the request's
+       * fault. */
+      if (error->code == TILL_DATABASE_ERROR_FULL)
+        return 507;
     }
   /* Work the server stopped when it was told to stop. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -86,6 +90,8 @@ till_api_error_get_code (const GError *error)
         return "conflict";
       if (error->code == TILL_DATABASE_ERROR_BUSY)
         return "busy";
+      if (error->code == TILL_DATABASE_ERROR_FULL)
+        return "storage_full";
     }
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return "stopping";

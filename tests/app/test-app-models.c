@@ -1159,6 +1159,44 @@ test_checkout_no_duplicate (ClientFixture *f,
   g_assert_cmpint (checkout->response->order->subtotal, ==, totals.subtotal);
 }
 
+/* The server's disk is full: the cashier is told so, in words, and whom to tell; the app
+ * stays connected, and the same checkout goes through once the server has space. */
+static void
+test_checkout_disk_full (ClientFixture *f,
+                         gconstpointer  data)
+{
+  g_autoptr (TillCartModel) cart = NULL;
+  g_autoptr (TillCheckoutResult) checkout = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillErrorMessage) message = NULL;
+  GAsyncResult *result = NULL;
+
+  till_client_set_server (f->client, till_test_server_get_url (f->server), TILL_TEST_TOKEN);
+  g_assert_true (till_test_wait_until (client_online, f->client, 5000));
+  cart = cart_from_server_products (f);
+
+  till_test_server_fail_checkouts_disk_full (f->server, 1);
+  till_checkout_start_async (f->client, cart, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 10000));
+  g_assert_null (till_checkout_start_finish (result, &error));
+  g_clear_object (&result);
+  g_assert_error (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_STORAGE_FULL);
+  message = till_error_message_new (error);
+  g_assert_cmpint (message->kind, ==, TILL_NEXT_STEP_ASK_ADMIN);
+  g_assert_cmpstr (message->title, ==, "The server’s disk is full.");
+  g_assert_cmpstr (message->next_step, ==, "Tell your manager.");
+  g_assert_cmpint (till_client_get_state (f->client), ==, TILL_CONNECTION_ONLINE);
+  g_assert_cmpuint (till_test_server_get_n_orders (f->server), ==, 0);
+  g_clear_error (&error);
+
+  till_checkout_start_async (f->client, cart, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 10000));
+  checkout = till_checkout_start_finish (result, &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  g_assert_cmpuint (till_test_server_get_n_orders (f->server), ==, 1);
+}
+
 static void
 test_checkout_price_changed (ClientFixture *f,
                              gconstpointer  data)
@@ -1437,6 +1475,8 @@ main (int   argc,
               client_setup, test_client_reconnect, client_teardown);
   g_test_add ("/app/checkout/no-duplicate", ClientFixture, GINT_TO_POINTER (TRUE),
               client_setup, test_checkout_no_duplicate, client_teardown);
+  g_test_add ("/app/checkout/disk-full", ClientFixture, GINT_TO_POINTER (TRUE),
+              client_setup, test_checkout_disk_full, client_teardown);
   g_test_add ("/app/checkout/price-changed", ClientFixture, GINT_TO_POINTER (TRUE),
               client_setup, test_checkout_price_changed, client_teardown);
   g_test_add_func ("/app/checkout/empty", test_checkout_empty);

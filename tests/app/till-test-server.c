@@ -45,6 +45,7 @@ struct _TillTestServer
   guint n_not_modified;
   guint delay_count;
   guint delay_ms;
+  guint disk_full_count;        /* checkouts answered 507 storage_full, storing nothing */
   guint version;                /* bumped on every catalog change: the ETag */
 };
 
@@ -310,6 +311,13 @@ handle_checkouts (SoupServer        *soup,
 
   g_mutex_lock (&server->lock);
   server->n_checkout_requests++;
+  if (server->disk_full_count > 0)
+    {
+      server->disk_full_count--;
+      g_mutex_unlock (&server->lock);
+      send_error (msg, 507, "storage_full", "The server’s disk is full: nothing was stored.");
+      return;
+    }
   stored = g_hash_table_lookup (server->orders, cart->client_reference);
   if (stored == NULL)
     {
@@ -609,6 +617,15 @@ till_test_server_set_price (TillTestServer *server,
         product->unit_amount = unit_amount;
     }
   server->version++;
+  g_mutex_unlock (&server->lock);
+}
+
+void
+till_test_server_fail_checkouts_disk_full (TillTestServer *server,
+                                           guint           count)
+{
+  g_mutex_lock (&server->lock);
+  server->disk_full_count = count;
   g_mutex_unlock (&server->lock);
 }
 

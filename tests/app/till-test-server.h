@@ -41,6 +41,9 @@ void            till_test_server_set_price       (TillTestServer *server,
 void            till_test_server_delay_checkouts (TillTestServer *server,
                                                   guint           count,
                                                   guint           ms);
+/* Answers the next N checkouts 507 storage_full, as till-server on a full disk. */
+void            till_test_server_fail_checkouts_disk_full (TillTestServer *server,
+                                                           guint           count);
 guint           till_test_server_get_n_orders    (TillTestServer *server);
 guint           till_test_server_get_n_checkout_requests (TillTestServer *server);
 /* POST /api/v1/orders/{id}/sync (answers the order as stored). */

@@ -654,6 +654,98 @@ test_group_commit_write_fails (Fixture       *fixture,
   batch_clear (&batch);
 }
 
+/* Holds the database at the pages it has now, as a full disk would: SQLite answers
+ * SQLITE_FULL to any write that needs a new page (max_page_count, the portable stand-in for
+ * ENOSPC). */
+static void
+fill_disk (TillDatabase *db)
+{
+  g_autofree char *pages = NULL;
+  sqlite3_stmt *stmt = till_database_prepare (db, "PRAGMA page_count", NULL);
+
+  g_assert_nonnull (stmt);
+  g_assert_cmpint (till_database_step (db, stmt, NULL), ==, SQLITE_ROW);
+  pages = g_strdup_printf ("PRAGMA max_page_count = %" G_GINT64_FORMAT,
+                           (gint64) sqlite3_column_int64 (stmt, 0));
+  sqlite3_reset (stmt);
+  g_assert_true (till_database_exec (db, pages, NULL));
+}
+
+/* A full disk: every write is answered 507 storage_full with nothing of it stored, and the
+ * same request goes through once there is space again, without a restart. */
+static void
+test_disk_full (Fixture       *fixture,
+                gconstpointer  data)
+{
+  TillDatabase *db = till_api_get_database (fixture->server->api);
+  g_autoptr(TillTestResponse) refused = NULL;
+  g_autoptr(TillTestResponse) again = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *product = NULL;
+  gint64 orders, lines, payments, products;
+
+  fill_disk (db);
+  /* The pages there are still have room for a few orders; the first that needs another
+   * page is refused. */
+  for (guint i = 0; i < 500 && refused == NULL; i++)
+    {
+      g_autofree char *reference = till_test_new_reference ();
+      g_autoptr(TillTestResponse) response = NULL;
+
+      g_clear_pointer (&body, g_free);
+      body = cart_body (fixture, reference);
+      orders = count_rows (fixture, "SELECT count (*) FROM orders", NULL);
+      lines = count_rows (fixture, "SELECT count (*) FROM order_lines", NULL);
+      payments = count_rows (fixture, "SELECT count (*) FROM payments", NULL);
+      response = checkout (fixture, body);
+      if (response->status != 201)
+        refused = g_steal_pointer (&response);
+    }
+  g_assert_nonnull (refused);
+  g_assert_cmpuint (refused->status, ==, 507);
+  g_assert_cmpstr (till_test_error_code (refused), ==, "storage_full");
+  g_assert_nonnull (strstr (json_object_get_string_member (
+      json_object_get_object_member (refused->json, "error"), "message"), "disk is full"));
+  /* Nothing half-written. */
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM orders", NULL), ==, orders);
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM order_lines", NULL), ==, lines);
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM payments", NULL), ==, payments);
+
+  /* Another write route: products, until one needs a page. */
+  g_clear_pointer (&refused, till_test_response_free);
+  products = count_rows (fixture, "SELECT count (*) FROM products", NULL);
+  for (guint i = 0; i < 500 && refused == NULL; i++)
+    {
+      g_autoptr(TillTestResponse) response = NULL;
+
+      g_clear_pointer (&product, g_free);
+      product = g_strdup_printf ("{\"sku\": \"FULL-%u\", \"name\": \"A product with a name long "
+                                 "enough to fill pages %u\", \"unit_amount\": 100,"
+                                 " \"tax_rate\": 0}", i, i);
+      response = till_test_request (fixture->server, "POST", "/api/v1/products",
+                                    fixture->server->admin_token, product);
+      if (response->status == 201)
+        products++;
+      else
+        refused = g_steal_pointer (&response);
+    }
+  g_assert_nonnull (refused);
+  g_assert_cmpuint (refused->status, ==, 507);
+  g_assert_cmpstr (till_test_error_code (refused), ==, "storage_full");
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM products", NULL), ==, products);
+
+  /* Space again: the same checkout and the same product go through. */
+  g_assert_true (till_database_exec (db, "PRAGMA max_page_count = 1073741823", NULL));
+  again = checkout (fixture, body);
+  g_assert_cmpuint (again->status, ==, 201);
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM orders", NULL), ==, orders + 1);
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM order_lines", NULL), ==, lines + 3);
+  g_clear_pointer (&again, till_test_response_free);
+  again = till_test_request (fixture->server, "POST", "/api/v1/products",
+                             fixture->server->admin_token, product);
+  g_assert_cmpuint (again->status, ==, 201);
+}
+
 static gboolean
 keep_busy (gpointer user_data)
 {
@@ -2995,6 +3087,7 @@ main (int    argc,
   ADD ("/server/checkout/group-commit", NULL, test_group_commit);
   ADD ("/server/checkout/group-commit-write-fails", NULL, test_group_commit_write_fails);
   ADD ("/server/checkout/group-commit-busy-loop", NULL, test_group_commit_busy_loop);
+  ADD ("/server/checkout/disk-full", NULL, test_disk_full);
   ADD ("/server/checkout/terminal-cache", NULL, test_terminal_cache);
   ADD ("/server/checkout/product-cache", NULL, test_product_cache);
   ADD ("/server/catalog/delete", NULL, test_product_delete);

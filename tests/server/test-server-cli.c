@@ -8,6 +8,7 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include "till-catalog.h"
 #include "till-database.h"
@@ -58,12 +59,39 @@ fixture_teardown (Fixture       *fixture,
   g_free (fixture->db);
 }
 
-/* Runs till-server to completion with a clean environment plus @env (NAME=VALUE, …). */
+/* The user the tests that need file permissions to count run till-server as, when they run
+ * as root (for whom every file is writable). */
+#define UNPRIVILEGED_UID 65534
+
+static void
+drop_privileges (gpointer user_data)
+{
+  if (setgid (UNPRIVILEGED_UID) != 0 || setuid (UNPRIVILEGED_UID) != 0)
+    _exit (125);
+}
+
+static void
+on_communicated (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gboolean
+communicated (gpointer user_data)
+{
+  return *(GAsyncResult **) user_data != NULL;
+}
+
+/* Runs till-server to completion with a clean environment plus @env (NAME=VALUE, …), as
+ * UNPRIVILEGED_UID if @unprivileged and the test runs as root. */
 static int
-run (const char * const *argv,
-     const char * const *env,
-     char              **out_stdout,
-     char              **out_stderr)
+run_full (const char * const *argv,
+          const char * const *env,
+          gboolean            unprivileged,
+          char              **out_stdout,
+          char              **out_stderr)
 {
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
       G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
@@ -71,6 +99,7 @@ run (const char * const *argv,
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *out = NULL, *err = NULL;
+  GAsyncResult *result = NULL;
 
   g_subprocess_launcher_unsetenv (launcher, "TILL_STRIPE_SECRET_KEY");
   g_subprocess_launcher_unsetenv (launcher, "TILL_STRIPE_PUBLISHABLE_KEY");
@@ -81,6 +110,8 @@ run (const char * const *argv,
       g_auto(GStrv) pair = g_strsplit (env[i], "=", 2);
       g_subprocess_launcher_setenv (launcher, pair[0], pair[1], TRUE);
     }
+  if (unprivileged && getuid () == 0)
+    g_subprocess_launcher_set_child_setup (launcher, drop_privileges, NULL, NULL);
   g_ptr_array_add (args, (gpointer) TILL_SERVER_PATH);
   for (guint i = 0; argv[i] != NULL; i++)
     g_ptr_array_add (args, (gpointer) argv[i]);
@@ -88,8 +119,16 @@ run (const char * const *argv,
 
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata, &error);
   g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error));
+  /* A command that should end but serves instead is stopped, and the test fails. */
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, on_communicated, &result);
+  if (!till_test_wait_until (communicated, &result, 30000))
+    {
+      g_subprocess_force_exit (process);
+      g_assert_true (till_test_wait_until (communicated, &result, 30000));
+    }
+  g_assert_true (g_subprocess_communicate_utf8_finish (process, result, &out, &err, &error));
   g_assert_no_error (error);
+  g_clear_object (&result);
   /* Its log (stderr) is part of what the secrets test reads. Its stdout is not a log: it
    * carries a new terminal's token on purpose. */
   g_debug ("till-server stderr: %s", err);
@@ -97,7 +136,16 @@ run (const char * const *argv,
     *out_stdout = g_steal_pointer (&out);
   if (out_stderr != NULL)
     *out_stderr = g_steal_pointer (&err);
-  return g_subprocess_get_exit_status (process);
+  return g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
+}
+
+static int
+run (const char * const *argv,
+     const char * const *env,
+     char              **out_stdout,
+     char              **out_stderr)
+{
+  return run_full (argv, env, FALSE, out_stdout, out_stderr);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -451,6 +499,85 @@ test_config_currency_case (Fixture       *fixture,
     g_assert_cmpint (run (argv, NULL, NULL, &err), ==, 1);
     g_assert_nonnull (strstr (err, "[store] currency: “usx” is not a currency Till knows"));
   }
+}
+
+/* Gives @path to the user run_full () runs an unprivileged till-server as (when the test runs
+ * as root), with @mode. */
+static void
+give (const char *path,
+      int         mode)
+{
+  if (getuid () == 0)
+    g_assert_cmpint (chown (path, UNPRIVILEGED_UID, UNPRIVILEGED_UID), ==, 0);
+  g_assert_cmpint (g_chmod (path, mode), ==, 0);
+}
+
+/* A database till-server could only read: it refuses to start, says which file and why,
+ * and never says it listens. The same for a directory it cannot make the -wal and -shm
+ * files in. */
+static void
+test_database_read_only (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  const char *argv[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", NULL };
+  const char *env[] = { "TILL_STRIPE_SECRET_KEY=sk_test_read_only_0123",
+                        "TILL_STRIPE_API_BASE=http://127.0.0.1:9", NULL };
+  g_autoptr(TillDatabase) db = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *expected = NULL;
+  GStatBuf st;
+
+  db = till_database_open (fixture->db, &error);
+  g_assert_no_error (error);
+  g_clear_object (&db);
+  give (fixture->dir, 0700);
+  give (fixture->db, 0400);
+
+  g_assert_cmpint (run_full (argv, env, TRUE, &out, &err), ==, 1);
+  expected = g_strdup_printf ("Cannot write the database %s: Permission denied", fixture->db);
+  g_assert_nonnull (strstr (err, expected));
+  g_assert_null (strstr (out, "listening"));
+  /* Its mode is the operator's. */
+  g_assert_cmpint (g_stat (fixture->db, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0400);
+
+  /* The file can be written, its directory not. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&expected, g_free);
+  give (fixture->db, 0600);
+  g_assert_cmpint (g_chmod (fixture->dir, 0500), ==, 0);
+  g_assert_cmpint (run_full (argv, env, TRUE, &out, &err), ==, 1);
+  expected = g_strdup_printf ("Cannot write in %s, the database’s directory", fixture->dir);
+  g_assert_nonnull (strstr (err, expected));
+  g_assert_null (strstr (out, "listening"));
+  g_assert_cmpint (g_chmod (fixture->dir, 0700), ==, 0);
+}
+
+/* The operator's database file keeps the mode it has (here readable by its group, for a
+ * backup user); one till-server creates is its owner's alone. */
+static void
+test_database_mode_kept (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  const char *argv[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", NULL };
+  const char *env[] = { "TILL_STRIPE_SECRET_KEY=sk_test_mode_kept_0123",
+                        "TILL_STRIPE_API_BASE=http://127.0.0.1:9", NULL };
+  g_autofree char *token G_GNUC_UNUSED = add_terminal (fixture, "till", "cashier");
+  Running *running;
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (fixture->db, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (g_chmod (fixture->db, 0640), ==, 0);
+  running = start (argv, env);
+  g_assert_cmpint (g_stat (fixture->db, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0640);
+  stop (running, FALSE);
+  g_assert_cmpint (g_stat (fixture->db, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0640);
 }
 
 static void
@@ -996,6 +1123,9 @@ main (int    argc,
   ADD ("/server/cli/live-tls", test_live_tls);
   ADD ("/server/cli/crash-and-reconcile", test_crash_and_reconcile);
   ADD ("/server/cli/first-product-saved", test_first_product_saved);
+  /* Last: the secrets test expects the first server started above to have logged. */
+  ADD ("/server/cli/database-read-only", test_database_read_only);
+  ADD ("/server/cli/database-mode-kept", test_database_mode_kept);
 #undef ADD
 
   return g_test_run ();
