@@ -35,12 +35,11 @@
  * serves every other request meanwhile. */
 #define BUSY_RETRY_MS 5
 #define BUSY_WAIT_MS 5000
-/* Pending orders a reconciler round syncs with Stripe at most. */
-#define RECONCILE_BATCH 50
 /* Webhook events older than TILL_WEBHOOK_EVENTS_KEPT_DAYS forgotten per reconciler round. */
 #define EVENTS_FORGOTTEN_PER_ROUND 500
-/* Pending orders a reconciler round asks Stripe about. */
+/* Pending orders, and refunds Stripe has not taken, a reconciler round asks Stripe about. */
 #define RECONCILE_ORDERS 50
+#define RECONCILE_REFUNDS 50
 /* A batch of checkouts waits for an idle main loop at most this long (schedule_flush ()). */
 #define FLUSH_WAIT_MAX_MS 2
 #define RESOURCE_PREFIX "/io/github/tillpos/Till/server"
@@ -101,6 +100,7 @@ struct _TillApi
    * orders nobody pays do not keep the reconciler from the rest. */
   gint64 reconcile_after_created;
   gint64 reconcile_after_id;
+  gint64 reconcile_refunds_after;   /* the same for refunds Stripe has not taken yet */
   GAsyncQueue *readers;           /* TillDatabase *: idle connections for worker threads */
   GMutex held_lock;               /* tests: page reads on threads wait while held */
   GCond held_cond;
@@ -4196,11 +4196,6 @@ till_api_reconcile_async (TillApi             *self,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (ids->len < RECONCILE_BATCH)
-    {
-      self->reconcile_after_created = -1;
-      self->reconcile_after_id = 0;
-    }
   items = g_ptr_array_new_with_free_func ((GDestroyNotify) reconcile_item_free);
   for (guint i = 0; i < ids->len; i++)
     {
@@ -4230,8 +4225,22 @@ till_api_reconcile_async (TillApi             *self,
       g_ptr_array_add (items, item);
     }
   {
+    gint64 older_than = now - (gint64) self->config->reconcile_sync_after * G_USEC_PER_SEC;
     g_autoptr(GPtrArray) refunds = till_orders_list_stuck_refunds (
-        self->db, now - (gint64) self->config->reconcile_sync_after * G_USEC_PER_SEC, 50, NULL);
+        self->db, older_than, self->reconcile_refunds_after, RECONCILE_REFUNDS, NULL);
+
+    /* As for orders: the rounds walk every stuck refund, so that refunds Stripe keeps
+     * refusing do not hold back the others. */
+    if (refunds != NULL && refunds->len == 0 && self->reconcile_refunds_after > 0)
+      {
+        g_clear_pointer (&refunds, g_ptr_array_unref);
+        refunds = till_orders_list_stuck_refunds (self->db, older_than, 0, RECONCILE_REFUNDS,
+                                                  NULL);
+      }
+    if (refunds != NULL)
+      self->reconcile_refunds_after = refunds->len < RECONCILE_REFUNDS
+                                          ? 0
+                                          : ((TillRefund *) refunds->pdata[refunds->len - 1])->id;
 
     for (guint i = 0; refunds != NULL && i < refunds->len; i++)
       {
@@ -4458,7 +4467,6 @@ till_api_new (TillServerConfig  *config,
                                    config->stripe_timeout * 1000);
   till_stripe_client_set_retries (self->stripe, config->stripe_max_retries, 250);
   self->busy_wait_ms = BUSY_WAIT_MS;
-  self->reconcile_after_created = -1;
   {
     const char *base_delay = g_getenv ("TILL_STRIPE_RETRY_BASE_MS");
     const char *timeout = g_getenv ("TILL_STRIPE_TIMEOUT_MS");

@@ -1277,6 +1277,7 @@ till_orders_list_refunds (TillDatabase  *db,
 GPtrArray *
 till_orders_list_stuck_refunds (TillDatabase  *db,
                                 gint64         older_than_us,
+                                gint64         after_id,
                                 guint          limit,
                                 GError       **error)
 {
@@ -1286,11 +1287,12 @@ till_orders_list_stuck_refunds (TillDatabase  *db,
 
   stmt = till_database_prepare (db,
       "SELECT " REFUND_COLUMNS " WHERE status = 'pending' AND stripe_refund IS NULL"
-      " AND created_at < ? ORDER BY id LIMIT ?", error);
+      " AND created_at < ? AND id > ? ORDER BY id LIMIT ?", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, older_than_us);
-  sqlite3_bind_int (stmt, 2, limit);
+  sqlite3_bind_int64 (stmt, 2, after_id);
+  sqlite3_bind_int (stmt, 3, limit);
   while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
     g_ptr_array_add (refunds, refund_from_row (stmt));
   if (rc < 0)

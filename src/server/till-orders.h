@@ -150,9 +150,10 @@ GPtrArray  *till_orders_list_refunds       (TillDatabase  *db,
                                             gint64         order_id,
                                             GError       **error);
 /* Refunds reserved before @older_than_us whose Stripe call never answered (pending, no
- * Stripe id), oldest first. element-type TillRefund */
+ * Stripe id), oldest first, from the first after @after_id. element-type TillRefund */
 GPtrArray  *till_orders_list_stuck_refunds (TillDatabase  *db,
                                             gint64         older_than_us,
+                                            gint64         after_id,
                                             guint          limit,
                                             GError       **error);
 

@@ -2125,6 +2125,53 @@ test_reconcile_many_pending (Fixture       *fixture,
   g_assert_cmpuint (rounds, ==, 2);
 }
 
+/* Refunds whose Stripe call never answered are made again by the reconciler, 50 a round. When
+ * Stripe keeps failing the 50 oldest, the next round goes on with the ones after them, so a
+ * newer refund is not held back behind them for as long as they fail. */
+static void
+test_reconcile_refunds_walk (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  TillDatabase *db;
+  g_autofree char *intent = NULL;
+  g_autofree char *sql = NULL;
+  gint64 order_id;
+
+  use_reconciling_server (fixture);
+  db = till_api_get_database (fixture->server->api);
+  order_id = paid_order (fixture, &intent);
+  /* 60 refunds of 0.01, reserved long ago, never made at Stripe. */
+  sql = g_strdup_printf ("WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                         " WHERE i < 60) INSERT INTO refunds (order_id, request_id, amount,"
+                         " status, created_at) SELECT %" G_GINT64_FORMAT ", 'stuck-' || i, 1,"
+                         " 'pending', 1 FROM n", order_id);
+  g_assert_true (till_database_exec (db, sql, NULL));
+
+  /* Round 1: Stripe fails every call; the 50 oldest stay pending. */
+  till_test_sim_fault (fixture->sim, "500", 1000);
+  {
+    Reconciled reconciled = { FALSE, 0 };
+
+    till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+    g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 30000));
+  }
+  till_test_sim_clear_faults (fixture->sim);
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM refunds WHERE status = 'pending'",
+                               NULL), ==, 60);
+
+  /* Round 2 takes the 10 after them: the newest is made. */
+  {
+    Reconciled reconciled = { FALSE, 0 };
+
+    till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+    g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 30000));
+  }
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM refunds WHERE request_id ="
+                                        " 'stuck-60' AND status = 'succeeded'", NULL), ==, 1);
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM refunds WHERE status = 'pending'",
+                               NULL), ==, 50);
+}
+
 /* Sends @payload, signed now: whether it was a duplicate. */
 static gboolean
 deliver (Fixture    *fixture,
@@ -3110,6 +3157,7 @@ main (int    argc,
   ADD ("/server/reconcile", NULL, test_reconcile);
   ADD ("/server/webhooks/events-forgotten", NULL, test_webhook_events_forgotten);
   ADD ("/server/reconcile-refund", NULL, test_reconcile_refund);
+  ADD ("/server/reconcile-refunds-walk", NULL, test_reconcile_refunds_walk);
   ADD ("/server/reconcile-many-pending", NULL, test_reconcile_many_pending);
   ADD ("/server/reconcile-lost-intent-paid", NULL, test_lost_intent_paid);
   ADD ("/server/reconcile-lost-intent-key-forgotten", NULL, test_lost_intent_key_forgotten);
