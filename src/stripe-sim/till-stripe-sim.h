@@ -47,6 +47,11 @@ gboolean       till_stripe_sim_set_webhook        (TillStripeSim  *self,
 void           till_stripe_sim_set_webhook_retry  (TillStripeSim  *self,
                                                    guint           first_delay_ms,
                                                    guint           max_attempts);
+void           till_stripe_sim_set_retention      (TillStripeSim  *self,
+                                                   guint           max_age_seconds,
+                                                   guint           max_intents,
+                                                   guint           max_events,
+                                                   guint           max_idempotency_keys);
 void           till_stripe_sim_set_faults_enabled (TillStripeSim  *self,
                                                    gboolean        enabled);
 gboolean       till_stripe_sim_get_faults_enabled (TillStripeSim  *self);
