@@ -744,6 +744,8 @@ execute (Pending *pending)
     .events = events,
   };
 
+  /* What aged since the last request goes before this one looks. */
+  prune (self);
   reply = dispatch (self, &request, pending->route, pending->id, pending->params);
 
   if (pending->idempotency_key != NULL)
