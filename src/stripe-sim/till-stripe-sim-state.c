@@ -15,7 +15,6 @@
 #include "till-currency.h"
 #include "till-stripe-sim-state-private.h"
 
-#define DEFAULT_MAX_EVENTS 10000
 #define MAX_AMOUNT G_GINT64_CONSTANT (99999999)
 
 struct _TillSimState
@@ -140,7 +139,7 @@ till_sim_state_new (void)
   state->intent_order = g_ptr_array_new ();
   state->refund_order = g_ptr_array_new ();
   g_queue_init (&state->event_queue);
-  state->max_events = DEFAULT_MAX_EVENTS;
+  state->max_events = TILL_STRIPE_SIM_DEFAULT_MAX_EVENTS;
   return state;
 }
 

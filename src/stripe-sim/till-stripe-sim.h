@@ -26,6 +26,9 @@ typedef enum
   TILL_STRIPE_SIM_ERROR_LISTEN,
 } TillStripeSimError;
 
+/* till_stripe_sim_set_retention()'s default count of events (no other limit by default). */
+#define TILL_STRIPE_SIM_DEFAULT_MAX_EVENTS 10000
+
 #define TILL_TYPE_STRIPE_SIM (till_stripe_sim_get_type ())
 G_DECLARE_FINAL_TYPE (TillStripeSim, till_stripe_sim, TILL, STRIPE_SIM, GObject)
 
