@@ -118,7 +118,7 @@ event_free (TillSimEvent *event)
   g_free (event->type);
   g_free (event->request_id);
   g_free (event->idempotency_key);
-  json_node_unref (event->object);
+  g_free (event->object);
   g_free (event);
 }
 
@@ -350,7 +350,8 @@ emit (TillSimState   *state,
   event->type = g_strdup (type);
   event->request_id = g_strdup (request->request_id);
   event->idempotency_key = g_strdup (request->idempotency_key);
-  event->object = object;
+  event->object = till_sim_json_to_string (object, FALSE);
+  json_node_unref (object);
 
   g_queue_push_head (&state->event_queue, event);
   g_hash_table_insert (state->events, event->id, event);
