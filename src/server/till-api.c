@@ -3933,9 +3933,25 @@ reconcile_get_intent (TillApi       *self,
     }
   else
     {
+      JsonObject *stripe_error;
+
       path = g_strconcat ("/v1/payment_intents/", item->intent_id, NULL);
       response = till_stripe_client_request_sync (self->stripe, "GET", path, NULL, NULL,
                                                   cancellable, NULL);
+      stripe_error = response != NULL && response->status == 404
+          ? till_stripe_response_get_error (response) : NULL;
+      if (stripe_error != NULL && item->abandoned &&
+          g_str_equal (json_object_get_string_member_with_default (stripe_error, "code", ""),
+                       "resource_missing"))
+        {
+          /* Stripe has no such intent (the training simulator forgets old ones), so nothing
+           * can pay it any more: the abandoned order ends as if it had been canceled. */
+          JsonObject *gone = json_object_new ();
+
+          json_object_set_string_member (gone, "id", item->intent_id);
+          json_object_set_string_member (gone, "status", "canceled");
+          return gone;
+        }
     }
   if (response == NULL || response->status != 200)
     return NULL;

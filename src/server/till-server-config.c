@@ -40,6 +40,14 @@ till_server_config_new (void)
   config->stripe_timeout = 30;
   config->stripe_connect_timeout = 10;
   config->stripe_max_retries = 3;
+  /* Training keeps a day, as Stripe keeps idempotency keys, and within that two busy lanes'
+   * day of checkouts (each an intent, a charge, a payment method, three events and a key,
+   * about 20 kB in all): some 40 MB however long it runs. The reconciler needs an intent
+   * only until cancel-after; one forgotten before (a load test) ends canceled. */
+  config->training_max_age = 24 * 60 * 60;
+  config->training_max_intents = 2000;
+  config->training_max_events = 6000;
+  config->training_max_idempotency_keys = 2000;
   return config;
 }
 
@@ -217,7 +225,14 @@ till_server_config_load_file (TillServerConfig  *config,
       !take_int (file, "stripe", "timeout", 1, 600, &config->stripe_timeout, error) ||
       !take_int (file, "stripe", "connect-timeout", 1, 600,
                  &config->stripe_connect_timeout, error) ||
-      !take_int (file, "stripe", "max-retries", 0, 10, &config->stripe_max_retries, error))
+      !take_int (file, "stripe", "max-retries", 0, 10, &config->stripe_max_retries, error) ||
+      !take_int (file, "training", "max-age", 0, G_MAXINT, &config->training_max_age, error) ||
+      !take_int (file, "training", "max-intents", 0, G_MAXINT, &config->training_max_intents,
+                 error) ||
+      !take_int (file, "training", "max-events", 0, G_MAXINT, &config->training_max_events,
+                 error) ||
+      !take_int (file, "training", "max-idempotency-keys", 0, G_MAXINT,
+                 &config->training_max_idempotency_keys, error))
     {
       g_prefix_error (error, "%s: ", path);
       return FALSE;

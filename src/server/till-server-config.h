@@ -62,6 +62,11 @@ typedef struct
   int stripe_timeout;           /* seconds, total per attempt */
   int stripe_connect_timeout;   /* seconds */
   int stripe_max_retries;
+  /* [training]: what the embedded simulator remembers (0: no limit) */
+  int training_max_age;         /* seconds */
+  int training_max_intents;
+  int training_max_events;
+  int training_max_idempotency_keys;
   /* derived */
   gboolean training;
   TillServerMode mode;

@@ -21,6 +21,9 @@ till_training_start (TillServerConfig  *config,
   sim = till_stripe_sim_new (TRAINING_SECRET_KEY, error);
   if (sim == NULL)
     return NULL;
+  till_stripe_sim_set_retention (sim, config->training_max_age, config->training_max_intents,
+                                 config->training_max_events,
+                                 config->training_max_idempotency_keys);
   if (!till_stripe_sim_listen (sim, "127.0.0.1", 0, error))
     return NULL;
 

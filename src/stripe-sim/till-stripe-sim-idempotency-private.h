@@ -20,6 +20,17 @@ typedef struct _TillSimIdempotency TillSimIdempotency;
 
 TillSimIdempotency      *till_sim_idempotency_new    (gint64              ttl_seconds);
 void                     till_sim_idempotency_free   (TillSimIdempotency *self);
+/* Saved answers are forgotten @ttl_seconds after their request ended, and beyond
+ * @max_keys (0: no limit) the oldest first. Keys of requests still running always stay. */
+void                     till_sim_idempotency_set_limits (TillSimIdempotency *self,
+                                                          gint64              ttl_seconds,
+                                                          guint               max_keys);
+/* For tests: moves the table's clock on by @offset_us. */
+void                     till_sim_idempotency_set_clock_offset (TillSimIdempotency *self,
+                                                                gint64              offset_us);
+guint                    till_sim_idempotency_get_count (TillSimIdempotency *self);
+/* Forgets what is past its time to live or beyond the count now; returns how many. */
+guint                    till_sim_idempotency_prune  (TillSimIdempotency *self);
 
 /* @scope is the API key the request used: keys of different accounts never meet. */
 TillSimIdempotencyResult till_sim_idempotency_begin  (TillSimIdempotency *self,

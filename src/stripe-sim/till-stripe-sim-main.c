@@ -4,6 +4,8 @@
  *
  * till-stripe-sim --listen HOST:PORT [--webhook-url URL --webhook-secret whsec_…] [--faults]
  *                 [--fault-rate RATE [--fault-kinds LIST] [--fault-seed N]]
+ *                 [--max-age SECONDS] [--max-intents N] [--max-events N]
+ *                 [--max-idempotency-keys N]
  *
  * Prints the URL it listens on (one line on stdout) once it is ready, so a test can start it
  * on port 0 and read where it is; runs until SIGINT or SIGTERM. The secret key it accepts
@@ -60,6 +62,23 @@ parse_listen (const char *listen,
   return TRUE;
 }
 
+/* A --max-… value: a count or a number of seconds, 0 for no limit. */
+static gboolean
+check_limit (const char *option,
+             gint64      value,
+             guint      *out,
+             GError    **error)
+{
+  if (value < 0 || value > G_MAXUINT)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("%s wants a number from 0 (no limit) to %u"), option, G_MAXUINT);
+      return FALSE;
+    }
+  *out = (guint) value;
+  return TRUE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -71,6 +90,9 @@ main (int argc, char **argv)
   gboolean faults = FALSE;
   double fault_rate = 0.0;
   gint64 fault_seed = 0;
+  gint64 max_age = 0, max_intents = 0, max_keys = 0;
+  gint64 max_events = TILL_STRIPE_SIM_DEFAULT_MAX_EVENTS;
+  guint limits[4] = { 0 };
   guint16 port = 0;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
@@ -95,6 +117,16 @@ main (int argc, char **argv)
       N_("LIST") },
     { "fault-seed", 0, 0, G_OPTION_ARG_INT64, &fault_seed,
       N_("Seed of the random faults (default 0)"), N_("N") },
+    { "max-age", 0, 0, G_OPTION_ARG_INT64, &max_age,
+      N_("Forget intents, events and idempotency keys older than this (default 0: no limit; "
+         "keys never outlive a day)"), N_("SECONDS") },
+    { "max-intents", 0, 0, G_OPTION_ARG_INT64, &max_intents,
+      N_("Keep at most this many PaymentIntents, with their charges and refunds (default 0: "
+         "no limit)"), N_("N") },
+    { "max-events", 0, 0, G_OPTION_ARG_INT64, &max_events,
+      N_("Keep at most this many events (default 10000; 0: no limit)"), N_("N") },
+    { "max-idempotency-keys", 0, 0, G_OPTION_ARG_INT64, &max_keys,
+      N_("Keep at most this many idempotency keys (default 0: no limit)"), N_("N") },
     { NULL }
   };
 
@@ -109,7 +141,11 @@ main (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error)
-      || !parse_listen (listen ? listen : "127.0.0.1:0", &host, &port, &error))
+      || !parse_listen (listen ? listen : "127.0.0.1:0", &host, &port, &error)
+      || !check_limit ("--max-age", max_age, &limits[0], &error)
+      || !check_limit ("--max-intents", max_intents, &limits[1], &error)
+      || !check_limit ("--max-events", max_events, &limits[2], &error)
+      || !check_limit ("--max-idempotency-keys", max_keys, &limits[3], &error))
     {
       g_printerr ("till-stripe-sim: %s\n", error->message);
       return 2;
@@ -147,6 +183,7 @@ main (int argc, char **argv)
       g_printerr ("till-stripe-sim: %s\n", error->message);
       return 2;
     }
+  till_stripe_sim_set_retention (sim, limits[0], limits[1], limits[2], limits[3]);
 
   if (!till_stripe_sim_listen (sim, host, port, &error))
     {

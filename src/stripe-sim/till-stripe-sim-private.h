@@ -57,6 +57,27 @@ GSource      *till_sim_timeout_source_new (guint        interval_ms,
                                            gpointer     data);
 void          till_sim_source_clear       (GSource    **source);
 
+/* For tests (till-stripe-sim.c): what the simulator holds now, and its clock. */
+typedef struct
+{
+  guint intents;
+  guint charges;
+  guint refunds;
+  guint payment_methods;
+  guint events;
+  guint idempotency_keys;     /* saved answers and requests in flight */
+  guint webhooks;             /* deliveries queued or in flight */
+} TillStripeSimCounts;
+
+void          till_stripe_sim_get_counts         (TillStripeSim       *self,
+                                                  TillStripeSimCounts *counts);
+/* Moves the simulator's clock (objects' `created`, ages, idempotency keys) on. */
+void          till_stripe_sim_advance_clock      (TillStripeSim       *self,
+                                                  guint                seconds);
+/* How often the simulator forgets what is too old while no request comes (default 60 s). */
+void          till_stripe_sim_set_prune_interval (TillStripeSim       *self,
+                                                  guint                interval_ms);
+
 char         *till_sim_json_to_string  (JsonNode    *node,
                                         gboolean     pretty);
 char         *till_sim_random_id       (const char  *prefix,

@@ -441,7 +441,7 @@ till_sim_render_event (TillSimEvent *event)
   json_builder_set_member_name (builder, "data");
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "object");
-  json_builder_add_value (builder, json_node_copy (event->object));
+  json_builder_add_value (builder, json_from_string (event->object, NULL));
   json_builder_end_object (builder);
   add_bool (builder, "livemode", FALSE);
   add_int (builder, "pending_webhooks", event->pending_webhooks);

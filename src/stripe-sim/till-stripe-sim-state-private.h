@@ -39,6 +39,7 @@ typedef struct
   const TillSimTestCard *card;
   int exp_month;
   int exp_year;
+  gboolean owned;             /* listed in an intent's payment_methods: forgotten with it */
 } TillSimPaymentMethod;
 
 typedef struct
@@ -92,6 +93,7 @@ typedef struct
   char *payment_method;
   char *latest_charge;
   GPtrArray *charges;         /* char * ids, oldest first */
+  GPtrArray *payment_methods; /* char * ids of the PaymentMethods made for it */
   char *description;
   char *receipt_email;
   char *statement_descriptor;
@@ -114,7 +116,8 @@ typedef struct
   char *type;
   char *request_id;
   char *idempotency_key;
-  JsonNode *object;           /* snapshot of data.object */
+  char *object;               /* snapshot of data.object, as compact JSON text: a sixth of
+                                 * the memory of its JsonNode tree */
   guint pending_webhooks;      /* deliveries not finished yet */
   gboolean delivery_failed;    /* a delivery was given up on */
 } TillSimEvent;
@@ -133,6 +136,22 @@ typedef struct
 
 TillSimState *till_sim_state_new              (void);
 void          till_sim_state_free             (TillSimState   *state);
+
+/* What the state remembers (0: no limit). Past @max_age seconds, or beyond the newest
+ * @max_intents, an intent is forgotten with its charges, refunds and PaymentMethods; past
+ * @max_age or beyond the newest @max_events, an event. Applied by till_sim_state_prune(),
+ * never in the middle of a request. By default: no age limit, every intent, 10,000 events. */
+void          till_sim_state_set_retention    (TillSimState   *state,
+                                               gint64          max_age,
+                                               guint           max_intents,
+                                               guint           max_events);
+/* Forgets what the retention no longer keeps; returns how many intents and events. */
+guint         till_sim_state_prune            (TillSimState   *state);
+/* The state's clock: Unix time in seconds, plus @offset (tests move time on with it). */
+void          till_sim_state_set_clock_offset (TillSimState   *state,
+                                               gint64          offset);
+void          till_sim_state_get_counts       (TillSimState   *state,
+                                               TillStripeSimCounts *counts);
 
 TillSimReply *till_sim_state_create_intent    (TillSimState   *state,
                                                TillSimRequest *request,

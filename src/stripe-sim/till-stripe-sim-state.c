@@ -15,7 +15,6 @@
 #include "till-currency.h"
 #include "till-stripe-sim-state-private.h"
 
-#define MAX_EVENTS 10000
 #define MAX_AMOUNT G_GINT64_CONSTANT (99999999)
 
 struct _TillSimState
@@ -28,6 +27,10 @@ struct _TillSimState
   GQueue event_queue;         /* newest first */
   GPtrArray *intent_order;    /* TillSimIntent *, oldest first (owned by intents) */
   GPtrArray *refund_order;    /* TillSimRefund *, oldest first (owned by refunds) */
+  gint64 max_age;             /* seconds; 0: no limit */
+  guint max_intents;          /* 0: no limit */
+  guint max_events;           /* 0: no limit */
+  gint64 clock_offset;        /* seconds */
 };
 
 static const char *const cancelable_states[] = {
@@ -54,6 +57,7 @@ intent_free (TillSimIntent *intent)
   g_free (intent->payment_method);
   g_free (intent->latest_charge);
   g_ptr_array_unref (intent->charges);
+  g_ptr_array_unref (intent->payment_methods);
   g_free (intent->description);
   g_free (intent->receipt_email);
   g_free (intent->statement_descriptor);
@@ -114,7 +118,7 @@ event_free (TillSimEvent *event)
   g_free (event->type);
   g_free (event->request_id);
   g_free (event->idempotency_key);
-  json_node_unref (event->object);
+  g_free (event->object);
   g_free (event);
 }
 
@@ -135,6 +139,7 @@ till_sim_state_new (void)
   state->intent_order = g_ptr_array_new ();
   state->refund_order = g_ptr_array_new ();
   g_queue_init (&state->event_queue);
+  state->max_events = TILL_STRIPE_SIM_DEFAULT_MAX_EVENTS;
   return state;
 }
 
@@ -188,9 +193,139 @@ till_sim_state_lookup_event (TillSimState *state,
 }
 
 static gint64
-now_seconds (void)
+now_seconds (TillSimState *state)
 {
-  return g_get_real_time () / G_USEC_PER_SEC;
+  return g_get_real_time () / G_USEC_PER_SEC + state->clock_offset;
+}
+
+void
+till_sim_state_set_clock_offset (TillSimState *state,
+                                 gint64        offset)
+{
+  state->clock_offset = offset;
+}
+
+void
+till_sim_state_get_counts (TillSimState        *state,
+                           TillStripeSimCounts *counts)
+{
+  counts->intents = g_hash_table_size (state->intents);
+  counts->charges = g_hash_table_size (state->charges);
+  counts->refunds = g_hash_table_size (state->refunds);
+  counts->payment_methods = g_hash_table_size (state->payment_methods);
+  counts->events = g_hash_table_size (state->events);
+}
+
+/* --- retention ---------------------------------------------------------------------- */
+
+void
+till_sim_state_set_retention (TillSimState *state,
+                              gint64        max_age,
+                              guint         max_intents,
+                              guint         max_events)
+{
+  state->max_age = MAX (max_age, 0);
+  state->max_intents = max_intents;
+  state->max_events = max_events;
+}
+
+/* Forgets the @count oldest intents, each with its charges, their refunds, and the
+ * PaymentMethods made for it, so that no object left points to a forgotten one (events
+ * hold snapshots, not pointers). */
+static void
+forget_oldest_intents (TillSimState *state,
+                       guint         count)
+{
+  g_autoptr(GHashTable) refunds = g_hash_table_new (NULL, NULL);
+
+  for (guint i = 0; i < count; i++)
+    {
+      TillSimIntent *intent = g_ptr_array_index (state->intent_order, i);
+
+      for (guint c = 0; c < intent->charges->len; c++)
+        {
+          TillSimCharge *charge = till_sim_state_lookup_charge (state,
+                                                                intent->charges->pdata[c]);
+
+          for (guint r = 0; charge != NULL && r < charge->refunds->len; r++)
+            {
+              TillSimRefund *refund = till_sim_state_lookup_refund (state,
+                                                                    charge->refunds->pdata[r]);
+
+              if (refund != NULL)
+                g_hash_table_add (refunds, refund);
+            }
+        }
+    }
+
+  /* Out of the refunds' list first, in one pass, while the pointers are still good. */
+  if (g_hash_table_size (refunds) > 0)
+    {
+      guint kept = 0;
+
+      for (guint i = 0; i < state->refund_order->len; i++)
+        if (!g_hash_table_contains (refunds, state->refund_order->pdata[i]))
+          state->refund_order->pdata[kept++] = state->refund_order->pdata[i];
+      g_ptr_array_set_size (state->refund_order, kept);
+    }
+
+  for (guint i = 0; i < count; i++)
+    {
+      TillSimIntent *intent = g_ptr_array_index (state->intent_order, i);
+
+      for (guint c = 0; c < intent->charges->len; c++)
+        {
+          TillSimCharge *charge = till_sim_state_lookup_charge (state,
+                                                                intent->charges->pdata[c]);
+
+          for (guint r = 0; charge != NULL && r < charge->refunds->len; r++)
+            g_hash_table_remove (state->refunds, charge->refunds->pdata[r]);
+          g_hash_table_remove (state->charges, intent->charges->pdata[c]);
+        }
+      for (guint p = 0; p < intent->payment_methods->len; p++)
+        g_hash_table_remove (state->payment_methods, intent->payment_methods->pdata[p]);
+      g_hash_table_remove (state->intents, intent->id);
+    }
+  g_ptr_array_remove_range (state->intent_order, 0, count);
+}
+
+guint
+till_sim_state_prune (TillSimState *state)
+{
+  gint64 now = now_seconds (state);
+  guint intents = 0, events = 0;
+
+  /* Both lists are in order of creation: what goes is at their old end. */
+  while (intents < state->intent_order->len)
+    {
+      TillSimIntent *intent = g_ptr_array_index (state->intent_order, intents);
+      gboolean too_many = state->max_intents > 0
+                          && state->intent_order->len - intents > state->max_intents;
+      gboolean too_old = state->max_age > 0 && now - intent->created > state->max_age;
+
+      if (!too_many && !too_old)
+        break;
+      intents++;
+    }
+  if (intents > 0)
+    forget_oldest_intents (state, intents);
+
+  while (state->event_queue.tail != NULL)
+    {
+      TillSimEvent *event = state->event_queue.tail->data;
+      gboolean too_many = state->max_events > 0 && state->event_queue.length > state->max_events;
+      gboolean too_old = state->max_age > 0 && now - event->created > state->max_age;
+
+      if (!too_many && !too_old)
+        break;
+      /* A delivery of it still waiting holds its own copy of the payload. */
+      g_queue_pop_tail (&state->event_queue);
+      g_hash_table_remove (state->events, event->id);
+      event_free (event);
+      events++;
+    }
+
+  return intents + events;
 }
 
 static gboolean
@@ -211,26 +346,19 @@ emit (TillSimState   *state,
   TillSimEvent *event = g_new0 (TillSimEvent, 1);
 
   event->id = till_sim_random_id ("evt_", 24);
-  event->created = now_seconds ();
+  event->created = now_seconds (state);
   event->type = g_strdup (type);
   event->request_id = g_strdup (request->request_id);
   event->idempotency_key = g_strdup (request->idempotency_key);
-  event->object = object;
+  event->object = till_sim_json_to_string (object, FALSE);
+  json_node_unref (object);
 
   g_queue_push_head (&state->event_queue, event);
   g_hash_table_insert (state->events, event->id, event);
   if (request->events != NULL)
     g_ptr_array_add (request->events, event);
-
-  /* Keep memory bounded under long runs (Stripe keeps 30 days; we keep the newest). */
-  while (state->event_queue.length > MAX_EVENTS)
-    {
-      TillSimEvent *old = g_queue_pop_tail (&state->event_queue);
-
-      /* Events still waiting for delivery hold their own copy of the payload. */
-      g_hash_table_remove (state->events, old->id);
-      event_free (old);
-    }
+  /* Old events are forgotten by till_sim_state_prune () once the request is over: until
+   * then request->events may point to any of them. */
 }
 
 static void
@@ -524,6 +652,17 @@ card_error (const char *code,
   return reply;
 }
 
+/* A PaymentMethod made for @intent lives as long as it does. */
+static void
+adopt_payment_method (TillSimIntent        *intent,
+                      TillSimPaymentMethod *pm)
+{
+  if (pm == NULL || pm->owned)
+    return;
+  pm->owned = TRUE;
+  g_ptr_array_add (intent->payment_methods, g_strdup (pm->id));
+}
+
 static TillSimPaymentMethod *
 add_payment_method (TillSimState          *state,
                     const TillSimTestCard *card,
@@ -533,7 +672,7 @@ add_payment_method (TillSimState          *state,
   TillSimPaymentMethod *pm = g_new0 (TillSimPaymentMethod, 1);
 
   pm->id = till_sim_random_id ("pm_", 24);
-  pm->created = now_seconds ();
+  pm->created = now_seconds (state);
   pm->card = card;
   pm->exp_month = exp_month;
   pm->exp_year = exp_year;
@@ -656,7 +795,7 @@ add_charge (TillSimState         *state,
   TillSimCharge *charge = g_new0 (TillSimCharge, 1);
 
   charge->id = till_sim_random_id ("ch_", 24);
-  charge->created = now_seconds ();
+  charge->created = now_seconds (state);
   charge->payment_intent = g_strdup (intent->id);
   charge->payment_method = g_strdup (pm->id);
   charge->currency = g_strdup (intent->currency);
@@ -874,6 +1013,7 @@ confirm (TillSimState   *state,
   error = resolve_payment_method (state, params, &pm);
   if (error != NULL)
     return error;
+  adopt_payment_method (intent, pm);
 
   if (pm == NULL)
     {
@@ -999,7 +1139,7 @@ till_sim_state_create_intent (TillSimState   *state,
 
     intent->client_secret = g_strdup_printf ("%s_secret_%s", intent->id, secret);
   }
-  intent->created = now_seconds ();
+  intent->created = now_seconds (state);
   intent->amount = amount;
   intent->currency = g_strdup (till_currency_get_stripe_code (cur));
   intent->capture_method = g_strdup (param_string (params, "capture_method") ?: "automatic");
@@ -1013,6 +1153,8 @@ till_sim_state_create_intent (TillSimState   *state,
   intent->payment_method_types = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (intent->payment_method_types, g_strdup ("card"));
   intent->charges = g_ptr_array_new_with_free_func (g_free);
+  intent->payment_methods = g_ptr_array_new_with_free_func (g_free);
+  adopt_payment_method (intent, pm);
   intent->metadata = json_object_new ();
   apply_metadata (intent->metadata, param (params, "metadata"));
   set_string (&intent->description, param_string (params, "description"));
@@ -1131,6 +1273,7 @@ till_sim_state_update_intent (TillSimState   *state,
       return error;
     }
 
+  adopt_payment_method (intent, pm);
   intent->amount = amount;
   g_free (intent->currency);
   intent->currency = g_strdup (till_currency_get_stripe_code (cur));
@@ -1217,7 +1360,7 @@ till_sim_state_cancel_intent (TillSimState   *state,
 
   clear_action (intent);
   set_string (&intent->cancellation_reason, param_string (params, "cancellation_reason"));
-  intent->canceled_at = now_seconds ();
+  intent->canceled_at = now_seconds (state);
   set_status (intent, "canceled");
   emit_intent (state, request, "payment_intent.canceled", intent);
 
@@ -1352,7 +1495,7 @@ till_sim_state_create_refund (TillSimState   *state,
 
   refund = g_new0 (TillSimRefund, 1);
   refund->id = till_sim_random_id ("re_", 24);
-  refund->created = now_seconds ();
+  refund->created = now_seconds (state);
   refund->amount = amount;
   refund->charge = g_strdup (charge->id);
   refund->payment_intent = g_strdup (intent->id);

@@ -31,6 +31,9 @@ void             till_sim_webhooks_enqueue     (TillSimWebhooks *self,
                                                 GPtrArray       *events,
                                                 gboolean         duplicate,
                                                 gboolean         reorder);
+/* At most @max_queued deliveries wait (0: no limit); past that the oldest are given up on. */
+void             till_sim_webhooks_set_max_queued (TillSimWebhooks *self,
+                                                   guint            max_queued);
 guint            till_sim_webhooks_get_pending (TillSimWebhooks *self);
 
 /* "t=…,v1=…": the Stripe-Signature value for @payload signed at @timestamp. */

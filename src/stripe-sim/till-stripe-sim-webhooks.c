@@ -8,6 +8,10 @@
  * arrive out of order and more than once. The signature is Stripe's: HMAC-SHA256 over
  * "<t>.<body>" keyed with the endpoint secret, sent as "t=<t>,v1=<hex>" (plus a v0 entry that
  * receivers must ignore, as Stripe's test mode sends).
+ *
+ * A delivery holds its own copy of the event, so it still goes out once the simulator has
+ * forgotten the event. The queue itself is bounded (set_max_queued): past the bound the
+ * oldest deliveries waiting are given up on, as if their attempts had run out.
  */
 #include "config.h"
 
@@ -31,6 +35,7 @@ struct _TillSimWebhooks
   char *secret;
   guint first_delay_ms;
   guint max_attempts;
+  guint max_queued;           /* 0: no limit */
   GQueue queue;               /* Delivery */
   Delivery *in_flight;
   GSource *timer;
@@ -113,6 +118,13 @@ till_sim_webhooks_set_retry (TillSimWebhooks *self,
 {
   self->first_delay_ms = MAX (first_delay_ms, 1);
   self->max_attempts = MAX (max_attempts, 1);
+}
+
+void
+till_sim_webhooks_set_max_queued (TillSimWebhooks *self,
+                                  guint            max_queued)
+{
+  self->max_queued = max_queued;
 }
 
 guint
@@ -331,6 +343,17 @@ till_sim_webhooks_enqueue (TillSimWebhooks *self,
           event->pending_webhooks++;
           g_queue_push_tail (&self->queue, copy);
         }
+    }
+
+  while (self->max_queued > 0 && self->queue.length > self->max_queued)
+    {
+      Delivery *oldest = g_queue_pop_head (&self->queue);
+
+      g_debug ("webhook %s given up on: more than %u deliveries waiting", oldest->event_id,
+               self->max_queued);
+      if (self->done != NULL)
+        self->done (oldest->event_id, FALSE, self->done_data);
+      delivery_free (oldest);
     }
   pump (self);
 }

@@ -26,6 +26,7 @@
 
 #define MAX_BODY (1024 * 1024)
 #define IDEMPOTENCY_TTL_SECONDS (24 * 60 * 60)
+#define PRUNE_INTERVAL_MS (60 * 1000)
 
 struct _TillStripeSim
 {
@@ -46,6 +47,9 @@ struct _TillStripeSim
   guint *random_counts;       /* per kind: how many were injected */
   GHashTable *pending;        /* delayed requests */
   GHashTable *locks;          /* ids of objects a delayed request is changing */
+  GSource *prune_timer;       /* forgets what aged while no request came */
+  guint prune_interval_ms;
+  guint clock_offset;         /* seconds: till_stripe_sim_advance_clock () */
 };
 
 G_DEFINE_FINAL_TYPE (TillStripeSim, till_stripe_sim, G_TYPE_OBJECT)
@@ -166,6 +170,7 @@ till_stripe_sim_dispose (GObject *object)
     soup_server_disconnect (self->server);
   g_clear_object (&self->listener);
   g_clear_object (&self->server);
+  till_sim_source_clear (&self->prune_timer);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->locks, g_hash_table_unref);
 
@@ -224,7 +229,32 @@ till_stripe_sim_init (TillStripeSim *self)
   self->webhooks = till_sim_webhooks_new (on_delivery_done, self);
   self->pending = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) pending_free, NULL);
   self->locks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->prune_interval_ms = PRUNE_INTERVAL_MS;
   g_queue_init (&self->fault_queue);
+}
+
+/* Forgets what the retention no longer keeps: called once a request's objects are made and
+ * its webhooks queued (never in the middle of a request), and from a timer. */
+static void
+prune (TillStripeSim *self)
+{
+  till_sim_state_prune (self->state);
+  till_sim_idempotency_prune (self->idempotency);
+}
+
+static gboolean
+on_prune_timer (gpointer user_data)
+{
+  prune (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_prune_timer (TillStripeSim *self)
+{
+  till_sim_source_clear (&self->prune_timer);
+  self->prune_timer = till_sim_timeout_source_new (self->prune_interval_ms, on_prune_timer,
+                                                   self);
 }
 
 /**
@@ -312,6 +342,76 @@ till_stripe_sim_set_webhook_retry (TillStripeSim *self,
   g_return_if_fail (TILL_IS_STRIPE_SIM (self));
 
   till_sim_webhooks_set_retry (self->webhooks, first_delay_ms, max_attempts);
+}
+
+/**
+ * till_stripe_sim_set_retention:
+ * @max_age_seconds: forget objects older than this, 0 for no age limit
+ * @max_intents: keep at most this many PaymentIntents (the newest), 0 for no limit
+ * @max_events: keep at most this many events (the newest), 0 for no limit
+ * @max_idempotency_keys: keep at most this many saved idempotent answers, 0 for no limit
+ *
+ * Bounds what the simulator remembers, so that a long run (training mode) keeps to constant
+ * memory. A forgotten intent goes with its charges, refunds and PaymentMethods; a forgotten
+ * object is answered as Stripe answers an unknown id (404 `resource_missing`) and leaves the
+ * lists. Idempotency keys are never kept longer than Stripe's 24 hours. Webhook deliveries
+ * carry their own copy of the event and still go out after it is forgotten, but at most
+ * @max_events of them wait: past that the oldest are given up on. The counts are applied
+ * once each request has run; the age also once a minute.
+ *
+ * Defaults: no age limit, every intent, 10,000 events, every key (for a day).
+ */
+void
+till_stripe_sim_set_retention (TillStripeSim *self,
+                               guint          max_age_seconds,
+                               guint          max_intents,
+                               guint          max_events,
+                               guint          max_idempotency_keys)
+{
+  gint64 key_ttl = IDEMPOTENCY_TTL_SECONDS;
+
+  g_return_if_fail (TILL_IS_STRIPE_SIM (self));
+
+  if (max_age_seconds > 0)
+    key_ttl = MIN (key_ttl, (gint64) max_age_seconds);
+  till_sim_state_set_retention (self->state, max_age_seconds, max_intents, max_events);
+  till_sim_idempotency_set_limits (self->idempotency, key_ttl, max_idempotency_keys);
+  till_sim_webhooks_set_max_queued (self->webhooks, max_events);
+  prune (self);
+}
+
+void
+till_stripe_sim_get_counts (TillStripeSim       *self,
+                            TillStripeSimCounts *counts)
+{
+  g_return_if_fail (TILL_IS_STRIPE_SIM (self));
+
+  till_sim_state_get_counts (self->state, counts);
+  counts->idempotency_keys = till_sim_idempotency_get_count (self->idempotency);
+  counts->webhooks = till_sim_webhooks_get_pending (self->webhooks);
+}
+
+void
+till_stripe_sim_advance_clock (TillStripeSim *self,
+                               guint          seconds)
+{
+  g_return_if_fail (TILL_IS_STRIPE_SIM (self));
+
+  self->clock_offset += seconds;
+  till_sim_state_set_clock_offset (self->state, self->clock_offset);
+  till_sim_idempotency_set_clock_offset (self->idempotency,
+                                         (gint64) self->clock_offset * G_USEC_PER_SEC);
+}
+
+void
+till_stripe_sim_set_prune_interval (TillStripeSim *self,
+                                    guint          interval_ms)
+{
+  g_return_if_fail (TILL_IS_STRIPE_SIM (self));
+
+  self->prune_interval_ms = MAX (interval_ms, 1);
+  if (self->prune_timer != NULL)
+    start_prune_timer (self);
 }
 
 /* Number of webhook deliveries queued or in flight. */
@@ -434,6 +534,7 @@ till_stripe_sim_disconnect (TillStripeSim *self)
     till_http_listener_disconnect (self->listener);
   else if (self->server != NULL)
     soup_server_disconnect (self->server);
+  till_sim_source_clear (&self->prune_timer);
   g_hash_table_remove_all (self->pending);
 }
 
@@ -717,6 +818,8 @@ execute (Pending *pending)
     .events = events,
   };
 
+  /* What aged since the last request goes before this one looks. */
+  prune (self);
   reply = dispatch (self, &request, pending->route, pending->id, pending->params);
 
   if (pending->idempotency_key != NULL)
@@ -733,6 +836,7 @@ execute (Pending *pending)
   else
     till_sim_webhooks_enqueue (self->webhooks, events, pending->faults.duplicate_webhooks,
                                pending->faults.reorder_webhooks);
+  prune (self);
 
   if (pending->faults.drop_after)
     {
@@ -1163,8 +1267,11 @@ handle_request (SoupServer        *server,
   else if (g_str_equal (path, "/v3") || g_str_has_prefix (path, "/v3/"))
     till_sim_pages_serve_asset (msg, path);
   else if (g_str_has_prefix (path, "/sim/3ds/"))
-    till_sim_pages_handle_challenge (self->state, self->webhooks, self->base_uri, msg, path,
-                                     request_id);
+    {
+      till_sim_pages_handle_challenge (self->state, self->webhooks, self->base_uri, msg, path,
+                                       request_id);
+      prune (self);
+    }
   else if (g_str_equal (path, "/_sim/faults"))
     handle_fault_control (self, msg);
   else if (g_str_equal (path, "/_sim/idempotency"))
@@ -1261,6 +1368,7 @@ till_stripe_sim_listen (TillStripeSim *self,
       return FALSE;
     }
   bound_port = till_http_listener_get_port (self->listener);
+  start_prune_timer (self);
 
   {
     g_autofree char *text = g_inet_address_to_string (address);

@@ -26,6 +26,9 @@ typedef enum
   TILL_STRIPE_SIM_ERROR_LISTEN,
 } TillStripeSimError;
 
+/* till_stripe_sim_set_retention()'s default count of events (no other limit by default). */
+#define TILL_STRIPE_SIM_DEFAULT_MAX_EVENTS 10000
+
 #define TILL_TYPE_STRIPE_SIM (till_stripe_sim_get_type ())
 G_DECLARE_FINAL_TYPE (TillStripeSim, till_stripe_sim, TILL, STRIPE_SIM, GObject)
 
@@ -47,6 +50,11 @@ gboolean       till_stripe_sim_set_webhook        (TillStripeSim  *self,
 void           till_stripe_sim_set_webhook_retry  (TillStripeSim  *self,
                                                    guint           first_delay_ms,
                                                    guint           max_attempts);
+void           till_stripe_sim_set_retention      (TillStripeSim  *self,
+                                                   guint           max_age_seconds,
+                                                   guint           max_intents,
+                                                   guint           max_events,
+                                                   guint           max_idempotency_keys);
 void           till_stripe_sim_set_faults_enabled (TillStripeSim  *self,
                                                    gboolean        enabled);
 gboolean       till_stripe_sim_get_faults_enabled (TillStripeSim  *self);

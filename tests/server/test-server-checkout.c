@@ -2170,6 +2170,65 @@ test_reconcile_refunds_walk (Fixture       *fixture,
                                         " 'stuck-60' AND status = 'succeeded'", NULL), ==, 1);
   g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM refunds WHERE status = 'pending'",
                                NULL), ==, 50);
+/* The training simulator forgets old intents: a pending order whose intent Stripe no longer
+ * knows is never marked paid, stays pending while it is young, and is canceled once
+ * abandoned, so it never holds up the reconciler's rounds. */
+static void
+test_reconcile_forgotten_intent (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autofree char *reference_old = till_test_new_reference ();
+  g_autofree char *reference_new = till_test_new_reference ();
+  g_autofree char *body_old = NULL;
+  g_autofree char *body_new = NULL;
+  g_autoptr(TillTestResponse) old_created = NULL;
+  g_autoptr(TillTestResponse) new_created = NULL;
+  g_autoptr(TillTestResponse) missing = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *status = NULL;
+  Reconciled reconciled = { FALSE, 0 };
+  gint64 old_id, new_id;
+
+  use_reconciling_server (fixture);
+  body_old = cart_body (fixture, reference_old);
+  body_new = cart_body (fixture, reference_new);
+  till_stripe_sim_set_retention (TILL_STRIPE_SIM (fixture->sim->sim), 0, 1, 0, 0);
+
+  old_created = checkout (fixture, body_old);
+  old_id = json_object_get_int_member (order_of (old_created), "id");
+  new_created = checkout (fixture, body_new);
+  new_id = json_object_get_int_member (order_of (new_created), "id");
+  path = g_strconcat ("/v1/payment_intents/", intent_of (old_created), NULL);
+  missing = till_test_sim_call (fixture->sim, "GET", path, NULL);
+  g_assert_cmpuint (missing->status, ==, 404);
+
+  /* Past sync-after: the forgotten intent leaves its order as it was. */
+  g_assert_true (till_database_exec (till_api_get_database (fixture->server->api),
+                                     "UPDATE orders SET created_at = created_at - 5000000", NULL));
+  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 10000));
+  g_assert_cmpstr (order_status (fixture, old_id, &status), ==, "pending_payment");
+  g_clear_pointer (&status, g_free);
+  g_assert_cmpstr (order_status (fixture, new_id, &status), ==, "pending_payment");
+  g_clear_pointer (&status, g_free);
+
+  /* Abandoned: canceled, the one Stripe forgot as the one it still has. */
+  g_assert_true (till_database_exec (till_api_get_database (fixture->server->api),
+                                     "UPDATE orders SET created_at = created_at - 7200000000", NULL));
+  reconciled.done = FALSE;
+  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 10000));
+  g_assert_cmpuint (reconciled.changed, ==, 2);
+  g_assert_cmpstr (order_status (fixture, old_id, &status), ==, "canceled");
+  g_clear_pointer (&status, g_free);
+  g_assert_cmpstr (order_status (fixture, new_id, &status), ==, "canceled");
+  g_clear_pointer (&status, g_free);
+  {
+    g_autoptr(TillTestResponse) order = get_order (fixture, old_id);
+
+    g_assert_cmpstr (payment_member (order->json, "payment_intent"), ==,
+                     intent_of (old_created));
+  }
 }
 
 /* Sends @payload, signed now: whether it was a duplicate. */
@@ -3155,6 +3214,7 @@ main (int    argc,
   ADD ("/server/webhooks/refund-events", NULL, test_refund_events);
   ADD ("/server/checkout/payment-method-types", &card_only, test_payment_method_types);
   ADD ("/server/reconcile", NULL, test_reconcile);
+  ADD ("/server/reconcile/forgotten-intent", NULL, test_reconcile_forgotten_intent);
   ADD ("/server/webhooks/events-forgotten", NULL, test_webhook_events_forgotten);
   ADD ("/server/reconcile-refund", NULL, test_reconcile_refund);
   ADD ("/server/reconcile-refunds-walk", NULL, test_reconcile_refunds_walk);

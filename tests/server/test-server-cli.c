@@ -309,7 +309,7 @@ test_help (Fixture       *fixture,
     "--config", "--listen", "--db", "--training", "--tls-certificate", "--behind-proxy",
     "terminal add", "terminal list", "terminal revoke", "catalog import", "backup",
     "TILL_STRIPE_SECRET_KEY", "TILL_STRIPE_API_BASE", "[stripe]", "webhook-secret",
-    "sk_live_", "cancel-after",
+    "sk_live_", "cancel-after", "[training]", "max-intents",
   };
 
   g_assert_cmpint (run (version, NULL, &version_out, NULL), ==, 0);
@@ -691,6 +691,14 @@ test_config_and_modes (Fixture       *fixture,
     g_assert_nonnull (strstr (err, "currency"));
   }
   {
+    g_autofree char *bad = write_file (fixture, "bad-training.conf",
+                                       "[training]\nmax-intents=-1\n", 0644);
+    const char *argv[] = { "--config", bad, "--training", NULL };
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run (argv, NULL, NULL, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "[training] max-intents"));
+  }
+  {
     const char *argv[] = { "--db", fixture->db, "--training", "--listen", "nowhere", NULL };
     g_clear_pointer (&err, g_free);
     g_assert_cmpint (run (argv, NULL, NULL, &err), ==, 1);
@@ -846,6 +854,59 @@ test_training (Fixture       *fixture,
   }
   stop (running, FALSE);
   g_assert_cmpuint (count_products (fixture), ==, 60);
+}
+
+/* [training] bounds what the embedded simulator remembers: past max-intents the oldest
+ * intent is unknown to it. */
+static void
+test_training_retention (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *token = add_terminal (fixture, "kiosk", "cashier");
+  g_autofree char *contents = g_strdup_printf (
+      "[server]\nlisten=127.0.0.1:0\ndatabase=%s\n"
+      "[training]\nmax-age=3600\nmax-intents=1\nmax-events=10\nmax-idempotency-keys=10\n",
+      fixture->db);
+  g_autofree char *config = write_file (fixture, "training.conf", contents, 0644);
+  const char *argv[] = { "--config", config, "--training", NULL };
+  Running *running = start (argv, NULL);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
+  const char *headers[] = { "Authorization", authorization, NULL };
+  const char *sim_headers[] = { "Authorization", "Bearer sk_test_till_training_mode", NULL };
+  g_autofree char *config_url = g_strconcat (running->base, "/api/v1/config", NULL);
+  g_autoptr(TillTestResponse) answer = till_test_request_full (session, "GET", config_url,
+                                                               headers, NULL, NULL, 0);
+  g_autofree char *sim_base = g_strdup (json_object_get_string_member (answer->json,
+                                                                       "stripe_js_url"));
+  char *intents[2] = { NULL };
+
+  /* http://127.0.0.1:PORT/v3/ */
+  g_assert_true (g_str_has_suffix (sim_base, "/v3/"));
+  sim_base[strlen (sim_base) - strlen ("v3/")] = '\0';
+  for (guint i = 0; i < G_N_ELEMENTS (intents); i++)
+    {
+      g_autofree char *url = g_strconcat (running->base, "/api/v1/checkouts", NULL);
+      g_autofree char *body = g_strdup_printf (
+          "{\"client_reference\": \"retention-%u\", \"currency\": \"USD\","
+          " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}", i);
+      g_autoptr(TillTestResponse) created = till_test_request_full (
+          session, "POST", url, headers, "application/json", body, -1);
+
+      g_assert_cmpuint (created->status, ==, 201);
+      intents[i] = g_strdup (json_object_get_string_member (
+          json_object_get_object_member (created->json, "payment"), "payment_intent"));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (intents); i++)
+    {
+      g_autofree char *url = g_strconcat (sim_base, "v1/payment_intents/", intents[i], NULL);
+      g_autoptr(TillTestResponse) intent = till_test_request_full (session, "GET", url,
+                                                                   sim_headers, NULL, NULL, 0);
+
+      g_assert_cmpuint (intent->status, ==, i == 0 ? 404 : 200);
+      g_free (intents[i]);
+    }
+  stop (running, FALSE);
 }
 
 static gboolean
@@ -1120,6 +1181,7 @@ main (int    argc,
   ADD ("/server/cli/backup", test_backup);
   ADD ("/server/cli/config-and-modes", test_config_and_modes);
   ADD ("/server/cli/training", test_training);
+  ADD ("/server/cli/training-retention", test_training_retention);
   ADD ("/server/cli/live-tls", test_live_tls);
   ADD ("/server/cli/crash-and-reconcile", test_crash_and_reconcile);
   ADD ("/server/cli/first-product-saved", test_first_product_saved);

@@ -135,6 +135,57 @@ test_bad_arguments (void)
   program = program_start (argv2, NULL);
   g_assert_null (program->url);
   g_assert_cmpint (program_stop (program), ==, 2);
+
+  /* Limits are whole numbers from 0. */
+  {
+    const char *bad[][3] = { { "--max-intents", "-1" }, { "--max-age", "a day" },
+                             { "--max-events", "4294967296" },
+                             { "--max-idempotency-keys", "1.5" } };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        const char *argv[] = { SIM_PROGRAM, bad[i][0], bad[i][1], NULL };
+
+        program = program_start (argv, NULL);
+        g_assert_null (program->url);
+        g_assert_cmpint (program_stop (program), ==, 2);
+      }
+  }
+}
+
+/* --max-intents: the oldest intent is forgotten, a 404 as for any unknown id. */
+static void
+test_retention (void)
+{
+  const char *argv[] = { SIM_PROGRAM, "--listen", "127.0.0.1:0", "--max-intents", "2",
+                         "--max-age", "86400", "--max-events", "4",
+                         "--max-idempotency-keys", "2", NULL };
+  Program *program = program_start (argv, NULL);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *uri = g_strconcat (program->url, "v1/payment_intents", NULL);
+  char *ids[3] = { NULL };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autoptr(SimResponse) r = sim_request (session, "POST", uri, "sk_test_program",
+                                              "amount=1250&currency=usd", NULL);
+
+      g_assert_cmpuint (r->status, ==, 200);
+      ids[i] = g_strdup (sim_json_string (r->json, "id"));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autofree char *path = g_strconcat (uri, "/", ids[i], NULL);
+      g_autoptr(SimResponse) r = sim_request (session, "GET", path, "sk_test_program", NULL,
+                                              NULL);
+
+      g_assert_cmpuint (r->status, ==, i == 0 ? 404 : 200);
+      if (i == 0)
+        g_assert_cmpstr (sim_json_string (r->json, "error.code"), ==, "resource_missing");
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    g_free (ids[i]);
+  g_assert_cmpint (program_stop (program), ==, 0);
 }
 
 static gboolean
@@ -241,6 +292,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/program/bad-arguments", test_bad_arguments);
   g_test_add_func ("/sim/program/webhooks-and-faults", test_webhooks_and_faults);
   g_test_add_func ("/sim/program/random-faults", test_random_faults);
+  g_test_add_func ("/sim/program/retention", test_retention);
 
   return g_test_run ();
 }

@@ -8,6 +8,7 @@
 
 #include "sim-test-util.h"
 #include "till-stripe-sim-idempotency-private.h"
+#include "till-stripe-sim-private.h"
 
 typedef struct
 {
@@ -1302,6 +1303,354 @@ test_idempotency_pruned (void)
   till_sim_idempotency_free (table);
 }
 
+/* --- retention ------------------------------------------------------------------------ */
+
+static TillStripeSimCounts
+counts (Fixture *f)
+{
+  TillStripeSimCounts c;
+
+  till_stripe_sim_get_counts (f->sim, &c);
+  return c;
+}
+
+static SimResponse *
+get_object (Fixture    *f,
+            const char *collection,
+            const char *id)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/%s/%s", collection, id);
+
+  return api (f, "GET", path, NULL);
+}
+
+static void
+assert_missing (Fixture    *f,
+                const char *collection,
+                const char *id)
+{
+  g_autoptr(SimResponse) r = get_object (f, collection, id);
+
+  assert_error (r, 404, "invalid_request_error", "resource_missing", NULL);
+  g_assert_nonnull (strstr (sim_json_string (r->json, "error.message"), id));
+}
+
+/* The ids of a list's data, newest first, as one string: "a b c". */
+static char *
+list_ids (Fixture    *f,
+          const char *path)
+{
+  g_autoptr(SimResponse) r = api (f, "GET", path, NULL);
+  g_autoptr(GString) ids = g_string_new (NULL);
+  JsonArray *data;
+
+  assert_ok (r);
+  data = json_node_get_array (sim_json_path (r->json, "data"));
+  for (guint i = 0; i < json_array_get_length (data); i++)
+    g_string_append_printf (ids, "%s%s", i > 0 ? " " : "",
+                            sim_json_string (json_array_get_element (data, i), "id"));
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+/* A paid intent with a partial refund; its charge, refund and a 3-D Secure challenge of
+ * another intent are what must go with the oldest intents. */
+typedef struct
+{
+  char *intent;
+  char *charge;
+  char *refund;
+} Paid;
+
+static void
+paid_clear (Paid *paid)
+{
+  g_free (paid->intent);
+  g_free (paid->charge);
+  g_free (paid->refund);
+}
+
+static void
+make_paid (Fixture *f,
+           Paid    *paid)
+{
+  g_autoptr(SimResponse) confirmed = NULL;
+  g_autoptr(SimResponse) refund = NULL;
+  g_autofree char *form = NULL;
+
+  paid->intent = create_intent (f, NULL);
+  confirmed = confirm (f, paid->intent, "payment_method=pm_card_visa");
+  assert_ok (confirmed);
+  paid->charge = g_strdup (sim_json_string (confirmed->json, "latest_charge"));
+  form = g_strdup_printf ("payment_intent=%s&amount=100", paid->intent);
+  refund = api (f, "POST", "/v1/refunds", form);
+  assert_ok (refund);
+  paid->refund = g_strdup (sim_json_string (refund->json, "id"));
+}
+
+/* Beyond the count, the oldest intents go with their charges, refunds and payment methods:
+ * unknown ids to every endpoint, gone from the lists, nothing left pointing to them. */
+static void
+test_retention_count (Fixture      *f,
+                      gconstpointer data)
+{
+  Paid paid[5] = { { 0 } };
+  g_autofree char *challenged = create_intent (f, NULL);
+  g_autoptr(SimResponse) action = confirm (f, challenged,
+                                           "payment_method=pm_card_authenticationRequired");
+  g_autofree char *challenge_url
+      = g_strdup (sim_json_string (action->json, "next_action.redirect_to_url.url"));
+  g_autofree char *expected = NULL;
+  g_autofree char *intents = NULL;
+  g_autofree char *refunds = NULL;
+  g_autofree char *of_first = NULL;
+  TillStripeSimCounts c;
+
+  assert_ok (action);
+  g_assert_nonnull (challenge_url);
+  till_stripe_sim_set_retention (f->sim, 0, 3, 0, 0);
+  /* Nothing over the count yet: the challenged intent stays. */
+  g_assert_cmpuint (counts (f).intents, ==, 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (paid); i++)
+    make_paid (f, &paid[i]);
+
+  c = counts (f);
+  g_assert_cmpuint (c.intents, ==, 3);
+  g_assert_cmpuint (c.charges, ==, 3);
+  g_assert_cmpuint (c.refunds, ==, 3);
+  g_assert_cmpuint (c.payment_methods, ==, 3);
+
+  /* The challenged intent and the two oldest paid ones are unknown now. */
+  assert_missing (f, "payment_intents", challenged);
+  for (guint i = 0; i < 2; i++)
+    {
+      assert_missing (f, "payment_intents", paid[i].intent);
+      assert_missing (f, "charges", paid[i].charge);
+      assert_missing (f, "refunds", paid[i].refund);
+    }
+  {
+    g_autoptr(SimResponse) challenge = post_challenge (f, challenge_url, "complete", TRUE);
+    g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s/cancel", paid[0].intent);
+    g_autoptr(SimResponse) cancel = api (f, "POST", path, NULL);
+    g_autofree char *refund_form = g_strdup_printf ("payment_intent=%s", paid[1].intent);
+    g_autoptr(SimResponse) refund = api (f, "POST", "/v1/refunds", refund_form);
+    g_autofree char *after = g_strdup_printf ("/v1/payment_intents?starting_after=%s",
+                                              paid[0].intent);
+    g_autoptr(SimResponse) page = api (f, "GET", after, NULL);
+
+    g_assert_cmpuint (challenge->status, ==, 404);
+    assert_error (cancel, 404, "invalid_request_error", "resource_missing", NULL);
+    assert_error (refund, 404, "invalid_request_error", "resource_missing", "payment_intent");
+    assert_error (page, 404, "invalid_request_error", "resource_missing", "starting_after");
+  }
+
+  /* The lists hold the newest three, newest first. */
+  intents = list_ids (f, "/v1/payment_intents?limit=100");
+  expected = g_strdup_printf ("%s %s %s", paid[4].intent, paid[3].intent, paid[2].intent);
+  g_assert_cmpstr (intents, ==, expected);
+  g_clear_pointer (&expected, g_free);
+  refunds = list_ids (f, "/v1/refunds?limit=100");
+  expected = g_strdup_printf ("%s %s %s", paid[4].refund, paid[3].refund, paid[2].refund);
+  g_assert_cmpstr (refunds, ==, expected);
+  {
+    g_autofree char *path = g_strdup_printf ("/v1/refunds?payment_intent=%s", paid[0].intent);
+
+    of_first = list_ids (f, path);
+    g_assert_cmpstr (of_first, ==, "");
+  }
+
+  /* What is kept renders whole: its charge, refunds and payment method are all there. */
+  {
+    g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s?expand[]=latest_charge"
+                                             "&expand[]=payment_method", paid[2].intent);
+    g_autoptr(SimResponse) kept = api (f, "GET", path, NULL);
+
+    assert_ok (kept);
+    g_assert_cmpstr (sim_json_string (kept->json, "latest_charge.id"), ==, paid[2].charge);
+    g_assert_cmpstr (sim_json_string (kept->json, "latest_charge.refunds.data.0.id"), ==,
+                     paid[2].refund);
+    g_assert_cmpstr (sim_json_string (kept->json, "payment_method.card.last4"), ==, "4242");
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (paid); i++)
+    paid_clear (&paid[i]);
+}
+
+static gboolean
+sim_forgot_everything (gpointer data)
+{
+  TillStripeSimCounts c;
+
+  till_stripe_sim_get_counts (data, &c);
+  return c.intents == 0 && c.events == 0 && c.idempotency_keys == 0;
+}
+
+/* Past the age, intents, events and idempotency keys are forgotten: at the next request,
+ * and by the timer while no request comes. The clock is the simulator's, moved on. */
+static void
+test_retention_age (Fixture      *f,
+                    gconstpointer data)
+{
+  g_autoptr(SimResponse) old = NULL;
+  g_autoptr(SimResponse) young = NULL;
+  g_autoptr(SimResponse) old_again = NULL;
+  g_autoptr(SimResponse) young_again = NULL;
+  g_autoptr(SimResponse) events = NULL;
+  g_autofree char *old_event = NULL;
+  const char *form = "amount=700&currency=usd";
+
+  till_stripe_sim_set_retention (f->sim, 3600, 0, 0, 0);
+  old = api_with (f, "POST", "/v1/payment_intents", form, "Idempotency-Key", "age-old");
+  assert_ok (old);
+  events = api (f, "GET", "/v1/events?limit=1", NULL);
+  assert_ok (events);
+  old_event = g_strdup (sim_json_string (events->json, "data.0.id"));
+  g_assert_cmpstr (sim_json_string (events->json, "data.0.data.object.id"), ==,
+                   sim_json_string (old->json, "id"));
+
+  till_stripe_sim_advance_clock (f->sim, 1800);
+  young = api_with (f, "POST", "/v1/payment_intents", form, "Idempotency-Key", "age-young");
+  assert_ok (young);
+  till_stripe_sim_advance_clock (f->sim, 1801);
+
+  /* The first request after that already finds the old intent gone. */
+  assert_missing (f, "payment_intents", sim_json_string (old->json, "id"));
+  assert_missing (f, "events", old_event);
+  {
+    g_autoptr(SimResponse) kept = get_object (f, "payment_intents",
+                                              sim_json_string (young->json, "id"));
+
+    assert_ok (kept);
+  }
+  g_assert_cmpuint (counts (f).intents, ==, 1);
+  g_assert_cmpuint (counts (f).events, ==, 1);
+
+  /* The old key is forgotten: the same request makes a new intent; the young one replays. */
+  old_again = api_with (f, "POST", "/v1/payment_intents", form, "Idempotency-Key", "age-old");
+  assert_ok (old_again);
+  g_assert_cmpstr (sim_json_string (old_again->json, "id"), !=, sim_json_string (old->json, "id"));
+  g_assert_null (soup_message_headers_get_one (old_again->headers, "Idempotent-Replayed"));
+  young_again = api_with (f, "POST", "/v1/payment_intents", form, "Idempotency-Key",
+                          "age-young");
+  assert_ok (young_again);
+  g_assert_cmpstr (sim_json_string (young_again->json, "id"), ==,
+                   sim_json_string (young->json, "id"));
+  g_assert_cmpstr (soup_message_headers_get_one (young_again->headers, "Idempotent-Replayed"),
+                   ==, "true");
+
+  /* With no request at all, the timer forgets the rest once it is old. */
+  till_stripe_sim_set_prune_interval (f->sim, 10);
+  till_stripe_sim_advance_clock (f->sim, 3601);
+  g_assert_true (sim_wait_for (sim_forgot_everything, f->sim, SIM_TEST_DEADLINE_MS));
+}
+
+/* Beyond the count of idempotency keys the oldest saved answer goes first. */
+static void
+test_retention_idempotency_keys (Fixture      *f,
+                                 gconstpointer data)
+{
+  const char *keys[] = { "count-1", "count-2", "count-3" };
+  char *ids[G_N_ELEMENTS (keys)] = { NULL };
+  const char *form = "amount=900&currency=eur";
+
+  till_stripe_sim_set_retention (f->sim, 0, 0, 0, 2);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autoptr(SimResponse) r = api_with (f, "POST", "/v1/payment_intents", form,
+                                           "Idempotency-Key", keys[i]);
+
+      assert_ok (r);
+      ids[i] = g_strdup (sim_json_string (r->json, "id"));
+      g_assert_cmpuint (counts (f).idempotency_keys, <=, 2);
+    }
+
+  {
+    g_autoptr(SimResponse) newest = api_with (f, "POST", "/v1/payment_intents", form,
+                                              "Idempotency-Key", keys[2]);
+    g_autoptr(SimResponse) oldest = NULL;
+
+    assert_ok (newest);
+    g_assert_cmpstr (sim_json_string (newest->json, "id"), ==, ids[2]);
+    g_assert_cmpstr (soup_message_headers_get_one (newest->headers, "Idempotent-Replayed"), ==,
+                     "true");
+    oldest = api_with (f, "POST", "/v1/payment_intents", form, "Idempotency-Key", keys[0]);
+    assert_ok (oldest);
+    g_assert_cmpstr (sim_json_string (oldest->json, "id"), !=, ids[0]);
+    g_assert_null (soup_message_headers_get_one (oldest->headers, "Idempotent-Replayed"));
+  }
+  g_assert_cmpuint (counts (f).idempotency_keys, ==, 2);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_free (ids[i]);
+}
+
+/* Many more payments than the caps: what the simulator holds stays within them. */
+static void
+test_retention_bounded (Fixture      *f,
+                        gconstpointer data)
+{
+  const guint max_intents = 20, max_events = 40, max_keys = 20;
+
+  till_stripe_sim_set_retention (f->sim, 0, max_intents, max_events, max_keys);
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("bounded-%u", i);
+      const char *card = i % 5 == 4 ? "pm_card_chargeDeclined" : "pm_card_visa";
+      g_autofree char *form = g_strdup_printf ("amount=1250&currency=usd&confirm=true"
+                                               "&payment_method=%s", card);
+      g_autoptr(SimResponse) r = api_with (f, "POST", "/v1/payment_intents", form,
+                                           "Idempotency-Key", key);
+      TillStripeSimCounts c;
+
+      if (i % 5 == 4)
+        assert_error (r, 402, "card_error", "card_declined", NULL);
+      else
+        assert_ok (r);
+      if (i % 3 == 0 && i % 5 != 4)
+        {
+          g_autofree char *refund_form = g_strdup_printf ("payment_intent=%s",
+                                                          sim_json_string (r->json, "id"));
+          g_autoptr(SimResponse) refund = api (f, "POST", "/v1/refunds", refund_form);
+
+          assert_ok (refund);
+        }
+
+      c = counts (f);
+      g_assert_cmpuint (c.intents, <=, max_intents);
+      g_assert_cmpuint (c.charges, <=, max_intents);
+      g_assert_cmpuint (c.refunds, <=, max_intents);
+      g_assert_cmpuint (c.payment_methods, <=, max_intents);
+      g_assert_cmpuint (c.events, <=, max_events);
+      g_assert_cmpuint (c.idempotency_keys, <=, max_keys);
+    }
+  g_assert_cmpuint (counts (f).intents, ==, max_intents);
+  g_assert_cmpuint (counts (f).events, ==, max_events);
+}
+
+/* The defaults keep every intent and key (and 10,000 events), as before. */
+static void
+test_retention_default (Fixture      *f,
+                        gconstpointer data)
+{
+  for (guint i = 0; i < 30; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("default-%u", i);
+      g_autoptr(SimResponse) r = api_with (f, "POST", "/v1/payment_intents",
+                                           "amount=100&currency=usd", "Idempotency-Key", key);
+
+      assert_ok (r);
+    }
+  till_stripe_sim_advance_clock (f->sim, 30 * 24 * 3600);
+  {
+    g_autoptr(SimResponse) any = api (f, "GET", "/v1/payment_intents?limit=1", NULL);
+
+    assert_ok (any);
+  }
+  g_assert_cmpuint (counts (f).intents, ==, 30);
+  g_assert_cmpuint (counts (f).events, ==, 30);
+  /* Keys alone have Stripe's day. */
+  g_assert_cmpuint (counts (f).idempotency_keys, ==, 0);
+}
+
 static void
 test_object_lock (Fixture      *f,
                   gconstpointer data)
@@ -2223,6 +2572,123 @@ test_own_thread (void)
   g_cond_clear (&thread.cond);
 }
 
+/* A webhook endpoint that holds its first delivery until told, and records the others. */
+typedef struct
+{
+  SoupServer *server;
+  char *url;
+  SoupServerMessage *held;
+  GPtrArray *bodies;          /* GBytes, the held one first once released */
+  GBytes *held_body;
+} HoldingReceiver;
+
+static void
+on_holding_webhook (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    const char        *path,
+                    GHashTable        *query,
+                    gpointer           user_data)
+{
+  HoldingReceiver *receiver = user_data;
+  GBytes *body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+
+  soup_server_message_set_status (msg, 200, NULL);
+  if (receiver->held == NULL && receiver->held_body == NULL)
+    {
+      receiver->held = g_object_ref (msg);
+      receiver->held_body = body;
+      soup_server_message_pause (msg);
+      return;
+    }
+  g_ptr_array_add (receiver->bodies, body);
+}
+
+static gboolean
+holding_receiver_holds (gpointer data)
+{
+  return ((HoldingReceiver *) data)->held != NULL;
+}
+
+static gboolean
+delivered_three (gpointer data)
+{
+  HoldingReceiver *receiver = data;
+
+  return receiver->bodies->len >= 2 && receiver->held == NULL;
+}
+
+/* A delivery carries its own copy of the event: it still goes out once the event is
+ * forgotten. At most max_events deliveries wait; past that the oldest is given up on. */
+static void
+test_retention_webhooks (Fixture      *f,
+                         gconstpointer data)
+{
+  HoldingReceiver receiver = { 0 };
+  g_autoptr(GError) error = NULL;
+  char *ids[4] = { NULL };
+  g_autofree char *first_event = NULL;
+  GSList *uris;
+
+  receiver.server = soup_server_new (NULL, NULL);
+  receiver.bodies = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  soup_server_add_handler (receiver.server, "/hook", on_holding_webhook, &receiver, NULL);
+  soup_server_listen_local (receiver.server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (receiver.server);
+  receiver.url = g_strdup_printf ("http://127.0.0.1:%d/hook", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  g_assert_true (till_stripe_sim_set_webhook (f->sim, receiver.url, WEBHOOK_SECRET, &error));
+  till_stripe_sim_set_retention (f->sim, 0, 0, 2, 0);
+
+  /* The first event's delivery is held at the endpoint; the next ones wait behind it. */
+  ids[0] = create_intent (f, NULL);
+  g_assert_true (sim_wait_for (holding_receiver_holds, &receiver, SIM_TEST_DEADLINE_MS));
+  {
+    g_autoptr(JsonNode) held = parse_body (receiver.held_body);
+
+    first_event = g_strdup (sim_json_string (held, "id"));
+  }
+  for (guint i = 1; i < G_N_ELEMENTS (ids); i++)
+    {
+      ids[i] = create_intent (f, NULL);
+      /* Two waiting at most, and the one in flight. */
+      g_assert_cmpuint (counts (f).webhooks, <=, 3);
+    }
+  g_assert_cmpuint (counts (f).webhooks, ==, 3);
+  g_assert_cmpuint (counts (f).events, ==, 2);
+  assert_missing (f, "events", first_event);
+
+  /* Released: the forgotten event's delivery ends well, then the two newest go out; the
+   * second intent's was given up on. */
+  soup_server_message_unpause (receiver.held);
+  g_clear_object (&receiver.held);
+  g_assert_true (sim_wait_for (delivered_three, &receiver, SIM_TEST_DEADLINE_MS));
+  g_assert_true (sim_wait_for (sim_idle, f->sim, SIM_TEST_DEADLINE_MS));
+  {
+    g_autoptr(JsonNode) held = parse_body (receiver.held_body);
+
+    g_assert_cmpstr (sim_json_string (held, "type"), ==, "payment_intent.created");
+    g_assert_cmpstr (sim_json_string (held, "data.object.id"), ==, ids[0]);
+    g_assert_cmpuint (sim_json_int (held, "data.object.amount"), ==, 1250);
+  }
+  g_assert_cmpuint (receiver.bodies->len, ==, 2);
+  for (guint i = 0; i < receiver.bodies->len; i++)
+    {
+      g_autoptr(JsonNode) event = parse_body (g_ptr_array_index (receiver.bodies, i));
+
+      g_assert_cmpstr (sim_json_string (event, "data.object.id"), ==, ids[2 + i]);
+    }
+
+  soup_server_disconnect (receiver.server);
+  g_object_unref (receiver.server);
+  g_ptr_array_unref (receiver.bodies);
+  g_bytes_unref (receiver.held_body);
+  g_free (receiver.url);
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    g_free (ids[i]);
+}
+
 static void
 add (const char *path,
      gboolean    faults,
@@ -2275,6 +2741,12 @@ main (int argc, char **argv)
   add ("/sim/webhooks/duplicate", TRUE, test_webhooks_duplicate);
   add ("/sim/webhooks/lost", TRUE, test_webhooks_lost);
   add ("/sim/stripe-js/assets", FALSE, test_stripe_js_assets);
+  add ("/sim/retention/count", FALSE, test_retention_count);
+  add ("/sim/retention/age", FALSE, test_retention_age);
+  add ("/sim/retention/idempotency-keys", FALSE, test_retention_idempotency_keys);
+  add ("/sim/retention/bounded", FALSE, test_retention_bounded);
+  add ("/sim/retention/default", FALSE, test_retention_default);
+  add ("/sim/retention/webhooks", FALSE, test_retention_webhooks);
 
   return g_test_run ();
 }
