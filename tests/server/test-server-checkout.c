@@ -2170,6 +2170,8 @@ test_reconcile_refunds_walk (Fixture       *fixture,
                                         " 'stuck-60' AND status = 'succeeded'", NULL), ==, 1);
   g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM refunds WHERE status = 'pending'",
                                NULL), ==, 50);
+}
+
 /* The training simulator forgets old intents: a pending order whose intent Stripe no longer
  * knows is never marked paid, stays pending while it is young, and is canceled once
  * abandoned, so it never holds up the reconciler's rounds. */
