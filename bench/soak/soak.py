@@ -76,6 +76,11 @@ class Till:
                 if not self.keep_alive:
                     conn.close()
             self.stats.count()
+            if response.status in (429, 503) and response.getheader('Retry-After') and attempt < 2:
+                # Told to wait (a rate limit, a full server): as the app does.
+                self.stats.waited()
+                self.stop.wait(float(response.getheader('Retry-After')))
+                continue
             if response.status not in expect:
                 self.stats.error(f'{method} {path}: HTTP {response.status} {data[:200]!r}')
                 return None
@@ -124,11 +129,16 @@ class Stats:
     def __init__(self):
         self.lock = threading.Lock()
         self.requests = 0
+        self.waits = 0
         self.errors = []
 
     def count(self):
         with self.lock:
             self.requests += 1
+
+    def waited(self):
+        with self.lock:
+            self.waits += 1
 
     def error(self, text):
         with self.lock:
@@ -159,7 +169,9 @@ def main():
     parser.add_argument('--wal', help="till-server's -wal file")
     parser.add_argument('--minutes', type=float, default=30)
     parser.add_argument('--tills', type=int, default=20)
-    parser.add_argument('--pause', type=float, default=0.05, help='seconds between sales')
+    parser.add_argument('--pause', type=float, default=1.0,
+                        help="seconds between a till's sales (1: under the server's 120 "
+                             "checkouts a minute per terminal)")
     parser.add_argument('--every', type=float, default=30, help='seconds between samples')
     parser.add_argument('--warmup', type=float, default=120, help='seconds before the baseline')
     args = parser.parse_args()
@@ -214,7 +226,7 @@ def main():
     failed = bool(stats.errors)
     after = [s for s in samples if s[0] * 60 >= args.warmup] or samples[-1:]
     print(f'\n{stats.requests} requests by {args.tills} tills in {args.minutes:g} min, '
-          f'{len(stats.errors)} errors')
+          f'{len(stats.errors)} errors, {stats.waits} waits for Retry-After')
     # The trend, not the noise: what is open at a sampling moment varies with the requests in
     # flight, so the medians of the first and the last quarter after the warm-up are compared.
     quarter = max(1, len(after) // 4)
