@@ -1179,11 +1179,12 @@ till_client_training_terminal_async (TillClient          *self,
 {
   g_autoptr (GTask) outer = NULL;
   g_autoptr (GTask) inner = NULL;
-  g_autoptr (JsonNode) body = json_node_init_object (json_node_alloc (), json_object_new ());
+  g_autoptr (JsonNode) body = json_node_new (JSON_NODE_OBJECT);
 
   g_return_if_fail (TILL_IS_CLIENT (self));
   g_return_if_fail (base_url != NULL);
 
+  json_node_take_object (body, json_object_new ());
   outer = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (outer, till_client_training_terminal_async);
   inner = request_start (self, "POST", "/api/v1/training/terminals", body, NULL, base_url,

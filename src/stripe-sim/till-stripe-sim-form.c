@@ -226,7 +226,11 @@ JsonNode *
 till_sim_form_build_tree (GPtrArray     *pairs,
                           TillSimReply **error_reply)
 {
-  g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), json_object_new ());
+  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+
+  /* json_node_init_object () would take a reference of its own, and the tree would never be
+   * freed. */
+  json_node_take_object (root, json_object_new ());
 
   for (guint i = 0; i < pairs->len; i++)
     {
