@@ -188,15 +188,6 @@ find_id (TillDatabase  *db,
   return id;
 }
 
-gint64
-till_orders_find_by_reference (TillDatabase  *db,
-                               const char    *client_reference,
-                               GError       **error)
-{
-  return find_id (db, "SELECT id FROM orders WHERE client_reference = ?", client_reference,
-                  error);
-}
-
 /* The order with @client_reference (0 when none, -1 on an error) and in @out_terminal_id the
  * terminal that made it (0 for none). */
 static gint64
@@ -224,6 +215,16 @@ find_reference (TillDatabase  *db,
     }
   sqlite3_reset (stmt);
   return id;
+}
+
+gint64
+till_orders_find_by_reference (TillDatabase  *db,
+                               const char    *client_reference,
+                               GError       **error)
+{
+  gint64 terminal_id;
+
+  return find_reference (db, client_reference, &terminal_id, error);
 }
 
 static gboolean

@@ -91,30 +91,12 @@ program_start (const char * const *argv,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 program_stop (Program *program)
 {
   g_subprocess_send_signal (program->process, SIGTERM);
   g_subprocess_wait (program->process, NULL, NULL);
   g_object_unref (program->process);
-  remove_tree (program->dir);
+  till_test_remove_tree (program->dir);
   g_free (program->dir);
   g_free (program->host);
   g_free (program);

@@ -126,8 +126,8 @@ till_test_server_new (const char        *stripe_base,
   return server;
 }
 
-static void
-remove_tree (const char *path)
+void
+till_test_remove_tree (const char *path)
 {
   g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
   const char *name;
@@ -137,7 +137,7 @@ remove_tree (const char *path)
       g_autofree char *child = g_build_filename (path, name, NULL);
 
       if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
+        till_test_remove_tree (child);
       else
         g_unlink (child);
     }
@@ -157,7 +157,7 @@ till_test_server_free (TillTestServer *server)
   while (g_main_context_iteration (NULL, FALSE))
     ;
   if (server->dir != NULL)
-    remove_tree (server->dir);
+    till_test_remove_tree (server->dir);
   g_free (server->dir);
   g_free (server->base);
   g_free (server->cashier_token);

@@ -69,6 +69,8 @@ void     till_test_capture_logs (const char *name);
 const char *till_test_log_dir   (void);
 
 char    *till_test_new_reference (void);
+/* Removes @path and everything below it. */
+void     till_test_remove_tree   (const char *path);
 
 /* The Stripe simulator in-process on loopback, faults enabled. */
 typedef struct
