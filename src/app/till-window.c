@@ -43,6 +43,7 @@ struct _TillWindow
   GtkStack *main_stack;
   TillPaymentPage *payment_page;
   GHashTable *recovery_tried;     /* client references already looked up since start */
+  TillConnectionState shown_state;
 };
 
 G_DEFINE_FINAL_TYPE (TillWindow, till_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -304,8 +305,21 @@ update_connection (TillWindow *self)
 
   gtk_image_set_from_icon_name (self->connection_icon, icon);
   gtk_label_set_text (self->connection_label, label);
-  gtk_label_set_text (self->connection_banner_label, banner ? banner : "");
-  gtk_revealer_set_reveal_child (self->connection_revealer, banner != NULL);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "pay") == 0)
+    {
+      /* Someone may be typing a card number: a banner would move the form under their
+       * fingers. The header shows the state, a toast says it; the banner waits for the sale. */
+      if (state == TILL_CONNECTION_OFFLINE && state != self->shown_state)
+        till_window_show_toast (self, _("Offline: the server cannot be reached. Reconnecting…"));
+      else if (state == TILL_CONNECTION_ONLINE && self->shown_state == TILL_CONNECTION_OFFLINE)
+        till_window_show_toast (self, _("Online again."));
+    }
+  else
+    {
+      gtk_label_set_text (self->connection_banner_label, banner ? banner : "");
+      gtk_revealer_set_reveal_child (self->connection_revealer, banner != NULL);
+    }
+  self->shown_state = state;
 
   adw_window_title_set_title (self->window_title,
                               config && config->store_name ? config->store_name : _("Till"));
@@ -817,6 +831,9 @@ till_window_constructed (GObject *object)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->client, "notify::config", G_CALLBACK (on_client_config), self,
                            G_CONNECT_SWAPPED);
+  /* Back to the sale: the banner catches up with the connection. */
+  g_signal_connect_swapped (self->main_stack, "notify::visible-child-name",
+                            G_CALLBACK (update_connection), self);
   on_client_state (self);
 }
 

@@ -14,6 +14,7 @@
 #include "till-application.h"
 #include "till-connect-dialog.h"
 #include "till-product-list.h"
+#include "till-payment-view.h"
 #include "till-window-private.h"
 #include "till-test-asan.h"
 
@@ -635,6 +636,101 @@ test_charge_opens_payment (Fixture       *f,
   g_assert_cmpuint (till_cart_model_get_n_lines (selected_cart (f)), ==, 1);
 }
 
+typedef struct
+{
+  GtkWidget *widget;
+  gint64 until;
+} Frames;
+
+static gboolean
+frames_drawn (gpointer data)
+{
+  Frames *frames = data;
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (frames->widget);
+
+  gtk_widget_queue_draw (frames->widget);
+  return gdk_frame_clock_get_frame_counter (clock) >= frames->until;
+}
+
+/* Lets the window lay itself out and draw @n more frames (transitions included). */
+static void
+wait_frames (GtkWidget *widget,
+             guint      n)
+{
+  Frames frames = { widget, 0 };
+
+  frames.until = gdk_frame_clock_get_frame_counter (gtk_widget_get_frame_clock (widget)) + n;
+  g_assert_true (till_test_wait_until (frames_drawn, &frames, 5000));
+}
+
+static gboolean
+header_offline (gpointer data)
+{
+  return g_strcmp0 (till_window_get_connection_text (data), "Offline") == 0;
+}
+
+static gboolean
+banner_revealed (gpointer data)
+{
+  return till_window_get_banner_shown (data);
+}
+
+static void
+page_origin (Fixture          *f,
+             graphene_point_t *origin)
+{
+  graphene_rect_t bounds;
+
+  g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (till_window_get_payment_page (f->window)),
+                                            GTK_WIDGET (f->window), &bounds));
+  *origin = bounds.origin;
+}
+
+static gboolean
+pay_page_settled (gpointer data)
+{
+  GtkWidget *view = GTK_WIDGET (till_payment_page_get_view (data));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (view); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (WEBKIT_IS_WEB_VIEW (child))
+      return !webkit_web_view_is_loading (WEBKIT_WEB_VIEW (child));
+  return FALSE;
+}
+
+/* The server goes away while the card form is up: the header and a toast say so, the banner
+ * waits for the sale, so the form does not move under the cashier's fingers. */
+static void
+test_offline_while_paying (Fixture       *f,
+                           gconstpointer  data)
+{
+  graphene_point_t before, after;
+
+  press_keys (f, "8690000000017", 8, TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge", NULL);
+  g_assert_true (till_test_wait_until (paying, f->window, 5000));
+  /* The test server has no card form page: let its answer finish loading before it stops. */
+  g_assert_true (till_test_wait_until (pay_page_settled, till_window_get_payment_page (f->window),
+                                       10000));
+  wait_frames (GTK_WIDGET (f->window), 3);
+  page_origin (f, &before);
+
+  g_clear_pointer (&f->server, till_test_server_free);
+  g_assert_true (till_test_wait_until (client_offline, f->client, 5000));
+  g_assert_true (till_test_wait_until (header_offline, f->window, 5000));
+  g_assert_false (till_window_get_banner_shown (f->window));
+  g_assert_cmpstr (till_window_get_last_toast (f->window), ==,
+                   "Offline: the server cannot be reached. Reconnecting…");
+  wait_frames (GTK_WIDGET (f->window), 10);
+  page_origin (f, &after);
+  g_assert_cmpfloat (before.y, ==, after.y);
+
+  /* Back to the sale: the banner shows. */
+  gtk_stack_set_visible_child_name (GTK_STACK (gtk_widget_get_parent (
+    GTK_WIDGET (till_window_get_payment_page (f->window)))), "sell");
+  g_assert_true (till_test_wait_until (banner_revealed, f->window, 5000));
+}
+
 static void
 test_charge_offline (Fixture       *f,
                      gconstpointer  data)
@@ -789,6 +885,7 @@ main (int   argc,
   ADD ("/app/window/charge", "online", test_charge);
   ADD ("/app/window/charge-price-changed", "online", test_charge_price_changed);
   ADD ("/app/window/charge-opens-payment", "online", test_charge_opens_payment);
+  ADD ("/app/window/offline-while-paying", "online", test_offline_while_paying);
   ADD ("/app/window/charge-offline", NULL, test_charge_offline);
   ADD ("/app/window/connect-dialog", "online", test_connect_dialog);
   g_test_add_func ("/app/application/first-run", test_application_first_run);
