@@ -832,6 +832,10 @@ check_first_run (gpointer data)
   g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
   g_assert_cmpstr (till_window_get_connection_text (TILL_WINDOW (window)), ==, "Not Connected");
   g_assert_true (till_window_get_banner_shown (TILL_WINDOW (window)));
+  /* The About window's icon, from the app's resources when Till is not installed. */
+  g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (
+                                            gtk_widget_get_display (GTK_WIDGET (window))),
+                                          "io.github.tillpos.Till"));
   run->checked = TRUE;
   g_application_quit (G_APPLICATION (run->app));
   return G_SOURCE_REMOVE;
