@@ -493,6 +493,9 @@ test_line_menu (Fixture       *f,
   }
 }
 
+static void wait_frames (GtkWidget *widget,
+                         guint      n);
+
 static gboolean
 flap_folded (gpointer data)
 {
@@ -509,6 +512,62 @@ test_adaptive (Fixture       *f,
   g_assert_false (adw_flap_get_folded (flap));
   gtk_window_set_default_size (GTK_WINDOW (f->window), 800, 600);
   g_assert_true (till_test_wait_until (flap_folded, flap, 5000));
+}
+
+/* At 800×600 the cart is folded away: a tap says what it added, and the cart button shows
+ * the cart's items and total. */
+static void
+test_small_screen (Fixture       *f,
+                   gconstpointer  data)
+{
+  AdwFlap *flap = ADW_FLAP (gtk_widget_get_ancestor (GTK_WIDGET (till_window_get_cart_view (f->window)),
+                                                     ADW_TYPE_FLAP));
+  TillCatalogView *catalog_view = till_window_get_catalog_view (f->window);
+  g_autoptr (TillProduct) simit = till_catalog_lookup_id (f->catalog, 1);
+
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 800, 600);
+  g_assert_true (till_test_wait_until (flap_folded, flap, 5000));
+  g_assert_false (adw_flap_get_reveal_flap (flap));
+
+  g_signal_emit_by_name (catalog_view, "product-activated", simit);
+  g_assert_cmpstr (till_window_get_last_toast (f->window), ==, "Simit added: 1 item, $1.62");
+  g_assert_cmpstr (till_window_get_cart_summary (f->window), ==, "1 item, $1.62");
+  g_signal_emit_by_name (catalog_view, "product-activated", simit);
+  g_assert_cmpstr (till_window_get_last_toast (f->window), ==, "Simit added: 2 items, $3.24");
+  g_assert_cmpstr (till_window_get_cart_summary (f->window), ==, "2 items, $3.24");
+
+  /* A change made in the cart shows too. */
+  till_cart_model_clear (selected_cart (f));
+  g_assert_cmpstr (till_window_get_cart_summary (f->window), ==, "0 items, $0.00");
+}
+
+static gboolean
+chips_laid_out (gpointer data)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_hadjustment (data);
+
+  return gtk_adjustment_get_page_size (adjustment) > 0;
+}
+
+/* At 1024 px the demo catalog's categories do not fit: a scrollbar that stays says so. */
+static void
+test_category_chips (Fixture       *f,
+                     gconstpointer  data)
+{
+  GtkWidget *chips = GTK_WIDGET (gtk_widget_get_template_child (
+    GTK_WIDGET (till_window_get_catalog_view (f->window)), TILL_TYPE_CATALOG_VIEW, "chips_box"));
+  GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (
+    gtk_widget_get_ancestor (chips, GTK_TYPE_SCROLLED_WINDOW));
+  GtkAdjustment *adjustment;
+
+  g_assert_nonnull (scroller);
+  g_assert_true (till_test_wait_until (chips_laid_out, scroller, 5000));
+  wait_frames (GTK_WIDGET (f->window), 3);
+  adjustment = gtk_scrolled_window_get_hadjustment (scroller);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), >,
+                     gtk_adjustment_get_page_size (adjustment));
+  g_assert_false (gtk_scrolled_window_get_overlay_scrolling (scroller));
+  g_assert_true (gtk_widget_get_child_visible (gtk_scrolled_window_get_hscrollbar (scroller)));
 }
 
 static void
@@ -884,6 +943,8 @@ main (int   argc,
   ADD ("/app/window/catalog-search", NULL, test_catalog_search);
   ADD ("/app/window/line-menu", NULL, test_line_menu);
   ADD ("/app/window/adaptive", NULL, test_adaptive);
+  ADD ("/app/window/small-screen", NULL, test_small_screen);
+  ADD ("/app/window/category-chips", "online", test_category_chips);
   ADD ("/app/window/training-banner", "training", test_training_banner);
   ADD ("/app/window/offline-banner", NULL, test_offline_banner);
   ADD ("/app/window/charge", "online", test_charge);
