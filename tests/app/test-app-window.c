@@ -542,32 +542,57 @@ test_small_screen (Fixture       *f,
 }
 
 static gboolean
-chips_laid_out (gpointer data)
+chips_fit (gpointer data)
 {
-  GtkAdjustment *adjustment = gtk_scrolled_window_get_hadjustment (data);
+  GtkWidget *more = GTK_WIDGET (gtk_widget_get_template_child (data, TILL_TYPE_CATALOG_VIEW,
+                                                               "chips_more"));
 
-  return gtk_adjustment_get_page_size (adjustment) > 0;
+  return !gtk_widget_get_visible (more);
 }
 
-/* At 1024 px the demo catalog's categories do not fit: a scrollbar that stays says so. */
+static gboolean
+chips_overflow_shown (gpointer data)
+{
+  GtkWidget *view = data;
+  GtkWidget *more = GTK_WIDGET (gtk_widget_get_template_child (view, TILL_TYPE_CATALOG_VIEW,
+                                                               "chips_more"));
+
+  return gtk_widget_get_visible (more);
+}
+
+/* At 1024 px the demo catalog's categories do not fit: an arrow says more follow, and shows
+ * them; then the arrow back appears. */
 static void
 test_category_chips (Fixture       *f,
                      gconstpointer  data)
 {
-  GtkWidget *chips = GTK_WIDGET (gtk_widget_get_template_child (
-    GTK_WIDGET (till_window_get_catalog_view (f->window)), TILL_TYPE_CATALOG_VIEW, "chips_box"));
+  GtkWidget *view = GTK_WIDGET (till_window_get_catalog_view (f->window));
   GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (
-    gtk_widget_get_ancestor (chips, GTK_TYPE_SCROLLED_WINDOW));
-  GtkAdjustment *adjustment;
+    gtk_widget_get_template_child (view, TILL_TYPE_CATALOG_VIEW, "chips_scroller"));
+  GtkWidget *back = GTK_WIDGET (gtk_widget_get_template_child (view, TILL_TYPE_CATALOG_VIEW,
+                                                               "chips_back"));
+  GtkWidget *more = GTK_WIDGET (gtk_widget_get_template_child (view, TILL_TYPE_CATALOG_VIEW,
+                                                               "chips_more"));
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_hadjustment (scroller);
 
-  g_assert_nonnull (scroller);
-  g_assert_true (till_test_wait_until (chips_laid_out, scroller, 5000));
-  wait_frames (GTK_WIDGET (f->window), 3);
-  adjustment = gtk_scrolled_window_get_hadjustment (scroller);
+  g_assert_true (till_test_wait_until (chips_overflow_shown, view, 5000));
   g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), >,
                      gtk_adjustment_get_page_size (adjustment));
-  g_assert_false (gtk_scrolled_window_get_overlay_scrolling (scroller));
-  g_assert_true (gtk_widget_get_child_visible (gtk_scrolled_window_get_hscrollbar (scroller)));
+  g_assert_false (gtk_widget_get_visible (back));
+
+  while (gtk_widget_get_visible (more))
+    g_signal_emit_by_name (more, "clicked");
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==,
+                     gtk_adjustment_get_upper (adjustment) -
+                       gtk_adjustment_get_page_size (adjustment));
+  g_assert_true (gtk_widget_get_visible (back));
+  g_signal_emit_by_name (back, "clicked");
+  g_assert_true (gtk_widget_get_visible (more));
+
+  /* Wide enough for all of them: no arrows. */
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1920, 1080);
+  g_assert_true (till_test_wait_until (chips_fit, view, 5000));
+  g_assert_false (gtk_widget_get_visible (back));
 }
 
 static void
