@@ -731,8 +731,7 @@ request_start (TillClient          *self,
   /* The connection probe must not wait for the session's timeout to say "offline". */
   if (cancellable != NULL && cancellable == self->connect_cancellable)
     {
-      request->timeout_source = g_timeout_add (self->probe_timeout_ms, on_request_timeout,
-                                               request);
+      request->timeout_source = g_timeout_add (self->probe_timeout_ms, on_request_timeout, request);
       g_source_set_name_by_id (request->timeout_source, "[till] probe timeout");
     }
 

@@ -104,14 +104,13 @@ cart_summary (TillWindow *self)
 
   if (cart == NULL)
     return g_strdup ("");
-  n = till_cart_model_get_n_items (cart);
+  /* At most 9999 per line: an int, for gettext's plural and printf. */
+  n = MIN (till_cart_model_get_n_items (cart), G_MAXINT);
   if (!till_cart_model_compute_totals (cart, NULL, &totals, NULL))
     totals.total = 0;
   total = till_money_label (totals.total, till_cart_model_get_currency (cart));
   /* Translators: the cart's summary on a small screen, e.g. "3 items, $4.50". */
-  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " item, %s",
-                                       "%" G_GINT64_FORMAT " items, %s", (gulong) n),
-                          n, total);
+  return g_strdup_printf (ngettext ("%d item, %s", "%d items, %s", (gulong) n), (int) n, total);
 }
 
 static void
