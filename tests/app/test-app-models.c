@@ -6,13 +6,9 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
-#include <locale.h>
-#include <sys/wait.h>
-#include <glib/gi18n.h>
 #include <gtk/gtk.h>
 #include <libsecret/secret.h>
 
-#include "till-application.h"
 #include "till-cart-store.h"
 #include "till-catalog.h"
 #include "till-catalog-filter.h"
@@ -1441,80 +1437,6 @@ test_token_store_secret (void)
   till_test_remove_tree (home);
 }
 
-/* The program from the build tree without its schema (no `meson devenv`): a clear message and
- * status 1, not GSettings' abort. */
-static void
-test_application_schema_missing (void)
-{
-  g_autofree char *program = g_test_build_filename (G_TEST_BUILT, "..", "src", "app", "till",
-                                                    NULL);
-  g_autofree char *empty = till_test_make_tmpdir ();
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  g_auto (GStrv) env = g_get_environ ();
-  const char *argv[] = { program, NULL };
-  g_autoptr (GError) error = NULL;
-  int status;
-
-  env = g_environ_unsetenv (env, "GSETTINGS_SCHEMA_DIR");
-  env = g_environ_setenv (env, "XDG_DATA_DIRS", empty, TRUE);
-  env = g_environ_setenv (env, "XDG_DATA_HOME", empty, TRUE);
-  env = g_environ_unsetenv (env, "DISPLAY");
-  env = g_environ_unsetenv (env, "WAYLAND_DISPLAY");
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                               &status, &error));
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (status));
-  g_assert_cmpint (WEXITSTATUS (status), ==, 1);
-  g_assert_nonnull (strstr (err, "io.github.tillpos.Till"));
-  g_assert_nonnull (strstr (err, "meson devenv -C _build ./src/app/till"));
-  till_test_remove_tree (empty);
-}
-
-/* `meson devenv` (which tools/run uses) points the app at the build tree's schema and
- * translations, and the app reads its translations from there. */
-static void
-test_application_devenv (void)
-{
-  g_autofree char *build = g_test_build_filename (G_TEST_BUILT, "..", NULL);
-  g_autofree char *po = g_build_filename (build, "po", NULL);
-  g_autofree char *meson = g_find_program_in_path ("meson");
-  g_autofree char *dump = NULL;
-  g_autoptr (GError) error = NULL;
-  const char *old_language = g_getenv ("LANGUAGE");
-  int status;
-
-  if (meson == NULL)
-    {
-      g_test_skip ("meson is not in PATH");
-      return;
-    }
-  {
-    const char *argv[] = { meson, "devenv", "-C", build, "--dump", NULL };
-
-    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &dump,
-                                 NULL, &status, &error));
-    g_assert_no_error (error);
-    g_assert_true (g_spawn_check_wait_status (status, &error));
-    g_assert_no_error (error);
-  }
-  g_assert_nonnull (strstr (dump, "GSETTINGS_SCHEMA_DIR="));
-  g_assert_nonnull (strstr (dump, "TILL_LOCALEDIR="));
-
-  /* What the program does first, with that directory: Turkish under LANGUAGE=tr. */
-  g_setenv ("TILL_LOCALEDIR", po, TRUE);
-  g_setenv ("LANGUAGE", "tr", TRUE);
-  setlocale (LC_ALL, "");   /* C.UTF-8 in the tests: LANGUAGE counts (not under plain C) */
-  till_application_bind_textdomain ();
-  g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "Offline"), ==, "Çevrimdışı");
-  if (old_language != NULL)
-    g_setenv ("LANGUAGE", old_language, TRUE);
-  else
-    g_unsetenv ("LANGUAGE");
-  g_unsetenv ("TILL_LOCALEDIR");
-  till_application_bind_textdomain ();
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -1527,8 +1449,6 @@ main (int   argc,
   g_test_add_func ("/app/catalog/cache", test_catalog_cache);
   g_test_add_func ("/app/cart/totals", test_cart_totals);
   g_test_add_func ("/app/cart/client-reference", test_cart_client_reference);
-  g_test_add_func ("/app/application/schema-missing", test_application_schema_missing);
-  g_test_add_func ("/app/application/devenv", test_application_devenv);
   g_test_add_func ("/app/cart/persistence", test_cart_persistence);
   g_test_add_func ("/app/scan/detector", test_scan_detector);
   g_test_add_func ("/app/client/fingerprint", test_client_fingerprint);
