@@ -496,6 +496,34 @@ till_application_set_token_store (TillApplication *self,
   g_set_object (&self->token_store, store);
 }
 
+void
+till_application_bind_textdomain (void)
+{
+  const char *dir = g_getenv ("TILL_LOCALEDIR");
+
+  bindtextdomain (GETTEXT_PACKAGE, dir != NULL && *dir != '\0' ? dir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+}
+
+gboolean
+till_application_check_schema (GError **error)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr (GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, TILL_APP_ID, TRUE);
+  if (schema != NULL)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+               _("Till’s settings schema (%s) is not installed. To run Till from a build "
+                 "directory, use “meson devenv -C _build ./src/app/till”, or “tools/run”, "
+                 "which also starts a training server; or install Till."),
+               TILL_APP_ID);
+  return FALSE;
+}
+
 TillApplication *
 till_application_new (void)
 {

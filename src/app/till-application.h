@@ -22,4 +22,11 @@ void             till_application_set_session_token (TillApplication *self,
 void             till_application_set_token_store (TillApplication *self,
                                                    TillTokenStore  *store);
 
+/* Binds the gettext domain to $TILL_LOCALEDIR when set (a build tree's po/, as `meson
+ * devenv` and tools/run set it), else to the installed locale directory. */
+void             till_application_bind_textdomain (void);
+/* FALSE, with what to do in @error, when the GSettings schema cannot be found (a run from
+ * the build tree without `meson devenv`): GSettings would abort. */
+gboolean         till_application_check_schema   (GError **error);
+
 G_END_DECLS

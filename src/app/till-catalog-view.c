@@ -31,6 +31,9 @@ struct _TillCatalogView
   GtkSearchEntry *search_entry;
   GtkLabel *multiplier_label;
   GtkBox *chips_box;
+  GtkScrolledWindow *chips_scroller;
+  GtkWidget *chips_back;
+  GtkWidget *chips_more;
   GtkStack *stack;
   GtkGridView *grid_view;
   GtkListView *list_view;
@@ -239,6 +242,40 @@ on_chip_toggled (GtkToggleButton *button,
   update_stack (self);
 }
 
+/* The arrows show where chips are out of sight. */
+static void
+update_chip_arrows (TillCatalogView *self)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_hadjustment (self->chips_scroller);
+  double value = gtk_adjustment_get_value (adjustment);
+  double end = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
+
+  gtk_widget_set_visible (self->chips_back, value > 0.5);
+  gtk_widget_set_visible (self->chips_more, value < end - 0.5);
+}
+
+static void
+scroll_chips (TillCatalogView *self,
+              double           pages)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_hadjustment (self->chips_scroller);
+
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) +
+                                          pages * gtk_adjustment_get_page_size (adjustment));
+}
+
+static void
+on_chips_back (TillCatalogView *self)
+{
+  scroll_chips (self, -0.8);
+}
+
+static void
+on_chips_more (TillCatalogView *self)
+{
+  scroll_chips (self, 0.8);
+}
+
 static void
 rebuild_chips (TillCatalogView *self)
 {
@@ -275,7 +312,7 @@ rebuild_chips (TillCatalogView *self)
       gtk_toggle_button_set_active (all, TRUE);
       till_catalog_filter_set_category (self->filter, NULL);
     }
-  gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->chips_box)),
+  gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->chips_scroller)),
                           categories != NULL && categories[0] != NULL);
 }
 
@@ -467,6 +504,9 @@ till_catalog_view_class_init (TillCatalogViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TillCatalogView, search_entry);
   gtk_widget_class_bind_template_child (widget_class, TillCatalogView, multiplier_label);
   gtk_widget_class_bind_template_child (widget_class, TillCatalogView, chips_box);
+  gtk_widget_class_bind_template_child (widget_class, TillCatalogView, chips_scroller);
+  gtk_widget_class_bind_template_child (widget_class, TillCatalogView, chips_back);
+  gtk_widget_class_bind_template_child (widget_class, TillCatalogView, chips_more);
   gtk_widget_class_bind_template_child (widget_class, TillCatalogView, stack);
   gtk_widget_class_bind_template_child (widget_class, TillCatalogView, grid_view);
   gtk_widget_class_bind_template_child (widget_class, TillCatalogView, list_view);
@@ -475,6 +515,8 @@ till_catalog_view_class_init (TillCatalogViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_search_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_item_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_chips_back);
+  gtk_widget_class_bind_template_callback (widget_class, on_chips_more);
 
   gtk_widget_class_install_property_action (widget_class, "catalog.view-mode", "view-mode");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -495,6 +537,14 @@ till_catalog_view_init (TillCatalogView *self)
   g_signal_connect_swapped (self->filter, "changed", G_CALLBACK (on_filter_changed), self);
 
   gtk_search_entry_set_search_delay (self->search_entry, 60);
+  {
+    GtkAdjustment *adjustment = gtk_scrolled_window_get_hadjustment (self->chips_scroller);
+
+    g_signal_connect_object (adjustment, "changed", G_CALLBACK (update_chip_arrows), self,
+                             G_CONNECT_SWAPPED);
+    g_signal_connect_object (adjustment, "value-changed", G_CALLBACK (update_chip_arrows), self,
+                             G_CONNECT_SWAPPED);
+  }
 
   /* Signal factories building widgets in code: see till-product-tile.c for why. */
   grid_factory = gtk_signal_list_item_factory_new ();

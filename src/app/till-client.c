@@ -9,12 +9,17 @@
 #include <string.h>
 
 #include "till-catalog.h"
-#include "till-client.h"
+#include "till-client-private.h"
 
 #define DEFAULT_TIMEOUT_S 15
-#define DEFAULT_RETRY_INITIAL_MS 1000
-#define DEFAULT_RETRY_MAX_MS 30000
-#define DEFAULT_HEARTBEAT_MS 15000
+/* The connection probe (GET /api/v1/config): every second while online, and while offline
+ * from 250 ms backing off to a second, each given 900 ms to answer. A lost or returning
+ * server is noticed within one interval and one probe's time: under two seconds
+ * (TILL_CLIENT_NOTICE_BUDGET_MS). */
+#define DEFAULT_RETRY_INITIAL_MS 250
+#define DEFAULT_RETRY_MAX_MS 1000
+#define DEFAULT_HEARTBEAT_MS 1000
+#define DEFAULT_PROBE_TIMEOUT_MS 900
 #define MAX_PAGES 10000
 
 struct _TillClient
@@ -32,8 +37,13 @@ struct _TillClient
   guint retry_max_ms;
   guint retry_delay_ms;
   guint heartbeat_ms;
+  guint probe_timeout_ms;
   guint retry_source;
+  guint scheduled_delay_ms;   /* of the probe retry_source will start */
   GCancellable *connect_cancellable;
+  /* for tests: probes started, and the delay the last one waited (0: started at once) */
+  guint n_probes;
+  guint last_probe_delay_ms;
 };
 
 G_DEFINE_FINAL_TYPE (TillClient, till_client, G_TYPE_OBJECT)
@@ -246,6 +256,7 @@ till_client_init (TillClient *self)
   self->retry_max_ms = DEFAULT_RETRY_MAX_MS;
   self->retry_delay_ms = DEFAULT_RETRY_INITIAL_MS;
   self->heartbeat_ms = DEFAULT_HEARTBEAT_MS;
+  self->probe_timeout_ms = DEFAULT_PROBE_TIMEOUT_MS;
 }
 
 TillClient *
@@ -346,6 +357,22 @@ till_client_set_retry_delays (TillClient *self,
   self->retry_max_ms = MAX (max_ms, self->retry_initial_ms);
   self->retry_delay_ms = self->retry_initial_ms;
   self->heartbeat_ms = MAX (self->retry_max_ms, 50);
+}
+
+void
+till_client_get_probe_stats (TillClient *self,
+                             guint      *n_probes,
+                             guint      *last_delay_ms,
+                             guint      *timeout_ms)
+{
+  g_return_if_fail (TILL_IS_CLIENT (self));
+
+  if (n_probes != NULL)
+    *n_probes = self->n_probes;
+  if (last_delay_ms != NULL)
+    *last_delay_ms = self->last_probe_delay_ms;
+  if (timeout_ms != NULL)
+    *timeout_ms = self->probe_timeout_ms;
 }
 
 TillConnectionState
@@ -449,6 +476,8 @@ typedef struct
                                * no change of the connection's state */
   gboolean accept_any;        /* any certificate: only to read its fingerprint (probes) */
   gboolean pin_mismatch;
+  guint timeout_source;       /* the connection probe's own, shorter timeout */
+  gboolean timed_out;
   char *fingerprint;
   /* result */
   guint status;
@@ -458,6 +487,7 @@ typedef struct
 static void
 request_free (Request *request)
 {
+  g_clear_handle_id (&request->timeout_source, g_source_remove);
   if (request->caller_cancellable != NULL)
     g_cancellable_disconnect (request->caller_cancellable, request->cancel_id);
   g_clear_object (&request->caller_cancellable);
@@ -569,6 +599,7 @@ on_request_done (GObject      *source,
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) body = NULL;
 
+  g_clear_handle_id (&request->timeout_source, g_source_remove);
   body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   if (body == NULL)
     {
@@ -577,6 +608,9 @@ on_request_done (GObject      *source,
       if (request->pin_mismatch)
         mapped = g_error_new (TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_CERTIFICATE,
                               "The server's certificate is not the pinned one");
+      else if (request->timed_out)
+        mapped = g_error_new (TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_TIMEOUT,
+                              "No answer from the server in %u ms", self->probe_timeout_ms);
       else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         mapped = g_steal_pointer (&error);
       else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
@@ -615,6 +649,17 @@ on_request_done (GObject      *source,
       till_client_reconnect (self);
     }
   g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+on_request_timeout (gpointer user_data)
+{
+  Request *request = user_data;
+
+  request->timeout_source = 0;
+  request->timed_out = TRUE;
+  g_cancellable_cancel (request->cancellable);
+  return G_SOURCE_REMOVE;
 }
 
 /* Sends @method @path to the connection's server, or without a token to @other_base_url
@@ -692,6 +737,12 @@ request_start (TillClient          *self,
       request->caller_cancellable = g_object_ref (cancellable);
       request->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (on_caller_cancelled),
                                                   request->cancellable, NULL);
+    }
+  /* The connection probe must not wait for the session's timeout to say "offline". */
+  if (cancellable != NULL && cancellable == self->connect_cancellable)
+    {
+      request->timeout_source = g_timeout_add (self->probe_timeout_ms, on_request_timeout, request);
+      g_source_set_name_by_id (request->timeout_source, "[till] probe timeout");
     }
 
   soup_session_send_and_read_async (self->session, request->message, G_PRIORITY_DEFAULT,
@@ -857,6 +908,7 @@ on_retry_timeout (gpointer user_data)
   TillClient *self = user_data;
 
   self->retry_source = 0;
+  self->last_probe_delay_ms = self->scheduled_delay_ms;
   connect_now (self);
   return G_SOURCE_REMOVE;
 }
@@ -874,6 +926,7 @@ schedule_retry (TillClient *self)
       delay = self->retry_delay_ms;
       self->retry_delay_ms = MIN (self->retry_delay_ms * 2, self->retry_max_ms);
     }
+  self->scheduled_delay_ms = delay;
   self->retry_source = g_timeout_add (delay, on_retry_timeout, self);
   g_source_set_name_by_id (self->retry_source, "[till] reconnect");
 }
@@ -935,6 +988,7 @@ connect_now (TillClient *self)
     }
   if (self->state != TILL_CONNECTION_ONLINE && self->state != TILL_CONNECTION_OFFLINE)
     set_state (self, TILL_CONNECTION_CONNECTING, NULL);
+  self->n_probes++;
   self->connect_cancellable = g_cancellable_new ();
   till_client_get_config_async (self, self->connect_cancellable, on_connect_done, NULL);
 }
@@ -945,6 +999,7 @@ till_client_reconnect (TillClient *self)
   g_return_if_fail (TILL_IS_CLIENT (self));
 
   g_clear_handle_id (&self->retry_source, g_source_remove);
+  self->last_probe_delay_ms = 0;
   if (self->connect_cancellable != NULL)
     {
       g_cancellable_cancel (self->connect_cancellable);

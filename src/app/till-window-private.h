@@ -27,6 +27,8 @@ const char       *till_window_get_last_toast     (TillWindow *self);
 gboolean          till_window_get_training_shown (TillWindow *self);
 const char       *till_window_get_connection_text (TillWindow *self);
 gboolean          till_window_get_banner_shown   (TillWindow *self);
+/* Beside the cart button while the cart is folded away: "3 items, $4.50". */
+const char       *till_window_get_cart_summary   (TillWindow *self);
 /* Set when a dialog (price changed, error, no payment step) is up; NULL otherwise. */
 AdwMessageDialog *till_window_get_dialog         (TillWindow *self);
 gboolean          till_window_is_charging        (TillWindow *self);

@@ -37,12 +37,15 @@ struct _TillWindow
   GtkLabel *connection_banner_label;
   AdwFlap *flap;
   GtkWidget *cart_toggle;
+  GtkLabel *cart_summary_label;
+  AdwToast *added_toast;          /* weak: the "added" toast while it is shown */
   guint fold_idle;
   TillCatalogView *catalog_view;
   TillCartView *cart_view;
   GtkStack *main_stack;
   TillPaymentPage *payment_page;
   GHashTable *recovery_tried;     /* client references already looked up since start */
+  TillConnectionState shown_state;
 };
 
 G_DEFINE_FINAL_TYPE (TillWindow, till_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -89,6 +92,85 @@ show_error_toast (TillWindow   *self,
   till_window_show_toast (self, text);
 }
 
+/* The cart's summary (items and total) beside the cart button, for when the cart is folded
+ * away on a small screen. Returns the text, e.g. "3 items, $4.50" (empty with no cart). */
+static char *
+cart_summary (TillWindow *self)
+{
+  /* The selected cart: the active one would make a cart when there is none. */
+  TillCartModel *cart = till_cart_view_get_selected_cart (self->cart_view);
+  TillTotals totals = { 0 };
+  g_autofree char *total = NULL;
+  gint64 n;
+
+  if (cart == NULL)
+    return g_strdup ("");
+  /* At most 9999 per line: an int, for gettext's plural and printf. */
+  n = MIN (till_cart_model_get_n_items (cart), G_MAXINT);
+  if (!till_cart_model_compute_totals (cart, NULL, &totals, NULL))
+    totals.total = 0;
+  total = till_money_label (totals.total, till_cart_model_get_currency (cart));
+  /* Translators: the cart's summary on a small screen, e.g. "3 items, $4.50". */
+  return g_strdup_printf (ngettext ("%d item, %s", "%d items, %s", (gulong) n), (int) n, total);
+}
+
+static void
+update_cart_summary (TillWindow *self)
+{
+  g_autofree char *summary = cart_summary (self);
+
+  gtk_label_set_text (self->cart_summary_label, summary);
+}
+
+static void
+on_cart_changed (TillWindow *self)
+{
+  update_cart_summary (self);
+}
+
+static void
+watch_carts (TillWindow *self)
+{
+  GListModel *carts = till_cart_store_get_carts (self->store);
+
+  for (guint i = 0; i < g_list_model_get_n_items (carts); i++)
+    {
+      g_autoptr (TillCartModel) cart = g_list_model_get_item (carts, i);
+
+      if (g_object_get_data (G_OBJECT (cart), "till-window-watched") == self)
+        continue;
+      g_object_set_data (G_OBJECT (cart), "till-window-watched", self);
+      g_signal_connect_object (cart, "changed", G_CALLBACK (on_cart_changed), self,
+                               G_CONNECT_SWAPPED);
+    }
+  update_cart_summary (self);
+}
+
+/* A tap with the cart out of sight: say what it did, in one toast that follows the taps. */
+static void
+show_added (TillWindow  *self,
+            TillProduct *product)
+{
+  g_autofree char *summary = cart_summary (self);
+  g_autofree char *text = NULL;
+
+  if (!adw_flap_get_folded (self->flap) || adw_flap_get_reveal_flap (self->flap))
+    return;
+  /* Translators: after a tap on a small screen, e.g. "Simit added: 3 items, $4.50". */
+  text = g_strdup_printf (_("%s added: %s"), till_product_get_name (product), summary);
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
+  if (self->added_toast != NULL)
+    {
+      adw_toast_set_title (self->added_toast, text);
+      return;
+    }
+  self->added_toast = adw_toast_new (text);
+  adw_toast_set_timeout (self->added_toast, 2);
+  g_object_add_weak_pointer (G_OBJECT (self->added_toast), (gpointer *) &self->added_toast);
+  adw_toast_overlay_add_toast (self->toast_overlay, self->added_toast);
+}
+
 /* Adding products */
 
 static void
@@ -124,6 +206,8 @@ add_product (TillWindow  *self,
                                                till_cart_model_get_title (parked));
       till_window_show_toast (self, text);
     }
+  else
+    show_added (self, product);
 }
 
 static void
@@ -317,8 +401,21 @@ update_connection (TillWindow *self)
 
   gtk_image_set_from_icon_name (self->connection_icon, icon);
   gtk_label_set_text (self->connection_label, label);
-  gtk_label_set_text (self->connection_banner_label, banner ? banner : "");
-  gtk_revealer_set_reveal_child (self->connection_revealer, banner != NULL);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "pay") == 0)
+    {
+      /* Someone may be typing a card number: a banner would move the form under their
+       * fingers. The header shows the state, a toast says it; the banner waits for the sale. */
+      if (state == TILL_CONNECTION_OFFLINE && state != self->shown_state)
+        till_window_show_toast (self, _("Offline: the server cannot be reached. Reconnecting…"));
+      else if (state == TILL_CONNECTION_ONLINE && self->shown_state == TILL_CONNECTION_OFFLINE)
+        till_window_show_toast (self, _("Online again."));
+    }
+  else
+    {
+      gtk_label_set_text (self->connection_banner_label, banner ? banner : "");
+      gtk_revealer_set_reveal_child (self->connection_revealer, banner != NULL);
+    }
+  self->shown_state = state;
 
   adw_window_title_set_title (self->window_title,
                               config && config->store_name ? config->store_name : _("Till"));
@@ -795,6 +892,7 @@ update_cart_toggle (gpointer user_data)
 
   self->fold_idle = 0;
   gtk_widget_set_visible (self->cart_toggle, adw_flap_get_folded (self->flap));
+  update_cart_summary (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -819,6 +917,10 @@ till_window_constructed (GObject *object)
   self->recovery_tried = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_signal_connect_object (till_cart_store_get_carts (self->store), "items-changed",
                            G_CALLBACK (recover_payments), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (till_cart_store_get_carts (self->store), "items-changed",
+                           G_CALLBACK (watch_carts), self, G_CONNECT_SWAPPED);
+  g_signal_connect_swapped (self->flap, "notify::reveal-flap", G_CALLBACK (update_cart_summary),
+                            self);
 
   self->payment_page = till_payment_page_new (self->client);
   gtk_stack_add_named (self->main_stack, GTK_WIDGET (self->payment_page), "pay");
@@ -837,7 +939,11 @@ till_window_constructed (GObject *object)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->client, "notify::config", G_CALLBACK (on_client_config), self,
                            G_CONNECT_SWAPPED);
+  /* Back to the sale: the banner catches up with the connection. */
+  g_signal_connect_swapped (self->main_stack, "notify::visible-child-name",
+                            G_CALLBACK (update_connection), self);
   on_client_state (self);
+  watch_carts (self);
 }
 
 static void
@@ -851,6 +957,7 @@ till_window_dispose (GObject *object)
   g_clear_pointer (&self->recovery_tried, g_hash_table_unref);
   g_clear_weak_pointer (&self->dialog);
   g_clear_handle_id (&self->fold_idle, g_source_remove);
+  g_clear_weak_pointer (&self->added_toast);
   if (self->detector != NULL)
     g_signal_handlers_disconnect_by_data (self->detector, self);
   g_clear_object (&self->detector);
@@ -932,6 +1039,7 @@ till_window_class_init (TillWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TillWindow, connection_banner_label);
   gtk_widget_class_bind_template_child (widget_class, TillWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, TillWindow, cart_toggle);
+  gtk_widget_class_bind_template_child (widget_class, TillWindow, cart_summary_label);
   gtk_widget_class_bind_template_child (widget_class, TillWindow, catalog_view);
   gtk_widget_class_bind_template_child (widget_class, TillWindow, cart_view);
   gtk_widget_class_bind_template_child (widget_class, TillWindow, main_stack);
@@ -1028,6 +1136,12 @@ gboolean
 till_window_get_training_shown (TillWindow *self)
 {
   return gtk_revealer_get_reveal_child (self->training_revealer);
+}
+
+const char *
+till_window_get_cart_summary (TillWindow *self)
+{
+  return gtk_label_get_text (self->cart_summary_label);
 }
 
 const char *

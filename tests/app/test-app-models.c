@@ -13,7 +13,7 @@
 #include "till-catalog.h"
 #include "till-catalog-filter.h"
 #include "till-checkout.h"
-#include "till-client.h"
+#include "till-client-private.h"
 #include "till-error-message.h"
 #include "till-payment-page.h"
 #include "till-scan-detector.h"
@@ -1008,6 +1008,86 @@ test_client_reconnect (ClientFixture *f,
   g_assert_null (till_client_get_last_error (f->client));
 }
 
+typedef struct
+{
+  TillClient *client;
+  guint n_probes;
+} ProbeWait;
+
+static gboolean
+probes_made (gpointer data)
+{
+  ProbeWait *wait = data;
+  guint n;
+
+  till_client_get_probe_stats (wait->client, &n, NULL, NULL);
+  return n >= wait->n_probes;
+}
+
+/* How long the state change took, counted by the client's own probe schedule: the probes
+ * it took (the first one after the change must notice it), each started after a delay and
+ * given a timeout that together fit in the budget. */
+static void
+assert_noticed_in_budget (TillClient *client,
+                          guint       probes_before)
+{
+  guint n, delay, timeout;
+
+  till_client_get_probe_stats (client, &n, &delay, &timeout);
+  g_assert_cmpuint (n - probes_before, <=, 1);
+  g_assert_cmpuint (delay, >, 0);   /* a scheduled probe, not one started by hand */
+  g_assert_cmpuint (delay + timeout, <=, TILL_CLIENT_NOTICE_BUDGET_MS);
+}
+
+/* With the app's own delays (not the tests' short ones): a server that goes away, comes back
+ * after the offline probes have backed off as far as they go, or stops answering, is noticed
+ * by the first probe after the change, within two seconds. */
+static void
+test_client_notice_budget (ClientFixture *f,
+                           gconstpointer  data)
+{
+  guint port = till_test_server_get_port (f->server);
+  g_autofree char *url = g_strdup (till_test_server_get_url (f->server));
+  g_autoptr (TillClient) client = till_client_new ();
+  g_autoptr (GSocketListener) silent = NULL;
+  g_autoptr (GError) error = NULL;
+  ProbeWait wait = { client, 0 };
+  guint before;
+
+  till_client_set_server (client, url, TILL_TEST_TOKEN);
+  g_assert_true (till_test_wait_until (client_online, client, 5000));
+  /* A heartbeat or two while online. */
+  till_client_get_probe_stats (client, &wait.n_probes, NULL, NULL);
+  wait.n_probes += 2;
+  g_assert_true (till_test_wait_until (probes_made, &wait, 10000));
+  g_assert_true (till_client_get_state (client) == TILL_CONNECTION_ONLINE);
+
+  /* The server stops. */
+  till_client_get_probe_stats (client, &before, NULL, NULL);
+  g_clear_pointer (&f->server, till_test_server_free);
+  g_assert_true (till_test_wait_until (client_offline, client, 10000));
+  assert_noticed_in_budget (client, before);
+
+  /* Offline, the probes back off to their longest delay; then the server is back. */
+  till_client_get_probe_stats (client, &wait.n_probes, NULL, NULL);
+  wait.n_probes += 5;
+  g_assert_true (till_test_wait_until (probes_made, &wait, 20000));
+  g_assert_true (till_client_get_state (client) == TILL_CONNECTION_OFFLINE);
+  f->server = till_test_server_new (TRUE, port);
+  till_client_get_probe_stats (client, &before, NULL, NULL);
+  g_assert_true (till_test_wait_until (client_online, client, 10000));
+  assert_noticed_in_budget (client, before);
+
+  /* The server's port accepts connections but nothing answers (a hung server). */
+  g_clear_pointer (&f->server, till_test_server_free);
+  silent = g_socket_listener_new ();
+  g_socket_listener_add_inet_port (silent, port, NULL, &error);
+  g_assert_no_error (error);
+  till_client_get_probe_stats (client, &before, NULL, NULL);
+  g_assert_true (till_test_wait_until (client_offline, client, 10000));
+  assert_noticed_in_budget (client, before);
+}
+
 static void
 test_client_fingerprint (void)
 {
@@ -1473,6 +1553,8 @@ main (int   argc,
               client_setup, test_client_products, client_teardown);
   g_test_add ("/app/client/reconnect", ClientFixture, GINT_TO_POINTER (TRUE),
               client_setup, test_client_reconnect, client_teardown);
+  g_test_add ("/app/client/notice-budget", ClientFixture, GINT_TO_POINTER (TRUE),
+              client_setup, test_client_notice_budget, client_teardown);
   g_test_add ("/app/checkout/no-duplicate", ClientFixture, GINT_TO_POINTER (TRUE),
               client_setup, test_checkout_no_duplicate, client_teardown);
   g_test_add ("/app/checkout/disk-full", ClientFixture, GINT_TO_POINTER (TRUE),

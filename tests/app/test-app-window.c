@@ -14,6 +14,7 @@
 #include "till-application.h"
 #include "till-connect-dialog.h"
 #include "till-product-list.h"
+#include "till-payment-view.h"
 #include "till-window-private.h"
 #include "till-test-asan.h"
 
@@ -661,6 +662,9 @@ test_line_menu (Fixture       *f,
   }
 }
 
+static void wait_frames (GtkWidget *widget,
+                         guint      n);
+
 static gboolean
 flap_folded (gpointer data)
 {
@@ -677,6 +681,87 @@ test_adaptive (Fixture       *f,
   g_assert_false (adw_flap_get_folded (flap));
   gtk_window_set_default_size (GTK_WINDOW (f->window), 800, 600);
   g_assert_true (till_test_wait_until (flap_folded, flap, 5000));
+}
+
+/* At 800×600 the cart is folded away: a tap says what it added, and the cart button shows
+ * the cart's items and total. */
+static void
+test_small_screen (Fixture       *f,
+                   gconstpointer  data)
+{
+  AdwFlap *flap = ADW_FLAP (gtk_widget_get_ancestor (GTK_WIDGET (till_window_get_cart_view (f->window)),
+                                                     ADW_TYPE_FLAP));
+  TillCatalogView *catalog_view = till_window_get_catalog_view (f->window);
+  g_autoptr (TillProduct) simit = till_catalog_lookup_id (f->catalog, 1);
+
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 800, 600);
+  g_assert_true (till_test_wait_until (flap_folded, flap, 5000));
+  g_assert_false (adw_flap_get_reveal_flap (flap));
+
+  g_signal_emit_by_name (catalog_view, "product-activated", simit);
+  g_assert_cmpstr (till_window_get_last_toast (f->window), ==, "Simit added: 1 item, $1.62");
+  g_assert_cmpstr (till_window_get_cart_summary (f->window), ==, "1 item, $1.62");
+  g_signal_emit_by_name (catalog_view, "product-activated", simit);
+  g_assert_cmpstr (till_window_get_last_toast (f->window), ==, "Simit added: 2 items, $3.24");
+  g_assert_cmpstr (till_window_get_cart_summary (f->window), ==, "2 items, $3.24");
+
+  /* A change made in the cart shows too. */
+  till_cart_model_clear (selected_cart (f));
+  g_assert_cmpstr (till_window_get_cart_summary (f->window), ==, "0 items, $0.00");
+}
+
+static gboolean
+chips_fit (gpointer data)
+{
+  GtkWidget *more = GTK_WIDGET (gtk_widget_get_template_child (data, TILL_TYPE_CATALOG_VIEW,
+                                                               "chips_more"));
+
+  return !gtk_widget_get_visible (more);
+}
+
+static gboolean
+chips_overflow_shown (gpointer data)
+{
+  GtkWidget *view = data;
+  GtkWidget *more = GTK_WIDGET (gtk_widget_get_template_child (view, TILL_TYPE_CATALOG_VIEW,
+                                                               "chips_more"));
+
+  return gtk_widget_get_visible (more);
+}
+
+/* At 1024 px the demo catalog's categories do not fit: an arrow says more follow, and shows
+ * them; then the arrow back appears. */
+static void
+test_category_chips (Fixture       *f,
+                     gconstpointer  data)
+{
+  GtkWidget *view = GTK_WIDGET (till_window_get_catalog_view (f->window));
+  GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (
+    gtk_widget_get_template_child (view, TILL_TYPE_CATALOG_VIEW, "chips_scroller"));
+  GtkWidget *back = GTK_WIDGET (gtk_widget_get_template_child (view, TILL_TYPE_CATALOG_VIEW,
+                                                               "chips_back"));
+  GtkWidget *more = GTK_WIDGET (gtk_widget_get_template_child (view, TILL_TYPE_CATALOG_VIEW,
+                                                               "chips_more"));
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_hadjustment (scroller);
+
+  g_assert_true (till_test_wait_until (chips_overflow_shown, view, 5000));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), >,
+                     gtk_adjustment_get_page_size (adjustment));
+  g_assert_false (gtk_widget_get_visible (back));
+
+  while (gtk_widget_get_visible (more))
+    g_signal_emit_by_name (more, "clicked");
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==,
+                     gtk_adjustment_get_upper (adjustment) -
+                       gtk_adjustment_get_page_size (adjustment));
+  g_assert_true (gtk_widget_get_visible (back));
+  g_signal_emit_by_name (back, "clicked");
+  g_assert_true (gtk_widget_get_visible (more));
+
+  /* Wide enough for all of them: no arrows. */
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1920, 1080);
+  g_assert_true (till_test_wait_until (chips_fit, view, 5000));
+  g_assert_false (gtk_widget_get_visible (back));
 }
 
 static void
@@ -802,6 +887,101 @@ test_charge_opens_payment (Fixture       *f,
   g_assert_nonnull (till_window_get_payment_page (f->window));
   /* The cart is kept until the server says paid. */
   g_assert_cmpuint (till_cart_model_get_n_lines (selected_cart (f)), ==, 1);
+}
+
+typedef struct
+{
+  GtkWidget *widget;
+  gint64 until;
+} Frames;
+
+static gboolean
+frames_drawn (gpointer data)
+{
+  Frames *frames = data;
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (frames->widget);
+
+  gtk_widget_queue_draw (frames->widget);
+  return gdk_frame_clock_get_frame_counter (clock) >= frames->until;
+}
+
+/* Lets the window lay itself out and draw @n more frames (transitions included). */
+static void
+wait_frames (GtkWidget *widget,
+             guint      n)
+{
+  Frames frames = { widget, 0 };
+
+  frames.until = gdk_frame_clock_get_frame_counter (gtk_widget_get_frame_clock (widget)) + n;
+  g_assert_true (till_test_wait_until (frames_drawn, &frames, 5000));
+}
+
+static gboolean
+header_offline (gpointer data)
+{
+  return g_strcmp0 (till_window_get_connection_text (data), "Offline") == 0;
+}
+
+static gboolean
+banner_revealed (gpointer data)
+{
+  return till_window_get_banner_shown (data);
+}
+
+static void
+page_origin (Fixture          *f,
+             graphene_point_t *origin)
+{
+  graphene_rect_t bounds;
+
+  g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (till_window_get_payment_page (f->window)),
+                                            GTK_WIDGET (f->window), &bounds));
+  *origin = bounds.origin;
+}
+
+static gboolean
+pay_page_settled (gpointer data)
+{
+  GtkWidget *view = GTK_WIDGET (till_payment_page_get_view (data));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (view); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (WEBKIT_IS_WEB_VIEW (child))
+      return !webkit_web_view_is_loading (WEBKIT_WEB_VIEW (child));
+  return FALSE;
+}
+
+/* The server goes away while the card form is up: the header and a toast say so, the banner
+ * waits for the sale, so the form does not move under the cashier's fingers. */
+static void
+test_offline_while_paying (Fixture       *f,
+                           gconstpointer  data)
+{
+  graphene_point_t before, after;
+
+  press_keys (f, "8690000000017", 8, TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge", NULL);
+  g_assert_true (till_test_wait_until (paying, f->window, 5000));
+  /* The test server has no card form page: let its answer finish loading before it stops. */
+  g_assert_true (till_test_wait_until (pay_page_settled, till_window_get_payment_page (f->window),
+                                       10000));
+  wait_frames (GTK_WIDGET (f->window), 3);
+  page_origin (f, &before);
+
+  g_clear_pointer (&f->server, till_test_server_free);
+  g_assert_true (till_test_wait_until (client_offline, f->client, 5000));
+  g_assert_true (till_test_wait_until (header_offline, f->window, 5000));
+  g_assert_false (till_window_get_banner_shown (f->window));
+  g_assert_cmpstr (till_window_get_last_toast (f->window), ==,
+                   "Offline: the server cannot be reached. Reconnecting…");
+  wait_frames (GTK_WIDGET (f->window), 10);
+  page_origin (f, &after);
+  g_assert_cmpfloat (before.y, ==, after.y);
+
+  /* Back to the sale: the banner shows. */
+  gtk_stack_set_visible_child_name (GTK_STACK (gtk_widget_get_parent (
+    GTK_WIDGET (till_window_get_payment_page (f->window)))), "sell");
+  g_assert_true (till_test_wait_until (banner_revealed, f->window, 5000));
 }
 
 static void
@@ -1013,6 +1193,10 @@ check_first_run (gpointer data)
   g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
   g_assert_cmpstr (till_window_get_connection_text (TILL_WINDOW (window)), ==, "Not Connected");
   g_assert_true (till_window_get_banner_shown (TILL_WINDOW (window)));
+  /* The About window's icon, from the app's resources when Till is not installed. */
+  g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (
+                                            gtk_widget_get_display (GTK_WIDGET (window))),
+                                          "io.github.tillpos.Till"));
   run->checked = TRUE;
   g_application_quit (G_APPLICATION (run->app));
   return G_SOURCE_REMOVE;
@@ -1064,11 +1248,14 @@ main (int   argc,
   ADD ("/app/window/catalog-search", NULL, test_catalog_search);
   ADD ("/app/window/line-menu", NULL, test_line_menu);
   ADD ("/app/window/adaptive", NULL, test_adaptive);
+  ADD ("/app/window/small-screen", NULL, test_small_screen);
+  ADD ("/app/window/category-chips", "online", test_category_chips);
   ADD ("/app/window/training-banner", "training", test_training_banner);
   ADD ("/app/window/offline-banner", NULL, test_offline_banner);
   ADD ("/app/window/charge", "online", test_charge);
   ADD ("/app/window/charge-price-changed", "online", test_charge_price_changed);
   ADD ("/app/window/charge-opens-payment", "online", test_charge_opens_payment);
+  ADD ("/app/window/offline-while-paying", "online", test_offline_while_paying);
   ADD ("/app/window/charge-offline", NULL, test_charge_offline);
   ADD ("/app/window/charge-server-here-down", "online", test_charge_server_here_down);
   ADD ("/app/window/recovery-after-reconnect", "online", test_recovery_after_reconnect);

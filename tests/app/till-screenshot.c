@@ -1,4 +1,5 @@
-/* till-screenshot.c: renders the main window, light and dark, at 1024×600 and 1920×1080,
+/* till-screenshot.c: renders the main window, light and dark, at 1024×600, 800×600 (the cart
+ * folded away), 1366×768 and 1920×1080,
  * to PNG files (the metainfo screenshots). Run under a display (xvfb-run):
  *
  *   till-screenshot OUTPUT-DIRECTORY
@@ -103,9 +104,11 @@ main (int   argc,
   TillWindow *window;
   TillCartModel *cart, *parked;
   TillCartView *cart_view;
-  static const struct { int width, height; } sizes[] = { { 1024, 600 }, { 1920, 1080 } };
+  static const struct { int width, height; } sizes[] = {
+    { 1024, 600 }, { 800, 600 }, { 1366, 768 }, { 1920, 1080 },
+  };
   static const char *schemes[] = { "light", "dark" };
-  guint n_sizes = 2;
+  guint n_sizes = G_N_ELEMENTS (sizes);
   int status = 0;
 
   till_test_set_drawing_env ();
