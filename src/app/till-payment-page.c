@@ -36,7 +36,7 @@ struct _TillPaymentPage
   char *payment_intent;
   char *client_secret;
   gboolean hinted_success;   /* the page said succeeded; the server may not agree yet */
-  gboolean cancel_asked;     /* the cashier pressed Cancel Sale */
+  gboolean cancel_asked;     /* the cashier pressed Back to the Cart */
   gboolean renewed;          /* a new checkout replaced an order canceled under us, once */
   gboolean kiosk;            /* customers pay themselves: large, touch-friendly fields */
 
@@ -259,8 +259,8 @@ on_renewed (GObject      *source,
   if (checkout == NULL)
     {
       g_autofree char *description =
-        g_strdup_printf (_("%s The old order was canceled and nothing was charged. Cancel the "
-                           "sale here and charge the cart again."), error->message);
+        g_strdup_printf (_("%s The old order was canceled and nothing was charged. Go back to "
+                           "the cart and charge it again."), error->message);
       show_error (self, _("Could Not Start the Payment Again"), description);
       return;
     }
