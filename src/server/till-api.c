@@ -73,6 +73,7 @@ struct _TillApi
   guint reconcile_source;
   /* Intents of new orders, recorded together (see record_new_intent ()). */
   GPtrArray *pending_order_ids;   /* gint64 * */
+  GPtrArray *pending_answers;     /* Call *: each intent's checkout, answered once it is stored */
   GPtrArray *pending_intents;     /* JsonObject * */
   /* Checkouts of this turn, stored in one transaction (see flush_turn ()). */
   GPtrArray *pending_checkouts;   /* Call * */
@@ -1495,10 +1496,12 @@ handle_categories (TillApi           *self,
 
 /* The intent of a brand-new order is not committed on its own: it is written in the
  * transaction of the next turn's checkouts (flush_turn ()), or after INTENTS_DELAY_MS
- * with the others answered meanwhile. The answer does not wait for it: if till-server dies
- * first, the intent is found again with the same idempotency key by the reconciler, or by
- * its webhook (metadata). Every other request flushes first, so nothing reads the database
- * without them. */
+ * with the others made meanwhile. Its checkout is answered (with the client secret) only
+ * once that transaction is committed: an order a till was told it can charge always has
+ * its intent in the database, a crash or a power cut later too. If the transaction fails,
+ * the checkout fails; the till's retry with the same client_reference gets the intent
+ * back with the same idempotency key. Every other request flushes first, so nothing reads
+ * the database without them. */
 static gboolean on_flush_intents (gpointer user_data);
 
 /* BEGIN IMMEDIATE for the main loop's batches: TILL_DATABASE_ERROR_BUSY at once while another
@@ -1608,16 +1611,52 @@ request_for_write (Call           *call,
                                     on_answer, call);
 }
 
-/* Takes the intents waiting to be recorded, with their orders' ids (gint64 *). */
+/* Takes the intents waiting to be recorded, with their orders' ids (gint64 *) and their
+ * checkouts, waiting for their answers (Call *). */
 static void
 take_pending_intents (TillApi    *self,
                       GPtrArray **ids,
-                      GPtrArray **intents)
+                      GPtrArray **intents,
+                      GPtrArray **answers)
 {
   *ids = g_steal_pointer (&self->pending_order_ids);
   *intents = g_steal_pointer (&self->pending_intents);
+  *answers = g_steal_pointer (&self->pending_answers);
   self->pending_order_ids = g_ptr_array_new_with_free_func (g_free);
   self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  self->pending_answers = g_ptr_array_new ();
+  self->pending_answers = g_ptr_array_new ();
+}
+
+static void send_order_json (SoupServerMessage *msg,
+                             guint              status,
+                             const TillOrder   *order,
+                             GPtrArray         *refunds,
+                             JsonObject        *intent,
+                             TillRefund        *refund);
+
+/* The checkouts of @intents, once the transaction that stored them is over: the order and
+ * its intent if it was committed (@error NULL), else the error. */
+static void
+answer_recorded (GPtrArray    *answers,
+                 GPtrArray    *intents,
+                 const GError *error)
+{
+  g_autoptr(GPtrArray) no_refunds = g_ptr_array_new ();
+
+  for (guint i = 0; answers != NULL && i < answers->len; i++)
+    {
+      Call *call = answers->pdata[i];
+
+      if (error != NULL)
+        {
+          call_fail (call, error);
+          continue;
+        }
+      send_order_json (call->msg, call->success_status, call->order, no_refunds,
+                       intents->pdata[i], NULL);
+      call_finish (call);
+    }
 }
 
 static void
@@ -1625,6 +1664,7 @@ flush_pending_intents (TillApi *self)
 {
   g_autoptr(GPtrArray) ids = NULL;
   g_autoptr(GPtrArray) intents = NULL;
+  g_autoptr(GPtrArray) answers = NULL;
   g_autoptr(GError) error = NULL;
 
   g_clear_handle_id (&self->intents_source, g_source_remove);
@@ -1638,11 +1678,14 @@ flush_pending_intents (TillApi *self)
       self->intents_source = g_timeout_add (BUSY_RETRY_MS, on_flush_intents, self);
       return;
     }
-  take_pending_intents (self, &ids, &intents);
-  if (error == NULL && till_orders_apply_intents_locked (self->db, ids, intents, &error))
+  take_pending_intents (self, &ids, &intents, &answers);
+  if (error == NULL && !till_orders_apply_intents_locked (self->db, ids, intents, &error))
+    till_database_rollback (self->db);
+  else if (error == NULL)
     till_database_commit (self->db, &error);
   if (error != NULL)
     g_warning ("Cannot record %u payment intents: %s", intents->len, error->message);
+  answer_recorded (answers, intents, error);
 }
 
 static void flush_turn (TillApi *self);
@@ -1692,11 +1735,12 @@ on_flush_intents (gpointer user_data)
  * their own after INTENTS_DELAY_MS. */
 static void
 record_new_intent (TillApi    *self,
-                   gint64      order_id,
+                   Call       *call,
                    JsonObject *intent)
 {
-  g_ptr_array_add (self->pending_order_ids, g_memdup2 (&order_id, sizeof order_id));
+  g_ptr_array_add (self->pending_order_ids, g_memdup2 (&call->order_id, sizeof call->order_id));
   g_ptr_array_add (self->pending_intents, json_object_ref (intent));
+  g_ptr_array_add (self->pending_answers, call);
   if (self->intents_source == 0)
     self->intents_source = g_timeout_add (INTENTS_DELAY_MS, on_flush_intents, self);
 }
@@ -2139,15 +2183,12 @@ on_checkout_intent (GObject      *source,
       g_strcmp0 (json_object_get_string_member_with_default (response->body, "status", ""),
                  "requires_payment_method") == 0)
     {
-      /* A new order and its new intent: answer from memory, record with the others. */
+      /* A new order and its new intent: recorded with the others, answered once stored. */
       TillOrder *order = call->order;
-      g_autoptr(GPtrArray) no_refunds = g_ptr_array_new ();
 
       order->payment_intent = g_strdup (json_object_get_string_member (response->body, "id"));
       order->payment_status = g_strdup ("requires_payment_method");
-      record_new_intent (self, call->order_id, response->body);
-      send_order_json (call->msg, call->success_status, order, no_refunds, response->body, NULL);
-      call_finish (call);
+      record_new_intent (self, call, response->body);
       return;
     }
   call->resume = checkout_write_intent;
@@ -2265,21 +2306,28 @@ handle_checkout (TillApi           *self,
 
 /* Records the intents of earlier batches in the transaction begun. If that fails, the
  * transaction is gone: the orders begin another and still get theirs. */
-static void
+/* FALSE when the intents could not be written: the transaction is then begun again without
+ * them, for the batch's checkouts, and @not_recorded says why. */
+static gboolean
 apply_batch_intents (TillApi    *self,
                      GPtrArray  *ids,
                      GPtrArray  *intents,
+                     GError    **not_recorded,
                      GError    **error)
 {
   g_autoptr(GError) local = NULL;
 
   if (intents == NULL || intents->len == 0)
-    return;
+    return TRUE;
   if (!till_orders_apply_intents_locked (self->db, ids, intents, &local))
     {
       g_warning ("Cannot record %u payment intents: %s", intents->len, local->message);
+      till_database_rollback (self->db);
+      g_propagate_error (not_recorded, g_steal_pointer (&local));
       till_database_begin (self->db, error);
+      return FALSE;
     }
+  return TRUE;
 }
 
 /* An order for each checkout of the batch, in the transaction begun. Unguarded (no savepoint
@@ -2324,7 +2372,9 @@ flush_turn (TillApi *self)
   g_autoptr(GPtrArray) calls = NULL;
   g_autoptr(GPtrArray) ids = NULL;
   g_autoptr(GPtrArray) intents = NULL;
+  g_autoptr(GPtrArray) answers = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GError) not_recorded = NULL;
 
   g_clear_handle_id (&self->flush_source, g_source_remove);
   g_clear_handle_id (&self->flush_deadline, g_source_remove);
@@ -2358,7 +2408,7 @@ flush_turn (TillApi *self)
   if (error == NULL)
     {
       g_clear_handle_id (&self->intents_source, g_source_remove);
-      take_pending_intents (self, &ids, &intents);
+      take_pending_intents (self, &ids, &intents, &answers);
     }
   else if (self->pending_intents->len > 0 && self->intents_source == 0)
     {
@@ -2367,7 +2417,7 @@ flush_turn (TillApi *self)
     }
 
   if (error == NULL)
-    apply_batch_intents (self, ids, intents, &error);
+    apply_batch_intents (self, ids, intents, &not_recorded, &error);
   /* The terminals were taken from the cache: if a terminal or anything else changed since
    * the last batch (a `terminal revoke` from the command line), check them again. */
   if (error == NULL && till_database_check_generation (self->db) != self->batch_generation)
@@ -2391,7 +2441,8 @@ flush_turn (TillApi *self)
       till_database_rollback (self->db);
       if (begin_without_waiting (self, &error))
         {
-          apply_batch_intents (self, ids, intents, &error);
+          if (not_recorded == NULL)
+            apply_batch_intents (self, ids, intents, &not_recorded, &error);
           if (error == NULL)
             create_batch_orders (self, calls, &rules, TRUE);
         }
@@ -2400,6 +2451,7 @@ flush_turn (TillApi *self)
     till_database_commit (self->db, &error);
   if (error != NULL && intents != NULL && intents->len > 0)
     g_warning ("Cannot record %u payment intents: %s", intents->len, error->message);
+  answer_recorded (answers, intents, error != NULL ? error : not_recorded);
 
   for (guint i = 0; i < calls->len; i++)
     {
@@ -4350,6 +4402,7 @@ till_api_finalize (GObject *object)
   g_free (self->csp);
   g_clear_pointer (&self->pay_page, g_bytes_unref);
   g_clear_pointer (&self->pending_order_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->pending_answers, g_ptr_array_unref);
   g_clear_pointer (&self->pending_intents, g_ptr_array_unref);
   g_clear_pointer (&self->pending_checkouts, g_ptr_array_unref);
   g_clear_pointer (&self->terminal_cache, till_terminal_cache_free);

@@ -1002,6 +1002,75 @@ find_intent_of_order (TillTestSim *sim,
   return NULL;
 }
 
+static gint64
+count_payments_with (Fixture    *fixture,
+                     const char *intent)
+{
+  g_autoptr(TillDatabase) db = till_database_open (fixture->db, NULL);
+  sqlite3_stmt *stmt;
+  gint64 count;
+
+  g_assert_nonnull (db);
+  stmt = till_database_prepare (db, "SELECT count (*) FROM payments WHERE payment_intent = ?",
+                                NULL);
+  till_database_bind_text (stmt, 1, intent);
+  g_assert_cmpint (till_database_step (db, stmt, NULL), ==, SQLITE_ROW);
+  count = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return count;
+}
+
+/* A checkout's answer carries the client secret a till charges with: the intent it names is
+ * in the database before the answer leaves, so a kill -9 right after the answer (or a power
+ * cut) never leaves an order a card was charged for without its intent. */
+static void
+test_intent_stored_before_answer (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(TillTestSim) sim = till_test_sim_new ();
+  g_autofree char *token = add_terminal (fixture, "till", "cashier");
+  g_autofree char *catalog = write_file (fixture, "catalog.csv",
+      "sku,barcode,name,price,currency,tax_rate,category\n"
+      "A,,Ayran,1.40,USD,8,Drinks\n", 0644);
+  g_autofree char *contents = g_strdup_printf (
+      "[store]\ncurrency=USD\n[server]\nlisten=127.0.0.1:0\ndatabase=%s\n"
+      "[reconciler]\ninterval=3600\n"
+      "[stripe]\napi-base=%s\nsecret-key=%s\n", fixture->db, sim->base, TILL_TEST_SECRET_KEY);
+  g_autofree char *config = write_file (fixture, "till.conf", contents, 0600);
+  const char *argv[] = { "--config", config, NULL };
+  g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
+  const char *headers[] = { "Authorization", authorization, NULL };
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 30, NULL);
+  g_autoptr(GPtrArray) answered = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *url = NULL;
+  Running *running;
+
+  {
+    const char *import[] = { "--config", config, "catalog", "import", catalog, NULL };
+    g_assert_cmpint (run (import, NULL, NULL, NULL), ==, 0);
+  }
+  running = start (argv, NULL);
+  url = g_strconcat (running->base, "/api/v1/checkouts", NULL);
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"client_reference\": \"kill-%u\","
+                                               " \"currency\": \"USD\", \"lines\": ["
+                                               "{\"product_id\": 1, \"quantity\": %u}]}", i, i);
+      g_autoptr(TillTestResponse) created = till_test_request_full (session, "POST", url, headers,
+                                                                    "application/json", body, -1);
+
+      g_assert_cmpuint (created->status, ==, 201);
+      g_ptr_array_add (answered, g_strdup (json_object_get_string_member (
+          json_object_get_object_member (created->json, "payment"), "payment_intent")));
+      /* Committed by the time the answer is read (another connection sees it). */
+      g_assert_cmpint (count_payments_with (fixture, answered->pdata[i - 1]), ==, 1);
+    }
+  /* And after a kill -9 at once. */
+  stop (running, TRUE);
+  for (guint i = 0; i < answered->len; i++)
+    g_assert_cmpint (count_payments_with (fixture, answered->pdata[i]), ==, 1);
+}
+
 static void
 test_crash_and_reconcile (Fixture       *fixture,
                           gconstpointer  data)
@@ -1165,6 +1234,7 @@ main (int    argc,
   ADD ("/server/cli/training", test_training);
   ADD ("/server/cli/training-retention", test_training_retention);
   ADD ("/server/cli/live-tls", test_live_tls);
+  ADD ("/server/cli/intent-stored-before-answer", test_intent_stored_before_answer);
   ADD ("/server/cli/crash-and-reconcile", test_crash_and_reconcile);
   ADD ("/server/cli/first-product-saved", test_first_product_saved);
   /* Last: the secrets test expects the first server started above to have logged. */
