@@ -28,7 +28,6 @@
 #include <string.h>
 
 #include "till-database.h"
-#include "till-wal-vfs.h"
 
 struct _TillDatabase
 {
@@ -1067,7 +1066,6 @@ configure_sqlite_once (void)
   if (g_once_init_enter (&configured))
     {
       sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
-      till_wal_vfs_register ();
       g_once_init_leave (&configured, 1);
     }
 }
