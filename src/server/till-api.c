@@ -2590,68 +2590,6 @@ looks_like_intent_id (const char *text)
   return TRUE;
 }
 
-typedef struct
-{
-  Call *call;
-  OrdersQuery *args;
-} IntentLookup;
-
-static void
-on_intent_looked_up (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  IntentLookup *lookup = user_data;
-  Call *call = lookup->call;
-  /* Past call_take_message (), which drops the call's reference. */
-  g_autoptr(TillApi) self = g_object_ref (call->api);
-  g_autoptr(OrdersQuery) args = lookup->args;
-  g_autoptr(SoupServerMessage) msg = NULL;
-  g_autoptr(TillStripeResponse) response = NULL;
-
-  g_free (lookup);
-  /* No answer: the call has failed (Stripe could not be reached). */
-  response = call_stripe_finish (call, source, result);
-  if (response == NULL)
-    return;
-  if (response->status == 200)
-    args->intent_order = till_orders_order_of_intent (self->db, response->body);
-  else if (response->status != 404)
-    {
-      g_autoptr(GError) mapped = stripe_failure (response);
-
-      call_fail (call, mapped);
-      return;
-    }
-  /* A 404 is no intent of that id: the search goes on without one. */
-  msg = call_take_message (call);
-  if (msg != NULL)
-    {
-      gboolean slow = args->slow;
-
-      read_page (self, msg, slow, read_orders_page, send_orders_page, g_steal_pointer (&args),
-                 (GDestroyNotify) orders_query_free);
-    }
-}
-
-/* The order an intent belongs to is in the intent's metadata: a search by an intent's id
- * asks Stripe for it, as `sync` does (the database has no index of intents' ids, see
- * till-database.c's fourth migration). Takes @args. */
-static void
-look_up_intent_order (TillApi           *self,
-                      SoupServerMessage *msg,
-                      OrdersQuery       *args)
-{
-  static const char * const members[] = { "id", "metadata", "error", NULL };
-  g_autofree char *path = g_strconcat ("/v1/payment_intents/", args->q, NULL);
-  IntentLookup *lookup = g_new0 (IntentLookup, 1);
-
-  lookup->call = call_new (self, msg);
-  lookup->args = args;
-  till_stripe_client_request_members_async (self->stripe, "GET", path, NULL, NULL, members,
-                                            self->cancellable, on_intent_looked_up, lookup);
-}
-
 static void
 handle_orders_list (TillApi           *self,
                     SoupServerMessage *msg,
@@ -2705,11 +2643,11 @@ handle_orders_list (TillApi           *self,
   /* Newest first by id, through the primary key; a status or a time range is checked row by
    * row (orders_status_created would have to sort), and may read every order. */
   args->slow = status != NULL || from != 0 || to != 0;
+  /* An intent's id: the order that recorded it, from the index of intents' ids. */
   if (looks_like_intent_id (args->q))
-    look_up_intent_order (self, msg, args);
-  else
-    read_page (self, msg, args->slow, read_orders_page, send_orders_page, args,
-               (GDestroyNotify) orders_query_free);
+    args->intent_order = MAX (0, till_orders_find_by_intent (self->db, args->q, NULL));
+  read_page (self, msg, args->slow, read_orders_page, send_orders_page, args,
+             (GDestroyNotify) orders_query_free);
 }
 
 /* Stripe's answer that it has no intent of that id (404 resource_missing): test data

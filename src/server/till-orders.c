@@ -598,6 +598,14 @@ get_int (JsonObject *object,
 }
 
 gint64
+till_orders_find_by_intent (TillDatabase  *db,
+                            const char    *intent_id,
+                            GError       **error)
+{
+  return find_id (db, "SELECT order_id FROM payments WHERE payment_intent = ?", intent_id, error);
+}
+
+gint64
 till_orders_order_of_intent (TillDatabase *db,
                              JsonObject   *intent)
 {

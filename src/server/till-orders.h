@@ -67,6 +67,10 @@ gint64      till_orders_find_by_reference  (TillDatabase  *db,
 /* The order of this database that a PaymentIntent's metadata names (intent_form () in
  * till-api.c writes it into every intent), or 0: an intent of another till, or not made by
  * one. No order records an intent that names another. */
+/* The order that recorded the intent @intent_id (0 when none, -1 on an error). */
+gint64      till_orders_find_by_intent     (TillDatabase  *db,
+                                            const char    *intent_id,
+                                            GError       **error);
 gint64      till_orders_order_of_intent    (TillDatabase  *db,
                                             JsonObject    *intent);
 /* Cancels a pending order for which Stripe has no intent (none was ever made), so nothing

@@ -255,10 +255,15 @@ till_webhook_handle_event (TillDatabase  *db,
 
   if (g_str_has_prefix (type, "payment_intent."))
     {
-      /* Its metadata names the order, if it is an intent of this database's (not another
-       * till's on the same account); till_orders_apply_intent () checks that the order has
-       * no other. */
-      gint64 order_id = till_orders_order_of_intent (db, object);
+      /* The order that recorded it, or else (an intent made but not recorded yet: its
+       * checkout's answer was lost) the one its metadata names, if it is an intent of this
+       * database's (not another till's on the same account); till_orders_apply_intent ()
+       * checks that the order has no other. */
+      const char *intent_id = json_object_get_string_member_with_default (object, "id", NULL);
+      gint64 order_id = intent_id != NULL ? till_orders_find_by_intent (db, intent_id, NULL) : 0;
+
+      if (order_id <= 0)
+        order_id = till_orders_order_of_intent (db, object);
 
       if (order_id > 0)
         {

@@ -98,7 +98,7 @@ test_pragmas (Fixture       *fixture,
   g_assert_cmpint (g_ascii_strtoll (limit, NULL, 10), ==, WAL_LIMIT);
   g_assert_cmpstr (keys, ==, "1");
   g_assert_cmpint (atoi (timeout), >=, 1000);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 4);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 5);
   g_assert_cmpuint (strlen (till_database_get_instance (fixture->db)), ==, 36);
   g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 077, ==, 0);
@@ -300,7 +300,7 @@ test_status_checks_migration (Fixture       *fixture,
   edit_schema (fixture->path, "orders", ORDERS_CHECK_2, ORDERS_CHECK_1);
   fixture->db = till_database_open (fixture->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 4);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 5);
   number = query_text (fixture->db, "SELECT number FROM orders WHERE id = 7");
   g_assert_cmpstr (number, ==, "T-7");
   schema = query_text (fixture->db, "SELECT sql FROM sqlite_schema WHERE name = 'orders'");
@@ -335,9 +335,6 @@ test_payments_migration (Fixture       *fixture,
 
   g_assert_true (till_database_exec (fixture->db, INSERT_ORDER, NULL));
   g_assert_true (till_database_exec (fixture->db, INSERT_PAYMENT, NULL));
-  g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM sqlite_schema"
-                                           " WHERE tbl_name = 'payments' AND type = 'index'"),
-                   ==, 0);
   g_clear_object (&fixture->db);
 
   /* The payments table as versions 1 to 3 made it. */
@@ -358,10 +355,17 @@ test_payments_migration (Fixture       *fixture,
 
   fixture->db = till_database_open (fixture->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 4);
+  /* Version 4 copied the table without its UNIQUE constraint, version 5 indexed the
+   * intents' ids again, unique. */
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 5);
+  g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM sqlite_schema"
+                                           " WHERE tbl_name = 'payments' AND type = 'index'"
+                                           " AND name = 'payments_payment_intent'"
+                                           " AND sql LIKE 'CREATE UNIQUE INDEX%'"),
+                   ==, 1);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM sqlite_schema"
                                            " WHERE tbl_name = 'payments' AND type = 'index'"),
-                   ==, 0);
+                   ==, 1);
   row = query_text (fixture->db,
                     "SELECT printf ('%d %s %s %d %s %s %s %s %d', order_id, payment_intent,"
                     " status, amount, card_brand, card_last4, decline_code, decline_message,"
@@ -373,6 +377,15 @@ test_payments_migration (Fixture       *fixture,
   g_assert_false (till_database_exec (fixture->db,
                                       "INSERT INTO payments (order_id, amount, updated_at)"
                                       " VALUES (8, 1, 0)", NULL));
+  /* One intent, one order. */
+  g_assert_true (till_database_exec (fixture->db,
+                                     "INSERT INTO orders (id, number, status, currency, subtotal,"
+                                     " discount, tax, rounding, total, created_at, updated_at)"
+                                     " VALUES (9, 'T-9', 'pending_payment', 'USD', 100, 0, 0, 0,"
+                                     " 100, 0, 0)", NULL));
+  g_assert_false (till_database_exec (fixture->db,
+                                      "INSERT INTO payments (order_id, payment_intent, amount,"
+                                      " updated_at) VALUES (9, 'pi_old', 1, 0)", NULL));
   g_assert_true (till_database_exec (fixture->db, "DELETE FROM orders WHERE id = 7", NULL));
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM payments"), ==, 0);
 }
