@@ -64,6 +64,7 @@ struct _TillHttpListener
   GHashTable *per_peer; /* address → count */
   guint16 port;
   gint64 last_refusal_logged;
+  gint64 last_accept_error_logged;
   gulong signal_ids[4];
 };
 
@@ -388,8 +389,12 @@ on_incoming (GSocket *listening, GIOCondition condition, gpointer user_data)
         return G_SOURCE_CONTINUE;
 
       /* Out of descriptors (EMFILE) or memory: what waits in the backlog waits a little,
-       * instead of waking us up again at once, for ever. */
-      g_warning ("Cannot accept a connection: %s", error->message);
+       * instead of waking us up again at once, for ever. Said once in a while. */
+      if (g_get_monotonic_time () - self->last_accept_error_logged > 10 * G_USEC_PER_SEC)
+        {
+          self->last_accept_error_logged = g_get_monotonic_time ();
+          g_warning ("Cannot accept a connection: %s", error->message);
+        }
       g_clear_pointer (&self->accept_source, g_source_unref);
       self->backoff_source = g_timeout_source_new (ACCEPT_BACKOFF_MS);
       g_source_set_callback (self->backoff_source, on_backoff_over, self, NULL);
