@@ -27,8 +27,8 @@
 #include "till-webhooks.h"
 
 #define API_PREFIX "/api/v1/"
-/* How long the intents of new orders may wait for a turn with checkouts (see
- * record_new_intent ()). */
+/* How long the intents of new orders wait for a transaction when the database was locked by
+ * another process (see flush_turn ()). */
 #define INTENTS_DELAY_MS 50
 /* While another process holds the database's write lock (a `catalog import`), checkouts and
  * intents are tried again this often, from the main loop, for up to BUSY_WAIT_MS; the loop
@@ -1495,10 +1495,10 @@ handle_categories (TillApi           *self,
 /* Orders and payments */
 
 /* The intent of a brand-new order is not committed on its own: it is written in the
- * transaction of the next turn's checkouts (flush_turn ()), or after INTENTS_DELAY_MS
- * with the others made meanwhile. Its checkout is answered (with the client secret) only
- * once that transaction is committed: an order a till was told it can charge always has
- * its intent in the database, a crash or a power cut later too. If the transaction fails,
+ * transaction of the turn's checkouts (flush_turn ()), with the others made meanwhile. Its
+ * checkout is answered (with the client secret) only once that transaction is committed: an
+ * order a till was told it can charge always has its intent in the database, a crash or a
+ * power cut later too. If the transaction fails,
  * the checkout fails; the till's retry with the same client_reference gets the intent
  * back with the same idempotency key. Every other request flushes first, so nothing reads
  * the database without them. */
@@ -1731,8 +1731,8 @@ on_flush_intents (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* They go with the next turn's checkouts if there are any (under load: always), else on
- * their own after INTENTS_DELAY_MS. */
+/* They go with this turn's checkouts (flush_turn (), once the loop is idle or after
+ * FLUSH_WAIT_MAX_MS), or on their own if there are none. */
 static void
 record_new_intent (TillApi    *self,
                    Call       *call,
@@ -1741,8 +1741,8 @@ record_new_intent (TillApi    *self,
   g_ptr_array_add (self->pending_order_ids, g_memdup2 (&call->order_id, sizeof call->order_id));
   g_ptr_array_add (self->pending_intents, json_object_ref (intent));
   g_ptr_array_add (self->pending_answers, call);
-  if (self->intents_source == 0)
-    self->intents_source = g_timeout_add (INTENTS_DELAY_MS, on_flush_intents, self);
+  /* Their checkouts wait for them: written with what the loop has ready now, not later. */
+  schedule_flush (self);
 }
 
 /* The payment part of a checkout's answer: what the payment page needs of the intent. */
