@@ -76,7 +76,11 @@ help_description (void)
            "                (6000), max-idempotency-keys (2000): what the simulator keeps;\n"
            "                0: no limit\n"
            "\n"
-           "Environment (overrides the file; secrets never go on the command line):\n"
+           "systemd credentials (LoadCredential=; override the file): the files\n"
+           "  stripe-secret-key and stripe-webhook-secret in $CREDENTIALS_DIRECTORY\n"
+           "\n"
+           "Environment (overrides the file and the credentials; secrets never go on the\n"
+           "command line):\n"
            "  TILL_STRIPE_SECRET_KEY, TILL_STRIPE_PUBLISHABLE_KEY, TILL_STRIPE_WEBHOOK_SECRET,\n"
            "  TILL_STRIPE_API_BASE, TILL_STRIPE_JS_URL\n"
            "\n"
@@ -92,6 +96,8 @@ load_config (Options  *options,
 
   if (options->config_file != NULL &&
       !till_server_config_load_file (config, options->config_file, error))
+    return NULL;
+  if (!till_server_config_load_credentials (config, error))
     return NULL;
   till_server_config_apply_environment (config);
   if (options->listen != NULL)

@@ -291,7 +291,8 @@ test_help (Fixture       *fixture,
     "--config", "--listen", "--db", "--training", "--tls-certificate", "--behind-proxy",
     "terminal add", "terminal list", "terminal revoke", "catalog import", "backup",
     "TILL_STRIPE_SECRET_KEY", "TILL_STRIPE_API_BASE", "[stripe]", "webhook-secret",
-    "sk_live_", "cancel-after", "[training]", "max-intents",
+    "sk_live_", "cancel-after", "[training]", "max-intents", "CREDENTIALS_DIRECTORY",
+    "stripe-secret-key", "stripe-webhook-secret",
   };
 
   g_assert_cmpint (run (version, NULL, &version_out, NULL), ==, 0);
@@ -685,6 +686,58 @@ test_config_and_modes (Fixture       *fixture,
     g_clear_pointer (&err, g_free);
     g_assert_cmpint (run (argv, NULL, NULL, &err), ==, 1);
     g_assert_nonnull (strstr (err, "HOST:PORT"));
+  }
+}
+
+/* systemd's LoadCredential=: the secret key and webhook secret are read from files in
+ * $CREDENTIALS_DIRECTORY (a final newline dropped); the environment still overrides them;
+ * an empty credential is refused without starting. */
+static void
+test_credentials (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *credentials = g_build_filename (fixture->dir, "credentials", NULL);
+  g_autofree char *key = g_build_filename (credentials, "stripe-secret-key", NULL);
+  g_autofree char *webhook = g_build_filename (credentials, "stripe-webhook-secret", NULL);
+  g_autofree char *directory = g_strconcat ("CREDENTIALS_DIRECTORY=", credentials, NULL);
+  const char *argv[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", NULL };
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (g_mkdir (credentials, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (key, "sk_live_fake_key_from_credential\n", -1, NULL));
+  g_assert_true (g_file_set_contents (webhook, "whsec_from_credential\n", -1, NULL));
+  {
+    const char *env[] = { directory, "TILL_STRIPE_API_BASE=http://127.0.0.1:9", NULL };
+
+    g_assert_cmpint (run (argv, env, NULL, &err), ==, 1);
+    /* The live key was read: live mode wants HTTPS. */
+    g_assert_nonnull (strstr (err, "HTTPS"));
+    g_assert_null (strstr (err, "sk_live_fake_key_from_credential"));
+  }
+  {
+    const char *live[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", "--behind-proxy",
+                           NULL };
+    const char *env[] = { directory, NULL };
+    Running *running = start (live, env);
+
+    g_assert_nonnull (strstr (running->first_line, "(live mode)"));
+    stop (running, FALSE);
+  }
+  {
+    const char *env[] = { directory, "TILL_STRIPE_SECRET_KEY=sk_test_from_environment",
+                          "TILL_STRIPE_API_BASE=http://127.0.0.1:9", NULL };
+    Running *running = start (argv, env);
+
+    g_assert_nonnull (strstr (running->first_line, "(test mode)"));
+    stop (running, FALSE);
+  }
+  g_assert_true (g_file_set_contents (key, "\n", -1, NULL));
+  {
+    const char *env[] = { directory, NULL };
+
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run (argv, env, NULL, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "stripe-secret-key"));
   }
 }
 
@@ -1162,6 +1215,7 @@ main (int    argc,
   ADD ("/server/cli/config-currency-case", test_config_currency_case);
   ADD ("/server/cli/backup", test_backup);
   ADD ("/server/cli/config-and-modes", test_config_and_modes);
+  ADD ("/server/cli/credentials", test_credentials);
   ADD ("/server/cli/training", test_training);
   ADD ("/server/cli/training-retention", test_training_retention);
   ADD ("/server/cli/live-tls", test_live_tls);
