@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <libsoup/soup.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "till-application.h"
@@ -248,16 +249,128 @@ test_try_training (void)
   till_test_remove_tree (home);
 }
 
+/* The helper: an app that starts its training server, says its pid, and waits to be killed. */
+static void
+on_helper_started (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *url = till_training_server_start_finish (TILL_TRAINING_SERVER (source),
+                                                            result, &error);
+
+  g_assert_no_error (error);
+  g_print ("%s\n", till_training_server_get_identifier (TILL_TRAINING_SERVER (source)));
+  fflush (stdout);
+}
+
+static int
+run_helper (void)
+{
+  g_autofree char *program = till_training_server_find_program ();
+  g_autofree char *db = till_training_server_default_database ();
+  g_autoptr (TillTrainingServer) server = NULL;
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+
+  g_assert_nonnull (program);
+  server = till_training_server_new (program, db);
+  till_training_server_start_async (server, NULL, on_helper_started, NULL);
+  g_main_loop_run (loop);
+  return 0;
+}
+
+typedef struct
+{
+  char *line;
+  gboolean done;
+} Line;
+
+static void
+on_line (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Line *line = user_data;
+
+  line->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
+                                                          NULL, NULL);
+  line->done = TRUE;
+}
+
+static gboolean
+line_read (gpointer data)
+{
+  return ((Line *) data)->done;
+}
+
+/* Gone, or a zombie nobody has reaped yet: no longer running. */
+static gboolean
+process_gone (gpointer data)
+{
+  g_autofree char *stat_path = g_strdup_printf ("/proc/%s/stat", (const char *) data);
+  g_autofree char *stat = NULL;
+  const char *end;
+
+  if (!g_file_get_contents (stat_path, &stat, NULL, NULL))
+    return TRUE;
+  end = strrchr (stat, ')');
+  return end != NULL && end[1] == ' ' && end[2] == 'Z';
+}
+
+static gboolean
+on_poll (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* An app killed with SIGKILL (no shutdown runs) takes its training server with it. */
+static void
+test_killed_app (void)
+{
+  g_autoptr (GSubprocess) helper = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autoptr (GError) error = NULL;
+  Line line = { NULL, FALSE };
+  gboolean gone;
+  guint poll;
+
+  helper = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "/proc/self/exe",
+                             "--helper-training-server", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (helper));
+  g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL, on_line, &line);
+  g_assert_true (till_test_wait_until (line_read, &line, 60000));
+  g_assert_nonnull (line.line);
+  g_assert_false (process_gone (line.line));
+
+  g_subprocess_force_exit (helper);
+  g_assert_true (g_subprocess_wait (helper, NULL, &error));
+  /* Something to wake the loop while the kernel delivers the server's SIGTERM. */
+  poll = g_timeout_add (20, on_poll, NULL);
+  gone = till_test_wait_until (process_gone, line.line, 20000);
+  g_source_remove (poll);
+  if (!gone)
+    kill ((pid_t) g_ascii_strtoll (line.line, NULL, 10), SIGKILL);   /* not left behind */
+  g_assert_true (gone);
+  g_free (line.line);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *state = g_dir_make_tmp ("till-app-training-XXXXXX", NULL);
+  g_autofree char *state = NULL;
   int status;
+
+  if (argc == 2 && g_str_equal (argv[1], "--helper-training-server"))
+    return run_helper ();
+  state = g_dir_make_tmp ("till-app-training-XXXXXX", NULL);
 
   /* Before anything asks GLib for it. */
   g_setenv ("XDG_STATE_HOME", state, TRUE);
   till_test_init_gtk (&argc, &argv);
+  /* First: the whole app's test leaves its window's web view behind. */
+  g_test_add_func ("/app/training/killed-app", test_killed_app);
   g_test_add_func ("/app/training/try-it-with-own-server", test_try_training);
   status = g_test_run ();
   till_test_remove_tree (state);
