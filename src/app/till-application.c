@@ -14,6 +14,7 @@
 #include "till-client.h"
 #include "till-connect-dialog.h"
 #include "till-renderer.h"
+#include "till-training-server.h"
 #include "till-window-private.h"
 
 struct _TillApplication
@@ -31,6 +32,8 @@ struct _TillApplication
   TillClient *client;
   TillTokenStore *token_store;
   gboolean carts_loaded;
+  TillTrainingServer *training_server;  /* the app's own, for "Try It in Training Mode" */
+  char *training_url;                   /* where that looks first (tests set it) */
 };
 
 G_DEFINE_FINAL_TYPE (TillApplication, till_application, ADW_TYPE_APPLICATION)
@@ -186,8 +189,22 @@ on_connect_requested (TillConnectDialog *dialog,
                       const char        *pin,
                       TillApplication   *self)
 {
-  ConnectRequest *request = g_new0 (ConnectRequest, 1);
+  ConnectRequest *request;
 
+  /* The app's own training server lives as long as this run: its address and terminal are
+   * for this run only, never stored (the next run starts a new one). */
+  if (self->training_server != NULL &&
+      g_strcmp0 (url, till_training_server_get_url (self->training_server)) == 0)
+    {
+      g_free (self->server_url);
+      self->server_url = g_strdup (url);
+      till_application_set_session_token (self, token);
+      till_client_set_pinned_certificate (self->client, NULL);
+      till_client_set_server (self->client, url, token);
+      return;
+    }
+
+  request = g_new0 (ConnectRequest, 1);
   request->self = g_object_ref (self);
   request->url = g_strdup (url);
   request->token = g_strdup (token);
@@ -204,6 +221,19 @@ show_connect_dialog (TillApplication *self)
   if (window == NULL)
     return;
   dialog = till_connect_dialog_new (window, self->client, effective_server_url (self));
+  if (self->training_url != NULL)
+    till_connect_dialog_set_training_url (dialog, self->training_url);
+  if (self->training_server == NULL)
+    {
+      g_autofree char *program = till_training_server_find_program ();
+      g_autofree char *database = till_training_server_default_database ();
+
+      if (program != NULL)
+        self->training_server = till_training_server_new (program, database);
+      else
+        g_message ("No till-server beside the app: “Try It in Training Mode” needs one running");
+    }
+  till_connect_dialog_set_training_server (dialog, self->training_server);
   g_signal_connect_object (dialog, "connect", G_CALLBACK (on_connect_requested), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -389,6 +419,10 @@ till_application_shutdown (GApplication *app)
 
   G_APPLICATION_CLASS (till_application_parent_class)->shutdown (app);
 
+  /* The app's own training server stops with it. */
+  if (self->training_server != NULL)
+    till_training_server_stop (self->training_server);
+  g_clear_object (&self->training_server);
   g_clear_object (&self->client);
   g_clear_object (&self->store);
   g_clear_object (&self->catalog);
@@ -422,6 +456,7 @@ till_application_finalize (GObject *object)
     memset (self->session_token, 0, strlen (self->session_token));
   g_clear_pointer (&self->session_token, g_free);
   g_clear_pointer (&self->settings_url, g_free);
+  g_clear_pointer (&self->training_url, g_free);
   g_clear_object (&self->token_store);
 
   G_OBJECT_CLASS (till_application_parent_class)->finalize (object);
@@ -522,6 +557,35 @@ till_application_check_schema (GError **error)
                  "which also starts a training server; or install Till."),
                TILL_APP_ID);
   return FALSE;
+}
+
+/* Where "Try It in Training Mode" looks before starting the app's own training server
+ * (TILL_TRAINING_SERVER_URL unless set). */
+void
+till_application_set_training_url (TillApplication *self,
+                                   const char      *url)
+{
+  g_return_if_fail (TILL_IS_APPLICATION (self));
+
+  g_free (self->training_url);
+  self->training_url = g_strdup (url);
+}
+
+/* NULL until the connect dialog was first shown, or when no till-server was found. */
+TillTrainingServer *
+till_application_get_training_server (TillApplication *self)
+{
+  g_return_val_if_fail (TILL_IS_APPLICATION (self), NULL);
+
+  return self->training_server;
+}
+
+TillClient *
+till_application_get_client (TillApplication *self)
+{
+  g_return_val_if_fail (TILL_IS_APPLICATION (self), NULL);
+
+  return self->client;
 }
 
 TillApplication *

@@ -6,7 +6,9 @@
 
 #include <adwaita.h>
 
+#include "till-client.h"
 #include "till-token-store.h"
+#include "till-training-server.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +23,10 @@ void             till_application_set_session_token (TillApplication *self,
 /* The keyring by default; tests put a TillMemoryTokenStore here before activation. */
 void             till_application_set_token_store (TillApplication *self,
                                                    TillTokenStore  *store);
+void             till_application_set_training_url (TillApplication *self,
+                                                    const char      *url);
+TillTrainingServer *till_application_get_training_server (TillApplication *self);
+TillClient      *till_application_get_client     (TillApplication *self);
 
 /* Binds the gettext domain to $TILL_LOCALEDIR when set (a build tree's po/, as `meson
  * devenv` and tools/run set it), else to the installed locale directory. */

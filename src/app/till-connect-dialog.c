@@ -19,6 +19,7 @@ struct _TillConnectDialog
   GCancellable *cancellable;
   char *fingerprint;
   char *training_url;
+  TillTrainingServer *training_server;  /* nullable: the app's own, started when needed */
 
   AdwEntryRow *url_row;
   AdwPasswordEntryRow *token_row;
@@ -98,6 +99,39 @@ on_training_terminal (GObject      *source,
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
+static void start_probe (TillConnectDialog *self,
+                         const char        *url,
+                         gboolean           training);
+
+static void
+on_training_server_started (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  g_autoptr (TillConnectDialog) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *url = till_training_server_start_finish (TILL_TRAINING_SERVER (source),
+                                                            result, &error);
+
+  if (url == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          g_cancellable_is_cancelled (self->cancellable))
+        return;
+      g_warning ("%s", error->message);
+      gtk_label_set_text (self->status_label, error->message);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->check_button), TRUE);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->training_button), TRUE);
+      return;
+    }
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  /* Ours answers: from here on as with any training server. */
+  g_free (self->training_url);
+  self->training_url = g_steal_pointer (&url);
+  start_probe (self, self->training_url, TRUE);
+}
+
 static void
 on_probed (GObject      *source,
            GAsyncResult *result,
@@ -117,6 +151,16 @@ on_probed (GObject      *source,
           g_autoptr (TillErrorMessage) message = till_error_message_new (error);
           g_autofree char *text = NULL;
 
+          /* Nothing answers: the app starts its own, once. */
+          if (training && self->training_server != NULL &&
+              till_training_server_get_url (self->training_server) == NULL)
+            {
+              gtk_label_set_text (self->status_label, _("Starting a training server…"));
+              till_training_server_start_async (self->training_server, self->cancellable,
+                                                on_training_server_started, g_object_ref (self));
+              g_object_unref (self);
+              return;
+            }
           if (training)
             text = g_strdup (_("No training server answers on this computer. Start one with "
                                "“till-server --training”, then try again."));
@@ -188,6 +232,12 @@ on_check_clicked (TillConnectDialog *self)
 static void
 on_training_clicked (TillConnectDialog *self)
 {
+  /* The app's own training server, when it runs already. */
+  if (self->training_server != NULL && till_training_server_get_url (self->training_server))
+    {
+      g_free (self->training_url);
+      self->training_url = g_strdup (till_training_server_get_url (self->training_server));
+    }
   start_probe (self, self->training_url, TRUE);
 }
 
@@ -222,6 +272,7 @@ till_connect_dialog_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->client);
+  g_clear_object (&self->training_server);
   g_clear_pointer (&self->fingerprint, g_free);
   g_clear_pointer (&self->training_url, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), TILL_TYPE_CONNECT_DIALOG);
@@ -279,6 +330,16 @@ till_connect_dialog_set_training_url (TillConnectDialog *self,
 
   g_free (self->training_url);
   self->training_url = g_strdup (url);
+}
+
+void
+till_connect_dialog_set_training_server (TillConnectDialog  *self,
+                                         TillTrainingServer *server)
+{
+  g_return_if_fail (TILL_IS_CONNECT_DIALOG (self));
+  g_return_if_fail (server == NULL || TILL_IS_TRAINING_SERVER (server));
+
+  g_set_object (&self->training_server, server);
 }
 
 TillConnectDialog *

@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "till-client.h"
+#include "till-training-server.h"
 
 G_BEGIN_DECLS
 
@@ -22,5 +23,8 @@ TillConnectDialog *till_connect_dialog_new (GtkWindow  *parent,
                                             const char *url);
 void               till_connect_dialog_set_training_url (TillConnectDialog *self,
                                                          const char        *url);
+/* Started by "Try It in Training Mode" when nothing answers at the training URL. */
+void               till_connect_dialog_set_training_server (TillConnectDialog  *self,
+                                                            TillTrainingServer *server);
 
 G_END_DECLS

@@ -1212,3 +1212,113 @@ till_database_backup (TillDatabase  *self,
   sqlite3_close (target);
   return TRUE;
 }
+
+/* What is wrong with the would-be backup @db, or NULL: its integrity, and a schema version
+ * from 1 (a Till database) to what this till-server knows. */
+static char *
+check_restorable (sqlite3 *db,
+                  int      latest)
+{
+  g_autoptr(GString) problems = g_string_new (NULL);
+  sqlite3_stmt *stmt = NULL;
+  int version = -1;
+  int rc;
+
+  if (sqlite3_prepare_v2 (db, "PRAGMA integrity_check(20)", -1, &stmt, NULL) != SQLITE_OK)
+    return g_strdup (sqlite3_errmsg (db));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *line = (const char *) sqlite3_column_text (stmt, 0);
+
+      if (g_strcmp0 (line, "ok") != 0)
+        g_string_append_printf (problems, "%s%s", problems->len > 0 ? "; " : "", line);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return g_strdup (sqlite3_errmsg (db));
+  if (problems->len > 0)
+    return g_strdup_printf (_("it is damaged: %s"), problems->str);
+
+  if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  if (version < 1)
+    return g_strdup (_("it is not a Till database"));
+  if (version > latest)
+    return g_strdup_printf (_("it has schema version %d, newer than this till-server knows (%d)"),
+                            version, latest);
+  return NULL;
+}
+
+gboolean
+till_database_check_backup (const char  *source,
+                            GError     **error)
+{
+  g_autofree char *problem = NULL;
+  sqlite3 *from = NULL;
+  int rc;
+
+  if (!g_file_test (source, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, _("%s: no such file"), source);
+      return FALSE;
+    }
+  configure_sqlite_once ();
+  rc = sqlite3_open_v2 (source, &from, SQLITE_OPEN_READONLY, NULL);
+  if (rc == SQLITE_OK)
+    problem = check_restorable (from, G_N_ELEMENTS (migrations));
+  else
+    problem = g_strdup (from != NULL ? sqlite3_errmsg (from) : sqlite3_errstr (rc));
+  sqlite3_close (from);
+  if (problem != NULL)
+    {
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
+                   _("Cannot restore from %s: %s"), source, problem);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+till_database_restore (TillDatabase  *self,
+                       const char    *source,
+                       GError       **error)
+{
+  sqlite3 *from = NULL;
+  sqlite3_backup *backup;
+  int rc;
+
+  if (!till_database_check_backup (source, error))
+    return FALSE;
+  rc = sqlite3_open_v2 (source, &from, SQLITE_OPEN_READONLY, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
+                   _("Cannot restore from %s: %s"), source,
+                   from != NULL ? sqlite3_errmsg (from) : sqlite3_errstr (rc));
+      sqlite3_close (from);
+      return FALSE;
+    }
+
+  /* Into the open database: one write transaction, through its WAL, so it is all or
+   * nothing, and other connections see the old or the new contents. */
+  backup = sqlite3_backup_init (self->db, "main", from, "main");
+  if (backup == NULL)
+    {
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
+                   _("Cannot restore from %s: %s"), source, sqlite3_errmsg (self->db));
+      sqlite3_close (from);
+      return FALSE;
+    }
+  rc = sqlite3_backup_step (backup, -1);
+  sqlite3_backup_finish (backup);
+  sqlite3_close (from);
+  if (rc != SQLITE_DONE)
+    {
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
+                   _("Restoring from %s failed: %s"), source, sqlite3_errstr (rc));
+      return FALSE;
+    }
+  return TRUE;
+}

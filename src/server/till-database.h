@@ -97,6 +97,16 @@ gboolean      till_database_backup        (TillDatabase  *self,
                                            const char    *destination,
                                            GError       **error);
 
+/* Whether @source can be restored: it passes PRAGMA integrity_check and is a Till database
+ * of a schema this till-server knows (an older one is migrated when next opened). */
+gboolean      till_database_check_backup  (const char    *source,
+                                           GError       **error);
+/* Replaces the whole database with @source (checked as above), in one transaction through
+ * SQLite's backup API. */
+gboolean      till_database_restore       (TillDatabase  *self,
+                                           const char    *source,
+                                           GError       **error);
+
 /* Binding helpers: NULL text binds SQL NULL. */
 void          till_database_bind_text     (sqlite3_stmt  *stmt,
                                            int            index,

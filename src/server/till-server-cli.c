@@ -4,9 +4,14 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "till-api.h"
 #include "till-catalog.h"
@@ -50,6 +55,11 @@ help_description (void)
            "                                sku,barcode,name,price,currency,tax_rate,category;\n"
            "                                nothing is imported if any row is bad\n"
            "  backup FILE                   copy the database with SQLite's online backup\n"
+           "                                (consistent while the server runs)\n"
+           "  restore FILE                  replace the database with a backup: refused while\n"
+           "                                a till-server serves it, or when FILE fails\n"
+           "                                PRAGMA integrity_check; the database as it was\n"
+           "                                is kept as DATABASE.before-restore-TIME\n"
            "\n"
            "Modes:\n"
            "  training  --training: the Stripe simulator runs inside the server, no keys\n"
@@ -76,7 +86,11 @@ help_description (void)
            "                (6000), max-idempotency-keys (2000): what the simulator keeps;\n"
            "                0: no limit\n"
            "\n"
-           "Environment (overrides the file; secrets never go on the command line):\n"
+           "systemd credentials (LoadCredential=; override the file): the files\n"
+           "  stripe-secret-key and stripe-webhook-secret in $CREDENTIALS_DIRECTORY\n"
+           "\n"
+           "Environment (overrides the file and the credentials; secrets never go on the\n"
+           "command line):\n"
            "  TILL_STRIPE_SECRET_KEY, TILL_STRIPE_PUBLISHABLE_KEY, TILL_STRIPE_WEBHOOK_SECRET,\n"
            "  TILL_STRIPE_API_BASE, TILL_STRIPE_JS_URL\n"
            "\n"
@@ -92,6 +106,8 @@ load_config (Options  *options,
 
   if (options->config_file != NULL &&
       !till_server_config_load_file (config, options->config_file, error))
+    return NULL;
+  if (!till_server_config_load_credentials (config, error))
     return NULL;
   till_server_config_apply_environment (config);
   if (options->listen != NULL)
@@ -138,6 +154,41 @@ usage (const char *message)
   return 2;
 }
 
+/* A server holds a shared lock of DATABASE.lock while it serves; a restore takes it
+ * exclusively, so neither runs while the other does. A file of its own: closing any
+ * descriptor of the database file itself would drop SQLite's POSIX locks in this process.
+ * Returns the descriptor that holds the lock, or -1. */
+static int
+lock_database (const char  *database,
+               gboolean     exclusive,
+               GError     **error)
+{
+  g_autofree char *path = g_strconcat (database, ".lock", NULL);
+  int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int saved;
+
+  if (fd < 0)
+    {
+      saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), _("Cannot open %s: %s"),
+                   path, g_strerror (saved));
+      return -1;
+    }
+  if (flock (fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
+    return fd;
+  saved = errno;
+  close (fd);
+  if (saved == EWOULDBLOCK)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                 exclusive ? _("A till-server is serving %s: stop it first") :
+                             _("%s is being restored from a backup"),
+                 database);
+  else
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), _("Cannot lock %s: %s"),
+                 path, g_strerror (saved));
+  return -1;
+}
+
 static gboolean
 on_quit_signal (gpointer user_data)
 {
@@ -152,16 +203,27 @@ run_server (Options *options)
   g_autoptr(TillServerConfig) config = load_config (options, &error);
   g_autoptr(TillApi) api = NULL;
   g_autoptr(GMainLoop) loop = NULL;
+  g_autofree char *database = NULL;
   TillServerMode mode;
   guint sigint, sigterm;
+  int lock;
 
   if (config == NULL || !till_server_config_finish (config, &error))
     return fail (NULL, error);
   mode = config->mode;
+  database = g_strdup (config->database);
 
   api = till_api_new (g_steal_pointer (&config), &error);
-  if (api == NULL || !till_api_start (api, &error))
+  if (api == NULL)
     return fail (NULL, error);
+  lock = lock_database (database, FALSE, &error);
+  if (lock < 0 || !till_api_start (api, &error))
+    {
+      g_clear_object (&api);
+      if (lock >= 0)
+        close (lock);
+      return fail (NULL, error);
+    }
 
   loop = g_main_loop_new (NULL, FALSE);
   sigint = g_unix_signal_add (SIGINT, on_quit_signal, loop);
@@ -175,6 +237,8 @@ run_server (Options *options)
   g_source_remove (sigint);
   g_source_remove (sigterm);
   till_api_stop (api);
+  g_clear_object (&api);
+  close (lock);
   return 0;
 }
 
@@ -314,6 +378,69 @@ run_backup (Options  *options,
   return 0;
 }
 
+static int
+run_restore (Options  *options,
+             int       argc,
+             char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillServerConfig) config = NULL;
+  g_autoptr(TillDatabase) db = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+  g_autofree char *aside = NULL;
+  g_autofree char *dir = NULL;
+  gboolean existed;
+  int lock;
+
+  if (argc != 3)
+    return usage (_("restore takes one FILE"));
+  config = load_config (options, &error);
+  if (config == NULL)
+    return fail (NULL, error);
+  if (!g_file_test (argv[2], G_FILE_TEST_IS_REGULAR))
+    return usage (_("restore: the backup FILE does not exist"));
+  dir = g_path_get_dirname (config->database);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (&error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s", dir,
+                   g_strerror (saved));
+      return fail (NULL, error);
+    }
+  lock = lock_database (config->database, TRUE, &error);
+  if (lock < 0)
+    return fail (_("Nothing was restored"), error);
+
+  existed = g_file_test (config->database, G_FILE_TEST_EXISTS);
+  if (till_database_check_backup (argv[2], &error))
+    db = till_database_open (config->database, &error);
+  if (db != NULL && existed)
+    {
+      /* The database as it was, beside it, before anything is overwritten. */
+      aside = g_strdup_printf ("%s.before-restore-%s", config->database, stamp);
+      for (guint n = 2; g_file_test (aside, G_FILE_TEST_EXISTS); n++)
+        {
+          g_free (aside);
+          aside = g_strdup_printf ("%s.before-restore-%s-%u", config->database, stamp, n);
+        }
+      if (!till_database_backup (db, aside, &error))
+        g_clear_object (&db);
+    }
+  if (db == NULL || !till_database_restore (db, argv[2], &error))
+    {
+      g_clear_object (&db);
+      close (lock);
+      return fail (_("Nothing was restored"), error);
+    }
+  g_clear_object (&db);
+  close (lock);
+  g_print (_("Restored %s from %s\n"), config->database, argv[2]);
+  if (aside != NULL)
+    g_print (_("The database as it was is kept in %s\n"), aside);
+  return 0;
+}
+
 int
 till_server_cli_run (int         argc,
                      char      **argv,
@@ -369,6 +496,8 @@ till_server_cli_run (int         argc,
     status = run_catalog (&options, argc, argv);
   else if (g_str_equal (argv[1], "backup"))
     status = run_backup (&options, argc, argv);
+  else if (g_str_equal (argv[1], "restore"))
+    status = run_restore (&options, argc, argv);
   else
     status = usage (_("unknown command"));
 

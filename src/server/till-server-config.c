@@ -286,6 +286,55 @@ till_server_config_load_file (TillServerConfig  *config,
   return TRUE;
 }
 
+/* One systemd credential (LoadCredential=NAME:PATH puts a copy, readable by the service only,
+ * in $CREDENTIALS_DIRECTORY): absent is not an error; empty or unreadable is. A final
+ * newline is not part of the value. */
+static gboolean
+take_credential (const char  *directory,
+                 const char  *name,
+                 char       **field,
+                 GError     **error)
+{
+  g_autofree char *path = g_build_filename (directory, name, NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (path, &contents, &length, &local))
+    {
+      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  while (length > 0 && (contents[length - 1] == '\n' || contents[length - 1] == '\r'))
+    contents[--length] = '\0';
+  if (length == 0 || strlen (contents) != length || !g_utf8_validate (contents, length, NULL))
+    {
+      memset (contents, 0, length);
+      g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
+                   _("The credential %s is empty or not one line of text"), path);
+      return FALSE;
+    }
+  if (*field != NULL)
+    memset (*field, 0, strlen (*field));
+  g_free (*field);
+  *field = g_steal_pointer (&contents);
+  return TRUE;
+}
+
+gboolean
+till_server_config_load_credentials (TillServerConfig  *config,
+                                     GError           **error)
+{
+  const char *directory = g_getenv ("CREDENTIALS_DIRECTORY");
+
+  if (directory == NULL || *directory == '\0')
+    return TRUE;
+  return take_credential (directory, "stripe-secret-key", &config->secret_key, error) &&
+         take_credential (directory, "stripe-webhook-secret", &config->webhook_secret, error);
+}
+
 static void
 take_env (const char  *name,
           char       **field)

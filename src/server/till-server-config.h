@@ -82,6 +82,10 @@ gboolean          till_server_config_load_file (TillServerConfig *config,
                                                 GError          **error);
 /* TILL_STRIPE_SECRET_KEY, TILL_STRIPE_PUBLISHABLE_KEY, TILL_STRIPE_WEBHOOK_SECRET,
  * TILL_STRIPE_API_BASE, TILL_STRIPE_JS_URL. */
+/* The Stripe secret key and webhook secret from the files stripe-secret-key and
+ * stripe-webhook-secret in $CREDENTIALS_DIRECTORY (systemd's LoadCredential=), when set. */
+gboolean          till_server_config_load_credentials (TillServerConfig  *config,
+                                                       GError           **error);
 void              till_server_config_apply_environment (TillServerConfig *config);
 /* Validates and derives the mode. In training mode the Stripe settings are filled in by
  * whoever starts the simulator. */

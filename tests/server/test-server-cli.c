@@ -8,6 +8,7 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include "till-catalog.h"
@@ -289,9 +290,10 @@ test_help (Fixture       *fixture,
   g_autofree char *out = NULL, *version_out = NULL;
   static const char *mentions[] = {
     "--config", "--listen", "--db", "--training", "--tls-certificate", "--behind-proxy",
-    "terminal add", "terminal list", "terminal revoke", "catalog import", "backup",
+    "terminal add", "terminal list", "terminal revoke", "catalog import", "backup", "restore",
     "TILL_STRIPE_SECRET_KEY", "TILL_STRIPE_API_BASE", "[stripe]", "webhook-secret",
-    "sk_live_", "cancel-after", "[training]", "max-intents",
+    "sk_live_", "cancel-after", "[training]", "max-intents", "CREDENTIALS_DIRECTORY",
+    "stripe-secret-key", "stripe-webhook-secret",
   };
 
   g_assert_cmpint (run (version, NULL, &version_out, NULL), ==, 0);
@@ -685,6 +687,156 @@ test_config_and_modes (Fixture       *fixture,
     g_clear_pointer (&err, g_free);
     g_assert_cmpint (run (argv, NULL, NULL, &err), ==, 1);
     g_assert_nonnull (strstr (err, "HOST:PORT"));
+  }
+}
+
+static guint
+count_terminals (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillDatabase) db = till_database_open (path, &error);
+  g_autoptr(GPtrArray) terminals = NULL;
+
+  g_assert_no_error (error);
+  terminals = till_terminals_list (db, &error);
+  g_assert_no_error (error);
+  return terminals->len;
+}
+
+/* restore FILE: refused while a server serves the database, and for a damaged file or one
+ * that is not a Till database, with nothing changed; otherwise the backup's contents, and
+ * the database as it was kept beside it. */
+static void
+test_restore (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autofree char *first = add_terminal (fixture, "before backup", "cashier");
+  g_autofree char *copy = g_build_filename (fixture->dir, "copy.db", NULL);
+  g_autofree char *damaged = g_build_filename (fixture->dir, "damaged.db", NULL);
+  g_autofree char *foreign = g_build_filename (fixture->dir, "foreign.db", NULL);
+  g_autofree char *second = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *backup[] = { "--db", fixture->db, "backup", copy, NULL };
+  const char *restore[] = { "--db", fixture->db, "restore", copy, NULL };
+  const char *serve[] = { "--db", fixture->db, "--training", "--listen", "127.0.0.1:0", NULL };
+  const char *kept;
+  gsize length = 0;
+  sqlite3 *plain = NULL;
+
+  g_assert_cmpint (run (backup, NULL, NULL, NULL), ==, 0);
+  second = add_terminal (fixture, "after backup", "cashier");
+  g_assert_cmpuint (count_terminals (fixture->db), ==, 2);
+
+  /* A server serves the database. */
+  {
+    Running *running = start (serve, NULL);
+
+    g_assert_cmpint (run (restore, NULL, NULL, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "A till-server is serving"));
+    stop (running, FALSE);
+  }
+  g_assert_cmpuint (count_terminals (fixture->db), ==, 2);
+
+  /* A damaged copy: its later pages overwritten. */
+  g_assert_true (g_file_get_contents (copy, &contents, &length, NULL));
+  g_assert_cmpuint (length, >, 3 * 4096);
+  memset (contents + 2 * 4096, 0x5a, length - 2 * 4096);
+  g_assert_true (g_file_set_contents (damaged, contents, length, NULL));
+  {
+    const char *argv[] = { "--db", fixture->db, "restore", damaged, NULL };
+
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run (argv, NULL, NULL, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "Nothing was restored"));
+  }
+  g_assert_cmpuint (count_terminals (fixture->db), ==, 2);
+
+  /* An SQLite database that is not Till's. */
+  g_assert_cmpint (sqlite3_open (foreign, &plain), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (plain, "CREATE TABLE notes (text TEXT)", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
+  sqlite3_close (plain);
+  {
+    const char *argv[] = { "--db", fixture->db, "restore", foreign, NULL };
+
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run (argv, NULL, NULL, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "not a Till database"));
+  }
+  g_assert_cmpuint (count_terminals (fixture->db), ==, 2);
+
+  /* Restored; the database as it was kept aside. */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (restore, NULL, &out, &err), ==, 0);
+  g_assert_cmpuint (count_terminals (fixture->db), ==, 1);
+  kept = strstr (out, "is kept in ");
+  g_assert_nonnull (kept);
+  {
+    g_autofree char *aside = g_strndup (kept + strlen ("is kept in "),
+                                        strcspn (kept + strlen ("is kept in "), "\n"));
+
+    g_assert_true (g_str_has_prefix (aside, fixture->db));
+    g_assert_cmpuint (count_terminals (aside), ==, 2);
+  }
+  /* And it serves again. */
+  {
+    Running *running = start (serve, NULL);
+
+    stop (running, FALSE);
+  }
+}
+
+/* systemd's LoadCredential=: the secret key and webhook secret are read from files in
+ * $CREDENTIALS_DIRECTORY (a final newline dropped); the environment still overrides them;
+ * an empty credential is refused without starting. */
+static void
+test_credentials (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *credentials = g_build_filename (fixture->dir, "credentials", NULL);
+  g_autofree char *key = g_build_filename (credentials, "stripe-secret-key", NULL);
+  g_autofree char *webhook = g_build_filename (credentials, "stripe-webhook-secret", NULL);
+  g_autofree char *directory = g_strconcat ("CREDENTIALS_DIRECTORY=", credentials, NULL);
+  const char *argv[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", NULL };
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (g_mkdir (credentials, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (key, "sk_live_fake_key_from_credential\n", -1, NULL));
+  g_assert_true (g_file_set_contents (webhook, "whsec_from_credential\n", -1, NULL));
+  {
+    const char *env[] = { directory, "TILL_STRIPE_API_BASE=http://127.0.0.1:9", NULL };
+
+    g_assert_cmpint (run (argv, env, NULL, &err), ==, 1);
+    /* The live key was read: live mode wants HTTPS. */
+    g_assert_nonnull (strstr (err, "HTTPS"));
+    g_assert_null (strstr (err, "sk_live_fake_key_from_credential"));
+  }
+  {
+    const char *live[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", "--behind-proxy",
+                           NULL };
+    const char *env[] = { directory, NULL };
+    Running *running = start (live, env);
+
+    g_assert_nonnull (strstr (running->first_line, "(live mode)"));
+    stop (running, FALSE);
+  }
+  {
+    const char *env[] = { directory, "TILL_STRIPE_SECRET_KEY=sk_test_from_environment",
+                          "TILL_STRIPE_API_BASE=http://127.0.0.1:9", NULL };
+    Running *running = start (argv, env);
+
+    g_assert_nonnull (strstr (running->first_line, "(test mode)"));
+    stop (running, FALSE);
+  }
+  g_assert_true (g_file_set_contents (key, "\n", -1, NULL));
+  {
+    const char *env[] = { directory, NULL };
+
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run (argv, env, NULL, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "stripe-secret-key"));
   }
 }
 
@@ -1230,7 +1382,9 @@ main (int    argc,
   ADD ("/server/cli/catalog-import", test_catalog_import);
   ADD ("/server/cli/config-currency-case", test_config_currency_case);
   ADD ("/server/cli/backup", test_backup);
+  ADD ("/server/cli/restore", test_restore);
   ADD ("/server/cli/config-and-modes", test_config_and_modes);
+  ADD ("/server/cli/credentials", test_credentials);
   ADD ("/server/cli/training", test_training);
   ADD ("/server/cli/training-retention", test_training_retention);
   ADD ("/server/cli/live-tls", test_live_tls);
