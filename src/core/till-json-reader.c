@@ -27,6 +27,8 @@
  *   "a" and "\u0061" are the same), refused naming it;
  * - at most 128 objects and arrays nested;
  * - no comments, trailing commas, single quotes or unquoted names.
+ * till_json_parse_object_members () is as strict, but for a name twice in a member it leaves
+ * out (it builds nothing of those).
  */
 #include "config.h"
 
@@ -351,6 +353,30 @@ read_number (Reader *r)
   return node;
 }
 
+/* Like read_number (), as strict, but builds nothing. */
+static gboolean
+skip_number (Reader *r)
+{
+  const char *begin = r->p;
+  char buffer[64];
+  gboolean integer;
+  gsize digits;
+
+  if (!scan_number (r, buffer, &integer))
+    return FALSE;
+  digits = strlen (buffer) - (buffer[0] == '-');
+  /* Only an integer of 19 digits or more, or a double with an exponent, can be out of range. */
+  if ((integer && digits >= 19) || (!integer && strpbrk (buffer, "eE") != NULL))
+    {
+      g_autoptr (JsonNode) node = NULL;
+
+      r->p = begin;
+      node = read_number (r);
+      return node != NULL;
+    }
+  return TRUE;
+}
+
 static gboolean skip_value (Reader *r);
 
 /* Whether the member named @length bytes at @name (as written, without escapes) is read. */
@@ -362,7 +388,7 @@ is_kept (const Reader *r,
   if (r->keep == NULL || r->depth != 1)
     return TRUE;
   for (guint i = 0; r->keep[i] != NULL; i++)
-    if (r->keep[i][0] == name[0] && strncmp (r->keep[i], name, length) == 0 &&
+    if ((length == 0 || r->keep[i][0] == name[0]) && strncmp (r->keep[i], name, length) == 0 &&
         r->keep[i][length] == '\0')
       return TRUE;
   return FALSE;
@@ -553,8 +579,7 @@ read_value (Reader *r)
 static gboolean
 skip_value (Reader *r)
 {
-  char buffer[64];
-  gboolean integer, object;
+  gboolean object;
   char close;
 
   skip_space (r);
@@ -578,7 +603,7 @@ skip_value (Reader *r)
       break;
     default:
       if (*r->p == '-' || (*r->p >= '0' && *r->p <= '9'))
-        return scan_number (r, buffer, &integer);
+        return skip_number (r);
       fail (r, _("unexpected character"));
       return FALSE;
     }

@@ -825,6 +825,8 @@ test_reader (void)
     static const char *bad_skipped[] = {
       "{\"id\": 1, \"x\": [1,]}", "{\"id\": 1, \"x\": {\"a\" 1}}", "{\"x\": \"\\q\", \"id\": 1}",
       "{\"x\": 01}", "{\"x\": tru}", "{\"x\": [[[[\"\\ud800\"]]]]}", "{\"x\": {}, }",
+      /* numbers out of range, found by the fuzz target */
+      "{\"x\": 1e400, \"id\": 1}", "{\"x\": [-12345678901234567890]}",
     };
     g_autoptr (JsonObject) some = till_json_parse_object_members (intent_json, strlen (intent_json),
                                                                 some_members, &error);
@@ -985,6 +987,18 @@ test_reader_edge_cases (void)
     object = till_json_parse_object ("{\"a\": \"\\ud83d\\ude00\"}", -1, &error);
     g_assert_no_error (error);
     g_assert_cmpstr (json_object_get_string_member (object, "a"), ==, "😀");
+  }
+  /* An empty name is a name like any other, to read or not (the fuzz target found it was
+   * never read). */
+  {
+    static const char * const empty_name[] = { "", NULL };
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonObject) object = till_json_parse_object_members ("{\"b\": 2, \"\": 1}", -1,
+                                                                    empty_name, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_object_get_size (object), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (object, ""), ==, 1);
   }
   /* 128 levels of objects and arrays are read, 129 are not; a text nested far deeper is
    * refused, not a stack overflow. */
