@@ -22,11 +22,21 @@ typedef enum
 
 GQuark      till_json_error_quark         (void);
 
-/* Parses @data (not necessarily NUL-terminated) and returns its root, which must be an object.
- * A member given twice in an object is a TILL_JSON_ERROR_SYNTAX that names it. */
+/* Reads the JSON text @data (@length bytes, or up to a NUL if @length is -1) and returns its
+ * root, which must be an object. The one JSON reader of Till (till-json-reader.c says what
+ * it accepts): strict RFC 8259; a member given twice in an object, like anything else it
+ * refuses, is a TILL_JSON_ERROR_SYNTAX that names it; a root that is not an object is a
+ * TILL_JSON_ERROR_TYPE. */
 JsonObject *till_json_parse_object        (const char   *data,
                                            gssize        length,
                                            GError      **error);
+/* The same, but of the root object only @members (NULL-terminated) are kept; the others are
+ * checked as strictly and left out (a member left out may appear twice: nothing of it is
+ * kept). */
+JsonObject *till_json_parse_object_members (const char         *data,
+                                            gssize              length,
+                                            const char * const *members,
+                                            GError            **error);
 /* Fails with UNKNOWN_FIELD naming the first member of @object not in @allowed. */
 gboolean    till_json_check_members       (JsonObject   *object,
                                            const char   *path,

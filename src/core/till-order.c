@@ -184,15 +184,16 @@ JsonNode *
 till_order_to_json (const TillOrder *order)
 {
   g_autoptr (GString) text = g_string_sized_new (1024);
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) object = NULL;
   TillJsonWriter writer;
 
   till_json_writer_init (&writer, text);
   till_order_write_json (order, &writer);
   /* The writer's output is always valid JSON. */
-  if (!json_parser_load_from_data (parser, text->str, text->len, NULL))
+  if ((object = till_json_parse_object (text->str, text->len, &error)) == NULL)
     g_return_val_if_reached (NULL);
-  return json_node_ref (json_parser_get_root (parser));
+  return json_node_init_object (json_node_alloc (), object);
 }
 
 static gboolean

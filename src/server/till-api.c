@@ -19,7 +19,6 @@
 #include "till-catalog.h"
 #include "till-core.h"
 #include "till-http-listener.h"
-#include "till-json-reader.h"
 #include "till-server-error.h"
 #include "till-search.h"
 #include "till-server-resources.h"
@@ -387,7 +386,7 @@ read_json_body_full (SoupServerMessage  *msg,
       g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX, _("The request body is empty"));
       return NULL;
     }
-  return till_json_read_object (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), error);
+  return till_json_parse_object (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), error);
 }
 
 static JsonObject *

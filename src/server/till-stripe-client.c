@@ -15,7 +15,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
-#include "till-json-reader.h"
+#include "till-json.h"
 #include "till-stripe-client.h"
 
 #define G_LOG_DOMAIN_STRIPE "till-stripe"
@@ -513,9 +513,9 @@ make_response (const Request  *request,
   TillStripeResponse *response;
 
   body = request->members != NULL
-      ? till_json_read_object_members ((const char *) reply->body->data, reply->body->len,
-                                       request->members, NULL)
-      : till_json_read_object ((const char *) reply->body->data, reply->body->len, NULL);
+      ? till_json_parse_object_members ((const char *) reply->body->data, reply->body->len,
+                                        request->members, NULL)
+      : till_json_parse_object ((const char *) reply->body->data, reply->body->len, NULL);
   if (body == NULL)
     {
       g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,

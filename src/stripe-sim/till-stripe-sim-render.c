@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "till-json.h"
 #include "till-stripe-sim-state-private.h"
 
 static void
@@ -441,7 +442,14 @@ till_sim_render_event (TillSimEvent *event)
   json_builder_set_member_name (builder, "data");
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "object");
-  json_builder_add_value (builder, json_from_string (event->object, NULL));
+  {
+    /* The object as it was when the event happened, as this simulator wrote it. */
+    g_autoptr(JsonObject) object = till_json_parse_object (event->object, -1, NULL);
+
+    json_builder_add_value (builder, object != NULL
+                                         ? json_node_init_object (json_node_alloc (), object)
+                                         : json_node_new (JSON_NODE_NULL));
+  }
   json_builder_end_object (builder);
   add_bool (builder, "livemode", FALSE);
   add_int (builder, "pending_webhooks", event->pending_webhooks);

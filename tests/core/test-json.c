@@ -35,8 +35,8 @@ test_duplicate_members (void)
     { "{\"a\": {\"b\": {\"c\": 1, \"d\": 2, \"c\": 1}}}", "c" },
     { "{\"a\": null, \"\\u0061\": null}", "a" },
     { "{\"a\": [{\"x\": 1}, {\"y\": 1, \"y\": 2}], \"b\": 1}", "y" },
-    /* The first one read: the inner object is complete before the outer member. */
-    { "{\"a\": {\"p\": 1}, \"a\": {\"q\": 1, \"q\": 2}}", "q" },
+    /* The first one in the text, named as soon as it is (JsonParser told "q" first). */
+    { "{\"a\": {\"p\": 1}, \"a\": {\"q\": 1, \"q\": 2}}", "a" },
     { "{\"a\": {\"p\": 1}, \"a\": {\"q\": 1}, \"b\": {\"r\": 1}}", "a" },
   };
 
@@ -630,6 +630,399 @@ test_order_status_transitions (void)
   g_assert_false (till_order_status_from_string (NULL, &s));
 }
 
+/* JsonParser's tree, or NULL where it refuses the text. */
+static JsonNode *
+reference_parse (const char *text,
+                 gsize       length)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (parser, text, length, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL)
+    return NULL;
+  return json_node_copy (root);
+}
+
+static const char * const some_members[] = { "id", "status", "nested", "metadata", NULL };
+
+/* With only some members read: the others left out, the text checked all the same. */
+static void
+check_members_same_as_json_glib (const char *text,
+                                 gsize       length)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) mine = till_json_parse_object_members (text, length, some_members,
+                                                               &error);
+  g_autoptr (JsonNode) theirs = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *object;
+  g_autoptr (GList) names = NULL;
+
+  if (mine == NULL)
+    {
+      g_assert_true (error->domain == TILL_JSON_ERROR);
+      return;
+    }
+  theirs = reference_parse (text, length);
+  g_assert_nonnull (theirs);
+  object = json_node_get_object (theirs);
+  names = json_object_get_members (object);
+  for (GList *l = names; l != NULL; l = l->next)
+    if (!g_strv_contains (some_members, l->data))
+      json_object_remove_member (object, l->data);
+  node = json_node_init_object (json_node_alloc (), mine);
+  g_assert_true (json_node_equal (node, theirs));
+}
+
+static void
+check_same_as_json_glib (const char *text,
+                         gsize       length)
+{
+  check_members_same_as_json_glib (text, length);
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) mine = till_json_parse_object (text, length, &error);
+  g_autoptr (JsonNode) theirs = NULL;
+  g_autoptr (JsonNode) node = NULL;
+
+  if (mine == NULL)
+    {
+      g_assert_nonnull (error);
+      g_assert_true (error->domain == TILL_JSON_ERROR);
+      return;
+    }
+  /* What the reader accepts, JsonParser reads the same way. */
+  theirs = reference_parse (text, length);
+  g_assert_nonnull (theirs);
+  node = json_node_init_object (json_node_alloc (), mine);
+  g_assert_true (json_node_equal (node, theirs));
+}
+
+static const char intent_json[] =
+  "{\"id\": \"pi_3Ab\", \"object\": \"payment_intent\", \"amount\": 1250, "
+  "\"amount_received\": 0, \"automatic_payment_methods\": {\"enabled\": true}, "
+  "\"charges\": {\"object\": \"list\", \"data\": [], \"has_more\": false, "
+  "\"url\": \"/v1/charges?payment_intent=pi_3Ab\"}, \"client_secret\": \"pi_3Ab_secret_x\", "
+  "\"created\": 1764172800, \"currency\": \"eur\", \"description\": \"B\\u00e4ckerei \\\"T\\\" "
+  "\\ud83d\\ude00 \\/ \\n\", \"last_payment_error\": null, \"livemode\": false, "
+  "\"metadata\": {\"till_order_id\": \"42\", \"till_order_number\": \"T000042\"}, "
+  "\"payment_method_types\": [\"card\", \"link\"], \"rate\": -1.5e-3, "
+  "\"nested\": [[1, [2, [3, {}]]], {\"a\": [true, false, null, 0, -0, 10.25]}], "
+  "\"status\": \"requires_payment_method\"}";
+
+/* The JSON reader: the same trees as JsonParser, stricter where JSON is, and never a crash
+ * on damaged text. (JsonParser is only the reference here: Till reads no JSON with it.) */
+static void
+test_reader (void)
+{
+  static const char *valid[] = {
+    "{}", " {\"a\":1} ", "{\"a\": [], \"b\": {}, \"c\": \"\"}", "{\"a\": 1, \"A\": 2}",
+    "{\"q\": 9223372036854775807, \"r\": -9223372036854775808, \"s\": 1E2, \"t\": 0.5}",
+    "{\"ü\": \"İstanbul\", \"e\": \"\\u0130\\u00fc\\t\"}",
+    /* UTF-8 past the first eight bytes, and at the very end */
+    "{\"name\": \"plain ASCII first, then Straße\"}", "{\"a\":\"ğ\"}",
+  };
+  static const char with_nul[] = "{\"name\": \"a NUL \0 in the middle\"}";
+  static const char *invalid[] = {
+    "", " ", "{", "}", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":1 \"b\":2}", "{a:1}",
+    "{'a':1}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":-}", "{\"a\":1e}",
+    "{\"a\":+1}", "{\"a\":tru}", "{\"a\":nul}", "{\"a\":\"x}", "{\"a\":\"\\x\"}",
+    "{\"a\":\"\\u12\"}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\"}", "{\"a\":\"\\u0000\"}",
+    "{\"a\":\"tab\there\"}", "{} {}", "{}x", "{/* c */}", "{\"a\":[1,]}", "{\"a\":[,1]}",
+    "{\"a\":NaN}", "{\"a\":Infinity}", "{\"a\":\"\xff\"}", "{\"a\":9223372036854775808}",
+    /* not UTF-8 after some ASCII: a stray byte, an overlong '/', a surrogate, a cut sequence */
+    "{\"name\": \"plain ASCII first \x80\"}", "{\"name\": \"plain ASCII \xc0\xaf\"}",
+    "{\"name\": \"plain ASCII first \xed\xa0\x80\"}", "{\"name\": \"plain ASCII \xc3\"}",
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) object = NULL;
+  GString *deep = g_string_new ("{\"a\":");
+
+  for (guint i = 0; i < G_N_ELEMENTS (valid); i++)
+    {
+      g_autoptr (JsonObject) read = till_json_parse_object (valid[i], strlen (valid[i]), &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (read);
+      check_same_as_json_glib (valid[i], strlen (valid[i]));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
+    {
+      g_autoptr (JsonObject) read = till_json_parse_object (invalid[i], strlen (invalid[i]), &error);
+
+      g_assert_null (read);
+      g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
+      g_clear_error (&error);
+    }
+  /* A member twice in an object: JsonParser would keep the last, silently. */
+  {
+    static const struct
+    {
+      const char *text;
+      const char *message;
+    } duplicates[] = {
+      { "{\"quantity\": 1, \"quantity\": 9999}", "duplicate member “quantity” at byte 16" },
+      { "{\"a\": 1, \"b\": {\"c\": 1, \"d\": 2, \"c\": 3}}", "duplicate member “c”" },
+      { "{\"lines\": [{\"q\": 1}, {\"q\": 2, \"q\": 2}]}", "duplicate member “q”" },
+      { "{\"a\": null, \"\\u0061\": null}", "duplicate member “a”" },
+      { "{\"é\": 1, \"\\u00e9\": 2}", "duplicate member “é”" },
+      { "{\"id\": \"pi_1\", \"id\": \"pi_2\"}", "duplicate member “id”" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (duplicates); i++)
+      {
+        const char *text = duplicates[i].text;
+
+        g_assert_null (till_json_parse_object (text, strlen (text), &error));
+        g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
+        g_assert_nonnull (strstr (error->message, duplicates[i].message));
+        g_clear_error (&error);
+      }
+    /* Of only some members, the ones read are checked too. */
+    g_assert_null (till_json_parse_object_members (duplicates[5].text, strlen (duplicates[5].text),
+                                                  some_members, &error));
+    g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
+    g_clear_error (&error);
+    {
+      const char *text = "{\"a\": {\"id\": 1}, \"b\": {\"id\": 2}, \"id\": 3}";
+      g_autoptr (JsonObject) same_name_elsewhere = till_json_parse_object (text, strlen (text),
+                                                                         &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (json_object_get_size (same_name_elsewhere), ==, 3);
+    }
+  }
+
+  /* Not an object; not all of the buffer (a NUL inside). */
+  g_assert_null (till_json_parse_object ("[1]", 3, &error));
+  g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_TYPE);
+  g_clear_error (&error);
+  g_assert_null (till_json_parse_object ("{}\0", 3, &error));
+  g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
+  g_clear_error (&error);
+  g_assert_null (till_json_parse_object (with_nul, sizeof with_nul - 1, &error));
+  g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
+  g_clear_error (&error);
+  /* Only @length bytes count. */
+  object = till_json_parse_object ("{\"a\": 1}garbage", 8, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (json_object_get_int_member (object, "a"), ==, 1);
+
+  /* Values as JsonParser gives them. */
+  g_clear_pointer (&object, json_object_unref);
+  object = till_json_parse_object (intent_json, strlen (intent_json), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (object, "description"), ==,
+                   "Bäckerei \"T\" 😀 / \n");
+  g_assert_cmpint (json_object_get_int_member (object, "amount"), ==, 1250);
+  g_assert_cmpfloat (json_object_get_double_member (object, "rate"), ==, -1.5e-3);
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (object, "last_payment_error")));
+  check_same_as_json_glib (intent_json, strlen (intent_json));
+
+  /* Members left out are checked all the same. */
+  {
+    static const char *bad_skipped[] = {
+      "{\"id\": 1, \"x\": [1,]}", "{\"id\": 1, \"x\": {\"a\" 1}}", "{\"x\": \"\\q\", \"id\": 1}",
+      "{\"x\": 01}", "{\"x\": tru}", "{\"x\": [[[[\"\\ud800\"]]]]}", "{\"x\": {}, }",
+      /* numbers out of range, found by the fuzz target */
+      "{\"x\": 1e400, \"id\": 1}", "{\"x\": [-12345678901234567890]}",
+    };
+    g_autoptr (JsonObject) some = till_json_parse_object_members (intent_json, strlen (intent_json),
+                                                                some_members, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_object_get_size (some), ==, 4);
+    g_assert_cmpstr (json_object_get_string_member (some, "id"), ==, "pi_3Ab");
+    g_assert_true (json_object_has_member (some, "nested"));
+    g_assert_false (json_object_has_member (some, "amount"));
+    for (guint i = 0; i < G_N_ELEMENTS (bad_skipped); i++)
+      {
+        g_assert_null (till_json_parse_object_members (bad_skipped[i], strlen (bad_skipped[i]),
+                                                      some_members, &error));
+        g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
+        g_clear_error (&error);
+      }
+  }
+
+  /* Nesting is limited. */
+  for (guint i = 0; i < 200; i++)
+    g_string_append_c (deep, '[');
+  g_assert_null (till_json_parse_object (deep->str, deep->len, &error));
+  g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
+  g_clear_error (&error);
+  g_string_free (deep, TRUE);
+
+  /* Damaged copies of the intent: refused cleanly, or read as JsonParser reads them. */
+  for (guint round = 0; round < 3000; round++)
+    {
+      g_autofree char *copy = g_strdup (intent_json);
+      gsize length = strlen (copy);
+      guint changes = g_test_rand_int_range (1, 4);
+
+      for (guint c = 0; c < changes; c++)
+        {
+          gsize at;
+
+          if (length < 2)
+            break;
+          at = g_test_rand_int_range (0, length);
+
+          switch (g_test_rand_int_range (0, 3))
+            {
+            case 0: /* another byte from the text's own alphabet */
+              {
+                static const char alphabet[] = "{}[]\":,.-+eE0123456789tfnul\\ \"a";
+
+                copy[at] = alphabet[g_test_rand_int_range (0, sizeof alphabet - 1)];
+              }
+              break;
+            case 1: /* cut short */
+              length = at;
+              break;
+            default: /* a byte dropped */
+              memmove (copy + at, copy + at + 1, length - at);
+              length--;
+              break;
+            }
+        }
+      check_same_as_json_glib (copy, length);
+    }
+}
+
+/* Where the reader differs from JsonParser, which till_json_parse_object () used to be: each
+ * text refused here JsonParser read (or crashed on, nested deep enough), mostly as something
+ * else than what it says. */
+static void
+test_reader_edge_cases (void)
+{
+  static const struct
+  {
+    const char *text;
+    const char *message;
+  } refused[] = {
+    { "\xef\xbb\xbf{\"a\": 1}", "byte order mark at byte 0" },
+    { "{\"a\": \"\\ud800x\"}", "lone surrogate" },
+    { "{\"a\": \"\\ud800\\u0041\"}", "lone surrogate" },
+    { "{\"a\": \"\\u0000\"}", "NUL character" },
+    { "{\"a\": 9223372036854775808}", "integer out of range at byte 6" },
+    { "{\"a\": -9223372036854775809}", "integer out of range" },
+    { "{\"a\": 123456789012345678901234567890}", "integer out of range" },
+    { "{\"a\": 1e400}", "number out of range at byte 6" },
+    { "{\"a\": -1.5E+309}", "number out of range" },
+    { "{\"a\": 1.00000000000000000000000000000000000000000000000000000000000001}",
+      "number too long" },
+    { "{\"a\": 01}", "expected ‘,’ or ‘}’" },
+    { "{\"a\": .5}", "unexpected character" },
+    { "{\"a\": 1.}", "bad number" },
+    { "{\"a\": 0x10}", "expected ‘,’ or ‘}’" },
+    { "{\"a\": 1 /* c */}", "expected ‘,’ or ‘}’" },
+    { "{'a': 1}", "expected a member name" },
+    { "{\"a\": \"x\ty\"}", "control character in a string" },
+    { "{\"a\": \"\\x\"}", "bad escape in a string" },
+    { "{\"a\": 1}{}", "text after the end at byte 8" },
+    { " \r\n\t", "unexpected end" },
+  };
+  static const struct
+  {
+    const char *text;
+    GType type;
+    gint64 integer;
+    double real;
+  } accepted[] = {
+    { "{\"a\": -0}", G_TYPE_INT64, 0, 0 },
+    { "{\"a\": 9223372036854775807}", G_TYPE_INT64, G_MAXINT64, 0 },
+    { "{\"a\": -9223372036854775808}", G_TYPE_INT64, G_MININT64, 0 },
+    { "{\"a\": 1.0e5}", G_TYPE_DOUBLE, 0, 100000.0 },
+    { "{\"a\": 1E+2}", G_TYPE_DOUBLE, 0, 100.0 },
+    { "{\"a\": 1e-400}", G_TYPE_DOUBLE, 0, 0.0 },
+    { "{\"a\": -0.0}", G_TYPE_DOUBLE, 0, -0.0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonObject) object = till_json_parse_object (refused[i].text, -1, &error);
+
+      g_test_message ("refused %u: %s", i, refused[i].text);
+      g_assert_null (object);
+      g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
+      g_assert_nonnull (strstr (error->message, refused[i].message));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (accepted); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonObject) object = till_json_parse_object (accepted[i].text, -1, &error);
+      JsonNode *a;
+
+      g_test_message ("accepted %u: %s", i, accepted[i].text);
+      g_assert_no_error (error);
+      a = json_object_get_member (object, "a");
+      g_assert_cmpint (json_node_get_value_type (a), ==, accepted[i].type);
+      if (accepted[i].type == G_TYPE_INT64)
+        g_assert_cmpint (json_node_get_int (a), ==, accepted[i].integer);
+      else
+        g_assert_cmpfloat (json_node_get_double (a), ==, accepted[i].real);
+    }
+  /* 1.0e5 is a double: not an amount of money. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonObject) object = till_json_parse_object ("{\"amount\": 1.0e5}", -1, &error);
+    gint64 amount = 0;
+
+    g_assert_no_error (error);
+    g_assert_false (till_json_get_int (object, "", "amount", TRUE, 0, G_MAXINT64, &amount,
+                                       &error));
+    g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_TYPE);
+  }
+  /* Nothing at all; a surrogate pair is one character. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonObject) object = NULL;
+
+    g_assert_null (till_json_parse_object ("", 0, &error));
+    g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
+    g_assert_cmpstr (error->message, ==, "The request body is empty");
+    g_clear_error (&error);
+    object = till_json_parse_object ("{\"a\": \"\\ud83d\\ude00\"}", -1, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (json_object_get_string_member (object, "a"), ==, "😀");
+  }
+  /* An empty name is a name like any other, to read or not (the fuzz target found it was
+   * never read). */
+  {
+    static const char * const empty_name[] = { "", NULL };
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonObject) object = till_json_parse_object_members ("{\"b\": 2, \"\": 1}", -1,
+                                                                    empty_name, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_object_get_size (object), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (object, ""), ==, 1);
+  }
+  /* 128 levels of objects and arrays are read, 129 are not; a text nested far deeper is
+   * refused, not a stack overflow. */
+  for (guint levels = 128; levels <= 100000; levels = levels == 128 ? 129 : 100000)
+    {
+      g_autoptr (GString) text = g_string_new ("{\"a\": ");
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonObject) object = NULL;
+
+      for (guint i = 1; i < levels; i++)
+        g_string_append_c (text, '[');
+      for (guint i = 1; i < levels; i++)
+        g_string_append_c (text, ']');
+      g_string_append_c (text, '}');
+      object = till_json_parse_object (text->str, text->len, &error);
+      if (levels == 128)
+        g_assert_no_error (error);
+      else
+        g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
+      if (levels == 100000)
+        break;
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -637,6 +1030,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/core/json/duplicate-members", test_duplicate_members);
+  g_test_add_func ("/core/json/reader", test_reader);
+  g_test_add_func ("/core/json/reader/edge-cases", test_reader_edge_cases);
   g_test_add_func ("/core/json/checkout/valid", test_checkout_valid);
   g_test_add_func ("/core/json/checkout/drops-client-prices", test_checkout_drops_client_prices);
   g_test_add_func ("/core/json/checkout/no-prices-sent", test_checkout_json_has_no_prices);

@@ -14,7 +14,6 @@
 
 #include "till-catalog.h"
 #include "till-database.h"
-#include "till-json-reader.h"
 #include "till-orders.h"
 #include "till-server-error.h"
 #include "till-search.h"
@@ -404,7 +403,7 @@ intent_naming (TillDatabase *db,
                                            instance != NULL ? instance
                                                             : till_database_get_instance (db));
   g_autoptr(GError) error = NULL;
-  JsonObject *intent = till_json_read_object (text, strlen (text), &error);
+  JsonObject *intent = till_json_parse_object (text, -1, &error);
 
   g_assert_no_error (error);
   return intent;
@@ -842,264 +841,6 @@ test_webhook_verify (void)
   }
 }
 
-/* JsonParser's tree, or NULL where it refuses the text. */
-static JsonNode *
-reference_parse (const char *text,
-                 gsize       length)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *root;
-
-  if (!json_parser_load_from_data (parser, text, length, NULL) ||
-      (root = json_parser_get_root (parser)) == NULL)
-    return NULL;
-  return json_node_copy (root);
-}
-
-static const char * const some_members[] = { "id", "status", "nested", "metadata", NULL };
-
-/* With only some members read: the others left out, the text checked all the same. */
-static void
-check_members_same_as_json_glib (const char *text,
-                                 gsize       length)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) mine = till_json_read_object_members (text, length, some_members,
-                                                               &error);
-  g_autoptr(JsonNode) theirs = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  JsonObject *object;
-  g_autoptr(GList) names = NULL;
-
-  if (mine == NULL)
-    {
-      g_assert_true (error->domain == TILL_JSON_ERROR);
-      return;
-    }
-  theirs = reference_parse (text, length);
-  g_assert_nonnull (theirs);
-  object = json_node_get_object (theirs);
-  names = json_object_get_members (object);
-  for (GList *l = names; l != NULL; l = l->next)
-    if (!g_strv_contains (some_members, l->data))
-      json_object_remove_member (object, l->data);
-  node = json_node_init_object (json_node_alloc (), mine);
-  g_assert_true (json_node_equal (node, theirs));
-}
-
-static void
-check_same_as_json_glib (const char *text,
-                         gsize       length)
-{
-  check_members_same_as_json_glib (text, length);
-
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) mine = till_json_read_object (text, length, &error);
-  g_autoptr(JsonNode) theirs = NULL;
-  g_autoptr(JsonNode) node = NULL;
-
-  if (mine == NULL)
-    {
-      g_assert_nonnull (error);
-      g_assert_true (error->domain == TILL_JSON_ERROR);
-      return;
-    }
-  /* What the reader accepts, JsonParser reads the same way. */
-  theirs = reference_parse (text, length);
-  g_assert_nonnull (theirs);
-  node = json_node_init_object (json_node_alloc (), mine);
-  g_assert_true (json_node_equal (node, theirs));
-}
-
-static const char intent_json[] =
-  "{\"id\": \"pi_3Ab\", \"object\": \"payment_intent\", \"amount\": 1250, "
-  "\"amount_received\": 0, \"automatic_payment_methods\": {\"enabled\": true}, "
-  "\"charges\": {\"object\": \"list\", \"data\": [], \"has_more\": false, "
-  "\"url\": \"/v1/charges?payment_intent=pi_3Ab\"}, \"client_secret\": \"pi_3Ab_secret_x\", "
-  "\"created\": 1764172800, \"currency\": \"eur\", \"description\": \"B\\u00e4ckerei \\\"T\\\" "
-  "\\ud83d\\ude00 \\/ \\n\", \"last_payment_error\": null, \"livemode\": false, "
-  "\"metadata\": {\"till_order_id\": \"42\", \"till_order_number\": \"T000042\"}, "
-  "\"payment_method_types\": [\"card\", \"link\"], \"rate\": -1.5e-3, "
-  "\"nested\": [[1, [2, [3, {}]]], {\"a\": [true, false, null, 0, -0, 10.25]}], "
-  "\"status\": \"requires_payment_method\"}";
-
-/* The JSON reader: the same trees as JsonParser, stricter where JSON is, and never a crash
- * on damaged text. */
-static void
-test_json_reader (void)
-{
-  static const char *valid[] = {
-    "{}", " {\"a\":1} ", "{\"a\": [], \"b\": {}, \"c\": \"\"}", "{\"a\": 1, \"A\": 2}",
-    "{\"q\": 9223372036854775807, \"r\": -9223372036854775808, \"s\": 1E2, \"t\": 0.5}",
-    "{\"ü\": \"İstanbul\", \"e\": \"\\u0130\\u00fc\\t\"}",
-    /* UTF-8 past the first eight bytes, and at the very end */
-    "{\"name\": \"plain ASCII first, then Straße\"}", "{\"a\":\"ğ\"}",
-  };
-  static const char with_nul[] = "{\"name\": \"a NUL \0 in the middle\"}";
-  static const char *invalid[] = {
-    "", " ", "{", "}", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":1 \"b\":2}", "{a:1}",
-    "{'a':1}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":-}", "{\"a\":1e}",
-    "{\"a\":+1}", "{\"a\":tru}", "{\"a\":nul}", "{\"a\":\"x}", "{\"a\":\"\\x\"}",
-    "{\"a\":\"\\u12\"}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\"}", "{\"a\":\"\\u0000\"}",
-    "{\"a\":\"tab\there\"}", "{} {}", "{}x", "{/* c */}", "{\"a\":[1,]}", "{\"a\":[,1]}",
-    "{\"a\":NaN}", "{\"a\":Infinity}", "{\"a\":\"\xff\"}", "{\"a\":9223372036854775808}",
-    /* not UTF-8 after some ASCII: a stray byte, an overlong '/', a surrogate, a cut sequence */
-    "{\"name\": \"plain ASCII first \x80\"}", "{\"name\": \"plain ASCII \xc0\xaf\"}",
-    "{\"name\": \"plain ASCII first \xed\xa0\x80\"}", "{\"name\": \"plain ASCII \xc3\"}",
-  };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) object = NULL;
-  GString *deep = g_string_new ("{\"a\":");
-
-  for (guint i = 0; i < G_N_ELEMENTS (valid); i++)
-    {
-      g_autoptr(JsonObject) read = till_json_read_object (valid[i], strlen (valid[i]), &error);
-
-      g_assert_no_error (error);
-      g_assert_nonnull (read);
-      check_same_as_json_glib (valid[i], strlen (valid[i]));
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
-    {
-      g_autoptr(JsonObject) read = till_json_read_object (invalid[i], strlen (invalid[i]), &error);
-
-      g_assert_null (read);
-      g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
-      g_clear_error (&error);
-    }
-  /* A member twice in an object: JsonParser would keep the last, silently. */
-  {
-    static const struct
-    {
-      const char *text;
-      const char *message;
-    } duplicates[] = {
-      { "{\"quantity\": 1, \"quantity\": 9999}", "duplicate member “quantity” at byte 16" },
-      { "{\"a\": 1, \"b\": {\"c\": 1, \"d\": 2, \"c\": 3}}", "duplicate member “c”" },
-      { "{\"lines\": [{\"q\": 1}, {\"q\": 2, \"q\": 2}]}", "duplicate member “q”" },
-      { "{\"a\": null, \"\\u0061\": null}", "duplicate member “a”" },
-      { "{\"é\": 1, \"\\u00e9\": 2}", "duplicate member “é”" },
-      { "{\"id\": \"pi_1\", \"id\": \"pi_2\"}", "duplicate member “id”" },
-    };
-
-    for (guint i = 0; i < G_N_ELEMENTS (duplicates); i++)
-      {
-        const char *text = duplicates[i].text;
-
-        g_assert_null (till_json_read_object (text, strlen (text), &error));
-        g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
-        g_assert_nonnull (strstr (error->message, duplicates[i].message));
-        g_clear_error (&error);
-      }
-    /* Of only some members, the ones read are checked too. */
-    g_assert_null (till_json_read_object_members (duplicates[5].text, strlen (duplicates[5].text),
-                                                  some_members, &error));
-    g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
-    g_clear_error (&error);
-    {
-      const char *text = "{\"a\": {\"id\": 1}, \"b\": {\"id\": 2}, \"id\": 3}";
-      g_autoptr(JsonObject) same_name_elsewhere = till_json_read_object (text, strlen (text),
-                                                                         &error);
-
-      g_assert_no_error (error);
-      g_assert_cmpuint (json_object_get_size (same_name_elsewhere), ==, 3);
-    }
-  }
-
-  /* Not an object; not all of the buffer (a NUL inside). */
-  g_assert_null (till_json_read_object ("[1]", 3, &error));
-  g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_TYPE);
-  g_clear_error (&error);
-  g_assert_null (till_json_read_object ("{}\0", 3, &error));
-  g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
-  g_clear_error (&error);
-  g_assert_null (till_json_read_object (with_nul, sizeof with_nul - 1, &error));
-  g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
-  g_clear_error (&error);
-  /* Only @length bytes count. */
-  object = till_json_read_object ("{\"a\": 1}garbage", 8, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (json_object_get_int_member (object, "a"), ==, 1);
-
-  /* Values as JsonParser gives them. */
-  g_clear_pointer (&object, json_object_unref);
-  object = till_json_read_object (intent_json, strlen (intent_json), &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (json_object_get_string_member (object, "description"), ==,
-                   "Bäckerei \"T\" 😀 / \n");
-  g_assert_cmpint (json_object_get_int_member (object, "amount"), ==, 1250);
-  g_assert_cmpfloat (json_object_get_double_member (object, "rate"), ==, -1.5e-3);
-  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (object, "last_payment_error")));
-  check_same_as_json_glib (intent_json, strlen (intent_json));
-
-  /* Members left out are checked all the same. */
-  {
-    static const char *bad_skipped[] = {
-      "{\"id\": 1, \"x\": [1,]}", "{\"id\": 1, \"x\": {\"a\" 1}}", "{\"x\": \"\\q\", \"id\": 1}",
-      "{\"x\": 01}", "{\"x\": tru}", "{\"x\": [[[[\"\\ud800\"]]]]}", "{\"x\": {}, }",
-    };
-    g_autoptr(JsonObject) some = till_json_read_object_members (intent_json, strlen (intent_json),
-                                                                some_members, &error);
-
-    g_assert_no_error (error);
-    g_assert_cmpuint (json_object_get_size (some), ==, 4);
-    g_assert_cmpstr (json_object_get_string_member (some, "id"), ==, "pi_3Ab");
-    g_assert_true (json_object_has_member (some, "nested"));
-    g_assert_false (json_object_has_member (some, "amount"));
-    for (guint i = 0; i < G_N_ELEMENTS (bad_skipped); i++)
-      {
-        g_assert_null (till_json_read_object_members (bad_skipped[i], strlen (bad_skipped[i]),
-                                                      some_members, &error));
-        g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
-        g_clear_error (&error);
-      }
-  }
-
-  /* Nesting is limited. */
-  for (guint i = 0; i < 200; i++)
-    g_string_append_c (deep, '[');
-  g_assert_null (till_json_read_object (deep->str, deep->len, &error));
-  g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
-  g_clear_error (&error);
-  g_string_free (deep, TRUE);
-
-  /* Damaged copies of the intent: refused cleanly, or read as JsonParser reads them. */
-  for (guint round = 0; round < 3000; round++)
-    {
-      g_autofree char *copy = g_strdup (intent_json);
-      gsize length = strlen (copy);
-      guint changes = g_test_rand_int_range (1, 4);
-
-      for (guint c = 0; c < changes; c++)
-        {
-          gsize at;
-
-          if (length < 2)
-            break;
-          at = g_test_rand_int_range (0, length);
-
-          switch (g_test_rand_int_range (0, 3))
-            {
-            case 0: /* another byte from the text's own alphabet */
-              {
-                static const char alphabet[] = "{}[]\":,.-+eE0123456789tfnul\\ \"a";
-
-                copy[at] = alphabet[g_test_rand_int_range (0, sizeof alphabet - 1)];
-              }
-              break;
-            case 1: /* cut short */
-              length = at;
-              break;
-            default: /* a byte dropped */
-              memmove (copy + at, copy + at + 1, length - at);
-              length--;
-              break;
-            }
-        }
-      check_same_as_json_glib (copy, length);
-    }
-}
-
 static void
 test_form_encoding (void)
 {
@@ -1144,7 +885,6 @@ main (int    argc,
   g_test_add_func ("/server/demo-catalog-barcodes", test_demo_catalog_barcodes);
   g_test_add_func ("/server/webhook-verify", test_webhook_verify);
   g_test_add_func ("/server/stripe-form-encoding", test_form_encoding);
-  g_test_add_func ("/server/json-reader", test_json_reader);
 
   return g_test_run ();
 }
