@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "till-json.h"
-#include "till-stripe-sim-state-private.h"
+#include "till-stripe-sim-render-private.h"
 
 static void
 add_string (JsonBuilder *builder,
@@ -462,4 +462,93 @@ till_sim_render_event (TillSimEvent *event)
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);
+}
+
+static JsonNode *
+render_object (TillSimState     *state,
+               TillSimObjectType type,
+               gconstpointer     object,
+               GPtrArray        *expand)
+{
+  switch (type)
+    {
+    case TILL_SIM_OBJECT_INTENT:
+      return till_sim_render_intent (state, (TillSimIntent *) object, expand);
+    case TILL_SIM_OBJECT_CHARGE:
+      return till_sim_render_charge (state, (TillSimCharge *) object, expand);
+    case TILL_SIM_OBJECT_REFUND:
+      return till_sim_render_refund (state, (TillSimRefund *) object, expand);
+    case TILL_SIM_OBJECT_PAYMENT_METHOD:
+      return till_sim_render_payment_method ((TillSimPaymentMethod *) object);
+    case TILL_SIM_OBJECT_EVENT:
+      return till_sim_render_event ((TillSimEvent *) object);
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+JsonNode *
+till_sim_render_snapshot (TillSimState     *state,
+                          TillSimObjectType type,
+                          gconstpointer     object)
+{
+  return render_object (state, type, object, NULL);
+}
+
+static JsonNode *
+render_error (TillSimState        *state,
+              const TillSimResult *result)
+{
+  g_autoptr(JsonObject) extra = NULL;
+
+  if (result->error_charge != NULL || result->error_intent != NULL
+      || result->error_payment_method != NULL)
+    {
+      extra = json_object_new ();
+      if (result->error_charge != NULL)
+        json_object_set_string_member (extra, "charge", result->error_charge);
+      if (result->error_intent != NULL)
+        json_object_set_member (extra, "payment_intent",
+                                till_sim_render_intent (state, result->error_intent, NULL));
+      if (result->error_payment_method != NULL)
+        json_object_set_member (extra, "payment_method",
+                                till_sim_render_payment_method (result->error_payment_method));
+    }
+  return till_sim_error_node (result->error_type, result->error_code,
+                              result->error_decline_code, result->error_param,
+                              result->error_message, extra);
+}
+
+TillSimReply *
+till_sim_render_result (TillSimState        *state,
+                        const TillSimResult *result)
+{
+  TillSimReply *reply;
+
+  if (result->error_type != NULL)
+    reply = till_sim_reply_new (result->status, render_error (state, result));
+  else if (result->items != NULL)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      add_string (builder, "object", "list");
+      json_builder_set_member_name (builder, "data");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < result->items->len; i++)
+        json_builder_add_value (builder,
+                                render_object (state, result->type,
+                                               g_ptr_array_index (result->items, i),
+                                               result->expand));
+      json_builder_end_array (builder);
+      add_bool (builder, "has_more", result->has_more);
+      add_string (builder, "url", result->url);
+      json_builder_end_object (builder);
+      reply = till_sim_reply_new (result->status, json_builder_get_root (builder));
+    }
+  else
+    reply = till_sim_reply_new (result->status, render_object (state, result->type,
+                                                               result->object, result->expand));
+  reply->save = result->save;
+  return reply;
 }

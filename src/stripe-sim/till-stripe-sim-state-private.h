@@ -134,7 +134,54 @@ typedef struct
   GPtrArray *events;          /* TillSimEvent * created by the request (borrowed) */
 } TillSimRequest;
 
-TillSimState *till_sim_state_new              (void);
+/* The kinds of objects the state hands out. */
+typedef enum
+{
+  TILL_SIM_OBJECT_INTENT,
+  TILL_SIM_OBJECT_CHARGE,
+  TILL_SIM_OBJECT_REFUND,
+  TILL_SIM_OBJECT_PAYMENT_METHOD,
+  TILL_SIM_OBJECT_EVENT,
+} TillSimObjectType;
+
+/* An object as the API shows it now, unexpanded. The state keeps such snapshots where Stripe
+ * does (an event's data.object, the payment method in last_payment_error); the pipeline,
+ * which renders, hands this function to till_sim_state_new(). */
+typedef JsonNode *(*TillSimSnapshotFunc) (TillSimState     *state,
+                                          TillSimObjectType type,
+                                          gconstpointer     object);
+
+/* What a request comes to: an object, a page of a list, or an error. Objects and items are
+ * borrowed from the state: render the result (till_sim_render_result()) before the state
+ * changes again. */
+typedef struct
+{
+  guint status;
+  gboolean save;              /* keep it as the idempotent result of the request */
+  TillSimObjectType type;     /* of object, or of the items of a list */
+  gpointer object;            /* an object; NULL for a list or an error */
+  GPtrArray *items;           /* a list page, newest first; NULL otherwise */
+  gboolean has_more;
+  const char *url;            /* a list's url (static) */
+  GPtrArray *expand;          /* char * expanded fields (owned), or NULL */
+
+  /* An error: error_type is set. The card errors of a failed attempt also carry the charge's
+   * id, the intent and the payment method. */
+  char *error_type;
+  char *error_code;
+  char *error_decline_code;
+  char *error_param;
+  char *error_message;
+  char *error_charge;
+  TillSimIntent *error_intent;
+  TillSimPaymentMethod *error_payment_method;
+} TillSimResult;
+
+void          till_sim_result_free            (TillSimResult  *result);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillSimResult, till_sim_result_free)
+
+TillSimState *till_sim_state_new              (TillSimSnapshotFunc snapshot);
 void          till_sim_state_free             (TillSimState   *state);
 
 /* What the state remembers (0: no limit). Past @max_age seconds, or beyond the newest
@@ -153,50 +200,50 @@ void          till_sim_state_set_clock_offset (TillSimState   *state,
 void          till_sim_state_get_counts       (TillSimState   *state,
                                                TillStripeSimCounts *counts);
 
-TillSimReply *till_sim_state_create_intent    (TillSimState   *state,
+TillSimResult *till_sim_state_create_intent    (TillSimState   *state,
                                                TillSimRequest *request,
                                                JsonNode       *params);
-TillSimReply *till_sim_state_retrieve_intent  (TillSimState   *state,
-                                               TillSimRequest *request,
-                                               const char     *id,
-                                               JsonNode       *params);
-TillSimReply *till_sim_state_update_intent    (TillSimState   *state,
+TillSimResult *till_sim_state_retrieve_intent  (TillSimState   *state,
                                                TillSimRequest *request,
                                                const char     *id,
                                                JsonNode       *params);
-TillSimReply *till_sim_state_confirm_intent   (TillSimState   *state,
+TillSimResult *till_sim_state_update_intent    (TillSimState   *state,
                                                TillSimRequest *request,
                                                const char     *id,
                                                JsonNode       *params);
-TillSimReply *till_sim_state_cancel_intent    (TillSimState   *state,
+TillSimResult *till_sim_state_confirm_intent   (TillSimState   *state,
                                                TillSimRequest *request,
                                                const char     *id,
                                                JsonNode       *params);
-TillSimReply *till_sim_state_capture_intent   (TillSimState   *state,
+TillSimResult *till_sim_state_cancel_intent    (TillSimState   *state,
                                                TillSimRequest *request,
                                                const char     *id,
                                                JsonNode       *params);
-TillSimReply *till_sim_state_create_refund    (TillSimState   *state,
-                                               TillSimRequest *request,
-                                               JsonNode       *params);
-TillSimReply *till_sim_state_retrieve_refund  (TillSimState   *state,
+TillSimResult *till_sim_state_capture_intent   (TillSimState   *state,
                                                TillSimRequest *request,
                                                const char     *id,
                                                JsonNode       *params);
-TillSimReply *till_sim_state_list_intents     (TillSimState   *state,
+TillSimResult *till_sim_state_create_refund    (TillSimState   *state,
                                                TillSimRequest *request,
                                                JsonNode       *params);
-TillSimReply *till_sim_state_list_refunds     (TillSimState   *state,
-                                               TillSimRequest *request,
-                                               JsonNode       *params);
-TillSimReply *till_sim_state_retrieve_charge  (TillSimState   *state,
+TillSimResult *till_sim_state_retrieve_refund  (TillSimState   *state,
                                                TillSimRequest *request,
                                                const char     *id,
                                                JsonNode       *params);
-TillSimReply *till_sim_state_list_events      (TillSimState   *state,
+TillSimResult *till_sim_state_list_intents     (TillSimState   *state,
                                                TillSimRequest *request,
                                                JsonNode       *params);
-TillSimReply *till_sim_state_retrieve_event   (TillSimState   *state,
+TillSimResult *till_sim_state_list_refunds     (TillSimState   *state,
+                                               TillSimRequest *request,
+                                               JsonNode       *params);
+TillSimResult *till_sim_state_retrieve_charge  (TillSimState   *state,
+                                               TillSimRequest *request,
+                                               const char     *id,
+                                               JsonNode       *params);
+TillSimResult *till_sim_state_list_events      (TillSimState   *state,
+                                               TillSimRequest *request,
+                                               JsonNode       *params);
+TillSimResult *till_sim_state_retrieve_event   (TillSimState   *state,
                                                TillSimRequest *request,
                                                const char     *id,
                                                JsonNode       *params);
@@ -213,19 +260,6 @@ gboolean      till_sim_state_finish_challenge (TillSimState   *state,
 
 TillSimEvent *till_sim_state_lookup_event     (TillSimState   *state,
                                                const char     *id);
-
-/* Rendering (till-stripe-sim-render.c). @expand lists expanded fields, or NULL. */
-JsonNode     *till_sim_render_intent          (TillSimState   *state,
-                                               TillSimIntent  *intent,
-                                               GPtrArray      *expand);
-JsonNode     *till_sim_render_charge          (TillSimState   *state,
-                                               TillSimCharge  *charge,
-                                               GPtrArray      *expand);
-JsonNode     *till_sim_render_refund          (TillSimState   *state,
-                                               TillSimRefund  *refund,
-                                               GPtrArray      *expand);
-JsonNode     *till_sim_render_payment_method  (TillSimPaymentMethod *pm);
-JsonNode     *till_sim_render_event           (TillSimEvent   *event);
 
 TillSimIntent        *till_sim_state_lookup_intent  (TillSimState *state,
                                                      const char   *id);

@@ -4,9 +4,11 @@
  *
  * The handlers here get parameters that already passed the OpenAPI checks; they add the
  * rules the spec cannot say (currency minimums, card outcomes, state transitions) and
- * return Stripe's answers. A reply's `save` says whether the idempotency layer keeps it:
- * errors found before anything ran (bad amount, unknown object) are not kept, as Stripe
- * keeps no result for requests that fail validation.
+ * return what Stripe would answer as a TillSimResult (an object, a list page or an error),
+ * which the request pipeline renders (till-stripe-sim-render.c): the state writes no JSON
+ * answers. A result's `save` says whether the idempotency layer keeps it: errors found
+ * before anything ran (bad amount, unknown object) are not kept, as Stripe keeps no result
+ * for requests that fail validation.
  */
 #include "config.h"
 
@@ -31,6 +33,7 @@ struct _TillSimState
   guint max_intents;          /* 0: no limit */
   guint max_events;           /* 0: no limit */
   gint64 clock_offset;        /* seconds */
+  TillSimSnapshotFunc snapshot;
 };
 
 static const char *const cancelable_states[] = {
@@ -123,10 +126,11 @@ event_free (TillSimEvent *event)
 }
 
 TillSimState *
-till_sim_state_new (void)
+till_sim_state_new (TillSimSnapshotFunc snapshot)
 {
   TillSimState *state = g_new0 (TillSimState, 1);
 
+  state->snapshot = snapshot;
   state->intents = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                           (GDestroyNotify) intent_free);
   state->charges = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
@@ -335,6 +339,89 @@ str_in (const char        *value,
   return value != NULL && g_strv_contains (list, value);
 }
 
+/* --- results ------------------------------------------------------------------------ */
+
+void
+till_sim_result_free (TillSimResult *result)
+{
+  if (result == NULL)
+    return;
+  g_clear_pointer (&result->items, g_ptr_array_unref);
+  g_clear_pointer (&result->expand, g_ptr_array_unref);
+  g_free (result->error_type);
+  g_free (result->error_code);
+  g_free (result->error_decline_code);
+  g_free (result->error_param);
+  g_free (result->error_message);
+  g_free (result->error_charge);
+  g_free (result);
+}
+
+/* A copy of @expand (borrowed strings, or NULL): the result outlives the parameters. */
+static GPtrArray *
+copy_expand (GPtrArray *expand)
+{
+  GPtrArray *copy = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; expand != NULL && i < expand->len; i++)
+    g_ptr_array_add (copy, g_strdup (g_ptr_array_index (expand, i)));
+  return copy;
+}
+
+static TillSimResult *
+result_object (guint             status,
+               TillSimObjectType type,
+               gpointer          object,
+               GPtrArray        *expand)
+{
+  TillSimResult *result = g_new0 (TillSimResult, 1);
+
+  result->status = status;
+  result->save = TRUE;
+  result->type = type;
+  result->object = object;
+  if (expand != NULL)
+    result->expand = copy_expand (expand);
+  return result;
+}
+
+static TillSimResult *
+result_list (TillSimObjectType type,
+             GPtrArray        *items,
+             gboolean          has_more,
+             const char       *url,
+             GPtrArray        *expand)
+{
+  TillSimResult *result = result_object (200, type, NULL, expand);
+
+  result->items = g_ptr_array_ref (items);
+  result->has_more = has_more;
+  result->url = url;
+  return result;
+}
+
+/* Errors found before the endpoint ran are not kept for idempotent replays: save is FALSE. */
+static TillSimResult *G_GNUC_PRINTF (5, 6)
+result_error (guint       status,
+              const char *type,
+              const char *code,
+              const char *param,
+              const char *format,
+              ...)
+{
+  TillSimResult *result = g_new0 (TillSimResult, 1);
+  va_list args;
+
+  result->status = status;
+  result->error_type = g_strdup (type);
+  result->error_code = g_strdup (code);
+  result->error_param = g_strdup (param);
+  va_start (args, format);
+  result->error_message = g_strdup_vprintf (format, args);
+  va_end (args);
+  return result;
+}
+
 /* --- events ------------------------------------------------------------------------- */
 
 static void
@@ -367,7 +454,7 @@ emit_intent (TillSimState   *state,
              const char     *type,
              TillSimIntent  *intent)
 {
-  emit (state, request, type, till_sim_render_intent (state, intent, NULL));
+  emit (state, request, type, state->snapshot (state, TILL_SIM_OBJECT_INTENT, intent));
 }
 
 static void
@@ -376,7 +463,7 @@ emit_charge (TillSimState   *state,
              const char     *type,
              TillSimCharge  *charge)
 {
-  emit (state, request, type, till_sim_render_charge (state, charge, NULL));
+  emit (state, request, type, state->snapshot (state, TILL_SIM_OBJECT_CHARGE, charge));
 }
 
 /* --- parameters --------------------------------------------------------------------- */
@@ -421,17 +508,17 @@ param_bool (JsonNode   *params,
   return g_strcmp0 (param_string (params, name), "true") == 0;
 }
 
-static TillSimReply *
+static TillSimResult *
 no_such (const char *what,
          const char *param_name,
          const char *id)
 {
-  return till_sim_reply_error (404, "invalid_request_error", "resource_missing", param_name,
+  return result_error (404, "invalid_request_error", "resource_missing", param_name,
                                "No such %s: '%s'", what, id);
 }
 
 /* expand[] against the fields this object can expand. */
-static TillSimReply *
+static TillSimResult *
 parse_expand (JsonNode          *params,
               const char *const *allowed,
               GPtrArray        **expand)
@@ -453,7 +540,7 @@ parse_expand (JsonNode          *params,
           g_autofree char *name = g_strdup_printf ("expand[%u]", i);
 
           g_clear_pointer (expand, g_ptr_array_unref);
-          return till_sim_reply_error (400, "invalid_request_error", NULL, name,
+          return result_error (400, "invalid_request_error", NULL, name,
                                        "This property cannot be expanded (%s).",
                                        field ? field : "");
         }
@@ -467,18 +554,18 @@ static const char *const intent_expandable[] = { "latest_charge", "payment_metho
 static const char *const refund_expandable[] = { "charge", "payment_intent",
                                                  "balance_transaction", NULL };
 
-static TillSimReply *
+static TillSimResult *
 intent_reply (TillSimState  *state,
               TillSimIntent *intent,
               JsonNode      *params,
               guint          status)
 {
   g_autoptr(GPtrArray) expand = NULL;
-  TillSimReply *error = parse_expand (params, intent_expandable, &expand);
+  TillSimResult *error = parse_expand (params, intent_expandable, &expand);
 
   if (error != NULL)
     return error;
-  return till_sim_reply_new (status, till_sim_render_intent (state, intent, expand));
+  return result_object (status, TILL_SIM_OBJECT_INTENT, intent, expand);
 }
 
 /* "50" in usd → "0.50 usd", for Stripe's amount messages. */
@@ -498,7 +585,7 @@ format_amount (gint64      amount,
                           exponent, amount % scale, currency);
 }
 
-static TillSimReply *
+static TillSimResult *
 check_currency (const char          *currency,
                 const TillCurrency **out)
 {
@@ -509,7 +596,7 @@ check_currency (const char          *currency,
       g_autofree char *list = g_strjoinv (", ", (char **) till_currency_list_codes ());
       g_autofree char *lower = g_ascii_strdown (list, -1);
 
-      return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid",
+      return result_error (400, "invalid_request_error", "parameter_invalid",
                                    "currency",
                                    "Invalid currency: %s. Stripe currently supports these "
                                    "currencies: %s", currency, lower);
@@ -518,31 +605,31 @@ check_currency (const char          *currency,
   return NULL;
 }
 
-static TillSimReply *
+static TillSimResult *
 check_amount (gint64              amount,
               const TillCurrency *cur)
 {
   const char *code = till_currency_get_stripe_code (cur);
 
   if (amount < 1)
-    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid_integer",
+    return result_error (400, "invalid_request_error", "parameter_invalid_integer",
                                  "amount", "This value must be greater than or equal to 1.");
   if (amount > MAX_AMOUNT)
     {
       g_autofree char *max = format_amount (MAX_AMOUNT, code);
 
-      return till_sim_reply_error (400, "invalid_request_error", "amount_too_large", "amount",
+      return result_error (400, "invalid_request_error", "amount_too_large", "amount",
                                    "Amount must be no more than %s", max);
     }
   if (amount < till_currency_get_stripe_minimum (cur))
     {
       g_autofree char *min = format_amount (till_currency_get_stripe_minimum (cur), code);
 
-      return till_sim_reply_error (400, "invalid_request_error", "amount_too_small", "amount",
+      return result_error (400, "invalid_request_error", "amount_too_small", "amount",
                                    "Amount must be at least %s", min);
     }
   if (till_currency_get_stripe_exponent (cur) == 3 && amount % 10 != 0)
-    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid_integer",
+    return result_error (400, "invalid_request_error", "parameter_invalid_integer",
                                  "amount",
                                  "Invalid amount: amounts in %s must be a multiple of 10 (the "
                                  "last of the three decimals must be 0).", code);
@@ -550,7 +637,7 @@ check_amount (gint64              amount,
 }
 
 /* Metadata: merge; "" removes a key; metadata="" clears everything. */
-static TillSimReply *
+static TillSimResult *
 check_metadata (JsonObject *current,
                 JsonNode   *node)
 {
@@ -568,18 +655,18 @@ check_metadata (JsonObject *current,
       g_autofree char *name = g_strdup_printf ("metadata[%s]", key);
 
       if (g_utf8_strlen (key, -1) > 40)
-        return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid", name,
+        return result_error (400, "invalid_request_error", "parameter_invalid", name,
                                      "Invalid metadata: metadata keys can be at most 40 "
                                      "characters long.");
       if (value != NULL && g_utf8_strlen (value, -1) > 500)
-        return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid", name,
+        return result_error (400, "invalid_request_error", "parameter_invalid", name,
                                      "Invalid metadata: metadata values can be at most 500 "
                                      "characters long.");
       if (current == NULL || !json_object_has_member (current, key))
         count++;
     }
   if (count > 50)
-    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid", "metadata",
+    return result_error (400, "invalid_request_error", "parameter_invalid", "metadata",
                                  "Invalid metadata: metadata can have at most 50 keys.");
   return NULL;
 }
@@ -614,7 +701,7 @@ apply_metadata (JsonObject *target,
     }
 }
 
-static TillSimReply *
+static TillSimResult *
 check_email (const char *email)
 {
   const char *at;
@@ -623,7 +710,7 @@ check_email (const char *email)
     return NULL;
   at = strchr (email, '@');
   if (at == NULL || at == email || strchr (at + 1, '.') == NULL || strchr (email, ' ') != NULL)
-    return till_sim_reply_error (400, "invalid_request_error", "email_invalid",
+    return result_error (400, "invalid_request_error", "email_invalid",
                                  "receipt_email", "Invalid email address: %s", email);
   return NULL;
 }
@@ -640,12 +727,12 @@ set_string (char      **field,
 
 /* --- payment methods ---------------------------------------------------------------- */
 
-static TillSimReply *
+static TillSimResult *
 card_error (const char *code,
             const char *param_name,
             const char *message)
 {
-  TillSimReply *reply = till_sim_reply_error (402, "card_error", code, param_name, "%s", message);
+  TillSimResult *reply = result_error (402, "card_error", code, param_name, "%s", message);
 
   /* A card error happens once the endpoint runs: it is kept for replays. */
   reply->save = TRUE;
@@ -681,7 +768,7 @@ add_payment_method (TillSimState          *state,
 }
 
 /* payment_method=pm_… or pm_card_…, or payment_method_data[type]=card with [card][…]. */
-static TillSimReply *
+static TillSimResult *
 resolve_payment_method (TillSimState          *state,
                         JsonNode              *params,
                         TillSimPaymentMethod **out)
@@ -701,7 +788,7 @@ resolve_payment_method (TillSimState          *state,
       else
         *out = till_sim_state_lookup_pm (state, id);
       if (*out == NULL)
-        return till_sim_reply_error (400, "invalid_request_error", "resource_missing",
+        return result_error (400, "invalid_request_error", "resource_missing",
                                      "payment_method", "No such PaymentMethod: '%s'", id);
       return NULL;
     }
@@ -719,14 +806,14 @@ resolve_payment_method (TillSimState          *state,
       gint64 exp_month, exp_year;
 
       if (!g_str_equal (type, "card"))
-        return till_sim_reply_error (400, "invalid_request_error",
+        return result_error (400, "invalid_request_error",
                                      "payment_method_invalid_parameter",
                                      "payment_method_data[type]",
                                      "The simulator only supports card payment methods "
                                      "(payment_method_data[type]=card), not '%s'.",
                                      type);
       if (card_node == NULL || !JSON_NODE_HOLDS_OBJECT (card_node))
-        return till_sim_reply_error (400, "invalid_request_error", "parameter_missing",
+        return result_error (400, "invalid_request_error", "parameter_missing",
                                      "payment_method_data[card]",
                                      "Missing required param: payment_method_data[card].");
 
@@ -879,13 +966,14 @@ payment_error_node (TillSimState         *state,
   if (charge_id != NULL)
     json_object_set_string_member (extra, "charge", charge_id);
   if (pm != NULL)
-    json_object_set_member (extra, "payment_method", till_sim_render_payment_method (pm));
+    json_object_set_member (extra, "payment_method",
+                            state->snapshot (state, TILL_SIM_OBJECT_PAYMENT_METHOD, pm));
   return till_sim_error_node ("card_error", code, decline_code, NULL, message, extra);
 }
 
 /* A failed attempt: back to requires_payment_method with last_payment_error. Returns the
  * 402 Stripe answers the confirming call with. */
-static TillSimReply *
+static TillSimResult *
 attempt_fails (TillSimState         *state,
                TillSimRequest       *request,
                TillSimIntent        *intent,
@@ -896,8 +984,7 @@ attempt_fails (TillSimState         *state,
                gboolean              with_charge)
 {
   TillSimCharge *charge = NULL;
-  g_autoptr(JsonNode) error = NULL;
-  g_autoptr(JsonObject) extra = json_object_new ();
+  TillSimResult *result;
 
   if (with_charge)
     {
@@ -925,16 +1012,17 @@ attempt_fails (TillSimState         *state,
     emit_charge (state, request, "charge.failed", charge);
   emit_intent (state, request, "payment_intent.payment_failed", intent);
 
-  if (charge != NULL)
-    json_object_set_string_member (extra, "charge", charge->id);
-  json_object_set_member (extra, "payment_intent", till_sim_render_intent (state, intent, NULL));
-  json_object_set_member (extra, "payment_method", till_sim_render_payment_method (pm));
-  error = till_sim_error_node ("card_error", code, decline_code, NULL, message, extra);
-  return till_sim_reply_new (402, g_steal_pointer (&error));
+  result = result_error (402, "card_error", code, NULL, "%s", message);
+  result->save = TRUE;
+  result->error_decline_code = g_strdup (decline_code);
+  result->error_charge = charge ? g_strdup (charge->id) : NULL;
+  result->error_intent = intent;
+  result->error_payment_method = pm;
+  return result;
 }
 
 /* One confirmation attempt with @pm: the outcome the test card dictates. */
-static TillSimReply *
+static TillSimResult *
 attempt (TillSimState         *state,
          TillSimRequest       *request,
          TillSimIntent        *intent,
@@ -975,14 +1063,14 @@ attempt (TillSimState         *state,
     }
 }
 
-static TillSimReply *
+static TillSimResult *
 unexpected_state (TillSimIntent *intent,
                   const char    *action,
                   const char    *allowed)
 {
-  TillSimReply *reply;
+  TillSimResult *reply;
 
-  reply = till_sim_reply_error (400, "invalid_request_error", "payment_intent_unexpected_state",
+  reply = result_error (400, "invalid_request_error", "payment_intent_unexpected_state",
                                 NULL,
                                 "You cannot %s this PaymentIntent because it has a status of "
                                 "%s.%s%s", action, intent->status, allowed ? " " : "",
@@ -991,14 +1079,14 @@ unexpected_state (TillSimIntent *intent,
   return reply;
 }
 
-static TillSimReply *
+static TillSimResult *
 confirm (TillSimState   *state,
          TillSimRequest *request,
          TillSimIntent  *intent,
          JsonNode       *params)
 {
   TillSimPaymentMethod *pm = NULL;
-  TillSimReply *error;
+  TillSimResult *error;
   const char *return_url = param_string (params, "return_url");
   const char *email = param_string (params, "receipt_email");
 
@@ -1020,8 +1108,8 @@ confirm (TillSimState   *state,
       pm = till_sim_state_lookup_pm (state, intent->payment_method);
       if (pm == NULL)
         {
-          TillSimReply *reply =
-            till_sim_reply_error (400, "invalid_request_error",
+          TillSimResult *reply =
+            result_error (400, "invalid_request_error",
                                   "payment_intent_unexpected_state", "payment_method",
                                   "You cannot confirm this PaymentIntent because it's missing "
                                   "a payment method. You can either update the PaymentIntent "
@@ -1037,7 +1125,7 @@ confirm (TillSimState   *state,
   return attempt (state, request, intent, pm, params);
 }
 
-static TillSimReply *
+static TillSimResult *
 lookup_intent_checked (TillSimState   *state,
                        TillSimRequest *request,
                        const char     *id,
@@ -1055,11 +1143,11 @@ lookup_intent_checked (TillSimState   *state,
       const char *secret = param_string (params, "client_secret");
 
       if (secret == NULL)
-        return till_sim_reply_error (400, "invalid_request_error", "parameter_missing",
+        return result_error (400, "invalid_request_error", "parameter_missing",
                                      "client_secret",
                                      "Missing required param: client_secret.");
       if (!g_str_equal (secret, intent->client_secret))
-        return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid",
+        return result_error (400, "invalid_request_error", "parameter_invalid",
                                      "client_secret",
                                      "The client_secret provided does not match the "
                                      "client_secret associated with the PaymentIntent.");
@@ -1071,7 +1159,7 @@ lookup_intent_checked (TillSimState   *state,
 
 /* --- endpoints ---------------------------------------------------------------------- */
 
-TillSimReply *
+TillSimResult *
 till_sim_state_create_intent (TillSimState   *state,
                               TillSimRequest *request,
                               JsonNode       *params)
@@ -1079,7 +1167,7 @@ till_sim_state_create_intent (TillSimState   *state,
   const TillCurrency *cur = NULL;
   TillSimIntent *intent;
   TillSimPaymentMethod *pm = NULL;
-  TillSimReply *error;
+  TillSimResult *error;
   JsonNode *types = param (params, "payment_method_types");
   JsonNode *apm = param (params, "automatic_payment_methods");
   g_autoptr(GPtrArray) expand = NULL;
@@ -1097,7 +1185,7 @@ till_sim_state_create_intent (TillSimState   *state,
   if ((error = parse_expand (params, intent_expandable, &expand)) != NULL)
     return error;
   if (types != NULL && apm != NULL)
-    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid",
+    return result_error (400, "invalid_request_error", "parameter_invalid",
                                  "automatic_payment_methods",
                                  "You may only specify one of these parameters: "
                                  "automatic_payment_methods, payment_method_types.");
@@ -1110,7 +1198,7 @@ till_sim_state_create_intent (TillSimState   *state,
           {
             g_autofree char *name = g_strdup_printf ("payment_method_types[%u]", i);
 
-            return till_sim_reply_error (400, "invalid_request_error",
+            return result_error (400, "invalid_request_error",
                                          "payment_intent_invalid_parameter", name,
                                          "The payment method type \"%s\" is invalid. The "
                                          "simulator supports \"card\" only.",
@@ -1119,7 +1207,7 @@ till_sim_state_create_intent (TillSimState   *state,
     }
   if (param_bool (params, "confirm") == FALSE
       && (param (params, "payment_method_data") != NULL || param (params, "return_url") != NULL))
-    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid",
+    return result_error (400, "invalid_request_error", "parameter_invalid",
                                  param (params, "return_url") ? "return_url"
                                                               : "payment_method_data",
                                  "This parameter can only be used with confirm=true.");
@@ -1176,8 +1264,8 @@ till_sim_state_create_intent (TillSimState   *state,
     {
       if (pm == NULL)
         {
-          TillSimReply *reply =
-            till_sim_reply_error (400, "invalid_request_error",
+          TillSimResult *reply =
+            result_error (400, "invalid_request_error",
                                   "payment_intent_unexpected_state", "payment_method",
                                   "You cannot confirm this PaymentIntent because it's missing "
                                   "a payment method.");
@@ -1187,24 +1275,24 @@ till_sim_state_create_intent (TillSimState   *state,
       return attempt (state, request, intent, pm, params);
     }
 
-  return till_sim_reply_new (200, till_sim_render_intent (state, intent, expand));
+  return result_object (200, TILL_SIM_OBJECT_INTENT, intent, expand);
 }
 
-TillSimReply *
+TillSimResult *
 till_sim_state_retrieve_intent (TillSimState   *state,
                                 TillSimRequest *request,
                                 const char     *id,
                                 JsonNode       *params)
 {
   TillSimIntent *intent;
-  TillSimReply *error = lookup_intent_checked (state, request, id, params, &intent);
+  TillSimResult *error = lookup_intent_checked (state, request, id, params, &intent);
 
   if (error != NULL)
     return error;
   return intent_reply (state, intent, params, 200);
 }
 
-TillSimReply *
+TillSimResult *
 till_sim_state_update_intent (TillSimState   *state,
                               TillSimRequest *request,
                               const char     *id,
@@ -1213,7 +1301,7 @@ till_sim_state_update_intent (TillSimState   *state,
   TillSimIntent *intent = till_sim_state_lookup_intent (state, id);
   TillSimPaymentMethod *pm = NULL;
   const TillCurrency *cur = NULL;
-  TillSimReply *error;
+  TillSimResult *error;
   const char *currency = param_string (params, "currency");
   g_autoptr(GPtrArray) expand = NULL;
   gint64 amount;
@@ -1229,8 +1317,8 @@ till_sim_state_update_intent (TillSimState   *state,
 
   if (g_str_equal (intent->status, "canceled"))
     {
-      TillSimReply *reply =
-        till_sim_reply_error (400, "invalid_request_error", "payment_intent_unexpected_state",
+      TillSimResult *reply =
+        result_error (400, "invalid_request_error", "payment_intent_unexpected_state",
                               NULL,
                               "You cannot update this PaymentIntent because it has a status "
                               "of canceled.");
@@ -1242,8 +1330,8 @@ till_sim_state_update_intent (TillSimState   *state,
    * Stripe); what would change the payment does not. */
   if (money_change && !str_in (intent->status, updatable_states))
     {
-      TillSimReply *reply =
-        till_sim_reply_error (400, "invalid_request_error", "payment_intent_unexpected_state",
+      TillSimResult *reply =
+        result_error (400, "invalid_request_error", "payment_intent_unexpected_state",
                               NULL,
                               "This PaymentIntent's amount, currency or payment method could "
                               "not be updated because it has a status of %s. You may only "
@@ -1297,17 +1385,17 @@ till_sim_state_update_intent (TillSimState   *state,
                                                  : "requires_payment_method");
     }
 
-  return till_sim_reply_new (200, till_sim_render_intent (state, intent, expand));
+  return result_object (200, TILL_SIM_OBJECT_INTENT, intent, expand);
 }
 
-TillSimReply *
+TillSimResult *
 till_sim_state_confirm_intent (TillSimState   *state,
                                TillSimRequest *request,
                                const char     *id,
                                JsonNode       *params)
 {
   TillSimIntent *intent;
-  TillSimReply *error = lookup_intent_checked (state, request, id, params, &intent);
+  TillSimResult *error = lookup_intent_checked (state, request, id, params, &intent);
   g_autoptr(GPtrArray) expand = NULL;
 
   if (error != NULL)
@@ -1317,7 +1405,7 @@ till_sim_state_confirm_intent (TillSimState   *state,
   return confirm (state, request, intent, params);
 }
 
-TillSimReply *
+TillSimResult *
 till_sim_state_cancel_intent (TillSimState   *state,
                               TillSimRequest *request,
                               const char     *id,
@@ -1325,7 +1413,7 @@ till_sim_state_cancel_intent (TillSimState   *state,
 {
   TillSimIntent *intent = till_sim_state_lookup_intent (state, id);
   g_autoptr(GPtrArray) expand = NULL;
-  TillSimReply *error;
+  TillSimResult *error;
 
   if (intent == NULL)
     return no_such ("payment_intent", "intent", id);
@@ -1338,7 +1426,7 @@ till_sim_state_cancel_intent (TillSimState   *state,
     const char *reason = param_string (params, "cancellation_reason");
 
     if (reason != NULL && !g_strv_contains (reasons, reason))
-      return till_sim_reply_error (400, "invalid_request_error", NULL, "cancellation_reason",
+      return result_error (400, "invalid_request_error", NULL, "cancellation_reason",
                                    "Invalid cancellation_reason: must be one of abandoned, "
                                    "duplicate, fraudulent, or requested_by_customer");
   }
@@ -1364,10 +1452,10 @@ till_sim_state_cancel_intent (TillSimState   *state,
   set_status (intent, "canceled");
   emit_intent (state, request, "payment_intent.canceled", intent);
 
-  return till_sim_reply_new (200, till_sim_render_intent (state, intent, expand));
+  return result_object (200, TILL_SIM_OBJECT_INTENT, intent, expand);
 }
 
-TillSimReply *
+TillSimResult *
 till_sim_state_capture_intent (TillSimState   *state,
                                TillSimRequest *request,
                                const char     *id,
@@ -1376,7 +1464,7 @@ till_sim_state_capture_intent (TillSimState   *state,
   TillSimIntent *intent = till_sim_state_lookup_intent (state, id);
   g_autoptr(GPtrArray) expand = NULL;
   TillSimCharge *charge;
-  TillSimReply *error;
+  TillSimResult *error;
   gint64 amount;
 
   if (intent == NULL)
@@ -1391,7 +1479,7 @@ till_sim_state_capture_intent (TillSimState   *state,
   amount = intent->amount_capturable;
   param_int (params, "amount_to_capture", &amount);
   if (amount < 1 || amount > intent->amount_capturable)
-    return till_sim_reply_error (400, "invalid_request_error", "amount_too_large",
+    return result_error (400, "invalid_request_error", "amount_too_large",
                                  "amount_to_capture",
                                  "The amount to capture must be between 1 and the capturable "
                                  "amount (%" G_GINT64_FORMAT ").", intent->amount_capturable);
@@ -1407,10 +1495,10 @@ till_sim_state_capture_intent (TillSimState   *state,
   emit_charge (state, request, "charge.captured", charge);
   emit_intent (state, request, "payment_intent.succeeded", intent);
 
-  return till_sim_reply_new (200, till_sim_render_intent (state, intent, expand));
+  return result_object (200, TILL_SIM_OBJECT_INTENT, intent, expand);
 }
 
-TillSimReply *
+TillSimResult *
 till_sim_state_create_refund (TillSimState   *state,
                               TillSimRequest *request,
                               JsonNode       *params)
@@ -1421,7 +1509,7 @@ till_sim_state_create_refund (TillSimState   *state,
   TillSimCharge *charge = NULL;
   TillSimRefund *refund;
   g_autoptr(GPtrArray) expand = NULL;
-  TillSimReply *error;
+  TillSimResult *error;
   gint64 remaining, amount;
 
   if ((error = parse_expand (params, refund_expandable, &expand)) != NULL)
@@ -1429,7 +1517,7 @@ till_sim_state_create_refund (TillSimState   *state,
   if ((error = check_metadata (NULL, param (params, "metadata"))) != NULL)
     return error;
   if (pi_id == NULL && charge_id == NULL)
-    return till_sim_reply_error (400, "invalid_request_error", "parameter_missing",
+    return result_error (400, "invalid_request_error", "parameter_missing",
                                  "payment_intent",
                                  "One of the following params should be provided for this "
                                  "request: payment_intent or charge.");
@@ -1440,7 +1528,7 @@ till_sim_state_create_refund (TillSimState   *state,
         return no_such ("payment_intent", "payment_intent", pi_id);
       charge = till_sim_state_lookup_charge (state, intent->latest_charge);
       if (charge_id != NULL && (charge == NULL || !g_str_equal (charge->id, charge_id)))
-        return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid", "charge",
+        return result_error (400, "invalid_request_error", "parameter_invalid", "charge",
                                      "The charge %s does not belong to PaymentIntent %s.",
                                      charge_id, pi_id);
     }
@@ -1455,8 +1543,8 @@ till_sim_state_create_refund (TillSimState   *state,
   if (charge == NULL || !g_str_equal (charge->status, "succeeded") || !charge->captured
       || intent == NULL || !g_str_equal (intent->status, "succeeded"))
     {
-      TillSimReply *reply =
-        till_sim_reply_error (400, "invalid_request_error", "charge_not_refundable",
+      TillSimResult *reply =
+        result_error (400, "invalid_request_error", "charge_not_refundable",
                               pi_id ? "payment_intent" : "charge",
                               "This PaymentIntent (%s) does not have a successful charge to "
                               "refund.", intent ? intent->id : charge_id);
@@ -1468,7 +1556,7 @@ till_sim_state_create_refund (TillSimState   *state,
   remaining = charge->amount - charge->amount_refunded;
   if (remaining <= 0)
     {
-      TillSimReply *reply = till_sim_reply_error (400, "invalid_request_error",
+      TillSimResult *reply = result_error (400, "invalid_request_error",
                                                   "charge_already_refunded", NULL,
                                                   "Charge %s has already been refunded.",
                                                   charge->id);
@@ -1479,13 +1567,13 @@ till_sim_state_create_refund (TillSimState   *state,
   amount = remaining;
   param_int (params, "amount", &amount);
   if (amount < 1)
-    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid_integer",
+    return result_error (400, "invalid_request_error", "parameter_invalid_integer",
                                  "amount", "This value must be greater than or equal to 1.");
   if (amount > remaining)
     {
       g_autofree char *wanted = format_amount (amount, charge->currency);
       g_autofree char *left = format_amount (remaining, charge->currency);
-      TillSimReply *reply = till_sim_reply_error (400, "invalid_request_error",
+      TillSimResult *reply = result_error (400, "invalid_request_error",
                                                   "amount_too_large", "amount",
                                                   "Refund amount (%s) is greater than unrefunded "
                                                   "amount on charge (%s)", wanted, left);
@@ -1511,12 +1599,13 @@ till_sim_state_create_refund (TillSimState   *state,
   g_ptr_array_add (charge->refunds, g_strdup (refund->id));
 
   emit_charge (state, request, "charge.refunded", charge);
-  emit (state, request, "refund.created", till_sim_render_refund (state, refund, NULL));
+  emit (state, request, "refund.created",
+        state->snapshot (state, TILL_SIM_OBJECT_REFUND, refund));
 
-  return till_sim_reply_new (200, till_sim_render_refund (state, refund, expand));
+  return result_object (200, TILL_SIM_OBJECT_REFUND, refund, expand);
 }
 
-TillSimReply *
+TillSimResult *
 till_sim_state_retrieve_refund (TillSimState   *state,
                                 TillSimRequest *request,
                                 const char     *id,
@@ -1524,19 +1613,19 @@ till_sim_state_retrieve_refund (TillSimState   *state,
 {
   TillSimRefund *refund = till_sim_state_lookup_refund (state, id);
   g_autoptr(GPtrArray) expand = NULL;
-  TillSimReply *error;
+  TillSimResult *error;
 
   if (refund == NULL)
     return no_such ("refund", "refund", id);
   if ((error = parse_expand (params, refund_expandable, &expand)) != NULL)
     return error;
-  return till_sim_reply_new (200, till_sim_render_refund (state, refund, expand));
+  return result_object (200, TILL_SIM_OBJECT_REFUND, refund, expand);
 }
 
 static const char *const charge_expandable[] = { "payment_intent", "balance_transaction",
                                                  "customer", "invoice", NULL };
 
-TillSimReply *
+TillSimResult *
 till_sim_state_retrieve_charge (TillSimState   *state,
                                 TillSimRequest *request,
                                 const char     *id,
@@ -1544,13 +1633,13 @@ till_sim_state_retrieve_charge (TillSimState   *state,
 {
   TillSimCharge *charge = till_sim_state_lookup_charge (state, id);
   g_autoptr(GPtrArray) expand = NULL;
-  TillSimReply *error;
+  TillSimResult *error;
 
   if (charge == NULL)
     return no_such ("charge", "charge", id);
   if ((error = parse_expand (params, charge_expandable, &expand)) != NULL)
     return error;
-  return till_sim_reply_new (200, till_sim_render_charge (state, charge, expand));
+  return result_object (200, TILL_SIM_OBJECT_CHARGE, charge, expand);
 }
 
 static gboolean created_matches (JsonNode *filter,
@@ -1568,12 +1657,12 @@ event_type_matches (const char *pattern,
   return g_str_equal (pattern, type);
 }
 
-TillSimReply *
+TillSimResult *
 till_sim_state_list_events (TillSimState   *state,
                             TillSimRequest *request,
                             JsonNode       *params)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GPtrArray) page = g_ptr_array_new ();
   const char *type = param_string (params, "type");
   JsonNode *types = param (params, "types");
   const char *after = param_string (params, "starting_after");
@@ -1586,13 +1675,13 @@ till_sim_state_list_events (TillSimState   *state,
 
   param_int (params, "limit", &limit);
   if (limit < 1 || limit > 100)
-    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid_integer",
+    return result_error (400, "invalid_request_error", "parameter_invalid_integer",
                                  "limit", "This value must be between 1 and 100.");
   if (type != NULL && types != NULL)
-    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid", "types",
+    return result_error (400, "invalid_request_error", "parameter_invalid", "types",
                                  "You may only specify one of these parameters: type, types.");
   if (after != NULL && before != NULL)
-    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid",
+    return result_error (400, "invalid_request_error", "parameter_invalid",
                                  "ending_before",
                                  "You may only specify one of these parameters: "
                                  "starting_after, ending_before.");
@@ -1606,12 +1695,6 @@ till_sim_state_list_events (TillSimState   *state,
         return no_such ("event", "starting_after", after);
       start = g_queue_find (&state->event_queue, cursor)->next;
     }
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "object");
-  json_builder_add_string_value (builder, "list");
-  json_builder_set_member_name (builder, "data");
-  json_builder_begin_array (builder);
 
   for (l = start; l != NULL; l = l->next)
     {
@@ -1647,21 +1730,14 @@ till_sim_state_list_events (TillSimState   *state,
           has_more = TRUE;
           break;
         }
-      json_builder_add_value (builder, till_sim_render_event (event));
+      g_ptr_array_add (page, event);
       count++;
     }
 
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "has_more");
-  json_builder_add_boolean_value (builder, has_more);
-  json_builder_set_member_name (builder, "url");
-  json_builder_add_string_value (builder, "/v1/events");
-  json_builder_end_object (builder);
-
-  return till_sim_reply_new (200, json_builder_get_root (builder));
+  return result_list (TILL_SIM_OBJECT_EVENT, page, has_more, "/v1/events", NULL);
 }
 
-TillSimReply *
+TillSimResult *
 till_sim_state_retrieve_event (TillSimState   *state,
                                TillSimRequest *request,
                                const char     *id,
@@ -1671,7 +1747,7 @@ till_sim_state_retrieve_event (TillSimState   *state,
 
   if (event == NULL)
     return no_such ("event", "id", id);
-  return till_sim_reply_new (200, till_sim_render_event (event));
+  return result_object (200, TILL_SIM_OBJECT_EVENT, event, NULL);
 }
 
 /* --- 3-D Secure ----------------------------------------------------------------------- */
@@ -1709,7 +1785,7 @@ till_sim_state_finish_challenge (TillSimState   *state,
   if (authenticated)
     charge_succeeds (state, request, intent, pm);
   else
-    till_sim_reply_free (attempt_fails (state, request, intent, pm,
+    till_sim_result_free (attempt_fails (state, request, intent, pm,
                                         "payment_intent_authentication_failure", NULL,
                                         "We are unable to authenticate your payment method. "
                                         "Please choose a different payment method and try "
@@ -1750,22 +1826,19 @@ created_matches (JsonNode *filter,
 
 typedef gboolean   (*ItemMatches) (gpointer item, JsonNode *params);
 typedef const char *(*ItemId)     (gpointer item);
-typedef JsonNode  *(*ItemRender)  (TillSimState *state, gpointer item, GPtrArray *expand);
 
 /* Stripe's list object over @items (oldest first), newest first, with limit and cursors.
  * expand[] takes "data.<field>". */
-static TillSimReply *
-list_reply (TillSimState      *state,
+static TillSimResult *
+list_reply (TillSimObjectType  type,
             GPtrArray         *items,
             JsonNode          *params,
             const char        *url,
             const char        *what,
             const char *const *expandable,
             ItemId             id_of,
-            ItemMatches        matches,
-            ItemRender         render)
+            ItemMatches        matches)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(GPtrArray) expand = g_ptr_array_new ();
   const char *after = param_string (params, "starting_after");
   const char *before = param_string (params, "ending_before");
@@ -1777,10 +1850,10 @@ list_reply (TillSimState      *state,
 
   param_int (params, "limit", &limit);
   if (limit < 1 || limit > 100)
-    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid_integer",
+    return result_error (400, "invalid_request_error", "parameter_invalid_integer",
                                  "limit", "This value must be between 1 and 100.");
   if (after != NULL && before != NULL)
-    return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid",
+    return result_error (400, "invalid_request_error", "parameter_invalid",
                                  "ending_before",
                                  "You may only specify one of these parameters: "
                                  "starting_after, ending_before.");
@@ -1794,7 +1867,7 @@ list_reply (TillSimState      *state,
         {
           g_autofree char *name = g_strdup_printf ("expand[%u]", i);
 
-          return till_sim_reply_error (400, "invalid_request_error", NULL, name,
+          return result_error (400, "invalid_request_error", NULL, name,
                                        "This property cannot be expanded (%s).",
                                        field ? field : "");
         }
@@ -1845,21 +1918,7 @@ list_reply (TillSimState      *state,
         page->pdata[page->len - 1 - i] = tmp;
       }
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "object");
-  json_builder_add_string_value (builder, "list");
-  json_builder_set_member_name (builder, "data");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < page->len; i++)
-    json_builder_add_value (builder, render (state, g_ptr_array_index (page, i), expand));
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "has_more");
-  json_builder_add_boolean_value (builder, has_more);
-  json_builder_set_member_name (builder, "url");
-  json_builder_add_string_value (builder, url);
-  json_builder_end_object (builder);
-
-  return till_sim_reply_new (200, json_builder_get_root (builder));
+  return result_list (type, page, has_more, url, expand);
 }
 
 static const char *
@@ -1880,21 +1939,13 @@ intent_matches (gpointer  item,
   return created_matches (param (params, "created"), intent->created);
 }
 
-static JsonNode *
-render_intent_item (TillSimState *state,
-                    gpointer      item,
-                    GPtrArray    *expand)
-{
-  return till_sim_render_intent (state, item, expand);
-}
-
-TillSimReply *
+TillSimResult *
 till_sim_state_list_intents (TillSimState   *state,
                              TillSimRequest *request,
                              JsonNode       *params)
 {
-  return list_reply (state, state->intent_order, params, "/v1/payment_intents", "payment_intent",
-                     intent_expandable, intent_id, intent_matches, render_intent_item);
+  return list_reply (TILL_SIM_OBJECT_INTENT, state->intent_order, params, "/v1/payment_intents",
+                     "payment_intent", intent_expandable, intent_id, intent_matches);
 }
 
 static const char *
@@ -1918,19 +1969,11 @@ refund_matches (gpointer  item,
   return created_matches (param (params, "created"), refund->created);
 }
 
-static JsonNode *
-render_refund_item (TillSimState *state,
-                    gpointer      item,
-                    GPtrArray    *expand)
-{
-  return till_sim_render_refund (state, item, expand);
-}
-
-TillSimReply *
+TillSimResult *
 till_sim_state_list_refunds (TillSimState   *state,
                              TillSimRequest *request,
                              JsonNode       *params)
 {
-  return list_reply (state, state->refund_order, params, "/v1/refunds", "refund",
-                     refund_expandable, refund_id, refund_matches, render_refund_item);
+  return list_reply (TILL_SIM_OBJECT_REFUND, state->refund_order, params, "/v1/refunds", "refund",
+                     refund_expandable, refund_id, refund_matches);
 }

@@ -17,6 +17,7 @@
 
 #include <string.h>
 
+#include "till-stripe-sim-render-private.h"
 #include "till-stripe-sim-webhooks-private.h"
 
 typedef struct

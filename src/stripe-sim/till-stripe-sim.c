@@ -21,7 +21,7 @@
 #include "till-stripe-sim-pages-private.h"
 #include "till-stripe-sim-resources.h"
 #include "till-stripe-sim-schema-private.h"
-#include "till-stripe-sim-state-private.h"
+#include "till-stripe-sim-render-private.h"
 #include "till-stripe-sim-webhooks-private.h"
 
 #define MAX_BODY (1024 * 1024)
@@ -224,7 +224,7 @@ on_delivery_done (const char *event_id,
 static void
 till_stripe_sim_init (TillStripeSim *self)
 {
-  self->state = till_sim_state_new ();
+  self->state = till_sim_state_new (till_sim_render_snapshot);
   self->idempotency = till_sim_idempotency_new (IDEMPOTENCY_TTL_SECONDS);
   self->webhooks = till_sim_webhooks_new (on_delivery_done, self);
   self->pending = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) pending_free, NULL);
@@ -739,7 +739,7 @@ match_route (const char  *method,
   return ROUTE_NONE;
 }
 
-static TillSimReply *
+static TillSimResult *
 dispatch (TillStripeSim  *self,
           TillSimRequest *request,
           Route           route,
@@ -809,6 +809,7 @@ execute (Pending *pending)
 {
   TillStripeSim *self = pending->self;
   g_autoptr(GPtrArray) events = g_ptr_array_new ();
+  g_autoptr(TillSimResult) result = NULL;
   g_autoptr(TillSimReply) reply = NULL;
   TillSimRequest request = {
     .base_uri = self->base_uri,
@@ -820,7 +821,10 @@ execute (Pending *pending)
 
   /* What aged since the last request goes before this one looks. */
   prune (self);
-  reply = dispatch (self, &request, pending->route, pending->id, pending->params);
+  result = dispatch (self, &request, pending->route, pending->id, pending->params);
+  reply = till_sim_render_result (self->state, result);
+  /* Its objects are borrowed from the state, which prunes below. */
+  g_clear_pointer (&result, till_sim_result_free);
 
   if (pending->idempotency_key != NULL)
     till_sim_idempotency_finish (self->idempotency, pending->key, pending->idempotency_key,

@@ -10,7 +10,7 @@
 
 #include "till-stripe-sim-form-private.h"
 #include "till-stripe-sim-schema-private.h"
-#include "till-stripe-sim-state-private.h"
+#include "till-stripe-sim-render-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
@@ -23,6 +23,17 @@ check_reply (TillSimReply *reply)
   g_assert_true (reply->status == 200 || reply->status == 400 || reply->status == 402
                  || reply->status == 404);
   g_assert_true (json_parser_load_from_data (parser, reply->body, -1, NULL));
+}
+
+/* Takes @result. */
+static TillSimReply *
+rendered (TillSimState  *state,
+          TillSimResult *result)
+{
+  g_autoptr(TillSimResult) owned = result;
+
+  g_assert_nonnull (result);
+  return till_sim_render_result (state, result);
 }
 
 int
@@ -72,13 +83,13 @@ LLVMFuzzerTestOneInput (const guint8 *data,
         }
 
       /* Valid for this operation: run it on a fresh simulator state. */
-      state = till_sim_state_new ();
+      state = till_sim_state_new (till_sim_render_snapshot);
       events = g_ptr_array_new ();
       request.events = events;
       switch (i)
         {
         case 0:
-          created = till_sim_state_create_intent (state, &request, params);
+          created = rendered (state, till_sim_state_create_intent (state, &request, params));
           check_reply (created);
           break;
         case 1:
@@ -86,7 +97,8 @@ LLVMFuzzerTestOneInput (const guint8 *data,
           {
             g_autoptr(JsonNode) base
                 = json_from_string ("{\"amount\": \"1250\", \"currency\": \"usd\"}", NULL);
-            g_autoptr(TillSimReply) first = till_sim_state_create_intent (state, &request, base);
+            g_autoptr(TillSimReply) first
+                = rendered (state, till_sim_state_create_intent (state, &request, base));
             g_autoptr(JsonParser) parser = json_parser_new ();
             g_autoptr(TillSimReply) reply = NULL;
             const char *id;
@@ -94,17 +106,18 @@ LLVMFuzzerTestOneInput (const guint8 *data,
             g_assert_true (json_parser_load_from_data (parser, first->body, -1, NULL));
             id = json_object_get_string_member (
                 json_node_get_object (json_parser_get_root (parser)), "id");
-            reply = i == 1 ? till_sim_state_update_intent (state, &request, id, params)
-                           : till_sim_state_confirm_intent (state, &request, id, params);
+            reply = rendered (state,
+                              i == 1 ? till_sim_state_update_intent (state, &request, id, params)
+                                     : till_sim_state_confirm_intent (state, &request, id, params));
             check_reply (reply);
           }
           break;
         case 3:
-          created = till_sim_state_create_refund (state, &request, params);
+          created = rendered (state, till_sim_state_create_refund (state, &request, params));
           check_reply (created);
           break;
         case 4:
-          created = till_sim_state_list_events (state, &request, params);
+          created = rendered (state, till_sim_state_list_events (state, &request, params));
           check_reply (created);
           break;
         default:
