@@ -17,6 +17,7 @@
 #include "till-cart-view.h"
 #include "till-test-util.h"
 #include "till-window-private.h"
+#include "till-test-asan.h"
 
 typedef struct
 {
