@@ -60,6 +60,11 @@ till_error_message_new (const GError *error)
         case TILL_CLIENT_ERROR_NOT_FOUND:
           return message_new (TILL_NEXT_STEP_FIX_INPUT, _("The server does not know this item."),
                               _("Check the item, or ask an admin to add it to the catalog."));
+        case TILL_CLIENT_ERROR_ORDER_CANCELED:
+        case TILL_CLIENT_ERROR_REFERENCE_CONFLICT:
+          /* Only when the checkout with a new reference failed the same way. */
+          return message_new (TILL_NEXT_STEP_RETRY, _("The server did not take this sale."),
+                              _("Press Charge again: nothing was charged."));
         case TILL_CLIENT_ERROR_CONFLICT:
         case TILL_CLIENT_ERROR_INVALID_REQUEST:
           return message_new (TILL_NEXT_STEP_FIX_INPUT, _("The server refused this cart."),

@@ -462,6 +462,14 @@ on_recovery_checkout (GObject      *source,
   g_autoptr (GError) error = NULL;
 
   recovery->response = till_client_create_checkout_finish (TILL_CLIENT (source), result, &error);
+  if (g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_ORDER_CANCELED))
+    {
+      /* Its order can never be paid (e.g. its payment is unknown to a restarted training
+       * server, which canceled it): Charge makes a new one. */
+      g_message ("A restored cart's order was canceled; the cart is kept");
+      till_cart_model_forget_client_reference (recovery->cart);
+      return;
+    }
   if (recovery->response == NULL)
     {
       /* A cart the server does not price any more, or no server: nothing to recover. */
