@@ -642,6 +642,34 @@ test_flow_paid (Fixture       *f,
   g_assert_true (f->finished_paid);
 }
 
+/* Pay on an empty card form: the form says what is missing and stays, for the customer to
+ * go on typing; no result goes to the app, so no "Not Paid" page covers the form. */
+static void
+test_flow_empty_form (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr (TillOrder) order = begin_sale (f);
+  WebKitWebView *web_view = till_payment_view_get_web_view (f->view);
+  g_autofree char *status = NULL;
+
+  g_assert_true (pay_page_says (web_view, "document.getElementById('submit').click(), true"));
+  wait_for_page (f, "document.getElementById('message').textContent !== '' && "
+                    "!document.getElementById('submit').disabled", "the form's message");
+  g_assert_true (pay_page_says (web_view, "document.getElementById('message').textContent === "
+                                          "'Your card number is incomplete.'"));
+  /* The page's answers come in order: a result posted before would be here by now. */
+  g_assert_cmpuint (f->results, ==, 0);
+  g_assert_cmpstr (till_payment_page_get_state (f->page), ==, "form");
+
+  /* The customer types the card, and pays. */
+  g_assert_true (pay_page_says (web_view, "document.getElementById('amount').focus(), true"));
+  type_card (f, "4242424242424242");
+  wait_for_state (f, "paid");
+  g_assert_cmpuint (f->results, ==, 1);
+  status = order_status (f, order->id);
+  g_assert_cmpstr (status, ==, "paid");
+}
+
 static void
 test_flow_declined_then_paid (Fixture       *f,
                               gconstpointer  data)
@@ -1107,6 +1135,7 @@ main (int argc, char **argv)
 #undef ADD
 #define FLOW(path, fn) g_test_add ("/pay/flow/" path, Fixture, "flow", fixture_set_up, fn, fixture_tear_down)
   FLOW ("paid", test_flow_paid);
+  FLOW ("empty-form", test_flow_empty_form);
   FLOW ("declined-then-paid", test_flow_declined_then_paid);
   FLOW ("cancel", test_flow_cancel);
   FLOW ("kiosk", test_flow_kiosk);
