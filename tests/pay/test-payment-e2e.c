@@ -1015,6 +1015,12 @@ catalog_filled (gpointer catalog)
 }
 
 static void
+count_dismissed (guint *count)
+{
+  (*count)++;
+}
+
+static void
 test_window_sale (Fixture       *f,
                   gconstpointer  data)
 {
@@ -1032,6 +1038,8 @@ test_window_sale (Fixture       *f,
   gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
   gint64 order_id;
   guint ready;
+  AdwToast *paid_toast;
+  guint paid_dismissed = 0;
 
   cart = till_cart_store_new_cart (store, "USD", FALSE);
   window = till_window_new (NULL, catalog, store, client);
@@ -1105,6 +1113,37 @@ test_window_sale (Fixture       *f,
   gtk_widget_activate_action (GTK_WIDGET (page), "payment.done", NULL);
   g_assert_cmpstr (till_window_get_mode (window), ==, "sell");
   assert_next_sale_cart (till_cart_store_get_carts (store), cart);
+
+  /* "Paid." is said until the next customer's payment starts: then it goes, for good. */
+  paid_toast = till_window_get_toast (window);
+  g_assert_nonnull (paid_toast);
+  g_assert_cmpstr (adw_toast_get_title (paid_toast), ==, "Paid. Ready for the next sale.");
+  g_object_ref (paid_toast);
+  g_signal_connect_swapped (paid_toast, "dismissed", G_CALLBACK (count_dismissed),
+                            &paid_dismissed);
+  till_window_handle_barcode (window, till_product_get_barcode (product));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.charge", NULL);
+  while (g_strcmp0 (till_window_get_mode (window), "pay") != 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_cmpuint (paid_dismissed, ==, 1);
+  g_assert_null (till_window_get_toast (window));
+
+  /* Back to the Cart: its own message, and "Paid." does not come back after it. */
+  gtk_widget_activate_action (GTK_WIDGET (page), "payment.cancel", NULL);
+  while (g_strcmp0 (till_window_get_mode (window), "sell") != 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_nonnull (till_window_get_toast (window));
+  g_assert_cmpstr (adw_toast_get_title (till_window_get_toast (window)), ==,
+                   "Payment stopped. The cart is back: change it or charge it again.");
+  g_assert_cmpuint (paid_dismissed, ==, 1);
+  g_object_unref (paid_toast);
+
   while (till_cart_store_is_busy (store))
     g_main_context_iteration (NULL, TRUE);
   f->page = NULL;
