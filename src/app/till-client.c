@@ -554,6 +554,9 @@ error_from_response (guint   status,
     kind = TILL_CLIENT_ERROR_ORDER_CANCELED;
   else if (status == 409 && g_strcmp0 (code, "client_reference_conflict") == 0)
     kind = TILL_CLIENT_ERROR_REFERENCE_CONFLICT;
+  else if (status >= 500 && (g_strcmp0 (code, "payment_provider_unavailable") == 0 ||
+                             g_strcmp0 (code, "payment_provider_error") == 0))
+    kind = TILL_CLIENT_ERROR_PAYMENT_PROVIDER;
   return g_error_new (TILL_CLIENT_ERROR, kind, "%s (HTTP %u%s%s)",
                       message ? message : soup_status_get_phrase (status), status,
                       code ? ", " : "", code ? code : "");

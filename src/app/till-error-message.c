@@ -70,6 +70,10 @@ till_error_message_new (const GError *error)
           return message_new (TILL_NEXT_STEP_FIX_INPUT, _("The server refused this cart."),
                               _("Check the items and discounts, then try again. If it happens "
                                 "again, ask an admin."));
+        case TILL_CLIENT_ERROR_PAYMENT_PROVIDER:
+          /* The server answers: it is Stripe, behind it, that does not. */
+          return message_new (TILL_NEXT_STEP_RETRY, _("The card payment service is not answering."),
+                              _("Try again in a moment: the customer is not charged twice."));
         case TILL_CLIENT_ERROR_SERVER:
           return message_new (TILL_NEXT_STEP_RETRY, _("The server has a problem."),
                               _("Try again in a moment. If it keeps happening, ask an admin."));
