@@ -134,6 +134,11 @@
       const status = result.error.payment_intent && result.error.payment_intent.status;
       showMessage(result.error.message);
       setBusy(false);
+      // Incomplete or wrong fields (an empty card number, say): nothing went to Stripe, and
+      // the form says what to fix. The customer goes on typing; the app hears nothing.
+      if (result.error.type === 'validation_error') {
+        return;
+      }
       post({type: 'result', status: typeof status === 'string' ? status : 'requires_payment_method',
             payment_intent: paymentIntent, error: errorFields(result.error)});
       return;

@@ -20,7 +20,19 @@ till_checkout_result_free (TillCheckoutResult *result)
 typedef struct
 {
   gint64 app_total;
+  gboolean renewed;     /* the cart's reference was spent and replaced, once */
 } StartData;
+
+/* The server will never give an order for the cart's reference again: its order was
+ * canceled (its payment unknown to Stripe, say after the training server restarted), or
+ * the reference is another terminal's (this till re-added with a new token). Nothing was or
+ * can be charged under it, so the cart gets a new one. */
+static gboolean
+reference_is_spent (const GError *error)
+{
+  return g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_ORDER_CANCELED) ||
+         g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_REFERENCE_CONFLICT);
+}
 
 static void
 on_checkout_created (GObject      *source,
@@ -34,6 +46,21 @@ on_checkout_created (GObject      *source,
   GError *error = NULL;
 
   response = till_client_create_checkout_finish (TILL_CLIENT (source), result, &error);
+  if (response == NULL && reference_is_spent (error) && !data->renewed)
+    {
+      TillCartModel *cart = g_task_get_source_object (task);
+      /* Read before the steal: the order of a call's arguments is unspecified. */
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      g_message ("Checkout: %s; again with a new client reference", error->message);
+      g_clear_error (&error);
+      data->renewed = TRUE;
+      till_cart_model_forget_client_reference (cart);
+      till_cart_model_ensure_client_reference (cart);
+      till_client_create_checkout_async (TILL_CLIENT (source), till_cart_model_get_cart (cart),
+                                         cancellable, on_checkout_created, g_steal_pointer (&task));
+      return;
+    }
   if (response == NULL)
     {
       g_task_return_error (task, error);

@@ -4,7 +4,9 @@
  *
  * The cart's client_reference is created (and saved) before the request leaves and is kept
  * until the cart changes: a retry after a timeout or a crash sends the same reference and the
- * server answers with the same order, never a second one. The server prices the cart itself;
+ * server answers with the same order, never a second one. A reference the server will not
+ * answer an order for any more (409 order_canceled, client_reference_conflict) is replaced,
+ * once, and the checkout sent again. The server prices the cart itself;
  * the app's own total (from core) is kept next to the answer so a difference (a price that
  * changed meanwhile) can be shown before anyone pays.
  */

@@ -580,6 +580,13 @@ error_from_response (guint   status,
   /* The server answers, and will again once its disk has space: not a connection error. */
   if (g_strcmp0 (code, "storage_full") == 0)
     kind = TILL_CLIENT_ERROR_STORAGE_FULL;
+  else if (status == 409 && g_strcmp0 (code, "order_canceled") == 0)
+    kind = TILL_CLIENT_ERROR_ORDER_CANCELED;
+  else if (status == 409 && g_strcmp0 (code, "client_reference_conflict") == 0)
+    kind = TILL_CLIENT_ERROR_REFERENCE_CONFLICT;
+  else if (status >= 500 && (g_strcmp0 (code, "payment_provider_unavailable") == 0 ||
+                             g_strcmp0 (code, "payment_provider_error") == 0))
+    kind = TILL_CLIENT_ERROR_PAYMENT_PROVIDER;
   return g_error_new (TILL_CLIENT_ERROR, kind, "%s (HTTP %u%s%s)",
                       message ? message : soup_status_get_phrase (status), status,
                       code ? ", " : "", code ? code : "");

@@ -33,6 +33,9 @@ typedef enum
   TILL_CLIENT_ERROR_SERVER,          /* 5xx */
   TILL_CLIENT_ERROR_BAD_RESPONSE,    /* an answer we cannot read */
   TILL_CLIENT_ERROR_STORAGE_FULL,    /* 507 storage_full: the server's disk is full */
+  TILL_CLIENT_ERROR_ORDER_CANCELED,  /* 409 order_canceled: a checkout's reference is spent */
+  TILL_CLIENT_ERROR_REFERENCE_CONFLICT, /* 409 client_reference_conflict: another terminal's */
+  TILL_CLIENT_ERROR_PAYMENT_PROVIDER, /* 502/503 payment_provider_*: Stripe, not the server */
 } TillClientError;
 
 typedef enum

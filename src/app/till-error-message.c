@@ -60,11 +60,20 @@ till_error_message_new (const GError *error)
         case TILL_CLIENT_ERROR_NOT_FOUND:
           return message_new (TILL_NEXT_STEP_FIX_INPUT, _("The server does not know this item."),
                               _("Check the item, or ask an admin to add it to the catalog."));
+        case TILL_CLIENT_ERROR_ORDER_CANCELED:
+        case TILL_CLIENT_ERROR_REFERENCE_CONFLICT:
+          /* Only when the checkout with a new reference failed the same way. */
+          return message_new (TILL_NEXT_STEP_RETRY, _("The server did not take this sale."),
+                              _("Press Charge again: nothing was charged."));
         case TILL_CLIENT_ERROR_CONFLICT:
         case TILL_CLIENT_ERROR_INVALID_REQUEST:
           return message_new (TILL_NEXT_STEP_FIX_INPUT, _("The server refused this cart."),
                               _("Check the items and discounts, then try again. If it happens "
                                 "again, ask an admin."));
+        case TILL_CLIENT_ERROR_PAYMENT_PROVIDER:
+          /* The server answers: it is Stripe, behind it, that does not. */
+          return message_new (TILL_NEXT_STEP_RETRY, _("The card payment service is not answering."),
+                              _("Try again in a moment: the customer is not charged twice."));
         case TILL_CLIENT_ERROR_SERVER:
           return message_new (TILL_NEXT_STEP_RETRY, _("The server has a problem."),
                               _("Try again in a moment. If it keeps happening, ask an admin."));

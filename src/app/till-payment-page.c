@@ -16,6 +16,7 @@
 
 #include "till-app-resources.h"
 #include "till-checkout.h"
+#include "till-error-message.h"
 #include "till-core.h"
 #include "till-money-label.h"
 #include "till-payment-page.h"
@@ -234,6 +235,21 @@ finish (TillPaymentPage *self,
   g_signal_emit (self, signals[SIGNAL_FINISHED], 0, cart, paid);
 }
 
+/* What went wrong in the words the rest of the app uses for it (a server on this computer,
+ * Stripe behind a server that answers, …), so the page never contradicts the connection
+ * shown in the header; then what this page adds. */
+static char *
+describe_failure (TillPaymentPage *self,
+                  const GError    *error,
+                  const char      *then)
+{
+  g_autoptr (TillErrorMessage) message =
+    till_error_message_new_for_server (error, till_client_get_base_url (self->client));
+
+  g_message ("Payment page: %s", error->message);
+  return g_strdup_printf ("%s %s %s", message->title, message->next_step, then);
+}
+
 static void
 take_order (TillPaymentPage *self,
             TillOrder       *order)
@@ -259,8 +275,9 @@ on_renewed (GObject      *source,
   if (checkout == NULL)
     {
       g_autofree char *description =
-        g_strdup_printf (_("%s The old order was canceled and nothing was charged. Go back to "
-                           "the cart and charge it again."), error->message);
+        describe_failure (self, error,
+                          _("The old order was canceled and nothing was charged. Go back to "
+                            "the cart and charge it again."));
       show_error (self, _("Could Not Start the Payment Again"), description);
       return;
     }
@@ -348,8 +365,9 @@ on_sync_done (GObject      *source,
   if (order == NULL)
     {
       g_autofree char *description =
-        g_strdup_printf (_("%s Nothing is lost: check again once the server answers. Do not "
-                           "hand over the goods until it says Paid."), error->message);
+        describe_failure (self, error,
+                          _("Nothing is lost: check again in a moment. Do not hand over the "
+                            "goods until it says Paid."));
       show_error (self, _("Could Not Check the Payment"), description);
       return;
     }
@@ -561,8 +579,8 @@ on_cancel_done (GObject      *source,
   if (order == NULL)
     {
       g_autofree char *description =
-        g_strdup_printf (_("%s The payment is not stopped yet; try again once the server "
-                           "answers."), error->message);
+        describe_failure (self, error,
+                          _("The payment is not stopped yet; try again in a moment."));
       show_error (self, _("Could Not Stop the Payment"), description);
       return;
     }

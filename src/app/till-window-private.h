@@ -24,6 +24,8 @@ gboolean          till_window_handle_key         (TillWindow      *self,
 void              till_window_handle_barcode     (TillWindow *self,
                                                   const char *code);
 const char       *till_window_get_last_toast     (TillWindow *self);
+/* The toast shown (or queued) and not dismissed yet, or NULL. */
+AdwToast         *till_window_get_toast          (TillWindow *self);
 gboolean          till_window_get_training_shown (TillWindow *self);
 const char       *till_window_get_connection_text (TillWindow *self);
 gboolean          till_window_get_banner_shown   (TillWindow *self);

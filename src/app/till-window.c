@@ -23,6 +23,7 @@ struct _TillWindow
   TillScanDetector *detector;
   GCancellable *cancellable;
   char *last_toast;
+  AdwToast *toast;                /* the one shown or about to be, until dismissed */
   AdwMessageDialog *dialog;       /* weak */
   gboolean charging;
 
@@ -66,6 +67,25 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+static void
+on_toast_dismissed (AdwToast   *toast,
+                    TillWindow *self)
+{
+  if (self->toast == toast)
+    g_clear_object (&self->toast);
+}
+
+/* The message on screen goes for good: AdwToastOverlay would show a toast pushed aside by a
+ * newer one again afterwards ("Paid." back after "Payment stopped."). */
+static void
+dismiss_toast (TillWindow *self)
+{
+  g_autoptr (AdwToast) toast = g_steal_pointer (&self->toast);
+
+  if (toast != NULL)
+    adw_toast_dismiss (toast);
+}
+
 void
 till_window_show_toast (TillWindow *self,
                         const char *title)
@@ -74,10 +94,13 @@ till_window_show_toast (TillWindow *self,
 
   g_return_if_fail (TILL_IS_WINDOW (self));
 
+  dismiss_toast (self);
   g_free (self->last_toast);
   self->last_toast = g_strdup (title);
   toast = adw_toast_new (title);
   adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  self->toast = g_object_ref (toast);
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed), self, 0);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
@@ -524,6 +547,7 @@ recovery_show (Recovery *recovery)
           till_window_show_toast (self, text);
           return;
         }
+      dismiss_toast (self);
       gtk_stack_set_visible_child_name (self->main_stack, "pay");
       till_payment_page_begin (self->payment_page, recovery->cart, recovery->response);
     }
@@ -559,6 +583,14 @@ on_recovery_checkout (GObject      *source,
   g_autoptr (GError) error = NULL;
 
   recovery->response = till_client_create_checkout_finish (TILL_CLIENT (source), result, &error);
+  if (g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_ORDER_CANCELED))
+    {
+      /* Its order can never be paid (e.g. its payment is unknown to a restarted training
+       * server, which canceled it): Charge makes a new one. */
+      g_message ("A restored cart's order was canceled; the cart is kept");
+      till_cart_model_forget_client_reference (recovery->cart);
+      return;
+    }
   if (recovery->response == NULL)
     {
       /* A cart the server does not price any more, or no server: nothing to recover. */
@@ -652,6 +684,8 @@ hand_off (TillWindow           *self,
       g_signal_emit (self, signals[PAYMENT_REQUESTED], 0, cart, response);
       return;
     }
+  /* The last sale's message does not stay over this customer's card form. */
+  dismiss_toast (self);
   /* Shown first, so the card form can take the keyboard focus. */
   gtk_stack_set_visible_child_name (self->main_stack, "pay");
   till_payment_page_begin (self->payment_page, cart, response);
@@ -966,6 +1000,7 @@ till_window_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->client);
   g_clear_pointer (&self->last_toast, g_free);
+  g_clear_object (&self->toast);
 
   G_OBJECT_CLASS (till_window_parent_class)->dispose (object);
 }
@@ -1130,6 +1165,12 @@ const char *
 till_window_get_last_toast (TillWindow *self)
 {
   return self->last_toast;
+}
+
+AdwToast *
+till_window_get_toast (TillWindow *self)
+{
+  return self->toast;
 }
 
 gboolean

@@ -2152,6 +2152,30 @@ checkout_write_intent (Call *call)
   call_finish (call);
 }
 
+static gboolean intent_is_unknown               (TillStripeResponse *response);
+static gboolean cancel_order_of_unknown_intent (Call               *call);
+
+/* The order checked out again was canceled: the client checks out with a new reference. */
+static void
+checkout_fail_canceled (Call *call)
+{
+  g_autoptr(GError) error = NULL;
+
+  error = g_error_new_literal (TILL_API_ERROR, TILL_API_ERROR_ORDER_CANCELED,
+                               _("The order of this client_reference was canceled; check out "
+                                 "again with a new client_reference"));
+  call_fail (call, error);
+}
+
+/* The recorded intent of an order checked out before is unknown to Stripe (the training
+ * simulator restarted): that order can never be paid, so it is canceled. */
+static void
+checkout_cancel_lost_intent (Call *call)
+{
+  if (cancel_order_of_unknown_intent (call))
+    checkout_fail_canceled (call);
+}
+
 static void
 on_checkout_intent (GObject      *source,
                     GAsyncResult *result,
@@ -2161,9 +2185,23 @@ on_checkout_intent (GObject      *source,
   TillApi *self = call->api;
   g_autoptr(TillStripeResponse) response = NULL;
 
-  response = call_stripe_finish_ok (call, source, result);
+  response = call_stripe_finish (call, source, result);
   if (response == NULL)
     return;
+  if (response->status != 200)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (call->order == NULL && intent_is_unknown (response))
+        {
+          call->resume = checkout_cancel_lost_intent;
+          write_answer (call, g_steal_pointer (&response));
+          return;
+        }
+      error = stripe_failure (response);
+      call_fail (call, error);
+      return;
+    }
   if (response->replayed &&
       json_object_get_string_member_with_default (response->body, "id", NULL) != NULL)
     {
@@ -2241,6 +2279,11 @@ checkout_fetch_intent (Call *call)
   if (order == NULL)
     {
       call_fail (call, error);
+      return;
+    }
+  if (order->status == TILL_ORDER_CANCELED)
+    {
+      checkout_fail_canceled (call);
       return;
     }
   if (order->status != TILL_ORDER_PENDING_PAYMENT && order->payment_intent == NULL)

@@ -33,6 +33,7 @@ static const struct
   [TILL_API_ERROR_UNAVAILABLE] = { 503, "payment_provider_unavailable" },
   [TILL_API_ERROR_SERVER_BUSY] = { 503, "server_busy" },
   [TILL_API_ERROR_REFERENCE_CONFLICT] = { 409, "client_reference_conflict" },
+  [TILL_API_ERROR_ORDER_CANCELED] = { 409, "order_canceled" },
 };
 
 guint

@@ -30,6 +30,7 @@ typedef enum
   TILL_API_ERROR_UNAVAILABLE,       /* 503 payment_provider_unavailable */
   TILL_API_ERROR_SERVER_BUSY,       /* 503 server_busy: too many connections */
   TILL_API_ERROR_REFERENCE_CONFLICT, /* 409 client_reference_conflict */
+  TILL_API_ERROR_ORDER_CANCELED,    /* 409 order_canceled: check out with a new reference */
 } TillApiError;
 
 GQuark      till_api_error_quark       (void);

@@ -23,6 +23,7 @@ typedef struct
   GSubprocess *server;
   char *url;
   char *token;
+  char *db;
 } Fixture;
 
 static void
@@ -85,45 +86,55 @@ spawn_server (GSubprocessLauncher  *launcher,
   return process;
 }
 
+static GSubprocessLauncher *
+new_launcher (Fixture *f)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+  g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", f->tmpdir, TRUE);
+  return launcher;
+}
+
+/* A cashier terminal added with the command line: its token is the last line printed. */
+static char *
+add_terminal (Fixture    *f,
+              const char *name)
+{
+  g_autofree char *server = g_test_build_filename (G_TEST_BUILT, "..", "src", "server",
+                                                   "till-server", NULL);
+  const char *argv[] = { server, "--db", f->db, "terminal", "add", name, NULL };
+  g_autoptr (GSubprocessLauncher) launcher = new_launcher (f);
+  g_autoptr (GSubprocess) add = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  add = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (add, NULL, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (add), ==, 0);
+  lines = g_strsplit (g_strstrip (out), "\n", -1);
+  return g_strdup (lines[g_strv_length (lines) - 1]);
+}
+
 static void
 setup (Fixture       *f,
        gconstpointer  data)
 {
-  g_autofree char *server = g_test_build_filename (G_TEST_BUILT, "..", "src", "server",
-                                                   "till-server", NULL);
-  g_autofree char *db = NULL;
-  g_autofree char *out = NULL;
-  g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_auto (GStrv) lines = NULL;
-  int status;
 
   f->tmpdir = till_test_make_tmpdir ();
-  db = g_build_filename (f->tmpdir, "till.db", NULL);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", f->tmpdir, TRUE);
-
-  /* A terminal: its token is the last line printed. */
-  {
-    const char *argv[] = { server, "--db", db, "terminal", "add", "app-e2e", NULL };
-    g_autoptr (GSubprocess) add = g_subprocess_launcher_spawnv (launcher, argv, &error);
-
-    g_assert_no_error (error);
-    g_assert_true (g_subprocess_communicate_utf8 (add, NULL, NULL, &out, NULL, &error));
-    g_assert_no_error (error);
-    status = g_subprocess_get_exit_status (add);
-    g_assert_cmpint (status, ==, 0);
-    lines = g_strsplit (g_strstrip (out), "\n", -1);
-    f->token = g_strdup (lines[g_strv_length (lines) - 1]);
-  }
+  f->db = g_build_filename (f->tmpdir, "till.db", NULL);
+  f->token = add_terminal (f, "app-e2e");
 
   /* The server, in training mode, on a free port. */
-  f->server = spawn_server (launcher, db, TRUE, &f->url);
+  launcher = new_launcher (f);
+  f->server = spawn_server (launcher, f->db, TRUE, &f->url);
 }
 
 static void
-teardown (Fixture       *f,
-          gconstpointer  data)
+stop_server (Fixture *f)
 {
   GAsyncResult *result = NULL;
 
@@ -132,10 +143,30 @@ teardown (Fixture       *f,
   g_assert_true (till_test_wait_until (result_ready, &result, 20000));
   g_object_unref (result);
   g_clear_object (&f->server);
+}
+
+/* The training server stopped and started again on the same database: its simulator, and
+ * every PaymentIntent it had, is new. */
+static void
+restart_server (Fixture *f)
+{
+  g_autoptr (GSubprocessLauncher) launcher = new_launcher (f);
+
+  stop_server (f);
+  g_clear_pointer (&f->url, g_free);
+  f->server = spawn_server (launcher, f->db, TRUE, &f->url);
+}
+
+static void
+teardown (Fixture       *f,
+          gconstpointer  data)
+{
+  stop_server (f);
   till_test_remove_tree (f->tmpdir);
   g_free (f->tmpdir);
   g_free (f->url);
   g_free (f->token);
+  g_free (f->db);
 }
 
 static gboolean
@@ -215,6 +246,120 @@ test_checkout_retry (Fixture       *f,
   g_assert_cmpint (again->response->order->id, ==, first->response->order->id);
   g_assert_cmpstr (again->response->order->number, ==, first->response->order->number);
   g_assert_cmpstr (again->response->payment_intent, ==, first->response->payment_intent);
+}
+
+static TillCheckoutResult *
+start_checkout (TillClient    *client,
+                TillCartModel *cart)
+{
+  g_autoptr (GError) error = NULL;
+  GAsyncResult *result = NULL;
+  TillCheckoutResult *checkout;
+
+  till_checkout_start_async (client, cart, NULL, on_async_done, &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
+  checkout = till_checkout_start_finish (result, &error);
+  g_assert_no_error (error);
+  g_object_unref (result);
+  return checkout;
+}
+
+static TillCartModel *
+new_cart (TillClient *client,
+          GPtrArray  *products)
+{
+  const TillServerConfig *config = till_client_get_config (client);
+  TillCartModel *cart = till_cart_model_new (config->currency, config->prices_include_tax);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (till_cart_model_add_product (cart, g_ptr_array_index (products, 0), 2, &error),
+                   ==, 0);
+  g_assert_no_error (error);
+  return cart;
+}
+
+/* A cart restored after the training server restarted: its order's PaymentIntent is gone
+ * with the old simulator. Charge does not fail (it did, with 502, until an item changed):
+ * the server cancels that order, and the cart checks out once more with a new reference. */
+static void
+test_checkout_after_restart (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr (TillClient) client = till_client_new ();
+  g_autoptr (GPtrArray) products = NULL;
+  g_autoptr (TillCartModel) cart = NULL;
+  g_autoptr (TillCheckoutResult) first = NULL;
+  g_autoptr (TillCheckoutResult) renewed = NULL;
+  g_autoptr (TillCheckoutResult) again = NULL;
+  g_autoptr (TillOrder) old = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *reference = NULL;
+  GAsyncResult *result = NULL;
+
+  till_client_set_server (client, f->url, f->token);
+  g_assert_true (till_test_wait_until (client_online, client, 20000));
+  products = fetch_products (client);
+  cart = new_cart (client, products);
+  first = start_checkout (client, cart);
+  reference = g_strdup (till_cart_model_get_client_reference (cart));
+
+  restart_server (f);
+  till_client_set_server (client, f->url, f->token);
+  g_assert_true (till_test_wait_until (client_online, client, 20000));
+
+  renewed = start_checkout (client, cart);
+  g_assert_cmpstr (till_cart_model_get_client_reference (cart), !=, reference);
+  g_assert_cmpint (renewed->response->order->id, !=, first->response->order->id);
+  g_assert_cmpint (renewed->response->order->status, ==, TILL_ORDER_PENDING_PAYMENT);
+  g_assert_cmpstr (renewed->response->payment_intent, !=, first->response->payment_intent);
+  g_assert_nonnull (renewed->response->client_secret);
+
+  /* The old order can never be paid: it is canceled. */
+  till_client_sync_order_async (client, first->response->order->id, NULL, on_async_done,
+                                &result);
+  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
+  old = till_client_order_action_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpint (old->status, ==, TILL_ORDER_CANCELED);
+
+  /* The new reference is kept: a retry gets the new order again. */
+  g_free (reference);
+  reference = g_strdup (till_cart_model_get_client_reference (cart));
+  again = start_checkout (client, cart);
+  g_assert_cmpstr (till_cart_model_get_client_reference (cart), ==, reference);
+  g_assert_cmpint (again->response->order->id, ==, renewed->response->order->id);
+}
+
+/* The till re-added with a new token, charging a cart it checked out under the old one:
+ * the server refuses that reference to the new terminal (409 client_reference_conflict),
+ * so the cart gets a new one and checks out once more, instead of failing every Charge. */
+static void
+test_checkout_reference_conflict (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr (TillClient) client = till_client_new ();
+  g_autoptr (TillClient) readded = till_client_new ();
+  g_autoptr (GPtrArray) products = NULL;
+  g_autoptr (TillCartModel) cart = NULL;
+  g_autoptr (TillCheckoutResult) first = NULL;
+  g_autoptr (TillCheckoutResult) second = NULL;
+  g_autofree char *token = add_terminal (f, "app-e2e again");
+  g_autofree char *reference = NULL;
+
+  till_client_set_server (client, f->url, f->token);
+  g_assert_true (till_test_wait_until (client_online, client, 20000));
+  products = fetch_products (client);
+  cart = new_cart (client, products);
+  first = start_checkout (client, cart);
+  reference = g_strdup (till_cart_model_get_client_reference (cart));
+
+  till_client_set_server (readded, f->url, token);
+  g_assert_true (till_test_wait_until (client_online, readded, 20000));
+  second = start_checkout (readded, cart);
+  g_assert_cmpstr (till_cart_model_get_client_reference (cart), !=, reference);
+  g_assert_cmpint (second->response->order->id, !=, first->response->order->id);
+  g_assert_nonnull (second->response->client_secret);
 }
 
 /* "Try It in Training Mode": the dialog finds the training server, gets a cashier terminal
@@ -324,6 +469,10 @@ main (int   argc,
   till_test_init_gtk (&argc, &argv);
 
   g_test_add ("/app/e2e/checkout-retry", Fixture, NULL, setup, test_checkout_retry, teardown);
+  g_test_add ("/app/e2e/checkout-after-restart", Fixture, NULL, setup,
+              test_checkout_after_restart, teardown);
+  g_test_add ("/app/e2e/checkout-reference-conflict", Fixture, NULL, setup,
+              test_checkout_reference_conflict, teardown);
   g_test_add ("/app/e2e/training-terminal", Fixture, NULL, setup, test_training_terminal,
               teardown);
   g_test_add ("/app/e2e/training-terminal-closed", Fixture, NULL, setup,

@@ -984,6 +984,42 @@ test_offline_while_paying (Fixture       *f,
   g_assert_true (till_test_wait_until (banner_revealed, f->window, 5000));
 }
 
+static gboolean
+page_shows_error (gpointer data)
+{
+  return g_strcmp0 (till_payment_page_get_state (data), "error") == 0;
+}
+
+/* Stripe does not answer the server, which does: the payment page says so in the words the
+ * rest of the app uses, and not "cannot be reached" (nor HTTP codes) under a header that
+ * says Online. */
+static void
+test_check_payment_provider_down (Fixture       *f,
+                                  gconstpointer  data)
+{
+  TillPaymentPage *page;
+  AdwStatusPage *status;
+  const char *text;
+
+  press_keys (f, "8690000000017", 8, TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge", NULL);
+  g_assert_true (till_test_wait_until (paying, f->window, 5000));
+  page = till_window_get_payment_page (f->window);
+  till_test_server_fail_syncs (f->server, 1);
+  gtk_widget_activate_action (GTK_WIDGET (page), "payment.check", NULL);
+  g_assert_true (till_test_wait_until (page_shows_error, page, 5000));
+
+  status = ADW_STATUS_PAGE (gtk_widget_get_template_child (GTK_WIDGET (page),
+                                                           TILL_TYPE_PAYMENT_PAGE,
+                                                           "error_status"));
+  text = adw_status_page_get_description (status);
+  g_assert_cmpint (till_client_get_state (f->client), ==, TILL_CONNECTION_ONLINE);
+  g_assert_nonnull (strstr (text, "The card payment service is not answering."));
+  g_assert_null (strstr (text, "cannot be reached"));
+  g_assert_null (strstr (text, "HTTP"));
+  g_assert_null (strstr (text, "payment_provider"));
+}
+
 static void
 test_charge_offline (Fixture       *f,
                      gconstpointer  data)
@@ -1259,6 +1295,7 @@ main (int   argc,
   ADD ("/app/window/charge-offline", NULL, test_charge_offline);
   ADD ("/app/window/charge-server-here-down", "online", test_charge_server_here_down);
   ADD ("/app/window/recovery-after-reconnect", "online", test_recovery_after_reconnect);
+  ADD ("/app/window/check-payment-provider-down", "online", test_check_payment_provider_down);
   ADD ("/app/window/connect-dialog", "online", test_connect_dialog);
   g_test_add_func ("/app/application/first-run", test_application_first_run);
 

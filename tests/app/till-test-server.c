@@ -46,6 +46,7 @@ struct _TillTestServer
   guint delay_count;
   guint delay_ms;
   guint disk_full_count;        /* checkouts answered 507 storage_full, storing nothing */
+  guint sync_fail_count;        /* syncs answered 503 payment_provider_unavailable */
   guint version;                /* bumped on every catalog change: the ETag */
 };
 
@@ -442,6 +443,14 @@ handle_orders (SoupServer        *soup,
   id = g_ascii_strtoll (parts[0], NULL, 10);
   g_mutex_lock (&server->lock);
   server->n_sync_requests++;
+  if (server->sync_fail_count > 0)
+    {
+      server->sync_fail_count--;
+      g_mutex_unlock (&server->lock);
+      send_error (msg, 503, "payment_provider_unavailable",
+                  "The payment provider did not answer (Connection refused)");
+      return;
+    }
   g_hash_table_iter_init (&iter, server->orders);
   while (found == NULL && g_hash_table_iter_next (&iter, NULL, (gpointer *) &text))
     {
@@ -626,6 +635,15 @@ till_test_server_fail_checkouts_disk_full (TillTestServer *server,
 {
   g_mutex_lock (&server->lock);
   server->disk_full_count = count;
+  g_mutex_unlock (&server->lock);
+}
+
+void
+till_test_server_fail_syncs (TillTestServer *server,
+                             guint           count)
+{
+  g_mutex_lock (&server->lock);
+  server->sync_fail_count = count;
   g_mutex_unlock (&server->lock);
 }
 

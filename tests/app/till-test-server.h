@@ -44,6 +44,10 @@ void            till_test_server_delay_checkouts (TillTestServer *server,
 /* Answers the next N checkouts 507 storage_full, as till-server on a full disk. */
 void            till_test_server_fail_checkouts_disk_full (TillTestServer *server,
                                                            guint           count);
+/* Answers the next N syncs 503 payment_provider_unavailable: Stripe does not answer the
+ * server, which itself answers. */
+void            till_test_server_fail_syncs      (TillTestServer *server,
+                                                  guint           count);
 guint           till_test_server_get_n_orders    (TillTestServer *server);
 guint           till_test_server_get_n_checkout_requests (TillTestServer *server);
 /* POST /api/v1/orders/{id}/sync (answers the order as stored). */

@@ -301,7 +301,7 @@ start_form (Fixture    *f,
             const char *client_secret,
             gint64      total)
 {
-  g_autofree char *label = till_money_format (total, till_currency_lookup ("USD"), "en_US");
+  g_autofree char *label = till_money_format (total, till_currency_lookup ("EUR"), "en_US");
   TillPaymentArgs args = {
     .payment_intent = payment_intent,
     .client_secret = client_secret,
@@ -494,7 +494,7 @@ begin_sale (Fixture *f)
 {
   g_autoptr (TillCheckoutResponse) response = g_new0 (TillCheckoutResponse, 1);
   g_autoptr (JsonObject) order = checkout (f, &response->payment_intent, &response->client_secret);
-  g_autoptr (TillCartModel) cart = till_cart_model_new ("USD", FALSE);
+  g_autoptr (TillCartModel) cart = till_cart_model_new ("EUR", TRUE);
   guint ready = f->ready;
 
   response->order = till_order_from_json (order, NULL);
@@ -640,6 +640,34 @@ test_flow_paid (Fixture       *f,
   gtk_widget_activate_action (GTK_WIDGET (f->page), "payment.done", NULL);
   g_assert_cmpuint (f->finished, ==, 1);
   g_assert_true (f->finished_paid);
+}
+
+/* Pay on an empty card form: the form says what is missing and stays, for the customer to
+ * go on typing; no result goes to the app, so no "Not Paid" page covers the form. */
+static void
+test_flow_empty_form (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr (TillOrder) order = begin_sale (f);
+  WebKitWebView *web_view = till_payment_view_get_web_view (f->view);
+  g_autofree char *status = NULL;
+
+  g_assert_true (pay_page_says (web_view, "document.getElementById('submit').click(), true"));
+  wait_for_page (f, "document.getElementById('message').textContent !== '' && "
+                    "!document.getElementById('submit').disabled", "the form's message");
+  g_assert_true (pay_page_says (web_view, "document.getElementById('message').textContent === "
+                                          "'Your card number is incomplete.'"));
+  /* The page's answers come in order: a result posted before would be here by now. */
+  g_assert_cmpuint (f->results, ==, 0);
+  g_assert_cmpstr (till_payment_page_get_state (f->page), ==, "form");
+
+  /* The customer types the card, and pays. */
+  g_assert_true (pay_page_says (web_view, "document.getElementById('amount').focus(), true"));
+  type_card (f, "4242424242424242");
+  wait_for_state (f, "paid");
+  g_assert_cmpuint (f->results, ==, 1);
+  status = order_status (f, order->id);
+  g_assert_cmpstr (status, ==, "paid");
 }
 
 static void
@@ -827,7 +855,7 @@ static void
 test_flow_server_restart (Fixture       *f,
                           gconstpointer  data)
 {
-  g_autoptr (TillCartModel) cart = till_cart_model_new ("USD", FALSE);
+  g_autoptr (TillCartModel) cart = till_cart_model_new ("EUR", TRUE);
   g_autoptr (GPtrArray) products = NULL;
   g_autoptr (TillCheckoutResult) checkout_result = NULL;
   g_autofree char *etag = NULL;
@@ -929,7 +957,7 @@ test_restart_shows_paid (Fixture       *f,
   g_assert_true (till_client_fetch_products_finish (f->client, waiter.result, &products, &etag,
                                                     &error));
   g_clear_object (&waiter.result);
-  cart = till_cart_store_new_cart (store, "USD", FALSE);
+  cart = till_cart_store_new_cart (store, "EUR", TRUE);
   g_assert_cmpint (till_cart_model_add_product (cart, g_ptr_array_index (products, 0), 2, &error),
                    ==, 0);
   till_checkout_start_async (f->client, cart, NULL, on_async, &waiter);
@@ -987,6 +1015,12 @@ catalog_filled (gpointer catalog)
 }
 
 static void
+count_dismissed (guint *count)
+{
+  (*count)++;
+}
+
+static void
 test_window_sale (Fixture       *f,
                   gconstpointer  data)
 {
@@ -1004,8 +1038,10 @@ test_window_sale (Fixture       *f,
   gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
   gint64 order_id;
   guint ready;
+  AdwToast *paid_toast;
+  guint paid_dismissed = 0;
 
-  cart = till_cart_store_new_cart (store, "USD", FALSE);
+  cart = till_cart_store_new_cart (store, "EUR", TRUE);
   window = till_window_new (NULL, catalog, store, client);
   gtk_window_set_default_size (GTK_WINDOW (window), 1024, 700);
   gtk_window_present (GTK_WINDOW (window));
@@ -1077,6 +1113,37 @@ test_window_sale (Fixture       *f,
   gtk_widget_activate_action (GTK_WIDGET (page), "payment.done", NULL);
   g_assert_cmpstr (till_window_get_mode (window), ==, "sell");
   assert_next_sale_cart (till_cart_store_get_carts (store), cart);
+
+  /* "Paid." is said until the next customer's payment starts: then it goes, for good. */
+  paid_toast = till_window_get_toast (window);
+  g_assert_nonnull (paid_toast);
+  g_assert_cmpstr (adw_toast_get_title (paid_toast), ==, "Paid. Ready for the next sale.");
+  g_object_ref (paid_toast);
+  g_signal_connect_swapped (paid_toast, "dismissed", G_CALLBACK (count_dismissed),
+                            &paid_dismissed);
+  till_window_handle_barcode (window, till_product_get_barcode (product));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.charge", NULL);
+  while (g_strcmp0 (till_window_get_mode (window), "pay") != 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_cmpuint (paid_dismissed, ==, 1);
+  g_assert_null (till_window_get_toast (window));
+
+  /* Back to the Cart: its own message, and "Paid." does not come back after it. */
+  gtk_widget_activate_action (GTK_WIDGET (page), "payment.cancel", NULL);
+  while (g_strcmp0 (till_window_get_mode (window), "sell") != 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_nonnull (till_window_get_toast (window));
+  g_assert_cmpstr (adw_toast_get_title (till_window_get_toast (window)), ==,
+                   "Payment stopped. The cart is back: change it or charge it again.");
+  g_assert_cmpuint (paid_dismissed, ==, 1);
+  g_object_unref (paid_toast);
+
   while (till_cart_store_is_busy (store))
     g_main_context_iteration (NULL, TRUE);
   f->page = NULL;
@@ -1107,6 +1174,7 @@ main (int argc, char **argv)
 #undef ADD
 #define FLOW(path, fn) g_test_add ("/pay/flow/" path, Fixture, "flow", fixture_set_up, fn, fixture_tear_down)
   FLOW ("paid", test_flow_paid);
+  FLOW ("empty-form", test_flow_empty_form);
   FLOW ("declined-then-paid", test_flow_declined_then_paid);
   FLOW ("cancel", test_flow_cancel);
   FLOW ("kiosk", test_flow_kiosk);

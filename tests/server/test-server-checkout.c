@@ -2401,6 +2401,85 @@ sim_intent_status (Fixture  *fixture,
   return *out;
 }
 
+/* A checkout sent again for an order Stripe no longer knows the intent of (the training
+ * simulator restarted, its intents gone): the order is canceled and the answer says so
+ * (409 order_canceled), never 502, also when asked again; a canceled order that never had
+ * an intent gets the same answer, not an order without its payment. A new client_reference
+ * then checks out as usual. */
+static void
+test_checkout_canceled_order (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  TillDatabase *db = till_api_get_database (fixture->server->api);
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autofree char *never_reference = till_test_new_reference ();
+  g_autofree char *never_body = cart_body (fixture, never_reference);
+  g_autofree char *new_reference = till_test_new_reference ();
+  g_autofree char *new_body = cart_body (fixture, new_reference);
+  g_autofree char *forget = NULL;
+  g_autofree char *status = NULL;
+  gint64 order_id, never_id;
+
+  {
+    g_autoptr(TillTestResponse) created = checkout (fixture, body);
+
+    g_assert_cmpuint (created->status, ==, 201);
+    order_id = json_object_get_int_member (order_of (created), "id");
+  }
+  /* Read once, so that its intent is written; then Stripe forgets it. */
+  g_assert_cmpstr (order_status (fixture, order_id, &status), ==, "pending_payment");
+  g_clear_pointer (&status, g_free);
+  forget = g_strdup_printf ("UPDATE payments SET payment_intent = 'pi_unknown%" G_GINT64_FORMAT
+                            "' WHERE order_id = %" G_GINT64_FORMAT, order_id, order_id);
+  g_assert_true (till_database_exec (db, forget, NULL));
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(TillTestResponse) again = checkout (fixture, body);
+
+      g_assert_cmpuint (again->status, ==, 409);
+      g_assert_cmpstr (till_test_error_code (again), ==, "order_canceled");
+      g_assert_false (json_object_has_member (again->json, "payment"));
+      g_assert_cmpstr (order_status (fixture, order_id, &status), ==, "canceled");
+      g_clear_pointer (&status, g_free);
+    }
+
+  /* Canceled a day later without Stripe ever having made its intent. */
+  never_id = lose_intent (fixture, never_reference, never_body, FALSE);
+  g_assert_cmpint (never_id, >, 0);
+  till_test_sim_forget_keys (fixture->sim);
+  g_free (forget);
+  forget = g_strdup_printf ("UPDATE orders SET created_at = created_at - 90000000000"
+                            " WHERE id = %" G_GINT64_FORMAT, never_id);
+  g_assert_true (till_database_exec (db, forget, NULL));
+  {
+    g_autoptr(TillTestResponse) canceled = post_order (fixture, never_id, "cancel",
+                                                       fixture->server->cashier_token, NULL);
+
+    g_assert_cmpuint (canceled->status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (canceled->json, "status"), ==, "canceled");
+    g_assert_null (payment_member (canceled->json, "payment_intent"));
+  }
+  {
+    g_autoptr(TillTestResponse) again = checkout (fixture, never_body);
+
+    g_assert_cmpuint (again->status, ==, 409);
+    g_assert_cmpstr (till_test_error_code (again), ==, "order_canceled");
+  }
+  g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, never_id), ==, 0);
+
+  /* The same cart with a new reference: a new order, paid as usual. */
+  {
+    g_autoptr(TillTestResponse) created = checkout (fixture, new_body);
+
+    g_assert_cmpuint (created->status, ==, 201);
+    g_assert_cmpint (json_object_get_int_member (order_of (created), "id"), >, never_id);
+    g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"),
+                      ==, 200);
+  }
+}
+
 /* Stripe forgets an idempotency key a day after its first use: an order whose intent's
  * answer was lost more than a day ago is looked for among Stripe's intents by its metadata,
  * by the reconciler, by the same checkout sent again, and by a cancel. A second intent is
@@ -3219,6 +3298,7 @@ main (int    argc,
   ADD ("/server/checkout/client-gone", NULL, test_client_gone);
   ADD ("/server/checkout/duplicate-reference", NULL, test_duplicate_reference);
   ADD ("/server/checkout/reference-other-terminal", NULL, test_reference_other_terminal);
+  ADD ("/server/checkout/canceled-order", NULL, test_checkout_canceled_order);
   ADD ("/server/checkout/group-commit", NULL, test_group_commit);
   ADD ("/server/checkout/group-commit-write-fails", NULL, test_group_commit_write_fails);
   ADD ("/server/checkout/group-commit-busy-loop", NULL, test_group_commit_busy_loop);
