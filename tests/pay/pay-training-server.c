@@ -233,7 +233,7 @@ pay_training_server_checkout (PayTrainingServer  *server,
   if (products == NULL)
     return NULL;
   items = json_object_get_array_member (products, "products");
-  body = g_strdup_printf ("{\"client_reference\": \"%s\", \"currency\": \"EUR\", \"lines\": ["
+  body = g_strdup_printf ("{\"client_reference\": \"%s\", \"currency\": \"USD\", \"lines\": ["
                           "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 2},"
                           "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
                           uuid,
