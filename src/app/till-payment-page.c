@@ -150,6 +150,7 @@ show_status (TillPaymentPage *self,
 {
   g_autofree char *summary = NULL;
 
+  g_debug ("The payment page shows %s", name);
   gtk_stack_set_visible_child_name (self->stack, name);
   if (status != NULL)
     {

@@ -392,6 +392,7 @@ on_script_message (WebKitUserContentManager *manager,
         send_start (self);
       break;
     case TILL_PAY_MESSAGE_READY:
+      g_debug ("The card form is ready");
       g_signal_emit (self, signals[SIGNAL_READY], 0);
       break;
     case TILL_PAY_MESSAGE_RESULT:

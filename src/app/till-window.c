@@ -831,6 +831,26 @@ on_checkout_started (GObject      *source,
 }
 
 static void
+start_checkout (PendingCharge *pending)
+{
+  TillWindow *self = pending->window;
+
+  till_checkout_start_async (self->client, pending->cart, self->cancellable, on_checkout_started,
+                             pending);
+}
+
+static void
+on_store_busy (TillCartStore *store,
+               GParamSpec    *pspec,
+               PendingCharge *pending)
+{
+  if (till_cart_store_is_busy (store))
+    return;
+  g_signal_handlers_disconnect_by_func (store, on_store_busy, pending);
+  start_checkout (pending);
+}
+
+static void
 charge_cart (TillWindow    *self,
              TillCartModel *cart)
 {
@@ -844,7 +864,13 @@ charge_cart (TillWindow    *self,
   pending = g_new0 (PendingCharge, 1);
   pending->window = g_object_ref (self);
   pending->cart = g_object_ref (cart);
-  till_checkout_start_async (self->client, cart, self->cancellable, on_checkout_started, pending);
+  /* The cart's client reference is on disk before the checkout leaves: killed in between,
+   * Till would come back with a cart that makes a second order. */
+  till_cart_model_ensure_client_reference (cart);
+  if (till_cart_store_is_busy (self->store))
+    g_signal_connect (self->store, "notify::busy", G_CALLBACK (on_store_busy), pending);
+  else
+    start_checkout (pending);
 }
 
 static void

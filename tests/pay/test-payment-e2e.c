@@ -547,6 +547,81 @@ open_email_dialog (Fixture *f)
     }
 }
 
+/* Draws @text in @font from (@x, @y) of a white @width × @height (in pixels) page, and
+ * saves it to _build/tests/pay/NAME.png (the sources of data/screenshots/receipt-*.png). */
+static void
+save_text_page (const char                 *text,
+                const PangoFontDescription *font,
+                int                         width,
+                int                         height,
+                double                      x,
+                double                      y,
+                const char                 *name)
+{
+  g_autofree char *file = g_strconcat (name, ".png", NULL);
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "pay", file, NULL);
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, height);
+  cairo_t *cr = cairo_create (surface);
+  PangoLayout *layout = pango_cairo_create_layout (cr);
+
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  pango_layout_set_font_description (layout, font);
+  pango_layout_set_text (layout, text, -1);
+  cairo_move_to (cr, x, y);
+  pango_cairo_show_layout (cr, layout);
+  g_assert_cmpint (cairo_surface_write_to_png (surface, path), ==, CAIRO_STATUS_SUCCESS);
+  g_object_unref (layout);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
+/* The receipt of paid order @id as Print Receipt formats it: on an 80 mm thermal roll (72 mm
+ * printed at 203 dpi: 576 dots for TILL_RECEIPT_WIDTH columns, the text's own height), and
+ * on an A4 page as the print operation lays it out (Monospace 9 from the top left corner of
+ * the printable area, here 0.5 in margins), at 150 dpi. */
+static void
+save_receipts (Fixture *f,
+               gint64   id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT, id);
+  g_autoptr (JsonObject) json = api (f, "GET", path, NULL, 200);
+  g_autoptr (TillOrder) order = till_order_from_json (json, NULL);
+  g_autofree char *text = till_payment_page_format_receipt (order,
+                                                            till_client_get_config (f->client),
+                                                            NULL);
+  g_autoptr (PangoFontDescription) font = pango_font_description_from_string ("Monospace");
+  g_autoptr (PangoFontDescription) a4_font = pango_font_description_from_string ("Monospace 9");
+  PangoFontMap *map = pango_cairo_font_map_get_default ();
+  g_autoptr (GObject) context = G_OBJECT (pango_font_map_create_context (map));
+  g_autoptr (PangoLayout) probe = NULL;
+  g_autofree char *columns = g_strnfill (TILL_RECEIPT_WIDTH, 'M');
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  guint n_lines = g_strv_length (lines);
+  int probe_width, probe_height, line_height;
+  double a4_scale = 150.0 / 72.0;
+
+  g_assert_nonnull (order);
+  g_assert_cmpint (order->status, ==, TILL_ORDER_PAID);
+  /* The font size that puts TILL_RECEIPT_WIDTH columns on 576 dots. */
+  pango_cairo_context_set_resolution (PANGO_CONTEXT (context), 96);
+  pango_font_description_set_absolute_size (font, 20 * PANGO_SCALE);
+  probe = pango_layout_new (PANGO_CONTEXT (context));
+  pango_layout_set_font_description (probe, font);
+  pango_layout_set_text (probe, columns, -1);
+  pango_layout_get_pixel_size (probe, &probe_width, &probe_height);
+  pango_font_description_set_absolute_size (font, 20.0 * PANGO_SCALE * 576 / probe_width);
+  line_height = (int) (probe_height * 576.0 / probe_width) + 2;
+  save_text_page (text, font, 576 + 2 * 24, (int) n_lines * line_height + 2 * 24, 24, 24,
+                  "receipt-80mm");
+
+  /* A4: 210 × 297 mm, 8.27 × 11.69 in. */
+  pango_font_description_set_absolute_size (a4_font, 9 * a4_scale * PANGO_SCALE);
+  save_text_page (text, a4_font, (int) (8.27 * 150), (int) (11.69 * 150), 0.5 * 150, 0.5 * 150,
+                  "receipt-a4");
+}
+
 static void
 test_flow_paid (Fixture       *f,
                 gconstpointer  data)
@@ -559,6 +634,7 @@ test_flow_paid (Fixture       *f,
   status = order_status (f, order->id);
   g_assert_cmpstr (status, ==, "paid");
   save_window (f, "payment-paid");
+  save_receipts (f, order->id);
   g_assert_cmpuint (f->finished, ==, 0);
 
   /* Print Receipt, here into a PDF. */
