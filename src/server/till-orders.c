@@ -166,16 +166,21 @@ till_orders_get (TillDatabase  *db,
   return g_steal_pointer (&order);
 }
 
+/* The first column of @sql's row for @value (0 when none, -1 on an error), and the second
+ * in *@out_second when asked for (0 for none). */
 static gint64
 find_id (TillDatabase  *db,
          const char    *sql,
          const char    *value,
+         gint64        *out_second,
          GError       **error)
 {
   sqlite3_stmt *stmt = till_database_prepare (db, sql, error);
   gint64 id = 0;
   int rc;
 
+  if (out_second != NULL)
+    *out_second = 0;
   if (stmt == NULL)
     return -1;
   till_database_bind_text (stmt, 1, value);
@@ -183,7 +188,11 @@ find_id (TillDatabase  *db,
   if (rc < 0)
     return -1;
   if (rc == SQLITE_ROW)
-    id = sqlite3_column_int64 (stmt, 0);
+    {
+      id = sqlite3_column_int64 (stmt, 0);
+      if (out_second != NULL)
+        *out_second = sqlite3_column_int64 (stmt, 1);
+    }
   sqlite3_reset (stmt);
   return id;
 }
@@ -196,25 +205,8 @@ find_reference (TillDatabase  *db,
                 gint64        *out_terminal_id,
                 GError       **error)
 {
-  sqlite3_stmt *stmt = till_database_prepare (
-      db, "SELECT id, terminal_id FROM orders WHERE client_reference = ?", error);
-  gint64 id = 0;
-  int rc;
-
-  *out_terminal_id = 0;
-  if (stmt == NULL)
-    return -1;
-  till_database_bind_text (stmt, 1, client_reference);
-  rc = till_database_step (db, stmt, error);
-  if (rc < 0)
-    return -1;
-  if (rc == SQLITE_ROW)
-    {
-      id = sqlite3_column_int64 (stmt, 0);
-      *out_terminal_id = sqlite3_column_int64 (stmt, 1);
-    }
-  sqlite3_reset (stmt);
-  return id;
+  return find_id (db, "SELECT id, terminal_id FROM orders WHERE client_reference = ?",
+                  client_reference, out_terminal_id, error);
 }
 
 gint64
@@ -602,7 +594,8 @@ till_orders_find_by_intent (TillDatabase  *db,
                             const char    *intent_id,
                             GError       **error)
 {
-  return find_id (db, "SELECT order_id FROM payments WHERE payment_intent = ?", intent_id, error);
+  return find_id (db, "SELECT order_id FROM payments WHERE payment_intent = ?", intent_id, NULL,
+                  error);
 }
 
 gint64
@@ -1254,7 +1247,7 @@ till_orders_update_refund_status (TillDatabase  *db,
                                   const char    *status,
                                   GError       **error)
 {
-  gint64 id = find_id (db, "SELECT id FROM refunds WHERE stripe_refund = ?", stripe_refund,
+  gint64 id = find_id (db, "SELECT id FROM refunds WHERE stripe_refund = ?", stripe_refund, NULL,
                        error);
 
   if (id <= 0)
