@@ -458,6 +458,22 @@ on_catalog_saved (GObject      *source,
     g_warning ("Could not save the catalog cache: %s", error->message);
 }
 
+/* A refresh that fails because the server cannot be reached is part of a shop's day (the
+ * server restarted, the cable pulled): the banner already says so, and the app sells from its
+ * cache. Anything else is worth a warning. */
+static void
+report_refresh_failed (const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NETWORK) ||
+      g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_TIMEOUT) ||
+      g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NOT_CONFIGURED))
+    g_message ("Could not refresh the catalog: %s", error->message);
+  else
+    g_warning ("Could not refresh the catalog: %s", error->message);
+}
+
 static void
 on_catalog_replaced (GObject      *source,
                      GAsyncResult *result,
@@ -468,8 +484,7 @@ on_catalog_replaced (GObject      *source,
 
   if (!till_catalog_replace_finish (TILL_CATALOG (source), result, &error))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_warning ("Could not refresh the catalog: %s", error->message);
+      report_refresh_failed (error);
       return;
     }
   file = till_catalog_get_default_cache_file ();
@@ -488,8 +503,7 @@ on_products_fetched (GObject      *source,
 
   if (!till_client_fetch_products_finish (TILL_CLIENT (source), result, &products, &etag, &error))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_warning ("Could not refresh the catalog: %s", error->message);
+      report_refresh_failed (error);
       return;
     }
   if (products == NULL)

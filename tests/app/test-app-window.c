@@ -1144,6 +1144,45 @@ test_recovery_after_reconnect (Fixture       *f,
   g_assert_cmpuint (till_test_server_get_n_orders (f->server), ==, 1);
 }
 
+/* The server goes away just as the app, back online, asks for the catalog: the refresh fails
+ * quietly (the banner says the app is offline), and the app keeps selling from its cache. */
+
+static void
+on_online_stop_server (TillClient *client,
+                       GParamSpec *pspec,
+                       Fixture    *f)
+{
+  if (till_client_get_state (client) != TILL_CONNECTION_ONLINE || f->server == NULL)
+    return;
+  /* Runs after the window's own handler, which has just asked for the products. */
+  till_test_server_free (f->server);
+  f->server = NULL;
+}
+
+static void
+test_server_gone_while_refreshing (Fixture       *f,
+                                   gconstpointer  data)
+{
+  guint port = till_test_server_get_port (f->server);
+  gulong handler;
+
+  till_test_server_free (f->server);
+  f->server = NULL;
+  g_assert_true (till_test_wait_until (client_offline, f->client, 5000));
+
+  handler = g_signal_connect (f->client, "notify::state", G_CALLBACK (on_online_stop_server), f);
+  f->server = till_test_server_new (FALSE, port);
+  till_demo_fill_server (f->server);
+  g_assert_true (till_test_wait_until (client_online, f->client, 5000));
+  g_assert_null (f->server);
+  g_signal_handler_disconnect (f->client, handler);
+
+  g_assert_true (till_test_wait_until (client_offline, f->client, 5000));
+  g_assert_true (till_window_get_banner_shown (f->window));
+  press_keys (f, "8690000000017", 8, TRUE);
+  g_assert_cmpuint (till_cart_model_get_n_lines (selected_cart (f)), ==, 1);
+}
+
 static gboolean
 label_changed (gpointer data)
 {
@@ -1295,6 +1334,7 @@ main (int   argc,
   ADD ("/app/window/charge-offline", NULL, test_charge_offline);
   ADD ("/app/window/charge-server-here-down", "online", test_charge_server_here_down);
   ADD ("/app/window/recovery-after-reconnect", "online", test_recovery_after_reconnect);
+  ADD ("/app/window/server-gone-while-refreshing", "online", test_server_gone_while_refreshing);
   ADD ("/app/window/check-payment-provider-down", "online", test_check_payment_provider_down);
   ADD ("/app/window/connect-dialog", "online", test_connect_dialog);
   g_test_add_func ("/app/application/first-run", test_application_first_run);
