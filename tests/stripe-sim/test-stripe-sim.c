@@ -1291,7 +1291,7 @@ test_idempotency_pruned (void)
   /* Another API key is another account: its keys never meet this one's. */
   g_assert_cmpint (till_sim_idempotency_begin (table, "sk_test_other", "k", "f2", &saved,
                                                &original), ==, TILL_SIM_IDEMPOTENCY_NEW);
-  till_sim_idempotency_finish (table, SIM_TEST_KEY, "k", reply, "req_1");
+  till_sim_idempotency_end (table, SIM_TEST_KEY, "k", reply, "req_1");
   finished = g_get_monotonic_time ();
   /* Let the monotonic clock move past the zero time to live. */
   while (g_get_monotonic_time () == finished)
