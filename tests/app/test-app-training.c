@@ -15,7 +15,7 @@
 
 #include "till-application.h"
 #include "till-cart-view.h"
-#include "till-test-util.h"
+#include "till-test-gtk.h"
 #include "till-window-private.h"
 #include "till-test-asan.h"
 
@@ -203,7 +203,7 @@ refused_url (void)
 static void
 test_try_training (void)
 {
-  g_autofree char *home = till_test_make_tmpdir ();
+  g_autofree char *home = till_test_make_tmpdir ("till-app-test");
   g_autofree char *data_home = g_build_filename (home, "data", NULL);
   g_autofree char *cache_home = g_build_filename (home, "cache", NULL);
   g_autoptr (TillTokenStore) tokens = till_memory_token_store_new ();
@@ -318,12 +318,6 @@ process_gone (gpointer data)
   return end != NULL && end[1] == ' ' && end[2] == 'Z';
 }
 
-static gboolean
-on_poll (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
 /* An app killed with SIGKILL (no shutdown runs) takes its training server with it. */
 static void
 test_killed_app (void)
@@ -333,7 +327,6 @@ test_killed_app (void)
   g_autoptr (GError) error = NULL;
   Line line = { NULL, FALSE };
   gboolean gone;
-  guint poll;
 
   helper = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "/proc/self/exe",
                              "--helper-training-server", NULL);
@@ -346,10 +339,9 @@ test_killed_app (void)
 
   g_subprocess_force_exit (helper);
   g_assert_true (g_subprocess_wait (helper, NULL, &error));
-  /* Something to wake the loop while the kernel delivers the server's SIGTERM. */
-  poll = g_timeout_add (20, on_poll, NULL);
+  /* Nothing wakes the loop when the kernel delivers the server's SIGTERM: the wait looks
+   * again every few milliseconds. */
   gone = till_test_wait_until (process_gone, line.line, 20000);
-  g_source_remove (poll);
   if (!gone)
     kill ((pid_t) g_ascii_strtoll (line.line, NULL, 10), SIGKILL);   /* not left behind */
   g_assert_true (gone);
@@ -365,7 +357,7 @@ main (int   argc,
 
   if (argc == 2 && g_str_equal (argv[1], "--helper-training-server"))
     return run_helper ();
-  state = g_dir_make_tmp ("till-app-training-XXXXXX", NULL);
+  state = till_test_make_tmpdir ("till-app-training");
 
   /* Before anything asks GLib for it. */
   g_setenv ("XDG_STATE_HOME", state, TRUE);

@@ -26,10 +26,7 @@ static void
 fixture_setup (Fixture       *fixture,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("till-cli-test-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->dir = till_test_make_tmpdir ("till-cli-test");
   fixture->db = g_build_filename (fixture->dir, "till.db", NULL);
 }
 
