@@ -321,7 +321,7 @@ call_new (TillApi           *api,
 }
 
 static void
-call_finish (Call *call)
+call_done (Call *call)
 {
   g_signal_handler_disconnect (call->msg, call->finished_id);
   /* Work that ends after the server stopped (a thread's) has no connection to answer on. */
@@ -346,7 +346,7 @@ call_take_message (Call *call)
 {
   SoupServerMessage *msg = call->finished ? NULL : g_object_ref (call->msg);
 
-  call_finish (call);
+  call_done (call);
   return msg;
 }
 
@@ -355,7 +355,7 @@ call_fail (Call         *call,
            const GError *error)
 {
   till_api_send_error (call->msg, error);
-  call_finish (call);
+  call_done (call);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -996,7 +996,7 @@ on_page_read (GObject      *source,
       return;
     }
   job->send (call->msg, page, job->args);
-  call_finish (call);
+  call_done (call);
 }
 
 void
@@ -1439,7 +1439,7 @@ on_product_deleted (GObject      *source,
       add_common_headers (call->msg);
       soup_server_message_set_status (call->msg, SOUP_STATUS_NO_CONTENT, NULL);
     }
-  call_finish (call);
+  call_done (call);
 }
 
 static void
@@ -1570,10 +1570,10 @@ write_answer (Call               *call,
     wait_for_lock (self, call);
 }
 
-static TillStripeResponse *call_stripe_finish    (Call         *call,
+static TillStripeResponse *call_stripe_answer    (Call         *call,
                                                   GObject      *source,
                                                   GAsyncResult *result);
-static TillStripeResponse *call_stripe_finish_ok (Call         *call,
+static TillStripeResponse *call_stripe_answer_ok (Call         *call,
                                                   GObject      *source,
                                                   GAsyncResult *result);
 
@@ -1583,8 +1583,8 @@ on_answer (GObject      *source,
            gpointer      user_data)
 {
   Call *call = user_data;
-  TillStripeResponse *response = call->only_ok ? call_stripe_finish_ok (call, source, result)
-                                               : call_stripe_finish (call, source, result);
+  TillStripeResponse *response = call->only_ok ? call_stripe_answer_ok (call, source, result)
+                                               : call_stripe_answer (call, source, result);
 
   if (response != NULL)
     write_answer (call, response);
@@ -1654,7 +1654,7 @@ answer_recorded (GPtrArray    *answers,
         }
       send_order_json (call->msg, call->success_status, call->order, no_refunds,
                        intents->pdata[i], NULL);
-      call_finish (call);
+      call_done (call);
     }
 }
 
@@ -2095,7 +2095,7 @@ network_failure (const GError *error)
 /* Stripe's answer to @call's request, or NULL when the network gave none (the call has
  * then failed with the reason in plain words). */
 static TillStripeResponse *
-call_stripe_finish (Call         *call,
+call_stripe_answer (Call         *call,
                     GObject      *source,
                     GAsyncResult *result)
 {
@@ -2113,11 +2113,11 @@ call_stripe_finish (Call         *call,
 
 /* The same, but only a success: a Stripe error fails the call too, in plain words. */
 static TillStripeResponse *
-call_stripe_finish_ok (Call         *call,
+call_stripe_answer_ok (Call         *call,
                        GObject      *source,
                        GAsyncResult *result)
 {
-  TillStripeResponse *response = call_stripe_finish (call, source, result);
+  TillStripeResponse *response = call_stripe_answer (call, source, result);
 
   if (response != NULL && response->status != 200)
     {
@@ -2149,7 +2149,7 @@ checkout_write_intent (Call *call)
       return;
     }
   send_order (self, call->msg, call->success_status, call->order_id, call->answer->body, NULL);
-  call_finish (call);
+  call_done (call);
 }
 
 static gboolean intent_is_unknown               (TillStripeResponse *response);
@@ -2185,7 +2185,7 @@ on_checkout_intent (GObject      *source,
   TillApi *self = call->api;
   g_autoptr(TillStripeResponse) response = NULL;
 
-  response = call_stripe_finish (call, source, result);
+  response = call_stripe_answer (call, source, result);
   if (response == NULL)
     return;
   if (response->status != 200)
@@ -2289,7 +2289,7 @@ checkout_fetch_intent (Call *call)
   if (order->status != TILL_ORDER_PENDING_PAYMENT && order->payment_intent == NULL)
     {
       send_order (self, call->msg, call->success_status, call->order_id, NULL, NULL);
-      call_finish (call);
+      call_done (call);
       return;
     }
   if (order->payment_intent != NULL)
@@ -2502,7 +2502,7 @@ flush_turn (TillApi *self)
       if (error == NULL && call->revoked)
         {
           refuse_authentication (self, call->msg, "token revoked while its checkout waited");
-          call_finish (call);
+          call_done (call);
           continue;
         }
       if (error != NULL || call->error != NULL)
@@ -2743,7 +2743,7 @@ sync_write_answer (Call *call)
       else if (cancel_order_of_unknown_intent (call))
         {
           send_order (call->api, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
-          call_finish (call);
+          call_done (call);
         }
       return;
     }
@@ -2753,7 +2753,7 @@ sync_write_answer (Call *call)
       return;
     }
   send_order (call->api, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
-  call_finish (call);
+  call_done (call);
 }
 
 static void
@@ -2767,7 +2767,7 @@ sync_write_intent (Call *call)
       return;
     }
   send_order (call->api, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
-  call_finish (call);
+  call_done (call);
 }
 
 static void
@@ -2859,7 +2859,7 @@ answer_cancel_settled (Call            *call,
   if (order->status == TILL_ORDER_CANCELED)
     {
       send_order (call->api, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
-      call_finish (call);
+      call_done (call);
       return TRUE;
     }
   g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
@@ -2915,7 +2915,7 @@ cancel_write_intent (Call *call)
       return;
     }
   send_order (self, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
-  call_finish (call);
+  call_done (call);
 }
 
 /* No intent was ever made for the order: nothing to cancel at Stripe. */
@@ -3078,7 +3078,7 @@ refund_write (Call *call)
         till_api_send_error (call->msg, error);
       }
   }
-  call_finish (call);
+  call_done (call);
 }
 
 /* The refund request and its key: the same for the first call and every retry. */
@@ -4665,7 +4665,7 @@ till_api_stop (TillApi *self)
           }
         if (!call->finished)
           send_busy (call->msg);
-        call_finish (call);
+        call_done (call);
       }
   }
   if (self->reconcile_task != NULL)
