@@ -19,6 +19,7 @@
 #include "till-catalog.h"
 #include "till-core.h"
 #include "till-http-listener.h"
+#include "till-payments.h"
 #include "till-server-error.h"
 #include "till-search.h"
 #include "till-server-resources.h"
@@ -1828,165 +1829,6 @@ send_order (TillApi           *self,
     send_loaded_order (self, msg, status, order, intent, refund);
 }
 
-static char *
-idempotency_key (TillApi    *self,
-                 gint64      order_id,
-                 const char *what)
-{
-  return g_strdup_printf ("till-%s-order-%" G_GINT64_FORMAT "-%s",
-                          till_database_get_instance (self->db), order_id, what);
-}
-
-/* The PaymentIntent creation request of an order: the same for every retry. */
-static TillStripeForm *
-intent_form (TillApi          *self,
-             const TillOrder  *order,
-             GError          **error)
-{
-  g_autoptr(TillStripeForm) form = till_stripe_form_new ();
-  const TillCurrency *currency = till_currency_lookup (order->currency);
-  g_autofree char *description = NULL;
-  gint64 amount;
-
-  if (currency == NULL || !till_money_to_stripe (order->total, currency, &amount, error))
-    return NULL;
-  till_stripe_form_add_int (form, "amount", amount);
-  till_stripe_form_add (form, "currency", till_currency_get_stripe_code (currency));
-  if (self->config->payment_method_types != NULL && self->config->payment_method_types[0] != NULL)
-    {
-      for (guint i = 0; self->config->payment_method_types[i] != NULL; i++)
-        till_stripe_form_add (form, "payment_method_types[]",
-                              self->config->payment_method_types[i]);
-    }
-  else
-    till_stripe_form_add (form, "automatic_payment_methods[enabled]", "true");
-  till_stripe_form_add_int (form, "metadata[till_order_id]", order->id);
-  till_stripe_form_add (form, "metadata[till_order_number]", order->number);
-  /* Which database the order id belongs to: several tills may share a Stripe account. */
-  till_stripe_form_add (form, "metadata[till_instance]", till_database_get_instance (self->db));
-  description = g_strdup_printf ("%s %s", self->config->store_name, order->number);
-  if (g_utf8_strlen (description, -1) > 1000)
-    description[1000] = '\0';
-  till_stripe_form_add (form, "description", description);
-  return g_steal_pointer (&form);
-}
-
-/* ---------------------------------------------------------------------------------------- */
-/* Intents whose idempotency key Stripe may have forgotten */
-
-/* Stripe keeps an idempotency key for 24 h after its first use at least (stripe/FACTS.md).
- * An order's intent is first asked for when the order is made, or later: until this age its
- * key gets the intent back; past it, a POST with the key could make a second intent. */
-#define INTENT_KEY_KEPT_S (23 * 60 * 60)
-/* How much earlier than our clock Stripe's may date an order's intent. */
-#define STRIPE_CLOCK_SKEW_S (15 * 60)
-/* At most this many pages of 100 intents, newest first, are read in one search. */
-#define LOST_INTENT_PAGES 100
-
-typedef enum
-{
-  LOST_INTENT_UNKNOWN,     /* Stripe gave no list, or the search stopped: ask again later */
-  LOST_INTENT_FOUND,       /* the order's intent, as it is now */
-  LOST_INTENT_NEVER_MADE,  /* no intent Stripe made since the order is for it */
-} LostIntent;
-
-static gboolean
-intent_key_may_be_forgotten (const TillOrder *order)
-{
-  return g_get_real_time () / G_USEC_PER_SEC - g_date_time_to_unix (order->created_at) >=
-         INTENT_KEY_KEPT_S;
-}
-
-/* Looks for the intents of the orders in @wanted (order id as text → JsonObject **, where
- * the intent found goes) among the intents Stripe made since @since (Unix time), newest
- * first, by the metadata every intent of ours carries (intent_form ()). TRUE if the search
- * went through all of them (or found every one): an order whose intent was not found has
- * none. Blocks: for worker threads. */
-static gboolean
-find_lost_intents (TillApi      *self,
-                   GHashTable   *wanted,
-                   gint64        since,
-                   GCancellable *cancellable)
-{
-  const char *instance = till_database_get_instance (self->db);
-  guint missing = g_hash_table_size (wanted);
-  g_autofree char *after = NULL;
-
-  for (guint page = 0; page < LOST_INTENT_PAGES && missing > 0; page++)
-    {
-      g_autoptr(TillStripeResponse) response = NULL;
-      g_autofree char *path = NULL;
-      JsonArray *data = NULL;
-      gboolean has_more = FALSE;
-      guint length;
-
-      /* Newest first: starting_after goes back in time. */
-      path = g_strdup_printf ("/v1/payment_intents?limit=100&created%%5Bgte%%5D=%" G_GINT64_FORMAT
-                              "%s%s", since - STRIPE_CLOCK_SKEW_S,
-                              after != NULL ? "&starting_after=" : "", after != NULL ? after : "");
-      response = till_stripe_client_request_sync (self->stripe, "GET", path, NULL, NULL,
-                                                  cancellable, NULL);
-      if (response == NULL || response->status != 200 ||
-          !till_json_get_array (response->body, "", "data", TRUE, &data, NULL) ||
-          !till_json_get_boolean (response->body, "", "has_more", FALSE, &has_more, NULL))
-        return FALSE;
-      length = json_array_get_length (data);
-      for (guint i = 0; i < length; i++)
-        {
-          JsonNode *node = json_array_get_element (data, i);
-          JsonObject *intent = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-          JsonObject *metadata = NULL;
-          g_autofree char *id = NULL, *of_order = NULL, *of_instance = NULL;
-          JsonObject **slot;
-
-          if (intent == NULL || !till_json_get_string (intent, "", "id", TRUE, 255, &id, NULL))
-            return FALSE;
-          if (till_json_get_object (intent, "", "metadata", FALSE, &metadata, NULL) &&
-              metadata != NULL &&
-              till_json_get_string (metadata, "", "till_order_id", FALSE, 500, &of_order, NULL) &&
-              till_json_get_string (metadata, "", "till_instance", FALSE, 500, &of_instance,
-                                    NULL) &&
-              of_order != NULL && g_strcmp0 (of_instance, instance) == 0 &&
-              (slot = g_hash_table_lookup (wanted, of_order)) != NULL && *slot == NULL)
-            {
-              *slot = json_object_ref (intent);
-              missing--;
-            }
-          if (i + 1 == length)
-            {
-              g_free (after);
-              after = g_uri_escape_string (id, NULL, FALSE);
-            }
-        }
-      if (!has_more)
-        return TRUE;
-      if (length == 0)
-        return FALSE;
-    }
-  if (missing == 0)
-    return TRUE;
-  g_message ("%u orders' payments are not among the %u intents Stripe made last; they stay "
-             "pending", missing, LOST_INTENT_PAGES * 100);
-  return FALSE;
-}
-
-/* The same for one order, made at @created. */
-static LostIntent
-find_lost_intent (TillApi       *self,
-                  gint64         order_id,
-                  gint64         created,
-                  GCancellable  *cancellable,
-                  JsonObject   **out_intent)
-{
-  g_autoptr(GHashTable) wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-
-  *out_intent = NULL;
-  g_hash_table_insert (wanted, g_strdup_printf ("%" G_GINT64_FORMAT, order_id), out_intent);
-  if (!find_lost_intents (self, wanted, created, cancellable))
-    return LOST_INTENT_UNKNOWN;
-  return *out_intent != NULL ? LOST_INTENT_FOUND : LOST_INTENT_NEVER_MADE;
-}
-
 typedef struct
 {
   gint64 order_id;
@@ -2007,10 +1849,12 @@ find_lost_intent_thread (GTask        *task,
                          gpointer      task_data,
                          GCancellable *cancellable)
 {
+  TillApi *self = source_object;
   LostIntentSearch *search = task_data;
 
-  g_task_return_int (task, find_lost_intent (source_object, search->order_id, search->created,
-                                             cancellable, &search->intent));
+  g_task_return_int (task, till_payments_find_lost_intent (self->stripe, self->db,
+                                                           search->order_id, search->created,
+                                                           cancellable, &search->intent));
 }
 
 static void
@@ -2024,14 +1868,14 @@ on_lost_intent_searched (GObject      *source,
 
   switch (g_task_propagate_int (G_TASK (result), NULL))
     {
-    case LOST_INTENT_FOUND:
+    case TILL_LOST_INTENT_FOUND:
       /* As it is now, not a replay: written like Stripe's answers. */
       answer = g_new0 (TillStripeResponse, 1);
       answer->status = SOUP_STATUS_OK;
       answer->body = g_steal_pointer (&search->intent);
       write_answer (call, answer);
       break;
-    case LOST_INTENT_NEVER_MADE:
+    case TILL_LOST_INTENT_NEVER_MADE:
       call->never_made (call);
       break;
     default:
@@ -2239,8 +2083,8 @@ checkout_post_intent (Call            *call,
 {
   TillApi *self = call->api;
   g_autoptr(GError) error = NULL;
-  g_autoptr(TillStripeForm) form = intent_form (self, order, &error);
-  g_autofree char *key = idempotency_key (self, order->id, "payment-intent");
+  g_autoptr(TillStripeForm) form = till_payments_intent_form (self->config, self->db, order, &error);
+  g_autofree char *key = till_payments_key (self->db, order->id, "payment-intent");
 
   if (form == NULL)
     {
@@ -2300,7 +2144,7 @@ checkout_fetch_intent (Call *call)
                                                 checkout_intent_members, self->cancellable,
                                                 on_checkout_intent, call);
     }
-  else if (intent_key_may_be_forgotten (order))
+  else if (till_payments_key_may_be_forgotten (order))
     find_lost_intent_async (call, order, checkout_write_intent, checkout_intent_never_made);
   else
     checkout_post_intent (call, order);
@@ -2969,7 +2813,7 @@ cancel_write_recovered_intent (Call *call)
     }
   intent_id = json_object_get_string_member_with_default (call->answer->body, "id", "");
   path = g_strconcat ("/v1/payment_intents/", intent_id, "/cancel", NULL);
-  key = idempotency_key (self, call->order_id, "cancel");
+  key = till_payments_key (self->db, call->order_id, "cancel");
   till_stripe_form_add (form, "cancellation_reason", "requested_by_customer");
   /* The call goes on: it may wait for the lock again with the next answer. */
   g_clear_pointer (&call->answer, till_stripe_response_free);
@@ -3003,19 +2847,19 @@ handle_cancel (TillApi           *self,
       g_autoptr(TillStripeForm) form = till_stripe_form_new ();
       g_autofree char *path = g_strconcat ("/v1/payment_intents/", order->payment_intent,
                                            "/cancel", NULL);
-      g_autofree char *key = idempotency_key (self, order->id, "cancel");
+      g_autofree char *key = till_payments_key (self->db, order->id, "cancel");
 
       till_stripe_form_add (form, "cancellation_reason", "requested_by_customer");
       request_for_write (call, "POST", path, form, key, FALSE, cancel_write_intent);
     }
-  else if (intent_key_may_be_forgotten (order))
+  else if (till_payments_key_may_be_forgotten (order))
     find_lost_intent_async (call, order, cancel_write_recovered_intent, cancel_intent_never_made);
   else
     {
       /* The intent's answer may have been lost: get it back with the same key, then cancel
        * it, so no intent stays open behind a canceled order. */
-      g_autoptr(TillStripeForm) form = intent_form (self, order, &error);
-      g_autofree char *key = idempotency_key (self, order->id, "payment-intent");
+      g_autoptr(TillStripeForm) form = till_payments_intent_form (self->config, self->db, order, &error);
+      g_autofree char *key = till_payments_key (self->db, order->id, "payment-intent");
 
       if (form == NULL)
         {
@@ -3079,32 +2923,6 @@ refund_write (Call *call)
       }
   }
   call_done (call);
-}
-
-/* The refund request and its key: the same for the first call and every retry. */
-static TillStripeForm *
-refund_form (TillApi          *self,
-             const char       *payment_intent,
-             const TillRefund *refund,
-             gint64            stripe_amount)
-{
-  TillStripeForm *form = till_stripe_form_new ();
-
-  till_stripe_form_add (form, "payment_intent", payment_intent);
-  till_stripe_form_add_int (form, "amount", stripe_amount);
-  if (refund->reason != NULL)
-    till_stripe_form_add (form, "reason", refund->reason);
-  till_stripe_form_add_int (form, "metadata[till_order_id]", refund->order_id);
-  till_stripe_form_add_int (form, "metadata[till_refund_id]", refund->id);
-  return form;
-}
-
-static char *
-refund_key (TillApi          *self,
-            const TillRefund *refund)
-{
-  return g_strdup_printf ("till-%s-refund-%" G_GINT64_FORMAT,
-                          till_database_get_instance (self->db), refund->id);
 }
 
 static void
@@ -3175,8 +2993,8 @@ handle_refund (TillApi           *self,
       return;
     }
 
-  form = refund_form (self, order->payment_intent, refund, stripe_amount);
-  key = refund_key (self, refund);
+  form = till_payments_refund_form (order->payment_intent, refund, stripe_amount);
+  key = till_payments_refund_key (self->db, refund);
 
   call = call_new (self, msg);
   call->order_id = order->id;
@@ -3862,7 +3680,7 @@ typedef struct
   char *cancel_key;
   gint64 created;         /* the order's, Unix time */
   gboolean key_forgotten; /* its intent is unknown, and create_key may be gone at Stripe */
-  LostIntent lost;        /* then, what the search of Stripe's intents found */
+  TillLostIntent lost;        /* then, what the search of Stripe's intents found */
   gboolean never_made;    /* Stripe has no intent for it: canceled without one */
   gboolean abandoned;
   JsonObject *result;     /* the intent (or refund) as Stripe has it now */
@@ -3911,15 +3729,15 @@ reconcile_find_lost_intents (TillApi      *self,
     }
   if (g_hash_table_size (wanted) == 0)
     return;
-  complete = find_lost_intents (self, wanted, since, cancellable);
+  complete = till_payments_find_lost_intents (self->stripe, self->db, wanted, since, cancellable);
   for (guint i = 0; i < items->len; i++)
     {
       ReconcileItem *item = items->pdata[i];
 
       if (item->key_forgotten && item->result != NULL)
-        item->lost = LOST_INTENT_FOUND;
+        item->lost = TILL_LOST_INTENT_FOUND;
       else if (item->key_forgotten && complete)
-        item->lost = LOST_INTENT_NEVER_MADE;
+        item->lost = TILL_LOST_INTENT_NEVER_MADE;
     }
 }
 
@@ -3935,9 +3753,9 @@ reconcile_get_intent (TillApi       *self,
   if (item->key_forgotten)
     switch (item->lost)
       {
-      case LOST_INTENT_FOUND:
+      case TILL_LOST_INTENT_FOUND:
         return g_steal_pointer (&item->result);
-      case LOST_INTENT_NEVER_MADE:
+      case TILL_LOST_INTENT_NEVER_MADE:
         /* Abandoned: nothing to cancel at Stripe. Otherwise it is made now, like the first. */
         item->never_made = item->abandoned;
         if (item->never_made)
@@ -4257,17 +4075,17 @@ till_api_reconcile_async (TillApi             *self,
       item->intent_id = g_strdup (order->payment_intent);
       if (item->intent_id == NULL)
         {
-          item->form = intent_form (self, order, NULL);
+          item->form = till_payments_intent_form (self->config, self->db, order, NULL);
           if (item->form == NULL)
             {
               reconcile_item_free (item);
               continue;
             }
         }
-      item->create_key = idempotency_key (self, order->id, "payment-intent");
-      item->cancel_key = idempotency_key (self, order->id, "cancel");
+      item->create_key = till_payments_key (self->db, order->id, "payment-intent");
+      item->cancel_key = till_payments_key (self->db, order->id, "cancel");
       item->created = g_date_time_to_unix (order->created_at);
-      item->key_forgotten = item->intent_id == NULL && intent_key_may_be_forgotten (order);
+      item->key_forgotten = item->intent_id == NULL && till_payments_key_may_be_forgotten (order);
       item->abandoned = now - item->created * G_USEC_PER_SEC >=
                         (gint64) self->config->reconcile_cancel_after * G_USEC_PER_SEC;
       g_ptr_array_add (items, item);
@@ -4305,8 +4123,8 @@ till_api_reconcile_async (TillApi             *self,
         item = g_new0 (ReconcileItem, 1);
         item->refund_id = refund->id;
         item->order_id = refund->order_id;
-        item->form = refund_form (self, order->payment_intent, refund, stripe_amount);
-        item->create_key = refund_key (self, refund);
+        item->form = till_payments_refund_form (order->payment_intent, refund, stripe_amount);
+        item->create_key = till_payments_refund_key (self->db, refund);
         g_ptr_array_add (items, item);
       }
   }
