@@ -1,6 +1,10 @@
 /* till-api-private.h: what the parts of till-api share.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * till-api.c builds the object, routes requests and starts and stops it; each family of
+ * routes has its file (till-api-catalog.c, -checkout.c, -orders.c, -reports.c,
+ * -webhooks.c), above the shared layer, till-api-request.c, which calls none of them.
  */
 #pragma once
 
@@ -9,9 +13,90 @@
 #include "till-api.h"
 #include "till-orders.h"
 #include "till-stripe-client.h"
+#include "till-catalog.h"
+#include "till-http-listener.h"
+#include "till-server-config.h"
+#include "till-server-error.h"
 #include "till-terminals.h"
 
 G_BEGIN_DECLS
+
+/* While another process holds the database's write lock (a `catalog import`), checkouts and
+ * intents are tried again this often, from the main loop, for up to BUSY_WAIT_MS; the loop
+ * serves every other request meanwhile. */
+#define BUSY_RETRY_MS 5
+#define BUSY_WAIT_MS 5000
+/* Failed authentications: a peer address with this many in its window gets 429 for every
+ * request that needs a token until the window ends (till-api-request.c, auth_throttled ()).
+ * At most AUTH_PEERS_MAX addresses are remembered. */
+#define AUTH_FAILURES_MAX 20
+#define AUTH_WINDOW_MS (60 * 1000)
+#define AUTH_PEERS_MAX 4096
+
+struct _TillApi
+{
+  GObject parent_instance;
+
+  TillServerConfig *config;
+  TillDatabase *db;
+  TillStripeClient *stripe;
+  SoupServer *server;
+  TillHttpListener *listener;
+  GObject *sim;
+  GTimeZone *tz;
+  char *base_uri;
+  char *csp;
+  GBytes *pay_page;           /* index.html with the Stripe.js address filled in */
+  GHashTable *buckets;        /* terminal id → Bucket */
+  GHashTable *auth_failures;  /* peer address → AuthFailures */
+  guint auth_failures_max;
+  guint auth_window_ms;
+  guint auth_peers_max;
+  GCancellable *cancellable;
+  guint reconcile_source;
+  /* Intents of new orders, recorded together (see record_new_intent ()). */
+  GPtrArray *pending_order_ids;   /* gint64 * */
+  GPtrArray *pending_answers;     /* TillApiCall *: each intent's checkout, answered once it is stored */
+  GPtrArray *pending_intents;     /* JsonObject * */
+  /* Checkouts of this turn, stored in one transaction (see flush_turn ()). */
+  GPtrArray *pending_checkouts;   /* TillApiCall * */
+  gboolean hold_checkouts;        /* tests: let them pile up */
+  TillTerminalCache *terminal_cache;  /* for checkouts, re-checked in their transaction */
+  TillProductCache *product_cache;    /* for pricing checkouts */
+  guint64 batch_generation;
+  guint flush_source;             /* idle: the batch, once the loop has nothing else to do */
+  guint flush_deadline;           /* or after FLUSH_WAIT_MAX_MS, whichever comes first */
+  guint intents_source;
+  gint64 busy_since;              /* first time the checkouts found the database locked */
+  GQueue waiting_writes;          /* TillApiCall *: other writes, while another process writes */
+  guint waiting_source;
+  guint busy_wait_ms;
+  guint export_stall_ms;          /* an export whose client takes nothing that long stops */
+  gboolean stopping;
+  gboolean disconnected;          /* stopped: its messages have no connection left */
+  gboolean reconciling;
+  /* A round's answers, waiting for another process's write lock (on_retry_reconciled ()). */
+  GTask *reconcile_task;
+  GPtrArray *reconcile_items;     /* ReconcileItem * */
+  gint64 reconcile_since;
+  guint reconcile_retry_source;
+  /* Where the next round's pending orders start (the last one a round took), so that 50
+   * orders nobody pays do not keep the reconciler from the rest. */
+  gint64 reconcile_after_created;
+  gint64 reconcile_after_id;
+  gint64 reconcile_refunds_after;   /* the same for refunds Stripe has not taken yet */
+  GAsyncQueue *readers;           /* TillDatabase *: idle connections for worker threads */
+  GMutex held_lock;               /* tests: page reads on threads wait while held */
+  GCond held_cond;
+  gboolean hold_reads;
+  guint held_reads;
+  /* Handles a request that waited for the write lock (till-api.c's routing). */
+  void (*dispatch) (TillApi           *self,
+                    SoupServerMessage *msg,
+                    const char        *path,
+                    GHashTable        *query);
+};
+
 
 /* Responses. Every API answer goes through these, which also set the security headers. */
 void      till_api_send_json    (SoupServerMessage *msg,
@@ -76,5 +161,170 @@ gboolean  till_reports_write_orders_csv (TillDatabase    *db,
                                          TillCsvFlush     flush,
                                          gpointer         user_data,
                                          GError         **error);
+
+
+/* Headers every answer has (and corking: see till_api_set_corked ()). */
+void      till_api_add_common_headers (SoupServerMessage *msg);
+void      till_api_set_corked         (SoupServerMessage *msg,
+                                       gboolean           corked);
+void      till_api_send_new_error     (SoupServerMessage *msg,
+                                       TillApiError       code,
+                                       const char        *message);
+void      till_api_send_busy          (SoupServerMessage *msg);
+GError   *till_api_new_busy_error     (void);
+
+/* A request paused while its answer is worked out (Stripe, a thread, a lock). */
+typedef struct _TillApiCall
+{
+  TillApi *api;
+  SoupServerMessage *msg;
+  gulong finished_id;
+  gboolean finished;
+  gint64 order_id;
+  guint success_status;
+  TillRefund *refund;
+  TillTerminal *terminal;
+  TillOrder *order;         /* as just loaded, when the flow has it already */
+  TillCart *cart;           /* a checkout waiting for its turn's transaction */
+  gint64 terminal_id;
+  GError *error;            /* why its order could not be stored */
+  gboolean revoked;         /* its terminal was revoked before its order was stored */
+  gint64 deferred_at;       /* a write waiting for another process's lock, since then */
+  TillStripeResponse *answer;     /* Stripe's answer, to be written by resume () */
+  void (*resume) (struct _TillApiCall *call);  /* writes it, once the lock is free (till_api_write_answer ()) */
+  gboolean only_ok;         /* a Stripe error fails the call before resume () */
+  void (*never_made) (struct _TillApiCall *call);  /* no intent was ever made for its order */
+} TillApiCall;
+
+TillApiCall       *till_api_call_new          (TillApi           *api,
+                                               SoupServerMessage *msg);
+/* Ends @call: its message is unpaused (if it still has a connection) and @call freed. */
+void               till_api_call_done         (TillApiCall       *call);
+SoupServerMessage *till_api_call_take_message (TillApiCall       *call);
+void               till_api_call_fail         (TillApiCall       *call,
+                                               const GError      *error);
+
+/* Request parsing. */
+JsonObject *till_api_read_json_body_full (SoupServerMessage  *msg,
+                                          gboolean            allow_empty,
+                                          GError            **error);
+JsonObject *till_api_read_json_body      (SoupServerMessage  *msg,
+                                          GError            **error);
+gboolean    till_api_parse_id            (const char         *text,
+                                          gint64             *out_id);
+/* A query parameter, NULL when absent or empty. */
+const char *till_api_query_get           (GHashTable         *query,
+                                          const char         *name);
+char       *till_api_cursor_encode       (gint64              id);
+gboolean    till_api_cursor_decode       (const char         *cursor,
+                                          gint64             *out_id,
+                                          GError            **error);
+
+/* Authentication and limits. */
+TillTerminal *till_api_authenticate          (TillApi            *self,
+                                              SoupServerMessage  *msg,
+                                              gboolean            cached);
+void          till_api_refuse_authentication (TillApi            *self,
+                                              SoupServerMessage  *msg,
+                                              const char         *reason);
+gboolean      till_api_require_admin         (SoupServerMessage  *msg,
+                                              const TillTerminal *terminal);
+gboolean      till_api_take_rate_token       (TillApi            *self,
+                                              const TillTerminal *terminal);
+
+/* Pages of lists, read at once or on a worker thread (till_api_read_page ()). */
+/* A page of a list: the items, and the id to continue after (0: the last page). */
+typedef struct
+{
+  GPtrArray *items;
+  gint64 next;
+} TillApiPage;
+
+void      till_api_page_free (TillApiPage *page);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillApiPage, till_api_page_free)
+
+typedef TillApiPage *(*TillApiPageRead) (TillDatabase  *db,
+                           gpointer       args,
+                           GError       **error);
+typedef void  (*TillApiPageSend) (SoupServerMessage *msg,
+                           TillApiPage              *page,
+                           gpointer           args);
+
+
+/* A connection of the pool for a worker thread, and giving it back. */
+TillDatabase *till_api_reader_take      (TillApi      *self,
+                                         const char   *path,
+                                         GError      **error);
+void          till_api_reader_give_back (TillApi      *self,
+                                         TillDatabase *db);
+void      till_api_read_page (TillApi           *self,
+                              SoupServerMessage *msg,
+                              gboolean           slow,
+                              TillApiPageRead    read,
+                              TillApiPageSend    send,
+                              gpointer           args,
+                              GDestroyNotify     args_free);
+
+typedef void (*TillApiHandler) (TillApi           *self,
+                                SoupServerMessage *msg,
+                                const char        *path,
+                                GHashTable        *query);
+/* Handles @msg, paused until now, with @handler as if it had just come. */
+void      till_api_redispatch (TillApi           *self,
+                               SoupServerMessage *msg,
+                               TillApiHandler     handler);
+
+/* Writes while another process holds the write lock: see till-api-request.c. */
+gboolean  till_api_begin_without_waiting (TillApi      *self,
+                                          GError      **error);
+gboolean  till_api_waited_too_long       (TillApi      *self,
+                                          gint64        since);
+void      till_api_wait_for_lock         (TillApi      *self,
+                                          TillApiCall  *call);
+void      till_api_write_answer          (TillApiCall        *call,
+                                          TillStripeResponse *answer);
+void      till_api_request_for_write     (TillApiCall    *call,
+                                          const char     *method,
+                                          const char     *path,
+                                          TillStripeForm *form,
+                                          const char     *key,
+                                          gboolean        only_ok,
+                                          void          (*resume) (TillApiCall *call));
+/* Stripe's answer to @call's request, or NULL (the call has then failed); _ok: only a
+ * success. */
+TillStripeResponse *till_api_call_stripe_answer    (TillApiCall  *call,
+                                                    GObject      *source,
+                                                    GAsyncResult *result);
+TillStripeResponse *till_api_call_stripe_answer_ok (TillApiCall  *call,
+                                                    GObject      *source,
+                                                    GAsyncResult *result);
+GError   *till_api_stripe_failure        (TillStripeResponse *response);
+gboolean  till_api_intent_is_unknown     (TillStripeResponse *response);
+gboolean  till_api_cancel_order_of_unknown_intent (TillApiCall *call);
+void      till_api_find_lost_intent_async (TillApiCall      *call,
+                                           const TillOrder  *order,
+                                           void            (*found) (TillApiCall *call),
+                                           void            (*never_made) (TillApiCall *call));
+
+/* Orders as answers. */
+void      till_api_send_order_json   (SoupServerMessage *msg,
+                                      guint              status,
+                                      const TillOrder   *order,
+                                      GPtrArray         *refunds,
+                                      JsonObject        *intent,
+                                      TillRefund        *refund);
+void      till_api_send_loaded_order (TillApi           *self,
+                                      SoupServerMessage *msg,
+                                      guint              status,
+                                      const TillOrder   *order,
+                                      JsonObject        *intent,
+                                      TillRefund        *refund);
+void      till_api_send_order        (TillApi           *self,
+                                      SoupServerMessage *msg,
+                                      guint              status,
+                                      gint64             order_id,
+                                      JsonObject        *intent,
+                                      TillRefund        *refund);
 
 G_END_DECLS

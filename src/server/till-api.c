@@ -30,11 +30,6 @@
 /* How long the intents of new orders wait for a transaction when the database was locked by
  * another process (see flush_turn ()). */
 #define INTENTS_DELAY_MS 50
-/* While another process holds the database's write lock (a `catalog import`), checkouts and
- * intents are tried again this often, from the main loop, for up to BUSY_WAIT_MS; the loop
- * serves every other request meanwhile. */
-#define BUSY_RETRY_MS 5
-#define BUSY_WAIT_MS 5000
 /* Webhook events older than TILL_WEBHOOK_EVENTS_KEPT_DAYS forgotten per reconciler round. */
 #define EVENTS_FORGOTTEN_PER_ROUND 500
 /* Pending orders, and refunds Stripe has not taken, a reconciler round asks Stripe about. */
@@ -43,599 +38,15 @@
 /* A batch of checkouts waits for an idle main loop at most this long (schedule_flush ()). */
 #define FLUSH_WAIT_MAX_MS 2
 #define RESOURCE_PREFIX "/io/github/tillpos/Till/server"
-/* Failed authentications: a peer address with this many in its window gets 429 for every
- * request that needs a token until the window ends (auth_throttled ()). At most
- * AUTH_PEERS_MAX addresses are remembered. */
-#define AUTH_FAILURES_MAX 20
-#define AUTH_WINDOW_MS (60 * 1000)
-#define AUTH_PEERS_MAX 4096
-
-struct _TillApi
-{
-  GObject parent_instance;
-
-  TillServerConfig *config;
-  TillDatabase *db;
-  TillStripeClient *stripe;
-  SoupServer *server;
-  TillHttpListener *listener;
-  GObject *sim;
-  GTimeZone *tz;
-  char *base_uri;
-  char *csp;
-  GBytes *pay_page;           /* index.html with the Stripe.js address filled in */
-  GHashTable *buckets;        /* terminal id → Bucket */
-  GHashTable *auth_failures;  /* peer address → AuthFailures */
-  guint auth_failures_max;
-  guint auth_window_ms;
-  guint auth_peers_max;
-  GCancellable *cancellable;
-  guint reconcile_source;
-  /* Intents of new orders, recorded together (see record_new_intent ()). */
-  GPtrArray *pending_order_ids;   /* gint64 * */
-  GPtrArray *pending_answers;     /* Call *: each intent's checkout, answered once it is stored */
-  GPtrArray *pending_intents;     /* JsonObject * */
-  /* Checkouts of this turn, stored in one transaction (see flush_turn ()). */
-  GPtrArray *pending_checkouts;   /* Call * */
-  gboolean hold_checkouts;        /* tests: let them pile up */
-  TillTerminalCache *terminal_cache;  /* for checkouts, re-checked in their transaction */
-  TillProductCache *product_cache;    /* for pricing checkouts */
-  guint64 batch_generation;
-  guint flush_source;             /* idle: the batch, once the loop has nothing else to do */
-  guint flush_deadline;           /* or after FLUSH_WAIT_MAX_MS, whichever comes first */
-  guint intents_source;
-  gint64 busy_since;              /* first time the checkouts found the database locked */
-  GQueue waiting_writes;          /* Call *: other writes, while another process writes */
-  guint waiting_source;
-  guint busy_wait_ms;
-  guint export_stall_ms;          /* an export whose client takes nothing that long stops */
-  gboolean stopping;
-  gboolean disconnected;          /* stopped: its messages have no connection left */
-  gboolean reconciling;
-  /* A round's answers, waiting for another process's write lock (on_retry_reconciled ()). */
-  GTask *reconcile_task;
-  GPtrArray *reconcile_items;     /* ReconcileItem * */
-  gint64 reconcile_since;
-  guint reconcile_retry_source;
-  /* Where the next round's pending orders start (the last one a round took), so that 50
-   * orders nobody pays do not keep the reconciler from the rest. */
-  gint64 reconcile_after_created;
-  gint64 reconcile_after_id;
-  gint64 reconcile_refunds_after;   /* the same for refunds Stripe has not taken yet */
-  GAsyncQueue *readers;           /* TillDatabase *: idle connections for worker threads */
-  GMutex held_lock;               /* tests: page reads on threads wait while held */
-  GCond held_cond;
-  gboolean hold_reads;
-  guint held_reads;
-};
 
 G_DEFINE_FINAL_TYPE (TillApi, till_api, G_TYPE_OBJECT)
-
-typedef struct
-{
-  double tokens;
-  gint64 updated;
-} Bucket;
-
-typedef struct
-{
-  gint64 window_start;    /* the first failure of the window, monotonic */
-  guint failures;
-} AuthFailures;
-
-/* ---------------------------------------------------------------------------------------- */
-/* Responses */
-
-/* libsoup writes an answer's headers and its body separately: two TCP segments, and on
- * loopback two trips through the network stack and two wake-ups of the client. Corked, the
- * answer leaves in one segment (or as few full ones as its size needs) once it is written:
- * the server's request-finished uncorks it. */
-static void
-set_corked (SoupServerMessage *msg,
-            gboolean           corked)
-{
-  GSocket *socket = till_http_message_get_socket (msg);
-
-  if (socket != NULL && g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX)
-    g_socket_set_option (socket, IPPROTO_TCP, TCP_CORK, corked, NULL);
-}
 
 static void
 on_request_done (SoupServer        *server,
                  SoupServerMessage *msg,
                  gpointer           user_data)
 {
-  set_corked (msg, FALSE);
-}
-
-static void
-add_common_headers (SoupServerMessage *msg)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-
-  set_corked (msg, TRUE);
-
-  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
-  soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
-  soup_message_headers_replace (headers, "X-Frame-Options", "DENY");
-  soup_message_headers_replace (headers, "Cross-Origin-Resource-Policy", "same-origin");
-  if (soup_message_headers_get_one (headers, "Cache-Control") == NULL)
-    soup_message_headers_replace (headers, "Cache-Control", "no-store");
-}
-
-void
-till_api_send_text (SoupServerMessage *msg,
-                    guint              status,
-                    const char        *content_type,
-                    const char        *text,
-                    gsize              length)
-{
-  add_common_headers (msg);
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY, text, length);
-}
-
-void
-till_api_send_written (SoupServerMessage *msg,
-                       guint              status,
-                       GString           *text)
-{
-  gsize length = text->len;
-
-  add_common_headers (msg);
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
-                                    g_string_free (text, FALSE), length);
-}
-
-void
-till_api_send_json (SoupServerMessage *msg,
-                    guint              status,
-                    JsonNode          *node)
-{
-  g_autofree char *text = till_json_to_string (node, FALSE);
-
-  till_api_send_text (msg, status, "application/json", text, strlen (text));
-}
-
-void
-till_api_send_error (SoupServerMessage *msg,
-                     const GError      *error)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  guint status = till_api_error_get_status (error);
-  const char *message = error->message;
-
-  if (g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
-    {
-      /* Another program kept the database locked for longer than we wait. */
-      g_message ("%s %s: %s", soup_server_message_get_method (msg),
-                 g_uri_get_path (soup_server_message_get_uri (msg)), error->message);
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Retry-After", "1");
-      message = _("The database is busy: another program is writing to it. Try again in a "
-                  "moment.");
-    }
-  else if (g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FULL))
-    {
-      /* The transaction was rolled back; the next write once there is space succeeds. */
-      g_message ("%s %s: the disk is full: %s", soup_server_message_get_method (msg),
-                 g_uri_get_path (soup_server_message_get_uri (msg)), error->message);
-      message = _("The server’s disk is full: nothing was stored. Free some space on the "
-                  "server, then try again.");
-    }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      /* Stopped with the server: another till-server (or this one again) will answer. */
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Retry-After", "1");
-      message = _("The server is stopping; try again in a moment");
-    }
-  else if (status >= 500 && error->domain != TILL_API_ERROR)
-    {
-      /* Internal details (SQL, paths) stay in the log. */
-      g_warning ("%s %s: %s", soup_server_message_get_method (msg),
-                 g_uri_get_path (soup_server_message_get_uri (msg)), error->message);
-      message = _("Something went wrong on the server");
-    }
-  else
-    g_debug ("%s %s: %u %s", soup_server_message_get_method (msg),
-             g_uri_get_path (soup_server_message_get_uri (msg)), status,
-             till_api_error_get_code (error));
-
-  /* A client that sent something malformed or too large may be out of step with us (or
-   * smuggling): it starts again on a new connection. */
-  if (status == SOUP_STATUS_BAD_REQUEST || status == SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE)
-    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
-                                  "close");
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "error");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "code");
-  json_builder_add_string_value (builder, till_api_error_get_code (error));
-  json_builder_set_member_name (builder, "message");
-  json_builder_add_string_value (builder, message);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  till_api_send_json (msg, status, root);
-}
-
-static void
-send_api_error (SoupServerMessage *msg,
-                TillApiError       code,
-                const char        *message)
-{
-  g_autoptr(GError) error = g_error_new_literal (TILL_API_ERROR, code, message);
-
-  till_api_send_error (msg, error);
-}
-
-/* ---------------------------------------------------------------------------------------- */
-/* Pausing for Stripe */
-
-typedef struct _Call
-{
-  TillApi *api;
-  SoupServerMessage *msg;
-  gulong finished_id;
-  gboolean finished;
-  gint64 order_id;
-  guint success_status;
-  TillRefund *refund;
-  TillTerminal *terminal;
-  TillOrder *order;         /* as just loaded, when the flow has it already */
-  TillCart *cart;           /* a checkout waiting for its turn's transaction */
-  gint64 terminal_id;
-  GError *error;            /* why its order could not be stored */
-  gboolean revoked;         /* its terminal was revoked before its order was stored */
-  gint64 deferred_at;       /* a write waiting for another process's lock, since then */
-  TillStripeResponse *answer;     /* Stripe's answer, to be written by resume () */
-  void (*resume) (struct _Call *call);  /* writes it, once the lock is free (write_answer ()) */
-  gboolean only_ok;         /* a Stripe error fails the call before resume () */
-  void (*never_made) (struct _Call *call);  /* no intent was ever made for its order */
-} Call;
-
-static void
-on_message_finished (SoupServerMessage *msg,
-                     gpointer           user_data)
-{
-  Call *call = user_data;
-
-  call->finished = TRUE;
-}
-
-static Call *
-call_new (TillApi           *api,
-          SoupServerMessage *msg)
-{
-  Call *call = g_new0 (Call, 1);
-
-  call->api = g_object_ref (api);
-  call->msg = g_object_ref (msg);
-  call->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (on_message_finished), call);
-  call->success_status = SOUP_STATUS_OK;
-  soup_server_message_pause (msg);
-  return call;
-}
-
-static void
-call_done (Call *call)
-{
-  g_signal_handler_disconnect (call->msg, call->finished_id);
-  /* Work that ends after the server stopped (a thread's) has no connection to answer on. */
-  if (!call->finished && !call->api->disconnected)
-    soup_server_message_unpause (call->msg);
-  g_object_unref (call->msg);
-  g_object_unref (call->api);
-  till_refund_free (call->refund);
-  till_terminal_free (call->terminal);
-  till_order_free (call->order);
-  till_cart_free (call->cart);
-  g_clear_error (&call->error);
-  g_clear_pointer (&call->answer, till_stripe_response_free);
-  g_free (call);
-}
-
-/* Finishes @call, whose request is to be handled at once, and gives back its message:
- * unpaused, which takes effect only back in the main loop, so it can still be answered now.
- * NULL when its client has gone. */
-static SoupServerMessage *
-call_take_message (Call *call)
-{
-  SoupServerMessage *msg = call->finished ? NULL : g_object_ref (call->msg);
-
-  call_done (call);
-  return msg;
-}
-
-static void
-call_fail (Call         *call,
-           const GError *error)
-{
-  till_api_send_error (call->msg, error);
-  call_done (call);
-}
-
-/* ---------------------------------------------------------------------------------------- */
-/* Request parsing */
-
-static JsonObject *
-read_json_body_full (SoupServerMessage  *msg,
-                     gboolean            allow_empty,
-                     GError            **error)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *content_type = soup_message_headers_get_content_type (headers, NULL);
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
-  g_autoptr(GBytes) bytes = NULL;
-
-  /* No body at all where every field is optional: the same as {}. */
-  if (allow_empty && body->length == 0)
-    return json_object_new ();
-  if (content_type == NULL || g_ascii_strcasecmp (content_type, "application/json") != 0)
-    {
-      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_MEDIA_TYPE,
-                   _("The body must be application/json"));
-      return NULL;
-    }
-  bytes = soup_message_body_flatten (body);
-  if (g_bytes_get_size (bytes) == 0)
-    {
-      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX, _("The request body is empty"));
-      return NULL;
-    }
-  return till_json_parse_object (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), error);
-}
-
-static JsonObject *
-read_json_body (SoupServerMessage  *msg,
-                GError            **error)
-{
-  return read_json_body_full (msg, FALSE, error);
-}
-
-static gboolean
-parse_id (const char *text,
-          gint64     *out_id)
-{
-  guint64 value;
-
-  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 1, G_MAXINT64, &value, NULL))
-    return FALSE;
-  *out_id = (gint64) value;
-  return TRUE;
-}
-
-static const char *
-query_get (GHashTable *query,
-           const char *name)
-{
-  const char *value = query != NULL ? g_hash_table_lookup (query, name) : NULL;
-
-  return value != NULL && *value != '\0' ? value : NULL;
-}
-
-/* Cursors are opaque to clients: "c" + the id to continue after. */
-static char *
-cursor_encode (gint64 id)
-{
-  g_autofree char *text = g_strdup_printf ("c%" G_GINT64_FORMAT, id);
-
-  return g_base64_encode ((const guchar *) text, strlen (text));
-}
-
-static gboolean
-cursor_decode (const char  *cursor,
-               gint64      *out_id,
-               GError     **error)
-{
-  gsize length = 0;
-  g_autofree guchar *raw = NULL;
-  g_autofree char *text = NULL;
-
-  if (cursor == NULL)
-    {
-      *out_id = 0;
-      return TRUE;
-    }
-  if (strlen (cursor) < 64)
-    raw = g_base64_decode (cursor, &length);
-  if (raw != NULL && length > 1 && length < 32 && raw[0] == 'c')
-    {
-      text = g_strndup ((const char *) raw + 1, length - 1);
-      if (parse_id (text, out_id))
-        return TRUE;
-    }
-  g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_REQUEST, _("cursor: not valid"));
-  return FALSE;
-}
-
-/* ---------------------------------------------------------------------------------------- */
-/* Auth and limits */
-
-static void
-send_unauthorized (SoupServerMessage *msg)
-{
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "WWW-Authenticate", "Bearer realm=\"till\"");
-  send_api_error (msg, TILL_API_ERROR_UNAUTHORIZED,
-                  _("A valid terminal token is needed (Authorization: Bearer …)"));
-}
-
-/* Failed authentications are counted per peer address (not per token: a guesser sends a
- * new one each time). Behind a reverse proxy every client has the proxy's address. */
-static const char *
-peer_of (SoupServerMessage *msg)
-{
-  const char *host = soup_server_message_get_remote_host (msg);
-
-  return host != NULL ? host : "local";
-}
-
-static gboolean
-auth_window_ended (TillApi            *self,
-                   const AuthFailures *failures,
-                   gint64              now)
-{
-  return now - failures->window_start >= (gint64) self->auth_window_ms * 1000;
-}
-
-/* Room for one more address: the ended windows go, and if that is not enough, the oldest. */
-static void
-auth_failures_make_room (TillApi *self,
-                         gint64   now)
-{
-  GHashTableIter iter;
-  gpointer key, value;
-  const char *oldest = NULL;
-  gint64 oldest_start = G_MAXINT64;
-
-  g_hash_table_iter_init (&iter, self->auth_failures);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      AuthFailures *failures = value;
-
-      if (auth_window_ended (self, failures, now))
-        g_hash_table_iter_remove (&iter);
-      else if (failures->window_start < oldest_start)
-        {
-          oldest = key;
-          oldest_start = failures->window_start;
-        }
-    }
-  if (g_hash_table_size (self->auth_failures) >= self->auth_peers_max && oldest != NULL)
-    g_hash_table_remove (self->auth_failures, oldest);
-}
-
-/* Whether @msg's peer failed too often in its window; then it is answered 429 with the
- * seconds left, before its token is even looked at: a valid token from the same address
- * waits too, or the limit would not slow down guessing. */
-static gboolean
-auth_throttled (TillApi           *self,
-                SoupServerMessage *msg)
-{
-  AuthFailures *failures = g_hash_table_lookup (self->auth_failures, peer_of (msg));
-  gint64 now = g_get_monotonic_time ();
-  gint64 left_ms;
-  g_autofree char *retry_after = NULL;
-
-  if (failures == NULL)
-    return FALSE;
-  if (auth_window_ended (self, failures, now))
-    {
-      g_hash_table_remove (self->auth_failures, peer_of (msg));
-      return FALSE;
-    }
-  if (failures->failures < self->auth_failures_max)
-    return FALSE;
-  left_ms = self->auth_window_ms - (now - failures->window_start) / 1000;
-  retry_after = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (1, (left_ms + 999) / 1000));
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
-                                retry_after);
-  send_api_error (msg, TILL_API_ERROR_RATE_LIMITED,
-                  _("Too many failed authentications from this address; wait a moment"));
-  return TRUE;
-}
-
-/* Answers 401, logs the request (never its token) and counts it against its peer. */
-static void
-refuse_authentication (TillApi           *self,
-                       SoupServerMessage *msg,
-                       const char        *reason)
-{
-  const char *peer = peer_of (msg);
-  AuthFailures *failures = g_hash_table_lookup (self->auth_failures, peer);
-  gint64 now = g_get_monotonic_time ();
-
-  if (failures != NULL && auth_window_ended (self, failures, now))
-    {
-      failures->window_start = now;
-      failures->failures = 0;
-    }
-  if (failures == NULL)
-    {
-      if (g_hash_table_size (self->auth_failures) >= self->auth_peers_max)
-        auth_failures_make_room (self, now);
-      failures = g_new0 (AuthFailures, 1);
-      failures->window_start = now;
-      g_hash_table_insert (self->auth_failures, g_strdup (peer), failures);
-    }
-  failures->failures++;
-  g_message ("Authentication failed: %s %s from %s: %s", soup_server_message_get_method (msg),
-             g_uri_get_path (soup_server_message_get_uri (msg)), peer, reason);
-  if (failures->failures == self->auth_failures_max)
-    g_message ("%u failed authentications from %s: its requests get 429 for up to %u s",
-               failures->failures, peer, (self->auth_window_ms + 999) / 1000);
-  send_unauthorized (msg);
-}
-
-/* @cached: from the terminal cache, for a checkout (its batch checks again). */
-static TillTerminal *
-authenticate (TillApi           *self,
-              SoupServerMessage *msg,
-              gboolean           cached)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *authorization = soup_message_headers_get_one (headers, "Authorization");
-  TillTerminal *terminal = NULL;
-
-  if (auth_throttled (self, msg))
-    return NULL;
-  if (authorization == NULL)
-    {
-      refuse_authentication (self, msg, "no Authorization header");
-      return NULL;
-    }
-  if (g_ascii_strncasecmp (authorization, "Bearer ", 7) != 0)
-    {
-      refuse_authentication (self, msg, "not a Bearer token");
-      return NULL;
-    }
-  terminal = cached
-      ? till_terminal_cache_authenticate (self->terminal_cache, self->db, authorization + 7)
-      : till_terminals_authenticate (self->db, authorization + 7);
-  if (terminal == NULL)
-    refuse_authentication (self, msg, "unknown or revoked token");
-  return terminal;
-}
-
-static gboolean
-require_admin (SoupServerMessage  *msg,
-               const TillTerminal *terminal)
-{
-  if (terminal->role == TILL_ROLE_ADMIN)
-    return TRUE;
-  send_api_error (msg, TILL_API_ERROR_FORBIDDEN, _("Only an admin terminal may do this"));
-  return FALSE;
-}
-
-static gboolean
-take_rate_token (TillApi            *self,
-                 const TillTerminal *terminal)
-{
-  double capacity = self->config->checkout_rate_per_minute;
-  gint64 now = g_get_monotonic_time ();
-  Bucket *bucket = g_hash_table_lookup (self->buckets, &terminal->id);
-
-  if (bucket == NULL)
-    {
-      gint64 *key = g_memdup2 (&terminal->id, sizeof terminal->id);
-
-      bucket = g_new0 (Bucket, 1);
-      bucket->tokens = capacity;
-      bucket->updated = now;
-      g_hash_table_insert (self->buckets, key, bucket);
-    }
-  bucket->tokens += (now - bucket->updated) * capacity / (60.0 * G_USEC_PER_SEC);
-  bucket->tokens = MIN (capacity, bucket->tokens);
-  bucket->updated = now;
-  if (bucket->tokens < 1.0)
-    return FALSE;
-  bucket->tokens -= 1.0;
-  return TRUE;
+  till_api_set_corked (msg, FALSE);
 }
 
 /* Refusing a body before reading it: the connection is taken from libsoup (which would
@@ -847,7 +258,7 @@ handle_pay (TillApi           *self,
       name = "";
   if (*name == '\0' || *name == '.')
     {
-      send_api_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such page"));
+      till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such page"));
       return;
     }
   resource = g_strconcat (RESOURCE_PREFIX "/pay/", name, NULL);
@@ -857,7 +268,7 @@ handle_pay (TillApi           *self,
     bytes = g_resources_lookup_data (resource, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
   if (bytes == NULL)
     {
-      send_api_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such page"));
+      till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such page"));
       return;
     }
   if (g_str_has_suffix (name, ".js"))
@@ -875,188 +286,6 @@ handle_pay (TillApi           *self,
     soup_message_headers_replace (headers, "Strict-Transport-Security", "max-age=31536000");
   till_api_send_text (msg, SOUP_STATUS_OK, type, g_bytes_get_data (bytes, NULL),
                       g_bytes_get_size (bytes));
-}
-
-/* ---------------------------------------------------------------------------------------- */
-/* Pages read off the main loop */
-
-/* A page of a list: the items, and the id to continue after (0: the last page). */
-typedef struct
-{
-  GPtrArray *items;
-  gint64 next;
-} Page;
-
-static void
-page_free (Page *page)
-{
-  g_ptr_array_unref (page->items);
-  g_free (page);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Page, page_free)
-
-typedef Page *(*PageRead) (TillDatabase  *db,
-                           gpointer       args,
-                           GError       **error);
-typedef void  (*PageSend) (SoupServerMessage *msg,
-                           Page              *page,
-                           gpointer           args);
-
-/* Connections kept for the next worker thread; more are opened while more run at once. */
-#define IDLE_READERS_MAX 2
-
-/* A connection of @self's pool for a worker thread: an idle one, or a new one. */
-static TillDatabase *
-reader_take (TillApi     *self,
-             const char  *path,
-             GError     **error)
-{
-  TillDatabase *db = g_async_queue_try_pop (self->readers);
-
-  if (db == NULL)
-    {
-      db = till_database_open (path, error);
-      /* What a worker reads it reads once, in order: the OS caches the file; a page cache of
-       * its own (2 MB by default) would only stay allocated while the connection idles. */
-      if (db != NULL)
-        till_database_exec (db, "PRAGMA cache_size = -256", NULL);
-    }
-  return db;
-}
-
-/* Takes @db back into the pool, or closes it when enough are idle. */
-static void
-reader_give_back (TillApi      *self,
-                  TillDatabase *db)
-{
-  if (g_async_queue_length (self->readers) < IDLE_READERS_MAX)
-    g_async_queue_push (self->readers, db);
-  else
-    g_object_unref (db);
-}
-
-typedef struct
-{
-  PageRead read;
-  PageSend send;
-  gpointer args;
-  GDestroyNotify args_free;
-  char *db_path;
-} PageJob;
-
-static void
-page_job_free (PageJob *job)
-{
-  job->args_free (job->args);
-  g_free (job->db_path);
-  g_free (job);
-}
-
-static void
-page_read_thread (GTask        *task,
-                  gpointer      source_object,
-                  gpointer      task_data,
-                  GCancellable *cancellable)
-{
-  TillApi *self = source_object;
-  PageJob *job = task_data;
-  g_autoptr(GError) error = NULL;
-  TillDatabase *db;
-  Page *page;
-
-  g_mutex_lock (&self->held_lock);
-  self->held_reads++;
-  while (self->hold_reads)
-    g_cond_wait (&self->held_cond, &self->held_lock);
-  self->held_reads--;
-  g_mutex_unlock (&self->held_lock);
-  db = reader_take (self, job->db_path, &error);
-  page = db != NULL ? job->read (db, job->args, &error) : NULL;
-  if (db != NULL)
-    reader_give_back (self, db);
-  if (page == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, page, (GDestroyNotify) page_free);
-}
-
-static void
-on_page_read (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Call *call = user_data;
-  PageJob *job = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-  g_autoptr(Page) page = g_task_propagate_pointer (G_TASK (result), &error);
-
-  if (page == NULL)
-    {
-      call_fail (call, error);
-      return;
-    }
-  job->send (call->msg, page, job->args);
-  call_done (call);
-}
-
-void
-till_api_hold_page_reads (TillApi  *self,
-                          gboolean  hold)
-{
-  g_mutex_lock (&self->held_lock);
-  self->hold_reads = hold;
-  g_cond_broadcast (&self->held_cond);
-  g_mutex_unlock (&self->held_lock);
-}
-
-guint
-till_api_get_held_page_reads (TillApi *self)
-{
-  guint held;
-
-  g_mutex_lock (&self->held_lock);
-  held = self->hold_reads ? self->held_reads : 0;
-  g_mutex_unlock (&self->held_lock);
-  return held;
-}
-
-/* Reads a page with @read and answers it with @send. A @slow read (a filter that no index
- * serves, which may read every row) runs on a thread with a read connection of its own,
- * while the loop goes on serving; the others run here. Takes @args. */
-static void
-read_page (TillApi           *self,
-           SoupServerMessage *msg,
-           gboolean           slow,
-           PageRead           read,
-           PageSend           send,
-           gpointer           args,
-           GDestroyNotify     args_free)
-{
-  g_autoptr(GTask) task = NULL;
-  PageJob *job;
-
-  if (!slow)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(Page) page = read (self->db, args, &error);
-
-      if (page == NULL)
-        till_api_send_error (msg, error);
-      else
-        send (msg, page, args);
-      args_free (args);
-      return;
-    }
-  job = g_new0 (PageJob, 1);
-  job->read = read;
-  job->send = send;
-  job->args = args;
-  job->args_free = args_free;
-  job->db_path = g_strdup (till_database_get_path (self->db));
-  task = g_task_new (self, self->cancellable, on_page_read, call_new (self, msg));
-  g_task_set_task_data (task, job, (GDestroyNotify) page_job_free);
-  g_task_run_in_thread (task, page_read_thread);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1079,13 +308,13 @@ products_query_free (ProductsQuery *query)
   g_free (query);
 }
 
-static Page *
+static TillApiPage *
 read_products_page (TillDatabase  *db,
                     gpointer       args,
                     GError       **error)
 {
   ProductsQuery *query = args;
-  g_autoptr(Page) page = g_new0 (Page, 1);
+  g_autoptr(TillApiPage) page = g_new0 (TillApiPage, 1);
 
   page->items = till_catalog_list (db, query->q, query->category, query->include_inactive,
                                    query->after, query->limit, &page->next, error);
@@ -1094,7 +323,7 @@ read_products_page (TillDatabase  *db,
 
 static void
 send_products_page (SoupServerMessage *msg,
-                    Page              *page,
+                    TillApiPage              *page,
                     gpointer           args)
 {
   GPtrArray *products = page->items;
@@ -1113,7 +342,7 @@ send_products_page (SoupServerMessage *msg,
   json_builder_set_member_name (builder, "next_cursor");
   if (page->next != 0)
     {
-      g_autofree char *cursor = cursor_encode (page->next);
+      g_autofree char *cursor = till_api_cursor_encode (page->next);
       json_builder_add_string_value (builder, cursor);
     }
   else
@@ -1135,7 +364,7 @@ send_products_page (SoupServerMessage *msg,
   if (if_none_match != NULL && (strstr (if_none_match, etag) != NULL ||
                                 g_strcmp0 (if_none_match, "*") == 0))
     {
-      add_common_headers (msg);
+      till_api_add_common_headers (msg);
       soup_server_message_set_status (msg, SOUP_STATUS_NOT_MODIFIED, NULL);
       return;
     }
@@ -1149,43 +378,43 @@ handle_products_list (TillApi           *self,
                       TillTerminal      *terminal)
 {
   g_autoptr(GError) error = NULL;
-  gboolean include_inactive = g_strcmp0 (query_get (query, "include_inactive"), "true") == 0;
+  gboolean include_inactive = g_strcmp0 (till_api_query_get (query, "include_inactive"), "true") == 0;
   gint64 after = 0;
   guint64 limit = 100;
   ProductsQuery *args;
 
-  if (!cursor_decode (query_get (query, "cursor"), &after, &error))
+  if (!till_api_cursor_decode (till_api_query_get (query, "cursor"), &after, &error))
     {
       till_api_send_error (msg, error);
       return;
     }
-  if (query_get (query, "limit") != NULL &&
-      !g_ascii_string_to_unsigned (query_get (query, "limit"), 10, 1, TILL_CATALOG_PAGE_MAX,
+  if (till_api_query_get (query, "limit") != NULL &&
+      !g_ascii_string_to_unsigned (till_api_query_get (query, "limit"), 10, 1, TILL_CATALOG_PAGE_MAX,
                                    &limit, NULL))
     {
-      send_api_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("limit: must be between 1 and 200"));
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("limit: must be between 1 and 200"));
       return;
     }
   if (include_inactive && terminal->role != TILL_ROLE_ADMIN)
     {
-      send_api_error (msg, TILL_API_ERROR_FORBIDDEN,
+      till_api_send_new_error (msg, TILL_API_ERROR_FORBIDDEN,
                       _("Only an admin terminal sees inactive products"));
       return;
     }
-  if (query_get (query, "q") != NULL && strlen (query_get (query, "q")) > 200)
+  if (till_api_query_get (query, "q") != NULL && strlen (till_api_query_get (query, "q")) > 200)
     {
-      send_api_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("q: too long"));
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("q: too long"));
       return;
     }
 
   args = g_new0 (ProductsQuery, 1);
-  args->q = g_strdup (query_get (query, "q"));
-  args->category = g_strdup (query_get (query, "category"));
+  args->q = g_strdup (till_api_query_get (query, "q"));
+  args->category = g_strdup (till_api_query_get (query, "category"));
   args->include_inactive = include_inactive;
   args->after = after;
   args->limit = (guint) limit;
   /* A search matches names anywhere in them: it reads every product. */
-  read_page (self, msg, args->q != NULL, read_products_page, send_products_page, args,
+  till_api_read_page (self, msg, args->q != NULL, read_products_page, send_products_page, args,
              (GDestroyNotify) products_query_free);
 }
 
@@ -1197,24 +426,6 @@ send_product (SoupServerMessage *msg,
   g_autoptr(JsonNode) node = till_product_to_json (product);
 
   till_api_send_json (msg, status, node);
-}
-
-typedef void (*Handler) (TillApi           *self,
-                         SoupServerMessage *msg,
-                         const char        *path,
-                         GHashTable        *query);
-
-/* Handles @msg, paused until now, with @handler as if it had just come. */
-static void
-redispatch (TillApi           *self,
-            SoupServerMessage *msg,
-            Handler            handler)
-{
-  GUri *uri = soup_server_message_get_uri (msg);
-  g_autoptr(GHashTable) query = g_uri_get_query (uri) != NULL
-      ? soup_form_decode (g_uri_get_query (uri)) : NULL;
-
-  handler (self, msg, g_uri_get_path (uri), query);
 }
 
 static void server_callback (SoupServer        *server,
@@ -1251,16 +462,16 @@ on_search_prepared (GObject      *source,
   g_autoptr(SoupServerMessage) msg = NULL;
 
   g_debug ("Search keys ready (ICU opened for the first product saved)");
-  msg = call_take_message (user_data);
+  msg = till_api_call_take_message (user_data);
   if (msg != NULL)
-    redispatch (self, msg, server_callback_of_api);
+    till_api_redispatch (self, msg, server_callback_of_api);
 }
 
 /* Saving a product computes its search key (till_search_key ()), and the first one opens
  * ICU, which reads ICU's data: 11 ms, or a few hundred with it not in the page cache. So
  * until ICU is open, a save opens it on a thread with its request paused, and the request
  * is handled again afterwards (FALSE: not handled now). A search opens it on its own thread
- * (read_page ()). */
+ * (till_api_read_page ()). */
 static gboolean
 search_keys_ready (TillApi           *self,
                    SoupServerMessage *msg)
@@ -1269,7 +480,7 @@ search_keys_ready (TillApi           *self,
 
   if (till_search_is_prepared ())
     return TRUE;
-  task = g_task_new (self, NULL, on_search_prepared, call_new (self, msg));
+  task = g_task_new (self, NULL, on_search_prepared, till_api_call_new (self, msg));
   g_task_run_in_thread (task, prepare_search_thread);
   return FALSE;
 }
@@ -1284,7 +495,7 @@ handle_product_create (TillApi           *self,
 
   if (!search_keys_ready (self, msg))
     return;
-  object = read_json_body (msg, &error);
+  object = till_api_read_json_body (msg, &error);
   if (object == NULL ||
       (product = till_product_from_json (object, NULL, self->config->currency, &error)) == NULL ||
       !till_catalog_save (self->db, product, &error))
@@ -1297,7 +508,7 @@ handle_product_create (TillApi           *self,
 
 /* Deleting a product first looks for its order lines, and so does the foreign key: both
  * read every line ever sold when it was never sold (a tenth of a second at 300,000 orders).
- * So it runs on a thread with a connection of the pool (reader_take ()), in one
+ * So it runs on a thread with a connection of the pool (till_api_reader_take ()), in one
  * transaction, and the loop goes on serving; checkouts wait for its write lock from the main
  * loop, as for another process's. */
 typedef struct
@@ -1323,7 +534,7 @@ delete_product_thread (GTask        *task,
   TillApi *self = source_object;
   ProductDeletion *deletion = task_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(TillDatabase) db = reader_take (self, deletion->path, &error);
+  g_autoptr(TillDatabase) db = till_api_reader_take (self, deletion->path, &error);
 
   if (db == NULL || !till_database_begin (db, &error))
     {
@@ -1342,7 +553,7 @@ delete_product_thread (GTask        *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  reader_give_back (self, g_steal_pointer (&db));
+  till_api_reader_give_back (self, g_steal_pointer (&db));
   g_task_return_boolean (task, TRUE);
 }
 
@@ -1361,9 +572,9 @@ handle_product (TillApi           *self,
   g_autoptr(TillProduct) product = NULL;
   gint64 id;
 
-  if (!parse_id (id_text, &id))
+  if (!till_api_parse_id (id_text, &id))
     {
-      send_api_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such product"));
+      till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such product"));
       return;
     }
   if (g_str_equal (method, "GET"))
@@ -1379,7 +590,7 @@ handle_product (TillApi           *self,
       send_product (msg, SOUP_STATUS_OK, product);
       return;
     }
-  if (!require_admin (msg, terminal))
+  if (!till_api_require_admin (msg, terminal))
     return;
   if (g_str_equal (method, "PATCH"))
     {
@@ -1388,7 +599,7 @@ handle_product (TillApi           *self,
 
       if (!search_keys_ready (self, msg))
         return;
-      object = read_json_body (msg, &error);
+      object = till_api_read_json_body (msg, &error);
       if (object == NULL ||
           (base = till_catalog_get (self->db, id, &error)) == NULL ||
           (product = till_product_from_json (object, base, self->config->currency,
@@ -1404,7 +615,7 @@ handle_product (TillApi           *self,
   if (g_str_equal (method, "DELETE"))
     {
       ProductDeletion *deletion = g_new0 (ProductDeletion, 1);
-      g_autoptr(GTask) task = g_task_new (self, NULL, on_product_deleted, call_new (self, msg));
+      g_autoptr(GTask) task = g_task_new (self, NULL, on_product_deleted, till_api_call_new (self, msg));
 
       deletion->path = g_strdup (till_database_get_path (self->db));
       deletion->id = id;
@@ -1412,7 +623,7 @@ handle_product (TillApi           *self,
       g_task_run_in_thread (task, delete_product_thread);
       return;
     }
-  send_api_error (msg, TILL_API_ERROR_METHOD, _("Method not allowed"));
+  till_api_send_new_error (msg, TILL_API_ERROR_METHOD, _("Method not allowed"));
 }
 
 static void
@@ -1421,14 +632,14 @@ on_product_deleted (GObject      *source,
                     gpointer      user_data)
 {
   TillApi *self = TILL_API (source);
-  Call *call = user_data;
+  TillApiCall *call = user_data;
   ProductDeletion *deletion = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
   g_autoptr(TillProduct) product = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      call_fail (call, error);
+      till_api_call_fail (call, error);
       return;
     }
   if (deletion->deactivated)
@@ -1437,10 +648,10 @@ on_product_deleted (GObject      *source,
     send_product (call->msg, SOUP_STATUS_OK, product);
   else
     {
-      add_common_headers (call->msg);
+      till_api_add_common_headers (call->msg);
       soup_server_message_set_status (call->msg, SOUP_STATUS_NO_CONTENT, NULL);
     }
-  call_done (call);
+  till_api_call_done (call);
 }
 
 static void
@@ -1454,13 +665,13 @@ handle_by_barcode (TillApi           *self,
 
   if (!till_barcode_is_valid (code))
     {
-      send_api_error (msg, TILL_API_ERROR_NOT_FOUND, _("No product has this barcode"));
+      till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _("No product has this barcode"));
       return;
     }
   product = till_catalog_get_by_barcode (self->db, code, &error);
   if (product == NULL || (!product->active && terminal->role != TILL_ROLE_ADMIN))
     {
-      send_api_error (msg, TILL_API_ERROR_NOT_FOUND, _("No product has this barcode"));
+      till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _("No product has this barcode"));
       return;
     }
   send_product (msg, SOUP_STATUS_OK, product);
@@ -1504,115 +715,8 @@ handle_categories (TillApi           *self,
  * the database without them. */
 static gboolean on_flush_intents (gpointer user_data);
 
-/* BEGIN IMMEDIATE for the main loop's batches: TILL_DATABASE_ERROR_BUSY at once while another
- * process holds the write lock, instead of sleeping with the whole server (but waiting when
- * stopping: there is no later). */
-static gboolean
-begin_without_waiting (TillApi  *self,
-                       GError  **error)
-{
-  return self->stopping ? till_database_begin (self->db, error)
-                        : till_database_try_begin (self->db, error);
-}
-
-/* Whether what found the database locked at @since has waited as long as it may. */
-static gboolean
-waited_too_long (TillApi *self,
-                 gint64   since)
-{
-  return g_get_monotonic_time () - since >= (gint64) self->busy_wait_ms * G_TIME_SPAN_MILLISECOND;
-}
-
-static GError *
-new_busy_error (void)
-{
-  return g_error_new_literal (TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY, "database is locked");
-}
-
-static void
-send_busy (SoupServerMessage *msg)
-{
-  g_autoptr(GError) error = new_busy_error ();
-
-  till_api_send_error (msg, error);
-}
-
-static gboolean on_retry_writes (gpointer user_data);
-
-/* @call writes, and another process holds the write lock (or writes wait before it): it
- * waits, paused, in the queue that on_retry_writes () goes through from the main loop. */
-static void
-wait_for_lock (TillApi *self,
-               Call    *call)
-{
-  call->deferred_at = g_get_monotonic_time ();
-  g_queue_push_tail (&self->waiting_writes, call);
-  if (self->waiting_source == 0)
-    self->waiting_source = g_timeout_add (BUSY_RETRY_MS, on_retry_writes, self);
-}
-
-/* Stripe has answered @call with @answer (taken), and call->resume writes what it says (from
- * call->answer) and answers the call. At once if the write lock is free; otherwise the
- * answer waits for it with the other writes rather than in SQLite's busy handler with the
- * whole server, and past BUSY_WAIT_MS the call gets 503 busy. Nothing is lost then: what
- * Stripe did is found again by a retry with the same key, by the reconciler or by the
- * webhook. */
-static void
-write_answer (Call               *call,
-              TillStripeResponse *answer)
-{
-  TillApi *self = call->api;
-
-  call->answer = answer;
-  if (self->stopping ||
-      (g_queue_is_empty (&self->waiting_writes) && !till_database_is_locked_elsewhere (self->db)))
-    call->resume (call);
-  else
-    wait_for_lock (self, call);
-}
-
-static TillStripeResponse *call_stripe_answer    (Call         *call,
-                                                  GObject      *source,
-                                                  GAsyncResult *result);
-static TillStripeResponse *call_stripe_answer_ok (Call         *call,
-                                                  GObject      *source,
-                                                  GAsyncResult *result);
-
-static void
-on_answer (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  Call *call = user_data;
-  TillStripeResponse *response = call->only_ok ? call_stripe_answer_ok (call, source, result)
-                                               : call_stripe_answer (call, source, result);
-
-  if (response != NULL)
-    write_answer (call, response);
-}
-
-/* Sends @call's request to Stripe; @resume writes the answer and answers the call
- * (write_answer ()): any answer, or with @only_ok only a success (an error of Stripe's
- * fails the call, in plain words). No answer at all fails the call as a network error. */
-static void
-request_for_write (Call           *call,
-                   const char     *method,
-                   const char     *path,
-                   TillStripeForm *form,
-                   const char     *key,
-                   gboolean        only_ok,
-                   void          (*resume) (Call *call))
-{
-  TillApi *self = call->api;
-
-  call->resume = resume;
-  call->only_ok = only_ok;
-  till_stripe_client_request_async (self->stripe, method, path, form, key, self->cancellable,
-                                    on_answer, call);
-}
-
 /* Takes the intents waiting to be recorded, with their orders' ids (gint64 *) and their
- * checkouts, waiting for their answers (Call *). */
+ * checkouts, waiting for their answers (TillApiCall *). */
 static void
 take_pending_intents (TillApi    *self,
                       GPtrArray **ids,
@@ -1628,13 +732,6 @@ take_pending_intents (TillApi    *self,
   self->pending_answers = g_ptr_array_new ();
 }
 
-static void send_order_json (SoupServerMessage *msg,
-                             guint              status,
-                             const TillOrder   *order,
-                             GPtrArray         *refunds,
-                             JsonObject        *intent,
-                             TillRefund        *refund);
-
 /* The checkouts of @intents, once the transaction that stored them is over: the order and
  * its intent if it was committed (@error NULL), else the error. */
 static void
@@ -1646,16 +743,16 @@ answer_recorded (GPtrArray    *answers,
 
   for (guint i = 0; answers != NULL && i < answers->len; i++)
     {
-      Call *call = answers->pdata[i];
+      TillApiCall *call = answers->pdata[i];
 
       if (error != NULL)
         {
-          call_fail (call, error);
+          till_api_call_fail (call, error);
           continue;
         }
-      send_order_json (call->msg, call->success_status, call->order, no_refunds,
+      till_api_send_order_json (call->msg, call->success_status, call->order, no_refunds,
                        intents->pdata[i], NULL);
-      call_done (call);
+      till_api_call_done (call);
     }
 }
 
@@ -1672,7 +769,7 @@ flush_pending_intents (TillApi *self)
     return;
   /* Another process is writing: they wait (and what reads meanwhile may miss them), the
    * loop does not. */
-  if (!begin_without_waiting (self, &error) &&
+  if (!till_api_begin_without_waiting (self, &error) &&
       g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
     {
       self->intents_source = g_timeout_add (BUSY_RETRY_MS, on_flush_intents, self);
@@ -1735,7 +832,7 @@ on_flush_intents (gpointer user_data)
  * FLUSH_WAIT_MAX_MS), or on their own if there are none. */
 static void
 record_new_intent (TillApi    *self,
-                   Call       *call,
+                   TillApiCall       *call,
                    JsonObject *intent)
 {
   g_ptr_array_add (self->pending_order_ids, g_memdup2 (&call->order_id, sizeof call->order_id));
@@ -1745,236 +842,8 @@ record_new_intent (TillApi    *self,
   schedule_flush (self);
 }
 
-/* The payment part of a checkout's answer: what the payment page needs of the intent. */
-static void
-write_payment (TillJsonWriter *writer,
-               JsonObject     *intent)
-{
-  till_json_writer_name (writer, "payment");
-  till_json_writer_begin_object (writer);
-  till_json_writer_member_string (writer, "payment_intent",
-                                  json_object_get_string_member_with_default (intent, "id", NULL));
-  till_json_writer_member_string (writer, "client_secret",
-                                  json_object_get_string_member_with_default (intent,
-                                                                              "client_secret",
-                                                                              NULL));
-  till_json_writer_end_object (writer);
-}
-
-/* An order alone, or {"order": …} with the "payment" of @intent or the @refund made. */
-static void
-send_order_json (SoupServerMessage *msg,
-                 guint              status,
-                 const TillOrder   *order,
-                 GPtrArray         *refunds,
-                 JsonObject        *intent,
-                 TillRefund        *refund)
-{
-  GString *text = g_string_sized_new (1024);
-  gboolean wrapped = intent != NULL || refund != NULL;
-  TillJsonWriter writer;
-
-  till_json_writer_init (&writer, text);
-  if (wrapped)
-    {
-      till_json_writer_begin_object (&writer);
-      till_json_writer_name (&writer, "order");
-    }
-  till_orders_write_json (order, refunds, &writer);
-  if (intent != NULL)
-    write_payment (&writer, intent);
-  if (refund != NULL)
-    {
-      till_json_writer_name (&writer, "refund");
-      till_refund_write_json (refund, &writer);
-    }
-  if (wrapped)
-    till_json_writer_end_object (&writer);
-  till_api_send_written (msg, status, text);
-}
-
-/* @order as loaded already, with its refunds. */
-static void
-send_loaded_order (TillApi           *self,
-                   SoupServerMessage *msg,
-                   guint              status,
-                   const TillOrder   *order,
-                   JsonObject        *intent,
-                   TillRefund        *refund)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) refunds = till_orders_list_refunds (self->db, order->id, &error);
-
-  if (refunds == NULL)
-    till_api_send_error (msg, error);
-  else
-    send_order_json (msg, status, order, refunds, intent, refund);
-}
-
-/* Order @order_id as the database has it now. */
-static void
-send_order (TillApi           *self,
-            SoupServerMessage *msg,
-            guint              status,
-            gint64             order_id,
-            JsonObject        *intent,
-            TillRefund        *refund)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TillOrder) order = till_orders_get (self->db, order_id, &error);
-
-  if (order == NULL)
-    till_api_send_error (msg, error);
-  else
-    send_loaded_order (self, msg, status, order, intent, refund);
-}
-
-typedef struct
-{
-  gint64 order_id;
-  gint64 created;
-  JsonObject *intent;
-} LostIntentSearch;
-
-static void
-lost_intent_search_free (LostIntentSearch *search)
-{
-  g_clear_pointer (&search->intent, json_object_unref);
-  g_free (search);
-}
-
-static void
-find_lost_intent_thread (GTask        *task,
-                         gpointer      source_object,
-                         gpointer      task_data,
-                         GCancellable *cancellable)
-{
-  TillApi *self = source_object;
-  LostIntentSearch *search = task_data;
-
-  g_task_return_int (task, till_payments_find_lost_intent (self->stripe, self->db,
-                                                           search->order_id, search->created,
-                                                           cancellable, &search->intent));
-}
-
-static void
-on_lost_intent_searched (GObject      *source,
-                         GAsyncResult *result,
-                         gpointer      user_data)
-{
-  Call *call = user_data;
-  LostIntentSearch *search = g_task_get_task_data (G_TASK (result));
-  TillStripeResponse *answer;
-
-  switch (g_task_propagate_int (G_TASK (result), NULL))
-    {
-    case TILL_LOST_INTENT_FOUND:
-      /* As it is now, not a replay: written like Stripe's answers. */
-      answer = g_new0 (TillStripeResponse, 1);
-      answer->status = SOUP_STATUS_OK;
-      answer->body = g_steal_pointer (&search->intent);
-      write_answer (call, answer);
-      break;
-    case TILL_LOST_INTENT_NEVER_MADE:
-      call->never_made (call);
-      break;
-    default:
-      {
-        g_autoptr(GError) error = g_error_new_literal (
-            TILL_API_ERROR, TILL_API_ERROR_UNAVAILABLE,
-            _("Stripe could not tell whether this order’s payment was made; try again in a "
-              "moment"));
-        call_fail (call, error);
-      }
-    }
-}
-
-/* For @call's order, whose intent's answer was never stored and whose key Stripe may have
- * forgotten: looks for the intent in a thread, then runs @found with it (call->answer,
- * written once the lock is free) or @never_made. */
-static void
-find_lost_intent_async (Call             *call,
-                        const TillOrder  *order,
-                        void            (*found) (Call *call),
-                        void            (*never_made) (Call *call))
-{
-  TillApi *self = call->api;
-  g_autoptr(GTask) task = g_task_new (self, self->cancellable, on_lost_intent_searched, call);
-  LostIntentSearch *search = g_new0 (LostIntentSearch, 1);
-
-  search->order_id = order->id;
-  search->created = g_date_time_to_unix (order->created_at);
-  g_task_set_task_data (task, search, (GDestroyNotify) lost_intent_search_free);
-  call->resume = found;
-  call->never_made = never_made;
-  g_task_run_in_thread (task, find_lost_intent_thread);
-}
-
-/* A Stripe answer that is not a success, as an API error. */
-static GError *
-stripe_failure (TillStripeResponse *response)
-{
-  JsonObject *stripe_error = till_stripe_response_get_error (response);
-  g_autofree char *words = till_stripe_describe_error (stripe_error);
-  const char *type = stripe_error != NULL
-      ? json_object_get_string_member_with_default (stripe_error, "type", "") : "";
-
-  if (response->status == 402 || g_strcmp0 (type, "card_error") == 0)
-    return g_error_new_literal (TILL_API_ERROR, TILL_API_ERROR_CARD_DECLINED, words);
-  if (response->status == 429 || response->status >= 500 || response->status == 409)
-    return g_error_new_literal (TILL_API_ERROR, TILL_API_ERROR_UNAVAILABLE, words);
-  return g_error_new_literal (TILL_API_ERROR, TILL_API_ERROR_PAYMENT_PROVIDER, words);
-}
-
-static GError *
-network_failure (const GError *error)
-{
-  if (error->domain == TILL_STRIPE_ERROR && error->code == TILL_STRIPE_ERROR_NETWORK)
-    return g_error_new_literal (TILL_API_ERROR, TILL_API_ERROR_UNAVAILABLE, error->message);
-  if (error->domain == TILL_STRIPE_ERROR)
-    return g_error_new_literal (TILL_API_ERROR, TILL_API_ERROR_PAYMENT_PROVIDER, error->message);
-  return g_error_copy (error);
-}
-
-/* Stripe's answer to @call's request, or NULL when the network gave none (the call has
- * then failed with the reason in plain words). */
-static TillStripeResponse *
-call_stripe_answer (Call         *call,
-                    GObject      *source,
-                    GAsyncResult *result)
-{
-  g_autoptr(GError) error = NULL;
-  TillStripeResponse *response;
-
-  response = till_stripe_client_request_finish (TILL_STRIPE_CLIENT (source), result, &error);
-  if (response == NULL)
-    {
-      g_autoptr(GError) mapped = network_failure (error);
-      call_fail (call, mapped);
-    }
-  return response;
-}
-
-/* The same, but only a success: a Stripe error fails the call too, in plain words. */
-static TillStripeResponse *
-call_stripe_answer_ok (Call         *call,
-                       GObject      *source,
-                       GAsyncResult *result)
-{
-  TillStripeResponse *response = call_stripe_answer (call, source, result);
-
-  if (response != NULL && response->status != 200)
-    {
-      g_autoptr(GError) mapped = stripe_failure (response);
-
-      call_fail (call, mapped);
-      g_clear_pointer (&response, till_stripe_response_free);
-    }
-  return response;
-}
-
 /* What a checkout reads of the intent: write_payment (), till_orders_apply_intent () (an
- * intent made before may be paid already), stripe_failure (). */
+ * intent made before may be paid already), till_api_stripe_failure (). */
 static const char * const checkout_intent_members[] = {
   "id", "object", "status", "client_secret", "amount", "amount_received", "currency",
   "charges", "latest_charge", "last_payment_error", "metadata", "error", NULL,
@@ -1982,41 +851,38 @@ static const char * const checkout_intent_members[] = {
 
 /* An intent made before (the same order again), perhaps paid already. */
 static void
-checkout_write_intent (Call *call)
+checkout_write_intent (TillApiCall *call)
 {
   TillApi *self = call->api;
   g_autoptr(GError) error = NULL;
 
   if (!till_orders_apply_intent (self->db, call->order_id, call->answer->body, NULL, &error))
     {
-      call_fail (call, error);
+      till_api_call_fail (call, error);
       return;
     }
-  send_order (self, call->msg, call->success_status, call->order_id, call->answer->body, NULL);
-  call_done (call);
+  till_api_send_order (self, call->msg, call->success_status, call->order_id, call->answer->body, NULL);
+  till_api_call_done (call);
 }
-
-static gboolean intent_is_unknown               (TillStripeResponse *response);
-static gboolean cancel_order_of_unknown_intent (Call               *call);
 
 /* The order checked out again was canceled: the client checks out with a new reference. */
 static void
-checkout_fail_canceled (Call *call)
+checkout_fail_canceled (TillApiCall *call)
 {
   g_autoptr(GError) error = NULL;
 
   error = g_error_new_literal (TILL_API_ERROR, TILL_API_ERROR_ORDER_CANCELED,
                                _("The order of this client_reference was canceled; check out "
                                  "again with a new client_reference"));
-  call_fail (call, error);
+  till_api_call_fail (call, error);
 }
 
 /* The recorded intent of an order checked out before is unknown to Stripe (the training
  * simulator restarted): that order can never be paid, so it is canceled. */
 static void
-checkout_cancel_lost_intent (Call *call)
+checkout_cancel_lost_intent (TillApiCall *call)
 {
-  if (cancel_order_of_unknown_intent (call))
+  if (till_api_cancel_order_of_unknown_intent (call))
     checkout_fail_canceled (call);
 }
 
@@ -2025,25 +891,25 @@ on_checkout_intent (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
-  Call *call = user_data;
+  TillApiCall *call = user_data;
   TillApi *self = call->api;
   g_autoptr(TillStripeResponse) response = NULL;
 
-  response = call_stripe_answer (call, source, result);
+  response = till_api_call_stripe_answer (call, source, result);
   if (response == NULL)
     return;
   if (response->status != 200)
     {
       g_autoptr(GError) error = NULL;
 
-      if (call->order == NULL && intent_is_unknown (response))
+      if (call->order == NULL && till_api_intent_is_unknown (response))
         {
           call->resume = checkout_cancel_lost_intent;
-          write_answer (call, g_steal_pointer (&response));
+          till_api_write_answer (call, g_steal_pointer (&response));
           return;
         }
-      error = stripe_failure (response);
-      call_fail (call, error);
+      error = till_api_stripe_failure (response);
+      till_api_call_fail (call, error);
       return;
     }
   if (response->replayed &&
@@ -2073,12 +939,12 @@ on_checkout_intent (GObject      *source,
       return;
     }
   call->resume = checkout_write_intent;
-  write_answer (call, g_steal_pointer (&response));
+  till_api_write_answer (call, g_steal_pointer (&response));
 }
 
 /* Creates the order's intent, or gets it back with its key if it was made before. */
 static void
-checkout_post_intent (Call            *call,
+checkout_post_intent (TillApiCall            *call,
                       const TillOrder *order)
 {
   TillApi *self = call->api;
@@ -2088,7 +954,7 @@ checkout_post_intent (Call            *call,
 
   if (form == NULL)
     {
-      call_fail (call, error);
+      till_api_call_fail (call, error);
       return;
     }
   till_stripe_client_request_members_async (self->stripe, "POST", "/v1/payment_intents", form,
@@ -2098,20 +964,20 @@ checkout_post_intent (Call            *call,
 
 /* Stripe has no intent for an order old enough for its key to be gone: one is made now. */
 static void
-checkout_intent_never_made (Call *call)
+checkout_intent_never_made (TillApiCall *call)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TillOrder) order = till_orders_get (call->api->db, call->order_id, &error);
 
   if (order == NULL)
-    call_fail (call, error);
+    till_api_call_fail (call, error);
   else
     checkout_post_intent (call, order);
 }
 
 /* Creates the order's intent (or gets it back: same key) or retrieves the known one. */
 static void
-checkout_fetch_intent (Call *call)
+checkout_fetch_intent (TillApiCall *call)
 {
   TillApi *self = call->api;
   g_autoptr(GError) error = NULL;
@@ -2122,7 +988,7 @@ checkout_fetch_intent (Call *call)
     order = loaded = till_orders_get (self->db, call->order_id, &error);
   if (order == NULL)
     {
-      call_fail (call, error);
+      till_api_call_fail (call, error);
       return;
     }
   if (order->status == TILL_ORDER_CANCELED)
@@ -2132,8 +998,8 @@ checkout_fetch_intent (Call *call)
     }
   if (order->status != TILL_ORDER_PENDING_PAYMENT && order->payment_intent == NULL)
     {
-      send_order (self, call->msg, call->success_status, call->order_id, NULL, NULL);
-      call_done (call);
+      till_api_send_order (self, call->msg, call->success_status, call->order_id, NULL, NULL);
+      till_api_call_done (call);
       return;
     }
   if (order->payment_intent != NULL)
@@ -2145,7 +1011,7 @@ checkout_fetch_intent (Call *call)
                                                 on_checkout_intent, call);
     }
   else if (till_payments_key_may_be_forgotten (order))
-    find_lost_intent_async (call, order, checkout_write_intent, checkout_intent_never_made);
+    till_api_find_lost_intent_async (call, order, checkout_write_intent, checkout_intent_never_made);
   else
     checkout_post_intent (call, order);
 }
@@ -2158,17 +1024,17 @@ handle_checkout (TillApi           *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) object = NULL;
   g_autoptr(TillCart) cart = NULL;
-  Call *call;
+  TillApiCall *call;
 
-  if (!take_rate_token (self, terminal))
+  if (!till_api_take_rate_token (self, terminal))
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Retry-After", "1");
-      send_api_error (msg, TILL_API_ERROR_RATE_LIMITED,
+      till_api_send_new_error (msg, TILL_API_ERROR_RATE_LIMITED,
                       _("Too many checkouts from this terminal; wait a moment"));
       return;
     }
-  object = read_json_body (msg, &error);
+  object = till_api_read_json_body (msg, &error);
   if (object == NULL || (cart = till_cart_from_checkout_json (object, &error)) == NULL)
     {
       till_api_send_error (msg, error);
@@ -2183,7 +1049,7 @@ handle_checkout (TillApi           *self,
     }
 
   /* Stored with the other checkouts received until the loop is idle: see flush_turn (). */
-  call = call_new (self, msg);
+  call = till_api_call_new (self, msg);
   call->cart = g_steal_pointer (&cart);
   call->terminal_id = terminal->id;
   g_ptr_array_add (self->pending_checkouts, call);
@@ -2227,7 +1093,7 @@ create_batch_orders (TillApi              *self,
 {
   for (guint i = 0; i < calls->len; i++)
     {
-      Call *call = calls->pdata[i];
+      TillApiCall *call = calls->pdata[i];
       gint64 existing = 0;
 
       if (call->revoked)
@@ -2277,12 +1143,12 @@ flush_turn (TillApi *self)
   /* Another process holds the write lock: try again from the main loop (the checkouts that
    * come meanwhile join this batch) rather than sleep in SQLite's busy handler with the
    * whole server. Past the wait, the batch fails with the busy error. */
-  if (!begin_without_waiting (self, &error) &&
+  if (!till_api_begin_without_waiting (self, &error) &&
       g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
     {
       if (self->busy_since == 0)
         self->busy_since = g_get_monotonic_time ();
-      if (!waited_too_long (self, self->busy_since))
+      if (!till_api_waited_too_long (self, self->busy_since))
         {
           self->flush_source = g_timeout_add (BUSY_RETRY_MS, on_flush_pending, self);
           return;
@@ -2312,7 +1178,7 @@ flush_turn (TillApi *self)
       self->batch_generation = till_database_get_generation (self->db);
       for (guint i = 0; i < calls->len; i++)
         {
-          Call *call = calls->pdata[i];
+          TillApiCall *call = calls->pdata[i];
 
           if (!till_terminals_is_valid (self->db, call->terminal_id))
             call->revoked = TRUE;
@@ -2325,7 +1191,7 @@ flush_turn (TillApi *self)
       g_debug ("A write of a batch of %u checkouts failed: storing it again, an order at a time",
                calls->len);
       till_database_rollback (self->db);
-      if (begin_without_waiting (self, &error))
+      if (till_api_begin_without_waiting (self, &error))
         {
           if (not_recorded == NULL)
             apply_batch_intents (self, ids, intents, &not_recorded, &error);
@@ -2341,17 +1207,17 @@ flush_turn (TillApi *self)
 
   for (guint i = 0; i < calls->len; i++)
     {
-      Call *call = calls->pdata[i];
+      TillApiCall *call = calls->pdata[i];
 
       if (error == NULL && call->revoked)
         {
-          refuse_authentication (self, call->msg, "token revoked while its checkout waited");
-          call_done (call);
+          till_api_refuse_authentication (self, call->msg, "token revoked while its checkout waited");
+          till_api_call_done (call);
           continue;
         }
       if (error != NULL || call->error != NULL)
         {
-          call_fail (call, error != NULL ? error : call->error);
+          till_api_call_fail (call, error != NULL ? error : call->error);
           continue;
         }
       if (call->order != NULL)
@@ -2363,24 +1229,6 @@ flush_turn (TillApi *self)
         call->success_status = SOUP_STATUS_OK;
       checkout_fetch_intent (call);
     }
-}
-
-void
-till_api_set_auth_throttle (TillApi *self,
-                            guint    max_failures,
-                            guint    window_ms,
-                            guint    max_peers)
-{
-  self->auth_failures_max = max_failures;
-  self->auth_window_ms = window_ms;
-  self->auth_peers_max = max_peers;
-  g_hash_table_remove_all (self->auth_failures);
-}
-
-guint
-till_api_get_auth_peers (TillApi *self)
-{
-  return g_hash_table_size (self->auth_failures);
 }
 
 guint
@@ -2425,13 +1273,13 @@ orders_query_free (OrdersQuery *query)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OrdersQuery, orders_query_free)
 
-static Page *
+static TillApiPage *
 read_orders_page (TillDatabase  *db,
                   gpointer       args,
                   GError       **error)
 {
   OrdersQuery *query = args;
-  g_autoptr(Page) page = g_new0 (Page, 1);
+  g_autoptr(TillApiPage) page = g_new0 (TillApiPage, 1);
 
   page->items = till_orders_list (db, query->status, query->from, query->to, query->q,
                                   query->intent_order, query->before, 50, &page->next, error);
@@ -2440,7 +1288,7 @@ read_orders_page (TillDatabase  *db,
 
 static void
 send_orders_page (SoupServerMessage *msg,
-                  Page              *page,
+                  TillApiPage              *page,
                   gpointer           args)
 {
   g_autofree char *cursor = NULL;
@@ -2455,7 +1303,7 @@ send_orders_page (SoupServerMessage *msg,
     till_order_write_json (page->items->pdata[i], &writer);
   till_json_writer_end_array (&writer);
   if (page->next != 0)
-    cursor = cursor_encode (page->next);
+    cursor = till_api_cursor_encode (page->next);
   till_json_writer_member_string (&writer, "next_cursor", cursor);
   till_json_writer_end_object (&writer);
   till_api_send_written (msg, SOUP_STATUS_OK, text);
@@ -2482,20 +1330,20 @@ handle_orders_list (TillApi           *self,
                     GHashTable        *query)
 {
   g_autoptr(GError) error = NULL;
-  const char *status = query_get (query, "status");
+  const char *status = till_api_query_get (query, "status");
   gint64 before = 0, from = 0, to = 0;
   TillOrderStatus parsed;
   OrdersQuery *args;
 
   if (status != NULL && !till_order_status_from_string (status, &parsed))
     {
-      send_api_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("status: not an order status"));
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("status: not an order status"));
       return;
     }
   for (guint i = 0; i < 2; i++)
     {
       const char *name = i == 0 ? "from" : "to";
-      const char *value = query_get (query, name);
+      const char *value = till_api_query_get (query, name);
       g_autoptr(GDateTime) dt = NULL;
 
       if (value == NULL)
@@ -2504,27 +1352,27 @@ handle_orders_list (TillApi           *self,
       if (dt == NULL)
         {
           g_autofree char *message = g_strdup_printf (_("%s: not an RFC 3339 time"), name);
-          send_api_error (msg, TILL_API_ERROR_INVALID_REQUEST, message);
+          till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST, message);
           return;
         }
       *(i == 0 ? &from : &to) = g_date_time_to_unix (dt) * G_USEC_PER_SEC +
                                 g_date_time_get_microsecond (dt);
     }
-  if (!cursor_decode (query_get (query, "cursor"), &before, &error))
+  if (!till_api_cursor_decode (till_api_query_get (query, "cursor"), &before, &error))
     {
       till_api_send_error (msg, error);
       return;
     }
-  if (query_get (query, "q") != NULL && strlen (query_get (query, "q")) > 100)
+  if (till_api_query_get (query, "q") != NULL && strlen (till_api_query_get (query, "q")) > 100)
     {
-      send_api_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("q: too long"));
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("q: too long"));
       return;
     }
   args = g_new0 (OrdersQuery, 1);
   args->status = g_strdup (status);
   args->from = from;
   args->to = to;
-  args->q = g_strdup (query_get (query, "q"));
+  args->q = g_strdup (till_api_query_get (query, "q"));
   args->before = before;
   /* Newest first by id, through the primary key; a status or a time range is checked row by
    * row (orders_status_created would have to sort), and may read every order. */
@@ -2532,86 +1380,51 @@ handle_orders_list (TillApi           *self,
   /* An intent's id: the order that recorded it, from the index of intents' ids. */
   if (looks_like_intent_id (args->q))
     args->intent_order = MAX (0, till_orders_find_by_intent (self->db, args->q, NULL));
-  read_page (self, msg, args->slow, read_orders_page, send_orders_page, args,
+  till_api_read_page (self, msg, args->slow, read_orders_page, send_orders_page, args,
              (GDestroyNotify) orders_query_free);
-}
-
-/* Stripe's answer that it has no intent of that id (404 resource_missing): test data
- * deleted, or the training simulator restarted. Such an intent can never be paid. */
-static gboolean
-intent_is_unknown (TillStripeResponse *response)
-{
-  JsonObject *stripe_error = till_stripe_response_get_error (response);
-
-  return response->status == 404 && stripe_error != NULL &&
-         g_strcmp0 (json_object_get_string_member_with_default (stripe_error, "code", NULL),
-                    "resource_missing") == 0;
-}
-
-/* The order's recorded intent is unknown to Stripe: the order is canceled, so the app makes
- * a new checkout rather than wait for a payment that cannot come. FALSE if the call failed. */
-static gboolean
-cancel_order_of_unknown_intent (Call *call)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TillOrder) order = till_orders_get (call->api->db, call->order_id, &error);
-
-  if (order != NULL && order->payment_intent != NULL &&
-      till_orders_cancel_lost_intent (call->api->db, call->order_id, order->payment_intent, NULL,
-                                      &error))
-    {
-      g_message ("Order %" G_GINT64_FORMAT ": Stripe does not know its payment intent; "
-                 "canceled", call->order_id);
-      return TRUE;
-    }
-  if (error == NULL)
-    g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
-                 _("The order’s payment changed meanwhile; try again"));
-  call_fail (call, error);
-  return FALSE;
 }
 
 /* A sync's answer: the intent as it is now, or none at all any more. */
 static void
-sync_write_answer (Call *call)
+sync_write_answer (TillApiCall *call)
 {
   g_autoptr(GError) error = NULL;
 
   if (call->answer->status != 200)
     {
-      if (!intent_is_unknown (call->answer))
+      if (!till_api_intent_is_unknown (call->answer))
         {
-          error = stripe_failure (call->answer);
-          call_fail (call, error);
+          error = till_api_stripe_failure (call->answer);
+          till_api_call_fail (call, error);
         }
-      else if (cancel_order_of_unknown_intent (call))
+      else if (till_api_cancel_order_of_unknown_intent (call))
         {
-          send_order (call->api, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
-          call_done (call);
+          till_api_send_order (call->api, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
+          till_api_call_done (call);
         }
       return;
     }
   if (!till_orders_apply_intent (call->api->db, call->order_id, call->answer->body, NULL, &error))
     {
-      call_fail (call, error);
+      till_api_call_fail (call, error);
       return;
     }
-  send_order (call->api, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
-  call_done (call);
+  till_api_send_order (call->api, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
+  till_api_call_done (call);
 }
 
 static void
-sync_write_intent (Call *call)
+sync_write_intent (TillApiCall *call)
 {
   g_autoptr(GError) error = NULL;
 
   if (!till_orders_apply_intent (call->api->db, call->order_id, call->answer->body, NULL, &error))
     {
-      call_fail (call, error);
+      till_api_call_fail (call, error);
       return;
     }
-  send_order (call->api, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
-  call_done (call);
+  till_api_send_order (call->api, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
+  till_api_call_done (call);
 }
 
 static void
@@ -2620,17 +1433,17 @@ handle_sync (TillApi           *self,
              TillOrder         *order)
 {
   g_autofree char *path = NULL;
-  Call *call;
+  TillApiCall *call;
 
   if (order->payment_intent == NULL)
     {
-      send_loaded_order (self, msg, SOUP_STATUS_OK, order, NULL, NULL);
+      till_api_send_loaded_order (self, msg, SOUP_STATUS_OK, order, NULL, NULL);
       return;
     }
-  call = call_new (self, msg);
+  call = till_api_call_new (self, msg);
   call->order_id = order->id;
   path = g_strconcat ("/v1/payment_intents/", order->payment_intent, NULL);
-  request_for_write (call, "GET", path, NULL, NULL, FALSE, sync_write_answer);
+  till_api_request_for_write (call, "GET", path, NULL, NULL, FALSE, sync_write_answer);
 }
 
 /* Deliberately loose: one @, something on each side, a dot after it, no spaces. Stripe
@@ -2658,9 +1471,9 @@ handle_receipt (TillApi           *self,
   g_autoptr(TillStripeForm) form = NULL;
   g_autofree char *email = NULL;
   g_autofree char *path = NULL;
-  Call *call;
+  TillApiCall *call;
 
-  object = read_json_body (msg, &error);
+  object = till_api_read_json_body (msg, &error);
   if (object == NULL ||
       !till_json_check_members (object, "", allowed, &error) ||
       !till_json_get_string (object, "", "email", TRUE, 254, &email, &error))
@@ -2670,30 +1483,30 @@ handle_receipt (TillApi           *self,
     }
   if (!looks_like_email (email))
     {
-      send_api_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("email: not an email address"));
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("email: not an email address"));
       return;
     }
   if (order->payment_intent == NULL || order->status == TILL_ORDER_PENDING_PAYMENT ||
       order->status == TILL_ORDER_CANCELED)
     {
-      send_api_error (msg, TILL_API_ERROR_INVALID_STATE,
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_STATE,
                       _("Only a paid order has a receipt to send"));
       return;
     }
 
   form = till_stripe_form_new ();
   till_stripe_form_add (form, "receipt_email", email);
-  call = call_new (self, msg);
+  call = till_api_call_new (self, msg);
   call->order_id = order->id;
   path = g_strconcat ("/v1/payment_intents/", order->payment_intent, NULL);
   /* Stripe answers the intent: the order is brought up to date and sent back. */
-  request_for_write (call, "POST", path, form, NULL, TRUE, sync_write_intent);
+  till_api_request_for_write (call, "POST", path, form, NULL, TRUE, sync_write_intent);
 }
 
 /* Answers a cancel from @order as it is now when that settles it: canceled (200), or paid
  * (409: refund it instead). FALSE, with nothing sent, while it is still pending. */
 static gboolean
-answer_cancel_settled (Call            *call,
+answer_cancel_settled (TillApiCall            *call,
                        const TillOrder *order)
 {
   g_autoptr(GError) error = NULL;
@@ -2702,19 +1515,19 @@ answer_cancel_settled (Call            *call,
     return FALSE;
   if (order->status == TILL_ORDER_CANCELED)
     {
-      send_order (call->api, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
-      call_done (call);
+      till_api_send_order (call->api, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
+      till_api_call_done (call);
       return TRUE;
     }
   g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
                _("The order is paid and cannot be canceled; refund it instead"));
-  call_fail (call, error);
+  till_api_call_fail (call, error);
   return TRUE;
 }
 
 /* Canceled, or Stripe's reason why not. */
 static void
-cancel_write_intent (Call *call)
+cancel_write_intent (TillApiCall *call)
 {
   TillApi *self = call->api;
   TillStripeResponse *response = call->answer;
@@ -2728,9 +1541,9 @@ cancel_write_intent (Call *call)
           ? json_object_get_member (stripe_error, "payment_intent") : NULL;
 
       /* No such intent: nothing to cancel at Stripe, and nothing can be paid. */
-      if (intent_is_unknown (response))
+      if (till_api_intent_is_unknown (response))
         {
-          if (!cancel_order_of_unknown_intent (call))
+          if (!till_api_cancel_order_of_unknown_intent (call))
             return;
           order = till_orders_get (self->db, call->order_id, &error);
           if (order != NULL && answer_cancel_settled (call, order))
@@ -2738,7 +1551,7 @@ cancel_write_intent (Call *call)
           if (error == NULL)
             g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
                          _("The order’s payment changed meanwhile; try again"));
-          call_fail (call, error);
+          till_api_call_fail (call, error);
           return;
         }
 
@@ -2749,22 +1562,22 @@ cancel_write_intent (Call *call)
       order = till_orders_get (self->db, call->order_id, NULL);
       if (order != NULL && answer_cancel_settled (call, order))
         return;
-      error = stripe_failure (response);
-      call_fail (call, error);
+      error = till_api_stripe_failure (response);
+      till_api_call_fail (call, error);
       return;
     }
   if (!till_orders_apply_intent (self->db, call->order_id, response->body, NULL, &error))
     {
-      call_fail (call, error);
+      till_api_call_fail (call, error);
       return;
     }
-  send_order (self, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
-  call_done (call);
+  till_api_send_order (self, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
+  till_api_call_done (call);
 }
 
 /* No intent was ever made for the order: nothing to cancel at Stripe. */
 static void
-cancel_write_without_intent (Call *call)
+cancel_write_without_intent (TillApiCall *call)
 {
   TillApi *self = call->api;
   g_autoptr(GError) error = NULL;
@@ -2773,31 +1586,31 @@ cancel_write_without_intent (Call *call)
 
   if (!till_orders_cancel_without_intent (self->db, call->order_id, &changed, &error))
     {
-      call_fail (call, error);
+      till_api_call_fail (call, error);
       return;
     }
   order = till_orders_get (self->db, call->order_id, &error);
   if (order == NULL)
-    call_fail (call, error);
+    till_api_call_fail (call, error);
   else if (!answer_cancel_settled (call, order))
     {
       /* Still pending, so given an intent meanwhile (a webhook, another request). */
       g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
                    _("The order’s payment changed meanwhile; try again"));
-      call_fail (call, error);
+      till_api_call_fail (call, error);
     }
 }
 
 static void
-cancel_intent_never_made (Call *call)
+cancel_intent_never_made (TillApiCall *call)
 {
   call->resume = cancel_write_without_intent;
-  write_answer (call, NULL);
+  till_api_write_answer (call, NULL);
 }
 
 /* The lost intent, found again: recorded, then canceled. */
 static void
-cancel_write_recovered_intent (Call *call)
+cancel_write_recovered_intent (TillApiCall *call)
 {
   TillApi *self = call->api;
   g_autoptr(GError) error = NULL;
@@ -2808,7 +1621,7 @@ cancel_write_recovered_intent (Call *call)
 
   if (!till_orders_apply_intent (self->db, call->order_id, call->answer->body, NULL, &error))
     {
-      call_fail (call, error);
+      till_api_call_fail (call, error);
       return;
     }
   intent_id = json_object_get_string_member_with_default (call->answer->body, "id", "");
@@ -2817,7 +1630,7 @@ cancel_write_recovered_intent (Call *call)
   till_stripe_form_add (form, "cancellation_reason", "requested_by_customer");
   /* The call goes on: it may wait for the lock again with the next answer. */
   g_clear_pointer (&call->answer, till_stripe_response_free);
-  request_for_write (call, "POST", path, form, key, FALSE, cancel_write_intent);
+  till_api_request_for_write (call, "POST", path, form, key, FALSE, cancel_write_intent);
 }
 
 static void
@@ -2826,21 +1639,21 @@ handle_cancel (TillApi           *self,
                TillOrder         *order)
 {
   g_autoptr(GError) error = NULL;
-  Call *call;
+  TillApiCall *call;
 
   if (order->status == TILL_ORDER_CANCELED)
     {
-      send_order (self, msg, SOUP_STATUS_OK, order->id, NULL, NULL);
+      till_api_send_order (self, msg, SOUP_STATUS_OK, order->id, NULL, NULL);
       return;
     }
   if (order->status != TILL_ORDER_PENDING_PAYMENT)
     {
-      send_api_error (msg, TILL_API_ERROR_INVALID_STATE,
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_STATE,
                       _("The order is paid and cannot be canceled; refund it instead"));
       return;
     }
 
-  call = call_new (self, msg);
+  call = till_api_call_new (self, msg);
   call->order_id = order->id;
   if (order->payment_intent != NULL)
     {
@@ -2850,10 +1663,10 @@ handle_cancel (TillApi           *self,
       g_autofree char *key = till_payments_key (self->db, order->id, "cancel");
 
       till_stripe_form_add (form, "cancellation_reason", "requested_by_customer");
-      request_for_write (call, "POST", path, form, key, FALSE, cancel_write_intent);
+      till_api_request_for_write (call, "POST", path, form, key, FALSE, cancel_write_intent);
     }
   else if (till_payments_key_may_be_forgotten (order))
-    find_lost_intent_async (call, order, cancel_write_recovered_intent, cancel_intent_never_made);
+    till_api_find_lost_intent_async (call, order, cancel_write_recovered_intent, cancel_intent_never_made);
   else
     {
       /* The intent's answer may have been lost: get it back with the same key, then cancel
@@ -2863,17 +1676,17 @@ handle_cancel (TillApi           *self,
 
       if (form == NULL)
         {
-          call_fail (call, error);
+          till_api_call_fail (call, error);
           return;
         }
-      request_for_write (call, "POST", "/v1/payment_intents", form, key, TRUE,
+      till_api_request_for_write (call, "POST", "/v1/payment_intents", form, key, TRUE,
                          cancel_write_recovered_intent);
     }
 }
 
 /* Stripe's answer to a refund: made (or pending), or refused. */
 static void
-refund_write (Call *call)
+refund_write (TillApiCall *call)
 {
   TillApi *self = call->api;
   TillStripeResponse *response = call->answer;
@@ -2882,11 +1695,11 @@ refund_write (Call *call)
 
   if (response->status != 200)
     {
-      g_autoptr(GError) mapped = stripe_failure (response);
+      g_autoptr(GError) mapped = till_api_stripe_failure (response);
 
       if (response->status < 500 && response->status != 429 && response->status != 409)
         till_orders_finish_refund (self->db, call->refund->id, NULL, "failed", NULL);
-      call_fail (call, mapped);
+      till_api_call_fail (call, mapped);
       return;
     }
   refund_id = json_object_get_string_member_with_default (response->body, "id", NULL);
@@ -2895,12 +1708,12 @@ refund_write (Call *call)
     {
       g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_PAYMENT_PROVIDER,
                    _("The payment provider sent a refund without id"));
-      call_fail (call, error);
+      till_api_call_fail (call, error);
       return;
     }
   if (!till_orders_finish_refund (self->db, call->refund->id, refund_id, status, &error))
     {
-      call_fail (call, error);
+      till_api_call_fail (call, error);
       return;
     }
   till_refund_free (call->refund);
@@ -2913,7 +1726,7 @@ refund_write (Call *call)
       if (g_strcmp0 (((TillRefund *) refunds->pdata[i])->stripe_refund, refund_id) == 0)
         found = refunds->pdata[i];
     if (found != NULL)
-      send_order (self, call->msg, call->success_status, call->order_id, NULL, found);
+      till_api_send_order (self, call->msg, call->success_status, call->order_id, NULL, found);
     else
       {
         if (error == NULL)
@@ -2922,7 +1735,7 @@ refund_write (Call *call)
         till_api_send_error (call->msg, error);
       }
   }
-  call_done (call);
+  till_api_call_done (call);
 }
 
 static void
@@ -2944,11 +1757,11 @@ handle_refund (TillApi           *self,
   const TillCurrency *currency = till_currency_lookup (order->currency);
   gint64 amount = 0, stripe_amount;
   gboolean existing = FALSE;
-  Call *call;
+  TillApiCall *call;
 
-  if (!require_admin (msg, terminal))
+  if (!till_api_require_admin (msg, terminal))
     return;
-  object = read_json_body_full (msg, TRUE, &error);
+  object = till_api_read_json_body_full (msg, TRUE, &error);
   if (object == NULL ||
       !till_json_check_members (object, "", allowed, &error) ||
       !till_json_get_int (object, "", "amount", FALSE, 1, TILL_AMOUNT_MAX, &amount, &error) ||
@@ -2959,7 +1772,7 @@ handle_refund (TillApi           *self,
     }
   if (reason != NULL && !g_strv_contains (reasons, reason))
     {
-      send_api_error (msg, TILL_API_ERROR_INVALID_REQUEST,
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST,
                       _("reason: must be duplicate, fraudulent or requested_by_customer"));
       return;
     }
@@ -2967,7 +1780,7 @@ handle_refund (TillApi           *self,
                                          "Idempotency-Key");
   if (header != NULL && (strlen (header) == 0 || strlen (header) > 200))
     {
-      send_api_error (msg, TILL_API_ERROR_INVALID_REQUEST,
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST,
                       _("Idempotency-Key: must have 1 to 200 characters"));
       return;
     }
@@ -2982,7 +1795,7 @@ handle_refund (TillApi           *self,
     }
   if (existing && (refund->stripe_refund != NULL || g_strcmp0 (refund->status, "failed") == 0))
     {
-      send_order (self, msg, SOUP_STATUS_OK, order->id, NULL, refund);
+      till_api_send_order (self, msg, SOUP_STATUS_OK, order->id, NULL, refund);
       return;
     }
   if (currency == NULL || !till_money_to_stripe_refund (refund->amount, currency, &stripe_amount, &error))
@@ -2996,13 +1809,13 @@ handle_refund (TillApi           *self,
   form = till_payments_refund_form (order->payment_intent, refund, stripe_amount);
   key = till_payments_refund_key (self->db, refund);
 
-  call = call_new (self, msg);
+  call = till_api_call_new (self, msg);
   call->order_id = order->id;
   call->success_status = existing ? SOUP_STATUS_OK : SOUP_STATUS_CREATED;
   call->refund = g_steal_pointer (&refund);
   /* No answer: the refund stays pending (reserved) and can be retried with the same request
    * id, which reuses the same Stripe idempotency key. */
-  request_for_write (call, "POST", "/v1/refunds", form, key, FALSE, refund_write);
+  till_api_request_for_write (call, "POST", "/v1/refunds", form, key, FALSE, refund_write);
 }
 
 static void
@@ -3017,22 +1830,22 @@ handle_order (TillApi           *self,
   g_autoptr(TillOrder) order = NULL;
   gint64 id;
 
-  if (!parse_id (id_text, &id) || (order = till_orders_get (self->db, id, &error)) == NULL)
+  if (!till_api_parse_id (id_text, &id) || (order = till_orders_get (self->db, id, &error)) == NULL)
     {
-      send_api_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such order"));
+      till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such order"));
       return;
     }
   if (action == NULL)
     {
       if (!g_str_equal (method, "GET"))
-        send_api_error (msg, TILL_API_ERROR_METHOD, _("Method not allowed"));
+        till_api_send_new_error (msg, TILL_API_ERROR_METHOD, _("Method not allowed"));
       else
-        send_loaded_order (self, msg, SOUP_STATUS_OK, order, NULL, NULL);
+        till_api_send_loaded_order (self, msg, SOUP_STATUS_OK, order, NULL, NULL);
       return;
     }
   if (!g_str_equal (method, "POST"))
     {
-      send_api_error (msg, TILL_API_ERROR_METHOD, _("Method not allowed"));
+      till_api_send_new_error (msg, TILL_API_ERROR_METHOD, _("Method not allowed"));
       return;
     }
   if (g_str_equal (action, "sync"))
@@ -3044,7 +1857,7 @@ handle_order (TillApi           *self,
   else if (g_str_equal (action, "receipt"))
     handle_receipt (self, msg, order);
   else
-    send_api_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such resource"));
+    till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such resource"));
 }
 
 static void
@@ -3054,7 +1867,7 @@ handle_report (TillApi           *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) report = till_reports_daily (self->db, self->config->currency, self->tz,
-                                                   query_get (query, "date"), &error);
+                                                   till_api_query_get (query, "date"), &error);
 
   if (report == NULL)
     till_api_send_error (msg, error);
@@ -3193,9 +2006,9 @@ export_step (gpointer user_data)
     {
       SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
 
-      add_common_headers (msg);
+      till_api_add_common_headers (msg);
       /* Sent as it comes: not held back for the rest. */
-      set_corked (msg, FALSE);
+      till_api_set_corked (msg, FALSE);
       soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
       soup_message_headers_replace (headers, "Content-Type", "text/csv; charset=utf-8");
       soup_message_headers_replace (headers, "Content-Disposition",
@@ -3313,18 +2126,18 @@ handle_orders_csv (TillApi           *self,
                    GHashTable        *query)
 {
   gint64 range[2] = { 0, 0 };
-  const char *status = query_get (query, "status");
+  const char *status = till_api_query_get (query, "status");
   TillOrderStatus parsed;
   Export *export;
 
   if (status != NULL && !till_order_status_from_string (status, &parsed))
     {
-      send_api_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("status: not an order status"));
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("status: not an order status"));
       return;
     }
   for (guint i = 0; i < 2; i++)
     {
-      const char *value = query_get (query, i == 0 ? "from" : "to");
+      const char *value = till_api_query_get (query, i == 0 ? "from" : "to");
       g_autoptr(GDateTime) dt = NULL;
 
       if (value == NULL)
@@ -3332,7 +2145,7 @@ handle_orders_csv (TillApi           *self,
       dt = g_date_time_new_from_iso8601 (value, self->tz);
       if (dt == NULL)
         {
-          send_api_error (msg, TILL_API_ERROR_INVALID_REQUEST,
+          till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST,
                           i == 0 ? _("from: not an RFC 3339 time") : _("to: not an RFC 3339 time"));
           return;
         }
@@ -3342,7 +2155,7 @@ handle_orders_csv (TillApi           *self,
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Retry-After", "10");
-      send_api_error (msg, TILL_API_ERROR_RATE_LIMITED,
+      till_api_send_new_error (msg, TILL_API_ERROR_RATE_LIMITED,
                       _("Two exports of the orders are running already; try again when one "
                         "is done"));
       return;
@@ -3439,7 +2252,7 @@ handle_training_terminal (TillApi           *self,
 
   if (!self->config->training)
     {
-      send_api_error (msg, TILL_API_ERROR_NOT_FOUND,
+      till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND,
                       _("Only a training server hands out terminals"));
       return;
     }
@@ -3447,11 +2260,11 @@ handle_training_terminal (TillApi           *self,
       !g_inet_address_get_is_loopback (
           g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (peer))))
     {
-      send_api_error (msg, TILL_API_ERROR_FORBIDDEN,
+      till_api_send_new_error (msg, TILL_API_ERROR_FORBIDDEN,
                       _("A training terminal is only handed out to this computer"));
       return;
     }
-  body = read_json_body (msg, &error);
+  body = till_api_read_json_body (msg, &error);
   if (body == NULL || !till_json_check_members (body, "", allowed, &error))
     {
       till_api_send_error (msg, error);
@@ -3515,7 +2328,7 @@ route_api (TillApi           *self,
       handle_training_terminal (self, msg);
       return;
     }
-  terminal = authenticate (self, msg, checkout);
+  terminal = till_api_authenticate (self, msg, checkout);
   if (terminal == NULL)
     return;
 
@@ -3528,7 +2341,7 @@ route_api (TillApi           *self,
     handle_products_list (self, msg, query, terminal);
   else if (n == 1 && g_str_equal (parts[0], "products") && post)
     {
-      if (require_admin (msg, terminal))
+      if (till_api_require_admin (msg, terminal))
         handle_product_create (self, msg);
     }
   else if (n == 3 && g_str_equal (parts[0], "products") &&
@@ -3544,7 +2357,7 @@ route_api (TillApi           *self,
     handle_orders_list (self, msg, query);
   else if (n == 1 && g_str_equal (parts[0], "orders.csv") && get)
     {
-      if (require_admin (msg, terminal))
+      if (till_api_require_admin (msg, terminal))
         handle_orders_csv (self, msg, query);
     }
   else if ((n == 2 || n == 3) && g_str_equal (parts[0], "orders"))
@@ -3552,7 +2365,7 @@ route_api (TillApi           *self,
   else if (n == 2 && g_str_equal (parts[0], "reports") && g_str_equal (parts[1], "daily") && get)
     handle_report (self, msg, query);
   else
-    send_api_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such resource"));
+    till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such resource"));
 }
 
 static void
@@ -3576,13 +2389,13 @@ dispatch (TillApi           *self,
   else if (g_str_equal (path, "/pay"))
     {
       soup_server_message_set_redirect (msg, SOUP_STATUS_MOVED_PERMANENTLY, "/pay/");
-      add_common_headers (msg);
+      till_api_add_common_headers (msg);
     }
   else if (g_str_has_prefix (path, "/pay/") &&
            (g_str_equal (method, "GET") || g_str_equal (method, "HEAD")))
     handle_pay (self, msg, path);
   else
-    send_api_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such resource"));
+    till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such resource"));
 }
 
 /* Requests whose handlers write with the main thread's connection (checkouts have their
@@ -3598,51 +2411,6 @@ writes_database (SoupServerMessage *msg,
   if (g_str_has_prefix (path, API_PREFIX))
     return !g_str_equal (path, API_PREFIX "checkouts");
   return g_str_equal (path, "/stripe/webhook");
-}
-
-/* The writes that wait, in the order they came, until the lock is free (then requests are
- * dispatched and Stripe's answers written) or for BUSY_WAIT_MS (then they get 503 busy). */
-static gboolean
-on_retry_writes (gpointer user_data)
-{
-  TillApi *self = user_data;
-  gboolean locked = till_database_is_locked_elsewhere (self->db);
-  Call *call;
-
-  while ((call = g_queue_peek_head (&self->waiting_writes)) != NULL)
-    {
-      g_autoptr(SoupServerMessage) msg = NULL;
-      gboolean finished = call->finished;
-
-      if (locked && (!finished || call->resume != NULL) &&
-          !waited_too_long (self, call->deferred_at))
-        break;
-      g_queue_pop_head (&self->waiting_writes);
-      if (call->resume != NULL)
-        {
-          /* Stripe's answer: written even when its client has gone. */
-          if (locked)
-            {
-              g_autoptr(GError) error = new_busy_error ();
-
-              call_fail (call, error);
-            }
-          else
-            call->resume (call);
-          continue;
-        }
-      msg = call_take_message (call);
-      if (msg == NULL)
-        continue;
-      if (locked)
-        send_busy (msg);
-      else
-        redispatch (self, msg, dispatch);
-    }
-  if (!g_queue_is_empty (&self->waiting_writes))
-    return G_SOURCE_CONTINUE;
-  self->waiting_source = 0;
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -3661,7 +2429,7 @@ server_callback (SoupServer        *server,
       (!g_queue_is_empty (&self->waiting_writes) ||
        till_database_is_locked_elsewhere (self->db)))
     {
-      wait_for_lock (self, call_new (self, msg));
+      till_api_wait_for_lock (self, till_api_call_new (self, msg));
       return;
     }
   dispatch (self, msg, path, query);
@@ -3928,7 +2696,7 @@ on_retry_reconciled (gpointer user_data)
   g_autoptr(GPtrArray) items = NULL;
   gboolean locked = !self->stopping && till_database_is_locked_elsewhere (self->db);
 
-  if (locked && !waited_too_long (self, self->reconcile_since))
+  if (locked && !till_api_waited_too_long (self, self->reconcile_since))
     return G_SOURCE_CONTINUE;
   self->reconcile_retry_source = 0;
   self->reconciling = FALSE;
@@ -3979,7 +2747,7 @@ forget_old_events (TillApi *self)
   gint64 before = g_get_real_time () - TILL_WEBHOOK_EVENTS_KEPT_DAYS * G_TIME_SPAN_DAY;
   gint forgotten;
 
-  if (!begin_without_waiting (self, &error))
+  if (!till_api_begin_without_waiting (self, &error))
     {
       if (!g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
         g_warning ("Cannot forget old webhook events: %s", error->message);
@@ -4241,6 +3009,7 @@ till_api_init (TillApi *self)
   self->export_stall_ms = EXPORT_STALL_MS;
   self->reconcile_after_created = G_MININT64;
   self->readers = g_async_queue_new_full (g_object_unref);
+  self->dispatch = dispatch;
   g_mutex_init (&self->held_lock);
   g_cond_init (&self->held_cond);
 }
@@ -4471,7 +3240,7 @@ till_api_stop (TillApi *self)
   self->stopping = TRUE;
   g_clear_handle_id (&self->waiting_source, g_source_remove);
   {
-    Call *call;
+    TillApiCall *call;
 
     while ((call = g_queue_pop_head (&self->waiting_writes)) != NULL)
       {
@@ -4482,8 +3251,8 @@ till_api_stop (TillApi *self)
             continue;
           }
         if (!call->finished)
-          send_busy (call->msg);
-        call_done (call);
+          till_api_send_busy (call->msg);
+        till_api_call_done (call);
       }
   }
   if (self->reconcile_task != NULL)
