@@ -327,4 +327,29 @@ void      till_api_send_order        (TillApi           *self,
                                       JsonObject        *intent,
                                       TillRefund        *refund);
 
+/* Catalog (till-api-catalog.c). */
+void till_api_handle_products_list (TillApi           *self,
+                                    SoupServerMessage *msg,
+                                    GHashTable        *query,
+                                    TillTerminal      *terminal);
+void till_api_handle_product_create (TillApi           *self,
+                                     SoupServerMessage *msg);
+void till_api_handle_product (TillApi           *self,
+                              SoupServerMessage *msg,
+                              const char        *method,
+                              const char        *id_text,
+                              TillTerminal      *terminal);
+void till_api_handle_by_barcode (TillApi           *self,
+                                 SoupServerMessage *msg,
+                                 const char        *code,
+                                 TillTerminal      *terminal);
+void till_api_handle_categories (TillApi           *self,
+                                 SoupServerMessage *msg);
+
+/* Routing (till-api.c): handles @msg as if it had just come. */
+void till_api_route (TillApi           *self,
+                     SoupServerMessage *msg,
+                     const char        *path,
+                     GHashTable        *query);
+
 G_END_DECLS
