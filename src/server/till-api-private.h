@@ -352,4 +352,11 @@ void till_api_route (TillApi           *self,
                      const char        *path,
                      GHashTable        *query);
 
+/* Checkouts (till-api-checkout.c). */
+void till_api_handle_checkout (TillApi           *self,
+                               SoupServerMessage *msg,
+                               TillTerminal      *terminal);
+void till_api_flush_intents (TillApi *self);
+void till_api_flush_checkouts (TillApi *self);
+
 G_END_DECLS
