@@ -359,4 +359,15 @@ void till_api_handle_checkout (TillApi           *self,
 void till_api_flush_intents (TillApi *self);
 void till_api_flush_checkouts (TillApi *self);
 
+/* Orders (till-api-orders.c). */
+void till_api_handle_orders_list (TillApi           *self,
+                                  SoupServerMessage *msg,
+                                  GHashTable        *query);
+void till_api_handle_order (TillApi           *self,
+                            SoupServerMessage *msg,
+                            const char        *method,
+                            const char        *id_text,
+                            const char        *action,
+                            TillTerminal      *terminal);
+
 G_END_DECLS
