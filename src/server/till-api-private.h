@@ -32,6 +32,10 @@ G_BEGIN_DECLS
 #define AUTH_FAILURES_MAX 20
 #define AUTH_WINDOW_MS (60 * 1000)
 #define AUTH_PEERS_MAX 4096
+/* An export of the orders (till-api-reports.c) whose client takes nothing for this long is
+ * cut off: its read transaction keeps the WAL from being checkpointed past it, so the WAL
+ * would grow for as long as it stalls. */
+#define EXPORT_STALL_MS (60 * 1000)
 
 struct _TillApi
 {
@@ -369,5 +373,13 @@ void till_api_handle_order (TillApi           *self,
                             const char        *id_text,
                             const char        *action,
                             TillTerminal      *terminal);
+
+/* Reports (till-api-reports.c). */
+void till_api_handle_report (TillApi           *self,
+                             SoupServerMessage *msg,
+                             GHashTable        *query);
+void till_api_handle_orders_csv (TillApi           *self,
+                                 SoupServerMessage *msg,
+                                 GHashTable        *query);
 
 G_END_DECLS
