@@ -382,4 +382,8 @@ void till_api_handle_orders_csv (TillApi           *self,
                                  SoupServerMessage *msg,
                                  GHashTable        *query);
 
+/* Webhooks (till-api-webhooks.c). */
+void till_api_handle_webhook (TillApi           *self,
+                              SoupServerMessage *msg);
+
 G_END_DECLS

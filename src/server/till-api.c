@@ -289,51 +289,6 @@ till_api_get_waiting_writes (TillApi *self)
   return self->waiting_writes.length + (self->reconcile_task != NULL ? 1 : 0);
 }
 
-/* ---------------------------------------------------------------------------------------- */
-/* Webhooks */
-
-static void
-handle_webhook (TillApi           *self,
-                SoupServerMessage *msg)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  g_autoptr(JsonObject) event = NULL;
-  const char *signature = soup_message_headers_get_one (
-      soup_server_message_get_request_headers (msg), "Stripe-Signature");
-  gsize length = 0;
-  const guint8 *data = g_bytes_get_data (bytes, &length);
-  gboolean duplicate = FALSE;
-  g_autoptr(JsonNode) answer = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-
-  till_api_flush_intents (self);
-  /* The raw bytes, before any parsing. */
-  if (!till_webhook_verify (signature, data, length, self->config->webhook_secret,
-                            g_get_real_time () / G_USEC_PER_SEC, TILL_WEBHOOK_TOLERANCE_SECONDS,
-                            &error))
-    {
-      g_message ("Webhook refused: %s", error->message);
-      till_api_send_error (msg, error);
-      return;
-    }
-  event = till_json_parse_object ((const char *) data, length, &error);
-  if (event == NULL || !till_webhook_handle_event (self->db, event, &duplicate, &error))
-    {
-      till_api_send_error (msg, error);
-      return;
-    }
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "received");
-  json_builder_add_boolean_value (builder, TRUE);
-  json_builder_set_member_name (builder, "duplicate");
-  json_builder_add_boolean_value (builder, duplicate);
-  json_builder_end_object (builder);
-  answer = json_builder_get_root (builder);
-  till_api_send_json (msg, SOUP_STATUS_OK, answer);
-}
-
 /* The terminals "Try It in Training Mode" hands out, and how many of them stay valid. */
 #define TRAINING_TERMINAL_NAME "Training (this computer)"
 #define TRAINING_TERMINALS_KEPT 8
@@ -490,7 +445,10 @@ dispatch (TillApi           *self,
       till_api_send_text (msg, SOUP_STATUS_OK, "application/json", ok, strlen (ok));
     }
   else if (g_str_equal (path, "/stripe/webhook") && g_str_equal (method, "POST"))
-    handle_webhook (self, msg);
+    {
+      till_api_flush_intents (self);
+      till_api_handle_webhook (self, msg);
+    }
   else if (g_str_equal (path, "/pay"))
     {
       soup_server_message_set_redirect (msg, SOUP_STATUS_MOVED_PERMANENTLY, "/pay/");
