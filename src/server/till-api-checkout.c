@@ -89,7 +89,7 @@ till_api_flush_intents (TillApi *self)
   if (!till_api_begin_without_waiting (self, &error) &&
       g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
     {
-      self->intents_source = g_timeout_add (BUSY_RETRY_MS, on_flush_intents, self);
+      self->intents_source = g_timeout_add (TILL_DATABASE_BUSY_RETRY_MS, on_flush_intents, self);
       return;
     }
   take_pending_intents (self, &ids, &intents, &answers);
@@ -465,7 +465,7 @@ till_api_flush_checkouts (TillApi *self)
         self->busy_since = g_get_monotonic_time ();
       if (!till_api_waited_too_long (self, self->busy_since))
         {
-          self->flush_source = g_timeout_add (BUSY_RETRY_MS, on_flush_pending, self);
+          self->flush_source = g_timeout_add (TILL_DATABASE_BUSY_RETRY_MS, on_flush_pending, self);
           return;
         }
     }

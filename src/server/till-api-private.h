@@ -12,6 +12,7 @@
 
 #include "till-api.h"
 #include "till-orders.h"
+#include "till-reconciler.h"
 #include "till-stripe-client.h"
 #include "till-catalog.h"
 #include "till-http-listener.h"
@@ -21,11 +22,6 @@
 
 G_BEGIN_DECLS
 
-/* While another process holds the database's write lock (a `catalog import`), checkouts and
- * intents are tried again this often, from the main loop, for up to BUSY_WAIT_MS; the loop
- * serves every other request meanwhile. */
-#define BUSY_RETRY_MS 5
-#define BUSY_WAIT_MS 5000
 /* Failed authentications: a peer address with this many in its window gets 429 for every
  * request that needs a token until the window ends (till-api-request.c, auth_throttled ()).
  * At most AUTH_PEERS_MAX addresses are remembered. */
@@ -57,7 +53,7 @@ struct _TillApi
   guint auth_window_ms;
   guint auth_peers_max;
   GCancellable *cancellable;
-  guint reconcile_source;
+  TillReconciler *reconciler;
   /* Intents of new orders, recorded together (see record_new_intent ()). */
   GPtrArray *pending_order_ids;   /* gint64 * */
   GPtrArray *pending_answers;     /* TillApiCall *: each intent's checkout, answered once it is stored */
@@ -78,17 +74,6 @@ struct _TillApi
   guint export_stall_ms;          /* an export whose client takes nothing that long stops */
   gboolean stopping;
   gboolean disconnected;          /* stopped: its messages have no connection left */
-  gboolean reconciling;
-  /* A round's answers, waiting for another process's write lock (on_retry_reconciled ()). */
-  GTask *reconcile_task;
-  GPtrArray *reconcile_items;     /* ReconcileItem * */
-  gint64 reconcile_since;
-  guint reconcile_retry_source;
-  /* Where the next round's pending orders start (the last one a round took), so that 50
-   * orders nobody pays do not keep the reconciler from the rest. */
-  gint64 reconcile_after_created;
-  gint64 reconcile_after_id;
-  gint64 reconcile_refunds_after;   /* the same for refunds Stripe has not taken yet */
   GAsyncQueue *readers;           /* TillDatabase *: idle connections for worker threads */
   GMutex held_lock;               /* tests: page reads on threads wait while held */
   GCond held_cond;

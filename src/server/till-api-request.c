@@ -750,13 +750,13 @@ till_api_wait_for_lock (TillApi *self,
   call->deferred_at = g_get_monotonic_time ();
   g_queue_push_tail (&self->waiting_writes, call);
   if (self->waiting_source == 0)
-    self->waiting_source = g_timeout_add (BUSY_RETRY_MS, on_retry_writes, self);
+    self->waiting_source = g_timeout_add (TILL_DATABASE_BUSY_RETRY_MS, on_retry_writes, self);
 }
 
 /* Stripe has answered @call with @answer (taken), and call->resume writes what it says (from
  * call->answer) and answers the call. At once if the write lock is free; otherwise the
  * answer waits for it with the other writes rather than in SQLite's busy handler with the
- * whole server, and past BUSY_WAIT_MS the call gets 503 busy. Nothing is lost then: what
+ * whole server, and past TILL_DATABASE_BUSY_WAIT_MS the call gets 503 busy. Nothing is lost then: what
  * Stripe did is found again by a retry with the same key, by the reconciler or by the
  * webhook. */
 void
@@ -1091,7 +1091,7 @@ till_api_cancel_order_of_unknown_intent (TillApiCall *call)
 }
 
 /* The writes that wait, in the order they came, until the lock is free (then requests are
- * dispatched and Stripe's answers written) or for BUSY_WAIT_MS (then they get 503 busy). */
+ * dispatched and Stripe's answers written) or for TILL_DATABASE_BUSY_WAIT_MS (then they get 503 busy). */
 static gboolean
 on_retry_writes (gpointer user_data)
 {

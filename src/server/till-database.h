@@ -24,6 +24,11 @@ typedef enum
 #define TILL_TYPE_DATABASE (till_database_get_type ())
 G_DECLARE_FINAL_TYPE (TillDatabase, till_database, TILL, DATABASE, GObject)
 
+/* While another process holds the write lock (a `catalog import`), the main loop's writes
+ * are tried again this often, from the loop, for up to TILL_DATABASE_BUSY_WAIT_MS. */
+#define TILL_DATABASE_BUSY_RETRY_MS 5
+#define TILL_DATABASE_BUSY_WAIT_MS 5000
+
 GQuark        till_database_error_quark   (void);
 
 TillDatabase *till_database_open          (const char    *path,

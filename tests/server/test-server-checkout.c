@@ -1980,8 +1980,8 @@ on_reconciled (GObject      *source,
   Reconciled *reconciled = user_data;
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (till_api_reconcile_finish (TILL_API (source), result, &reconciled->changed,
-                                            &error));
+  g_assert_true (till_reconciler_round_finish (TILL_RECONCILER (source), result,
+                                               &reconciled->changed, &error));
   g_assert_no_error (error);
   reconciled->done = TRUE;
 }
@@ -2044,7 +2044,8 @@ test_reconcile (Fixture       *fixture,
   lost_id = paid_id + 1;
 
   /* Orders younger than sync-after are left alone. */
-  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL,
+                               on_reconciled, &reconciled);
   g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 10000));
   g_assert_cmpstr (order_status (fixture, paid_id, &status), ==, "pending_payment");
   g_clear_pointer (&status, g_free);
@@ -2053,7 +2054,8 @@ test_reconcile (Fixture       *fixture,
   g_assert_true (till_database_exec (till_api_get_database (fixture->server->api),
                                      "UPDATE orders SET created_at = created_at - 5000000", NULL));
   reconciled.done = FALSE;
-  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL,
+                               on_reconciled, &reconciled);
   g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 10000));
   g_assert_cmpuint (reconciled.changed, ==, 2);
   g_assert_cmpstr (order_status (fixture, paid_id, &status), ==, "paid");
@@ -2070,7 +2072,8 @@ test_reconcile (Fixture       *fixture,
   g_assert_true (till_database_exec (till_api_get_database (fixture->server->api),
                                      "UPDATE orders SET created_at = created_at - 7200000000", NULL));
   reconciled.done = FALSE;
-  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL,
+                               on_reconciled, &reconciled);
   g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 10000));
   g_assert_cmpstr (order_status (fixture, lost_id, &status), ==, "canceled");
   g_clear_pointer (&status, g_free);
@@ -2114,7 +2117,8 @@ test_reconcile_many_pending (Fixture       *fixture,
   for (rounds = 1; rounds <= 4; rounds++)
     {
       reconciled.done = FALSE;
-      till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+      till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL,
+                                   on_reconciled, &reconciled);
       g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 20000));
       g_clear_pointer (&status, g_free);
       if (g_str_equal (order_status (fixture, paid_id, &status), "paid"))
@@ -2152,7 +2156,8 @@ test_reconcile_refunds_walk (Fixture       *fixture,
   {
     Reconciled reconciled = { FALSE, 0 };
 
-    till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+    till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL,
+                                 on_reconciled, &reconciled);
     g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 30000));
   }
   till_test_sim_clear_faults (fixture->sim);
@@ -2163,7 +2168,8 @@ test_reconcile_refunds_walk (Fixture       *fixture,
   {
     Reconciled reconciled = { FALSE, 0 };
 
-    till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+    till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL,
+                                 on_reconciled, &reconciled);
     g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 30000));
   }
   g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM refunds WHERE request_id ="
@@ -2207,7 +2213,8 @@ test_reconcile_forgotten_intent (Fixture       *fixture,
   /* Past sync-after: the forgotten intent leaves its order as it was. */
   g_assert_true (till_database_exec (till_api_get_database (fixture->server->api),
                                      "UPDATE orders SET created_at = created_at - 5000000", NULL));
-  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL,
+                               on_reconciled, &reconciled);
   g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 10000));
   g_assert_cmpstr (order_status (fixture, old_id, &status), ==, "pending_payment");
   g_clear_pointer (&status, g_free);
@@ -2218,7 +2225,8 @@ test_reconcile_forgotten_intent (Fixture       *fixture,
   g_assert_true (till_database_exec (till_api_get_database (fixture->server->api),
                                      "UPDATE orders SET created_at = created_at - 7200000000", NULL));
   reconciled.done = FALSE;
-  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL,
+                               on_reconciled, &reconciled);
   g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 10000));
   g_assert_cmpuint (reconciled.changed, ==, 2);
   g_assert_cmpstr (order_status (fixture, old_id, &status), ==, "canceled");
@@ -2277,7 +2285,8 @@ test_webhook_events_forgotten (Fixture       *fixture,
                                      NULL));
   g_assert_false (deliver (fixture, recent_payload));
 
-  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL,
+                               on_reconciled, &reconciled);
   g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 10000));
   g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM stripe_events WHERE id = ?",
                                "evt_forgotten"), ==, 0);
@@ -2361,7 +2370,8 @@ test_lost_intent_paid (Fixture       *fixture,
 
   g_assert_true (till_database_exec (till_api_get_database (fixture->server->api),
                                      "UPDATE orders SET created_at = created_at - 5000000", NULL));
-  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL,
+                               on_reconciled, &reconciled);
   g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 10000));
   g_assert_cmpstr (order_status (fixture, other_id, &status), ==, "paid");
   g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, other_id), ==, 1);
@@ -2519,7 +2529,8 @@ test_lost_intent_key_forgotten (Fixture       *fixture,
 
   /* Stripe does not answer: nothing is decided, nothing is made. */
   till_test_sim_fault (fixture->sim, "500", 100);
-  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL,
+                               on_reconciled, &reconciled);
   g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 20000));
   till_test_sim_clear_faults (fixture->sim);
   g_assert_cmpuint (reconciled.changed, ==, 0);
@@ -2565,7 +2576,8 @@ test_lost_intent_key_forgotten (Fixture       *fixture,
   /* The reconciler: the paid intent found, the unpaid one canceled, and the order that never
    * had one canceled without asking Stripe to make one. */
   reconciled.done = FALSE;
-  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL,
+                               on_reconciled, &reconciled);
   g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 20000));
   g_assert_cmpuint (reconciled.changed, ==, 4);
   g_assert_cmpstr (order_status (fixture, ids[PAID], &status), ==, "paid");
@@ -2612,7 +2624,8 @@ test_reconcile_refund (Fixture       *fixture,
 
   g_assert_true (till_database_exec (till_api_get_database (fixture->server->api),
                                      "UPDATE refunds SET created_at = created_at - 5000000", NULL));
-  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL,
+                               on_reconciled, &reconciled);
   g_assert_true (till_test_wait_until (reconciled_done, &reconciled, 10000));
   g_assert_cmpuint (reconciled.changed, ==, 1);
   {
@@ -2769,7 +2782,8 @@ test_answer_database_locked (Fixture       *fixture,
   g_assert_true (till_database_exec (other, "UPDATE refunds SET created_at = created_at - 5000000;"
                                      "UPDATE orders SET created_at = created_at - 5000000", NULL));
   g_assert_true (till_database_begin (other, &error));
-  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL,
+                               on_reconciled, &reconciled);
   g_assert_true (till_test_wait_until (one_waiting_write, fixture, 20000));
   {
     g_autoptr(TillTestResponse) read = get_order (fixture, unsynced_id);
