@@ -215,13 +215,12 @@ till_api_handle_product_create (TillApi           *self,
 }
 
 /* Deleting a product first looks for its order lines, and so does the foreign key: both
- * read every line ever sold when it was never sold (a tenth of a second at 300,000 orders).
- * So it runs on a thread with a connection of the pool (till_api_reader_take ()), in one
- * transaction, and the loop goes on serving; checkouts wait for its write lock from the main
- * loop, as for another process's. */
+ * read every line ever sold when it was never sold. So it is the one write made off the main
+ * thread (see till-database.h): a GTask with a worker connection (till_database_take_worker
+ * ()), in one transaction, and the loop goes on serving; the main loop's writes wait for its
+ * write lock from the loop, as for another process's. */
 typedef struct
 {
-  char *path;
   gint64 id;
   gboolean deactivated;   /* sold before: deactivated rather than deleted */
 } ProductDeletion;
@@ -229,7 +228,6 @@ typedef struct
 static void
 product_deletion_free (ProductDeletion *deletion)
 {
-  g_free (deletion->path);
   g_free (deletion);
 }
 
@@ -242,7 +240,7 @@ delete_product_thread (GTask        *task,
   TillApi *self = source_object;
   ProductDeletion *deletion = task_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(TillDatabase) db = till_api_reader_take (self, deletion->path, &error);
+  g_autoptr(TillDatabase) db = till_database_take_worker (self->db, &error);
 
   if (db == NULL || !till_database_begin (db, &error))
     {
@@ -261,7 +259,7 @@ delete_product_thread (GTask        *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  till_api_reader_give_back (self, g_steal_pointer (&db));
+  till_database_give_back (self->db, g_steal_pointer (&db));
   g_task_return_boolean (task, TRUE);
 }
 
@@ -325,7 +323,6 @@ till_api_handle_product (TillApi           *self,
       ProductDeletion *deletion = g_new0 (ProductDeletion, 1);
       g_autoptr(GTask) task = g_task_new (self, NULL, on_product_deleted, till_api_call_new (self, msg));
 
-      deletion->path = g_strdup (till_database_get_path (self->db));
       deletion->id = id;
       g_task_set_task_data (task, deletion, (GDestroyNotify) product_deletion_free);
       g_task_run_in_thread (task, delete_product_thread);

@@ -74,7 +74,6 @@ struct _TillApi
   guint export_stall_ms;          /* an export whose client takes nothing that long stops */
   gboolean stopping;
   gboolean disconnected;          /* stopped: its messages have no connection left */
-  GAsyncQueue *readers;           /* TillDatabase *: idle connections for worker threads */
   GMutex held_lock;               /* tests: page reads on threads wait while held */
   GCond held_cond;
   gboolean hold_reads;
@@ -241,12 +240,6 @@ typedef void  (*TillApiPageSend) (SoupServerMessage *msg,
                            gpointer           args);
 
 
-/* A connection of the pool for a worker thread, and giving it back. */
-TillDatabase *till_api_reader_take      (TillApi      *self,
-                                         const char   *path,
-                                         GError      **error);
-void          till_api_reader_give_back (TillApi      *self,
-                                         TillDatabase *db);
 void      till_api_read_page (TillApi           *self,
                               SoupServerMessage *msg,
                               gboolean           slow,

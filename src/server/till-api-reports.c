@@ -28,7 +28,7 @@ till_api_handle_report (TillApi           *self,
     till_api_send_json (msg, SOUP_STATUS_OK, report);
 }
 
-/* The orders CSV is written on a thread with a connection of its own and sent as it comes,
+/* The orders CSV is written on a worker thread with a worker connection and sent as it comes,
  * in chunks, at most EXPORT_CHUNKS_AHEAD of them ahead of what the client has taken (the
  * thread waits for wrote-chunk): a year of orders is neither read on the main loop, which
  * goes on serving, nor held in memory. Its one SELECT is one read transaction: the export
@@ -44,7 +44,7 @@ typedef struct
 {
   gatomicrefcount refs;
   GMainContext *context;    /* the server's */
-  char *db_path;
+  TillDatabase *db;         /* the server's: lends a worker connection */
   char *status;
   gint64 range[2];
   GTimeZone *tz;
@@ -82,7 +82,7 @@ export_unref (Export *export)
     return;
   g_assert (export->msg == NULL);
   g_main_context_unref (export->context);
-  g_free (export->db_path);
+  g_object_unref (export->db);
   g_free (export->status);
   g_time_zone_unref (export->tz);
   g_mutex_clear (&export->lock);
@@ -231,16 +231,22 @@ export_flush (GString  *out,
   return TRUE;
 }
 
-static gpointer
-export_thread (gpointer data)
+static void
+export_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
 {
-  Export *export = data;
+  Export *export = task_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(TillDatabase) db = till_database_open (export->db_path, &error);
+  TillDatabase *db = till_database_take_worker (export->db, &error);
 
   if (db != NULL)
-    till_reports_write_orders_csv (db, export->status, export->range[0], export->range[1],
-                                   export->tz, EXPORT_CHUNK_SIZE, export_flush, export, &error);
+    {
+      till_reports_write_orders_csv (db, export->status, export->range[0], export->range[1],
+                                     export->tz, EXPORT_CHUNK_SIZE, export_flush, export, &error);
+      till_database_give_back (export->db, db);
+    }
   g_atomic_int_dec_and_test (&exports_running);
   /* The end, also when the client has gone (then the loop has nothing left to do). */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -253,8 +259,7 @@ export_thread (gpointer data)
                    export->stall_us / 1000);
     }
   export_hand_over (export, NULL, g_steal_pointer (&error));
-  export_unref (export);
-  return NULL;
+  g_task_return_boolean (task, TRUE);
 }
 
 guint
@@ -279,6 +284,7 @@ till_api_handle_orders_csv (TillApi           *self,
   const char *status = till_api_query_get (query, "status");
   TillOrderStatus parsed;
   Export *export;
+  g_autoptr(GTask) task = NULL;
 
   if (status != NULL && !till_order_status_from_string (status, &parsed))
     {
@@ -314,7 +320,7 @@ till_api_handle_orders_csv (TillApi           *self,
   export = g_new0 (Export, 1);
   g_atomic_ref_count_init (&export->refs);
   export->context = g_main_context_ref_thread_default ();
-  export->db_path = g_strdup (till_database_get_path (self->db));
+  export->db = g_object_ref (self->db);
   export->status = g_strdup (status);
   export->range[0] = range[0];
   export->range[1] = range[1];
@@ -330,6 +336,9 @@ till_api_handle_orders_csv (TillApi           *self,
                                           export);
   soup_server_message_pause (msg);
   g_atomic_int_inc (&exports_running);
-  /* A thread of its own, not GTask's pool: it may wait on a slow client for long. */
-  g_thread_unref (g_thread_new ("till-export", export_thread, export_ref (export)));
+  /* A worker job like the others (till-database.h): it may wait on a slow client, but at most
+   * EXPORT_STALL_MS, and at most EXPORTS_MAX of them hold a thread of the pool. */
+  task = g_task_new (NULL, NULL, NULL, NULL);
+  g_task_set_task_data (task, export_ref (export), (GDestroyNotify) export_unref);
+  g_task_run_in_thread (task, export_thread);
 }

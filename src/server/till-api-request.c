@@ -531,53 +531,18 @@ till_api_page_free (TillApiPage *page)
   g_free (page);
 }
 
-/* Connections kept for the next worker thread; more are opened while more run at once. */
-#define IDLE_READERS_MAX 2
-
-/* A connection of @self's pool for a worker thread: an idle one, or a new one. */
-TillDatabase *
-till_api_reader_take (TillApi     *self,
-             const char  *path,
-             GError     **error)
-{
-  TillDatabase *db = g_async_queue_try_pop (self->readers);
-
-  if (db == NULL)
-    {
-      db = till_database_open (path, error);
-      /* What a worker reads it reads once, in order: the OS caches the file; a page cache of
-       * its own (2 MB by default) would only stay allocated while the connection idles. */
-      if (db != NULL)
-        till_database_exec (db, "PRAGMA cache_size = -256", NULL);
-    }
-  return db;
-}
-
-/* Takes @db back into the pool, or closes it when enough are idle. */
-void
-till_api_reader_give_back (TillApi      *self,
-                  TillDatabase *db)
-{
-  if (g_async_queue_length (self->readers) < IDLE_READERS_MAX)
-    g_async_queue_push (self->readers, db);
-  else
-    g_object_unref (db);
-}
-
 typedef struct
 {
   TillApiPageRead read;
   TillApiPageSend send;
   gpointer args;
   GDestroyNotify args_free;
-  char *db_path;
 } PageJob;
 
 static void
 page_job_free (PageJob *job)
 {
   job->args_free (job->args);
-  g_free (job->db_path);
   g_free (job);
 }
 
@@ -599,10 +564,10 @@ page_read_thread (GTask        *task,
     g_cond_wait (&self->held_cond, &self->held_lock);
   self->held_reads--;
   g_mutex_unlock (&self->held_lock);
-  db = till_api_reader_take (self, job->db_path, &error);
+  db = till_database_take_worker (self->db, &error);
   page = db != NULL ? job->read (db, job->args, &error) : NULL;
   if (db != NULL)
-    till_api_reader_give_back (self, db);
+    till_database_give_back (self->db, db);
   if (page == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -681,7 +646,6 @@ till_api_read_page (TillApi           *self,
   job->send = send;
   job->args = args;
   job->args_free = args_free;
-  job->db_path = g_strdup (till_database_get_path (self->db));
   task = g_task_new (self, self->cancellable, on_page_read, till_api_call_new (self, msg));
   g_task_set_task_data (task, job, (GDestroyNotify) page_job_free);
   g_task_run_in_thread (task, page_read_thread);

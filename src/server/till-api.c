@@ -5,8 +5,12 @@
  * Request life: an early handler refuses oversized or unsized bodies, and bodies whose end
  * is ambiguous (two Content-Lengths), before they are read; the handler authenticates the
  * bearer token (failures are logged and limited per peer address), routes, parses the body
- * strictly and answers JSON. Calls to Stripe pause the message and run on the Stripe client's worker threads;
- * the database is used from the main thread only, one transaction per write.
+ * strictly and answers JSON. Calls to Stripe pause the message (TillApiCall) and run on the
+ * main loop through curl's multi interface; the database is used as till-database.h says.
+ *
+ * This file builds the object, routes requests, serves the small routes (configuration,
+ * the payment page, training terminals) and starts and stops the server; the routes are in
+ * till-api-{catalog,checkout,orders,reports,webhooks}.c, over till-api-request.c.
  */
 #include "config.h"
 
@@ -543,7 +547,6 @@ till_api_finalize (GObject *object)
   g_clear_pointer (&self->pending_checkouts, g_ptr_array_unref);
   g_clear_pointer (&self->terminal_cache, till_terminal_cache_free);
   g_clear_pointer (&self->product_cache, till_product_cache_free);
-  g_clear_pointer (&self->readers, g_async_queue_unref);
   g_mutex_clear (&self->held_lock);
   g_cond_clear (&self->held_cond);
 
@@ -577,7 +580,6 @@ till_api_init (TillApi *self)
   self->terminal_cache = till_terminal_cache_new ();
   self->product_cache = till_product_cache_new ();
   self->export_stall_ms = EXPORT_STALL_MS;
-  self->readers = g_async_queue_new_full (g_object_unref);
   self->dispatch = dispatch;
   g_mutex_init (&self->held_lock);
   g_cond_init (&self->held_cond);
