@@ -23,28 +23,24 @@
 #define FLUSH_WAIT_MAX_MS 2
 
 /* The intent of a brand-new order is not committed on its own: it is written in the
- * transaction of the turn's checkouts (till_api_flush_checkouts ()), with the others made meanwhile. Its
- * checkout is answered (with the client secret) only once that transaction is committed: an
- * order a till was told it can charge always has its intent in the database, a crash or a
- * power cut later too. If the transaction fails,
- * the checkout fails; the till's retry with the same client_reference gets the intent
- * back with the same idempotency key. Every other request flushes first, so nothing reads
- * the database without them. */
+ * transaction of the turn's checkouts (till_api_flush_checkouts ()), with the others made
+ * meanwhile. Its checkout is answered (with the client secret) only once that transaction is
+ * committed: an order a till was told it can charge always has its intent in the database, a crash
+ * or a power cut later too. If the transaction fails, the checkout fails; the till's retry with the
+ * same client_reference gets the intent back with the same idempotency key. Every other request
+ * flushes first, so nothing reads the database without them. */
 static gboolean on_flush_intents (gpointer user_data);
 
 /* Takes the intents waiting to be recorded, with their orders' ids (gint64 *) and their
  * checkouts, waiting for their answers (TillApiCall *). */
 static void
-take_pending_intents (TillApi    *self,
-                      GPtrArray **ids,
-                      GPtrArray **intents,
-                      GPtrArray **answers)
+take_pending_intents (TillApi *self, GPtrArray **ids, GPtrArray **intents, GPtrArray **answers)
 {
   *ids = g_steal_pointer (&self->pending_order_ids);
   *intents = g_steal_pointer (&self->pending_intents);
   *answers = g_steal_pointer (&self->pending_answers);
   self->pending_order_ids = g_ptr_array_new_with_free_func (g_free);
-  self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
   self->pending_answers = g_ptr_array_new ();
   self->pending_answers = g_ptr_array_new ();
 }
@@ -52,11 +48,9 @@ take_pending_intents (TillApi    *self,
 /* The checkouts of @intents, once the transaction that stored them is over: the order and
  * its intent if it was committed (@error NULL), else the error. */
 static void
-answer_recorded (GPtrArray    *answers,
-                 GPtrArray    *intents,
-                 const GError *error)
+answer_recorded (GPtrArray *answers, GPtrArray *intents, const GError *error)
 {
-  g_autoptr(GPtrArray) no_refunds = g_ptr_array_new ();
+  g_autoptr (GPtrArray) no_refunds = g_ptr_array_new ();
 
   for (guint i = 0; answers != NULL && i < answers->len; i++)
     {
@@ -68,7 +62,7 @@ answer_recorded (GPtrArray    *answers,
           continue;
         }
       till_api_send_order_json (call->msg, call->success_status, call->order, no_refunds,
-                       intents->pdata[i], NULL);
+                                intents->pdata[i], NULL);
       till_api_call_done (call);
     }
 }
@@ -76,18 +70,18 @@ answer_recorded (GPtrArray    *answers,
 void
 till_api_flush_intents (TillApi *self)
 {
-  g_autoptr(GPtrArray) ids = NULL;
-  g_autoptr(GPtrArray) intents = NULL;
-  g_autoptr(GPtrArray) answers = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GPtrArray) ids = NULL;
+  g_autoptr (GPtrArray) intents = NULL;
+  g_autoptr (GPtrArray) answers = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_clear_handle_id (&self->intents_source, g_source_remove);
   if (self->pending_intents->len == 0)
     return;
   /* Another process is writing: they wait (and what reads meanwhile may miss them), the
    * loop does not. */
-  if (!till_api_begin_without_waiting (self, &error) &&
-      g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
+  if (!till_api_begin_without_waiting (self, &error)
+      && g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
     {
       self->intents_source = g_timeout_add (TILL_DATABASE_BUSY_RETRY_MS, on_flush_intents, self);
       return;
@@ -117,9 +111,9 @@ on_flush_pending (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Runs till_api_flush_checkouts () once the main loop has nothing else to do: the answers waiting to be
- * written and the requests already received go first, and the checkouts among them join the
- * batch. Under a load that never leaves the loop idle, the deadline runs it anyway,
+/* Runs till_api_flush_checkouts () once the main loop has nothing else to do: the answers
+ * waiting to be written and the requests already received go first, and the checkouts among
+ * them join the batch. Under a load that never leaves the loop idle, the deadline runs it anyway,
  * FLUSH_WAIT_MAX_MS after its first checkout. Against the default priority, under the
  * checkout benchmark's load: larger batches, less CPU per checkout, a lower p99
  * (bench/README.md). */
@@ -127,8 +121,7 @@ static void
 schedule_flush (TillApi *self)
 {
   if (self->flush_source == 0)
-    self->flush_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, on_flush_pending, self,
-                                          NULL);
+    self->flush_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, on_flush_pending, self, NULL);
   if (self->flush_deadline == 0)
     self->flush_deadline = g_timeout_add (FLUSH_WAIT_MAX_MS, on_flush_pending, self);
 }
@@ -146,9 +139,7 @@ on_flush_intents (gpointer user_data)
 /* They go with this turn's checkouts (till_api_flush_checkouts (), once the loop is idle or after
  * FLUSH_WAIT_MAX_MS), or on their own if there are none. */
 static void
-record_new_intent (TillApi    *self,
-                   TillApiCall       *call,
-                   JsonObject *intent)
+record_new_intent (TillApi *self, TillApiCall *call, JsonObject *intent)
 {
   g_ptr_array_add (self->pending_order_ids, g_memdup2 (&call->order_id, sizeof call->order_id));
   g_ptr_array_add (self->pending_intents, json_object_ref (intent));
@@ -159,9 +150,10 @@ record_new_intent (TillApi    *self,
 
 /* What a checkout reads of the intent: write_payment (), till_orders_apply_intent () (an
  * intent made before may be paid already), till_api_stripe_failure (). */
-static const char * const checkout_intent_members[] = {
-  "id", "object", "status", "client_secret", "amount", "amount_received", "currency",
-  "charges", "latest_charge", "last_payment_error", "metadata", "error", NULL,
+static const char *const checkout_intent_members[] = {
+  "id",       "object",  "status",        "client_secret",      "amount",   "amount_received",
+  "currency", "charges", "latest_charge", "last_payment_error", "metadata", "error",
+  NULL,
 };
 
 /* An intent made before (the same order again), perhaps paid already. */
@@ -169,14 +161,15 @@ static void
 checkout_write_intent (TillApiCall *call)
 {
   TillApi *self = call->api;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!till_orders_apply_intent (self->db, call->order_id, call->answer->body, NULL, &error))
     {
       till_api_call_fail (call, error);
       return;
     }
-  till_api_send_order (self, call->msg, call->success_status, call->order_id, call->answer->body, NULL);
+  till_api_send_order (self, call->msg, call->success_status, call->order_id, call->answer->body,
+                       NULL);
   till_api_call_done (call);
 }
 
@@ -184,11 +177,11 @@ checkout_write_intent (TillApiCall *call)
 static void
 checkout_fail_canceled (TillApiCall *call)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   error = g_error_new_literal (TILL_API_ERROR, TILL_API_ERROR_ORDER_CANCELED,
-                               _("The order of this client_reference was canceled; check out "
-                                 "again with a new client_reference"));
+                               _ ("The order of this client_reference was canceled; check out "
+                                  "again with a new client_reference"));
   till_api_call_fail (call, error);
 }
 
@@ -202,20 +195,18 @@ checkout_cancel_lost_intent (TillApiCall *call)
 }
 
 static void
-on_checkout_intent (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+on_checkout_intent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   TillApiCall *call = user_data;
   TillApi *self = call->api;
-  g_autoptr(TillStripeResponse) response = NULL;
+  g_autoptr (TillStripeResponse) response = NULL;
 
   response = till_api_call_stripe_answer (call, source, result);
   if (response == NULL)
     return;
   if (response->status != 200)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
 
       if (call->order == NULL && till_api_intent_is_unknown (response))
         {
@@ -227,23 +218,23 @@ on_checkout_intent (GObject      *source,
       till_api_call_fail (call, error);
       return;
     }
-  if (response->replayed &&
-      json_object_get_string_member_with_default (response->body, "id", NULL) != NULL)
+  if (response->replayed
+      && json_object_get_string_member_with_default (response->body, "id", NULL) != NULL)
     {
       /* The intent as it was made (its key was seen before: an answer lost, or this order
        * checked out again): it may have been paid since. What it is now decides. */
-      g_autofree char *path = g_strconcat ("/v1/payment_intents/",
-                                           json_object_get_string_member (response->body, "id"),
-                                           NULL);
+      g_autofree char *path = g_strconcat (
+          "/v1/payment_intents/", json_object_get_string_member (response->body, "id"), NULL);
 
       till_stripe_client_request_members_async (self->stripe, "GET", path, NULL, NULL,
                                                 checkout_intent_members, self->cancellable,
                                                 on_checkout_intent, call);
       return;
     }
-  if (call->order != NULL && call->order->payment_intent == NULL &&
-      g_strcmp0 (json_object_get_string_member_with_default (response->body, "status", ""),
-                 "requires_payment_method") == 0)
+  if (call->order != NULL && call->order->payment_intent == NULL
+      && g_strcmp0 (json_object_get_string_member_with_default (response->body, "status", ""),
+                    "requires_payment_method")
+             == 0)
     {
       /* A new order and its new intent: recorded with the others, answered once stored. */
       TillOrder *order = call->order;
@@ -259,12 +250,12 @@ on_checkout_intent (GObject      *source,
 
 /* Creates the order's intent, or gets it back with its key if it was made before. */
 static void
-checkout_post_intent (TillApiCall            *call,
-                      const TillOrder *order)
+checkout_post_intent (TillApiCall *call, const TillOrder *order)
 {
   TillApi *self = call->api;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TillStripeForm) form = till_payments_intent_form (self->config, self->db, order, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillStripeForm) form
+      = till_payments_intent_form (self->config, self->db, order, &error);
   g_autofree char *key = till_payments_key (self->db, order->id, "payment-intent");
 
   if (form == NULL)
@@ -272,8 +263,8 @@ checkout_post_intent (TillApiCall            *call,
       till_api_call_fail (call, error);
       return;
     }
-  till_stripe_client_request_members_async (self->stripe, "POST", "/v1/payment_intents", form,
-                                            key, checkout_intent_members, self->cancellable,
+  till_stripe_client_request_members_async (self->stripe, "POST", "/v1/payment_intents", form, key,
+                                            checkout_intent_members, self->cancellable,
                                             on_checkout_intent, call);
 }
 
@@ -281,8 +272,8 @@ checkout_post_intent (TillApiCall            *call,
 static void
 checkout_intent_never_made (TillApiCall *call)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TillOrder) order = till_orders_get (call->api->db, call->order_id, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillOrder) order = till_orders_get (call->api->db, call->order_id, &error);
 
   if (order == NULL)
     till_api_call_fail (call, error);
@@ -295,9 +286,9 @@ static void
 checkout_fetch_intent (TillApiCall *call)
 {
   TillApi *self = call->api;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   TillOrder *order = call->order;
-  g_autoptr(TillOrder) loaded = NULL;
+  g_autoptr (TillOrder) loaded = NULL;
 
   if (order == NULL)
     order = loaded = till_orders_get (self->db, call->order_id, &error);
@@ -326,27 +317,26 @@ checkout_fetch_intent (TillApiCall *call)
                                                 on_checkout_intent, call);
     }
   else if (till_payments_key_may_be_forgotten (order))
-    till_api_find_lost_intent_async (call, order, checkout_write_intent, checkout_intent_never_made);
+    till_api_find_lost_intent_async (call, order, checkout_write_intent,
+                                     checkout_intent_never_made);
   else
     checkout_post_intent (call, order);
 }
 
 void
-till_api_handle_checkout (TillApi           *self,
-                 SoupServerMessage *msg,
-                 TillTerminal      *terminal)
+till_api_handle_checkout (TillApi *self, SoupServerMessage *msg, TillTerminal *terminal)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) object = NULL;
-  g_autoptr(TillCart) cart = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) object = NULL;
+  g_autoptr (TillCart) cart = NULL;
   TillApiCall *call;
 
   if (!till_api_take_rate_token (self, terminal))
     {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Retry-After", "1");
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
+                                    "1");
       till_api_send_new_error (msg, TILL_API_ERROR_RATE_LIMITED,
-                      _("Too many checkouts from this terminal; wait a moment"));
+                               _ ("Too many checkouts from this terminal; wait a moment"));
       return;
     }
   object = till_api_read_json_body (msg, &error);
@@ -358,12 +348,13 @@ till_api_handle_checkout (TillApi           *self,
   if (cart->client_reference == NULL || *cart->client_reference == '\0')
     {
       g_set_error (&error, TILL_JSON_ERROR, TILL_JSON_ERROR_MISSING,
-                   _("client_reference: required"));
+                   _ ("client_reference: required"));
       till_api_send_error (msg, error);
       return;
     }
 
-  /* Stored with the other checkouts received until the loop is idle: see till_api_flush_checkouts (). */
+  /* Stored with the other checkouts received until the loop is idle: see till_api_flush_checkouts
+   * (). */
   call = till_api_call_new (self, msg);
   call->cart = g_steal_pointer (&cart);
   call->terminal_id = terminal->id;
@@ -376,13 +367,10 @@ till_api_handle_checkout (TillApi           *self,
 /* FALSE when the intents could not be written: the transaction is then begun again without
  * them, for the batch's checkouts, and @not_recorded says why. */
 static gboolean
-apply_batch_intents (TillApi    *self,
-                     GPtrArray  *ids,
-                     GPtrArray  *intents,
-                     GError    **not_recorded,
-                     GError    **error)
+apply_batch_intents (
+    TillApi *self, GPtrArray *ids, GPtrArray *intents, GError **not_recorded, GError **error)
 {
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GError) local = NULL;
 
   if (intents == NULL || intents->len == 0)
     return TRUE;
@@ -397,14 +385,11 @@ apply_batch_intents (TillApi    *self,
   return TRUE;
 }
 
-/* An order for each checkout of the batch, in the transaction begun. Unguarded (no savepoint
- * per order: 2.6 % of a checkout's instructions), FALSE as soon as the database refused a
- * write, which may have left part of that order in the transaction. */
+/* An order for each checkout of the batch, in the transaction begun. Unguarded (a savepoint
+ * per order costs every checkout, while a refused write is rare), FALSE as soon as the database
+ * refused a write, which may have left part of that order in the transaction. */
 static gboolean
-create_batch_orders (TillApi              *self,
-                     GPtrArray            *calls,
-                     const TillOrderRules *rules,
-                     gboolean              guarded)
+create_batch_orders (TillApi *self, GPtrArray *calls, const TillOrderRules *rules, gboolean guarded)
 {
   for (guint i = 0; i < calls->len; i++)
     {
@@ -415,9 +400,9 @@ create_batch_orders (TillApi              *self,
         continue;
       g_clear_pointer (&call->order, till_order_free);
       g_clear_error (&call->error);
-      call->order = till_orders_create_locked (self->db, rules, call->cart, call->terminal_id,
-                                               self->product_cache, guarded, &existing,
-                                               &call->error);
+      call->order
+          = till_orders_create_locked (self->db, rules, call->cart, call->terminal_id,
+                                       self->product_cache, guarded, &existing, &call->error);
       call->order_id = call->order != NULL ? call->order->id : existing;
       if (!guarded && call->error != NULL && call->error->domain == TILL_DATABASE_ERROR)
         return FALSE;
@@ -434,14 +419,14 @@ create_batch_orders (TillApi              *self,
 void
 till_api_flush_checkouts (TillApi *self)
 {
-  TillOrderRules rules = { self->config->currency, self->config->prices_include_tax,
-                           self->config->number_prefix };
-  g_autoptr(GPtrArray) calls = NULL;
-  g_autoptr(GPtrArray) ids = NULL;
-  g_autoptr(GPtrArray) intents = NULL;
-  g_autoptr(GPtrArray) answers = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GError) not_recorded = NULL;
+  TillOrderRules rules
+      = { self->config->currency, self->config->prices_include_tax, self->config->number_prefix };
+  g_autoptr (GPtrArray) calls = NULL;
+  g_autoptr (GPtrArray) ids = NULL;
+  g_autoptr (GPtrArray) intents = NULL;
+  g_autoptr (GPtrArray) answers = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) not_recorded = NULL;
 
   g_clear_handle_id (&self->flush_source, g_source_remove);
   g_clear_handle_id (&self->flush_deadline, g_source_remove);
@@ -458,8 +443,8 @@ till_api_flush_checkouts (TillApi *self)
   /* Another process holds the write lock: try again from the main loop (the checkouts that
    * come meanwhile join this batch) rather than sleep in SQLite's busy handler with the
    * whole server. Past the wait, the batch fails with the busy error. */
-  if (!till_api_begin_without_waiting (self, &error) &&
-      g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
+  if (!till_api_begin_without_waiting (self, &error)
+      && g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
     {
       if (self->busy_since == 0)
         self->busy_since = g_get_monotonic_time ();
@@ -526,7 +511,8 @@ till_api_flush_checkouts (TillApi *self)
 
       if (error == NULL && call->revoked)
         {
-          till_api_refuse_authentication (self, call->msg, "token revoked while its checkout waited");
+          till_api_refuse_authentication (self, call->msg,
+                                          "token revoked while its checkout waited");
           till_api_call_done (call);
           continue;
         }
@@ -552,11 +538,8 @@ till_api_get_pending_checkouts (TillApi *self)
   return self->pending_checkouts->len;
 }
 
-
-
 void
-till_api_hold_checkouts (TillApi  *self,
-                         gboolean  hold)
+till_api_hold_checkouts (TillApi *self, gboolean hold)
 {
   self->hold_checkouts = hold;
   if (!hold && self->pending_checkouts->len > 0)

@@ -20,7 +20,7 @@ typedef struct
   gint64 from;
   gint64 to;
   char *q;
-  gint64 intent_order;  /* the order @q's intent names, if @q is an intent's id */
+  gint64 intent_order; /* the order @q's intent names, if @q is an intent's id */
   gint64 before;
   gboolean slow;
 } OrdersQuery;
@@ -36,12 +36,10 @@ orders_query_free (OrdersQuery *query)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OrdersQuery, orders_query_free)
 
 static TillApiPage *
-read_orders_page (TillDatabase  *db,
-                  gpointer       args,
-                  GError       **error)
+read_orders_page (TillDatabase *db, gpointer args, GError **error)
 {
   OrdersQuery *query = args;
-  g_autoptr(TillApiPage) page = g_new0 (TillApiPage, 1);
+  g_autoptr (TillApiPage) page = g_new0 (TillApiPage, 1);
 
   page->items = till_orders_list (db, query->status, query->from, query->to, query->q,
                                   query->intent_order, query->before, 50, &page->next, error);
@@ -49,9 +47,7 @@ read_orders_page (TillDatabase  *db,
 }
 
 static void
-send_orders_page (SoupServerMessage *msg,
-                  TillApiPage              *page,
-                  gpointer           args)
+send_orders_page (SoupServerMessage *msg, TillApiPage *page, gpointer args)
 {
   g_autofree char *cursor = NULL;
   TillJsonWriter writer;
@@ -87,11 +83,9 @@ looks_like_intent_id (const char *text)
 }
 
 void
-till_api_handle_orders_list (TillApi           *self,
-                    SoupServerMessage *msg,
-                    GHashTable        *query)
+till_api_handle_orders_list (TillApi *self, SoupServerMessage *msg, GHashTable *query)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   const char *status = till_api_query_get (query, "status");
   gint64 before = 0, from = 0, to = 0;
   TillOrderStatus parsed;
@@ -99,26 +93,27 @@ till_api_handle_orders_list (TillApi           *self,
 
   if (status != NULL && !till_order_status_from_string (status, &parsed))
     {
-      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("status: not an order status"));
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST,
+                               _ ("status: not an order status"));
       return;
     }
   for (guint i = 0; i < 2; i++)
     {
       const char *name = i == 0 ? "from" : "to";
       const char *value = till_api_query_get (query, name);
-      g_autoptr(GDateTime) dt = NULL;
+      g_autoptr (GDateTime) dt = NULL;
 
       if (value == NULL)
         continue;
       dt = g_date_time_new_from_iso8601 (value, self->tz);
       if (dt == NULL)
         {
-          g_autofree char *message = g_strdup_printf (_("%s: not an RFC 3339 time"), name);
+          g_autofree char *message = g_strdup_printf (_ ("%s: not an RFC 3339 time"), name);
           till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST, message);
           return;
         }
-      *(i == 0 ? &from : &to) = g_date_time_to_unix (dt) * G_USEC_PER_SEC +
-                                g_date_time_get_microsecond (dt);
+      *(i == 0 ? &from : &to)
+          = g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt);
     }
   if (!till_api_cursor_decode (till_api_query_get (query, "cursor"), &before, &error))
     {
@@ -127,7 +122,7 @@ till_api_handle_orders_list (TillApi           *self,
     }
   if (till_api_query_get (query, "q") != NULL && strlen (till_api_query_get (query, "q")) > 100)
     {
-      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("q: too long"));
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST, _ ("q: too long"));
       return;
     }
   args = g_new0 (OrdersQuery, 1);
@@ -143,14 +138,14 @@ till_api_handle_orders_list (TillApi           *self,
   if (looks_like_intent_id (args->q))
     args->intent_order = MAX (0, till_orders_find_by_intent (self->db, args->q, NULL));
   till_api_read_page (self, msg, args->slow, read_orders_page, send_orders_page, args,
-             (GDestroyNotify) orders_query_free);
+                      (GDestroyNotify)orders_query_free);
 }
 
 /* A sync's answer: the intent as it is now, or none at all any more. */
 static void
 sync_write_answer (TillApiCall *call)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (call->answer->status != 200)
     {
@@ -178,7 +173,7 @@ sync_write_answer (TillApiCall *call)
 static void
 sync_write_intent (TillApiCall *call)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!till_orders_apply_intent (call->api->db, call->order_id, call->answer->body, NULL, &error))
     {
@@ -190,9 +185,7 @@ sync_write_intent (TillApiCall *call)
 }
 
 static void
-handle_sync (TillApi           *self,
-             SoupServerMessage *msg,
-             TillOrder         *order)
+handle_sync (TillApi *self, SoupServerMessage *msg, TillOrder *order)
 {
   g_autofree char *path = NULL;
   TillApiCall *call;
@@ -215,44 +208,41 @@ looks_like_email (const char *text)
 {
   const char *at = strchr (text, '@');
 
-  return at != NULL && at != text && strchr (at + 1, '@') == NULL &&
-         strchr (at + 1, '.') != NULL && at[1] != '.' && !g_str_has_suffix (text, ".") &&
-         strpbrk (text, " \t\r\n<>,;") == NULL;
+  return at != NULL && at != text && strchr (at + 1, '@') == NULL && strchr (at + 1, '.') != NULL
+         && at[1] != '.' && !g_str_has_suffix (text, ".") && strpbrk (text, " \t\r\n<>,;") == NULL;
 }
 
 /* Email Receipt: Stripe sends its receipt for a paid intent once `receipt_email` is set.
  * The address is the customer's: it goes to Stripe and is never logged or stored here. */
 static void
-handle_receipt (TillApi           *self,
-                SoupServerMessage *msg,
-                TillOrder         *order)
+handle_receipt (TillApi *self, SoupServerMessage *msg, TillOrder *order)
 {
   static const char *allowed[] = { "email", NULL };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) object = NULL;
-  g_autoptr(TillStripeForm) form = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) object = NULL;
+  g_autoptr (TillStripeForm) form = NULL;
   g_autofree char *email = NULL;
   g_autofree char *path = NULL;
   TillApiCall *call;
 
   object = till_api_read_json_body (msg, &error);
-  if (object == NULL ||
-      !till_json_check_members (object, "", allowed, &error) ||
-      !till_json_get_string (object, "", "email", TRUE, 254, &email, &error))
+  if (object == NULL || !till_json_check_members (object, "", allowed, &error)
+      || !till_json_get_string (object, "", "email", TRUE, 254, &email, &error))
     {
       till_api_send_error (msg, error);
       return;
     }
   if (!looks_like_email (email))
     {
-      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("email: not an email address"));
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST,
+                               _ ("email: not an email address"));
       return;
     }
-  if (order->payment_intent == NULL || order->status == TILL_ORDER_PENDING_PAYMENT ||
-      order->status == TILL_ORDER_CANCELED)
+  if (order->payment_intent == NULL || order->status == TILL_ORDER_PENDING_PAYMENT
+      || order->status == TILL_ORDER_CANCELED)
     {
       till_api_send_new_error (msg, TILL_API_ERROR_INVALID_STATE,
-                      _("Only a paid order has a receipt to send"));
+                               _ ("Only a paid order has a receipt to send"));
       return;
     }
 
@@ -268,10 +258,9 @@ handle_receipt (TillApi           *self,
 /* Answers a cancel from @order as it is now when that settles it: canceled (200), or paid
  * (409: refund it instead). FALSE, with nothing sent, while it is still pending. */
 static gboolean
-answer_cancel_settled (TillApiCall            *call,
-                       const TillOrder *order)
+answer_cancel_settled (TillApiCall *call, const TillOrder *order)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (order->status == TILL_ORDER_PENDING_PAYMENT)
     return FALSE;
@@ -282,7 +271,7 @@ answer_cancel_settled (TillApiCall            *call,
       return TRUE;
     }
   g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
-               _("The order is paid and cannot be canceled; refund it instead"));
+               _ ("The order is paid and cannot be canceled; refund it instead"));
   till_api_call_fail (call, error);
   return TRUE;
 }
@@ -293,14 +282,14 @@ cancel_write_intent (TillApiCall *call)
 {
   TillApi *self = call->api;
   TillStripeResponse *response = call->answer;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TillOrder) order = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillOrder) order = NULL;
 
   if (response->status != 200)
     {
       JsonObject *stripe_error = till_stripe_response_get_error (response);
-      JsonNode *intent = stripe_error != NULL
-          ? json_object_get_member (stripe_error, "payment_intent") : NULL;
+      JsonNode *intent
+          = stripe_error != NULL ? json_object_get_member (stripe_error, "payment_intent") : NULL;
 
       /* No such intent: nothing to cancel at Stripe, and nothing can be paid. */
       if (till_api_intent_is_unknown (response))
@@ -312,7 +301,7 @@ cancel_write_intent (TillApiCall *call)
             return;
           if (error == NULL)
             g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
-                         _("The order’s payment changed meanwhile; try again"));
+                         _ ("The order’s payment changed meanwhile; try again"));
           till_api_call_fail (call, error);
           return;
         }
@@ -342,8 +331,8 @@ static void
 cancel_write_without_intent (TillApiCall *call)
 {
   TillApi *self = call->api;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TillOrder) order = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillOrder) order = NULL;
   gboolean changed = FALSE;
 
   if (!till_orders_cancel_without_intent (self->db, call->order_id, &changed, &error))
@@ -358,7 +347,7 @@ cancel_write_without_intent (TillApiCall *call)
     {
       /* Still pending, so given an intent meanwhile (a webhook, another request). */
       g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
-                   _("The order’s payment changed meanwhile; try again"));
+                   _ ("The order’s payment changed meanwhile; try again"));
       till_api_call_fail (call, error);
     }
 }
@@ -375,8 +364,8 @@ static void
 cancel_write_recovered_intent (TillApiCall *call)
 {
   TillApi *self = call->api;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TillStripeForm) form = till_stripe_form_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillStripeForm) form = till_stripe_form_new ();
   g_autofree char *path = NULL;
   g_autofree char *key = NULL;
   const char *intent_id;
@@ -396,11 +385,9 @@ cancel_write_recovered_intent (TillApiCall *call)
 }
 
 static void
-handle_cancel (TillApi           *self,
-               SoupServerMessage *msg,
-               TillOrder         *order)
+handle_cancel (TillApi *self, SoupServerMessage *msg, TillOrder *order)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   TillApiCall *call;
 
   if (order->status == TILL_ORDER_CANCELED)
@@ -411,7 +398,7 @@ handle_cancel (TillApi           *self,
   if (order->status != TILL_ORDER_PENDING_PAYMENT)
     {
       till_api_send_new_error (msg, TILL_API_ERROR_INVALID_STATE,
-                      _("The order is paid and cannot be canceled; refund it instead"));
+                               _ ("The order is paid and cannot be canceled; refund it instead"));
       return;
     }
 
@@ -419,21 +406,23 @@ handle_cancel (TillApi           *self,
   call->order_id = order->id;
   if (order->payment_intent != NULL)
     {
-      g_autoptr(TillStripeForm) form = till_stripe_form_new ();
-      g_autofree char *path = g_strconcat ("/v1/payment_intents/", order->payment_intent,
-                                           "/cancel", NULL);
+      g_autoptr (TillStripeForm) form = till_stripe_form_new ();
+      g_autofree char *path
+          = g_strconcat ("/v1/payment_intents/", order->payment_intent, "/cancel", NULL);
       g_autofree char *key = till_payments_key (self->db, order->id, "cancel");
 
       till_stripe_form_add (form, "cancellation_reason", "requested_by_customer");
       till_api_request_for_write (call, "POST", path, form, key, FALSE, cancel_write_intent);
     }
   else if (till_payments_key_may_be_forgotten (order))
-    till_api_find_lost_intent_async (call, order, cancel_write_recovered_intent, cancel_intent_never_made);
+    till_api_find_lost_intent_async (call, order, cancel_write_recovered_intent,
+                                     cancel_intent_never_made);
   else
     {
       /* The intent's answer may have been lost: get it back with the same key, then cancel
        * it, so no intent stays open behind a canceled order. */
-      g_autoptr(TillStripeForm) form = till_payments_intent_form (self->config, self->db, order, &error);
+      g_autoptr (TillStripeForm) form
+          = till_payments_intent_form (self->config, self->db, order, &error);
       g_autofree char *key = till_payments_key (self->db, order->id, "payment-intent");
 
       if (form == NULL)
@@ -442,7 +431,7 @@ handle_cancel (TillApi           *self,
           return;
         }
       till_api_request_for_write (call, "POST", "/v1/payment_intents", form, key, TRUE,
-                         cancel_write_recovered_intent);
+                                  cancel_write_recovered_intent);
     }
 }
 
@@ -452,12 +441,12 @@ refund_write (TillApiCall *call)
 {
   TillApi *self = call->api;
   TillStripeResponse *response = call->answer;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   const char *refund_id, *status;
 
   if (response->status != 200)
     {
-      g_autoptr(GError) mapped = till_api_stripe_failure (response);
+      g_autoptr (GError) mapped = till_api_stripe_failure (response);
 
       if (response->status < 500 && response->status != 429 && response->status != 409)
         till_orders_finish_refund (self->db, call->refund->id, NULL, "failed", NULL);
@@ -469,7 +458,7 @@ refund_write (TillApiCall *call)
   if (refund_id == NULL)
     {
       g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_PAYMENT_PROVIDER,
-                   _("The payment provider sent a refund without id"));
+                   _ ("The payment provider sent a refund without id"));
       till_api_call_fail (call, error);
       return;
     }
@@ -481,11 +470,11 @@ refund_write (TillApiCall *call)
   till_refund_free (call->refund);
   call->refund = NULL;
   {
-    g_autoptr(GPtrArray) refunds = till_orders_list_refunds (self->db, call->order_id, &error);
+    g_autoptr (GPtrArray) refunds = till_orders_list_refunds (self->db, call->order_id, &error);
     TillRefund *found = NULL;
 
     for (guint i = 0; refunds != NULL && i < refunds->len; i++)
-      if (g_strcmp0 (((TillRefund *) refunds->pdata[i])->stripe_refund, refund_id) == 0)
+      if (g_strcmp0 (((TillRefund *)refunds->pdata[i])->stripe_refund, refund_id) == 0)
         found = refunds->pdata[i];
     if (found != NULL)
       till_api_send_order (self, call->msg, call->success_status, call->order_id, NULL, found);
@@ -493,7 +482,7 @@ refund_write (TillApiCall *call)
       {
         if (error == NULL)
           g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_INTERNAL,
-                       _("The refund was made but cannot be found"));
+                       _ ("The refund was made but cannot be found"));
         till_api_send_error (call->msg, error);
       }
   }
@@ -501,17 +490,14 @@ refund_write (TillApiCall *call)
 }
 
 static void
-handle_refund (TillApi           *self,
-               SoupServerMessage *msg,
-               TillOrder         *order,
-               TillTerminal      *terminal)
+handle_refund (TillApi *self, SoupServerMessage *msg, TillOrder *order, TillTerminal *terminal)
 {
   static const char *allowed[] = { "amount", "reason", NULL };
   static const char *reasons[] = { "duplicate", "fraudulent", "requested_by_customer", NULL };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) object = NULL;
-  g_autoptr(TillRefund) refund = NULL;
-  g_autoptr(TillStripeForm) form = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) object = NULL;
+  g_autoptr (TillRefund) refund = NULL;
+  g_autoptr (TillStripeForm) form = NULL;
   g_autofree char *reason = NULL;
   g_autofree char *request_id = NULL;
   g_autofree char *key = NULL;
@@ -524,18 +510,18 @@ handle_refund (TillApi           *self,
   if (!till_api_require_admin (msg, terminal))
     return;
   object = till_api_read_json_body_full (msg, TRUE, &error);
-  if (object == NULL ||
-      !till_json_check_members (object, "", allowed, &error) ||
-      !till_json_get_int (object, "", "amount", FALSE, 1, TILL_AMOUNT_MAX, &amount, &error) ||
-      !till_json_get_string (object, "", "reason", FALSE, 40, &reason, &error))
+  if (object == NULL || !till_json_check_members (object, "", allowed, &error)
+      || !till_json_get_int (object, "", "amount", FALSE, 1, TILL_AMOUNT_MAX, &amount, &error)
+      || !till_json_get_string (object, "", "reason", FALSE, 40, &reason, &error))
     {
       till_api_send_error (msg, error);
       return;
     }
   if (reason != NULL && !g_strv_contains (reasons, reason))
     {
-      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST,
-                      _("reason: must be duplicate, fraudulent or requested_by_customer"));
+      till_api_send_new_error (
+          msg, TILL_API_ERROR_INVALID_REQUEST,
+          _ ("reason: must be duplicate, fraudulent or requested_by_customer"));
       return;
     }
   header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
@@ -543,13 +529,13 @@ handle_refund (TillApi           *self,
   if (header != NULL && (strlen (header) == 0 || strlen (header) > 200))
     {
       till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST,
-                      _("Idempotency-Key: must have 1 to 200 characters"));
+                               _ ("Idempotency-Key: must have 1 to 200 characters"));
       return;
     }
   request_id = header != NULL ? g_strdup (header) : g_uuid_string_random ();
 
-  refund = till_orders_reserve_refund (self->db, order->id, request_id, amount, reason,
-                                       &existing, &error);
+  refund = till_orders_reserve_refund (self->db, order->id, request_id, amount, reason, &existing,
+                                       &error);
   if (refund == NULL)
     {
       till_api_send_error (msg, error);
@@ -560,7 +546,8 @@ handle_refund (TillApi           *self,
       till_api_send_order (self, msg, SOUP_STATUS_OK, order->id, NULL, refund);
       return;
     }
-  if (currency == NULL || !till_money_to_stripe_refund (refund->amount, currency, &stripe_amount, &error))
+  if (currency == NULL
+      || !till_money_to_stripe_refund (refund->amount, currency, &stripe_amount, &error))
     {
       till_orders_finish_refund (self->db, refund->id, NULL, "failed", NULL);
       g_prefix_error (&error, "amount: ");
@@ -581,33 +568,33 @@ handle_refund (TillApi           *self,
 }
 
 void
-till_api_handle_order (TillApi           *self,
-              SoupServerMessage *msg,
-              const char        *method,
-              const char        *id_text,
-              const char        *action,
-              TillTerminal      *terminal)
+till_api_handle_order (TillApi *self,
+                       SoupServerMessage *msg,
+                       const char *method,
+                       const char *id_text,
+                       const char *action,
+                       TillTerminal *terminal)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TillOrder) order = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillOrder) order = NULL;
   gint64 id;
 
   if (!till_api_parse_id (id_text, &id) || (order = till_orders_get (self->db, id, &error)) == NULL)
     {
-      till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such order"));
+      till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _ ("No such order"));
       return;
     }
   if (action == NULL)
     {
       if (!g_str_equal (method, "GET"))
-        till_api_send_new_error (msg, TILL_API_ERROR_METHOD, _("Method not allowed"));
+        till_api_send_new_error (msg, TILL_API_ERROR_METHOD, _ ("Method not allowed"));
       else
         till_api_send_loaded_order (self, msg, SOUP_STATUS_OK, order, NULL, NULL);
       return;
     }
   if (!g_str_equal (method, "POST"))
     {
-      till_api_send_new_error (msg, TILL_API_ERROR_METHOD, _("Method not allowed"));
+      till_api_send_new_error (msg, TILL_API_ERROR_METHOD, _ ("Method not allowed"));
       return;
     }
   if (g_str_equal (action, "sync"))
@@ -619,5 +606,5 @@ till_api_handle_order (TillApi           *self,
   else if (g_str_equal (action, "receipt"))
     handle_receipt (self, msg, order);
   else
-    till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such resource"));
+    till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _ ("No such resource"));
 }

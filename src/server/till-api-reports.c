@@ -14,13 +14,11 @@
 #include "till-server-error.h"
 
 void
-till_api_handle_report (TillApi           *self,
-               SoupServerMessage *msg,
-               GHashTable        *query)
+till_api_handle_report (TillApi *self, SoupServerMessage *msg, GHashTable *query)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) report = till_reports_daily (self->db, self->config->currency, self->tz,
-                                                   till_api_query_get (query, "date"), &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) report = till_reports_daily (self->db, self->config->currency, self->tz,
+                                                    till_api_query_get (query, "date"), &error);
 
   if (report == NULL)
     till_api_send_error (msg, error);
@@ -38,34 +36,34 @@ till_api_handle_report (TillApi           *self,
 /* Each holds a thread, a connection and a read transaction. */
 #define EXPORTS_MAX 2
 
-static gint exports_running;   /* threads, for tests (till_api_get_running_exports ()) */
+static gint exports_running; /* threads, for tests (till_api_get_running_exports ()) */
 
 typedef struct
 {
   gatomicrefcount refs;
-  GMainContext *context;    /* the server's */
-  TillDatabase *db;         /* the server's: lends a worker connection */
+  GMainContext *context; /* the server's */
+  TillDatabase *db;      /* the server's: lends a worker connection */
   char *status;
   gint64 range[2];
   GTimeZone *tz;
   GMutex lock;
   GCond written;
-  guint ahead;              /* chunks handed to the loop and not written yet */
+  guint ahead; /* chunks handed to the loop and not written yet */
   gint64 stall_us;
-  gboolean gone;            /* the client is gone, or the answer is done: stop */
-  gboolean stalled;         /* the client took nothing for stall_us */
+  gboolean gone;    /* the client is gone, or the answer is done: stop */
+  gboolean stalled; /* the client took nothing for stall_us */
   /* The main loop's */
-  SoupServerMessage *msg;   /* until it is finished */
+  SoupServerMessage *msg; /* until it is finished */
   gulong wrote_chunk_id;
   gulong finished_id;
-  gboolean started;         /* status and headers are set: an error can only cut it short */
+  gboolean started; /* status and headers are set: an error can only cut it short */
 } Export;
 
 typedef struct
 {
   Export *export;
-  GBytes *chunk;            /* or NULL for the end */
-  GError *error;            /* at the end: why it stopped */
+  GBytes *chunk; /* or NULL for the end */
+  GError *error; /* at the end: why it stopped */
 } ExportStep;
 
 static Export *
@@ -110,8 +108,7 @@ export_stop (Export *export)
 }
 
 static void
-on_export_wrote_chunk (SoupServerMessage *msg,
-                       gpointer           user_data)
+on_export_wrote_chunk (SoupServerMessage *msg, gpointer user_data)
 {
   Export *export = user_data;
 
@@ -122,8 +119,7 @@ on_export_wrote_chunk (SoupServerMessage *msg,
 }
 
 static void
-on_export_finished (SoupServerMessage *msg,
-                    gpointer           user_data)
+on_export_finished (SoupServerMessage *msg, gpointer user_data)
 {
   Export *export = user_data;
 
@@ -174,7 +170,7 @@ export_step (gpointer user_data)
   else
     {
       /* Cut short: without the last chunk, the client cannot take it for the whole. */
-      g_autoptr(GIOStream) stream = NULL;
+      g_autoptr (GIOStream) stream = NULL;
 
       /* A client that stalled is the client's problem, not ours. */
       if (g_error_matches (step->error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
@@ -193,9 +189,7 @@ export_step (gpointer user_data)
 }
 
 static void
-export_hand_over (Export *export,
-                  GBytes *chunk,
-                  GError *error)
+export_hand_over (Export *export, GBytes *chunk, GError *error)
 {
   ExportStep *step = g_new0 (ExportStep, 1);
 
@@ -203,12 +197,11 @@ export_hand_over (Export *export,
   step->chunk = chunk;
   step->error = error;
   g_main_context_invoke_full (export->context, G_PRIORITY_DEFAULT, export_step, step,
-                              (GDestroyNotify) export_step_free);
+                              (GDestroyNotify)export_step_free);
 }
 
 static gboolean
-export_flush (GString  *out,
-              gpointer  user_data)
+export_flush (GString *out, gpointer user_data)
 {
   Export *export = user_data;
   gboolean gone;
@@ -217,8 +210,8 @@ export_flush (GString  *out,
 
   g_mutex_lock (&export->lock);
   while (export->ahead >= EXPORT_CHUNKS_AHEAD && !export->gone)
-    if (!g_cond_wait_until (&export->written, &export->lock, deadline) &&
-        export->ahead >= EXPORT_CHUNKS_AHEAD && !export->gone)
+    if (!g_cond_wait_until (&export->written, &export->lock, deadline)
+        && export->ahead >= EXPORT_CHUNKS_AHEAD && !export->gone)
       export->gone = export->stalled = TRUE;
   gone = export->gone;
   if (!gone)
@@ -232,13 +225,10 @@ export_flush (GString  *out,
 }
 
 static void
-export_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
+export_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
   Export *export = task_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   TillDatabase *db = till_database_take_worker (export->db, &error);
 
   if (db != NULL)
@@ -255,8 +245,7 @@ export_thread (GTask        *task,
     {
       g_clear_error (&error);
       g_set_error (&error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                   "the client took nothing for %" G_GINT64_FORMAT " ms",
-                   export->stall_us / 1000);
+                   "the client took nothing for %" G_GINT64_FORMAT " ms", export->stall_us / 1000);
     }
   export_hand_over (export, NULL, g_steal_pointer (&error));
   g_task_return_boolean (task, TRUE);
@@ -265,36 +254,34 @@ export_thread (GTask        *task,
 guint
 till_api_get_running_exports (void)
 {
-  return (guint) g_atomic_int_get (&exports_running);
+  return (guint)g_atomic_int_get (&exports_running);
 }
 
 void
-till_api_set_export_stall_timeout (TillApi *self,
-                                   guint    timeout_ms)
+till_api_set_export_stall_timeout (TillApi *self, guint timeout_ms)
 {
   self->export_stall_ms = timeout_ms;
 }
 
 void
-till_api_handle_orders_csv (TillApi           *self,
-                   SoupServerMessage *msg,
-                   GHashTable        *query)
+till_api_handle_orders_csv (TillApi *self, SoupServerMessage *msg, GHashTable *query)
 {
   gint64 range[2] = { 0, 0 };
   const char *status = till_api_query_get (query, "status");
   TillOrderStatus parsed;
   Export *export;
-  g_autoptr(GTask) task = NULL;
+  g_autoptr (GTask) task = NULL;
 
   if (status != NULL && !till_order_status_from_string (status, &parsed))
     {
-      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST, _("status: not an order status"));
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST,
+                               _ ("status: not an order status"));
       return;
     }
   for (guint i = 0; i < 2; i++)
     {
       const char *value = till_api_query_get (query, i == 0 ? "from" : "to");
-      g_autoptr(GDateTime) dt = NULL;
+      g_autoptr (GDateTime) dt = NULL;
 
       if (value == NULL)
         continue;
@@ -302,18 +289,20 @@ till_api_handle_orders_csv (TillApi           *self,
       if (dt == NULL)
         {
           till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST,
-                          i == 0 ? _("from: not an RFC 3339 time") : _("to: not an RFC 3339 time"));
+                                   i == 0 ? _ ("from: not an RFC 3339 time")
+                                          : _ ("to: not an RFC 3339 time"));
           return;
         }
       range[i] = g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt);
     }
   if (g_atomic_int_get (&exports_running) >= EXPORTS_MAX)
     {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Retry-After", "10");
-      till_api_send_new_error (msg, TILL_API_ERROR_RATE_LIMITED,
-                      _("Two exports of the orders are running already; try again when one "
-                        "is done"));
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
+                                    "10");
+      till_api_send_new_error (
+          msg, TILL_API_ERROR_RATE_LIMITED,
+          _ ("Two exports of the orders are running already; try again when one "
+             "is done"));
       return;
     }
 
@@ -325,20 +314,19 @@ till_api_handle_orders_csv (TillApi           *self,
   export->range[0] = range[0];
   export->range[1] = range[1];
   export->tz = g_time_zone_ref (self->tz);
-  export->stall_us = (gint64) self->export_stall_ms * 1000;
+  export->stall_us = (gint64)self->export_stall_ms * 1000;
   g_mutex_init (&export->lock);
   g_cond_init (&export->written);
   export->msg = g_object_ref (msg);
-  export->wrote_chunk_id = g_signal_connect (msg, "wrote-chunk",
-                                             G_CALLBACK (on_export_wrote_chunk), export);
+  export->wrote_chunk_id
+      = g_signal_connect (msg, "wrote-chunk", G_CALLBACK (on_export_wrote_chunk), export);
   /* The loop's reference, given back when the answer is finished. */
-  export->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (on_export_finished),
-                                          export);
+  export->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (on_export_finished), export);
   soup_server_message_pause (msg);
   g_atomic_int_inc (&exports_running);
   /* A worker job like the others (till-database.h): it may wait on a slow client, but at most
    * EXPORT_STALL_MS, and at most EXPORTS_MAX of them hold a thread of the pool. */
   task = g_task_new (NULL, NULL, NULL, NULL);
-  g_task_set_task_data (task, export_ref (export), (GDestroyNotify) export_unref);
+  g_task_set_task_data (task, export_ref (export), (GDestroyNotify)export_unref);
   g_task_run_in_thread (task, export_thread);
 }

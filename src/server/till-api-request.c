@@ -27,7 +27,7 @@ typedef struct
 
 typedef struct
 {
-  gint64 window_start;    /* the first failure of the window, monotonic */
+  gint64 window_start; /* the first failure of the window, monotonic */
   guint failures;
 } AuthFailures;
 
@@ -39,15 +39,13 @@ typedef struct
  * answer leaves in one segment (or as few full ones as its size needs) once it is written:
  * the server's request-finished uncorks it. */
 void
-till_api_set_corked (SoupServerMessage *msg,
-            gboolean           corked)
+till_api_set_corked (SoupServerMessage *msg, gboolean corked)
 {
   GSocket *socket = till_http_message_get_socket (msg);
 
   if (socket != NULL && g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX)
     g_socket_set_option (socket, IPPROTO_TCP, TCP_CORK, corked, NULL);
 }
-
 
 void
 till_api_add_common_headers (SoupServerMessage *msg)
@@ -65,11 +63,8 @@ till_api_add_common_headers (SoupServerMessage *msg)
 }
 
 void
-till_api_send_text (SoupServerMessage *msg,
-                    guint              status,
-                    const char        *content_type,
-                    const char        *text,
-                    gsize              length)
+till_api_send_text (
+    SoupServerMessage *msg, guint status, const char *content_type, const char *text, gsize length)
 {
   till_api_add_common_headers (msg);
   soup_server_message_set_status (msg, status, NULL);
@@ -77,9 +72,7 @@ till_api_send_text (SoupServerMessage *msg,
 }
 
 void
-till_api_send_written (SoupServerMessage *msg,
-                       guint              status,
-                       GString           *text)
+till_api_send_written (SoupServerMessage *msg, guint status, GString *text)
 {
   gsize length = text->len;
 
@@ -90,9 +83,7 @@ till_api_send_written (SoupServerMessage *msg,
 }
 
 void
-till_api_send_json (SoupServerMessage *msg,
-                    guint              status,
-                    JsonNode          *node)
+till_api_send_json (SoupServerMessage *msg, guint status, JsonNode *node)
 {
   g_autofree char *text = till_json_to_string (node, FALSE);
 
@@ -100,11 +91,10 @@ till_api_send_json (SoupServerMessage *msg,
 }
 
 void
-till_api_send_error (SoupServerMessage *msg,
-                     const GError      *error)
+till_api_send_error (SoupServerMessage *msg, const GError *error)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
   guint status = till_api_error_get_status (error);
   const char *message = error->message;
 
@@ -113,32 +103,32 @@ till_api_send_error (SoupServerMessage *msg,
       /* Another program kept the database locked for longer than we wait. */
       g_message ("%s %s: %s", soup_server_message_get_method (msg),
                  g_uri_get_path (soup_server_message_get_uri (msg)), error->message);
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Retry-After", "1");
-      message = _("The database is busy: another program is writing to it. Try again in a "
-                  "moment.");
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
+                                    "1");
+      message = _ ("The database is busy: another program is writing to it. Try again in a "
+                   "moment.");
     }
   else if (g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FULL))
     {
       /* The transaction was rolled back; the next write once there is space succeeds. */
       g_message ("%s %s: the disk is full: %s", soup_server_message_get_method (msg),
                  g_uri_get_path (soup_server_message_get_uri (msg)), error->message);
-      message = _("The server’s disk is full: nothing was stored. Free some space on the "
-                  "server, then try again.");
+      message = _ ("The server’s disk is full: nothing was stored. Free some space on the "
+                   "server, then try again.");
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       /* Stopped with the server: another till-server (or this one again) will answer. */
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Retry-After", "1");
-      message = _("The server is stopping; try again in a moment");
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
+                                    "1");
+      message = _ ("The server is stopping; try again in a moment");
     }
   else if (status >= 500 && error->domain != TILL_API_ERROR)
     {
       /* Internal details (SQL, paths) stay in the log. */
       g_warning ("%s %s: %s", soup_server_message_get_method (msg),
                  g_uri_get_path (soup_server_message_get_uri (msg)), error->message);
-      message = _("Something went wrong on the server");
+      message = _ ("Something went wrong on the server");
     }
   else
     g_debug ("%s %s: %u %s", soup_server_message_get_method (msg),
@@ -165,24 +155,18 @@ till_api_send_error (SoupServerMessage *msg,
 }
 
 void
-till_api_send_new_error (SoupServerMessage *msg,
-                TillApiError       code,
-                const char        *message)
+till_api_send_new_error (SoupServerMessage *msg, TillApiError code, const char *message)
 {
-  g_autoptr(GError) error = g_error_new_literal (TILL_API_ERROR, code, message);
+  g_autoptr (GError) error = g_error_new_literal (TILL_API_ERROR, code, message);
 
   till_api_send_error (msg, error);
 }
 
-
 /* ---------------------------------------------------------------------------------------- */
 /* Pausing for Stripe */
 
-
-
 static void
-on_message_finished (SoupServerMessage *msg,
-                     gpointer           user_data)
+on_message_finished (SoupServerMessage *msg, gpointer user_data)
 {
   TillApiCall *call = user_data;
 
@@ -190,8 +174,7 @@ on_message_finished (SoupServerMessage *msg,
 }
 
 TillApiCall *
-till_api_call_new (TillApi           *api,
-          SoupServerMessage *msg)
+till_api_call_new (TillApi *api, SoupServerMessage *msg)
 {
   TillApiCall *call = g_new0 (TillApiCall, 1);
 
@@ -234,26 +217,22 @@ till_api_call_take_message (TillApiCall *call)
 }
 
 void
-till_api_call_fail (TillApiCall         *call,
-           const GError *error)
+till_api_call_fail (TillApiCall *call, const GError *error)
 {
   till_api_send_error (call->msg, error);
   till_api_call_done (call);
 }
 
-
 /* ---------------------------------------------------------------------------------------- */
 /* Request parsing */
 
 JsonObject *
-till_api_read_json_body_full (SoupServerMessage  *msg,
-                     gboolean            allow_empty,
-                     GError            **error)
+till_api_read_json_body_full (SoupServerMessage *msg, gboolean allow_empty, GError **error)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *content_type = soup_message_headers_get_content_type (headers, NULL);
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
-  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr (GBytes) bytes = NULL;
 
   /* No body at all where every field is optional: the same as {}. */
   if (allow_empty && body->length == 0)
@@ -261,40 +240,37 @@ till_api_read_json_body_full (SoupServerMessage  *msg,
   if (content_type == NULL || g_ascii_strcasecmp (content_type, "application/json") != 0)
     {
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_MEDIA_TYPE,
-                   _("The body must be application/json"));
+                   _ ("The body must be application/json"));
       return NULL;
     }
   bytes = soup_message_body_flatten (body);
   if (g_bytes_get_size (bytes) == 0)
     {
-      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX, _("The request body is empty"));
+      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX, _ ("The request body is empty"));
       return NULL;
     }
   return till_json_parse_object (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), error);
 }
 
 JsonObject *
-till_api_read_json_body (SoupServerMessage  *msg,
-                GError            **error)
+till_api_read_json_body (SoupServerMessage *msg, GError **error)
 {
   return till_api_read_json_body_full (msg, FALSE, error);
 }
 
 gboolean
-till_api_parse_id (const char *text,
-          gint64     *out_id)
+till_api_parse_id (const char *text, gint64 *out_id)
 {
   guint64 value;
 
   if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 1, G_MAXINT64, &value, NULL))
     return FALSE;
-  *out_id = (gint64) value;
+  *out_id = (gint64)value;
   return TRUE;
 }
 
 const char *
-till_api_query_get (GHashTable *query,
-           const char *name)
+till_api_query_get (GHashTable *query, const char *name)
 {
   const char *value = query != NULL ? g_hash_table_lookup (query, name) : NULL;
 
@@ -307,13 +283,11 @@ till_api_cursor_encode (gint64 id)
 {
   g_autofree char *text = g_strdup_printf ("c%" G_GINT64_FORMAT, id);
 
-  return g_base64_encode ((const guchar *) text, strlen (text));
+  return g_base64_encode ((const guchar *)text, strlen (text));
 }
 
 gboolean
-till_api_cursor_decode (const char  *cursor,
-               gint64      *out_id,
-               GError     **error)
+till_api_cursor_decode (const char *cursor, gint64 *out_id, GError **error)
 {
   gsize length = 0;
   g_autofree guchar *raw = NULL;
@@ -328,11 +302,11 @@ till_api_cursor_decode (const char  *cursor,
     raw = g_base64_decode (cursor, &length);
   if (raw != NULL && length > 1 && length < 32 && raw[0] == 'c')
     {
-      text = g_strndup ((const char *) raw + 1, length - 1);
+      text = g_strndup ((const char *)raw + 1, length - 1);
       if (till_api_parse_id (text, out_id))
         return TRUE;
     }
-  g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_REQUEST, _("cursor: not valid"));
+  g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_REQUEST, _ ("cursor: not valid"));
   return FALSE;
 }
 
@@ -342,10 +316,10 @@ till_api_cursor_decode (const char  *cursor,
 static void
 send_unauthorized (SoupServerMessage *msg)
 {
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "WWW-Authenticate", "Bearer realm=\"till\"");
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "WWW-Authenticate",
+                                "Bearer realm=\"till\"");
   till_api_send_new_error (msg, TILL_API_ERROR_UNAUTHORIZED,
-                  _("A valid terminal token is needed (Authorization: Bearer …)"));
+                           _ ("A valid terminal token is needed (Authorization: Bearer …)"));
 }
 
 /* Failed authentications are counted per peer address (not per token: a guesser sends a
@@ -359,17 +333,14 @@ peer_of (SoupServerMessage *msg)
 }
 
 static gboolean
-auth_window_ended (TillApi            *self,
-                   const AuthFailures *failures,
-                   gint64              now)
+auth_window_ended (TillApi *self, const AuthFailures *failures, gint64 now)
 {
-  return now - failures->window_start >= (gint64) self->auth_window_ms * 1000;
+  return now - failures->window_start >= (gint64)self->auth_window_ms * 1000;
 }
 
 /* Room for one more address: the ended windows go, and if that is not enough, the oldest. */
 static void
-auth_failures_make_room (TillApi *self,
-                         gint64   now)
+auth_failures_make_room (TillApi *self, gint64 now)
 {
   GHashTableIter iter;
   gpointer key, value;
@@ -397,8 +368,7 @@ auth_failures_make_room (TillApi *self,
  * seconds left, before its token is even looked at: a valid token from the same address
  * waits too, or the limit would not slow down guessing. */
 static gboolean
-auth_throttled (TillApi           *self,
-                SoupServerMessage *msg)
+auth_throttled (TillApi *self, SoupServerMessage *msg)
 {
   AuthFailures *failures = g_hash_table_lookup (self->auth_failures, peer_of (msg));
   gint64 now = g_get_monotonic_time ();
@@ -419,15 +389,13 @@ auth_throttled (TillApi           *self,
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
                                 retry_after);
   till_api_send_new_error (msg, TILL_API_ERROR_RATE_LIMITED,
-                  _("Too many failed authentications from this address; wait a moment"));
+                           _ ("Too many failed authentications from this address; wait a moment"));
   return TRUE;
 }
 
 /* Answers 401, logs the request (never its token) and counts it against its peer. */
 void
-till_api_refuse_authentication (TillApi           *self,
-                       SoupServerMessage *msg,
-                       const char        *reason)
+till_api_refuse_authentication (TillApi *self, SoupServerMessage *msg, const char *reason)
 {
   const char *peer = peer_of (msg);
   AuthFailures *failures = g_hash_table_lookup (self->auth_failures, peer);
@@ -457,9 +425,7 @@ till_api_refuse_authentication (TillApi           *self,
 
 /* @cached: from the terminal cache, for a checkout (its batch checks again). */
 TillTerminal *
-till_api_authenticate (TillApi           *self,
-              SoupServerMessage *msg,
-              gboolean           cached)
+till_api_authenticate (TillApi *self, SoupServerMessage *msg, gboolean cached)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *authorization = soup_message_headers_get_one (headers, "Authorization");
@@ -477,27 +443,25 @@ till_api_authenticate (TillApi           *self,
       till_api_refuse_authentication (self, msg, "not a Bearer token");
       return NULL;
     }
-  terminal = cached
-      ? till_terminal_cache_authenticate (self->terminal_cache, self->db, authorization + 7)
-      : till_terminals_authenticate (self->db, authorization + 7);
+  terminal = cached ? till_terminal_cache_authenticate (self->terminal_cache, self->db,
+                                                        authorization + 7)
+                    : till_terminals_authenticate (self->db, authorization + 7);
   if (terminal == NULL)
     till_api_refuse_authentication (self, msg, "unknown or revoked token");
   return terminal;
 }
 
 gboolean
-till_api_require_admin (SoupServerMessage  *msg,
-               const TillTerminal *terminal)
+till_api_require_admin (SoupServerMessage *msg, const TillTerminal *terminal)
 {
   if (terminal->role == TILL_ROLE_ADMIN)
     return TRUE;
-  till_api_send_new_error (msg, TILL_API_ERROR_FORBIDDEN, _("Only an admin terminal may do this"));
+  till_api_send_new_error (msg, TILL_API_ERROR_FORBIDDEN, _ ("Only an admin terminal may do this"));
   return FALSE;
 }
 
 gboolean
-till_api_take_rate_token (TillApi            *self,
-                 const TillTerminal *terminal)
+till_api_take_rate_token (TillApi *self, const TillTerminal *terminal)
 {
   double capacity = self->config->checkout_rate_per_minute;
   gint64 now = g_get_monotonic_time ();
@@ -547,14 +511,14 @@ page_job_free (PageJob *job)
 }
 
 static void
-page_read_thread (GTask        *task,
-                  gpointer      source_object,
-                  gpointer      task_data,
+page_read_thread (GTask *task,
+                  gpointer source_object,
+                  gpointer task_data,
                   GCancellable *cancellable)
 {
   TillApi *self = source_object;
   PageJob *job = task_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   TillDatabase *db;
   TillApiPage *page;
 
@@ -571,18 +535,16 @@ page_read_thread (GTask        *task,
   if (page == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
-    g_task_return_pointer (task, page, (GDestroyNotify) till_api_page_free);
+    g_task_return_pointer (task, page, (GDestroyNotify)till_api_page_free);
 }
 
 static void
-on_page_read (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_page_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   TillApiCall *call = user_data;
   PageJob *job = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TillApiPage) page = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillApiPage) page = g_task_propagate_pointer (G_TASK (result), &error);
 
   if (page == NULL)
     {
@@ -594,8 +556,7 @@ on_page_read (GObject      *source,
 }
 
 void
-till_api_hold_page_reads (TillApi  *self,
-                          gboolean  hold)
+till_api_hold_page_reads (TillApi *self, gboolean hold)
 {
   g_mutex_lock (&self->held_lock);
   self->hold_reads = hold;
@@ -618,21 +579,21 @@ till_api_get_held_page_reads (TillApi *self)
  * serves, which may read every row) runs on a thread with a read connection of its own,
  * while the loop goes on serving; the others run here. Takes @args. */
 void
-till_api_read_page (TillApi           *self,
-           SoupServerMessage *msg,
-           gboolean           slow,
-           TillApiPageRead           read,
-           TillApiPageSend           send,
-           gpointer           args,
-           GDestroyNotify     args_free)
+till_api_read_page (TillApi *self,
+                    SoupServerMessage *msg,
+                    gboolean slow,
+                    TillApiPageRead read,
+                    TillApiPageSend send,
+                    gpointer args,
+                    GDestroyNotify args_free)
 {
-  g_autoptr(GTask) task = NULL;
+  g_autoptr (GTask) task = NULL;
   PageJob *job;
 
   if (!slow)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(TillApiPage) page = read (self->db, args, &error);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TillApiPage) page = read (self->db, args, &error);
 
       if (page == NULL)
         till_api_send_error (msg, error);
@@ -647,25 +608,22 @@ till_api_read_page (TillApi           *self,
   job->args = args;
   job->args_free = args_free;
   task = g_task_new (self, self->cancellable, on_page_read, till_api_call_new (self, msg));
-  g_task_set_task_data (task, job, (GDestroyNotify) page_job_free);
+  g_task_set_task_data (task, job, (GDestroyNotify)page_job_free);
   g_task_run_in_thread (task, page_read_thread);
 }
 
-
-typedef void (*TillApiHandler) (TillApi           *self,
-                         SoupServerMessage *msg,
-                         const char        *path,
-                         GHashTable        *query);
+typedef void (*TillApiHandler) (TillApi *self,
+                                SoupServerMessage *msg,
+                                const char *path,
+                                GHashTable *query);
 
 /* Handles @msg, paused until now, with @handler as if it had just come. */
 void
-till_api_redispatch (TillApi           *self,
-            SoupServerMessage *msg,
-            TillApiHandler            handler)
+till_api_redispatch (TillApi *self, SoupServerMessage *msg, TillApiHandler handler)
 {
   GUri *uri = soup_server_message_get_uri (msg);
-  g_autoptr(GHashTable) query = g_uri_get_query (uri) != NULL
-      ? soup_form_decode (g_uri_get_query (uri)) : NULL;
+  g_autoptr (GHashTable) query
+      = g_uri_get_query (uri) != NULL ? soup_form_decode (g_uri_get_query (uri)) : NULL;
 
   handler (self, msg, g_uri_get_path (uri), query);
 }
@@ -674,8 +632,7 @@ till_api_redispatch (TillApi           *self,
  * process holds the write lock, instead of sleeping with the whole server (but waiting when
  * stopping: there is no later). */
 gboolean
-till_api_begin_without_waiting (TillApi  *self,
-                       GError  **error)
+till_api_begin_without_waiting (TillApi *self, GError **error)
 {
   return self->stopping ? till_database_begin (self->db, error)
                         : till_database_try_begin (self->db, error);
@@ -683,10 +640,9 @@ till_api_begin_without_waiting (TillApi  *self,
 
 /* Whether what found the database locked at @since has waited as long as it may. */
 gboolean
-till_api_waited_too_long (TillApi *self,
-                 gint64   since)
+till_api_waited_too_long (TillApi *self, gint64 since)
 {
-  return g_get_monotonic_time () - since >= (gint64) self->busy_wait_ms * G_TIME_SPAN_MILLISECOND;
+  return g_get_monotonic_time () - since >= (gint64)self->busy_wait_ms * G_TIME_SPAN_MILLISECOND;
 }
 
 GError *
@@ -698,7 +654,7 @@ till_api_new_busy_error (void)
 void
 till_api_send_busy (SoupServerMessage *msg)
 {
-  g_autoptr(GError) error = till_api_new_busy_error ();
+  g_autoptr (GError) error = till_api_new_busy_error ();
 
   till_api_send_error (msg, error);
 }
@@ -708,8 +664,7 @@ static gboolean on_retry_writes (gpointer user_data);
 /* @call writes, and another process holds the write lock (or writes wait before it): it
  * waits, paused, in the queue that on_retry_writes () goes through from the main loop. */
 void
-till_api_wait_for_lock (TillApi *self,
-               TillApiCall    *call)
+till_api_wait_for_lock (TillApi *self, TillApiCall *call)
 {
   call->deferred_at = g_get_monotonic_time ();
   g_queue_push_tail (&self->waiting_writes, call);
@@ -720,32 +675,30 @@ till_api_wait_for_lock (TillApi *self,
 /* Stripe has answered @call with @answer (taken), and call->resume writes what it says (from
  * call->answer) and answers the call. At once if the write lock is free; otherwise the
  * answer waits for it with the other writes rather than in SQLite's busy handler with the
- * whole server, and past TILL_DATABASE_BUSY_WAIT_MS the call gets 503 busy. Nothing is lost then: what
- * Stripe did is found again by a retry with the same key, by the reconciler or by the
- * webhook. */
+ * whole server, and past TILL_DATABASE_BUSY_WAIT_MS the call gets 503 busy. Nothing is lost then:
+ * what Stripe did is found again by a retry with the same key, by the reconciler or by the webhook.
+ */
 void
-till_api_write_answer (TillApiCall               *call,
-              TillStripeResponse *answer)
+till_api_write_answer (TillApiCall *call, TillStripeResponse *answer)
 {
   TillApi *self = call->api;
 
   call->answer = answer;
-  if (self->stopping ||
-      (g_queue_is_empty (&self->waiting_writes) && !till_database_is_locked_elsewhere (self->db)))
+  if (self->stopping
+      || (g_queue_is_empty (&self->waiting_writes)
+          && !till_database_is_locked_elsewhere (self->db)))
     call->resume (call);
   else
     till_api_wait_for_lock (self, call);
 }
 
-
 static void
-on_answer (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+on_answer (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   TillApiCall *call = user_data;
-  TillStripeResponse *response = call->only_ok ? till_api_call_stripe_answer_ok (call, source, result)
-                                               : till_api_call_stripe_answer (call, source, result);
+  TillStripeResponse *response = call->only_ok
+                                     ? till_api_call_stripe_answer_ok (call, source, result)
+                                     : till_api_call_stripe_answer (call, source, result);
 
   if (response != NULL)
     till_api_write_answer (call, response);
@@ -755,13 +708,13 @@ on_answer (GObject      *source,
  * (till_api_write_answer ()): any answer, or with @only_ok only a success (an error of Stripe's
  * fails the call, in plain words). No answer at all fails the call as a network error. */
 void
-till_api_request_for_write (TillApiCall           *call,
-                   const char     *method,
-                   const char     *path,
-                   TillStripeForm *form,
-                   const char     *key,
-                   gboolean        only_ok,
-                   void          (*resume) (TillApiCall *call))
+till_api_request_for_write (TillApiCall *call,
+                            const char *method,
+                            const char *path,
+                            TillStripeForm *form,
+                            const char *key,
+                            gboolean only_ok,
+                            void (*resume) (TillApiCall *call))
 {
   TillApi *self = call->api;
 
@@ -771,31 +724,28 @@ till_api_request_for_write (TillApiCall           *call,
                                     on_answer, call);
 }
 
-
 /* The payment part of a checkout's answer: what the payment page needs of the intent. */
 static void
-write_payment (TillJsonWriter *writer,
-               JsonObject     *intent)
+write_payment (TillJsonWriter *writer, JsonObject *intent)
 {
   till_json_writer_name (writer, "payment");
   till_json_writer_begin_object (writer);
   till_json_writer_member_string (writer, "payment_intent",
                                   json_object_get_string_member_with_default (intent, "id", NULL));
-  till_json_writer_member_string (writer, "client_secret",
-                                  json_object_get_string_member_with_default (intent,
-                                                                              "client_secret",
-                                                                              NULL));
+  till_json_writer_member_string (
+      writer, "client_secret",
+      json_object_get_string_member_with_default (intent, "client_secret", NULL));
   till_json_writer_end_object (writer);
 }
 
 /* An order alone, or {"order": …} with the "payment" of @intent or the @refund made. */
 void
 till_api_send_order_json (SoupServerMessage *msg,
-                 guint              status,
-                 const TillOrder   *order,
-                 GPtrArray         *refunds,
-                 JsonObject        *intent,
-                 TillRefund        *refund)
+                          guint status,
+                          const TillOrder *order,
+                          GPtrArray *refunds,
+                          JsonObject *intent,
+                          TillRefund *refund)
 {
   GString *text = g_string_sized_new (1024);
   gboolean wrapped = intent != NULL || refund != NULL;
@@ -822,15 +772,15 @@ till_api_send_order_json (SoupServerMessage *msg,
 
 /* @order as loaded already, with its refunds. */
 void
-till_api_send_loaded_order (TillApi           *self,
-                   SoupServerMessage *msg,
-                   guint              status,
-                   const TillOrder   *order,
-                   JsonObject        *intent,
-                   TillRefund        *refund)
+till_api_send_loaded_order (TillApi *self,
+                            SoupServerMessage *msg,
+                            guint status,
+                            const TillOrder *order,
+                            JsonObject *intent,
+                            TillRefund *refund)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) refunds = till_orders_list_refunds (self->db, order->id, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) refunds = till_orders_list_refunds (self->db, order->id, &error);
 
   if (refunds == NULL)
     till_api_send_error (msg, error);
@@ -840,15 +790,15 @@ till_api_send_loaded_order (TillApi           *self,
 
 /* Order @order_id as the database has it now. */
 void
-till_api_send_order (TillApi           *self,
-            SoupServerMessage *msg,
-            guint              status,
-            gint64             order_id,
-            JsonObject        *intent,
-            TillRefund        *refund)
+till_api_send_order (TillApi *self,
+                     SoupServerMessage *msg,
+                     guint status,
+                     gint64 order_id,
+                     JsonObject *intent,
+                     TillRefund *refund)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TillOrder) order = till_orders_get (self->db, order_id, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillOrder) order = till_orders_get (self->db, order_id, &error);
 
   if (order == NULL)
     till_api_send_error (msg, error);
@@ -871,23 +821,21 @@ lost_intent_search_free (LostIntentSearch *search)
 }
 
 static void
-find_lost_intent_thread (GTask        *task,
-                         gpointer      source_object,
-                         gpointer      task_data,
+find_lost_intent_thread (GTask *task,
+                         gpointer source_object,
+                         gpointer task_data,
                          GCancellable *cancellable)
 {
   TillApi *self = source_object;
   LostIntentSearch *search = task_data;
 
-  g_task_return_int (task, till_payments_find_lost_intent (self->stripe, self->db,
-                                                           search->order_id, search->created,
-                                                           cancellable, &search->intent));
+  g_task_return_int (task, till_payments_find_lost_intent (self->stripe, self->db, search->order_id,
+                                                           search->created, cancellable,
+                                                           &search->intent));
 }
 
 static void
-on_lost_intent_searched (GObject      *source,
-                         GAsyncResult *result,
-                         gpointer      user_data)
+on_lost_intent_searched (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   TillApiCall *call = user_data;
   LostIntentSearch *search = g_task_get_task_data (G_TASK (result));
@@ -895,24 +843,24 @@ on_lost_intent_searched (GObject      *source,
 
   switch (g_task_propagate_int (G_TASK (result), NULL))
     {
-    case TILL_LOST_INTENT_FOUND:
-      /* As it is now, not a replay: written like Stripe's answers. */
-      answer = g_new0 (TillStripeResponse, 1);
-      answer->status = SOUP_STATUS_OK;
-      answer->body = g_steal_pointer (&search->intent);
-      till_api_write_answer (call, answer);
-      break;
-    case TILL_LOST_INTENT_NEVER_MADE:
-      call->never_made (call);
-      break;
-    default:
-      {
-        g_autoptr(GError) error = g_error_new_literal (
-            TILL_API_ERROR, TILL_API_ERROR_UNAVAILABLE,
-            _("Stripe could not tell whether this order’s payment was made; try again in a "
-              "moment"));
-        till_api_call_fail (call, error);
-      }
+      case TILL_LOST_INTENT_FOUND:
+        /* As it is now, not a replay: written like Stripe's answers. */
+        answer = g_new0 (TillStripeResponse, 1);
+        answer->status = SOUP_STATUS_OK;
+        answer->body = g_steal_pointer (&search->intent);
+        till_api_write_answer (call, answer);
+        break;
+      case TILL_LOST_INTENT_NEVER_MADE:
+        call->never_made (call);
+        break;
+      default:
+        {
+          g_autoptr (GError) error = g_error_new_literal (
+              TILL_API_ERROR, TILL_API_ERROR_UNAVAILABLE,
+              _ ("Stripe could not tell whether this order’s payment was made; try again in a "
+                 "moment"));
+          till_api_call_fail (call, error);
+        }
     }
 }
 
@@ -920,18 +868,18 @@ on_lost_intent_searched (GObject      *source,
  * forgotten: looks for the intent in a thread, then runs @found with it (call->answer,
  * written once the lock is free) or @never_made. */
 void
-till_api_find_lost_intent_async (TillApiCall             *call,
-                        const TillOrder  *order,
-                        void            (*found) (TillApiCall *call),
-                        void            (*never_made) (TillApiCall *call))
+till_api_find_lost_intent_async (TillApiCall *call,
+                                 const TillOrder *order,
+                                 void (*found) (TillApiCall *call),
+                                 void (*never_made) (TillApiCall *call))
 {
   TillApi *self = call->api;
-  g_autoptr(GTask) task = g_task_new (self, self->cancellable, on_lost_intent_searched, call);
+  g_autoptr (GTask) task = g_task_new (self, self->cancellable, on_lost_intent_searched, call);
   LostIntentSearch *search = g_new0 (LostIntentSearch, 1);
 
   search->order_id = order->id;
   search->created = g_date_time_to_unix (order->created_at);
-  g_task_set_task_data (task, search, (GDestroyNotify) lost_intent_search_free);
+  g_task_set_task_data (task, search, (GDestroyNotify)lost_intent_search_free);
   call->resume = found;
   call->never_made = never_made;
   g_task_run_in_thread (task, find_lost_intent_thread);
@@ -944,7 +892,8 @@ till_api_stripe_failure (TillStripeResponse *response)
   JsonObject *stripe_error = till_stripe_response_get_error (response);
   g_autofree char *words = till_stripe_describe_error (stripe_error);
   const char *type = stripe_error != NULL
-      ? json_object_get_string_member_with_default (stripe_error, "type", "") : "";
+                         ? json_object_get_string_member_with_default (stripe_error, "type", "")
+                         : "";
 
   if (response->status == 402 || g_strcmp0 (type, "card_error") == 0)
     return g_error_new_literal (TILL_API_ERROR, TILL_API_ERROR_CARD_DECLINED, words);
@@ -966,17 +915,15 @@ network_failure (const GError *error)
 /* Stripe's answer to @call's request, or NULL when the network gave none (the call has
  * then failed with the reason in plain words). */
 TillStripeResponse *
-till_api_call_stripe_answer (TillApiCall         *call,
-                    GObject      *source,
-                    GAsyncResult *result)
+till_api_call_stripe_answer (TillApiCall *call, GObject *source, GAsyncResult *result)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   TillStripeResponse *response;
 
   response = till_stripe_client_request_finish (TILL_STRIPE_CLIENT (source), result, &error);
   if (response == NULL)
     {
-      g_autoptr(GError) mapped = network_failure (error);
+      g_autoptr (GError) mapped = network_failure (error);
       till_api_call_fail (call, mapped);
     }
   return response;
@@ -984,15 +931,13 @@ till_api_call_stripe_answer (TillApiCall         *call,
 
 /* The same, but only a success: a Stripe error fails the call too, in plain words. */
 TillStripeResponse *
-till_api_call_stripe_answer_ok (TillApiCall         *call,
-                       GObject      *source,
-                       GAsyncResult *result)
+till_api_call_stripe_answer_ok (TillApiCall *call, GObject *source, GAsyncResult *result)
 {
   TillStripeResponse *response = till_api_call_stripe_answer (call, source, result);
 
   if (response != NULL && response->status != 200)
     {
-      g_autoptr(GError) mapped = till_api_stripe_failure (response);
+      g_autoptr (GError) mapped = till_api_stripe_failure (response);
 
       till_api_call_fail (call, mapped);
       g_clear_pointer (&response, till_stripe_response_free);
@@ -1000,12 +945,8 @@ till_api_call_stripe_answer_ok (TillApiCall         *call,
   return response;
 }
 
-
 void
-till_api_set_auth_throttle (TillApi *self,
-                            guint    max_failures,
-                            guint    window_ms,
-                            guint    max_peers)
+till_api_set_auth_throttle (TillApi *self, guint max_failures, guint window_ms, guint max_peers)
 {
   self->auth_failures_max = max_failures;
   self->auth_window_ms = window_ms;
@@ -1026,9 +967,10 @@ till_api_intent_is_unknown (TillStripeResponse *response)
 {
   JsonObject *stripe_error = till_stripe_response_get_error (response);
 
-  return response->status == 404 && stripe_error != NULL &&
-         g_strcmp0 (json_object_get_string_member_with_default (stripe_error, "code", NULL),
-                    "resource_missing") == 0;
+  return response->status == 404 && stripe_error != NULL
+         && g_strcmp0 (json_object_get_string_member_with_default (stripe_error, "code", NULL),
+                       "resource_missing")
+                == 0;
 }
 
 /* The order's recorded intent is unknown to Stripe: the order is canceled, so the app makes
@@ -1036,26 +978,28 @@ till_api_intent_is_unknown (TillStripeResponse *response)
 gboolean
 till_api_cancel_order_of_unknown_intent (TillApiCall *call)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TillOrder) order = till_orders_get (call->api->db, call->order_id, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillOrder) order = till_orders_get (call->api->db, call->order_id, &error);
 
-  if (order != NULL && order->payment_intent != NULL &&
-      till_orders_cancel_lost_intent (call->api->db, call->order_id, order->payment_intent, NULL,
-                                      &error))
+  if (order != NULL && order->payment_intent != NULL
+      && till_orders_cancel_lost_intent (call->api->db, call->order_id, order->payment_intent, NULL,
+                                         &error))
     {
       g_message ("Order %" G_GINT64_FORMAT ": Stripe does not know its payment intent; "
-                 "canceled", call->order_id);
+                 "canceled",
+                 call->order_id);
       return TRUE;
     }
   if (error == NULL)
     g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
-                 _("The order’s payment changed meanwhile; try again"));
+                 _ ("The order’s payment changed meanwhile; try again"));
   till_api_call_fail (call, error);
   return FALSE;
 }
 
 /* The writes that wait, in the order they came, until the lock is free (then requests are
- * dispatched and Stripe's answers written) or for TILL_DATABASE_BUSY_WAIT_MS (then they get 503 busy). */
+ * dispatched and Stripe's answers written) or for TILL_DATABASE_BUSY_WAIT_MS (then they get 503
+ * busy). */
 static gboolean
 on_retry_writes (gpointer user_data)
 {
@@ -1065,11 +1009,11 @@ on_retry_writes (gpointer user_data)
 
   while ((call = g_queue_peek_head (&self->waiting_writes)) != NULL)
     {
-      g_autoptr(SoupServerMessage) msg = NULL;
+      g_autoptr (SoupServerMessage) msg = NULL;
       gboolean finished = call->finished;
 
-      if (locked && (!finished || call->resume != NULL) &&
-          !till_api_waited_too_long (self, call->deferred_at))
+      if (locked && (!finished || call->resume != NULL)
+          && !till_api_waited_too_long (self, call->deferred_at))
         break;
       g_queue_pop_head (&self->waiting_writes);
       if (call->resume != NULL)
@@ -1077,7 +1021,7 @@ on_retry_writes (gpointer user_data)
           /* Stripe's answer: written even when its client has gone. */
           if (locked)
             {
-              g_autoptr(GError) error = till_api_new_busy_error ();
+              g_autoptr (GError) error = till_api_new_busy_error ();
 
               till_api_call_fail (call, error);
             }

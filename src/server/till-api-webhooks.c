@@ -15,19 +15,18 @@
 #include "till-webhooks.h"
 
 void
-till_api_handle_webhook (TillApi           *self,
-                SoupServerMessage *msg)
+till_api_handle_webhook (TillApi *self, SoupServerMessage *msg)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  g_autoptr(JsonObject) event = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autoptr (JsonObject) event = NULL;
   const char *signature = soup_message_headers_get_one (
       soup_server_message_get_request_headers (msg), "Stripe-Signature");
   gsize length = 0;
   const guint8 *data = g_bytes_get_data (bytes, &length);
   gboolean duplicate = FALSE;
-  g_autoptr(JsonNode) answer = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  g_autoptr (JsonBuilder) builder = NULL;
 
   /* The raw bytes, before any parsing. */
   if (!till_webhook_verify (signature, data, length, self->config->webhook_secret,
@@ -38,7 +37,7 @@ till_api_handle_webhook (TillApi           *self,
       till_api_send_error (msg, error);
       return;
     }
-  event = till_json_parse_object ((const char *) data, length, &error);
+  event = till_json_parse_object ((const char *)data, length, &error);
   if (event == NULL || !till_webhook_handle_event (self->db, event, &duplicate, &error))
     {
       till_api_send_error (msg, error);

@@ -3,9 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A connection, used by one thread at a time (the model is at the top of till-database.h),
- * and the pool of worker connections it lends to worker threads. WAL journal, foreign keys on, a busy
- * timeout, prepared statements cached by their SQL text, and versioned migrations kept in
- * PRAGMA user_version. Order status transitions are enforced by a trigger, so no code path
+ * and the pool of worker connections it lends to worker threads. WAL journal, foreign keys
+ * on, a busy timeout, prepared statements cached by their SQL text, and versioned
+ * migrations kept in PRAGMA user_version. Order status transitions are enforced by a trigger, so no code path
  * can move an order backwards.
  *
  * Checkpoints (copying the WAL back into the database file, with its fsyncs) do not run in
@@ -38,7 +38,7 @@ struct _TillDatabase
   char *path;
   char *instance;
   GHashTable *statements; /* SQL text → sqlite3_stmt */
-  GAsyncQueue *workers;   /* TillDatabase *: idle worker connections (till_database_take_worker ()) */
+  GAsyncQueue *workers;   /* TillDatabase *: idle worker connections (take_worker ()) */
   gboolean in_transaction;
   TillDatabaseError last_error; /* of the last statement that failed, and its result code */
   int last_rc;

@@ -37,14 +37,14 @@ struct _TillReconciler
   gboolean reconciling;
   /* A round's answers, waiting for another process's write lock (on_retry_reconciled ()). */
   GTask *reconcile_task;
-  GPtrArray *reconcile_items;     /* ReconcileItem * */
+  GPtrArray *reconcile_items; /* ReconcileItem * */
   gint64 reconcile_since;
   guint reconcile_retry_source;
   /* Where the next round's pending orders start (the last one a round took), so that 50
    * orders nobody pays do not keep the reconciler from the rest. */
   gint64 reconcile_after_created;
   gint64 reconcile_after_id;
-  gint64 reconcile_refunds_after;   /* the same for refunds Stripe has not taken yet */
+  gint64 reconcile_refunds_after; /* the same for refunds Stripe has not taken yet */
 };
 
 G_DEFINE_FINAL_TYPE (TillReconciler, till_reconciler, G_TYPE_OBJECT)
@@ -52,8 +52,7 @@ G_DEFINE_FINAL_TYPE (TillReconciler, till_reconciler, G_TYPE_OBJECT)
 /* BEGIN IMMEDIATE: TILL_DATABASE_ERROR_BUSY at once while another process holds the write
  * lock (but waiting when stopping: there is no later). */
 static gboolean
-begin_without_waiting (TillReconciler  *self,
-                       GError         **error)
+begin_without_waiting (TillReconciler *self, GError **error)
 {
   return self->stopping ? till_database_begin (self->db, error)
                         : till_database_try_begin (self->db, error);
@@ -61,27 +60,26 @@ begin_without_waiting (TillReconciler  *self,
 
 /* Whether what found the database locked at @since has waited as long as it may. */
 static gboolean
-waited_too_long (TillReconciler *self,
-                 gint64          since)
+waited_too_long (TillReconciler *self, gint64 since)
 {
-  return g_get_monotonic_time () - since >= (gint64) self->busy_wait_ms * G_TIME_SPAN_MILLISECOND;
+  return g_get_monotonic_time () - since >= (gint64)self->busy_wait_ms * G_TIME_SPAN_MILLISECOND;
 }
 
 typedef struct
 {
-  gint64 refund_id;       /* a stuck refund rather than an order, when not 0 */
+  gint64 refund_id; /* a stuck refund rather than an order, when not 0 */
   gint64 order_id;
-  char *intent_id;        /* nullable: the answer to its creation was never stored */
-  TillStripeForm *form;   /* to get a lost intent back with the same key */
+  char *intent_id;      /* nullable: the answer to its creation was never stored */
+  TillStripeForm *form; /* to get a lost intent back with the same key */
   char *create_key;
   char *cancel_key;
   gint64 created;         /* the order's, Unix time */
   gboolean key_forgotten; /* its intent is unknown, and create_key may be gone at Stripe */
-  TillLostIntent lost;        /* then, what the search of Stripe's intents found */
+  TillLostIntent lost;    /* then, what the search of Stripe's intents found */
   gboolean never_made;    /* Stripe has no intent for it: canceled without one */
   gboolean abandoned;
-  JsonObject *result;     /* the intent (or refund) as Stripe has it now */
-  guint refund_status;    /* HTTP status of a retried refund */
+  JsonObject *result;  /* the intent (or refund) as Stripe has it now */
+  guint refund_status; /* HTTP status of a retried refund */
 } ReconcileItem;
 
 static void
@@ -106,11 +104,9 @@ intent_is_final (JsonObject *intent)
 /* One search for the round's orders whose key Stripe may have forgotten: each gets its
  * intent found (item->result), or is known to have none (item->lost), or neither. */
 static void
-reconcile_find_lost_intents (TillReconciler *self,
-                             GPtrArray    *items,
-                             GCancellable *cancellable)
+reconcile_find_lost_intents (TillReconciler *self, GPtrArray *items, GCancellable *cancellable)
 {
-  g_autoptr(GHashTable) wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gint64 since = G_MAXINT64;
   gboolean complete;
 
@@ -140,36 +136,33 @@ reconcile_find_lost_intents (TillReconciler *self,
 
 /* The intent of @item's order as Stripe has it now, or NULL: no answer, or none to get. */
 static JsonObject *
-reconcile_get_intent (TillReconciler *self,
-                      ReconcileItem *item,
-                      GCancellable  *cancellable)
+reconcile_get_intent (TillReconciler *self, ReconcileItem *item, GCancellable *cancellable)
 {
-  g_autoptr(TillStripeResponse) response = NULL;
+  g_autoptr (TillStripeResponse) response = NULL;
   g_autofree char *path = NULL;
 
   if (item->key_forgotten)
     switch (item->lost)
       {
-      case TILL_LOST_INTENT_FOUND:
-        return g_steal_pointer (&item->result);
-      case TILL_LOST_INTENT_NEVER_MADE:
-        /* Abandoned: nothing to cancel at Stripe. Otherwise it is made now, like the first. */
-        item->never_made = item->abandoned;
-        if (item->never_made)
+        case TILL_LOST_INTENT_FOUND:
+          return g_steal_pointer (&item->result);
+        case TILL_LOST_INTENT_NEVER_MADE:
+          /* Abandoned: nothing to cancel at Stripe. Otherwise it is made now, like the first. */
+          item->never_made = item->abandoned;
+          if (item->never_made)
+            return NULL;
+          break;
+        default:
           return NULL;
-        break;
-      default:
-        return NULL;
       }
   if (item->intent_id == NULL)
     {
       response = till_stripe_client_request_sync (self->stripe, "POST", "/v1/payment_intents",
-                                                  item->form, item->create_key, cancellable,
-                                                  NULL);
+                                                  item->form, item->create_key, cancellable, NULL);
       /* Found again with its key: the answer is the intent as it was made, and it may have
        * been paid since. */
-      if (response != NULL && response->status == 200 && response->replayed &&
-          json_object_get_string_member_with_default (response->body, "id", NULL) != NULL)
+      if (response != NULL && response->status == 200 && response->replayed
+          && json_object_get_string_member_with_default (response->body, "id", NULL) != NULL)
         {
           path = g_strconcat ("/v1/payment_intents/",
                               json_object_get_string_member (response->body, "id"), NULL);
@@ -186,10 +179,11 @@ reconcile_get_intent (TillReconciler *self,
       response = till_stripe_client_request_sync (self->stripe, "GET", path, NULL, NULL,
                                                   cancellable, NULL);
       stripe_error = response != NULL && response->status == 404
-          ? till_stripe_response_get_error (response) : NULL;
-      if (stripe_error != NULL && item->abandoned &&
-          g_str_equal (json_object_get_string_member_with_default (stripe_error, "code", ""),
-                       "resource_missing"))
+                         ? till_stripe_response_get_error (response)
+                         : NULL;
+      if (stripe_error != NULL && item->abandoned
+          && g_str_equal (json_object_get_string_member_with_default (stripe_error, "code", ""),
+                          "resource_missing"))
         {
           /* Stripe has no such intent (the training simulator forgets old ones), so nothing
            * can pay it any more: the abandoned order ends as if it had been canceled. */
@@ -206,9 +200,9 @@ reconcile_get_intent (TillReconciler *self,
 }
 
 static void
-reconcile_thread (GTask        *task,
-                  gpointer      source_object,
-                  gpointer      task_data,
+reconcile_thread (GTask *task,
+                  gpointer source_object,
+                  gpointer task_data,
                   GCancellable *cancellable)
 {
   TillReconciler *self = source_object;
@@ -221,12 +215,11 @@ reconcile_thread (GTask        *task,
 
       if (item->refund_id != 0)
         {
-          g_autoptr(TillStripeResponse) response = NULL;
+          g_autoptr (TillStripeResponse) response = NULL;
 
           /* Same key as the first call: Stripe makes the refund at most once. */
-          response = till_stripe_client_request_sync (self->stripe, "POST", "/v1/refunds",
-                                                      item->form, item->create_key, cancellable,
-                                                      NULL);
+          response = till_stripe_client_request_sync (
+              self->stripe, "POST", "/v1/refunds", item->form, item->create_key, cancellable, NULL);
           if (response != NULL)
             {
               item->refund_status = response->status;
@@ -240,8 +233,8 @@ reconcile_thread (GTask        *task,
 
       if (item->abandoned && !intent_is_final (item->result))
         {
-          g_autoptr(TillStripeForm) form = till_stripe_form_new ();
-          g_autoptr(TillStripeResponse) canceled = NULL;
+          g_autoptr (TillStripeForm) form = till_stripe_form_new ();
+          g_autoptr (TillStripeResponse) canceled = NULL;
           const char *id = json_object_get_string_member_with_default (item->result, "id", "");
           g_autofree char *path = g_strconcat ("/v1/payment_intents/", id, "/cancel", NULL);
 
@@ -260,15 +253,14 @@ reconcile_thread (GTask        *task,
 
 /* Writes what Stripe said of each item; returns how many orders and refunds it changed. */
 static guint
-reconcile_write (TillReconciler *self,
-                 GPtrArray *items)
+reconcile_write (TillReconciler *self, GPtrArray *items)
 {
   guint changed_count = 0;
 
   for (guint i = 0; i < items->len; i++)
     {
       ReconcileItem *item = items->pdata[i];
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       gboolean changed = FALSE;
 
       if (item->never_made)
@@ -284,19 +276,18 @@ reconcile_write (TillReconciler *self,
         continue;
       if (item->refund_id != 0)
         {
-          const char *refund_id = json_object_get_string_member_with_default (item->result,
-                                                                              "id", NULL);
-          const char *status = json_object_get_string_member_with_default (item->result,
-                                                                           "status", "pending");
+          const char *refund_id
+              = json_object_get_string_member_with_default (item->result, "id", NULL);
+          const char *status
+              = json_object_get_string_member_with_default (item->result, "status", "pending");
 
           if (item->refund_status == 200 && refund_id != NULL)
             {
-              if (till_orders_finish_refund (self->db, item->refund_id, refund_id, status,
-                                             &error))
+              if (till_orders_finish_refund (self->db, item->refund_id, refund_id, status, &error))
                 changed_count++;
             }
-          else if (item->refund_status >= 400 && item->refund_status < 500 &&
-                   item->refund_status != 409 && item->refund_status != 429)
+          else if (item->refund_status >= 400 && item->refund_status < 500
+                   && item->refund_status != 409 && item->refund_status != 429)
             till_orders_finish_refund (self->db, item->refund_id, NULL, "failed", &error);
           if (error != NULL)
             g_message ("Reconciling refund %" G_GINT64_FORMAT ": %s", item->refund_id,
@@ -304,8 +295,7 @@ reconcile_write (TillReconciler *self,
           continue;
         }
       if (!till_orders_apply_intent (self->db, item->order_id, item->result, &changed, &error))
-        g_message ("Reconciling order %" G_GINT64_FORMAT ": %s", item->order_id,
-                   error->message);
+        g_message ("Reconciling order %" G_GINT64_FORMAT ": %s", item->order_id, error->message);
       else if (changed)
         changed_count++;
     }
@@ -321,8 +311,8 @@ static gboolean
 on_retry_reconciled (gpointer user_data)
 {
   TillReconciler *self = user_data;
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GPtrArray) items = NULL;
   gboolean locked = !self->stopping && till_database_is_locked_elsewhere (self->db);
 
   if (locked && !waited_too_long (self, self->reconcile_since))
@@ -342,12 +332,10 @@ on_retry_reconciled (gpointer user_data)
 }
 
 static void
-on_reconciled (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+on_reconciled (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   TillReconciler *self = TILL_RECONCILER (source);
-  g_autoptr(GTask) task = user_data;
+  g_autoptr (GTask) task = user_data;
   GPtrArray *items = g_task_get_task_data (G_TASK (result));
 
   if (!g_task_propagate_boolean (G_TASK (result), NULL))
@@ -362,7 +350,8 @@ on_reconciled (GObject      *source,
   self->reconcile_items = g_ptr_array_ref (items);
   self->reconcile_since = g_get_monotonic_time ();
   if (on_retry_reconciled (self) == G_SOURCE_CONTINUE)
-    self->reconcile_retry_source = g_timeout_add (TILL_DATABASE_BUSY_RETRY_MS, on_retry_reconciled, self);
+    self->reconcile_retry_source
+        = g_timeout_add (TILL_DATABASE_BUSY_RETRY_MS, on_retry_reconciled, self);
 }
 
 /* Webhook events kept past TILL_WEBHOOK_EVENTS_KEPT_DAYS would grow the database with every
@@ -372,7 +361,7 @@ on_reconciled (GObject      *source,
 static void
 forget_old_events (TillReconciler *self)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gint64 before = g_get_real_time () - TILL_WEBHOOK_EVENTS_KEPT_DAYS * G_TIME_SPAN_DAY;
   gint forgotten;
 
@@ -399,17 +388,14 @@ forget_old_events (TillReconciler *self)
 /* A round's pending orders: the RECONCILE_ORDERS after the last round's, or from the
  * oldest again once those are done. */
 static GArray *
-reconcile_list_pending (TillReconciler *self,
-                        gint64    older_than_us,
-                        GError  **error)
+reconcile_list_pending (TillReconciler *self, gint64 older_than_us, GError **error)
 {
-  g_autoptr(GArray) ids = NULL;
+  g_autoptr (GArray) ids = NULL;
   gint64 last_created = self->reconcile_after_created;
   gboolean from_oldest = self->reconcile_after_created == G_MININT64;
 
   ids = till_orders_list_pending (self->db, older_than_us, self->reconcile_after_created,
-                                  self->reconcile_after_id, RECONCILE_ORDERS, &last_created,
-                                  error);
+                                  self->reconcile_after_id, RECONCILE_ORDERS, &last_created, error);
   if (ids != NULL && ids->len == 0 && !from_oldest)
     {
       g_clear_pointer (&ids, g_array_unref);
@@ -432,15 +418,15 @@ reconcile_list_pending (TillReconciler *self,
 }
 
 void
-till_reconciler_round_async (TillReconciler      *self,
-                          GCancellable        *cancellable,
-                          GAsyncReadyCallback  callback,
-                          gpointer             user_data)
+till_reconciler_round_async (TillReconciler *self,
+                             GCancellable *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GTask) worker = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) ids = NULL;
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr (GTask) worker = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ids = NULL;
   GPtrArray *items;
   gint64 now = g_get_real_time ();
 
@@ -453,17 +439,18 @@ till_reconciler_round_async (TillReconciler      *self,
       return;
     }
   forget_old_events (self);
-  ids = reconcile_list_pending (self, now - (gint64) self->config->reconcile_sync_after * 1000000,
+  ids = reconcile_list_pending (self, now - (gint64)self->config->reconcile_sync_after * 1000000,
                                 &error);
   if (ids == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  items = g_ptr_array_new_with_free_func ((GDestroyNotify) reconcile_item_free);
+  items = g_ptr_array_new_with_free_func ((GDestroyNotify)reconcile_item_free);
   for (guint i = 0; i < ids->len; i++)
     {
-      g_autoptr(TillOrder) order = till_orders_get (self->db, g_array_index (ids, gint64, i), NULL);
+      g_autoptr (TillOrder) order
+          = till_orders_get (self->db, g_array_index (ids, gint64, i), NULL);
       ReconcileItem *item;
 
       if (order == NULL)
@@ -484,13 +471,13 @@ till_reconciler_round_async (TillReconciler      *self,
       item->cancel_key = till_payments_key (self->db, order->id, "cancel");
       item->created = g_date_time_to_unix (order->created_at);
       item->key_forgotten = item->intent_id == NULL && till_payments_key_may_be_forgotten (order);
-      item->abandoned = now - item->created * G_USEC_PER_SEC >=
-                        (gint64) self->config->reconcile_cancel_after * G_USEC_PER_SEC;
+      item->abandoned = now - item->created * G_USEC_PER_SEC
+                        >= (gint64)self->config->reconcile_cancel_after * G_USEC_PER_SEC;
       g_ptr_array_add (items, item);
     }
   {
-    gint64 older_than = now - (gint64) self->config->reconcile_sync_after * G_USEC_PER_SEC;
-    g_autoptr(GPtrArray) refunds = till_orders_list_stuck_refunds (
+    gint64 older_than = now - (gint64)self->config->reconcile_sync_after * G_USEC_PER_SEC;
+    g_autoptr (GPtrArray) refunds = till_orders_list_stuck_refunds (
         self->db, older_than, self->reconcile_refunds_after, RECONCILE_REFUNDS, NULL);
 
     /* As for orders: the rounds walk every stuck refund, so that refunds Stripe keeps
@@ -498,25 +485,24 @@ till_reconciler_round_async (TillReconciler      *self,
     if (refunds != NULL && refunds->len == 0 && self->reconcile_refunds_after > 0)
       {
         g_clear_pointer (&refunds, g_ptr_array_unref);
-        refunds = till_orders_list_stuck_refunds (self->db, older_than, 0, RECONCILE_REFUNDS,
-                                                  NULL);
+        refunds = till_orders_list_stuck_refunds (self->db, older_than, 0, RECONCILE_REFUNDS, NULL);
       }
     if (refunds != NULL)
       self->reconcile_refunds_after = refunds->len < RECONCILE_REFUNDS
                                           ? 0
-                                          : ((TillRefund *) refunds->pdata[refunds->len - 1])->id;
+                                          : ((TillRefund *)refunds->pdata[refunds->len - 1])->id;
 
     for (guint i = 0; refunds != NULL && i < refunds->len; i++)
       {
         TillRefund *refund = refunds->pdata[i];
-        g_autoptr(TillOrder) order = till_orders_get (self->db, refund->order_id, NULL);
-        const TillCurrency *currency = order != NULL ? till_currency_lookup (order->currency)
-                                                     : NULL;
+        g_autoptr (TillOrder) order = till_orders_get (self->db, refund->order_id, NULL);
+        const TillCurrency *currency
+            = order != NULL ? till_currency_lookup (order->currency) : NULL;
         ReconcileItem *item;
         gint64 stripe_amount;
 
-        if (currency == NULL || order->payment_intent == NULL ||
-            !till_money_to_stripe_refund (refund->amount, currency, &stripe_amount, NULL))
+        if (currency == NULL || order->payment_intent == NULL
+            || !till_money_to_stripe_refund (refund->amount, currency, &stripe_amount, NULL))
           continue;
         item = g_new0 (ReconcileItem, 1);
         item->refund_id = refund->id;
@@ -534,15 +520,15 @@ till_reconciler_round_async (TillReconciler      *self,
     }
   self->reconciling = TRUE;
   worker = g_task_new (self, self->cancellable, on_reconciled, g_steal_pointer (&task));
-  g_task_set_task_data (worker, items, (GDestroyNotify) g_ptr_array_unref);
+  g_task_set_task_data (worker, items, (GDestroyNotify)g_ptr_array_unref);
   g_task_run_in_thread (worker, reconcile_thread);
 }
 
 gboolean
 till_reconciler_round_finish (TillReconciler *self,
-                           GAsyncResult  *result,
-                           guint         *out_changed,
-                           GError       **error)
+                              GAsyncResult *result,
+                              guint *out_changed,
+                              GError **error)
 {
   gssize changed;
 
@@ -551,10 +537,9 @@ till_reconciler_round_finish (TillReconciler *self,
   if (changed < 0)
     return FALSE;
   if (out_changed != NULL)
-    *out_changed = (guint) changed;
+    *out_changed = (guint)changed;
   return TRUE;
 }
-
 
 static gboolean
 on_tick (gpointer user_data)
@@ -569,8 +554,8 @@ void
 till_reconciler_start (TillReconciler *self)
 {
   if (self->reconcile_source == 0 && !self->stopping)
-    self->reconcile_source = g_timeout_add_seconds (self->config->reconcile_interval, on_tick,
-                                                    self);
+    self->reconcile_source
+        = g_timeout_add_seconds (self->config->reconcile_interval, on_tick, self);
 }
 
 void
@@ -594,8 +579,7 @@ till_reconciler_is_waiting (TillReconciler *self)
 }
 
 void
-till_reconciler_set_busy_wait (TillReconciler *self,
-                               guint           busy_wait_ms)
+till_reconciler_set_busy_wait (TillReconciler *self, guint busy_wait_ms)
 {
   self->busy_wait_ms = busy_wait_ms;
 }
@@ -628,11 +612,11 @@ till_reconciler_init (TillReconciler *self)
 }
 
 TillReconciler *
-till_reconciler_new (TillDatabase           *db,
-                     TillStripeClient       *stripe,
+till_reconciler_new (TillDatabase *db,
+                     TillStripeClient *stripe,
                      const TillServerConfig *config,
-                     TillReconcilerFunc      before_round,
-                     gpointer                user_data)
+                     TillReconcilerFunc before_round,
+                     gpointer user_data)
 {
   TillReconciler *self = g_object_new (TILL_TYPE_RECONCILER, NULL);
 
