@@ -208,7 +208,7 @@ run_server (Options *options)
   guint sigint, sigterm;
   int lock;
 
-  if (config == NULL || !till_server_config_finish (config, &error))
+  if (config == NULL || !till_server_config_validate (config, &error))
     return fail (NULL, error);
   mode = config->mode;
   database = g_strdup (config->database);
