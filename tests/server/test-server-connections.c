@@ -47,15 +47,13 @@ program_start (const char * const *argv,
                const char * const *env,
                guint               nofile)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
-      G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr (GSubprocessLauncher) launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
+  g_autofree char *url = NULL;
   g_autofree char *log = NULL;
   Program *program = g_new0 (Program, 1);
   static guint started;
-  const char *url;
   const char *colon;
 
   program->dir = till_test_make_tmpdir ("till-connections");
@@ -63,27 +61,17 @@ program_start (const char * const *argv,
   g_subprocess_launcher_set_stderr_file_path (launcher, log);
   g_subprocess_launcher_set_cwd (launcher, program->dir);
   g_subprocess_launcher_unsetenv (launcher, "TILL_STRIPE_SECRET_KEY");
-  for (guint i = 0; env != NULL && env[i] != NULL; i++)
-    {
-      g_auto(GStrv) pair = g_strsplit (env[i], "=", 2);
-      g_subprocess_launcher_setenv (launcher, pair[0], pair[1], TRUE);
-    }
+  till_test_launcher_set_env (launcher, env);
   g_subprocess_launcher_set_child_setup (launcher, limit_descriptors, GUINT_TO_POINTER (nofile),
                                          NULL);
-  program->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  /* Both print their address on the first line of stdout. */
+  program->process = till_test_spawn (launcher, argv, &url, NULL, &error);
   g_assert_no_error (error);
-
-  /* Both print their address on the first line of stdout; reading it blocks until then. */
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (program->process));
-  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  url = strstr (line, "http://");
   g_assert_nonnull (url);
-  url += strlen ("http://");
-  colon = strchr (url, ':');
+  g_assert_true (g_str_has_prefix (url, "http://"));
+  colon = strchr (url + strlen ("http://"), ':');
   g_assert_nonnull (colon);
-  program->host = g_strndup (url, colon - url);
+  program->host = g_strndup (url + strlen ("http://"), colon - (url + strlen ("http://")));
   program->port = (guint16) g_ascii_strtoull (colon + 1, NULL, 10);
   g_assert_cmpuint (program->port, >, 0);
   return program;
@@ -92,8 +80,7 @@ program_start (const char * const *argv,
 static void
 program_stop (Program *program)
 {
-  g_subprocess_send_signal (program->process, SIGTERM);
-  g_subprocess_wait (program->process, NULL, NULL);
+  till_test_stop_process (program->process, SIGTERM);
   g_object_unref (program->process);
   till_test_remove_tree (program->dir);
   g_free (program->dir);
