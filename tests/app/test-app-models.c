@@ -1325,15 +1325,7 @@ test_checkout_offline (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (TillErrorMessage) message = NULL;
   GAsyncResult *result = NULL;
-  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
-  guint16 port;
-  g_autofree char *url = NULL;
-
-  /* A port nobody listens on (bound, then closed). */
-  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
-  g_assert_no_error (error);
-  g_socket_listener_close (listener);
-  url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_autofree char *url = till_test_closed_port_url ();
 
   till_client_set_retry_delays (client, 20, 100);
   till_client_set_server (client, url, TILL_TEST_APP_TOKEN);

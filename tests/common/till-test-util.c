@@ -70,6 +70,18 @@ till_test_store_result (GObject *source, GAsyncResult *result, gpointer user_dat
 }
 
 char *
+till_test_closed_port_url (void)
+{
+  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr (GError) error = NULL;
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  return g_strdup_printf ("http://127.0.0.1:%u", port);
+}
+
+char *
 till_test_make_tmpdir (const char *prefix)
 {
   g_autoptr (GError) error = NULL;

@@ -31,6 +31,9 @@ GAsyncResult *till_test_wait_result (GAsyncResult **result, guint timeout_ms);
  * @user_data, for till_test_wait_result(). */
 void till_test_store_result (GObject *source, GAsyncResult *result, gpointer user_data);
 
+/* http://127.0.0.1:PORT with a port nobody listens on (bound, then closed). */
+char *till_test_closed_port_url (void);
+
 /* A fresh temporary directory named after @prefix ("till-cli-test"); remove it with
  * till_test_remove_tree(). */
 char *till_test_make_tmpdir (const char *prefix);
