@@ -45,6 +45,12 @@ till_test_flag_is_set (gpointer flag)
 }
 
 gboolean
+till_test_time_passed (gpointer deadline)
+{
+  return g_get_monotonic_time () >= *(gint64 *)deadline;
+}
+
+gboolean
 till_test_wait_for (gboolean *flag, guint timeout_ms)
 {
   return till_test_wait_until (till_test_flag_is_set, flag, timeout_ms);

@@ -25,6 +25,9 @@ gboolean till_test_wait_until (TillTestCheck check, gpointer data, guint timeout
 gboolean till_test_wait_for (gboolean *flag, guint timeout_ms);
 /* A TillTestCheck for a gboolean. */
 gboolean till_test_flag_is_set (gpointer flag);
+/* A TillTestCheck: the monotonic clock has reached the gint64 (microseconds) at @deadline,
+ * for a test in which time passing is the point (a window ends, a client pauses). */
+gboolean till_test_time_passed (gpointer deadline);
 /* Until @source's async call has ended: its result, or NULL at the deadline. */
 GAsyncResult *till_test_wait_result (GAsyncResult **result, guint timeout_ms);
 /* A GAsyncReadyCallback storing a reference to the result in the GAsyncResult ** given as

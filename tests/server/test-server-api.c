@@ -760,12 +760,6 @@ get_from (TillTestServer *server, const char *local_address, const char *path, c
   return status;
 }
 
-static gboolean
-time_passed (gpointer user_data)
-{
-  return g_get_monotonic_time () >= *(gint64 *)user_data;
-}
-
 static char *
 read_log (void)
 {
@@ -839,7 +833,7 @@ test_auth_throttle (Fixture *fixture, gconstpointer data)
                       429);
     /* The window began at the first failure, before now. */
     window_end = g_get_monotonic_time () + 300 * 1000;
-    g_assert_true (till_test_wait_until (time_passed, &window_end, 5000));
+    g_assert_true (till_test_wait_until (till_test_time_passed, &window_end, 5000));
     g_assert_cmpuint (get_from (server, "127.0.0.1", "/api/v1/orders", server->cashier_token), ==,
                       200);
   }
