@@ -2,9 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * One connection, used from the main thread only. WAL journal, foreign keys on, a busy
- * timeout, prepared statements cached by their SQL text, and versioned migrations kept in
- * PRAGMA user_version. Order status transitions are enforced by a trigger, so no code path
+ * A connection, used by one thread at a time (the model is at the top of till-database.h),
+ * and the pool of worker connections it lends to worker threads. WAL journal, foreign keys
+ * on, a busy timeout, prepared statements cached by their SQL text, and versioned
+ * migrations kept in PRAGMA user_version. Order status transitions are enforced by a trigger, so no code path
  * can move an order backwards.
  *
  * Checkpoints (copying the WAL back into the database file, with its fsyncs) do not run in
@@ -37,6 +38,7 @@ struct _TillDatabase
   char *path;
   char *instance;
   GHashTable *statements; /* SQL text → sqlite3_stmt */
+  GAsyncQueue *workers;   /* TillDatabase *: idle worker connections (take_worker ()) */
   gboolean in_transaction;
   TillDatabaseError last_error; /* of the last statement that failed, and its result code */
   int last_rc;
@@ -265,6 +267,7 @@ till_database_finalize (GObject *object)
   stop_checkpointer (self);
   g_mutex_clear (&self->checkpoint_mutex);
   g_cond_clear (&self->checkpoint_cond);
+  g_clear_pointer (&self->workers, g_async_queue_unref);
   g_clear_pointer (&self->statements, g_hash_table_unref);
   if (self->db != NULL)
     sqlite3_close (self->db);
@@ -286,6 +289,7 @@ till_database_init (TillDatabase *self)
   /* Keyed by the address of the SQL text: callers pass string constants. */
   self->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                             statement_finalize);
+  self->workers = g_async_queue_new_full (g_object_unref);
   self->wal_fd = -1;
   g_mutex_init (&self->checkpoint_mutex);
   g_cond_init (&self->checkpoint_cond);
@@ -1140,6 +1144,43 @@ till_database_open (const char  *path,
   self->data_version = -1;
 
   return g_steal_pointer (&self);
+}
+
+/* Worker connections kept for the next worker thread; more are opened while more run at
+ * once. */
+#define IDLE_WORKERS_MAX 2
+
+TillDatabase *
+till_database_take_worker (TillDatabase  *self,
+                           GError       **error)
+{
+  TillDatabase *db = g_async_queue_try_pop (self->workers);
+
+  if (db == NULL)
+    {
+      db = till_database_open (self->path, error);
+      /* What a worker reads it reads once, in order: the OS caches the file; a page cache of
+       * its own (2 MB by default) would only stay allocated while the connection idles. */
+      if (db != NULL)
+        till_database_exec (db, "PRAGMA cache_size = -256", NULL);
+    }
+  return db;
+}
+
+void
+till_database_give_back (TillDatabase *self,
+                         TillDatabase *worker)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  /* A statement stopped before its last row would keep a read transaction open while the
+   * connection idles, and the WAL could not be checkpointed past it. */
+  while ((stmt = sqlite3_next_stmt (worker->db, stmt)) != NULL)
+    sqlite3_reset (stmt);
+  if (!worker->in_transaction && g_async_queue_length (self->workers) < IDLE_WORKERS_MAX)
+    g_async_queue_push (self->workers, worker);
+  else
+    g_object_unref (worker);
 }
 
 const char *

@@ -409,8 +409,8 @@ check_receipt_text (const char  *key,
 }
 
 gboolean
-till_server_config_finish (TillServerConfig  *config,
-                           GError           **error)
+till_server_config_validate (TillServerConfig  *config,
+                             GError           **error)
 {
   g_autofree char *host = NULL;
   guint16 port;

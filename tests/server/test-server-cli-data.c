@@ -8,7 +8,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
-#include "till-catalog.h"
+#include "till-products.h"
 #include "till-database.h"
 #include "till-terminals.h"
 
@@ -79,8 +79,8 @@ test_catalog_import (CliFixture *fixture, gconstpointer data)
   g_assert_cmpuint (cli_count_products (fixture), ==, 3);
   {
     g_autoptr (TillDatabase) db = till_database_open (fixture->db, NULL);
-    g_autoptr (TillProduct) simit = till_catalog_get_by_barcode (db, "4006381333931", NULL);
-    g_autoptr (TillProduct) cay = till_catalog_get_by_barcode (db, "96385074", NULL);
+    g_autoptr (TillProductRecord) simit = till_products_get_by_barcode (db, "4006381333931", NULL);
+    g_autoptr (TillProductRecord) cay = till_products_get_by_barcode (db, "96385074", NULL);
 
     g_assert_cmpstr (simit->name, ==, "İstanbul Simidi");
     g_assert_cmpint (simit->unit_amount, ==, 1250);

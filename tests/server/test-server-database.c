@@ -522,7 +522,8 @@ test_answer_database_locked (Fixture *fixture, gconstpointer data)
                                      "UPDATE orders SET created_at = created_at - 5000000",
                                      NULL));
   g_assert_true (till_database_begin (other, &error));
-  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL,
+                               on_reconciled, &reconciled);
   g_assert_true (till_test_wait_until (one_waiting_write, fixture, 20000));
   {
     g_autoptr (TillTestResponse) read = get_order (fixture, unsynced_id);

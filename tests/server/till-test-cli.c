@@ -8,7 +8,7 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "till-catalog.h"
+#include "till-products.h"
 #include "till-test-cli.h"
 #include "till-test-server.h"
 
@@ -157,5 +157,5 @@ cli_count_products (CliFixture *fixture)
   g_autoptr (TillDatabase) db = till_database_open (fixture->db, &error);
 
   g_assert_no_error (error);
-  return (guint)till_catalog_count (db, NULL);
+  return (guint)till_products_count (db, NULL);
 }

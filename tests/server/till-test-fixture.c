@@ -404,7 +404,8 @@ on_reconciled (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
 
   g_assert_true (
-      till_api_reconcile_finish (TILL_API (source), result, &reconciled->changed, &error));
+      till_reconciler_round_finish (TILL_RECONCILER (source), result,
+                                    &reconciled->changed, &error));
   g_assert_no_error (error);
   reconciled->done = TRUE;
 }
@@ -456,7 +457,8 @@ reconcile_round (Fixture *fixture)
 {
   Reconciled reconciled = { FALSE, 0 };
 
-  till_api_reconcile_async (fixture->server->api, NULL, on_reconciled, &reconciled);
+  till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL,
+                               on_reconciled, &reconciled);
   g_assert_true (till_test_wait_for (&reconciled.done, 30000));
   return reconciled.changed;
 }

@@ -103,7 +103,7 @@ till_test_server_new (const char        *stripe_base,
   if (configure != NULL)
     configure (config, user_data);
 
-  g_assert_true (till_server_config_finish (config, &error));
+  g_assert_true (till_server_config_validate (config, &error));
   g_assert_no_error (error);
 
   server->api = till_api_new (config, &error);
