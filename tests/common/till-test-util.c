@@ -12,7 +12,7 @@
 static gboolean
 on_deadline (gpointer data)
 {
-  *(gboolean *)data = TRUE;
+  *(gboolean *) data = TRUE;
   return G_SOURCE_REMOVE;
 }
 
@@ -26,7 +26,7 @@ gboolean
 till_test_wait_until (TillTestCheck check, gpointer data, guint timeout_ms)
 {
   gboolean expired = FALSE;
-  guint deadline = g_timeout_add (timeout_ms, on_deadline, &expired);
+  guint    deadline = g_timeout_add (timeout_ms, on_deadline, &expired);
   /* What another thread or process changes wakes no main loop: look again every 10 ms. */
   guint tick = g_timeout_add (10, on_tick, NULL);
 
@@ -41,13 +41,13 @@ till_test_wait_until (TillTestCheck check, gpointer data, guint timeout_ms)
 gboolean
 till_test_flag_is_set (gpointer flag)
 {
-  return *(gboolean *)flag;
+  return *(gboolean *) flag;
 }
 
 gboolean
 till_test_time_passed (gpointer deadline)
 {
-  return g_get_monotonic_time () >= *(gint64 *)deadline;
+  return g_get_monotonic_time () >= *(gint64 *) deadline;
 }
 
 gboolean
@@ -59,7 +59,7 @@ till_test_wait_for (gboolean *flag, guint timeout_ms)
 static gboolean
 result_arrived (gpointer data)
 {
-  return *(GAsyncResult **)data != NULL;
+  return *(GAsyncResult **) data != NULL;
 }
 
 GAsyncResult *
@@ -72,7 +72,7 @@ till_test_wait_result (GAsyncResult **result, guint timeout_ms)
 void
 till_test_store_result (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  *(GAsyncResult **)user_data = g_object_ref (result);
+  *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
 char *
@@ -135,27 +135,27 @@ till_test_launcher_set_env (GSubprocessLauncher *launcher, const char *const *en
 
 GSubprocess *
 till_test_spawn (GSubprocessLauncher *launcher,
-                 const char *const *argv,
-                 char **out_url,
-                 GDataInputStream **out_stdout,
-                 GError **error)
+                 const char *const   *argv,
+                 char               **out_url,
+                 GDataInputStream   **out_stdout,
+                 GError             **error)
 {
   return till_test_spawn_full (launcher, argv, NULL, out_url, out_stdout, error);
 }
 
 GSubprocess *
 till_test_spawn_full (GSubprocessLauncher *launcher,
-                      const char *const *argv,
-                      char **out_line,
-                      char **out_url,
-                      GDataInputStream **out_stdout,
-                      GError **error)
+                      const char *const   *argv,
+                      char               **out_line,
+                      char               **out_url,
+                      GDataInputStream   **out_stdout,
+                      GError             **error)
 {
   g_autoptr (GSubprocess) process = g_subprocess_launcher_spawnv (launcher, argv, error);
   g_autoptr (GDataInputStream) lines = NULL;
   g_autoptr (GAsyncResult) result = NULL;
   g_autofree char *line = NULL;
-  const char *url;
+  const char      *url;
 
   if (out_line != NULL)
     *out_line = NULL;
@@ -246,9 +246,9 @@ till_test_run_program (const char *const *argv, GError **error)
 
 int
 till_test_run_launcher (GSubprocessLauncher *launcher,
-                        const char *const *argv,
-                        char **out_stdout,
-                        char **out_stderr)
+                        const char *const   *argv,
+                        char               **out_stdout,
+                        char               **out_stderr)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocess) process = g_subprocess_launcher_spawnv (launcher, argv, &error);

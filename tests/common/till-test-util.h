@@ -53,17 +53,17 @@ void till_test_launcher_set_env (GSubprocessLauncher *launcher, const char *cons
  * line is read (a program that prints no address). @out_stdout (or NULL) gets the stream the
  * line was read from, to read on. */
 GSubprocess *till_test_spawn (GSubprocessLauncher *launcher,
-                              const char *const *argv,
-                              char **out_url,
-                              GDataInputStream **out_stdout,
-                              GError **error);
+                              const char *const   *argv,
+                              char               **out_url,
+                              GDataInputStream   **out_stdout,
+                              GError             **error);
 /* As till_test_spawn(); *@out_line (or NULL) is the whole first line, or NULL. */
 GSubprocess *till_test_spawn_full (GSubprocessLauncher *launcher,
-                                   const char *const *argv,
-                                   char **out_line,
-                                   char **out_url,
-                                   GDataInputStream **out_stdout,
-                                   GError **error);
+                                   const char *const   *argv,
+                                   char               **out_line,
+                                   char               **out_url,
+                                   GDataInputStream   **out_stdout,
+                                   GError             **error);
 /* Sends @signum to @process (unless it has ended) and waits for it to end: its exit status,
  * or -1 if a signal ended it; it is killed when it outlives the deadline, and the test fails. */
 int till_test_stop_process (GSubprocess *process, int signum);
@@ -75,8 +75,8 @@ char *till_test_run_program (const char *const *argv, GError **error);
  * that cannot start, or is still running at the deadline (then it is killed), fails the
  * test. */
 int till_test_run_launcher (GSubprocessLauncher *launcher,
-                            const char *const *argv,
-                            char **out_stdout,
-                            char **out_stderr);
+                            const char *const   *argv,
+                            char               **out_stdout,
+                            char               **out_stderr);
 
 G_END_DECLS

@@ -19,8 +19,8 @@ static const Setup offline = { .offline = TRUE };
 static void
 test_healthz (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr (TillTestResponse) response
-      = till_test_request (fixture->server, "GET", "/healthz", NULL, NULL);
+  g_autoptr (TillTestResponse) response =
+      till_test_request (fixture->server, "GET", "/healthz", NULL, NULL);
 
   g_assert_cmpuint (response->status, ==, 200);
   g_assert_cmpstr (json_object_get_string_member (response->json, "status"), ==, "ok");
@@ -32,32 +32,32 @@ test_auth (Fixture *fixture, gconstpointer data)
   TillTestServer *server = fixture->server;
   g_autoptr (GError) error = NULL;
   g_autofree char *revoked = NULL;
-  gint64 revoked_id = 0;
+  gint64           revoked_id = 0;
 
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "GET", "/api/v1/products", NULL, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/products", NULL, NULL);
     assert_json_error (response, 401, "unauthorized");
     g_assert_nonnull (soup_message_headers_get_one (response->headers, "WWW-Authenticate"));
   }
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "GET", "/api/v1/products", "till_not-a-real-token", NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/products", "till_not-a-real-token", NULL);
     assert_json_error (response, 401, "unauthorized");
   }
   {
     /* A valid token with one character changed. */
     g_autofree char *forged = g_strdup (server->cashier_token);
     forged[10] = forged[10] == 'A' ? 'B' : 'A';
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "GET", "/api/v1/products", forged, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/products", forged, NULL);
     assert_json_error (response, 401, "unauthorized");
   }
   {
     g_autofree char *url = g_strconcat (server->base, "/api/v1/products", NULL);
-    const char *headers[] = { "Authorization", "Basic dXNlcjpwYXNz", NULL };
-    g_autoptr (TillTestResponse) response
-        = till_test_request_full (server->session, "GET", url, headers, NULL, NULL, 0);
+    const char      *headers[] = { "Authorization", "Basic dXNlcjpwYXNz", NULL };
+    g_autoptr (TillTestResponse) response =
+        till_test_request_full (server->session, "GET", url, headers, NULL, NULL, 0);
     assert_json_error (response, 401, "unauthorized");
   }
 
@@ -65,45 +65,45 @@ test_auth (Fixture *fixture, gconstpointer data)
                                 &revoked_id, &error);
   g_assert_no_error (error);
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "GET", "/api/v1/config", revoked, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/config", revoked, NULL);
     g_assert_cmpuint (response->status, ==, 200);
   }
   g_assert_true (till_terminals_revoke (till_api_get_database (server->api), "old till", &error));
   g_assert_no_error (error);
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "GET", "/api/v1/config", revoked, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/config", revoked, NULL);
     assert_json_error (response, 401, "unauthorized");
   }
 
   /* A test-mode server hands out no training terminal, token or not. */
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "POST", "/api/v1/training/terminals", NULL, "{}");
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "POST", "/api/v1/training/terminals", NULL, "{}");
     assert_json_error (response, 404, "not_found");
   }
 
   /* Admin-only routes. */
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "POST", "/api/v1/products", server->cashier_token,
-                             "{\"name\": \"Simit\", \"unit_amount\": 100, \"tax_rate\": 800}");
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "POST", "/api/v1/products", server->cashier_token,
+                           "{\"name\": \"Simit\", \"unit_amount\": 100, \"tax_rate\": 800}");
     assert_json_error (response, 403, "forbidden");
   }
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "DELETE", "/api/v1/products/1", server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "DELETE", "/api/v1/products/1", server->cashier_token, NULL);
     assert_json_error (response, 403, "forbidden");
   }
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "GET", "/api/v1/orders.csv", server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/orders.csv", server->cashier_token, NULL);
     assert_json_error (response, 403, "forbidden");
   }
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "GET", "/api/v1/nothing", server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/nothing", server->cashier_token, NULL);
     assert_json_error (response, 404, "not_found");
   }
 }
@@ -143,8 +143,8 @@ test_config_store_details (void)
   g_autofree char *dir = g_dir_make_tmp ("till-config-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "till.conf", NULL);
   g_autoptr (TillTestServer) plain = till_test_server_new (NULL, NULL, NULL);
-  g_autoptr (TillTestResponse) none
-      = till_test_request (plain, "GET", "/api/v1/config", plain->cashier_token, NULL);
+  g_autoptr (TillTestResponse) none =
+      till_test_request (plain, "GET", "/api/v1/config", plain->cashier_token, NULL);
   g_autoptr (GError) error = NULL;
 
   g_assert_cmpuint (none->status, ==, 200);
@@ -159,8 +159,8 @@ test_config_store_details (void)
                                       -1, NULL));
   {
     g_autoptr (TillTestServer) server = till_test_server_new (NULL, configure_store_details, path);
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "GET", "/api/v1/config", server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/config", server->cashier_token, NULL);
 
     g_assert_cmpuint (response->status, ==, 200);
     g_assert_cmpstr (json_object_get_string_member (response->json, "store_address"), ==,
@@ -189,8 +189,8 @@ raw_exchange (TillTestServer *server, const char *request)
   g_autoptr (GSocketConnection) connection = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GUri) uri = g_uri_parse (server->base, G_URI_FLAGS_NONE, NULL);
-  char buffer[4096] = "";
-  gsize done = 0;
+  char   buffer[4096] = "";
+  gsize  done = 0;
   gssize n;
 
   g_socket_client_set_timeout (client, 10);
@@ -225,7 +225,7 @@ raw_exchange (TillTestServer *server, const char *request)
 static void
 test_limits_body (Fixture *fixture, gconstpointer data)
 {
-  TillTestServer *server = fixture->server;
+  TillTestServer  *server = fixture->server;
   g_autofree char *request = g_strdup_printf (
       "POST /api/v1/checkouts HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\n"
       "Content-Type: application/json\r\nContent-Length: 104857600\r\n\r\n{\"client_",
@@ -243,7 +243,7 @@ test_limits_body (Fixture *fixture, gconstpointer data)
 
   /* Also through a normal client, with a body just over the limit. */
   {
-    gsize size = 1024 * 1024 + 1;
+    gsize            size = 1024 * 1024 + 1;
     g_autofree char *body = g_malloc (size + 1);
     g_autoptr (TillTestResponse) response = NULL;
 
@@ -254,8 +254,8 @@ test_limits_body (Fixture *fixture, gconstpointer data)
   }
   /* The server is still fine. */
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "GET", "/healthz", NULL, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/healthz", NULL, NULL);
     g_assert_cmpuint (response->status, ==, 200);
   }
 }
@@ -265,18 +265,18 @@ test_limits_body (Fixture *fixture, gconstpointer data)
  * FALSE). */
 static char *
 raw_exchange_from (TillTestServer *server,
-                   const char *local_address,
-                   const char *request,
-                   gboolean *out_closed)
+                   const char     *local_address,
+                   const char     *request,
+                   gboolean       *out_closed)
 {
   g_autoptr (GSocketClient) client = g_socket_client_new ();
   g_autoptr (GSocketConnection) connection = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GUri) uri = g_uri_parse (server->base, G_URI_FLAGS_NONE, NULL);
   g_autoptr (GString) answer = g_string_new (NULL);
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  gint64         deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   GOutputStream *output;
-  GSocket *socket;
+  GSocket       *socket;
 
   *out_closed = FALSE;
   if (local_address != NULL)
@@ -297,7 +297,7 @@ raw_exchange_from (TillTestServer *server,
   g_socket_set_blocking (socket, FALSE);
   while (g_get_monotonic_time () < deadline)
     {
-      char buffer[4096];
+      char   buffer[4096];
       gssize n = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error);
 
       if (n > 0)
@@ -344,11 +344,11 @@ count_status_lines (const char *answer)
 static void
 test_limits_framing (Fixture *fixture, gconstpointer data)
 {
-  TillTestServer *server = fixture->server;
-  const char *front = "{\"sku\": \"FRONT-1\", \"name\": \"Front\", \"unit_amount\": 100,"
-                      " \"tax_rate\": 800}";
-  const char *hidden_body = "{\"sku\": \"SMUGGLED-1\", \"name\": \"Smuggled\","
-                            " \"unit_amount\": 1, \"tax_rate\": 800}";
+  TillTestServer  *server = fixture->server;
+  const char      *front = "{\"sku\": \"FRONT-1\", \"name\": \"Front\", \"unit_amount\": 100,"
+                           " \"tax_rate\": 800}";
+  const char      *hidden_body = "{\"sku\": \"SMUGGLED-1\", \"name\": \"Smuggled\","
+                                 " \"unit_amount\": 1, \"tax_rate\": 800}";
   g_autofree char *hidden = g_strdup_printf (
       "POST /api/v1/products HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\n"
       "Content-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
@@ -358,7 +358,7 @@ test_limits_framing (Fixture *fixture, gconstpointer data)
   struct
   {
     const char *framing;
-    gboolean by_libsoup; /* refused before the server sees it, without a body */
+    gboolean    by_libsoup; /* refused before the server sees it, without a body */
   } cases[] = {
     { "Content-Length: %1$zu\r\nContent-Length: %2$zu\r\n", FALSE },
     { "Content-Length: %2$zu\r\nContent-Length: %1$zu\r\n", FALSE },
@@ -376,7 +376,7 @@ test_limits_framing (Fixture *fixture, gconstpointer data)
           "POST /api/v1/products HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\n"
           "Content-Type: application/json\r\n%s\r\n%s%s",
           server->admin_token, framing, front, hidden);
-      gboolean closed;
+      gboolean         closed;
       g_autofree char *answer = NULL;
 
 #ifdef __SANITIZE_ADDRESS__
@@ -414,7 +414,7 @@ test_limits_framing (Fixture *fixture, gconstpointer data)
         "POST /api/v1/products HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\n"
         "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s%s",
         server->admin_token, short_length, front, hidden);
-    gboolean closed;
+    gboolean         closed;
     g_autofree char *answer = raw_exchange_until_closed (server, request, &closed);
 
     g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 201"));
@@ -431,7 +431,7 @@ test_strict_json (Fixture *fixture, gconstpointer data)
   static const struct
   {
     const char *body;
-    guint status;
+    guint       status;
     const char *code;
     const char *names;
   } cases[] = {
@@ -491,17 +491,17 @@ test_strict_json (Fixture *fixture, gconstpointer data)
   {
     g_autofree char *url = g_strconcat (server->base, "/api/v1/checkouts", NULL);
     g_autofree char *authorization = g_strconcat ("Bearer ", server->cashier_token, NULL);
-    const char *headers[] = { "Authorization", authorization, NULL };
-    g_autoptr (TillTestResponse) response
-        = till_test_request_full (server->session, "POST", url, headers, "text/plain", "hello", -1);
+    const char      *headers[] = { "Authorization", authorization, NULL };
+    g_autoptr (TillTestResponse) response =
+        till_test_request_full (server->session, "POST", url, headers, "text/plain", "hello", -1);
     assert_json_error (response, 415, "unsupported_media_type");
   }
   /* Binary garbage. */
   {
     static const char garbage[] = "{\"a\xff\xfe\": \0\1\2}";
-    g_autofree char *url = g_strconcat (server->base, "/api/v1/checkouts", NULL);
-    g_autofree char *authorization = g_strconcat ("Bearer ", server->cashier_token, NULL);
-    const char *headers[] = { "Authorization", authorization, NULL };
+    g_autofree char  *url = g_strconcat (server->base, "/api/v1/checkouts", NULL);
+    g_autofree char  *authorization = g_strconcat ("Bearer ", server->cashier_token, NULL);
+    const char       *headers[] = { "Authorization", authorization, NULL };
     g_autoptr (TillTestResponse) response = till_test_request_full (
         server->session, "POST", url, headers, "application/json", garbage, sizeof garbage);
     g_assert_cmpuint (response->status, ==, 400);
@@ -511,40 +511,40 @@ test_strict_json (Fixture *fixture, gconstpointer data)
 static void
 test_checkout_validation (Fixture *fixture, gconstpointer data)
 {
-  TillTestServer *server = fixture->server;
-  gint64 simit = product_id (fixture, "BAK-001");
-  g_autofree char *unknown
-      = g_strdup_printf ("{\"client_reference\": \"r1\", \"currency\": \"USD\", \"lines\": ["
-                         "{\"product_id\": %" G_GINT64_FORMAT
-                         ", \"quantity\": 1}, {\"product_id\": 424242, \"quantity\": 1}]}",
-                         simit);
-  g_autofree char *euro
-      = g_strdup_printf ("{\"client_reference\": \"r2\", \"currency\": \"EUR\", \"lines\": ["
-                         "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
-                         simit);
+  TillTestServer  *server = fixture->server;
+  gint64           simit = product_id (fixture, "BAK-001");
+  g_autofree char *unknown =
+      g_strdup_printf ("{\"client_reference\": \"r1\", \"currency\": \"USD\", \"lines\": ["
+                       "{\"product_id\": %" G_GINT64_FORMAT
+                       ", \"quantity\": 1}, {\"product_id\": 424242, \"quantity\": 1}]}",
+                       simit);
+  g_autofree char *euro =
+      g_strdup_printf ("{\"client_reference\": \"r2\", \"currency\": \"EUR\", \"lines\": ["
+                       "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
+                       simit);
 
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, unknown);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, unknown);
     assert_json_error (response, 422, "invalid_cart");
     g_assert_nonnull (strstr (error_message (response), "lines[1]"));
   }
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, euro);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, euro);
     assert_json_error (response, 422, "invalid_cart");
     g_assert_nonnull (strstr (error_message (response), "currency"));
   }
   {
     g_autofree char *path = g_strdup_printf ("/api/v1/products/%" G_GINT64_FORMAT, simit);
-    g_autofree char *inactive
-        = g_strdup_printf ("{\"client_reference\": \"r3\", \"currency\": \"USD\", \"lines\": ["
-                           "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 2}]}",
-                           simit);
-    g_autoptr (TillTestResponse) patch
-        = till_test_request (server, "PATCH", path, server->admin_token, "{\"active\": false}");
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, inactive);
+    g_autofree char *inactive =
+        g_strdup_printf ("{\"client_reference\": \"r3\", \"currency\": \"USD\", \"lines\": ["
+                         "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 2}]}",
+                         simit);
+    g_autoptr (TillTestResponse) patch =
+        till_test_request (server, "PATCH", path, server->admin_token, "{\"active\": false}");
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, inactive);
 
     g_assert_cmpuint (patch->status, ==, 200);
     assert_json_error (response, 422, "invalid_cart");
@@ -552,13 +552,13 @@ test_checkout_validation (Fixture *fixture, gconstpointer data)
   }
   {
     /* Below Stripe's minimum (USD 0.50): refused before any order is made. */
-    gint64 bag = product_id (fixture, "HOU-003");
-    g_autofree char *tiny
-        = g_strdup_printf ("{\"client_reference\": \"r4\", \"currency\": \"USD\", \"lines\": ["
-                           "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
-                           bag);
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, tiny);
+    gint64           bag = product_id (fixture, "HOU-003");
+    g_autofree char *tiny =
+        g_strdup_printf ("{\"client_reference\": \"r4\", \"currency\": \"USD\", \"lines\": ["
+                         "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
+                         bag);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, tiny);
     g_assert_cmpuint (response->status, ==, 422);
   }
   {
@@ -572,8 +572,8 @@ test_checkout_validation (Fixture *fixture, gconstpointer data)
 static void
 test_checkout_stripe_down (Fixture *fixture, gconstpointer data)
 {
-  TillTestServer *server = fixture->server;
-  gint64 cay = product_id (fixture, "HOT-001");
+  TillTestServer  *server = fixture->server;
+  gint64           cay = product_id (fixture, "HOT-001");
   g_autofree char *reference = till_test_new_reference ();
   g_autofree char *body = g_strdup_printf (
       "{\"client_reference\": \"%s\", \"currency\": \"USD\", \"lines\": ["
@@ -583,15 +583,15 @@ test_checkout_stripe_down (Fixture *fixture, gconstpointer data)
 
   for (guint i = 0; i < 2; i++)
     {
-      g_autoptr (TillTestResponse) response
-          = till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, body);
+      g_autoptr (TillTestResponse) response =
+          till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, body);
       assert_json_error (response, 503, "payment_provider_unavailable");
     }
   {
     /* One order, still waiting for its payment. */
-    g_autoptr (TillTestResponse) response
-        = api_get (fixture, "/api/v1/orders?status=pending_payment");
-    JsonArray *orders = json_object_get_array_member (response->json, "orders");
+    g_autoptr (TillTestResponse) response =
+        api_get (fixture, "/api/v1/orders?status=pending_payment");
+    JsonArray  *orders = json_object_get_array_member (response->json, "orders");
     JsonObject *order;
 
     g_assert_cmpuint (json_array_get_length (orders), ==, 1);
@@ -621,8 +621,8 @@ test_checkout_stripe_down (Fixture *fixture, gconstpointer data)
 static void
 test_pay_page (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr (TillTestResponse) response
-      = till_test_request (fixture->server, "GET", "/pay/", NULL, NULL);
+  g_autoptr (TillTestResponse) response =
+      till_test_request (fixture->server, "GET", "/pay/", NULL, NULL);
   const char *csp;
 
   g_assert_cmpuint (response->status, ==, 200);
@@ -644,28 +644,28 @@ test_pay_page (Fixture *fixture, gconstpointer data)
                             "<script src=\"http://127.0.0.1:9/v3/\"></script>"));
   g_assert_null (strstr (g_bytes_get_data (response->body, NULL), "@STRIPE_JS_URL@"));
   {
-    g_autoptr (TillTestResponse) js
-        = till_test_request (fixture->server, "GET", "/pay/pay.js", NULL, NULL);
+    g_autoptr (TillTestResponse) js =
+        till_test_request (fixture->server, "GET", "/pay/pay.js", NULL, NULL);
     g_assert_cmpuint (js->status, ==, 200);
     g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (js->headers, NULL),
                                      "text/javascript"));
   }
 
   {
-    g_autoptr (TillTestResponse) css
-        = till_test_request (fixture->server, "GET", "/pay/pay.css", NULL, NULL);
+    g_autoptr (TillTestResponse) css =
+        till_test_request (fixture->server, "GET", "/pay/pay.css", NULL, NULL);
     g_assert_cmpuint (css->status, ==, 200);
     g_assert_true (
         g_str_has_prefix (soup_message_headers_get_content_type (css->headers, NULL), "text/css"));
   }
   {
-    g_autoptr (TillTestResponse) missing
-        = till_test_request (fixture->server, "GET", "/pay/../demo-catalog.csv", NULL, NULL);
+    g_autoptr (TillTestResponse) missing =
+        till_test_request (fixture->server, "GET", "/pay/../demo-catalog.csv", NULL, NULL);
     g_assert_cmpuint (missing->status, ==, 404);
   }
   {
-    g_autoptr (TillTestResponse) missing
-        = till_test_request (fixture->server, "GET", "/pay/nothing.js", NULL, NULL);
+    g_autoptr (TillTestResponse) missing =
+        till_test_request (fixture->server, "GET", "/pay/nothing.js", NULL, NULL);
     g_assert_cmpuint (missing->status, ==, 404);
   }
 }
@@ -674,18 +674,18 @@ static void
 test_reports_empty (Fixture *fixture, gconstpointer data)
 {
   {
-    g_autoptr (TillTestResponse) response
-        = api_get (fixture, "/api/v1/reports/daily?date=2026-02-30");
+    g_autoptr (TillTestResponse) response =
+        api_get (fixture, "/api/v1/reports/daily?date=2026-02-30");
     assert_json_error (response, 400, "invalid_request");
   }
   {
-    g_autoptr (TillTestResponse) response
-        = api_get (fixture, "/api/v1/reports/daily?date=yesterday");
+    g_autoptr (TillTestResponse) response =
+        api_get (fixture, "/api/v1/reports/daily?date=yesterday");
     assert_json_error (response, 400, "invalid_request");
   }
   {
-    g_autoptr (TillTestResponse) response
-        = api_get (fixture, "/api/v1/reports/daily?date=2026-01-15");
+    g_autoptr (TillTestResponse) response =
+        api_get (fixture, "/api/v1/reports/daily?date=2026-01-15");
     g_assert_cmpuint (response->status, ==, 200);
     g_assert_cmpstr (json_object_get_string_member (response->json, "date"), ==, "2026-01-15");
     g_assert_cmpint (json_object_get_int_member (response->json, "gross"), ==, 0);
@@ -717,26 +717,26 @@ test_rate_limit (void)
 
   for (guint i = 0; i < 3; i++)
     {
-      g_autoptr (TillTestResponse) response
-          = till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, body);
+      g_autoptr (TillTestResponse) response =
+          till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, body);
       g_assert_cmpuint (response->status, ==, 422);
     }
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, body);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, body);
     assert_json_error (response, 429, "rate_limited");
     g_assert_nonnull (soup_message_headers_get_one (response->headers, "Retry-After"));
   }
   {
     /* Per token: another terminal is not held back. */
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "POST", "/api/v1/checkouts", server->admin_token, body);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "POST", "/api/v1/checkouts", server->admin_token, body);
     g_assert_cmpuint (response->status, ==, 422);
   }
   {
     /* Other routes are not limited. */
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "GET", "/api/v1/orders", server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/orders", server->cashier_token, NULL);
     g_assert_cmpuint (response->status, ==, 200);
   }
 }
@@ -746,17 +746,17 @@ test_rate_limit (void)
 static guint
 get_from (TillTestServer *server, const char *local_address, const char *path, const char *token)
 {
-  g_autofree char *authorization
-      = token != NULL ? g_strdup_printf ("Authorization: Bearer %s\r\n", token) : g_strdup ("");
+  g_autofree char *authorization =
+      token != NULL ? g_strdup_printf ("Authorization: Bearer %s\r\n", token) : g_strdup ("");
   g_autofree char *request = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: test\r\n%s"
                                               "Connection: close\r\n\r\n",
                                               path, authorization);
-  gboolean closed;
+  gboolean         closed;
   g_autofree char *answer = raw_exchange_from (server, local_address, request, &closed);
-  guint status = 0;
+  guint            status = 0;
 
   g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 "));
-  status = (guint)g_ascii_strtoull (answer + 9, NULL, 10);
+  status = (guint) g_ascii_strtoull (answer + 9, NULL, 10);
   return status;
 }
 
@@ -764,7 +764,7 @@ static char *
 read_log (void)
 {
   g_autofree char *file = g_build_filename (till_test_log_dir (), "test-server-api.log", NULL);
-  char *text = NULL;
+  char            *text = NULL;
 
   g_assert_true (g_file_get_contents (file, &text, NULL, NULL));
   return text;
@@ -776,21 +776,21 @@ read_log (void)
 static void
 test_auth_throttle (Fixture *fixture, gconstpointer data)
 {
-  TillTestServer *server = fixture->server;
-  g_autofree char *guess
-      = g_strdup_printf ("till_%s%s", "GuessGuessGuessGuessGuessGuess", "Guess0123456789abc");
+  TillTestServer  *server = fixture->server;
+  g_autofree char *guess =
+      g_strdup_printf ("till_%s%s", "GuessGuessGuessGuessGuessGuess", "Guess0123456789abc");
   g_autofree char *log = NULL;
 
   for (guint i = 0; i < 20; i++)
     {
-      g_autoptr (TillTestResponse) response
-          = till_test_request (server, "GET", "/api/v1/orders", i % 5 == 0 ? NULL : guess, NULL);
+      g_autoptr (TillTestResponse) response =
+          till_test_request (server, "GET", "/api/v1/orders", i % 5 == 0 ? NULL : guess, NULL);
 
       assert_json_error (response, 401, "unauthorized");
     }
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "GET", "/api/v1/orders", guess, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/orders", guess, NULL);
     const char *retry_after;
 
     assert_json_error (response, 429, "rate_limited");
@@ -801,8 +801,8 @@ test_auth_throttle (Fixture *fixture, gconstpointer data)
   }
   /* The same address with a valid token waits too: else guessing would not slow down. */
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "GET", "/api/v1/orders", server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/orders", server->cashier_token, NULL);
     assert_json_error (response, 429, "rate_limited");
   }
   /* What needs no token is still answered; another address is not held back. */

@@ -23,7 +23,7 @@ test_products_paging (Fixture *fixture, gconstpointer data)
       g_autofree char *path = NULL;
       g_autoptr (TillTestResponse) response = NULL;
       JsonArray *products;
-      JsonNode *next;
+      JsonNode  *next;
 
       if (cursor != NULL)
         {
@@ -39,7 +39,7 @@ test_products_paging (Fixture *fixture, gconstpointer data)
       for (guint i = 0; i < json_array_get_length (products); i++)
         {
           JsonObject *product = json_array_get_object_element (products, i);
-          gint64 id = json_object_get_int_member (product, "id");
+          gint64      id = json_object_get_int_member (product, "id");
 
           g_array_append_val (ids, id);
           g_assert_true (json_object_get_boolean_member (product, "active"));
@@ -84,15 +84,14 @@ search_count (Fixture *fixture, const char *query, const char *expect_name)
   g_autofree char *path = g_strdup_printf ("/api/v1/products?q=%s", escaped);
   g_autoptr (TillTestResponse) response = api_get (fixture, path);
   JsonArray *products;
-  gboolean found = expect_name == NULL;
+  gboolean   found = expect_name == NULL;
 
   g_assert_cmpuint (response->status, ==, 200);
   products = json_object_get_array_member (response->json, "products");
   for (guint i = 0; i < json_array_get_length (products); i++)
     if (g_strcmp0 (
             json_object_get_string_member (json_array_get_object_element (products, i), "name"),
-            expect_name)
-        == 0)
+            expect_name) == 0)
       found = TRUE;
   if (!found)
     g_test_message ("“%s” did not find “%s”", query, expect_name);
@@ -131,8 +130,8 @@ static void
 test_products_barcode (Fixture *fixture, gconstpointer data)
 {
   {
-    g_autoptr (TillTestResponse) response
-        = api_get (fixture, "/api/v1/products/by-barcode/8691234000014");
+    g_autoptr (TillTestResponse) response =
+        api_get (fixture, "/api/v1/products/by-barcode/8691234000014");
     g_assert_cmpuint (response->status, ==, 200);
     g_assert_cmpstr (json_object_get_string_member (response->json, "name"), ==, "İstanbul Simidi");
     g_assert_cmpint (json_object_get_int_member (response->json, "unit_amount"), ==, 90);
@@ -140,18 +139,18 @@ test_products_barcode (Fixture *fixture, gconstpointer data)
   }
   {
     /* Valid check digit, but nobody has it. */
-    g_autoptr (TillTestResponse) response
-        = api_get (fixture, "/api/v1/products/by-barcode/4006381333931");
+    g_autoptr (TillTestResponse) response =
+        api_get (fixture, "/api/v1/products/by-barcode/4006381333931");
     assert_json_error (response, 404, "not_found");
   }
   {
-    g_autoptr (TillTestResponse) response
-        = api_get (fixture, "/api/v1/products/by-barcode/8691234000015");
+    g_autoptr (TillTestResponse) response =
+        api_get (fixture, "/api/v1/products/by-barcode/8691234000015");
     assert_json_error (response, 404, "not_found");
   }
   {
-    g_autoptr (TillTestResponse) response
-        = api_get (fixture, "/api/v1/products/by-barcode/'%20OR%201=1");
+    g_autoptr (TillTestResponse) response =
+        api_get (fixture, "/api/v1/products/by-barcode/'%20OR%201=1");
     assert_json_error (response, 404, "not_found");
   }
 }
@@ -159,8 +158,8 @@ test_products_barcode (Fixture *fixture, gconstpointer data)
 static void
 test_products_crud (Fixture *fixture, gconstpointer data)
 {
-  TillTestServer *server = fixture->server;
-  gint64 id;
+  TillTestServer  *server = fixture->server;
+  gint64           id;
   g_autofree char *path = NULL;
 
   {
@@ -206,9 +205,9 @@ test_products_crud (Fixture *fixture, gconstpointer data)
     g_assert_nonnull (strstr (error_message (response), "colour"));
   }
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "POST", "/api/v1/products", server->admin_token,
-                             "{\"name\": \"X\", \"unit_amount\": \"1.00\", \"tax_rate\": 0}");
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "POST", "/api/v1/products", server->admin_token,
+                           "{\"name\": \"X\", \"unit_amount\": \"1.00\", \"tax_rate\": 0}");
     g_assert_cmpuint (response->status, ==, 400);
     g_assert_nonnull (strstr (error_message (response), "unit_amount"));
   }
@@ -239,8 +238,8 @@ test_products_crud (Fixture *fixture, gconstpointer data)
                      "Mercimek Çorbası");
   }
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "PATCH", path, server->admin_token, "{\"active\": false}");
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "PATCH", path, server->admin_token, "{\"active\": false}");
     g_assert_cmpuint (response->status, ==, 200);
   }
   {
@@ -249,23 +248,23 @@ test_products_crud (Fixture *fixture, gconstpointer data)
     assert_json_error (response, 404, "not_found");
   }
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "DELETE", path, server->admin_token, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "DELETE", path, server->admin_token, NULL);
     g_assert_cmpuint (response->status, ==, 204);
   }
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "GET", path, server->admin_token, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", path, server->admin_token, NULL);
     assert_json_error (response, 404, "not_found");
   }
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "PATCH", "/api/v1/products/999999", server->admin_token, "{}");
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "PATCH", "/api/v1/products/999999", server->admin_token, "{}");
     assert_json_error (response, 404, "not_found");
   }
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "PATCH", "/api/v1/products/-1", server->admin_token, "{}");
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "PATCH", "/api/v1/products/-1", server->admin_token, "{}");
     assert_json_error (response, 404, "not_found");
   }
 }
@@ -273,11 +272,11 @@ test_products_crud (Fixture *fixture, gconstpointer data)
 static void
 test_products_etag (Fixture *fixture, gconstpointer data)
 {
-  TillTestServer *server = fixture->server;
+  TillTestServer  *server = fixture->server;
   g_autofree char *etag = NULL;
   g_autofree char *url = g_strconcat (server->base, "/api/v1/products", NULL);
   g_autofree char *authorization = g_strconcat ("Bearer ", server->cashier_token, NULL);
-  gint64 id = product_id (fixture, "BAK-002");
+  gint64           id = product_id (fixture, "BAK-002");
   g_autofree char *path = g_strdup_printf ("/api/v1/products/%" G_GINT64_FORMAT, id);
 
   {
@@ -288,20 +287,20 @@ test_products_etag (Fixture *fixture, gconstpointer data)
   }
   {
     const char *headers[] = { "Authorization", authorization, "If-None-Match", etag, NULL };
-    g_autoptr (TillTestResponse) response
-        = till_test_request_full (server->session, "GET", url, headers, NULL, NULL, 0);
+    g_autoptr (TillTestResponse) response =
+        till_test_request_full (server->session, "GET", url, headers, NULL, NULL, 0);
     g_assert_cmpuint (response->status, ==, 304);
     g_assert_cmpuint (g_bytes_get_size (response->body), ==, 0);
   }
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (server, "PATCH", path, server->admin_token, "{\"unit_amount\": 55}");
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "PATCH", path, server->admin_token, "{\"unit_amount\": 55}");
     g_assert_cmpuint (response->status, ==, 200);
   }
   {
     const char *headers[] = { "Authorization", authorization, "If-None-Match", etag, NULL };
-    g_autoptr (TillTestResponse) response
-        = till_test_request_full (server->session, "GET", url, headers, NULL, NULL, 0);
+    g_autoptr (TillTestResponse) response =
+        till_test_request_full (server->session, "GET", url, headers, NULL, NULL, 0);
     g_assert_cmpuint (response->status, ==, 200);
     g_assert_cmpstr (soup_message_headers_get_one (response->headers, "ETag"), !=, etag);
   }

@@ -14,22 +14,22 @@
 typedef struct
 {
   SoupSession *session;
-  const char *url;
-  const char *token;
-  const char *want;
+  const char  *url;
+  const char  *token;
+  const char  *want;
 } Poll;
 
 static gboolean
 order_has_status (gpointer user_data)
 {
-  Poll *poll = user_data;
+  Poll            *poll = user_data;
   g_autofree char *authorization = g_strconcat ("Bearer ", poll->token, NULL);
-  const char *headers[] = { "Authorization", authorization, NULL };
-  g_autoptr (TillTestResponse) response
-      = till_test_request_full (poll->session, "GET", poll->url, headers, NULL, NULL, 0);
+  const char      *headers[] = { "Authorization", authorization, NULL };
+  g_autoptr (TillTestResponse) response =
+      till_test_request_full (poll->session, "GET", poll->url, headers, NULL, NULL, 0);
 
-  return response->status == 200
-         && g_strcmp0 (json_object_get_string_member (response->json, "status"), poll->want) == 0;
+  return response->status == 200 &&
+         g_strcmp0 (json_object_get_string_member (response->json, "status"), poll->want) == 0;
 }
 
 typedef struct
@@ -55,9 +55,9 @@ sim_has_no_delayed_request (gpointer user_data)
 static char *
 find_intent_of_order (TillTestSim *sim, gint64 order_id)
 {
-  g_autoptr (TillTestResponse) events
-      = till_test_sim_call (sim, "GET", "/v1/events?type=payment_intent.created&limit=100", NULL);
-  JsonArray *data = json_object_get_array_member (events->json, "data");
+  g_autoptr (TillTestResponse) events =
+      till_test_sim_call (sim, "GET", "/v1/events?type=payment_intent.created&limit=100", NULL);
+  JsonArray       *data = json_object_get_array_member (events->json, "data");
   g_autofree char *wanted = g_strdup_printf ("%" G_GINT64_FORMAT, order_id);
 
   for (guint i = 0; i < json_array_get_length (data); i++)
@@ -68,8 +68,7 @@ find_intent_of_order (TillTestSim *sim, gint64 order_id)
 
       if (g_strcmp0 (json_object_get_string_member (
                          json_object_get_object_member (intent, "metadata"), "till_order_id"),
-                     wanted)
-          == 0)
+                     wanted) == 0)
         return g_strdup (json_object_get_string_member (intent, "id"));
     }
   return NULL;
@@ -80,11 +79,11 @@ count_payments_with (CliFixture *fixture, const char *intent)
 {
   g_autoptr (TillDatabase) db = till_database_open (fixture->db, NULL);
   sqlite3_stmt *stmt;
-  gint64 count;
+  gint64        count;
 
   g_assert_nonnull (db);
-  stmt
-      = till_database_prepare (db, "SELECT count (*) FROM payments WHERE payment_intent = ?", NULL);
+  stmt =
+      till_database_prepare (db, "SELECT count (*) FROM payments WHERE payment_intent = ?", NULL);
   till_database_bind_text (stmt, 1, intent);
   g_assert_cmpint (till_database_step (db, stmt, NULL), ==, SQLITE_ROW);
   count = sqlite3_column_int64 (stmt, 0);
@@ -104,19 +103,19 @@ test_intent_stored_before_answer (CliFixture *fixture, gconstpointer data)
                                              "sku,barcode,name,price,currency,tax_rate,category\n"
                                              "A,,Ayran,1.40,USD,8,Drinks\n",
                                              0644);
-  g_autofree char *contents
-      = g_strdup_printf ("[store]\ncurrency=USD\n[server]\nlisten=127.0.0.1:0\ndatabase=%s\n"
-                         "[reconciler]\ninterval=3600\n"
-                         "[stripe]\napi-base=%s\nsecret-key=%s\n",
-                         fixture->db, sim->base, TILL_TEST_SECRET_KEY);
+  g_autofree char *contents =
+      g_strdup_printf ("[store]\ncurrency=USD\n[server]\nlisten=127.0.0.1:0\ndatabase=%s\n"
+                       "[reconciler]\ninterval=3600\n"
+                       "[stripe]\napi-base=%s\nsecret-key=%s\n",
+                       fixture->db, sim->base, TILL_TEST_SECRET_KEY);
   g_autofree char *config = cli_write_file (fixture, "till.conf", contents, 0600);
-  const char *argv[] = { "--config", config, NULL };
+  const char      *argv[] = { "--config", config, NULL };
   g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
-  const char *headers[] = { "Authorization", authorization, NULL };
+  const char      *headers[] = { "Authorization", authorization, NULL };
   g_autoptr (SoupSession) session = soup_session_new_with_options ("timeout", 30, NULL);
   g_autoptr (GPtrArray) answered = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *url = NULL;
-  TillTestCli *running;
+  TillTestCli     *running;
 
   {
     const char *import[] = { "--config", config, "catalog", "import", catalog, NULL };
@@ -130,8 +129,8 @@ test_intent_stored_before_answer (CliFixture *fixture, gconstpointer data)
                                                " \"currency\": \"USD\", \"lines\": ["
                                                "{\"product_id\": 1, \"quantity\": %u}]}",
                                                i, i);
-      g_autoptr (TillTestResponse) created
-          = till_test_request_full (session, "POST", url, headers, "application/json", body, -1);
+      g_autoptr (TillTestResponse) created =
+          till_test_request_full (session, "POST", url, headers, "application/json", body, -1);
 
       g_assert_cmpuint (created->status, ==, 201);
       g_ptr_array_add (answered, g_strdup (json_object_get_string_member (
@@ -151,36 +150,36 @@ test_crash_and_reconcile (CliFixture *fixture, gconstpointer data)
 {
   g_autoptr (TillTestSim) sim = till_test_sim_new ();
   g_autofree char *token = cli_add_terminal (fixture, "till", "cashier");
-  g_autofree char *catalog
-      = cli_write_file (fixture, "catalog.csv",
-                        "sku,barcode,name,price,currency,tax_rate,category\n"
-                        "A,,Ayran,1.40,USD,8,Drinks\nB,,Börek,3.20,USD,8,Deli\n",
-                        0644);
+  g_autofree char *catalog =
+      cli_write_file (fixture, "catalog.csv",
+                      "sku,barcode,name,price,currency,tax_rate,category\n"
+                      "A,,Ayran,1.40,USD,8,Drinks\nB,,Börek,3.20,USD,8,Deli\n",
+                      0644);
   /* The first run never reconciles (nothing may touch the simulator's fault queue but the
    * checkout under test); the second reconciles every second. */
-  g_autofree char *contents
-      = g_strdup_printf ("[store]\ncurrency=USD\n[server]\nlisten=127.0.0.1:0\ndatabase=%s\n"
-                         "[reconciler]\ninterval=3600\nsync-after=1\n"
-                         "[stripe]\napi-base=%s\nsecret-key=%s\n",
-                         fixture->db, sim->base, TILL_TEST_SECRET_KEY);
-  g_autofree char *restart_contents
-      = g_strdup_printf ("[store]\ncurrency=USD\n[server]\nlisten=127.0.0.1:0\ndatabase=%s\n"
-                         "[reconciler]\ninterval=1\nsync-after=1\n"
-                         "[stripe]\napi-base=%s\nsecret-key=%s\n",
-                         fixture->db, sim->base, TILL_TEST_SECRET_KEY);
+  g_autofree char *contents =
+      g_strdup_printf ("[store]\ncurrency=USD\n[server]\nlisten=127.0.0.1:0\ndatabase=%s\n"
+                       "[reconciler]\ninterval=3600\nsync-after=1\n"
+                       "[stripe]\napi-base=%s\nsecret-key=%s\n",
+                       fixture->db, sim->base, TILL_TEST_SECRET_KEY);
+  g_autofree char *restart_contents =
+      g_strdup_printf ("[store]\ncurrency=USD\n[server]\nlisten=127.0.0.1:0\ndatabase=%s\n"
+                       "[reconciler]\ninterval=1\nsync-after=1\n"
+                       "[stripe]\napi-base=%s\nsecret-key=%s\n",
+                       fixture->db, sim->base, TILL_TEST_SECRET_KEY);
   g_autofree char *config = cli_write_file (fixture, "till.conf", contents, 0600);
-  g_autofree char *restart_config
-      = cli_write_file (fixture, "restart.conf", restart_contents, 0600);
+  g_autofree char *restart_config =
+      cli_write_file (fixture, "restart.conf", restart_contents, 0600);
   const char *argv[] = { "--config", config, NULL };
   const char *restart_argv[] = { "--config", restart_config, NULL };
   const char *env[] = { "TILL_STRIPE_RETRY_BASE_MS=10", NULL };
   g_autoptr (GPtrArray) intents = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
-  const char *headers[] = { "Authorization", authorization, NULL };
+  const char      *headers[] = { "Authorization", authorization, NULL };
   g_autoptr (SoupSession) session = soup_session_new_with_options ("timeout", 30, NULL);
   g_autofree char *url = NULL;
-  TillTestCli *running;
-  SimPoll sim_poll = { sim };
+  TillTestCli     *running;
+  SimPoll          sim_poll = { sim };
 
   {
     const char *import[] = { "--config", config, "catalog", "import", catalog, NULL };
@@ -197,8 +196,8 @@ test_crash_and_reconcile (CliFixture *fixture, gconstpointer data)
                                                "{\"product_id\": 1, \"quantity\": %u},"
                                                "{\"product_id\": 2, \"quantity\": 1}]}",
                                                i, i);
-      g_autoptr (TillTestResponse) created
-          = till_test_request_full (session, "POST", url, headers, "application/json", body, -1);
+      g_autoptr (TillTestResponse) created =
+          till_test_request_full (session, "POST", url, headers, "application/json", body, -1);
       const char *intent;
 
       g_assert_cmpuint (created->status, ==, 201);
@@ -240,9 +239,9 @@ test_crash_and_reconcile (CliFixture *fixture, gconstpointer data)
   running = cli_start (restart_argv, env);
   for (guint i = 0; i < intents->len; i++)
     {
-      gint64 order_id = i + 1;
-      g_autofree char *order_url
-          = g_strdup_printf ("%s/api/v1/orders/%" G_GINT64_FORMAT, running->base, order_id);
+      gint64           order_id = i + 1;
+      g_autofree char *order_url =
+          g_strdup_printf ("%s/api/v1/orders/%" G_GINT64_FORMAT, running->base, order_id);
       Poll poll = { session, order_url, token, i < 3 || i == 5 ? "paid" : "pending_payment" };
 
       if (!till_test_wait_until (order_has_status, &poll, 20000))

@@ -17,14 +17,14 @@
 static void
 test_catalog_import (CliFixture *fixture, gconstpointer data)
 {
-  g_autofree char *good
-      = cli_write_file (fixture, "good.csv",
-                        "\xef\xbb\xbfsku,barcode,name,price,currency,tax_rate,category\r\n"
-                        "S-1,4006381333931,İstanbul Simidi,12.50,USD,8.5,Bakery\r\n"
-                        "S-2,,\"Käsekuchen, groß\",3,USD,18,Cakes\r\n"
-                        "\r\n"
-                        "S-3,96385074,\"Çay \"\"ince belli\"\"\",0.75,usd,0,\r\n",
-                        0644);
+  g_autofree char *good =
+      cli_write_file (fixture, "good.csv",
+                      "\xef\xbb\xbfsku,barcode,name,price,currency,tax_rate,category\r\n"
+                      "S-1,4006381333931,İstanbul Simidi,12.50,USD,8.5,Bakery\r\n"
+                      "S-2,,\"Käsekuchen, groß\",3,USD,18,Cakes\r\n"
+                      "\r\n"
+                      "S-3,96385074,\"Çay \"\"ince belli\"\"\",0.75,usd,0,\r\n",
+                      0644);
   g_autofree char *bad = cli_write_file (fixture, "bad.csv",
                                          "sku,barcode,name,price,currency,tax_rate,category\n"
                                          "B-1,,Good one,1.00,USD,10,\n"
@@ -43,8 +43,9 @@ test_catalog_import (CliFixture *fixture, gconstpointer data)
   g_autofree char *config = cli_write_file (fixture, "till.conf", "[store]\ncurrency=USD\n", 0644);
 
   {
-    const char *argv[]
-        = { "--config", config, "--db", fixture->db, "catalog", "import", bad, NULL };
+    const char *argv[] = {
+      "--config", config, "--db", fixture->db, "catalog", "import", bad, NULL
+    };
     g_assert_cmpint (cli_run (argv, NULL, NULL, &err), ==, 1);
     for (guint line = 3; line <= 10; line++)
       {
@@ -71,8 +72,9 @@ test_catalog_import (CliFixture *fixture, gconstpointer data)
     g_assert_nonnull (strstr (err, "header"));
   }
   {
-    const char *argv[]
-        = { "--config", config, "--db", fixture->db, "catalog", "import", good, NULL };
+    const char *argv[] = {
+      "--config", config, "--db", fixture->db, "catalog", "import", good, NULL
+    };
     g_assert_cmpint (cli_run (argv, NULL, &out, NULL), ==, 0);
     g_assert_nonnull (strstr (out, "3"));
   }
@@ -90,8 +92,9 @@ test_catalog_import (CliFixture *fixture, gconstpointer data)
   }
   /* Importing again updates by SKU instead of duplicating. */
   {
-    const char *argv[]
-        = { "--config", config, "--db", fixture->db, "catalog", "import", good, NULL };
+    const char *argv[] = {
+      "--config", config, "--db", fixture->db, "catalog", "import", good, NULL
+    };
     g_assert_cmpint (cli_run (argv, NULL, NULL, NULL), ==, 0);
   }
   g_assert_cmpuint (cli_count_products (fixture), ==, 3);
@@ -101,8 +104,8 @@ static void
 test_backup (CliFixture *fixture, gconstpointer data)
 {
   g_autofree char *token G_GNUC_UNUSED = cli_add_terminal (fixture, "till", "cashier");
-  g_autofree char *copy = g_build_filename (fixture->dir, "copy.db", NULL);
-  const char *argv[] = { "--db", fixture->db, "backup", copy, NULL };
+  g_autofree char       *copy = g_build_filename (fixture->dir, "copy.db", NULL);
+  const char            *argv[] = { "--db", fixture->db, "backup", copy, NULL };
   g_autoptr (TillDatabase) db = NULL;
   g_autoptr (GPtrArray) terminals = NULL;
   g_autoptr (GError) error = NULL;
@@ -145,12 +148,12 @@ test_restore (CliFixture *fixture, gconstpointer data)
   g_autofree char *contents = NULL;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
-  const char *backup[] = { "--db", fixture->db, "backup", copy, NULL };
-  const char *restore[] = { "--db", fixture->db, "restore", copy, NULL };
-  const char *serve[] = { "--db", fixture->db, "--training", "--listen", "127.0.0.1:0", NULL };
-  const char *kept;
-  gsize length = 0;
-  sqlite3 *plain = NULL;
+  const char      *backup[] = { "--db", fixture->db, "backup", copy, NULL };
+  const char      *restore[] = { "--db", fixture->db, "restore", copy, NULL };
+  const char      *serve[] = { "--db", fixture->db, "--training", "--listen", "127.0.0.1:0", NULL };
+  const char      *kept;
+  gsize            length = 0;
+  sqlite3         *plain = NULL;
 
   g_assert_cmpint (cli_run (backup, NULL, NULL, NULL), ==, 0);
   second = cli_add_terminal (fixture, "after backup", "cashier");
@@ -201,8 +204,8 @@ test_restore (CliFixture *fixture, gconstpointer data)
   kept = strstr (out, "is kept in ");
   g_assert_nonnull (kept);
   {
-    g_autofree char *aside
-        = g_strndup (kept + strlen ("is kept in "), strcspn (kept + strlen ("is kept in "), "\n"));
+    g_autofree char *aside =
+        g_strndup (kept + strlen ("is kept in "), strcspn (kept + strlen ("is kept in "), "\n"));
 
     g_assert_true (g_str_has_prefix (aside, fixture->db));
     g_assert_cmpuint (count_terminals (aside), ==, 2);

@@ -17,9 +17,9 @@
 static void
 test_help (CliFixture *fixture, gconstpointer data)
 {
-  const char *argv[] = { "--help", NULL };
-  const char *version[] = { "--version", NULL };
-  g_autofree char *out = NULL, *version_out = NULL;
+  const char        *argv[] = { "--help", NULL };
+  const char        *version[] = { "--version", NULL };
+  g_autofree char   *out = NULL, *version_out = NULL;
   static const char *mentions[] = {
     "--config",
     "--listen",
@@ -60,7 +60,7 @@ test_help (CliFixture *fixture, gconstpointer data)
         g_error ("--help does not mention %s", mentions[i]);
     }
   {
-    const char *bad[] = { "frobnicate", NULL };
+    const char      *bad[] = { "frobnicate", NULL };
     g_autofree char *err = NULL;
 
     g_assert_cmpint (cli_run (bad, NULL, NULL, &err), ==, 2);
@@ -109,7 +109,7 @@ test_terminals (CliFixture *fixture, gconstpointer data)
   {
     /* Only hashes are stored. */
     g_autofree char *contents = NULL;
-    gsize length;
+    gsize            length;
 
     g_assert_true (g_file_get_contents (fixture->db, &contents, &length, NULL));
     g_assert_null (g_strstr_len (contents, length, admin));
@@ -127,19 +127,21 @@ test_config_currency_case (CliFixture *fixture, gconstpointer data)
                                           "S-2,,Çay,0.75,usd,0,\n",
                                           0644);
   g_autofree char *lower = cli_write_file (fixture, "lower.conf", "[store]\ncurrency=usd\n", 0644);
-  g_autofree char *unknown
-      = cli_write_file (fixture, "unknown.conf", "[store]\ncurrency=usx\n", 0644);
+  g_autofree char *unknown =
+      cli_write_file (fixture, "unknown.conf", "[store]\ncurrency=usx\n", 0644);
   g_autofree char *err = NULL;
 
   {
-    const char *argv[]
-        = { "--config", lower, "--db", fixture->db, "catalog", "import", good, NULL };
+    const char *argv[] = {
+      "--config", lower, "--db", fixture->db, "catalog", "import", good, NULL
+    };
     g_assert_cmpint (cli_run (argv, NULL, NULL, &err), ==, 0);
   }
   g_assert_cmpuint (cli_count_products (fixture), ==, 2);
   {
-    const char *argv[]
-        = { "--config", unknown, "--db", fixture->db, "catalog", "import", good, NULL };
+    const char *argv[] = {
+      "--config", unknown, "--db", fixture->db, "catalog", "import", good, NULL
+    };
     g_clear_pointer (&err, g_free);
     g_assert_cmpint (cli_run (argv, NULL, NULL, &err), ==, 1);
     g_assert_nonnull (strstr (err, "[store] currency: “usx” is not a currency Till knows"));
@@ -170,7 +172,7 @@ test_database_read_only (CliFixture *fixture, gconstpointer data)
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_autofree char *expected = NULL;
-  GStatBuf st;
+  GStatBuf         st;
 
   db = till_database_open (fixture->db, &error);
   g_assert_no_error (error);
@@ -204,12 +206,12 @@ test_database_read_only (CliFixture *fixture, gconstpointer data)
 static void
 test_database_mode_kept (CliFixture *fixture, gconstpointer data)
 {
-  const char *argv[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", NULL };
-  const char *env[] = { "TILL_STRIPE_SECRET_KEY=sk_test_mode_kept_0123",
-                        "TILL_STRIPE_API_BASE=http://127.0.0.1:9", NULL };
+  const char            *argv[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", NULL };
+  const char            *env[] = { "TILL_STRIPE_SECRET_KEY=sk_test_mode_kept_0123",
+                                   "TILL_STRIPE_API_BASE=http://127.0.0.1:9", NULL };
   g_autofree char *token G_GNUC_UNUSED = cli_add_terminal (fixture, "till", "cashier");
-  TillTestCli *running;
-  GStatBuf st;
+  TillTestCli           *running;
+  GStatBuf               st;
 
   g_assert_cmpint (g_stat (fixture->db, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
@@ -243,7 +245,7 @@ test_config_and_modes (CliFixture *fixture, gconstpointer data)
   /* Owner-only: starts in test mode. */
   g_assert_cmpint (g_chmod (secret_conf, 0600), ==, 0);
   {
-    const char *argv[] = { "--config", secret_conf, NULL };
+    const char  *argv[] = { "--config", secret_conf, NULL };
     TillTestCli *running = cli_start (argv, NULL);
 
     g_assert_nonnull (strstr (running->first_line, "(test mode)"));
@@ -276,8 +278,8 @@ test_config_and_modes (CliFixture *fixture, gconstpointer data)
   /* Keys that do not match, or are not keys. */
   {
     const char *argv[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", NULL };
-    const char *env[]
-        = { "TILL_STRIPE_SECRET_KEY=sk_test_abc", "TILL_STRIPE_PUBLISHABLE_KEY=pk_live_abc", NULL };
+    const char *env[] = { "TILL_STRIPE_SECRET_KEY=sk_test_abc",
+                          "TILL_STRIPE_PUBLISHABLE_KEY=pk_live_abc", NULL };
     g_assert_cmpint (cli_run (argv, env, NULL, NULL), ==, 1);
   }
   {
@@ -304,14 +306,14 @@ test_config_and_modes (CliFixture *fixture, gconstpointer data)
   /* Bad values name what is wrong. */
   {
     g_autofree char *bad = cli_write_file (fixture, "bad.conf", "[store]\ncurrency=ABC\n", 0644);
-    const char *argv[] = { "--config", bad, "--training", NULL };
+    const char      *argv[] = { "--config", bad, "--training", NULL };
     g_clear_pointer (&err, g_free);
     g_assert_cmpint (cli_run (argv, NULL, NULL, &err), ==, 1);
     g_assert_nonnull (strstr (err, "currency"));
   }
   {
-    g_autofree char *bad
-        = cli_write_file (fixture, "bad-training.conf", "[training]\nmax-intents=-1\n", 0644);
+    g_autofree char *bad =
+        cli_write_file (fixture, "bad-training.conf", "[training]\nmax-intents=-1\n", 0644);
     const char *argv[] = { "--config", bad, "--training", NULL };
     g_clear_pointer (&err, g_free);
     g_assert_cmpint (cli_run (argv, NULL, NULL, &err), ==, 1);
@@ -335,7 +337,7 @@ test_credentials (CliFixture *fixture, gconstpointer data)
   g_autofree char *key = g_build_filename (credentials, "stripe-secret-key", NULL);
   g_autofree char *webhook = g_build_filename (credentials, "stripe-webhook-secret", NULL);
   g_autofree char *directory = g_strconcat ("CREDENTIALS_DIRECTORY=", credentials, NULL);
-  const char *argv[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", NULL };
+  const char      *argv[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", NULL };
   g_autofree char *err = NULL;
 
   g_assert_cmpint (g_mkdir (credentials, 0700), ==, 0);
@@ -358,8 +360,8 @@ test_credentials (CliFixture *fixture, gconstpointer data)
     cli_stop (running, FALSE);
   }
   {
-    const char *env[] = { directory, "TILL_STRIPE_SECRET_KEY=sk_test_from_environment",
-                          "TILL_STRIPE_API_BASE=http://127.0.0.1:9", NULL };
+    const char  *env[] = { directory, "TILL_STRIPE_SECRET_KEY=sk_test_from_environment",
+                           "TILL_STRIPE_API_BASE=http://127.0.0.1:9", NULL };
     TillTestCli *running = cli_start (argv, env);
 
     g_assert_nonnull (strstr (running->first_line, "(test mode)"));
@@ -376,10 +378,10 @@ test_credentials (CliFixture *fixture, gconstpointer data)
 }
 
 static gboolean
-on_accept_certificate (SoupMessage *msg,
-                       GTlsCertificate *certificate,
+on_accept_certificate (SoupMessage         *msg,
+                       GTlsCertificate     *certificate,
                        GTlsCertificateFlags errors,
-                       gpointer user_data)
+                       gpointer             user_data)
 {
   GTlsCertificate *expected = user_data;
 
@@ -392,9 +394,9 @@ test_live_tls (CliFixture *fixture, gconstpointer data)
 {
   g_autofree char *cert = g_test_build_filename (G_TEST_DIST, "server", "tls-test-cert.pem", NULL);
   g_autofree char *key = g_test_build_filename (G_TEST_DIST, "server", "tls-test-key.pem", NULL);
-  const char *argv[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", "--tls-certificate",
-                         cert,   "--tls-key", key,        NULL };
-  const char *env[] = { "TILL_STRIPE_SECRET_KEY=sk_live_tls_test_123", NULL };
+  const char      *argv[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", "--tls-certificate",
+                              cert,   "--tls-key", key,        NULL };
+  const char      *env[] = { "TILL_STRIPE_SECRET_KEY=sk_live_tls_test_123", NULL };
   g_autoptr (GTlsCertificate) expected = g_tls_certificate_new_from_file (cert, NULL);
   g_autoptr (SoupSession) session = soup_session_new ();
   TillTestCli *running;
@@ -422,8 +424,8 @@ test_live_tls (CliFixture *fixture, gconstpointer data)
   }
   {
     /* Plain HTTP to the TLS port gets nowhere. */
-    g_autofree char *plain
-        = g_strconcat ("http://", running->base + strlen ("https://"), "/healthz", NULL);
+    g_autofree char *plain =
+        g_strconcat ("http://", running->base + strlen ("https://"), "/healthz", NULL);
     g_autoptr (SoupMessage) msg = soup_message_new ("GET", plain);
     g_autoptr (GBytes) body G_GNUC_UNUSED = soup_session_send_and_read (session, msg, NULL, NULL);
 
@@ -433,8 +435,8 @@ test_live_tls (CliFixture *fixture, gconstpointer data)
 
   /* A certificate without its key. */
   {
-    const char *half[]
-        = { "--db", fixture->db, "--listen", "127.0.0.1:0", "--tls-certificate", cert, NULL };
+    const char      *half[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", "--tls-certificate",
+                                cert,   NULL };
     g_autofree char *err = NULL;
 
     g_assert_cmpint (cli_run (half, env, NULL, &err), ==, 1);
@@ -448,13 +450,13 @@ static void
 test_first_product_saved (CliFixture *fixture, gconstpointer data)
 {
   g_autofree char *admin = cli_add_terminal (fixture, "Büro", "admin");
-  const char *argv[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", NULL };
-  const char *env[] = { "TILL_STRIPE_SECRET_KEY=sk_test_first_product_0123",
-                        "TILL_STRIPE_API_BASE=http://127.0.0.1:9", NULL };
-  TillTestCli *running = cli_start (argv, env);
+  const char      *argv[] = { "--db", fixture->db, "--listen", "127.0.0.1:0", NULL };
+  const char      *env[] = { "TILL_STRIPE_SECRET_KEY=sk_test_first_product_0123",
+                             "TILL_STRIPE_API_BASE=http://127.0.0.1:9", NULL };
+  TillTestCli     *running = cli_start (argv, env);
   g_autoptr (SoupSession) session = soup_session_new ();
   g_autofree char *authorization = g_strconcat ("Bearer ", admin, NULL);
-  const char *headers[] = { "Authorization", authorization, NULL };
+  const char      *headers[] = { "Authorization", authorization, NULL };
   g_autofree char *products = g_strconcat (running->base, "/api/v1/products", NULL);
   g_autofree char *found_url = g_strconcat (products, "?q=%C4%B1stanbul", NULL);
   g_autofree char *renamed_url = g_strconcat (products, "?q=grosse", NULL);

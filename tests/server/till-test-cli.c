@@ -37,15 +37,15 @@ drop_privileges (gpointer user_data)
 int
 cli_run_full (const char *const *argv,
               const char *const *env,
-              gboolean unprivileged,
-              char **out_stdout,
-              char **out_stderr)
+              gboolean           unprivileged,
+              char             **out_stdout,
+              char             **out_stderr)
 {
-  g_autoptr (GSubprocessLauncher) launcher
-      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr (GPtrArray) args = g_ptr_array_new ();
   g_autofree char *out = NULL, *err = NULL;
-  int status;
+  int              status;
 
   g_subprocess_launcher_unsetenv (launcher, "TILL_STRIPE_SECRET_KEY");
   g_subprocess_launcher_unsetenv (launcher, "TILL_STRIPE_PUBLISHABLE_KEY");
@@ -54,13 +54,13 @@ cli_run_full (const char *const *argv,
   till_test_launcher_set_env (launcher, env);
   if (unprivileged && getuid () == 0)
     g_subprocess_launcher_set_child_setup (launcher, drop_privileges, NULL, NULL);
-  g_ptr_array_add (args, (gpointer)TILL_SERVER_PATH);
+  g_ptr_array_add (args, (gpointer) TILL_SERVER_PATH);
   for (guint i = 0; argv[i] != NULL; i++)
-    g_ptr_array_add (args, (gpointer)argv[i]);
+    g_ptr_array_add (args, (gpointer) argv[i]);
   g_ptr_array_add (args, NULL);
 
   /* A command that should end but serves instead is stopped, and the test fails. */
-  status = till_test_run_launcher (launcher, (const char *const *)args->pdata, &out, &err);
+  status = till_test_run_launcher (launcher, (const char *const *) args->pdata, &out, &err);
   /* Its log (stderr) is part of what the secrets test reads. Its stdout is not a log: it
    * carries a new terminal's token on purpose. */
   g_debug ("till-server stderr: %s", err);
@@ -80,27 +80,27 @@ cli_run (const char *const *argv, const char *const *env, char **out_stdout, cha
 TillTestCli *
 cli_start (const char *const *argv, const char *const *env)
 {
-  g_autoptr (GSubprocessLauncher) launcher
-      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr (GPtrArray) args = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
-  TillTestCli *running = g_new0 (TillTestCli, 1);
-  static guint started;
+  TillTestCli     *running = g_new0 (TillTestCli, 1);
+  static guint     started;
   g_autofree char *program = g_path_get_basename (g_get_prgname ());
-  g_autofree char *log
-      = g_strdup_printf ("%s/%s-server-%u.log", till_test_log_dir (), program, ++started);
+  g_autofree char *log =
+      g_strdup_printf ("%s/%s-server-%u.log", till_test_log_dir (), program, ++started);
 
   g_subprocess_launcher_unsetenv (launcher, "TILL_STRIPE_SECRET_KEY");
   till_test_launcher_set_env (launcher, env);
   g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
   /* Its log goes where the secrets test reads it. */
   g_subprocess_launcher_set_stderr_file_path (launcher, log);
-  g_ptr_array_add (args, (gpointer)TILL_SERVER_PATH);
+  g_ptr_array_add (args, (gpointer) TILL_SERVER_PATH);
   for (guint i = 0; argv[i] != NULL; i++)
-    g_ptr_array_add (args, (gpointer)argv[i]);
+    g_ptr_array_add (args, (gpointer) argv[i]);
   g_ptr_array_add (args, NULL);
 
-  running->process = till_test_spawn_full (launcher, (const char *const *)args->pdata,
+  running->process = till_test_spawn_full (launcher, (const char *const *) args->pdata,
                                            &running->first_line, &running->base, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (running->first_line);
@@ -139,7 +139,7 @@ char *
 cli_add_terminal (CliFixture *fixture, const char *name, const char *role)
 {
   g_autofree char *out = NULL;
-  const char *argv[] = { "--db", fixture->db, "terminal", "add", name, "--role", role, NULL };
+  const char      *argv[] = { "--db", fixture->db, "terminal", "add", name, "--role", role, NULL };
   g_auto (GStrv) lines = NULL;
   guint n;
 
@@ -157,5 +157,5 @@ cli_count_products (CliFixture *fixture)
   g_autoptr (TillDatabase) db = till_database_open (fixture->db, &error);
 
   g_assert_no_error (error);
-  return (guint)till_products_count (db, NULL);
+  return (guint) till_products_count (db, NULL);
 }

@@ -28,17 +28,17 @@ void cli_fixture_teardown (CliFixture *fixture, gconstpointer data);
  * root: its exit status, what it printed in *@out_stdout and *@out_stderr (or NULL). */
 int cli_run_full (const char *const *argv,
                   const char *const *env,
-                  gboolean unprivileged,
-                  char **out_stdout,
-                  char **out_stderr);
+                  gboolean           unprivileged,
+                  char             **out_stdout,
+                  char             **out_stderr);
 int cli_run (const char *const *argv, const char *const *env, char **out_stdout, char **out_stderr);
 
 /* A till-server serving in the background. */
 typedef struct
 {
   GSubprocess *process;
-  char *first_line; /* "… listening on URL (MODE mode)" */
-  char *base;       /* its URL */
+  char        *first_line; /* "… listening on URL (MODE mode)" */
+  char        *base;       /* its URL */
 } TillTestCli;
 
 /* Starts till-server with @argv and @env (as cli_run ()) and waits for its first line. Its
