@@ -64,16 +64,10 @@ add_terminal (Fixture *f, const char *name)
       g_test_build_filename (G_TEST_BUILT, "..", "src", "server", "till-server", NULL);
   const char *argv[] = { server, "--db", f->db, "terminal", "add", name, NULL };
   g_autoptr (GSubprocessLauncher) launcher = new_launcher (f);
-  g_autoptr (GSubprocess) add = NULL;
-  g_autoptr (GError) error = NULL;
   g_autofree char *out = NULL;
   g_auto (GStrv) lines = NULL;
 
-  add = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (add, NULL, NULL, &out, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (g_subprocess_get_exit_status (add), ==, 0);
+  g_assert_cmpint (till_test_run_launcher (launcher, argv, &out, NULL), ==, 0);
   lines = g_strsplit (g_strstrip (out), "\n", -1);
   return g_strdup (lines[g_strv_length (lines) - 1]);
 }

@@ -1296,16 +1296,8 @@ test_checkout_offline (void)
   g_autoptr (TillProduct) shirt = product (1, 1250, 1800);
   g_autoptr (GError) error = NULL;
   g_autoptr (TillErrorMessage) message = NULL;
-  GAsyncResult *result = NULL;
-  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
-  guint16          port;
-  g_autofree char *url = NULL;
-
-  /* A port nobody listens on (bound, then closed). */
-  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
-  g_assert_no_error (error);
-  g_socket_listener_close (listener);
-  url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  GAsyncResult    *result = NULL;
+  g_autofree char *url = till_test_closed_port_url ();
 
   till_client_set_retry_delays (client, 20, 100);
   till_client_set_server (client, url, TILL_TEST_APP_TOKEN);

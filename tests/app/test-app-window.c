@@ -753,13 +753,8 @@ test_training_banner (Fixture *f, gconstpointer data)
 static void
 test_offline_banner (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
-  g_autofree char *url = NULL;
-  guint16          port;
+  g_autofree char *url = till_test_closed_port_url ();
 
-  port = g_socket_listener_add_any_inet_port (listener, NULL, NULL);
-  g_socket_listener_close (listener);
-  url = g_strdup_printf ("http://127.0.0.1:%u", port);
   till_client_set_server (f->client, url, TILL_TEST_APP_TOKEN);
   g_assert_true (till_test_wait_until (client_offline, f->client, 5000));
   g_assert_true (till_window_get_banner_shown (f->window));

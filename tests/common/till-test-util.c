@@ -45,6 +45,12 @@ till_test_flag_is_set (gpointer flag)
 }
 
 gboolean
+till_test_time_passed (gpointer deadline)
+{
+  return g_get_monotonic_time () >= *(gint64 *) deadline;
+}
+
+gboolean
 till_test_wait_for (gboolean *flag, guint timeout_ms)
 {
   return till_test_wait_until (till_test_flag_is_set, flag, timeout_ms);
@@ -67,6 +73,18 @@ void
 till_test_store_result (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+char *
+till_test_closed_port_url (void)
+{
+  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr (GError) error = NULL;
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  return g_strdup_printf ("http://127.0.0.1:%u", port);
 }
 
 char *
@@ -103,6 +121,18 @@ till_test_remove_tree (const char *path)
   g_rmdir (path);
 }
 
+void
+till_test_launcher_set_env (GSubprocessLauncher *launcher, const char *const *env)
+{
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      g_auto (GStrv) pair = g_strsplit (env[i], "=", 2);
+
+      g_assert_nonnull (pair[1]);
+      g_subprocess_launcher_setenv (launcher, pair[0], pair[1], TRUE);
+    }
+}
+
 GSubprocess *
 till_test_spawn (GSubprocessLauncher *launcher,
                  const char *const   *argv,
@@ -110,16 +140,36 @@ till_test_spawn (GSubprocessLauncher *launcher,
                  GDataInputStream   **out_stdout,
                  GError             **error)
 {
+  return till_test_spawn_full (launcher, argv, NULL, out_url, out_stdout, error);
+}
+
+GSubprocess *
+till_test_spawn_full (GSubprocessLauncher *launcher,
+                      const char *const   *argv,
+                      char               **out_line,
+                      char               **out_url,
+                      GDataInputStream   **out_stdout,
+                      GError             **error)
+{
   g_autoptr (GSubprocess) process = g_subprocess_launcher_spawnv (launcher, argv, error);
   g_autoptr (GDataInputStream) lines = NULL;
   g_autoptr (GAsyncResult) result = NULL;
   g_autofree char *line = NULL;
   const char      *url;
 
-  *out_url = NULL;
+  if (out_line != NULL)
+    *out_line = NULL;
+  if (out_url != NULL)
+    *out_url = NULL;
   if (process == NULL)
     return NULL;
   lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  if (out_url == NULL && out_line == NULL)
+    {
+      if (out_stdout != NULL)
+        *out_stdout = g_steal_pointer (&lines);
+      return g_steal_pointer (&process);
+    }
   g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, NULL, till_test_store_result,
                                        &result);
   if (till_test_wait_result (&result, TILL_TEST_DEADLINE_MS) == NULL)
@@ -133,13 +183,14 @@ till_test_spawn (GSubprocessLauncher *launcher,
   url = line != NULL ? strstr (line, "http://") : NULL;
   if (url == NULL && line != NULL)
     url = strstr (line, "https://");
-  if (url != NULL)
+  if (url != NULL && out_url != NULL)
     *out_url = g_strndup (url, strcspn (url, " \t"));
+  if (out_line != NULL)
+    *out_line = g_steal_pointer (&line);
   if (out_stdout != NULL)
     *out_stdout = g_steal_pointer (&lines);
   return g_steal_pointer (&process);
 }
-
 int
 till_test_stop_process (GSubprocess *process, int signum)
 {
@@ -158,25 +209,32 @@ till_test_stop_process (GSubprocess *process, int signum)
   return g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
 }
 
-char *
-till_test_run_program (const char *const *argv, GError **error)
+/* Waits for @process to end, with what it printed: FALSE (and @error) at the deadline, when
+ * it is killed. */
+static gboolean
+communicate (GSubprocess *process, char **out_stdout, char **out_stderr, GError **error)
 {
-  g_autoptr (GSubprocess) process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, error);
   g_autoptr (GAsyncResult) result = NULL;
-  g_autofree char *out = NULL;
 
-  if (process == NULL)
-    return NULL;
   g_subprocess_communicate_utf8_async (process, NULL, NULL, till_test_store_result, &result);
   if (till_test_wait_result (&result, TILL_TEST_DEADLINE_MS) == NULL)
     {
       g_subprocess_force_exit (process);
       till_test_wait_result (&result, TILL_TEST_DEADLINE_MS);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s did not end in %u ms", argv[0],
-                   TILL_TEST_DEADLINE_MS);
-      return NULL;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s did not end in %u ms",
+                   g_subprocess_get_identifier (process), TILL_TEST_DEADLINE_MS);
+      return FALSE;
     }
-  if (!g_subprocess_communicate_utf8_finish (process, result, &out, NULL, error))
+  return g_subprocess_communicate_utf8_finish (process, result, out_stdout, out_stderr, error);
+}
+
+char *
+till_test_run_program (const char *const *argv, GError **error)
+{
+  g_autoptr (GSubprocess) process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, error);
+  g_autofree char *out = NULL;
+
+  if (process == NULL || !communicate (process, &out, NULL, error))
     return NULL;
   if (!g_subprocess_get_successful (process))
     {
@@ -184,4 +242,25 @@ till_test_run_program (const char *const *argv, GError **error)
       return NULL;
     }
   return g_steal_pointer (&out);
+}
+
+int
+till_test_run_launcher (GSubprocessLauncher *launcher,
+                        const char *const   *argv,
+                        char               **out_stdout,
+                        char               **out_stderr)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_no_error (error);
+  communicate (process, &out, &err, &error);
+  g_assert_no_error (error);
+  if (out_stdout != NULL)
+    *out_stdout = g_steal_pointer (&out);
+  if (out_stderr != NULL)
+    *out_stderr = g_steal_pointer (&err);
+  return g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
 }

@@ -22,8 +22,9 @@
 
 #include "till-core.h"
 #include "pay-training-server.h"
+#include "till-test-util.h"
 
-#define DEADLINE_US (40 * G_USEC_PER_SEC)
+#define DEADLINE_MS 40000
 /* "İstanbul Simidi" in data/demo-catalog.csv. */
 #define BARCODE "8691234000014"
 
@@ -57,43 +58,58 @@ on_line (GObject *source, GAsyncResult *result, gpointer user_data)
   f->line = line;
 }
 
+/* Reads the app's log on: the next line is read while the one read is looked at. */
+static void
+read_on (Fixture *f)
+{
+  if (!f->reading && !f->eof)
+    {
+      f->reading = TRUE;
+      g_data_input_stream_read_line_async (f->log, G_PRIORITY_DEFAULT, NULL, on_line, f);
+    }
+}
+
+typedef struct
+{
+  Fixture           *f;
+  const char *const *needles;
+  gboolean          *seen;
+  guint              left;
+} LogWait;
+
+static gboolean
+logged_all (gpointer user_data)
+{
+  LogWait         *wait = user_data;
+  g_autofree char *line = g_steal_pointer (&wait->f->line);
+
+  for (guint i = 0; line != NULL && wait->needles[i] != NULL; i++)
+    if (!wait->seen[i] && strstr (line, wait->needles[i]) != NULL)
+      {
+        wait->seen[i] = TRUE;
+        wait->left--;
+      }
+  if (wait->left == 0)
+    return TRUE;
+  read_on (wait->f);
+  /* The log ended: nothing more will come. */
+  return wait->f->eof;
+}
+
 /* Iterates the main loop until the app's log has had a line with each of @needles (in
  * lines written from now on, in any order), or fails the test. */
 static void
 wait_for_logs (Fixture *f, const char *const *needles)
 {
-  gint64               deadline = g_get_monotonic_time () + DEADLINE_US;
   guint                n = g_strv_length ((char **) needles);
   g_autofree gboolean *seen = g_new0 (gboolean, n);
-  guint                left = n;
+  LogWait              wait = { f, needles, seen, n };
 
-  for (;;)
+  if (!till_test_wait_until (logged_all, &wait, DEADLINE_MS) || wait.left > 0)
     {
-      if (f->line != NULL)
-        {
-          g_autofree char *line = g_steal_pointer (&f->line);
+      g_autofree char *wanted = g_strjoinv ("”, “", (char **) needles);
 
-          for (guint i = 0; i < n; i++)
-            if (!seen[i] && strstr (line, needles[i]) != NULL)
-              {
-                seen[i] = TRUE;
-                left--;
-              }
-          if (left == 0)
-            return;
-        }
-      if (!f->reading && !f->eof)
-        {
-          f->reading = TRUE;
-          g_data_input_stream_read_line_async (f->log, G_PRIORITY_DEFAULT, NULL, on_line, f);
-        }
-      if (f->eof || g_get_monotonic_time () > deadline)
-        {
-          g_autofree char *wanted = g_strjoinv ("”, “", (char **) needles);
-
-          g_error ("the app never logged “%s”; its log:\n%s", wanted, f->seen->str);
-        }
-      g_main_context_iteration (NULL, TRUE);
+      g_error ("the app never logged “%s”; its log:\n%s", wanted, f->seen->str);
     }
 }
 
@@ -109,16 +125,12 @@ xdotool_output (const char *const *args)
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *out = NULL;
-  int              status;
 
   g_ptr_array_add (argv, (gpointer) "xdotool");
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                               &out, NULL, &status, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, &error));
+  out = till_test_run_program ((const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
   return g_strdup (g_strstrip (out));
 }
@@ -158,10 +170,9 @@ start_app (Fixture *f)
   g_subprocess_launcher_setenv (launcher, "GDK_BACKEND", "x11", TRUE);
   g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "till-app till-pay", TRUE);
   g_subprocess_launcher_setenv (launcher, "TILL_TERMINAL_TOKEN", f->server->token, TRUE);
-  f->app = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  /* GLib writes debug messages to stdout: the app's log is read from there. */
+  f->app = till_test_spawn (launcher, argv, NULL, &f->log, &error);
   g_assert_no_error (error);
-  /* GLib writes debug messages to stdout. */
-  f->log = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->app));
   f->eof = FALSE;
 
   /* Online (CONNECTING → ONLINE) with the catalog shown (all 60 demo products: a scan finds
@@ -174,23 +185,20 @@ start_app (Fixture *f)
   xdotool ((const char *[]){ "windowfocus", "--sync", ids[0], NULL });
 }
 
-static void
-on_exited (GObject *source, GAsyncResult *result, gpointer user_data)
+static gboolean
+log_idle (gpointer user_data)
 {
-  *(gboolean *) user_data = TRUE;
+  return !((Fixture *) user_data)->reading;
 }
 
 static void
 stop_app (Fixture *f, gboolean kill)
 {
-  gboolean exited = FALSE;
-
   if (f->app == NULL)
     return;
-  g_subprocess_send_signal (f->app, kill ? SIGKILL : SIGTERM);
-  g_subprocess_wait_async (f->app, NULL, on_exited, &exited);
-  while (!exited || f->reading)
-    g_main_context_iteration (NULL, TRUE);
+  till_test_stop_process (f->app, kill ? SIGKILL : SIGTERM);
+  /* The read under way ends too (the log's end, or a last line). */
+  g_assert_true (till_test_wait_until (log_idle, f, DEADLINE_MS));
   g_clear_pointer (&f->line, g_free);
   g_clear_object (&f->log);
   g_clear_object (&f->app);
@@ -219,40 +227,30 @@ orders (Fixture *f, JsonObject **out_reply)
   return json_object_get_array_member (*out_reply, "orders");
 }
 
-/* Keeps reading the app's log (for a failure message) while the test waits for something
- * else. */
-static void
-read_log (Fixture *f)
+static gboolean
+order_made (gpointer user_data)
 {
+  Fixture *f = user_data;
+  g_autoptr (JsonObject) reply = NULL;
+
+  /* The app's log is read on meanwhile, for a failure message. */
   g_clear_pointer (&f->line, g_free);
-  if (!f->reading && !f->eof)
-    {
-      f->reading = TRUE;
-      g_data_input_stream_read_line_async (f->log, G_PRIORITY_DEFAULT, NULL, on_line, f);
-    }
-  g_main_context_iteration (NULL, FALSE);
+  read_on (f);
+  return json_array_get_length (orders (f, &reply)) > 0;
 }
 
 /* The order the app's checkout made, once the server has it. */
 static gint64
 wait_for_order (Fixture *f)
 {
-  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+  g_autoptr (JsonObject) reply = NULL;
+  JsonArray *list;
 
-  for (;;)
-    {
-      g_autoptr (JsonObject) reply = NULL;
-      JsonArray *list = orders (f, &reply);
-
-      if (json_array_get_length (list) > 0)
-        {
-          g_assert_cmpuint (json_array_get_length (list), ==, 1);
-          return json_object_get_int_member (json_array_get_object_element (list, 0), "id");
-        }
-      if (g_get_monotonic_time () > deadline)
-        g_error ("no order made; the app's log:\n%s", f->seen->str);
-      read_log (f);
-    }
+  if (!till_test_wait_until (order_made, f, DEADLINE_MS))
+    g_error ("no order made; the app's log:\n%s", f->seen->str);
+  list = orders (f, &reply);
+  g_assert_cmpuint (json_array_get_length (list), ==, 1);
+  return json_object_get_int_member (json_array_get_object_element (list, 0), "id");
 }
 
 /* The one order there is, and its status at the server. */

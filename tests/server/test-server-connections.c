@@ -47,13 +47,11 @@ program_start (const char *const *argv, const char *const *env, guint nofile)
 {
   g_autoptr (GSubprocessLauncher) launcher =
       g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr (GDataInputStream) out = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *line = NULL;
+  g_autofree char *url = NULL;
   g_autofree char *log = NULL;
   Program         *program = g_new0 (Program, 1);
   static guint     started;
-  const char      *url;
   const char      *colon;
 
   program->dir = till_test_make_tmpdir ("till-connections");
@@ -61,27 +59,17 @@ program_start (const char *const *argv, const char *const *env, guint nofile)
   g_subprocess_launcher_set_stderr_file_path (launcher, log);
   g_subprocess_launcher_set_cwd (launcher, program->dir);
   g_subprocess_launcher_unsetenv (launcher, "TILL_STRIPE_SECRET_KEY");
-  for (guint i = 0; env != NULL && env[i] != NULL; i++)
-    {
-      g_auto (GStrv) pair = g_strsplit (env[i], "=", 2);
-      g_subprocess_launcher_setenv (launcher, pair[0], pair[1], TRUE);
-    }
+  till_test_launcher_set_env (launcher, env);
   g_subprocess_launcher_set_child_setup (launcher, limit_descriptors, GUINT_TO_POINTER (nofile),
                                          NULL);
-  program->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  /* Both print their address on the first line of stdout. */
+  program->process = till_test_spawn (launcher, argv, &url, NULL, &error);
   g_assert_no_error (error);
-
-  /* Both print their address on the first line of stdout; reading it blocks until then. */
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (program->process));
-  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  url = strstr (line, "http://");
   g_assert_nonnull (url);
-  url += strlen ("http://");
-  colon = strchr (url, ':');
+  g_assert_true (g_str_has_prefix (url, "http://"));
+  colon = strchr (url + strlen ("http://"), ':');
   g_assert_nonnull (colon);
-  program->host = g_strndup (url, colon - url);
+  program->host = g_strndup (url + strlen ("http://"), colon - (url + strlen ("http://")));
   program->port = (guint16) g_ascii_strtoull (colon + 1, NULL, 10);
   g_assert_cmpuint (program->port, >, 0);
   return program;
@@ -90,8 +78,7 @@ program_start (const char *const *argv, const char *const *env, guint nofile)
 static void
 program_stop (Program *program)
 {
-  g_subprocess_send_signal (program->process, SIGTERM);
-  g_subprocess_wait (program->process, NULL, NULL);
+  till_test_stop_process (program->process, SIGTERM);
   g_object_unref (program->process);
   till_test_remove_tree (program->dir);
   g_free (program->dir);
@@ -233,13 +220,35 @@ descriptors_back (Program *program, guint expected)
   return till_test_wait_until (at_most_expected, &descriptors, 10000);
 }
 
+typedef struct
+{
+  Program *program;
+  guint    count;
+  gint64   since;
+} Settling;
+
+/* The count has held still for 100 ms. */
+static gboolean
+held_still (gpointer data)
+{
+  Settling *settling = data;
+  guint     now = count_descriptors (settling->program);
+
+  if (now != settling->count)
+    {
+      settling->count = now;
+      settling->since = g_get_monotonic_time ();
+      return FALSE;
+    }
+  return g_get_monotonic_time () - settling->since >= 100 * 1000;
+}
+
 /* A few connections first, so that what the program opens once (database, threads' pipes)
  * is open before counting; then the count once it holds still. */
 static guint
 settled_descriptors (Program *program, const char *request)
 {
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  guint  last = 0, now;
+  Settling settling = { program, 0, g_get_monotonic_time () };
 
   for (guint i = 0; i < 10; i++)
     {
@@ -251,15 +260,38 @@ settled_descriptors (Program *program, const char *request)
       g_assert_nonnull (answer);
       close (fd);
     }
-  while ((now = count_descriptors (program)) != last && g_get_monotonic_time () < deadline)
-    {
-      gint64 until = g_get_monotonic_time () + 100 * 1000;
+  till_test_wait_until (held_still, &settling, 10000);
+  return settling.count;
+}
 
-      last = now;
-      while (g_get_monotonic_time () < until)
-        g_usleep (10000);
-    }
-  return now;
+typedef struct
+{
+  Program    *program;
+  const char *request;
+  char       *answer;
+  gint64      last;
+} Answered;
+
+/* Asks again at most every 100 ms: the answer is not 503 (busy), which says Retry-After. */
+static gboolean
+answered_not_busy (gpointer data)
+{
+  Answered *answered = data;
+  int       fd;
+
+  if (answered->answer != NULL && g_get_monotonic_time () - answered->last < 100 * 1000)
+    return FALSE;
+  fd = connect_to (answered->program);
+  send_text (fd, answered->request);
+  g_free (answered->answer);
+  answered->answer = read_answer (fd);
+  answered->last = g_get_monotonic_time ();
+  close (fd);
+  g_assert_nonnull (answered->answer);
+  if (strstr (answered->answer, " 503 ") == NULL)
+    return TRUE;
+  g_assert_nonnull (strstr (answered->answer, "\r\nRetry-After: "));
+  return FALSE;
 }
 
 /* 5,000 connections that end in each of the ways a day's clients end them, from a program
@@ -269,7 +301,6 @@ churn (Program *program, const char *request)
 {
   g_autofree char *two = g_strconcat (request, request, NULL);
   guint            before = settled_descriptors (program, request);
-  g_autofree char *answer = NULL;
   int              fd;
 
   for (guint i = 0; i < 5000; i++)
@@ -302,22 +333,12 @@ churn (Program *program, const char *request)
   /* It still answers: at once, or, if it has not yet seen the last of those leave (on a busy
    * machine), after what it says with 503 and Retry-After. */
   {
-    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    Answered answered = { program, request, NULL, 0 };
 
-    for (;;)
-      {
-        fd = connect_to (program);
-        send_text (fd, request);
-        g_free (answer);
-        answer = read_answer (fd);
-        close (fd);
-        g_assert_nonnull (answer);
-        if (strstr (answer, " 503 ") == NULL || g_get_monotonic_time () > deadline)
-          break;
-        g_assert_nonnull (strstr (answer, "\r\nRetry-After: "));
-        g_usleep (100000);
-      }
-    g_assert_null (strstr (answer, " 503 "));
+    till_test_wait_until (answered_not_busy, &answered, 10000);
+    g_assert_nonnull (answered.answer);
+    g_assert_null (strstr (answered.answer, " 503 "));
+    g_free (answered.answer);
   }
   g_assert_true (descriptors_back (program, before));
 }
@@ -381,8 +402,7 @@ test_server_timeouts (void)
       gint64           until = g_get_monotonic_time () + 200 * 1000;
 
       /* Less than the idle limit between requests, 1 s in all. */
-      while (g_get_monotonic_time () < until)
-        g_usleep (20000);
+      g_assert_true (till_test_wait_until (till_test_time_passed, &until, 1000));
       send_text (busy, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
       again = read_answer (busy);
       assert_status (again, "HTTP/1.1 200");

@@ -32,14 +32,16 @@ fixture_setup (Fixture *fixture, gconstpointer data)
   const Setup *setup = data;
   g_autoptr (GError) error = NULL;
 
-  fixture->sim = till_test_sim_new ();
+  if (setup == NULL || !setup->offline)
+    fixture->sim = till_test_sim_new ();
   if (setup != NULL && setup->stripe_timeout_ms != NULL)
     g_setenv ("TILL_STRIPE_TIMEOUT_MS", setup->stripe_timeout_ms, TRUE);
   if (setup != NULL && setup->retry_base_ms != NULL)
     g_setenv ("TILL_STRIPE_RETRY_BASE_MS", setup->retry_base_ms, TRUE);
   if (setup != NULL && setup->busy_wait_ms != NULL)
     g_setenv ("TILL_DATABASE_BUSY_WAIT_MS", setup->busy_wait_ms, TRUE);
-  fixture->server = till_test_server_new (fixture->sim->base, configure, (gpointer) setup);
+  fixture->server = till_test_server_new (fixture->sim != NULL ? fixture->sim->base : NULL,
+                                          configure, (gpointer) setup);
   g_unsetenv ("TILL_DATABASE_BUSY_WAIT_MS");
   g_unsetenv ("TILL_STRIPE_TIMEOUT_MS");
   g_setenv ("TILL_STRIPE_RETRY_BASE_MS", "10", TRUE);
@@ -69,12 +71,34 @@ gint64
 product_id (Fixture *fixture, const char *sku)
 {
   g_autofree char *path = g_strdup_printf ("/api/v1/products?q=%s", sku);
-  g_autoptr (TillTestResponse) response =
-      till_test_request (fixture->server, "GET", path, fixture->server->cashier_token, NULL);
+  g_autoptr (TillTestResponse) response = api_get (fixture, path);
   JsonArray *products = json_object_get_array_member (response->json, "products");
 
   g_assert_cmpuint (json_array_get_length (products), ==, 1);
   return json_object_get_int_member (json_array_get_object_element (products, 0), "id");
+}
+
+TillTestResponse *
+api_get (Fixture *fixture, const char *path)
+{
+  return till_test_request (fixture->server, "GET", path, fixture->server->cashier_token, NULL);
+}
+
+void
+assert_json_error (TillTestResponse *response, guint status, const char *code)
+{
+  g_assert_cmpuint (response->status, ==, status);
+  g_assert_nonnull (response->json);
+  g_assert_cmpstr (till_test_error_code (response), ==, code);
+  g_assert_cmpstr (soup_message_headers_get_content_type (response->headers, NULL), ==,
+                   "application/json");
+}
+
+const char *
+error_message (TillTestResponse *response)
+{
+  return json_object_get_string_member (json_object_get_object_member (response->json, "error"),
+                                        "message");
 }
 
 /* A three-line cart of demo products. */

@@ -28,6 +28,7 @@ typedef struct
   const char *retry_base_ms;
   const char *busy_wait_ms;
   gboolean    card_only;
+  gboolean    offline;       /* no simulator: Stripe is a closed port */
   gint64      unit_amount;   /* ISO minor units */
   gint64      total;         /* what the order charges, ISO minor units */
   gint64      stripe_amount; /* what Stripe gets */
@@ -51,6 +52,15 @@ void fixture_setup (Fixture *fixture, gconstpointer data);
 void fixture_teardown (Fixture *fixture, gconstpointer data);
 
 gint64 product_id (Fixture *fixture, const char *sku);
+
+/* GET @path with the cashier's token. */
+TillTestResponse *api_get (Fixture *fixture, const char *path);
+
+/* An API error answer: @status, a JSON body with @code. */
+void assert_json_error (TillTestResponse *response, guint status, const char *code);
+
+/* The message of an API error answer. */
+const char *error_message (TillTestResponse *response);
 
 /* A three-line cart of demo products. */
 char *cart_body (Fixture *fixture, const char *reference);
