@@ -44,23 +44,40 @@ on_request_done (SoupServer        *server,
 }
 
 /* Refusing a body before reading it: the connection is taken from libsoup (which would
- * read the whole body first), the answer written at once, and what the client still sends
- * is read and dropped for a short while before closing, so it sees the answer rather than a
- * reset. */
+ * read the whole body first), the answer written at once and the sending side shut, so the
+ * client sees the answer and the end without waiting. What it still sends is read and dropped
+ * until it closes too, or for at most LINGER_MS, before closing: closing with unread data
+ * would send a reset that could cost the client the answer. */
+#define LINGER_MS 2000
+
 typedef struct
 {
   GIOStream *stream;
+  GCancellable *cancellable;
+  guint timeout_id;
   guint8 buffer[16384];
   gsize drained;
-  gint64 deadline;
 } Lingering;
 
 static void
 lingering_free (Lingering *lingering)
 {
+  g_clear_handle_id (&lingering->timeout_id, g_source_remove);
   g_io_stream_close (lingering->stream, NULL, NULL);
   g_object_unref (lingering->stream);
+  g_object_unref (lingering->cancellable);
   g_free (lingering);
+}
+
+static gboolean
+on_lingering_over (gpointer user_data)
+{
+  Lingering *lingering = user_data;
+
+  /* The pending read then ends (cancelled) and frees it. */
+  lingering->timeout_id = 0;
+  g_cancellable_cancel (lingering->cancellable);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -71,15 +88,13 @@ on_lingering_read (GObject      *source,
   Lingering *lingering = user_data;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
 
-  if (n <= 0 || g_get_monotonic_time () > lingering->deadline ||
-      (lingering->drained += n) > 64 * 1024 * 1024)
+  if (n <= 0 || (lingering->drained += n) > 64 * 1024 * 1024)
     {
       lingering_free (lingering);
       return;
     }
-  g_input_stream_read_async (G_INPUT_STREAM (source), lingering->buffer,
-                             sizeof lingering->buffer, G_PRIORITY_LOW, NULL,
-                             on_lingering_read, lingering);
+  g_input_stream_read_async (G_INPUT_STREAM (source), lingering->buffer, sizeof lingering->buffer,
+                             G_PRIORITY_LOW, lingering->cancellable, on_lingering_read, lingering);
 }
 
 static void
@@ -93,6 +108,7 @@ reject_early (SoupServerMessage *msg,
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *body = NULL;
   g_autofree char *response = NULL;
+  GSocket *socket;
   Lingering *lingering;
 
   json_builder_begin_object (builder);
@@ -118,16 +134,20 @@ reject_early (SoupServerMessage *msg,
            g_uri_get_path (soup_server_message_get_uri (msg)), status,
            till_api_error_get_code (error));
 
+  socket = till_http_message_get_socket (msg);
   lingering = g_new0 (Lingering, 1);
   lingering->stream = soup_server_message_steal_connection (msg);
-  lingering->deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  lingering->cancellable = g_cancellable_new ();
   /* A few hundred bytes: the socket buffer takes them without blocking. */
   g_output_stream_write_all (g_io_stream_get_output_stream (lingering->stream), response,
                              strlen (response), NULL, NULL, NULL);
   g_output_stream_flush (g_io_stream_get_output_stream (lingering->stream), NULL, NULL);
+  if (socket != NULL)
+    g_socket_shutdown (socket, FALSE, TRUE, NULL);
+  lingering->timeout_id = g_timeout_add (LINGER_MS, on_lingering_over, lingering);
   g_input_stream_read_async (g_io_stream_get_input_stream (lingering->stream), lingering->buffer,
-                             sizeof lingering->buffer, G_PRIORITY_LOW, NULL, on_lingering_read,
-                             lingering);
+                             sizeof lingering->buffer, G_PRIORITY_LOW, lingering->cancellable,
+                             on_lingering_read, lingering);
 }
 
 typedef struct
