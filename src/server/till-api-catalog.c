@@ -9,7 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "till-api-private.h"
-#include "till-catalog.h"
+#include "till-products.h"
 #include "till-core.h"
 #include "till-search.h"
 #include "till-server-error.h"
@@ -37,7 +37,7 @@ read_products_page (TillDatabase *db, gpointer args, GError **error)
   ProductsQuery *query = args;
   g_autoptr (TillApiPage) page = g_new0 (TillApiPage, 1);
 
-  page->items = till_catalog_list (db, query->q, query->category, query->include_inactive,
+  page->items = till_products_list (db, query->q, query->category, query->include_inactive,
                                    query->after, query->limit, &page->next, error);
   return page->items != NULL ? g_steal_pointer (&page) : NULL;
 }
@@ -56,7 +56,7 @@ send_products_page (SoupServerMessage *msg, TillApiPage *page, gpointer args)
   json_builder_set_member_name (builder, "products");
   json_builder_begin_array (builder);
   for (guint i = 0; i < products->len; i++)
-    json_builder_add_value (builder, till_product_to_json (products->pdata[i]));
+    json_builder_add_value (builder, till_product_record_to_json (products->pdata[i]));
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "next_cursor");
   if (page->next != 0)
@@ -110,7 +110,7 @@ till_api_handle_products_list (TillApi *self,
     }
   if (till_api_query_get (query, "limit") != NULL
       && !g_ascii_string_to_unsigned (till_api_query_get (query, "limit"), 10, 1,
-                                      TILL_CATALOG_PAGE_MAX, &limit, NULL))
+                                      TILL_PRODUCTS_PAGE_MAX, &limit, NULL))
     {
       till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST,
                                _ ("limit: must be between 1 and 200"));
@@ -140,9 +140,9 @@ till_api_handle_products_list (TillApi *self,
 }
 
 static void
-send_product (SoupServerMessage *msg, guint status, const TillProduct *product)
+send_product (SoupServerMessage *msg, guint status, const TillProductRecord *product)
 {
-  g_autoptr (JsonNode) node = till_product_to_json (product);
+  g_autoptr (JsonNode) node = till_product_record_to_json (product);
 
   till_api_send_json (msg, status, node);
 }
@@ -191,14 +191,14 @@ till_api_handle_product_create (TillApi *self, SoupServerMessage *msg)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) object = NULL;
-  g_autoptr (TillProduct) product = NULL;
+  g_autoptr (TillProductRecord) product = NULL;
 
   if (!search_keys_ready (self, msg))
     return;
   object = till_api_read_json_body (msg, &error);
   if (object == NULL
-      || (product = till_product_from_json (object, NULL, self->config->currency, &error)) == NULL
-      || !till_catalog_save (self->db, product, &error))
+      || (product = till_product_record_from_json (object, NULL, self->config->currency, &error)) == NULL
+      || !till_products_save (self->db, product, &error))
     {
       till_api_send_error (msg, error);
       return;
@@ -239,7 +239,7 @@ delete_product_thread (GTask *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (!till_catalog_delete (db, deletion->id, &deletion->deactivated, &error))
+  if (!till_products_delete (db, deletion->id, &deletion->deactivated, &error))
     {
       till_database_rollback (db);
       g_task_return_error (task, g_steal_pointer (&error));
@@ -265,7 +265,7 @@ till_api_handle_product (TillApi *self,
                          TillTerminal *terminal)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (TillProduct) product = NULL;
+  g_autoptr (TillProductRecord) product = NULL;
   gint64 id;
 
   if (!till_api_parse_id (id_text, &id))
@@ -275,7 +275,7 @@ till_api_handle_product (TillApi *self,
     }
   if (g_str_equal (method, "GET"))
     {
-      product = till_catalog_get (self->db, id, &error);
+      product = till_products_get (self->db, id, &error);
       if (product == NULL || (!product->active && terminal->role != TILL_ROLE_ADMIN))
         {
           if (error == NULL)
@@ -291,15 +291,15 @@ till_api_handle_product (TillApi *self,
   if (g_str_equal (method, "PATCH"))
     {
       g_autoptr (JsonObject) object = NULL;
-      g_autoptr (TillProduct) base = NULL;
+      g_autoptr (TillProductRecord) base = NULL;
 
       if (!search_keys_ready (self, msg))
         return;
       object = till_api_read_json_body (msg, &error);
-      if (object == NULL || (base = till_catalog_get (self->db, id, &error)) == NULL
-          || (product = till_product_from_json (object, base, self->config->currency, &error))
+      if (object == NULL || (base = till_products_get (self->db, id, &error)) == NULL
+          || (product = till_product_record_from_json (object, base, self->config->currency, &error))
                  == NULL
-          || !till_catalog_save (self->db, product, &error))
+          || !till_products_save (self->db, product, &error))
         {
           till_api_send_error (msg, error);
           return;
@@ -328,7 +328,7 @@ on_product_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
   TillApiCall *call = user_data;
   ProductDeletion *deletion = g_task_get_task_data (G_TASK (result));
   g_autoptr (GError) error = NULL;
-  g_autoptr (TillProduct) product = NULL;
+  g_autoptr (TillProductRecord) product = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
@@ -336,7 +336,7 @@ on_product_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   if (deletion->deactivated)
-    product = till_catalog_get (self->db, deletion->id, &error);
+    product = till_products_get (self->db, deletion->id, &error);
   if (product != NULL)
     send_product (call->msg, SOUP_STATUS_OK, product);
   else
@@ -354,14 +354,14 @@ till_api_handle_by_barcode (TillApi *self,
                             TillTerminal *terminal)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (TillProduct) product = NULL;
+  g_autoptr (TillProductRecord) product = NULL;
 
   if (!till_barcode_is_valid (code))
     {
       till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _ ("No product has this barcode"));
       return;
     }
-  product = till_catalog_get_by_barcode (self->db, code, &error);
+  product = till_products_get_by_barcode (self->db, code, &error);
   if (product == NULL || (!product->active && terminal->role != TILL_ROLE_ADMIN))
     {
       till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _ ("No product has this barcode"));
@@ -374,7 +374,7 @@ void
 till_api_handle_categories (TillApi *self, SoupServerMessage *msg)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) categories = till_catalog_list_categories (self->db, &error);
+  g_autoptr (GPtrArray) categories = till_products_list_categories (self->db, &error);
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
 

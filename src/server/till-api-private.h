@@ -14,7 +14,7 @@
 #include "till-orders.h"
 #include "till-reconciler.h"
 #include "till-stripe-client.h"
-#include "till-catalog.h"
+#include "till-products.h"
 #include "till-http-listener.h"
 #include "till-server-config.h"
 #include "till-server-error.h"

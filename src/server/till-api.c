@@ -20,7 +20,7 @@
 #include <netinet/tcp.h>
 
 #include "till-api-private.h"
-#include "till-catalog.h"
+#include "till-products.h"
 #include "till-core.h"
 #include "till-http-listener.h"
 #include "till-payments.h"
@@ -750,7 +750,7 @@ till_api_new (TillServerConfig  *config,
       self->sim = till_training_start (config, error);
       if (self->sim == NULL)
         return NULL;
-      count = till_catalog_count (self->db, error);
+      count = till_products_count (self->db, error);
       if (count < 0)
         return NULL;
       if (count == 0 && !till_api_load_demo_catalog (self->db, config->currency, error))
@@ -1001,7 +1001,7 @@ till_api_load_demo_catalog (TillDatabase  *db,
       }
     }
 
-  if (!till_catalog_import_csv (db, text->str, text->len, till_currency_get_code (cur), &imported,
+  if (!till_products_import_csv (db, text->str, text->len, till_currency_get_code (cur), &imported,
                                 &line_errors, error))
     {
       if (line_errors != NULL && line_errors->len > 0)

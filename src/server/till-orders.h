@@ -5,7 +5,7 @@
 #pragma once
 
 #include "till-core.h"
-#include "till-catalog.h"
+#include "till-products.h"
 #include "till-database.h"
 
 G_BEGIN_DECLS

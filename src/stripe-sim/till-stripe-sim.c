@@ -93,7 +93,7 @@ typedef struct
 const char *
 till_stripe_sim_get_api_version (void)
 {
-  return "2020-08-27";
+  return TILL_SIM_API_VERSION;
 }
 
 static void

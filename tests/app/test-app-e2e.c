@@ -163,7 +163,7 @@ test_checkout_retry (Fixture       *f,
   g_autoptr (TillCheckoutResult) again = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *reference = NULL;
-  const TillServerConfig *config;
+  const TillStoreConfig *config;
   GAsyncResult *result = NULL;
   TillDiscount ten = { TILL_DISCOUNT_PERCENT, 1000 };
   TillTotals totals;
@@ -171,7 +171,7 @@ test_checkout_retry (Fixture       *f,
   till_client_set_server (client, f->url, f->token);
   g_assert_true (till_test_wait_until (client_online, client, 20000));
   config = till_client_get_config (client);
-  g_assert_true (till_server_config_is_training (config));
+  g_assert_true (till_store_config_is_training (config));
 
   /* The training catalog, all pages. */
   products = fetch_products (client);
@@ -227,7 +227,7 @@ static TillCartModel *
 new_cart (TillClient *client,
           GPtrArray  *products)
 {
-  const TillServerConfig *config = till_client_get_config (client);
+  const TillStoreConfig *config = till_client_get_config (client);
   TillCartModel *cart = till_cart_model_new (config->currency, config->prices_include_tax);
   g_autoptr (GError) error = NULL;
 
@@ -348,7 +348,7 @@ test_training_terminal (Fixture       *f,
 
   till_client_set_server (client, connected.url, connected.token);
   g_assert_true (till_test_wait_until (client_online, client, 20000));
-  g_assert_true (till_server_config_is_training (till_client_get_config (client)));
+  g_assert_true (till_store_config_is_training (till_client_get_config (client)));
   products = fetch_products (client);
 
   till_test_connect_clear (&connected);

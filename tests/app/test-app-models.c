@@ -888,7 +888,7 @@ static void
 test_client_connect (ClientFixture *f,
                      gconstpointer  data)
 {
-  const TillServerConfig *config;
+  const TillStoreConfig *config;
 
   g_assert_cmpint (till_client_get_state (f->client), ==, TILL_CONNECTION_UNCONFIGURED);
   till_client_set_server (f->client, till_test_app_server_get_url (f->server), TILL_TEST_APP_TOKEN);
@@ -900,7 +900,7 @@ test_client_connect (ClientFixture *f,
   g_assert_cmpstr (config->store_address, ==, "1 Market Street\nSpringfield");
   g_assert_cmpstr (config->store_tax_id, ==, "US-12-3456789");
   g_assert_false (config->prices_include_tax);
-  g_assert_true (till_server_config_is_training (config));
+  g_assert_true (till_store_config_is_training (config));
 
   /* The receipt has the store's details from the server, the cart's note, and says that a
    * training sale is not one. */

@@ -58,7 +58,7 @@ online_in_training (gpointer data)
   TillClient *client = data;
 
   return till_client_get_state (client) == TILL_CONNECTION_ONLINE &&
-         till_server_config_is_training (till_client_get_config (client));
+         till_store_config_is_training (till_client_get_config (client));
 }
 
 static gboolean
@@ -112,7 +112,7 @@ synced (gpointer data)
 /* What the card form does when the customer pays: confirm with the publishable key and the
  * client secret, at the training server's simulator. */
 static void
-confirm_at_stripe (const TillServerConfig     *config,
+confirm_at_stripe (const TillStoreConfig     *config,
                    const TillCheckoutResponse *response)
 {
   g_autoptr (GUri) js = g_uri_parse (config->stripe_js_url, G_URI_FLAGS_NONE, NULL);

@@ -941,7 +941,7 @@ confirm_at_stripe (Fixture    *f,
 static gboolean
 config_has_js (Fixture *f)
 {
-  const TillServerConfig *config = till_client_get_config (f->client);
+  const TillStoreConfig *config = till_client_get_config (f->client);
 
   return config != NULL && config->stripe_js_url != NULL &&
          g_str_has_prefix (config->stripe_js_url, f->js_origin);

@@ -8,7 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "till-api-private.h"
-#include "till-catalog.h"
+#include "till-products.h"
 #include "till-terminals.h"
 #include "till-test-server.h"
 

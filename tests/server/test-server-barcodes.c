@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "till-catalog.h"
+#include "till-products.h"
 #include "till-search.h"
 
 static void

@@ -12,7 +12,7 @@
 #include <glib/gstdio.h>
 #include <sched.h>
 
-#include "till-catalog.h"
+#include "till-products.h"
 #include "till-database.h"
 #include "till-orders.h"
 #include "till-server-error.h"
@@ -487,7 +487,7 @@ test_transactions (Fixture       *fixture,
                    gconstpointer  data)
 {
   TillDatabase *db = fixture->db;
-  g_autoptr(TillProduct) product = g_new0 (TillProduct, 1);
+  g_autoptr(TillProductRecord) product = g_new0 (TillProductRecord, 1);
   g_autoptr(GError) error = NULL;
 
   product->name = g_strdup ("Simit");
@@ -496,15 +496,15 @@ test_transactions (Fixture       *fixture,
   product->tax_rate = 100;
   product->active = TRUE;
   g_assert_true (till_database_begin (db, &error));
-  g_assert_true (till_catalog_save (db, product, &error));
+  g_assert_true (till_products_save (db, product, &error));
   till_database_rollback (db);
-  g_assert_cmpint (till_catalog_count (db, NULL), ==, 0);
+  g_assert_cmpint (till_products_count (db, NULL), ==, 0);
 
   product->id = 0;
   g_assert_true (till_database_begin (db, &error));
-  g_assert_true (till_catalog_save (db, product, &error));
+  g_assert_true (till_products_save (db, product, &error));
   g_assert_true (till_database_commit (db, &error));
-  g_assert_cmpint (till_catalog_count (db, NULL), ==, 1);
+  g_assert_cmpint (till_products_count (db, NULL), ==, 1);
 }
 
 static goffset
@@ -731,7 +731,7 @@ test_backup (Fixture       *fixture,
   g_assert_no_error (error);
   restored = till_database_open (copy, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (till_catalog_count (restored, NULL), ==, 60);
+  g_assert_cmpint (till_products_count (restored, NULL), ==, 60);
   g_assert_cmpstr (till_database_get_instance (restored), ==,
                    till_database_get_instance (fixture->db));
   /* Into a place that cannot be written. */
