@@ -112,15 +112,9 @@ till_order_free (TillOrder *order)
   g_free (order);
 }
 
-void
-till_order_write_members (const TillOrder *order, TillJsonWriter *writer)
+static void
+write_lines (const TillOrder *order, TillJsonWriter *writer)
 {
-  till_json_writer_member_int (writer, "id", order->id);
-  till_json_writer_member_string (writer, "number", order->number);
-  till_json_writer_member_string (writer, "status", till_order_status_to_string (order->status));
-  till_json_writer_member_string (writer, "currency", order->currency);
-  till_json_writer_member_string (writer, "client_reference", order->client_reference);
-
   till_json_writer_name (writer, "lines");
   till_json_writer_begin_array (writer);
   for (guint i = 0; i < order->lines->len; i++)
@@ -139,6 +133,19 @@ till_order_write_members (const TillOrder *order, TillJsonWriter *writer)
       till_json_writer_end_object (writer);
     }
   till_json_writer_end_array (writer);
+}
+
+static void
+write_members (const TillOrder *order, gboolean with_lines, TillJsonWriter *writer)
+{
+  till_json_writer_member_int (writer, "id", order->id);
+  till_json_writer_member_string (writer, "number", order->number);
+  till_json_writer_member_string (writer, "status", till_order_status_to_string (order->status));
+  till_json_writer_member_string (writer, "currency", order->currency);
+  till_json_writer_member_string (writer, "client_reference", order->client_reference);
+
+  if (with_lines)
+    write_lines (order, writer);
 
   till_json_writer_member_int (writer, "subtotal", order->subtotal);
   till_json_writer_member_int (writer, "discount", order->discount);
@@ -169,10 +176,25 @@ till_order_write_members (const TillOrder *order, TillJsonWriter *writer)
 }
 
 void
+till_order_write_members (const TillOrder *order, TillJsonWriter *writer)
+{
+  write_members (order, TRUE, writer);
+}
+
+void
 till_order_write_json (const TillOrder *order, TillJsonWriter *writer)
 {
   till_json_writer_begin_object (writer);
-  till_order_write_members (order, writer);
+  write_members (order, TRUE, writer);
+  till_json_writer_end_object (writer);
+}
+
+/* As in lists of orders: without `lines`, which are not loaded for them. */
+void
+till_order_write_summary_json (const TillOrder *order, TillJsonWriter *writer)
+{
+  till_json_writer_begin_object (writer);
+  write_members (order, FALSE, writer);
   till_json_writer_end_object (writer);
 }
 

@@ -65,10 +65,11 @@ TillOrder     *till_order_new (void);
 void           till_order_free (TillOrder *order);
 
 /* The order as the API shows it: in a tree, written to @writer, or only its members (for a
- * caller that adds some, such as the server's refunds). */
+ * caller that adds some, such as the server's refunds); a summary (in lists) has no lines. */
 JsonNode  *till_order_to_json (const TillOrder *order);
 void       till_order_write_json (const TillOrder *order, TillJsonWriter *writer);
 void       till_order_write_members (const TillOrder *order, TillJsonWriter *writer);
+void       till_order_write_summary_json (const TillOrder *order, TillJsonWriter *writer);
 TillOrder *till_order_from_json (JsonObject *object, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillOrderLine, till_order_line_free)

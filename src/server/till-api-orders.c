@@ -58,7 +58,7 @@ send_orders_page (SoupServerMessage *msg, TillApiPage *page, gpointer args)
   till_json_writer_name (&writer, "orders");
   till_json_writer_begin_array (&writer);
   for (guint i = 0; i < page->items->len; i++)
-    till_order_write_json (page->items->pdata[i], &writer);
+    till_order_write_summary_json (page->items->pdata[i], &writer);
   till_json_writer_end_array (&writer);
   if (page->next != 0)
     cursor = till_api_cursor_encode (page->next);
@@ -234,8 +234,9 @@ handle_receipt (TillApi *self, SoupServerMessage *msg, TillOrder *order)
     }
   if (!looks_like_email (email))
     {
-      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST,
-                               _ ("email: not an email address"));
+      g_set_error_literal (&error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID,
+                           _ ("email: not an email address"));
+      till_api_send_error (msg, error);
       return;
     }
   if (order->payment_intent == NULL || order->status == TILL_ORDER_PENDING_PAYMENT ||
@@ -519,9 +520,9 @@ handle_refund (TillApi *self, SoupServerMessage *msg, TillOrder *order, TillTerm
     }
   if (reason != NULL && !g_strv_contains (reasons, reason))
     {
-      till_api_send_new_error (
-          msg, TILL_API_ERROR_INVALID_REQUEST,
-          _ ("reason: must be duplicate, fraudulent or requested_by_customer"));
+      g_set_error_literal (&error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID,
+                           _ ("reason: must be duplicate, fraudulent or requested_by_customer"));
+      till_api_send_error (msg, error);
       return;
     }
   header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),

@@ -295,6 +295,20 @@ till_api_handle_orders_csv (TillApi *self, SoupServerMessage *msg, GHashTable *q
         }
       range[i] = g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt);
     }
+  if (g_str_equal (soup_server_message_get_method (msg), "HEAD"))
+    {
+      /* A GET's headers, without reading the orders for a body nobody is sent. */
+      SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+      till_api_add_common_headers (msg);
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_message_headers_replace (headers, "Content-Type", "text/csv; charset=utf-8");
+      soup_message_headers_replace (headers, "Content-Disposition",
+                                    "attachment; filename=\"orders.csv\"");
+      soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+      soup_message_body_complete (soup_server_message_get_response_body (msg));
+      return;
+    }
   if (g_atomic_int_get (&exports_running) >= EXPORTS_MAX)
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",

@@ -62,12 +62,19 @@ till_api_add_common_headers (SoupServerMessage *msg)
     soup_message_headers_replace (headers, "Cache-Control", "no-store");
 }
 
+/* libsoup 3.2 knows no phrase for 429 ("Unknown Error"); RFC 6585 names it. */
+static const char *
+reason_phrase (guint status)
+{
+  return status == 429 ? "Too Many Requests" : NULL;
+}
+
 void
 till_api_send_text (
     SoupServerMessage *msg, guint status, const char *content_type, const char *text, gsize length)
 {
   till_api_add_common_headers (msg);
-  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_status (msg, status, reason_phrase (status));
   soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY, text, length);
 }
 
@@ -77,7 +84,7 @@ till_api_send_written (SoupServerMessage *msg, guint status, GString *text)
   gsize length = text->len;
 
   till_api_add_common_headers (msg);
-  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_status (msg, status, reason_phrase (status));
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
                                     g_string_free (text, FALSE), length);
 }

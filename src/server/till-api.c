@@ -42,23 +42,40 @@ on_request_done (SoupServer *server, SoupServerMessage *msg, gpointer user_data)
 }
 
 /* Refusing a body before reading it: the connection is taken from libsoup (which would
- * read the whole body first), the answer written at once, and what the client still sends
- * is read and dropped for a short while before closing, so it sees the answer rather than a
- * reset. */
+ * read the whole body first), the answer written at once and the sending side shut, so the
+ * client sees the answer and the end without waiting. What it still sends is read and dropped
+ * until it closes too, or for at most LINGER_MS, before closing: closing with unread data
+ * would send a reset that could cost the client the answer. */
+#define LINGER_MS 2000
+
 typedef struct
 {
-  GIOStream *stream;
-  guint8     buffer[16384];
-  gsize      drained;
-  gint64     deadline;
+  GIOStream    *stream;
+  GCancellable *cancellable;
+  guint         timeout_id;
+  guint8        buffer[16384];
+  gsize         drained;
 } Lingering;
 
 static void
 lingering_free (Lingering *lingering)
 {
+  g_clear_handle_id (&lingering->timeout_id, g_source_remove);
   g_io_stream_close (lingering->stream, NULL, NULL);
   g_object_unref (lingering->stream);
+  g_object_unref (lingering->cancellable);
   g_free (lingering);
+}
+
+static gboolean
+on_lingering_over (gpointer user_data)
+{
+  Lingering *lingering = user_data;
+
+  /* The pending read then ends (cancelled) and frees it. */
+  lingering->timeout_id = 0;
+  g_cancellable_cancel (lingering->cancellable);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -67,14 +84,13 @@ on_lingering_read (GObject *source, GAsyncResult *result, gpointer user_data)
   Lingering *lingering = user_data;
   gssize     n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
 
-  if (n <= 0 || g_get_monotonic_time () > lingering->deadline ||
-      (lingering->drained += n) > 64 * 1024 * 1024)
+  if (n <= 0 || (lingering->drained += n) > 64 * 1024 * 1024)
     {
       lingering_free (lingering);
       return;
     }
   g_input_stream_read_async (G_INPUT_STREAM (source), lingering->buffer, sizeof lingering->buffer,
-                             G_PRIORITY_LOW, NULL, on_lingering_read, lingering);
+                             G_PRIORITY_LOW, lingering->cancellable, on_lingering_read, lingering);
 }
 
 static void
@@ -85,6 +101,7 @@ reject_early (SoupServerMessage *msg, guint status, TillApiError code, const cha
   g_autoptr (JsonNode) root = NULL;
   g_autofree char *body = NULL;
   g_autofree char *response = NULL;
+  GSocket         *socket;
   Lingering       *lingering;
 
   json_builder_begin_object (builder);
@@ -110,16 +127,20 @@ reject_early (SoupServerMessage *msg, guint status, TillApiError code, const cha
            g_uri_get_path (soup_server_message_get_uri (msg)), status,
            till_api_error_get_code (error));
 
+  socket = till_http_message_get_socket (msg);
   lingering = g_new0 (Lingering, 1);
   lingering->stream = soup_server_message_steal_connection (msg);
-  lingering->deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  lingering->cancellable = g_cancellable_new ();
   /* A few hundred bytes: the socket buffer takes them without blocking. */
   g_output_stream_write_all (g_io_stream_get_output_stream (lingering->stream), response,
                              strlen (response), NULL, NULL, NULL);
   g_output_stream_flush (g_io_stream_get_output_stream (lingering->stream), NULL, NULL);
+  if (socket != NULL)
+    g_socket_shutdown (socket, FALSE, TRUE, NULL);
+  lingering->timeout_id = g_timeout_add (LINGER_MS, on_lingering_over, lingering);
   g_input_stream_read_async (g_io_stream_get_input_stream (lingering->stream), lingering->buffer,
-                             sizeof lingering->buffer, G_PRIORITY_LOW, NULL, on_lingering_read,
-                             lingering);
+                             sizeof lingering->buffer, G_PRIORITY_LOW, lingering->cancellable,
+                             on_lingering_read, lingering);
 }
 
 typedef struct
@@ -349,65 +370,126 @@ handle_training_terminal (TillApi *self, SoupServerMessage *msg)
 /* ---------------------------------------------------------------------------------------- */
 /* Routing */
 
+/* The methods a path under the API answers (HEAD wherever GET), for its Allow header; NULL
+ * for a path that is none of the API's. */
+static const char *
+api_methods (const char *const *parts, guint n)
+{
+  static const char *actions[] = { "sync", "cancel", "refunds", "receipt", NULL };
+
+  if (n == 1 &&
+      g_strv_contains (
+          (const char *const[]){ "config", "categories", "orders", "orders.csv", NULL }, parts[0]))
+    return "GET, HEAD";
+  if (n == 1 && g_str_equal (parts[0], "products"))
+    return "GET, HEAD, POST";
+  if (n == 1 && g_str_equal (parts[0], "checkouts"))
+    return "POST";
+  if (n == 2 && g_str_equal (parts[0], "training") && g_str_equal (parts[1], "terminals"))
+    return "POST";
+  if (n == 2 && g_str_equal (parts[0], "products"))
+    return "GET, HEAD, PATCH, DELETE";
+  if (n == 3 && g_str_equal (parts[0], "products") && g_str_equal (parts[1], "by-barcode"))
+    return "GET, HEAD";
+  if (n == 2 && g_str_equal (parts[0], "orders"))
+    return "GET, HEAD";
+  if (n == 3 && g_str_equal (parts[0], "orders") && g_strv_contains (actions, parts[2]))
+    return "POST";
+  if (n == 2 && g_str_equal (parts[0], "reports") && g_str_equal (parts[1], "daily"))
+    return "GET, HEAD";
+  return NULL;
+}
+
+static gboolean
+method_in (const char *method, const char *methods)
+{
+  g_auto (GStrv) names = g_strsplit (methods, ", ", -1);
+
+  return g_strv_contains ((const char *const *) names, method);
+}
+
+/* RFC 9110: a 405 names the methods the resource has. */
+static void
+send_method_not_allowed (SoupServerMessage *msg, const char *methods)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", methods);
+  till_api_send_new_error (msg, TILL_API_ERROR_METHOD, _ ("Method not allowed"));
+}
+
 static void
 route_api (
     TillApi *self, SoupServerMessage *msg, const char *method, const char *path, GHashTable *query)
 {
   g_autoptr (TillTerminal) terminal = NULL;
   g_auto (GStrv) parts = NULL;
-  guint    n;
-  gboolean get = g_str_equal (method, "GET");
-  gboolean post = g_str_equal (method, "POST");
-
-  gboolean checkout = post && g_str_equal (path, API_PREFIX "checkouts");
+  const char *methods;
+  guint       n;
+  gboolean    post = g_str_equal (method, "POST");
+  gboolean    checkout = post && g_str_equal (path, API_PREFIX "checkouts");
 
   /* A checkout records them in its own transaction (till_api_flush_checkouts ()). */
   if (!checkout)
     till_api_flush_intents (self);
+
+  parts = g_strsplit (path + strlen (API_PREFIX), "/", 8);
+  n = g_strv_length (parts);
+  methods = api_methods ((const char *const *) parts, n);
+
   /* Before there is a terminal: that is what it makes. */
-  if (post && g_str_equal (path, API_PREFIX "training/terminals"))
+  if (n == 2 && g_str_equal (parts[0], "training") && g_str_equal (parts[1], "terminals"))
     {
-      handle_training_terminal (self, msg);
+      if (post)
+        handle_training_terminal (self, msg);
+      else
+        send_method_not_allowed (msg, methods);
       return;
     }
   terminal = till_api_authenticate (self, msg, checkout);
   if (terminal == NULL)
     return;
 
-  parts = g_strsplit (path + strlen (API_PREFIX), "/", 8);
-  n = g_strv_length (parts);
+  if (methods == NULL)
+    {
+      till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _ ("No such resource"));
+      return;
+    }
+  if (!method_in (method, methods))
+    {
+      send_method_not_allowed (msg, methods);
+      return;
+    }
+  /* HEAD is answered as GET is; libsoup leaves the body out. */
+  if (g_str_equal (method, "HEAD"))
+    method = "GET";
 
-  if (n == 1 && g_str_equal (parts[0], "config") && get)
+  if (n == 1 && g_str_equal (parts[0], "config"))
     handle_config (self, msg);
-  else if (n == 1 && g_str_equal (parts[0], "products") && get)
+  else if (n == 1 && g_str_equal (parts[0], "products") && !post)
     till_api_handle_products_list (self, msg, query, terminal);
-  else if (n == 1 && g_str_equal (parts[0], "products") && post)
+  else if (n == 1 && g_str_equal (parts[0], "products"))
     {
       if (till_api_require_admin (msg, terminal))
         till_api_handle_product_create (self, msg);
     }
-  else if (n == 3 && g_str_equal (parts[0], "products") && g_str_equal (parts[1], "by-barcode") &&
-           get)
+  else if (n == 3 && g_str_equal (parts[0], "products"))
     till_api_handle_by_barcode (self, msg, parts[2], terminal);
   else if (n == 2 && g_str_equal (parts[0], "products"))
     till_api_handle_product (self, msg, method, parts[1], terminal);
-  else if (n == 1 && g_str_equal (parts[0], "categories") && get)
+  else if (n == 1 && g_str_equal (parts[0], "categories"))
     till_api_handle_categories (self, msg);
-  else if (n == 1 && g_str_equal (parts[0], "checkouts") && post)
+  else if (n == 1 && g_str_equal (parts[0], "checkouts"))
     till_api_handle_checkout (self, msg, terminal);
-  else if (n == 1 && g_str_equal (parts[0], "orders") && get)
+  else if (n == 1 && g_str_equal (parts[0], "orders"))
     till_api_handle_orders_list (self, msg, query);
-  else if (n == 1 && g_str_equal (parts[0], "orders.csv") && get)
+  else if (n == 1 && g_str_equal (parts[0], "orders.csv"))
     {
       if (till_api_require_admin (msg, terminal))
         till_api_handle_orders_csv (self, msg, query);
     }
-  else if ((n == 2 || n == 3) && g_str_equal (parts[0], "orders"))
+  else if (g_str_equal (parts[0], "orders"))
     till_api_handle_order (self, msg, method, parts[1], n == 3 ? parts[2] : NULL, terminal);
-  else if (n == 2 && g_str_equal (parts[0], "reports") && g_str_equal (parts[1], "daily") && get)
-    till_api_handle_report (self, msg, query);
   else
-    till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _ ("No such resource"));
+    till_api_handle_report (self, msg, query);
 }
 
 static void
@@ -417,14 +499,24 @@ dispatch (TillApi *self, SoupServerMessage *msg, const char *path, GHashTable *q
 
   if (g_str_has_prefix (path, API_PREFIX))
     route_api (self, msg, method, path, query);
-  else if (g_str_equal (path, "/healthz") &&
-           (g_str_equal (method, "GET") || g_str_equal (method, "HEAD")))
+  else if (g_str_equal (path, "/healthz") || g_str_has_prefix (path, "/pay/"))
     {
       const char *ok = "{\"status\":\"ok\"}";
-      till_api_send_text (msg, SOUP_STATUS_OK, "application/json", ok, strlen (ok));
+
+      if (!method_in (method, "GET, HEAD"))
+        send_method_not_allowed (msg, "GET, HEAD");
+      else if (g_str_equal (path, "/healthz"))
+        till_api_send_text (msg, SOUP_STATUS_OK, "application/json", ok, strlen (ok));
+      else
+        handle_pay (self, msg, path);
     }
-  else if (g_str_equal (path, "/stripe/webhook") && g_str_equal (method, "POST"))
+  else if (g_str_equal (path, "/stripe/webhook"))
     {
+      if (!g_str_equal (method, "POST"))
+        {
+          send_method_not_allowed (msg, "POST");
+          return;
+        }
       till_api_flush_intents (self);
       till_api_handle_webhook (self, msg);
     }
@@ -433,9 +525,6 @@ dispatch (TillApi *self, SoupServerMessage *msg, const char *path, GHashTable *q
       soup_server_message_set_redirect (msg, SOUP_STATUS_MOVED_PERMANENTLY, "/pay/");
       till_api_add_common_headers (msg);
     }
-  else if (g_str_has_prefix (path, "/pay/") &&
-           (g_str_equal (method, "GET") || g_str_equal (method, "HEAD")))
-    handle_pay (self, msg, path);
   else
     till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _ ("No such resource"));
 }

@@ -167,6 +167,7 @@ till_product_record_from_json (JsonObject              *object,
 {
   static const char *allowed[] = { "sku",      "barcode",  "name",   "unit_amount", "currency",
                                    "tax_rate", "category", "active", NULL };
+  static const char *not_nullable[] = { "name", "unit_amount", "currency", "tax_rate", "active" };
   g_autoptr (TillProductRecord) product = NULL;
   g_autofree char *currency = NULL;
   gboolean         creating = base == NULL;
@@ -174,6 +175,15 @@ till_product_record_from_json (JsonObject              *object,
 
   if (!till_json_check_members (object, "", allowed, error))
     return NULL;
+  /* The other members cannot be cleared: null for them is a wrong value, not "unchanged". */
+  for (guint i = 0; i < G_N_ELEMENTS (not_nullable); i++)
+    if (json_object_has_member (object, not_nullable[i]) &&
+        JSON_NODE_HOLDS_NULL (json_object_get_member (object, not_nullable[i])))
+      {
+        g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID, _ ("%s: must not be null"),
+                     not_nullable[i]);
+        return NULL;
+      }
 
   if (base != NULL)
     product = till_product_record_copy (base);

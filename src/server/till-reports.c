@@ -221,7 +221,10 @@ till_reports_write_orders_csv (TillDatabase *db,
       g_autoptr (GDateTime) utc =
           g_date_time_new_from_unix_utc (sqlite3_column_int64 (stmt, 1) / G_USEC_PER_SEC);
       g_autoptr (GDateTime) local = g_date_time_to_timezone (utc, tz);
-      g_autofree char *created = g_date_time_format_iso8601 (local);
+      /* RFC 3339 wants the offset's minutes too ("+03:00"), which ISO 8601 may leave out. */
+      g_autofree char *created = g_date_time_format (local, g_date_time_get_utc_offset (local) == 0
+                                                                ? "%Y-%m-%dT%H:%M:%SZ"
+                                                                : "%Y-%m-%dT%H:%M:%S%:z");
 
       csv_field (out, (const char *) sqlite3_column_text (stmt, 0));
       g_string_append_c (out, ',');

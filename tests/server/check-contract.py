@@ -117,6 +117,9 @@ for name, body in re.findall(r"^\*\*([A-Z][a-z]+)\*\*: `(\{[^`]*\})`", section("
 for name in ("Product", "Order", "Refund"):
     if name not in OBJECTS:
         sys.exit(f"{contract_path}: “JSON objects” does not define {name}")
+# "in lists an order has neither `refunds` nor `lines`"
+LIST_OMITS = set(re.findall(r"`([a-z_]+)`", re.search(
+    r"in lists an order has ([^.]*)\.", " ".join(section("JSON objects").split())).group(1)))
 
 # "### `GET|HEAD /healthz`", "### `POST /api/v1/products` (admin)", and the text below each.
 ROUTES = {}
@@ -156,11 +159,13 @@ def check_shape(where, value, shape, single=True):
     kind, detail = shape
     if kind == "named":
         members = dict(OBJECTS[detail][1])
-        if detail == "Order" and single:
-            members["refunds"] = ("list", ("named", "Refund"))
         if detail == "Order":
+            members["refunds"] = ("list", ("named", "Refund"))
             members["lines"] = ("list", ("named", "Line"))
             members["payment"] = ("named", "Payment")
+            if not single:
+                for name in LIST_OMITS:
+                    members.pop(name, None)
         shape = ("object", members)
         kind, detail = shape
     if value is None:
@@ -191,7 +196,8 @@ db = os.path.join(tmp.name, "till.db")
 WEBHOOK_SECRET = "whsec_" + os.urandom(12).hex()
 config = os.path.join(tmp.name, "till.conf")
 with open(os.open(config, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
-    f.write(f"[stripe]\nwebhook-secret={WEBHOOK_SECRET}\n")
+    # A time zone with an offset, for the times of the CSV export.
+    f.write(f"[stripe]\nwebhook-secret={WEBHOOK_SECRET}\n[store]\ntimezone=Europe/Istanbul\n")
 
 
 def add_terminal(name, role):
@@ -217,8 +223,8 @@ HOST, PORT = match.group(1), int(match.group(2))
 
 
 class Answer:
-    def __init__(self, status, headers, body):
-        self.status, self.headers, self.body = status, headers, body
+    def __init__(self, status, headers, body, reason=None):
+        self.status, self.headers, self.body, self.reason = status, headers, body, reason
         try:
             self.json = json.loads(body) if body else None
         except ValueError:
@@ -240,7 +246,8 @@ def request(method, path, body=None, headers=None, token=None, source="127.0.0.1
     connection.request(method, path, body=body, headers=headers)
     response = connection.getresponse()
     data = response.read() if method != "HEAD" else b""
-    answer = Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, data)
+    answer = Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, data,
+                    response.reason)
     connection.close()
     return answer
 
@@ -306,9 +313,10 @@ def call(route, method, path, status, code=None, token="cashier", body=None, hea
     return answer
 
 
-def raw(data):
-    """Sends DATA on a new connection and reads the answer's head (the connection may stay
-    open: the server waits for a body)."""
+def raw(data, ended=None):
+    """Sends DATA on a new connection and reads the answer (the connection may stay open:
+    the server waits for a body). With ENDED, whether the server then ended the connection
+    (rather than 10 s passing) is put in ENDED[0]."""
     with socket.create_connection((HOST, PORT), timeout=10) as s:
         s.sendall(data)
         head = b""
@@ -323,6 +331,13 @@ def raw(data):
         length = int(headers.get("content-length", "0"))
         while len(rest) < length:
             rest += s.recv(4096)
+        if ended is not None:
+            try:
+                while s.recv(4096):
+                    pass
+                ended.append(True)
+            except (socket.timeout, ConnectionResetError) as e:
+                ended.append(isinstance(e, ConnectionResetError))
         return Answer(int(lines[0].split()[1]), headers, rest[:length])
 
 
@@ -362,7 +377,7 @@ def pay(answer, payment_method="pm_card_visa"):
 def r_healthz(route):
     call(route, "GET", "/healthz", 200, token=None)
     call(route, "HEAD", "/healthz", 200, token=None, shape=False)
-    call(route, "POST", "/healthz", 404, "not_found", token=None)
+    call(route, "POST", "/healthz", 405, "method_not_allowed", token=None)
 
 
 def r_config(route):
@@ -422,8 +437,11 @@ def r_products_post(route):
                                 ("Content-Length: 99999999\r\n", 413, "body_too_large"),
                                 ("Content-Length: 2\r\nContent-Length: 2\r\n", 400,
                                  "invalid_request")):
-        answer = raw((head + extra + "\r\n").encode())
+        ended = []
+        answer = raw((head + extra + "\r\n").encode(), ended)
         where = f"POST {P} with {extra.strip()!r}"
+        if ended != [True]:
+            fail(f"{where}: the server did not end the connection after its answer")
         check_headers(where, answer, early=True)
         got = (answer.json or {}).get("error", {}).get("code")
         if (answer.status, got) != (status, code) or ERROR_STATUS.get(code) != status:
@@ -438,6 +456,11 @@ def r_products_patch(route):
     call(route, "PATCH", f"{P}/{STATE['product']}", 200, token="admin",
          body={"name": "Contract item 2", "sku": None})
     call(route, "PATCH", f"{P}/999999", 404, "not_found", token="admin", body={"name": "x"})
+    call(route, "PATCH", f"{P}/{STATE['product']}", 400, "invalid_field", token="admin",
+         body={"name": None})
+    if request("GET", f"{P}/{STATE['product']}", token=TOKENS["admin"]).json["name"] != \
+       "Contract item 2":
+        fail(f"PATCH {P}/{{id}} with a refused body changed the product")
 
 
 def r_products_delete(route):
@@ -527,7 +550,10 @@ def r_refunds(route):
     call(route, "POST", order_path("pending", "/refunds"), 409, "conflict", token="admin",
          body={}, headers=key)
     call(route, "POST", path, 409, "invalid_state", token="admin", body={"amount": 10 ** 12})
-    call(route, "POST", path, 400, "invalid_request", token="admin", body={"reason": "bored"})
+    answer = call(route, "POST", path, 400, "invalid_field", token="admin",
+                  body={"reason": "bored"})
+    if answer and "reason" not in answer.json["error"]["message"]:
+        fail(f"{path} with a bad reason: the message does not name `reason`")
     call(route, "POST", path, 403, "forbidden", body={})
 
 
@@ -535,8 +561,10 @@ def r_receipt(route):
     call(route, "POST", order_path("paid", "/receipt"), 200, body={"email": "a@example.com"})
     call(route, "POST", order_path("pending", "/receipt"), 409, "invalid_state",
          body={"email": "a@example.com"})
-    call(route, "POST", order_path("paid", "/receipt"), 400, "invalid_request",
-         body={"email": "not an address"})
+    answer = call(route, "POST", order_path("paid", "/receipt"), 400, "invalid_field",
+                  body={"email": "not an address"})
+    if answer and "email" not in answer.json["error"]["message"]:
+        fail("a receipt to a bad address: the message does not name `email`")
 
 
 def r_daily(route):
@@ -554,6 +582,16 @@ def r_csv(route):
         fail(f"orders.csv: columns {lines[0]!r}, the contract says {columns!r}")
     if answer.body and not answer.body.endswith(b"\r\n") or len(lines) < 3:
         fail("orders.csv: not CRLF lines, or no orders")
+    # "Times are RFC 3339", the export's too.
+    rfc3339 = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)"
+    for line in lines[1:-1]:
+        created = line.split(",")[1]
+        if not re.fullmatch(rfc3339, created) or not created.endswith("+03:00"):
+            fail(f"orders.csv: created_at {created!r} is not RFC 3339 in the store's time zone")
+            break
+    example = re.search(r"`created_at` in.*?\(`([^`]+)`", ROUTES[route]["text"])
+    if example is None or not re.fullmatch(rfc3339, example.group(1)):
+        fail("orders.csv: the contract's example of created_at is not RFC 3339")
     disposition = re.search(r"`Content-Disposition: ([^`]+)`", ROUTES[route]["text"]).group(1)
     if answer.header("Content-Disposition") != disposition:
         fail(f"orders.csv: Content-Disposition {answer.header('Content-Disposition')!r}")
@@ -672,6 +710,31 @@ try:
                 continue  # Stripe's code (404 `resource_missing`), not the server's
             if (int(status), code) not in spec["calls"] | ELSEWHERE:
                 fail(f"{route}: the contract says {status} {code}; no call got it")
+    # Another method on a route's path: 405 with Allow naming the path's methods (HEAD where
+    # GET); HEAD answers as GET does, without a body.
+    path_methods = {}
+    for spec in ROUTES.values():
+        path_methods.setdefault(concrete(spec["path"]), set()).update(spec["methods"])
+    for path, methods in path_methods.items():
+        if "GET" in methods:
+            methods.add("HEAD")
+        other = next(m for m in ("PUT", "POST", "DELETE") if m not in methods)
+        answer = request(other, path, token=TOKENS["admin"])
+        got = (answer.json or {}).get("error", {}).get("code")
+        allow = set(m.strip() for m in (answer.header("Allow") or "").split(",") if m.strip())
+        if (answer.status, got) != (405, "method_not_allowed") or allow != methods:
+            fail(f"{other} {path}: {answer.status} {got} (Allow: {answer.header('Allow')}), "
+                 f"the contract says 405 method_not_allowed with Allow: {sorted(methods)}")
+        if "HEAD" in methods and path != "/pay/":
+            got_head = request("HEAD", path, token=TOKENS["admin"])
+            got_get = request("GET", path, token=TOKENS["admin"])
+            if (got_head.status, got_head.header("Content-Type")) != \
+               (got_get.status, got_get.header("Content-Type")):
+                fail(f"HEAD {path}: {got_head.status} {got_head.header('Content-Type')}, "
+                     f"GET: {got_get.status} {got_get.header('Content-Type')}")
+    if "`Allow`" not in bullet("Methods"):
+        fail("“Methods” does not say that a 405 has Allow")
+
     unknown = request("GET", "/api/v1/no-such-route", token=TOKENS["cashier"])
     if (unknown.status, (unknown.json or {}).get("error", {}).get("code")) != (404, "not_found"):
         fail(f"an unknown path: {unknown.status}, not 404 not_found")
@@ -685,6 +748,10 @@ try:
         fail(f"{AUTH_LIMIT} failed authentications: {statuses}, then a valid token "
              f"{limited.status} (Retry-After {limited.header('Retry-After')}); the contract "
              f"says 429 from the {AUTH_LIMIT}th")
+    phrase = re.search(r"429 \(`([^`]+)`\)", bullet("Errors"))
+    if phrase is None or limited.reason != phrase.group(1):
+        fail(f"429's reason phrase: {limited.reason!r}, the contract says "
+             f"{phrase and phrase.group(1)!r}")
 finally:
     server.terminate()
     server.wait(timeout=30)

@@ -545,6 +545,64 @@ test_bad_request_closes (void)
   program_stop (program);
 }
 
+/* A 400, 411 or 413 sent before the body is read ends its connection at once, whether the
+ * body was sent whole or not at all: the client sees the end without waiting for a time
+ * limit, and the server holds nothing of it afterwards. */
+static void
+test_early_answer_closes (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("till-early-XXXXXX", NULL);
+  g_autofree char *conf = g_build_filename (dir, "till.conf", NULL);
+  const char      *argv[] = { TILL_SERVER_PATH, "--training", "--db", "till.db", "--listen",
+                              "127.0.0.1:0",    "--config",   conf,   NULL };
+  /* A body's time limit far beyond RECEIVE_TIMEOUT_S: only the server's own end counts. */
+  const char      *env[] = { "TILL_HTTP_TIMEOUTS_MS=60000,60000,60000", NULL };
+  g_autofree char *large = g_strnfill (2048, 'x');
+  g_autofree char *too_large = g_strdup_printf ("Content-Length: 2048\r\n\r\n%s", large);
+  const struct
+  {
+    const char *rest;
+    const char *status;
+  } requests[] = {
+    { "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", "HTTP/1.1 411" },
+    { "Transfer-Encoding: chunked\r\n\r\n", "HTTP/1.1 411" },
+    { too_large, "HTTP/1.1 413" },
+    { "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}", "HTTP/1.1 400" },
+  };
+  Program *program;
+  guint    before;
+
+  g_assert_true (g_file_set_contents (conf, "[server]\nmax-body-kib = 1\n", -1, NULL));
+  program = program_start (argv, env, 256);
+  before = settled_descriptors (program, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
+
+  for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
+    {
+      g_autofree char *request = g_strconcat ("POST /api/v1/training/terminals HTTP/1.1\r\n"
+                                              "Host: t\r\nContent-Type: application/json\r\n",
+                                              requests[i].rest, NULL);
+      g_autofree char *answer = NULL;
+      int              fd = connect_to (program);
+
+      send_text (fd, request);
+      answer = read_answer (fd);
+      assert_status (answer, requests[i].status);
+      g_assert_nonnull (strstr (answer, "\r\nConnection: close\r\n"));
+      g_assert_true (ended_by_peer (fd));
+      /* The server lets the connection go even while a client keeps its end open (the
+       * first); the others close theirs, as clients do when they see the end. */
+      if (i > 0)
+        close (fd);
+      g_assert_true (descriptors_back (program, before));
+      if (i == 0)
+        close (fd);
+    }
+
+  program_stop (program);
+  g_unlink (conf);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -557,6 +615,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/server/connections/handling-not-cut", test_handling_not_cut);
   g_test_add_func ("/server/connections/caps", test_server_caps);
   g_test_add_func ("/server/connections/bad-request-closes", test_bad_request_closes);
+  g_test_add_func ("/server/connections/early-answer-closes", test_early_answer_closes);
 
   return g_test_run ();
 }
