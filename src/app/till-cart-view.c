@@ -18,6 +18,7 @@ struct _TillCartView
   char *currency;
   gboolean prices_include_tax;
   gboolean busy;
+  guint leave_foreign_idle;
 
   AdwTabBar *tab_bar;
   AdwTabView *tab_view;
@@ -277,6 +278,8 @@ static void
 on_cart_changed (TillCartModel *cart,
                  TillCartView  *self)
 {
+  /* Emptied, it sells in the store's currency again. */
+  follow_store (self, cart);
   sync_page (self, cart);
 }
 
@@ -308,8 +311,30 @@ add_page (TillCartView  *self,
 
   page = adw_tab_view_insert (self->tab_view, stack, position);
   g_signal_connect (cart, "changed", G_CALLBACK (on_cart_changed), self);
+  /* A cart restored or made after the store's configuration came follows it too. */
+  follow_store (self, cart);
   sync_page (self, cart);
   return page;
+}
+
+/* The cart on screen sells in another currency (kept aside, read-only): the next
+ * customer's cart is shown instead, so the first scan and the first Charge are in the
+ * store's currency. */
+static void
+leave_foreign (TillCartView *self)
+{
+  if (is_foreign (self, till_cart_view_get_selected_cart (self)))
+    till_cart_view_next_customer (self);
+}
+
+static gboolean
+leave_foreign_cb (gpointer data)
+{
+  TillCartView *self = data;
+
+  self->leave_foreign_idle = 0;
+  leave_foreign (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -346,6 +371,11 @@ on_store_items_changed (GListModel   *model,
         }
     }
   update_totals (self);
+  /* Not while the store is telling its listeners about this change: the next customer's
+   * cart may be a new one. */
+  if (added > 0 && self->leave_foreign_idle == 0
+      && is_foreign (self, till_cart_view_get_selected_cart (self)))
+    self->leave_foreign_idle = g_idle_add (leave_foreign_cb, self);
 }
 
 static void confirm_close (TillCartView  *self,
@@ -868,6 +898,7 @@ till_cart_view_dispose (GObject *object)
   /* The template's root box is not a bound child: unparent it ourselves. */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL; )
     gtk_widget_unparent (child);
+  g_clear_handle_id (&self->leave_foreign_idle, g_source_remove);
   g_clear_object (&self->store);
   g_clear_pointer (&self->currency, g_free);
 
@@ -966,6 +997,7 @@ till_cart_view_set_currency (TillCartView *self,
       sync_page (self, cart);
     }
   update_totals (self);
+  leave_foreign (self);
 }
 
 /**

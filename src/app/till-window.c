@@ -628,8 +628,9 @@ static void
 recover_payments (TillWindow *self)
 {
   GListModel *carts = till_cart_store_get_carts (self->store);
+  const TillServerConfig *config = till_client_get_config (self->client);
 
-  if (till_client_get_state (self->client) != TILL_CONNECTION_ONLINE)
+  if (till_client_get_state (self->client) != TILL_CONNECTION_ONLINE || config == NULL)
     return;
 
   for (guint i = 0; i < g_list_model_get_n_items (carts); i++)
@@ -638,8 +639,11 @@ recover_payments (TillWindow *self)
       const char *reference = till_cart_model_get_client_reference (cart);
       Recovery *recovery;
 
-      if (reference == NULL || till_cart_model_is_empty (cart) ||
-          g_hash_table_contains (self->recovery_tried, reference))
+      /* A cart in another currency was charged, if at all, at another store (or this one
+       * before it changed currency): this store refuses it, and it is kept aside as it is. */
+      if (reference == NULL || till_cart_model_is_empty (cart)
+          || g_ascii_strcasecmp (till_cart_model_get_currency (cart), config->currency) != 0
+          || g_hash_table_contains (self->recovery_tried, reference))
         continue;
       g_hash_table_add (self->recovery_tried, g_strdup (reference));
 
