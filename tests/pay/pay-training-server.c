@@ -233,12 +233,12 @@ pay_training_server_checkout (PayTrainingServer  *server,
   if (products == NULL)
     return NULL;
   items = json_object_get_array_member (products, "products");
-  body = g_strdup_printf ("{\"client_reference\": \"%s\", \"currency\": \"USD\", \"lines\": ["
-                          "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 2},"
-                          "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
-                          uuid,
-                          json_object_get_int_member (json_array_get_object_element (items, 0), "id"),
-                          json_object_get_int_member (json_array_get_object_element (items, 1), "id"));
+  body = g_strdup_printf (
+      "{\"client_reference\": \"%s\", \"currency\": \"EUR\", \"lines\": ["
+      "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 2},"
+      "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
+      uuid, json_object_get_int_member (json_array_get_object_element (items, 0), "id"),
+      json_object_get_int_member (json_array_get_object_element (items, 1), "id"));
   reply = pay_training_server_request (server, "POST", "/api/v1/checkouts", body, &status, error);
   if (reply != NULL && status != 201)
     {

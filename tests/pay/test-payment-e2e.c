@@ -301,7 +301,7 @@ start_form (Fixture    *f,
             const char *client_secret,
             gint64      total)
 {
-  g_autofree char *label = till_money_format (total, till_currency_lookup ("USD"), "en_US");
+  g_autofree char *label = till_money_format (total, till_currency_lookup ("EUR"), "en_US");
   TillPaymentArgs args = {
     .payment_intent = payment_intent,
     .client_secret = client_secret,
@@ -494,7 +494,7 @@ begin_sale (Fixture *f)
 {
   g_autoptr (TillCheckoutResponse) response = g_new0 (TillCheckoutResponse, 1);
   g_autoptr (JsonObject) order = checkout (f, &response->payment_intent, &response->client_secret);
-  g_autoptr (TillCartModel) cart = till_cart_model_new ("USD", FALSE);
+  g_autoptr (TillCartModel) cart = till_cart_model_new ("EUR", TRUE);
   guint ready = f->ready;
 
   response->order = till_order_from_json (order, NULL);
@@ -931,7 +931,7 @@ static void
 test_flow_server_restart (Fixture       *f,
                           gconstpointer  data)
 {
-  g_autoptr (TillCartModel) cart = till_cart_model_new ("USD", FALSE);
+  g_autoptr (TillCartModel) cart = till_cart_model_new ("EUR", TRUE);
   g_autoptr (GPtrArray) products = NULL;
   g_autoptr (TillCheckoutResult) checkout_result = NULL;
   g_autofree char *etag = NULL;
@@ -1033,7 +1033,7 @@ test_restart_shows_paid (Fixture       *f,
   g_assert_true (till_client_fetch_products_finish (f->client, waiter.result, &products, &etag,
                                                     &error));
   g_clear_object (&waiter.result);
-  cart = till_cart_store_new_cart (store, "USD", FALSE);
+  cart = till_cart_store_new_cart (store, "EUR", TRUE);
   g_assert_cmpint (till_cart_model_add_product (cart, g_ptr_array_index (products, 0), 2, &error),
                    ==, 0);
   till_checkout_start_async (f->client, cart, NULL, on_async, &waiter);
@@ -1117,7 +1117,7 @@ test_window_sale (Fixture       *f,
   AdwToast *paid_toast;
   guint paid_dismissed = 0;
 
-  cart = till_cart_store_new_cart (store, "USD", FALSE);
+  cart = till_cart_store_new_cart (store, "EUR", TRUE);
   window = till_window_new (NULL, catalog, store, client);
   gtk_window_set_default_size (GTK_WINDOW (window), 1024, 700);
   gtk_window_present (GTK_WINDOW (window));

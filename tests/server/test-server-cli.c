@@ -884,6 +884,10 @@ test_training (Fixture       *fixture,
     g_autoptr(TillTestResponse) config = till_test_request_full (session, "GET", url, headers,
                                                                  NULL, NULL, 0);
     g_assert_cmpstr (json_object_get_string_member (config->json, "mode"), ==, "training");
+    /* The demo catalog's own currency and prices, tax included, as its shops write them:
+     * not its euro figures shown as dollars. */
+    g_assert_cmpstr (json_object_get_string_member (config->json, "currency"), ==, "EUR");
+    g_assert_true (json_object_get_boolean_member (config->json, "prices_include_tax"));
     g_assert_true (g_str_has_prefix (json_object_get_string_member (config->json, "stripe_js_url"),
                                      "http://127.0.0.1:"));
   }
@@ -891,8 +895,14 @@ test_training (Fixture       *fixture,
     g_autofree char *url = g_strconcat (running->base, "/api/v1/products?q=simid", NULL);
     g_autoptr(TillTestResponse) products = till_test_request_full (session, "GET", url, headers,
                                                                    NULL, NULL, 0);
-    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (products->json,
-                                                                           "products")), ==, 1);
+    JsonArray *list = json_object_get_array_member (products->json, "products");
+    JsonObject *simit;
+
+    g_assert_cmpuint (json_array_get_length (list), ==, 1);
+    /* "İstanbul Simidi,0.90,EUR" in data/demo-catalog.csv. */
+    simit = json_array_get_object_element (list, 0);
+    g_assert_cmpstr (json_object_get_string_member (simit, "currency"), ==, "EUR");
+    g_assert_cmpint (json_object_get_int_member (simit, "unit_amount"), ==, 90);
   }
   {
     /* "Try It in Training Mode": a cashier terminal for this computer, only for a JSON body
@@ -963,10 +973,11 @@ test_training (Fixture       *fixture,
   {
     /* A whole sale against the embedded simulator, paid through its webhook. */
     g_autofree char *url = g_strconcat (running->base, "/api/v1/checkouts", NULL);
-    g_autoptr(TillTestResponse) created = till_test_request_full (
-        session, "POST", url, headers, "application/json",
-        "{\"client_reference\": \"training-1\", \"currency\": \"USD\","
-        " \"lines\": [{\"product_id\": 1, \"quantity\": 2}]}", -1);
+    g_autoptr (TillTestResponse) created
+        = till_test_request_full (session, "POST", url, headers, "application/json",
+                                  "{\"client_reference\": \"training-1\", \"currency\": \"EUR\","
+                                  " \"lines\": [{\"product_id\": 1, \"quantity\": 2}]}",
+                                  -1);
     JsonObject *payment;
 
     g_assert_cmpuint (created->status, ==, 201);
@@ -988,6 +999,50 @@ test_training (Fixture       *fixture,
   }
   stop (running, FALSE);
   g_assert_cmpuint (count_products (fixture), ==, 60);
+}
+
+/* A training database made when training sold in dollars goes on selling in dollars, so
+ * that its catalog is not refused by its own store; a new one sells in euros (test_training). */
+static void
+test_training_old_database (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *csv = write_file (fixture, "dollars.csv",
+                                     "sku,barcode,name,price,currency,tax_rate,category\n"
+                                     "S-1,,Simit,0.90,USD,7,Bakery\n",
+                                     0644);
+  g_autofree char *dollars = write_file (fixture, "dollars.conf", "[store]\ncurrency=USD\n", 0644);
+  g_autofree char *token = add_terminal (fixture, "kiosk", "cashier");
+  g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
+  const char *headers[] = { "Authorization", authorization, NULL };
+  const char *serve[] = { "--db", fixture->db, "--training", "--listen", "127.0.0.1:0", NULL };
+  g_autoptr (SoupSession) session = soup_session_new ();
+  Running *running;
+
+  {
+    const char *argv[]
+        = { "--config", dollars, "--db", fixture->db, "catalog", "import", csv, NULL };
+    g_assert_cmpint (run (argv, NULL, NULL, NULL), ==, 0);
+  }
+  running = start (serve, NULL);
+  {
+    g_autofree char *url = g_strconcat (running->base, "/api/v1/config", NULL);
+    g_autoptr (TillTestResponse) config
+        = till_test_request_full (session, "GET", url, headers, NULL, NULL, 0);
+
+    g_assert_cmpstr (json_object_get_string_member (config->json, "currency"), ==, "USD");
+    g_assert_false (json_object_get_boolean_member (config->json, "prices_include_tax"));
+  }
+  {
+    g_autofree char *url = g_strconcat (running->base, "/api/v1/checkouts", NULL);
+    g_autoptr (TillTestResponse) created
+        = till_test_request_full (session, "POST", url, headers, "application/json",
+                                  "{\"client_reference\": \"old-1\", \"currency\": \"USD\","
+                                  " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}",
+                                  -1);
+
+    g_assert_cmpuint (created->status, ==, 201);
+  }
+  stop (running, FALSE);
 }
 
 /* [training] bounds what the embedded simulator remembers: past max-intents the oldest
@@ -1021,9 +1076,10 @@ test_training_retention (Fixture       *fixture,
   for (guint i = 0; i < G_N_ELEMENTS (intents); i++)
     {
       g_autofree char *url = g_strconcat (running->base, "/api/v1/checkouts", NULL);
-      g_autofree char *body = g_strdup_printf (
-          "{\"client_reference\": \"retention-%u\", \"currency\": \"USD\","
-          " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}", i);
+      g_autofree char *body
+          = g_strdup_printf ("{\"client_reference\": \"retention-%u\", \"currency\": \"EUR\","
+                             " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}",
+                             i);
       g_autoptr(TillTestResponse) created = till_test_request_full (
           session, "POST", url, headers, "application/json", body, -1);
 
@@ -1387,6 +1443,7 @@ main (int    argc,
   ADD ("/server/cli/credentials", test_credentials);
   ADD ("/server/cli/training", test_training);
   ADD ("/server/cli/training-retention", test_training_retention);
+  ADD ("/server/cli/training-old-database", test_training_old_database);
   ADD ("/server/cli/live-tls", test_live_tls);
   ADD ("/server/cli/intent-stored-before-answer", test_intent_stored_before_answer);
   ADD ("/server/cli/crash-and-reconcile", test_crash_and_reconcile);
