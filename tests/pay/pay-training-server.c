@@ -279,8 +279,8 @@ pay_settle (guint ms)
     }
 }
 
-/* The page focuses the amount; Tab enters the card number, and each complete field moves
- * on to the next by itself (expiry 12/34, CVC 123). */
+/* The card number has the focus when the form is ready: no click, no Tab. Each complete
+ * field moves on to the next by itself (expiry 12/34, CVC 123). */
 gboolean
 pay_type_card_fields (const char  *number,
                       guint        delay_ms,
@@ -288,9 +288,6 @@ pay_type_card_fields (const char  *number,
 {
   g_autofree char *delay = g_strdup_printf ("%u", delay_ms);
 
-  if (!pay_xdotool ((const char *[]) { "key", "Tab", NULL }, error))
-    return FALSE;
-  pay_settle (50 + delay_ms * 10);
   for (guint i = 0; i < 3; i++)
     {
       const char *text = i == 0 ? number : i == 1 ? "1234" : "123";
