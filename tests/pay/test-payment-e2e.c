@@ -628,6 +628,10 @@ test_flow_paid (Fixture       *f,
   g_autoptr (TillOrder) order = begin_sale (f);
   g_autofree char *status = NULL;
 
+  /* The amount as the cart shows it (the training store's euros; not ICU's "€ 2.25" of the
+   * C locale). */
+  g_assert_true (pay_page_says (till_payment_view_get_web_view (f->view),
+                                "document.getElementById('amount').textContent === '€2.25'"));
   type_card (f, "4242424242424242");
   wait_for_state (f, "paid");
   status = order_status (f, order->id);
