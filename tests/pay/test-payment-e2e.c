@@ -576,10 +576,9 @@ save_text_page (const char                 *text,
   cairo_surface_destroy (surface);
 }
 
-/* The receipt of paid order @id as Print Receipt formats it: on an 80 mm thermal roll (72 mm
- * printed at 203 dpi: 576 dots for TILL_RECEIPT_WIDTH columns, the text's own height), and
- * on an A4 page as the print operation lays it out (Monospace 9 from the top left corner of
- * the printable area, here 0.5 in margins), at 150 dpi. */
+/* The receipt of paid order @id as Print Receipt formats it, on an 80 mm thermal roll (72 mm
+ * printed at 203 dpi: 576 dots for TILL_RECEIPT_WIDTH columns, the text's own height). The
+ * A4 one is Print Receipt's own PDF (save_pdf_page ()). */
 static void
 save_receipts (Fixture *f,
                gint64   id)
@@ -591,7 +590,6 @@ save_receipts (Fixture *f,
                                                             till_client_get_config (f->client),
                                                             NULL);
   g_autoptr (PangoFontDescription) font = pango_font_description_from_string ("Monospace");
-  g_autoptr (PangoFontDescription) a4_font = pango_font_description_from_string ("Monospace 9");
   PangoFontMap *map = pango_cairo_font_map_get_default ();
   g_autoptr (GObject) context = G_OBJECT (pango_font_map_create_context (map));
   g_autoptr (PangoLayout) probe = NULL;
@@ -599,7 +597,6 @@ save_receipts (Fixture *f,
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   guint n_lines = g_strv_length (lines);
   int probe_width, probe_height, line_height;
-  double a4_scale = 150.0 / 72.0;
 
   g_assert_nonnull (order);
   g_assert_cmpint (order->status, ==, TILL_ORDER_PAID);
@@ -614,11 +611,31 @@ save_receipts (Fixture *f,
   line_height = (int) (probe_height * 576.0 / probe_width) + 2;
   save_text_page (text, font, 576 + 2 * 24, (int) n_lines * line_height + 2 * 24, 24, 24,
                   "receipt-80mm");
+}
 
-  /* A4: 210 × 297 mm, 8.27 × 11.69 in. */
-  pango_font_description_set_absolute_size (a4_font, 9 * a4_scale * PANGO_SCALE);
-  save_text_page (text, a4_font, (int) (8.27 * 150), (int) (11.69 * 150), 0.5 * 150, 0.5 * 150,
-                  "receipt-a4");
+/* The first page of @pdf at 150 dpi, as _build/tests/pay/NAME.png (pdftoppm, from
+ * poppler-utils; without it, no picture and a message). */
+static void
+save_pdf_page (const char *pdf, const char *name)
+{
+  g_autofree char *program = g_find_program_in_path ("pdftoppm");
+  g_autofree char *prefix = g_test_build_filename (G_TEST_BUILT, "pay", name, NULL);
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  if (program == NULL)
+    {
+      g_test_message ("pdftoppm (poppler-utils) is not installed: no %s.png", name);
+      return;
+    }
+  g_assert_true (g_spawn_sync (NULL,
+                               (char *[]){ program, (char *)"-png", (char *)"-r", (char *)"150",
+                                           (char *)"-singlefile", (char *)"-f", (char *)"1",
+                                           (char *)"-l", (char *)"1", (char *)pdf, prefix, NULL },
+                               NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, &error));
+  g_assert_no_error (error);
 }
 
 static void
@@ -652,6 +669,9 @@ test_flow_paid (Fixture       *f,
     g_assert_true (g_file_get_contents (pdf, &contents, &length, &error));
     g_assert_cmpuint (length, >, 500);
     g_assert_true (g_str_has_prefix (contents, "%PDF"));
+    /* The source of data/screenshots/receipt-a4.png: the paper of the test's locale (C:
+     * A4), as a printer would get it. */
+    save_pdf_page (pdf, "receipt-a4");
   }
 
   /* Email Receipt: the server hands the address to Stripe (receipt_email), which sends its
