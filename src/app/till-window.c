@@ -94,9 +94,16 @@ till_window_show_toast (TillWindow *self,
 
   g_return_if_fail (TILL_IS_WINDOW (self));
 
-  dismiss_toast (self);
   g_free (self->last_toast);
   self->last_toast = g_strdup (title);
+  /* A message still up is replaced in place: libadwaita 1.2 crashes when a toast is dismissed
+   * and another added while the first one's animation runs (a scan per key during a
+   * checkout's start). */
+  if (self->toast != NULL)
+    {
+      adw_toast_set_title (self->toast, title);
+      return;
+    }
   toast = adw_toast_new (title);
   adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
   self->toast = g_object_ref (toast);

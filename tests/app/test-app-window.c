@@ -409,6 +409,27 @@ test_currency_follows_store (Fixture       *f,
   g_assert_cmpstr (till_cart_model_get_currency (usd_cart), ==, "TRY");
 }
 
+/* Messages in quick succession (a scan per key while a checkout starts): each replaces the
+ * last, and the window survives libadwaita 1.2's toast animations. */
+static void
+test_toasts_in_a_row (Fixture *f, gconstpointer data)
+{
+  gint64 until;
+
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("Message %u", i);
+
+      till_window_show_toast (f->window, text);
+      for (guint j = 0; j < i % 4; j++)
+        g_main_context_iteration (NULL, FALSE);
+    }
+  until = g_get_monotonic_time () + 600 * 1000;
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpstr (till_window_get_last_toast (f->window), ==, "Message 39");
+}
+
 static TillCartModel *
 find_cart (TillCartStore *store, const char *id)
 {
@@ -1397,6 +1418,7 @@ main (int   argc,
   ADD ("/app/window/multiplier", NULL, test_multiplier);
   ADD ("/app/window/prices-add-up", NULL, test_prices_add_up);
   ADD ("/app/window/currency-follows-store", NULL, test_currency_follows_store);
+  ADD ("/app/window/toasts-in-a-row", NULL, test_toasts_in_a_row);
   ADD ("/app/window/remove-park-resume", NULL, test_remove_and_actions);
   ADD ("/app/window/new-sale-not-parked", NULL, test_new_sale_not_parked);
   ADD ("/app/window/catalog-search", NULL, test_catalog_search);
