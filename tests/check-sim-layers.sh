@@ -27,4 +27,13 @@ if code_of "$header" | grep -nE '\btill_sim_render_[a-z_]+[[:space:]]*\('; then
   echo "till-stripe-sim-state-private.h declares rendering: it belongs in the render header"
   status=1
 fi
+# The pipeline (till-stripe-sim.c) is the top: no file below it calls its API back, so the
+# simulator's files form no circle.
+for file in "$top"/src/stripe-sim/till-stripe-sim-*.c; do
+  case $file in *-main.c) continue ;; esac
+  if code_of "$file" | grep -nE '\btill_stripe_sim_[a-z_]+[[:space:]]*\('; then
+    echo "$(basename "$file") calls the pipeline's API (till_stripe_sim_*): pass what it needs down"
+    status=1
+  fi
+done
 exit $status

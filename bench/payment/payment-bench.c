@@ -143,7 +143,7 @@ main (int argc, char **argv)
   if (!pay_xdotool ((const char *[]) { "windowfocus", "--sync", xid, NULL }, &error))
     die ("xdotool", error);
   gtk_widget_grab_focus (GTK_WIDGET (till_payment_view_get_web_view (till_payment_page_get_view (page))));
-  pay_settle (300);
+  pay_take_events ();
 
   for (guint round = 0; round < rounds; round++)
     {

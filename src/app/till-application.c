@@ -77,7 +77,7 @@ ensure_a_cart (TillApplication *self)
 static void
 on_client_config (TillApplication *self)
 {
-  const TillServerConfig *config = till_client_get_config (self->client);
+  const TillStoreConfig *config = till_client_get_config (self->client);
 
   if (config == NULL)
     return;

@@ -178,8 +178,8 @@ till_cart_row_update (TillCartRow          *self,
   gtk_label_set_text (self->total_label, total);
 
   /* The actions' targets only change when the line moves. The menu itself is made when it
-   * is opened: a menu button's popover is a whole surface with its own widgets (about
-   * 200 kB a row, see bench/README.md), and few lines ever have theirs opened. */
+   * is opened: a menu button's popover is a whole surface with its own widgets (see
+   * bench/README.md), and few lines ever have theirs opened. */
   if (!self->has_menu || index != self->index)
     {
       gtk_actionable_set_action_target (GTK_ACTIONABLE (self->remove_button), "u", index);

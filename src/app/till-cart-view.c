@@ -224,7 +224,7 @@ sync_page (TillCartView  *self,
   stack = GTK_STACK (adw_tab_page_get_child (page));
   list = g_object_get_data (G_OBJECT (stack), PAGE_LIST_KEY);
 
-  /* Only the cart on screen has rows: a row is a few dozen widgets (about 100 kB), and
+  /* Only the cart on screen has rows: a row is a few dozen widgets, and
    * carts waiting in other tabs can hold many lines. Selecting a tab makes its rows. */
   n_rows = page == adw_tab_view_get_selected_page (self->tab_view) ? n_lines : 0;
   if (n_rows > 0 && !till_cart_model_compute_totals (cart, &line_totals, &totals, NULL))

@@ -17,8 +17,8 @@
  * The cache file is this GVariant, mapped, never copied; after a sync the same form is built
  * in memory. Whatever its origin, a block is checked once before it is used (every offset,
  * index and string, the sort order of both indexes), so the rest of the code trusts it, and
- * a damaged or truncated file is refused as a whole. 100,000 products take about 15 MB
- * (mostly strings), instead of 100,000 GObjects with seven strings each.
+ * a damaged or truncated file is refused as a whole. Products take little more than their
+ * strings, instead of a GObject with seven strings each (bench/README.md).
  */
 #include "config.h"
 

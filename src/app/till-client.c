@@ -31,7 +31,7 @@ struct _TillClient
   char *token;
   char *pin;                  /* normalized fingerprint or NULL */
   TillConnectionState state;
-  TillServerConfig *config;
+  TillStoreConfig *config;
   GError *last_error;
   guint retry_initial_ms;
   guint retry_max_ms;
@@ -48,8 +48,8 @@ struct _TillClient
 
 G_DEFINE_FINAL_TYPE (TillClient, till_client, G_TYPE_OBJECT)
 G_DEFINE_QUARK (till-client-error-quark, till_client_error)
-G_DEFINE_BOXED_TYPE (TillServerConfig, till_server_config,
-                     till_server_config_copy, till_server_config_free)
+G_DEFINE_BOXED_TYPE (TillStoreConfig, till_store_config,
+                     till_store_config_copy, till_store_config_free)
 G_DEFINE_BOXED_TYPE (TillCheckoutResponse, till_checkout_response,
                      till_checkout_response_copy, till_checkout_response_free)
 
@@ -66,10 +66,10 @@ static void connect_now (TillClient *self);
 
 /* Boxed types */
 
-TillServerConfig *
-till_server_config_copy (const TillServerConfig *config)
+TillStoreConfig *
+till_store_config_copy (const TillStoreConfig *config)
 {
-  TillServerConfig *copy = g_new0 (TillServerConfig, 1);
+  TillStoreConfig *copy = g_new0 (TillStoreConfig, 1);
 
   copy->store_name = g_strdup (config->store_name);
   copy->store_address = g_strdup (config->store_address);
@@ -83,7 +83,7 @@ till_server_config_copy (const TillServerConfig *config)
 }
 
 void
-till_server_config_free (TillServerConfig *config)
+till_store_config_free (TillStoreConfig *config)
 {
   if (config == NULL)
     return;
@@ -109,11 +109,11 @@ json_string (JsonObject *object,
   return json_node_get_string (node);
 }
 
-TillServerConfig *
-till_server_config_from_json (JsonObject  *object,
+TillStoreConfig *
+till_store_config_from_json (JsonObject  *object,
                               GError     **error)
 {
-  g_autoptr (TillServerConfig) config = g_new0 (TillServerConfig, 1);
+  g_autoptr (TillStoreConfig) config = g_new0 (TillStoreConfig, 1);
   const char *currency = json_string (object, "currency");
   const char *tax_mode = json_string (object, "tax_mode");
   const char *mode = json_string (object, "mode");
@@ -144,7 +144,7 @@ till_server_config_from_json (JsonObject  *object,
 }
 
 gboolean
-till_server_config_is_training (const TillServerConfig *config)
+till_store_config_is_training (const TillStoreConfig *config)
 {
   return config != NULL && g_strcmp0 (config->mode, "training") == 0;
 }
@@ -198,7 +198,7 @@ till_client_finalize (GObject *object)
     memset (self->token, 0, strlen (self->token));
   g_free (self->token);
   g_free (self->pin);
-  g_clear_pointer (&self->config, till_server_config_free);
+  g_clear_pointer (&self->config, till_store_config_free);
   g_clear_error (&self->last_error);
 
   G_OBJECT_CLASS (till_client_parent_class)->finalize (object);
@@ -240,7 +240,7 @@ till_client_class_init (TillClientClass *klass)
                       TILL_CONNECTION_UNCONFIGURED,
                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_CONFIG] =
-    g_param_spec_boxed ("config", NULL, NULL, till_server_config_get_type (),
+    g_param_spec_boxed ("config", NULL, NULL, till_store_config_get_type (),
                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -382,7 +382,7 @@ till_client_get_state (TillClient *self)
   return self->state;
 }
 
-const TillServerConfig *
+const TillStoreConfig *
 till_client_get_config (TillClient *self)
 {
   g_return_val_if_fail (TILL_IS_CLIENT (self), NULL);
@@ -860,17 +860,17 @@ on_config_done (GObject      *source,
   g_autoptr (GTask) outer = user_data;
   Request *request = g_task_get_task_data (G_TASK (result));
   g_autoptr (JsonObject) object = NULL;
-  TillServerConfig *config;
+  TillStoreConfig *config;
   GError *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error) ||
       (object = request_parse (request, &error)) == NULL ||
-      (config = till_server_config_from_json (object, &error)) == NULL)
+      (config = till_store_config_from_json (object, &error)) == NULL)
     {
       g_task_return_error (outer, error);
       return;
     }
-  g_task_return_pointer (outer, config, (GDestroyNotify) till_server_config_free);
+  g_task_return_pointer (outer, config, (GDestroyNotify) till_store_config_free);
 }
 
 void
@@ -890,7 +890,7 @@ till_client_get_config_async (TillClient          *self,
                          on_config_done, g_object_ref (outer));
 }
 
-TillServerConfig *
+TillStoreConfig *
 till_client_get_config_finish (TillClient    *self,
                                GAsyncResult  *result,
                                GError       **error)
@@ -944,7 +944,7 @@ on_connect_done (GObject      *source,
                  gpointer      user_data)
 {
   TillClient *self = TILL_CLIENT (source);
-  g_autoptr (TillServerConfig) config = NULL;
+  g_autoptr (TillStoreConfig) config = NULL;
   g_autoptr (GError) error = NULL;
 
   config = till_client_get_config_finish (self, result, &error);
@@ -962,7 +962,7 @@ on_connect_done (GObject      *source,
                          g_strcmp0 (self->config->publishable_key, config->publishable_key) != 0 ||
                          g_strcmp0 (self->config->stripe_js_url, config->stripe_js_url) != 0;
 
-      till_server_config_free (self->config);
+      till_store_config_free (self->config);
       self->config = g_steal_pointer (&config);
       self->retry_delay_ms = self->retry_initial_ms;
       set_state (self, TILL_CONNECTION_ONLINE, NULL);

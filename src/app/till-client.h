@@ -57,7 +57,7 @@ typedef struct
   char *mode;                       /* "live", "test" or "training" */
   char *publishable_key;
   char *stripe_js_url;              /* Stripe.js, or the simulator's stand-in in training */
-} TillServerConfig;
+} TillStoreConfig;
 
 typedef struct
 {
@@ -66,18 +66,18 @@ typedef struct
   char *client_secret;              /* never logged, never stored */
 } TillCheckoutResponse;
 
-GType                 till_server_config_get_type      (void) G_GNUC_CONST;
-TillServerConfig     *till_server_config_copy          (const TillServerConfig *config);
-void                  till_server_config_free          (TillServerConfig       *config);
-TillServerConfig     *till_server_config_from_json     (JsonObject             *object,
+GType                 till_store_config_get_type      (void) G_GNUC_CONST;
+TillStoreConfig     *till_store_config_copy          (const TillStoreConfig *config);
+void                  till_store_config_free          (TillStoreConfig       *config);
+TillStoreConfig     *till_store_config_from_json     (JsonObject             *object,
                                                         GError                **error);
-gboolean              till_server_config_is_training   (const TillServerConfig *config);
+gboolean              till_store_config_is_training   (const TillStoreConfig *config);
 
 GType                 till_checkout_response_get_type  (void) G_GNUC_CONST;
 TillCheckoutResponse *till_checkout_response_copy      (const TillCheckoutResponse *response);
 void                  till_checkout_response_free      (TillCheckoutResponse   *response);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillServerConfig, till_server_config_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillStoreConfig, till_store_config_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillCheckoutResponse, till_checkout_response_free)
 
 #define TILL_TYPE_CLIENT (till_client_get_type ())
@@ -106,7 +106,7 @@ void                till_client_set_retry_delays  (TillClient  *self,
 
 TillConnectionState till_client_get_state         (TillClient  *self);
 /* The last configuration the server sent (NULL before the first connection). */
-const TillServerConfig *till_client_get_config    (TillClient  *self);
+const TillStoreConfig *till_client_get_config    (TillClient  *self);
 /* The last connection error, for the banner (NULL when online). */
 const GError       *till_client_get_last_error    (TillClient  *self);
 /* Connects now (GET /api/v1/config) instead of waiting for the next retry. */
@@ -145,7 +145,7 @@ void                till_client_get_config_async  (TillClient          *self,
                                                    GCancellable        *cancellable,
                                                    GAsyncReadyCallback  callback,
                                                    gpointer             user_data);
-TillServerConfig   *till_client_get_config_finish (TillClient          *self,
+TillStoreConfig   *till_client_get_config_finish (TillClient          *self,
                                                    GAsyncResult        *result,
                                                    GError             **error);
 

@@ -416,7 +416,7 @@ show_form (TillPaymentPage *self)
 {
   g_autofree char *amount = format_total (self->order);
   g_autofree char *title = NULL;
-  const TillServerConfig *config = till_client_get_config (self->client);
+  const TillStoreConfig *config = till_client_get_config (self->client);
   TillPaymentArgs args = {
     .payment_intent = self->payment_intent,
     .client_secret = self->client_secret,
@@ -444,7 +444,7 @@ gboolean
 till_payment_page_prepare (TillPaymentPage *self)
 {
   const char *base = till_client_get_base_url (self->client);
-  const TillServerConfig *config = till_client_get_config (self->client);
+  const TillStoreConfig *config = till_client_get_config (self->client);
   g_autofree char *page = NULL;
   g_autofree char *js_origin = NULL;
   g_autoptr (GUri) js = NULL;
@@ -659,7 +659,7 @@ on_draw_page (GtkPrintOperation *operation,
  */
 char *
 till_payment_page_format_receipt (const TillOrder        *order,
-                                  const TillServerConfig *config,
+                                  const TillStoreConfig *config,
                                   const char             *note)
 {
   TillReceiptOptions options = {
@@ -667,7 +667,7 @@ till_payment_page_format_receipt (const TillOrder        *order,
     .store_address = config ? config->store_address : NULL,
     .store_tax_id = config ? config->store_tax_id : NULL,
     .prices_include_tax = config ? config->prices_include_tax : FALSE,
-    .training = till_server_config_is_training (config),
+    .training = till_store_config_is_training (config),
     .note = note,
     .locale = till_money_label_locale (),
     .width = TILL_RECEIPT_WIDTH,
@@ -683,7 +683,7 @@ till_payment_page_print_receipt (TillPaymentPage  *self,
                                  const char       *export_pdf,
                                  GError          **error)
 {
-  const TillServerConfig *config = till_client_get_config (self->client);
+  const TillStoreConfig *config = till_client_get_config (self->client);
   g_autoptr (GtkPrintOperation) operation = NULL;
   g_autofree char *text = NULL;
   ReceiptPrint *print;
@@ -747,7 +747,7 @@ on_receipt_sent (GObject      *source,
   else
     {
       /* The simulator sends no mail: say so rather than promise one. */
-      if (till_server_config_is_training (till_client_get_config (self->client)))
+      if (till_store_config_is_training (till_client_get_config (self->client)))
         text = g_strdup (_("Training: the address was accepted, but no email is sent."));
       else
         text = g_strdup (_("Stripe is emailing the receipt."));

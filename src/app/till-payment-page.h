@@ -33,7 +33,7 @@ TillPaymentView *till_payment_page_get_view  (TillPaymentPage            *self);
 /* The receipt of a paid @order as core formats it, with the store's details from @config
  * and the cart's @note. */
 char            *till_payment_page_format_receipt (const TillOrder        *order,
-                                                   const TillServerConfig *config,
+                                                   const TillStoreConfig *config,
                                                    const char             *note);
 gboolean         till_payment_page_email_is_valid (const char            *email);
 char            *till_payment_page_describe_decline (const char      *decline_code,

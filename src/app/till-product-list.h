@@ -4,7 +4,7 @@
  *
  * GTK 4.8's grid keeps ~30 rows of tiles around what is on screen and makes new tiles for
  * every item that is new to it, so replacing the items on each keystroke built hundreds of
- * widgets (150+ ms). Here the items are slots that keep their place: a search changes the
+ * widgets. Here the items are slots that keep their place: a search changes the
  * product each slot holds (its tile updates its labels) and only the count changes at the
  * end of the model. A slot holds a position in the catalog and makes its TillProduct only
  * when asked (by a tile on screen), so a search makes no objects for the 2,000 it may show.

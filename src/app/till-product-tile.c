@@ -175,7 +175,7 @@ on_query_tooltip (GtkWidget  *widget,
 }
 
 /* Built in code, not from a .ui template: the grid creates and destroys tiles as the
- * search changes what is on screen, and GtkBuilder would cost ~40 × more per tile (see
+ * search changes what is on screen, and GtkBuilder costs far more per tile (see
  * bench/README.md). */
 static void
 till_product_tile_init (TillProductTile *self)

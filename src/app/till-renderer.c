@@ -2,7 +2,7 @@
  *
  * A self-checkout kiosk is often a box without a GPU. There GTK 4.8 still picks its GL
  * renderer, on Mesa's llvmpipe: every frame is rasterized in software through shaders that
- * LLVM compiles, which costs ~150 MB (libLLVM, the compiled programs, llvmpipe's buffers)
+ * LLVM compiles, which costs much memory (libLLVM, the compiled programs, llvmpipe's buffers)
  * and starts slower, for a window of flat colours and text that the cairo renderer draws as
  * well (bench/README.md has the figures). Newer GTK also passes over GL on llvmpipe when it
  * has something better. So: before Till's first window is realized, ask GL who renders; if
@@ -106,9 +106,8 @@ till_renderer_asked_quark (void)
  * @display: a display none of whose surfaces has a renderer yet
  *
  * Has @display's windows drawn by cairo if GL there is a software rasterizer and
- * GSK_RENDERER is not set. Asked once per display; costs ~5 ms with llvmpipe, and ~3 MB
- * that stay (the display keeps its own GL context, so Mesa stays loaded): measured by
- * bench/catalog, whose figures include it.
+ * GSK_RENDERER is not set. Asked once per display; what it costs stays (the display keeps
+ * its own GL context, so Mesa stays loaded), and bench/catalog's figures include it.
  *
  * Returns: (nullable): the renderer chosen ("cairo"), or %NULL if GTK chooses
  */

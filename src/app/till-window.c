@@ -391,7 +391,7 @@ on_key_pressed (GtkEventControllerKey *controller,
 static void
 update_connection (TillWindow *self)
 {
-  const TillServerConfig *config = till_client_get_config (self->client);
+  const TillStoreConfig *config = till_client_get_config (self->client);
   TillConnectionState state = till_client_get_state (self->client);
   const GError *error = till_client_get_last_error (self->client);
   const char *icon = "network-offline-symbolic";
@@ -450,8 +450,8 @@ update_connection (TillWindow *self)
   adw_window_title_set_title (self->window_title,
                               config && config->store_name ? config->store_name : _("Till"));
   adw_window_title_set_subtitle (self->window_title,
-                                 till_server_config_is_training (config) ? _("Training") : NULL);
-  gtk_revealer_set_reveal_child (self->training_revealer, till_server_config_is_training (config));
+                                 till_store_config_is_training (config) ? _("Training") : NULL);
+  gtk_revealer_set_reveal_child (self->training_revealer, till_store_config_is_training (config));
 }
 
 static void
@@ -635,7 +635,7 @@ static void
 recover_payments (TillWindow *self)
 {
   GListModel *carts = till_cart_store_get_carts (self->store);
-  const TillServerConfig *config = till_client_get_config (self->client);
+  const TillStoreConfig *config = till_client_get_config (self->client);
 
   if (till_client_get_state (self->client) != TILL_CONNECTION_ONLINE || config == NULL)
     return;
@@ -678,7 +678,7 @@ on_client_state (TillWindow *self)
 static void
 on_client_config (TillWindow *self)
 {
-  const TillServerConfig *config = till_client_get_config (self->client);
+  const TillStoreConfig *config = till_client_get_config (self->client);
 
   if (config != NULL)
     till_cart_view_set_currency (self->cart_view, config->currency, config->prices_include_tax);
@@ -995,7 +995,7 @@ static void
 till_window_constructed (GObject *object)
 {
   TillWindow *self = TILL_WINDOW (object);
-  const TillServerConfig *config;
+  const TillStoreConfig *config;
 
   G_OBJECT_CLASS (till_window_parent_class)->constructed (object);
 

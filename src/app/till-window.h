@@ -33,7 +33,7 @@ void        till_window_show_toast (TillWindow *self,
  * The hand-off to the payment step: emitted after POST /api/v1/checkouts succeeded (and a
  * changed total, if any, was accepted). The payment step owns what happens next; when the
  * order is paid it removes the cart with till_cart_store_remove(). Without a handler the
- * window says plainly that this build cannot take payments.
+ * window shows its own payment page; tests connect one to take the step over.
  */
 
 G_END_DECLS

@@ -5,8 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A recursive-descent reader of RFC 8259 JSON that builds the same json-glib trees as
- * JsonParser would for the texts it accepts, several times faster (JsonParser scans with
- * GScanner, one character at a time through several layers) and stricter. It accepts:
+ * JsonParser would for the texts it accepts, faster (JsonParser scans with GScanner, one
+ * character at a time through several layers) and stricter. It accepts:
  *
  * - text: @length bytes of UTF-8 (g_utf8_validate (): no overlong forms, no encoded
  *   surrogates), no NUL byte anywhere in them, no byte order mark; nothing (0 bytes) is

@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "till-database.h"
+#include "till-reconciler.h"
 #include "till-server-config.h"
 
 G_BEGIN_DECLS
@@ -27,15 +28,8 @@ void          till_api_stop           (TillApi           *self);
 const char   *till_api_get_base_uri   (TillApi           *self);
 TillDatabase *till_api_get_database   (TillApi           *self);
 const TillServerConfig *till_api_get_config (TillApi     *self);
-/* Runs one reconciliation pass now (also runs on its timer). */
-void          till_api_reconcile_async  (TillApi             *self,
-                                         GCancellable        *cancellable,
-                                         GAsyncReadyCallback  callback,
-                                         gpointer             user_data);
-gboolean      till_api_reconcile_finish (TillApi             *self,
-                                         GAsyncResult        *result,
-                                         guint               *out_changed,
-                                         GError             **error);
+/* Its reconciler (started and stopped with it). */
+TillReconciler *till_api_get_reconciler (TillApi         *self);
 
 /* Loads the demo catalog (compiled in) into @db with the store currency @currency. */
 gboolean      till_api_load_demo_catalog (TillDatabase    *db,

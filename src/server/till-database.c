@@ -2,9 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * One connection, used from the main thread only. WAL journal, foreign keys on, a busy
- * timeout, prepared statements cached by their SQL text, and versioned migrations kept in
- * PRAGMA user_version. Order status transitions are enforced by a trigger, so no code path
+ * A connection, used by one thread at a time (the model is at the top of till-database.h),
+ * and the pool of worker connections it lends to worker threads. WAL journal, foreign keys
+ * on, a busy timeout, prepared statements cached by their SQL text, and versioned
+ * migrations kept in PRAGMA user_version. Order status transitions are enforced by a trigger, so no code path
  * can move an order backwards.
  *
  * Checkpoints (copying the WAL back into the database file, with its fsyncs) do not run in
@@ -37,6 +38,7 @@ struct _TillDatabase
   char *path;
   char *instance;
   GHashTable *statements; /* SQL text → sqlite3_stmt */
+  GAsyncQueue *workers;   /* TillDatabase *: idle worker connections (take_worker ()) */
   gboolean in_transaction;
   TillDatabaseError last_error; /* of the last statement that failed, and its result code */
   int last_rc;
@@ -72,8 +74,7 @@ G_DEFINE_QUARK (till-database-error-quark, till_database_error)
 #define BUSY_TIMEOUT_MS 5000
 /* Eight times SQLite's wal_autocheckpoint (a WAL of 32 MB): the pages written again and
  * again (the last leaves of the tables and indexes) are copied once per checkpoint, so fewer
- * checkpoints copy less. Under the checkout benchmark's load, 8,000 frames instead of 4,000
- * cut the checkpointer's CPU time by a third and till-server's by about 5 %. */
+ * checkpoints copy less (bench/README.md has what that saves under load). */
 #define CHECKPOINT_FRAMES 8000
 /* The WAL is reused from its start only when a write begins after a checkpoint that copied
  * all of it. Under a steady stream of commits the thread's checkpoints keep finishing just
@@ -89,8 +90,8 @@ G_DEFINE_QUARK (till-database-error-quark, till_database_error)
 /* How long the checkpointer waits for the low-priority thread's checkpoint before it
  * interrupts it and checkpoints at normal priority: on a machine kept busy by other work,
  * that thread gets almost no CPU, and the WAL would grow meanwhile (the committing thread's
- * own checkpoint cannot run while another one does). Unloaded, that checkpoint takes
- * 15–40 ms; under the checkout benchmark, up to 100 ms. */
+ * own checkpoint cannot run while another one does). Well past how long that checkpoint
+ * takes, unloaded or under load. */
 #define LOW_CHECKPOINT_WAIT_MS 500
 /* Every 4 MB of WAL, the checkpointer has the kernel start writing it to disk:
  * write_back_wal (). */
@@ -210,14 +211,9 @@ static const Migration migrations[] = {
   /* 3: one index fewer to write per order; a day's report reads orders_status_created with
    * every status (till-reports.c) */
   { "DROP INDEX IF EXISTS orders_created;", NULL },
-  /* 4: no index of the intents' ids. Stripe's ids are random, so each checkout's intent
-   * went into a random page of it: a page more to write and checkpoint per checkout, and
-   * under load a tenth of the checkout's latency (bench/README.md). Nothing needs it: a
-   * webhook's intent names its order in its metadata, a search by an intent's id asks Stripe
-   * for it (till-api.c), and an intent is recorded only on the order its metadata names
-   * (till_orders_order_of_intent ()), which keeps one intent from two orders, and more.
-   * SQLite drops a constraint only with its table: it is copied
-   * (https://sqlite.org/lang_altertable.html#otheralter; nothing refers to payments). */
+  /* 4: payments without the unique index of the intents' ids, copied (SQLite drops a
+   * constraint only with its table: https://sqlite.org/lang_altertable.html#otheralter;
+   * nothing refers to payments). Migration 5 makes the index again. */
   { "CREATE TABLE payments_new ("
   "  order_id INTEGER PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,"
   "  payment_intent TEXT,"
@@ -271,6 +267,7 @@ till_database_finalize (GObject *object)
   stop_checkpointer (self);
   g_mutex_clear (&self->checkpoint_mutex);
   g_cond_clear (&self->checkpoint_cond);
+  g_clear_pointer (&self->workers, g_async_queue_unref);
   g_clear_pointer (&self->statements, g_hash_table_unref);
   if (self->db != NULL)
     sqlite3_close (self->db);
@@ -292,6 +289,7 @@ till_database_init (TillDatabase *self)
   /* Keyed by the address of the SQL text: callers pass string constants. */
   self->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                             statement_finalize);
+  self->workers = g_async_queue_new_full (g_object_unref);
   self->wal_fd = -1;
   g_mutex_init (&self->checkpoint_mutex);
   g_cond_init (&self->checkpoint_cond);
@@ -308,8 +306,8 @@ low_priority_thread (gpointer data)
 #ifdef SCHED_IDLE
   /* This thread only (0), on Linux. Lower than the highest nice value: a thread woken on a
    * CPU that runs only SCHED_IDLE work takes it at once, and the scheduler counts that CPU
-   * as idle when it places woken threads (with nice 19, the checkout benchmark's p99 did
-   * not move). Where it is refused, the checkpoint runs at normal priority. */
+   * as idle when it places woken threads, which a nice value does not make it do. Where it
+   * is refused, the checkpoint runs at normal priority. */
   struct sched_param param = { 0 };
 
   lowered = sched_setscheduler (0, SCHED_IDLE, &param) == 0;
@@ -331,7 +329,7 @@ low_priority_thread (gpointer data)
  * at the lowest priority, with checkpoint_mutex held (released meanwhile). Its result, or
  * SQLITE_INTERRUPT if it was taken back (no CPU for LOW_CHECKPOINT_WAIT_MS) or the database
  * is closing. A thread of its own each time, rather than one kept: what its allocator holds
- * goes with it (a thread kept between checkpoints held 0.5 MB more under load). */
+ * goes with it, rather than staying between checkpoints. */
 static int
 low_priority_checkpoint (TillDatabase *self)
 {
@@ -373,9 +371,9 @@ low_priority_checkpoint (TillDatabase *self)
 /* Runs the wanted checkpoint, with checkpoint_mutex held (released meanwhile).
  *
  * A checkpoint asked for while none was running or wanted starts on a full WAL: it copies
- * CHECKPOINT_FRAMES frames or more, 15–40 ms of a core. At normal priority, on a machine as
- * busy as the checkout benchmark makes it, requests and Stripe's answers waited for that
- * core: most of the benchmark's slowest checkouts overlapped one. So that one runs at a
+ * CHECKPOINT_FRAMES frames or more, a long while for a core. At normal priority, on a busy
+ * machine, requests and Stripe's answers waited for that core: the slowest checkouts under
+ * load overlapped one. So that one runs at a
  * priority that gives it only the CPU nothing else wants (low_priority_checkpoint ()), and
  * is taken back after LOW_CHECKPOINT_WAIT_MS without.
  *
@@ -409,11 +407,11 @@ checkpoint (TillDatabase *self)
 }
 
 /* Starts writing the WAL's pages to disk, in the checkpointer thread, without waiting for
- * them (and without making anything durable: only a sync does). Commits do not sync the WAL
- * (synchronous=NORMAL), so the first thing a checkpoint does, its fdatasync () of the WAL,
- * wrote all 32 MB at once, and the writes the server made meanwhile waited behind them:
- * with a write-back every WRITE_BACK_FRAMES frames it finds little left. Under the checkout
- * benchmark, p99 4–16 % lower (bench/README.md). Linux only; elsewhere, nothing. */
+ * them (and without making anything durable: only a sync does). Without it, the first thing
+ * a checkpoint does, its fdatasync () of the WAL, would write what the kernel still holds of
+ * 32 MB at once, and the writes the server makes meanwhile would wait behind them: with a
+ * write-back every WRITE_BACK_FRAMES frames it finds little left (bench/README.md has what
+ * that does to the p99). Linux only; elsewhere, nothing. */
 static void
 write_back_wal (TillDatabase *self)
 {
@@ -1146,6 +1144,43 @@ till_database_open (const char  *path,
   self->data_version = -1;
 
   return g_steal_pointer (&self);
+}
+
+/* Worker connections kept for the next worker thread; more are opened while more run at
+ * once. */
+#define IDLE_WORKERS_MAX 2
+
+TillDatabase *
+till_database_take_worker (TillDatabase  *self,
+                           GError       **error)
+{
+  TillDatabase *db = g_async_queue_try_pop (self->workers);
+
+  if (db == NULL)
+    {
+      db = till_database_open (self->path, error);
+      /* What a worker reads it reads once, in order: the OS caches the file; a page cache of
+       * its own (2 MB by default) would only stay allocated while the connection idles. */
+      if (db != NULL)
+        till_database_exec (db, "PRAGMA cache_size = -256", NULL);
+    }
+  return db;
+}
+
+void
+till_database_give_back (TillDatabase *self,
+                         TillDatabase *worker)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  /* A statement stopped before its last row would keep a read transaction open while the
+   * connection idles, and the WAL could not be checkpointed past it. */
+  while ((stmt = sqlite3_next_stmt (worker->db, stmt)) != NULL)
+    sqlite3_reset (stmt);
+  if (!worker->in_transaction && g_async_queue_length (self->workers) < IDLE_WORKERS_MAX)
+    g_async_queue_push (self->workers, worker);
+  else
+    g_object_unref (worker);
 }
 
 const char *

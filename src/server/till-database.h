@@ -1,6 +1,32 @@
 /* till-database.h: SQLite as a GObject with GError: WAL, migrations, cached statements.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * How till-server uses the database (one model, everywhere):
+ *
+ * - The main thread owns the read-write connection the server opened. Every request's
+ *   reads that use an index, and every write but one, run there, on the main loop, one
+ *   transaction per write. The checkouts received until the loop is idle, and the intents
+ *   of new orders, share one transaction (group commit: one WAL sync for all); a checkout is
+ *   answered only once the transaction that holds its intent is committed.
+ * - Slow work runs off the main thread, always the same way: a GTask in GLib's thread pool
+ *   (g_task_run_in_thread ()) with a worker connection borrowed from the main connection's
+ *   pool (till_database_take_worker (), till_database_give_back (); both thread-safe, the
+ *   only calls a worker thread makes on the main connection), never the main connection
+ *   itself. That is a page whose filter no index serves, the export of the orders as CSV
+ *   (one SELECT: one moment), and deleting a product. Deleting is the one write made there:
+ *   the foreign key check reads every order line when the product was never sold, which
+ *   would stall the loop; it takes the write lock like another process would.
+ * - GTasks that call Stripe (the reconciler's rounds, the search of a lost intent) use no
+ *   connection at all: they return what Stripe said, and the main thread writes it.
+ * - Another process may write too (`catalog import`, `terminal revoke`). While it (or a
+ *   worker) holds the write lock, the main loop's writes wait from the loop, retried every
+ *   TILL_DATABASE_BUSY_RETRY_MS for up to TILL_DATABASE_BUSY_WAIT_MS (then 503 busy), and
+ *   never sleep in SQLite's busy handler with the loop.
+ * - Every commit syncs the WAL (synchronous=FULL). TillDatabase's own threads are its
+ *   checkpointer and, for the long checkpoint of a full WAL, a short-lived thread at idle
+ *   priority: they copy the WAL into the database off the committing thread, so that no
+ *   request waits for a checkpoint (till-database.c). No other code starts a thread.
  */
 #pragma once
 
@@ -24,6 +50,11 @@ typedef enum
 #define TILL_TYPE_DATABASE (till_database_get_type ())
 G_DECLARE_FINAL_TYPE (TillDatabase, till_database, TILL, DATABASE, GObject)
 
+/* While another process holds the write lock (a `catalog import`), the main loop's writes
+ * are tried again this often, from the loop, for up to TILL_DATABASE_BUSY_WAIT_MS. */
+#define TILL_DATABASE_BUSY_RETRY_MS 5
+#define TILL_DATABASE_BUSY_WAIT_MS 5000
+
 GQuark        till_database_error_quark   (void);
 
 TillDatabase *till_database_open          (const char    *path,
@@ -32,6 +63,13 @@ const char   *till_database_get_path      (TillDatabase  *self);
 int           till_database_get_version   (TillDatabase  *self);
 /* A random id made when the database was created; part of Stripe idempotency keys. */
 const char   *till_database_get_instance  (TillDatabase  *self);
+
+/* A worker connection to the same file for a worker thread (a GTask): an idle one, or a
+ * new one. Give it back with till_database_give_back () from the same thread. */
+TillDatabase *till_database_take_worker   (TillDatabase  *self,
+                                           GError       **error);
+void          till_database_give_back     (TillDatabase  *self,
+                                           TillDatabase  *worker);
 
 gboolean      till_database_exec          (TillDatabase  *self,
                                            const char    *sql,

@@ -10,7 +10,7 @@
 
 #include <glib/gi18n.h>
 
-#include "till-catalog.h"
+#include "till-products.h"
 #include "till-orders.h"
 #include "till-server-error.h"
 #include "till-stripe-client.h"
@@ -230,7 +230,7 @@ insert_order (TillDatabase          *db,
               GError               **error)
 {
   g_autoptr(GPtrArray) products =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) till_product_free);
+      g_ptr_array_new_with_free_func ((GDestroyNotify) till_product_record_free);
   g_autofree TillTotalsLine *lines = NULL;
   g_autofree TillLineTotals *line_totals = NULL;
   g_autofree char *number = NULL;
@@ -259,9 +259,9 @@ insert_order (TillDatabase          *db,
   for (guint i = 0; i < n; i++)
     {
       const TillCartLine *line = cart->lines->pdata[i];
-      TillProduct *product = cache != NULL
+      TillProductRecord *product = cache != NULL
           ? till_product_cache_get (cache, db, line->product_id, NULL)
-          : till_catalog_get (db, line->product_id, NULL);
+          : till_products_get (db, line->product_id, NULL);
 
       if (product == NULL || !product->active)
         {
@@ -271,7 +271,7 @@ insert_order (TillDatabase          *db,
                        product == NULL ? _("lines[%u].product_id: product %s is not in the catalog")
                                        : _("lines[%u].product_id: product %s is not on sale"),
                        i, id_text);
-          till_product_free (product);
+          till_product_record_free (product);
           return FALSE;
         }
       if (g_strcmp0 (product->currency, rules->currency) != 0)
@@ -281,14 +281,14 @@ insert_order (TillDatabase          *db,
           g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
                        _("lines[%u].product_id: product %s is priced in %s"),
                        i, id_text, product->currency);
-          till_product_free (product);
+          till_product_record_free (product);
           return FALSE;
         }
       if (line->quantity < 1 || line->quantity > TILL_QUANTITY_MAX)
         {
           g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
                        _("lines[%u].quantity: must be between 1 and %d"), i, TILL_QUANTITY_MAX);
-          till_product_free (product);
+          till_product_record_free (product);
           return FALSE;
         }
       /* Only the catalog's price and tax rate count. */
@@ -343,7 +343,7 @@ insert_order (TillDatabase          *db,
 
   for (guint i = 0; i < n; i++)
     {
-      TillProduct *product = products->pdata[i];
+      TillProductRecord *product = products->pdata[i];
 
       stmt = till_database_prepare (db,
           "INSERT INTO order_lines (order_id, position, product_id, name, quantity,"
@@ -395,7 +395,7 @@ insert_order (TillDatabase          *db,
       order->created_at = date_time_from_us (now);
       for (guint i = 0; i < n; i++)
         {
-          TillProduct *product = products->pdata[i];
+          TillProductRecord *product = products->pdata[i];
           TillOrderLine *line = till_order_line_new ();
 
           line->product_id = product->id;

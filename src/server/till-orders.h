@@ -5,7 +5,7 @@
 #pragma once
 
 #include "till-core.h"
-#include "till-catalog.h"
+#include "till-products.h"
 #include "till-database.h"
 
 G_BEGIN_DECLS
@@ -161,7 +161,7 @@ GPtrArray  *till_orders_list_stuck_refunds (TillDatabase  *db,
                                             guint          limit,
                                             GError       **error);
 
-/* The order JSON of DESIGN.md with its `refunds` (element-type TillRefund); without them
+/* The order JSON of docs/contract.md with its `refunds` (element-type TillRefund); without them
  * (the list's entries) it is core's till_order_write_json(). */
 void        till_orders_write_json         (const TillOrder *order,
                                             GPtrArray       *refunds,

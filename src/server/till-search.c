@@ -21,8 +21,8 @@ fallback_key (const char *text)
   return g_utf8_casefold (text, -1);
 }
 
-/* Under the lock. Opening it reads ICU's rules for every script (Any-Latin): 11 ms with
- * ICU's files in the page cache, 350 ms without. */
+/* Under the lock. Opening it reads ICU's rules for every script (Any-Latin): slow, and
+ * slower still with ICU's files not in the page cache. */
 static gboolean
 ensure_transliterator (void)
 {

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "till-api.h"
-#include "till-catalog.h"
+#include "till-products.h"
 #include "till-currency.h"
 #include "till-server-cli.h"
 #include "till-terminals.h"
@@ -248,7 +248,7 @@ run_server (Options *options)
   guint sigint, sigterm;
   int lock;
 
-  if (config == NULL || !till_server_config_finish (config, &error)
+  if (config == NULL || !till_server_config_validate (config, &error)
       || !keep_training_catalog_currency (config, &error))
     return fail (NULL, error);
   mode = config->mode;
@@ -388,7 +388,7 @@ run_catalog (Options  *options,
   db = till_database_open (config->database, &error);
   if (db == NULL)
     return fail (NULL, error);
-  if (!till_catalog_import_csv (db, contents, length, config->currency, &imported, &line_errors,
+  if (!till_products_import_csv (db, contents, length, config->currency, &imported, &line_errors,
                                 &error))
     {
       for (guint i = 0; line_errors != NULL && i < line_errors->len; i++)

@@ -41,8 +41,8 @@ till_server_config_new (void)
   config->stripe_connect_timeout = 10;
   config->stripe_max_retries = 3;
   /* Training keeps a day, as Stripe keeps idempotency keys, and within that two busy lanes'
-   * day of checkouts (each an intent, a charge, a payment method, three events and a key,
-   * about 20 kB in all): some 40 MB however long it runs. The reconciler needs an intent
+   * day of checkouts (each an intent, a charge, a payment method, three events and a key):
+   * bounded memory however long it runs (bench/README.md). The reconciler needs an intent
    * only until cancel-after; one forgotten before (a load test) ends canceled. */
   config->training_max_age = 24 * 60 * 60;
   config->training_max_intents = 2000;
@@ -412,8 +412,8 @@ check_receipt_text (const char  *key,
 }
 
 gboolean
-till_server_config_finish (TillServerConfig  *config,
-                           GError           **error)
+till_server_config_validate (TillServerConfig  *config,
+                             GError           **error)
 {
   g_autofree char *host = NULL;
   guint16 port;

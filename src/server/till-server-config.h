@@ -91,7 +91,7 @@ gboolean          till_server_config_load_credentials (TillServerConfig  *config
 void              till_server_config_apply_environment (TillServerConfig *config);
 /* Validates and derives the mode. In training mode the Stripe settings are filled in by
  * whoever starts the simulator. */
-gboolean          till_server_config_finish   (TillServerConfig  *config,
+gboolean          till_server_config_validate (TillServerConfig  *config,
                                                GError           **error);
 
 const char       *till_server_mode_to_string  (TillServerMode     mode);

@@ -41,7 +41,7 @@ TillSimIdempotencyResult till_sim_idempotency_begin  (TillSimIdempotency *self,
                                                       char              **original_request_id);
 /* Ends what begin() returned NEW for: keeps @reply (if it is to be saved) or forgets the
  * key, so a retry runs again. */
-void                     till_sim_idempotency_finish (TillSimIdempotency *self,
+void                     till_sim_idempotency_end    (TillSimIdempotency *self,
                                                       const char         *scope,
                                                       const char         *key,
                                                       const TillSimReply *reply,

@@ -200,7 +200,7 @@ till_sim_idempotency_begin (TillSimIdempotency *self,
 }
 
 void
-till_sim_idempotency_finish (TillSimIdempotency *self,
+till_sim_idempotency_end (TillSimIdempotency *self,
                              const char         *scope,
                              const char         *key,
                              const TillSimReply *reply,

@@ -10,6 +10,9 @@
 
 G_BEGIN_DECLS
 
+/* The API version whose shapes these are (till_stripe_sim_get_api_version ()). */
+#define TILL_SIM_API_VERSION "2020-08-27"
+
 /* @expand lists expanded fields, or NULL. */
 JsonNode     *till_sim_render_intent         (TillSimState         *state,
                                               TillSimIntent        *intent,

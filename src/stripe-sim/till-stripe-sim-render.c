@@ -437,7 +437,7 @@ till_sim_render_event (TillSimEvent *event)
   json_builder_begin_object (builder);
   add_string (builder, "id", event->id);
   add_string (builder, "object", "event");
-  add_string (builder, "api_version", till_stripe_sim_get_api_version ());
+  add_string (builder, "api_version", TILL_SIM_API_VERSION);
   add_int (builder, "created", event->created);
   json_builder_set_member_name (builder, "data");
   json_builder_begin_object (builder);

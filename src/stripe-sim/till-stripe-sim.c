@@ -93,7 +93,7 @@ typedef struct
 const char *
 till_stripe_sim_get_api_version (void)
 {
-  return "2020-08-27";
+  return TILL_SIM_API_VERSION;
 }
 
 static void
@@ -827,7 +827,7 @@ execute (Pending *pending)
   g_clear_pointer (&result, till_sim_result_free);
 
   if (pending->idempotency_key != NULL)
-    till_sim_idempotency_finish (self->idempotency, pending->key, pending->idempotency_key,
+    till_sim_idempotency_end (self->idempotency, pending->key, pending->idempotency_key,
                                  reply, pending->request_id);
 
   if (pending->faults.lose_webhooks && till_sim_webhooks_is_configured (self->webhooks))
@@ -1103,7 +1103,7 @@ handle_api (TillStripeSim     *self,
                               "rate.");
 
       if (pending->idempotency_key != NULL)
-        till_sim_idempotency_finish (self->idempotency, pending->key, pending->idempotency_key,
+        till_sim_idempotency_end (self->idempotency, pending->key, pending->idempotency_key,
                                      reply, request_id);
       soup_message_headers_replace (response_headers, "Stripe-Should-Retry", "true");
       till_sim_reply_send (msg, reply);

@@ -14,7 +14,7 @@
 #include "till-checkout.h"
 #include "till-client.h"
 #include "till-connect-dialog.h"
-#include "till-test-util.h"
+#include "till-test-gtk.h"
 #include "till-test-asan.h"
 
 typedef struct
@@ -25,33 +25,6 @@ typedef struct
   char *token;
   char *db;
 } Fixture;
-
-static void
-on_async_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static gboolean
-result_ready (gpointer data)
-{
-  return *(GAsyncResult **) data != NULL;
-}
-
-static char *
-read_line (GDataInputStream *stream)
-{
-  GAsyncResult *result = NULL;
-  char *line;
-
-  g_data_input_stream_read_line_async (stream, G_PRIORITY_DEFAULT, NULL, on_async_done, &result);
-  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
-  line = g_data_input_stream_read_line_finish_utf8 (stream, result, NULL, NULL);
-  g_object_unref (result);
-  return line;
-}
 
 /* till-server on a free port, in training mode or in test mode (a made-up test key: only
  * its own routes are used); its first line says where it listens. */
@@ -66,23 +39,14 @@ spawn_server (GSubprocessLauncher  *launcher,
   const char *argv[] = { server, "--listen", "127.0.0.1:0", "--db", db,
                          training ? "--training" : NULL, NULL };
   g_autoptr (GError) error = NULL;
-  g_autoptr (GDataInputStream) stdout_lines = NULL;
-  g_autofree char *first = NULL;
   GSubprocess *process;
-  const char *start, *end;
 
   if (!training)
     g_subprocess_launcher_setenv (launcher, "TILL_STRIPE_SECRET_KEY", "sk_test_app_e2e_only",
                                   TRUE);
-  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  process = till_test_spawn (launcher, argv, out_url, NULL, &error);
   g_assert_no_error (error);
-  stdout_lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  first = read_line (stdout_lines);
-  g_assert_nonnull (first);
-  start = strstr (first, "http://");
-  g_assert_nonnull (start);
-  end = strchr (start, ' ');
-  *out_url = end ? g_strndup (start, end - start) : g_strdup (start);
+  g_assert_nonnull (*out_url);
   return process;
 }
 
@@ -124,7 +88,7 @@ setup (Fixture       *f,
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
 
-  f->tmpdir = till_test_make_tmpdir ();
+  f->tmpdir = till_test_make_tmpdir ("till-app-test");
   f->db = g_build_filename (f->tmpdir, "till.db", NULL);
   f->token = add_terminal (f, "app-e2e");
 
@@ -136,12 +100,7 @@ setup (Fixture       *f,
 static void
 stop_server (Fixture *f)
 {
-  GAsyncResult *result = NULL;
-
-  g_subprocess_send_signal (f->server, SIGTERM);
-  g_subprocess_wait_async (f->server, NULL, on_async_done, &result);
-  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
-  g_object_unref (result);
+  till_test_stop_process (f->server, SIGTERM);
   g_clear_object (&f->server);
 }
 
@@ -184,8 +143,8 @@ fetch_products (TillClient *client)
   GAsyncResult *result = NULL;
   GPtrArray *products = NULL;
 
-  till_client_fetch_products_async (client, NULL, NULL, on_async_done, &result);
-  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
+  till_client_fetch_products_async (client, NULL, NULL, till_test_store_result, &result);
+  g_assert_true (till_test_wait_result (&result, 20000) != NULL);
   g_assert_true (till_client_fetch_products_finish (client, result, &products, &etag, &error));
   g_assert_no_error (error);
   g_clear_object (&result);
@@ -204,7 +163,7 @@ test_checkout_retry (Fixture       *f,
   g_autoptr (TillCheckoutResult) again = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *reference = NULL;
-  const TillServerConfig *config;
+  const TillStoreConfig *config;
   GAsyncResult *result = NULL;
   TillDiscount ten = { TILL_DISCOUNT_PERCENT, 1000 };
   TillTotals totals;
@@ -212,7 +171,7 @@ test_checkout_retry (Fixture       *f,
   till_client_set_server (client, f->url, f->token);
   g_assert_true (till_test_wait_until (client_online, client, 20000));
   config = till_client_get_config (client);
-  g_assert_true (till_server_config_is_training (config));
+  g_assert_true (till_store_config_is_training (config));
 
   /* The training catalog, all pages. */
   products = fetch_products (client);
@@ -224,8 +183,8 @@ test_checkout_retry (Fixture       *f,
   g_assert_true (till_cart_model_set_line_discount (cart, 0, &ten, &error));
   g_assert_true (till_cart_model_compute_totals (cart, NULL, &totals, &error));
 
-  till_checkout_start_async (client, cart, NULL, on_async_done, &result);
-  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
+  till_checkout_start_async (client, cart, NULL, till_test_store_result, &result);
+  g_assert_true (till_test_wait_result (&result, 20000) != NULL);
   first = till_checkout_start_finish (result, &error);
   g_assert_no_error (error);
   g_clear_object (&result);
@@ -237,8 +196,8 @@ test_checkout_retry (Fixture       *f,
   reference = g_strdup (till_cart_model_get_client_reference (cart));
 
   /* The retry after a timeout: same reference, so the same order, not a second one. */
-  till_checkout_start_async (client, cart, NULL, on_async_done, &result);
-  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
+  till_checkout_start_async (client, cart, NULL, till_test_store_result, &result);
+  g_assert_true (till_test_wait_result (&result, 20000) != NULL);
   again = till_checkout_start_finish (result, &error);
   g_assert_no_error (error);
   g_clear_object (&result);
@@ -256,8 +215,8 @@ start_checkout (TillClient    *client,
   GAsyncResult *result = NULL;
   TillCheckoutResult *checkout;
 
-  till_checkout_start_async (client, cart, NULL, on_async_done, &result);
-  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
+  till_checkout_start_async (client, cart, NULL, till_test_store_result, &result);
+  g_assert_true (till_test_wait_result (&result, 20000) != NULL);
   checkout = till_checkout_start_finish (result, &error);
   g_assert_no_error (error);
   g_object_unref (result);
@@ -268,7 +227,7 @@ static TillCartModel *
 new_cart (TillClient *client,
           GPtrArray  *products)
 {
-  const TillServerConfig *config = till_client_get_config (client);
+  const TillStoreConfig *config = till_client_get_config (client);
   TillCartModel *cart = till_cart_model_new (config->currency, config->prices_include_tax);
   g_autoptr (GError) error = NULL;
 
@@ -315,9 +274,9 @@ test_checkout_after_restart (Fixture       *f,
   g_assert_nonnull (renewed->response->client_secret);
 
   /* The old order can never be paid: it is canceled. */
-  till_client_sync_order_async (client, first->response->order->id, NULL, on_async_done,
+  till_client_sync_order_async (client, first->response->order->id, NULL, till_test_store_result,
                                 &result);
-  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
+  g_assert_true (till_test_wait_result (&result, 20000) != NULL);
   old = till_client_order_action_finish (client, result, &error);
   g_assert_no_error (error);
   g_clear_object (&result);
@@ -389,7 +348,7 @@ test_training_terminal (Fixture       *f,
 
   till_client_set_server (client, connected.url, connected.token);
   g_assert_true (till_test_wait_until (client_online, client, 20000));
-  g_assert_true (till_server_config_is_training (till_client_get_config (client)));
+  g_assert_true (till_store_config_is_training (till_client_get_config (client)));
   products = fetch_products (client);
 
   till_test_connect_clear (&connected);
@@ -443,7 +402,6 @@ test_training_terminal_refused (Fixture       *f,
   GtkWidget *status = GTK_WIDGET (gtk_widget_get_template_child (
       GTK_WIDGET (dialog), TILL_TYPE_CONNECT_DIALOG, "status_label"));
   TillTestConnect connected;
-  GAsyncResult *result = NULL;
 
   g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", f->tmpdir, TRUE);
   server = spawn_server (launcher, db, FALSE, &url);
@@ -456,10 +414,7 @@ test_training_terminal_refused (Fixture       *f,
   g_assert_true (gtk_widget_get_sensitive (training));
   gtk_window_destroy (GTK_WINDOW (dialog));
 
-  g_subprocess_send_signal (server, SIGTERM);
-  g_subprocess_wait_async (server, NULL, on_async_done, &result);
-  g_assert_true (till_test_wait_until (result_ready, &result, 20000));
-  g_object_unref (result);
+  till_test_stop_process (server, SIGTERM);
 }
 
 int

@@ -18,8 +18,8 @@
 #include "till-payment-page.h"
 #include "till-scan-detector.h"
 #include "till-search-key.h"
-#include "till-test-server.h"
-#include "till-test-util.h"
+#include "till-test-app-server.h"
+#include "till-test-gtk.h"
 #include "till-token-store.h"
 
 /* Search folding */
@@ -343,7 +343,7 @@ assert_cache_refused (const char *path,
 static void
 test_catalog_cache (void)
 {
-  g_autofree char *dir = till_test_make_tmpdir ();
+  g_autofree char *dir = till_test_make_tmpdir ("till-app-test");
   g_autofree char *path = g_build_filename (dir, "sub", "catalog.gvariant", NULL);
   g_autofree char *damaged_path = g_build_filename (dir, "damaged.gvariant", NULL);
   g_autoptr (GFile) file = g_file_new_for_path (path);
@@ -620,7 +620,7 @@ cart_json (TillCartModel *cart)
 static void
 test_cart_persistence (void)
 {
-  g_autofree char *dir = till_test_make_tmpdir ();
+  g_autofree char *dir = till_test_make_tmpdir ("till-app-test");
   g_autoptr (GFile) directory = g_file_new_for_path (dir);
   g_autoptr (TillCartStore) store = till_cart_store_new (directory);
   g_autoptr (TillCartStore) after_crash = NULL;
@@ -841,7 +841,7 @@ test_scan_detector (void)
 
 typedef struct
 {
-  TillTestServer *server;
+  TillTestAppServer *server;
   TillClient *client;
 } ClientFixture;
 
@@ -849,10 +849,10 @@ static void
 client_setup (ClientFixture *f,
               gconstpointer  data)
 {
-  f->server = till_test_server_new (GPOINTER_TO_INT (data), 0);
-  till_test_server_add_product (f->server, 1, "Simit", "8690000000017", 150, 800, "Bakery");
-  till_test_server_add_product (f->server, 2, "Ayran", "8690000000024", 250, 800, "Drinks");
-  till_test_server_add_product (f->server, 3, "Kaşık", "8690000000031", 1250, 1800, "Kitchen");
+  f->server = till_test_app_server_new (GPOINTER_TO_INT (data), 0);
+  till_test_app_server_add_product (f->server, 1, "Simit", "8690000000017", 150, 800, "Bakery");
+  till_test_app_server_add_product (f->server, 2, "Ayran", "8690000000024", 250, 800, "Drinks");
+  till_test_app_server_add_product (f->server, 3, "Kaşık", "8690000000031", 1250, 1800, "Kitchen");
   f->client = till_client_new ();
   till_client_set_retry_delays (f->client, 20, 200);
 }
@@ -863,7 +863,7 @@ client_teardown (ClientFixture *f,
 {
   g_clear_object (&f->client);
   if (f->server != NULL)
-    till_test_server_free (f->server);
+    till_test_app_server_free (f->server);
 }
 
 static gboolean
@@ -888,10 +888,10 @@ static void
 test_client_connect (ClientFixture *f,
                      gconstpointer  data)
 {
-  const TillServerConfig *config;
+  const TillStoreConfig *config;
 
   g_assert_cmpint (till_client_get_state (f->client), ==, TILL_CONNECTION_UNCONFIGURED);
-  till_client_set_server (f->client, till_test_server_get_url (f->server), TILL_TEST_TOKEN);
+  till_client_set_server (f->client, till_test_app_server_get_url (f->server), TILL_TEST_APP_TOKEN);
   g_assert_true (till_test_wait_until (client_online, f->client, 5000));
   config = till_client_get_config (f->client);
   g_assert_nonnull (config);
@@ -900,7 +900,7 @@ test_client_connect (ClientFixture *f,
   g_assert_cmpstr (config->store_address, ==, "1 Market Street\nSpringfield");
   g_assert_cmpstr (config->store_tax_id, ==, "US-12-3456789");
   g_assert_false (config->prices_include_tax);
-  g_assert_true (till_server_config_is_training (config));
+  g_assert_true (till_store_config_is_training (config));
 
   /* The receipt has the store's details from the server, the cart's note, and says that a
    * training sale is not one. */
@@ -932,7 +932,7 @@ test_client_unauthorized (ClientFixture *f,
 {
   g_autoptr (TillErrorMessage) message = NULL;
 
-  till_client_set_server (f->client, till_test_server_get_url (f->server), "wrong-token");
+  till_client_set_server (f->client, till_test_app_server_get_url (f->server), "wrong-token");
   g_assert_true (till_test_wait_until (client_refused, f->client, 5000));
   g_assert_error (till_client_get_last_error (f->client), TILL_CLIENT_ERROR,
                   TILL_CLIENT_ERROR_UNAUTHORIZED);
@@ -951,7 +951,7 @@ test_client_products (ClientFixture *f,
   g_autoptr (TillProduct) found = NULL;
   GAsyncResult *result = NULL;
 
-  till_client_set_server (f->client, till_test_server_get_url (f->server), TILL_TEST_TOKEN);
+  till_client_set_server (f->client, till_test_app_server_get_url (f->server), TILL_TEST_APP_TOKEN);
 
   /* Three products over two pages. */
   till_client_fetch_products_async (f->client, NULL, NULL, on_async_done, &result);
@@ -970,7 +970,7 @@ test_client_products (ClientFixture *f,
   g_assert_true (till_client_fetch_products_finish (f->client, result, &products, &etag2, &error));
   g_clear_object (&result);
   g_assert_null (products);
-  g_assert_cmpuint (till_test_server_get_n_not_modified (f->server), ==, 1);
+  g_assert_cmpuint (till_test_app_server_get_n_not_modified (f->server), ==, 1);
 
   /* By barcode; unknown is NOT_FOUND. */
   till_client_lookup_barcode_async (f->client, "8690000000024", NULL, on_async_done, &result);
@@ -990,20 +990,20 @@ static void
 test_client_reconnect (ClientFixture *f,
                        gconstpointer  data)
 {
-  guint port = till_test_server_get_port (f->server);
-  g_autofree char *url = g_strdup (till_test_server_get_url (f->server));
+  guint port = till_test_app_server_get_port (f->server);
+  g_autofree char *url = g_strdup (till_test_app_server_get_url (f->server));
 
-  till_client_set_server (f->client, url, TILL_TEST_TOKEN);
+  till_client_set_server (f->client, url, TILL_TEST_APP_TOKEN);
   g_assert_true (till_test_wait_until (client_online, f->client, 5000));
 
   /* The server goes away: the heartbeat notices, the state is OFFLINE and retries start. */
-  g_clear_pointer (&f->server, till_test_server_free);
+  g_clear_pointer (&f->server, till_test_app_server_free);
   g_assert_true (till_test_wait_until (client_offline, f->client, 5000));
   g_assert_error (till_client_get_last_error (f->client), TILL_CLIENT_ERROR,
                   TILL_CLIENT_ERROR_NETWORK);
 
   /* It comes back on the same address: the client reconnects by itself. */
-  f->server = till_test_server_new (TRUE, port);
+  f->server = till_test_app_server_new (TRUE, port);
   g_assert_true (till_test_wait_until (client_online, f->client, 5000));
   g_assert_null (till_client_get_last_error (f->client));
 }
@@ -1046,15 +1046,15 @@ static void
 test_client_notice_budget (ClientFixture *f,
                            gconstpointer  data)
 {
-  guint port = till_test_server_get_port (f->server);
-  g_autofree char *url = g_strdup (till_test_server_get_url (f->server));
+  guint port = till_test_app_server_get_port (f->server);
+  g_autofree char *url = g_strdup (till_test_app_server_get_url (f->server));
   g_autoptr (TillClient) client = till_client_new ();
   g_autoptr (GSocketListener) silent = NULL;
   g_autoptr (GError) error = NULL;
   ProbeWait wait = { client, 0 };
   guint before;
 
-  till_client_set_server (client, url, TILL_TEST_TOKEN);
+  till_client_set_server (client, url, TILL_TEST_APP_TOKEN);
   g_assert_true (till_test_wait_until (client_online, client, 5000));
   /* A heartbeat or two while online. */
   till_client_get_probe_stats (client, &wait.n_probes, NULL, NULL);
@@ -1064,7 +1064,7 @@ test_client_notice_budget (ClientFixture *f,
 
   /* The server stops. */
   till_client_get_probe_stats (client, &before, NULL, NULL);
-  g_clear_pointer (&f->server, till_test_server_free);
+  g_clear_pointer (&f->server, till_test_app_server_free);
   g_assert_true (till_test_wait_until (client_offline, client, 10000));
   assert_noticed_in_budget (client, before);
 
@@ -1073,13 +1073,13 @@ test_client_notice_budget (ClientFixture *f,
   wait.n_probes += 5;
   g_assert_true (till_test_wait_until (probes_made, &wait, 20000));
   g_assert_true (till_client_get_state (client) == TILL_CONNECTION_OFFLINE);
-  f->server = till_test_server_new (TRUE, port);
+  f->server = till_test_app_server_new (TRUE, port);
   till_client_get_probe_stats (client, &before, NULL, NULL);
   g_assert_true (till_test_wait_until (client_online, client, 10000));
   assert_noticed_in_budget (client, before);
 
   /* The server's port accepts connections but nothing answers (a hung server). */
-  g_clear_pointer (&f->server, till_test_server_free);
+  g_clear_pointer (&f->server, till_test_app_server_free);
   silent = g_socket_listener_new ();
   g_socket_listener_add_inet_port (silent, port, NULL, &error);
   g_assert_no_error (error);
@@ -1124,15 +1124,15 @@ test_client_tls_pinning (void)
   g_autofree char *probed = NULL;
   g_autoptr (TillClient) client = till_client_new ();
   g_autoptr (GError) error = NULL;
-  TillTestServer *server = till_test_server_new_tls (certificate);
-  const char *url = till_test_server_get_url (server);
+  TillTestAppServer *server = till_test_app_server_new_tls (certificate);
+  const char *url = till_test_app_server_get_url (server);
   GAsyncResult *result = NULL;
 
   g_assert_true (g_str_has_prefix (url, "https://"));
   till_client_set_retry_delays (client, 20, 200);
 
   /* Not trusted by the system and not pinned: refused, and it needs a person. */
-  till_client_set_server (client, url, TILL_TEST_TOKEN);
+  till_client_set_server (client, url, TILL_TEST_APP_TOKEN);
   g_assert_true (till_test_wait_until (client_refused, client, 5000));
   g_assert_error (till_client_get_last_error (client), TILL_CLIENT_ERROR,
                   TILL_CLIENT_ERROR_CERTIFICATE);
@@ -1144,29 +1144,29 @@ test_client_tls_pinning (void)
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpstr (probed, ==, expected);
-  g_assert_cmpuint (till_test_server_get_n_authorized (server), ==, 0);
+  g_assert_cmpuint (till_test_app_server_get_n_authorized (server), ==, 0);
 
   /* Pinned: accepted. */
   till_client_set_pinned_certificate (client, probed);
   till_client_reconnect (client);
   g_assert_true (till_test_wait_until (client_online, client, 5000));
-  g_assert_cmpuint (till_test_server_get_n_authorized (server), >, 0);
+  g_assert_cmpuint (till_test_app_server_get_n_authorized (server), >, 0);
 
   /* Another pin: refused before the token is sent. */
   {
-    guint before = till_test_server_get_n_authorized (server);
+    guint before = till_test_app_server_get_n_authorized (server);
 
     till_client_set_pinned_certificate (client, "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:"
                                                 "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff");
-    till_client_set_server (client, url, TILL_TEST_TOKEN);
+    till_client_set_server (client, url, TILL_TEST_APP_TOKEN);
     g_assert_true (till_test_wait_until (client_refused, client, 5000));
     g_assert_error (till_client_get_last_error (client), TILL_CLIENT_ERROR,
                     TILL_CLIENT_ERROR_CERTIFICATE);
-    g_assert_cmpuint (till_test_server_get_n_authorized (server), ==, before);
+    g_assert_cmpuint (till_test_app_server_get_n_authorized (server), ==, before);
   }
 
   g_clear_object (&client);
-  till_test_server_free (server);
+  till_test_app_server_free (server);
 }
 
 /* Checkout */
@@ -1199,14 +1199,14 @@ test_checkout_no_duplicate (ClientFixture *f,
   GAsyncResult *result = NULL;
   TillTotals totals;
 
-  till_client_set_server (f->client, till_test_server_get_url (f->server), TILL_TEST_TOKEN);
+  till_client_set_server (f->client, till_test_app_server_get_url (f->server), TILL_TEST_APP_TOKEN);
   g_assert_true (till_test_wait_until (client_online, f->client, 5000));
   cart = cart_from_server_products (f);
   g_assert_true (till_cart_model_compute_totals (cart, NULL, &totals, NULL));
 
   /* The server stores the order but answers too late: the app sees a timeout. */
   till_client_set_timeout (f->client, 1);
-  till_test_server_delay_checkouts (f->server, 1, 2500);
+  till_test_app_server_delay_checkouts (f->server, 1, 2500);
   till_checkout_start_async (f->client, cart, NULL, on_async_done, &result);
   g_assert_true (till_test_wait_until (result_ready, &result, 10000));
   g_assert_null (till_checkout_start_finish (result, &error));
@@ -1217,7 +1217,7 @@ test_checkout_no_duplicate (ClientFixture *f,
   g_clear_error (&error);
   reference = g_strdup (till_cart_model_get_client_reference (cart));
   g_assert_nonnull (reference);
-  g_assert_cmpuint (till_test_server_get_n_orders (f->server), ==, 1);
+  g_assert_cmpuint (till_test_app_server_get_n_orders (f->server), ==, 1);
 
   /* Charge again: same reference, same order, no second one. */
   till_client_set_timeout (f->client, 10);
@@ -1227,8 +1227,8 @@ test_checkout_no_duplicate (ClientFixture *f,
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpstr (till_cart_model_get_client_reference (cart), ==, reference);
-  g_assert_cmpuint (till_test_server_get_n_checkout_requests (f->server), ==, 2);
-  g_assert_cmpuint (till_test_server_get_n_orders (f->server), ==, 1);
+  g_assert_cmpuint (till_test_app_server_get_n_checkout_requests (f->server), ==, 2);
+  g_assert_cmpuint (till_test_app_server_get_n_orders (f->server), ==, 1);
   g_assert_cmpstr (checkout->response->order->client_reference, ==, reference);
   g_assert_cmpstr (checkout->response->order->number, ==, "T-000001");
   g_assert_nonnull (checkout->response->client_secret);
@@ -1251,11 +1251,11 @@ test_checkout_disk_full (ClientFixture *f,
   g_autoptr (TillErrorMessage) message = NULL;
   GAsyncResult *result = NULL;
 
-  till_client_set_server (f->client, till_test_server_get_url (f->server), TILL_TEST_TOKEN);
+  till_client_set_server (f->client, till_test_app_server_get_url (f->server), TILL_TEST_APP_TOKEN);
   g_assert_true (till_test_wait_until (client_online, f->client, 5000));
   cart = cart_from_server_products (f);
 
-  till_test_server_fail_checkouts_disk_full (f->server, 1);
+  till_test_app_server_fail_checkouts_disk_full (f->server, 1);
   till_checkout_start_async (f->client, cart, NULL, on_async_done, &result);
   g_assert_true (till_test_wait_until (result_ready, &result, 10000));
   g_assert_null (till_checkout_start_finish (result, &error));
@@ -1266,7 +1266,7 @@ test_checkout_disk_full (ClientFixture *f,
   g_assert_cmpstr (message->title, ==, "The server’s disk is full.");
   g_assert_cmpstr (message->next_step, ==, "Tell your manager.");
   g_assert_cmpint (till_client_get_state (f->client), ==, TILL_CONNECTION_ONLINE);
-  g_assert_cmpuint (till_test_server_get_n_orders (f->server), ==, 0);
+  g_assert_cmpuint (till_test_app_server_get_n_orders (f->server), ==, 0);
   g_clear_error (&error);
 
   till_checkout_start_async (f->client, cart, NULL, on_async_done, &result);
@@ -1274,7 +1274,7 @@ test_checkout_disk_full (ClientFixture *f,
   checkout = till_checkout_start_finish (result, &error);
   g_clear_object (&result);
   g_assert_no_error (error);
-  g_assert_cmpuint (till_test_server_get_n_orders (f->server), ==, 1);
+  g_assert_cmpuint (till_test_app_server_get_n_orders (f->server), ==, 1);
 }
 
 static void
@@ -1286,12 +1286,12 @@ test_checkout_price_changed (ClientFixture *f,
   g_autoptr (GError) error = NULL;
   GAsyncResult *result = NULL;
 
-  till_client_set_server (f->client, till_test_server_get_url (f->server), TILL_TEST_TOKEN);
+  till_client_set_server (f->client, till_test_app_server_get_url (f->server), TILL_TEST_APP_TOKEN);
   g_assert_true (till_test_wait_until (client_online, f->client, 5000));
   cart = cart_from_server_products (f);
 
   /* Simit now costs 1.75 instead of 1.50: 3 × 0.25 × 1.08 = 0.81 more. */
-  till_test_server_set_price (f->server, 1, 175);
+  till_test_app_server_set_price (f->server, 1, 175);
   till_checkout_start_async (f->client, cart, NULL, on_async_done, &result);
   g_assert_true (till_test_wait_until (result_ready, &result, 10000));
   checkout = till_checkout_start_finish (result, &error);
@@ -1336,7 +1336,7 @@ test_checkout_offline (void)
   url = g_strdup_printf ("http://127.0.0.1:%u", port);
 
   till_client_set_retry_delays (client, 20, 100);
-  till_client_set_server (client, url, TILL_TEST_TOKEN);
+  till_client_set_server (client, url, TILL_TEST_APP_TOKEN);
   g_assert_true (till_test_wait_until (client_offline, client, 5000));
 
   till_cart_model_add_product (cart, shirt, 1, NULL);
@@ -1450,7 +1450,7 @@ test_token_store_secret (void)
       return;
     }
 
-  home = till_test_make_tmpdir ();
+  home = till_test_make_tmpdir ("till-app-test");
   data_home = g_build_filename (home, "data", NULL);
   runtime = g_build_filename (home, "run", NULL);
   g_mkdir_with_parents (data_home, 0700);

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 
 #include "till-application.h"
-#include "till-test-util.h"
+#include "till-test-gtk.h"
 
 /* The program from the build tree without its schema (no `meson devenv`): a clear message and
  * status 1, not GSettings' abort. */
@@ -21,7 +21,7 @@ test_application_schema_missing (void)
 {
   g_autofree char *program = g_test_build_filename (G_TEST_BUILT, "..", "src", "app", "till",
                                                     NULL);
-  g_autofree char *empty = till_test_make_tmpdir ();
+  g_autofree char *empty = till_test_make_tmpdir ("till-app-test");
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_auto (GStrv) env = g_get_environ ();

@@ -15,7 +15,7 @@
 
 #include "till-application.h"
 #include "till-cart-view.h"
-#include "till-test-util.h"
+#include "till-test-gtk.h"
 #include "till-window-private.h"
 #include "till-test-asan.h"
 
@@ -59,7 +59,7 @@ online_in_training (gpointer data)
   TillClient *client = data;
 
   return till_client_get_state (client) == TILL_CONNECTION_ONLINE &&
-         till_server_config_is_training (till_client_get_config (client));
+         till_store_config_is_training (till_client_get_config (client));
 }
 
 static gboolean
@@ -108,7 +108,7 @@ synced (gpointer data)
 /* What the card form does when the customer pays: confirm with the publishable key and the
  * client secret, at the training server's simulator. */
 static void
-confirm_at_stripe (const TillServerConfig     *config,
+confirm_at_stripe (const TillStoreConfig     *config,
                    const TillCheckoutResponse *response)
 {
   g_autoptr (GUri) js = g_uri_parse (config->stripe_js_url, G_URI_FLAGS_NONE, NULL);
@@ -397,12 +397,6 @@ process_gone (gpointer data)
   return end != NULL && end[1] == ' ' && end[2] == 'Z';
 }
 
-static gboolean
-on_poll (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
 /* An app killed with SIGKILL (no shutdown runs) takes its training server with it. */
 static void
 test_killed_app (void)
@@ -412,7 +406,6 @@ test_killed_app (void)
   g_autoptr (GError) error = NULL;
   Line line = { NULL, FALSE };
   gboolean gone;
-  guint poll;
 
   helper = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "/proc/self/exe",
                              "--helper-training-server", NULL);
@@ -425,10 +418,9 @@ test_killed_app (void)
 
   g_subprocess_force_exit (helper);
   g_assert_true (g_subprocess_wait (helper, NULL, &error));
-  /* Something to wake the loop while the kernel delivers the server's SIGTERM. */
-  poll = g_timeout_add (20, on_poll, NULL);
+  /* Nothing wakes the loop when the kernel delivers the server's SIGTERM: the wait looks
+   * again every few milliseconds. */
   gone = till_test_wait_until (process_gone, line.line, 20000);
-  g_source_remove (poll);
   if (!gone)
     kill ((pid_t) g_ascii_strtoll (line.line, NULL, 10), SIGKILL);   /* not left behind */
   g_assert_true (gone);
@@ -444,7 +436,7 @@ main (int   argc,
 
   if (argc == 2 && g_str_equal (argv[1], "--helper-training-server"))
     return run_helper ();
-  home = g_dir_make_tmp ("till-app-training-XXXXXX", NULL);
+  home = till_test_make_tmpdir ("till-app-training");
 
   /* Before anything asks GLib for them: GTK's start reads the data directory, and GLib
    * keeps the first answer, so set later the app's carts would be the user's own. */

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "till-demo.h"
-#include "till-test-server.h"
-#include "till-test-util.h"
+#include "till-test-app-server.h"
+#include "till-test-gtk.h"
 #include "till-application.h"
 #include "till-connect-dialog.h"
 #include "till-product-list.h"
@@ -21,7 +21,7 @@
 typedef struct
 {
   char *tmpdir;
-  TillTestServer *server;
+  TillTestAppServer *server;
   TillCatalog *catalog;
   TillCartStore *store;
   TillClient *client;
@@ -73,7 +73,7 @@ setup (Fixture       *f,
   const char *mode = data;
   g_autoptr (GFile) dir = NULL;
 
-  f->tmpdir = till_test_make_tmpdir ();
+  f->tmpdir = till_test_make_tmpdir ("till-app-test");
   dir = g_file_new_for_path (f->tmpdir);
   f->catalog = till_catalog_new ();
   f->store = till_cart_store_new (dir);
@@ -83,9 +83,10 @@ setup (Fixture       *f,
 
   if (g_strcmp0 (mode, "online") == 0 || g_strcmp0 (mode, "training") == 0)
     {
-      f->server = till_test_server_new (g_str_equal (mode, "training"), 0);
+      f->server = till_test_app_server_new (g_str_equal (mode, "training"), 0);
       till_demo_fill_server (f->server);
-      till_client_set_server (f->client, till_test_server_get_url (f->server), TILL_TEST_TOKEN);
+      till_client_set_server (f->client, till_test_app_server_get_url (f->server),
+                              TILL_TEST_APP_TOKEN);
       g_assert_true (till_test_wait_until (client_online, f->client, 5000));
     }
   else
@@ -120,7 +121,7 @@ teardown (Fixture       *f,
   g_clear_object (&f->store);
   g_clear_object (&f->catalog);
   if (f->server != NULL)
-    till_test_server_free (f->server);
+    till_test_app_server_free (f->server);
   till_test_remove_tree (f->tmpdir);
   g_free (f->tmpdir);
 }
@@ -824,7 +825,7 @@ test_offline_banner (Fixture       *f,
   port = g_socket_listener_add_any_inet_port (listener, NULL, NULL);
   g_socket_listener_close (listener);
   url = g_strdup_printf ("http://127.0.0.1:%u", port);
-  till_client_set_server (f->client, url, TILL_TEST_TOKEN);
+  till_client_set_server (f->client, url, TILL_TEST_APP_TOKEN);
   g_assert_true (till_test_wait_until (client_offline, f->client, 5000));
   g_assert_true (till_window_get_banner_shown (f->window));
   g_assert_false (till_window_get_training_shown (f->window));
@@ -896,7 +897,7 @@ test_charge_price_changed (Fixture       *f,
 
   g_signal_connect (f->window, "payment-requested", G_CALLBACK (on_payment_requested), &hand_off);
   press_keys (f, "8690000000017", 8, TRUE);
-  till_test_server_set_price (f->server, 1, 200);
+  till_test_app_server_set_price (f->server, 1, 200);
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge", NULL);
   g_assert_true (till_test_wait_until (dialog_shown, f->window, 5000));
   dialog = till_window_get_dialog (f->window);
@@ -1008,7 +1009,7 @@ test_offline_while_paying (Fixture       *f,
   wait_frames (GTK_WIDGET (f->window), 3);
   page_origin (f, &before);
 
-  g_clear_pointer (&f->server, till_test_server_free);
+  g_clear_pointer (&f->server, till_test_app_server_free);
   g_assert_true (till_test_wait_until (client_offline, f->client, 5000));
   g_assert_true (till_test_wait_until (header_offline, f->window, 5000));
   g_assert_false (till_window_get_banner_shown (f->window));
@@ -1045,7 +1046,7 @@ test_check_payment_provider_down (Fixture       *f,
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge", NULL);
   g_assert_true (till_test_wait_until (paying, f->window, 5000));
   page = till_window_get_payment_page (f->window);
-  till_test_server_fail_syncs (f->server, 1);
+  till_test_app_server_fail_syncs (f->server, 1);
   gtk_widget_activate_action (GTK_WIDGET (page), "payment.check", NULL);
   g_assert_true (till_test_wait_until (page_shows_error, page, 5000));
 
@@ -1085,7 +1086,7 @@ test_charge_server_here_down (Fixture       *f,
   AdwMessageDialog *dialog;
 
   till_window_handle_barcode (f->window, "8690000000017");
-  till_test_server_free (f->server);
+  till_test_app_server_free (f->server);
   f->server = NULL;
   till_client_reconnect (f->client);
   g_assert_true (till_test_wait_until (client_offline, f->client, 5000));
@@ -1105,7 +1106,7 @@ test_charge_server_here_down (Fixture       *f,
 
 typedef struct
 {
-  TillTestServer *server;
+  TillTestAppServer *server;
   guint n;
 } SyncCount;
 
@@ -1114,7 +1115,7 @@ synced (gpointer data)
 {
   SyncCount *count = data;
 
-  return till_test_server_get_n_sync_requests (count->server) >= count->n;
+  return till_test_app_server_get_n_sync_requests (count->server) >= count->n;
 }
 
 static void
@@ -1133,7 +1134,7 @@ static void
 test_recovery_after_reconnect (Fixture       *f,
                                gconstpointer  data)
 {
-  guint port = till_test_server_get_port (f->server);
+  guint port = till_test_app_server_get_port (f->server);
   g_autoptr (GFile) dir = g_file_new_for_path (f->tmpdir);
   AdwMessageDialog *dialog;
   TillCartModel *cart;
@@ -1141,7 +1142,7 @@ test_recovery_after_reconnect (Fixture       *f,
   gboolean loaded = FALSE;
   g_autofree char *reference = NULL;
 
-  till_test_server_free (f->server);
+  till_test_app_server_free (f->server);
   f->server = NULL;
   g_assert_true (till_test_wait_until (client_offline, f->client, 5000));
 
@@ -1156,7 +1157,7 @@ test_recovery_after_reconnect (Fixture       *f,
   g_assert_nonnull (reference);
 
   /* The server is back, on the same address. */
-  f->server = till_test_server_new (FALSE, port);
+  f->server = till_test_app_server_new (FALSE, port);
   till_demo_fill_server (f->server);
   count.server = f->server;
   g_assert_true (till_test_wait_until (client_online, f->client, 5000));
@@ -1181,7 +1182,7 @@ test_recovery_after_reconnect (Fixture       *f,
   g_assert_true (till_test_wait_until (synced, &count, 5000));
   g_assert_true (till_test_wait_until (store_idle, f->store, 5000));
   g_assert_cmpstr (till_window_get_mode (f->window), ==, "sell");
-  g_assert_cmpuint (till_test_server_get_n_orders (f->server), ==, 1);
+  g_assert_cmpuint (till_test_app_server_get_n_orders (f->server), ==, 1);
 }
 
 /* Carts that come back after the store's configuration (loaded late, or left by a till
@@ -1229,8 +1230,8 @@ test_restored_carts_follow_store (Fixture *f, gconstpointer data)
   /* The dollar cart's order is found and synced; the euro cart was looked at before it. */
   g_assert_true (till_test_wait_until (synced, &count, 5000));
   g_assert_true (till_test_wait_until (store_idle, f->store, 5000));
-  g_assert_cmpuint (till_test_server_get_n_checkout_requests (f->server), ==, 1);
-  g_assert_cmpuint (till_test_server_get_n_orders (f->server), ==, 1);
+  g_assert_cmpuint (till_test_app_server_get_n_checkout_requests (f->server), ==, 1);
+  g_assert_cmpuint (till_test_app_server_get_n_orders (f->server), ==, 1);
 
   empty = find_cart (f->store, empty_id);
   g_assert_nonnull (empty);
@@ -1255,7 +1256,7 @@ on_online_stop_server (TillClient *client,
   if (till_client_get_state (client) != TILL_CONNECTION_ONLINE || f->server == NULL)
     return;
   /* Runs after the window's own handler, which has just asked for the products. */
-  till_test_server_free (f->server);
+  till_test_app_server_free (f->server);
   f->server = NULL;
 }
 
@@ -1263,15 +1264,15 @@ static void
 test_server_gone_while_refreshing (Fixture       *f,
                                    gconstpointer  data)
 {
-  guint port = till_test_server_get_port (f->server);
+  guint port = till_test_app_server_get_port (f->server);
   gulong handler;
 
-  till_test_server_free (f->server);
+  till_test_app_server_free (f->server);
   f->server = NULL;
   g_assert_true (till_test_wait_until (client_offline, f->client, 5000));
 
   handler = g_signal_connect (f->client, "notify::state", G_CALLBACK (on_online_stop_server), f);
-  f->server = till_test_server_new (FALSE, port);
+  f->server = till_test_app_server_new (FALSE, port);
   till_demo_fill_server (f->server);
   g_assert_true (till_test_wait_until (client_online, f->client, 5000));
   g_assert_null (f->server);
@@ -1314,9 +1315,9 @@ test_connect_dialog (Fixture       *f,
 
   /* Connect needs an address and a token. */
   g_assert_false (gtk_widget_get_sensitive (connect_button));
-  gtk_editable_set_text (GTK_EDITABLE (url_row), till_test_server_get_url (f->server));
+  gtk_editable_set_text (GTK_EDITABLE (url_row), till_test_app_server_get_url (f->server));
   g_assert_false (gtk_widget_get_sensitive (connect_button));
-  gtk_editable_set_text (GTK_EDITABLE (token_row), TILL_TEST_TOKEN);
+  gtk_editable_set_text (GTK_EDITABLE (token_row), TILL_TEST_APP_TOKEN);
   g_assert_true (gtk_widget_get_sensitive (connect_button));
 
   /* Check Server: it answers; plain HTTP has no certificate to pin. */
@@ -1327,8 +1328,8 @@ test_connect_dialog (Fixture       *f,
 
   g_signal_emit_by_name (connect_button, "clicked");
   g_assert_true (connect.emitted);
-  g_assert_cmpstr (connect.url, ==, till_test_server_get_url (f->server));
-  g_assert_cmpstr (connect.token, ==, TILL_TEST_TOKEN);
+  g_assert_cmpstr (connect.url, ==, till_test_app_server_get_url (f->server));
+  g_assert_cmpstr (connect.token, ==, TILL_TEST_APP_TOKEN);
   g_assert_null (connect.pin);
   till_test_connect_clear (&connect);
 }
@@ -1380,7 +1381,7 @@ check_first_run (gpointer data)
 static void
 test_application_first_run (void)
 {
-  g_autofree char *home = till_test_make_tmpdir ();
+  g_autofree char *home = till_test_make_tmpdir ("till-app-test");
   g_autofree char *data_home = g_build_filename (home, "data", NULL);
   g_autofree char *cache_home = g_build_filename (home, "cache", NULL);
   g_autoptr (TillApplication) app = NULL;

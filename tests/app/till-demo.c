@@ -41,9 +41,9 @@ static const struct
 };
 
 void
-till_demo_fill_server (TillTestServer *server)
+till_demo_fill_server (TillTestAppServer *server)
 {
   for (guint i = 0; i < G_N_ELEMENTS (demo); i++)
-    till_test_server_add_product (server, i + 1, demo[i].name, demo[i].barcode, demo[i].amount,
-                                  demo[i].tax_rate, demo[i].category);
+    till_test_app_server_add_product (server, i + 1, demo[i].name, demo[i].barcode, demo[i].amount,
+                                      demo[i].tax_rate, demo[i].category);
 }

@@ -5,11 +5,11 @@
  */
 #pragma once
 
-#include "till-test-server.h"
+#include "till-test-app-server.h"
 
 G_BEGIN_DECLS
 
 /* Adds the demo products (USD, tax-exclusive) to @server. */
-void till_demo_fill_server (TillTestServer *server);
+void till_demo_fill_server (TillTestAppServer *server);
 
 G_END_DECLS

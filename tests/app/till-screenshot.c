@@ -16,7 +16,7 @@
 #include <locale.h>
 
 #include "till-demo.h"
-#include "till-test-util.h"
+#include "till-test-gtk.h"
 #include "till-window-private.h"
 
 static gboolean
@@ -100,7 +100,7 @@ main (int   argc,
   g_autoptr (TillCartStore) store = NULL;
   g_autoptr (TillClient) client = NULL;
   g_autoptr (GPtrArray) products = NULL;
-  TillTestServer *server;
+  TillTestAppServer *server;
   TillWindow *window;
   TillCartModel *cart, *parked;
   TillCartView *cart_view;
@@ -134,15 +134,15 @@ main (int   argc,
                                                 GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   }
 
-  tmp = till_test_make_tmpdir ();
+  tmp = till_test_make_tmpdir ("till-app-test");
   carts_dir = g_file_new_for_path (tmp);
-  server = till_test_server_new (FALSE, 0);
+  server = till_test_app_server_new (FALSE, 0);
   till_demo_fill_server (server);
 
   catalog = till_catalog_new ();
   store = till_cart_store_new (carts_dir);
   client = till_client_new ();
-  till_client_set_server (client, till_test_server_get_url (server), TILL_TEST_TOKEN);
+  till_client_set_server (client, till_test_app_server_get_url (server), TILL_TEST_APP_TOKEN);
   if (!till_test_wait_until (client_online, client, 10000))
     g_error ("The demo server does not answer");
 
@@ -208,7 +208,7 @@ main (int   argc,
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_clear_object (&store);
-  till_test_server_free (server);
+  till_test_app_server_free (server);
   till_test_remove_tree (tmp);
   return status;
 }

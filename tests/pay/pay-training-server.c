@@ -17,41 +17,6 @@ die_with_parent (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
-static char *
-run_command (const char * const  *argv,
-             GError             **error)
-{
-  g_autoptr (GSubprocess) process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                                                        error);
-  g_autofree char *out = NULL;
-
-  if (process == NULL || !g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, error))
-    return NULL;
-  if (!g_subprocess_get_successful (process))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s failed", argv[0]);
-      return NULL;
-    }
-  return g_steal_pointer (&out);
-}
-
-static void
-remove_tree (GFile *file)
-{
-  g_autoptr (GFileEnumerator) children =
-    g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                               G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-  GFileInfo *info;
-
-  while (children != NULL && (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
-    {
-      g_autoptr (GFile) child = g_file_get_child (file, g_file_info_get_name (info));
-      remove_tree (child);
-      g_object_unref (info);
-    }
-  g_file_delete (file, NULL, NULL);
-}
-
 void
 pay_training_server_stop (PayTrainingServer *server)
 {
@@ -64,10 +29,7 @@ pay_training_server_stop (PayTrainingServer *server)
       g_object_unref (server->process);
     }
   if (server->dir != NULL)
-    {
-      g_autoptr (GFile) dir = g_file_new_for_path (server->dir);
-      remove_tree (dir);
-    }
+    till_test_remove_tree (server->dir);
   g_clear_object (&server->session);
   g_free (server->dir);
   g_free (server->db);
@@ -86,32 +48,25 @@ launch (PayTrainingServer  *server,
         const char         *listen,
         GError            **error)
 {
-  g_autoptr (GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr (GDataInputStream) lines = NULL;
+  g_autoptr (GSubprocessLauncher) launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr (JsonObject) config = NULL;
   g_autoptr (GUri) js = NULL;
-  g_autofree char *first = NULL;
-  const char *url;
 
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   {
     const char *argv[] = { binary, "--training", "--listen", listen, "--db", server->db, NULL };
-    server->process = g_subprocess_launcher_spawnv (launcher, argv, error);
+    /* Its first line: "till-server listening on URL (training mode)". */
+    g_clear_pointer (&server->base, g_free);
+    server->process = till_test_spawn (launcher, argv, &server->base, NULL, error);
     if (server->process == NULL)
       return FALSE;
   }
-  /* Its first line: "till-server listening on URL (training mode)". */
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
-  first = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, error);
-  if (first == NULL || (url = strstr (first, "http://")) == NULL)
+  if (server->base == NULL)
     {
-      if (error != NULL && *error == NULL)
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "till-server did not start");
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "till-server did not start");
       return FALSE;
     }
-  g_free (server->base);
-  server->base = g_strndup (url, strcspn (url, " "));
   if (g_str_has_suffix (server->base, "/"))
     server->base[strlen (server->base) - 1] = '\0';
 
@@ -147,14 +102,12 @@ pay_training_server_start (const char  *binary,
   g_autofree char *out = NULL;
   g_auto (GStrv) out_lines = NULL;
 
-  server->dir = g_dir_make_tmp ("till-pay-XXXXXX", error);
-  if (server->dir == NULL)
-    goto fail;
+  server->dir = till_test_make_tmpdir ("till-pay");
   server->db = g_build_filename (server->dir, "till.db", NULL);
 
   {
     const char *argv[] = { binary, "--db", server->db, "terminal", "add", "pay-test", NULL };
-    if ((out = run_command (argv, error)) == NULL)
+    if ((out = till_test_run_program (argv, error)) == NULL)
       goto fail;
   }
   out_lines = g_strsplit (g_strstrip (out), "\n", -1);
@@ -266,17 +219,16 @@ pay_xdotool (const char * const  *args,
   return g_spawn_check_wait_status (status, error);
 }
 
-/* Lets GTK and WebKit take in what xdotool put in the X server's queue. */
+/* Returns once GTK has taken in every event the X server had for this process: after a round
+ * trip to the X server, what xdotool sent before is queued here, and the main context is
+ * then run until it has nothing left to dispatch. WebKit hands keys to its web process in
+ * the order it got them. */
 void
-pay_settle (guint ms)
+pay_take_events (void)
 {
-  gint64 until = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < until)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
+  gdk_display_sync (gdk_display_get_default ());
+  for (guint i = 0; i < 10000 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
 }
 
 /* The card number has the focus when the form is ready: no click, no Tab. Each complete
@@ -293,7 +245,7 @@ pay_type_card_fields (const char  *number,
       const char *text = i == 0 ? number : i == 1 ? "1234" : "123";
       if (!pay_xdotool ((const char *[]) { "type", "--delay", delay, text, NULL }, error))
         return FALSE;
-      pay_settle (50 + delay_ms * 10);
+      pay_take_events ();
     }
   return TRUE;
 }

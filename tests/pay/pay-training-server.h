@@ -10,6 +10,8 @@
 #include <libsoup/soup.h>
 #include <webkit/webkit.h>
 
+#include "till-test-util.h"
+
 G_BEGIN_DECLS
 
 typedef struct
@@ -41,7 +43,7 @@ JsonObject        *pay_training_server_checkout (PayTrainingServer  *server,
 
 gboolean           pay_xdotool                  (const char * const *args,
                                                  GError            **error);
-void               pay_settle                   (guint               ms);
+void pay_take_events (void);
 gboolean           pay_type_card_fields         (const char         *number,
                                                  guint               delay_ms,
                                                  GError            **error);

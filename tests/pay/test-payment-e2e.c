@@ -155,8 +155,7 @@ wait_for (guint      *counter,
             save_snapshot (current_fixture, "timeout");
           g_error ("timed out waiting for %s", what);
         }
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
+      g_main_context_iteration (NULL, TRUE);
     }
 }
 
@@ -169,11 +168,11 @@ xdotool (const char * const *args)
   g_assert_no_error (error);
 }
 
-/* Lets GTK and WebKit take in the keys xdotool put in the X server's queue. */
+/* GTK has taken in what xdotool put in the X server's queue. */
 static void
 settle (void)
 {
-  pay_settle (300);
+  pay_take_events ();
 }
 
 /* Gives the window the X input focus and the web view GTK's, as a cashier's click would. */
@@ -420,19 +419,41 @@ test_generic_decline (Fixture       *f,
 }
 
 static void
+on_resource_finished (WebKitWebResource *resource, gboolean *loaded)
+{
+  *loaded = TRUE;
+}
+
+/* Notes when the 3-D Secure challenge's script has been loaded into its frame. */
+static void
+on_resource_started (WebKitWebView *web_view,
+                     WebKitWebResource *resource,
+                     WebKitURIRequest *request,
+                     gboolean *loaded)
+{
+  if (g_str_has_suffix (webkit_uri_request_get_uri (request), "/v3/frame/challenge.js"))
+    g_signal_connect (resource, "finished", G_CALLBACK (on_resource_finished), loaded);
+}
+
+static void
 test_three_d_secure (Fixture       *f,
                      gconstpointer  data)
 {
+  gboolean challenge_loaded = FALSE;
   g_autofree char *pi = NULL;
   g_autofree char *secret = NULL;
   g_autoptr (JsonObject) order = checkout (f, &pi, &secret);
   g_autoptr (JsonObject) synced = NULL;
 
   start_form (f, pi, secret, json_object_get_int_member (order, "total"));
+  g_signal_connect (till_payment_view_get_web_view (f->view), "resource-load-started",
+                    G_CALLBACK (on_resource_started), &challenge_loaded);
   type_card (f, "4000002500003155");
-  /* The bank's challenge opens over the page; its first button completes it. */
+  /* The bank's challenge opens over the page; its first button completes it, once its
+   * script is there. */
   wait_for_page (f, "document.querySelector('[aria-modal=\"true\"] iframe') !== null",
                  "the 3-D Secure challenge");
+  g_assert_true (till_test_wait_for (&challenge_loaded, DEADLINE_US / 1000));
   settle ();
   save_snapshot (f, "pay-3ds-challenge");
   xdotool ((const char *[]) { "key", "--delay", "40", "Tab", "Return", NULL });
@@ -459,8 +480,7 @@ wait_for_state (Fixture    *f,
           g_error ("timed out waiting for the page to show “%s” (it shows “%s”)", state,
                    till_payment_page_get_state (f->page));
         }
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
+      g_main_context_iteration (NULL, TRUE);
     }
 }
 
@@ -970,7 +990,7 @@ confirm_at_stripe (Fixture    *f,
 static gboolean
 config_has_js (Fixture *f)
 {
-  const TillServerConfig *config = till_client_get_config (f->client);
+  const TillStoreConfig *config = till_client_get_config (f->client);
 
   return config != NULL && config->stripe_js_url != NULL &&
          g_str_has_prefix (config->stripe_js_url, f->js_origin);
@@ -1114,8 +1134,7 @@ test_restart_shows_paid (Fixture       *f,
          g_strcmp0 (till_payment_page_get_state (till_window_get_payment_page (window)), "paid") != 0)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
+      g_main_context_iteration (NULL, TRUE);
     }
   status = order_status (f, order_id);
   g_assert_cmpstr (status, ==, "paid");
@@ -1145,6 +1164,12 @@ count_dismissed (guint *count)
   (*count)++;
 }
 
+static gboolean
+widget_mapped (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget);
+}
+
 static void
 test_window_sale (Fixture       *f,
                   gconstpointer  data)
@@ -1170,8 +1195,9 @@ test_window_sale (Fixture       *f,
   window = till_window_new (NULL, catalog, store, client);
   gtk_window_set_default_size (GTK_WINDOW (window), 1024, 700);
   gtk_window_present (GTK_WINDOW (window));
-  /* The cashier's window has the keyboard, as on a till. */
-  pay_settle (200);
+  /* The cashier's window has the keyboard, as on a till: once it is on screen. */
+  g_assert_true (till_test_wait_until (widget_mapped, window, DEADLINE_US / 1000));
+  pay_take_events ();
   xid = g_strdup_printf ("%lu", (gulong) gdk_x11_surface_get_xid (
                            gtk_native_get_surface (GTK_NATIVE (window))));
   xdotool ((const char *[]) { "windowfocus", "--sync", xid, NULL });
@@ -1199,8 +1225,7 @@ test_window_sale (Fixture       *f,
          !till_payment_view_get_loaded (till_payment_page_get_view (page)))
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
+      g_main_context_iteration (NULL, TRUE);
     }
 
   /* The form has the focus (the page gave it); the customer types. */

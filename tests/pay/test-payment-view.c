@@ -153,8 +153,7 @@ wait_for (guint      *counter,
     {
       if (g_get_monotonic_time () > deadline)
         g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
+      g_main_context_iteration (NULL, TRUE);
     }
 }
 
@@ -197,8 +196,7 @@ run_js_expect_blocked (Fixture    *f,
     {
       if (g_get_monotonic_time () > deadline)
         g_error ("timed out waiting for %u refusals of %s", n, what);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
+      g_main_context_iteration (NULL, TRUE);
     }
   g_test_assert_expected_messages ();
 }
@@ -465,8 +463,7 @@ run_tls_view (Fixture    *f,
   while (counts->loaded == 0 && counts->errors == 0)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
+      g_main_context_iteration (NULL, TRUE);
     }
   gtk_window_destroy (window);
 }

@@ -8,7 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "till-api-private.h"
-#include "till-catalog.h"
+#include "till-products.h"
 #include "till-terminals.h"
 #include "till-test-server.h"
 
@@ -225,7 +225,7 @@ test_config_store_details (void)
     g_autoptr(TillServerConfig) config = till_server_config_new ();
 
     g_assert_true (till_server_config_load_file (config, path, &error));
-    g_assert_false (till_server_config_finish (config, &error));
+    g_assert_false (till_server_config_validate (config, &error));
     g_assert_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID);
     g_assert_nonnull (strstr (error->message, "[store] tax-id"));
   }

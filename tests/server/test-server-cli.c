@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
-#include "till-catalog.h"
+#include "till-products.h"
 #include "till-database.h"
 #include "till-terminals.h"
 #include "till-test-server.h"
@@ -26,10 +26,7 @@ static void
 fixture_setup (Fixture       *fixture,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("till-cli-test-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->dir = till_test_make_tmpdir ("till-cli-test");
   fixture->db = g_build_filename (fixture->dir, "till.db", NULL);
 }
 
@@ -374,7 +371,7 @@ count_products (Fixture *fixture)
   g_autoptr(TillDatabase) db = till_database_open (fixture->db, &error);
 
   g_assert_no_error (error);
-  return (guint) till_catalog_count (db, NULL);
+  return (guint) till_products_count (db, NULL);
 }
 
 static void
@@ -438,8 +435,8 @@ test_catalog_import (Fixture       *fixture,
   g_assert_cmpuint (count_products (fixture), ==, 3);
   {
     g_autoptr(TillDatabase) db = till_database_open (fixture->db, NULL);
-    g_autoptr(TillProduct) simit = till_catalog_get_by_barcode (db, "4006381333931", NULL);
-    g_autoptr(TillProduct) cay = till_catalog_get_by_barcode (db, "96385074", NULL);
+    g_autoptr(TillProductRecord) simit = till_products_get_by_barcode (db, "4006381333931", NULL);
+    g_autoptr(TillProductRecord) cay = till_products_get_by_barcode (db, "96385074", NULL);
 
     g_assert_cmpstr (simit->name, ==, "İstanbul Simidi");
     g_assert_cmpint (simit->unit_amount, ==, 1250);

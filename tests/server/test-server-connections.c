@@ -58,8 +58,7 @@ program_start (const char * const *argv,
   const char *url;
   const char *colon;
 
-  program->dir = g_dir_make_tmp ("till-connections-XXXXXX", &error);
-  g_assert_no_error (error);
+  program->dir = till_test_make_tmpdir ("till-connections");
   log = g_strdup_printf ("%s/connections-process-%u.log", till_test_log_dir (), ++started);
   g_subprocess_launcher_set_stderr_file_path (launcher, log);
   g_subprocess_launcher_set_cwd (launcher, program->dir);
@@ -215,16 +214,29 @@ assert_status (const char *answer,
   g_assert_true (g_str_has_prefix (answer, status));
 }
 
+typedef struct
+{
+  Program *program;
+  guint expected;
+} Descriptors;
+
+static gboolean
+at_most_expected (gpointer data)
+{
+  Descriptors *descriptors = data;
+
+  return count_descriptors (descriptors->program) <= descriptors->expected;
+}
+
 static gboolean
 descriptors_back (Program *program,
                   guint    expected)
 {
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  Descriptors descriptors = { program, expected };
 
-  /* The program closes what it has seen end as soon as its loop runs: poll /proc. */
-  while (count_descriptors (program) > expected && g_get_monotonic_time () < deadline)
-    g_usleep (10000);
-  return count_descriptors (program) <= expected;
+  /* The program closes what it has seen end as soon as its loop runs: another process, so
+   * the wait looks at /proc again every few milliseconds. */
+  return till_test_wait_until (at_most_expected, &descriptors, 10000);
 }
 
 /* A few connections first, so that what the program opens once (database, threads' pipes)

@@ -1,5 +1,5 @@
 /* test-server-storage.c: the SQLite layer: pragmas, migrations, the monotonic order trigger,
- * backup; and the pure helpers the API relies on (search keys, barcodes, signatures).
+ * the intents an order may record, transactions, checkpoints, backup.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,12 +12,10 @@
 #include <glib/gstdio.h>
 #include <sched.h>
 
-#include "till-catalog.h"
+#include "till-products.h"
 #include "till-database.h"
 #include "till-orders.h"
 #include "till-server-error.h"
-#include "till-search.h"
-#include "till-stripe-client.h"
 #include "till-test-server.h"
 #include "till-webhooks.h"
 
@@ -34,8 +32,7 @@ fixture_setup (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
 
-  fixture->dir = g_dir_make_tmp ("till-storage-test-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->dir = till_test_make_tmpdir ("till-storage-test");
   fixture->path = g_build_filename (fixture->dir, "sub", "till.db", NULL);
   fixture->db = till_database_open (fixture->path, &error);
   g_assert_no_error (error);
@@ -490,7 +487,7 @@ test_transactions (Fixture       *fixture,
                    gconstpointer  data)
 {
   TillDatabase *db = fixture->db;
-  g_autoptr(TillProduct) product = g_new0 (TillProduct, 1);
+  g_autoptr(TillProductRecord) product = g_new0 (TillProductRecord, 1);
   g_autoptr(GError) error = NULL;
 
   product->name = g_strdup ("Simit");
@@ -499,15 +496,15 @@ test_transactions (Fixture       *fixture,
   product->tax_rate = 100;
   product->active = TRUE;
   g_assert_true (till_database_begin (db, &error));
-  g_assert_true (till_catalog_save (db, product, &error));
+  g_assert_true (till_products_save (db, product, &error));
   till_database_rollback (db);
-  g_assert_cmpint (till_catalog_count (db, NULL), ==, 0);
+  g_assert_cmpint (till_products_count (db, NULL), ==, 0);
 
   product->id = 0;
   g_assert_true (till_database_begin (db, &error));
-  g_assert_true (till_catalog_save (db, product, &error));
+  g_assert_true (till_products_save (db, product, &error));
   g_assert_true (till_database_commit (db, &error));
-  g_assert_cmpint (till_catalog_count (db, NULL), ==, 1);
+  g_assert_cmpint (till_products_count (db, NULL), ==, 1);
 }
 
 static goffset
@@ -734,129 +731,11 @@ test_backup (Fixture       *fixture,
   g_assert_no_error (error);
   restored = till_database_open (copy, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (till_catalog_count (restored, NULL), ==, 60);
+  g_assert_cmpint (till_products_count (restored, NULL), ==, 60);
   g_assert_cmpstr (till_database_get_instance (restored), ==,
                    till_database_get_instance (fixture->db));
   /* Into a place that cannot be written. */
   g_assert_false (till_database_backup (fixture->db, "/proc/till/backup.db", &error));
-}
-
-static void
-test_search_key (void)
-{
-  static const struct { const char *text; const char *key; } cases[] = {
-    { "İstanbul Simidi", "istanbul simidi" },
-    { "ISTANBUL", "istanbul" },
-    { "ıstanbul", "istanbul" },
-    { "Çay Bardağı", "cay bardagi" },
-    { "Şalgam", "salgam" },
-    { "Käsekuchen", "kasekuchen" },
-    { "Heiße Schokolade", "heisse schokolade" },
-    { "BRÖTCHEN", "brotchen" },
-    { "", "" },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autofree char *key = till_search_key (cases[i].text);
-      g_assert_cmpstr (key, ==, cases[i].key);
-    }
-  {
-    g_autofree char *key = till_search_key ("\xff\xfe not UTF-8");
-    g_assert_cmpstr (key, ==, "");
-  }
-}
-
-static void
-test_barcodes (void)
-{
-  g_assert_true (till_barcode_is_valid ("4006381333931"));   /* EAN-13 */
-  g_assert_true (till_barcode_is_valid ("96385074"));        /* EAN-8 */
-  g_assert_true (till_barcode_is_valid ("036000291452"));    /* UPC-A */
-  g_assert_true (till_barcode_is_valid ("10614141000415"));  /* GTIN-14 */
-  g_assert_false (till_barcode_is_valid ("4006381333932"));
-  g_assert_false (till_barcode_is_valid ("400638133393"));
-  g_assert_false (till_barcode_is_valid ("40063813339 1"));
-  g_assert_false (till_barcode_is_valid (""));
-  g_assert_false (till_barcode_is_valid (NULL));
-}
-
-static void
-test_demo_catalog_barcodes (void)
-{
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "demo-catalog.csv",
-                                                 NULL);
-  g_autofree char *contents = NULL;
-  g_auto(GStrv) lines = NULL;
-  guint count = 0;
-
-  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
-  lines = g_strsplit (contents, "\n", -1);
-  for (guint i = 1; lines[i] != NULL; i++)
-    {
-      g_auto(GStrv) fields = NULL;
-
-      if (*lines[i] == '\0')
-        continue;
-      fields = g_strsplit (lines[i], ",", -1);
-      g_assert_cmpuint (strlen (fields[1]), ==, 13);
-      g_assert_true (till_barcode_is_valid (fields[1]));
-      count++;
-    }
-  g_assert_cmpuint (count, ==, 60);
-}
-
-static void
-test_webhook_verify (void)
-{
-  static const char body[] = "{\"id\": \"evt_1\"}";
-  const char *secret = "whsec_unit";
-  gint64 now = 1700000000;
-  g_autofree char *good = till_webhook_sign ((const guint8 *) body, strlen (body), secret, now);
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (till_webhook_verify (good, (const guint8 *) body, strlen (body), secret, now,
-                                      300, &error));
-  g_assert_true (till_webhook_verify (good, (const guint8 *) body, strlen (body), secret,
-                                      now + 300, 300, NULL));
-  g_assert_false (till_webhook_verify (good, (const guint8 *) body, strlen (body), secret,
-                                       now + 301, 300, NULL));
-  g_assert_false (till_webhook_verify (good, (const guint8 *) body, strlen (body) - 1, secret,
-                                       now, 300, NULL));
-  g_assert_false (till_webhook_verify (good, (const guint8 *) body, strlen (body), "whsec_other",
-                                       now, 300, NULL));
-  g_assert_false (till_webhook_verify (good, (const guint8 *) body, strlen (body), NULL, now, 300,
-                                       NULL));
-  {
-    /* Two timestamps: refused rather than guessed. */
-    g_autofree char *twice = g_strdup_printf ("t=1,%s", good);
-    g_assert_false (till_webhook_verify (twice, (const guint8 *) body, strlen (body), secret, now,
-                                         300, NULL));
-  }
-  {
-    /* Upper-case hex is not what Stripe sends. */
-    g_autofree char *upper = g_ascii_strup (good, -1);
-    g_assert_false (till_webhook_verify (upper, (const guint8 *) body, strlen (body), secret, now,
-                                         300, NULL));
-  }
-}
-
-static void
-test_form_encoding (void)
-{
-  g_autoptr(TillStripeForm) form = till_stripe_form_new ();
-  g_autofree char *encoded = NULL;
-
-  till_stripe_form_add_int (form, "amount", 1039);
-  till_stripe_form_add (form, "automatic_payment_methods[enabled]", "true");
-  till_stripe_form_add (form, "payment_method_types[]", "card");
-  till_stripe_form_add (form, "metadata[till_order_number]", "T-000001");
-  till_stripe_form_add (form, "description", "Köşe Büfe & Co: 100% = T-1");
-  encoded = till_stripe_form_encode (form);
-  g_assert_cmpstr (encoded, ==,
-                   "amount=1039&automatic_payment_methods[enabled]=true&payment_method_types[]=card"
-                   "&metadata[till_order_number]=T-000001"
-                   "&description=K%C3%B6%C5%9Fe%20B%C3%BCfe%20%26%20Co%3A%20100%25%20%3D%20T-1");
 }
 
 int
@@ -880,11 +759,6 @@ main (int    argc,
   ADD ("/server/storage/checkpoint-stopped", test_checkpoint_stopped);
   ADD ("/server/storage/checkpoint-taken-back", test_checkpoint_taken_back);
 #undef ADD
-  g_test_add_func ("/server/search-key", test_search_key);
-  g_test_add_func ("/server/barcodes", test_barcodes);
-  g_test_add_func ("/server/demo-catalog-barcodes", test_demo_catalog_barcodes);
-  g_test_add_func ("/server/webhook-verify", test_webhook_verify);
-  g_test_add_func ("/server/stripe-form-encoding", test_form_encoding);
 
   return g_test_run ();
 }

@@ -84,8 +84,7 @@ till_test_server_new (const char        *stripe_base,
   g_autoptr(GError) error = NULL;
   TillServerConfig *config = till_server_config_new ();
 
-  server->dir = g_dir_make_tmp ("till-server-test-XXXXXX", &error);
-  g_assert_no_error (error);
+  server->dir = till_test_make_tmpdir ("till-server-test");
 
   config->database = g_build_filename (server->dir, "till.db", NULL);
   set_string (&config->listen, "127.0.0.1:0");
@@ -104,7 +103,7 @@ till_test_server_new (const char        *stripe_base,
   if (configure != NULL)
     configure (config, user_data);
 
-  g_assert_true (till_server_config_finish (config, &error));
+  g_assert_true (till_server_config_validate (config, &error));
   g_assert_no_error (error);
 
   server->api = till_api_new (config, &error);
@@ -124,24 +123,6 @@ till_test_server_new (const char        *stripe_base,
   server->session = soup_session_new_with_options ("timeout", 30, "max-conns-per-host", 64,
                                                    "max-conns", 128, NULL);
   return server;
-}
-
-void
-till_test_remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        till_test_remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
 }
 
 void
@@ -264,39 +245,6 @@ till_test_error_code (TillTestResponse *response)
     return NULL;
   error = json_object_get_object_member (response->json, "error");
   return json_object_get_string_member_with_default (error, "code", NULL);
-}
-
-static gboolean
-on_deadline (gpointer user_data)
-{
-  gboolean *expired = user_data;
-
-  *expired = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_tick (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-gboolean
-till_test_wait_until (gboolean (*done) (gpointer user_data),
-                      gpointer   user_data,
-                      guint      timeout_ms)
-{
-  gboolean expired = FALSE;
-  guint source = g_timeout_add (timeout_ms, on_deadline, &expired);
-  /* What another thread changes wakes no main loop: look again every 10 ms. */
-  guint tick = g_timeout_add (10, on_tick, NULL);
-
-  while (!done (user_data) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  if (!expired)
-    g_source_remove (source);
-  return done (user_data);
 }
 
 TillTestSim *

@@ -9,6 +9,7 @@
 #include "till-api.h"
 #include "till-core.h"
 #include "till-server-config.h"
+#include "till-test-util.h"
 
 G_BEGIN_DECLS
 
@@ -58,19 +59,12 @@ TillTestResponse *till_test_request_full  (SoupSession      *session,
 /* The error code of an API error answer, or NULL. */
 const char       *till_test_error_code    (TillTestResponse *response);
 
-/* Iterates the default main context until @done returns TRUE or @timeout_ms passes. */
-gboolean till_test_wait_until (gboolean (*done) (gpointer user_data),
-                               gpointer   user_data,
-                               guint      timeout_ms);
-
 /* Every log line of the test program also goes to $G_TEST_BUILDDIR/logs/@name.log, which
  * the secrets test greps. Call once, after g_test_init (). Debug messages are on. */
 void     till_test_capture_logs (const char *name);
 const char *till_test_log_dir   (void);
 
-char    *till_test_new_reference (void);
-/* Removes @path and everything below it. */
-void     till_test_remove_tree   (const char *path);
+char *till_test_new_reference (void);
 
 /* The Stripe simulator in-process on loopback, faults enabled. */
 typedef struct

@@ -18,42 +18,6 @@ sim_response_free (SimResponse *response)
   g_free (response);
 }
 
-static gboolean
-on_deadline (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-void
-sim_wait_until (gboolean *done,
-                guint     deadline_ms)
-{
-  gboolean expired = FALSE;
-  guint id = g_timeout_add (deadline_ms, on_deadline, &expired);
-
-  while (!*done && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  if (!expired)
-    g_source_remove (id);
-  g_assert_true (*done);
-}
-
-gboolean
-sim_wait_for (gboolean (*check) (gpointer data),
-              gpointer   data,
-              guint      deadline_ms)
-{
-  gboolean expired = FALSE;
-  guint id = g_timeout_add (deadline_ms, on_deadline, &expired);
-
-  while (!check (data) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  if (!expired)
-    g_source_remove (id);
-  return check (data);
-}
-
 struct _SimCall
 {
   SoupMessage *msg;
@@ -157,7 +121,7 @@ sim_call_wait (SimCall *call)
 {
   SimResponse *response;
 
-  sim_wait_until (&call->done, SIM_TEST_DEADLINE_MS);
+  g_assert_true (till_test_wait_for (&call->done, SIM_TEST_DEADLINE_MS));
   response = call->response;
   g_object_unref (call->msg);
   g_free (call);

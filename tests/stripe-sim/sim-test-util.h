@@ -12,6 +12,7 @@
 #include <libsoup/soup.h>
 
 #include "till-stripe-sim.h"
+#include "till-test-util.h"
 
 G_BEGIN_DECLS
 
@@ -30,13 +31,6 @@ typedef struct
 
 void         sim_response_free    (SimResponse *response);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimResponse, sim_response_free)
-
-/* Iterates the default main context until *done or the deadline. */
-void         sim_wait_until       (gboolean    *done,
-                                   guint        deadline_ms);
-gboolean     sim_wait_for         (gboolean   (*check) (gpointer data),
-                                   gpointer     data,
-                                   guint        deadline_ms);
 
 /* Starts one request; sim_call_wait() waits for it. @headers: NULL-terminated name, value. */
 typedef struct _SimCall SimCall;

@@ -199,7 +199,7 @@ wait_event (Fixture    *f,
 {
   EventWait wait = { f, name, NULL };
 
-  if (!sim_wait_for (event_arrived, &wait, DEADLINE_MS))
+  if (!till_test_wait_until (event_arrived, &wait, DEADLINE_MS))
     g_error ("the page never reported “%s”", name);
   return wait.found;
 }
@@ -224,7 +224,7 @@ run_js (Fixture    *f,
   gboolean done = FALSE;
 
   webkit_web_view_evaluate_javascript (f->view, script, -1, NULL, NULL, NULL, on_evaluated, &done);
-  sim_wait_until (&done, DEADLINE_MS);
+  g_assert_true (till_test_wait_for (&done, DEADLINE_MS));
 }
 
 /* A fresh PaymentIntent and the page, ready for typing. */
@@ -502,7 +502,7 @@ take_snapshot (Fixture    *f,
 
   webkit_web_view_get_snapshot (f->view, WEBKIT_SNAPSHOT_REGION_VISIBLE,
                                 WEBKIT_SNAPSHOT_OPTIONS_NONE, NULL, on_snapshot, &snapshot);
-  sim_wait_until (&snapshot.done, DEADLINE_MS);
+  g_assert_true (till_test_wait_for (&snapshot.done, DEADLINE_MS));
 }
 
 /* The card form filled in (data/screenshots/sim-card-form.png comes from here), the form in

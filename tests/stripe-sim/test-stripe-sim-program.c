@@ -13,41 +13,15 @@ typedef struct
 {
   GSubprocess *process;
   char *url;
-  gboolean line_done;
-  gboolean exited;
 } Program;
-
-static void
-on_line (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Program *program = user_data;
-
-  program->url = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
-                                                            NULL, NULL);
-  program->line_done = TRUE;
-}
-
-static void
-on_program_exit (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Program *program = user_data;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  program->exited = TRUE;
-}
 
 /* Starts the program and reads the URL it prints (NULL if it printed none). */
 static Program *
 program_start (const char * const *argv,
                const char         *secret_key_env)
 {
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr(GError) error = NULL;
   Program *program = g_new0 (Program, 1);
 
@@ -55,26 +29,16 @@ program_start (const char * const *argv,
     g_subprocess_launcher_setenv (launcher, "TILL_STRIPE_SIM_SECRET_KEY", secret_key_env, TRUE);
   else
     g_subprocess_launcher_unsetenv (launcher, "TILL_STRIPE_SIM_SECRET_KEY");
-  program->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  program->process = till_test_spawn (launcher, argv, &program->url, NULL, &error);
   g_assert_no_error (error);
-
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (program->process));
-  g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, NULL, on_line, program);
-  sim_wait_until (&program->line_done, SIM_TEST_DEADLINE_MS);
   return program;
 }
 
 static int
 program_stop (Program *program)
 {
-  int status;
+  int status = till_test_stop_process (program->process, SIGTERM);
 
-  if (!program->exited)
-    g_subprocess_send_signal (program->process, SIGTERM);
-  g_subprocess_wait_async (program->process, NULL, on_program_exit, program);
-  sim_wait_until (&program->exited, SIM_TEST_DEADLINE_MS);
-  status = g_subprocess_get_if_exited (program->process)
-             ? g_subprocess_get_exit_status (program->process) : -1;
   g_object_unref (program->process);
   g_free (program->url);
   g_free (program);
@@ -219,7 +183,7 @@ test_webhooks_and_faults (void)
   g_assert_cmpuint (r->status, ==, 200);
 
   /* The creation event arrives, signed with the secret from the command line. */
-  g_assert_true (sim_wait_for (received_one, receiver, SIM_TEST_DEADLINE_MS));
+  g_assert_true (till_test_wait_until (received_one, receiver, SIM_TEST_DEADLINE_MS));
   {
     const char *signature = g_ptr_array_index (receiver->signatures, 0);
     GBytes *body = g_ptr_array_index (receiver->bodies, 0);

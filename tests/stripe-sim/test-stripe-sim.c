@@ -1291,7 +1291,7 @@ test_idempotency_pruned (void)
   /* Another API key is another account: its keys never meet this one's. */
   g_assert_cmpint (till_sim_idempotency_begin (table, "sk_test_other", "k", "f2", &saved,
                                                &original), ==, TILL_SIM_IDEMPOTENCY_NEW);
-  till_sim_idempotency_finish (table, SIM_TEST_KEY, "k", reply, "req_1");
+  till_sim_idempotency_end (table, SIM_TEST_KEY, "k", reply, "req_1");
   finished = g_get_monotonic_time ();
   /* Let the monotonic clock move past the zero time to live. */
   while (g_get_monotonic_time () == finished)
@@ -1541,7 +1541,7 @@ test_retention_age (Fixture      *f,
   /* With no request at all, the timer forgets the rest once it is old. */
   till_stripe_sim_set_prune_interval (f->sim, 10);
   till_stripe_sim_advance_clock (f->sim, 3601);
-  g_assert_true (sim_wait_for (sim_forgot_everything, f->sim, SIM_TEST_DEADLINE_MS));
+  g_assert_true (till_test_wait_until (sim_forgot_everything, f->sim, SIM_TEST_DEADLINE_MS));
 }
 
 /* Beyond the count of idempotency keys the oldest saved answer goes first. */
@@ -2030,7 +2030,7 @@ wait_for_deliveries (SimReceiver *receiver,
 {
   ReceiverWait wait = { receiver, count };
 
-  g_assert_true (sim_wait_for (received_enough, &wait, SIM_TEST_DEADLINE_MS));
+  g_assert_true (till_test_wait_until (received_enough, &wait, SIM_TEST_DEADLINE_MS));
 }
 
 static gboolean
@@ -2100,7 +2100,7 @@ test_webhooks_signed (Fixture      *f,
   /* created ×3, charge.succeeded, payment_intent.succeeded, charge.failed,
    * payment_intent.payment_failed, payment_intent.canceled, charge.refunded, refund.created */
   wait_for_deliveries (receiver, 10);
-  g_assert_true (sim_wait_for (sim_idle, f->sim, SIM_TEST_DEADLINE_MS));
+  g_assert_true (till_test_wait_until (sim_idle, f->sim, SIM_TEST_DEADLINE_MS));
 
   for (guint i = 0; i < receiver->bodies->len; i++)
     assert_signed (g_ptr_array_index (receiver->signatures, i),
@@ -2181,7 +2181,7 @@ test_webhooks_retry (Fixture      *f,
     till_stripe_sim_set_webhook (f->sim, dead->url, WEBHOOK_SECRET, NULL);
     till_stripe_sim_set_webhook_retry (f->sim, 5, 3);
     g_free (create_intent (f, NULL));
-    g_assert_true (sim_wait_for (sim_idle, f->sim, SIM_TEST_DEADLINE_MS));
+    g_assert_true (till_test_wait_until (sim_idle, f->sim, SIM_TEST_DEADLINE_MS));
     g_assert_cmpuint (dead->attempts, ==, 3);
     {
       g_autoptr(SimResponse) failed = api (f, "GET", "/v1/events?delivery_success=false", NULL);
@@ -2253,7 +2253,7 @@ test_webhooks_duplicate (Fixture      *f,
                 "Till-Sim-Fault", "duplicate-webhook");
   assert_ok (r);
   wait_for_deliveries (receiver, 6);
-  g_assert_true (sim_wait_for (sim_idle, f->sim, SIM_TEST_DEADLINE_MS));
+  g_assert_true (till_test_wait_until (sim_idle, f->sim, SIM_TEST_DEADLINE_MS));
   g_assert_cmpuint (receiver->bodies->len, ==, 6);
 
   /* Each of the three events came twice, with the same id. */
@@ -2300,7 +2300,7 @@ test_webhooks_lost (Fixture      *f,
   kept = api (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd");
   assert_ok (kept);
   wait_for_deliveries (receiver, 1);
-  g_assert_true (sim_wait_for (sim_idle, f->sim, SIM_TEST_DEADLINE_MS));
+  g_assert_true (till_test_wait_until (sim_idle, f->sim, SIM_TEST_DEADLINE_MS));
 
   /* Only the second intent's event came. */
   g_assert_cmpuint (receiver->bodies->len, ==, 1);
@@ -2643,7 +2643,7 @@ test_retention_webhooks (Fixture      *f,
 
   /* The first event's delivery is held at the endpoint; the next ones wait behind it. */
   ids[0] = create_intent (f, NULL);
-  g_assert_true (sim_wait_for (holding_receiver_holds, &receiver, SIM_TEST_DEADLINE_MS));
+  g_assert_true (till_test_wait_until (holding_receiver_holds, &receiver, SIM_TEST_DEADLINE_MS));
   {
     g_autoptr(JsonNode) held = parse_body (receiver.held_body);
 
@@ -2663,8 +2663,8 @@ test_retention_webhooks (Fixture      *f,
    * second intent's was given up on. */
   soup_server_message_unpause (receiver.held);
   g_clear_object (&receiver.held);
-  g_assert_true (sim_wait_for (delivered_three, &receiver, SIM_TEST_DEADLINE_MS));
-  g_assert_true (sim_wait_for (sim_idle, f->sim, SIM_TEST_DEADLINE_MS));
+  g_assert_true (till_test_wait_until (delivered_three, &receiver, SIM_TEST_DEADLINE_MS));
+  g_assert_true (till_test_wait_until (sim_idle, f->sim, SIM_TEST_DEADLINE_MS));
   {
     g_autoptr(JsonNode) held = parse_body (receiver.held_body);
 

@@ -1,4 +1,4 @@
-/* till-test-server.c
+/* till-test-app-server.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,7 +7,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-#include "till-test-server.h"
+#include "till-test-app-server.h"
 
 #define PAGE_SIZE 2
 
@@ -21,7 +21,7 @@ typedef struct
   char *category;
 } Product;
 
-struct _TillTestServer
+struct _TillTestAppServer
 {
   GThread *thread;
   GMainContext *context;
@@ -36,8 +36,8 @@ struct _TillTestServer
   GMutex lock;
   GCond ready;
   gboolean started;
-  GPtrArray *products;          /* Product* */
-  GHashTable *orders;           /* client_reference → JSON text of the response */
+  GPtrArray *products; /* Product* */
+  GHashTable *orders;  /* client_reference → JSON text of the response */
   guint n_orders;
   guint n_checkout_requests;
   guint n_sync_requests;
@@ -45,9 +45,9 @@ struct _TillTestServer
   guint n_not_modified;
   guint delay_count;
   guint delay_ms;
-  guint disk_full_count;        /* checkouts answered 507 storage_full, storing nothing */
-  guint sync_fail_count;        /* syncs answered 503 payment_provider_unavailable */
-  guint version;                /* bumped on every catalog change: the ETag */
+  guint disk_full_count; /* checkouts answered 507 storage_full, storing nothing */
+  guint sync_fail_count; /* syncs answered 503 payment_provider_unavailable */
+  guint version;         /* bumped on every catalog change: the ETag */
 };
 
 static void
@@ -60,9 +60,7 @@ product_free (Product *product)
 }
 
 static void
-send_json (SoupServerMessage *msg,
-           guint              status,
-           JsonNode          *node)
+send_json (SoupServerMessage *msg, guint status, JsonNode *node)
 {
   g_autofree char *text = till_json_to_string (node, FALSE);
 
@@ -71,10 +69,7 @@ send_json (SoupServerMessage *msg,
 }
 
 static void
-send_error (SoupServerMessage *msg,
-            guint              status,
-            const char        *code,
-            const char        *message)
+send_error (SoupServerMessage *msg, guint status, const char *code, const char *message)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) node = NULL;
@@ -93,8 +88,7 @@ send_error (SoupServerMessage *msg,
 }
 
 static gboolean
-check_auth (TillTestServer    *server,
-            SoupServerMessage *msg)
+check_auth (TillTestAppServer *server, SoupServerMessage *msg)
 {
   const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
                                                    "Authorization");
@@ -106,7 +100,7 @@ check_auth (TillTestServer    *server,
       g_mutex_unlock (&server->lock);
     }
 
-  if (g_strcmp0 (auth, "Bearer " TILL_TEST_TOKEN) != 0)
+  if (g_strcmp0 (auth, "Bearer " TILL_TEST_APP_TOKEN) != 0)
     {
       send_error (msg, 401, "unauthorized", "Unknown terminal token");
       return FALSE;
@@ -115,8 +109,7 @@ check_auth (TillTestServer    *server,
 }
 
 static void
-add_product_json (JsonBuilder *builder,
-                  Product     *product)
+add_product_json (JsonBuilder *builder, Product *product)
 {
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "id");
@@ -144,11 +137,11 @@ add_product_json (JsonBuilder *builder,
 }
 
 static void
-handle_healthz (SoupServer        *soup,
+handle_healthz (SoupServer *soup,
                 SoupServerMessage *msg,
-                const char        *path,
-                GHashTable        *query,
-                gpointer           user_data)
+                const char *path,
+                GHashTable *query,
+                gpointer user_data)
 {
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
@@ -156,13 +149,13 @@ handle_healthz (SoupServer        *soup,
 }
 
 static void
-handle_config (SoupServer        *soup,
+handle_config (SoupServer *soup,
                SoupServerMessage *msg,
-               const char        *path,
-               GHashTable        *query,
-               gpointer           user_data)
+               const char *path,
+               GHashTable *query,
+               gpointer user_data)
 {
-  TillTestServer *server = user_data;
+  TillTestAppServer *server = user_data;
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) node = NULL;
 
@@ -189,13 +182,13 @@ handle_config (SoupServer        *soup,
 }
 
 static void
-handle_products (SoupServer        *soup,
+handle_products (SoupServer *soup,
                  SoupServerMessage *msg,
-                 const char        *path,
-                 GHashTable        *query,
-                 gpointer           user_data)
+                 const char *path,
+                 GHashTable *query,
+                 gpointer user_data)
 {
-  TillTestServer *server = user_data;
+  TillTestAppServer *server = user_data;
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) node = NULL;
   g_autofree char *etag = NULL;
@@ -242,7 +235,7 @@ handle_products (SoupServer        *soup,
       return;
     }
   if (cursor != NULL)
-    start = (guint) g_ascii_strtoull (cursor, NULL, 10);
+    start = (guint)g_ascii_strtoull (cursor, NULL, 10);
   end = MIN (start + PAGE_SIZE, server->products->len);
 
   json_builder_begin_object (builder);
@@ -275,13 +268,13 @@ unpause_message (gpointer user_data)
 }
 
 static void
-handle_checkouts (SoupServer        *soup,
+handle_checkouts (SoupServer *soup,
                   SoupServerMessage *msg,
-                  const char        *path,
-                  GHashTable        *query,
-                  gpointer           user_data)
+                  const char *path,
+                  GHashTable *query,
+                  gpointer user_data)
 {
-  TillTestServer *server = user_data;
+  TillTestAppServer *server = user_data;
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) object = NULL;
@@ -329,7 +322,7 @@ handle_checkouts (SoupServer        *soup,
           Product *product = NULL;
 
           for (guint j = 0; j < server->products->len && product == NULL; j++)
-            if (((Product *) g_ptr_array_index (server->products, j))->id == line->product_id)
+            if (((Product *)g_ptr_array_index (server->products, j))->id == line->product_id)
               product = g_ptr_array_index (server->products, j);
           if (product == NULL)
             {
@@ -419,13 +412,13 @@ handle_checkouts (SoupServer        *soup,
 /* POST /api/v1/orders/{id}/sync: the order as stored (nobody pays here, so it stays
  * pending_payment). */
 static void
-handle_orders (SoupServer        *soup,
+handle_orders (SoupServer *soup,
                SoupServerMessage *msg,
-               const char        *path,
-               GHashTable        *query,
-               gpointer           user_data)
+               const char *path,
+               GHashTable *query,
+               gpointer user_data)
 {
-  TillTestServer *server = user_data;
+  TillTestAppServer *server = user_data;
   g_auto (GStrv) parts = g_strsplit (path + strlen ("/api/v1/orders/"), "/", -1);
   GHashTableIter iter;
   const char *text;
@@ -434,8 +427,8 @@ handle_orders (SoupServer        *soup,
 
   if (!check_auth (server, msg))
     return;
-  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST || g_strv_length (parts) != 2 ||
-      !g_str_equal (parts[1], "sync"))
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST || g_strv_length (parts) != 2
+      || !g_str_equal (parts[1], "sync"))
     {
       send_error (msg, 404, "not_found", "No such endpoint");
       return;
@@ -452,7 +445,7 @@ handle_orders (SoupServer        *soup,
       return;
     }
   g_hash_table_iter_init (&iter, server->orders);
-  while (found == NULL && g_hash_table_iter_next (&iter, NULL, (gpointer *) &text))
+  while (found == NULL && g_hash_table_iter_next (&iter, NULL, (gpointer *)&text))
     {
       g_autoptr (JsonObject) response = till_json_parse_object (text, strlen (text), NULL);
       JsonObject *order = json_object_get_object_member (response, "order");
@@ -477,29 +470,29 @@ handle_orders (SoupServer        *soup,
 static gpointer
 server_thread (gpointer user_data)
 {
-  TillTestServer *server = user_data;
+  TillTestAppServer *server = user_data;
   g_autoptr (GError) error = NULL;
   GSList *uris;
 
   g_main_context_push_thread_default (server->context);
 
-  server->soup = soup_server_new ("server-header", "till-test-server",
-                                  "tls-certificate", server->certificate, NULL);
+  server->soup = soup_server_new ("server-header", "till-test-server", "tls-certificate",
+                                  server->certificate, NULL);
   soup_server_add_handler (server->soup, "/healthz", handle_healthz, server, NULL);
   soup_server_add_handler (server->soup, "/api/v1/config", handle_config, server, NULL);
   soup_server_add_handler (server->soup, "/api/v1/products", handle_products, server, NULL);
   soup_server_add_handler (server->soup, "/api/v1/checkouts", handle_checkouts, server, NULL);
   soup_server_add_handler (server->soup, "/api/v1/orders/", handle_orders, server, NULL);
   if (!soup_server_listen_local (server->soup, server->port,
-                                 SOUP_SERVER_LISTEN_IPV4_ONLY |
-                                 (server->certificate ? SOUP_SERVER_LISTEN_HTTPS : 0),
+                                 SOUP_SERVER_LISTEN_IPV4_ONLY
+                                     | (server->certificate ? SOUP_SERVER_LISTEN_HTTPS : 0),
                                  &error))
     g_error ("Test server cannot listen: %s", error->message);
   uris = soup_server_get_uris (server->soup);
   server->port = g_uri_get_port (uris->data);
-  server->url = g_strdup_printf ("%s://127.0.0.1:%u", server->certificate ? "https" : "http",
-                                 server->port);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  server->url
+      = g_strdup_printf ("%s://127.0.0.1:%u", server->certificate ? "https" : "http", server->port);
+  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
 
   g_mutex_lock (&server->lock);
   server->started = TRUE;
@@ -517,24 +510,22 @@ server_thread (gpointer user_data)
   return NULL;
 }
 
-static TillTestServer *
-server_new (gboolean         training,
-            guint            port,
-            GTlsCertificate *certificate)
+static TillTestAppServer *
+server_new (gboolean training, guint port, GTlsCertificate *certificate)
 {
-  TillTestServer *server = g_new0 (TillTestServer, 1);
+  TillTestAppServer *server = g_new0 (TillTestAppServer, 1);
 
   server->certificate = certificate ? g_object_ref (certificate) : NULL;
   server->training = training;
   server->port = port;
   server->context = g_main_context_new ();
   server->loop = g_main_loop_new (server->context, FALSE);
-  server->products = g_ptr_array_new_with_free_func ((GDestroyNotify) product_free);
+  server->products = g_ptr_array_new_with_free_func ((GDestroyNotify)product_free);
   server->orders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_mutex_init (&server->lock);
   g_cond_init (&server->ready);
 
-  server->thread = g_thread_new ("till-test-server", server_thread, server);
+  server->thread = g_thread_new ("till-test-app-server", server_thread, server);
   g_mutex_lock (&server->lock);
   while (!server->started)
     g_cond_wait (&server->ready, &server->lock);
@@ -542,15 +533,14 @@ server_new (gboolean         training,
   return server;
 }
 
-TillTestServer *
-till_test_server_new (gboolean training,
-                      guint    port)
+TillTestAppServer *
+till_test_app_server_new (gboolean training, guint port)
 {
   return server_new (training, port, NULL);
 }
 
-TillTestServer *
-till_test_server_new_tls (GTlsCertificate *certificate)
+TillTestAppServer *
+till_test_app_server_new_tls (GTlsCertificate *certificate)
 {
   return server_new (TRUE, 0, certificate);
 }
@@ -563,7 +553,7 @@ quit_loop (gpointer user_data)
 }
 
 void
-till_test_server_free (TillTestServer *server)
+till_test_app_server_free (TillTestAppServer *server)
 {
   g_main_context_invoke (server->context, quit_loop, server->loop);
   g_thread_join (server->thread);
@@ -579,25 +569,25 @@ till_test_server_free (TillTestServer *server)
 }
 
 const char *
-till_test_server_get_url (TillTestServer *server)
+till_test_app_server_get_url (TillTestAppServer *server)
 {
   return server->url;
 }
 
 guint
-till_test_server_get_port (TillTestServer *server)
+till_test_app_server_get_port (TillTestAppServer *server)
 {
   return server->port;
 }
 
 void
-till_test_server_add_product (TillTestServer *server,
-                              gint64          id,
-                              const char     *name,
-                              const char     *barcode,
-                              gint64          unit_amount,
-                              int             tax_rate,
-                              const char     *category)
+till_test_app_server_add_product (TillTestAppServer *server,
+                                  gint64 id,
+                                  const char *name,
+                                  const char *barcode,
+                                  gint64 unit_amount,
+                                  int tax_rate,
+                                  const char *category)
 {
   Product *product = g_new0 (Product, 1);
 
@@ -614,9 +604,7 @@ till_test_server_add_product (TillTestServer *server,
 }
 
 void
-till_test_server_set_price (TillTestServer *server,
-                            gint64          id,
-                            gint64          unit_amount)
+till_test_app_server_set_price (TillTestAppServer *server, gint64 id, gint64 unit_amount)
 {
   g_mutex_lock (&server->lock);
   for (guint i = 0; i < server->products->len; i++)
@@ -630,8 +618,7 @@ till_test_server_set_price (TillTestServer *server,
 }
 
 void
-till_test_server_fail_checkouts_disk_full (TillTestServer *server,
-                                           guint           count)
+till_test_app_server_fail_checkouts_disk_full (TillTestAppServer *server, guint count)
 {
   g_mutex_lock (&server->lock);
   server->disk_full_count = count;
@@ -639,8 +626,7 @@ till_test_server_fail_checkouts_disk_full (TillTestServer *server,
 }
 
 void
-till_test_server_fail_syncs (TillTestServer *server,
-                             guint           count)
+till_test_app_server_fail_syncs (TillTestAppServer *server, guint count)
 {
   g_mutex_lock (&server->lock);
   server->sync_fail_count = count;
@@ -648,9 +634,7 @@ till_test_server_fail_syncs (TillTestServer *server,
 }
 
 void
-till_test_server_delay_checkouts (TillTestServer *server,
-                                  guint           count,
-                                  guint           ms)
+till_test_app_server_delay_checkouts (TillTestAppServer *server, guint count, guint ms)
 {
   g_mutex_lock (&server->lock);
   server->delay_count = count;
@@ -658,15 +642,14 @@ till_test_server_delay_checkouts (TillTestServer *server,
   g_mutex_unlock (&server->lock);
 }
 
-#define GETTER(name, field)                               \
-  guint                                                   \
-  till_test_server_get_##name (TillTestServer *server)    \
-  {                                                       \
-    guint value;                                          \
-    g_mutex_lock (&server->lock);                         \
-    value = server->field;                                \
-    g_mutex_unlock (&server->lock);                       \
-    return value;                                         \
+#define GETTER(name, field)                                                                        \
+  guint till_test_app_server_get_##name (TillTestAppServer *server)                                \
+  {                                                                                                \
+    guint value;                                                                                   \
+    g_mutex_lock (&server->lock);                                                                  \
+    value = server->field;                                                                         \
+    g_mutex_unlock (&server->lock);                                                                \
+    return value;                                                                                  \
   }
 
 GETTER (n_orders, n_orders)

@@ -1,4 +1,4 @@
-/* till-catalog.h: products, categories, barcodes and the CSV import.
+/* till-products.h: products, categories, barcodes and the CSV import.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -22,19 +22,19 @@ typedef struct
   char *category;     /* nullable */
   gboolean active;
   gint64 updated_at;  /* unix microseconds */
-} TillProduct;
+} TillProductRecord;
 
-#define TILL_CATALOG_PAGE_MAX 200
+#define TILL_PRODUCTS_PAGE_MAX 200
 #define TILL_PRODUCT_NAME_MAX 200
 
-void         till_product_free             (TillProduct   *product);
-TillProduct *till_product_copy             (const TillProduct *product);
-JsonNode    *till_product_to_json          (const TillProduct *product);
+void         till_product_record_free             (TillProductRecord   *product);
+TillProductRecord *till_product_record_copy             (const TillProductRecord *product);
+JsonNode    *till_product_record_to_json          (const TillProductRecord *product);
 /* Strict: @object may hold sku, barcode, name, unit_amount, tax_rate, category, active
  * (and currency, which must be the store's). With @base NULL it is a creation and name,
  * unit_amount and tax_rate are required; otherwise the fields present replace @base's. */
-TillProduct *till_product_from_json        (JsonObject    *object,
-                                            const TillProduct *base,
+TillProductRecord *till_product_record_from_json        (JsonObject    *object,
+                                            const TillProductRecord *base,
                                             const char    *store_currency,
                                             GError       **error);
 gboolean     till_barcode_is_valid         (const char    *barcode);
@@ -47,20 +47,20 @@ typedef struct _TillProductCache TillProductCache;
 TillProductCache *till_product_cache_new  (void);
 void         till_product_cache_free       (TillProductCache *cache);
 /* A copy of product @id, or NULL with @error set (TILL_API_ERROR_NOT_FOUND if unknown). */
-TillProduct *till_product_cache_get        (TillProductCache *cache,
+TillProductRecord *till_product_cache_get        (TillProductCache *cache,
                                             TillDatabase     *db,
                                             gint64            id,
                                             GError          **error);
 
-TillProduct *till_catalog_get              (TillDatabase  *db,
+TillProductRecord *till_products_get              (TillDatabase  *db,
                                             gint64         id,
                                             GError       **error);
-TillProduct *till_catalog_get_by_barcode   (TillDatabase  *db,
+TillProductRecord *till_products_get_by_barcode   (TillDatabase  *db,
                                             const char    *barcode,
                                             GError       **error);
 /* A page of products ordered by id, after @after_id. *out_next_after is the id to continue
  * from, or 0 at the end. */
-GPtrArray   *till_catalog_list             (TillDatabase  *db,
+GPtrArray   *till_products_list             (TillDatabase  *db,
                                             const char    *query,
                                             const char    *category,
                                             gboolean       include_inactive,
@@ -69,17 +69,17 @@ GPtrArray   *till_catalog_list             (TillDatabase  *db,
                                             gint64        *out_next_after,
                                             GError       **error);
 /* element-type utf8 */
-GPtrArray   *till_catalog_list_categories  (TillDatabase  *db,
+GPtrArray   *till_products_list_categories  (TillDatabase  *db,
                                             GError       **error);
-gint64       till_catalog_count            (TillDatabase  *db,
+gint64       till_products_count            (TillDatabase  *db,
                                             GError       **error);
 /* Inserts when product->id is 0, updates otherwise. Uniqueness of sku and barcode is
  * reported as TILL_API_ERROR_CONFLICT naming the field. */
-gboolean     till_catalog_save             (TillDatabase  *db,
-                                            TillProduct   *product,
+gboolean     till_products_save             (TillDatabase  *db,
+                                            TillProductRecord   *product,
                                             GError       **error);
 /* Deletes a product no order refers to; deactivates it otherwise. */
-gboolean     till_catalog_delete           (TillDatabase  *db,
+gboolean     till_products_delete           (TillDatabase  *db,
                                             gint64         id,
                                             gboolean      *out_deactivated,
                                             GError       **error);
@@ -87,7 +87,7 @@ gboolean     till_catalog_delete           (TillDatabase  *db,
 /* Imports CSV text with the header sku,barcode,name,price,currency,tax_rate,category.
  * Rows with a known sku update that product. All or nothing: when a row is bad, nothing is
  * imported, FALSE is returned and @out_line_errors holds one "line N: …" per bad row. */
-gboolean     till_catalog_import_csv       (TillDatabase  *db,
+gboolean     till_products_import_csv       (TillDatabase  *db,
                                             const char    *text,
                                             gsize          length,
                                             const char    *store_currency,
@@ -95,6 +95,6 @@ gboolean     till_catalog_import_csv       (TillDatabase  *db,
                                             GPtrArray    **out_line_errors,
                                             GError       **error);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillProduct, till_product_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillProductRecord, till_product_record_free)
 
 G_END_DECLS

@@ -1,4 +1,4 @@
-/* till-catalog.c
+/* till-products.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -6,7 +6,7 @@
 
 #include <glib/gi18n.h>
 
-#include "till-catalog.h"
+#include "till-products.h"
 #include "till-core.h"
 #include "till-search.h"
 #include "till-server-error.h"
@@ -15,7 +15,7 @@
   "id, sku, barcode, name, unit_amount, currency, tax_rate, category, active, updated_at"
 
 void
-till_product_free (TillProduct *product)
+till_product_record_free (TillProductRecord *product)
 {
   if (product == NULL)
     return;
@@ -27,10 +27,10 @@ till_product_free (TillProduct *product)
   g_free (product);
 }
 
-TillProduct *
-till_product_copy (const TillProduct *product)
+TillProductRecord *
+till_product_record_copy (const TillProductRecord *product)
 {
-  TillProduct *copy = g_memdup2 (product, sizeof *product);
+  TillProductRecord *copy = g_memdup2 (product, sizeof *product);
 
   copy->sku = g_strdup (product->sku);
   copy->barcode = g_strdup (product->barcode);
@@ -41,7 +41,7 @@ till_product_copy (const TillProduct *product)
 }
 
 JsonNode *
-till_product_to_json (const TillProduct *product)
+till_product_record_to_json (const TillProductRecord *product)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
@@ -163,15 +163,15 @@ take_string_member (JsonObject  *object,
   return TRUE;
 }
 
-TillProduct *
-till_product_from_json (JsonObject         *object,
-                        const TillProduct  *base,
+TillProductRecord *
+till_product_record_from_json (JsonObject         *object,
+                        const TillProductRecord  *base,
                         const char         *store_currency,
                         GError            **error)
 {
   static const char *allowed[] = { "sku", "barcode", "name", "unit_amount", "currency",
                                    "tax_rate", "category", "active", NULL };
-  g_autoptr(TillProduct) product = NULL;
+  g_autoptr(TillProductRecord) product = NULL;
   g_autofree char *currency = NULL;
   gboolean creating = base == NULL;
   gint64 tax_rate;
@@ -180,10 +180,10 @@ till_product_from_json (JsonObject         *object,
     return NULL;
 
   if (base != NULL)
-    product = till_product_copy (base);
+    product = till_product_record_copy (base);
   else
     {
-      product = g_new0 (TillProduct, 1);
+      product = g_new0 (TillProductRecord, 1);
       product->active = TRUE;
       product->currency = g_strdup (store_currency);
       product->tax_rate = -1;
@@ -228,10 +228,10 @@ till_product_from_json (JsonObject         *object,
   return g_steal_pointer (&product);
 }
 
-static TillProduct *
+static TillProductRecord *
 product_from_row (sqlite3_stmt *stmt)
 {
-  TillProduct *product = g_new0 (TillProduct, 1);
+  TillProductRecord *product = g_new0 (TillProductRecord, 1);
 
   product->id = sqlite3_column_int64 (stmt, 0);
   product->sku = till_database_column_dup (stmt, 1);
@@ -246,7 +246,7 @@ product_from_row (sqlite3_stmt *stmt)
   return product;
 }
 
-static TillProduct *
+static TillProductRecord *
 get_one (TillDatabase *db,
          const char   *sql,
          gint64        id,
@@ -254,7 +254,7 @@ get_one (TillDatabase *db,
          GError      **error)
 {
   sqlite3_stmt *stmt = till_database_prepare (db, sql, error);
-  TillProduct *product = NULL;
+  TillProductRecord *product = NULL;
   int rc;
 
   if (stmt == NULL)
@@ -274,8 +274,8 @@ get_one (TillDatabase *db,
   return product;
 }
 
-TillProduct *
-till_catalog_get (TillDatabase  *db,
+TillProductRecord *
+till_products_get (TillDatabase  *db,
                   gint64         id,
                   GError       **error)
 {
@@ -286,7 +286,7 @@ till_catalog_get (TillDatabase  *db,
 
 struct _TillProductCache
 {
-  GHashTable *products;   /* gint64 * → TillProduct */
+  GHashTable *products;   /* gint64 * → TillProductRecord */
   guint64 generation;
 };
 
@@ -296,7 +296,7 @@ till_product_cache_new (void)
   TillProductCache *cache = g_new0 (TillProductCache, 1);
 
   cache->products = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
-                                           (GDestroyNotify) till_product_free);
+                                           (GDestroyNotify) till_product_record_free);
   return cache;
 }
 
@@ -309,13 +309,13 @@ till_product_cache_free (TillProductCache *cache)
   g_free (cache);
 }
 
-TillProduct *
+TillProductRecord *
 till_product_cache_get (TillProductCache  *cache,
                         TillDatabase      *db,
                         gint64             id,
                         GError           **error)
 {
-  TillProduct *product;
+  TillProductRecord *product;
 
   if (cache->generation != till_database_get_generation (db))
     {
@@ -324,23 +324,23 @@ till_product_cache_get (TillProductCache  *cache,
     }
   product = g_hash_table_lookup (cache->products, &id);
   if (product != NULL)
-    return till_product_copy (product);
-  product = till_catalog_get (db, id, error);
+    return till_product_record_copy (product);
+  product = till_products_get (db, id, error);
   if (product == NULL)
     return NULL;
   if (g_hash_table_size (cache->products) >= PRODUCT_CACHE_MAX)
     g_hash_table_remove_all (cache->products);
   /* The key lives in the value. */
   {
-    TillProduct *copy = till_product_copy (product);
+    TillProductRecord *copy = till_product_record_copy (product);
 
     g_hash_table_insert (cache->products, &copy->id, copy);
   }
   return product;
 }
 
-TillProduct *
-till_catalog_get_by_barcode (TillDatabase  *db,
+TillProductRecord *
+till_products_get_by_barcode (TillDatabase  *db,
                              const char    *barcode,
                              GError       **error)
 {
@@ -365,7 +365,7 @@ like_pattern (const char *query)
 }
 
 GPtrArray *
-till_catalog_list (TillDatabase  *db,
+till_products_list (TillDatabase  *db,
                    const char    *query,
                    const char    *category,
                    gboolean       include_inactive,
@@ -375,12 +375,12 @@ till_catalog_list (TillDatabase  *db,
                    GError       **error)
 {
   g_autoptr(GPtrArray) products =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) till_product_free);
+      g_ptr_array_new_with_free_func ((GDestroyNotify) till_product_record_free);
   g_autofree char *pattern = NULL;
   sqlite3_stmt *stmt;
   int rc;
 
-  limit = CLAMP (limit, 1, TILL_CATALOG_PAGE_MAX);
+  limit = CLAMP (limit, 1, TILL_PRODUCTS_PAGE_MAX);
   stmt = till_database_prepare (db,
       "SELECT " PRODUCT_COLUMNS " FROM products "
       "WHERE id > ?1 AND (?2 OR active) AND (?3 IS NULL OR category = ?3) "
@@ -406,13 +406,13 @@ till_catalog_list (TillDatabase  *db,
   if (products->len > limit)
     {
       g_ptr_array_set_size (products, limit);
-      *out_next_after = ((TillProduct *) products->pdata[limit - 1])->id;
+      *out_next_after = ((TillProductRecord *) products->pdata[limit - 1])->id;
     }
   return g_steal_pointer (&products);
 }
 
 GPtrArray *
-till_catalog_list_categories (TillDatabase  *db,
+till_products_list_categories (TillDatabase  *db,
                               GError       **error)
 {
   g_autoptr(GPtrArray) categories = g_ptr_array_new_with_free_func (g_free);
@@ -432,7 +432,7 @@ till_catalog_list_categories (TillDatabase  *db,
 }
 
 gint64
-till_catalog_count (TillDatabase  *db,
+till_products_count (TillDatabase  *db,
                     GError       **error)
 {
   sqlite3_stmt *stmt = till_database_prepare (db, "SELECT count(*) FROM products", error);
@@ -447,7 +447,7 @@ till_catalog_count (TillDatabase  *db,
 
 static gboolean
 find_conflict (TillDatabase  *db,
-               TillProduct   *product,
+               TillProductRecord   *product,
                GError       **error)
 {
   static const char *fields[] = { "sku", "barcode" };
@@ -484,8 +484,8 @@ find_conflict (TillDatabase  *db,
 }
 
 gboolean
-till_catalog_save (TillDatabase  *db,
-                   TillProduct   *product,
+till_products_save (TillDatabase  *db,
+                   TillProductRecord   *product,
                    GError       **error)
 {
   g_autofree char *key = NULL;
@@ -542,7 +542,7 @@ till_catalog_save (TillDatabase  *db,
 }
 
 gboolean
-till_catalog_delete (TillDatabase  *db,
+till_products_delete (TillDatabase  *db,
                      gint64         id,
                      gboolean      *out_deactivated,
                      GError       **error)
@@ -672,12 +672,12 @@ static const char *csv_columns[] = {
   "sku", "barcode", "name", "price", "currency", "tax_rate", "category",
 };
 
-static TillProduct *
+static TillProductRecord *
 product_from_record (GPtrArray   *record,
                      const char  *store_currency,
                      GError     **error)
 {
-  g_autoptr(TillProduct) product = g_new0 (TillProduct, 1);
+  g_autoptr(TillProductRecord) product = g_new0 (TillProductRecord, 1);
   g_autoptr(GError) local = NULL;
   const TillCurrency *currency;
   const char *sku, *barcode, *name, *price, *code, *rate, *category;
@@ -788,7 +788,7 @@ find_by_sku (TillDatabase *db,
 }
 
 gboolean
-till_catalog_import_csv (TillDatabase  *db,
+till_products_import_csv (TillDatabase  *db,
                          const char    *text,
                          gsize          length,
                          const char    *store_currency,
@@ -798,7 +798,7 @@ till_catalog_import_csv (TillDatabase  *db,
 {
   g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) products =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) till_product_free);
+      g_ptr_array_new_with_free_func ((GDestroyNotify) till_product_record_free);
   g_autoptr(GArray) lines = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr(GHashTable) skus = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) barcodes = g_hash_table_new (g_str_hash, g_str_equal);
@@ -824,7 +824,7 @@ till_catalog_import_csv (TillDatabase  *db,
   while (cursor < end)
     {
       g_autoptr(GPtrArray) record = NULL;
-      g_autoptr(TillProduct) product = NULL;
+      g_autoptr(TillProductRecord) product = NULL;
       guint record_line;
 
       line++;
@@ -878,11 +878,11 @@ till_catalog_import_csv (TillDatabase  *db,
     return FALSE;
   for (guint i = 0; i < products->len; i++)
     {
-      TillProduct *product = products->pdata[i];
+      TillProductRecord *product = products->pdata[i];
 
       product->id = find_by_sku (db, product->sku);
       g_clear_error (&local);
-      if (!till_catalog_save (db, product, &local))
+      if (!till_products_save (db, product, &local))
         g_ptr_array_add (errors, g_strdup_printf (_("line %u: %s"),
                                                   g_array_index (lines, guint, i),
                                                   local->message));

@@ -1,0 +1,33 @@
+/* till-test-gtk.h: what the app's widget tests share (waiting and processes: till-test-util.h).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "till-connect-dialog.h"
+#include "till-test-util.h"
+
+G_BEGIN_DECLS
+
+/* The environment the app's widget tests draw in (software GL avoided: see the .c); before
+ * GTK's init. */
+void till_test_set_drawing_env (void);
+/* till_test_set_drawing_env(), then gtk_test_init() and adw_init(). */
+void till_test_init_gtk (int *argc, char ***argv);
+
+/* What a TillConnectDialog's "connect" signal said. */
+typedef struct
+{
+  char *url;
+  char *token;
+  char *pin;
+  gboolean emitted;
+} TillTestConnect;
+
+/* Records @dialog's "connect" in @connect (zeroed first; free with till_test_connect_clear()). */
+void till_test_watch_connect (TillConnectDialog *dialog, TillTestConnect *connect);
+void till_test_connect_clear (TillTestConnect *connect);
+
+G_END_DECLS

@@ -1,0 +1,187 @@
+/* till-test-util.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "till-test-util.h"
+
+static gboolean
+on_deadline (gpointer data)
+{
+  *(gboolean *)data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_tick (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+till_test_wait_until (TillTestCheck check, gpointer data, guint timeout_ms)
+{
+  gboolean expired = FALSE;
+  guint deadline = g_timeout_add (timeout_ms, on_deadline, &expired);
+  /* What another thread or process changes wakes no main loop: look again every 10 ms. */
+  guint tick = g_timeout_add (10, on_tick, NULL);
+
+  while (!check (data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
+  if (!expired)
+    g_source_remove (deadline);
+  return check (data);
+}
+
+gboolean
+till_test_flag_is_set (gpointer flag)
+{
+  return *(gboolean *)flag;
+}
+
+gboolean
+till_test_wait_for (gboolean *flag, guint timeout_ms)
+{
+  return till_test_wait_until (till_test_flag_is_set, flag, timeout_ms);
+}
+
+static gboolean
+result_arrived (gpointer data)
+{
+  return *(GAsyncResult **)data != NULL;
+}
+
+GAsyncResult *
+till_test_wait_result (GAsyncResult **result, guint timeout_ms)
+{
+  till_test_wait_until (result_arrived, result, timeout_ms);
+  return *result;
+}
+
+void
+till_test_store_result (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **)user_data = g_object_ref (result);
+}
+
+char *
+till_test_make_tmpdir (const char *prefix)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *template = g_strconcat (prefix, "-XXXXXX", NULL);
+  char *path = g_dir_make_tmp (template, &error);
+
+  g_assert_no_error (error);
+  return path;
+}
+
+void
+till_test_remove_tree (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    {
+      g_remove (path);
+      return;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        till_test_remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+GSubprocess *
+till_test_spawn (GSubprocessLauncher *launcher,
+                 const char *const *argv,
+                 char **out_url,
+                 GDataInputStream **out_stdout,
+                 GError **error)
+{
+  g_autoptr (GSubprocess) process = g_subprocess_launcher_spawnv (launcher, argv, error);
+  g_autoptr (GDataInputStream) lines = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autofree char *line = NULL;
+  const char *url;
+
+  *out_url = NULL;
+  if (process == NULL)
+    return NULL;
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, NULL, till_test_store_result,
+                                       &result);
+  if (till_test_wait_result (&result, TILL_TEST_DEADLINE_MS) == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s printed no line in %u ms", argv[0],
+                   TILL_TEST_DEADLINE_MS);
+      g_subprocess_force_exit (process);
+      return NULL;
+    }
+  line = g_data_input_stream_read_line_finish_utf8 (lines, result, NULL, NULL);
+  url = line != NULL ? strstr (line, "http://") : NULL;
+  if (url == NULL && line != NULL)
+    url = strstr (line, "https://");
+  if (url != NULL)
+    *out_url = g_strndup (url, strcspn (url, " \t"));
+  if (out_stdout != NULL)
+    *out_stdout = g_steal_pointer (&lines);
+  return g_steal_pointer (&process);
+}
+
+int
+till_test_stop_process (GSubprocess *process, int signum)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  g_subprocess_send_signal (process, signum);
+  g_subprocess_wait_async (process, NULL, till_test_store_result, &result);
+  if (till_test_wait_result (&result, TILL_TEST_DEADLINE_MS) == NULL)
+    {
+      g_subprocess_force_exit (process);
+      g_assert_nonnull (till_test_wait_result (&result, TILL_TEST_DEADLINE_MS));
+      g_error ("%s did not end within %u ms of signal %d", g_subprocess_get_identifier (process),
+               TILL_TEST_DEADLINE_MS, signum);
+    }
+  g_subprocess_wait_finish (process, result, NULL);
+  return g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
+}
+
+char *
+till_test_run_program (const char *const *argv, GError **error)
+{
+  g_autoptr (GSubprocess) process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, error);
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autofree char *out = NULL;
+
+  if (process == NULL)
+    return NULL;
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, till_test_store_result, &result);
+  if (till_test_wait_result (&result, TILL_TEST_DEADLINE_MS) == NULL)
+    {
+      g_subprocess_force_exit (process);
+      till_test_wait_result (&result, TILL_TEST_DEADLINE_MS);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s did not end in %u ms", argv[0],
+                   TILL_TEST_DEADLINE_MS);
+      return NULL;
+    }
+  if (!g_subprocess_communicate_utf8_finish (process, result, &out, NULL, error))
+    return NULL;
+  if (!g_subprocess_get_successful (process))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s failed", argv[0]);
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
