@@ -27,39 +27,40 @@
 static gint64 t_start;
 
 static const char *words[] = {
-  "simit", "ayran", "çay", "kahve", "süt", "peynir", "zeytin", "ekmek", "İncir", "ıspanak",
-  "crème", "brûlée", "apple", "orange", "juice", "bread", "butter", "cheese", "olive", "oil",
-  "honey", "granola", "chocolate", "dark", "milk", "water", "sparkling", "tea", "green",
-  "black", "organic", "fresh", "frozen", "kaşık", "çatal", "bıçak", "tabak", "bardak", "mug",
-  "towel", "soap", "shampoo", "gift", "card", "box", "bag", "large", "small", "medium", "pack",
+  "simit",   "ayran",  "çay",    "kahve",   "süt",       "peynir",  "zeytin", "ekmek",  "İncir",
+  "ıspanak", "crème",  "brûlée", "apple",   "orange",    "juice",   "bread",  "butter", "cheese",
+  "olive",   "oil",    "honey",  "granola", "chocolate", "dark",    "milk",   "water",  "sparkling",
+  "tea",     "green",  "black",  "organic", "fresh",     "frozen",  "kaşık",  "çatal",  "bıçak",
+  "tabak",   "bardak", "mug",    "towel",   "soap",      "shampoo", "gift",   "card",   "box",
+  "bag",     "large",  "small",  "medium",  "pack",
 };
 static const char *categories[] = {
-  "Bakery", "Drinks", "Coffee", "Kitchen", "Pantry", "Produce", "Dairy", "Frozen", "Household",
-  "Gifts", "Snacks", "Breakfast", "Personal Care", "Pets", "Baby", "Deli", "Meat", "Fish",
-  "Wine", "Flowers",
+  "Bakery", "Drinks",    "Coffee", "Kitchen", "Pantry",    "Produce",       "Dairy",
+  "Frozen", "Household", "Gifts",  "Snacks",  "Breakfast", "Personal Care", "Pets",
+  "Baby",   "Deli",      "Meat",   "Fish",    "Wine",      "Flowers",
 };
 
 static GPtrArray *
 generate (guint n)
 {
   GPtrArray *products = g_ptr_array_new_full (n, g_object_unref);
-  GRand *rand = g_rand_new_with_seed (42);
+  GRand     *rand = g_rand_new_with_seed (42);
 
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *name = g_strdup_printf ("%s %s %s %u",
-                                               words[g_rand_int_range (rand, 0, G_N_ELEMENTS (words))],
-                                               words[g_rand_int_range (rand, 0, G_N_ELEMENTS (words))],
-                                               words[g_rand_int_range (rand, 0, G_N_ELEMENTS (words))],
-                                               g_rand_int_range (rand, 1, 1000));
+      g_autofree char *name =
+          g_strdup_printf ("%s %s %s %u", words[g_rand_int_range (rand, 0, G_N_ELEMENTS (words))],
+                           words[g_rand_int_range (rand, 0, G_N_ELEMENTS (words))],
+                           words[g_rand_int_range (rand, 0, G_N_ELEMENTS (words))],
+                           g_rand_int_range (rand, 1, 1000));
       g_autofree char *sku = g_strdup_printf ("SKU-%06u", i + 1);
       g_autofree char *barcode = g_strdup_printf ("869%010u", i + 1);
 
-      g_ptr_array_add (products,
-                       till_product_new (i + 1, name, sku, barcode,
-                                         categories[g_rand_int_range (rand, 0, G_N_ELEMENTS (categories))],
-                                         "USD", g_rand_int_range (rand, 50, 100000),
-                                         g_rand_boolean (rand) ? 800 : 1800));
+      g_ptr_array_add (
+          products, till_product_new (
+                        i + 1, name, sku, barcode,
+                        categories[g_rand_int_range (rand, 0, G_N_ELEMENTS (categories))], "USD",
+                        g_rand_int_range (rand, 50, 100000), g_rand_boolean (rand) ? 800 : 1800));
     }
   g_rand_free (rand);
   return products;
@@ -79,11 +80,10 @@ on_deadline (gpointer data)
 }
 
 static void
-wait_for (gboolean *flag,
-          guint     timeout_ms)
+wait_for (gboolean *flag, guint timeout_ms)
 {
   gboolean timed_out = FALSE;
-  guint source = g_timeout_add (timeout_ms, on_deadline, &timed_out);
+  guint    source = g_timeout_add (timeout_ms, on_deadline, &timed_out);
 
   while (!flag_set (flag) && !timed_out)
     g_main_context_iteration (NULL, TRUE);
@@ -94,9 +94,7 @@ wait_for (gboolean *flag,
 }
 
 static void
-on_done (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+on_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   *(GAsyncResult **) user_data = g_object_ref (result);
 }
@@ -104,24 +102,22 @@ on_done (GObject      *source,
 typedef struct
 {
   TillCatalog *catalog;
-  gint64 first_frame;
-  gint64 first_catalog_frame;
-  gboolean done;
+  gint64       first_frame;
+  gint64       first_catalog_frame;
+  gboolean     done;
 } Frames;
 
 typedef struct
 {
   TillCatalog *catalog;
-  gboolean ok;
-  gint64 time;
+  gboolean     ok;
+  gint64       time;
 } Loaded;
 
 /* As TillApplication's callback: the catalog is replaced as soon as the main loop
  * dispatches the result. */
 static void
-on_cache_loaded (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+on_cache_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Loaded *loaded = user_data;
 
@@ -130,8 +126,7 @@ on_cache_loaded (GObject      *source,
 }
 
 static void
-on_after_paint (GdkFrameClock *clock,
-                Frames        *frames)
+on_after_paint (GdkFrameClock *clock, Frames *frames)
 {
   gint64 now = g_get_monotonic_time ();
 
@@ -145,16 +140,14 @@ on_after_paint (GdkFrameClock *clock,
 }
 
 static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
+compare_doubles (gconstpointer a, gconstpointer b)
 {
   double x = *(const double *) a, y = *(const double *) b;
   return (x > y) - (x < y);
 }
 
 static double
-percentile (GArray *values,
-            double  p)
+percentile (GArray *values, double p)
 {
   guint index;
 
@@ -168,10 +161,10 @@ percentile (GArray *values,
 static gint64
 process_start_time (void)
 {
-  g_autofree char *stat = NULL;
-  const char *p;
+  g_autofree char   *stat = NULL;
+  const char        *p;
   unsigned long long ticks = 0;
-  struct timespec boot, mono;
+  struct timespec    boot, mono;
 
   if (!g_file_get_contents ("/proc/self/stat", &stat, NULL, NULL) ||
       (p = strrchr (stat, ')')) == NULL)
@@ -198,7 +191,7 @@ process_start_time (void)
 static long
 rss_kib (void)
 {
-  static int n_dumps;
+  static int  n_dumps;
   const char *dump = g_getenv ("TILL_BENCH_SMAPS");
   if (dump != NULL)
     {
@@ -209,7 +202,7 @@ rss_kib (void)
     }
 
   g_autofree char *status = NULL;
-  const char *line;
+  const char      *line;
 
   if (g_getenv ("TILL_BENCH_MALLINFO") != NULL)
     {
@@ -224,9 +217,7 @@ rss_kib (void)
 }
 
 static int
-measure (const char *cache_path,
-         guint       n,
-         gint64      t_process)
+measure (const char *cache_path, guint n, gint64 t_process)
 {
   g_autofree char *tmp = NULL;
   g_autoptr (GFile) cache = NULL;
@@ -236,18 +227,19 @@ measure (const char *cache_path,
   g_autoptr (TillClient) client = NULL;
   g_autoptr (GArray) keystrokes = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) lookups = g_array_new (FALSE, FALSE, sizeof (double));
-  TillWindow *window;
-  TillCatalogView *view;
+  TillWindow        *window;
+  TillCatalogView   *view;
   TillCatalogFilter *filter;
-  Frames frames = { 0 };
-  Loaded loaded = { 0 };
-  GdkFrameClock *clock;
-  gint64 t0, t_presented, t_cache_loaded, t_main = g_get_monotonic_time ();
-  static const char *typed[] = { "s", "si", "sim", "simi", "simit", "simit ", "simit a",
-                                 "simit ay", "simit ayr", "simit ayra", "simit ayran" };
+  Frames             frames = { 0 };
+  Loaded             loaded = { 0 };
+  GdkFrameClock     *clock;
+  gint64             t0, t_presented, t_cache_loaded, t_main = g_get_monotonic_time ();
+  static const char *typed[] = { "s",         "si",         "sim",        "simi",
+                                 "simit",     "simit ",     "simit a",    "simit ay",
+                                 "simit ayr", "simit ayra", "simit ayran" };
   static const char *typed2[] = { "i", "is", "isp", "ispa", "ispan", "ispana", "ispanak" };
-  static const char *typed3[] = { "8", "86", "869", "8690", "86900", "869000", "8690000",
-                                  "86900001", "869000012", "8690000123" };
+  static const char *typed3[] = { "8",      "86",      "869",      "8690",      "86900",
+                                  "869000", "8690000", "86900001", "869000012", "8690000123" };
 
   tmp = g_dir_make_tmp ("till-bench-carts-XXXXXX", NULL);
   cache = g_file_new_for_path (cache_path);
@@ -299,26 +291,26 @@ measure (const char *cache_path,
     g_autoptr (TillCatalogFilter) alone = till_catalog_filter_new ();
     g_autoptr (GArray) samples = g_array_new (FALSE, FALSE, sizeof (double));
     const char **sets[] = { typed, typed2, typed3 };
-    guint lens[] = { G_N_ELEMENTS (typed), G_N_ELEMENTS (typed2), G_N_ELEMENTS (typed3) };
+    guint        lens[] = { G_N_ELEMENTS (typed), G_N_ELEMENTS (typed2), G_N_ELEMENTS (typed3) };
 
     for (int round = 0; round < 5; round++)
       for (guint s = 0; s < G_N_ELEMENTS (sets); s++)
         for (int i = 0; i <= (int) (2 * lens[s]); i++)
           {
-            int k = i < (int) lens[s] ? i : (int) (2 * lens[s]) - i - 1;
+            int    k = i < (int) lens[s] ? i : (int) (2 * lens[s]) - i - 1;
             gint64 a = g_get_monotonic_time ();
             g_autoptr (GArray) matches = NULL;
             double ms;
 
             till_catalog_filter_set_query (alone, k >= 0 ? sets[s][k] : "");
-            matches = till_catalog_search (catalog, till_catalog_filter_get_words (alone), NULL,
-                                           NULL);
+            matches =
+                till_catalog_search (catalog, till_catalog_filter_get_words (alone), NULL, NULL);
             ms = (g_get_monotonic_time () - a) / 1000.0;
             g_array_append_val (samples, ms);
           }
     g_print ("keystroke (the catalog's search alone, whole catalog each time): %u samples, "
-             "median %.2f ms, p99 %.2f ms\n", samples->len,
-             percentile (samples, 0.5), percentile (samples, 0.99));
+             "median %.2f ms, p99 %.2f ms\n",
+             samples->len, percentile (samples, 0.5), percentile (samples, 0.99));
   }
   /* …then in the window, with the grid showing the model. */
   view = till_window_get_catalog_view (window);
@@ -326,7 +318,7 @@ measure (const char *cache_path,
   for (int round = 0; round < 10; round++)
     {
       const char **sets[] = { typed, typed2, typed3 };
-      guint lens[] = { G_N_ELEMENTS (typed), G_N_ELEMENTS (typed2), G_N_ELEMENTS (typed3) };
+      guint        lens[] = { G_N_ELEMENTS (typed), G_N_ELEMENTS (typed2), G_N_ELEMENTS (typed3) };
 
       for (guint s = 0; s < G_N_ELEMENTS (sets); s++)
         {
@@ -335,22 +327,31 @@ measure (const char *cache_path,
             {
               gint64 a = g_get_monotonic_time ();
               till_catalog_filter_set_query (filter, sets[s][i]);
-              { double ms = (g_get_monotonic_time () - a) / 1000.0; g_array_append_val (keystrokes, ms);
-                if (ms > 50 && g_getenv ("BENCH_VERBOSE")) g_print ("  slow: \"%s\" %.1f ms\n", sets[s][i], ms); }
+              {
+                double ms = (g_get_monotonic_time () - a) / 1000.0;
+                g_array_append_val (keystrokes, ms);
+                if (ms > 50 && g_getenv ("BENCH_VERBOSE"))
+                  g_print ("  slow: \"%s\" %.1f ms\n", sets[s][i], ms);
+              }
               g_main_context_iteration (NULL, FALSE);
             }
           for (int i = (int) lens[s] - 2; i >= -1; i--)
             {
               gint64 a = g_get_monotonic_time ();
               till_catalog_filter_set_query (filter, i >= 0 ? sets[s][i] : "");
-              { double ms = (g_get_monotonic_time () - a) / 1000.0; g_array_append_val (keystrokes, ms);
-                if (ms > 50 && g_getenv ("BENCH_VERBOSE")) g_print ("  slow: back to \"%s\" %.1f ms\n", i >= 0 ? sets[s][i] : "", ms); }
+              {
+                double ms = (g_get_monotonic_time () - a) / 1000.0;
+                g_array_append_val (keystrokes, ms);
+                if (ms > 50 && g_getenv ("BENCH_VERBOSE"))
+                  g_print ("  slow: back to \"%s\" %.1f ms\n", i >= 0 ? sets[s][i] : "", ms);
+              }
               g_main_context_iteration (NULL, FALSE);
             }
         }
     }
-  g_print ("keystroke: %u samples, median %.2f ms, p99 %.2f ms, max %.2f ms\n", keystrokes->len, percentile (keystrokes, 0.5),
-           percentile (keystrokes, 0.99), percentile (keystrokes, 1.0));
+  g_print ("keystroke: %u samples, median %.2f ms, p99 %.2f ms, max %.2f ms\n", keystrokes->len,
+           percentile (keystrokes, 0.5), percentile (keystrokes, 0.99),
+           percentile (keystrokes, 1.0));
 
   for (int i = 0; i < 50; i++)
     g_main_context_iteration (NULL, FALSE);
@@ -360,7 +361,7 @@ measure (const char *cache_path,
   {
     GRand *rand = g_rand_new_with_seed (7);
     gint64 a = g_get_monotonic_time ();
-    guint found = 0;
+    guint  found = 0;
 
     for (guint i = 0; i < 100000; i++)
       {
@@ -372,12 +373,12 @@ measure (const char *cache_path,
         g_clear_object (&product);
       }
     g_print ("barcode: %u lookups in the catalog (binary search, then the TillProduct made), "
-             "%.3f µs each (%u found)\n", 100000u,
-             (g_get_monotonic_time () - a) / 100000.0, found);
+             "%.3f µs each (%u found)\n",
+             100000u, (g_get_monotonic_time () - a) / 100000.0, found);
 
     for (guint i = 0; i < 200; i++)
       {
-        char code[16];
+        char   code[16];
         gint64 b;
 
         /* A busy shop's cart: a new one every 20 scans. */
@@ -387,10 +388,14 @@ measure (const char *cache_path,
         g_snprintf (code, sizeof code, "869%010u", g_rand_int_range (rand, 1, n + 1));
         b = g_get_monotonic_time ();
         till_window_handle_barcode (window, code);
-        { double ms = (g_get_monotonic_time () - b) / 1000.0; g_array_append_val (lookups, ms); }
+        {
+          double ms = (g_get_monotonic_time () - b) / 1000.0;
+          g_array_append_val (lookups, ms);
+        }
         g_main_context_iteration (NULL, FALSE);
       }
-    g_print ("barcode: scan to cart line in carts of up to 20 lines (lookup, add, totals, row, save), median %.3f ms, p99 %.3f ms\n",
+    g_print ("barcode: scan to cart line in carts of up to 20 lines (lookup, add, totals, row, "
+             "save), median %.3f ms, p99 %.3f ms\n",
              percentile (lookups, 0.5), percentile (lookups, 0.99));
     g_rand_free (rand);
   }
@@ -407,8 +412,8 @@ measure (const char *cache_path,
   if (g_getenv ("TILL_BENCH_PAYMENT_VIEW") != NULL)
     {
       TillPaymentView *payment = till_payment_view_new ("http://127.0.0.1:9/pay/", NULL);
-      GtkWidget *holder = gtk_window_new ();
-      gboolean settled = FALSE;
+      GtkWidget       *holder = gtk_window_new ();
+      gboolean         settled = FALSE;
 
       gtk_window_set_child (GTK_WINDOW (holder), GTK_WIDGET (payment));
       gtk_window_present (GTK_WINDOW (holder));
@@ -436,11 +441,10 @@ measure (const char *cache_path,
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
-  gint64 t_process = process_start_time ();
-  guint n = argc > 1 ? (guint) g_ascii_strtoull (argv[1], NULL, 10) : 100000;
+  gint64           t_process = process_start_time ();
+  guint            n = argc > 1 ? (guint) g_ascii_strtoull (argv[1], NULL, 10) : 100000;
   g_autofree char *tmp = NULL;
   g_autofree char *cache_path = NULL;
   g_autoptr (GError) error = NULL;
@@ -472,9 +476,9 @@ main (int   argc,
   cache_path = g_build_filename (tmp, "catalog.gvariant", NULL);
   {
     g_autofree char *count = g_strdup_printf ("%u", n);
-    const char *writer[] = { argv[0], "--write-cache", cache_path, count, NULL };
-    const char *measured[] = { argv[0], "--measure", cache_path, count, NULL };
-    GStatBuf st;
+    const char      *writer[] = { argv[0], "--write-cache", cache_path, count, NULL };
+    const char      *measured[] = { argv[0], "--measure", cache_path, count, NULL };
+    GStatBuf         st;
 
     if (!g_spawn_sync (NULL, (char **) writer, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
                        &wait_status, &error) ||

@@ -27,8 +27,7 @@
 static guint ready_count;
 
 static void
-on_ready (TillPaymentView *view,
-          gpointer         user_data)
+on_ready (TillPaymentView *view, gpointer user_data)
 {
   ready_count++;
 }
@@ -74,16 +73,14 @@ page_paid (gpointer page)
 }
 
 static int
-compare_doubles (const void *a,
-                 const void *b)
+compare_doubles (const void *a, const void *b)
 {
   double x = *(const double *) a, y = *(const double *) b;
   return x < y ? -1 : x > y;
 }
 
 static void
-report (const char *what,
-        GArray     *ms)
+report (const char *what, GArray *ms)
 {
   double *v = (double *) ms->data;
 
@@ -93,8 +90,7 @@ report (const char *what,
 }
 
 static void
-die (const char *what,
-     GError     *error)
+die (const char *what, GError *error)
 {
   g_printerr ("payment-bench: %s%s%s\n", what, error ? ": " : "", error ? error->message : "");
   exit (1);
@@ -109,9 +105,9 @@ main (int argc, char **argv)
   g_autoptr (GArray) whole = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (TillClient) client = NULL;
   PayTrainingServer *server;
-  TillPaymentPage *page;
-  GtkWindow *window;
-  g_autofree char *xid = NULL;
+  TillPaymentPage   *page;
+  GtkWindow         *window;
+  g_autofree char   *xid = NULL;
 
   gtk_init ();
   adw_init ();
@@ -138,11 +134,12 @@ main (int argc, char **argv)
     die ("the card form did not load", NULL);
   g_signal_connect (till_payment_page_get_view (page), "ready", G_CALLBACK (on_ready), NULL);
 
-  xid = g_strdup_printf ("%lu", (gulong) gdk_x11_surface_get_xid (
-                           gtk_native_get_surface (GTK_NATIVE (window))));
-  if (!pay_xdotool ((const char *[]) { "windowfocus", "--sync", xid, NULL }, &error))
+  xid = g_strdup_printf (
+      "%lu", (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window))));
+  if (!pay_xdotool ((const char *[]){ "windowfocus", "--sync", xid, NULL }, &error))
     die ("xdotool", error);
-  gtk_widget_grab_focus (GTK_WIDGET (till_payment_view_get_web_view (till_payment_page_get_view (page))));
+  gtk_widget_grab_focus (
+      GTK_WIDGET (till_payment_view_get_web_view (till_payment_page_get_view (page))));
   pay_take_events ();
 
   for (guint round = 0; round < rounds; round++)
@@ -151,15 +148,16 @@ main (int argc, char **argv)
       g_autoptr (TillCheckoutResponse) response = g_new0 (TillCheckoutResponse, 1);
       g_autoptr (TillCartModel) cart = till_cart_model_new ("EUR", TRUE);
       JsonObject *payment;
-      gint64 start, ready, typed_from, typed_to, paid;
-      double ms;
+      gint64      start, ready, typed_from, typed_to, paid;
+      double      ms;
 
       if (reply == NULL)
         die ("checkout", error);
       payment = json_object_get_object_member (reply, "payment");
-      response->order = till_order_from_json (json_object_get_object_member (reply, "order"),
-                                              &error);
-      response->payment_intent = g_strdup (json_object_get_string_member (payment, "payment_intent"));
+      response->order =
+          till_order_from_json (json_object_get_object_member (reply, "order"), &error);
+      response->payment_intent =
+          g_strdup (json_object_get_string_member (payment, "payment_intent"));
       response->client_secret = g_strdup (json_object_get_string_member (payment, "client_secret"));
 
       start = g_get_monotonic_time ();

@@ -27,23 +27,21 @@
 /* Of the same length as till-server's database instance id (see sim-create.lua). */
 #define INSTANCE "00000000-0000-4000-8000-000000000000"
 
-static const char * const intent_members[] = { "id", "client_secret", "error", NULL };
+static const char *const intent_members[] = { "id", "client_secret", "error", NULL };
 
 typedef struct
 {
   TillStripeClient *stripe;
-  gint64 next_id;
+  gint64            next_id;
 } Proxy;
 
 static void
-on_intent (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+on_intent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(SoupServerMessage) msg = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SoupServerMessage) msg = user_data;
+  g_autoptr (GError) error = NULL;
   TillStripeResponse *response;
-  char *body;
+  char               *body;
 
   response = till_stripe_client_request_finish (TILL_STRIPE_CLIENT (source), result, &error);
   if (response == NULL || response->status != 200)
@@ -68,13 +66,13 @@ handle_checkout (SoupServer        *server,
                  GHashTable        *query,
                  gpointer           user_data)
 {
-  Proxy *proxy = user_data;
-  TillStripeForm *form = till_stripe_form_new ();
-  gint64 id = ++proxy->next_id;
+  Proxy           *proxy = user_data;
+  TillStripeForm  *form = till_stripe_form_new ();
+  gint64           id = ++proxy->next_id;
   g_autofree char *number = g_strdup_printf ("T-%06" G_GINT64_FORMAT, id);
   g_autofree char *description = g_strconcat ("Bench ", number, NULL);
-  g_autofree char *key = g_strdup_printf ("till-" INSTANCE "-order-%" G_GINT64_FORMAT
-                                          "-payment-intent", id);
+  g_autofree char *key =
+      g_strdup_printf ("till-" INSTANCE "-order-%" G_GINT64_FORMAT "-payment-intent", id);
 
   /* The form of till-server's intent_form () for the bench cart. */
   till_stripe_form_add_int (form, "amount", 1039);
@@ -85,22 +83,20 @@ handle_checkout (SoupServer        *server,
   till_stripe_form_add (form, "metadata[till_instance]", INSTANCE);
   till_stripe_form_add (form, "description", description);
   soup_server_message_pause (msg);
-  till_stripe_client_request_members_async (proxy->stripe, "POST", "/v1/payment_intents", form,
-                                            key, intent_members, NULL, on_intent,
-                                            g_object_ref (msg));
+  till_stripe_client_request_members_async (proxy->stripe, "POST", "/v1/payment_intents", form, key,
+                                            intent_members, NULL, on_intent, g_object_ref (msg));
   till_stripe_form_free (form);
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SoupServer) server = NULL;
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  GSList *uris;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SoupServer) server = NULL;
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  GSList          *uris;
   g_autofree char *uri = NULL;
-  Proxy proxy = { 0 };
+  Proxy            proxy = { 0 };
 
   if (argc != 2)
     {

@@ -19,17 +19,14 @@
 
 typedef struct
 {
-  CURL *easy;
-  gint64 started;
-  GString *body;
+  CURL              *easy;
+  gint64             started;
+  GString           *body;
   struct curl_slist *headers;
 } Slot;
 
 static size_t
-on_data (char  *data,
-         size_t size,
-         size_t count,
-         void  *user_data)
+on_data (char *data, size_t size, size_t count, void *user_data)
 {
   Slot *slot = user_data;
 
@@ -38,8 +35,7 @@ on_data (char  *data,
 }
 
 static int
-compare_int64 (gconstpointer a,
-               gconstpointer b)
+compare_int64 (gconstpointer a, gconstpointer b)
 {
   gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
 
@@ -47,23 +43,22 @@ compare_int64 (gconstpointer a,
 }
 
 static char *
-start_program (const char   *program,
-               GSubprocess **out)
+start_program (const char *program, GSubprocess **out)
 {
-  g_autoptr(GSubprocessLauncher) launcher
-      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GDataInputStream) lines = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *cpu = g_getenv ("TILL_BENCH_SIM_CPU");
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GDataInputStream) lines = NULL;
+  g_autoptr (GError) error = NULL;
+  const char  *cpu = g_getenv ("TILL_BENCH_SIM_CPU");
   GSubprocess *process;
-  char *url;
+  char        *url;
 
   if (cpu != NULL)
     process = g_subprocess_launcher_spawn (launcher, &error, "taskset", "-c", cpu, program,
                                            "--listen", "127.0.0.1:0", NULL);
   else
-    process = g_subprocess_launcher_spawn (launcher, &error, program, "--listen", "127.0.0.1:0",
-                                           NULL);
+    process =
+        g_subprocess_launcher_spawn (launcher, &error, program, "--listen", "127.0.0.1:0", NULL);
   if (process == NULL)
     g_error ("cannot start %s: %s", program, error->message);
   lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
@@ -75,9 +70,7 @@ start_program (const char   *program,
 }
 
 static void
-slot_start (CURLM      *multi,
-            Slot       *slot,
-            const char *endpoint)
+slot_start (CURLM *multi, Slot *slot, const char *endpoint)
 {
   g_string_truncate (slot->body, 0);
   curl_easy_setopt (slot->easy, CURLOPT_URL, endpoint);
@@ -93,26 +86,26 @@ main (int argc, char **argv)
 {
   g_autofree char *url = NULL;
   g_autofree char *program = NULL;
-  int connections = 10;
-  double seconds = 5, warmup = 1;
-  GOptionEntry entries[] = {
-    { "url", 0, 0, G_OPTION_ARG_STRING, &url, "Simulator base URL (else start --program)", "URL" },
-    { "program", 0, 0, G_OPTION_ARG_FILENAME, &program, "till-stripe-sim to start", "PATH" },
-    { "connections", 'c', 0, G_OPTION_ARG_INT, &connections, "Concurrent connections (10)", "N" },
-    { "seconds", 's', 0, G_OPTION_ARG_DOUBLE, &seconds, "Measured seconds (5)", "S" },
-    { "warmup", 'w', 0, G_OPTION_ARG_DOUBLE, &warmup, "Warm-up seconds (1)", "S" },
-    { NULL }
+  int              connections = 10;
+  double           seconds = 5, warmup = 1;
+  GOptionEntry     entries[] = {
+        { "url", 0, 0, G_OPTION_ARG_STRING, &url, "Simulator base URL (else start --program)", "URL" },
+        { "program", 0, 0, G_OPTION_ARG_FILENAME, &program, "till-stripe-sim to start", "PATH" },
+        { "connections", 'c', 0, G_OPTION_ARG_INT, &connections, "Concurrent connections (10)", "N" },
+        { "seconds", 's', 0, G_OPTION_ARG_DOUBLE, &seconds, "Measured seconds (5)", "S" },
+        { "warmup", 'w', 0, G_OPTION_ARG_DOUBLE, &warmup, "Warm-up seconds (1)", "S" },
+        { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GArray) latencies = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autofree char *endpoint = NULL;
   g_autofree Slot *slots = NULL;
-  CURLM *multi;
-  gint64 start, measure_from, measure_to;
-  guint64 failures = 0, measured = 0;
-  int running = 0;
+  CURLM           *multi;
+  gint64           start, measure_from, measure_to;
+  guint64          failures = 0, measured = 0;
+  int              running = 0;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -156,14 +149,14 @@ main (int argc, char **argv)
   for (;;)
     {
       CURLMsg *msg;
-      int left;
-      gint64 now;
+      int      left;
+      gint64   now;
 
       curl_multi_perform (multi, &running);
       while ((msg = curl_multi_info_read (multi, &left)) != NULL)
         {
           Slot *slot;
-          long status = 0;
+          long  status = 0;
 
           if (msg->msg != CURLMSG_DONE)
             continue;

@@ -21,19 +21,19 @@ struct _TillApplication
 {
   AdwApplication parent_instance;
 
-  char *server_url;     /* from --server */
-  char *session_token;  /* from the environment, for this run only */
-  char *settings_url;   /* the last one read from GSettings */
+  char    *server_url;    /* from --server */
+  char    *session_token; /* from the environment, for this run only */
+  char    *settings_url;  /* the last one read from GSettings */
   gboolean kiosk;
 
-  GSettings *settings;
-  TillCatalog *catalog;
-  TillCartStore *store;
-  TillClient *client;
-  TillTokenStore *token_store;
-  gboolean carts_loaded;
-  TillTrainingServer *training_server;  /* the app's own, for "Try It in Training Mode" */
-  char *training_url;                   /* where that looks first (tests set it) */
+  GSettings          *settings;
+  TillCatalog        *catalog;
+  TillCartStore      *store;
+  TillClient         *client;
+  TillTokenStore     *token_store;
+  gboolean            carts_loaded;
+  TillTrainingServer *training_server; /* the app's own, for "Try It in Training Mode" */
+  char               *training_url;    /* where that looks first (tests set it) */
 };
 
 G_DEFINE_FINAL_TYPE (TillApplication, till_application, ADW_TYPE_APPLICATION)
@@ -42,7 +42,7 @@ static void
 apply_color_scheme (TillApplication *self)
 {
   g_autofree char *scheme = g_settings_get_string (self->settings, "color-scheme");
-  AdwColorScheme value = ADW_COLOR_SCHEME_DEFAULT;
+  AdwColorScheme   value = ADW_COLOR_SCHEME_DEFAULT;
 
   if (g_str_equal (scheme, "light"))
     value = ADW_COLOR_SCHEME_FORCE_LIGHT;
@@ -90,14 +90,12 @@ on_client_config (TillApplication *self)
 static void show_connect_dialog (TillApplication *self);
 
 static void
-on_token_looked_up (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+on_token_looked_up (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (TillApplication) self = user_data;
   g_autoptr (GError) error = NULL;
   g_autofree char *token = NULL;
-  const char *url = effective_server_url (self);
+  const char      *url = effective_server_url (self);
 
   token = till_token_store_lookup_finish (TILL_TOKEN_STORE (source), result, &error);
   if (error != NULL)
@@ -113,7 +111,7 @@ on_token_looked_up (GObject      *source,
 static void
 connect_from_settings (TillApplication *self)
 {
-  const char *url = effective_server_url (self);
+  const char      *url = effective_server_url (self);
   g_autofree char *pin = g_settings_get_string (self->settings, "pinned-certificate");
 
   till_client_set_pinned_certificate (self->client, *pin ? pin : NULL);
@@ -136,9 +134,9 @@ connect_from_settings (TillApplication *self)
 typedef struct
 {
   TillApplication *self;
-  char *url;
-  char *token;
-  char *pin;
+  char            *url;
+  char            *token;
+  char            *pin;
 } ConnectRequest;
 
 static void
@@ -152,11 +150,9 @@ connect_request_free (ConnectRequest *request)
 }
 
 static void
-on_token_stored (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+on_token_stored (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  ConnectRequest *request = user_data;
+  ConnectRequest  *request = user_data;
   TillApplication *self = request->self;
   g_autoptr (GError) error = NULL;
 
@@ -167,8 +163,8 @@ on_token_stored (GObject      *source,
       g_warning ("Could not store the terminal token in the keyring: %s", error->message);
       if (TILL_IS_WINDOW (window))
         till_window_show_toast (TILL_WINDOW (window),
-                                _("The token could not be saved in the keyring: it is used for "
-                                  "this session only. Ask an admin to check the keyring."));
+                                _ ("The token could not be saved in the keyring: it is used for "
+                                   "this session only. Ask an admin to check the keyring."));
     }
 
   g_settings_set_string (self->settings, "server-url", request->url);
@@ -215,7 +211,7 @@ on_connect_requested (TillConnectDialog *dialog,
 static void
 show_connect_dialog (TillApplication *self)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWindow         *window = gtk_application_get_active_window (GTK_APPLICATION (self));
   TillConnectDialog *dialog;
 
   if (window == NULL)
@@ -239,9 +235,7 @@ show_connect_dialog (TillApplication *self)
 }
 
 static void
-on_catalog_cache_loaded (GObject      *source,
-                         GAsyncResult *result,
-                         gpointer      user_data)
+on_catalog_cache_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GError) error = NULL;
 
@@ -251,9 +245,7 @@ on_catalog_cache_loaded (GObject      *source,
 }
 
 static void
-on_carts_loaded (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+on_carts_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (TillApplication) self = user_data;
   g_autoptr (GError) error = NULL;
@@ -265,8 +257,7 @@ on_carts_loaded (GObject      *source,
 }
 
 static gboolean
-on_close_request (GtkWindow       *window,
-                  TillApplication *self)
+on_close_request (GtkWindow *window, TillApplication *self)
 {
   int width, height;
 
@@ -280,9 +271,9 @@ on_close_request (GtkWindow       *window,
 static void
 till_application_activate (GApplication *app)
 {
-  TillApplication *self = TILL_APPLICATION (app);
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
-  TillCatalogView *catalog_view;
+  TillApplication  *self = TILL_APPLICATION (app);
+  GtkWindow        *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  TillCatalogView  *catalog_view;
   TillScanDetector *detector;
 
   if (window != NULL)
@@ -291,8 +282,8 @@ till_application_activate (GApplication *app)
       return;
     }
 
-  window = GTK_WINDOW (till_window_new (GTK_APPLICATION (app), self->catalog, self->store,
-                                        self->client));
+  window = GTK_WINDOW (
+      till_window_new (GTK_APPLICATION (app), self->catalog, self->store, self->client));
   gtk_window_set_default_size (window, g_settings_get_int (self->settings, "window-width"),
                                g_settings_get_int (self->settings, "window-height"));
   if (g_settings_get_boolean (self->settings, "window-maximized"))
@@ -303,8 +294,8 @@ till_application_activate (GApplication *app)
   g_settings_bind (self->settings, "catalog-view", catalog_view, "view-mode",
                    G_SETTINGS_BIND_DEFAULT);
   detector = till_window_get_scan_detector (TILL_WINDOW (window));
-  till_scan_detector_set_max_interval (detector,
-                                       g_settings_get_uint (self->settings, "scanner-max-interval"));
+  till_scan_detector_set_max_interval (
+      detector, g_settings_get_uint (self->settings, "scanner-max-interval"));
   till_scan_detector_set_min_length (detector,
                                      g_settings_get_uint (self->settings, "scanner-min-length"));
 
@@ -321,46 +312,37 @@ till_application_activate (GApplication *app)
 }
 
 static void
-quit_activated (GSimpleAction *action,
-                GVariant      *parameter,
-                gpointer       user_data)
+quit_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   TillApplication *self = user_data;
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWindow       *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
   if (self->kiosk)
-    return;   /* a kiosk leaves only through the admin PIN (kiosk issue) */
+    return; /* a kiosk leaves only through the admin PIN (kiosk issue) */
   if (window != NULL)
     on_close_request (window, self);
   g_application_quit (G_APPLICATION (self));
 }
 
 static void
-connect_activated (GSimpleAction *action,
-                   GVariant      *parameter,
-                   gpointer       user_data)
+connect_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   show_connect_dialog (TILL_APPLICATION (user_data));
 }
 
 static void
-about_activated (GSimpleAction *action,
-                 GVariant      *parameter,
-                 gpointer       user_data)
+about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
-  TillApplication *self = user_data;
+  TillApplication   *self = user_data;
   static const char *developers[] = { "The Till developers", NULL };
-  GtkWidget *about;
+  GtkWidget         *about;
 
-  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
-                        "transient-for", gtk_application_get_active_window (GTK_APPLICATION (self)),
-                        "application-icon", TILL_APP_ID,
-                        "application-name", _("Till"),
-                        "version", PACKAGE_VERSION,
-                        "developers", developers,
-                        "license-type", GTK_LICENSE_GPL_3_0,
-                        "comments", _("A checkout for shops, with card payments"),
-                        NULL);
+  about =
+      g_object_new (ADW_TYPE_ABOUT_WINDOW, "transient-for",
+                    gtk_application_get_active_window (GTK_APPLICATION (self)), "application-icon",
+                    TILL_APP_ID, "application-name", _ ("Till"), "version", PACKAGE_VERSION,
+                    "developers", developers, "license-type", GTK_LICENSE_GPL_3_0, "comments",
+                    _ ("A checkout for shops, with card payments"), NULL);
   gtk_window_present (GTK_WINDOW (about));
 }
 
@@ -430,11 +412,10 @@ till_application_shutdown (GApplication *app)
 }
 
 static int
-till_application_handle_local_options (GApplication *app,
-                                       GVariantDict *options)
+till_application_handle_local_options (GApplication *app, GVariantDict *options)
 {
   TillApplication *self = TILL_APPLICATION (app);
-  const char *server_url = NULL;
+  const char      *server_url = NULL;
 
   if (g_variant_dict_lookup (options, "server", "&s", &server_url))
     {
@@ -465,7 +446,7 @@ till_application_finalize (GObject *object)
 static void
 till_application_class_init (TillApplicationClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass      *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   /* The resources live in a static library: name them, or the linker leaves them out (their
@@ -481,9 +462,9 @@ till_application_class_init (TillApplicationClass *klass)
 
 static const GOptionEntry option_entries[] = {
   { "server", 's', 0, G_OPTION_ARG_STRING, NULL,
-    N_("Address of till-server, e.g. https://till.example:8787"), N_("URL") },
-  { "kiosk", 'k', 0, G_OPTION_ARG_NONE, NULL,
-    N_("Run as a locked-down self-checkout kiosk"), NULL },
+    N_ ("Address of till-server, e.g. https://till.example:8787"), N_ ("URL") },
+  { "kiosk", 'k', 0, G_OPTION_ARG_NONE, NULL, N_ ("Run as a locked-down self-checkout kiosk"),
+    NULL },
   { NULL }
 };
 
@@ -504,8 +485,7 @@ till_application_get_server_url (TillApplication *self)
 /* A terminal token for this run only (never stored): tools/run hands its training
  * server's token over this way, through the environment. */
 void
-till_application_set_session_token (TillApplication *self,
-                                    const char      *token)
+till_application_set_session_token (TillApplication *self, const char *token)
 {
   g_return_if_fail (TILL_IS_APPLICATION (self));
 
@@ -522,8 +502,7 @@ till_application_get_kiosk (TillApplication *self)
 }
 
 void
-till_application_set_token_store (TillApplication *self,
-                                  TillTokenStore  *store)
+till_application_set_token_store (TillApplication *self, TillTokenStore *store)
 {
   g_return_if_fail (TILL_IS_APPLICATION (self));
   g_return_if_fail (TILL_IS_TOKEN_STORE (store));
@@ -552,9 +531,9 @@ till_application_check_schema (GError **error)
   if (schema != NULL)
     return TRUE;
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-               _("Till’s settings schema (%s) is not installed. To run Till from a build "
-                 "directory, use “meson devenv -C _build ./src/app/till”, or “tools/run”, "
-                 "which also starts a training server; or install Till."),
+               _ ("Till’s settings schema (%s) is not installed. To run Till from a build "
+                  "directory, use “meson devenv -C _build ./src/app/till”, or “tools/run”, "
+                  "which also starts a training server; or install Till."),
                TILL_APP_ID);
   return FALSE;
 }
@@ -562,8 +541,7 @@ till_application_check_schema (GError **error)
 /* Where "Try It in Training Mode" looks before starting the app's own training server
  * (TILL_TRAINING_SERVER_URL unless set). */
 void
-till_application_set_training_url (TillApplication *self,
-                                   const char      *url)
+till_application_set_training_url (TillApplication *self, const char *url)
 {
   g_return_if_fail (TILL_IS_APPLICATION (self));
 
@@ -591,9 +569,7 @@ till_application_get_client (TillApplication *self)
 TillApplication *
 till_application_new (void)
 {
-  return g_object_new (TILL_TYPE_APPLICATION,
-                       "application-id", TILL_APP_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
-                       "resource-base-path", "/io/github/tillpos/Till",
+  return g_object_new (TILL_TYPE_APPLICATION, "application-id", TILL_APP_ID, "flags",
+                       G_APPLICATION_DEFAULT_FLAGS, "resource-base-path", "/io/github/tillpos/Till",
                        NULL);
 }

@@ -15,30 +15,32 @@ struct _TillCartModel
 {
   GObject parent_instance;
 
-  char *id;
-  char *title;
-  gboolean parked;
+  char      *id;
+  char      *title;
+  gboolean   parked;
   GDateTime *created_at;
-  TillCart *cart;
+  TillCart  *cart;
 };
 
 G_DEFINE_FINAL_TYPE (TillCartModel, till_cart_model, G_TYPE_OBJECT)
-G_DEFINE_QUARK (till-cart-model-error-quark, till_cart_model_error)
+G_DEFINE_QUARK (till - cart - model - error - quark, till_cart_model_error)
 
-enum {
+enum
+{
   PROP_0,
   PROP_TITLE,
   PROP_PARKED,
   N_PROPS
 };
 
-enum {
+enum
+{
   CHANGED,
   N_SIGNALS
 };
 
 static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
+static guint       signals[N_SIGNALS];
 
 static void
 till_cart_model_finalize (GObject *object)
@@ -54,23 +56,20 @@ till_cart_model_finalize (GObject *object)
 }
 
 static void
-till_cart_model_get_property (GObject    *object,
-                              guint       prop_id,
-                              GValue     *value,
-                              GParamSpec *pspec)
+till_cart_model_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   TillCartModel *self = TILL_CART_MODEL (object);
 
   switch (prop_id)
     {
-    case PROP_TITLE:
-      g_value_set_string (value, self->title);
-      break;
-    case PROP_PARKED:
-      g_value_set_boolean (value, self->parked);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      case PROP_TITLE:
+        g_value_set_string (value, self->title);
+        break;
+      case PROP_PARKED:
+        g_value_set_boolean (value, self->parked);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -84,14 +83,14 @@ till_cart_model_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_TITLE:
-      till_cart_model_set_title (self, g_value_get_string (value));
-      break;
-    case PROP_PARKED:
-      till_cart_model_set_parked (self, g_value_get_boolean (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      case PROP_TITLE:
+        till_cart_model_set_title (self, g_value_get_string (value));
+        break;
+      case PROP_PARKED:
+        till_cart_model_set_parked (self, g_value_get_boolean (value));
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -105,17 +104,16 @@ till_cart_model_class_init (TillCartModelClass *klass)
   object_class->set_property = till_cart_model_set_property;
 
   properties[PROP_TITLE] =
-    g_param_spec_string ("title", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+      g_param_spec_string ("title", NULL, NULL, NULL,
+                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_PARKED] =
-    g_param_spec_boolean ("parked", NULL, NULL, FALSE,
-                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+      g_param_spec_boolean ("parked", NULL, NULL, FALSE,
+                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* Anything that must be saved changed: lines, discounts, notes, title, parked. */
-  signals[CHANGED] =
-    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                   NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -124,8 +122,7 @@ till_cart_model_init (TillCartModel *self)
 }
 
 TillCartModel *
-till_cart_model_new (const char *currency,
-                     gboolean    prices_include_tax)
+till_cart_model_new (const char *currency, gboolean prices_include_tax)
 {
   TillCartModel *self;
 
@@ -133,15 +130,14 @@ till_cart_model_new (const char *currency,
 
   self = g_object_new (TILL_TYPE_CART_MODEL, NULL);
   self->id = g_uuid_string_random ();
-  self->title = g_strdup (_("Cart"));
+  self->title = g_strdup (_ ("Cart"));
   self->created_at = g_date_time_new_now_utc ();
   self->cart = till_cart_new (currency, prices_include_tax);
   return self;
 }
 
 static void
-emit_changed (TillCartModel *self,
-              gboolean       content)
+emit_changed (TillCartModel *self, gboolean content)
 {
   /* The server would price a changed cart differently: a new attempt needs a new reference. */
   if (content)
@@ -150,17 +146,16 @@ emit_changed (TillCartModel *self,
 }
 
 TillCartModel *
-till_cart_model_new_from_json (JsonObject  *object,
-                               GError     **error)
+till_cart_model_new_from_json (JsonObject *object, GError **error)
 {
   static const char *allowed[] = { "version", "id", "title", "parked", "created_at", "cart", NULL };
   g_autoptr (TillCartModel) self = NULL;
   g_autofree char *id = NULL;
   g_autofree char *title = NULL;
   g_autofree char *created = NULL;
-  JsonObject *cart = NULL;
-  gint64 version = 0;
-  gboolean parked = FALSE;
+  JsonObject      *cart = NULL;
+  gint64           version = 0;
+  gboolean         parked = FALSE;
 
   if (!till_json_check_members (object, "", allowed, error) ||
       !till_json_get_int (object, "", "version", TRUE, SAVE_VERSION, SAVE_VERSION, &version,
@@ -173,8 +168,7 @@ till_cart_model_new_from_json (JsonObject  *object,
     return NULL;
   if (!g_uuid_string_is_valid (id))
     {
-      g_set_error (error, TILL_CART_MODEL_ERROR, TILL_CART_MODEL_ERROR_FORMAT,
-                   "id is not a UUID");
+      g_set_error (error, TILL_CART_MODEL_ERROR, TILL_CART_MODEL_ERROR_FORMAT, "id is not a UUID");
       return NULL;
     }
 
@@ -183,7 +177,7 @@ till_cart_model_new_from_json (JsonObject  *object,
   if (self->cart == NULL)
     return NULL;
   self->id = g_steal_pointer (&id);
-  self->title = title ? g_steal_pointer (&title) : g_strdup (_("Cart"));
+  self->title = title ? g_steal_pointer (&title) : g_strdup (_ ("Cart"));
   self->parked = parked;
   if (created != NULL)
     self->created_at = g_date_time_new_from_iso8601 (created, NULL);
@@ -235,8 +229,7 @@ till_cart_model_get_title (TillCartModel *self)
 }
 
 void
-till_cart_model_set_title (TillCartModel *self,
-                           const char    *title)
+till_cart_model_set_title (TillCartModel *self, const char *title)
 {
   g_return_if_fail (TILL_IS_CART_MODEL (self));
 
@@ -256,8 +249,7 @@ till_cart_model_get_parked (TillCartModel *self)
 }
 
 void
-till_cart_model_set_parked (TillCartModel *self,
-                            gboolean       parked)
+till_cart_model_set_parked (TillCartModel *self, gboolean parked)
 {
   g_return_if_fail (TILL_IS_CART_MODEL (self));
 
@@ -291,8 +283,7 @@ till_cart_model_get_n_lines (TillCartModel *self)
 }
 
 const TillCartLine *
-till_cart_model_get_line (TillCartModel *self,
-                          guint          index)
+till_cart_model_get_line (TillCartModel *self, guint index)
 {
   g_return_val_if_fail (TILL_IS_CART_MODEL (self), NULL);
   g_return_val_if_fail (index < self->cart->lines->len, NULL);
@@ -346,23 +337,22 @@ till_cart_model_set_currency (TillCartModel *self,
 }
 
 static gboolean
-check_quantity (gint64   quantity,
-                GError **error)
+check_quantity (gint64 quantity, GError **error)
 {
   if (quantity < 1 || quantity > TILL_QUANTITY_MAX)
     {
       g_set_error (error, TILL_CART_MODEL_ERROR, TILL_CART_MODEL_ERROR_QUANTITY,
-                   _("The quantity must be between 1 and %d."), TILL_QUANTITY_MAX);
+                   _ ("The quantity must be between 1 and %d."), TILL_QUANTITY_MAX);
       return FALSE;
     }
   return TRUE;
 }
 
 int
-till_cart_model_add_product (TillCartModel  *self,
-                             TillProduct    *product,
-                             gint64          quantity,
-                             GError        **error)
+till_cart_model_add_product (TillCartModel *self,
+                             TillProduct   *product,
+                             gint64         quantity,
+                             GError       **error)
 {
   TillCartLine *line;
 
@@ -374,7 +364,7 @@ till_cart_model_add_product (TillCartModel  *self,
   if (g_ascii_strcasecmp (till_product_get_currency (product), self->cart->currency) != 0)
     {
       g_set_error (error, TILL_CART_MODEL_ERROR, TILL_CART_MODEL_ERROR_CURRENCY,
-                   _("“%s” is priced in %s but this cart is in %s."),
+                   _ ("“%s” is priced in %s but this cart is in %s."),
                    till_product_get_name (product), till_product_get_currency (product),
                    self->cart->currency);
       return -1;
@@ -398,7 +388,7 @@ till_cart_model_add_product (TillCartModel  *self,
   if (self->cart->lines->len >= TILL_CART_LINES_MAX)
     {
       g_set_error (error, TILL_CART_MODEL_ERROR, TILL_CART_MODEL_ERROR_FULL,
-                   _("A cart holds at most %d lines. Charge this one and start another."),
+                   _ ("A cart holds at most %d lines. Charge this one and start another."),
                    TILL_CART_LINES_MAX);
       return -1;
     }
@@ -414,10 +404,7 @@ till_cart_model_add_product (TillCartModel  *self,
 }
 
 gboolean
-till_cart_model_set_quantity (TillCartModel  *self,
-                              guint           index,
-                              gint64          quantity,
-                              GError        **error)
+till_cart_model_set_quantity (TillCartModel *self, guint index, gint64 quantity, GError **error)
 {
   TillCartLine *line;
 
@@ -436,10 +423,7 @@ till_cart_model_set_quantity (TillCartModel  *self,
 }
 
 gboolean
-till_cart_model_change_quantity (TillCartModel  *self,
-                                 guint           index,
-                                 gint64          delta,
-                                 GError        **error)
+till_cart_model_change_quantity (TillCartModel *self, guint index, gint64 delta, GError **error)
 {
   TillCartLine *line;
 
@@ -451,8 +435,7 @@ till_cart_model_change_quantity (TillCartModel  *self,
 }
 
 TillCartLine *
-till_cart_model_remove_line (TillCartModel *self,
-                             guint          index)
+till_cart_model_remove_line (TillCartModel *self, guint index)
 {
   TillCartLine *line;
 
@@ -465,9 +448,7 @@ till_cart_model_remove_line (TillCartModel *self,
 }
 
 void
-till_cart_model_insert_line (TillCartModel *self,
-                             guint          index,
-                             TillCartLine  *line)
+till_cart_model_insert_line (TillCartModel *self, guint index, TillCartLine *line)
 {
   g_return_if_fail (TILL_IS_CART_MODEL (self));
   g_return_if_fail (line != NULL);
@@ -479,25 +460,24 @@ till_cart_model_insert_line (TillCartModel *self,
 }
 
 static gboolean
-check_discount (const TillDiscount  *discount,
-                GError             **error)
+check_discount (const TillDiscount *discount, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
 
   if (!till_discount_validate (discount, &local_error))
     {
       g_set_error (error, TILL_CART_MODEL_ERROR, TILL_CART_MODEL_ERROR_DISCOUNT,
-                   _("This discount is not valid: %s"), local_error->message);
+                   _ ("This discount is not valid: %s"), local_error->message);
       return FALSE;
     }
   return TRUE;
 }
 
 gboolean
-till_cart_model_set_line_discount (TillCartModel       *self,
-                                   guint                index,
-                                   const TillDiscount  *discount,
-                                   GError             **error)
+till_cart_model_set_line_discount (TillCartModel      *self,
+                                   guint               index,
+                                   const TillDiscount *discount,
+                                   GError            **error)
 {
   TillCartLine *line;
 
@@ -514,23 +494,19 @@ till_cart_model_set_line_discount (TillCartModel       *self,
 }
 
 static gboolean
-check_note (const char  *note,
-            GError     **error)
+check_note (const char *note, GError **error)
 {
   if (note != NULL && g_utf8_strlen (note, -1) > TILL_NOTE_MAX)
     {
       g_set_error (error, TILL_CART_MODEL_ERROR, TILL_CART_MODEL_ERROR_NOTE,
-                   _("A note can be at most %d characters long."), TILL_NOTE_MAX);
+                   _ ("A note can be at most %d characters long."), TILL_NOTE_MAX);
       return FALSE;
     }
   return TRUE;
 }
 
 gboolean
-till_cart_model_set_line_note (TillCartModel  *self,
-                               guint           index,
-                               const char     *note,
-                               GError        **error)
+till_cart_model_set_line_note (TillCartModel *self, guint index, const char *note, GError **error)
 {
   TillCartLine *line;
 
@@ -547,9 +523,7 @@ till_cart_model_set_line_note (TillCartModel  *self,
 }
 
 gboolean
-till_cart_model_set_discount (TillCartModel       *self,
-                              const TillDiscount  *discount,
-                              GError             **error)
+till_cart_model_set_discount (TillCartModel *self, const TillDiscount *discount, GError **error)
 {
   g_return_val_if_fail (TILL_IS_CART_MODEL (self), FALSE);
   g_return_val_if_fail (discount != NULL, FALSE);
@@ -562,9 +536,7 @@ till_cart_model_set_discount (TillCartModel       *self,
 }
 
 gboolean
-till_cart_model_set_note (TillCartModel  *self,
-                          const char     *note,
-                          GError        **error)
+till_cart_model_set_note (TillCartModel *self, const char *note, GError **error)
 {
   g_return_val_if_fail (TILL_IS_CART_MODEL (self), FALSE);
 

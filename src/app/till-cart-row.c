@@ -14,15 +14,15 @@ struct _TillCartRow
   GtkListBoxRow parent_instance;
 
   TillCartModel *cart;
-  guint index;
-  gboolean has_menu;
+  guint          index;
+  gboolean       has_menu;
 
-  GtkLabel *name_label;
-  GtkLabel *detail_label;
+  GtkLabel      *name_label;
+  GtkLabel      *detail_label;
   GtkSpinButton *quantity_spin;
-  GtkLabel *total_label;
+  GtkLabel      *total_label;
   GtkMenuButton *menu_button;
-  GtkButton *remove_button;
+  GtkButton     *remove_button;
 };
 
 G_DEFINE_FINAL_TYPE (TillCartRow, till_cart_row, GTK_TYPE_LIST_BOX_ROW)
@@ -42,13 +42,12 @@ on_quantity_changed (TillCartRow *self)
 }
 
 static void
-create_menu (GtkMenuButton *button,
-             gpointer       user_data)
+create_menu (GtkMenuButton *button, gpointer user_data)
 {
   TillCartRow *self = TILL_CART_ROW (user_data);
   g_autoptr (GMenu) menu = g_menu_new ();
-  g_autoptr (GMenuItem) discount_item = g_menu_item_new (_("Discount…"), NULL);
-  g_autoptr (GMenuItem) note_item = g_menu_item_new (_("Note…"), NULL);
+  g_autoptr (GMenuItem) discount_item = g_menu_item_new (_ ("Discount…"), NULL);
+  g_autoptr (GMenuItem) note_item = g_menu_item_new (_ ("Note…"), NULL);
 
   g_menu_item_set_action_and_target (discount_item, "cart.line-discount", "u", self->index);
   g_menu_append_item (menu, discount_item);
@@ -71,7 +70,7 @@ till_cart_row_dispose (GObject *object)
 static void
 till_cart_row_class_init (TillCartRowClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = till_cart_row_dispose;
@@ -111,39 +110,36 @@ till_cart_row_get_index (TillCartRow *self)
 }
 
 static char *
-describe_discount (const TillDiscount *discount,
-                   const char         *currency)
+describe_discount (const TillDiscount *discount, const char *currency)
 {
   switch (discount->kind)
     {
-    case TILL_DISCOUNT_PERCENT:
-      {
-        g_autofree char *rate = till_tax_rate_to_string ((int) discount->value);
-        /* Translators: a line or cart discount; %s is a number like "10" or "12.5". */
-        return g_strdup_printf (_("%s %% off"), rate);
-      }
-    case TILL_DISCOUNT_AMOUNT:
-      {
-        g_autofree char *amount = till_money_label (discount->value, currency);
-        /* Translators: a line or cart discount; %s is an amount like "$2.00". */
-        return g_strdup_printf (_("%s off"), amount);
-      }
-    case TILL_DISCOUNT_NONE:
-    default:
-      return NULL;
+      case TILL_DISCOUNT_PERCENT:
+        {
+          g_autofree char *rate = till_tax_rate_to_string ((int) discount->value);
+          /* Translators: a line or cart discount; %s is a number like "10" or "12.5". */
+          return g_strdup_printf (_ ("%s %% off"), rate);
+        }
+      case TILL_DISCOUNT_AMOUNT:
+        {
+          g_autofree char *amount = till_money_label (discount->value, currency);
+          /* Translators: a line or cart discount; %s is an amount like "$2.00". */
+          return g_strdup_printf (_ ("%s off"), amount);
+        }
+      case TILL_DISCOUNT_NONE:
+      default:
+        return NULL;
     }
 }
 
 void
-till_cart_row_update (TillCartRow          *self,
-                      guint                 index,
-                      const TillLineTotals *totals)
+till_cart_row_update (TillCartRow *self, guint index, const TillLineTotals *totals)
 {
   const TillCartLine *line;
-  const char *currency;
-  g_autofree char *unit = NULL;
-  g_autofree char *total = NULL;
-  g_autofree char *discount = NULL;
+  const char         *currency;
+  g_autofree char    *unit = NULL;
+  g_autofree char    *total = NULL;
+  g_autofree char    *discount = NULL;
   g_autoptr (GString) detail = g_string_new (NULL);
 
   g_return_if_fail (TILL_IS_CART_ROW (self));
@@ -159,7 +155,7 @@ till_cart_row_update (TillCartRow          *self,
     {
       g_autofree char *amount = till_money_label (-totals->line_discount, currency);
       /* Translators: a line's discount and what it takes off, e.g. "10 % off (−$0.15)". */
-      g_string_append_printf (detail, _(" · %s (%s)"), discount, amount);
+      g_string_append_printf (detail, _ (" · %s (%s)"), discount, amount);
     }
   else if (discount != NULL)
     g_string_append_printf (detail, " · %s", discount);

@@ -11,27 +11,28 @@
 
 typedef struct
 {
-  TillCartStore *store;      /* unowned; ops under way hold a reference */
+  TillCartStore *store; /* unowned; ops under way hold a reference */
   TillCartModel *cart;
-  GFile *file;
-  GBytes *pending;           /* the newest state not yet written */
-  gboolean writing;
-  gboolean removed;
+  GFile         *file;
+  GBytes        *pending; /* the newest state not yet written */
+  gboolean       writing;
+  gboolean       removed;
 } Entry;
 
 struct _TillCartStore
 {
   GObject parent_instance;
 
-  GFile *directory;
+  GFile      *directory;
   GListStore *carts;
-  GHashTable *entries;       /* TillCartModel* → Entry* */
-  guint busy;
+  GHashTable *entries; /* TillCartModel* → Entry* */
+  guint       busy;
 };
 
 G_DEFINE_FINAL_TYPE (TillCartStore, till_cart_store, G_TYPE_OBJECT)
 
-enum {
+enum
+{
   PROP_0,
   PROP_BUSY,
   N_PROPS
@@ -74,7 +75,7 @@ till_cart_store_dispose (GObject *object)
 {
   TillCartStore *self = TILL_CART_STORE (object);
   GHashTableIter iter;
-  gpointer value;
+  gpointer       value;
 
   /* Nothing is in flight here: each write holds a reference on the store. */
   if (self->entries != NULL)
@@ -100,20 +101,17 @@ till_cart_store_finalize (GObject *object)
 }
 
 static void
-till_cart_store_get_property (GObject    *object,
-                              guint       prop_id,
-                              GValue     *value,
-                              GParamSpec *pspec)
+till_cart_store_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   TillCartStore *self = TILL_CART_STORE (object);
 
   switch (prop_id)
     {
-    case PROP_BUSY:
-      g_value_set_boolean (value, self->busy > 0);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      case PROP_BUSY:
+        g_value_set_boolean (value, self->busy > 0);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -127,8 +125,8 @@ till_cart_store_class_init (TillCartStoreClass *klass)
   object_class->get_property = till_cart_store_get_property;
 
   properties[PROP_BUSY] =
-    g_param_spec_boolean ("busy", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+      g_param_spec_boolean ("busy", NULL, NULL, FALSE,
+                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -193,17 +191,14 @@ serialize_cart (TillCartModel *cart)
 static void entry_delete (Entry *entry);
 
 static void
-on_write_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+on_write_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Entry *entry = user_data;
+  Entry         *entry = user_data;
   TillCartStore *store = entry->store;
   g_autoptr (GError) error = NULL;
 
   if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
-    g_warning ("Could not save cart %s: %s", till_cart_model_get_id (entry->cart),
-               error->message);
+    g_warning ("Could not save cart %s: %s", till_cart_model_get_id (entry->cart), error->message);
 
   entry->writing = FALSE;
   if (entry->removed)
@@ -214,11 +209,9 @@ on_write_done (GObject      *source,
 }
 
 static void
-on_delete_done (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+on_delete_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Entry *entry = user_data;
+  Entry         *entry = user_data;
   TillCartStore *store = entry->store;
   g_autoptr (GError) error = NULL;
 
@@ -269,8 +262,7 @@ entry_write_next (Entry *entry)
 }
 
 static void
-on_cart_changed (TillCartModel *cart,
-                 Entry         *entry)
+on_cart_changed (TillCartModel *cart, Entry *entry)
 {
   if (entry->removed)
     return;
@@ -280,11 +272,10 @@ on_cart_changed (TillCartModel *cart,
 }
 
 static Entry *
-add_entry (TillCartStore *self,
-           TillCartModel *cart)
+add_entry (TillCartStore *self, TillCartModel *cart)
 {
   g_autofree char *name = g_strconcat (till_cart_model_get_id (cart), ".json", NULL);
-  Entry *entry = g_new0 (Entry, 1);
+  Entry           *entry = g_new0 (Entry, 1);
 
   entry->store = self;
   entry->cart = g_object_ref (cart);
@@ -296,8 +287,7 @@ add_entry (TillCartStore *self,
 }
 
 void
-till_cart_store_add (TillCartStore *self,
-                     TillCartModel *cart)
+till_cart_store_add (TillCartStore *self, TillCartModel *cart)
 {
   Entry *entry;
 
@@ -311,23 +301,21 @@ till_cart_store_add (TillCartStore *self,
 }
 
 TillCartModel *
-till_cart_store_new_cart (TillCartStore *self,
-                          const char    *currency,
-                          gboolean       prices_include_tax)
+till_cart_store_new_cart (TillCartStore *self, const char *currency, gboolean prices_include_tax)
 {
   g_autoptr (TillCartModel) cart = NULL;
   g_autofree char *title = NULL;
-  guint n, number = 1;
+  guint            n, number = 1;
 
   g_return_val_if_fail (TILL_IS_CART_STORE (self), NULL);
 
   /* The smallest "Cart N" not in use, so numbers stay short on a busy day. */
   n = g_list_model_get_n_items (G_LIST_MODEL (self->carts));
-  for (gboolean taken = TRUE; taken; )
+  for (gboolean taken = TRUE; taken;)
     {
       g_free (title);
       /* Translators: the title of a cart tab; %u is a small number. */
-      title = g_strdup_printf (_("Cart %u"), number);
+      title = g_strdup_printf (_ ("Cart %u"), number);
       taken = FALSE;
       for (guint i = 0; i < n && !taken; i++)
         {
@@ -345,11 +333,10 @@ till_cart_store_new_cart (TillCartStore *self,
 }
 
 void
-till_cart_store_remove (TillCartStore *self,
-                        TillCartModel *cart)
+till_cart_store_remove (TillCartStore *self, TillCartModel *cart)
 {
   Entry *entry;
-  guint position;
+  guint  position;
 
   g_return_if_fail (TILL_IS_CART_STORE (self));
   g_return_if_fail (TILL_IS_CART_MODEL (cart));
@@ -375,12 +362,11 @@ till_cart_store_remove (TillCartStore *self,
 
 typedef struct
 {
-  GPtrArray *carts;   /* element-type TillCartModel */
+  GPtrArray *carts; /* element-type TillCartModel */
 } LoadResult;
 
 static int
-compare_titles (gconstpointer a,
-                 gconstpointer b)
+compare_titles (gconstpointer a, gconstpointer b)
 {
   TillCartModel *ca = *(TillCartModel **) a;
   TillCartModel *cb = *(TillCartModel **) b;
@@ -389,10 +375,7 @@ compare_titles (gconstpointer a,
 }
 
 static void
-load_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
+load_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
   GFile *directory = task_data;
   g_autoptr (GFileEnumerator) enumerator = NULL;
@@ -413,14 +396,14 @@ load_thread (GTask        *task,
 
   while ((info = g_file_enumerator_next_file (enumerator, cancellable, &error)) != NULL)
     {
-      g_autoptr (GFileInfo) owned_info G_GNUC_UNUSED = info;  /* freed at the end of the turn */
-      const char *name = g_file_info_get_name (info);
+      g_autoptr (GFileInfo) owned_info G_GNUC_UNUSED = info; /* freed at the end of the turn */
+      const char                      *name = g_file_info_get_name (info);
       g_autoptr (GFile) file = NULL;
       g_autofree char *contents = NULL;
       g_autoptr (GError) cart_error = NULL;
       g_autoptr (JsonObject) object = NULL;
       TillCartModel *cart = NULL;
-      gsize length;
+      gsize          length;
 
       if (!g_str_has_suffix (name, ".json"))
         continue;
@@ -462,10 +445,10 @@ load_thread (GTask        *task,
 }
 
 void
-till_cart_store_load_async (TillCartStore       *self,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
+till_cart_store_load_async (TillCartStore      *self,
+                            GCancellable       *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
 {
   g_autoptr (GTask) task = NULL;
 
@@ -478,9 +461,7 @@ till_cart_store_load_async (TillCartStore       *self,
 }
 
 gboolean
-till_cart_store_load_finish (TillCartStore  *self,
-                             GAsyncResult   *result,
-                             GError        **error)
+till_cart_store_load_finish (TillCartStore *self, GAsyncResult *result, GError **error)
 {
   g_autoptr (GPtrArray) carts = NULL;
 
@@ -493,7 +474,7 @@ till_cart_store_load_finish (TillCartStore  *self,
   for (guint i = 0; i < carts->len; i++)
     {
       TillCartModel *cart = g_ptr_array_index (carts, i);
-      gboolean known = FALSE;
+      gboolean       known = FALSE;
 
       for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (self->carts)) && !known; j++)
         {

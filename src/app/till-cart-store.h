@@ -17,34 +17,29 @@ G_BEGIN_DECLS
 #define TILL_TYPE_CART_STORE (till_cart_store_get_type ())
 G_DECLARE_FINAL_TYPE (TillCartStore, till_cart_store, TILL, CART_STORE, GObject)
 
-TillCartStore *till_cart_store_new            (GFile               *directory);
+TillCartStore *till_cart_store_new (GFile *directory);
 /* $XDG_DATA_HOME/till/carts */
-GFile         *till_cart_store_get_default_directory (void);
-GFile         *till_cart_store_get_directory  (TillCartStore       *self);
+GFile *till_cart_store_get_default_directory (void);
+GFile *till_cart_store_get_directory (TillCartStore *self);
 /* A GListModel of TillCartModel, in the order they were opened. */
-GListModel    *till_cart_store_get_carts      (TillCartStore       *self);
+GListModel *till_cart_store_get_carts (TillCartStore *self);
 
 /* Reads every saved cart (on a worker thread) and adds them. Damaged files are renamed to
  * <name>.damaged and reported by a warning, never deleted. */
-void           till_cart_store_load_async     (TillCartStore       *self,
-                                               GCancellable        *cancellable,
-                                               GAsyncReadyCallback  callback,
-                                               gpointer             user_data);
-gboolean       till_cart_store_load_finish    (TillCartStore       *self,
-                                               GAsyncResult        *result,
-                                               GError             **error);
+void     till_cart_store_load_async (TillCartStore      *self,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data);
+gboolean till_cart_store_load_finish (TillCartStore *self, GAsyncResult *result, GError **error);
 
 /* A new empty cart, titled "Cart N", added and saved. */
-TillCartModel *till_cart_store_new_cart       (TillCartStore       *self,
-                                               const char          *currency,
-                                               gboolean             prices_include_tax);
+TillCartModel *
+till_cart_store_new_cart (TillCartStore *self, const char *currency, gboolean prices_include_tax);
 /* Adds a cart (e.g. restored) and starts saving it. */
-void           till_cart_store_add            (TillCartStore       *self,
-                                               TillCartModel       *cart);
+void till_cart_store_add (TillCartStore *self, TillCartModel *cart);
 /* Forgets the cart and deletes its file (after a sale or when the cashier closes it). */
-void           till_cart_store_remove         (TillCartStore       *self,
-                                               TillCartModel       *cart);
+void till_cart_store_remove (TillCartStore *self, TillCartModel *cart);
 /* TRUE while a write or delete is under way: tests iterate the main loop until FALSE. */
-gboolean       till_cart_store_is_busy        (TillCartStore       *self);
+gboolean till_cart_store_is_busy (TillCartStore *self);
 
 G_END_DECLS

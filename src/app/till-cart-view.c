@@ -15,31 +15,32 @@ struct _TillCartView
   GtkWidget parent_instance;
 
   TillCartStore *store;
-  char *currency;
-  gboolean prices_include_tax;
-  gboolean busy;
-  guint leave_foreign_idle;
+  char          *currency;
+  gboolean       prices_include_tax;
+  gboolean       busy;
+  guint          leave_foreign_idle;
 
-  AdwTabBar *tab_bar;
+  AdwTabBar  *tab_bar;
   AdwTabView *tab_view;
-  GtkLabel *subtotal_label;
-  GtkLabel *discount_title;
-  GtkWidget *note_box;
-  GtkLabel *note_label;
-  GtkLabel *foreign_label;
-  GtkLabel *discount_label;
-  GtkLabel *tax_title;
-  GtkLabel *tax_label;
-  GtkLabel *rounding_title;
-  GtkLabel *rounding_label;
-  GtkLabel *total_label;
-  GtkButton *charge_button;
-  GtkLabel *charge_label;
+  GtkLabel   *subtotal_label;
+  GtkLabel   *discount_title;
+  GtkWidget  *note_box;
+  GtkLabel   *note_label;
+  GtkLabel   *foreign_label;
+  GtkLabel   *discount_label;
+  GtkLabel   *tax_title;
+  GtkLabel   *tax_label;
+  GtkLabel   *rounding_title;
+  GtkLabel   *rounding_label;
+  GtkLabel   *total_label;
+  GtkButton  *charge_button;
+  GtkLabel   *charge_label;
 };
 
 G_DEFINE_FINAL_TYPE (TillCartView, till_cart_view, GTK_TYPE_WIDGET)
 
-enum {
+enum
+{
   CHARGE,
   N_SIGNALS
 };
@@ -57,8 +58,7 @@ page_get_cart (AdwTabPage *page)
 }
 
 static AdwTabPage *
-find_page (TillCartView  *self,
-           TillCartModel *cart)
+find_page (TillCartView *self, TillCartModel *cart)
 {
   int n = adw_tab_view_get_n_pages (self->tab_view);
 
@@ -85,8 +85,7 @@ till_cart_view_get_selected_cart (TillCartView *self)
 /* A cart with lines priced in another currency than the connected store's (made while
  * connected to another server): kept as it was, read-only, and never charged here. */
 static gboolean
-is_foreign (TillCartView  *self,
-            TillCartModel *cart)
+is_foreign (TillCartView *self, TillCartModel *cart)
 {
   return cart != NULL && self->currency != NULL && till_cart_model_get_n_lines (cart) > 0 &&
          g_ascii_strcasecmp (till_cart_model_get_currency (cart), self->currency) != 0;
@@ -94,8 +93,7 @@ is_foreign (TillCartView  *self,
 
 /* An empty cart follows the store; one with lines in another currency is kept aside. */
 static void
-follow_store (TillCartView  *self,
-              TillCartModel *cart)
+follow_store (TillCartView *self, TillCartModel *cart)
 {
   if (cart != NULL && self->currency != NULL && till_cart_model_get_n_lines (cart) == 0)
     till_cart_model_set_currency (cart, self->currency, self->prices_include_tax);
@@ -108,11 +106,11 @@ update_totals (TillCartView *self)
   g_autoptr (GError) error = NULL;
   g_autofree char *subtotal = NULL, *discount = NULL, *tax = NULL, *rounding = NULL;
   g_autofree char *total = NULL, *charge = NULL;
-  const char *currency = cart ? till_cart_model_get_currency (cart) : self->currency;
-  TillTotals totals = { 0 };
-  gboolean ok = TRUE;
-  gboolean can_charge;
-  gboolean prices_include_tax = self->prices_include_tax;
+  const char      *currency = cart ? till_cart_model_get_currency (cart) : self->currency;
+  TillTotals       totals = { 0 };
+  gboolean         ok = TRUE;
+  gboolean         can_charge;
+  gboolean         prices_include_tax = self->prices_include_tax;
 
   if (cart != NULL)
     ok = till_cart_model_compute_totals (cart, NULL, &totals, &error);
@@ -128,7 +126,7 @@ update_totals (TillCartView *self)
   gtk_label_set_text (self->subtotal_label, subtotal);
   gtk_label_set_text (self->discount_label, discount);
   {
-    const TillCart *core_cart = cart ? till_cart_model_get_cart (cart) : NULL;
+    const TillCart  *core_cart = cart ? till_cart_model_get_cart (cart) : NULL;
     g_autofree char *cart_discount = NULL;
     g_autofree char *title = NULL;
 
@@ -136,15 +134,15 @@ update_totals (TillCartView *self)
       {
         g_autofree char *rate = till_tax_rate_to_string ((int) core_cart->discount.value);
         /* Translators: the cart's discount row; %s is a number like "10" or "12.5". */
-        title = g_strdup_printf (_("Discount (%s %% off the cart)"), rate);
+        title = g_strdup_printf (_ ("Discount (%s %% off the cart)"), rate);
       }
     else if (core_cart != NULL && core_cart->discount.kind == TILL_DISCOUNT_AMOUNT)
       {
         cart_discount = till_money_label (core_cart->discount.value, currency);
         /* Translators: the cart's discount row; %s is an amount like "$2.00". */
-        title = g_strdup_printf (_("Discount (%s off the cart)"), cart_discount);
+        title = g_strdup_printf (_ ("Discount (%s off the cart)"), cart_discount);
       }
-    gtk_label_set_text (self->discount_title, title ? title : _("Discount"));
+    gtk_label_set_text (self->discount_title, title ? title : _ ("Discount"));
 
     gtk_label_set_text (self->note_label, core_cart && core_cart->note ? core_cart->note : "");
     gtk_widget_set_visible (GTK_WIDGET (self->note_box), core_cart && core_cart->note);
@@ -154,7 +152,7 @@ update_totals (TillCartView *self)
   gtk_widget_set_visible (GTK_WIDGET (self->discount_title), totals.discount != 0);
   gtk_widget_set_visible (GTK_WIDGET (self->discount_label), totals.discount != 0);
   gtk_label_set_text (self->tax_label, tax);
-  gtk_label_set_text (self->tax_title, prices_include_tax ? _("Tax (included)") : _("Tax"));
+  gtk_label_set_text (self->tax_title, prices_include_tax ? _ ("Tax (included)") : _ ("Tax"));
   gtk_label_set_text (self->rounding_label, rounding);
   gtk_widget_set_visible (GTK_WIDGET (self->rounding_title), totals.rounding != 0);
   gtk_widget_set_visible (GTK_WIDGET (self->rounding_label), totals.rounding != 0);
@@ -167,9 +165,9 @@ update_totals (TillCartView *self)
       {
         g_autofree char *notice = g_strdup_printf (
             /* Translators: %s are currency codes, e.g. "USD" and "TRY". */
-            _("This cart is priced in %s, but this store sells in %s. It is kept as it was "
-              "and cannot be changed or charged here: sell the items again in a new cart, "
-              "then close this one."),
+            _ ("This cart is priced in %s, but this store sells in %s. It is kept as it was "
+               "and cannot be changed or charged here: sell the items again in a new cart, "
+               "then close this one."),
             till_cart_model_get_currency (cart), self->currency);
         gtk_label_set_text (self->foreign_label, notice);
       }
@@ -180,7 +178,7 @@ update_totals (TillCartView *self)
     if (foreign)
       {
         /* Translators: the Charge button of a cart in another currency; %s: "USD". */
-        charge = g_strdup_printf (_("Priced in %s: Not Sold Here"),
+        charge = g_strdup_printf (_ ("Priced in %s: Not Sold Here"),
                                   till_cart_model_get_currency (cart));
         gtk_label_set_text (self->charge_label, charge);
         gtk_widget_action_set_enabled (GTK_WIDGET (self), "cart.charge", FALSE);
@@ -189,14 +187,14 @@ update_totals (TillCartView *self)
   }
 
   if (self->busy)
-    charge = g_strdup (_("Starting payment…"));
+    charge = g_strdup (_ ("Starting payment…"));
   else if (cart != NULL && till_cart_model_get_parked (cart))
-    charge = g_strdup (_("Resume This Cart"));
+    charge = g_strdup (_ ("Resume This Cart"));
   else if (!ok)
-    charge = g_strdup (_("Cannot Total This Cart"));
+    charge = g_strdup (_ ("Cannot Total This Cart"));
   else
     /* Translators: the big button; %s is the total, e.g. "$12.50". */
-    charge = g_strdup_printf (_("Charge %s"), total);
+    charge = g_strdup_printf (_ ("Charge %s"), total);
   gtk_label_set_text (self->charge_label, charge);
 
   can_charge = !self->busy && cart != NULL && ok &&
@@ -205,19 +203,18 @@ update_totals (TillCartView *self)
 }
 
 static void
-sync_page (TillCartView  *self,
-           TillCartModel *cart)
+sync_page (TillCartView *self, TillCartModel *cart)
 {
-  AdwTabPage *page = find_page (self, cart);
-  GtkStack *stack;
-  GtkListBox *list;
+  AdwTabPage                *page = find_page (self, cart);
+  GtkStack                  *stack;
+  GtkListBox                *list;
   g_autofree TillLineTotals *line_totals = NULL;
-  TillTotals totals;
-  guint n_lines = till_cart_model_get_n_lines (cart);
-  guint n_rows;
-  guint i = 0;
-  GtkWidget *row;
-  g_autofree char *title = NULL;
+  TillTotals                 totals;
+  guint                      n_lines = till_cart_model_get_n_lines (cart);
+  guint                      n_rows;
+  guint                      i = 0;
+  GtkWidget                 *row;
+  g_autofree char           *title = NULL;
 
   if (page == NULL)
     return;
@@ -262,7 +259,7 @@ sync_page (TillCartView  *self,
     {
       g_autoptr (GIcon) icon = g_themed_icon_new ("media-playback-pause-symbolic");
       adw_tab_page_set_icon (page, icon);
-      adw_tab_page_set_tooltip (page, _("Parked"));
+      adw_tab_page_set_tooltip (page, _ ("Parked"));
     }
   else
     {
@@ -275,8 +272,7 @@ sync_page (TillCartView  *self,
 }
 
 static void
-on_cart_changed (TillCartModel *cart,
-                 TillCartView  *self)
+on_cart_changed (TillCartModel *cart, TillCartView *self)
 {
   /* Emptied, it sells in the store's currency again. */
   follow_store (self, cart);
@@ -284,20 +280,18 @@ on_cart_changed (TillCartModel *cart,
 }
 
 static AdwTabPage *
-add_page (TillCartView  *self,
-          TillCartModel *cart,
-          int            position)
+add_page (TillCartView *self, TillCartModel *cart, int position)
 {
-  GtkWidget *stack = gtk_stack_new ();
-  GtkWidget *empty = adw_status_page_new ();
-  GtkWidget *scrolled = gtk_scrolled_window_new ();
-  GtkWidget *list = gtk_list_box_new ();
+  GtkWidget  *stack = gtk_stack_new ();
+  GtkWidget  *empty = adw_status_page_new ();
+  GtkWidget  *scrolled = gtk_scrolled_window_new ();
+  GtkWidget  *list = gtk_list_box_new ();
   AdwTabPage *page;
 
   adw_status_page_set_icon_name (ADW_STATUS_PAGE (empty), "edit-paste-symbolic");
-  adw_status_page_set_title (ADW_STATUS_PAGE (empty), _("Empty Cart"));
+  adw_status_page_set_title (ADW_STATUS_PAGE (empty), _ ("Empty Cart"));
   adw_status_page_set_description (ADW_STATUS_PAGE (empty),
-                                   _("Scan a barcode or tap a product to add it."));
+                                   _ ("Scan a barcode or tap a product to add it."));
   gtk_widget_add_css_class (empty, "compact");
   gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
   gtk_widget_add_css_class (list, "navigation-sidebar");
@@ -338,20 +332,17 @@ leave_foreign_cb (gpointer data)
 }
 
 static void
-on_store_items_changed (GListModel   *model,
-                        guint         position,
-                        guint         removed,
-                        guint         added,
-                        TillCartView *self)
+on_store_items_changed (
+    GListModel *model, guint position, guint removed, guint added, TillCartView *self)
 {
   int n = adw_tab_view_get_n_pages (self->tab_view);
 
   /* Drop pages whose cart left the store. */
   for (int i = n - 1; i >= 0; i--)
     {
-      AdwTabPage *page = adw_tab_view_get_nth_page (self->tab_view, i);
+      AdwTabPage    *page = adw_tab_view_get_nth_page (self->tab_view, i);
       TillCartModel *cart = page_get_cart (page);
-      guint found;
+      guint          found;
 
       if (!g_list_store_find (G_LIST_STORE (model), cart, &found))
         {
@@ -366,24 +357,23 @@ on_store_items_changed (GListModel   *model,
 
       if (find_page (self, cart) == NULL)
         {
-          AdwTabPage *page = add_page (self, cart, (int) MIN ((int) i, adw_tab_view_get_n_pages (self->tab_view)));
+          AdwTabPage *page =
+              add_page (self, cart, (int) MIN ((int) i, adw_tab_view_get_n_pages (self->tab_view)));
           adw_tab_view_set_selected_page (self->tab_view, page);
         }
     }
   update_totals (self);
   /* Not while the store is telling its listeners about this change: the next customer's
    * cart may be a new one. */
-  if (added > 0 && self->leave_foreign_idle == 0
-      && is_foreign (self, till_cart_view_get_selected_cart (self)))
+  if (added > 0 && self->leave_foreign_idle == 0 &&
+      is_foreign (self, till_cart_view_get_selected_cart (self)))
     self->leave_foreign_idle = g_idle_add (leave_foreign_cb, self);
 }
 
-static void confirm_close (TillCartView  *self,
-                           TillCartModel *cart);
+static void confirm_close (TillCartView *self, TillCartModel *cart);
 
 static gboolean
-on_close_page (TillCartView *self,
-               AdwTabPage   *page)
+on_close_page (TillCartView *self, AdwTabPage *page)
 {
   TillCartModel *cart = page_get_cart (page);
 
@@ -411,9 +401,8 @@ on_selected_page_changed (TillCartView *self)
   for (int i = 0; i < adw_tab_view_get_n_pages (self->tab_view); i++)
     {
       AdwTabPage *page = adw_tab_view_get_nth_page (self->tab_view, i);
-      GtkWidget *list = g_object_get_data (G_OBJECT (adw_tab_page_get_child (page)),
-                                           PAGE_LIST_KEY);
-      gboolean selected = page == adw_tab_view_get_selected_page (self->tab_view);
+      GtkWidget *list = g_object_get_data (G_OBJECT (adw_tab_page_get_child (page)), PAGE_LIST_KEY);
+      gboolean   selected = page == adw_tab_view_get_selected_page (self->tab_view);
 
       if (page_get_cart (page) != NULL && list != NULL &&
           (selected || gtk_widget_get_first_child (list) != NULL))
@@ -437,19 +426,15 @@ new_cart (TillCartView *self)
 }
 
 static void
-new_action (GtkWidget  *widget,
-            const char *action_name,
-            GVariant   *parameter)
+new_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   new_cart (TILL_CART_VIEW (widget));
 }
 
 static void
-discard_response (AdwMessageDialog *dialog,
-                  const char       *response,
-                  gpointer          user_data)
+discard_response (AdwMessageDialog *dialog, const char *response, gpointer user_data)
 {
-  TillCartView *self = TILL_CART_VIEW (g_object_get_data (G_OBJECT (dialog), "view"));
+  TillCartView  *self = TILL_CART_VIEW (g_object_get_data (G_OBJECT (dialog), "view"));
   TillCartModel *cart = user_data;
 
   if (g_strcmp0 (response, "discard") == 0 && self->store != NULL)
@@ -458,8 +443,7 @@ discard_response (AdwMessageDialog *dialog,
 }
 
 static void
-confirm_close (TillCartView  *self,
-               TillCartModel *cart)
+confirm_close (TillCartView *self, TillCartModel *cart)
 {
   AdwMessageDialog *dialog;
 
@@ -471,19 +455,18 @@ confirm_close (TillCartView  *self,
       return;
     }
   /* Nothing a cashier added is thrown away without asking. */
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
-                                                       _("Discard This Cart?"), NULL));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (
+      GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), _ ("Discard This Cart?"), NULL));
   {
     int n_items = (int) MIN (till_cart_model_get_n_items (cart), G_MAXINT);
 
-    adw_message_dialog_format_body (dialog,
-                                    g_dngettext (GETTEXT_PACKAGE,
-                                                 "“%s” has %d item. It will be removed.",
-                                                 "“%s” has %d items. They will be removed.",
-                                                 n_items),
-                                    till_cart_model_get_title (cart), n_items);
+    adw_message_dialog_format_body (
+        dialog,
+        g_dngettext (GETTEXT_PACKAGE, "“%s” has %d item. It will be removed.",
+                     "“%s” has %d items. They will be removed.", n_items),
+        till_cart_model_get_title (cart), n_items);
   }
-  adw_message_dialog_add_responses (dialog, "cancel", _("_Keep"), "discard", _("_Discard"), NULL);
+  adw_message_dialog_add_responses (dialog, "cancel", _ ("_Keep"), "discard", _ ("_Discard"), NULL);
   adw_message_dialog_set_response_appearance (dialog, "discard", ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (dialog, "cancel");
   adw_message_dialog_set_close_response (dialog, "cancel");
@@ -493,9 +476,7 @@ confirm_close (TillCartView  *self,
 }
 
 static void
-close_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
+close_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   TillCartView *self = TILL_CART_VIEW (widget);
 
@@ -503,11 +484,9 @@ close_action (GtkWidget  *widget,
 }
 
 static void
-park_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
+park_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  TillCartView *self = TILL_CART_VIEW (widget);
+  TillCartView  *self = TILL_CART_VIEW (widget);
   TillCartModel *cart = till_cart_view_get_selected_cart (self);
 
   if (cart == NULL)
@@ -524,11 +503,9 @@ park_action (GtkWidget  *widget,
 }
 
 static void
-charge_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *parameter)
+charge_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  TillCartView *self = TILL_CART_VIEW (widget);
+  TillCartView  *self = TILL_CART_VIEW (widget);
   TillCartModel *cart = till_cart_view_get_selected_cart (self);
 
   if (cart == NULL || self->busy)
@@ -544,8 +521,8 @@ charge_action (GtkWidget  *widget,
 typedef struct
 {
   TillCartModel *cart;
-  guint index;
-  TillCartLine *line;
+  guint          index;
+  TillCartLine  *line;
 } Removed;
 
 static void
@@ -557,23 +534,20 @@ removed_free (Removed *removed)
 }
 
 static void
-removed_closure_free (gpointer  data,
-                      GClosure *closure)
+removed_closure_free (gpointer data, GClosure *closure)
 {
   removed_free (data);
 }
 
 static void
-on_undo_clicked (AdwToast *toast,
-                 Removed  *removed)
+on_undo_clicked (AdwToast *toast, Removed *removed)
 {
   if (removed->line != NULL)
     till_cart_model_insert_line (removed->cart, removed->index, g_steal_pointer (&removed->line));
 }
 
 static void
-show_toast (TillCartView *self,
-            AdwToast     *toast)
+show_toast (TillCartView *self, AdwToast *toast)
 {
   GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
 
@@ -584,15 +558,13 @@ show_toast (TillCartView *self,
 }
 
 static void
-remove_line_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
+remove_line_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  TillCartView *self = TILL_CART_VIEW (widget);
-  TillCartModel *cart = till_cart_view_get_selected_cart (self);
-  guint index = g_variant_get_uint32 (parameter);
-  Removed *removed;
-  AdwToast *toast;
+  TillCartView    *self = TILL_CART_VIEW (widget);
+  TillCartModel   *cart = till_cart_view_get_selected_cart (self);
+  guint            index = g_variant_get_uint32 (parameter);
+  Removed         *removed;
+  AdwToast        *toast;
   g_autofree char *title = NULL;
 
   if (cart == NULL || index >= till_cart_model_get_n_lines (cart) || self->busy)
@@ -604,9 +576,9 @@ remove_line_action (GtkWidget  *widget,
   removed->line = till_cart_model_remove_line (cart, index);
 
   /* Translators: %s is a product name. */
-  title = g_strdup_printf (_("“%s” removed"), removed->line->name ? removed->line->name : "");
+  title = g_strdup_printf (_ ("“%s” removed"), removed->line->name ? removed->line->name : "");
   toast = adw_toast_new (title);
-  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_button_label (toast, _ ("_Undo"));
   adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
   g_signal_connect_data (toast, "button-clicked", G_CALLBACK (on_undo_clicked), removed,
                          removed_closure_free, 0);
@@ -617,12 +589,12 @@ remove_line_action (GtkWidget  *widget,
 
 typedef struct
 {
-  TillCartView *view;
-  TillCartModel *cart;
-  int line;                 /* -1 for the cart */
-  GtkEntry *entry;
+  TillCartView    *view;
+  TillCartModel   *cart;
+  int              line; /* -1 for the cart */
+  GtkEntry        *entry;
   GtkToggleButton *percent;
-  GtkLabel *error_label;
+  GtkLabel        *error_label;
 } DiscountDialog;
 
 static void
@@ -633,11 +605,9 @@ discount_dialog_free (DiscountDialog *data)
 }
 
 static gboolean
-parse_discount (DiscountDialog  *data,
-                TillDiscount    *out,
-                GError         **error)
+parse_discount (DiscountDialog *data, TillDiscount *out, GError **error)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (data->entry));
+  const char      *text = gtk_editable_get_text (GTK_EDITABLE (data->entry));
   g_autofree char *stripped = g_strstrip (g_strdup (text));
 
   if (*stripped == '\0')
@@ -657,7 +627,8 @@ parse_discount (DiscountDialog  *data,
     }
   else
     {
-      const TillCurrency *currency = till_currency_lookup (till_cart_model_get_currency (data->cart));
+      const TillCurrency *currency =
+          till_currency_lookup (till_cart_model_get_currency (data->cart));
       gint64 amount;
 
       if (currency == NULL ||
@@ -676,20 +647,19 @@ on_discount_input_changed (AdwMessageDialog *dialog)
   DiscountDialog *data = g_object_get_data (G_OBJECT (dialog), "data");
   g_autoptr (GError) error = NULL;
   TillDiscount discount;
-  gboolean valid = parse_discount (data, &discount, &error);
+  gboolean     valid = parse_discount (data, &discount, &error);
 
   adw_message_dialog_set_response_enabled (dialog, "apply", valid);
-  gtk_label_set_text (data->error_label, valid ? "" : _("Type a number, like 10 or 2.50."));
+  gtk_label_set_text (data->error_label, valid ? "" : _ ("Type a number, like 10 or 2.50."));
 }
 
 static void
-on_discount_response (AdwMessageDialog *dialog,
-                      const char       *response)
+on_discount_response (AdwMessageDialog *dialog, const char *response)
 {
   DiscountDialog *data = g_object_get_data (G_OBJECT (dialog), "data");
   g_autoptr (GError) error = NULL;
   TillDiscount discount = { TILL_DISCOUNT_NONE, 0 };
-  gboolean ok;
+  gboolean     ok;
 
   if (g_strcmp0 (response, "apply") != 0 && g_strcmp0 (response, "remove") != 0)
     return;
@@ -706,19 +676,17 @@ on_discount_response (AdwMessageDialog *dialog,
 }
 
 static void
-open_discount_dialog (TillCartView *self,
-                      TillCartModel *cart,
-                      int           line)
+open_discount_dialog (TillCartView *self, TillCartModel *cart, int line)
 {
-  AdwMessageDialog *dialog;
-  DiscountDialog *data;
-  GtkWidget *box, *entry_box, *amount, *percent, *error_label;
+  AdwMessageDialog   *dialog;
+  DiscountDialog     *data;
+  GtkWidget          *box, *entry_box, *amount, *percent, *error_label;
   const TillDiscount *current = line < 0 ? &till_cart_model_get_cart (cart)->discount
                                          : &till_cart_model_get_line (cart, line)->discount;
 
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (
-    GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
-    line < 0 ? _("Cart Discount") : _("Line Discount"), NULL));
+  dialog = ADW_MESSAGE_DIALOG (
+      adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                              line < 0 ? _ ("Cart Discount") : _ ("Line Discount"), NULL));
   if (line >= 0)
     adw_message_dialog_set_body (dialog, till_cart_model_get_line (cart, line)->name);
 
@@ -737,7 +705,8 @@ open_discount_dialog (TillCartView *self,
   amount = gtk_toggle_button_new_with_label (till_cart_model_get_currency (cart));
   gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (amount), GTK_TOGGLE_BUTTON (percent));
   data->percent = GTK_TOGGLE_BUTTON (percent);
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (current->kind == TILL_DISCOUNT_AMOUNT ? amount : percent), TRUE);
+  gtk_toggle_button_set_active (
+      GTK_TOGGLE_BUTTON (current->kind == TILL_DISCOUNT_AMOUNT ? amount : percent), TRUE);
   if (current->kind == TILL_DISCOUNT_PERCENT)
     {
       g_autofree char *text = till_tax_rate_to_string ((int) current->value);
@@ -746,7 +715,8 @@ open_discount_dialog (TillCartView *self,
   else if (current->kind == TILL_DISCOUNT_AMOUNT)
     {
       const TillCurrency *currency = till_currency_lookup (till_cart_model_get_currency (cart));
-      g_autofree char *text = currency ? till_money_to_decimal_string (current->value, currency) : NULL;
+      g_autofree char    *text =
+          currency ? till_money_to_decimal_string (current->value, currency) : NULL;
       gtk_editable_set_text (GTK_EDITABLE (data->entry), text ? text : "");
     }
   gtk_box_append (GTK_BOX (entry_box), GTK_WIDGET (data->entry));
@@ -760,13 +730,13 @@ open_discount_dialog (TillCartView *self,
   gtk_box_append (GTK_BOX (box), error_label);
   adw_message_dialog_set_extra_child (dialog, box);
 
-  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), NULL);
+  adw_message_dialog_add_responses (dialog, "cancel", _ ("_Cancel"), NULL);
   if (current->kind != TILL_DISCOUNT_NONE)
     {
-      adw_message_dialog_add_response (dialog, "remove", _("_Remove Discount"));
+      adw_message_dialog_add_response (dialog, "remove", _ ("_Remove Discount"));
       adw_message_dialog_set_response_appearance (dialog, "remove", ADW_RESPONSE_DESTRUCTIVE);
     }
-  adw_message_dialog_add_response (dialog, "apply", _("_Apply"));
+  adw_message_dialog_add_response (dialog, "apply", _ ("_Apply"));
   adw_message_dialog_set_response_appearance (dialog, "apply", ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (dialog, "apply");
   adw_message_dialog_set_close_response (dialog, "cancel");
@@ -781,11 +751,9 @@ open_discount_dialog (TillCartView *self,
 }
 
 static void
-discount_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *parameter)
+discount_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  TillCartView *self = TILL_CART_VIEW (widget);
+  TillCartView  *self = TILL_CART_VIEW (widget);
   TillCartModel *cart = till_cart_view_get_selected_cart (self);
 
   if (cart == NULL || self->busy)
@@ -801,13 +769,12 @@ discount_action (GtkWidget  *widget,
 }
 
 static void
-on_note_response (AdwMessageDialog *dialog,
-                  const char       *response)
+on_note_response (AdwMessageDialog *dialog, const char *response)
 {
-  TillCartView *self = g_object_get_data (G_OBJECT (dialog), "view");
+  TillCartView  *self = g_object_get_data (G_OBJECT (dialog), "view");
   TillCartModel *cart = g_object_get_data (G_OBJECT (dialog), "cart");
-  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
-  int line = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "line"));
+  GtkEditable   *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  int            line = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "line"));
   g_autoptr (GError) error = NULL;
   gboolean ok = TRUE;
 
@@ -822,16 +789,14 @@ on_note_response (AdwMessageDialog *dialog,
 }
 
 static void
-note_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
+note_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  TillCartView *self = TILL_CART_VIEW (widget);
-  TillCartModel *cart = till_cart_view_get_selected_cart (self);
+  TillCartView     *self = TILL_CART_VIEW (widget);
+  TillCartModel    *cart = till_cart_view_get_selected_cart (self);
   AdwMessageDialog *dialog;
-  GtkWidget *entry;
-  const char *current;
-  int line = -1;
+  GtkWidget        *entry;
+  const char       *current;
+  int               line = -1;
 
   if (cart == NULL || self->busy)
     return;
@@ -845,14 +810,15 @@ note_action (GtkWidget  *widget,
   else
     current = till_cart_model_get_cart (cart)->note;
 
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (
-    GTK_WINDOW (gtk_widget_get_root (widget)), line < 0 ? _("Cart Note") : _("Line Note"), NULL));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
+                                                       line < 0 ? _ ("Cart Note") : _ ("Line Note"),
+                                                       NULL));
   entry = gtk_entry_new ();
   gtk_entry_set_max_length (GTK_ENTRY (entry), TILL_NOTE_MAX);
   gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
   gtk_editable_set_text (GTK_EDITABLE (entry), current ? current : "");
   adw_message_dialog_set_extra_child (dialog, entry);
-  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "save", _("_Save"), NULL);
+  adw_message_dialog_add_responses (dialog, "cancel", _ ("_Cancel"), "save", _ ("_Save"), NULL);
   adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (dialog, "save");
   adw_message_dialog_set_close_response (dialog, "cancel");
@@ -865,13 +831,11 @@ note_action (GtkWidget  *widget,
 }
 
 static void
-change_last_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
+change_last_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  TillCartView *self = TILL_CART_VIEW (widget);
+  TillCartView  *self = TILL_CART_VIEW (widget);
   TillCartModel *cart = till_cart_view_get_selected_cart (self);
-  guint n;
+  guint          n;
 
   if (cart == NULL || self->busy || (n = till_cart_model_get_n_lines (cart)) == 0)
     return;
@@ -891,12 +855,12 @@ till_cart_view_dispose (GObject *object)
     {
       int n = adw_tab_view_get_n_pages (self->tab_view);
       for (int i = 0; i < n; i++)
-        g_signal_handlers_disconnect_by_data (page_get_cart (adw_tab_view_get_nth_page (self->tab_view, i)),
-                                              self);
+        g_signal_handlers_disconnect_by_data (
+            page_get_cart (adw_tab_view_get_nth_page (self->tab_view, i)), self);
     }
   gtk_widget_dispose_template (GTK_WIDGET (self), TILL_TYPE_CART_VIEW);
   /* The template's root box is not a bound child: unparent it ourselves. */
-  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL; )
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
     gtk_widget_unparent (child);
   g_clear_handle_id (&self->leave_foreign_idle, g_source_remove);
   g_clear_object (&self->store);
@@ -908,14 +872,13 @@ till_cart_view_dispose (GObject *object)
 static void
 till_cart_view_class_init (TillCartViewClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = till_cart_view_dispose;
 
-  signals[CHARGE] =
-    g_signal_new ("charge", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, TILL_TYPE_CART_MODEL);
+  signals[CHARGE] = g_signal_new ("charge", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                  NULL, NULL, G_TYPE_NONE, 1, TILL_TYPE_CART_MODEL);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/tillpos/Till/till-cart-view.ui");
@@ -965,8 +928,7 @@ till_cart_view_new (void)
 }
 
 void
-till_cart_view_set_store (TillCartView  *self,
-                          TillCartStore *store)
+till_cart_view_set_store (TillCartView *self, TillCartStore *store)
 {
   GListModel *carts;
 
@@ -980,9 +942,7 @@ till_cart_view_set_store (TillCartView  *self,
 }
 
 void
-till_cart_view_set_currency (TillCartView *self,
-                             const char   *currency,
-                             gboolean      prices_include_tax)
+till_cart_view_set_currency (TillCartView *self, const char *currency, gboolean prices_include_tax)
 {
   g_return_if_fail (TILL_IS_CART_VIEW (self));
 
@@ -1048,8 +1008,7 @@ till_cart_view_get_active_cart (TillCartView *self)
 }
 
 void
-till_cart_view_select_cart (TillCartView  *self,
-                            TillCartModel *cart)
+till_cart_view_select_cart (TillCartView *self, TillCartModel *cart)
 {
   AdwTabPage *page;
 
@@ -1068,8 +1027,7 @@ till_cart_view_get_tab_view (TillCartView *self)
 }
 
 void
-till_cart_view_set_busy (TillCartView *self,
-                         gboolean      busy)
+till_cart_view_set_busy (TillCartView *self, gboolean busy)
 {
   g_return_if_fail (TILL_IS_CART_VIEW (self));
 
@@ -1086,8 +1044,7 @@ till_cart_view_get_charge_label (TillCartView *self)
 }
 
 GtkListBox *
-till_cart_view_get_list_box (TillCartView  *self,
-                             TillCartModel *cart)
+till_cart_view_get_list_box (TillCartView *self, TillCartModel *cart)
 {
   AdwTabPage *page;
 

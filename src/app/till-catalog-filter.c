@@ -13,16 +13,15 @@ struct _TillCatalogFilter
 {
   GtkFilter parent_instance;
 
-  char *query;       /* as typed */
-  GStrv words;       /* folded, non-empty */
+  char *query; /* as typed */
+  GStrv words; /* folded, non-empty */
   char *category;
 };
 
 G_DEFINE_FINAL_TYPE (TillCatalogFilter, till_catalog_filter, GTK_TYPE_FILTER)
 
 gboolean
-till_catalog_filter_matches (TillCatalogFilter *self,
-                             TillProduct       *product)
+till_catalog_filter_matches (TillCatalogFilter *self, TillProduct *product)
 {
   const char *key;
 
@@ -31,12 +30,11 @@ till_catalog_filter_matches (TillCatalogFilter *self,
     return FALSE;
 
   key = till_product_get_search_key (product);
-  return till_search_key_matches (key, (const char * const *) self->words);
+  return till_search_key_matches (key, (const char *const *) self->words);
 }
 
 static gboolean
-till_catalog_filter_match (GtkFilter *filter,
-                           gpointer   item)
+till_catalog_filter_match (GtkFilter *filter, gpointer item)
 {
   return till_catalog_filter_matches (TILL_CATALOG_FILTER (filter), TILL_PRODUCT (item));
 }
@@ -66,7 +64,7 @@ till_catalog_filter_finalize (GObject *object)
 static void
 till_catalog_filter_class_init (TillCatalogFilterClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkFilterClass *filter_class = GTK_FILTER_CLASS (klass);
 
   object_class->finalize = till_catalog_filter_finalize;
@@ -101,8 +99,7 @@ split_words (const char *folded)
 
 /* Each old word is a substring of some new word: the new query can only match less. */
 static gboolean
-is_stricter (GStrv old_words,
-             GStrv new_words)
+is_stricter (GStrv old_words, GStrv new_words)
 {
   for (guint i = 0; old_words[i] != NULL; i++)
     {
@@ -117,8 +114,7 @@ is_stricter (GStrv old_words,
 }
 
 void
-till_catalog_filter_set_query (TillCatalogFilter *self,
-                               const char        *query)
+till_catalog_filter_set_query (TillCatalogFilter *self, const char *query)
 {
   g_autofree char *folded = NULL;
   g_auto (GStrv) words = NULL;
@@ -136,7 +132,7 @@ till_catalog_filter_set_query (TillCatalogFilter *self,
   g_free (self->query);
   self->query = g_strdup (query);
 
-  if (g_strv_equal ((const char * const *) words, (const char * const *) self->words))
+  if (g_strv_equal ((const char *const *) words, (const char *const *) self->words))
     return;
   if (is_stricter (self->words, words))
     change = GTK_FILTER_CHANGE_MORE_STRICT;
@@ -150,11 +146,11 @@ till_catalog_filter_set_query (TillCatalogFilter *self,
   gtk_filter_changed (GTK_FILTER (self), change);
 }
 
-const char * const *
+const char *const *
 till_catalog_filter_get_words (TillCatalogFilter *self)
 {
   g_return_val_if_fail (TILL_IS_CATALOG_FILTER (self), NULL);
-  return (const char * const *) self->words;
+  return (const char *const *) self->words;
 }
 
 const char *
@@ -165,8 +161,7 @@ till_catalog_filter_get_query (TillCatalogFilter *self)
 }
 
 void
-till_catalog_filter_set_category (TillCatalogFilter *self,
-                                  const char        *category)
+till_catalog_filter_set_category (TillCatalogFilter *self, const char *category)
 {
   GtkFilterChange change;
 

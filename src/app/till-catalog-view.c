@@ -20,36 +20,38 @@ struct _TillCatalogView
 {
   GtkWidget parent_instance;
 
-  TillCatalog *catalog;
+  TillCatalog       *catalog;
   TillCatalogFilter *filter;
-  GArray *matches;            /* catalog positions (guint32) of every product that matches */
-  TillProductList *results;   /* what the grid and list show: the first SHOWN_MAX matches */
-  GtkLabel *limit_label;
+  GArray            *matches; /* catalog positions (guint32) of every product that matches */
+  TillProductList   *results; /* what the grid and list show: the first SHOWN_MAX matches */
+  GtkLabel          *limit_label;
   GtkSelectionModel *selection;
-  char *view_mode;
+  char              *view_mode;
 
-  GtkSearchEntry *search_entry;
-  GtkLabel *multiplier_label;
-  GtkBox *chips_box;
+  GtkSearchEntry    *search_entry;
+  GtkLabel          *multiplier_label;
+  GtkBox            *chips_box;
   GtkScrolledWindow *chips_scroller;
-  GtkWidget *chips_back;
-  GtkWidget *chips_more;
-  GtkStack *stack;
-  GtkGridView *grid_view;
-  GtkListView *list_view;
-  AdwStatusPage *no_match_page;
+  GtkWidget         *chips_back;
+  GtkWidget         *chips_more;
+  GtkStack          *stack;
+  GtkGridView       *grid_view;
+  GtkListView       *list_view;
+  AdwStatusPage     *no_match_page;
 };
 
 G_DEFINE_FINAL_TYPE (TillCatalogView, till_catalog_view, GTK_TYPE_WIDGET)
 
-enum {
+enum
+{
   PRODUCT_ACTIVATED,
   N_SIGNALS
 };
 
 static guint signals[N_SIGNALS];
 
-enum {
+enum
+{
   PROP_0,
   PROP_VIEW_MODE,
   N_PROPS
@@ -61,8 +63,8 @@ gint64
 till_parse_multiplier (const char *text)
 {
   const char *p = text;
-  gint64 n = 0;
-  int digits = 0;
+  gint64      n = 0;
+  int         digits = 0;
 
   if (text == NULL)
     return 0;
@@ -111,8 +113,9 @@ update_stack (TillCatalogView *self)
       g_autofree char *description = NULL;
 
       /* Translators: %s is what the cashier typed in the search entry. */
-      description = g_strdup_printf (_("Nothing matches “%s”. Check the spelling or scan the barcode."),
-                                     till_catalog_filter_get_query (self->filter));
+      description =
+          g_strdup_printf (_ ("Nothing matches “%s”. Check the spelling or scan the barcode."),
+                           till_catalog_filter_get_query (self->filter));
       adw_status_page_set_description (self->no_match_page, description);
       gtk_stack_set_visible_child_name (self->stack, "no-match");
     }
@@ -123,12 +126,11 @@ update_stack (TillCatalogView *self)
 /* One pass over the catalog (or, when the query only got stricter, over what matched
  * before), then one items-changed for the whole grid. */
 static void
-refilter (TillCatalogView *self,
-          GtkFilterChange  change)
+refilter (TillCatalogView *self, GtkFilterChange change)
 {
   GArray *matches;
   GArray *shown;
-  gint64 t0 = g_get_monotonic_time ();
+  gint64  t0 = g_get_monotonic_time ();
 
   if (self->catalog == NULL)
     matches = g_array_new (FALSE, FALSE, sizeof (guint32));
@@ -153,8 +155,9 @@ refilter (TillCatalogView *self,
       g_autofree char *text = NULL;
 
       /* Translators: shown under the product grid when a search matches very many. */
-      text = g_strdup_printf (_("Showing the first %u of %u products. Type or pick a category "
-                                "to narrow down."), SHOWN_MAX, matches->len);
+      text = g_strdup_printf (_ ("Showing the first %u of %u products. Type or pick a category "
+                                 "to narrow down."),
+                              SHOWN_MAX, matches->len);
       gtk_label_set_text (self->limit_label, text);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->limit_label), matches->len > SHOWN_MAX);
@@ -162,12 +165,10 @@ refilter (TillCatalogView *self,
 }
 
 static void
-on_filter_changed (TillCatalogView *self,
-                   GtkFilterChange  change)
+on_filter_changed (TillCatalogView *self, GtkFilterChange change)
 {
   refilter (self, change);
 }
-
 
 static void
 update_multiplier (TillCatalogView *self)
@@ -196,7 +197,7 @@ on_search_changed (TillCatalogView *self)
 static void
 on_search_activate (TillCatalogView *self)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  const char      *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   g_autofree char *code = g_strstrip (g_strdup (text));
   g_autoptr (TillProduct) product = NULL;
 
@@ -205,8 +206,7 @@ on_search_activate (TillCatalogView *self)
   /* Manual barcode entry, then the single match of the search. */
   if (self->catalog != NULL)
     product = till_catalog_lookup_barcode (self->catalog, code);
-  if (product == NULL && self->catalog != NULL && self->matches != NULL &&
-      self->matches->len == 1)
+  if (product == NULL && self->catalog != NULL && self->matches != NULL && self->matches->len == 1)
     product = till_catalog_dup_product (self->catalog, g_array_index (self->matches, guint32, 0));
   if (product != NULL)
     {
@@ -218,8 +218,7 @@ on_search_activate (TillCatalogView *self)
 }
 
 static void
-on_item_activate (TillCatalogView *self,
-                  guint            position)
+on_item_activate (TillCatalogView *self, guint position)
 {
   TillProduct *product = till_product_list_peek_product (self->results, position);
 
@@ -232,8 +231,7 @@ on_item_activate (TillCatalogView *self,
 }
 
 static void
-on_chip_toggled (GtkToggleButton *button,
-                 TillCatalogView *self)
+on_chip_toggled (GtkToggleButton *button, TillCatalogView *self)
 {
   if (!gtk_toggle_button_get_active (button))
     return;
@@ -247,7 +245,7 @@ static void
 update_chip_arrows (TillCatalogView *self)
 {
   GtkAdjustment *adjustment = gtk_scrolled_window_get_hadjustment (self->chips_scroller);
-  double value = gtk_adjustment_get_value (adjustment);
+  double         value = gtk_adjustment_get_value (adjustment);
   double end = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
 
   gtk_widget_set_visible (self->chips_back, value > 0.5);
@@ -255,13 +253,12 @@ update_chip_arrows (TillCatalogView *self)
 }
 
 static void
-scroll_chips (TillCatalogView *self,
-              double           pages)
+scroll_chips (TillCatalogView *self, double pages)
 {
   GtkAdjustment *adjustment = gtk_scrolled_window_get_hadjustment (self->chips_scroller);
 
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) +
-                                          pages * gtk_adjustment_get_page_size (adjustment));
+                                            pages * gtk_adjustment_get_page_size (adjustment));
 }
 
 static void
@@ -279,16 +276,16 @@ on_chips_more (TillCatalogView *self)
 static void
 rebuild_chips (TillCatalogView *self)
 {
-  const char * const *categories;
-  GtkWidget *child;
-  GtkToggleButton *all;
-  const char *current = till_catalog_filter_get_category (self->filter);
-  gboolean found = FALSE;
+  const char *const *categories;
+  GtkWidget         *child;
+  GtkToggleButton   *all;
+  const char        *current = till_catalog_filter_get_category (self->filter);
+  gboolean           found = FALSE;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->chips_box))) != NULL)
     gtk_box_remove (self->chips_box, child);
 
-  all = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_label (_("All")));
+  all = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_label (_ ("All")));
   gtk_box_append (self->chips_box, GTK_WIDGET (all));
   g_signal_connect (all, "toggled", G_CALLBACK (on_chip_toggled), self);
 
@@ -317,8 +314,7 @@ rebuild_chips (TillCatalogView *self)
 }
 
 void
-till_catalog_view_set_category (TillCatalogView *self,
-                                const char      *category)
+till_catalog_view_set_category (TillCatalogView *self, const char *category)
 {
   g_return_if_fail (TILL_IS_CATALOG_VIEW (self));
 
@@ -329,18 +325,15 @@ till_catalog_view_set_category (TillCatalogView *self,
 }
 
 static void
-till_catalog_view_get_property (GObject    *object,
-                                guint       prop_id,
-                                GValue     *value,
-                                GParamSpec *pspec)
+till_catalog_view_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   switch (prop_id)
     {
-    case PROP_VIEW_MODE:
-      g_value_set_string (value, TILL_CATALOG_VIEW (object)->view_mode);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      case PROP_VIEW_MODE:
+        g_value_set_string (value, TILL_CATALOG_VIEW (object)->view_mode);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -352,20 +345,18 @@ till_catalog_view_set_property (GObject      *object,
 {
   switch (prop_id)
     {
-    case PROP_VIEW_MODE:
-      till_catalog_view_set_view_mode (TILL_CATALOG_VIEW (object), g_value_get_string (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      case PROP_VIEW_MODE:
+        till_catalog_view_set_view_mode (TILL_CATALOG_VIEW (object), g_value_get_string (value));
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
 /* Tiles follow their slot's product (see till-product-list.h). */
 
 static void
-on_grid_slot_changed (TillProductSlot *slot,
-                      GParamSpec      *pspec,
-                      TillProductTile *tile)
+on_grid_slot_changed (TillProductSlot *slot, GParamSpec *pspec, TillProductTile *tile)
 {
   TillProduct *product = till_product_slot_get_product (slot);
 
@@ -374,34 +365,30 @@ on_grid_slot_changed (TillProductSlot *slot,
 }
 
 static void
-on_grid_setup (GtkSignalListItemFactory *factory,
-               GtkListItem              *item)
+on_grid_setup (GtkSignalListItemFactory *factory, GtkListItem *item)
 {
   gtk_list_item_set_child (item, g_object_new (TILL_TYPE_PRODUCT_TILE, NULL));
 }
 
 static void
-on_grid_bind (GtkSignalListItemFactory *factory,
-              GtkListItem              *item)
+on_grid_bind (GtkSignalListItemFactory *factory, GtkListItem *item)
 {
   TillProductSlot *slot = gtk_list_item_get_item (item);
-  GtkWidget *tile = gtk_list_item_get_child (item);
+  GtkWidget       *tile = gtk_list_item_get_child (item);
 
   g_signal_connect_object (slot, "notify::product", G_CALLBACK (on_grid_slot_changed), tile, 0);
   on_grid_slot_changed (slot, NULL, TILL_PRODUCT_TILE (tile));
 }
 
 static void
-on_unbind (GtkSignalListItemFactory *factory,
-           GtkListItem              *item)
+on_unbind (GtkSignalListItemFactory *factory, GtkListItem *item)
 {
   g_signal_handlers_disconnect_by_data (gtk_list_item_get_item (item),
                                         gtk_list_item_get_child (item));
 }
 
 static void
-on_list_setup (GtkSignalListItemFactory *factory,
-               GtkListItem              *item)
+on_list_setup (GtkSignalListItemFactory *factory, GtkListItem *item)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *name = gtk_label_new (NULL);
@@ -425,15 +412,13 @@ on_list_setup (GtkSignalListItemFactory *factory,
 }
 
 static void
-on_list_slot_changed (TillProductSlot *slot,
-                      GParamSpec      *pspec,
-                      GtkWidget       *box)
+on_list_slot_changed (TillProductSlot *slot, GParamSpec *pspec, GtkWidget *box)
 {
   TillProduct *product = till_product_slot_get_product (slot);
-  GtkWidget *name = gtk_widget_get_first_child (box);
-  GtkWidget *sku = gtk_widget_get_next_sibling (name);
-  GtkWidget *price = gtk_widget_get_next_sibling (sku);
-  const char *sku_text;
+  GtkWidget   *name = gtk_widget_get_first_child (box);
+  GtkWidget   *sku = gtk_widget_get_next_sibling (name);
+  GtkWidget   *price = gtk_widget_get_next_sibling (sku);
+  const char  *sku_text;
 
   if (product == NULL)
     return;
@@ -444,11 +429,10 @@ on_list_slot_changed (TillProductSlot *slot,
 }
 
 static void
-on_list_bind (GtkSignalListItemFactory *factory,
-              GtkListItem              *item)
+on_list_bind (GtkSignalListItemFactory *factory, GtkListItem *item)
 {
   TillProductSlot *slot = gtk_list_item_get_item (item);
-  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkWidget       *box = gtk_list_item_get_child (item);
 
   g_signal_connect_object (slot, "notify::product", G_CALLBACK (on_list_slot_changed), box, 0);
   on_list_slot_changed (slot, NULL, box);
@@ -465,7 +449,7 @@ till_catalog_view_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->filter, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), TILL_TYPE_CATALOG_VIEW);
   /* The template's root box is not a bound child: unparent it ourselves. */
-  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL; )
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
     gtk_widget_unparent (child);
   g_clear_object (&self->selection);
   g_clear_object (&self->results);
@@ -480,7 +464,7 @@ till_catalog_view_dispose (GObject *object)
 static void
 till_catalog_view_class_init (TillCatalogViewClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = till_catalog_view_dispose;
@@ -488,13 +472,13 @@ till_catalog_view_class_init (TillCatalogViewClass *klass)
   object_class->set_property = till_catalog_view_set_property;
 
   properties[PROP_VIEW_MODE] =
-    g_param_spec_string ("view-mode", NULL, NULL, "grid",
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+      g_param_spec_string ("view-mode", NULL, NULL, "grid",
+                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[PRODUCT_ACTIVATED] =
-    g_signal_new ("product-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, TILL_TYPE_PRODUCT);
+      g_signal_new ("product-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                    NULL, NULL, G_TYPE_NONE, 1, TILL_TYPE_PRODUCT);
 
   g_type_ensure (TILL_TYPE_PRODUCT_TILE);
   g_type_ensure (TILL_TYPE_PRODUCT);
@@ -585,8 +569,7 @@ on_catalog_changed (TillCatalogView *self)
 }
 
 void
-till_catalog_view_set_catalog (TillCatalogView *self,
-                               TillCatalog     *catalog)
+till_catalog_view_set_catalog (TillCatalogView *self, TillCatalog *catalog)
 {
   g_return_if_fail (TILL_IS_CATALOG_VIEW (self));
 
@@ -620,8 +603,7 @@ till_catalog_view_get_model (TillCatalogView *self)
 }
 
 void
-till_catalog_view_set_view_mode (TillCatalogView *self,
-                                 const char      *mode)
+till_catalog_view_set_view_mode (TillCatalogView *self, const char *mode)
 {
   g_return_if_fail (TILL_IS_CATALOG_VIEW (self));
 

@@ -31,7 +31,8 @@
 #define CACHE_VERSION 2
 #define CACHE_TYPE "(usasasaxaxaiauauauauauauayayauau)"
 
-enum {
+enum
+{
   M_VERSION,
   M_ETAG,
   M_CATEGORIES,
@@ -54,29 +55,29 @@ enum {
 /* One checked catalog, shared (read-only) with the thread that saves it. */
 typedef struct
 {
-  GVariant *root;             /* holds the bytes everything below points into */
-  char *etag;
-  GStrv categories;
-  GStrv currencies;
-  guint n_categories;
-  guint n_currencies;
-  gsize n;
-  const gint64 *ids;
-  const gint64 *amounts;
-  const gint32 *tax_rates;
+  GVariant      *root; /* holds the bytes everything below points into */
+  char          *etag;
+  GStrv          categories;
+  GStrv          currencies;
+  guint          n_categories;
+  guint          n_currencies;
+  gsize          n;
+  const gint64  *ids;
+  const gint64  *amounts;
+  const gint32  *tax_rates;
   const guint32 *category;
   const guint32 *currency;
   const guint32 *name;
   const guint32 *sku;
   const guint32 *barcode;
   const guint32 *key;
-  const char *strings;
-  gsize strings_len;
-  const char *keys;
-  gsize keys_len;
+  const char    *strings;
+  gsize          strings_len;
+  const char    *keys;
+  gsize          keys_len;
   const guint32 *by_id;
   const guint32 *by_barcode;
-  gsize n_barcodes;
+  gsize          n_barcodes;
 } CatalogData;
 
 static void
@@ -106,8 +107,8 @@ struct _TillCatalog
 {
   GObject parent_instance;
 
-  CatalogData *data;          /* NULL when empty */
-  guint stamp;
+  CatalogData *data; /* NULL when empty */
+  guint        stamp;
   /* Each load or replace takes a number when it starts; a result older than the catalog
    * already in place (a slow cache load finishing after a sync) is dropped. */
   guint next_serial;
@@ -116,22 +117,24 @@ struct _TillCatalog
 
 G_DEFINE_FINAL_TYPE (TillCatalog, till_catalog, G_TYPE_OBJECT)
 
-enum {
+enum
+{
   PROP_0,
   PROP_ETAG,
   PROP_N_PRODUCTS,
   N_PROPS
 };
 
-enum {
+enum
+{
   CHANGED,
   N_SIGNALS
 };
 
 static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
+static guint       signals[N_SIGNALS];
 
-static const char * const no_strings[] = { NULL };
+static const char *const no_strings[] = { NULL };
 
 static void
 till_catalog_finalize (GObject *object)
@@ -144,23 +147,20 @@ till_catalog_finalize (GObject *object)
 }
 
 static void
-till_catalog_get_property (GObject    *object,
-                           guint       prop_id,
-                           GValue     *value,
-                           GParamSpec *pspec)
+till_catalog_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   TillCatalog *self = TILL_CATALOG (object);
 
   switch (prop_id)
     {
-    case PROP_ETAG:
-      g_value_set_string (value, till_catalog_get_etag (self));
-      break;
-    case PROP_N_PRODUCTS:
-      g_value_set_uint (value, till_catalog_get_n_products (self));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      case PROP_ETAG:
+        g_value_set_string (value, till_catalog_get_etag (self));
+        break;
+      case PROP_N_PRODUCTS:
+        g_value_set_uint (value, till_catalog_get_n_products (self));
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -173,17 +173,16 @@ till_catalog_class_init (TillCatalogClass *klass)
   object_class->get_property = till_catalog_get_property;
 
   properties[PROP_ETAG] =
-    g_param_spec_string ("etag", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+      g_param_spec_string ("etag", NULL, NULL, NULL,
+                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_N_PRODUCTS] =
-    g_param_spec_uint ("n-products", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+      g_param_spec_uint ("n-products", NULL, NULL, 0, G_MAXUINT, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* The products (and so every position) and the categories were replaced. */
-  signals[CHANGED] =
-    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                   NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -200,10 +199,7 @@ till_catalog_new (void)
 /* Checking a serialised catalog */
 
 static gconstpointer
-get_array (GVariant *root,
-           guint     member,
-           gsize     element_size,
-           gsize    *n)
+get_array (GVariant *root, guint member, gsize element_size, gsize *n)
 {
   g_autoptr (GVariant) child = g_variant_get_child_value (root, member);
   gconstpointer elements = g_variant_get_fixed_array (child, n, element_size);
@@ -220,14 +216,13 @@ get_array (GVariant *root,
 /* Starts and ends with NUL (so offset 0 is "" and no string runs off the end), and every
  * string in it is valid UTF-8. */
 static gboolean
-blob_is_valid (const char *blob,
-               gsize       len)
+blob_is_valid (const char *blob, gsize len)
 {
   const char *p, *end;
 
   if (len == 0 || blob[0] != '\0' || blob[len - 1] != '\0')
     return FALSE;
-  for (p = blob, end = blob + len; p < end; )
+  for (p = blob, end = blob + len; p < end;)
     {
       const char *nul = memchr (p, '\0', end - p);
 
@@ -240,17 +235,13 @@ blob_is_valid (const char *blob,
 
 /* An offset at the start of one of the blob's strings. */
 static inline gboolean
-offset_is_valid (const char *blob,
-                 gsize       len,
-                 guint32     offset)
+offset_is_valid (const char *blob, gsize len, guint32 offset)
 {
   return offset < len && (offset == 0 || blob[offset - 1] == '\0');
 }
 
 static inline const char *
-string_at (const CatalogData *data,
-           const guint32     *offsets,
-           gsize              position)
+string_at (const CatalogData *data, const guint32 *offsets, gsize position)
 {
   return data->strings + offsets[position];
 }
@@ -260,15 +251,13 @@ string_at (const CatalogData *data,
  * by barcode (bytewise), then by position. */
 typedef struct
 {
-  const gint64 *ids;
-  const guint32 *barcode;   /* offsets into strings */
-  const char *strings;
+  const gint64  *ids;
+  const guint32 *barcode; /* offsets into strings */
+  const char    *strings;
 } IndexOrder;
 
 static int
-order_by_id (const IndexOrder *order,
-             guint32           a,
-             guint32           b)
+order_by_id (const IndexOrder *order, guint32 a, guint32 b)
 {
   if (order->ids[a] != order->ids[b])
     return order->ids[a] < order->ids[b] ? -1 : 1;
@@ -276,9 +265,7 @@ order_by_id (const IndexOrder *order,
 }
 
 static int
-order_by_barcode (const IndexOrder *order,
-                  guint32           a,
-                  guint32           b)
+order_by_barcode (const IndexOrder *order, guint32 a, guint32 b)
 {
   int cmp = strcmp (order->strings + order->barcode[a], order->strings + order->barcode[b]);
 
@@ -288,8 +275,7 @@ order_by_barcode (const IndexOrder *order,
 }
 
 static CatalogData *
-catalog_data_new (GBytes  *bytes,
-                  GError **error)
+catalog_data_new (GBytes *bytes, GError **error)
 {
   g_autoptr (CatalogData) data = g_atomic_rc_box_new0 (CatalogData);
   g_autoptr (GVariant) version = NULL;
@@ -297,11 +283,11 @@ catalog_data_new (GBytes  *bytes,
   g_autoptr (GVariant) categories = NULL;
   g_autoptr (GVariant) currencies = NULL;
   IndexOrder index_order;
-  gsize n, len, n_with_barcode = 0;
+  gsize      n, len, n_with_barcode = 0;
 
   /* Untrusted: GVariant bounds-checks every access, whatever the bytes are. */
-  data->root = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (CACHE_TYPE),
-                                                             bytes, FALSE));
+  data->root =
+      g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (CACHE_TYPE), bytes, FALSE));
   version = g_variant_get_child_value (data->root, M_VERSION);
   if (g_variant_get_uint32 (version) != CACHE_VERSION)
     {
@@ -341,12 +327,14 @@ catalog_data_new (GBytes  *bytes,
         goto damaged;
       return g_steal_pointer (&data);
     }
-#define GET(field, member, type) \
-  G_STMT_START { \
-    data->field = get_array (data->root, member, sizeof (type), &len); \
-    if (len != n) \
-      goto damaged; \
-  } G_STMT_END
+#define GET(field, member, type)                                                                   \
+  G_STMT_START                                                                                     \
+  {                                                                                                \
+    data->field = get_array (data->root, member, sizeof (type), &len);                             \
+    if (len != n)                                                                                  \
+      goto damaged;                                                                                \
+  }                                                                                                \
+  G_STMT_END
   GET (amounts, M_AMOUNTS, gint64);
   GET (tax_rates, M_TAX_RATES, gint32);
   GET (category, M_CATEGORY, guint32);
@@ -361,14 +349,11 @@ catalog_data_new (GBytes  *bytes,
 
   for (gsize i = 0; i < n; i++)
     {
-      if (data->ids[i] <= 0 ||
-          data->amounts[i] < 0 || data->amounts[i] > TILL_AMOUNT_MAX ||
+      if (data->ids[i] <= 0 || data->amounts[i] < 0 || data->amounts[i] > TILL_AMOUNT_MAX ||
           data->tax_rates[i] < 0 || data->tax_rates[i] > TILL_TAX_RATE_MAX ||
-          data->category[i] > data->n_categories ||
-          data->currency[i] >= data->n_currencies ||
+          data->category[i] > data->n_categories || data->currency[i] >= data->n_currencies ||
           !offset_is_valid (data->strings, data->strings_len, data->name[i]) ||
-          data->name[i] == 0 ||
-          !offset_is_valid (data->strings, data->strings_len, data->sku[i]) ||
+          data->name[i] == 0 || !offset_is_valid (data->strings, data->strings_len, data->sku[i]) ||
           !offset_is_valid (data->strings, data->strings_len, data->barcode[i]) ||
           !offset_is_valid (data->keys, data->keys_len, data->key[i]))
         goto damaged;
@@ -387,10 +372,9 @@ catalog_data_new (GBytes  *bytes,
   if (data->n_barcodes != n_with_barcode)
     goto damaged;
   for (gsize i = 0; i < data->n_barcodes; i++)
-    if (data->by_barcode[i] >= n ||
-        *string_at (data, data->barcode, data->by_barcode[i]) == '\0' ||
-        (i > 0 && order_by_barcode (&index_order, data->by_barcode[i - 1],
-                                    data->by_barcode[i]) >= 0))
+    if (data->by_barcode[i] >= n || *string_at (data, data->barcode, data->by_barcode[i]) == '\0' ||
+        (i > 0 &&
+         order_by_barcode (&index_order, data->by_barcode[i - 1], data->by_barcode[i]) >= 0))
       goto damaged;
 
   return g_steal_pointer (&data);
@@ -403,8 +387,7 @@ damaged:
 /* Building the compact form from products */
 
 static guint32
-add_string (GByteArray *blob,
-            const char *text)
+add_string (GByteArray *blob, const char *text)
 {
   guint32 offset = blob->len;
 
@@ -415,9 +398,7 @@ add_string (GByteArray *blob,
 }
 
 static guint32
-intern (GHashTable *indexes,
-        GPtrArray  *names,
-        const char *name)
+intern (GHashTable *indexes, GPtrArray *names, const char *name)
 {
   gpointer index;
 
@@ -431,33 +412,26 @@ intern (GHashTable *indexes,
 }
 
 static int
-compare_collated (gconstpointer a,
-                  gconstpointer b,
-                  gpointer      user_data)
+compare_collated (gconstpointer a, gconstpointer b, gpointer user_data)
 {
-  const char * const *names = user_data;
+  const char *const *names = user_data;
   return g_utf8_collate (names[*(const guint32 *) a], names[*(const guint32 *) b]);
 }
 
 static int
-compare_by_id (gconstpointer a,
-               gconstpointer b,
-               gpointer      user_data)
+compare_by_id (gconstpointer a, gconstpointer b, gpointer user_data)
 {
   return order_by_id (user_data, *(const guint32 *) a, *(const guint32 *) b);
 }
 
 static int
-compare_by_barcode (gconstpointer a,
-                    gconstpointer b,
-                    gpointer      user_data)
+compare_by_barcode (gconstpointer a, gconstpointer b, gpointer user_data)
 {
   return order_by_barcode (user_data, *(const guint32 *) a, *(const guint32 *) b);
 }
 
 static GVariant *
-fixed_array (const GVariantType *type,
-             GArray             *array)
+fixed_array (const GVariantType *type, GArray *array)
 {
   static const guint64 nothing = 0;
 
@@ -473,8 +447,7 @@ byte_array (GByteArray *array)
 
 /* The serialised form of @products. */
 static GBytes *
-serialize_products (GPtrArray  *products,
-                    const char *etag)
+serialize_products (GPtrArray *products, const char *etag)
 {
   guint n = products->len;
   g_autoptr (GHashTable) category_indexes = g_hash_table_new (g_str_hash, g_str_equal);
@@ -505,17 +478,18 @@ serialize_products (GPtrArray  *products,
   for (guint i = 0; i < n; i++)
     {
       TillProduct *product = g_ptr_array_index (products, i);
-      const char *product_category = till_product_get_category (product);
-      gint64 id = till_product_get_id (product);
-      gint64 amount = till_product_get_unit_amount (product);
-      gint32 tax_rate = till_product_get_tax_rate (product);
-      guint32 value;
+      const char  *product_category = till_product_get_category (product);
+      gint64       id = till_product_get_id (product);
+      gint64       amount = till_product_get_unit_amount (product);
+      gint32       tax_rate = till_product_get_tax_rate (product);
+      guint32      value;
 
       g_array_append_val (ids, id);
       g_array_append_val (amounts, amount);
       g_array_append_val (tax_rates, tax_rate);
       value = product_category != NULL && *product_category != '\0'
-                ? intern (category_indexes, category_names, product_category) + 1 : 0;
+                  ? intern (category_indexes, category_names, product_category) + 1
+                  : 0;
       g_array_append_val (category, value);
       value = intern (currency_indexes, currency_names, till_product_get_currency (product));
       g_array_append_val (currency, value);
@@ -559,25 +533,21 @@ serialize_products (GPtrArray  *products,
     g_auto (GStrv) sorted_names = NULL;
 
     for (guint i = 0; i < order->len; i++)
-      g_strv_builder_add (sorted, g_ptr_array_index (category_names,
-                                                     g_array_index (order, guint32, i)));
+      g_strv_builder_add (sorted,
+                          g_ptr_array_index (category_names, g_array_index (order, guint32, i)));
     sorted_names = g_strv_builder_end (sorted);
     g_ptr_array_add (currency_names, NULL);
-    root = g_variant_new ("(us^as^as@ax@ax@ai@au@au@au@au@au@au@ay@ay@au@au)",
-                          (guint32) CACHE_VERSION, etag ? etag : "", sorted_names,
-                          (char **) currency_names->pdata,
-                          fixed_array (G_VARIANT_TYPE_INT64, ids),
-                          fixed_array (G_VARIANT_TYPE_INT64, amounts),
-                          fixed_array (G_VARIANT_TYPE_INT32, tax_rates),
-                          fixed_array (G_VARIANT_TYPE_UINT32, category),
-                          fixed_array (G_VARIANT_TYPE_UINT32, currency),
-                          fixed_array (G_VARIANT_TYPE_UINT32, name),
-                          fixed_array (G_VARIANT_TYPE_UINT32, sku),
-                          fixed_array (G_VARIANT_TYPE_UINT32, barcode),
-                          fixed_array (G_VARIANT_TYPE_UINT32, key),
-                          byte_array (strings), byte_array (keys),
-                          fixed_array (G_VARIANT_TYPE_UINT32, by_id),
-                          fixed_array (G_VARIANT_TYPE_UINT32, by_barcode));
+    root = g_variant_new (
+        "(us^as^as@ax@ax@ai@au@au@au@au@au@au@ay@ay@au@au)", (guint32) CACHE_VERSION,
+        etag ? etag : "", sorted_names, (char **) currency_names->pdata,
+        fixed_array (G_VARIANT_TYPE_INT64, ids), fixed_array (G_VARIANT_TYPE_INT64, amounts),
+        fixed_array (G_VARIANT_TYPE_INT32, tax_rates),
+        fixed_array (G_VARIANT_TYPE_UINT32, category),
+        fixed_array (G_VARIANT_TYPE_UINT32, currency), fixed_array (G_VARIANT_TYPE_UINT32, name),
+        fixed_array (G_VARIANT_TYPE_UINT32, sku), fixed_array (G_VARIANT_TYPE_UINT32, barcode),
+        fixed_array (G_VARIANT_TYPE_UINT32, key), byte_array (strings), byte_array (keys),
+        fixed_array (G_VARIANT_TYPE_UINT32, by_id),
+        fixed_array (G_VARIANT_TYPE_UINT32, by_barcode));
     g_variant_ref_sink (root);
     g_ptr_array_remove_index (currency_names, currency_names->len - 1);
   }
@@ -585,8 +555,7 @@ serialize_products (GPtrArray  *products,
 }
 
 static CatalogData *
-catalog_data_new_from_products (GPtrArray  *products,
-                                const char *etag)
+catalog_data_new_from_products (GPtrArray *products, const char *etag)
 {
   g_autoptr (GBytes) bytes = serialize_products (products, etag);
   g_autoptr (GError) error = NULL;
@@ -615,11 +584,11 @@ till_catalog_get_stamp (TillCatalog *self)
   return self->stamp;
 }
 
-const char * const *
+const char *const *
 till_catalog_get_categories (TillCatalog *self)
 {
   g_return_val_if_fail (TILL_IS_CATALOG (self), NULL);
-  return self->data ? (const char * const *) self->data->categories : no_strings;
+  return self->data ? (const char *const *) self->data->categories : no_strings;
 }
 
 const char *
@@ -630,8 +599,7 @@ till_catalog_get_etag (TillCatalog *self)
 }
 
 TillProduct *
-till_catalog_dup_product (TillCatalog *self,
-                          guint        position)
+till_catalog_dup_product (TillCatalog *self, guint position)
 {
   CatalogData *data;
 
@@ -640,21 +608,16 @@ till_catalog_dup_product (TillCatalog *self,
   data = self->data;
   if (data == NULL || position >= data->n)
     return NULL;
-  return till_product_new_with_key (data->ids[position],
-                                    string_at (data, data->name, position),
-                                    string_at (data, data->sku, position),
-                                    string_at (data, data->barcode, position),
-                                    data->category[position] != 0
-                                      ? data->categories[data->category[position] - 1] : NULL,
-                                    data->currencies[data->currency[position]],
-                                    data->amounts[position],
-                                    data->tax_rates[position],
-                                    data->keys + data->key[position]);
+  return till_product_new_with_key (
+      data->ids[position], string_at (data, data->name, position),
+      string_at (data, data->sku, position), string_at (data, data->barcode, position),
+      data->category[position] != 0 ? data->categories[data->category[position] - 1] : NULL,
+      data->currencies[data->currency[position]], data->amounts[position],
+      data->tax_rates[position], data->keys + data->key[position]);
 }
 
 const char *
-till_catalog_peek_search_key (TillCatalog *self,
-                              guint        position)
+till_catalog_peek_search_key (TillCatalog *self, guint position)
 {
   g_return_val_if_fail (TILL_IS_CATALOG (self), NULL);
 
@@ -664,11 +627,10 @@ till_catalog_peek_search_key (TillCatalog *self,
 }
 
 gint64
-till_catalog_find_barcode (TillCatalog *self,
-                           const char  *barcode)
+till_catalog_find_barcode (TillCatalog *self, const char *barcode)
 {
   CatalogData *data;
-  gsize lo = 0, hi;
+  gsize        lo = 0, hi;
 
   g_return_val_if_fail (TILL_IS_CATALOG (self), -1);
 
@@ -692,8 +654,7 @@ till_catalog_find_barcode (TillCatalog *self,
 }
 
 TillProduct *
-till_catalog_lookup_barcode (TillCatalog *self,
-                             const char  *barcode)
+till_catalog_lookup_barcode (TillCatalog *self, const char *barcode)
 {
   gint64 position = till_catalog_find_barcode (self, barcode);
 
@@ -701,11 +662,10 @@ till_catalog_lookup_barcode (TillCatalog *self,
 }
 
 TillProduct *
-till_catalog_lookup_id (TillCatalog *self,
-                        gint64       id)
+till_catalog_lookup_id (TillCatalog *self, gint64 id)
 {
   CatalogData *data;
-  gsize lo = 0, hi;
+  gsize        lo = 0, hi;
 
   g_return_val_if_fail (TILL_IS_CATALOG (self), NULL);
 
@@ -728,22 +688,23 @@ till_catalog_lookup_id (TillCatalog *self,
 }
 
 GArray *
-till_catalog_search (TillCatalog        *self,
-                     const char * const *words,
-                     const char         *category,
-                     GArray             *within)
+till_catalog_search (TillCatalog       *self,
+                     const char *const *words,
+                     const char        *category,
+                     GArray            *within)
 {
   CatalogData *data;
-  GArray *matches;
-  guint32 wanted = 0;
-  gsize n;
+  GArray      *matches;
+  guint32      wanted = 0;
+  gsize        n;
 
   g_return_val_if_fail (TILL_IS_CATALOG (self), NULL);
   g_return_val_if_fail (words != NULL, NULL);
 
   data = self->data;
   n = data ? data->n : 0;
-  matches = g_array_sized_new (FALSE, FALSE, sizeof (guint32), MIN (within ? within->len : n, 4096));
+  matches =
+      g_array_sized_new (FALSE, FALSE, sizeof (guint32), MIN (within ? within->len : n, 4096));
   if (n == 0)
     return matches;
   if (category != NULL)
@@ -772,15 +733,13 @@ till_catalog_search (TillCatalog        *self,
 #define SERIAL_KEY "till-catalog-serial"
 
 static void
-start_serial (TillCatalog *self,
-              GTask       *task)
+start_serial (TillCatalog *self, GTask *task)
 {
   g_object_set_data (G_OBJECT (task), SERIAL_KEY, GUINT_TO_POINTER (++self->next_serial));
 }
 
 static void
-take_data (TillCatalog *self,
-           CatalogData *data)
+take_data (TillCatalog *self, CatalogData *data)
 {
   gboolean etag_changed = g_strcmp0 (till_catalog_get_etag (self), data ? data->etag : NULL) != 0;
 
@@ -795,9 +754,7 @@ take_data (TillCatalog *self,
 }
 
 void
-till_catalog_replace (TillCatalog *self,
-                      GPtrArray   *products,
-                      const char  *etag)
+till_catalog_replace (TillCatalog *self, GPtrArray *products, const char *etag)
 {
   g_return_if_fail (TILL_IS_CATALOG (self));
   g_return_if_fail (products != NULL);
@@ -809,11 +766,9 @@ till_catalog_replace (TillCatalog *self,
 /* The finish of a load or a replace: takes the task's catalog unless a newer one is
  * already in place. FALSE with @error if the task failed. */
 static gboolean
-take_data_from_task (TillCatalog   *self,
-                     GTask         *task,
-                     GError       **error)
+take_data_from_task (TillCatalog *self, GTask *task, GError **error)
 {
-  guint serial = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (task), SERIAL_KEY));
+  guint        serial = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (task), SERIAL_KEY));
   CatalogData *data = g_task_propagate_pointer (task, error);
 
   if (data == NULL)
@@ -832,7 +787,7 @@ take_data_from_task (TillCatalog   *self,
 typedef struct
 {
   GPtrArray *products;
-  char *etag;
+  char      *etag;
 } ReplaceData;
 
 static void
@@ -844,10 +799,7 @@ replace_data_free (ReplaceData *data)
 }
 
 static void
-replace_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
+replace_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
   ReplaceData *replace = task_data;
   CatalogData *data = catalog_data_new_from_products (replace->products, replace->etag);
@@ -860,12 +812,12 @@ replace_thread (GTask        *task,
 }
 
 void
-till_catalog_replace_async (TillCatalog         *self,
-                            GPtrArray           *products,
-                            const char          *etag,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
+till_catalog_replace_async (TillCatalog        *self,
+                            GPtrArray          *products,
+                            const char         *etag,
+                            GCancellable       *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
 {
   g_autoptr (GTask) task = NULL;
   ReplaceData *replace;
@@ -884,9 +836,7 @@ till_catalog_replace_async (TillCatalog         *self,
 }
 
 gboolean
-till_catalog_replace_finish (TillCatalog   *self,
-                             GAsyncResult  *result,
-                             GError       **error)
+till_catalog_replace_finish (TillCatalog *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
@@ -897,7 +847,7 @@ GPtrArray *
 till_catalog_parse_products (JsonArray *array)
 {
   GPtrArray *products;
-  guint n = json_array_get_length (array);
+  guint      n = json_array_get_length (array);
 
   products = g_ptr_array_new_full (n, g_object_unref);
   for (guint i = 0; i < n; i++)
@@ -933,8 +883,8 @@ load_cache_thread (GTask        *task,
   GFile *file = task_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) bytes = NULL;
-  const char *path = g_file_peek_path (file);
-  gint64 start = g_get_monotonic_time ();
+  const char  *path = g_file_peek_path (file);
+  gint64       start = g_get_monotonic_time ();
   CatalogData *data;
 
   if (path != NULL)
@@ -948,8 +898,8 @@ load_cache_thread (GTask        *task,
 
       if (mapped == NULL)
         {
-          g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_file_error (error->code),
-                                   "%s", error->message);
+          g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_file_error (error->code), "%s",
+                                   error->message);
           return;
         }
       bytes = g_mapped_file_get_bytes (mapped);
@@ -967,17 +917,17 @@ load_cache_thread (GTask        *task,
       return;
     }
   g_debug ("Catalog cache: %" G_GSIZE_FORMAT " products, %" G_GSIZE_FORMAT " bytes, mapped "
-           "and checked in %.1f ms", data->n, g_bytes_get_size (bytes),
-           (g_get_monotonic_time () - start) / 1000.0);
+           "and checked in %.1f ms",
+           data->n, g_bytes_get_size (bytes), (g_get_monotonic_time () - start) / 1000.0);
   g_task_return_pointer (task, data, (GDestroyNotify) catalog_data_unref);
 }
 
 void
-till_catalog_load_cache_async (TillCatalog         *self,
-                               GFile               *file,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
+till_catalog_load_cache_async (TillCatalog        *self,
+                               GFile              *file,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
 {
   g_autoptr (GTask) task = NULL;
 
@@ -992,9 +942,7 @@ till_catalog_load_cache_async (TillCatalog         *self,
 }
 
 gboolean
-till_catalog_load_cache_finish (TillCatalog   *self,
-                                GAsyncResult  *result,
-                                GError       **error)
+till_catalog_load_cache_finish (TillCatalog *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
@@ -1003,8 +951,8 @@ till_catalog_load_cache_finish (TillCatalog   *self,
 
 typedef struct
 {
-  GFile *file;
-  CatalogData *data;   /* NULL: an empty catalog */
+  GFile       *file;
+  CatalogData *data; /* NULL: an empty catalog */
 } SaveData;
 
 static void
@@ -1048,12 +996,12 @@ save_cache_thread (GTask        *task,
    * renamed over it, never the old one rewritten in place, which g_file_replace_contents()
    * falls back to for a symbolic link, for instance, and which would fault the mapping. */
   path = g_file_peek_path (save->file);
-  if (path != NULL
-      ? !g_file_set_contents_full (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                   G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error)
-      : !g_file_replace_contents (save->file, g_bytes_get_data (bytes, NULL),
-                                  g_bytes_get_size (bytes), NULL, FALSE, G_FILE_CREATE_PRIVATE,
-                                  NULL, cancellable, &error))
+  if (path != NULL ? !g_file_set_contents_full (path, g_bytes_get_data (bytes, NULL),
+                                                g_bytes_get_size (bytes),
+                                                G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error)
+                   : !g_file_replace_contents (save->file, g_bytes_get_data (bytes, NULL),
+                                               g_bytes_get_size (bytes), NULL, FALSE,
+                                               G_FILE_CREATE_PRIVATE, NULL, cancellable, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -1062,11 +1010,11 @@ save_cache_thread (GTask        *task,
 }
 
 void
-till_catalog_save_cache_async (TillCatalog         *self,
-                               GFile               *file,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
+till_catalog_save_cache_async (TillCatalog        *self,
+                               GFile              *file,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
 {
   g_autoptr (GTask) task = NULL;
   SaveData *save;
@@ -1085,9 +1033,7 @@ till_catalog_save_cache_async (TillCatalog         *self,
 }
 
 gboolean
-till_catalog_save_cache_finish (TillCatalog   *self,
-                                GAsyncResult  *result,
-                                GError       **error)
+till_catalog_save_cache_finish (TillCatalog *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
@@ -1096,6 +1042,7 @@ till_catalog_save_cache_finish (TillCatalog   *self,
 GFile *
 till_catalog_get_default_cache_file (void)
 {
-  g_autofree char *path = g_build_filename (g_get_user_cache_dir (), "till", "catalog.gvariant", NULL);
+  g_autofree char *path =
+      g_build_filename (g_get_user_cache_dir (), "till", "catalog.gvariant", NULL);
   return g_file_new_for_path (path);
 }

@@ -19,8 +19,8 @@ till_checkout_result_free (TillCheckoutResult *result)
 
 typedef struct
 {
-  gint64 app_total;
-  gboolean renewed;     /* the cart's reference was spent and replaced, once */
+  gint64   app_total;
+  gboolean renewed; /* the cart's reference was spent and replaced, once */
 } StartData;
 
 /* The server will never give an order for the cart's reference again: its order was
@@ -35,15 +35,13 @@ reference_is_spent (const GError *error)
 }
 
 static void
-on_checkout_created (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+on_checkout_created (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   StartData *data = g_task_get_task_data (task);
   g_autoptr (TillCheckoutResponse) response = NULL;
   TillCheckoutResult *checkout;
-  GError *error = NULL;
+  GError             *error = NULL;
 
   response = till_client_create_checkout_finish (TILL_CLIENT (source), result, &error);
   if (response == NULL && reference_is_spent (error) && !data->renewed)
@@ -74,11 +72,11 @@ on_checkout_created (GObject      *source,
 }
 
 void
-till_checkout_start_async (TillClient          *client,
-                           TillCartModel       *cart,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
+till_checkout_start_async (TillClient         *client,
+                           TillCartModel      *cart,
+                           GCancellable       *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
 {
   g_autoptr (GTask) task = NULL;
   g_autoptr (GError) error = NULL;
@@ -94,7 +92,7 @@ till_checkout_start_async (TillClient          *client,
   if (till_cart_model_get_n_lines (cart) == 0)
     {
       g_task_return_new_error (task, TILL_CART_MODEL_ERROR, TILL_CART_MODEL_ERROR_QUANTITY,
-                               _("The cart is empty."));
+                               _ ("The cart is empty."));
       return;
     }
   if (!till_cart_model_compute_totals (cart, NULL, &totals, &error))
@@ -114,8 +112,7 @@ till_checkout_start_async (TillClient          *client,
 }
 
 TillCheckoutResult *
-till_checkout_start_finish (GAsyncResult  *result,
-                            GError       **error)
+till_checkout_start_finish (GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (G_IS_TASK (result), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

@@ -19,20 +19,19 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  TillCheckoutResponse *response;  /* order + payment intent + client secret */
-  gint64 app_total;                /* what the cart showed */
-  gboolean price_changed;          /* the server's total is not app_total */
+  TillCheckoutResponse *response;      /* order + payment intent + client secret */
+  gint64                app_total;     /* what the cart showed */
+  gboolean              price_changed; /* the server's total is not app_total */
 } TillCheckoutResult;
 
-void                till_checkout_result_free (TillCheckoutResult *result);
+void till_checkout_result_free (TillCheckoutResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillCheckoutResult, till_checkout_result_free)
 
-void                till_checkout_start_async  (TillClient          *client,
-                                                TillCartModel       *cart,
-                                                GCancellable        *cancellable,
-                                                GAsyncReadyCallback  callback,
-                                                gpointer             user_data);
-TillCheckoutResult *till_checkout_start_finish (GAsyncResult        *result,
-                                                GError             **error);
+void                till_checkout_start_async (TillClient         *client,
+                                               TillCartModel      *cart,
+                                               GCancellable       *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer            user_data);
+TillCheckoutResult *till_checkout_start_finish (GAsyncResult *result, GError **error);
 
 G_END_DECLS

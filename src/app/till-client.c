@@ -26,34 +26,39 @@ struct _TillClient
 {
   GObject parent_instance;
 
-  SoupSession *session;
-  char *base_url;
-  char *token;
-  char *pin;                  /* normalized fingerprint or NULL */
+  SoupSession        *session;
+  char               *base_url;
+  char               *token;
+  char               *pin; /* normalized fingerprint or NULL */
   TillConnectionState state;
-  TillStoreConfig *config;
-  GError *last_error;
-  guint retry_initial_ms;
-  guint retry_max_ms;
-  guint retry_delay_ms;
-  guint heartbeat_ms;
-  guint probe_timeout_ms;
-  guint retry_source;
-  guint scheduled_delay_ms;   /* of the probe retry_source will start */
-  GCancellable *connect_cancellable;
+  TillStoreConfig    *config;
+  GError             *last_error;
+  guint               retry_initial_ms;
+  guint               retry_max_ms;
+  guint               retry_delay_ms;
+  guint               heartbeat_ms;
+  guint               probe_timeout_ms;
+  guint               retry_source;
+  guint               scheduled_delay_ms; /* of the probe retry_source will start */
+  GCancellable       *connect_cancellable;
   /* for tests: probes started, and the delay the last one waited (0: started at once) */
   guint n_probes;
   guint last_probe_delay_ms;
 };
 
 G_DEFINE_FINAL_TYPE (TillClient, till_client, G_TYPE_OBJECT)
-G_DEFINE_QUARK (till-client-error-quark, till_client_error)
-G_DEFINE_BOXED_TYPE (TillStoreConfig, till_store_config,
-                     till_store_config_copy, till_store_config_free)
-G_DEFINE_BOXED_TYPE (TillCheckoutResponse, till_checkout_response,
-                     till_checkout_response_copy, till_checkout_response_free)
+G_DEFINE_QUARK (till - client - error - quark, till_client_error)
+G_DEFINE_BOXED_TYPE (TillStoreConfig,
+                     till_store_config,
+                     till_store_config_copy,
+                     till_store_config_free)
+G_DEFINE_BOXED_TYPE (TillCheckoutResponse,
+                     till_checkout_response,
+                     till_checkout_response_copy,
+                     till_checkout_response_free)
 
-enum {
+enum
+{
   PROP_0,
   PROP_STATE,
   PROP_CONFIG,
@@ -98,8 +103,7 @@ till_store_config_free (TillStoreConfig *config)
 }
 
 static const char *
-json_string (JsonObject *object,
-             const char *member)
+json_string (JsonObject *object, const char *member)
 {
   JsonNode *node = json_object_get_member (object, member);
 
@@ -110,14 +114,13 @@ json_string (JsonObject *object,
 }
 
 TillStoreConfig *
-till_store_config_from_json (JsonObject  *object,
-                              GError     **error)
+till_store_config_from_json (JsonObject *object, GError **error)
 {
   g_autoptr (TillStoreConfig) config = g_new0 (TillStoreConfig, 1);
   const char *currency = json_string (object, "currency");
   const char *tax_mode = json_string (object, "tax_mode");
   const char *mode = json_string (object, "mode");
-  JsonNode *node;
+  JsonNode   *node;
 
   if (currency == NULL || till_currency_lookup (currency) == NULL)
     {
@@ -205,23 +208,20 @@ till_client_finalize (GObject *object)
 }
 
 static void
-till_client_get_property (GObject    *object,
-                          guint       prop_id,
-                          GValue     *value,
-                          GParamSpec *pspec)
+till_client_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   TillClient *self = TILL_CLIENT (object);
 
   switch (prop_id)
     {
-    case PROP_STATE:
-      g_value_set_int (value, self->state);
-      break;
-    case PROP_CONFIG:
-      g_value_set_boxed (value, self->config);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      case PROP_STATE:
+        g_value_set_int (value, self->state);
+        break;
+      case PROP_CONFIG:
+        g_value_set_boxed (value, self->config);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -235,23 +235,20 @@ till_client_class_init (TillClientClass *klass)
   object_class->get_property = till_client_get_property;
 
   properties[PROP_STATE] =
-    g_param_spec_int ("state", NULL, NULL,
-                      TILL_CONNECTION_UNCONFIGURED, TILL_CONNECTION_REFUSED,
-                      TILL_CONNECTION_UNCONFIGURED,
-                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_CONFIG] =
-    g_param_spec_boxed ("config", NULL, NULL, till_store_config_get_type (),
+      g_param_spec_int ("state", NULL, NULL, TILL_CONNECTION_UNCONFIGURED, TILL_CONNECTION_REFUSED,
+                        TILL_CONNECTION_UNCONFIGURED,
                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CONFIG] =
+      g_param_spec_boxed ("config", NULL, NULL, till_store_config_get_type (),
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 till_client_init (TillClient *self)
 {
-  self->session = soup_session_new_with_options ("timeout", DEFAULT_TIMEOUT_S,
-                                                 "idle-timeout", 60,
-                                                 "user-agent", "till/" PACKAGE_VERSION,
-                                                 NULL);
+  self->session = soup_session_new_with_options ("timeout", DEFAULT_TIMEOUT_S, "idle-timeout", 60,
+                                                 "user-agent", "till/" PACKAGE_VERSION, NULL);
   self->retry_initial_ms = DEFAULT_RETRY_INITIAL_MS;
   self->retry_max_ms = DEFAULT_RETRY_MAX_MS;
   self->retry_delay_ms = DEFAULT_RETRY_INITIAL_MS;
@@ -266,9 +263,7 @@ till_client_new (void)
 }
 
 static void
-set_state (TillClient          *self,
-           TillConnectionState  state,
-           const GError        *error)
+set_state (TillClient *self, TillConnectionState state, const GError *error)
 {
   if (error != self->last_error)
     {
@@ -298,9 +293,7 @@ normalize_base_url (const char *base_url)
 }
 
 void
-till_client_set_server (TillClient *self,
-                        const char *base_url,
-                        const char *token)
+till_client_set_server (TillClient *self, const char *base_url, const char *token)
 {
   g_autofree char *url = NULL;
 
@@ -328,8 +321,7 @@ till_client_get_base_url (TillClient *self)
 }
 
 void
-till_client_set_pinned_certificate (TillClient *self,
-                                    const char *sha256)
+till_client_set_pinned_certificate (TillClient *self, const char *sha256)
 {
   g_return_if_fail (TILL_IS_CLIENT (self));
 
@@ -339,17 +331,14 @@ till_client_set_pinned_certificate (TillClient *self,
 }
 
 void
-till_client_set_timeout (TillClient *self,
-                         guint       seconds)
+till_client_set_timeout (TillClient *self, guint seconds)
 {
   g_return_if_fail (TILL_IS_CLIENT (self));
   g_object_set (self->session, "timeout", seconds, NULL);
 }
 
 void
-till_client_set_retry_delays (TillClient *self,
-                              guint       initial_ms,
-                              guint       max_ms)
+till_client_set_retry_delays (TillClient *self, guint initial_ms, guint max_ms)
 {
   g_return_if_fail (TILL_IS_CLIENT (self));
 
@@ -403,7 +392,7 @@ till_client_certificate_fingerprint (GTlsCertificate *certificate)
 {
   g_autoptr (GByteArray) der = NULL;
   g_autofree char *hex = NULL;
-  GString *out;
+  GString         *out;
 
   g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
 
@@ -449,8 +438,7 @@ till_client_normalize_fingerprint (const char *text)
 }
 
 static gboolean
-certificate_matches (GTlsCertificate *certificate,
-                     const char      *pin)
+certificate_matches (GTlsCertificate *certificate, const char *pin)
 {
   g_autofree char *fingerprint = NULL;
   g_autofree char *normalized = NULL;
@@ -466,21 +454,21 @@ certificate_matches (GTlsCertificate *certificate,
 
 typedef struct
 {
-  TillClient *client;         /* owned */
-  SoupMessage *message;
-  GCancellable *cancellable;  /* ours, chained to the caller's */
+  TillClient   *client; /* owned */
+  SoupMessage  *message;
+  GCancellable *cancellable; /* ours, chained to the caller's */
   GCancellable *caller_cancellable;
-  gulong cancel_id;
-  char *pin;
-  gboolean outside;           /* to another server than the connection's: no token, no pin,
-                               * no change of the connection's state */
-  gboolean accept_any;        /* any certificate: only to read its fingerprint (probes) */
+  gulong        cancel_id;
+  char         *pin;
+  gboolean      outside; /* to another server than the connection's: no token, no pin,
+                          * no change of the connection's state */
+  gboolean accept_any;   /* any certificate: only to read its fingerprint (probes) */
   gboolean pin_mismatch;
-  guint timeout_source;       /* the connection probe's own, shorter timeout */
+  guint    timeout_source; /* the connection probe's own, shorter timeout */
   gboolean timed_out;
-  char *fingerprint;
+  char    *fingerprint;
   /* result */
-  guint status;
+  guint   status;
   GBytes *body;
 } Request;
 
@@ -501,10 +489,10 @@ request_free (Request *request)
 }
 
 static gboolean
-on_accept_certificate (SoupMessage          *message,
-                       GTlsCertificate      *certificate,
-                       GTlsCertificateFlags  errors,
-                       Request              *request)
+on_accept_certificate (SoupMessage         *message,
+                       GTlsCertificate     *certificate,
+                       GTlsCertificateFlags errors,
+                       Request             *request)
 {
   if (request->accept_any)
     return TRUE;
@@ -513,10 +501,10 @@ on_accept_certificate (SoupMessage          *message,
 }
 
 static void
-on_network_event (SoupMessage        *message,
-                  GSocketClientEvent  event,
-                  GIOStream          *connection,
-                  Request            *request)
+on_network_event (SoupMessage       *message,
+                  GSocketClientEvent event,
+                  GIOStream         *connection,
+                  Request           *request)
 {
   GTlsCertificate *certificate;
 
@@ -537,24 +525,22 @@ on_network_event (SoupMessage        *message,
 }
 
 static void
-on_caller_cancelled (GCancellable *cancellable,
-                     GCancellable *ours)
+on_caller_cancelled (GCancellable *cancellable, GCancellable *ours)
 {
   g_cancellable_cancel (ours);
 }
 
 static GError *
-error_from_response (guint   status,
-                     GBytes *body)
+error_from_response (guint status, GBytes *body)
 {
   g_autoptr (JsonObject) object = NULL;
-  const char *message = NULL;
-  const char *code = NULL;
+  const char     *message = NULL;
+  const char     *code = NULL;
   TillClientError kind;
 
   if (body != NULL)
     {
-      gsize size;
+      gsize       size;
       const char *data = g_bytes_get_data (body, &size);
 
       object = till_json_parse_object (data, size, NULL);
@@ -570,12 +556,20 @@ error_from_response (guint   status,
 
   switch (status)
     {
-    case 401: kind = TILL_CLIENT_ERROR_UNAUTHORIZED; break;
-    case 403: kind = TILL_CLIENT_ERROR_FORBIDDEN; break;
-    case 404: kind = TILL_CLIENT_ERROR_NOT_FOUND; break;
-    case 409: kind = TILL_CLIENT_ERROR_CONFLICT; break;
-    default:
-      kind = status >= 500 ? TILL_CLIENT_ERROR_SERVER : TILL_CLIENT_ERROR_INVALID_REQUEST;
+      case 401:
+        kind = TILL_CLIENT_ERROR_UNAUTHORIZED;
+        break;
+      case 403:
+        kind = TILL_CLIENT_ERROR_FORBIDDEN;
+        break;
+      case 404:
+        kind = TILL_CLIENT_ERROR_NOT_FOUND;
+        break;
+      case 409:
+        kind = TILL_CLIENT_ERROR_CONFLICT;
+        break;
+      default:
+        kind = status >= 500 ? TILL_CLIENT_ERROR_SERVER : TILL_CLIENT_ERROR_INVALID_REQUEST;
     }
   /* The server answers, and will again once its disk has space: not a connection error. */
   if (g_strcmp0 (code, "storage_full") == 0)
@@ -588,20 +582,18 @@ error_from_response (guint   status,
                              g_strcmp0 (code, "payment_provider_error") == 0))
     kind = TILL_CLIENT_ERROR_PAYMENT_PROVIDER;
   return g_error_new (TILL_CLIENT_ERROR, kind, "%s (HTTP %u%s%s)",
-                      message ? message : soup_status_get_phrase (status), status,
-                      code ? ", " : "", code ? code : "");
+                      message ? message : soup_status_get_phrase (status), status, code ? ", " : "",
+                      code ? code : "");
 }
 
 static gboolean is_connection_error (const GError *error);
-static void     schedule_retry      (TillClient *self);
+static void     schedule_retry (TillClient *self);
 
 static void
-on_request_done (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+on_request_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
-  Request *request = g_task_get_task_data (task);
+  Request    *request = g_task_get_task_data (task);
   TillClient *self = request->client;
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) body = NULL;
@@ -673,22 +665,22 @@ on_request_timeout (gpointer user_data)
  * (with any certificate if @accept_any_certificate); the task's data is the Request, which
  * holds the status and body. */
 static GTask *
-request_start (TillClient          *self,
-               const char          *method,
-               const char          *path,
-               JsonNode            *body,
-               const char          *etag,
-               const char          *other_base_url,
-               gboolean             accept_any_certificate,
-               GCancellable        *cancellable,
-               GAsyncReadyCallback  callback,
-               gpointer             user_data)
+request_start (TillClient         *self,
+               const char         *method,
+               const char         *path,
+               JsonNode           *body,
+               const char         *etag,
+               const char         *other_base_url,
+               gboolean            accept_any_certificate,
+               GCancellable       *cancellable,
+               GAsyncReadyCallback callback,
+               gpointer            user_data)
 {
   g_autoptr (GTask) task = NULL;
-  g_autofree char *url = NULL;
-  g_autofree char *other_base = normalize_base_url (other_base_url);
+  g_autofree char    *url = NULL;
+  g_autofree char    *other_base = normalize_base_url (other_base_url);
   SoupMessageHeaders *headers;
-  Request *request;
+  Request            *request;
 
   task = g_task_new (self, cancellable, callback, user_data);
   request = g_new0 (Request, 1);
@@ -728,14 +720,14 @@ request_start (TillClient          *self,
   if (body != NULL)
     {
       g_autofree char *text = till_json_to_string (body, FALSE);
-      gsize length = strlen (text);
+      gsize            length = strlen (text);
       g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&text), length);
 
       soup_message_set_request_body_from_bytes (request->message, "application/json", bytes);
     }
 
-  g_signal_connect (request->message, "accept-certificate",
-                    G_CALLBACK (on_accept_certificate), request);
+  g_signal_connect (request->message, "accept-certificate", G_CALLBACK (on_accept_certificate),
+                    request);
   g_signal_connect (request->message, "network-event", G_CALLBACK (on_network_event), request);
 
   request->cancellable = g_cancellable_new ();
@@ -753,20 +745,18 @@ request_start (TillClient          *self,
     }
 
   soup_session_send_and_read_async (self->session, request->message, G_PRIORITY_DEFAULT,
-                                    request->cancellable, on_request_done,
-                                    g_object_ref (task));
+                                    request->cancellable, on_request_done, g_object_ref (task));
   return g_steal_pointer (&task);
 }
 
 /* The body as a JSON object when the status is 2xx, else the mapped error. */
 static JsonObject *
-request_parse (Request  *request,
-               GError  **error)
+request_parse (Request *request, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
   JsonObject *object;
   const char *data;
-  gsize size;
+  gsize       size;
 
   if (request->status < 200 || request->status >= 300)
     {
@@ -784,13 +774,11 @@ request_parse (Request  *request,
 /* probe */
 
 static void
-on_probe_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+on_probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) outer = user_data;
   Request *request = g_task_get_task_data (G_TASK (result));
-  GError *error = NULL;
+  GError  *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
@@ -800,19 +788,18 @@ on_probe_done (GObject      *source,
   if (request->status != 200)
     {
       g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NOT_FOUND,
-                               "No till-server answers at this address (HTTP %u)",
-                               request->status);
+                               "No till-server answers at this address (HTTP %u)", request->status);
       return;
     }
   g_task_return_pointer (outer, g_strdup (request->fingerprint), g_free);
 }
 
 void
-till_client_probe_async (TillClient          *self,
-                         const char          *base_url,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
+till_client_probe_async (TillClient         *self,
+                         const char         *base_url,
+                         GCancellable       *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer            user_data)
 {
   g_autoptr (GTask) outer = NULL;
   g_autoptr (GTask) inner = NULL;
@@ -827,10 +814,10 @@ till_client_probe_async (TillClient          *self,
 }
 
 gboolean
-till_client_probe_finish (TillClient    *self,
-                          GAsyncResult  *result,
-                          char         **out_fingerprint,
-                          GError       **error)
+till_client_probe_finish (TillClient   *self,
+                          GAsyncResult *result,
+                          char        **out_fingerprint,
+                          GError      **error)
 {
   g_autoptr (GError) local_error = NULL;
   char *fingerprint;
@@ -853,15 +840,13 @@ till_client_probe_finish (TillClient    *self,
 /* config */
 
 static void
-on_config_done (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+on_config_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) outer = user_data;
   Request *request = g_task_get_task_data (G_TASK (result));
   g_autoptr (JsonObject) object = NULL;
   TillStoreConfig *config;
-  GError *error = NULL;
+  GError          *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error) ||
       (object = request_parse (request, &error)) == NULL ||
@@ -874,10 +859,10 @@ on_config_done (GObject      *source,
 }
 
 void
-till_client_get_config_async (TillClient          *self,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
+till_client_get_config_async (TillClient         *self,
+                              GCancellable       *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data)
 {
   g_autoptr (GTask) outer = NULL;
   g_autoptr (GTask) inner = NULL;
@@ -891,9 +876,7 @@ till_client_get_config_async (TillClient          *self,
 }
 
 TillStoreConfig *
-till_client_get_config_finish (TillClient    *self,
-                               GAsyncResult  *result,
-                               GError       **error)
+till_client_get_config_finish (TillClient *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
@@ -939,9 +922,7 @@ schedule_retry (TillClient *self)
 }
 
 static void
-on_connect_done (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+on_connect_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   TillClient *self = TILL_CLIENT (source);
   g_autoptr (TillStoreConfig) config = NULL;
@@ -968,7 +949,7 @@ on_connect_done (GObject      *source,
       set_state (self, TILL_CONNECTION_ONLINE, NULL);
       if (changed)
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONFIG]);
-      schedule_retry (self);   /* heartbeat */
+      schedule_retry (self); /* heartbeat */
       return;
     }
 
@@ -1021,10 +1002,10 @@ till_client_reconnect (TillClient *self)
 
 typedef struct
 {
-  GPtrArray *products;
-  char *etag;
-  char *first_etag_sent;
-  guint pages;
+  GPtrArray    *products;
+  char         *etag;
+  char         *first_etag_sent;
+  guint         pages;
   GCancellable *cancellable;
 } FetchData;
 
@@ -1041,7 +1022,7 @@ fetch_data_free (FetchData *data)
 typedef struct
 {
   GPtrArray *products;
-  char *etag;
+  char      *etag;
 } FetchResult;
 
 static void
@@ -1055,17 +1036,15 @@ fetch_result_free (FetchResult *result)
 static void fetch_page (GTask *outer, const char *cursor);
 
 static void
-on_fetch_page_done (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+on_fetch_page_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) outer = user_data;
   FetchData *data = g_task_get_task_data (outer);
-  Request *request = g_task_get_task_data (G_TASK (result));
+  Request   *request = g_task_get_task_data (G_TASK (result));
   g_autoptr (JsonObject) object = NULL;
   g_autoptr (GPtrArray) page = NULL;
-  GError *error = NULL;
-  JsonNode *products, *next;
+  GError      *error = NULL;
+  JsonNode    *products, *next;
   FetchResult *fetch_result;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -1088,7 +1067,7 @@ on_fetch_page_done (GObject      *source,
   if (data->pages == 0)
     {
       const char *etag = soup_message_headers_get_one (
-        soup_message_get_response_headers (request->message), "ETag");
+          soup_message_get_response_headers (request->message), "ETag");
       data->etag = g_strdup (etag);
     }
   data->pages++;
@@ -1118,11 +1097,10 @@ on_fetch_page_done (GObject      *source,
 }
 
 static void
-fetch_page (GTask      *outer,
-            const char *cursor)
+fetch_page (GTask *outer, const char *cursor)
 {
-  TillClient *self = g_task_get_source_object (outer);
-  FetchData *data = g_task_get_task_data (outer);
+  TillClient      *self = g_task_get_source_object (outer);
+  FetchData       *data = g_task_get_task_data (outer);
   g_autofree char *path = NULL;
   g_autoptr (GTask) inner = NULL;
 
@@ -1138,11 +1116,11 @@ fetch_page (GTask      *outer,
 }
 
 void
-till_client_fetch_products_async (TillClient          *self,
-                                  const char          *etag,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
+till_client_fetch_products_async (TillClient         *self,
+                                  const char         *etag,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
 {
   g_autoptr (GTask) outer = NULL;
   FetchData *data;
@@ -1160,11 +1138,11 @@ till_client_fetch_products_async (TillClient          *self,
 }
 
 gboolean
-till_client_fetch_products_finish (TillClient    *self,
-                                   GAsyncResult  *result,
-                                   GPtrArray    **out_products,
-                                   char         **out_etag,
-                                   GError       **error)
+till_client_fetch_products_finish (TillClient   *self,
+                                   GAsyncResult *result,
+                                   GPtrArray   **out_products,
+                                   char        **out_etag,
+                                   GError      **error)
 {
   FetchResult *fetch_result;
 
@@ -1187,9 +1165,7 @@ till_client_fetch_products_finish (TillClient    *self,
  * ({"product": {…}}), else (or with @wrapper NULL) the whole object. NULL (and @error)
  * when there is none. */
 static JsonObject *
-request_finish_object (GAsyncResult  *result,
-                       const char    *wrapper,
-                       GError       **error)
+request_finish_object (GAsyncResult *result, const char *wrapper, GError **error)
 {
   Request *request = g_task_get_task_data (G_TASK (result));
   g_autoptr (JsonObject) object = NULL;
@@ -1206,13 +1182,11 @@ request_finish_object (GAsyncResult  *result,
 /* training terminal */
 
 static void
-on_training_terminal_done (GObject      *source,
-                           GAsyncResult *result,
-                           gpointer      user_data)
+on_training_terminal_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) outer = user_data;
   g_autoptr (JsonObject) object = NULL;
-  GError *error = NULL;
+  GError     *error = NULL;
   const char *token;
 
   if ((object = request_finish_object (result, NULL, &error)) == NULL)
@@ -1233,11 +1207,11 @@ on_training_terminal_done (GObject      *source,
 /* POST /api/v1/training/terminals on the training server at @base_url (no token needed:
  * this is how the app gets one). */
 void
-till_client_training_terminal_async (TillClient          *self,
-                                     const char          *base_url,
-                                     GCancellable        *cancellable,
-                                     GAsyncReadyCallback  callback,
-                                     gpointer             user_data)
+till_client_training_terminal_async (TillClient         *self,
+                                     const char         *base_url,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data)
 {
   g_autoptr (GTask) outer = NULL;
   g_autoptr (GTask) inner = NULL;
@@ -1249,15 +1223,13 @@ till_client_training_terminal_async (TillClient          *self,
   json_node_take_object (body, json_object_new ());
   outer = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (outer, till_client_training_terminal_async);
-  inner = request_start (self, "POST", "/api/v1/training/terminals", body, NULL, base_url,
-                         FALSE, cancellable, on_training_terminal_done, g_object_ref (outer));
+  inner = request_start (self, "POST", "/api/v1/training/terminals", body, NULL, base_url, FALSE,
+                         cancellable, on_training_terminal_done, g_object_ref (outer));
 }
 
 /* The terminal token, to be kept like one typed in. */
 char *
-till_client_training_terminal_finish (TillClient    *self,
-                                      GAsyncResult  *result,
-                                      GError       **error)
+till_client_training_terminal_finish (TillClient *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
@@ -1265,14 +1237,12 @@ till_client_training_terminal_finish (TillClient    *self,
 }
 
 static void
-on_barcode_done (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+on_barcode_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) outer = user_data;
   g_autoptr (JsonObject) object = NULL;
   TillProduct *product;
-  GError *error = NULL;
+  GError      *error = NULL;
 
   if ((object = request_finish_object (result, "product", &error)) == NULL)
     {
@@ -1282,8 +1252,8 @@ on_barcode_done (GObject      *source,
   product = till_product_new_from_json (object, &error);
   if (product == NULL)
     {
-      g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
-                               "%s", error->message);
+      g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE, "%s",
+                               error->message);
       g_error_free (error);
       return;
     }
@@ -1291,11 +1261,11 @@ on_barcode_done (GObject      *source,
 }
 
 void
-till_client_lookup_barcode_async (TillClient          *self,
-                                  const char          *barcode,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
+till_client_lookup_barcode_async (TillClient         *self,
+                                  const char         *barcode,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
 {
   g_autoptr (GTask) outer = NULL;
   g_autoptr (GTask) inner = NULL;
@@ -1309,14 +1279,12 @@ till_client_lookup_barcode_async (TillClient          *self,
   g_task_set_source_tag (outer, till_client_lookup_barcode_async);
   escaped = g_uri_escape_string (barcode, NULL, FALSE);
   path = g_strconcat ("/api/v1/products/by-barcode/", escaped, NULL);
-  inner = request_start (self, "GET", path, NULL, NULL, NULL, FALSE, cancellable,
-                         on_barcode_done, g_object_ref (outer));
+  inner = request_start (self, "GET", path, NULL, NULL, NULL, FALSE, cancellable, on_barcode_done,
+                         g_object_ref (outer));
 }
 
 TillProduct *
-till_client_lookup_barcode_finish (TillClient    *self,
-                                   GAsyncResult  *result,
-                                   GError       **error)
+till_client_lookup_barcode_finish (TillClient *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
@@ -1325,16 +1293,14 @@ till_client_lookup_barcode_finish (TillClient    *self,
 /* checkout */
 
 static void
-on_checkout_done (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+on_checkout_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) outer = user_data;
   Request *request = g_task_get_task_data (G_TASK (result));
   g_autoptr (JsonObject) object = NULL;
   g_autoptr (TillCheckoutResponse) response = NULL;
   JsonObject *order = NULL, *payment = NULL;
-  GError *error = NULL;
+  GError     *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error) ||
       (object = request_parse (request, &error)) == NULL)
@@ -1377,11 +1343,11 @@ on_checkout_done (GObject      *source,
 }
 
 void
-till_client_create_checkout_async (TillClient          *self,
-                                   const TillCart      *cart,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
+till_client_create_checkout_async (TillClient         *self,
+                                   const TillCart     *cart,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data)
 {
   g_autoptr (GTask) outer = NULL;
   g_autoptr (GTask) inner = NULL;
@@ -1394,19 +1360,17 @@ till_client_create_checkout_async (TillClient          *self,
   outer = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (outer, till_client_create_checkout_async);
   body = till_cart_to_checkout_json (cart);
-  inner = request_start (self, "POST", "/api/v1/checkouts", body, NULL, NULL, FALSE,
-                         cancellable, on_checkout_done, g_object_ref (outer));
+  inner = request_start (self, "POST", "/api/v1/checkouts", body, NULL, NULL, FALSE, cancellable,
+                         on_checkout_done, g_object_ref (outer));
 }
 
 static void
-on_order_action_done (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+on_order_action_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) outer = user_data;
   g_autoptr (JsonObject) object = NULL;
   TillOrder *order;
-  GError *error = NULL;
+  GError    *error = NULL;
 
   if ((object = request_finish_object (result, "order", &error)) == NULL)
     {
@@ -1425,14 +1389,14 @@ on_order_action_done (GObject      *source,
 }
 
 static void
-order_action_async (TillClient          *self,
-                    gint64               order_id,
-                    const char          *action,
-                    JsonNode            *body,
-                    gpointer             source_tag,
-                    GCancellable        *cancellable,
-                    GAsyncReadyCallback  callback,
-                    gpointer             user_data)
+order_action_async (TillClient         *self,
+                    gint64              order_id,
+                    const char         *action,
+                    JsonNode           *body,
+                    gpointer            source_tag,
+                    GCancellable       *cancellable,
+                    GAsyncReadyCallback callback,
+                    gpointer            user_data)
 {
   g_autoptr (GTask) outer = NULL;
   g_autoptr (GTask) inner = NULL;
@@ -1449,35 +1413,35 @@ order_action_async (TillClient          *self,
 }
 
 void
-till_client_sync_order_async (TillClient          *self,
-                              gint64               order_id,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
+till_client_sync_order_async (TillClient         *self,
+                              gint64              order_id,
+                              GCancellable       *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data)
 {
   order_action_async (self, order_id, "sync", NULL, till_client_sync_order_async, cancellable,
                       callback, user_data);
 }
 
 void
-till_client_cancel_order_async (TillClient          *self,
-                                gint64               order_id,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
+till_client_cancel_order_async (TillClient         *self,
+                                gint64              order_id,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
 {
-  order_action_async (self, order_id, "cancel", NULL, till_client_cancel_order_async,
-                      cancellable, callback, user_data);
+  order_action_async (self, order_id, "cancel", NULL, till_client_cancel_order_async, cancellable,
+                      callback, user_data);
 }
 
 /* POST /api/v1/orders/{id}/receipt: Stripe emails its receipt of the paid order to @email. */
 void
-till_client_send_receipt_async (TillClient          *self,
-                                gint64               order_id,
-                                const char          *email,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
+till_client_send_receipt_async (TillClient         *self,
+                                gint64              order_id,
+                                const char         *email,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) body = NULL;
@@ -1487,8 +1451,8 @@ till_client_send_receipt_async (TillClient          *self,
   json_builder_add_string_value (builder, email);
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
-  order_action_async (self, order_id, "receipt", body, till_client_send_receipt_async,
-                      cancellable, callback, user_data);
+  order_action_async (self, order_id, "receipt", body, till_client_send_receipt_async, cancellable,
+                      callback, user_data);
 }
 
 /**
@@ -1497,18 +1461,14 @@ till_client_send_receipt_async (TillClient          *self,
  * Returns: (transfer full): the order as the server has it now.
  */
 TillOrder *
-till_client_order_action_finish (TillClient    *self,
-                                 GAsyncResult  *result,
-                                 GError       **error)
+till_client_order_action_finish (TillClient *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 TillCheckoutResponse *
-till_client_create_checkout_finish (TillClient    *self,
-                                    GAsyncResult  *result,
-                                    GError       **error)
+till_client_create_checkout_finish (TillClient *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

@@ -15,26 +15,27 @@ struct _TillConnectDialog
 {
   AdwWindow parent_instance;
 
-  TillClient *client;
-  GCancellable *cancellable;
-  char *fingerprint;
-  char *training_url;
-  TillTrainingServer *training_server;  /* nullable: the app's own, started when needed */
+  TillClient         *client;
+  GCancellable       *cancellable;
+  char               *fingerprint;
+  char               *training_url;
+  TillTrainingServer *training_server; /* nullable: the app's own, started when needed */
 
-  AdwEntryRow *url_row;
+  AdwEntryRow         *url_row;
   AdwPasswordEntryRow *token_row;
-  AdwActionRow *fingerprint_row;
-  AdwActionRow *pin_row;
-  GtkSwitch *pin_switch;
-  GtkLabel *status_label;
-  GtkButton *connect_button;
-  GtkButton *check_button;
-  GtkButton *training_button;
+  AdwActionRow        *fingerprint_row;
+  AdwActionRow        *pin_row;
+  GtkSwitch           *pin_switch;
+  GtkLabel            *status_label;
+  GtkButton           *connect_button;
+  GtkButton           *check_button;
+  GtkButton           *training_button;
 };
 
 G_DEFINE_FINAL_TYPE (TillConnectDialog, till_connect_dialog, ADW_TYPE_WINDOW)
 
-enum {
+enum
+{
   CONNECT,
   N_SIGNALS
 };
@@ -47,9 +48,9 @@ on_input_changed (TillConnectDialog *self)
   const char *url = gtk_editable_get_text (GTK_EDITABLE (self->url_row));
   const char *token = gtk_editable_get_text (GTK_EDITABLE (self->token_row));
 
-  gtk_widget_set_sensitive (GTK_WIDGET (self->connect_button),
-                            (g_str_has_prefix (url, "http://") || g_str_has_prefix (url, "https://")) &&
-                            *token != '\0');
+  gtk_widget_set_sensitive (
+      GTK_WIDGET (self->connect_button),
+      (g_str_has_prefix (url, "http://") || g_str_has_prefix (url, "https://")) && *token != '\0');
 }
 
 static void
@@ -57,7 +58,8 @@ on_url_changed (TillConnectDialog *self)
 {
   /* A new address: the fingerprint shown is no longer its own. */
   g_clear_pointer (&self->fingerprint, g_free);
-  adw_action_row_set_subtitle (self->fingerprint_row, _("Check the server to see its fingerprint"));
+  adw_action_row_set_subtitle (self->fingerprint_row,
+                               _ ("Check the server to see its fingerprint"));
   gtk_switch_set_active (self->pin_switch, FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->pin_row), FALSE);
   on_input_changed (self);
@@ -66,18 +68,16 @@ on_url_changed (TillConnectDialog *self)
 typedef struct
 {
   TillConnectDialog *self;
-  gboolean training;
+  gboolean           training;
 } Probe;
 
 static void
-on_training_terminal (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+on_training_terminal (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (TillConnectDialog) self = user_data;
   g_autoptr (GError) error = NULL;
-  g_autofree char *token = till_client_training_terminal_finish (TILL_CLIENT (source), result,
-                                                                 &error);
+  g_autofree char *token =
+      till_client_training_terminal_finish (TILL_CLIENT (source), result, &error);
 
   if (token == NULL)
     {
@@ -88,9 +88,9 @@ on_training_terminal (GObject      *source,
       gtk_widget_set_sensitive (GTK_WIDGET (self->check_button), TRUE);
       gtk_widget_set_sensitive (GTK_WIDGET (self->training_button), TRUE);
       gtk_label_set_text (self->status_label,
-                          _("A training server answers on this computer, but it did not hand "
-                            "out a terminal. Enter the token “till-server terminal add” "
-                            "printed, then Connect."));
+                          _ ("A training server answers on this computer, but it did not hand "
+                             "out a terminal. Enter the token “till-server terminal add” "
+                             "printed, then Connect."));
       gtk_widget_grab_focus (GTK_WIDGET (self->token_row));
       return;
     }
@@ -99,19 +99,15 @@ on_training_terminal (GObject      *source,
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
-static void start_probe (TillConnectDialog *self,
-                         const char        *url,
-                         gboolean           training);
+static void start_probe (TillConnectDialog *self, const char *url, gboolean training);
 
 static void
-on_training_server_started (GObject      *source,
-                            GAsyncResult *result,
-                            gpointer      user_data)
+on_training_server_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (TillConnectDialog) self = user_data;
   g_autoptr (GError) error = NULL;
-  g_autofree char *url = till_training_server_start_finish (TILL_TRAINING_SERVER (source),
-                                                            result, &error);
+  g_autofree char *url =
+      till_training_server_start_finish (TILL_TRAINING_SERVER (source), result, &error);
 
   if (url == NULL)
     {
@@ -133,14 +129,12 @@ on_training_server_started (GObject      *source,
 }
 
 static void
-on_probed (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+on_probed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Probe *probe = user_data;
+  Probe             *probe = user_data;
   TillConnectDialog *self = probe->self;
-  gboolean training = probe->training;
-  g_autofree char *fingerprint = NULL;
+  gboolean           training = probe->training;
+  g_autofree char   *fingerprint = NULL;
   g_autoptr (GError) error = NULL;
 
   g_free (probe);
@@ -155,15 +149,15 @@ on_probed (GObject      *source,
           if (training && self->training_server != NULL &&
               till_training_server_get_url (self->training_server) == NULL)
             {
-              gtk_label_set_text (self->status_label, _("Starting a training server…"));
+              gtk_label_set_text (self->status_label, _ ("Starting a training server…"));
               till_training_server_start_async (self->training_server, self->cancellable,
                                                 on_training_server_started, g_object_ref (self));
               g_object_unref (self);
               return;
             }
           if (training)
-            text = g_strdup (_("No training server answers on this computer. Start one with "
-                               "“till-server --training”, then try again."));
+            text = g_strdup (_ ("No training server answers on this computer. Start one with "
+                                "“till-server --training”, then try again."));
           else
             text = g_strdup_printf ("%s %s", message->title, message->next_step);
           gtk_label_set_text (self->status_label, text);
@@ -178,7 +172,7 @@ on_probed (GObject      *source,
     {
       /* It answers: ask it for a terminal of its own, and connect with it. */
       gtk_editable_set_text (GTK_EDITABLE (self->url_row), self->training_url);
-      gtk_label_set_text (self->status_label, _("Getting a training terminal…"));
+      gtk_label_set_text (self->status_label, _ ("Getting a training terminal…"));
       till_client_training_terminal_async (self->client, self->training_url, self->cancellable,
                                            on_training_terminal, g_object_ref (self));
       g_object_unref (self);
@@ -186,7 +180,7 @@ on_probed (GObject      *source,
     }
   gtk_widget_set_sensitive (GTK_WIDGET (self->check_button), TRUE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->training_button), TRUE);
-  gtk_label_set_text (self->status_label, _("The server answers."));
+  gtk_label_set_text (self->status_label, _ ("The server answers."));
 
   g_free (self->fingerprint);
   self->fingerprint = g_steal_pointer (&fingerprint);
@@ -196,21 +190,20 @@ on_probed (GObject      *source,
       gtk_widget_set_sensitive (GTK_WIDGET (self->pin_row), TRUE);
     }
   else
-    adw_action_row_set_subtitle (self->fingerprint_row,
-                                 _("None: this address is not encrypted (http). Use https for live payments."));
+    adw_action_row_set_subtitle (
+        self->fingerprint_row,
+        _ ("None: this address is not encrypted (http). Use https for live payments."));
   g_object_unref (self);
 }
 
 static void
-start_probe (TillConnectDialog *self,
-             const char        *url,
-             gboolean           training)
+start_probe (TillConnectDialog *self, const char *url, gboolean training)
 {
   Probe *probe = g_new0 (Probe, 1);
 
   probe->self = g_object_ref (self);
   probe->training = training;
-  gtk_label_set_text (self->status_label, _("Checking…"));
+  gtk_label_set_text (self->status_label, _ ("Checking…"));
   gtk_widget_set_sensitive (GTK_WIDGET (self->check_button), FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->training_button), FALSE);
   till_client_probe_async (self->client, url, self->cancellable, on_probed, probe);
@@ -223,7 +216,7 @@ on_check_clicked (TillConnectDialog *self)
 
   if (*url == '\0')
     {
-      gtk_label_set_text (self->status_label, _("Enter the server address first."));
+      gtk_label_set_text (self->status_label, _ ("Enter the server address first."));
       return;
     }
   start_probe (self, url, FALSE);
@@ -283,15 +276,15 @@ till_connect_dialog_dispose (GObject *object)
 static void
 till_connect_dialog_class_init (TillConnectDialogClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = till_connect_dialog_dispose;
   widget_class->unrealize = till_connect_dialog_unrealize;
 
   signals[CONNECT] =
-    g_signal_new ("connect", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+      g_signal_new ("connect", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
 
   (void) till_app_get_resource (); /* keeps the static library's resources linked */
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -322,8 +315,7 @@ till_connect_dialog_init (TillConnectDialog *self)
 
 /* Where "Try It in Training Mode" looks (TILL_TRAINING_SERVER_URL unless set). */
 void
-till_connect_dialog_set_training_url (TillConnectDialog *self,
-                                      const char        *url)
+till_connect_dialog_set_training_url (TillConnectDialog *self, const char *url)
 {
   g_return_if_fail (TILL_IS_CONNECT_DIALOG (self));
   g_return_if_fail (url != NULL);
@@ -333,8 +325,7 @@ till_connect_dialog_set_training_url (TillConnectDialog *self,
 }
 
 void
-till_connect_dialog_set_training_server (TillConnectDialog  *self,
-                                         TillTrainingServer *server)
+till_connect_dialog_set_training_server (TillConnectDialog *self, TillTrainingServer *server)
 {
   g_return_if_fail (TILL_IS_CONNECT_DIALOG (self));
   g_return_if_fail (server == NULL || TILL_IS_TRAINING_SERVER (server));
@@ -343,13 +334,9 @@ till_connect_dialog_set_training_server (TillConnectDialog  *self,
 }
 
 TillConnectDialog *
-till_connect_dialog_new (GtkWindow  *parent,
-                         TillClient *client,
-                         const char *url)
+till_connect_dialog_new (GtkWindow *parent, TillClient *client, const char *url)
 {
-  TillConnectDialog *self = g_object_new (TILL_TYPE_CONNECT_DIALOG,
-                                          "transient-for", parent,
-                                          NULL);
+  TillConnectDialog *self = g_object_new (TILL_TYPE_CONNECT_DIALOG, "transient-for", parent, NULL);
 
   self->client = g_object_ref (client);
   if (url != NULL)

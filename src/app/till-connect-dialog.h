@@ -18,13 +18,9 @@ G_DECLARE_FINAL_TYPE (TillConnectDialog, till_connect_dialog, TILL, CONNECT_DIAL
 
 /* ::connect (url, token, pinned fingerprint or NULL) is emitted when the cashier confirms,
  * or when "Try It in Training Mode" got a terminal from the training server. */
-TillConnectDialog *till_connect_dialog_new (GtkWindow  *parent,
-                                            TillClient *client,
-                                            const char *url);
-void               till_connect_dialog_set_training_url (TillConnectDialog *self,
-                                                         const char        *url);
+TillConnectDialog *till_connect_dialog_new (GtkWindow *parent, TillClient *client, const char *url);
+void               till_connect_dialog_set_training_url (TillConnectDialog *self, const char *url);
 /* Started by "Try It in Training Mode" when nothing answers at the training URL. */
-void               till_connect_dialog_set_training_server (TillConnectDialog  *self,
-                                                            TillTrainingServer *server);
+void till_connect_dialog_set_training_server (TillConnectDialog *self, TillTrainingServer *server);
 
 G_END_DECLS

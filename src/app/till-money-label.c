@@ -19,7 +19,7 @@ till_money_label_locale (void)
   if (g_once_init_enter (&once))
     {
       const char *lc = setlocale (LC_MONETARY, NULL);
-      char *name;
+      char       *name;
 
       /* "tr_TR.UTF-8@euro" → "tr_TR"; "C" and "POSIX" → "en_US" (ICU's en_US_POSIX puts a
        * space between the sign and the number, which no shop would print). */
@@ -35,11 +35,10 @@ till_money_label_locale (void)
 }
 
 char *
-till_money_label (gint64      amount,
-                  const char *currency)
+till_money_label (gint64 amount, const char *currency)
 {
   const TillCurrency *cur = till_currency_lookup (currency);
-  char *text = NULL;
+  char               *text = NULL;
 
   if (cur != NULL)
     text = till_money_format (amount, cur, till_money_label_locale ());

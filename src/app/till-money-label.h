@@ -11,7 +11,6 @@ G_BEGIN_DECLS
 /* The locale money is shown in: LC_MONETARY of the process, as ICU spells it. */
 const char *till_money_label_locale (void);
 /* till_money_format() for the current locale; "12.50 XYZ" if the currency is unknown. */
-char       *till_money_label        (gint64      amount,
-                                     const char *currency);
+char *till_money_label (gint64 amount, const char *currency);
 
 G_END_DECLS

@@ -17,7 +17,6 @@
 #include "till-core.h"
 #include "till-pay-message.h"
 
-
 static const char *message_types[] = {
   [TILL_PAY_MESSAGE_LOADED] = "loaded",
   [TILL_PAY_MESSAGE_READY] = "ready",
@@ -25,10 +24,14 @@ static const char *message_types[] = {
   [TILL_PAY_MESSAGE_LOAD_ERROR] = "load_error",
 };
 
-static const char *intent_statuses[] = {
-  "requires_payment_method", "requires_confirmation", "requires_action", "processing",
-  "requires_capture", "canceled", "succeeded", NULL
-};
+static const char *intent_statuses[] = { "requires_payment_method",
+                                         "requires_confirmation",
+                                         "requires_action",
+                                         "processing",
+                                         "requires_capture",
+                                         "canceled",
+                                         "succeeded",
+                                         NULL };
 
 void
 till_pay_message_free (TillPayMessage *message)
@@ -61,8 +64,7 @@ is_intent_id (const char *id)
 }
 
 static gboolean
-invalid (GError     **error,
-         const char  *why)
+invalid (GError **error, const char *why)
 {
   g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID, "%s", why);
   return FALSE;
@@ -77,17 +79,15 @@ invalid (GError     **error,
  *   malformed, has extra fields, or is about another PaymentIntent.
  */
 TillPayMessage *
-till_pay_message_parse (const char  *json,
-                        const char  *payment_intent,
-                        GError     **error)
+till_pay_message_parse (const char *json, const char *payment_intent, GError **error)
 {
   static const char *members[] = { "type", "status", "payment_intent", "error", NULL };
   static const char *error_members[] = { "code", "decline_code", "message", NULL };
   g_autoptr (JsonObject) object = NULL;
   g_autoptr (TillPayMessage) message = g_new0 (TillPayMessage, 1);
   g_autofree char *type = NULL;
-  JsonObject *error_object = NULL;
-  guint i;
+  JsonObject      *error_object = NULL;
+  guint            i;
 
   if (json == NULL || strlen (json) > 4096)
     {
@@ -96,8 +96,7 @@ till_pay_message_parse (const char  *json,
     }
 
   object = till_json_parse_object (json, -1, error);
-  if (object == NULL ||
-      !till_json_check_members (object, NULL, members, error) ||
+  if (object == NULL || !till_json_check_members (object, NULL, members, error) ||
       !till_json_get_string (object, NULL, "type", TRUE, 16, &type, error) ||
       !till_json_get_string (object, NULL, "status", FALSE, 32, &message->status, error) ||
       !till_json_get_string (object, NULL, "payment_intent", FALSE, 67, &message->payment_intent,

@@ -19,17 +19,16 @@ typedef enum
 typedef struct
 {
   TillPayMessageType type;
-  char *status;          /* a PaymentIntent status, or NULL */
-  char *payment_intent;  /* NULL only for LOADED */
-  char *error_code;      /* all three NULL when there was no error */
-  char *decline_code;
-  char *error_message;
+  char              *status;         /* a PaymentIntent status, or NULL */
+  char              *payment_intent; /* NULL only for LOADED */
+  char              *error_code;     /* all three NULL when there was no error */
+  char              *decline_code;
+  char              *error_message;
 } TillPayMessage;
 
-void            till_pay_message_free  (TillPayMessage *message);
-TillPayMessage *till_pay_message_parse (const char     *json,
-                                        const char     *payment_intent,
-                                        GError        **error);
+void till_pay_message_free (TillPayMessage *message);
+TillPayMessage *
+till_pay_message_parse (const char *json, const char *payment_intent, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillPayMessage, till_pay_message_free)
 

@@ -25,35 +25,35 @@ struct _TillPaymentPage
 {
   AdwBin parent_instance;
 
-  TillClient *client;
+  TillClient      *client;
   TillPaymentView *view;
-  char *view_base_url;       /* the server the view was made for */
-  char *view_js_url;         /* and its Stripe.js (the simulator's moves when it restarts) */
-  GCancellable *cancellable;
+  char            *view_base_url; /* the server the view was made for */
+  char            *view_js_url;   /* and its Stripe.js (the simulator's moves when it restarts) */
+  GCancellable    *cancellable;
 
   /* The sale in progress. */
   TillCartModel *cart;
-  TillOrder *order;
-  char *payment_intent;
-  char *client_secret;
-  gboolean hinted_success;   /* the page said succeeded; the server may not agree yet */
-  gboolean cancel_asked;     /* the cashier pressed Back to the Cart */
-  gboolean renewed;          /* a new checkout replaced an order canceled under us, once */
-  gboolean kiosk;            /* customers pay themselves: large, touch-friendly fields */
+  TillOrder     *order;
+  char          *payment_intent;
+  char          *client_secret;
+  gboolean       hinted_success; /* the page said succeeded; the server may not agree yet */
+  gboolean       cancel_asked;   /* the cashier pressed Back to the Cart */
+  gboolean       renewed;        /* a new checkout replaced an order canceled under us, once */
+  gboolean       kiosk;          /* customers pay themselves: large, touch-friendly fields */
 
-  GtkStack *stack;
-  GtkLabel *form_title;
-  AdwBin *form_bin;
+  GtkStack      *stack;
+  GtkLabel      *form_title;
+  AdwBin        *form_bin;
   AdwStatusPage *paid_status;
   AdwStatusPage *declined_status;
   AdwStatusPage *error_status;
-  GtkWidget *new_sale_button;
-  GtkWidget *try_again_button;
-  GtkWidget *retry_button;
-  GtkWidget *form_cancel_button;
-  GtkLabel *receipt_label;
-  const char *receipt_status;  /* "none", "sending", "sent" or "failed" */
-  char *receipt_email;         /* as typed last for this sale: a failed send retypes nothing */
+  GtkWidget     *new_sale_button;
+  GtkWidget     *try_again_button;
+  GtkWidget     *retry_button;
+  GtkWidget     *form_cancel_button;
+  GtkLabel      *receipt_label;
+  const char    *receipt_status; /* "none", "sending", "sent" or "failed" */
+  char          *receipt_email;  /* as typed last for this sale: a failed send retypes nothing */
 };
 
 G_DEFINE_FINAL_TYPE (TillPaymentPage, till_payment_page, ADW_TYPE_BIN)
@@ -108,45 +108,41 @@ clear_sale (TillPaymentPage *self)
  *   cashier can say to the customer.
  */
 char *
-till_payment_page_describe_decline (const char *decline_code,
-                                    const char *server_message)
+till_payment_page_describe_decline (const char *decline_code, const char *server_message)
 {
   static const struct
   {
     const char *code;
     const char *words;
   } reasons[] = {
-    { "insufficient_funds", N_("Insufficient funds — ask for another card.") },
-    { "generic_decline", N_("The bank declined the card — ask for another card.") },
-    { "card_declined", N_("The bank declined the card — ask for another card.") },
-    { "do_not_honor", N_("The bank declined the card — ask for another card.") },
-    { "lost_card", N_("The card was declined — ask for another card.") },
-    { "stolen_card", N_("The card was declined — ask for another card.") },
-    { "fraudulent", N_("The card was declined — ask for another card.") },
-    { "expired_card", N_("The card has expired — ask for another card.") },
-    { "incorrect_cvc", N_("The security code is wrong — check it and try again.") },
-    { "incorrect_number", N_("The card number is wrong — check it and try again.") },
-    { "processing_error", N_("The bank could not process the card — try again.") },
-    { "authentication_required", N_("The bank’s check was not completed — try again.") },
+    { "insufficient_funds", N_ ("Insufficient funds — ask for another card.") },
+    { "generic_decline", N_ ("The bank declined the card — ask for another card.") },
+    { "card_declined", N_ ("The bank declined the card — ask for another card.") },
+    { "do_not_honor", N_ ("The bank declined the card — ask for another card.") },
+    { "lost_card", N_ ("The card was declined — ask for another card.") },
+    { "stolen_card", N_ ("The card was declined — ask for another card.") },
+    { "fraudulent", N_ ("The card was declined — ask for another card.") },
+    { "expired_card", N_ ("The card has expired — ask for another card.") },
+    { "incorrect_cvc", N_ ("The security code is wrong — check it and try again.") },
+    { "incorrect_number", N_ ("The card number is wrong — check it and try again.") },
+    { "processing_error", N_ ("The bank could not process the card — try again.") },
+    { "authentication_required", N_ ("The bank’s check was not completed — try again.") },
     { "payment_intent_authentication_failure",
-      N_("The bank’s check was not passed — try again or use another card.") },
+      N_ ("The bank’s check was not passed — try again or use another card.") },
   };
 
   for (guint i = 0; decline_code != NULL && i < G_N_ELEMENTS (reasons); i++)
     if (g_str_equal (decline_code, reasons[i].code))
-      return g_strdup (_(reasons[i].words));
+      return g_strdup (_ (reasons[i].words));
   if (server_message != NULL && *server_message != '\0')
     return g_strdup (server_message);
-  return g_strdup (_("The card was declined — ask for another card."));
+  return g_strdup (_ ("The card was declined — ask for another card."));
 }
 
 /* Shows a status page and puts the focus on its main button, whose accessible description
  * carries the outcome so a screen reader says it with the button. */
 static void
-show_status (TillPaymentPage *self,
-             const char      *name,
-             AdwStatusPage   *status,
-             GtkWidget       *focus)
+show_status (TillPaymentPage *self, const char *name, AdwStatusPage *status, GtkWidget *focus)
 {
   g_autofree char *summary = NULL;
 
@@ -154,9 +150,9 @@ show_status (TillPaymentPage *self,
   gtk_stack_set_visible_child_name (self->stack, name);
   if (status != NULL)
     {
-      summary = g_strdup_printf ("%s. %s", adw_status_page_get_title (status),
-                                 adw_status_page_get_description (status)
-                                   ? adw_status_page_get_description (status) : "");
+      summary = g_strdup_printf (
+          "%s. %s", adw_status_page_get_title (status),
+          adw_status_page_get_description (status) ? adw_status_page_get_description (status) : "");
       gtk_accessible_update_property (GTK_ACCESSIBLE (focus), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                       summary, -1);
     }
@@ -165,9 +161,7 @@ show_status (TillPaymentPage *self,
 }
 
 static void
-show_error (TillPaymentPage *self,
-            const char      *title,
-            const char      *description)
+show_error (TillPaymentPage *self, const char *title, const char *description)
 {
   adw_status_page_set_title (self->error_status, title);
   adw_status_page_set_description (self->error_status, description);
@@ -193,12 +187,12 @@ show_paid (TillPaymentPage *self)
       if (*brand != '\0')
         brand[0] = g_ascii_toupper (brand[0]);
       /* Translators: amount, card brand, last four digits, order number. */
-      description = g_strdup_printf (_("%s with %s •••• %s\nOrder %s"), amount, brand,
+      description = g_strdup_printf (_ ("%s with %s •••• %s\nOrder %s"), amount, brand,
                                      self->order->card_last4, self->order->number);
     }
   else
     /* Translators: amount and order number. */
-    description = g_strdup_printf (_("%s\nOrder %s"), amount, self->order->number);
+    description = g_strdup_printf (_ ("%s\nOrder %s"), amount, self->order->number);
 
   adw_status_page_set_description (self->paid_status, description);
   gtk_widget_set_visible (GTK_WIDGET (self->receipt_label), FALSE);
@@ -211,16 +205,15 @@ show_paid (TillPaymentPage *self)
 static void
 show_declined (TillPaymentPage *self)
 {
-  g_autofree char *reason = till_payment_page_describe_decline (self->order->decline_code,
-                                                               self->order->decline_message);
+  g_autofree char *reason =
+      till_payment_page_describe_decline (self->order->decline_code, self->order->decline_message);
 
   adw_status_page_set_description (self->declined_status, reason);
   show_status (self, "declined", self->declined_status, self->try_again_button);
 }
 
 static void
-finish (TillPaymentPage *self,
-        gboolean         paid)
+finish (TillPaymentPage *self, gboolean paid)
 {
   g_autoptr (TillCartModel) cart = self->cart ? g_object_ref (self->cart) : NULL;
 
@@ -237,20 +230,17 @@ finish (TillPaymentPage *self,
  * Stripe behind a server that answers, …), so the page never contradicts the connection
  * shown in the header; then what this page adds. */
 static char *
-describe_failure (TillPaymentPage *self,
-                  const GError    *error,
-                  const char      *then)
+describe_failure (TillPaymentPage *self, const GError *error, const char *then)
 {
   g_autoptr (TillErrorMessage) message =
-    till_error_message_new_for_server (error, till_client_get_base_url (self->client));
+      till_error_message_new_for_server (error, till_client_get_base_url (self->client));
 
   g_message ("Payment page: %s", error->message);
   return g_strdup_printf ("%s %s %s", message->title, message->next_step, then);
 }
 
 static void
-take_order (TillPaymentPage *self,
-            TillOrder       *order)
+take_order (TillPaymentPage *self, TillOrder *order)
 {
   g_clear_pointer (&self->order, till_order_free);
   self->order = order;
@@ -260,9 +250,7 @@ static void show_form (TillPaymentPage *self);
 static void check_payment (TillPaymentPage *self);
 
 static void
-on_renewed (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+on_renewed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (TillPaymentPage) self = user_data;
   g_autoptr (GError) error = NULL;
@@ -273,10 +261,10 @@ on_renewed (GObject      *source,
   if (checkout == NULL)
     {
       g_autofree char *description =
-        describe_failure (self, error,
-                          _("The old order was canceled and nothing was charged. Go back to "
-                            "the cart and charge it again."));
-      show_error (self, _("Could Not Start the Payment Again"), description);
+          describe_failure (self, error,
+                            _ ("The old order was canceled and nothing was charged. Go back to "
+                               "the cart and charge it again."));
+      show_error (self, _ ("Could Not Start the Payment Again"), description);
       return;
     }
   g_message ("Order %s was canceled; the cart goes on as order %s", self->order->number,
@@ -316,43 +304,41 @@ show_order (TillPaymentPage *self)
 {
   switch (self->order->status)
     {
-    case TILL_ORDER_PAID:
-    case TILL_ORDER_PARTIALLY_REFUNDED:
-    case TILL_ORDER_REFUNDED:
-      show_paid (self);
-      break;
+      case TILL_ORDER_PAID:
+      case TILL_ORDER_PARTIALLY_REFUNDED:
+      case TILL_ORDER_REFUNDED:
+        show_paid (self);
+        break;
 
-    case TILL_ORDER_CANCELED:
-      /* Not by the cashier: its payment was abandoned, or is unknown to Stripe (the
-       * training server restarted). The cart is charged again, once, as a new order. */
-      if (!self->cancel_asked && !self->renewed && self->cart != NULL)
-        renew_checkout (self);
-      else
-        show_error (self, _("This Sale Was Canceled"),
-                    _("The order was canceled, so it cannot be paid any more. Cancel the sale "
-                      "here and charge the cart again."));
-      break;
+      case TILL_ORDER_CANCELED:
+        /* Not by the cashier: its payment was abandoned, or is unknown to Stripe (the
+         * training server restarted). The cart is charged again, once, as a new order. */
+        if (!self->cancel_asked && !self->renewed && self->cart != NULL)
+          renew_checkout (self);
+        else
+          show_error (self, _ ("This Sale Was Canceled"),
+                      _ ("The order was canceled, so it cannot be paid any more. Cancel the sale "
+                         "here and charge the cart again."));
+        break;
 
-    case TILL_ORDER_PENDING_PAYMENT:
-    default:
-      if (self->order->decline_code != NULL || self->order->decline_message != NULL)
-        show_declined (self);
-      else if (self->hinted_success)
-        show_error (self, _("Not Confirmed Yet"),
-                    _("Stripe has not confirmed this payment. Check again in a moment; do not "
-                      "hand over the goods until it says Paid."));
-      else
-        show_error (self, _("Not Paid"),
-                    _("The payment did not go through. Try the card again, or go back to the "
-                      "cart."));
-      break;
+      case TILL_ORDER_PENDING_PAYMENT:
+      default:
+        if (self->order->decline_code != NULL || self->order->decline_message != NULL)
+          show_declined (self);
+        else if (self->hinted_success)
+          show_error (self, _ ("Not Confirmed Yet"),
+                      _ ("Stripe has not confirmed this payment. Check again in a moment; do not "
+                         "hand over the goods until it says Paid."));
+        else
+          show_error (self, _ ("Not Paid"),
+                      _ ("The payment did not go through. Try the card again, or go back to the "
+                         "cart."));
+        break;
     }
 }
 
 static void
-on_sync_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_sync_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (TillPaymentPage) self = user_data;
   g_autoptr (GError) error = NULL;
@@ -363,10 +349,10 @@ on_sync_done (GObject      *source,
   if (order == NULL)
     {
       g_autofree char *description =
-        describe_failure (self, error,
-                          _("Nothing is lost: check again in a moment. Do not hand over the "
-                            "goods until it says Paid."));
-      show_error (self, _("Could Not Check the Payment"), description);
+          describe_failure (self, error,
+                            _ ("Nothing is lost: check again in a moment. Do not hand over the "
+                               "goods until it says Paid."));
+      show_error (self, _ ("Could Not Check the Payment"), description);
       return;
     }
   take_order (self, order);
@@ -382,9 +368,7 @@ check_payment (TillPaymentPage *self)
 }
 
 static void
-on_view_result (TillPaymentView *view,
-                TillPayMessage  *message,
-                TillPaymentPage *self)
+on_view_result (TillPaymentView *view, TillPayMessage *message, TillPaymentPage *self)
 {
   if (self->order == NULL)
     return;
@@ -394,18 +378,15 @@ on_view_result (TillPaymentView *view,
 }
 
 static void
-on_view_load_error (TillPaymentView *view,
-                    const char      *message,
-                    TillPaymentPage *self)
+on_view_load_error (TillPaymentView *view, const char *message, TillPaymentPage *self)
 {
   if (self->order == NULL)
     return;
-  show_error (self, _("The Card Form Is Not Available"), message);
+  show_error (self, _ ("The Card Form Is Not Available"), message);
 }
 
 static void
-on_view_crashed (TillPaymentView *view,
-                 TillPaymentPage *self)
+on_view_crashed (TillPaymentView *view, TillPaymentPage *self)
 {
   /* The view reloads the page and hands the payment over again by itself. */
   g_message ("The card form restarted");
@@ -414,20 +395,20 @@ on_view_crashed (TillPaymentView *view,
 static void
 show_form (TillPaymentPage *self)
 {
-  g_autofree char *amount = format_total (self->order);
-  g_autofree char *title = NULL;
+  g_autofree char       *amount = format_total (self->order);
+  g_autofree char       *title = NULL;
   const TillStoreConfig *config = till_client_get_config (self->client);
-  TillPaymentArgs args = {
-    .payment_intent = self->payment_intent,
-    .client_secret = self->client_secret,
-    .publishable_key = config ? config->publishable_key : NULL,
-    .amount_label = amount,
-    .dark = adw_style_manager_get_dark (adw_style_manager_get_default ()),
-    .kiosk = self->kiosk,
+  TillPaymentArgs        args = {
+           .payment_intent = self->payment_intent,
+           .client_secret = self->client_secret,
+           .publishable_key = config ? config->publishable_key : NULL,
+           .amount_label = amount,
+           .dark = adw_style_manager_get_dark (adw_style_manager_get_default ()),
+           .kiosk = self->kiosk,
   };
 
   /* Translators: order number and amount, above the card form. */
-  title = g_strdup_printf (_("Order %s · %s"), self->order->number, amount);
+  title = g_strdup_printf (_ ("Order %s · %s"), self->order->number, amount);
   gtk_label_set_text (self->form_title, title);
   self->hinted_success = FALSE;
   till_payment_view_start (self->view, &args);
@@ -443,10 +424,10 @@ show_form (TillPaymentPage *self)
 gboolean
 till_payment_page_prepare (TillPaymentPage *self)
 {
-  const char *base = till_client_get_base_url (self->client);
+  const char            *base = till_client_get_base_url (self->client);
   const TillStoreConfig *config = till_client_get_config (self->client);
-  g_autofree char *page = NULL;
-  g_autofree char *js_origin = NULL;
+  g_autofree char       *page = NULL;
+  g_autofree char       *js_origin = NULL;
   g_autoptr (GUri) js = NULL;
   const char *origins[2] = { NULL, NULL };
 
@@ -513,9 +494,9 @@ till_payment_page_begin (TillPaymentPage            *self,
 
   if (!till_payment_page_prepare (self))
     {
-      show_error (self, _("Not Connected"),
-                  _("Till is not connected to the server, so the card cannot be charged. "
-                    "Check the connection and try again."));
+      show_error (self, _ ("Not Connected"),
+                  _ ("Till is not connected to the server, so the card cannot be charged. "
+                     "Check the connection and try again."));
       return;
     }
 
@@ -530,8 +511,7 @@ till_payment_page_begin (TillPaymentPage            *self,
 
 /* In kiosk mode the card form has large, touch-friendly fields. */
 void
-till_payment_page_set_kiosk (TillPaymentPage *self,
-                             gboolean         kiosk)
+till_payment_page_set_kiosk (TillPaymentPage *self, gboolean kiosk)
 {
   g_return_if_fail (TILL_IS_PAYMENT_PAGE (self));
 
@@ -564,9 +544,7 @@ till_payment_page_get_view (TillPaymentPage *self)
 }
 
 static void
-on_cancel_done (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+on_cancel_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (TillPaymentPage) self = user_data;
   g_autoptr (GError) error = NULL;
@@ -576,17 +554,16 @@ on_cancel_done (GObject      *source,
     return;
   if (order == NULL)
     {
-      g_autofree char *description =
-        describe_failure (self, error,
-                          _("The payment is not stopped yet; try again in a moment."));
-      show_error (self, _("Could Not Stop the Payment"), description);
+      g_autofree char *description = describe_failure (
+          self, error, _ ("The payment is not stopped yet; try again in a moment."));
+      show_error (self, _ ("Could Not Stop the Payment"), description);
       return;
     }
   take_order (self, order);
   if (order->status == TILL_ORDER_CANCELED)
     finish (self, FALSE);
   else
-    show_order (self);   /* it was paid meanwhile: a paid order is refunded, not canceled */
+    show_order (self); /* it was paid meanwhile: a paid order is refunded, not canceled */
 }
 
 /* Printing the receipt: the text core makes, in a monospace font, as many pages as it takes. */
@@ -594,7 +571,7 @@ on_cancel_done (GObject      *source,
 typedef struct
 {
   char **lines;
-  int lines_per_page;
+  int    lines_per_page;
 } ReceiptPrint;
 
 static void
@@ -617,20 +594,18 @@ receipt_layout (GtkPrintContext *context)
 }
 
 static void
-on_begin_print (GtkPrintOperation *operation,
-                GtkPrintContext   *context,
-                ReceiptPrint      *print)
+on_begin_print (GtkPrintOperation *operation, GtkPrintContext *context, ReceiptPrint *print)
 {
   g_autoptr (PangoLayout) layout = receipt_layout (context);
-  int line_height;
+  int   line_height;
   guint n_lines = g_strv_length (print->lines);
 
   pango_layout_set_text (layout, "X", -1);
   pango_layout_get_pixel_size (layout, NULL, &line_height);
-  print->lines_per_page = MAX (1, (int) (gtk_print_context_get_height (context) / MAX (line_height, 1)));
-  gtk_print_operation_set_n_pages (operation,
-                                   MAX (1, (n_lines + print->lines_per_page - 1) /
-                                             print->lines_per_page));
+  print->lines_per_page =
+      MAX (1, (int) (gtk_print_context_get_height (context) / MAX (line_height, 1)));
+  gtk_print_operation_set_n_pages (
+      operation, MAX (1, (n_lines + print->lines_per_page - 1) / print->lines_per_page));
 }
 
 static void
@@ -658,9 +633,9 @@ on_draw_page (GtkPrintOperation *operation,
  * Prints the receipt of the order shown as paid.
  */
 char *
-till_payment_page_format_receipt (const TillOrder        *order,
+till_payment_page_format_receipt (const TillOrder       *order,
                                   const TillStoreConfig *config,
-                                  const char             *note)
+                                  const char            *note)
 {
   TillReceiptOptions options = {
     .store_name = config ? config->store_name : NULL,
@@ -679,23 +654,21 @@ till_payment_page_format_receipt (const TillOrder        *order,
 }
 
 gboolean
-till_payment_page_print_receipt (TillPaymentPage  *self,
-                                 const char       *export_pdf,
-                                 GError          **error)
+till_payment_page_print_receipt (TillPaymentPage *self, const char *export_pdf, GError **error)
 {
   const TillStoreConfig *config = till_client_get_config (self->client);
   g_autoptr (GtkPrintOperation) operation = NULL;
-  g_autofree char *text = NULL;
-  ReceiptPrint *print;
+  g_autofree char        *text = NULL;
+  ReceiptPrint           *print;
   GtkPrintOperationResult result;
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkRoot                *root = gtk_widget_get_root (GTK_WIDGET (self));
 
   g_return_val_if_fail (TILL_IS_PAYMENT_PAGE (self), FALSE);
 
   if (!has_paid_order (self))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("There is no paid order to print a receipt for."));
+                   _ ("There is no paid order to print a receipt for."));
       return FALSE;
     }
 
@@ -726,14 +699,12 @@ till_payment_page_print_receipt (TillPaymentPage  *self,
 }
 
 static void
-on_receipt_sent (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+on_receipt_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (TillPaymentPage) self = user_data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (TillOrder) order = till_client_order_action_finish (TILL_CLIENT (source), result,
-                                                                 &error);
+  g_autoptr (TillOrder) order =
+      till_client_order_action_finish (TILL_CLIENT (source), result, &error);
   g_autofree char *text = NULL;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -741,16 +712,16 @@ on_receipt_sent (GObject      *source,
   if (order == NULL)
     {
       /* Translators: %s says why, in the server's words. */
-      text = g_strdup_printf (_("The receipt was not sent: %s"), error->message);
+      text = g_strdup_printf (_ ("The receipt was not sent: %s"), error->message);
       self->receipt_status = "failed";
     }
   else
     {
       /* The simulator sends no mail: say so rather than promise one. */
       if (till_store_config_is_training (till_client_get_config (self->client)))
-        text = g_strdup (_("Training: the address was accepted, but no email is sent."));
+        text = g_strdup (_ ("Training: the address was accepted, but no email is sent."));
       else
-        text = g_strdup (_("Stripe is emailing the receipt."));
+        text = g_strdup (_ ("Stripe is emailing the receipt."));
       self->receipt_status = "sent";
     }
   gtk_label_set_text (self->receipt_label, text);
@@ -765,24 +736,21 @@ on_receipt_sent (GObject      *source,
  * appears under the buttons.
  */
 void
-till_payment_page_send_receipt (TillPaymentPage *self,
-                                const char      *email)
+till_payment_page_send_receipt (TillPaymentPage *self, const char *email)
 {
   g_return_if_fail (TILL_IS_PAYMENT_PAGE (self));
 
   if (!has_paid_order (self) || !till_payment_page_email_is_valid (email))
     return;
   self->receipt_status = "sending";
-  gtk_label_set_text (self->receipt_label, _("Sending the receipt…"));
+  gtk_label_set_text (self->receipt_label, _ ("Sending the receipt…"));
   gtk_widget_set_visible (GTK_WIDGET (self->receipt_label), TRUE);
   till_client_send_receipt_async (self->client, self->order->id, email, self->cancellable,
                                   on_receipt_sent, g_object_ref (self));
 }
 
 static void
-on_email_response (AdwMessageDialog *dialog,
-                   const char       *response,
-                   TillPaymentPage  *self)
+on_email_response (AdwMessageDialog *dialog, const char *response, TillPaymentPage *self)
 {
   GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
 
@@ -804,54 +772,51 @@ gboolean
 till_payment_page_email_is_valid (const char *email)
 {
   g_autofree char *text = g_strstrip (g_strdup (email ? email : ""));
-  const char *at = strchr (text, '@');
-  const char *dot;
+  const char      *at = strchr (text, '@');
+  const char      *dot;
 
-  if (*text == '\0' || strlen (text) > 254 || !g_utf8_validate (text, -1, NULL) ||
-      at == NULL || at == text || strchr (at + 1, '@') != NULL)
+  if (*text == '\0' || strlen (text) > 254 || !g_utf8_validate (text, -1, NULL) || at == NULL ||
+      at == text || strchr (at + 1, '@') != NULL)
     return FALSE;
   for (const char *p = text; *p != '\0'; p++)
     if (g_ascii_isspace (*p) || g_ascii_iscntrl (*p))
       return FALSE;
   dot = strchr (at + 1, '.');
-  return dot != NULL && dot != at + 1 && dot[1] != '\0' &&
-         text[strlen (text) - 1] != '.' && strstr (at, "..") == NULL;
+  return dot != NULL && dot != at + 1 && dot[1] != '\0' && text[strlen (text) - 1] != '.' &&
+         strstr (at, "..") == NULL;
 }
 
 /* Send needs an address. */
 static void
-on_email_changed (GtkEditable      *entry,
-                  AdwMessageDialog *dialog)
+on_email_changed (GtkEditable *entry, AdwMessageDialog *dialog)
 {
-  adw_message_dialog_set_response_enabled (dialog, "send",
-                                           till_payment_page_email_is_valid (
-                                             gtk_editable_get_text (entry)));
+  adw_message_dialog_set_response_enabled (
+      dialog, "send", till_payment_page_email_is_valid (gtk_editable_get_text (entry)));
 }
 
 static void
-email_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
+email_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  TillPaymentPage *self = TILL_PAYMENT_PAGE (widget);
-  GtkRoot *root = gtk_widget_get_root (widget);
+  TillPaymentPage  *self = TILL_PAYMENT_PAGE (widget);
+  GtkRoot          *root = gtk_widget_get_root (widget);
   AdwMessageDialog *dialog;
-  GtkWidget *entry;
+  GtkWidget        *entry;
 
   if (!has_paid_order (self))
     return;
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
-                                                                               : NULL,
-                                                       _("Email Receipt"), NULL));
-  adw_message_dialog_format_body (dialog, _("Stripe will send the receipt of order %s to this "
-                                            "address."), self->order->number);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (
+      GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, _ ("Email Receipt"), NULL));
+  adw_message_dialog_format_body (dialog,
+                                  _ ("Stripe will send the receipt of order %s to this "
+                                     "address."),
+                                  self->order->number);
   entry = gtk_entry_new ();
   gtk_entry_set_input_purpose (GTK_ENTRY (entry), GTK_INPUT_PURPOSE_EMAIL);
   gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Customer’s email address"), -1);
+                                  _ ("Customer’s email address"), -1);
   adw_message_dialog_set_extra_child (dialog, entry);
-  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "send", _("_Send"), NULL);
+  adw_message_dialog_add_responses (dialog, "cancel", _ ("_Cancel"), "send", _ ("_Send"), NULL);
   adw_message_dialog_set_response_appearance (dialog, "send", ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (dialog, "send");
   g_signal_connect (entry, "changed", G_CALLBACK (on_email_changed), dialog);
@@ -863,9 +828,7 @@ email_action (GtkWidget  *widget,
 }
 
 static void
-print_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
+print_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   TillPaymentPage *self = TILL_PAYMENT_PAGE (widget);
   g_autoptr (GError) error = NULL;
@@ -875,9 +838,7 @@ print_action (GtkWidget  *widget,
 }
 
 static void
-cancel_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *parameter)
+cancel_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   TillPaymentPage *self = TILL_PAYMENT_PAGE (widget);
 
@@ -885,14 +846,12 @@ cancel_action (GtkWidget  *widget,
     return;
   self->cancel_asked = TRUE;
   gtk_stack_set_visible_child_name (self->stack, "checking");
-  till_client_cancel_order_async (self->client, self->order->id, self->cancellable,
-                                  on_cancel_done, g_object_ref (self));
+  till_client_cancel_order_async (self->client, self->order->id, self->cancellable, on_cancel_done,
+                                  g_object_ref (self));
 }
 
 static void
-try_again_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
+try_again_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   TillPaymentPage *self = TILL_PAYMENT_PAGE (widget);
 
@@ -906,9 +865,7 @@ try_again_action (GtkWidget  *widget,
 }
 
 static void
-check_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
+check_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   TillPaymentPage *self = TILL_PAYMENT_PAGE (widget);
 
@@ -917,9 +874,7 @@ check_action (GtkWidget  *widget,
 }
 
 static void
-done_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
+done_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   TillPaymentPage *self = TILL_PAYMENT_PAGE (widget);
 
@@ -954,16 +909,16 @@ till_payment_page_finalize (GObject *object)
 static void
 till_payment_page_class_init (TillPaymentPageClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = till_payment_page_dispose;
   object_class->finalize = till_payment_page_finalize;
 
   /* The sale is over: paid (TRUE; the cart can go) or canceled (FALSE; the cart stays). */
-  signals[SIGNAL_FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass),
-                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
-                                           2, TILL_TYPE_CART_MODEL, G_TYPE_BOOLEAN);
+  signals[SIGNAL_FINISHED] =
+      g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 2, TILL_TYPE_CART_MODEL, G_TYPE_BOOLEAN);
 
   (void) till_app_get_resource (); /* keeps the static library's resources linked */
   gtk_widget_class_set_template_from_resource (widget_class,

@@ -27,23 +27,23 @@ struct _TillPaymentView
   AdwBin parent_instance;
 
   WebKitNetworkSession *session;
-  WebKitWebView *web_view;
-  GCancellable *cancellable;
+  WebKitWebView        *web_view;
+  GCancellable         *cancellable;
 
-  char *page_uri;
-  GUri *page_origin;
-  GPtrArray *extra_origins;   /* GUri */
-  char *pinned_sha256;        /* lowercase hex, no colons */
+  char      *page_uri;
+  GUri      *page_origin;
+  GPtrArray *extra_origins; /* GUri */
+  char      *pinned_sha256; /* lowercase hex, no colons */
 
-  gboolean loaded;            /* the page's script said "loaded" */
-  guint generation;           /* bumped each time the web process ends */
-  gboolean start_pending;     /* start() again once loaded */
+  gboolean loaded;        /* the page's script said "loaded" */
+  guint    generation;    /* bumped each time the web process ends */
+  gboolean start_pending; /* start() again once loaded */
 
   /* The payment in progress. */
-  char *payment_intent;
-  char *client_secret;
-  char *publishable_key;
-  char *amount_label;
+  char    *payment_intent;
+  char    *client_secret;
+  char    *publishable_key;
+  char    *amount_label;
   gboolean dark;
   gboolean kiosk;
 };
@@ -65,8 +65,7 @@ static guint signals[N_SIGNALS];
 
 /* Stripe's hosts, as the Content-Security-Policy Stripe documents for Elements. */
 static gboolean
-is_stripe_host (const char *scheme,
-                const char *host)
+is_stripe_host (const char *scheme, const char *host)
 {
   if (g_strcmp0 (scheme, "https") != 0 || host == NULL)
     return FALSE;
@@ -85,8 +84,7 @@ effective_port (GUri *uri)
 }
 
 static gboolean
-same_origin (GUri *a,
-             GUri *b)
+same_origin (GUri *a, GUri *b)
 {
   return g_ascii_strcasecmp (g_uri_get_scheme (a), g_uri_get_scheme (b)) == 0 &&
          g_ascii_strcasecmp (g_uri_get_host (a) ? g_uri_get_host (a) : "",
@@ -102,8 +100,7 @@ same_origin (GUri *a,
  * blank documents frames start with. Nothing else.
  */
 gboolean
-till_payment_view_allows_uri (TillPaymentView *self,
-                              const char      *uri)
+till_payment_view_allows_uri (TillPaymentView *self, const char *uri)
 {
   g_autoptr (GUri) parsed = NULL;
 
@@ -139,9 +136,7 @@ describe_uri (const char *uri)
 }
 
 static void
-block (TillPaymentView *self,
-       const char      *what,
-       const char      *uri)
+block (TillPaymentView *self, const char *what, const char *uri)
 {
   g_autofree char *where = describe_uri (uri);
 
@@ -150,68 +145,66 @@ block (TillPaymentView *self,
 }
 
 static gboolean
-on_decide_policy (WebKitWebView            *web_view,
-                  WebKitPolicyDecision     *decision,
-                  WebKitPolicyDecisionType  type,
-                  TillPaymentView          *self)
+on_decide_policy (WebKitWebView           *web_view,
+                  WebKitPolicyDecision    *decision,
+                  WebKitPolicyDecisionType type,
+                  TillPaymentView         *self)
 {
   switch (type)
     {
-    case WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION:
-      {
-        WebKitNavigationAction *action =
-          webkit_navigation_policy_decision_get_navigation_action (
-            WEBKIT_NAVIGATION_POLICY_DECISION (decision));
-        const char *uri = webkit_uri_request_get_uri (webkit_navigation_action_get_request (action));
+      case WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION:
+        {
+          WebKitNavigationAction *action = webkit_navigation_policy_decision_get_navigation_action (
+              WEBKIT_NAVIGATION_POLICY_DECISION (decision));
+          const char *uri =
+              webkit_uri_request_get_uri (webkit_navigation_action_get_request (action));
 
-        if (till_payment_view_allows_uri (self, uri))
+          if (till_payment_view_allows_uri (self, uri))
+            webkit_policy_decision_use (decision);
+          else
+            {
+              block (self, "navigation", uri);
+              webkit_policy_decision_ignore (decision);
+            }
+          return TRUE;
+        }
+
+      case WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION:
+        {
+          WebKitNavigationAction *action = webkit_navigation_policy_decision_get_navigation_action (
+              WEBKIT_NAVIGATION_POLICY_DECISION (decision));
+
+          block (self, "new-window",
+                 webkit_uri_request_get_uri (webkit_navigation_action_get_request (action)));
+          webkit_policy_decision_ignore (decision);
+          return TRUE;
+        }
+
+      case WEBKIT_POLICY_DECISION_TYPE_RESPONSE:
+        {
+          WebKitResponsePolicyDecision *response = WEBKIT_RESPONSE_POLICY_DECISION (decision);
+
+          /* Anything WebKit cannot show would become a download. */
+          if (!webkit_response_policy_decision_is_mime_type_supported (response))
+            {
+              block (self, "download",
+                     webkit_uri_request_get_uri (
+                         webkit_response_policy_decision_get_request (response)));
+              webkit_policy_decision_ignore (decision);
+              return TRUE;
+            }
           webkit_policy_decision_use (decision);
-        else
-          {
-            block (self, "navigation", uri);
-            webkit_policy_decision_ignore (decision);
-          }
-        return TRUE;
-      }
+          return TRUE;
+        }
 
-    case WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION:
-      {
-        WebKitNavigationAction *action =
-          webkit_navigation_policy_decision_get_navigation_action (
-            WEBKIT_NAVIGATION_POLICY_DECISION (decision));
-
-        block (self, "new-window",
-               webkit_uri_request_get_uri (webkit_navigation_action_get_request (action)));
+      default:
         webkit_policy_decision_ignore (decision);
         return TRUE;
-      }
-
-    case WEBKIT_POLICY_DECISION_TYPE_RESPONSE:
-      {
-        WebKitResponsePolicyDecision *response = WEBKIT_RESPONSE_POLICY_DECISION (decision);
-
-        /* Anything WebKit cannot show would become a download. */
-        if (!webkit_response_policy_decision_is_mime_type_supported (response))
-          {
-            block (self, "download",
-                   webkit_uri_request_get_uri (webkit_response_policy_decision_get_request (response)));
-            webkit_policy_decision_ignore (decision);
-            return TRUE;
-          }
-        webkit_policy_decision_use (decision);
-        return TRUE;
-      }
-
-    default:
-      webkit_policy_decision_ignore (decision);
-      return TRUE;
     }
 }
 
 static void
-on_download_started (WebKitNetworkSession *session,
-                     WebKitDownload       *download,
-                     TillPaymentView      *self)
+on_download_started (WebKitNetworkSession *session, WebKitDownload *download, TillPaymentView *self)
 {
   WebKitURIRequest *request = webkit_download_get_request (download);
 
@@ -220,18 +213,15 @@ on_download_started (WebKitNetworkSession *session,
 }
 
 static GtkWidget *
-on_create (WebKitWebView          *web_view,
-           WebKitNavigationAction *action,
-           TillPaymentView        *self)
+on_create (WebKitWebView *web_view, WebKitNavigationAction *action, TillPaymentView *self)
 {
-  block (self, "new-window", webkit_uri_request_get_uri (webkit_navigation_action_get_request (action)));
+  block (self, "new-window",
+         webkit_uri_request_get_uri (webkit_navigation_action_get_request (action)));
   return NULL;
 }
 
 static gboolean
-on_refuse (WebKitWebView   *web_view,
-           gpointer         whatever,
-           TillPaymentView *self)
+on_refuse (WebKitWebView *web_view, gpointer whatever, TillPaymentView *self)
 {
   return TRUE;
 }
@@ -246,22 +236,17 @@ on_permission_request (WebKitWebView           *web_view,
 }
 
 static void
-on_zoom_level_changed (WebKitWebView   *web_view,
-                       GParamSpec      *pspec,
-                       TillPaymentView *self)
+on_zoom_level_changed (WebKitWebView *web_view, GParamSpec *pspec, TillPaymentView *self)
 {
   if (webkit_web_view_get_zoom_level (web_view) != 1.0)
     webkit_web_view_set_zoom_level (web_view, 1.0);
 }
 
 static gboolean
-on_scroll (GtkEventControllerScroll *controller,
-           double                    dx,
-           double                    dy,
-           TillPaymentView          *self)
+on_scroll (GtkEventControllerScroll *controller, double dx, double dy, TillPaymentView *self)
 {
   GdkModifierType state =
-    gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
+      gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
 
   /* Ctrl+scroll would zoom: swallow it. */
   return (state & GDK_CONTROL_MASK) != 0;
@@ -285,13 +270,11 @@ clear_payment (TillPaymentView *self)
 typedef struct
 {
   TillPaymentView *self;
-  guint generation;
+  guint            generation;
 } StartCall;
 
 static void
-on_start_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+on_start_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autofree StartCall *call = user_data;
   g_autoptr (TillPaymentView) self = call->self;
@@ -308,8 +291,7 @@ on_start_done (GObject      *source,
   if (value == NULL)
     {
       g_warning ("The payment page could not start the payment: %s", error->message);
-      g_signal_emit (self, signals[SIGNAL_LOAD_ERROR], 0,
-                     _("The card form could not be shown."));
+      g_signal_emit (self, signals[SIGNAL_LOAD_ERROR], 0, _ ("The card form could not be shown."));
       return;
     }
   /* start() returns false when Stripe.js is missing; the page has said so with load_error. */
@@ -328,7 +310,7 @@ send_start (TillPaymentView *self)
   StartCall *call;
 
   /* Translators: the button that confirms the card payment; %s is the amount. */
-  pay_label = g_strdup_printf (_("Pay %s"), self->amount_label);
+  pay_label = g_strdup_printf (_ ("Pay %s"), self->amount_label);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "payment_intent");
@@ -348,28 +330,27 @@ send_start (TillPaymentView *self)
   json_builder_set_member_name (builder, "pay");
   json_builder_add_string_value (builder, pay_label);
   json_builder_set_member_name (builder, "processing");
-  json_builder_add_string_value (builder, _("Processing…"));
+  json_builder_add_string_value (builder, _ ("Processing…"));
   json_builder_end_object (builder);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   json = json_to_string (root, FALSE);
 
   /* The arguments travel as one JSON string: never in the page's address. */
-  g_variant_builder_add (&arguments, "{sv}", "args", g_variant_new_take_string (g_steal_pointer (&json)));
+  g_variant_builder_add (&arguments, "{sv}", "args",
+                         g_variant_new_take_string (g_steal_pointer (&json)));
 
   call = g_new0 (StartCall, 1);
   call->self = g_object_ref (self);
   call->generation = self->generation;
   self->start_pending = FALSE;
   webkit_web_view_call_async_javascript_function (
-    self->web_view, "return window.tillPay.start(JSON.parse(args));", -1,
-    g_variant_builder_end (&arguments), NULL, NULL, self->cancellable, on_start_done, call);
+      self->web_view, "return window.tillPay.start(JSON.parse(args));", -1,
+      g_variant_builder_end (&arguments), NULL, NULL, self->cancellable, on_start_done, call);
 }
 
 static void
-on_script_message (WebKitUserContentManager *manager,
-                   JSCValue                 *value,
-                   TillPaymentView          *self)
+on_script_message (WebKitUserContentManager *manager, JSCValue *value, TillPaymentView *self)
 {
   g_autofree char *json = jsc_value_to_json (value, 0);
   g_autoptr (GError) error = NULL;
@@ -385,26 +366,26 @@ on_script_message (WebKitUserContentManager *manager,
 
   switch (message->type)
     {
-    case TILL_PAY_MESSAGE_LOADED:
-      self->loaded = TRUE;
-      g_signal_emit (self, signals[SIGNAL_LOADED], 0);
-      if (self->start_pending && self->payment_intent != NULL)
-        send_start (self);
-      break;
-    case TILL_PAY_MESSAGE_READY:
-      g_debug ("The card form is ready");
-      g_signal_emit (self, signals[SIGNAL_READY], 0);
-      break;
-    case TILL_PAY_MESSAGE_RESULT:
-      g_debug ("Payment page result: %s", message->status);
-      g_signal_emit (self, signals[SIGNAL_RESULT], 0, message);
-      break;
-    case TILL_PAY_MESSAGE_LOAD_ERROR:
-      g_signal_emit (self, signals[SIGNAL_LOAD_ERROR], 0,
-                     _("Stripe could not be reached, so the card form cannot be shown."));
-      break;
-    default:
-      g_assert_not_reached ();
+      case TILL_PAY_MESSAGE_LOADED:
+        self->loaded = TRUE;
+        g_signal_emit (self, signals[SIGNAL_LOADED], 0);
+        if (self->start_pending && self->payment_intent != NULL)
+          send_start (self);
+        break;
+      case TILL_PAY_MESSAGE_READY:
+        g_debug ("The card form is ready");
+        g_signal_emit (self, signals[SIGNAL_READY], 0);
+        break;
+      case TILL_PAY_MESSAGE_RESULT:
+        g_debug ("Payment page result: %s", message->status);
+        g_signal_emit (self, signals[SIGNAL_RESULT], 0, message);
+        break;
+      case TILL_PAY_MESSAGE_LOAD_ERROR:
+        g_signal_emit (self, signals[SIGNAL_LOAD_ERROR], 0,
+                       _ ("Stripe could not be reached, so the card form cannot be shown."));
+        break;
+      default:
+        g_assert_not_reached ();
     }
 }
 
@@ -416,9 +397,9 @@ reload_page (TillPaymentView *self)
 }
 
 static void
-on_web_process_terminated (WebKitWebView                     *web_view,
-                           WebKitWebProcessTerminationReason  reason,
-                           TillPaymentView                   *self)
+on_web_process_terminated (WebKitWebView                    *web_view,
+                           WebKitWebProcessTerminationReason reason,
+                           TillPaymentView                  *self)
 {
   g_warning ("The payment page's web process ended (reason %d); reloading it", reason);
   self->generation++;
@@ -439,11 +420,11 @@ certificate_sha256 (GTlsCertificate *certificate)
 }
 
 static gboolean
-on_load_failed_with_tls_errors (WebKitWebView        *web_view,
-                                const char           *failing_uri,
-                                GTlsCertificate      *certificate,
-                                GTlsCertificateFlags  errors,
-                                TillPaymentView      *self)
+on_load_failed_with_tls_errors (WebKitWebView       *web_view,
+                                const char          *failing_uri,
+                                GTlsCertificate     *certificate,
+                                GTlsCertificateFlags errors,
+                                TillPaymentView     *self)
 {
   g_autoptr (GUri) uri = g_uri_parse (failing_uri, G_URI_FLAGS_NONE, NULL);
   g_autofree char *fingerprint = certificate_sha256 (certificate);
@@ -460,8 +441,8 @@ on_load_failed_with_tls_errors (WebKitWebView        *web_view,
 
   g_warning ("The payment page's certificate is not trusted (errors 0x%x)", errors);
   g_signal_emit (self, signals[SIGNAL_LOAD_ERROR], 0,
-                 _("The server's certificate is not trusted. Ask an administrator to check "
-                   "the server address and its certificate fingerprint."));
+                 _ ("The server's certificate is not trusted. Ask an administrator to check "
+                    "the server address and its certificate fingerprint."));
   return TRUE;
 }
 
@@ -473,32 +454,34 @@ on_load_failed (WebKitWebView   *web_view,
                 TillPaymentView *self)
 {
   /* Navigations we refused end here too; only the page itself failing matters. */
-  if (g_error_matches (error, WEBKIT_POLICY_ERROR, WEBKIT_POLICY_ERROR_FRAME_LOAD_INTERRUPTED_BY_POLICY_CHANGE) ||
+  if (g_error_matches (error, WEBKIT_POLICY_ERROR,
+                       WEBKIT_POLICY_ERROR_FRAME_LOAD_INTERRUPTED_BY_POLICY_CHANGE) ||
       g_error_matches (error, WEBKIT_NETWORK_ERROR, WEBKIT_NETWORK_ERROR_CANCELLED))
     return TRUE;
 
   g_warning ("The payment page did not load: %s", error->message);
   g_signal_emit (self, signals[SIGNAL_LOAD_ERROR], 0,
-                 _("The payment page could not be loaded. Check the connection to the server."));
+                 _ ("The payment page could not be loaded. Check the connection to the server."));
   return TRUE;
 }
 
 /* Drops of files or links would navigate the page: refuse them in the top frame. */
 static const char no_drop_script[] =
-  "document.addEventListener('dragover', function (e) { e.preventDefault(); }, true);"
-  "document.addEventListener('drop', function (e) { e.preventDefault(); e.stopPropagation(); }, true);";
+    "document.addEventListener('dragover', function (e) { e.preventDefault(); }, true);"
+    "document.addEventListener('drop', function (e) { e.preventDefault(); e.stopPropagation(); }, "
+    "true);";
 
 static void
 setup_web_view (TillPaymentView *self)
 {
   g_autoptr (WebKitUserContentManager) manager = webkit_user_content_manager_new ();
   g_autoptr (WebKitUserScript) script = NULL;
-  WebKitSettings *settings;
+  WebKitSettings     *settings;
   GtkEventController *scroll;
 
   webkit_user_content_manager_register_script_message_handler (manager, "till", NULL);
-  g_signal_connect_object (manager, "script-message-received::till",
-                           G_CALLBACK (on_script_message), self, 0);
+  g_signal_connect_object (manager, "script-message-received::till", G_CALLBACK (on_script_message),
+                           self, 0);
   script = webkit_user_script_new (no_drop_script, WEBKIT_USER_CONTENT_INJECT_TOP_FRAME,
                                    WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_START, NULL, NULL);
   webkit_user_content_manager_add_script (manager, script);
@@ -508,26 +491,16 @@ setup_web_view (TillPaymentView *self)
   g_signal_connect_object (self->session, "download-started", G_CALLBACK (on_download_started),
                            self, 0);
 
-  settings = webkit_settings_new_with_settings ("enable-developer-extras", FALSE,
-                                                "javascript-can-open-windows-automatically", FALSE,
-                                                "enable-back-forward-navigation-gestures", FALSE,
-                                                "enable-page-cache", FALSE,
-                                                "enable-webgl", FALSE,
-                                                "enable-webaudio", FALSE,
-                                                "enable-write-console-messages-to-stdout", FALSE,
-                                                "allow-file-access-from-file-urls", FALSE,
-                                                "allow-universal-access-from-file-urls", FALSE,
-                                                "hardware-acceleration-policy",
-                                                WEBKIT_HARDWARE_ACCELERATION_POLICY_NEVER,
-                                                NULL);
+  settings = webkit_settings_new_with_settings (
+      "enable-developer-extras", FALSE, "javascript-can-open-windows-automatically", FALSE,
+      "enable-back-forward-navigation-gestures", FALSE, "enable-page-cache", FALSE, "enable-webgl",
+      FALSE, "enable-webaudio", FALSE, "enable-write-console-messages-to-stdout", FALSE,
+      "allow-file-access-from-file-urls", FALSE, "allow-universal-access-from-file-urls", FALSE,
+      "hardware-acceleration-policy", WEBKIT_HARDWARE_ACCELERATION_POLICY_NEVER, NULL);
 
-  self->web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
-                                 "network-session", self->session,
-                                 "user-content-manager", manager,
-                                 "settings", settings,
-                                 "vexpand", TRUE,
-                                 "hexpand", TRUE,
-                                 NULL);
+  self->web_view =
+      g_object_new (WEBKIT_TYPE_WEB_VIEW, "network-session", self->session, "user-content-manager",
+                    manager, "settings", settings, "vexpand", TRUE, "hexpand", TRUE, NULL);
   g_object_unref (settings);
 
   g_signal_connect_object (self->web_view, "decide-policy", G_CALLBACK (on_decide_policy), self, 0);
@@ -536,10 +509,10 @@ setup_web_view (TillPaymentView *self)
   g_signal_connect_object (self->web_view, "run-file-chooser", G_CALLBACK (on_refuse), self, 0);
   g_signal_connect_object (self->web_view, "print", G_CALLBACK (on_refuse), self, 0);
   g_signal_connect_object (self->web_view, "show-notification", G_CALLBACK (on_refuse), self, 0);
-  g_signal_connect_object (self->web_view, "permission-request",
-                           G_CALLBACK (on_permission_request), self, 0);
-  g_signal_connect_object (self->web_view, "notify::zoom-level",
-                           G_CALLBACK (on_zoom_level_changed), self, 0);
+  g_signal_connect_object (self->web_view, "permission-request", G_CALLBACK (on_permission_request),
+                           self, 0);
+  g_signal_connect_object (self->web_view, "notify::zoom-level", G_CALLBACK (on_zoom_level_changed),
+                           self, 0);
   g_signal_connect_object (self->web_view, "web-process-terminated",
                            G_CALLBACK (on_web_process_terminated), self, 0);
   g_signal_connect_object (self->web_view, "load-failed-with-tls-errors",
@@ -591,18 +564,18 @@ till_payment_view_class_init (TillPaymentViewClass *klass)
   object_class->finalize = till_payment_view_finalize;
 
   /* The page's script runs and can take a payment. */
-  signals[SIGNAL_LOADED] = g_signal_new ("loaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                         0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_LOADED] = g_signal_new ("loaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         NULL, NULL, NULL, G_TYPE_NONE, 0);
   /* The card form is mounted for the payment in progress. */
-  signals[SIGNAL_READY] = g_signal_new ("ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                        0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_READY] = g_signal_new ("ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                        NULL, NULL, NULL, G_TYPE_NONE, 0);
   /* A valid result message (a TillPayMessage): a hint, to be checked with the server. */
-  signals[SIGNAL_RESULT] = g_signal_new ("result", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[SIGNAL_RESULT] = g_signal_new ("result", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
   /* The page or Stripe.js could not load; the argument says so in plain words. */
-  signals[SIGNAL_LOAD_ERROR] = g_signal_new ("load-error", G_TYPE_FROM_CLASS (klass),
-                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                             G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_LOAD_ERROR] =
+      g_signal_new ("load-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 1, G_TYPE_STRING);
   /* The web process died; the page is being reloaded and the payment handed over again. */
   signals[SIGNAL_CRASHED] = g_signal_new ("crashed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -627,8 +600,7 @@ till_payment_view_init (TillPaymentView *self)
  * Creates the view and starts loading the page at once.
  */
 TillPaymentView *
-till_payment_view_new (const char         *page_uri,
-                       const char * const *extra_origins)
+till_payment_view_new (const char *page_uri, const char *const *extra_origins)
 {
   TillPaymentView *self = g_object_new (TILL_TYPE_PAYMENT_VIEW, NULL);
 
@@ -654,8 +626,7 @@ till_payment_view_new (const char         *page_uri,
  *   colons
  */
 void
-till_payment_view_set_pinned_certificate (TillPaymentView *self,
-                                          const char      *sha256)
+till_payment_view_set_pinned_certificate (TillPaymentView *self, const char *sha256)
 {
   GString *clean;
 
@@ -686,8 +657,7 @@ till_payment_view_get_loaded (TillPaymentView *self)
  * reloaded after a crash), the form appears as soon as it can.
  */
 void
-till_payment_view_start (TillPaymentView       *self,
-                         const TillPaymentArgs *args)
+till_payment_view_start (TillPaymentView *self, const TillPaymentArgs *args)
 {
   g_return_if_fail (TILL_IS_PAYMENT_VIEW (self));
   g_return_if_fail (args != NULL && args->payment_intent != NULL && args->client_secret != NULL);
@@ -714,8 +684,8 @@ till_payment_view_reset (TillPaymentView *self)
 
   clear_payment (self);
   if (self->loaded)
-    webkit_web_view_evaluate_javascript (self->web_view, "window.tillPay.reset();", -1, NULL,
-                                         NULL, NULL, NULL, NULL);
+    webkit_web_view_evaluate_javascript (self->web_view, "window.tillPay.reset();", -1, NULL, NULL,
+                                         NULL, NULL, NULL);
 }
 
 const char *

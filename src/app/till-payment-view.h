@@ -17,24 +17,20 @@ G_DECLARE_FINAL_TYPE (TillPaymentView, till_payment_view, TILL, PAYMENT_VIEW, Ad
 typedef struct
 {
   const char *payment_intent;
-  const char *client_secret;   /* kept in memory only while the payment is in progress */
+  const char *client_secret; /* kept in memory only while the payment is in progress */
   const char *publishable_key;
-  const char *amount_label;    /* formatted by core: "₺1.234,50" */
-  gboolean dark;
-  gboolean kiosk;
+  const char *amount_label; /* formatted by core: "₺1.234,50" */
+  gboolean    dark;
+  gboolean    kiosk;
 } TillPaymentArgs;
 
-TillPaymentView *till_payment_view_new                     (const char            *page_uri,
-                                                            const char * const    *extra_origins);
-void             till_payment_view_set_pinned_certificate  (TillPaymentView       *self,
-                                                            const char            *sha256);
-gboolean         till_payment_view_get_loaded              (TillPaymentView       *self);
-void             till_payment_view_start                   (TillPaymentView       *self,
-                                                            const TillPaymentArgs *args);
-void             till_payment_view_reset                   (TillPaymentView       *self);
-const char      *till_payment_view_get_payment_intent      (TillPaymentView       *self);
-gboolean         till_payment_view_allows_uri              (TillPaymentView       *self,
-                                                            const char            *uri);
-WebKitWebView   *till_payment_view_get_web_view            (TillPaymentView       *self);
+TillPaymentView *till_payment_view_new (const char *page_uri, const char *const *extra_origins);
+void           till_payment_view_set_pinned_certificate (TillPaymentView *self, const char *sha256);
+gboolean       till_payment_view_get_loaded (TillPaymentView *self);
+void           till_payment_view_start (TillPaymentView *self, const TillPaymentArgs *args);
+void           till_payment_view_reset (TillPaymentView *self);
+const char    *till_payment_view_get_payment_intent (TillPaymentView *self);
+gboolean       till_payment_view_allows_uri (TillPaymentView *self, const char *uri);
+WebKitWebView *till_payment_view_get_web_view (TillPaymentView *self);
 
 G_END_DECLS

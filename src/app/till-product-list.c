@@ -12,14 +12,15 @@ struct _TillProductSlot
 {
   GObject parent_instance;
 
-  TillCatalog *catalog;      /* NULL: empty */
-  guint position;
-  TillProduct *product;      /* made on demand */
+  TillCatalog *catalog; /* NULL: empty */
+  guint        position;
+  TillProduct *product; /* made on demand */
 };
 
 G_DEFINE_FINAL_TYPE (TillProductSlot, till_product_slot, G_TYPE_OBJECT)
 
-enum {
+enum
+{
   SLOT_PROP_0,
   SLOT_PROP_PRODUCT,
   SLOT_N_PROPS
@@ -38,18 +39,15 @@ till_product_slot_finalize (GObject *object)
 }
 
 static void
-till_product_slot_get_property (GObject    *object,
-                                guint       prop_id,
-                                GValue     *value,
-                                GParamSpec *pspec)
+till_product_slot_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   switch (prop_id)
     {
-    case SLOT_PROP_PRODUCT:
-      g_value_set_object (value, till_product_slot_get_product (TILL_PRODUCT_SLOT (object)));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      case SLOT_PROP_PRODUCT:
+        g_value_set_object (value, till_product_slot_get_product (TILL_PRODUCT_SLOT (object)));
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -62,8 +60,8 @@ till_product_slot_class_init (TillProductSlotClass *klass)
   object_class->get_property = till_product_slot_get_property;
 
   slot_properties[SLOT_PROP_PRODUCT] =
-    g_param_spec_object ("product", NULL, NULL, TILL_TYPE_PRODUCT,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+      g_param_spec_object ("product", NULL, NULL, TILL_TYPE_PRODUCT,
+                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, SLOT_N_PROPS, slot_properties);
 }
 
@@ -84,10 +82,7 @@ till_product_slot_get_product (TillProductSlot *self)
 
 /* @changed: the catalog's products changed, so the same position is another product. */
 static void
-slot_set_position (TillProductSlot *self,
-                   TillCatalog     *catalog,
-                   guint            position,
-                   gboolean         changed)
+slot_set_position (TillProductSlot *self, TillCatalog *catalog, guint position, gboolean changed)
 {
   if (!changed && self->catalog == catalog && self->position == position)
     return;
@@ -104,14 +99,16 @@ struct _TillProductList
   GObject parent_instance;
 
   TillCatalog *catalog;
-  guint stamp;           /* the catalog's, when the positions were found */
-  GArray *positions;     /* what is shown */
-  GPtrArray *slots;      /* at least positions->len of them; never shrinks */
+  guint        stamp;     /* the catalog's, when the positions were found */
+  GArray      *positions; /* what is shown */
+  GPtrArray   *slots;     /* at least positions->len of them; never shrinks */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
 
-G_DEFINE_FINAL_TYPE_WITH_CODE (TillProductList, till_product_list, G_TYPE_OBJECT,
+G_DEFINE_FINAL_TYPE_WITH_CODE (TillProductList,
+                               till_product_list,
+                               G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
 
 static GType
@@ -127,8 +124,7 @@ till_product_list_get_n_items (GListModel *model)
 }
 
 static gpointer
-till_product_list_get_item (GListModel *model,
-                            guint       position)
+till_product_list_get_item (GListModel *model, guint position)
 {
   TillProductList *self = TILL_PRODUCT_LIST (model);
 
@@ -176,13 +172,11 @@ till_product_list_new (void)
 }
 
 void
-till_product_list_replace (TillProductList *self,
-                           TillCatalog     *catalog,
-                           GArray          *positions)
+till_product_list_replace (TillProductList *self, TillCatalog *catalog, GArray *positions)
 {
   g_autoptr (GArray) old = NULL;
-  guint old_n, new_n, common;
-  guint stamp;
+  guint    old_n, new_n, common;
+  guint    stamp;
   gboolean changed;
 
   g_return_if_fail (TILL_IS_PRODUCT_LIST (self));
@@ -216,8 +210,7 @@ till_product_list_replace (TillProductList *self,
 }
 
 TillProduct *
-till_product_list_peek_product (TillProductList *self,
-                                guint            position)
+till_product_list_peek_product (TillProductList *self, guint position)
 {
   g_return_val_if_fail (TILL_IS_PRODUCT_LIST (self), NULL);
 

@@ -23,18 +23,15 @@ G_DECLARE_FINAL_TYPE (TillProductSlot, till_product_slot, TILL, PRODUCT_SLOT, GO
 
 /* The product in this slot now (borrowed; made on the first call after a change), or NULL;
  * ::notify::product when it changes. */
-TillProduct     *till_product_slot_get_product (TillProductSlot *self);
+TillProduct *till_product_slot_get_product (TillProductSlot *self);
 
 #define TILL_TYPE_PRODUCT_LIST (till_product_list_get_type ())
 G_DECLARE_FINAL_TYPE (TillProductList, till_product_list, TILL, PRODUCT_LIST, GObject)
 
-TillProductList *till_product_list_new          (void);
+TillProductList *till_product_list_new (void);
 /* Shows the products of @catalog at @positions (guint32; taken). */
-void             till_product_list_replace      (TillProductList *self,
-                                                 TillCatalog     *catalog,
-                                                 GArray          *positions);
+void till_product_list_replace (TillProductList *self, TillCatalog *catalog, GArray *positions);
 /* The product at @position, or NULL (borrowed). */
-TillProduct     *till_product_list_peek_product (TillProductList *self,
-                                                 guint            position);
+TillProduct *till_product_list_peek_product (TillProductList *self, guint position);
 
 G_END_DECLS

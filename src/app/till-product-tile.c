@@ -13,15 +13,16 @@ struct _TillProductTile
   GtkWidget parent_instance;
 
   TillProduct *product;
-  GtkLabel *placeholder;
-  GtkLabel *name_label;
-  GtkLabel *price_label;
-  char *color_class;
+  GtkLabel    *placeholder;
+  GtkLabel    *name_label;
+  GtkLabel    *price_label;
+  char        *color_class;
 };
 
 G_DEFINE_FINAL_TYPE (TillProductTile, till_product_tile, GTK_TYPE_WIDGET)
 
-enum {
+enum
+{
   PROP_0,
   PROP_PRODUCT,
   N_PROPS
@@ -34,7 +35,7 @@ till_product_tile_initials (const char *name)
 {
   GString *out = g_string_new (NULL);
   gboolean at_word_start = TRUE;
-  int n = 0;
+  int      n = 0;
 
   for (const char *p = name; p != NULL && *p != '\0' && n < 2; p = g_utf8_next_char (p))
     {
@@ -57,8 +58,7 @@ till_product_tile_initials (const char *name)
 }
 
 void
-till_product_tile_set_product (TillProductTile *self,
-                               TillProduct     *product)
+till_product_tile_set_product (TillProductTile *self, TillProduct *product)
 {
   g_return_if_fail (TILL_IS_PRODUCT_TILE (self));
 
@@ -68,7 +68,7 @@ till_product_tile_set_product (TillProductTile *self,
   if (product != NULL)
     {
       g_autofree char *initials = till_product_tile_initials (till_product_get_name (product));
-      guint color = g_str_hash (till_product_get_name (product)) % N_COLORS;
+      guint            color = g_str_hash (till_product_get_name (product)) % N_COLORS;
       g_autofree char *color_class = g_strdup_printf ("tile-color-%u", color);
 
       gtk_label_set_text (self->placeholder, initials);
@@ -98,7 +98,7 @@ till_product_tile_dispose (GObject *object)
 {
   TillProductTile *self = TILL_PRODUCT_TILE (object);
 
-  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL; )
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
     gtk_widget_unparent (child);
   g_clear_object (&self->product);
   g_clear_pointer (&self->color_class, g_free);
@@ -107,18 +107,15 @@ till_product_tile_dispose (GObject *object)
 }
 
 static void
-till_product_tile_get_property (GObject    *object,
-                                guint       prop_id,
-                                GValue     *value,
-                                GParamSpec *pspec)
+till_product_tile_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   switch (prop_id)
     {
-    case PROP_PRODUCT:
-      g_value_set_object (value, TILL_PRODUCT_TILE (object)->product);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      case PROP_PRODUCT:
+        g_value_set_object (value, TILL_PRODUCT_TILE (object)->product);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -130,18 +127,18 @@ till_product_tile_set_property (GObject      *object,
 {
   switch (prop_id)
     {
-    case PROP_PRODUCT:
-      till_product_tile_set_product (TILL_PRODUCT_TILE (object), g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      case PROP_PRODUCT:
+        till_product_tile_set_product (TILL_PRODUCT_TILE (object), g_value_get_object (value));
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
 static void
 till_product_tile_class_init (TillProductTileClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = till_product_tile_dispose;
@@ -149,8 +146,8 @@ till_product_tile_class_init (TillProductTileClass *klass)
   object_class->set_property = till_product_tile_set_property;
 
   properties[PROP_PRODUCT] =
-    g_param_spec_object ("product", NULL, NULL, TILL_TYPE_PRODUCT,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+      g_param_spec_object ("product", NULL, NULL, TILL_TYPE_PRODUCT,
+                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -160,11 +157,7 @@ till_product_tile_class_init (TillProductTileClass *klass)
 /* The tooltip is made when asked for: setting one on every tile on every keystroke was the
  * largest cost of a search (bench/README.md). */
 static gboolean
-on_query_tooltip (GtkWidget  *widget,
-                  int         x,
-                  int         y,
-                  gboolean    keyboard,
-                  GtkTooltip *tooltip)
+on_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip)
 {
   TillProductTile *self = TILL_PRODUCT_TILE (widget);
 

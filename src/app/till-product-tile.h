@@ -15,9 +15,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (TillProductTile, till_product_tile, TILL, PRODUCT_TILE, GtkWidget)
 
 TillProduct *till_product_tile_get_product (TillProductTile *self);
-void         till_product_tile_set_product (TillProductTile *self,
-                                            TillProduct     *product);
+void         till_product_tile_set_product (TillProductTile *self, TillProduct *product);
 /* Up to two letters for the placeholder: "Ayran 300 ml" → "A3", "çay" → "Ç". */
-char        *till_product_tile_initials    (const char      *name);
+char *till_product_tile_initials (const char *name);
 
 G_END_DECLS

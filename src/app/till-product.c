@@ -16,20 +16,21 @@ struct _TillProduct
   GObject parent_instance;
 
   gint64 id;
-  char *name;
-  char *sku;
-  char *barcode;
-  char *category;
-  char *currency;
+  char  *name;
+  char  *sku;
+  char  *barcode;
+  char  *category;
+  char  *currency;
   gint64 unit_amount;
-  int tax_rate;
-  char *search_key;
-  char *price_label;
+  int    tax_rate;
+  char  *search_key;
+  char  *price_label;
 };
 
 G_DEFINE_FINAL_TYPE (TillProduct, till_product, G_TYPE_OBJECT)
 
-enum {
+enum
+{
   PROP_0,
   PROP_NAME,
   PROP_SKU,
@@ -56,26 +57,23 @@ till_product_finalize (GObject *object)
 }
 
 static void
-till_product_get_property (GObject    *object,
-                           guint       prop_id,
-                           GValue     *value,
-                           GParamSpec *pspec)
+till_product_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   TillProduct *self = TILL_PRODUCT (object);
 
   switch (prop_id)
     {
-    case PROP_NAME:
-      g_value_set_string (value, self->name);
-      break;
-    case PROP_SKU:
-      g_value_set_string (value, self->sku);
-      break;
-    case PROP_PRICE_LABEL:
-      g_value_set_string (value, till_product_get_price_label (self));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      case PROP_NAME:
+        g_value_set_string (value, self->name);
+        break;
+      case PROP_SKU:
+        g_value_set_string (value, self->sku);
+        break;
+      case PROP_PRICE_LABEL:
+        g_value_set_string (value, till_product_get_price_label (self));
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -88,14 +86,11 @@ till_product_class_init (TillProductClass *klass)
   object_class->get_property = till_product_get_property;
 
   properties[PROP_NAME] =
-    g_param_spec_string ("name", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+      g_param_spec_string ("name", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_SKU] =
-    g_param_spec_string ("sku", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  properties[PROP_PRICE_LABEL] =
-    g_param_spec_string ("price-label", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+      g_param_spec_string ("sku", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PRICE_LABEL] = g_param_spec_string ("price-label", NULL, NULL, NULL,
+                                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -141,8 +136,8 @@ till_product_new_with_key (gint64      id,
   else
     {
       /* \x1f separates the fields so that a query never matches across two of them. */
-      g_autofree char *key_source = g_strconcat (name, "\x1f", sku ? sku : "", "\x1f",
-                                                 barcode ? barcode : "", NULL);
+      g_autofree char *key_source =
+          g_strconcat (name, "\x1f", sku ? sku : "", "\x1f", barcode ? barcode : "", NULL);
       self->search_key = till_search_fold (key_source);
     }
   return self;
@@ -163,8 +158,7 @@ till_product_new (gint64      id,
 }
 
 static const char *
-get_string_member (JsonObject *object,
-                   const char *member)
+get_string_member (JsonObject *object, const char *member)
 {
   JsonNode *node = json_object_get_member (object, member);
 
@@ -175,9 +169,7 @@ get_string_member (JsonObject *object,
 }
 
 static gboolean
-get_int_member (JsonObject *object,
-                const char *member,
-                gint64     *out)
+get_int_member (JsonObject *object, const char *member, gint64 *out)
 {
   JsonNode *node = json_object_get_member (object, member);
 
@@ -189,10 +181,9 @@ get_int_member (JsonObject *object,
 }
 
 TillProduct *
-till_product_new_from_json (JsonObject  *object,
-                            GError     **error)
+till_product_new_from_json (JsonObject *object, GError **error)
 {
-  gint64 id = 0, unit_amount = 0, tax_rate = 0;
+  gint64      id = 0, unit_amount = 0, tax_rate = 0;
   const char *name, *currency;
 
   name = get_string_member (object, "name");
@@ -220,11 +211,9 @@ till_product_new_from_json (JsonObject  *object,
       return NULL;
     }
 
-  return till_product_new (id, name,
-                           get_string_member (object, "sku"),
-                           get_string_member (object, "barcode"),
-                           get_string_member (object, "category"),
-                           currency, unit_amount, (int) tax_rate);
+  return till_product_new (
+      id, name, get_string_member (object, "sku"), get_string_member (object, "barcode"),
+      get_string_member (object, "category"), currency, unit_amount, (int) tax_rate);
 }
 
 JsonNode *

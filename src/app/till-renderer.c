@@ -57,8 +57,7 @@ till_gl_renderer_is_software (const char *gl_renderer)
  * Returns: (nullable): "cairo", or %NULL to leave GTK's own choice
  */
 const char *
-till_renderer_choose (const char *gsk_renderer_env,
-                      const char *gl_renderer)
+till_renderer_choose (const char *gsk_renderer_env, const char *gl_renderer)
 {
   if (gsk_renderer_env != NULL && *gsk_renderer_env != '\0')
     return NULL;
@@ -115,7 +114,7 @@ const char *
 till_display_choose_renderer (GdkDisplay *display)
 {
   g_autofree char *gl_renderer = NULL;
-  const char *env, *choice;
+  const char      *env, *choice;
 
   g_return_val_if_fail (GDK_IS_DISPLAY (display), NULL);
 

@@ -10,16 +10,17 @@ struct _TillScanDetector
 {
   GObject parent_instance;
 
-  guint max_interval;
-  guint min_length;
+  guint    max_interval;
+  guint    min_length;
   GString *held;
-  guint32 last_time;
-  guint flush_source;
+  guint32  last_time;
+  guint    flush_source;
 };
 
 G_DEFINE_FINAL_TYPE (TillScanDetector, till_scan_detector, G_TYPE_OBJECT)
 
-enum {
+enum
+{
   SCANNED,
   FLUSH,
   N_SIGNALS
@@ -49,16 +50,14 @@ till_scan_detector_class_init (TillScanDetectorClass *klass)
    * TillScanDetector::scanned:
    * @code: the scanned code, without the Enter
    */
-  signals[SCANNED] =
-    g_signal_new ("scanned", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SCANNED] = g_signal_new ("scanned", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                   NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   /**
    * TillScanDetector::flush:
    * @text: keys that were typed by a person: insert them where the focus is
    */
-  signals[FLUSH] =
-    g_signal_new ("flush", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[FLUSH] = g_signal_new ("flush", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -76,16 +75,14 @@ till_scan_detector_new (void)
 }
 
 void
-till_scan_detector_set_max_interval (TillScanDetector *self,
-                                     guint             ms)
+till_scan_detector_set_max_interval (TillScanDetector *self, guint ms)
 {
   g_return_if_fail (TILL_IS_SCAN_DETECTOR (self));
   self->max_interval = MAX (ms, 1);
 }
 
 void
-till_scan_detector_set_min_length (TillScanDetector *self,
-                                   guint             length)
+till_scan_detector_set_min_length (TillScanDetector *self, guint length)
 {
   g_return_if_fail (TILL_IS_SCAN_DETECTOR (self));
   self->min_length = MAX (length, 1);
@@ -128,22 +125,22 @@ is_modifier_key (guint keyval)
 {
   switch (keyval)
     {
-    case GDK_KEY_Shift_L:
-    case GDK_KEY_Shift_R:
-    case GDK_KEY_Control_L:
-    case GDK_KEY_Control_R:
-    case GDK_KEY_Alt_L:
-    case GDK_KEY_Alt_R:
-    case GDK_KEY_Meta_L:
-    case GDK_KEY_Meta_R:
-    case GDK_KEY_Super_L:
-    case GDK_KEY_Super_R:
-    case GDK_KEY_Caps_Lock:
-    case GDK_KEY_Num_Lock:
-    case GDK_KEY_ISO_Level3_Shift:
-      return TRUE;
-    default:
-      return FALSE;
+      case GDK_KEY_Shift_L:
+      case GDK_KEY_Shift_R:
+      case GDK_KEY_Control_L:
+      case GDK_KEY_Control_R:
+      case GDK_KEY_Alt_L:
+      case GDK_KEY_Alt_R:
+      case GDK_KEY_Meta_L:
+      case GDK_KEY_Meta_R:
+      case GDK_KEY_Super_L:
+      case GDK_KEY_Super_R:
+      case GDK_KEY_Caps_Lock:
+      case GDK_KEY_Num_Lock:
+      case GDK_KEY_ISO_Level3_Shift:
+        return TRUE;
+      default:
+        return FALSE;
     }
 }
 

@@ -25,20 +25,18 @@ G_BEGIN_DECLS
 #define TILL_TYPE_SCAN_DETECTOR (till_scan_detector_get_type ())
 G_DECLARE_FINAL_TYPE (TillScanDetector, till_scan_detector, TILL, SCAN_DETECTOR, GObject)
 
-TillScanDetector *till_scan_detector_new              (void);
-void              till_scan_detector_set_max_interval (TillScanDetector *self,
-                                                       guint             ms);
-void              till_scan_detector_set_min_length   (TillScanDetector *self,
-                                                       guint             length);
+TillScanDetector *till_scan_detector_new (void);
+void              till_scan_detector_set_max_interval (TillScanDetector *self, guint ms);
+void              till_scan_detector_set_min_length (TillScanDetector *self, guint length);
 /* Returns TRUE when the detector took the key (held it, or it ended a scan): the caller
  * must then stop the event. */
-gboolean          till_scan_detector_key_pressed      (TillScanDetector *self,
-                                                       guint             keyval,
-                                                       GdkModifierType   state,
-                                                       guint32           time_ms);
+gboolean till_scan_detector_key_pressed (TillScanDetector *self,
+                                         guint             keyval,
+                                         GdkModifierType   state,
+                                         guint32           time_ms);
 /* Hands back whatever is held, now. */
-void              till_scan_detector_flush            (TillScanDetector *self);
+void till_scan_detector_flush (TillScanDetector *self);
 /* What is held right now (for tests). */
-const char       *till_scan_detector_peek_held        (TillScanDetector *self);
+const char *till_scan_detector_peek_held (TillScanDetector *self);
 
 G_END_DECLS

@@ -13,12 +13,12 @@ is_mark (gunichar c)
 {
   switch (g_unichar_type (c))
     {
-    case G_UNICODE_NON_SPACING_MARK:
-    case G_UNICODE_SPACING_MARK:
-    case G_UNICODE_ENCLOSING_MARK:
-      return TRUE;
-    default:
-      return FALSE;
+      case G_UNICODE_NON_SPACING_MARK:
+      case G_UNICODE_SPACING_MARK:
+      case G_UNICODE_ENCLOSING_MARK:
+        return TRUE;
+      default:
+        return FALSE;
     }
 }
 
@@ -27,8 +27,8 @@ till_search_fold (const char *text)
 {
   g_autofree char *decomposed = NULL;
   g_autofree char *folded = NULL;
-  GString *out;
-  const char *p;
+  GString         *out;
+  const char      *p;
 
   if (text == NULL || !g_utf8_validate (text, -1, NULL))
     return g_strdup ("");
@@ -55,26 +55,26 @@ till_search_fold (const char *text)
         continue;
       switch (c)
         {
-        case 0x0131: /* ı LATIN SMALL LETTER DOTLESS I */
-          c = 'i';
-          break;
-        case 0x00F8: /* ø */
-          c = 'o';
-          break;
-        case 0x0111: /* đ */
-          c = 'd';
-          break;
-        case 0x0142: /* ł */
-          c = 'l';
-          break;
-        case 0x00E6: /* æ */
-          g_string_append (out, "ae");
-          continue;
-        case 0x0153: /* œ */
-          g_string_append (out, "oe");
-          continue;
-        default:
-          break;
+          case 0x0131: /* ı LATIN SMALL LETTER DOTLESS I */
+            c = 'i';
+            break;
+          case 0x00F8: /* ø */
+            c = 'o';
+            break;
+          case 0x0111: /* đ */
+            c = 'd';
+            break;
+          case 0x0142: /* ł */
+            c = 'l';
+            break;
+          case 0x00E6: /* æ */
+            g_string_append (out, "ae");
+            continue;
+          case 0x0153: /* œ */
+            g_string_append (out, "oe");
+            continue;
+          default:
+            break;
         }
       g_string_append_unichar (out, c);
     }
@@ -83,8 +83,7 @@ till_search_fold (const char *text)
 }
 
 gboolean
-till_search_key_matches (const char         *key,
-                         const char * const *words)
+till_search_key_matches (const char *key, const char *const *words)
 {
   for (guint i = 0; words[i] != NULL; i++)
     if (strstr (key, words[i]) == NULL)

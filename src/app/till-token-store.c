@@ -18,11 +18,11 @@ till_token_store_default_init (TillTokenStoreInterface *iface)
 }
 
 void
-till_token_store_lookup_async (TillTokenStore      *self,
-                               const char          *server_url,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
+till_token_store_lookup_async (TillTokenStore     *self,
+                               const char         *server_url,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
 {
   g_return_if_fail (TILL_IS_TOKEN_STORE (self));
   g_return_if_fail (server_url != NULL);
@@ -31,33 +31,29 @@ till_token_store_lookup_async (TillTokenStore      *self,
 }
 
 char *
-till_token_store_lookup_finish (TillTokenStore  *self,
-                                GAsyncResult    *result,
-                                GError         **error)
+till_token_store_lookup_finish (TillTokenStore *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (TILL_IS_TOKEN_STORE (self), NULL);
   return TILL_TOKEN_STORE_GET_IFACE (self)->lookup_finish (self, result, error);
 }
 
 void
-till_token_store_store_async (TillTokenStore      *self,
-                              const char          *server_url,
-                              const char          *token,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
+till_token_store_store_async (TillTokenStore     *self,
+                              const char         *server_url,
+                              const char         *token,
+                              GCancellable       *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data)
 {
   g_return_if_fail (TILL_IS_TOKEN_STORE (self));
   g_return_if_fail (server_url != NULL);
   g_return_if_fail (token != NULL);
-  TILL_TOKEN_STORE_GET_IFACE (self)->store_async (self, server_url, token, cancellable,
-                                                  callback, user_data);
+  TILL_TOKEN_STORE_GET_IFACE (self)->store_async (self, server_url, token, cancellable, callback,
+                                                  user_data);
 }
 
 gboolean
-till_token_store_store_finish (TillTokenStore  *self,
-                               GAsyncResult    *result,
-                               GError         **error)
+till_token_store_store_finish (TillTokenStore *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (TILL_IS_TOKEN_STORE (self), FALSE);
   return TILL_TOKEN_STORE_GET_IFACE (self)->store_finish (self, result, error);
@@ -72,30 +68,29 @@ struct _TillSecretTokenStore
 
 static void secret_iface_init (TillTokenStoreInterface *iface);
 
-G_DEFINE_FINAL_TYPE_WITH_CODE (TillSecretTokenStore, till_secret_token_store, G_TYPE_OBJECT,
+G_DEFINE_FINAL_TYPE_WITH_CODE (TillSecretTokenStore,
+                               till_secret_token_store,
+                               G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (TILL_TYPE_TOKEN_STORE, secret_iface_init))
 
 static const SecretSchema *
 get_schema (void)
 {
-  static const SecretSchema schema = {
-    "io.github.tillpos.Till.Token", SECRET_SCHEMA_NONE,
-    {
-      { "server", SECRET_SCHEMA_ATTRIBUTE_STRING },
-      { NULL, 0 },
-    }
-  };
+  static const SecretSchema schema = { "io.github.tillpos.Till.Token",
+                                       SECRET_SCHEMA_NONE,
+                                       {
+                                           { "server", SECRET_SCHEMA_ATTRIBUTE_STRING },
+                                           { NULL, 0 },
+                                       } };
   return &schema;
 }
 
 static void
-on_secret_lookup (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+on_secret_lookup (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   GError *error = NULL;
-  char *password;
+  char   *password;
 
   password = secret_password_lookup_finish (result, &error);
   if (error != NULL)
@@ -113,31 +108,27 @@ on_secret_lookup (GObject      *source,
 }
 
 static void
-secret_lookup_async (TillTokenStore      *store,
-                     const char          *server_url,
-                     GCancellable        *cancellable,
-                     GAsyncReadyCallback  callback,
-                     gpointer             user_data)
+secret_lookup_async (TillTokenStore     *store,
+                     const char         *server_url,
+                     GCancellable       *cancellable,
+                     GAsyncReadyCallback callback,
+                     gpointer            user_data)
 {
   GTask *task = g_task_new (store, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, secret_lookup_async);
-  secret_password_lookup (get_schema (), cancellable, on_secret_lookup, task,
-                          "server", server_url, NULL);
+  secret_password_lookup (get_schema (), cancellable, on_secret_lookup, task, "server", server_url,
+                          NULL);
 }
 
 static char *
-secret_lookup_finish (TillTokenStore  *store,
-                      GAsyncResult    *result,
-                      GError         **error)
+secret_lookup_finish (TillTokenStore *store, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void
-on_secret_store (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+on_secret_store (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   GError *error = NULL;
@@ -149,27 +140,25 @@ on_secret_store (GObject      *source,
 }
 
 static void
-secret_store_async (TillTokenStore      *store,
-                    const char          *server_url,
-                    const char          *token,
-                    GCancellable        *cancellable,
-                    GAsyncReadyCallback  callback,
-                    gpointer             user_data)
+secret_store_async (TillTokenStore     *store,
+                    const char         *server_url,
+                    const char         *token,
+                    GCancellable       *cancellable,
+                    GAsyncReadyCallback callback,
+                    gpointer            user_data)
 {
-  GTask *task = g_task_new (store, cancellable, callback, user_data);
+  GTask           *task = g_task_new (store, cancellable, callback, user_data);
   g_autofree char *label = NULL;
 
   g_task_set_source_tag (task, secret_store_async);
   /* Translators: the label of the terminal token in the keyring; %s is the server address. */
-  label = g_strdup_printf (_("Till terminal token for %s"), server_url);
+  label = g_strdup_printf (_ ("Till terminal token for %s"), server_url);
   secret_password_store (get_schema (), SECRET_COLLECTION_DEFAULT, label, token, cancellable,
                          on_secret_store, task, "server", server_url, NULL);
 }
 
 static gboolean
-secret_store_finish (TillTokenStore  *store,
-                     GAsyncResult    *result,
-                     GError         **error)
+secret_store_finish (TillTokenStore *store, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -210,15 +199,17 @@ struct _TillMemoryTokenStore
 
 static void memory_iface_init (TillTokenStoreInterface *iface);
 
-G_DEFINE_FINAL_TYPE_WITH_CODE (TillMemoryTokenStore, till_memory_token_store, G_TYPE_OBJECT,
+G_DEFINE_FINAL_TYPE_WITH_CODE (TillMemoryTokenStore,
+                               till_memory_token_store,
+                               G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (TILL_TYPE_TOKEN_STORE, memory_iface_init))
 
 static void
-memory_lookup_async (TillTokenStore      *store,
-                     const char          *server_url,
-                     GCancellable        *cancellable,
-                     GAsyncReadyCallback  callback,
-                     gpointer             user_data)
+memory_lookup_async (TillTokenStore     *store,
+                     const char         *server_url,
+                     GCancellable       *cancellable,
+                     GAsyncReadyCallback callback,
+                     gpointer            user_data)
 {
   TillMemoryTokenStore *self = TILL_MEMORY_TOKEN_STORE (store);
   g_autoptr (GTask) task = g_task_new (store, cancellable, callback, user_data);
@@ -228,12 +219,12 @@ memory_lookup_async (TillTokenStore      *store,
 }
 
 static void
-memory_store_async (TillTokenStore      *store,
-                    const char          *server_url,
-                    const char          *token,
-                    GCancellable        *cancellable,
-                    GAsyncReadyCallback  callback,
-                    gpointer             user_data)
+memory_store_async (TillTokenStore     *store,
+                    const char         *server_url,
+                    const char         *token,
+                    GCancellable       *cancellable,
+                    GAsyncReadyCallback callback,
+                    gpointer            user_data)
 {
   TillMemoryTokenStore *self = TILL_MEMORY_TOKEN_STORE (store);
   g_autoptr (GTask) task = g_task_new (store, cancellable, callback, user_data);

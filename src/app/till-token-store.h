@@ -17,52 +17,46 @@ struct _TillTokenStoreInterface
 {
   GTypeInterface parent_iface;
 
-  void     (*lookup_async)  (TillTokenStore      *self,
-                             const char          *server_url,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data);
-  char    *(*lookup_finish) (TillTokenStore      *self,
-                             GAsyncResult        *result,
-                             GError             **error);
-  void     (*store_async)   (TillTokenStore      *self,
-                             const char          *server_url,
-                             const char          *token,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data);
-  gboolean (*store_finish)  (TillTokenStore      *self,
-                             GAsyncResult        *result,
-                             GError             **error);
+  void (*lookup_async) (TillTokenStore     *self,
+                        const char         *server_url,
+                        GCancellable       *cancellable,
+                        GAsyncReadyCallback callback,
+                        gpointer            user_data);
+  char *(*lookup_finish) (TillTokenStore *self, GAsyncResult *result, GError **error);
+  void (*store_async) (TillTokenStore     *self,
+                       const char         *server_url,
+                       const char         *token,
+                       GCancellable       *cancellable,
+                       GAsyncReadyCallback callback,
+                       gpointer            user_data);
+  gboolean (*store_finish) (TillTokenStore *self, GAsyncResult *result, GError **error);
 };
 
 /* Finishes with NULL and no error when there is no token for @server_url. */
-void            till_token_store_lookup_async  (TillTokenStore      *self,
-                                                const char          *server_url,
-                                                GCancellable        *cancellable,
-                                                GAsyncReadyCallback  callback,
-                                                gpointer             user_data);
-char           *till_token_store_lookup_finish (TillTokenStore      *self,
-                                                GAsyncResult        *result,
-                                                GError             **error);
-void            till_token_store_store_async   (TillTokenStore      *self,
-                                                const char          *server_url,
-                                                const char          *token,
-                                                GCancellable        *cancellable,
-                                                GAsyncReadyCallback  callback,
-                                                gpointer             user_data);
-gboolean        till_token_store_store_finish  (TillTokenStore      *self,
-                                                GAsyncResult        *result,
-                                                GError             **error);
+void  till_token_store_lookup_async (TillTokenStore     *self,
+                                     const char         *server_url,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data);
+char *till_token_store_lookup_finish (TillTokenStore *self, GAsyncResult *result, GError **error);
+void  till_token_store_store_async (TillTokenStore     *self,
+                                    const char         *server_url,
+                                    const char         *token,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
+gboolean till_token_store_store_finish (TillTokenStore *self, GAsyncResult *result, GError **error);
 
 /* The keyring, through libsecret (schema io.github.tillpos.Till.Token, attribute "server"). */
 #define TILL_TYPE_SECRET_TOKEN_STORE (till_secret_token_store_get_type ())
-G_DECLARE_FINAL_TYPE (TillSecretTokenStore, till_secret_token_store, TILL, SECRET_TOKEN_STORE, GObject)
-TillTokenStore *till_secret_token_store_new    (void);
+G_DECLARE_FINAL_TYPE (
+    TillSecretTokenStore, till_secret_token_store, TILL, SECRET_TOKEN_STORE, GObject)
+TillTokenStore *till_secret_token_store_new (void);
 
 /* Process memory only: tests, and kiosks started with a token from the environment. */
 #define TILL_TYPE_MEMORY_TOKEN_STORE (till_memory_token_store_get_type ())
-G_DECLARE_FINAL_TYPE (TillMemoryTokenStore, till_memory_token_store, TILL, MEMORY_TOKEN_STORE, GObject)
-TillTokenStore *till_memory_token_store_new    (void);
+G_DECLARE_FINAL_TYPE (
+    TillMemoryTokenStore, till_memory_token_store, TILL, MEMORY_TOKEN_STORE, GObject)
+TillTokenStore *till_memory_token_store_new (void);
 
 G_END_DECLS

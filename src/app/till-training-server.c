@@ -27,14 +27,14 @@ struct _TillTrainingServer
 {
   GObject parent_instance;
 
-  char *program;
-  char *database;
-  GSubprocess *process;
+  char             *program;
+  char             *database;
+  GSubprocess      *process;
   GDataInputStream *out;
-  char *url;
-  GPtrArray *waiting;  /* GTasks of start_async () while it starts */
-  guint timeout_id;
-  gboolean exited;
+  char             *url;
+  GPtrArray        *waiting; /* GTasks of start_async () while it starts */
+  guint             timeout_id;
+  gboolean          exited;
 };
 
 G_DEFINE_FINAL_TYPE (TillTrainingServer, till_training_server, G_TYPE_OBJECT)
@@ -51,8 +51,7 @@ child_setup (gpointer user_data)
 }
 
 static void
-finish_waiting (TillTrainingServer *self,
-                const GError       *error)
+finish_waiting (TillTrainingServer *self, const GError *error)
 {
   g_autoptr (GPtrArray) waiting = g_steal_pointer (&self->waiting);
 
@@ -77,9 +76,7 @@ forget_process (TillTrainingServer *self)
 }
 
 static void
-on_exited (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+on_exited (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (TillTrainingServer) self = user_data;
 
@@ -93,20 +90,18 @@ on_exited (GObject      *source,
   if (self->waiting != NULL)
     {
       g_autoptr (GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
-                                              _("The training server stopped as it started"));
+                                              _ ("The training server stopped as it started"));
       finish_waiting (self, error);
     }
 }
 
 static void
-on_first_line (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+on_first_line (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (TillTrainingServer) self = user_data;
   g_autoptr (GError) error = NULL;
   g_autofree char *line = NULL;
-  const char *start, *end;
+  const char      *start, *end;
 
   line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL,
                                                     &error);
@@ -116,10 +111,9 @@ on_first_line (GObject      *source,
   end = start != NULL ? strchr (start + strlen (" listening on "), ' ') : NULL;
   if (end == NULL)
     {
-      g_autoptr (GError) failed = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
-                                               _("The training server did not start: %s"),
-                                               error != NULL ? error->message
-                                                             : _("see its log"));
+      g_autoptr (GError) failed =
+          g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, _ ("The training server did not start: %s"),
+                       error != NULL ? error->message : _ ("see its log"));
       if (self->process != NULL)
         g_subprocess_force_exit (self->process);
       finish_waiting (self, failed);
@@ -136,7 +130,7 @@ on_start_timeout (gpointer user_data)
 {
   TillTrainingServer *self = user_data;
   g_autoptr (GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                          _("The training server did not start in time"));
+                                          _ ("The training server did not start in time"));
 
   self->timeout_id = 0;
   if (self->process != NULL)
@@ -146,17 +140,17 @@ on_start_timeout (gpointer user_data)
 }
 
 void
-till_training_server_start_async (TillTrainingServer  *self,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
+till_training_server_start_async (TillTrainingServer *self,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
 {
   g_autoptr (GTask) task = NULL;
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *dir = NULL;
-  const char *argv[] = { self->program, "--training", "--listen", "127.0.0.1:0",
-                         "--db", self->database, NULL };
+  const char      *argv[] = { self->program, "--training",   "--listen", "127.0.0.1:0",
+                              "--db",        self->database, NULL };
 
   g_return_if_fail (TILL_IS_TRAINING_SERVER (self));
 
@@ -178,7 +172,7 @@ till_training_server_start_async (TillTrainingServer  *self,
     {
       int saved = errno;
       g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
-                               _("Cannot create %s: %s"), dir, g_strerror (saved));
+                               _ ("Cannot create %s: %s"), dir, g_strerror (saved));
       return;
     }
 
@@ -190,13 +184,12 @@ till_training_server_start_async (TillTrainingServer  *self,
   g_subprocess_launcher_unsetenv (launcher, "TILL_STRIPE_API_BASE");
   g_subprocess_launcher_unsetenv (launcher, "TILL_STRIPE_JS_URL");
   g_subprocess_launcher_unsetenv (launcher, "CREDENTIALS_DIRECTORY");
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, GINT_TO_POINTER (getpid ()),
-                                         NULL);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, GINT_TO_POINTER (getpid ()), NULL);
   self->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   if (self->process == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
-                               _("Cannot start the training server: %s"), error->message);
+                               _ ("Cannot start the training server: %s"), error->message);
       return;
     }
   self->exited = FALSE;
@@ -210,9 +203,7 @@ till_training_server_start_async (TillTrainingServer  *self,
 }
 
 char *
-till_training_server_start_finish (TillTrainingServer  *self,
-                                   GAsyncResult        *result,
-                                   GError             **error)
+till_training_server_start_finish (TillTrainingServer *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
@@ -247,7 +238,7 @@ till_training_server_stop (TillTrainingServer *self)
 {
   g_autoptr (GSubprocess) process = NULL;
   gboolean timed_out = FALSE;
-  guint timeout;
+  guint    timeout;
 
   g_return_if_fail (TILL_IS_TRAINING_SERVER (self));
 
@@ -256,8 +247,8 @@ till_training_server_stop (TillTrainingServer *self)
   process = g_object_ref (self->process);
   if (self->waiting != NULL)
     {
-      g_autoptr (GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                              _("The training server was stopped"));
+      g_autoptr (GError) error =
+          g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, _ ("The training server was stopped"));
       finish_waiting (self, error);
     }
   g_subprocess_send_signal (process, SIGTERM);
@@ -313,8 +304,7 @@ till_training_server_init (TillTrainingServer *self)
 }
 
 TillTrainingServer *
-till_training_server_new (const char *program,
-                          const char *database)
+till_training_server_new (const char *program, const char *database)
 {
   TillTrainingServer *self;
 
@@ -332,8 +322,8 @@ till_training_server_find_program (void)
 {
   g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
   g_autofree char *self_dir = self_path != NULL ? g_path_get_dirname (self_path) : NULL;
-  g_autofree char *beside = self_dir != NULL ? g_build_filename (self_dir, "till-server", NULL)
-                                             : NULL;
+  g_autofree char *beside =
+      self_dir != NULL ? g_build_filename (self_dir, "till-server", NULL) : NULL;
   g_autofree char *installed = g_build_filename (TILL_BINDIR, "till-server", NULL);
 
   if (beside != NULL && g_file_test (beside, G_FILE_TEST_IS_EXECUTABLE))

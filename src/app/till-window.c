@@ -17,41 +17,42 @@ struct _TillWindow
 {
   AdwApplicationWindow parent_instance;
 
-  TillCatalog *catalog;
-  TillCartStore *store;
-  TillClient *client;
+  TillCatalog      *catalog;
+  TillCartStore    *store;
+  TillClient       *client;
   TillScanDetector *detector;
-  GCancellable *cancellable;
-  char *last_toast;
-  AdwToast *toast;                /* the one shown or about to be, until dismissed */
-  AdwMessageDialog *dialog;       /* weak */
-  gboolean charging;
+  GCancellable     *cancellable;
+  char             *last_toast;
+  AdwToast         *toast;  /* the one shown or about to be, until dismissed */
+  AdwMessageDialog *dialog; /* weak */
+  gboolean          charging;
 
-  AdwToastOverlay *toast_overlay;
-  AdwWindowTitle *window_title;
-  GtkButton *connection_button;
-  GtkImage *connection_icon;
-  GtkLabel *connection_label;
-  GtkRevealer *training_revealer;
-  GtkRevealer *connection_revealer;
-  GtkWidget *connection_banner;
-  GtkLabel *connection_banner_label;
-  AdwFlap *flap;
-  GtkWidget *cart_toggle;
-  GtkLabel *cart_summary_label;
-  AdwToast *added_toast;          /* weak: the "added" toast while it is shown */
-  guint fold_idle;
-  TillCatalogView *catalog_view;
-  TillCartView *cart_view;
-  GtkStack *main_stack;
-  TillPaymentPage *payment_page;
-  GHashTable *recovery_tried;     /* client references already looked up since start */
+  AdwToastOverlay    *toast_overlay;
+  AdwWindowTitle     *window_title;
+  GtkButton          *connection_button;
+  GtkImage           *connection_icon;
+  GtkLabel           *connection_label;
+  GtkRevealer        *training_revealer;
+  GtkRevealer        *connection_revealer;
+  GtkWidget          *connection_banner;
+  GtkLabel           *connection_banner_label;
+  AdwFlap            *flap;
+  GtkWidget          *cart_toggle;
+  GtkLabel           *cart_summary_label;
+  AdwToast           *added_toast; /* weak: the "added" toast while it is shown */
+  guint               fold_idle;
+  TillCatalogView    *catalog_view;
+  TillCartView       *cart_view;
+  GtkStack           *main_stack;
+  TillPaymentPage    *payment_page;
+  GHashTable         *recovery_tried; /* client references already looked up since start */
   TillConnectionState shown_state;
 };
 
 G_DEFINE_FINAL_TYPE (TillWindow, till_window, ADW_TYPE_APPLICATION_WINDOW)
 
-enum {
+enum
+{
   PROP_0,
   PROP_CATALOG,
   PROP_STORE,
@@ -59,17 +60,17 @@ enum {
   N_PROPS
 };
 
-enum {
+enum
+{
   PAYMENT_REQUESTED,
   N_SIGNALS
 };
 
 static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
+static guint       signals[N_SIGNALS];
 
 static void
-on_toast_dismissed (AdwToast   *toast,
-                    TillWindow *self)
+on_toast_dismissed (AdwToast *toast, TillWindow *self)
 {
   if (self->toast == toast)
     g_clear_object (&self->toast);
@@ -87,8 +88,7 @@ dismiss_toast (TillWindow *self)
 }
 
 void
-till_window_show_toast (TillWindow *self,
-                        const char *title)
+till_window_show_toast (TillWindow *self, const char *title)
 {
   AdwToast *toast;
 
@@ -112,11 +112,10 @@ till_window_show_toast (TillWindow *self,
 }
 
 static void
-show_error_toast (TillWindow   *self,
-                  const GError *error)
+show_error_toast (TillWindow *self, const GError *error)
 {
   g_autoptr (TillErrorMessage) message =
-    till_error_message_new_for_server (error, till_client_get_base_url (self->client));
+      till_error_message_new_for_server (error, till_client_get_base_url (self->client));
   g_autofree char *text = g_strdup_printf ("%s %s", message->title, message->next_step);
 
   till_window_show_toast (self, text);
@@ -128,10 +127,10 @@ static char *
 cart_summary (TillWindow *self)
 {
   /* The selected cart: the active one would make a cart when there is none. */
-  TillCartModel *cart = till_cart_view_get_selected_cart (self->cart_view);
-  TillTotals totals = { 0 };
+  TillCartModel   *cart = till_cart_view_get_selected_cart (self->cart_view);
+  TillTotals       totals = { 0 };
   g_autofree char *total = NULL;
-  gint64 n;
+  gint64           n;
 
   if (cart == NULL)
     return g_strdup ("");
@@ -178,8 +177,7 @@ watch_carts (TillWindow *self)
 
 /* A tap with the cart out of sight: say what it did, in one toast that follows the taps. */
 static void
-show_added (TillWindow  *self,
-            TillProduct *product)
+show_added (TillWindow *self, TillProduct *product)
 {
   g_autofree char *summary = cart_summary (self);
   g_autofree char *text = NULL;
@@ -187,7 +185,7 @@ show_added (TillWindow  *self,
   if (!adw_flap_get_folded (self->flap) || adw_flap_get_reveal_flap (self->flap))
     return;
   /* Translators: after a tap on a small screen, e.g. "Simit added: 3 items, $4.50". */
-  text = g_strdup_printf (_("%s added: %s"), till_product_get_name (product), summary);
+  text = g_strdup_printf (_ ("%s added: %s"), till_product_get_name (product), summary);
   g_free (self->last_toast);
   self->last_toast = g_strdup (text);
   if (self->added_toast != NULL)
@@ -204,9 +202,7 @@ show_added (TillWindow  *self,
 /* Adding products */
 
 static void
-add_product (TillWindow  *self,
-             TillProduct *product,
-             gint64       quantity)
+add_product (TillWindow *self, TillProduct *product, gint64 quantity)
 {
   TillCartModel *cart;
   TillCartModel *parked;
@@ -214,7 +210,7 @@ add_product (TillWindow  *self,
 
   if (self->charging)
     {
-      till_window_show_toast (self, _("Wait for the payment to start, or open a new cart."));
+      till_window_show_toast (self, _ ("Wait for the payment to start, or open a new cart."));
       return;
     }
   parked = till_cart_view_get_selected_cart (self->cart_view);
@@ -223,7 +219,8 @@ add_product (TillWindow  *self,
   cart = till_cart_view_get_active_cart (self->cart_view);
   if (cart == NULL)
     {
-      till_window_show_toast (self, _("Not connected yet: connect to the server once to start selling."));
+      till_window_show_toast (
+          self, _ ("Not connected yet: connect to the server once to start selling."));
       return;
     }
   if (till_cart_model_add_product (cart, product, quantity, &error) < 0)
@@ -231,8 +228,8 @@ add_product (TillWindow  *self,
   else if (parked != NULL)
     {
       /* Translators: %s is the title of a parked cart, e.g. "Cart 2". */
-      g_autofree char *text = g_strdup_printf (_("“%s” is parked, so this went to a new cart. "
-                                                 "Resume it to add to it."),
+      g_autofree char *text = g_strdup_printf (_ ("“%s” is parked, so this went to a new cart. "
+                                                  "Resume it to add to it."),
                                                till_cart_model_get_title (parked));
       till_window_show_toast (self, text);
     }
@@ -241,8 +238,7 @@ add_product (TillWindow  *self,
 }
 
 static void
-on_product_activated (TillWindow  *self,
-                      TillProduct *product)
+on_product_activated (TillWindow *self, TillProduct *product)
 {
   add_product (self, product, till_catalog_view_take_multiplier (self->catalog_view));
 }
@@ -250,8 +246,8 @@ on_product_activated (TillWindow  *self,
 typedef struct
 {
   TillWindow *window;
-  char *code;
-  gint64 quantity;
+  char       *code;
+  gint64      quantity;
 } BarcodeLookup;
 
 static void
@@ -263,20 +259,17 @@ barcode_lookup_free (BarcodeLookup *lookup)
 }
 
 static void
-show_unknown_barcode (TillWindow *self,
-                      const char *code)
+show_unknown_barcode (TillWindow *self, const char *code)
 {
   g_autofree char *title = NULL;
 
   /* Translators: %s is the barcode that was scanned, e.g. 8690504012345. */
-  title = g_strdup_printf (_("Unknown barcode %s"), code);
+  title = g_strdup_printf (_ ("Unknown barcode %s"), code);
   till_window_show_toast (self, title);
 }
 
 static void
-on_barcode_looked_up (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+on_barcode_looked_up (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   BarcodeLookup *lookup = user_data;
   g_autoptr (TillProduct) product = NULL;
@@ -295,8 +288,7 @@ on_barcode_looked_up (GObject      *source,
 }
 
 void
-till_window_handle_barcode (TillWindow *self,
-                            const char *code)
+till_window_handle_barcode (TillWindow *self, const char *code)
 {
   g_autoptr (TillProduct) product = NULL;
   gint64 quantity;
@@ -318,8 +310,8 @@ till_window_handle_barcode (TillWindow *self,
       lookup->window = g_object_ref (self);
       lookup->code = g_strdup (code);
       lookup->quantity = quantity;
-      till_client_lookup_barcode_async (self->client, code, self->cancellable,
-                                        on_barcode_looked_up, lookup);
+      till_client_lookup_barcode_async (self->client, code, self->cancellable, on_barcode_looked_up,
+                                        lookup);
       return;
     }
   show_unknown_barcode (self, code);
@@ -328,19 +320,17 @@ till_window_handle_barcode (TillWindow *self,
 /* Scanner */
 
 static void
-on_scanned (TillWindow *self,
-            const char *code)
+on_scanned (TillWindow *self, const char *code)
 {
   till_window_handle_barcode (self, code);
 }
 
 static void
-on_flush (TillWindow *self,
-          const char *text)
+on_flush (TillWindow *self, const char *text)
 {
-  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  GtkWidget   *focus = gtk_root_get_focus (GTK_ROOT (self));
   GtkEditable *editable = NULL;
-  int position;
+  int          position;
 
   /* Typing goes where the focus is; with nothing editable focused it searches. */
   if (focus != NULL && GTK_IS_EDITABLE (focus) && gtk_editable_get_editable (GTK_EDITABLE (focus)))
@@ -358,10 +348,7 @@ on_flush (TillWindow *self,
 }
 
 gboolean
-till_window_handle_key (TillWindow      *self,
-                        guint            keyval,
-                        GdkModifierType  state,
-                        guint32          time_ms)
+till_window_handle_key (TillWindow *self, guint keyval, GdkModifierType state, guint32 time_ms)
 {
   g_return_val_if_fail (TILL_IS_WINDOW (self), FALSE);
 
@@ -392,41 +379,43 @@ static void
 update_connection (TillWindow *self)
 {
   const TillStoreConfig *config = till_client_get_config (self->client);
-  TillConnectionState state = till_client_get_state (self->client);
-  const GError *error = till_client_get_last_error (self->client);
-  const char *icon = "network-offline-symbolic";
-  const char *label = "";
-  g_autofree char *banner = NULL;
+  TillConnectionState    state = till_client_get_state (self->client);
+  const GError          *error = till_client_get_last_error (self->client);
+  const char            *icon = "network-offline-symbolic";
+  const char            *label = "";
+  g_autofree char       *banner = NULL;
 
   switch (state)
     {
-    case TILL_CONNECTION_UNCONFIGURED:
-      label = _("Not Connected");
-      banner = g_strdup (_("This till is not connected to a server. Choose “Connect to a Server…” in the menu."));
-      break;
-    case TILL_CONNECTION_CONNECTING:
-      icon = "network-transmit-receive-symbolic";
-      label = _("Connecting…");
-      break;
-    case TILL_CONNECTION_ONLINE:
-      icon = "network-wired-symbolic";
-      label = _("Online");
-      break;
-    case TILL_CONNECTION_OFFLINE:
-      label = _("Offline");
-      banner = g_strdup (_("The server cannot be reached. You can keep adding items; payment waits "
-                           "until the connection is back. Reconnecting…"));
-      break;
-    case TILL_CONNECTION_REFUSED:
-    default:
-      {
-        g_autoptr (TillErrorMessage) message = till_error_message_new (error);
+      case TILL_CONNECTION_UNCONFIGURED:
+        label = _ ("Not Connected");
+        banner = g_strdup (_ (
+            "This till is not connected to a server. Choose “Connect to a Server…” in the menu."));
+        break;
+      case TILL_CONNECTION_CONNECTING:
+        icon = "network-transmit-receive-symbolic";
+        label = _ ("Connecting…");
+        break;
+      case TILL_CONNECTION_ONLINE:
+        icon = "network-wired-symbolic";
+        label = _ ("Online");
+        break;
+      case TILL_CONNECTION_OFFLINE:
+        label = _ ("Offline");
+        banner =
+            g_strdup (_ ("The server cannot be reached. You can keep adding items; payment waits "
+                         "until the connection is back. Reconnecting…"));
+        break;
+      case TILL_CONNECTION_REFUSED:
+      default:
+        {
+          g_autoptr (TillErrorMessage) message = till_error_message_new (error);
 
-        icon = "dialog-warning-symbolic";
-        label = _("Refused");
-        banner = g_strdup_printf ("%s %s", message->title, message->next_step);
-      }
-      break;
+          icon = "dialog-warning-symbolic";
+          label = _ ("Refused");
+          banner = g_strdup_printf ("%s %s", message->title, message->next_step);
+        }
+        break;
     }
 
   gtk_image_set_from_icon_name (self->connection_icon, icon);
@@ -436,9 +425,9 @@ update_connection (TillWindow *self)
       /* Someone may be typing a card number: a banner would move the form under their
        * fingers. The header shows the state, a toast says it; the banner waits for the sale. */
       if (state == TILL_CONNECTION_OFFLINE && state != self->shown_state)
-        till_window_show_toast (self, _("Offline: the server cannot be reached. Reconnecting…"));
+        till_window_show_toast (self, _ ("Offline: the server cannot be reached. Reconnecting…"));
       else if (state == TILL_CONNECTION_ONLINE && self->shown_state == TILL_CONNECTION_OFFLINE)
-        till_window_show_toast (self, _("Online again."));
+        till_window_show_toast (self, _ ("Online again."));
     }
   else
     {
@@ -448,16 +437,14 @@ update_connection (TillWindow *self)
   self->shown_state = state;
 
   adw_window_title_set_title (self->window_title,
-                              config && config->store_name ? config->store_name : _("Till"));
+                              config && config->store_name ? config->store_name : _ ("Till"));
   adw_window_title_set_subtitle (self->window_title,
-                                 till_store_config_is_training (config) ? _("Training") : NULL);
+                                 till_store_config_is_training (config) ? _ ("Training") : NULL);
   gtk_revealer_set_reveal_child (self->training_revealer, till_store_config_is_training (config));
 }
 
 static void
-on_catalog_saved (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+on_catalog_saved (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GError) error = NULL;
 
@@ -482,9 +469,7 @@ report_refresh_failed (const GError *error)
 }
 
 static void
-on_catalog_replaced (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+on_catalog_replaced (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GFile) file = NULL;
@@ -499,9 +484,7 @@ on_catalog_replaced (GObject      *source,
 }
 
 static void
-on_products_fetched (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+on_products_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (TillWindow) self = user_data;
   g_autoptr (GPtrArray) products = NULL;
@@ -514,10 +497,10 @@ on_products_fetched (GObject      *source,
       return;
     }
   if (products == NULL)
-    return;   /* 304: the cache is current */
+    return; /* 304: the cache is current */
   /* The compact form is built on a worker thread; then it is the cache file's content. */
-  till_catalog_replace_async (self->catalog, products, etag, self->cancellable,
-                              on_catalog_replaced, NULL);
+  till_catalog_replace_async (self->catalog, products, etag, self->cancellable, on_catalog_replaced,
+                              NULL);
 }
 
 /* Recovery. A cart that still holds the client reference of a checkout may have been paid
@@ -528,8 +511,8 @@ on_products_fetched (GObject      *source,
 
 typedef struct
 {
-  TillWindow *window;
-  TillCartModel *cart;
+  TillWindow           *window;
+  TillCartModel        *cart;
   TillCheckoutResponse *response;
 } Recovery;
 
@@ -554,7 +537,7 @@ order_is_paid (const TillOrder *order)
 static void
 recovery_show (Recovery *recovery)
 {
-  TillWindow *self = recovery->window;
+  TillWindow      *self = recovery->window;
   const TillOrder *order = recovery->response->order;
 
   if (order_is_paid (order))
@@ -562,8 +545,8 @@ recovery_show (Recovery *recovery)
       if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "pay") == 0)
         {
           /* Another sale is on screen: close this cart quietly, and say so. */
-          g_autofree char *text = g_strdup_printf (_("Order %s was paid while Till was closed."),
-                                                   order->number);
+          g_autofree char *text =
+              g_strdup_printf (_ ("Order %s was paid while Till was closed."), order->number);
           till_cart_store_remove (self->store, recovery->cart);
           till_window_show_toast (self, text);
           return;
@@ -577,9 +560,7 @@ recovery_show (Recovery *recovery)
 }
 
 static void
-on_recovery_synced (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+on_recovery_synced (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (Recovery) recovery = user_data;
   g_autoptr (GError) error = NULL;
@@ -596,9 +577,7 @@ on_recovery_synced (GObject      *source,
 }
 
 static void
-on_recovery_checkout (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+on_recovery_checkout (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (Recovery) recovery = user_data;
   g_autoptr (GError) error = NULL;
@@ -622,10 +601,10 @@ on_recovery_checkout (GObject      *source,
     {
       /* Read before the steal: the order of a call's arguments is unspecified. */
       TillWindow *self = recovery->window;
-      gint64 order_id = recovery->response->order->id;
+      gint64      order_id = recovery->response->order->id;
 
-      till_client_sync_order_async (self->client, order_id, self->cancellable,
-                                    on_recovery_synced, g_steal_pointer (&recovery));
+      till_client_sync_order_async (self->client, order_id, self->cancellable, on_recovery_synced,
+                                    g_steal_pointer (&recovery));
     }
   else
     recovery_show (recovery);
@@ -634,7 +613,7 @@ on_recovery_checkout (GObject      *source,
 static void
 recover_payments (TillWindow *self)
 {
-  GListModel *carts = till_cart_store_get_carts (self->store);
+  GListModel            *carts = till_cart_store_get_carts (self->store);
   const TillStoreConfig *config = till_client_get_config (self->client);
 
   if (till_client_get_state (self->client) != TILL_CONNECTION_ONLINE || config == NULL)
@@ -644,13 +623,13 @@ recover_payments (TillWindow *self)
     {
       g_autoptr (TillCartModel) cart = g_list_model_get_item (carts, i);
       const char *reference = till_cart_model_get_client_reference (cart);
-      Recovery *recovery;
+      Recovery   *recovery;
 
       /* A cart in another currency was charged, if at all, at another store (or this one
        * before it changed currency): this store refuses it, and it is kept aside as it is. */
-      if (reference == NULL || till_cart_model_is_empty (cart)
-          || g_ascii_strcasecmp (till_cart_model_get_currency (cart), config->currency) != 0
-          || g_hash_table_contains (self->recovery_tried, reference))
+      if (reference == NULL || till_cart_model_is_empty (cart) ||
+          g_ascii_strcasecmp (till_cart_model_get_currency (cart), config->currency) != 0 ||
+          g_hash_table_contains (self->recovery_tried, reference))
         continue;
       g_hash_table_add (self->recovery_tried, g_strdup (reference));
 
@@ -691,17 +670,14 @@ on_client_config (TillWindow *self)
 /* Charge */
 
 static void
-present_dialog (TillWindow       *self,
-                AdwMessageDialog *dialog)
+present_dialog (TillWindow *self, AdwMessageDialog *dialog)
 {
   g_set_weak_pointer (&self->dialog, dialog);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
-hand_off (TillWindow           *self,
-          TillCartModel        *cart,
-          TillCheckoutResponse *response)
+hand_off (TillWindow *self, TillCartModel *cart, TillCheckoutResponse *response)
 {
   /* Tests may take the payment step over. */
   if (g_signal_has_handler_pending (self, signals[PAYMENT_REQUESTED], 0, FALSE))
@@ -717,10 +693,7 @@ hand_off (TillWindow           *self,
 }
 
 static void
-on_payment_finished (TillWindow      *self,
-                     TillCartModel   *cart,
-                     gboolean         paid,
-                     TillPaymentPage *page)
+on_payment_finished (TillWindow *self, TillCartModel *cart, gboolean paid, TillPaymentPage *page)
 {
   gtk_stack_set_visible_child_name (self->main_stack, "sell");
   if (cart == NULL)
@@ -731,20 +704,21 @@ on_payment_finished (TillWindow      *self,
        * cart, never in a parked one. */
       till_cart_store_remove (self->store, cart);
       till_cart_view_next_customer (self->cart_view);
-      till_window_show_toast (self, _("Paid. Ready for the next sale."));
+      till_window_show_toast (self, _ ("Paid. Ready for the next sale."));
     }
   else
     {
       /* The order is canceled; charging the cart again makes a new one. */
       till_cart_model_forget_client_reference (cart);
-      till_window_show_toast (self, _("Payment stopped. The cart is back: change it or charge it again."));
+      till_window_show_toast (
+          self, _ ("Payment stopped. The cart is back: change it or charge it again."));
     }
 }
 
 typedef struct
 {
-  TillWindow *window;
-  TillCartModel *cart;
+  TillWindow         *window;
+  TillCartModel      *cart;
   TillCheckoutResult *result;
 } PendingCharge;
 
@@ -758,16 +732,13 @@ pending_charge_free (PendingCharge *pending)
 }
 
 static void
-pending_charge_closure_free (gpointer  data,
-                             GClosure *closure)
+pending_charge_closure_free (gpointer data, GClosure *closure)
 {
   pending_charge_free (data);
 }
 
 static void
-on_price_changed_response (AdwMessageDialog *dialog,
-                           const char       *response,
-                           PendingCharge    *pending)
+on_price_changed_response (AdwMessageDialog *dialog, const char *response, PendingCharge *pending)
 {
   if (g_strcmp0 (response, "continue") == 0)
     hand_off (pending->window, pending->cart, pending->result->response);
@@ -776,21 +747,17 @@ on_price_changed_response (AdwMessageDialog *dialog,
 static void charge_cart (TillWindow *self, TillCartModel *cart);
 
 static void
-on_error_response (AdwMessageDialog *dialog,
-                   const char       *response,
-                   PendingCharge    *pending)
+on_error_response (AdwMessageDialog *dialog, const char *response, PendingCharge *pending)
 {
   if (g_strcmp0 (response, "retry") == 0)
     charge_cart (pending->window, pending->cart);
 }
 
 static void
-on_checkout_started (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+on_checkout_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   PendingCharge *pending = user_data;
-  TillWindow *self = pending->window;
+  TillWindow    *self = pending->window;
   g_autoptr (GError) error = NULL;
   AdwMessageDialog *dialog;
 
@@ -809,12 +776,12 @@ on_checkout_started (GObject      *source,
         }
       message = till_error_message_new_for_server (error, till_client_get_base_url (self->client));
       g_message ("Checkout failed: %s", error->message);
-      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), message->title,
-                                                           message->next_step));
-      adw_message_dialog_add_response (dialog, "close", _("_Close"));
+      dialog = ADW_MESSAGE_DIALOG (
+          adw_message_dialog_new (GTK_WINDOW (self), message->title, message->next_step));
+      adw_message_dialog_add_response (dialog, "close", _ ("_Close"));
       if (message->kind == TILL_NEXT_STEP_RETRY || message->kind == TILL_NEXT_STEP_CHECK_CONNECTION)
         {
-          adw_message_dialog_add_response (dialog, "retry", _("_Try Again"));
+          adw_message_dialog_add_response (dialog, "retry", _ ("_Try Again"));
           adw_message_dialog_set_response_appearance (dialog, "retry", ADW_RESPONSE_SUGGESTED);
           adw_message_dialog_set_default_response (dialog, "retry");
         }
@@ -826,21 +793,21 @@ on_checkout_started (GObject      *source,
 
   if (pending->result->price_changed)
     {
-      const char *currency = pending->result->response->order->currency;
+      const char      *currency = pending->result->response->order->currency;
       g_autofree char *app_total = till_money_label (pending->result->app_total, currency);
-      g_autofree char *server_total = till_money_label (pending->result->response->order->total,
-                                                        currency);
+      g_autofree char *server_total =
+          till_money_label (pending->result->response->order->total, currency);
 
-      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
-                                                           _("The Total Has Changed"), NULL));
+      dialog = ADW_MESSAGE_DIALOG (
+          adw_message_dialog_new (GTK_WINDOW (self), _ ("The Total Has Changed"), NULL));
       adw_message_dialog_format_body (dialog,
-                                      _("The cart showed %s, but the server’s prices make it %s. "
-                                        "Tell the customer the new total before going on."),
+                                      _ ("The cart showed %s, but the server’s prices make it %s. "
+                                         "Tell the customer the new total before going on."),
                                       app_total, server_total);
-      adw_message_dialog_add_response (dialog, "cancel", _("_Cancel"));
+      adw_message_dialog_add_response (dialog, "cancel", _ ("_Cancel"));
       {
         /* Translators: %s is the new total. */
-        g_autofree char *label = g_strdup_printf (_("_Charge %s"), server_total);
+        g_autofree char *label = g_strdup_printf (_ ("_Charge %s"), server_total);
         adw_message_dialog_add_response (dialog, "continue", label);
       }
       adw_message_dialog_set_response_appearance (dialog, "continue", ADW_RESPONSE_SUGGESTED);
@@ -865,9 +832,7 @@ start_checkout (PendingCharge *pending)
 }
 
 static void
-on_store_busy (TillCartStore *store,
-               GParamSpec    *pspec,
-               PendingCharge *pending)
+on_store_busy (TillCartStore *store, GParamSpec *pspec, PendingCharge *pending)
 {
   if (till_cart_store_is_busy (store))
     return;
@@ -876,8 +841,7 @@ on_store_busy (TillCartStore *store,
 }
 
 static void
-charge_cart (TillWindow    *self,
-             TillCartModel *cart)
+charge_cart (TillWindow *self, TillCartModel *cart)
 {
   PendingCharge *pending;
 
@@ -899,8 +863,7 @@ charge_cart (TillWindow    *self,
 }
 
 static void
-on_charge (TillWindow    *self,
-           TillCartModel *cart)
+on_charge (TillWindow *self, TillCartModel *cart)
 {
   charge_cart (self, cart);
 }
@@ -908,9 +871,7 @@ on_charge (TillWindow    *self,
 /* Actions */
 
 static void
-forward_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
+forward_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   TillWindow *self = TILL_WINDOW (widget);
   const char *target = NULL;
@@ -932,9 +893,7 @@ forward_action (GtkWidget  *widget,
 }
 
 static void
-focus_search_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
+focus_search_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   TillWindow *self = TILL_WINDOW (widget);
 
@@ -942,9 +901,7 @@ focus_search_action (GtkWidget  *widget,
 }
 
 static void
-toggle_cart_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
+toggle_cart_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   TillWindow *self = TILL_WINDOW (widget);
 
@@ -952,9 +909,7 @@ toggle_cart_action (GtkWidget  *widget,
 }
 
 static void
-reconnect_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
+reconnect_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   TillWindow *self = TILL_WINDOW (widget);
 
@@ -994,7 +949,7 @@ on_flap_folded (TillWindow *self)
 static void
 till_window_constructed (GObject *object)
 {
-  TillWindow *self = TILL_WINDOW (object);
+  TillWindow            *self = TILL_WINDOW (object);
   const TillStoreConfig *config;
 
   G_OBJECT_CLASS (till_window_parent_class)->constructed (object);
@@ -1009,8 +964,8 @@ till_window_constructed (GObject *object)
 
   self->payment_page = till_payment_page_new (self->client);
   gtk_stack_add_named (self->main_stack, GTK_WIDGET (self->payment_page), "pay");
-  g_signal_connect_object (self->payment_page, "finished", G_CALLBACK (on_payment_finished),
-                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->payment_page, "finished", G_CALLBACK (on_payment_finished), self,
+                           G_CONNECT_SWAPPED);
 
   g_return_if_fail (self->catalog && self->store && self->client);
 
@@ -1057,33 +1012,30 @@ till_window_dispose (GObject *object)
 }
 
 static void
-till_window_set_property (GObject      *object,
-                          guint         prop_id,
-                          const GValue *value,
-                          GParamSpec   *pspec)
+till_window_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   TillWindow *self = TILL_WINDOW (object);
 
   switch (prop_id)
     {
-    case PROP_CATALOG:
-      self->catalog = g_value_dup_object (value);
-      break;
-    case PROP_STORE:
-      self->store = g_value_dup_object (value);
-      break;
-    case PROP_CLIENT:
-      self->client = g_value_dup_object (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      case PROP_CATALOG:
+        self->catalog = g_value_dup_object (value);
+        break;
+      case PROP_STORE:
+        self->store = g_value_dup_object (value);
+        break;
+      case PROP_CLIENT:
+        self->client = g_value_dup_object (value);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
 static void
 till_window_class_init (TillWindowClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->constructed = till_window_constructed;
@@ -1091,20 +1043,19 @@ till_window_class_init (TillWindowClass *klass)
   object_class->set_property = till_window_set_property;
 
   properties[PROP_CATALOG] =
-    g_param_spec_object ("catalog", NULL, NULL, TILL_TYPE_CATALOG,
-                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+      g_param_spec_object ("catalog", NULL, NULL, TILL_TYPE_CATALOG,
+                           G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_STORE] =
-    g_param_spec_object ("cart-store", NULL, NULL, TILL_TYPE_CART_STORE,
-                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+      g_param_spec_object ("cart-store", NULL, NULL, TILL_TYPE_CART_STORE,
+                           G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_CLIENT] =
-    g_param_spec_object ("client", NULL, NULL, TILL_TYPE_CLIENT,
-                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+      g_param_spec_object ("client", NULL, NULL, TILL_TYPE_CLIENT,
+                           G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  signals[PAYMENT_REQUESTED] =
-    g_signal_new ("payment-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, TILL_TYPE_CART_MODEL,
-                  till_checkout_response_get_type ());
+  signals[PAYMENT_REQUESTED] = g_signal_new (
+      "payment-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, TILL_TYPE_CART_MODEL, till_checkout_response_get_type ());
 
   /* Pulls the resources' object file out of the static library (its constructor registers
    * them), so every program linking libtill-app has its .ui files. */
@@ -1142,16 +1093,25 @@ till_window_class_init (TillWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.toggle-cart", NULL, toggle_cart_action);
   gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_action);
 
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "win.new-cart", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "win.close-cart", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "win.park-cart", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "win.new-cart",
+                                       NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "win.close-cart",
+                                       NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "win.park-cart",
+                                       NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F12, 0, "win.charge", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.charge", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK, "win.cart-discount", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK, "win.change-last", "i", 1);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK, "win.change-last", "i", 1);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, GDK_CONTROL_MASK, "win.change-last", "i", -1);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.focus-search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.charge",
+                                       NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK,
+                                       "win.cart-discount", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK,
+                                       "win.change-last", "i", 1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK,
+                                       "win.change-last", "i", 1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, GDK_CONTROL_MASK,
+                                       "win.change-last", "i", -1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "win.focus-search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F3, 0, "win.focus-search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.toggle-cart", NULL);
 }
@@ -1175,7 +1135,6 @@ till_window_init (TillWindow *self)
   gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
   g_signal_connect (controller, "key-pressed", G_CALLBACK (on_key_pressed), self);
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
-
 }
 
 TillWindow *
@@ -1184,12 +1143,8 @@ till_window_new (GtkApplication *application,
                  TillCartStore  *store,
                  TillClient     *client)
 {
-  return g_object_new (TILL_TYPE_WINDOW,
-                       "application", application,
-                       "catalog", catalog,
-                       "cart-store", store,
-                       "client", client,
-                       NULL);
+  return g_object_new (TILL_TYPE_WINDOW, "application", application, "catalog", catalog,
+                       "cart-store", store, "client", client, NULL);
 }
 
 /* Private API */

@@ -22,8 +22,7 @@ TillWindow *till_window_new (GtkApplication *application,
                              TillClient     *client);
 
 /* Shows a toast with @title (and logs nothing secret). */
-void        till_window_show_toast (TillWindow *self,
-                                    const char *title);
+void till_window_show_toast (TillWindow *self, const char *title);
 
 /**
  * TillWindow::payment-requested:

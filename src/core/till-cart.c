@@ -11,8 +11,7 @@
 #include "till-money.h"
 
 TillCartLine *
-till_cart_line_new (gint64 product_id,
-                    gint64 quantity)
+till_cart_line_new (gint64 product_id, gint64 quantity)
 {
   TillCartLine *line = g_new0 (TillCartLine, 1);
 
@@ -44,8 +43,7 @@ till_cart_line_free (TillCartLine *line)
 }
 
 TillCart *
-till_cart_new (const char *currency,
-               gboolean    prices_include_tax)
+till_cart_new (const char *currency, gboolean prices_include_tax)
 {
   TillCart *cart = g_new0 (TillCart, 1);
 
@@ -82,8 +80,7 @@ till_cart_free (TillCart *cart)
 
 /* Takes ownership of @line. */
 void
-till_cart_add_line (TillCart     *cart,
-                    TillCartLine *line)
+till_cart_add_line (TillCart *cart, TillCartLine *line)
 {
   g_ptr_array_add (cart->lines, line);
 }
@@ -100,15 +97,15 @@ till_cart_compute_totals (const TillCart  *cart,
                           TillTotals      *out_totals,
                           GError         **error)
 {
-  const TillCurrency *currency = till_currency_lookup (cart->currency);
-  guint n = cart->lines->len;
+  const TillCurrency        *currency = till_currency_lookup (cart->currency);
+  guint                      n = cart->lines->len;
   g_autofree TillTotalsLine *lines = g_new0 (TillTotalsLine, MAX (n, 1));
   g_autofree TillLineTotals *results = g_new0 (TillLineTotals, MAX (n, 1));
 
   if (currency == NULL)
     {
       g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_UNKNOWN_CURRENCY,
-                   _("Unknown currency “%s”"), cart->currency);
+                   _ ("Unknown currency “%s”"), cart->currency);
       return FALSE;
     }
 
@@ -122,8 +119,8 @@ till_cart_compute_totals (const TillCart  *cart,
       lines[i].discount = line->discount;
     }
 
-  if (!till_totals_compute (currency, cart->prices_include_tax, lines, n, &cart->discount,
-                            results, out_totals, error))
+  if (!till_totals_compute (currency, cart->prices_include_tax, lines, n, &cart->discount, results,
+                            out_totals, error))
     return FALSE;
 
   if (out_lines != NULL)
@@ -139,36 +136,33 @@ till_discount_to_json (const TillDiscount *discount)
   json_builder_begin_object (builder);
   switch (discount->kind)
     {
-    case TILL_DISCOUNT_PERCENT:
-      json_builder_set_member_name (builder, "type");
-      json_builder_add_string_value (builder, "percent");
-      json_builder_set_member_name (builder, "basis_points");
-      json_builder_add_int_value (builder, discount->value);
-      break;
-    case TILL_DISCOUNT_AMOUNT:
-      json_builder_set_member_name (builder, "type");
-      json_builder_add_string_value (builder, "amount");
-      json_builder_set_member_name (builder, "amount");
-      json_builder_add_int_value (builder, discount->value);
-      break;
-    case TILL_DISCOUNT_NONE:
-    default:
-      g_assert_not_reached ();
+      case TILL_DISCOUNT_PERCENT:
+        json_builder_set_member_name (builder, "type");
+        json_builder_add_string_value (builder, "percent");
+        json_builder_set_member_name (builder, "basis_points");
+        json_builder_add_int_value (builder, discount->value);
+        break;
+      case TILL_DISCOUNT_AMOUNT:
+        json_builder_set_member_name (builder, "type");
+        json_builder_add_string_value (builder, "amount");
+        json_builder_set_member_name (builder, "amount");
+        json_builder_add_int_value (builder, discount->value);
+        break;
+      case TILL_DISCOUNT_NONE:
+      default:
+        g_assert_not_reached ();
     }
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
 
 gboolean
-till_discount_from_json (JsonNode      *node,
-                         const char    *path,
-                         TillDiscount  *out,
-                         GError       **error)
+till_discount_from_json (JsonNode *node, const char *path, TillDiscount *out, GError **error)
 {
   static const char *percent_members[] = { "type", "basis_points", NULL };
   static const char *amount_members[] = { "type", "amount", NULL };
-  g_autofree char *type = NULL;
-  JsonObject *object;
+  g_autofree char   *type = NULL;
+  JsonObject        *object;
 
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     {
@@ -178,8 +172,8 @@ till_discount_from_json (JsonNode      *node,
     }
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_TYPE,
-                   _("Field “%s” must be %s"), path, _("an object"));
+      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_TYPE, _ ("Field “%s” must be %s"), path,
+                   _ ("an object"));
       return FALSE;
     }
 
@@ -202,13 +196,12 @@ till_discount_from_json (JsonNode      *node,
     }
 
   g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID,
-               _("Field “%s.type” must be “percent” or “amount”"), path);
+               _ ("Field “%s.type” must be “percent” or “amount”"), path);
   return FALSE;
 }
 
 static void
-add_discount_member (JsonBuilder        *builder,
-                     const TillDiscount *discount)
+add_discount_member (JsonBuilder *builder, const TillDiscount *discount)
 {
   if (discount->kind == TILL_DISCOUNT_NONE)
     return;
@@ -217,9 +210,7 @@ add_discount_member (JsonBuilder        *builder,
 }
 
 static void
-add_optional_string (JsonBuilder *builder,
-                     const char  *name,
-                     const char  *value)
+add_optional_string (JsonBuilder *builder, const char *name, const char *value)
 {
   if (value == NULL)
     return;
@@ -228,8 +219,7 @@ add_optional_string (JsonBuilder *builder,
 }
 
 static JsonNode *
-cart_to_json (const TillCart *cart,
-              gboolean        with_snapshots)
+cart_to_json (const TillCart *cart, gboolean with_snapshots)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new_immutable ();
 
@@ -280,19 +270,19 @@ char *
 till_cart_new_client_reference (void)
 {
   guint64 ms = (guint64) (g_get_real_time () / 1000);
-  guint8 b[16];
+  guint8  b[16];
 
   for (guint i = 0; i < 6; i++)
     b[i] = (guint8) (ms >> (8 * (5 - i)));
   /* GLib's generator, seeded from the system's entropy, as g_uuid_string_random () uses. */
   for (guint i = 6; i < 16; i++)
     b[i] = (guint8) g_random_int_range (0, 256);
-  b[6] = 0x70 | (b[6] & 0x0f);   /* version 7 */
-  b[8] = 0x80 | (b[8] & 0x3f);   /* variant 10 */
+  b[6] = 0x70 | (b[6] & 0x0f); /* version 7 */
+  b[8] = 0x80 | (b[8] & 0x3f); /* variant 10 */
   return g_strdup_printf ("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
                           "%02x%02x%02x%02x%02x%02x",
-                          b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
-                          b[11], b[12], b[13], b[14], b[15]);
+                          b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+                          b[12], b[13], b[14], b[15]);
 }
 
 JsonNode *
@@ -308,22 +298,21 @@ till_cart_to_json (const TillCart *cart)
 }
 
 static gboolean
-validate_client_reference (const char  *reference,
-                           GError     **error)
+validate_client_reference (const char *reference, GError **error)
 {
   for (const char *p = reference; *p != '\0'; p++)
     {
       if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
         {
           g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID,
-                       _("Field “client_reference” may only hold letters, digits, - and _"));
+                       _ ("Field “client_reference” may only hold letters, digits, - and _"));
           return FALSE;
         }
     }
   if (*reference == '\0')
     {
       g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID,
-                   _("Field “client_reference” is empty"));
+                   _ ("Field “client_reference” is empty"));
       return FALSE;
     }
   return TRUE;
@@ -336,27 +325,22 @@ typedef enum
 } CartSchema;
 
 static TillCartLine *
-parse_line (JsonNode    *node,
-            guint        index,
-            CartSchema   schema,
-            GError     **error)
+parse_line (JsonNode *node, guint index, CartSchema schema, GError **error)
 {
   /* A client may echo its own figures; the server never reads them (prices come from the
    * catalog), so they are accepted here and dropped below. */
-  static const char *members[] = {
-    "product_id", "quantity", "discount", "note",
-    "name", "sku", "unit_amount", "tax_rate", "tax", "total", NULL
-  };
-  g_autofree char *path = g_strdup_printf ("lines[%u]", index);
+  static const char *members[] = { "product_id",  "quantity", "discount", "note",  "name", "sku",
+                                   "unit_amount", "tax_rate", "tax",      "total", NULL };
+  g_autofree char   *path = g_strdup_printf ("lines[%u]", index);
   g_autoptr (TillCartLine) line = till_cart_line_new (0, 0);
-  gboolean snapshots = schema == CART_SAVED;
-  gint64 tax_rate = 0;
+  gboolean    snapshots = schema == CART_SAVED;
+  gint64      tax_rate = 0;
   JsonObject *object;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_TYPE, _("Field “%s” must be %s"), path,
-                   _("an object"));
+      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_TYPE, _ ("Field “%s” must be %s"), path,
+                   _ ("an object"));
       return NULL;
     }
   object = json_node_get_object (node);
@@ -392,18 +376,16 @@ parse_line (JsonNode    *node,
 }
 
 static TillCart *
-parse_cart (JsonObject  *object,
-            CartSchema   schema,
-            GError     **error)
+parse_cart (JsonObject *object, CartSchema schema, GError **error)
 {
   static const char *members[] = {
-    "client_reference", "currency", "lines", "discount", "note",
-    "prices_include_tax", "subtotal", "tax", "rounding", "total", NULL
+    "client_reference", "currency", "lines",    "discount", "note", "prices_include_tax",
+    "subtotal",         "tax",      "rounding", "total",    NULL
   };
   g_autofree char *client_reference = NULL;
   g_autofree char *currency = NULL;
   g_autoptr (TillCart) cart = NULL;
-  gboolean prices_include_tax = FALSE;
+  gboolean   prices_include_tax = FALSE;
   JsonArray *lines;
 
   if (!till_json_check_members (object, NULL, members, error) ||
@@ -414,8 +396,7 @@ parse_cart (JsonObject  *object,
     return NULL;
 
   if (schema == CART_SAVED &&
-      !till_json_get_boolean (object, NULL, "prices_include_tax", TRUE, &prices_include_tax,
-                              error))
+      !till_json_get_boolean (object, NULL, "prices_include_tax", TRUE, &prices_include_tax, error))
     return NULL;
 
   if (client_reference != NULL && !validate_client_reference (client_reference, error))
@@ -424,19 +405,19 @@ parse_cart (JsonObject  *object,
   if (till_currency_lookup (currency) == NULL)
     {
       g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID,
-                   _("Field “currency”: unknown currency “%s”"), currency);
+                   _ ("Field “currency”: unknown currency “%s”"), currency);
       return NULL;
     }
 
   if (json_array_get_length (lines) > TILL_CART_LINES_MAX)
     {
       g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_RANGE,
-                   _("Field “lines” has more than %d lines"), TILL_CART_LINES_MAX);
+                   _ ("Field “lines” has more than %d lines"), TILL_CART_LINES_MAX);
       return NULL;
     }
   if (schema == CART_CHECKOUT && json_array_get_length (lines) == 0)
     {
-      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_RANGE, _("The cart is empty"));
+      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_RANGE, _ ("The cart is empty"));
       return NULL;
     }
 
@@ -466,15 +447,13 @@ parse_cart (JsonObject  *object,
  *   and notes only: prices, names and totals a client sent are dropped.
  */
 TillCart *
-till_cart_from_checkout_json (JsonObject  *object,
-                              GError     **error)
+till_cart_from_checkout_json (JsonObject *object, GError **error)
 {
   return parse_cart (object, CART_CHECKOUT, error);
 }
 
 TillCart *
-till_cart_from_json (JsonObject  *object,
-                     GError     **error)
+till_cart_from_json (JsonObject *object, GError **error)
 {
   return parse_cart (object, CART_SAVED, error);
 }

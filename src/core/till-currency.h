@@ -15,14 +15,14 @@ G_BEGIN_DECLS
 
 typedef struct _TillCurrency TillCurrency;
 
-const TillCurrency *till_currency_lookup               (const char         *code);
-const char         *till_currency_get_code             (const TillCurrency *currency);
-const char         *till_currency_get_stripe_code      (const TillCurrency *currency);
-int                 till_currency_get_exponent         (const TillCurrency *currency);
-int                 till_currency_get_stripe_exponent  (const TillCurrency *currency);
+const TillCurrency *till_currency_lookup (const char *code);
+const char         *till_currency_get_code (const TillCurrency *currency);
+const char         *till_currency_get_stripe_code (const TillCurrency *currency);
+int                 till_currency_get_exponent (const TillCurrency *currency);
+int                 till_currency_get_stripe_exponent (const TillCurrency *currency);
 gint64              till_currency_get_charge_increment (const TillCurrency *currency);
-gint64              till_currency_get_stripe_minimum   (const TillCurrency *currency);
-gboolean            till_currency_is_zero_decimal      (const TillCurrency *currency);
-const char * const *till_currency_list_codes           (void);
+gint64              till_currency_get_stripe_minimum (const TillCurrency *currency);
+gboolean            till_currency_is_zero_decimal (const TillCurrency *currency);
+const char *const  *till_currency_list_codes (void);
 
 G_END_DECLS

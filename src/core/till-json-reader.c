@@ -43,23 +43,22 @@
 
 typedef struct
 {
-  const char *start;
-  const char *p;
-  const char *end;
-  guint depth;
-  const char * const *keep;   /* the root's members to read, or NULL for all */
-  GError **error;
+  const char        *start;
+  const char        *p;
+  const char        *end;
+  guint              depth;
+  const char *const *keep; /* the root's members to read, or NULL for all */
+  GError           **error;
 } Reader;
 
 static JsonNode *read_value (Reader *r);
 
 static void
-fail (Reader     *r,
-      const char *what)
+fail (Reader *r, const char *what)
 {
   g_set_error (r->error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX,
                /* Translators: the first %s says what is wrong, the number is a byte offset */
-               _("Malformed JSON: %s at byte %lu"), what, (gulong) (r->p - r->start));
+               _ ("Malformed JSON: %s at byte %lu"), what, (gulong) (r->p - r->start));
 }
 
 static inline void
@@ -70,14 +69,13 @@ skip_space (Reader *r)
 }
 
 static gboolean
-read_literal (Reader     *r,
-              const char *word)
+read_literal (Reader *r, const char *word)
 {
   gsize n = strlen (word);
 
   if ((gsize) (r->end - r->p) < n || memcmp (r->p, word, n) != 0)
     {
-      fail (r, _("unexpected character"));
+      fail (r, _ ("unexpected character"));
       return FALSE;
     }
   r->p += n;
@@ -97,14 +95,13 @@ hex_value (char c)
 }
 
 static gboolean
-read_hex4 (Reader  *r,
-           gunichar *out)
+read_hex4 (Reader *r, gunichar *out)
 {
   gunichar value = 0;
 
   if (r->end - r->p < 4)
     {
-      fail (r, _("bad \\u escape"));
+      fail (r, _ ("bad \\u escape"));
       return FALSE;
     }
   for (int i = 0; i < 4; i++)
@@ -113,7 +110,7 @@ read_hex4 (Reader  *r,
 
       if (digit < 0)
         {
-          fail (r, _("bad \\u escape"));
+          fail (r, _ ("bad \\u escape"));
           return FALSE;
         }
       value = value * 16 + (gunichar) digit;
@@ -128,8 +125,7 @@ static char skipped[] = "";
 /* From @p, the end of the bytes a string holds as they are (no quote, escape or control
  * character): most strings are that run and their closing quote. */
 static inline const char *
-plain_run_end (const char *p,
-               const char *end)
+plain_run_end (const char *p, const char *end)
 {
   while (p < end && *p != '"' && *p != '\\' && (guchar) *p >= 0x20)
     p++;
@@ -139,11 +135,10 @@ plain_run_end (const char *p,
 /* At the opening quote. Returns a newly allocated UTF-8 string; with @keep FALSE only checks
  * it and returns a placeholder that is not to be freed. */
 static char *
-read_string (Reader   *r,
-             gboolean  keep)
+read_string (Reader *r, gboolean keep)
 {
   const char *begin;
-  GString *text;
+  GString    *text;
 
   r->p++;
   begin = r->p;
@@ -174,7 +169,7 @@ read_string (Reader   *r,
         }
       if ((guchar) c < 0x20)
         {
-          fail (r, _("control character in a string"));
+          fail (r, _ ("control character in a string"));
           break;
         }
       if (c != '\\')
@@ -189,58 +184,74 @@ read_string (Reader   *r,
       c = *r->p++;
       switch (c)
         {
-        case '"': g_string_append_c (text, '"'); break;
-        case '\\': g_string_append_c (text, '\\'); break;
-        case '/': g_string_append_c (text, '/'); break;
-        case 'b': g_string_append_c (text, '\b'); break;
-        case 'f': g_string_append_c (text, '\f'); break;
-        case 'n': g_string_append_c (text, '\n'); break;
-        case 'r': g_string_append_c (text, '\r'); break;
-        case 't': g_string_append_c (text, '\t'); break;
-        case 'u':
-          {
-            gunichar unit, low;
-
-            if (!read_hex4 (r, &unit))
-              goto failed;
-            if (unit >= 0xd800 && unit <= 0xdbff)
-              {
-                if (r->end - r->p < 2 || r->p[0] != '\\' || r->p[1] != 'u')
-                  {
-                    fail (r, _("lone surrogate in a \\u escape"));
-                    goto failed;
-                  }
-                r->p += 2;
-                if (!read_hex4 (r, &low))
-                  goto failed;
-                if (low < 0xdc00 || low > 0xdfff)
-                  {
-                    fail (r, _("lone surrogate in a \\u escape"));
-                    goto failed;
-                  }
-                unit = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
-              }
-            else if (unit >= 0xdc00 && unit <= 0xdfff)
-              {
-                fail (r, _("lone surrogate in a \\u escape"));
-                goto failed;
-              }
-            if (unit == 0)
-              {
-                fail (r, _("NUL character in a string"));
-                goto failed;
-              }
-            g_string_append_unichar (text, unit);
+          case '"':
+            g_string_append_c (text, '"');
             break;
-          }
-        default:
-          r->p--;
-          fail (r, _("bad escape in a string"));
-          goto failed;
+          case '\\':
+            g_string_append_c (text, '\\');
+            break;
+          case '/':
+            g_string_append_c (text, '/');
+            break;
+          case 'b':
+            g_string_append_c (text, '\b');
+            break;
+          case 'f':
+            g_string_append_c (text, '\f');
+            break;
+          case 'n':
+            g_string_append_c (text, '\n');
+            break;
+          case 'r':
+            g_string_append_c (text, '\r');
+            break;
+          case 't':
+            g_string_append_c (text, '\t');
+            break;
+          case 'u':
+            {
+              gunichar unit, low;
+
+              if (!read_hex4 (r, &unit))
+                goto failed;
+              if (unit >= 0xd800 && unit <= 0xdbff)
+                {
+                  if (r->end - r->p < 2 || r->p[0] != '\\' || r->p[1] != 'u')
+                    {
+                      fail (r, _ ("lone surrogate in a \\u escape"));
+                      goto failed;
+                    }
+                  r->p += 2;
+                  if (!read_hex4 (r, &low))
+                    goto failed;
+                  if (low < 0xdc00 || low > 0xdfff)
+                    {
+                      fail (r, _ ("lone surrogate in a \\u escape"));
+                      goto failed;
+                    }
+                  unit = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
+                }
+              else if (unit >= 0xdc00 && unit <= 0xdfff)
+                {
+                  fail (r, _ ("lone surrogate in a \\u escape"));
+                  goto failed;
+                }
+              if (unit == 0)
+                {
+                  fail (r, _ ("NUL character in a string"));
+                  goto failed;
+                }
+              g_string_append_unichar (text, unit);
+              break;
+            }
+          default:
+            r->p--;
+            fail (r, _ ("bad escape in a string"));
+            goto failed;
         }
     }
   if (r->error == NULL || *r->error == NULL)
-    fail (r, _("unterminated string"));
+    fail (r, _ ("unterminated string"));
 failed:
   g_string_free (text, TRUE);
   return NULL;
@@ -254,19 +265,17 @@ is_digit (const Reader *r)
 
 /* Checks the number at r->p and copies it into @buffer. */
 static gboolean
-scan_number (Reader   *r,
-             char      buffer[64],
-             gboolean *out_integer)
+scan_number (Reader *r, char buffer[64], gboolean *out_integer)
 {
   const char *begin = r->p;
-  gboolean integer = TRUE;
-  gsize length;
+  gboolean    integer = TRUE;
+  gsize       length;
 
   if (*r->p == '-')
     r->p++;
   if (!is_digit (r))
     {
-      fail (r, _("bad number"));
+      fail (r, _ ("bad number"));
       return FALSE;
     }
   if (*r->p == '0')
@@ -280,7 +289,7 @@ scan_number (Reader   *r,
       r->p++;
       if (!is_digit (r))
         {
-          fail (r, _("bad number"));
+          fail (r, _ ("bad number"));
           return FALSE;
         }
       while (is_digit (r))
@@ -294,7 +303,7 @@ scan_number (Reader   *r,
         r->p++;
       if (!is_digit (r))
         {
-          fail (r, _("bad number"));
+          fail (r, _ ("bad number"));
           return FALSE;
         }
       while (is_digit (r))
@@ -303,7 +312,7 @@ scan_number (Reader   *r,
   length = r->p - begin;
   if (length >= 64)
     {
-      fail (r, _("number too long"));
+      fail (r, _ ("number too long"));
       return FALSE;
     }
   memcpy (buffer, begin, length);
@@ -316,9 +325,9 @@ static JsonNode *
 read_number (Reader *r)
 {
   const char *begin = r->p;
-  char buffer[64];
-  gboolean integer;
-  JsonNode *node;
+  char        buffer[64];
+  gboolean    integer;
+  JsonNode   *node;
 
   if (!scan_number (r, buffer, &integer))
     return NULL;
@@ -332,7 +341,7 @@ read_number (Reader *r)
         {
           /* JsonParser makes it -1, silently. */
           r->p = begin;
-          fail (r, _("integer out of range"));
+          fail (r, _ ("integer out of range"));
           return NULL;
         }
       node = json_node_init_int (json_node_alloc (), value);
@@ -345,7 +354,7 @@ read_number (Reader *r)
         {
           /* JsonParser makes it infinite, which JsonGenerator writes as no JSON at all. */
           r->p = begin;
-          fail (r, _("number out of range"));
+          fail (r, _ ("number out of range"));
           return NULL;
         }
       node = json_node_init_double (json_node_alloc (), value);
@@ -358,9 +367,9 @@ static gboolean
 skip_number (Reader *r)
 {
   const char *begin = r->p;
-  char buffer[64];
-  gboolean integer;
-  gsize digits;
+  char        buffer[64];
+  gboolean    integer;
+  gsize       digits;
 
   if (!scan_number (r, buffer, &integer))
     return FALSE;
@@ -381,9 +390,7 @@ static gboolean skip_value (Reader *r);
 
 /* Whether the member named @length bytes at @name (as written, without escapes) is read. */
 static gboolean
-is_kept (const Reader *r,
-         const char   *name,
-         gsize         length)
+is_kept (const Reader *r, const char *name, gsize length)
 {
   if (r->keep == NULL || r->depth != 1)
     return TRUE;
@@ -397,9 +404,7 @@ is_kept (const Reader *r,
 /* At a member name's opening quote: the name's bytes if it has no escapes (most names),
  * without copying them. */
 static gboolean
-peek_plain_name (const Reader  *r,
-                 const char   **out_name,
-                 gsize         *out_length)
+peek_plain_name (const Reader *r, const char **out_name, gsize *out_length)
 {
   const char *p = plain_run_end (r->p + 1, r->end);
 
@@ -413,7 +418,7 @@ peek_plain_name (const Reader  *r,
 static JsonNode *
 read_object (Reader *r)
 {
-  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr (JsonObject) object = json_object_new ();
 
   r->p++;
   skip_space (r);
@@ -425,16 +430,16 @@ read_object (Reader *r)
   for (;;)
     {
       g_autofree char *name = NULL;
-      const char *plain;
-      const char *name_start;
-      gsize plain_length;
-      gboolean kept;
-      JsonNode *value;
+      const char      *plain;
+      const char      *name_start;
+      gsize            plain_length;
+      gboolean         kept;
+      JsonNode        *value;
 
       skip_space (r);
       if (r->p >= r->end || *r->p != '"')
         {
-          fail (r, _("expected a member name"));
+          fail (r, _ ("expected a member name"));
           return NULL;
         }
       name_start = r->p;
@@ -454,7 +459,7 @@ read_object (Reader *r)
       skip_space (r);
       if (r->p >= r->end || *r->p != ':')
         {
-          fail (r, _("expected ‘:’"));
+          fail (r, _ ("expected ‘:’"));
           return NULL;
         }
       r->p++;
@@ -462,7 +467,7 @@ read_object (Reader *r)
        * read as what one reader of it sees and not another. */
       if (kept && json_object_has_member (object, name))
         {
-          g_autofree char *what = g_strdup_printf (_("duplicate member “%s”"), name);
+          g_autofree char *what = g_strdup_printf (_ ("duplicate member “%s”"), name);
 
           r->p = name_start;
           fail (r, what);
@@ -488,7 +493,7 @@ read_object (Reader *r)
           r->p++;
           return json_node_init_object (json_node_alloc (), object);
         }
-      fail (r, _("expected ‘,’ or ‘}’"));
+      fail (r, _ ("expected ‘,’ or ‘}’"));
       return NULL;
     }
 }
@@ -496,7 +501,7 @@ read_object (Reader *r)
 static JsonNode *
 read_array (Reader *r)
 {
-  g_autoptr(JsonArray) array = json_array_new ();
+  g_autoptr (JsonArray) array = json_array_new ();
 
   r->p++;
   skip_space (r);
@@ -523,7 +528,7 @@ read_array (Reader *r)
           r->p++;
           return json_node_init_array (json_node_alloc (), array);
         }
-      fail (r, _("expected ‘,’ or ‘]’"));
+      fail (r, _ ("expected ‘,’ or ‘]’"));
       return NULL;
     }
 }
@@ -536,42 +541,43 @@ read_value (Reader *r)
   skip_space (r);
   if (r->p >= r->end)
     {
-      fail (r, _("unexpected end"));
+      fail (r, _ ("unexpected end"));
       return NULL;
     }
   switch (*r->p)
     {
-    case '{':
-    case '[':
-      if (++r->depth > MAX_DEPTH)
-        {
-          fail (r, _("nested too deeply"));
-          return NULL;
-        }
-      node = *r->p == '{' ? read_object (r) : read_array (r);
-      r->depth--;
-      return node;
-    case '"':
-      {
-        char *text = read_string (r, TRUE);
-
-        if (text == NULL)
-          return NULL;
-        node = json_node_init_string (json_node_alloc (), text);
-        g_free (text);
+      case '{':
+      case '[':
+        if (++r->depth > MAX_DEPTH)
+          {
+            fail (r, _ ("nested too deeply"));
+            return NULL;
+          }
+        node = *r->p == '{' ? read_object (r) : read_array (r);
+        r->depth--;
         return node;
-      }
-    case 't':
-      return read_literal (r, "true") ? json_node_init_boolean (json_node_alloc (), TRUE) : NULL;
-    case 'f':
-      return read_literal (r, "false") ? json_node_init_boolean (json_node_alloc (), FALSE) : NULL;
-    case 'n':
-      return read_literal (r, "null") ? json_node_init_null (json_node_alloc ()) : NULL;
-    default:
-      if (*r->p == '-' || (*r->p >= '0' && *r->p <= '9'))
-        return read_number (r);
-      fail (r, _("unexpected character"));
-      return NULL;
+      case '"':
+        {
+          char *text = read_string (r, TRUE);
+
+          if (text == NULL)
+            return NULL;
+          node = json_node_init_string (json_node_alloc (), text);
+          g_free (text);
+          return node;
+        }
+      case 't':
+        return read_literal (r, "true") ? json_node_init_boolean (json_node_alloc (), TRUE) : NULL;
+      case 'f':
+        return read_literal (r, "false") ? json_node_init_boolean (json_node_alloc (), FALSE)
+                                         : NULL;
+      case 'n':
+        return read_literal (r, "null") ? json_node_init_null (json_node_alloc ()) : NULL;
+      default:
+        if (*r->p == '-' || (*r->p >= '0' && *r->p <= '9'))
+          return read_number (r);
+        fail (r, _ ("unexpected character"));
+        return NULL;
     }
 }
 
@@ -580,39 +586,39 @@ static gboolean
 skip_value (Reader *r)
 {
   gboolean object;
-  char close;
+  char     close;
 
   skip_space (r);
   if (r->p >= r->end)
     {
-      fail (r, _("unexpected end"));
+      fail (r, _ ("unexpected end"));
       return FALSE;
     }
   switch (*r->p)
     {
-    case '"':
-      return read_string (r, FALSE) != NULL;
-    case 't':
-      return read_literal (r, "true");
-    case 'f':
-      return read_literal (r, "false");
-    case 'n':
-      return read_literal (r, "null");
-    case '{':
-    case '[':
-      break;
-    default:
-      if (*r->p == '-' || (*r->p >= '0' && *r->p <= '9'))
-        return skip_number (r);
-      fail (r, _("unexpected character"));
-      return FALSE;
+      case '"':
+        return read_string (r, FALSE) != NULL;
+      case 't':
+        return read_literal (r, "true");
+      case 'f':
+        return read_literal (r, "false");
+      case 'n':
+        return read_literal (r, "null");
+      case '{':
+      case '[':
+        break;
+      default:
+        if (*r->p == '-' || (*r->p >= '0' && *r->p <= '9'))
+          return skip_number (r);
+        fail (r, _ ("unexpected character"));
+        return FALSE;
     }
 
   object = *r->p == '{';
   close = object ? '}' : ']';
   if (++r->depth > MAX_DEPTH)
     {
-      fail (r, _("nested too deeply"));
+      fail (r, _ ("nested too deeply"));
       return FALSE;
     }
   r->p++;
@@ -630,7 +636,7 @@ skip_value (Reader *r)
           skip_space (r);
           if (r->p >= r->end || *r->p != '"')
             {
-              fail (r, _("expected a member name"));
+              fail (r, _ ("expected a member name"));
               return FALSE;
             }
           if (read_string (r, FALSE) == NULL)
@@ -638,7 +644,7 @@ skip_value (Reader *r)
           skip_space (r);
           if (r->p >= r->end || *r->p != ':')
             {
-              fail (r, _("expected ‘:’"));
+              fail (r, _ ("expected ‘:’"));
               return FALSE;
             }
           r->p++;
@@ -657,7 +663,7 @@ skip_value (Reader *r)
           r->depth--;
           return TRUE;
         }
-      fail (r, object ? _("expected ‘,’ or ‘}’") : _("expected ‘,’ or ‘]’"));
+      fail (r, object ? _ ("expected ‘,’ or ‘}’") : _ ("expected ‘,’ or ‘]’"));
       return FALSE;
     }
 }
@@ -665,12 +671,11 @@ skip_value (Reader *r)
 /* Whether @data has only ASCII characters other than NUL, which is valid UTF-8: most bodies,
  * checked eight bytes at a time (g_utf8_validate () takes one byte at a time). */
 static gboolean
-is_ascii_text (const char *data,
-               gsize       length)
+is_ascii_text (const char *data, gsize length)
 {
   const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
   const guint64 highs = G_GUINT64_CONSTANT (0x8080808080808080);
-  gsize i = 0;
+  gsize         i = 0;
 
   for (; i + 8 <= length; i += 8)
     {
@@ -688,30 +693,27 @@ is_ascii_text (const char *data,
 }
 
 static JsonObject *
-read_root (const char         *data,
-           gsize               length,
-           const char * const *keep,
-           GError            **error)
+read_root (const char *data, gsize length, const char *const *keep, GError **error)
 {
   Reader r = { data, data, data + length, 0, keep, error };
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr (JsonNode) root = NULL;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
   if (length == 0)
     {
-      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX, _("The request body is empty"));
+      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX, _ ("The request body is empty"));
       return NULL;
     }
   if (!is_ascii_text (data, length) && !g_utf8_validate (data, length, NULL))
     {
       g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX,
-                   _("The request body is not UTF-8 text"));
+                   _ ("The request body is not UTF-8 text"));
       return NULL;
     }
   if (length >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0)
     {
-      fail (&r, _("byte order mark"));
+      fail (&r, _ ("byte order mark"));
       return NULL;
     }
   if ((root = read_value (&r)) == NULL)
@@ -719,12 +721,12 @@ read_root (const char         *data,
   skip_space (&r);
   if (r.p != r.end)
     {
-      fail (&r, _("text after the end"));
+      fail (&r, _ ("text after the end"));
       return NULL;
     }
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
-      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_TYPE, _("Expected a JSON object"));
+      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_TYPE, _ ("Expected a JSON object"));
       return NULL;
     }
   return json_object_ref (json_node_get_object (root));
@@ -738,9 +740,7 @@ read_root (const char         *data,
  * Returns: (transfer full): the root object.
  */
 JsonObject *
-till_json_parse_object (const char  *data,
-                        gssize       length,
-                        GError     **error)
+till_json_parse_object (const char *data, gssize length, GError **error)
 {
   if (length < 0)
     length = data != NULL ? (gssize) strlen (data) : 0;
@@ -748,10 +748,10 @@ till_json_parse_object (const char  *data,
 }
 
 JsonObject *
-till_json_parse_object_members (const char         *data,
-                                gssize              length,
-                                const char * const *members,
-                                GError            **error)
+till_json_parse_object_members (const char        *data,
+                                gssize             length,
+                                const char *const *members,
+                                GError           **error)
 {
   if (length < 0)
     length = data != NULL ? (gssize) strlen (data) : 0;

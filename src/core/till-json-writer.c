@@ -7,8 +7,7 @@
 #include <string.h>
 
 void
-till_json_writer_init (TillJsonWriter *writer,
-                       GString        *out)
+till_json_writer_init (TillJsonWriter *writer, GString *out)
 {
   writer->out = out;
   writer->depth = 0;
@@ -36,8 +35,7 @@ begin_value (TillJsonWriter *writer)
 }
 
 static void
-begin_container (TillJsonWriter *writer,
-                 char            open)
+begin_container (TillJsonWriter *writer, char open)
 {
   begin_value (writer);
   g_return_if_fail (writer->depth < TILL_JSON_WRITER_MAX_DEPTH);
@@ -47,8 +45,7 @@ begin_container (TillJsonWriter *writer,
 }
 
 static void
-end_container (TillJsonWriter *writer,
-               char            close)
+end_container (TillJsonWriter *writer, char close)
 {
   g_return_if_fail (writer->depth > 0 && !writer->after_name);
   writer->depth--;
@@ -80,18 +77,17 @@ till_json_writer_end_array (TillJsonWriter *writer)
 }
 
 static void
-append_quoted (GString    *out,
-               const char *text)
+append_quoted (GString *out, const char *text)
 {
   static const char hex[] = "0123456789abcdef";
-  const char *end = text + strlen (text);
-  const char *p = text;
+  const char       *end = text + strlen (text);
+  const char       *p = text;
 
   g_string_append_c (out, '"');
   while (p < end)
     {
       const char *run = p;
-      gunichar c;
+      gunichar    c;
 
       /* Copy the longest stretch of printable ASCII at once. */
       while (p < end && (guchar) *p >= 0x20 && (guchar) *p < 0x80 && *p != '"' && *p != '\\')
@@ -118,18 +114,32 @@ append_quoted (GString    *out,
         }
       switch (*p)
         {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        case '\b': g_string_append (out, "\\b"); break;
-        case '\f': g_string_append (out, "\\f"); break;
-        default:
-          g_string_append (out, "\\u00");
-          g_string_append_c (out, hex[(guchar) *p >> 4]);
-          g_string_append_c (out, hex[(guchar) *p & 0xf]);
-          break;
+          case '"':
+            g_string_append (out, "\\\"");
+            break;
+          case '\\':
+            g_string_append (out, "\\\\");
+            break;
+          case '\n':
+            g_string_append (out, "\\n");
+            break;
+          case '\r':
+            g_string_append (out, "\\r");
+            break;
+          case '\t':
+            g_string_append (out, "\\t");
+            break;
+          case '\b':
+            g_string_append (out, "\\b");
+            break;
+          case '\f':
+            g_string_append (out, "\\f");
+            break;
+          default:
+            g_string_append (out, "\\u00");
+            g_string_append_c (out, hex[(guchar) *p >> 4]);
+            g_string_append_c (out, hex[(guchar) *p & 0xf]);
+            break;
         }
       p++;
     }
@@ -137,8 +147,7 @@ append_quoted (GString    *out,
 }
 
 void
-till_json_writer_name (TillJsonWriter *writer,
-                       const char     *name)
+till_json_writer_name (TillJsonWriter *writer, const char *name)
 {
   g_return_if_fail (!writer->after_name);
   begin_value (writer);
@@ -148,8 +157,7 @@ till_json_writer_name (TillJsonWriter *writer,
 }
 
 void
-till_json_writer_string (TillJsonWriter *writer,
-                         const char     *value)
+till_json_writer_string (TillJsonWriter *writer, const char *value)
 {
   if (value == NULL)
     {
@@ -161,11 +169,10 @@ till_json_writer_string (TillJsonWriter *writer,
 }
 
 void
-till_json_writer_int (TillJsonWriter *writer,
-                      gint64          value)
+till_json_writer_int (TillJsonWriter *writer, gint64 value)
 {
-  char digits[24];
-  char *p = digits + sizeof digits;
+  char    digits[24];
+  char   *p = digits + sizeof digits;
   guint64 magnitude = value < 0 ? -(guint64) value : (guint64) value;
 
   begin_value (writer);
@@ -181,8 +188,7 @@ till_json_writer_int (TillJsonWriter *writer,
 }
 
 void
-till_json_writer_boolean (TillJsonWriter *writer,
-                          gboolean        value)
+till_json_writer_boolean (TillJsonWriter *writer, gboolean value)
 {
   begin_value (writer);
   g_string_append (writer->out, value ? "true" : "false");
@@ -196,8 +202,7 @@ till_json_writer_null (TillJsonWriter *writer)
 }
 
 void
-till_json_writer_time (TillJsonWriter *writer,
-                       GDateTime      *time)
+till_json_writer_time (TillJsonWriter *writer, GDateTime *time)
 {
   g_autoptr (GDateTime) utc = NULL;
   int year, month, day;
@@ -216,18 +221,14 @@ till_json_writer_time (TillJsonWriter *writer,
 }
 
 void
-till_json_writer_member_string (TillJsonWriter *writer,
-                                const char     *name,
-                                const char     *value)
+till_json_writer_member_string (TillJsonWriter *writer, const char *name, const char *value)
 {
   till_json_writer_name (writer, name);
   till_json_writer_string (writer, value);
 }
 
 void
-till_json_writer_member_int (TillJsonWriter *writer,
-                             const char     *name,
-                             gint64          value)
+till_json_writer_member_int (TillJsonWriter *writer, const char *name, gint64 value)
 {
   till_json_writer_name (writer, name);
   till_json_writer_int (writer, value);

@@ -23,33 +23,23 @@ typedef struct
   gboolean after_name;
 } TillJsonWriter;
 
-void        till_json_writer_init         (TillJsonWriter *writer,
-                                           GString        *out);
-void        till_json_writer_begin_object (TillJsonWriter *writer);
-void        till_json_writer_end_object   (TillJsonWriter *writer);
-void        till_json_writer_begin_array  (TillJsonWriter *writer);
-void        till_json_writer_end_array    (TillJsonWriter *writer);
+void till_json_writer_init (TillJsonWriter *writer, GString *out);
+void till_json_writer_begin_object (TillJsonWriter *writer);
+void till_json_writer_end_object (TillJsonWriter *writer);
+void till_json_writer_begin_array (TillJsonWriter *writer);
+void till_json_writer_end_array (TillJsonWriter *writer);
 /* The name of the next member of the current object. */
-void        till_json_writer_name         (TillJsonWriter *writer,
-                                           const char     *name);
+void till_json_writer_name (TillJsonWriter *writer, const char *name);
 /* NULL writes null. */
-void        till_json_writer_string       (TillJsonWriter *writer,
-                                           const char     *value);
-void        till_json_writer_int          (TillJsonWriter *writer,
-                                           gint64          value);
-void        till_json_writer_boolean      (TillJsonWriter *writer,
-                                           gboolean        value);
-void        till_json_writer_null         (TillJsonWriter *writer);
+void till_json_writer_string (TillJsonWriter *writer, const char *value);
+void till_json_writer_int (TillJsonWriter *writer, gint64 value);
+void till_json_writer_boolean (TillJsonWriter *writer, gboolean value);
+void till_json_writer_null (TillJsonWriter *writer);
 /* UTC as RFC 3339 with seconds ("2026-11-26T09:05:00Z"); NULL writes null. */
-void        till_json_writer_time         (TillJsonWriter *writer,
-                                           GDateTime      *time);
+void till_json_writer_time (TillJsonWriter *writer, GDateTime *time);
 
 /* Shorthands: a member and its value. */
-void        till_json_writer_member_string (TillJsonWriter *writer,
-                                            const char     *name,
-                                            const char     *value);
-void        till_json_writer_member_int    (TillJsonWriter *writer,
-                                            const char     *name,
-                                            gint64          value);
+void till_json_writer_member_string (TillJsonWriter *writer, const char *name, const char *value);
+void till_json_writer_member_int (TillJsonWriter *writer, const char *name, gint64 value);
 
 G_END_DECLS

@@ -9,12 +9,11 @@
 
 #include "till-json.h"
 
-G_DEFINE_QUARK (till-json-error-quark, till_json_error)
+G_DEFINE_QUARK (till - json - error - quark, till_json_error)
 
 /* "lines[2]" + "quantity" → "lines[2].quantity"; "" + "currency" → "currency". */
 static char *
-field_name (const char *path,
-            const char *member)
+field_name (const char *path, const char *member)
 {
   if (path == NULL || *path == '\0')
     return g_strdup (member);
@@ -22,13 +21,10 @@ field_name (const char *path,
 }
 
 gboolean
-till_json_check_members (JsonObject  *object,
-                         const char  *path,
-                         const char **allowed,
-                         GError     **error)
+till_json_check_members (JsonObject *object, const char *path, const char **allowed, GError **error)
 {
   JsonObjectIter iter;
-  const char *name;
+  const char    *name;
 
   json_object_iter_init (&iter, object);
   while (json_object_iter_next (&iter, &name, NULL))
@@ -37,7 +33,7 @@ till_json_check_members (JsonObject  *object,
         {
           g_autofree char *field = field_name (path, name);
           g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_UNKNOWN_FIELD,
-                       _("Unknown field “%s”"), field);
+                       _ ("Unknown field “%s”"), field);
           return FALSE;
         }
     }
@@ -47,15 +43,15 @@ till_json_check_members (JsonObject  *object,
 /* Looks @member up; FALSE with an error when required and absent, or when present with the
  * wrong node type. *out_node is NULL when absent (or null) and not required. */
 static gboolean
-lookup (JsonObject   *object,
-        const char   *path,
-        const char   *member,
-        gboolean      required,
-        JsonNodeType  type,
-        GType         value_type,
-        const char   *type_name,
-        JsonNode    **out_node,
-        GError      **error)
+lookup (JsonObject  *object,
+        const char  *path,
+        const char  *member,
+        gboolean     required,
+        JsonNodeType type,
+        GType        value_type,
+        const char  *type_name,
+        JsonNode   **out_node,
+        GError     **error)
 {
   JsonNode *node = json_object_get_member (object, member);
 
@@ -65,8 +61,8 @@ lookup (JsonObject   *object,
       if (required)
         {
           g_autofree char *field = field_name (path, member);
-          g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_MISSING,
-                       _("Missing field “%s”"), field);
+          g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_MISSING, _ ("Missing field “%s”"),
+                       field);
           return FALSE;
         }
       return TRUE;
@@ -77,8 +73,8 @@ lookup (JsonObject   *object,
     {
       g_autofree char *field = field_name (path, member);
       /* Translators: the second %s is a JSON type: "an integer", "a string", … */
-      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_TYPE,
-                   _("Field “%s” must be %s"), field, type_name);
+      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_TYPE, _ ("Field “%s” must be %s"), field,
+                   type_name);
       return FALSE;
     }
 
@@ -87,19 +83,19 @@ lookup (JsonObject   *object,
 }
 
 gboolean
-till_json_get_int (JsonObject  *object,
-                   const char  *path,
-                   const char  *member,
-                   gboolean     required,
-                   gint64       min,
-                   gint64       max,
-                   gint64      *out,
-                   GError     **error)
+till_json_get_int (JsonObject *object,
+                   const char *path,
+                   const char *member,
+                   gboolean    required,
+                   gint64      min,
+                   gint64      max,
+                   gint64     *out,
+                   GError    **error)
 {
   JsonNode *node;
-  gint64 value;
+  gint64    value;
 
-  if (!lookup (object, path, member, required, JSON_NODE_VALUE, G_TYPE_INT64, _("an integer"),
+  if (!lookup (object, path, member, required, JSON_NODE_VALUE, G_TYPE_INT64, _ ("an integer"),
                &node, error))
     return FALSE;
   if (node == NULL)
@@ -112,7 +108,7 @@ till_json_get_int (JsonObject  *object,
       g_autofree char *low = g_strdup_printf ("%" G_GINT64_FORMAT, min);
       g_autofree char *high = g_strdup_printf ("%" G_GINT64_FORMAT, max);
       g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_RANGE,
-                   _("Field “%s” must be between %s and %s"), field, low, high);
+                   _ ("Field “%s” must be between %s and %s"), field, low, high);
       return FALSE;
     }
 
@@ -121,18 +117,18 @@ till_json_get_int (JsonObject  *object,
 }
 
 gboolean
-till_json_get_string (JsonObject  *object,
-                      const char  *path,
-                      const char  *member,
-                      gboolean     required,
-                      gsize        max_length,
-                      char       **out,
-                      GError     **error)
+till_json_get_string (JsonObject *object,
+                      const char *path,
+                      const char *member,
+                      gboolean    required,
+                      gsize       max_length,
+                      char      **out,
+                      GError    **error)
 {
-  JsonNode *node;
+  JsonNode   *node;
   const char *value;
 
-  if (!lookup (object, path, member, required, JSON_NODE_VALUE, G_TYPE_STRING, _("a string"),
+  if (!lookup (object, path, member, required, JSON_NODE_VALUE, G_TYPE_STRING, _ ("a string"),
                &node, error))
     return FALSE;
   if (node == NULL)
@@ -143,7 +139,7 @@ till_json_get_string (JsonObject  *object,
     {
       g_autofree char *field = field_name (path, member);
       g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_RANGE,
-                   _("Field “%s” is longer than %u characters"), field, (guint) max_length);
+                   _ ("Field “%s” is longer than %u characters"), field, (guint) max_length);
       return FALSE;
     }
 
@@ -153,17 +149,17 @@ till_json_get_string (JsonObject  *object,
 }
 
 gboolean
-till_json_get_boolean (JsonObject  *object,
-                       const char  *path,
-                       const char  *member,
-                       gboolean     required,
-                       gboolean    *out,
-                       GError     **error)
+till_json_get_boolean (JsonObject *object,
+                       const char *path,
+                       const char *member,
+                       gboolean    required,
+                       gboolean   *out,
+                       GError    **error)
 {
   JsonNode *node;
 
-  if (!lookup (object, path, member, required, JSON_NODE_VALUE, G_TYPE_BOOLEAN,
-               _("true or false"), &node, error))
+  if (!lookup (object, path, member, required, JSON_NODE_VALUE, G_TYPE_BOOLEAN, _ ("true or false"),
+               &node, error))
     return FALSE;
   if (node != NULL)
     *out = json_node_get_boolean (node);
@@ -180,7 +176,7 @@ till_json_get_object (JsonObject  *object,
 {
   JsonNode *node;
 
-  if (!lookup (object, path, member, required, JSON_NODE_OBJECT, G_TYPE_INVALID, _("an object"),
+  if (!lookup (object, path, member, required, JSON_NODE_OBJECT, G_TYPE_INVALID, _ ("an object"),
                &node, error))
     return FALSE;
   *out = node != NULL ? json_node_get_object (node) : NULL;
@@ -188,16 +184,16 @@ till_json_get_object (JsonObject  *object,
 }
 
 gboolean
-till_json_get_array (JsonObject  *object,
-                     const char  *path,
-                     const char  *member,
-                     gboolean     required,
-                     JsonArray  **out,
-                     GError     **error)
+till_json_get_array (JsonObject *object,
+                     const char *path,
+                     const char *member,
+                     gboolean    required,
+                     JsonArray **out,
+                     GError    **error)
 {
   JsonNode *node;
 
-  if (!lookup (object, path, member, required, JSON_NODE_ARRAY, G_TYPE_INVALID, _("an array"),
+  if (!lookup (object, path, member, required, JSON_NODE_ARRAY, G_TYPE_INVALID, _ ("an array"),
                &node, error))
     return FALSE;
   *out = node != NULL ? json_node_get_array (node) : NULL;
@@ -205,8 +201,7 @@ till_json_get_array (JsonObject  *object,
 }
 
 char *
-till_json_to_string (JsonNode *node,
-                     gboolean  pretty)
+till_json_to_string (JsonNode *node, gboolean pretty)
 {
   g_autoptr (JsonGenerator) generator = json_generator_new ();
 

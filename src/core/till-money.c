@@ -11,7 +11,7 @@
 
 #include "till-money.h"
 
-G_DEFINE_QUARK (till-money-error-quark, till_money_error)
+G_DEFINE_QUARK (till - money - error - quark, till_money_error)
 
 /* Quote at most this many characters of what the user typed in an error message. */
 #define QUOTE_MAX 24
@@ -50,17 +50,14 @@ power_of_ten (int exponent)
  * ("12.500" is 1250), since nothing is lost; anything else is never rounded.
  */
 gboolean
-till_decimal_parse (const char      *text,
-                    int              exponent,
-                    TillParseFlags   flags,
-                    gint64          *out_value,
-                    GError         **error)
+till_decimal_parse (
+    const char *text, int exponent, TillParseFlags flags, gint64 *out_value, GError **error)
 {
   const char *p = text;
-  gboolean negative = FALSE;
-  gint64 value = 0;
-  int int_digits = 0;
-  int frac_digits = 0;
+  gboolean    negative = FALSE;
+  gint64      value = 0;
+  int         int_digits = 0;
+  int         frac_digits = 0;
 
   g_return_val_if_fail (text != NULL, FALSE);
   g_return_val_if_fail (exponent >= 0 && exponent <= 6, FALSE);
@@ -72,7 +69,7 @@ till_decimal_parse (const char      *text,
         {
           g_autofree char *quoted = quote_input (text);
           g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_NEGATIVE,
-                       _("“%s” has a sign; write the amount without + or −"), quoted);
+                       _ ("“%s” has a sign; write the amount without + or −"), quoted);
           return FALSE;
         }
       negative = TRUE;
@@ -98,7 +95,7 @@ till_decimal_parse (const char      *text,
                   g_autofree char *quoted = quote_input (text);
                   if (exponent == 0)
                     g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_TOO_MANY_DECIMALS,
-                                 _("“%s” has decimals, but this amount is in whole units"),
+                                 _ ("“%s” has decimals, but this amount is in whole units"),
                                  quoted);
                   else
                     g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_TOO_MANY_DECIMALS,
@@ -135,14 +132,14 @@ invalid:
   {
     g_autofree char *quoted = quote_input (text);
     g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_INVALID,
-                 _("“%s” is not a number: use digits and a point, like 12.50"), quoted);
+                 _ ("“%s” is not a number: use digits and a point, like 12.50"), quoted);
     return FALSE;
   }
 overflow:
   {
     g_autofree char *quoted = quote_input (text);
-    g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_OVERFLOW,
-                 _("“%s” is too large"), quoted);
+    g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_OVERFLOW, _ ("“%s” is too large"),
+                 quoted);
     return FALSE;
   }
 }
@@ -153,27 +150,23 @@ overflow:
  * @out_amount: (out): the amount in @currency's minor units
  */
 gboolean
-till_money_parse (const char          *text,
-                  const TillCurrency  *currency,
-                  TillParseFlags       flags,
-                  gint64              *out_amount,
-                  GError             **error)
+till_money_parse (const char         *text,
+                  const TillCurrency *currency,
+                  TillParseFlags      flags,
+                  gint64             *out_amount,
+                  GError            **error)
 {
   g_return_val_if_fail (currency != NULL, FALSE);
 
-  return till_decimal_parse (text, till_currency_get_exponent (currency), flags, out_amount,
-                             error);
+  return till_decimal_parse (text, till_currency_get_exponent (currency), flags, out_amount, error);
 }
 
 static gboolean
-get_symbol (UNumberFormat           *fmt,
-            UNumberFormatSymbol      symbol,
-            char                    *buf,
-            gsize                    size)
+get_symbol (UNumberFormat *fmt, UNumberFormatSymbol symbol, char *buf, gsize size)
 {
-  UChar usym[16];
+  UChar      usym[16];
   UErrorCode status = U_ZERO_ERROR;
-  int32_t len = unum_getSymbol (fmt, symbol, usym, G_N_ELEMENTS (usym), &status);
+  int32_t    len = unum_getSymbol (fmt, symbol, usym, G_N_ELEMENTS (usym), &status);
 
   if (U_FAILURE (status))
     return FALSE;
@@ -191,22 +184,22 @@ get_symbol (UNumberFormat           *fmt,
  * Turkish is an error rather than fifteen.
  */
 gboolean
-till_money_parse_localized (const char          *text,
-                            const TillCurrency  *currency,
-                            const char          *locale,
-                            TillParseFlags       flags,
-                            gint64              *out_amount,
-                            GError             **error)
+till_money_parse_localized (const char         *text,
+                            const TillCurrency *currency,
+                            const char         *locale,
+                            TillParseFlags      flags,
+                            gint64             *out_amount,
+                            GError            **error)
 {
-  UErrorCode status = U_ZERO_ERROR;
+  UErrorCode     status = U_ZERO_ERROR;
   UNumberFormat *fmt;
-  char decimal[16], grouping[16];
+  char           decimal[16], grouping[16];
   g_autoptr (GString) plain = NULL;
   g_autofree char *stripped = NULL;
-  const char *p;
-  const char *int_start;
-  gboolean seen_group = FALSE;
-  int group_digits = 0;
+  const char      *p;
+  const char      *int_start;
+  gboolean         seen_group = FALSE;
+  int              group_digits = 0;
 
   g_return_val_if_fail (text != NULL, FALSE);
   g_return_val_if_fail (currency != NULL, FALSE);
@@ -219,7 +212,7 @@ till_money_parse_localized (const char          *text,
       if (fmt != NULL)
         unum_close (fmt);
       g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_INVALID,
-                   _("Amounts cannot be read in this language"));
+                   _ ("Amounts cannot be read in this language"));
       return FALSE;
     }
   unum_close (fmt);
@@ -262,7 +255,7 @@ till_money_parse_localized (const char          *text,
     {
       g_autofree char *quoted = quote_input (text);
       g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_INVALID,
-                   _("“%s” is not an amount: write it like %s"), quoted,
+                   _ ("“%s” is not an amount: write it like %s"), quoted,
                    decimal[0] == ',' ? "1.234,50" : "1,234.50");
       return FALSE;
     }
@@ -276,9 +269,7 @@ till_money_parse_localized (const char          *text,
  * @out_basis_points: (out): the rate in basis points (1800, 850, 0)
  */
 gboolean
-till_tax_rate_parse (const char  *text,
-                     int         *out_basis_points,
-                     GError     **error)
+till_tax_rate_parse (const char *text, int *out_basis_points, GError **error)
 {
   gint64 value;
 
@@ -289,7 +280,7 @@ till_tax_rate_parse (const char  *text,
     {
       g_autofree char *quoted = quote_input (text);
       g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_OVERFLOW,
-                   _("A tax rate of %s %% is more than 100 %%"), quoted);
+                   _ ("A tax rate of %s %% is more than 100 %%"), quoted);
       return FALSE;
     }
 
@@ -298,8 +289,7 @@ till_tax_rate_parse (const char  *text,
 }
 
 static char *
-decimal_string (gint64 value,
-                int    exponent)
+decimal_string (gint64 value, int exponent)
 {
   guint64 magnitude = value < 0 ? -(guint64) value : (guint64) value;
   guint64 scale = (guint64) power_of_ten (exponent);
@@ -307,14 +297,13 @@ decimal_string (gint64 value,
   if (exponent == 0)
     return g_strdup_printf ("%s%" G_GUINT64_FORMAT, value < 0 ? "-" : "", magnitude);
 
-  return g_strdup_printf ("%s%" G_GUINT64_FORMAT ".%0*" G_GUINT64_FORMAT,
-                          value < 0 ? "-" : "", magnitude / scale, exponent, magnitude % scale);
+  return g_strdup_printf ("%s%" G_GUINT64_FORMAT ".%0*" G_GUINT64_FORMAT, value < 0 ? "-" : "",
+                          magnitude / scale, exponent, magnitude % scale);
 }
 
 /* 123450 USD → "1234.50"; 1000 JPY → "1000"; -5 USD → "-0.05". The inverse of till_money_parse. */
 char *
-till_money_to_decimal_string (gint64              amount,
-                              const TillCurrency *currency)
+till_money_to_decimal_string (gint64 amount, const TillCurrency *currency)
 {
   g_return_val_if_fail (currency != NULL, NULL);
 
@@ -339,7 +328,7 @@ till_tax_rate_to_string (int basis_points)
 
 typedef struct
 {
-  char key[64];
+  char           key[64];
   UNumberFormat *fmt;
 } FormatterCache;
 
@@ -357,15 +346,14 @@ formatter_cache_free (gpointer data)
 static GPrivate formatter_cache = G_PRIVATE_INIT (formatter_cache_free);
 
 static UNumberFormat *
-get_formatter (const TillCurrency *currency,
-               const char         *locale)
+get_formatter (const TillCurrency *currency, const char *locale)
 {
   FormatterCache *cache = g_private_get (&formatter_cache);
-  char key[64];
-  UChar ucode[4];
-  UErrorCode status = U_ZERO_ERROR;
-  UNumberFormat *fmt;
-  int exponent = till_currency_get_exponent (currency);
+  char            key[64];
+  UChar           ucode[4];
+  UErrorCode      status = U_ZERO_ERROR;
+  UNumberFormat  *fmt;
+  int             exponent = till_currency_get_exponent (currency);
 
   g_snprintf (key, sizeof key, "%s|%s", locale ? locale : "", till_currency_get_code (currency));
   if (cache != NULL && strcmp (cache->key, key) == 0)
@@ -408,16 +396,14 @@ get_formatter (const TillCurrency *currency,
  *   "1234.50 USD".
  */
 char *
-till_money_format (gint64              amount,
-                   const TillCurrency *currency,
-                   const char         *locale)
+till_money_format (gint64 amount, const TillCurrency *currency, const char *locale)
 {
   g_autofree char *decimal = NULL;
-  UNumberFormat *fmt;
-  UChar ubuf[128];
-  char buf[512];
-  UErrorCode status = U_ZERO_ERROR;
-  int32_t len;
+  UNumberFormat   *fmt;
+  UChar            ubuf[128];
+  char             buf[512];
+  UErrorCode       status = U_ZERO_ERROR;
+  int32_t          len;
 
   g_return_val_if_fail (currency != NULL, NULL);
 
@@ -462,7 +448,7 @@ to_stripe (gint64              amount,
     {
       g_autofree char *text = till_money_to_decimal_string (amount, currency);
       g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_STRIPE_INCREMENT,
-                   _("%s %s cannot be charged: the last digit must be 0"), text,
+                   _ ("%s %s cannot be charged: the last digit must be 0"), text,
                    till_currency_get_code (currency));
       return FALSE;
     }
@@ -471,7 +457,7 @@ to_stripe (gint64              amount,
     {
       g_autofree char *text = till_money_to_decimal_string (amount, currency);
       g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_STRIPE_MAXIMUM,
-                   _("%s %s is more than a card payment can take"), text,
+                   _ ("%s %s is more than a card payment can take"), text,
                    till_currency_get_code (currency));
       return FALSE;
     }
@@ -481,14 +467,14 @@ to_stripe (gint64              amount,
     {
       g_autofree char *text = till_money_to_decimal_string (amount, currency);
       g_autofree char *minimum = NULL;
-      gint64 min_amount = charge ? till_currency_get_stripe_minimum (currency) /
-                                     stripe_scale (currency)
-                                 : increment;
+      gint64           min_amount =
+          charge ? till_currency_get_stripe_minimum (currency) / stripe_scale (currency)
+                           : increment;
 
       minimum = till_money_to_decimal_string (min_amount, currency);
       g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_STRIPE_MINIMUM,
-                   charge ? _("%s %s is less than the smallest card payment (%s %s)")
-                          : _("%s %s is less than the smallest refund (%s %s)"),
+                   charge ? _ ("%s %s is less than the smallest card payment (%s %s)")
+                          : _ ("%s %s is less than the smallest refund (%s %s)"),
                    text, till_currency_get_code (currency), minimum,
                    till_currency_get_code (currency));
       return FALSE;
@@ -549,7 +535,7 @@ till_money_from_stripe (gint64              stripe_amount,
     {
       g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, stripe_amount);
       g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_INVALID,
-                   _("Stripe amount %s %s is not a whole number of units"), text,
+                   _ ("Stripe amount %s %s is not a whole number of units"), text,
                    till_currency_get_code (currency));
       return FALSE;
     }
@@ -560,8 +546,7 @@ till_money_from_stripe (gint64              stripe_amount,
 
 /* Rounds half away from zero to a multiple of @increment: 5124 → 5120, 5125 → 5130. */
 gint64
-till_money_round_to_increment (gint64 amount,
-                               gint64 increment)
+till_money_round_to_increment (gint64 amount, gint64 increment)
 {
   gint64 remainder;
 

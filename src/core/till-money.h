@@ -21,9 +21,9 @@ typedef enum
   TILL_MONEY_ERROR_NEGATIVE,          /* a sign where none is allowed */
   TILL_MONEY_ERROR_OVERFLOW,          /* beyond TILL_AMOUNT_MAX, or a sum that would be */
   TILL_MONEY_ERROR_UNKNOWN_CURRENCY,
-  TILL_MONEY_ERROR_STRIPE_MAXIMUM,    /* more than Stripe's 8 digits */
-  TILL_MONEY_ERROR_STRIPE_MINIMUM,    /* less than Stripe charges in this currency */
-  TILL_MONEY_ERROR_STRIPE_INCREMENT,  /* three-decimal amount not ending in 0 */
+  TILL_MONEY_ERROR_STRIPE_MAXIMUM,   /* more than Stripe's 8 digits */
+  TILL_MONEY_ERROR_STRIPE_MINIMUM,   /* less than Stripe charges in this currency */
+  TILL_MONEY_ERROR_STRIPE_INCREMENT, /* three-decimal amount not ending in 0 */
 } TillMoneyError;
 
 typedef enum
@@ -37,46 +37,37 @@ typedef enum
 /* Stripe's `amount` has at most 8 digits. */
 #define TILL_STRIPE_AMOUNT_MAX G_GINT64_CONSTANT (99999999)
 
-GQuark   till_money_error_quark        (void);
+GQuark till_money_error_quark (void);
 
-gboolean till_decimal_parse            (const char         *text,
-                                        int                 exponent,
-                                        TillParseFlags      flags,
-                                        gint64             *out_value,
-                                        GError            **error);
-gboolean till_money_parse              (const char         *text,
-                                        const TillCurrency *currency,
-                                        TillParseFlags      flags,
-                                        gint64             *out_amount,
-                                        GError            **error);
-gboolean till_money_parse_localized    (const char         *text,
-                                        const TillCurrency *currency,
-                                        const char         *locale,
-                                        TillParseFlags      flags,
-                                        gint64             *out_amount,
-                                        GError            **error);
-gboolean till_tax_rate_parse           (const char         *text,
-                                        int                *out_basis_points,
-                                        GError            **error);
-char    *till_money_to_decimal_string  (gint64              amount,
-                                        const TillCurrency *currency);
-char    *till_tax_rate_to_string       (int                 basis_points);
-char    *till_money_format             (gint64              amount,
-                                        const TillCurrency *currency,
-                                        const char         *locale);
-gboolean till_money_to_stripe          (gint64              amount,
-                                        const TillCurrency *currency,
-                                        gint64             *out_stripe_amount,
-                                        GError            **error);
-gboolean till_money_to_stripe_refund   (gint64              amount,
-                                        const TillCurrency *currency,
-                                        gint64             *out_stripe_amount,
-                                        GError            **error);
-gboolean till_money_from_stripe        (gint64              stripe_amount,
-                                        const TillCurrency *currency,
-                                        gint64             *out_amount,
-                                        GError            **error);
-gint64   till_money_round_to_increment (gint64              amount,
-                                        gint64              increment);
+gboolean till_decimal_parse (
+    const char *text, int exponent, TillParseFlags flags, gint64 *out_value, GError **error);
+gboolean till_money_parse (const char         *text,
+                           const TillCurrency *currency,
+                           TillParseFlags      flags,
+                           gint64             *out_amount,
+                           GError            **error);
+gboolean till_money_parse_localized (const char         *text,
+                                     const TillCurrency *currency,
+                                     const char         *locale,
+                                     TillParseFlags      flags,
+                                     gint64             *out_amount,
+                                     GError            **error);
+gboolean till_tax_rate_parse (const char *text, int *out_basis_points, GError **error);
+char    *till_money_to_decimal_string (gint64 amount, const TillCurrency *currency);
+char    *till_tax_rate_to_string (int basis_points);
+char    *till_money_format (gint64 amount, const TillCurrency *currency, const char *locale);
+gboolean till_money_to_stripe (gint64              amount,
+                               const TillCurrency *currency,
+                               gint64             *out_stripe_amount,
+                               GError            **error);
+gboolean till_money_to_stripe_refund (gint64              amount,
+                                      const TillCurrency *currency,
+                                      gint64             *out_stripe_amount,
+                                      GError            **error);
+gboolean till_money_from_stripe (gint64              stripe_amount,
+                                 const TillCurrency *currency,
+                                 gint64             *out_amount,
+                                 GError            **error);
+gint64   till_money_round_to_increment (gint64 amount, gint64 increment);
 
 G_END_DECLS

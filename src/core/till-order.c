@@ -27,8 +27,7 @@ till_order_status_to_string (TillOrderStatus status)
 }
 
 gboolean
-till_order_status_from_string (const char      *text,
-                               TillOrderStatus *out_status)
+till_order_status_from_string (const char *text, TillOrderStatus *out_status)
 {
   for (guint i = 0; i < G_N_ELEMENTS (status_names); i++)
     {
@@ -49,24 +48,23 @@ till_order_status_from_string (const char      *text,
  * partially_refunded → partially_refunded (another partial refund).
  */
 gboolean
-till_order_status_can_become (TillOrderStatus from,
-                              TillOrderStatus to)
+till_order_status_can_become (TillOrderStatus from, TillOrderStatus to)
 {
   if (from == to)
     return TRUE;
 
   switch (from)
     {
-    case TILL_ORDER_PENDING_PAYMENT:
-      return to == TILL_ORDER_PAID || to == TILL_ORDER_CANCELED;
-    case TILL_ORDER_PAID:
-      return to == TILL_ORDER_PARTIALLY_REFUNDED || to == TILL_ORDER_REFUNDED;
-    case TILL_ORDER_PARTIALLY_REFUNDED:
-      return to == TILL_ORDER_REFUNDED;
-    case TILL_ORDER_REFUNDED:
-    case TILL_ORDER_CANCELED:
-    default:
-      return FALSE;
+      case TILL_ORDER_PENDING_PAYMENT:
+        return to == TILL_ORDER_PAID || to == TILL_ORDER_CANCELED;
+      case TILL_ORDER_PAID:
+        return to == TILL_ORDER_PARTIALLY_REFUNDED || to == TILL_ORDER_REFUNDED;
+      case TILL_ORDER_PARTIALLY_REFUNDED:
+        return to == TILL_ORDER_REFUNDED;
+      case TILL_ORDER_REFUNDED:
+      case TILL_ORDER_CANCELED:
+      default:
+        return FALSE;
     }
 }
 
@@ -115,8 +113,7 @@ till_order_free (TillOrder *order)
 }
 
 void
-till_order_write_members (const TillOrder *order,
-                          TillJsonWriter  *writer)
+till_order_write_members (const TillOrder *order, TillJsonWriter *writer)
 {
   till_json_writer_member_int (writer, "id", order->id);
   till_json_writer_member_string (writer, "number", order->number);
@@ -172,8 +169,7 @@ till_order_write_members (const TillOrder *order,
 }
 
 void
-till_order_write_json (const TillOrder *order,
-                       TillJsonWriter  *writer)
+till_order_write_json (const TillOrder *order, TillJsonWriter *writer)
 {
   till_json_writer_begin_object (writer);
   till_order_write_members (order, writer);
@@ -197,11 +193,8 @@ till_order_to_json (const TillOrder *order)
 }
 
 static gboolean
-get_time (JsonObject  *object,
-          const char  *member,
-          gboolean     required,
-          GDateTime  **out,
-          GError     **error)
+get_time (
+    JsonObject *object, const char *member, gboolean required, GDateTime **out, GError **error)
 {
   g_autofree char *text = NULL;
 
@@ -214,7 +207,7 @@ get_time (JsonObject  *object,
   if (*out == NULL)
     {
       g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID,
-                   _("Field “%s” is not an RFC 3339 time"), member);
+                   _ ("Field “%s” is not an RFC 3339 time"), member);
       return FALSE;
     }
   return TRUE;
@@ -227,20 +220,19 @@ get_time (JsonObject  *object,
  * server may add some); known fields of the wrong type fail.
  */
 TillOrder *
-till_order_from_json (JsonObject  *object,
-                      GError     **error)
+till_order_from_json (JsonObject *object, GError **error)
 {
   g_autoptr (TillOrder) order = till_order_new ();
   g_autofree char *status = NULL;
-  JsonArray *lines = NULL;
-  JsonObject *payment = NULL;
+  JsonArray       *lines = NULL;
+  JsonObject      *payment = NULL;
 
   if (!till_json_get_int (object, NULL, "id", TRUE, 1, G_MAXINT64, &order->id, error) ||
       !till_json_get_string (object, NULL, "number", TRUE, 64, &order->number, error) ||
       !till_json_get_string (object, NULL, "status", TRUE, 32, &status, error) ||
       !till_json_get_string (object, NULL, "currency", TRUE, 3, &order->currency, error) ||
-      !till_json_get_string (object, NULL, "client_reference", FALSE, 64,
-                             &order->client_reference, error) ||
+      !till_json_get_string (object, NULL, "client_reference", FALSE, 64, &order->client_reference,
+                             error) ||
       !till_json_get_array (object, NULL, "lines", TRUE, &lines, error) ||
       !till_json_get_int (object, NULL, "subtotal", TRUE, 0, TILL_AMOUNT_MAX, &order->subtotal,
                           error) ||
@@ -260,30 +252,30 @@ till_order_from_json (JsonObject  *object,
   if (!till_order_status_from_string (status, &order->status))
     {
       g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID,
-                   _("Field “status”: unknown order status “%s”"), status);
+                   _ ("Field “status”: unknown order status “%s”"), status);
       return NULL;
     }
 
   for (guint i = 0; i < json_array_get_length (lines); i++)
     {
-      JsonNode *node = json_array_get_element (lines, i);
+      JsonNode        *node = json_array_get_element (lines, i);
       g_autofree char *path = g_strdup_printf ("lines[%u]", i);
       g_autoptr (TillOrderLine) line = till_order_line_new ();
-      gint64 tax_rate = 0;
+      gint64      tax_rate = 0;
       JsonObject *line_object;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
         {
-          g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_TYPE, _("Field “%s” must be %s"),
-                       path, _("an object"));
+          g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_TYPE, _ ("Field “%s” must be %s"),
+                       path, _ ("an object"));
           return NULL;
         }
       line_object = json_node_get_object (node);
       if (!till_json_get_int (line_object, path, "product_id", TRUE, 1, G_MAXINT64,
                               &line->product_id, error) ||
           !till_json_get_string (line_object, path, "name", TRUE, 200, &line->name, error) ||
-          !till_json_get_int (line_object, path, "quantity", TRUE, 1, G_MAXINT32,
-                              &line->quantity, error) ||
+          !till_json_get_int (line_object, path, "quantity", TRUE, 1, G_MAXINT32, &line->quantity,
+                              error) ||
           !till_json_get_int (line_object, path, "unit_amount", TRUE, 0, TILL_AMOUNT_MAX,
                               &line->unit_amount, error) ||
           !till_json_get_int (line_object, path, "tax_rate", FALSE, 0, 10000, &tax_rate, error) ||
@@ -298,19 +290,18 @@ till_order_from_json (JsonObject  *object,
       g_ptr_array_add (order->lines, g_steal_pointer (&line));
     }
 
-  if (payment != NULL &&
-      (!till_json_get_string (payment, "payment", "payment_intent", TRUE, 255,
-                              &order->payment_intent, error) ||
-       !till_json_get_string (payment, "payment", "status", FALSE, 64, &order->payment_status,
-                              error) ||
-       !till_json_get_string (payment, "payment", "card_brand", FALSE, 32, &order->card_brand,
-                              error) ||
-       !till_json_get_string (payment, "payment", "card_last4", FALSE, 4, &order->card_last4,
-                              error) ||
-       !till_json_get_string (payment, "payment", "decline_code", FALSE, 64,
-                              &order->decline_code, error) ||
-       !till_json_get_string (payment, "payment", "decline_message", FALSE, 500,
-                              &order->decline_message, error)))
+  if (payment != NULL && (!till_json_get_string (payment, "payment", "payment_intent", TRUE, 255,
+                                                 &order->payment_intent, error) ||
+                          !till_json_get_string (payment, "payment", "status", FALSE, 64,
+                                                 &order->payment_status, error) ||
+                          !till_json_get_string (payment, "payment", "card_brand", FALSE, 32,
+                                                 &order->card_brand, error) ||
+                          !till_json_get_string (payment, "payment", "card_last4", FALSE, 4,
+                                                 &order->card_last4, error) ||
+                          !till_json_get_string (payment, "payment", "decline_code", FALSE, 64,
+                                                 &order->decline_code, error) ||
+                          !till_json_get_string (payment, "payment", "decline_message", FALSE, 500,
+                                                 &order->decline_message, error)))
     return NULL;
 
   return g_steal_pointer (&order);

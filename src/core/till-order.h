@@ -21,10 +21,10 @@ typedef enum
 typedef struct
 {
   gint64 product_id;
-  char *name;
+  char  *name;
   gint64 quantity;
   gint64 unit_amount;
-  int tax_rate;        /* basis points */
+  int    tax_rate; /* basis points */
   gint64 discount;
   gint64 tax;
   gint64 total;
@@ -32,49 +32,44 @@ typedef struct
 
 typedef struct
 {
-  gint64 id;
-  char *number;            /* human, per store: "T-000042" */
+  gint64          id;
+  char           *number; /* human, per store: "T-000042" */
   TillOrderStatus status;
-  char *currency;
-  char *client_reference;  /* nullable */
-  GPtrArray *lines;        /* element-type TillOrderLine, owned */
-  gint64 subtotal;
-  gint64 discount;
-  gint64 tax;
-  gint64 rounding;
-  gint64 total;
-  gint64 refunded;
+  char           *currency;
+  char           *client_reference; /* nullable */
+  GPtrArray      *lines;            /* element-type TillOrderLine, owned */
+  gint64          subtotal;
+  gint64          discount;
+  gint64          tax;
+  gint64          rounding;
+  gint64          total;
+  gint64          refunded;
   /* payment; all nullable */
-  char *payment_intent;
-  char *payment_status;    /* Stripe's PaymentIntent status */
-  char *card_brand;
-  char *card_last4;
-  char *decline_code;      /* the last decline, while pending */
-  char *decline_message;
+  char      *payment_intent;
+  char      *payment_status; /* Stripe's PaymentIntent status */
+  char      *card_brand;
+  char      *card_last4;
+  char      *decline_code; /* the last decline, while pending */
+  char      *decline_message;
   GDateTime *created_at;
-  GDateTime *paid_at;      /* nullable */
+  GDateTime *paid_at; /* nullable */
 } TillOrder;
 
-const char   *till_order_status_to_string   (TillOrderStatus  status);
-gboolean      till_order_status_from_string (const char      *text,
-                                             TillOrderStatus *out_status);
-gboolean      till_order_status_can_become  (TillOrderStatus  from,
-                                             TillOrderStatus  to);
+const char *till_order_status_to_string (TillOrderStatus status);
+gboolean    till_order_status_from_string (const char *text, TillOrderStatus *out_status);
+gboolean    till_order_status_can_become (TillOrderStatus from, TillOrderStatus to);
 
-TillOrderLine *till_order_line_new          (void);
-void           till_order_line_free         (TillOrderLine   *line);
-TillOrder     *till_order_new               (void);
-void           till_order_free              (TillOrder       *order);
+TillOrderLine *till_order_line_new (void);
+void           till_order_line_free (TillOrderLine *line);
+TillOrder     *till_order_new (void);
+void           till_order_free (TillOrder *order);
 
 /* The order as the API shows it: in a tree, written to @writer, or only its members (for a
  * caller that adds some, such as the server's refunds). */
-JsonNode      *till_order_to_json           (const TillOrder *order);
-void           till_order_write_json        (const TillOrder *order,
-                                             TillJsonWriter  *writer);
-void           till_order_write_members     (const TillOrder *order,
-                                             TillJsonWriter  *writer);
-TillOrder     *till_order_from_json         (JsonObject      *object,
-                                             GError         **error);
+JsonNode  *till_order_to_json (const TillOrder *order);
+void       till_order_write_json (const TillOrder *order, TillJsonWriter *writer);
+void       till_order_write_members (const TillOrder *order, TillJsonWriter *writer);
+TillOrder *till_order_from_json (JsonObject *object, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillOrderLine, till_order_line_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillOrder, till_order_free)

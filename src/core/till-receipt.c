@@ -11,10 +11,7 @@
 
 /* Appends "left ……… right" as one line of @width characters (more if it cannot fit). */
 static void
-add_row (GString    *out,
-         const char *left,
-         const char *right,
-         int         width)
+add_row (GString *out, const char *left, const char *right, int width)
 {
   glong used = g_utf8_strlen (left, -1) + g_utf8_strlen (right, -1);
 
@@ -33,9 +30,7 @@ add_row (GString    *out,
 }
 
 static void
-add_centered (GString    *out,
-              const char *text,
-              int         width)
+add_centered (GString *out, const char *text, int width)
 {
   glong len = g_utf8_strlen (text, -1);
 
@@ -46,8 +41,7 @@ add_centered (GString    *out,
 }
 
 static void
-add_rule (GString *out,
-          int      width)
+add_rule (GString *out, int width)
 {
   for (int i = 0; i < width; i++)
     g_string_append_c (out, '-');
@@ -55,9 +49,7 @@ add_rule (GString *out,
 }
 
 static char *
-money (gint64              amount,
-       const TillCurrency *currency,
-       const char         *locale)
+money (gint64 amount, const TillCurrency *currency, const char *locale)
 {
   return till_money_format (amount, currency, locale);
 }
@@ -65,10 +57,7 @@ money (gint64              amount,
 /* Appends @text cut into lines of at most @width characters, at spaces where it can, each
  * line starting with @indent. */
 static void
-add_wrapped (GString    *out,
-             const char *text,
-             const char *indent,
-             int         width)
+add_wrapped (GString *out, const char *text, const char *indent, int width)
 {
   glong room = MAX (width - (glong) g_utf8_strlen (indent, -1), 8);
   g_auto (GStrv) paragraphs = g_strsplit (text, "\n", -1);
@@ -81,7 +70,7 @@ add_wrapped (GString    *out,
         {
           const char *end = rest;
           const char *cut = NULL;
-          glong n = 0;
+          glong       n = 0;
 
           while (*end != '\0' && n < room)
             {
@@ -105,14 +94,13 @@ add_wrapped (GString    *out,
 /* One rate's share of the order: what it was charged on, without tax, and the tax. */
 typedef struct
 {
-  int rate;
+  int    rate;
   gint64 base;
   gint64 tax;
 } TaxRow;
 
 static int
-compare_tax_rows (gconstpointer a,
-                  gconstpointer b)
+compare_tax_rows (gconstpointer a, gconstpointer b)
 {
   const TaxRow *ra = a, *rb = b;
 
@@ -127,7 +115,7 @@ tax_rows (const TillOrder *order)
   for (guint i = 0; i < order->lines->len; i++)
     {
       const TillOrderLine *line = g_ptr_array_index (order->lines, i);
-      TaxRow *row = NULL;
+      TaxRow              *row = NULL;
 
       for (guint j = 0; j < rows->len && row == NULL; j++)
         if (g_array_index (rows, TaxRow, j).rate == line->tax_rate)
@@ -149,13 +137,12 @@ tax_rows (const TillOrder *order)
 }
 
 static void
-add_training_mark (GString *out,
-                   int      width)
+add_training_mark (GString *out, int width)
 {
   /* Translators: at the top and the bottom of a receipt printed in training mode. */
-  add_centered (out, _("*** TRAINING — NOT A RECEIPT ***"), width);
+  add_centered (out, _ ("*** TRAINING — NOT A RECEIPT ***"), width);
   /* Translators: under the training mark of a receipt. */
-  add_centered (out, _("No card was charged"), width);
+  add_centered (out, _ ("No card was charged"), width);
 }
 
 /**
@@ -173,12 +160,11 @@ add_training_mark (GString *out,
  *   the server recorded it; nothing is computed again but sums and differences of them.
  */
 char *
-till_receipt_format_full (const TillOrder          *order,
-                          const TillReceiptOptions *options)
+till_receipt_format_full (const TillOrder *order, const TillReceiptOptions *options)
 {
   const TillCurrency *currency;
-  const char *locale;
-  int width;
+  const char         *locale;
+  int                 width;
   g_autoptr (GString) out = g_string_new (NULL);
   g_autoptr (GArray) taxes = NULL;
 
@@ -207,13 +193,13 @@ till_receipt_format_full (const TillOrder          *order,
   if (options->store_tax_id != NULL && *options->store_tax_id != '\0')
     {
       /* Translators: on a receipt, under the store's address; %s is its tax (VAT) number. */
-      g_autofree char *tax_id = g_strdup_printf (_("Tax number: %s"), options->store_tax_id);
+      g_autofree char *tax_id = g_strdup_printf (_ ("Tax number: %s"), options->store_tax_id);
       add_centered (out, tax_id, width);
     }
   {
     g_autofree char *when = NULL;
     /* Translators: on a receipt; %s is the order number. */
-    g_autofree char *number = g_strdup_printf (_("Order %s"), order->number);
+    g_autofree char *number = g_strdup_printf (_ ("Order %s"), order->number);
 
     if (order->created_at != NULL)
       {
@@ -227,8 +213,8 @@ till_receipt_format_full (const TillOrder          *order,
   for (guint i = 0; i < order->lines->len; i++)
     {
       const TillOrderLine *line = g_ptr_array_index (order->lines, i);
-      g_autofree char *label = g_strdup_printf ("%" G_GINT64_FORMAT " × %s", line->quantity,
-                                                line->name);
+      g_autofree char     *label =
+          g_strdup_printf ("%" G_GINT64_FORMAT " × %s", line->quantity, line->name);
       /* Before discounts, as the subtotal counts it. */
       gint64 gross = line->total + line->discount - (options->prices_include_tax ? 0 : line->tax);
       g_autofree char *amount = money (gross, currency, locale);
@@ -238,30 +224,30 @@ till_receipt_format_full (const TillOrder          *order,
         {
           g_autofree char *unit = money (line->unit_amount, currency, locale);
           /* Translators: under a receipt line; %s is the price of one item. */
-          g_autofree char *each = g_strdup_printf (_("    %s each"), unit);
+          g_autofree char *each = g_strdup_printf (_ ("    %s each"), unit);
           add_row (out, each, "", width);
         }
       if (line->discount > 0)
         {
           g_autofree char *discount = money (-line->discount, currency, locale);
-          add_row (out, _("    Discount"), discount, width);
+          add_row (out, _ ("    Discount"), discount, width);
         }
     }
   add_rule (out, width);
 
   {
     g_autofree char *subtotal = money (order->subtotal, currency, locale);
-    add_row (out, _("Subtotal"), subtotal, width);
+    add_row (out, _ ("Subtotal"), subtotal, width);
   }
   if (order->discount > 0)
     {
       g_autofree char *discount = money (-order->discount, currency, locale);
-      add_row (out, _("Discount"), discount, width);
+      add_row (out, _ ("Discount"), discount, width);
     }
   taxes = tax_rows (order);
   for (guint i = 0; i < taxes->len; i++)
     {
-      const TaxRow *row = &g_array_index (taxes, TaxRow, i);
+      const TaxRow    *row = &g_array_index (taxes, TaxRow, i);
       g_autofree char *rate = till_tax_rate_to_string (row->rate);
       g_autofree char *base = money (row->base, currency, locale);
       g_autofree char *tax = money (row->tax, currency, locale);
@@ -270,26 +256,26 @@ till_receipt_format_full (const TillOrder          *order,
       if (options->prices_include_tax)
         /* Translators: on a receipt: the tax rate ("7") and what it is charged on, for
          * prices that include tax; the tax amount follows on the right. */
-        label = g_strdup_printf (_("Incl. tax %s %% on %s"), rate, base);
+        label = g_strdup_printf (_ ("Incl. tax %s %% on %s"), rate, base);
       else
         /* Translators: on a receipt: the tax rate ("7") and what it is charged on; the
          * tax amount follows on the right. */
-        label = g_strdup_printf (_("Tax %s %% on %s"), rate, base);
+        label = g_strdup_printf (_ ("Tax %s %% on %s"), rate, base);
       add_row (out, label, tax, width);
     }
   if (order->rounding != 0)
     {
       g_autofree char *rounding = money (order->rounding, currency, locale);
-      add_row (out, _("Rounding"), rounding, width);
+      add_row (out, _ ("Rounding"), rounding, width);
     }
   {
     g_autofree char *total = money (order->total, currency, locale);
-    add_row (out, _("TOTAL"), total, width);
+    add_row (out, _ ("TOTAL"), total, width);
   }
   if (order->refunded > 0)
     {
       g_autofree char *refunded = money (-order->refunded, currency, locale);
-      add_row (out, _("Refunded"), refunded, width);
+      add_row (out, _ ("Refunded"), refunded, width);
     }
 
   if (order->card_last4 != NULL)
@@ -300,7 +286,7 @@ till_receipt_format_full (const TillOrder          *order,
       if (*brand != '\0')
         brand[0] = g_ascii_toupper (brand[0]);
       /* Translators: on a receipt: card brand and its last four digits. */
-      paid = g_strdup_printf (_("Paid by card: %s •••• %s"), brand, order->card_last4);
+      paid = g_strdup_printf (_ ("Paid by card: %s •••• %s"), brand, order->card_last4);
       g_string_append_c (out, '\n');
       add_row (out, paid, "", width);
     }
@@ -308,11 +294,11 @@ till_receipt_format_full (const TillOrder          *order,
     {
       g_string_append_c (out, '\n');
       /* Translators: on a receipt, before the cart's note. */
-      add_row (out, _("Note:"), "", width);
+      add_row (out, _ ("Note:"), "", width);
       add_wrapped (out, options->note, "  ", width);
     }
   g_string_append_c (out, '\n');
-  add_centered (out, _("Thank you!"), width);
+  add_centered (out, _ ("Thank you!"), width);
   if (options->training)
     {
       g_string_append_c (out, '\n');

@@ -14,9 +14,7 @@ typedef __int128 wide;
 
 /* n × num / den rounded half-up, for n, num ≥ 0 and den > 0; exact in 128 bits. */
 static gint64
-mul_div_half_up (gint64 n,
-                 gint64 num,
-                 gint64 den)
+mul_div_half_up (gint64 n, gint64 num, gint64 den)
 {
   wide product = (wide) n * num;
 
@@ -24,96 +22,90 @@ mul_div_half_up (gint64 n,
 }
 
 static gboolean
-add_checked (gint64  *sum,
-             gint64   value,
-             GError **error)
+add_checked (gint64 *sum, gint64 value, GError **error)
 {
   if (__builtin_add_overflow (*sum, value, sum) || *sum > TILL_AMOUNT_MAX)
     {
       g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_OVERFLOW,
-                   _("The total is too large"));
+                   _ ("The total is too large"));
       return FALSE;
     }
   return TRUE;
 }
 
 gboolean
-till_discount_validate (const TillDiscount  *discount,
-                        GError             **error)
+till_discount_validate (const TillDiscount *discount, GError **error)
 {
   switch (discount->kind)
     {
-    case TILL_DISCOUNT_NONE:
-      return TRUE;
-    case TILL_DISCOUNT_PERCENT:
-      if (discount->value < 0 || discount->value > 10000)
-        {
-          g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_INVALID,
-                       _("A discount must be between 0 and 100 %%"));
-          return FALSE;
-        }
-      return TRUE;
-    case TILL_DISCOUNT_AMOUNT:
-      if (discount->value < 0 || discount->value > TILL_AMOUNT_MAX)
-        {
-          g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_INVALID,
-                       _("A discount amount cannot be negative or that large"));
-          return FALSE;
-        }
-      return TRUE;
-    default:
-      g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_INVALID,
-                   _("Unknown kind of discount"));
-      return FALSE;
+      case TILL_DISCOUNT_NONE:
+        return TRUE;
+      case TILL_DISCOUNT_PERCENT:
+        if (discount->value < 0 || discount->value > 10000)
+          {
+            g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_INVALID,
+                         _ ("A discount must be between 0 and 100 %%"));
+            return FALSE;
+          }
+        return TRUE;
+      case TILL_DISCOUNT_AMOUNT:
+        if (discount->value < 0 || discount->value > TILL_AMOUNT_MAX)
+          {
+            g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_INVALID,
+                         _ ("A discount amount cannot be negative or that large"));
+            return FALSE;
+          }
+        return TRUE;
+      default:
+        g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_INVALID,
+                     _ ("Unknown kind of discount"));
+        return FALSE;
     }
 }
 
 /* How much @discount takes off @base: never more than @base, never below zero. */
 static gint64
-discount_amount (const TillDiscount *discount,
-                 gint64              base)
+discount_amount (const TillDiscount *discount, gint64 base)
 {
   switch (discount->kind)
     {
-    case TILL_DISCOUNT_PERCENT:
-      return MIN (mul_div_half_up (base, discount->value, 10000), base);
-    case TILL_DISCOUNT_AMOUNT:
-      return MIN (discount->value, base);
-    case TILL_DISCOUNT_NONE:
-    default:
-      return 0;
+      case TILL_DISCOUNT_PERCENT:
+        return MIN (mul_div_half_up (base, discount->value, 10000), base);
+      case TILL_DISCOUNT_AMOUNT:
+        return MIN (discount->value, base);
+      case TILL_DISCOUNT_NONE:
+      default:
+        return 0;
     }
 }
 
 static gboolean
-validate_line (const TillTotalsLine  *line,
-               guint                  index,
-               GError               **error)
+validate_line (const TillTotalsLine *line, guint index, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
 
   if (line->quantity < 1 || line->quantity > TILL_QUANTITY_MAX)
     {
       g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_INVALID,
-                   _("Line %u: the quantity must be between 1 and %d"), index + 1,
+                   _ ("Line %u: the quantity must be between 1 and %d"), index + 1,
                    TILL_QUANTITY_MAX);
       return FALSE;
     }
   if (line->unit_amount < 0 || line->unit_amount > TILL_AMOUNT_MAX)
     {
       g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_INVALID,
-                   _("Line %u: the price cannot be negative or that large"), index + 1);
+                   _ ("Line %u: the price cannot be negative or that large"), index + 1);
       return FALSE;
     }
   if (line->tax_rate < 0 || line->tax_rate > TILL_TAX_RATE_MAX)
     {
       g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_INVALID,
-                   _("Line %u: the tax rate must be between 0 and 100 %%"), index + 1);
+                   _ ("Line %u: the tax rate must be between 0 and 100 %%"), index + 1);
       return FALSE;
     }
   if (!till_discount_validate (&line->discount, &local_error))
     {
-      g_set_error (error, TILL_MONEY_ERROR, local_error->code, _("Line %u: %s"), index + 1,
+      g_set_error (error, TILL_MONEY_ERROR, local_error->code, _ ("Line %u: %s"), index + 1,
                    local_error->message);
       return FALSE;
     }
@@ -123,14 +115,10 @@ validate_line (const TillTotalsLine  *line,
 /* Spreads @total over @n parts in proportion to @weights (largest remainder, earlier parts
  * first on ties), so the shares add up to @total exactly. Requires @total ≤ Σ weights. */
 static void
-spread (gint64        total,
-        const gint64 *weights,
-        guint         n,
-        gint64        weight_sum,
-        gint64       *shares)
+spread (gint64 total, const gint64 *weights, guint n, gint64 weight_sum, gint64 *shares)
 {
   g_autofree gint64 *remainders = g_new (gint64, n);
-  gint64 given = 0;
+  gint64             given = 0;
 
   for (guint i = 0; i < n; i++)
     {
@@ -166,19 +154,21 @@ spread (gint64        total,
  * out of range or a total beyond TILL_AMOUNT_MAX.
  */
 gboolean
-till_totals_compute (const TillCurrency    *currency,
-                     gboolean               prices_include_tax,
-                     const TillTotalsLine  *lines,
-                     guint                  n_lines,
-                     const TillDiscount    *cart_discount,
-                     TillLineTotals        *out_lines,
-                     TillTotals            *out_totals,
-                     GError               **error)
+till_totals_compute (const TillCurrency   *currency,
+                     gboolean              prices_include_tax,
+                     const TillTotalsLine *lines,
+                     guint                 n_lines,
+                     const TillDiscount   *cart_discount,
+                     TillLineTotals       *out_lines,
+                     TillTotals           *out_totals,
+                     GError              **error)
 {
   g_autofree TillLineTotals *result = g_new0 (TillLineTotals, MAX (n_lines, 1));
-  g_autofree gint64 *remaining = g_new0 (gint64, MAX (n_lines, 1));
-  g_autofree gint64 *shares = g_new0 (gint64, MAX (n_lines, 1));
-  TillTotals totals = { 0, };
+  g_autofree gint64         *remaining = g_new0 (gint64, MAX (n_lines, 1));
+  g_autofree gint64         *shares = g_new0 (gint64, MAX (n_lines, 1));
+  TillTotals                 totals = {
+                    0,
+  };
   gint64 remaining_sum = 0;
   gint64 before_rounding = 0;
   gint64 rounded;
@@ -199,7 +189,7 @@ till_totals_compute (const TillCurrency    *currency,
           result[i].gross > TILL_AMOUNT_MAX)
         {
           g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_OVERFLOW,
-                       _("Line %u: the amount is too large"), i + 1);
+                       _ ("Line %u: the amount is too large"), i + 1);
           return FALSE;
         }
       result[i].line_discount = discount_amount (&lines[i].discount, result[i].gross);
@@ -215,8 +205,8 @@ till_totals_compute (const TillCurrency    *currency,
   for (guint i = 0; i < n_lines; i++)
     {
       TillLineTotals *line = &result[i];
-      gint64 net;
-      int rate = lines[i].tax_rate;
+      gint64          net;
+      int             rate = lines[i].tax_rate;
 
       line->cart_discount_share = shares[i];
       line->discount = line->line_discount + line->cart_discount_share;
@@ -246,7 +236,7 @@ till_totals_compute (const TillCurrency    *currency,
   if (totals.total > TILL_AMOUNT_MAX)
     {
       g_set_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_OVERFLOW,
-                   _("The total is too large"));
+                   _ ("The total is too large"));
       return FALSE;
     }
 

@@ -31,48 +31,47 @@ typedef enum
 typedef struct
 {
   TillDiscountKind kind;
-  gint64 value;
+  gint64           value;
 } TillDiscount;
 
-#define TILL_TAX_RATE_MAX 10000   /* 100 % in basis points */
+#define TILL_TAX_RATE_MAX 10000 /* 100 % in basis points */
 #define TILL_QUANTITY_MAX 9999
 
 typedef struct
 {
-  gint64 unit_amount;   /* as the catalog has it: tax-inclusive when the store's prices are */
-  gint64 quantity;      /* 1..TILL_QUANTITY_MAX */
-  int tax_rate;         /* basis points, 0..TILL_TAX_RATE_MAX */
+  gint64       unit_amount; /* as the catalog has it: tax-inclusive when the store's prices are */
+  gint64       quantity;    /* 1..TILL_QUANTITY_MAX */
+  int          tax_rate;    /* basis points, 0..TILL_TAX_RATE_MAX */
   TillDiscount discount;
 } TillTotalsLine;
 
 typedef struct
 {
-  gint64 gross;               /* unit_amount × quantity */
+  gint64 gross; /* unit_amount × quantity */
   gint64 line_discount;
   gint64 cart_discount_share;
-  gint64 discount;            /* line_discount + cart_discount_share */
+  gint64 discount; /* line_discount + cart_discount_share */
   gint64 tax;
-  gint64 total;               /* what the customer pays for the line */
+  gint64 total; /* what the customer pays for the line */
 } TillLineTotals;
 
 typedef struct
 {
-  gint64 subtotal;  /* Σ gross */
-  gint64 discount;  /* Σ discount */
-  gint64 tax;       /* Σ tax (included in subtotal when prices include tax) */
-  gint64 rounding;  /* to the currency's charge increment; usually 0 */
-  gint64 total;     /* the amount to charge */
+  gint64 subtotal; /* Σ gross */
+  gint64 discount; /* Σ discount */
+  gint64 tax;      /* Σ tax (included in subtotal when prices include tax) */
+  gint64 rounding; /* to the currency's charge increment; usually 0 */
+  gint64 total;    /* the amount to charge */
 } TillTotals;
 
-gboolean till_discount_validate (const TillDiscount   *discount,
-                                 GError              **error);
-gboolean till_totals_compute    (const TillCurrency   *currency,
-                                 gboolean              prices_include_tax,
-                                 const TillTotalsLine *lines,
-                                 guint                 n_lines,
-                                 const TillDiscount   *cart_discount,
-                                 TillLineTotals       *out_lines,
-                                 TillTotals           *out_totals,
-                                 GError              **error);
+gboolean till_discount_validate (const TillDiscount *discount, GError **error);
+gboolean till_totals_compute (const TillCurrency   *currency,
+                              gboolean              prices_include_tax,
+                              const TillTotalsLine *lines,
+                              guint                 n_lines,
+                              const TillDiscount   *cart_discount,
+                              TillLineTotals       *out_lines,
+                              TillTotals           *out_totals,
+                              GError              **error);
 
 G_END_DECLS

@@ -43,31 +43,31 @@ struct _TillHttpConnection
 {
   GIOStream parent_instance;
 
-  GIOStream *base;
-  GSocket *socket;
-  GInputStream *input;
-  GOutputStream *output;
+  GIOStream             *base;
+  GSocket               *socket;
+  GInputStream          *input;
+  GOutputStream         *output;
   TillHttpConnectionFunc on_closed;
-  gpointer user_data;
-  guint64 read_since_boundary; /* bytes read since an answer was finished */
-  gboolean ended;              /* the peer has gone, or we ended it */
-  gboolean aborted;            /* we ended it */
-  gboolean stray_given;
-  gboolean closed;
+  gpointer               user_data;
+  guint64                read_since_boundary; /* bytes read since an answer was finished */
+  gboolean               ended;               /* the peer has gone, or we ended it */
+  gboolean               aborted;             /* we ended it */
+  gboolean               stray_given;
+  gboolean               closed;
 };
 
 struct _TillHttpInput
 {
-  GInputStream parent_instance;
+  GInputStream        parent_instance;
   TillHttpConnection *connection; /* not a reference: it owns us */
-  GInputStream *base;
+  GInputStream       *base;
 };
 
 struct _TillHttpOutput
 {
-  GOutputStream parent_instance;
+  GOutputStream       parent_instance;
   TillHttpConnection *connection;
-  GOutputStream *base;
+  GOutputStream      *base;
 };
 
 static void till_http_input_pollable_init (GPollableInputStreamInterface *iface);
@@ -104,7 +104,7 @@ after_read (TillHttpConnection *connection, gssize n, void *buffer, gsize count,
       g_clear_error (error);
       connection->ended = TRUE;
       connection->stray_given = TRUE;
-      *(char *)buffer = STRAY_BYTE;
+      *(char *) buffer = STRAY_BYTE;
       return 1;
     }
   return n;
@@ -118,7 +118,7 @@ read_ended (TillHttpConnection *connection, void *buffer, gsize count, GError **
   if (!connection->stray_given && connection->read_since_boundary == 0 && count > 0)
     {
       connection->stray_given = TRUE;
-      *(char *)buffer = STRAY_BYTE;
+      *(char *) buffer = STRAY_BYTE;
       return 1;
     }
   if (connection->aborted && !connection->stray_given)
@@ -134,7 +134,7 @@ till_http_input_read (
     GInputStream *stream, void *buffer, gsize count, GCancellable *cancellable, GError **error)
 {
   TillHttpInput *self = TILL_HTTP_INPUT (stream);
-  gssize n;
+  gssize         n;
 
   if (self->connection->ended)
     return read_ended (self->connection, buffer, count, error);
@@ -144,12 +144,12 @@ till_http_input_read (
 
 static gssize
 till_http_input_read_nonblocking (GPollableInputStream *stream,
-                                  void *buffer,
-                                  gsize count,
-                                  GError **error)
+                                  void                 *buffer,
+                                  gsize                 count,
+                                  GError              **error)
 {
   TillHttpInput *self = TILL_HTTP_INPUT (stream);
-  gssize n;
+  gssize         n;
 
   if (self->connection->ended)
     return read_ended (self->connection, buffer, count, error);
@@ -163,8 +163,8 @@ till_http_input_is_readable (GPollableInputStream *stream)
 {
   TillHttpInput *self = TILL_HTTP_INPUT (stream);
 
-  return self->connection->ended
-         || g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (self->base));
+  return self->connection->ended ||
+         g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (self->base));
 }
 
 static GSource *
@@ -226,10 +226,10 @@ till_http_input_init (TillHttpInput *self)
 
 static gssize
 till_http_output_write (GOutputStream *stream,
-                        const void *buffer,
-                        gsize count,
-                        GCancellable *cancellable,
-                        GError **error)
+                        const void    *buffer,
+                        gsize          count,
+                        GCancellable  *cancellable,
+                        GError       **error)
 {
   TillHttpOutput *self = TILL_HTTP_OUTPUT (stream);
 
@@ -240,9 +240,9 @@ till_http_output_write (GOutputStream *stream,
 
 static gssize
 till_http_output_write_nonblocking (GPollableOutputStream *stream,
-                                    const void *buffer,
-                                    gsize count,
-                                    GError **error)
+                                    const void            *buffer,
+                                    gsize                  count,
+                                    GError               **error)
 {
   TillHttpOutput *self = TILL_HTTP_OUTPUT (stream);
 
@@ -267,8 +267,8 @@ till_http_output_is_writable (GPollableOutputStream *stream)
 {
   TillHttpOutput *self = TILL_HTTP_OUTPUT (stream);
 
-  return self->connection->ended
-         || g_pollable_output_stream_is_writable (G_POLLABLE_OUTPUT_STREAM (self->base));
+  return self->connection->ended ||
+         g_pollable_output_stream_is_writable (G_POLLABLE_OUTPUT_STREAM (self->base));
 }
 
 static GSource *
@@ -284,8 +284,8 @@ till_http_output_create_source (GPollableOutputStream *stream, GCancellable *can
       g_source_set_ready_time (source, 0);
       return source;
     }
-  base_source
-      = g_pollable_output_stream_create_source (G_POLLABLE_OUTPUT_STREAM (self->base), NULL);
+  base_source =
+      g_pollable_output_stream_create_source (G_POLLABLE_OUTPUT_STREAM (self->base), NULL);
   return g_pollable_source_new_full (stream, base_source, cancellable);
 }
 
@@ -345,7 +345,7 @@ static gboolean
 till_http_connection_close (GIOStream *stream, GCancellable *cancellable, GError **error)
 {
   TillHttpConnection *self = TILL_HTTP_CONNECTION (stream);
-  gboolean ok;
+  gboolean            ok;
 
   if (self->closed)
     return TRUE;
@@ -360,11 +360,11 @@ till_http_connection_close (GIOStream *stream, GCancellable *cancellable, GError
 /* GIOStream would close on a worker thread; the listener's bookkeeping is the main
  * context's, and closing a socket does not block. */
 static void
-till_http_connection_close_async (GIOStream *stream,
-                                  int io_priority,
-                                  GCancellable *cancellable,
+till_http_connection_close_async (GIOStream          *stream,
+                                  int                 io_priority,
+                                  GCancellable       *cancellable,
                                   GAsyncReadyCallback callback,
-                                  gpointer user_data)
+                                  gpointer            user_data)
 {
   g_autoptr (GTask) task = g_task_new (stream, cancellable, callback, user_data);
   GError *error = NULL;
@@ -413,14 +413,14 @@ till_http_connection_init (TillHttpConnection *self)
 }
 
 TillHttpConnection *
-till_http_connection_new (GIOStream *base,
-                          GSocket *socket,
+till_http_connection_new (GIOStream             *base,
+                          GSocket               *socket,
                           TillHttpConnectionFunc on_closed,
-                          gpointer user_data)
+                          gpointer               user_data)
 {
   TillHttpConnection *self = g_object_new (TILL_TYPE_HTTP_CONNECTION, NULL);
-  TillHttpInput *input = g_object_new (TILL_TYPE_HTTP_INPUT, NULL);
-  TillHttpOutput *output = g_object_new (TILL_TYPE_HTTP_OUTPUT, NULL);
+  TillHttpInput      *input = g_object_new (TILL_TYPE_HTTP_INPUT, NULL);
+  TillHttpOutput     *output = g_object_new (TILL_TYPE_HTTP_OUTPUT, NULL);
 
   self->base = g_object_ref (base);
   self->socket = g_object_ref (socket);

@@ -38,34 +38,34 @@
 
 typedef struct
 {
-  TillHttpListener *listener; /* NULL once the listener is gone */
+  TillHttpListener   *listener; /* NULL once the listener is gone */
   TillHttpConnection *connection;
-  char *peer; /* the address, as text */
-  TillHttpPhase phase;
-  gint64 deadline; /* monotonic µs; 0: none */
-  GList link;
+  char               *peer; /* the address, as text */
+  TillHttpPhase       phase;
+  gint64              deadline; /* monotonic µs; 0: none */
+  GList               link;
 } Tracked;
 
 struct _TillHttpListener
 {
   GObject parent_instance;
 
-  SoupServer *server;
-  TillHttpLimits limits;
-  char *busy_body;
+  SoupServer      *server;
+  TillHttpLimits   limits;
+  char            *busy_body;
   GTlsCertificate *certificate;
-  GMainContext *context;
-  GSocket *socket;
-  GSource *accept_source;
-  GSource *backoff_source;
-  GSource *sweep_source;
-  GSocket *keepalive_pair[2];
-  GQueue tracked;       /* Tracked *, oldest first */
-  GHashTable *per_peer; /* address → count */
-  guint16 port;
-  gint64 last_refusal_logged;
-  gint64 last_accept_error_logged;
-  gulong signal_ids[4];
+  GMainContext    *context;
+  GSocket         *socket;
+  GSource         *accept_source;
+  GSource         *backoff_source;
+  GSource         *sweep_source;
+  GSocket         *keepalive_pair[2];
+  GQueue           tracked;  /* Tracked *, oldest first */
+  GHashTable      *per_peer; /* address → count */
+  guint16          port;
+  gint64           last_refusal_logged;
+  gint64           last_accept_error_logged;
+  gulong           signal_ids[4];
 };
 
 G_DEFINE_FINAL_TYPE (TillHttpListener, till_http_listener, G_TYPE_OBJECT)
@@ -81,8 +81,8 @@ static Tracked *
 tracked_for_message (SoupServerMessage *msg)
 {
   GSocketAddress *remote = soup_server_message_get_remote_address (msg);
-  GObject *connection
-      = remote != NULL ? g_object_get_data (G_OBJECT (remote), CONNECTION_KEY) : NULL;
+  GObject        *connection =
+      remote != NULL ? g_object_get_data (G_OBJECT (remote), CONNECTION_KEY) : NULL;
 
   return connection != NULL ? g_object_get_data (connection, CONNECTION_KEY) : NULL;
 }
@@ -104,7 +104,7 @@ static void
 set_phase (Tracked *tracked, TillHttpPhase phase)
 {
   TillHttpListener *self = tracked->listener;
-  guint timeout_ms = 0;
+  guint             timeout_ms = 0;
 
   tracked->phase = phase;
   if (self == NULL)
@@ -125,7 +125,7 @@ set_phase (Tracked *tracked, TillHttpPhase phase)
       default:
         break;
     }
-  tracked->deadline = timeout_ms > 0 ? g_get_monotonic_time () + (gint64)timeout_ms * 1000 : 0;
+  tracked->deadline = timeout_ms > 0 ? g_get_monotonic_time () + (gint64) timeout_ms * 1000 : 0;
 }
 
 static void
@@ -174,8 +174,8 @@ static gboolean
 on_sweep (gpointer user_data)
 {
   TillHttpListener *self = user_data;
-  gint64 now = g_get_monotonic_time ();
-  GList *l = self->tracked.head;
+  gint64            now = g_get_monotonic_time ();
+  GList            *l = self->tracked.head;
 
   while (l != NULL)
     {
@@ -197,8 +197,8 @@ static guint
 sweep_interval_ms (const TillHttpLimits *limits)
 {
   guint shortest = G_MAXUINT;
-  guint timeouts[]
-      = { limits->header_timeout_ms, limits->body_timeout_ms, limits->idle_timeout_ms };
+  guint timeouts[] = { limits->header_timeout_ms, limits->body_timeout_ms,
+                       limits->idle_timeout_ms };
 
   for (guint i = 0; i < G_N_ELEMENTS (timeouts); i++)
     if (timeouts[i] > 0)
@@ -212,9 +212,9 @@ sweep_interval_ms (const TillHttpLimits *limits)
 static void
 on_connection_closed (TillHttpConnection *connection, gpointer user_data)
 {
-  Tracked *tracked = user_data;
+  Tracked          *tracked = user_data;
   TillHttpListener *self = tracked->listener;
-  guint count;
+  guint             count;
 
   if (self == NULL)
     return;
@@ -247,15 +247,15 @@ refuse (TillHttpListener *self, GSocket *socket, const char *peer)
     }
   if (self->certificate == NULL)
     {
-      g_autofree char *answer
-          = g_strdup_printf ("HTTP/1.1 503 Service Unavailable\r\n"
-                             "Retry-After: %u\r\n"
-                             "Content-Type: application/json\r\n"
-                             "Content-Length: %zu\r\n"
-                             "Cache-Control: no-store\r\n"
-                             "Connection: close\r\n"
-                             "\r\n%s",
-                             self->limits.retry_after_s, strlen (self->busy_body), self->busy_body);
+      g_autofree char *answer =
+          g_strdup_printf ("HTTP/1.1 503 Service Unavailable\r\n"
+                           "Retry-After: %u\r\n"
+                           "Content-Type: application/json\r\n"
+                           "Content-Length: %zu\r\n"
+                           "Cache-Control: no-store\r\n"
+                           "Connection: close\r\n"
+                           "\r\n%s",
+                           self->limits.retry_after_s, strlen (self->busy_body), self->busy_body);
       char sink[4096];
 
       /* A few hundred bytes fit the new socket's buffer. What the peer already sent is read
@@ -275,10 +275,10 @@ take (TillHttpListener *self, GSocket *socket)
   g_autoptr (GSocketAddress) local = NULL;
   g_autoptr (GIOStream) base = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *peer = NULL;
+  g_autofree char    *peer = NULL;
   TillHttpConnection *connection;
-  Tracked *tracked;
-  guint from_peer;
+  Tracked            *tracked;
+  guint               from_peer;
 
   remote = g_socket_get_remote_address (socket, NULL);
   local = g_socket_get_local_address (socket, NULL);
@@ -294,8 +294,8 @@ take (TillHttpListener *self, GSocket *socket)
     peer = g_strdup ("local");
 
   from_peer = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_peer, peer));
-  if ((self->limits.max_connections > 0 && self->tracked.length >= self->limits.max_connections)
-      || (self->limits.max_per_peer > 0 && from_peer >= self->limits.max_per_peer))
+  if ((self->limits.max_connections > 0 && self->tracked.length >= self->limits.max_connections) ||
+      (self->limits.max_per_peer > 0 && from_peer >= self->limits.max_per_peer))
     {
       refuse (self, socket, peer);
       return;
@@ -331,7 +331,7 @@ take (TillHttpListener *self, GSocket *socket)
    * libsoup), and the stream at least as long as libsoup's connection, which holds the
    * address: that is how a message finds them. */
   g_object_set_data_full (G_OBJECT (connection), CONNECTION_KEY, tracked,
-                          (GDestroyNotify)tracked_free);
+                          (GDestroyNotify) tracked_free);
   g_object_set_data_full (G_OBJECT (remote), CONNECTION_KEY, connection, g_object_unref);
 
   if (self->sweep_source == NULL && sweep_interval_ms (&self->limits) > 0)
@@ -450,13 +450,13 @@ static guint
 descriptor_cap (guint asked)
 {
   struct rlimit limit;
-  guint cap = asked;
+  guint         cap = asked;
 
   if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
     {
       guint fit = limit.rlim_cur > 2 * RESERVED_DESCRIPTORS
-                      ? (guint)(limit.rlim_cur - RESERVED_DESCRIPTORS)
-                      : (guint)(limit.rlim_cur / 2);
+                      ? (guint) (limit.rlim_cur - RESERVED_DESCRIPTORS)
+                      : (guint) (limit.rlim_cur / 2);
 
       if (cap == 0 || cap > fit)
         cap = fit;
@@ -473,14 +473,14 @@ till_http_listener_new (SoupServer *server, const TillHttpLimits *limits, const 
   self->limits = *limits;
   self->limits.max_connections = descriptor_cap (limits->max_connections);
   self->busy_body = g_strdup (busy_body);
-  self->signal_ids[0]
-      = g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), self);
-  self->signal_ids[1]
-      = g_signal_connect (server, "request-read", G_CALLBACK (on_request_read), self);
-  self->signal_ids[2]
-      = g_signal_connect (server, "request-finished", G_CALLBACK (on_request_done), self);
-  self->signal_ids[3]
-      = g_signal_connect (server, "request-aborted", G_CALLBACK (on_request_done), self);
+  self->signal_ids[0] =
+      g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), self);
+  self->signal_ids[1] =
+      g_signal_connect (server, "request-read", G_CALLBACK (on_request_read), self);
+  self->signal_ids[2] =
+      g_signal_connect (server, "request-finished", G_CALLBACK (on_request_done), self);
+  self->signal_ids[3] =
+      g_signal_connect (server, "request-aborted", G_CALLBACK (on_request_done), self);
   return self;
 }
 
@@ -597,7 +597,7 @@ till_http_listener_disconnect (TillHttpListener *self)
   /* What libsoup no longer holds (streams taken over by a handler) is only forgotten here:
    * whoever took it closes it. */
   while ((l = g_queue_pop_head_link (&self->tracked)) != NULL)
-    ((Tracked *)l->data)->listener = NULL;
+    ((Tracked *) l->data)->listener = NULL;
   g_hash_table_remove_all (self->per_peer);
   for (guint i = 0; i < G_N_ELEMENTS (self->keepalive_pair); i++)
     if (self->keepalive_pair[i] != NULL)

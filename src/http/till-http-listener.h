@@ -33,11 +33,11 @@ till_http_listener_new (SoupServer *server, const TillHttpLimits *limits, const 
 void till_http_listener_set_tls_certificate (TillHttpListener *self, GTlsCertificate *certificate);
 /* Listens on @address (port 0: any free one) in the thread-default main context. */
 gboolean
-till_http_listener_listen (TillHttpListener *self, GSocketAddress *address, GError **error);
+        till_http_listener_listen (TillHttpListener *self, GSocketAddress *address, GError **error);
 guint16 till_http_listener_get_port (TillHttpListener *self);
 /* Stops listening and closes every connection. */
-void till_http_listener_disconnect (TillHttpListener *self);
-guint till_http_listener_get_n_connections (TillHttpListener *self);
+void                  till_http_listener_disconnect (TillHttpListener *self);
+guint                 till_http_listener_get_n_connections (TillHttpListener *self);
 const TillHttpLimits *till_http_listener_get_limits (TillHttpListener *self);
 
 /* The socket under @msg's connection, when it was accepted by a TillHttpListener. */

@@ -24,11 +24,11 @@ typedef void (*TillHttpConnectionFunc) (TillHttpConnection *connection, gpointer
 
 /* @base is the socket's stream, or the TLS connection over it. @on_closed is called once,
  * when the stream is closed (by libsoup, or by whoever stole it from libsoup). */
-TillHttpConnection *till_http_connection_new (GIOStream *base,
-                                              GSocket *socket,
+TillHttpConnection *till_http_connection_new (GIOStream             *base,
+                                              GSocket               *socket,
                                               TillHttpConnectionFunc on_closed,
-                                              gpointer user_data);
-GSocket *till_http_connection_get_socket (TillHttpConnection *self);
+                                              gpointer               user_data);
+GSocket            *till_http_connection_get_socket (TillHttpConnection *self);
 /* Where a request starts: what is read from here on is a new request's. */
 void till_http_connection_mark_boundary (TillHttpConnection *self);
 /* Ends the connection from our side: the peer is told (shutdown), and libsoup, reading, finds

@@ -16,11 +16,11 @@
 
 typedef struct
 {
-  char *q;
-  char *category;
+  char    *q;
+  char    *category;
   gboolean include_inactive;
-  gint64 after;
-  guint limit;
+  gint64   after;
+  guint    limit;
 } ProductsQuery;
 
 static void
@@ -38,7 +38,7 @@ read_products_page (TillDatabase *db, gpointer args, GError **error)
   g_autoptr (TillApiPage) page = g_new0 (TillApiPage, 1);
 
   page->items = till_products_list (db, query->q, query->category, query->include_inactive,
-                                   query->after, query->limit, &page->next, error);
+                                    query->after, query->limit, &page->next, error);
   return page->items != NULL ? g_steal_pointer (&page) : NULL;
 }
 
@@ -50,7 +50,7 @@ send_products_page (SoupServerMessage *msg, TillApiPage *page, gpointer args)
   g_autoptr (JsonNode) root = NULL;
   g_autofree char *body = NULL;
   g_autofree char *etag = NULL;
-  const char *if_none_match;
+  const char      *if_none_match;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "products");
@@ -78,10 +78,10 @@ send_products_page (SoupServerMessage *msg, TillApiPage *page, gpointer args)
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "ETag", etag);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
                                 "no-cache");
-  if_none_match = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                "If-None-Match");
-  if (if_none_match != NULL
-      && (strstr (if_none_match, etag) != NULL || g_strcmp0 (if_none_match, "*") == 0))
+  if_none_match =
+      soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "If-None-Match");
+  if (if_none_match != NULL &&
+      (strstr (if_none_match, etag) != NULL || g_strcmp0 (if_none_match, "*") == 0))
     {
       till_api_add_common_headers (msg);
       soup_server_message_set_status (msg, SOUP_STATUS_NOT_MODIFIED, NULL);
@@ -91,16 +91,16 @@ send_products_page (SoupServerMessage *msg, TillApiPage *page, gpointer args)
 }
 
 void
-till_api_handle_products_list (TillApi *self,
+till_api_handle_products_list (TillApi           *self,
                                SoupServerMessage *msg,
-                               GHashTable *query,
-                               TillTerminal *terminal)
+                               GHashTable        *query,
+                               TillTerminal      *terminal)
 {
   g_autoptr (GError) error = NULL;
-  gboolean include_inactive
-      = g_strcmp0 (till_api_query_get (query, "include_inactive"), "true") == 0;
-  gint64 after = 0;
-  guint64 limit = 100;
+  gboolean include_inactive =
+      g_strcmp0 (till_api_query_get (query, "include_inactive"), "true") == 0;
+  gint64         after = 0;
+  guint64        limit = 100;
   ProductsQuery *args;
 
   if (!till_api_cursor_decode (till_api_query_get (query, "cursor"), &after, &error))
@@ -108,9 +108,9 @@ till_api_handle_products_list (TillApi *self,
       till_api_send_error (msg, error);
       return;
     }
-  if (till_api_query_get (query, "limit") != NULL
-      && !g_ascii_string_to_unsigned (till_api_query_get (query, "limit"), 10, 1,
-                                      TILL_PRODUCTS_PAGE_MAX, &limit, NULL))
+  if (till_api_query_get (query, "limit") != NULL &&
+      !g_ascii_string_to_unsigned (till_api_query_get (query, "limit"), 10, 1,
+                                   TILL_PRODUCTS_PAGE_MAX, &limit, NULL))
     {
       till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST,
                                _ ("limit: must be between 1 and 200"));
@@ -133,10 +133,10 @@ till_api_handle_products_list (TillApi *self,
   args->category = g_strdup (till_api_query_get (query, "category"));
   args->include_inactive = include_inactive;
   args->after = after;
-  args->limit = (guint)limit;
+  args->limit = (guint) limit;
   /* A search matches names anywhere in them: it reads every product. */
   till_api_read_page (self, msg, args->q != NULL, read_products_page, send_products_page, args,
-                      (GDestroyNotify)products_query_free);
+                      (GDestroyNotify) products_query_free);
 }
 
 static void
@@ -148,9 +148,9 @@ send_product (SoupServerMessage *msg, guint status, const TillProductRecord *pro
 }
 
 static void
-prepare_search_thread (GTask *task,
-                       gpointer source_object,
-                       gpointer task_data,
+prepare_search_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
                        GCancellable *cancellable)
 {
   till_search_prepare ();
@@ -196,9 +196,10 @@ till_api_handle_product_create (TillApi *self, SoupServerMessage *msg)
   if (!search_keys_ready (self, msg))
     return;
   object = till_api_read_json_body (msg, &error);
-  if (object == NULL
-      || (product = till_product_record_from_json (object, NULL, self->config->currency, &error)) == NULL
-      || !till_products_save (self->db, product, &error))
+  if (object == NULL ||
+      (product = till_product_record_from_json (object, NULL, self->config->currency, &error)) ==
+          NULL ||
+      !till_products_save (self->db, product, &error))
     {
       till_api_send_error (msg, error);
       return;
@@ -213,7 +214,7 @@ till_api_handle_product_create (TillApi *self, SoupServerMessage *msg)
  * write lock from the loop, as for another process's. */
 typedef struct
 {
-  gint64 id;
+  gint64   id;
   gboolean deactivated; /* sold before: deactivated rather than deleted */
 } ProductDeletion;
 
@@ -224,12 +225,12 @@ product_deletion_free (ProductDeletion *deletion)
 }
 
 static void
-delete_product_thread (GTask *task,
-                       gpointer source_object,
-                       gpointer task_data,
+delete_product_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
                        GCancellable *cancellable)
 {
-  TillApi *self = source_object;
+  TillApi         *self = source_object;
   ProductDeletion *deletion = task_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (TillDatabase) db = till_database_take_worker (self->db, &error);
@@ -258,11 +259,11 @@ delete_product_thread (GTask *task,
 static void on_product_deleted (GObject *source, GAsyncResult *result, gpointer user_data);
 
 void
-till_api_handle_product (TillApi *self,
+till_api_handle_product (TillApi           *self,
                          SoupServerMessage *msg,
-                         const char *method,
-                         const char *id_text,
-                         TillTerminal *terminal)
+                         const char        *method,
+                         const char        *id_text,
+                         TillTerminal      *terminal)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (TillProductRecord) product = NULL;
@@ -296,10 +297,10 @@ till_api_handle_product (TillApi *self,
       if (!search_keys_ready (self, msg))
         return;
       object = till_api_read_json_body (msg, &error);
-      if (object == NULL || (base = till_products_get (self->db, id, &error)) == NULL
-          || (product = till_product_record_from_json (object, base, self->config->currency, &error))
-                 == NULL
-          || !till_products_save (self->db, product, &error))
+      if (object == NULL || (base = till_products_get (self->db, id, &error)) == NULL ||
+          (product = till_product_record_from_json (object, base, self->config->currency,
+                                                    &error)) == NULL ||
+          !till_products_save (self->db, product, &error))
         {
           till_api_send_error (msg, error);
           return;
@@ -310,11 +311,11 @@ till_api_handle_product (TillApi *self,
   if (g_str_equal (method, "DELETE"))
     {
       ProductDeletion *deletion = g_new0 (ProductDeletion, 1);
-      g_autoptr (GTask) task
-          = g_task_new (self, NULL, on_product_deleted, till_api_call_new (self, msg));
+      g_autoptr (GTask) task =
+          g_task_new (self, NULL, on_product_deleted, till_api_call_new (self, msg));
 
       deletion->id = id;
-      g_task_set_task_data (task, deletion, (GDestroyNotify)product_deletion_free);
+      g_task_set_task_data (task, deletion, (GDestroyNotify) product_deletion_free);
       g_task_run_in_thread (task, delete_product_thread);
       return;
     }
@@ -324,8 +325,8 @@ till_api_handle_product (TillApi *self,
 static void
 on_product_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  TillApi *self = TILL_API (source);
-  TillApiCall *call = user_data;
+  TillApi         *self = TILL_API (source);
+  TillApiCall     *call = user_data;
   ProductDeletion *deletion = g_task_get_task_data (G_TASK (result));
   g_autoptr (GError) error = NULL;
   g_autoptr (TillProductRecord) product = NULL;
@@ -348,10 +349,10 @@ on_product_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-till_api_handle_by_barcode (TillApi *self,
+till_api_handle_by_barcode (TillApi           *self,
                             SoupServerMessage *msg,
-                            const char *code,
-                            TillTerminal *terminal)
+                            const char        *code,
+                            TillTerminal      *terminal)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (TillProductRecord) product = NULL;

@@ -40,7 +40,7 @@ take_pending_intents (TillApi *self, GPtrArray **ids, GPtrArray **intents, GPtrA
   *intents = g_steal_pointer (&self->pending_intents);
   *answers = g_steal_pointer (&self->pending_answers);
   self->pending_order_ids = g_ptr_array_new_with_free_func (g_free);
-  self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
+  self->pending_intents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   self->pending_answers = g_ptr_array_new ();
   self->pending_answers = g_ptr_array_new ();
 }
@@ -80,8 +80,8 @@ till_api_flush_intents (TillApi *self)
     return;
   /* Another process is writing: they wait (and what reads meanwhile may miss them), the
    * loop does not. */
-  if (!till_api_begin_without_waiting (self, &error)
-      && g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
+  if (!till_api_begin_without_waiting (self, &error) &&
+      g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
     {
       self->intents_source = g_timeout_add (TILL_DATABASE_BUSY_RETRY_MS, on_flush_intents, self);
       return;
@@ -100,7 +100,7 @@ static gboolean
 on_flush_pending (gpointer user_data)
 {
   TillApi *self = user_data;
-  guint current = g_source_get_id (g_main_current_source ());
+  guint    current = g_source_get_id (g_main_current_source ());
 
   /* Whichever came first; till_api_flush_checkouts () removes the other. */
   if (self->flush_source == current)
@@ -198,7 +198,7 @@ static void
 on_checkout_intent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   TillApiCall *call = user_data;
-  TillApi *self = call->api;
+  TillApi     *self = call->api;
   g_autoptr (TillStripeResponse) response = NULL;
 
   response = till_api_call_stripe_answer (call, source, result);
@@ -218,8 +218,8 @@ on_checkout_intent (GObject *source, GAsyncResult *result, gpointer user_data)
       till_api_call_fail (call, error);
       return;
     }
-  if (response->replayed
-      && json_object_get_string_member_with_default (response->body, "id", NULL) != NULL)
+  if (response->replayed &&
+      json_object_get_string_member_with_default (response->body, "id", NULL) != NULL)
     {
       /* The intent as it was made (its key was seen before: an answer lost, or this order
        * checked out again): it may have been paid since. What it is now decides. */
@@ -231,10 +231,9 @@ on_checkout_intent (GObject *source, GAsyncResult *result, gpointer user_data)
                                                 on_checkout_intent, call);
       return;
     }
-  if (call->order != NULL && call->order->payment_intent == NULL
-      && g_strcmp0 (json_object_get_string_member_with_default (response->body, "status", ""),
-                    "requires_payment_method")
-             == 0)
+  if (call->order != NULL && call->order->payment_intent == NULL &&
+      g_strcmp0 (json_object_get_string_member_with_default (response->body, "status", ""),
+                 "requires_payment_method") == 0)
     {
       /* A new order and its new intent: recorded with the others, answered once stored. */
       TillOrder *order = call->order;
@@ -254,8 +253,8 @@ checkout_post_intent (TillApiCall *call, const TillOrder *order)
 {
   TillApi *self = call->api;
   g_autoptr (GError) error = NULL;
-  g_autoptr (TillStripeForm) form
-      = till_payments_intent_form (self->config, self->db, order, &error);
+  g_autoptr (TillStripeForm) form =
+      till_payments_intent_form (self->config, self->db, order, &error);
   g_autofree char *key = till_payments_key (self->db, order->id, "payment-intent");
 
   if (form == NULL)
@@ -394,15 +393,15 @@ create_batch_orders (TillApi *self, GPtrArray *calls, const TillOrderRules *rule
   for (guint i = 0; i < calls->len; i++)
     {
       TillApiCall *call = calls->pdata[i];
-      gint64 existing = 0;
+      gint64       existing = 0;
 
       if (call->revoked)
         continue;
       g_clear_pointer (&call->order, till_order_free);
       g_clear_error (&call->error);
-      call->order
-          = till_orders_create_locked (self->db, rules, call->cart, call->terminal_id,
-                                       self->product_cache, guarded, &existing, &call->error);
+      call->order =
+          till_orders_create_locked (self->db, rules, call->cart, call->terminal_id,
+                                     self->product_cache, guarded, &existing, &call->error);
       call->order_id = call->order != NULL ? call->order->id : existing;
       if (!guarded && call->error != NULL && call->error->domain == TILL_DATABASE_ERROR)
         return FALSE;
@@ -419,8 +418,8 @@ create_batch_orders (TillApi *self, GPtrArray *calls, const TillOrderRules *rule
 void
 till_api_flush_checkouts (TillApi *self)
 {
-  TillOrderRules rules
-      = { self->config->currency, self->config->prices_include_tax, self->config->number_prefix };
+  TillOrderRules rules = { self->config->currency, self->config->prices_include_tax,
+                           self->config->number_prefix };
   g_autoptr (GPtrArray) calls = NULL;
   g_autoptr (GPtrArray) ids = NULL;
   g_autoptr (GPtrArray) intents = NULL;
@@ -443,8 +442,8 @@ till_api_flush_checkouts (TillApi *self)
   /* Another process holds the write lock: try again from the main loop (the checkouts that
    * come meanwhile join this batch) rather than sleep in SQLite's busy handler with the
    * whole server. Past the wait, the batch fails with the busy error. */
-  if (!till_api_begin_without_waiting (self, &error)
-      && g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
+  if (!till_api_begin_without_waiting (self, &error) &&
+      g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
     {
       if (self->busy_since == 0)
         self->busy_since = g_get_monotonic_time ();

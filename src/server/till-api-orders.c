@@ -16,12 +16,12 @@
 
 typedef struct
 {
-  char *status;
-  gint64 from;
-  gint64 to;
-  char *q;
-  gint64 intent_order; /* the order @q's intent names, if @q is an intent's id */
-  gint64 before;
+  char    *status;
+  gint64   from;
+  gint64   to;
+  char    *q;
+  gint64   intent_order; /* the order @q's intent names, if @q is an intent's id */
+  gint64   before;
   gboolean slow;
 } OrdersQuery;
 
@@ -50,8 +50,8 @@ static void
 send_orders_page (SoupServerMessage *msg, TillApiPage *page, gpointer args)
 {
   g_autofree char *cursor = NULL;
-  TillJsonWriter writer;
-  GString *text = g_string_sized_new (1024 * (page->items->len + 1));
+  TillJsonWriter   writer;
+  GString         *text = g_string_sized_new (1024 * (page->items->len + 1));
 
   till_json_writer_init (&writer, text);
   till_json_writer_begin_object (&writer);
@@ -86,10 +86,10 @@ void
 till_api_handle_orders_list (TillApi *self, SoupServerMessage *msg, GHashTable *query)
 {
   g_autoptr (GError) error = NULL;
-  const char *status = till_api_query_get (query, "status");
-  gint64 before = 0, from = 0, to = 0;
+  const char     *status = till_api_query_get (query, "status");
+  gint64          before = 0, from = 0, to = 0;
   TillOrderStatus parsed;
-  OrdersQuery *args;
+  OrdersQuery    *args;
 
   if (status != NULL && !till_order_status_from_string (status, &parsed))
     {
@@ -112,8 +112,8 @@ till_api_handle_orders_list (TillApi *self, SoupServerMessage *msg, GHashTable *
           till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST, message);
           return;
         }
-      *(i == 0 ? &from : &to)
-          = g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt);
+      *(i == 0 ? &from : &to) =
+          g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt);
     }
   if (!till_api_cursor_decode (till_api_query_get (query, "cursor"), &before, &error))
     {
@@ -138,7 +138,7 @@ till_api_handle_orders_list (TillApi *self, SoupServerMessage *msg, GHashTable *
   if (looks_like_intent_id (args->q))
     args->intent_order = MAX (0, till_orders_find_by_intent (self->db, args->q, NULL));
   till_api_read_page (self, msg, args->slow, read_orders_page, send_orders_page, args,
-                      (GDestroyNotify)orders_query_free);
+                      (GDestroyNotify) orders_query_free);
 }
 
 /* A sync's answer: the intent as it is now, or none at all any more. */
@@ -188,7 +188,7 @@ static void
 handle_sync (TillApi *self, SoupServerMessage *msg, TillOrder *order)
 {
   g_autofree char *path = NULL;
-  TillApiCall *call;
+  TillApiCall     *call;
 
   if (order->payment_intent == NULL)
     {
@@ -208,8 +208,8 @@ looks_like_email (const char *text)
 {
   const char *at = strchr (text, '@');
 
-  return at != NULL && at != text && strchr (at + 1, '@') == NULL && strchr (at + 1, '.') != NULL
-         && at[1] != '.' && !g_str_has_suffix (text, ".") && strpbrk (text, " \t\r\n<>,;") == NULL;
+  return at != NULL && at != text && strchr (at + 1, '@') == NULL && strchr (at + 1, '.') != NULL &&
+         at[1] != '.' && !g_str_has_suffix (text, ".") && strpbrk (text, " \t\r\n<>,;") == NULL;
 }
 
 /* Email Receipt: Stripe sends its receipt for a paid intent once `receipt_email` is set.
@@ -223,11 +223,11 @@ handle_receipt (TillApi *self, SoupServerMessage *msg, TillOrder *order)
   g_autoptr (TillStripeForm) form = NULL;
   g_autofree char *email = NULL;
   g_autofree char *path = NULL;
-  TillApiCall *call;
+  TillApiCall     *call;
 
   object = till_api_read_json_body (msg, &error);
-  if (object == NULL || !till_json_check_members (object, "", allowed, &error)
-      || !till_json_get_string (object, "", "email", TRUE, 254, &email, &error))
+  if (object == NULL || !till_json_check_members (object, "", allowed, &error) ||
+      !till_json_get_string (object, "", "email", TRUE, 254, &email, &error))
     {
       till_api_send_error (msg, error);
       return;
@@ -238,8 +238,8 @@ handle_receipt (TillApi *self, SoupServerMessage *msg, TillOrder *order)
                                _ ("email: not an email address"));
       return;
     }
-  if (order->payment_intent == NULL || order->status == TILL_ORDER_PENDING_PAYMENT
-      || order->status == TILL_ORDER_CANCELED)
+  if (order->payment_intent == NULL || order->status == TILL_ORDER_PENDING_PAYMENT ||
+      order->status == TILL_ORDER_CANCELED)
     {
       till_api_send_new_error (msg, TILL_API_ERROR_INVALID_STATE,
                                _ ("Only a paid order has a receipt to send"));
@@ -280,7 +280,7 @@ answer_cancel_settled (TillApiCall *call, const TillOrder *order)
 static void
 cancel_write_intent (TillApiCall *call)
 {
-  TillApi *self = call->api;
+  TillApi            *self = call->api;
   TillStripeResponse *response = call->answer;
   g_autoptr (GError) error = NULL;
   g_autoptr (TillOrder) order = NULL;
@@ -288,8 +288,8 @@ cancel_write_intent (TillApiCall *call)
   if (response->status != 200)
     {
       JsonObject *stripe_error = till_stripe_response_get_error (response);
-      JsonNode *intent
-          = stripe_error != NULL ? json_object_get_member (stripe_error, "payment_intent") : NULL;
+      JsonNode   *intent =
+          stripe_error != NULL ? json_object_get_member (stripe_error, "payment_intent") : NULL;
 
       /* No such intent: nothing to cancel at Stripe, and nothing can be paid. */
       if (till_api_intent_is_unknown (response))
@@ -368,7 +368,7 @@ cancel_write_recovered_intent (TillApiCall *call)
   g_autoptr (TillStripeForm) form = till_stripe_form_new ();
   g_autofree char *path = NULL;
   g_autofree char *key = NULL;
-  const char *intent_id;
+  const char      *intent_id;
 
   if (!till_orders_apply_intent (self->db, call->order_id, call->answer->body, NULL, &error))
     {
@@ -407,8 +407,8 @@ handle_cancel (TillApi *self, SoupServerMessage *msg, TillOrder *order)
   if (order->payment_intent != NULL)
     {
       g_autoptr (TillStripeForm) form = till_stripe_form_new ();
-      g_autofree char *path
-          = g_strconcat ("/v1/payment_intents/", order->payment_intent, "/cancel", NULL);
+      g_autofree char *path =
+          g_strconcat ("/v1/payment_intents/", order->payment_intent, "/cancel", NULL);
       g_autofree char *key = till_payments_key (self->db, order->id, "cancel");
 
       till_stripe_form_add (form, "cancellation_reason", "requested_by_customer");
@@ -421,8 +421,8 @@ handle_cancel (TillApi *self, SoupServerMessage *msg, TillOrder *order)
     {
       /* The intent's answer may have been lost: get it back with the same key, then cancel
        * it, so no intent stays open behind a canceled order. */
-      g_autoptr (TillStripeForm) form
-          = till_payments_intent_form (self->config, self->db, order, &error);
+      g_autoptr (TillStripeForm) form =
+          till_payments_intent_form (self->config, self->db, order, &error);
       g_autofree char *key = till_payments_key (self->db, order->id, "payment-intent");
 
       if (form == NULL)
@@ -439,7 +439,7 @@ handle_cancel (TillApi *self, SoupServerMessage *msg, TillOrder *order)
 static void
 refund_write (TillApiCall *call)
 {
-  TillApi *self = call->api;
+  TillApi            *self = call->api;
   TillStripeResponse *response = call->answer;
   g_autoptr (GError) error = NULL;
   const char *refund_id, *status;
@@ -474,7 +474,7 @@ refund_write (TillApiCall *call)
     TillRefund *found = NULL;
 
     for (guint i = 0; refunds != NULL && i < refunds->len; i++)
-      if (g_strcmp0 (((TillRefund *)refunds->pdata[i])->stripe_refund, refund_id) == 0)
+      if (g_strcmp0 (((TillRefund *) refunds->pdata[i])->stripe_refund, refund_id) == 0)
         found = refunds->pdata[i];
     if (found != NULL)
       till_api_send_order (self, call->msg, call->success_status, call->order_id, NULL, found);
@@ -498,21 +498,21 @@ handle_refund (TillApi *self, SoupServerMessage *msg, TillOrder *order, TillTerm
   g_autoptr (JsonObject) object = NULL;
   g_autoptr (TillRefund) refund = NULL;
   g_autoptr (TillStripeForm) form = NULL;
-  g_autofree char *reason = NULL;
-  g_autofree char *request_id = NULL;
-  g_autofree char *key = NULL;
-  const char *header;
+  g_autofree char    *reason = NULL;
+  g_autofree char    *request_id = NULL;
+  g_autofree char    *key = NULL;
+  const char         *header;
   const TillCurrency *currency = till_currency_lookup (order->currency);
-  gint64 amount = 0, stripe_amount;
-  gboolean existing = FALSE;
-  TillApiCall *call;
+  gint64              amount = 0, stripe_amount;
+  gboolean            existing = FALSE;
+  TillApiCall        *call;
 
   if (!till_api_require_admin (msg, terminal))
     return;
   object = till_api_read_json_body_full (msg, TRUE, &error);
-  if (object == NULL || !till_json_check_members (object, "", allowed, &error)
-      || !till_json_get_int (object, "", "amount", FALSE, 1, TILL_AMOUNT_MAX, &amount, &error)
-      || !till_json_get_string (object, "", "reason", FALSE, 40, &reason, &error))
+  if (object == NULL || !till_json_check_members (object, "", allowed, &error) ||
+      !till_json_get_int (object, "", "amount", FALSE, 1, TILL_AMOUNT_MAX, &amount, &error) ||
+      !till_json_get_string (object, "", "reason", FALSE, 40, &reason, &error))
     {
       till_api_send_error (msg, error);
       return;
@@ -546,8 +546,8 @@ handle_refund (TillApi *self, SoupServerMessage *msg, TillOrder *order, TillTerm
       till_api_send_order (self, msg, SOUP_STATUS_OK, order->id, NULL, refund);
       return;
     }
-  if (currency == NULL
-      || !till_money_to_stripe_refund (refund->amount, currency, &stripe_amount, &error))
+  if (currency == NULL ||
+      !till_money_to_stripe_refund (refund->amount, currency, &stripe_amount, &error))
     {
       till_orders_finish_refund (self->db, refund->id, NULL, "failed", NULL);
       g_prefix_error (&error, "amount: ");
@@ -568,12 +568,12 @@ handle_refund (TillApi *self, SoupServerMessage *msg, TillOrder *order, TillTerm
 }
 
 void
-till_api_handle_order (TillApi *self,
+till_api_handle_order (TillApi           *self,
                        SoupServerMessage *msg,
-                       const char *method,
-                       const char *id_text,
-                       const char *action,
-                       TillTerminal *terminal)
+                       const char        *method,
+                       const char        *id_text,
+                       const char        *action,
+                       TillTerminal      *terminal)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (TillOrder) order = NULL;

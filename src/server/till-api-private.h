@@ -38,47 +38,47 @@ struct _TillApi
   GObject parent_instance;
 
   TillServerConfig *config;
-  TillDatabase *db;
+  TillDatabase     *db;
   TillStripeClient *stripe;
-  SoupServer *server;
+  SoupServer       *server;
   TillHttpListener *listener;
-  GObject *sim;
-  GTimeZone *tz;
-  char *base_uri;
-  char *csp;
-  GBytes *pay_page;          /* index.html with the Stripe.js address filled in */
-  GHashTable *buckets;       /* terminal id → Bucket */
-  GHashTable *auth_failures; /* peer address → AuthFailures */
-  guint auth_failures_max;
-  guint auth_window_ms;
-  guint auth_peers_max;
-  GCancellable *cancellable;
-  TillReconciler *reconciler;
+  GObject          *sim;
+  GTimeZone        *tz;
+  char             *base_uri;
+  char             *csp;
+  GBytes           *pay_page;      /* index.html with the Stripe.js address filled in */
+  GHashTable       *buckets;       /* terminal id → Bucket */
+  GHashTable       *auth_failures; /* peer address → AuthFailures */
+  guint             auth_failures_max;
+  guint             auth_window_ms;
+  guint             auth_peers_max;
+  GCancellable     *cancellable;
+  TillReconciler   *reconciler;
   /* Intents of new orders, recorded together (see record_new_intent ()). */
   GPtrArray *pending_order_ids; /* gint64 * */
   GPtrArray
       *pending_answers; /* TillApiCall *: each intent's checkout, answered once it is stored */
   GPtrArray *pending_intents; /* JsonObject * */
   /* Checkouts of this turn, stored in one transaction (see flush_turn ()). */
-  GPtrArray *pending_checkouts;      /* TillApiCall * */
-  gboolean hold_checkouts;           /* tests: let them pile up */
-  TillTerminalCache *terminal_cache; /* for checkouts, re-checked in their transaction */
-  TillProductCache *product_cache;   /* for pricing checkouts */
-  guint64 batch_generation;
-  guint flush_source;   /* idle: the batch, once the loop has nothing else to do */
-  guint flush_deadline; /* or after FLUSH_WAIT_MAX_MS, whichever comes first */
-  guint intents_source;
-  gint64 busy_since;     /* first time the checkouts found the database locked */
-  GQueue waiting_writes; /* TillApiCall *: other writes, while another process writes */
-  guint waiting_source;
-  guint busy_wait_ms;
-  guint export_stall_ms; /* an export whose client takes nothing that long stops */
-  gboolean stopping;
-  gboolean disconnected; /* stopped: its messages have no connection left */
-  GMutex held_lock;      /* tests: page reads on threads wait while held */
-  GCond held_cond;
-  gboolean hold_reads;
-  guint held_reads;
+  GPtrArray         *pending_checkouts; /* TillApiCall * */
+  gboolean           hold_checkouts;    /* tests: let them pile up */
+  TillTerminalCache *terminal_cache;    /* for checkouts, re-checked in their transaction */
+  TillProductCache  *product_cache;     /* for pricing checkouts */
+  guint64            batch_generation;
+  guint              flush_source;   /* idle: the batch, once the loop has nothing else to do */
+  guint              flush_deadline; /* or after FLUSH_WAIT_MAX_MS, whichever comes first */
+  guint              intents_source;
+  gint64             busy_since;     /* first time the checkouts found the database locked */
+  GQueue             waiting_writes; /* TillApiCall *: other writes, while another process writes */
+  guint              waiting_source;
+  guint              busy_wait_ms;
+  guint              export_stall_ms; /* an export whose client takes nothing that long stops */
+  gboolean           stopping;
+  gboolean           disconnected; /* stopped: its messages have no connection left */
+  GMutex             held_lock;    /* tests: page reads on threads wait while held */
+  GCond              held_cond;
+  gboolean           hold_reads;
+  guint              held_reads;
   /* Handles a request that waited for the write lock (till-api.c's routing). */
   void (*dispatch) (TillApi *self, SoupServerMessage *msg, const char *path, GHashTable *query);
 };
@@ -94,10 +94,10 @@ void till_api_send_text (
 /* For tests of the group commit: checkouts waiting for their transaction, and holding them
  * back (they are all stored in one transaction when released). */
 guint till_api_get_pending_checkouts (TillApi *self);
-void till_api_hold_checkouts (TillApi *self, gboolean hold);
+void  till_api_hold_checkouts (TillApi *self, gboolean hold);
 /* For tests: page reads that run on threads (till-api.c, read_page ()) wait before reading
  * while held; how many wait. */
-void till_api_hold_page_reads (TillApi *self, gboolean hold);
+void  till_api_hold_page_reads (TillApi *self, gboolean hold);
 guint till_api_get_held_page_reads (TillApi *self);
 /* For tests: exports of orders.csv whose thread is running. */
 guint till_api_get_running_exports (void);
@@ -121,40 +121,40 @@ typedef gboolean (*TillCsvFlush) (GString *out, gpointer user_data);
 /* The orders (all, or of @status, or made in [@from_us, @to_us)) as CSV, handed to @flush
  * whenever @chunk_size bytes are ready and at the end. */
 gboolean till_reports_write_orders_csv (TillDatabase *db,
-                                        const char *status,
-                                        gint64 from_us,
-                                        gint64 to_us,
-                                        GTimeZone *tz,
-                                        gsize chunk_size,
-                                        TillCsvFlush flush,
-                                        gpointer user_data,
-                                        GError **error);
+                                        const char   *status,
+                                        gint64        from_us,
+                                        gint64        to_us,
+                                        GTimeZone    *tz,
+                                        gsize         chunk_size,
+                                        TillCsvFlush  flush,
+                                        gpointer      user_data,
+                                        GError      **error);
 
 /* Headers every answer has (and corking: see till_api_set_corked ()). */
-void till_api_add_common_headers (SoupServerMessage *msg);
-void till_api_set_corked (SoupServerMessage *msg, gboolean corked);
-void till_api_send_new_error (SoupServerMessage *msg, TillApiError code, const char *message);
-void till_api_send_busy (SoupServerMessage *msg);
+void    till_api_add_common_headers (SoupServerMessage *msg);
+void    till_api_set_corked (SoupServerMessage *msg, gboolean corked);
+void    till_api_send_new_error (SoupServerMessage *msg, TillApiError code, const char *message);
+void    till_api_send_busy (SoupServerMessage *msg);
 GError *till_api_new_busy_error (void);
 
 /* A request paused while its answer is worked out (Stripe, a thread, a lock). */
 typedef struct _TillApiCall
 {
-  TillApi *api;
-  SoupServerMessage *msg;
-  gulong finished_id;
-  gboolean finished;
-  gint64 order_id;
-  guint success_status;
-  TillRefund *refund;
-  TillTerminal *terminal;
-  TillOrder *order; /* as just loaded, when the flow has it already */
-  TillCart *cart;   /* a checkout waiting for its turn's transaction */
-  gint64 terminal_id;
-  GError *error;              /* why its order could not be stored */
-  gboolean revoked;           /* its terminal was revoked before its order was stored */
-  gint64 deferred_at;         /* a write waiting for another process's lock, since then */
-  TillStripeResponse *answer; /* Stripe's answer, to be written by resume () */
+  TillApi            *api;
+  SoupServerMessage  *msg;
+  gulong              finished_id;
+  gboolean            finished;
+  gint64              order_id;
+  guint               success_status;
+  TillRefund         *refund;
+  TillTerminal       *terminal;
+  TillOrder          *order; /* as just loaded, when the flow has it already */
+  TillCart           *cart;  /* a checkout waiting for its turn's transaction */
+  gint64              terminal_id;
+  GError             *error;       /* why its order could not be stored */
+  gboolean            revoked;     /* its terminal was revoked before its order was stored */
+  gint64              deferred_at; /* a write waiting for another process's lock, since then */
+  TillStripeResponse *answer;      /* Stripe's answer, to be written by resume () */
   void (*resume) (
       struct _TillApiCall *call); /* writes it, once the lock is free (till_api_write_answer ()) */
   gboolean only_ok;               /* a Stripe error fails the call before resume () */
@@ -163,23 +163,23 @@ typedef struct _TillApiCall
 
 TillApiCall *till_api_call_new (TillApi *api, SoupServerMessage *msg);
 /* Ends @call: its message is unpaused (if it still has a connection) and @call freed. */
-void till_api_call_done (TillApiCall *call);
+void               till_api_call_done (TillApiCall *call);
 SoupServerMessage *till_api_call_take_message (TillApiCall *call);
-void till_api_call_fail (TillApiCall *call, const GError *error);
+void               till_api_call_fail (TillApiCall *call, const GError *error);
 
 /* Request parsing. */
 JsonObject *
 till_api_read_json_body_full (SoupServerMessage *msg, gboolean allow_empty, GError **error);
 JsonObject *till_api_read_json_body (SoupServerMessage *msg, GError **error);
-gboolean till_api_parse_id (const char *text, gint64 *out_id);
+gboolean    till_api_parse_id (const char *text, gint64 *out_id);
 /* A query parameter, NULL when absent or empty. */
 const char *till_api_query_get (GHashTable *query, const char *name);
-char *till_api_cursor_encode (gint64 id);
-gboolean till_api_cursor_decode (const char *cursor, gint64 *out_id, GError **error);
+char       *till_api_cursor_encode (gint64 id);
+gboolean    till_api_cursor_decode (const char *cursor, gint64 *out_id, GError **error);
 
 /* Authentication and limits. */
 TillTerminal *till_api_authenticate (TillApi *self, SoupServerMessage *msg, gboolean cached);
-void till_api_refuse_authentication (TillApi *self, SoupServerMessage *msg, const char *reason);
+void     till_api_refuse_authentication (TillApi *self, SoupServerMessage *msg, const char *reason);
 gboolean till_api_require_admin (SoupServerMessage *msg, const TillTerminal *terminal);
 gboolean till_api_take_rate_token (TillApi *self, const TillTerminal *terminal);
 
@@ -188,7 +188,7 @@ gboolean till_api_take_rate_token (TillApi *self, const TillTerminal *terminal);
 typedef struct
 {
   GPtrArray *items;
-  gint64 next;
+  gint64     next;
 } TillApiPage;
 
 void till_api_page_free (TillApiPage *page);
@@ -198,82 +198,82 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillApiPage, till_api_page_free)
 typedef TillApiPage *(*TillApiPageRead) (TillDatabase *db, gpointer args, GError **error);
 typedef void (*TillApiPageSend) (SoupServerMessage *msg, TillApiPage *page, gpointer args);
 
-void till_api_read_page (TillApi *self,
+void till_api_read_page (TillApi           *self,
                          SoupServerMessage *msg,
-                         gboolean slow,
-                         TillApiPageRead read,
-                         TillApiPageSend send,
-                         gpointer args,
-                         GDestroyNotify args_free);
+                         gboolean           slow,
+                         TillApiPageRead    read,
+                         TillApiPageSend    send,
+                         gpointer           args,
+                         GDestroyNotify     args_free);
 
-typedef void (*TillApiHandler) (TillApi *self,
+typedef void (*TillApiHandler) (TillApi           *self,
                                 SoupServerMessage *msg,
-                                const char *path,
-                                GHashTable *query);
+                                const char        *path,
+                                GHashTable        *query);
 /* Handles @msg, paused until now, with @handler as if it had just come. */
 void till_api_redispatch (TillApi *self, SoupServerMessage *msg, TillApiHandler handler);
 
 /* Writes while another process holds the write lock: see till-api-request.c. */
 gboolean till_api_begin_without_waiting (TillApi *self, GError **error);
 gboolean till_api_waited_too_long (TillApi *self, gint64 since);
-void till_api_wait_for_lock (TillApi *self, TillApiCall *call);
-void till_api_write_answer (TillApiCall *call, TillStripeResponse *answer);
-void till_api_request_for_write (TillApiCall *call,
-                                 const char *method,
-                                 const char *path,
-                                 TillStripeForm *form,
-                                 const char *key,
-                                 gboolean only_ok,
-                                 void (*resume) (TillApiCall *call));
+void     till_api_wait_for_lock (TillApi *self, TillApiCall *call);
+void     till_api_write_answer (TillApiCall *call, TillStripeResponse *answer);
+void     till_api_request_for_write (TillApiCall    *call,
+                                     const char     *method,
+                                     const char     *path,
+                                     TillStripeForm *form,
+                                     const char     *key,
+                                     gboolean        only_ok,
+                                     void (*resume) (TillApiCall *call));
 /* Stripe's answer to @call's request, or NULL (the call has then failed); _ok: only a
  * success. */
 TillStripeResponse *
 till_api_call_stripe_answer (TillApiCall *call, GObject *source, GAsyncResult *result);
-TillStripeResponse *
+TillStripeResponse          *
 till_api_call_stripe_answer_ok (TillApiCall *call, GObject *source, GAsyncResult *result);
-GError *till_api_stripe_failure (TillStripeResponse *response);
+GError  *till_api_stripe_failure (TillStripeResponse *response);
 gboolean till_api_intent_is_unknown (TillStripeResponse *response);
 gboolean till_api_cancel_order_of_unknown_intent (TillApiCall *call);
-void till_api_find_lost_intent_async (TillApiCall *call,
-                                      const TillOrder *order,
-                                      void (*found) (TillApiCall *call),
-                                      void (*never_made) (TillApiCall *call));
+void     till_api_find_lost_intent_async (TillApiCall     *call,
+                                          const TillOrder *order,
+                                          void (*found) (TillApiCall *call),
+                                          void (*never_made) (TillApiCall *call));
 
 /* Orders as answers. */
 void till_api_send_order_json (SoupServerMessage *msg,
-                               guint status,
-                               const TillOrder *order,
-                               GPtrArray *refunds,
-                               JsonObject *intent,
-                               TillRefund *refund);
-void till_api_send_loaded_order (TillApi *self,
+                               guint              status,
+                               const TillOrder   *order,
+                               GPtrArray         *refunds,
+                               JsonObject        *intent,
+                               TillRefund        *refund);
+void till_api_send_loaded_order (TillApi           *self,
                                  SoupServerMessage *msg,
-                                 guint status,
-                                 const TillOrder *order,
-                                 JsonObject *intent,
-                                 TillRefund *refund);
-void till_api_send_order (TillApi *self,
+                                 guint              status,
+                                 const TillOrder   *order,
+                                 JsonObject        *intent,
+                                 TillRefund        *refund);
+void till_api_send_order (TillApi           *self,
                           SoupServerMessage *msg,
-                          guint status,
-                          gint64 order_id,
-                          JsonObject *intent,
-                          TillRefund *refund);
+                          guint              status,
+                          gint64             order_id,
+                          JsonObject        *intent,
+                          TillRefund        *refund);
 
 /* Catalog (till-api-catalog.c). */
-void till_api_handle_products_list (TillApi *self,
+void till_api_handle_products_list (TillApi           *self,
                                     SoupServerMessage *msg,
-                                    GHashTable *query,
-                                    TillTerminal *terminal);
+                                    GHashTable        *query,
+                                    TillTerminal      *terminal);
 void till_api_handle_product_create (TillApi *self, SoupServerMessage *msg);
-void till_api_handle_product (TillApi *self,
+void till_api_handle_product (TillApi           *self,
                               SoupServerMessage *msg,
-                              const char *method,
-                              const char *id_text,
-                              TillTerminal *terminal);
-void till_api_handle_by_barcode (TillApi *self,
+                              const char        *method,
+                              const char        *id_text,
+                              TillTerminal      *terminal);
+void till_api_handle_by_barcode (TillApi           *self,
                                  SoupServerMessage *msg,
-                                 const char *code,
-                                 TillTerminal *terminal);
+                                 const char        *code,
+                                 TillTerminal      *terminal);
 void till_api_handle_categories (TillApi *self, SoupServerMessage *msg);
 
 /* Routing (till-api.c): handles @msg as if it had just come. */
@@ -286,12 +286,12 @@ void till_api_flush_checkouts (TillApi *self);
 
 /* Orders (till-api-orders.c). */
 void till_api_handle_orders_list (TillApi *self, SoupServerMessage *msg, GHashTable *query);
-void till_api_handle_order (TillApi *self,
+void till_api_handle_order (TillApi           *self,
                             SoupServerMessage *msg,
-                            const char *method,
-                            const char *id_text,
-                            const char *action,
-                            TillTerminal *terminal);
+                            const char        *method,
+                            const char        *id_text,
+                            const char        *action,
+                            TillTerminal      *terminal);
 
 /* Reports (till-api-reports.c). */
 void till_api_handle_report (TillApi *self, SoupServerMessage *msg, GHashTable *query);

@@ -41,22 +41,22 @@ static gint exports_running; /* threads, for tests (till_api_get_running_exports
 typedef struct
 {
   gatomicrefcount refs;
-  GMainContext *context; /* the server's */
-  TillDatabase *db;      /* the server's: lends a worker connection */
-  char *status;
-  gint64 range[2];
-  GTimeZone *tz;
-  GMutex lock;
-  GCond written;
-  guint ahead; /* chunks handed to the loop and not written yet */
-  gint64 stall_us;
-  gboolean gone;    /* the client is gone, or the answer is done: stop */
-  gboolean stalled; /* the client took nothing for stall_us */
+  GMainContext   *context; /* the server's */
+  TillDatabase   *db;      /* the server's: lends a worker connection */
+  char           *status;
+  gint64          range[2];
+  GTimeZone      *tz;
+  GMutex          lock;
+  GCond           written;
+  guint           ahead; /* chunks handed to the loop and not written yet */
+  gint64          stall_us;
+  gboolean        gone;    /* the client is gone, or the answer is done: stop */
+  gboolean        stalled; /* the client took nothing for stall_us */
   /* The main loop's */
   SoupServerMessage *msg; /* until it is finished */
-  gulong wrote_chunk_id;
-  gulong finished_id;
-  gboolean started; /* status and headers are set: an error can only cut it short */
+  gulong             wrote_chunk_id;
+  gulong             finished_id;
+  gboolean           started; /* status and headers are set: an error can only cut it short */
 } Export;
 
 typedef struct
@@ -137,7 +137,7 @@ export_step (gpointer user_data)
   ExportStep *step = user_data;
   Export *export = step->export;
   SoupServerMessage *msg = export->msg;
-  SoupMessageBody *body;
+  SoupMessageBody   *body;
 
   if (msg == NULL)
     return G_SOURCE_REMOVE;
@@ -197,7 +197,7 @@ export_hand_over (Export *export, GBytes *chunk, GError *error)
   step->chunk = chunk;
   step->error = error;
   g_main_context_invoke_full (export->context, G_PRIORITY_DEFAULT, export_step, step,
-                              (GDestroyNotify)export_step_free);
+                              (GDestroyNotify) export_step_free);
 }
 
 static gboolean
@@ -210,8 +210,8 @@ export_flush (GString *out, gpointer user_data)
 
   g_mutex_lock (&export->lock);
   while (export->ahead >= EXPORT_CHUNKS_AHEAD && !export->gone)
-    if (!g_cond_wait_until (&export->written, &export->lock, deadline)
-        && export->ahead >= EXPORT_CHUNKS_AHEAD && !export->gone)
+    if (!g_cond_wait_until (&export->written, &export->lock, deadline) &&
+        export->ahead >= EXPORT_CHUNKS_AHEAD && !export->gone)
       export->gone = export->stalled = TRUE;
   gone = export->gone;
   if (!gone)
@@ -254,7 +254,7 @@ export_thread (GTask *task, gpointer source_object, gpointer task_data, GCancell
 guint
 till_api_get_running_exports (void)
 {
-  return (guint)g_atomic_int_get (&exports_running);
+  return (guint) g_atomic_int_get (&exports_running);
 }
 
 void
@@ -266,8 +266,8 @@ till_api_set_export_stall_timeout (TillApi *self, guint timeout_ms)
 void
 till_api_handle_orders_csv (TillApi *self, SoupServerMessage *msg, GHashTable *query)
 {
-  gint64 range[2] = { 0, 0 };
-  const char *status = till_api_query_get (query, "status");
+  gint64          range[2] = { 0, 0 };
+  const char     *status = till_api_query_get (query, "status");
   TillOrderStatus parsed;
   Export *export;
   g_autoptr (GTask) task = NULL;
@@ -314,12 +314,12 @@ till_api_handle_orders_csv (TillApi *self, SoupServerMessage *msg, GHashTable *q
   export->range[0] = range[0];
   export->range[1] = range[1];
   export->tz = g_time_zone_ref (self->tz);
-  export->stall_us = (gint64)self->export_stall_ms * 1000;
+  export->stall_us = (gint64) self->export_stall_ms * 1000;
   g_mutex_init (&export->lock);
   g_cond_init (&export->written);
   export->msg = g_object_ref (msg);
-  export->wrote_chunk_id
-      = g_signal_connect (msg, "wrote-chunk", G_CALLBACK (on_export_wrote_chunk), export);
+  export->wrote_chunk_id =
+      g_signal_connect (msg, "wrote-chunk", G_CALLBACK (on_export_wrote_chunk), export);
   /* The loop's reference, given back when the answer is finished. */
   export->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (on_export_finished), export);
   soup_server_message_pause (msg);
@@ -327,6 +327,6 @@ till_api_handle_orders_csv (TillApi *self, SoupServerMessage *msg, GHashTable *q
   /* A worker job like the others (till-database.h): it may wait on a slow client, but at most
    * EXPORT_STALL_MS, and at most EXPORTS_MAX of them hold a thread of the pool. */
   task = g_task_new (NULL, NULL, NULL, NULL);
-  g_task_set_task_data (task, export_ref (export), (GDestroyNotify)export_unref);
+  g_task_set_task_data (task, export_ref (export), (GDestroyNotify) export_unref);
   g_task_run_in_thread (task, export_thread);
 }

@@ -28,7 +28,7 @@ typedef struct
 typedef struct
 {
   gint64 window_start; /* the first failure of the window, monotonic */
-  guint failures;
+  guint  failures;
 } AuthFailures;
 
 /* ---------------------------------------------------------------------------------------- */
@@ -95,7 +95,7 @@ till_api_send_error (SoupServerMessage *msg, const GError *error)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
-  guint status = till_api_error_get_status (error);
+  guint       status = till_api_error_get_status (error);
   const char *message = error->message;
 
   if (g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
@@ -230,8 +230,8 @@ JsonObject *
 till_api_read_json_body_full (SoupServerMessage *msg, gboolean allow_empty, GError **error)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *content_type = soup_message_headers_get_content_type (headers, NULL);
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  const char         *content_type = soup_message_headers_get_content_type (headers, NULL);
+  SoupMessageBody    *body = soup_server_message_get_request_body (msg);
   g_autoptr (GBytes) bytes = NULL;
 
   /* No body at all where every field is optional: the same as {}. */
@@ -265,7 +265,7 @@ till_api_parse_id (const char *text, gint64 *out_id)
 
   if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 1, G_MAXINT64, &value, NULL))
     return FALSE;
-  *out_id = (gint64)value;
+  *out_id = (gint64) value;
   return TRUE;
 }
 
@@ -283,15 +283,15 @@ till_api_cursor_encode (gint64 id)
 {
   g_autofree char *text = g_strdup_printf ("c%" G_GINT64_FORMAT, id);
 
-  return g_base64_encode ((const guchar *)text, strlen (text));
+  return g_base64_encode ((const guchar *) text, strlen (text));
 }
 
 gboolean
 till_api_cursor_decode (const char *cursor, gint64 *out_id, GError **error)
 {
-  gsize length = 0;
+  gsize              length = 0;
   g_autofree guchar *raw = NULL;
-  g_autofree char *text = NULL;
+  g_autofree char   *text = NULL;
 
   if (cursor == NULL)
     {
@@ -302,7 +302,7 @@ till_api_cursor_decode (const char *cursor, gint64 *out_id, GError **error)
     raw = g_base64_decode (cursor, &length);
   if (raw != NULL && length > 1 && length < 32 && raw[0] == 'c')
     {
-      text = g_strndup ((const char *)raw + 1, length - 1);
+      text = g_strndup ((const char *) raw + 1, length - 1);
       if (till_api_parse_id (text, out_id))
         return TRUE;
     }
@@ -335,7 +335,7 @@ peer_of (SoupServerMessage *msg)
 static gboolean
 auth_window_ended (TillApi *self, const AuthFailures *failures, gint64 now)
 {
-  return now - failures->window_start >= (gint64)self->auth_window_ms * 1000;
+  return now - failures->window_start >= (gint64) self->auth_window_ms * 1000;
 }
 
 /* Room for one more address: the ended windows go, and if that is not enough, the oldest. */
@@ -343,9 +343,9 @@ static void
 auth_failures_make_room (TillApi *self, gint64 now)
 {
   GHashTableIter iter;
-  gpointer key, value;
-  const char *oldest = NULL;
-  gint64 oldest_start = G_MAXINT64;
+  gpointer       key, value;
+  const char    *oldest = NULL;
+  gint64         oldest_start = G_MAXINT64;
 
   g_hash_table_iter_init (&iter, self->auth_failures);
   while (g_hash_table_iter_next (&iter, &key, &value))
@@ -370,9 +370,9 @@ auth_failures_make_room (TillApi *self, gint64 now)
 static gboolean
 auth_throttled (TillApi *self, SoupServerMessage *msg)
 {
-  AuthFailures *failures = g_hash_table_lookup (self->auth_failures, peer_of (msg));
-  gint64 now = g_get_monotonic_time ();
-  gint64 left_ms;
+  AuthFailures    *failures = g_hash_table_lookup (self->auth_failures, peer_of (msg));
+  gint64           now = g_get_monotonic_time ();
+  gint64           left_ms;
   g_autofree char *retry_after = NULL;
 
   if (failures == NULL)
@@ -397,9 +397,9 @@ auth_throttled (TillApi *self, SoupServerMessage *msg)
 void
 till_api_refuse_authentication (TillApi *self, SoupServerMessage *msg, const char *reason)
 {
-  const char *peer = peer_of (msg);
+  const char   *peer = peer_of (msg);
   AuthFailures *failures = g_hash_table_lookup (self->auth_failures, peer);
-  gint64 now = g_get_monotonic_time ();
+  gint64        now = g_get_monotonic_time ();
 
   if (failures != NULL && auth_window_ended (self, failures, now))
     {
@@ -428,8 +428,8 @@ TillTerminal *
 till_api_authenticate (TillApi *self, SoupServerMessage *msg, gboolean cached)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *authorization = soup_message_headers_get_one (headers, "Authorization");
-  TillTerminal *terminal = NULL;
+  const char         *authorization = soup_message_headers_get_one (headers, "Authorization");
+  TillTerminal       *terminal = NULL;
 
   if (auth_throttled (self, msg))
     return NULL;
@@ -443,9 +443,9 @@ till_api_authenticate (TillApi *self, SoupServerMessage *msg, gboolean cached)
       till_api_refuse_authentication (self, msg, "not a Bearer token");
       return NULL;
     }
-  terminal = cached ? till_terminal_cache_authenticate (self->terminal_cache, self->db,
-                                                        authorization + 7)
-                    : till_terminals_authenticate (self->db, authorization + 7);
+  terminal =
+      cached ? till_terminal_cache_authenticate (self->terminal_cache, self->db, authorization + 7)
+             : till_terminals_authenticate (self->db, authorization + 7);
   if (terminal == NULL)
     till_api_refuse_authentication (self, msg, "unknown or revoked token");
   return terminal;
@@ -463,8 +463,8 @@ till_api_require_admin (SoupServerMessage *msg, const TillTerminal *terminal)
 gboolean
 till_api_take_rate_token (TillApi *self, const TillTerminal *terminal)
 {
-  double capacity = self->config->checkout_rate_per_minute;
-  gint64 now = g_get_monotonic_time ();
+  double  capacity = self->config->checkout_rate_per_minute;
+  gint64  now = g_get_monotonic_time ();
   Bucket *bucket = g_hash_table_lookup (self->buckets, &terminal->id);
 
   if (bucket == NULL)
@@ -499,8 +499,8 @@ typedef struct
 {
   TillApiPageRead read;
   TillApiPageSend send;
-  gpointer args;
-  GDestroyNotify args_free;
+  gpointer        args;
+  GDestroyNotify  args_free;
 } PageJob;
 
 static void
@@ -511,16 +511,16 @@ page_job_free (PageJob *job)
 }
 
 static void
-page_read_thread (GTask *task,
-                  gpointer source_object,
-                  gpointer task_data,
+page_read_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
                   GCancellable *cancellable)
 {
   TillApi *self = source_object;
   PageJob *job = task_data;
   g_autoptr (GError) error = NULL;
   TillDatabase *db;
-  TillApiPage *page;
+  TillApiPage  *page;
 
   g_mutex_lock (&self->held_lock);
   self->held_reads++;
@@ -535,14 +535,14 @@ page_read_thread (GTask *task,
   if (page == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
-    g_task_return_pointer (task, page, (GDestroyNotify)till_api_page_free);
+    g_task_return_pointer (task, page, (GDestroyNotify) till_api_page_free);
 }
 
 static void
 on_page_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   TillApiCall *call = user_data;
-  PageJob *job = g_task_get_task_data (G_TASK (result));
+  PageJob     *job = g_task_get_task_data (G_TASK (result));
   g_autoptr (GError) error = NULL;
   g_autoptr (TillApiPage) page = g_task_propagate_pointer (G_TASK (result), &error);
 
@@ -579,13 +579,13 @@ till_api_get_held_page_reads (TillApi *self)
  * serves, which may read every row) runs on a thread with a read connection of its own,
  * while the loop goes on serving; the others run here. Takes @args. */
 void
-till_api_read_page (TillApi *self,
+till_api_read_page (TillApi           *self,
                     SoupServerMessage *msg,
-                    gboolean slow,
-                    TillApiPageRead read,
-                    TillApiPageSend send,
-                    gpointer args,
-                    GDestroyNotify args_free)
+                    gboolean           slow,
+                    TillApiPageRead    read,
+                    TillApiPageSend    send,
+                    gpointer           args,
+                    GDestroyNotify     args_free)
 {
   g_autoptr (GTask) task = NULL;
   PageJob *job;
@@ -608,22 +608,22 @@ till_api_read_page (TillApi *self,
   job->args = args;
   job->args_free = args_free;
   task = g_task_new (self, self->cancellable, on_page_read, till_api_call_new (self, msg));
-  g_task_set_task_data (task, job, (GDestroyNotify)page_job_free);
+  g_task_set_task_data (task, job, (GDestroyNotify) page_job_free);
   g_task_run_in_thread (task, page_read_thread);
 }
 
-typedef void (*TillApiHandler) (TillApi *self,
+typedef void (*TillApiHandler) (TillApi           *self,
                                 SoupServerMessage *msg,
-                                const char *path,
-                                GHashTable *query);
+                                const char        *path,
+                                GHashTable        *query);
 
 /* Handles @msg, paused until now, with @handler as if it had just come. */
 void
 till_api_redispatch (TillApi *self, SoupServerMessage *msg, TillApiHandler handler)
 {
   GUri *uri = soup_server_message_get_uri (msg);
-  g_autoptr (GHashTable) query
-      = g_uri_get_query (uri) != NULL ? soup_form_decode (g_uri_get_query (uri)) : NULL;
+  g_autoptr (GHashTable) query =
+      g_uri_get_query (uri) != NULL ? soup_form_decode (g_uri_get_query (uri)) : NULL;
 
   handler (self, msg, g_uri_get_path (uri), query);
 }
@@ -642,7 +642,7 @@ till_api_begin_without_waiting (TillApi *self, GError **error)
 gboolean
 till_api_waited_too_long (TillApi *self, gint64 since)
 {
-  return g_get_monotonic_time () - since >= (gint64)self->busy_wait_ms * G_TIME_SPAN_MILLISECOND;
+  return g_get_monotonic_time () - since >= (gint64) self->busy_wait_ms * G_TIME_SPAN_MILLISECOND;
 }
 
 GError *
@@ -684,9 +684,8 @@ till_api_write_answer (TillApiCall *call, TillStripeResponse *answer)
   TillApi *self = call->api;
 
   call->answer = answer;
-  if (self->stopping
-      || (g_queue_is_empty (&self->waiting_writes)
-          && !till_database_is_locked_elsewhere (self->db)))
+  if (self->stopping ||
+      (g_queue_is_empty (&self->waiting_writes) && !till_database_is_locked_elsewhere (self->db)))
     call->resume (call);
   else
     till_api_wait_for_lock (self, call);
@@ -695,7 +694,7 @@ till_api_write_answer (TillApiCall *call, TillStripeResponse *answer)
 static void
 on_answer (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  TillApiCall *call = user_data;
+  TillApiCall        *call = user_data;
   TillStripeResponse *response = call->only_ok
                                      ? till_api_call_stripe_answer_ok (call, source, result)
                                      : till_api_call_stripe_answer (call, source, result);
@@ -708,12 +707,12 @@ on_answer (GObject *source, GAsyncResult *result, gpointer user_data)
  * (till_api_write_answer ()): any answer, or with @only_ok only a success (an error of Stripe's
  * fails the call, in plain words). No answer at all fails the call as a network error. */
 void
-till_api_request_for_write (TillApiCall *call,
-                            const char *method,
-                            const char *path,
+till_api_request_for_write (TillApiCall    *call,
+                            const char     *method,
+                            const char     *path,
                             TillStripeForm *form,
-                            const char *key,
-                            gboolean only_ok,
+                            const char     *key,
+                            gboolean        only_ok,
                             void (*resume) (TillApiCall *call))
 {
   TillApi *self = call->api;
@@ -741,14 +740,14 @@ write_payment (TillJsonWriter *writer, JsonObject *intent)
 /* An order alone, or {"order": …} with the "payment" of @intent or the @refund made. */
 void
 till_api_send_order_json (SoupServerMessage *msg,
-                          guint status,
-                          const TillOrder *order,
-                          GPtrArray *refunds,
-                          JsonObject *intent,
-                          TillRefund *refund)
+                          guint              status,
+                          const TillOrder   *order,
+                          GPtrArray         *refunds,
+                          JsonObject        *intent,
+                          TillRefund        *refund)
 {
-  GString *text = g_string_sized_new (1024);
-  gboolean wrapped = intent != NULL || refund != NULL;
+  GString       *text = g_string_sized_new (1024);
+  gboolean       wrapped = intent != NULL || refund != NULL;
   TillJsonWriter writer;
 
   till_json_writer_init (&writer, text);
@@ -772,12 +771,12 @@ till_api_send_order_json (SoupServerMessage *msg,
 
 /* @order as loaded already, with its refunds. */
 void
-till_api_send_loaded_order (TillApi *self,
+till_api_send_loaded_order (TillApi           *self,
                             SoupServerMessage *msg,
-                            guint status,
-                            const TillOrder *order,
-                            JsonObject *intent,
-                            TillRefund *refund)
+                            guint              status,
+                            const TillOrder   *order,
+                            JsonObject        *intent,
+                            TillRefund        *refund)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) refunds = till_orders_list_refunds (self->db, order->id, &error);
@@ -790,12 +789,12 @@ till_api_send_loaded_order (TillApi *self,
 
 /* Order @order_id as the database has it now. */
 void
-till_api_send_order (TillApi *self,
+till_api_send_order (TillApi           *self,
                      SoupServerMessage *msg,
-                     guint status,
-                     gint64 order_id,
-                     JsonObject *intent,
-                     TillRefund *refund)
+                     guint              status,
+                     gint64             order_id,
+                     JsonObject        *intent,
+                     TillRefund        *refund)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (TillOrder) order = till_orders_get (self->db, order_id, &error);
@@ -808,8 +807,8 @@ till_api_send_order (TillApi *self,
 
 typedef struct
 {
-  gint64 order_id;
-  gint64 created;
+  gint64      order_id;
+  gint64      created;
   JsonObject *intent;
 } LostIntentSearch;
 
@@ -821,12 +820,12 @@ lost_intent_search_free (LostIntentSearch *search)
 }
 
 static void
-find_lost_intent_thread (GTask *task,
-                         gpointer source_object,
-                         gpointer task_data,
+find_lost_intent_thread (GTask        *task,
+                         gpointer      source_object,
+                         gpointer      task_data,
                          GCancellable *cancellable)
 {
-  TillApi *self = source_object;
+  TillApi          *self = source_object;
   LostIntentSearch *search = task_data;
 
   g_task_return_int (task, till_payments_find_lost_intent (self->stripe, self->db, search->order_id,
@@ -837,8 +836,8 @@ find_lost_intent_thread (GTask *task,
 static void
 on_lost_intent_searched (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  TillApiCall *call = user_data;
-  LostIntentSearch *search = g_task_get_task_data (G_TASK (result));
+  TillApiCall        *call = user_data;
+  LostIntentSearch   *search = g_task_get_task_data (G_TASK (result));
   TillStripeResponse *answer;
 
   switch (g_task_propagate_int (G_TASK (result), NULL))
@@ -868,7 +867,7 @@ on_lost_intent_searched (GObject *source, GAsyncResult *result, gpointer user_da
  * forgotten: looks for the intent in a thread, then runs @found with it (call->answer,
  * written once the lock is free) or @never_made. */
 void
-till_api_find_lost_intent_async (TillApiCall *call,
+till_api_find_lost_intent_async (TillApiCall     *call,
                                  const TillOrder *order,
                                  void (*found) (TillApiCall *call),
                                  void (*never_made) (TillApiCall *call))
@@ -879,7 +878,7 @@ till_api_find_lost_intent_async (TillApiCall *call,
 
   search->order_id = order->id;
   search->created = g_date_time_to_unix (order->created_at);
-  g_task_set_task_data (task, search, (GDestroyNotify)lost_intent_search_free);
+  g_task_set_task_data (task, search, (GDestroyNotify) lost_intent_search_free);
   call->resume = found;
   call->never_made = never_made;
   g_task_run_in_thread (task, find_lost_intent_thread);
@@ -889,11 +888,11 @@ till_api_find_lost_intent_async (TillApiCall *call,
 GError *
 till_api_stripe_failure (TillStripeResponse *response)
 {
-  JsonObject *stripe_error = till_stripe_response_get_error (response);
+  JsonObject      *stripe_error = till_stripe_response_get_error (response);
   g_autofree char *words = till_stripe_describe_error (stripe_error);
-  const char *type = stripe_error != NULL
-                         ? json_object_get_string_member_with_default (stripe_error, "type", "")
-                         : "";
+  const char      *type = stripe_error != NULL
+                              ? json_object_get_string_member_with_default (stripe_error, "type", "")
+                              : "";
 
   if (response->status == 402 || g_strcmp0 (type, "card_error") == 0)
     return g_error_new_literal (TILL_API_ERROR, TILL_API_ERROR_CARD_DECLINED, words);
@@ -967,10 +966,9 @@ till_api_intent_is_unknown (TillStripeResponse *response)
 {
   JsonObject *stripe_error = till_stripe_response_get_error (response);
 
-  return response->status == 404 && stripe_error != NULL
-         && g_strcmp0 (json_object_get_string_member_with_default (stripe_error, "code", NULL),
-                       "resource_missing")
-                == 0;
+  return response->status == 404 && stripe_error != NULL &&
+         g_strcmp0 (json_object_get_string_member_with_default (stripe_error, "code", NULL),
+                    "resource_missing") == 0;
 }
 
 /* The order's recorded intent is unknown to Stripe: the order is canceled, so the app makes
@@ -981,9 +979,9 @@ till_api_cancel_order_of_unknown_intent (TillApiCall *call)
   g_autoptr (GError) error = NULL;
   g_autoptr (TillOrder) order = till_orders_get (call->api->db, call->order_id, &error);
 
-  if (order != NULL && order->payment_intent != NULL
-      && till_orders_cancel_lost_intent (call->api->db, call->order_id, order->payment_intent, NULL,
-                                         &error))
+  if (order != NULL && order->payment_intent != NULL &&
+      till_orders_cancel_lost_intent (call->api->db, call->order_id, order->payment_intent, NULL,
+                                      &error))
     {
       g_message ("Order %" G_GINT64_FORMAT ": Stripe does not know its payment intent; "
                  "canceled",
@@ -1003,8 +1001,8 @@ till_api_cancel_order_of_unknown_intent (TillApiCall *call)
 static gboolean
 on_retry_writes (gpointer user_data)
 {
-  TillApi *self = user_data;
-  gboolean locked = till_database_is_locked_elsewhere (self->db);
+  TillApi     *self = user_data;
+  gboolean     locked = till_database_is_locked_elsewhere (self->db);
   TillApiCall *call;
 
   while ((call = g_queue_peek_head (&self->waiting_writes)) != NULL)
@@ -1012,8 +1010,8 @@ on_retry_writes (gpointer user_data)
       g_autoptr (SoupServerMessage) msg = NULL;
       gboolean finished = call->finished;
 
-      if (locked && (!finished || call->resume != NULL)
-          && !till_api_waited_too_long (self, call->deferred_at))
+      if (locked && (!finished || call->resume != NULL) &&
+          !till_api_waited_too_long (self, call->deferred_at))
         break;
       g_queue_pop_head (&self->waiting_writes);
       if (call->resume != NULL)

@@ -22,9 +22,9 @@ till_api_handle_webhook (TillApi *self, SoupServerMessage *msg)
   g_autoptr (JsonObject) event = NULL;
   const char *signature = soup_message_headers_get_one (
       soup_server_message_get_request_headers (msg), "Stripe-Signature");
-  gsize length = 0;
+  gsize         length = 0;
   const guint8 *data = g_bytes_get_data (bytes, &length);
-  gboolean duplicate = FALSE;
+  gboolean      duplicate = FALSE;
   g_autoptr (JsonNode) answer = NULL;
   g_autoptr (JsonBuilder) builder = NULL;
 
@@ -37,7 +37,7 @@ till_api_handle_webhook (TillApi *self, SoupServerMessage *msg)
       till_api_send_error (msg, error);
       return;
     }
-  event = till_json_parse_object ((const char *)data, length, &error);
+  event = till_json_parse_object ((const char *) data, length, &error);
   if (event == NULL || !till_webhook_handle_event (self->db, event, &duplicate, &error))
     {
       till_api_send_error (msg, error);

@@ -36,9 +36,7 @@
 G_DEFINE_FINAL_TYPE (TillApi, till_api, G_TYPE_OBJECT)
 
 static void
-on_request_done (SoupServer        *server,
-                 SoupServerMessage *msg,
-                 gpointer           user_data)
+on_request_done (SoupServer *server, SoupServerMessage *msg, gpointer user_data)
 {
   till_api_set_corked (msg, FALSE);
 }
@@ -50,9 +48,9 @@ on_request_done (SoupServer        *server,
 typedef struct
 {
   GIOStream *stream;
-  guint8 buffer[16384];
-  gsize drained;
-  gint64 deadline;
+  guint8     buffer[16384];
+  gsize      drained;
+  gint64     deadline;
 } Lingering;
 
 static void
@@ -64,12 +62,10 @@ lingering_free (Lingering *lingering)
 }
 
 static void
-on_lingering_read (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+on_lingering_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Lingering *lingering = user_data;
-  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+  gssize     n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
 
   if (n <= 0 || g_get_monotonic_time () > lingering->deadline ||
       (lingering->drained += n) > 64 * 1024 * 1024)
@@ -77,23 +73,19 @@ on_lingering_read (GObject      *source,
       lingering_free (lingering);
       return;
     }
-  g_input_stream_read_async (G_INPUT_STREAM (source), lingering->buffer,
-                             sizeof lingering->buffer, G_PRIORITY_LOW, NULL,
-                             on_lingering_read, lingering);
+  g_input_stream_read_async (G_INPUT_STREAM (source), lingering->buffer, sizeof lingering->buffer,
+                             G_PRIORITY_LOW, NULL, on_lingering_read, lingering);
 }
 
 static void
-reject_early (SoupServerMessage *msg,
-              guint              status,
-              TillApiError       code,
-              const char        *message)
+reject_early (SoupServerMessage *msg, guint status, TillApiError code, const char *message)
 {
-  g_autoptr(GError) error = g_error_new_literal (TILL_API_ERROR, code, message);
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr (GError) error = g_error_new_literal (TILL_API_ERROR, code, message);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
   g_autofree char *body = NULL;
   g_autofree char *response = NULL;
-  Lingering *lingering;
+  Lingering       *lingering;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "error");
@@ -137,9 +129,7 @@ typedef struct
 } Framing;
 
 static void
-count_framing (const char *name,
-               const char *value,
-               gpointer    user_data)
+count_framing (const char *name, const char *value, gpointer user_data)
 {
   Framing *framing = user_data;
 
@@ -156,11 +146,11 @@ early_handler (SoupServer        *server,
                GHashTable        *query,
                gpointer           user_data)
 {
-  TillApi *self = user_data;
+  TillApi            *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  SoupEncoding encoding = soup_message_headers_get_encoding (headers);
-  Framing framing = { 0, 0 };
-  goffset length;
+  SoupEncoding        encoding = soup_message_headers_get_encoding (headers);
+  Framing             framing = { 0, 0 };
+  goffset             length;
 
   /* Where a body ends must not be open to two readings (libsoup takes the last of two
    * Content-Lengths, a proxy in front may take the first): the rest would be read as another
@@ -168,25 +158,25 @@ early_handler (SoupServer        *server,
   soup_message_headers_foreach (headers, count_framing, &framing);
   if (framing.content_lengths > 1)
     reject_early (msg, SOUP_STATUS_BAD_REQUEST, TILL_API_ERROR_INVALID_REQUEST,
-                  _("A request may have only one Content-Length header"));
+                  _ ("A request may have only one Content-Length header"));
   else if (framing.transfer_encodings > 0 && framing.content_lengths > 0)
     reject_early (msg, SOUP_STATUS_BAD_REQUEST, TILL_API_ERROR_INVALID_REQUEST,
-                  _("A request may not have both Content-Length and Transfer-Encoding"));
+                  _ ("A request may not have both Content-Length and Transfer-Encoding"));
   else if (framing.transfer_encodings > 1)
     reject_early (msg, SOUP_STATUS_BAD_REQUEST, TILL_API_ERROR_INVALID_REQUEST,
-                  _("A request may have only one Transfer-Encoding header"));
+                  _ ("A request may have only one Transfer-Encoding header"));
   else if (encoding == SOUP_ENCODING_CONTENT_LENGTH)
     {
       length = soup_message_headers_get_content_length (headers);
       if (length > 0 && (guint64) length > self->config->max_body)
         reject_early (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, TILL_API_ERROR_TOO_LARGE,
-                      _("The request body is larger than the server accepts"));
+                      _ ("The request body is larger than the server accepts"));
     }
   else if (encoding != SOUP_ENCODING_NONE)
     {
       /* Chunked bodies have no size to check before reading them. */
       reject_early (msg, SOUP_STATUS_LENGTH_REQUIRED, TILL_API_ERROR_LENGTH_REQUIRED,
-                    _("A request body needs a Content-Length"));
+                    _ ("A request body needs a Content-Length"));
     }
 }
 
@@ -194,11 +184,10 @@ early_handler (SoupServer        *server,
 /* Small routes */
 
 static void
-handle_config (TillApi           *self,
-               SoupServerMessage *msg)
+handle_config (TillApi *self, SoupServerMessage *msg)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "store_name");
@@ -235,15 +224,13 @@ handle_config (TillApi           *self,
 }
 
 static void
-handle_pay (TillApi           *self,
-            SoupServerMessage *msg,
-            const char        *path)
+handle_pay (TillApi *self, SoupServerMessage *msg, const char *path)
 {
-  const char *name = path + strlen ("/pay/");
+  const char      *name = path + strlen ("/pay/");
   g_autofree char *resource = NULL;
-  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr (GBytes) bytes = NULL;
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  const char *type = "text/html; charset=utf-8";
+  const char         *type = "text/html; charset=utf-8";
 
   if (*name == '\0')
     name = "index.html";
@@ -252,7 +239,7 @@ handle_pay (TillApi           *self,
       name = "";
   if (*name == '\0' || *name == '.')
     {
-      till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such page"));
+      till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _ ("No such page"));
       return;
     }
   resource = g_strconcat (RESOURCE_PREFIX "/pay/", name, NULL);
@@ -262,7 +249,7 @@ handle_pay (TillApi           *self,
     bytes = g_resources_lookup_data (resource, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
   if (bytes == NULL)
     {
-      till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such page"));
+      till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _ ("No such page"));
       return;
     }
   if (g_str_has_suffix (name, ".js"))
@@ -297,22 +284,21 @@ till_api_get_waiting_writes (TillApi *self)
  * body: a web page in a browser cannot send that without a CORS preflight, which this
  * server never grants. The token is in the answer once, never in a log. */
 static void
-handle_training_terminal (TillApi           *self,
-                          SoupServerMessage *msg)
+handle_training_terminal (TillApi *self, SoupServerMessage *msg)
 {
   static const char *allowed[] = { NULL };
-  GSocketAddress *peer = soup_server_message_get_remote_address (msg);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) body = NULL;
+  GSocketAddress    *peer = soup_server_message_get_remote_address (msg);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) body = NULL;
   g_autofree char *token = NULL;
-  TillJsonWriter writer;
-  GString *text;
-  gint64 id = 0, revoked = 0;
+  TillJsonWriter   writer;
+  GString         *text;
+  gint64           id = 0, revoked = 0;
 
   if (!self->config->training)
     {
       till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND,
-                      _("Only a training server hands out terminals"));
+                               _ ("Only a training server hands out terminals"));
       return;
     }
   if (!G_IS_INET_SOCKET_ADDRESS (peer) ||
@@ -320,7 +306,7 @@ handle_training_terminal (TillApi           *self,
           g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (peer))))
     {
       till_api_send_new_error (msg, TILL_API_ERROR_FORBIDDEN,
-                      _("A training terminal is only handed out to this computer"));
+                               _ ("A training terminal is only handed out to this computer"));
       return;
     }
   body = till_api_read_json_body (msg, &error);
@@ -332,8 +318,7 @@ handle_training_terminal (TillApi           *self,
   /* Each "Try It" adds one; only the newest few stay valid, so they do not pile up. */
   if (till_database_begin (self->db, &error))
     {
-      token = till_terminals_add (self->db, TRAINING_TERMINAL_NAME, TILL_ROLE_CASHIER, &id,
-                                  &error);
+      token = till_terminals_add (self->db, TRAINING_TERMINAL_NAME, TILL_ROLE_CASHIER, &id, &error);
       if (token != NULL &&
           ((revoked = till_terminals_revoke_older (self->db, TRAINING_TERMINAL_NAME,
                                                    TRAINING_TERMINALS_KEPT, &error)) < 0 ||
@@ -348,7 +333,8 @@ handle_training_terminal (TillApi           *self,
       return;
     }
   g_message ("Training terminal %" G_GINT64_FORMAT " handed out to the app on this computer"
-             " (%" G_GINT64_FORMAT " older revoked)", id, revoked);
+             " (%" G_GINT64_FORMAT " older revoked)",
+             id, revoked);
   text = g_string_new (NULL);
   till_json_writer_init (&writer, text);
   till_json_writer_begin_object (&writer);
@@ -364,15 +350,12 @@ handle_training_terminal (TillApi           *self,
 /* Routing */
 
 static void
-route_api (TillApi           *self,
-           SoupServerMessage *msg,
-           const char        *method,
-           const char        *path,
-           GHashTable        *query)
+route_api (
+    TillApi *self, SoupServerMessage *msg, const char *method, const char *path, GHashTable *query)
 {
-  g_autoptr(TillTerminal) terminal = NULL;
-  g_auto(GStrv) parts = NULL;
-  guint n;
+  g_autoptr (TillTerminal) terminal = NULL;
+  g_auto (GStrv) parts = NULL;
+  guint    n;
   gboolean get = g_str_equal (method, "GET");
   gboolean post = g_str_equal (method, "POST");
 
@@ -403,8 +386,8 @@ route_api (TillApi           *self,
       if (till_api_require_admin (msg, terminal))
         till_api_handle_product_create (self, msg);
     }
-  else if (n == 3 && g_str_equal (parts[0], "products") &&
-           g_str_equal (parts[1], "by-barcode") && get)
+  else if (n == 3 && g_str_equal (parts[0], "products") && g_str_equal (parts[1], "by-barcode") &&
+           get)
     till_api_handle_by_barcode (self, msg, parts[2], terminal);
   else if (n == 2 && g_str_equal (parts[0], "products"))
     till_api_handle_product (self, msg, method, parts[1], terminal);
@@ -424,14 +407,11 @@ route_api (TillApi           *self,
   else if (n == 2 && g_str_equal (parts[0], "reports") && g_str_equal (parts[1], "daily") && get)
     till_api_handle_report (self, msg, query);
   else
-    till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such resource"));
+    till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _ ("No such resource"));
 }
 
 static void
-dispatch (TillApi           *self,
-          SoupServerMessage *msg,
-          const char        *path,
-          GHashTable        *query)
+dispatch (TillApi *self, SoupServerMessage *msg, const char *path, GHashTable *query)
 {
   const char *method = soup_server_message_get_method (msg);
 
@@ -457,14 +437,13 @@ dispatch (TillApi           *self,
            (g_str_equal (method, "GET") || g_str_equal (method, "HEAD")))
     handle_pay (self, msg, path);
   else
-    till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _("No such resource"));
+    till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _ ("No such resource"));
 }
 
 /* Requests whose handlers write with the main thread's connection (checkouts have their
  * batches: till_api_flush_checkouts ()). */
 static gboolean
-writes_database (SoupServerMessage *msg,
-                 const char        *path)
+writes_database (SoupServerMessage *msg, const char *path)
 {
   const char *method = soup_server_message_get_method (msg);
 
@@ -488,8 +467,7 @@ server_callback (SoupServer        *server,
    * loop, paused, rather than in SQLite's busy handler with the whole server; so do the
    * writes that come after it, to keep their order. */
   if (writes_database (msg, path) && !self->stopping &&
-      (!g_queue_is_empty (&self->waiting_writes) ||
-       till_database_is_locked_elsewhere (self->db)))
+      (!g_queue_is_empty (&self->waiting_writes) || till_database_is_locked_elsewhere (self->db)))
     {
       till_api_wait_for_lock (self, till_api_call_new (self, msg));
       return;
@@ -499,10 +477,7 @@ server_callback (SoupServer        *server,
 
 /* Handles @msg again as if it had just come (with @path and @query). */
 void
-till_api_route (TillApi           *self,
-                SoupServerMessage *msg,
-                const char        *path,
-                GHashTable        *query)
+till_api_route (TillApi *self, SoupServerMessage *msg, const char *path, GHashTable *query)
 {
   server_callback (self->server, msg, path, query, self);
 }
@@ -588,7 +563,7 @@ till_api_init (TillApi *self)
 static char *
 origin_of (const char *url)
 {
-  g_autoptr(GUri) uri = url != NULL ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
+  g_autoptr (GUri) uri = url != NULL ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
 
   if (uri == NULL || g_uri_get_host (uri) == NULL)
     return NULL;
@@ -603,7 +578,7 @@ build_csp (const TillServerConfig *config)
 {
   g_autofree char *js = origin_of (config->js_url);
   g_autofree char *api = origin_of (config->api_base);
-  gboolean stripe = js == NULL || g_str_equal (js, "https://js.stripe.com");
+  gboolean         stripe = js == NULL || g_str_equal (js, "https://js.stripe.com");
 
   if (stripe)
     return g_strdup ("default-src 'none'; base-uri 'none'; form-action 'none';"
@@ -626,10 +601,10 @@ build_csp (const TillServerConfig *config)
 static GBytes *
 build_pay_page (const TillServerConfig *config)
 {
-  g_autoptr(GBytes) bytes = g_resources_lookup_data (RESOURCE_PREFIX "/pay/index.html",
-                                                     G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  g_autoptr (GBytes) bytes = g_resources_lookup_data (RESOURCE_PREFIX "/pay/index.html",
+                                                      G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
   g_autofree char *escaped = NULL;
-  GString *page;
+  GString         *page;
 
   if (bytes == NULL)
     return NULL;
@@ -640,10 +615,9 @@ build_pay_page (const TillServerConfig *config)
 }
 
 TillApi *
-till_api_new (TillServerConfig  *config,
-              GError           **error)
+till_api_new (TillServerConfig *config, GError **error)
 {
-  g_autoptr(TillApi) self = g_object_new (TILL_TYPE_API, NULL);
+  g_autoptr (TillApi) self = g_object_new (TILL_TYPE_API, NULL);
 
   self->config = config;
   self->tz = config->timezone != NULL ? g_time_zone_new_identifier (config->timezone)
@@ -678,7 +652,7 @@ till_api_new (TillServerConfig  *config,
     const char *base_delay = g_getenv ("TILL_STRIPE_RETRY_BASE_MS");
     const char *timeout = g_getenv ("TILL_STRIPE_TIMEOUT_MS");
     const char *busy_wait = g_getenv ("TILL_DATABASE_BUSY_WAIT_MS");
-    guint64 value;
+    guint64     value;
 
     /* For tests: shorter waits than anyone would configure in production. */
     if (base_delay != NULL && g_ascii_string_to_unsigned (base_delay, 10, 1, 60000, &value, NULL))
@@ -690,7 +664,7 @@ till_api_new (TillServerConfig  *config,
       self->busy_wait_ms = (guint) value;
   }
   self->reconciler = till_reconciler_new (self->db, self->stripe, config,
-                                         (TillReconcilerFunc) till_api_flush_intents, self);
+                                          (TillReconcilerFunc) till_api_flush_intents, self);
   till_reconciler_set_busy_wait (self->reconciler, self->busy_wait_ms);
   self->csp = build_csp (config);
   self->pay_page = build_pay_page (config);
@@ -698,17 +672,16 @@ till_api_new (TillServerConfig  *config,
 }
 
 gboolean
-till_api_start (TillApi  *self,
-                GError  **error)
+till_api_start (TillApi *self, GError **error)
 {
   g_autofree char *host = NULL;
-  g_autoptr(GInetAddress) address = NULL;
-  g_autoptr(GSocketAddress) socket_address = NULL;
-  g_autoptr(GTlsCertificate) certificate = NULL;
-  TillHttpLimits limits = TILL_HTTP_LIMITS_INIT;
+  g_autoptr (GInetAddress) address = NULL;
+  g_autoptr (GSocketAddress) socket_address = NULL;
+  g_autoptr (GTlsCertificate) certificate = NULL;
+  TillHttpLimits   limits = TILL_HTTP_LIMITS_INIT;
   g_autofree char *busy_body = NULL;
   g_autofree char *shown = NULL;
-  guint16 port;
+  guint16          port;
 
   if (!till_server_parse_listen (self->config->listen, &host, &port, error))
     return FALSE;
@@ -719,7 +692,7 @@ till_api_start (TillApi  *self,
   if (address == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("“%s” is not an IP address to listen on"), host);
+                   _ ("“%s” is not an IP address to listen on"), host);
       return FALSE;
     }
 
@@ -748,7 +721,7 @@ till_api_start (TillApi  *self,
   {
     /* For tests: limits shorter than a second ("HEADER,BODY,IDLE" in milliseconds). */
     const char *timeouts = g_getenv ("TILL_HTTP_TIMEOUTS_MS");
-    guint header, body, idle;
+    guint       header, body, idle;
 
     if (timeouts != NULL && sscanf (timeouts, "%u,%u,%u", &header, &body, &idle) == 3)
       {
@@ -758,9 +731,9 @@ till_api_start (TillApi  *self,
       }
   }
   {
-    g_autoptr(GError) busy = g_error_new_literal (TILL_API_ERROR, TILL_API_ERROR_SERVER_BUSY,
-                                                  _("The server has too many connections open; "
-                                                    "try again in a moment"));
+    g_autoptr (GError) busy = g_error_new_literal (TILL_API_ERROR, TILL_API_ERROR_SERVER_BUSY,
+                                                   _ ("The server has too many connections open; "
+                                                      "try again in a moment"));
     TillJsonWriter writer;
 
     GString *text = g_string_new (NULL);
@@ -783,14 +756,15 @@ till_api_start (TillApi  *self,
   if (!till_http_listener_listen (self->listener, socket_address, error))
     return FALSE;
 
-  shown = g_str_equal (host, "0.0.0.0") ? g_strdup ("127.0.0.1") : g_inet_address_to_string (address);
+  shown =
+      g_str_equal (host, "0.0.0.0") ? g_strdup ("127.0.0.1") : g_inet_address_to_string (address);
   g_free (self->base_uri);
   if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
-    self->base_uri = g_strdup_printf ("%s://[%s]:%u", certificate != NULL ? "https" : "http",
-                                      shown, till_http_listener_get_port (self->listener));
+    self->base_uri = g_strdup_printf ("%s://[%s]:%u", certificate != NULL ? "https" : "http", shown,
+                                      till_http_listener_get_port (self->listener));
   else
-    self->base_uri = g_strdup_printf ("%s://%s:%u", certificate != NULL ? "https" : "http",
-                                      shown, till_http_listener_get_port (self->listener));
+    self->base_uri = g_strdup_printf ("%s://%s:%u", certificate != NULL ? "https" : "http", shown,
+                                      till_http_listener_get_port (self->listener));
 
   if (self->sim != NULL)
     {
@@ -866,17 +840,15 @@ till_api_get_config (TillApi *self)
 
 /* The demo catalog is written in EUR; another store currency takes the same figures. */
 gboolean
-till_api_load_demo_catalog (TillDatabase  *db,
-                            const char    *currency,
-                            GError       **error)
+till_api_load_demo_catalog (TillDatabase *db, const char *currency, GError **error)
 {
-  g_autoptr(GBytes) bytes = g_resources_lookup_data (RESOURCE_PREFIX "/demo-catalog.csv",
-                                                     G_RESOURCE_LOOKUP_FLAGS_NONE, error);
-  g_autoptr(GPtrArray) line_errors = NULL;
-  g_autoptr(GString) text = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_autoptr (GBytes) bytes = g_resources_lookup_data (RESOURCE_PREFIX "/demo-catalog.csv",
+                                                      G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+  g_autoptr (GPtrArray) line_errors = NULL;
+  g_autoptr (GString) text = NULL;
+  g_auto (GStrv) lines = NULL;
   const TillCurrency *cur = till_currency_lookup (currency);
-  guint imported = 0;
+  guint               imported = 0;
 
   if (bytes == NULL || cur == NULL)
     return FALSE;
@@ -885,7 +857,7 @@ till_api_load_demo_catalog (TillDatabase  *db,
   lines = g_strsplit (g_bytes_get_data (bytes, NULL), "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
-      g_auto(GStrv) fields = NULL;
+      g_auto (GStrv) fields = NULL;
 
       if (i == 0 || *lines[i] == '\0' || strchr (lines[i], '"') != NULL)
         {
@@ -914,11 +886,11 @@ till_api_load_demo_catalog (TillDatabase  *db,
     }
 
   if (!till_products_import_csv (db, text->str, text->len, till_currency_get_code (cur), &imported,
-                                &line_errors, error))
+                                 &line_errors, error))
     {
       if (line_errors != NULL && line_errors->len > 0)
         g_prefix_error (error, "%s: ", (char *) line_errors->pdata[0]);
-      g_prefix_error (error, _("Cannot load the demo catalog: "));
+      g_prefix_error (error, _ ("Cannot load the demo catalog: "));
       return FALSE;
     }
   g_message ("Loaded %u demo products", imported);

@@ -5,8 +5,8 @@
  * A connection, used by one thread at a time (the model is at the top of till-database.h),
  * and the pool of worker connections it lends to worker threads. WAL journal, foreign keys
  * on, a busy timeout, prepared statements cached by their SQL text, and versioned
- * migrations kept in PRAGMA user_version. Order status transitions are enforced by a trigger, so no code path
- * can move an order backwards.
+ * migrations kept in PRAGMA user_version. Order status transitions are enforced by a trigger, so no
+ * code path can move an order backwards.
  *
  * Checkpoints (copying the WAL back into the database file, with its fsyncs) do not run in
  * the committing thread: a commit that leaves CHECKPOINT_FRAMES or more frames in the WAL
@@ -34,42 +34,42 @@ struct _TillDatabase
 {
   GObject parent_instance;
 
-  sqlite3 *db;
-  char *path;
-  char *instance;
-  GHashTable *statements; /* SQL text → sqlite3_stmt */
-  GAsyncQueue *workers;   /* TillDatabase *: idle worker connections (take_worker ()) */
-  gboolean in_transaction;
+  sqlite3          *db;
+  char             *path;
+  char             *instance;
+  GHashTable       *statements; /* SQL text → sqlite3_stmt */
+  GAsyncQueue      *workers;    /* TillDatabase *: idle worker connections (take_worker ()) */
+  gboolean          in_transaction;
   TillDatabaseError last_error; /* of the last statement that failed, and its result code */
-  int last_rc;
+  int               last_rc;
   /* Moves on when terminals or products change (see till_database_get_generation ()). */
   guint64 generation;
-  gint64 data_version;
+  gint64  data_version;
 
   /* The checkpointer, started at the first commit that needs it, and its connection, also
    * lent to a thread at low priority for the long checkpoints (checkpoint ()). */
   GThread *checkpointer;
   sqlite3 *checkpoint_db;
-  GMutex checkpoint_mutex;
-  GCond checkpoint_cond;
+  GMutex   checkpoint_mutex;
+  GCond    checkpoint_cond;
   gboolean checkpoint_wanted;
-  gboolean checkpoint_long;  /* the one wanted copies a full WAL */
+  gboolean checkpoint_long; /* the one wanted copies a full WAL */
   gboolean write_back_wanted;
-  int write_back_block;    /* frames / WRITE_BACK_FRAMES at the last commit (committing thread) */
-  int wal_fd;              /* the checkpointer's, for write_back_wal () */
-  guint write_backs;       /* started so far */
+  int      write_back_block; /* frames / WRITE_BACK_FRAMES at the last commit (committing thread) */
+  int      wal_fd;           /* the checkpointer's, for write_back_wal () */
+  guint    write_backs;      /* started so far */
   gboolean checkpoint_quit;
   gboolean checkpoint_running;
-  guint checkpoints;       /* done so far */
-  guint low_checkpoints;   /* run at low priority so far, and of those: */
-  guint low_taken_back;    /* interrupted and done at normal priority */
-  gboolean low_done;       /* the low-priority thread's checkpoint, and its result */
-  int low_rc;
+  guint    checkpoints;     /* done so far */
+  guint    low_checkpoints; /* run at low priority so far, and of those: */
+  guint    low_taken_back;  /* interrupted and done at normal priority */
+  gboolean low_done;        /* the low-priority thread's checkpoint, and its result */
+  int      low_rc;
 };
 
 G_DEFINE_FINAL_TYPE (TillDatabase, till_database, G_TYPE_OBJECT)
 
-G_DEFINE_QUARK (till-database-error-quark, till_database_error)
+G_DEFINE_QUARK (till - database - error - quark, till_database_error)
 
 #define BUSY_TIMEOUT_MS 5000
 /* Eight times SQLite's wal_autocheckpoint (a WAL of 32 MB): the pages written again and
@@ -99,113 +99,113 @@ G_DEFINE_QUARK (till-database-error-quark, till_database_error)
 
 /* Migrations: index i brings the schema from version i to i + 1. Append only. Each is SQL,
  * or a function for what SQL alone cannot do. */
-typedef gboolean (*MigrationFunc) (TillDatabase  *self,
-                                   GError       **error);
+typedef gboolean (*MigrationFunc) (TillDatabase *self, GError **error);
 
 static gboolean rewrite_status_checks (TillDatabase *self, GError **error);
 
 typedef struct
 {
-  const char *sql;
+  const char   *sql;
   MigrationFunc func;
 } Migration;
 
 static const Migration migrations[] = {
   /* 1: the first schema */
-  {   "CREATE TABLE meta ("
-  "  key TEXT PRIMARY KEY,"
-  "  value TEXT NOT NULL"
-  ");"
-  "CREATE TABLE terminals ("
-  "  id INTEGER PRIMARY KEY,"
-  "  name TEXT NOT NULL,"
-  "  role TEXT NOT NULL CHECK (role IN ('cashier', 'admin')),"
-  "  token_hash BLOB NOT NULL UNIQUE CHECK (length (token_hash) = 32),"
-  "  created_at INTEGER NOT NULL,"
-  "  revoked_at INTEGER"
-  ");"
-  "CREATE TABLE products ("
-  "  id INTEGER PRIMARY KEY,"
-  "  sku TEXT UNIQUE,"
-  "  barcode TEXT UNIQUE,"
-  "  name TEXT NOT NULL CHECK (length (name) > 0),"
-  "  search_key TEXT NOT NULL,"
-  "  unit_amount INTEGER NOT NULL CHECK (unit_amount >= 0),"
-  "  currency TEXT NOT NULL CHECK (length (currency) = 3),"
-  "  tax_rate INTEGER NOT NULL CHECK (tax_rate BETWEEN 0 AND 10000),"
-  "  category TEXT,"
-  "  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),"
-  "  updated_at INTEGER NOT NULL"
-  ");"
-  "CREATE INDEX products_category ON products (category, id);"
-  "CREATE TABLE orders ("
-  "  id INTEGER PRIMARY KEY,"
-  "  number TEXT NOT NULL UNIQUE,"
-  "  client_reference TEXT UNIQUE,"
-  "  terminal_id INTEGER REFERENCES terminals (id),"
-  "  status TEXT NOT NULL CHECK (status IN ('pending_payment', 'paid', 'partially_refunded',"
-  "                                         'refunded', 'canceled')),"
-  "  currency TEXT NOT NULL,"
-  "  subtotal INTEGER NOT NULL,"
-  "  discount INTEGER NOT NULL,"
-  "  tax INTEGER NOT NULL,"
-  "  rounding INTEGER NOT NULL,"
-  "  total INTEGER NOT NULL CHECK (total >= 0),"
-  "  refunded INTEGER NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= total),"
-  "  created_at INTEGER NOT NULL,"
-  "  paid_at INTEGER,"
-  "  updated_at INTEGER NOT NULL"
-  ");"
-  "CREATE INDEX orders_status_created ON orders (status, created_at);"
-  "CREATE INDEX orders_created ON orders (created_at);"
-  "CREATE TABLE order_lines ("
-  "  id INTEGER PRIMARY KEY,"
-  "  order_id INTEGER NOT NULL REFERENCES orders (id) ON DELETE CASCADE,"
-  "  position INTEGER NOT NULL,"
-  "  product_id INTEGER NOT NULL REFERENCES products (id),"
-  "  name TEXT NOT NULL,"
-  "  quantity INTEGER NOT NULL CHECK (quantity BETWEEN 1 AND 9999),"
-  "  unit_amount INTEGER NOT NULL,"
-  "  tax_rate INTEGER NOT NULL,"
-  "  discount INTEGER NOT NULL,"
-  "  tax INTEGER NOT NULL,"
-  "  total INTEGER NOT NULL,"
-  "  UNIQUE (order_id, position)"
-  ");"
-  "CREATE TABLE payments ("
-  "  order_id INTEGER PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,"
-  "  payment_intent TEXT UNIQUE,"
-  "  status TEXT,"
-  "  amount INTEGER NOT NULL,"
-  "  card_brand TEXT,"
-  "  card_last4 TEXT,"
-  "  decline_code TEXT,"
-  "  decline_message TEXT,"
-  "  updated_at INTEGER NOT NULL"
-  ");"
-  "CREATE TABLE refunds ("
-  "  id INTEGER PRIMARY KEY,"
-  "  order_id INTEGER NOT NULL REFERENCES orders (id) ON DELETE CASCADE,"
-  "  request_id TEXT NOT NULL UNIQUE,"
-  "  stripe_refund TEXT UNIQUE,"
-  "  amount INTEGER NOT NULL CHECK (amount > 0),"
-  "  reason TEXT,"
-  "  status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'canceled')),"
-  "  created_at INTEGER NOT NULL"
-  ");"
-  "CREATE TABLE stripe_events ("
-  "  id TEXT PRIMARY KEY,"
-  "  type TEXT NOT NULL,"
-  "  created INTEGER NOT NULL,"
-  "  received_at INTEGER NOT NULL"
-  ");"
-  /* Monotonic order states, enforced here whatever the code does. */
-  "CREATE TRIGGER orders_status_monotonic BEFORE UPDATE OF status ON orders "
-  "WHEN NOT (OLD.status = NEW.status"
-  "  OR (OLD.status = 'pending_payment' AND NEW.status IN ('paid', 'canceled'))"
-  "  OR (OLD.status = 'paid' AND NEW.status IN ('partially_refunded', 'refunded'))"
-  "  OR (OLD.status = 'partially_refunded' AND NEW.status = 'refunded')) "
-  "BEGIN SELECT RAISE (ABORT, 'order status cannot move backwards'); END;", NULL },
+  { "CREATE TABLE meta ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL"
+    ");"
+    "CREATE TABLE terminals ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  role TEXT NOT NULL CHECK (role IN ('cashier', 'admin')),"
+    "  token_hash BLOB NOT NULL UNIQUE CHECK (length (token_hash) = 32),"
+    "  created_at INTEGER NOT NULL,"
+    "  revoked_at INTEGER"
+    ");"
+    "CREATE TABLE products ("
+    "  id INTEGER PRIMARY KEY,"
+    "  sku TEXT UNIQUE,"
+    "  barcode TEXT UNIQUE,"
+    "  name TEXT NOT NULL CHECK (length (name) > 0),"
+    "  search_key TEXT NOT NULL,"
+    "  unit_amount INTEGER NOT NULL CHECK (unit_amount >= 0),"
+    "  currency TEXT NOT NULL CHECK (length (currency) = 3),"
+    "  tax_rate INTEGER NOT NULL CHECK (tax_rate BETWEEN 0 AND 10000),"
+    "  category TEXT,"
+    "  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX products_category ON products (category, id);"
+    "CREATE TABLE orders ("
+    "  id INTEGER PRIMARY KEY,"
+    "  number TEXT NOT NULL UNIQUE,"
+    "  client_reference TEXT UNIQUE,"
+    "  terminal_id INTEGER REFERENCES terminals (id),"
+    "  status TEXT NOT NULL CHECK (status IN ('pending_payment', 'paid', 'partially_refunded',"
+    "                                         'refunded', 'canceled')),"
+    "  currency TEXT NOT NULL,"
+    "  subtotal INTEGER NOT NULL,"
+    "  discount INTEGER NOT NULL,"
+    "  tax INTEGER NOT NULL,"
+    "  rounding INTEGER NOT NULL,"
+    "  total INTEGER NOT NULL CHECK (total >= 0),"
+    "  refunded INTEGER NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= total),"
+    "  created_at INTEGER NOT NULL,"
+    "  paid_at INTEGER,"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX orders_status_created ON orders (status, created_at);"
+    "CREATE INDEX orders_created ON orders (created_at);"
+    "CREATE TABLE order_lines ("
+    "  id INTEGER PRIMARY KEY,"
+    "  order_id INTEGER NOT NULL REFERENCES orders (id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL,"
+    "  product_id INTEGER NOT NULL REFERENCES products (id),"
+    "  name TEXT NOT NULL,"
+    "  quantity INTEGER NOT NULL CHECK (quantity BETWEEN 1 AND 9999),"
+    "  unit_amount INTEGER NOT NULL,"
+    "  tax_rate INTEGER NOT NULL,"
+    "  discount INTEGER NOT NULL,"
+    "  tax INTEGER NOT NULL,"
+    "  total INTEGER NOT NULL,"
+    "  UNIQUE (order_id, position)"
+    ");"
+    "CREATE TABLE payments ("
+    "  order_id INTEGER PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,"
+    "  payment_intent TEXT UNIQUE,"
+    "  status TEXT,"
+    "  amount INTEGER NOT NULL,"
+    "  card_brand TEXT,"
+    "  card_last4 TEXT,"
+    "  decline_code TEXT,"
+    "  decline_message TEXT,"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE refunds ("
+    "  id INTEGER PRIMARY KEY,"
+    "  order_id INTEGER NOT NULL REFERENCES orders (id) ON DELETE CASCADE,"
+    "  request_id TEXT NOT NULL UNIQUE,"
+    "  stripe_refund TEXT UNIQUE,"
+    "  amount INTEGER NOT NULL CHECK (amount > 0),"
+    "  reason TEXT,"
+    "  status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'canceled')),"
+    "  created_at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE stripe_events ("
+    "  id TEXT PRIMARY KEY,"
+    "  type TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  received_at INTEGER NOT NULL"
+    ");"
+    /* Monotonic order states, enforced here whatever the code does. */
+    "CREATE TRIGGER orders_status_monotonic BEFORE UPDATE OF status ON orders "
+    "WHEN NOT (OLD.status = NEW.status"
+    "  OR (OLD.status = 'pending_payment' AND NEW.status IN ('paid', 'canceled'))"
+    "  OR (OLD.status = 'paid' AND NEW.status IN ('partially_refunded', 'refunded'))"
+    "  OR (OLD.status = 'partially_refunded' AND NEW.status = 'refunded')) "
+    "BEGIN SELECT RAISE (ABORT, 'order status cannot move backwards'); END;",
+    NULL },
   /* 2: the same status checks, without IN (see rewrite_status_checks ()) */
   { NULL, rewrite_status_checks },
   /* 3: one index fewer to write per order; a day's report reads orders_status_created with
@@ -215,22 +215,23 @@ static const Migration migrations[] = {
    * constraint only with its table: https://sqlite.org/lang_altertable.html#otheralter;
    * nothing refers to payments). Migration 5 makes the index again. */
   { "CREATE TABLE payments_new ("
-  "  order_id INTEGER PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,"
-  "  payment_intent TEXT,"
-  "  status TEXT,"
-  "  amount INTEGER NOT NULL,"
-  "  card_brand TEXT,"
-  "  card_last4 TEXT,"
-  "  decline_code TEXT,"
-  "  decline_message TEXT,"
-  "  updated_at INTEGER NOT NULL"
-  ");"
-  "INSERT INTO payments_new (order_id, payment_intent, status, amount, card_brand, card_last4,"
-  "                          decline_code, decline_message, updated_at)"
-  "  SELECT order_id, payment_intent, status, amount, card_brand, card_last4, decline_code,"
-  "         decline_message, updated_at FROM payments;"
-  "DROP TABLE payments;"
-  "ALTER TABLE payments_new RENAME TO payments;", NULL },
+    "  order_id INTEGER PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,"
+    "  payment_intent TEXT,"
+    "  status TEXT,"
+    "  amount INTEGER NOT NULL,"
+    "  card_brand TEXT,"
+    "  card_last4 TEXT,"
+    "  decline_code TEXT,"
+    "  decline_message TEXT,"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+    "INSERT INTO payments_new (order_id, payment_intent, status, amount, card_brand, card_last4,"
+    "                          decline_code, decline_message, updated_at)"
+    "  SELECT order_id, payment_intent, status, amount, card_brand, card_last4, decline_code,"
+    "         decline_message, updated_at FROM payments;"
+    "DROP TABLE payments;"
+    "ALTER TABLE payments_new RENAME TO payments;",
+    NULL },
   /* 5: the index of intents' ids again, unique: a webhook or a search by an intent finds its
    * order from the database alone, offline too, and whatever its metadata says (anyone can
    * edit that in Stripe's Dashboard). It costs a page written per checkout; Stripe accepts
@@ -287,8 +288,8 @@ static void
 till_database_init (TillDatabase *self)
 {
   /* Keyed by the address of the SQL text: callers pass string constants. */
-  self->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
-                                            statement_finalize);
+  self->statements =
+      g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, statement_finalize);
   self->workers = g_async_queue_new_full (g_object_unref);
   self->wal_fd = -1;
   g_mutex_init (&self->checkpoint_mutex);
@@ -300,8 +301,8 @@ static gpointer
 low_priority_thread (gpointer data)
 {
   TillDatabase *self = data;
-  gboolean lowered = FALSE;
-  int rc;
+  gboolean      lowered = FALSE;
+  int           rc;
 
 #ifdef SCHED_IDLE
   /* This thread only (0), on Linux. Lower than the highest nice value: a thread woken on a
@@ -314,8 +315,7 @@ low_priority_thread (gpointer data)
   if (!lowered)
     g_debug ("Cannot lower the priority of a checkpoint: %s", g_strerror (errno));
 #endif
-  rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-                                  NULL, NULL);
+  rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
   g_mutex_lock (&self->checkpoint_mutex);
   self->low_checkpoints += lowered;
   self->low_rc = rc;
@@ -334,9 +334,9 @@ static int
 low_priority_checkpoint (TillDatabase *self)
 {
   gint64 deadline = g_get_monotonic_time () + LOW_CHECKPOINT_WAIT_MS * G_TIME_SPAN_MILLISECOND;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   GThread *thread;
-  int rc = SQLITE_INTERRUPT;
+  int      rc = SQLITE_INTERRUPT;
 
   self->low_done = FALSE;
   thread = g_thread_try_new ("till-ckpt-low", low_priority_thread, self, &error);
@@ -384,7 +384,7 @@ static void
 checkpoint (TillDatabase *self)
 {
   gboolean full_wal = self->checkpoint_long;
-  int rc = SQLITE_INTERRUPT;
+  int      rc = SQLITE_INTERRUPT;
 
   self->checkpoint_wanted = FALSE;
   self->checkpoint_long = FALSE;
@@ -396,8 +396,8 @@ checkpoint (TillDatabase *self)
   for (guint i = 0; i < 2 && rc == SQLITE_INTERRUPT && !self->checkpoint_quit; i++)
     {
       g_mutex_unlock (&self->checkpoint_mutex);
-      rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-                                      NULL, NULL);
+      rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+                                      NULL);
       g_mutex_lock (&self->checkpoint_mutex);
     }
   /* Busy: the committing thread's own checkpoint (CHECKPOINT_FRAMES_INLINE) runs. */
@@ -436,7 +436,7 @@ static gpointer
 checkpointer_thread (gpointer data)
 {
   TillDatabase *self = data;
-  sqlite3 *db = NULL;
+  sqlite3      *db = NULL;
 
   if (sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
       SQLITE_OK)
@@ -492,10 +492,7 @@ wake_checkpointer (TillDatabase *self)
 
 /* Called by SQLite after each commit, in the committing thread. */
 static int
-on_wal_commit (void       *data,
-               sqlite3    *db,
-               const char *name,
-               int         frames)
+on_wal_commit (void *data, sqlite3 *db, const char *name, int frames)
 {
   TillDatabase *self = data;
 
@@ -531,11 +528,9 @@ on_wal_commit (void       *data,
 }
 
 gboolean
-till_database_wait_checkpoints (TillDatabase *self,
-                                guint         count,
-                                guint         timeout_ms)
+till_database_wait_checkpoints (TillDatabase *self, guint count, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  gint64   deadline = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
   gboolean reached;
 
   g_mutex_lock (&self->checkpoint_mutex);
@@ -548,8 +543,7 @@ till_database_wait_checkpoints (TillDatabase *self,
 }
 
 void
-till_database_get_checkpoint_stats (TillDatabase        *self,
-                                    TillCheckpointStats *stats)
+till_database_get_checkpoint_stats (TillDatabase *self, TillCheckpointStats *stats)
 {
   g_mutex_lock (&self->checkpoint_mutex);
   stats->low_priority = self->low_checkpoints;
@@ -562,8 +556,7 @@ till_database_get_checkpoint_stats (TillDatabase        *self,
  * write the file system refused for lack of space, or past max_page_count), or as an I/O
  * error whose errno says so (an fsync, or a truncation). */
 static TillDatabaseError
-error_code_of (sqlite3 *db,
-               int      rc)
+error_code_of (sqlite3 *db, int rc)
 {
   int primary = rc & 0xff;
 
@@ -582,9 +575,7 @@ error_code_of (sqlite3 *db,
 }
 
 static void
-set_sqlite_error (TillDatabase  *self,
-                  int            rc,
-                  GError       **error)
+set_sqlite_error (TillDatabase *self, int rc, GError **error)
 {
   self->last_error = error_code_of (self->db, rc);
   self->last_rc = rc;
@@ -593,12 +584,10 @@ set_sqlite_error (TillDatabase  *self,
 }
 
 gboolean
-till_database_exec (TillDatabase  *self,
-                    const char    *sql,
-                    GError       **error)
+till_database_exec (TillDatabase *self, const char *sql, GError **error)
 {
   char *message = NULL;
-  int rc;
+  int   rc;
 
   g_return_val_if_fail (TILL_IS_DATABASE (self), FALSE);
 
@@ -615,11 +604,8 @@ till_database_exec (TillDatabase  *self,
 
 /* Every row this connection inserts, updates or deletes. */
 static void
-on_row_changed (void          *data,
-                int            operation,
-                const char    *database,
-                const char    *table,
-                sqlite3_int64  rowid)
+on_row_changed (
+    void *data, int operation, const char *database, const char *table, sqlite3_int64 rowid)
 {
   TillDatabase *self = data;
 
@@ -637,7 +623,7 @@ guint64
 till_database_check_generation (TillDatabase *self)
 {
   sqlite3_stmt *stmt;
-  gint64 version = -1;
+  gint64        version = -1;
 
   g_return_val_if_fail (self->in_transaction, self->generation);
 
@@ -654,12 +640,10 @@ till_database_check_generation (TillDatabase *self)
 }
 
 gboolean
-till_database_run (TillDatabase  *self,
-                   const char    *sql,
-                   GError       **error)
+till_database_run (TillDatabase *self, const char *sql, GError **error)
 {
   sqlite3_stmt *stmt = till_database_prepare (self, sql, error);
-  int rc;
+  int           rc;
 
   if (stmt == NULL)
     return FALSE;
@@ -669,12 +653,10 @@ till_database_run (TillDatabase  *self,
 }
 
 sqlite3_stmt *
-till_database_prepare (TillDatabase  *self,
-                       const char    *sql,
-                       GError       **error)
+till_database_prepare (TillDatabase *self, const char *sql, GError **error)
 {
   sqlite3_stmt *stmt;
-  int rc;
+  int           rc;
 
   g_return_val_if_fail (TILL_IS_DATABASE (self), NULL);
 
@@ -697,9 +679,7 @@ till_database_prepare (TillDatabase  *self,
 }
 
 int
-till_database_step (TillDatabase  *self,
-                    sqlite3_stmt  *stmt,
-                    GError       **error)
+till_database_step (TillDatabase *self, sqlite3_stmt *stmt, GError **error)
 {
   int rc;
 
@@ -735,8 +715,7 @@ till_database_changes (TillDatabase *self)
 }
 
 gboolean
-till_database_begin (TillDatabase  *self,
-                     GError       **error)
+till_database_begin (TillDatabase *self, GError **error)
 {
   g_return_val_if_fail (!self->in_transaction, FALSE);
 
@@ -747,8 +726,7 @@ till_database_begin (TillDatabase  *self,
 }
 
 gboolean
-till_database_try_begin (TillDatabase  *self,
-                         GError       **error)
+till_database_try_begin (TillDatabase *self, GError **error)
 {
   gboolean begun;
 
@@ -761,7 +739,7 @@ till_database_try_begin (TillDatabase  *self,
 gboolean
 till_database_is_locked_elsewhere (TillDatabase *self)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_return_val_if_fail (!self->in_transaction, FALSE);
 
@@ -774,8 +752,7 @@ till_database_is_locked_elsewhere (TillDatabase *self)
 }
 
 gboolean
-till_database_commit (TillDatabase  *self,
-                      GError       **error)
+till_database_commit (TillDatabase *self, GError **error)
 {
   g_return_val_if_fail (self->in_transaction, FALSE);
 
@@ -796,7 +773,7 @@ till_database_rollback (TillDatabase *self)
   /* Statements still stepping would keep the transaction open. */
   {
     GHashTableIter iter;
-    gpointer stmt;
+    gpointer       stmt;
 
     g_hash_table_iter_init (&iter, self->statements);
     while (g_hash_table_iter_next (&iter, NULL, &stmt))
@@ -807,9 +784,7 @@ till_database_rollback (TillDatabase *self)
 }
 
 void
-till_database_bind_text (sqlite3_stmt *stmt,
-                         int           index,
-                         const char   *text)
+till_database_bind_text (sqlite3_stmt *stmt, int index, const char *text)
 {
   if (text == NULL)
     sqlite3_bind_null (stmt, index);
@@ -818,8 +793,7 @@ till_database_bind_text (sqlite3_stmt *stmt,
 }
 
 char *
-till_database_column_dup (sqlite3_stmt *stmt,
-                          int           column)
+till_database_column_dup (sqlite3_stmt *stmt, int column)
 {
   const unsigned char *text = sqlite3_column_text (stmt, column);
 
@@ -830,7 +804,7 @@ static int
 read_user_version (TillDatabase *self)
 {
   sqlite3_stmt *stmt = NULL;
-  int version = -1;
+  int           version = -1;
 
   if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
       sqlite3_step (stmt) == SQLITE_ROW)
@@ -862,20 +836,18 @@ static const struct
     "                                         'refunded', 'canceled'))",
     "CHECK (status = 'pending_payment' OR status = 'paid' OR status = 'partially_refunded'"
     " OR status = 'refunded' OR status = 'canceled')" },
-  { "refunds",
-    "CHECK (status IN ('pending', 'succeeded', 'failed', 'canceled'))",
+  { "refunds", "CHECK (status IN ('pending', 'succeeded', 'failed', 'canceled'))",
     "CHECK (status = 'pending' OR status = 'succeeded' OR status = 'failed'"
     " OR status = 'canceled')" },
 };
 
 static gboolean
-rewrite_status_checks (TillDatabase  *self,
-                       GError       **error)
+rewrite_status_checks (TillDatabase *self, GError **error)
 {
-  sqlite3_stmt *stmt;
+  sqlite3_stmt    *stmt;
   g_autofree char *bump = NULL;
-  gint64 schema_version = -1;
-  gboolean bumped;
+  gint64           schema_version = -1;
+  gboolean         bumped;
 
   stmt = till_database_prepare (self, "PRAGMA schema_version", error);
   if (stmt == NULL)
@@ -895,9 +867,10 @@ rewrite_status_checks (TillDatabase  *self,
     {
       /* Not cached: it runs once in the database's life. */
       sqlite3_stmt *update = NULL;
-      int rc = sqlite3_prepare_v2 (self->db,
-          "UPDATE sqlite_schema SET sql = replace (sql, ?2, ?3)"
-          " WHERE type = 'table' AND name = ?1 AND instr (sql, ?2) > 0", -1, &update, NULL);
+      int           rc = sqlite3_prepare_v2 (self->db,
+                                             "UPDATE sqlite_schema SET sql = replace (sql, ?2, ?3)"
+                                                       " WHERE type = 'table' AND name = ?1 AND instr (sql, ?2) > 0",
+                                             -1, &update, NULL);
 
       if (rc == SQLITE_OK)
         {
@@ -918,8 +891,7 @@ rewrite_status_checks (TillDatabase  *self,
   bump = g_strdup_printf ("PRAGMA schema_version = %" G_GINT64_FORMAT, schema_version + 1);
   bumped = till_database_exec (self, bump, error);
   /* Off again whatever failed: the pragma is the connection's, a rollback keeps it. */
-  if (!till_database_exec (self, "PRAGMA writable_schema = OFF", bumped ? error : NULL) ||
-      !bumped)
+  if (!till_database_exec (self, "PRAGMA writable_schema = OFF", bumped ? error : NULL) || !bumped)
     return FALSE;
 
   stmt = till_database_prepare (self, "PRAGMA integrity_check", error);
@@ -939,8 +911,7 @@ rewrite_status_checks (TillDatabase  *self,
 }
 
 static gboolean
-migrate (TillDatabase  *self,
-         GError       **error)
+migrate (TillDatabase *self, GError **error)
 {
   int version = read_user_version (self);
   int latest = G_N_ELEMENTS (migrations);
@@ -948,13 +919,13 @@ migrate (TillDatabase  *self,
   if (version < 0)
     {
       g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
-                   _("Cannot read the schema version of the database"));
+                   _ ("Cannot read the schema version of the database"));
       return FALSE;
     }
   if (version > latest)
     {
       g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_TOO_NEW,
-                   _("The database has schema version %d, newer than this till-server knows (%d)"),
+                   _ ("The database has schema version %d, newer than this till-server knows (%d)"),
                    version, latest);
       return FALSE;
     }
@@ -971,14 +942,14 @@ migrate (TillDatabase  *self,
           !till_database_exec (self, bump, error))
         {
           till_database_rollback (self);
-          g_prefix_error (error, _("Migration to schema version %d failed: "), version + 1);
+          g_prefix_error (error, _ ("Migration to schema version %d failed: "), version + 1);
           return FALSE;
         }
       if (version == 0)
         {
           g_autofree char *uuid = g_uuid_string_random ();
-          g_autofree char *sql = g_strdup_printf (
-              "INSERT INTO meta (key, value) VALUES ('instance', '%s')", uuid);
+          g_autofree char *sql =
+              g_strdup_printf ("INSERT INTO meta (key, value) VALUES ('instance', '%s')", uuid);
 
           if (!till_database_exec (self, sql, error))
             {
@@ -994,11 +965,10 @@ migrate (TillDatabase  *self,
 }
 
 static gboolean
-load_instance (TillDatabase  *self,
-               GError       **error)
+load_instance (TillDatabase *self, GError **error)
 {
-  sqlite3_stmt *stmt = till_database_prepare (self,
-      "SELECT value FROM meta WHERE key = 'instance'", error);
+  sqlite3_stmt *stmt =
+      till_database_prepare (self, "SELECT value FROM meta WHERE key = 'instance'", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -1006,7 +976,7 @@ load_instance (TillDatabase  *self,
     {
       if (error != NULL && *error == NULL)
         g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
-                     _("The database has no instance id"));
+                     _ ("The database has no instance id"));
       return FALSE;
     }
   self->instance = till_database_column_dup (stmt, 0);
@@ -1020,9 +990,7 @@ load_instance (TillDatabase  *self,
  * empty file for an empty database), and readable by its owner only: it will hold orders.
  * An existing file's mode is the operator's and is left alone. */
 static gboolean
-check_writable (const char  *path,
-                const char  *dir,
-                GError     **error)
+check_writable (const char *path, const char *dir, GError **error)
 {
   int fd;
 
@@ -1031,8 +999,9 @@ check_writable (const char  *path,
       int saved = errno;
 
       g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_READ_ONLY,
-                   _("Cannot write in %s, the database’s directory, where its -wal and -shm "
-                     "files go: %s"), dir, g_strerror (saved));
+                   _ ("Cannot write in %s, the database’s directory, where its -wal and -shm "
+                      "files go: %s"),
+                   dir, g_strerror (saved));
       return FALSE;
     }
   fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -1046,7 +1015,7 @@ check_writable (const char  *path,
       int saved = errno;
 
       g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_READ_ONLY,
-                   _("Cannot create the database %s: %s"), path, g_strerror (saved));
+                   _ ("Cannot create the database %s: %s"), path, g_strerror (saved));
       return FALSE;
     }
   if (g_access (path, R_OK | W_OK) != 0)
@@ -1054,7 +1023,7 @@ check_writable (const char  *path,
       int saved = errno;
 
       g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_READ_ONLY,
-                   _("Cannot write the database %s: %s"), path, g_strerror (saved));
+                   _ ("Cannot write the database %s: %s"), path, g_strerror (saved));
       return FALSE;
     }
   return TRUE;
@@ -1076,13 +1045,12 @@ configure_sqlite_once (void)
 }
 
 TillDatabase *
-till_database_open (const char  *path,
-                    GError     **error)
+till_database_open (const char *path, GError **error)
 {
-  g_autoptr(TillDatabase) self = NULL;
+  g_autoptr (TillDatabase) self = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *limit = NULL;
-  int rc;
+  int              rc;
 
   g_return_val_if_fail (path != NULL, NULL);
 
@@ -1091,7 +1059,7 @@ till_database_open (const char  *path,
     {
       int saved = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Cannot create the directory %s: %s"), dir, g_strerror (saved));
+                   _ ("Cannot create the directory %s: %s"), dir, g_strerror (saved));
       return NULL;
     }
 
@@ -1103,12 +1071,11 @@ till_database_open (const char  *path,
   self->path = g_strdup (path);
 
   rc = sqlite3_open_v2 (path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL);
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
     {
       g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
-                   _("Cannot open the database %s: %s"), path,
+                   _ ("Cannot open the database %s: %s"), path,
                    self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
       return NULL;
     }
@@ -1118,7 +1085,7 @@ till_database_open (const char  *path,
   if (sqlite3_db_readonly (self->db, "main") == 1)
     {
       g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_READ_ONLY,
-                   _("The database %s can only be read: till-server must write it"), path);
+                   _ ("The database %s can only be read: till-server must write it"), path);
       return NULL;
     }
 
@@ -1131,8 +1098,7 @@ till_database_open (const char  *path,
       !till_database_exec (self, "PRAGMA synchronous = FULL", error) ||
       !till_database_exec (self, limit, error) ||
       !till_database_exec (self, "PRAGMA foreign_keys = ON", error) ||
-      !till_database_exec (self, "PRAGMA temp_store = MEMORY", error) ||
-      !migrate (self, error) ||
+      !till_database_exec (self, "PRAGMA temp_store = MEMORY", error) || !migrate (self, error) ||
       !load_instance (self, error))
     {
       g_prefix_error (error, "%s: ", path);
@@ -1151,8 +1117,7 @@ till_database_open (const char  *path,
 #define IDLE_WORKERS_MAX 2
 
 TillDatabase *
-till_database_take_worker (TillDatabase  *self,
-                           GError       **error)
+till_database_take_worker (TillDatabase *self, GError **error)
 {
   TillDatabase *db = g_async_queue_try_pop (self->workers);
 
@@ -1168,8 +1133,7 @@ till_database_take_worker (TillDatabase  *self,
 }
 
 void
-till_database_give_back (TillDatabase *self,
-                         TillDatabase *worker)
+till_database_give_back (TillDatabase *self, TillDatabase *worker)
 {
   sqlite3_stmt *stmt = NULL;
 
@@ -1196,26 +1160,22 @@ till_database_get_instance (TillDatabase *self)
 }
 
 gboolean
-till_database_backup (TillDatabase  *self,
-                      const char    *destination,
-                      GError       **error)
+till_database_backup (TillDatabase *self, const char *destination, GError **error)
 {
-  sqlite3 *target = NULL;
+  sqlite3        *target = NULL;
   sqlite3_backup *backup;
-  int fd;
-  int rc;
+  int             fd;
+  int             rc;
 
   /* A new copy is its owner's alone, like the database; an existing file keeps its mode. */
   fd = g_open (destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd >= 0)
     g_close (fd, NULL);
-  rc = sqlite3_open_v2 (destination, &target,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  rc = sqlite3_open_v2 (destination, &target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
   if (rc != SQLITE_OK)
     {
-      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
-                   _("Cannot open %s: %s"), destination,
-                   target != NULL ? sqlite3_errmsg (target) : sqlite3_errstr (rc));
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED, _ ("Cannot open %s: %s"),
+                   destination, target != NULL ? sqlite3_errmsg (target) : sqlite3_errstr (rc));
       sqlite3_close (target);
       return FALSE;
     }
@@ -1223,7 +1183,7 @@ till_database_backup (TillDatabase  *self,
   if (backup == NULL)
     {
       g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
-                   _("Cannot back up into %s: %s"), destination, sqlite3_errmsg (target));
+                   _ ("Cannot back up into %s: %s"), destination, sqlite3_errmsg (target));
       sqlite3_close (target);
       return FALSE;
     }
@@ -1240,7 +1200,7 @@ till_database_backup (TillDatabase  *self,
   if (rc != SQLITE_DONE)
     {
       g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
-                   _("Backup into %s failed: %s"), destination, sqlite3_errstr (rc));
+                   _ ("Backup into %s failed: %s"), destination, sqlite3_errstr (rc));
       sqlite3_close (target);
       return FALSE;
     }
@@ -1251,13 +1211,12 @@ till_database_backup (TillDatabase  *self,
 /* What is wrong with the would-be backup @db, or NULL: its integrity, and a schema version
  * from 1 (a Till database) to what this till-server knows. */
 static char *
-check_restorable (sqlite3 *db,
-                  int      latest)
+check_restorable (sqlite3 *db, int latest)
 {
-  g_autoptr(GString) problems = g_string_new (NULL);
+  g_autoptr (GString) problems = g_string_new (NULL);
   sqlite3_stmt *stmt = NULL;
-  int version = -1;
-  int rc;
+  int           version = -1;
+  int           rc;
 
   if (sqlite3_prepare_v2 (db, "PRAGMA integrity_check(20)", -1, &stmt, NULL) != SQLITE_OK)
     return g_strdup (sqlite3_errmsg (db));
@@ -1272,31 +1231,30 @@ check_restorable (sqlite3 *db,
   if (rc != SQLITE_DONE)
     return g_strdup (sqlite3_errmsg (db));
   if (problems->len > 0)
-    return g_strdup_printf (_("it is damaged: %s"), problems->str);
+    return g_strdup_printf (_ ("it is damaged: %s"), problems->str);
 
   if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
       sqlite3_step (stmt) == SQLITE_ROW)
     version = sqlite3_column_int (stmt, 0);
   sqlite3_finalize (stmt);
   if (version < 1)
-    return g_strdup (_("it is not a Till database"));
+    return g_strdup (_ ("it is not a Till database"));
   if (version > latest)
-    return g_strdup_printf (_("it has schema version %d, newer than this till-server knows (%d)"),
+    return g_strdup_printf (_ ("it has schema version %d, newer than this till-server knows (%d)"),
                             version, latest);
   return NULL;
 }
 
 gboolean
-till_database_check_backup (const char  *source,
-                            GError     **error)
+till_database_check_backup (const char *source, GError **error)
 {
   g_autofree char *problem = NULL;
-  sqlite3 *from = NULL;
-  int rc;
+  sqlite3         *from = NULL;
+  int              rc;
 
   if (!g_file_test (source, G_FILE_TEST_IS_REGULAR))
     {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, _("%s: no such file"), source);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, _ ("%s: no such file"), source);
       return FALSE;
     }
   configure_sqlite_once ();
@@ -1309,20 +1267,18 @@ till_database_check_backup (const char  *source,
   if (problem != NULL)
     {
       g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
-                   _("Cannot restore from %s: %s"), source, problem);
+                   _ ("Cannot restore from %s: %s"), source, problem);
       return FALSE;
     }
   return TRUE;
 }
 
 gboolean
-till_database_restore (TillDatabase  *self,
-                       const char    *source,
-                       GError       **error)
+till_database_restore (TillDatabase *self, const char *source, GError **error)
 {
-  sqlite3 *from = NULL;
+  sqlite3        *from = NULL;
   sqlite3_backup *backup;
-  int rc;
+  int             rc;
 
   if (!till_database_check_backup (source, error))
     return FALSE;
@@ -1330,7 +1286,7 @@ till_database_restore (TillDatabase  *self,
   if (rc != SQLITE_OK)
     {
       g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
-                   _("Cannot restore from %s: %s"), source,
+                   _ ("Cannot restore from %s: %s"), source,
                    from != NULL ? sqlite3_errmsg (from) : sqlite3_errstr (rc));
       sqlite3_close (from);
       return FALSE;
@@ -1342,7 +1298,7 @@ till_database_restore (TillDatabase  *self,
   if (backup == NULL)
     {
       g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
-                   _("Cannot restore from %s: %s"), source, sqlite3_errmsg (self->db));
+                   _ ("Cannot restore from %s: %s"), source, sqlite3_errmsg (self->db));
       sqlite3_close (from);
       return FALSE;
     }
@@ -1352,7 +1308,7 @@ till_database_restore (TillDatabase  *self,
   if (rc != SQLITE_DONE)
     {
       g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
-                   _("Restoring from %s failed: %s"), source, sqlite3_errstr (rc));
+                   _ ("Restoring from %s failed: %s"), source, sqlite3_errstr (rc));
       return FALSE;
     }
   return TRUE;

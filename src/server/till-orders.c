@@ -15,16 +15,16 @@
 #include "till-server-error.h"
 #include "till-stripe-client.h"
 
-#define ORDER_COLUMNS \
-  "o.id, o.number, o.client_reference, o.status, o.currency, o.subtotal, o.discount, o.tax," \
-  " o.rounding, o.total, o.refunded, o.created_at, o.paid_at, p.payment_intent, p.status," \
-  " p.card_brand, p.card_last4, p.decline_code, p.decline_message" \
+#define ORDER_COLUMNS                                                                              \
+  "o.id, o.number, o.client_reference, o.status, o.currency, o.subtotal, o.discount, o.tax,"       \
+  " o.rounding, o.total, o.refunded, o.created_at, o.paid_at, p.payment_intent, p.status,"         \
+  " p.card_brand, p.card_last4, p.decline_code, p.decline_message"                                 \
   " FROM orders o LEFT JOIN payments p ON p.order_id = o.id"
 
 /* till_orders_list ()'s filters, order and page, with or without a search. */
-#define LIST_FILTERS \
-  " (?1 = 0 OR o.id < ?1) AND (?2 IS NULL OR o.status = ?2)" \
-  " AND (?3 = 0 OR o.created_at >= ?3) AND (?4 = 0 OR o.created_at < ?4)" \
+#define LIST_FILTERS                                                                               \
+  " (?1 = 0 OR o.id < ?1) AND (?2 IS NULL OR o.status = ?2)"                                       \
+  " AND (?3 = 0 OR o.created_at >= ?3) AND (?4 = 0 OR o.created_at < ?4)"                          \
   " ORDER BY o.id DESC LIMIT ?7"
 
 void
@@ -42,7 +42,7 @@ till_refund_free (TillRefund *refund)
 static GDateTime *
 date_time_from_us (gint64 us)
 {
-  g_autoptr(GDateTime) seconds = g_date_time_new_from_unix_utc (us / G_USEC_PER_SEC);
+  g_autoptr (GDateTime) seconds = g_date_time_new_from_unix_utc (us / G_USEC_PER_SEC);
 
   if (seconds == NULL)
     return NULL;
@@ -50,10 +50,9 @@ date_time_from_us (gint64 us)
 }
 
 void
-till_refund_write_json (const TillRefund *refund,
-                        TillJsonWriter   *writer)
+till_refund_write_json (const TillRefund *refund, TillJsonWriter *writer)
 {
-  g_autoptr(GDateTime) created = date_time_from_us (refund->created_at);
+  g_autoptr (GDateTime) created = date_time_from_us (refund->created_at);
 
   till_json_writer_begin_object (writer);
   till_json_writer_member_int (writer, "id", refund->id);
@@ -95,16 +94,16 @@ order_from_row (sqlite3_stmt *stmt)
 }
 
 static gboolean
-load_lines (TillDatabase  *db,
-            TillOrder     *order,
-            GError       **error)
+load_lines (TillDatabase *db, TillOrder *order, GError **error)
 {
   sqlite3_stmt *stmt;
-  int rc;
+  int           rc;
 
-  stmt = till_database_prepare (db,
+  stmt = till_database_prepare (
+      db,
       "SELECT product_id, name, quantity, unit_amount, tax_rate, discount, tax, total "
-      "FROM order_lines WHERE order_id = ? ORDER BY position", error);
+      "FROM order_lines WHERE order_id = ? ORDER BY position",
+      error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, order->id);
@@ -128,13 +127,10 @@ load_lines (TillDatabase  *db,
 /* Runs @sql, whose one parameter is an order id, and returns it on that order's row (the
  * caller resets it); NULL with TILL_API_ERROR_NOT_FOUND when there is no such order. */
 static sqlite3_stmt *
-step_order_row (TillDatabase  *db,
-                const char    *sql,
-                gint64         order_id,
-                GError       **error)
+step_order_row (TillDatabase *db, const char *sql, gint64 order_id, GError **error)
 {
   sqlite3_stmt *stmt = till_database_prepare (db, sql, error);
-  int rc;
+  int           rc;
 
   if (stmt == NULL)
     return NULL;
@@ -144,16 +140,14 @@ step_order_row (TillDatabase  *db,
     return stmt;
   sqlite3_reset (stmt);
   if (rc >= 0)
-    g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NOT_FOUND, _("No such order"));
+    g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NOT_FOUND, _ ("No such order"));
   return NULL;
 }
 
 TillOrder *
-till_orders_get (TillDatabase  *db,
-                 gint64         id,
-                 GError       **error)
+till_orders_get (TillDatabase *db, gint64 id, GError **error)
 {
-  g_autoptr(TillOrder) order = NULL;
+  g_autoptr (TillOrder) order = NULL;
   sqlite3_stmt *stmt;
 
   stmt = step_order_row (db, "SELECT " ORDER_COLUMNS " WHERE o.id = ?", id, error);
@@ -169,15 +163,11 @@ till_orders_get (TillDatabase  *db,
 /* The first column of @sql's row for @value (0 when none, -1 on an error), and the second
  * in *@out_second when asked for (0 for none). */
 static gint64
-find_id (TillDatabase  *db,
-         const char    *sql,
-         const char    *value,
-         gint64        *out_second,
-         GError       **error)
+find_id (TillDatabase *db, const char *sql, const char *value, gint64 *out_second, GError **error)
 {
   sqlite3_stmt *stmt = till_database_prepare (db, sql, error);
-  gint64 id = 0;
-  int rc;
+  gint64        id = 0;
+  int           rc;
 
   if (out_second != NULL)
     *out_second = 0;
@@ -200,19 +190,17 @@ find_id (TillDatabase  *db,
 /* The order with @client_reference (0 when none, -1 on an error) and in @out_terminal_id the
  * terminal that made it (0 for none). */
 static gint64
-find_reference (TillDatabase  *db,
-                const char    *client_reference,
-                gint64        *out_terminal_id,
-                GError       **error)
+find_reference (TillDatabase *db,
+                const char   *client_reference,
+                gint64       *out_terminal_id,
+                GError      **error)
 {
   return find_id (db, "SELECT id, terminal_id FROM orders WHERE client_reference = ?",
                   client_reference, out_terminal_id, error);
 }
 
 gint64
-till_orders_find_by_reference (TillDatabase  *db,
-                               const char    *client_reference,
-                               GError       **error)
+till_orders_find_by_reference (TillDatabase *db, const char *client_reference, GError **error)
 {
   gint64 terminal_id;
 
@@ -220,37 +208,37 @@ till_orders_find_by_reference (TillDatabase  *db,
 }
 
 static gboolean
-insert_order (TillDatabase          *db,
-              const TillOrderRules  *rules,
-              const TillCart        *cart,
-              gint64                 terminal_id,
-              TillProductCache      *cache,
-              gint64                *out_id,
-              TillOrder            **out_order,
-              GError               **error)
+insert_order (TillDatabase         *db,
+              const TillOrderRules *rules,
+              const TillCart       *cart,
+              gint64                terminal_id,
+              TillProductCache     *cache,
+              gint64               *out_id,
+              TillOrder           **out_order,
+              GError              **error)
 {
-  g_autoptr(GPtrArray) products =
+  g_autoptr (GPtrArray) products =
       g_ptr_array_new_with_free_func ((GDestroyNotify) till_product_record_free);
   g_autofree TillTotalsLine *lines = NULL;
   g_autofree TillLineTotals *line_totals = NULL;
-  g_autofree char *number = NULL;
-  const TillCurrency *currency = till_currency_lookup (rules->currency);
-  TillTotals totals = { 0 };
-  g_autoptr(GError) local = NULL;
-  gint64 stripe_amount, id, now = g_get_real_time ();
+  g_autofree char           *number = NULL;
+  const TillCurrency        *currency = till_currency_lookup (rules->currency);
+  TillTotals                 totals = { 0 };
+  g_autoptr (GError) local = NULL;
+  gint64        stripe_amount, id, now = g_get_real_time ();
   sqlite3_stmt *stmt;
-  guint n = cart->lines->len;
+  guint         n = cart->lines->len;
 
   if (g_strcmp0 (cart->currency, rules->currency) != 0)
     {
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
-                   _("currency: the store sells in %s, not %s"), rules->currency, cart->currency);
+                   _ ("currency: the store sells in %s, not %s"), rules->currency, cart->currency);
       return FALSE;
     }
   if (n == 0)
     {
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
-                   _("lines: the cart is empty"));
+                   _ ("lines: the cart is empty"));
       return FALSE;
     }
 
@@ -259,17 +247,18 @@ insert_order (TillDatabase          *db,
   for (guint i = 0; i < n; i++)
     {
       const TillCartLine *line = cart->lines->pdata[i];
-      TillProductRecord *product = cache != NULL
-          ? till_product_cache_get (cache, db, line->product_id, NULL)
-          : till_products_get (db, line->product_id, NULL);
+      TillProductRecord  *product = cache != NULL
+                                        ? till_product_cache_get (cache, db, line->product_id, NULL)
+                                        : till_products_get (db, line->product_id, NULL);
 
       if (product == NULL || !product->active)
         {
           g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, line->product_id);
 
           g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
-                       product == NULL ? _("lines[%u].product_id: product %s is not in the catalog")
-                                       : _("lines[%u].product_id: product %s is not on sale"),
+                       product == NULL
+                           ? _ ("lines[%u].product_id: product %s is not in the catalog")
+                           : _ ("lines[%u].product_id: product %s is not on sale"),
                        i, id_text);
           till_product_record_free (product);
           return FALSE;
@@ -279,15 +268,15 @@ insert_order (TillDatabase          *db,
           g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, line->product_id);
 
           g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
-                       _("lines[%u].product_id: product %s is priced in %s"),
-                       i, id_text, product->currency);
+                       _ ("lines[%u].product_id: product %s is priced in %s"), i, id_text,
+                       product->currency);
           till_product_record_free (product);
           return FALSE;
         }
       if (line->quantity < 1 || line->quantity > TILL_QUANTITY_MAX)
         {
           g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
-                       _("lines[%u].quantity: must be between 1 and %d"), i, TILL_QUANTITY_MAX);
+                       _ ("lines[%u].quantity: must be between 1 and %d"), i, TILL_QUANTITY_MAX);
           till_product_record_free (product);
           return FALSE;
         }
@@ -307,8 +296,8 @@ insert_order (TillDatabase          *db,
     }
   if (!till_money_to_stripe (totals.total, currency, &stripe_amount, &local))
     {
-      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
-                   _("total: %s"), local->message);
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE, _ ("total: %s"),
+                   local->message);
       return FALSE;
     }
 
@@ -320,10 +309,12 @@ insert_order (TillDatabase          *db,
   sqlite3_reset (stmt);
   number = g_strdup_printf ("%s%06" G_GINT64_FORMAT, rules->number_prefix, id);
 
-  stmt = till_database_prepare (db,
+  stmt = till_database_prepare (
+      db,
       "INSERT INTO orders (id, number, client_reference, terminal_id, status, currency,"
       " subtotal, discount, tax, rounding, total, created_at, updated_at)"
-      " VALUES (?1, ?2, ?3, ?4, 'pending_payment', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)", error);
+      " VALUES (?1, ?2, ?3, ?4, 'pending_payment', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+      error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, id);
@@ -345,7 +336,8 @@ insert_order (TillDatabase          *db,
     {
       TillProductRecord *product = products->pdata[i];
 
-      stmt = till_database_prepare (db,
+      stmt = till_database_prepare (
+          db,
           "INSERT INTO order_lines (order_id, position, product_id, name, quantity,"
           " unit_amount, tax_rate, discount, tax, total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           error);
@@ -365,8 +357,8 @@ insert_order (TillDatabase          *db,
         return FALSE;
     }
 
-  stmt = till_database_prepare (db,
-      "INSERT INTO payments (order_id, amount, updated_at) VALUES (?, ?, ?)", error);
+  stmt = till_database_prepare (
+      db, "INSERT INTO payments (order_id, amount, updated_at) VALUES (?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, id);
@@ -396,7 +388,7 @@ insert_order (TillDatabase          *db,
       for (guint i = 0; i < n; i++)
         {
           TillProductRecord *product = products->pdata[i];
-          TillOrderLine *line = till_order_line_new ();
+          TillOrderLine     *line = till_order_line_new ();
 
           line->product_id = product->id;
           line->name = g_strdup (product->name);
@@ -414,16 +406,16 @@ insert_order (TillDatabase          *db,
 }
 
 TillOrder *
-till_orders_create_locked (TillDatabase          *db,
-                           const TillOrderRules  *rules,
-                           const TillCart        *cart,
-                           gint64                 terminal_id,
-                           TillProductCache      *products,
-                           gboolean               guarded,
-                           gint64                *out_existing,
-                           GError               **error)
+till_orders_create_locked (TillDatabase         *db,
+                           const TillOrderRules *rules,
+                           const TillCart       *cart,
+                           gint64                terminal_id,
+                           TillProductCache     *products,
+                           gboolean              guarded,
+                           gint64               *out_existing,
+                           GError              **error)
 {
-  g_autoptr(TillOrder) order = NULL;
+  g_autoptr (TillOrder) order = NULL;
   gint64 id = 0;
 
   *out_existing = 0;
@@ -436,8 +428,8 @@ till_orders_create_locked (TillDatabase          *db,
         {
           /* Another terminal's: neither its order nor its intent's client secret. */
           g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_REFERENCE_CONFLICT,
-                       _("client_reference: another terminal has an order with it; send the "
-                         "checkout with a new reference"));
+                       _ ("client_reference: another terminal has an order with it; send the "
+                          "checkout with a new reference"));
           return NULL;
         }
       if (existing != 0)
@@ -468,11 +460,11 @@ till_orders_create_locked (TillDatabase          *db,
 }
 
 TillOrder *
-till_orders_create (TillDatabase          *db,
-                    const TillOrderRules  *rules,
-                    const TillCart        *cart,
-                    gint64                 terminal_id,
-                    GError               **error)
+till_orders_create (TillDatabase         *db,
+                    const TillOrderRules *rules,
+                    const TillCart       *cart,
+                    gint64                terminal_id,
+                    GError              **error)
 {
   gint64 id = 0;
 
@@ -491,17 +483,19 @@ till_orders_create (TillDatabase          *db,
 /* Records the PaymentIntent of an order; an order never changes its intent. Only through
  * apply_intent_locked (), which checks that the intent names the order. */
 static gboolean
-record_intent (TillDatabase  *db,
-               gint64         order_id,
-               const char    *payment_intent,
-               const char    *status,
-               GError       **error)
+record_intent (TillDatabase *db,
+               gint64        order_id,
+               const char   *payment_intent,
+               const char   *status,
+               GError      **error)
 {
   sqlite3_stmt *stmt;
 
-  stmt = till_database_prepare (db,
+  stmt = till_database_prepare (
+      db,
       "UPDATE payments SET payment_intent = ?2, status = coalesce (status, ?3), updated_at = ?4"
-      " WHERE order_id = ?1 AND (payment_intent IS NULL OR payment_intent = ?2)", error);
+      " WHERE order_id = ?1 AND (payment_intent IS NULL OR payment_intent = ?2)",
+      error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, order_id);
@@ -513,7 +507,7 @@ record_intent (TillDatabase  *db,
   if (till_database_changes (db) == 0)
     {
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_CONFLICT,
-                   _("The order already has another payment"));
+                   _ ("The order already has another payment"));
       return FALSE;
     }
   return TRUE;
@@ -522,10 +516,7 @@ record_intent (TillDatabase  *db,
 /* Runs @sql, an UPDATE of one order (a string constant, as for till_database_prepare ()),
  * with ?1 the order's id and ?2 the time now. */
 static gboolean
-update_order (TillDatabase  *db,
-              const char    *sql,
-              gint64         order_id,
-              GError       **error)
+update_order (TillDatabase *db, const char *sql, gint64 order_id, GError **error)
 {
   sqlite3_stmt *stmt = till_database_prepare (db, sql, error);
 
@@ -537,17 +528,18 @@ update_order (TillDatabase  *db,
 }
 
 gboolean
-till_orders_cancel_without_intent (TillDatabase  *db,
-                                   gint64         order_id,
-                                   gboolean      *out_changed,
-                                   GError       **error)
+till_orders_cancel_without_intent (TillDatabase *db,
+                                   gint64        order_id,
+                                   gboolean     *out_changed,
+                                   GError      **error)
 {
   /* One statement: atomic, and no intent recorded meanwhile can slip under it. */
   if (!update_order (db,
                      "UPDATE orders SET status = 'canceled', updated_at = ?2"
                      " WHERE id = ?1 AND status = 'pending_payment' AND NOT EXISTS"
                      " (SELECT 1 FROM payments WHERE order_id = ?1"
-                     "  AND payment_intent IS NOT NULL)", order_id, error))
+                     "  AND payment_intent IS NOT NULL)",
+                     order_id, error))
     return FALSE;
   if (out_changed != NULL)
     *out_changed = till_database_changes (db) == 1;
@@ -555,8 +547,7 @@ till_orders_cancel_without_intent (TillDatabase  *db,
 }
 
 static const char *
-get_string (JsonObject *object,
-            const char *member)
+get_string (JsonObject *object, const char *member)
 {
   JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
 
@@ -567,8 +558,7 @@ get_string (JsonObject *object,
 }
 
 static JsonObject *
-get_object (JsonObject *object,
-            const char *member)
+get_object (JsonObject *object, const char *member)
 {
   JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
 
@@ -578,8 +568,7 @@ get_object (JsonObject *object,
 }
 
 static gint64
-get_int (JsonObject *object,
-         const char *member)
+get_int (JsonObject *object, const char *member)
 {
   JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
 
@@ -590,21 +579,18 @@ get_int (JsonObject *object,
 }
 
 gint64
-till_orders_find_by_intent (TillDatabase  *db,
-                            const char    *intent_id,
-                            GError       **error)
+till_orders_find_by_intent (TillDatabase *db, const char *intent_id, GError **error)
 {
   return find_id (db, "SELECT order_id FROM payments WHERE payment_intent = ?", intent_id, NULL,
                   error);
 }
 
 gint64
-till_orders_order_of_intent (TillDatabase *db,
-                             JsonObject   *intent)
+till_orders_order_of_intent (TillDatabase *db, JsonObject *intent)
 {
   JsonObject *metadata = get_object (intent, "metadata");
   const char *order = get_string (metadata, "till_order_id");
-  guint64 id;
+  guint64     id;
 
   if (order == NULL ||
       g_strcmp0 (get_string (metadata, "till_instance"), till_database_get_instance (db)) != 0 ||
@@ -619,7 +605,7 @@ find_charge (JsonObject *intent)
 {
   JsonObject *charge = get_object (intent, "latest_charge");
   JsonObject *charges;
-  JsonNode *data;
+  JsonNode   *data;
 
   if (charge != NULL)
     return charge;
@@ -642,21 +628,23 @@ find_charge (JsonObject *intent)
 }
 
 static gboolean
-update_payment (TillDatabase  *db,
-                gint64         order_id,
-                const char    *status,
-                const char    *brand,
-                const char    *last4,
-                const char    *decline_code,
-                const char    *decline_message,
-                GError       **error)
+update_payment (TillDatabase *db,
+                gint64        order_id,
+                const char   *status,
+                const char   *brand,
+                const char   *last4,
+                const char   *decline_code,
+                const char   *decline_message,
+                GError      **error)
 {
   sqlite3_stmt *stmt;
 
-  stmt = till_database_prepare (db,
+  stmt = till_database_prepare (
+      db,
       "UPDATE payments SET status = ?2, card_brand = coalesce (?3, card_brand),"
       " card_last4 = coalesce (?4, card_last4), decline_code = ?5, decline_message = ?6,"
-      " updated_at = ?7 WHERE order_id = ?1", error);
+      " updated_at = ?7 WHERE order_id = ?1",
+      error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, order_id);
@@ -670,21 +658,19 @@ update_payment (TillDatabase  *db,
 }
 
 gboolean
-till_orders_cancel_lost_intent (TillDatabase  *db,
-                                gint64         order_id,
-                                const char    *intent_id,
-                                gboolean      *out_changed,
-                                GError       **error)
+till_orders_cancel_lost_intent (
+    TillDatabase *db, gint64 order_id, const char *intent_id, gboolean *out_changed, GError **error)
 {
   sqlite3_stmt *stmt;
-  gboolean changed;
+  gboolean      changed;
 
   /* Only the order whose recorded intent is the one Stripe does not know. */
   stmt = till_database_prepare (db,
                                 "UPDATE orders SET status = 'canceled', updated_at = ?2"
                                 " WHERE id = ?1 AND status = 'pending_payment' AND EXISTS"
                                 " (SELECT 1 FROM payments WHERE order_id = ?1"
-                                "  AND payment_intent = ?3)", error);
+                                "  AND payment_intent = ?3)",
+                                error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, order_id);
@@ -701,30 +687,29 @@ till_orders_cancel_lost_intent (TillDatabase  *db,
 }
 
 static gboolean
-apply_intent_locked (TillDatabase  *db,
-                     gint64         order_id,
-                     JsonObject    *intent,
-                     gboolean      *out_changed,
-                     GError       **error)
+apply_intent_locked (
+    TillDatabase *db, gint64 order_id, JsonObject *intent, gboolean *out_changed, GError **error)
 {
-  const char *status = get_string (intent, "status");
-  const char *intent_id = get_string (intent, "id");
-  sqlite3_stmt *stmt;
+  const char      *status = get_string (intent, "status");
+  const char      *intent_id = get_string (intent, "id");
+  sqlite3_stmt    *stmt;
   g_autofree char *known_intent = NULL, *order_status = NULL, *currency = NULL;
   g_autofree char *payment_status = NULL;
-  gint64 expected_amount = 0;
+  gint64           expected_amount = 0;
 
   *out_changed = FALSE;
   if (status == NULL || intent_id == NULL)
     {
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_PAYMENT_PROVIDER,
-                   _("The payment provider sent a payment without id or status"));
+                   _ ("The payment provider sent a payment without id or status"));
       return FALSE;
     }
 
-  stmt = step_order_row (db,
+  stmt = step_order_row (
+      db,
       "SELECT p.payment_intent, o.status, p.amount, o.currency, p.status FROM orders o"
-      " JOIN payments p ON p.order_id = o.id WHERE o.id = ?", order_id, error);
+      " JOIN payments p ON p.order_id = o.id WHERE o.id = ?",
+      order_id, error);
   if (stmt == NULL)
     return FALSE;
   known_intent = till_database_column_dup (stmt, 0);
@@ -741,7 +726,7 @@ apply_intent_locked (TillDatabase  *db,
       if (till_orders_order_of_intent (db, intent) != order_id)
         {
           g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_CONFLICT,
-                       _("The payment does not belong to this order"));
+                       _ ("The payment does not belong to this order"));
           return FALSE;
         }
       if (!record_intent (db, order_id, intent_id, status, error))
@@ -751,7 +736,7 @@ apply_intent_locked (TillDatabase  *db,
   else if (g_strcmp0 (known_intent, intent_id) != 0)
     {
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_CONFLICT,
-                   _("The payment does not belong to this order"));
+                   _ ("The payment does not belong to this order"));
       return FALSE;
     }
 
@@ -760,12 +745,12 @@ apply_intent_locked (TillDatabase  *db,
 
   if (g_strcmp0 (status, "succeeded") == 0)
     {
-      JsonObject *charge = find_charge (intent);
-      JsonObject *details = get_object (charge, "payment_method_details");
-      JsonObject *card = get_object (details, "card");
+      JsonObject         *charge = find_charge (intent);
+      JsonObject         *details = get_object (charge, "payment_method_details");
+      JsonObject         *card = get_object (details, "card");
       const TillCurrency *cur = till_currency_lookup (currency);
-      gint64 received = get_int (intent, "amount_received");
-      const char *intent_currency = get_string (intent, "currency");
+      gint64              received = get_int (intent, "amount_received");
+      const char         *intent_currency = get_string (intent, "currency");
 
       if (received != expected_amount || cur == NULL ||
           g_ascii_strcasecmp (intent_currency != NULL ? intent_currency : "",
@@ -775,13 +760,14 @@ apply_intent_locked (TillDatabase  *db,
                      " %s, expected %" G_GINT64_FORMAT "; not marking it paid",
                      order_id, intent_id, received, intent_currency, expected_amount);
           g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_CONFLICT,
-                       _("The payment’s amount does not match the order"));
+                       _ ("The payment’s amount does not match the order"));
           return FALSE;
         }
 
       if (!update_order (db,
                          "UPDATE orders SET status = 'paid', paid_at = ?2, updated_at = ?2"
-                         " WHERE id = ?1 AND status = 'pending_payment'", order_id, error))
+                         " WHERE id = ?1 AND status = 'pending_payment'",
+                         order_id, error))
         return FALSE;
       if (!update_payment (db, order_id, status, get_string (card, "brand"),
                            get_string (card, "last4"), NULL, NULL, error))
@@ -794,7 +780,8 @@ apply_intent_locked (TillDatabase  *db,
     {
       if (!update_order (db,
                          "UPDATE orders SET status = 'canceled', updated_at = ?2"
-                         " WHERE id = ?1 AND status = 'pending_payment'", order_id, error) ||
+                         " WHERE id = ?1 AND status = 'pending_payment'",
+                         order_id, error) ||
           !update_payment (db, order_id, status, NULL, NULL, NULL, NULL, error))
         return FALSE;
       *out_changed = TRUE;
@@ -802,8 +789,8 @@ apply_intent_locked (TillDatabase  *db,
     }
 
   {
-    JsonObject *last_error = get_object (intent, "last_payment_error");
-    const char *code = NULL;
+    JsonObject      *last_error = get_object (intent, "last_payment_error");
+    const char      *code = NULL;
     g_autofree char *words = NULL;
 
     if (last_error != NULL)
@@ -825,11 +812,8 @@ apply_intent_locked (TillDatabase  *db,
 }
 
 gboolean
-till_orders_apply_intent (TillDatabase  *db,
-                          gint64         order_id,
-                          JsonObject    *intent,
-                          gboolean      *out_changed,
-                          GError       **error)
+till_orders_apply_intent (
+    TillDatabase *db, gint64 order_id, JsonObject *intent, gboolean *out_changed, GError **error)
 {
   gboolean changed = FALSE;
 
@@ -848,10 +832,10 @@ till_orders_apply_intent (TillDatabase  *db,
 }
 
 gboolean
-till_orders_apply_intents (TillDatabase  *db,
-                           GPtrArray     *order_ids,
-                           GPtrArray     *intents,
-                           GError       **error)
+till_orders_apply_intents (TillDatabase *db,
+                           GPtrArray    *order_ids,
+                           GPtrArray    *intents,
+                           GError      **error)
 {
   if (!till_database_begin (db, error))
     return FALSE;
@@ -864,11 +848,9 @@ till_orders_apply_intents (TillDatabase  *db,
  * for a card, on a payment that has none yet. apply_intent_locked () would do the same
  * (record_intent () and nothing else); FALSE for everything else. */
 static gboolean
-set_first_intent (TillDatabase *db,
-                  gint64        order_id,
-                  JsonObject   *intent)
+set_first_intent (TillDatabase *db, gint64 order_id, JsonObject *intent)
 {
-  const char *intent_id = get_string (intent, "id");
+  const char   *intent_id = get_string (intent, "id");
   sqlite3_stmt *stmt;
 
   if (intent_id == NULL ||
@@ -876,7 +858,8 @@ set_first_intent (TillDatabase *db,
       get_object (intent, "last_payment_error") != NULL ||
       till_orders_order_of_intent (db, intent) != order_id)
     return FALSE;
-  stmt = till_database_prepare (db,
+  stmt = till_database_prepare (
+      db,
       "UPDATE payments SET payment_intent = ?2, status = 'requires_payment_method',"
       " updated_at = ?3 WHERE order_id = ?1 AND payment_intent IS NULL AND status IS NULL",
       NULL);
@@ -889,17 +872,17 @@ set_first_intent (TillDatabase *db,
 }
 
 gboolean
-till_orders_apply_intents_locked (TillDatabase  *db,
-                                  GPtrArray     *order_ids,
-                                  GPtrArray     *intents,
-                                  GError       **error)
+till_orders_apply_intents_locked (TillDatabase *db,
+                                  GPtrArray    *order_ids,
+                                  GPtrArray    *intents,
+                                  GError      **error)
 {
   g_return_val_if_fail (order_ids->len == intents->len, FALSE);
 
   for (guint i = 0; i < intents->len; i++)
     {
-      g_autoptr(GError) local = NULL;
-      gint64 order_id = *(gint64 *) order_ids->pdata[i];
+      g_autoptr (GError) local = NULL;
+      gint64   order_id = *(gint64 *) order_ids->pdata[i];
       gboolean changed = FALSE;
 
       if (set_first_intent (db, order_id, intents->pdata[i]))
@@ -926,23 +909,23 @@ till_orders_apply_intents_locked (TillDatabase  *db,
 }
 
 GPtrArray *
-till_orders_list (TillDatabase  *db,
-                  const char    *status,
-                  gint64         from_us,
-                  gint64         to_us,
-                  const char    *query,
-                  gint64         intent_order,
-                  gint64         before_id,
-                  guint          limit,
-                  gint64        *out_next_before,
-                  GError       **error)
+till_orders_list (TillDatabase *db,
+                  const char   *status,
+                  gint64        from_us,
+                  gint64        to_us,
+                  const char   *query,
+                  gint64        intent_order,
+                  gint64        before_id,
+                  guint         limit,
+                  gint64       *out_next_before,
+                  GError      **error)
 {
-  g_autoptr(GPtrArray) orders = g_ptr_array_new_with_free_func ((GDestroyNotify) till_order_free);
+  g_autoptr (GPtrArray) orders = g_ptr_array_new_with_free_func ((GDestroyNotify) till_order_free);
   g_autofree char *pattern = NULL;
   g_autofree char *upper = NULL;
-  gboolean searching = query != NULL && *query != '\0';
-  sqlite3_stmt *stmt;
-  int rc;
+  gboolean         searching = query != NULL && *query != '\0';
+  sqlite3_stmt    *stmt;
+  int              rc;
 
   limit = CLAMP (limit, 1, 200);
   /* @query finds orders through indexes only, never by reading them all: a number or its
@@ -950,13 +933,15 @@ till_orders_list (TillDatabase  *db,
    * reference, or a payment intent's id if it is the intent of @intent_order (the order its
    * metadata names, which the caller asked Stripe for: intents' ids have no index). */
   if (searching)
-    stmt = till_database_prepare (db,
+    stmt = till_database_prepare (
+        db,
         "SELECT " ORDER_COLUMNS " WHERE o.id IN ("
         "      SELECT id FROM orders WHERE number GLOB ?5"
         "      UNION SELECT id FROM orders WHERE number GLOB ?9"
         "      UNION SELECT id FROM orders WHERE client_reference = ?6"
         "      UNION SELECT order_id FROM payments WHERE order_id = ?10 AND payment_intent = ?6"
-        "      UNION SELECT ?8) AND" LIST_FILTERS, error);
+        "      UNION SELECT ?8) AND" LIST_FILTERS,
+        error);
   else
     stmt = till_database_prepare (db, "SELECT " ORDER_COLUMNS " WHERE" LIST_FILTERS, error);
   if (stmt == NULL)
@@ -964,7 +949,7 @@ till_orders_list (TillDatabase  *db,
   if (searching)
     {
       GString *p = g_string_new (NULL);
-      guint64 id;
+      guint64  id;
 
       /* GLOB's own characters stand for themselves in brackets. */
       for (const char *c = query; *c; c++)
@@ -1005,22 +990,24 @@ till_orders_list (TillDatabase  *db,
 }
 
 GArray *
-till_orders_list_pending (TillDatabase  *db,
-                          gint64         older_than_us,
-                          gint64         after_created_us,
-                          gint64         after_id,
-                          guint          limit,
-                          gint64        *out_last_created_us,
-                          GError       **error)
+till_orders_list_pending (TillDatabase *db,
+                          gint64        older_than_us,
+                          gint64        after_created_us,
+                          gint64        after_id,
+                          guint         limit,
+                          gint64       *out_last_created_us,
+                          GError      **error)
 {
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   sqlite3_stmt *stmt;
-  int rc;
+  int           rc;
 
   /* orders_status_created (status, created_at, then the id) gives them in this order. */
-  stmt = till_database_prepare (db,
+  stmt = till_database_prepare (
+      db,
       "SELECT id, created_at FROM orders WHERE status = 'pending_payment' AND created_at < ?"
-      " AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?", error);
+      " AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?",
+      error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, older_than_us);
@@ -1055,22 +1042,22 @@ refund_from_row (sqlite3_stmt *stmt)
   return refund;
 }
 
-#define REFUND_COLUMNS \
+#define REFUND_COLUMNS                                                                             \
   "id, order_id, request_id, stripe_refund, amount, reason, status, created_at FROM refunds"
 
 static TillRefund *
-reserve_refund_locked (TillDatabase  *db,
-                       gint64         order_id,
-                       const char    *request_id,
-                       gint64         amount,
-                       const char    *reason,
-                       gboolean      *out_existing,
-                       GError       **error)
+reserve_refund_locked (TillDatabase *db,
+                       gint64        order_id,
+                       const char   *request_id,
+                       gint64        amount,
+                       const char   *reason,
+                       gboolean     *out_existing,
+                       GError      **error)
 {
   g_autofree char *status = NULL;
-  gint64 total, reserved, id;
-  sqlite3_stmt *stmt;
-  int rc;
+  gint64           total, reserved, id;
+  sqlite3_stmt    *stmt;
+  int              rc;
 
   stmt = till_database_prepare (db, "SELECT " REFUND_COLUMNS " WHERE request_id = ?", error);
   if (stmt == NULL)
@@ -1088,17 +1075,19 @@ reserve_refund_locked (TillDatabase  *db,
         {
           till_refund_free (existing);
           g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_CONFLICT,
-                       _("This request id was used for another order's refund"));
+                       _ ("This request id was used for another order's refund"));
           return NULL;
         }
       *out_existing = TRUE;
       return existing;
     }
 
-  stmt = step_order_row (db,
-      "SELECT o.status, o.total, (SELECT coalesce (sum (amount), 0) FROM refunds r"
-      "  WHERE r.order_id = o.id AND r.status IN ('pending', 'succeeded'))"
-      " FROM orders o WHERE o.id = ?", order_id, error);
+  stmt =
+      step_order_row (db,
+                      "SELECT o.status, o.total, (SELECT coalesce (sum (amount), 0) FROM refunds r"
+                      "  WHERE r.order_id = o.id AND r.status IN ('pending', 'succeeded'))"
+                      " FROM orders o WHERE o.id = ?",
+                      order_id, error);
   if (stmt == NULL)
     return NULL;
   status = till_database_column_dup (stmt, 0);
@@ -1109,7 +1098,7 @@ reserve_refund_locked (TillDatabase  *db,
   if (g_strcmp0 (status, "paid") != 0 && g_strcmp0 (status, "partially_refunded") != 0)
     {
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
-                   _("Only a paid order can be refunded; this one is %s"), status);
+                   _ ("Only a paid order can be refunded; this one is %s"), status);
       return NULL;
     }
   if (amount == 0)
@@ -1119,13 +1108,15 @@ reserve_refund_locked (TillDatabase  *db,
       g_autofree char *left = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (0, total - reserved));
 
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
-                   _("amount: at most %s is left to refund"), left);
+                   _ ("amount: at most %s is left to refund"), left);
       return NULL;
     }
 
-  stmt = till_database_prepare (db,
+  stmt = till_database_prepare (
+      db,
       "INSERT INTO refunds (order_id, request_id, amount, reason, status, created_at)"
-      " VALUES (?, ?, ?, ?, 'pending', ?)", error);
+      " VALUES (?, ?, ?, ?, 'pending', ?)",
+      error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, order_id);
@@ -1152,13 +1143,13 @@ reserve_refund_locked (TillDatabase  *db,
 }
 
 TillRefund *
-till_orders_reserve_refund (TillDatabase  *db,
-                            gint64         order_id,
-                            const char    *request_id,
-                            gint64         amount,
-                            const char    *reason,
-                            gboolean      *out_existing,
-                            GError       **error)
+till_orders_reserve_refund (TillDatabase *db,
+                            gint64        order_id,
+                            const char   *request_id,
+                            gint64        amount,
+                            const char   *reason,
+                            gboolean     *out_existing,
+                            GError      **error)
 {
   TillRefund *refund;
 
@@ -1180,9 +1171,7 @@ till_orders_reserve_refund (TillDatabase  *db,
 
 /* refunded = what Stripe accepted (pending or succeeded with a Stripe id). */
 static gboolean
-recompute_refunded (TillDatabase  *db,
-                    gint64         order_id,
-                    GError       **error)
+recompute_refunded (TillDatabase *db, gint64 order_id, GError **error)
 {
   sqlite3_stmt *stmt;
 
@@ -1190,13 +1179,16 @@ recompute_refunded (TillDatabase  *db,
                      "UPDATE orders SET refunded = (SELECT coalesce (sum (amount), 0) FROM refunds"
                      "   WHERE order_id = ?1 AND stripe_refund IS NOT NULL"
                      "   AND status IN ('pending', 'succeeded')),"
-                     " updated_at = ?2 WHERE id = ?1", order_id, error))
+                     " updated_at = ?2 WHERE id = ?1",
+                     order_id, error))
     return FALSE;
 
-  stmt = till_database_prepare (db,
+  stmt = till_database_prepare (
+      db,
       "UPDATE orders SET status = CASE WHEN refunded >= total THEN 'refunded'"
       "   ELSE 'partially_refunded' END"
-      " WHERE id = ? AND refunded > 0 AND status IN ('paid', 'partially_refunded')", error);
+      " WHERE id = ? AND refunded > 0 AND status IN ('paid', 'partially_refunded')",
+      error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, order_id);
@@ -1204,23 +1196,25 @@ recompute_refunded (TillDatabase  *db,
 }
 
 gboolean
-till_orders_finish_refund (TillDatabase  *db,
-                           gint64         refund_id,
-                           const char    *stripe_refund,
-                           const char    *status,
-                           GError       **error)
+till_orders_finish_refund (TillDatabase *db,
+                           gint64        refund_id,
+                           const char   *stripe_refund,
+                           const char   *status,
+                           GError      **error)
 {
   sqlite3_stmt *stmt;
-  gint64 order_id = 0;
-  int rc;
+  gint64        order_id = 0;
+  int           rc;
 
   if (g_strcmp0 (status, "requires_action") == 0)
     status = "pending";
   if (!till_database_begin (db, error))
     return FALSE;
-  stmt = till_database_prepare (db,
+  stmt = till_database_prepare (
+      db,
       "UPDATE refunds SET stripe_refund = coalesce (?2, stripe_refund), status = ?3"
-      " WHERE id = ?1 RETURNING order_id", error);
+      " WHERE id = ?1 RETURNING order_id",
+      error);
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_int64 (stmt, 1, refund_id);
@@ -1242,13 +1236,13 @@ fail:
 }
 
 gboolean
-till_orders_update_refund_status (TillDatabase  *db,
-                                  const char    *stripe_refund,
-                                  const char    *status,
-                                  GError       **error)
+till_orders_update_refund_status (TillDatabase *db,
+                                  const char   *stripe_refund,
+                                  const char   *status,
+                                  GError      **error)
 {
-  gint64 id = find_id (db, "SELECT id FROM refunds WHERE stripe_refund = ?", stripe_refund, NULL,
-                       error);
+  gint64 id =
+      find_id (db, "SELECT id FROM refunds WHERE stripe_refund = ?", stripe_refund, NULL, error);
 
   if (id <= 0)
     return FALSE;
@@ -1256,16 +1250,15 @@ till_orders_update_refund_status (TillDatabase  *db,
 }
 
 GPtrArray *
-till_orders_list_refunds (TillDatabase  *db,
-                          gint64         order_id,
-                          GError       **error)
+till_orders_list_refunds (TillDatabase *db, gint64 order_id, GError **error)
 {
-  g_autoptr(GPtrArray) refunds = g_ptr_array_new_with_free_func ((GDestroyNotify) till_refund_free);
+  g_autoptr (GPtrArray) refunds =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) till_refund_free);
   sqlite3_stmt *stmt;
-  int rc;
+  int           rc;
 
-  stmt = till_database_prepare (db, "SELECT " REFUND_COLUMNS " WHERE order_id = ? ORDER BY id",
-                                error);
+  stmt =
+      till_database_prepare (db, "SELECT " REFUND_COLUMNS " WHERE order_id = ? ORDER BY id", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, order_id);
@@ -1277,19 +1270,19 @@ till_orders_list_refunds (TillDatabase  *db,
 }
 
 GPtrArray *
-till_orders_list_stuck_refunds (TillDatabase  *db,
-                                gint64         older_than_us,
-                                gint64         after_id,
-                                guint          limit,
-                                GError       **error)
+till_orders_list_stuck_refunds (
+    TillDatabase *db, gint64 older_than_us, gint64 after_id, guint limit, GError **error)
 {
-  g_autoptr(GPtrArray) refunds = g_ptr_array_new_with_free_func ((GDestroyNotify) till_refund_free);
+  g_autoptr (GPtrArray) refunds =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) till_refund_free);
   sqlite3_stmt *stmt;
-  int rc;
+  int           rc;
 
   stmt = till_database_prepare (db,
-      "SELECT " REFUND_COLUMNS " WHERE status = 'pending' AND stripe_refund IS NULL"
-      " AND created_at < ? AND id > ? ORDER BY id LIMIT ?", error);
+                                "SELECT " REFUND_COLUMNS
+                                " WHERE status = 'pending' AND stripe_refund IS NULL"
+                                " AND created_at < ? AND id > ? ORDER BY id LIMIT ?",
+                                error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, older_than_us);
@@ -1303,9 +1296,7 @@ till_orders_list_stuck_refunds (TillDatabase  *db,
 }
 
 void
-till_orders_write_json (const TillOrder *order,
-                        GPtrArray       *refunds,
-                        TillJsonWriter  *writer)
+till_orders_write_json (const TillOrder *order, GPtrArray *refunds, TillJsonWriter *writer)
 {
   till_json_writer_begin_object (writer);
   till_order_write_members (order, writer);

@@ -21,14 +21,14 @@ till_payments_key (TillDatabase *db, gint64 order_id, const char *what)
 /* The PaymentIntent creation request of an order: the same for every retry. */
 TillStripeForm *
 till_payments_intent_form (const TillServerConfig *config,
-                           TillDatabase *db,
-                           const TillOrder *order,
-                           GError **error)
+                           TillDatabase           *db,
+                           const TillOrder        *order,
+                           GError                **error)
 {
   g_autoptr (TillStripeForm) form = till_stripe_form_new ();
   const TillCurrency *currency = till_currency_lookup (order->currency);
-  g_autofree char *description = NULL;
-  gint64 amount;
+  g_autofree char    *description = NULL;
+  gint64              amount;
 
   if (currency == NULL || !till_money_to_stripe (order->total, currency, &amount, error))
     return NULL;
@@ -64,8 +64,8 @@ till_payments_intent_form (const TillServerConfig *config,
 gboolean
 till_payments_key_may_be_forgotten (const TillOrder *order)
 {
-  return g_get_real_time () / G_USEC_PER_SEC - g_date_time_to_unix (order->created_at)
-         >= INTENT_KEY_KEPT_S;
+  return g_get_real_time () / G_USEC_PER_SEC - g_date_time_to_unix (order->created_at) >=
+         INTENT_KEY_KEPT_S;
 }
 
 /* Looks for the intents of the orders in @wanted (order id as text → JsonObject **, where
@@ -75,52 +75,52 @@ till_payments_key_may_be_forgotten (const TillOrder *order)
  * none. Blocks: for worker threads. */
 gboolean
 till_payments_find_lost_intents (TillStripeClient *stripe,
-                                 TillDatabase *db,
-                                 GHashTable *wanted,
-                                 gint64 since,
-                                 GCancellable *cancellable)
+                                 TillDatabase     *db,
+                                 GHashTable       *wanted,
+                                 gint64            since,
+                                 GCancellable     *cancellable)
 {
-  const char *instance = till_database_get_instance (db);
-  guint missing = g_hash_table_size (wanted);
+  const char      *instance = till_database_get_instance (db);
+  guint            missing = g_hash_table_size (wanted);
   g_autofree char *after = NULL;
 
   for (guint page = 0; page < LOST_INTENT_PAGES && missing > 0; page++)
     {
       g_autoptr (TillStripeResponse) response = NULL;
       g_autofree char *path = NULL;
-      JsonArray *data = NULL;
-      gboolean has_more = FALSE;
-      guint length;
+      JsonArray       *data = NULL;
+      gboolean         has_more = FALSE;
+      guint            length;
 
       /* Newest first: starting_after goes back in time. */
       path = g_strdup_printf ("/v1/payment_intents?limit=100&created%%5Bgte%%5D=%" G_GINT64_FORMAT
                               "%s%s",
                               since - STRIPE_CLOCK_SKEW_S, after != NULL ? "&starting_after=" : "",
                               after != NULL ? after : "");
-      response
-          = till_stripe_client_request_sync (stripe, "GET", path, NULL, NULL, cancellable, NULL);
-      if (response == NULL || response->status != 200
-          || !till_json_get_array (response->body, "", "data", TRUE, &data, NULL)
-          || !till_json_get_boolean (response->body, "", "has_more", FALSE, &has_more, NULL))
+      response =
+          till_stripe_client_request_sync (stripe, "GET", path, NULL, NULL, cancellable, NULL);
+      if (response == NULL || response->status != 200 ||
+          !till_json_get_array (response->body, "", "data", TRUE, &data, NULL) ||
+          !till_json_get_boolean (response->body, "", "has_more", FALSE, &has_more, NULL))
         return FALSE;
       length = json_array_get_length (data);
       for (guint i = 0; i < length; i++)
         {
-          JsonNode *node = json_array_get_element (data, i);
+          JsonNode   *node = json_array_get_element (data, i);
           JsonObject *intent = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
           JsonObject *metadata = NULL;
           g_autofree char *id = NULL, *of_order = NULL, *of_instance = NULL;
-          JsonObject **slot;
+          JsonObject     **slot;
 
           if (intent == NULL || !till_json_get_string (intent, "", "id", TRUE, 255, &id, NULL))
             return FALSE;
-          if (till_json_get_object (intent, "", "metadata", FALSE, &metadata, NULL)
-              && metadata != NULL
-              && till_json_get_string (metadata, "", "till_order_id", FALSE, 500, &of_order, NULL)
-              && till_json_get_string (metadata, "", "till_instance", FALSE, 500, &of_instance,
-                                       NULL)
-              && of_order != NULL && g_strcmp0 (of_instance, instance) == 0
-              && (slot = g_hash_table_lookup (wanted, of_order)) != NULL && *slot == NULL)
+          if (till_json_get_object (intent, "", "metadata", FALSE, &metadata, NULL) &&
+              metadata != NULL &&
+              till_json_get_string (metadata, "", "till_order_id", FALSE, 500, &of_order, NULL) &&
+              till_json_get_string (metadata, "", "till_instance", FALSE, 500, &of_instance,
+                                    NULL) &&
+              of_order != NULL && g_strcmp0 (of_instance, instance) == 0 &&
+              (slot = g_hash_table_lookup (wanted, of_order)) != NULL && *slot == NULL)
             {
               *slot = json_object_ref (intent);
               missing--;
@@ -147,11 +147,11 @@ till_payments_find_lost_intents (TillStripeClient *stripe,
 /* The same for one order, made at @created. */
 TillLostIntent
 till_payments_find_lost_intent (TillStripeClient *stripe,
-                                TillDatabase *db,
-                                gint64 order_id,
-                                gint64 created,
-                                GCancellable *cancellable,
-                                JsonObject **out_intent)
+                                TillDatabase     *db,
+                                gint64            order_id,
+                                gint64            created,
+                                GCancellable     *cancellable,
+                                JsonObject      **out_intent)
 {
   g_autoptr (GHashTable) wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
@@ -164,9 +164,9 @@ till_payments_find_lost_intent (TillStripeClient *stripe,
 
 /* The refund request and its key: the same for the first call and every retry. */
 TillStripeForm *
-till_payments_refund_form (const char *payment_intent,
+till_payments_refund_form (const char       *payment_intent,
                            const TillRefund *refund,
-                           gint64 stripe_amount)
+                           gint64            stripe_amount)
 {
   TillStripeForm *form = till_stripe_form_new ();
 

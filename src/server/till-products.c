@@ -11,7 +11,7 @@
 #include "till-search.h"
 #include "till-server-error.h"
 
-#define PRODUCT_COLUMNS \
+#define PRODUCT_COLUMNS                                                                            \
   "id, sku, barcode, name, unit_amount, currency, tax_rate, category, active, updated_at"
 
 void
@@ -43,7 +43,7 @@ till_product_record_copy (const TillProductRecord *product)
 JsonNode *
 till_product_record_to_json (const TillProductRecord *product)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "id");
@@ -81,7 +81,7 @@ gboolean
 till_barcode_is_valid (const char *barcode)
 {
   gsize length;
-  int sum = 0;
+  int   sum = 0;
 
   if (barcode == NULL)
     return FALSE;
@@ -102,25 +102,21 @@ till_barcode_is_valid (const char *barcode)
 }
 
 static gboolean
-check_text (const char  *field,
-            const char  *value,
-            gsize        max,
-            GError     **error)
+check_text (const char *field, const char *value, gsize max, GError **error)
 {
   if (value == NULL)
     return TRUE;
   if (*value == '\0' || g_utf8_strlen (value, -1) > (glong) max)
     {
       g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_RANGE,
-                   _("%s: must have 1 to %u characters"), field, (guint) max);
+                   _ ("%s: must have 1 to %u characters"), field, (guint) max);
       return FALSE;
     }
   return TRUE;
 }
 
 static gboolean
-check_sku (const char  *sku,
-           GError     **error)
+check_sku (const char *sku, GError **error)
 {
   if (!check_text ("sku", sku, 64, error))
     return FALSE;
@@ -128,7 +124,7 @@ check_sku (const char  *sku,
     if (g_ascii_iscntrl (*p) || *p == ' ')
       {
         g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID,
-                     _("sku: must not contain spaces or control characters"));
+                     _ ("sku: must not contain spaces or control characters"));
         return FALSE;
       }
   return TRUE;
@@ -137,13 +133,13 @@ check_sku (const char  *sku,
 /* Replaces *@field with the string member @name when present; null clears it when
  * @nullable. */
 static gboolean
-take_string_member (JsonObject  *object,
-                    const char  *name,
-                    gboolean     required,
-                    gboolean     nullable,
-                    gsize        max_length,
-                    char       **field,
-                    GError     **error)
+take_string_member (JsonObject *object,
+                    const char *name,
+                    gboolean    required,
+                    gboolean    nullable,
+                    gsize       max_length,
+                    char      **field,
+                    GError    **error)
 {
   char *value = NULL;
 
@@ -164,17 +160,17 @@ take_string_member (JsonObject  *object,
 }
 
 TillProductRecord *
-till_product_record_from_json (JsonObject         *object,
-                        const TillProductRecord  *base,
-                        const char         *store_currency,
-                        GError            **error)
+till_product_record_from_json (JsonObject              *object,
+                               const TillProductRecord *base,
+                               const char              *store_currency,
+                               GError                 **error)
 {
-  static const char *allowed[] = { "sku", "barcode", "name", "unit_amount", "currency",
+  static const char *allowed[] = { "sku",      "barcode",  "name",   "unit_amount", "currency",
                                    "tax_rate", "category", "active", NULL };
-  g_autoptr(TillProductRecord) product = NULL;
+  g_autoptr (TillProductRecord) product = NULL;
   g_autofree char *currency = NULL;
-  gboolean creating = base == NULL;
-  gint64 tax_rate;
+  gboolean         creating = base == NULL;
+  gint64           tax_rate;
 
   if (!till_json_check_members (object, "", allowed, error))
     return NULL;
@@ -200,8 +196,8 @@ till_product_record_from_json (JsonObject         *object,
 
   if (!till_json_get_int (object, "", "unit_amount", creating, 0, TILL_AMOUNT_MAX,
                           &product->unit_amount, error) ||
-      !till_json_get_int (object, "", "tax_rate", creating, 0, TILL_TAX_RATE_MAX,
-                          &tax_rate, error) ||
+      !till_json_get_int (object, "", "tax_rate", creating, 0, TILL_TAX_RATE_MAX, &tax_rate,
+                          error) ||
       !till_json_get_boolean (object, "", "active", FALSE, &product->active, error) ||
       !till_json_get_string (object, "", "currency", FALSE, 3, &currency, error))
     return NULL;
@@ -211,7 +207,7 @@ till_product_record_from_json (JsonObject         *object,
   if (currency != NULL && g_ascii_strcasecmp (currency, store_currency) != 0)
     {
       g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID,
-                   _("currency: the store sells in %s"), store_currency);
+                   _ ("currency: the store sells in %s"), store_currency);
       return NULL;
     }
   if (!check_sku (product->sku, error) ||
@@ -221,7 +217,7 @@ till_product_record_from_json (JsonObject         *object,
   if (product->barcode != NULL && !till_barcode_is_valid (product->barcode))
     {
       g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID,
-                   _("barcode: “%s” is not an EAN/UPC code with a valid check digit"),
+                   _ ("barcode: “%s” is not an EAN/UPC code with a valid check digit"),
                    product->barcode);
       return NULL;
     }
@@ -247,15 +243,11 @@ product_from_row (sqlite3_stmt *stmt)
 }
 
 static TillProductRecord *
-get_one (TillDatabase *db,
-         const char   *sql,
-         gint64        id,
-         const char   *text,
-         GError      **error)
+get_one (TillDatabase *db, const char *sql, gint64 id, const char *text, GError **error)
 {
-  sqlite3_stmt *stmt = till_database_prepare (db, sql, error);
+  sqlite3_stmt      *stmt = till_database_prepare (db, sql, error);
   TillProductRecord *product = NULL;
-  int rc;
+  int                rc;
 
   if (stmt == NULL)
     return NULL;
@@ -270,14 +262,12 @@ get_one (TillDatabase *db,
     product = product_from_row (stmt);
   sqlite3_reset (stmt);
   if (product == NULL)
-    g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NOT_FOUND, _("No such product"));
+    g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NOT_FOUND, _ ("No such product"));
   return product;
 }
 
 TillProductRecord *
-till_products_get (TillDatabase  *db,
-                  gint64         id,
-                  GError       **error)
+till_products_get (TillDatabase *db, gint64 id, GError **error)
 {
   return get_one (db, "SELECT " PRODUCT_COLUMNS " FROM products WHERE id = ?", id, NULL, error);
 }
@@ -286,8 +276,8 @@ till_products_get (TillDatabase  *db,
 
 struct _TillProductCache
 {
-  GHashTable *products;   /* gint64 * → TillProductRecord */
-  guint64 generation;
+  GHashTable *products; /* gint64 * → TillProductRecord */
+  guint64     generation;
 };
 
 TillProductCache *
@@ -310,10 +300,7 @@ till_product_cache_free (TillProductCache *cache)
 }
 
 TillProductRecord *
-till_product_cache_get (TillProductCache  *cache,
-                        TillDatabase      *db,
-                        gint64             id,
-                        GError           **error)
+till_product_cache_get (TillProductCache *cache, TillDatabase *db, gint64 id, GError **error)
 {
   TillProductRecord *product;
 
@@ -340,19 +327,17 @@ till_product_cache_get (TillProductCache  *cache,
 }
 
 TillProductRecord *
-till_products_get_by_barcode (TillDatabase  *db,
-                             const char    *barcode,
-                             GError       **error)
+till_products_get_by_barcode (TillDatabase *db, const char *barcode, GError **error)
 {
-  return get_one (db, "SELECT " PRODUCT_COLUMNS " FROM products WHERE barcode = ?", 0,
-                  barcode, error);
+  return get_one (db, "SELECT " PRODUCT_COLUMNS " FROM products WHERE barcode = ?", 0, barcode,
+                  error);
 }
 
 static char *
 like_pattern (const char *query)
 {
   g_autofree char *key = till_search_key (query);
-  GString *pattern = g_string_new ("%");
+  GString         *pattern = g_string_new ("%");
 
   for (const char *p = key; *p; p++)
     {
@@ -365,27 +350,29 @@ like_pattern (const char *query)
 }
 
 GPtrArray *
-till_products_list (TillDatabase  *db,
-                   const char    *query,
-                   const char    *category,
-                   gboolean       include_inactive,
-                   gint64         after_id,
-                   guint          limit,
-                   gint64        *out_next_after,
-                   GError       **error)
+till_products_list (TillDatabase *db,
+                    const char   *query,
+                    const char   *category,
+                    gboolean      include_inactive,
+                    gint64        after_id,
+                    guint         limit,
+                    gint64       *out_next_after,
+                    GError      **error)
 {
-  g_autoptr(GPtrArray) products =
+  g_autoptr (GPtrArray) products =
       g_ptr_array_new_with_free_func ((GDestroyNotify) till_product_record_free);
   g_autofree char *pattern = NULL;
-  sqlite3_stmt *stmt;
-  int rc;
+  sqlite3_stmt    *stmt;
+  int              rc;
 
   limit = CLAMP (limit, 1, TILL_PRODUCTS_PAGE_MAX);
-  stmt = till_database_prepare (db,
-      "SELECT " PRODUCT_COLUMNS " FROM products "
-      "WHERE id > ?1 AND (?2 OR active) AND (?3 IS NULL OR category = ?3) "
-      "AND (?4 IS NULL OR search_key LIKE ?4 ESCAPE '\\' OR barcode = ?5) "
-      "ORDER BY id LIMIT ?6", error);
+  stmt =
+      till_database_prepare (db,
+                             "SELECT " PRODUCT_COLUMNS " FROM products "
+                             "WHERE id > ?1 AND (?2 OR active) AND (?3 IS NULL OR category = ?3) "
+                             "AND (?4 IS NULL OR search_key LIKE ?4 ESCAPE '\\' OR barcode = ?5) "
+                             "ORDER BY id LIMIT ?6",
+                             error);
   if (stmt == NULL)
     return NULL;
   if (query != NULL && *query != '\0')
@@ -412,16 +399,17 @@ till_products_list (TillDatabase  *db,
 }
 
 GPtrArray *
-till_products_list_categories (TillDatabase  *db,
-                              GError       **error)
+till_products_list_categories (TillDatabase *db, GError **error)
 {
-  g_autoptr(GPtrArray) categories = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) categories = g_ptr_array_new_with_free_func (g_free);
   sqlite3_stmt *stmt;
-  int rc;
+  int           rc;
 
-  stmt = till_database_prepare (db,
+  stmt = till_database_prepare (
+      db,
       "SELECT DISTINCT category FROM products WHERE active AND category IS NOT NULL "
-      "ORDER BY category", error);
+      "ORDER BY category",
+      error);
   if (stmt == NULL)
     return NULL;
   while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
@@ -432,11 +420,10 @@ till_products_list_categories (TillDatabase  *db,
 }
 
 gint64
-till_products_count (TillDatabase  *db,
-                    GError       **error)
+till_products_count (TillDatabase *db, GError **error)
 {
   sqlite3_stmt *stmt = till_database_prepare (db, "SELECT count(*) FROM products", error);
-  gint64 count;
+  gint64        count;
 
   if (stmt == NULL || till_database_step (db, stmt, error) != SQLITE_ROW)
     return -1;
@@ -446,9 +433,7 @@ till_products_count (TillDatabase  *db,
 }
 
 static gboolean
-find_conflict (TillDatabase  *db,
-               TillProductRecord   *product,
-               GError       **error)
+find_conflict (TillDatabase *db, TillProductRecord *product, GError **error)
 {
   static const char *fields[] = { "sku", "barcode" };
   static const char *queries[] = {
@@ -458,9 +443,9 @@ find_conflict (TillDatabase  *db,
 
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
     {
-      const char *value = i == 0 ? product->sku : product->barcode;
+      const char   *value = i == 0 ? product->sku : product->barcode;
       sqlite3_stmt *stmt;
-      int rc;
+      int           rc;
 
       if (value == NULL)
         continue;
@@ -476,7 +461,7 @@ find_conflict (TillDatabase  *db,
       if (rc == SQLITE_ROW)
         {
           g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_CONFLICT,
-                       _("%s: another product already has “%s”"), fields[i], value);
+                       _ ("%s: another product already has “%s”"), fields[i], value);
           return FALSE;
         }
     }
@@ -484,12 +469,10 @@ find_conflict (TillDatabase  *db,
 }
 
 gboolean
-till_products_save (TillDatabase  *db,
-                   TillProductRecord   *product,
-                   GError       **error)
+till_products_save (TillDatabase *db, TillProductRecord *product, GError **error)
 {
   g_autofree char *key = NULL;
-  sqlite3_stmt *stmt;
+  sqlite3_stmt    *stmt;
 
   if (!find_conflict (db, product, error))
     return FALSE;
@@ -498,7 +481,7 @@ till_products_save (TillDatabase  *db,
   if (product->sku != NULL)
     {
       g_autofree char *sku_key = till_search_key (product->sku);
-      char *joined = g_strconcat (key, " ", sku_key, NULL);
+      char            *joined = g_strconcat (key, " ", sku_key, NULL);
 
       g_free (key);
       key = joined;
@@ -506,15 +489,18 @@ till_products_save (TillDatabase  *db,
   product->updated_at = g_get_real_time ();
 
   if (product->id == 0)
-    stmt = till_database_prepare (db,
+    stmt = till_database_prepare (
+        db,
         "INSERT INTO products (sku, barcode, name, search_key, unit_amount, currency, tax_rate,"
         " category, active, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         error);
   else
-    stmt = till_database_prepare (db,
+    stmt = till_database_prepare (
+        db,
         "UPDATE products SET sku = ?1, barcode = ?2, name = ?3, search_key = ?4,"
         " unit_amount = ?5, currency = ?6, tax_rate = ?7, category = ?8, active = ?9,"
-        " updated_at = ?10 WHERE id = ?11", error);
+        " updated_at = ?10 WHERE id = ?11",
+        error);
   if (stmt == NULL)
     return FALSE;
   till_database_bind_text (stmt, 1, product->sku);
@@ -535,24 +521,21 @@ till_products_save (TillDatabase  *db,
     product->id = till_database_last_insert_id (db);
   else if (till_database_changes (db) == 0)
     {
-      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NOT_FOUND, _("No such product"));
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NOT_FOUND, _ ("No such product"));
       return FALSE;
     }
   return TRUE;
 }
 
 gboolean
-till_products_delete (TillDatabase  *db,
-                     gint64         id,
-                     gboolean      *out_deactivated,
-                     GError       **error)
+till_products_delete (TillDatabase *db, gint64 id, gboolean *out_deactivated, GError **error)
 {
   sqlite3_stmt *stmt;
-  int rc;
-  gboolean referenced;
+  int           rc;
+  gboolean      referenced;
 
-  stmt = till_database_prepare (db, "SELECT 1 FROM order_lines WHERE product_id = ? LIMIT 1",
-                                error);
+  stmt =
+      till_database_prepare (db, "SELECT 1 FROM order_lines WHERE product_id = ? LIMIT 1", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, id);
@@ -562,9 +545,11 @@ till_products_delete (TillDatabase  *db,
     return FALSE;
   referenced = rc == SQLITE_ROW;
 
-  stmt = till_database_prepare (db,
+  stmt = till_database_prepare (
+      db,
       referenced ? "UPDATE products SET active = 0, updated_at = ?2 WHERE id = ?1"
-                 : "DELETE FROM products WHERE id = ?1 AND ?2 IS NOT NULL", error);
+                 : "DELETE FROM products WHERE id = ?1 AND ?2 IS NOT NULL",
+      error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, id);
@@ -573,7 +558,7 @@ till_products_delete (TillDatabase  *db,
     return FALSE;
   if (till_database_changes (db) == 0)
     {
-      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NOT_FOUND, _("No such product"));
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NOT_FOUND, _ ("No such product"));
       return FALSE;
     }
   if (out_deactivated != NULL)
@@ -583,15 +568,12 @@ till_products_delete (TillDatabase  *db,
 
 /* CSV (RFC 4180): fields separated by commas, optionally quoted with "" for a quote. */
 static GPtrArray *
-csv_next_record (const char **cursor,
-                 const char  *end,
-                 guint       *line,
-                 GError     **error)
+csv_next_record (const char **cursor, const char *end, guint *line, GError **error)
 {
-  g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GString) field = g_string_new (NULL);
+  g_autoptr (GPtrArray) fields = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GString) field = g_string_new (NULL);
   const char *p = *cursor;
-  gboolean quoted = FALSE, was_quoted = FALSE;
+  gboolean    quoted = FALSE, was_quoted = FALSE;
 
   if (p >= end)
     return NULL;
@@ -647,7 +629,7 @@ csv_next_record (const char **cursor,
       if (was_quoted)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       _("text after a closing quote"));
+                       _ ("text after a closing quote"));
           /* Skip to the end of the line so the next record can be read. */
           while (p < end && *p != '\n')
             p++;
@@ -659,7 +641,7 @@ csv_next_record (const char **cursor,
     }
   if (quoted)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("a quote is not closed"));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _ ("a quote is not closed"));
       *cursor = end;
       return NULL;
     }
@@ -673,20 +655,17 @@ static const char *csv_columns[] = {
 };
 
 static TillProductRecord *
-product_from_record (GPtrArray   *record,
-                     const char  *store_currency,
-                     GError     **error)
+product_from_record (GPtrArray *record, const char *store_currency, GError **error)
 {
-  g_autoptr(TillProductRecord) product = g_new0 (TillProductRecord, 1);
-  g_autoptr(GError) local = NULL;
+  g_autoptr (TillProductRecord) product = g_new0 (TillProductRecord, 1);
+  g_autoptr (GError) local = NULL;
   const TillCurrency *currency;
-  const char *sku, *barcode, *name, *price, *code, *rate, *category;
+  const char         *sku, *barcode, *name, *price, *code, *rate, *category;
 
   if (record->len != G_N_ELEMENTS (csv_columns))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("expected %u columns, found %u"), (guint) G_N_ELEMENTS (csv_columns),
-                   record->len);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _ ("expected %u columns, found %u"),
+                   (guint) G_N_ELEMENTS (csv_columns), record->len);
       return NULL;
     }
   for (guint i = 0; i < record->len; i++)
@@ -696,8 +675,8 @@ product_from_record (GPtrArray   *record,
       g_strstrip (value);
       if (!g_utf8_validate (value, -1, NULL))
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       _("%s: not valid UTF-8"), csv_columns[i]);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _ ("%s: not valid UTF-8"),
+                       csv_columns[i]);
           return NULL;
         }
     }
@@ -711,7 +690,7 @@ product_from_record (GPtrArray   *record,
 
   if (*sku == '\0')
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("sku: must not be empty"));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _ ("sku: must not be empty"));
       return NULL;
     }
   if (!check_sku (sku, &local))
@@ -722,43 +701,42 @@ product_from_record (GPtrArray   *record,
   if (*barcode != '\0' && !till_barcode_is_valid (barcode))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("barcode: “%s” is not an EAN/UPC code with a valid check digit"), barcode);
+                   _ ("barcode: “%s” is not an EAN/UPC code with a valid check digit"), barcode);
       return NULL;
     }
   if (*name == '\0' || g_utf8_strlen (name, -1) > TILL_PRODUCT_NAME_MAX)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("name: must have 1 to %d characters"), TILL_PRODUCT_NAME_MAX);
+                   _ ("name: must have 1 to %d characters"), TILL_PRODUCT_NAME_MAX);
       return NULL;
     }
   currency = till_currency_lookup (code);
   if (currency == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("currency: “%s” is not a currency"), code);
+                   _ ("currency: “%s” is not a currency"), code);
       return NULL;
     }
   if (g_strcmp0 (till_currency_get_code (currency), store_currency) != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("currency: the store sells in %s, not %s"), store_currency, code);
+                   _ ("currency: the store sells in %s, not %s"), store_currency, code);
       return NULL;
     }
   if (!till_money_parse (price, currency, TILL_PARSE_DEFAULT, &product->unit_amount, &local))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("price: %s"), local->message);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _ ("price: %s"), local->message);
       return NULL;
     }
   if (!till_tax_rate_parse (rate, &product->tax_rate, &local))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("tax_rate: %s"),
-                   local->message);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _ ("tax_rate: %s"), local->message);
       return NULL;
     }
   if (g_utf8_strlen (category, -1) > 100)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("category: longer than 100 characters"));
+                   _ ("category: longer than 100 characters"));
       return NULL;
     }
 
@@ -772,11 +750,10 @@ product_from_record (GPtrArray   *record,
 }
 
 static gint64
-find_by_sku (TillDatabase *db,
-             const char   *sku)
+find_by_sku (TillDatabase *db, const char *sku)
 {
   sqlite3_stmt *stmt = till_database_prepare (db, "SELECT id FROM products WHERE sku = ?", NULL);
-  gint64 id = 0;
+  gint64        id = 0;
 
   if (stmt == NULL)
     return 0;
@@ -788,24 +765,24 @@ find_by_sku (TillDatabase *db,
 }
 
 gboolean
-till_products_import_csv (TillDatabase  *db,
-                         const char    *text,
-                         gsize          length,
-                         const char    *store_currency,
-                         guint         *out_imported,
-                         GPtrArray    **out_line_errors,
-                         GError       **error)
+till_products_import_csv (TillDatabase *db,
+                          const char   *text,
+                          gsize         length,
+                          const char   *store_currency,
+                          guint        *out_imported,
+                          GPtrArray   **out_line_errors,
+                          GError      **error)
 {
-  g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) products =
+  g_autoptr (GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) products =
       g_ptr_array_new_with_free_func ((GDestroyNotify) till_product_record_free);
-  g_autoptr(GArray) lines = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr(GHashTable) skus = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) barcodes = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) header = NULL;
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GArray) lines = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GHashTable) skus = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) barcodes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) header = NULL;
+  g_autoptr (GError) local = NULL;
   const char *cursor = text, *end = text + length;
-  guint line = 1;
+  guint       line = 1;
 
   *out_imported = 0;
   *out_line_errors = NULL;
@@ -823,8 +800,8 @@ till_products_import_csv (TillDatabase  *db,
 
   while (cursor < end)
     {
-      g_autoptr(GPtrArray) record = NULL;
-      g_autoptr(TillProductRecord) product = NULL;
+      g_autoptr (GPtrArray) record = NULL;
+      g_autoptr (TillProductRecord) product = NULL;
       guint record_line;
 
       line++;
@@ -833,7 +810,7 @@ till_products_import_csv (TillDatabase  *db,
       record = csv_next_record (&cursor, end, &line, &local);
       if (record == NULL)
         {
-          g_ptr_array_add (errors, g_strdup_printf (_("line %u: %s"), record_line,
+          g_ptr_array_add (errors, g_strdup_printf (_ ("line %u: %s"), record_line,
                                                     local != NULL ? local->message : ""));
           continue;
         }
@@ -843,19 +820,19 @@ till_products_import_csv (TillDatabase  *db,
       product = product_from_record (record, store_currency, &local);
       if (product == NULL)
         {
-          g_ptr_array_add (errors, g_strdup_printf (_("line %u: %s"), record_line,
-                                                    local->message));
+          g_ptr_array_add (errors,
+                           g_strdup_printf (_ ("line %u: %s"), record_line, local->message));
           continue;
         }
       if (g_hash_table_contains (skus, product->sku))
         {
-          g_ptr_array_add (errors, g_strdup_printf (_("line %u: sku: “%s” appears twice"),
+          g_ptr_array_add (errors, g_strdup_printf (_ ("line %u: sku: “%s” appears twice"),
                                                     record_line, product->sku));
           continue;
         }
       if (product->barcode != NULL && g_hash_table_contains (barcodes, product->barcode))
         {
-          g_ptr_array_add (errors, g_strdup_printf (_("line %u: barcode: “%s” appears twice"),
+          g_ptr_array_add (errors, g_strdup_printf (_ ("line %u: barcode: “%s” appears twice"),
                                                     record_line, product->barcode));
           continue;
         }
@@ -870,7 +847,7 @@ till_products_import_csv (TillDatabase  *db,
     {
       *out_line_errors = g_steal_pointer (&errors);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("The file has %u bad rows; nothing was imported"), (*out_line_errors)->len);
+                   _ ("The file has %u bad rows; nothing was imported"), (*out_line_errors)->len);
       return FALSE;
     }
 
@@ -883,16 +860,15 @@ till_products_import_csv (TillDatabase  *db,
       product->id = find_by_sku (db, product->sku);
       g_clear_error (&local);
       if (!till_products_save (db, product, &local))
-        g_ptr_array_add (errors, g_strdup_printf (_("line %u: %s"),
-                                                  g_array_index (lines, guint, i),
-                                                  local->message));
+        g_ptr_array_add (errors, g_strdup_printf (_ ("line %u: %s"),
+                                                  g_array_index (lines, guint, i), local->message));
     }
   if (errors->len > 0)
     {
       till_database_rollback (db);
       *out_line_errors = g_steal_pointer (&errors);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("The file has %u bad rows; nothing was imported"), (*out_line_errors)->len);
+                   _ ("The file has %u bad rows; nothing was imported"), (*out_line_errors)->len);
       return FALSE;
     }
   if (!till_database_commit (db, error))
@@ -902,7 +878,7 @@ till_products_import_csv (TillDatabase  *db,
 
 bad_header:
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-               _("line 1: the header must be exactly "
-                 "“sku,barcode,name,price,currency,tax_rate,category”"));
+               _ ("line 1: the header must be exactly "
+                  "“sku,barcode,name,price,currency,tax_rate,category”"));
   return FALSE;
 }

@@ -25,21 +25,21 @@ struct _TillReconciler
 {
   GObject parent_instance;
 
-  TillDatabase *db;
-  TillStripeClient *stripe;
+  TillDatabase           *db;
+  TillStripeClient       *stripe;
   const TillServerConfig *config;
-  TillReconcilerFunc before_round;
-  gpointer before_round_data;
-  GCancellable *cancellable;
-  guint busy_wait_ms;
-  guint reconcile_source;
-  gboolean stopping;
-  gboolean reconciling;
+  TillReconcilerFunc      before_round;
+  gpointer                before_round_data;
+  GCancellable           *cancellable;
+  guint                   busy_wait_ms;
+  guint                   reconcile_source;
+  gboolean                stopping;
+  gboolean                reconciling;
   /* A round's answers, waiting for another process's write lock (on_retry_reconciled ()). */
-  GTask *reconcile_task;
+  GTask     *reconcile_task;
   GPtrArray *reconcile_items; /* ReconcileItem * */
-  gint64 reconcile_since;
-  guint reconcile_retry_source;
+  gint64     reconcile_since;
+  guint      reconcile_retry_source;
   /* Where the next round's pending orders start (the last one a round took), so that 50
    * orders nobody pays do not keep the reconciler from the rest. */
   gint64 reconcile_after_created;
@@ -62,24 +62,24 @@ begin_without_waiting (TillReconciler *self, GError **error)
 static gboolean
 waited_too_long (TillReconciler *self, gint64 since)
 {
-  return g_get_monotonic_time () - since >= (gint64)self->busy_wait_ms * G_TIME_SPAN_MILLISECOND;
+  return g_get_monotonic_time () - since >= (gint64) self->busy_wait_ms * G_TIME_SPAN_MILLISECOND;
 }
 
 typedef struct
 {
-  gint64 refund_id; /* a stuck refund rather than an order, when not 0 */
-  gint64 order_id;
-  char *intent_id;      /* nullable: the answer to its creation was never stored */
-  TillStripeForm *form; /* to get a lost intent back with the same key */
-  char *create_key;
-  char *cancel_key;
-  gint64 created;         /* the order's, Unix time */
-  gboolean key_forgotten; /* its intent is unknown, and create_key may be gone at Stripe */
-  TillLostIntent lost;    /* then, what the search of Stripe's intents found */
-  gboolean never_made;    /* Stripe has no intent for it: canceled without one */
-  gboolean abandoned;
-  JsonObject *result;  /* the intent (or refund) as Stripe has it now */
-  guint refund_status; /* HTTP status of a retried refund */
+  gint64          refund_id; /* a stuck refund rather than an order, when not 0 */
+  gint64          order_id;
+  char           *intent_id; /* nullable: the answer to its creation was never stored */
+  TillStripeForm *form;      /* to get a lost intent back with the same key */
+  char           *create_key;
+  char           *cancel_key;
+  gint64          created;       /* the order's, Unix time */
+  gboolean        key_forgotten; /* its intent is unknown, and create_key may be gone at Stripe */
+  TillLostIntent  lost;          /* then, what the search of Stripe's intents found */
+  gboolean        never_made;    /* Stripe has no intent for it: canceled without one */
+  gboolean        abandoned;
+  JsonObject     *result;        /* the intent (or refund) as Stripe has it now */
+  guint           refund_status; /* HTTP status of a retried refund */
 } ReconcileItem;
 
 static void
@@ -107,7 +107,7 @@ static void
 reconcile_find_lost_intents (TillReconciler *self, GPtrArray *items, GCancellable *cancellable)
 {
   g_autoptr (GHashTable) wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  gint64 since = G_MAXINT64;
+  gint64   since = G_MAXINT64;
   gboolean complete;
 
   for (guint i = 0; i < items->len; i++)
@@ -161,8 +161,8 @@ reconcile_get_intent (TillReconciler *self, ReconcileItem *item, GCancellable *c
                                                   item->form, item->create_key, cancellable, NULL);
       /* Found again with its key: the answer is the intent as it was made, and it may have
        * been paid since. */
-      if (response != NULL && response->status == 200 && response->replayed
-          && json_object_get_string_member_with_default (response->body, "id", NULL) != NULL)
+      if (response != NULL && response->status == 200 && response->replayed &&
+          json_object_get_string_member_with_default (response->body, "id", NULL) != NULL)
         {
           path = g_strconcat ("/v1/payment_intents/",
                               json_object_get_string_member (response->body, "id"), NULL);
@@ -181,9 +181,9 @@ reconcile_get_intent (TillReconciler *self, ReconcileItem *item, GCancellable *c
       stripe_error = response != NULL && response->status == 404
                          ? till_stripe_response_get_error (response)
                          : NULL;
-      if (stripe_error != NULL && item->abandoned
-          && g_str_equal (json_object_get_string_member_with_default (stripe_error, "code", ""),
-                          "resource_missing"))
+      if (stripe_error != NULL && item->abandoned &&
+          g_str_equal (json_object_get_string_member_with_default (stripe_error, "code", ""),
+                       "resource_missing"))
         {
           /* Stripe has no such intent (the training simulator forgets old ones), so nothing
            * can pay it any more: the abandoned order ends as if it had been canceled. */
@@ -200,13 +200,13 @@ reconcile_get_intent (TillReconciler *self, ReconcileItem *item, GCancellable *c
 }
 
 static void
-reconcile_thread (GTask *task,
-                  gpointer source_object,
-                  gpointer task_data,
+reconcile_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
                   GCancellable *cancellable)
 {
   TillReconciler *self = source_object;
-  GPtrArray *items = task_data;
+  GPtrArray      *items = task_data;
 
   reconcile_find_lost_intents (self, items, cancellable);
   for (guint i = 0; i < items->len && !g_cancellable_is_cancelled (cancellable); i++)
@@ -235,7 +235,7 @@ reconcile_thread (GTask *task,
         {
           g_autoptr (TillStripeForm) form = till_stripe_form_new ();
           g_autoptr (TillStripeResponse) canceled = NULL;
-          const char *id = json_object_get_string_member_with_default (item->result, "id", "");
+          const char      *id = json_object_get_string_member_with_default (item->result, "id", "");
           g_autofree char *path = g_strconcat ("/v1/payment_intents/", id, "/cancel", NULL);
 
           till_stripe_form_add (form, "cancellation_reason", "abandoned");
@@ -276,18 +276,18 @@ reconcile_write (TillReconciler *self, GPtrArray *items)
         continue;
       if (item->refund_id != 0)
         {
-          const char *refund_id
-              = json_object_get_string_member_with_default (item->result, "id", NULL);
-          const char *status
-              = json_object_get_string_member_with_default (item->result, "status", "pending");
+          const char *refund_id =
+              json_object_get_string_member_with_default (item->result, "id", NULL);
+          const char *status =
+              json_object_get_string_member_with_default (item->result, "status", "pending");
 
           if (item->refund_status == 200 && refund_id != NULL)
             {
               if (till_orders_finish_refund (self->db, item->refund_id, refund_id, status, &error))
                 changed_count++;
             }
-          else if (item->refund_status >= 400 && item->refund_status < 500
-                   && item->refund_status != 409 && item->refund_status != 429)
+          else if (item->refund_status >= 400 && item->refund_status < 500 &&
+                   item->refund_status != 409 && item->refund_status != 429)
             till_orders_finish_refund (self->db, item->refund_id, NULL, "failed", &error);
           if (error != NULL)
             g_message ("Reconciling refund %" G_GINT64_FORMAT ": %s", item->refund_id,
@@ -350,8 +350,8 @@ on_reconciled (GObject *source, GAsyncResult *result, gpointer user_data)
   self->reconcile_items = g_ptr_array_ref (items);
   self->reconcile_since = g_get_monotonic_time ();
   if (on_retry_reconciled (self) == G_SOURCE_CONTINUE)
-    self->reconcile_retry_source
-        = g_timeout_add (TILL_DATABASE_BUSY_RETRY_MS, on_retry_reconciled, self);
+    self->reconcile_retry_source =
+        g_timeout_add (TILL_DATABASE_BUSY_RETRY_MS, on_retry_reconciled, self);
 }
 
 /* Webhook events kept past TILL_WEBHOOK_EVENTS_KEPT_DAYS would grow the database with every
@@ -363,7 +363,7 @@ forget_old_events (TillReconciler *self)
 {
   g_autoptr (GError) error = NULL;
   gint64 before = g_get_real_time () - TILL_WEBHOOK_EVENTS_KEPT_DAYS * G_TIME_SPAN_DAY;
-  gint forgotten;
+  gint   forgotten;
 
   if (!begin_without_waiting (self, &error))
     {
@@ -391,7 +391,7 @@ static GArray *
 reconcile_list_pending (TillReconciler *self, gint64 older_than_us, GError **error)
 {
   g_autoptr (GArray) ids = NULL;
-  gint64 last_created = self->reconcile_after_created;
+  gint64   last_created = self->reconcile_after_created;
   gboolean from_oldest = self->reconcile_after_created == G_MININT64;
 
   ids = till_orders_list_pending (self->db, older_than_us, self->reconcile_after_created,
@@ -418,17 +418,17 @@ reconcile_list_pending (TillReconciler *self, gint64 older_than_us, GError **err
 }
 
 void
-till_reconciler_round_async (TillReconciler *self,
-                             GCancellable *cancellable,
+till_reconciler_round_async (TillReconciler     *self,
+                             GCancellable       *cancellable,
                              GAsyncReadyCallback callback,
-                             gpointer user_data)
+                             gpointer            user_data)
 {
   g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr (GTask) worker = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GArray) ids = NULL;
   GPtrArray *items;
-  gint64 now = g_get_real_time ();
+  gint64     now = g_get_real_time ();
 
   g_task_set_source_tag (task, till_reconciler_round_async);
   if (self->before_round != NULL)
@@ -439,18 +439,18 @@ till_reconciler_round_async (TillReconciler *self,
       return;
     }
   forget_old_events (self);
-  ids = reconcile_list_pending (self, now - (gint64)self->config->reconcile_sync_after * 1000000,
+  ids = reconcile_list_pending (self, now - (gint64) self->config->reconcile_sync_after * 1000000,
                                 &error);
   if (ids == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  items = g_ptr_array_new_with_free_func ((GDestroyNotify)reconcile_item_free);
+  items = g_ptr_array_new_with_free_func ((GDestroyNotify) reconcile_item_free);
   for (guint i = 0; i < ids->len; i++)
     {
-      g_autoptr (TillOrder) order
-          = till_orders_get (self->db, g_array_index (ids, gint64, i), NULL);
+      g_autoptr (TillOrder) order =
+          till_orders_get (self->db, g_array_index (ids, gint64, i), NULL);
       ReconcileItem *item;
 
       if (order == NULL)
@@ -471,12 +471,12 @@ till_reconciler_round_async (TillReconciler *self,
       item->cancel_key = till_payments_key (self->db, order->id, "cancel");
       item->created = g_date_time_to_unix (order->created_at);
       item->key_forgotten = item->intent_id == NULL && till_payments_key_may_be_forgotten (order);
-      item->abandoned = now - item->created * G_USEC_PER_SEC
-                        >= (gint64)self->config->reconcile_cancel_after * G_USEC_PER_SEC;
+      item->abandoned = now - item->created * G_USEC_PER_SEC >=
+                        (gint64) self->config->reconcile_cancel_after * G_USEC_PER_SEC;
       g_ptr_array_add (items, item);
     }
   {
-    gint64 older_than = now - (gint64)self->config->reconcile_sync_after * G_USEC_PER_SEC;
+    gint64 older_than = now - (gint64) self->config->reconcile_sync_after * G_USEC_PER_SEC;
     g_autoptr (GPtrArray) refunds = till_orders_list_stuck_refunds (
         self->db, older_than, self->reconcile_refunds_after, RECONCILE_REFUNDS, NULL);
 
@@ -490,19 +490,19 @@ till_reconciler_round_async (TillReconciler *self,
     if (refunds != NULL)
       self->reconcile_refunds_after = refunds->len < RECONCILE_REFUNDS
                                           ? 0
-                                          : ((TillRefund *)refunds->pdata[refunds->len - 1])->id;
+                                          : ((TillRefund *) refunds->pdata[refunds->len - 1])->id;
 
     for (guint i = 0; refunds != NULL && i < refunds->len; i++)
       {
         TillRefund *refund = refunds->pdata[i];
         g_autoptr (TillOrder) order = till_orders_get (self->db, refund->order_id, NULL);
-        const TillCurrency *currency
-            = order != NULL ? till_currency_lookup (order->currency) : NULL;
+        const TillCurrency *currency =
+            order != NULL ? till_currency_lookup (order->currency) : NULL;
         ReconcileItem *item;
-        gint64 stripe_amount;
+        gint64         stripe_amount;
 
-        if (currency == NULL || order->payment_intent == NULL
-            || !till_money_to_stripe_refund (refund->amount, currency, &stripe_amount, NULL))
+        if (currency == NULL || order->payment_intent == NULL ||
+            !till_money_to_stripe_refund (refund->amount, currency, &stripe_amount, NULL))
           continue;
         item = g_new0 (ReconcileItem, 1);
         item->refund_id = refund->id;
@@ -520,15 +520,15 @@ till_reconciler_round_async (TillReconciler *self,
     }
   self->reconciling = TRUE;
   worker = g_task_new (self, self->cancellable, on_reconciled, g_steal_pointer (&task));
-  g_task_set_task_data (worker, items, (GDestroyNotify)g_ptr_array_unref);
+  g_task_set_task_data (worker, items, (GDestroyNotify) g_ptr_array_unref);
   g_task_run_in_thread (worker, reconcile_thread);
 }
 
 gboolean
 till_reconciler_round_finish (TillReconciler *self,
-                              GAsyncResult *result,
-                              guint *out_changed,
-                              GError **error)
+                              GAsyncResult   *result,
+                              guint          *out_changed,
+                              GError        **error)
 {
   gssize changed;
 
@@ -537,7 +537,7 @@ till_reconciler_round_finish (TillReconciler *self,
   if (changed < 0)
     return FALSE;
   if (out_changed != NULL)
-    *out_changed = (guint)changed;
+    *out_changed = (guint) changed;
   return TRUE;
 }
 
@@ -554,8 +554,8 @@ void
 till_reconciler_start (TillReconciler *self)
 {
   if (self->reconcile_source == 0 && !self->stopping)
-    self->reconcile_source
-        = g_timeout_add_seconds (self->config->reconcile_interval, on_tick, self);
+    self->reconcile_source =
+        g_timeout_add_seconds (self->config->reconcile_interval, on_tick, self);
 }
 
 void
@@ -612,11 +612,11 @@ till_reconciler_init (TillReconciler *self)
 }
 
 TillReconciler *
-till_reconciler_new (TillDatabase *db,
-                     TillStripeClient *stripe,
+till_reconciler_new (TillDatabase           *db,
+                     TillStripeClient       *stripe,
                      const TillServerConfig *config,
-                     TillReconcilerFunc before_round,
-                     gpointer user_data)
+                     TillReconcilerFunc      before_round,
+                     gpointer                user_data)
 {
   TillReconciler *self = g_object_new (TILL_TYPE_RECONCILER, NULL);
 

@@ -43,32 +43,29 @@ is_sale (const char *status)
 }
 
 JsonNode *
-till_reports_daily (TillDatabase  *db,
-                    const char    *currency,
-                    GTimeZone     *tz,
-                    const char    *date,
-                    GError       **error)
+till_reports_daily (
+    TillDatabase *db, const char *currency, GTimeZone *tz, const char *date, GError **error)
 {
-  g_autoptr(GDateTime) start = NULL;
-  g_autoptr(GDateTime) end = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr (GDateTime) start = NULL;
+  g_autoptr (GDateTime) end = NULL;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autofree char *day = NULL;
-  gint64 gross = 0, refunds = 0, count = 0;
-  gint64 hour_count[24] = { 0 }, hour_gross[24] = { 0 };
-  gint64 status_count[G_N_ELEMENTS (statuses)] = { 0 };
-  sqlite3_stmt *stmt;
-  int rc;
+  gint64           gross = 0, refunds = 0, count = 0;
+  gint64           hour_count[24] = { 0 }, hour_gross[24] = { 0 };
+  gint64           status_count[G_N_ELEMENTS (statuses)] = { 0 };
+  sqlite3_stmt    *stmt;
+  int              rc;
 
   if (date == NULL)
     {
-      g_autoptr(GDateTime) now = g_date_time_new_now (tz);
+      g_autoptr (GDateTime) now = g_date_time_new_now (tz);
       start = g_date_time_new (tz, g_date_time_get_year (now), g_date_time_get_month (now),
                                g_date_time_get_day_of_month (now), 0, 0, 0);
     }
   else
     {
       guint64 y, m, d;
-      g_auto(GStrv) parts = g_strsplit (date, "-", 4);
+      g_auto (GStrv) parts = g_strsplit (date, "-", 4);
 
       if (strlen (date) == 10 && g_strv_length (parts) == 3 &&
           g_ascii_string_to_unsigned (parts[0], 10, 1970, 9999, &y, NULL) &&
@@ -80,7 +77,7 @@ till_reports_daily (TillDatabase  *db,
   if (start == NULL)
     {
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_REQUEST,
-                   _("date: must be a day as YYYY-MM-DD"));
+                   _ ("date: must be a day as YYYY-MM-DD"));
       return NULL;
     }
   end = g_date_time_add_days (start, 1);
@@ -94,11 +91,11 @@ till_reports_daily (TillDatabase  *db,
   while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
     {
       const char *status = (const char *) sqlite3_column_text (stmt, 0);
-      gint64 total = sqlite3_column_int64 (stmt, 1);
-      gint64 refunded = sqlite3_column_int64 (stmt, 2);
-      g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (sqlite3_column_int64 (stmt, 3) /
-                                                                G_USEC_PER_SEC);
-      g_autoptr(GDateTime) local = g_date_time_to_timezone (utc, tz);
+      gint64      total = sqlite3_column_int64 (stmt, 1);
+      gint64      refunded = sqlite3_column_int64 (stmt, 2);
+      g_autoptr (GDateTime) utc =
+          g_date_time_new_from_unix_utc (sqlite3_column_int64 (stmt, 3) / G_USEC_PER_SEC);
+      g_autoptr (GDateTime) local = g_date_time_to_timezone (utc, tz);
       int hour = g_date_time_get_hour (local);
 
       for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
@@ -157,8 +154,7 @@ till_reports_daily (TillDatabase  *db,
 }
 
 static void
-csv_field (GString    *out,
-           const char *value)
+csv_field (GString *out, const char *value)
 {
   if (value == NULL)
     value = "";
@@ -187,31 +183,32 @@ csv_field (GString    *out,
 }
 
 gboolean
-till_reports_write_orders_csv (TillDatabase  *db,
-                               const char    *status,
-                               gint64         from_us,
-                               gint64         to_us,
-                               GTimeZone     *tz,
-                               gsize          chunk_size,
-                               TillCsvFlush   flush,
-                               gpointer       user_data,
-                               GError       **error)
+till_reports_write_orders_csv (TillDatabase *db,
+                               const char   *status,
+                               gint64        from_us,
+                               gint64        to_us,
+                               GTimeZone    *tz,
+                               gsize         chunk_size,
+                               TillCsvFlush  flush,
+                               gpointer      user_data,
+                               GError      **error)
 {
-  g_autoptr(GString) out = g_string_sized_new (chunk_size + 1024);
-  gboolean stopped = FALSE;
+  g_autoptr (GString) out = g_string_sized_new (chunk_size + 1024);
+  gboolean      stopped = FALSE;
   sqlite3_stmt *stmt;
-  int rc;
+  int           rc;
 
-  g_string_append (out,
-                   "number,created_at,status,currency,subtotal,discount,tax,rounding,total,"
-                   "refunded,payment_intent,card_brand,card_last4\r\n");
+  g_string_append (out, "number,created_at,status,currency,subtotal,discount,tax,rounding,total,"
+                        "refunded,payment_intent,card_brand,card_last4\r\n");
   /* One statement: one read transaction, so the export is of one moment. */
-  stmt = till_database_prepare (db,
+  stmt = till_database_prepare (
+      db,
       "SELECT o.number, o.created_at, o.status, o.currency, o.subtotal, o.discount, o.tax,"
       " o.rounding, o.total, o.refunded, p.payment_intent, p.card_brand, p.card_last4"
       " FROM orders o LEFT JOIN payments p ON p.order_id = o.id"
       " WHERE (?1 IS NULL OR o.status = ?1) AND (?2 = 0 OR o.created_at >= ?2)"
-      " AND (?3 = 0 OR o.created_at < ?3) ORDER BY o.id", error);
+      " AND (?3 = 0 OR o.created_at < ?3) ORDER BY o.id",
+      error);
   if (stmt == NULL)
     return FALSE;
   till_database_bind_text (stmt, 1, status);
@@ -219,11 +216,11 @@ till_reports_write_orders_csv (TillDatabase  *db,
   sqlite3_bind_int64 (stmt, 3, to_us);
   while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
     {
-      const char *code = (const char *) sqlite3_column_text (stmt, 3);
+      const char         *code = (const char *) sqlite3_column_text (stmt, 3);
       const TillCurrency *currency = till_currency_lookup (code);
-      g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (sqlite3_column_int64 (stmt, 1) /
-                                                                G_USEC_PER_SEC);
-      g_autoptr(GDateTime) local = g_date_time_to_timezone (utc, tz);
+      g_autoptr (GDateTime) utc =
+          g_date_time_new_from_unix_utc (sqlite3_column_int64 (stmt, 1) / G_USEC_PER_SEC);
+      g_autoptr (GDateTime) local = g_date_time_to_timezone (utc, tz);
       g_autofree char *created = g_date_time_format_iso8601 (local);
 
       csv_field (out, (const char *) sqlite3_column_text (stmt, 0));

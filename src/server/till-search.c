@@ -13,7 +13,7 @@
 
 G_LOCK_DEFINE_STATIC (transliterator);
 static UTransliterator *transliterator;
-static gint open_failed;   /* once: not tried again */
+static gint             open_failed; /* once: not tried again */
 
 static char *
 fallback_key (const char *text)
@@ -26,7 +26,7 @@ fallback_key (const char *text)
 static gboolean
 ensure_transliterator (void)
 {
-  UErrorCode status = U_ZERO_ERROR;
+  UErrorCode       status = U_ZERO_ERROR;
   UTransliterator *opened;
 
   if (transliterator != NULL)
@@ -65,11 +65,11 @@ till_search_prepare (void)
 char *
 till_search_key (const char *text)
 {
-  UErrorCode status = U_ZERO_ERROR;
+  UErrorCode        status = U_ZERO_ERROR;
   g_autofree UChar *buffer = NULL;
-  int32_t length = 0, capacity, limit;
-  g_autofree char *result = NULL;
-  int32_t result_length = 0;
+  int32_t           length = 0, capacity, limit;
+  g_autofree char  *result = NULL;
+  int32_t           result_length = 0;
 
   if (text == NULL || !g_utf8_validate (text, -1, NULL))
     return g_strdup ("");

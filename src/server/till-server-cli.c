@@ -21,12 +21,12 @@
 
 typedef struct
 {
-  char *config_file;
-  char *listen;
-  char *database;
-  char *tls_certificate;
-  char *tls_key;
-  char *role;
+  char    *config_file;
+  char    *listen;
+  char    *database;
+  char    *tls_certificate;
+  char    *tls_key;
+  char    *role;
   gboolean training;
   gboolean behind_proxy;
   gboolean version;
@@ -46,64 +46,63 @@ options_clear (Options *options)
 static const char *
 help_description (void)
 {
-  return _("Commands:\n"
-           "  (none)                        serve the API, the payment page and webhooks\n"
-           "  terminal add NAME [--role R]  add a terminal (R: cashier or admin) and print its\n"
-           "                                token on the last line; it is shown only once\n"
-           "  terminal list                 list terminals\n"
-           "  terminal revoke ID|NAME       revoke a terminal's token\n"
-           "  catalog import FILE.csv       import products: header\n"
-           "                                sku,barcode,name,price,currency,tax_rate,category;\n"
-           "                                nothing is imported if any row is bad\n"
-           "  backup FILE                   copy the database with SQLite's online backup\n"
-           "                                (consistent while the server runs)\n"
-           "  restore FILE                  replace the database with a backup: refused while\n"
-           "                                a till-server serves it, or when FILE fails\n"
-           "                                PRAGMA integrity_check; the database as it was\n"
-           "                                is kept as DATABASE.before-restore-TIME\n"
-           "\n"
-           "Modes:\n"
-           "  training  --training: the Stripe simulator runs inside the server, no keys\n"
-           "            needed; live keys are refused. The demo catalog is loaded into an\n"
-           "            empty database.\n"
-           "  test      a secret key starting with sk_test_\n"
-           "  live      a secret key starting with sk_live_; needs --tls-certificate and\n"
-           "            --tls-key, or --behind-proxy when a TLS proxy is in front\n"
-           "\n"
-           "Configuration file (key file; must be readable by its owner only when it holds\n"
-           "secrets):\n"
-           "  [store]       name, currency (ISO 4217, any case), prices-include-tax, timezone,\n"
-           "                order-number-prefix, address (up to 4 lines, \\n between them) and\n"
-           "                tax-id (for receipts)\n"
-           "  [server]      listen, database, tls-certificate, tls-key, behind-proxy,\n"
-           "                max-body-kib, checkout-rate-per-minute, header-timeout,\n"
-           "                body-timeout, idle-timeout (seconds; 10, 30, 60),\n"
-           "                max-connections (0: what the descriptors allow),\n"
-           "                max-connections-per-peer (64; 0: none, the default behind-proxy)\n"
-           "  [reconciler]  interval, sync-after, cancel-after (seconds; cancel-after 1800)\n"
-           "  [stripe]      api-base, js-url, publishable-key, secret-key, webhook-secret,\n"
-           "                payment-method-types, timeout, connect-timeout, max-retries\n"
-           "  [training]    max-age (seconds; 86400), max-intents (2000), max-events\n"
-           "                (6000), max-idempotency-keys (2000): what the simulator keeps;\n"
-           "                0: no limit\n"
-           "\n"
-           "systemd credentials (LoadCredential=; override the file): the files\n"
-           "  stripe-secret-key and stripe-webhook-secret in $CREDENTIALS_DIRECTORY\n"
-           "\n"
-           "Environment (overrides the file and the credentials; secrets never go on the\n"
-           "command line):\n"
-           "  TILL_STRIPE_SECRET_KEY, TILL_STRIPE_PUBLISHABLE_KEY, TILL_STRIPE_WEBHOOK_SECRET,\n"
-           "  TILL_STRIPE_API_BASE, TILL_STRIPE_JS_URL\n"
-           "\n"
-           "The database defaults to $XDG_STATE_HOME/till/till.db, the address to\n"
-           "127.0.0.1:8787.");
+  return _ ("Commands:\n"
+            "  (none)                        serve the API, the payment page and webhooks\n"
+            "  terminal add NAME [--role R]  add a terminal (R: cashier or admin) and print its\n"
+            "                                token on the last line; it is shown only once\n"
+            "  terminal list                 list terminals\n"
+            "  terminal revoke ID|NAME       revoke a terminal's token\n"
+            "  catalog import FILE.csv       import products: header\n"
+            "                                sku,barcode,name,price,currency,tax_rate,category;\n"
+            "                                nothing is imported if any row is bad\n"
+            "  backup FILE                   copy the database with SQLite's online backup\n"
+            "                                (consistent while the server runs)\n"
+            "  restore FILE                  replace the database with a backup: refused while\n"
+            "                                a till-server serves it, or when FILE fails\n"
+            "                                PRAGMA integrity_check; the database as it was\n"
+            "                                is kept as DATABASE.before-restore-TIME\n"
+            "\n"
+            "Modes:\n"
+            "  training  --training: the Stripe simulator runs inside the server, no keys\n"
+            "            needed; live keys are refused. The demo catalog is loaded into an\n"
+            "            empty database.\n"
+            "  test      a secret key starting with sk_test_\n"
+            "  live      a secret key starting with sk_live_; needs --tls-certificate and\n"
+            "            --tls-key, or --behind-proxy when a TLS proxy is in front\n"
+            "\n"
+            "Configuration file (key file; must be readable by its owner only when it holds\n"
+            "secrets):\n"
+            "  [store]       name, currency (ISO 4217, any case), prices-include-tax, timezone,\n"
+            "                order-number-prefix, address (up to 4 lines, \\n between them) and\n"
+            "                tax-id (for receipts)\n"
+            "  [server]      listen, database, tls-certificate, tls-key, behind-proxy,\n"
+            "                max-body-kib, checkout-rate-per-minute, header-timeout,\n"
+            "                body-timeout, idle-timeout (seconds; 10, 30, 60),\n"
+            "                max-connections (0: what the descriptors allow),\n"
+            "                max-connections-per-peer (64; 0: none, the default behind-proxy)\n"
+            "  [reconciler]  interval, sync-after, cancel-after (seconds; cancel-after 1800)\n"
+            "  [stripe]      api-base, js-url, publishable-key, secret-key, webhook-secret,\n"
+            "                payment-method-types, timeout, connect-timeout, max-retries\n"
+            "  [training]    max-age (seconds; 86400), max-intents (2000), max-events\n"
+            "                (6000), max-idempotency-keys (2000): what the simulator keeps;\n"
+            "                0: no limit\n"
+            "\n"
+            "systemd credentials (LoadCredential=; override the file): the files\n"
+            "  stripe-secret-key and stripe-webhook-secret in $CREDENTIALS_DIRECTORY\n"
+            "\n"
+            "Environment (overrides the file and the credentials; secrets never go on the\n"
+            "command line):\n"
+            "  TILL_STRIPE_SECRET_KEY, TILL_STRIPE_PUBLISHABLE_KEY, TILL_STRIPE_WEBHOOK_SECRET,\n"
+            "  TILL_STRIPE_API_BASE, TILL_STRIPE_JS_URL\n"
+            "\n"
+            "The database defaults to $XDG_STATE_HOME/till/till.db, the address to\n"
+            "127.0.0.1:8787.");
 }
 
 static TillServerConfig *
-load_config (Options  *options,
-             GError  **error)
+load_config (Options *options, GError **error)
 {
-  g_autoptr(TillServerConfig) config = till_server_config_new ();
+  g_autoptr (TillServerConfig) config = till_server_config_new ();
 
   if (options->config_file != NULL &&
       !till_server_config_load_file (config, options->config_file, error))
@@ -140,8 +139,7 @@ load_config (Options  *options,
 }
 
 static int
-fail (const char   *what,
-      const GError *error)
+fail (const char *what, const GError *error)
 {
   g_printerr ("till-server: %s%s%s\n", what != NULL ? what : "", what != NULL ? ": " : "",
               error->message);
@@ -151,7 +149,7 @@ fail (const char   *what,
 static int
 usage (const char *message)
 {
-  g_printerr ("till-server: %s\n%s\n", message, _("Run till-server --help for the commands."));
+  g_printerr ("till-server: %s\n%s\n", message, _ ("Run till-server --help for the commands."));
   return 2;
 }
 
@@ -160,18 +158,16 @@ usage (const char *message)
  * descriptor of the database file itself would drop SQLite's POSIX locks in this process.
  * Returns the descriptor that holds the lock, or -1. */
 static int
-lock_database (const char  *database,
-               gboolean     exclusive,
-               GError     **error)
+lock_database (const char *database, gboolean exclusive, GError **error)
 {
   g_autofree char *path = g_strconcat (database, ".lock", NULL);
-  int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  int saved;
+  int              fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int              saved;
 
   if (fd < 0)
     {
       saved = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), _("Cannot open %s: %s"),
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), _ ("Cannot open %s: %s"),
                    path, g_strerror (saved));
       return -1;
     }
@@ -181,11 +177,11 @@ lock_database (const char  *database,
   close (fd);
   if (saved == EWOULDBLOCK)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                 exclusive ? _("A till-server is serving %s: stop it first") :
-                             _("%s is being restored from a backup"),
+                 exclusive ? _ ("A till-server is serving %s: stop it first")
+                           : _ ("%s is being restored from a backup"),
                  database);
   else
-    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), _("Cannot lock %s: %s"),
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), _ ("Cannot lock %s: %s"),
                  path, g_strerror (saved));
   return -1;
 }
@@ -205,11 +201,11 @@ keep_training_catalog_currency (TillServerConfig *config, GError **error)
 {
   g_autoptr (TillDatabase) db = NULL;
   sqlite3_stmt *stmt;
-  const char *currency;
-  int step;
+  const char   *currency;
+  int           step;
 
-  if (!config->training || config->currency_configured
-      || !g_file_test (config->database, G_FILE_TEST_EXISTS))
+  if (!config->training || config->currency_configured ||
+      !g_file_test (config->database, G_FILE_TEST_EXISTS))
     return TRUE;
   db = till_database_open (config->database, error);
   if (db == NULL)
@@ -222,9 +218,9 @@ keep_training_catalog_currency (TillServerConfig *config, GError **error)
     return FALSE;
   if (step != SQLITE_ROW)
     return TRUE;
-  currency = (const char *)sqlite3_column_text (stmt, 0);
-  if (currency == NULL || g_ascii_strcasecmp (currency, config->currency) == 0
-      || till_currency_lookup (currency) == NULL)
+  currency = (const char *) sqlite3_column_text (stmt, 0);
+  if (currency == NULL || g_ascii_strcasecmp (currency, config->currency) == 0 ||
+      till_currency_lookup (currency) == NULL)
     return TRUE;
   g_message ("This training database's catalog is in %s, made before training sold in EUR: "
              "its store goes on selling in %s (a new database sells in EUR)",
@@ -239,17 +235,17 @@ keep_training_catalog_currency (TillServerConfig *config, GError **error)
 static int
 run_server (Options *options)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TillServerConfig) config = load_config (options, &error);
-  g_autoptr(TillApi) api = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillServerConfig) config = load_config (options, &error);
+  g_autoptr (TillApi) api = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
   g_autofree char *database = NULL;
-  TillServerMode mode;
-  guint sigint, sigterm;
-  int lock;
+  TillServerMode   mode;
+  guint            sigint, sigterm;
+  int              lock;
 
-  if (config == NULL || !till_server_config_validate (config, &error)
-      || !keep_training_catalog_currency (config, &error))
+  if (config == NULL || !till_server_config_validate (config, &error) ||
+      !keep_training_catalog_currency (config, &error))
     return fail (NULL, error);
   mode = config->mode;
   database = g_strdup (config->database);
@@ -284,10 +280,9 @@ run_server (Options *options)
 }
 
 static TillDatabase *
-open_database (Options  *options,
-               GError  **error)
+open_database (Options *options, GError **error)
 {
-  g_autoptr(TillServerConfig) config = load_config (options, error);
+  g_autoptr (TillServerConfig) config = load_config (options, error);
 
   if (config == NULL)
     return NULL;
@@ -295,15 +290,13 @@ open_database (Options  *options,
 }
 
 static int
-run_terminal (Options  *options,
-              int       argc,
-              char    **argv)
+run_terminal (Options *options, int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TillDatabase) db = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillDatabase) db = NULL;
 
   if (argc < 3)
-    return usage (_("terminal needs add, list or revoke"));
+    return usage (_ ("terminal needs add, list or revoke"));
 
   db = open_database (options, &error);
   if (db == NULL)
@@ -313,70 +306,68 @@ run_terminal (Options  *options,
     {
       g_autofree char *token = NULL;
       g_autofree char *id_text = NULL;
-      TillRole role = TILL_ROLE_CASHIER;
-      gint64 id = 0;
+      TillRole         role = TILL_ROLE_CASHIER;
+      gint64           id = 0;
 
       if (argc != 4)
-        return usage (_("terminal add takes one NAME"));
+        return usage (_ ("terminal add takes one NAME"));
       if (options->role != NULL && !till_role_from_string (options->role, &role))
-        return usage (_("--role must be cashier or admin"));
+        return usage (_ ("--role must be cashier or admin"));
       token = till_terminals_add (db, argv[3], role, &id, &error);
       if (token == NULL)
-        return fail (_("Cannot add the terminal"), error);
+        return fail (_ ("Cannot add the terminal"), error);
       id_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
-      g_print (_("Terminal %s “%s” (%s) added. Its token, shown only this once:\n"),
-               id_text, argv[3], till_role_to_string (role));
+      g_print (_ ("Terminal %s “%s” (%s) added. Its token, shown only this once:\n"), id_text,
+               argv[3], till_role_to_string (role));
       g_print ("%s\n", token);
       return 0;
     }
   if (g_str_equal (argv[2], "list"))
     {
-      g_autoptr(GPtrArray) terminals = NULL;
+      g_autoptr (GPtrArray) terminals = NULL;
 
       if (argc != 3)
-        return usage (_("terminal list takes no arguments"));
+        return usage (_ ("terminal list takes no arguments"));
       terminals = till_terminals_list (db, &error);
       if (terminals == NULL)
         return fail (NULL, error);
       for (guint i = 0; i < terminals->len; i++)
         {
           TillTerminal *terminal = terminals->pdata[i];
-          g_autoptr(GDateTime) created = g_date_time_new_from_unix_local (terminal->created_at);
+          g_autoptr (GDateTime) created = g_date_time_new_from_unix_local (terminal->created_at);
           g_autofree char *when = g_date_time_format (created, "%Y-%m-%d %H:%M");
 
           g_print ("%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\n", terminal->id, terminal->name,
                    till_role_to_string (terminal->role), when,
-                   terminal->revoked_at != 0 ? _("revoked") : _("active"));
+                   terminal->revoked_at != 0 ? _ ("revoked") : _ ("active"));
         }
       return 0;
     }
   if (g_str_equal (argv[2], "revoke"))
     {
       if (argc != 4)
-        return usage (_("terminal revoke takes one ID or NAME"));
+        return usage (_ ("terminal revoke takes one ID or NAME"));
       if (!till_terminals_revoke (db, argv[3], &error))
         return fail (NULL, error);
-      g_print (_("Terminal “%s” revoked\n"), argv[3]);
+      g_print (_ ("Terminal “%s” revoked\n"), argv[3]);
       return 0;
     }
-  return usage (_("terminal needs add, list or revoke"));
+  return usage (_ ("terminal needs add, list or revoke"));
 }
 
 static int
-run_catalog (Options  *options,
-             int       argc,
-             char    **argv)
+run_catalog (Options *options, int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TillServerConfig) config = NULL;
-  g_autoptr(TillDatabase) db = NULL;
-  g_autoptr(GPtrArray) line_errors = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillServerConfig) config = NULL;
+  g_autoptr (TillDatabase) db = NULL;
+  g_autoptr (GPtrArray) line_errors = NULL;
   g_autofree char *contents = NULL;
-  gsize length = 0;
-  guint imported = 0;
+  gsize            length = 0;
+  guint            imported = 0;
 
   if (argc != 4 || !g_str_equal (argv[2], "import"))
-    return usage (_("catalog needs: import FILE.csv"));
+    return usage (_ ("catalog needs: import FILE.csv"));
 
   config = load_config (options, &error);
   if (config == NULL)
@@ -384,63 +375,60 @@ run_catalog (Options  *options,
   if (!g_file_get_contents (argv[3], &contents, &length, &error))
     return fail (NULL, error);
   if (length > 64 * 1024 * 1024)
-    return usage (_("The file is larger than 64 MiB"));
+    return usage (_ ("The file is larger than 64 MiB"));
   db = till_database_open (config->database, &error);
   if (db == NULL)
     return fail (NULL, error);
   if (!till_products_import_csv (db, contents, length, config->currency, &imported, &line_errors,
-                                &error))
+                                 &error))
     {
       for (guint i = 0; line_errors != NULL && i < line_errors->len; i++)
         g_printerr ("%s: %s\n", argv[3], (char *) line_errors->pdata[i]);
       return fail (argv[3], error);
     }
-  g_print (g_dngettext (GETTEXT_PACKAGE, "Imported %u product\n", "Imported %u products\n",
-                        imported), imported);
+  g_print (
+      g_dngettext (GETTEXT_PACKAGE, "Imported %u product\n", "Imported %u products\n", imported),
+      imported);
   return 0;
 }
 
 static int
-run_backup (Options  *options,
-            int       argc,
-            char    **argv)
+run_backup (Options *options, int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TillDatabase) db = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillDatabase) db = NULL;
 
   if (argc != 3)
-    return usage (_("backup takes one FILE"));
+    return usage (_ ("backup takes one FILE"));
   db = open_database (options, &error);
   if (db == NULL)
     return fail (NULL, error);
   if (!till_database_backup (db, argv[2], &error))
     return fail (NULL, error);
-  g_print (_("Backed up %s to %s\n"), till_database_get_path (db), argv[2]);
+  g_print (_ ("Backed up %s to %s\n"), till_database_get_path (db), argv[2]);
   return 0;
 }
 
 static int
-run_restore (Options  *options,
-             int       argc,
-             char    **argv)
+run_restore (Options *options, int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TillServerConfig) config = NULL;
-  g_autoptr(TillDatabase) db = NULL;
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillServerConfig) config = NULL;
+  g_autoptr (TillDatabase) db = NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
   g_autofree char *aside = NULL;
   g_autofree char *dir = NULL;
-  gboolean existed;
-  int lock;
+  gboolean         existed;
+  int              lock;
 
   if (argc != 3)
-    return usage (_("restore takes one FILE"));
+    return usage (_ ("restore takes one FILE"));
   config = load_config (options, &error);
   if (config == NULL)
     return fail (NULL, error);
   if (!g_file_test (argv[2], G_FILE_TEST_IS_REGULAR))
-    return usage (_("restore: the backup FILE does not exist"));
+    return usage (_ ("restore: the backup FILE does not exist"));
   dir = g_path_get_dirname (config->database);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
@@ -451,7 +439,7 @@ run_restore (Options  *options,
     }
   lock = lock_database (config->database, TRUE, &error);
   if (lock < 0)
-    return fail (_("Nothing was restored"), error);
+    return fail (_ ("Nothing was restored"), error);
 
   existed = g_file_test (config->database, G_FILE_TEST_EXISTS);
   if (till_database_check_backup (argv[2], &error))
@@ -472,49 +460,47 @@ run_restore (Options  *options,
     {
       g_clear_object (&db);
       close (lock);
-      return fail (_("Nothing was restored"), error);
+      return fail (_ ("Nothing was restored"), error);
     }
   g_clear_object (&db);
   close (lock);
-  g_print (_("Restored %s from %s\n"), config->database, argv[2]);
+  g_print (_ ("Restored %s from %s\n"), config->database, argv[2]);
   if (aside != NULL)
-    g_print (_("The database as it was is kept in %s\n"), aside);
+    g_print (_ ("The database as it was is kept in %s\n"), aside);
   return 0;
 }
 
 int
-till_server_cli_run (int         argc,
-                     char      **argv,
-                     const char *allocator)
+till_server_cli_run (int argc, char **argv, const char *allocator)
 {
-  Options options = { 0 };
+  Options      options = { 0 };
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &options.config_file,
-      N_("Read settings from FILE (a key file)"), N_("FILE") },
+      N_ ("Read settings from FILE (a key file)"), N_ ("FILE") },
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &options.listen,
-      N_("Listen on HOST:PORT (default 127.0.0.1:8787; port 0 picks a free one)"),
-      N_("HOST:PORT") },
+      N_ ("Listen on HOST:PORT (default 127.0.0.1:8787; port 0 picks a free one)"),
+      N_ ("HOST:PORT") },
     { "db", 'd', 0, G_OPTION_ARG_FILENAME, &options.database,
-      N_("The SQLite database (default $XDG_STATE_HOME/till/till.db)"), N_("PATH") },
+      N_ ("The SQLite database (default $XDG_STATE_HOME/till/till.db)"), N_ ("PATH") },
     { "training", 't', 0, G_OPTION_ARG_NONE, &options.training,
-      N_("Training mode: the Stripe simulator in-process, no keys, demo catalog"), NULL },
+      N_ ("Training mode: the Stripe simulator in-process, no keys, demo catalog"), NULL },
     { "tls-certificate", 0, 0, G_OPTION_ARG_FILENAME, &options.tls_certificate,
-      N_("Serve HTTPS with this PEM certificate"), N_("FILE") },
+      N_ ("Serve HTTPS with this PEM certificate"), N_ ("FILE") },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &options.tls_key,
-      N_("The PEM private key of the certificate"), N_("FILE") },
+      N_ ("The PEM private key of the certificate"), N_ ("FILE") },
     { "behind-proxy", 0, 0, G_OPTION_ARG_NONE, &options.behind_proxy,
-      N_("A TLS proxy stands in front (allows live mode without --tls-certificate)"), NULL },
+      N_ ("A TLS proxy stands in front (allows live mode without --tls-certificate)"), NULL },
     { "role", 0, 0, G_OPTION_ARG_STRING, &options.role,
-      N_("terminal add: cashier (default) or admin"), N_("ROLE") },
-    { "version", 0, 0, G_OPTION_ARG_NONE, &options.version, N_("Print the version"), NULL },
+      N_ ("terminal add: cashier (default) or admin"), N_ ("ROLE") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &options.version, N_ ("Print the version"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new (_("[COMMAND …]"));
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GOptionContext) context = g_option_context_new (_ ("[COMMAND …]"));
+  g_autoptr (GError) error = NULL;
   int status;
 
-  g_option_context_set_summary (context, _("The Till backend: catalog, checkout, orders, "
-                                           "refunds, reports and Stripe webhooks."));
+  g_option_context_set_summary (context, _ ("The Till backend: catalog, checkout, orders, "
+                                            "refunds, reports and Stripe webhooks."));
   g_option_context_set_description (context, help_description ());
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -540,7 +526,7 @@ till_server_cli_run (int         argc,
   else if (g_str_equal (argv[1], "restore"))
     status = run_restore (&options, argc, argv);
   else
-    status = usage (_("unknown command"));
+    status = usage (_ ("unknown command"));
 
   options_clear (&options);
   return status;

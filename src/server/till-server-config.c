@@ -12,7 +12,7 @@
 #include "till-core.h"
 #include "till-server-config.h"
 
-G_DEFINE_QUARK (till-config-error-quark, till_config_error)
+G_DEFINE_QUARK (till - config - error - quark, till_config_error)
 
 #define DEFAULT_API_BASE "https://api.stripe.com"
 #define DEFAULT_JS_URL "https://js.stripe.com/v3/"
@@ -22,7 +22,7 @@ till_server_config_new (void)
 {
   TillServerConfig *config = g_new0 (TillServerConfig, 1);
 
-  config->store_name = g_strdup (_("Till"));
+  config->store_name = g_strdup (_ ("Till"));
   config->currency = g_strdup ("USD");
   config->prices_include_tax = FALSE;
   config->number_prefix = g_strdup ("T-");
@@ -33,7 +33,7 @@ till_server_config_new (void)
   config->body_timeout = 30;
   config->idle_timeout = 60;
   config->max_connections = 0;
-  config->max_connections_per_peer = -1;   /* derived: 64, or none behind a proxy */
+  config->max_connections_per_peer = -1; /* derived: 64, or none behind a proxy */
   config->reconcile_interval = 60;
   config->reconcile_sync_after = 120;
   config->reconcile_cancel_after = 30 * 60;
@@ -80,13 +80,9 @@ till_server_config_free (TillServerConfig *config)
 }
 
 static gboolean
-take_string (GKeyFile    *file,
-             const char  *group,
-             const char  *key,
-             char       **field,
-             GError     **error)
+take_string (GKeyFile *file, const char *group, const char *key, char **field, GError **error)
 {
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GError) local = NULL;
   char *value = g_key_file_get_string (file, group, key, &local);
 
   if (value == NULL)
@@ -104,15 +100,15 @@ take_string (GKeyFile    *file,
 }
 
 static gboolean
-take_int (GKeyFile    *file,
-          const char  *group,
-          const char  *key,
-          int          min,
-          int          max,
-          int         *field,
-          GError     **error)
+take_int (GKeyFile   *file,
+          const char *group,
+          const char *key,
+          int         min,
+          int         max,
+          int        *field,
+          GError    **error)
 {
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GError) local = NULL;
   int value;
 
   if (!g_key_file_has_key (file, group, key, NULL))
@@ -126,7 +122,7 @@ take_int (GKeyFile    *file,
   if (value < min || value > max)
     {
       g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
-                   _("[%s] %s must be between %d and %d"), group, key, min, max);
+                   _ ("[%s] %s must be between %d and %d"), group, key, min, max);
       return FALSE;
     }
   *field = value;
@@ -134,13 +130,9 @@ take_int (GKeyFile    *file,
 }
 
 static gboolean
-take_boolean (GKeyFile    *file,
-              const char  *group,
-              const char  *key,
-              gboolean    *field,
-              GError     **error)
+take_boolean (GKeyFile *file, const char *group, const char *key, gboolean *field, GError **error)
 {
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GError) local = NULL;
   gboolean value;
 
   if (!g_key_file_has_key (file, group, key, NULL))
@@ -156,15 +148,14 @@ take_boolean (GKeyFile    *file,
 }
 
 static gboolean
-normalize_currency (TillServerConfig  *config,
-                    GError           **error)
+normalize_currency (TillServerConfig *config, GError **error)
 {
   const TillCurrency *currency;
 
   if (config->currency == NULL || (currency = till_currency_lookup (config->currency)) == NULL)
     {
       g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
-                   _("[store] currency: “%s” is not a currency Till knows"),
+                   _ ("[store] currency: “%s” is not a currency Till knows"),
                    config->currency != NULL ? config->currency : "");
       return FALSE;
     }
@@ -174,15 +165,13 @@ normalize_currency (TillServerConfig  *config,
 }
 
 gboolean
-till_server_config_load_file (TillServerConfig  *config,
-                              const char        *path,
-                              GError           **error)
+till_server_config_load_file (TillServerConfig *config, const char *path, GError **error)
 {
-  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autoptr (GKeyFile) file = g_key_file_new ();
   g_autofree char *secret = NULL;
   g_autofree char *webhook_secret = NULL;
-  int max_body_kib = (int) (config->max_body / 1024);
-  GStatBuf st;
+  int              max_body_kib = (int) (config->max_body / 1024);
+  GStatBuf         st;
 
   if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, error))
     {
@@ -208,23 +197,22 @@ till_server_config_load_file (TillServerConfig  *config,
       !take_int (file, "server", "header-timeout", 1, 3600, &config->header_timeout, error) ||
       !take_int (file, "server", "body-timeout", 1, 3600, &config->body_timeout, error) ||
       !take_int (file, "server", "idle-timeout", 1, 86400, &config->idle_timeout, error) ||
-      !take_int (file, "server", "max-connections", 0, 1000000, &config->max_connections,
-                 error) ||
+      !take_int (file, "server", "max-connections", 0, 1000000, &config->max_connections, error) ||
       !take_int (file, "server", "max-connections-per-peer", 0, 1000000,
                  &config->max_connections_per_peer, error) ||
       !take_int (file, "reconciler", "interval", 1, 86400, &config->reconcile_interval, error) ||
-      !take_int (file, "reconciler", "sync-after", 1, 86400 * 7,
-                 &config->reconcile_sync_after, error) ||
-      !take_int (file, "reconciler", "cancel-after", 60, 86400 * 7,
-                 &config->reconcile_cancel_after, error) ||
+      !take_int (file, "reconciler", "sync-after", 1, 86400 * 7, &config->reconcile_sync_after,
+                 error) ||
+      !take_int (file, "reconciler", "cancel-after", 60, 86400 * 7, &config->reconcile_cancel_after,
+                 error) ||
       !take_string (file, "stripe", "api-base", &config->api_base, error) ||
       !take_string (file, "stripe", "js-url", &config->js_url, error) ||
       !take_string (file, "stripe", "publishable-key", &config->publishable_key, error) ||
       !take_string (file, "stripe", "secret-key", &secret, error) ||
       !take_string (file, "stripe", "webhook-secret", &webhook_secret, error) ||
       !take_int (file, "stripe", "timeout", 1, 600, &config->stripe_timeout, error) ||
-      !take_int (file, "stripe", "connect-timeout", 1, 600,
-                 &config->stripe_connect_timeout, error) ||
+      !take_int (file, "stripe", "connect-timeout", 1, 600, &config->stripe_connect_timeout,
+                 error) ||
       !take_int (file, "stripe", "max-retries", 0, 10, &config->stripe_max_retries, error) ||
       !take_int (file, "training", "max-age", 0, G_MAXINT, &config->training_max_age, error) ||
       !take_int (file, "training", "max-intents", 0, G_MAXINT, &config->training_max_intents,
@@ -239,8 +227,8 @@ till_server_config_load_file (TillServerConfig  *config,
     }
   config->max_body = (gsize) max_body_kib * 1024;
   config->currency_configured |= g_key_file_has_key (file, "store", "currency", NULL);
-  config->prices_include_tax_configured
-      |= g_key_file_has_key (file, "store", "prices-include-tax", NULL);
+  config->prices_include_tax_configured |=
+      g_key_file_has_key (file, "store", "prices-include-tax", NULL);
 
   /* "usd" is USD: every command (serving, catalog import) then compares codes as written
    * by Till. An unknown code is refused here, before any command reads it. */
@@ -253,9 +241,8 @@ till_server_config_load_file (TillServerConfig  *config,
   if (g_key_file_has_key (file, "stripe", "payment-method-types", NULL))
     {
       g_strfreev (config->payment_method_types);
-      config->payment_method_types = g_key_file_get_string_list (file, "stripe",
-                                                                 "payment-method-types",
-                                                                 NULL, NULL);
+      config->payment_method_types =
+          g_key_file_get_string_list (file, "stripe", "payment-method-types", NULL, NULL);
     }
 
   if (secret != NULL || webhook_secret != NULL)
@@ -264,15 +251,15 @@ till_server_config_load_file (TillServerConfig  *config,
       if (g_stat (path, &st) != 0)
         {
           int saved = errno;
-          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s",
-                       path, g_strerror (saved));
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s", path,
+                       g_strerror (saved));
           return FALSE;
         }
       if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
         {
           g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INSECURE,
-                       _("%s holds secrets but other users can read it; run chmod 600 %s"),
-                       path, path);
+                       _ ("%s holds secrets but other users can read it; run chmod 600 %s"), path,
+                       path);
           return FALSE;
         }
       if (secret != NULL)
@@ -293,14 +280,11 @@ till_server_config_load_file (TillServerConfig  *config,
  * in $CREDENTIALS_DIRECTORY): absent is not an error; empty or unreadable is. A final
  * newline is not part of the value. */
 static gboolean
-take_credential (const char  *directory,
-                 const char  *name,
-                 char       **field,
-                 GError     **error)
+take_credential (const char *directory, const char *name, char **field, GError **error)
 {
   g_autofree char *path = g_build_filename (directory, name, NULL);
   g_autofree char *contents = NULL;
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GError) local = NULL;
   gsize length = 0;
 
   if (!g_file_get_contents (path, &contents, &length, &local))
@@ -316,7 +300,7 @@ take_credential (const char  *directory,
     {
       memset (contents, 0, length);
       g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
-                   _("The credential %s is empty or not one line of text"), path);
+                   _ ("The credential %s is empty or not one line of text"), path);
       return FALSE;
     }
   if (*field != NULL)
@@ -327,8 +311,7 @@ take_credential (const char  *directory,
 }
 
 gboolean
-till_server_config_load_credentials (TillServerConfig  *config,
-                                     GError           **error)
+till_server_config_load_credentials (TillServerConfig *config, GError **error)
 {
   const char *directory = g_getenv ("CREDENTIALS_DIRECTORY");
 
@@ -339,8 +322,7 @@ till_server_config_load_credentials (TillServerConfig  *config,
 }
 
 static void
-take_env (const char  *name,
-          char       **field)
+take_env (const char *name, char **field)
 {
   const char *value = g_getenv (name);
 
@@ -364,19 +346,14 @@ till_server_config_apply_environment (TillServerConfig *config)
 static gboolean
 is_live_key (const char *key)
 {
-  return key != NULL && (g_str_has_prefix (key, "sk_live_") ||
-                         g_str_has_prefix (key, "rk_live_") ||
+  return key != NULL && (g_str_has_prefix (key, "sk_live_") || g_str_has_prefix (key, "rk_live_") ||
                          g_str_has_prefix (key, "pk_live_"));
 }
 
 /* A text printed on receipts: UTF-8, at most @max_chars characters on @max_lines lines;
  * empty is none. */
 static gboolean
-check_receipt_text (const char  *key,
-                    char       **text,
-                    glong        max_chars,
-                    guint        max_lines,
-                    GError     **error)
+check_receipt_text (const char *key, char **text, glong max_chars, guint max_lines, GError **error)
 {
   guint lines = 1;
 
@@ -390,7 +367,7 @@ check_receipt_text (const char  *key,
   if (!g_utf8_validate (*text, -1, NULL))
     {
       g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
-                   _("[store] %s is not valid UTF-8"), key);
+                   _ ("[store] %s is not valid UTF-8"), key);
       return FALSE;
     }
   for (const char *p = *text; *p != '\0'; p++)
@@ -400,23 +377,22 @@ check_receipt_text (const char  *key,
     {
       if (max_lines == 1)
         g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
-                     _("[store] %s must be one line of at most %ld characters"), key,
-                     max_chars);
+                     _ ("[store] %s must be one line of at most %ld characters"), key, max_chars);
       else
         g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
-                     _("[store] %s must have at most %u lines (written \\n) and %ld "
-                       "characters"), key, max_lines, max_chars);
+                     _ ("[store] %s must have at most %u lines (written \\n) and %ld "
+                        "characters"),
+                     key, max_lines, max_chars);
       return FALSE;
     }
   return TRUE;
 }
 
 gboolean
-till_server_config_validate (TillServerConfig  *config,
-                             GError           **error)
+till_server_config_validate (TillServerConfig *config, GError **error)
 {
   g_autofree char *host = NULL;
-  guint16 port;
+  guint16          port;
 
   /* Training sells the demo catalog as it is written, in euros with the tax included in
    * the prices, as European shops price (not its figures relabelled as dollars); a
@@ -435,7 +411,7 @@ till_server_config_validate (TillServerConfig  *config,
       !g_utf8_validate (config->store_name, -1, NULL))
     {
       g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
-                   _("[store] name must not be empty"));
+                   _ ("[store] name must not be empty"));
       return FALSE;
     }
   if (!check_receipt_text ("address", &config->store_address, 200, 4, error) ||
@@ -448,7 +424,7 @@ till_server_config_validate (TillServerConfig  *config,
       if (tz == NULL)
         {
           g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
-                       _("[store] timezone: “%s” is not a time zone"), config->timezone);
+                       _ ("[store] timezone: “%s” is not a time zone"), config->timezone);
           return FALSE;
         }
       g_time_zone_unref (tz);
@@ -458,7 +434,7 @@ till_server_config_validate (TillServerConfig  *config,
   if ((config->tls_certificate == NULL) != (config->tls_key == NULL))
     {
       g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
-                   _("TLS needs both a certificate and a key"));
+                   _ ("TLS needs both a certificate and a key"));
       return FALSE;
     }
   if (config->database == NULL)
@@ -469,7 +445,7 @@ till_server_config_validate (TillServerConfig  *config,
       if (is_live_key (config->secret_key) || is_live_key (config->publishable_key))
         {
           g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_WRONG_KEY,
-                       _("Training mode refuses to start with a live Stripe key"));
+                       _ ("Training mode refuses to start with a live Stripe key"));
           return FALSE;
         }
       config->mode = TILL_SERVER_MODE_TRAINING;
@@ -479,8 +455,8 @@ till_server_config_validate (TillServerConfig  *config,
   if (config->secret_key == NULL)
     {
       g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_NO_KEY,
-                   _("No Stripe secret key: set TILL_STRIPE_SECRET_KEY, put secret-key in the "
-                     "[stripe] group of the configuration file, or start with --training"));
+                   _ ("No Stripe secret key: set TILL_STRIPE_SECRET_KEY, put secret-key in the "
+                      "[stripe] group of the configuration file, or start with --training"));
       return FALSE;
     }
   if (g_str_has_prefix (config->secret_key, "sk_test_") ||
@@ -492,7 +468,7 @@ till_server_config_validate (TillServerConfig  *config,
   else
     {
       g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_WRONG_KEY,
-                   _("The Stripe secret key must start with sk_test_ or sk_live_"));
+                   _ ("The Stripe secret key must start with sk_test_ or sk_live_"));
       return FALSE;
     }
 
@@ -504,14 +480,14 @@ till_server_config_validate (TillServerConfig  *config,
       if (!pk_live && !pk_test)
         {
           g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_WRONG_KEY,
-                       _("The Stripe publishable key must start with pk_test_ or pk_live_"));
+                       _ ("The Stripe publishable key must start with pk_test_ or pk_live_"));
           return FALSE;
         }
       if (pk_live != (config->mode == TILL_SERVER_MODE_LIVE))
         {
           g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_WRONG_KEY,
-                       _("The publishable key and the secret key are not both test or both "
-                         "live keys"));
+                       _ ("The publishable key and the secret key are not both test or both "
+                          "live keys"));
           return FALSE;
         }
     }
@@ -521,14 +497,14 @@ till_server_config_validate (TillServerConfig  *config,
       if (config->tls_certificate == NULL && !config->behind_proxy)
         {
           g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_NEEDS_TLS,
-                       _("Live mode needs HTTPS: give --tls-certificate and --tls-key, or "
-                         "--behind-proxy when a TLS proxy stands in front of till-server"));
+                       _ ("Live mode needs HTTPS: give --tls-certificate and --tls-key, or "
+                          "--behind-proxy when a TLS proxy stands in front of till-server"));
           return FALSE;
         }
       if (config->api_base != NULL && !g_str_has_prefix (config->api_base, "https://"))
         {
           g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_NEEDS_TLS,
-                       _("Live mode talks to Stripe over HTTPS only"));
+                       _ ("Live mode talks to Stripe over HTTPS only"));
           return FALSE;
         }
     }
@@ -545,26 +521,23 @@ till_server_mode_to_string (TillServerMode mode)
 {
   switch (mode)
     {
-    case TILL_SERVER_MODE_TRAINING:
-      return "training";
-    case TILL_SERVER_MODE_TEST:
-      return "test";
-    case TILL_SERVER_MODE_LIVE:
-      return "live";
-    default:
-      g_return_val_if_reached ("training");
+      case TILL_SERVER_MODE_TRAINING:
+        return "training";
+      case TILL_SERVER_MODE_TEST:
+        return "test";
+      case TILL_SERVER_MODE_LIVE:
+        return "live";
+      default:
+        g_return_val_if_reached ("training");
     }
 }
 
 gboolean
-till_server_parse_listen (const char  *listen,
-                          char       **out_host,
-                          guint16     *out_port,
-                          GError     **error)
+till_server_parse_listen (const char *listen, char **out_host, guint16 *out_port, GError **error)
 {
-  const char *colon;
+  const char      *colon;
   g_autofree char *host = NULL;
-  guint64 port;
+  guint64          port;
 
   if (listen == NULL || (colon = strrchr (listen, ':')) == NULL || colon == listen)
     goto bad;
@@ -584,8 +557,8 @@ till_server_parse_listen (const char  *listen,
   return TRUE;
 
 bad:
-  g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
-               _("“%s” is not HOST:PORT"), listen != NULL ? listen : "");
+  g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID, _ ("“%s” is not HOST:PORT"),
+               listen != NULL ? listen : "");
   return FALSE;
 }
 

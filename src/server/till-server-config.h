@@ -13,9 +13,9 @@ G_BEGIN_DECLS
 typedef enum
 {
   TILL_CONFIG_ERROR_INVALID,
-  TILL_CONFIG_ERROR_INSECURE,   /* a key file with secrets readable by others */
+  TILL_CONFIG_ERROR_INSECURE, /* a key file with secrets readable by others */
   TILL_CONFIG_ERROR_NO_KEY,
-  TILL_CONFIG_ERROR_WRONG_KEY,  /* a live key in training, a publishable key as secret, … */
+  TILL_CONFIG_ERROR_WRONG_KEY, /* a live key in training, a publishable key as secret, … */
   TILL_CONFIG_ERROR_NEEDS_TLS,
 } TillConfigError;
 
@@ -29,78 +29,72 @@ typedef enum
 typedef struct
 {
   /* [store] */
-  char *store_name;
-  char *currency;               /* ISO 4217, upper case */
+  char    *store_name;
+  char    *currency; /* ISO 4217, upper case */
   gboolean prices_include_tax;
   gboolean currency_configured; /* set by the configuration file, not the default */
   gboolean prices_include_tax_configured;
-  char *store_address;          /* nullable; lines separated by "\n", printed on receipts */
-  char *store_tax_id;           /* nullable; the store's tax (VAT) number, on receipts */
-  char *timezone;               /* IANA name; NULL: the machine's */
-  char *number_prefix;          /* order numbers: "T-000042" */
+  char    *store_address; /* nullable; lines separated by "\n", printed on receipts */
+  char    *store_tax_id;  /* nullable; the store's tax (VAT) number, on receipts */
+  char    *timezone;      /* IANA name; NULL: the machine's */
+  char    *number_prefix; /* order numbers: "T-000042" */
   /* [server] */
-  char *listen;                 /* HOST:PORT */
-  char *database;
-  char *tls_certificate;
-  char *tls_key;
+  char    *listen; /* HOST:PORT */
+  char    *database;
+  char    *tls_certificate;
+  char    *tls_key;
   gboolean behind_proxy;
-  gsize max_body;               /* bytes */
-  int checkout_rate_per_minute; /* per terminal token */
-  int header_timeout;           /* seconds: the accept or a request's first byte → its headers */
-  int body_timeout;             /* seconds: the headers → the body's last byte */
-  int idle_timeout;             /* seconds: an answer → the next request on that connection */
-  int max_connections;          /* open at once; 0: as many as the descriptors allow */
-  int max_connections_per_peer; /* from one address; 0: no cap (the default behind a proxy) */
-  int reconcile_interval;       /* seconds between reconciler runs */
-  int reconcile_sync_after;     /* seconds before a pending order is synced */
-  int reconcile_cancel_after;   /* seconds before an abandoned intent is canceled */
+  gsize    max_body;                 /* bytes */
+  int      checkout_rate_per_minute; /* per terminal token */
+  int      header_timeout;  /* seconds: the accept or a request's first byte → its headers */
+  int      body_timeout;    /* seconds: the headers → the body's last byte */
+  int      idle_timeout;    /* seconds: an answer → the next request on that connection */
+  int      max_connections; /* open at once; 0: as many as the descriptors allow */
+  int      max_connections_per_peer; /* from one address; 0: no cap (the default behind a proxy) */
+  int      reconcile_interval;       /* seconds between reconciler runs */
+  int      reconcile_sync_after;     /* seconds before a pending order is synced */
+  int      reconcile_cancel_after;   /* seconds before an abandoned intent is canceled */
   /* [stripe] */
-  char *api_base;
-  char *js_url;
-  char *secret_key;
-  char *publishable_key;
-  char *webhook_secret;
-  char **payment_method_types;  /* NULL: automatic_payment_methods */
-  int stripe_timeout;           /* seconds, total per attempt */
-  int stripe_connect_timeout;   /* seconds */
-  int stripe_max_retries;
+  char  *api_base;
+  char  *js_url;
+  char  *secret_key;
+  char  *publishable_key;
+  char  *webhook_secret;
+  char **payment_method_types;   /* NULL: automatic_payment_methods */
+  int    stripe_timeout;         /* seconds, total per attempt */
+  int    stripe_connect_timeout; /* seconds */
+  int    stripe_max_retries;
   /* [training]: what the embedded simulator remembers (0: no limit) */
-  int training_max_age;         /* seconds */
+  int training_max_age; /* seconds */
   int training_max_intents;
   int training_max_events;
   int training_max_idempotency_keys;
   /* derived */
-  gboolean training;
+  gboolean       training;
   TillServerMode mode;
 } TillServerConfig;
 
-GQuark            till_config_error_quark     (void);
+GQuark till_config_error_quark (void);
 
-TillServerConfig *till_server_config_new      (void);
-void              till_server_config_free     (TillServerConfig  *config);
+TillServerConfig *till_server_config_new (void);
+void              till_server_config_free (TillServerConfig *config);
 
-gboolean          till_server_config_load_file (TillServerConfig *config,
-                                                const char       *path,
-                                                GError          **error);
+gboolean till_server_config_load_file (TillServerConfig *config, const char *path, GError **error);
 /* TILL_STRIPE_SECRET_KEY, TILL_STRIPE_PUBLISHABLE_KEY, TILL_STRIPE_WEBHOOK_SECRET,
  * TILL_STRIPE_API_BASE, TILL_STRIPE_JS_URL. */
 /* The Stripe secret key and webhook secret from the files stripe-secret-key and
  * stripe-webhook-secret in $CREDENTIALS_DIRECTORY (systemd's LoadCredential=), when set. */
-gboolean          till_server_config_load_credentials (TillServerConfig  *config,
-                                                       GError           **error);
-void              till_server_config_apply_environment (TillServerConfig *config);
+gboolean till_server_config_load_credentials (TillServerConfig *config, GError **error);
+void     till_server_config_apply_environment (TillServerConfig *config);
 /* Validates and derives the mode. In training mode the Stripe settings are filled in by
  * whoever starts the simulator. */
-gboolean          till_server_config_validate (TillServerConfig  *config,
-                                               GError           **error);
+gboolean till_server_config_validate (TillServerConfig *config, GError **error);
 
-const char       *till_server_mode_to_string  (TillServerMode     mode);
+const char *till_server_mode_to_string (TillServerMode mode);
 /* Splits "HOST:PORT" ("[::1]:8787" for IPv6). */
-gboolean          till_server_parse_listen    (const char        *listen,
-                                               char             **out_host,
-                                               guint16           *out_port,
-                                               GError           **error);
-char             *till_server_default_database (void);
+gboolean
+till_server_parse_listen (const char *listen, char **out_host, guint16 *out_port, GError **error);
+char *till_server_default_database (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillServerConfig, till_server_config_free)
 

@@ -8,11 +8,11 @@
 #include "till-database.h"
 #include "till-server-error.h"
 
-G_DEFINE_QUARK (till-api-error-quark, till_api_error)
+G_DEFINE_QUARK (till - api - error - quark, till_api_error)
 
 static const struct
 {
-  guint status;
+  guint       status;
   const char *code;
 } api_errors[] = {
   [TILL_API_ERROR_INVALID_REQUEST] = { 400, "invalid_request" },
@@ -73,14 +73,14 @@ till_api_error_get_code (const GError *error)
     {
       switch (error->code)
         {
-        case TILL_JSON_ERROR_SYNTAX:
-          return "invalid_json";
-        case TILL_JSON_ERROR_UNKNOWN_FIELD:
-          return "unknown_field";
-        case TILL_JSON_ERROR_MISSING:
-          return "missing_field";
-        default:
-          return "invalid_field";
+          case TILL_JSON_ERROR_SYNTAX:
+            return "invalid_json";
+          case TILL_JSON_ERROR_UNKNOWN_FIELD:
+            return "unknown_field";
+          case TILL_JSON_ERROR_MISSING:
+            return "missing_field";
+          default:
+            return "invalid_field";
         }
     }
   if (error->domain == TILL_MONEY_ERROR)

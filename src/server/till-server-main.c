@@ -19,7 +19,7 @@ describe_allocator (void)
 #if TILL_WITH_MIMALLOC
   int version = mi_version ();
   /* Linked is not enough: malloc () itself must be mimalloc's. */
-  void *probe = malloc (16);
+  void    *probe = malloc (16);
   gboolean replaced = mi_is_in_heap_region (probe);
 
   free (probe);
@@ -31,8 +31,7 @@ describe_allocator (void)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_autofree char *allocator = describe_allocator ();
 

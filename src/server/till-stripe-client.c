@@ -21,7 +21,7 @@
 #define G_LOG_DOMAIN_STRIPE "till-stripe"
 #define MAX_RESPONSE_SIZE (4 * 1024 * 1024)
 
-G_DEFINE_QUARK (till-stripe-error-quark, till_stripe_error)
+G_DEFINE_QUARK (till - stripe - error - quark, till_stripe_error)
 
 struct _TillStripeForm
 {
@@ -39,14 +39,14 @@ struct _TillStripeClient
   guint max_retries;
   guint base_delay_ms;
 
-  GMutex lock;
+  GMutex     lock;
   GPtrArray *idle_handles; /* CURL * */
 
   /* Asynchronous requests: curl multi driven by the main context the client was made in. */
   GMainContext *context;
-  CURLM *multi;
-  GHashTable *watches;     /* GSource * of the sockets curl watches */
-  GSource *timer;
+  CURLM        *multi;
+  GHashTable   *watches; /* GSource * of the sockets curl watches */
+  GSource      *timer;
 };
 
 G_DEFINE_FINAL_TYPE (TillStripeClient, till_stripe_client, G_TYPE_OBJECT)
@@ -70,27 +70,21 @@ till_stripe_form_free (TillStripeForm *form)
 }
 
 void
-till_stripe_form_add (TillStripeForm *form,
-                      const char     *key,
-                      const char     *value)
+till_stripe_form_add (TillStripeForm *form, const char *key, const char *value)
 {
   g_ptr_array_add (form->pairs, g_strdup (key));
   g_ptr_array_add (form->pairs, g_strdup (value != NULL ? value : ""));
 }
 
 void
-till_stripe_form_add_int (TillStripeForm *form,
-                          const char     *key,
-                          gint64          value)
+till_stripe_form_add_int (TillStripeForm *form, const char *key, gint64 value)
 {
   g_ptr_array_add (form->pairs, g_strdup (key));
   g_ptr_array_add (form->pairs, g_strdup_printf ("%" G_GINT64_FORMAT, value));
 }
 
 static void
-append_escaped (GString    *out,
-                const char *text,
-                gboolean    keep_brackets)
+append_escaped (GString *out, const char *text, gboolean keep_brackets)
 {
   for (const unsigned char *p = (const unsigned char *) text; *p; p++)
     {
@@ -142,8 +136,7 @@ till_stripe_response_get_error (TillStripeResponse *response)
 }
 
 static const char *
-member_string (JsonObject *object,
-               const char *name)
+member_string (JsonObject *object, const char *name)
 {
   JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
@@ -161,24 +154,24 @@ till_stripe_describe_error (JsonObject *error_object)
     const char *code;
     const char *words;
   } reasons[] = {
-    { "insufficient_funds", N_("The card has insufficient funds.") },
-    { "generic_decline", N_("The card was declined.") },
-    { "card_declined", N_("The card was declined.") },
-    { "lost_card", N_("The card was declined (reported lost).") },
-    { "stolen_card", N_("The card was declined (reported stolen).") },
-    { "expired_card", N_("The card has expired.") },
-    { "incorrect_cvc", N_("The card’s security code is incorrect.") },
-    { "incorrect_number", N_("The card number is incorrect.") },
-    { "processing_error", N_("The card could not be processed. Try again.") },
-    { "do_not_honor", N_("The card was declined by the bank.") },
-    { "fraudulent", N_("The card was declined.") },
-    { "authentication_required", N_("The bank asked for authentication that was not completed.") },
-    { "payment_intent_authentication_failure", N_("Authentication with the bank failed.") },
-    { "amount_too_small", N_("The amount is below the minimum that can be charged.") },
-    { "amount_too_large", N_("The amount is above the maximum that can be charged.") },
-    { "rate_limit", N_("The payment provider is busy. Try again.") },
-    { "charge_already_refunded", N_("The payment has already been refunded.") },
-    { "payment_intent_unexpected_state", N_("The payment is not in a state that allows this.") },
+    { "insufficient_funds", N_ ("The card has insufficient funds.") },
+    { "generic_decline", N_ ("The card was declined.") },
+    { "card_declined", N_ ("The card was declined.") },
+    { "lost_card", N_ ("The card was declined (reported lost).") },
+    { "stolen_card", N_ ("The card was declined (reported stolen).") },
+    { "expired_card", N_ ("The card has expired.") },
+    { "incorrect_cvc", N_ ("The card’s security code is incorrect.") },
+    { "incorrect_number", N_ ("The card number is incorrect.") },
+    { "processing_error", N_ ("The card could not be processed. Try again.") },
+    { "do_not_honor", N_ ("The card was declined by the bank.") },
+    { "fraudulent", N_ ("The card was declined.") },
+    { "authentication_required", N_ ("The bank asked for authentication that was not completed.") },
+    { "payment_intent_authentication_failure", N_ ("Authentication with the bank failed.") },
+    { "amount_too_small", N_ ("The amount is below the minimum that can be charged.") },
+    { "amount_too_large", N_ ("The amount is above the maximum that can be charged.") },
+    { "rate_limit", N_ ("The payment provider is busy. Try again.") },
+    { "charge_already_refunded", N_ ("The payment has already been refunded.") },
+    { "payment_intent_unexpected_state", N_ ("The payment is not in a state that allows this.") },
   };
   const char *decline = member_string (error_object, "decline_code");
   const char *code = member_string (error_object, "code");
@@ -186,15 +179,15 @@ till_stripe_describe_error (JsonObject *error_object)
 
   for (guint i = 0; i < G_N_ELEMENTS (reasons); i++)
     if (g_strcmp0 (decline, reasons[i].code) == 0)
-      return g_strdup (_(reasons[i].words));
+      return g_strdup (_ (reasons[i].words));
   for (guint i = 0; i < G_N_ELEMENTS (reasons); i++)
     if (g_strcmp0 (code, reasons[i].code) == 0)
-      return g_strdup (_(reasons[i].words));
+      return g_strdup (_ (reasons[i].words));
   if (g_strcmp0 (type, "card_error") == 0)
-    return g_strdup (_("The card was declined."));
+    return g_strdup (_ ("The card was declined."));
   if (g_strcmp0 (type, "idempotency_error") == 0)
-    return g_strdup (_("The payment provider saw a conflicting repeat of this request."));
-  return g_strdup (_("The payment provider refused the request."));
+    return g_strdup (_ ("The payment provider saw a conflicting repeat of this request."));
+  return g_strdup (_ ("The payment provider refused the request."));
 }
 
 static void
@@ -245,20 +238,13 @@ destroy_watch (GSource *source)
   g_source_unref (source);
 }
 
-static int socket_cb (CURL          *easy,
-                      curl_socket_t  fd,
-                      int            what,
-                      void          *user_data,
-                      void          *socket_data);
-static int timer_cb  (CURLM         *multi,
-                      long           timeout_ms,
-                      void          *user_data);
+static int socket_cb (CURL *easy, curl_socket_t fd, int what, void *user_data, void *socket_data);
+static int timer_cb (CURLM *multi, long timeout_ms, void *user_data);
 
 TillStripeClient *
-till_stripe_client_new (const char *api_base,
-                        const char *secret_key)
+till_stripe_client_new (const char *api_base, const char *secret_key)
 {
-  static gsize curl_initialized = 0;
+  static gsize      curl_initialized = 0;
   TillStripeClient *self;
 
   g_return_val_if_fail (api_base != NULL, NULL);
@@ -289,18 +275,14 @@ till_stripe_client_new (const char *api_base,
 }
 
 void
-till_stripe_client_set_timeouts (TillStripeClient *self,
-                                 guint             connect_timeout_ms,
-                                 guint             timeout_ms)
+till_stripe_client_set_timeouts (TillStripeClient *self, guint connect_timeout_ms, guint timeout_ms)
 {
   self->connect_timeout_ms = connect_timeout_ms;
   self->timeout_ms = timeout_ms;
 }
 
 void
-till_stripe_client_set_retries (TillStripeClient *self,
-                                guint             max_retries,
-                                guint             base_delay_ms)
+till_stripe_client_set_retries (TillStripeClient *self, guint max_retries, guint base_delay_ms)
 {
   self->max_retries = max_retries;
   self->base_delay_ms = base_delay_ms;
@@ -308,11 +290,11 @@ till_stripe_client_set_retries (TillStripeClient *self,
 
 typedef struct
 {
-  char *method;
-  char *path;
-  char *body;
-  char *idempotency_key;
-  const char * const *members;  /* of the answer to read, or NULL for all (static) */
+  char              *method;
+  char              *path;
+  char              *body;
+  char              *idempotency_key;
+  const char *const *members; /* of the answer to read, or NULL for all (static) */
 } Request;
 
 static void
@@ -328,16 +310,13 @@ request_free (Request *request)
 typedef struct
 {
   GByteArray *body;
-  char *request_id;
-  gboolean too_big;
-  gboolean replayed;    /* Idempotent-Replayed: true */
+  char       *request_id;
+  gboolean    too_big;
+  gboolean    replayed; /* Idempotent-Replayed: true */
 } Reply;
 
 static size_t
-write_cb (char   *data,
-          size_t  size,
-          size_t  count,
-          void   *user_data)
+write_cb (char *data, size_t size, size_t count, void *user_data)
 {
   Reply *reply = user_data;
   size_t length = size * count;
@@ -353,9 +332,7 @@ write_cb (char   *data,
 
 /* The value of the header line @data if it is @name (lower case, with its colon), or NULL. */
 static char *
-header_value (const char *data,
-              size_t      length,
-              const char *name)
+header_value (const char *data, size_t length, const char *name)
 {
   size_t name_length = strlen (name);
 
@@ -365,14 +342,11 @@ header_value (const char *data,
 }
 
 static size_t
-header_cb (char   *data,
-           size_t  size,
-           size_t  count,
-           void   *user_data)
+header_cb (char *data, size_t size, size_t count, void *user_data)
 {
   Reply *reply = user_data;
   size_t length = size * count;
-  char *value;
+  char  *value;
 
   if ((value = header_value (data, length, "request-id:")) != NULL)
     {
@@ -400,8 +374,7 @@ take_handle (TillStripeClient *self)
 }
 
 static void
-return_handle (TillStripeClient *self,
-               CURL             *handle)
+return_handle (TillStripeClient *self, CURL *handle)
 {
   curl_easy_reset (handle);
   g_mutex_lock (&self->lock);
@@ -417,13 +390,10 @@ return_handle (TillStripeClient *self,
 
 /* Sets every option of one attempt; returns the header list to free once it is over. */
 static struct curl_slist *
-prepare_handle (TillStripeClient *self,
-                CURL             *handle,
-                const Request    *request,
-                Reply            *reply,
-                char             *errbuf)
+prepare_handle (
+    TillStripeClient *self, CURL *handle, const Request *request, Reply *reply, char *errbuf)
 {
-  g_autofree char *url = g_strconcat (self->api_base, request->path, NULL);
+  g_autofree char   *url = g_strconcat (self->api_base, request->path, NULL);
   struct curl_slist *headers = NULL;
 
   headers = curl_slist_append (headers, "Stripe-Version: " TILL_STRIPE_API_VERSION);
@@ -431,8 +401,8 @@ prepare_handle (TillStripeClient *self,
   headers = curl_slist_append (headers, "Expect:");
   if (request->idempotency_key != NULL)
     {
-      g_autofree char *idempotency = g_strconcat ("Idempotency-Key: ", request->idempotency_key,
-                                                  NULL);
+      g_autofree char *idempotency =
+          g_strconcat ("Idempotency-Key: ", request->idempotency_key, NULL);
       headers = curl_slist_append (headers, idempotency);
     }
 
@@ -465,26 +435,25 @@ prepare_handle (TillStripeClient *self,
 }
 
 static char *
-describe_failure (CURLcode    rc,
-                  const Reply *reply,
-                  const char *errbuf)
+describe_failure (CURLcode rc, const Reply *reply, const char *errbuf)
 {
-  return g_strdup (reply->too_big ? "response too large"
-                   : errbuf[0] != '\0' ? errbuf : curl_easy_strerror (rc));
+  return g_strdup (reply->too_big      ? "response too large"
+                   : errbuf[0] != '\0' ? errbuf
+                                       : curl_easy_strerror (rc));
 }
 
 /* One blocking attempt: TRUE with @out_status when an HTTP answer came back. */
 static gboolean
-perform_once (TillStripeClient  *self,
-              CURL              *handle,
-              const Request     *request,
-              Reply             *reply,
-              long              *out_status,
-              char             **out_network_error)
+perform_once (TillStripeClient *self,
+              CURL             *handle,
+              const Request    *request,
+              Reply            *reply,
+              long             *out_status,
+              char            **out_network_error)
 {
-  char errbuf[CURL_ERROR_SIZE];
+  char               errbuf[CURL_ERROR_SIZE];
   struct curl_slist *headers = prepare_handle (self, handle, request, reply, errbuf);
-  CURLcode rc;
+  CURLcode           rc;
 
   rc = curl_easy_perform (handle);
   curl_slist_free_all (headers);
@@ -503,27 +472,22 @@ perform_once (TillStripeClient  *self,
 
 /* The final answer of a request: Stripe's JSON, whatever the status. Takes @reply's body. */
 static TillStripeResponse *
-make_response (const Request  *request,
-               Reply          *reply,
-               long            status,
-               guint           attempt,
-               GError        **error)
+make_response (const Request *request, Reply *reply, long status, guint attempt, GError **error)
 {
-  g_autoptr(JsonObject) body = NULL;
+  g_autoptr (JsonObject) body = NULL;
   TillStripeResponse *response;
 
   body = request->members != NULL
-      ? till_json_parse_object_members ((const char *) reply->body->data, reply->body->len,
-                                        request->members, NULL)
-      : till_json_parse_object ((const char *) reply->body->data, reply->body->len, NULL);
+             ? till_json_parse_object_members ((const char *) reply->body->data, reply->body->len,
+                                               request->members, NULL)
+             : till_json_parse_object ((const char *) reply->body->data, reply->body->len, NULL);
   if (body == NULL)
     {
       g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
-             "%s %s: HTTP %ld with a body that is not JSON (Request-Id %s)",
-             request->method, request->path, status,
-             reply->request_id != NULL ? reply->request_id : "none");
+             "%s %s: HTTP %ld with a body that is not JSON (Request-Id %s)", request->method,
+             request->path, status, reply->request_id != NULL ? reply->request_id : "none");
       g_set_error (error, TILL_STRIPE_ERROR, TILL_STRIPE_ERROR_PROTOCOL,
-                   _("The payment provider sent an answer Till cannot read"));
+                   _ ("The payment provider sent an answer Till cannot read"));
       return NULL;
     }
   response = g_new0 (TillStripeResponse, 1);
@@ -536,8 +500,8 @@ make_response (const Request  *request,
     {
       JsonObject *stripe_error = till_stripe_response_get_error (response);
 
-      g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
-             "%s %s: HTTP %ld %s/%s (Request-Id %s)", request->method, request->path, status,
+      g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE, "%s %s: HTTP %ld %s/%s (Request-Id %s)",
+             request->method, request->path, status,
              stripe_error ? (member_string (stripe_error, "type") ?: "") : "",
              stripe_error ? (member_string (stripe_error, "code") ?: "") : "",
              response->request_id != NULL ? response->request_id : "none");
@@ -546,8 +510,7 @@ make_response (const Request  *request,
 }
 
 static guint
-backoff_delay_ms (TillStripeClient *self,
-                  guint             attempt)
+backoff_delay_ms (TillStripeClient *self, guint attempt)
 {
   guint64 delay = (guint64) self->base_delay_ms << MIN (attempt, 3);
 
@@ -562,9 +525,7 @@ is_retryable (long status)
 }
 
 static void
-backoff (TillStripeClient *self,
-         guint             attempt,
-         GCancellable     *cancellable)
+backoff (TillStripeClient *self, guint attempt, GCancellable *cancellable)
 {
   gint64 until = g_get_monotonic_time () + (gint64) backoff_delay_ms (self, attempt) * 1000;
 
@@ -574,27 +535,27 @@ backoff (TillStripeClient *self,
 }
 
 static TillStripeResponse *
-run_request (TillStripeClient  *self,
-             const Request     *request,
-             GCancellable      *cancellable,
-             GError           **error)
+run_request (TillStripeClient *self,
+             const Request    *request,
+             GCancellable     *cancellable,
+             GError          **error)
 {
   g_autofree char *last_network_error = NULL;
-  CURL *handle = take_handle (self);
-  guint attempt;
+  CURL            *handle = take_handle (self);
+  guint            attempt;
 
   if (handle == NULL)
     {
       g_set_error (error, TILL_STRIPE_ERROR, TILL_STRIPE_ERROR_NETWORK,
-                   _("Cannot start a connection to the payment provider"));
+                   _ ("Cannot start a connection to the payment provider"));
       return NULL;
     }
 
   for (attempt = 0; attempt <= self->max_retries; attempt++)
     {
-      Reply reply = { g_byte_array_new (), NULL, FALSE, FALSE };
+      Reply            reply = { g_byte_array_new (), NULL, FALSE, FALSE };
       g_autofree char *network_error = NULL;
-      long status = 0;
+      long             status = 0;
 
       if (attempt > 0)
         backoff (self, attempt - 1, cancellable);
@@ -607,9 +568,8 @@ run_request (TillStripeClient  *self,
 
       if (!perform_once (self, handle, request, &reply, &status, &network_error))
         {
-          g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
-                 "%s %s: attempt %u failed: %s", request->method, request->path,
-                 attempt + 1, network_error);
+          g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE, "%s %s: attempt %u failed: %s",
+                 request->method, request->path, attempt + 1, network_error);
           g_free (last_network_error);
           last_network_error = g_steal_pointer (&network_error);
           g_byte_array_unref (reply.body);
@@ -640,10 +600,10 @@ run_request (TillStripeClient  *self,
 
   curl_easy_cleanup (handle);
   g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
-         "%s %s: no answer from the payment provider after %u attempts: %s",
-             request->method, request->path, attempt, last_network_error);
+         "%s %s: no answer from the payment provider after %u attempts: %s", request->method,
+         request->path, attempt, last_network_error);
   g_set_error (error, TILL_STRIPE_ERROR, TILL_STRIPE_ERROR_NETWORK,
-               _("The payment provider did not answer (%s)"), last_network_error);
+               _ ("The payment provider did not answer (%s)"), last_network_error);
   return NULL;
 }
 
@@ -667,16 +627,16 @@ request_new (const char     *method,
 
 typedef struct
 {
-  TillStripeClient *self;
-  GTask *task;
-  Request *request;
-  CURL *handle;
+  TillStripeClient  *self;
+  GTask             *task;
+  Request           *request;
+  CURL              *handle;
   struct curl_slist *headers;
-  Reply reply;
-  char errbuf[CURL_ERROR_SIZE];
-  guint attempt;
-  char *last_network_error;
-  GSource *backoff;
+  Reply              reply;
+  char               errbuf[CURL_ERROR_SIZE];
+  guint              attempt;
+  char              *last_network_error;
+  GSource           *backoff;
 } Transfer;
 
 static void
@@ -702,12 +662,10 @@ transfer_free (Transfer *transfer)
 static void check_finished (TillStripeClient *self);
 
 static gboolean
-on_socket_ready (int          fd,
-                 GIOCondition condition,
-                 gpointer     user_data)
+on_socket_ready (int fd, GIOCondition condition, gpointer user_data)
 {
   TillStripeClient *self = user_data;
-  int action = 0, running = 0;
+  int               action = 0, running = 0;
 
   if (condition & G_IO_IN)
     action |= CURL_CSELECT_IN;
@@ -726,36 +684,29 @@ on_socket_ready (int          fd,
  * (a new source each time would cost allocations and main-loop wake-ups). */
 typedef struct
 {
-  GSource source;
+  GSource           source;
   TillStripeClient *client;
-  int fd;
-  gpointer tag;
-  GIOCondition condition;
+  int               fd;
+  gpointer          tag;
+  GIOCondition      condition;
 } Watch;
 
 static gboolean
-watch_dispatch (GSource     *source,
-                GSourceFunc  callback,
-                gpointer     user_data)
+watch_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
 {
   Watch *watch = (Watch *) source;
 
-  return on_socket_ready (watch->fd, g_source_query_unix_fd (source, watch->tag),
-                          watch->client);
+  return on_socket_ready (watch->fd, g_source_query_unix_fd (source, watch->tag), watch->client);
 }
 
 static GSourceFuncs watch_funcs = { NULL, NULL, watch_dispatch, NULL, NULL, NULL };
 
 static int
-socket_cb (CURL          *easy,
-           curl_socket_t  fd,
-           int            what,
-           void          *user_data,
-           void          *socket_data)
+socket_cb (CURL *easy, curl_socket_t fd, int what, void *user_data, void *socket_data)
 {
   TillStripeClient *self = user_data;
-  Watch *watch = socket_data;
-  GIOCondition condition = G_IO_ERR | G_IO_HUP;
+  Watch            *watch = socket_data;
+  GIOCondition      condition = G_IO_ERR | G_IO_HUP;
 
   if (what == CURL_POLL_REMOVE)
     {
@@ -796,7 +747,7 @@ static gboolean
 on_timer (gpointer user_data)
 {
   TillStripeClient *self = user_data;
-  int running = 0;
+  int               running = 0;
 
   g_clear_pointer (&self->timer, g_source_unref);
   g_object_ref (self);
@@ -807,9 +758,7 @@ on_timer (gpointer user_data)
 }
 
 static int
-timer_cb (CURLM *multi,
-          long   timeout_ms,
-          void  *user_data)
+timer_cb (CURLM *multi, long timeout_ms, void *user_data)
 {
   TillStripeClient *self = user_data;
 
@@ -852,7 +801,7 @@ retry_later (Transfer *transfer)
              transfer->request->method, transfer->request->path, transfer->attempt + 1,
              transfer->last_network_error);
       g_task_return_new_error (transfer->task, TILL_STRIPE_ERROR, TILL_STRIPE_ERROR_NETWORK,
-                               _("The payment provider did not answer (%s)"),
+                               _ ("The payment provider did not answer (%s)"),
                                transfer->last_network_error);
       transfer_free (transfer);
       return;
@@ -864,14 +813,13 @@ retry_later (Transfer *transfer)
 }
 
 static void
-attempt_done (Transfer *transfer,
-              CURLcode  rc)
+attempt_done (Transfer *transfer, CURLcode rc)
 {
   TillStripeClient *self = transfer->self;
-  const Request *request = transfer->request;
-  g_autoptr(GError) error = NULL;
+  const Request    *request = transfer->request;
+  g_autoptr (GError) error = NULL;
   TillStripeResponse *response;
-  long status = 0;
+  long                status = 0;
 
   g_clear_pointer (&transfer->headers, curl_slist_free_all);
   if (rc != CURLE_OK)
@@ -879,8 +827,7 @@ attempt_done (Transfer *transfer,
       g_free (transfer->last_network_error);
       transfer->last_network_error = describe_failure (rc, &transfer->reply, transfer->errbuf);
       g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE, "%s %s: attempt %u failed: %s",
-             request->method, request->path, transfer->attempt + 1,
-             transfer->last_network_error);
+             request->method, request->path, transfer->attempt + 1, transfer->last_network_error);
       retry_later (transfer);
       return;
     }
@@ -888,9 +835,9 @@ attempt_done (Transfer *transfer,
   curl_easy_getinfo (transfer->handle, CURLINFO_RESPONSE_CODE, &status);
   if (is_retryable (status) && transfer->attempt < self->max_retries)
     {
-      g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
-             "%s %s: HTTP %ld (Request-Id %s), retrying", request->method, request->path,
-             status, transfer->reply.request_id != NULL ? transfer->reply.request_id : "none");
+      g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE, "%s %s: HTTP %ld (Request-Id %s), retrying",
+             request->method, request->path, status,
+             transfer->reply.request_id != NULL ? transfer->reply.request_id : "none");
       g_free (transfer->last_network_error);
       transfer->last_network_error = g_strdup_printf ("HTTP %ld", status);
       retry_later (transfer);
@@ -909,13 +856,13 @@ static void
 check_finished (TillStripeClient *self)
 {
   CURLMsg *msg;
-  int left;
+  int      left;
 
   while ((msg = curl_multi_info_read (self->multi, &left)) != NULL)
     {
       Transfer *transfer = NULL;
-      CURL *handle = msg->easy_handle;
-      CURLcode rc = msg->data.result;
+      CURL     *handle = msg->easy_handle;
+      CURLcode  rc = msg->data.result;
 
       if (msg->msg != CURLMSG_DONE)
         continue;
@@ -940,36 +887,36 @@ start_attempt (Transfer *transfer)
   transfer->reply.body = g_byte_array_new ();
   transfer->reply.too_big = FALSE;
   transfer->reply.replayed = FALSE;
-  transfer->headers = prepare_handle (self, transfer->handle, transfer->request,
-                                      &transfer->reply, transfer->errbuf);
+  transfer->headers = prepare_handle (self, transfer->handle, transfer->request, &transfer->reply,
+                                      transfer->errbuf);
   curl_easy_setopt (transfer->handle, CURLOPT_PRIVATE, transfer);
   curl_multi_add_handle (self->multi, transfer->handle);
 }
 
 void
-till_stripe_client_request_async (TillStripeClient    *self,
-                                  const char          *method,
-                                  const char          *path,
-                                  TillStripeForm      *form,
-                                  const char          *idempotency_key,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
+till_stripe_client_request_async (TillStripeClient   *self,
+                                  const char         *method,
+                                  const char         *path,
+                                  TillStripeForm     *form,
+                                  const char         *idempotency_key,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
 {
   till_stripe_client_request_members_async (self, method, path, form, idempotency_key, NULL,
                                             cancellable, callback, user_data);
 }
 
 void
-till_stripe_client_request_members_async (TillStripeClient    *self,
-                                          const char          *method,
-                                          const char          *path,
-                                          TillStripeForm      *form,
-                                          const char          *idempotency_key,
-                                          const char * const  *members,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data)
+till_stripe_client_request_members_async (TillStripeClient   *self,
+                                          const char         *method,
+                                          const char         *path,
+                                          TillStripeForm     *form,
+                                          const char         *idempotency_key,
+                                          const char *const  *members,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data)
 {
   Transfer *transfer;
 
@@ -985,7 +932,7 @@ till_stripe_client_request_members_async (TillStripeClient    *self,
   if (transfer->handle == NULL)
     {
       g_task_return_new_error (transfer->task, TILL_STRIPE_ERROR, TILL_STRIPE_ERROR_NETWORK,
-                               _("Cannot start a connection to the payment provider"));
+                               _ ("Cannot start a connection to the payment provider"));
       transfer_free (transfer);
       return;
     }
@@ -993,9 +940,7 @@ till_stripe_client_request_members_async (TillStripeClient    *self,
 }
 
 TillStripeResponse *
-till_stripe_client_request_finish (TillStripeClient  *self,
-                                   GAsyncResult      *result,
-                                   GError           **error)
+till_stripe_client_request_finish (TillStripeClient *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
@@ -1003,15 +948,15 @@ till_stripe_client_request_finish (TillStripeClient  *self,
 }
 
 TillStripeResponse *
-till_stripe_client_request_sync (TillStripeClient  *self,
-                                 const char        *method,
-                                 const char        *path,
-                                 TillStripeForm    *form,
-                                 const char        *idempotency_key,
-                                 GCancellable      *cancellable,
-                                 GError           **error)
+till_stripe_client_request_sync (TillStripeClient *self,
+                                 const char       *method,
+                                 const char       *path,
+                                 TillStripeForm   *form,
+                                 const char       *idempotency_key,
+                                 GCancellable     *cancellable,
+                                 GError          **error)
 {
-  Request *request = request_new (method, path, form, idempotency_key);
+  Request            *request = request_new (method, path, form, idempotency_key);
   TillStripeResponse *response = run_request (self, request, cancellable, error);
 
   request_free (request);

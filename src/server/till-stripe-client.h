@@ -16,17 +16,17 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  TILL_STRIPE_ERROR_NETWORK,   /* no answer after every retry (connect, timeout, reset) */
-  TILL_STRIPE_ERROR_PROTOCOL,  /* an answer that is not Stripe's JSON */
+  TILL_STRIPE_ERROR_NETWORK,  /* no answer after every retry (connect, timeout, reset) */
+  TILL_STRIPE_ERROR_PROTOCOL, /* an answer that is not Stripe's JSON */
 } TillStripeError;
 
 /* What Stripe answered: any HTTP status, with its JSON body. */
 typedef struct
 {
-  guint status;
-  JsonObject *body;     /* never NULL */
-  char *request_id;     /* nullable */
-  guint attempts;
+  guint       status;
+  JsonObject *body;       /* never NULL */
+  char       *request_id; /* nullable */
+  guint       attempts;
   /* Stripe answered a key it had seen with the first answer again (Idempotent-Replayed):
    * what the body says is as it was then, not now. */
   gboolean replayed;
@@ -35,73 +35,66 @@ typedef struct
 /* Form parameters in order; keys keep their brackets ("metadata[till_order_id]"). */
 typedef struct _TillStripeForm TillStripeForm;
 
-TillStripeForm *till_stripe_form_new        (void);
-void            till_stripe_form_free       (TillStripeForm *form);
-void            till_stripe_form_add        (TillStripeForm *form,
-                                             const char     *key,
-                                             const char     *value);
-void            till_stripe_form_add_int    (TillStripeForm *form,
-                                             const char     *key,
-                                             gint64          value);
+TillStripeForm *till_stripe_form_new (void);
+void            till_stripe_form_free (TillStripeForm *form);
+void            till_stripe_form_add (TillStripeForm *form, const char *key, const char *value);
+void            till_stripe_form_add_int (TillStripeForm *form, const char *key, gint64 value);
 /* application/x-www-form-urlencoded; brackets stay readable, everything else is escaped. */
-char           *till_stripe_form_encode     (TillStripeForm *form);
+char *till_stripe_form_encode (TillStripeForm *form);
 
-void            till_stripe_response_free   (TillStripeResponse *response);
+void till_stripe_response_free (TillStripeResponse *response);
 /* The error object of a non-2xx answer, or NULL. */
-JsonObject     *till_stripe_response_get_error (TillStripeResponse *response);
+JsonObject *till_stripe_response_get_error (TillStripeResponse *response);
 /* Plain words for a Stripe error object (decline reasons included). */
-char           *till_stripe_describe_error  (JsonObject     *error_object);
+char *till_stripe_describe_error (JsonObject *error_object);
 
-GQuark          till_stripe_error_quark     (void);
+GQuark till_stripe_error_quark (void);
 
 #define TILL_TYPE_STRIPE_CLIENT (till_stripe_client_get_type ())
 G_DECLARE_FINAL_TYPE (TillStripeClient, till_stripe_client, TILL, STRIPE_CLIENT, GObject)
 
-TillStripeClient *till_stripe_client_new    (const char       *api_base,
-                                             const char       *secret_key);
+TillStripeClient *till_stripe_client_new (const char *api_base, const char *secret_key);
 void              till_stripe_client_set_timeouts (TillStripeClient *self,
                                                    guint             connect_timeout_ms,
                                                    guint             timeout_ms);
 /* Retries on network errors, 409, 429 and 5xx with the same idempotency key, waiting
  * base × 2^n plus up to 50 % jitter, at most 8 × base between tries. */
-void              till_stripe_client_set_retries  (TillStripeClient *self,
-                                                   guint             max_retries,
-                                                   guint             base_delay_ms);
+void
+till_stripe_client_set_retries (TillStripeClient *self, guint max_retries, guint base_delay_ms);
 
 /* @method: "GET" or "POST"; @path: "/v1/payment_intents"; @form and @idempotency_key
  * nullable. Runs on curl multi in the thread-default main context the client was created
  * in (call it from there); never blocks it. */
-void              till_stripe_client_request_async  (TillStripeClient    *self,
-                                                     const char          *method,
-                                                     const char          *path,
-                                                     TillStripeForm      *form,
-                                                     const char          *idempotency_key,
-                                                     GCancellable        *cancellable,
-                                                     GAsyncReadyCallback  callback,
-                                                     gpointer             user_data);
+void till_stripe_client_request_async (TillStripeClient   *self,
+                                       const char         *method,
+                                       const char         *path,
+                                       TillStripeForm     *form,
+                                       const char         *idempotency_key,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
 /* The same, but only @members of the answer's object are read (a NULL-terminated static
  * array; include "error" to see Stripe's errors): an intent has some fifty members and
  * reading them all costs more than the rest of a checkout's JSON. */
-void              till_stripe_client_request_members_async (TillStripeClient    *self,
-                                                            const char          *method,
-                                                            const char          *path,
-                                                            TillStripeForm      *form,
-                                                            const char          *idempotency_key,
-                                                            const char * const  *members,
-                                                            GCancellable        *cancellable,
-                                                            GAsyncReadyCallback  callback,
-                                                            gpointer             user_data);
-TillStripeResponse *till_stripe_client_request_finish (TillStripeClient  *self,
-                                                       GAsyncResult      *result,
-                                                       GError           **error);
+void till_stripe_client_request_members_async (TillStripeClient   *self,
+                                               const char         *method,
+                                               const char         *path,
+                                               TillStripeForm     *form,
+                                               const char         *idempotency_key,
+                                               const char *const  *members,
+                                               GCancellable       *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer            user_data);
+TillStripeResponse *
+till_stripe_client_request_finish (TillStripeClient *self, GAsyncResult *result, GError **error);
 /* Blocking variant for worker threads and command-line tools. */
-TillStripeResponse *till_stripe_client_request_sync (TillStripeClient  *self,
-                                                     const char        *method,
-                                                     const char        *path,
-                                                     TillStripeForm    *form,
-                                                     const char        *idempotency_key,
-                                                     GCancellable      *cancellable,
-                                                     GError           **error);
+TillStripeResponse *till_stripe_client_request_sync (TillStripeClient *self,
+                                                     const char       *method,
+                                                     const char       *path,
+                                                     TillStripeForm   *form,
+                                                     const char       *idempotency_key,
+                                                     GCancellable     *cancellable,
+                                                     GError          **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillStripeForm, till_stripe_form_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillStripeResponse, till_stripe_response_free)

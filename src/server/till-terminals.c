@@ -33,8 +33,7 @@ till_role_to_string (TillRole role)
 }
 
 gboolean
-till_role_from_string (const char *text,
-                       TillRole   *out_role)
+till_role_from_string (const char *text, TillRole *out_role)
 {
   if (g_strcmp0 (text, "cashier") == 0)
     *out_role = TILL_ROLE_CASHIER;
@@ -46,9 +45,7 @@ till_role_from_string (const char *text,
 }
 
 gboolean
-till_constant_time_equal (const guint8 *a,
-                          const guint8 *b,
-                          gsize         length)
+till_constant_time_equal (const guint8 *a, const guint8 *b, gsize length)
 {
   volatile guint8 diff = 0;
 
@@ -58,10 +55,9 @@ till_constant_time_equal (const guint8 *a,
 }
 
 static void
-hash_token (const char *token,
-            guint8      out[HASH_BYTES])
+hash_token (const char *token, guint8 out[HASH_BYTES])
 {
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
   gsize length = HASH_BYTES;
 
   g_checksum_update (checksum, (const guchar *) token, strlen (token));
@@ -69,9 +65,7 @@ hash_token (const char *token,
 }
 
 static gboolean
-random_bytes (guint8  *buffer,
-              gsize    length,
-              GError **error)
+random_bytes (guint8 *buffer, gsize length, GError **error)
 {
   gsize done = 0;
 
@@ -85,7 +79,7 @@ random_bytes (guint8  *buffer,
           if (saved == EINTR)
             continue;
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                       _("Cannot get random bytes: %s"), g_strerror (saved));
+                       _ ("Cannot get random bytes: %s"), g_strerror (saved));
           return FALSE;
         }
       done += n;
@@ -94,23 +88,20 @@ random_bytes (guint8  *buffer,
 }
 
 char *
-till_terminals_add (TillDatabase  *db,
-                    const char    *name,
-                    TillRole       role,
-                    gint64        *out_id,
-                    GError       **error)
+till_terminals_add (
+    TillDatabase *db, const char *name, TillRole role, gint64 *out_id, GError **error)
 {
-  guint8 raw[TOKEN_BYTES];
-  guint8 hash[HASH_BYTES];
+  guint8           raw[TOKEN_BYTES];
+  guint8           hash[HASH_BYTES];
   g_autofree char *encoded = NULL;
   g_autofree char *token = NULL;
-  sqlite3_stmt *stmt;
+  sqlite3_stmt    *stmt;
 
   if (name == NULL || *name == '\0' || !g_utf8_validate (name, -1, NULL) ||
       g_utf8_strlen (name, -1) > 100)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("A terminal needs a name of 1 to 100 characters"));
+                   _ ("A terminal needs a name of 1 to 100 characters"));
       return NULL;
     }
   if (!random_bytes (raw, sizeof raw, error))
@@ -130,8 +121,8 @@ till_terminals_add (TillDatabase  *db,
   hash_token (token, hash);
   memset (raw, 0, sizeof raw);
 
-  stmt = till_database_prepare (db,
-      "INSERT INTO terminals (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)", error);
+  stmt = till_database_prepare (
+      db, "INSERT INTO terminals (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)", error);
   if (stmt == NULL)
     return NULL;
   till_database_bind_text (stmt, 1, name);
@@ -159,15 +150,14 @@ terminal_from_row (sqlite3_stmt *stmt)
 }
 
 GPtrArray *
-till_terminals_list (TillDatabase  *db,
-                     GError       **error)
+till_terminals_list (TillDatabase *db, GError **error)
 {
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) till_terminal_free);
+  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) till_terminal_free);
   sqlite3_stmt *stmt;
-  int rc;
+  int           rc;
 
-  stmt = till_database_prepare (db,
-      "SELECT id, name, role, created_at, coalesce (revoked_at, 0) FROM terminals ORDER BY id",
+  stmt = till_database_prepare (
+      db, "SELECT id, name, role, created_at, coalesce (revoked_at, 0) FROM terminals ORDER BY id",
       error);
   if (stmt == NULL)
     return NULL;
@@ -179,15 +169,14 @@ till_terminals_list (TillDatabase  *db,
 }
 
 gboolean
-till_terminals_revoke (TillDatabase  *db,
-                       const char    *what,
-                       GError       **error)
+till_terminals_revoke (TillDatabase *db, const char *what, GError **error)
 {
   sqlite3_stmt *stmt;
-  guint64 id = 0;
-  gboolean by_id = g_ascii_string_to_unsigned (what, 10, 1, G_MAXINT64, &id, NULL);
+  guint64       id = 0;
+  gboolean      by_id = g_ascii_string_to_unsigned (what, 10, 1, G_MAXINT64, &id, NULL);
 
-  stmt = till_database_prepare (db,
+  stmt = till_database_prepare (
+      db,
       by_id ? "UPDATE terminals SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"
             : "UPDATE terminals SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
       error);
@@ -202,8 +191,7 @@ till_terminals_revoke (TillDatabase  *db,
     return FALSE;
   if (till_database_changes (db) == 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   _("No active terminal “%s”"), what);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _ ("No active terminal “%s”"), what);
       return FALSE;
     }
   return TRUE;
@@ -221,14 +209,12 @@ till_terminals_revoke (TillDatabase  *db,
  * Returns: how many were revoked, or -1 on error
  */
 gint64
-till_terminals_revoke_older (TillDatabase  *db,
-                             const char    *name,
-                             guint          keep,
-                             GError       **error)
+till_terminals_revoke_older (TillDatabase *db, const char *name, guint keep, GError **error)
 {
   sqlite3_stmt *stmt;
 
-  stmt = till_database_prepare (db,
+  stmt = till_database_prepare (
+      db,
       "UPDATE terminals SET revoked_at = ?1 WHERE name = ?2 AND revoked_at IS NULL"
       " AND id NOT IN (SELECT id FROM terminals WHERE name = ?2 AND revoked_at IS NULL"
       "                ORDER BY id DESC LIMIT ?3)",
@@ -244,16 +230,17 @@ till_terminals_revoke_older (TillDatabase  *db,
 }
 
 static TillTerminal *
-authenticate_hash (TillDatabase *db,
-                   const guint8  hash[HASH_BYTES])
+authenticate_hash (TillDatabase *db, const guint8 hash[HASH_BYTES])
 {
   sqlite3_stmt *stmt;
   TillTerminal *terminal = NULL;
-  const void *stored;
+  const void   *stored;
 
-  stmt = till_database_prepare (db,
+  stmt = till_database_prepare (
+      db,
       "SELECT id, name, role, created_at, coalesce (revoked_at, 0), token_hash "
-      "FROM terminals WHERE token_hash = ?", NULL);
+      "FROM terminals WHERE token_hash = ?",
+      NULL);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_blob (stmt, 1, hash, HASH_BYTES, SQLITE_TRANSIENT);
@@ -276,8 +263,7 @@ token_acceptable (const char *token)
 }
 
 TillTerminal *
-till_terminals_authenticate (TillDatabase *db,
-                             const char   *token)
+till_terminals_authenticate (TillDatabase *db, const char *token)
 {
   guint8 hash[HASH_BYTES];
 
@@ -288,11 +274,10 @@ till_terminals_authenticate (TillDatabase *db,
 }
 
 gboolean
-till_terminals_is_valid (TillDatabase *db,
-                         gint64        id)
+till_terminals_is_valid (TillDatabase *db, gint64 id)
 {
-  sqlite3_stmt *stmt = till_database_prepare (db,
-      "SELECT 1 FROM terminals WHERE id = ? AND revoked_at IS NULL", NULL);
+  sqlite3_stmt *stmt = till_database_prepare (
+      db, "SELECT 1 FROM terminals WHERE id = ? AND revoked_at IS NULL", NULL);
   gboolean valid;
 
   if (stmt == NULL)
@@ -307,8 +292,8 @@ till_terminals_is_valid (TillDatabase *db,
 
 struct _TillTerminalCache
 {
-  GHashTable *terminals;  /* GBytes (token hash) → TillTerminal */
-  guint64 generation;
+  GHashTable *terminals; /* GBytes (token hash) → TillTerminal */
+  guint64     generation;
 };
 
 TillTerminalCache *
@@ -316,9 +301,9 @@ till_terminal_cache_new (void)
 {
   TillTerminalCache *cache = g_new0 (TillTerminalCache, 1);
 
-  cache->terminals = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
-                                            (GDestroyNotify) g_bytes_unref,
-                                            (GDestroyNotify) till_terminal_free);
+  cache->terminals =
+      g_hash_table_new_full (g_bytes_hash, g_bytes_equal, (GDestroyNotify) g_bytes_unref,
+                             (GDestroyNotify) till_terminal_free);
   return cache;
 }
 
@@ -347,12 +332,10 @@ terminal_copy (const TillTerminal *terminal)
 }
 
 TillTerminal *
-till_terminal_cache_authenticate (TillTerminalCache *cache,
-                                  TillDatabase      *db,
-                                  const char        *token)
+till_terminal_cache_authenticate (TillTerminalCache *cache, TillDatabase *db, const char *token)
 {
   guint8 hash[HASH_BYTES];
-  g_autoptr(GBytes) key = NULL;
+  g_autoptr (GBytes) key = NULL;
   TillTerminal *terminal;
 
   if (!token_acceptable (token))

@@ -13,10 +13,9 @@
 #define TRAINING_PUBLISHABLE_KEY "pk_test_till_training_mode"
 
 GObject *
-till_training_start (TillServerConfig  *config,
-                     GError           **error)
+till_training_start (TillServerConfig *config, GError **error)
 {
-  g_autoptr(TillStripeSim) sim = NULL;
+  g_autoptr (TillStripeSim) sim = NULL;
 
   sim = till_stripe_sim_new (TRAINING_SECRET_KEY, error);
   if (sim == NULL)
@@ -46,10 +45,7 @@ till_training_start (TillServerConfig  *config,
 }
 
 gboolean
-till_training_set_webhook (GObject     *sim,
-                           const char  *url,
-                           const char  *secret,
-                           GError     **error)
+till_training_set_webhook (GObject *sim, const char *url, const char *secret, GError **error)
 {
   return till_stripe_sim_set_webhook (TILL_STRIPE_SIM (sim), url, secret, error);
 }

@@ -16,13 +16,9 @@
 #include "till-webhooks.h"
 
 static char *
-hmac_hex (const char   *secret,
-          gint64        timestamp,
-          const guint8 *body,
-          gsize         length)
+hmac_hex (const char *secret, gint64 timestamp, const guint8 *body, gsize length)
 {
-  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) secret,
-                                      strlen (secret));
+  g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) secret, strlen (secret));
   g_autofree char *prefix = g_strdup_printf ("%" G_GINT64_FORMAT ".", timestamp);
 
   g_hmac_update (hmac, (const guchar *) prefix, strlen (prefix));
@@ -31,10 +27,7 @@ hmac_hex (const char   *secret,
 }
 
 char *
-till_webhook_sign (const guint8 *body,
-                   gsize         length,
-                   const char   *secret,
-                   gint64        timestamp)
+till_webhook_sign (const guint8 *body, gsize length, const char *secret, gint64 timestamp)
 {
   g_autofree char *signature = hmac_hex (secret, timestamp, body, length);
 
@@ -42,30 +35,30 @@ till_webhook_sign (const guint8 *body,
 }
 
 gboolean
-till_webhook_verify (const char    *header,
-                     const guint8  *body,
-                     gsize          length,
-                     const char    *secret,
-                     gint64         now,
-                     gint64         tolerance,
-                     GError       **error)
+till_webhook_verify (const char   *header,
+                     const guint8 *body,
+                     gsize         length,
+                     const char   *secret,
+                     gint64        now,
+                     gint64        tolerance,
+                     GError      **error)
 {
-  g_auto(GStrv) parts = NULL;
+  g_auto (GStrv) parts = NULL;
   g_autofree char *expected = NULL;
-  gint64 timestamp = -1;
-  gboolean matched = FALSE;
-  guint n_v1 = 0;
+  gint64           timestamp = -1;
+  gboolean         matched = FALSE;
+  guint            n_v1 = 0;
 
   if (secret == NULL || *secret == '\0')
     {
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_REQUEST,
-                   _("Webhooks are not configured on this server"));
+                   _ ("Webhooks are not configured on this server"));
       return FALSE;
     }
   if (header == NULL || strlen (header) > 8192)
     {
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_REQUEST,
-                   _("Missing Stripe-Signature header"));
+                   _ ("Missing Stripe-Signature header"));
       return FALSE;
     }
 
@@ -90,7 +83,7 @@ till_webhook_verify (const char    *header,
   if (timestamp < 0)
     {
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_REQUEST,
-                   _("The Stripe-Signature header has no valid timestamp"));
+                   _ ("The Stripe-Signature header has no valid timestamp"));
       return FALSE;
     }
 
@@ -111,21 +104,20 @@ till_webhook_verify (const char    *header,
   if (n_v1 == 0 || !matched)
     {
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_REQUEST,
-                   _("The webhook signature does not match"));
+                   _ ("The webhook signature does not match"));
       return FALSE;
     }
   if (ABS (now - timestamp) > tolerance)
     {
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_REQUEST,
-                   _("The webhook timestamp is outside the tolerance"));
+                   _ ("The webhook timestamp is outside the tolerance"));
       return FALSE;
     }
   return TRUE;
 }
 
 static const char *
-string_member (JsonObject *object,
-               const char *name)
+string_member (JsonObject *object, const char *name)
 {
   JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
@@ -136,8 +128,7 @@ string_member (JsonObject *object,
 }
 
 static JsonObject *
-object_member (JsonObject *object,
-               const char *name)
+object_member (JsonObject *object, const char *name)
 {
   JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
@@ -152,9 +143,11 @@ remember_event (TillDatabase *db,
                 gboolean     *out_duplicate,
                 GError      **error)
 {
-  sqlite3_stmt *stmt = till_database_prepare (db,
+  sqlite3_stmt *stmt = till_database_prepare (
+      db,
       "INSERT INTO stripe_events (id, type, created, received_at) VALUES (?, ?, ?, ?)"
-      " ON CONFLICT (id) DO NOTHING", error);
+      " ON CONFLICT (id) DO NOTHING",
+      error);
 
   if (stmt == NULL)
     return FALSE;
@@ -169,8 +162,7 @@ remember_event (TillDatabase *db,
 }
 
 static void
-forget_event (TillDatabase *db,
-              const char   *id)
+forget_event (TillDatabase *db, const char *id)
 {
   sqlite3_stmt *stmt = till_database_prepare (db, "DELETE FROM stripe_events WHERE id = ?", NULL);
 
@@ -181,16 +173,15 @@ forget_event (TillDatabase *db,
 }
 
 gint
-till_webhook_forget_events (TillDatabase  *db,
-                            gint64         received_before,
-                            guint          limit,
-                            GError       **error)
+till_webhook_forget_events (TillDatabase *db, gint64 received_before, guint limit, GError **error)
 {
   /* The oldest by rowid, which grows with each event remembered: at most @limit rows read,
    * without an index of the time (one more to write for each event). */
-  sqlite3_stmt *stmt = till_database_prepare (db,
+  sqlite3_stmt *stmt = till_database_prepare (
+      db,
       "DELETE FROM stripe_events WHERE rowid IN"
-      " (SELECT rowid FROM stripe_events ORDER BY rowid LIMIT ?2) AND received_at < ?1", error);
+      " (SELECT rowid FROM stripe_events ORDER BY rowid LIMIT ?2) AND received_at < ?1",
+      error);
 
   if (stmt == NULL)
     return -1;
@@ -202,13 +193,11 @@ till_webhook_forget_events (TillDatabase  *db,
 }
 
 static gboolean
-apply_refund_object (TillDatabase *db,
-                     JsonObject   *refund,
-                     GError      **error)
+apply_refund_object (TillDatabase *db, JsonObject *refund, GError **error)
 {
   const char *id = string_member (refund, "id");
   const char *status = string_member (refund, "status");
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GError) local = NULL;
 
   if (id == NULL || status == NULL)
     return TRUE;
@@ -221,24 +210,23 @@ apply_refund_object (TillDatabase *db,
 }
 
 gboolean
-till_webhook_handle_event (TillDatabase  *db,
-                           JsonObject    *event,
-                           gboolean      *out_duplicate,
-                           GError       **error)
+till_webhook_handle_event (TillDatabase *db,
+                           JsonObject   *event,
+                           gboolean     *out_duplicate,
+                           GError      **error)
 {
   const char *id = string_member (event, "id");
   const char *type = string_member (event, "type");
   JsonObject *object = object_member (object_member (event, "data"), "object");
-  JsonNode *created_node = json_object_get_member (event, "created");
-  gint64 created = 0;
-  g_autoptr(GError) local = NULL;
+  JsonNode   *created_node = json_object_get_member (event, "created");
+  gint64      created = 0;
+  g_autoptr (GError) local = NULL;
   gboolean ok = TRUE;
 
   *out_duplicate = FALSE;
   if (id == NULL || type == NULL || object == NULL)
     {
-      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_REQUEST,
-                   _("Not a Stripe event"));
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_REQUEST, _ ("Not a Stripe event"));
       return FALSE;
     }
   if (created_node != NULL && JSON_NODE_HOLDS_VALUE (created_node) &&
@@ -285,7 +273,7 @@ till_webhook_handle_event (TillDatabase  *db,
   else if (g_strcmp0 (type, "charge.refunded") == 0)
     {
       JsonObject *refunds = object_member (object, "refunds");
-      JsonNode *data = refunds != NULL ? json_object_get_member (refunds, "data") : NULL;
+      JsonNode   *data = refunds != NULL ? json_object_get_member (refunds, "data") : NULL;
 
       if (data != NULL && JSON_NODE_HOLDS_ARRAY (data))
         {

@@ -15,18 +15,15 @@ G_BEGIN_DECLS
 /* Checks a Stripe-Signature header over the raw body: t=…, one or more v1=… (others
  * ignored), HMAC-SHA256 of "t.body" with @secret, compared in constant time, and a
  * timestamp within @tolerance seconds of @now. */
-gboolean till_webhook_verify       (const char   *header,
-                                    const guint8 *body,
-                                    gsize         length,
-                                    const char   *secret,
-                                    gint64        now,
-                                    gint64        tolerance,
-                                    GError      **error);
+gboolean till_webhook_verify (const char   *header,
+                              const guint8 *body,
+                              gsize         length,
+                              const char   *secret,
+                              gint64        now,
+                              gint64        tolerance,
+                              GError      **error);
 /* The header value Stripe would send (for tests and the simulator stand-in). */
-char    *till_webhook_sign         (const guint8 *body,
-                                    gsize         length,
-                                    const char   *secret,
-                                    gint64        timestamp);
+char *till_webhook_sign (const guint8 *body, gsize length, const char *secret, gint64 timestamp);
 
 /* Applies a verified event. *out_duplicate when its id was seen before (nothing done). */
 gboolean till_webhook_handle_event (TillDatabase *db,
@@ -41,9 +38,7 @@ gboolean till_webhook_handle_event (TillDatabase *db,
 /* Forgets the events received before @received_before (µs since the epoch), among the
  * @limit oldest, in the transaction begun; how many, or -1 with @error. An event delivered
  * again after that is handled again, which moves no order backwards. */
-gint     till_webhook_forget_events (TillDatabase *db,
-                                     gint64        received_before,
-                                     guint         limit,
-                                     GError      **error);
+gint
+till_webhook_forget_events (TillDatabase *db, gint64 received_before, guint limit, GError **error);
 
 G_END_DECLS

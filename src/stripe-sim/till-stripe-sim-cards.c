@@ -9,12 +9,12 @@
 #include "till-stripe-sim-state-private.h"
 
 static const TillSimTestCard test_cards[] = {
-  { "4242424242424242", "pm_card_visa", "visa", "credit", "US",
-    TILL_SIM_CARD_SUCCEEDS, NULL, NULL },
-  { "5555555555554444", "pm_card_mastercard", "mastercard", "credit", "US",
-    TILL_SIM_CARD_SUCCEEDS, NULL, NULL },
-  { "4000000000000002", "pm_card_chargeDeclined", "visa", "credit", "US",
-    TILL_SIM_CARD_DECLINES, "generic_decline", "Your card was declined." },
+  { "4242424242424242", "pm_card_visa", "visa", "credit", "US", TILL_SIM_CARD_SUCCEEDS, NULL,
+    NULL },
+  { "5555555555554444", "pm_card_mastercard", "mastercard", "credit", "US", TILL_SIM_CARD_SUCCEEDS,
+    NULL, NULL },
+  { "4000000000000002", "pm_card_chargeDeclined", "visa", "credit", "US", TILL_SIM_CARD_DECLINES,
+    "generic_decline", "Your card was declined." },
   { "4000000000009995", "pm_card_chargeDeclinedInsufficientFunds", "visa", "credit", "US",
     TILL_SIM_CARD_DECLINES, "insufficient_funds", "Your card has insufficient funds." },
   { "4000002500003155", "pm_card_authenticationRequiredOnSetup", "visa", "credit", "US",
@@ -45,7 +45,7 @@ gboolean
 till_sim_luhn_valid (const char *digits)
 {
   gsize length = strlen (digits);
-  int sum = 0;
+  int   sum = 0;
 
   if (length < 12 || length > 19)
     return FALSE;

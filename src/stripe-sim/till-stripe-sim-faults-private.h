@@ -14,18 +14,15 @@ G_BEGIN_DECLS
  * commas. */
 typedef struct
 {
-  guint status;               /* 0, or 429/500/502/503 answered instead of running */
-  guint delay_ms;             /* hold the request (and its idempotency key) this long */
-  gboolean drop_after;        /* run the request, then drop the connection unanswered */
+  guint    status;     /* 0, or 429/500/502/503 answered instead of running */
+  guint    delay_ms;   /* hold the request (and its idempotency key) this long */
+  gboolean drop_after; /* run the request, then drop the connection unanswered */
   gboolean duplicate_webhooks;
   gboolean reorder_webhooks;
-  gboolean lose_webhooks;     /* the request's events are never delivered */
+  gboolean lose_webhooks; /* the request's events are never delivered */
 } TillSimFaults;
 
-gboolean till_sim_faults_parse (const char    *spec,
-                                TillSimFaults *faults,
-                                GError       **error);
-void     till_sim_faults_merge (TillSimFaults       *faults,
-                                const TillSimFaults *other);
+gboolean till_sim_faults_parse (const char *spec, TillSimFaults *faults, GError **error);
+void     till_sim_faults_merge (TillSimFaults *faults, const TillSimFaults *other);
 
 G_END_DECLS

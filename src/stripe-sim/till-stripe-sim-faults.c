@@ -11,11 +11,9 @@
 #define MAX_DELAY_MS 60000
 
 gboolean
-till_sim_faults_parse (const char    *spec,
-                       TillSimFaults *faults,
-                       GError       **error)
+till_sim_faults_parse (const char *spec, TillSimFaults *faults, GError **error)
 {
-  g_auto(GStrv) parts = NULL;
+  g_auto (GStrv) parts = NULL;
 
   memset (faults, 0, sizeof *faults);
   if (spec == NULL)
@@ -30,8 +28,8 @@ till_sim_faults_parse (const char    *spec,
         continue;
       if (g_str_equal (part, "drop-after"))
         faults->drop_after = TRUE;
-      else if (g_str_equal (part, "500") || g_str_equal (part, "502")
-               || g_str_equal (part, "503") || g_str_equal (part, "429"))
+      else if (g_str_equal (part, "500") || g_str_equal (part, "502") ||
+               g_str_equal (part, "503") || g_str_equal (part, "429"))
         faults->status = (guint) g_ascii_strtoull (part, NULL, 10);
       else if (g_str_has_prefix (part, "delay="))
         {
@@ -56,7 +54,8 @@ till_sim_faults_parse (const char    *spec,
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                        "unknown fault “%s” (known: drop-after, 500, 502, 503, 429, delay=N, "
-                       "duplicate-webhook, reorder-webhooks, lose-webhook, none)", part);
+                       "duplicate-webhook, reorder-webhooks, lose-webhook, none)",
+                       part);
           return FALSE;
         }
     }
@@ -64,8 +63,7 @@ till_sim_faults_parse (const char    *spec,
 }
 
 void
-till_sim_faults_merge (TillSimFaults       *faults,
-                       const TillSimFaults *other)
+till_sim_faults_merge (TillSimFaults *faults, const TillSimFaults *other)
 {
   if (other->status != 0)
     faults->status = other->status;

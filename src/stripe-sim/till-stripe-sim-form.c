@@ -19,11 +19,10 @@ pair_free (gpointer data)
 }
 
 static char *
-form_unescape (const char *start,
-               gsize       length)
+form_unescape (const char *start, gsize length)
 {
   g_autofree char *copy = g_strndup (start, length);
-  char *decoded;
+  char            *decoded;
 
   for (char *p = copy; *p != '\0'; p++)
     if (*p == '+')
@@ -40,10 +39,9 @@ form_unescape (const char *start,
 }
 
 GPtrArray *
-till_sim_form_decode (const char *data,
-                      gsize       length)
+till_sim_form_decode (const char *data, gsize length)
 {
-  GPtrArray *pairs = g_ptr_array_new_with_free_func (pair_free);
+  GPtrArray  *pairs = g_ptr_array_new_with_free_func (pair_free);
   const char *end = data + length;
   const char *p = data;
 
@@ -82,7 +80,7 @@ till_sim_form_decode (const char *data,
 static char **
 split_key (const char *key)
 {
-  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
   const char *bracket = strchr (key, '[');
   const char *p;
 
@@ -134,8 +132,7 @@ is_index (const char *segment)
 
 /* The parameter name up to segment @n, as Stripe prints it: "a[b][c]". */
 static char *
-param_name (char **segments,
-            guint  n)
+param_name (char **segments, guint n)
 {
   GString *name = g_string_new (segments[0]);
 
@@ -145,23 +142,20 @@ param_name (char **segments,
 }
 
 static TillSimReply *
-invalid_hash (char **segments,
-              guint  n)
+invalid_hash (char **segments, guint n)
 {
   g_autofree char *name = param_name (segments, n);
 
   return till_sim_reply_error (400, "invalid_request_error", "parameter_invalid", name,
                                "Invalid request: the parameter %s is given both as a value "
-                               "and as a hash or array.", name);
+                               "and as a hash or array.",
+                               name);
 }
 
 /* Finds or makes the child of @container (object or array) named @segment, of the kind
  * the next segment asks for (@want_array, @want_value). */
 static JsonNode *
-child_for (JsonNode   *container,
-           const char *segment,
-           JsonNodeType want,
-           gboolean    *conflict)
+child_for (JsonNode *container, const char *segment, JsonNodeType want, gboolean *conflict)
 {
   JsonNode *child = NULL;
 
@@ -187,8 +181,8 @@ child_for (JsonNode   *container,
   else
     {
       JsonArray *array = json_node_get_array (container);
-      guint length = json_array_get_length (array);
-      guint64 index = *segment == '\0' ? length : g_ascii_strtoull (segment, NULL, 10);
+      guint      length = json_array_get_length (array);
+      guint64    index = *segment == '\0' ? length : g_ascii_strtoull (segment, NULL, 10);
 
       /* "a[0][x]=1&a[0][y]=2" fills one element; "a[][x]" always appends. */
       if (*segment != '\0' && index < length)
@@ -223,10 +217,9 @@ child_for (JsonNode   *container,
 }
 
 JsonNode *
-till_sim_form_build_tree (GPtrArray     *pairs,
-                          TillSimReply **error_reply)
+till_sim_form_build_tree (GPtrArray *pairs, TillSimReply **error_reply)
 {
-  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
 
   /* json_node_init_object () would take a reference of its own, and the tree would never be
    * freed. */
@@ -235,16 +228,15 @@ till_sim_form_build_tree (GPtrArray     *pairs,
   for (guint i = 0; i < pairs->len; i++)
     {
       TillSimPair *pair = g_ptr_array_index (pairs, i);
-      g_auto(GStrv) segments = split_key (pair->key);
+      g_auto (GStrv) segments = split_key (pair->key);
       JsonNode *node = root;
-      guint n;
+      guint     n;
 
       if (segments == NULL)
         {
-          *error_reply = till_sim_reply_error (400, "invalid_request_error", "parameter_invalid",
-                                               pair->key,
-                                               "Invalid request: malformed parameter name %s.",
-                                               pair->key);
+          *error_reply =
+              till_sim_reply_error (400, "invalid_request_error", "parameter_invalid", pair->key,
+                                    "Invalid request: malformed parameter name %s.", pair->key);
           return NULL;
         }
 
@@ -252,7 +244,7 @@ till_sim_form_build_tree (GPtrArray     *pairs,
       for (guint s = 0; s < n; s++)
         {
           JsonNodeType want;
-          gboolean conflict;
+          gboolean     conflict;
 
           if (s + 1 == n)
             want = JSON_NODE_VALUE;
@@ -283,22 +275,19 @@ till_sim_form_build_tree (GPtrArray     *pairs,
 }
 
 static int
-compare_pairs (gconstpointer a,
-               gconstpointer b)
+compare_pairs (gconstpointer a, gconstpointer b)
 {
-  const TillSimPair *pa = *(TillSimPair * const *) a;
-  const TillSimPair *pb = *(TillSimPair * const *) b;
+  const TillSimPair *pa = *(TillSimPair *const *) a;
+  const TillSimPair *pb = *(TillSimPair *const *) b;
 
   return strcmp (pa->key, pb->key);
 }
 
 char *
-till_sim_form_fingerprint (const char *method,
-                           const char *path,
-                           GPtrArray  *pairs)
+till_sim_form_fingerprint (const char *method, const char *path, GPtrArray *pairs)
 {
-  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr (GPtrArray) sorted = g_ptr_array_new ();
+  g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
 
   for (guint i = 0; i < pairs->len; i++)
     g_ptr_array_add (sorted, g_ptr_array_index (pairs, i));

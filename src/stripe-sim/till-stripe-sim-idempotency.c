@@ -19,22 +19,22 @@
 
 typedef struct
 {
-  char *id;                   /* "scope\nkey" */
-  char *fingerprint;
-  TillSimReply *reply;        /* NULL while in flight */
-  char *request_id;
-  gint64 created;             /* monotonic µs */
-  GList link;                 /* in order */
+  char         *id; /* "scope\nkey" */
+  char         *fingerprint;
+  TillSimReply *reply; /* NULL while in flight */
+  char         *request_id;
+  gint64        created; /* monotonic µs */
+  GList         link;    /* in order */
 } Entry;
 
 struct _TillSimIdempotency
 {
-  GMutex lock;
-  GHashTable *entries;        /* id → Entry */
-  GQueue order;               /* Entry, oldest first (as begun) */
-  gint64 ttl_us;
-  guint max_keys;             /* 0: no limit */
-  gint64 clock_offset;        /* µs */
+  GMutex      lock;
+  GHashTable *entries; /* id → Entry */
+  GQueue      order;   /* Entry, oldest first (as begun) */
+  gint64      ttl_us;
+  guint       max_keys;     /* 0: no limit */
+  gint64      clock_offset; /* µs */
 };
 
 static void
@@ -53,17 +53,15 @@ till_sim_idempotency_new (gint64 ttl_seconds)
   TillSimIdempotency *self = g_new0 (TillSimIdempotency, 1);
 
   g_mutex_init (&self->lock);
-  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                         (GDestroyNotify) entry_free);
+  self->entries =
+      g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) entry_free);
   g_queue_init (&self->order);
   self->ttl_us = ttl_seconds * G_USEC_PER_SEC;
   return self;
 }
 
 void
-till_sim_idempotency_set_limits (TillSimIdempotency *self,
-                                 gint64              ttl_seconds,
-                                 guint               max_keys)
+till_sim_idempotency_set_limits (TillSimIdempotency *self, gint64 ttl_seconds, guint max_keys)
 {
   g_mutex_lock (&self->lock);
   self->ttl_us = MAX (ttl_seconds, 0) * G_USEC_PER_SEC;
@@ -72,8 +70,7 @@ till_sim_idempotency_set_limits (TillSimIdempotency *self,
 }
 
 void
-till_sim_idempotency_set_clock_offset (TillSimIdempotency *self,
-                                       gint64              offset_us)
+till_sim_idempotency_set_clock_offset (TillSimIdempotency *self, gint64 offset_us)
 {
   g_mutex_lock (&self->lock);
   self->clock_offset = offset_us;
@@ -98,8 +95,7 @@ now_us (TillSimIdempotency *self)
 }
 
 static void
-drop (TillSimIdempotency *self,
-      Entry              *entry)
+drop (TillSimIdempotency *self, Entry *entry)
 {
   g_queue_unlink (&self->order, &entry->link);
   g_hash_table_remove (self->entries, entry->id);
@@ -116,17 +112,15 @@ till_sim_idempotency_free (TillSimIdempotency *self)
 /* From the oldest: the saved answers past their time to live or beyond the count, up to
  * the first one that stays (keys in flight are passed over, never forgotten). */
 static guint
-prune (TillSimIdempotency *self,
-       gint64              now)
+prune (TillSimIdempotency *self, gint64 now)
 {
   GList *l = self->order.head;
-  guint forgotten = 0;
+  guint  forgotten = 0;
 
   while (l != NULL)
     {
-      Entry *entry = l->data;
-      gboolean too_many = self->max_keys > 0
-                          && g_hash_table_size (self->entries) > self->max_keys;
+      Entry   *entry = l->data;
+      gboolean too_many = self->max_keys > 0 && g_hash_table_size (self->entries) > self->max_keys;
 
       l = l->next;
       if (entry->reply == NULL)
@@ -158,10 +152,10 @@ till_sim_idempotency_begin (TillSimIdempotency *self,
                             TillSimReply      **saved,
                             char              **original_request_id)
 {
-  g_autofree char *id = g_strconcat (scope, "\n", key, NULL);
-  gint64 now = now_us (self);
+  g_autofree char         *id = g_strconcat (scope, "\n", key, NULL);
+  gint64                   now = now_us (self);
   TillSimIdempotencyResult result;
-  Entry *entry;
+  Entry                   *entry;
 
   g_mutex_lock (&self->lock);
   prune (self, now);
@@ -201,13 +195,13 @@ till_sim_idempotency_begin (TillSimIdempotency *self,
 
 void
 till_sim_idempotency_end (TillSimIdempotency *self,
-                             const char         *scope,
-                             const char         *key,
-                             const TillSimReply *reply,
-                             const char         *request_id)
+                          const char         *scope,
+                          const char         *key,
+                          const TillSimReply *reply,
+                          const char         *request_id)
 {
   g_autofree char *id = g_strconcat (scope, "\n", key, NULL);
-  Entry *entry;
+  Entry           *entry;
 
   g_mutex_lock (&self->lock);
   entry = g_hash_table_lookup (self->entries, id);
@@ -228,8 +222,8 @@ guint
 till_sim_idempotency_forget (TillSimIdempotency *self)
 {
   GHashTableIter iter;
-  Entry *entry;
-  guint forgotten = 0;
+  Entry         *entry;
+  guint          forgotten = 0;
 
   g_mutex_lock (&self->lock);
   g_hash_table_iter_init (&iter, self->entries);

@@ -34,19 +34,16 @@ on_signal (gpointer user_data)
 }
 
 static gboolean
-parse_listen (const char *listen,
-              char      **host,
-              guint16    *port,
-              GError    **error)
+parse_listen (const char *listen, char **host, guint16 *port, GError **error)
 {
   const char *colon = strrchr (listen, ':');
-  guint64 value;
+  guint64     value;
 
-  if (colon == NULL || colon == listen
-      || !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &value, NULL))
+  if (colon == NULL || colon == listen ||
+      !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &value, NULL))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("--listen wants HOST:PORT, not “%s”"), listen);
+                   _ ("--listen wants HOST:PORT, not “%s”"), listen);
       return FALSE;
     }
   *host = g_strndup (listen, colon - listen);
@@ -64,15 +61,12 @@ parse_listen (const char *listen,
 
 /* A --max-… value: a count or a number of seconds, 0 for no limit. */
 static gboolean
-check_limit (const char *option,
-             gint64      value,
-             guint      *out,
-             GError    **error)
+check_limit (const char *option, gint64 value, guint *out, GError **error)
 {
   if (value < 0 || value > G_MAXUINT)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("%s wants a number from 0 (no limit) to %u"), option, G_MAXUINT);
+                   _ ("%s wants a number from 0 (no limit) to %u"), option, G_MAXUINT);
       return FALSE;
     }
   *out = (guint) value;
@@ -87,46 +81,47 @@ main (int argc, char **argv)
   g_autofree char *webhook_secret = NULL;
   g_autofree char *host = NULL;
   g_autofree char *fault_kinds = NULL;
-  gboolean faults = FALSE;
-  double fault_rate = 0.0;
-  gint64 fault_seed = 0;
-  gint64 max_age = 0, max_intents = 0, max_keys = 0;
-  gint64 max_events = TILL_STRIPE_SIM_DEFAULT_MAX_EVENTS;
-  guint limits[4] = { 0 };
-  guint16 port = 0;
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TillStripeSim) sim = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  const char *secret_key;
+  gboolean         faults = FALSE;
+  double           fault_rate = 0.0;
+  gint64           fault_seed = 0;
+  gint64           max_age = 0, max_intents = 0, max_keys = 0;
+  gint64           max_events = TILL_STRIPE_SIM_DEFAULT_MAX_EVENTS;
+  guint            limits[4] = { 0 };
+  guint16          port = 0;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillStripeSim) sim = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  const char  *secret_key;
   GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
-      N_("Address to listen on (default 127.0.0.1:0, any free port)"), N_("HOST:PORT") },
+      N_ ("Address to listen on (default 127.0.0.1:0, any free port)"), N_ ("HOST:PORT") },
     { "webhook-url", 0, 0, G_OPTION_ARG_STRING, &webhook_url,
-      N_("Where to send signed webhook events"), N_("URL") },
+      N_ ("Where to send signed webhook events"), N_ ("URL") },
     { "webhook-secret", 0, 0, G_OPTION_ARG_STRING, &webhook_secret,
-      N_("Endpoint secret that signs webhooks (or TILL_STRIPE_SIM_WEBHOOK_SECRET)"),
-      N_("whsec_…") },
+      N_ ("Endpoint secret that signs webhooks (or TILL_STRIPE_SIM_WEBHOOK_SECRET)"),
+      N_ ("whsec_…") },
     { "faults", 0, 0, G_OPTION_ARG_NONE, &faults,
-      N_("Enable fault injection (Till-Sim-Fault header, /_sim/faults)"), NULL },
+      N_ ("Enable fault injection (Till-Sim-Fault header, /_sim/faults)"), NULL },
     { "fault-rate", 0, 0, G_OPTION_ARG_DOUBLE, &fault_rate,
-      N_("Give this share of the requests (0 to 1) a random fault; enables faults"),
-      N_("RATE") },
+      N_ ("Give this share of the requests (0 to 1) a random fault; enables faults"), N_ ("RATE") },
     { "fault-kinds", 0, 0, G_OPTION_ARG_STRING, &fault_kinds,
-      N_("The random faults to pick from, separated by commas (default: all but delays)"),
-      N_("LIST") },
+      N_ ("The random faults to pick from, separated by commas (default: all but delays)"),
+      N_ ("LIST") },
     { "fault-seed", 0, 0, G_OPTION_ARG_INT64, &fault_seed,
-      N_("Seed of the random faults (default 0)"), N_("N") },
+      N_ ("Seed of the random faults (default 0)"), N_ ("N") },
     { "max-age", 0, 0, G_OPTION_ARG_INT64, &max_age,
-      N_("Forget intents, events and idempotency keys older than this (default 0: no limit; "
-         "keys never outlive a day)"), N_("SECONDS") },
+      N_ ("Forget intents, events and idempotency keys older than this (default 0: no limit; "
+          "keys never outlive a day)"),
+      N_ ("SECONDS") },
     { "max-intents", 0, 0, G_OPTION_ARG_INT64, &max_intents,
-      N_("Keep at most this many PaymentIntents, with their charges and refunds (default 0: "
-         "no limit)"), N_("N") },
+      N_ ("Keep at most this many PaymentIntents, with their charges and refunds (default 0: "
+          "no limit)"),
+      N_ ("N") },
     { "max-events", 0, 0, G_OPTION_ARG_INT64, &max_events,
-      N_("Keep at most this many events (default 10000; 0: no limit)"), N_("N") },
+      N_ ("Keep at most this many events (default 10000; 0: no limit)"), N_ ("N") },
     { "max-idempotency-keys", 0, 0, G_OPTION_ARG_INT64, &max_keys,
-      N_("Keep at most this many idempotency keys (default 0: no limit)"), N_("N") },
+      N_ ("Keep at most this many idempotency keys (default 0: no limit)"), N_ ("N") },
     { NULL }
   };
 
@@ -136,16 +131,16 @@ main (int argc, char **argv)
   textdomain (GETTEXT_PACKAGE);
 
   context = g_option_context_new (NULL);
-  g_option_context_set_summary (context, _("A Stripe API simulator for training and tests "
-                                           "(test keys only)."));
+  g_option_context_set_summary (context, _ ("A Stripe API simulator for training and tests "
+                                            "(test keys only)."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error)
-      || !parse_listen (listen ? listen : "127.0.0.1:0", &host, &port, &error)
-      || !check_limit ("--max-age", max_age, &limits[0], &error)
-      || !check_limit ("--max-intents", max_intents, &limits[1], &error)
-      || !check_limit ("--max-events", max_events, &limits[2], &error)
-      || !check_limit ("--max-idempotency-keys", max_keys, &limits[3], &error))
+  if (!g_option_context_parse (context, &argc, &argv, &error) ||
+      !parse_listen (listen ? listen : "127.0.0.1:0", &host, &port, &error) ||
+      !check_limit ("--max-age", max_age, &limits[0], &error) ||
+      !check_limit ("--max-intents", max_intents, &limits[1], &error) ||
+      !check_limit ("--max-events", max_events, &limits[2], &error) ||
+      !check_limit ("--max-idempotency-keys", max_keys, &limits[3], &error))
     {
       g_printerr ("till-stripe-sim: %s\n", error->message);
       return 2;
@@ -164,8 +159,8 @@ main (int argc, char **argv)
       return 1;
     }
 
-  if (webhook_url != NULL
-      && !till_stripe_sim_set_webhook (sim, webhook_url, webhook_secret, &error))
+  if (webhook_url != NULL &&
+      !till_stripe_sim_set_webhook (sim, webhook_url, webhook_secret, &error))
     {
       g_printerr ("till-stripe-sim: %s\n", error->message);
       return 2;
@@ -173,12 +168,12 @@ main (int argc, char **argv)
   till_stripe_sim_set_faults_enabled (sim, faults);
   if (fault_seed < 0 || fault_seed > G_MAXUINT32)
     {
-      g_printerr ("till-stripe-sim: %s\n", _("--fault-seed must be between 0 and 4294967295"));
+      g_printerr ("till-stripe-sim: %s\n", _ ("--fault-seed must be between 0 and 4294967295"));
       return 2;
     }
-  if ((fault_rate != 0.0 || fault_kinds != NULL)
-      && !till_stripe_sim_set_random_faults (sim, fault_rate, fault_kinds, (guint32) fault_seed,
-                                             &error))
+  if ((fault_rate != 0.0 || fault_kinds != NULL) &&
+      !till_stripe_sim_set_random_faults (sim, fault_rate, fault_kinds, (guint32) fault_seed,
+                                          &error))
     {
       g_printerr ("till-stripe-sim: %s\n", error->message);
       return 2;

@@ -9,8 +9,7 @@
 G_BEGIN_DECLS
 
 /* GET /v3/…: the Stripe.js stand-in and its card form. */
-void till_sim_pages_serve_asset      (SoupServerMessage *msg,
-                                      const char        *path);
+void till_sim_pages_serve_asset (SoupServerMessage *msg, const char *path);
 
 /* /sim/3ds/<intent>/<nonce>[/complete|/fail]: the 3-D Secure challenge. */
 void till_sim_pages_handle_challenge (TillSimState      *state,

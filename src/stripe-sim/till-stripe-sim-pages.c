@@ -31,21 +31,20 @@ content_type_for (const char *name)
 }
 
 void
-till_sim_pages_serve_asset (SoupServerMessage *msg,
-                            const char        *path)
+till_sim_pages_serve_asset (SoupServerMessage *msg, const char *path)
 {
   g_autofree char *resource = NULL;
-  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr (GBytes) bytes = NULL;
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  const char *name;
+  const char         *name;
 
   if (g_str_equal (path, "/v3") || g_str_equal (path, "/v3/"))
     name = "v3/stripe.js";
   else
     name = path + 1;
 
-  if (!g_str_equal (soup_server_message_get_method (msg), "GET")
-      && !g_str_equal (soup_server_message_get_method (msg), "HEAD"))
+  if (!g_str_equal (soup_server_message_get_method (msg), "GET") &&
+      !g_str_equal (soup_server_message_get_method (msg), "HEAD"))
     {
       soup_server_message_set_status (msg, 405, NULL);
       return;
@@ -72,13 +71,12 @@ till_sim_pages_serve_asset (SoupServerMessage *msg,
 /* --- 3-D Secure challenge ----------------------------------------------------------- */
 
 static char *
-format_display_amount (gint64      amount,
-                       const char *currency)
+format_display_amount (gint64 amount, const char *currency)
 {
   const TillCurrency *cur = till_currency_lookup (currency);
-  int exponent = cur ? till_currency_get_stripe_exponent (cur) : 2;
-  g_autofree char *upper = g_ascii_strup (currency, -1);
-  gint64 scale = 1;
+  int                 exponent = cur ? till_currency_get_stripe_exponent (cur) : 2;
+  g_autofree char    *upper = g_ascii_strup (currency, -1);
+  gint64              scale = 1;
 
   for (int i = 0; i < exponent; i++)
     scale *= 10;
@@ -89,9 +87,7 @@ format_display_amount (gint64      amount,
 }
 
 static void
-send_html (SoupServerMessage *msg,
-           guint              status,
-           char              *html)
+send_html (SoupServerMessage *msg, guint status, char *html)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
 
@@ -110,10 +106,10 @@ till_sim_pages_handle_challenge (TillSimState      *state,
                                  const char        *path,
                                  const char        *request_id)
 {
-  g_auto(GStrv) parts = g_strsplit (path, "/", -1);
-  guint n = g_strv_length (parts);
-  const char *method = soup_server_message_get_method (msg);
-  const char *intent_id, *nonce;
+  g_auto (GStrv) parts = g_strsplit (path, "/", -1);
+  guint          n = g_strv_length (parts);
+  const char    *method = soup_server_message_get_method (msg);
+  const char    *intent_id, *nonce;
   TillSimIntent *intent;
 
   /* "", "sim", "3ds", intent, nonce [, complete|fail] */
@@ -143,48 +139,47 @@ till_sim_pages_handle_challenge (TillSimState      *state,
       amount = format_display_amount (intent->amount, intent->currency);
       send_html (msg, 200,
                  g_markup_printf_escaped (
-                   "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-                   "<meta name=\"viewport\" content=\"width=device-width\">"
-                   "<title>%s</title>"
-                   "<link rel=\"stylesheet\" href=\"/v3/frame/challenge.css\"></head>\n"
-                   "<body><main class=\"challenge\" data-intent=\"%s\">"
-                   "<p class=\"badge\">%s</p>"
-                   "<h1>%s</h1><p class=\"amount\">%s</p><p>%s</p>"
-                   "<div class=\"buttons\">"
-                   "<form method=\"post\" action=\"/sim/3ds/%s/%s/complete\">"
-                   "<button id=\"complete\" type=\"submit\" class=\"complete\">%s</button></form>"
-                   "<form method=\"post\" action=\"/sim/3ds/%s/%s/fail\">"
-                   "<button id=\"fail\" type=\"submit\" class=\"fail\">%s</button></form>"
-                   "</div></main>"
-                   "<script src=\"/v3/frame/challenge.js\"></script></body></html>\n",
-                   _("Simulated 3-D Secure — training"), intent->id,
-                   _("Simulated 3-D Secure — training"), _("Confirm this payment"), amount,
-                   _("This is a test authentication page. No real bank is involved."),
-                   intent->id, nonce, _("Complete authentication"),
-                   intent->id, nonce, _("Fail authentication")));
+                     "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+                     "<meta name=\"viewport\" content=\"width=device-width\">"
+                     "<title>%s</title>"
+                     "<link rel=\"stylesheet\" href=\"/v3/frame/challenge.css\"></head>\n"
+                     "<body><main class=\"challenge\" data-intent=\"%s\">"
+                     "<p class=\"badge\">%s</p>"
+                     "<h1>%s</h1><p class=\"amount\">%s</p><p>%s</p>"
+                     "<div class=\"buttons\">"
+                     "<form method=\"post\" action=\"/sim/3ds/%s/%s/complete\">"
+                     "<button id=\"complete\" type=\"submit\" class=\"complete\">%s</button></form>"
+                     "<form method=\"post\" action=\"/sim/3ds/%s/%s/fail\">"
+                     "<button id=\"fail\" type=\"submit\" class=\"fail\">%s</button></form>"
+                     "</div></main>"
+                     "<script src=\"/v3/frame/challenge.js\"></script></body></html>\n",
+                     _ ("Simulated 3-D Secure — training"), intent->id,
+                     _ ("Simulated 3-D Secure — training"), _ ("Confirm this payment"), amount,
+                     _ ("This is a test authentication page. No real bank is involved."),
+                     intent->id, nonce, _ ("Complete authentication"), intent->id, nonce,
+                     _ ("Fail authentication")));
       return;
     }
 
-  if (n == 6 && g_str_equal (method, "POST")
-      && (g_str_equal (parts[5], "complete") || g_str_equal (parts[5], "fail")))
+  if (n == 6 && g_str_equal (method, "POST") &&
+      (g_str_equal (parts[5], "complete") || g_str_equal (parts[5], "fail")))
     {
-      g_autoptr(GPtrArray) events = g_ptr_array_new ();
+      g_autoptr (GPtrArray) events = g_ptr_array_new ();
       TillSimRequest request = {
         .base_uri = base_uri,
         .request_id = request_id,
         .events = events,
       };
-      gboolean authenticated = g_str_equal (parts[5], "complete");
-      const char *accept
-          = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Accept");
+      gboolean    authenticated = g_str_equal (parts[5], "complete");
+      const char *accept =
+          soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Accept");
       g_autofree char *return_url = intent ? g_strdup (intent->return_url) : NULL;
       g_autofree char *secret = intent ? g_strdup (intent->client_secret) : NULL;
 
-      if (!till_sim_state_finish_challenge (state, &request, intent_id, nonce,
-                                            authenticated))
+      if (!till_sim_state_finish_challenge (state, &request, intent_id, nonce, authenticated))
         {
           till_sim_send_error (msg, 404, "invalid_request_error", "resource_missing", NULL,
-                      "This authentication request is no longer valid.");
+                               "This authentication request is no longer valid.");
           return;
         }
       till_sim_webhooks_enqueue (webhooks, events, FALSE, FALSE);
@@ -195,7 +190,7 @@ till_sim_pages_handle_challenge (TillSimState      *state,
           g_autofree char *body = g_strdup_printf ("{\n  \"payment_intent\": \"%s\",\n"
                                                    "  \"status\": \"%s\"\n}\n",
                                                    intent->id, intent->status);
-          g_autoptr(TillSimReply) reply = till_sim_reply_new_text (200, body);
+          g_autoptr (TillSimReply) reply = till_sim_reply_new_text (200, body);
 
           till_sim_reply_send (msg, reply);
           return;
@@ -205,10 +200,10 @@ till_sim_pages_handle_challenge (TillSimState      *state,
         {
           g_autofree char *escaped = g_uri_escape_string (secret, NULL, FALSE);
           g_autofree char *location =
-            g_strdup_printf ("%s%spayment_intent=%s&payment_intent_client_secret=%s"
-                             "&redirect_status=%s", return_url,
-                             strchr (return_url, '?') ? "&" : "?", intent->id, escaped,
-                             authenticated ? "succeeded" : "failed");
+              g_strdup_printf ("%s%spayment_intent=%s&payment_intent_client_secret=%s"
+                               "&redirect_status=%s",
+                               return_url, strchr (return_url, '?') ? "&" : "?", intent->id,
+                               escaped, authenticated ? "succeeded" : "failed");
 
           soup_server_message_set_redirect (msg, 303, location);
           return;
@@ -217,9 +212,9 @@ till_sim_pages_handle_challenge (TillSimState      *state,
       send_html (msg, 200,
                  g_markup_printf_escaped ("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
                                           "<title>%s</title></head><body><p>%s</p></body></html>",
-                                          _("Simulated 3-D Secure"),
-                                          authenticated ? _("Authentication complete.")
-                                                        : _("Authentication failed.")));
+                                          _ ("Simulated 3-D Secure"),
+                                          authenticated ? _ ("Authentication complete.")
+                                                        : _ ("Authentication failed.")));
       return;
     }
 

@@ -14,9 +14,7 @@
 #include "till-stripe-sim-render-private.h"
 
 static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
+add_string (JsonBuilder *builder, const char *name, const char *value)
 {
   json_builder_set_member_name (builder, name);
   if (value != NULL)
@@ -26,36 +24,30 @@ add_string (JsonBuilder *builder,
 }
 
 static void
-add_int (JsonBuilder *builder,
-         const char  *name,
-         gint64       value)
+add_int (JsonBuilder *builder, const char *name, gint64 value)
 {
   json_builder_set_member_name (builder, name);
   json_builder_add_int_value (builder, value);
 }
 
 static void
-add_bool (JsonBuilder *builder,
-          const char  *name,
-          gboolean     value)
+add_bool (JsonBuilder *builder, const char *name, gboolean value)
 {
   json_builder_set_member_name (builder, name);
   json_builder_add_boolean_value (builder, value);
 }
 
 static void
-add_null (JsonBuilder *builder,
-          const char  *name)
+add_null (JsonBuilder *builder, const char *name)
 {
   json_builder_set_member_name (builder, name);
   json_builder_add_null_value (builder);
 }
 
 static void
-add_metadata (JsonBuilder *builder,
-              JsonObject  *metadata)
+add_metadata (JsonBuilder *builder, JsonObject *metadata)
 {
-  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), metadata);
+  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), metadata);
 
   /* A copy: the state keeps changing its own. */
   json_builder_set_member_name (builder, "metadata");
@@ -63,8 +55,7 @@ add_metadata (JsonBuilder *builder,
 }
 
 static gboolean
-expanded (GPtrArray  *expand,
-          const char *field)
+expanded (GPtrArray *expand, const char *field)
 {
   for (guint i = 0; expand != NULL && i < expand->len; i++)
     if (g_str_equal (g_ptr_array_index (expand, i), field))
@@ -73,8 +64,7 @@ expanded (GPtrArray  *expand,
 }
 
 static void
-add_card_details (JsonBuilder          *builder,
-                  TillSimPaymentMethod *pm)
+add_card_details (JsonBuilder *builder, TillSimPaymentMethod *pm)
 {
   const char *number = pm->card->number;
 
@@ -108,7 +98,7 @@ add_card_details (JsonBuilder          *builder,
 JsonNode *
 till_sim_render_payment_method (TillSimPaymentMethod *pm)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
   add_string (builder, "id", pm->id);
@@ -135,10 +125,7 @@ till_sim_render_payment_method (TillSimPaymentMethod *pm)
 }
 
 static void
-add_list (JsonBuilder *builder,
-          const char  *name,
-          GPtrArray   *nodes,
-          const char  *url)
+add_list (JsonBuilder *builder, const char *name, GPtrArray *nodes, const char *url)
 {
   json_builder_set_member_name (builder, name);
   json_builder_begin_object (builder);
@@ -155,21 +142,19 @@ add_list (JsonBuilder *builder,
 }
 
 JsonNode *
-till_sim_render_charge (TillSimState  *state,
-                        TillSimCharge *charge,
-                        GPtrArray     *expand)
+till_sim_render_charge (TillSimState *state, TillSimCharge *charge, GPtrArray *expand)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(GPtrArray) refunds = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
-  g_autofree char *refunds_url = g_strdup_printf ("/v1/charges/%s/refunds", charge->id);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (GPtrArray) refunds = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  g_autofree char      *refunds_url = g_strdup_printf ("/v1/charges/%s/refunds", charge->id);
   TillSimPaymentMethod *pm = till_sim_state_lookup_pm (state, charge->payment_method);
-  gboolean succeeded = g_str_equal (charge->status, "succeeded");
+  gboolean              succeeded = g_str_equal (charge->status, "succeeded");
 
   /* Newest first, as Stripe lists. */
   for (guint i = charge->refunds->len; i > 0; i--)
     {
-      TillSimRefund *refund
-          = till_sim_state_lookup_refund (state, g_ptr_array_index (charge->refunds, i - 1));
+      TillSimRefund *refund =
+          till_sim_state_lookup_refund (state, g_ptr_array_index (charge->refunds, i - 1));
       if (refund != NULL)
         g_ptr_array_add (refunds, till_sim_render_refund (state, refund, NULL));
     }
@@ -244,8 +229,8 @@ till_sim_render_charge (TillSimState  *state,
   add_string (builder, "receipt_email", charge->receipt_email);
   add_null (builder, "receipt_number");
   add_null (builder, "receipt_url");
-  add_bool (builder, "refunded", charge->amount_refunded > 0
-                                 && charge->amount_refunded >= charge->amount);
+  add_bool (builder, "refunded",
+            charge->amount_refunded > 0 && charge->amount_refunded >= charge->amount);
   add_list (builder, "refunds", refunds, refunds_url);
   add_null (builder, "review");
   add_null (builder, "shipping");
@@ -261,11 +246,9 @@ till_sim_render_charge (TillSimState  *state,
 }
 
 JsonNode *
-till_sim_render_refund (TillSimState  *state,
-                        TillSimRefund *refund,
-                        GPtrArray     *expand)
+till_sim_render_refund (TillSimState *state, TillSimRefund *refund, GPtrArray *expand)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
   add_string (builder, "id", refund->id);
@@ -304,19 +287,17 @@ till_sim_render_refund (TillSimState  *state,
 }
 
 JsonNode *
-till_sim_render_intent (TillSimState  *state,
-                        TillSimIntent *intent,
-                        GPtrArray     *expand)
+till_sim_render_intent (TillSimState *state, TillSimIntent *intent, GPtrArray *expand)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(GPtrArray) charges = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (GPtrArray) charges = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
   g_autofree char *charges_url = g_strdup_printf ("/v1/charges?payment_intent=%s", intent->id);
-  TillSimCharge *latest = till_sim_state_lookup_charge (state, intent->latest_charge);
+  TillSimCharge   *latest = till_sim_state_lookup_charge (state, intent->latest_charge);
 
   for (guint i = intent->charges->len; i > 0; i--)
     {
-      TillSimCharge *charge
-          = till_sim_state_lookup_charge (state, g_ptr_array_index (intent->charges, i - 1));
+      TillSimCharge *charge =
+          till_sim_state_lookup_charge (state, g_ptr_array_index (intent->charges, i - 1));
       if (charge != NULL)
         g_ptr_array_add (charges, till_sim_render_charge (state, charge, NULL));
     }
@@ -432,7 +413,7 @@ till_sim_render_intent (TillSimState  *state,
 JsonNode *
 till_sim_render_event (TillSimEvent *event)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
   add_string (builder, "id", event->id);
@@ -444,7 +425,7 @@ till_sim_render_event (TillSimEvent *event)
   json_builder_set_member_name (builder, "object");
   {
     /* The object as it was when the event happened, as this simulator wrote it. */
-    g_autoptr(JsonObject) object = till_json_parse_object (event->object, -1, NULL);
+    g_autoptr (JsonObject) object = till_json_parse_object (event->object, -1, NULL);
 
     json_builder_add_value (builder, object != NULL
                                          ? json_node_init_object (json_node_alloc (), object)
@@ -465,44 +446,38 @@ till_sim_render_event (TillSimEvent *event)
 }
 
 static JsonNode *
-render_object (TillSimState     *state,
-               TillSimObjectType type,
-               gconstpointer     object,
-               GPtrArray        *expand)
+render_object (TillSimState *state, TillSimObjectType type, gconstpointer object, GPtrArray *expand)
 {
   switch (type)
     {
-    case TILL_SIM_OBJECT_INTENT:
-      return till_sim_render_intent (state, (TillSimIntent *) object, expand);
-    case TILL_SIM_OBJECT_CHARGE:
-      return till_sim_render_charge (state, (TillSimCharge *) object, expand);
-    case TILL_SIM_OBJECT_REFUND:
-      return till_sim_render_refund (state, (TillSimRefund *) object, expand);
-    case TILL_SIM_OBJECT_PAYMENT_METHOD:
-      return till_sim_render_payment_method ((TillSimPaymentMethod *) object);
-    case TILL_SIM_OBJECT_EVENT:
-      return till_sim_render_event ((TillSimEvent *) object);
-    default:
-      g_assert_not_reached ();
+      case TILL_SIM_OBJECT_INTENT:
+        return till_sim_render_intent (state, (TillSimIntent *) object, expand);
+      case TILL_SIM_OBJECT_CHARGE:
+        return till_sim_render_charge (state, (TillSimCharge *) object, expand);
+      case TILL_SIM_OBJECT_REFUND:
+        return till_sim_render_refund (state, (TillSimRefund *) object, expand);
+      case TILL_SIM_OBJECT_PAYMENT_METHOD:
+        return till_sim_render_payment_method ((TillSimPaymentMethod *) object);
+      case TILL_SIM_OBJECT_EVENT:
+        return till_sim_render_event ((TillSimEvent *) object);
+      default:
+        g_assert_not_reached ();
     }
 }
 
 JsonNode *
-till_sim_render_snapshot (TillSimState     *state,
-                          TillSimObjectType type,
-                          gconstpointer     object)
+till_sim_render_snapshot (TillSimState *state, TillSimObjectType type, gconstpointer object)
 {
   return render_object (state, type, object, NULL);
 }
 
 static JsonNode *
-render_error (TillSimState        *state,
-              const TillSimResult *result)
+render_error (TillSimState *state, const TillSimResult *result)
 {
-  g_autoptr(JsonObject) extra = NULL;
+  g_autoptr (JsonObject) extra = NULL;
 
-  if (result->error_charge != NULL || result->error_intent != NULL
-      || result->error_payment_method != NULL)
+  if (result->error_charge != NULL || result->error_intent != NULL ||
+      result->error_payment_method != NULL)
     {
       extra = json_object_new ();
       if (result->error_charge != NULL)
@@ -514,14 +489,12 @@ render_error (TillSimState        *state,
         json_object_set_member (extra, "payment_method",
                                 till_sim_render_payment_method (result->error_payment_method));
     }
-  return till_sim_error_node (result->error_type, result->error_code,
-                              result->error_decline_code, result->error_param,
-                              result->error_message, extra);
+  return till_sim_error_node (result->error_type, result->error_code, result->error_decline_code,
+                              result->error_param, result->error_message, extra);
 }
 
 TillSimReply *
-till_sim_render_result (TillSimState        *state,
-                        const TillSimResult *result)
+till_sim_render_result (TillSimState *state, const TillSimResult *result)
 {
   TillSimReply *reply;
 
@@ -529,17 +502,16 @@ till_sim_render_result (TillSimState        *state,
     reply = till_sim_reply_new (result->status, render_error (state, result));
   else if (result->items != NULL)
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
 
       json_builder_begin_object (builder);
       add_string (builder, "object", "list");
       json_builder_set_member_name (builder, "data");
       json_builder_begin_array (builder);
       for (guint i = 0; i < result->items->len; i++)
-        json_builder_add_value (builder,
-                                render_object (state, result->type,
-                                               g_ptr_array_index (result->items, i),
-                                               result->expand));
+        json_builder_add_value (builder, render_object (state, result->type,
+                                                        g_ptr_array_index (result->items, i),
+                                                        result->expand));
       json_builder_end_array (builder);
       add_bool (builder, "has_more", result->has_more);
       add_string (builder, "url", result->url);
@@ -547,8 +519,8 @@ till_sim_render_result (TillSimState        *state,
       reply = till_sim_reply_new (result->status, json_builder_get_root (builder));
     }
   else
-    reply = till_sim_reply_new (result->status, render_object (state, result->type,
-                                                               result->object, result->expand));
+    reply = till_sim_reply_new (
+        result->status, render_object (state, result->type, result->object, result->expand));
   reply->save = result->save;
   return reply;
 }

@@ -9,9 +9,7 @@
 #include "till-stripe-sim-private.h"
 
 GSource *
-till_sim_timeout_source_new (guint       interval_ms,
-                             GSourceFunc func,
-                             gpointer    data)
+till_sim_timeout_source_new (guint interval_ms, GSourceFunc func, gpointer data)
 {
   GSource *source = g_timeout_source_new (interval_ms);
 
@@ -31,10 +29,9 @@ till_sim_source_clear (GSource **source)
 }
 
 char *
-till_sim_json_to_string (JsonNode *node,
-                         gboolean  pretty)
+till_sim_json_to_string (JsonNode *node, gboolean pretty)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
 
   json_generator_set_root (generator, node);
   json_generator_set_pretty (generator, pretty);
@@ -44,8 +41,7 @@ till_sim_json_to_string (JsonNode *node,
 
 /* Takes @body. */
 TillSimReply *
-till_sim_reply_new (guint     status,
-                    JsonNode *body)
+till_sim_reply_new (guint status, JsonNode *body)
 {
   TillSimReply *reply = g_new0 (TillSimReply, 1);
 
@@ -57,8 +53,7 @@ till_sim_reply_new (guint     status,
 }
 
 TillSimReply *
-till_sim_reply_new_text (guint       status,
-                         const char *body)
+till_sim_reply_new_text (guint status, const char *body)
 {
   TillSimReply *reply = g_new0 (TillSimReply, 1);
 
@@ -96,7 +91,7 @@ till_sim_error_node (const char *type,
                      const char *message,
                      JsonObject *extra)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autofree char *safe_message = g_utf8_make_valid (message, -1);
   g_autofree char *safe_param = param ? g_utf8_make_valid (param, -1) : NULL;
 
@@ -105,7 +100,7 @@ till_sim_error_node (const char *type,
   json_builder_begin_object (builder);
   if (extra != NULL)
     {
-      g_autoptr(GList) members = json_object_get_members (extra);
+      g_autoptr (GList) members = json_object_get_members (extra);
 
       for (GList *l = members; l != NULL; l = l->next)
         {
@@ -147,35 +142,28 @@ till_sim_error_node (const char *type,
 }
 
 TillSimReply *
-till_sim_reply_error (guint       status,
-                      const char *type,
-                      const char *code,
-                      const char *param,
-                      const char *format,
-                      ...)
+till_sim_reply_error (
+    guint status, const char *type, const char *code, const char *param, const char *format, ...)
 {
   g_autofree char *message = NULL;
-  TillSimReply *reply;
-  va_list args;
+  TillSimReply    *reply;
+  va_list          args;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
 
-  reply = till_sim_reply_new (status, till_sim_error_node (type, code, NULL, param, message,
-                                                           NULL));
+  reply = till_sim_reply_new (status, till_sim_error_node (type, code, NULL, param, message, NULL));
   /* Errors found before the endpoint ran are not kept for idempotent replays. */
   reply->save = FALSE;
   return reply;
 }
 
 char *
-till_sim_random_id (const char *prefix,
-                    guint       length)
+till_sim_random_id (const char *prefix, guint length)
 {
-  static const char alphabet[] =
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  GString *id = g_string_sized_new (strlen (prefix) + length);
+  static const char alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  GString          *id = g_string_sized_new (strlen (prefix) + length);
 
   g_string_append (id, prefix);
   for (guint i = 0; i < length; i++)
@@ -184,8 +172,7 @@ till_sim_random_id (const char *prefix,
 }
 
 void
-till_sim_reply_send (SoupServerMessage  *msg,
-            const TillSimReply *reply)
+till_sim_reply_send (SoupServerMessage *msg, const TillSimReply *reply)
 {
   soup_server_message_set_status (msg, reply->status, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, reply->body,
@@ -194,14 +181,13 @@ till_sim_reply_send (SoupServerMessage  *msg,
 
 void
 till_sim_send_error (SoupServerMessage *msg,
-            guint              status,
-            const char        *type,
-            const char        *code,
-            const char        *param,
-            const char        *message)
+                     guint              status,
+                     const char        *type,
+                     const char        *code,
+                     const char        *param,
+                     const char        *message)
 {
-  g_autoptr(TillSimReply) reply = till_sim_reply_error (status, type, code, param, "%s",
-                                                        message);
+  g_autoptr (TillSimReply) reply = till_sim_reply_error (status, type, code, param, "%s", message);
 
   till_sim_reply_send (msg, reply);
 }

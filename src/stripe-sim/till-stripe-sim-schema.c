@@ -20,8 +20,7 @@
 static JsonNode *spec_root;
 
 static JsonObject *
-object_member (JsonObject *object,
-               const char *name)
+object_member (JsonObject *object, const char *name)
 {
   JsonNode *node;
 
@@ -34,8 +33,7 @@ object_member (JsonObject *object,
 }
 
 static JsonObject *
-lookup_operation (const char *method,
-                  const char *path_template)
+lookup_operation (const char *method, const char *path_template)
 {
   JsonObject *paths = object_member (json_node_get_object (spec_root), "paths");
 
@@ -47,18 +45,16 @@ body_schema (JsonObject *operation)
 {
   JsonObject *content = object_member (object_member (operation, "requestBody"), "content");
 
-  return object_member (object_member (content, "application/x-www-form-urlencoded"),
-                        "schema");
+  return object_member (object_member (content, "application/x-www-form-urlencoded"), "schema");
 }
 
 static JsonNode *
-load_resource_json (const char *name,
-                    GError    **error)
+load_resource_json (const char *name, GError **error)
 {
   g_autofree char *path = g_strconcat (RESOURCE_PREFIX, name, NULL);
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  gsize length;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  gsize       length;
   const char *data;
 
   bytes = g_resources_lookup_data (path, G_RESOURCE_LOOKUP_FLAGS_NONE, error);
@@ -71,19 +67,17 @@ load_resource_json (const char *name,
 }
 
 static gboolean
-merge_overlay (JsonNode *spec,
-               JsonNode *overlay,
-               GError  **error)
+merge_overlay (JsonNode *spec, JsonNode *overlay, GError **error)
 {
   JsonObject *ov = json_node_get_object (overlay);
   JsonObject *paths = object_member (json_node_get_object (spec), "paths");
   JsonObject *card = object_member (ov, "payment_method_data_card");
-  JsonNode *ops = json_object_get_member (ov, "card_operations");
+  JsonNode   *ops = json_object_get_member (ov, "card_operations");
   JsonObject *new_paths = object_member (ov, "paths");
-  g_autoptr(GList) names = NULL;
+  g_autoptr (GList) names = NULL;
 
-  if (paths == NULL || card == NULL || ops == NULL || !JSON_NODE_HOLDS_ARRAY (ops)
-      || new_paths == NULL)
+  if (paths == NULL || card == NULL || ops == NULL || !JSON_NODE_HOLDS_ARRAY (ops) ||
+      new_paths == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                            "the OpenAPI overlay is malformed");
@@ -92,18 +86,18 @@ merge_overlay (JsonNode *spec,
 
   for (guint i = 0; i < json_array_get_length (json_node_get_array (ops)); i++)
     {
-      JsonArray *op = json_array_get_array_element (json_node_get_array (ops), i);
-      JsonObject *operation
-          = object_member (object_member (paths, json_array_get_string_element (op, 1)),
-                           json_array_get_string_element (op, 0));
+      JsonArray  *op = json_array_get_array_element (json_node_get_array (ops), i);
+      JsonObject *operation =
+          object_member (object_member (paths, json_array_get_string_element (op, 1)),
+                         json_array_get_string_element (op, 0));
       JsonObject *pmd = object_member (object_member (body_schema (operation), "properties"),
                                        "payment_method_data");
       JsonObject *props = object_member (pmd, "properties");
 
       if (props == NULL)
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       "no payment_method_data in %s", json_array_get_string_element (op, 1));
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "no payment_method_data in %s",
+                       json_array_get_string_element (op, 1));
           return FALSE;
         }
       json_object_set_object_member (props, "card", json_object_ref (card));
@@ -119,13 +113,13 @@ merge_overlay (JsonNode *spec,
 gboolean
 till_sim_schema_ensure (GError **error)
 {
-  static gsize initialized;
+  static gsize   initialized;
   static GError *load_error;
 
   if (g_once_init_enter (&initialized))
     {
-      g_autoptr(JsonNode) spec = load_resource_json ("openapi-subset.json", &load_error);
-      g_autoptr(JsonNode) overlay = NULL;
+      g_autoptr (JsonNode) spec = load_resource_json ("openapi-subset.json", &load_error);
+      g_autoptr (JsonNode) overlay = NULL;
 
       if (spec != NULL)
         overlay = load_resource_json ("openapi-overlay.json", &load_error);
@@ -145,24 +139,16 @@ till_sim_schema_ensure (GError **error)
 
 /* --- validation --------------------------------------------------------------------- */
 
-static TillSimReply *validate_node (JsonObject *schema,
-                                    JsonNode   *node,
-                                    const char *name);
+static TillSimReply *validate_node (JsonObject *schema, JsonNode *node, const char *name);
+
+static TillSimReply *invalid (const char *code, const char *name, const char *format, ...)
+    G_GNUC_PRINTF (3, 4);
 
 static TillSimReply *
-invalid (const char *code,
-         const char *name,
-         const char *format,
-         ...) G_GNUC_PRINTF (3, 4);
-
-static TillSimReply *
-invalid (const char *code,
-         const char *name,
-         const char *format,
-         ...)
+invalid (const char *code, const char *name, const char *format, ...)
 {
   g_autofree char *message = NULL;
-  va_list args;
+  va_list          args;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
@@ -192,25 +178,23 @@ schema_allows_empty (JsonObject *schema)
     {
       JsonNode *value = json_array_get_element (json_node_get_array (enum_node), i);
 
-      if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING
-          && g_strcmp0 (json_node_get_string (value), "") == 0)
+      if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING &&
+          g_strcmp0 (json_node_get_string (value), "") == 0)
         return TRUE;
     }
   return FALSE;
 }
 
 static TillSimReply *
-validate_any_of (JsonArray  *branches,
-                 JsonNode   *node,
-                 const char *name)
+validate_any_of (JsonArray *branches, JsonNode *node, const char *name)
 {
   TillSimReply *first_error = NULL;
   TillSimReply *kind_error = NULL;
 
   for (guint i = 0; i < json_array_get_length (branches); i++)
     {
-      JsonObject *branch = json_array_get_object_element (branches, i);
-      const char *type = json_object_get_string_member_with_default (branch, "type", NULL);
+      JsonObject   *branch = json_array_get_object_element (branches, i);
+      const char   *type = json_object_get_string_member_with_default (branch, "type", NULL);
       TillSimReply *error = validate_node (branch, node, name);
 
       if (error == NULL)
@@ -221,10 +205,10 @@ validate_any_of (JsonArray  *branches,
         }
 
       /* Report the error of the branch that has the node's shape, if any. */
-      if (kind_error == NULL && type != NULL
-          && (g_strcmp0 (type, node_kind (node)) == 0
-              || (JSON_NODE_HOLDS_VALUE (node) && !schema_allows_empty (branch)
-                  && g_strcmp0 (type, "object") != 0 && g_strcmp0 (type, "array") != 0)))
+      if (kind_error == NULL && type != NULL &&
+          (g_strcmp0 (type, node_kind (node)) == 0 ||
+           (JSON_NODE_HOLDS_VALUE (node) && !schema_allows_empty (branch) &&
+            g_strcmp0 (type, "object") != 0 && g_strcmp0 (type, "array") != 0)))
         kind_error = error;
       else if (first_error == NULL)
         first_error = error;
@@ -241,20 +225,18 @@ validate_any_of (JsonArray  *branches,
 }
 
 static TillSimReply *
-validate_object (JsonObject *schema,
-                 JsonNode   *node,
-                 const char *name)
+validate_object (JsonObject *schema, JsonNode *node, const char *name)
 {
   JsonObject *properties = object_member (schema, "properties");
-  JsonNode *additional = json_object_get_member (schema, "additionalProperties");
-  JsonNode *required = json_object_get_member (schema, "required");
-  g_autoptr(GList) members = NULL;
+  JsonNode   *additional = json_object_get_member (schema, "additionalProperties");
+  JsonNode   *required = json_object_get_member (schema, "required");
+  g_autoptr (GList) members = NULL;
   JsonObject *object;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      if (JSON_NODE_HOLDS_VALUE (node) && g_strcmp0 (json_node_get_string (node), "") == 0
-          && name != NULL)
+      if (JSON_NODE_HOLDS_VALUE (node) && g_strcmp0 (json_node_get_string (node), "") == 0 &&
+          name != NULL)
         return invalid ("parameter_invalid_empty", name,
                         "You passed an empty string for '%s'. We assume empty values are an "
                         "attempt to unset a parameter; however '%s' cannot be unset. You "
@@ -267,18 +249,18 @@ validate_object (JsonObject *schema,
   members = json_object_get_members (object);
   for (GList *l = members; l != NULL; l = l->next)
     {
-      const char *key = l->data;
+      const char      *key = l->data;
       g_autofree char *child_name = name ? g_strdup_printf ("%s[%s]", name, key) : g_strdup (key);
-      JsonObject *child_schema = object_member (properties, key);
-      JsonNode *child = json_object_get_member (object, key);
-      TillSimReply *error;
+      JsonObject      *child_schema = object_member (properties, key);
+      JsonNode        *child = json_object_get_member (object, key);
+      TillSimReply    *error;
 
       if (child_schema == NULL)
         {
           if (additional != NULL && JSON_NODE_HOLDS_OBJECT (additional))
             child_schema = json_node_get_object (additional);
-          else if (additional != NULL && JSON_NODE_HOLDS_VALUE (additional)
-                   && json_node_get_boolean (additional))
+          else if (additional != NULL && JSON_NODE_HOLDS_VALUE (additional) &&
+                   json_node_get_boolean (additional))
             continue;
           else
             return invalid ("parameter_unknown", child_name, "Received unknown parameter: %s",
@@ -300,8 +282,8 @@ validate_object (JsonObject *schema,
 
           if (key != NULL && !json_object_has_member (object, key))
             {
-              g_autofree char *child_name = name ? g_strdup_printf ("%s[%s]", name, key)
-                                                 : g_strdup (key);
+              g_autofree char *child_name =
+                  name ? g_strdup_printf ("%s[%s]", name, key) : g_strdup (key);
 
               return invalid ("parameter_missing", child_name, "Missing required param: %s.",
                               child_name);
@@ -325,29 +307,26 @@ parse_integer (const char *text)
 }
 
 static TillSimReply *
-validate_string (JsonObject *schema,
-                 const char *value,
-                 const char *name)
+validate_string (JsonObject *schema, const char *value, const char *name)
 {
   JsonNode *enum_node = json_object_get_member (schema, "enum");
-  gint64 max_length = json_object_get_int_member_with_default (schema, "maxLength", -1);
+  gint64    max_length = json_object_get_int_member_with_default (schema, "maxLength", -1);
 
   if (max_length >= 0 && (gint64) g_utf8_strlen (value, -1) > max_length)
     {
       g_autofree char *start = g_utf8_substring (value, 0, 20);
 
       return invalid ("parameter_invalid_string", name,
-                      "Invalid string: %s...; must be at most %" G_GINT64_FORMAT
-                      " characters", start, max_length);
+                      "Invalid string: %s...; must be at most %" G_GINT64_FORMAT " characters",
+                      start, max_length);
     }
 
-  if (enum_node != NULL && JSON_NODE_HOLDS_ARRAY (enum_node)
-      && !json_object_get_boolean_member_with_default (schema, "x-stripeBypassValidation",
-                                                       FALSE))
+  if (enum_node != NULL && JSON_NODE_HOLDS_ARRAY (enum_node) &&
+      !json_object_get_boolean_member_with_default (schema, "x-stripeBypassValidation", FALSE))
     {
       JsonArray *values = json_node_get_array (enum_node);
-      guint n = json_array_get_length (values);
-      g_autoptr(GString) list = NULL;
+      guint      n = json_array_get_length (values);
+      g_autoptr (GString) list = NULL;
 
       for (guint i = 0; i < n; i++)
         if (g_strcmp0 (json_array_get_string_element (values, i), value) == 0)
@@ -367,11 +346,9 @@ validate_string (JsonObject *schema,
 }
 
 static TillSimReply *
-validate_node (JsonObject *schema,
-               JsonNode   *node,
-               const char *name)
+validate_node (JsonObject *schema, JsonNode *node, const char *name)
 {
-  JsonNode *any_of = json_object_get_member (schema, "anyOf");
+  JsonNode   *any_of = json_object_get_member (schema, "anyOf");
   const char *type = json_object_get_string_member_with_default (schema, "type", NULL);
 
   if (any_of != NULL && JSON_NODE_HOLDS_ARRAY (any_of))
@@ -386,7 +363,7 @@ validate_node (JsonObject *schema,
   if (g_str_equal (type, "array"))
     {
       JsonObject *items = object_member (schema, "items");
-      JsonArray *array;
+      JsonArray  *array;
 
       if (!JSON_NODE_HOLDS_ARRAY (node))
         return invalid ("parameter_invalid", name, "Invalid array");
@@ -394,8 +371,8 @@ validate_node (JsonObject *schema,
       for (guint i = 0; items != NULL && i < json_array_get_length (array); i++)
         {
           g_autofree char *child_name = g_strdup_printf ("%s[%u]", name, i);
-          TillSimReply *error = validate_node (items, json_array_get_element (array, i),
-                                               child_name);
+          TillSimReply    *error =
+              validate_node (items, json_array_get_element (array, i), child_name);
 
           if (error != NULL)
             return error;
@@ -407,10 +384,14 @@ validate_node (JsonObject *schema,
   if (!JSON_NODE_HOLDS_VALUE (node))
     {
       if (g_str_equal (type, "string"))
-        return invalid ("parameter_invalid", name, "Invalid string: a hash or an array was "
-                        "given for %s", name);
-      return invalid ("parameter_invalid", name, "Invalid %s: a hash or an array was given "
-                      "for %s", type, name);
+        return invalid ("parameter_invalid", name,
+                        "Invalid string: a hash or an array was "
+                        "given for %s",
+                        name);
+      return invalid ("parameter_invalid", name,
+                      "Invalid %s: a hash or an array was given "
+                      "for %s",
+                      type, name);
     }
 
   if (g_str_equal (type, "integer"))
@@ -434,7 +415,7 @@ validate_node (JsonObject *schema,
   if (g_str_equal (type, "number"))
     {
       const char *value = json_node_get_string (node);
-      char *end = NULL;
+      char       *end = NULL;
 
       g_ascii_strtod (value, &end);
       if (*value == '\0' || end == NULL || *end != '\0')
@@ -449,33 +430,30 @@ validate_node (JsonObject *schema,
 }
 
 TillSimReply *
-till_sim_schema_validate (const char *method,
-                          const char *path_template,
-                          JsonNode   *params)
+till_sim_schema_validate (const char *method, const char *path_template, JsonNode *params)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   JsonObject *operation;
 
   if (!till_sim_schema_ensure (&error))
     return till_sim_reply_error (500, "api_error", NULL, NULL,
-                                 "The simulator's API description is broken: %s",
-                                 error->message);
+                                 "The simulator's API description is broken: %s", error->message);
 
   operation = lookup_operation (method, path_template);
   if (operation == NULL)
-    return till_sim_reply_error (500, "api_error", NULL, NULL,
-                                 "No API description for %s %s", method, path_template);
+    return till_sim_reply_error (500, "api_error", NULL, NULL, "No API description for %s %s",
+                                 method, path_template);
 
   if (g_str_equal (method, "get"))
     {
       /* Query parameters are listed one by one under "parameters". */
-      JsonNode *list = json_object_get_member (operation, "parameters");
+      JsonNode   *list = json_object_get_member (operation, "parameters");
       JsonObject *object = json_node_get_object (params);
-      g_autoptr(GList) members = json_object_get_members (object);
+      g_autoptr (GList) members = json_object_get_members (object);
 
       for (GList *l = members; l != NULL; l = l->next)
         {
-          JsonObject *schema = NULL;
+          JsonObject   *schema = NULL;
           TillSimReply *reply;
 
           for (guint i = 0; list != NULL && i < json_array_get_length (json_node_get_array (list));
@@ -483,11 +461,10 @@ till_sim_schema_validate (const char *method,
             {
               JsonObject *param = json_array_get_object_element (json_node_get_array (list), i);
 
-              if (g_strcmp0 (json_object_get_string_member_with_default (param, "in", ""), "query")
-                      == 0
-                  && g_strcmp0 (json_object_get_string_member_with_default (param, "name", ""),
-                                l->data)
-                         == 0)
+              if (g_strcmp0 (json_object_get_string_member_with_default (param, "in", ""),
+                             "query") == 0 &&
+                  g_strcmp0 (json_object_get_string_member_with_default (param, "name", ""),
+                             l->data) == 0)
                 schema = object_member (param, "schema");
             }
           if (schema == NULL)

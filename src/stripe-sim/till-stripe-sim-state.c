@@ -21,29 +21,28 @@
 
 struct _TillSimState
 {
-  GHashTable *intents;        /* id → TillSimIntent */
-  GHashTable *charges;
-  GHashTable *refunds;
-  GHashTable *payment_methods;
-  GHashTable *events;         /* id → TillSimEvent (owned by the queue) */
-  GQueue event_queue;         /* newest first */
-  GPtrArray *intent_order;    /* TillSimIntent *, oldest first (owned by intents) */
-  GPtrArray *refund_order;    /* TillSimRefund *, oldest first (owned by refunds) */
-  gint64 max_age;             /* seconds; 0: no limit */
-  guint max_intents;          /* 0: no limit */
-  guint max_events;           /* 0: no limit */
-  gint64 clock_offset;        /* seconds */
+  GHashTable         *intents; /* id → TillSimIntent */
+  GHashTable         *charges;
+  GHashTable         *refunds;
+  GHashTable         *payment_methods;
+  GHashTable         *events;       /* id → TillSimEvent (owned by the queue) */
+  GQueue              event_queue;  /* newest first */
+  GPtrArray          *intent_order; /* TillSimIntent *, oldest first (owned by intents) */
+  GPtrArray          *refund_order; /* TillSimRefund *, oldest first (owned by refunds) */
+  gint64              max_age;      /* seconds; 0: no limit */
+  guint               max_intents;  /* 0: no limit */
+  guint               max_events;   /* 0: no limit */
+  gint64              clock_offset; /* seconds */
   TillSimSnapshotFunc snapshot;
 };
 
 static const char *const cancelable_states[] = {
-  "requires_payment_method", "requires_capture", "requires_confirmation", "requires_action",
-  "processing", NULL
+  "requires_payment_method", "requires_capture", "requires_confirmation",
+  "requires_action",         "processing",       NULL
 };
 
-static const char *const updatable_states[] = {
-  "requires_payment_method", "requires_confirmation", "requires_action", NULL
-};
+static const char *const updatable_states[] = { "requires_payment_method", "requires_confirmation",
+                                                "requires_action", NULL };
 
 /* --- objects ------------------------------------------------------------------------ */
 
@@ -131,14 +130,14 @@ till_sim_state_new (TillSimSnapshotFunc snapshot)
   TillSimState *state = g_new0 (TillSimState, 1);
 
   state->snapshot = snapshot;
-  state->intents = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                          (GDestroyNotify) intent_free);
-  state->charges = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                          (GDestroyNotify) charge_free);
-  state->refunds = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                          (GDestroyNotify) refund_free);
-  state->payment_methods = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                                  (GDestroyNotify) pm_free);
+  state->intents =
+      g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) intent_free);
+  state->charges =
+      g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) charge_free);
+  state->refunds =
+      g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) refund_free);
+  state->payment_methods =
+      g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) pm_free);
   state->events = g_hash_table_new (g_str_hash, g_str_equal);
   state->intent_order = g_ptr_array_new ();
   state->refund_order = g_ptr_array_new ();
@@ -162,36 +161,31 @@ till_sim_state_free (TillSimState *state)
 }
 
 TillSimIntent *
-till_sim_state_lookup_intent (TillSimState *state,
-                              const char   *id)
+till_sim_state_lookup_intent (TillSimState *state, const char *id)
 {
   return id ? g_hash_table_lookup (state->intents, id) : NULL;
 }
 
 TillSimCharge *
-till_sim_state_lookup_charge (TillSimState *state,
-                              const char   *id)
+till_sim_state_lookup_charge (TillSimState *state, const char *id)
 {
   return id ? g_hash_table_lookup (state->charges, id) : NULL;
 }
 
 TillSimRefund *
-till_sim_state_lookup_refund (TillSimState *state,
-                              const char   *id)
+till_sim_state_lookup_refund (TillSimState *state, const char *id)
 {
   return id ? g_hash_table_lookup (state->refunds, id) : NULL;
 }
 
 TillSimPaymentMethod *
-till_sim_state_lookup_pm (TillSimState *state,
-                          const char   *id)
+till_sim_state_lookup_pm (TillSimState *state, const char *id)
 {
   return id ? g_hash_table_lookup (state->payment_methods, id) : NULL;
 }
 
 TillSimEvent *
-till_sim_state_lookup_event (TillSimState *state,
-                             const char   *id)
+till_sim_state_lookup_event (TillSimState *state, const char *id)
 {
   return id ? g_hash_table_lookup (state->events, id) : NULL;
 }
@@ -203,15 +197,13 @@ now_seconds (TillSimState *state)
 }
 
 void
-till_sim_state_set_clock_offset (TillSimState *state,
-                                 gint64        offset)
+till_sim_state_set_clock_offset (TillSimState *state, gint64 offset)
 {
   state->clock_offset = offset;
 }
 
 void
-till_sim_state_get_counts (TillSimState        *state,
-                           TillStripeSimCounts *counts)
+till_sim_state_get_counts (TillSimState *state, TillStripeSimCounts *counts)
 {
   counts->intents = g_hash_table_size (state->intents);
   counts->charges = g_hash_table_size (state->charges);
@@ -237,10 +229,9 @@ till_sim_state_set_retention (TillSimState *state,
  * PaymentMethods made for it, so that no object left points to a forgotten one (events
  * hold snapshots, not pointers). */
 static void
-forget_oldest_intents (TillSimState *state,
-                       guint         count)
+forget_oldest_intents (TillSimState *state, guint count)
 {
-  g_autoptr(GHashTable) refunds = g_hash_table_new (NULL, NULL);
+  g_autoptr (GHashTable) refunds = g_hash_table_new (NULL, NULL);
 
   for (guint i = 0; i < count; i++)
     {
@@ -248,13 +239,12 @@ forget_oldest_intents (TillSimState *state,
 
       for (guint c = 0; c < intent->charges->len; c++)
         {
-          TillSimCharge *charge = till_sim_state_lookup_charge (state,
-                                                                intent->charges->pdata[c]);
+          TillSimCharge *charge = till_sim_state_lookup_charge (state, intent->charges->pdata[c]);
 
           for (guint r = 0; charge != NULL && r < charge->refunds->len; r++)
             {
-              TillSimRefund *refund = till_sim_state_lookup_refund (state,
-                                                                    charge->refunds->pdata[r]);
+              TillSimRefund *refund =
+                  till_sim_state_lookup_refund (state, charge->refunds->pdata[r]);
 
               if (refund != NULL)
                 g_hash_table_add (refunds, refund);
@@ -279,8 +269,7 @@ forget_oldest_intents (TillSimState *state,
 
       for (guint c = 0; c < intent->charges->len; c++)
         {
-          TillSimCharge *charge = till_sim_state_lookup_charge (state,
-                                                                intent->charges->pdata[c]);
+          TillSimCharge *charge = till_sim_state_lookup_charge (state, intent->charges->pdata[c]);
 
           for (guint r = 0; charge != NULL && r < charge->refunds->len; r++)
             g_hash_table_remove (state->refunds, charge->refunds->pdata[r]);
@@ -297,14 +286,14 @@ guint
 till_sim_state_prune (TillSimState *state)
 {
   gint64 now = now_seconds (state);
-  guint intents = 0, events = 0;
+  guint  intents = 0, events = 0;
 
   /* Both lists are in order of creation: what goes is at their old end. */
   while (intents < state->intent_order->len)
     {
       TillSimIntent *intent = g_ptr_array_index (state->intent_order, intents);
-      gboolean too_many = state->max_intents > 0
-                          && state->intent_order->len - intents > state->max_intents;
+      gboolean       too_many =
+          state->max_intents > 0 && state->intent_order->len - intents > state->max_intents;
       gboolean too_old = state->max_age > 0 && now - intent->created > state->max_age;
 
       if (!too_many && !too_old)
@@ -333,8 +322,7 @@ till_sim_state_prune (TillSimState *state)
 }
 
 static gboolean
-str_in (const char        *value,
-        const char *const *list)
+str_in (const char *value, const char *const *list)
 {
   return value != NULL && g_strv_contains (list, value);
 }
@@ -369,10 +357,7 @@ copy_expand (GPtrArray *expand)
 }
 
 static TillSimResult *
-result_object (guint             status,
-               TillSimObjectType type,
-               gpointer          object,
-               GPtrArray        *expand)
+result_object (guint status, TillSimObjectType type, gpointer object, GPtrArray *expand)
 {
   TillSimResult *result = g_new0 (TillSimResult, 1);
 
@@ -386,11 +371,8 @@ result_object (guint             status,
 }
 
 static TillSimResult *
-result_list (TillSimObjectType type,
-             GPtrArray        *items,
-             gboolean          has_more,
-             const char       *url,
-             GPtrArray        *expand)
+result_list (
+    TillSimObjectType type, GPtrArray *items, gboolean has_more, const char *url, GPtrArray *expand)
 {
   TillSimResult *result = result_object (200, type, NULL, expand);
 
@@ -401,16 +383,11 @@ result_list (TillSimObjectType type,
 }
 
 /* Errors found before the endpoint ran are not kept for idempotent replays: save is FALSE. */
-static TillSimResult *G_GNUC_PRINTF (5, 6)
-result_error (guint       status,
-              const char *type,
-              const char *code,
-              const char *param,
-              const char *format,
-              ...)
+static TillSimResult *G_GNUC_PRINTF (5, 6) result_error (
+    guint status, const char *type, const char *code, const char *param, const char *format, ...)
 {
   TillSimResult *result = g_new0 (TillSimResult, 1);
-  va_list args;
+  va_list        args;
 
   result->status = status;
   result->error_type = g_strdup (type);
@@ -425,10 +402,7 @@ result_error (guint       status,
 /* --- events ------------------------------------------------------------------------- */
 
 static void
-emit (TillSimState   *state,
-      TillSimRequest *request,
-      const char     *type,
-      JsonNode       *object)
+emit (TillSimState *state, TillSimRequest *request, const char *type, JsonNode *object)
 {
   TillSimEvent *event = g_new0 (TillSimEvent, 1);
 
@@ -449,19 +423,13 @@ emit (TillSimState   *state,
 }
 
 static void
-emit_intent (TillSimState   *state,
-             TillSimRequest *request,
-             const char     *type,
-             TillSimIntent  *intent)
+emit_intent (TillSimState *state, TillSimRequest *request, const char *type, TillSimIntent *intent)
 {
   emit (state, request, type, state->snapshot (state, TILL_SIM_OBJECT_INTENT, intent));
 }
 
 static void
-emit_charge (TillSimState   *state,
-             TillSimRequest *request,
-             const char     *type,
-             TillSimCharge  *charge)
+emit_charge (TillSimState *state, TillSimRequest *request, const char *type, TillSimCharge *charge)
 {
   emit (state, request, type, state->snapshot (state, TILL_SIM_OBJECT_CHARGE, charge));
 }
@@ -469,8 +437,7 @@ emit_charge (TillSimState   *state,
 /* --- parameters --------------------------------------------------------------------- */
 
 static JsonNode *
-param (JsonNode   *params,
-       const char *name)
+param (JsonNode *params, const char *name)
 {
   if (params == NULL || !JSON_NODE_HOLDS_OBJECT (params))
     return NULL;
@@ -478,8 +445,7 @@ param (JsonNode   *params,
 }
 
 static const char *
-param_string (JsonNode   *params,
-              const char *name)
+param_string (JsonNode *params, const char *name)
 {
   JsonNode *node = param (params, name);
 
@@ -489,9 +455,7 @@ param_string (JsonNode   *params,
 }
 
 static gboolean
-param_int (JsonNode   *params,
-           const char *name,
-           gint64     *value)
+param_int (JsonNode *params, const char *name, gint64 *value)
 {
   const char *text = param_string (params, name);
 
@@ -502,28 +466,23 @@ param_int (JsonNode   *params,
 }
 
 static gboolean
-param_bool (JsonNode   *params,
-            const char *name)
+param_bool (JsonNode *params, const char *name)
 {
   return g_strcmp0 (param_string (params, name), "true") == 0;
 }
 
 static TillSimResult *
-no_such (const char *what,
-         const char *param_name,
-         const char *id)
+no_such (const char *what, const char *param_name, const char *id)
 {
   return result_error (404, "invalid_request_error", "resource_missing", param_name,
-                               "No such %s: '%s'", what, id);
+                       "No such %s: '%s'", what, id);
 }
 
 /* expand[] against the fields this object can expand. */
 static TillSimResult *
-parse_expand (JsonNode          *params,
-              const char *const *allowed,
-              GPtrArray        **expand)
+parse_expand (JsonNode *params, const char *const *allowed, GPtrArray **expand)
 {
-  JsonNode *node = param (params, "expand");
+  JsonNode  *node = param (params, "expand");
   JsonArray *array;
 
   *expand = g_ptr_array_new ();
@@ -541,26 +500,23 @@ parse_expand (JsonNode          *params,
 
           g_clear_pointer (expand, g_ptr_array_unref);
           return result_error (400, "invalid_request_error", NULL, name,
-                                       "This property cannot be expanded (%s).",
-                                       field ? field : "");
+                               "This property cannot be expanded (%s).", field ? field : "");
         }
       g_ptr_array_add (*expand, (gpointer) field);
     }
   return NULL;
 }
 
-static const char *const intent_expandable[] = { "latest_charge", "payment_method", "customer",
-                                                 "invoice", "review", "application", NULL };
-static const char *const refund_expandable[] = { "charge", "payment_intent",
-                                                 "balance_transaction", NULL };
+static const char *const intent_expandable[] = {
+  "latest_charge", "payment_method", "customer", "invoice", "review", "application", NULL
+};
+static const char *const refund_expandable[] = { "charge", "payment_intent", "balance_transaction",
+                                                 NULL };
 
 static TillSimResult *
-intent_reply (TillSimState  *state,
-              TillSimIntent *intent,
-              JsonNode      *params,
-              guint          status)
+intent_reply (TillSimState *state, TillSimIntent *intent, JsonNode *params, guint status)
 {
-  g_autoptr(GPtrArray) expand = NULL;
+  g_autoptr (GPtrArray) expand = NULL;
   TillSimResult *error = parse_expand (params, intent_expandable, &expand);
 
   if (error != NULL)
@@ -570,12 +526,11 @@ intent_reply (TillSimState  *state,
 
 /* "50" in usd → "0.50 usd", for Stripe's amount messages. */
 static char *
-format_amount (gint64      amount,
-               const char *currency)
+format_amount (gint64 amount, const char *currency)
 {
   const TillCurrency *cur = till_currency_lookup (currency);
-  int exponent = cur ? till_currency_get_stripe_exponent (cur) : 2;
-  gint64 scale = 1;
+  int                 exponent = cur ? till_currency_get_stripe_exponent (cur) : 2;
+  gint64              scale = 1;
 
   for (int i = 0; i < exponent; i++)
     scale *= 10;
@@ -586,8 +541,7 @@ format_amount (gint64      amount,
 }
 
 static TillSimResult *
-check_currency (const char          *currency,
-                const TillCurrency **out)
+check_currency (const char *currency, const TillCurrency **out)
 {
   const TillCurrency *cur = till_currency_lookup (currency);
 
@@ -596,52 +550,50 @@ check_currency (const char          *currency,
       g_autofree char *list = g_strjoinv (", ", (char **) till_currency_list_codes ());
       g_autofree char *lower = g_ascii_strdown (list, -1);
 
-      return result_error (400, "invalid_request_error", "parameter_invalid",
-                                   "currency",
-                                   "Invalid currency: %s. Stripe currently supports these "
-                                   "currencies: %s", currency, lower);
+      return result_error (400, "invalid_request_error", "parameter_invalid", "currency",
+                           "Invalid currency: %s. Stripe currently supports these "
+                           "currencies: %s",
+                           currency, lower);
     }
   *out = cur;
   return NULL;
 }
 
 static TillSimResult *
-check_amount (gint64              amount,
-              const TillCurrency *cur)
+check_amount (gint64 amount, const TillCurrency *cur)
 {
   const char *code = till_currency_get_stripe_code (cur);
 
   if (amount < 1)
-    return result_error (400, "invalid_request_error", "parameter_invalid_integer",
-                                 "amount", "This value must be greater than or equal to 1.");
+    return result_error (400, "invalid_request_error", "parameter_invalid_integer", "amount",
+                         "This value must be greater than or equal to 1.");
   if (amount > MAX_AMOUNT)
     {
       g_autofree char *max = format_amount (MAX_AMOUNT, code);
 
       return result_error (400, "invalid_request_error", "amount_too_large", "amount",
-                                   "Amount must be no more than %s", max);
+                           "Amount must be no more than %s", max);
     }
   if (amount < till_currency_get_stripe_minimum (cur))
     {
       g_autofree char *min = format_amount (till_currency_get_stripe_minimum (cur), code);
 
       return result_error (400, "invalid_request_error", "amount_too_small", "amount",
-                                   "Amount must be at least %s", min);
+                           "Amount must be at least %s", min);
     }
   if (till_currency_get_stripe_exponent (cur) == 3 && amount % 10 != 0)
-    return result_error (400, "invalid_request_error", "parameter_invalid_integer",
-                                 "amount",
-                                 "Invalid amount: amounts in %s must be a multiple of 10 (the "
-                                 "last of the three decimals must be 0).", code);
+    return result_error (400, "invalid_request_error", "parameter_invalid_integer", "amount",
+                         "Invalid amount: amounts in %s must be a multiple of 10 (the "
+                         "last of the three decimals must be 0).",
+                         code);
   return NULL;
 }
 
 /* Metadata: merge; "" removes a key; metadata="" clears everything. */
 static TillSimResult *
-check_metadata (JsonObject *current,
-                JsonNode   *node)
+check_metadata (JsonObject *current, JsonNode *node)
 {
-  g_autoptr(GList) keys = NULL;
+  g_autoptr (GList) keys = NULL;
   guint count = current ? json_object_get_size (current) : 0;
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
@@ -650,39 +602,38 @@ check_metadata (JsonObject *current,
   keys = json_object_get_members (json_node_get_object (node));
   for (GList *l = keys; l != NULL; l = l->next)
     {
-      const char *key = l->data;
-      const char *value = json_object_get_string_member (json_node_get_object (node), key);
+      const char      *key = l->data;
+      const char      *value = json_object_get_string_member (json_node_get_object (node), key);
       g_autofree char *name = g_strdup_printf ("metadata[%s]", key);
 
       if (g_utf8_strlen (key, -1) > 40)
         return result_error (400, "invalid_request_error", "parameter_invalid", name,
-                                     "Invalid metadata: metadata keys can be at most 40 "
-                                     "characters long.");
+                             "Invalid metadata: metadata keys can be at most 40 "
+                             "characters long.");
       if (value != NULL && g_utf8_strlen (value, -1) > 500)
         return result_error (400, "invalid_request_error", "parameter_invalid", name,
-                                     "Invalid metadata: metadata values can be at most 500 "
-                                     "characters long.");
+                             "Invalid metadata: metadata values can be at most 500 "
+                             "characters long.");
       if (current == NULL || !json_object_has_member (current, key))
         count++;
     }
   if (count > 50)
     return result_error (400, "invalid_request_error", "parameter_invalid", "metadata",
-                                 "Invalid metadata: metadata can have at most 50 keys.");
+                         "Invalid metadata: metadata can have at most 50 keys.");
   return NULL;
 }
 
 static void
-apply_metadata (JsonObject *target,
-                JsonNode   *node)
+apply_metadata (JsonObject *target, JsonNode *node)
 {
-  g_autoptr(GList) keys = NULL;
+  g_autoptr (GList) keys = NULL;
 
   if (node == NULL)
     return;
   if (JSON_NODE_HOLDS_VALUE (node))
     {
       /* metadata="" unsets every key. */
-      g_autoptr(GList) old = json_object_get_members (target);
+      g_autoptr (GList) old = json_object_get_members (target);
 
       for (GList *l = old; l != NULL; l = l->next)
         json_object_remove_member (target, l->data);
@@ -710,14 +661,13 @@ check_email (const char *email)
     return NULL;
   at = strchr (email, '@');
   if (at == NULL || at == email || strchr (at + 1, '.') == NULL || strchr (email, ' ') != NULL)
-    return result_error (400, "invalid_request_error", "email_invalid",
-                                 "receipt_email", "Invalid email address: %s", email);
+    return result_error (400, "invalid_request_error", "email_invalid", "receipt_email",
+                         "Invalid email address: %s", email);
   return NULL;
 }
 
 static void
-set_string (char      **field,
-            const char *value)
+set_string (char **field, const char *value)
 {
   if (value == NULL)
     return;
@@ -728,9 +678,7 @@ set_string (char      **field,
 /* --- payment methods ---------------------------------------------------------------- */
 
 static TillSimResult *
-card_error (const char *code,
-            const char *param_name,
-            const char *message)
+card_error (const char *code, const char *param_name, const char *message)
 {
   TillSimResult *reply = result_error (402, "card_error", code, param_name, "%s", message);
 
@@ -741,8 +689,7 @@ card_error (const char *code,
 
 /* A PaymentMethod made for @intent lives as long as it does. */
 static void
-adopt_payment_method (TillSimIntent        *intent,
-                      TillSimPaymentMethod *pm)
+adopt_payment_method (TillSimIntent *intent, TillSimPaymentMethod *pm)
 {
   if (pm == NULL || pm->owned)
     return;
@@ -751,10 +698,7 @@ adopt_payment_method (TillSimIntent        *intent,
 }
 
 static TillSimPaymentMethod *
-add_payment_method (TillSimState          *state,
-                    const TillSimTestCard *card,
-                    int                    exp_month,
-                    int                    exp_year)
+add_payment_method (TillSimState *state, const TillSimTestCard *card, int exp_month, int exp_year)
 {
   TillSimPaymentMethod *pm = g_new0 (TillSimPaymentMethod, 1);
 
@@ -769,27 +713,25 @@ add_payment_method (TillSimState          *state,
 
 /* payment_method=pm_… or pm_card_…, or payment_method_data[type]=card with [card][…]. */
 static TillSimResult *
-resolve_payment_method (TillSimState          *state,
-                        JsonNode              *params,
-                        TillSimPaymentMethod **out)
+resolve_payment_method (TillSimState *state, JsonNode *params, TillSimPaymentMethod **out)
 {
   const char *id = param_string (params, "payment_method");
-  JsonNode *data = param (params, "payment_method_data");
+  JsonNode   *data = param (params, "payment_method_data");
 
   *out = NULL;
 
   if (id != NULL && *id != '\0')
     {
       const TillSimTestCard *card = till_sim_test_card_lookup_alias (id);
-      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+      g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
 
       if (card != NULL)
         *out = add_payment_method (state, card, 12, g_date_time_get_year (now) + 3);
       else
         *out = till_sim_state_lookup_pm (state, id);
       if (*out == NULL)
-        return result_error (400, "invalid_request_error", "resource_missing",
-                                     "payment_method", "No such PaymentMethod: '%s'", id);
+        return result_error (400, "invalid_request_error", "resource_missing", "payment_method",
+                             "No such PaymentMethod: '%s'", id);
       return NULL;
     }
 
@@ -797,35 +739,32 @@ resolve_payment_method (TillSimState          *state,
     {
       JsonObject *object = json_node_get_object (data);
       const char *type = json_object_get_string_member_with_default (object, "type", "");
-      JsonNode *card_node = json_object_get_member (object, "card");
+      JsonNode   *card_node = json_object_get_member (object, "card");
       JsonObject *card_params;
-      g_autoptr(GString) digits = g_string_new (NULL);
-      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+      g_autoptr (GString) digits = g_string_new (NULL);
+      g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
       const TillSimTestCard *card;
-      const char *number, *cvc;
-      gint64 exp_month, exp_year;
+      const char            *number, *cvc;
+      gint64                 exp_month, exp_year;
 
       if (!g_str_equal (type, "card"))
-        return result_error (400, "invalid_request_error",
-                                     "payment_method_invalid_parameter",
-                                     "payment_method_data[type]",
-                                     "The simulator only supports card payment methods "
-                                     "(payment_method_data[type]=card), not '%s'.",
-                                     type);
+        return result_error (400, "invalid_request_error", "payment_method_invalid_parameter",
+                             "payment_method_data[type]",
+                             "The simulator only supports card payment methods "
+                             "(payment_method_data[type]=card), not '%s'.",
+                             type);
       if (card_node == NULL || !JSON_NODE_HOLDS_OBJECT (card_node))
         return result_error (400, "invalid_request_error", "parameter_missing",
-                                     "payment_method_data[card]",
-                                     "Missing required param: payment_method_data[card].");
+                             "payment_method_data[card]",
+                             "Missing required param: payment_method_data[card].");
 
       card_params = json_node_get_object (card_node);
       number = json_object_get_string_member_with_default (card_params, "number", "");
       cvc = json_object_get_string_member_with_default (card_params, "cvc", NULL);
-      exp_month = g_ascii_strtoll (json_object_get_string_member_with_default (card_params,
-                                                                               "exp_month", "0"),
-                                   NULL, 10);
-      exp_year = g_ascii_strtoll (json_object_get_string_member_with_default (card_params,
-                                                                              "exp_year", "0"),
-                                  NULL, 10);
+      exp_month = g_ascii_strtoll (
+          json_object_get_string_member_with_default (card_params, "exp_month", "0"), NULL, 10);
+      exp_year = g_ascii_strtoll (
+          json_object_get_string_member_with_default (card_params, "exp_year", "0"), NULL, 10);
 
       for (const char *p = number; *p != '\0'; p++)
         {
@@ -855,7 +794,7 @@ resolve_payment_method (TillSimState          *state,
                            "Your card's expiration month is invalid.");
       if (cvc != NULL)
         {
-          gsize length = strlen (cvc);
+          gsize    length = strlen (cvc);
           gboolean ok = length >= 3 && length <= 4;
 
           for (const char *p = cvc; ok && *p != '\0'; p++)
@@ -893,7 +832,7 @@ add_charge (TillSimState         *state,
   charge->refunds = g_ptr_array_new_with_free_func (g_free);
   charge->metadata = json_object_new ();
   {
-    g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), intent->metadata);
+    g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), intent->metadata);
     apply_metadata (charge->metadata, node);
   }
   g_hash_table_insert (state->charges, charge->id, charge);
@@ -913,8 +852,7 @@ clear_action (TillSimIntent *intent)
 }
 
 static void
-set_status (TillSimIntent *intent,
-            const char    *status)
+set_status (TillSimIntent *intent, const char *status)
 {
   g_free (intent->status);
   intent->status = g_strdup (status);
@@ -927,7 +865,7 @@ charge_succeeds (TillSimState         *state,
                  TillSimPaymentMethod *pm)
 {
   TillSimCharge *charge = add_charge (state, intent, pm, TRUE);
-  gboolean manual = g_strcmp0 (intent->capture_method, "manual") == 0;
+  gboolean       manual = g_strcmp0 (intent->capture_method, "manual") == 0;
 
   clear_action (intent);
   g_clear_pointer (&intent->last_payment_error, json_node_unref);
@@ -961,7 +899,7 @@ payment_error_node (TillSimState         *state,
                     const char           *charge_id,
                     TillSimPaymentMethod *pm)
 {
-  g_autoptr(JsonObject) extra = json_object_new ();
+  g_autoptr (JsonObject) extra = json_object_new ();
 
   if (charge_id != NULL)
     json_object_set_string_member (extra, "charge", charge_id);
@@ -997,12 +935,12 @@ attempt_fails (TillSimState         *state,
   clear_action (intent);
   g_clear_pointer (&intent->last_payment_error, json_node_unref);
   {
-    JsonNode *full = payment_error_node (state, code, decline_code, message,
-                                         charge ? charge->id : NULL, pm);
+    JsonNode *full =
+        payment_error_node (state, code, decline_code, message, charge ? charge->id : NULL, pm);
 
     /* The intent keeps the inner object of {"error": …}. */
-    intent->last_payment_error
-        = json_node_copy (json_object_get_member (json_node_get_object (full), "error"));
+    intent->last_payment_error =
+        json_node_copy (json_object_get_member (json_node_get_object (full), "error"));
     json_node_unref (full);
   }
   g_clear_pointer (&intent->payment_method, g_free);
@@ -1031,64 +969,57 @@ attempt (TillSimState         *state,
 {
   switch (pm->card->outcome)
     {
-    case TILL_SIM_CARD_SUCCEEDS:
-      charge_succeeds (state, request, intent, pm);
-      return intent_reply (state, intent, params, 200);
+      case TILL_SIM_CARD_SUCCEEDS:
+        charge_succeeds (state, request, intent, pm);
+        return intent_reply (state, intent, params, 200);
 
-    case TILL_SIM_CARD_DECLINES:
-      return attempt_fails (state, request, intent, pm, "card_declined", pm->card->decline_code,
-                            pm->card->message, TRUE);
+      case TILL_SIM_CARD_DECLINES:
+        return attempt_fails (state, request, intent, pm, "card_declined", pm->card->decline_code,
+                              pm->card->message, TRUE);
 
-    case TILL_SIM_CARD_AUTHENTICATES:
-    case TILL_SIM_CARD_ALWAYS_AUTHENTICATES:
-      if (param_bool (params, "error_on_requires_action"))
-        return attempt_fails (state, request, intent, pm, "authentication_required",
-                              "authentication_required",
-                              "Your card was declined. This transaction requires authentication.",
-                              TRUE);
-      clear_action (intent);
-      intent->action_nonce = till_sim_random_id ("", 24);
-      intent->action_url = g_strdup_printf ("%ssim/3ds/%s/%s", request->base_uri, intent->id,
-                                            intent->action_nonce);
-      intent->action_payment_method = g_strdup (pm->id);
-      g_free (intent->payment_method);
-      intent->payment_method = g_strdup (pm->id);
-      g_clear_pointer (&intent->last_payment_error, json_node_unref);
-      set_status (intent, "requires_action");
-      emit_intent (state, request, "payment_intent.requires_action", intent);
-      return intent_reply (state, intent, params, 200);
+      case TILL_SIM_CARD_AUTHENTICATES:
+      case TILL_SIM_CARD_ALWAYS_AUTHENTICATES:
+        if (param_bool (params, "error_on_requires_action"))
+          return attempt_fails (
+              state, request, intent, pm, "authentication_required", "authentication_required",
+              "Your card was declined. This transaction requires authentication.", TRUE);
+        clear_action (intent);
+        intent->action_nonce = till_sim_random_id ("", 24);
+        intent->action_url = g_strdup_printf ("%ssim/3ds/%s/%s", request->base_uri, intent->id,
+                                              intent->action_nonce);
+        intent->action_payment_method = g_strdup (pm->id);
+        g_free (intent->payment_method);
+        intent->payment_method = g_strdup (pm->id);
+        g_clear_pointer (&intent->last_payment_error, json_node_unref);
+        set_status (intent, "requires_action");
+        emit_intent (state, request, "payment_intent.requires_action", intent);
+        return intent_reply (state, intent, params, 200);
 
-    default:
-      g_assert_not_reached ();
+      default:
+        g_assert_not_reached ();
     }
 }
 
 static TillSimResult *
-unexpected_state (TillSimIntent *intent,
-                  const char    *action,
-                  const char    *allowed)
+unexpected_state (TillSimIntent *intent, const char *action, const char *allowed)
 {
   TillSimResult *reply;
 
-  reply = result_error (400, "invalid_request_error", "payment_intent_unexpected_state",
-                                NULL,
-                                "You cannot %s this PaymentIntent because it has a status of "
-                                "%s.%s%s", action, intent->status, allowed ? " " : "",
-                                allowed ? allowed : "");
+  reply = result_error (400, "invalid_request_error", "payment_intent_unexpected_state", NULL,
+                        "You cannot %s this PaymentIntent because it has a status of "
+                        "%s.%s%s",
+                        action, intent->status, allowed ? " " : "", allowed ? allowed : "");
   reply->save = TRUE;
   return reply;
 }
 
 static TillSimResult *
-confirm (TillSimState   *state,
-         TillSimRequest *request,
-         TillSimIntent  *intent,
-         JsonNode       *params)
+confirm (TillSimState *state, TillSimRequest *request, TillSimIntent *intent, JsonNode *params)
 {
   TillSimPaymentMethod *pm = NULL;
-  TillSimResult *error;
-  const char *return_url = param_string (params, "return_url");
-  const char *email = param_string (params, "receipt_email");
+  TillSimResult        *error;
+  const char           *return_url = param_string (params, "return_url");
+  const char           *email = param_string (params, "receipt_email");
 
   if (!str_in (intent->status, updatable_states))
     return unexpected_state (intent, "confirm",
@@ -1108,13 +1039,12 @@ confirm (TillSimState   *state,
       pm = till_sim_state_lookup_pm (state, intent->payment_method);
       if (pm == NULL)
         {
-          TillSimResult *reply =
-            result_error (400, "invalid_request_error",
-                                  "payment_intent_unexpected_state", "payment_method",
-                                  "You cannot confirm this PaymentIntent because it's missing "
-                                  "a payment method. You can either update the PaymentIntent "
-                                  "with a payment method and then confirm it again, or confirm "
-                                  "it again directly with a payment method.");
+          TillSimResult *reply = result_error (
+              400, "invalid_request_error", "payment_intent_unexpected_state", "payment_method",
+              "You cannot confirm this PaymentIntent because it's missing "
+              "a payment method. You can either update the PaymentIntent "
+              "with a payment method and then confirm it again, or confirm "
+              "it again directly with a payment method.");
           reply->save = TRUE;
           return reply;
         }
@@ -1143,14 +1073,12 @@ lookup_intent_checked (TillSimState   *state,
       const char *secret = param_string (params, "client_secret");
 
       if (secret == NULL)
-        return result_error (400, "invalid_request_error", "parameter_missing",
-                                     "client_secret",
-                                     "Missing required param: client_secret.");
+        return result_error (400, "invalid_request_error", "parameter_missing", "client_secret",
+                             "Missing required param: client_secret.");
       if (!g_str_equal (secret, intent->client_secret))
-        return result_error (400, "invalid_request_error", "parameter_invalid",
-                                     "client_secret",
-                                     "The client_secret provided does not match the "
-                                     "client_secret associated with the PaymentIntent.");
+        return result_error (400, "invalid_request_error", "parameter_invalid", "client_secret",
+                             "The client_secret provided does not match the "
+                             "client_secret associated with the PaymentIntent.");
     }
 
   *out = intent;
@@ -1160,17 +1088,15 @@ lookup_intent_checked (TillSimState   *state,
 /* --- endpoints ---------------------------------------------------------------------- */
 
 TillSimResult *
-till_sim_state_create_intent (TillSimState   *state,
-                              TillSimRequest *request,
-                              JsonNode       *params)
+till_sim_state_create_intent (TillSimState *state, TillSimRequest *request, JsonNode *params)
 {
-  const TillCurrency *cur = NULL;
-  TillSimIntent *intent;
+  const TillCurrency   *cur = NULL;
+  TillSimIntent        *intent;
   TillSimPaymentMethod *pm = NULL;
-  TillSimResult *error;
-  JsonNode *types = param (params, "payment_method_types");
-  JsonNode *apm = param (params, "automatic_payment_methods");
-  g_autoptr(GPtrArray) expand = NULL;
+  TillSimResult        *error;
+  JsonNode             *types = param (params, "payment_method_types");
+  JsonNode             *apm = param (params, "automatic_payment_methods");
+  g_autoptr (GPtrArray) expand = NULL;
   gint64 amount = 0;
 
   param_int (params, "amount", &amount);
@@ -1186,9 +1112,9 @@ till_sim_state_create_intent (TillSimState   *state,
     return error;
   if (types != NULL && apm != NULL)
     return result_error (400, "invalid_request_error", "parameter_invalid",
-                                 "automatic_payment_methods",
-                                 "You may only specify one of these parameters: "
-                                 "automatic_payment_methods, payment_method_types.");
+                         "automatic_payment_methods",
+                         "You may only specify one of these parameters: "
+                         "automatic_payment_methods, payment_method_types.");
   if (types != NULL)
     {
       JsonArray *array = json_node_get_array (types);
@@ -1198,19 +1124,18 @@ till_sim_state_create_intent (TillSimState   *state,
           {
             g_autofree char *name = g_strdup_printf ("payment_method_types[%u]", i);
 
-            return result_error (400, "invalid_request_error",
-                                         "payment_intent_invalid_parameter", name,
-                                         "The payment method type \"%s\" is invalid. The "
-                                         "simulator supports \"card\" only.",
-                                         json_array_get_string_element (array, i));
+            return result_error (400, "invalid_request_error", "payment_intent_invalid_parameter",
+                                 name,
+                                 "The payment method type \"%s\" is invalid. The "
+                                 "simulator supports \"card\" only.",
+                                 json_array_get_string_element (array, i));
           }
     }
-  if (param_bool (params, "confirm") == FALSE
-      && (param (params, "payment_method_data") != NULL || param (params, "return_url") != NULL))
+  if (param_bool (params, "confirm") == FALSE &&
+      (param (params, "payment_method_data") != NULL || param (params, "return_url") != NULL))
     return result_error (400, "invalid_request_error", "parameter_invalid",
-                                 param (params, "return_url") ? "return_url"
-                                                              : "payment_method_data",
-                                 "This parameter can only be used with confirm=true.");
+                         param (params, "return_url") ? "return_url" : "payment_method_data",
+                         "This parameter can only be used with confirm=true.");
 
   /* Card details are checked before anything exists, like Stripe's PaymentMethod creation. */
   error = resolve_payment_method (state, params, &pm);
@@ -1231,13 +1156,12 @@ till_sim_state_create_intent (TillSimState   *state,
   intent->amount = amount;
   intent->currency = g_strdup (till_currency_get_stripe_code (cur));
   intent->capture_method = g_strdup (param_string (params, "capture_method") ?: "automatic");
-  intent->confirmation_method
-      = g_strdup (param_string (params, "confirmation_method") ?: "automatic");
-  intent->automatic_payment_methods = apm != NULL
-                                      && g_strcmp0 (json_object_get_string_member_with_default (
-                                                        json_node_get_object (apm), "enabled", ""),
-                                                    "true")
-                                             == 0;
+  intent->confirmation_method =
+      g_strdup (param_string (params, "confirmation_method") ?: "automatic");
+  intent->automatic_payment_methods =
+      apm != NULL && g_strcmp0 (json_object_get_string_member_with_default (
+                                    json_node_get_object (apm), "enabled", ""),
+                                "true") == 0;
   intent->payment_method_types = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (intent->payment_method_types, g_strdup ("card"));
   intent->charges = g_ptr_array_new_with_free_func (g_free);
@@ -1264,11 +1188,10 @@ till_sim_state_create_intent (TillSimState   *state,
     {
       if (pm == NULL)
         {
-          TillSimResult *reply =
-            result_error (400, "invalid_request_error",
-                                  "payment_intent_unexpected_state", "payment_method",
-                                  "You cannot confirm this PaymentIntent because it's missing "
-                                  "a payment method.");
+          TillSimResult *reply = result_error (
+              400, "invalid_request_error", "payment_intent_unexpected_state", "payment_method",
+              "You cannot confirm this PaymentIntent because it's missing "
+              "a payment method.");
           reply->save = TRUE;
           return reply;
         }
@@ -1298,30 +1221,29 @@ till_sim_state_update_intent (TillSimState   *state,
                               const char     *id,
                               JsonNode       *params)
 {
-  TillSimIntent *intent = till_sim_state_lookup_intent (state, id);
+  TillSimIntent        *intent = till_sim_state_lookup_intent (state, id);
   TillSimPaymentMethod *pm = NULL;
-  const TillCurrency *cur = NULL;
-  TillSimResult *error;
-  const char *currency = param_string (params, "currency");
-  g_autoptr(GPtrArray) expand = NULL;
-  gint64 amount;
+  const TillCurrency   *cur = NULL;
+  TillSimResult        *error;
+  const char           *currency = param_string (params, "currency");
+  g_autoptr (GPtrArray) expand = NULL;
+  gint64   amount;
   gboolean money_change;
 
   if (intent == NULL)
     return no_such ("payment_intent", "intent", id);
 
-  money_change = param (params, "amount") != NULL || currency != NULL
-                 || param (params, "payment_method") != NULL
-                 || param (params, "payment_method_data") != NULL
-                 || param (params, "payment_method_types") != NULL;
+  money_change = param (params, "amount") != NULL || currency != NULL ||
+                 param (params, "payment_method") != NULL ||
+                 param (params, "payment_method_data") != NULL ||
+                 param (params, "payment_method_types") != NULL;
 
   if (g_str_equal (intent->status, "canceled"))
     {
       TillSimResult *reply =
-        result_error (400, "invalid_request_error", "payment_intent_unexpected_state",
-                              NULL,
-                              "You cannot update this PaymentIntent because it has a status "
-                              "of canceled.");
+          result_error (400, "invalid_request_error", "payment_intent_unexpected_state", NULL,
+                        "You cannot update this PaymentIntent because it has a status "
+                        "of canceled.");
       reply->save = TRUE;
       return reply;
     }
@@ -1331,13 +1253,13 @@ till_sim_state_update_intent (TillSimState   *state,
   if (money_change && !str_in (intent->status, updatable_states))
     {
       TillSimResult *reply =
-        result_error (400, "invalid_request_error", "payment_intent_unexpected_state",
-                              NULL,
-                              "This PaymentIntent's amount, currency or payment method could "
-                              "not be updated because it has a status of %s. You may only "
-                              "update them on a PaymentIntent with one of the following "
-                              "statuses: requires_payment_method, requires_confirmation, "
-                              "requires_action.", intent->status);
+          result_error (400, "invalid_request_error", "payment_intent_unexpected_state", NULL,
+                        "This PaymentIntent's amount, currency or payment method could "
+                        "not be updated because it has a status of %s. You may only "
+                        "update them on a PaymentIntent with one of the following "
+                        "statuses: requires_payment_method, requires_confirmation, "
+                        "requires_action.",
+                        intent->status);
       reply->save = TRUE;
       return reply;
     }
@@ -1381,8 +1303,8 @@ till_sim_state_update_intent (TillSimState   *state,
           g_free (intent->payment_method);
           intent->payment_method = g_strdup (pm->id);
         }
-      set_status (intent, intent->payment_method ? "requires_confirmation"
-                                                 : "requires_payment_method");
+      set_status (intent,
+                  intent->payment_method ? "requires_confirmation" : "requires_payment_method");
     }
 
   return result_object (200, TILL_SIM_OBJECT_INTENT, intent, expand);
@@ -1396,7 +1318,7 @@ till_sim_state_confirm_intent (TillSimState   *state,
 {
   TillSimIntent *intent;
   TillSimResult *error = lookup_intent_checked (state, request, id, params, &intent);
-  g_autoptr(GPtrArray) expand = NULL;
+  g_autoptr (GPtrArray) expand = NULL;
 
   if (error != NULL)
     return error;
@@ -1412,7 +1334,7 @@ till_sim_state_cancel_intent (TillSimState   *state,
                               JsonNode       *params)
 {
   TillSimIntent *intent = till_sim_state_lookup_intent (state, id);
-  g_autoptr(GPtrArray) expand = NULL;
+  g_autoptr (GPtrArray) expand = NULL;
   TillSimResult *error;
 
   if (intent == NULL)
@@ -1423,12 +1345,12 @@ till_sim_state_cancel_intent (TillSimState   *state,
     /* The spec lets Stripe bypass enum checks here; Stripe still takes only these. */
     static const char *const reasons[] = { "abandoned", "duplicate", "fraudulent",
                                            "requested_by_customer", NULL };
-    const char *reason = param_string (params, "cancellation_reason");
+    const char              *reason = param_string (params, "cancellation_reason");
 
     if (reason != NULL && !g_strv_contains (reasons, reason))
       return result_error (400, "invalid_request_error", NULL, "cancellation_reason",
-                                   "Invalid cancellation_reason: must be one of abandoned, "
-                                   "duplicate, fraudulent, or requested_by_customer");
+                           "Invalid cancellation_reason: must be one of abandoned, "
+                           "duplicate, fraudulent, or requested_by_customer");
   }
   if (!str_in (intent->status, cancelable_states))
     return unexpected_state (intent, "cancel",
@@ -1462,10 +1384,10 @@ till_sim_state_capture_intent (TillSimState   *state,
                                JsonNode       *params)
 {
   TillSimIntent *intent = till_sim_state_lookup_intent (state, id);
-  g_autoptr(GPtrArray) expand = NULL;
+  g_autoptr (GPtrArray) expand = NULL;
   TillSimCharge *charge;
   TillSimResult *error;
-  gint64 amount;
+  gint64         amount;
 
   if (intent == NULL)
     return no_such ("payment_intent", "intent", id);
@@ -1479,10 +1401,10 @@ till_sim_state_capture_intent (TillSimState   *state,
   amount = intent->amount_capturable;
   param_int (params, "amount_to_capture", &amount);
   if (amount < 1 || amount > intent->amount_capturable)
-    return result_error (400, "invalid_request_error", "amount_too_large",
-                                 "amount_to_capture",
-                                 "The amount to capture must be between 1 and the capturable "
-                                 "amount (%" G_GINT64_FORMAT ").", intent->amount_capturable);
+    return result_error (400, "invalid_request_error", "amount_too_large", "amount_to_capture",
+                         "The amount to capture must be between 1 and the capturable "
+                         "amount (%" G_GINT64_FORMAT ").",
+                         intent->amount_capturable);
 
   charge = till_sim_state_lookup_charge (state, intent->latest_charge);
   charge->captured = TRUE;
@@ -1499,28 +1421,25 @@ till_sim_state_capture_intent (TillSimState   *state,
 }
 
 TillSimResult *
-till_sim_state_create_refund (TillSimState   *state,
-                              TillSimRequest *request,
-                              JsonNode       *params)
+till_sim_state_create_refund (TillSimState *state, TillSimRequest *request, JsonNode *params)
 {
-  const char *pi_id = param_string (params, "payment_intent");
-  const char *charge_id = param_string (params, "charge");
+  const char    *pi_id = param_string (params, "payment_intent");
+  const char    *charge_id = param_string (params, "charge");
   TillSimIntent *intent = NULL;
   TillSimCharge *charge = NULL;
   TillSimRefund *refund;
-  g_autoptr(GPtrArray) expand = NULL;
+  g_autoptr (GPtrArray) expand = NULL;
   TillSimResult *error;
-  gint64 remaining, amount;
+  gint64         remaining, amount;
 
   if ((error = parse_expand (params, refund_expandable, &expand)) != NULL)
     return error;
   if ((error = check_metadata (NULL, param (params, "metadata"))) != NULL)
     return error;
   if (pi_id == NULL && charge_id == NULL)
-    return result_error (400, "invalid_request_error", "parameter_missing",
-                                 "payment_intent",
-                                 "One of the following params should be provided for this "
-                                 "request: payment_intent or charge.");
+    return result_error (400, "invalid_request_error", "parameter_missing", "payment_intent",
+                         "One of the following params should be provided for this "
+                         "request: payment_intent or charge.");
   if (pi_id != NULL)
     {
       intent = till_sim_state_lookup_intent (state, pi_id);
@@ -1529,8 +1448,8 @@ till_sim_state_create_refund (TillSimState   *state,
       charge = till_sim_state_lookup_charge (state, intent->latest_charge);
       if (charge_id != NULL && (charge == NULL || !g_str_equal (charge->id, charge_id)))
         return result_error (400, "invalid_request_error", "parameter_invalid", "charge",
-                                     "The charge %s does not belong to PaymentIntent %s.",
-                                     charge_id, pi_id);
+                             "The charge %s does not belong to PaymentIntent %s.", charge_id,
+                             pi_id);
     }
   else
     {
@@ -1540,14 +1459,15 @@ till_sim_state_create_refund (TillSimState   *state,
       intent = till_sim_state_lookup_intent (state, charge->payment_intent);
     }
 
-  if (charge == NULL || !g_str_equal (charge->status, "succeeded") || !charge->captured
-      || intent == NULL || !g_str_equal (intent->status, "succeeded"))
+  if (charge == NULL || !g_str_equal (charge->status, "succeeded") || !charge->captured ||
+      intent == NULL || !g_str_equal (intent->status, "succeeded"))
     {
       TillSimResult *reply =
-        result_error (400, "invalid_request_error", "charge_not_refundable",
-                              pi_id ? "payment_intent" : "charge",
-                              "This PaymentIntent (%s) does not have a successful charge to "
-                              "refund.", intent ? intent->id : charge_id);
+          result_error (400, "invalid_request_error", "charge_not_refundable",
+                        pi_id ? "payment_intent" : "charge",
+                        "This PaymentIntent (%s) does not have a successful charge to "
+                        "refund.",
+                        intent ? intent->id : charge_id);
       reply->save = TRUE;
       return reply;
     }
@@ -1556,10 +1476,9 @@ till_sim_state_create_refund (TillSimState   *state,
   remaining = charge->amount - charge->amount_refunded;
   if (remaining <= 0)
     {
-      TillSimResult *reply = result_error (400, "invalid_request_error",
-                                                  "charge_already_refunded", NULL,
-                                                  "Charge %s has already been refunded.",
-                                                  charge->id);
+      TillSimResult *reply =
+          result_error (400, "invalid_request_error", "charge_already_refunded", NULL,
+                        "Charge %s has already been refunded.", charge->id);
       reply->save = TRUE;
       return reply;
     }
@@ -1567,16 +1486,17 @@ till_sim_state_create_refund (TillSimState   *state,
   amount = remaining;
   param_int (params, "amount", &amount);
   if (amount < 1)
-    return result_error (400, "invalid_request_error", "parameter_invalid_integer",
-                                 "amount", "This value must be greater than or equal to 1.");
+    return result_error (400, "invalid_request_error", "parameter_invalid_integer", "amount",
+                         "This value must be greater than or equal to 1.");
   if (amount > remaining)
     {
       g_autofree char *wanted = format_amount (amount, charge->currency);
       g_autofree char *left = format_amount (remaining, charge->currency);
-      TillSimResult *reply = result_error (400, "invalid_request_error",
-                                                  "amount_too_large", "amount",
-                                                  "Refund amount (%s) is greater than unrefunded "
-                                                  "amount on charge (%s)", wanted, left);
+      TillSimResult   *reply =
+          result_error (400, "invalid_request_error", "amount_too_large", "amount",
+                        "Refund amount (%s) is greater than unrefunded "
+                        "amount on charge (%s)",
+                        wanted, left);
       reply->save = TRUE;
       return reply;
     }
@@ -1599,8 +1519,7 @@ till_sim_state_create_refund (TillSimState   *state,
   g_ptr_array_add (charge->refunds, g_strdup (refund->id));
 
   emit_charge (state, request, "charge.refunded", charge);
-  emit (state, request, "refund.created",
-        state->snapshot (state, TILL_SIM_OBJECT_REFUND, refund));
+  emit (state, request, "refund.created", state->snapshot (state, TILL_SIM_OBJECT_REFUND, refund));
 
   return result_object (200, TILL_SIM_OBJECT_REFUND, refund, expand);
 }
@@ -1612,7 +1531,7 @@ till_sim_state_retrieve_refund (TillSimState   *state,
                                 JsonNode       *params)
 {
   TillSimRefund *refund = till_sim_state_lookup_refund (state, id);
-  g_autoptr(GPtrArray) expand = NULL;
+  g_autoptr (GPtrArray) expand = NULL;
   TillSimResult *error;
 
   if (refund == NULL)
@@ -1632,7 +1551,7 @@ till_sim_state_retrieve_charge (TillSimState   *state,
                                 JsonNode       *params)
 {
   TillSimCharge *charge = till_sim_state_lookup_charge (state, id);
-  g_autoptr(GPtrArray) expand = NULL;
+  g_autoptr (GPtrArray) expand = NULL;
   TillSimResult *error;
 
   if (charge == NULL)
@@ -1642,12 +1561,10 @@ till_sim_state_retrieve_charge (TillSimState   *state,
   return result_object (200, TILL_SIM_OBJECT_CHARGE, charge, expand);
 }
 
-static gboolean created_matches (JsonNode *filter,
-                                 gint64    created);
+static gboolean created_matches (JsonNode *filter, gint64 created);
 
 static gboolean
-event_type_matches (const char *pattern,
-                    const char *type)
+event_type_matches (const char *pattern, const char *type)
 {
   gsize length = strlen (pattern);
 
@@ -1658,33 +1575,30 @@ event_type_matches (const char *pattern,
 }
 
 TillSimResult *
-till_sim_state_list_events (TillSimState   *state,
-                            TillSimRequest *request,
-                            JsonNode       *params)
+till_sim_state_list_events (TillSimState *state, TillSimRequest *request, JsonNode *params)
 {
-  g_autoptr(GPtrArray) page = g_ptr_array_new ();
+  g_autoptr (GPtrArray) page = g_ptr_array_new ();
   const char *type = param_string (params, "type");
-  JsonNode *types = param (params, "types");
+  JsonNode   *types = param (params, "types");
   const char *after = param_string (params, "starting_after");
   const char *before = param_string (params, "ending_before");
   const char *delivery = param_string (params, "delivery_success");
-  gint64 limit = 10;
-  guint count = 0;
-  gboolean has_more = FALSE;
-  GList *start, *l;
+  gint64      limit = 10;
+  guint       count = 0;
+  gboolean    has_more = FALSE;
+  GList      *start, *l;
 
   param_int (params, "limit", &limit);
   if (limit < 1 || limit > 100)
-    return result_error (400, "invalid_request_error", "parameter_invalid_integer",
-                                 "limit", "This value must be between 1 and 100.");
+    return result_error (400, "invalid_request_error", "parameter_invalid_integer", "limit",
+                         "This value must be between 1 and 100.");
   if (type != NULL && types != NULL)
     return result_error (400, "invalid_request_error", "parameter_invalid", "types",
-                                 "You may only specify one of these parameters: type, types.");
+                         "You may only specify one of these parameters: type, types.");
   if (after != NULL && before != NULL)
-    return result_error (400, "invalid_request_error", "parameter_invalid",
-                                 "ending_before",
-                                 "You may only specify one of these parameters: "
-                                 "starting_after, ending_before.");
+    return result_error (400, "invalid_request_error", "parameter_invalid", "ending_before",
+                         "You may only specify one of these parameters: "
+                         "starting_after, ending_before.");
 
   start = state->event_queue.head;
   if (after != NULL)
@@ -1699,7 +1613,7 @@ till_sim_state_list_events (TillSimState   *state,
   for (l = start; l != NULL; l = l->next)
     {
       TillSimEvent *event = l->data;
-      gboolean match = TRUE;
+      gboolean      match = TRUE;
 
       if (before != NULL && g_str_equal (event->id, before))
         break;
@@ -1753,15 +1667,13 @@ till_sim_state_retrieve_event (TillSimState   *state,
 /* --- 3-D Secure ----------------------------------------------------------------------- */
 
 TillSimIntent *
-till_sim_state_find_challenge (TillSimState *state,
-                               const char   *intent_id,
-                               const char   *nonce)
+till_sim_state_find_challenge (TillSimState *state, const char *intent_id, const char *nonce)
 {
   TillSimIntent *intent = till_sim_state_lookup_intent (state, intent_id);
 
-  if (intent == NULL || intent->action_nonce == NULL || nonce == NULL
-      || !g_str_equal (intent->action_nonce, nonce)
-      || !g_str_equal (intent->status, "requires_action"))
+  if (intent == NULL || intent->action_nonce == NULL || nonce == NULL ||
+      !g_str_equal (intent->action_nonce, nonce) ||
+      !g_str_equal (intent->status, "requires_action"))
     return NULL;
   return intent;
 }
@@ -1773,7 +1685,7 @@ till_sim_state_finish_challenge (TillSimState   *state,
                                  const char     *nonce,
                                  gboolean        authenticated)
 {
-  TillSimIntent *intent = till_sim_state_find_challenge (state, intent_id, nonce);
+  TillSimIntent        *intent = till_sim_state_find_challenge (state, intent_id, nonce);
   TillSimPaymentMethod *pm;
 
   if (intent == NULL)
@@ -1786,10 +1698,11 @@ till_sim_state_finish_challenge (TillSimState   *state,
     charge_succeeds (state, request, intent, pm);
   else
     till_sim_result_free (attempt_fails (state, request, intent, pm,
-                                        "payment_intent_authentication_failure", NULL,
-                                        "We are unable to authenticate your payment method. "
-                                        "Please choose a different payment method and try "
-                                        "again.", FALSE));
+                                         "payment_intent_authentication_failure", NULL,
+                                         "We are unable to authenticate your payment method. "
+                                         "Please choose a different payment method and try "
+                                         "again.",
+                                         FALSE));
   return TRUE;
 }
 
@@ -1797,8 +1710,7 @@ till_sim_state_finish_challenge (TillSimState   *state,
 
 /* created=N or created[gt|gte|lt|lte]=N */
 static gboolean
-created_matches (JsonNode *filter,
-                 gint64    created)
+created_matches (JsonNode *filter, gint64 created)
 {
   JsonObject *range;
   const char *ops[] = { "gt", "gte", "lt", "lte" };
@@ -1812,20 +1724,20 @@ created_matches (JsonNode *filter,
   for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
     {
       const char *text = json_object_get_string_member_with_default (range, ops[i], NULL);
-      gint64 bound;
+      gint64      bound;
 
       if (text == NULL)
         continue;
       bound = g_ascii_strtoll (text, NULL, 10);
-      if ((i == 0 && !(created > bound)) || (i == 1 && !(created >= bound))
-          || (i == 2 && !(created < bound)) || (i == 3 && !(created <= bound)))
+      if ((i == 0 && !(created > bound)) || (i == 1 && !(created >= bound)) ||
+          (i == 2 && !(created < bound)) || (i == 3 && !(created <= bound)))
         return FALSE;
     }
   return TRUE;
 }
 
-typedef gboolean   (*ItemMatches) (gpointer item, JsonNode *params);
-typedef const char *(*ItemId)     (gpointer item);
+typedef gboolean (*ItemMatches) (gpointer item, JsonNode *params);
+typedef const char *(*ItemId) (gpointer item);
 
 /* Stripe's list object over @items (oldest first), newest first, with limit and cursors.
  * expand[] takes "data.<field>". */
@@ -1839,37 +1751,35 @@ list_reply (TillSimObjectType  type,
             ItemId             id_of,
             ItemMatches        matches)
 {
-  g_autoptr(GPtrArray) expand = g_ptr_array_new ();
+  g_autoptr (GPtrArray) expand = g_ptr_array_new ();
   const char *after = param_string (params, "starting_after");
   const char *before = param_string (params, "ending_before");
-  JsonNode *expand_node = param (params, "expand");
-  gint64 limit = 10;
-  gint start = (gint) items->len - 1, stop = -1, step = -1;
-  g_autoptr(GPtrArray) page = g_ptr_array_new ();
+  JsonNode   *expand_node = param (params, "expand");
+  gint64      limit = 10;
+  gint        start = (gint) items->len - 1, stop = -1, step = -1;
+  g_autoptr (GPtrArray) page = g_ptr_array_new ();
   gboolean has_more = FALSE;
 
   param_int (params, "limit", &limit);
   if (limit < 1 || limit > 100)
-    return result_error (400, "invalid_request_error", "parameter_invalid_integer",
-                                 "limit", "This value must be between 1 and 100.");
+    return result_error (400, "invalid_request_error", "parameter_invalid_integer", "limit",
+                         "This value must be between 1 and 100.");
   if (after != NULL && before != NULL)
-    return result_error (400, "invalid_request_error", "parameter_invalid",
-                                 "ending_before",
-                                 "You may only specify one of these parameters: "
-                                 "starting_after, ending_before.");
+    return result_error (400, "invalid_request_error", "parameter_invalid", "ending_before",
+                         "You may only specify one of these parameters: "
+                         "starting_after, ending_before.");
   for (guint i = 0;
        expand_node != NULL && i < json_array_get_length (json_node_get_array (expand_node)); i++)
     {
       const char *field = json_array_get_string_element (json_node_get_array (expand_node), i);
 
-      if (field == NULL || !g_str_has_prefix (field, "data.")
-          || !g_strv_contains (expandable, field + strlen ("data.")))
+      if (field == NULL || !g_str_has_prefix (field, "data.") ||
+          !g_strv_contains (expandable, field + strlen ("data.")))
         {
           g_autofree char *name = g_strdup_printf ("expand[%u]", i);
 
           return result_error (400, "invalid_request_error", NULL, name,
-                                       "This property cannot be expanded (%s).",
-                                       field ? field : "");
+                               "This property cannot be expanded (%s).", field ? field : "");
         }
       g_ptr_array_add (expand, (gpointer) (field + strlen ("data.")));
     }
@@ -1878,7 +1788,7 @@ list_reply (TillSimObjectType  type,
   if (after != NULL || before != NULL)
     {
       const char *cursor = after ? after : before;
-      gint found = -1;
+      gint        found = -1;
 
       for (guint i = 0; i < items->len && found < 0; i++)
         if (g_str_equal (id_of (g_ptr_array_index (items, i)), cursor))
@@ -1928,8 +1838,7 @@ intent_id (gpointer item)
 }
 
 static gboolean
-intent_matches (gpointer  item,
-                JsonNode *params)
+intent_matches (gpointer item, JsonNode *params)
 {
   TillSimIntent *intent = item;
 
@@ -1940,9 +1849,7 @@ intent_matches (gpointer  item,
 }
 
 TillSimResult *
-till_sim_state_list_intents (TillSimState   *state,
-                             TillSimRequest *request,
-                             JsonNode       *params)
+till_sim_state_list_intents (TillSimState *state, TillSimRequest *request, JsonNode *params)
 {
   return list_reply (TILL_SIM_OBJECT_INTENT, state->intent_order, params, "/v1/payment_intents",
                      "payment_intent", intent_expandable, intent_id, intent_matches);
@@ -1955,12 +1862,11 @@ refund_id (gpointer item)
 }
 
 static gboolean
-refund_matches (gpointer  item,
-                JsonNode *params)
+refund_matches (gpointer item, JsonNode *params)
 {
   TillSimRefund *refund = item;
-  const char *charge = param_string (params, "charge");
-  const char *intent = param_string (params, "payment_intent");
+  const char    *charge = param_string (params, "charge");
+  const char    *intent = param_string (params, "payment_intent");
 
   if (charge != NULL && !g_str_equal (charge, refund->charge))
     return FALSE;
@@ -1970,9 +1876,7 @@ refund_matches (gpointer  item,
 }
 
 TillSimResult *
-till_sim_state_list_refunds (TillSimState   *state,
-                             TillSimRequest *request,
-                             JsonNode       *params)
+till_sim_state_list_refunds (TillSimState *state, TillSimRequest *request, JsonNode *params)
 {
   return list_reply (TILL_SIM_OBJECT_REFUND, state->refund_order, params, "/v1/refunds", "refund",
                      refund_expandable, refund_id, refund_matches);

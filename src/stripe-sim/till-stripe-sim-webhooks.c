@@ -22,33 +22,33 @@
 
 typedef struct
 {
-  char *event_id;
+  char   *event_id;
   GBytes *payload;
-  guint attempts;
-  gint64 ready_at;            /* monotonic µs */
+  guint   attempts;
+  gint64  ready_at; /* monotonic µs */
 } Delivery;
 
 struct _TillSimWebhooks
 {
-  SoupSession *session;
-  GCancellable *cancellable;
-  char *url;
-  char *secret;
-  guint first_delay_ms;
-  guint max_attempts;
-  guint max_queued;           /* 0: no limit */
-  GQueue queue;               /* Delivery */
-  Delivery *in_flight;
-  GSource *timer;
+  SoupSession        *session;
+  GCancellable       *cancellable;
+  char               *url;
+  char               *secret;
+  guint               first_delay_ms;
+  guint               max_attempts;
+  guint               max_queued; /* 0: no limit */
+  GQueue              queue;      /* Delivery */
+  Delivery           *in_flight;
+  GSource            *timer;
   TillSimDeliveryDone done;
-  gpointer done_data;
+  gpointer            done_data;
 };
 
 typedef struct
 {
   TillSimWebhooks *self;
-  GCancellable *cancellable;
-  Delivery *delivery;
+  GCancellable    *cancellable;
+  Delivery        *delivery;
 } SendData;
 
 static void pump (TillSimWebhooks *self);
@@ -62,17 +62,15 @@ delivery_free (Delivery *delivery)
 }
 
 TillSimWebhooks *
-till_sim_webhooks_new (TillSimDeliveryDone done,
-                       gpointer            user_data)
+till_sim_webhooks_new (TillSimDeliveryDone done, gpointer user_data)
 {
   TillSimWebhooks *self = g_new0 (TillSimWebhooks, 1);
 
   self->done = done;
   self->done_data = user_data;
-  self->session = soup_session_new_with_options ("timeout", 15, "idle-timeout", 30,
-                                                 "user-agent",
-                                                 "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-                                                 NULL);
+  self->session =
+      soup_session_new_with_options ("timeout", 15, "idle-timeout", 30, "user-agent",
+                                     "Stripe/1.0 (+https://stripe.com/docs/webhooks)", NULL);
   self->cancellable = g_cancellable_new ();
   self->first_delay_ms = 1000;
   self->max_attempts = 8;
@@ -96,9 +94,7 @@ till_sim_webhooks_free (TillSimWebhooks *self)
 }
 
 void
-till_sim_webhooks_configure (TillSimWebhooks *self,
-                             const char      *url,
-                             const char      *secret)
+till_sim_webhooks_configure (TillSimWebhooks *self, const char *url, const char *secret)
 {
   g_free (self->url);
   self->url = g_strdup (url);
@@ -113,17 +109,14 @@ till_sim_webhooks_is_configured (TillSimWebhooks *self)
 }
 
 void
-till_sim_webhooks_set_retry (TillSimWebhooks *self,
-                             guint            first_delay_ms,
-                             guint            max_attempts)
+till_sim_webhooks_set_retry (TillSimWebhooks *self, guint first_delay_ms, guint max_attempts)
 {
   self->first_delay_ms = MAX (first_delay_ms, 1);
   self->max_attempts = MAX (max_attempts, 1);
 }
 
 void
-till_sim_webhooks_set_max_queued (TillSimWebhooks *self,
-                                  guint            max_queued)
+till_sim_webhooks_set_max_queued (TillSimWebhooks *self, guint max_queued)
 {
   self->max_queued = max_queued;
 }
@@ -135,22 +128,17 @@ till_sim_webhooks_get_pending (TillSimWebhooks *self)
 }
 
 static char *
-hmac_hex (const char *key,
-          const char *signed_payload,
-          gsize       length)
+hmac_hex (const char *key, const char *signed_payload, gsize length)
 {
   return g_compute_hmac_for_data (G_CHECKSUM_SHA256, (const guchar *) key, strlen (key),
                                   (const guchar *) signed_payload, length);
 }
 
 char *
-till_sim_webhooks_sign (const char *secret,
-                        gint64      timestamp,
-                        const char *payload,
-                        gsize       length)
+till_sim_webhooks_sign (const char *secret, gint64 timestamp, const char *payload, gsize length)
 {
   g_autofree char *prefix = g_strdup_printf ("%" G_GINT64_FORMAT ".", timestamp);
-  g_autoptr(GString) signed_payload = g_string_sized_new (strlen (prefix) + length);
+  g_autoptr (GString) signed_payload = g_string_sized_new (strlen (prefix) + length);
   g_autofree char *v1 = NULL;
   g_autofree char *v0 = NULL;
 
@@ -163,8 +151,7 @@ till_sim_webhooks_sign (const char *secret,
   return g_strdup_printf ("t=%" G_GINT64_FORMAT ",v1=%s,v0=%s", timestamp, v1, v0);
 }
 
-static void
-schedule (TillSimWebhooks *self);
+static void schedule (TillSimWebhooks *self);
 
 static gboolean
 on_timer (gpointer user_data)
@@ -192,17 +179,15 @@ schedule (TillSimWebhooks *self)
 }
 
 static void
-on_sent (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SendData *data = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = NULL;
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = NULL;
+  SoupMessage     *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
   TillSimWebhooks *self;
-  Delivery *delivery = data->delivery;
-  guint status;
+  Delivery        *delivery = data->delivery;
+  guint            status;
 
   body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   if (g_cancellable_is_cancelled (data->cancellable))
@@ -240,9 +225,8 @@ on_sent (GObject      *source,
     {
       guint64 backoff = (guint64) self->first_delay_ms << MIN (delivery->attempts - 1, 16);
 
-      g_debug ("webhook %s failed (%s), retrying in %" G_GUINT64_FORMAT " ms",
-               delivery->event_id, error ? error->message : soup_status_get_phrase (status),
-               backoff);
+      g_debug ("webhook %s failed (%s), retrying in %" G_GUINT64_FORMAT " ms", delivery->event_id,
+               error ? error->message : soup_status_get_phrase (status), backoff);
       delivery->ready_at = g_get_monotonic_time () + backoff * 1000;
       g_queue_push_tail (&self->queue, delivery);
     }
@@ -254,12 +238,12 @@ static void
 pump (TillSimWebhooks *self)
 {
   gint64 now = g_get_monotonic_time ();
-  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr (SoupMessage) msg = NULL;
   g_autofree char *signature = NULL;
-  SendData *data;
-  Delivery *delivery = NULL;
-  gsize length;
-  const char *payload;
+  SendData        *data;
+  Delivery        *delivery = NULL;
+  gsize            length;
+  const char      *payload;
 
   if (self->in_flight != NULL || self->url == NULL)
     return;
@@ -287,8 +271,8 @@ pump (TillSimWebhooks *self)
     }
 
   payload = g_bytes_get_data (delivery->payload, &length);
-  signature = till_sim_webhooks_sign (self->secret, g_get_real_time () / G_USEC_PER_SEC,
-                                      payload, length);
+  signature =
+      till_sim_webhooks_sign (self->secret, g_get_real_time () / G_USEC_PER_SEC, payload, length);
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Stripe-Signature",
                                 signature);
   soup_message_set_request_body_from_bytes (msg, "application/json; charset=utf-8",
@@ -307,7 +291,7 @@ static Delivery *
 delivery_new (TillSimEvent *event)
 {
   Delivery *delivery = g_new0 (Delivery, 1);
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr (JsonNode) node = NULL;
   char *text;
 
   event->pending_webhooks++;
@@ -331,7 +315,7 @@ till_sim_webhooks_enqueue (TillSimWebhooks *self,
   for (guint i = 0; i < events->len; i++)
     {
       TillSimEvent *event = g_ptr_array_index (events, reorder ? events->len - 1 - i : i);
-      Delivery *delivery = delivery_new (event);
+      Delivery     *delivery = delivery_new (event);
 
       g_queue_push_tail (&self->queue, delivery);
       if (duplicate)

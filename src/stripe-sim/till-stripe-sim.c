@@ -32,29 +32,29 @@ struct _TillStripeSim
 {
   GObject parent_instance;
 
-  char *secret_key;           /* NULL: any sk_test_ key */
-  SoupServer *server;
-  TillHttpListener *listener;
-  char *base_uri;
-  TillSimState *state;
+  char               *secret_key; /* NULL: any sk_test_ key */
+  SoupServer         *server;
+  TillHttpListener   *listener;
+  char               *base_uri;
+  TillSimState       *state;
   TillSimIdempotency *idempotency;
-  TillSimWebhooks *webhooks;
-  gboolean faults_enabled;
-  GQueue fault_queue;         /* char * specs for the next requests */
-  double random_rate;         /* share of the other requests given a random fault */
-  GPtrArray *random_kinds;    /* char * specs, one picked per faulted request */
-  GRand *random;
-  guint *random_counts;       /* per kind: how many were injected */
-  GHashTable *pending;        /* delayed requests */
-  GHashTable *locks;          /* ids of objects a delayed request is changing */
-  GSource *prune_timer;       /* forgets what aged while no request came */
-  guint prune_interval_ms;
-  guint clock_offset;         /* seconds: till_stripe_sim_advance_clock () */
+  TillSimWebhooks    *webhooks;
+  gboolean            faults_enabled;
+  GQueue              fault_queue;  /* char * specs for the next requests */
+  double              random_rate;  /* share of the other requests given a random fault */
+  GPtrArray          *random_kinds; /* char * specs, one picked per faulted request */
+  GRand              *random;
+  guint              *random_counts; /* per kind: how many were injected */
+  GHashTable         *pending;       /* delayed requests */
+  GHashTable         *locks;         /* ids of objects a delayed request is changing */
+  GSource            *prune_timer;   /* forgets what aged while no request came */
+  guint               prune_interval_ms;
+  guint               clock_offset; /* seconds: till_stripe_sim_advance_clock () */
 };
 
 G_DEFINE_FINAL_TYPE (TillStripeSim, till_stripe_sim, G_TYPE_OBJECT)
 
-G_DEFINE_QUARK (till-stripe-sim-error-quark, till_stripe_sim_error)
+G_DEFINE_QUARK (till - stripe - sim - error - quark, till_stripe_sim_error)
 
 typedef enum
 {
@@ -76,18 +76,18 @@ typedef enum
 
 typedef struct
 {
-  TillStripeSim *self;
+  TillStripeSim     *self;
   SoupServerMessage *msg;
-  Route route;
-  char *id;
-  JsonNode *params;
-  char *request_id;
-  char *key;                  /* the API key (idempotency scope); never logged */
-  char *idempotency_key;
-  gboolean publishable;
-  TillSimFaults faults;
-  GSource *timer;
-  char *lock;                 /* the object this delayed request holds */
+  Route              route;
+  char              *id;
+  JsonNode          *params;
+  char              *request_id;
+  char              *key; /* the API key (idempotency scope); never logged */
+  char              *idempotency_key;
+  gboolean           publishable;
+  TillSimFaults      faults;
+  GSource           *timer;
+  char              *lock; /* the object this delayed request holds */
 } Pending;
 
 const char *
@@ -117,27 +117,26 @@ ensure_resources (void)
  * the key itself.
  */
 gboolean
-till_stripe_sim_check_key (const char *key,
-                           GError    **error)
+till_stripe_sim_check_key (const char *key, GError **error)
 {
   if (key == NULL || *key == '\0')
     {
       g_set_error_literal (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_INVALID_KEY,
-                           _("No Stripe key was given"));
+                           _ ("No Stripe key was given"));
       return FALSE;
     }
   if (strstr (key, "_live_") != NULL)
     {
       g_set_error_literal (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_LIVE_KEY,
-                           _("The Stripe simulator cannot be used with a live key; use a test "
-                             "key (sk_test_…) for training"));
+                           _ ("The Stripe simulator cannot be used with a live key; use a test "
+                              "key (sk_test_…) for training"));
       return FALSE;
     }
-  if (!g_str_has_prefix (key, "sk_test_") && !g_str_has_prefix (key, "rk_test_")
-      && !g_str_has_prefix (key, "pk_test_"))
+  if (!g_str_has_prefix (key, "sk_test_") && !g_str_has_prefix (key, "rk_test_") &&
+      !g_str_has_prefix (key, "pk_test_"))
     {
       g_set_error_literal (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_INVALID_KEY,
-                           _("Not a Stripe test key (sk_test_…)"));
+                           _ ("Not a Stripe test key (sk_test_…)"));
       return FALSE;
     }
   return TRUE;
@@ -205,12 +204,10 @@ till_stripe_sim_class_init (TillStripeSimClass *klass)
 }
 
 static void
-on_delivery_done (const char *event_id,
-                  gboolean    delivered,
-                  gpointer    user_data)
+on_delivery_done (const char *event_id, gboolean delivered, gpointer user_data)
 {
   TillStripeSim *self = user_data;
-  TillSimEvent *event = till_sim_state_lookup_event (self->state, event_id);
+  TillSimEvent  *event = till_sim_state_lookup_event (self->state, event_id);
 
   /* The event may have aged out of the simulator's memory meanwhile. */
   if (event == NULL)
@@ -253,8 +250,7 @@ static void
 start_prune_timer (TillStripeSim *self)
 {
   till_sim_source_clear (&self->prune_timer);
-  self->prune_timer = till_sim_timeout_source_new (self->prune_interval_ms, on_prune_timer,
-                                                   self);
+  self->prune_timer = till_sim_timeout_source_new (self->prune_interval_ms, on_prune_timer, self);
 }
 
 /**
@@ -266,10 +262,9 @@ start_prune_timer (TillStripeSim *self)
  *   key. A live key is always refused.
  */
 TillStripeSim *
-till_stripe_sim_new (const char *secret_key,
-                     GError    **error)
+till_stripe_sim_new (const char *secret_key, GError **error)
 {
-  g_autoptr(TillStripeSim) self = NULL;
+  g_autoptr (TillStripeSim) self = NULL;
 
   if (secret_key != NULL)
     {
@@ -278,7 +273,7 @@ till_stripe_sim_new (const char *secret_key,
       if (!g_str_has_prefix (secret_key, "sk_test_"))
         {
           g_set_error_literal (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_INVALID_KEY,
-                               _("The Stripe simulator needs a secret test key (sk_test_…)"));
+                               _ ("The Stripe simulator needs a secret test key (sk_test_…)"));
           return NULL;
         }
     }
@@ -303,7 +298,7 @@ till_stripe_sim_set_webhook (TillStripeSim *self,
                              const char    *secret,
                              GError       **error)
 {
-  g_autoptr(GUri) uri = NULL;
+  g_autoptr (GUri) uri = NULL;
 
   g_return_val_if_fail (TILL_IS_STRIPE_SIM (self), FALSE);
 
@@ -314,17 +309,17 @@ till_stripe_sim_set_webhook (TillStripeSim *self,
     }
 
   uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0
-                      && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
+  if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
+                      g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
     {
       g_set_error (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_INVALID_WEBHOOK,
-                   _("The webhook URL “%s” is not an http or https URL"), url);
+                   _ ("The webhook URL “%s” is not an http or https URL"), url);
       return FALSE;
     }
   if (secret == NULL || !g_str_has_prefix (secret, "whsec_") || strlen (secret) < 10)
     {
       g_set_error_literal (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_INVALID_WEBHOOK,
-                           _("The webhook secret must be a Stripe endpoint secret (whsec_…)"));
+                           _ ("The webhook secret must be a Stripe endpoint secret (whsec_…)"));
       return FALSE;
     }
 
@@ -335,9 +330,7 @@ till_stripe_sim_set_webhook (TillStripeSim *self,
 /* How failed webhook deliveries are retried: after @first_delay_ms, doubling, at most
  * @max_attempts deliveries in all. Defaults: 1000 ms, 8. */
 void
-till_stripe_sim_set_webhook_retry (TillStripeSim *self,
-                                   guint          first_delay_ms,
-                                   guint          max_attempts)
+till_stripe_sim_set_webhook_retry (TillStripeSim *self, guint first_delay_ms, guint max_attempts)
 {
   g_return_if_fail (TILL_IS_STRIPE_SIM (self));
 
@@ -381,8 +374,7 @@ till_stripe_sim_set_retention (TillStripeSim *self,
 }
 
 void
-till_stripe_sim_get_counts (TillStripeSim       *self,
-                            TillStripeSimCounts *counts)
+till_stripe_sim_get_counts (TillStripeSim *self, TillStripeSimCounts *counts)
 {
   g_return_if_fail (TILL_IS_STRIPE_SIM (self));
 
@@ -392,8 +384,7 @@ till_stripe_sim_get_counts (TillStripeSim       *self,
 }
 
 void
-till_stripe_sim_advance_clock (TillStripeSim *self,
-                               guint          seconds)
+till_stripe_sim_advance_clock (TillStripeSim *self, guint seconds)
 {
   g_return_if_fail (TILL_IS_STRIPE_SIM (self));
 
@@ -404,8 +395,7 @@ till_stripe_sim_advance_clock (TillStripeSim *self,
 }
 
 void
-till_stripe_sim_set_prune_interval (TillStripeSim *self,
-                                    guint          interval_ms)
+till_stripe_sim_set_prune_interval (TillStripeSim *self, guint interval_ms)
 {
   g_return_if_fail (TILL_IS_STRIPE_SIM (self));
 
@@ -425,8 +415,7 @@ till_stripe_sim_get_pending_webhooks (TillStripeSim *self)
 
 /* Fault injection (Till-Sim-Fault header, /_sim/faults) is off unless enabled here. */
 void
-till_stripe_sim_set_faults_enabled (TillStripeSim *self,
-                                    gboolean       enabled)
+till_stripe_sim_set_faults_enabled (TillStripeSim *self, gboolean enabled)
 {
   g_return_if_fail (TILL_IS_STRIPE_SIM (self));
 
@@ -447,21 +436,18 @@ till_stripe_sim_set_faults_enabled (TillStripeSim *self,
  * What was injected is counted per kind (GET /_sim/faults). Enables faults.
  */
 gboolean
-till_stripe_sim_set_random_faults (TillStripeSim *self,
-                                   double         rate,
-                                   const char    *kinds,
-                                   guint32        seed,
-                                   GError       **error)
+till_stripe_sim_set_random_faults (
+    TillStripeSim *self, double rate, const char *kinds, guint32 seed, GError **error)
 {
-  g_auto(GStrv) parts = NULL;
-  g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func (g_free);
+  g_auto (GStrv) parts = NULL;
+  g_autoptr (GPtrArray) specs = g_ptr_array_new_with_free_func (g_free);
 
   g_return_val_if_fail (TILL_IS_STRIPE_SIM (self), FALSE);
 
   if (!(rate >= 0.0 && rate <= 1.0))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("The fault rate must be between 0 and 1"));
+                   _ ("The fault rate must be between 0 and 1"));
       return FALSE;
     }
   if (kinds == NULL || *kinds == '\0')
@@ -469,7 +455,7 @@ till_stripe_sim_set_random_faults (TillStripeSim *self,
   parts = g_strsplit (kinds, ",", -1);
   for (guint i = 0; parts[i] != NULL; i++)
     {
-      char *part = g_strstrip (parts[i]);
+      char         *part = g_strstrip (parts[i]);
       TillSimFaults faults;
 
       if (*part == '\0')
@@ -480,7 +466,7 @@ till_stripe_sim_set_random_faults (TillStripeSim *self,
     }
   if (specs->len == 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("No fault kinds given"));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _ ("No fault kinds given"));
       return FALSE;
     }
 
@@ -543,7 +529,7 @@ till_stripe_sim_disconnect (TillStripeSim *self)
 static void
 drop_connection (SoupServerMessage *msg)
 {
-  g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
+  g_autoptr (GIOStream) stream = soup_server_message_steal_connection (msg);
 
   if (stream != NULL)
     g_io_stream_close (stream, NULL, NULL);
@@ -561,9 +547,9 @@ typedef enum
 static char *
 mask_key (const char *key)
 {
-  gsize length = strlen (key);
+  gsize       length = strlen (key);
   const char *underscore = strrchr (key, '_');
-  gsize prefix = underscore ? (gsize) (underscore - key + 1) : 0;
+  gsize       prefix = underscore ? (gsize) (underscore - key + 1) : 0;
 
   /* "sk_live_********abcd": Stripe's own way of naming a key without revealing it. */
   if (length <= prefix + 4)
@@ -572,40 +558,39 @@ mask_key (const char *key)
 }
 
 static AuthResult
-authenticate (TillStripeSim     *self,
-              SoupServerMessage *msg,
-              char             **key_out)
+authenticate (TillStripeSim *self, SoupServerMessage *msg, char **key_out)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *authorization = soup_message_headers_get_one (headers, "Authorization");
-  g_autofree char *key = NULL;
-  g_autofree char *masked = NULL;
-  g_autofree char *message = NULL;
+  const char         *authorization = soup_message_headers_get_one (headers, "Authorization");
+  g_autofree char    *key = NULL;
+  g_autofree char    *masked = NULL;
+  g_autofree char    *message = NULL;
 
   if (authorization != NULL && g_ascii_strncasecmp (authorization, "Bearer ", 7) == 0)
     key = g_strstrip (g_strdup (authorization + 7));
   else if (authorization != NULL && g_ascii_strncasecmp (authorization, "Basic ", 6) == 0)
     {
-      gsize length = 0;
+      gsize              length = 0;
       g_autofree guchar *decoded = g_base64_decode (authorization + 6, &length);
-      g_autofree char *text = g_strndup ((const char *) decoded, length);
-      char *colon = strchr (text, ':');
+      g_autofree char   *text = g_strndup ((const char *) decoded, length);
+      char              *colon = strchr (text, ':');
 
       if (colon != NULL)
         *colon = '\0';
       key = g_steal_pointer (&text);
     }
 
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "WWW-Authenticate", "Basic realm=\"Stripe\"");
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "WWW-Authenticate",
+                                "Basic realm=\"Stripe\"");
 
   if (key == NULL || *key == '\0')
     {
-      till_sim_send_error (msg, 401, "invalid_request_error", NULL, NULL,
-                  "You did not provide an API key. You need to provide your API key in the "
-                  "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
-                  "YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for "
-                  "details, or we can help at https://support.stripe.com/.");
+      till_sim_send_error (
+          msg, 401, "invalid_request_error", NULL, NULL,
+          "You did not provide an API key. You need to provide your API key in the "
+          "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
+          "YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for "
+          "details, or we can help at https://support.stripe.com/.");
       return AUTH_FAILED;
     }
 
@@ -623,7 +608,8 @@ authenticate (TillStripeSim     *self,
     {
       message = g_strdup_printf ("Invalid API Key provided: %s. This is the Till Stripe "
                                  "simulator: it accepts test keys only and always refuses live "
-                                 "keys.", masked);
+                                 "keys.",
+                                 masked);
       till_sim_send_error (msg, 401, "invalid_request_error", "api_key_invalid", NULL, message);
       return AUTH_FAILED;
     }
@@ -634,9 +620,9 @@ authenticate (TillStripeSim     *self,
       return AUTH_PUBLISHABLE;
     }
 
-  if ((g_str_has_prefix (key, "sk_test_") || g_str_has_prefix (key, "rk_test_"))
-      && strlen (key) > strlen ("sk_test_")
-      && (self->secret_key == NULL || g_str_equal (self->secret_key, key)))
+  if ((g_str_has_prefix (key, "sk_test_") || g_str_has_prefix (key, "rk_test_")) &&
+      strlen (key) > strlen ("sk_test_") &&
+      (self->secret_key == NULL || g_str_equal (self->secret_key, key)))
     {
       *key_out = g_steal_pointer (&key);
       return AUTH_SECRET;
@@ -650,13 +636,10 @@ authenticate (TillStripeSim     *self,
 /* --- routing ------------------------------------------------------------------------ */
 
 static Route
-match_route (const char  *method,
-             const char  *path,
-             char       **id,
-             const char **template)
+match_route (const char *method, const char *path, char **id, const char **template)
 {
-  g_auto(GStrv) parts = g_strsplit (path, "/", -1);
-  guint n = g_strv_length (parts);
+  g_auto (GStrv) parts = g_strsplit (path, "/", -1);
+  guint    n = g_strv_length (parts);
   gboolean get = g_str_equal (method, "GET");
   gboolean post = g_str_equal (method, "POST");
 
@@ -740,66 +723,61 @@ match_route (const char  *method,
 }
 
 static TillSimResult *
-dispatch (TillStripeSim  *self,
-          TillSimRequest *request,
-          Route           route,
-          const char     *id,
-          JsonNode       *params)
+dispatch (
+    TillStripeSim *self, TillSimRequest *request, Route route, const char *id, JsonNode *params)
 {
   TillSimState *state = self->state;
 
   switch (route)
     {
-    case ROUTE_LIST_INTENTS:
-      return till_sim_state_list_intents (state, request, params);
-    case ROUTE_CREATE_INTENT:
-      return till_sim_state_create_intent (state, request, params);
-    case ROUTE_RETRIEVE_INTENT:
-      return till_sim_state_retrieve_intent (state, request, id, params);
-    case ROUTE_UPDATE_INTENT:
-      return till_sim_state_update_intent (state, request, id, params);
-    case ROUTE_CONFIRM_INTENT:
-      return till_sim_state_confirm_intent (state, request, id, params);
-    case ROUTE_CANCEL_INTENT:
-      return till_sim_state_cancel_intent (state, request, id, params);
-    case ROUTE_CAPTURE_INTENT:
-      return till_sim_state_capture_intent (state, request, id, params);
-    case ROUTE_LIST_REFUNDS:
-      return till_sim_state_list_refunds (state, request, params);
-    case ROUTE_CREATE_REFUND:
-      return till_sim_state_create_refund (state, request, params);
-    case ROUTE_RETRIEVE_REFUND:
-      return till_sim_state_retrieve_refund (state, request, id, params);
-    case ROUTE_RETRIEVE_CHARGE:
-      return till_sim_state_retrieve_charge (state, request, id, params);
-    case ROUTE_LIST_EVENTS:
-      return till_sim_state_list_events (state, request, params);
-    case ROUTE_RETRIEVE_EVENT:
-      return till_sim_state_retrieve_event (state, request, id, params);
-    case ROUTE_NONE:
-    default:
-      g_assert_not_reached ();
+      case ROUTE_LIST_INTENTS:
+        return till_sim_state_list_intents (state, request, params);
+      case ROUTE_CREATE_INTENT:
+        return till_sim_state_create_intent (state, request, params);
+      case ROUTE_RETRIEVE_INTENT:
+        return till_sim_state_retrieve_intent (state, request, id, params);
+      case ROUTE_UPDATE_INTENT:
+        return till_sim_state_update_intent (state, request, id, params);
+      case ROUTE_CONFIRM_INTENT:
+        return till_sim_state_confirm_intent (state, request, id, params);
+      case ROUTE_CANCEL_INTENT:
+        return till_sim_state_cancel_intent (state, request, id, params);
+      case ROUTE_CAPTURE_INTENT:
+        return till_sim_state_capture_intent (state, request, id, params);
+      case ROUTE_LIST_REFUNDS:
+        return till_sim_state_list_refunds (state, request, params);
+      case ROUTE_CREATE_REFUND:
+        return till_sim_state_create_refund (state, request, params);
+      case ROUTE_RETRIEVE_REFUND:
+        return till_sim_state_retrieve_refund (state, request, id, params);
+      case ROUTE_RETRIEVE_CHARGE:
+        return till_sim_state_retrieve_charge (state, request, id, params);
+      case ROUTE_LIST_EVENTS:
+        return till_sim_state_list_events (state, request, params);
+      case ROUTE_RETRIEVE_EVENT:
+        return till_sim_state_retrieve_event (state, request, id, params);
+      case ROUTE_NONE:
+      default:
+        g_assert_not_reached ();
     }
 }
 
 /* The object a request changes, for Stripe's object locks. */
 static const char *
-locked_object (Route       route,
-               const char *id,
-               JsonNode   *params)
+locked_object (Route route, const char *id, JsonNode *params)
 {
   switch (route)
     {
-    case ROUTE_UPDATE_INTENT:
-    case ROUTE_CONFIRM_INTENT:
-    case ROUTE_CANCEL_INTENT:
-    case ROUTE_CAPTURE_INTENT:
-      return id;
-    case ROUTE_CREATE_REFUND:
-      return json_object_get_string_member_with_default (json_node_get_object (params),
-                                                         "payment_intent", NULL);
-    default:
-      return NULL;
+      case ROUTE_UPDATE_INTENT:
+      case ROUTE_CONFIRM_INTENT:
+      case ROUTE_CANCEL_INTENT:
+      case ROUTE_CAPTURE_INTENT:
+        return id;
+      case ROUTE_CREATE_REFUND:
+        return json_object_get_string_member_with_default (json_node_get_object (params),
+                                                           "payment_intent", NULL);
+      default:
+        return NULL;
     }
 }
 
@@ -808,9 +786,9 @@ static void
 execute (Pending *pending)
 {
   TillStripeSim *self = pending->self;
-  g_autoptr(GPtrArray) events = g_ptr_array_new ();
-  g_autoptr(TillSimResult) result = NULL;
-  g_autoptr(TillSimReply) reply = NULL;
+  g_autoptr (GPtrArray) events = g_ptr_array_new ();
+  g_autoptr (TillSimResult) result = NULL;
+  g_autoptr (TillSimReply) reply = NULL;
   TillSimRequest request = {
     .base_uri = self->base_uri,
     .request_id = pending->request_id,
@@ -827,8 +805,8 @@ execute (Pending *pending)
   g_clear_pointer (&result, till_sim_result_free);
 
   if (pending->idempotency_key != NULL)
-    till_sim_idempotency_end (self->idempotency, pending->key, pending->idempotency_key,
-                                 reply, pending->request_id);
+    till_sim_idempotency_end (self->idempotency, pending->key, pending->idempotency_key, reply,
+                              pending->request_id);
 
   if (pending->faults.lose_webhooks && till_sim_webhooks_is_configured (self->webhooks))
     {
@@ -854,7 +832,7 @@ execute (Pending *pending)
 static gboolean
 on_delay_done (gpointer user_data)
 {
-  Pending *pending = user_data;
+  Pending       *pending = user_data;
   TillStripeSim *self = pending->self;
 
   till_sim_source_clear (&pending->timer);
@@ -866,14 +844,12 @@ on_delay_done (gpointer user_data)
 }
 
 static gboolean
-next_faults (TillStripeSim     *self,
-             SoupServerMessage *msg,
-             TillSimFaults     *faults)
+next_faults (TillStripeSim *self, SoupServerMessage *msg, TillSimFaults *faults)
 {
   const char *header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
                                                      "Till-Sim-Fault");
   g_autofree char *queued = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   TillSimFaults from_queue;
 
   memset (faults, 0, sizeof *faults);
@@ -888,8 +864,8 @@ next_faults (TillStripeSim     *self,
   queued = g_queue_pop_head (&self->fault_queue);
   if (queued != NULL && till_sim_faults_parse (queued, &from_queue, NULL))
     till_sim_faults_merge (faults, &from_queue);
-  else if (queued == NULL && header == NULL && self->random_kinds != NULL
-           && g_rand_double (self->random) < self->random_rate)
+  else if (queued == NULL && header == NULL && self->random_kinds != NULL &&
+           g_rand_double (self->random) < self->random_rate)
     {
       guint kind = g_rand_int_range (self->random, 0, (gint32) self->random_kinds->len);
 
@@ -900,27 +876,24 @@ next_faults (TillStripeSim     *self,
 }
 
 static void
-handle_api (TillStripeSim     *self,
-            SoupServerMessage *msg,
-            const char        *path,
-            const char        *request_id)
+handle_api (TillStripeSim *self, SoupServerMessage *msg, const char *path, const char *request_id)
 {
   SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
   SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
-  const char *method = soup_server_message_get_method (msg);
+  const char         *method = soup_server_message_get_method (msg);
   const char *idempotency_key = soup_message_headers_get_one (request_headers, "Idempotency-Key");
   const char *version = soup_message_headers_get_one (request_headers, "Stripe-Version");
-  g_autoptr(GPtrArray) pairs = NULL;
-  g_autoptr(JsonNode) params = NULL;
+  g_autoptr (GPtrArray) pairs = NULL;
+  g_autoptr (JsonNode) params = NULL;
   g_autofree char *key = NULL;
   g_autofree char *id = NULL;
-  g_autoptr(TillSimReply) error = NULL;
+  g_autoptr (TillSimReply) error = NULL;
   const char *template = NULL;
   TillSimFaults faults;
-  AuthResult auth;
-  Route route;
-  Pending *pending;
-  const char *lock;
+  AuthResult    auth;
+  Route         route;
+  Pending      *pending;
+  const char   *lock;
 
   soup_message_headers_replace (response_headers, "Access-Control-Allow-Origin", "*");
   soup_message_headers_replace (response_headers, "Stripe-Version",
@@ -950,32 +923,33 @@ handle_api (TillStripeSim     *self,
       /* Stripe tells its libraries which failures are worth a retry. */
       soup_message_headers_replace (response_headers, "Stripe-Should-Retry", "true");
       till_sim_send_error (msg, 429, "invalid_request_error", "rate_limit", NULL,
-                  "Too many requests hit the API too quickly. We recommend an exponential "
-                  "backoff of your requests.");
+                           "Too many requests hit the API too quickly. We recommend an exponential "
+                           "backoff of your requests.");
       return;
     }
   if (faults.status != 0)
     {
       soup_message_headers_replace (response_headers, "Stripe-Should-Retry", "true");
       till_sim_send_error (msg, faults.status, "api_error", NULL, NULL,
-                  "An unknown error occurred (injected by the simulator).");
+                           "An unknown error occurred (injected by the simulator).");
       return;
     }
 
   if (g_str_equal (method, "POST"))
     {
       SoupMessageBody *body = soup_server_message_get_request_body (msg);
-      g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
+      g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
       const char *content_type = soup_message_headers_get_content_type (request_headers, NULL);
-      gsize length;
+      gsize       length;
       const char *data = g_bytes_get_data (bytes, &length);
 
       if (length > 0 && g_strcmp0 (content_type, "application/x-www-form-urlencoded") != 0)
         {
           g_autofree char *message =
-            g_strdup_printf ("Invalid request: unsupported Content-Type %s. If error "
-                             "persists and you need assistance, please contact "
-                             "support@stripe.com.", content_type ? content_type : "(none)");
+              g_strdup_printf ("Invalid request: unsupported Content-Type %s. If error "
+                               "persists and you need assistance, please contact "
+                               "support@stripe.com.",
+                               content_type ? content_type : "(none)");
 
           till_sim_send_error (msg, 400, "invalid_request_error", NULL, NULL, message);
           return;
@@ -994,10 +968,10 @@ handle_api (TillStripeSim     *self,
   route = match_route (method, path, &id, &template);
   if (route == ROUTE_NONE)
     {
-      g_autofree char *message =
-        g_strdup_printf ("Unrecognized request URL (%s: %s). Please see "
-                         "https://stripe.com/docs or we can help at "
-                         "https://support.stripe.com/.", method, path);
+      g_autofree char *message = g_strdup_printf ("Unrecognized request URL (%s: %s). Please see "
+                                                  "https://stripe.com/docs or we can help at "
+                                                  "https://support.stripe.com/.",
+                                                  method, path);
 
       till_sim_send_error (msg, 404, "invalid_request_error", NULL, NULL, message);
       return;
@@ -1006,9 +980,9 @@ handle_api (TillStripeSim     *self,
   if (auth == AUTH_PUBLISHABLE && route != ROUTE_RETRIEVE_INTENT && route != ROUTE_CONFIRM_INTENT)
     {
       till_sim_send_error (msg, 401, "invalid_request_error", "secret_key_required", NULL,
-                  "This API call cannot be made with a publishable API key. Please use a "
-                  "secret API key. You can find a list of your API keys at "
-                  "https://dashboard.stripe.com/account/apikeys.");
+                           "This API call cannot be made with a publishable API key. Please use a "
+                           "secret API key. You can find a list of your API keys at "
+                           "https://dashboard.stripe.com/account/apikeys.");
       return;
     }
 
@@ -1018,8 +992,7 @@ handle_api (TillStripeSim     *self,
       till_sim_reply_send (msg, error);
       return;
     }
-  error = till_sim_schema_validate (g_str_equal (method, "GET") ? "get" : "post", template,
-                                    params);
+  error = till_sim_schema_validate (g_str_equal (method, "GET") ? "get" : "post", template, params);
   if (error != NULL)
     {
       till_sim_reply_send (msg, error);
@@ -1029,14 +1002,15 @@ handle_api (TillStripeSim     *self,
   if (idempotency_key != NULL && g_str_equal (method, "POST"))
     {
       g_autofree char *fingerprint = NULL;
-      g_autoptr(TillSimReply) saved = NULL;
+      g_autoptr (TillSimReply) saved = NULL;
       g_autofree char *original = NULL;
 
       soup_message_headers_replace (response_headers, "Idempotency-Key", idempotency_key);
       if (strlen (idempotency_key) > 255 || *idempotency_key == '\0')
         {
-          till_sim_send_error (msg, 400, "invalid_request_error", NULL, NULL,
-                      "Idempotency-Key must be a non-empty string of at most 255 characters.");
+          till_sim_send_error (
+              msg, 400, "invalid_request_error", NULL, NULL,
+              "Idempotency-Key must be a non-empty string of at most 255 characters.");
           return;
         }
 
@@ -1044,34 +1018,34 @@ handle_api (TillStripeSim     *self,
       switch (till_sim_idempotency_begin (self->idempotency, key, idempotency_key, fingerprint,
                                           &saved, &original))
         {
-        case TILL_SIM_IDEMPOTENCY_NEW:
-          break;
-        case TILL_SIM_IDEMPOTENCY_REPLAY:
-          soup_message_headers_replace (response_headers, "Idempotent-Replayed", "true");
-          soup_message_headers_replace (response_headers, "Original-Request", original);
-          till_sim_reply_send (msg, saved);
-          return;
-        case TILL_SIM_IDEMPOTENCY_MISMATCH:
-          {
-            g_autofree char *message =
-              g_strdup_printf ("Keys for idempotent requests can only be used with the same "
-                               "parameters they were first used with. Try using a key other "
-                               "than '%s' if you meant to execute a different request.",
-                               g_utf8_validate (idempotency_key, -1, NULL) ? idempotency_key
-                                                                          : "(not UTF-8)");
-
-            soup_message_headers_replace (response_headers, "Stripe-Should-Retry", "false");
-            till_sim_send_error (msg, 400, "idempotency_error", NULL, NULL, message);
+          case TILL_SIM_IDEMPOTENCY_NEW:
+            break;
+          case TILL_SIM_IDEMPOTENCY_REPLAY:
+            soup_message_headers_replace (response_headers, "Idempotent-Replayed", "true");
+            soup_message_headers_replace (response_headers, "Original-Request", original);
+            till_sim_reply_send (msg, saved);
             return;
-          }
-        case TILL_SIM_IDEMPOTENCY_IN_FLIGHT:
-        default:
-          soup_message_headers_replace (response_headers, "Stripe-Should-Retry", "true");
-          till_sim_send_error (msg, 409, "idempotency_error", "idempotency_key_in_use", NULL,
-                      "There is currently another in-progress request using this idempotency "
-                      "key (that probably means you submitted twice, and the other request is "
-                      "still going through). Please try again later.");
-          return;
+          case TILL_SIM_IDEMPOTENCY_MISMATCH:
+            {
+              g_autofree char *message = g_strdup_printf (
+                  "Keys for idempotent requests can only be used with the same "
+                  "parameters they were first used with. Try using a key other "
+                  "than '%s' if you meant to execute a different request.",
+                  g_utf8_validate (idempotency_key, -1, NULL) ? idempotency_key : "(not UTF-8)");
+
+              soup_message_headers_replace (response_headers, "Stripe-Should-Retry", "false");
+              till_sim_send_error (msg, 400, "idempotency_error", NULL, NULL, message);
+              return;
+            }
+          case TILL_SIM_IDEMPOTENCY_IN_FLIGHT:
+          default:
+            soup_message_headers_replace (response_headers, "Stripe-Should-Retry", "true");
+            till_sim_send_error (
+                msg, 409, "idempotency_error", "idempotency_key_in_use", NULL,
+                "There is currently another in-progress request using this idempotency "
+                "key (that probably means you submitted twice, and the other request is "
+                "still going through). Please try again later.");
+            return;
         }
     }
 
@@ -1093,18 +1067,18 @@ handle_api (TillStripeSim     *self,
   lock = locked_object (route, pending->id, pending->params);
   if (lock != NULL && g_hash_table_contains (self->locks, lock))
     {
-      g_autoptr(TillSimReply) reply =
-        till_sim_reply_error (409, "invalid_request_error", "lock_timeout", NULL,
-                              "This object cannot be accessed right now because another API "
-                              "request or Stripe process is currently accessing it. If you see "
-                              "this error intermittently, retry the request. If you see this "
-                              "error frequently and are making multiple concurrent requests to "
-                              "a single object, make your requests serially or at a lower "
-                              "rate.");
+      g_autoptr (TillSimReply) reply =
+          till_sim_reply_error (409, "invalid_request_error", "lock_timeout", NULL,
+                                "This object cannot be accessed right now because another API "
+                                "request or Stripe process is currently accessing it. If you see "
+                                "this error intermittently, retry the request. If you see this "
+                                "error frequently and are making multiple concurrent requests to "
+                                "a single object, make your requests serially or at a lower "
+                                "rate.");
 
       if (pending->idempotency_key != NULL)
-        till_sim_idempotency_end (self->idempotency, pending->key, pending->idempotency_key,
-                                     reply, request_id);
+        till_sim_idempotency_end (self->idempotency, pending->key, pending->idempotency_key, reply,
+                                  request_id);
       soup_message_headers_replace (response_headers, "Stripe-Should-Retry", "true");
       till_sim_reply_send (msg, reply);
       pending_free (pending);
@@ -1132,27 +1106,24 @@ handle_api (TillStripeSim     *self,
 
 /* Only with faults enabled, and the secret key; otherwise answers why. */
 static gboolean
-control_allowed (TillStripeSim     *self,
-                 SoupServerMessage *msg)
+control_allowed (TillStripeSim *self, SoupServerMessage *msg)
 {
   g_autofree char *key = NULL;
 
   if (!self->faults_enabled)
     {
       till_sim_send_error (msg, 404, "invalid_request_error", NULL, NULL,
-                  "Fault injection is not enabled in this simulator.");
+                           "Fault injection is not enabled in this simulator.");
       return FALSE;
     }
   if (authenticate (self, msg, &key) != AUTH_SECRET)
     return FALSE;
-  soup_message_headers_remove (soup_server_message_get_response_headers (msg),
-                               "WWW-Authenticate");
+  soup_message_headers_remove (soup_server_message_get_response_headers (msg), "WWW-Authenticate");
   return TRUE;
 }
 
 static void
-handle_fault_control (TillStripeSim     *self,
-                      SoupServerMessage *msg)
+handle_fault_control (TillStripeSim *self, SoupServerMessage *msg)
 {
   const char *method = soup_server_message_get_method (msg);
 
@@ -1162,14 +1133,14 @@ handle_fault_control (TillStripeSim     *self,
   if (g_str_equal (method, "POST"))
     {
       SoupMessageBody *body = soup_server_message_get_request_body (msg);
-      g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
-      g_autoptr(GPtrArray) pairs = NULL;
-      g_autoptr(GError) error = NULL;
-      const char *spec = NULL;
-      guint64 count = 1;
+      g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
+      g_autoptr (GPtrArray) pairs = NULL;
+      g_autoptr (GError) error = NULL;
+      const char   *spec = NULL;
+      guint64       count = 1;
       TillSimFaults faults;
-      gsize length;
-      const char *data = g_bytes_get_data (bytes, &length);
+      gsize         length;
+      const char   *data = g_bytes_get_data (bytes, &length);
 
       pairs = till_sim_form_decode (data, length);
       for (guint i = 0; i < pairs->len; i++)
@@ -1178,18 +1149,18 @@ handle_fault_control (TillStripeSim     *self,
 
           if (g_str_equal (pair->key, "fault"))
             spec = pair->value;
-          else if (g_str_equal (pair->key, "count")
-                   && !g_ascii_string_to_unsigned (pair->value, 10, 1, 1000, &count, NULL))
+          else if (g_str_equal (pair->key, "count") &&
+                   !g_ascii_string_to_unsigned (pair->value, 10, 1, 1000, &count, NULL))
             {
               till_sim_send_error (msg, 400, "invalid_request_error", NULL, "count",
-                          "count must be between 1 and 1000");
+                                   "count must be between 1 and 1000");
               return;
             }
         }
       if (spec == NULL)
         {
           till_sim_send_error (msg, 400, "invalid_request_error", "parameter_missing", "fault",
-                      "Missing required param: fault.");
+                               "Missing required param: fault.");
           return;
         }
       if (!till_sim_faults_parse (spec, &faults, &error))
@@ -1210,14 +1181,15 @@ handle_fault_control (TillStripeSim     *self,
     }
 
   {
-    g_autoptr(GString) body = g_string_new (NULL);
-    g_autoptr(TillSimReply) reply = NULL;
+    g_autoptr (GString) body = g_string_new (NULL);
+    g_autoptr (TillSimReply) reply = NULL;
     char rate[G_ASCII_DTOSTR_BUF_SIZE];
 
-    g_string_append_printf (body, "{\n  \"object\": \"sim_faults\",\n  \"queued\": %u,\n"
+    g_string_append_printf (body,
+                            "{\n  \"object\": \"sim_faults\",\n  \"queued\": %u,\n"
                             "  \"delayed_requests\": %u,\n  \"random_rate\": %s,\n"
-                            "  \"injected\": {", self->fault_queue.length,
-                            g_hash_table_size (self->pending),
+                            "  \"injected\": {",
+                            self->fault_queue.length, g_hash_table_size (self->pending),
                             g_ascii_dtostr (rate, sizeof rate, self->random_rate));
     for (guint i = 0; self->random_kinds != NULL && i < self->random_kinds->len; i++)
       g_string_append_printf (body, "%s\n    \"%s\": %u", i > 0 ? "," : "",
@@ -1232,11 +1204,10 @@ handle_fault_control (TillStripeSim     *self,
 /* DELETE /_sim/idempotency: every saved key forgotten, as Stripe may a day after a key's
  * first use, so that a client's handling of it can be tested without waiting a day. */
 static void
-handle_idempotency_control (TillStripeSim     *self,
-                            SoupServerMessage *msg)
+handle_idempotency_control (TillStripeSim *self, SoupServerMessage *msg)
 {
   g_autofree char *body = NULL;
-  g_autoptr(TillSimReply) reply = NULL;
+  g_autoptr (TillSimReply) reply = NULL;
 
   if (!control_allowed (self, msg))
     return;
@@ -1260,7 +1231,7 @@ handle_request (SoupServer        *server,
                 GHashTable        *query,
                 gpointer           user_data)
 {
-  TillStripeSim *self = user_data;
+  TillStripeSim   *self = user_data;
   g_autofree char *request_id = till_sim_random_id ("req_", 14);
 
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Request-Id",
@@ -1282,11 +1253,10 @@ handle_request (SoupServer        *server,
     handle_idempotency_control (self, msg);
   else
     {
-      g_autofree char *message =
-        g_strdup_printf ("Unrecognized request URL (%s: %s). Please see "
-                         "https://stripe.com/docs or we can help at "
-                         "https://support.stripe.com/.", soup_server_message_get_method (msg),
-                         path);
+      g_autofree char *message = g_strdup_printf ("Unrecognized request URL (%s: %s). Please see "
+                                                  "https://stripe.com/docs or we can help at "
+                                                  "https://support.stripe.com/.",
+                                                  soup_server_message_get_method (msg), path);
 
       till_sim_send_error (msg, 404, "invalid_request_error", NULL, NULL, message);
     }
@@ -1305,12 +1275,12 @@ handle_early (SoupServer        *server,
     {
       g_autofree char *request_id = till_sim_random_id ("req_", 14);
 
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Request-Id", request_id);
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Connection", "close");
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Request-Id",
+                                    request_id);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                    "close");
       till_sim_send_error (msg, 413, "invalid_request_error", NULL, NULL,
-                  "Request bodies are limited to 1 MiB.");
+                           "Request bodies are limited to 1 MiB.");
     }
 }
 
@@ -1322,15 +1292,12 @@ handle_early (SoupServer        *server,
  * Starts serving in the thread-default main context.
  */
 gboolean
-till_stripe_sim_listen (TillStripeSim *self,
-                        const char    *host,
-                        guint16        port,
-                        GError       **error)
+till_stripe_sim_listen (TillStripeSim *self, const char *host, guint16 port, GError **error)
 {
-  g_autoptr(GInetAddress) address = NULL;
-  g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr (GInetAddress) address = NULL;
+  g_autoptr (GSocketAddress) socket_address = NULL;
   TillHttpLimits limits = TILL_HTTP_LIMITS_INIT;
-  guint bound_port = 0;
+  guint          bound_port = 0;
 
   g_return_val_if_fail (TILL_IS_STRIPE_SIM (self), FALSE);
   g_return_val_if_fail (host != NULL, FALSE);
@@ -1338,7 +1305,7 @@ till_stripe_sim_listen (TillStripeSim *self,
   if (self->server != NULL)
     {
       g_set_error_literal (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_LISTEN,
-                           _("The simulator is already listening"));
+                           _ ("The simulator is already listening"));
       return FALSE;
     }
 
@@ -1349,7 +1316,7 @@ till_stripe_sim_listen (TillStripeSim *self,
   if (address == NULL)
     {
       g_set_error (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_LISTEN,
-                   _("“%s” is not a numeric address"), host);
+                   _ ("“%s” is not a numeric address"), host);
       return FALSE;
     }
 

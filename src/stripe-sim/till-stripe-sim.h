@@ -20,8 +20,8 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  TILL_STRIPE_SIM_ERROR_LIVE_KEY,      /* a live key was offered: never allowed */
-  TILL_STRIPE_SIM_ERROR_INVALID_KEY,   /* not a Stripe test key */
+  TILL_STRIPE_SIM_ERROR_LIVE_KEY,    /* a live key was offered: never allowed */
+  TILL_STRIPE_SIM_ERROR_INVALID_KEY, /* not a Stripe test key */
   TILL_STRIPE_SIM_ERROR_INVALID_WEBHOOK,
   TILL_STRIPE_SIM_ERROR_LISTEN,
 } TillStripeSimError;
@@ -32,45 +32,36 @@ typedef enum
 #define TILL_TYPE_STRIPE_SIM (till_stripe_sim_get_type ())
 G_DECLARE_FINAL_TYPE (TillStripeSim, till_stripe_sim, TILL, STRIPE_SIM, GObject)
 
-GQuark         till_stripe_sim_error_quark        (void);
+GQuark till_stripe_sim_error_quark (void);
 
 /* The Stripe API version the simulator speaks (the one Till pins). */
-const char    *till_stripe_sim_get_api_version    (void);
+const char *till_stripe_sim_get_api_version (void);
 
-gboolean       till_stripe_sim_check_key          (const char     *key,
-                                                   GError        **error);
+gboolean till_stripe_sim_check_key (const char *key, GError **error);
 
-TillStripeSim *till_stripe_sim_new                (const char     *secret_key,
-                                                   GError        **error);
+TillStripeSim *till_stripe_sim_new (const char *secret_key, GError **error);
 
-gboolean       till_stripe_sim_set_webhook        (TillStripeSim  *self,
-                                                   const char     *url,
-                                                   const char     *secret,
-                                                   GError        **error);
-void           till_stripe_sim_set_webhook_retry  (TillStripeSim  *self,
-                                                   guint           first_delay_ms,
-                                                   guint           max_attempts);
-void           till_stripe_sim_set_retention      (TillStripeSim  *self,
-                                                   guint           max_age_seconds,
-                                                   guint           max_intents,
-                                                   guint           max_events,
-                                                   guint           max_idempotency_keys);
-void           till_stripe_sim_set_faults_enabled (TillStripeSim  *self,
-                                                   gboolean        enabled);
-gboolean       till_stripe_sim_get_faults_enabled (TillStripeSim  *self);
-gboolean       till_stripe_sim_set_random_faults  (TillStripeSim  *self,
-                                                   double          rate,
-                                                   const char     *kinds,
-                                                   guint32         seed,
-                                                   GError        **error);
+gboolean till_stripe_sim_set_webhook (TillStripeSim *self,
+                                      const char    *url,
+                                      const char    *secret,
+                                      GError       **error);
+void
+till_stripe_sim_set_webhook_retry (TillStripeSim *self, guint first_delay_ms, guint max_attempts);
+void     till_stripe_sim_set_retention (TillStripeSim *self,
+                                        guint          max_age_seconds,
+                                        guint          max_intents,
+                                        guint          max_events,
+                                        guint          max_idempotency_keys);
+void     till_stripe_sim_set_faults_enabled (TillStripeSim *self, gboolean enabled);
+gboolean till_stripe_sim_get_faults_enabled (TillStripeSim *self);
+gboolean till_stripe_sim_set_random_faults (
+    TillStripeSim *self, double rate, const char *kinds, guint32 seed, GError **error);
 
-gboolean       till_stripe_sim_listen             (TillStripeSim  *self,
-                                                   const char     *host,
-                                                   guint16         port,
-                                                   GError        **error);
-const char    *till_stripe_sim_get_base_uri       (TillStripeSim  *self);
-char          *till_stripe_sim_dup_js_uri         (TillStripeSim  *self);
-guint          till_stripe_sim_get_pending_webhooks (TillStripeSim *self);
-void           till_stripe_sim_disconnect         (TillStripeSim  *self);
+gboolean
+till_stripe_sim_listen (TillStripeSim *self, const char *host, guint16 port, GError **error);
+const char *till_stripe_sim_get_base_uri (TillStripeSim *self);
+char       *till_stripe_sim_dup_js_uri (TillStripeSim *self);
+guint       till_stripe_sim_get_pending_webhooks (TillStripeSim *self);
+void        till_stripe_sim_disconnect (TillStripeSim *self);
 
 G_END_DECLS

@@ -19,31 +19,28 @@
 
 typedef struct
 {
-  char *tmpdir;
+  char        *tmpdir;
   GSubprocess *server;
-  char *url;
-  char *token;
-  char *db;
+  char        *url;
+  char        *token;
+  char        *db;
 } Fixture;
 
 /* till-server on a free port, in training mode or in test mode (a made-up test key: only
  * its own routes are used); its first line says where it listens. */
 static GSubprocess *
-spawn_server (GSubprocessLauncher  *launcher,
-              const char           *db,
-              gboolean              training,
-              char                **out_url)
+spawn_server (GSubprocessLauncher *launcher, const char *db, gboolean training, char **out_url)
 {
-  g_autofree char *server = g_test_build_filename (G_TEST_BUILT, "..", "src", "server",
-                                                   "till-server", NULL);
-  const char *argv[] = { server, "--listen", "127.0.0.1:0", "--db", db,
-                         training ? "--training" : NULL, NULL };
+  g_autofree char *server =
+      g_test_build_filename (G_TEST_BUILT, "..", "src", "server", "till-server", NULL);
+  const char *argv[] = { server, "--listen", "127.0.0.1:0",
+                         "--db", db,         training ? "--training" : NULL,
+                         NULL };
   g_autoptr (GError) error = NULL;
   GSubprocess *process;
 
   if (!training)
-    g_subprocess_launcher_setenv (launcher, "TILL_STRIPE_SECRET_KEY", "sk_test_app_e2e_only",
-                                  TRUE);
+    g_subprocess_launcher_setenv (launcher, "TILL_STRIPE_SECRET_KEY", "sk_test_app_e2e_only", TRUE);
   process = till_test_spawn (launcher, argv, out_url, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (*out_url);
@@ -61,11 +58,10 @@ new_launcher (Fixture *f)
 
 /* A cashier terminal added with the command line: its token is the last line printed. */
 static char *
-add_terminal (Fixture    *f,
-              const char *name)
+add_terminal (Fixture *f, const char *name)
 {
-  g_autofree char *server = g_test_build_filename (G_TEST_BUILT, "..", "src", "server",
-                                                   "till-server", NULL);
+  g_autofree char *server =
+      g_test_build_filename (G_TEST_BUILT, "..", "src", "server", "till-server", NULL);
   const char *argv[] = { server, "--db", f->db, "terminal", "add", name, NULL };
   g_autoptr (GSubprocessLauncher) launcher = new_launcher (f);
   g_autoptr (GSubprocess) add = NULL;
@@ -83,8 +79,7 @@ add_terminal (Fixture    *f,
 }
 
 static void
-setup (Fixture       *f,
-       gconstpointer  data)
+setup (Fixture *f, gconstpointer data)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
 
@@ -117,8 +112,7 @@ restart_server (Fixture *f)
 }
 
 static void
-teardown (Fixture       *f,
-          gconstpointer  data)
+teardown (Fixture *f, gconstpointer data)
 {
   stop_server (f);
   till_test_remove_tree (f->tmpdir);
@@ -140,8 +134,8 @@ fetch_products (TillClient *client)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *etag = NULL;
-  GAsyncResult *result = NULL;
-  GPtrArray *products = NULL;
+  GAsyncResult    *result = NULL;
+  GPtrArray       *products = NULL;
 
   till_client_fetch_products_async (client, NULL, NULL, till_test_store_result, &result);
   g_assert_true (till_test_wait_result (&result, 20000) != NULL);
@@ -153,8 +147,7 @@ fetch_products (TillClient *client)
 }
 
 static void
-test_checkout_retry (Fixture       *f,
-                     gconstpointer  data)
+test_checkout_retry (Fixture *f, gconstpointer data)
 {
   g_autoptr (TillClient) client = till_client_new ();
   g_autoptr (GPtrArray) products = NULL;
@@ -162,11 +155,11 @@ test_checkout_retry (Fixture       *f,
   g_autoptr (TillCheckoutResult) first = NULL;
   g_autoptr (TillCheckoutResult) again = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *reference = NULL;
+  g_autofree char       *reference = NULL;
   const TillStoreConfig *config;
-  GAsyncResult *result = NULL;
-  TillDiscount ten = { TILL_DISCOUNT_PERCENT, 1000 };
-  TillTotals totals;
+  GAsyncResult          *result = NULL;
+  TillDiscount           ten = { TILL_DISCOUNT_PERCENT, 1000 };
+  TillTotals             totals;
 
   till_client_set_server (client, f->url, f->token);
   g_assert_true (till_test_wait_until (client_online, client, 20000));
@@ -178,8 +171,10 @@ test_checkout_retry (Fixture       *f,
 
   /* A cart priced by the app (core) exactly as the server prices it. */
   cart = till_cart_model_new (config->currency, config->prices_include_tax);
-  g_assert_cmpint (till_cart_model_add_product (cart, g_ptr_array_index (products, 0), 3, &error), ==, 0);
-  g_assert_cmpint (till_cart_model_add_product (cart, g_ptr_array_index (products, 1), 1, &error), ==, 1);
+  g_assert_cmpint (till_cart_model_add_product (cart, g_ptr_array_index (products, 0), 3, &error),
+                   ==, 0);
+  g_assert_cmpint (till_cart_model_add_product (cart, g_ptr_array_index (products, 1), 1, &error),
+                   ==, 1);
   g_assert_true (till_cart_model_set_line_discount (cart, 0, &ten, &error));
   g_assert_true (till_cart_model_compute_totals (cart, NULL, &totals, &error));
 
@@ -208,11 +203,10 @@ test_checkout_retry (Fixture       *f,
 }
 
 static TillCheckoutResult *
-start_checkout (TillClient    *client,
-                TillCartModel *cart)
+start_checkout (TillClient *client, TillCartModel *cart)
 {
   g_autoptr (GError) error = NULL;
-  GAsyncResult *result = NULL;
+  GAsyncResult       *result = NULL;
   TillCheckoutResult *checkout;
 
   till_checkout_start_async (client, cart, NULL, till_test_store_result, &result);
@@ -224,11 +218,10 @@ start_checkout (TillClient    *client,
 }
 
 static TillCartModel *
-new_cart (TillClient *client,
-          GPtrArray  *products)
+new_cart (TillClient *client, GPtrArray *products)
 {
   const TillStoreConfig *config = till_client_get_config (client);
-  TillCartModel *cart = till_cart_model_new (config->currency, config->prices_include_tax);
+  TillCartModel         *cart = till_cart_model_new (config->currency, config->prices_include_tax);
   g_autoptr (GError) error = NULL;
 
   g_assert_cmpint (till_cart_model_add_product (cart, g_ptr_array_index (products, 0), 2, &error),
@@ -241,8 +234,7 @@ new_cart (TillClient *client,
  * with the old simulator. Charge does not fail (it did, with 502, until an item changed):
  * the server cancels that order, and the cart checks out once more with a new reference. */
 static void
-test_checkout_after_restart (Fixture       *f,
-                             gconstpointer  data)
+test_checkout_after_restart (Fixture *f, gconstpointer data)
 {
   g_autoptr (TillClient) client = till_client_new ();
   g_autoptr (GPtrArray) products = NULL;
@@ -253,7 +245,7 @@ test_checkout_after_restart (Fixture       *f,
   g_autoptr (TillOrder) old = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *reference = NULL;
-  GAsyncResult *result = NULL;
+  GAsyncResult    *result = NULL;
 
   till_client_set_server (client, f->url, f->token);
   g_assert_true (till_test_wait_until (client_online, client, 20000));
@@ -294,8 +286,7 @@ test_checkout_after_restart (Fixture       *f,
  * the server refuses that reference to the new terminal (409 client_reference_conflict),
  * so the cart gets a new one and checks out once more, instead of failing every Charge. */
 static void
-test_checkout_reference_conflict (Fixture       *f,
-                                  gconstpointer  data)
+test_checkout_reference_conflict (Fixture *f, gconstpointer data)
 {
   g_autoptr (TillClient) client = till_client_new ();
   g_autoptr (TillClient) readded = till_client_new ();
@@ -325,15 +316,14 @@ test_checkout_reference_conflict (Fixture       *f,
  * from it and connects with it, no token typed. The token sells; it does not edit the
  * catalog; a test-mode server would not have handed it out (tests/server). */
 static void
-test_training_terminal (Fixture       *f,
-                        gconstpointer  data)
+test_training_terminal (Fixture *f, gconstpointer data)
 {
   g_autoptr (TillClient) probe_client = till_client_new ();
   g_autoptr (TillClient) client = till_client_new ();
   TillConnectDialog *dialog = till_connect_dialog_new (NULL, probe_client, NULL);
-  GtkWidget *training = GTK_WIDGET (gtk_widget_get_template_child (
-      GTK_WIDGET (dialog), TILL_TYPE_CONNECT_DIALOG, "training_button"));
-  TillTestConnect connected;
+  GtkWidget         *training = GTK_WIDGET (gtk_widget_get_template_child (
+              GTK_WIDGET (dialog), TILL_TYPE_CONNECT_DIALOG, "training_button"));
+  TillTestConnect    connected;
   g_autoptr (GPtrArray) products = NULL;
 
   till_connect_dialog_set_training_url (dialog, f->url);
@@ -356,14 +346,13 @@ test_training_terminal (Fixture       *f,
 
 /* A dialog closed while it gets a terminal connects nothing: the cashier said no. */
 static void
-test_training_terminal_closed (Fixture       *f,
-                               gconstpointer  data)
+test_training_terminal_closed (Fixture *f, gconstpointer data)
 {
   g_autoptr (TillClient) probe_client = till_client_new ();
   TillConnectDialog *dialog = till_connect_dialog_new (NULL, probe_client, NULL);
-  GtkWidget *training = GTK_WIDGET (gtk_widget_get_template_child (
-      GTK_WIDGET (dialog), TILL_TYPE_CONNECT_DIALOG, "training_button"));
-  TillTestConnect connected;
+  GtkWidget         *training = GTK_WIDGET (gtk_widget_get_template_child (
+              GTK_WIDGET (dialog), TILL_TYPE_CONNECT_DIALOG, "training_button"));
+  TillTestConnect    connected;
 
   till_connect_dialog_set_training_url (dialog, f->url);
   till_test_watch_connect (dialog, &connected);
@@ -387,8 +376,7 @@ label_says_token (gpointer data)
  * would be at that address): the dialog says so and asks for the token by hand, emitting
  * nothing. */
 static void
-test_training_terminal_refused (Fixture       *f,
-                                gconstpointer  data)
+test_training_terminal_refused (Fixture *f, gconstpointer data)
 {
   g_autoptr (TillClient) client = till_client_new ();
   g_autoptr (GSubprocessLauncher) launcher =
@@ -397,11 +385,11 @@ test_training_terminal_refused (Fixture       *f,
   g_autofree char *url = NULL;
   g_autoptr (GSubprocess) server = NULL;
   TillConnectDialog *dialog = till_connect_dialog_new (NULL, client, NULL);
-  GtkWidget *training = GTK_WIDGET (gtk_widget_get_template_child (
-      GTK_WIDGET (dialog), TILL_TYPE_CONNECT_DIALOG, "training_button"));
-  GtkWidget *status = GTK_WIDGET (gtk_widget_get_template_child (
-      GTK_WIDGET (dialog), TILL_TYPE_CONNECT_DIALOG, "status_label"));
-  TillTestConnect connected;
+  GtkWidget         *training = GTK_WIDGET (gtk_widget_get_template_child (
+              GTK_WIDGET (dialog), TILL_TYPE_CONNECT_DIALOG, "training_button"));
+  GtkWidget         *status = GTK_WIDGET (gtk_widget_get_template_child (
+              GTK_WIDGET (dialog), TILL_TYPE_CONNECT_DIALOG, "status_label"));
+  TillTestConnect    connected;
 
   g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", f->tmpdir, TRUE);
   server = spawn_server (launcher, db, FALSE, &url);
@@ -418,18 +406,16 @@ test_training_terminal_refused (Fixture       *f,
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   till_test_init_gtk (&argc, &argv);
 
   g_test_add ("/app/e2e/checkout-retry", Fixture, NULL, setup, test_checkout_retry, teardown);
-  g_test_add ("/app/e2e/checkout-after-restart", Fixture, NULL, setup,
-              test_checkout_after_restart, teardown);
+  g_test_add ("/app/e2e/checkout-after-restart", Fixture, NULL, setup, test_checkout_after_restart,
+              teardown);
   g_test_add ("/app/e2e/checkout-reference-conflict", Fixture, NULL, setup,
               test_checkout_reference_conflict, teardown);
-  g_test_add ("/app/e2e/training-terminal", Fixture, NULL, setup, test_training_terminal,
-              teardown);
+  g_test_add ("/app/e2e/training-terminal", Fixture, NULL, setup, test_training_terminal, teardown);
   g_test_add ("/app/e2e/training-terminal-closed", Fixture, NULL, setup,
               test_training_terminal_closed, teardown);
   g_test_add ("/app/e2e/training-terminal-refused", Fixture, NULL, setup,

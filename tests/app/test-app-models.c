@@ -27,19 +27,16 @@
 static void
 test_search_fold (void)
 {
-  static const struct { const char *in, *out; } cases[] = {
-    { "İSTANBUL", "istanbul" },
-    { "istanbul", "istanbul" },
-    { "ISTANBUL", "istanbul" },
-    { "ıspanak", "ispanak" },
-    { "ISPANAK", "ispanak" },
-    { "Kaşık", "kasik" },
-    { "Çay Bardağı", "cay bardagi" },
-    { "Crème Brûlée", "creme brulee" },
-    { "Straße", "strasse" },
-    { "ÖĞÜŞÇ", "ogusc" },
-    { "Ayran 300ml", "ayran 300ml" },
-    { "", "" },
+  static const struct
+  {
+    const char *in, *out;
+  } cases[] = {
+    { "İSTANBUL", "istanbul" },       { "istanbul", "istanbul" },
+    { "ISTANBUL", "istanbul" },       { "ıspanak", "ispanak" },
+    { "ISPANAK", "ispanak" },         { "Kaşık", "kasik" },
+    { "Çay Bardağı", "cay bardagi" }, { "Crème Brûlée", "creme brulee" },
+    { "Straße", "strasse" },          { "ÖĞÜŞÇ", "ogusc" },
+    { "Ayran 300ml", "ayran 300ml" }, { "", "" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -65,36 +62,33 @@ sample_products (void)
                                                "Bakery", "USD", 150, 800));
   g_ptr_array_add (products, till_product_new (2, "Istiridye Mantarı", "MNT-2", "8690000000024",
                                                "Produce", "USD", 420, 800));
-  g_ptr_array_add (products, till_product_new (3, "Kaşık", "KSK-3", "8690000000031",
-                                               "Kitchen", "USD", 1250, 1800));
-  g_ptr_array_add (products, till_product_new (4, "Ispanak", "ISP-4", "4006381333931",
-                                               "Produce", "USD", 300, 800));
-  g_ptr_array_add (products, till_product_new (5, "Crème Brûlée", "DES-5", NULL,
-                                               "Bakery", "USD", 500, 800));
+  g_ptr_array_add (products, till_product_new (3, "Kaşık", "KSK-3", "8690000000031", "Kitchen",
+                                               "USD", 1250, 1800));
+  g_ptr_array_add (products, till_product_new (4, "Ispanak", "ISP-4", "4006381333931", "Produce",
+                                               "USD", 300, 800));
+  g_ptr_array_add (products,
+                   till_product_new (5, "Crème Brûlée", "DES-5", NULL, "Bakery", "USD", 500, 800));
   return products;
 }
 
 static guint
-count_matches (TillCatalog       *catalog,
-               TillCatalogFilter *filter)
+count_matches (TillCatalog *catalog, TillCatalogFilter *filter)
 {
   g_autoptr (GArray) matches =
-    till_catalog_search (catalog, till_catalog_filter_get_words (filter),
-                         till_catalog_filter_get_category (filter), NULL);
+      till_catalog_search (catalog, till_catalog_filter_get_words (filter),
+                           till_catalog_filter_get_category (filter), NULL);
   return matches->len;
 }
 
 static char *
-dup_name (TillCatalog *catalog,
-          guint        position)
+dup_name (TillCatalog *catalog, guint position)
 {
   g_autoptr (TillProduct) product = till_catalog_dup_product (catalog, position);
   return product ? g_strdup (till_product_get_name (product)) : NULL;
 }
 
 static void
-on_changed_count (TillCatalog *catalog,
-                  guint       *count)
+on_changed_count (TillCatalog *catalog, guint *count)
 {
   (*count)++;
 }
@@ -109,8 +103,8 @@ test_catalog_filter (void)
   g_autoptr (GtkFilterListModel) model = NULL;
   g_autoptr (GArray) matches = NULL;
   g_autoptr (GArray) stricter = NULL;
-  const char * const *categories;
-  guint changed = 0;
+  const char *const *categories;
+  guint              changed = 0;
 
   g_signal_connect (catalog, "changed", G_CALLBACK (on_changed_count), &changed);
   till_catalog_replace (catalog, products, "\"v1\"");
@@ -173,7 +167,12 @@ test_catalog_filter (void)
     g_assert_cmpstr (name, ==, "Ispanak");
   }
   g_assert_null (till_catalog_dup_product (catalog, 5));
-  g_assert_cmpstr (till_catalog_peek_search_key (catalog, 2), ==, "kasik" "\x1f" "ksk-3" "\x1f" "8690000000031");
+  g_assert_cmpstr (till_catalog_peek_search_key (catalog, 2), ==,
+                   "kasik"
+                   "\x1f"
+                   "ksk-3"
+                   "\x1f"
+                   "8690000000031");
 
   /* The same filter is a GtkFilter for products as objects. */
   for (guint i = 0; i < till_catalog_get_n_products (catalog); i++)
@@ -247,15 +246,14 @@ test_catalog_lookup (void)
 
   for (guint i = 0; i < n; i++)
     {
-      gint64 id = (gint64) ((i * 7919u) % n) + 1;   /* a permutation of 1..n */
+      gint64           id = (gint64) ((i * 7919u) % n) + 1; /* a permutation of 1..n */
       g_autofree char *name = g_strdup_printf ("Item %u", i);
       /* Every tenth barcode is shared with the product before it; every seventh is none. */
-      g_autofree char *barcode = i % 7 == 0 ? NULL
-        : g_strdup_printf ("%013u", i % 10 == 0 ? i - 1 : i);
+      g_autofree char *barcode =
+          i % 7 == 0 ? NULL : g_strdup_printf ("%013u", i % 10 == 0 ? i - 1 : i);
 
       g_ptr_array_add (products, till_product_new (id, name, NULL, barcode,
-                                                   g_rand_boolean (rand) ? "A" : "B",
-                                                   "EUR", i, 0));
+                                                   g_rand_boolean (rand) ? "A" : "B", "EUR", i, 0));
     }
   till_catalog_replace (catalog, products, "\"x\"");
 
@@ -263,7 +261,7 @@ test_catalog_lookup (void)
     {
       g_autoptr (TillProduct) by_id = till_catalog_lookup_id (catalog, i + 1);
       g_autofree char *code = g_strdup_printf ("%013u", i);
-      gint64 expected = -1;
+      gint64           expected = -1;
 
       g_assert_nonnull (by_id);
       g_assert_cmpint (till_product_get_id (by_id), ==, i + 1);
@@ -280,9 +278,7 @@ test_catalog_lookup (void)
 }
 
 static void
-on_async_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+on_async_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   *(GAsyncResult **) user_data = g_object_ref (result);
 }
@@ -294,12 +290,10 @@ result_ready (gpointer data)
 }
 
 static gboolean
-load_cache (TillCatalog  *catalog,
-            GFile        *file,
-            GError      **error)
+load_cache (TillCatalog *catalog, GFile *file, GError **error)
 {
   GAsyncResult *result = NULL;
-  gboolean ok;
+  gboolean      ok;
 
   till_catalog_load_cache_async (catalog, file, NULL, on_async_done, &result);
   g_assert_true (till_test_wait_until (result_ready, &result, 5000));
@@ -309,8 +303,7 @@ load_cache (TillCatalog  *catalog,
 }
 
 static void
-save_cache (TillCatalog *catalog,
-            GFile       *file)
+save_cache (TillCatalog *catalog, GFile *file)
 {
   g_autoptr (GError) error = NULL;
   GAsyncResult *result = NULL;
@@ -323,9 +316,7 @@ save_cache (TillCatalog *catalog,
 }
 
 static void
-assert_cache_refused (const char *path,
-                      const char *contents,
-                      gsize       length)
+assert_cache_refused (const char *path, const char *contents, gsize length)
 {
   g_autoptr (GFile) file = g_file_new_for_path (path);
   g_autoptr (TillCatalog) catalog = till_catalog_new ();
@@ -352,7 +343,7 @@ test_catalog_cache (void)
   g_autoptr (GPtrArray) products = sample_products ();
   g_autoptr (GError) error = NULL;
   g_autofree char *contents = NULL;
-  gsize length;
+  gsize            length;
 
   /* No cache yet: NOT_FOUND, nothing else. */
   g_assert_false (load_cache (restored, file, &error));
@@ -390,7 +381,7 @@ test_catalog_cache (void)
   save_cache (restored, file);
   {
     g_autofree char *again = NULL;
-    gsize again_length;
+    gsize            again_length;
 
     g_assert_true (g_file_get_contents (path, &again, &again_length, NULL));
     g_assert_cmpmem (contents, length, again, again_length);
@@ -485,8 +476,8 @@ test_catalog_cache (void)
   /* The cache of the previous format (version 1) is refused, to be fetched again. */
   {
     g_autoptr (GVariant) old = g_variant_ref_sink (
-      g_variant_new_parsed ("(@u 1, 'etag', @a(xssssssxi) [(1, 'Simit', '', '', '', 'USD', "
-                            "'simit', 150, 800)])"));
+        g_variant_new_parsed ("(@u 1, 'etag', @a(xssssssxi) [(1, 'Simit', '', '', '', 'USD', "
+                              "'simit', 150, 800)])"));
     assert_cache_refused (damaged_path, g_variant_get_data (old), g_variant_get_size (old));
   }
 
@@ -496,9 +487,7 @@ test_catalog_cache (void)
 /* Cart model */
 
 static TillProduct *
-product (gint64      id,
-         gint64      amount,
-         int         tax_rate)
+product (gint64 id, gint64 amount, int tax_rate)
 {
   g_autofree char *name = g_strdup_printf ("Product %" G_GINT64_FORMAT, id);
   return till_product_new (id, name, NULL, NULL, NULL, "USD", amount, tax_rate);
@@ -510,11 +499,12 @@ test_cart_totals (void)
   g_autoptr (TillCartModel) cart = till_cart_model_new ("USD", FALSE);
   g_autoptr (TillProduct) shirt = product (1, 1250, 1800);
   g_autoptr (TillProduct) tea = product (2, 333, 800);
-  g_autoptr (TillProduct) euro = till_product_new (3, "Euro thing", NULL, NULL, NULL, "EUR", 100, 0);
+  g_autoptr (TillProduct) euro =
+      till_product_new (3, "Euro thing", NULL, NULL, NULL, "EUR", 100, 0);
   g_autoptr (GError) error = NULL;
   TillDiscount ten_percent = { TILL_DISCOUNT_PERCENT, 1000 };
   TillDiscount one_dollar = { TILL_DISCOUNT_AMOUNT, 100 };
-  TillTotals totals;
+  TillTotals   totals;
 
   /* 2 × 12.50 at 18 % (tax-exclusive): 25.00 + 4.50 = 29.50. */
   g_assert_cmpint (till_cart_model_add_product (cart, shirt, 2, &error), ==, 0);
@@ -631,10 +621,10 @@ test_cart_persistence (void)
   g_autofree char *saved_b = NULL;
   g_autofree char *damaged = g_build_filename (dir, "not-a-cart.json", NULL);
   g_autofree char *damaged_kept = g_build_filename (dir, "not-a-cart.json.damaged", NULL);
-  TillCartModel *a, *b, *c;
-  TillDiscount five = { TILL_DISCOUNT_PERCENT, 500 };
-  GAsyncResult *result = NULL;
-  GListModel *carts;
+  TillCartModel   *a, *b, *c;
+  TillDiscount     five = { TILL_DISCOUNT_PERCENT, 500 };
+  GAsyncResult    *result = NULL;
+  GListModel      *carts;
 
   a = till_cart_store_new_cart (store, "USD", FALSE);
   b = till_cart_store_new_cart (store, "USD", TRUE);
@@ -709,32 +699,24 @@ test_cart_persistence (void)
 typedef struct
 {
   GPtrArray *scans;
-  GString *flushed;
+  GString   *flushed;
 } ScanLog;
 
 static void
-on_scanned (TillScanDetector *detector,
-            const char       *code,
-            ScanLog          *log)
+on_scanned (TillScanDetector *detector, const char *code, ScanLog *log)
 {
   g_ptr_array_add (log->scans, g_strdup (code));
 }
 
 static void
-on_flush (TillScanDetector *detector,
-          const char       *text,
-          ScanLog          *log)
+on_flush (TillScanDetector *detector, const char *text, ScanLog *log)
 {
   g_string_append (log->flushed, text);
 }
 
 /* Types @text with @gap ms between keys from @t; returns the time of the last key. */
 static guint32
-type_text (TillScanDetector *detector,
-           const char       *text,
-           guint32           t,
-           guint             gap,
-           guint            *n_taken)
+type_text (TillScanDetector *detector, const char *text, guint32 t, guint gap, guint *n_taken)
 {
   for (const char *p = text; *p != '\0'; p++)
     {
@@ -760,7 +742,7 @@ test_scan_detector (void)
 {
   g_autoptr (TillScanDetector) detector = till_scan_detector_new ();
   ScanLog log = { g_ptr_array_new_with_free_func (g_free), g_string_new (NULL) };
-  guint taken = 0;
+  guint   taken = 0;
   guint32 t;
 
   g_signal_connect (detector, "scanned", G_CALLBACK (on_scanned), &log);
@@ -842,12 +824,11 @@ test_scan_detector (void)
 typedef struct
 {
   TillTestAppServer *server;
-  TillClient *client;
+  TillClient        *client;
 } ClientFixture;
 
 static void
-client_setup (ClientFixture *f,
-              gconstpointer  data)
+client_setup (ClientFixture *f, gconstpointer data)
 {
   f->server = till_test_app_server_new (GPOINTER_TO_INT (data), 0);
   till_test_app_server_add_product (f->server, 1, "Simit", "8690000000017", 150, 800, "Bakery");
@@ -858,8 +839,7 @@ client_setup (ClientFixture *f,
 }
 
 static void
-client_teardown (ClientFixture *f,
-                 gconstpointer  data)
+client_teardown (ClientFixture *f, gconstpointer data)
 {
   g_clear_object (&f->client);
   if (f->server != NULL)
@@ -885,8 +865,7 @@ client_refused (gpointer data)
 }
 
 static void
-test_client_connect (ClientFixture *f,
-                     gconstpointer  data)
+test_client_connect (ClientFixture *f, gconstpointer data)
 {
   const TillStoreConfig *config;
 
@@ -906,7 +885,7 @@ test_client_connect (ClientFixture *f,
    * training sale is not one. */
   {
     g_autoptr (TillOrder) order = till_order_new ();
-    TillOrderLine *line = till_order_line_new ();
+    TillOrderLine   *line = till_order_line_new ();
     g_autofree char *text = NULL;
 
     order->number = g_strdup ("T-000001");
@@ -927,8 +906,7 @@ test_client_connect (ClientFixture *f,
 }
 
 static void
-test_client_unauthorized (ClientFixture *f,
-                          gconstpointer  data)
+test_client_unauthorized (ClientFixture *f, gconstpointer data)
 {
   g_autoptr (TillErrorMessage) message = NULL;
 
@@ -941,8 +919,7 @@ test_client_unauthorized (ClientFixture *f,
 }
 
 static void
-test_client_products (ClientFixture *f,
-                      gconstpointer  data)
+test_client_products (ClientFixture *f, gconstpointer data)
 {
   g_autoptr (GPtrArray) products = NULL;
   g_autoptr (GError) error = NULL;
@@ -987,10 +964,9 @@ test_client_products (ClientFixture *f,
 }
 
 static void
-test_client_reconnect (ClientFixture *f,
-                       gconstpointer  data)
+test_client_reconnect (ClientFixture *f, gconstpointer data)
 {
-  guint port = till_test_app_server_get_port (f->server);
+  guint            port = till_test_app_server_get_port (f->server);
   g_autofree char *url = g_strdup (till_test_app_server_get_url (f->server));
 
   till_client_set_server (f->client, url, TILL_TEST_APP_TOKEN);
@@ -1011,14 +987,14 @@ test_client_reconnect (ClientFixture *f,
 typedef struct
 {
   TillClient *client;
-  guint n_probes;
+  guint       n_probes;
 } ProbeWait;
 
 static gboolean
 probes_made (gpointer data)
 {
   ProbeWait *wait = data;
-  guint n;
+  guint      n;
 
   till_client_get_probe_stats (wait->client, &n, NULL, NULL);
   return n >= wait->n_probes;
@@ -1028,14 +1004,13 @@ probes_made (gpointer data)
  * it took (the first one after the change must notice it), each started after a delay and
  * given a timeout that together fit in the budget. */
 static void
-assert_noticed_in_budget (TillClient *client,
-                          guint       probes_before)
+assert_noticed_in_budget (TillClient *client, guint probes_before)
 {
   guint n, delay, timeout;
 
   till_client_get_probe_stats (client, &n, &delay, &timeout);
   g_assert_cmpuint (n - probes_before, <=, 1);
-  g_assert_cmpuint (delay, >, 0);   /* a scheduled probe, not one started by hand */
+  g_assert_cmpuint (delay, >, 0); /* a scheduled probe, not one started by hand */
   g_assert_cmpuint (delay + timeout, <=, TILL_CLIENT_NOTICE_BUDGET_MS);
 }
 
@@ -1043,16 +1018,15 @@ assert_noticed_in_budget (TillClient *client,
  * after the offline probes have backed off as far as they go, or stops answering, is noticed
  * by the first probe after the change, within two seconds. */
 static void
-test_client_notice_budget (ClientFixture *f,
-                           gconstpointer  data)
+test_client_notice_budget (ClientFixture *f, gconstpointer data)
 {
-  guint port = till_test_app_server_get_port (f->server);
+  guint            port = till_test_app_server_get_port (f->server);
   g_autofree char *url = g_strdup (till_test_app_server_get_url (f->server));
   g_autoptr (TillClient) client = till_client_new ();
   g_autoptr (GSocketListener) silent = NULL;
   g_autoptr (GError) error = NULL;
   ProbeWait wait = { client, 0 };
-  guint before;
+  guint     before;
 
   till_client_set_server (client, url, TILL_TEST_APP_TOKEN);
   g_assert_true (till_test_wait_until (client_online, client, 5000));
@@ -1091,8 +1065,9 @@ test_client_notice_budget (ClientFixture *f,
 static void
 test_client_fingerprint (void)
 {
-  g_autofree char *a = till_client_normalize_fingerprint (
-    "AB:CD:EF:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89");
+  g_autofree char *a =
+      till_client_normalize_fingerprint ("AB:CD:EF:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:"
+                                         "01:23:45:67:89:ab:cd:ef:01:23:45:67:89");
   g_autofree char *bad = till_client_normalize_fingerprint ("ab:cd");
   g_autofree char *worse = till_client_normalize_fingerprint ("zz");
 
@@ -1125,8 +1100,8 @@ test_client_tls_pinning (void)
   g_autoptr (TillClient) client = till_client_new ();
   g_autoptr (GError) error = NULL;
   TillTestAppServer *server = till_test_app_server_new_tls (certificate);
-  const char *url = till_test_app_server_get_url (server);
-  GAsyncResult *result = NULL;
+  const char        *url = till_test_app_server_get_url (server);
+  GAsyncResult      *result = NULL;
 
   g_assert_true (g_str_has_prefix (url, "https://"));
   till_client_set_retry_delays (client, 20, 200);
@@ -1175,7 +1150,7 @@ static TillCartModel *
 cart_from_server_products (ClientFixture *f)
 {
   g_autoptr (GPtrArray) products = NULL;
-  GAsyncResult *result = NULL;
+  GAsyncResult  *result = NULL;
   TillCartModel *cart = till_cart_model_new ("USD", FALSE);
 
   till_client_fetch_products_async (f->client, NULL, NULL, on_async_done, &result);
@@ -1188,16 +1163,15 @@ cart_from_server_products (ClientFixture *f)
 }
 
 static void
-test_checkout_no_duplicate (ClientFixture *f,
-                            gconstpointer  data)
+test_checkout_no_duplicate (ClientFixture *f, gconstpointer data)
 {
   g_autoptr (TillCartModel) cart = NULL;
   g_autoptr (TillCheckoutResult) checkout = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (TillErrorMessage) message = NULL;
   g_autofree char *reference = NULL;
-  GAsyncResult *result = NULL;
-  TillTotals totals;
+  GAsyncResult    *result = NULL;
+  TillTotals       totals;
 
   till_client_set_server (f->client, till_test_app_server_get_url (f->server), TILL_TEST_APP_TOKEN);
   g_assert_true (till_test_wait_until (client_online, f->client, 5000));
@@ -1242,8 +1216,7 @@ test_checkout_no_duplicate (ClientFixture *f,
 /* The server's disk is full: the cashier is told so, in words, and whom to tell; the app
  * stays connected, and the same checkout goes through once the server has space. */
 static void
-test_checkout_disk_full (ClientFixture *f,
-                         gconstpointer  data)
+test_checkout_disk_full (ClientFixture *f, gconstpointer data)
 {
   g_autoptr (TillCartModel) cart = NULL;
   g_autoptr (TillCheckoutResult) checkout = NULL;
@@ -1278,8 +1251,7 @@ test_checkout_disk_full (ClientFixture *f,
 }
 
 static void
-test_checkout_price_changed (ClientFixture *f,
-                             gconstpointer  data)
+test_checkout_price_changed (ClientFixture *f, gconstpointer data)
 {
   g_autoptr (TillCartModel) cart = NULL;
   g_autoptr (TillCheckoutResult) checkout = NULL;
@@ -1326,7 +1298,7 @@ test_checkout_offline (void)
   g_autoptr (TillErrorMessage) message = NULL;
   GAsyncResult *result = NULL;
   g_autoptr (GSocketListener) listener = g_socket_listener_new ();
-  guint16 port;
+  guint16          port;
   g_autofree char *url = NULL;
 
   /* A port nobody listens on (bound, then closed). */
@@ -1368,8 +1340,16 @@ static void
 test_receipt_email_valid (void)
 {
   const char *good[] = { "a@b.co", " ada@example.com ", "x.y+z@mail.example.org" };
-  const char *bad[] = { NULL, "", "notanemail", "@example.com", "ada@", "ada@example",
-                        "ada@.com", "ada@example.", "ada@@example.com", "a da@example.com",
+  const char *bad[] = { NULL,
+                        "",
+                        "notanemail",
+                        "@example.com",
+                        "ada@",
+                        "ada@example",
+                        "ada@.com",
+                        "ada@example.",
+                        "ada@@example.com",
+                        "a da@example.com",
                         "ada@exa..mple.com" };
 
   for (guint i = 0; i < G_N_ELEMENTS (good); i++)
@@ -1387,7 +1367,7 @@ test_token_store_memory (void)
   g_autoptr (TillTokenStore) store = till_memory_token_store_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *token = NULL;
-  GAsyncResult *result = NULL;
+  GAsyncResult    *result = NULL;
 
   till_token_store_lookup_async (store, "http://a", NULL, on_async_done, &result);
   g_assert_true (till_test_wait_until (result_ready, &result, 5000));
@@ -1439,9 +1419,9 @@ test_token_store_secret (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *token = NULL;
   g_autofree char *other = NULL;
-  GAsyncResult *result = NULL;
-  gboolean appeared = FALSE;
-  guint watch;
+  GAsyncResult    *result = NULL;
+  gboolean         appeared = FALSE;
+  guint            watch;
 
   bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
   if (daemon == NULL || bus == NULL)
@@ -1456,19 +1436,21 @@ test_token_store_secret (void)
   g_mkdir_with_parents (data_home, 0700);
   g_mkdir_with_parents (runtime, 0700);
 
-  watch = g_bus_watch_name_on_connection (bus, "org.freedesktop.secrets",
-                                          G_BUS_NAME_WATCHER_FLAGS_NONE, on_name_appeared, NULL,
-                                          &appeared, NULL);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  watch =
+      g_bus_watch_name_on_connection (bus, "org.freedesktop.secrets", G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                      on_name_appeared, NULL, &appeared, NULL);
+  launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                 G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", runtime, TRUE);
   {
     g_autofree char *control = g_build_filename (runtime, "keyring", NULL);
-    const char *argv[] = { daemon, "--foreground", "--unlock", "--components=secrets",
-                           "--control-directory", control, NULL };
+    const char      *argv[] = {
+           daemon, "--foreground", "--unlock", "--components=secrets", "--control-directory", control,
+           NULL
+    };
 
     keyring = g_subprocess_launcher_spawnv (launcher, argv, &error);
   }
@@ -1530,8 +1512,7 @@ test_token_store_secret (void)
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
@@ -1545,22 +1526,22 @@ main (int   argc,
   g_test_add_func ("/app/scan/detector", test_scan_detector);
   g_test_add_func ("/app/client/fingerprint", test_client_fingerprint);
   g_test_add_func ("/app/client/tls-pinning", test_client_tls_pinning);
-  g_test_add ("/app/client/connect", ClientFixture, GINT_TO_POINTER (TRUE),
-              client_setup, test_client_connect, client_teardown);
-  g_test_add ("/app/client/unauthorized", ClientFixture, GINT_TO_POINTER (TRUE),
-              client_setup, test_client_unauthorized, client_teardown);
-  g_test_add ("/app/client/products", ClientFixture, GINT_TO_POINTER (TRUE),
-              client_setup, test_client_products, client_teardown);
-  g_test_add ("/app/client/reconnect", ClientFixture, GINT_TO_POINTER (TRUE),
-              client_setup, test_client_reconnect, client_teardown);
-  g_test_add ("/app/client/notice-budget", ClientFixture, GINT_TO_POINTER (TRUE),
-              client_setup, test_client_notice_budget, client_teardown);
-  g_test_add ("/app/checkout/no-duplicate", ClientFixture, GINT_TO_POINTER (TRUE),
-              client_setup, test_checkout_no_duplicate, client_teardown);
-  g_test_add ("/app/checkout/disk-full", ClientFixture, GINT_TO_POINTER (TRUE),
-              client_setup, test_checkout_disk_full, client_teardown);
-  g_test_add ("/app/checkout/price-changed", ClientFixture, GINT_TO_POINTER (TRUE),
-              client_setup, test_checkout_price_changed, client_teardown);
+  g_test_add ("/app/client/connect", ClientFixture, GINT_TO_POINTER (TRUE), client_setup,
+              test_client_connect, client_teardown);
+  g_test_add ("/app/client/unauthorized", ClientFixture, GINT_TO_POINTER (TRUE), client_setup,
+              test_client_unauthorized, client_teardown);
+  g_test_add ("/app/client/products", ClientFixture, GINT_TO_POINTER (TRUE), client_setup,
+              test_client_products, client_teardown);
+  g_test_add ("/app/client/reconnect", ClientFixture, GINT_TO_POINTER (TRUE), client_setup,
+              test_client_reconnect, client_teardown);
+  g_test_add ("/app/client/notice-budget", ClientFixture, GINT_TO_POINTER (TRUE), client_setup,
+              test_client_notice_budget, client_teardown);
+  g_test_add ("/app/checkout/no-duplicate", ClientFixture, GINT_TO_POINTER (TRUE), client_setup,
+              test_checkout_no_duplicate, client_teardown);
+  g_test_add ("/app/checkout/disk-full", ClientFixture, GINT_TO_POINTER (TRUE), client_setup,
+              test_checkout_disk_full, client_teardown);
+  g_test_add ("/app/checkout/price-changed", ClientFixture, GINT_TO_POINTER (TRUE), client_setup,
+              test_checkout_price_changed, client_teardown);
   g_test_add_func ("/app/checkout/empty", test_checkout_empty);
   g_test_add_func ("/app/checkout/offline", test_checkout_offline);
   g_test_add_func ("/app/receipt/email-valid", test_receipt_email_valid);

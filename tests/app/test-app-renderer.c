@@ -20,7 +20,8 @@ test_software_names (void)
   g_assert_true (till_gl_renderer_is_software ("Software Rasterizer"));
   g_assert_true (till_gl_renderer_is_software ("D3D12 (Microsoft Basic Render Driver)"));
   g_assert_false (till_gl_renderer_is_software ("Mesa Intel(R) UHD Graphics 620 (KBL GT2)"));
-  g_assert_false (till_gl_renderer_is_software ("AMD Radeon RX 580 Series (polaris10, LLVM 15.0.6, DRM 3.49, 6.1.0-13-amd64)"));
+  g_assert_false (till_gl_renderer_is_software (
+      "AMD Radeon RX 580 Series (polaris10, LLVM 15.0.6, DRM 3.49, 6.1.0-13-amd64)"));
   g_assert_false (till_gl_renderer_is_software ("NVIDIA GeForce GTX 1050/PCIe/SSE2"));
   g_assert_false (till_gl_renderer_is_software ("V3D 4.2"));
   g_assert_false (till_gl_renderer_is_software (NULL));
@@ -43,7 +44,7 @@ static GskRenderer *
 present_window (GtkWidget **window)
 {
   GskRenderer *renderer = NULL;
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  gint64       deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
   *window = gtk_window_new ();
   gtk_window_set_child (GTK_WINDOW (*window), gtk_label_new ("Till"));
@@ -63,11 +64,11 @@ present_window (GtkWidget **window)
 static void
 test_display (void)
 {
-  GdkDisplay *display = gdk_display_get_default ();
+  GdkDisplay      *display = gdk_display_get_default ();
   g_autofree char *gl_renderer = till_display_get_gl_renderer (display);
-  const char *choice;
-  GtkWidget *window;
-  GskRenderer *renderer;
+  const char      *choice;
+  GtkWidget       *window;
+  GskRenderer     *renderer;
 
   g_test_message ("GL renderer: %s", gl_renderer ? gl_renderer : "none");
   choice = till_display_choose_renderer (display);
@@ -94,7 +95,7 @@ test_env_respected (void)
 
   if (g_test_subprocess ())
     {
-      GtkWidget *window;
+      GtkWidget   *window;
       GskRenderer *renderer;
 
       /* main() set GSK_RENDERER=gl for this child. */

@@ -19,8 +19,7 @@
 static void
 test_application_schema_missing (void)
 {
-  g_autofree char *program = g_test_build_filename (G_TEST_BUILT, "..", "src", "app", "till",
-                                                    NULL);
+  g_autofree char *program = g_test_build_filename (G_TEST_BUILT, "..", "src", "app", "till", NULL);
   g_autofree char *empty = till_test_make_tmpdir ("till-app-test");
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
@@ -54,15 +53,15 @@ test_application_devenv (void)
   g_autofree char *dump = NULL;
   g_autoptr (GError) error = NULL;
   const char *argv[] = { meson, "devenv", "-C", build, "--dump", NULL };
-  int status;
+  int         status;
 
   if (meson == NULL)
     {
       g_test_skip ("meson is not in PATH");
       return;
     }
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &dump,
-                               NULL, &status, &error));
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &dump, NULL,
+                               &status, &error));
   g_assert_no_error (error);
   g_assert_true (g_spawn_check_wait_status (status, &error));
   g_assert_no_error (error);
@@ -81,7 +80,7 @@ test_application_translations (void)
 
       g_setenv ("TILL_LOCALEDIR", po, TRUE);
       g_setenv ("LANGUAGE", "tr", TRUE);
-      setlocale (LC_ALL, "");   /* C.UTF-8 in the tests: LANGUAGE counts (not under plain C) */
+      setlocale (LC_ALL, ""); /* C.UTF-8 in the tests: LANGUAGE counts (not under plain C) */
       till_application_bind_textdomain ();
       g_print ("%s\n", g_dgettext (GETTEXT_PACKAGE, "Offline"));
       return;
@@ -92,8 +91,7 @@ test_application_translations (void)
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 

@@ -21,16 +21,16 @@
 
 typedef struct
 {
-  TillApplication *app;
-  char *refused_url;
-  char *old_reference; /* of the cart left in dollars by the old USD training */
-  TillCartModel *cart;
+  TillApplication      *app;
+  char                 *refused_url;
+  char                 *old_reference; /* of the cart left in dollars by the old USD training */
+  TillCartModel        *cart;
   TillCheckoutResponse *response;
-  TillOrder *synced;
-  GError *error;
-  char *server_pid;
-  char *server_url;
-  gboolean checked;
+  TillOrder            *synced;
+  GError               *error;
+  char                 *server_pid;
+  char                 *server_url;
+  gboolean              checked;
 } Run;
 
 static TillConnectDialog *
@@ -65,7 +65,7 @@ online_in_training (gpointer data)
 static gboolean
 scanned (gpointer data)
 {
-  TillWindow *window = data;
+  TillWindow    *window = data;
   TillCartModel *cart = till_cart_view_get_selected_cart (till_window_get_cart_view (window));
 
   return cart != NULL && till_cart_model_get_n_items (cart) > 0;
@@ -88,9 +88,7 @@ handed_off (gpointer data)
 }
 
 static void
-on_synced (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+on_synced (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Run *run = user_data;
 
@@ -108,19 +106,18 @@ synced (gpointer data)
 /* What the card form does when the customer pays: confirm with the publishable key and the
  * client secret, at the training server's simulator. */
 static void
-confirm_at_stripe (const TillStoreConfig     *config,
-                   const TillCheckoutResponse *response)
+confirm_at_stripe (const TillStoreConfig *config, const TillCheckoutResponse *response)
 {
   g_autoptr (GUri) js = g_uri_parse (config->stripe_js_url, G_URI_FLAGS_NONE, NULL);
-  g_autofree char *uri = g_strdup_printf ("%s://%s:%d/v1/payment_intents/%s/confirm",
-                                          g_uri_get_scheme (js), g_uri_get_host (js),
-                                          g_uri_get_port (js), response->payment_intent);
+  g_autofree char *uri =
+      g_strdup_printf ("%s://%s:%d/v1/payment_intents/%s/confirm", g_uri_get_scheme (js),
+                       g_uri_get_host (js), g_uri_get_port (js), response->payment_intent);
   g_autoptr (SoupSession) session = soup_session_new ();
   g_autoptr (SoupMessage) msg = soup_message_new ("POST", uri);
   g_autofree char *auth = g_strconcat ("Bearer ", config->publishable_key, NULL);
   g_autofree char *form = soup_form_encode ("payment_method", "pm_card_visa", "client_secret",
                                             response->client_secret, NULL);
-  gsize length = strlen (form);
+  gsize            length = strlen (form);
   g_autoptr (GBytes) body = g_bytes_new_take (g_steal_pointer (&form), length);
   g_autoptr (GBytes) reply = NULL;
   g_autoptr (GError) error = NULL;
@@ -136,7 +133,7 @@ static void
 on_carts_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_assert_true (till_cart_store_load_finish (TILL_CART_STORE (source), result, NULL));
-  *(gboolean *)user_data = TRUE;
+  *(gboolean *) user_data = TRUE;
 }
 
 /* The dollar cart was kept aside as it was: never sent to the euro store, nor changed. */
@@ -146,7 +143,7 @@ assert_dollar_cart_kept (const char *reference)
   g_autoptr (GFile) dir = till_cart_store_get_default_directory ();
   g_autoptr (TillCartStore) store = till_cart_store_new (dir);
   GListModel *carts = till_cart_store_get_carts (store);
-  gboolean loaded = FALSE, found = FALSE;
+  gboolean    loaded = FALSE, found = FALSE;
 
   till_cart_store_load_async (store, NULL, on_carts_loaded, &loaded);
   g_assert_true (till_test_wait_for (&loaded, 5000));
@@ -166,12 +163,12 @@ assert_dollar_cart_kept (const char *reference)
 static gboolean
 sell_in_training (gpointer data)
 {
-  Run *run = data;
-  TillClient *client = till_application_get_client (run->app);
+  Run                *run = data;
+  TillClient         *client = till_application_get_client (run->app);
   TillTrainingServer *server;
-  TillWindow *window;
-  TillCartView *view;
-  GtkWidget *training;
+  TillWindow         *window;
+  TillCartView       *view;
+  GtkWidget          *training;
 
   g_assert_true (till_test_wait_until (connect_dialog_shown, NULL, 10000));
   training = GTK_WIDGET (gtk_widget_get_template_child (
@@ -260,12 +257,12 @@ leave_dollar_carts (void)
   g_autoptr (GSettings) settings = g_settings_new ("io.github.tillpos.Till");
   g_autoptr (GFile) dir = till_cart_store_get_default_directory ();
   g_autoptr (TillCartStore) store = till_cart_store_new (dir);
-  g_autoptr (TillProduct) simit = till_product_new (1, "İstanbul Simidi", "SIM-001",
-                                                    "8691234000014", "Bakery", "USD", 90, 800);
+  g_autoptr (TillProduct) simit =
+      till_product_new (1, "İstanbul Simidi", "SIM-001", "8691234000014", "Bakery", "USD", 90, 800);
   g_autoptr (GError) error = NULL;
   TillCartModel *cart;
-  gboolean written = FALSE;
-  char *reference;
+  gboolean       written = FALSE;
+  char          *reference;
 
   g_settings_set_string (settings, "currency", "USD");
   g_settings_set_boolean (settings, "prices-include-tax", FALSE);
@@ -311,8 +308,8 @@ test_try_training (void)
   g_assert_cmpint (kill ((pid_t) g_ascii_strtoll (run.server_pid, NULL, 10), 0), ==, -1);
   g_assert_cmpint (errno, ==, ESRCH);
   server_uri = g_uri_parse (run.server_url, G_URI_FLAGS_NONE, NULL);
-  after = g_socket_client_connect_to_host (socket_client, "127.0.0.1",
-                                           g_uri_get_port (server_uri), NULL, &error);
+  after = g_socket_client_connect_to_host (socket_client, "127.0.0.1", g_uri_get_port (server_uri),
+                                           NULL, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
   /* Its database is the app's, in its state directory. */
   {
@@ -331,13 +328,11 @@ test_try_training (void)
 
 /* The helper: an app that starts its training server, says its pid, and waits to be killed. */
 static void
-on_helper_started (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+on_helper_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *url = till_training_server_start_finish (TILL_TRAINING_SERVER (source),
-                                                            result, &error);
+  g_autofree char *url =
+      till_training_server_start_finish (TILL_TRAINING_SERVER (source), result, &error);
 
   g_assert_no_error (error);
   g_print ("%s\n", till_training_server_get_identifier (TILL_TRAINING_SERVER (source)));
@@ -361,19 +356,17 @@ run_helper (void)
 
 typedef struct
 {
-  char *line;
+  char    *line;
   gboolean done;
 } Line;
 
 static void
-on_line (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+on_line (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Line *line = user_data;
 
-  line->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
-                                                          NULL, NULL);
+  line->line =
+      g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
   line->done = TRUE;
 }
 
@@ -389,7 +382,7 @@ process_gone (gpointer data)
 {
   g_autofree char *stat_path = g_strdup_printf ("/proc/%s/stat", (const char *) data);
   g_autofree char *stat = NULL;
-  const char *end;
+  const char      *end;
 
   if (!g_file_get_contents (stat_path, &stat, NULL, NULL))
     return TRUE;
@@ -404,7 +397,7 @@ test_killed_app (void)
   g_autoptr (GSubprocess) helper = NULL;
   g_autoptr (GDataInputStream) out = NULL;
   g_autoptr (GError) error = NULL;
-  Line line = { NULL, FALSE };
+  Line     line = { NULL, FALSE };
   gboolean gone;
 
   helper = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "/proc/self/exe",
@@ -422,17 +415,16 @@ test_killed_app (void)
    * again every few milliseconds. */
   gone = till_test_wait_until (process_gone, line.line, 20000);
   if (!gone)
-    kill ((pid_t) g_ascii_strtoll (line.line, NULL, 10), SIGKILL);   /* not left behind */
+    kill ((pid_t) g_ascii_strtoll (line.line, NULL, 10), SIGKILL); /* not left behind */
   g_assert_true (gone);
   g_free (line.line);
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_autofree char *home = NULL;
-  int status;
+  int              status;
 
   if (argc == 2 && g_str_equal (argv[1], "--helper-training-server"))
     return run_helper ();
@@ -443,7 +435,7 @@ main (int   argc,
   for (guint i = 0; i < 3; i++)
     {
       static const char *const vars[] = { "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME" };
-      g_autofree char *dir = g_build_filename (home, vars[i], NULL);
+      g_autofree char         *dir = g_build_filename (home, vars[i], NULL);
 
       g_setenv (vars[i], dir, TRUE);
     }

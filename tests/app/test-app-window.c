@@ -20,13 +20,13 @@
 
 typedef struct
 {
-  char *tmpdir;
+  char              *tmpdir;
   TillTestAppServer *server;
-  TillCatalog *catalog;
-  TillCartStore *store;
-  TillClient *client;
-  TillWindow *window;
-  guint32 time;
+  TillCatalog       *catalog;
+  TillCartStore     *store;
+  TillClient        *client;
+  TillWindow        *window;
+  guint32            time;
 } Fixture;
 
 static gboolean
@@ -58,17 +58,16 @@ fill_local_catalog (TillCatalog *catalog)
 {
   g_autoptr (GPtrArray) products = g_ptr_array_new_with_free_func (g_object_unref);
 
-  g_ptr_array_add (products, till_product_new (1, "Simit", "SIM-1", "8690000000017", "Bakery",
-                                               "USD", 150, 800));
-  g_ptr_array_add (products, till_product_new (2, "Ayran", "AYR-2", "8690000000024", "Drinks",
-                                               "USD", 250, 800));
+  g_ptr_array_add (
+      products, till_product_new (1, "Simit", "SIM-1", "8690000000017", "Bakery", "USD", 150, 800));
+  g_ptr_array_add (
+      products, till_product_new (2, "Ayran", "AYR-2", "8690000000024", "Drinks", "USD", 250, 800));
   till_catalog_replace (catalog, products, NULL);
 }
 
 /* data: "online", "training", "offline" or NULL (no server at all). */
 static void
-setup (Fixture       *f,
-       gconstpointer  data)
+setup (Fixture *f, gconstpointer data)
 {
   const char *mode = data;
   g_autoptr (GFile) dir = NULL;
@@ -108,8 +107,7 @@ store_idle (gpointer data)
 }
 
 static void
-teardown (Fixture       *f,
-          gconstpointer  data)
+teardown (Fixture *f, gconstpointer data)
 {
   AdwMessageDialog *dialog = till_window_get_dialog (f->window);
 
@@ -129,10 +127,7 @@ teardown (Fixture       *f,
 /* Feeds @text as key presses @gap ms apart, as the window's capture controller would; keys
  * the detector does not take are typed into the focused editable, as GTK would. */
 static void
-press_keys (Fixture    *f,
-            const char *text,
-            guint       gap,
-            gboolean    enter)
+press_keys (Fixture *f, const char *text, guint gap, gboolean enter)
 {
   for (const char *p = text; *p != '\0'; p++)
     {
@@ -140,8 +135,8 @@ press_keys (Fixture    *f,
       if (!till_window_handle_key (f->window, gdk_unicode_to_keyval ((guchar) *p), 0, f->time))
         {
           GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
-          int position;
-          char c[2] = { *p, 0 };
+          int        position;
+          char       c[2] = { *p, 0 };
 
           g_assert_true (GTK_IS_EDITABLE (focus));
           position = gtk_editable_get_position (GTK_EDITABLE (focus));
@@ -170,20 +165,19 @@ selected_cart (Fixture *f)
 static const char *
 search_text (Fixture *f)
 {
-  return gtk_editable_get_text (GTK_EDITABLE (till_catalog_view_get_search_entry (
-    till_window_get_catalog_view (f->window))));
+  return gtk_editable_get_text (
+      GTK_EDITABLE (till_catalog_view_get_search_entry (till_window_get_catalog_view (f->window))));
 }
 
 static void
 focus_search (Fixture *f)
 {
-  gtk_widget_grab_focus (GTK_WIDGET (till_catalog_view_get_search_entry (
-    till_window_get_catalog_view (f->window))));
+  gtk_widget_grab_focus (
+      GTK_WIDGET (till_catalog_view_get_search_entry (till_window_get_catalog_view (f->window))));
 }
 
 static void
-test_scan_in_search_entry (Fixture       *f,
-                           gconstpointer  data)
+test_scan_in_search_entry (Fixture *f, gconstpointer data)
 {
   TillCartModel *cart;
 
@@ -200,9 +194,9 @@ test_scan_in_search_entry (Fixture       *f,
   g_assert_cmpuint (till_cart_model_get_n_lines (cart), ==, 1);
   g_assert_cmpint (till_cart_model_get_line (cart, 0)->quantity, ==, 1);
   g_assert_cmpstr (search_text (f), ==, "si");
-  g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (f->window)),
-                                         GTK_WIDGET (till_catalog_view_get_search_entry (
-                                           till_window_get_catalog_view (f->window)))));
+  g_assert_true (gtk_widget_is_ancestor (
+      gtk_root_get_focus (GTK_ROOT (f->window)),
+      GTK_WIDGET (till_catalog_view_get_search_entry (till_window_get_catalog_view (f->window)))));
 
   /* The same code again adds a second one. */
   press_keys (f, "8690000000017", 8, TRUE);
@@ -220,8 +214,7 @@ test_scan_in_search_entry (Fixture       *f,
 }
 
 static void
-test_scan_focus_elsewhere (Fixture       *f,
-                           gconstpointer  data)
+test_scan_focus_elsewhere (Fixture *f, gconstpointer data)
 {
   TillCartModel *cart;
 
@@ -244,8 +237,7 @@ toast_shown (gpointer data)
 }
 
 static void
-test_unknown_barcode (Fixture       *f,
-                      gconstpointer  data)
+test_unknown_barcode (Fixture *f, gconstpointer data)
 {
   focus_search (f);
   press_keys (f, "8690000099999", 8, TRUE);
@@ -253,13 +245,11 @@ test_unknown_barcode (Fixture       *f,
   g_assert_true (till_test_wait_until (toast_shown, f->window, 5000));
   g_assert_cmpstr (till_window_get_last_toast (f->window), ==, "Unknown barcode 8690000099999");
   g_assert_cmpstr (search_text (f), ==, "");
-  g_assert_true (selected_cart (f) == NULL ||
-                 till_cart_model_get_n_lines (selected_cart (f)) == 0);
+  g_assert_true (selected_cart (f) == NULL || till_cart_model_get_n_lines (selected_cart (f)) == 0);
 }
 
 static void
-test_manual_barcode (Fixture       *f,
-                     gconstpointer  data)
+test_manual_barcode (Fixture *f, gconstpointer data)
 {
   /* A barcode typed by hand and confirmed with Enter. */
   focus_search (f);
@@ -269,15 +259,15 @@ test_manual_barcode (Fixture       *f,
 }
 
 static void
-test_multiplier (Fixture       *f,
-                 gconstpointer  data)
+test_multiplier (Fixture *f, gconstpointer data)
 {
   TillCartModel *cart;
 
   focus_search (f);
   press_keys (f, "3*", 200, FALSE);
   till_scan_detector_flush (till_window_get_scan_detector (f->window));
-  g_assert_cmpint (till_catalog_view_get_multiplier (till_window_get_catalog_view (f->window)), ==, 3);
+  g_assert_cmpint (till_catalog_view_get_multiplier (till_window_get_catalog_view (f->window)), ==,
+                   3);
   press_keys (f, "8690000000017", 8, TRUE);
   cart = selected_cart (f);
   g_assert_cmpint (till_cart_model_get_line (cart, 0)->quantity, ==, 3);
@@ -290,8 +280,7 @@ test_multiplier (Fixture       *f,
 /* The texts of the labels shown under @widget, in the order of the widget tree, joined
  * with "|". */
 static void
-collect_labels (GtkWidget *widget,
-                GString   *out)
+collect_labels (GtkWidget *widget, GString *out)
 {
   if (!gtk_widget_get_mapped (widget))
     return;
@@ -314,8 +303,7 @@ cart_text (Fixture *f)
 }
 
 static void
-assert_shows (const char *text,
-              const char *expected)
+assert_shows (const char *text, const char *expected)
 {
   if (strstr (text, expected) == NULL)
     g_error ("The cart shows “%s”, not “%s”", text, expected);
@@ -325,13 +313,12 @@ assert_shows (const char *text,
  * sum, then the discounts (each line's with what it takes off; the cart's named) and, for
  * prices without tax, the tax on what is left. Simit: 1.50 at 8 %. */
 static void
-test_prices_add_up (Fixture       *f,
-                    gconstpointer  data)
+test_prices_add_up (Fixture *f, gconstpointer data)
 {
-  TillCartModel *cart;
+  TillCartModel   *cart;
   g_autofree char *plain = NULL, *discounted = NULL;
-  TillDiscount ten_percent = { TILL_DISCOUNT_PERCENT, 1000 };
-  TillDiscount fifty_cents = { TILL_DISCOUNT_AMOUNT, 50 };
+  TillDiscount     ten_percent = { TILL_DISCOUNT_PERCENT, 1000 };
+  TillDiscount     fifty_cents = { TILL_DISCOUNT_AMOUNT, 50 };
 
   till_window_handle_barcode (f->window, "8690000000017");
   cart = selected_cart (f);
@@ -358,12 +345,11 @@ test_prices_add_up (Fixture       *f,
  * with lines priced in USD is kept as it was, read-only, with a notice, and the next scan
  * starts a new cart in the store's currency instead of failing on it. */
 static void
-test_currency_follows_store (Fixture       *f,
-                             gconstpointer  data)
+test_currency_follows_store (Fixture *f, gconstpointer data)
 {
   TillCartView *view = till_window_get_cart_view (f->window);
   g_autoptr (GPtrArray) products = g_ptr_array_new_with_free_func (g_object_unref);
-  TillCartModel *usd_cart, *empty_cart, *try_cart;
+  TillCartModel   *usd_cart, *empty_cart, *try_cart;
   g_autofree char *text = NULL;
 
   till_window_handle_barcode (f->window, "8690000000017");
@@ -388,8 +374,8 @@ test_currency_follows_store (Fixture       *f,
   text = cart_text (f);
   assert_shows (text, "|This cart is priced in USD, but this store sells in TRY.");
   assert_shows (text, "|Priced in USD: Not Sold Here|");
-  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (till_cart_view_get_list_box (view,
-                                                                                     usd_cart))));
+  g_assert_false (
+      gtk_widget_get_sensitive (GTK_WIDGET (till_cart_view_get_list_box (view, usd_cart))));
   g_assert_false (gtk_widget_activate_action (GTK_WIDGET (view), "cart.charge", NULL) &&
                   till_window_is_charging (f->window));
 
@@ -447,10 +433,9 @@ find_cart (TillCartStore *store, const char *id)
 }
 
 static void
-test_remove_and_actions (Fixture       *f,
-                         gconstpointer  data)
+test_remove_and_actions (Fixture *f, gconstpointer data)
 {
-  TillCartView *view = till_window_get_cart_view (f->window);
+  TillCartView  *view = till_window_get_cart_view (f->window);
   TillCartModel *cart;
 
   press_keys (f, "8690000000017", 8, TRUE);
@@ -479,7 +464,7 @@ test_remove_and_actions (Fixture       *f,
   /* Closing a cart with items asks first; Keep keeps it. */
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.close-cart", NULL);
   {
-    GListModel *toplevels = gtk_window_get_toplevels ();
+    GListModel       *toplevels = gtk_window_get_toplevels ();
     AdwMessageDialog *dialog = NULL;
 
     for (guint i = 0; i < g_list_model_get_n_items (toplevels) && dialog == NULL; i++)
@@ -504,14 +489,13 @@ test_remove_and_actions (Fixture       *f,
 /* After a paid sale, New Sale opens an empty cart, never a parked one; a scan never resumes
  * a parked cart (issue 22: one customer's coffee went on another's bill). */
 static void
-test_new_sale_not_parked (Fixture       *f,
-                          gconstpointer  data)
+test_new_sale_not_parked (Fixture *f, gconstpointer data)
 {
-  TillCartView *view = till_window_get_cart_view (f->window);
+  TillCartView    *view = till_window_get_cart_view (f->window);
   TillPaymentPage *page = till_window_get_payment_page (f->window);
-  TillCartModel *parked;
-  TillCartModel *paid;
-  TillCartModel *next;
+  TillCartModel   *parked;
+  TillCartModel   *paid;
+  TillCartModel   *next;
 
   /* A cart parked, the next customer's cart, and that one paid. */
   press_keys (f, "8690000000017", 8, TRUE);
@@ -552,8 +536,7 @@ test_new_sale_not_parked (Fixture       *f,
 }
 
 static const char *
-shown_name (GListModel *model,
-            guint       position)
+shown_name (GListModel *model, guint position)
 {
   g_autoptr (TillProductSlot) slot = g_list_model_get_item (model, position);
   TillProduct *product = slot ? till_product_slot_get_product (slot) : NULL;
@@ -564,12 +547,11 @@ shown_name (GListModel *model,
 /* The grid's model follows the query (stricter, looser, different), the category and a
  * new catalog; Enter adds the single match. */
 static void
-test_catalog_search (Fixture       *f,
-                     gconstpointer  data)
+test_catalog_search (Fixture *f, gconstpointer data)
 {
-  TillCatalogView *view = till_window_get_catalog_view (f->window);
-  GListModel *model = till_catalog_view_get_model (view);
-  GtkEditable *entry = GTK_EDITABLE (till_catalog_view_get_search_entry (view));
+  TillCatalogView   *view = till_window_get_catalog_view (f->window);
+  GListModel        *model = till_catalog_view_get_model (view);
+  GtkEditable       *entry = GTK_EDITABLE (till_catalog_view_get_search_entry (view));
   TillCatalogFilter *filter = till_catalog_view_get_filter (view);
 
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
@@ -600,7 +582,8 @@ test_catalog_search (Fixture       *f,
   {
     g_autoptr (GPtrArray) products = g_ptr_array_new_with_free_func (g_object_unref);
 
-    g_ptr_array_add (products, till_product_new (7, "Simit Tost", NULL, NULL, NULL, "USD", 300, 800));
+    g_ptr_array_add (products,
+                     till_product_new (7, "Simit Tost", NULL, NULL, NULL, "USD", 300, 800));
     g_ptr_array_add (products, till_product_new (8, "Simit", NULL, NULL, NULL, "USD", 160, 800));
     till_catalog_replace (f->catalog, products, NULL);
   }
@@ -617,8 +600,7 @@ test_catalog_search (Fixture       *f,
 }
 
 static void
-collect_menu_buttons (GtkWidget *widget,
-                      GPtrArray *buttons)
+collect_menu_buttons (GtkWidget *widget, GPtrArray *buttons)
 {
   if (GTK_IS_MENU_BUTTON (widget) &&
       g_strcmp0 (gtk_widget_get_tooltip_text (widget), "Discount and Note") == 0)
@@ -630,8 +612,7 @@ collect_menu_buttons (GtkWidget *widget,
 
 /* A line's menu is made when opened, for the line it is on now. */
 static void
-test_line_menu (Fixture       *f,
-                gconstpointer  data)
+test_line_menu (Fixture *f, gconstpointer data)
 {
   TillCartView *view = till_window_get_cart_view (f->window);
   g_autoptr (GPtrArray) buttons = g_ptr_array_new ();
@@ -703,8 +684,7 @@ test_line_menu (Fixture       *f,
   }
 }
 
-static void wait_frames (GtkWidget *widget,
-                         guint      n);
+static void wait_frames (GtkWidget *widget, guint n);
 
 static gboolean
 flap_folded (gpointer data)
@@ -713,11 +693,10 @@ flap_folded (gpointer data)
 }
 
 static void
-test_adaptive (Fixture       *f,
-               gconstpointer  data)
+test_adaptive (Fixture *f, gconstpointer data)
 {
-  AdwFlap *flap = ADW_FLAP (gtk_widget_get_ancestor (GTK_WIDGET (till_window_get_cart_view (f->window)),
-                                                     ADW_TYPE_FLAP));
+  AdwFlap *flap = ADW_FLAP (
+      gtk_widget_get_ancestor (GTK_WIDGET (till_window_get_cart_view (f->window)), ADW_TYPE_FLAP));
 
   g_assert_false (adw_flap_get_folded (flap));
   gtk_window_set_default_size (GTK_WINDOW (f->window), 800, 600);
@@ -727,11 +706,10 @@ test_adaptive (Fixture       *f,
 /* At 800×600 the cart is folded away: a tap says what it added, and the cart button shows
  * the cart's items and total. */
 static void
-test_small_screen (Fixture       *f,
-                   gconstpointer  data)
+test_small_screen (Fixture *f, gconstpointer data)
 {
-  AdwFlap *flap = ADW_FLAP (gtk_widget_get_ancestor (GTK_WIDGET (till_window_get_cart_view (f->window)),
-                                                     ADW_TYPE_FLAP));
+  AdwFlap *flap = ADW_FLAP (
+      gtk_widget_get_ancestor (GTK_WIDGET (till_window_get_cart_view (f->window)), ADW_TYPE_FLAP));
   TillCatalogView *catalog_view = till_window_get_catalog_view (f->window);
   g_autoptr (TillProduct) simit = till_catalog_lookup_id (f->catalog, 1);
 
@@ -754,8 +732,8 @@ test_small_screen (Fixture       *f,
 static gboolean
 chips_fit (gpointer data)
 {
-  GtkWidget *more = GTK_WIDGET (gtk_widget_get_template_child (data, TILL_TYPE_CATALOG_VIEW,
-                                                               "chips_more"));
+  GtkWidget *more =
+      GTK_WIDGET (gtk_widget_get_template_child (data, TILL_TYPE_CATALOG_VIEW, "chips_more"));
 
   return !gtk_widget_get_visible (more);
 }
@@ -764,8 +742,8 @@ static gboolean
 chips_overflow_shown (gpointer data)
 {
   GtkWidget *view = data;
-  GtkWidget *more = GTK_WIDGET (gtk_widget_get_template_child (view, TILL_TYPE_CATALOG_VIEW,
-                                                               "chips_more"));
+  GtkWidget *more =
+      GTK_WIDGET (gtk_widget_get_template_child (view, TILL_TYPE_CATALOG_VIEW, "chips_more"));
 
   return gtk_widget_get_visible (more);
 }
@@ -773,16 +751,15 @@ chips_overflow_shown (gpointer data)
 /* At 1024 px the demo catalog's categories do not fit: an arrow says more follow, and shows
  * them; then the arrow back appears. */
 static void
-test_category_chips (Fixture       *f,
-                     gconstpointer  data)
+test_category_chips (Fixture *f, gconstpointer data)
 {
-  GtkWidget *view = GTK_WIDGET (till_window_get_catalog_view (f->window));
+  GtkWidget         *view = GTK_WIDGET (till_window_get_catalog_view (f->window));
   GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (
-    gtk_widget_get_template_child (view, TILL_TYPE_CATALOG_VIEW, "chips_scroller"));
-  GtkWidget *back = GTK_WIDGET (gtk_widget_get_template_child (view, TILL_TYPE_CATALOG_VIEW,
-                                                               "chips_back"));
-  GtkWidget *more = GTK_WIDGET (gtk_widget_get_template_child (view, TILL_TYPE_CATALOG_VIEW,
-                                                               "chips_more"));
+      gtk_widget_get_template_child (view, TILL_TYPE_CATALOG_VIEW, "chips_scroller"));
+  GtkWidget *back =
+      GTK_WIDGET (gtk_widget_get_template_child (view, TILL_TYPE_CATALOG_VIEW, "chips_back"));
+  GtkWidget *more =
+      GTK_WIDGET (gtk_widget_get_template_child (view, TILL_TYPE_CATALOG_VIEW, "chips_more"));
   GtkAdjustment *adjustment = gtk_scrolled_window_get_hadjustment (scroller);
 
   g_assert_true (till_test_wait_until (chips_overflow_shown, view, 5000));
@@ -794,7 +771,7 @@ test_category_chips (Fixture       *f,
     g_signal_emit_by_name (more, "clicked");
   g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==,
                      gtk_adjustment_get_upper (adjustment) -
-                       gtk_adjustment_get_page_size (adjustment));
+                         gtk_adjustment_get_page_size (adjustment));
   g_assert_true (gtk_widget_get_visible (back));
   g_signal_emit_by_name (back, "clicked");
   g_assert_true (gtk_widget_get_visible (more));
@@ -806,8 +783,7 @@ test_category_chips (Fixture       *f,
 }
 
 static void
-test_training_banner (Fixture       *f,
-                      gconstpointer  data)
+test_training_banner (Fixture *f, gconstpointer data)
 {
   g_assert_true (till_window_get_training_shown (f->window));
   g_assert_false (till_window_get_banner_shown (f->window));
@@ -815,12 +791,11 @@ test_training_banner (Fixture       *f,
 }
 
 static void
-test_offline_banner (Fixture       *f,
-                     gconstpointer  data)
+test_offline_banner (Fixture *f, gconstpointer data)
 {
   g_autoptr (GSocketListener) listener = g_socket_listener_new ();
   g_autofree char *url = NULL;
-  guint16 port;
+  guint16          port;
 
   port = g_socket_listener_add_any_inet_port (listener, NULL, NULL);
   g_socket_listener_close (listener);
@@ -839,7 +814,7 @@ test_offline_banner (Fixture       *f,
 typedef struct
 {
   TillCheckoutResponse *response;
-  TillCartModel *cart;
+  TillCartModel        *cart;
 } HandOff;
 
 static void
@@ -865,15 +840,14 @@ dialog_shown (gpointer data)
 }
 
 static void
-test_charge (Fixture       *f,
-             gconstpointer  data)
+test_charge (Fixture *f, gconstpointer data)
 {
-  HandOff hand_off = { NULL, NULL };
+  HandOff        hand_off = { NULL, NULL };
   TillCartModel *cart;
 
   g_signal_connect (f->window, "payment-requested", G_CALLBACK (on_payment_requested), &hand_off);
-  press_keys (f, "8690000000017", 8, TRUE);   /* Simit 1.50 */
-  press_keys (f, "8690000000123", 8, TRUE);   /* Ceramic Mug 14.50 at 18 % */
+  press_keys (f, "8690000000017", 8, TRUE); /* Simit 1.50 */
+  press_keys (f, "8690000000123", 8, TRUE); /* Ceramic Mug 14.50 at 18 % */
   cart = selected_cart (f);
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge", NULL);
   g_assert_true (till_window_is_charging (f->window));
@@ -889,10 +863,9 @@ test_charge (Fixture       *f,
 }
 
 static void
-test_charge_price_changed (Fixture       *f,
-                           gconstpointer  data)
+test_charge_price_changed (Fixture *f, gconstpointer data)
 {
-  HandOff hand_off = { NULL, NULL };
+  HandOff           hand_off = { NULL, NULL };
   AdwMessageDialog *dialog;
 
   g_signal_connect (f->window, "payment-requested", G_CALLBACK (on_payment_requested), &hand_off);
@@ -918,8 +891,7 @@ paying (gpointer data)
 }
 
 static void
-test_charge_opens_payment (Fixture       *f,
-                           gconstpointer  data)
+test_charge_opens_payment (Fixture *f, gconstpointer data)
 {
   press_keys (f, "8690000000017", 8, TRUE);
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge", NULL);
@@ -933,13 +905,13 @@ test_charge_opens_payment (Fixture       *f,
 typedef struct
 {
   GtkWidget *widget;
-  gint64 until;
+  gint64     until;
 } Frames;
 
 static gboolean
 frames_drawn (gpointer data)
 {
-  Frames *frames = data;
+  Frames        *frames = data;
   GdkFrameClock *clock = gtk_widget_get_frame_clock (frames->widget);
 
   gtk_widget_queue_draw (frames->widget);
@@ -948,8 +920,7 @@ frames_drawn (gpointer data)
 
 /* Lets the window lay itself out and draw @n more frames (transitions included). */
 static void
-wait_frames (GtkWidget *widget,
-             guint      n)
+wait_frames (GtkWidget *widget, guint n)
 {
   Frames frames = { widget, 0 };
 
@@ -970,8 +941,7 @@ banner_revealed (gpointer data)
 }
 
 static void
-page_origin (Fixture          *f,
-             graphene_point_t *origin)
+page_origin (Fixture *f, graphene_point_t *origin)
 {
   graphene_rect_t bounds;
 
@@ -995,8 +965,7 @@ pay_page_settled (gpointer data)
 /* The server goes away while the card form is up: the header and a toast say so, the banner
  * waits for the sale, so the form does not move under the cashier's fingers. */
 static void
-test_offline_while_paying (Fixture       *f,
-                           gconstpointer  data)
+test_offline_while_paying (Fixture *f, gconstpointer data)
 {
   graphene_point_t before, after;
 
@@ -1004,8 +973,8 @@ test_offline_while_paying (Fixture       *f,
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge", NULL);
   g_assert_true (till_test_wait_until (paying, f->window, 5000));
   /* The test server has no card form page: let its answer finish loading before it stops. */
-  g_assert_true (till_test_wait_until (pay_page_settled, till_window_get_payment_page (f->window),
-                                       10000));
+  g_assert_true (
+      till_test_wait_until (pay_page_settled, till_window_get_payment_page (f->window), 10000));
   wait_frames (GTK_WIDGET (f->window), 3);
   page_origin (f, &before);
 
@@ -1020,8 +989,9 @@ test_offline_while_paying (Fixture       *f,
   g_assert_cmpfloat (before.y, ==, after.y);
 
   /* Back to the sale: the banner shows. */
-  gtk_stack_set_visible_child_name (GTK_STACK (gtk_widget_get_parent (
-    GTK_WIDGET (till_window_get_payment_page (f->window)))), "sell");
+  gtk_stack_set_visible_child_name (
+      GTK_STACK (gtk_widget_get_parent (GTK_WIDGET (till_window_get_payment_page (f->window)))),
+      "sell");
   g_assert_true (till_test_wait_until (banner_revealed, f->window, 5000));
 }
 
@@ -1035,12 +1005,11 @@ page_shows_error (gpointer data)
  * rest of the app uses, and not "cannot be reached" (nor HTTP codes) under a header that
  * says Online. */
 static void
-test_check_payment_provider_down (Fixture       *f,
-                                  gconstpointer  data)
+test_check_payment_provider_down (Fixture *f, gconstpointer data)
 {
   TillPaymentPage *page;
-  AdwStatusPage *status;
-  const char *text;
+  AdwStatusPage   *status;
+  const char      *text;
 
   press_keys (f, "8690000000017", 8, TRUE);
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge", NULL);
@@ -1050,9 +1019,8 @@ test_check_payment_provider_down (Fixture       *f,
   gtk_widget_activate_action (GTK_WIDGET (page), "payment.check", NULL);
   g_assert_true (till_test_wait_until (page_shows_error, page, 5000));
 
-  status = ADW_STATUS_PAGE (gtk_widget_get_template_child (GTK_WIDGET (page),
-                                                           TILL_TYPE_PAYMENT_PAGE,
-                                                           "error_status"));
+  status = ADW_STATUS_PAGE (
+      gtk_widget_get_template_child (GTK_WIDGET (page), TILL_TYPE_PAYMENT_PAGE, "error_status"));
   text = adw_status_page_get_description (status);
   g_assert_cmpint (till_client_get_state (f->client), ==, TILL_CONNECTION_ONLINE);
   g_assert_nonnull (strstr (text, "The card payment service is not answering."));
@@ -1062,8 +1030,7 @@ test_check_payment_provider_down (Fixture       *f,
 }
 
 static void
-test_charge_offline (Fixture       *f,
-                     gconstpointer  data)
+test_charge_offline (Fixture *f, gconstpointer data)
 {
   AdwMessageDialog *dialog;
 
@@ -1080,8 +1047,7 @@ test_charge_offline (Fixture       *f,
 /* A server on this computer that stopped: no cables or Wi-Fi to check, the server program
  * is not answering. */
 static void
-test_charge_server_here_down (Fixture       *f,
-                              gconstpointer  data)
+test_charge_server_here_down (Fixture *f, gconstpointer data)
 {
   AdwMessageDialog *dialog;
 
@@ -1107,7 +1073,7 @@ test_charge_server_here_down (Fixture       *f,
 typedef struct
 {
   TillTestAppServer *server;
-  guint n;
+  guint              n;
 } SyncCount;
 
 static gboolean
@@ -1119,9 +1085,7 @@ synced (gpointer data)
 }
 
 static void
-on_store_loaded (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+on_store_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GError) error = NULL;
 
@@ -1131,16 +1095,15 @@ on_store_loaded (GObject      *source,
 }
 
 static void
-test_recovery_after_reconnect (Fixture       *f,
-                               gconstpointer  data)
+test_recovery_after_reconnect (Fixture *f, gconstpointer data)
 {
   guint port = till_test_app_server_get_port (f->server);
   g_autoptr (GFile) dir = g_file_new_for_path (f->tmpdir);
   AdwMessageDialog *dialog;
-  TillCartModel *cart;
-  SyncCount count = { NULL, 1 };
-  gboolean loaded = FALSE;
-  g_autofree char *reference = NULL;
+  TillCartModel    *cart;
+  SyncCount         count = { NULL, 1 };
+  gboolean          loaded = FALSE;
+  g_autofree char  *reference = NULL;
 
   till_test_app_server_free (f->server);
   f->server = NULL;
@@ -1193,14 +1156,14 @@ static void
 test_restored_carts_follow_store (Fixture *f, gconstpointer data)
 {
   g_autoptr (GFile) dir = g_file_new_for_path (f->tmpdir);
-  g_autoptr (TillProduct) euro_simit
-      = till_product_new (1, "Simit", "SIM-1", "8690000000017", "Bakery", "EUR", 150, 800);
-  g_autoptr (TillProduct) dollar_simit
-      = till_product_new (1, "Simit", "SIM-1", "8690000000017", "Bakery", "USD", 150, 800);
+  g_autoptr (TillProduct) euro_simit =
+      till_product_new (1, "Simit", "SIM-1", "8690000000017", "Bakery", "EUR", 150, 800);
+  g_autoptr (TillProduct) dollar_simit =
+      till_product_new (1, "Simit", "SIM-1", "8690000000017", "Bakery", "USD", 150, 800);
   g_autofree char *empty_id = NULL, *euro_id = NULL, *euro_reference = NULL;
-  SyncCount count = { f->server, 1 };
-  TillCartModel *empty, *euros;
-  gboolean loaded = FALSE;
+  SyncCount        count = { f->server, 1 };
+  TillCartModel   *empty, *euros;
+  gboolean         loaded = FALSE;
 
   gtk_window_destroy (GTK_WINDOW (f->window));
   g_assert_true (till_test_wait_until (store_idle, f->store, 5000));
@@ -1249,9 +1212,7 @@ test_restored_carts_follow_store (Fixture *f, gconstpointer data)
  * quietly (the banner says the app is offline), and the app keeps selling from its cache. */
 
 static void
-on_online_stop_server (TillClient *client,
-                       GParamSpec *pspec,
-                       Fixture    *f)
+on_online_stop_server (TillClient *client, GParamSpec *pspec, Fixture *f)
 {
   if (till_client_get_state (client) != TILL_CONNECTION_ONLINE || f->server == NULL)
     return;
@@ -1261,10 +1222,9 @@ on_online_stop_server (TillClient *client,
 }
 
 static void
-test_server_gone_while_refreshing (Fixture       *f,
-                                   gconstpointer  data)
+test_server_gone_while_refreshing (Fixture *f, gconstpointer data)
 {
-  guint port = till_test_app_server_get_port (f->server);
+  guint  port = till_test_app_server_get_port (f->server);
   gulong handler;
 
   till_test_app_server_free (f->server);
@@ -1291,22 +1251,20 @@ label_changed (gpointer data)
 }
 
 static GtkWidget *
-find_child (GtkWidget  *root,
-            const char *name)
+find_child (GtkWidget *root, const char *name)
 {
   return GTK_WIDGET (gtk_widget_get_template_child (root, TILL_TYPE_CONNECT_DIALOG, name));
 }
 
 static void
-test_connect_dialog (Fixture       *f,
-                     gconstpointer  data)
+test_connect_dialog (Fixture *f, gconstpointer data)
 {
   TillConnectDialog *dialog = till_connect_dialog_new (GTK_WINDOW (f->window), f->client, NULL);
-  GtkWidget *url_row = find_child (GTK_WIDGET (dialog), "url_row");
-  GtkWidget *token_row = find_child (GTK_WIDGET (dialog), "token_row");
-  GtkWidget *status = find_child (GTK_WIDGET (dialog), "status_label");
-  GtkWidget *check = find_child (GTK_WIDGET (dialog), "check_button");
-  GtkWidget *connect_button = find_child (GTK_WIDGET (dialog), "connect_button");
+  GtkWidget         *url_row = find_child (GTK_WIDGET (dialog), "url_row");
+  GtkWidget         *token_row = find_child (GTK_WIDGET (dialog), "token_row");
+  GtkWidget         *status = find_child (GTK_WIDGET (dialog), "status_label");
+  GtkWidget         *check = find_child (GTK_WIDGET (dialog), "check_button");
+  GtkWidget         *connect_button = find_child (GTK_WIDGET (dialog), "connect_button");
   AdwActionRow *fingerprint = ADW_ACTION_ROW (find_child (GTK_WIDGET (dialog), "fingerprint_row"));
   TillTestConnect connect;
 
@@ -1340,7 +1298,7 @@ test_connect_dialog (Fixture       *f,
 typedef struct
 {
   GtkApplication *app;
-  gboolean checked;
+  gboolean        checked;
 } AppRun;
 
 static gboolean
@@ -1360,7 +1318,7 @@ connect_dialog_shown (gpointer data)
 static gboolean
 check_first_run (gpointer data)
 {
-  AppRun *run = data;
+  AppRun    *run = data;
   GtkWindow *window;
 
   g_assert_true (till_test_wait_until (connect_dialog_shown, NULL, 10000));
@@ -1370,9 +1328,9 @@ check_first_run (gpointer data)
   g_assert_cmpstr (till_window_get_connection_text (TILL_WINDOW (window)), ==, "Not Connected");
   g_assert_true (till_window_get_banner_shown (TILL_WINDOW (window)));
   /* The About window's icon, from the app's resources when Till is not installed. */
-  g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (
-                                            gtk_widget_get_display (GTK_WIDGET (window))),
-                                          "io.github.tillpos.Till"));
+  g_assert_true (gtk_icon_theme_has_icon (
+      gtk_icon_theme_get_for_display (gtk_widget_get_display (GTK_WIDGET (window))),
+      "io.github.tillpos.Till"));
   run->checked = TRUE;
   g_application_quit (G_APPLICATION (run->app));
   return G_SOURCE_REMOVE;
@@ -1387,7 +1345,7 @@ test_application_first_run (void)
   g_autoptr (TillApplication) app = NULL;
   g_autoptr (TillTokenStore) tokens = till_memory_token_store_new ();
   AppRun run = { NULL, FALSE };
-  int status;
+  int    status;
 
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
@@ -1403,13 +1361,11 @@ test_application_first_run (void)
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   till_test_init_gtk (&argc, &argv);
 
-#define ADD(path, mode, func) \
-  g_test_add (path, Fixture, mode, setup, func, teardown)
+#define ADD(path, mode, func) g_test_add (path, Fixture, mode, setup, func, teardown)
 
   ADD ("/app/window/scan-in-search-entry", NULL, test_scan_in_search_entry);
   ADD ("/app/window/scan-focus-elsewhere", NULL, test_scan_focus_elsewhere);

@@ -10,8 +10,8 @@ static const struct
 {
   const char *name;
   const char *barcode;
-  gint64 amount;
-  int tax_rate;
+  gint64      amount;
+  int         tax_rate;
   const char *category;
 } demo[] = {
   { "Simit", "8690000000017", 150, 800, "Bakery" },

@@ -27,10 +27,7 @@ client_online (gpointer data)
 
 /* The catalog makes a new product for each lookup. */
 static void
-add_product (TillCartModel *cart,
-             TillCatalog   *catalog,
-             gint64         id,
-             gint64         quantity)
+add_product (TillCartModel *cart, TillCatalog *catalog, gint64 id, gint64 quantity)
 {
   g_autoptr (TillProduct) product = till_catalog_lookup_id (catalog, id);
 
@@ -47,14 +44,12 @@ catalog_loaded (gpointer data)
 typedef struct
 {
   GtkWidget *widget;
-  int width;
-  int frames;
+  int        width;
+  int        frames;
 } FrameWait;
 
 static gboolean
-on_tick (GtkWidget     *widget,
-         GdkFrameClock *clock,
-         gpointer       data)
+on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
 {
   ((FrameWait *) data)->frames++;
   return G_SOURCE_CONTINUE;
@@ -70,29 +65,26 @@ laid_out (gpointer data)
 }
 
 static gboolean
-render (GtkWindow  *window,
-        const char *path)
+render (GtkWindow *window, const char *path)
 {
   g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
   g_autoptr (GtkSnapshot) snapshot = gtk_snapshot_new ();
   g_autoptr (GskRenderNode) node = NULL;
   g_autoptr (GdkTexture) texture = NULL;
-  int width = gtk_widget_get_width (GTK_WIDGET (window));
-  int height = gtk_widget_get_height (GTK_WIDGET (window));
+  int          width = gtk_widget_get_width (GTK_WIDGET (window));
+  int          height = gtk_widget_get_height (GTK_WIDGET (window));
   GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
 
   gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
   node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
   if (node == NULL)
     return FALSE;
-  texture = gsk_renderer_render_texture (renderer, node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
   return gdk_texture_save_to_png (texture, path);
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_autofree char *tmp = NULL;
   g_autoptr (GFile) carts_dir = NULL;
@@ -101,15 +93,21 @@ main (int   argc,
   g_autoptr (TillClient) client = NULL;
   g_autoptr (GPtrArray) products = NULL;
   TillTestAppServer *server;
-  TillWindow *window;
-  TillCartModel *cart, *parked;
-  TillCartView *cart_view;
-  static const struct { int width, height; } sizes[] = {
-    { 1024, 600 }, { 800, 600 }, { 1366, 768 }, { 1920, 1080 },
+  TillWindow        *window;
+  TillCartModel     *cart, *parked;
+  TillCartView      *cart_view;
+  static const struct
+  {
+    int width, height;
+  } sizes[] = {
+    { 1024, 600 },
+    { 800, 600 },
+    { 1366, 768 },
+    { 1920, 1080 },
   };
   static const char *schemes[] = { "light", "dark" };
-  guint n_sizes = G_N_ELEMENTS (sizes);
-  int status = 0;
+  guint              n_sizes = G_N_ELEMENTS (sizes);
+  int                status = 0;
 
   till_test_set_drawing_env ();
   setlocale (LC_ALL, "");
@@ -130,7 +128,8 @@ main (int   argc,
     /* AdwApplication loads style.css by itself; without an application, do it here. */
     g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
     gtk_css_provider_load_from_resource (css, "/io/github/tillpos/Till/style.css");
-    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                                GTK_STYLE_PROVIDER (css),
                                                 GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   }
 
@@ -170,12 +169,12 @@ main (int   argc,
   for (guint s = 0; s < n_sizes; s++)
     for (guint c = 0; c < G_N_ELEMENTS (schemes); c++)
       {
-        g_autofree char *name = g_strdup_printf ("main-%s-%dx%d.png", schemes[c],
-                                                 sizes[s].width, sizes[s].height);
+        g_autofree char *name =
+            g_strdup_printf ("main-%s-%dx%d.png", schemes[c], sizes[s].width, sizes[s].height);
         g_autofree char *path = g_build_filename (argv[1], name, NULL);
-        FrameWait wait = { GTK_WIDGET (window), sizes[s].width, 0 };
-        int extra_w = 0, extra_h = 0;
-        guint tick;
+        FrameWait        wait = { GTK_WIDGET (window), sizes[s].width, 0 };
+        int              extra_w = 0, extra_h = 0;
+        guint            tick;
 
         adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
                                             c == 0 ? ADW_COLOR_SCHEME_FORCE_LIGHT
@@ -196,7 +195,7 @@ main (int   argc,
         gtk_widget_remove_tick_callback (GTK_WIDGET (window), tick);
         if (gtk_widget_get_width (GTK_WIDGET (window)) != sizes[s].width)
           g_printerr ("%s: the window is %d px wide, not %d (is the screen large enough?)\n", name,
-                     gtk_widget_get_width (GTK_WIDGET (window)), sizes[s].width);
+                      gtk_widget_get_width (GTK_WIDGET (window)), sizes[s].width);
         if (!render (GTK_WINDOW (window), path))
           {
             g_printerr ("Could not write %s\n", path);

@@ -14,40 +14,40 @@
 typedef struct
 {
   gint64 id;
-  char *name;
-  char *barcode;
+  char  *name;
+  char  *barcode;
   gint64 unit_amount;
-  int tax_rate;
-  char *category;
+  int    tax_rate;
+  char  *category;
 } Product;
 
 struct _TillTestAppServer
 {
-  GThread *thread;
-  GMainContext *context;
-  GMainLoop *loop;
-  SoupServer *soup;
-  char *url;
-  guint port;
-  gboolean training;
+  GThread         *thread;
+  GMainContext    *context;
+  GMainLoop       *loop;
+  SoupServer      *soup;
+  char            *url;
+  guint            port;
+  gboolean         training;
   GTlsCertificate *certificate;
-  guint n_authorized;
+  guint            n_authorized;
 
-  GMutex lock;
-  GCond ready;
-  gboolean started;
-  GPtrArray *products; /* Product* */
-  GHashTable *orders;  /* client_reference → JSON text of the response */
-  guint n_orders;
-  guint n_checkout_requests;
-  guint n_sync_requests;
-  guint n_product_requests;
-  guint n_not_modified;
-  guint delay_count;
-  guint delay_ms;
-  guint disk_full_count; /* checkouts answered 507 storage_full, storing nothing */
-  guint sync_fail_count; /* syncs answered 503 payment_provider_unavailable */
-  guint version;         /* bumped on every catalog change: the ETag */
+  GMutex      lock;
+  GCond       ready;
+  gboolean    started;
+  GPtrArray  *products; /* Product* */
+  GHashTable *orders;   /* client_reference → JSON text of the response */
+  guint       n_orders;
+  guint       n_checkout_requests;
+  guint       n_sync_requests;
+  guint       n_product_requests;
+  guint       n_not_modified;
+  guint       delay_count;
+  guint       delay_ms;
+  guint       disk_full_count; /* checkouts answered 507 storage_full, storing nothing */
+  guint       sync_fail_count; /* syncs answered 503 payment_provider_unavailable */
+  guint       version;         /* bumped on every catalog change: the ETag */
 };
 
 static void
@@ -90,8 +90,8 @@ send_error (SoupServerMessage *msg, guint status, const char *code, const char *
 static gboolean
 check_auth (TillTestAppServer *server, SoupServerMessage *msg)
 {
-  const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                   "Authorization");
+  const char *auth =
+      soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Authorization");
 
   if (auth != NULL)
     {
@@ -137,11 +137,11 @@ add_product_json (JsonBuilder *builder, Product *product)
 }
 
 static void
-handle_healthz (SoupServer *soup,
+handle_healthz (SoupServer        *soup,
                 SoupServerMessage *msg,
-                const char *path,
-                GHashTable *query,
-                gpointer user_data)
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
 {
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
@@ -149,11 +149,11 @@ handle_healthz (SoupServer *soup,
 }
 
 static void
-handle_config (SoupServer *soup,
+handle_config (SoupServer        *soup,
                SoupServerMessage *msg,
-               const char *path,
-               GHashTable *query,
-               gpointer user_data)
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
 {
   TillTestAppServer *server = user_data;
   g_autoptr (JsonBuilder) builder = json_builder_new ();
@@ -182,18 +182,18 @@ handle_config (SoupServer *soup,
 }
 
 static void
-handle_products (SoupServer *soup,
+handle_products (SoupServer        *soup,
                  SoupServerMessage *msg,
-                 const char *path,
-                 GHashTable *query,
-                 gpointer user_data)
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
 {
   TillTestAppServer *server = user_data;
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) node = NULL;
   g_autofree char *etag = NULL;
-  const char *if_none_match, *cursor;
-  guint start = 0, end;
+  const char      *if_none_match, *cursor;
+  guint            start = 0, end;
 
   if (!check_auth (server, msg))
     return;
@@ -223,8 +223,8 @@ handle_products (SoupServer *soup,
       return;
     }
 
-  if_none_match = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                "If-None-Match");
+  if_none_match =
+      soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "If-None-Match");
   cursor = query ? g_hash_table_lookup (query, "cursor") : NULL;
   if (cursor == NULL && g_strcmp0 (if_none_match, etag) == 0)
     {
@@ -235,7 +235,7 @@ handle_products (SoupServer *soup,
       return;
     }
   if (cursor != NULL)
-    start = (guint)g_ascii_strtoull (cursor, NULL, 10);
+    start = (guint) g_ascii_strtoull (cursor, NULL, 10);
   end = MIN (start + PAGE_SIZE, server->products->len);
 
   json_builder_begin_object (builder);
@@ -268,14 +268,14 @@ unpause_message (gpointer user_data)
 }
 
 static void
-handle_checkouts (SoupServer *soup,
+handle_checkouts (SoupServer        *soup,
                   SoupServerMessage *msg,
-                  const char *path,
-                  GHashTable *query,
-                  gpointer user_data)
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
 {
   TillTestAppServer *server = user_data;
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  SoupMessageBody   *body = soup_server_message_get_request_body (msg);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) object = NULL;
   g_autoptr (TillCart) cart = NULL;
@@ -284,8 +284,8 @@ handle_checkouts (SoupServer *soup,
   g_autoptr (JsonBuilder) builder = NULL;
   g_autoptr (JsonNode) node = NULL;
   g_autofree char *text = NULL;
-  TillTotals totals;
-  const char *stored;
+  TillTotals       totals;
+  const char      *stored;
 
   if (!check_auth (server, msg))
     return;
@@ -319,10 +319,10 @@ handle_checkouts (SoupServer *soup,
       for (guint i = 0; i < cart->lines->len; i++)
         {
           TillCartLine *line = g_ptr_array_index (cart->lines, i);
-          Product *product = NULL;
+          Product      *product = NULL;
 
           for (guint j = 0; j < server->products->len && product == NULL; j++)
-            if (((Product *)g_ptr_array_index (server->products, j))->id == line->product_id)
+            if (((Product *) g_ptr_array_index (server->products, j))->id == line->product_id)
               product = g_ptr_array_index (server->products, j);
           if (product == NULL)
             {
@@ -350,7 +350,7 @@ handle_checkouts (SoupServer *soup,
       order->client_reference = g_strdup (cart->client_reference);
       for (guint i = 0; i < cart->lines->len; i++)
         {
-          TillCartLine *line = g_ptr_array_index (cart->lines, i);
+          TillCartLine  *line = g_ptr_array_index (cart->lines, i);
           TillOrderLine *order_line = till_order_line_new ();
 
           order_line->product_id = line->product_id;
@@ -412,23 +412,23 @@ handle_checkouts (SoupServer *soup,
 /* POST /api/v1/orders/{id}/sync: the order as stored (nobody pays here, so it stays
  * pending_payment). */
 static void
-handle_orders (SoupServer *soup,
+handle_orders (SoupServer        *soup,
                SoupServerMessage *msg,
-               const char *path,
-               GHashTable *query,
-               gpointer user_data)
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
 {
   TillTestAppServer *server = user_data;
   g_auto (GStrv) parts = g_strsplit (path + strlen ("/api/v1/orders/"), "/", -1);
-  GHashTableIter iter;
-  const char *text;
+  GHashTableIter   iter;
+  const char      *text;
   g_autofree char *found = NULL;
-  gint64 id;
+  gint64           id;
 
   if (!check_auth (server, msg))
     return;
-  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST || g_strv_length (parts) != 2
-      || !g_str_equal (parts[1], "sync"))
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST || g_strv_length (parts) != 2 ||
+      !g_str_equal (parts[1], "sync"))
     {
       send_error (msg, 404, "not_found", "No such endpoint");
       return;
@@ -445,7 +445,7 @@ handle_orders (SoupServer *soup,
       return;
     }
   g_hash_table_iter_init (&iter, server->orders);
-  while (found == NULL && g_hash_table_iter_next (&iter, NULL, (gpointer *)&text))
+  while (found == NULL && g_hash_table_iter_next (&iter, NULL, (gpointer *) &text))
     {
       g_autoptr (JsonObject) response = till_json_parse_object (text, strlen (text), NULL);
       JsonObject *order = json_object_get_object_member (response, "order");
@@ -484,15 +484,15 @@ server_thread (gpointer user_data)
   soup_server_add_handler (server->soup, "/api/v1/checkouts", handle_checkouts, server, NULL);
   soup_server_add_handler (server->soup, "/api/v1/orders/", handle_orders, server, NULL);
   if (!soup_server_listen_local (server->soup, server->port,
-                                 SOUP_SERVER_LISTEN_IPV4_ONLY
-                                     | (server->certificate ? SOUP_SERVER_LISTEN_HTTPS : 0),
+                                 SOUP_SERVER_LISTEN_IPV4_ONLY |
+                                     (server->certificate ? SOUP_SERVER_LISTEN_HTTPS : 0),
                                  &error))
     g_error ("Test server cannot listen: %s", error->message);
   uris = soup_server_get_uris (server->soup);
   server->port = g_uri_get_port (uris->data);
-  server->url
-      = g_strdup_printf ("%s://127.0.0.1:%u", server->certificate ? "https" : "http", server->port);
-  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+  server->url =
+      g_strdup_printf ("%s://127.0.0.1:%u", server->certificate ? "https" : "http", server->port);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
   g_mutex_lock (&server->lock);
   server->started = TRUE;
@@ -520,7 +520,7 @@ server_new (gboolean training, guint port, GTlsCertificate *certificate)
   server->port = port;
   server->context = g_main_context_new ();
   server->loop = g_main_loop_new (server->context, FALSE);
-  server->products = g_ptr_array_new_with_free_func ((GDestroyNotify)product_free);
+  server->products = g_ptr_array_new_with_free_func ((GDestroyNotify) product_free);
   server->orders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_mutex_init (&server->lock);
   g_cond_init (&server->ready);
@@ -582,12 +582,12 @@ till_test_app_server_get_port (TillTestAppServer *server)
 
 void
 till_test_app_server_add_product (TillTestAppServer *server,
-                                  gint64 id,
-                                  const char *name,
-                                  const char *barcode,
-                                  gint64 unit_amount,
-                                  int tax_rate,
-                                  const char *category)
+                                  gint64             id,
+                                  const char        *name,
+                                  const char        *barcode,
+                                  gint64             unit_amount,
+                                  int                tax_rate,
+                                  const char        *category)
 {
   Product *product = g_new0 (Product, 1);
 

@@ -21,18 +21,18 @@ typedef struct _TillTestAppServer TillTestAppServer;
 TillTestAppServer *till_test_app_server_new (gboolean training, guint port);
 /* The same over HTTPS with @certificate ("https://127.0.0.1:PORT"). */
 TillTestAppServer *till_test_app_server_new_tls (GTlsCertificate *certificate);
-void till_test_app_server_free (TillTestAppServer *server);
+void               till_test_app_server_free (TillTestAppServer *server);
 /* "http://127.0.0.1:PORT" */
 const char *till_test_app_server_get_url (TillTestAppServer *server);
-guint till_test_app_server_get_port (TillTestAppServer *server);
+guint       till_test_app_server_get_port (TillTestAppServer *server);
 /* Products: id, name, barcode, price (minor units), tax rate (basis points), category. */
 void till_test_app_server_add_product (TillTestAppServer *server,
-                                       gint64 id,
-                                       const char *name,
-                                       const char *barcode,
-                                       gint64 unit_amount,
-                                       int tax_rate,
-                                       const char *category);
+                                       gint64             id,
+                                       const char        *name,
+                                       const char        *barcode,
+                                       gint64             unit_amount,
+                                       int                tax_rate,
+                                       const char        *category);
 void till_test_app_server_set_price (TillTestAppServer *server, gint64 id, gint64 unit_amount);
 /* Holds the answer to the next N checkouts for @ms (after storing the order). */
 void till_test_app_server_delay_checkouts (TillTestAppServer *server, guint count, guint ms);
@@ -40,7 +40,7 @@ void till_test_app_server_delay_checkouts (TillTestAppServer *server, guint coun
 void till_test_app_server_fail_checkouts_disk_full (TillTestAppServer *server, guint count);
 /* Answers the next N syncs 503 payment_provider_unavailable: Stripe does not answer the
  * server, which itself answers. */
-void till_test_app_server_fail_syncs (TillTestAppServer *server, guint count);
+void  till_test_app_server_fail_syncs (TillTestAppServer *server, guint count);
 guint till_test_app_server_get_n_orders (TillTestAppServer *server);
 guint till_test_app_server_get_n_checkout_requests (TillTestAppServer *server);
 /* POST /api/v1/orders/{id}/sync (answers the order as stored). */

@@ -29,10 +29,10 @@ till_test_init_gtk (int *argc, char ***argv)
 
 static void
 on_connect (TillConnectDialog *dialog,
-            const char *url,
-            const char *token,
-            const char *pin,
-            TillTestConnect *connect)
+            const char        *url,
+            const char        *token,
+            const char        *pin,
+            TillTestConnect   *connect)
 {
   till_test_connect_clear (connect);
   connect->url = g_strdup (url);

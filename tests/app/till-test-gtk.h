@@ -20,9 +20,9 @@ void till_test_init_gtk (int *argc, char ***argv);
 /* What a TillConnectDialog's "connect" signal said. */
 typedef struct
 {
-  char *url;
-  char *token;
-  char *pin;
+  char    *url;
+  char    *token;
+  char    *pin;
   gboolean emitted;
 } TillTestConnect;
 

@@ -12,7 +12,7 @@
 static gboolean
 on_deadline (gpointer data)
 {
-  *(gboolean *)data = TRUE;
+  *(gboolean *) data = TRUE;
   return G_SOURCE_REMOVE;
 }
 
@@ -26,7 +26,7 @@ gboolean
 till_test_wait_until (TillTestCheck check, gpointer data, guint timeout_ms)
 {
   gboolean expired = FALSE;
-  guint deadline = g_timeout_add (timeout_ms, on_deadline, &expired);
+  guint    deadline = g_timeout_add (timeout_ms, on_deadline, &expired);
   /* What another thread or process changes wakes no main loop: look again every 10 ms. */
   guint tick = g_timeout_add (10, on_tick, NULL);
 
@@ -41,7 +41,7 @@ till_test_wait_until (TillTestCheck check, gpointer data, guint timeout_ms)
 gboolean
 till_test_flag_is_set (gpointer flag)
 {
-  return *(gboolean *)flag;
+  return *(gboolean *) flag;
 }
 
 gboolean
@@ -53,7 +53,7 @@ till_test_wait_for (gboolean *flag, guint timeout_ms)
 static gboolean
 result_arrived (gpointer data)
 {
-  return *(GAsyncResult **)data != NULL;
+  return *(GAsyncResult **) data != NULL;
 }
 
 GAsyncResult *
@@ -66,7 +66,7 @@ till_test_wait_result (GAsyncResult **result, guint timeout_ms)
 void
 till_test_store_result (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  *(GAsyncResult **)user_data = g_object_ref (result);
+  *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
 char *
@@ -105,16 +105,16 @@ till_test_remove_tree (const char *path)
 
 GSubprocess *
 till_test_spawn (GSubprocessLauncher *launcher,
-                 const char *const *argv,
-                 char **out_url,
-                 GDataInputStream **out_stdout,
-                 GError **error)
+                 const char *const   *argv,
+                 char               **out_url,
+                 GDataInputStream   **out_stdout,
+                 GError             **error)
 {
   g_autoptr (GSubprocess) process = g_subprocess_launcher_spawnv (launcher, argv, error);
   g_autoptr (GDataInputStream) lines = NULL;
   g_autoptr (GAsyncResult) result = NULL;
   g_autofree char *line = NULL;
-  const char *url;
+  const char      *url;
 
   *out_url = NULL;
   if (process == NULL)

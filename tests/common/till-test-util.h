@@ -43,10 +43,10 @@ void till_test_remove_tree (const char *path);
  * printed none (it ended, or said something else) before the deadline. @out_stdout (or NULL)
  * gets the stream the line was read from, to read on. */
 GSubprocess *till_test_spawn (GSubprocessLauncher *launcher,
-                              const char *const *argv,
-                              char **out_url,
-                              GDataInputStream **out_stdout,
-                              GError **error);
+                              const char *const   *argv,
+                              char               **out_url,
+                              GDataInputStream   **out_stdout,
+                              GError             **error);
 /* Sends @signum to @process (unless it has ended) and waits for it to end: its exit status,
  * or -1 if a signal ended it; it is killed when it outlives the deadline, and the test fails. */
 int till_test_stop_process (GSubprocess *process, int signum);

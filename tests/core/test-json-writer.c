@@ -62,13 +62,12 @@ test_structure (void)
 
 /* Every string, including names, comes back from json-glib exactly as it went in. */
 static void
-assert_round_trip (const char *value,
-                   const char *expected)
+assert_round_trip (const char *value, const char *expected)
 {
   g_autoptr (GString) text = g_string_new (NULL);
   g_autoptr (JsonNode) root = NULL;
   TillJsonWriter writer;
-  JsonObject *object;
+  JsonObject    *object;
 
   till_json_writer_init (&writer, text);
   till_json_writer_begin_object (&writer);
@@ -84,15 +83,24 @@ static void
 test_escaping (void)
 {
   static const char *valid[] = {
-    "", "plain", "quote \" backslash \\ slash /", "\n\r\t\b\f", "\x01\x1f\x7f",
-    "İstanbul ıspanak Größe ½ €", "emoji \xf0\x9f\x98\x80", "\xe2\x80\xa8 line separator",
+    "",
+    "plain",
+    "quote \" backslash \\ slash /",
+    "\n\r\t\b\f",
+    "\x01\x1f\x7f",
+    "İstanbul ıspanak Größe ½ €",
+    "emoji \xf0\x9f\x98\x80",
+    "\xe2\x80\xa8 line separator",
     "</script>",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (valid); i++)
     assert_round_trip (valid[i], valid[i]);
   /* Not UTF-8: each bad byte becomes U+FFFD, the rest is kept. */
-  assert_round_trip ("a\xff" "b\xc3", "a\xef\xbf\xbd" "b\xef\xbf\xbd");
+  assert_round_trip ("a\xff"
+                     "b\xc3",
+                     "a\xef\xbf\xbd"
+                     "b\xef\xbf\xbd");
   assert_round_trip ("\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
 }
 
@@ -102,7 +110,7 @@ test_random_strings (void)
 {
   for (guint round = 0; round < 2000; round++)
     {
-      gsize length = g_test_rand_int_range (0, 24);
+      gsize            length = g_test_rand_int_range (0, 24);
       g_autofree char *value = g_malloc (length + 1);
       g_autoptr (GString) text = g_string_new (NULL);
       g_autoptr (JsonNode) root = NULL;
@@ -118,8 +126,7 @@ test_random_strings (void)
       g_assert_true (g_utf8_validate (text->str, text->len, NULL));
       root = parse (text);
       if (g_utf8_validate (value, -1, NULL))
-        g_assert_cmpstr (json_array_get_string_element (json_node_get_array (root), 0), ==,
-                         value);
+        g_assert_cmpstr (json_array_get_string_element (json_node_get_array (root), 0), ==, value);
     }
 }
 

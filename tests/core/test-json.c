@@ -9,8 +9,7 @@
 #include "till-core.h"
 
 static TillCart *
-parse_checkout (const char  *json,
-                GError     **error)
+parse_checkout (const char *json, GError **error)
 {
   g_autoptr (JsonObject) object = till_json_parse_object (json, -1, error);
 
@@ -30,7 +29,8 @@ test_duplicate_members (void)
     const char *member;
   } cases[] = {
     { "{\"client_reference\": \"r\", \"currency\": \"USD\", \"lines\":"
-      " [{\"product_id\": 1, \"quantity\": 1, \"quantity\": 9999}]}", "quantity" },
+      " [{\"product_id\": 1, \"quantity\": 1, \"quantity\": 9999}]}",
+      "quantity" },
     { "{\"currency\": \"USD\", \"currency\": \"EUR\"}", "currency" },
     { "{\"a\": {\"b\": {\"c\": 1, \"d\": 2, \"c\": 1}}}", "c" },
     { "{\"a\": null, \"\\u0061\": null}", "a" },
@@ -56,8 +56,8 @@ test_duplicate_members (void)
   {
     g_autoptr (GError) error = NULL;
     g_autoptr (JsonObject) object = till_json_parse_object (
-      "{\"id\": 1, \"a\": {\"id\": 2, \"b\": {\"id\": 3}}, \"c\": [{\"id\": 4}, {\"id\": 5}]}",
-      -1, &error);
+        "{\"id\": 1, \"a\": {\"id\": 2, \"b\": {\"id\": 3}}, \"c\": [{\"id\": 4}, {\"id\": 5}]}",
+        -1, &error);
 
     g_assert_no_error (error);
     g_assert_cmpuint (json_object_get_size (object), ==, 3);
@@ -69,11 +69,12 @@ test_checkout_valid (void)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (TillCart) cart = parse_checkout (
-    "{\"client_reference\": \"6f1c-22_ab\", \"currency\": \"try\", \"note\": \"Masa 4\","
-    " \"discount\": {\"type\": \"amount\", \"amount\": 100},"
-    " \"lines\": [{\"product_id\": 7, \"quantity\": 2,"
-    "              \"discount\": {\"type\": \"percent\", \"basis_points\": 1000}},"
-    "             {\"product_id\": 9, \"quantity\": 9999, \"note\": \"çok acı\"}]}", &error);
+      "{\"client_reference\": \"6f1c-22_ab\", \"currency\": \"try\", \"note\": \"Masa 4\","
+      " \"discount\": {\"type\": \"amount\", \"amount\": 100},"
+      " \"lines\": [{\"product_id\": 7, \"quantity\": 2,"
+      "              \"discount\": {\"type\": \"percent\", \"basis_points\": 1000}},"
+      "             {\"product_id\": 9, \"quantity\": 9999, \"note\": \"çok acı\"}]}",
+      &error);
   TillCartLine *line;
 
   g_assert_no_error (error);
@@ -101,9 +102,10 @@ test_checkout_drops_client_prices (void)
   /* A tampered client sends its own prices and totals: they are accepted and dropped. */
   g_autoptr (GError) error = NULL;
   g_autoptr (TillCart) cart = parse_checkout (
-    "{\"client_reference\": \"r1\", \"currency\": \"USD\", \"total\": 1, \"subtotal\": 1,"
-    " \"lines\": [{\"product_id\": 1, \"quantity\": 1, \"unit_amount\": 1, \"total\": 1,"
-    "              \"name\": \"Free TV\", \"tax_rate\": 0}]}", &error);
+      "{\"client_reference\": \"r1\", \"currency\": \"USD\", \"total\": 1, \"subtotal\": 1,"
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1, \"unit_amount\": 1, \"total\": 1,"
+      "              \"name\": \"Free TV\", \"tax_rate\": 0}]}",
+      &error);
   TillCartLine *line;
 
   g_assert_no_error (error);
@@ -143,7 +145,7 @@ test_checkout_malformed (void)
   const struct
   {
     const char *json;
-    int code;
+    int         code;
     const char *names; /* the field the message must name, or NULL */
   } cases[] = {
     { "", TILL_JSON_ERROR_SYNTAX, NULL },
@@ -158,12 +160,12 @@ test_checkout_malformed (void)
     { "{\"client_reference\": \"a\", \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}",
       TILL_JSON_ERROR_MISSING, "currency" },
     { "{\"client_reference\": \"a\", \"currency\": \"USD\"}", TILL_JSON_ERROR_MISSING, "lines" },
-    { "{\"client_reference\": \"a\", \"currency\": \"USD\", \"lines\": []}",
-      TILL_JSON_ERROR_RANGE, NULL },
-    { "{\"client_reference\": \"a\", \"currency\": \"USD\", \"lines\": {}}",
-      TILL_JSON_ERROR_TYPE, "lines" },
-    { "{\"client_reference\": \"a\", \"currency\": \"USD\", \"lines\": [7]}",
-      TILL_JSON_ERROR_TYPE, "lines[0]" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\", \"lines\": []}", TILL_JSON_ERROR_RANGE,
+      NULL },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\", \"lines\": {}}", TILL_JSON_ERROR_TYPE,
+      "lines" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\", \"lines\": [7]}", TILL_JSON_ERROR_TYPE,
+      "lines[0]" },
     { "{\"client_reference\": \"a\", \"currency\": \"USD\", \"coupon\": \"FREE\","
       " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}",
       TILL_JSON_ERROR_UNKNOWN_FIELD, "coupon" },
@@ -246,7 +248,8 @@ test_checkout_malformed (void)
 static void
 test_checkout_too_many_lines (void)
 {
-  g_autoptr (GString) json = g_string_new ("{\"client_reference\": \"a\", \"currency\": \"USD\", \"lines\": [");
+  g_autoptr (GString) json =
+      g_string_new ("{\"client_reference\": \"a\", \"currency\": \"USD\", \"lines\": [");
   g_autoptr (GError) error = NULL;
   g_autoptr (TillCart) cart = NULL;
 
@@ -276,9 +279,9 @@ test_cart_round_trip (void)
   line->unit_amount = 1250;
   line->tax_rate = 850;
   line->note = g_strdup ("sıcak");
-  line->discount = (TillDiscount) { TILL_DISCOUNT_AMOUNT, 250 };
+  line->discount = (TillDiscount){ TILL_DISCOUNT_AMOUNT, 250 };
   till_cart_add_line (cart, line);
-  cart->discount = (TillDiscount) { TILL_DISCOUNT_PERCENT, 500 };
+  cart->discount = (TillDiscount){ TILL_DISCOUNT_PERCENT, 500 };
   cart->note = g_strdup ("parked by Ayşe");
 
   node = till_cart_to_json (cart);
@@ -320,8 +323,9 @@ test_saved_cart_needs_snapshots (void)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) object = till_json_parse_object (
-    "{\"currency\": \"USD\", \"prices_include_tax\": false,"
-    " \"lines\": [{\"product_id\": 1, \"quantity\": 1, \"name\": \"Tea\"}]}", -1, &error);
+      "{\"currency\": \"USD\", \"prices_include_tax\": false,"
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1, \"name\": \"Tea\"}]}",
+      -1, &error);
   g_autoptr (TillCart) cart = NULL;
 
   g_assert_no_error (error);
@@ -334,7 +338,7 @@ test_saved_cart_needs_snapshots (void)
 static TillOrder *
 sample_order (void)
 {
-  TillOrder *order = till_order_new ();
+  TillOrder     *order = till_order_new ();
   TillOrderLine *line = till_order_line_new ();
 
   order->id = 42;
@@ -410,20 +414,19 @@ test_receipt (void)
   g_autoptr (TillOrder) order = sample_order ();
   g_autofree char *text = NULL;
   /* 42 columns, worked out by hand: 2 × 4.50 at 7 % = 9.00 + 0.63 tax = 9.63. */
-  const char *expected =
-    "               Corner Shop\n"
-    "Order T-000042            2026-11-26 15:04\n"
-    "------------------------------------------\n"
-    "2 × Käsekuchen                       $9.00\n"
-    "    $4.50 each\n"
-    "------------------------------------------\n"
-    "Subtotal                             $9.00\n"
-    "Tax 7 % on $9.00                     $0.63\n"
-    "TOTAL                                $9.63\n"
-    "\n"
-    "Paid by card: Visa •••• 4242\n"
-    "\n"
-    "                Thank you!\n";
+  const char *expected = "               Corner Shop\n"
+                         "Order T-000042            2026-11-26 15:04\n"
+                         "------------------------------------------\n"
+                         "2 × Käsekuchen                       $9.00\n"
+                         "    $4.50 each\n"
+                         "------------------------------------------\n"
+                         "Subtotal                             $9.00\n"
+                         "Tax 7 % on $9.00                     $0.63\n"
+                         "TOTAL                                $9.63\n"
+                         "\n"
+                         "Paid by card: Visa •••• 4242\n"
+                         "\n"
+                         "                Thank you!\n";
 
   text = till_receipt_format (order, "Corner Shop", FALSE, "en_US", TILL_RECEIPT_WIDTH);
   g_assert_cmpstr (text, ==, expected);
@@ -498,7 +501,7 @@ test_receipt_adds_up (void)
     { 300, 2, 800, { TILL_DISCOUNT_PERCENT, 1000 } },
     { 1200, 1, 0, { TILL_DISCOUNT_NONE, 0 } },
   };
-  const char *names[] = { "Coffee", "Book" };
+  const char        *names[] = { "Coffee", "Book" };
   const TillDiscount cart_discount = { TILL_DISCOUNT_AMOUNT, 100 };
   g_autoptr (TillOrder) order = priced_order ("USD", FALSE, lines, names, 2, &cart_discount);
   TillReceiptOptions options = {
@@ -510,30 +513,29 @@ test_receipt_adds_up (void)
   };
   g_autofree char *text = till_receipt_format_full (order, &options);
   g_autofree char *training = NULL;
-  const char *expected =
-    "               Corner Shop\n"
-    "             1 Market Street\n"
-    "            Springfield 12345\n"
-    "        Tax number: US-12-3456789\n"
-    "Order T-000007            2026-11-26 15:04\n"
-    "------------------------------------------\n"
-    "2 × Coffee                           $6.00\n"
-    "    $3.00 each\n"
-    "    Discount                        -$0.91\n"
-    "1 × Book                            $12.00\n"
-    "    Discount                        -$0.69\n"
-    "------------------------------------------\n"
-    "Subtotal                            $18.00\n"
-    "Discount                            -$1.60\n"
-    "Tax 0 % on $11.31                    $0.00\n"
-    "Tax 8 % on $5.09                     $0.41\n"
-    "TOTAL                               $16.81\n"
-    "\n"
-    "Note:\n"
-    "  Gift: please wrap the book, and keep the\n"
-    "  receipt with it for an exchange\n"
-    "\n"
-    "                Thank you!\n";
+  const char      *expected = "               Corner Shop\n"
+                              "             1 Market Street\n"
+                              "            Springfield 12345\n"
+                              "        Tax number: US-12-3456789\n"
+                              "Order T-000007            2026-11-26 15:04\n"
+                              "------------------------------------------\n"
+                              "2 × Coffee                           $6.00\n"
+                              "    $3.00 each\n"
+                              "    Discount                        -$0.91\n"
+                              "1 × Book                            $12.00\n"
+                              "    Discount                        -$0.69\n"
+                              "------------------------------------------\n"
+                              "Subtotal                            $18.00\n"
+                              "Discount                            -$1.60\n"
+                              "Tax 0 % on $11.31                    $0.00\n"
+                              "Tax 8 % on $5.09                     $0.41\n"
+                              "TOTAL                               $16.81\n"
+                              "\n"
+                              "Note:\n"
+                              "  Gift: please wrap the book, and keep the\n"
+                              "  receipt with it for an exchange\n"
+                              "\n"
+                              "                Thank you!\n";
 
   g_assert_cmpint (order->total, ==, 1681);
   g_assert_cmpstr (text, ==, expected);
@@ -561,7 +563,7 @@ test_receipt_inclusive (void)
   const char *names[] = { "Brötchen", "Wein" };
   g_autoptr (TillOrder) order = priced_order ("EUR", TRUE, lines, names, 2, NULL);
   TillReceiptOptions options = { .prices_include_tax = TRUE, .locale = "de_DE" };
-  g_autofree char *text = till_receipt_format_full (order, &options);
+  g_autofree char   *text = till_receipt_format_full (order, &options);
 
   g_assert_cmpint (order->total, ==, 1285);
   g_assert_nonnull (strstr (text, "2 × Brötchen                        2,14\u00a0€\n"));
@@ -579,12 +581,8 @@ test_order_malformed (void)
 {
   g_autoptr (TillOrder) order = sample_order ();
   const char *bad_members[][2] = {
-    { "status", "\"lost\"" },
-    { "total", "\"9.63\"" },
-    { "total", "9.63" },
-    { "created_at", "\"yesterday\"" },
-    { "lines", "{}" },
-    { "id", "0" },
+    { "status", "\"lost\"" },          { "total", "\"9.63\"" }, { "total", "9.63" },
+    { "created_at", "\"yesterday\"" }, { "lines", "{}" },       { "id", "0" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad_members); i++)
@@ -632,8 +630,7 @@ test_order_status_transitions (void)
 
 /* JsonParser's tree, or NULL where it refuses the text. */
 static JsonNode *
-reference_parse (const char *text,
-                 gsize       length)
+reference_parse (const char *text, gsize length)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonNode *root;
@@ -644,16 +641,14 @@ reference_parse (const char *text,
   return json_node_copy (root);
 }
 
-static const char * const some_members[] = { "id", "status", "nested", "metadata", NULL };
+static const char *const some_members[] = { "id", "status", "nested", "metadata", NULL };
 
 /* With only some members read: the others left out, the text checked all the same. */
 static void
-check_members_same_as_json_glib (const char *text,
-                                 gsize       length)
+check_members_same_as_json_glib (const char *text, gsize length)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) mine = till_json_parse_object_members (text, length, some_members,
-                                                               &error);
+  g_autoptr (JsonObject) mine = till_json_parse_object_members (text, length, some_members, &error);
   g_autoptr (JsonNode) theirs = NULL;
   g_autoptr (JsonNode) node = NULL;
   JsonObject *object;
@@ -676,8 +671,7 @@ check_members_same_as_json_glib (const char *text,
 }
 
 static void
-check_same_as_json_glib (const char *text,
-                         gsize       length)
+check_same_as_json_glib (const char *text, gsize length)
 {
   check_members_same_as_json_glib (text, length);
 
@@ -700,16 +694,16 @@ check_same_as_json_glib (const char *text,
 }
 
 static const char intent_json[] =
-  "{\"id\": \"pi_3Ab\", \"object\": \"payment_intent\", \"amount\": 1250, "
-  "\"amount_received\": 0, \"automatic_payment_methods\": {\"enabled\": true}, "
-  "\"charges\": {\"object\": \"list\", \"data\": [], \"has_more\": false, "
-  "\"url\": \"/v1/charges?payment_intent=pi_3Ab\"}, \"client_secret\": \"pi_3Ab_secret_x\", "
-  "\"created\": 1764172800, \"currency\": \"eur\", \"description\": \"B\\u00e4ckerei \\\"T\\\" "
-  "\\ud83d\\ude00 \\/ \\n\", \"last_payment_error\": null, \"livemode\": false, "
-  "\"metadata\": {\"till_order_id\": \"42\", \"till_order_number\": \"T000042\"}, "
-  "\"payment_method_types\": [\"card\", \"link\"], \"rate\": -1.5e-3, "
-  "\"nested\": [[1, [2, [3, {}]]], {\"a\": [true, false, null, 0, -0, 10.25]}], "
-  "\"status\": \"requires_payment_method\"}";
+    "{\"id\": \"pi_3Ab\", \"object\": \"payment_intent\", \"amount\": 1250, "
+    "\"amount_received\": 0, \"automatic_payment_methods\": {\"enabled\": true}, "
+    "\"charges\": {\"object\": \"list\", \"data\": [], \"has_more\": false, "
+    "\"url\": \"/v1/charges?payment_intent=pi_3Ab\"}, \"client_secret\": \"pi_3Ab_secret_x\", "
+    "\"created\": 1764172800, \"currency\": \"eur\", \"description\": \"B\\u00e4ckerei \\\"T\\\" "
+    "\\ud83d\\ude00 \\/ \\n\", \"last_payment_error\": null, \"livemode\": false, "
+    "\"metadata\": {\"till_order_id\": \"42\", \"till_order_number\": \"T000042\"}, "
+    "\"payment_method_types\": [\"card\", \"link\"], \"rate\": -1.5e-3, "
+    "\"nested\": [[1, [2, [3, {}]]], {\"a\": [true, false, null, 0, -0, 10.25]}], "
+    "\"status\": \"requires_payment_method\"}";
 
 /* The JSON reader: the same trees as JsonParser, stricter where JSON is, and never a crash
  * on damaged text. (JsonParser is only the reference here: Till reads no JSON with it.) */
@@ -717,23 +711,57 @@ static void
 test_reader (void)
 {
   static const char *valid[] = {
-    "{}", " {\"a\":1} ", "{\"a\": [], \"b\": {}, \"c\": \"\"}", "{\"a\": 1, \"A\": 2}",
+    "{}",
+    " {\"a\":1} ",
+    "{\"a\": [], \"b\": {}, \"c\": \"\"}",
+    "{\"a\": 1, \"A\": 2}",
     "{\"q\": 9223372036854775807, \"r\": -9223372036854775808, \"s\": 1E2, \"t\": 0.5}",
     "{\"ü\": \"İstanbul\", \"e\": \"\\u0130\\u00fc\\t\"}",
     /* UTF-8 past the first eight bytes, and at the very end */
-    "{\"name\": \"plain ASCII first, then Straße\"}", "{\"a\":\"ğ\"}",
+    "{\"name\": \"plain ASCII first, then Straße\"}",
+    "{\"a\":\"ğ\"}",
   };
-  static const char with_nul[] = "{\"name\": \"a NUL \0 in the middle\"}";
+  static const char  with_nul[] = "{\"name\": \"a NUL \0 in the middle\"}";
   static const char *invalid[] = {
-    "", " ", "{", "}", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":1 \"b\":2}", "{a:1}",
-    "{'a':1}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":-}", "{\"a\":1e}",
-    "{\"a\":+1}", "{\"a\":tru}", "{\"a\":nul}", "{\"a\":\"x}", "{\"a\":\"\\x\"}",
-    "{\"a\":\"\\u12\"}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\"}", "{\"a\":\"\\u0000\"}",
-    "{\"a\":\"tab\there\"}", "{} {}", "{}x", "{/* c */}", "{\"a\":[1,]}", "{\"a\":[,1]}",
-    "{\"a\":NaN}", "{\"a\":Infinity}", "{\"a\":\"\xff\"}", "{\"a\":9223372036854775808}",
+    "",
+    " ",
+    "{",
+    "}",
+    "{\"a\"}",
+    "{\"a\":}",
+    "{\"a\":1,}",
+    "{\"a\":1 \"b\":2}",
+    "{a:1}",
+    "{'a':1}",
+    "{\"a\":01}",
+    "{\"a\":1.}",
+    "{\"a\":.5}",
+    "{\"a\":-}",
+    "{\"a\":1e}",
+    "{\"a\":+1}",
+    "{\"a\":tru}",
+    "{\"a\":nul}",
+    "{\"a\":\"x}",
+    "{\"a\":\"\\x\"}",
+    "{\"a\":\"\\u12\"}",
+    "{\"a\":\"\\ud800\"}",
+    "{\"a\":\"\\udc00\"}",
+    "{\"a\":\"\\u0000\"}",
+    "{\"a\":\"tab\there\"}",
+    "{} {}",
+    "{}x",
+    "{/* c */}",
+    "{\"a\":[1,]}",
+    "{\"a\":[,1]}",
+    "{\"a\":NaN}",
+    "{\"a\":Infinity}",
+    "{\"a\":\"\xff\"}",
+    "{\"a\":9223372036854775808}",
     /* not UTF-8 after some ASCII: a stray byte, an overlong '/', a surrogate, a cut sequence */
-    "{\"name\": \"plain ASCII first \x80\"}", "{\"name\": \"plain ASCII \xc0\xaf\"}",
-    "{\"name\": \"plain ASCII first \xed\xa0\x80\"}", "{\"name\": \"plain ASCII \xc3\"}",
+    "{\"name\": \"plain ASCII first \x80\"}",
+    "{\"name\": \"plain ASCII \xc0\xaf\"}",
+    "{\"name\": \"plain ASCII first \xed\xa0\x80\"}",
+    "{\"name\": \"plain ASCII \xc3\"}",
   };
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) object = NULL;
@@ -749,7 +777,8 @@ test_reader (void)
     }
   for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
     {
-      g_autoptr (JsonObject) read = till_json_parse_object (invalid[i], strlen (invalid[i]), &error);
+      g_autoptr (JsonObject) read =
+          till_json_parse_object (invalid[i], strlen (invalid[i]), &error);
 
       g_assert_null (read);
       g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
@@ -781,13 +810,13 @@ test_reader (void)
       }
     /* Of only some members, the ones read are checked too. */
     g_assert_null (till_json_parse_object_members (duplicates[5].text, strlen (duplicates[5].text),
-                                                  some_members, &error));
+                                                   some_members, &error));
     g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
     g_clear_error (&error);
     {
       const char *text = "{\"a\": {\"id\": 1}, \"b\": {\"id\": 2}, \"id\": 3}";
-      g_autoptr (JsonObject) same_name_elsewhere = till_json_parse_object (text, strlen (text),
-                                                                         &error);
+      g_autoptr (JsonObject) same_name_elsewhere =
+          till_json_parse_object (text, strlen (text), &error);
 
       g_assert_no_error (error);
       g_assert_cmpuint (json_object_get_size (same_name_elsewhere), ==, 3);
@@ -823,13 +852,19 @@ test_reader (void)
   /* Members left out are checked all the same. */
   {
     static const char *bad_skipped[] = {
-      "{\"id\": 1, \"x\": [1,]}", "{\"id\": 1, \"x\": {\"a\" 1}}", "{\"x\": \"\\q\", \"id\": 1}",
-      "{\"x\": 01}", "{\"x\": tru}", "{\"x\": [[[[\"\\ud800\"]]]]}", "{\"x\": {}, }",
+      "{\"id\": 1, \"x\": [1,]}",
+      "{\"id\": 1, \"x\": {\"a\" 1}}",
+      "{\"x\": \"\\q\", \"id\": 1}",
+      "{\"x\": 01}",
+      "{\"x\": tru}",
+      "{\"x\": [[[[\"\\ud800\"]]]]}",
+      "{\"x\": {}, }",
       /* numbers out of range, found by the fuzz target */
-      "{\"x\": 1e400, \"id\": 1}", "{\"x\": [-12345678901234567890]}",
+      "{\"x\": 1e400, \"id\": 1}",
+      "{\"x\": [-12345678901234567890]}",
     };
-    g_autoptr (JsonObject) some = till_json_parse_object_members (intent_json, strlen (intent_json),
-                                                                some_members, &error);
+    g_autoptr (JsonObject) some =
+        till_json_parse_object_members (intent_json, strlen (intent_json), some_members, &error);
 
     g_assert_no_error (error);
     g_assert_cmpuint (json_object_get_size (some), ==, 4);
@@ -839,7 +874,7 @@ test_reader (void)
     for (guint i = 0; i < G_N_ELEMENTS (bad_skipped); i++)
       {
         g_assert_null (till_json_parse_object_members (bad_skipped[i], strlen (bad_skipped[i]),
-                                                      some_members, &error));
+                                                       some_members, &error));
         g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_SYNTAX);
         g_clear_error (&error);
       }
@@ -857,8 +892,8 @@ test_reader (void)
   for (guint round = 0; round < 3000; round++)
     {
       g_autofree char *copy = g_strdup (intent_json);
-      gsize length = strlen (copy);
-      guint changes = g_test_rand_int_range (1, 4);
+      gsize            length = strlen (copy);
+      guint            changes = g_test_rand_int_range (1, 4);
 
       for (guint c = 0; c < changes; c++)
         {
@@ -870,20 +905,20 @@ test_reader (void)
 
           switch (g_test_rand_int_range (0, 3))
             {
-            case 0: /* another byte from the text's own alphabet */
-              {
-                static const char alphabet[] = "{}[]\":,.-+eE0123456789tfnul\\ \"a";
+              case 0: /* another byte from the text's own alphabet */
+                {
+                  static const char alphabet[] = "{}[]\":,.-+eE0123456789tfnul\\ \"a";
 
-                copy[at] = alphabet[g_test_rand_int_range (0, sizeof alphabet - 1)];
-              }
-              break;
-            case 1: /* cut short */
-              length = at;
-              break;
-            default: /* a byte dropped */
-              memmove (copy + at, copy + at + 1, length - at);
-              length--;
-              break;
+                  copy[at] = alphabet[g_test_rand_int_range (0, sizeof alphabet - 1)];
+                }
+                break;
+              case 1: /* cut short */
+                length = at;
+                break;
+              default: /* a byte dropped */
+                memmove (copy + at, copy + at + 1, length - at);
+                length--;
+                break;
             }
         }
       check_same_as_json_glib (copy, length);
@@ -926,9 +961,9 @@ test_reader_edge_cases (void)
   static const struct
   {
     const char *text;
-    GType type;
-    gint64 integer;
-    double real;
+    GType       type;
+    gint64      integer;
+    double      real;
   } accepted[] = {
     { "{\"a\": -0}", G_TYPE_INT64, 0, 0 },
     { "{\"a\": 9223372036854775807}", G_TYPE_INT64, G_MAXINT64, 0 },
@@ -971,8 +1006,7 @@ test_reader_edge_cases (void)
     gint64 amount = 0;
 
     g_assert_no_error (error);
-    g_assert_false (till_json_get_int (object, "", "amount", TRUE, 0, G_MAXINT64, &amount,
-                                       &error));
+    g_assert_false (till_json_get_int (object, "", "amount", TRUE, 0, G_MAXINT64, &amount, &error));
     g_assert_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_TYPE);
   }
   /* Nothing at all; a surrogate pair is one character. */
@@ -991,10 +1025,10 @@ test_reader_edge_cases (void)
   /* An empty name is a name like any other, to read or not (the fuzz target found it was
    * never read). */
   {
-    static const char * const empty_name[] = { "", NULL };
+    static const char *const empty_name[] = { "", NULL };
     g_autoptr (GError) error = NULL;
-    g_autoptr (JsonObject) object = till_json_parse_object_members ("{\"b\": 2, \"\": 1}", -1,
-                                                                    empty_name, &error);
+    g_autoptr (JsonObject) object =
+        till_json_parse_object_members ("{\"b\": 2, \"\": 1}", -1, empty_name, &error);
 
     g_assert_no_error (error);
     g_assert_cmpuint (json_object_get_size (object), ==, 1);
@@ -1026,7 +1060,7 @@ test_reader_edge_cases (void)
 int
 main (int argc, char **argv)
 {
-  g_setenv ("TZ", "UTC", TRUE);  /* receipts show local time */
+  g_setenv ("TZ", "UTC", TRUE); /* receipts show local time */
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/core/json/duplicate-members", test_duplicate_members);

@@ -9,25 +9,20 @@
 #include "till-core.h"
 
 static void
-assert_parses (const char *text,
-               const char *code,
-               gint64      expected)
+assert_parses (const char *text, const char *code, gint64 expected)
 {
   g_autoptr (GError) error = NULL;
   gint64 value = -1;
 
   g_test_message ("parse “%s” %s", text, code);
-  g_assert_true (till_money_parse (text, till_currency_lookup (code), TILL_PARSE_DEFAULT,
-                                   &value, &error));
+  g_assert_true (
+      till_money_parse (text, till_currency_lookup (code), TILL_PARSE_DEFAULT, &value, &error));
   g_assert_no_error (error);
   g_assert_cmpint (value, ==, expected);
 }
 
 static void
-assert_parse_fails (const char     *text,
-                    const char     *code,
-                    TillParseFlags  flags,
-                    int             code_expected)
+assert_parse_fails (const char *text, const char *code, TillParseFlags flags, int code_expected)
 {
   g_autoptr (GError) error = NULL;
   gint64 value = 42;
@@ -42,10 +37,10 @@ assert_parse_fails (const char     *text,
 static void
 test_currency_table (void)
 {
-  const char *zero_decimal[] = { "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG",
-                                 "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF" };
-  const char *three_decimal[] = { "BHD", "JOD", "KWD", "OMR", "TND" };
-  const char * const *codes = till_currency_list_codes ();
+  const char         *zero_decimal[] = { "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA",
+                                         "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF" };
+  const char         *three_decimal[] = { "BHD", "JOD", "KWD", "OMR", "TND" };
+  const char *const  *codes = till_currency_list_codes ();
   const TillCurrency *usd = till_currency_lookup ("usd");
 
   g_assert_nonnull (usd);
@@ -117,8 +112,8 @@ test_parse_valid (void)
 static void
 test_parse_invalid (void)
 {
-  const char *garbage[] = { "", ".", "12.", ".5", "1,000", "1 000", "1e3", " 12", "12 ", "abc",
-                            "12.5x", "0x10", "١٢", "12..5", "1.2.3", "NaN", "∞", "−5" };
+  const char *garbage[] = { "",    ".",     "12.",  ".5", "1,000", "1 000", "1e3", " 12", "12 ",
+                            "abc", "12.5x", "0x10", "١٢", "12..5", "1.2.3", "NaN", "∞",   "−5" };
 
   for (guint i = 0; i < G_N_ELEMENTS (garbage); i++)
     assert_parse_fails (garbage[i], "USD", TILL_PARSE_DEFAULT, TILL_MONEY_ERROR_INVALID);
@@ -148,8 +143,8 @@ test_parse_negative (void)
   g_assert_true (till_money_parse ("-5", till_currency_lookup ("USD"), TILL_PARSE_ALLOW_NEGATIVE,
                                    &value, NULL));
   g_assert_cmpint (value, ==, -500);
-  g_assert_true (till_money_parse ("-0.05", till_currency_lookup ("USD"),
-                                   TILL_PARSE_ALLOW_NEGATIVE, &value, NULL));
+  g_assert_true (till_money_parse ("-0.05", till_currency_lookup ("USD"), TILL_PARSE_ALLOW_NEGATIVE,
+                                   &value, NULL));
   g_assert_cmpint (value, ==, -5);
 }
 
@@ -161,7 +156,7 @@ test_parse_localized (void)
     const char *text;
     const char *locale;
     const char *code;
-    gint64 expected; /* -1: must fail */
+    gint64      expected; /* -1: must fail */
   } cases[] = {
     { "1.234,50", "tr_TR", "TRY", 123450 },
     { "12,5", "tr_TR", "TRY", 1250 },
@@ -182,7 +177,7 @@ test_parse_localized (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr (GError) error = NULL;
-      gint64 value = 0;
+      gint64   value = 0;
       gboolean ok;
 
       g_test_message ("localized “%s” in %s", cases[i].text, cases[i].locale);
@@ -229,7 +224,6 @@ test_tax_rate (void)
   g_clear_error (&error);
   g_assert_false (till_tax_rate_parse ("18%", &bp, &error));
   g_assert_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_INVALID);
-
 }
 
 static void
@@ -237,7 +231,7 @@ test_to_string (void)
 {
   const struct
   {
-    gint64 amount;
+    gint64      amount;
     const char *code;
     const char *expected;
   } cases[] = {
@@ -251,16 +245,16 @@ test_to_string (void)
   };
   const struct
   {
-    int bp;
+    int         bp;
     const char *expected;
-  } rates[] = { { 1800, "18" }, { 850, "8.5" }, { 825, "8.25" }, { 0, "0" }, { 10000, "100" },
-                { 5, "0.05" } };
+  } rates[] = { { 1800, "18" }, { 850, "8.5" },   { 825, "8.25" },
+                { 0, "0" },     { 10000, "100" }, { 5, "0.05" } };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       const TillCurrency *currency = till_currency_lookup (cases[i].code);
-      g_autofree char *text = till_money_to_decimal_string (cases[i].amount, currency);
-      gint64 back = 0;
+      g_autofree char    *text = till_money_to_decimal_string (cases[i].amount, currency);
+      gint64              back = 0;
 
       g_assert_cmpstr (text, ==, cases[i].expected);
       g_assert_true (till_money_parse (text, currency, TILL_PARSE_ALLOW_NEGATIVE, &back, NULL));
@@ -278,7 +272,7 @@ test_format_locales (void)
 {
   const struct
   {
-    gint64 amount;
+    gint64      amount;
     const char *code;
     const char *locale;
     const char *expected;
@@ -297,17 +291,14 @@ test_format_locales (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *text = till_money_format (cases[i].amount,
-                                                 till_currency_lookup (cases[i].code),
-                                                 cases[i].locale);
+      g_autofree char *text = till_money_format (
+          cases[i].amount, till_currency_lookup (cases[i].code), cases[i].locale);
       g_assert_cmpstr (text, ==, cases[i].expected);
     }
 }
 
 static void
-assert_stripe (gint64      amount,
-               const char *code,
-               gint64      expected)
+assert_stripe (gint64 amount, const char *code, gint64 expected)
 {
   const TillCurrency *currency = till_currency_lookup (code);
   g_autoptr (GError) error = NULL;
@@ -322,9 +313,7 @@ assert_stripe (gint64      amount,
 }
 
 static void
-assert_stripe_fails (gint64          amount,
-                     const char     *code,
-                     int             expected)
+assert_stripe_fails (gint64 amount, const char *code, int expected)
 {
   g_autoptr (GError) error = NULL;
   gint64 stripe = 7;
@@ -345,7 +334,7 @@ test_stripe_encoding (void)
   assert_stripe (99999999, "USD", 99999999);
   assert_stripe (1000, "JPY", 1000);
   assert_stripe (5120, "KWD", 5120);
-  assert_stripe (500, "ISK", 50000);     /* ISK 500 goes out with two decimals */
+  assert_stripe (500, "ISK", 50000); /* ISK 500 goes out with two decimals */
   assert_stripe (999999, "ISK", 99999900);
   assert_stripe (17500, "HUF", 17500);
 
@@ -371,8 +360,8 @@ test_stripe_encoding (void)
   g_assert_false (till_money_to_stripe_refund (5, till_currency_lookup ("KWD"), &value, &error));
   g_assert_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_STRIPE_INCREMENT);
   g_clear_error (&error);
-  g_assert_false (till_money_to_stripe_refund (100000000, till_currency_lookup ("USD"), &value,
-                                               &error));
+  g_assert_false (
+      till_money_to_stripe_refund (100000000, till_currency_lookup ("USD"), &value, &error));
   g_assert_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_STRIPE_MAXIMUM);
   g_clear_error (&error);
 

@@ -8,8 +8,20 @@
 
 #include "till-core.h"
 
-#define LINE(unit, qty, rate) { (unit), (qty), (rate), { TILL_DISCOUNT_NONE, 0 } }
-#define LINE_D(unit, qty, rate, kind, value) { (unit), (qty), (rate), { (kind), (value) } }
+#define LINE(unit, qty, rate)                                                                      \
+  {                                                                                                \
+    (unit), (qty), (rate),                                                                         \
+    {                                                                                              \
+      TILL_DISCOUNT_NONE, 0                                                                        \
+    }                                                                                              \
+  }
+#define LINE_D(unit, qty, rate, kind, value)                                                       \
+  {                                                                                                \
+    (unit), (qty), (rate),                                                                         \
+    {                                                                                              \
+      (kind), (value)                                                                              \
+    }                                                                                              \
+  }
 
 static void
 compute (const char           *code,
@@ -41,7 +53,7 @@ test_exclusive (void)
    * subtotal 64.97, tax 4.95, total 69.92. */
   TillTotalsLine lines[] = { LINE (1999, 3, 825), LINE (250, 2, 0) };
   TillLineTotals out_lines[2];
-  TillTotals t;
+  TillTotals     t;
 
   compute ("USD", FALSE, lines, 2, NULL, out_lines, &t);
   g_assert_cmpint (out_lines[0].gross, ==, 5997);
@@ -65,7 +77,7 @@ test_inclusive (void)
    * subtotal = total = 148.00; tax (included) 20.22. */
   TillTotalsLine lines[] = { LINE (11800, 1, 1800), LINE (1000, 3, 800) };
   TillLineTotals out_lines[2];
-  TillTotals t;
+  TillTotals     t;
 
   compute ("TRY", TRUE, lines, 2, NULL, out_lines, &t);
   g_assert_cmpint (out_lines[0].tax, ==, 1800);
@@ -82,7 +94,13 @@ test_rounding_boundaries (void)
 {
   /* Exclusive 10 %: 0.05 → tax 0.005 → 0.01 (half up); 0.04 → 0.004 → 0.00;
    * 0.15 → 0.015 → 0.02; 0.14 → 0.014 → 0.01. */
-  const struct { gint64 unit; int rate; gboolean incl; gint64 tax; } cases[] = {
+  const struct
+  {
+    gint64   unit;
+    int      rate;
+    gboolean incl;
+    gint64   tax;
+  } cases[] = {
     { 5, 1000, FALSE, 1 },
     { 4, 1000, FALSE, 0 },
     { 15, 1000, FALSE, 2 },
@@ -103,7 +121,7 @@ test_rounding_boundaries (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       TillTotalsLine line = LINE (cases[i].unit, 1, cases[i].rate);
-      TillTotals t;
+      TillTotals     t;
 
       g_test_message ("case %u", i);
       compute ("USD", cases[i].incl, &line, 1, NULL, NULL, &t);
@@ -125,9 +143,9 @@ test_discounts (void)
     LINE_D (1000, 2, 1000, TILL_DISCOUNT_PERCENT, 1000),
     LINE_D (333, 3, 1000, TILL_DISCOUNT_AMOUNT, 50),
   };
-  TillDiscount cart = { TILL_DISCOUNT_AMOUNT, 100 };
+  TillDiscount   cart = { TILL_DISCOUNT_AMOUNT, 100 };
   TillLineTotals out_lines[2];
-  TillTotals t;
+  TillTotals     t;
 
   compute ("USD", FALSE, lines, 2, &cart, out_lines, &t);
   g_assert_cmpint (out_lines[0].line_discount, ==, 200);
@@ -145,7 +163,7 @@ test_discounts (void)
    * 275 × 1800 / 2749 = 180.065 → 180 (r 180), 275 × 949 / 2749 = 94.934 → 94 (r 2569):
    * the leftover cent goes to line 2 → 95. Nets 16.20 and 8.54; tax 1.62 and 0.854 → 0.85.
    * total = 16.20 + 1.62 + 8.54 + 0.85 = 27.21. */
-  cart = (TillDiscount) { TILL_DISCOUNT_PERCENT, 1000 };
+  cart = (TillDiscount){ TILL_DISCOUNT_PERCENT, 1000 };
   compute ("USD", FALSE, lines, 2, &cart, out_lines, &t);
   g_assert_cmpint (out_lines[0].cart_discount_share, ==, 180);
   g_assert_cmpint (out_lines[1].cart_discount_share, ==, 95);
@@ -162,9 +180,9 @@ test_discount_never_below_zero (void)
     LINE_D (1000, 1, 1800, TILL_DISCOUNT_AMOUNT, 5000),
     LINE (700, 1, 1800),
   };
-  TillDiscount cart = { TILL_DISCOUNT_AMOUNT, 10000 };
+  TillDiscount   cart = { TILL_DISCOUNT_AMOUNT, 10000 };
   TillLineTotals out_lines[2];
-  TillTotals t;
+  TillTotals     t;
 
   compute ("EUR", TRUE, lines, 2, &cart, out_lines, &t);
   g_assert_cmpint (out_lines[0].discount, ==, 1000);
@@ -175,7 +193,7 @@ test_discount_never_below_zero (void)
   g_assert_cmpint (t.tax, ==, 0);
   g_assert_cmpint (t.total, ==, 0);
 
-  cart = (TillDiscount) { TILL_DISCOUNT_PERCENT, 10000 };
+  cart = (TillDiscount){ TILL_DISCOUNT_PERCENT, 10000 };
   compute ("EUR", FALSE, lines, 2, &cart, NULL, &t);
   g_assert_cmpint (t.total, ==, 0);
 }
@@ -188,8 +206,8 @@ test_three_decimal_rounding (void)
   TillTotalsLine up = LINE (5125, 1, 0);
   /* 1.000 KWD at 5 % exclusive: tax 0.050, total 1.050, no rounding needed. */
   TillTotalsLine taxed = LINE (1000, 1, 500);
-  TillTotals t;
-  gint64 stripe;
+  TillTotals     t;
+  gint64         stripe;
 
   compute ("KWD", FALSE, &down, 1, NULL, NULL, &t);
   g_assert_cmpint (t.rounding, ==, -4);
@@ -214,8 +232,8 @@ test_zero_decimal_and_isk (void)
    * ISK 1,990 × 2 at 24 % inclusive: tax = 3980 × 24/124 = 770.32 → 770; Stripe 398000. */
   TillTotalsLine yen = LINE (1000, 3, 1000);
   TillTotalsLine isk = LINE (1990, 2, 2400);
-  TillTotals t;
-  gint64 stripe;
+  TillTotals     t;
+  gint64         stripe;
 
   compute ("JPY", FALSE, &yen, 1, NULL, NULL, &t);
   g_assert_cmpint (t.total, ==, 3300);
@@ -232,7 +250,11 @@ test_zero_decimal_and_isk (void)
 static void
 test_overflow_and_invalid (void)
 {
-  const struct { TillTotalsLine line; int code; } cases[] = {
+  const struct
+  {
+    TillTotalsLine line;
+    int            code;
+  } cases[] = {
     { LINE (TILL_AMOUNT_MAX, 9999, 0), TILL_MONEY_ERROR_OVERFLOW },
     { LINE (G_MAXINT64, 2, 0), TILL_MONEY_ERROR_INVALID },
     { LINE (100, 0, 0), TILL_MONEY_ERROR_INVALID },
@@ -244,8 +266,9 @@ test_overflow_and_invalid (void)
     { LINE_D (100, 1, 0, TILL_DISCOUNT_PERCENT, 10001), TILL_MONEY_ERROR_INVALID },
     { LINE_D (100, 1, 0, TILL_DISCOUNT_AMOUNT, -1), TILL_MONEY_ERROR_INVALID },
   };
-  TillTotalsLine big[2] = { LINE (TILL_AMOUNT_MAX / 2 + 1, 1, 0), LINE (TILL_AMOUNT_MAX / 2 + 1, 1, 0) };
-  TillTotals t = { 1, 2, 3, 4, 5 };
+  TillTotalsLine big[2] = { LINE (TILL_AMOUNT_MAX / 2 + 1, 1, 0),
+                            LINE (TILL_AMOUNT_MAX / 2 + 1, 1, 0) };
+  TillTotals     t = { 1, 2, 3, 4, 5 };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -260,16 +283,16 @@ test_overflow_and_invalid (void)
 
   {
     g_autoptr (GError) error = NULL;
-    g_assert_false (till_totals_compute (till_currency_lookup ("USD"), FALSE, big, 2, NULL, NULL,
-                                         &t, &error));
+    g_assert_false (
+        till_totals_compute (till_currency_lookup ("USD"), FALSE, big, 2, NULL, NULL, &t, &error));
     g_assert_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_OVERFLOW);
   }
   {
     /* The largest cart that fits: tax at 100 % exclusive would double it past the limit. */
     g_autoptr (GError) error = NULL;
     TillTotalsLine line = LINE (TILL_AMOUNT_MAX, 1, 10000);
-    g_assert_false (till_totals_compute (till_currency_lookup ("USD"), FALSE, &line, 1, NULL,
-                                         NULL, &t, &error));
+    g_assert_false (till_totals_compute (till_currency_lookup ("USD"), FALSE, &line, 1, NULL, NULL,
+                                         &t, &error));
     g_assert_error (error, TILL_MONEY_ERROR, TILL_MONEY_ERROR_OVERFLOW);
   }
 }
@@ -277,7 +300,7 @@ test_overflow_and_invalid (void)
 static void
 test_empty_cart (void)
 {
-  TillTotals t;
+  TillTotals   t;
   TillDiscount cart = { TILL_DISCOUNT_AMOUNT, 500 };
 
   compute ("USD", FALSE, NULL, 0, &cart, NULL, &t);
@@ -292,20 +315,20 @@ test_cart_model (void)
   /* The same figures as test_discounts(), through TillCart. */
   g_autoptr (TillCart) cart = till_cart_new ("usd", FALSE);
   g_autofree TillLineTotals *lines = NULL;
-  TillCartLine *line;
-  TillTotals t;
+  TillCartLine              *line;
+  TillTotals                 t;
 
   line = till_cart_line_new (1, 2);
   line->unit_amount = 1000;
   line->tax_rate = 1000;
-  line->discount = (TillDiscount) { TILL_DISCOUNT_PERCENT, 1000 };
+  line->discount = (TillDiscount){ TILL_DISCOUNT_PERCENT, 1000 };
   till_cart_add_line (cart, line);
   line = till_cart_line_new (2, 3);
   line->unit_amount = 333;
   line->tax_rate = 1000;
-  line->discount = (TillDiscount) { TILL_DISCOUNT_AMOUNT, 50 };
+  line->discount = (TillDiscount){ TILL_DISCOUNT_AMOUNT, 50 };
   till_cart_add_line (cart, line);
-  cart->discount = (TillDiscount) { TILL_DISCOUNT_AMOUNT, 100 };
+  cart->discount = (TillDiscount){ TILL_DISCOUNT_AMOUNT, 100 };
 
   g_assert_cmpstr (cart->currency, ==, "USD");
   g_assert_true (till_cart_compute_totals (cart, &lines, &t, NULL));
@@ -318,21 +341,20 @@ static void
 test_client_references (void)
 {
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  gint64 before = g_get_real_time () / 1000;
+  gint64           before = g_get_real_time () / 1000;
   g_autofree char *previous = NULL;
 
   for (guint i = 0; i < 1000; i++)
     {
-      char *reference = till_cart_new_client_reference ();
+      char            *reference = till_cart_new_client_reference ();
       g_autofree char *hex = g_strndup (reference, 8);
-      gint64 ms;
+      gint64           ms;
 
       g_assert_true (g_uuid_string_is_valid (reference));
       g_assert_cmpint (reference[14], ==, '7');
       g_assert_nonnull (strchr ("89ab", reference[19]));
       g_assert_cmpuint (strspn (reference, "0123456789abcdef-"), ==, 36);
-      ms = g_ascii_strtoll (hex, NULL, 16) << 16 |
-           g_ascii_strtoll (reference + 9, NULL, 16);
+      ms = g_ascii_strtoll (hex, NULL, 16) << 16 | g_ascii_strtoll (reference + 9, NULL, 16);
       g_assert_cmpint (ms, >=, before);
       g_assert_cmpint (ms, <=, g_get_real_time () / 1000);
       g_assert_true (g_hash_table_add (seen, reference));

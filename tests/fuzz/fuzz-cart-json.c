@@ -12,8 +12,7 @@
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
 static void
-check_round_trip (const TillCart *cart,
-                  gboolean        saved)
+check_round_trip (const TillCart *cart, gboolean saved)
 {
   g_autoptr (JsonNode) node = saved ? till_cart_to_json (cart) : till_cart_to_checkout_json (cart);
   g_autoptr (TillCart) back = NULL;
@@ -37,8 +36,7 @@ check_round_trip (const TillCart *cart,
 }
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) object = NULL;

@@ -12,12 +12,11 @@
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   static const char *codes[] = { "USD", "JPY", "KWD", "ISK", "HUF" };
   static const char *locales[] = { "en_US", "tr_TR", "de_DE" };
-  g_autofree char *text = g_strndup ((const char *) data, size);
+  g_autofree char   *text = g_strndup ((const char *) data, size);
 
   for (guint i = 0; i < G_N_ELEMENTS (codes); i++)
     {
@@ -28,10 +27,10 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       if (till_money_parse (text, currency, TILL_PARSE_ALLOW_NEGATIVE, &amount, &error))
         {
           g_autofree char *again = till_money_to_decimal_string (amount, currency);
-          gint64 back;
+          gint64           back;
 
-          g_assert_true (till_money_parse (again, currency, TILL_PARSE_ALLOW_NEGATIVE, &back,
-                                           NULL));
+          g_assert_true (
+              till_money_parse (again, currency, TILL_PARSE_ALLOW_NEGATIVE, &back, NULL));
           g_assert_cmpint (back, ==, amount);
           g_assert_cmpint (ABS (amount), <=, TILL_AMOUNT_MAX);
         }

@@ -14,7 +14,7 @@
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
-static const char * const some_members[] = { "id", "a", "lines", "", NULL };
+static const char *const some_members[] = { "id", "a", "lines", "", NULL };
 
 static JsonNode *
 as_node (JsonObject *object)
@@ -25,9 +25,7 @@ as_node (JsonObject *object)
 /* JsonParser's reading of a text the reader accepted (so at most 128 levels deep: no risk of
  * JsonParser's unbounded recursion). */
 static void
-check_same_as_json_glib (const char *text,
-                         gsize       length,
-                         JsonNode   *mine)
+check_same_as_json_glib (const char *text, gsize length, JsonNode *mine)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) error = NULL;
@@ -44,31 +42,31 @@ holds_double (JsonNode *node)
 {
   switch (JSON_NODE_TYPE (node))
     {
-    case JSON_NODE_OBJECT:
-      {
-        JsonObjectIter iter;
-        JsonNode *member;
+      case JSON_NODE_OBJECT:
+        {
+          JsonObjectIter iter;
+          JsonNode      *member;
 
-        json_object_iter_init (&iter, json_node_get_object (node));
-        while (json_object_iter_next (&iter, NULL, &member))
-          if (holds_double (member))
-            return TRUE;
-        return FALSE;
-      }
-    case JSON_NODE_ARRAY:
-      {
-        JsonArray *array = json_node_get_array (node);
+          json_object_iter_init (&iter, json_node_get_object (node));
+          while (json_object_iter_next (&iter, NULL, &member))
+            if (holds_double (member))
+              return TRUE;
+          return FALSE;
+        }
+      case JSON_NODE_ARRAY:
+        {
+          JsonArray *array = json_node_get_array (node);
 
-        for (guint i = 0; i < json_array_get_length (array); i++)
-          if (holds_double (json_array_get_element (array, i)))
-            return TRUE;
+          for (guint i = 0; i < json_array_get_length (array); i++)
+            if (holds_double (json_array_get_element (array, i)))
+              return TRUE;
+          return FALSE;
+        }
+      case JSON_NODE_VALUE:
+        return json_node_get_value_type (node) == G_TYPE_DOUBLE;
+      case JSON_NODE_NULL:
+      default:
         return FALSE;
-      }
-    case JSON_NODE_VALUE:
-      return json_node_get_value_type (node) == G_TYPE_DOUBLE;
-    case JSON_NODE_NULL:
-    default:
-      return FALSE;
     }
 }
 
@@ -86,18 +84,15 @@ check_round_trip (JsonNode *mine)
 }
 
 static void
-check_some_members (const char *text,
-                    gsize       length,
-                    JsonObject *all)
+check_some_members (const char *text, gsize length, JsonObject *all)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) some = till_json_parse_object_members (text, length, some_members,
-                                                                &error);
+  g_autoptr (JsonObject) some = till_json_parse_object_members (text, length, some_members, &error);
   g_autoptr (JsonNode) expected = json_node_new (JSON_NODE_OBJECT);
   g_autoptr (JsonNode) node = NULL;
   JsonObjectIter iter;
-  const char *name;
-  JsonNode *value;
+  const char    *name;
+  JsonNode      *value;
 
   g_assert_no_error (error);
   json_node_take_object (expected, json_object_new ());
@@ -110,8 +105,7 @@ check_some_members (const char *text,
 }
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   const char *text = (const char *) data;
   g_autoptr (GError) error = NULL;

@@ -14,7 +14,7 @@ main (int argc, char **argv)
   g_autoptr (GDir) dir = NULL;
   g_autoptr (GError) error = NULL;
   const char *name;
-  guint count = 0;
+  guint       count = 0;
 
   if (argc != 2)
     {
@@ -34,7 +34,7 @@ main (int argc, char **argv)
     {
       g_autofree char *path = g_build_filename (argv[1], name, NULL);
       g_autofree char *contents = NULL;
-      gsize length;
+      gsize            length;
 
       if (!g_file_get_contents (path, &contents, &length, &error))
         {

@@ -43,13 +43,10 @@ pay_training_server_stop (PayTrainingServer *server)
 /* Starts till-server --training on @listen with the server's database; reads its address,
  * publishable key and the embedded simulator's origin. */
 static gboolean
-launch (PayTrainingServer  *server,
-        const char         *binary,
-        const char         *listen,
-        GError            **error)
+launch (PayTrainingServer *server, const char *binary, const char *listen, GError **error)
 {
-  g_autoptr (GSubprocessLauncher) launcher
-      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr (JsonObject) config = NULL;
   g_autoptr (GUri) js = NULL;
 
@@ -95,11 +92,10 @@ launch (PayTrainingServer  *server,
  * loopback port; it dies with this process.
  */
 PayTrainingServer *
-pay_training_server_start (const char  *binary,
-                           GError     **error)
+pay_training_server_start (const char *binary, GError **error)
 {
   PayTrainingServer *server = g_new0 (PayTrainingServer, 1);
-  g_autofree char *out = NULL;
+  g_autofree char   *out = NULL;
   g_auto (GStrv) out_lines = NULL;
 
   server->dir = till_test_make_tmpdir ("till-pay");
@@ -124,9 +120,7 @@ fail:
 /* Kills the server (SIGKILL) and starts it again on the same address and database. Its
  * embedded simulator starts empty, on another port: the intents made before are unknown. */
 gboolean
-pay_training_server_restart (PayTrainingServer  *server,
-                             const char         *binary,
-                             GError            **error)
+pay_training_server_restart (PayTrainingServer *server, const char *binary, GError **error)
 {
   g_autoptr (GUri) uri = g_uri_parse (server->base, G_URI_FLAGS_NONE, error);
   g_autofree char *listen = NULL;
@@ -143,12 +137,12 @@ pay_training_server_restart (PayTrainingServer  *server,
 
 /* A request to the server's API with the terminal's token; the answer's JSON object. */
 JsonObject *
-pay_training_server_request (PayTrainingServer  *server,
-                             const char         *method,
-                             const char         *path,
-                             const char         *body,
-                             guint              *out_status,
-                             GError            **error)
+pay_training_server_request (PayTrainingServer *server,
+                             const char        *method,
+                             const char        *path,
+                             const char        *body,
+                             guint             *out_status,
+                             GError           **error)
 {
   g_autofree char *uri = g_strconcat (server->base, path, NULL);
   g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
@@ -171,18 +165,17 @@ pay_training_server_request (PayTrainingServer  *server,
 
 /* A checkout of two demo products (2 + 1): {order, payment: {payment_intent, client_secret}}. */
 JsonObject *
-pay_training_server_checkout (PayTrainingServer  *server,
-                              GError            **error)
+pay_training_server_checkout (PayTrainingServer *server, GError **error)
 {
   g_autoptr (JsonObject) products = NULL;
   g_autofree char *uuid = g_uuid_string_random ();
   g_autofree char *body = NULL;
-  JsonObject *reply;
-  JsonArray *items;
-  guint status = 0;
+  JsonObject      *reply;
+  JsonArray       *items;
+  guint            status = 0;
 
-  products = pay_training_server_request (server, "GET", "/api/v1/products?limit=2", NULL, NULL,
-                                          error);
+  products =
+      pay_training_server_request (server, "GET", "/api/v1/products?limit=2", NULL, NULL, error);
   if (products == NULL)
     return NULL;
   items = json_object_get_array_member (products, "products");
@@ -203,8 +196,7 @@ pay_training_server_checkout (PayTrainingServer  *server,
 
 /* Runs xdotool with @args: real X key events, as a keyboard would send them. */
 gboolean
-pay_xdotool (const char * const  *args,
-             GError             **error)
+pay_xdotool (const char *const *args, GError **error)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   int status;
@@ -213,8 +205,8 @@ pay_xdotool (const char * const  *args,
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
-  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
-                     NULL, &status, error))
+  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                     &status, error))
     return FALSE;
   return g_spawn_check_wait_status (status, error);
 }
@@ -234,16 +226,14 @@ pay_take_events (void)
 /* The card number has the focus when the form is ready: no click, no Tab. Each complete
  * field moves on to the next by itself (expiry 12/34, CVC 123). */
 gboolean
-pay_type_card_fields (const char  *number,
-                      guint        delay_ms,
-                      GError     **error)
+pay_type_card_fields (const char *number, guint delay_ms, GError **error)
 {
   g_autofree char *delay = g_strdup_printf ("%u", delay_ms);
 
   for (guint i = 0; i < 3; i++)
     {
       const char *text = i == 0 ? number : i == 1 ? "1234" : "123";
-      if (!pay_xdotool ((const char *[]) { "type", "--delay", delay, text, NULL }, error))
+      if (!pay_xdotool ((const char *[]){ "type", "--delay", delay, text, NULL }, error))
         return FALSE;
       pay_take_events ();
     }
@@ -254,7 +244,7 @@ pay_type_card_fields (const char  *number,
 gboolean
 pay_press_pay (GError **error)
 {
-  return pay_xdotool ((const char *[]) { "key", "--delay", "40", "Tab", "Return", NULL }, error);
+  return pay_xdotool ((const char *[]){ "key", "--delay", "40", "Tab", "Return", NULL }, error);
 }
 
 typedef struct
@@ -264,26 +254,23 @@ typedef struct
 } PageAnswer;
 
 static void
-on_page_answer (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+on_page_answer (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   PageAnswer *answer = user_data;
-  g_autoptr (JSCValue) value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (source),
-                                                                           result, NULL);
+  g_autoptr (JSCValue) value =
+      webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (source), result, NULL);
 
   answer->value = value != NULL && jsc_value_is_boolean (value) && jsc_value_to_boolean (value);
   answer->done = TRUE;
 }
 
 gboolean
-pay_page_says (WebKitWebView *web_view,
-               const char    *expression)
+pay_page_says (WebKitWebView *web_view, const char *expression)
 {
   PageAnswer answer = { FALSE, FALSE };
 
-  webkit_web_view_evaluate_javascript (web_view, expression, -1, NULL, NULL, NULL,
-                                       on_page_answer, &answer);
+  webkit_web_view_evaluate_javascript (web_view, expression, -1, NULL, NULL, NULL, on_page_answer,
+                                       &answer);
   while (!answer.done)
     g_main_context_iteration (NULL, TRUE);
   return answer.value;

@@ -18,38 +18,31 @@ typedef struct
 {
   GSubprocess *process;
   SoupSession *session;
-  char *dir;          /* temporary; removed by pay_training_server_stop() */
-  char *db;
-  char *token;        /* a cashier terminal's */
-  char *base;         /* http://127.0.0.1:PORT, no trailing slash */
-  char *publishable_key;
-  char *js_origin;    /* the embedded simulator's origin (Stripe.js and the API) */
+  char        *dir; /* temporary; removed by pay_training_server_stop() */
+  char        *db;
+  char        *token; /* a cashier terminal's */
+  char        *base;  /* http://127.0.0.1:PORT, no trailing slash */
+  char        *publishable_key;
+  char        *js_origin; /* the embedded simulator's origin (Stripe.js and the API) */
 } PayTrainingServer;
 
-PayTrainingServer *pay_training_server_start    (const char         *binary,
-                                                 GError            **error);
-void               pay_training_server_stop     (PayTrainingServer  *server);
-gboolean           pay_training_server_restart  (PayTrainingServer  *server,
-                                                 const char         *binary,
-                                                 GError            **error);
-JsonObject        *pay_training_server_request  (PayTrainingServer  *server,
-                                                 const char         *method,
-                                                 const char         *path,
-                                                 const char         *body,
-                                                 guint              *out_status,
-                                                 GError            **error);
-JsonObject        *pay_training_server_checkout (PayTrainingServer  *server,
-                                                 GError            **error);
+PayTrainingServer *pay_training_server_start (const char *binary, GError **error);
+void               pay_training_server_stop (PayTrainingServer *server);
+gboolean
+pay_training_server_restart (PayTrainingServer *server, const char *binary, GError **error);
+JsonObject *pay_training_server_request (PayTrainingServer *server,
+                                         const char        *method,
+                                         const char        *path,
+                                         const char        *body,
+                                         guint             *out_status,
+                                         GError           **error);
+JsonObject *pay_training_server_checkout (PayTrainingServer *server, GError **error);
 
-gboolean           pay_xdotool                  (const char * const *args,
-                                                 GError            **error);
-void pay_take_events (void);
-gboolean           pay_type_card_fields         (const char         *number,
-                                                 guint               delay_ms,
-                                                 GError            **error);
-gboolean           pay_press_pay                (GError            **error);
+gboolean pay_xdotool (const char *const *args, GError **error);
+void     pay_take_events (void);
+gboolean pay_type_card_fields (const char *number, guint delay_ms, GError **error);
+gboolean pay_press_pay (GError **error);
 /* Evaluates @expression in @web_view's page, waiting for the answer: TRUE if it is true. */
-gboolean           pay_page_says                (WebKitWebView      *web_view,
-                                                 const char         *expression);
+gboolean pay_page_says (WebKitWebView *web_view, const char *expression);
 
 G_END_DECLS

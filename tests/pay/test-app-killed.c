@@ -30,19 +30,17 @@
 typedef struct
 {
   PayTrainingServer *server;
-  char *home;                 /* the app's XDG directories */
-  GSubprocess *app;
-  GDataInputStream *log;      /* the app's debug log */
-  GString *seen;              /* every line of it, for the failure message */
-  char *line;                 /* a line read, not yet looked at */
-  gboolean reading;
-  gboolean eof;
+  char              *home; /* the app's XDG directories */
+  GSubprocess       *app;
+  GDataInputStream  *log;  /* the app's debug log */
+  GString           *seen; /* every line of it, for the failure message */
+  char              *line; /* a line read, not yet looked at */
+  gboolean           reading;
+  gboolean           eof;
 } Fixture;
 
 static void
-on_line (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+on_line (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Fixture *f = user_data;
   g_autoptr (GError) error = NULL;
@@ -62,13 +60,12 @@ on_line (GObject      *source,
 /* Iterates the main loop until the app's log has had a line with each of @needles (in
  * lines written from now on, in any order), or fails the test. */
 static void
-wait_for_logs (Fixture            *f,
-               const char * const *needles)
+wait_for_logs (Fixture *f, const char *const *needles)
 {
-  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
-  guint n = g_strv_length ((char **) needles);
+  gint64               deadline = g_get_monotonic_time () + DEADLINE_US;
+  guint                n = g_strv_length ((char **) needles);
   g_autofree gboolean *seen = g_new0 (gboolean, n);
-  guint left = n;
+  guint                left = n;
 
   for (;;)
     {
@@ -101,26 +98,25 @@ wait_for_logs (Fixture            *f,
 }
 
 static void
-wait_for_log (Fixture    *f,
-              const char *needle)
+wait_for_log (Fixture *f, const char *needle)
 {
-  wait_for_logs (f, (const char *[]) { needle, NULL });
+  wait_for_logs (f, (const char *[]){ needle, NULL });
 }
 
 static char *
-xdotool_output (const char * const *args)
+xdotool_output (const char *const *args)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *out = NULL;
-  int status;
+  int              status;
 
   g_ptr_array_add (argv, (gpointer) "xdotool");
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL,
-                               NULL, &out, NULL, &status, &error));
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               &out, NULL, &status, &error));
   g_assert_no_error (error);
   g_assert_true (g_spawn_check_wait_status (status, &error));
   g_assert_no_error (error);
@@ -128,7 +124,7 @@ xdotool_output (const char * const *args)
 }
 
 static void
-xdotool (const char * const *args)
+xdotool (const char *const *args)
 {
   g_autoptr (GError) error = NULL;
 
@@ -143,7 +139,7 @@ start_app (Fixture *f)
   g_autofree char *till = g_test_build_filename (G_TEST_BUILT, "..", "src", "app", "till", NULL);
   g_autofree char *schemas = g_test_build_filename (G_TEST_BUILT, "..", "data", NULL);
   g_autoptr (GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   const char *argv[] = { till, "--server", f->server->base, NULL };
   const char *dirs[] = { "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME" };
   g_autoptr (GError) error = NULL;
@@ -170,25 +166,22 @@ start_app (Fixture *f)
 
   /* Online (CONNECTING → ONLINE) with the catalog shown (all 60 demo products: a scan finds
    * its product), its window on screen and focused as on a till. */
-  wait_for_logs (f, (const char *[]) { "Connection state 1 → 2", " 60 matches", NULL });
-  windows = xdotool_output ((const char *[]) { "search", "--sync", "--onlyvisible", "--name",
-                                               "Till", NULL });
+  wait_for_logs (f, (const char *[]){ "Connection state 1 → 2", " 60 matches", NULL });
+  windows = xdotool_output (
+      (const char *[]){ "search", "--sync", "--onlyvisible", "--name", "Till", NULL });
   ids = g_strsplit (windows, "\n", -1);
   g_assert_nonnull (ids[0]);
-  xdotool ((const char *[]) { "windowfocus", "--sync", ids[0], NULL });
+  xdotool ((const char *[]){ "windowfocus", "--sync", ids[0], NULL });
 }
 
 static void
-on_exited (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+on_exited (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   *(gboolean *) user_data = TRUE;
 }
 
 static void
-stop_app (Fixture  *f,
-          gboolean  kill)
+stop_app (Fixture *f, gboolean kill)
 {
   gboolean exited = FALSE;
 
@@ -208,20 +201,19 @@ stop_app (Fixture  *f,
 static void
 scan_and_charge (Fixture *f)
 {
-  xdotool ((const char *[]) { "type", "--delay", "120", BARCODE, NULL });
-  xdotool ((const char *[]) { "key", "Return", NULL });
-  xdotool ((const char *[]) { "key", "F12", NULL });
+  xdotool ((const char *[]){ "type", "--delay", "120", BARCODE, NULL });
+  xdotool ((const char *[]){ "key", "Return", NULL });
+  xdotool ((const char *[]){ "key", "F12", NULL });
 }
 
 static JsonArray *
-orders (Fixture    *f,
-        JsonObject **out_reply)
+orders (Fixture *f, JsonObject **out_reply)
 {
   g_autoptr (GError) error = NULL;
   guint status = 0;
 
-  *out_reply = pay_training_server_request (f->server, "GET", "/api/v1/orders", NULL, &status,
-                                            &error);
+  *out_reply =
+      pay_training_server_request (f->server, "GET", "/api/v1/orders", NULL, &status, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (status, ==, 200);
   return json_object_get_array_member (*out_reply, "orders");
@@ -265,11 +257,10 @@ wait_for_order (Fixture *f)
 
 /* The one order there is, and its status at the server. */
 static char *
-the_order_status (Fixture *f,
-                  gint64   id)
+the_order_status (Fixture *f, gint64 id)
 {
   g_autoptr (JsonObject) reply = NULL;
-  JsonArray *list = orders (f, &reply);
+  JsonArray  *list = orders (f, &reply);
   JsonObject *order;
 
   g_assert_cmpuint (json_array_get_length (list), ==, 1);
@@ -280,13 +271,9 @@ the_order_status (Fixture *f,
 
 /* The simulator's PaymentIntents for order @id: how many, and how many succeeded. */
 static void
-count_intents (Fixture *f,
-               gint64   id,
-               guint   *out_intents,
-               guint   *out_succeeded)
+count_intents (Fixture *f, gint64 id, guint *out_intents, guint *out_succeeded)
 {
-  g_autofree char *uri = g_strconcat (f->server->js_origin, "/v1/payment_intents?limit=100",
-                                      NULL);
+  g_autofree char *uri = g_strconcat (f->server->js_origin, "/v1/payment_intents?limit=100", NULL);
   g_autofree char *wanted = g_strdup_printf ("%" G_GINT64_FORMAT, id);
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
   g_autoptr (GBytes) body = NULL;
@@ -330,11 +317,10 @@ pay_with_card (Fixture *f)
 
 /* After the restart: the order is paid once, by one PaymentIntent, and the app says Paid. */
 static void
-assert_paid_once (Fixture *f,
-                  gint64   id)
+assert_paid_once (Fixture *f, gint64 id)
 {
   g_autofree char *status = the_order_status (f, id);
-  guint intents, succeeded;
+  guint            intents, succeeded;
 
   g_assert_cmpstr (status, ==, "paid");
   count_intents (f, id, &intents, &succeeded);
@@ -345,14 +331,13 @@ assert_paid_once (Fixture *f,
 /* The cart is back after the restart: Charge gives the same order (the cart kept its client
  * reference), whose card form then takes the card. */
 static void
-charge_again_and_pay (Fixture *f,
-                      gint64   id)
+charge_again_and_pay (Fixture *f, gint64 id)
 {
   g_autofree char *status = NULL;
 
   status = the_order_status (f, id);
   g_assert_cmpstr (status, ==, "pending_payment");
-  xdotool ((const char *[]) { "key", "F12", NULL });
+  xdotool ((const char *[]){ "key", "F12", NULL });
   wait_for_log (f, "The card form is ready");
   pay_with_card (f);
   wait_for_log (f, "The payment page shows paid");
@@ -360,11 +345,10 @@ charge_again_and_pay (Fixture *f,
 }
 
 static void
-fixture_set_up (Fixture       *f,
-                gconstpointer  data)
+fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autofree char *binary = g_test_build_filename (G_TEST_BUILT, "..", "src", "server",
-                                                   "till-server", NULL);
+  g_autofree char *binary =
+      g_test_build_filename (G_TEST_BUILT, "..", "src", "server", "till-server", NULL);
   g_autoptr (GError) error = NULL;
 
   f->server = pay_training_server_start (binary, &error);
@@ -374,8 +358,7 @@ fixture_set_up (Fixture       *f,
 }
 
 static void
-fixture_tear_down (Fixture       *f,
-                   gconstpointer  data)
+fixture_tear_down (Fixture *f, gconstpointer data)
 {
   stop_app (f, FALSE);
   pay_training_server_stop (f->server);
@@ -385,8 +368,7 @@ fixture_tear_down (Fixture       *f,
 
 /* Killed as soon as the server has the order: the cart comes back with its reference. */
 static void
-test_killed_after_checkout (Fixture       *f,
-                            gconstpointer  data)
+test_killed_after_checkout (Fixture *f, gconstpointer data)
 {
   gint64 id;
 
@@ -401,8 +383,7 @@ test_killed_after_checkout (Fixture       *f,
 
 /* Killed while the customer types the card: nothing was sent to Stripe; the cart is back. */
 static void
-test_killed_in_card_form (Fixture       *f,
-                          gconstpointer  data)
+test_killed_in_card_form (Fixture *f, gconstpointer data)
 {
   gint64 id;
 
@@ -410,7 +391,7 @@ test_killed_in_card_form (Fixture       *f,
   scan_and_charge (f);
   wait_for_log (f, "The card form is ready");
   id = wait_for_order (f);
-  xdotool ((const char *[]) { "type", "--delay", "30", "42424242", NULL });
+  xdotool ((const char *[]){ "type", "--delay", "30", "42424242", NULL });
   stop_app (f, TRUE);
 
   start_app (f);
@@ -421,8 +402,7 @@ test_killed_in_card_form (Fixture       *f,
  * sync: at the restart the app finds the order paid and says so; the card is not asked for
  * (nor charged) again. */
 static void
-test_killed_after_confirmation (Fixture       *f,
-                                gconstpointer  data)
+test_killed_after_confirmation (Fixture *f, gconstpointer data)
 {
   gint64 id;
 
@@ -453,7 +433,7 @@ main (int argc, char **argv)
       return g_test_run ();
     }
 
-#define ADD(path, fn) \
+#define ADD(path, fn)                                                                              \
   g_test_add ("/pay/killed/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("after-checkout", test_killed_after_checkout);
   ADD ("in-card-form", test_killed_in_card_form);

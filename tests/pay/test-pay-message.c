@@ -18,27 +18,29 @@ test_valid (void)
   g_autoptr (TillPayMessage) declined = NULL;
 
   loaded = till_pay_message_parse (
-    "{\"type\":\"loaded\",\"status\":null,\"payment_intent\":null,\"error\":null}", NULL, &error);
+      "{\"type\":\"loaded\",\"status\":null,\"payment_intent\":null,\"error\":null}", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (loaded->type, ==, TILL_PAY_MESSAGE_LOADED);
 
-  ready = till_pay_message_parse (
-    "{\"type\":\"ready\",\"status\":null,\"payment_intent\":\"" PI "\",\"error\":null}", PI, &error);
+  ready = till_pay_message_parse ("{\"type\":\"ready\",\"status\":null,\"payment_intent\":\"" PI
+                                  "\",\"error\":null}",
+                                  PI, &error);
   g_assert_no_error (error);
   g_assert_cmpint (ready->type, ==, TILL_PAY_MESSAGE_READY);
 
   paid = till_pay_message_parse (
-    "{\"type\":\"result\",\"status\":\"succeeded\",\"payment_intent\":\"" PI "\",\"error\":null}",
-    PI, &error);
+      "{\"type\":\"result\",\"status\":\"succeeded\",\"payment_intent\":\"" PI "\",\"error\":null}",
+      PI, &error);
   g_assert_no_error (error);
   g_assert_cmpint (paid->type, ==, TILL_PAY_MESSAGE_RESULT);
   g_assert_cmpstr (paid->status, ==, "succeeded");
   g_assert_null (paid->error_code);
 
   declined = till_pay_message_parse (
-    "{\"type\":\"result\",\"status\":\"requires_payment_method\",\"payment_intent\":\"" PI "\","
-    "\"error\":{\"code\":\"card_declined\",\"decline_code\":\"insufficient_funds\","
-    "\"message\":\"Your card has insufficient funds.\"}}", PI, &error);
+      "{\"type\":\"result\",\"status\":\"requires_payment_method\",\"payment_intent\":\"" PI "\","
+      "\"error\":{\"code\":\"card_declined\",\"decline_code\":\"insufficient_funds\","
+      "\"message\":\"Your card has insufficient funds.\"}}",
+      PI, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (declined->error_code, ==, "card_declined");
   g_assert_cmpstr (declined->decline_code, ==, "insufficient_funds");
@@ -67,7 +69,8 @@ test_forged (void)
     "{\"type\":\"refund\",\"status\":null,\"payment_intent\":\"" PI "\",\"error\":null}",
     "{\"type\":\"ready\",\"status\":\"succeeded\",\"payment_intent\":\"" PI "\",\"error\":null}",
     "{\"type\":\"loaded\",\"status\":null,\"payment_intent\":\"" PI "\",\"error\":null}",
-    "{\"type\":\"result\",\"status\":\"succeeded\",\"payment_intent\":\"pi_../../x\",\"error\":null}",
+    "{\"type\":\"result\",\"status\":\"succeeded\",\"payment_intent\":\"pi_../../"
+    "x\",\"error\":null}",
     "{\"type\":\"result\",\"status\":\"succeeded\",\"payment_intent\":\"ch_123\",\"error\":null}",
     /* not an object at all */
     "\"succeeded\"",
@@ -93,8 +96,8 @@ test_no_payment_in_progress (void)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (TillPayMessage) message = till_pay_message_parse (
-    "{\"type\":\"result\",\"status\":\"succeeded\",\"payment_intent\":\"" PI "\",\"error\":null}",
-    NULL, &error);
+      "{\"type\":\"result\",\"status\":\"succeeded\",\"payment_intent\":\"" PI "\",\"error\":null}",
+      NULL, &error);
 
   g_assert_null (message);
   g_assert_nonnull (error);

@@ -30,24 +30,24 @@ typedef struct
 {
   PayTrainingServer *server;
   /* borrowed from server */
-  char *dir;
-  char *token;
-  char *base;            /* http://127.0.0.1:PORT */
-  SoupSession *session;
-  char *publishable_key;
-  char *js_origin;
-  GtkWindow *window;
+  char            *dir;
+  char            *token;
+  char            *base; /* http://127.0.0.1:PORT */
+  SoupSession     *session;
+  char            *publishable_key;
+  char            *js_origin;
+  GtkWindow       *window;
   TillPaymentView *view;
-  TillClient *client;        /* flow tests: the app's client and payment page */
+  TillClient      *client; /* flow tests: the app's client and payment page */
   TillPaymentPage *page;
-  guint finished;
-  gboolean finished_paid;
-  guint loaded;
-  guint ready;
-  guint results;
-  guint load_errors;
-  char *status;
-  char *decline_code;
+  guint            finished;
+  gboolean         finished_paid;
+  guint            loaded;
+  guint            ready;
+  guint            results;
+  guint            load_errors;
+  char            *status;
+  char            *decline_code;
 } Fixture;
 
 static char *
@@ -57,40 +57,42 @@ server_binary (void)
 }
 
 static JsonObject *
-api (Fixture    *f,
-     const char *method,
-     const char *path,
-     const char *body,
-     guint       expected_status)
+api (Fixture *f, const char *method, const char *path, const char *body, guint expected_status)
 {
   g_autoptr (GError) error = NULL;
-  guint status = 0;
-  JsonObject *object = pay_training_server_request (f->server, method, path, body, &status,
-                                                    &error);
+  guint       status = 0;
+  JsonObject *object = pay_training_server_request (f->server, method, path, body, &status, &error);
 
   g_assert_no_error (error);
   g_assert_cmpuint (status, ==, expected_status);
   return object;
 }
 
-static void on_loaded (TillPaymentView *v, Fixture *f) { f->loaded++; }
-static void on_ready (TillPaymentView *v, Fixture *f) { f->ready++; }
-static void on_load_error (TillPaymentView *v, const char *m, Fixture *f) { f->load_errors++; }
+static void
+on_loaded (TillPaymentView *v, Fixture *f)
+{
+  f->loaded++;
+}
+static void
+on_ready (TillPaymentView *v, Fixture *f)
+{
+  f->ready++;
+}
+static void
+on_load_error (TillPaymentView *v, const char *m, Fixture *f)
+{
+  f->load_errors++;
+}
 
 static void
-on_finished (TillPaymentPage *page,
-             TillCartModel   *cart,
-             gboolean         paid,
-             Fixture         *f)
+on_finished (TillPaymentPage *page, TillCartModel *cart, gboolean paid, Fixture *f)
 {
   f->finished++;
   f->finished_paid = paid;
 }
 
 static void
-on_result (TillPaymentView *view,
-           TillPayMessage  *message,
-           Fixture         *f)
+on_result (TillPaymentView *view, TillPayMessage *message, Fixture *f)
 {
   f->results++;
   g_free (f->status);
@@ -102,13 +104,11 @@ on_result (TillPaymentView *view,
 typedef struct
 {
   GdkTexture *texture;
-  gboolean done;
+  gboolean    done;
 } Snapshot;
 
 static void
-on_snapshot (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+on_snapshot (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Snapshot *snapshot = user_data;
 
@@ -119,16 +119,15 @@ on_snapshot (GObject      *source,
 /* Saves what the page shows to _build/tests/pay/NAME.png (the source of the screenshots
  * in data/screenshots/). */
 static void
-save_snapshot (Fixture    *f,
-               const char *name)
+save_snapshot (Fixture *f, const char *name)
 {
-  Snapshot snapshot = { NULL, FALSE };
+  Snapshot         snapshot = { NULL, FALSE };
   g_autofree char *file = g_strconcat (name, ".png", NULL);
   g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "pay", file, NULL);
 
   webkit_web_view_get_snapshot (till_payment_view_get_web_view (f->view),
-                                WEBKIT_SNAPSHOT_REGION_VISIBLE, WEBKIT_SNAPSHOT_OPTIONS_NONE,
-                                NULL, on_snapshot, &snapshot);
+                                WEBKIT_SNAPSHOT_REGION_VISIBLE, WEBKIT_SNAPSHOT_OPTIONS_NONE, NULL,
+                                on_snapshot, &snapshot);
   while (!snapshot.done)
     g_main_context_iteration (NULL, TRUE);
   if (snapshot.texture != NULL)
@@ -141,9 +140,7 @@ save_snapshot (Fixture    *f,
 static Fixture *current_fixture;
 
 static void
-wait_for (guint      *counter,
-          guint       target,
-          const char *what)
+wait_for (guint *counter, guint target, const char *what)
 {
   gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
 
@@ -160,7 +157,7 @@ wait_for (guint      *counter,
 }
 
 static void
-xdotool (const char * const *args)
+xdotool (const char *const *args)
 {
   g_autoptr (GError) error = NULL;
 
@@ -179,18 +176,17 @@ settle (void)
 static void
 focus_view (Fixture *f)
 {
-  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (f->window));
+  GdkSurface      *surface = gtk_native_get_surface (GTK_NATIVE (f->window));
   g_autofree char *xid = g_strdup_printf ("%lu", (gulong) gdk_x11_surface_get_xid (surface));
 
-  xdotool ((const char *[]) { "windowfocus", "--sync", xid, NULL });
+  xdotool ((const char *[]){ "windowfocus", "--sync", xid, NULL });
   gtk_widget_grab_focus (GTK_WIDGET (till_payment_view_get_web_view (f->view)));
   settle ();
   g_assert_true (gtk_window_is_active (f->window));
 }
 
 static void
-fixture_set_up (Fixture       *f,
-                gconstpointer  data)
+fixture_set_up (Fixture *f, gconstpointer data)
 {
   g_autofree char *binary = server_binary ();
   g_autoptr (GError) error = NULL;
@@ -249,8 +245,7 @@ fixture_set_up (Fixture       *f,
 }
 
 static void
-fixture_tear_down (Fixture       *f,
-                   gconstpointer  data)
+fixture_tear_down (Fixture *f, gconstpointer data)
 {
   gtk_window_destroy (f->window);
   g_clear_object (&f->client);
@@ -262,9 +257,7 @@ fixture_tear_down (Fixture       *f,
 /* Creates a checkout of two demo products and returns the order; fills the intent and
  * client secret. */
 static JsonObject *
-checkout (Fixture  *f,
-          char    **payment_intent,
-          char    **client_secret)
+checkout (Fixture *f, char **payment_intent, char **client_secret)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) reply = pay_training_server_checkout (f->server, &error);
@@ -280,8 +273,7 @@ checkout (Fixture  *f,
 /* Types a card as a person would: the card number has the focus when the form is ready,
  * and each complete field moves on to the next by itself. Then Tab to Pay, and Enter. */
 static void
-type_card (Fixture    *f,
-           const char *number)
+type_card (Fixture *f, const char *number)
 {
   g_autoptr (GError) error = NULL;
 
@@ -294,17 +286,14 @@ type_card (Fixture    *f,
 }
 
 static void
-start_form (Fixture    *f,
-            const char *payment_intent,
-            const char *client_secret,
-            gint64      total)
+start_form (Fixture *f, const char *payment_intent, const char *client_secret, gint64 total)
 {
   g_autofree char *label = till_money_format (total, till_currency_lookup ("EUR"), "en_US");
-  TillPaymentArgs args = {
-    .payment_intent = payment_intent,
-    .client_secret = client_secret,
-    .publishable_key = f->publishable_key,
-    .amount_label = label,
+  TillPaymentArgs  args = {
+     .payment_intent = payment_intent,
+     .client_secret = client_secret,
+     .publishable_key = f->publishable_key,
+     .amount_label = label,
   };
   guint ready = f->ready;
 
@@ -313,8 +302,7 @@ start_form (Fixture    *f,
 }
 
 static JsonObject *
-sync_order (Fixture *f,
-            gint64   id)
+sync_order (Fixture *f, gint64 id)
 {
   g_autofree char *path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT "/sync", id);
 
@@ -322,8 +310,7 @@ sync_order (Fixture *f,
 }
 
 static void
-test_card_paid (Fixture       *f,
-                gconstpointer  data)
+test_card_paid (Fixture *f, gconstpointer data)
 {
   g_autofree char *pi = NULL;
   g_autofree char *secret = NULL;
@@ -346,8 +333,7 @@ test_card_paid (Fixture       *f,
 }
 
 static void
-test_decline_then_other_card (Fixture       *f,
-                              gconstpointer  data)
+test_decline_then_other_card (Fixture *f, gconstpointer data)
 {
   g_autofree char *pi = NULL;
   g_autofree char *secret = NULL;
@@ -373,15 +359,14 @@ test_decline_then_other_card (Fixture       *f,
   g_assert_cmpstr (f->status, ==, "succeeded");
   paid = sync_order (f, id);
   g_assert_cmpstr (json_object_get_string_member (paid, "status"), ==, "paid");
-  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (paid, "payment"),
-                                                  "card_last4"), ==, "4444");
+  g_assert_cmpstr (
+      json_object_get_string_member (json_object_get_object_member (paid, "payment"), "card_last4"),
+      ==, "4444");
 }
 
 /* Asks the page @expression until it is true (no sleeping: each answer is awaited). */
 static void
-wait_for_page (Fixture    *f,
-               const char *expression,
-               const char *what)
+wait_for_page (Fixture *f, const char *expression, const char *what)
 {
   gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
 
@@ -396,8 +381,7 @@ wait_for_page (Fixture    *f,
 }
 
 static void
-test_generic_decline (Fixture       *f,
-                      gconstpointer  data)
+test_generic_decline (Fixture *f, gconstpointer data)
 {
   g_autofree char *pi = NULL;
   g_autofree char *secret = NULL;
@@ -426,20 +410,19 @@ on_resource_finished (WebKitWebResource *resource, gboolean *loaded)
 
 /* Notes when the 3-D Secure challenge's script has been loaded into its frame. */
 static void
-on_resource_started (WebKitWebView *web_view,
+on_resource_started (WebKitWebView     *web_view,
                      WebKitWebResource *resource,
-                     WebKitURIRequest *request,
-                     gboolean *loaded)
+                     WebKitURIRequest  *request,
+                     gboolean          *loaded)
 {
   if (g_str_has_suffix (webkit_uri_request_get_uri (request), "/v3/frame/challenge.js"))
     g_signal_connect (resource, "finished", G_CALLBACK (on_resource_finished), loaded);
 }
 
 static void
-test_three_d_secure (Fixture       *f,
-                     gconstpointer  data)
+test_three_d_secure (Fixture *f, gconstpointer data)
 {
-  gboolean challenge_loaded = FALSE;
+  gboolean         challenge_loaded = FALSE;
   g_autofree char *pi = NULL;
   g_autofree char *secret = NULL;
   g_autoptr (JsonObject) order = checkout (f, &pi, &secret);
@@ -456,7 +439,7 @@ test_three_d_secure (Fixture       *f,
   g_assert_true (till_test_wait_for (&challenge_loaded, DEADLINE_US / 1000));
   settle ();
   save_snapshot (f, "pay-3ds-challenge");
-  xdotool ((const char *[]) { "key", "--delay", "40", "Tab", "Return", NULL });
+  xdotool ((const char *[]){ "key", "--delay", "40", "Tab", "Return", NULL });
   wait_for (&f->results, 1, "the result after the challenge");
   g_assert_cmpstr (f->status, ==, "succeeded");
 
@@ -467,8 +450,7 @@ test_three_d_secure (Fixture       *f,
 /* The app's payment page: the server's verdict shown natively. */
 
 static void
-wait_for_state (Fixture    *f,
-                const char *state)
+wait_for_state (Fixture *f, const char *state)
 {
   gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
 
@@ -486,8 +468,7 @@ wait_for_state (Fixture    *f,
 
 /* Saves the whole window (the native pages) to _build/tests/pay/NAME.png. */
 static void
-save_window (Fixture    *f,
-             const char *name)
+save_window (Fixture *f, const char *name)
 {
   g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (f->window));
   g_autoptr (GtkSnapshot) snapshot = gtk_snapshot_new ();
@@ -495,8 +476,8 @@ save_window (Fixture    *f,
   g_autoptr (GdkTexture) texture = NULL;
   g_autofree char *file = g_strconcat (name, ".png", NULL);
   g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "pay", file, NULL);
-  int width = gtk_widget_get_width (GTK_WIDGET (f->window));
-  int height = gtk_widget_get_height (GTK_WIDGET (f->window));
+  int              width = gtk_widget_get_width (GTK_WIDGET (f->window));
+  int              height = gtk_widget_get_height (GTK_WIDGET (f->window));
 
   settle ();
   gdk_paintable_snapshot (paintable, snapshot, width, height);
@@ -525,8 +506,7 @@ begin_sale (Fixture *f)
 }
 
 static char *
-order_status (Fixture *f,
-              gint64   id)
+order_status (Fixture *f, gint64 id)
 {
   g_autofree char *path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT, id);
   g_autoptr (JsonObject) order = api (f, "GET", path, NULL, 200);
@@ -534,11 +514,9 @@ order_status (Fixture *f,
   return g_strdup (json_object_get_string_member (order, "status"));
 }
 
-
 /* What a click on the dialog's @response button does. */
 static void
-answer_dialog (AdwMessageDialog *dialog,
-               const char       *response)
+answer_dialog (AdwMessageDialog *dialog, const char *response)
 {
   adw_message_dialog_response (dialog, response);
   gtk_window_destroy (GTK_WINDOW (dialog));
@@ -549,7 +527,7 @@ static AdwMessageDialog *
 open_email_dialog (Fixture *f)
 {
   GListModel *toplevels = gtk_window_get_toplevels ();
-  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+  gint64      deadline = g_get_monotonic_time () + DEADLINE_US;
 
   gtk_widget_activate_action (GTK_WIDGET (f->page), "payment.email", NULL);
   for (;;)
@@ -580,8 +558,8 @@ save_text_page (const char                 *text,
   g_autofree char *file = g_strconcat (name, ".png", NULL);
   g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "pay", file, NULL);
   cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, height);
-  cairo_t *cr = cairo_create (surface);
-  PangoLayout *layout = pango_cairo_create_layout (cr);
+  cairo_t         *cr = cairo_create (surface);
+  PangoLayout     *layout = pango_cairo_create_layout (cr);
 
   cairo_set_source_rgb (cr, 1, 1, 1);
   cairo_paint (cr);
@@ -600,15 +578,13 @@ save_text_page (const char                 *text,
  * printed at 203 dpi: 576 dots for TILL_RECEIPT_WIDTH columns, the text's own height). The
  * A4 one is Print Receipt's own PDF (save_pdf_page ()). */
 static void
-save_receipts (Fixture *f,
-               gint64   id)
+save_receipts (Fixture *f, gint64 id)
 {
   g_autofree char *path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT, id);
   g_autoptr (JsonObject) json = api (f, "GET", path, NULL, 200);
   g_autoptr (TillOrder) order = till_order_from_json (json, NULL);
-  g_autofree char *text = till_payment_page_format_receipt (order,
-                                                            till_client_get_config (f->client),
-                                                            NULL);
+  g_autofree char *text =
+      till_payment_page_format_receipt (order, till_client_get_config (f->client), NULL);
   g_autoptr (PangoFontDescription) font = pango_font_description_from_string ("Monospace");
   PangoFontMap *map = pango_cairo_font_map_get_default ();
   g_autoptr (GObject) context = G_OBJECT (pango_font_map_create_context (map));
@@ -616,7 +592,7 @@ save_receipts (Fixture *f,
   g_autofree char *columns = g_strnfill (TILL_RECEIPT_WIDTH, 'M');
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   guint n_lines = g_strv_length (lines);
-  int probe_width, probe_height, line_height;
+  int   probe_width, probe_height, line_height;
 
   g_assert_nonnull (order);
   g_assert_cmpint (order->status, ==, TILL_ORDER_PAID);
@@ -648,19 +624,19 @@ save_pdf_page (const char *pdf, const char *name)
       g_test_message ("pdftoppm (poppler-utils) is not installed: no %s.png", name);
       return;
     }
-  g_assert_true (g_spawn_sync (NULL,
-                               (char *[]){ program, (char *)"-png", (char *)"-r", (char *)"150",
-                                           (char *)"-singlefile", (char *)"-f", (char *)"1",
-                                           (char *)"-l", (char *)"1", (char *)pdf, prefix, NULL },
-                               NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error));
+  g_assert_true (
+      g_spawn_sync (NULL,
+                    (char *[]){ program, (char *) "-png", (char *) "-r", (char *) "150",
+                                (char *) "-singlefile", (char *) "-f", (char *) "1", (char *) "-l",
+                                (char *) "1", (char *) pdf, prefix, NULL },
+                    NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error));
   g_assert_no_error (error);
   g_assert_true (g_spawn_check_wait_status (status, &error));
   g_assert_no_error (error);
 }
 
 static void
-test_flow_paid (Fixture       *f,
-                gconstpointer  data)
+test_flow_paid (Fixture *f, gconstpointer data)
 {
   g_autoptr (TillOrder) order = begin_sale (f);
   g_autofree char *status = NULL;
@@ -697,15 +673,14 @@ test_flow_paid (Fixture       *f,
   /* Email Receipt: the server hands the address to Stripe (receipt_email), which sends its
    * receipt. Read back from the embedded simulator with training mode's test key. */
   {
-    g_autofree char *path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT "/receipt",
-                                             order->id);
-    g_autoptr (JsonObject) sent = api (f, "POST", path,
-                                       "{\"email\": \"ayse@example.com\"}", 200);
+    g_autofree char *path =
+        g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT "/receipt", order->id);
+    g_autoptr (JsonObject) sent = api (f, "POST", path, "{\"email\": \"ayse@example.com\"}", 200);
     g_autoptr (JsonObject) bad = api (f, "POST", path, "{\"email\": \"not an address\"}", 400);
-    g_autoptr (JsonObject) extra = api (f, "POST", path,
-                                        "{\"email\": \"a@example.com\", \"cc\": \"x\"}", 400);
-    g_autofree char *uri = g_strdup_printf ("%s/v1/payment_intents/%s", f->js_origin,
-                                            order->payment_intent);
+    g_autoptr (JsonObject) extra =
+        api (f, "POST", path, "{\"email\": \"a@example.com\", \"cc\": \"x\"}", 400);
+    g_autofree char *uri =
+        g_strdup_printf ("%s/v1/payment_intents/%s", f->js_origin, order->payment_intent);
     g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
     g_autoptr (GBytes) reply = NULL;
     g_autoptr (JsonObject) intent = NULL;
@@ -716,8 +691,8 @@ test_flow_paid (Fixture       *f,
                                   "Bearer sk_test_till_training_mode");
     reply = soup_session_send_and_read (f->session, msg, NULL, &error);
     g_assert_no_error (error);
-    intent = till_json_parse_object (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply),
-                                     &error);
+    intent =
+        till_json_parse_object (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply), &error);
     g_assert_no_error (error);
     g_assert_cmpstr (json_object_get_string_member (intent, "receipt_email"), ==,
                      "ayse@example.com");
@@ -726,9 +701,9 @@ test_flow_paid (Fixture       *f,
   /* The same from the page, through its Email Receipt dialog: Send needs an address, and
    * after a failure the address typed is there to correct, not to type again. */
   {
-    gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+    gint64            deadline = g_get_monotonic_time () + DEADLINE_US;
     AdwMessageDialog *dialog = open_email_dialog (f);
-    GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+    GtkEditable      *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
 
     g_assert_false (adw_message_dialog_get_response_enabled (dialog, "send"));
     gtk_editable_set_text (entry, "  not an address ");
@@ -764,16 +739,17 @@ test_flow_paid (Fixture       *f,
 /* Pay on an empty card form: the form says what is missing and stays, for the customer to
  * go on typing; no result goes to the app, so no "Not Paid" page covers the form. */
 static void
-test_flow_empty_form (Fixture       *f,
-                      gconstpointer  data)
+test_flow_empty_form (Fixture *f, gconstpointer data)
 {
   g_autoptr (TillOrder) order = begin_sale (f);
-  WebKitWebView *web_view = till_payment_view_get_web_view (f->view);
+  WebKitWebView   *web_view = till_payment_view_get_web_view (f->view);
   g_autofree char *status = NULL;
 
   g_assert_true (pay_page_says (web_view, "document.getElementById('submit').click(), true"));
-  wait_for_page (f, "document.getElementById('message').textContent !== '' && "
-                    "!document.getElementById('submit').disabled", "the form's message");
+  wait_for_page (f,
+                 "document.getElementById('message').textContent !== '' && "
+                 "!document.getElementById('submit').disabled",
+                 "the form's message");
   g_assert_true (pay_page_says (web_view, "document.getElementById('message').textContent === "
                                           "'Your card number is incomplete.'"));
   /* The page's answers come in order: a result posted before would be here by now. */
@@ -789,12 +765,11 @@ test_flow_empty_form (Fixture       *f,
 }
 
 static void
-test_flow_declined_then_paid (Fixture       *f,
-                              gconstpointer  data)
+test_flow_declined_then_paid (Fixture *f, gconstpointer data)
 {
   g_autoptr (TillOrder) order = begin_sale (f);
   g_autofree char *status = NULL;
-  guint ready;
+  guint            ready;
 
   type_card (f, "4000000000009995");
   wait_for_state (f, "declined");
@@ -815,8 +790,7 @@ test_flow_declined_then_paid (Fixture       *f,
 }
 
 static void
-test_flow_kiosk (Fixture       *f,
-                 gconstpointer  data)
+test_flow_kiosk (Fixture *f, gconstpointer data)
 {
   g_autoptr (TillOrder) order = NULL;
 
@@ -828,8 +802,7 @@ test_flow_kiosk (Fixture       *f,
 }
 
 static void
-test_flow_cancel (Fixture       *f,
-                  gconstpointer  data)
+test_flow_cancel (Fixture *f, gconstpointer data)
 {
   g_autoptr (TillOrder) order = begin_sale (f);
   g_autofree char *status = NULL;
@@ -869,12 +842,11 @@ test_flow_card_number_focused (Fixture *f, gconstpointer data)
 }
 
 static void
-test_flow_web_process_killed (Fixture       *f,
-                              gconstpointer  data)
+test_flow_web_process_killed (Fixture *f, gconstpointer data)
 {
   g_autoptr (TillOrder) order = begin_sale (f);
   g_autofree char *status = NULL;
-  guint ready = f->ready;
+  guint            ready = f->ready;
 
   g_test_expect_message ("till-pay", G_LOG_LEVEL_WARNING, "*web process ended*");
   webkit_web_view_terminate_web_process (till_payment_view_get_web_view (f->view));
@@ -889,17 +861,17 @@ test_flow_web_process_killed (Fixture       *f,
 }
 
 static void
-test_flow_forged_success (Fixture       *f,
-                          gconstpointer  data)
+test_flow_forged_success (Fixture *f, gconstpointer data)
 {
   g_autoptr (TillOrder) order = begin_sale (f);
   g_autofree char *script = NULL;
   g_autofree char *status = NULL;
-  const char *pi = till_payment_view_get_payment_intent (f->view);
+  const char      *pi = till_payment_view_get_payment_intent (f->view);
 
   /* A well-formed "succeeded" for an intent nobody paid: the app asks the server. */
   script = g_strdup_printf ("window.webkit.messageHandlers.till.postMessage({type: 'result',"
-                            " status: 'succeeded', payment_intent: '%s', error: null});", pi);
+                            " status: 'succeeded', payment_intent: '%s', error: null});",
+                            pi);
   webkit_web_view_evaluate_javascript (till_payment_view_get_web_view (f->view), script, -1, NULL,
                                        NULL, NULL, NULL, NULL);
   wait_for_state (f, "error");
@@ -910,8 +882,7 @@ test_flow_forged_success (Fixture       *f,
 
 /* After New Sale the store holds one cart: empty, not parked, and not @paid. */
 static void
-assert_next_sale_cart (GListModel    *carts,
-                       TillCartModel *paid)
+assert_next_sale_cart (GListModel *carts, TillCartModel *paid)
 {
   g_autoptr (TillCartModel) next = NULL;
 
@@ -931,9 +902,7 @@ typedef struct
 } Waiter;
 
 static void
-on_async (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
+on_async (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   ((Waiter *) user_data)->result = g_object_ref (result);
 }
@@ -960,16 +929,14 @@ wait_store_idle (TillCartStore *store)
 /* What the browser does when the customer presses Pay: confirm with the publishable key and
  * the client secret, straight at Stripe (here the server's embedded simulator). */
 static void
-confirm_at_stripe (Fixture    *f,
-                   const char *payment_intent,
-                   const char *client_secret)
+confirm_at_stripe (Fixture *f, const char *payment_intent, const char *client_secret)
 {
-  g_autofree char *uri = g_strdup_printf ("%s/v1/payment_intents/%s/confirm", f->js_origin,
-                                          payment_intent);
+  g_autofree char *uri =
+      g_strdup_printf ("%s/v1/payment_intents/%s/confirm", f->js_origin, payment_intent);
   g_autoptr (SoupMessage) msg = soup_message_new ("POST", uri);
   g_autofree char *auth = g_strconcat ("Bearer ", f->publishable_key, NULL);
-  g_autofree char *form = soup_form_encode ("payment_method", "pm_card_visa",
-                                            "client_secret", client_secret, NULL);
+  g_autofree char *form =
+      soup_form_encode ("payment_method", "pm_card_visa", "client_secret", client_secret, NULL);
   gsize length = strlen (form);
   g_autoptr (GBytes) body = g_bytes_new_take (g_steal_pointer (&form), length);
   g_autoptr (GBytes) reply = NULL;
@@ -997,27 +964,26 @@ config_has_js (Fixture *f)
 }
 
 static void
-test_flow_server_restart (Fixture       *f,
-                          gconstpointer  data)
+test_flow_server_restart (Fixture *f, gconstpointer data)
 {
   g_autoptr (TillCartModel) cart = till_cart_model_new ("EUR", TRUE);
   g_autoptr (GPtrArray) products = NULL;
   g_autoptr (TillCheckoutResult) checkout_result = NULL;
   g_autofree char *etag = NULL;
-  gint64 order_id;
-  Waiter waiter = { NULL };
+  gint64           order_id;
+  Waiter           waiter = { NULL };
   g_autofree char *binary = server_binary ();
   g_autofree char *status = NULL;
   g_autoptr (GError) error = NULL;
   TillPaymentView *old_view = f->view;
-  gint64 deadline;
-  guint ready;
+  gint64           deadline;
+  guint            ready;
 
   /* A cart of the catalog, charged: its order's form is on screen. */
   till_client_fetch_products_async (f->client, NULL, NULL, on_async, &waiter);
   wait_result (&waiter);
-  g_assert_true (till_client_fetch_products_finish (f->client, waiter.result, &products, &etag,
-                                                    &error));
+  g_assert_true (
+      till_client_fetch_products_finish (f->client, waiter.result, &products, &etag, &error));
   g_clear_object (&waiter.result);
   g_assert_cmpint (till_cart_model_add_product (cart, g_ptr_array_index (products, 0), 2, &error),
                    ==, 0);
@@ -1033,7 +999,7 @@ test_flow_server_restart (Fixture       *f,
 
   g_assert_true (pay_training_server_restart (f->server, binary, &error));
   g_assert_no_error (error);
-  f->js_origin = f->server->js_origin;               /* borrowed, as at the start */
+  f->js_origin = f->server->js_origin; /* borrowed, as at the start */
   f->publishable_key = f->server->publishable_key;
   till_client_reconnect (f->client);
   deadline = g_get_monotonic_time () + DEADLINE_US;
@@ -1066,7 +1032,7 @@ test_flow_server_restart (Fixture       *f,
   wait_for_state (f, "paid");
   {
     g_autoptr (JsonObject) orders = api (f, "GET", "/api/v1/orders", NULL, 200);
-    JsonArray *list = json_object_get_array_member (orders, "orders");
+    JsonArray  *list = json_object_get_array_member (orders, "orders");
     JsonObject *newest = json_array_get_object_element (list, 0);
 
     g_assert_cmpuint (json_array_get_length (list), ==, 2);
@@ -1076,8 +1042,7 @@ test_flow_server_restart (Fixture       *f,
 }
 
 static void
-test_restart_shows_paid (Fixture       *f,
-                         gconstpointer  data)
+test_restart_shows_paid (Fixture *f, gconstpointer data)
 {
   g_autofree char *carts_dir = g_build_filename (f->dir, "carts", NULL);
   g_autoptr (GFile) directory = g_file_new_for_path (carts_dir);
@@ -1090,17 +1055,17 @@ test_restart_shows_paid (Fixture       *f,
   g_autoptr (GError) error = NULL;
   g_autofree char *etag = NULL;
   g_autofree char *status = NULL;
-  TillCartModel *cart;
-  TillWindow *window;
-  Waiter waiter = { NULL };
-  gint64 order_id;
-  gint64 deadline;
+  TillCartModel   *cart;
+  TillWindow      *window;
+  Waiter           waiter = { NULL };
+  gint64           order_id;
+  gint64           deadline;
 
   /* Before the crash: a cart, its checkout, and the card confirmed in the browser. */
   till_client_fetch_products_async (f->client, NULL, NULL, on_async, &waiter);
   wait_result (&waiter);
-  g_assert_true (till_client_fetch_products_finish (f->client, waiter.result, &products, &etag,
-                                                    &error));
+  g_assert_true (
+      till_client_fetch_products_finish (f->client, waiter.result, &products, &etag, &error));
   g_clear_object (&waiter.result);
   cart = till_cart_store_new_cart (store, "EUR", TRUE);
   g_assert_cmpint (till_cart_model_add_product (cart, g_ptr_array_index (products, 0), 2, &error),
@@ -1114,7 +1079,7 @@ test_restart_shows_paid (Fixture       *f,
   confirm_at_stripe (f, checkout_result->response->payment_intent,
                      checkout_result->response->client_secret);
   wait_store_idle (store);
-  g_clear_object (&store);   /* the app is gone; its carts stay on disk */
+  g_clear_object (&store); /* the app is gone; its carts stay on disk */
 
   /* The restart: the saved cart, a new client, a new window. */
   restarted = till_cart_store_new (directory);
@@ -1131,7 +1096,8 @@ test_restart_shows_paid (Fixture       *f,
 
   deadline = g_get_monotonic_time () + DEADLINE_US;
   while (g_strcmp0 (till_window_get_mode (window), "pay") != 0 ||
-         g_strcmp0 (till_payment_page_get_state (till_window_get_payment_page (window)), "paid") != 0)
+         g_strcmp0 (till_payment_page_get_state (till_window_get_payment_page (window)), "paid") !=
+             0)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_main_context_iteration (NULL, TRUE);
@@ -1171,8 +1137,7 @@ widget_mapped (gpointer widget)
 }
 
 static void
-test_window_sale (Fixture       *f,
-                  gconstpointer  data)
+test_window_sale (Fixture *f, gconstpointer data)
 {
   g_autofree char *carts_dir = g_build_filename (f->dir, "window-carts", NULL);
   g_autoptr (GFile) directory = g_file_new_for_path (carts_dir);
@@ -1182,14 +1147,14 @@ test_window_sale (Fixture       *f,
   g_autofree char *xid = NULL;
   g_autofree char *status = NULL;
   TillPaymentPage *page;
-  TillCartModel *cart;
-  TillWindow *window;
+  TillCartModel   *cart;
+  TillWindow      *window;
   g_autoptr (TillProduct) product = NULL;
-  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
-  gint64 order_id;
-  guint ready;
+  gint64    deadline = g_get_monotonic_time () + DEADLINE_US;
+  gint64    order_id;
+  guint     ready;
   AdwToast *paid_toast;
-  guint paid_dismissed = 0;
+  guint     paid_dismissed = 0;
 
   cart = till_cart_store_new_cart (store, "EUR", TRUE);
   window = till_window_new (NULL, catalog, store, client);
@@ -1198,9 +1163,9 @@ test_window_sale (Fixture       *f,
   /* The cashier's window has the keyboard, as on a till: once it is on screen. */
   g_assert_true (till_test_wait_until (widget_mapped, window, DEADLINE_US / 1000));
   pay_take_events ();
-  xid = g_strdup_printf ("%lu", (gulong) gdk_x11_surface_get_xid (
-                           gtk_native_get_surface (GTK_NATIVE (window))));
-  xdotool ((const char *[]) { "windowfocus", "--sync", xid, NULL });
+  xid = g_strdup_printf (
+      "%lu", (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window))));
+  xdotool ((const char *[]){ "windowfocus", "--sync", xid, NULL });
   till_client_set_server (client, f->base, f->token);
   while (!catalog_filled (catalog))
     {
@@ -1269,8 +1234,7 @@ test_window_sale (Fixture       *f,
   g_assert_nonnull (paid_toast);
   g_assert_cmpstr (adw_toast_get_title (paid_toast), ==, "Paid. Ready for the next sale.");
   g_object_ref (paid_toast);
-  g_signal_connect_swapped (paid_toast, "dismissed", G_CALLBACK (count_dismissed),
-                            &paid_dismissed);
+  g_signal_connect_swapped (paid_toast, "dismissed", G_CALLBACK (count_dismissed), &paid_dismissed);
   till_window_handle_barcode (window, till_product_get_barcode (product));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.charge", NULL);
   while (g_strcmp0 (till_window_get_mode (window), "pay") != 0)
@@ -1316,13 +1280,15 @@ main (int argc, char **argv)
       return g_test_run ();
     }
 
-#define ADD(path, fn) g_test_add ("/pay/e2e/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+#define ADD(path, fn)                                                                              \
+  g_test_add ("/pay/e2e/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("card-paid", test_card_paid);
   ADD ("decline-then-other-card", test_decline_then_other_card);
   ADD ("generic-decline", test_generic_decline);
   ADD ("three-d-secure", test_three_d_secure);
 #undef ADD
-#define FLOW(path, fn) g_test_add ("/pay/flow/" path, Fixture, "flow", fixture_set_up, fn, fixture_tear_down)
+#define FLOW(path, fn)                                                                             \
+  g_test_add ("/pay/flow/" path, Fixture, "flow", fixture_set_up, fn, fixture_tear_down)
   FLOW ("paid", test_flow_paid);
   FLOW ("empty-form", test_flow_empty_form);
   FLOW ("declined-then-paid", test_flow_declined_then_paid);

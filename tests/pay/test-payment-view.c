@@ -19,20 +19,20 @@
 
 typedef struct
 {
-  SoupServer *server;
-  SoupServer *other;
-  char *base;        /* http://127.0.0.1:PORT */
-  char *other_base;
-  guint other_hits;
-  GtkWindow *window;
+  SoupServer      *server;
+  SoupServer      *other;
+  char            *base; /* http://127.0.0.1:PORT */
+  char            *other_base;
+  guint            other_hits;
+  GtkWindow       *window;
   TillPaymentView *view;
-  guint loaded;
-  guint ready;
-  guint results;
-  guint load_errors;
-  guint crashed;
-  GPtrArray *blocked;
-  char *last_status;
+  guint            loaded;
+  guint            ready;
+  guint            results;
+  guint            load_errors;
+  guint            crashed;
+  GPtrArray       *blocked;
+  char            *last_status;
 } Fixture;
 
 static char *
@@ -48,9 +48,7 @@ read_page_file (const char *name)
 }
 
 static void
-serve (SoupServerMessage *msg,
-       const char        *type,
-       char              *body)
+serve (SoupServerMessage *msg, const char *type, char *body)
 {
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_set_response (msg, type, SOUP_MEMORY_TAKE, body, strlen (body));
@@ -106,7 +104,7 @@ listen_loopback (SoupServer *server)
 {
   g_autoptr (GError) error = NULL;
   GSList *uris;
-  char *base;
+  char   *base;
 
   soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
   g_assert_no_error (error);
@@ -118,15 +116,29 @@ listen_loopback (SoupServer *server)
   return base;
 }
 
-static void on_loaded (TillPaymentView *view, Fixture *f) { f->loaded++; }
-static void on_ready (TillPaymentView *view, Fixture *f) { f->ready++; }
-static void on_load_error (TillPaymentView *view, const char *message, Fixture *f) { f->load_errors++; }
-static void on_crashed (TillPaymentView *view, Fixture *f) { f->crashed++; }
+static void
+on_loaded (TillPaymentView *view, Fixture *f)
+{
+  f->loaded++;
+}
+static void
+on_ready (TillPaymentView *view, Fixture *f)
+{
+  f->ready++;
+}
+static void
+on_load_error (TillPaymentView *view, const char *message, Fixture *f)
+{
+  f->load_errors++;
+}
+static void
+on_crashed (TillPaymentView *view, Fixture *f)
+{
+  f->crashed++;
+}
 
 static void
-on_result (TillPaymentView *view,
-           TillPayMessage  *message,
-           Fixture         *f)
+on_result (TillPaymentView *view, TillPayMessage *message, Fixture *f)
 {
   f->results++;
   g_free (f->last_status);
@@ -134,18 +146,14 @@ on_result (TillPaymentView *view,
 }
 
 static void
-on_blocked (TillPaymentView *view,
-            const char      *what,
-            Fixture         *f)
+on_blocked (TillPaymentView *view, const char *what, Fixture *f)
 {
   g_ptr_array_add (f->blocked, g_strdup (what));
 }
 
 /* Iterates the main loop until *counter reaches target, or fails at the deadline. */
 static void
-wait_for (guint      *counter,
-          guint       target,
-          const char *what)
+wait_for (guint *counter, guint target, const char *what)
 {
   gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
 
@@ -158,16 +166,14 @@ wait_for (guint      *counter,
 }
 
 static void
-run_js (Fixture    *f,
-        const char *script)
+run_js (Fixture *f, const char *script)
 {
   webkit_web_view_evaluate_javascript (till_payment_view_get_web_view (f->view), script, -1, NULL,
                                        NULL, NULL, NULL, NULL);
 }
 
 static guint
-count_blocked (Fixture    *f,
-               const char *what)
+count_blocked (Fixture *f, const char *what)
 {
   guint n = 0;
 
@@ -179,12 +185,9 @@ count_blocked (Fixture    *f,
 
 /* Runs a script and waits until the view has refused @n more things of kind @what. */
 static void
-run_js_expect_blocked (Fixture    *f,
-                       const char *script,
-                       const char *what,
-                       guint       n)
+run_js_expect_blocked (Fixture *f, const char *script, const char *what, guint n)
 {
-  guint target = count_blocked (f, what) + n;
+  guint  target = count_blocked (f, what) + n;
   gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
 
   if (g_str_equal (what, "message"))
@@ -202,8 +205,7 @@ run_js_expect_blocked (Fixture    *f,
 }
 
 static void
-fixture_set_up (Fixture       *f,
-                gconstpointer  data)
+fixture_set_up (Fixture *f, gconstpointer data)
 {
   f->blocked = g_ptr_array_new_with_free_func (g_free);
   f->server = soup_server_new (NULL, NULL);
@@ -234,8 +236,7 @@ fixture_set_up (Fixture       *f,
 }
 
 static void
-fixture_tear_down (Fixture       *f,
-                   gconstpointer  data)
+fixture_tear_down (Fixture *f, gconstpointer data)
 {
   gtk_window_destroy (f->window);
   soup_server_disconnect (f->server);
@@ -265,20 +266,28 @@ start_payment (Fixture *f)
 }
 
 static void
-test_allowed_uris (Fixture       *f,
-                   gconstpointer  data)
+test_allowed_uris (Fixture *f, gconstpointer data)
 {
   g_autofree char *own = g_strconcat (f->base, "/pay/return?x=1", NULL);
   g_autofree char *other = g_strconcat (f->other_base, "/pay/", NULL);
-  const char *refused[] = {
-    "http://js.stripe.com/v3/", "https://js.stripe.com.evil.example/v3/",
-    "https://evil.example/?https://js.stripe.com", "https://api.stripe.com/v1/charges",
-    "file:///etc/passwd", "data:text/html,<p>hi</p>", "javascript:alert(1)",
-    "ftp://127.0.0.1/", "", "not a uri",
+  const char      *refused[] = {
+         "http://js.stripe.com/v3/",
+         "https://js.stripe.com.evil.example/v3/",
+         "https://evil.example/?https://js.stripe.com",
+         "https://api.stripe.com/v1/charges",
+         "file:///etc/passwd",
+         "data:text/html,<p>hi</p>",
+         "javascript:alert(1)",
+         "ftp://127.0.0.1/",
+         "",
+         "not a uri",
   };
   const char *allowed[] = {
-    "https://js.stripe.com/v3/", "https://b.js.stripe.com/v3/elements-inner.html",
-    "https://hooks.stripe.com/3d_secure_2/hosted", "about:blank", "about:srcdoc",
+    "https://js.stripe.com/v3/",
+    "https://b.js.stripe.com/v3/elements-inner.html",
+    "https://hooks.stripe.com/3d_secure_2/hosted",
+    "about:blank",
+    "about:srcdoc",
   };
 
   g_assert_true (till_payment_view_allows_uri (f->view, own));
@@ -290,15 +299,14 @@ test_allowed_uris (Fixture       *f,
 }
 
 static void
-test_refuses_other_origins (Fixture       *f,
-                            gconstpointer  data)
+test_refuses_other_origins (Fixture *f, gconstpointer data)
 {
   g_autofree char *top = g_strdup_printf ("location.href = '%s/evil';", f->other_base);
   g_autofree char *frame = g_strdup_printf (
-    "var i = document.createElement('iframe'); i.src = '%s/frame'; document.body.appendChild(i);",
-    f->other_base);
+      "var i = document.createElement('iframe'); i.src = '%s/frame'; document.body.appendChild(i);",
+      f->other_base);
   g_autofree char *page = g_strconcat (f->base, "/pay/", NULL);
-  WebKitWebView *web_view = till_payment_view_get_web_view (f->view);
+  WebKitWebView   *web_view = till_payment_view_get_web_view (f->view);
 
   start_payment (f);
   run_js_expect_blocked (f, top, "navigation", 1);
@@ -309,12 +317,12 @@ test_refuses_other_origins (Fixture       *f,
 }
 
 static void
-test_refuses_new_windows (Fixture       *f,
-                          gconstpointer  data)
+test_refuses_new_windows (Fixture *f, gconstpointer data)
 {
-  g_autofree char *script = g_strdup_printf ("window.open('%s/popup'); window.open('/pay/');",
-                                             f->other_base);
-  WebKitSettings *settings = webkit_web_view_get_settings (till_payment_view_get_web_view (f->view));
+  g_autofree char *script =
+      g_strdup_printf ("window.open('%s/popup'); window.open('/pay/');", f->other_base);
+  WebKitSettings *settings =
+      webkit_web_view_get_settings (till_payment_view_get_web_view (f->view));
 
   /* Let WebKit's own pop-up blocker through, to show the view refuses windows itself. */
   webkit_settings_set_javascript_can_open_windows_automatically (settings, TRUE);
@@ -327,8 +335,7 @@ test_refuses_new_windows (Fixture       *f,
 }
 
 static void
-test_refuses_downloads (Fixture       *f,
-                        gconstpointer  data)
+test_refuses_downloads (Fixture *f, gconstpointer data)
 {
   g_autofree char *page = g_strconcat (f->base, "/pay/", NULL);
 
@@ -338,8 +345,7 @@ test_refuses_downloads (Fixture       *f,
 }
 
 static void
-test_forged_messages (Fixture       *f,
-                      gconstpointer  data)
+test_forged_messages (Fixture *f, gconstpointer data)
 {
   const char *forged[] = {
     "{type: 'result', status: 'succeeded', payment_intent: 'pi_someoneElse', error: null}",
@@ -353,8 +359,9 @@ test_forged_messages (Fixture       *f,
   };
 
   /* Before any payment, even a well-formed result is dropped. */
-  run_js_expect_blocked (f, "window.webkit.messageHandlers.till.postMessage({type: 'result',"
-                            " status: 'succeeded', payment_intent: '" PI "', error: null});",
+  run_js_expect_blocked (f,
+                         "window.webkit.messageHandlers.till.postMessage({type: 'result',"
+                         " status: 'succeeded', payment_intent: '" PI "', error: null});",
                          "message", 1);
   g_assert_cmpuint (f->results, ==, 0);
 
@@ -362,7 +369,7 @@ test_forged_messages (Fixture       *f,
   for (guint i = 0; i < G_N_ELEMENTS (forged); i++)
     {
       g_autofree char *script =
-        g_strdup_printf ("window.webkit.messageHandlers.till.postMessage(%s);", forged[i]);
+          g_strdup_printf ("window.webkit.messageHandlers.till.postMessage(%s);", forged[i]);
       g_test_message ("forged message %u", i);
       run_js_expect_blocked (f, script, "message", 1);
       g_assert_cmpuint (f->results, ==, 0);
@@ -382,15 +389,13 @@ test_forged_messages (Fixture       *f,
 }
 
 static gboolean
-page_says (Fixture    *f,
-           const char *expression)
+page_says (Fixture *f, const char *expression)
 {
   return pay_page_says (till_payment_view_get_web_view (f->view), expression);
 }
 
 static void
-test_refuses_zoom_menu_inspector_drops (Fixture       *f,
-                                        gconstpointer  data)
+test_refuses_zoom_menu_inspector_drops (Fixture *f, gconstpointer data)
 {
   WebKitWebView *web_view = till_payment_view_get_web_view (f->view);
   g_autoptr (WebKitContextMenu) menu = webkit_context_menu_new ();
@@ -401,22 +406,24 @@ test_refuses_zoom_menu_inspector_drops (Fixture       *f,
   g_assert_cmpfloat (webkit_web_view_get_zoom_level (web_view), ==, 1.0);
 
   /* No inspector, no context menu. */
-  g_assert_false (webkit_settings_get_enable_developer_extras (webkit_web_view_get_settings (web_view)));
+  g_assert_false (
+      webkit_settings_get_enable_developer_extras (webkit_web_view_get_settings (web_view)));
   g_signal_emit_by_name (web_view, "context-menu", menu, NULL, &handled);
   g_assert_true (handled);
 
   /* A file or link dropped on the page does nothing (the default is prevented). */
-  g_assert_true (page_says (f, "(function () {"
-                               "  var e = new Event('drop', {bubbles: true, cancelable: true});"
-                               "  document.body.dispatchEvent(e); return e.defaultPrevented; })()"));
-  g_assert_true (page_says (f, "(function () {"
-                               "  var e = new Event('dragover', {bubbles: true, cancelable: true});"
-                               "  document.body.dispatchEvent(e); return e.defaultPrevented; })()"));
+  g_assert_true (page_says (f,
+                            "(function () {"
+                            "  var e = new Event('drop', {bubbles: true, cancelable: true});"
+                            "  document.body.dispatchEvent(e); return e.defaultPrevented; })()"));
+  g_assert_true (page_says (f,
+                            "(function () {"
+                            "  var e = new Event('dragover', {bubbles: true, cancelable: true});"
+                            "  document.body.dispatchEvent(e); return e.defaultPrevented; })()"));
 }
 
 static void
-test_crash_recovers (Fixture       *f,
-                     gconstpointer  data)
+test_crash_recovers (Fixture *f, gconstpointer data)
 {
   guint errors;
 
@@ -440,18 +447,23 @@ typedef struct
   guint errors;
 } TlsCounts;
 
-static void on_tls_loaded (TillPaymentView *view, TlsCounts *counts) { counts->loaded++; }
-static void on_tls_error (TillPaymentView *view, const char *message, TlsCounts *counts) { counts->errors++; }
+static void
+on_tls_loaded (TillPaymentView *view, TlsCounts *counts)
+{
+  counts->loaded++;
+}
+static void
+on_tls_error (TillPaymentView *view, const char *message, TlsCounts *counts)
+{
+  counts->errors++;
+}
 
 static void
-run_tls_view (Fixture    *f,
-              const char *page,
-              const char *pin,
-              TlsCounts  *counts)
+run_tls_view (Fixture *f, const char *page, const char *pin, TlsCounts *counts)
 {
   TillPaymentView *view = till_payment_view_new (page, NULL);
-  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
-  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+  GtkWindow       *window = GTK_WINDOW (gtk_window_new ());
+  gint64           deadline = g_get_monotonic_time () + DEADLINE_US;
 
   /* The pin must be known before the first answer: set it, then load again. */
   till_payment_view_set_pinned_certificate (view, pin);
@@ -469,8 +481,7 @@ run_tls_view (Fixture    *f,
 }
 
 static void
-test_tls_pinning (Fixture       *f,
-                  gconstpointer  data)
+test_tls_pinning (Fixture *f, gconstpointer data)
 {
   g_autofree char *cert_path = g_test_build_filename (G_TEST_DIST, "app", "test-cert.pem", NULL);
   g_autofree char *key_path = g_test_build_filename (G_TEST_DIST, "app", "test-key.pem", NULL);
@@ -480,9 +491,9 @@ test_tls_pinning (Fixture       *f,
   g_autoptr (GByteArray) der = NULL;
   g_autofree char *pin = NULL;
   g_autofree char *page = NULL;
-  TlsCounts refused = { 0, 0 };
-  TlsCounts pinned = { 0, 0 };
-  GSList *uris;
+  TlsCounts        refused = { 0, 0 };
+  TlsCounts        pinned = { 0, 0 };
+  GSList          *uris;
 
 #if defined(__SANITIZE_ADDRESS__)
   /* LeakSanitizer cannot stop the TLS worker threads at exit ("fatal error"); the normal
@@ -520,7 +531,8 @@ main (int argc, char **argv)
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
-#define ADD(path, fn) g_test_add ("/pay/view/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+#define ADD(path, fn)                                                                              \
+  g_test_add ("/pay/view/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("allowed-uris", test_allowed_uris);
   ADD ("refuses-other-origins", test_refuses_other_origins);
   ADD ("refuses-new-windows", test_refuses_new_windows);

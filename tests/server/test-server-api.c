@@ -18,10 +18,9 @@ typedef struct
 } Fixture;
 
 static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  data)
+fixture_setup (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   fixture->server = till_test_server_new (NULL, NULL, NULL);
   till_api_load_demo_catalog (till_api_get_database (fixture->server->api), "USD", &error);
@@ -29,23 +28,19 @@ fixture_setup (Fixture       *fixture,
 }
 
 static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
+fixture_teardown (Fixture *fixture, gconstpointer data)
 {
   till_test_server_free (fixture->server);
 }
 
 static TillTestResponse *
-get (Fixture    *fixture,
-     const char *path)
+get (Fixture *fixture, const char *path)
 {
   return till_test_request (fixture->server, "GET", path, fixture->server->cashier_token, NULL);
 }
 
 static void
-assert_json_error (TillTestResponse *response,
-                   guint             status,
-                   const char       *code)
+assert_json_error (TillTestResponse *response, guint status, const char *code)
 {
   g_assert_cmpuint (response->status, ==, status);
   g_assert_nonnull (response->json);
@@ -62,124 +57,118 @@ error_message (TillTestResponse *response)
 }
 
 static void
-test_healthz (Fixture       *fixture,
-              gconstpointer  data)
+test_healthz (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(TillTestResponse) response = till_test_request (fixture->server, "GET", "/healthz",
-                                                            NULL, NULL);
+  g_autoptr (TillTestResponse) response =
+      till_test_request (fixture->server, "GET", "/healthz", NULL, NULL);
 
   g_assert_cmpuint (response->status, ==, 200);
   g_assert_cmpstr (json_object_get_string_member (response->json, "status"), ==, "ok");
 }
 
 static void
-test_auth (Fixture       *fixture,
-           gconstpointer  data)
+test_auth (Fixture *fixture, gconstpointer data)
 {
   TillTestServer *server = fixture->server;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *revoked = NULL;
-  gint64 revoked_id = 0;
+  gint64           revoked_id = 0;
 
   {
-    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/products",
-                                                              NULL, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/products", NULL, NULL);
     assert_json_error (response, 401, "unauthorized");
     g_assert_nonnull (soup_message_headers_get_one (response->headers, "WWW-Authenticate"));
   }
   {
-    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/products",
-                                                              "till_not-a-real-token", NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/products", "till_not-a-real-token", NULL);
     assert_json_error (response, 401, "unauthorized");
   }
   {
     /* A valid token with one character changed. */
     g_autofree char *forged = g_strdup (server->cashier_token);
     forged[10] = forged[10] == 'A' ? 'B' : 'A';
-    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/products",
-                                                              forged, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/products", forged, NULL);
     assert_json_error (response, 401, "unauthorized");
   }
   {
     g_autofree char *url = g_strconcat (server->base, "/api/v1/products", NULL);
-    const char *headers[] = { "Authorization", "Basic dXNlcjpwYXNz", NULL };
-    g_autoptr(TillTestResponse) response = till_test_request_full (server->session, "GET", url,
-                                                                   headers, NULL, NULL, 0);
+    const char      *headers[] = { "Authorization", "Basic dXNlcjpwYXNz", NULL };
+    g_autoptr (TillTestResponse) response =
+        till_test_request_full (server->session, "GET", url, headers, NULL, NULL, 0);
     assert_json_error (response, 401, "unauthorized");
   }
 
-  revoked = till_terminals_add (till_api_get_database (server->api), "old till",
-                                TILL_ROLE_ADMIN, &revoked_id, &error);
+  revoked = till_terminals_add (till_api_get_database (server->api), "old till", TILL_ROLE_ADMIN,
+                                &revoked_id, &error);
   g_assert_no_error (error);
   {
-    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/config",
-                                                              revoked, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/config", revoked, NULL);
     g_assert_cmpuint (response->status, ==, 200);
   }
   g_assert_true (till_terminals_revoke (till_api_get_database (server->api), "old till", &error));
   g_assert_no_error (error);
   {
-    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/config",
-                                                              revoked, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/config", revoked, NULL);
     assert_json_error (response, 401, "unauthorized");
   }
 
   /* A test-mode server hands out no training terminal, token or not. */
   {
-    g_autoptr(TillTestResponse) response = till_test_request (
-        server, "POST", "/api/v1/training/terminals", NULL, "{}");
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "POST", "/api/v1/training/terminals", NULL, "{}");
     assert_json_error (response, 404, "not_found");
   }
 
   /* Admin-only routes. */
   {
-    g_autoptr(TillTestResponse) response = till_test_request (
-        server, "POST", "/api/v1/products", server->cashier_token,
-        "{\"name\": \"Simit\", \"unit_amount\": 100, \"tax_rate\": 800}");
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "POST", "/api/v1/products", server->cashier_token,
+                           "{\"name\": \"Simit\", \"unit_amount\": 100, \"tax_rate\": 800}");
     assert_json_error (response, 403, "forbidden");
   }
   {
-    g_autoptr(TillTestResponse) response = till_test_request (server, "DELETE",
-                                                              "/api/v1/products/1",
-                                                              server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "DELETE", "/api/v1/products/1", server->cashier_token, NULL);
     assert_json_error (response, 403, "forbidden");
   }
   {
-    g_autoptr(TillTestResponse) response = till_test_request (server, "GET",
-                                                              "/api/v1/orders.csv",
-                                                              server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/orders.csv", server->cashier_token, NULL);
     assert_json_error (response, 403, "forbidden");
   }
   {
-    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/nothing",
-                                                              server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/nothing", server->cashier_token, NULL);
     assert_json_error (response, 404, "not_found");
   }
 }
 
 static void
-test_config (Fixture       *fixture,
-             gconstpointer  data)
+test_config (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/config");
+  g_autoptr (TillTestResponse) response = get (fixture, "/api/v1/config");
 
   g_assert_cmpuint (response->status, ==, 200);
   g_assert_cmpstr (json_object_get_string_member (response->json, "store_name"), ==, "Test Shop");
   g_assert_cmpstr (json_object_get_string_member (response->json, "currency"), ==, "USD");
   g_assert_cmpstr (json_object_get_string_member (response->json, "mode"), ==, "test");
   g_assert_false (json_object_get_boolean_member (response->json, "prices_include_tax"));
-  g_assert_true (g_str_has_prefix (json_object_get_string_member (response->json,
-                                                                  "publishable_key"), "pk_test_"));
+  g_assert_true (g_str_has_prefix (
+      json_object_get_string_member (response->json, "publishable_key"), "pk_test_"));
   g_assert_nonnull (json_object_get_string_member (response->json, "stripe_js_url"));
   /* Never the secret key. */
   g_assert_null (strstr (g_bytes_get_data (response->body, NULL), "sk_test_"));
 }
 
 static void
-configure_store_details (TillServerConfig *config,
-                         gpointer          user_data)
+configure_store_details (TillServerConfig *config, gpointer user_data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (till_server_config_load_file (config, user_data, &error));
   g_assert_no_error (error);
@@ -193,10 +182,10 @@ test_config_store_details (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("till-config-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "till.conf", NULL);
-  g_autoptr(TillTestServer) plain = till_test_server_new (NULL, NULL, NULL);
-  g_autoptr(TillTestResponse) none = till_test_request (plain, "GET", "/api/v1/config",
-                                                        plain->cashier_token, NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (TillTestServer) plain = till_test_server_new (NULL, NULL, NULL);
+  g_autoptr (TillTestResponse) none =
+      till_test_request (plain, "GET", "/api/v1/config", plain->cashier_token, NULL);
+  g_autoptr (GError) error = NULL;
 
   g_assert_cmpuint (none->status, ==, 200);
   g_assert_true (json_object_has_member (none->json, "store_address"));
@@ -206,12 +195,12 @@ test_config_store_details (void)
   g_assert_true (g_file_set_contents (path,
                                       "[store]\n"
                                       "address=1 Market Street\\nSpringfield 12345\n"
-                                      "tax-id= US-12-3456789 \n", -1, NULL));
+                                      "tax-id= US-12-3456789 \n",
+                                      -1, NULL));
   {
-    g_autoptr(TillTestServer) server = till_test_server_new (NULL, configure_store_details,
-                                                             path);
-    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/config",
-                                                              server->cashier_token, NULL);
+    g_autoptr (TillTestServer) server = till_test_server_new (NULL, configure_store_details, path);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/config", server->cashier_token, NULL);
 
     g_assert_cmpuint (response->status, ==, 200);
     g_assert_cmpstr (json_object_get_string_member (response->json, "store_address"), ==,
@@ -222,7 +211,7 @@ test_config_store_details (void)
 
   g_assert_true (g_file_set_contents (path, "[store]\ntax-id=DE 123\\n456\n", -1, NULL));
   {
-    g_autoptr(TillServerConfig) config = till_server_config_new ();
+    g_autoptr (TillServerConfig) config = till_server_config_new ();
 
     g_assert_true (till_server_config_load_file (config, path, &error));
     g_assert_false (till_server_config_validate (config, &error));
@@ -234,20 +223,19 @@ test_config_store_details (void)
 }
 
 static void
-test_products_paging (Fixture       *fixture,
-                      gconstpointer  data)
+test_products_paging (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
   g_autofree char *cursor = NULL;
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   guint pages = 0;
 
   do
     {
       g_autofree char *path = NULL;
-      g_autoptr(TillTestResponse) response = NULL;
+      g_autoptr (TillTestResponse) response = NULL;
       JsonArray *products;
-      JsonNode *next;
+      JsonNode  *next;
 
       if (cursor != NULL)
         {
@@ -263,7 +251,7 @@ test_products_paging (Fixture       *fixture,
       for (guint i = 0; i < json_array_get_length (products); i++)
         {
           JsonObject *product = json_array_get_object_element (products, i);
-          gint64 id = json_object_get_int_member (product, "id");
+          gint64      id = json_object_get_int_member (product, "id");
 
           g_array_append_val (ids, id);
           g_assert_true (json_object_get_boolean_member (product, "active"));
@@ -286,15 +274,15 @@ test_products_paging (Fixture       *fixture,
     }
 
   {
-    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products?cursor=garbage!");
+    g_autoptr (TillTestResponse) response = get (fixture, "/api/v1/products?cursor=garbage!");
     assert_json_error (response, 400, "invalid_request");
   }
   {
-    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products?limit=0");
+    g_autoptr (TillTestResponse) response = get (fixture, "/api/v1/products?limit=0");
     assert_json_error (response, 400, "invalid_request");
   }
   {
-    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products?category=Cakes");
+    g_autoptr (TillTestResponse) response = get (fixture, "/api/v1/products?category=Cakes");
     JsonArray *products = json_object_get_array_member (response->json, "products");
 
     g_assert_cmpuint (json_array_get_length (products), ==, 8);
@@ -302,21 +290,20 @@ test_products_paging (Fixture       *fixture,
 }
 
 static guint
-search_count (Fixture    *fixture,
-              const char *query,
-              const char *expect_name)
+search_count (Fixture *fixture, const char *query, const char *expect_name)
 {
   g_autofree char *escaped = g_uri_escape_string (query, NULL, TRUE);
   g_autofree char *path = g_strdup_printf ("/api/v1/products?q=%s", escaped);
-  g_autoptr(TillTestResponse) response = get (fixture, path);
+  g_autoptr (TillTestResponse) response = get (fixture, path);
   JsonArray *products;
-  gboolean found = expect_name == NULL;
+  gboolean   found = expect_name == NULL;
 
   g_assert_cmpuint (response->status, ==, 200);
   products = json_object_get_array_member (response->json, "products");
   for (guint i = 0; i < json_array_get_length (products); i++)
-    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (products, i),
-                                                  "name"), expect_name) == 0)
+    if (g_strcmp0 (
+            json_object_get_string_member (json_array_get_object_element (products, i), "name"),
+            expect_name) == 0)
       found = TRUE;
   if (!found)
     g_test_message ("“%s” did not find “%s”", query, expect_name);
@@ -325,8 +312,7 @@ search_count (Fixture    *fixture,
 }
 
 static void
-test_products_search (Fixture       *fixture,
-                      gconstpointer  data)
+test_products_search (Fixture *fixture, gconstpointer data)
 {
   /* Turkish dotted and dotless i, in every case. */
   search_count (fixture, "ıstanbul", "İstanbul Simidi");
@@ -353,11 +339,10 @@ test_products_search (Fixture       *fixture,
 }
 
 static gint64
-product_id_by_sku (Fixture    *fixture,
-                   const char *sku)
+product_id_by_sku (Fixture *fixture, const char *sku)
 {
   g_autofree char *path = g_strdup_printf ("/api/v1/products?q=%s", sku);
-  g_autoptr(TillTestResponse) response = get (fixture, path);
+  g_autoptr (TillTestResponse) response = get (fixture, path);
   JsonArray *products = json_object_get_array_member (response->json, "products");
 
   g_assert_cmpuint (json_array_get_length (products), ==, 1);
@@ -365,11 +350,11 @@ product_id_by_sku (Fixture    *fixture,
 }
 
 static void
-test_products_barcode (Fixture       *fixture,
-                       gconstpointer  data)
+test_products_barcode (Fixture *fixture, gconstpointer data)
 {
   {
-    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products/by-barcode/8691234000014");
+    g_autoptr (TillTestResponse) response =
+        get (fixture, "/api/v1/products/by-barcode/8691234000014");
     g_assert_cmpuint (response->status, ==, 200);
     g_assert_cmpstr (json_object_get_string_member (response->json, "name"), ==, "İstanbul Simidi");
     g_assert_cmpint (json_object_get_int_member (response->json, "unit_amount"), ==, 90);
@@ -377,29 +362,31 @@ test_products_barcode (Fixture       *fixture,
   }
   {
     /* Valid check digit, but nobody has it. */
-    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products/by-barcode/4006381333931");
+    g_autoptr (TillTestResponse) response =
+        get (fixture, "/api/v1/products/by-barcode/4006381333931");
     assert_json_error (response, 404, "not_found");
   }
   {
-    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products/by-barcode/8691234000015");
+    g_autoptr (TillTestResponse) response =
+        get (fixture, "/api/v1/products/by-barcode/8691234000015");
     assert_json_error (response, 404, "not_found");
   }
   {
-    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products/by-barcode/'%20OR%201=1");
+    g_autoptr (TillTestResponse) response =
+        get (fixture, "/api/v1/products/by-barcode/'%20OR%201=1");
     assert_json_error (response, 404, "not_found");
   }
 }
 
 static void
-test_products_crud (Fixture       *fixture,
-                    gconstpointer  data)
+test_products_crud (Fixture *fixture, gconstpointer data)
 {
-  TillTestServer *server = fixture->server;
-  gint64 id;
+  TillTestServer  *server = fixture->server;
+  gint64           id;
   g_autofree char *path = NULL;
 
   {
-    g_autoptr(TillTestResponse) response = till_test_request (
+    g_autoptr (TillTestResponse) response = till_test_request (
         server, "POST", "/api/v1/products", server->admin_token,
         "{\"sku\": \"NEW-1\", \"barcode\": \"4006381333931\", \"name\": \"Mercimek Çorbası\","
         " \"unit_amount\": 450, \"tax_rate\": 800, \"category\": \"Soups\"}");
@@ -411,14 +398,14 @@ test_products_crud (Fixture       *fixture,
   search_count (fixture, "mercimek corbasi", "Mercimek Çorbası");
 
   {
-    g_autoptr(TillTestResponse) response = till_test_request (
+    g_autoptr (TillTestResponse) response = till_test_request (
         server, "POST", "/api/v1/products", server->admin_token,
         "{\"sku\": \"NEW-1\", \"name\": \"Copy\", \"unit_amount\": 1, \"tax_rate\": 0}");
     assert_json_error (response, 409, "conflict");
     g_assert_nonnull (strstr (error_message (response), "sku"));
   }
   {
-    g_autoptr(TillTestResponse) response = till_test_request (
+    g_autoptr (TillTestResponse) response = till_test_request (
         server, "POST", "/api/v1/products", server->admin_token,
         "{\"sku\": \"NEW-2\", \"barcode\": \"4006381333931\", \"name\": \"Copy\","
         " \"unit_amount\": 1, \"tax_rate\": 0}");
@@ -426,7 +413,7 @@ test_products_crud (Fixture       *fixture,
     g_assert_nonnull (strstr (error_message (response), "barcode"));
   }
   {
-    g_autoptr(TillTestResponse) response = till_test_request (
+    g_autoptr (TillTestResponse) response = till_test_request (
         server, "POST", "/api/v1/products", server->admin_token,
         "{\"sku\": \"NEW-3\", \"barcode\": \"4006381333932\", \"name\": \"Bad code\","
         " \"unit_amount\": 1, \"tax_rate\": 0}");
@@ -434,21 +421,21 @@ test_products_crud (Fixture       *fixture,
     g_assert_nonnull (strstr (error_message (response), "barcode"));
   }
   {
-    g_autoptr(TillTestResponse) response = till_test_request (
+    g_autoptr (TillTestResponse) response = till_test_request (
         server, "POST", "/api/v1/products", server->admin_token,
         "{\"name\": \"X\", \"unit_amount\": 1, \"tax_rate\": 0, \"colour\": \"red\"}");
     assert_json_error (response, 400, "unknown_field");
     g_assert_nonnull (strstr (error_message (response), "colour"));
   }
   {
-    g_autoptr(TillTestResponse) response = till_test_request (
-        server, "POST", "/api/v1/products", server->admin_token,
-        "{\"name\": \"X\", \"unit_amount\": \"1.00\", \"tax_rate\": 0}");
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "POST", "/api/v1/products", server->admin_token,
+                           "{\"name\": \"X\", \"unit_amount\": \"1.00\", \"tax_rate\": 0}");
     g_assert_cmpuint (response->status, ==, 400);
     g_assert_nonnull (strstr (error_message (response), "unit_amount"));
   }
   {
-    g_autoptr(TillTestResponse) response = till_test_request (
+    g_autoptr (TillTestResponse) response = till_test_request (
         server, "POST", "/api/v1/products", server->admin_token,
         "{\"name\": \"X\", \"unit_amount\": 100, \"tax_rate\": 0, \"currency\": \"EUR\"}");
     g_assert_cmpuint (response->status, ==, 400);
@@ -456,7 +443,7 @@ test_products_crud (Fixture       *fixture,
   }
   {
     /* The store's currency in any case, as the configuration and the CSV import take it. */
-    g_autoptr(TillTestResponse) response = till_test_request (
+    g_autoptr (TillTestResponse) response = till_test_request (
         server, "POST", "/api/v1/products", server->admin_token,
         "{\"name\": \"Lower\", \"unit_amount\": 100, \"tax_rate\": 0, \"currency\": \"usd\"}");
     g_assert_cmpuint (response->status, ==, 201);
@@ -465,91 +452,87 @@ test_products_crud (Fixture       *fixture,
 
   path = g_strdup_printf ("/api/v1/products/%" G_GINT64_FORMAT, id);
   {
-    g_autoptr(TillTestResponse) response = till_test_request (
+    g_autoptr (TillTestResponse) response = till_test_request (
         server, "PATCH", path, server->admin_token, "{\"unit_amount\": 500, \"category\": null}");
     g_assert_cmpuint (response->status, ==, 200);
     g_assert_cmpint (json_object_get_int_member (response->json, "unit_amount"), ==, 500);
     g_assert_true (json_object_get_null_member (response->json, "category"));
-    g_assert_cmpstr (json_object_get_string_member (response->json, "name"), ==, "Mercimek Çorbası");
+    g_assert_cmpstr (json_object_get_string_member (response->json, "name"), ==,
+                     "Mercimek Çorbası");
   }
   {
-    g_autoptr(TillTestResponse) response = till_test_request (
-        server, "PATCH", path, server->admin_token, "{\"active\": false}");
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "PATCH", path, server->admin_token, "{\"active\": false}");
     g_assert_cmpuint (response->status, ==, 200);
   }
   {
     /* Cashiers do not see inactive products. */
-    g_autoptr(TillTestResponse) response = get (fixture, path);
+    g_autoptr (TillTestResponse) response = get (fixture, path);
     assert_json_error (response, 404, "not_found");
   }
   {
-    g_autoptr(TillTestResponse) response = till_test_request (server, "DELETE", path,
-                                                              server->admin_token, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "DELETE", path, server->admin_token, NULL);
     g_assert_cmpuint (response->status, ==, 204);
   }
   {
-    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", path,
-                                                              server->admin_token, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", path, server->admin_token, NULL);
     assert_json_error (response, 404, "not_found");
   }
   {
-    g_autoptr(TillTestResponse) response = till_test_request (server, "PATCH",
-                                                              "/api/v1/products/999999",
-                                                              server->admin_token, "{}");
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "PATCH", "/api/v1/products/999999", server->admin_token, "{}");
     assert_json_error (response, 404, "not_found");
   }
   {
-    g_autoptr(TillTestResponse) response = till_test_request (server, "PATCH",
-                                                              "/api/v1/products/-1",
-                                                              server->admin_token, "{}");
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "PATCH", "/api/v1/products/-1", server->admin_token, "{}");
     assert_json_error (response, 404, "not_found");
   }
 }
 
 static void
-test_products_etag (Fixture       *fixture,
-                    gconstpointer  data)
+test_products_etag (Fixture *fixture, gconstpointer data)
 {
-  TillTestServer *server = fixture->server;
+  TillTestServer  *server = fixture->server;
   g_autofree char *etag = NULL;
   g_autofree char *url = g_strconcat (server->base, "/api/v1/products", NULL);
   g_autofree char *authorization = g_strconcat ("Bearer ", server->cashier_token, NULL);
-  gint64 id = product_id_by_sku (fixture, "BAK-002");
+  gint64           id = product_id_by_sku (fixture, "BAK-002");
   g_autofree char *path = g_strdup_printf ("/api/v1/products/%" G_GINT64_FORMAT, id);
 
   {
-    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products");
+    g_autoptr (TillTestResponse) response = get (fixture, "/api/v1/products");
     g_assert_cmpuint (response->status, ==, 200);
     etag = g_strdup (soup_message_headers_get_one (response->headers, "ETag"));
     g_assert_nonnull (etag);
   }
   {
     const char *headers[] = { "Authorization", authorization, "If-None-Match", etag, NULL };
-    g_autoptr(TillTestResponse) response = till_test_request_full (server->session, "GET", url,
-                                                                   headers, NULL, NULL, 0);
+    g_autoptr (TillTestResponse) response =
+        till_test_request_full (server->session, "GET", url, headers, NULL, NULL, 0);
     g_assert_cmpuint (response->status, ==, 304);
     g_assert_cmpuint (g_bytes_get_size (response->body), ==, 0);
   }
   {
-    g_autoptr(TillTestResponse) response = till_test_request (server, "PATCH", path,
-                                                              server->admin_token,
-                                                              "{\"unit_amount\": 55}");
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "PATCH", path, server->admin_token, "{\"unit_amount\": 55}");
     g_assert_cmpuint (response->status, ==, 200);
   }
   {
     const char *headers[] = { "Authorization", authorization, "If-None-Match", etag, NULL };
-    g_autoptr(TillTestResponse) response = till_test_request_full (server->session, "GET", url,
-                                                                   headers, NULL, NULL, 0);
+    g_autoptr (TillTestResponse) response =
+        till_test_request_full (server->session, "GET", url, headers, NULL, NULL, 0);
     g_assert_cmpuint (response->status, ==, 200);
     g_assert_cmpstr (soup_message_headers_get_one (response->headers, "ETag"), !=, etag);
   }
 }
 
 static void
-test_categories (Fixture       *fixture,
-                 gconstpointer  data)
+test_categories (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/categories");
+  g_autoptr (TillTestResponse) response = get (fixture, "/api/v1/categories");
   JsonArray *categories;
 
   g_assert_cmpuint (response->status, ==, 200);
@@ -561,23 +544,23 @@ test_categories (Fixture       *fixture,
 /* Sends raw bytes and reads the answer's status line: proves the server answers before it
  * has the body. */
 static char *
-raw_exchange (TillTestServer *server,
-              const char     *request)
+raw_exchange (TillTestServer *server, const char *request)
 {
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) connection = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GUri) uri = g_uri_parse (server->base, G_URI_FLAGS_NONE, NULL);
-  char buffer[4096] = "";
-  gsize done = 0;
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) connection = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GUri) uri = g_uri_parse (server->base, G_URI_FLAGS_NONE, NULL);
+  char   buffer[4096] = "";
+  gsize  done = 0;
   gssize n;
 
   g_socket_client_set_timeout (client, 10);
-  connection = g_socket_client_connect_to_host (client, g_uri_get_host (uri),
-                                                g_uri_get_port (uri), NULL, &error);
+  connection = g_socket_client_connect_to_host (client, g_uri_get_host (uri), g_uri_get_port (uri),
+                                                NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
-                                            request, strlen (request), NULL, NULL, &error));
+  g_assert_true (
+      g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), request,
+                                 strlen (request), NULL, NULL, &error));
   g_assert_no_error (error);
   /* The server runs on this thread's main context: read without blocking it. */
   g_socket_set_blocking (g_socket_connection_get_socket (connection), FALSE);
@@ -601,10 +584,9 @@ raw_exchange (TillTestServer *server,
 }
 
 static void
-test_limits_body (Fixture       *fixture,
-                  gconstpointer  data)
+test_limits_body (Fixture *fixture, gconstpointer data)
 {
-  TillTestServer *server = fixture->server;
+  TillTestServer  *server = fixture->server;
   g_autofree char *request = g_strdup_printf (
       "POST /api/v1/checkouts HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\n"
       "Content-Type: application/json\r\nContent-Length: 104857600\r\n\r\n{\"client_",
@@ -622,9 +604,9 @@ test_limits_body (Fixture       *fixture,
 
   /* Also through a normal client, with a body just over the limit. */
   {
-    gsize size = 1024 * 1024 + 1;
+    gsize            size = 1024 * 1024 + 1;
     g_autofree char *body = g_malloc (size + 1);
-    g_autoptr(TillTestResponse) response = NULL;
+    g_autoptr (TillTestResponse) response = NULL;
 
     memset (body, ' ', size);
     body[size] = '\0';
@@ -633,7 +615,8 @@ test_limits_body (Fixture       *fixture,
   }
   /* The server is still fine. */
   {
-    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/healthz", NULL, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/healthz", NULL, NULL);
     g_assert_cmpuint (response->status, ==, 200);
   }
 }
@@ -647,24 +630,24 @@ raw_exchange_from (TillTestServer *server,
                    const char     *request,
                    gboolean       *out_closed)
 {
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) connection = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GUri) uri = g_uri_parse (server->base, G_URI_FLAGS_NONE, NULL);
-  g_autoptr(GString) answer = g_string_new (NULL);
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) connection = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GUri) uri = g_uri_parse (server->base, G_URI_FLAGS_NONE, NULL);
+  g_autoptr (GString) answer = g_string_new (NULL);
+  gint64         deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   GOutputStream *output;
-  GSocket *socket;
+  GSocket       *socket;
 
   *out_closed = FALSE;
   if (local_address != NULL)
     {
-      g_autoptr(GSocketAddress) local = g_inet_socket_address_new_from_string (local_address, 0);
+      g_autoptr (GSocketAddress) local = g_inet_socket_address_new_from_string (local_address, 0);
 
       g_socket_client_set_local_address (client, local);
     }
-  connection = g_socket_client_connect_to_host (client, g_uri_get_host (uri),
-                                                g_uri_get_port (uri), NULL, &error);
+  connection = g_socket_client_connect_to_host (client, g_uri_get_host (uri), g_uri_get_port (uri),
+                                                NULL, &error);
   g_assert_no_error (error);
   socket = g_socket_connection_get_socket (connection);
   output = g_io_stream_get_output_stream (G_IO_STREAM (connection));
@@ -675,7 +658,7 @@ raw_exchange_from (TillTestServer *server,
   g_socket_set_blocking (socket, FALSE);
   while (g_get_monotonic_time () < deadline)
     {
-      char buffer[4096];
+      char   buffer[4096];
       gssize n = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error);
 
       if (n > 0)
@@ -701,9 +684,7 @@ raw_exchange_from (TillTestServer *server,
 }
 
 static char *
-raw_exchange_until_closed (TillTestServer *server,
-                           const char     *request,
-                           gboolean       *out_closed)
+raw_exchange_until_closed (TillTestServer *server, const char *request, gboolean *out_closed)
 {
   return raw_exchange_from (server, NULL, request, out_closed);
 }
@@ -722,14 +703,13 @@ count_status_lines (const char *answer)
  * the server disagree on where the body ends: what one reads as body, the other as a second
  * request. The server refuses such a request, closes, and runs nothing after it. */
 static void
-test_limits_framing (Fixture       *fixture,
-                     gconstpointer  data)
+test_limits_framing (Fixture *fixture, gconstpointer data)
 {
-  TillTestServer *server = fixture->server;
-  const char *front = "{\"sku\": \"FRONT-1\", \"name\": \"Front\", \"unit_amount\": 100,"
-                      " \"tax_rate\": 800}";
-  const char *hidden_body = "{\"sku\": \"SMUGGLED-1\", \"name\": \"Smuggled\","
-                            " \"unit_amount\": 1, \"tax_rate\": 800}";
+  TillTestServer  *server = fixture->server;
+  const char      *front = "{\"sku\": \"FRONT-1\", \"name\": \"Front\", \"unit_amount\": 100,"
+                           " \"tax_rate\": 800}";
+  const char      *hidden_body = "{\"sku\": \"SMUGGLED-1\", \"name\": \"Smuggled\","
+                                 " \"unit_amount\": 1, \"tax_rate\": 800}";
   g_autofree char *hidden = g_strdup_printf (
       "POST /api/v1/products HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\n"
       "Content-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
@@ -739,7 +719,7 @@ test_limits_framing (Fixture       *fixture,
   struct
   {
     const char *framing;
-    gboolean by_libsoup;    /* refused before the server sees it, without a body */
+    gboolean    by_libsoup; /* refused before the server sees it, without a body */
   } cases[] = {
     { "Content-Length: %1$zu\r\nContent-Length: %2$zu\r\n", FALSE },
     { "Content-Length: %2$zu\r\nContent-Length: %1$zu\r\n", FALSE },
@@ -757,7 +737,7 @@ test_limits_framing (Fixture       *fixture,
           "POST /api/v1/products HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\n"
           "Content-Type: application/json\r\n%s\r\n%s%s",
           server->admin_token, framing, front, hidden);
-      gboolean closed;
+      gboolean         closed;
       g_autofree char *answer = NULL;
 
 #ifdef __SANITIZE_ADDRESS__
@@ -779,15 +759,15 @@ test_limits_framing (Fixture       *fixture,
 
   /* Neither request ran. */
   {
-    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products?q=SMUGGLED-1");
+    g_autoptr (TillTestResponse) response = get (fixture, "/api/v1/products?q=SMUGGLED-1");
     g_assert_cmpuint (response->status, ==, 200);
-    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (response->json,
-                                                                           "products")), ==, 0);
+    g_assert_cmpuint (
+        json_array_get_length (json_object_get_array_member (response->json, "products")), ==, 0);
   }
   {
-    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/products?q=FRONT-1");
-    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (response->json,
-                                                                           "products")), ==, 0);
+    g_autoptr (TillTestResponse) response = get (fixture, "/api/v1/products?q=FRONT-1");
+    g_assert_cmpuint (
+        json_array_get_length (json_object_get_array_member (response->json, "products")), ==, 0);
   }
   /* One Content-Length is fine, and the same bytes make both products in turn. */
   {
@@ -795,7 +775,7 @@ test_limits_framing (Fixture       *fixture,
         "POST /api/v1/products HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\n"
         "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s%s",
         server->admin_token, short_length, front, hidden);
-    gboolean closed;
+    gboolean         closed;
     g_autofree char *answer = raw_exchange_until_closed (server, request, &closed);
 
     g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 201"));
@@ -806,14 +786,13 @@ test_limits_framing (Fixture       *fixture,
 }
 
 static void
-test_strict_json (Fixture       *fixture,
-                  gconstpointer  data)
+test_strict_json (Fixture *fixture, gconstpointer data)
 {
   TillTestServer *server = fixture->server;
   static const struct
   {
     const char *body;
-    guint status;
+    guint       status;
     const char *code;
     const char *names;
   } cases[] = {
@@ -828,19 +807,24 @@ test_strict_json (Fixture       *fixture,
       " \"lines\": [{\"product_id\": 1, \"quantity\": 1, \"price_override\": 1}]}",
       400, "unknown_field", "price_override" },
     { "{\"client_reference\": \"a\", \"currency\": \"USD\","
-      " \"lines\": [{\"product_id\": 1, \"quantity\": \"2\"}]}", 400, NULL, "quantity" },
+      " \"lines\": [{\"product_id\": 1, \"quantity\": \"2\"}]}",
+      400, NULL, "quantity" },
     { "{\"client_reference\": \"a\", \"currency\": \"USD\","
-      " \"lines\": [{\"product_id\": 1, \"quantity\": 0}]}", 400, NULL, "quantity" },
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 0}]}",
+      400, NULL, "quantity" },
     { "{\"client_reference\": \"a\", \"currency\": \"USD\","
-      " \"lines\": [{\"product_id\": 1, \"quantity\": 10000}]}", 400, NULL, "quantity" },
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 10000}]}",
+      400, NULL, "quantity" },
     { "{\"client_reference\": \"a\", \"currency\": \"USD\","
-      " \"lines\": [{\"product_id\": 1, \"quantity\": 1.5}]}", 400, NULL, "quantity" },
-    { "{\"client_reference\": \"a\", \"currency\": \"USD\", \"lines\": \"many\"}",
-      400, NULL, "lines" },
-    { "{\"client_reference\": 5, \"currency\": \"USD\", \"lines\": []}",
-      400, NULL, "client_reference" },
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1.5}]}",
+      400, NULL, "quantity" },
+    { "{\"client_reference\": \"a\", \"currency\": \"USD\", \"lines\": \"many\"}", 400, NULL,
+      "lines" },
+    { "{\"client_reference\": 5, \"currency\": \"USD\", \"lines\": []}", 400, NULL,
+      "client_reference" },
     { "{\"client_reference\": \"a\", \"currency\": \"XXX\","
-      " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}", 400, NULL, "currency" },
+      " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}",
+      400, NULL, "currency" },
     /* A member twice: not the last one silently. */
     { "{\"client_reference\": \"a\", \"currency\": \"USD\","
       " \"lines\": [{\"product_id\": 1, \"quantity\": 1, \"quantity\": 9999}]}",
@@ -852,10 +836,8 @@ test_strict_json (Fixture       *fixture,
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(TillTestResponse) response = till_test_request (server, "POST",
-                                                                "/api/v1/checkouts",
-                                                                server->cashier_token,
-                                                                cases[i].body);
+      g_autoptr (TillTestResponse) response = till_test_request (
+          server, "POST", "/api/v1/checkouts", server->cashier_token, cases[i].body);
 
       g_test_message ("case %u: %s", i, cases[i].body);
       g_assert_cmpuint (response->status, ==, cases[i].status);
@@ -870,61 +852,60 @@ test_strict_json (Fixture       *fixture,
   {
     g_autofree char *url = g_strconcat (server->base, "/api/v1/checkouts", NULL);
     g_autofree char *authorization = g_strconcat ("Bearer ", server->cashier_token, NULL);
-    const char *headers[] = { "Authorization", authorization, NULL };
-    g_autoptr(TillTestResponse) response = till_test_request_full (server->session, "POST", url,
-                                                                   headers, "text/plain",
-                                                                   "hello", -1);
+    const char      *headers[] = { "Authorization", authorization, NULL };
+    g_autoptr (TillTestResponse) response =
+        till_test_request_full (server->session, "POST", url, headers, "text/plain", "hello", -1);
     assert_json_error (response, 415, "unsupported_media_type");
   }
   /* Binary garbage. */
   {
     static const char garbage[] = "{\"a\xff\xfe\": \0\1\2}";
-    g_autofree char *url = g_strconcat (server->base, "/api/v1/checkouts", NULL);
-    g_autofree char *authorization = g_strconcat ("Bearer ", server->cashier_token, NULL);
-    const char *headers[] = { "Authorization", authorization, NULL };
-    g_autoptr(TillTestResponse) response = till_test_request_full (server->session, "POST", url,
-                                                                   headers, "application/json",
-                                                                   garbage, sizeof garbage);
+    g_autofree char  *url = g_strconcat (server->base, "/api/v1/checkouts", NULL);
+    g_autofree char  *authorization = g_strconcat ("Bearer ", server->cashier_token, NULL);
+    const char       *headers[] = { "Authorization", authorization, NULL };
+    g_autoptr (TillTestResponse) response = till_test_request_full (
+        server->session, "POST", url, headers, "application/json", garbage, sizeof garbage);
     g_assert_cmpuint (response->status, ==, 400);
   }
 }
 
 static void
-test_checkout_validation (Fixture       *fixture,
-                          gconstpointer  data)
+test_checkout_validation (Fixture *fixture, gconstpointer data)
 {
-  TillTestServer *server = fixture->server;
-  gint64 simit = product_id_by_sku (fixture, "BAK-001");
-  g_autofree char *unknown = g_strdup_printf (
-      "{\"client_reference\": \"r1\", \"currency\": \"USD\", \"lines\": ["
-      "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}, {\"product_id\": 424242, \"quantity\": 1}]}",
-      simit);
-  g_autofree char *euro = g_strdup_printf (
-      "{\"client_reference\": \"r2\", \"currency\": \"EUR\", \"lines\": ["
-      "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}", simit);
+  TillTestServer  *server = fixture->server;
+  gint64           simit = product_id_by_sku (fixture, "BAK-001");
+  g_autofree char *unknown =
+      g_strdup_printf ("{\"client_reference\": \"r1\", \"currency\": \"USD\", \"lines\": ["
+                       "{\"product_id\": %" G_GINT64_FORMAT
+                       ", \"quantity\": 1}, {\"product_id\": 424242, \"quantity\": 1}]}",
+                       simit);
+  g_autofree char *euro =
+      g_strdup_printf ("{\"client_reference\": \"r2\", \"currency\": \"EUR\", \"lines\": ["
+                       "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
+                       simit);
 
   {
-    g_autoptr(TillTestResponse) response = till_test_request (server, "POST", "/api/v1/checkouts",
-                                                              server->cashier_token, unknown);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, unknown);
     assert_json_error (response, 422, "invalid_cart");
     g_assert_nonnull (strstr (error_message (response), "lines[1]"));
   }
   {
-    g_autoptr(TillTestResponse) response = till_test_request (server, "POST", "/api/v1/checkouts",
-                                                              server->cashier_token, euro);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, euro);
     assert_json_error (response, 422, "invalid_cart");
     g_assert_nonnull (strstr (error_message (response), "currency"));
   }
   {
     g_autofree char *path = g_strdup_printf ("/api/v1/products/%" G_GINT64_FORMAT, simit);
-    g_autofree char *inactive = g_strdup_printf (
-        "{\"client_reference\": \"r3\", \"currency\": \"USD\", \"lines\": ["
-        "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 2}]}", simit);
-    g_autoptr(TillTestResponse) patch = till_test_request (server, "PATCH", path,
-                                                           server->admin_token,
-                                                           "{\"active\": false}");
-    g_autoptr(TillTestResponse) response = till_test_request (server, "POST", "/api/v1/checkouts",
-                                                              server->cashier_token, inactive);
+    g_autofree char *inactive =
+        g_strdup_printf ("{\"client_reference\": \"r3\", \"currency\": \"USD\", \"lines\": ["
+                         "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 2}]}",
+                         simit);
+    g_autoptr (TillTestResponse) patch =
+        till_test_request (server, "PATCH", path, server->admin_token, "{\"active\": false}");
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, inactive);
 
     g_assert_cmpuint (patch->status, ==, 200);
     assert_json_error (response, 422, "invalid_cart");
@@ -932,45 +913,45 @@ test_checkout_validation (Fixture       *fixture,
   }
   {
     /* Below Stripe's minimum (USD 0.50): refused before any order is made. */
-    gint64 bag = product_id_by_sku (fixture, "HOU-003");
-    g_autofree char *tiny = g_strdup_printf (
-        "{\"client_reference\": \"r4\", \"currency\": \"USD\", \"lines\": ["
-        "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}", bag);
-    g_autoptr(TillTestResponse) response = till_test_request (server, "POST", "/api/v1/checkouts",
-                                                              server->cashier_token, tiny);
+    gint64           bag = product_id_by_sku (fixture, "HOU-003");
+    g_autofree char *tiny =
+        g_strdup_printf ("{\"client_reference\": \"r4\", \"currency\": \"USD\", \"lines\": ["
+                         "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
+                         bag);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, tiny);
     g_assert_cmpuint (response->status, ==, 422);
   }
   {
-    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/orders");
+    g_autoptr (TillTestResponse) response = get (fixture, "/api/v1/orders");
     g_assert_cmpuint (response->status, ==, 200);
-    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (response->json, "orders")),
-                      ==, 0);
+    g_assert_cmpuint (
+        json_array_get_length (json_object_get_array_member (response->json, "orders")), ==, 0);
   }
 }
 
 static void
-test_checkout_stripe_down (Fixture       *fixture,
-                           gconstpointer  data)
+test_checkout_stripe_down (Fixture *fixture, gconstpointer data)
 {
-  TillTestServer *server = fixture->server;
-  gint64 cay = product_id_by_sku (fixture, "HOT-001");
+  TillTestServer  *server = fixture->server;
+  gint64           cay = product_id_by_sku (fixture, "HOT-001");
   g_autofree char *reference = till_test_new_reference ();
   g_autofree char *body = g_strdup_printf (
       "{\"client_reference\": \"%s\", \"currency\": \"USD\", \"lines\": ["
       "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 3, \"unit_amount\": 1, \"total\": 1}],"
-      " \"subtotal\": 3, \"tax\": 0, \"total\": 3}", reference, cay);
+      " \"subtotal\": 3, \"tax\": 0, \"total\": 3}",
+      reference, cay);
 
   for (guint i = 0; i < 2; i++)
     {
-      g_autoptr(TillTestResponse) response = till_test_request (server, "POST",
-                                                                "/api/v1/checkouts",
-                                                                server->cashier_token, body);
+      g_autoptr (TillTestResponse) response =
+          till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, body);
       assert_json_error (response, 503, "payment_provider_unavailable");
     }
   {
     /* One order, still waiting for its payment. */
-    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/orders?status=pending_payment");
-    JsonArray *orders = json_object_get_array_member (response->json, "orders");
+    g_autoptr (TillTestResponse) response = get (fixture, "/api/v1/orders?status=pending_payment");
+    JsonArray  *orders = json_object_get_array_member (response->json, "orders");
     JsonObject *order;
 
     g_assert_cmpuint (json_array_get_length (orders), ==, 1);
@@ -979,30 +960,29 @@ test_checkout_stripe_down (Fixture       *fixture,
     g_assert_cmpint (json_object_get_int_member (order, "tax"), ==, 86);
   }
   {
-    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/orders?status=paid");
-    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (response->json, "orders")),
-                      ==, 0);
+    g_autoptr (TillTestResponse) response = get (fixture, "/api/v1/orders?status=paid");
+    g_assert_cmpuint (
+        json_array_get_length (json_object_get_array_member (response->json, "orders")), ==, 0);
   }
   {
-    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/orders?status=lost");
+    g_autoptr (TillTestResponse) response = get (fixture, "/api/v1/orders?status=lost");
     assert_json_error (response, 400, "invalid_request");
   }
   {
-    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/orders/99999");
+    g_autoptr (TillTestResponse) response = get (fixture, "/api/v1/orders/99999");
     assert_json_error (response, 404, "not_found");
   }
   {
-    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/orders/abc");
+    g_autoptr (TillTestResponse) response = get (fixture, "/api/v1/orders/abc");
     assert_json_error (response, 404, "not_found");
   }
 }
 
 static void
-test_pay_page (Fixture       *fixture,
-               gconstpointer  data)
+test_pay_page (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(TillTestResponse) response = till_test_request (fixture->server, "GET", "/pay/", NULL,
-                                                            NULL);
+  g_autoptr (TillTestResponse) response =
+      till_test_request (fixture->server, "GET", "/pay/", NULL, NULL);
   const char *csp;
 
   g_assert_cmpuint (response->status, ==, 200);
@@ -1024,57 +1004,55 @@ test_pay_page (Fixture       *fixture,
                             "<script src=\"http://127.0.0.1:9/v3/\"></script>"));
   g_assert_null (strstr (g_bytes_get_data (response->body, NULL), "@STRIPE_JS_URL@"));
   {
-    g_autoptr(TillTestResponse) js = till_test_request (fixture->server, "GET", "/pay/pay.js",
-                                                        NULL, NULL);
+    g_autoptr (TillTestResponse) js =
+        till_test_request (fixture->server, "GET", "/pay/pay.js", NULL, NULL);
     g_assert_cmpuint (js->status, ==, 200);
     g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (js->headers, NULL),
                                      "text/javascript"));
   }
 
   {
-    g_autoptr(TillTestResponse) css = till_test_request (fixture->server, "GET", "/pay/pay.css",
-                                                         NULL, NULL);
+    g_autoptr (TillTestResponse) css =
+        till_test_request (fixture->server, "GET", "/pay/pay.css", NULL, NULL);
     g_assert_cmpuint (css->status, ==, 200);
-    g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (css->headers, NULL),
-                                     "text/css"));
+    g_assert_true (
+        g_str_has_prefix (soup_message_headers_get_content_type (css->headers, NULL), "text/css"));
   }
   {
-    g_autoptr(TillTestResponse) missing = till_test_request (fixture->server, "GET",
-                                                             "/pay/../demo-catalog.csv", NULL, NULL);
+    g_autoptr (TillTestResponse) missing =
+        till_test_request (fixture->server, "GET", "/pay/../demo-catalog.csv", NULL, NULL);
     g_assert_cmpuint (missing->status, ==, 404);
   }
   {
-    g_autoptr(TillTestResponse) missing = till_test_request (fixture->server, "GET",
-                                                             "/pay/nothing.js", NULL, NULL);
+    g_autoptr (TillTestResponse) missing =
+        till_test_request (fixture->server, "GET", "/pay/nothing.js", NULL, NULL);
     g_assert_cmpuint (missing->status, ==, 404);
   }
 }
 
 static void
-test_reports_empty (Fixture       *fixture,
-                    gconstpointer  data)
+test_reports_empty (Fixture *fixture, gconstpointer data)
 {
   {
-    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/reports/daily?date=2026-02-30");
+    g_autoptr (TillTestResponse) response = get (fixture, "/api/v1/reports/daily?date=2026-02-30");
     assert_json_error (response, 400, "invalid_request");
   }
   {
-    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/reports/daily?date=yesterday");
+    g_autoptr (TillTestResponse) response = get (fixture, "/api/v1/reports/daily?date=yesterday");
     assert_json_error (response, 400, "invalid_request");
   }
   {
-    g_autoptr(TillTestResponse) response = get (fixture, "/api/v1/reports/daily?date=2026-01-15");
+    g_autoptr (TillTestResponse) response = get (fixture, "/api/v1/reports/daily?date=2026-01-15");
     g_assert_cmpuint (response->status, ==, 200);
     g_assert_cmpstr (json_object_get_string_member (response->json, "date"), ==, "2026-01-15");
     g_assert_cmpint (json_object_get_int_member (response->json, "gross"), ==, 0);
     g_assert_cmpint (json_object_get_int_member (response->json, "count"), ==, 0);
-    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (response->json, "by_hour")),
-                      ==, 24);
+    g_assert_cmpuint (
+        json_array_get_length (json_object_get_array_member (response->json, "by_hour")), ==, 24);
   }
   {
-    g_autoptr(TillTestResponse) response = till_test_request (fixture->server, "GET",
-                                                              "/api/v1/orders.csv",
-                                                              fixture->server->admin_token, NULL);
+    g_autoptr (TillTestResponse) response = till_test_request (
+        fixture->server, "GET", "/api/v1/orders.csv", fixture->server->admin_token, NULL);
     g_assert_cmpuint (response->status, ==, 200);
     g_assert_true (g_str_has_prefix (g_bytes_get_data (response->body, NULL),
                                      "number,created_at,status,currency,"));
@@ -1082,8 +1060,7 @@ test_reports_empty (Fixture       *fixture,
 }
 
 static void
-configure_rate (TillServerConfig *config,
-                gpointer          user_data)
+configure_rate (TillServerConfig *config, gpointer user_data)
 {
   config->checkout_rate_per_minute = 3;
 }
@@ -1091,32 +1068,32 @@ configure_rate (TillServerConfig *config,
 static void
 test_rate_limit (void)
 {
-  g_autoptr(TillTestServer) server = till_test_server_new (NULL, configure_rate, NULL);
+  g_autoptr (TillTestServer) server = till_test_server_new (NULL, configure_rate, NULL);
   static const char *body = "{\"client_reference\": \"rate\", \"currency\": \"USD\","
                             " \"lines\": [{\"product_id\": 999, \"quantity\": 1}]}";
 
   for (guint i = 0; i < 3; i++)
     {
-      g_autoptr(TillTestResponse) response = till_test_request (server, "POST", "/api/v1/checkouts",
-                                                                server->cashier_token, body);
+      g_autoptr (TillTestResponse) response =
+          till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, body);
       g_assert_cmpuint (response->status, ==, 422);
     }
   {
-    g_autoptr(TillTestResponse) response = till_test_request (server, "POST", "/api/v1/checkouts",
-                                                              server->cashier_token, body);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "POST", "/api/v1/checkouts", server->cashier_token, body);
     assert_json_error (response, 429, "rate_limited");
     g_assert_nonnull (soup_message_headers_get_one (response->headers, "Retry-After"));
   }
   {
     /* Per token: another terminal is not held back. */
-    g_autoptr(TillTestResponse) response = till_test_request (server, "POST", "/api/v1/checkouts",
-                                                              server->admin_token, body);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "POST", "/api/v1/checkouts", server->admin_token, body);
     g_assert_cmpuint (response->status, ==, 422);
   }
   {
     /* Other routes are not limited. */
-    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/orders",
-                                                              server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/orders", server->cashier_token, NULL);
     g_assert_cmpuint (response->status, ==, 200);
   }
 }
@@ -1124,19 +1101,16 @@ test_rate_limit (void)
 /* The status of GET @path with @token (or none) from @local_address, over a connection of
  * its own. */
 static guint
-get_from (TillTestServer *server,
-          const char     *local_address,
-          const char     *path,
-          const char     *token)
+get_from (TillTestServer *server, const char *local_address, const char *path, const char *token)
 {
-  g_autofree char *authorization = token != NULL ? g_strdup_printf ("Authorization: Bearer %s\r\n",
-                                                                    token)
-                                                 : g_strdup ("");
+  g_autofree char *authorization =
+      token != NULL ? g_strdup_printf ("Authorization: Bearer %s\r\n", token) : g_strdup ("");
   g_autofree char *request = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: test\r\n%s"
-                                              "Connection: close\r\n\r\n", path, authorization);
-  gboolean closed;
+                                              "Connection: close\r\n\r\n",
+                                              path, authorization);
+  gboolean         closed;
   g_autofree char *answer = raw_exchange_from (server, local_address, request, &closed);
-  guint status = 0;
+  guint            status = 0;
 
   g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 "));
   status = (guint) g_ascii_strtoull (answer + 9, NULL, 10);
@@ -1153,7 +1127,7 @@ static char *
 read_log (void)
 {
   g_autofree char *file = g_build_filename (till_test_log_dir (), "test-server-api.log", NULL);
-  char *text = NULL;
+  char            *text = NULL;
 
   g_assert_true (g_file_get_contents (file, &text, NULL, NULL));
   return text;
@@ -1163,24 +1137,23 @@ read_log (void)
  * past 20 in a minute, every request of that address that needs a token gets 429 with
  * Retry-After until the minute ends, a valid token too; other addresses go on. */
 static void
-test_auth_throttle (Fixture       *fixture,
-                    gconstpointer  data)
+test_auth_throttle (Fixture *fixture, gconstpointer data)
 {
-  TillTestServer *server = fixture->server;
-  g_autofree char *guess = g_strdup_printf ("till_%s%s", "GuessGuessGuessGuessGuessGuess",
-                                            "Guess0123456789abc");
+  TillTestServer  *server = fixture->server;
+  g_autofree char *guess =
+      g_strdup_printf ("till_%s%s", "GuessGuessGuessGuessGuessGuess", "Guess0123456789abc");
   g_autofree char *log = NULL;
 
   for (guint i = 0; i < 20; i++)
     {
-      g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/orders",
-                                                                i % 5 == 0 ? NULL : guess, NULL);
+      g_autoptr (TillTestResponse) response =
+          till_test_request (server, "GET", "/api/v1/orders", i % 5 == 0 ? NULL : guess, NULL);
 
       assert_json_error (response, 401, "unauthorized");
     }
   {
-    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/orders",
-                                                              guess, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/orders", guess, NULL);
     const char *retry_after;
 
     assert_json_error (response, 429, "rate_limited");
@@ -1191,8 +1164,8 @@ test_auth_throttle (Fixture       *fixture,
   }
   /* The same address with a valid token waits too: else guessing would not slow down. */
   {
-    g_autoptr(TillTestResponse) response = till_test_request (server, "GET", "/api/v1/orders",
-                                                              server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (server, "GET", "/api/v1/orders", server->cashier_token, NULL);
     assert_json_error (response, 429, "rate_limited");
   }
   /* What needs no token is still answered; another address is not held back. */
@@ -1219,13 +1192,13 @@ test_auth_throttle (Fixture       *fixture,
     for (guint i = 0; i < 3; i++)
       g_assert_cmpuint (get_from (server, "127.0.0.1", "/api/v1/orders", guess), ==, 401);
     g_assert_cmpuint (get_from (server, "127.0.0.1", "/api/v1/orders", guess), ==, 429);
-    g_assert_cmpuint (get_from (server, "127.0.0.1", "/api/v1/orders", server->cashier_token),
-                      ==, 429);
+    g_assert_cmpuint (get_from (server, "127.0.0.1", "/api/v1/orders", server->cashier_token), ==,
+                      429);
     /* The window began at the first failure, before now. */
     window_end = g_get_monotonic_time () + 300 * 1000;
     g_assert_true (till_test_wait_until (time_passed, &window_end, 5000));
-    g_assert_cmpuint (get_from (server, "127.0.0.1", "/api/v1/orders", server->cashier_token),
-                      ==, 200);
+    g_assert_cmpuint (get_from (server, "127.0.0.1", "/api/v1/orders", server->cashier_token), ==,
+                      200);
   }
 
   /* Memory is bounded: at most 4 addresses here (4096 by default), the oldest forgotten. */
@@ -1240,14 +1213,12 @@ test_auth_throttle (Fixture       *fixture,
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   till_test_capture_logs ("test-server-api");
 
-#define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/server/api/healthz", test_healthz);
   ADD ("/server/api/auth", test_auth);
   ADD ("/server/api/auth/throttle", test_auth_throttle);

@@ -57,8 +57,8 @@ test_barcodes (void)
 static void
 test_demo_catalog_barcodes (void)
 {
-  g_autofree char *path
-      = g_test_build_filename (G_TEST_DIST, "..", "data", "demo-catalog.csv", NULL);
+  g_autofree char *path =
+      g_test_build_filename (G_TEST_DIST, "..", "data", "demo-catalog.csv", NULL);
   g_autofree char *contents = NULL;
   g_auto (GStrv) lines = NULL;
   guint count = 0;

@@ -35,7 +35,7 @@ test_happy_path (Fixture *fixture, gconstpointer data)
   g_autoptr (TillTestResponse) created = checkout (fixture, body);
   g_autoptr (TillTestResponse) intent_response = NULL;
   JsonObject *order, *intent;
-  gint64 order_id;
+  gint64      order_id;
   const char *secret;
 
   g_assert_cmpuint (created->status, ==, 201);
@@ -73,8 +73,8 @@ test_happy_path (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"), ==,
                     200);
   {
-    g_autoptr (TillTestResponse) synced
-        = post_order (fixture, order_id, "sync", fixture->server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) synced =
+        post_order (fixture, order_id, "sync", fixture->server->cashier_token, NULL);
 
     g_assert_cmpuint (synced->status, ==, 200);
     g_assert_cmpstr (json_object_get_string_member (synced->json, "status"), ==, "paid");
@@ -84,8 +84,8 @@ test_happy_path (Fixture *fixture, gconstpointer data)
   }
   {
     /* A paid order cannot be canceled. */
-    g_autoptr (TillTestResponse) canceled
-        = post_order (fixture, order_id, "cancel", fixture->server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) canceled =
+        post_order (fixture, order_id, "cancel", fixture->server->cashier_token, NULL);
     g_assert_cmpuint (canceled->status, ==, 409);
   }
   {
@@ -101,17 +101,17 @@ test_happy_path (Fixture *fixture, gconstpointer data)
 static void
 test_amounts (Fixture *fixture, gconstpointer data)
 {
-  const Setup *c = data;
-  gint64 id = add_product (fixture, "AMOUNT-1", c->unit_amount, 0);
+  const Setup     *c = data;
+  gint64           id = add_product (fixture, "AMOUNT-1", c->unit_amount, 0);
   g_autofree char *reference = till_test_new_reference ();
-  g_autofree char *body
-      = g_strdup_printf ("{\"client_reference\": \"%s\", \"currency\": \"%s\", \"lines\": ["
-                         "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
-                         reference, c->currency, id);
+  g_autofree char *body =
+      g_strdup_printf ("{\"client_reference\": \"%s\", \"currency\": \"%s\", \"lines\": ["
+                       "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
+                       reference, c->currency, id);
   g_autoptr (TillTestResponse) created = checkout (fixture, body);
   g_autoptr (TillTestResponse) intent_response = NULL;
   g_autofree char *lower = g_ascii_strdown (c->currency, -1);
-  JsonObject *intent;
+  JsonObject      *intent;
 
   g_assert_cmpuint (created->status, ==, 201);
   g_assert_cmpint (json_object_get_int_member (order_of (created), "total"), ==, c->total);
@@ -124,19 +124,19 @@ static void
 test_tampered_totals (Fixture *fixture, gconstpointer data)
 {
   g_autofree char *reference = till_test_new_reference ();
-  g_autofree char *body = g_strdup_printf (
-      "{\"client_reference\": \"%s\", \"currency\": \"USD\", \"lines\": ["
-      "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 2, \"unit_amount\": 1,"
-      " \"tax\": 0, \"total\": 2, \"name\": \"Free\"}],"
-      " \"subtotal\": 2, \"tax\": 0, \"rounding\": 0, \"total\": 2}",
-      reference, product_id (fixture, "CAK-005"));
+  g_autofree char *body =
+      g_strdup_printf ("{\"client_reference\": \"%s\", \"currency\": \"USD\", \"lines\": ["
+                       "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 2, \"unit_amount\": 1,"
+                       " \"tax\": 0, \"total\": 2, \"name\": \"Free\"}],"
+                       " \"subtotal\": 2, \"tax\": 0, \"rounding\": 0, \"total\": 2}",
+                       reference, product_id (fixture, "CAK-005"));
   g_autoptr (TillTestResponse) created = checkout (fixture, body);
   g_autoptr (TillTestResponse) intent_response = NULL;
   JsonObject *line;
 
   g_assert_cmpuint (created->status, ==, 201);
-  line = json_array_get_object_element (json_object_get_array_member (order_of (created), "lines"),
-                                        0);
+  line =
+      json_array_get_object_element (json_object_get_array_member (order_of (created), "lines"), 0);
   g_assert_cmpint (json_object_get_int_member (line, "unit_amount"), ==, 520);
   g_assert_cmpstr (json_object_get_string_member (line, "name"), ==, "Künefe");
   /* 2 × 5.20 + 7 % = 11.13 */
@@ -148,22 +148,22 @@ test_tampered_totals (Fixture *fixture, gconstpointer data)
 
 typedef struct
 {
-  Fixture *fixture;
-  guint pending;
+  Fixture   *fixture;
+  guint      pending;
   GPtrArray *responses;
 } Concurrent;
 
 static void
 on_concurrent_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Concurrent *concurrent = user_data;
-  GBytes *body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+  Concurrent  *concurrent = user_data;
+  GBytes      *body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
   SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
 
   g_ptr_array_add (concurrent->responses,
                    g_strdup_printf ("%u %.*s", soup_message_get_status (msg),
-                                    (int)(body ? g_bytes_get_size (body) : 0),
-                                    body ? (const char *)g_bytes_get_data (body, NULL) : ""));
+                                    (int) (body ? g_bytes_get_size (body) : 0),
+                                    body ? (const char *) g_bytes_get_data (body, NULL) : ""));
   g_clear_pointer (&body, g_bytes_unref);
   concurrent->pending--;
 }
@@ -171,7 +171,7 @@ on_concurrent_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static gboolean
 concurrent_done (gpointer user_data)
 {
-  return ((Concurrent *)user_data)->pending == 0;
+  return ((Concurrent *) user_data)->pending == 0;
 }
 
 static guint
@@ -179,8 +179,8 @@ checkout_status (Fixture *fixture, const char *token)
 {
   g_autofree char *reference = till_test_new_reference ();
   g_autofree char *body = cart_body (fixture, reference);
-  g_autoptr (TillTestResponse) response
-      = till_test_request (fixture->server, "POST", "/api/v1/checkouts", token, body);
+  g_autoptr (TillTestResponse) response =
+      till_test_request (fixture->server, "POST", "/api/v1/checkouts", token, body);
 
   return response->status;
 }
@@ -204,12 +204,12 @@ test_terminal_cache (Fixture *fixture, gconstpointer data)
   TillDatabase *db = till_api_get_database (fixture->server->api);
   g_autoptr (GError) error = NULL;
   g_autofree char *here = till_terminals_add (db, "here", TILL_ROLE_CASHIER, NULL, &error);
-  g_autofree char *elsewhere
-      = till_terminals_add (db, "elsewhere", TILL_ROLE_CASHIER, NULL, &error);
+  g_autofree char *elsewhere =
+      till_terminals_add (db, "elsewhere", TILL_ROLE_CASHIER, NULL, &error);
   g_autofree char *waiting = till_terminals_add (db, "waiting", TILL_ROLE_CASHIER, NULL, &error);
   g_autofree char *reference = till_test_new_reference ();
   g_autofree char *body = cart_body (fixture, reference);
-  guint status = 0;
+  guint            status = 0;
 
   g_assert_no_error (error);
   /* Each is cached by a first checkout. */
@@ -242,10 +242,10 @@ static gint64
 one_line_total (Fixture *fixture, gint64 product, guint expected_status)
 {
   g_autofree char *reference = till_test_new_reference ();
-  g_autofree char *body
-      = g_strdup_printf ("{\"client_reference\": \"%s\", \"currency\": \"%s\", \"lines\": ["
-                         "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
-                         reference, till_api_get_config (fixture->server->api)->currency, product);
+  g_autofree char *body =
+      g_strdup_printf ("{\"client_reference\": \"%s\", \"currency\": \"%s\", \"lines\": ["
+                       "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
+                       reference, till_api_get_config (fixture->server->api)->currency, product);
   g_autoptr (TillTestResponse) response = checkout (fixture, body);
 
   g_assert_cmpuint (response->status, ==, expected_status);
@@ -257,8 +257,8 @@ one_line_total (Fixture *fixture, gint64 product, guint expected_status)
 static void
 test_product_cache (Fixture *fixture, gconstpointer data)
 {
-  TillDatabase *db = till_api_get_database (fixture->server->api);
-  gint64 id = product_id (fixture, "BAK-001");
+  TillDatabase    *db = till_api_get_database (fixture->server->api);
+  gint64           id = product_id (fixture, "BAK-001");
   g_autofree char *path = g_strdup_printf ("/api/v1/products/%" G_GINT64_FORMAT, id);
   g_autofree char *update = NULL;
   g_autoptr (GError) error = NULL;
@@ -276,8 +276,8 @@ test_product_cache (Fixture *fixture, gconstpointer data)
 
   other = till_database_open (till_database_get_path (db), &error);
   g_assert_no_error (error);
-  update = g_strdup_printf ("UPDATE products SET unit_amount = 20000 WHERE id = %" G_GINT64_FORMAT,
-                            id);
+  update =
+      g_strdup_printf ("UPDATE products SET unit_amount = 20000 WHERE id = %" G_GINT64_FORMAT, id);
   g_assert_true (till_database_exec (other, update, &error));
   g_assert_cmpint (one_line_total (fixture, id, 201), >, before);
 
@@ -293,31 +293,31 @@ test_product_cache (Fixture *fixture, gconstpointer data)
 static void
 test_product_delete (Fixture *fixture, gconstpointer data)
 {
-  gint64 sold = product_id (fixture, "BAK-001");
+  gint64           sold = product_id (fixture, "BAK-001");
   g_autofree char *sold_path = g_strdup_printf ("/api/v1/products/%" G_GINT64_FORMAT, sold);
   g_autoptr (TillTestResponse) created = NULL;
   g_autoptr (TillTestResponse) deleted = NULL;
   g_autoptr (TillTestResponse) read = NULL;
 
   one_line_total (fixture, sold, 201);
-  deleted = till_test_request (fixture->server, "DELETE", sold_path, fixture->server->admin_token,
-                               NULL);
+  deleted =
+      till_test_request (fixture->server, "DELETE", sold_path, fixture->server->admin_token, NULL);
   g_assert_cmpuint (deleted->status, ==, 200);
   g_assert_false (json_object_get_boolean_member (deleted->json, "active"));
-  read
-      = till_test_request (fixture->server, "GET", sold_path, fixture->server->cashier_token, NULL);
+  read =
+      till_test_request (fixture->server, "GET", sold_path, fixture->server->cashier_token, NULL);
   g_assert_cmpuint (read->status, ==, 404);
   one_line_total (fixture, sold, 422);
 
-  created = till_test_request (fixture->server, "POST", "/api/v1/products",
-                               fixture->server->admin_token,
-                               "{\"name\": \"Boza\", \"unit_amount\": 300, \"tax_rate\": 800}");
+  created =
+      till_test_request (fixture->server, "POST", "/api/v1/products", fixture->server->admin_token,
+                         "{\"name\": \"Boza\", \"unit_amount\": 300, \"tax_rate\": 800}");
   g_assert_cmpuint (created->status, ==, 201);
   {
     g_autofree char *path = g_strdup_printf ("/api/v1/products/%" G_GINT64_FORMAT,
                                              json_object_get_int_member (created->json, "id"));
-    g_autoptr (TillTestResponse) gone
-        = till_test_request (fixture->server, "DELETE", path, fixture->server->admin_token, NULL);
+    g_autoptr (TillTestResponse) gone =
+        till_test_request (fixture->server, "DELETE", path, fixture->server->admin_token, NULL);
     g_autoptr (TillTestResponse) again = NULL;
 
     g_assert_cmpuint (gone->status, ==, 204);
@@ -336,9 +336,9 @@ test_duplicate_reference (Fixture *fixture, gconstpointer data)
   g_autofree char *body = cart_body (fixture, reference);
   g_autofree char *url = g_strconcat (fixture->server->base, "/api/v1/checkouts", NULL);
   g_autofree char *authorization = g_strconcat ("Bearer ", fixture->server->cashier_token, NULL);
-  Concurrent concurrent = { fixture, 0, g_ptr_array_new_with_free_func (g_free) };
-  guint created = 0, repeated = 0;
-  gint64 order_id = 0;
+  Concurrent       concurrent = { fixture, 0, g_ptr_array_new_with_free_func (g_free) };
+  guint            created = 0, repeated = 0;
+  gint64           order_id = 0;
 
   /* Eight at once, on separate connections. */
   for (guint i = 0; i < 8; i++)
@@ -360,7 +360,7 @@ test_duplicate_reference (Fixture *fixture, gconstpointer data)
       const char *text = concurrent.responses->pdata[i];
       g_autoptr (JsonParser) parser = json_parser_new ();
       JsonObject *order;
-      gint64 id;
+      gint64      id;
 
       if (g_str_has_prefix (text, "201 "))
         created++;
@@ -399,7 +399,7 @@ test_reference_other_terminal (Fixture *fixture, gconstpointer data)
   g_autofree char *body = cart_body (fixture, reference);
   g_autofree char *other = till_terminals_add (till_api_get_database (fixture->server->api),
                                                "till 2", TILL_ROLE_CASHIER, NULL, &error);
-  gint64 order_id;
+  gint64           order_id;
 
   g_assert_no_error (error);
   {
@@ -410,8 +410,8 @@ test_reference_other_terminal (Fixture *fixture, gconstpointer data)
     order_id = json_object_get_int_member (order_of (response), "id");
   }
   {
-    g_autoptr (TillTestResponse) response
-        = till_test_request (fixture->server, "POST", "/api/v1/checkouts", other, body);
+    g_autoptr (TillTestResponse) response =
+        till_test_request (fixture->server, "POST", "/api/v1/checkouts", other, body);
     const char *text = g_bytes_get_data (response->body, NULL);
 
     g_assert_cmpuint (response->status, ==, 409);
@@ -435,9 +435,9 @@ test_reference_other_terminal (Fixture *fixture, gconstpointer data)
   {
     g_autofree char *shared = till_test_new_reference ();
     g_autofree char *first = cart_body (fixture, shared);
-    const char *bodies[] = { first, first };
-    const char *tokens[] = { fixture->server->cashier_token, other };
-    Batch batch = { 0 };
+    const char      *bodies[] = { first, first };
+    const char      *tokens[] = { fixture->server->cashier_token, other };
+    Batch            batch = { 0 };
 
     guint made;
 
@@ -459,7 +459,7 @@ test_reference_other_terminal (Fixture *fixture, gconstpointer data)
 static void
 test_fault (Fixture *fixture, gconstpointer data)
 {
-  const Setup *setup = data;
+  const Setup     *setup = data;
   g_autofree char *reference = till_test_new_reference ();
   g_autofree char *body = cart_body (fixture, reference);
   g_autoptr (TillTestResponse) created = NULL;
@@ -487,7 +487,7 @@ test_fault_exhausted (Fixture *fixture, gconstpointer data)
 {
   g_autofree char *reference = till_test_new_reference ();
   g_autofree char *body = cart_body (fixture, reference);
-  gint64 order_id;
+  gint64           order_id;
 
   /* The first attempt is processed but its answer dropped, every retry meets a 500: the
    * app hears 503, the order waits. */
@@ -501,8 +501,8 @@ test_fault_exhausted (Fixture *fixture, gconstpointer data)
   {
     g_autoptr (TillTestResponse) list = till_test_request (fixture->server, "GET", "/api/v1/orders",
                                                            fixture->server->cashier_token, NULL);
-    JsonObject *order
-        = json_array_get_object_element (json_object_get_array_member (list->json, "orders"), 0);
+    JsonObject *order =
+        json_array_get_object_element (json_object_get_array_member (list->json, "orders"), 0);
     order_id = json_object_get_int_member (order, "id");
     g_assert_null (payment_member (order, "payment_intent"));
   }
@@ -524,7 +524,7 @@ test_payment_method_types (Fixture *fixture, gconstpointer data)
   g_autoptr (TillTestResponse) created = checkout (fixture, body);
   g_autoptr (TillTestResponse) intent_response = NULL;
   JsonObject *intent;
-  JsonArray *types;
+  JsonArray  *types;
 
   g_assert_cmpuint (created->status, ==, 201);
   intent = sim_intent (fixture, intent_of (created), &intent_response);
@@ -537,7 +537,7 @@ test_payment_method_types (Fixture *fixture, gconstpointer data)
 typedef struct
 {
   TillTestSim *sim;
-  gboolean want_delayed;
+  gboolean     want_delayed;
 } DelayWait;
 
 static gboolean
@@ -553,8 +553,8 @@ static void
 on_abandoned_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) body G_GNUC_UNUSED
-      = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  g_autoptr (GBytes) body G_GNUC_UNUSED =
+      soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   gboolean *done = user_data;
 
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -564,7 +564,7 @@ on_abandoned_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 typedef struct
 {
   Fixture *fixture;
-  gint64 order_id;
+  gint64   order_id;
 } IntentWait;
 
 static gboolean
@@ -589,7 +589,7 @@ test_client_gone (Fixture *fixture, gconstpointer data)
   g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   DelayWait wait = { fixture->sim, TRUE };
-  gboolean done = FALSE;
+  gboolean  done = FALSE;
 
   till_test_sim_fault (fixture->sim, "delay=500", 1);
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
@@ -629,7 +629,7 @@ test_client_gone (Fixture *fixture, gconstpointer data)
 static void
 test_checkout_canceled_order (Fixture *fixture, gconstpointer data)
 {
-  TillDatabase *db = till_api_get_database (fixture->server->api);
+  TillDatabase    *db = till_api_get_database (fixture->server->api);
   g_autofree char *reference = till_test_new_reference ();
   g_autofree char *body = cart_body (fixture, reference);
   g_autofree char *never_reference = till_test_new_reference ();
@@ -638,7 +638,7 @@ test_checkout_canceled_order (Fixture *fixture, gconstpointer data)
   g_autofree char *new_body = cart_body (fixture, new_reference);
   g_autofree char *forget = NULL;
   g_autofree char *status = NULL;
-  gint64 order_id, never_id;
+  gint64           order_id, never_id;
 
   {
     g_autoptr (TillTestResponse) created = checkout (fixture, body);
@@ -675,8 +675,8 @@ test_checkout_canceled_order (Fixture *fixture, gconstpointer data)
                             never_id);
   g_assert_true (till_database_exec (db, forget, NULL));
   {
-    g_autoptr (TillTestResponse) canceled
-        = post_order (fixture, never_id, "cancel", fixture->server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) canceled =
+        post_order (fixture, never_id, "cancel", fixture->server->cashier_token, NULL);
 
     g_assert_cmpuint (canceled->status, ==, 200);
     g_assert_cmpstr (json_object_get_string_member (canceled->json, "status"), ==, "canceled");

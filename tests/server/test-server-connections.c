@@ -27,9 +27,9 @@
 typedef struct
 {
   GSubprocess *process;
-  char *dir;
-  char *host;
-  guint16 port;
+  char        *dir;
+  char        *host;
+  guint16      port;
 } Program;
 
 static void
@@ -43,20 +43,18 @@ limit_descriptors (gpointer user_data)
 /* Starts @argv (till-server or till-stripe-sim) with at most @nofile descriptors, and reads
  * the address it prints first. */
 static Program *
-program_start (const char * const *argv,
-               const char * const *env,
-               guint               nofile)
+program_start (const char *const *argv, const char *const *env, guint nofile)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
-      G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *line = NULL;
   g_autofree char *log = NULL;
-  Program *program = g_new0 (Program, 1);
-  static guint started;
-  const char *url;
-  const char *colon;
+  Program         *program = g_new0 (Program, 1);
+  static guint     started;
+  const char      *url;
+  const char      *colon;
 
   program->dir = till_test_make_tmpdir ("till-connections");
   log = g_strdup_printf ("%s/connections-process-%u.log", till_test_log_dir (), ++started);
@@ -65,7 +63,7 @@ program_start (const char * const *argv,
   g_subprocess_launcher_unsetenv (launcher, "TILL_STRIPE_SECRET_KEY");
   for (guint i = 0; env != NULL && env[i] != NULL; i++)
     {
-      g_auto(GStrv) pair = g_strsplit (env[i], "=", 2);
+      g_auto (GStrv) pair = g_strsplit (env[i], "=", 2);
       g_subprocess_launcher_setenv (launcher, pair[0], pair[1], TRUE);
     }
   g_subprocess_launcher_set_child_setup (launcher, limit_descriptors, GUINT_TO_POINTER (nofile),
@@ -111,7 +109,7 @@ static guint
 count_descriptors (Program *program)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%s/fd", program_pid (program));
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
   guint n = 0;
 
   g_assert_nonnull (dir);
@@ -124,12 +122,11 @@ count_descriptors (Program *program)
 /* A client on plain blocking sockets: the programs run in processes of their own. */
 
 static int
-connect_from (Program    *program,
-              const char *from)
+connect_from (Program *program, const char *from)
 {
   struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons (program->port) };
-  struct timeval timeout = { .tv_sec = RECEIVE_TIMEOUT_S };
-  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct timeval     timeout = { .tv_sec = RECEIVE_TIMEOUT_S };
+  int                fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
   g_assert_cmpint (fd, >=, 0);
   setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
@@ -152,8 +149,7 @@ connect_to (Program *program)
 }
 
 static void
-send_text (int         fd,
-           const char *text)
+send_text (int fd, const char *text)
 {
   g_assert_cmpint (send (fd, text, strlen (text), MSG_NOSIGNAL), ==, (gssize) strlen (text));
 }
@@ -164,7 +160,7 @@ static char *
 read_answer (int fd)
 {
   GString *text = g_string_new (NULL);
-  char buffer[4096];
+  char     buffer[4096];
 
   for (;;)
     {
@@ -173,9 +169,9 @@ read_answer (int fd)
       if (end != NULL)
         {
           const char *length = strstr (text->str, "Content-Length: ");
-          gsize body = length != NULL && length < end
-                           ? g_ascii_strtoull (length + strlen ("Content-Length: "), NULL, 10)
-                           : 0;
+          gsize       body = length != NULL && length < end
+                                 ? g_ascii_strtoull (length + strlen ("Content-Length: "), NULL, 10)
+                                 : 0;
 
           if (text->len >= (gsize) (end - text->str) + 4 + body)
             return g_string_free (text, FALSE);
@@ -183,7 +179,7 @@ read_answer (int fd)
       {
         gssize n = recv (fd, buffer, sizeof buffer, 0);
 
-        g_assert_cmpint (n, >=, 0);   /* not a timeout */
+        g_assert_cmpint (n, >=, 0); /* not a timeout */
         if (n == 0)
           {
             g_string_free (text, TRUE);
@@ -198,7 +194,7 @@ read_answer (int fd)
 static gboolean
 ended_by_peer (int fd)
 {
-  char buffer[4096];
+  char   buffer[4096];
   gssize n;
 
   while ((n = recv (fd, buffer, sizeof buffer, 0)) > 0)
@@ -207,8 +203,7 @@ ended_by_peer (int fd)
 }
 
 static void
-assert_status (const char *answer,
-               const char *status)
+assert_status (const char *answer, const char *status)
 {
   g_assert_nonnull (answer);
   g_assert_true (g_str_has_prefix (answer, status));
@@ -217,7 +212,7 @@ assert_status (const char *answer,
 typedef struct
 {
   Program *program;
-  guint expected;
+  guint    expected;
 } Descriptors;
 
 static gboolean
@@ -229,8 +224,7 @@ at_most_expected (gpointer data)
 }
 
 static gboolean
-descriptors_back (Program *program,
-                  guint    expected)
+descriptors_back (Program *program, guint expected)
 {
   Descriptors descriptors = { program, expected };
 
@@ -242,15 +236,14 @@ descriptors_back (Program *program,
 /* A few connections first, so that what the program opens once (database, threads' pipes)
  * is open before counting; then the count once it holds still. */
 static guint
-settled_descriptors (Program    *program,
-                     const char *request)
+settled_descriptors (Program *program, const char *request)
 {
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  guint last = 0, now;
+  guint  last = 0, now;
 
   for (guint i = 0; i < 10; i++)
     {
-      int fd = connect_to (program);
+      int              fd = connect_to (program);
       g_autofree char *answer = NULL;
 
       send_text (fd, request);
@@ -272,37 +265,36 @@ settled_descriptors (Program    *program,
 /* 5,000 connections that end in each of the ways a day's clients end them, from a program
  * allowed 256 descriptors: afterwards it still answers, and holds what it held before. */
 static void
-churn (Program    *program,
-       const char *request)
+churn (Program *program, const char *request)
 {
   g_autofree char *two = g_strconcat (request, request, NULL);
-  guint before = settled_descriptors (program, request);
+  guint            before = settled_descriptors (program, request);
   g_autofree char *answer = NULL;
-  int fd;
+  int              fd;
 
   for (guint i = 0; i < 5000; i++)
     {
       fd = connect_to (program);
       switch (i % 5)
         {
-        case 0:
-        case 1:
-          /* An answer, kept alive, and the client leaves (a browser, a webhook sender). */
-          send_text (fd, request);
-          g_free (read_answer (fd));
-          break;
-        case 2:
-          /* Two answers on one connection, then the client leaves. */
-          send_text (fd, two);
-          g_free (read_answer (fd));
-          break;
-        case 3:
-          /* Connects and leaves without a word (a health check's port probe). */
-          break;
-        case 4:
-          /* Half a request line, then gone. */
-          send_text (fd, "GET /hea");
-          break;
+          case 0:
+          case 1:
+            /* An answer, kept alive, and the client leaves (a browser, a webhook sender). */
+            send_text (fd, request);
+            g_free (read_answer (fd));
+            break;
+          case 2:
+            /* Two answers on one connection, then the client leaves. */
+            send_text (fd, two);
+            g_free (read_answer (fd));
+            break;
+          case 3:
+            /* Connects and leaves without a word (a health check's port probe). */
+            break;
+          case 4:
+            /* Half a request line, then gone. */
+            send_text (fd, "GET /hea");
+            break;
         }
       close (fd);
     }
@@ -333,9 +325,9 @@ churn (Program    *program,
 static void
 test_server_churn (void)
 {
-  const char *argv[] = { TILL_SERVER_PATH, "--training", "--db", "till.db", "--listen",
-                         "127.0.0.1:0", NULL };
-  Program *program = program_start (argv, NULL, 256);
+  const char *argv[] = { TILL_SERVER_PATH, "--training",  "--db", "till.db",
+                         "--listen",       "127.0.0.1:0", NULL };
+  Program    *program = program_start (argv, NULL, 256);
 
   churn (program, "GET /healthz HTTP/1.1\r\nHost: till\r\n\r\n");
   program_stop (program);
@@ -345,7 +337,7 @@ static void
 test_sim_churn (void)
 {
   const char *argv[] = { TILL_STRIPE_SIM_PATH, "--listen", "127.0.0.1:0", NULL };
-  Program *program = program_start (argv, NULL, 256);
+  Program    *program = program_start (argv, NULL, 256);
 
   churn (program, "GET /v3/ HTTP/1.1\r\nHost: sim\r\n\r\n");
   program_stop (program);
@@ -357,12 +349,12 @@ test_sim_churn (void)
 static void
 test_server_timeouts (void)
 {
-  const char *argv[] = { TILL_SERVER_PATH, "--training", "--db", "till.db", "--listen",
-                         "127.0.0.1:0", NULL };
+  const char *argv[] = { TILL_SERVER_PATH, "--training",  "--db", "till.db",
+                         "--listen",       "127.0.0.1:0", NULL };
   const char *env[] = { "TILL_HTTP_TIMEOUTS_MS=300,600,900", NULL };
-  Program *program = program_start (argv, env, 256);
-  guint before = settled_descriptors (program, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
-  int silent, half_header, half_body, idle, busy;
+  Program    *program = program_start (argv, env, 256);
+  guint       before = settled_descriptors (program, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
+  int         silent, half_header, half_body, idle, busy;
   g_autofree char *answer = NULL;
 
   /* Each ends by the server's doing, well before the client's receive timeout. */
@@ -386,7 +378,7 @@ test_server_timeouts (void)
   for (guint i = 0; i < 5; i++)
     {
       g_autofree char *again = NULL;
-      gint64 until = g_get_monotonic_time () + 200 * 1000;
+      gint64           until = g_get_monotonic_time () + 200 * 1000;
 
       /* Less than the idle limit between requests, 1 s in all. */
       while (g_get_monotonic_time () < until)
@@ -410,10 +402,10 @@ test_server_timeouts (void)
 static void
 test_handling_not_cut (void)
 {
-  TillTestSim *sim = till_test_sim_new ();
+  TillTestSim    *sim = till_test_sim_new ();
   TillTestServer *server;
-  g_autoptr(TillTestResponse) response = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (TillTestResponse) response = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_setenv ("TILL_HTTP_TIMEOUTS_MS", "100,100,100", TRUE);
   server = till_test_server_new (sim->base, NULL, NULL);
@@ -437,17 +429,19 @@ test_server_caps (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("till-caps-XXXXXX", NULL);
   g_autofree char *conf = g_build_filename (dir, "till.conf", NULL);
-  const char *argv[] = { TILL_SERVER_PATH, "--training", "--db", "till.db", "--listen",
-                         "127.0.0.1:0", "--config", conf, NULL };
-  Program *program;
-  int held[6];
-  int fd;
+  const char      *argv[] = { TILL_SERVER_PATH, "--training", "--db", "till.db", "--listen",
+                              "127.0.0.1:0",    "--config",   conf,   NULL };
+  Program         *program;
+  int              held[6];
+  int              fd;
   g_autofree char *refused = NULL;
   g_autofree char *other = NULL;
   g_autofree char *after = NULL;
 
-  g_assert_true (g_file_set_contents (conf, "[server]\nmax-connections = 6\n"
-                                            "max-connections-per-peer = 4\n", -1, NULL));
+  g_assert_true (g_file_set_contents (conf,
+                                      "[server]\nmax-connections = 6\n"
+                                      "max-connections-per-peer = 4\n",
+                                      -1, NULL));
   program = program_start (argv, NULL, 256);
 
   /* Four from 127.0.0.1, kept open (idle); the fifth is refused with 503 and Retry-After. */
@@ -509,12 +503,12 @@ test_server_caps (void)
 static void
 test_bad_request_closes (void)
 {
-  const char *argv[] = { TILL_SERVER_PATH, "--training", "--db", "till.db", "--listen",
-                         "127.0.0.1:0", NULL };
-  Program *program = program_start (argv, NULL, 256);
-  int fd = connect_to (program);
+  const char      *argv[] = { TILL_SERVER_PATH, "--training",  "--db", "till.db",
+                              "--listen",       "127.0.0.1:0", NULL };
+  Program         *program = program_start (argv, NULL, 256);
+  int              fd = connect_to (program);
   g_autofree char *answer = NULL;
-  const char *body = "{not json";
+  const char      *body = "{not json";
   g_autofree char *request = g_strdup_printf ("POST /api/v1/training/terminals HTTP/1.1\r\n"
                                               "Host: t\r\nContent-Type: application/json\r\n"
                                               "Content-Length: %zu\r\n\r\n%s"
@@ -532,8 +526,7 @@ test_bad_request_closes (void)
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   till_test_capture_logs ("test-server-connections");

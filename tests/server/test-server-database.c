@@ -27,9 +27,9 @@ test_group_commit (Fixture *fixture, gconstpointer data)
   g_autofree char *bad = NULL;
   g_autofree char *bad_reference = till_test_new_reference ();
   g_autoptr (GHashTable) ids = g_hash_table_new (g_int64_hash, g_int64_equal);
-  Batch batch = { 0 };
+  Batch       batch = { 0 };
   const guint n = 12, bad_index = 5, shared_from = 9;
-  gint64 shared_id = 0, order_ids[16] = { 0 };
+  gint64      shared_id = 0, order_ids[16] = { 0 };
 
   bad = g_strdup_printf ("{\"client_reference\": \"%s\", \"currency\": \"%s\", \"lines\": ["
                          "{\"product_id\": 999999, \"quantity\": 1}]}",
@@ -37,12 +37,12 @@ test_group_commit (Fixture *fixture, gconstpointer data)
   /* Held back until all twelve are there, so that they share one transaction. */
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *reference
-          = i >= shared_from ? g_strdup (shared) : till_test_new_reference ();
+      g_autofree char *reference =
+          i >= shared_from ? g_strdup (shared) : till_test_new_reference ();
 
       bodies[i] = i == bad_index ? g_strdup (bad) : cart_body (fixture, reference);
     }
-  checkout_together (fixture, (const char *const *)bodies, n, &batch);
+  checkout_together (fixture, (const char *const *) bodies, n, &batch);
 
   for (guint i = 0; i < n; i++)
     {
@@ -96,8 +96,8 @@ test_group_commit (Fixture *fixture, gconstpointer data)
       if (i == bad_index)
         continue;
       path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT, order_ids[i]);
-      answer
-          = till_test_request (fixture->server, "GET", path, fixture->server->cashier_token, NULL);
+      answer =
+          till_test_request (fixture->server, "GET", path, fixture->server->cashier_token, NULL);
       g_assert_cmpuint (answer->status, ==, 200);
       payment = json_object_get_object_member (answer->json, "payment");
       g_assert_true (
@@ -127,7 +127,7 @@ test_group_commit (Fixture *fixture, gconstpointer data)
 static void
 test_group_commit_write_fails (Fixture *fixture, gconstpointer data)
 {
-  TillDatabase *db = till_api_get_database (fixture->server->api);
+  TillDatabase    *db = till_api_get_database (fixture->server->api);
   g_autofree char *failing_reference = till_test_new_reference ();
   g_autofree char *first_reference = till_test_new_reference ();
   g_autofree char *last_reference = till_test_new_reference ();
@@ -141,23 +141,23 @@ test_group_commit_write_fails (Fixture *fixture, gconstpointer data)
       " BEGIN SELECT RAISE (ABORT, 'disk on fire'); END",
       NULL));
   bodies[0] = cart_body (fixture, first_reference);
-  bodies[1]
-      = g_strdup_printf ("{\"client_reference\": \"%s\", \"currency\": \"%s\", \"lines\": ["
-                         "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1},"
-                         "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 77}]}",
-                         failing_reference, till_api_get_config (fixture->server->api)->currency,
-                         product_id (fixture, "BAK-001"), product_id (fixture, "CAK-001"));
+  bodies[1] =
+      g_strdup_printf ("{\"client_reference\": \"%s\", \"currency\": \"%s\", \"lines\": ["
+                       "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1},"
+                       "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 77}]}",
+                       failing_reference, till_api_get_config (fixture->server->api)->currency,
+                       product_id (fixture, "BAK-001"), product_id (fixture, "CAK-001"));
   bodies[2] = cart_body (fixture, last_reference);
-  checkout_together (fixture, (const char *const *)bodies, 3, &batch);
+  checkout_together (fixture, (const char *const *) bodies, 3, &batch);
 
   /* The database refused it: a conflict, with an error the app can show. */
   g_assert_cmpuint (batch.status[1], ==, 409);
   g_assert_true (json_object_has_member (batch.json[1], "error"));
   for (guint i = 0; i < 3; i += 2)
     {
-      JsonObject *order = json_object_get_object_member (batch.json[i], "order");
-      g_autofree char *id
-          = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (order, "id"));
+      JsonObject      *order = json_object_get_object_member (batch.json[i], "order");
+      g_autofree char *id =
+          g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (order, "id"));
 
       g_assert_cmpuint (batch.status[i], ==, 201);
       g_assert_cmpint (
@@ -189,12 +189,12 @@ static void
 fill_disk (TillDatabase *db)
 {
   g_autofree char *pages = NULL;
-  sqlite3_stmt *stmt = till_database_prepare (db, "PRAGMA page_count", NULL);
+  sqlite3_stmt    *stmt = till_database_prepare (db, "PRAGMA page_count", NULL);
 
   g_assert_nonnull (stmt);
   g_assert_cmpint (till_database_step (db, stmt, NULL), ==, SQLITE_ROW);
   pages = g_strdup_printf ("PRAGMA max_page_count = %" G_GINT64_FORMAT,
-                           (gint64)sqlite3_column_int64 (stmt, 0));
+                           (gint64) sqlite3_column_int64 (stmt, 0));
   sqlite3_reset (stmt);
   g_assert_true (till_database_exec (db, pages, NULL));
 }
@@ -209,7 +209,7 @@ test_disk_full (Fixture *fixture, gconstpointer data)
   g_autoptr (TillTestResponse) again = NULL;
   g_autofree char *body = NULL;
   g_autofree char *product = NULL;
-  gint64 orders, lines, payments, products;
+  gint64           orders, lines, payments, products;
 
   fill_disk (db);
   /* The pages there are still have room for a few orders; the first that needs another
@@ -299,7 +299,7 @@ test_group_commit_busy_loop (Fixture *fixture, gconstpointer data)
   bodies[0] = cart_body (fixture, first_reference);
   bodies[1] = cart_body (fixture, second_reference);
   busy = g_idle_add_full (G_PRIORITY_DEFAULT, keep_busy, &turns, NULL);
-  checkout_together (fixture, (const char *const *)bodies, 2, &batch);
+  checkout_together (fixture, (const char *const *) bodies, 2, &batch);
   g_source_remove (busy);
   g_assert_cmpuint (turns, >, 0);
   for (guint i = 0; i < 2; i++)
@@ -333,8 +333,8 @@ test_database_locked (Fixture *fixture, gconstpointer data)
   g_autoptr (TillTestResponse) again = NULL;
   g_autoptr (TillTestResponse) created = NULL;
   gint64 first_id;
-  guint status = 0;
-  guint product_status = 0;
+  guint  status = 0;
+  guint  product_status = 0;
 
   /* Its intent is answered from memory: it waits for the next transaction. */
   first = checkout (fixture, first_body);
@@ -405,8 +405,8 @@ test_database_locked (Fixture *fixture, gconstpointer data)
 typedef struct
 {
   Fixture *fixture;
-  gint64 order_id;
-  guint count;
+  gint64   order_id;
+  guint    count;
 } RefundCount;
 
 /* The order has @count refunds stored (reserved before Stripe is asked). */
@@ -436,13 +436,13 @@ test_answer_database_locked (Fixture *fixture, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (TillDatabase) other = NULL;
-  const char *headers[] = { "Authorization", NULL, "Idempotency-Key", NULL, NULL };
+  const char      *headers[] = { "Authorization", NULL, "Idempotency-Key", NULL, NULL };
   g_autofree char *authorization = NULL;
   g_autofree char *path = NULL;
-  RefundCount stored = { fixture, 0, 1 };
-  Reconciled reconciled = { FALSE, 0 };
-  gint64 order_id, unsynced_id;
-  guint status = 0;
+  RefundCount      stored = { fixture, 0, 1 };
+  Reconciled       reconciled = { FALSE, 0 };
+  gint64           order_id, unsynced_id;
+  guint            status = 0;
 
   /* A server that reconciles orders and refunds older than 1 s, waiting 300 ms for locks. */
   g_setenv ("TILL_DATABASE_BUSY_WAIT_MS", "300", TRUE);
@@ -522,8 +522,8 @@ test_answer_database_locked (Fixture *fixture, gconstpointer data)
                                      "UPDATE orders SET created_at = created_at - 5000000",
                                      NULL));
   g_assert_true (till_database_begin (other, &error));
-  till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL,
-                               on_reconciled, &reconciled);
+  till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL, on_reconciled,
+                               &reconciled);
   g_assert_true (till_test_wait_until (one_waiting_write, fixture, 20000));
   {
     g_autoptr (TillTestResponse) read = get_order (fixture, unsynced_id);
@@ -552,8 +552,8 @@ test_answer_database_locked (Fixture *fixture, gconstpointer data)
 typedef struct
 {
   gboolean done;
-  guint status; /* 0 if the connection closed first */
-  GBytes *body;
+  guint    status; /* 0 if the connection closed first */
+  GBytes  *body;
 } Got;
 
 static void
@@ -582,7 +582,7 @@ get_async (Fixture *fixture, SoupSession *session, const char *path, const char 
 typedef struct
 {
   TillApi *api;
-  guint count;
+  guint    count;
 } HeldReads;
 
 static gboolean
@@ -605,8 +605,8 @@ test_reads_off_loop (Fixture *fixture, gconstpointer data)
   g_autofree char *other_reference = till_test_new_reference ();
   /* Made before the reads are held: it looks its products up with a search. */
   g_autofree char *other_body = cart_body (fixture, other_reference);
-  HeldReads held = { fixture->server->api, 0 };
-  Got orders = { FALSE, 0, NULL }, products = { FALSE, 0, NULL };
+  HeldReads        held = { fixture->server->api, 0 };
+  Got              orders = { FALSE, 0, NULL }, products = { FALSE, 0, NULL };
   /* Of their own: a session keeps two connections to a host at most. */
   g_autoptr (SoupSession) session = soup_session_new ();
 

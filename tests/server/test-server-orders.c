@@ -19,8 +19,8 @@ test_decline_and_retry (Fixture *fixture, gconstpointer data)
                                            "pm_card_chargeDeclinedInsufficientFunds"),
                     ==, 402);
   {
-    g_autoptr (TillTestResponse) synced
-        = post_order (fixture, order_id, "sync", fixture->server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) synced =
+        post_order (fixture, order_id, "sync", fixture->server->cashier_token, NULL);
     g_assert_cmpuint (synced->status, ==, 200);
     g_assert_cmpstr (json_object_get_string_member (synced->json, "status"), ==, "pending_payment");
     g_assert_cmpstr (payment_member (synced->json, "decline_code"), ==, "insufficient_funds");
@@ -31,8 +31,8 @@ test_decline_and_retry (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_mastercard"),
                     ==, 200);
   {
-    g_autoptr (TillTestResponse) synced
-        = post_order (fixture, order_id, "sync", fixture->server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) synced =
+        post_order (fixture, order_id, "sync", fixture->server->cashier_token, NULL);
     g_assert_cmpstr (json_object_get_string_member (synced->json, "status"), ==, "paid");
     g_assert_cmpstr (payment_member (synced->json, "card_brand"), ==, "mastercard");
     g_assert_cmpstr (payment_member (synced->json, "card_last4"), ==, "4444");
@@ -51,8 +51,8 @@ test_cancel (Fixture *fixture, gconstpointer data)
 
   for (guint i = 0; i < 2; i++)
     {
-      g_autoptr (TillTestResponse) canceled
-          = post_order (fixture, order_id, "cancel", fixture->server->cashier_token, NULL);
+      g_autoptr (TillTestResponse) canceled =
+          post_order (fixture, order_id, "cancel", fixture->server->cashier_token, NULL);
       g_assert_cmpuint (canceled->status, ==, 200);
       g_assert_cmpstr (json_object_get_string_member (canceled->json, "status"), ==, "canceled");
     }
@@ -61,13 +61,13 @@ test_cancel (Fixture *fixture, gconstpointer data)
                    ==, "canceled");
   /* Nothing moves it back: not a sync, not a refund. */
   {
-    g_autoptr (TillTestResponse) synced
-        = post_order (fixture, order_id, "sync", fixture->server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) synced =
+        post_order (fixture, order_id, "sync", fixture->server->cashier_token, NULL);
     g_assert_cmpstr (json_object_get_string_member (synced->json, "status"), ==, "canceled");
   }
   {
-    g_autoptr (TillTestResponse) refund
-        = post_order (fixture, order_id, "refunds", fixture->server->admin_token, NULL);
+    g_autoptr (TillTestResponse) refund =
+        post_order (fixture, order_id, "refunds", fixture->server->admin_token, NULL);
     g_assert_cmpuint (refund->status, ==, 409);
   }
 }
@@ -84,8 +84,8 @@ test_refunds (Fixture *fixture, gconstpointer data)
     g_assert_cmpuint (forbidden->status, ==, 403);
   }
   {
-    g_autoptr (TillTestResponse) bad
-        = refund (fixture, order_id, "r-bad", "{\"amount\": 100, \"reason\": \"because\"}");
+    g_autoptr (TillTestResponse) bad =
+        refund (fixture, order_id, "r-bad", "{\"amount\": 100, \"reason\": \"because\"}");
     g_assert_cmpuint (bad->status, ==, 400);
   }
   {
@@ -97,8 +97,8 @@ test_refunds (Fixture *fixture, gconstpointer data)
     order = order_of (partial);
     g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "partially_refunded");
     g_assert_cmpint (json_object_get_int_member (order, "refunded"), ==, 300);
-    first_refund = json_object_get_int_member (
-        json_object_get_object_member (partial->json, "refund"), "id");
+    first_refund =
+        json_object_get_int_member (json_object_get_object_member (partial->json, "refund"), "id");
   }
   {
     /* The same request again: the same refund, nothing more refunded. */
@@ -126,14 +126,14 @@ test_refunds (Fixture *fixture, gconstpointer data)
         json_array_get_length (json_object_get_array_member (order_of (rest), "refunds")), ==, 2);
   }
   {
-    g_autoptr (TillTestResponse) nothing_left
-        = refund (fixture, order_id, "r-4", "{\"amount\": 1}");
+    g_autoptr (TillTestResponse) nothing_left =
+        refund (fixture, order_id, "r-4", "{\"amount\": 1}");
     g_assert_cmpuint (nothing_left->status, ==, 409);
   }
   {
     /* Nothing moves a refunded order back. */
-    g_autoptr (TillTestResponse) synced
-        = post_order (fixture, order_id, "sync", fixture->server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) synced =
+        post_order (fixture, order_id, "sync", fixture->server->cashier_token, NULL);
     g_assert_cmpstr (json_object_get_string_member (synced->json, "status"), ==, "refunded");
   }
 }
@@ -157,15 +157,15 @@ test_reports (Fixture *fixture, gconstpointer data)
   g_autofree char *by_reference = g_strconcat ("?q=", reference, NULL);
 
   {
-    g_autoptr (TillTestResponse) refunded
-        = refund (fixture, second, "report-refund", "{\"amount\": 39}");
+    g_autoptr (TillTestResponse) refunded =
+        refund (fixture, second, "report-refund", "{\"amount\": 39}");
     g_assert_cmpuint (refunded->status, ==, 201);
   }
   {
-    g_autoptr (TillTestResponse) report
-        = till_test_request (fixture->server, "GET", path, fixture->server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) report =
+        till_test_request (fixture->server, "GET", path, fixture->server->cashier_token, NULL);
     JsonArray *hours;
-    gint64 sum = 0;
+    gint64     sum = 0;
 
     g_assert_cmpuint (report->status, ==, 200);
     g_assert_cmpint (json_object_get_int_member (report->json, "gross"), ==, 2 * 1039);
@@ -193,7 +193,7 @@ test_reports (Fixture *fixture, gconstpointer data)
     const struct
     {
       const char *query;
-      guint count;
+      guint       count;
     } filters[] = {
       { "", 3 },
       { "?q=t-000002", 1 },
@@ -230,9 +230,9 @@ test_reports (Fixture *fixture, gconstpointer data)
             filters[i].count);
       }
     {
-      g_autoptr (TillTestResponse) bad
-          = till_test_request (fixture->server, "GET", "/api/v1/orders?from=yesterday",
-                               fixture->server->cashier_token, NULL);
+      g_autoptr (TillTestResponse) bad =
+          till_test_request (fixture->server, "GET", "/api/v1/orders?from=yesterday",
+                             fixture->server->cashier_token, NULL);
       g_assert_cmpuint (bad->status, ==, 400);
     }
     {
@@ -264,9 +264,9 @@ test_reports (Fixture *fixture, gconstpointer data)
     }
   }
   {
-    g_autoptr (TillTestResponse) csv
-        = till_test_request (fixture->server, "GET", "/api/v1/orders.csv?status=paid",
-                             fixture->server->admin_token, NULL);
+    g_autoptr (TillTestResponse) csv =
+        till_test_request (fixture->server, "GET", "/api/v1/orders.csv?status=paid",
+                           fixture->server->admin_token, NULL);
     const char *text = g_bytes_get_data (csv->body, NULL);
 
     g_assert_cmpuint (csv->status, ==, 200);
@@ -275,7 +275,7 @@ test_reports (Fixture *fixture, gconstpointer data)
     g_assert_nonnull (strstr (text, ",USD,9.20,0.00,1.19,0.00,10.39,0.00,pi_"));
     g_assert_nonnull (strstr (text, ",visa,4242\r\n"));
   }
-  (void)first;
+  (void) first;
 }
 
 static gboolean
@@ -287,7 +287,7 @@ no_export_running (gpointer user_data)
 typedef struct
 {
   GAsyncResult *result;
-  gboolean done;
+  gboolean      done;
 } Awaited;
 
 static void
@@ -302,7 +302,7 @@ on_awaited (GObject *source, GAsyncResult *result, gpointer user_data)
 static gboolean
 awaited_done (gpointer user_data)
 {
-  return ((Awaited *)user_data)->done;
+  return ((Awaited *) user_data)->done;
 }
 
 /* Orders E-@first … E-@last of 10.80 USD, pending, written straight into the database. */
@@ -328,7 +328,7 @@ read_some (GInputStream *stream, char *buffer, gsize size)
 {
   g_autoptr (GError) error = NULL;
   Awaited awaited = { NULL, FALSE };
-  gssize got;
+  gssize  got;
 
   g_input_stream_read_async (stream, buffer, size, G_PRIORITY_DEFAULT, NULL, on_awaited, &awaited);
   g_assert_true (till_test_wait_until (awaited_done, &awaited, 20000));
@@ -350,13 +350,13 @@ start_export_reader (Fixture *fixture, const char *authorization)
   g_autoptr (GSocketClient) client = g_socket_client_new ();
   g_autoptr (GUri) uri = g_uri_parse (fixture->server->base, G_URI_FLAGS_NONE, &error);
   GSocketConnection *connection;
-  g_autofree char *request = NULL;
-  Awaited awaited = { NULL, FALSE };
-  char buffer[1024] = "";
+  g_autofree char   *request = NULL;
+  Awaited            awaited = { NULL, FALSE };
+  char               buffer[1024] = "";
 
   g_assert_no_error (error);
-  g_socket_client_connect_to_host_async (client, g_uri_get_host (uri),
-                                         (guint16)g_uri_get_port (uri), NULL, on_awaited, &awaited);
+  g_socket_client_connect_to_host_async (
+      client, g_uri_get_host (uri), (guint16) g_uri_get_port (uri), NULL, on_awaited, &awaited);
   g_assert_true (till_test_wait_until (awaited_done, &awaited, 20000));
   connection = g_socket_client_connect_to_host_finish (client, awaited.result, &error);
   g_assert_no_error (error);
@@ -384,7 +384,7 @@ typedef struct
 static gboolean
 exports_running (gpointer user_data)
 {
-  return till_api_get_running_exports () == ((RunningExports *)user_data)->count;
+  return till_api_get_running_exports () == ((RunningExports *) user_data)->count;
 }
 
 /* Every order as CSV, sent as it is written (chunked), from a thread: 20,000 orders here. A
@@ -397,7 +397,7 @@ test_orders_export (Fixture *fixture, gconstpointer data)
   g_autoptr (TillTestResponse) csv = NULL;
   g_autofree char *url = g_strconcat (fixture->server->base, "/api/v1/orders.csv", NULL);
   g_autofree char *authorization = g_strconcat ("Bearer ", fixture->server->admin_token, NULL);
-  const char *headers[] = { "Authorization", authorization, NULL };
+  const char      *headers[] = { "Authorization", authorization, NULL };
   g_auto (GStrv) lines = NULL;
   const char *text;
 
@@ -429,8 +429,8 @@ test_orders_export (Fixture *fixture, gconstpointer data)
     RunningExports running = { 2 };
 
     g_assert_true (till_test_wait_until (exports_running, &running, 20000));
-    refused
-        = till_test_request_full (fixture->server->session, "GET", url, headers, NULL, NULL, -1);
+    refused =
+        till_test_request_full (fixture->server->session, "GET", url, headers, NULL, NULL, -1);
     g_assert_cmpuint (refused->status, ==, 429);
     g_assert_cmpstr (till_test_error_code (refused), ==, "rate_limited");
     g_assert_cmpstr (soup_message_headers_get_one (refused->headers, "Retry-After"), ==, "10");
@@ -449,12 +449,12 @@ test_orders_export (Fixture *fixture, gconstpointer data)
     g_autoptr (GSocketConnection) stalled = start_export_reader (fixture, authorization);
     GInputStream *input = g_io_stream_get_input_stream (G_IO_STREAM (stalled));
     g_autoptr (GByteArray) rest = g_byte_array_new ();
-    char buffer[65536];
+    char   buffer[65536];
     gssize got;
 
     g_assert_true (till_test_wait_until (no_export_running, NULL, 20000));
     while ((got = read_some (input, buffer, sizeof buffer)) > 0)
-      g_byte_array_append (rest, (const guint8 *)buffer, (guint)got);
+      g_byte_array_append (rest, (const guint8 *) buffer, (guint) got);
     g_assert_cmpuint (rest->len, >, 0);
     g_assert_cmpuint (rest->len, <, 30000000);
     g_assert_false (rest->len >= 5 && memcmp (rest->data + rest->len - 5, "0\r\n\r\n", 5) == 0);

@@ -17,8 +17,8 @@ test_reconcile (Fixture *fixture, gconstpointer data)
   g_autofree char *body_lost = NULL;
   g_autoptr (TillTestResponse) created = NULL;
   g_autofree char *status = NULL;
-  guint changed;
-  gint64 paid_id, lost_id;
+  guint            changed;
+  gint64           paid_id, lost_id;
 
   use_reconciling_server (fixture);
   body_paid = cart_body (fixture, reference_paid);
@@ -76,8 +76,8 @@ test_reconcile_many_pending (Fixture *fixture, gconstpointer data)
 {
   g_autoptr (TillTestResponse) paid = NULL;
   g_autofree char *status = NULL;
-  gint64 paid_id;
-  guint rounds;
+  gint64           paid_id;
+  guint            rounds;
 
   use_reconciling_server (fixture);
   for (guint i = 0; i < 60; i++)
@@ -119,10 +119,10 @@ test_reconcile_many_pending (Fixture *fixture, gconstpointer data)
 static void
 test_reconcile_refunds_walk (Fixture *fixture, gconstpointer data)
 {
-  TillDatabase *db;
+  TillDatabase    *db;
   g_autofree char *intent = NULL;
   g_autofree char *sql = NULL;
-  gint64 order_id;
+  gint64           order_id;
 
   use_reconciling_server (fixture);
   db = till_api_get_database (fixture->server->api);
@@ -168,8 +168,8 @@ test_reconcile_forgotten_intent (Fixture *fixture, gconstpointer data)
   g_autoptr (TillTestResponse) missing = NULL;
   g_autofree char *path = NULL;
   g_autofree char *status = NULL;
-  guint changed;
-  gint64 old_id, new_id;
+  guint            changed;
+  gint64           old_id, new_id;
 
   use_reconciling_server (fixture);
   body_old = cart_body (fixture, reference_old);
@@ -221,7 +221,7 @@ test_lost_intent_paid (Fixture *fixture, gconstpointer data)
   g_autofree char *other_reference = till_test_new_reference ();
   g_autofree char *other_body = NULL;
   g_autofree char *status = NULL;
-  gint64 order_id, other_id;
+  gint64           order_id, other_id;
 
   use_reconciling_server (fixture);
   body = cart_body (fixture, reference);
@@ -266,8 +266,8 @@ sim_intent_status (Fixture *fixture, gint64 order_id, char **out)
   g_autoptr (TillTestResponse) response = NULL;
 
   g_assert_nonnull (intent);
-  *out = g_strdup (
-      json_object_get_string_member (sim_intent (fixture, intent, &response), "status"));
+  *out =
+      g_strdup (json_object_get_string_member (sim_intent (fixture, intent, &response), "status"));
   return *out;
 }
 
@@ -289,9 +289,9 @@ test_lost_intent_key_forgotten (Fixture *fixture, gconstpointer data)
     N_ORDERS
   };
   g_autoptr (GPtrArray) bodies = g_ptr_array_new_with_free_func (g_free);
-  gint64 ids[N_ORDERS];
+  gint64           ids[N_ORDERS];
   g_autofree char *status = NULL;
-  guint changed;
+  guint            changed;
 
   use_reconciling_server (fixture);
   for (guint i = 0; i < N_ORDERS; i++)
@@ -349,8 +349,8 @@ test_lost_intent_key_forgotten (Fixture *fixture, gconstpointer data)
   }
   /* A cancel: the intent found is canceled at Stripe too. */
   {
-    g_autoptr (TillTestResponse) canceled
-        = post_order (fixture, ids[CANCELED], "cancel", fixture->server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) canceled =
+        post_order (fixture, ids[CANCELED], "cancel", fixture->server->cashier_token, NULL);
 
     g_assert_cmpuint (canceled->status, ==, 200);
     g_assert_cmpstr (json_object_get_string_member (canceled->json, "status"), ==, "canceled");
@@ -380,8 +380,8 @@ static void
 test_reconcile_refund (Fixture *fixture, gconstpointer data)
 {
   g_autofree char *intent = NULL;
-  gint64 order_id;
-  guint changed;
+  gint64           order_id;
+  guint            changed;
 
   use_reconciling_server (fixture);
   order_id = paid_order (fixture, &intent);
@@ -390,15 +390,15 @@ test_reconcile_refund (Fixture *fixture, gconstpointer data)
   till_test_sim_fault (fixture->sim, "drop-after", 1);
   till_test_sim_fault (fixture->sim, "500", 8);
   {
-    g_autoptr (TillTestResponse) lost
-        = refund (fixture, order_id, "lost-refund", "{\"amount\": 400}");
+    g_autoptr (TillTestResponse) lost =
+        refund (fixture, order_id, "lost-refund", "{\"amount\": 400}");
     g_assert_cmpuint (lost->status, ==, 503);
   }
   till_test_sim_clear_faults (fixture->sim);
   {
     /* Reserved meanwhile: the remainder is 1039 − 400. */
-    g_autoptr (TillTestResponse) too_much
-        = refund (fixture, order_id, "other", "{\"amount\": 1039}");
+    g_autoptr (TillTestResponse) too_much =
+        refund (fixture, order_id, "other", "{\"amount\": 1039}");
     g_assert_cmpuint (too_much->status, ==, 409);
   }
   {
@@ -412,8 +412,8 @@ test_reconcile_refund (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (changed, ==, 1);
   {
     g_autoptr (TillTestResponse) order = get_order (fixture, order_id);
-    JsonObject *stored
-        = json_array_get_object_element (json_object_get_array_member (order->json, "refunds"), 0);
+    JsonObject *stored =
+        json_array_get_object_element (json_object_get_array_member (order->json, "refunds"), 0);
 
     g_assert_cmpstr (json_object_get_string_member (order->json, "status"), ==,
                      "partially_refunded");
@@ -422,10 +422,10 @@ test_reconcile_refund (Fixture *fixture, gconstpointer data)
   }
   {
     /* Exactly one refund at Stripe. */
-    g_autoptr (TillTestResponse) events = till_test_sim_call (
-        fixture->sim, "GET", "/v1/events?type=refund.created&limit=100", NULL);
+    g_autoptr (TillTestResponse) events =
+        till_test_sim_call (fixture->sim, "GET", "/v1/events?type=refund.created&limit=100", NULL);
     JsonArray *list = json_object_get_array_member (events->json, "data");
-    guint count = 0;
+    guint      count = 0;
 
     g_assert_cmpuint (events->status, ==, 200);
     for (guint i = 0; i < json_array_get_length (list); i++)
@@ -435,8 +435,7 @@ test_reconcile_refund (Fixture *fixture, gconstpointer data)
             "object");
 
         if (g_strcmp0 (json_object_get_string_member_with_default (object, "payment_intent", ""),
-                       intent)
-            == 0)
+                       intent) == 0)
           count++;
       }
     g_assert_cmpuint (count, ==, 1);

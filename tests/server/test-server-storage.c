@@ -21,16 +21,15 @@
 
 typedef struct
 {
-  char *dir;
-  char *path;
+  char         *dir;
+  char         *path;
   TillDatabase *db;
 } Fixture;
 
 static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  data)
+fixture_setup (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   fixture->dir = till_test_make_tmpdir ("till-storage-test");
   fixture->path = g_build_filename (fixture->dir, "sub", "till.db", NULL);
@@ -39,11 +38,10 @@ fixture_setup (Fixture       *fixture,
 }
 
 static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
+fixture_teardown (Fixture *fixture, gconstpointer data)
 {
   g_autofree char *sub = g_path_get_dirname (fixture->path);
-  g_autoptr(GDir) dir = NULL;
+  g_autoptr (GDir) dir = NULL;
   const char *name;
 
   g_clear_object (&fixture->db);
@@ -60,11 +58,10 @@ fixture_teardown (Fixture       *fixture,
 }
 
 static char *
-query_text (TillDatabase *db,
-            const char   *sql)
+query_text (TillDatabase *db, const char *sql)
 {
   sqlite3_stmt *stmt = till_database_prepare (db, sql, NULL);
-  char *text;
+  char         *text;
 
   g_assert_nonnull (stmt);
   g_assert_cmpint (till_database_step (db, stmt, NULL), ==, SQLITE_ROW);
@@ -78,15 +75,14 @@ query_text (TillDatabase *db,
 #define WAL_LIMIT (8000 * (4096 + 24) + 32)
 
 static void
-test_pragmas (Fixture       *fixture,
-              gconstpointer  data)
+test_pragmas (Fixture *fixture, gconstpointer data)
 {
   g_autofree char *journal = query_text (fixture->db, "PRAGMA journal_mode");
   g_autofree char *keys = query_text (fixture->db, "PRAGMA foreign_keys");
   g_autofree char *synchronous = query_text (fixture->db, "PRAGMA synchronous");
   g_autofree char *limit = query_text (fixture->db, "PRAGMA journal_size_limit");
   g_autofree char *timeout = query_text (fixture->db, "PRAGMA busy_timeout");
-  GStatBuf st;
+  GStatBuf         st;
 
   g_assert_cmpstr (journal, ==, "wal");
   /* FULL (2): every commit is on disk when it returns. */
@@ -101,12 +97,11 @@ test_pragmas (Fixture       *fixture,
 }
 
 static void
-test_reopen_and_too_new (Fixture       *fixture,
-                         gconstpointer  data)
+test_reopen_and_too_new (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *instance = g_strdup (till_database_get_instance (fixture->db));
-  g_autoptr(TillDatabase) again = NULL;
+  g_autoptr (TillDatabase) again = NULL;
 
   g_clear_object (&fixture->db);
   again = till_database_open (fixture->path, &error);
@@ -124,8 +119,10 @@ test_reopen_and_too_new (Fixture       *fixture,
   g_clear_error (&error);
   {
     g_autofree char *junk = g_build_filename (fixture->dir, "junk.db", NULL);
-    g_assert_true (g_file_set_contents (junk, "this is not SQLite, just some bytes that are long "
-                                        "enough to look like a header, and more", -1, NULL));
+    g_assert_true (g_file_set_contents (junk,
+                                        "this is not SQLite, just some bytes that are long "
+                                        "enough to look like a header, and more",
+                                        -1, NULL));
     g_assert_null (till_database_open (junk, &error));
     g_assert_nonnull (error);
     g_unlink (junk);
@@ -133,29 +130,32 @@ test_reopen_and_too_new (Fixture       *fixture,
 }
 
 static void
-test_foreign_keys_and_trigger (Fixture       *fixture,
-                               gconstpointer  data)
+test_foreign_keys_and_trigger (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   TillDatabase *db = fixture->db;
 
   /* An order line for an order that does not exist. */
-  g_assert_false (till_database_exec (db,
+  g_assert_false (till_database_exec (
+      db,
       "INSERT INTO order_lines (order_id, position, product_id, name, quantity, unit_amount,"
-      " tax_rate, discount, tax, total) VALUES (42, 0, 1, 'x', 1, 1, 0, 0, 0, 1)", &error));
+      " tax_rate, discount, tax, total) VALUES (42, 0, 1, 'x', 1, 1, 0, 0, 0, 1)",
+      &error));
   g_assert_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_CONSTRAINT);
   g_clear_error (&error);
 
-  g_assert_true (till_database_exec (db,
+  g_assert_true (till_database_exec (
+      db,
       "INSERT INTO orders (id, number, status, currency, subtotal, discount, tax, rounding,"
       " total, created_at, updated_at) VALUES (1, 'T-1', 'pending_payment', 'USD', 100, 0, 0,"
-      " 0, 100, 0, 0)", &error));
+      " 0, 100, 0, 0)",
+      &error));
   g_assert_no_error (error);
 
   /* Forward moves are allowed… */
   g_assert_true (till_database_exec (db, "UPDATE orders SET status = 'paid' WHERE id = 1", NULL));
-  g_assert_true (till_database_exec (db,
-      "UPDATE orders SET status = 'partially_refunded' WHERE id = 1", NULL));
+  g_assert_true (till_database_exec (
+      db, "UPDATE orders SET status = 'partially_refunded' WHERE id = 1", NULL));
   /* …backward ones and skips to a wrong state are not, whatever the code tries. */
   for (guint i = 0; i < 3; i++)
     {
@@ -175,18 +175,18 @@ test_foreign_keys_and_trigger (Fixture       *fixture,
   g_assert_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_CONSTRAINT);
   g_clear_error (&error);
   /* An unknown status. */
-  g_assert_false (till_database_exec (db, "UPDATE orders SET status = 'lost' WHERE id = 1", &error));
+  g_assert_false (
+      till_database_exec (db, "UPDATE orders SET status = 'lost' WHERE id = 1", &error));
   g_assert_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_CONSTRAINT);
 }
 
 /* Whether writing a row of @table evaluates its CHECKs through a temporary b-tree. */
 static gboolean
-insert_uses_ephemeral_table (TillDatabase *db,
-                             const char   *insert)
+insert_uses_ephemeral_table (TillDatabase *db, const char *insert)
 {
   g_autofree char *sql = g_strconcat ("EXPLAIN ", insert, NULL);
-  sqlite3_stmt *stmt = till_database_prepare (db, sql, NULL);
-  gboolean found = FALSE;
+  sqlite3_stmt    *stmt = till_database_prepare (db, sql, NULL);
+  gboolean         found = FALSE;
 
   g_assert_nonnull (stmt);
   while (till_database_step (db, stmt, NULL) == SQLITE_ROW)
@@ -196,23 +196,23 @@ insert_uses_ephemeral_table (TillDatabase *db,
   return found;
 }
 
-#define INSERT_ORDER \
-  "INSERT INTO orders (id, number, status, currency, subtotal, discount, tax, rounding," \
-  " total, created_at, updated_at) VALUES (7, 'T-7', 'pending_payment', 'USD', 100, 0, 0," \
+#define INSERT_ORDER                                                                               \
+  "INSERT INTO orders (id, number, status, currency, subtotal, discount, tax, rounding,"           \
+  " total, created_at, updated_at) VALUES (7, 'T-7', 'pending_payment', 'USD', 100, 0, 0,"         \
   " 0, 100, 0, 0)"
-#define INSERT_REFUND \
-  "INSERT INTO refunds (order_id, request_id, amount, status, created_at)" \
+#define INSERT_REFUND                                                                              \
+  "INSERT INTO refunds (order_id, request_id, amount, status, created_at)"                         \
   " VALUES (7, 'r-1', 10, 'pending', 0)"
 
 static void
 assert_status_checks (TillDatabase *db)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_false (insert_uses_ephemeral_table (db, INSERT_ORDER));
   g_assert_false (insert_uses_ephemeral_table (db, INSERT_REFUND));
-  g_assert_false (till_database_exec (db, "UPDATE orders SET status = 'lost' WHERE id = 7",
-                                      &error));
+  g_assert_false (
+      till_database_exec (db, "UPDATE orders SET status = 'lost' WHERE id = 7", &error));
   g_assert_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_CONSTRAINT);
   g_clear_error (&error);
   g_assert_false (till_database_exec (db, "UPDATE refunds SET status = 'maybe'", &error));
@@ -223,20 +223,20 @@ assert_status_checks (TillDatabase *db)
 
 /* Rewrites the SQL of @table in the schema, as an older till-server would have left it. */
 static void
-edit_schema (const char *path,
-             const char *table,
-             const char *from,
-             const char *to)
+edit_schema (const char *path, const char *table, const char *from, const char *to)
 {
-  sqlite3 *raw = NULL;
+  sqlite3      *raw = NULL;
   sqlite3_stmt *stmt = NULL;
-  int version;
+  int           version;
 
   g_assert_cmpint (sqlite3_open (path, &raw), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (raw, "BEGIN; PRAGMA writable_schema = ON", NULL, NULL, NULL),
+  g_assert_cmpint (sqlite3_exec (raw, "BEGIN; PRAGMA writable_schema = ON", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (raw,
+                                       "UPDATE sqlite_schema SET sql = replace (sql, ?2, ?3)"
+                                       " WHERE name = ?1",
+                                       -1, &stmt, NULL),
                    ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (raw, "UPDATE sqlite_schema SET sql = replace (sql, ?2, ?3)"
-                                       " WHERE name = ?1", -1, &stmt, NULL), ==, SQLITE_OK);
   sqlite3_bind_text (stmt, 1, table, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, from, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, to, -1, SQLITE_STATIC);
@@ -251,27 +251,27 @@ edit_schema (const char *path,
   {
     g_autofree char *sql = g_strdup_printf ("PRAGMA schema_version = %d;"
                                             "PRAGMA writable_schema = OFF;"
-                                            "PRAGMA user_version = 1; COMMIT", version + 1);
+                                            "PRAGMA user_version = 1; COMMIT",
+                                            version + 1);
 
     g_assert_cmpint (sqlite3_exec (raw, sql, NULL, NULL, NULL), ==, SQLITE_OK);
   }
   sqlite3_close (raw);
 }
 
-#define ORDERS_CHECK_1 \
-  "CHECK (status IN ('pending_payment', 'paid', 'partially_refunded'," \
+#define ORDERS_CHECK_1                                                                             \
+  "CHECK (status IN ('pending_payment', 'paid', 'partially_refunded',"                             \
   "                                         'refunded', 'canceled'))"
-#define ORDERS_CHECK_2 \
-  "CHECK (status = 'pending_payment' OR status = 'paid' OR status = 'partially_refunded'" \
+#define ORDERS_CHECK_2                                                                             \
+  "CHECK (status = 'pending_payment' OR status = 'paid' OR status = 'partially_refunded'"          \
   " OR status = 'refunded' OR status = 'canceled')"
 
 /* Schema version 2 has the status CHECKs as comparisons; a version 1 database (written
  * with IN lists) is brought to it with its rows untouched. */
 static void
-test_status_checks_migration (Fixture       *fixture,
-                              gconstpointer  data)
+test_status_checks_migration (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *schema = NULL;
   g_autofree char *number = NULL;
 
@@ -305,13 +305,12 @@ test_status_checks_migration (Fixture       *fixture,
   assert_status_checks (fixture->db);
 }
 
-#define INSERT_PAYMENT \
-  "INSERT INTO payments (order_id, payment_intent, status, amount, card_brand, card_last4," \
+#define INSERT_PAYMENT                                                                             \
+  "INSERT INTO payments (order_id, payment_intent, status, amount, card_brand, card_last4,"        \
   " updated_at) VALUES (7, 'pi_old', 'succeeded', 100, 'visa', '4242', 5)"
 
 static gint64
-query_int (TillDatabase *db,
-           const char   *sql)
+query_int (TillDatabase *db, const char *sql)
 {
   g_autofree char *text = query_text (db, sql);
 
@@ -321,13 +320,12 @@ query_int (TillDatabase *db,
 /* Schema version 4 has no index of the intents' ids: a version 3 database's payments are
  * copied into a table without it, every column kept, its foreign key still enforced. */
 static void
-test_payments_migration (Fixture       *fixture,
-                         gconstpointer  data)
+test_payments_migration (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *row = NULL;
   g_autofree char *integrity = NULL;
-  sqlite3 *raw = NULL;
+  sqlite3         *raw = NULL;
 
   g_assert_true (till_database_exec (fixture->db, INSERT_ORDER, NULL));
   g_assert_true (till_database_exec (fixture->db, INSERT_PAYMENT, NULL));
@@ -335,18 +333,22 @@ test_payments_migration (Fixture       *fixture,
 
   /* The payments table as versions 1 to 3 made it. */
   g_assert_cmpint (sqlite3_open (fixture->path, &raw), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (raw,
-      "BEGIN;"
-      "CREATE TABLE payments_v3 ("
-      "  order_id INTEGER PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,"
-      "  payment_intent TEXT UNIQUE, status TEXT, amount INTEGER NOT NULL, card_brand TEXT,"
-      "  card_last4 TEXT, decline_code TEXT, decline_message TEXT,"
-      "  updated_at INTEGER NOT NULL);"
-      "INSERT INTO payments_v3 SELECT * FROM payments;"
-      "DROP TABLE payments;"
-      "ALTER TABLE payments_v3 RENAME TO payments;"
-      "PRAGMA user_version = 3;"
-      "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (
+      sqlite3_exec (
+          raw,
+          "BEGIN;"
+          "CREATE TABLE payments_v3 ("
+          "  order_id INTEGER PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,"
+          "  payment_intent TEXT UNIQUE, status TEXT, amount INTEGER NOT NULL, card_brand TEXT,"
+          "  card_last4 TEXT, decline_code TEXT, decline_message TEXT,"
+          "  updated_at INTEGER NOT NULL);"
+          "INSERT INTO payments_v3 SELECT * FROM payments;"
+          "DROP TABLE payments;"
+          "ALTER TABLE payments_v3 RENAME TO payments;"
+          "PRAGMA user_version = 3;"
+          "COMMIT",
+          NULL, NULL, NULL),
+      ==, SQLITE_OK);
   sqlite3_close (raw);
 
   fixture->db = till_database_open (fixture->path, &error);
@@ -372,34 +374,33 @@ test_payments_migration (Fixture       *fixture,
   /* The foreign key and its cascade came along. */
   g_assert_false (till_database_exec (fixture->db,
                                       "INSERT INTO payments (order_id, amount, updated_at)"
-                                      " VALUES (8, 1, 0)", NULL));
+                                      " VALUES (8, 1, 0)",
+                                      NULL));
   /* One intent, one order. */
   g_assert_true (till_database_exec (fixture->db,
                                      "INSERT INTO orders (id, number, status, currency, subtotal,"
                                      " discount, tax, rounding, total, created_at, updated_at)"
                                      " VALUES (9, 'T-9', 'pending_payment', 'USD', 100, 0, 0, 0,"
-                                     " 100, 0, 0)", NULL));
+                                     " 100, 0, 0)",
+                                     NULL));
   g_assert_false (till_database_exec (fixture->db,
                                       "INSERT INTO payments (order_id, payment_intent, amount,"
-                                      " updated_at) VALUES (9, 'pi_old', 1, 0)", NULL));
+                                      " updated_at) VALUES (9, 'pi_old', 1, 0)",
+                                      NULL));
   g_assert_true (till_database_exec (fixture->db, "DELETE FROM orders WHERE id = 7", NULL));
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM payments"), ==, 0);
 }
 
 static JsonObject *
-intent_naming (TillDatabase *db,
-               const char   *intent_id,
-               const char   *order_id,
-               const char   *instance)
+intent_naming (TillDatabase *db, const char *intent_id, const char *order_id, const char *instance)
 {
-  g_autofree char *text = g_strdup_printf ("{\"id\": \"%s\", \"object\": \"payment_intent\","
-                                           " \"status\": \"requires_payment_method\","
-                                           " \"metadata\": {\"till_order_id\": \"%s\","
-                                           " \"till_instance\": \"%s\"}}",
-                                           intent_id, order_id,
-                                           instance != NULL ? instance
-                                                            : till_database_get_instance (db));
-  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_strdup_printf (
+      "{\"id\": \"%s\", \"object\": \"payment_intent\","
+      " \"status\": \"requires_payment_method\","
+      " \"metadata\": {\"till_order_id\": \"%s\","
+      " \"till_instance\": \"%s\"}}",
+      intent_id, order_id, instance != NULL ? instance : till_database_get_instance (db));
+  g_autoptr (GError) error = NULL;
   JsonObject *intent = till_json_parse_object (text, -1, &error);
 
   g_assert_no_error (error);
@@ -409,22 +410,23 @@ intent_naming (TillDatabase *db,
 /* With no index of intents' ids, nothing but this keeps one intent from two orders: an order
  * records only an intent whose metadata names it, in this database. */
 static void
-test_intent_names_order (Fixture       *fixture,
-                         gconstpointer  data)
+test_intent_names_order (Fixture *fixture, gconstpointer data)
 {
   TillDatabase *db = fixture->db;
-  g_autoptr(JsonObject) other_order = intent_naming (db, "pi_a", "8", NULL);
-  g_autoptr(JsonObject) other_till = intent_naming (db, "pi_b", "7", "another-till");
-  g_autoptr(JsonObject) not_a_number = intent_naming (db, "pi_c", "7x", NULL);
-  g_autoptr(JsonObject) ours = intent_naming (db, "pi_d", "7", NULL);
-  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
-  g_autoptr(GPtrArray) intents = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonObject) other_order = intent_naming (db, "pi_a", "8", NULL);
+  g_autoptr (JsonObject) other_till = intent_naming (db, "pi_b", "7", "another-till");
+  g_autoptr (JsonObject) not_a_number = intent_naming (db, "pi_c", "7x", NULL);
+  g_autoptr (JsonObject) ours = intent_naming (db, "pi_d", "7", NULL);
+  g_autoptr (GPtrArray) ids = g_ptr_array_new ();
+  g_autoptr (GPtrArray) intents = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
   gint64 seven = 7;
 
   g_assert_true (till_database_exec (db, INSERT_ORDER, NULL));
-  g_assert_true (till_database_exec (db, "INSERT INTO payments (order_id, amount, updated_at)"
-                                         " VALUES (7, 100, 0)", NULL));
+  g_assert_true (till_database_exec (db,
+                                     "INSERT INTO payments (order_id, amount, updated_at)"
+                                     " VALUES (7, 100, 0)",
+                                     NULL));
   g_assert_cmpint (till_orders_order_of_intent (db, other_order), ==, 8);
   g_assert_cmpint (till_orders_order_of_intent (db, other_till), ==, 0);
   g_assert_cmpint (till_orders_order_of_intent (db, not_a_number), ==, 0);
@@ -453,18 +455,19 @@ test_intent_names_order (Fixture       *fixture,
 
 /* The oldest events go first, at most the limit at a time, and only those old enough. */
 static void
-test_forget_events (Fixture       *fixture,
-                    gconstpointer  data)
+test_forget_events (Fixture *fixture, gconstpointer data)
 {
   TillDatabase *db = fixture->db;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *left = NULL;
 
   /* In the order received; evt_4's clock was set back. */
-  g_assert_true (till_database_exec (db,
+  g_assert_true (till_database_exec (
+      db,
       "INSERT INTO stripe_events (id, type, created, received_at) VALUES"
       " ('evt_1', 't', 0, 100), ('evt_2', 't', 0, 200), ('evt_3', 't', 0, 5000),"
-      " ('evt_4', 't', 0, 300), ('evt_5', 't', 0, 400)", NULL));
+      " ('evt_4', 't', 0, 300), ('evt_5', 't', 0, 400)",
+      NULL));
 
   g_assert_true (till_database_begin (db, &error));
   g_assert_cmpint (till_webhook_forget_events (db, 1000, 2, &error), ==, 2);
@@ -483,12 +486,11 @@ test_forget_events (Fixture       *fixture,
 }
 
 static void
-test_transactions (Fixture       *fixture,
-                   gconstpointer  data)
+test_transactions (Fixture *fixture, gconstpointer data)
 {
   TillDatabase *db = fixture->db;
-  g_autoptr(TillProductRecord) product = g_new0 (TillProductRecord, 1);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (TillProductRecord) product = g_new0 (TillProductRecord, 1);
+  g_autoptr (GError) error = NULL;
 
   product->name = g_strdup ("Simit");
   product->currency = g_strdup ("TRY");
@@ -516,10 +518,9 @@ file_size (const char *path)
 }
 
 static void
-fill (TillDatabase *db,
-      guint         commits)
+fill (TillDatabase *db, guint commits)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   /* What these commits show is the checkpoints, which sync the same either way: without a
    * sync of the WAL at each commit (synchronous=FULL's), tens of thousands take seconds,
@@ -529,8 +530,8 @@ fill (TillDatabase *db,
   for (guint i = 0; i < commits; i++)
     {
       g_assert_true (till_database_begin (db, &error));
-      g_assert_true (till_database_exec (db, "INSERT INTO filler (x) VALUES (randomblob (12000))",
-                                         &error));
+      g_assert_true (
+          till_database_exec (db, "INSERT INTO filler (x) VALUES (randomblob (12000))", &error));
       g_assert_true (till_database_commit (db, &error));
       g_assert_no_error (error);
     }
@@ -539,10 +540,9 @@ fill (TillDatabase *db,
 /* Field @field (as in proc(5): 19 is the nice value, 41 the scheduling policy) of the
  * stat of this process's thread named @name (at most 15 bytes), or -1 if there is none. */
 static int
-thread_stat_field (const char *name,
-                   guint       field)
+thread_stat_field (const char *name, guint field)
 {
-  g_autoptr(GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
+  g_autoptr (GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
   const char *tid;
 
   g_assert_nonnull (tasks);
@@ -552,7 +552,7 @@ thread_stat_field (const char *name,
       g_autofree char *stat_path = g_build_filename ("/proc/self/task", tid, "stat", NULL);
       g_autofree char *comm = NULL;
       g_autofree char *stat = NULL;
-      g_auto(GStrv) fields = NULL;
+      g_auto (GStrv) fields = NULL;
 
       if (!g_file_get_contents (comm_path, &comm, NULL, NULL) ||
           !g_str_equal (g_strchomp (comm), name) ||
@@ -570,14 +570,13 @@ thread_stat_field (const char *name,
  * reused from its start instead of growing. Under a stream of commits that never lets it
  * catch up, the WAL stops growing at about 32,000 frames. Nothing is lost. */
 static void
-test_checkpoints (Fixture       *fixture,
-                  gconstpointer  data)
+test_checkpoints (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *wal = g_strconcat (fixture->path, "-wal", NULL);
-  g_autofree char *count = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char    *wal = g_strconcat (fixture->path, "-wal", NULL);
+  g_autofree char    *count = NULL;
   TillCheckpointStats stats;
-  goffset size;
+  goffset             size;
 
   g_assert_true (till_database_exec (fixture->db, "CREATE TABLE filler (x BLOB)", &error));
   g_assert_no_error (error);
@@ -641,10 +640,9 @@ test_checkpoints (Fixture       *fixture,
  * WAL (then most likely still running in the low-priority thread) waits for it, and loses
  * nothing; three times. */
 static void
-test_checkpoint_stopped (Fixture       *fixture,
-                         gconstpointer  data)
+test_checkpoint_stopped (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *count = NULL;
   g_autofree char *check = NULL;
 
@@ -677,18 +675,17 @@ spin (gpointer data)
  * the checkpoint of a full WAL (seconds for its 15–40 ms). The checkpointer takes it back
  * after half a second and does it at normal priority, and the WAL is reused. */
 static void
-test_checkpoint_taken_back (Fixture       *fixture,
-                            gconstpointer  data)
+test_checkpoint_taken_back (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *wal = g_strconcat (fixture->path, "-wal", NULL);
   g_autofree char *count = NULL;
-  g_autoptr(GThread) spinner = NULL;
-  cpu_set_t all, one;
+  g_autoptr (GThread) spinner = NULL;
+  cpu_set_t           all, one;
   TillCheckpointStats stats;
-  int stop = FALSE;
-  int cpu = 0;
-  goffset size;
+  int                 stop = FALSE;
+  int                 cpu = 0;
+  goffset             size;
 
   g_assert_true (till_database_exec (fixture->db, "CREATE TABLE filler (x BLOB)", &error));
   g_assert_no_error (error);
@@ -719,12 +716,11 @@ test_checkpoint_taken_back (Fixture       *fixture,
 }
 
 static void
-test_backup (Fixture       *fixture,
-             gconstpointer  data)
+test_backup (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *copy = g_build_filename (fixture->dir, "sub", "copy.db", NULL);
-  g_autoptr(TillDatabase) restored = NULL;
+  g_autoptr (TillDatabase) restored = NULL;
 
   g_assert_true (till_api_load_demo_catalog (fixture->db, "EUR", &error));
   g_assert_true (till_database_backup (fixture->db, copy, &error));
@@ -739,13 +735,11 @@ test_backup (Fixture       *fixture,
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/server/storage/pragmas", test_pragmas);
   ADD ("/server/storage/reopen-and-too-new", test_reopen_and_too_new);
   ADD ("/server/storage/foreign-keys-and-trigger", test_foreign_keys_and_trigger);

@@ -15,7 +15,7 @@ static TillTestResponse *
 send_webhook (Fixture *fixture, const char *payload, const char *signature)
 {
   g_autofree char *url = g_strconcat (fixture->server->base, "/stripe/webhook", NULL);
-  const char *headers[] = { "Stripe-Signature", signature, NULL };
+  const char      *headers[] = { "Stripe-Signature", signature, NULL };
 
   return till_test_request_full (fixture->server->session, "POST", url,
                                  signature != NULL ? headers : NULL, "application/json", payload,
@@ -52,7 +52,7 @@ event_json (const char *event_id, const char *type, JsonObject *intent)
 static char *
 sign_now (const char *payload, gint64 offset)
 {
-  return till_webhook_sign ((const guint8 *)payload, strlen (payload), TILL_TEST_WEBHOOK_SECRET,
+  return till_webhook_sign ((const guint8 *) payload, strlen (payload), TILL_TEST_WEBHOOK_SECRET,
                             g_get_real_time () / G_USEC_PER_SEC + offset);
 }
 
@@ -63,10 +63,10 @@ test_webhook_signatures (Fixture *fixture, gconstpointer data)
   g_autofree char *body = cart_body (fixture, reference);
   g_autoptr (TillTestResponse) created = checkout (fixture, body);
   g_autoptr (TillTestResponse) intent_response = NULL;
-  gint64 order_id = json_object_get_int_member (order_of (created), "id");
+  gint64           order_id = json_object_get_int_member (order_of (created), "id");
   g_autofree char *payload = NULL;
   g_autofree char *status = NULL;
-  JsonObject *intent;
+  JsonObject      *intent;
 
   g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"), ==,
                     200);
@@ -75,11 +75,11 @@ test_webhook_signatures (Fixture *fixture, gconstpointer data)
 
   {
     /* No signature, a forged one, one with the wrong secret, a stale one, a tampered body. */
-    g_autofree char *forged = g_strdup_printf ("t=%" G_GINT64_FORMAT ",v1=%064d",
-                                               g_get_real_time () / G_USEC_PER_SEC, 0);
-    g_autofree char *wrong_secret
-        = till_webhook_sign ((const guint8 *)payload, strlen (payload), "whsec_other",
-                             g_get_real_time () / G_USEC_PER_SEC);
+    g_autofree char *forged =
+        g_strdup_printf ("t=%" G_GINT64_FORMAT ",v1=%064d", g_get_real_time () / G_USEC_PER_SEC, 0);
+    g_autofree char *wrong_secret =
+        till_webhook_sign ((const guint8 *) payload, strlen (payload), "whsec_other",
+                           g_get_real_time () / G_USEC_PER_SEC);
     g_autofree char *stale = sign_now (payload, -301);
     g_autofree char *future = sign_now (payload, 400);
     g_autofree char *good = sign_now (payload, 0);
@@ -134,7 +134,7 @@ test_webhook_database_locked (Fixture *fixture, gconstpointer data)
   g_autoptr (TillTestResponse) read = NULL;
   g_autofree char *payload = NULL;
   g_autofree char *signature = NULL;
-  guint status = 0;
+  guint            status = 0;
 
   g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"), ==,
                     200);
@@ -208,7 +208,7 @@ test_webhook_out_of_order (Fixture *fixture, gconstpointer data)
   /* An event about an intent that is not ours changes nothing. */
   {
     g_autofree char *foreign = g_strdup (succeeded_payload);
-    char *id = strstr (foreign, intent_of (created));
+    char            *id = strstr (foreign, intent_of (created));
     g_autofree char *signature = NULL;
     g_autoptr (TillTestResponse) answer = NULL;
 
@@ -242,8 +242,8 @@ test_refund_events (Fixture *fixture, gconstpointer data)
   {
     g_autoptr (TillTestResponse) answer = send_webhook (fixture, payload, signature);
     g_autoptr (TillTestResponse) order = get_order (fixture, order_id);
-    JsonObject *stored
-        = json_array_get_object_element (json_object_get_array_member (order->json, "refunds"), 0);
+    JsonObject *stored =
+        json_array_get_object_element (json_object_get_array_member (order->json, "refunds"), 0);
 
     g_assert_cmpuint (answer->status, ==, 200);
     g_assert_cmpstr (json_object_get_string_member (stored, "status"), ==, "failed");
@@ -271,7 +271,7 @@ test_webhook_lost_intent (Fixture *fixture, gconstpointer data)
   g_autoptr (TillTestResponse) intent_response = NULL;
   g_autoptr (TillTestResponse) events = NULL;
   JsonObject *intent;
-  gint64 order_id;
+  gint64      order_id;
 
   till_test_sim_fault (fixture->sim, "drop-after", 1);
   till_test_sim_fault (fixture->sim, "500", 8);
@@ -288,10 +288,10 @@ test_webhook_lost_intent (Fixture *fixture, gconstpointer data)
           "data"),
       "object");
   intent_id = g_strdup (json_object_get_string_member (intent, "id"));
-  order_id
-      = g_ascii_strtoll (json_object_get_string_member (
-                             json_object_get_object_member (intent, "metadata"), "till_order_id"),
-                         NULL, 10);
+  order_id =
+      g_ascii_strtoll (json_object_get_string_member (
+                           json_object_get_object_member (intent, "metadata"), "till_order_id"),
+                       NULL, 10);
   g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_id, "pm_card_visa"), ==, 200);
   intent = sim_intent (fixture, intent_id, &intent_response);
 
@@ -301,9 +301,9 @@ test_webhook_lost_intent (Fixture *fixture, gconstpointer data)
     g_autofree char *payload = NULL;
     g_autofree char *signature = NULL;
     g_autoptr (TillTestResponse) answer = NULL;
-    JsonObject *metadata = json_object_get_object_member (foreign, "metadata");
-    g_autofree char *instance
-        = g_strdup (json_object_get_string_member (metadata, "till_instance"));
+    JsonObject      *metadata = json_object_get_object_member (foreign, "metadata");
+    g_autofree char *instance =
+        g_strdup (json_object_get_string_member (metadata, "till_instance"));
 
     json_object_set_string_member (metadata, "till_instance", "another-till");
     payload = event_json ("evt_foreign", "payment_intent.succeeded", foreign);
@@ -329,15 +329,15 @@ test_webhook_lost_intent (Fixture *fixture, gconstpointer data)
 
 typedef struct
 {
-  Fixture *fixture;
-  gint64 order_id;
+  Fixture    *fixture;
+  gint64      order_id;
   const char *want;
 } WaitStatus;
 
 static gboolean
 status_reached (gpointer user_data)
 {
-  WaitStatus *wait = user_data;
+  WaitStatus      *wait = user_data;
   g_autofree char *status = NULL;
 
   return g_strcmp0 (order_status (wait->fixture, wait->order_id, &status), wait->want) == 0;
@@ -381,9 +381,9 @@ test_webhook_events_forgotten (Fixture *fixture, gconstpointer data)
   g_autofree char *old_payload = NULL;
   g_autofree char *recent_payload = NULL;
   g_autofree char *status = NULL;
-  g_autofree char *backdate
-      = g_strdup_printf ("UPDATE stripe_events SET received_at = received_at - %" G_GINT64_FORMAT,
-                         (gint64)(TILL_WEBHOOK_EVENTS_KEPT_DAYS + 1) * G_TIME_SPAN_DAY);
+  g_autofree char *backdate =
+      g_strdup_printf ("UPDATE stripe_events SET received_at = received_at - %" G_GINT64_FORMAT,
+                       (gint64) (TILL_WEBHOOK_EVENTS_KEPT_DAYS + 1) * G_TIME_SPAN_DAY);
   JsonObject *intent;
 
   g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"), ==,
@@ -423,7 +423,7 @@ test_webhook_without_metadata (Fixture *fixture, gconstpointer data)
   g_autoptr (TillTestResponse) intent_response = NULL;
   g_autofree char *payload = NULL;
   g_autofree char *status = NULL;
-  JsonObject *intent;
+  JsonObject      *intent;
 
   g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"), ==,
                     200);
@@ -438,34 +438,34 @@ static void
 test_webhook_verify (void)
 {
   static const char body[] = "{\"id\": \"evt_1\"}";
-  const char *secret = "whsec_unit";
-  gint64 now = 1700000000;
-  g_autofree char *good = till_webhook_sign ((const guint8 *)body, strlen (body), secret, now);
+  const char       *secret = "whsec_unit";
+  gint64            now = 1700000000;
+  g_autofree char  *good = till_webhook_sign ((const guint8 *) body, strlen (body), secret, now);
   g_autoptr (GError) error = NULL;
 
   g_assert_true (
-      till_webhook_verify (good, (const guint8 *)body, strlen (body), secret, now, 300, &error));
-  g_assert_true (till_webhook_verify (good, (const guint8 *)body, strlen (body), secret, now + 300,
+      till_webhook_verify (good, (const guint8 *) body, strlen (body), secret, now, 300, &error));
+  g_assert_true (till_webhook_verify (good, (const guint8 *) body, strlen (body), secret, now + 300,
                                       300, NULL));
-  g_assert_false (till_webhook_verify (good, (const guint8 *)body, strlen (body), secret, now + 301,
-                                       300, NULL));
+  g_assert_false (till_webhook_verify (good, (const guint8 *) body, strlen (body), secret,
+                                       now + 301, 300, NULL));
   g_assert_false (
-      till_webhook_verify (good, (const guint8 *)body, strlen (body) - 1, secret, now, 300, NULL));
-  g_assert_false (till_webhook_verify (good, (const guint8 *)body, strlen (body), "whsec_other",
+      till_webhook_verify (good, (const guint8 *) body, strlen (body) - 1, secret, now, 300, NULL));
+  g_assert_false (till_webhook_verify (good, (const guint8 *) body, strlen (body), "whsec_other",
                                        now, 300, NULL));
   g_assert_false (
-      till_webhook_verify (good, (const guint8 *)body, strlen (body), NULL, now, 300, NULL));
+      till_webhook_verify (good, (const guint8 *) body, strlen (body), NULL, now, 300, NULL));
   {
     /* Two timestamps: refused rather than guessed. */
     g_autofree char *twice = g_strdup_printf ("t=1,%s", good);
     g_assert_false (
-        till_webhook_verify (twice, (const guint8 *)body, strlen (body), secret, now, 300, NULL));
+        till_webhook_verify (twice, (const guint8 *) body, strlen (body), secret, now, 300, NULL));
   }
   {
     /* Upper-case hex is not what Stripe sends. */
     g_autofree char *upper = g_ascii_strup (good, -1);
     g_assert_false (
-        till_webhook_verify (upper, (const guint8 *)body, strlen (body), secret, now, 300, NULL));
+        till_webhook_verify (upper, (const guint8 *) body, strlen (body), secret, now, 300, NULL));
   }
 }
 

@@ -10,8 +10,8 @@
 
 typedef struct
 {
-  char *dir;
-  char *path;
+  char         *dir;
+  char         *path;
   TillDatabase *db;
 } Fixture;
 
@@ -49,7 +49,7 @@ checkpoint_busy (TillDatabase *db)
 {
   g_autoptr (GError) error = NULL;
   sqlite3_stmt *stmt = till_database_prepare (db, "PRAGMA wal_checkpoint(TRUNCATE)", &error);
-  gint64 busy;
+  gint64        busy;
 
   g_assert_no_error (error);
   g_assert_cmpint (till_database_step (db, stmt, &error), ==, SQLITE_ROW);
@@ -101,7 +101,7 @@ test_worker_in_transaction_closed (Fixture *fixture, gconstpointer data)
   g_autoptr (GError) error = NULL;
   TillDatabase *worker = till_database_take_worker (fixture->db, &error);
   TillDatabase *next;
-  GWeakRef ref;
+  GWeakRef      ref;
 
   g_assert_no_error (error);
   g_weak_ref_init (&ref, worker);

@@ -22,7 +22,7 @@ configure (TillServerConfig *config, gpointer user_data)
     {
       const char *types[] = { "card", NULL };
 
-      config->payment_method_types = g_strdupv ((char **)types);
+      config->payment_method_types = g_strdupv ((char **) types);
     }
 }
 
@@ -39,7 +39,7 @@ fixture_setup (Fixture *fixture, gconstpointer data)
     g_setenv ("TILL_STRIPE_RETRY_BASE_MS", setup->retry_base_ms, TRUE);
   if (setup != NULL && setup->busy_wait_ms != NULL)
     g_setenv ("TILL_DATABASE_BUSY_WAIT_MS", setup->busy_wait_ms, TRUE);
-  fixture->server = till_test_server_new (fixture->sim->base, configure, (gpointer)setup);
+  fixture->server = till_test_server_new (fixture->sim->base, configure, (gpointer) setup);
   g_unsetenv ("TILL_DATABASE_BUSY_WAIT_MS");
   g_unsetenv ("TILL_STRIPE_TIMEOUT_MS");
   g_setenv ("TILL_STRIPE_RETRY_BASE_MS", "10", TRUE);
@@ -69,8 +69,8 @@ gint64
 product_id (Fixture *fixture, const char *sku)
 {
   g_autofree char *path = g_strdup_printf ("/api/v1/products?q=%s", sku);
-  g_autoptr (TillTestResponse) response
-      = till_test_request (fixture->server, "GET", path, fixture->server->cashier_token, NULL);
+  g_autoptr (TillTestResponse) response =
+      till_test_request (fixture->server, "GET", path, fixture->server->cashier_token, NULL);
   JsonArray *products = json_object_get_array_member (response->json, "products");
 
   g_assert_cmpuint (json_array_get_length (products), ==, 1);
@@ -121,8 +121,8 @@ TillTestResponse *
 post_order (
     Fixture *fixture, gint64 order_id, const char *action, const char *token, const char *body)
 {
-  g_autofree char *path
-      = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT "/%s", order_id, action);
+  g_autofree char *path =
+      g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT "/%s", order_id, action);
 
   return till_test_request (fixture->server, "POST", path, token, body != NULL ? body : "{}");
 }
@@ -148,7 +148,7 @@ payment_member (JsonObject *order, const char *member)
 JsonObject *
 sim_intent (Fixture *fixture, const char *intent, TillTestResponse **out_response)
 {
-  g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s", intent);
+  g_autofree char  *path = g_strdup_printf ("/v1/payment_intents/%s", intent);
   TillTestResponse *response = till_test_sim_call (fixture->sim, "GET", path, NULL);
 
   g_assert_cmpuint (response->status, ==, 200);
@@ -159,7 +159,7 @@ sim_intent (Fixture *fixture, const char *intent, TillTestResponse **out_respons
 typedef struct
 {
   Batch *batch;
-  guint index;
+  guint  index;
 } BatchItem;
 
 static void
@@ -171,12 +171,12 @@ on_batch_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (JsonParser) parser = json_parser_new ();
 
   item->batch->status[item->index] = soup_message_get_status (msg);
-  if (body != NULL
-      && json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body),
-                                     NULL)
-      && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    item->batch->json[item->index]
-        = json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+  if (body != NULL &&
+      json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                                  NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    item->batch->json[item->index] =
+        json_object_ref (json_node_get_object (json_parser_get_root (parser)));
   item->batch->pending--;
   g_free (item);
 }
@@ -184,13 +184,13 @@ on_batch_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static gboolean
 batch_done (gpointer user_data)
 {
-  return ((Batch *)user_data)->pending == 0;
+  return ((Batch *) user_data)->pending == 0;
 }
 
 typedef struct
 {
   Fixture *fixture;
-  guint count;
+  guint    count;
 } Pending;
 
 static gboolean
@@ -209,7 +209,7 @@ checkout_together_as (
     Fixture *fixture, const char *const *bodies, const char *const *tokens, guint n, Batch *batch)
 {
   g_autofree char *url = g_strconcat (fixture->server->base, "/api/v1/checkouts", NULL);
-  Pending pending = { fixture, n };
+  Pending          pending = { fixture, n };
 
   g_assert_cmpuint (n, <=, G_N_ELEMENTS (batch->status));
   till_api_hold_checkouts (fixture->server->api, TRUE);
@@ -249,7 +249,7 @@ count_rows (Fixture *fixture, const char *sql, const char *text)
 {
   TillDatabase *db = till_api_get_database (fixture->server->api);
   sqlite3_stmt *stmt = till_database_prepare (db, sql, NULL);
-  gint64 count;
+  gint64        count;
 
   g_assert_nonnull (stmt);
   if (sqlite3_bind_parameter_count (stmt) > 0)
@@ -292,9 +292,9 @@ one_waiting_write (gpointer user_data)
 static void
 on_held_checkout (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  guint *status = user_data;
-  g_autoptr (GBytes) body G_GNUC_UNUSED
-      = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+  guint                  *status = user_data;
+  g_autoptr (GBytes) body G_GNUC_UNUSED =
+      soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
 
   *status = soup_message_get_status (
       soup_session_get_async_result_message (SOUP_SESSION (source), result));
@@ -303,7 +303,7 @@ on_held_checkout (GObject *source, GAsyncResult *result, gpointer user_data)
 gboolean
 status_known (gpointer user_data)
 {
-  return *(guint *)user_data != 0;
+  return *(guint *) user_data != 0;
 }
 
 /* Sends a POST with @headers (name, value, …, NULL: its credentials) without waiting for its
@@ -329,7 +329,7 @@ post_api_async (
     Fixture *fixture, const char *path, const char *token, const char *body, guint *status)
 {
   g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
-  const char *headers[] = { "Authorization", authorization, NULL };
+  const char      *headers[] = { "Authorization", authorization, NULL };
 
   post_async (fixture, path, headers, body, status);
 }
@@ -379,9 +379,8 @@ on_reconciled (GObject *source, GAsyncResult *result, gpointer user_data)
   Reconciled *reconciled = user_data;
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (
-      till_reconciler_round_finish (TILL_RECONCILER (source), result,
-                                    &reconciled->changed, &error));
+  g_assert_true (till_reconciler_round_finish (TILL_RECONCILER (source), result,
+                                               &reconciled->changed, &error));
   g_assert_no_error (error);
   reconciled->done = TRUE;
 }
@@ -389,7 +388,7 @@ on_reconciled (GObject *source, GAsyncResult *result, gpointer user_data)
 gboolean
 reconciled_done (gpointer user_data)
 {
-  return ((Reconciled *)user_data)->done;
+  return ((Reconciled *) user_data)->done;
 }
 
 static void
@@ -405,8 +404,8 @@ void
 use_reconciling_server (Fixture *fixture)
 {
   till_test_server_free (fixture->server);
-  fixture->server
-      = till_test_server_new (fixture->sim->base, configure_reconcile, GINT_TO_POINTER (3600));
+  fixture->server =
+      till_test_server_new (fixture->sim->base, configure_reconcile, GINT_TO_POINTER (3600));
   till_api_load_demo_catalog (till_api_get_database (fixture->server->api), "USD", NULL);
 }
 
@@ -433,8 +432,8 @@ reconcile_round (Fixture *fixture)
 {
   Reconciled reconciled = { FALSE, 0 };
 
-  till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL,
-                               on_reconciled, &reconciled);
+  till_reconciler_round_async (till_api_get_reconciler (fixture->server->api), NULL, on_reconciled,
+                               &reconciled);
   g_assert_true (till_test_wait_for (&reconciled.done, 30000));
   return reconciled.changed;
 }

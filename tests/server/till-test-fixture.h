@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  TillTestSim *sim;
+  TillTestSim    *sim;
   TillTestServer *server;
 } Fixture;
 
@@ -21,29 +21,29 @@ typedef struct
 typedef struct
 {
   const char *currency;
-  gboolean webhooks;
+  gboolean    webhooks;
   const char *fault;
-  guint fault_count;
+  guint       fault_count;
   const char *stripe_timeout_ms;
   const char *retry_base_ms;
   const char *busy_wait_ms;
-  gboolean card_only;
-  gint64 unit_amount;   /* ISO minor units */
-  gint64 total;         /* what the order charges, ISO minor units */
-  gint64 stripe_amount; /* what Stripe gets */
+  gboolean    card_only;
+  gint64      unit_amount;   /* ISO minor units */
+  gint64      total;         /* what the order charges, ISO minor units */
+  gint64      stripe_amount; /* what Stripe gets */
 } Setup;
 
 typedef struct
 {
-  guint pending;
-  guint status[16];
+  guint       pending;
+  guint       status[16];
   JsonObject *json[16];
 } Batch;
 
 typedef struct
 {
   gboolean done;
-  guint changed;
+  guint    changed;
 } Reconciled;
 
 void fixture_setup (Fixture *fixture, gconstpointer data);
@@ -94,11 +94,11 @@ gboolean status_known (gpointer user_data);
 
 /* Sends a POST with @headers (name, value, …, NULL: its credentials) without waiting for its
  * answer, whose status lands in @status. */
-void post_async (Fixture *fixture,
-                 const char *path,
+void post_async (Fixture           *fixture,
+                 const char        *path,
                  const char *const *headers,
-                 const char *body,
-                 guint *status);
+                 const char        *body,
+                 guint             *status);
 
 void post_api_async (
     Fixture *fixture, const char *path, const char *token, const char *body, guint *status);

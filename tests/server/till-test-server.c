@@ -15,10 +15,7 @@ static FILE *log_file;
 static char *log_dir;
 
 static GLogWriterOutput
-log_writer (GLogLevelFlags   log_level,
-            const GLogField *fields,
-            gsize            n_fields,
-            gpointer         user_data)
+log_writer (GLogLevelFlags log_level, const GLogField *fields, gsize n_fields, gpointer user_data)
 {
   if (log_file != NULL)
     {
@@ -68,20 +65,17 @@ till_test_new_reference (void)
 }
 
 static void
-set_string (char       **field,
-            const char  *value)
+set_string (char **field, const char *value)
 {
   g_free (*field);
   *field = g_strdup (value);
 }
 
 TillTestServer *
-till_test_server_new (const char        *stripe_base,
-                      TillTestConfigure  configure,
-                      gpointer           user_data)
+till_test_server_new (const char *stripe_base, TillTestConfigure configure, gpointer user_data)
 {
   TillTestServer *server = g_new0 (TillTestServer, 1);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   TillServerConfig *config = till_server_config_new ();
 
   server->dir = till_test_make_tmpdir ("till-server-test");
@@ -159,35 +153,33 @@ till_test_response_free (TillTestResponse *response)
 
 typedef struct
 {
-  GBytes *body;
-  GError *error;
+  GBytes  *body;
+  GError  *error;
   gboolean done;
 } Pending;
 
 static void
-on_sent (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Pending *pending = user_data;
 
-  pending->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
-                                                     &pending->error);
+  pending->body =
+      soup_session_send_and_read_finish (SOUP_SESSION (source), result, &pending->error);
   pending->done = TRUE;
 }
 
 TillTestResponse *
-till_test_request_full (SoupSession        *session,
-                        const char         *method,
-                        const char         *url,
-                        const char * const *headers,
-                        const char         *content_type,
-                        const char         *body,
-                        gssize              length)
+till_test_request_full (SoupSession       *session,
+                        const char        *method,
+                        const char        *url,
+                        const char *const *headers,
+                        const char        *content_type,
+                        const char        *body,
+                        gssize             length)
 {
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, url);
   TillTestResponse *response;
-  Pending pending = { NULL, NULL, FALSE };
+  Pending           pending = { NULL, NULL, FALSE };
 
   g_assert_nonnull (msg);
   for (guint i = 0; headers != NULL && headers[i] != NULL; i += 2)
@@ -195,7 +187,7 @@ till_test_request_full (SoupSession        *session,
                                   headers[i + 1]);
   if (body != NULL)
     {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, length < 0 ? strlen (body) : (gsize) length);
+      g_autoptr (GBytes) bytes = g_bytes_new (body, length < 0 ? strlen (body) : (gsize) length);
 
       soup_message_set_request_body_from_bytes (msg, content_type, bytes);
     }
@@ -211,7 +203,7 @@ till_test_request_full (SoupSession        *session,
   response->body = pending.body;
   if (g_bytes_get_size (response->body) > 0)
     {
-      gsize size;
+      gsize       size;
       const char *data = g_bytes_get_data (response->body, &size);
 
       /* Read as the app reads it: an answer the app would refuse has no json. */
@@ -229,11 +221,11 @@ till_test_request (TillTestServer *server,
 {
   g_autofree char *url = g_strconcat (server->base, path, NULL);
   g_autofree char *authorization = token != NULL ? g_strconcat ("Bearer ", token, NULL) : NULL;
-  const char *headers[] = { "Authorization", authorization, NULL };
+  const char      *headers[] = { "Authorization", authorization, NULL };
 
   return till_test_request_full (server->session, method, url,
-                                 authorization != NULL ? headers : NULL, "application/json",
-                                 body, -1);
+                                 authorization != NULL ? headers : NULL, "application/json", body,
+                                 -1);
 }
 
 const char *
@@ -251,7 +243,7 @@ TillTestSim *
 till_test_sim_new (void)
 {
   TillTestSim *sim = g_new0 (TillTestSim, 1);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   TillStripeSim *stripe = till_stripe_sim_new (TILL_TEST_SECRET_KEY, &error);
 
   g_assert_no_error (error);
@@ -281,26 +273,21 @@ till_test_sim_free (TillTestSim *sim)
 }
 
 TillTestResponse *
-till_test_sim_call (TillTestSim *sim,
-                    const char  *method,
-                    const char  *path,
-                    const char  *form)
+till_test_sim_call (TillTestSim *sim, const char *method, const char *path, const char *form)
 {
   g_autofree char *url = g_strconcat (sim->base, path, NULL);
-  const char *headers[] = { "Authorization", "Bearer " TILL_TEST_SECRET_KEY, NULL };
+  const char      *headers[] = { "Authorization", "Bearer " TILL_TEST_SECRET_KEY, NULL };
 
   return till_test_request_full (sim->session, method, url, headers,
                                  "application/x-www-form-urlencoded", form, -1);
 }
 
 void
-till_test_sim_fault (TillTestSim *sim,
-                     const char  *spec,
-                     guint        count)
+till_test_sim_fault (TillTestSim *sim, const char *spec, guint count)
 {
   g_autofree char *escaped = g_uri_escape_string (spec, NULL, TRUE);
   g_autofree char *form = g_strdup_printf ("fault=%s&count=%u", escaped, count);
-  g_autoptr(TillTestResponse) response = till_test_sim_call (sim, "POST", "/_sim/faults", form);
+  g_autoptr (TillTestResponse) response = till_test_sim_call (sim, "POST", "/_sim/faults", form);
 
   g_assert_cmpuint (response->status, ==, 200);
 }
@@ -308,7 +295,7 @@ till_test_sim_fault (TillTestSim *sim,
 void
 till_test_sim_clear_faults (TillTestSim *sim)
 {
-  g_autoptr(TillTestResponse) response = till_test_sim_call (sim, "DELETE", "/_sim/faults", NULL);
+  g_autoptr (TillTestResponse) response = till_test_sim_call (sim, "DELETE", "/_sim/faults", NULL);
 
   g_assert_cmpuint (response->status, ==, 200);
 }
@@ -316,8 +303,8 @@ till_test_sim_clear_faults (TillTestSim *sim)
 void
 till_test_sim_forget_keys (TillTestSim *sim)
 {
-  g_autoptr(TillTestResponse) response = till_test_sim_call (sim, "DELETE", "/_sim/idempotency",
-                                                             NULL);
+  g_autoptr (TillTestResponse) response =
+      till_test_sim_call (sim, "DELETE", "/_sim/idempotency", NULL);
 
   g_assert_cmpuint (response->status, ==, 200);
 }
@@ -325,23 +312,22 @@ till_test_sim_forget_keys (TillTestSim *sim)
 /* The ids of the intents made for @order_id (metadata[till_order_id]), oldest first, from
  * the simulator's payment_intent.created events. */
 static GPtrArray *
-sim_intents_of (TillTestSim *sim,
-                gint64       order_id)
+sim_intents_of (TillTestSim *sim, gint64 order_id)
 {
-  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray       *ids = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *after = NULL;
   g_autofree char *wanted = g_strdup_printf ("%" G_GINT64_FORMAT, order_id);
-  gboolean more = TRUE;
+  gboolean         more = TRUE;
 
   while (more)
     {
       g_autofree char *path = NULL;
-      g_autoptr(TillTestResponse) response = NULL;
+      g_autoptr (TillTestResponse) response = NULL;
       JsonArray *data;
 
       if (after != NULL)
-        path = g_strdup_printf ("/v1/events?type=payment_intent.created&limit=100&starting_after=%s",
-                                after);
+        path = g_strdup_printf (
+            "/v1/events?type=payment_intent.created&limit=100&starting_after=%s", after);
       else
         path = g_strdup ("/v1/events?type=payment_intent.created&limit=100");
       response = till_test_sim_call (sim, "GET", path, NULL);
@@ -367,31 +353,27 @@ sim_intents_of (TillTestSim *sim,
 }
 
 guint
-till_test_sim_count_intents (TillTestSim *sim,
-                             gint64       order_id)
+till_test_sim_count_intents (TillTestSim *sim, gint64 order_id)
 {
-  g_autoptr(GPtrArray) ids = sim_intents_of (sim, order_id);
+  g_autoptr (GPtrArray) ids = sim_intents_of (sim, order_id);
 
   return ids->len;
 }
 
 char *
-till_test_sim_find_intent (TillTestSim *sim,
-                           gint64       order_id)
+till_test_sim_find_intent (TillTestSim *sim, gint64 order_id)
 {
-  g_autoptr(GPtrArray) ids = sim_intents_of (sim, order_id);
+  g_autoptr (GPtrArray) ids = sim_intents_of (sim, order_id);
 
   return ids->len > 0 ? g_strdup (ids->pdata[ids->len - 1]) : NULL;
 }
 
 guint
-till_test_sim_confirm (TillTestSim *sim,
-                       const char  *intent,
-                       const char  *payment_method)
+till_test_sim_confirm (TillTestSim *sim, const char *intent, const char *payment_method)
 {
   g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s/confirm", intent);
   g_autofree char *form = g_strdup_printf ("payment_method=%s", payment_method);
-  g_autoptr(TillTestResponse) response = till_test_sim_call (sim, "POST", path, form);
+  g_autoptr (TillTestResponse) response = till_test_sim_call (sim, "POST", path, form);
 
   return response->status;
 }

@@ -17,30 +17,28 @@ int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 static void
 check_reply (TillSimReply *reply)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
 
   g_assert_nonnull (reply);
-  g_assert_true (reply->status == 200 || reply->status == 400 || reply->status == 402
-                 || reply->status == 404);
+  g_assert_true (reply->status == 200 || reply->status == 400 || reply->status == 402 ||
+                 reply->status == 404);
   g_assert_true (json_parser_load_from_data (parser, reply->body, -1, NULL));
 }
 
 /* Takes @result. */
 static TillSimReply *
-rendered (TillSimState  *state,
-          TillSimResult *result)
+rendered (TillSimState *state, TillSimResult *result)
 {
-  g_autoptr(TillSimResult) owned = result;
+  g_autoptr (TillSimResult) owned = result;
 
   g_assert_nonnull (result);
   return till_sim_render_result (state, result);
 }
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
-  static TillStripeSim *sim;
+  static TillStripeSim    *sim;
   static const char *const operations[][2] = {
     { "post", "/v1/payment_intents" },
     { "post", "/v1/payment_intents/{intent}" },
@@ -48,13 +46,13 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     { "post", "/v1/refunds" },
     { "get", "/v1/events" },
   };
-  g_autoptr(GPtrArray) pairs = NULL;
-  g_autoptr(JsonNode) params = NULL;
-  g_autoptr(TillSimReply) error = NULL;
+  g_autoptr (GPtrArray) pairs = NULL;
+  g_autoptr (JsonNode) params = NULL;
+  g_autoptr (TillSimReply) error = NULL;
   g_autofree char *fingerprint = NULL;
 
   if (sim == NULL)
-    sim = till_stripe_sim_new (NULL, NULL);   /* registers the GResource */
+    sim = till_stripe_sim_new (NULL, NULL); /* registers the GResource */
 
   pairs = till_sim_form_decode ((const char *) data, size);
   fingerprint = till_sim_form_fingerprint ("POST", "/v1/payment_intents", pairs);
@@ -68,12 +66,12 @@ LLVMFuzzerTestOneInput (const guint8 *data,
 
   for (guint i = 0; i < G_N_ELEMENTS (operations); i++)
     {
-      g_autoptr(TillSimReply) invalid = till_sim_schema_validate (operations[i][0],
-                                                                  operations[i][1], params);
+      g_autoptr (TillSimReply) invalid =
+          till_sim_schema_validate (operations[i][0], operations[i][1], params);
       TillSimState *state;
-      g_autoptr(GPtrArray) events = NULL;
+      g_autoptr (GPtrArray) events = NULL;
       TillSimRequest request = { "http://127.0.0.1:1/", "req_fuzz", NULL, FALSE, NULL };
-      g_autoptr(TillSimReply) created = NULL;
+      g_autoptr (TillSimReply) created = NULL;
 
       if (invalid != NULL)
         {
@@ -88,40 +86,40 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       request.events = events;
       switch (i)
         {
-        case 0:
-          created = rendered (state, till_sim_state_create_intent (state, &request, params));
-          check_reply (created);
-          break;
-        case 1:
-        case 2:
-          {
-            g_autoptr(JsonNode) base
-                = json_from_string ("{\"amount\": \"1250\", \"currency\": \"usd\"}", NULL);
-            g_autoptr(TillSimReply) first
-                = rendered (state, till_sim_state_create_intent (state, &request, base));
-            g_autoptr(JsonParser) parser = json_parser_new ();
-            g_autoptr(TillSimReply) reply = NULL;
-            const char *id;
+          case 0:
+            created = rendered (state, till_sim_state_create_intent (state, &request, params));
+            check_reply (created);
+            break;
+          case 1:
+          case 2:
+            {
+              g_autoptr (JsonNode) base =
+                  json_from_string ("{\"amount\": \"1250\", \"currency\": \"usd\"}", NULL);
+              g_autoptr (TillSimReply) first =
+                  rendered (state, till_sim_state_create_intent (state, &request, base));
+              g_autoptr (JsonParser) parser = json_parser_new ();
+              g_autoptr (TillSimReply) reply = NULL;
+              const char *id;
 
-            g_assert_true (json_parser_load_from_data (parser, first->body, -1, NULL));
-            id = json_object_get_string_member (
-                json_node_get_object (json_parser_get_root (parser)), "id");
-            reply = rendered (state,
-                              i == 1 ? till_sim_state_update_intent (state, &request, id, params)
-                                     : till_sim_state_confirm_intent (state, &request, id, params));
-            check_reply (reply);
-          }
-          break;
-        case 3:
-          created = rendered (state, till_sim_state_create_refund (state, &request, params));
-          check_reply (created);
-          break;
-        case 4:
-          created = rendered (state, till_sim_state_list_events (state, &request, params));
-          check_reply (created);
-          break;
-        default:
-          break;
+              g_assert_true (json_parser_load_from_data (parser, first->body, -1, NULL));
+              id = json_object_get_string_member (
+                  json_node_get_object (json_parser_get_root (parser)), "id");
+              reply = rendered (
+                  state, i == 1 ? till_sim_state_update_intent (state, &request, id, params)
+                                : till_sim_state_confirm_intent (state, &request, id, params));
+              check_reply (reply);
+            }
+            break;
+          case 3:
+            created = rendered (state, till_sim_state_create_refund (state, &request, params));
+            check_reply (created);
+            break;
+          case 4:
+            created = rendered (state, till_sim_state_list_events (state, &request, params));
+            check_reply (created);
+            break;
+          default:
+            break;
         }
       till_sim_state_free (state);
     }

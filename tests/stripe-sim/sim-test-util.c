@@ -22,26 +22,24 @@ struct _SimCall
 {
   SoupMessage *msg;
   SimResponse *response;
-  gboolean done;
-  gint64 started;
+  gboolean     done;
+  gint64       started;
 };
 
 static void
-on_call_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  SimCall *call = user_data;
+  SimCall     *call = user_data;
   SimResponse *response = call->response;
 
-  response->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
-                                                      &response->error);
+  response->body =
+      soup_session_send_and_read_finish (SOUP_SESSION (source), result, &response->error);
   response->elapsed_us = g_get_monotonic_time () - call->started;
   if (response->error == NULL)
     {
-      gsize length;
+      gsize       length;
       const char *data = g_bytes_get_data (response->body, &length);
-      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr (JsonParser) parser = json_parser_new ();
 
       response->status = soup_message_get_status (call->msg);
       response->headers = soup_message_headers_ref (soup_message_get_response_headers (call->msg));
@@ -52,17 +50,17 @@ on_call_done (GObject      *source,
 }
 
 static SimCall *
-call_start (SoupSession        *session,
-            const char         *method,
-            const char         *uri,
-            const char         *key,
-            const char         *form,
-            const char * const *headers,
-            SoupMessageFlags    flags)
+call_start (SoupSession       *session,
+            const char        *method,
+            const char        *uri,
+            const char        *key,
+            const char        *form,
+            const char *const *headers,
+            SoupMessageFlags   flags)
 {
-  SimCall *call = g_new0 (SimCall, 1);
+  SimCall            *call = g_new0 (SimCall, 1);
   SoupMessageHeaders *request_headers;
-  const char *content_type = "application/x-www-form-urlencoded";
+  const char         *content_type = "application/x-www-form-urlencoded";
 
   call->msg = soup_message_new (method, uri);
   g_assert_nonnull (call->msg);
@@ -82,7 +80,7 @@ call_start (SoupSession        *session,
     }
   if (form != NULL)
     {
-      g_autoptr(GBytes) bytes = g_bytes_new (form, strlen (form));
+      g_autoptr (GBytes) bytes = g_bytes_new (form, strlen (form));
 
       soup_message_set_request_body_from_bytes (call->msg, content_type, bytes);
     }
@@ -96,12 +94,12 @@ call_start (SoupSession        *session,
 }
 
 SimCall *
-sim_call_start (SoupSession        *session,
-                const char         *method,
-                const char         *uri,
-                const char         *key,
-                const char         *form,
-                const char * const *headers)
+sim_call_start (SoupSession       *session,
+                const char        *method,
+                const char        *uri,
+                const char        *key,
+                const char        *form,
+                const char *const *headers)
 {
   return call_start (session, method, uri, key, form, headers, 0);
 }
@@ -112,8 +110,8 @@ sim_request_no_redirect (SoupSession *session,
                          const char  *uri,
                          const char  *form)
 {
-  return sim_call_wait (call_start (session, method, uri, NULL, form, NULL,
-                                    SOUP_MESSAGE_NO_REDIRECT));
+  return sim_call_wait (
+      call_start (session, method, uri, NULL, form, NULL, SOUP_MESSAGE_NO_REDIRECT));
 }
 
 SimResponse *
@@ -136,8 +134,8 @@ sim_request (SoupSession *session,
              const char  *form,
              ...)
 {
-  g_autoptr(GPtrArray) headers = g_ptr_array_new ();
-  va_list args;
+  g_autoptr (GPtrArray) headers = g_ptr_array_new ();
+  va_list     args;
   const char *name;
 
   va_start (args, form);
@@ -149,15 +147,14 @@ sim_request (SoupSession *session,
   va_end (args);
   g_ptr_array_add (headers, NULL);
 
-  return sim_call_wait (sim_call_start (session, method, uri, key, form,
-                                        (const char * const *) headers->pdata));
+  return sim_call_wait (
+      sim_call_start (session, method, uri, key, form, (const char *const *) headers->pdata));
 }
 
 JsonNode *
-sim_json_path (JsonNode   *root,
-               const char *path)
+sim_json_path (JsonNode *root, const char *path)
 {
-  g_auto(GStrv) parts = g_strsplit (path, ".", -1);
+  g_auto (GStrv) parts = g_strsplit (path, ".", -1);
   JsonNode *node = root;
 
   for (guint i = 0; node != NULL && parts[i] != NULL; i++)
@@ -166,11 +163,11 @@ sim_json_path (JsonNode   *root,
         node = json_object_get_member (json_node_get_object (node), parts[i]);
       else if (JSON_NODE_HOLDS_ARRAY (node))
         {
-          guint64 index = g_ascii_strtoull (parts[i], NULL, 10);
+          guint64    index = g_ascii_strtoull (parts[i], NULL, 10);
           JsonArray *array = json_node_get_array (node);
 
-          node = index < json_array_get_length (array) ? json_array_get_element (array, index)
-                                                       : NULL;
+          node =
+              index < json_array_get_length (array) ? json_array_get_element (array, index) : NULL;
         }
       else
         node = NULL;
@@ -179,20 +176,18 @@ sim_json_path (JsonNode   *root,
 }
 
 const char *
-sim_json_string (JsonNode   *root,
-                 const char *path)
+sim_json_string (JsonNode *root, const char *path)
 {
   JsonNode *node = sim_json_path (root, path);
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
     return NULL;
   return json_node_get_string (node);
 }
 
 gint64
-sim_json_int (JsonNode   *root,
-              const char *path)
+sim_json_int (JsonNode *root, const char *path)
 {
   JsonNode *node = sim_json_path (root, path);
 
@@ -203,8 +198,7 @@ sim_json_int (JsonNode   *root,
 }
 
 gboolean
-sim_json_bool (JsonNode   *root,
-               const char *path)
+sim_json_bool (JsonNode *root, const char *path)
 {
   JsonNode *node = sim_json_path (root, path);
 
@@ -214,8 +208,7 @@ sim_json_bool (JsonNode   *root,
 }
 
 gboolean
-sim_json_is_null (JsonNode   *root,
-                  const char *path)
+sim_json_is_null (JsonNode *root, const char *path)
 {
   JsonNode *node = sim_json_path (root, path);
 
@@ -230,7 +223,7 @@ on_webhook (SoupServer        *server,
             gpointer           user_data)
 {
   SimReceiver *receiver = user_data;
-  gint64 now = g_get_monotonic_time ();
+  gint64       now = g_get_monotonic_time ();
 
   receiver->attempts++;
   g_array_append_val (receiver->times, now);
@@ -252,7 +245,7 @@ SimReceiver *
 sim_receiver_new (void)
 {
   SimReceiver *receiver = g_new0 (SimReceiver, 1);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   GSList *uris;
 
   receiver->server = soup_server_new (NULL, NULL);

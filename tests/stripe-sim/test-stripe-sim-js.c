@@ -26,20 +26,18 @@
 
 #define DEADLINE_MS 20000
 
-
-
 typedef struct
 {
-  char *page;                 /* js-page.html with the simulator's address */
-  char *harness;              /* js-harness.js */
+  char          *page;    /* js-page.html with the simulator's address */
+  char          *harness; /* js-harness.js */
   TillStripeSim *sim;
-  SoupServer *pages;
-  char *pages_base;
-  SoupSession *session;
-  GtkWidget *window;
+  SoupServer    *pages;
+  char          *pages_base;
+  SoupSession   *session;
+  GtkWidget     *window;
   WebKitWebView *view;
-  GPtrArray *events;          /* JsonNode */
-  guint seen;                 /* events consumed */
+  GPtrArray     *events; /* JsonNode */
+  guint          seen;   /* events consumed */
 } Fixture;
 
 static void
@@ -50,7 +48,7 @@ on_page (SoupServer        *server,
          gpointer           user_data)
 {
   Fixture *f = user_data;
-  char *html = g_strdup (f->page);
+  char    *html = g_strdup (f->page);
 
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_TAKE, html,
@@ -65,10 +63,10 @@ on_done_page (SoupServer        *server,
               gpointer           user_data)
 {
   static const char html[] =
-    "<!DOCTYPE html><html><body><script>"
-    "window.webkit.messageHandlers.test.postMessage(JSON.stringify({ event: 'returned', "
-    "query: Object.fromEntries(new URLSearchParams(location.search)) }));"
-    "</script></body></html>";
+      "<!DOCTYPE html><html><body><script>"
+      "window.webkit.messageHandlers.test.postMessage(JSON.stringify({ event: 'returned', "
+      "query: Object.fromEntries(new URLSearchParams(location.search)) }));"
+      "</script></body></html>";
 
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_STATIC, html,
@@ -76,13 +74,11 @@ on_done_page (SoupServer        *server,
 }
 
 static void
-on_script_message (WebKitUserContentManager *manager,
-                   JSCValue                 *value,
-                   gpointer                  user_data)
+on_script_message (WebKitUserContentManager *manager, JSCValue *value, gpointer user_data)
 {
-  Fixture *f = user_data;
+  Fixture         *f = user_data;
   g_autofree char *text = jsc_value_to_string (value);
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
 
   g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
   g_test_message ("page: %.160s", text);
@@ -93,7 +89,7 @@ static char *
 read_source (const char *name)
 {
   g_autofree char *path = g_build_filename (SIM_TEST_SRCDIR, name, NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   char *contents = NULL;
 
   g_file_get_contents (path, &contents, NULL, &error);
@@ -102,13 +98,12 @@ read_source (const char *name)
 }
 
 static void
-fixture_set_up (Fixture      *f,
-                gconstpointer data)
+fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(WebKitUserScript) script = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WebKitUserScript) script = NULL;
   WebKitUserContentManager *manager;
-  GSList *uris;
+  GSList                   *uris;
 
   f->sim = till_stripe_sim_new (NULL, &error);
   g_assert_no_error (error);
@@ -117,7 +112,7 @@ fixture_set_up (Fixture      *f,
 
   f->page = read_source ("js-page.html");
   {
-    g_autoptr(GString) page = g_string_new (f->page);
+    g_autoptr (GString) page = g_string_new (f->page);
 
     g_string_replace (page, "@SIM@", till_stripe_sim_get_base_uri (f->sim), 0);
     g_free (f->page);
@@ -155,8 +150,7 @@ fixture_set_up (Fixture      *f,
 }
 
 static void
-fixture_tear_down (Fixture      *f,
-                   gconstpointer data)
+fixture_tear_down (Fixture *f, gconstpointer data)
 {
   gtk_window_destroy (GTK_WINDOW (f->window));
   g_ptr_array_unref (f->events);
@@ -171,16 +165,16 @@ fixture_tear_down (Fixture      *f,
 
 typedef struct
 {
-  Fixture *f;
+  Fixture    *f;
   const char *name;
-  JsonNode *found;
+  JsonNode   *found;
 } EventWait;
 
 static gboolean
 event_arrived (gpointer data)
 {
   EventWait *wait = data;
-  Fixture *f = wait->f;
+  Fixture   *f = wait->f;
 
   while (wait->found == NULL && f->seen < f->events->len)
     {
@@ -194,8 +188,7 @@ event_arrived (gpointer data)
 
 /* The next event @name the page reports (earlier other events are skipped). */
 static JsonNode *
-wait_event (Fixture    *f,
-            const char *name)
+wait_event (Fixture *f, const char *name)
 {
   EventWait wait = { f, name, NULL };
 
@@ -205,12 +198,10 @@ wait_event (Fixture    *f,
 }
 
 static void
-on_evaluated (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_evaluated (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JSCValue) value G_GNUC_UNUSED =
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JSCValue) value G_GNUC_UNUSED =
       webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (source), result, &error);
 
   g_assert_no_error (error);
@@ -218,8 +209,7 @@ on_evaluated (GObject      *source,
 }
 
 static void
-run_js (Fixture    *f,
-        const char *script)
+run_js (Fixture *f, const char *script)
 {
   gboolean done = FALSE;
 
@@ -229,14 +219,13 @@ run_js (Fixture    *f,
 
 /* A fresh PaymentIntent and the page, ready for typing. */
 static char *
-open_page_with (Fixture    *f,
-                const char *extra)
+open_page_with (Fixture *f, const char *extra)
 {
-  g_autofree char *uri
-      = g_strconcat (till_stripe_sim_get_base_uri (f->sim), "v1/payment_intents", NULL);
-  g_autoptr(SimResponse) r
-      = sim_request (f->session, "POST", uri, SIM_TEST_KEY,
-                     "amount=1250&currency=usd&automatic_payment_methods[enabled]=true", NULL);
+  g_autofree char *uri =
+      g_strconcat (till_stripe_sim_get_base_uri (f->sim), "v1/payment_intents", NULL);
+  g_autoptr (SimResponse) r =
+      sim_request (f->session, "POST", uri, SIM_TEST_KEY,
+                   "amount=1250&currency=usd&automatic_payment_methods[enabled]=true", NULL);
   g_autofree char *escaped = NULL;
   g_autofree char *page = NULL;
 
@@ -258,14 +247,11 @@ open_page (Fixture *f)
 
 /* Types into the card form; returns the last change event it caused. */
 static JsonNode *
-type_card (Fixture    *f,
-           const char *number,
-           const char *expiry,
-           const char *cvc)
+type_card (Fixture *f, const char *number, const char *expiry, const char *cvc)
 {
   g_autofree char *script = g_strdup_printf (
       "tillTest.type({ number: '%s', expiry: '%s', cvc: '%s' });", number, expiry, cvc);
-  guint start = f->seen;
+  guint     start = f->seen;
   JsonNode *change = NULL;
 
   run_js (f, script);
@@ -291,15 +277,14 @@ pay (Fixture *f)
 typedef struct
 {
   const char *number;
-  const char *status;         /* paymentIntent.status, or NULL for an error */
+  const char *status; /* paymentIntent.status, or NULL for an error */
   const char *code;
   const char *decline_code;
-  const char *challenge;      /* "complete", "fail" or NULL */
+  const char *challenge; /* "complete", "fail" or NULL */
 } JsCase;
 
 static void
-test_cards (Fixture      *f,
-            gconstpointer data)
+test_cards (Fixture *f, gconstpointer data)
 {
   static const JsCase cases[] = {
     { "4242424242424242", "succeeded", NULL, NULL, NULL },
@@ -315,10 +300,10 @@ test_cards (Fixture      *f,
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      const JsCase *c = &cases[i];
+      const JsCase    *c = &cases[i];
       g_autofree char *id = open_page (f);
-      JsonNode *result;
-      JsonNode *change;
+      JsonNode        *result;
+      JsonNode        *change;
 
       g_test_message ("browser case %u: %s", i, c->number);
       change = type_card (f, c->number, "1234", "123");
@@ -365,8 +350,7 @@ test_cards (Fixture      *f,
 }
 
 static void
-test_validation_as_typed (Fixture      *f,
-                          gconstpointer data)
+test_validation_as_typed (Fixture *f, gconstpointer data)
 {
   struct
   {
@@ -405,8 +389,7 @@ test_validation_as_typed (Fixture      *f,
 
 /* Stripe({locale: 'tr'}): the form and its messages in Turkish. */
 static void
-test_locale (Fixture      *f,
-             gconstpointer data)
+test_locale (Fixture *f, gconstpointer data)
 {
   JsonNode *result;
 
@@ -419,8 +402,7 @@ test_locale (Fixture      *f,
 }
 
 static void
-test_isolation_and_keys (Fixture      *f,
-                         gconstpointer data)
+test_isolation_and_keys (Fixture *f, gconstpointer data)
 {
   JsonNode *probe;
 
@@ -433,12 +415,11 @@ test_isolation_and_keys (Fixture      *f,
 }
 
 static void
-test_redirect_and_deferred (Fixture      *f,
-                            gconstpointer data)
+test_redirect_and_deferred (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = NULL;
   g_autofree char *script = NULL;
-  JsonNode *event;
+  JsonNode        *event;
 
   /* redirect: 'always' needs a return_url… */
   id = open_page (f);
@@ -474,18 +455,16 @@ test_redirect_and_deferred (Fixture      *f,
 typedef struct
 {
   const char *name;
-  gboolean done;
+  gboolean    done;
 } Snapshot;
 
 static void
-on_snapshot (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+on_snapshot (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Snapshot *snapshot = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GdkTexture) texture = webkit_web_view_get_snapshot_finish (WEBKIT_WEB_VIEW (source),
-                                                                       result, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GdkTexture) texture =
+      webkit_web_view_get_snapshot_finish (WEBKIT_WEB_VIEW (source), result, &error);
   g_autofree char *path = g_test_build_filename (G_TEST_BUILT, snapshot->name, NULL);
 
   g_assert_no_error (error);
@@ -495,8 +474,7 @@ on_snapshot (GObject      *source,
 }
 
 static void
-take_snapshot (Fixture    *f,
-               const char *name)
+take_snapshot (Fixture *f, const char *name)
 {
   Snapshot snapshot = { name, FALSE };
 
@@ -509,11 +487,10 @@ take_snapshot (Fixture    *f,
  * the night theme at kiosk sizes showing an error, and the 3-D Secure modal, for people to
  * look at. */
 static void
-test_screenshot (Fixture      *f,
-                 gconstpointer data)
+test_screenshot (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = open_page (f);
-  JsonNode *change;
+  JsonNode        *change;
 
   change = type_card (f, "4242424242424242", "1234", "123");
   g_assert_true (sim_json_bool (change, "complete"));
@@ -537,8 +514,7 @@ test_screenshot (Fixture      *f,
 }
 
 static void
-add (const char *path,
-     void (*func) (Fixture *, gconstpointer))
+add (const char *path, void (*func) (Fixture *, gconstpointer))
 {
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down);
 }

@@ -12,17 +12,16 @@
 typedef struct
 {
   GSubprocess *process;
-  char *url;
+  char        *url;
 } Program;
 
 /* Starts the program and reads the URL it prints (NULL if it printed none). */
 static Program *
-program_start (const char * const *argv,
-               const char         *secret_key_env)
+program_start (const char *const *argv, const char *secret_key_env)
 {
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
       G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   Program *program = g_new0 (Program, 1);
 
   if (secret_key_env != NULL)
@@ -49,11 +48,11 @@ static void
 test_listen_and_stop (void)
 {
   const char *argv[] = { SIM_PROGRAM, "--listen", "127.0.0.1:0", NULL };
-  Program *program = program_start (argv, NULL);
-  g_autoptr(SoupSession) session = soup_session_new ();
+  Program    *program = program_start (argv, NULL);
+  g_autoptr (SoupSession) session = soup_session_new ();
   g_autofree char *uri = NULL;
-  g_autoptr(SimResponse) r = NULL;
-  g_autoptr(SimResponse) fault = NULL;
+  g_autoptr (SimResponse) r = NULL;
+  g_autoptr (SimResponse) fault = NULL;
 
   g_assert_nonnull (program->url);
   g_assert_true (g_str_has_prefix (program->url, "http://127.0.0.1:"));
@@ -75,7 +74,7 @@ static void
 test_live_key_refused (void)
 {
   const char *argv[] = { SIM_PROGRAM, "--listen", "127.0.0.1:0", NULL };
-  Program *program = program_start (argv, "sk_live_fake_key_for_tests");
+  Program    *program = program_start (argv, "sk_live_fake_key_for_tests");
 
   /* It never listened: no URL, exit status 1. */
   g_assert_null (program->url);
@@ -90,9 +89,9 @@ static void
 test_bad_arguments (void)
 {
   const char *argv1[] = { SIM_PROGRAM, "--listen", "nowhere", NULL };
-  const char *argv2[] = { SIM_PROGRAM, "--webhook-url", "http://127.0.0.1:9/", "--webhook-secret",
-                          "nope", NULL };
-  Program *program = program_start (argv1, NULL);
+  const char *argv2[] = { SIM_PROGRAM,        "--webhook-url", "http://127.0.0.1:9/",
+                          "--webhook-secret", "nope",          NULL };
+  Program    *program = program_start (argv1, NULL);
 
   g_assert_null (program->url);
   g_assert_cmpint (program_stop (program), ==, 2);
@@ -102,7 +101,8 @@ test_bad_arguments (void)
 
   /* Limits are whole numbers from 0. */
   {
-    const char *bad[][3] = { { "--max-intents", "-1" }, { "--max-age", "a day" },
+    const char *bad[][3] = { { "--max-intents", "-1" },
+                             { "--max-age", "a day" },
                              { "--max-events", "4294967296" },
                              { "--max-idempotency-keys", "1.5" } };
 
@@ -121,18 +121,19 @@ test_bad_arguments (void)
 static void
 test_retention (void)
 {
-  const char *argv[] = { SIM_PROGRAM, "--listen", "127.0.0.1:0", "--max-intents", "2",
-                         "--max-age", "86400", "--max-events", "4",
-                         "--max-idempotency-keys", "2", NULL };
+  const char *argv[] = {
+    SIM_PROGRAM, "--listen",     "127.0.0.1:0", "--max-intents",          "2", "--max-age",
+    "86400",     "--max-events", "4",           "--max-idempotency-keys", "2", NULL
+  };
   Program *program = program_start (argv, NULL);
-  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr (SoupSession) session = soup_session_new ();
   g_autofree char *uri = g_strconcat (program->url, "v1/payment_intents", NULL);
-  char *ids[3] = { NULL };
+  char            *ids[3] = { NULL };
 
   for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
     {
-      g_autoptr(SimResponse) r = sim_request (session, "POST", uri, "sk_test_program",
-                                              "amount=1250&currency=usd", NULL);
+      g_autoptr (SimResponse) r =
+          sim_request (session, "POST", uri, "sk_test_program", "amount=1250&currency=usd", NULL);
 
       g_assert_cmpuint (r->status, ==, 200);
       ids[i] = g_strdup (sim_json_string (r->json, "id"));
@@ -140,8 +141,7 @@ test_retention (void)
   for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
     {
       g_autofree char *path = g_strconcat (uri, "/", ids[i], NULL);
-      g_autoptr(SimResponse) r = sim_request (session, "GET", path, "sk_test_program", NULL,
-                                              NULL);
+      g_autoptr (SimResponse) r = sim_request (session, "GET", path, "sk_test_program", NULL, NULL);
 
       g_assert_cmpuint (r->status, ==, i == 0 ? 404 : 200);
       if (i == 0)
@@ -163,18 +163,25 @@ received_one (gpointer data)
 static void
 test_webhooks_and_faults (void)
 {
-  g_autoptr(SimReceiver) receiver = sim_receiver_new ();
-  const char *argv[] = { SIM_PROGRAM, "--listen", "127.0.0.1:0", "--webhook-url", receiver->url,
-                         "--webhook-secret", "whsec_program_secret_123", "--faults", NULL };
-  Program *program = program_start (argv, "sk_test_pinned_key");
-  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr (SimReceiver) receiver = sim_receiver_new ();
+  const char *argv[] = { SIM_PROGRAM,
+                         "--listen",
+                         "127.0.0.1:0",
+                         "--webhook-url",
+                         receiver->url,
+                         "--webhook-secret",
+                         "whsec_program_secret_123",
+                         "--faults",
+                         NULL };
+  Program    *program = program_start (argv, "sk_test_pinned_key");
+  g_autoptr (SoupSession) session = soup_session_new ();
   g_autofree char *uri = g_strconcat (program->url, "v1/payment_intents", NULL);
-  g_autoptr(SimResponse) wrong_key = NULL;
-  g_autoptr(SimResponse) fault = NULL;
-  g_autoptr(SimResponse) r = NULL;
+  g_autoptr (SimResponse) wrong_key = NULL;
+  g_autoptr (SimResponse) fault = NULL;
+  g_autoptr (SimResponse) r = NULL;
 
-  wrong_key
-      = sim_request (session, "POST", uri, "sk_test_other_key", "amount=1250&currency=usd", NULL);
+  wrong_key =
+      sim_request (session, "POST", uri, "sk_test_other_key", "amount=1250&currency=usd", NULL);
   g_assert_cmpuint (wrong_key->status, ==, 401);
   fault = sim_request (session, "POST", uri, "sk_test_pinned_key", "amount=1250&currency=usd",
                        "Till-Sim-Fault", "503", NULL);
@@ -186,19 +193,18 @@ test_webhooks_and_faults (void)
   g_assert_true (till_test_wait_until (received_one, receiver, SIM_TEST_DEADLINE_MS));
   {
     const char *signature = g_ptr_array_index (receiver->signatures, 0);
-    GBytes *body = g_ptr_array_index (receiver->bodies, 0);
-    g_auto(GStrv) items = g_strsplit (signature, ",", -1);
-    g_autoptr(GString) payload = g_string_new (items[0] + 2);
+    GBytes     *body = g_ptr_array_index (receiver->bodies, 0);
+    g_auto (GStrv) items = g_strsplit (signature, ",", -1);
+    g_autoptr (GString) payload = g_string_new (items[0] + 2);
     g_autofree char *expected = NULL;
     g_autofree char *wanted = NULL;
 
     g_assert_true (g_str_has_prefix (items[0], "t="));
     g_string_append_c (payload, '.');
     g_string_append_len (payload, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
-    expected = g_compute_hmac_for_data (G_CHECKSUM_SHA256,
-                                        (const guchar *) "whsec_program_secret_123",
-                                        strlen ("whsec_program_secret_123"),
-                                        (const guchar *) payload->str, payload->len);
+    expected = g_compute_hmac_for_data (
+        G_CHECKSUM_SHA256, (const guchar *) "whsec_program_secret_123",
+        strlen ("whsec_program_secret_123"), (const guchar *) payload->str, payload->len);
     wanted = g_strconcat ("v1=", expected, NULL);
     g_assert_cmpstr (items[1], ==, wanted);
   }
@@ -210,22 +216,23 @@ test_webhooks_and_faults (void)
 static void
 test_random_faults (void)
 {
-  const char *argv[] = { SIM_PROGRAM, "--listen", "127.0.0.1:0", "--fault-rate", "1",
-                         "--fault-kinds", "429", "--fault-seed", "3", NULL };
+  const char *argv[] = {
+    SIM_PROGRAM,    "--listen", "127.0.0.1:0", "--fault-rate", "1", "--fault-kinds", "429",
+    "--fault-seed", "3",        NULL
+  };
   const char *bad_rate[] = { SIM_PROGRAM, "--fault-rate", "2", NULL };
-  const char *bad_kind[] = { SIM_PROGRAM, "--fault-rate", "0.5", "--fault-kinds", "503,explode",
-                             NULL };
+  const char *bad_kind[] = { SIM_PROGRAM,     "--fault-rate", "0.5",
+                             "--fault-kinds", "503,explode",  NULL };
   const char *bad_seed[] = { SIM_PROGRAM, "--fault-rate", "0.5", "--fault-seed", "-1", NULL };
-  Program *program = program_start (argv, NULL);
-  g_autoptr(SoupSession) session = soup_session_new ();
+  Program    *program = program_start (argv, NULL);
+  g_autoptr (SoupSession) session = soup_session_new ();
   g_autofree char *uri = g_strconcat (program->url, "v1/payment_intents", NULL);
   g_autofree char *control = g_strconcat (program->url, "_sim/faults", NULL);
-  g_autoptr(SimResponse) faulted = NULL;
-  g_autoptr(SimResponse) spared = NULL;
-  g_autoptr(SimResponse) counts = NULL;
+  g_autoptr (SimResponse) faulted = NULL;
+  g_autoptr (SimResponse) spared = NULL;
+  g_autoptr (SimResponse) counts = NULL;
 
-  faulted = sim_request (session, "POST", uri, "sk_test_program", "amount=1250&currency=usd",
-                         NULL);
+  faulted = sim_request (session, "POST", uri, "sk_test_program", "amount=1250&currency=usd", NULL);
   g_assert_cmpuint (faulted->status, ==, 429);
   spared = sim_request (session, "POST", uri, "sk_test_program", "amount=1250&currency=usd",
                         "Till-Sim-Fault", "none", NULL);

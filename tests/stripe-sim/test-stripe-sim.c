@@ -13,19 +13,19 @@
 typedef struct
 {
   TillStripeSim *sim;
-  SoupSession *session;
-  const char *base;
+  SoupSession   *session;
+  const char    *base;
 } Fixture;
 
-#define CARD(number) "payment_method_data[type]=card&payment_method_data[card][number]=" number \
-  "&payment_method_data[card][exp_month]=12&payment_method_data[card][exp_year]=2034" \
+#define CARD(number)                                                                               \
+  "payment_method_data[type]=card&payment_method_data[card][number]=" number                       \
+  "&payment_method_data[card][exp_month]=12&payment_method_data[card][exp_year]=2034"              \
   "&payment_method_data[card][cvc]=123"
 
 static void
-fixture_set_up (Fixture      *f,
-                gconstpointer data)
+fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   f->sim = till_stripe_sim_new (NULL, &error);
   g_assert_no_error (error);
@@ -38,26 +38,21 @@ fixture_set_up (Fixture      *f,
 }
 
 static void
-fixture_tear_down (Fixture      *f,
-                   gconstpointer data)
+fixture_tear_down (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->session);
   g_clear_object (&f->sim);
 }
 
 static char *
-url (Fixture    *f,
-     const char *path)
+url (Fixture *f, const char *path)
 {
   return g_strconcat (f->base, path + 1, NULL);
 }
 
 /* POST or GET with the test key; extra headers as NULL-terminated name/value pairs. */
 static SimResponse *
-api (Fixture    *f,
-     const char *method,
-     const char *path,
-     const char *form)
+api (Fixture *f, const char *method, const char *path, const char *form)
 {
   g_autofree char *uri = url (f, path);
 
@@ -78,16 +73,12 @@ api_with (Fixture    *f,
 }
 
 static void
-assert_error (SimResponse *r,
-              guint        status,
-              const char  *type,
-              const char  *code,
-              const char  *param)
+assert_error (SimResponse *r, guint status, const char *type, const char *code, const char *param)
 {
   g_assert_no_error (r->error);
   if (r->status != status)
-    g_printerr ("unexpected answer %u: %.*s\n", r->status,
-                (int) g_bytes_get_size (r->body), (const char *) g_bytes_get_data (r->body, NULL));
+    g_printerr ("unexpected answer %u: %.*s\n", r->status, (int) g_bytes_get_size (r->body),
+                (const char *) g_bytes_get_data (r->body, NULL));
   g_assert_cmpuint (r->status, ==, status);
   g_assert_nonnull (r->json);
   g_assert_cmpstr (sim_json_string (r->json, "error.type"), ==, type);
@@ -103,28 +94,24 @@ assert_ok (SimResponse *r)
 {
   g_assert_no_error (r->error);
   if (r->status != 200)
-    g_printerr ("unexpected answer %u: %.*s\n", r->status,
-                (int) g_bytes_get_size (r->body), (const char *) g_bytes_get_data (r->body, NULL));
+    g_printerr ("unexpected answer %u: %.*s\n", r->status, (int) g_bytes_get_size (r->body),
+                (const char *) g_bytes_get_data (r->body, NULL));
   g_assert_cmpuint (r->status, ==, 200);
   g_assert_nonnull (r->json);
 }
 
 static char *
-create_intent (Fixture    *f,
-               const char *extra)
+create_intent (Fixture *f, const char *extra)
 {
-  g_autofree char *form = g_strconcat ("amount=1250&currency=usd", extra ? "&" : "", extra,
-                                       NULL);
-  g_autoptr(SimResponse) r = api (f, "POST", "/v1/payment_intents", form);
+  g_autofree char *form = g_strconcat ("amount=1250&currency=usd", extra ? "&" : "", extra, NULL);
+  g_autoptr (SimResponse) r = api (f, "POST", "/v1/payment_intents", form);
 
   assert_ok (r);
   return g_strdup (sim_json_string (r->json, "id"));
 }
 
 static SimResponse *
-confirm (Fixture    *f,
-         const char *id,
-         const char *form)
+confirm (Fixture *f, const char *id, const char *form)
 {
   g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s/confirm", id);
 
@@ -132,33 +119,29 @@ confirm (Fixture    *f,
 }
 
 static SimResponse *
-retrieve (Fixture    *f,
-          const char *id,
-          const char *query)
+retrieve (Fixture *f, const char *id, const char *query)
 {
-  g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s%s%s", id,
-                                           query ? "?" : "", query ? query : "");
+  g_autofree char *path =
+      g_strdup_printf ("/v1/payment_intents/%s%s%s", id, query ? "?" : "", query ? query : "");
 
   return api (f, "GET", path, NULL);
 }
 
 /* Counts events of @type about object @object_id (NULL: any). */
 static guint
-count_events (Fixture    *f,
-              const char *type,
-              const char *object_id)
+count_events (Fixture *f, const char *type, const char *object_id)
 {
   g_autofree char *path = g_strdup_printf ("/v1/events?limit=100&type=%s", type);
-  g_autoptr(SimResponse) r = api (f, "GET", path, NULL);
+  g_autoptr (SimResponse) r = api (f, "GET", path, NULL);
   JsonArray *data;
-  guint count = 0;
+  guint      count = 0;
 
   assert_ok (r);
   data = json_node_get_array (sim_json_path (r->json, "data"));
   for (guint i = 0; i < json_array_get_length (data); i++)
-    if (object_id == NULL
-        || g_strcmp0 (sim_json_string (json_array_get_element (data, i), "data.object.id"),
-                      object_id) == 0)
+    if (object_id == NULL ||
+        g_strcmp0 (sim_json_string (json_array_get_element (data, i), "data.object.id"),
+                   object_id) == 0)
       count++;
   return count;
 }
@@ -168,10 +151,10 @@ count_events (Fixture    *f,
 static void
 test_live_keys_refused (void)
 {
-  const char *live[]
-      = { "sk_live_fake_key_for_tests", "rk_live_fake_key_for_tests", "pk_live_fake_key_for_tests" };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TillStripeSim) sim = NULL;
+  const char *live[] = { "sk_live_fake_key_for_tests", "rk_live_fake_key_for_tests",
+                         "pk_live_fake_key_for_tests" };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillStripeSim) sim = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (live); i++)
     {
@@ -202,14 +185,13 @@ test_live_keys_refused (void)
 }
 
 static void
-test_auth (Fixture      *f,
-           gconstpointer data)
+test_auth (Fixture *f, gconstpointer data)
 {
   g_autofree char *uri = url (f, "/v1/payment_intents");
   struct
   {
     const char *authorization;
-    guint status;
+    guint       status;
   } cases[] = {
     { NULL, 401 },
     { "Bearer ", 401 },
@@ -219,40 +201,39 @@ test_auth (Fixture      *f,
     { "Bearer pk_live_0123456789abcdef", 401 },
     { "Bearer xk_test_0123456789abcdef", 401 },
     { "Token sk_test_0123456789abcdef", 401 },
-    { "Bearer pk_test_0123456789abcdef", 401 },   /* publishable keys cannot create */
+    { "Bearer pk_test_0123456789abcdef", 401 }, /* publishable keys cannot create */
     { "Bearer sk_test_0123456789abcdef", 200 },
-    { "Basic c2tfdGVzdF8wMTIzNDU2Nzg5YWJjZGVmOg==", 200 },   /* sk_test_0123456789abcdef: */
-    { "Basic c2tfbGl2ZV9mYWtlX2tleV9mb3JfdGVzdHM6", 401 },   /* sk_live_fake_key_for_tests: */
-    { "Basic //5fYWL//vr7Og==", 401 },                        /* bytes that are not UTF-8 */
+    { "Basic c2tfdGVzdF8wMTIzNDU2Nzg5YWJjZGVmOg==", 200 }, /* sk_test_0123456789abcdef: */
+    { "Basic c2tfbGl2ZV9mYWtlX2tleV9mb3JfdGVzdHM6", 401 }, /* sk_live_fake_key_for_tests: */
+    { "Basic //5fYWL//vr7Og==", 401 },                     /* bytes that are not UTF-8 */
     { "Bearer sk_test_abc def", 401 },
     { "Bearer sk_test_abc\"}", 401 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(SimResponse) r =
-        sim_request (f->session, "POST", uri, NULL, "amount=1250&currency=usd",
-                     cases[i].authorization ? "Authorization" : NULL, cases[i].authorization,
-                     NULL);
+      g_autoptr (SimResponse) r = sim_request (
+          f->session, "POST", uri, NULL, "amount=1250&currency=usd",
+          cases[i].authorization ? "Authorization" : NULL, cases[i].authorization, NULL);
 
       g_test_message ("case %u: %s", i, cases[i].authorization);
       g_assert_no_error (r->error);
       /* Whatever the key, the answer is JSON, in UTF-8. */
       g_assert_nonnull (r->json);
-      g_assert_true (g_utf8_validate (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body),
-                                      NULL));
+      g_assert_true (
+          g_utf8_validate (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body), NULL));
       g_assert_cmpuint (r->status, ==, cases[i].status);
-      g_assert_true (g_str_has_prefix (soup_message_headers_get_one (r->headers, "Request-Id"),
-                                       "req_"));
+      g_assert_true (
+          g_str_has_prefix (soup_message_headers_get_one (r->headers, "Request-Id"), "req_"));
       if (cases[i].status == 401)
         {
           g_assert_cmpstr (sim_json_string (r->json, "error.type"), ==, "invalid_request_error");
           /* A refused key is never echoed back whole. */
           if (cases[i].authorization != NULL && strlen (cases[i].authorization) > 20)
             {
-              const char *auth = cases[i].authorization;
-              g_autofree char *body = g_strndup (g_bytes_get_data (r->body, NULL),
-                                                 g_bytes_get_size (r->body));
+              const char      *auth = cases[i].authorization;
+              g_autofree char *body =
+                  g_strndup (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body));
 
               /* Its last 8 characters stand for the whole (Stripe shows at most 4). */
               g_assert_null (strstr (body, auth + strlen (auth) - 8));
@@ -264,11 +245,11 @@ test_auth (Fixture      *f,
 
   /* A simulator pinned to one key accepts that key only. */
   {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(TillStripeSim) pinned = till_stripe_sim_new ("sk_test_pinned123", &error);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (TillStripeSim) pinned = till_stripe_sim_new ("sk_test_pinned123", &error);
     g_autofree char *pinned_uri = NULL;
-    g_autoptr(SimResponse) wrong = NULL;
-    g_autoptr(SimResponse) right = NULL;
+    g_autoptr (SimResponse) wrong = NULL;
+    g_autoptr (SimResponse) right = NULL;
 
     g_assert_no_error (error);
     till_stripe_sim_listen (pinned, "127.0.0.1", 0, &error);
@@ -282,16 +263,15 @@ test_auth (Fixture      *f,
 }
 
 static void
-test_request_id (Fixture      *f,
-                 gconstpointer data)
+test_request_id (Fixture *f, gconstpointer data)
 {
   const char *paths[] = { "/v1/payment_intents/pi_missing", "/v1/nothing", "/elsewhere",
                           "/v1/events" };
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
     {
-      g_autoptr(SimResponse) r = api (f, "GET", paths[i], NULL);
+      g_autoptr (SimResponse) r = api (f, "GET", paths[i], NULL);
       const char *id = soup_message_headers_get_one (r->headers, "Request-Id");
 
       g_assert_nonnull (id);
@@ -299,28 +279,27 @@ test_request_id (Fixture      *f,
       g_assert_true (g_hash_table_add (seen, g_strdup (id)));
     }
   {
-    g_autoptr(SimResponse) r = api (f, "GET", "/v1/nothing", NULL);
+    g_autoptr (SimResponse) r = api (f, "GET", "/v1/nothing", NULL);
 
     assert_error (r, 404, "invalid_request_error", NULL, NULL);
-    g_assert_nonnull (strstr (sim_json_string (r->json, "error.message"),
-                              "Unrecognized request URL"));
+    g_assert_nonnull (
+        strstr (sim_json_string (r->json, "error.message"), "Unrecognized request URL"));
   }
 }
 
 /* --- PaymentIntents ----------------------------------------------------------------- */
 
 static void
-test_create (Fixture      *f,
-             gconstpointer data)
+test_create (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SimResponse) r =
-    api (f, "POST", "/v1/payment_intents",
-         "amount=1250&currency=USD&metadata[till_order_id]=42&metadata[note]=a%20b%2Bc"
-         "&payment_method_types[]=card&description=Order+42&receipt_email=a%40example.org"
-         "&statement_descriptor_suffix=TILL");
-  g_autoptr(SimResponse) r2 = NULL;
+  g_autoptr (SimResponse) r =
+      api (f, "POST", "/v1/payment_intents",
+           "amount=1250&currency=USD&metadata[till_order_id]=42&metadata[note]=a%20b%2Bc"
+           "&payment_method_types[]=card&description=Order+42&receipt_email=a%40example.org"
+           "&statement_descriptor_suffix=TILL");
+  g_autoptr (SimResponse) r2 = NULL;
   g_autofree char *prefix = NULL;
-  const char *id, *secret;
+  const char      *id, *secret;
 
   assert_ok (r);
   id = sim_json_string (r->json, "id");
@@ -356,15 +335,14 @@ test_create (Fixture      *f,
 }
 
 static void
-test_validation (Fixture      *f,
-                 gconstpointer data)
+test_validation (Fixture *f, gconstpointer data)
 {
   g_autofree char *long_description = g_strnfill (1001, 'x');
-  g_autofree char *long_form = g_strdup_printf ("amount=1250&currency=usd&description=%s",
-                                                long_description);
+  g_autofree char *long_form =
+      g_strdup_printf ("amount=1250&currency=usd&description=%s", long_description);
   g_autofree char *long_key = g_strnfill (41, 'k');
-  g_autofree char *long_key_form = g_strdup_printf ("amount=1250&currency=usd&metadata[%s]=1",
-                                                    long_key);
+  g_autofree char *long_key_form =
+      g_strdup_printf ("amount=1250&currency=usd&metadata[%s]=1", long_key);
   g_autofree char *long_key_param = g_strdup_printf ("metadata[%s]", long_key);
   struct
   {
@@ -406,7 +384,7 @@ test_validation (Fixture      *f,
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(SimResponse) r = api (f, "POST", "/v1/payment_intents", cases[i].form);
+      g_autoptr (SimResponse) r = api (f, "POST", "/v1/payment_intents", cases[i].form);
 
       g_test_message ("case %u: %.60s", i, cases[i].form);
       assert_error (r, 400, "invalid_request_error", cases[i].code, cases[i].param);
@@ -416,12 +394,12 @@ test_validation (Fixture      *f,
 
   /* Metadata: at most 50 keys, values of at most 500 characters. */
   {
-    g_autoptr(GString) many = g_string_new ("amount=1250&currency=usd");
+    g_autoptr (GString) many = g_string_new ("amount=1250&currency=usd");
     g_autofree char *long_value = g_strnfill (501, 'v');
-    g_autofree char *value_form = g_strdup_printf ("amount=1250&currency=usd&metadata[k]=%s",
-                                                   long_value);
-    g_autoptr(SimResponse) too_many = NULL;
-    g_autoptr(SimResponse) too_long = NULL;
+    g_autofree char *value_form =
+        g_strdup_printf ("amount=1250&currency=usd&metadata[k]=%s", long_value);
+    g_autoptr (SimResponse) too_many = NULL;
+    g_autoptr (SimResponse) too_long = NULL;
 
     for (guint i = 0; i < 51; i++)
       g_string_append_printf (many, "&metadata[k%u]=v", i);
@@ -436,15 +414,15 @@ test_validation (Fixture      *f,
 
   /* Amounts at the limits are fine, three-decimal amounts ending in 0 too. */
   {
-    g_autoptr(SimResponse) a
-        = api (f, "POST", "/v1/payment_intents", "amount=99999999&currency=usd");
-    g_autoptr(SimResponse) b = api (f, "POST", "/v1/payment_intents", "amount=50&currency=usd");
-    g_autoptr(SimResponse) c = api (f, "POST", "/v1/payment_intents", "amount=5120&currency=kwd");
-    g_autoptr(SimResponse) d = api (f, "POST", "/v1/payment_intents",
-                                    "amount=1250&currency=usd&payment_method_types[0]=card");
+    g_autoptr (SimResponse) a =
+        api (f, "POST", "/v1/payment_intents", "amount=99999999&currency=usd");
+    g_autoptr (SimResponse) b = api (f, "POST", "/v1/payment_intents", "amount=50&currency=usd");
+    g_autoptr (SimResponse) c = api (f, "POST", "/v1/payment_intents", "amount=5120&currency=kwd");
+    g_autoptr (SimResponse) d = api (f, "POST", "/v1/payment_intents",
+                                     "amount=1250&currency=usd&payment_method_types[0]=card");
     /* ISK goes to Stripe with two decimals: ISK 100 is 10000. */
-    g_autoptr(SimResponse) e = api (f, "POST", "/v1/payment_intents", "amount=10000&currency=isk");
-    g_autoptr(SimResponse) g = api (f, "POST", "/v1/payment_intents", "amount=50&currency=JPY");
+    g_autoptr (SimResponse) e = api (f, "POST", "/v1/payment_intents", "amount=10000&currency=isk");
+    g_autoptr (SimResponse) g = api (f, "POST", "/v1/payment_intents", "amount=50&currency=JPY");
 
     assert_ok (a);
     assert_ok (b);
@@ -458,12 +436,11 @@ test_validation (Fixture      *f,
 }
 
 static void
-test_json_body_refused (Fixture      *f,
-                        gconstpointer data)
+test_json_body_refused (Fixture *f, gconstpointer data)
 {
   g_autofree char *uri = url (f, "/v1/payment_intents");
-  SimCall *call;
-  g_autoptr(SimResponse) r = NULL;
+  SimCall         *call;
+  g_autoptr (SimResponse) r = NULL;
   const char *headers[] = { "Content-Type", "application/json", NULL };
 
   /* Stripe takes form bodies only. */
@@ -476,14 +453,13 @@ test_json_body_refused (Fixture      *f,
 }
 
 static void
-test_retrieve (Fixture      *f,
-               gconstpointer data)
+test_retrieve (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = create_intent (f, "metadata[k]=v");
-  g_autoptr(SimResponse) r = retrieve (f, id, NULL);
-  g_autoptr(SimResponse) missing = retrieve (f, "pi_doesnotexist", NULL);
-  g_autoptr(SimResponse) bad_expand = retrieve (f, id, "expand[]=nothing");
-  g_autoptr(SimResponse) unknown = retrieve (f, id, "colour=red");
+  g_autoptr (SimResponse) r = retrieve (f, id, NULL);
+  g_autoptr (SimResponse) missing = retrieve (f, "pi_doesnotexist", NULL);
+  g_autoptr (SimResponse) bad_expand = retrieve (f, id, "expand[]=nothing");
+  g_autoptr (SimResponse) unknown = retrieve (f, id, "colour=red");
 
   assert_ok (r);
   g_assert_cmpstr (sim_json_string (r->json, "id"), ==, id);
@@ -494,16 +470,15 @@ test_retrieve (Fixture      *f,
 }
 
 static void
-test_update (Fixture      *f,
-             gconstpointer data)
+test_update (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = create_intent (f, "metadata[a]=1&metadata[b]=2");
   g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s", id);
-  g_autoptr(SimResponse) r = NULL;
-  g_autoptr(SimResponse) bad = NULL;
-  g_autoptr(SimResponse) done = NULL;
-  g_autoptr(SimResponse) late = NULL;
-  g_autoptr(SimResponse) late_meta = NULL;
+  g_autoptr (SimResponse) r = NULL;
+  g_autoptr (SimResponse) bad = NULL;
+  g_autoptr (SimResponse) done = NULL;
+  g_autoptr (SimResponse) late = NULL;
+  g_autoptr (SimResponse) late_meta = NULL;
 
   r = api (f, "POST", path,
            "amount=2000&metadata[a]=&metadata[c]=3&description=New&receipt_email=b%40example.org");
@@ -529,7 +504,7 @@ test_update (Fixture      *f,
   late_meta = api (f, "POST", path, "metadata[refund_note]=x&metadata=");
   assert_error (late_meta, 400, "invalid_request_error", NULL, NULL);
   {
-    g_autoptr(SimResponse) clear = api (f, "POST", path, "metadata=");
+    g_autoptr (SimResponse) clear = api (f, "POST", path, "metadata=");
 
     assert_ok (clear);
     g_assert_cmpuint (
@@ -541,7 +516,7 @@ test_update (Fixture      *f,
 typedef struct
 {
   const char *form;
-  guint status;
+  guint       status;
   const char *intent_status;
   const char *code;
   const char *decline_code;
@@ -572,15 +547,14 @@ static const CardCase card_cases[] = {
 };
 
 static void
-test_cards (Fixture      *f,
-            gconstpointer data)
+test_cards (Fixture *f, gconstpointer data)
 {
   for (guint i = 0; i < G_N_ELEMENTS (card_cases); i++)
     {
-      const CardCase *c = &card_cases[i];
+      const CardCase  *c = &card_cases[i];
       g_autofree char *id = create_intent (f, NULL);
-      g_autoptr(SimResponse) r = NULL;
-      g_autoptr(SimResponse) again = NULL;
+      g_autoptr (SimResponse) r = NULL;
+      g_autoptr (SimResponse) again = NULL;
       JsonNode *intent;
 
       g_test_message ("card case %u: %s", i, c->form);
@@ -629,10 +603,10 @@ test_cards (Fixture      *f,
           g_assert_cmpuint (count_events (f, "payment_intent.succeeded", id), ==, 1);
           /* Unexpanded, latest_charge is the id, and the charge can be fetched by it. */
           {
-            g_autoptr(SimResponse) plain = retrieve (f, id, NULL);
-            const char *charge_id = sim_json_string (plain->json, "latest_charge");
+            g_autoptr (SimResponse) plain = retrieve (f, id, NULL);
+            const char      *charge_id = sim_json_string (plain->json, "latest_charge");
             g_autofree char *charge_path = NULL;
-            g_autoptr(SimResponse) charge = NULL;
+            g_autoptr (SimResponse) charge = NULL;
 
             g_assert_true (g_str_has_prefix (charge_id, "ch_"));
             g_assert_cmpint (sim_json_int (plain->json, "charges.total_count"), ==, 1);
@@ -657,7 +631,7 @@ test_cards (Fixture      *f,
       else
         {
           /* A declined intent can be retried with another card. */
-          g_autoptr(SimResponse) retry = confirm (f, id, "payment_method=pm_card_visa");
+          g_autoptr (SimResponse) retry = confirm (f, id, "payment_method=pm_card_visa");
 
           assert_ok (retry);
           g_assert_cmpstr (sim_json_string (retry->json, "status"), ==, "succeeded");
@@ -668,8 +642,7 @@ test_cards (Fixture      *f,
 }
 
 static void
-test_card_errors (Fixture      *f,
-                  gconstpointer data)
+test_card_errors (Fixture *f, gconstpointer data)
 {
   struct
   {
@@ -689,27 +662,28 @@ test_card_errors (Fixture      *f,
       "invalid_expiry_year", "payment_method_data[card][exp_year]" },
     { "payment_method_data[type]=card&payment_method_data[card][number]=4242424242424242"
       "&payment_method_data[card][exp_month]=12&payment_method_data[card][exp_year]=2034"
-      "&payment_method_data[card][cvc]=12a", "invalid_cvc", "payment_method_data[card][cvc]" },
+      "&payment_method_data[card][cvc]=12a",
+      "invalid_cvc", "payment_method_data[card][cvc]" },
   };
   g_autofree char *id = create_intent (f, NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(SimResponse) r = confirm (f, id, cases[i].form);
+      g_autoptr (SimResponse) r = confirm (f, id, cases[i].form);
 
       g_test_message ("case %u", i);
       assert_error (r, 402, "card_error", cases[i].code, cases[i].param);
     }
 
   {
-    g_autoptr(SimResponse) missing
-        = confirm (f, id,
-                   "payment_method_data[type]=card"
-                   "&payment_method_data[card][number]=4242424242424242");
-    g_autoptr(SimResponse) unknown_pm = confirm (f, id, "payment_method=pm_nothing");
-    g_autoptr(SimResponse) no_pm = confirm (f, id, NULL);
-    g_autoptr(SimResponse) unknown = confirm (f, id, CARD ("4242424242424242")
-                                              "&payment_method_data[card][pin]=1234");
+    g_autoptr (SimResponse) missing =
+        confirm (f, id,
+                 "payment_method_data[type]=card"
+                 "&payment_method_data[card][number]=4242424242424242");
+    g_autoptr (SimResponse) unknown_pm = confirm (f, id, "payment_method=pm_nothing");
+    g_autoptr (SimResponse) no_pm = confirm (f, id, NULL);
+    g_autoptr (SimResponse) unknown =
+        confirm (f, id, CARD ("4242424242424242") "&payment_method_data[card][pin]=1234");
 
     assert_error (missing, 400, "invalid_request_error", "parameter_missing",
                   "payment_method_data[card][exp_month]");
@@ -721,24 +695,23 @@ test_card_errors (Fixture      *f,
 
   /* Still untouched. */
   {
-    g_autoptr(SimResponse) r = retrieve (f, id, NULL);
+    g_autoptr (SimResponse) r = retrieve (f, id, NULL);
 
     g_assert_cmpstr (sim_json_string (r->json, "status"), ==, "requires_payment_method");
   }
 }
 
 static void
-test_create_and_confirm (Fixture      *f,
-                         gconstpointer data)
+test_create_and_confirm (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SimResponse) r = api (
+  g_autoptr (SimResponse) r = api (
       f, "POST", "/v1/payment_intents",
       "amount=1250&currency=eur&confirm=true&payment_method=pm_card_visa&expand[]=latest_charge");
-  g_autoptr(SimResponse) declined =
-    api (f, "POST", "/v1/payment_intents",
-         "amount=1250&currency=eur&confirm=true&payment_method=pm_card_chargeDeclined");
-  g_autoptr(SimResponse) pending =
-    api (f, "POST", "/v1/payment_intents", "amount=1250&currency=eur&payment_method=pm_card_visa");
+  g_autoptr (SimResponse) declined =
+      api (f, "POST", "/v1/payment_intents",
+           "amount=1250&currency=eur&confirm=true&payment_method=pm_card_chargeDeclined");
+  g_autoptr (SimResponse) pending = api (f, "POST", "/v1/payment_intents",
+                                         "amount=1250&currency=eur&payment_method=pm_card_visa");
 
   assert_ok (r);
   g_assert_cmpstr (sim_json_string (r->json, "status"), ==, "succeeded");
@@ -750,40 +723,36 @@ test_create_and_confirm (Fixture      *f,
 }
 
 static SimResponse *
-post_challenge (Fixture    *f,
-                const char *challenge_url,
-                const char *action,
-                gboolean    json)
+post_challenge (Fixture *f, const char *challenge_url, const char *action, gboolean json)
 {
   g_autofree char *uri = g_strconcat (challenge_url, "/", action, NULL);
 
-  return sim_request (f->session, "POST", uri, NULL, "", json ? "Accept" : NULL,
-                      "application/json", NULL);
+  return sim_request (f->session, "POST", uri, NULL, "", json ? "Accept" : NULL, "application/json",
+                      NULL);
 }
 
 static void
-test_three_d_secure (Fixture      *f,
-                     gconstpointer data)
+test_three_d_secure (Fixture *f, gconstpointer data)
 {
-  const char *cards[]
-      = { "pm_card_authenticationRequiredOnSetup", "pm_card_authenticationRequired" };
+  const char *cards[] = { "pm_card_authenticationRequiredOnSetup",
+                          "pm_card_authenticationRequired" };
 
   for (guint i = 0; i < G_N_ELEMENTS (cards); i++)
     {
       g_autofree char *ok_id = create_intent (f, NULL);
       g_autofree char *fail_id = create_intent (f, NULL);
       g_autofree char *form = g_strdup_printf ("payment_method=%s", cards[i]);
-      g_autoptr(SimResponse) a = confirm (f, ok_id, form);
-      g_autoptr(SimResponse) b = confirm (f, fail_id, form);
+      g_autoptr (SimResponse) a = confirm (f, ok_id, form);
+      g_autoptr (SimResponse) b = confirm (f, fail_id, form);
       const char *ok_url = sim_json_string (a->json, "next_action.redirect_to_url.url");
       const char *fail_url = sim_json_string (b->json, "next_action.redirect_to_url.url");
-      g_autoptr(SimResponse) page = NULL;
-      g_autoptr(SimResponse) done = NULL;
-      g_autoptr(SimResponse) failed = NULL;
-      g_autoptr(SimResponse) twice = NULL;
-      g_autoptr(SimResponse) ok_intent = NULL;
-      g_autoptr(SimResponse) fail_intent = NULL;
-      g_autoptr(SimResponse) forged = NULL;
+      g_autoptr (SimResponse) page = NULL;
+      g_autoptr (SimResponse) done = NULL;
+      g_autoptr (SimResponse) failed = NULL;
+      g_autoptr (SimResponse) twice = NULL;
+      g_autoptr (SimResponse) ok_intent = NULL;
+      g_autoptr (SimResponse) fail_intent = NULL;
+      g_autoptr (SimResponse) forged = NULL;
       g_autofree char *forged_url = NULL;
 
       /* The challenge page. */
@@ -834,11 +803,12 @@ test_three_d_secure (Fixture      *f,
   /* With a return_url and no JSON, the page sends the browser back, as Stripe does. */
   {
     g_autofree char *id = create_intent (f, NULL);
-    g_autoptr(SimResponse) r = confirm (f, id, "payment_method=pm_card_authenticationRequired"
-                                        "&return_url=http%3A%2F%2F127.0.0.1%3A9%2Fdone%3Fx%3D1");
+    g_autoptr (SimResponse) r = confirm (f, id,
+                                         "payment_method=pm_card_authenticationRequired"
+                                         "&return_url=http%3A%2F%2F127.0.0.1%3A9%2Fdone%3Fx%3D1");
     g_autofree char *uri = g_strconcat (
         sim_json_string (r->json, "next_action.redirect_to_url.url"), "/complete", NULL);
-    g_autoptr(SimResponse) redirect = NULL;
+    g_autoptr (SimResponse) redirect = NULL;
     const char *location;
 
     g_assert_cmpstr (sim_json_string (r->json, "next_action.redirect_to_url.return_url"), ==,
@@ -854,16 +824,15 @@ test_three_d_secure (Fixture      *f,
 }
 
 static void
-test_cancel (Fixture      *f,
-             gconstpointer data)
+test_cancel (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = create_intent (f, NULL);
   g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s/cancel", id);
-  g_autoptr(SimResponse) r = api (f, "POST", path, "cancellation_reason=requested_by_customer");
-  g_autoptr(SimResponse) again = api (f, "POST", path, NULL);
-  g_autoptr(SimResponse) confirm_canceled = confirm (f, id, "payment_method=pm_card_visa");
-  g_autoptr(SimResponse) bad_reason = NULL;
-  g_autoptr(SimResponse) missing = api (f, "POST", "/v1/payment_intents/pi_nope/cancel", NULL);
+  g_autoptr (SimResponse) r = api (f, "POST", path, "cancellation_reason=requested_by_customer");
+  g_autoptr (SimResponse) again = api (f, "POST", path, NULL);
+  g_autoptr (SimResponse) confirm_canceled = confirm (f, id, "payment_method=pm_card_visa");
+  g_autoptr (SimResponse) bad_reason = NULL;
+  g_autoptr (SimResponse) missing = api (f, "POST", "/v1/payment_intents/pi_nope/cancel", NULL);
 
   assert_ok (r);
   g_assert_cmpstr (sim_json_string (r->json, "status"), ==, "canceled");
@@ -876,7 +845,7 @@ test_cancel (Fixture      *f,
   g_assert_cmpuint (count_events (f, "payment_intent.canceled", id), ==, 1);
   {
     g_autofree char *update_path = g_strdup_printf ("/v1/payment_intents/%s", id);
-    g_autoptr(SimResponse) update = api (f, "POST", update_path, "metadata[x]=1");
+    g_autoptr (SimResponse) update = api (f, "POST", update_path, "metadata[x]=1");
 
     assert_error (update, 400, "invalid_request_error", "payment_intent_unexpected_state", NULL);
   }
@@ -895,11 +864,11 @@ test_cancel (Fixture      *f,
     g_autofree char *paid_path = g_strdup_printf ("/v1/payment_intents/%s/cancel", paid);
     g_autofree char *action = create_intent (f, NULL);
     g_autofree char *action_path = g_strdup_printf ("/v1/payment_intents/%s/cancel", action);
-    g_autoptr(SimResponse) c1 G_GNUC_UNUSED = confirm (f, paid, "payment_method=pm_card_visa");
-    g_autoptr(SimResponse) c2 G_GNUC_UNUSED
-        = confirm (f, action, "payment_method=pm_card_authenticationRequired");
-    g_autoptr(SimResponse) x1 = api (f, "POST", paid_path, NULL);
-    g_autoptr(SimResponse) x2 = api (f, "POST", action_path, NULL);
+    g_autoptr (SimResponse) c1 G_GNUC_UNUSED = confirm (f, paid, "payment_method=pm_card_visa");
+    g_autoptr (SimResponse) c2 G_GNUC_UNUSED =
+        confirm (f, action, "payment_method=pm_card_authenticationRequired");
+    g_autoptr (SimResponse) x1 = api (f, "POST", paid_path, NULL);
+    g_autoptr (SimResponse) x2 = api (f, "POST", action_path, NULL);
 
     assert_error (x1, 400, "invalid_request_error", "payment_intent_unexpected_state", NULL);
     assert_ok (x2);
@@ -909,15 +878,15 @@ test_cancel (Fixture      *f,
 }
 
 static void
-test_capture (Fixture      *f,
-              gconstpointer data)
+test_capture (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = create_intent (f, "capture_method=manual");
   g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s/capture", id);
-  g_autoptr(SimResponse) early = api (f, "POST", path, NULL);
-  g_autoptr(SimResponse) c = confirm (f, id, "payment_method=pm_card_visa");
-  g_autoptr(SimResponse) too_much = api (f, "POST", path, "amount_to_capture=5000");
-  g_autoptr(SimResponse) r = api (f, "POST", path, "amount_to_capture=1000&expand[]=latest_charge");
+  g_autoptr (SimResponse) early = api (f, "POST", path, NULL);
+  g_autoptr (SimResponse) c = confirm (f, id, "payment_method=pm_card_visa");
+  g_autoptr (SimResponse) too_much = api (f, "POST", path, "amount_to_capture=5000");
+  g_autoptr (SimResponse) r =
+      api (f, "POST", path, "amount_to_capture=1000&expand[]=latest_charge");
 
   assert_error (early, 400, "invalid_request_error", "payment_intent_unexpected_state", NULL);
   assert_ok (c);
@@ -932,8 +901,8 @@ test_capture (Fixture      *f,
   g_assert_cmpint (sim_json_int (r->json, "latest_charge.amount_refunded"), ==, 250);
   {
     g_autofree char *form = g_strdup_printf ("payment_intent=%s", id);
-    g_autoptr(SimResponse) refund = api (f, "POST", "/v1/refunds", form);
-    g_autoptr(SimResponse) after = retrieve (f, id, "expand[]=latest_charge");
+    g_autoptr (SimResponse) refund = api (f, "POST", "/v1/refunds", form);
+    g_autoptr (SimResponse) after = retrieve (f, id, "expand[]=latest_charge");
 
     assert_ok (refund);
     g_assert_cmpint (sim_json_int (refund->json, "amount"), ==, 1000);
@@ -949,30 +918,29 @@ list_length (SimResponse *r)
 }
 
 static void
-test_list_intents (Fixture      *f,
-                   gconstpointer data)
+test_list_intents (Fixture *f, gconstpointer data)
 {
-  g_autofree char *a = create_intent (f, NULL);
-  g_autofree char *b = create_intent (f, NULL);
-  g_autofree char *c = create_intent (f, NULL);
-  g_autoptr(SimResponse) cb G_GNUC_UNUSED = confirm (f, c, "payment_method=pm_card_visa");
-  g_autoptr(SimResponse) all = api (f, "GET", "/v1/payment_intents", NULL);
-  g_autoptr(SimResponse) two
-      = api (f, "GET", "/v1/payment_intents?limit=2&expand[]=data.latest_charge", NULL);
-  g_autoptr(SimResponse) customer = api (f, "GET", "/v1/payment_intents?customer=cus_x", NULL);
-  g_autoptr(SimResponse) future
-      = api (f, "GET", "/v1/payment_intents?created[gt]=4102444800", NULL);
-  g_autoptr(SimResponse) past
-      = api (f, "GET", "/v1/payment_intents?created[gte]=1600000000&created[lte]=4102444800", NULL);
-  g_autoptr(SimResponse) bad_expand
-      = api (f, "GET", "/v1/payment_intents?expand[]=latest_charge", NULL);
-  g_autoptr(SimResponse) bad_cursor
-      = api (f, "GET", "/v1/payment_intents?starting_after=pi_none", NULL);
+  g_autofree char           *a = create_intent (f, NULL);
+  g_autofree char           *b = create_intent (f, NULL);
+  g_autofree char           *c = create_intent (f, NULL);
+  g_autoptr (SimResponse) cb G_GNUC_UNUSED = confirm (f, c, "payment_method=pm_card_visa");
+  g_autoptr (SimResponse) all = api (f, "GET", "/v1/payment_intents", NULL);
+  g_autoptr (SimResponse) two =
+      api (f, "GET", "/v1/payment_intents?limit=2&expand[]=data.latest_charge", NULL);
+  g_autoptr (SimResponse) customer = api (f, "GET", "/v1/payment_intents?customer=cus_x", NULL);
+  g_autoptr (SimResponse) future =
+      api (f, "GET", "/v1/payment_intents?created[gt]=4102444800", NULL);
+  g_autoptr (SimResponse) past =
+      api (f, "GET", "/v1/payment_intents?created[gte]=1600000000&created[lte]=4102444800", NULL);
+  g_autoptr (SimResponse) bad_expand =
+      api (f, "GET", "/v1/payment_intents?expand[]=latest_charge", NULL);
+  g_autoptr (SimResponse) bad_cursor =
+      api (f, "GET", "/v1/payment_intents?starting_after=pi_none", NULL);
   g_autofree char *after_path = g_strdup_printf ("/v1/payment_intents?starting_after=%s", b);
-  g_autofree char *before_path
-      = g_strdup_printf ("/v1/payment_intents?ending_before=%s&limit=1", a);
-  g_autoptr(SimResponse) after = api (f, "GET", after_path, NULL);
-  g_autoptr(SimResponse) before = api (f, "GET", before_path, NULL);
+  g_autofree char *before_path =
+      g_strdup_printf ("/v1/payment_intents?ending_before=%s&limit=1", a);
+  g_autoptr (SimResponse) after = api (f, "GET", after_path, NULL);
+  g_autoptr (SimResponse) before = api (f, "GET", before_path, NULL);
 
   assert_ok (all);
   g_assert_cmpstr (sim_json_string (all->json, "object"), ==, "list");
@@ -998,8 +966,7 @@ test_list_intents (Fixture      *f,
 /* --- refunds ------------------------------------------------------------------------ */
 
 static void
-test_refunds (Fixture      *f,
-              gconstpointer data)
+test_refunds (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = create_intent (f, NULL);
   g_autofree char *unpaid = create_intent (f, NULL);
@@ -1010,19 +977,19 @@ test_refunds (Fixture      *f,
   g_autofree char *form_unpaid = g_strdup_printf ("payment_intent=%s", unpaid);
   g_autofree char *form_zero = g_strdup_printf ("payment_intent=%s&amount=0", id);
   g_autofree char *refund_path = NULL;
-  g_autoptr(SimResponse) c = confirm (f, id, "payment_method=pm_card_visa");
-  g_autoptr(SimResponse) partial = api (f, "POST", "/v1/refunds", form_partial);
-  g_autoptr(SimResponse) zero = api (f, "POST", "/v1/refunds", form_zero);
-  g_autoptr(SimResponse) too_much = api (f, "POST", "/v1/refunds", form_too_much);
-  g_autoptr(SimResponse) rest = api (f, "POST", "/v1/refunds", form_rest);
-  g_autoptr(SimResponse) more = api (f, "POST", "/v1/refunds", form_rest);
-  g_autoptr(SimResponse) not_paid = api (f, "POST", "/v1/refunds", form_unpaid);
-  g_autoptr(SimResponse) nothing = api (f, "POST", "/v1/refunds", "reason=duplicate");
-  g_autoptr(SimResponse) bad_reason
-      = api (f, "POST", "/v1/refunds", "payment_intent=pi_x&reason=oops");
-  g_autoptr(SimResponse) intent = NULL;
-  g_autoptr(SimResponse) fetched = NULL;
-  g_autoptr(SimResponse) missing = api (f, "GET", "/v1/refunds/re_nothing", NULL);
+  g_autoptr (SimResponse) c = confirm (f, id, "payment_method=pm_card_visa");
+  g_autoptr (SimResponse) partial = api (f, "POST", "/v1/refunds", form_partial);
+  g_autoptr (SimResponse) zero = api (f, "POST", "/v1/refunds", form_zero);
+  g_autoptr (SimResponse) too_much = api (f, "POST", "/v1/refunds", form_too_much);
+  g_autoptr (SimResponse) rest = api (f, "POST", "/v1/refunds", form_rest);
+  g_autoptr (SimResponse) more = api (f, "POST", "/v1/refunds", form_rest);
+  g_autoptr (SimResponse) not_paid = api (f, "POST", "/v1/refunds", form_unpaid);
+  g_autoptr (SimResponse) nothing = api (f, "POST", "/v1/refunds", "reason=duplicate");
+  g_autoptr (SimResponse) bad_reason =
+      api (f, "POST", "/v1/refunds", "payment_intent=pi_x&reason=oops");
+  g_autoptr (SimResponse) intent = NULL;
+  g_autoptr (SimResponse) fetched = NULL;
+  g_autoptr (SimResponse) missing = api (f, "GET", "/v1/refunds/re_nothing", NULL);
 
   assert_ok (c);
   assert_ok (partial);
@@ -1065,8 +1032,8 @@ test_refunds (Fixture      *f,
   /* Listed newest first, filtered by intent. */
   {
     g_autofree char *list_path = g_strdup_printf ("/v1/refunds?payment_intent=%s", id);
-    g_autoptr(SimResponse) list = api (f, "GET", list_path, NULL);
-    g_autoptr(SimResponse) none = api (f, "GET", "/v1/refunds?payment_intent=pi_other", NULL);
+    g_autoptr (SimResponse) list = api (f, "GET", list_path, NULL);
+    g_autoptr (SimResponse) none = api (f, "GET", "/v1/refunds?payment_intent=pi_other", NULL);
 
     assert_ok (list);
     g_assert_cmpuint (
@@ -1080,10 +1047,10 @@ test_refunds (Fixture      *f,
   /* By charge id too. */
   {
     g_autofree char *id2 = create_intent (f, NULL);
-    g_autoptr(SimResponse) c2 = confirm (f, id2, "payment_method=pm_card_mastercard");
-    g_autofree char *form
-        = g_strdup_printf ("charge=%s&amount=250", sim_json_string (c2->json, "latest_charge"));
-    g_autoptr(SimResponse) r = api (f, "POST", "/v1/refunds", form);
+    g_autoptr (SimResponse) c2 = confirm (f, id2, "payment_method=pm_card_mastercard");
+    g_autofree char *form =
+        g_strdup_printf ("charge=%s&amount=250", sim_json_string (c2->json, "latest_charge"));
+    g_autoptr (SimResponse) r = api (f, "POST", "/v1/refunds", form);
 
     assert_ok (r);
     g_assert_cmpstr (sim_json_string (r->json, "payment_intent"), ==, id2);
@@ -1093,22 +1060,21 @@ test_refunds (Fixture      *f,
 /* --- events ------------------------------------------------------------------------- */
 
 static void
-test_events (Fixture      *f,
-             gconstpointer data)
+test_events (Fixture *f, gconstpointer data)
 {
-  g_autofree char *a = create_intent (f, NULL);
-  g_autofree char *b = create_intent (f, NULL);
-  g_autoptr(SimResponse) c G_GNUC_UNUSED = confirm (f, b, "payment_method=pm_card_visa");
-  g_autoptr(SimResponse) all = api (f, "GET", "/v1/events", NULL);
-  g_autoptr(SimResponse) two = api (f, "GET", "/v1/events?limit=2", NULL);
-  g_autoptr(SimResponse) created = api (f, "GET", "/v1/events?type=payment_intent.created", NULL);
-  g_autoptr(SimResponse) wildcard = api (f, "GET", "/v1/events?type=payment_intent.*", NULL);
-  g_autoptr(SimResponse) types = api (
-      f, "GET", "/v1/events?types[]=charge.succeeded&types[]=payment_intent.succeeded", NULL);
-  g_autoptr(SimResponse) bad_limit = api (f, "GET", "/v1/events?limit=1000", NULL);
-  g_autoptr(SimResponse) unknown = api (f, "GET", "/v1/events?colour=red", NULL);
-  g_autoptr(SimResponse) page2 = NULL;
-  g_autoptr(SimResponse) one = NULL;
+  g_autofree char          *a = create_intent (f, NULL);
+  g_autofree char          *b = create_intent (f, NULL);
+  g_autoptr (SimResponse) c G_GNUC_UNUSED = confirm (f, b, "payment_method=pm_card_visa");
+  g_autoptr (SimResponse) all = api (f, "GET", "/v1/events", NULL);
+  g_autoptr (SimResponse) two = api (f, "GET", "/v1/events?limit=2", NULL);
+  g_autoptr (SimResponse) created = api (f, "GET", "/v1/events?type=payment_intent.created", NULL);
+  g_autoptr (SimResponse) wildcard = api (f, "GET", "/v1/events?type=payment_intent.*", NULL);
+  g_autoptr (SimResponse) types =
+      api (f, "GET", "/v1/events?types[]=charge.succeeded&types[]=payment_intent.succeeded", NULL);
+  g_autoptr (SimResponse) bad_limit = api (f, "GET", "/v1/events?limit=1000", NULL);
+  g_autoptr (SimResponse) unknown = api (f, "GET", "/v1/events?colour=red", NULL);
+  g_autoptr (SimResponse) page2 = NULL;
+  g_autoptr (SimResponse) one = NULL;
   g_autofree char *after = NULL;
   g_autofree char *event_path = NULL;
 
@@ -1162,20 +1128,19 @@ test_events (Fixture      *f,
 /* --- idempotency -------------------------------------------------------------------- */
 
 static void
-test_idempotency_replay (Fixture      *f,
-                         gconstpointer data)
+test_idempotency_replay (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SimResponse) first = api_with (f, "POST", "/v1/payment_intents",
-                                           "amount=1250&currency=usd&metadata[a]=1&metadata[b]=2",
-                                           "Idempotency-Key", "order-1");
+  g_autoptr (SimResponse) first = api_with (f, "POST", "/v1/payment_intents",
+                                            "amount=1250&currency=usd&metadata[a]=1&metadata[b]=2",
+                                            "Idempotency-Key", "order-1");
   /* The same parameters in another order are the same request. */
-  g_autoptr(SimResponse) again = api_with (f, "POST", "/v1/payment_intents",
-                                           "metadata[b]=2&currency=usd&metadata[a]=1&amount=1250",
-                                           "Idempotency-Key", "order-1");
-  g_autoptr(SimResponse) other = api_with (f, "POST", "/v1/payment_intents",
-                                           "amount=1251&currency=usd&metadata[a]=1&metadata[b]=2",
-                                           "Idempotency-Key", "order-1");
-  g_autoptr(SimResponse) other_key = api_with (
+  g_autoptr (SimResponse) again = api_with (f, "POST", "/v1/payment_intents",
+                                            "metadata[b]=2&currency=usd&metadata[a]=1&amount=1250",
+                                            "Idempotency-Key", "order-1");
+  g_autoptr (SimResponse) other = api_with (f, "POST", "/v1/payment_intents",
+                                            "amount=1251&currency=usd&metadata[a]=1&metadata[b]=2",
+                                            "Idempotency-Key", "order-1");
+  g_autoptr (SimResponse) other_key = api_with (
       f, "POST", "/v1/payment_intents", "amount=1250&currency=usd&metadata[a]=1&metadata[b]=2",
       "Idempotency-Key", "order-2");
 
@@ -1197,11 +1162,11 @@ test_idempotency_replay (Fixture      *f,
 
   /* Validation errors are not kept: the corrected request with the same key runs. */
   {
-    g_autoptr(SimResponse) invalid = api_with (
+    g_autoptr (SimResponse) invalid = api_with (
         f, "POST", "/v1/payment_intents", "amount=1&currency=usd", "Idempotency-Key", "order-3");
-    g_autoptr(SimResponse) invalid_again = api_with (
+    g_autoptr (SimResponse) invalid_again = api_with (
         f, "POST", "/v1/payment_intents", "amount=1&currency=usd", "Idempotency-Key", "order-3");
-    g_autoptr(SimResponse) fixed = NULL;
+    g_autoptr (SimResponse) fixed = NULL;
 
     assert_error (invalid, 400, "invalid_request_error", "amount_too_small", NULL);
     g_assert_null (soup_message_headers_get_one (invalid_again->headers, "Idempotent-Replayed"));
@@ -1215,10 +1180,10 @@ test_idempotency_replay (Fixture      *f,
   {
     g_autofree char *id = create_intent (f, NULL);
     g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s/confirm", id);
-    g_autoptr(SimResponse) d1 = api_with (f, "POST", path, "payment_method=pm_card_chargeDeclined",
-                                          "Idempotency-Key", "confirm-1");
-    g_autoptr(SimResponse) d2 = api_with (f, "POST", path, "payment_method=pm_card_chargeDeclined",
-                                          "Idempotency-Key", "confirm-1");
+    g_autoptr (SimResponse) d1 = api_with (f, "POST", path, "payment_method=pm_card_chargeDeclined",
+                                           "Idempotency-Key", "confirm-1");
+    g_autoptr (SimResponse) d2 = api_with (f, "POST", path, "payment_method=pm_card_chargeDeclined",
+                                           "Idempotency-Key", "confirm-1");
 
     g_assert_cmpuint (d1->status, ==, 402);
     g_assert_cmpuint (d2->status, ==, 402);
@@ -1229,7 +1194,7 @@ test_idempotency_replay (Fixture      *f,
   /* Keys longer than 255 characters are refused. */
   {
     g_autofree char *long_key = g_strnfill (256, 'k');
-    g_autoptr(SimResponse) r = api_with (f, "POST", "/v1/payment_intents",
+    g_autoptr (SimResponse) r = api_with (f, "POST", "/v1/payment_intents",
                                           "amount=100&currency=usd", "Idempotency-Key", long_key);
 
     assert_error (r, 400, "invalid_request_error", NULL, NULL);
@@ -1237,37 +1202,36 @@ test_idempotency_replay (Fixture      *f,
 }
 
 static void
-test_idempotency_in_flight (Fixture      *f,
-                            gconstpointer data)
+test_idempotency_in_flight (Fixture *f, gconstpointer data)
 {
   g_autofree char *uri = url (f, "/v1/payment_intents");
   const char *slow_headers[] = { "Idempotency-Key", "slow-1", "Till-Sim-Fault", "delay=400", NULL };
   const char *headers[] = { "Idempotency-Key", "slow-1", NULL };
   SimCall *slow = sim_call_start (f->session, "POST", uri, SIM_TEST_KEY, "amount=1250&currency=usd",
                                   slow_headers);
-  g_autoptr(SimResponse) busy = NULL;
-  g_autoptr(SimResponse) first = NULL;
-  g_autoptr(SimResponse) replay = NULL;
+  g_autoptr (SimResponse) busy = NULL;
+  g_autoptr (SimResponse) first = NULL;
+  g_autoptr (SimResponse) replay = NULL;
 
   /* Once the simulator holds the slow request (the control endpoint counts it), a retry with
    * its key gets 409. */
   for (;;)
     {
-      g_autoptr(SimResponse) state = api (f, "GET", "/_sim/faults", NULL);
+      g_autoptr (SimResponse) state = api (f, "GET", "/_sim/faults", NULL);
 
       assert_ok (state);
       if (sim_json_int (state->json, "delayed_requests") == 1)
         break;
     }
-  busy = sim_call_wait (sim_call_start (f->session, "POST", uri, SIM_TEST_KEY,
-                                        "amount=1250&currency=usd", headers));
+  busy = sim_call_wait (
+      sim_call_start (f->session, "POST", uri, SIM_TEST_KEY, "amount=1250&currency=usd", headers));
   assert_error (busy, 409, "idempotency_error", "idempotency_key_in_use", NULL);
   g_assert_cmpstr (soup_message_headers_get_one (busy->headers, "Stripe-Should-Retry"), ==, "true");
   first = sim_call_wait (slow);
   assert_ok (first);
   g_assert_cmpint (first->elapsed_us, >=, 400 * 1000);
-  replay = sim_call_wait (sim_call_start (f->session, "POST", uri, SIM_TEST_KEY,
-                                          "amount=1250&currency=usd", headers));
+  replay = sim_call_wait (
+      sim_call_start (f->session, "POST", uri, SIM_TEST_KEY, "amount=1250&currency=usd", headers));
   assert_ok (replay);
   g_assert_cmpstr (sim_json_string (replay->json, "id"), ==, sim_json_string (first->json, "id"));
   g_assert_cmpuint (count_events (f, "payment_intent.created", NULL), ==, 1);
@@ -1279,18 +1243,19 @@ static void
 test_idempotency_pruned (void)
 {
   TillSimIdempotency *table = till_sim_idempotency_new (0);
-  g_autoptr(TillSimReply) reply = till_sim_reply_new_text (200, "{}");
+  g_autoptr (TillSimReply) reply = till_sim_reply_new_text (200, "{}");
   TillSimReply *saved = NULL;
-  char *original = NULL;
-  gint64 finished;
+  char         *original = NULL;
+  gint64        finished;
 
   g_assert_cmpint (till_sim_idempotency_begin (table, SIM_TEST_KEY, "k", "f1", &saved, &original),
                    ==, TILL_SIM_IDEMPOTENCY_NEW);
   g_assert_cmpint (till_sim_idempotency_begin (table, SIM_TEST_KEY, "k", "f1", &saved, &original),
                    ==, TILL_SIM_IDEMPOTENCY_IN_FLIGHT);
   /* Another API key is another account: its keys never meet this one's. */
-  g_assert_cmpint (till_sim_idempotency_begin (table, "sk_test_other", "k", "f2", &saved,
-                                               &original), ==, TILL_SIM_IDEMPOTENCY_NEW);
+  g_assert_cmpint (
+      till_sim_idempotency_begin (table, "sk_test_other", "k", "f2", &saved, &original), ==,
+      TILL_SIM_IDEMPOTENCY_NEW);
   till_sim_idempotency_end (table, SIM_TEST_KEY, "k", reply, "req_1");
   finished = g_get_monotonic_time ();
   /* Let the monotonic clock move past the zero time to live. */
@@ -1315,9 +1280,7 @@ counts (Fixture *f)
 }
 
 static SimResponse *
-get_object (Fixture    *f,
-            const char *collection,
-            const char *id)
+get_object (Fixture *f, const char *collection, const char *id)
 {
   g_autofree char *path = g_strdup_printf ("/v1/%s/%s", collection, id);
 
@@ -1325,11 +1288,9 @@ get_object (Fixture    *f,
 }
 
 static void
-assert_missing (Fixture    *f,
-                const char *collection,
-                const char *id)
+assert_missing (Fixture *f, const char *collection, const char *id)
 {
-  g_autoptr(SimResponse) r = get_object (f, collection, id);
+  g_autoptr (SimResponse) r = get_object (f, collection, id);
 
   assert_error (r, 404, "invalid_request_error", "resource_missing", NULL);
   g_assert_nonnull (strstr (sim_json_string (r->json, "error.message"), id));
@@ -1337,11 +1298,10 @@ assert_missing (Fixture    *f,
 
 /* The ids of a list's data, newest first, as one string: "a b c". */
 static char *
-list_ids (Fixture    *f,
-          const char *path)
+list_ids (Fixture *f, const char *path)
 {
-  g_autoptr(SimResponse) r = api (f, "GET", path, NULL);
-  g_autoptr(GString) ids = g_string_new (NULL);
+  g_autoptr (SimResponse) r = api (f, "GET", path, NULL);
+  g_autoptr (GString) ids = g_string_new (NULL);
   JsonArray *data;
 
   assert_ok (r);
@@ -1370,11 +1330,10 @@ paid_clear (Paid *paid)
 }
 
 static void
-make_paid (Fixture *f,
-           Paid    *paid)
+make_paid (Fixture *f, Paid *paid)
 {
-  g_autoptr(SimResponse) confirmed = NULL;
-  g_autoptr(SimResponse) refund = NULL;
+  g_autoptr (SimResponse) confirmed = NULL;
+  g_autoptr (SimResponse) refund = NULL;
   g_autofree char *form = NULL;
 
   paid->intent = create_intent (f, NULL);
@@ -1390,19 +1349,18 @@ make_paid (Fixture *f,
 /* Beyond the count, the oldest intents go with their charges, refunds and payment methods:
  * unknown ids to every endpoint, gone from the lists, nothing left pointing to them. */
 static void
-test_retention_count (Fixture      *f,
-                      gconstpointer data)
+test_retention_count (Fixture *f, gconstpointer data)
 {
-  Paid paid[5] = { { 0 } };
+  Paid             paid[5] = { { 0 } };
   g_autofree char *challenged = create_intent (f, NULL);
-  g_autoptr(SimResponse) action = confirm (f, challenged,
-                                           "payment_method=pm_card_authenticationRequired");
-  g_autofree char *challenge_url
-      = g_strdup (sim_json_string (action->json, "next_action.redirect_to_url.url"));
-  g_autofree char *expected = NULL;
-  g_autofree char *intents = NULL;
-  g_autofree char *refunds = NULL;
-  g_autofree char *of_first = NULL;
+  g_autoptr (SimResponse) action =
+      confirm (f, challenged, "payment_method=pm_card_authenticationRequired");
+  g_autofree char *challenge_url =
+      g_strdup (sim_json_string (action->json, "next_action.redirect_to_url.url"));
+  g_autofree char    *expected = NULL;
+  g_autofree char    *intents = NULL;
+  g_autofree char    *refunds = NULL;
+  g_autofree char    *of_first = NULL;
   TillStripeSimCounts c;
 
   assert_ok (action);
@@ -1429,14 +1387,14 @@ test_retention_count (Fixture      *f,
       assert_missing (f, "refunds", paid[i].refund);
     }
   {
-    g_autoptr(SimResponse) challenge = post_challenge (f, challenge_url, "complete", TRUE);
+    g_autoptr (SimResponse) challenge = post_challenge (f, challenge_url, "complete", TRUE);
     g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s/cancel", paid[0].intent);
-    g_autoptr(SimResponse) cancel = api (f, "POST", path, NULL);
+    g_autoptr (SimResponse) cancel = api (f, "POST", path, NULL);
     g_autofree char *refund_form = g_strdup_printf ("payment_intent=%s", paid[1].intent);
-    g_autoptr(SimResponse) refund = api (f, "POST", "/v1/refunds", refund_form);
-    g_autofree char *after = g_strdup_printf ("/v1/payment_intents?starting_after=%s",
-                                              paid[0].intent);
-    g_autoptr(SimResponse) page = api (f, "GET", after, NULL);
+    g_autoptr (SimResponse) refund = api (f, "POST", "/v1/refunds", refund_form);
+    g_autofree char *after =
+        g_strdup_printf ("/v1/payment_intents?starting_after=%s", paid[0].intent);
+    g_autoptr (SimResponse) page = api (f, "GET", after, NULL);
 
     g_assert_cmpuint (challenge->status, ==, 404);
     assert_error (cancel, 404, "invalid_request_error", "resource_missing", NULL);
@@ -1462,8 +1420,9 @@ test_retention_count (Fixture      *f,
   /* What is kept renders whole: its charge, refunds and payment method are all there. */
   {
     g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s?expand[]=latest_charge"
-                                             "&expand[]=payment_method", paid[2].intent);
-    g_autoptr(SimResponse) kept = api (f, "GET", path, NULL);
+                                             "&expand[]=payment_method",
+                                             paid[2].intent);
+    g_autoptr (SimResponse) kept = api (f, "GET", path, NULL);
 
     assert_ok (kept);
     g_assert_cmpstr (sim_json_string (kept->json, "latest_charge.id"), ==, paid[2].charge);
@@ -1488,16 +1447,15 @@ sim_forgot_everything (gpointer data)
 /* Past the age, intents, events and idempotency keys are forgotten: at the next request,
  * and by the timer while no request comes. The clock is the simulator's, moved on. */
 static void
-test_retention_age (Fixture      *f,
-                    gconstpointer data)
+test_retention_age (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SimResponse) old = NULL;
-  g_autoptr(SimResponse) young = NULL;
-  g_autoptr(SimResponse) old_again = NULL;
-  g_autoptr(SimResponse) young_again = NULL;
-  g_autoptr(SimResponse) events = NULL;
+  g_autoptr (SimResponse) old = NULL;
+  g_autoptr (SimResponse) young = NULL;
+  g_autoptr (SimResponse) old_again = NULL;
+  g_autoptr (SimResponse) young_again = NULL;
+  g_autoptr (SimResponse) events = NULL;
   g_autofree char *old_event = NULL;
-  const char *form = "amount=700&currency=usd";
+  const char      *form = "amount=700&currency=usd";
 
   till_stripe_sim_set_retention (f->sim, 3600, 0, 0, 0);
   old = api_with (f, "POST", "/v1/payment_intents", form, "Idempotency-Key", "age-old");
@@ -1517,8 +1475,8 @@ test_retention_age (Fixture      *f,
   assert_missing (f, "payment_intents", sim_json_string (old->json, "id"));
   assert_missing (f, "events", old_event);
   {
-    g_autoptr(SimResponse) kept = get_object (f, "payment_intents",
-                                              sim_json_string (young->json, "id"));
+    g_autoptr (SimResponse) kept =
+        get_object (f, "payment_intents", sim_json_string (young->json, "id"));
 
     assert_ok (kept);
   }
@@ -1530,13 +1488,12 @@ test_retention_age (Fixture      *f,
   assert_ok (old_again);
   g_assert_cmpstr (sim_json_string (old_again->json, "id"), !=, sim_json_string (old->json, "id"));
   g_assert_null (soup_message_headers_get_one (old_again->headers, "Idempotent-Replayed"));
-  young_again = api_with (f, "POST", "/v1/payment_intents", form, "Idempotency-Key",
-                          "age-young");
+  young_again = api_with (f, "POST", "/v1/payment_intents", form, "Idempotency-Key", "age-young");
   assert_ok (young_again);
   g_assert_cmpstr (sim_json_string (young_again->json, "id"), ==,
                    sim_json_string (young->json, "id"));
-  g_assert_cmpstr (soup_message_headers_get_one (young_again->headers, "Idempotent-Replayed"),
-                   ==, "true");
+  g_assert_cmpstr (soup_message_headers_get_one (young_again->headers, "Idempotent-Replayed"), ==,
+                   "true");
 
   /* With no request at all, the timer forgets the rest once it is old. */
   till_stripe_sim_set_prune_interval (f->sim, 10);
@@ -1546,18 +1503,17 @@ test_retention_age (Fixture      *f,
 
 /* Beyond the count of idempotency keys the oldest saved answer goes first. */
 static void
-test_retention_idempotency_keys (Fixture      *f,
-                                 gconstpointer data)
+test_retention_idempotency_keys (Fixture *f, gconstpointer data)
 {
   const char *keys[] = { "count-1", "count-2", "count-3" };
-  char *ids[G_N_ELEMENTS (keys)] = { NULL };
+  char       *ids[G_N_ELEMENTS (keys)] = { NULL };
   const char *form = "amount=900&currency=eur";
 
   till_stripe_sim_set_retention (f->sim, 0, 0, 0, 2);
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     {
-      g_autoptr(SimResponse) r = api_with (f, "POST", "/v1/payment_intents", form,
-                                           "Idempotency-Key", keys[i]);
+      g_autoptr (SimResponse) r =
+          api_with (f, "POST", "/v1/payment_intents", form, "Idempotency-Key", keys[i]);
 
       assert_ok (r);
       ids[i] = g_strdup (sim_json_string (r->json, "id"));
@@ -1565,9 +1521,9 @@ test_retention_idempotency_keys (Fixture      *f,
     }
 
   {
-    g_autoptr(SimResponse) newest = api_with (f, "POST", "/v1/payment_intents", form,
-                                              "Idempotency-Key", keys[2]);
-    g_autoptr(SimResponse) oldest = NULL;
+    g_autoptr (SimResponse) newest =
+        api_with (f, "POST", "/v1/payment_intents", form, "Idempotency-Key", keys[2]);
+    g_autoptr (SimResponse) oldest = NULL;
 
     assert_ok (newest);
     g_assert_cmpstr (sim_json_string (newest->json, "id"), ==, ids[2]);
@@ -1585,8 +1541,7 @@ test_retention_idempotency_keys (Fixture      *f,
 
 /* Many more payments than the caps: what the simulator holds stays within them. */
 static void
-test_retention_bounded (Fixture      *f,
-                        gconstpointer data)
+test_retention_bounded (Fixture *f, gconstpointer data)
 {
   const guint max_intents = 20, max_events = 40, max_keys = 20;
 
@@ -1594,11 +1549,12 @@ test_retention_bounded (Fixture      *f,
   for (guint i = 0; i < 300; i++)
     {
       g_autofree char *key = g_strdup_printf ("bounded-%u", i);
-      const char *card = i % 5 == 4 ? "pm_card_chargeDeclined" : "pm_card_visa";
+      const char      *card = i % 5 == 4 ? "pm_card_chargeDeclined" : "pm_card_visa";
       g_autofree char *form = g_strdup_printf ("amount=1250&currency=usd&confirm=true"
-                                               "&payment_method=%s", card);
-      g_autoptr(SimResponse) r = api_with (f, "POST", "/v1/payment_intents", form,
-                                           "Idempotency-Key", key);
+                                               "&payment_method=%s",
+                                               card);
+      g_autoptr (SimResponse) r =
+          api_with (f, "POST", "/v1/payment_intents", form, "Idempotency-Key", key);
       TillStripeSimCounts c;
 
       if (i % 5 == 4)
@@ -1607,9 +1563,9 @@ test_retention_bounded (Fixture      *f,
         assert_ok (r);
       if (i % 3 == 0 && i % 5 != 4)
         {
-          g_autofree char *refund_form = g_strdup_printf ("payment_intent=%s",
-                                                          sim_json_string (r->json, "id"));
-          g_autoptr(SimResponse) refund = api (f, "POST", "/v1/refunds", refund_form);
+          g_autofree char *refund_form =
+              g_strdup_printf ("payment_intent=%s", sim_json_string (r->json, "id"));
+          g_autoptr (SimResponse) refund = api (f, "POST", "/v1/refunds", refund_form);
 
           assert_ok (refund);
         }
@@ -1628,20 +1584,19 @@ test_retention_bounded (Fixture      *f,
 
 /* The defaults keep every intent and key (and 10,000 events), as before. */
 static void
-test_retention_default (Fixture      *f,
-                        gconstpointer data)
+test_retention_default (Fixture *f, gconstpointer data)
 {
   for (guint i = 0; i < 30; i++)
     {
       g_autofree char *key = g_strdup_printf ("default-%u", i);
-      g_autoptr(SimResponse) r = api_with (f, "POST", "/v1/payment_intents",
-                                           "amount=100&currency=usd", "Idempotency-Key", key);
+      g_autoptr (SimResponse) r = api_with (f, "POST", "/v1/payment_intents",
+                                            "amount=100&currency=usd", "Idempotency-Key", key);
 
       assert_ok (r);
     }
   till_stripe_sim_advance_clock (f->sim, 30 * 24 * 3600);
   {
-    g_autoptr(SimResponse) any = api (f, "GET", "/v1/payment_intents?limit=1", NULL);
+    g_autoptr (SimResponse) any = api (f, "GET", "/v1/payment_intents?limit=1", NULL);
 
     assert_ok (any);
   }
@@ -1652,23 +1607,22 @@ test_retention_default (Fixture      *f,
 }
 
 static void
-test_object_lock (Fixture      *f,
-                  gconstpointer data)
+test_object_lock (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = create_intent (f, NULL);
   g_autofree char *confirm_uri = g_strdup_printf ("%sv1/payment_intents/%s/confirm", f->base, id);
   g_autofree char *cancel_path = g_strdup_printf ("/v1/payment_intents/%s/cancel", id);
-  const char *slow_headers[] = { "Till-Sim-Fault", "delay=300", NULL };
-  SimCall *slow = sim_call_start (f->session, "POST", confirm_uri, SIM_TEST_KEY,
-                                  "payment_method=pm_card_visa", slow_headers);
-  g_autoptr(SimResponse) locked = NULL;
-  g_autoptr(SimResponse) read = NULL;
-  g_autoptr(SimResponse) confirmed = NULL;
-  g_autoptr(SimResponse) late = NULL;
+  const char      *slow_headers[] = { "Till-Sim-Fault", "delay=300", NULL };
+  SimCall         *slow = sim_call_start (f->session, "POST", confirm_uri, SIM_TEST_KEY,
+                                          "payment_method=pm_card_visa", slow_headers);
+  g_autoptr (SimResponse) locked = NULL;
+  g_autoptr (SimResponse) read = NULL;
+  g_autoptr (SimResponse) confirmed = NULL;
+  g_autoptr (SimResponse) late = NULL;
 
   for (;;)
     {
-      g_autoptr(SimResponse) state = api (f, "GET", "/_sim/faults", NULL);
+      g_autoptr (SimResponse) state = api (f, "GET", "/_sim/faults", NULL);
 
       if (sim_json_int (state->json, "delayed_requests") == 1)
         break;
@@ -1691,18 +1645,17 @@ test_object_lock (Fixture      *f,
 }
 
 static void
-test_idempotency_concurrent (Fixture      *f,
-                             gconstpointer data)
+test_idempotency_concurrent (Fixture *f, gconstpointer data)
 {
   g_autofree char *uri = url (f, "/v1/payment_intents");
-  const char *headers[] = { "Idempotency-Key", "burst-1", NULL };
-  const char *slow_headers[]
-      = { "Idempotency-Key", "burst-2", "Till-Sim-Fault", "delay=100", NULL };
-  SimCall *calls[24];
-  const char *id = NULL;
-  guint ok = 0, conflicts = 0;
-  g_autoptr(GPtrArray) responses
-      = g_ptr_array_new_with_free_func ((GDestroyNotify)sim_response_free);
+  const char      *headers[] = { "Idempotency-Key", "burst-1", NULL };
+  const char      *slow_headers[] = { "Idempotency-Key", "burst-2", "Till-Sim-Fault", "delay=100",
+                                      NULL };
+  SimCall         *calls[24];
+  const char      *id = NULL;
+  guint            ok = 0, conflicts = 0;
+  g_autoptr (GPtrArray) responses =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) sim_response_free);
 
   /* 12 at once with one key, and 12 at once with another whose requests take a while, over
    * 24 connections: exactly one PaymentIntent each, every 200 carries it, the rest are 409s. */
@@ -1745,13 +1698,12 @@ test_idempotency_concurrent (Fixture      *f,
 /* --- faults -------------------------------------------------------------------------- */
 
 static void
-test_faults_disabled (Fixture      *f,
-                      gconstpointer data)
+test_faults_disabled (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SimResponse) r = api_with (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd",
-                                       "Till-Sim-Fault", "500");
-  g_autoptr(SimResponse) control = api (f, "POST", "/_sim/faults", "fault=500");
-  g_autoptr(SimResponse) forget = api (f, "DELETE", "/_sim/idempotency", NULL);
+  g_autoptr (SimResponse) r = api_with (f, "POST", "/v1/payment_intents",
+                                        "amount=1250&currency=usd", "Till-Sim-Fault", "500");
+  g_autoptr (SimResponse) control = api (f, "POST", "/_sim/faults", "fault=500");
+  g_autoptr (SimResponse) forget = api (f, "DELETE", "/_sim/idempotency", NULL);
 
   g_assert_false (till_stripe_sim_get_faults_enabled (f->sim));
   assert_ok (r);
@@ -1760,16 +1712,15 @@ test_faults_disabled (Fixture      *f,
 }
 
 static void
-test_faults_status (Fixture      *f,
-                    gconstpointer data)
+test_faults_status (Fixture *f, gconstpointer data)
 {
   const char *statuses[] = { "500", "502", "503" };
 
   for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
     {
       g_autofree char *key = g_strdup_printf ("fault-%s", statuses[i]);
-      g_autoptr(SimResponse) r = NULL;
-      g_autoptr(SimResponse) retry = NULL;
+      g_autoptr (SimResponse) r = NULL;
+      g_autoptr (SimResponse) retry = NULL;
       g_autofree char *uri = url (f, "/v1/payment_intents");
 
       r = sim_request (f->session, "POST", uri, SIM_TEST_KEY, "amount=1250&currency=usd",
@@ -1787,14 +1738,13 @@ test_faults_status (Fixture      *f,
   g_assert_cmpuint (count_events (f, "payment_intent.created", NULL), ==, 3);
 
   {
-    g_autoptr(SimResponse) r = api_with (f, "POST", "/v1/payment_intents",
+    g_autoptr (SimResponse) r = api_with (f, "POST", "/v1/payment_intents",
                                           "amount=1250&currency=usd", "Till-Sim-Fault", "429");
-    g_autoptr(SimResponse) bad = api_with (
+    g_autoptr (SimResponse) bad = api_with (
         f, "POST", "/v1/payment_intents", "amount=1250&currency=usd", "Till-Sim-Fault", "explode");
 
-    g_autoptr(SimResponse) not_utf8 = api_with (f, "POST", "/v1/payment_intents",
-                                                "amount=1250&currency=usd",
-                                                "Till-Sim-Fault", "\xff\xfe");
+    g_autoptr (SimResponse) not_utf8 = api_with (
+        f, "POST", "/v1/payment_intents", "amount=1250&currency=usd", "Till-Sim-Fault", "\xff\xfe");
 
     assert_error (r, 429, "invalid_request_error", "rate_limit", NULL);
     g_assert_cmpstr (soup_message_headers_get_one (r->headers, "Stripe-Should-Retry"), ==, "true");
@@ -1808,13 +1758,12 @@ test_faults_status (Fixture      *f,
 }
 
 static void
-test_faults_drop_after (Fixture      *f,
-                        gconstpointer data)
+test_faults_drop_after (Fixture *f, gconstpointer data)
 {
   g_autofree char *uri = url (f, "/v1/payment_intents");
-  g_autoptr(SimResponse) dropped = NULL;
-  g_autoptr(SimResponse) retry = NULL;
-  g_autoptr(SimResponse) events = NULL;
+  g_autoptr (SimResponse) dropped = NULL;
+  g_autoptr (SimResponse) retry = NULL;
+  g_autoptr (SimResponse) events = NULL;
 
   dropped = sim_request (f->session, "POST", uri, SIM_TEST_KEY, "amount=1250&currency=usd",
                          "Till-Sim-Fault", "drop-after", "Idempotency-Key", "drop-1", NULL);
@@ -1835,11 +1784,10 @@ test_faults_drop_after (Fixture      *f,
 }
 
 static void
-test_faults_delay (Fixture      *f,
-                   gconstpointer data)
+test_faults_delay (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SimResponse) fast = api (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd");
-  g_autoptr(SimResponse) slow = api_with (
+  g_autoptr (SimResponse) fast = api (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd");
+  g_autoptr (SimResponse) slow = api_with (
       f, "POST", "/v1/payment_intents", "amount=1250&currency=usd", "Till-Sim-Fault", "delay=250");
 
   assert_ok (fast);
@@ -1849,18 +1797,17 @@ test_faults_delay (Fixture      *f,
 }
 
 static void
-test_faults_control (Fixture      *f,
-                     gconstpointer data)
+test_faults_control (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SimResponse) queued = api (f, "POST", "/_sim/faults", "fault=503&count=2");
-  g_autoptr(SimResponse) r1 = api (f, "GET", "/v1/events", NULL);
-  g_autoptr(SimResponse) r2 = api (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd");
-  g_autoptr(SimResponse) r3 = api (f, "GET", "/v1/events", NULL);
-  g_autoptr(SimResponse) again = api (f, "POST", "/_sim/faults", "fault=429&count=5");
-  g_autoptr(SimResponse) cleared = api (f, "DELETE", "/_sim/faults", NULL);
-  g_autoptr(SimResponse) r4 = api (f, "GET", "/v1/events", NULL);
-  g_autoptr(SimResponse) bad = api (f, "POST", "/_sim/faults", "fault=nope");
-  g_autoptr(SimResponse) unauthenticated = NULL;
+  g_autoptr (SimResponse) queued = api (f, "POST", "/_sim/faults", "fault=503&count=2");
+  g_autoptr (SimResponse) r1 = api (f, "GET", "/v1/events", NULL);
+  g_autoptr (SimResponse) r2 = api (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd");
+  g_autoptr (SimResponse) r3 = api (f, "GET", "/v1/events", NULL);
+  g_autoptr (SimResponse) again = api (f, "POST", "/_sim/faults", "fault=429&count=5");
+  g_autoptr (SimResponse) cleared = api (f, "DELETE", "/_sim/faults", NULL);
+  g_autoptr (SimResponse) r4 = api (f, "GET", "/v1/events", NULL);
+  g_autoptr (SimResponse) bad = api (f, "POST", "/_sim/faults", "fault=nope");
+  g_autoptr (SimResponse) unauthenticated = NULL;
 
   assert_ok (queued);
   g_assert_cmpint (sim_json_int (queued->json, "queued"), ==, 2);
@@ -1881,20 +1828,19 @@ test_faults_control (Fixture      *f,
 
 /* DELETE /_sim/idempotency: what Stripe may do a day after a key's first use, at once. */
 static void
-test_idempotency_forget (Fixture      *f,
-                         gconstpointer data)
+test_idempotency_forget (Fixture *f, gconstpointer data)
 {
   const char *form = "amount=1250&currency=usd";
-  g_autoptr(SimResponse) first = api_with (f, "POST", "/v1/payment_intents", form,
-                                           "Idempotency-Key", "forget-1");
-  g_autoptr(SimResponse) replayed = api_with (f, "POST", "/v1/payment_intents", form,
-                                              "Idempotency-Key", "forget-1");
-  g_autoptr(SimResponse) forgotten = api (f, "DELETE", "/_sim/idempotency", NULL);
-  g_autoptr(SimResponse) made_again = api_with (f, "POST", "/v1/payment_intents", form,
-                                                "Idempotency-Key", "forget-1");
-  g_autoptr(SimResponse) nothing_left = api (f, "DELETE", "/_sim/idempotency", NULL);
-  g_autoptr(SimResponse) wrong_method = api (f, "POST", "/_sim/idempotency", NULL);
-  g_autoptr(SimResponse) unauthenticated = NULL;
+  g_autoptr (SimResponse) first =
+      api_with (f, "POST", "/v1/payment_intents", form, "Idempotency-Key", "forget-1");
+  g_autoptr (SimResponse) replayed =
+      api_with (f, "POST", "/v1/payment_intents", form, "Idempotency-Key", "forget-1");
+  g_autoptr (SimResponse) forgotten = api (f, "DELETE", "/_sim/idempotency", NULL);
+  g_autoptr (SimResponse) made_again =
+      api_with (f, "POST", "/v1/payment_intents", form, "Idempotency-Key", "forget-1");
+  g_autoptr (SimResponse) nothing_left = api (f, "DELETE", "/_sim/idempotency", NULL);
+  g_autoptr (SimResponse) wrong_method = api (f, "POST", "/_sim/idempotency", NULL);
+  g_autoptr (SimResponse) unauthenticated = NULL;
 
   assert_ok (first);
   assert_ok (replayed);
@@ -1921,20 +1867,18 @@ test_idempotency_forget (Fixture      *f,
 /* HMAC-SHA256 written out from its definition (RFC 2104) over GChecksum: an implementation
  * independent of the simulator's. */
 static char *
-independent_hmac_sha256_hex (const char *key,
-                             const char *data,
-                             gsize       length)
+independent_hmac_sha256_hex (const char *key, const char *data, gsize length)
 {
   guchar block[64] = { 0 };
   guchar inner_digest[32];
-  gsize digest_length = sizeof inner_digest;
-  g_autoptr(GChecksum) inner = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autoptr(GChecksum) outer = g_checksum_new (G_CHECKSUM_SHA256);
+  gsize  digest_length = sizeof inner_digest;
+  g_autoptr (GChecksum) inner = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr (GChecksum) outer = g_checksum_new (G_CHECKSUM_SHA256);
   guchar pad[64];
 
   if (strlen (key) > 64)
     {
-      g_autoptr(GChecksum) hashed = g_checksum_new (G_CHECKSUM_SHA256);
+      g_autoptr (GChecksum) hashed = g_checksum_new (G_CHECKSUM_SHA256);
       gsize n = 32;
 
       g_checksum_update (hashed, (const guchar *) key, -1);
@@ -1958,17 +1902,15 @@ independent_hmac_sha256_hex (const char *key,
 
 /* Verifies a delivery as a receiver must: parse the header, recompute over "t.body". */
 static void
-assert_signed (const char *header,
-               GBytes     *body,
-               const char *secret)
+assert_signed (const char *header, GBytes *body, const char *secret)
 {
-  g_auto(GStrv) items = g_strsplit (header, ",", -1);
+  g_auto (GStrv) items = g_strsplit (header, ",", -1);
   const char *t = NULL;
-  g_autoptr(GPtrArray) v1 = g_ptr_array_new ();
-  g_autoptr(GString) payload = g_string_new (NULL);
+  g_autoptr (GPtrArray) v1 = g_ptr_array_new ();
+  g_autoptr (GString) payload = g_string_new (NULL);
   g_autofree char *expected = NULL;
-  gboolean matched = FALSE;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gboolean         matched = FALSE;
+  gint64           now = g_get_real_time () / G_USEC_PER_SEC;
 
   for (guint i = 0; items[i] != NULL; i++)
     {
@@ -1990,8 +1932,8 @@ assert_signed (const char *header,
 
   /* And a wrong secret does not match. */
   {
-    g_autofree char *wrong
-        = independent_hmac_sha256_hex ("whsec_wrong", payload->str, payload->len);
+    g_autofree char *wrong =
+        independent_hmac_sha256_hex ("whsec_wrong", payload->str, payload->len);
 
     for (guint i = 0; i < v1->len; i++)
       g_assert_cmpstr (g_ptr_array_index (v1, i), !=, wrong);
@@ -2001,8 +1943,8 @@ assert_signed (const char *header,
 static JsonNode *
 parse_body (GBytes *body)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
 
   json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body),
                               &error);
@@ -2013,7 +1955,7 @@ parse_body (GBytes *body)
 typedef struct
 {
   SimReceiver *receiver;
-  guint count;
+  guint        count;
 } ReceiverWait;
 
 static gboolean
@@ -2025,8 +1967,7 @@ received_enough (gpointer data)
 }
 
 static void
-wait_for_deliveries (SimReceiver *receiver,
-                     guint        count)
+wait_for_deliveries (SimReceiver *receiver, guint count)
 {
   ReceiverWait wait = { receiver, count };
 
@@ -2043,11 +1984,11 @@ static char **
 received_types (SimReceiver *receiver)
 {
   GStrvBuilder *builder = g_strv_builder_new ();
-  char **types;
+  char        **types;
 
   for (guint i = 0; i < receiver->bodies->len; i++)
     {
-      g_autoptr(JsonNode) event = parse_body (g_ptr_array_index (receiver->bodies, i));
+      g_autoptr (JsonNode) event = parse_body (g_ptr_array_index (receiver->bodies, i));
 
       g_strv_builder_add (builder, sim_json_string (event, "type"));
     }
@@ -2059,16 +2000,15 @@ received_types (SimReceiver *receiver)
 #define WEBHOOK_SECRET "whsec_test_0123456789abcdefghij"
 
 static void
-test_webhooks_signed (Fixture      *f,
-                      gconstpointer data)
+test_webhooks_signed (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SimReceiver) receiver = sim_receiver_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SimReceiver) receiver = sim_receiver_new ();
+  g_autoptr (GError) error = NULL;
   g_autofree char *paid = NULL;
   g_autofree char *declined = NULL;
   g_autofree char *canceled = NULL;
   g_autofree char *refund_form = NULL;
-  g_auto(GStrv) types = NULL;
+  g_auto (GStrv) types = NULL;
 
   g_assert_false (till_stripe_sim_set_webhook (f->sim, "ftp://x", WEBHOOK_SECRET, &error));
   g_assert_error (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_INVALID_WEBHOOK);
@@ -2083,15 +2023,15 @@ test_webhooks_signed (Fixture      *f,
   declined = create_intent (f, NULL);
   canceled = create_intent (f, NULL);
   {
-    g_autoptr(SimResponse) a G_GNUC_UNUSED = confirm (f, paid, "payment_method=pm_card_visa");
-    g_autoptr(SimResponse) b G_GNUC_UNUSED = confirm (f, declined,
-                                                      "payment_method=pm_card_chargeDeclined");
-    g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s/cancel", canceled);
-    g_autoptr(SimResponse) c G_GNUC_UNUSED = api (f, "POST", path, NULL);
+    g_autoptr (SimResponse) a G_GNUC_UNUSED = confirm (f, paid, "payment_method=pm_card_visa");
+    g_autoptr (SimResponse) b G_GNUC_UNUSED =
+        confirm (f, declined, "payment_method=pm_card_chargeDeclined");
+    g_autofree char          *path = g_strdup_printf ("/v1/payment_intents/%s/cancel", canceled);
+    g_autoptr (SimResponse) c G_GNUC_UNUSED = api (f, "POST", path, NULL);
 
     refund_form = g_strdup_printf ("payment_intent=%s&amount=100", paid);
     {
-      g_autoptr(SimResponse) d = api (f, "POST", "/v1/refunds", refund_form);
+      g_autoptr (SimResponse) d = api (f, "POST", "/v1/refunds", refund_form);
 
       assert_ok (d);
     }
@@ -2107,20 +2047,20 @@ test_webhooks_signed (Fixture      *f,
                    g_ptr_array_index (receiver->bodies, i), WEBHOOK_SECRET);
 
   types = received_types (receiver);
-  g_assert_true (g_strv_contains ((const char * const *) types, "payment_intent.succeeded"));
-  g_assert_true (g_strv_contains ((const char * const *) types, "payment_intent.payment_failed"));
-  g_assert_true (g_strv_contains ((const char * const *) types, "payment_intent.canceled"));
-  g_assert_true (g_strv_contains ((const char * const *) types, "charge.refunded"));
+  g_assert_true (g_strv_contains ((const char *const *) types, "payment_intent.succeeded"));
+  g_assert_true (g_strv_contains ((const char *const *) types, "payment_intent.payment_failed"));
+  g_assert_true (g_strv_contains ((const char *const *) types, "payment_intent.canceled"));
+  g_assert_true (g_strv_contains ((const char *const *) types, "charge.refunded"));
   g_assert_cmpuint (g_strv_length (types), ==, 10);
 
   /* Delivered: nothing pending any more. */
   {
-    g_autoptr(SimResponse) done
-        = api (f, "GET", "/v1/events?limit=100&delivery_success=true", NULL);
-    g_autoptr(SimResponse) failed = api (f, "GET", "/v1/events?delivery_success=false", NULL);
-    g_autoptr(SimResponse) recent
-        = api (f, "GET", "/v1/events?limit=100&created[gte]=1600000000", NULL);
-    g_autoptr(SimResponse) future = api (f, "GET", "/v1/events?created[gt]=4102444800", NULL);
+    g_autoptr (SimResponse) done =
+        api (f, "GET", "/v1/events?limit=100&delivery_success=true", NULL);
+    g_autoptr (SimResponse) failed = api (f, "GET", "/v1/events?delivery_success=false", NULL);
+    g_autoptr (SimResponse) recent =
+        api (f, "GET", "/v1/events?limit=100&created[gte]=1600000000", NULL);
+    g_autoptr (SimResponse) future = api (f, "GET", "/v1/events?created[gt]=4102444800", NULL);
 
     g_assert_cmpuint (
         json_array_get_length (json_node_get_array (sim_json_path (done->json, "data"))), ==, 10);
@@ -2136,9 +2076,9 @@ test_webhooks_signed (Fixture      *f,
   /* Every delivery is an event /v1/events also lists. */
   for (guint i = 0; i < receiver->bodies->len; i++)
     {
-      g_autoptr(JsonNode) event = parse_body (g_ptr_array_index (receiver->bodies, i));
+      g_autoptr (JsonNode) event = parse_body (g_ptr_array_index (receiver->bodies, i));
       g_autofree char *path = g_strdup_printf ("/v1/events/%s", sim_json_string (event, "id"));
-      g_autoptr(SimResponse) listed = api (f, "GET", path, NULL);
+      g_autoptr (SimResponse) listed = api (f, "GET", path, NULL);
 
       assert_ok (listed);
       g_assert_cmpstr (sim_json_string (listed->json, "type"), ==, sim_json_string (event, "type"));
@@ -2148,12 +2088,11 @@ test_webhooks_signed (Fixture      *f,
 }
 
 static void
-test_webhooks_retry (Fixture      *f,
-                     gconstpointer data)
+test_webhooks_retry (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SimReceiver) receiver = sim_receiver_new ();
+  g_autoptr (SimReceiver) receiver = sim_receiver_new ();
   g_autofree char *id = NULL;
-  gint64 gap1, gap2;
+  gint64           gap1, gap2;
 
   receiver->fail_first = 3;
   g_assert_true (till_stripe_sim_set_webhook (f->sim, receiver->url, WEBHOOK_SECRET, NULL));
@@ -2165,8 +2104,8 @@ test_webhooks_retry (Fixture      *f,
   /* Backoff: each wait at least the last doubled. */
   gap1 = g_array_index (receiver->times, gint64, 2) - g_array_index (receiver->times, gint64, 1);
   gap2 = g_array_index (receiver->times, gint64, 3) - g_array_index (receiver->times, gint64, 2);
-  g_assert_cmpint (g_array_index (receiver->times, gint64, 1)
-                       - g_array_index (receiver->times, gint64, 0),
+  g_assert_cmpint (g_array_index (receiver->times, gint64, 1) -
+                       g_array_index (receiver->times, gint64, 0),
                    >=, 60 * 1000);
   g_assert_cmpint (gap1, >=, 120 * 1000);
   g_assert_cmpint (gap2, >=, 240 * 1000);
@@ -2175,7 +2114,7 @@ test_webhooks_retry (Fixture      *f,
 
   /* A dead endpoint is given up on after max attempts. */
   {
-    g_autoptr(SimReceiver) dead = sim_receiver_new ();
+    g_autoptr (SimReceiver) dead = sim_receiver_new ();
 
     dead->fail_first = 1000;
     till_stripe_sim_set_webhook (f->sim, dead->url, WEBHOOK_SECRET, NULL);
@@ -2184,7 +2123,7 @@ test_webhooks_retry (Fixture      *f,
     g_assert_true (till_test_wait_until (sim_idle, f->sim, SIM_TEST_DEADLINE_MS));
     g_assert_cmpuint (dead->attempts, ==, 3);
     {
-      g_autoptr(SimResponse) failed = api (f, "GET", "/v1/events?delivery_success=false", NULL);
+      g_autoptr (SimResponse) failed = api (f, "GET", "/v1/events?delivery_success=false", NULL);
 
       g_assert_cmpuint (
           json_array_get_length (json_node_get_array (sim_json_path (failed->json, "data"))), ==,
@@ -2196,15 +2135,14 @@ test_webhooks_retry (Fixture      *f,
 }
 
 static void
-test_webhooks_out_of_order (Fixture      *f,
-                            gconstpointer data)
+test_webhooks_out_of_order (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SimReceiver) receiver = sim_receiver_new ();
+  g_autoptr (SimReceiver) receiver = sim_receiver_new ();
   g_autofree char *a = NULL;
   g_autofree char *b = NULL;
   g_autofree char *path_a = NULL;
   g_autofree char *path_b = NULL;
-  g_auto(GStrv) types = NULL;
+  g_auto (GStrv) types = NULL;
 
   g_assert_true (till_stripe_sim_set_webhook (f->sim, receiver->url, WEBHOOK_SECRET, NULL));
   a = create_intent (f, NULL);
@@ -2216,7 +2154,7 @@ test_webhooks_out_of_order (Fixture      *f,
   path_a = g_strdup_printf ("/v1/payment_intents/%s/confirm", a);
   path_b = g_strdup_printf ("/v1/payment_intents/%s/confirm", b);
   {
-    g_autoptr(SimResponse) normal = api (f, "POST", path_a, "payment_method=pm_card_visa");
+    g_autoptr (SimResponse) normal = api (f, "POST", path_a, "payment_method=pm_card_visa");
 
     assert_ok (normal);
   }
@@ -2229,8 +2167,8 @@ test_webhooks_out_of_order (Fixture      *f,
   g_ptr_array_set_size (receiver->signatures, 0);
 
   {
-    g_autoptr(SimResponse) reordered = api_with (f, "POST", path_b, "payment_method=pm_card_visa",
-                                                 "Till-Sim-Fault", "reorder-webhooks");
+    g_autoptr (SimResponse) reordered = api_with (f, "POST", path_b, "payment_method=pm_card_visa",
+                                                  "Till-Sim-Fault", "reorder-webhooks");
 
     assert_ok (reordered);
   }
@@ -2241,11 +2179,10 @@ test_webhooks_out_of_order (Fixture      *f,
 }
 
 static void
-test_webhooks_duplicate (Fixture      *f,
-                         gconstpointer data)
+test_webhooks_duplicate (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SimReceiver) receiver = sim_receiver_new ();
-  g_autoptr(SimResponse) r = NULL;
+  g_autoptr (SimReceiver) receiver = sim_receiver_new ();
+  g_autoptr (SimResponse) r = NULL;
 
   g_assert_true (till_stripe_sim_set_webhook (f->sim, receiver->url, WEBHOOK_SECRET, NULL));
   r = api_with (f, "POST", "/v1/payment_intents",
@@ -2258,13 +2195,13 @@ test_webhooks_duplicate (Fixture      *f,
 
   /* Each of the three events came twice, with the same id. */
   {
-    g_autoptr(GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr (GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
     for (guint i = 0; i < receiver->bodies->len; i++)
       {
-        g_autoptr(JsonNode) event = parse_body (g_ptr_array_index (receiver->bodies, i));
+        g_autoptr (JsonNode) event = parse_body (g_ptr_array_index (receiver->bodies, i));
         const char *id = sim_json_string (event, "id");
-        guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, id));
+        guint       n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, id));
 
         assert_signed (g_ptr_array_index (receiver->signatures, i),
                        g_ptr_array_index (receiver->bodies, i), WEBHOOK_SECRET);
@@ -2273,7 +2210,7 @@ test_webhooks_duplicate (Fixture      *f,
     g_assert_cmpuint (g_hash_table_size (counts), ==, 3);
     {
       GHashTableIter iter;
-      gpointer value;
+      gpointer       value;
 
       g_hash_table_iter_init (&iter, counts);
       while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -2285,17 +2222,16 @@ test_webhooks_duplicate (Fixture      *f,
 /* lose-webhook: the request runs and its events exist, but no delivery of them is sent;
  * /v1/events lists them as not delivered. */
 static void
-test_webhooks_lost (Fixture      *f,
-                    gconstpointer data)
+test_webhooks_lost (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SimReceiver) receiver = sim_receiver_new ();
-  g_autoptr(SimResponse) lost = NULL;
-  g_autoptr(SimResponse) kept = NULL;
-  g_autoptr(SimResponse) undelivered = NULL;
+  g_autoptr (SimReceiver) receiver = sim_receiver_new ();
+  g_autoptr (SimResponse) lost = NULL;
+  g_autoptr (SimResponse) kept = NULL;
+  g_autoptr (SimResponse) undelivered = NULL;
 
   g_assert_true (till_stripe_sim_set_webhook (f->sim, receiver->url, WEBHOOK_SECRET, NULL));
-  lost = api_with (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd",
-                   "Till-Sim-Fault", "lose-webhook");
+  lost = api_with (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd", "Till-Sim-Fault",
+                   "lose-webhook");
   assert_ok (lost);
   kept = api (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd");
   assert_ok (kept);
@@ -2305,7 +2241,7 @@ test_webhooks_lost (Fixture      *f,
   /* Only the second intent's event came. */
   g_assert_cmpuint (receiver->bodies->len, ==, 1);
   {
-    g_autoptr(JsonNode) event = parse_body (g_ptr_array_index (receiver->bodies, 0));
+    g_autoptr (JsonNode) event = parse_body (g_ptr_array_index (receiver->bodies, 0));
 
     g_assert_cmpstr (sim_json_string (event, "data.object.id"), ==,
                      sim_json_string (kept->json, "id"));
@@ -2314,8 +2250,9 @@ test_webhooks_lost (Fixture      *f,
                     ==, 1);
   undelivered = api (f, "GET", "/v1/events?delivery_success=false", NULL);
   assert_ok (undelivered);
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (sim_json_path (undelivered->json,
-                                                                               "data"))), ==, 1);
+  g_assert_cmpuint (
+      json_array_get_length (json_node_get_array (sim_json_path (undelivered->json, "data"))), ==,
+      1);
   g_assert_cmpstr (sim_json_string (undelivered->json, "data.0.data.object.id"), ==,
                    sim_json_string (lost->json, "id"));
 }
@@ -2323,13 +2260,12 @@ test_webhooks_lost (Fixture      *f,
 /* Random faults: a share of the requests that name no fault of their own, from a list of
  * kinds, seeded, and counted per kind. */
 static void
-test_faults_random (Fixture      *f,
-                    gconstpointer data)
+test_faults_random (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SimResponse) counts = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SimResponse) counts = NULL;
   GString *statuses[2] = { g_string_new (NULL), g_string_new (NULL) };
-  guint faulted = 0;
+  guint    faulted = 0;
 
   /* Bad input changes nothing. */
   g_assert_false (till_stripe_sim_set_random_faults (f->sim, 1.5, "503", 1, &error));
@@ -2342,7 +2278,7 @@ test_faults_random (Fixture      *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
   {
-    g_autoptr(SimResponse) r = api (f, "GET", "/v1/events", NULL);
+    g_autoptr (SimResponse) r = api (f, "GET", "/v1/events", NULL);
 
     assert_ok (r);
   }
@@ -2352,9 +2288,10 @@ test_faults_random (Fixture      *f,
   g_assert_no_error (error);
   for (guint i = 0; i < 3; i++)
     {
-      g_autoptr(SimResponse) r = api (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd");
-      g_autoptr(SimResponse) spared = api_with (f, "GET", "/v1/events", NULL, "Till-Sim-Fault",
-                                                "none");
+      g_autoptr (SimResponse) r =
+          api (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd");
+      g_autoptr (SimResponse) spared =
+          api_with (f, "GET", "/v1/events", NULL, "Till-Sim-Fault", "none");
 
       assert_error (r, 503, "api_error", NULL, NULL);
       assert_ok (spared);
@@ -2370,7 +2307,7 @@ test_faults_random (Fixture      *f,
       g_assert_no_error (error);
       for (guint i = 0; i < 40; i++)
         {
-          g_autoptr(SimResponse) r = api (f, "GET", "/v1/events", NULL);
+          g_autoptr (SimResponse) r = api (f, "GET", "/v1/events", NULL);
 
           g_string_append_printf (statuses[round], "%u ", r->status);
           faulted += r->status != 200;
@@ -2381,9 +2318,10 @@ test_faults_random (Fixture      *f,
   g_assert_nonnull (strstr (statuses[0]->str, "500"));
   g_assert_nonnull (strstr (statuses[0]->str, "200"));
   {
-    g_autoptr(SimResponse) r = api_with (f, "GET", "/_sim/faults", NULL, "Till-Sim-Fault", "none");
+    g_autoptr (SimResponse) r = api_with (f, "GET", "/_sim/faults", NULL, "Till-Sim-Fault", "none");
 
-    g_assert_cmpint (sim_json_int (r->json, "injected.429") + sim_json_int (r->json, "injected.500"),
+    g_assert_cmpint (sim_json_int (r->json, "injected.429") +
+                         sim_json_int (r->json, "injected.500"),
                      ==, faulted / 2);
   }
   g_string_free (statuses[0], TRUE);
@@ -2392,7 +2330,7 @@ test_faults_random (Fixture      *f,
   /* A rate of 0: no more faults. */
   g_assert_true (till_stripe_sim_set_random_faults (f->sim, 0, "503", 1, &error));
   {
-    g_autoptr(SimResponse) r = api (f, "GET", "/v1/events", NULL);
+    g_autoptr (SimResponse) r = api (f, "GET", "/v1/events", NULL);
 
     assert_ok (r);
   }
@@ -2401,15 +2339,14 @@ test_faults_random (Fixture      *f,
 /* --- the rest ------------------------------------------------------------------------ */
 
 static void
-test_stripe_js_assets (Fixture      *f,
-                       gconstpointer data)
+test_stripe_js_assets (Fixture *f, gconstpointer data)
 {
   g_autofree char *js = url (f, "/v3/");
   g_autofree char *frame = url (f, "/v3/frame/card.html");
   g_autofree char *missing = url (f, "/v3/../till-stripe-sim.c");
-  g_autoptr(SimResponse) a = sim_request (f->session, "GET", js, NULL, NULL, NULL);
-  g_autoptr(SimResponse) b = sim_request (f->session, "GET", frame, NULL, NULL, NULL);
-  g_autoptr(SimResponse) c = sim_request (f->session, "GET", missing, NULL, NULL, NULL);
+  g_autoptr (SimResponse) a = sim_request (f->session, "GET", js, NULL, NULL, NULL);
+  g_autoptr (SimResponse) b = sim_request (f->session, "GET", frame, NULL, NULL, NULL);
+  g_autoptr (SimResponse) c = sim_request (f->session, "GET", missing, NULL, NULL, NULL);
   g_autofree char *js_uri = till_stripe_sim_dup_js_uri (f->sim);
 
   g_assert_cmpstr (js_uri, ==, js);
@@ -2425,19 +2362,18 @@ test_stripe_js_assets (Fixture      *f,
 }
 
 static void
-test_form_brackets (Fixture      *f,
-                    gconstpointer data)
+test_form_brackets (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SimResponse) clash = api (f, "POST", "/v1/payment_intents",
-                                      "amount=1250&currency=usd&metadata=x&metadata[a]=b");
-  g_autoptr(SimResponse) gap = api (f, "POST", "/v1/payment_intents",
-                                    "amount=1250&currency=usd&payment_method_types[3]=card");
-  g_autoptr(SimResponse) empty_name = api (f, "POST", "/v1/payment_intents",
-                                           "amount=1250&currency=usd&[x]=1");
-  g_autoptr(SimResponse) unterminated = api (f, "POST", "/v1/payment_intents",
-                                             "amount=1250&currency=usd&metadata[x=1");
-  g_autoptr(SimResponse) escaped = api (f, "POST", "/v1/payment_intents",
-                                        "amount=1250&currency=usd&metadata%5Bk%5D=%E2%82%AC");
+  g_autoptr (SimResponse) clash =
+      api (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd&metadata=x&metadata[a]=b");
+  g_autoptr (SimResponse) gap = api (f, "POST", "/v1/payment_intents",
+                                     "amount=1250&currency=usd&payment_method_types[3]=card");
+  g_autoptr (SimResponse) empty_name =
+      api (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd&[x]=1");
+  g_autoptr (SimResponse) unterminated =
+      api (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd&metadata[x=1");
+  g_autoptr (SimResponse) escaped =
+      api (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd&metadata%5Bk%5D=%E2%82%AC");
 
   assert_error (clash, 400, "invalid_request_error", NULL, "metadata");
   assert_error (gap, 400, "invalid_request_error", NULL, NULL);
@@ -2448,37 +2384,36 @@ test_form_brackets (Fixture      *f,
 }
 
 static void
-test_body_limit (Fixture      *f,
-                 gconstpointer data)
+test_body_limit (Fixture *f, gconstpointer data)
 {
   g_autofree char *big = g_strnfill (2 * 1024 * 1024, 'a');
-  g_autoptr(SimResponse) r = api (f, "POST", "/v1/payment_intents", big);
+  g_autoptr (SimResponse) r = api (f, "POST", "/v1/payment_intents", big);
 
   g_assert_no_error (r->error);
   g_assert_cmpuint (r->status, ==, 413);
 }
 
 static void
-test_publishable_key (Fixture      *f,
-                      gconstpointer data)
+test_publishable_key (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = create_intent (f, NULL);
-  g_autoptr(SimResponse) intent = retrieve (f, id, NULL);
-  const char *secret = sim_json_string (intent->json, "client_secret");
-  g_autofree char *get_ok
-      = g_strdup_printf ("%sv1/payment_intents/%s?client_secret=%s", f->base, id, secret);
-  g_autofree char *get_bad
-      = g_strdup_printf ("%sv1/payment_intents/%s?client_secret=%s_x", f->base, id, id);
+  g_autoptr (SimResponse) intent = retrieve (f, id, NULL);
+  const char      *secret = sim_json_string (intent->json, "client_secret");
+  g_autofree char *get_ok =
+      g_strdup_printf ("%sv1/payment_intents/%s?client_secret=%s", f->base, id, secret);
+  g_autofree char *get_bad =
+      g_strdup_printf ("%sv1/payment_intents/%s?client_secret=%s_x", f->base, id, id);
   g_autofree char *get_none = g_strdup_printf ("%sv1/payment_intents/%s", f->base, id);
   g_autofree char *confirm_uri = g_strdup_printf ("%sv1/payment_intents/%s/confirm", f->base, id);
   g_autofree char *form = g_strdup_printf ("client_secret=%s&" CARD ("4242424242424242"), secret);
-  g_autoptr(SimResponse) a = sim_request (f->session, "GET", get_ok, "pk_test_abc123", NULL, NULL);
-  g_autoptr(SimResponse) b = sim_request (f->session, "GET", get_bad, "pk_test_abc123", NULL, NULL);
-  g_autoptr(SimResponse) c
-      = sim_request (f->session, "GET", get_none, "pk_test_abc123", NULL, NULL);
-  g_autoptr(SimResponse) d
-      = sim_request (f->session, "POST", confirm_uri, "pk_test_abc123", form, NULL);
-  g_autoptr(SimResponse) e = sim_request (f->session, "GET", get_ok, "pk_live_abc123", NULL, NULL);
+  g_autoptr (SimResponse) a = sim_request (f->session, "GET", get_ok, "pk_test_abc123", NULL, NULL);
+  g_autoptr (SimResponse) b =
+      sim_request (f->session, "GET", get_bad, "pk_test_abc123", NULL, NULL);
+  g_autoptr (SimResponse) c =
+      sim_request (f->session, "GET", get_none, "pk_test_abc123", NULL, NULL);
+  g_autoptr (SimResponse) d =
+      sim_request (f->session, "POST", confirm_uri, "pk_test_abc123", form, NULL);
+  g_autoptr (SimResponse) e = sim_request (f->session, "GET", get_ok, "pk_live_abc123", NULL, NULL);
 
   assert_ok (a);
   assert_error (b, 400, "invalid_request_error", NULL, "client_secret");
@@ -2493,9 +2428,9 @@ test_publishable_key (Fixture      *f,
  * iterates the default main context, and uses a blocking client. */
 typedef struct
 {
-  GMutex lock;
-  GCond cond;
-  char *base;
+  GMutex     lock;
+  GCond      cond;
+  char      *base;
   GMainLoop *loop;
 } SimThread;
 
@@ -2503,9 +2438,9 @@ static gpointer
 sim_thread (gpointer data)
 {
   SimThread *thread = data;
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(TillStripeSim) sim = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (TillStripeSim) sim = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_main_context_push_thread_default (context);
   sim = till_stripe_sim_new (NULL, &error);
@@ -2531,13 +2466,13 @@ test_own_thread (void)
 {
   SimThread thread = { 0 };
   /* A timeout instead of a hang if the delay were scheduled in the wrong context. */
-  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 10, NULL);
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SoupSession) session = soup_session_new_with_options ("timeout", 10, NULL);
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *uri = NULL;
-  GThread *worker;
-  gint64 start;
+  GThread         *worker;
+  gint64           start;
 
   g_mutex_init (&thread.lock);
   g_cond_init (&thread.cond);
@@ -2554,7 +2489,7 @@ test_own_thread (void)
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Till-Sim-Fault",
                                 "delay=50");
   {
-    g_autoptr(GBytes) form = g_bytes_new_static ("amount=1250&currency=usd", 24);
+    g_autoptr (GBytes) form = g_bytes_new_static ("amount=1250&currency=usd", 24);
 
     soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded", form);
   }
@@ -2575,11 +2510,11 @@ test_own_thread (void)
 /* A webhook endpoint that holds its first delivery until told, and records the others. */
 typedef struct
 {
-  SoupServer *server;
-  char *url;
+  SoupServer        *server;
+  char              *url;
   SoupServerMessage *held;
-  GPtrArray *bodies;          /* GBytes, the held one first once released */
-  GBytes *held_body;
+  GPtrArray         *bodies; /* GBytes, the held one first once released */
+  GBytes            *held_body;
 } HoldingReceiver;
 
 static void
@@ -2590,7 +2525,7 @@ on_holding_webhook (SoupServer        *server,
                     gpointer           user_data)
 {
   HoldingReceiver *receiver = user_data;
-  GBytes *body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  GBytes          *body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
 
   soup_server_message_set_status (msg, 200, NULL);
   if (receiver->held == NULL && receiver->held_body == NULL)
@@ -2620,14 +2555,13 @@ delivered_three (gpointer data)
 /* A delivery carries its own copy of the event: it still goes out once the event is
  * forgotten. At most max_events deliveries wait; past that the oldest is given up on. */
 static void
-test_retention_webhooks (Fixture      *f,
-                         gconstpointer data)
+test_retention_webhooks (Fixture *f, gconstpointer data)
 {
   HoldingReceiver receiver = { 0 };
-  g_autoptr(GError) error = NULL;
-  char *ids[4] = { NULL };
+  g_autoptr (GError) error = NULL;
+  char            *ids[4] = { NULL };
   g_autofree char *first_event = NULL;
-  GSList *uris;
+  GSList          *uris;
 
   receiver.server = soup_server_new (NULL, NULL);
   receiver.bodies = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
@@ -2645,7 +2579,7 @@ test_retention_webhooks (Fixture      *f,
   ids[0] = create_intent (f, NULL);
   g_assert_true (till_test_wait_until (holding_receiver_holds, &receiver, SIM_TEST_DEADLINE_MS));
   {
-    g_autoptr(JsonNode) held = parse_body (receiver.held_body);
+    g_autoptr (JsonNode) held = parse_body (receiver.held_body);
 
     first_event = g_strdup (sim_json_string (held, "id"));
   }
@@ -2666,7 +2600,7 @@ test_retention_webhooks (Fixture      *f,
   g_assert_true (till_test_wait_until (delivered_three, &receiver, SIM_TEST_DEADLINE_MS));
   g_assert_true (till_test_wait_until (sim_idle, f->sim, SIM_TEST_DEADLINE_MS));
   {
-    g_autoptr(JsonNode) held = parse_body (receiver.held_body);
+    g_autoptr (JsonNode) held = parse_body (receiver.held_body);
 
     g_assert_cmpstr (sim_json_string (held, "type"), ==, "payment_intent.created");
     g_assert_cmpstr (sim_json_string (held, "data.object.id"), ==, ids[0]);
@@ -2675,7 +2609,7 @@ test_retention_webhooks (Fixture      *f,
   g_assert_cmpuint (receiver.bodies->len, ==, 2);
   for (guint i = 0; i < receiver.bodies->len; i++)
     {
-      g_autoptr(JsonNode) event = parse_body (g_ptr_array_index (receiver.bodies, i));
+      g_autoptr (JsonNode) event = parse_body (g_ptr_array_index (receiver.bodies, i));
 
       g_assert_cmpstr (sim_json_string (event, "data.object.id"), ==, ids[2 + i]);
     }
@@ -2690,9 +2624,7 @@ test_retention_webhooks (Fixture      *f,
 }
 
 static void
-add (const char *path,
-     gboolean    faults,
-     void (*func) (Fixture *, gconstpointer))
+add (const char *path, gboolean faults, void (*func) (Fixture *, gconstpointer))
 {
   g_test_add (path, Fixture, GINT_TO_POINTER (faults), fixture_set_up, func, fixture_tear_down);
 }
