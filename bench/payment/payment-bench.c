@@ -146,7 +146,7 @@ main (int argc, char **argv)
     {
       g_autoptr (JsonObject) reply = pay_training_server_checkout (server, &error);
       g_autoptr (TillCheckoutResponse) response = g_new0 (TillCheckoutResponse, 1);
-      g_autoptr (TillCartModel) cart = till_cart_model_new ("USD", FALSE);
+      g_autoptr (TillCartModel) cart = till_cart_model_new ("EUR", TRUE);
       JsonObject *payment;
       gint64      start, ready, typed_from, typed_to, paid;
       double      ms;

@@ -79,9 +79,9 @@
     const element = elements.create('payment', {layout: 'tabs'});
     element.on('ready', function () {
       setBusy(false);
-      // Keyboard first: the focus goes to the amount (read out by screen readers), and the
-      // next Tab enters the card number.
-      amount.focus();
+      // The card number has the focus, so the cashier or the customer types at once; the
+      // amount above it is still read out (aria-live).
+      element.focus();
       post({type: 'ready', status: null, payment_intent: payment.payment_intent, error: null});
     });
     element.on('change', function () {

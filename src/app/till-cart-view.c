@@ -18,6 +18,7 @@ struct _TillCartView
   char          *currency;
   gboolean       prices_include_tax;
   gboolean       busy;
+  guint          leave_foreign_idle;
 
   AdwTabBar  *tab_bar;
   AdwTabView *tab_view;
@@ -273,6 +274,8 @@ sync_page (TillCartView *self, TillCartModel *cart)
 static void
 on_cart_changed (TillCartModel *cart, TillCartView *self)
 {
+  /* Emptied, it sells in the store's currency again. */
+  follow_store (self, cart);
   sync_page (self, cart);
 }
 
@@ -302,8 +305,30 @@ add_page (TillCartView *self, TillCartModel *cart, int position)
 
   page = adw_tab_view_insert (self->tab_view, stack, position);
   g_signal_connect (cart, "changed", G_CALLBACK (on_cart_changed), self);
+  /* A cart restored or made after the store's configuration came follows it too. */
+  follow_store (self, cart);
   sync_page (self, cart);
   return page;
+}
+
+/* The cart on screen sells in another currency (kept aside, read-only): the next
+ * customer's cart is shown instead, so the first scan and the first Charge are in the
+ * store's currency. */
+static void
+leave_foreign (TillCartView *self)
+{
+  if (is_foreign (self, till_cart_view_get_selected_cart (self)))
+    till_cart_view_next_customer (self);
+}
+
+static gboolean
+leave_foreign_cb (gpointer data)
+{
+  TillCartView *self = data;
+
+  self->leave_foreign_idle = 0;
+  leave_foreign (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -338,6 +363,11 @@ on_store_items_changed (
         }
     }
   update_totals (self);
+  /* Not while the store is telling its listeners about this change: the next customer's
+   * cart may be a new one. */
+  if (added > 0 && self->leave_foreign_idle == 0 &&
+      is_foreign (self, till_cart_view_get_selected_cart (self)))
+    self->leave_foreign_idle = g_idle_add (leave_foreign_cb, self);
 }
 
 static void confirm_close (TillCartView *self, TillCartModel *cart);
@@ -832,6 +862,7 @@ till_cart_view_dispose (GObject *object)
   /* The template's root box is not a bound child: unparent it ourselves. */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
     gtk_widget_unparent (child);
+  g_clear_handle_id (&self->leave_foreign_idle, g_source_remove);
   g_clear_object (&self->store);
   g_clear_pointer (&self->currency, g_free);
 
@@ -926,6 +957,7 @@ till_cart_view_set_currency (TillCartView *self, const char *currency, gboolean 
       sync_page (self, cart);
     }
   update_totals (self);
+  leave_foreign (self);
 }
 
 /**

@@ -171,11 +171,8 @@ show_error (TillPaymentPage *self, const char *title, const char *description)
 static char *
 format_total (const TillOrder *order)
 {
-  const TillCurrency *currency = till_currency_lookup (order->currency);
-
-  if (currency == NULL)
-    return g_strdup (order->currency);
-  return till_money_format (order->total, currency, NULL);
+  /* As the cart shows it, in the monetary locale. */
+  return till_money_label (order->total, order->currency);
 }
 
 static void

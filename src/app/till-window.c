@@ -94,9 +94,16 @@ till_window_show_toast (TillWindow *self, const char *title)
 
   g_return_if_fail (TILL_IS_WINDOW (self));
 
-  dismiss_toast (self);
   g_free (self->last_toast);
   self->last_toast = g_strdup (title);
+  /* A message still up is replaced in place: libadwaita 1.2 crashes when a toast is dismissed
+   * and another added while the first one's animation runs (a scan per key during a
+   * checkout's start). */
+  if (self->toast != NULL)
+    {
+      adw_toast_set_title (self->toast, title);
+      return;
+    }
   toast = adw_toast_new (title);
   adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
   self->toast = g_object_ref (toast);
@@ -606,9 +613,10 @@ on_recovery_checkout (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 recover_payments (TillWindow *self)
 {
-  GListModel *carts = till_cart_store_get_carts (self->store);
+  GListModel            *carts = till_cart_store_get_carts (self->store);
+  const TillStoreConfig *config = till_client_get_config (self->client);
 
-  if (till_client_get_state (self->client) != TILL_CONNECTION_ONLINE)
+  if (till_client_get_state (self->client) != TILL_CONNECTION_ONLINE || config == NULL)
     return;
 
   for (guint i = 0; i < g_list_model_get_n_items (carts); i++)
@@ -617,7 +625,10 @@ recover_payments (TillWindow *self)
       const char *reference = till_cart_model_get_client_reference (cart);
       Recovery   *recovery;
 
+      /* A cart in another currency was charged, if at all, at another store (or this one
+       * before it changed currency): this store refuses it, and it is kept aside as it is. */
       if (reference == NULL || till_cart_model_is_empty (cart) ||
+          g_ascii_strcasecmp (till_cart_model_get_currency (cart), config->currency) != 0 ||
           g_hash_table_contains (self->recovery_tried, reference))
         continue;
       g_hash_table_add (self->recovery_tried, g_strdup (reference));

@@ -15,6 +15,7 @@
 
 #include "till-api.h"
 #include "till-products.h"
+#include "till-currency.h"
 #include "till-server-cli.h"
 #include "till-terminals.h"
 
@@ -192,6 +193,45 @@ on_quit_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A training database made when training sold in dollars holds its demo catalog in
+ * dollars: its store goes on selling in that currency (a new database gets euros), or
+ * every product would be refused by its own store. A configured [store] currency wins. */
+static gboolean
+keep_training_catalog_currency (TillServerConfig *config, GError **error)
+{
+  g_autoptr (TillDatabase) db = NULL;
+  sqlite3_stmt *stmt;
+  const char   *currency;
+  int           step;
+
+  if (!config->training || config->currency_configured ||
+      !g_file_test (config->database, G_FILE_TEST_EXISTS))
+    return TRUE;
+  db = till_database_open (config->database, error);
+  if (db == NULL)
+    return FALSE;
+  stmt = till_database_prepare (db, "SELECT currency FROM products LIMIT 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  step = till_database_step (db, stmt, error);
+  if (step < 0)
+    return FALSE;
+  if (step != SQLITE_ROW)
+    return TRUE;
+  currency = (const char *) sqlite3_column_text (stmt, 0);
+  if (currency == NULL || g_ascii_strcasecmp (currency, config->currency) == 0 ||
+      till_currency_lookup (currency) == NULL)
+    return TRUE;
+  g_message ("This training database's catalog is in %s, made before training sold in EUR: "
+             "its store goes on selling in %s (a new database sells in EUR)",
+             currency, currency);
+  g_free (config->currency);
+  config->currency = g_strdup (till_currency_get_code (till_currency_lookup (currency)));
+  if (!config->prices_include_tax_configured)
+    config->prices_include_tax = FALSE;
+  return TRUE;
+}
+
 static int
 run_server (Options *options)
 {
@@ -204,7 +244,8 @@ run_server (Options *options)
   guint            sigint, sigterm;
   int              lock;
 
-  if (config == NULL || !till_server_config_validate (config, &error))
+  if (config == NULL || !till_server_config_validate (config, &error) ||
+      !keep_training_catalog_currency (config, &error))
     return fail (NULL, error);
   mode = config->mode;
   database = g_strdup (config->database);

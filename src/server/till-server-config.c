@@ -226,6 +226,9 @@ till_server_config_load_file (TillServerConfig *config, const char *path, GError
       return FALSE;
     }
   config->max_body = (gsize) max_body_kib * 1024;
+  config->currency_configured |= g_key_file_has_key (file, "store", "currency", NULL);
+  config->prices_include_tax_configured |=
+      g_key_file_has_key (file, "store", "prices-include-tax", NULL);
 
   /* "usd" is USD: every command (serving, catalog import) then compares codes as written
    * by Till. An unknown code is refused here, before any command reads it. */
@@ -391,6 +394,16 @@ till_server_config_validate (TillServerConfig *config, GError **error)
   g_autofree char *host = NULL;
   guint16          port;
 
+  /* Training sells the demo catalog as it is written, in euros with the tax included in
+   * the prices, as European shops price (not its figures relabelled as dollars); a
+   * [store] currency configured still wins. */
+  if (config->training && !config->currency_configured)
+    {
+      g_free (config->currency);
+      config->currency = g_strdup ("EUR");
+      if (!config->prices_include_tax_configured)
+        config->prices_include_tax = TRUE;
+    }
   if (!normalize_currency (config, error))
     return FALSE;
 

@@ -32,6 +32,8 @@ typedef struct
   char    *store_name;
   char    *currency; /* ISO 4217, upper case */
   gboolean prices_include_tax;
+  gboolean currency_configured; /* set by the configuration file, not the default */
+  gboolean prices_include_tax_configured;
   char    *store_address; /* nullable; lines separated by "\n", printed on receipts */
   char    *store_tax_id;  /* nullable; the store's tax (VAT) number, on receipts */
   char    *timezone;      /* IANA name; NULL: the machine's */

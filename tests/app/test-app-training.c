@@ -23,6 +23,7 @@ typedef struct
 {
   TillApplication      *app;
   char                 *refused_url;
+  char                 *old_reference; /* of the cart left in dollars by the old USD training */
   TillCartModel        *cart;
   TillCheckoutResponse *response;
   TillOrder            *synced;
@@ -67,12 +68,7 @@ scanned (gpointer data)
   TillWindow    *window = data;
   TillCartModel *cart = till_cart_view_get_selected_cart (till_window_get_cart_view (window));
 
-  /* The demo catalog arrives from the server: scan until the product is known. */
-  if (cart != NULL && till_cart_model_get_n_items (cart) > 0)
-    return TRUE;
-  if (cart != NULL)
-    till_window_handle_barcode (window, "8691234000014"); /* İstanbul Simidi */
-  return FALSE;
+  return cart != NULL && till_cart_model_get_n_items (cart) > 0;
 }
 
 static void
@@ -133,6 +129,37 @@ confirm_at_stripe (const TillStoreConfig *config, const TillCheckoutResponse *re
   g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
 }
 
+static void
+on_carts_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_assert_true (till_cart_store_load_finish (TILL_CART_STORE (source), result, NULL));
+  *(gboolean *) user_data = TRUE;
+}
+
+/* The dollar cart was kept aside as it was: never sent to the euro store, nor changed. */
+static void
+assert_dollar_cart_kept (const char *reference)
+{
+  g_autoptr (GFile) dir = till_cart_store_get_default_directory ();
+  g_autoptr (TillCartStore) store = till_cart_store_new (dir);
+  GListModel *carts = till_cart_store_get_carts (store);
+  gboolean    loaded = FALSE, found = FALSE;
+
+  till_cart_store_load_async (store, NULL, on_carts_loaded, &loaded);
+  g_assert_true (till_test_wait_for (&loaded, 5000));
+  for (guint i = 0; i < g_list_model_get_n_items (carts); i++)
+    {
+      g_autoptr (TillCartModel) cart = g_list_model_get_item (carts, i);
+
+      if (g_strcmp0 (till_cart_model_get_client_reference (cart), reference) != 0)
+        continue;
+      g_assert_cmpstr (till_cart_model_get_currency (cart), ==, "USD");
+      g_assert_cmpuint (till_cart_model_get_n_lines (cart), ==, 1);
+      found = TRUE;
+    }
+  g_assert_true (found);
+}
+
 static gboolean
 sell_in_training (gpointer data)
 {
@@ -140,6 +167,7 @@ sell_in_training (gpointer data)
   TillClient         *client = till_application_get_client (run->app);
   TillTrainingServer *server;
   TillWindow         *window;
+  TillCartView       *view;
   GtkWidget          *training;
 
   g_assert_true (till_test_wait_until (connect_dialog_shown, NULL, 10000));
@@ -160,11 +188,25 @@ sell_in_training (gpointer data)
   run->server_pid = g_strdup (till_training_server_get_identifier (server));
   run->server_url = g_strdup (till_training_server_get_url (server));
 
-  /* Scan, Charge, pay with a test card, and the server says paid. */
+  /* The store sells the demo catalog in its own euros, tax included; the empty cart made
+   * in the dollars remembered from before follows it, and is the one on screen. */
+  g_assert_cmpstr (till_client_get_config (client)->currency, ==, "EUR");
+  g_assert_true (till_client_get_config (client)->prices_include_tax);
   window = TILL_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (run->app)));
+  view = till_window_get_cart_view (window);
+  g_assert_cmpstr (till_cart_model_get_currency (till_cart_view_get_selected_cart (view)), ==,
+                   "EUR");
+  g_assert_cmpuint (till_cart_model_get_n_lines (till_cart_view_get_selected_cart (view)), ==, 0);
+  g_assert_cmpstr (till_cart_view_get_charge_label (view), ==, "Charge €0.00");
+
+  /* Scan, Charge, pay with a test card, and the server says paid. */
   g_assert_true (till_window_get_training_shown (window));
   g_signal_connect (window, "payment-requested", G_CALLBACK (on_payment_requested), run);
+  /* Once: online, a code the catalog on this computer does not know yet is asked of the
+   * server (a scan per loop iteration would leave lookups answering during the checkout). */
+  till_window_handle_barcode (window, "8691234000014"); /* İstanbul Simidi */
   g_assert_true (till_test_wait_until (scanned, window, 30000));
+  g_assert_cmpuint (till_cart_model_get_n_items (till_cart_view_get_selected_cart (view)), ==, 1);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.charge", NULL);
   g_assert_true (till_test_wait_until (handed_off, run, 20000));
   g_assert_cmpint (run->response->order->total, >, 0);
@@ -173,6 +215,10 @@ sell_in_training (gpointer data)
   g_assert_true (till_test_wait_until (synced, run, 20000));
   g_assert_no_error (run->error);
   g_assert_cmpint (run->synced->status, ==, TILL_ORDER_PAID);
+  g_assert_cmpstr (run->synced->currency, ==, "EUR");
+  /* Simit: €0.90, tax included. */
+  g_assert_cmpint (run->synced->total, ==, 90);
+  assert_dollar_cart_kept (run->old_reference);
 
   run->checked = TRUE;
   g_application_quit (G_APPLICATION (run->app));
@@ -198,11 +244,44 @@ refused_url (void)
 }
 
 static void
+on_old_carts_written (TillCartStore *store, GParamSpec *pspec, gboolean *written)
+{
+  *written = !till_cart_store_is_busy (store);
+}
+
+/* What a till used with the training of old, which sold in dollars, left: the currency
+ * remembered, an empty cart in it, and a cart with a line and a client reference. */
+static char *
+leave_dollar_carts (void)
+{
+  g_autoptr (GSettings) settings = g_settings_new ("io.github.tillpos.Till");
+  g_autoptr (GFile) dir = till_cart_store_get_default_directory ();
+  g_autoptr (TillCartStore) store = till_cart_store_new (dir);
+  g_autoptr (TillProduct) simit =
+      till_product_new (1, "İstanbul Simidi", "SIM-001", "8691234000014", "Bakery", "USD", 90, 800);
+  g_autoptr (GError) error = NULL;
+  TillCartModel *cart;
+  gboolean       written = FALSE;
+  char          *reference;
+
+  g_settings_set_string (settings, "currency", "USD");
+  g_settings_set_boolean (settings, "prices-include-tax", FALSE);
+  till_cart_store_new_cart (store, "USD", FALSE);
+  /* Opened last, so it is the one on screen when the carts come back. */
+  cart = till_cart_store_new_cart (store, "USD", FALSE);
+  g_assert_cmpint (till_cart_model_add_product (cart, simit, 1, &error), ==, 0);
+  g_assert_no_error (error);
+  reference = g_strdup (till_cart_model_ensure_client_reference (cart));
+  g_signal_connect (store, "notify::busy", G_CALLBACK (on_old_carts_written), &written);
+  g_assert_true (till_cart_store_is_busy (store));
+  g_assert_true (till_test_wait_for (&written, 5000));
+  g_signal_handlers_disconnect_by_data (store, &written);
+  return reference;
+}
+
+static void
 test_try_training (void)
 {
-  g_autofree char *home = till_test_make_tmpdir ("till-app-test");
-  g_autofree char *data_home = g_build_filename (home, "data", NULL);
-  g_autofree char *cache_home = g_build_filename (home, "cache", NULL);
   g_autoptr (TillTokenStore) tokens = till_memory_token_store_new ();
   g_autoptr (GSocketClient) socket_client = g_socket_client_new ();
   g_autoptr (GSocketConnection) after = NULL;
@@ -211,9 +290,9 @@ test_try_training (void)
   Run run = { 0 };
   int status;
 
-  /* The state directory (the app's private training database) was set in main (). */
-  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
+  /* The data (carts), cache (catalog) and state (the app's private training database)
+   * directories were set in main (). */
+  run.old_reference = leave_dollar_carts ();
   run.app = till_application_new ();
   run.refused_url = refused_url ();
   g_application_set_flags (G_APPLICATION (run.app), G_APPLICATION_NON_UNIQUE);
@@ -241,10 +320,10 @@ test_try_training (void)
   till_checkout_response_free (run.response);
   g_clear_pointer (&run.synced, till_order_free);
   g_free (run.refused_url);
+  g_free (run.old_reference);
   g_free (run.server_pid);
   g_free (run.server_url);
   g_clear_object (&run.app);
-  till_test_remove_tree (home);
 }
 
 /* The helper: an app that starts its training server, says its pid, and waits to be killed. */
@@ -344,20 +423,27 @@ test_killed_app (void)
 int
 main (int argc, char *argv[])
 {
-  g_autofree char *state = NULL;
+  g_autofree char *home = NULL;
   int              status;
 
   if (argc == 2 && g_str_equal (argv[1], "--helper-training-server"))
     return run_helper ();
-  state = till_test_make_tmpdir ("till-app-training");
+  home = till_test_make_tmpdir ("till-app-training");
 
-  /* Before anything asks GLib for it. */
-  g_setenv ("XDG_STATE_HOME", state, TRUE);
+  /* Before anything asks GLib for them: GTK's start reads the data directory, and GLib
+   * keeps the first answer, so set later the app's carts would be the user's own. */
+  for (guint i = 0; i < 3; i++)
+    {
+      static const char *const vars[] = { "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME" };
+      g_autofree char         *dir = g_build_filename (home, vars[i], NULL);
+
+      g_setenv (vars[i], dir, TRUE);
+    }
   till_test_init_gtk (&argc, &argv);
   /* First: the whole app's test leaves its window's web view behind. */
   g_test_add_func ("/app/training/killed-app", test_killed_app);
   g_test_add_func ("/app/training/try-it-with-own-server", test_try_training);
   status = g_test_run ();
-  till_test_remove_tree (state);
+  till_test_remove_tree (home);
   return status;
 }

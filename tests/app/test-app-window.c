@@ -390,6 +390,46 @@ test_currency_follows_store (Fixture *f, gconstpointer data)
   text = cart_text (f);
   g_assert_null (strstr (text, "Not Sold Here"));
   g_assert_null (strstr (text, "is priced in"));
+
+  /* Emptied, the USD cart sells in TRY again. */
+  till_cart_line_free (till_cart_model_remove_line (usd_cart, 0));
+  g_assert_cmpstr (till_cart_model_get_currency (usd_cart), ==, "TRY");
+}
+
+/* Messages in quick succession (a scan per key while a checkout starts): each replaces the
+ * last, and the window survives libadwaita 1.2's toast animations. */
+static void
+test_toasts_in_a_row (Fixture *f, gconstpointer data)
+{
+  gint64 until;
+
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("Message %u", i);
+
+      till_window_show_toast (f->window, text);
+      for (guint j = 0; j < i % 4; j++)
+        g_main_context_iteration (NULL, FALSE);
+    }
+  until = g_get_monotonic_time () + 600 * 1000;
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpstr (till_window_get_last_toast (f->window), ==, "Message 39");
+}
+
+static TillCartModel *
+find_cart (TillCartStore *store, const char *id)
+{
+  GListModel *carts = till_cart_store_get_carts (store);
+
+  for (guint i = 0; i < g_list_model_get_n_items (carts); i++)
+    {
+      g_autoptr (TillCartModel) cart = g_list_model_get_item (carts, i);
+
+      if (g_str_equal (till_cart_model_get_id (cart), id))
+        return cart;
+    }
+  return NULL;
 }
 
 static void
@@ -1103,6 +1143,66 @@ test_recovery_after_reconnect (Fixture *f, gconstpointer data)
   g_assert_cmpuint (till_test_app_server_get_n_orders (f->server), ==, 1);
 }
 
+/* Carts that come back after the store's configuration (loaded late, or left by a till
+ * connected to a store in euros): the empty one follows the store; the one with lines in
+ * euros is kept aside as it was, and never sent to this store for recovery, which would
+ * refuse it; a dollar cart with a client reference is recovered as before. */
+static void
+test_restored_carts_follow_store (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GFile) dir = g_file_new_for_path (f->tmpdir);
+  g_autoptr (TillProduct) euro_simit =
+      till_product_new (1, "Simit", "SIM-1", "8690000000017", "Bakery", "EUR", 150, 800);
+  g_autoptr (TillProduct) dollar_simit =
+      till_product_new (1, "Simit", "SIM-1", "8690000000017", "Bakery", "USD", 150, 800);
+  g_autofree char *empty_id = NULL, *euro_id = NULL, *euro_reference = NULL;
+  SyncCount        count = { f->server, 1 };
+  TillCartModel   *empty, *euros;
+  gboolean         loaded = FALSE;
+
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  g_assert_true (till_test_wait_until (store_idle, f->store, 5000));
+  g_clear_object (&f->store);
+  {
+    g_autoptr (TillCartStore) old = till_cart_store_new (dir);
+    TillCartModel *dollars;
+
+    empty = till_cart_store_new_cart (old, "EUR", TRUE);
+    empty_id = g_strdup (till_cart_model_get_id (empty));
+    euros = till_cart_store_new_cart (old, "EUR", TRUE);
+    g_assert_cmpint (till_cart_model_add_product (euros, euro_simit, 2, NULL), ==, 0);
+    euro_id = g_strdup (till_cart_model_get_id (euros));
+    euro_reference = g_strdup (till_cart_model_ensure_client_reference (euros));
+    dollars = till_cart_store_new_cart (old, "USD", FALSE);
+    g_assert_cmpint (till_cart_model_add_product (dollars, dollar_simit, 1, NULL), ==, 0);
+    till_cart_model_ensure_client_reference (dollars);
+    g_assert_true (till_test_wait_until (store_idle, old, 5000));
+  }
+
+  /* The window knows the store (USD) before the carts are read. */
+  f->store = till_cart_store_new (dir);
+  f->window = till_window_new (NULL, f->catalog, f->store, f->client);
+  gtk_window_present (GTK_WINDOW (f->window));
+  till_cart_store_load_async (f->store, NULL, on_store_loaded, &loaded);
+  g_assert_true (till_test_wait_for (&loaded, 5000));
+  /* The dollar cart's order is found and synced; the euro cart was looked at before it. */
+  g_assert_true (till_test_wait_until (synced, &count, 5000));
+  g_assert_true (till_test_wait_until (store_idle, f->store, 5000));
+  g_assert_cmpuint (till_test_app_server_get_n_checkout_requests (f->server), ==, 1);
+  g_assert_cmpuint (till_test_app_server_get_n_orders (f->server), ==, 1);
+
+  empty = find_cart (f->store, empty_id);
+  g_assert_nonnull (empty);
+  g_assert_cmpstr (till_cart_model_get_currency (empty), ==, "USD");
+  euros = find_cart (f->store, euro_id);
+  g_assert_nonnull (euros);
+  g_assert_cmpstr (till_cart_model_get_currency (euros), ==, "EUR");
+  g_assert_cmpuint (till_cart_model_get_n_items (euros), ==, 2);
+  g_assert_cmpstr (till_cart_model_get_client_reference (euros), ==, euro_reference);
+  /* Not left on screen: the cart shown sells in dollars. */
+  g_assert_cmpstr (till_cart_model_get_currency (selected_cart (f)), ==, "USD");
+}
+
 /* The server goes away just as the app, back online, asks for the catalog: the refresh fails
  * quietly (the banner says the app is offline), and the app keeps selling from its cache. */
 
@@ -1270,6 +1370,7 @@ main (int argc, char *argv[])
   ADD ("/app/window/multiplier", NULL, test_multiplier);
   ADD ("/app/window/prices-add-up", NULL, test_prices_add_up);
   ADD ("/app/window/currency-follows-store", NULL, test_currency_follows_store);
+  ADD ("/app/window/toasts-in-a-row", NULL, test_toasts_in_a_row);
   ADD ("/app/window/remove-park-resume", NULL, test_remove_and_actions);
   ADD ("/app/window/new-sale-not-parked", NULL, test_new_sale_not_parked);
   ADD ("/app/window/catalog-search", NULL, test_catalog_search);
@@ -1286,6 +1387,7 @@ main (int argc, char *argv[])
   ADD ("/app/window/charge-offline", NULL, test_charge_offline);
   ADD ("/app/window/charge-server-here-down", "online", test_charge_server_here_down);
   ADD ("/app/window/recovery-after-reconnect", "online", test_recovery_after_reconnect);
+  ADD ("/app/window/restored-carts-follow-store", "online", test_restored_carts_follow_store);
   ADD ("/app/window/server-gone-while-refreshing", "online", test_server_gone_while_refreshing);
   ADD ("/app/window/check-payment-provider-down", "online", test_check_payment_provider_down);
   ADD ("/app/window/connect-dialog", "online", test_connect_dialog);

@@ -180,7 +180,7 @@ pay_training_server_checkout (PayTrainingServer *server, GError **error)
     return NULL;
   items = json_object_get_array_member (products, "products");
   body = g_strdup_printf (
-      "{\"client_reference\": \"%s\", \"currency\": \"USD\", \"lines\": ["
+      "{\"client_reference\": \"%s\", \"currency\": \"EUR\", \"lines\": ["
       "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 2},"
       "{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
       uuid, json_object_get_int_member (json_array_get_object_element (items, 0), "id"),
@@ -223,16 +223,13 @@ pay_take_events (void)
     ;
 }
 
-/* The page focuses the amount; Tab enters the card number, and each complete field moves
- * on to the next by itself (expiry 12/34, CVC 123). */
+/* The card number has the focus when the form is ready: no click, no Tab. Each complete
+ * field moves on to the next by itself (expiry 12/34, CVC 123). */
 gboolean
 pay_type_card_fields (const char *number, guint delay_ms, GError **error)
 {
   g_autofree char *delay = g_strdup_printf ("%u", delay_ms);
 
-  if (!pay_xdotool ((const char *[]){ "key", "Tab", NULL }, error))
-    return FALSE;
-  pay_take_events ();
   for (guint i = 0; i < 3; i++)
     {
       const char *text = i == 0 ? number : i == 1 ? "1234" : "123";

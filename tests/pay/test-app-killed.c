@@ -389,7 +389,6 @@ test_killed_in_card_form (Fixture *f, gconstpointer data)
   scan_and_charge (f);
   wait_for_log (f, "The card form is ready");
   id = wait_for_order (f);
-  xdotool ((const char *[]){ "key", "Tab", NULL });
   xdotool ((const char *[]){ "type", "--delay", "30", "42424242", NULL });
   stop_app (f, TRUE);
 

@@ -5,7 +5,7 @@
  * The real till-server in training mode (with its embedded Stripe simulator) runs as a
  * process on loopback. The test creates a checkout over its HTTP API, shows the server's
  * real payment page in TillPaymentView, and types the card with real X key events
- * (xdotool, under Xvfb): Tab into the card form, the digits, Tab to Pay, Enter. The page's
+ * (xdotool, under Xvfb): the digits (the card number has the focus), Tab to Pay, Enter. The page's
  * result is only a hint; the order's state is what the server says after a sync.
  */
 #include "config.h"
@@ -270,9 +270,8 @@ checkout (Fixture *f, char **payment_intent, char **client_secret)
   return json_object_ref (json_object_get_object_member (reply, "order"));
 }
 
-/* Types a card as a person would: the page has put the focus on the amount; Tab enters
- * the card number, and each complete field moves on to the next by itself. Then Tab to
- * Pay, and Enter. */
+/* Types a card as a person would: the card number has the focus when the form is ready,
+ * and each complete field moves on to the next by itself. Then Tab to Pay, and Enter. */
 static void
 type_card (Fixture *f, const char *number)
 {
@@ -289,7 +288,7 @@ type_card (Fixture *f, const char *number)
 static void
 start_form (Fixture *f, const char *payment_intent, const char *client_secret, gint64 total)
 {
-  g_autofree char *label = till_money_format (total, till_currency_lookup ("USD"), "en_US");
+  g_autofree char *label = till_money_format (total, till_currency_lookup ("EUR"), "en_US");
   TillPaymentArgs  args = {
      .payment_intent = payment_intent,
      .client_secret = client_secret,
@@ -495,7 +494,7 @@ begin_sale (Fixture *f)
 {
   g_autoptr (TillCheckoutResponse) response = g_new0 (TillCheckoutResponse, 1);
   g_autoptr (JsonObject) order = checkout (f, &response->payment_intent, &response->client_secret);
-  g_autoptr (TillCartModel) cart = till_cart_model_new ("USD", FALSE);
+  g_autoptr (TillCartModel) cart = till_cart_model_new ("EUR", TRUE);
   guint ready = f->ready;
 
   response->order = till_order_from_json (order, NULL);
@@ -575,10 +574,9 @@ save_text_page (const char                 *text,
   cairo_surface_destroy (surface);
 }
 
-/* The receipt of paid order @id as Print Receipt formats it: on an 80 mm thermal roll (72 mm
- * printed at 203 dpi: 576 dots for TILL_RECEIPT_WIDTH columns, the text's own height), and
- * on an A4 page as the print operation lays it out (Monospace 9 from the top left corner of
- * the printable area, here 0.5 in margins), at 150 dpi. */
+/* The receipt of paid order @id as Print Receipt formats it, on an 80 mm thermal roll (72 mm
+ * printed at 203 dpi: 576 dots for TILL_RECEIPT_WIDTH columns, the text's own height). The
+ * A4 one is Print Receipt's own PDF (save_pdf_page ()). */
 static void
 save_receipts (Fixture *f, gint64 id)
 {
@@ -588,15 +586,13 @@ save_receipts (Fixture *f, gint64 id)
   g_autofree char *text =
       till_payment_page_format_receipt (order, till_client_get_config (f->client), NULL);
   g_autoptr (PangoFontDescription) font = pango_font_description_from_string ("Monospace");
-  g_autoptr (PangoFontDescription) a4_font = pango_font_description_from_string ("Monospace 9");
   PangoFontMap *map = pango_cairo_font_map_get_default ();
   g_autoptr (GObject) context = G_OBJECT (pango_font_map_create_context (map));
   g_autoptr (PangoLayout) probe = NULL;
   g_autofree char *columns = g_strnfill (TILL_RECEIPT_WIDTH, 'M');
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
-  guint  n_lines = g_strv_length (lines);
-  int    probe_width, probe_height, line_height;
-  double a4_scale = 150.0 / 72.0;
+  guint n_lines = g_strv_length (lines);
+  int   probe_width, probe_height, line_height;
 
   g_assert_nonnull (order);
   g_assert_cmpint (order->status, ==, TILL_ORDER_PAID);
@@ -611,11 +607,32 @@ save_receipts (Fixture *f, gint64 id)
   line_height = (int) (probe_height * 576.0 / probe_width) + 2;
   save_text_page (text, font, 576 + 2 * 24, (int) n_lines * line_height + 2 * 24, 24, 24,
                   "receipt-80mm");
+}
 
-  /* A4: 210 × 297 mm, 8.27 × 11.69 in. */
-  pango_font_description_set_absolute_size (a4_font, 9 * a4_scale * PANGO_SCALE);
-  save_text_page (text, a4_font, (int) (8.27 * 150), (int) (11.69 * 150), 0.5 * 150, 0.5 * 150,
-                  "receipt-a4");
+/* The first page of @pdf at 150 dpi, as _build/tests/pay/NAME.png (pdftoppm, from
+ * poppler-utils; without it, no picture and a message). */
+static void
+save_pdf_page (const char *pdf, const char *name)
+{
+  g_autofree char *program = g_find_program_in_path ("pdftoppm");
+  g_autofree char *prefix = g_test_build_filename (G_TEST_BUILT, "pay", name, NULL);
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  if (program == NULL)
+    {
+      g_test_message ("pdftoppm (poppler-utils) is not installed: no %s.png", name);
+      return;
+    }
+  g_assert_true (
+      g_spawn_sync (NULL,
+                    (char *[]){ program, (char *) "-png", (char *) "-r", (char *) "150",
+                                (char *) "-singlefile", (char *) "-f", (char *) "1", (char *) "-l",
+                                (char *) "1", (char *) pdf, prefix, NULL },
+                    NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, &error));
+  g_assert_no_error (error);
 }
 
 static void
@@ -624,6 +641,10 @@ test_flow_paid (Fixture *f, gconstpointer data)
   g_autoptr (TillOrder) order = begin_sale (f);
   g_autofree char *status = NULL;
 
+  /* The amount as the cart shows it (the training store's euros; not ICU's "€ 2.25" of the
+   * C locale). */
+  g_assert_true (pay_page_says (till_payment_view_get_web_view (f->view),
+                                "document.getElementById('amount').textContent === '€2.25'"));
   type_card (f, "4242424242424242");
   wait_for_state (f, "paid");
   status = order_status (f, order->id);
@@ -644,6 +665,9 @@ test_flow_paid (Fixture *f, gconstpointer data)
     g_assert_true (g_file_get_contents (pdf, &contents, &length, &error));
     g_assert_cmpuint (length, >, 500);
     g_assert_true (g_str_has_prefix (contents, "%PDF"));
+    /* The source of data/screenshots/receipt-a4.png: the paper of the test's locale (C:
+     * A4), as a printer would get it. */
+    save_pdf_page (pdf, "receipt-a4");
   }
 
   /* Email Receipt: the server hands the address to Stripe (receipt_email), which sends its
@@ -732,8 +756,7 @@ test_flow_empty_form (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->results, ==, 0);
   g_assert_cmpstr (till_payment_page_get_state (f->page), ==, "form");
 
-  /* The customer types the card, and pays. */
-  g_assert_true (pay_page_says (web_view, "document.getElementById('amount').focus(), true"));
+  /* The customer types the card (the form still has the keyboard), and pays. */
   type_card (f, "4242424242424242");
   wait_for_state (f, "paid");
   g_assert_cmpuint (f->results, ==, 1);
@@ -789,6 +812,33 @@ test_flow_cancel (Fixture *f, gconstpointer data)
   g_assert_false (f->finished_paid);
   status = order_status (f, order->id);
   g_assert_cmpstr (status, ==, "canceled");
+}
+
+/* Issue 22, point 11: the card number has the keyboard when the form appears. The keyboard
+ * was elsewhere in the window; nothing clicks into the form and no Tab enters it: the
+ * digits, then the expiry and CVC (each field moves on by itself), go where they belong. */
+static void
+test_flow_card_number_focused (Fixture *f, gconstpointer data)
+{
+  WebKitWebView *web_view = till_payment_view_get_web_view (f->view);
+  g_autoptr (TillOrder) order = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *status = NULL;
+
+  gtk_window_set_focus (f->window, NULL);
+  g_assert_false (gtk_widget_has_focus (GTK_WIDGET (web_view)));
+  order = begin_sale (f);
+  g_assert_true (gtk_widget_has_focus (GTK_WIDGET (web_view)));
+  /* The page gave the focus to the card form's frame, not to its own amount. */
+  g_assert_true (pay_page_says (web_view, "document.activeElement.tagName === 'IFRAME'"));
+
+  g_assert_true (pay_type_card_fields ("4242424242424242", 30, &error));
+  g_assert_no_error (error);
+  g_assert_true (pay_press_pay (&error));
+  g_assert_no_error (error);
+  wait_for_state (f, "paid");
+  status = order_status (f, order->id);
+  g_assert_cmpstr (status, ==, "paid");
 }
 
 static void
@@ -916,7 +966,7 @@ config_has_js (Fixture *f)
 static void
 test_flow_server_restart (Fixture *f, gconstpointer data)
 {
-  g_autoptr (TillCartModel) cart = till_cart_model_new ("USD", FALSE);
+  g_autoptr (TillCartModel) cart = till_cart_model_new ("EUR", TRUE);
   g_autoptr (GPtrArray) products = NULL;
   g_autoptr (TillCheckoutResult) checkout_result = NULL;
   g_autofree char *etag = NULL;
@@ -1017,7 +1067,7 @@ test_restart_shows_paid (Fixture *f, gconstpointer data)
   g_assert_true (
       till_client_fetch_products_finish (f->client, waiter.result, &products, &etag, &error));
   g_clear_object (&waiter.result);
-  cart = till_cart_store_new_cart (store, "USD", FALSE);
+  cart = till_cart_store_new_cart (store, "EUR", TRUE);
   g_assert_cmpint (till_cart_model_add_product (cart, g_ptr_array_index (products, 0), 2, &error),
                    ==, 0);
   till_checkout_start_async (f->client, cart, NULL, on_async, &waiter);
@@ -1106,7 +1156,7 @@ test_window_sale (Fixture *f, gconstpointer data)
   AdwToast *paid_toast;
   guint     paid_dismissed = 0;
 
-  cart = till_cart_store_new_cart (store, "USD", FALSE);
+  cart = till_cart_store_new_cart (store, "EUR", TRUE);
   window = till_window_new (NULL, catalog, store, client);
   gtk_window_set_default_size (GTK_WINDOW (window), 1024, 700);
   gtk_window_present (GTK_WINDOW (window));
@@ -1244,6 +1294,7 @@ main (int argc, char **argv)
   FLOW ("declined-then-paid", test_flow_declined_then_paid);
   FLOW ("cancel", test_flow_cancel);
   FLOW ("kiosk", test_flow_kiosk);
+  FLOW ("card-number-focused", test_flow_card_number_focused);
   FLOW ("web-process-killed", test_flow_web_process_killed);
   FLOW ("forged-success", test_flow_forged_success);
   FLOW ("restart-shows-paid", test_restart_shows_paid);

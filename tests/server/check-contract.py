@@ -196,8 +196,10 @@ db = os.path.join(tmp.name, "till.db")
 WEBHOOK_SECRET = "whsec_" + os.urandom(12).hex()
 config = os.path.join(tmp.name, "till.conf")
 with open(os.open(config, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
-    # A time zone with an offset, for the times of the CSV export.
-    f.write(f"[stripe]\nwebhook-secret={WEBHOOK_SECRET}\n[store]\ntimezone=Europe/Istanbul\n")
+    # A time zone with an offset, for the times of the CSV export; dollars, as the amounts
+    # below (a configured currency wins over training's euros).
+    f.write(f"[stripe]\nwebhook-secret={WEBHOOK_SECRET}\n[store]\ntimezone=Europe/Istanbul\n"
+            "currency=USD\n")
 
 
 def add_terminal(name, role):

@@ -29,6 +29,10 @@ test_training (CliFixture *fixture, gconstpointer data)
     g_autoptr (TillTestResponse) config =
         till_test_request_full (session, "GET", url, headers, NULL, NULL, 0);
     g_assert_cmpstr (json_object_get_string_member (config->json, "mode"), ==, "training");
+    /* The demo catalog's own currency and prices, tax included, as its shops write them:
+     * not its euro figures shown as dollars. */
+    g_assert_cmpstr (json_object_get_string_member (config->json, "currency"), ==, "EUR");
+    g_assert_true (json_object_get_boolean_member (config->json, "prices_include_tax"));
     g_assert_true (g_str_has_prefix (json_object_get_string_member (config->json, "stripe_js_url"),
                                      "http://127.0.0.1:"));
   }
@@ -36,8 +40,14 @@ test_training (CliFixture *fixture, gconstpointer data)
     g_autofree char *url = g_strconcat (running->base, "/api/v1/products?q=simid", NULL);
     g_autoptr (TillTestResponse) products =
         till_test_request_full (session, "GET", url, headers, NULL, NULL, 0);
-    g_assert_cmpuint (
-        json_array_get_length (json_object_get_array_member (products->json, "products")), ==, 1);
+    JsonArray  *list = json_object_get_array_member (products->json, "products");
+    JsonObject *simit;
+
+    g_assert_cmpuint (json_array_get_length (list), ==, 1);
+    /* "İstanbul Simidi,0.90,EUR" in data/demo-catalog.csv. */
+    simit = json_array_get_object_element (list, 0);
+    g_assert_cmpstr (json_object_get_string_member (simit, "currency"), ==, "EUR");
+    g_assert_cmpint (json_object_get_int_member (simit, "unit_amount"), ==, 90);
   }
   {
     /* "Try It in Training Mode": a cashier terminal for this computer, only for a JSON body
@@ -108,7 +118,7 @@ test_training (CliFixture *fixture, gconstpointer data)
     g_autofree char *url = g_strconcat (running->base, "/api/v1/checkouts", NULL);
     g_autoptr (TillTestResponse) created =
         till_test_request_full (session, "POST", url, headers, "application/json",
-                                "{\"client_reference\": \"training-1\", \"currency\": \"USD\","
+                                "{\"client_reference\": \"training-1\", \"currency\": \"EUR\","
                                 " \"lines\": [{\"product_id\": 1, \"quantity\": 2}]}",
                                 -1);
     JsonObject *payment;
@@ -132,6 +142,52 @@ test_training (CliFixture *fixture, gconstpointer data)
   }
   cli_stop (running, FALSE);
   g_assert_cmpuint (cli_count_products (fixture), ==, 60);
+}
+
+/* A training database made when training sold in dollars goes on selling in dollars, so
+ * that its catalog is not refused by its own store; a new one sells in euros (test_training). */
+static void
+test_training_old_database (CliFixture *fixture, gconstpointer data)
+{
+  g_autofree char *csv = cli_write_file (fixture, "dollars.csv",
+                                         "sku,barcode,name,price,currency,tax_rate,category\n"
+                                         "S-1,,Simit,0.90,USD,7,Bakery\n",
+                                         0644);
+  g_autofree char *dollars =
+      cli_write_file (fixture, "dollars.conf", "[store]\ncurrency=USD\n", 0644);
+  g_autofree char *token = cli_add_terminal (fixture, "kiosk", "cashier");
+  g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
+  const char      *headers[] = { "Authorization", authorization, NULL };
+  const char      *serve[] = { "--db", fixture->db, "--training", "--listen", "127.0.0.1:0", NULL };
+  g_autoptr (SoupSession) session = soup_session_new ();
+  TillTestCli *running;
+
+  {
+    const char *argv[] = {
+      "--config", dollars, "--db", fixture->db, "catalog", "import", csv, NULL
+    };
+    g_assert_cmpint (cli_run (argv, NULL, NULL, NULL), ==, 0);
+  }
+  running = cli_start (serve, NULL);
+  {
+    g_autofree char *url = g_strconcat (running->base, "/api/v1/config", NULL);
+    g_autoptr (TillTestResponse) config =
+        till_test_request_full (session, "GET", url, headers, NULL, NULL, 0);
+
+    g_assert_cmpstr (json_object_get_string_member (config->json, "currency"), ==, "USD");
+    g_assert_false (json_object_get_boolean_member (config->json, "prices_include_tax"));
+  }
+  {
+    g_autofree char *url = g_strconcat (running->base, "/api/v1/checkouts", NULL);
+    g_autoptr (TillTestResponse) created =
+        till_test_request_full (session, "POST", url, headers, "application/json",
+                                "{\"client_reference\": \"old-1\", \"currency\": \"USD\","
+                                " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}",
+                                -1);
+
+    g_assert_cmpuint (created->status, ==, 201);
+  }
+  cli_stop (running, FALSE);
 }
 
 /* [training] bounds what the embedded simulator remembers: past max-intents the oldest
@@ -165,7 +221,7 @@ test_training_retention (CliFixture *fixture, gconstpointer data)
     {
       g_autofree char *url = g_strconcat (running->base, "/api/v1/checkouts", NULL);
       g_autofree char *body =
-          g_strdup_printf ("{\"client_reference\": \"retention-%u\", \"currency\": \"USD\","
+          g_strdup_printf ("{\"client_reference\": \"retention-%u\", \"currency\": \"EUR\","
                            " \"lines\": [{\"product_id\": 1, \"quantity\": 1}]}",
                            i);
       g_autoptr (TillTestResponse) created =
@@ -197,6 +253,7 @@ main (int argc, char **argv)
   g_test_add (path, CliFixture, NULL, cli_fixture_setup, func, cli_fixture_teardown)
   ADD ("/server/cli/training", test_training);
   ADD ("/server/cli/training-retention", test_training_retention);
+  ADD ("/server/cli/training-old-database", test_training_old_database);
 #undef ADD
 
   return g_test_run ();

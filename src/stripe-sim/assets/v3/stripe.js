@@ -247,6 +247,16 @@
     container.appendChild(iframe);
   };
 
+  /* The page gives its iframe the focus (a frame cannot take it from the page by itself),
+   * then asks the frame to put it on the card number. */
+  CardFrame.prototype.focus = function () {
+    if (!this.iframe) {
+      return;
+    }
+    this.iframe.focus();
+    this.post({ source: 'till-sim', type: 'focus' });
+  };
+
   CardFrame.prototype.unmount = function () {
     window.removeEventListener('message', this.onMessage);
     if (this.iframe) {
@@ -282,7 +292,7 @@
     this._frame.handlers[name] = handler ? list.filter(function (h) { return h !== handler; }) : [];
     return this;
   };
-  PaymentElement.prototype.focus = function () { this._frame.post({ source: 'till-sim', type: 'focus' }); };
+  PaymentElement.prototype.focus = function () { this._frame.focus(); };
   PaymentElement.prototype.blur = function () { this._frame.post({ source: 'till-sim', type: 'blur' }); };
   PaymentElement.prototype.clear = function () { this._frame.post({ source: 'till-sim', type: 'clear' }); };
   PaymentElement.prototype.update = function () { return this; };

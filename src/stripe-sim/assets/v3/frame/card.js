@@ -243,6 +243,16 @@
     });
     input.addEventListener('focus', function () { post({ type: 'focus' }); });
   });
+  /* element.focus(): the page gives this frame the focus, then asks for the card number's.
+   * WebKit refuses a cross-origin frame's scripted focus until someone has interacted with
+   * it, so the card number may not get it yet: the first character typed into the frame (an
+   * interaction) then goes to the card number instead of nowhere. Tab keeps its meaning. */
+  document.addEventListener('keydown', function (event) {
+    if ((!document.activeElement || document.activeElement === document.body) &&
+        event.key.length === 1 && !event.ctrlKey && !event.altKey && !event.metaKey) {
+      number.focus();
+    }
+  }, true);
   document.getElementById('card-form').addEventListener('submit', function (event) {
     event.preventDefault();
   });
