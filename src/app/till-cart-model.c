@@ -23,7 +23,9 @@ struct _TillCartModel
 };
 
 G_DEFINE_FINAL_TYPE (TillCartModel, till_cart_model, G_TYPE_OBJECT)
-G_DEFINE_QUARK (till - cart - model - error - quark, till_cart_model_error)
+/* clang-format off: the quark name, with its dashes, becomes a string */
+G_DEFINE_QUARK (till-cart-model-error-quark, till_cart_model_error)
+/* clang-format on */
 
 enum
 {

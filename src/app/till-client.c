@@ -47,7 +47,9 @@ struct _TillClient
 };
 
 G_DEFINE_FINAL_TYPE (TillClient, till_client, G_TYPE_OBJECT)
-G_DEFINE_QUARK (till - client - error - quark, till_client_error)
+/* clang-format off: the quark name, with its dashes, becomes a string */
+G_DEFINE_QUARK (till-client-error-quark, till_client_error)
+/* clang-format on */
 G_DEFINE_BOXED_TYPE (TillStoreConfig,
                      till_store_config,
                      till_store_config_copy,

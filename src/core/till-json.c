@@ -9,7 +9,9 @@
 
 #include "till-json.h"
 
-G_DEFINE_QUARK (till - json - error - quark, till_json_error)
+/* clang-format off: the quark name, with its dashes, becomes a string */
+G_DEFINE_QUARK (till-json-error-quark, till_json_error)
+/* clang-format on */
 
 /* "lines[2]" + "quantity" → "lines[2].quantity"; "" + "currency" → "currency". */
 static char *

@@ -11,7 +11,9 @@
 
 #include "till-money.h"
 
-G_DEFINE_QUARK (till - money - error - quark, till_money_error)
+/* clang-format off: the quark name, with its dashes, becomes a string */
+G_DEFINE_QUARK (till-money-error-quark, till_money_error)
+/* clang-format on */
 
 /* Quote at most this many characters of what the user typed in an error message. */
 #define QUOTE_MAX 24

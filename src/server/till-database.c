@@ -69,7 +69,9 @@ struct _TillDatabase
 
 G_DEFINE_FINAL_TYPE (TillDatabase, till_database, G_TYPE_OBJECT)
 
-G_DEFINE_QUARK (till - database - error - quark, till_database_error)
+/* clang-format off: the quark name, with its dashes, becomes a string */
+G_DEFINE_QUARK (till-database-error-quark, till_database_error)
+/* clang-format on */
 
 #define BUSY_TIMEOUT_MS 5000
 /* Eight times SQLite's wal_autocheckpoint (a WAL of 32 MB): the pages written again and

@@ -12,7 +12,9 @@
 #include "till-core.h"
 #include "till-server-config.h"
 
-G_DEFINE_QUARK (till - config - error - quark, till_config_error)
+/* clang-format off: the quark name, with its dashes, becomes a string */
+G_DEFINE_QUARK (till-config-error-quark, till_config_error)
+/* clang-format on */
 
 #define DEFAULT_API_BASE "https://api.stripe.com"
 #define DEFAULT_JS_URL "https://js.stripe.com/v3/"

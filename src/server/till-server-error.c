@@ -8,7 +8,9 @@
 #include "till-database.h"
 #include "till-server-error.h"
 
-G_DEFINE_QUARK (till - api - error - quark, till_api_error)
+/* clang-format off: the quark name, with its dashes, becomes a string */
+G_DEFINE_QUARK (till-api-error-quark, till_api_error)
+/* clang-format on */
 
 static const struct
 {

@@ -21,7 +21,9 @@
 #define G_LOG_DOMAIN_STRIPE "till-stripe"
 #define MAX_RESPONSE_SIZE (4 * 1024 * 1024)
 
-G_DEFINE_QUARK (till - stripe - error - quark, till_stripe_error)
+/* clang-format off: the quark name, with its dashes, becomes a string */
+G_DEFINE_QUARK (till-stripe-error-quark, till_stripe_error)
+/* clang-format on */
 
 struct _TillStripeForm
 {

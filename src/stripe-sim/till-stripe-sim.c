@@ -54,7 +54,9 @@ struct _TillStripeSim
 
 G_DEFINE_FINAL_TYPE (TillStripeSim, till_stripe_sim, G_TYPE_OBJECT)
 
-G_DEFINE_QUARK (till - stripe - sim - error - quark, till_stripe_sim_error)
+/* clang-format off: the quark name, with its dashes, becomes a string */
+G_DEFINE_QUARK (till-stripe-sim-error-quark, till_stripe_sim_error)
+/* clang-format on */
 
 typedef enum
 {
