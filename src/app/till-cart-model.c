@@ -23,7 +23,8 @@ struct _TillCartModel
 };
 
 G_DEFINE_FINAL_TYPE (TillCartModel, till_cart_model, G_TYPE_OBJECT)
-/* clang-format off: the quark name, with its dashes, becomes a string */
+/* The quark's name, dashes and all, becomes a string. */
+/* clang-format off */
 G_DEFINE_QUARK (till-cart-model-error-quark, till_cart_model_error)
 /* clang-format on */
 

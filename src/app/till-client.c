@@ -47,7 +47,8 @@ struct _TillClient
 };
 
 G_DEFINE_FINAL_TYPE (TillClient, till_client, G_TYPE_OBJECT)
-/* clang-format off: the quark name, with its dashes, becomes a string */
+/* The quark's name, dashes and all, becomes a string. */
+/* clang-format off */
 G_DEFINE_QUARK (till-client-error-quark, till_client_error)
 /* clang-format on */
 G_DEFINE_BOXED_TYPE (TillStoreConfig,

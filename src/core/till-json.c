@@ -9,7 +9,8 @@
 
 #include "till-json.h"
 
-/* clang-format off: the quark name, with its dashes, becomes a string */
+/* The quark's name, dashes and all, becomes a string. */
+/* clang-format off */
 G_DEFINE_QUARK (till-json-error-quark, till_json_error)
 /* clang-format on */
 

@@ -11,7 +11,8 @@
 
 #include "till-money.h"
 
-/* clang-format off: the quark name, with its dashes, becomes a string */
+/* The quark's name, dashes and all, becomes a string. */
+/* clang-format off */
 G_DEFINE_QUARK (till-money-error-quark, till_money_error)
 /* clang-format on */
 

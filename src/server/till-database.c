@@ -69,7 +69,8 @@ struct _TillDatabase
 
 G_DEFINE_FINAL_TYPE (TillDatabase, till_database, G_TYPE_OBJECT)
 
-/* clang-format off: the quark name, with its dashes, becomes a string */
+/* The quark's name, dashes and all, becomes a string. */
+/* clang-format off */
 G_DEFINE_QUARK (till-database-error-quark, till_database_error)
 /* clang-format on */
 

@@ -12,7 +12,8 @@
 #include "till-core.h"
 #include "till-server-config.h"
 
-/* clang-format off: the quark name, with its dashes, becomes a string */
+/* The quark's name, dashes and all, becomes a string. */
+/* clang-format off */
 G_DEFINE_QUARK (till-config-error-quark, till_config_error)
 /* clang-format on */
 

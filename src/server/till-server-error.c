@@ -8,7 +8,8 @@
 #include "till-database.h"
 #include "till-server-error.h"
 
-/* clang-format off: the quark name, with its dashes, becomes a string */
+/* The quark's name, dashes and all, becomes a string. */
+/* clang-format off */
 G_DEFINE_QUARK (till-api-error-quark, till_api_error)
 /* clang-format on */
 

@@ -21,7 +21,8 @@
 #define G_LOG_DOMAIN_STRIPE "till-stripe"
 #define MAX_RESPONSE_SIZE (4 * 1024 * 1024)
 
-/* clang-format off: the quark name, with its dashes, becomes a string */
+/* The quark's name, dashes and all, becomes a string. */
+/* clang-format off */
 G_DEFINE_QUARK (till-stripe-error-quark, till_stripe_error)
 /* clang-format on */
 

@@ -54,7 +54,8 @@ struct _TillStripeSim
 
 G_DEFINE_FINAL_TYPE (TillStripeSim, till_stripe_sim, G_TYPE_OBJECT)
 
-/* clang-format off: the quark name, with its dashes, becomes a string */
+/* The quark's name, dashes and all, becomes a string. */
+/* clang-format off */
 G_DEFINE_QUARK (till-stripe-sim-error-quark, till_stripe_sim_error)
 /* clang-format on */
 
