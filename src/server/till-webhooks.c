@@ -5,6 +5,12 @@
  * Delivery is at least once and in any order: events are deduplicated by id, and applying
  * one goes through the same monotonic order updates as sync, so an old event never moves
  * an order backwards.
+ *
+ * An event comes in the API version of the webhook endpoint (set in Stripe's Dashboard), not
+ * in the Stripe-Version till-server pins (https://docs.stripe.com/webhooks/versioning): up to
+ * 2022-11-15 a PaymentIntent carries its `charges` list, with the card; from then on only
+ * `latest_charge`, an id, and the card is on the Charge, which till-api-webhooks.c fetches
+ * (till_webhook_charge_to_fetch ()) before the event is applied.
  */
 #include "config.h"
 
@@ -133,6 +139,66 @@ object_member (JsonObject *object, const char *name)
   JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
   return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static gboolean
+seen_event (TillDatabase *db, const char *id)
+{
+  sqlite3_stmt *stmt = till_database_prepare (db, "SELECT 1 FROM stripe_events WHERE id = ?", NULL);
+
+  if (stmt == NULL)
+    return FALSE;
+  till_database_bind_text (stmt, 1, id);
+  return till_database_step (db, stmt, NULL) == SQLITE_ROW;
+}
+
+static gboolean
+is_charge_id (const char *id)
+{
+  if (id == NULL || !g_str_has_prefix (id, "ch_") || strlen (id) > 255)
+    return FALSE;
+  for (const char *p = id; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_')
+      return FALSE;
+  return TRUE;
+}
+
+const char *
+till_webhook_charge_to_fetch (TillDatabase *db, JsonObject *event)
+{
+  const char *id = string_member (event, "id");
+  const char *type = string_member (event, "type");
+  JsonObject *intent = object_member (object_member (event, "data"), "object");
+  const char *charge = string_member (intent, "latest_charge");
+  const char *intent_id = string_member (intent, "id");
+  g_autoptr (TillOrder) order = NULL;
+  gint64 order_id;
+
+  if (id == NULL || type == NULL || !g_str_has_prefix (type, "payment_intent.") ||
+      g_strcmp0 (string_member (intent, "status"), "succeeded") != 0 || !is_charge_id (charge) ||
+      json_object_has_member (intent, "charges") || intent_id == NULL)
+    return NULL;
+  /* Only what will be applied: not a delivery seen before, nor another till's intent. */
+  if (seen_event (db, id))
+    return NULL;
+  order_id = till_orders_find_by_intent (db, intent_id, NULL);
+  if (order_id <= 0)
+    order_id = till_orders_order_of_intent (db, intent);
+  if (order_id <= 0)
+    return NULL;
+  order = till_orders_get (db, order_id, NULL);
+  if (order == NULL || order->status != TILL_ORDER_PENDING_PAYMENT)
+    return NULL;
+  return charge;
+}
+
+void
+till_webhook_attach_charge (JsonObject *event, JsonObject *charge)
+{
+  JsonObject *intent = object_member (object_member (event, "data"), "object");
+
+  if (intent != NULL)
+    json_object_set_object_member (intent, "latest_charge", json_object_ref (charge));
 }
 
 static gboolean

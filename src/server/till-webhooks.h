@@ -31,6 +31,14 @@ gboolean till_webhook_handle_event (TillDatabase *db,
                                     gboolean     *out_duplicate,
                                     GError      **error);
 
+/* The id of the Charge to fetch before @event can be applied with its card, or NULL: an
+ * intent that succeeded, for a pending order of this database, in an event not seen before,
+ * whose `latest_charge` is only an id and which has no `charges` list (the shape of API
+ * version 2022-11-15 and later, in which Stripe sends events to an endpoint set to it). */
+const char *till_webhook_charge_to_fetch (TillDatabase *db, JsonObject *event);
+/* Puts @charge, as fetched, in the place of the id in @event's intent. */
+void till_webhook_attach_charge (JsonObject *event, JsonObject *charge);
+
 /* Events are remembered, for duplicates, this long: Stripe retries a delivery for up to 3
  * days, and keeps an event 30 days, during which it can be sent again by hand. */
 #define TILL_WEBHOOK_EVENTS_KEPT_DAYS 30

@@ -2,7 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * till-stripe-sim --listen HOST:PORT [--webhook-url URL --webhook-secret whsec_…] [--faults]
+ * till-stripe-sim --listen HOST:PORT [--webhook-url URL --webhook-secret whsec_…
+ *                 [--webhook-api-version VERSION]] [--faults]
  *                 [--fault-rate RATE [--fault-kinds LIST] [--fault-seed N]]
  *                 [--max-age SECONDS] [--max-intents N] [--max-events N]
  *                 [--max-idempotency-keys N]
@@ -79,6 +80,7 @@ main (int argc, char **argv)
   g_autofree char *listen = NULL;
   g_autofree char *webhook_url = NULL;
   g_autofree char *webhook_secret = NULL;
+  g_autofree char *webhook_api_version = NULL;
   g_autofree char *host = NULL;
   g_autofree char *fault_kinds = NULL;
   gboolean         faults = FALSE;
@@ -101,6 +103,9 @@ main (int argc, char **argv)
     { "webhook-secret", 0, 0, G_OPTION_ARG_STRING, &webhook_secret,
       N_ ("Endpoint secret that signs webhooks (or TILL_STRIPE_SIM_WEBHOOK_SECRET)"),
       N_ ("whsec_…") },
+    { "webhook-api-version", 0, 0, G_OPTION_ARG_STRING, &webhook_api_version,
+      N_ ("The API version events are sent in (default: a current one, as for a new endpoint)"),
+      N_ ("VERSION") },
     { "faults", 0, 0, G_OPTION_ARG_NONE, &faults,
       N_ ("Enable fault injection (Till-Sim-Fault header, /_sim/faults)"), NULL },
     { "fault-rate", 0, 0, G_OPTION_ARG_DOUBLE, &fault_rate,
@@ -159,8 +164,10 @@ main (int argc, char **argv)
       return 1;
     }
 
-  if (webhook_url != NULL &&
-      !till_stripe_sim_set_webhook (sim, webhook_url, webhook_secret, &error))
+  if ((webhook_url != NULL &&
+       !till_stripe_sim_set_webhook (sim, webhook_url, webhook_secret, &error)) ||
+      (webhook_api_version != NULL &&
+       !till_stripe_sim_set_webhook_api_version (sim, webhook_api_version, &error)))
     {
       g_printerr ("till-stripe-sim: %s\n", error->message);
       return 2;

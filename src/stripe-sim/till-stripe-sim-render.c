@@ -4,7 +4,8 @@
  *
  * Shapes follow API version 2020-08-27 (the subset's): a PaymentIntent carries its
  * `charges` list, and also `latest_charge` (newer versions), which expand[] can turn into
- * the Charge object.
+ * the Charge object. Webhook events can be rendered in a later version
+ * (till_sim_render_event ()).
  */
 #include "config.h"
 
@@ -195,14 +196,31 @@ till_sim_render_charge (TillSimState *state, TillSimCharge *charge, GPtrArray *e
   add_null (builder, "on_behalf_of");
   json_builder_set_member_name (builder, "outcome");
   json_builder_begin_object (builder);
-  add_string (builder, "network_status", succeeded ? "approved_by_network" : "declined_by_network");
-  add_string (builder, "reason", succeeded ? NULL : charge->decline_code);
-  add_string (builder, "risk_level", "normal");
-  add_int (builder, "risk_score", 20);
-  add_string (builder, "seller_message",
-              succeeded ? "Payment complete."
-                        : "The bank did not return any further details with this decline.");
-  add_string (builder, "type", succeeded ? "authorized" : "issuer_declined");
+  if (!succeeded && pm != NULL && pm->card->blocked)
+    {
+      /* Radar's block: the payment never reached the card network. */
+      add_string (builder, "network_status", "not_sent_to_network");
+      add_string (builder, "reason", "highest_risk_level");
+      add_string (builder, "risk_level", "highest");
+      add_int (builder, "risk_score", 95);
+      add_string (builder, "seller_message", "Stripe blocked this payment as too risky.");
+      add_string (builder, "type", "blocked");
+    }
+  else
+    {
+      add_string (builder, "network_status",
+                  succeeded ? "approved_by_network" : "declined_by_network");
+      add_string (builder, "reason",
+                  succeeded              ? NULL
+                  : charge->decline_code ? charge->decline_code
+                                         : charge->failure_code);
+      add_string (builder, "risk_level", "normal");
+      add_int (builder, "risk_score", 20);
+      add_string (builder, "seller_message",
+                  succeeded ? "Payment complete."
+                            : "The bank did not return any further details with this decline.");
+      add_string (builder, "type", succeeded ? "authorized" : "issuer_declined");
+    }
   json_builder_end_object (builder);
   add_bool (builder, "paid", succeeded);
   if (expanded (expand, "payment_intent"))
@@ -410,15 +428,53 @@ till_sim_render_intent (TillSimState *state, TillSimIntent *intent, GPtrArray *e
   return json_builder_get_root (builder);
 }
 
+gboolean
+till_sim_render_api_version_valid (const char *api_version)
+{
+  gsize length = api_version != NULL ? strlen (api_version) : 0;
+
+  if (length < 10 || (length > 10 && api_version[10] != '.') || length > 40)
+    return FALSE;
+  for (gsize i = 0; i < 10; i++)
+    if ((i == 4 || i == 7) ? api_version[i] != '-' : !g_ascii_isdigit (api_version[i]))
+      return FALSE;
+  for (gsize i = 11; i < length; i++)
+    if (!g_ascii_islower (api_version[i]))
+      return FALSE;
+  /* Dates compare as strings; older versions than the subset's are not simulated. */
+  return strncmp (api_version, TILL_SIM_API_VERSION, 10) >= 0;
+}
+
+/* @object (a snapshot in this file's 2020-08-27 shape) as @api_version shows it. Stripe
+ * renders an event in the API version of the webhook endpoint (set in the Dashboard, usually
+ * the newest), not in the Stripe-Version of the request that caused it
+ * (https://docs.stripe.com/webhooks/versioning). From 2022-11-15 a PaymentIntent has no
+ * `charges` list, only `latest_charge`, an id unless expanded
+ * (https://docs.stripe.com/changelog/2022-11-15/removes-charges-attribute-paymentintent),
+ * and a Charge no longer carries its `refunds` list
+ * (https://docs.stripe.com/changelog/2022-11-15/deprecates-charges-auto-expand). */
+static void
+shape_for_version (JsonObject *object, const char *api_version)
+{
+  const char *type = json_object_get_string_member_with_default (object, "object", "");
+
+  if (strncmp (api_version, TILL_SIM_API_VERSION_NO_CHARGES, 10) < 0)
+    return;
+  if (g_str_equal (type, "payment_intent"))
+    json_object_remove_member (object, "charges");
+  else if (g_str_equal (type, "charge"))
+    json_object_remove_member (object, "refunds");
+}
+
 JsonNode *
-till_sim_render_event (TillSimEvent *event)
+till_sim_render_event (TillSimEvent *event, const char *api_version)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
   add_string (builder, "id", event->id);
   add_string (builder, "object", "event");
-  add_string (builder, "api_version", TILL_SIM_API_VERSION);
+  add_string (builder, "api_version", api_version);
   add_int (builder, "created", event->created);
   json_builder_set_member_name (builder, "data");
   json_builder_begin_object (builder);
@@ -427,6 +483,8 @@ till_sim_render_event (TillSimEvent *event)
     /* The object as it was when the event happened, as this simulator wrote it. */
     g_autoptr (JsonObject) object = till_json_parse_object (event->object, -1, NULL);
 
+    if (object != NULL)
+      shape_for_version (object, api_version);
     json_builder_add_value (builder, object != NULL
                                          ? json_node_init_object (json_node_alloc (), object)
                                          : json_node_new (JSON_NODE_NULL));
@@ -459,7 +517,9 @@ render_object (TillSimState *state, TillSimObjectType type, gconstpointer object
       case TILL_SIM_OBJECT_PAYMENT_METHOD:
         return till_sim_render_payment_method ((TillSimPaymentMethod *) object);
       case TILL_SIM_OBJECT_EVENT:
-        return till_sim_render_event ((TillSimEvent *) object);
+        /* Through the API, events come in the account's version (the one the simulator
+         * speaks), whatever the endpoints' versions are. */
+        return till_sim_render_event ((TillSimEvent *) object, TILL_SIM_API_VERSION);
       default:
         g_assert_not_reached ();
     }

@@ -16,16 +16,20 @@ typedef enum
   TILL_SIM_CARD_ALWAYS_AUTHENTICATES, /* 3-D Secure on every payment */
 } TillSimCardOutcome;
 
+/* A test card of https://docs.stripe.com/testing: its number, its PaymentMethod aliases
+ * and what a payment with it comes to. */
 typedef struct
 {
   const char        *number;
-  const char        *alias; /* the pm_card_… shortcut */
+  const char        *aliases[3]; /* the pm_card_… shortcuts, NULL-terminated */
   const char        *brand;
   const char        *funding;
   const char        *country;
   TillSimCardOutcome outcome;
-  const char        *decline_code; /* when it declines */
+  const char        *code;         /* the error's code when it declines */
+  const char        *decline_code; /* and its decline_code, if Stripe gives one */
   const char        *message;
+  gboolean           blocked; /* Radar blocks it: never sent to the card network */
 } TillSimTestCard;
 
 const TillSimTestCard *till_sim_test_card_lookup (const char *number);

@@ -974,7 +974,7 @@ attempt (TillSimState         *state,
         return intent_reply (state, intent, params, 200);
 
       case TILL_SIM_CARD_DECLINES:
-        return attempt_fails (state, request, intent, pm, "card_declined", pm->card->decline_code,
+        return attempt_fails (state, request, intent, pm, pm->card->code, pm->card->decline_code,
                               pm->card->message, TRUE);
 
       case TILL_SIM_CARD_AUTHENTICATES:

@@ -18,6 +18,8 @@ void             till_sim_webhooks_free (TillSimWebhooks *self);
 void     till_sim_webhooks_configure (TillSimWebhooks *self, const char *url, const char *secret);
 gboolean till_sim_webhooks_is_configured (TillSimWebhooks *self);
 void till_sim_webhooks_set_retry (TillSimWebhooks *self, guint first_delay_ms, guint max_attempts);
+/* The API version events are rendered in from now on (a valid one: render-private.h). */
+void till_sim_webhooks_set_api_version (TillSimWebhooks *self, const char *api_version);
 /* Queues @events (TillSimEvent *) for delivery, in order unless @reorder; twice each if
  * @duplicate. */
 void till_sim_webhooks_enqueue (TillSimWebhooks *self,

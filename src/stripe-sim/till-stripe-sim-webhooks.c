@@ -9,6 +9,9 @@
  * "<t>.<body>" keyed with the endpoint secret, sent as "t=<t>,v1=<hex>" (plus a v0 entry that
  * receivers must ignore, as Stripe's test mode sends).
  *
+ * Events go out in the endpoint's API version (by default a current one, as for an endpoint
+ * made in the Dashboard today), not in the version of the request that caused them.
+ *
  * A delivery holds its own copy of the event, so it still goes out once the simulator has
  * forgotten the event. The queue itself is bounded (set_max_queued): past the bound the
  * oldest deliveries waiting are given up on, as if their attempts had run out.
@@ -34,6 +37,7 @@ struct _TillSimWebhooks
   GCancellable       *cancellable;
   char               *url;
   char               *secret;
+  char               *api_version; /* of the endpoint: what events are rendered in */
   guint               first_delay_ms;
   guint               max_attempts;
   guint               max_queued; /* 0: no limit */
@@ -74,6 +78,7 @@ till_sim_webhooks_new (TillSimDeliveryDone done, gpointer user_data)
   self->cancellable = g_cancellable_new ();
   self->first_delay_ms = 1000;
   self->max_attempts = 8;
+  self->api_version = g_strdup (TILL_SIM_API_VERSION_CURRENT);
   g_queue_init (&self->queue);
   return self;
 }
@@ -90,6 +95,7 @@ till_sim_webhooks_free (TillSimWebhooks *self)
   g_clear_object (&self->session);
   g_free (self->url);
   g_free (self->secret);
+  g_free (self->api_version);
   g_free (self);
 }
 
@@ -113,6 +119,13 @@ till_sim_webhooks_set_retry (TillSimWebhooks *self, guint first_delay_ms, guint 
 {
   self->first_delay_ms = MAX (first_delay_ms, 1);
   self->max_attempts = MAX (max_attempts, 1);
+}
+
+void
+till_sim_webhooks_set_api_version (TillSimWebhooks *self, const char *api_version)
+{
+  g_free (self->api_version);
+  self->api_version = g_strdup (api_version);
 }
 
 void
@@ -288,14 +301,14 @@ pump (TillSimWebhooks *self)
 }
 
 static Delivery *
-delivery_new (TillSimEvent *event)
+delivery_new (TillSimEvent *event, const char *api_version)
 {
   Delivery *delivery = g_new0 (Delivery, 1);
   g_autoptr (JsonNode) node = NULL;
   char *text;
 
   event->pending_webhooks++;
-  node = till_sim_render_event (event);
+  node = till_sim_render_event (event, api_version);
   text = till_sim_json_to_string (node, TRUE);
   delivery->event_id = g_strdup (event->id);
   delivery->payload = g_bytes_new_take (text, strlen (text));
@@ -315,7 +328,7 @@ till_sim_webhooks_enqueue (TillSimWebhooks *self,
   for (guint i = 0; i < events->len; i++)
     {
       TillSimEvent *event = g_ptr_array_index (events, reorder ? events->len - 1 - i : i);
-      Delivery     *delivery = delivery_new (event);
+      Delivery     *delivery = delivery_new (event, self->api_version);
 
       g_queue_push_tail (&self->queue, delivery);
       if (duplicate)

@@ -330,6 +330,34 @@ till_stripe_sim_set_webhook (TillStripeSim *self,
   return TRUE;
 }
 
+/**
+ * till_stripe_sim_set_webhook_api_version:
+ * @api_version: the webhook endpoint's API version: "2020-08-27" or a later one
+ *
+ * Events are sent in the endpoint's version, as Stripe does, whatever the Stripe-Version of
+ * the request that caused them: from 2022-11-15 on, a PaymentIntent has no `charges` list and
+ * its `latest_charge` is an id. The default is a current version
+ * (%TILL_SIM_API_VERSION_CURRENT), the one an endpoint made in the Dashboard today gets.
+ */
+gboolean
+till_stripe_sim_set_webhook_api_version (TillStripeSim *self,
+                                         const char    *api_version,
+                                         GError       **error)
+{
+  g_return_val_if_fail (TILL_IS_STRIPE_SIM (self), FALSE);
+
+  if (!till_sim_render_api_version_valid (api_version))
+    {
+      g_set_error (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_INVALID_WEBHOOK,
+                   _ ("“%s” is not a Stripe API version the simulator can send events in: "
+                      "give %s or a later date (YYYY-MM-DD)"),
+                   api_version ? api_version : "", TILL_SIM_API_VERSION);
+      return FALSE;
+    }
+  till_sim_webhooks_set_api_version (self->webhooks, api_version);
+  return TRUE;
+}
+
 /* How failed webhook deliveries are retried: after @first_delay_ms, doubling, at most
  * @max_attempts deliveries in all. Defaults: 1000 ms, 8. */
 void

@@ -45,6 +45,9 @@ gboolean till_stripe_sim_set_webhook (TillStripeSim *self,
                                       const char    *url,
                                       const char    *secret,
                                       GError       **error);
+gboolean till_stripe_sim_set_webhook_api_version (TillStripeSim *self,
+                                                  const char    *api_version,
+                                                  GError       **error);
 void
 till_stripe_sim_set_webhook_retry (TillStripeSim *self, guint first_delay_ms, guint max_attempts);
 void     till_stripe_sim_set_retention (TillStripeSim *self,

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "till-test-fixture.h"
+#include "till-stripe-sim.h"
 #include "till-webhooks.h"
 
 /* ---------------------------------------------------------------------------------------- */
@@ -368,6 +369,150 @@ deliver (Fixture *fixture, const char *payload)
   return json_object_get_boolean_member_with_default (answer->json, "duplicate", FALSE);
 }
 
+/* The card the order of @order_id records: "brand last4". */
+static char *
+order_card (Fixture *fixture, gint64 order_id)
+{
+  g_autoptr (TillTestResponse) response = get_order (fixture, order_id);
+
+  g_assert_cmpuint (response->status, ==, 200);
+  return g_strdup_printf ("%s %s", payment_member (response->json, "card_brand"),
+                          payment_member (response->json, "card_last4"));
+}
+
+typedef enum
+{
+  SHAPE_CHARGES_LIST,     /* 2020-08-27: the charges list, latest_charge an id */
+  SHAPE_EXPANDED,         /* any version: latest_charge expanded */
+  SHAPE_LATEST_CHARGE_ID, /* 2022-11-15 and later: latest_charge an id, no charges list */
+  SHAPE_CHARGE_UNKNOWN,   /* the same, naming a charge Stripe does not know */
+} Shape;
+
+/* A paid intent's payment_intent.succeeded event in @shape, delivered by hand: the order is
+ * paid with its card's brand and last 4 whatever the shape (for a charge Stripe does not know:
+ * paid, without them). */
+static void
+test_webhook_shapes (Fixture *fixture, gconstpointer data)
+{
+  for (Shape shape = SHAPE_CHARGES_LIST; shape <= SHAPE_CHARGE_UNKNOWN; shape++)
+    {
+      g_autofree char *reference = till_test_new_reference ();
+      g_autofree char *body = cart_body (fixture, reference);
+      g_autoptr (TillTestResponse) created = checkout (fixture, body);
+      gint64 order_id = json_object_get_int_member (order_of (created), "id");
+      g_autoptr (TillTestResponse) intent_response = NULL;
+      g_autofree char *path = NULL;
+      g_autofree char *payload = NULL;
+      g_autofree char *event_id = g_strdup_printf ("evt_shape_%d", shape);
+      g_autofree char *status = NULL;
+      g_autofree char *card = NULL;
+      JsonObject      *intent;
+
+      g_test_message ("shape %d", shape);
+      g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"),
+                        ==, 200);
+      path = g_strdup_printf ("/v1/payment_intents/%s%s", intent_of (created),
+                              shape == SHAPE_EXPANDED ? "?expand[]=latest_charge" : "");
+      intent_response = till_test_sim_call (fixture->sim, "GET", path, NULL);
+      g_assert_cmpuint (intent_response->status, ==, 200);
+      intent = intent_response->json;
+      if (shape != SHAPE_CHARGES_LIST)
+        json_object_remove_member (intent, "charges");
+      if (shape == SHAPE_CHARGE_UNKNOWN)
+        json_object_set_string_member (intent, "latest_charge", "ch_unknown0123456789");
+      payload = event_json (event_id, "payment_intent.succeeded", intent);
+
+      g_assert_false (deliver (fixture, payload));
+      g_assert_cmpstr (order_status (fixture, order_id, &status), ==, "paid");
+      card = order_card (fixture, order_id);
+      g_assert_cmpstr (card, ==, shape == SHAPE_CHARGE_UNKNOWN ? "(null) (null)" : "visa 4242");
+      /* Delivered again: a duplicate, and nothing fetched or changed. */
+      g_assert_true (deliver (fixture, payload));
+    }
+}
+
+/* Stripe cannot be reached for the charge: the delivery is refused (503), so that Stripe sends
+ * it again, and nothing of it is remembered; the next delivery pays the order with its card. */
+static void
+test_webhook_charge_unreachable (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cart_body (fixture, reference);
+  g_autoptr (TillTestResponse) created = checkout (fixture, body);
+  gint64 order_id = json_object_get_int_member (order_of (created), "id");
+  g_autoptr (TillTestResponse) intent_response = NULL;
+  g_autoptr (TillTestResponse) refused = NULL;
+  g_autofree char *payload = NULL;
+  g_autofree char *signature = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *card = NULL;
+  JsonObject      *intent;
+
+  g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"), ==,
+                    200);
+  intent = sim_intent (fixture, intent_of (created), &intent_response);
+  json_object_remove_member (intent, "charges");
+  payload = event_json ("evt_unreachable", "payment_intent.succeeded", intent);
+
+  /* More 503s than the server's retries. */
+  till_test_sim_fault (fixture->sim, "503", 10);
+  signature = sign_now (payload, 0);
+  refused = send_webhook (fixture, payload, signature);
+  assert_json_error (refused, 503, "payment_provider_unavailable");
+  till_test_sim_clear_faults (fixture->sim);
+  g_assert_cmpint (
+      count_rows (fixture, "SELECT count (*) FROM stripe_events WHERE id = ?", "evt_unreachable"),
+      ==, 0);
+  g_assert_cmpstr (order_status (fixture, order_id, &status), ==, "pending_payment");
+
+  g_assert_false (deliver (fixture, payload));
+  card = order_card (fixture, order_id);
+  g_assert_cmpstr (card, ==, "visa 4242");
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  gint64   order_id;
+} WaitCard;
+
+static gboolean
+card_known (gpointer user_data)
+{
+  WaitCard        *wait = user_data;
+  g_autofree char *card = order_card (wait->fixture, wait->order_id);
+
+  return g_str_equal (card, "visa 4242");
+}
+
+/* The simulator's own events, in the version its endpoint is set to (@data: a version, or NULL
+ * for its default, a current one), and no sync: the webhook alone pays the order, with the
+ * card. */
+static void
+test_webhook_simulator_versions (Fixture *fixture, gconstpointer data)
+{
+  static const char *const versions[] = { NULL, "2020-08-27", "2024-06-20", "2024-09-30.acacia" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (versions); i++)
+    {
+      g_autofree char *reference = till_test_new_reference ();
+      g_autofree char *body = NULL;
+      g_autoptr (TillTestResponse) created = NULL;
+      WaitCard wait = { fixture, 0 };
+
+      g_test_message ("version %s", versions[i] ? versions[i] : "(default)");
+      if (versions[i] != NULL)
+        g_assert_true (till_stripe_sim_set_webhook_api_version (TILL_STRIPE_SIM (fixture->sim->sim),
+                                                                versions[i], NULL));
+      body = cart_body (fixture, reference);
+      created = checkout (fixture, body);
+      wait.order_id = json_object_get_int_member (order_of (created), "id");
+      g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"),
+                        ==, 200);
+      g_assert_true (till_test_wait_until (card_known, &wait, 10000));
+    }
+}
+
 /* Webhook events are remembered for duplicates TILL_WEBHOOK_EVENTS_KEPT_DAYS, then forgotten
  * by the reconciler's rounds; one delivered again after that is handled again, harmlessly. */
 static void
@@ -488,6 +633,9 @@ main (int argc, char **argv)
   ADD ("/server/webhooks/refund-events", NULL, test_refund_events);
   ADD ("/server/webhooks/events-forgotten", NULL, test_webhook_events_forgotten);
   ADD ("/server/webhooks/without-metadata", NULL, test_webhook_without_metadata);
+  ADD ("/server/webhooks/shapes", NULL, test_webhook_shapes);
+  ADD ("/server/webhooks/charge-unreachable", NULL, test_webhook_charge_unreachable);
+  ADD ("/server/webhooks/simulator-versions", &webhooks, test_webhook_simulator_versions);
 #undef ADD
   g_test_add_func ("/server/webhook-verify", test_webhook_verify);
 

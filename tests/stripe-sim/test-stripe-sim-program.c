@@ -98,6 +98,17 @@ test_bad_arguments (void)
   program = program_start (argv2, NULL);
   g_assert_null (program->url);
   g_assert_cmpint (program_stop (program), ==, 2);
+  {
+    /* A webhook API version the simulator cannot render. */
+    const char *argv3[] = { SIM_PROGRAM,           "--webhook-url",
+                            "http://127.0.0.1:9/", "--webhook-secret",
+                            "whsec_0123456789",    "--webhook-api-version",
+                            "2019-12-03",          NULL };
+
+    program = program_start (argv3, NULL);
+    g_assert_null (program->url);
+    g_assert_cmpint (program_stop (program), ==, 2);
+  }
 
   /* Limits are whole numbers from 0. */
   {
@@ -171,6 +182,8 @@ test_webhooks_and_faults (void)
                          receiver->url,
                          "--webhook-secret",
                          "whsec_program_secret_123",
+                         "--webhook-api-version",
+                         "2020-08-27",
                          "--faults",
                          NULL };
   Program    *program = program_start (argv, "sk_test_pinned_key");
@@ -207,6 +220,13 @@ test_webhooks_and_faults (void)
         strlen ("whsec_program_secret_123"), (const guchar *) payload->str, payload->len);
     wanted = g_strconcat ("v1=", expected, NULL);
     g_assert_cmpstr (items[1], ==, wanted);
+    /* In the endpoint's version from the command line. */
+    {
+      g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+      g_autoptr (JsonNode) event = json_from_string (text, NULL);
+
+      g_assert_cmpstr (sim_json_string (event, "api_version"), ==, "2020-08-27");
+    }
   }
 
   g_assert_cmpint (program_stop (program), ==, 0);

@@ -544,6 +544,41 @@ static const CardCase card_cases[] = {
     NULL, NULL },
   { "payment_method=pm_card_authenticationRequired", 200, "requires_action", NULL, NULL, NULL,
     NULL },
+  /* The rest of https://docs.stripe.com/testing: each number and alias with its exact code and
+   * decline code (none for an expired card, a wrong CVC or a processing error). */
+  { CARD ("4000000000009987"), 402, "requires_payment_method", "card_declined", "lost_card", NULL,
+    NULL },
+  { CARD ("4000000000009979"), 402, "requires_payment_method", "card_declined", "stolen_card", NULL,
+    NULL },
+  { CARD ("4000000000000069"), 402, "requires_payment_method", "expired_card", NULL, NULL, NULL },
+  { CARD ("4000000000000127"), 402, "requires_payment_method", "incorrect_cvc", NULL, NULL, NULL },
+  { CARD ("4000000000000119"), 402, "requires_payment_method", "processing_error", NULL, NULL,
+    NULL },
+  { CARD ("4000000000006975"), 402, "requires_payment_method", "card_declined",
+    "card_velocity_exceeded", NULL, NULL },
+  { CARD ("4100000000000019"), 402, "requires_payment_method", "card_declined", "fraudulent", NULL,
+    NULL },
+  { CARD ("4000000000003220"), 200, "requires_action", NULL, NULL, NULL, NULL },
+  { "payment_method=pm_card_visa_chargeDeclined", 402, "requires_payment_method", "card_declined",
+    "generic_decline", NULL, NULL },
+  { "payment_method=pm_card_visa_chargeDeclinedInsufficientFunds", 402, "requires_payment_method",
+    "card_declined", "insufficient_funds", NULL, NULL },
+  { "payment_method=pm_card_visa_chargeDeclinedLostCard", 402, "requires_payment_method",
+    "card_declined", "lost_card", NULL, NULL },
+  { "payment_method=pm_card_visa_chargeDeclinedStolenCard", 402, "requires_payment_method",
+    "card_declined", "stolen_card", NULL, NULL },
+  { "payment_method=pm_card_chargeDeclinedExpiredCard", 402, "requires_payment_method",
+    "expired_card", NULL, NULL, NULL },
+  { "payment_method=pm_card_chargeDeclinedIncorrectCvc", 402, "requires_payment_method",
+    "incorrect_cvc", NULL, NULL, NULL },
+  { "payment_method=pm_card_chargeDeclinedProcessingError", 402, "requires_payment_method",
+    "processing_error", NULL, NULL, NULL },
+  { "payment_method=pm_card_visa_chargeDeclinedVelocityLimitExceeded", 402,
+    "requires_payment_method", "card_declined", "card_velocity_exceeded", NULL, NULL },
+  { "payment_method=pm_card_radarBlock", 402, "requires_payment_method", "card_declined",
+    "fraudulent", NULL, NULL },
+  { "payment_method=pm_card_threeDSecure2Required", 200, "requires_action", NULL, NULL, NULL,
+    NULL },
 };
 
 static void
@@ -572,6 +607,22 @@ test_cards (Fixture *f, gconstpointer data)
           g_assert_cmpstr (sim_json_string (intent, "last_payment_error.decline_code"), ==,
                            c->decline_code);
           g_assert_cmpstr (sim_json_string (intent, "last_payment_error.type"), ==, "card_error");
+          g_assert_cmpstr (sim_json_string (intent, "last_payment_error.code"), ==, c->code);
+          {
+            /* The failed charge says why, and whether Radar or the bank refused. */
+            g_autofree char *charge_path =
+                g_strdup_printf ("/v1/charges/%s", sim_json_string (r->json, "error.charge"));
+            g_autoptr (SimResponse) charge = api (f, "GET", charge_path, NULL);
+            gboolean blocked = g_strcmp0 (c->decline_code, "fraudulent") == 0;
+
+            assert_ok (charge);
+            g_assert_cmpstr (sim_json_string (charge->json, "status"), ==, "failed");
+            g_assert_cmpstr (sim_json_string (charge->json, "failure_code"), ==, c->code);
+            g_assert_cmpstr (sim_json_string (charge->json, "outcome.type"), ==,
+                             blocked ? "blocked" : "issuer_declined");
+            g_assert_cmpstr (sim_json_string (charge->json, "outcome.network_status"), ==,
+                             blocked ? "not_sent_to_network" : "declined_by_network");
+          }
           g_assert_true (sim_json_is_null (intent, "payment_method"));
           g_assert_cmpuint (count_events (f, "payment_intent.payment_failed", id), ==, 1);
           g_assert_cmpuint (count_events (f, "charge.failed", NULL), >=, 1);
@@ -2087,6 +2138,104 @@ test_webhooks_signed (Fixture *f, gconstpointer data)
     }
 }
 
+/* The first delivered event of @type about @object_id (data.object.id or its
+ * payment_intent), or NULL. */
+static JsonNode *
+find_delivery (SimReceiver *receiver, const char *type, const char *intent_id)
+{
+  for (guint i = 0; i < receiver->bodies->len; i++)
+    {
+      g_autoptr (JsonNode) event = parse_body (g_ptr_array_index (receiver->bodies, i));
+      const char *id = sim_json_string (event, "data.object.id");
+      const char *of = sim_json_string (event, "data.object.payment_intent");
+
+      if (g_str_equal (sim_json_string (event, "type"), type) &&
+          (g_strcmp0 (id, intent_id) == 0 || g_strcmp0 (of, intent_id) == 0))
+        return g_steal_pointer (&event);
+    }
+  return NULL;
+}
+
+/* Pays an intent, refunds part of it and waits for its events to be delivered. */
+static char *
+pay_and_refund (Fixture *f, SimReceiver *receiver)
+{
+  char            *id = create_intent (f, NULL);
+  g_autofree char *refund_form = g_strdup_printf ("payment_intent=%s&amount=100", id);
+  g_autoptr (SimResponse) paid = confirm (f, id, "payment_method=pm_card_visa");
+  g_autoptr (SimResponse) refund = api (f, "POST", "/v1/refunds", refund_form);
+
+  assert_ok (paid);
+  assert_ok (refund);
+  g_assert_true (till_test_wait_until (sim_idle, f->sim, SIM_TEST_DEADLINE_MS));
+  return id;
+}
+
+/* Events go out in the endpoint's API version, whatever the request's Stripe-Version: a current
+ * one by default, where a PaymentIntent has no charges list and latest_charge is an id; in
+ * 2020-08-27 the charges list carries the card. */
+static void
+test_webhooks_api_version (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SimReceiver) receiver = sim_receiver_new ();
+  static const char *const refused[] = { "2019-12-03",  "latest", "2024-13", "2024-06-20.Acacia",
+                                         "2024-06-20x", "",       NULL };
+  g_autofree char         *current = NULL;
+  g_autofree char         *old = NULL;
+
+  g_assert_true (till_stripe_sim_set_webhook (f->sim, receiver->url, WEBHOOK_SECRET, NULL));
+  for (guint i = 0; refused[i] != NULL; i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_assert_false (till_stripe_sim_set_webhook_api_version (f->sim, refused[i], &error));
+      g_assert_error (error, TILL_STRIPE_SIM_ERROR, TILL_STRIPE_SIM_ERROR_INVALID_WEBHOOK);
+    }
+  g_assert_false (till_stripe_sim_set_webhook_api_version (f->sim, NULL, NULL));
+
+  /* The default: a current version. */
+  current = pay_and_refund (f, receiver);
+  {
+    g_autoptr (JsonNode) succeeded = find_delivery (receiver, "payment_intent.succeeded", current);
+    g_autoptr (JsonNode) refunded = find_delivery (receiver, "charge.refunded", current);
+
+    g_assert_nonnull (succeeded);
+    g_assert_cmpstr (sim_json_string (succeeded, "api_version"), >=, "2022-11-15");
+    g_assert_null (sim_json_path (succeeded, "data.object.charges"));
+    g_assert_true (
+        g_str_has_prefix (sim_json_string (succeeded, "data.object.latest_charge"), "ch_"));
+    g_assert_nonnull (refunded);
+    g_assert_null (sim_json_path (refunded, "data.object.refunds"));
+    g_assert_cmpint (sim_json_int (refunded, "data.object.amount_refunded"), ==, 100);
+  }
+
+  /* An endpoint pinned to 2020-08-27. */
+  g_assert_true (till_stripe_sim_set_webhook_api_version (f->sim, "2020-08-27", NULL));
+  old = pay_and_refund (f, receiver);
+  {
+    g_autoptr (JsonNode) succeeded = find_delivery (receiver, "payment_intent.succeeded", old);
+    g_autoptr (JsonNode) refunded = find_delivery (receiver, "charge.refunded", old);
+
+    g_assert_nonnull (succeeded);
+    g_assert_cmpstr (sim_json_string (succeeded, "api_version"), ==, "2020-08-27");
+    g_assert_cmpstr (
+        sim_json_string (succeeded, "data.object.charges.data.0.payment_method_details.card.last4"),
+        ==, "4242");
+    g_assert_nonnull (refunded);
+    g_assert_cmpint (sim_json_int (refunded, "data.object.refunds.total_count"), ==, 1);
+  }
+
+  /* A named release is taken too; the API's own events stay in the account's version. */
+  g_assert_true (till_stripe_sim_set_webhook_api_version (f->sim, "2024-09-30.acacia", NULL));
+  {
+    g_autoptr (SimResponse) listed = api (f, "GET", "/v1/events?limit=1", NULL);
+
+    assert_ok (listed);
+    g_assert_cmpstr (sim_json_string (listed->json, "data.0.api_version"), ==,
+                     till_stripe_sim_get_api_version ());
+  }
+}
+
 static void
 test_webhooks_retry (Fixture *f, gconstpointer data)
 {
@@ -2668,6 +2817,7 @@ main (int argc, char **argv)
   add ("/sim/faults/control", TRUE, test_faults_control);
   add ("/sim/faults/random", FALSE, test_faults_random);
   add ("/sim/webhooks/signed", FALSE, test_webhooks_signed);
+  add ("/sim/webhooks/api-version", FALSE, test_webhooks_api_version);
   add ("/sim/webhooks/retry", FALSE, test_webhooks_retry);
   add ("/sim/webhooks/out-of-order", TRUE, test_webhooks_out_of_order);
   add ("/sim/webhooks/duplicate", TRUE, test_webhooks_duplicate);
