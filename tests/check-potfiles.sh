@@ -10,7 +10,7 @@ for f in $listed; do
   [ -f "$f" ] || { echo "po/POTFILES.in lists $f, which does not exist"; status=1; }
 done
 
-found=$( { git ls-files 'src/*.c' 'src/*.h' 2>/dev/null | xargs -r grep -lE '(^|[^A-Za-z0-9_])N?_\(' ;
+found=$( { git ls-files 'src/*.c' 'src/*.h' 2>/dev/null | xargs -r grep -lE '(^|[^A-Za-z0-9_])(N|C|NC)?_ ?\(' ;
            git ls-files 'src/*.ui' 'data/*.ui' 2>/dev/null | xargs -r grep -l 'translatable="yes"' ; } |
          sort -u)
 for f in $found; do

@@ -148,7 +148,14 @@
           error: null});
   }
 
+  // Called by the app when it refused to let a payment method leave the page (a redirect to
+  // a bank, a pop-up): the customer reads why, and the form takes a card again.
+  function refused(text) {
+    showMessage(text);
+    setBusy(false);
+  }
+
   form.addEventListener('submit', confirm);
-  window.tillPay = {start: start, reset: reset};
+  window.tillPay = {start: start, reset: reset, refused: refused};
   post({type: 'loaded', status: null, payment_intent: null, error: null});
 })();

@@ -454,6 +454,7 @@ till_payment_page_prepare (TillPaymentPage *self)
     }
 
   self->view = till_payment_view_new (page, origins);
+  till_payment_view_set_training (self->view, g_strcmp0 (config->mode, "training") == 0);
   g_signal_connect_object (self->view, "result", G_CALLBACK (on_view_result), self, 0);
   g_signal_connect_object (self->view, "load-error", G_CALLBACK (on_view_load_error), self, 0);
   g_signal_connect_object (self->view, "crashed", G_CALLBACK (on_view_crashed), self, 0);

@@ -5,10 +5,11 @@
  * One WebKitWebView with its own ephemeral network session, created at start-up with the
  * payment page loaded, so Charge shows a ready form at once. The page talks to us through
  * the "till" script message handler; every message goes through till_pay_message_parse().
- * The view navigates only to the server's origin and Stripe's hosts; new windows,
- * downloads, the context menu, the inspector, file choosers, permissions, printing and
- * zoom are refused. A web process that dies is noticed and the page reloaded; a payment in
- * progress is handed to the new page again, so the order is never lost.
+ * The main frame shows the payment page only; frames inside it may load any HTTPS origin
+ * (see "The navigation policy" below); new windows, downloads, the context menu, the
+ * inspector, file choosers, permissions, printing and zoom are refused. A web process that dies is
+ * noticed and the page reloaded; a payment in progress is handed to the new page again, so the
+ * order is never lost.
  */
 #undef G_LOG_DOMAIN
 #define G_LOG_DOMAIN "till-pay"
@@ -34,6 +35,7 @@ struct _TillPaymentView
   GUri      *page_origin;
   GPtrArray *extra_origins; /* GUri */
   char      *pinned_sha256; /* lowercase hex, no colons */
+  gboolean   training;      /* frames may also load http: from loopback addresses */
 
   gboolean loaded;        /* the page's script said "loaded" */
   guint    generation;    /* bumped each time the web process ends */
@@ -63,14 +65,47 @@ enum
 
 static guint signals[N_SIGNALS];
 
-/* Stripe's hosts, as the Content-Security-Policy Stripe documents for Elements. */
+/* The navigation policy, and why.
+ *
+ * The main frame shows the payment page and nothing else: the view has no address bar and
+ * no back button, so a page that left it would strand the customer. That includes
+ * payment methods that send the whole page to a bank or wallet (Stripe.js does so with
+ * `redirect: 'if_required'` for redirect-based methods): such a navigation is refused and
+ * the page says so in plain words, and the customer pays by card in the same form. The
+ * server asks Stripe for cards only by default for this reason (`payment-method-types`).
+ *
+ * Frames inside the page may load any HTTPS origin. Stripe.js nests frames from its own
+ * hosts, and live 3-D Secure shows the card issuer's challenge (its ACS, on any HTTPS host
+ * of the bank's) in frames nested inside Stripe's, often after a hidden "3DS method" frame
+ * from the issuer; Stripe.js also nests fraud-signal and captcha frames from other hosts
+ * (stripe.com/docs/payments/3d-secure, stripe.com/docs/security/guide#content-security-policy).
+ * No list of hosts names every bank in the world, so a list would block most European cards
+ * in live mode. Frames stay as safe as in any browser: the same-origin policy keeps them out
+ * of the page, the page's Content-Security-Policy governs its own frames, and whatever the
+ * bridge hears is a hint the server checks with Stripe. Never http: (a bank's page on plain
+ * HTTP could be changed on the way), file:, data:, blob: or other schemes; in training the
+ * simulator's origins are http: on a loopback address, so those are let through there only.
+ *
+ * New windows (pop-up payment methods), downloads and everything else stay refused.
+ *
+ * WebKitGTK does not say which frame a navigation is for before it starts, so a main frame
+ * leaving the page is refused when its answer arrives, before anything of it is shown. */
+
 static gboolean
-is_stripe_host (const char *scheme, const char *host)
+is_loopback_host (const char *host)
 {
-  if (g_strcmp0 (scheme, "https") != 0 || host == NULL)
-    return FALSE;
-  return g_str_equal (host, "js.stripe.com") || g_str_has_suffix (host, ".js.stripe.com") ||
-         g_str_equal (host, "hooks.stripe.com");
+  g_autoptr (GInetAddress) address = NULL;
+
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  if (host[0] == '[')
+    {
+      g_autofree char *inner = g_strndup (host + 1, strlen (host) - 2);
+      address = g_inet_address_new_from_string (inner);
+    }
+  else
+    address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
 }
 
 static int
@@ -92,17 +127,51 @@ same_origin (GUri *a, GUri *b)
          effective_port (a) == effective_port (b);
 }
 
+/* The payment page's directory: "/pay/" for "https://till.example:8787/pay/". */
+static gboolean
+under_page_path (TillPaymentView *self, GUri *uri)
+{
+  const char      *page_path = g_uri_get_path (self->page_origin);
+  const char      *slash = strrchr (page_path, '/');
+  g_autofree char *directory = g_strndup (page_path, slash ? slash - page_path + 1 : 0);
+
+  return g_str_has_prefix (g_uri_get_path (uri), directory) &&
+         strstr (g_uri_get_path (uri), "..") == NULL;
+}
+
 /**
- * till_payment_view_allows_uri:
+ * till_payment_view_allows_page_uri:
  *
- * Whether the view may navigate (any frame) to @uri: the server's origin, the extra
- * origins it was given (the simulator's, in training), Stripe's hosts over HTTPS, and the
- * blank documents frames start with. Nothing else.
+ * Whether the main frame may show @uri: the payment page and the files beside it on the
+ * server (the return address Stripe.js is given is the page itself). Nothing else.
  */
 gboolean
-till_payment_view_allows_uri (TillPaymentView *self, const char *uri)
+till_payment_view_allows_page_uri (TillPaymentView *self, const char *uri)
 {
   g_autoptr (GUri) parsed = NULL;
+
+  g_return_val_if_fail (TILL_IS_PAYMENT_VIEW (self), FALSE);
+
+  if (uri == NULL)
+    return FALSE;
+  parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+  return parsed != NULL && g_uri_get_host (parsed) != NULL &&
+         same_origin (parsed, self->page_origin) && under_page_path (self, parsed);
+}
+
+/**
+ * till_payment_view_allows_frame_uri:
+ *
+ * Whether a frame may load @uri: the server's origin, any HTTPS origin, the extra origins
+ * the view was given, the blank documents frames start with, and in training http: on a
+ * loopback address (the simulator's origins). Main-frame navigations are further held to
+ * till_payment_view_allows_page_uri().
+ */
+gboolean
+till_payment_view_allows_frame_uri (TillPaymentView *self, const char *uri)
+{
+  g_autoptr (GUri) parsed = NULL;
+  const char *scheme;
 
   g_return_val_if_fail (TILL_IS_PAYMENT_VIEW (self), FALSE);
 
@@ -112,7 +181,7 @@ till_payment_view_allows_uri (TillPaymentView *self, const char *uri)
     return TRUE;
 
   parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
-  if (parsed == NULL || g_uri_get_host (parsed) == NULL)
+  if (parsed == NULL || g_uri_get_host (parsed) == NULL || g_uri_get_host (parsed)[0] == '\0')
     return FALSE;
 
   if (same_origin (parsed, self->page_origin))
@@ -120,7 +189,11 @@ till_payment_view_allows_uri (TillPaymentView *self, const char *uri)
   for (guint i = 0; i < self->extra_origins->len; i++)
     if (same_origin (parsed, g_ptr_array_index (self->extra_origins, i)))
       return TRUE;
-  return is_stripe_host (g_uri_get_scheme (parsed), g_uri_get_host (parsed));
+  scheme = g_uri_get_scheme (parsed);
+  if (g_ascii_strcasecmp (scheme, "https") == 0)
+    return TRUE;
+  return self->training && g_ascii_strcasecmp (scheme, "http") == 0 &&
+         is_loopback_host (g_uri_get_host (parsed));
 }
 
 /* For logs: scheme and host only. Paths and queries may hold a client secret. */
@@ -144,6 +217,24 @@ block (TillPaymentView *self, const char *what, const char *uri)
   g_signal_emit (self, signals[SIGNAL_BLOCKED], 0, what);
 }
 
+/* A payment method that would leave the page (a redirect to a bank, a pop-up) was refused
+ * during a payment: the page says so in plain words and lets the customer pay by card. */
+static void
+tell_page_leaving_refused (TillPaymentView *self)
+{
+  g_auto (GVariantBuilder) arguments = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+  if (!self->loaded || self->payment_intent == NULL)
+    return;
+  g_variant_builder_add (&arguments, "{sv}", "text",
+                         g_variant_new_string (_ ("This payment method would leave this screen, "
+                                                  "so it cannot be used here. Please pay by "
+                                                  "card.")));
+  webkit_web_view_call_async_javascript_function (self->web_view, "window.tillPay.refused(text);",
+                                                  -1, g_variant_builder_end (&arguments), NULL,
+                                                  NULL, self->cancellable, NULL, NULL);
+}
+
 static gboolean
 on_decide_policy (WebKitWebView           *web_view,
                   WebKitPolicyDecision    *decision,
@@ -159,7 +250,7 @@ on_decide_policy (WebKitWebView           *web_view,
           const char *uri =
               webkit_uri_request_get_uri (webkit_navigation_action_get_request (action));
 
-          if (till_payment_view_allows_uri (self, uri))
+          if (till_payment_view_allows_frame_uri (self, uri))
             webkit_policy_decision_use (decision);
           else
             {
@@ -177,12 +268,25 @@ on_decide_policy (WebKitWebView           *web_view,
           block (self, "new-window",
                  webkit_uri_request_get_uri (webkit_navigation_action_get_request (action)));
           webkit_policy_decision_ignore (decision);
+          tell_page_leaving_refused (self);
           return TRUE;
         }
 
       case WEBKIT_POLICY_DECISION_TYPE_RESPONSE:
         {
           WebKitResponsePolicyDecision *response = WEBKIT_RESPONSE_POLICY_DECISION (decision);
+          const char                   *uri =
+              webkit_uri_request_get_uri (webkit_response_policy_decision_get_request (response));
+
+          /* The main frame leaving the page (see the navigation policy above). */
+          if (webkit_response_policy_decision_is_main_frame_main_resource (response) &&
+              !till_payment_view_allows_page_uri (self, uri))
+            {
+              block (self, "navigation", uri);
+              webkit_policy_decision_ignore (decision);
+              tell_page_leaving_refused (self);
+              return TRUE;
+            }
 
           /* Anything WebKit cannot show would become a download. */
           if (!webkit_response_policy_decision_is_mime_type_supported (response))
@@ -217,6 +321,7 @@ on_create (WebKitWebView *web_view, WebKitNavigationAction *action, TillPaymentV
 {
   block (self, "new-window",
          webkit_uri_request_get_uri (webkit_navigation_action_get_request (action)));
+  tell_page_leaving_refused (self);
   return NULL;
 }
 
@@ -594,8 +699,8 @@ till_payment_view_init (TillPaymentView *self)
 /**
  * till_payment_view_new:
  * @page_uri: the payment page, "https://till.example:8787/pay/"
- * @extra_origins: (nullable) (array zero-terminated=1): origins the page may also navigate
- *   frames to, such as the simulator's in training ("http://127.0.0.1:12111")
+ * @extra_origins: (nullable) (array zero-terminated=1): origins frames may also load besides
+ *   HTTPS ones, such as the simulator's in training ("http://127.0.0.1:12111")
  *
  * Creates the view and starts loading the page at once.
  */
@@ -618,6 +723,20 @@ till_payment_view_new (const char *page_uri, const char *const *extra_origins)
   setup_web_view (self);
   reload_page (self);
   return self;
+}
+
+/**
+ * till_payment_view_set_training:
+ *
+ * In training, the simulator's origins (http: on a loopback address) may load in frames
+ * too; nothing else changes.
+ */
+void
+till_payment_view_set_training (TillPaymentView *self, gboolean training)
+{
+  g_return_if_fail (TILL_IS_PAYMENT_VIEW (self));
+
+  self->training = training;
 }
 
 /**

@@ -30,7 +30,9 @@ gboolean       till_payment_view_get_loaded (TillPaymentView *self);
 void           till_payment_view_start (TillPaymentView *self, const TillPaymentArgs *args);
 void           till_payment_view_reset (TillPaymentView *self);
 const char    *till_payment_view_get_payment_intent (TillPaymentView *self);
-gboolean       till_payment_view_allows_uri (TillPaymentView *self, const char *uri);
+void           till_payment_view_set_training (TillPaymentView *self, gboolean training);
+gboolean       till_payment_view_allows_page_uri (TillPaymentView *self, const char *uri);
+gboolean       till_payment_view_allows_frame_uri (TillPaymentView *self, const char *uri);
 WebKitWebView *till_payment_view_get_web_view (TillPaymentView *self);
 
 G_END_DECLS

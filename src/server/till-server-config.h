@@ -60,7 +60,7 @@ typedef struct
   char  *secret_key;
   char  *publishable_key;
   char  *webhook_secret;
-  char **payment_method_types;   /* NULL: automatic_payment_methods */
+  char **payment_method_types;   /* default "card"; NULL: automatic_payment_methods */
   int    stripe_timeout;         /* seconds, total per attempt */
   int    stripe_connect_timeout; /* seconds */
   int    stripe_max_retries;

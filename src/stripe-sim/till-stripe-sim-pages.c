@@ -3,10 +3,22 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * /v3/ serves stripe.js and the card form (HTML, JS, CSS from the GResource, see
- * assets/v3/). /sim/3ds/<intent>/<nonce> is the challenge page a requires_action intent
- * points at; POSTing …/complete or …/fail finishes it. Inside the stand-in's modal the page
- * answers with JSON; opened on its own it redirects to the intent's return_url as Stripe's
- * hosted pages do.
+ * assets/v3/). The simulator answers on three origins, as live payments meet at least three:
+ *
+ * - its own (Stripe's: the API, js.stripe.com and hooks.stripe.com);
+ * - the card issuer's (the bank's ACS, any HTTPS host in live mode), which serves the hidden
+ *   "3DS method" page and the challenge, under /acs/;
+ * - a fraud-signals origin (m.stripe.network in live mode), whose /inner.html Stripe.js
+ *   nests inside a frame of its own.
+ *
+ * /sim/3ds/<intent>/<nonce> (the URL a requires_action intent points at) is Stripe's frame
+ * around the challenge: it loads the issuer's method page hidden, then the issuer's
+ * challenge in a frame of its own, as Stripe.js does for 3-D Secure 2 ("3DS2 browser flow",
+ * stripe.com/docs/payments/3d-secure, and EMV 3-D Secure's method and challenge frames).
+ * The challenge posts its answer back to Stripe (…/complete or …/fail, the 3DS server's
+ * notification URL), which tells the page: inside the stand-in's modal as a message, with
+ * Accept: application/json as JSON, opened on its own by a redirect to the intent's
+ * return_url, as Stripe's hosted pages do.
  */
 #include "config.h"
 
@@ -31,7 +43,7 @@ content_type_for (const char *name)
 }
 
 void
-till_sim_pages_serve_asset (SoupServerMessage *msg, const char *path)
+till_sim_pages_serve_asset (SoupServerMessage *msg, const char *path, const char *signals_origin)
 {
   g_autofree char *resource = NULL;
   g_autoptr (GBytes) bytes = NULL;
@@ -64,6 +76,17 @@ till_sim_pages_serve_asset (SoupServerMessage *msg, const char *path)
   soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
   soup_message_headers_replace (headers, "Access-Control-Allow-Origin", "*");
   soup_server_message_set_status (msg, 200, NULL);
+  /* Stripe's frame around the fraud-signals frame names the origin it comes from. */
+  if (g_str_equal (name, "v3/frame/m-outer.html"))
+    {
+      g_autoptr (GString) page =
+          g_string_new_len (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+
+      g_string_replace (page, "@SIGNALS_ORIGIN@", signals_origin ? signals_origin : "", 0);
+      soup_server_message_set_response (msg, content_type_for (name), SOUP_MEMORY_COPY, page->str,
+                                        page->len);
+      return;
+    }
   soup_server_message_set_response (msg, content_type_for (name), SOUP_MEMORY_COPY,
                                     g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
 }
@@ -98,10 +121,68 @@ send_html (SoupServerMessage *msg, guint status, char *html)
                                     strlen (html));
 }
 
+/* Serves one of the issuer's files (assets/acs/), or FALSE. */
+static gboolean
+serve_issuer_asset (SoupServerMessage *msg, const char *path)
+{
+  const char *names[] = { "/acs/challenge.css", "/acs/challenge.js", "/acs/method.js" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_str_equal (path, names[i]))
+      {
+        till_sim_pages_serve_asset (msg, path, NULL);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static gboolean
+query_embedded (SoupServerMessage *msg)
+{
+  const char *query = g_uri_get_query (soup_server_message_get_uri (msg));
+  g_autoptr (GHashTable) form = query ? soup_form_decode (query) : NULL;
+
+  return form != NULL && g_strcmp0 (g_hash_table_lookup (form, "embedded"), "1") == 0;
+}
+
+static void
+send_no_longer_valid (SoupServerMessage *msg)
+{
+  send_html (msg, 404,
+             g_markup_printf_escaped ("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+                                      "<title>%s</title></head><body><p>%s</p></body></html>",
+                                      _ ("Simulated 3-D Secure"),
+                                      _ ("This authentication request is no longer valid.")));
+}
+
+/* Stripe's frame around the challenge: the issuer's method page hidden, then its challenge. */
+static void
+send_challenge_frame (SoupServerMessage *msg,
+                      const char        *issuer_origin,
+                      const char        *intent_id,
+                      const char        *nonce,
+                      gboolean           embedded)
+{
+  send_html (msg, 200,
+             g_markup_printf_escaped (
+                 "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+                 "<meta name=\"viewport\" content=\"width=device-width\">"
+                 "<title>%s</title>"
+                 "<link rel=\"stylesheet\" href=\"/v3/frame/three-ds.css\"></head>\n"
+                 "<body><main id=\"three-ds\" data-issuer=\"%s\" data-embedded=\"%s\" "
+                 "data-method=\"%s/acs/%s/%s/method\" data-challenge=\"%s/acs/%s/%s%s\">"
+                 "<p class=\"waiting\">%s</p></main>"
+                 "<script src=\"/v3/frame/three-ds.js\"></script></body></html>\n",
+                 _ ("Simulated 3-D Secure — training"), issuer_origin, embedded ? "1" : "0",
+                 issuer_origin, intent_id, nonce, issuer_origin, intent_id, nonce,
+                 embedded ? "?embedded=1" : "", _ ("Contacting your card issuer…")));
+}
+
 void
 till_sim_pages_handle_challenge (TillSimState      *state,
                                  TillSimWebhooks   *webhooks,
                                  const char        *base_uri,
+                                 const char        *issuer_origin,
                                  SoupServerMessage *msg,
                                  const char        *path,
                                  const char        *request_id)
@@ -124,40 +205,10 @@ till_sim_pages_handle_challenge (TillSimState      *state,
 
   if (n == 5 && g_str_equal (method, "GET"))
     {
-      g_autofree char *amount = NULL;
-
       if (intent == NULL)
-        {
-          send_html (
-              msg, 404,
-              g_markup_printf_escaped ("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
-                                       "<title>%s</title></head><body><p>%s</p></body></html>",
-                                       _ ("Simulated 3-D Secure"),
-                                       _ ("This authentication request is no longer valid.")));
-          return;
-        }
-      amount = format_display_amount (intent->amount, intent->currency);
-      send_html (msg, 200,
-                 g_markup_printf_escaped (
-                     "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-                     "<meta name=\"viewport\" content=\"width=device-width\">"
-                     "<title>%s</title>"
-                     "<link rel=\"stylesheet\" href=\"/v3/frame/challenge.css\"></head>\n"
-                     "<body><main class=\"challenge\" data-intent=\"%s\">"
-                     "<p class=\"badge\">%s</p>"
-                     "<h1>%s</h1><p class=\"amount\">%s</p><p>%s</p>"
-                     "<div class=\"buttons\">"
-                     "<form method=\"post\" action=\"/sim/3ds/%s/%s/complete\">"
-                     "<button id=\"complete\" type=\"submit\" class=\"complete\">%s</button></form>"
-                     "<form method=\"post\" action=\"/sim/3ds/%s/%s/fail\">"
-                     "<button id=\"fail\" type=\"submit\" class=\"fail\">%s</button></form>"
-                     "</div></main>"
-                     "<script src=\"/v3/frame/challenge.js\"></script></body></html>\n",
-                     _ ("Simulated 3-D Secure — training"), intent->id,
-                     _ ("Simulated 3-D Secure — training"), _ ("Confirm this payment"), amount,
-                     _ ("This is a test authentication page. No real bank is involved."),
-                     intent->id, nonce, _ ("Complete authentication"), intent->id, nonce,
-                     _ ("Fail authentication")));
+        send_no_longer_valid (msg);
+      else
+        send_challenge_frame (msg, issuer_origin, intent->id, nonce, query_embedded (msg));
       return;
     }
 
@@ -196,6 +247,22 @@ till_sim_pages_handle_challenge (TillSimState      *state,
           return;
         }
 
+      /* Inside Stripe's frame: the challenge frame now shows this page, which tells Stripe's
+       * frame (same origin) that the challenge is over. */
+      if (query_embedded (msg))
+        {
+          send_html (
+              msg, 200,
+              g_markup_printf_escaped (
+                  "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+                  "<title>%s</title></head><body>"
+                  "<main id=\"three-ds\" data-status=\"%s\"><p>%s</p></main>"
+                  "<script src=\"/v3/frame/three-ds.js\"></script></body></html>",
+                  _ ("Simulated 3-D Secure"), intent->status,
+                  authenticated ? _ ("Authentication complete.") : _ ("Authentication failed.")));
+          return;
+        }
+
       if (return_url != NULL)
         {
           g_autofree char *escaped = g_uri_escape_string (secret, NULL, FALSE);
@@ -219,4 +286,114 @@ till_sim_pages_handle_challenge (TillSimState      *state,
     }
 
   soup_server_message_set_status (msg, n == 5 ? 405 : 404, NULL);
+}
+
+/* The issuer's hidden method page: in EMV 3-D Secure it fingerprints the browser, then tells
+ * the 3DS server (Stripe) it is done. */
+static void
+send_method_page (SoupServerMessage *msg, const char *stripe_origin)
+{
+  send_html (msg, 200,
+             g_markup_printf_escaped ("<!DOCTYPE html>\n<html data-notify=\"%s\"><head>"
+                                      "<meta charset=\"utf-8\"><title>3DS method</title></head>"
+                                      "<body><script src=\"/acs/method.js\"></script></body>"
+                                      "</html>\n",
+                                      stripe_origin));
+}
+
+static void
+send_issuer_challenge (SoupServerMessage *msg,
+                       TillSimIntent     *intent,
+                       const char        *stripe_origin,
+                       const char        *nonce,
+                       gboolean           embedded)
+{
+  g_autofree char *amount = format_display_amount (intent->amount, intent->currency);
+  const char      *query = embedded ? "?embedded=1" : "";
+  /* Opened on its own, the answer leaves for the return_url in the whole window. */
+  const char *target = embedded ? "_self" : "_top";
+
+  send_html (msg, 200,
+             g_markup_printf_escaped (
+                 "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+                 "<meta name=\"viewport\" content=\"width=device-width\">"
+                 "<title>%s</title>"
+                 "<link rel=\"stylesheet\" href=\"/acs/challenge.css\"></head>\n"
+                 "<body><main class=\"challenge\" data-intent=\"%s\">"
+                 "<p class=\"badge\">%s</p>"
+                 "<h1>%s</h1><p class=\"amount\">%s</p><p>%s</p>"
+                 "<div class=\"buttons\">"
+                 "<form method=\"post\" target=\"%s\" action=\"%s/sim/3ds/%s/%s/complete%s\">"
+                 "<button id=\"complete\" type=\"submit\" class=\"complete\">%s</button></form>"
+                 "<form method=\"post\" target=\"%s\" action=\"%s/sim/3ds/%s/%s/fail%s\">"
+                 "<button id=\"fail\" type=\"submit\" class=\"fail\">%s</button></form>"
+                 "</div></main>"
+                 "<script src=\"/acs/challenge.js\"></script></body></html>\n",
+                 _ ("Simulated 3-D Secure — training"), intent->id,
+                 _ ("Simulated card issuer — training"), _ ("Confirm this payment"), amount,
+                 _ ("This is a test authentication page. No real bank is involved."), target,
+                 stripe_origin, intent->id, nonce, query, _ ("Complete authentication"), target,
+                 stripe_origin, intent->id, nonce, query, _ ("Fail authentication")));
+}
+
+void
+till_sim_pages_handle_issuer (TillSimState      *state,
+                              const char        *stripe_origin,
+                              SoupServerMessage *msg,
+                              const char        *path)
+{
+  g_auto (GStrv) parts = g_strsplit (path, "/", -1);
+  guint          n = g_strv_length (parts);
+  TillSimIntent *intent;
+
+  if (serve_issuer_asset (msg, path))
+    return;
+  /* "", "acs", intent, nonce [, method] */
+  if (!g_str_equal (path, "/acs") && !g_str_has_prefix (path, "/acs/"))
+    {
+      soup_server_message_set_status (msg, 404, NULL);
+      return;
+    }
+  if (n < 4 || n > 5 || (n == 5 && !g_str_equal (parts[4], "method")))
+    {
+      soup_server_message_set_status (msg, 404, NULL);
+      return;
+    }
+  if (!g_str_equal (soup_server_message_get_method (msg), "GET"))
+    {
+      soup_server_message_set_status (msg, 405, NULL);
+      return;
+    }
+  intent = till_sim_state_find_challenge (state, parts[2], parts[3]);
+  if (intent == NULL)
+    send_no_longer_valid (msg);
+  else if (n == 5)
+    send_method_page (msg, stripe_origin);
+  else
+    send_issuer_challenge (msg, intent, stripe_origin, parts[3], query_embedded (msg));
+}
+
+void
+till_sim_pages_handle_signals (SoupServerMessage *msg, const char *path)
+{
+  static const char inner[] =
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+      "<title>Fraud signals (simulated)</title></head><body></body></html>\n";
+
+  if (!g_str_equal (path, "/inner.html"))
+    {
+      soup_server_message_set_status (msg, 404, NULL);
+      return;
+    }
+  if (!g_str_equal (soup_server_message_get_method (msg), "GET") &&
+      !g_str_equal (soup_server_message_get_method (msg), "HEAD"))
+    {
+      soup_server_message_set_status (msg, 405, NULL);
+      return;
+    }
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                "no-store");
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_STATIC, inner,
+                                    strlen (inner));
 }

@@ -6,7 +6,8 @@
  * faults (429 and 5xx answered before anything runs) → form parsing → routing → validation
  * against the OpenAPI subset → Idempotency-Key (replay, mismatch, in flight) → an injected
  * delay → the endpoint (till-stripe-sim-state.c) → webhooks → the answer (or a dropped
- * connection). /v3/ serves the Stripe.js stand-in and /sim/3ds/ the 3-D Secure challenge.
+ * connection). /v3/ serves the Stripe.js stand-in and /sim/3ds/ the 3-D Secure challenge;
+ * two more origins serve the card issuer's pages and the fraud-signals frame.
  */
 #include "config.h"
 
@@ -32,10 +33,17 @@ struct _TillStripeSim
 {
   GObject parent_instance;
 
-  char               *secret_key; /* NULL: any sk_test_ key */
-  SoupServer         *server;
-  TillHttpListener   *listener;
-  char               *base_uri;
+  char             *secret_key; /* NULL: any sk_test_ key */
+  SoupServer       *server;
+  TillHttpListener *listener;
+  char             *base_uri;
+  /* The card issuer's origin (3-D Secure) and a fraud-signals origin: see -pages.c. */
+  SoupServer         *issuer_server;
+  TillHttpListener   *issuer_listener;
+  char               *issuer_origin;
+  SoupServer         *signals_server;
+  TillHttpListener   *signals_listener;
+  char               *signals_origin;
   TillSimState       *state;
   TillSimIdempotency *idempotency;
   TillSimWebhooks    *webhooks;
@@ -162,6 +170,15 @@ pending_free (Pending *pending)
 }
 
 static void
+disconnect_page_origins (TillStripeSim *self)
+{
+  if (self->issuer_listener != NULL)
+    till_http_listener_disconnect (self->issuer_listener);
+  if (self->signals_listener != NULL)
+    till_http_listener_disconnect (self->signals_listener);
+}
+
+static void
 till_stripe_sim_dispose (GObject *object)
 {
   TillStripeSim *self = TILL_STRIPE_SIM (object);
@@ -172,6 +189,11 @@ till_stripe_sim_dispose (GObject *object)
     soup_server_disconnect (self->server);
   g_clear_object (&self->listener);
   g_clear_object (&self->server);
+  disconnect_page_origins (self);
+  g_clear_object (&self->issuer_listener);
+  g_clear_object (&self->issuer_server);
+  g_clear_object (&self->signals_listener);
+  g_clear_object (&self->signals_server);
   till_sim_source_clear (&self->prune_timer);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->locks, g_hash_table_unref);
@@ -193,6 +215,8 @@ till_stripe_sim_finalize (GObject *object)
   g_free (self->random_counts);
   g_free (self->secret_key);
   g_free (self->base_uri);
+  g_free (self->issuer_origin);
+  g_free (self->signals_origin);
 
   G_OBJECT_CLASS (till_stripe_sim_parent_class)->finalize (object);
 }
@@ -530,6 +554,25 @@ till_stripe_sim_get_base_uri (TillStripeSim *self)
   return self->base_uri;
 }
 
+/* The card issuer's origin, "http://127.0.0.1:PORT" (no slash), which serves the 3-D Secure
+ * method and challenge pages, or %NULL before till_stripe_sim_listen(). */
+const char *
+till_stripe_sim_get_issuer_origin (TillStripeSim *self)
+{
+  g_return_val_if_fail (TILL_IS_STRIPE_SIM (self), NULL);
+
+  return self->issuer_origin;
+}
+
+/* The origin of the fraud-signals frame Stripe.js loads (m.stripe.network's stand-in). */
+const char *
+till_stripe_sim_get_signals_origin (TillStripeSim *self)
+{
+  g_return_val_if_fail (TILL_IS_STRIPE_SIM (self), NULL);
+
+  return self->signals_origin;
+}
+
 /* The Stripe.js stand-in: the simulator's answer to https://js.stripe.com/v3/. */
 char *
 till_stripe_sim_dup_js_uri (TillStripeSim *self)
@@ -551,6 +594,7 @@ till_stripe_sim_disconnect (TillStripeSim *self)
     till_http_listener_disconnect (self->listener);
   else if (self->server != NULL)
     soup_server_disconnect (self->server);
+  disconnect_page_origins (self);
   till_sim_source_clear (&self->prune_timer);
   g_hash_table_remove_all (self->pending);
 }
@@ -1271,11 +1315,11 @@ handle_request (SoupServer        *server,
   if (g_str_equal (path, "/v1") || g_str_has_prefix (path, "/v1/"))
     handle_api (self, msg, path, request_id);
   else if (g_str_equal (path, "/v3") || g_str_has_prefix (path, "/v3/"))
-    till_sim_pages_serve_asset (msg, path);
+    till_sim_pages_serve_asset (msg, path, self->signals_origin);
   else if (g_str_has_prefix (path, "/sim/3ds/"))
     {
-      till_sim_pages_handle_challenge (self->state, self->webhooks, self->base_uri, msg, path,
-                                       request_id);
+      till_sim_pages_handle_challenge (self->state, self->webhooks, self->base_uri,
+                                       self->issuer_origin, msg, path, request_id);
       prune (self);
     }
   else if (g_str_equal (path, "/_sim/faults"))
@@ -1291,6 +1335,69 @@ handle_request (SoupServer        *server,
 
       till_sim_send_error (msg, 404, "invalid_request_error", NULL, NULL, message);
     }
+}
+
+/* The card issuer's origin. */
+static void
+handle_issuer_request (SoupServer        *server,
+                       SoupServerMessage *msg,
+                       const char        *path,
+                       GHashTable        *query,
+                       gpointer           user_data)
+{
+  TillStripeSim   *self = user_data;
+  g_autofree char *stripe_origin = g_strndup (self->base_uri, strlen (self->base_uri) - 1);
+
+  till_sim_pages_handle_issuer (self->state, stripe_origin, msg, path);
+}
+
+/* The fraud-signals origin. */
+static void
+handle_signals_request (SoupServer        *server,
+                        SoupServerMessage *msg,
+                        const char        *path,
+                        GHashTable        *query,
+                        gpointer           user_data)
+{
+  till_sim_pages_handle_signals (msg, path);
+}
+
+static char *
+format_origin (GInetAddress *address, guint port)
+{
+  g_autofree char *text = g_inet_address_to_string (address);
+
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
+    return g_strdup_printf ("http://[%s]:%u", text, port);
+  return g_strdup_printf ("http://%s:%u", text, port);
+}
+
+/* Another origin on @address (any free port), answered by @callback. */
+static gboolean
+listen_page_origin (TillStripeSim     *self,
+                    GInetAddress      *address,
+                    SoupServerCallback callback,
+                    SoupServer       **server,
+                    TillHttpListener **listener,
+                    char             **origin,
+                    GError           **error)
+{
+  g_autoptr (GSocketAddress) socket_address = g_inet_socket_address_new (address, 0);
+  TillHttpLimits limits = TILL_HTTP_LIMITS_INIT;
+
+  limits.max_per_peer = 0;
+  *server = soup_server_new ("server-header", "till-stripe-sim", NULL);
+  soup_server_add_handler (*server, NULL, callback, self, NULL);
+  *listener =
+      till_http_listener_new (*server, &limits, "Too many connections; try again in a moment.\n");
+  if (!till_http_listener_listen (*listener, socket_address, error))
+    {
+      g_clear_object (listener);
+      g_clear_object (server);
+      return FALSE;
+    }
+  *origin = format_origin (address, till_http_listener_get_port (*listener));
+  return TRUE;
 }
 
 static void
@@ -1370,15 +1477,29 @@ till_stripe_sim_listen (TillStripeSim *self, const char *host, guint16 port, GEr
       return FALSE;
     }
   bound_port = till_http_listener_get_port (self->listener);
+
+  /* Live 3-D Secure comes from the card issuer's own origin and Stripe.js's fraud signals
+   * from yet another: neither is Stripe's API origin nor the payment page's, so an embedder
+   * that only lets those through fails here as it would in live mode. */
+  if (!listen_page_origin (self, address, handle_issuer_request, &self->issuer_server,
+                           &self->issuer_listener, &self->issuer_origin, error) ||
+      !listen_page_origin (self, address, handle_signals_request, &self->signals_server,
+                           &self->signals_listener, &self->signals_origin, error))
+    {
+      till_http_listener_disconnect (self->listener);
+      disconnect_page_origins (self);
+      g_clear_object (&self->issuer_listener);
+      g_clear_object (&self->issuer_server);
+      g_clear_object (&self->listener);
+      g_clear_object (&self->server);
+      return FALSE;
+    }
   start_prune_timer (self);
 
   {
-    g_autofree char *text = g_inet_address_to_string (address);
+    g_autofree char *origin = format_origin (address, bound_port);
 
-    if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
-      self->base_uri = g_strdup_printf ("http://[%s]:%u/", text, bound_port);
-    else
-      self->base_uri = g_strdup_printf ("http://%s:%u/", text, bound_port);
+    self->base_uri = g_strconcat (origin, "/", NULL);
   }
   return TRUE;
 }

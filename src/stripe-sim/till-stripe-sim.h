@@ -63,6 +63,8 @@ gboolean till_stripe_sim_set_random_faults (
 gboolean
 till_stripe_sim_listen (TillStripeSim *self, const char *host, guint16 port, GError **error);
 const char *till_stripe_sim_get_base_uri (TillStripeSim *self);
+const char *till_stripe_sim_get_issuer_origin (TillStripeSim *self);
+const char *till_stripe_sim_get_signals_origin (TillStripeSim *self);
 char       *till_stripe_sim_dup_js_uri (TillStripeSim *self);
 guint       till_stripe_sim_get_pending_webhooks (TillStripeSim *self);
 void        till_stripe_sim_disconnect (TillStripeSim *self);

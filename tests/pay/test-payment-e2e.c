@@ -222,6 +222,9 @@ fixture_set_up (Fixture *f, gconstpointer data)
       g_signal_connect (f->page, "finished", G_CALLBACK (on_finished), f);
       g_assert_true (till_payment_page_prepare (f->page));
       f->view = till_payment_page_get_view (f->page);
+      /* A training server's simulator serves the card issuer from a loopback origin of its
+       * own, which the page's view must let into frames. */
+      g_assert_true (till_payment_view_allows_frame_uri (f->view, "http://127.0.0.1:9/acs/"));
     }
   else
     {
@@ -229,6 +232,8 @@ fixture_set_up (Fixture *f, gconstpointer data)
 
       page = g_strconcat (f->base, "/pay/", NULL);
       f->view = till_payment_view_new (page, origins);
+      /* As TillPaymentPage does with a training server (checked in the flow tests). */
+      till_payment_view_set_training (f->view, TRUE);
     }
   g_signal_connect (f->view, "loaded", G_CALLBACK (on_loaded), f);
   g_signal_connect (f->view, "ready", G_CALLBACK (on_ready), f);
@@ -408,43 +413,102 @@ on_resource_finished (WebKitWebResource *resource, gboolean *loaded)
   *loaded = TRUE;
 }
 
-/* Notes when the 3-D Secure challenge's script has been loaded into its frame. */
+typedef struct
+{
+  GPtrArray *uris;             /* every address the page and its frames loaded, in order */
+  gboolean   challenge_loaded; /* the issuer's challenge script */
+} Resources;
+
 static void
 on_resource_started (WebKitWebView     *web_view,
                      WebKitWebResource *resource,
                      WebKitURIRequest  *request,
-                     gboolean          *loaded)
+                     Resources         *resources)
 {
-  if (g_str_has_suffix (webkit_uri_request_get_uri (request), "/v3/frame/challenge.js"))
-    g_signal_connect (resource, "finished", G_CALLBACK (on_resource_finished), loaded);
+  const char *uri = webkit_uri_request_get_uri (request);
+
+  g_ptr_array_add (resources->uris, g_strdup (uri));
+  if (g_str_has_suffix (uri, "/acs/challenge.js"))
+    g_signal_connect (resource, "finished", G_CALLBACK (on_resource_finished),
+                      &resources->challenge_loaded);
+}
+
+static char *
+origin_of (const char *uri)
+{
+  g_autoptr (GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+
+  g_assert_nonnull (parsed);
+  return g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (parsed), g_uri_get_host (parsed),
+                          g_uri_get_port (parsed));
+}
+
+/* The index of the first address loaded that starts with @origin and contains @part. */
+static int
+find_loaded (Resources *resources, const char *origin, const char *part)
+{
+  for (guint i = 0; i < resources->uris->len; i++)
+    {
+      const char *uri = g_ptr_array_index (resources->uris, i);
+
+      if ((origin == NULL || g_str_has_prefix (uri, origin)) && strstr (uri, part) != NULL)
+        return (int) i;
+    }
+  return -1;
 }
 
 static void
 test_three_d_secure (Fixture *f, gconstpointer data)
 {
-  gboolean         challenge_loaded = FALSE;
+  Resources        resources = { g_ptr_array_new_with_free_func (g_free), FALSE };
   g_autofree char *pi = NULL;
   g_autofree char *secret = NULL;
+  g_autofree char *issuer = NULL;
+  g_autofree char *signals = NULL;
+  g_autofree char *acs_page = NULL;
   g_autoptr (JsonObject) order = checkout (f, &pi, &secret);
   g_autoptr (JsonObject) synced = NULL;
+  int method, challenge, signals_frame;
 
-  start_form (f, pi, secret, json_object_get_int_member (order, "total"));
   g_signal_connect (till_payment_view_get_web_view (f->view), "resource-load-started",
-                    G_CALLBACK (on_resource_started), &challenge_loaded);
+                    G_CALLBACK (on_resource_started), &resources);
+  start_form (f, pi, secret, json_object_get_int_member (order, "total"));
   type_card (f, "4000002500003155");
-  /* The bank's challenge opens over the page; its first button completes it, once its
-   * script is there. */
+  /* The bank's challenge opens over the page, inside Stripe's frame and from the bank's own
+   * origin; its first button completes it, once its script is there. */
   wait_for_page (f, "document.querySelector('[aria-modal=\"true\"] iframe') !== null",
                  "the 3-D Secure challenge");
-  g_assert_true (till_test_wait_for (&challenge_loaded, DEADLINE_US / 1000));
+  g_assert_true (till_test_wait_for (&resources.challenge_loaded, DEADLINE_US / 1000));
   settle ();
   save_snapshot (f, "pay-3ds-challenge");
   xdotool ((const char *[]){ "key", "--delay", "40", "Tab", "Return", NULL });
   wait_for (&f->results, 1, "the result after the challenge");
   g_assert_cmpstr (f->status, ==, "succeeded");
 
+  /* A third origin, neither the server's nor Stripe's: its hidden method page came first,
+   * then its challenge. */
+  issuer = origin_of (
+      g_ptr_array_index (resources.uris, find_loaded (&resources, NULL, "/acs/challenge.js")));
+  g_assert_cmpstr (issuer, !=, f->js_origin);
+  g_assert_false (g_str_has_prefix (f->base, issuer));
+  acs_page = g_strdup_printf ("/acs/%s/", pi);
+  method = find_loaded (&resources, issuer, "/method");
+  challenge = find_loaded (&resources, issuer, "?embedded=1");
+  g_assert_cmpint (method, >=, 0);
+  g_assert_cmpint (challenge, >, method);
+  g_assert_nonnull (strstr (g_ptr_array_index (resources.uris, challenge), acs_page));
+  /* Stripe.js's fraud signals, from a fourth origin. */
+  signals_frame = find_loaded (&resources, NULL, "/inner.html");
+  g_assert_cmpint (signals_frame, >=, 0);
+  signals = origin_of (g_ptr_array_index (resources.uris, signals_frame));
+  g_assert_cmpstr (signals, !=, f->js_origin);
+  g_assert_cmpstr (signals, !=, issuer);
+  g_assert_false (g_str_has_prefix (f->base, signals));
+
   synced = sync_order (f, json_object_get_int_member (order, "id"));
   g_assert_cmpstr (json_object_get_string_member (synced, "status"), ==, "paid");
+  g_signal_handlers_disconnect_by_data (till_payment_view_get_web_view (f->view), &resources);
+  g_ptr_array_unref (resources.uris);
 }
 
 /* The app's payment page: the server's verdict shown natively. */

@@ -76,7 +76,7 @@ on_request (SoupServer        *server,
     serve (msg, "text/javascript", read_page_file ("pay.js"));
   else if (g_str_equal (path, "/pay/pay.css"))
     serve (msg, "text/css", read_page_file ("pay.css"));
-  else if (g_str_equal (path, "/download"))
+  else if (g_str_equal (path, "/pay/download"))
     {
       soup_message_headers_append (soup_server_message_get_response_headers (msg),
                                    "Content-Disposition", "attachment; filename=\"orders.bin\"");
@@ -265,37 +265,133 @@ start_payment (Fixture *f)
   wait_for (&f->load_errors, before + 1, "start() to reach the page");
 }
 
+static gboolean
+page_says (Fixture *f, const char *expression)
+{
+  return pay_page_says (till_payment_view_get_web_view (f->view), expression);
+}
+
+/* Asks the page until @expression is true, or fails at the deadline. */
+static void
+wait_page_says (Fixture *f, const char *expression, const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  while (!page_says (f, expression))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+    }
+}
+
 static void
 test_allowed_uris (Fixture *f, gconstpointer data)
 {
-  g_autofree char *own = g_strconcat (f->base, "/pay/return?x=1", NULL);
+  g_autofree char *own = g_strconcat (f->base, "/pay/?payment_intent=" PI, NULL);
+  g_autofree char *own_file = g_strconcat (f->base, "/pay/pay.js", NULL);
+  g_autofree char *own_api = g_strconcat (f->base, "/api/v1/orders", NULL);
+  g_autofree char *own_escape = g_strconcat (f->base, "/pay/../api/v1/orders", NULL);
   g_autofree char *other = g_strconcat (f->other_base, "/pay/", NULL);
-  const char      *refused[] = {
-         "http://js.stripe.com/v3/",
-         "https://js.stripe.com.evil.example/v3/",
-         "https://evil.example/?https://js.stripe.com",
-         "https://api.stripe.com/v1/charges",
-         "file:///etc/passwd",
-         "data:text/html,<p>hi</p>",
-         "javascript:alert(1)",
-         "ftp://127.0.0.1/",
-         "",
-         "not a uri",
+  /* Never in a frame, training or not. */
+  const char *refused[] = {
+    "http://js.stripe.com/v3/",
+    "http://acs.examplebank.com/challenge",
+    "http://192.168.1.20/",
+    "file:///etc/passwd",
+    "data:text/html,<p>hi</p>",
+    "blob:https://js.stripe.com/0d9c",
+    "javascript:alert(1)",
+    "ftp://127.0.0.1/",
+    "till-pay://127.0.0.1/",
+    "https:///nohost",
+    "",
+    "not a uri",
   };
-  const char *allowed[] = {
+  /* Any frame may load these: Stripe's hosts, a card issuer's challenge on any HTTPS host,
+   * fraud signals and captchas, and the blank documents frames start with. */
+  const char *frames[] = {
     "https://js.stripe.com/v3/",
     "https://b.js.stripe.com/v3/elements-inner.html",
     "https://hooks.stripe.com/3d_secure_2/hosted",
+    "https://acs.examplebank.com:8443/3ds/challenge?id=1",
+    "https://m.stripe.network/inner.html",
+    "https://newassets.hcaptcha.com/captcha/v1/",
     "about:blank",
     "about:srcdoc",
   };
 
-  g_assert_true (till_payment_view_allows_uri (f->view, own));
-  g_assert_false (till_payment_view_allows_uri (f->view, other));
+  /* The main frame shows the payment page only. */
+  g_assert_true (till_payment_view_allows_page_uri (f->view, own));
+  g_assert_true (till_payment_view_allows_page_uri (f->view, own_file));
+  g_assert_false (till_payment_view_allows_page_uri (f->view, own_api));
+  g_assert_false (till_payment_view_allows_page_uri (f->view, own_escape));
+  g_assert_false (till_payment_view_allows_page_uri (f->view, other));
+  for (guint i = 0; i < G_N_ELEMENTS (frames); i++)
+    if (!g_str_has_prefix (frames[i], "about:"))
+      g_assert_false (till_payment_view_allows_page_uri (f->view, frames[i]));
   for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
-    g_assert_false (till_payment_view_allows_uri (f->view, refused[i]));
-  for (guint i = 0; i < G_N_ELEMENTS (allowed); i++)
-    g_assert_true (till_payment_view_allows_uri (f->view, allowed[i]));
+    g_assert_false (till_payment_view_allows_page_uri (f->view, refused[i]));
+
+  g_assert_true (till_payment_view_allows_frame_uri (f->view, own));
+  for (guint i = 0; i < G_N_ELEMENTS (frames); i++)
+    g_assert_true (till_payment_view_allows_frame_uri (f->view, frames[i]));
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    g_assert_false (till_payment_view_allows_frame_uri (f->view, refused[i]));
+  /* http: on loopback (the simulator's origins) in training only. */
+  g_assert_false (till_payment_view_allows_frame_uri (f->view, other));
+  g_assert_false (till_payment_view_allows_frame_uri (f->view, "http://localhost:9/"));
+  till_payment_view_set_training (f->view, TRUE);
+  g_assert_true (till_payment_view_allows_frame_uri (f->view, other));
+  g_assert_true (till_payment_view_allows_frame_uri (f->view, "http://localhost:9/"));
+  g_assert_true (till_payment_view_allows_frame_uri (f->view, "http://127.0.0.2:9/acs"));
+  g_assert_true (till_payment_view_allows_frame_uri (f->view, "http://[::1]:9/"));
+  g_assert_false (till_payment_view_allows_page_uri (f->view, other));
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    g_assert_false (till_payment_view_allows_frame_uri (f->view, refused[i]));
+}
+
+/* In training, a frame from another origin (as the simulator's card issuer is) loads, and
+ * nothing is refused. */
+static void
+test_frames_from_other_origins (Fixture *f, gconstpointer data)
+{
+  g_autofree char *frame =
+      g_strdup_printf ("var i = document.createElement('iframe'); i.src = '%s/acs/challenge';"
+                       "document.body.appendChild(i);",
+                       f->other_base);
+
+  till_payment_view_set_training (f->view, TRUE);
+  start_payment (f);
+  run_js (f, frame);
+  wait_for (&f->other_hits, 1, "the frame from another origin");
+  g_assert_cmpuint (count_blocked (f, "navigation"), ==, 0);
+}
+
+/* The main frame never leaves the page, even for an origin frames may load; the page then
+ * says why in plain words. */
+static void
+test_refuses_leaving_page (Fixture *f, gconstpointer data)
+{
+  g_autofree char *top = g_strdup_printf ("location.href = '%s/bank/redirect';", f->other_base);
+  g_autofree char *page = g_strconcat (f->base, "/pay/", NULL);
+  WebKitWebView   *web_view = till_payment_view_get_web_view (f->view);
+
+  till_payment_view_set_training (f->view, TRUE);
+  start_payment (f);
+  run_js_expect_blocked (f, top, "navigation", 1);
+  g_assert_cmpstr (webkit_web_view_get_uri (web_view), ==, page);
+  /* The page is still ours, and tells the customer. */
+  wait_page_says (f, "!document.getElementById('message').hidden", "the page's message");
+  g_assert_true (page_says (
+      f, "document.getElementById('message').textContent.indexOf('Please pay by card') >= 0"));
+
+  /* The same for a pop-up. */
+  run_js (f, "document.getElementById('message').hidden = true;");
+  webkit_settings_set_javascript_can_open_windows_automatically (
+      webkit_web_view_get_settings (web_view), TRUE);
+  run_js_expect_blocked (f, "window.open('https://wallet.example/pay');", "new-window", 1);
+  wait_page_says (f, "!document.getElementById('message').hidden", "the message after a pop-up");
 }
 
 static void
@@ -340,7 +436,7 @@ test_refuses_downloads (Fixture *f, gconstpointer data)
   g_autofree char *page = g_strconcat (f->base, "/pay/", NULL);
 
   start_payment (f);
-  run_js_expect_blocked (f, "location.href = '/download';", "download", 1);
+  run_js_expect_blocked (f, "location.href = '/pay/download';", "download", 1);
   g_assert_cmpstr (webkit_web_view_get_uri (till_payment_view_get_web_view (f->view)), ==, page);
 }
 
@@ -386,12 +482,6 @@ test_forged_messages (Fixture *f, gconstpointer data)
   /* After reset, nothing is in progress any more. */
   till_payment_view_reset (f->view);
   g_assert_null (till_payment_view_get_payment_intent (f->view));
-}
-
-static gboolean
-page_says (Fixture *f, const char *expression)
-{
-  return pay_page_says (till_payment_view_get_web_view (f->view), expression);
 }
 
 static void
@@ -535,6 +625,8 @@ main (int argc, char **argv)
   g_test_add ("/pay/view/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("allowed-uris", test_allowed_uris);
   ADD ("refuses-other-origins", test_refuses_other_origins);
+  ADD ("frames-from-other-origins", test_frames_from_other_origins);
+  ADD ("refuses-leaving-page", test_refuses_leaving_page);
   ADD ("refuses-new-windows", test_refuses_new_windows);
   ADD ("refuses-downloads", test_refuses_downloads);
   ADD ("forged-messages", test_forged_messages);

@@ -182,6 +182,58 @@ test_config_store_details (void)
   g_rmdir (dir);
 }
 
+/* [stripe] payment-method-types: cards by default, Stripe's names, "automatic" alone; a
+ * wrong value is refused at start-up and names itself. */
+static void
+test_config_payment_method_types (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("till-config-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "till.conf", NULL);
+  const char      *refused[] = { "", "card;automatic", "Card", "card;ide al", "card;;ideal" };
+
+  {
+    g_autoptr (TillServerConfig) config = till_server_config_new ();
+
+    g_assert_cmpstrv (config->payment_method_types, ((const char *[]){ "card", NULL }));
+  }
+  {
+    g_autoptr (TillServerConfig) config = till_server_config_new ();
+    g_autoptr (GError) error = NULL;
+
+    g_assert_true (
+        g_file_set_contents (path, "[stripe]\npayment-method-types=card;link\n", -1, NULL));
+    g_assert_true (till_server_config_load_file (config, path, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstrv (config->payment_method_types, ((const char *[]){ "card", "link", NULL }));
+  }
+  {
+    g_autoptr (TillServerConfig) config = till_server_config_new ();
+    g_autoptr (GError) error = NULL;
+
+    g_assert_true (
+        g_file_set_contents (path, "[stripe]\npayment-method-types=automatic\n", -1, NULL));
+    g_assert_true (till_server_config_load_file (config, path, &error));
+    g_assert_no_error (error);
+    g_assert_null (config->payment_method_types);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr (TillServerConfig) config = till_server_config_new ();
+      g_autoptr (GError) error = NULL;
+      g_autofree char *contents =
+          g_strdup_printf ("[stripe]\npayment-method-types=%s\n", refused[i]);
+
+      g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+      g_assert_false (till_server_config_load_file (config, path, &error));
+      g_assert_nonnull (error);
+      g_assert_nonnull (strstr (error->message, "payment-method-types"));
+      /* Nothing half-read: the default stays. */
+      g_assert_cmpstrv (config->payment_method_types, ((const char *[]){ "card", NULL }));
+    }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 static char *
 raw_exchange (TillTestServer *server, const char *request)
 {
@@ -861,6 +913,7 @@ main (int argc, char **argv)
   ADD ("/server/api/auth/throttle", test_auth_throttle);
   ADD ("/server/api/config", test_config);
   g_test_add_func ("/server/api/config-store-details", test_config_store_details);
+  g_test_add_func ("/server/api/config-payment-method-types", test_config_payment_method_types);
   ADD ("/server/api/limits/body", test_limits_body);
   ADD ("/server/api/limits/framing", test_limits_framing);
   ADD ("/server/api/json/strict", test_strict_json);

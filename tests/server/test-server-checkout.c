@@ -65,8 +65,13 @@ test_happy_path (Fixture *fixture, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (
                        json_object_get_object_member (intent, "metadata"), "till_order_number"),
                    ==, "T-000001");
-  g_assert_true (json_object_get_boolean_member (
-      json_object_get_object_member (intent, "automatic_payment_methods"), "enabled"));
+  /* Cards only by default: they complete inside the app's view (see till-payment-view.c). */
+  g_assert_cmpuint (
+      json_array_get_length (json_object_get_array_member (intent, "payment_method_types")), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (
+                       json_object_get_array_member (intent, "payment_method_types"), 0),
+                   ==, "card");
+  g_assert_true (json_object_get_null_member (intent, "automatic_payment_methods"));
   g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, order_id), ==, 1);
 
   /* Paid with Visa at the simulator; sync moves the order. */
@@ -516,6 +521,7 @@ test_fault_exhausted (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (till_test_sim_count_intents (fixture->sim, order_id), ==, 1);
 }
 
+/* payment-method-types=automatic: Stripe's automatic payment methods. */
 static void
 test_payment_method_types (Fixture *fixture, gconstpointer data)
 {
@@ -524,14 +530,11 @@ test_payment_method_types (Fixture *fixture, gconstpointer data)
   g_autoptr (TillTestResponse) created = checkout (fixture, body);
   g_autoptr (TillTestResponse) intent_response = NULL;
   JsonObject *intent;
-  JsonArray  *types;
 
   g_assert_cmpuint (created->status, ==, 201);
   intent = sim_intent (fixture, intent_of (created), &intent_response);
-  types = json_object_get_array_member (intent, "payment_method_types");
-  g_assert_cmpuint (json_array_get_length (types), ==, 1);
-  g_assert_cmpstr (json_array_get_string_element (types, 0), ==, "card");
-  g_assert_true (json_object_get_null_member (intent, "automatic_payment_methods"));
+  g_assert_true (json_object_get_boolean_member (
+      json_object_get_object_member (intent, "automatic_payment_methods"), "enabled"));
 }
 
 typedef struct
@@ -722,7 +725,7 @@ test_form_encoding (void)
 int
 main (int argc, char **argv)
 {
-  static const Setup card_only = { .card_only = TRUE };
+  static const Setup automatic = { .automatic_payment_methods = TRUE };
   static const Setup amounts[] = {
     { "USD", .unit_amount = 1250, .total = 1250, .stripe_amount = 1250 },
     { "JPY", .unit_amount = 1000, .total = 1000, .stripe_amount = 1000 },
@@ -770,7 +773,7 @@ main (int argc, char **argv)
     ADD (amount_paths[i], &amounts[i], test_amounts);
   for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
     ADD (fault_paths[i], &faults[i], test_fault);
-  ADD ("/server/checkout/payment-method-types", &card_only, test_payment_method_types);
+  ADD ("/server/checkout/payment-method-types", &automatic, test_payment_method_types);
 #undef ADD
   g_test_add_func ("/server/stripe-form-encoding", test_form_encoding);
 

@@ -18,12 +18,8 @@ configure (TillServerConfig *config, gpointer user_data)
       g_free (config->currency);
       config->currency = g_strdup (setup->currency);
     }
-  if (setup != NULL && setup->card_only)
-    {
-      const char *types[] = { "card", NULL };
-
-      config->payment_method_types = g_strdupv ((char **) types);
-    }
+  if (setup != NULL && setup->automatic_payment_methods)
+    g_clear_pointer (&config->payment_method_types, g_strfreev);
 }
 
 void

@@ -27,11 +27,11 @@ typedef struct
   const char *stripe_timeout_ms;
   const char *retry_base_ms;
   const char *busy_wait_ms;
-  gboolean    card_only;
-  gboolean    offline;       /* no simulator: Stripe is a closed port */
-  gint64      unit_amount;   /* ISO minor units */
-  gint64      total;         /* what the order charges, ISO minor units */
-  gint64      stripe_amount; /* what Stripe gets */
+  gboolean    automatic_payment_methods; /* [stripe] payment-method-types=automatic */
+  gboolean    offline;                   /* no simulator: Stripe is a closed port */
+  gint64      unit_amount;               /* ISO minor units */
+  gint64      total;                     /* what the order charges, ISO minor units */
+  gint64      stripe_amount;             /* what Stripe gets */
 } Setup;
 
 typedef struct

@@ -806,17 +806,48 @@ test_three_d_secure (Fixture *f, gconstpointer data)
       g_autoptr (SimResponse) forged = NULL;
       g_autofree char *forged_url = NULL;
 
-      /* The challenge page. */
+      /* Stripe's frame names the issuer's method page and challenge, on the issuer's own
+       * origin; the challenge answers to Stripe's. */
       page = sim_request (f->session, "GET", ok_url, NULL, NULL, NULL);
       g_assert_cmpuint (page->status, ==, 200);
       g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (page->headers, NULL),
                                        "text/html"));
-      g_assert_nonnull (g_strstr_len (g_bytes_get_data (page->body, NULL),
-                                      g_bytes_get_size (page->body), "id=\"complete\""));
-      g_assert_nonnull (g_strstr_len (g_bytes_get_data (page->body, NULL),
-                                      g_bytes_get_size (page->body), "id=\"fail\""));
-      g_assert_nonnull (g_strstr_len (g_bytes_get_data (page->body, NULL),
-                                      g_bytes_get_size (page->body), "12.50 USD"));
+      {
+        const char      *issuer = till_stripe_sim_get_issuer_origin (f->sim);
+        const char      *nonce = strrchr (ok_url, '/') + 1;
+        g_autofree char *method_url = g_strdup_printf ("%s/acs/%s/%s/method", issuer, ok_id, nonce);
+        g_autofree char *acs_url = g_strdup_printf ("%s/acs/%s/%s", issuer, ok_id, nonce);
+        g_autofree char *method_attr = g_strdup_printf ("data-method=\"%s\"", method_url);
+        g_autofree char *answer =
+            g_strdup_printf ("action=\"%ssim/3ds/%s/%s/complete\"", f->base, ok_id, nonce);
+        g_autoptr (SimResponse) method = NULL;
+        g_autoptr (SimResponse) acs = NULL;
+        g_autoptr (SimResponse) stale = NULL;
+        g_autofree char *stale_url = g_strdup_printf ("%s/acs/%s/forged", issuer, ok_id);
+
+        g_assert_false (g_str_has_prefix (issuer, f->base));
+        g_assert_false (g_str_has_prefix (till_stripe_sim_get_signals_origin (f->sim), f->base));
+        g_assert_cmpstr (issuer, !=, till_stripe_sim_get_signals_origin (f->sim));
+        g_assert_nonnull (g_strstr_len (g_bytes_get_data (page->body, NULL),
+                                        g_bytes_get_size (page->body), method_attr));
+        g_assert_null (g_strstr_len (g_bytes_get_data (page->body, NULL),
+                                     g_bytes_get_size (page->body), "id=\"complete\""));
+
+        method = sim_request (f->session, "GET", method_url, NULL, NULL, NULL);
+        g_assert_cmpuint (method->status, ==, 200);
+        acs = sim_request (f->session, "GET", acs_url, NULL, NULL, NULL);
+        g_assert_cmpuint (acs->status, ==, 200);
+        g_assert_nonnull (g_strstr_len (g_bytes_get_data (acs->body, NULL),
+                                        g_bytes_get_size (acs->body), "id=\"complete\""));
+        g_assert_nonnull (g_strstr_len (g_bytes_get_data (acs->body, NULL),
+                                        g_bytes_get_size (acs->body), "id=\"fail\""));
+        g_assert_nonnull (g_strstr_len (g_bytes_get_data (acs->body, NULL),
+                                        g_bytes_get_size (acs->body), "12.50 USD"));
+        g_assert_nonnull (g_strstr_len (g_bytes_get_data (acs->body, NULL),
+                                        g_bytes_get_size (acs->body), answer));
+        stale = sim_request (f->session, "GET", stale_url, NULL, NULL, NULL);
+        g_assert_cmpuint (stale->status, ==, 404);
+      }
 
       /* A wrong nonce is not a challenge. */
       forged_url = g_strdup_printf ("%ssim/3ds/%s/forged", f->base, ok_id);

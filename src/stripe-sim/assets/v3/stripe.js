@@ -7,7 +7,8 @@
  * elements.submit(), stripe.confirmPayment() and stripe.retrievePaymentIntent(). The card
  * form lives in an iframe served by the simulator, so the page never sees card numbers (as
  * with Stripe); the iframe confirms the PaymentIntent itself and hands back only the API's
- * answer. 3-D Secure opens as a modal inside the page. Results resolve as Stripe.js's do:
+ * answer. 3-D Secure opens as a modal inside the page, in a frame of Stripe's that nests the
+ * card issuer's pages (another origin). Results resolve as Stripe.js's do:
  * {paymentIntent} or {error: {type, code, decline_code, message, …}}.
  */
 (function () {
@@ -366,6 +367,30 @@
     }
     this.key = key;
     this.options = options || {};
+    mountSignalsFrame();
+  }
+
+  /* Stripe.js loads a hidden frame of its own that nests a fraud-signals frame from another
+   * origin (m.stripe.network); so does the stand-in, once per page. */
+  var signalsFrame = null;
+  function mountSignalsFrame() {
+    if (signalsFrame) {
+      return;
+    }
+    signalsFrame = document.createElement('iframe');
+    signalsFrame.name = '__privateStripeMetricsController';
+    signalsFrame.title = '';
+    signalsFrame.tabIndex = -1;
+    signalsFrame.setAttribute('aria-hidden', 'true');
+    signalsFrame.style.cssText = 'border:none;width:1px;height:1px;position:fixed;visibility:hidden;';
+    signalsFrame.src = BASE + 'v3/frame/m-outer.html';
+    if (document.body) {
+      document.body.appendChild(signalsFrame);
+    } else {
+      document.addEventListener('DOMContentLoaded', function () {
+        document.body.appendChild(signalsFrame);
+      });
+    }
   }
 
   StripeSim.prototype.elements = function (options) {
