@@ -25,4 +25,19 @@ typedef struct
 gboolean till_sim_faults_parse (const char *spec, TillSimFaults *faults, GError **error);
 void     till_sim_faults_merge (TillSimFaults *faults, const TillSimFaults *other);
 
+/* Stripe's basic rate limiter for one account: at most @per_second requests start in any
+ * second (a sliding window of their start times); 0 for no limit. */
+typedef struct _TillSimRateLimit TillSimRateLimit;
+
+TillSimRateLimit *till_sim_rate_limit_new (guint per_second);
+void              till_sim_rate_limit_free (TillSimRateLimit *self);
+guint             till_sim_rate_limit_get (TillSimRateLimit *self);
+/* Counts a request starting at @now_us (monotonic) and returns TRUE, or FALSE (nothing
+ * counted) when @per_second requests started in the second before it. */
+gboolean till_sim_rate_limit_take (TillSimRateLimit *self, gint64 now_us);
+/* How many requests were refused since the limiter was made. */
+guint till_sim_rate_limit_get_refused (TillSimRateLimit *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillSimRateLimit, till_sim_rate_limit_free)
+
 G_END_DECLS
