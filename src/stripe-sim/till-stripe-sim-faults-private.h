@@ -9,12 +9,13 @@
 G_BEGIN_DECLS
 
 /* What can go wrong with one request, from the Till-Sim-Fault header or the control
- * endpoint: "drop-after", "500", "502", "503", "429", "delay=N" (ms),
+ * endpoint: "drop-after", "500", "502", "503", "429", "lock-timeout" (Stripe's 409 for an
+ * object another request holds), "delay=N" (ms),
  * "duplicate-webhook", "reorder-webhooks", "lose-webhook", or "none"; several separated by
  * commas. */
 typedef struct
 {
-  guint    status;     /* 0, or 429/500/502/503 answered instead of running */
+  guint    status;     /* 0, or 409/429/500/502/503 answered instead of running */
   guint    delay_ms;   /* hold the request (and its idempotency key) this long */
   gboolean drop_after; /* run the request, then drop the connection unanswered */
   gboolean duplicate_webhooks;

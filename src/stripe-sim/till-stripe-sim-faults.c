@@ -31,6 +31,8 @@ till_sim_faults_parse (const char *spec, TillSimFaults *faults, GError **error)
       else if (g_str_equal (part, "500") || g_str_equal (part, "502") ||
                g_str_equal (part, "503") || g_str_equal (part, "429"))
         faults->status = (guint) g_ascii_strtoull (part, NULL, 10);
+      else if (g_str_equal (part, "lock-timeout"))
+        faults->status = 409;
       else if (g_str_has_prefix (part, "delay="))
         {
           guint64 ms;
@@ -53,8 +55,8 @@ till_sim_faults_parse (const char *spec, TillSimFaults *faults, GError **error)
       else
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "unknown fault “%s” (known: drop-after, 500, 502, 503, 429, delay=N, "
-                       "duplicate-webhook, reorder-webhooks, lose-webhook, none)",
+                       "unknown fault “%s” (known: drop-after, 500, 502, 503, 429, lock-timeout, "
+                       "delay=N, duplicate-webhook, reorder-webhooks, lose-webhook, none)",
                        part);
           return FALSE;
         }

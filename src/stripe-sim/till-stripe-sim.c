@@ -875,6 +875,19 @@ on_delay_done (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Stripe's answer to a request for an object another request is changing (its "lock_timeout"
+ * error, docs.stripe.com/error-codes): not kept for replays, so a retry runs. */
+static TillSimReply *
+lock_timeout_reply (void)
+{
+  return till_sim_reply_error (409, "invalid_request_error", "lock_timeout", NULL,
+                               "This object cannot be accessed right now because another API "
+                               "request or Stripe process is currently accessing it. If you see "
+                               "this error intermittently, retry the request. If you see this "
+                               "error frequently and are making multiple concurrent requests to "
+                               "a single object, make your requests serially or at a lower rate.");
+}
+
 /* Stripe's answer past its rate limiter (docs.stripe.com/rate-limits, "Handling limiting
  * gracefully"): 429 with code rate_limit, the limiter that refused in
  * Stripe-Rate-Limited-Reason, and Stripe-Should-Retry: true. No Retry-After: Stripe sends
@@ -980,6 +993,14 @@ handle_api (TillStripeSim *self, SoupServerMessage *msg, const char *path, const
   if (faults.status == 429)
     {
       send_rate_limited (msg);
+      return;
+    }
+  if (faults.status == 409)
+    {
+      g_autoptr (TillSimReply) reply = lock_timeout_reply ();
+
+      soup_message_headers_replace (response_headers, "Stripe-Should-Retry", "true");
+      till_sim_reply_send (msg, reply);
       return;
     }
   if (faults.status != 0)
@@ -1122,14 +1143,7 @@ handle_api (TillStripeSim *self, SoupServerMessage *msg, const char *path, const
   lock = locked_object (route, pending->id, pending->params);
   if (lock != NULL && g_hash_table_contains (self->locks, lock))
     {
-      g_autoptr (TillSimReply) reply =
-          till_sim_reply_error (409, "invalid_request_error", "lock_timeout", NULL,
-                                "This object cannot be accessed right now because another API "
-                                "request or Stripe process is currently accessing it. If you see "
-                                "this error intermittently, retry the request. If you see this "
-                                "error frequently and are making multiple concurrent requests to "
-                                "a single object, make your requests serially or at a lower "
-                                "rate.");
+      g_autoptr (TillSimReply) reply = lock_timeout_reply ();
 
       if (pending->idempotency_key != NULL)
         till_sim_idempotency_end (self->idempotency, pending->key, pending->idempotency_key, reply,
