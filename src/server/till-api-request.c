@@ -904,11 +904,11 @@ till_api_stripe_failure (TillStripeResponse *response)
   /* Stripe's rate limit or a lock, after every retry that fitted in the wait (or none, for
    * a request whose turn would have come too late): how long, in the till's words too. */
   if ((response->status == 429 || response->status == 409) && response->retry_after > 0)
-    return g_error_new (TILL_API_ERROR, TILL_API_ERROR_UNAVAILABLE,
-                        g_dngettext (NULL, "The payment provider is busy; try again in %u second",
-                                     "The payment provider is busy; try again in %u seconds",
-                                     response->retry_after),
-                        response->retry_after);
+    {
+      g_autofree char *wait = till_stripe_describe_wait (response->retry_after);
+
+      return g_error_new_literal (TILL_API_ERROR, TILL_API_ERROR_UNAVAILABLE, wait);
+    }
 
   if (response->status == 402 || g_strcmp0 (type, "card_error") == 0)
     return g_error_new_literal (TILL_API_ERROR, TILL_API_ERROR_CARD_DECLINED, words);

@@ -206,6 +206,15 @@ till_stripe_describe_error (JsonObject *error_object)
   return g_strdup (_ ("The payment provider refused the request."));
 }
 
+char *
+till_stripe_describe_wait (guint seconds)
+{
+  return g_strdup_printf (g_dngettext (NULL, "The payment provider is busy; try again in %u second",
+                                       "The payment provider is busy; try again in %u seconds",
+                                       seconds),
+                          seconds);
+}
+
 static void
 till_stripe_client_finalize (GObject *object)
 {

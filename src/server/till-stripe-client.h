@@ -54,6 +54,8 @@ void till_stripe_response_free (TillStripeResponse *response);
 JsonObject *till_stripe_response_get_error (TillStripeResponse *response);
 /* Plain words for a Stripe error object (decline reasons included). */
 char *till_stripe_describe_error (JsonObject *error_object);
+/* Plain words for Stripe's rate limit or a lock: busy, try again in @seconds. */
+char *till_stripe_describe_wait (guint seconds);
 
 GQuark till_stripe_error_quark (void);
 
