@@ -901,6 +901,15 @@ till_api_stripe_failure (TillStripeResponse *response)
                               ? json_object_get_string_member_with_default (stripe_error, "type", "")
                               : "";
 
+  /* Stripe's rate limit or a lock, after every retry that fitted in the wait (or none, for
+   * a request whose turn would have come too late): how long, in the till's words too. */
+  if ((response->status == 429 || response->status == 409) && response->retry_after > 0)
+    {
+      g_autofree char *wait = till_stripe_describe_wait (response->retry_after);
+
+      return g_error_new_literal (TILL_API_ERROR, TILL_API_ERROR_UNAVAILABLE, wait);
+    }
+
   if (response->status == 402 || g_strcmp0 (type, "card_error") == 0)
     return g_error_new_literal (TILL_API_ERROR, TILL_API_ERROR_CARD_DECLINED, words);
   if (response->status == 429 || response->status >= 500 || response->status == 409)
@@ -931,6 +940,14 @@ till_api_call_stripe_answer (TillApiCall *call, GObject *source, GAsyncResult *r
     {
       g_autoptr (GError) mapped = network_failure (error);
       till_api_call_fail (call, mapped);
+    }
+  else if (response->retry_after > 0)
+    {
+      /* A 409 or 429 that ends the request (till_api_stripe_failure ()): when to ask again. */
+      g_autofree char *seconds = g_strdup_printf ("%u", response->retry_after);
+
+      soup_message_headers_replace (soup_server_message_get_response_headers (call->msg),
+                                    "Retry-After", seconds);
     }
   return response;
 }

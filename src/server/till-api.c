@@ -736,6 +736,8 @@ till_api_new (TillServerConfig *config, GError **error)
   till_stripe_client_set_timeouts (self->stripe, config->stripe_connect_timeout * 1000,
                                    config->stripe_timeout * 1000);
   till_stripe_client_set_retries (self->stripe, config->stripe_max_retries, 250);
+  till_stripe_client_set_rate_limit (self->stripe, (guint) config->stripe_rate_limit,
+                                     (guint) config->stripe_rate_wait * 1000);
   self->busy_wait_ms = TILL_DATABASE_BUSY_WAIT_MS;
   {
     const char *base_delay = g_getenv ("TILL_STRIPE_RETRY_BASE_MS");

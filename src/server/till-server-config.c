@@ -44,6 +44,8 @@ till_server_config_new (void)
   config->stripe_timeout = 30;
   config->stripe_connect_timeout = 10;
   config->stripe_max_retries = 3;
+  config->stripe_rate_limit = 0;
+  config->stripe_rate_wait = 10;
   /* Training keeps a day, as Stripe keeps idempotency keys, and within that two busy lanes'
    * day of checkouts (each an intent, a charge, a payment method, three events and a key):
    * bounded memory however long it runs (bench/README.md). The reconciler needs an intent
@@ -259,6 +261,8 @@ till_server_config_load_file (TillServerConfig *config, const char *path, GError
       !take_int (file, "stripe", "connect-timeout", 1, 600, &config->stripe_connect_timeout,
                  error) ||
       !take_int (file, "stripe", "max-retries", 0, 10, &config->stripe_max_retries, error) ||
+      !take_int (file, "stripe", "rate-limit", 1, 100000, &config->stripe_rate_limit, error) ||
+      !take_int (file, "stripe", "rate-limit-wait", 1, 600, &config->stripe_rate_wait, error) ||
       !take_int (file, "training", "max-age", 0, G_MAXINT, &config->training_max_age, error) ||
       !take_int (file, "training", "max-intents", 0, G_MAXINT, &config->training_max_intents,
                  error) ||
@@ -433,6 +437,16 @@ check_receipt_text (const char *key, char **text, glong max_chars, guint max_lin
   return TRUE;
 }
 
+/* Stripe allows an account 100 requests a second in live mode and 25 in test mode
+ * (docs.stripe.com/rate-limits); till-server keeps below, leaving the rest to the
+ * Dashboard, webhooks' follow-ups and whatever else shares the account. */
+static void
+derive_rate_limit (TillServerConfig *config)
+{
+  if (config->stripe_rate_limit <= 0)
+    config->stripe_rate_limit = config->mode == TILL_SERVER_MODE_LIVE ? 80 : 20;
+}
+
 gboolean
 till_server_config_validate (TillServerConfig *config, GError **error)
 {
@@ -494,6 +508,7 @@ till_server_config_validate (TillServerConfig *config, GError **error)
           return FALSE;
         }
       config->mode = TILL_SERVER_MODE_TRAINING;
+      derive_rate_limit (config);
       return TRUE;
     }
 
@@ -558,6 +573,7 @@ till_server_config_validate (TillServerConfig *config, GError **error)
     config->api_base = g_strdup (DEFAULT_API_BASE);
   if (config->js_url == NULL)
     config->js_url = g_strdup (DEFAULT_JS_URL);
+  derive_rate_limit (config);
   return TRUE;
 }
 

@@ -64,6 +64,8 @@ typedef struct
   int    stripe_timeout;         /* seconds, total per attempt */
   int    stripe_connect_timeout; /* seconds */
   int    stripe_max_retries;
+  int    stripe_rate_limit; /* tries a second; 0 until validated: by mode */
+  int    stripe_rate_wait;  /* seconds a request may wait for its turns and retries */
   /* [training]: what the embedded simulator remembers (0: no limit) */
   int training_max_age; /* seconds */
   int training_max_intents;

@@ -8,6 +8,16 @@
  * threads such as the reconciler's) uses easy handles from a small pool. Retries keep the
  * same Idempotency-Key, which is what makes them safe. Nothing here logs a key, a request
  * body or a response body: only method, path, status and Request-Id.
+ *
+ * Stripe counts every request of an account against one limit (100 a second in live mode,
+ * 25 in test mode: docs.stripe.com/rate-limits) and answers 429 beyond it; an object
+ * another request is changing answers 409 lock_timeout. So every try, retries included and
+ * whichever thread makes it, first takes a turn: at most rate_limit turns start in any
+ * second, handed out in the order they are asked for (a till's checkout waits behind the
+ * requests that came before it, not behind a reconciler's whole backlog: a thread asks for
+ * one turn at a time). A request that would wait past max_wait_ms (the till's patience) is
+ * answered at once with how long to wait instead, and a 409 or 429 is retried with backoff
+ * and jitter while the next try can start within that wait.
  */
 #include "config.h"
 
@@ -44,6 +54,12 @@ struct _TillStripeClient
 
   GMutex     lock;
   GPtrArray *idle_handles; /* CURL * */
+  /* The rate limit (under lock): the start times (monotonic µs) of the last rate_limit
+   * turns given, a ring whose next entry is the oldest. */
+  guint   rate_limit; /* tries a second; 0: no limit */
+  guint   max_wait_ms;
+  gint64 *turns;
+  guint   next_turn;
 
   /* Asynchronous requests: curl multi driven by the main context the client was made in. */
   GMainContext *context;
@@ -193,6 +209,15 @@ till_stripe_describe_error (JsonObject *error_object)
   return g_strdup (_ ("The payment provider refused the request."));
 }
 
+char *
+till_stripe_describe_wait (guint seconds)
+{
+  return g_strdup_printf (g_dngettext (NULL, "The payment provider is busy; try again in %u second",
+                                       "The payment provider is busy; try again in %u seconds",
+                                       seconds),
+                          seconds);
+}
+
 static void
 till_stripe_client_finalize (GObject *object)
 {
@@ -208,6 +233,7 @@ till_stripe_client_finalize (GObject *object)
   curl_multi_cleanup (self->multi);
   g_main_context_unref (self->context);
   g_ptr_array_unref (self->idle_handles);
+  g_free (self->turns);
   g_mutex_clear (&self->lock);
   g_free (self->api_base);
   if (self->secret_key != NULL)
@@ -232,6 +258,7 @@ till_stripe_client_init (TillStripeClient *self)
   self->timeout_ms = 30000;
   self->max_retries = 3;
   self->base_delay_ms = 250;
+  self->max_wait_ms = 10000;
 }
 
 static void
@@ -291,6 +318,76 @@ till_stripe_client_set_retries (TillStripeClient *self, guint max_retries, guint
   self->base_delay_ms = base_delay_ms;
 }
 
+void
+till_stripe_client_set_rate_limit (TillStripeClient *self, guint per_second, guint max_wait_ms)
+{
+  g_mutex_lock (&self->lock);
+  self->rate_limit = per_second;
+  self->max_wait_ms = max_wait_ms;
+  g_clear_pointer (&self->turns, g_free);
+  self->next_turn = 0;
+  if (per_second > 0)
+    {
+      self->turns = g_new (gint64, per_second);
+      for (guint i = 0; i < per_second; i++)
+        self->turns[i] = G_MININT64 / 2;
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+/* The earliest start of a turn asked for at @now (under lock). Turns are given in order, so
+ * the ring is sorted: the oldest of the last rate_limit turns decides. */
+static gint64
+next_free_turn (TillStripeClient *self, gint64 now)
+{
+  if (self->rate_limit == 0)
+    return now;
+  return MAX (now, self->turns[self->next_turn] + G_USEC_PER_SEC);
+}
+
+/* A turn for a try asked for now: its start (monotonic µs) in @out_start, given when it is
+ * no later than @deadline (or now). Otherwise nothing is given, and FALSE. */
+static gboolean
+take_turn (TillStripeClient *self, gint64 deadline, gint64 *out_start)
+{
+  gint64   now, start;
+  gboolean given;
+
+  /* The clock is read under the lock, so that turns are given in the order of their times. */
+  g_mutex_lock (&self->lock);
+  now = g_get_monotonic_time ();
+  start = next_free_turn (self, now);
+  given = start <= MAX (deadline, now);
+  if (given && self->rate_limit > 0)
+    {
+      self->turns[self->next_turn] = start;
+      self->next_turn = (self->next_turn + 1) % self->rate_limit;
+    }
+  g_mutex_unlock (&self->lock);
+  *out_start = start;
+  return given;
+}
+
+guint
+till_stripe_client_get_wait_ms (TillStripeClient *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 start;
+
+  g_mutex_lock (&self->lock);
+  start = next_free_turn (self, now);
+  g_mutex_unlock (&self->lock);
+  return (guint) MIN ((start - now + 999) / 1000, G_MAXUINT);
+}
+
+/* Whole seconds to tell a client to wait before a new request, at least 1: Stripe's
+ * limits count a second at a time. */
+static guint
+retry_after_seconds (TillStripeClient *self)
+{
+  return MAX (1, (till_stripe_client_get_wait_ms (self) + 999) / 1000);
+}
+
 typedef struct
 {
   char              *method;
@@ -315,8 +412,14 @@ typedef struct
   GByteArray *body;
   char       *request_id;
   gboolean    too_big;
-  gboolean    replayed; /* Idempotent-Replayed: true */
+  gboolean    replayed;     /* Idempotent-Replayed: true */
+  int         should_retry; /* Stripe-Should-Retry: 1 true, 0 false, -1 not sent */
 } Reply;
+
+#define REPLY_INIT                                                                                 \
+  {                                                                                                \
+    g_byte_array_new (), NULL, FALSE, FALSE, -1                                                    \
+  }
 
 static size_t
 write_cb (char *data, size_t size, size_t count, void *user_data)
@@ -359,6 +462,13 @@ header_cb (char *data, size_t size, size_t count, void *user_data)
   else if ((value = header_value (data, length, "idempotent-replayed:")) != NULL)
     {
       reply->replayed = g_ascii_strcasecmp (value, "true") == 0;
+      g_free (value);
+    }
+  else if ((value = header_value (data, length, "stripe-should-retry:")) != NULL)
+    {
+      reply->should_retry = g_ascii_strcasecmp (value, "true") == 0    ? 1
+                            : g_ascii_strcasecmp (value, "false") == 0 ? 0
+                                                                       : -1;
       g_free (value);
     }
   return length;
@@ -521,20 +631,83 @@ backoff_delay_ms (TillStripeClient *self, guint attempt)
   return (guint) MIN (delay, G_MAXUINT);
 }
 
+/* Whether an answer with @status is worth another try after @delay_ms, for a request that
+ * must start its tries by @deadline. Stripe-Should-Retry, when sent, decides whether
+ * (Stripe's libraries obey it); a 409 (lock_timeout, a key in use) or 429 may also wait
+ * past max_retries, within the deadline, as Stripe asks for backoff, not for giving up. */
 static gboolean
-is_retryable (long status)
+may_retry (TillStripeClient *self,
+           long              status,
+           const Reply      *reply,
+           guint             attempt,
+           guint             delay_ms,
+           gint64            deadline)
 {
-  return status == 409 || status == 429 || status >= 500;
+  gboolean retryable = status == 409 || status == 429 || status >= 500;
+
+  if (reply->should_retry == 0 || (reply->should_retry == -1 && !retryable))
+    return FALSE;
+  if (attempt < self->max_retries)
+    return TRUE;
+  return (status == 409 || status == 429) &&
+         g_get_monotonic_time () + (gint64) delay_ms * 1000 <= deadline;
+}
+
+/* What a request is answered when its turn would come too late: Stripe's own answer past
+ * its limit, which means the same (nothing done, try later), never sent. */
+static TillStripeResponse *
+throttled_response (TillStripeClient *self, const Request *request, gint64 wait_us)
+{
+  TillStripeResponse *response = g_new0 (TillStripeResponse, 1);
+  JsonObject         *error = json_object_new ();
+
+  json_object_set_string_member (error, "type", "invalid_request_error");
+  json_object_set_string_member (error, "code", "rate_limit");
+  json_object_set_string_member (error, "message",
+                                 "Not sent: Till keeps to its Stripe rate limit and this "
+                                 "request's turn would come too late.");
+  response->status = 429;
+  response->body = json_object_new ();
+  json_object_set_object_member (response->body, "error", error);
+  response->throttled = TRUE;
+  response->retry_after = (guint) MAX (1, (wait_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+  g_log (
+      G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
+      "%s %s: not sent, its turn under the rate limit (%u a second) would come in %" G_GINT64_FORMAT
+      " ms",
+      request->method, request->path, self->rate_limit, wait_us / 1000);
+  return response;
+}
+
+/* make_response () for the answer a request ends with. */
+static TillStripeResponse *
+final_response (TillStripeClient *self,
+                const Request    *request,
+                Reply            *reply,
+                long              status,
+                guint             attempt,
+                GError          **error)
+{
+  TillStripeResponse *response = make_response (request, reply, status, attempt, error);
+
+  if (response != NULL && (status == 409 || status == 429))
+    response->retry_after = retry_after_seconds (self);
+  return response;
+}
+
+/* Worker thread: a short wait that notices cancellation. */
+static void
+sleep_until (gint64 until, GCancellable *cancellable)
+{
+  while (g_get_monotonic_time () < until && !g_cancellable_is_cancelled (cancellable))
+    g_usleep (MIN (20000, MAX (0, until - g_get_monotonic_time ())));
 }
 
 static void
-backoff (TillStripeClient *self, guint attempt, GCancellable *cancellable)
+reply_clear (Reply *reply)
 {
-  gint64 until = g_get_monotonic_time () + (gint64) backoff_delay_ms (self, attempt) * 1000;
-
-  /* Worker thread: a short wait that notices cancellation. */
-  while (g_get_monotonic_time () < until && !g_cancellable_is_cancelled (cancellable))
-    g_usleep (MIN (20000, MAX (0, until - g_get_monotonic_time ())));
+  g_clear_pointer (&reply->body, g_byte_array_unref);
+  g_clear_pointer (&reply->request_id, g_free);
 }
 
 static TillStripeResponse *
@@ -545,6 +718,9 @@ run_request (TillStripeClient *self,
 {
   g_autofree char *last_network_error = NULL;
   CURL            *handle = take_handle (self);
+  gint64           deadline = g_get_monotonic_time () + (gint64) self->max_wait_ms * 1000;
+  Reply            last = { NULL, NULL, FALSE, FALSE, -1 }; /* the answer last retried */
+  long             last_status = 0;
   guint            attempt;
 
   if (handle == NULL)
@@ -554,17 +730,35 @@ run_request (TillStripeClient *self,
       return NULL;
     }
 
-  for (attempt = 0; attempt <= self->max_retries; attempt++)
+  for (attempt = 0;; attempt++)
     {
-      Reply            reply = { g_byte_array_new (), NULL, FALSE, FALSE };
+      Reply            reply = REPLY_INIT;
       g_autofree char *network_error = NULL;
       long             status = 0;
+      gint64           start;
+      guint            delay_ms;
 
-      if (attempt > 0)
-        backoff (self, attempt - 1, cancellable);
+      if (!take_turn (self, deadline, &start))
+        {
+          TillStripeResponse *response = NULL;
+
+          reply_clear (&reply);
+          return_handle (self, handle);
+          if (attempt == 0)
+            response = throttled_response (self, request, start - g_get_monotonic_time ());
+          else if (last_status != 0)
+            response = final_response (self, request, &last, last_status, attempt - 1, error);
+          else
+            g_set_error (error, TILL_STRIPE_ERROR, TILL_STRIPE_ERROR_NETWORK,
+                         _ ("The payment provider did not answer (%s)"), last_network_error);
+          reply_clear (&last);
+          return response;
+        }
+      sleep_until (start, cancellable);
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         {
-          g_byte_array_unref (reply.body);
+          reply_clear (&reply);
+          reply_clear (&last);
           return_handle (self, handle);
           return NULL;
         }
@@ -575,18 +769,26 @@ run_request (TillStripeClient *self,
                  request->method, request->path, attempt + 1, network_error);
           g_free (last_network_error);
           last_network_error = g_steal_pointer (&network_error);
-          g_byte_array_unref (reply.body);
-          g_free (reply.request_id);
+          reply_clear (&reply);
+          reply_clear (&last);
+          last_status = 0;
+          if (attempt >= self->max_retries)
+            break;
+          sleep_until (g_get_monotonic_time () + (gint64) backoff_delay_ms (self, attempt) * 1000,
+                       cancellable);
           continue;
         }
 
-      if (is_retryable (status) && attempt < self->max_retries)
+      delay_ms = backoff_delay_ms (self, attempt);
+      if (may_retry (self, status, &reply, attempt, delay_ms, deadline))
         {
           g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
                  "%s %s: HTTP %ld (Request-Id %s), retrying", request->method, request->path,
                  status, reply.request_id != NULL ? reply.request_id : "none");
-          g_byte_array_unref (reply.body);
-          g_free (reply.request_id);
+          reply_clear (&last);
+          last = reply;
+          last_status = status;
+          sleep_until (g_get_monotonic_time () + (gint64) delay_ms * 1000, cancellable);
           continue;
         }
 
@@ -594,9 +796,9 @@ run_request (TillStripeClient *self,
         TillStripeResponse *response;
 
         return_handle (self, handle);
-        response = make_response (request, &reply, status, attempt, error);
-        g_byte_array_unref (reply.body);
-        g_free (reply.request_id);
+        response = final_response (self, request, &reply, status, attempt, error);
+        reply_clear (&reply);
+        reply_clear (&last);
         return response;
       }
     }
@@ -604,7 +806,7 @@ run_request (TillStripeClient *self,
   curl_easy_cleanup (handle);
   g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
          "%s %s: no answer from the payment provider after %u attempts: %s", request->method,
-         request->path, attempt, last_network_error);
+         request->path, attempt + 1, last_network_error);
   g_set_error (error, TILL_STRIPE_ERROR, TILL_STRIPE_ERROR_NETWORK,
                _ ("The payment provider did not answer (%s)"), last_network_error);
   return NULL;
@@ -639,7 +841,9 @@ typedef struct
   char               errbuf[CURL_ERROR_SIZE];
   guint              attempt;
   char              *last_network_error;
-  GSource           *backoff;
+  long               last_status; /* of the answer in reply, kept for a retry; 0: none */
+  gint64             deadline;    /* tries start by then (monotonic µs), or not at all */
+  GSource           *backoff;     /* a backoff, or the wait for a turn */
 } Transfer;
 
 static void
@@ -781,9 +985,20 @@ timer_cb (CURLM *multi, long timeout_ms, void *user_data)
 }
 
 static void start_attempt (Transfer *transfer);
+static void queue_attempt (Transfer *transfer);
+
+static void
+wait_then (Transfer *transfer, gint64 until, GSourceFunc func)
+{
+  gint64 wait_us = MAX (0, until - g_get_monotonic_time ());
+
+  transfer->backoff = g_timeout_source_new ((guint) MIN ((wait_us + 999) / 1000, G_MAXUINT));
+  g_source_set_callback (transfer->backoff, func, transfer, NULL);
+  g_source_attach (transfer->backoff, transfer->self->context);
+}
 
 static gboolean
-on_backoff_done (gpointer user_data)
+on_turn (gpointer user_data)
 {
   Transfer *transfer = user_data;
 
@@ -792,27 +1007,91 @@ on_backoff_done (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+on_backoff_done (gpointer user_data)
+{
+  Transfer *transfer = user_data;
+
+  g_clear_pointer (&transfer->backoff, g_source_unref);
+  queue_attempt (transfer);
+  return G_SOURCE_REMOVE;
+}
+
 static void
-retry_later (Transfer *transfer)
+fail_network (Transfer *transfer)
+{
+  g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
+         "%s %s: no answer from the payment provider after %u attempts: %s",
+         transfer->request->method, transfer->request->path, transfer->attempt + 1,
+         transfer->last_network_error);
+  g_task_return_new_error (transfer->task, TILL_STRIPE_ERROR, TILL_STRIPE_ERROR_NETWORK,
+                           _ ("The payment provider did not answer (%s)"),
+                           transfer->last_network_error);
+  transfer_free (transfer);
+}
+
+/* Answers the request with the answer in transfer->reply, and frees it. */
+static void
+finish (Transfer *transfer, long status)
+{
+  g_autoptr (GError) error = NULL;
+  TillStripeResponse *response;
+
+  response = final_response (transfer->self, transfer->request, &transfer->reply, status,
+                             transfer->attempt, &error);
+  if (response != NULL)
+    g_task_return_pointer (transfer->task, response, (GDestroyNotify) till_stripe_response_free);
+  else
+    g_task_return_error (transfer->task, g_steal_pointer (&error));
+  transfer_free (transfer);
+}
+
+/* The next try takes its turn under the rate limit, or the request ends with what it has. */
+static void
+queue_attempt (Transfer *transfer)
 {
   TillStripeClient *self = transfer->self;
+  gint64            start;
 
-  if (transfer->attempt >= self->max_retries)
+  if (g_task_return_error_if_cancelled (transfer->task))
     {
-      g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE,
-             "%s %s: no answer from the payment provider after %u attempts: %s",
-             transfer->request->method, transfer->request->path, transfer->attempt + 1,
-             transfer->last_network_error);
-      g_task_return_new_error (transfer->task, TILL_STRIPE_ERROR, TILL_STRIPE_ERROR_NETWORK,
-                               _ ("The payment provider did not answer (%s)"),
-                               transfer->last_network_error);
       transfer_free (transfer);
       return;
     }
-  transfer->backoff = g_timeout_source_new (backoff_delay_ms (self, transfer->attempt));
+  if (!take_turn (self, transfer->deadline, &start))
+    {
+      if (transfer->last_status != 0)
+        {
+          /* The last answer (a 409 or 429 worth a retry) is the one: no try comes in time. */
+          transfer->attempt--;
+          finish (transfer, transfer->last_status);
+        }
+      else if (transfer->attempt > 0)
+        {
+          transfer->attempt--;
+          fail_network (transfer);
+        }
+      else
+        {
+          g_task_return_pointer (
+              transfer->task,
+              throttled_response (self, transfer->request, start - g_get_monotonic_time ()),
+              (GDestroyNotify) till_stripe_response_free);
+          transfer_free (transfer);
+        }
+      return;
+    }
+  if (start > g_get_monotonic_time ())
+    wait_then (transfer, start, on_turn);
+  else
+    start_attempt (transfer);
+}
+
+static void
+retry_later (Transfer *transfer, guint delay_ms)
+{
+  wait_then (transfer, g_get_monotonic_time () + (gint64) delay_ms * 1000, on_backoff_done);
   transfer->attempt++;
-  g_source_set_callback (transfer->backoff, on_backoff_done, transfer, NULL);
-  g_source_attach (transfer->backoff, self->context);
 }
 
 static void
@@ -820,39 +1099,37 @@ attempt_done (Transfer *transfer, CURLcode rc)
 {
   TillStripeClient *self = transfer->self;
   const Request    *request = transfer->request;
-  g_autoptr (GError) error = NULL;
-  TillStripeResponse *response;
-  long                status = 0;
+  long              status = 0;
+  guint             delay_ms = backoff_delay_ms (self, transfer->attempt);
 
   g_clear_pointer (&transfer->headers, curl_slist_free_all);
   if (rc != CURLE_OK)
     {
       g_free (transfer->last_network_error);
       transfer->last_network_error = describe_failure (rc, &transfer->reply, transfer->errbuf);
+      transfer->last_status = 0;
       g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE, "%s %s: attempt %u failed: %s",
              request->method, request->path, transfer->attempt + 1, transfer->last_network_error);
-      retry_later (transfer);
+      if (transfer->attempt >= self->max_retries)
+        fail_network (transfer);
+      else
+        retry_later (transfer, delay_ms);
       return;
     }
 
   curl_easy_getinfo (transfer->handle, CURLINFO_RESPONSE_CODE, &status);
-  if (is_retryable (status) && transfer->attempt < self->max_retries)
+  if (may_retry (self, status, &transfer->reply, transfer->attempt, delay_ms, transfer->deadline))
     {
       g_log (G_LOG_DOMAIN_STRIPE, G_LOG_LEVEL_MESSAGE, "%s %s: HTTP %ld (Request-Id %s), retrying",
              request->method, request->path, status,
              transfer->reply.request_id != NULL ? transfer->reply.request_id : "none");
       g_free (transfer->last_network_error);
       transfer->last_network_error = g_strdup_printf ("HTTP %ld", status);
-      retry_later (transfer);
+      transfer->last_status = status;
+      retry_later (transfer, delay_ms);
       return;
     }
-
-  response = make_response (request, &transfer->reply, status, transfer->attempt, &error);
-  if (response != NULL)
-    g_task_return_pointer (transfer->task, response, (GDestroyNotify) till_stripe_response_free);
-  else
-    g_task_return_error (transfer->task, g_steal_pointer (&error));
-  transfer_free (transfer);
+  finish (transfer, status);
 }
 
 static void
@@ -890,6 +1167,7 @@ start_attempt (Transfer *transfer)
   transfer->reply.body = g_byte_array_new ();
   transfer->reply.too_big = FALSE;
   transfer->reply.replayed = FALSE;
+  transfer->reply.should_retry = -1;
   transfer->headers = prepare_handle (self, transfer->handle, transfer->request, &transfer->reply,
                                       transfer->errbuf);
   curl_easy_setopt (transfer->handle, CURLOPT_PRIVATE, transfer);
@@ -931,6 +1209,7 @@ till_stripe_client_request_members_async (TillStripeClient   *self,
   g_task_set_source_tag (transfer->task, till_stripe_client_request_async);
   transfer->request = request_new (method, path, form, idempotency_key);
   transfer->request->members = members;
+  transfer->deadline = g_get_monotonic_time () + (gint64) self->max_wait_ms * 1000;
   transfer->handle = take_handle (self);
   if (transfer->handle == NULL)
     {
@@ -939,7 +1218,7 @@ till_stripe_client_request_members_async (TillStripeClient   *self,
       transfer_free (transfer);
       return;
     }
-  start_attempt (transfer);
+  queue_attempt (transfer);
 }
 
 TillStripeResponse *

@@ -30,6 +30,13 @@ typedef struct
   /* Stripe answered a key it had seen with the first answer again (Idempotent-Replayed):
    * what the body says is as it was then, not now. */
   gboolean replayed;
+  /* Never sent: under the client's rate limit its turn would have come after its wait
+   * (till_stripe_client_set_rate_limit ()). status is then 429, and the body Stripe's own
+   * rate_limit error, which means the same: nothing was done. */
+  gboolean throttled;
+  /* For a 409 or 429: seconds before a request sent now would get its turn under the
+   * client's rate limit (at least 1, Stripe's window), to tell whoever waits. */
+  guint retry_after;
 } TillStripeResponse;
 
 /* Form parameters in order; keys keep their brackets ("metadata[till_order_id]"). */
@@ -47,6 +54,8 @@ void till_stripe_response_free (TillStripeResponse *response);
 JsonObject *till_stripe_response_get_error (TillStripeResponse *response);
 /* Plain words for a Stripe error object (decline reasons included). */
 char *till_stripe_describe_error (JsonObject *error_object);
+/* Plain words for Stripe's rate limit or a lock: busy, try again in @seconds. */
+char *till_stripe_describe_wait (guint seconds);
 
 GQuark till_stripe_error_quark (void);
 
@@ -58,9 +67,20 @@ void              till_stripe_client_set_timeouts (TillStripeClient *self,
                                                    guint             connect_timeout_ms,
                                                    guint             timeout_ms);
 /* Retries on network errors, 409, 429 and 5xx with the same idempotency key, waiting
- * base × 2^n plus up to 50 % jitter, at most 8 × base between tries. */
+ * base × 2^n plus up to 50 % jitter, at most 8 × base between tries; never when Stripe
+ * answers Stripe-Should-Retry: false. A 409 or 429 is retried @max_retries times, and more
+ * while the next try starts within the rate limit's wait. */
 void
 till_stripe_client_set_retries (TillStripeClient *self, guint max_retries, guint base_delay_ms);
+/* Keeps to @per_second tries (first ones and retries, every thread's) in any second, the
+ * account's budget Stripe counts (docs.stripe.com/rate-limits); 0 for no limit (the
+ * default). Tries take turns first come, first served. A request waits at most
+ * @max_wait_ms in all for its turns and for retries after 409 and 429: one whose turn would
+ * come later is not sent but answered at once (#TillStripeResponse.throttled). */
+void
+till_stripe_client_set_rate_limit (TillStripeClient *self, guint per_second, guint max_wait_ms);
+/* Milliseconds before a request made now would get its turn (0 when it would go at once). */
+guint till_stripe_client_get_wait_ms (TillStripeClient *self);
 
 /* @method: "GET" or "POST"; @path: "/v1/payment_intents"; @form and @idempotency_key
  * nullable. Runs on curl multi in the thread-default main context the client was created

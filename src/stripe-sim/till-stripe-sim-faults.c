@@ -1,4 +1,4 @@
-/* till-stripe-sim-faults.c: parsing of fault specifications.
+/* till-stripe-sim-faults.c: parsing of fault specifications, and Stripe's rate limiter.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -31,6 +31,8 @@ till_sim_faults_parse (const char *spec, TillSimFaults *faults, GError **error)
       else if (g_str_equal (part, "500") || g_str_equal (part, "502") ||
                g_str_equal (part, "503") || g_str_equal (part, "429"))
         faults->status = (guint) g_ascii_strtoull (part, NULL, 10);
+      else if (g_str_equal (part, "lock-timeout"))
+        faults->status = 409;
       else if (g_str_has_prefix (part, "delay="))
         {
           guint64 ms;
@@ -53,8 +55,8 @@ till_sim_faults_parse (const char *spec, TillSimFaults *faults, GError **error)
       else
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "unknown fault “%s” (known: drop-after, 500, 502, 503, 429, delay=N, "
-                       "duplicate-webhook, reorder-webhooks, lose-webhook, none)",
+                       "unknown fault “%s” (known: drop-after, 500, 502, 503, 429, lock-timeout, "
+                       "delay=N, duplicate-webhook, reorder-webhooks, lose-webhook, none)",
                        part);
           return FALSE;
         }
@@ -72,4 +74,63 @@ till_sim_faults_merge (TillSimFaults *faults, const TillSimFaults *other)
   faults->duplicate_webhooks |= other->duplicate_webhooks;
   faults->reorder_webhooks |= other->reorder_webhooks;
   faults->lose_webhooks |= other->lose_webhooks;
+}
+
+/* Stripe's basic rate limiter: "100 operations a second per account in live mode, 25 in
+ * test mode" (docs.stripe.com/rate-limits), whatever the endpoint or key. A window, not a
+ * bucket: a client that keeps to N starts in any second is never refused. */
+struct _TillSimRateLimit
+{
+  guint   per_second;
+  gint64 *starts; /* a ring of the last per_second start times (µs) */
+  guint   next;   /* the oldest of them, overwritten by the next start */
+  guint   refused;
+};
+
+TillSimRateLimit *
+till_sim_rate_limit_new (guint per_second)
+{
+  TillSimRateLimit *self = g_new0 (TillSimRateLimit, 1);
+
+  self->per_second = per_second;
+  self->starts = g_new (gint64, MAX (per_second, 1));
+  for (guint i = 0; i < MAX (per_second, 1); i++)
+    self->starts[i] = G_MININT64 / 2;
+  return self;
+}
+
+void
+till_sim_rate_limit_free (TillSimRateLimit *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->starts);
+  g_free (self);
+}
+
+guint
+till_sim_rate_limit_get (TillSimRateLimit *self)
+{
+  return self->per_second;
+}
+
+gboolean
+till_sim_rate_limit_take (TillSimRateLimit *self, gint64 now_us)
+{
+  if (self->per_second == 0)
+    return TRUE;
+  if (now_us - self->starts[self->next] < G_USEC_PER_SEC)
+    {
+      self->refused++;
+      return FALSE;
+    }
+  self->starts[self->next] = now_us;
+  self->next = (self->next + 1) % self->per_second;
+  return TRUE;
+}
+
+guint
+till_sim_rate_limit_get_refused (TillSimRateLimit *self)
+{
+  return self->refused;
 }

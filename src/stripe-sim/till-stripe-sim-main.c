@@ -6,7 +6,7 @@
  *                 [--webhook-api-version VERSION]] [--faults]
  *                 [--fault-rate RATE [--fault-kinds LIST] [--fault-seed N]]
  *                 [--max-age SECONDS] [--max-intents N] [--max-events N]
- *                 [--max-idempotency-keys N]
+ *                 [--max-idempotency-keys N] [--rate-limit N]
  *
  * Prints the URL it listens on (one line on stdout) once it is ready, so a test can start it
  * on port 0 and read where it is; runs until SIGINT or SIGTERM. The secret key it accepts
@@ -14,6 +14,8 @@
  * refused), and the webhook secret can come from TILL_STRIPE_SIM_WEBHOOK_SECRET instead of
  * the command line. --fault-rate gives that share of the requests a random fault from
  * --fault-kinds (seeded, so that a fault campaign can be run again), and enables faults.
+ * --rate-limit answers 429 past N API requests in any second, as Stripe does past 25 in test
+ * mode and 100 in live mode; without it there is no limit.
  */
 #include "config.h"
 
@@ -88,7 +90,8 @@ main (int argc, char **argv)
   gint64           fault_seed = 0;
   gint64           max_age = 0, max_intents = 0, max_keys = 0;
   gint64           max_events = TILL_STRIPE_SIM_DEFAULT_MAX_EVENTS;
-  guint            limits[4] = { 0 };
+  gint64           rate_limit = 0;
+  guint            limits[5] = { 0 };
   guint16          port = 0;
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
@@ -127,6 +130,10 @@ main (int argc, char **argv)
       N_ ("Keep at most this many events (default 10000; 0: no limit)"), N_ ("N") },
     { "max-idempotency-keys", 0, 0, G_OPTION_ARG_INT64, &max_keys,
       N_ ("Keep at most this many idempotency keys (default 0: no limit)"), N_ ("N") },
+    { "rate-limit", 0, 0, G_OPTION_ARG_INT64, &rate_limit,
+      N_ ("Answer 429 past this many API requests a second, as Stripe does past 25 in test mode "
+          "(default 0: no limit)"),
+      N_ ("N") },
     { NULL }
   };
 
@@ -145,9 +152,19 @@ main (int argc, char **argv)
       !check_limit ("--max-age", max_age, &limits[0], &error) ||
       !check_limit ("--max-intents", max_intents, &limits[1], &error) ||
       !check_limit ("--max-events", max_events, &limits[2], &error) ||
-      !check_limit ("--max-idempotency-keys", max_keys, &limits[3], &error))
+      !check_limit ("--max-idempotency-keys", max_keys, &limits[3], &error) ||
+      !check_limit ("--rate-limit", rate_limit, &limits[4], &error))
     {
       g_printerr ("till-stripe-sim: %s\n", error->message);
+      return 2;
+    }
+  if (limits[4] > TILL_STRIPE_SIM_MAX_RATE_LIMIT)
+    {
+      g_autofree char *message =
+          g_strdup_printf (_ ("--rate-limit wants a number from 0 (no limit) to %u"),
+                           TILL_STRIPE_SIM_MAX_RATE_LIMIT);
+
+      g_printerr ("till-stripe-sim: %s\n", message);
       return 2;
     }
 
@@ -186,6 +203,7 @@ main (int argc, char **argv)
       return 2;
     }
   till_stripe_sim_set_retention (sim, limits[0], limits[1], limits[2], limits[3]);
+  till_stripe_sim_set_rate_limit (sim, limits[4]);
 
   if (!till_stripe_sim_listen (sim, host, port, &error))
     {

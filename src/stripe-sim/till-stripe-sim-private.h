@@ -59,6 +59,7 @@ typedef struct
   guint events;
   guint idempotency_keys; /* saved answers and requests in flight */
   guint webhooks;         /* deliveries queued or in flight */
+  guint rate_limited;     /* requests refused by the rate limiter */
 } TillStripeSimCounts;
 
 void till_stripe_sim_get_counts (TillStripeSim *self, TillStripeSimCounts *counts);

@@ -2,12 +2,13 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * A request to /v1/ goes through: Request-Id → authentication (test keys only) → injected
- * faults (429 and 5xx answered before anything runs) → form parsing → routing → validation
- * against the OpenAPI subset → Idempotency-Key (replay, mismatch, in flight) → an injected
- * delay → the endpoint (till-stripe-sim-state.c) → webhooks → the answer (or a dropped
- * connection). /v3/ serves the Stripe.js stand-in and /sim/3ds/ the 3-D Secure challenge;
- * two more origins serve the card issuer's pages and the fraud-signals frame.
+ * A request to /v1/ goes through: Request-Id → authentication (test keys only) → the rate
+ * limiter (Stripe's 429) → injected faults (429 and 5xx answered before anything runs) → form
+ * parsing → routing → validation against the OpenAPI subset → Idempotency-Key (replay,
+ * mismatch, in flight) → an injected delay → the endpoint (till-stripe-sim-state.c) →
+ * webhooks → the answer (or a dropped connection). /v3/ serves the Stripe.js stand-in and
+ * /sim/3ds/ the 3-D Secure challenge; two more origins serve the card issuer's pages and the
+ * fraud-signals frame.
  */
 #include "config.h"
 
@@ -58,6 +59,7 @@ struct _TillStripeSim
   GSource            *prune_timer;   /* forgets what aged while no request came */
   guint               prune_interval_ms;
   guint               clock_offset; /* seconds: till_stripe_sim_advance_clock () */
+  TillSimRateLimit   *rate_limit;   /* the account's: every key, every endpoint */
 };
 
 G_DEFINE_FINAL_TYPE (TillStripeSim, till_stripe_sim, G_TYPE_OBJECT)
@@ -209,6 +211,7 @@ till_stripe_sim_finalize (GObject *object)
   g_clear_pointer (&self->webhooks, till_sim_webhooks_free);
   g_clear_pointer (&self->idempotency, till_sim_idempotency_free);
   g_clear_pointer (&self->state, till_sim_state_free);
+  g_clear_pointer (&self->rate_limit, till_sim_rate_limit_free);
   g_queue_clear_full (&self->fault_queue, g_free);
   g_clear_pointer (&self->random_kinds, g_ptr_array_unref);
   g_clear_pointer (&self->random, g_rand_free);
@@ -254,6 +257,7 @@ till_stripe_sim_init (TillStripeSim *self)
   self->pending = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) pending_free, NULL);
   self->locks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->prune_interval_ms = PRUNE_INTERVAL_MS;
+  self->rate_limit = till_sim_rate_limit_new (0);
   g_queue_init (&self->fault_queue);
 }
 
@@ -436,6 +440,7 @@ till_stripe_sim_get_counts (TillStripeSim *self, TillStripeSimCounts *counts)
   till_sim_state_get_counts (self->state, counts);
   counts->idempotency_keys = till_sim_idempotency_get_count (self->idempotency);
   counts->webhooks = till_sim_webhooks_get_pending (self->webhooks);
+  counts->rate_limited = till_sim_rate_limit_get_refused (self->rate_limit);
 }
 
 void
@@ -466,6 +471,34 @@ till_stripe_sim_get_pending_webhooks (TillStripeSim *self)
   g_return_val_if_fail (TILL_IS_STRIPE_SIM (self), 0);
 
   return till_sim_webhooks_get_pending (self->webhooks);
+}
+
+/**
+ * till_stripe_sim_set_rate_limit:
+ * @per_second: API requests a second (at most %TILL_STRIPE_SIM_MAX_RATE_LIMIT), or 0 for no
+ *   limit (the default)
+ *
+ * Enforces Stripe's basic rate limit: past @per_second API requests in any second, from
+ * any key, a request is answered 429 as Stripe answers it (before faults and idempotency)
+ * and not counted. Stripe allows 100 a second in live mode and
+ * %TILL_STRIPE_SIM_TEST_MODE_RATE_LIMIT in test mode (docs.stripe.com/rate-limits).
+ */
+void
+till_stripe_sim_set_rate_limit (TillStripeSim *self, guint per_second)
+{
+  g_return_if_fail (TILL_IS_STRIPE_SIM (self));
+  g_return_if_fail (per_second <= TILL_STRIPE_SIM_MAX_RATE_LIMIT);
+
+  g_clear_pointer (&self->rate_limit, till_sim_rate_limit_free);
+  self->rate_limit = till_sim_rate_limit_new (per_second);
+}
+
+guint
+till_stripe_sim_get_rate_limit (TillStripeSim *self)
+{
+  g_return_val_if_fail (TILL_IS_STRIPE_SIM (self), 0);
+
+  return till_sim_rate_limit_get (self->rate_limit);
 }
 
 /* Fault injection (Till-Sim-Fault header, /_sim/faults) is off unless enabled here. */
@@ -918,6 +951,35 @@ on_delay_done (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Stripe's answer to a request for an object another request is changing (its "lock_timeout"
+ * error, docs.stripe.com/error-codes): not kept for replays, so a retry runs. */
+static TillSimReply *
+lock_timeout_reply (void)
+{
+  return till_sim_reply_error (409, "invalid_request_error", "lock_timeout", NULL,
+                               "This object cannot be accessed right now because another API "
+                               "request or Stripe process is currently accessing it. If you see "
+                               "this error intermittently, retry the request. If you see this "
+                               "error frequently and are making multiple concurrent requests to "
+                               "a single object, make your requests serially or at a lower rate.");
+}
+
+/* Stripe's answer past its rate limiter (docs.stripe.com/rate-limits, "Handling limiting
+ * gracefully"): 429 with code rate_limit, the limiter that refused in
+ * Stripe-Rate-Limited-Reason, and Stripe-Should-Retry: true. No Retry-After: Stripe sends
+ * none, and asks for exponential backoff. */
+static void
+send_rate_limited (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  soup_message_headers_replace (headers, "Stripe-Should-Retry", "true");
+  soup_message_headers_replace (headers, "Stripe-Rate-Limited-Reason", "global-rate");
+  till_sim_send_error (msg, 429, "invalid_request_error", "rate_limit", NULL,
+                       "Too many requests hit the API too quickly. We recommend an exponential "
+                       "backoff of your requests.");
+}
+
 static gboolean
 next_faults (TillStripeSim *self, SoupServerMessage *msg, TillSimFaults *faults)
 {
@@ -991,15 +1053,30 @@ handle_api (TillStripeSim *self, SoupServerMessage *msg, const char *path, const
     return;
   soup_message_headers_remove (response_headers, "WWW-Authenticate");
 
+  /* Decided before anything else runs, idempotency included (FACTS: "429 is decided before
+   * idempotency"). The clock moved by till_stripe_sim_advance_clock () moves it too. */
+  if (!till_sim_rate_limit_take (
+          self->rate_limit, g_get_monotonic_time () + (gint64) self->clock_offset * G_USEC_PER_SEC))
+    {
+      g_debug ("rate limit: %s refused (%u a second)", request_id,
+               till_sim_rate_limit_get (self->rate_limit));
+      send_rate_limited (msg);
+      return;
+    }
+
   if (!next_faults (self, msg, &faults))
     return;
   if (faults.status == 429)
     {
-      /* Stripe tells its libraries which failures are worth a retry. */
+      send_rate_limited (msg);
+      return;
+    }
+  if (faults.status == 409)
+    {
+      g_autoptr (TillSimReply) reply = lock_timeout_reply ();
+
       soup_message_headers_replace (response_headers, "Stripe-Should-Retry", "true");
-      till_sim_send_error (msg, 429, "invalid_request_error", "rate_limit", NULL,
-                           "Too many requests hit the API too quickly. We recommend an exponential "
-                           "backoff of your requests.");
+      till_sim_reply_send (msg, reply);
       return;
     }
   if (faults.status != 0)
@@ -1142,14 +1219,7 @@ handle_api (TillStripeSim *self, SoupServerMessage *msg, const char *path, const
   lock = locked_object (route, pending->id, pending->params);
   if (lock != NULL && g_hash_table_contains (self->locks, lock))
     {
-      g_autoptr (TillSimReply) reply =
-          till_sim_reply_error (409, "invalid_request_error", "lock_timeout", NULL,
-                                "This object cannot be accessed right now because another API "
-                                "request or Stripe process is currently accessing it. If you see "
-                                "this error intermittently, retry the request. If you see this "
-                                "error frequently and are making multiple concurrent requests to "
-                                "a single object, make your requests serially or at a lower "
-                                "rate.");
+      g_autoptr (TillSimReply) reply = lock_timeout_reply ();
 
       if (pending->idempotency_key != NULL)
         till_sim_idempotency_end (self->idempotency, pending->key, pending->idempotency_key, reply,

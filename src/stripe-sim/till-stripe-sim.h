@@ -26,6 +26,11 @@ typedef enum
   TILL_STRIPE_SIM_ERROR_LISTEN,
 } TillStripeSimError;
 
+/* Stripe's rate limit in test mode, API requests a second (docs.stripe.com/rate-limits). */
+#define TILL_STRIPE_SIM_TEST_MODE_RATE_LIMIT 25
+/* The highest limit till_stripe_sim_set_rate_limit () takes. */
+#define TILL_STRIPE_SIM_MAX_RATE_LIMIT 100000
+
 /* till_stripe_sim_set_retention()'s default count of events (no other limit by default). */
 #define TILL_STRIPE_SIM_DEFAULT_MAX_EVENTS 10000
 
@@ -55,6 +60,8 @@ void     till_stripe_sim_set_retention (TillStripeSim *self,
                                         guint          max_intents,
                                         guint          max_events,
                                         guint          max_idempotency_keys);
+void     till_stripe_sim_set_rate_limit (TillStripeSim *self, guint per_second);
+guint    till_stripe_sim_get_rate_limit (TillStripeSim *self);
 void     till_stripe_sim_set_faults_enabled (TillStripeSim *self, gboolean enabled);
 gboolean till_stripe_sim_get_faults_enabled (TillStripeSim *self);
 gboolean till_stripe_sim_set_random_faults (
