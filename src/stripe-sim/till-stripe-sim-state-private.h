@@ -32,6 +32,7 @@ typedef struct
   gboolean           blocked; /* Radar blocks it: never sent to the card network */
 } TillSimTestCard;
 
+const TillSimTestCard *till_sim_test_cards (guint *n_cards);
 const TillSimTestCard *till_sim_test_card_lookup (const char *number);
 const TillSimTestCard *till_sim_test_card_lookup_alias (const char *alias);
 gboolean               till_sim_luhn_valid (const char *digits);
