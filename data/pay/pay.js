@@ -19,6 +19,7 @@
   const button = document.getElementById('submit');
   const amount = document.getElementById('amount');
   const message = document.getElementById('message');
+  const explanation = document.getElementById('explanation');
   const main = document.getElementById('pay');
 
   let stripe = null;
@@ -29,6 +30,23 @@
   function showMessage(text) {
     message.textContent = text || '';
     message.hidden = !text;
+  }
+
+  // Under Stripe's own words ("Your card was declined."), what they mean and what to do,
+  // in the app's language: by the decline code, else the error code, else the generic words.
+  function showExplanation(error) {
+    let text = '';
+    const declines = payment && payment.declines;
+    if (error && declines && typeof declines === 'object') {
+      const codes = declines.codes || {};
+      const own = function (code) {
+        return typeof code === 'string' && Object.prototype.hasOwnProperty.call(codes, code) ?
+          codes[code] : null;
+      };
+      text = own(error.decline_code) || own(error.code) || declines.generic || '';
+    }
+    explanation.textContent = text;
+    explanation.hidden = !text;
   }
 
   function setBusy(value) {
@@ -59,7 +77,7 @@
 
   // Called by the app: start(args) mounts the form for one PaymentIntent.
   // args: {publishable_key, client_secret, payment_intent, amount, dark, kiosk,
-  //        labels: {pay, processing}}
+  //        labels: {pay, processing}, declines: {codes: {CODE: words}, generic}}
   function start(args) {
     reset();
     if (typeof window.Stripe !== 'function') {
@@ -71,7 +89,8 @@
 
     document.documentElement.classList.toggle('dark', !!args.dark);
     document.documentElement.classList.toggle('kiosk', !!args.kiosk);
-    payment = {payment_intent: args.payment_intent, labels: args.labels};
+    payment = {payment_intent: args.payment_intent, labels: args.labels,
+               declines: args.declines};
     amount.textContent = args.amount;
 
     stripe = window.Stripe(args.publishable_key);
@@ -86,6 +105,7 @@
     });
     element.on('change', function () {
       showMessage('');
+      showExplanation(null);
     });
     element.mount('#payment-element');
     setBusy(true);
@@ -106,6 +126,7 @@
     busy = false;
     amount.textContent = '';
     showMessage('');
+    showExplanation(null);
     document.getElementById('payment-element').replaceChildren();
     setBusy(false);
   }
@@ -117,6 +138,7 @@
     }
     setBusy(true);
     showMessage('');
+    showExplanation(null);
     const paymentIntent = payment.payment_intent;
     let result;
     try {
@@ -138,6 +160,9 @@
       // the form says what to fix. The customer goes on typing; the app hears nothing.
       if (result.error.type === 'validation_error') {
         return;
+      }
+      if (result.error.type === 'card_error') {
+        showExplanation(result.error);
       }
       post({type: 'result', status: typeof status === 'string' ? status : 'requires_payment_method',
             payment_intent: paymentIntent, error: errorFields(result.error)});

@@ -16,6 +16,7 @@
 
 #include "till-app-resources.h"
 #include "till-checkout.h"
+#include "till-decline-words.h"
 #include "till-error-message.h"
 #include "till-core.h"
 #include "till-money-label.h"
@@ -110,33 +111,13 @@ clear_sale (TillPaymentPage *self)
 char *
 till_payment_page_describe_decline (const char *decline_code, const char *server_message)
 {
-  static const struct
-  {
-    const char *code;
-    const char *words;
-  } reasons[] = {
-    { "insufficient_funds", N_ ("Insufficient funds — ask for another card.") },
-    { "generic_decline", N_ ("The bank declined the card — ask for another card.") },
-    { "card_declined", N_ ("The bank declined the card — ask for another card.") },
-    { "do_not_honor", N_ ("The bank declined the card — ask for another card.") },
-    { "lost_card", N_ ("The card was declined — ask for another card.") },
-    { "stolen_card", N_ ("The card was declined — ask for another card.") },
-    { "fraudulent", N_ ("The card was declined — ask for another card.") },
-    { "expired_card", N_ ("The card has expired — ask for another card.") },
-    { "incorrect_cvc", N_ ("The security code is wrong — check it and try again.") },
-    { "incorrect_number", N_ ("The card number is wrong — check it and try again.") },
-    { "processing_error", N_ ("The bank could not process the card — try again.") },
-    { "authentication_required", N_ ("The bank’s check was not completed — try again.") },
-    { "payment_intent_authentication_failure",
-      N_ ("The bank’s check was not passed — try again or use another card.") },
-  };
+  const char *words = till_decline_words_lookup (decline_code);
 
-  for (guint i = 0; decline_code != NULL && i < G_N_ELEMENTS (reasons); i++)
-    if (g_str_equal (decline_code, reasons[i].code))
-      return g_strdup (_ (reasons[i].words));
+  if (words != NULL)
+    return g_strdup (words);
   if (server_message != NULL && *server_message != '\0')
     return g_strdup (server_message);
-  return g_strdup (_ ("The card was declined — ask for another card."));
+  return g_strdup (till_decline_words_generic ());
 }
 
 /* Shows a status page and puts the focus on its main button, whose accessible description

@@ -21,6 +21,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "till-decline-words.h"
 #include "till-payment-view.h"
 
 struct _TillPaymentView
@@ -437,6 +438,9 @@ send_start (TillPaymentView *self)
   json_builder_set_member_name (builder, "processing");
   json_builder_add_string_value (builder, _ ("Processing…"));
   json_builder_end_object (builder);
+  /* What the form says under Stripe's own message when a card is declined. */
+  json_builder_set_member_name (builder, "declines");
+  till_decline_words_add_json (builder);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   json = json_to_string (root, FALSE);

@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * till-stripe-sim --listen HOST:PORT [--webhook-url URL --webhook-secret whsec_…
- *                 [--webhook-api-version VERSION]] [--faults]
+ *                 [--webhook-api-version VERSION]] [--moto] [--faults]
  *                 [--fault-rate RATE [--fault-kinds LIST] [--fault-seed N]]
  *                 [--max-age SECONDS] [--max-intents N] [--max-events N]
  *                 [--max-idempotency-keys N] [--rate-limit N]
@@ -86,6 +86,7 @@ main (int argc, char **argv)
   g_autofree char *host = NULL;
   g_autofree char *fault_kinds = NULL;
   gboolean         faults = FALSE;
+  gboolean         moto = FALSE;
   double           fault_rate = 0.0;
   gint64           fault_seed = 0;
   gint64           max_age = 0, max_intents = 0, max_keys = 0;
@@ -109,6 +110,8 @@ main (int argc, char **argv)
     { "webhook-api-version", 0, 0, G_OPTION_ARG_STRING, &webhook_api_version,
       N_ ("The API version events are sent in (default: a current one, as for a new endpoint)"),
       N_ ("VERSION") },
+    { "moto", 0, 0, G_OPTION_ARG_NONE, &moto,
+      N_ ("Act as an account Stripe has approved for mail and telephone orders (MOTO)"), NULL },
     { "faults", 0, 0, G_OPTION_ARG_NONE, &faults,
       N_ ("Enable fault injection (Till-Sim-Fault header, /_sim/faults)"), NULL },
     { "fault-rate", 0, 0, G_OPTION_ARG_DOUBLE, &fault_rate,
@@ -190,6 +193,7 @@ main (int argc, char **argv)
       return 2;
     }
   till_stripe_sim_set_faults_enabled (sim, faults);
+  till_stripe_sim_set_moto_enabled (sim, moto);
   if (fault_seed < 0 || fault_seed > G_MAXUINT32)
     {
       g_printerr ("till-stripe-sim: %s\n", _ ("--fault-seed must be between 0 and 4294967295"));

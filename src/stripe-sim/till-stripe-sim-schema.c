@@ -74,10 +74,11 @@ merge_overlay (JsonNode *spec, JsonNode *overlay, GError **error)
   JsonObject *card = object_member (ov, "payment_method_data_card");
   JsonNode   *ops = json_object_get_member (ov, "card_operations");
   JsonObject *new_paths = object_member (ov, "paths");
+  JsonNode   *moto_ops = json_object_get_member (ov, "moto_operations");
   g_autoptr (GList) names = NULL;
 
   if (paths == NULL || card == NULL || ops == NULL || !JSON_NODE_HOLDS_ARRAY (ops) ||
-      new_paths == NULL)
+      moto_ops == NULL || !JSON_NODE_HOLDS_ARRAY (moto_ops) || new_paths == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                            "the OpenAPI overlay is malformed");
@@ -101,6 +102,37 @@ merge_overlay (JsonNode *spec, JsonNode *overlay, GError **error)
           return FALSE;
         }
       json_object_set_object_member (props, "card", json_object_ref (card));
+    }
+
+  /* payment_method_options[card][moto]: a boolean, on confirmation only. Whether the
+   * account may send it is the state's business (till_sim_state_set_moto_enabled ()). */
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (moto_ops)); i++)
+    {
+      JsonArray  *op = json_array_get_array_element (json_node_get_array (moto_ops), i);
+      JsonObject *operation =
+          object_member (object_member (paths, json_array_get_string_element (op, 1)),
+                         json_array_get_string_element (op, 0));
+      JsonObject *pmo = object_member (object_member (body_schema (operation), "properties"),
+                                       "payment_method_options");
+      JsonObject *card_options = object_member (object_member (pmo, "properties"), "card");
+      JsonNode   *any_of = card_options ? json_object_get_member (card_options, "anyOf") : NULL;
+      JsonObject *props = NULL;
+      JsonObject *moto;
+
+      if (any_of != NULL && JSON_NODE_HOLDS_ARRAY (any_of) &&
+          json_array_get_length (json_node_get_array (any_of)) > 0)
+        props = object_member (json_array_get_object_element (json_node_get_array (any_of), 0),
+                               "properties");
+      if (props == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       "no payment_method_options[card] in %s",
+                       json_array_get_string_element (op, 1));
+          return FALSE;
+        }
+      moto = json_object_new ();
+      json_object_set_string_member (moto, "type", "boolean");
+      json_object_set_object_member (props, "moto", moto);
     }
 
   names = json_object_get_members (new_paths);

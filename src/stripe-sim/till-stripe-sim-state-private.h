@@ -32,6 +32,7 @@ typedef struct
   gboolean           blocked; /* Radar blocks it: never sent to the card network */
 } TillSimTestCard;
 
+const TillSimTestCard *till_sim_test_cards (guint *n_cards);
 const TillSimTestCard *till_sim_test_card_lookup (const char *number);
 const TillSimTestCard *till_sim_test_card_lookup_alias (const char *alias);
 gboolean               till_sim_luhn_valid (const char *digits);
@@ -106,6 +107,7 @@ typedef struct
   char       *cancellation_reason;
   gint64      canceled_at;
   char       *return_url;
+  gboolean    moto;         /* confirmed as a mail or telephone order: no 3-D Secure */
   char       *action_nonce; /* the 3-D Secure challenge in progress */
   char       *action_url;
   char       *action_payment_method;
@@ -200,6 +202,7 @@ void till_sim_state_set_retention (TillSimState *state,
 guint till_sim_state_prune (TillSimState *state);
 /* The state's clock: Unix time in seconds, plus @offset (tests move time on with it). */
 void till_sim_state_set_clock_offset (TillSimState *state, gint64 offset);
+void till_sim_state_set_moto_enabled (TillSimState *state, gboolean enabled);
 void till_sim_state_get_counts (TillSimState *state, TillStripeSimCounts *counts);
 
 TillSimResult *

@@ -33,6 +33,7 @@ struct _TillSimState
   guint               max_intents;  /* 0: no limit */
   guint               max_events;   /* 0: no limit */
   gint64              clock_offset; /* seconds */
+  gboolean            moto_enabled; /* Stripe approved the account for MOTO */
   TillSimSnapshotFunc snapshot;
 };
 
@@ -194,6 +195,14 @@ static gint64
 now_seconds (TillSimState *state)
 {
   return g_get_real_time () / G_USEC_PER_SEC + state->clock_offset;
+}
+
+/* Whether the account may flag payments as mail or telephone orders (off, as for a new
+ * Stripe account). */
+void
+till_sim_state_set_moto_enabled (TillSimState *state, gboolean enabled)
+{
+  state->moto_enabled = !!enabled;
 }
 
 void
@@ -979,6 +988,12 @@ attempt (TillSimState         *state,
 
       case TILL_SIM_CARD_AUTHENTICATES:
       case TILL_SIM_CARD_ALWAYS_AUTHENTICATES:
+        /* Out of scope for strong customer authentication: the bank is not asked. */
+        if (intent->moto)
+          {
+            charge_succeeds (state, request, intent, pm);
+            return intent_reply (state, intent, params, 200);
+          }
         if (param_bool (params, "error_on_requires_action"))
           return attempt_fails (
               state, request, intent, pm, "authentication_required", "authentication_required",
@@ -998,6 +1013,33 @@ attempt (TillSimState         *state,
       default:
         g_assert_not_reached ();
     }
+}
+
+/* payment_method_options[card][moto]=true: a mail or telephone order, out of scope for
+ * strong customer authentication. Stripe takes it only from accounts it has approved, and
+ * only with the secret key: a page confirming with the publishable key cannot claim it. */
+static TillSimResult *
+check_moto (TillSimState *state, TillSimRequest *request, JsonNode *params, gboolean *moto)
+{
+  JsonNode *options = param (params, "payment_method_options");
+  JsonNode *card = param (options, "card");
+  JsonNode *value = param (card, "moto");
+
+  *moto = FALSE;
+  if (value == NULL)
+    return NULL;
+  if (request->publishable)
+    return result_error (400, "invalid_request_error", "parameter_unknown",
+                         "payment_method_options[card][moto]",
+                         "Received unknown parameter: payment_method_options[card][moto]");
+  if (!state->moto_enabled)
+    return result_error (400, "invalid_request_error", "parameter_unknown",
+                         "payment_method_options[card][moto]",
+                         "Received unknown parameter: payment_method_options[card][moto]. MOTO "
+                         "payments are available only to accounts Stripe has approved for them: "
+                         "contact Stripe support.");
+  *moto = param_bool (card, "moto");
+  return NULL;
 }
 
 static TillSimResult *
@@ -1020,6 +1062,7 @@ confirm (TillSimState *state, TillSimRequest *request, TillSimIntent *intent, Js
   TillSimResult        *error;
   const char           *return_url = param_string (params, "return_url");
   const char           *email = param_string (params, "receipt_email");
+  gboolean              moto = FALSE;
 
   if (!str_in (intent->status, updatable_states))
     return unexpected_state (intent, "confirm",
@@ -1028,6 +1071,8 @@ confirm (TillSimState *state, TillSimRequest *request, TillSimIntent *intent, Js
                              "requires_action.");
 
   if ((error = check_email (email)) != NULL)
+    return error;
+  if ((error = check_moto (state, request, params, &moto)) != NULL)
     return error;
   error = resolve_payment_method (state, params, &pm);
   if (error != NULL)
@@ -1052,6 +1097,7 @@ confirm (TillSimState *state, TillSimRequest *request, TillSimIntent *intent, Js
 
   set_string (&intent->receipt_email, email);
   set_string (&intent->return_url, return_url);
+  intent->moto = moto;
   return attempt (state, request, intent, pm, params);
 }
 

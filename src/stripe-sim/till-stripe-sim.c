@@ -512,6 +512,16 @@ till_stripe_sim_set_faults_enabled (TillStripeSim *self, gboolean enabled)
     g_queue_clear_full (&self->fault_queue, g_free);
 }
 
+/* As an account Stripe has approved for MOTO: confirmations may carry
+ * payment_method_options[card][moto] (with the secret key). Off by default. */
+void
+till_stripe_sim_set_moto_enabled (TillStripeSim *self, gboolean enabled)
+{
+  g_return_if_fail (TILL_IS_STRIPE_SIM (self));
+
+  till_sim_state_set_moto_enabled (self->state, enabled);
+}
+
 /**
  * till_stripe_sim_set_random_faults:
  * @rate: the share of requests (0 to 1) that get a fault, or 0 for none

@@ -63,6 +63,7 @@ void     till_stripe_sim_set_retention (TillStripeSim *self,
 void     till_stripe_sim_set_rate_limit (TillStripeSim *self, guint per_second);
 guint    till_stripe_sim_get_rate_limit (TillStripeSim *self);
 void     till_stripe_sim_set_faults_enabled (TillStripeSim *self, gboolean enabled);
+void     till_stripe_sim_set_moto_enabled (TillStripeSim *self, gboolean enabled);
 gboolean till_stripe_sim_get_faults_enabled (TillStripeSim *self);
 gboolean till_stripe_sim_set_random_faults (
     TillStripeSim *self, double rate, const char *kinds, guint32 seed, GError **error);

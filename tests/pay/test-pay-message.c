@@ -4,7 +4,10 @@
  */
 #include "config.h"
 
+#include "till-decline-words.h"
 #include "till-pay-message.h"
+#include "till-payment-page.h"
+#include "till-stripe-sim-state-private.h"
 
 #define PI "pi_3Ab12xYz"
 
@@ -120,6 +123,49 @@ test_too_long (void)
   g_assert_nonnull (error);
 }
 
+/* Whatever the simulator can decline a card with, the card form and the cashier's decline
+ * page have words for: never Stripe's bare "Your card was declined." alone. */
+static void
+test_decline_words (void)
+{
+  /* Besides its test cards' codes, the simulator refuses badly typed cards with these, and
+   * a failed 3-D Secure challenge with the last (till-stripe-sim-state.c). */
+  static const char     *other_codes[] = { "incorrect_number",
+                                           "invalid_expiry_month",
+                                           "invalid_expiry_year",
+                                           "invalid_cvc",
+                                           "payment_intent_authentication_failure",
+                                           NULL };
+  const TillSimTestCard *cards;
+  guint                  n_cards = 0;
+  guint                  declines = 0;
+
+  cards = till_sim_test_cards (&n_cards);
+  for (guint i = 0; i < n_cards; i++)
+    {
+      /* As the server stores it and the page picks it: the decline code, else the code. */
+      const char      *code;
+      g_autofree char *described = NULL;
+
+      if (cards[i].outcome != TILL_SIM_CARD_DECLINES)
+        continue;
+      declines++;
+      code = cards[i].decline_code ? cards[i].decline_code : cards[i].code;
+      g_test_message ("%s: %s", cards[i].number, code);
+      g_assert_nonnull (till_decline_words_lookup (code));
+      g_assert_nonnull (till_decline_words_lookup (cards[i].code));
+      described = till_payment_page_describe_decline (code, "(server words)");
+      g_assert_cmpstr (described, ==, till_decline_words_lookup (code));
+    }
+  g_assert_cmpuint (declines, >=, 9);
+  for (guint i = 0; other_codes[i] != NULL; i++)
+    {
+      g_test_message ("%s", other_codes[i]);
+      g_assert_nonnull (till_decline_words_lookup (other_codes[i]));
+    }
+  g_assert_null (till_decline_words_lookup ("no_such_code"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -129,6 +175,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pay/message/forged", test_forged);
   g_test_add_func ("/pay/message/no-payment-in-progress", test_no_payment_in_progress);
   g_test_add_func ("/pay/message/too-long", test_too_long);
+  g_test_add_func ("/pay/message/decline-words", test_decline_words);
 
   return g_test_run ();
 }

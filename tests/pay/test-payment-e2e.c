@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <gdk/x11/gdkx.h>
+#include <string.h>
 #include <libsoup/soup.h>
 
 #include "till-core.h"
@@ -18,6 +19,7 @@
 #include "till-catalog.h"
 #include "till-checkout.h"
 #include "till-product.h"
+#include "till-decline-words.h"
 #include "till-payment-page.h"
 #include "till-window-private.h"
 #include "till-payment-view.h"
@@ -405,6 +407,51 @@ test_generic_decline (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (synced, "status"), ==, "pending_payment");
   payment = json_object_get_object_member (synced, "payment");
   g_assert_cmpstr (json_object_get_string_member (payment, "decline_code"), ==, "generic_decline");
+}
+
+/* Under Stripe's own "Your card was declined.", the form says what the decline means and
+ * what to do, in the app's words: chosen by the decline code, else the error code. */
+static void
+test_decline_explained (Fixture *f, gconstpointer data)
+{
+  static const struct
+  {
+    const char *number;
+    const char *code;
+  } declines[] = {
+    { "4000000000009995", "insufficient_funds" },     /* card_declined / insufficient_funds */
+    { "4000000000009979", "stolen_card" },            /* card_declined / stolen_card */
+    { "4000000000000069", "expired_card" },           /* expired_card, no decline code */
+    { "4100000000000019", "fraudulent" },             /* Radar's block */
+    { "4000000000006975", "card_velocity_exceeded" }, /* card_declined / card_velocity_exceeded */
+  };
+  g_autofree char *pi = NULL;
+  g_autofree char *secret = NULL;
+  g_autoptr (JsonObject) order = checkout (f, &pi, &secret);
+  gint64 total = json_object_get_int_member (order, "total");
+
+  for (guint i = 0; i < G_N_ELEMENTS (declines); i++)
+    {
+      const char      *words = till_decline_words_lookup (declines[i].code);
+      g_autofree char *shown = NULL;
+
+      g_assert_nonnull (words);
+      g_assert_null (strchr (words, '\''));
+      g_test_message ("%s: %s", declines[i].number, words);
+      start_form (f, pi, secret, total);
+      g_assert_true (pay_page_says (till_payment_view_get_web_view (f->view),
+                                    "document.getElementById('explanation').hidden"));
+      type_card (f, declines[i].number);
+      wait_for (&f->results, i + 1, "the decline");
+      g_assert_cmpstr (f->status, ==, "requires_payment_method");
+      shown = g_strdup_printf ("!document.getElementById('explanation').hidden && "
+                               "document.getElementById('explanation').textContent === '%s' && "
+                               "document.getElementById('message').textContent !== ''",
+                               words);
+      wait_for_page (f, shown, "the decline explained");
+      if (i == 0)
+        save_snapshot (f, "pay-decline-explained");
+    }
 }
 
 static void
@@ -1349,6 +1396,7 @@ main (int argc, char **argv)
   ADD ("card-paid", test_card_paid);
   ADD ("decline-then-other-card", test_decline_then_other_card);
   ADD ("generic-decline", test_generic_decline);
+  ADD ("decline-explained", test_decline_explained);
   ADD ("three-d-secure", test_three_d_secure);
 #undef ADD
 #define FLOW(path, fn)                                                                             \

@@ -2803,6 +2803,79 @@ test_retention_webhooks (Fixture *f, gconstpointer data)
     g_free (ids[i]);
 }
 
+#define MOTO "payment_method_options[card][moto]=true"
+
+/* MOTO: only on confirmation, only with the secret key, only for an approved account; and
+ * then no 3-D Secure. */
+static void
+test_moto (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = create_intent (f, NULL);
+  g_autofree char *other = NULL;
+  g_autofree char *confirm_path = g_strdup_printf ("/v1/payment_intents/%s/confirm", id);
+  g_autofree char *confirm_url = url (f, confirm_path);
+
+  /* Not an approved account: Stripe's refusal, and the intent is untouched. */
+  {
+    g_autoptr (SimResponse) r =
+        confirm (f, id, "payment_method=pm_card_authenticationRequired&" MOTO);
+    g_autoptr (SimResponse) after = retrieve (f, id, NULL);
+
+    assert_error (r, 400, "invalid_request_error", "parameter_unknown",
+                  "payment_method_options[card][moto]");
+    assert_ok (after);
+    g_assert_cmpstr (sim_json_string (after->json, "status"), ==, "requires_payment_method");
+  }
+
+  till_stripe_sim_set_moto_enabled (f->sim, TRUE);
+
+  /* Never on creation or update: it can only be provided during confirmation. */
+  {
+    g_autoptr (SimResponse) created =
+        api (f, "POST", "/v1/payment_intents", "amount=1250&currency=usd&" MOTO);
+    g_autofree char *path = g_strdup_printf ("/v1/payment_intents/%s", id);
+    g_autoptr (SimResponse) updated = api (f, "POST", path, MOTO);
+
+    assert_error (created, 400, "invalid_request_error", "parameter_unknown",
+                  "payment_method_options[card][moto]");
+    assert_error (updated, 400, "invalid_request_error", "parameter_unknown",
+                  "payment_method_options[card][moto]");
+  }
+
+  /* Never from the browser, with the publishable key. */
+  {
+    g_autoptr (SimResponse) r = NULL;
+    g_autofree char *form = NULL;
+    g_autoptr (SimResponse) intent = retrieve (f, id, NULL);
+
+    assert_ok (intent);
+    form = g_strdup_printf ("client_secret=%s&payment_method=pm_card_visa&" MOTO,
+                            sim_json_string (intent->json, "client_secret"));
+    r = sim_request (f->session, "POST", confirm_url, "pk_test_abc123", form, NULL);
+    assert_error (r, 400, "invalid_request_error", "parameter_unknown",
+                  "payment_method_options[card][moto]");
+  }
+
+  /* With the secret key: a card that always asks for 3-D Secure is charged at once. */
+  {
+    g_autoptr (SimResponse) r =
+        confirm (f, id, "payment_method=pm_card_authenticationRequired&" MOTO);
+
+    assert_ok (r);
+    g_assert_cmpstr (sim_json_string (r->json, "status"), ==, "succeeded");
+    g_assert_true (sim_json_is_null (r->json, "next_action"));
+  }
+
+  /* The same card without the flag still meets its bank's challenge. */
+  other = create_intent (f, NULL);
+  {
+    g_autoptr (SimResponse) r = confirm (f, other, "payment_method=pm_card_authenticationRequired");
+
+    assert_ok (r);
+    g_assert_cmpstr (sim_json_string (r->json, "status"), ==, "requires_action");
+  }
+}
+
 static void
 add (const char *path, gboolean faults, void (*func) (Fixture *, gconstpointer))
 {
@@ -2829,6 +2902,7 @@ main (int argc, char **argv)
   add ("/sim/payment-intents/list", FALSE, test_list_intents);
   add ("/sim/payment-intents/update", FALSE, test_update);
   add ("/sim/payment-intents/cards", FALSE, test_cards);
+  add ("/sim/payment-intents/moto", FALSE, test_moto);
   add ("/sim/payment-intents/card-errors", FALSE, test_card_errors);
   add ("/sim/payment-intents/create-and-confirm", FALSE, test_create_and_confirm);
   add ("/sim/payment-intents/3ds", FALSE, test_three_d_secure);
