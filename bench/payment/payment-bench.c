@@ -1,23 +1,30 @@
-/* payment-bench.c: how fast Charge shows a ready card form, and how long a whole payment
- * takes, in training mode, with the app's own payment page.
+/* payment-bench.c: how fast Charge shows a ready card form, and how long a payment takes,
+ * with the app's own payment page, as a customer and a cashier feel it.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  *   xvfb-run -a -s '-screen 0 1920x1080x24' dbus-run-session -- \
- *     _build/bench/payment/payment-bench [ROUNDS]
+ *     _build/bench/payment/payment-bench [ROUNDS [LATENCY_MS]]
  *
- * It starts the real till-server --training, connects the app's client, and creates the
- * payment page once (the card form loads and stays warm, as the window does at start-up).
- * Then, per round: a checkout is made through the API (not timed), and the clock runs from
- * till_payment_page_begin() — what Charge calls once the server has answered — to the
- * form's "ready" (form-ready), and on to the native "Paid" page after the card is typed with
- * real key events and Pay pressed (whole payment; typing is done with xdotool at 1 ms a key,
- * and its settling waits are subtracted, so the figure is Till, the simulator and WebKit).
+ * Without LATENCY_MS it starts the real till-server --training. With it, till-server runs
+ * in test mode against a till-stripe-sim of its own that delays every API call (the
+ * server's and the page's) by LATENCY_MS, as the round trip to api.stripe.com does, and
+ * counts them (a "delay" fault given to every request, GET /_sim/faults).
+ *
+ * It connects the app's client and creates the payment page once (the card form loads and
+ * stays warm, as the window does at start-up). Then, per round, the clock runs from the
+ * checkout request — what Charge sends — through till_payment_page_begin() to the form's
+ * "ready" (Charge → form ready; the part from begin () is also shown), and from the key
+ * press on Pay to the native "Paid" page (Pay → result shown). The card is typed with real
+ * key events (xdotool, 1 ms a key); the whole payment has the typing subtracted. The Stripe
+ * API calls made in each of the two spans are counted.
  */
 #include "config.h"
 
 #include <gdk/x11/gdkx.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 
 #include "till-core.h"
 #include "till-payment-page.h"
@@ -90,25 +97,165 @@ report (const char *what, GArray *ms)
 }
 
 static void
+report_calls (const char *what, GArray *calls)
+{
+  guint *v = (guint *) calls->data;
+  guint  lo = G_MAXUINT, hi = 0;
+
+  for (guint i = 0; i < calls->len; i++)
+    lo = MIN (lo, v[i]), hi = MAX (hi, v[i]);
+  if (lo == hi)
+    g_print ("%-28s Stripe API calls per round: %u\n", what, lo);
+  else
+    g_print ("%-28s Stripe API calls per round: %u to %u\n", what, lo, hi);
+}
+
+static void
 die (const char *what, GError *error)
 {
   g_printerr ("payment-bench: %s%s%s\n", what, error ? ": " : "", error ? error->message : "");
   exit (1);
 }
 
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+#define BENCH_SECRET_KEY "sk_test_payment_bench_0123456789"
+
+/* The simulator of a latency run, and what it has delayed so far. */
+typedef struct
+{
+  GSubprocess *process;
+  char        *base; /* http://127.0.0.1:PORT/ */
+  char        *kind; /* "delay=N" */
+  SoupSession *session;
+} LatencySim;
+
+static guint
+sim_calls (LatencySim *sim)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *injected;
+
+  if (sim == NULL)
+    return 0;
+  url = g_strconcat (sim->base, "_sim/faults", NULL);
+  msg = soup_message_new ("GET", url);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                "Bearer " BENCH_SECRET_KEY);
+  body = soup_session_send_and_read (sim->session, msg, NULL, &error);
+  if (body == NULL || !json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                                   (gssize) g_bytes_get_size (body), &error))
+    die ("GET /_sim/faults", error);
+  injected = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)),
+                                            "injected");
+  return (guint) json_object_get_int_member (injected, sim->kind);
+}
+
+/* till-stripe-sim delaying every API call by @latency_ms, and till-server in test mode
+ * against it (Stripe.js from it too), with a cashier terminal. No webhooks: nothing the
+ * customer waits for goes through them. */
+static PayTrainingServer *
+start_with_latency (guint latency_ms, LatencySim *sim, GError **error)
+{
+  PayTrainingServer *server = g_new0 (PayTrainingServer, 1);
+  g_autoptr (GSubprocessLauncher) sim_launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autofree char *out = NULL;
+  g_autofree char *js = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint n;
+
+  server->dir = till_test_make_tmpdir ("till-payment-bench");
+  server->db = g_build_filename (server->dir, "till.db", NULL);
+  server->session = soup_session_new ();
+  sim->session = soup_session_new ();
+  sim->kind = g_strdup_printf ("delay=%u", latency_ms);
+  g_subprocess_launcher_set_child_setup (sim_launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  {
+    const char *argv[] = { TILL_STRIPE_SIM_PROGRAM, "--listen", "127.0.0.1:0", "--fault-rate", "1",
+                           "--fault-kinds",         sim->kind,  NULL };
+    sim->process = till_test_spawn (sim_launcher, argv, &sim->base, NULL, error);
+    if (sim->process == NULL || sim->base == NULL)
+      return NULL;
+  }
+  {
+    const char *argv[] = {
+      TILL_SERVER_PROGRAM, "--db", server->db, "terminal", "add", "bench", NULL
+    };
+    if ((out = till_test_run_program (argv, error)) == NULL)
+      return NULL;
+    lines = g_strsplit (g_strstrip (out), "\n", -1);
+    n = g_strv_length (lines);
+    server->token = g_strdup (lines[n - 1]);
+  }
+  {
+    /* Test mode starts with no catalog. */
+    g_autofree char *csv = g_build_filename (server->dir, "catalog.csv", NULL);
+    const char      *argv[] = {
+           TILL_SERVER_PROGRAM, "--db", server->db, "catalog", "import", csv, NULL
+    };
+    g_autofree char *imported = NULL;
+
+    if (!g_file_set_contents (csv,
+                              "sku,barcode,name,price,currency,tax_rate,category\n"
+                              "B-1,,Simit,1.50,USD,0,Bakery\nB-2,,Ayran,2.00,USD,0,Drinks\n",
+                              -1, error) ||
+        (imported = till_test_run_program (argv, error)) == NULL)
+      return NULL;
+  }
+  js = g_strconcat (sim->base, "v3/", NULL);
+  g_subprocess_launcher_setenv (launcher, "TILL_STRIPE_SECRET_KEY", BENCH_SECRET_KEY, TRUE);
+  g_subprocess_launcher_setenv (launcher, "TILL_STRIPE_PUBLISHABLE_KEY",
+                                "pk_test_payment_bench_0123456789", TRUE);
+  g_subprocess_launcher_setenv (launcher, "TILL_STRIPE_API_BASE", sim->base, TRUE);
+  g_subprocess_launcher_setenv (launcher, "TILL_STRIPE_JS_URL", js, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "TILL_STRIPE_WEBHOOK_SECRET");
+  {
+    const char *argv[] = {
+      TILL_SERVER_PROGRAM, "--listen", "127.0.0.1:0", "--db", server->db, NULL
+    };
+    server->process = till_test_spawn (launcher, argv, &server->base, NULL, error);
+    if (server->process == NULL || server->base == NULL)
+      return NULL;
+  }
+  if (g_str_has_suffix (server->base, "/"))
+    server->base[strlen (server->base) - 1] = '\0';
+  return server;
+}
+
 int
 main (int argc, char **argv)
 {
-  guint rounds = argc > 1 ? (guint) atoi (argv[1]) : 20;
+  guint    rounds = argc > 1 ? (guint) atoi (argv[1]) : 20;
+  gboolean latency = argc > 2;
+  guint    latency_ms = latency ? (guint) atoi (argv[2]) : 0;
   g_autoptr (GError) error = NULL;
   g_autoptr (GArray) form_ready = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) begin_ready = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) pay_result = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) whole = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) form_calls = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) pay_calls = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr (TillClient) client = NULL;
+  LatencySim         sim = { 0 };
   PayTrainingServer *server;
   TillPaymentPage   *page;
   GtkWindow         *window;
   g_autofree char   *xid = NULL;
 
+  if (rounds == 0 || (latency && latency_ms > 30000))
+    die ("usage: payment-bench [ROUNDS [LATENCY_MS (0 to 30000)]]", NULL);
   gtk_init ();
   adw_init ();
   /* As TillApplication's startup does. */
@@ -116,7 +263,10 @@ main (int argc, char **argv)
   if (!GDK_IS_X11_DISPLAY (gdk_display_get_default ()))
     die ("needs an X display (run it under xvfb-run)", NULL);
 
-  server = pay_training_server_start (TILL_SERVER_PROGRAM, &error);
+  if (latency)
+    server = start_with_latency (latency_ms, &sim, &error);
+  else
+    server = pay_training_server_start (TILL_SERVER_PROGRAM, &error);
   if (server == NULL)
     die ("till-server did not start", error);
 
@@ -144,13 +294,17 @@ main (int argc, char **argv)
 
   for (guint round = 0; round < rounds; round++)
     {
-      g_autoptr (JsonObject) reply = pay_training_server_checkout (server, &error);
+      g_autoptr (JsonObject) reply = NULL;
       g_autoptr (TillCheckoutResponse) response = g_new0 (TillCheckoutResponse, 1);
       g_autoptr (TillCartModel) cart = till_cart_model_new ("EUR", TRUE);
       JsonObject *payment;
-      gint64      start, ready, typed_from, typed_to, paid;
+      gint64      start, begin, ready, typed_from, typed_to, pressed, paid;
+      guint       calls_start, calls_ready, calls_pressed, calls_paid;
       double      ms;
 
+      calls_start = sim_calls (latency ? &sim : NULL);
+      start = g_get_monotonic_time ();
+      reply = pay_training_server_checkout (server, &error);
       if (reply == NULL)
         die ("checkout", error);
       payment = json_object_get_object_member (reply, "payment");
@@ -160,33 +314,64 @@ main (int argc, char **argv)
           g_strdup (json_object_get_string_member (payment, "payment_intent"));
       response->client_secret = g_strdup (json_object_get_string_member (payment, "client_secret"));
 
-      start = g_get_monotonic_time ();
+      begin = g_get_monotonic_time ();
       till_payment_page_begin (page, cart, response);
-      if (!wait_until (ready_reached, GUINT_TO_POINTER (round + 1), 10000))
+      if (!wait_until (ready_reached, GUINT_TO_POINTER (round + 1), 10000 + 20 * latency_ms))
         die ("the form was not ready", NULL);
       ready = g_get_monotonic_time ();
+      calls_ready = sim_calls (latency ? &sim : NULL);
       ms = (ready - start) / 1000.0;
       g_array_append_val (form_ready, ms);
+      ms = (ready - begin) / 1000.0;
+      g_array_append_val (begin_ready, ms);
+      calls_ready -= calls_start;
+      g_array_append_val (form_calls, calls_ready);
 
       typed_from = g_get_monotonic_time ();
       if (!pay_type_card_fields ("4242424242424242", 1, &error))
         die ("typing", error);
       typed_to = g_get_monotonic_time ();
+      calls_pressed = sim_calls (latency ? &sim : NULL);
+      pressed = g_get_monotonic_time ();
       if (!pay_press_pay (&error))
         die ("pressing Pay", error);
-      if (!wait_until (page_paid, page, 20000))
+      if (!wait_until (page_paid, page, 20000 + 20 * latency_ms))
         die ("the payment did not go through", NULL);
       paid = g_get_monotonic_time ();
+      calls_paid = sim_calls (latency ? &sim : NULL) - calls_pressed;
+      ms = (paid - pressed) / 1000.0;
+      g_array_append_val (pay_result, ms);
+      g_array_append_val (pay_calls, calls_paid);
       ms = ((paid - start) - (typed_to - typed_from)) / 1000.0;
       g_array_append_val (whole, ms);
 
       gtk_widget_activate_action (GTK_WIDGET (page), "payment.done", NULL);
     }
 
+  if (latency)
+    g_print ("till-server (test mode) against till-stripe-sim, %u ms per API call\n", latency_ms);
+  else
+    g_print ("till-server --training\n");
   report ("Charge → form ready", form_ready);
+  report ("  of which begin () → ready", begin_ready);
+  report ("Pay → result shown", pay_result);
   report ("whole payment (no typing)", whole);
+  if (latency)
+    {
+      report_calls ("Charge → form ready", form_calls);
+      report_calls ("Pay → result shown", pay_calls);
+    }
 
   gtk_window_destroy (window);
   pay_training_server_stop (server);
+  if (sim.process != NULL)
+    {
+      g_subprocess_send_signal (sim.process, SIGTERM);
+      g_subprocess_wait (sim.process, NULL, NULL);
+      g_object_unref (sim.process);
+      g_object_unref (sim.session);
+      g_free (sim.base);
+      g_free (sim.kind);
+    }
   return 0;
 }

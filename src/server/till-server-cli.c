@@ -17,6 +17,7 @@
 #include "till-products.h"
 #include "till-currency.h"
 #include "till-server-cli.h"
+#include "till-server-selftest.h"
 #include "till-terminals.h"
 
 typedef struct
@@ -27,6 +28,9 @@ typedef struct
   char    *tls_certificate;
   char    *tls_key;
   char    *role;
+  char    *webhook_url;
+  int      webhook_wait;
+  gboolean skip_webhook;
   gboolean training;
   gboolean behind_proxy;
   gboolean version;
@@ -41,6 +45,7 @@ options_clear (Options *options)
   g_free (options->tls_certificate);
   g_free (options->tls_key);
   g_free (options->role);
+  g_free (options->webhook_url);
 }
 
 static const char *
@@ -97,6 +102,16 @@ help_description (void)
             "\n"
             "The database defaults to $XDG_STATE_HOME/till/till.db, the address to\n"
             "127.0.0.1:8787.");
+}
+
+static const char *
+help_selftest (void)
+{
+  return _ (
+      "Before going live (a test key only):\n"
+      "  selftest      create, confirm (pm_card_visa), refund and cancel at Stripe with\n"
+      "                the settings above, then check that Stripe's signed event reached\n"
+      "                this server's webhook (--webhook-url, --webhook-wait, --skip-webhook)");
 }
 
 static TillServerConfig *
@@ -470,10 +485,28 @@ run_restore (Options *options, int argc, char **argv)
   return 0;
 }
 
+static int
+run_selftest (Options *options, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillServerConfig) config = NULL;
+  TillSelftestOptions selftest = { options->webhook_url, (guint) options->webhook_wait,
+                                   options->skip_webhook };
+
+  if (argc != 2)
+    return usage (_ ("selftest takes no arguments"));
+  if (options->webhook_wait < 1 || options->webhook_wait > 3600)
+    return usage (_ ("--webhook-wait must be 1 to 3600 seconds"));
+  config = load_config (options, &error);
+  if (config == NULL)
+    return fail (NULL, error);
+  return till_server_selftest_run (config, &selftest);
+}
+
 int
 till_server_cli_run (int argc, char **argv, const char *allocator)
 {
-  Options      options = { 0 };
+  Options      options = { .webhook_wait = 60 };
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &options.config_file,
       N_ ("Read settings from FILE (a key file)"), N_ ("FILE") },
@@ -492,16 +525,24 @@ till_server_cli_run (int argc, char **argv, const char *allocator)
       N_ ("A TLS proxy stands in front (allows live mode without --tls-certificate)"), NULL },
     { "role", 0, 0, G_OPTION_ARG_STRING, &options.role,
       N_ ("terminal add: cashier (default) or admin"), N_ ("ROLE") },
+    { "webhook-url", 0, 0, G_OPTION_ARG_STRING, &options.webhook_url,
+      N_ ("selftest: the server's webhook (default: its own, from [server] listen)"), N_ ("URL") },
+    { "webhook-wait", 0, 0, G_OPTION_ARG_INT, &options.webhook_wait,
+      N_ ("selftest: seconds to wait for Stripe's delivery (60)"), N_ ("SECONDS") },
+    { "skip-webhook", 0, 0, G_OPTION_ARG_NONE, &options.skip_webhook,
+      N_ ("selftest: check the payments only, not the webhook"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &options.version, N_ ("Print the version"), NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new (_ ("[COMMAND …]"));
   g_autoptr (GError) error = NULL;
-  int status;
+  g_autofree char *description = NULL;
+  int              status;
 
   g_option_context_set_summary (context, _ ("The Till backend: catalog, checkout, orders, "
                                             "refunds, reports and Stripe webhooks."));
-  g_option_context_set_description (context, help_description ());
+  description = g_strconcat (help_description (), "\n\n", help_selftest (), NULL);
+  g_option_context_set_description (context, description);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -525,6 +566,8 @@ till_server_cli_run (int argc, char **argv, const char *allocator)
     status = run_backup (&options, argc, argv);
   else if (g_str_equal (argv[1], "restore"))
     status = run_restore (&options, argc, argv);
+  else if (g_str_equal (argv[1], "selftest"))
+    status = run_selftest (&options, argc, argv);
   else
     status = usage (_ ("unknown command"));
 
