@@ -33,7 +33,8 @@ if [ "$(scan "$sample" | wc -l)" -ne 4 ]; then
 fi
 
 status=0
-for name in test-server-api test-server-checkout test-server-cli test-server-cli-server-1; do
+for name in test-server-api test-server-checkout test-server-cli test-server-cli-server-1 \
+  test-server-selftest; do
   if [ ! -s "$dir/$name.log" ]; then
     echo "$dir/$name.log is missing or empty: run the whole server suite"; status=1
   fi
