@@ -161,10 +161,9 @@ fill_report (TillFiguresPage *self)
       g_autofree char *amount =
           till_money_label (json_object_get_int_member_with_default (method, "gross", 0), currency);
       g_autofree char *refunded = till_money_label (refunds, currency);
-      g_autofree char *sales =
-          g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " sale",
-                                        "%" G_GINT64_FORMAT " sales", (gulong) count),
-                           count);
+      /* A day's sales fit in an int. */
+      g_autofree char *sales = g_strdup_printf (
+          g_dngettext (GETTEXT_PACKAGE, "%d sale", "%d sales", (gulong) count), (int) count);
       g_autofree char *subtitle =
           refunds > 0 ? g_strdup_printf (_ ("%s, %s refunded"), sales, refunded) : g_strdup (sales);
 
@@ -183,7 +182,7 @@ fill_report (TillFiguresPage *self)
       g_autofree char *title = g_strdup_printf (_ ("Tax %s"), percent);
       g_autofree char *total =
           till_money_label (json_object_get_int_member_with_default (rate, "total", 0), currency);
-      g_autofree char *subtitle = g_strdup_printf (_ ("Sales %s"), total);
+      g_autofree char *subtitle = g_strdup_printf (_ ("On sales of %s"), total);
       g_autofree char *tax =
           till_money_label (json_object_get_int_member_with_default (rate, "tax", 0), currency);
 

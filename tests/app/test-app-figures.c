@@ -9,10 +9,12 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <locale.h>
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
 
+#include "till-application.h"
 #include "till-checkout.h"
 #include "till-client.h"
 #include "till-figures-page-private.h"
@@ -259,7 +261,7 @@ laid_out (gpointer data)
     stack = gtk_widget_get_parent (
         GTK_WIDGET (till_window_get_figures_page (TILL_WINDOW (wait->widget))));
   return gtk_widget_get_mapped (wait->widget) && gtk_widget_get_width (wait->widget) > 0 &&
-         wait->frames >= 5 &&
+         wait->frames >= 30 &&
          (stack == NULL || !gtk_stack_get_transition_running (GTK_STACK (stack)));
 }
 
@@ -502,6 +504,17 @@ test_cashier_and_offline (Fixture *f, gconstpointer data)
 }
 
 /* The preferences write their keys at once, and follow the keys. */
+/* The application's app.connect, which the server row's button activates. */
+static void
+add_app_actions (GtkWidget *window)
+{
+  g_autoptr (GSimpleActionGroup) group = g_simple_action_group_new ();
+  g_autoptr (GSimpleAction) connect = g_simple_action_new ("connect", NULL);
+
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (connect));
+  gtk_widget_insert_action_group (window, "app", G_ACTION_GROUP (group));
+}
+
 static void
 test_preferences (void)
 {
@@ -536,6 +549,7 @@ test_preferences (void)
   g_assert_cmpstr (view, ==, "list");
 
   /* Another part's page goes in next to the general one. */
+  add_app_actions (GTK_WIDGET (window));
   adw_preferences_page_set_title (extra, "Extra");
   till_preferences_window_add_page (window, extra);
   g_settings_set_string (settings, "color-scheme", "default");
@@ -543,6 +557,53 @@ test_preferences (void)
   gtk_window_present (GTK_WINDOW (window));
   screenshot (GTK_WINDOW (window), "preferences-640x600.png");
   gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* In Turkish (LANGUAGE=tr, the build tree's translations), at 800×600: in a process of its
+ * own, whose locale the other tests do not share. */
+static void
+test_turkish (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *po = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
+      Fixture          fixture = { 0 };
+      g_autoptr (TillClient) client = NULL;
+      g_autoptr (GSettings) settings = g_settings_new ("io.github.tillpos.Till");
+      TillFiguresPage       *page;
+      TillPreferencesWindow *preferences;
+      GtkWidget             *window = gtk_window_new ();
+      AdwActionRow          *row;
+
+      g_setenv ("TILL_LOCALEDIR", po, TRUE);
+      g_setenv ("LANGUAGE", "tr", TRUE);
+      setlocale (LC_ALL, "");
+      till_application_bind_textdomain ();
+      setup (&fixture, NULL);
+      client = new_client (&fixture, fixture.admin_token);
+      page = till_figures_page_new (client);
+      gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (page));
+      gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+      gtk_window_present (GTK_WINDOW (window));
+      till_figures_page_show_day (page, NULL);
+      g_assert_true (till_test_wait_until (figures_loaded, page, 20000));
+      row = ADW_ACTION_ROW (
+          gtk_widget_get_first_child (GTK_WIDGET (till_figures_page_get_list (page, FALSE))));
+      g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, "4 satış, €0.50 iade edildi");
+      screenshot (GTK_WINDOW (window), "figures-tr-800x600.png");
+      gtk_window_destroy (GTK_WINDOW (window));
+
+      preferences = till_preferences_window_new (NULL, settings, fixture.url);
+      add_app_actions (GTK_WIDGET (preferences));
+      gtk_window_set_default_size (GTK_WINDOW (preferences), 800, 600);
+      gtk_window_present (GTK_WINDOW (preferences));
+      screenshot (GTK_WINDOW (preferences), "preferences-tr-800x600.png");
+      gtk_window_destroy (GTK_WINDOW (preferences));
+      teardown (&fixture, NULL);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
 }
 
 int
@@ -560,5 +621,6 @@ main (int argc, char *argv[])
   g_test_add ("/app/figures/cashier-and-offline", Fixture, NULL, setup, test_cashier_and_offline,
               teardown);
   g_test_add_func ("/app/figures/preferences", test_preferences);
+  g_test_add_func ("/app/figures/turkish", test_turkish);
   return g_test_run ();
 }
