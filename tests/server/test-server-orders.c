@@ -340,6 +340,36 @@ test_reports (Fixture *fixture, gconstpointer data)
     g_assert_nonnull (strstr (text, ",USD,9.20,0.00,1.19,0.00,10.39,0.00,pi_"));
     g_assert_nonnull (strstr (text, ",visa,4242\r\n"));
   }
+  {
+    /* A range of days (read through the index): today's has the paid order, tomorrow's
+     * none, with a status too. */
+    g_autoptr (GTimeZone) tz = g_time_zone_new_identifier ("Europe/Istanbul");
+    g_autoptr (GDateTime) now = g_date_time_new_now (tz);
+    g_autoptr (GDateTime) tomorrow = g_date_time_add_days (now, 1);
+    g_autofree char *today_text = g_date_time_format (now, "%Y-%m-%d");
+    g_autofree char *tomorrow_text = g_date_time_format (tomorrow, "%Y-%m-%d");
+    g_autofree char *today_path =
+        g_strdup_printf ("/api/v1/orders.csv?status=paid&from=%sT00:00:00&to=%sT00:00:00",
+                         today_text, tomorrow_text);
+    g_autofree char *tomorrow_path =
+        g_strdup_printf ("/api/v1/orders.csv?from=%sT00:00:00", tomorrow_text);
+    g_autoptr (TillTestResponse) today =
+        till_test_request (fixture->server, "GET", today_path, fixture->server->admin_token, NULL);
+    g_autoptr (TillTestResponse) later = till_test_request (fixture->server, "GET", tomorrow_path,
+                                                            fixture->server->admin_token, NULL);
+    g_autofree char *today_body =
+        g_strndup (g_bytes_get_data (today->body, NULL), g_bytes_get_size (today->body));
+    g_autofree char *later_body =
+        g_strndup (g_bytes_get_data (later->body, NULL), g_bytes_get_size (later->body));
+    g_auto (GStrv) later_lines = NULL;
+
+    g_assert_cmpuint (today->status, ==, 200);
+    g_assert_nonnull (strstr (today_body, "T-000001,"));
+    g_assert_null (strstr (today_body, "T-000002,"));
+    g_assert_cmpuint (later->status, ==, 200);
+    later_lines = g_strsplit (later_body, "\r\n", -1);
+    g_assert_cmpuint (g_strv_length (later_lines), ==, 2); /* the header, and "" */
+  }
   (void) first;
 }
 
