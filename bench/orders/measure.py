@@ -60,6 +60,9 @@ try:
             break
     measure(f"search by last 4 (q={last4})", "/api/v1/orders?q=" + last4)
     measure("search by number (q=T-0999)", "/api/v1/orders?q=T-0999")
+    total = first["orders"][0]["total"]
+    amount = f"{total // 100}.{total % 100:02d}"
+    measure(f"search by a total (q={amount})", "/api/v1/orders?q=" + amount)
     measure("filter: refunded", "/api/v1/orders?status=refunded")
     measure(f"filter: {yesterday}",
             f"/api/v1/orders?from={yesterday}T00:00:00&to={yesterday}T23:59:59")
