@@ -82,6 +82,15 @@ currency_of (TillFiguresPage *self)
   return code != NULL ? code : "";
 }
 
+/* @name's array, or NULL when @object has none (a server that does not send it). */
+static JsonArray *
+array_member (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
 static void
 clear_list (GtkListBox *list)
 {
@@ -133,6 +142,40 @@ brand_name (const char *brand)
   return g_strdup (brand);
 }
 
+static GtkWidget *
+method_row (JsonObject *method, const char *currency)
+{
+  gint64           count = json_object_get_int_member_with_default (method, "count", 0);
+  gint64           refunds = json_object_get_int_member_with_default (method, "refunds", 0);
+  g_autofree char *name =
+      brand_name (json_object_get_string_member_with_default (method, "brand", NULL));
+  g_autofree char *amount =
+      till_money_label (json_object_get_int_member_with_default (method, "gross", 0), currency);
+  g_autofree char *refunded = till_money_label (refunds, currency);
+  /* A day's sales fit in an int. */
+  g_autofree char *sales = g_strdup_printf (
+      g_dngettext (GETTEXT_PACKAGE, "%d sale", "%d sales", (gulong) count), (int) count);
+  g_autofree char *subtitle =
+      refunds > 0 ? g_strdup_printf (_ ("%s, %s refunded"), sales, refunded) : g_strdup (sales);
+
+  return amount_row (name, subtitle, amount);
+}
+
+static GtkWidget *
+rate_row (JsonObject *rate, const char *currency)
+{
+  g_autofree char *percent =
+      till_tax_rate_to_string ((int) json_object_get_int_member_with_default (rate, "tax_rate", 0));
+  g_autofree char *title = g_strdup_printf (_ ("Tax %s"), percent);
+  g_autofree char *total =
+      till_money_label (json_object_get_int_member_with_default (rate, "total", 0), currency);
+  g_autofree char *subtitle = g_strdup_printf (_ ("On sales of %s"), total);
+  g_autofree char *tax =
+      till_money_label (json_object_get_int_member_with_default (rate, "tax", 0), currency);
+
+  return amount_row (title, subtitle, tax);
+}
+
 static void
 fill_report (TillFiguresPage *self)
 {
@@ -150,43 +193,25 @@ fill_report (TillFiguresPage *self)
     }
 
   clear_list (self->methods);
-  array = json_object_get_array_member (self->report, "by_method");
+  array = array_member (self->report, "by_method");
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
-      JsonObject      *method = json_array_get_object_element (array, i);
-      gint64           count = json_object_get_int_member_with_default (method, "count", 0);
-      gint64           refunds = json_object_get_int_member_with_default (method, "refunds", 0);
-      g_autofree char *name =
-          brand_name (json_object_get_string_member_with_default (method, "brand", NULL));
-      g_autofree char *amount =
-          till_money_label (json_object_get_int_member_with_default (method, "gross", 0), currency);
-      g_autofree char *refunded = till_money_label (refunds, currency);
-      /* A day's sales fit in an int. */
-      g_autofree char *sales = g_strdup_printf (
-          g_dngettext (GETTEXT_PACKAGE, "%d sale", "%d sales", (gulong) count), (int) count);
-      g_autofree char *subtitle =
-          refunds > 0 ? g_strdup_printf (_ ("%s, %s refunded"), sales, refunded) : g_strdup (sales);
+      JsonObject *method = json_array_get_object_element (array, i);
 
-      gtk_list_box_append (self->methods, amount_row (name, subtitle, amount));
+      if (method != NULL)
+        gtk_list_box_append (self->methods, method_row (method, currency));
     }
   if (array == NULL || json_array_get_length (array) == 0)
     gtk_list_box_append (self->methods, amount_row (_ ("No sales"), NULL, ""));
 
   clear_list (self->rates);
-  array = json_object_get_array_member (self->report, "by_tax_rate");
+  array = array_member (self->report, "by_tax_rate");
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
-      JsonObject      *rate = json_array_get_object_element (array, i);
-      g_autofree char *percent = till_tax_rate_to_string (
-          (int) json_object_get_int_member_with_default (rate, "tax_rate", 0));
-      g_autofree char *title = g_strdup_printf (_ ("Tax %s"), percent);
-      g_autofree char *total =
-          till_money_label (json_object_get_int_member_with_default (rate, "total", 0), currency);
-      g_autofree char *subtitle = g_strdup_printf (_ ("On sales of %s"), total);
-      g_autofree char *tax =
-          till_money_label (json_object_get_int_member_with_default (rate, "tax", 0), currency);
+      JsonObject *rate = json_array_get_object_element (array, i);
 
-      gtk_list_box_append (self->rates, amount_row (title, subtitle, tax));
+      if (rate != NULL)
+        gtk_list_box_append (self->rates, rate_row (rate, currency));
     }
   if (array == NULL || json_array_get_length (array) == 0)
     gtk_list_box_append (self->rates, amount_row (_ ("No sales"), NULL, ""));
@@ -414,11 +439,11 @@ draw_hours (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer u
 
   if (self->report == NULL)
     return;
-  hours = json_object_get_array_member (self->report, "by_hour");
+  hours = array_member (self->report, "by_hour");
   for (guint i = 0; hours != NULL && i < json_array_get_length (hours) && i < 24; i++)
     {
       JsonObject *hour = json_array_get_object_element (hours, i);
-      gint64      h = json_object_get_int_member_with_default (hour, "hour", -1);
+      gint64 h = hour != NULL ? json_object_get_int_member_with_default (hour, "hour", -1) : -1;
 
       if (h >= 0 && h < 24)
         values[h] = json_object_get_int_member_with_default (hour, "gross", 0);
@@ -441,7 +466,7 @@ draw_trend (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer u
   JsonArray *days;
   guint      n;
 
-  if (self->trend == NULL || (days = json_object_get_array_member (self->trend, "days")) == NULL ||
+  if (self->trend == NULL || (days = array_member (self->trend, "days")) == NULL ||
       (n = json_array_get_length (days)) == 0)
     return;
   values = g_new0 (gint64, n);
@@ -449,9 +474,10 @@ draw_trend (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer u
   for (guint i = 0; i < n; i++)
     {
       JsonObject *day = json_array_get_object_element (days, i);
-      const char *date = json_object_get_string_member_with_default (day, "date", "");
+      const char *date =
+          day != NULL ? json_object_get_string_member_with_default (day, "date", "") : "";
 
-      values[i] = json_object_get_int_member_with_default (day, "net", 0);
+      values[i] = day != NULL ? json_object_get_int_member_with_default (day, "net", 0) : 0;
       /* The day of the month ("2026-12-07" → "7"). */
       texts[i] = g_strdup_printf ("%d", strlen (date) == 10 ? atoi (date + 8) : 0);
     }
