@@ -166,7 +166,7 @@ rate_row (JsonObject *rate, const char *currency)
 {
   g_autofree char *percent =
       till_tax_rate_to_string ((int) json_object_get_int_member_with_default (rate, "tax_rate", 0));
-  g_autofree char *title = g_strdup_printf (_ ("Tax %s"), percent);
+  g_autofree char *title = g_strdup_printf (_ ("Tax %s %%"), percent);
   g_autofree char *total =
       till_money_label (json_object_get_int_member_with_default (rate, "total", 0), currency);
   g_autofree char *subtitle = g_strdup_printf (_ ("On sales of %s"), total);

@@ -425,6 +425,18 @@ test_figures (Fixture *f, gconstpointer data)
   g_assert_cmpuint (n_rows (till_figures_page_get_list (page, FALSE)), ==, 1);
   g_assert_cmpuint (n_rows (till_figures_page_get_list (page, TRUE)), ==,
                     json_array_get_length (json_object_get_array_member (report, "by_tax_rate")));
+  {
+    GtkWidget *rate =
+        gtk_widget_get_first_child (GTK_WIDGET (till_figures_page_get_list (page, TRUE)));
+    g_autofree char *title = g_strdup_printf (
+        "Tax %" G_GINT64_FORMAT " %%",
+        json_object_get_int_member (
+            json_array_get_object_element (json_object_get_array_member (report, "by_tax_rate"), 0),
+            "tax_rate") /
+            100);
+
+    g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (rate)), ==, title);
+  }
   days = json_object_get_array_member (till_figures_page_get_trend (page), "days");
   g_assert_cmpuint (json_array_get_length (days), ==, 7);
   screenshot (GTK_WINDOW (window), "figures-800x600.png");
@@ -441,6 +453,9 @@ test_figures (Fixture *f, gconstpointer data)
   g_assert_cmpint (json_object_get_int_member (today, "net"), ==, f->gross - f->refunds);
   gtk_window_set_default_size (GTK_WINDOW (window), 1024, 768);
   screenshot (GTK_WINDOW (window), "figures-1024x768.png");
+  /* All of it: by method and by tax rate below the charts. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 1000);
+  screenshot (GTK_WINDOW (window), "figures-900x1000.png");
 
   /* The export, as the file chooser's Export does it, parsed back. */
   till_figures_page_export_to (page, csv_file);
