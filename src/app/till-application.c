@@ -13,6 +13,7 @@
 #include "till-catalog.h"
 #include "till-client.h"
 #include "till-connect-dialog.h"
+#include "till-preferences-window.h"
 #include "till-renderer.h"
 #include "till-training-server.h"
 #include "till-window-private.h"
@@ -346,10 +347,42 @@ about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   gtk_window_present (GTK_WINDOW (about));
 }
 
+/* Preferences */
+
+static void
+preferences_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  TillApplication       *self = user_data;
+  TillPreferencesWindow *preferences =
+      till_preferences_window_new (gtk_application_get_active_window (GTK_APPLICATION (self)),
+                                   self->settings, effective_server_url (self));
+
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+/* The scanner's timing, set in the preferences, applies at once. */
+static void
+apply_scanner_timing (TillApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    {
+      TillScanDetector *detector;
+
+      if (!TILL_IS_WINDOW (l->data))
+        continue;
+      detector = till_window_get_scan_detector (TILL_WINDOW (l->data));
+      till_scan_detector_set_max_interval (
+          detector, g_settings_get_uint (self->settings, "scanner-max-interval"));
+      till_scan_detector_set_min_length (
+          detector, g_settings_get_uint (self->settings, "scanner-min-length"));
+    }
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "connect", connect_activated },
   { "about", about_activated },
+  { "preferences", preferences_activated },
 };
 
 static void
@@ -382,6 +415,12 @@ till_application_startup (GApplication *app)
   color_scheme = g_settings_create_action (self->settings, "color-scheme");
   g_action_map_add_action (G_ACTION_MAP (self), color_scheme);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         (const char *const[]){ "<Primary>comma", NULL });
+  g_signal_connect_swapped (self->settings, "changed::scanner-max-interval",
+                            G_CALLBACK (apply_scanner_timing), self);
+  g_signal_connect_swapped (self->settings, "changed::scanner-min-length",
+                            G_CALLBACK (apply_scanner_timing), self);
 
   {
     g_autoptr (GFile) directory = till_cart_store_get_default_directory ();

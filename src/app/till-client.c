@@ -1476,3 +1476,186 @@ till_client_create_checkout_finish (TillClient *self, GAsyncResult *result, GErr
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* reports */
+
+static void
+on_object_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) outer = user_data;
+  JsonObject *object;
+  GError     *error = NULL;
+
+  if ((object = request_finish_object (result, NULL, &error)) == NULL)
+    g_task_return_error (outer, error);
+  else
+    g_task_return_pointer (outer, object, (GDestroyNotify) json_object_unref);
+}
+
+static void
+get_object_async (TillClient         *self,
+                  const char         *path,
+                  gpointer            source_tag,
+                  GCancellable       *cancellable,
+                  GAsyncReadyCallback callback,
+                  gpointer            user_data)
+{
+  g_autoptr (GTask) outer = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr (GTask) inner = NULL;
+
+  g_task_set_source_tag (outer, source_tag);
+  inner = request_start (self, "GET", path, NULL, NULL, NULL, FALSE, cancellable, on_object_done,
+                         g_object_ref (outer));
+}
+
+void
+till_client_get_daily_report_async (TillClient         *self,
+                                    GDate              *date,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data)
+{
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (TILL_IS_CLIENT (self));
+  g_return_if_fail (date == NULL || g_date_valid (date));
+
+  if (date != NULL)
+    path = g_strdup_printf ("/api/v1/reports/daily?date=%04u-%02u-%02u", g_date_get_year (date),
+                            g_date_get_month (date), g_date_get_day (date));
+  else
+    path = g_strdup ("/api/v1/reports/daily");
+  get_object_async (self, path, till_client_get_daily_report_async, cancellable, callback,
+                    user_data);
+}
+
+void
+till_client_get_report_days_async (TillClient         *self,
+                                   GDate              *last,
+                                   guint               days,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data)
+{
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (TILL_IS_CLIENT (self));
+  g_return_if_fail (last != NULL && g_date_valid (last));
+  g_return_if_fail (days >= 1 && days <= 31);
+
+  path =
+      g_strdup_printf ("/api/v1/reports/days?date=%04u-%02u-%02u&days=%u", g_date_get_year (last),
+                       g_date_get_month (last), g_date_get_day (last), days);
+  get_object_async (self, path, till_client_get_report_days_async, cancellable, callback,
+                    user_data);
+}
+
+JsonObject *
+till_client_get_report_finish (TillClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* orders.csv */
+
+typedef struct
+{
+  GFile *destination;
+} ExportData;
+
+static void
+export_data_free (ExportData *data)
+{
+  g_clear_object (&data->destination);
+  g_free (data);
+}
+
+static void
+on_export_written (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) outer = user_data;
+  GError *error = NULL;
+
+  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
+    g_task_return_error (outer, error);
+  else
+    g_task_return_boolean (outer, TRUE);
+}
+
+static void
+on_export_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) outer = user_data;
+  Request    *request = g_task_get_task_data (G_TASK (result));
+  ExportData *data = g_task_get_task_data (outer);
+  GError     *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (outer, error);
+      return;
+    }
+  if (request->status < 200 || request->status >= 300)
+    {
+      g_task_return_error (outer, error_from_response (request->status, request->body));
+      return;
+    }
+  /* Written whole to a temporary file and moved over the destination: a failed export never
+   * leaves half a file where the old one was. */
+  g_file_replace_contents_bytes_async (
+      data->destination, request->body, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
+      g_task_get_cancellable (outer), on_export_written, g_object_ref (outer));
+}
+
+static char *
+rfc3339_day (GDate *date)
+{
+  return g_strdup_printf ("%04u-%02u-%02uT00:00:00", g_date_get_year (date),
+                          g_date_get_month (date), g_date_get_day (date));
+}
+
+void
+till_client_export_orders_async (TillClient         *self,
+                                 GDate              *first,
+                                 GDate              *last,
+                                 GFile              *destination,
+                                 GCancellable       *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data)
+{
+  g_autoptr (GTask) outer = NULL;
+  g_autoptr (GTask) inner = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+  g_autofree char *path = NULL;
+  GDate            after;
+  ExportData      *data;
+
+  g_return_if_fail (TILL_IS_CLIENT (self));
+  g_return_if_fail (first != NULL && g_date_valid (first));
+  g_return_if_fail (last != NULL && g_date_valid (last));
+  g_return_if_fail (G_IS_FILE (destination));
+
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, till_client_export_orders_async);
+  data = g_new0 (ExportData, 1);
+  data->destination = g_object_ref (destination);
+  g_task_set_task_data (outer, data, (GDestroyNotify) export_data_free);
+
+  after = *last;
+  g_date_add_days (&after, 1);
+  from = rfc3339_day (first);
+  to = rfc3339_day (&after);
+  /* Times without an offset are the store's (its days, as the reports count them). */
+  path = g_strdup_printf ("/api/v1/orders.csv?from=%s&to=%s", from, to);
+  inner = request_start (self, "GET", path, NULL, NULL, NULL, FALSE, cancellable, on_export_done,
+                         g_object_ref (outer));
+}
+
+gboolean
+till_client_export_orders_finish (TillClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -189,4 +189,30 @@ void till_client_send_receipt_async (TillClient         *self,
 /* The finish function of all three. */
 TillOrder *till_client_order_action_finish (TillClient *self, GAsyncResult *result, GError **error);
 
+/* GET /api/v1/reports/daily for @date (NULL: the store's today). */
+void till_client_get_daily_report_async (TillClient         *self,
+                                         GDate              *date,
+                                         GCancellable       *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer            user_data);
+/* GET /api/v1/reports/days: the @days (1–31) days up to @last. */
+void till_client_get_report_days_async (TillClient         *self,
+                                        GDate              *last,
+                                        guint               days,
+                                        GCancellable       *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer            user_data);
+/* The finish function of both: the report as the server sent it. */
+JsonObject *till_client_get_report_finish (TillClient *self, GAsyncResult *result, GError **error);
+/* GET /api/v1/orders.csv (admin) of the orders made on the store's days @first to @last, into
+ * @destination (replaced only once the whole export is in). */
+void     till_client_export_orders_async (TillClient         *self,
+                                          GDate              *first,
+                                          GDate              *last,
+                                          GFile              *destination,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data);
+gboolean till_client_export_orders_finish (TillClient *self, GAsyncResult *result, GError **error);
+
 G_END_DECLS

@@ -6,6 +6,7 @@
 
 #include "till-cart-view.h"
 #include "till-catalog-view.h"
+#include "till-figures-page.h"
 #include "till-payment-page.h"
 #include "till-scan-detector.h"
 #include "till-window.h"
@@ -33,6 +34,7 @@ AdwMessageDialog *till_window_get_dialog (TillWindow *self);
 gboolean          till_window_is_charging (TillWindow *self);
 TillPaymentPage  *till_window_get_payment_page (TillWindow *self);
 /* "sell" or "pay": what the window shows. */
-const char *till_window_get_mode (TillWindow *self);
+const char      *till_window_get_mode (TillWindow *self);
+TillFiguresPage *till_window_get_figures_page (TillWindow *self);
 
 G_END_DECLS

@@ -45,6 +45,7 @@ struct _TillWindow
   TillCartView       *cart_view;
   GtkStack           *main_stack;
   TillPaymentPage    *payment_page;
+  TillFiguresPage    *figures_page;
   GHashTable         *recovery_tried; /* client references already looked up since start */
   TillConnectionState shown_state;
 };
@@ -355,6 +356,9 @@ till_window_handle_key (TillWindow *self, guint keyval, GdkModifierType state, g
   /* While a card is being paid, every key belongs to the card form: a fast typist's digits
    * must not be taken for a scan (and a scan then has no cart to go to). */
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "pay") == 0)
+    return FALSE;
+  /* The figures have no cart to scan into. */
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "figures") == 0)
     return FALSE;
 
   /* Dialogs are their own windows; a scan while one is up goes nowhere. */
@@ -944,6 +948,44 @@ on_flap_folded (TillWindow *self)
     self->fold_idle = g_idle_add (update_cart_toggle, self);
 }
 
+/* The day's figures */
+
+static void
+on_figures_done (TillWindow *self)
+{
+  gtk_stack_set_visible_child_name (self->main_stack, "sell");
+}
+
+static void
+show_figures_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  TillWindow *self = TILL_WINDOW (widget);
+  const char *shown = gtk_stack_get_visible_child_name (self->main_stack);
+
+  if (g_strcmp0 (shown, "pay") == 0)
+    {
+      till_window_show_toast (self, _ ("Finish or stop the payment first."));
+      return;
+    }
+  if (g_strcmp0 (shown, "figures") == 0)
+    {
+      on_figures_done (self);
+      return;
+    }
+  till_figures_page_show_day (self->figures_page, NULL);
+  gtk_stack_set_visible_child_name (self->main_stack, "figures");
+  gtk_widget_grab_focus (GTK_WIDGET (self->figures_page));
+}
+
+static void
+add_figures_page (TillWindow *self)
+{
+  self->figures_page = till_figures_page_new (self->client);
+  gtk_stack_add_named (self->main_stack, GTK_WIDGET (self->figures_page), "figures");
+  g_signal_connect_object (self->figures_page, "done", G_CALLBACK (on_figures_done), self,
+                           G_CONNECT_SWAPPED);
+}
+
 /* GObject */
 
 static void
@@ -968,6 +1010,8 @@ till_window_constructed (GObject *object)
                            G_CONNECT_SWAPPED);
 
   g_return_if_fail (self->catalog && self->store && self->client);
+
+  add_figures_page (self);
 
   till_catalog_view_set_catalog (self->catalog_view, self->catalog);
   config = till_client_get_config (self->client);
@@ -1092,6 +1136,9 @@ till_window_class_init (TillWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.focus-search", NULL, focus_search_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-cart", NULL, toggle_cart_action);
   gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_action);
+  gtk_widget_class_install_action (widget_class, "win.show-figures", NULL, show_figures_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.show-figures", NULL);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "win.new-cart",
                                        NULL);
@@ -1220,6 +1267,13 @@ till_window_get_payment_page (TillWindow *self)
 {
   g_return_val_if_fail (TILL_IS_WINDOW (self), NULL);
   return self->payment_page;
+}
+
+TillFiguresPage *
+till_window_get_figures_page (TillWindow *self)
+{
+  g_return_val_if_fail (TILL_IS_WINDOW (self), NULL);
+  return self->figures_page;
 }
 
 const char *

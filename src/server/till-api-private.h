@@ -116,6 +116,13 @@ guint till_api_get_waiting_writes (TillApi *self);
 /* Reports (till-reports.c). */
 JsonNode *till_reports_daily (
     TillDatabase *db, const char *currency, GTimeZone *tz, const char *date, GError **error);
+/* Sales, refunds and net of each of the @days days up to @date (NULL: today), oldest first. */
+JsonNode *till_reports_days (TillDatabase *db,
+                             const char   *currency,
+                             GTimeZone    *tz,
+                             const char   *date,
+                             guint         days,
+                             GError      **error);
 /* Takes what @out holds (and empties it); FALSE to stop. */
 typedef gboolean (*TillCsvFlush) (GString *out, gpointer user_data);
 /* The orders (all, or of @status, or made in [@from_us, @to_us)) as CSV, handed to @flush
@@ -295,6 +302,7 @@ void till_api_handle_order (TillApi           *self,
 
 /* Reports (till-api-reports.c). */
 void till_api_handle_report (TillApi *self, SoupServerMessage *msg, GHashTable *query);
+void till_api_handle_report_days (TillApi *self, SoupServerMessage *msg, GHashTable *query);
 void till_api_handle_orders_csv (TillApi *self, SoupServerMessage *msg, GHashTable *query);
 
 /* Webhooks (till-api-webhooks.c). */

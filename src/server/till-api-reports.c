@@ -26,6 +26,28 @@ till_api_handle_report (TillApi *self, SoupServerMessage *msg, GHashTable *query
     till_api_send_json (msg, SOUP_STATUS_OK, report);
 }
 
+void
+till_api_handle_report_days (TillApi *self, SoupServerMessage *msg, GHashTable *query)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) report = NULL;
+  const char *days_text = till_api_query_get (query, "days");
+  guint64     days = 7;
+
+  if (days_text != NULL && !g_ascii_string_to_unsigned (days_text, 10, 1, 31, &days, NULL))
+    {
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST,
+                               _ ("days: must be a number from 1 to 31"));
+      return;
+    }
+  report = till_reports_days (self->db, self->config->currency, self->tz,
+                              till_api_query_get (query, "date"), (guint) days, &error);
+  if (report == NULL)
+    till_api_send_error (msg, error);
+  else
+    till_api_send_json (msg, SOUP_STATUS_OK, report);
+}
+
 /* The orders CSV is written on a worker thread with a worker connection and sent as it comes,
  * in chunks, at most EXPORT_CHUNKS_AHEAD of them ahead of what the client has taken (the
  * thread waits for wrote-chunk): a year of orders is neither read on the main loop, which

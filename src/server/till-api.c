@@ -395,7 +395,8 @@ api_methods (const char *const *parts, guint n)
     return "GET, HEAD";
   if (n == 3 && g_str_equal (parts[0], "orders") && g_strv_contains (actions, parts[2]))
     return "POST";
-  if (n == 2 && g_str_equal (parts[0], "reports") && g_str_equal (parts[1], "daily"))
+  if (n == 2 && g_str_equal (parts[0], "reports") &&
+      (g_str_equal (parts[1], "daily") || g_str_equal (parts[1], "days")))
     return "GET, HEAD";
   return NULL;
 }
@@ -488,6 +489,8 @@ route_api (
     }
   else if (g_str_equal (parts[0], "orders"))
     till_api_handle_order (self, msg, method, parts[1], n == 3 ? parts[2] : NULL, terminal);
+  else if (g_str_equal (parts[1], "days"))
+    till_api_handle_report_days (self, msg, query);
   else
     till_api_handle_report (self, msg, query);
 }

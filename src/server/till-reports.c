@@ -14,9 +14,9 @@ static const char *statuses[] = {
   "pending_payment", "paid", "partially_refunded", "refunded", "canceled",
 };
 
-/* The day's orders. Every status is listed, so that the (status, created_at) index serves
- * the day's range; the list is statuses[], so a new status cannot be left out. Made once:
- * the database caches statements by their text's address. */
+/* The day's orders and their cards. Every status is listed, so that the (status, created_at)
+ * index serves the day's range; the list is statuses[], so a new status cannot be left out.
+ * Made once: the database caches statements by their text's address. */
 static const char *
 daily_orders_sql (void)
 {
@@ -24,12 +24,14 @@ daily_orders_sql (void)
 
   if (g_once_init_enter (&sql))
     {
-      GString *text = g_string_new ("SELECT status, total, refunded, created_at FROM orders"
-                                    " WHERE status IN (");
+      GString *text =
+          g_string_new ("SELECT o.status, o.total, o.refunded, o.created_at, p.card_brand"
+                        " FROM orders o LEFT JOIN payments p ON p.order_id = o.id"
+                        " WHERE o.status IN (");
 
       for (gsize i = 0; i < G_N_ELEMENTS (statuses); i++)
         g_string_append_printf (text, "%s'%s'", i > 0 ? ", " : "", statuses[i]);
-      g_string_append (text, ") AND created_at >= ? AND created_at < ?");
+      g_string_append (text, ") AND o.created_at >= ? AND o.created_at < ?");
       g_once_init_leave (&sql, g_string_free (text, FALSE));
     }
   return sql;
@@ -42,19 +44,11 @@ is_sale (const char *status)
          g_strcmp0 (status, "refunded") == 0;
 }
 
-JsonNode *
-till_reports_daily (
-    TillDatabase *db, const char *currency, GTimeZone *tz, const char *date, GError **error)
+/* Midnight of @date (YYYY-MM-DD) in @tz, or of today for NULL. */
+static GDateTime *
+day_start (GTimeZone *tz, const char *date, GError **error)
 {
-  g_autoptr (GDateTime) start = NULL;
-  g_autoptr (GDateTime) end = NULL;
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autofree char *day = NULL;
-  gint64           gross = 0, refunds = 0, count = 0;
-  gint64           hour_count[24] = { 0 }, hour_gross[24] = { 0 };
-  gint64           status_count[G_N_ELEMENTS (statuses)] = { 0 };
-  sqlite3_stmt    *stmt;
-  int              rc;
+  GDateTime *start = NULL;
 
   if (date == NULL)
     {
@@ -75,11 +69,90 @@ till_reports_daily (
         start = g_date_time_new (tz, (int) y, (int) m, (int) d, 0, 0, 0);
     }
   if (start == NULL)
+    g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_REQUEST,
+                 _ ("date: must be a day as YYYY-MM-DD"));
+  return start;
+}
+
+typedef struct
+{
+  char  *brand; /* or NULL: a card of no known brand */
+  gint64 count, gross, refunds;
+} MethodSum;
+
+static void
+method_sum_free (gpointer data)
+{
+  MethodSum *sum = data;
+
+  g_free (sum->brand);
+  g_free (sum);
+}
+
+static int
+method_sum_compare (gconstpointer a, gconstpointer b)
+{
+  const MethodSum *x = *(MethodSum *const *) a, *y = *(MethodSum *const *) b;
+
+  if (x->gross != y->gross)
+    return x->gross > y->gross ? -1 : 1;
+  return g_strcmp0 (x->brand, y->brand);
+}
+
+/* The day's sales' lines by tax rate. */
+static gboolean
+add_tax_rates (
+    TillDatabase *db, gint64 start_us, gint64 end_us, JsonBuilder *builder, GError **error)
+{
+  sqlite3_stmt *stmt;
+  int           rc;
+
+  stmt = till_database_prepare (
+      db,
+      "SELECT l.tax_rate, sum (l.tax), sum (l.total) FROM orders o"
+      " JOIN order_lines l ON l.order_id = o.id"
+      " WHERE o.status IN ('paid', 'partially_refunded', 'refunded')"
+      " AND o.created_at >= ? AND o.created_at < ? GROUP BY l.tax_rate ORDER BY l.tax_rate",
+      error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, start_us);
+  sqlite3_bind_int64 (stmt, 2, end_us);
+  json_builder_set_member_name (builder, "by_tax_rate");
+  json_builder_begin_array (builder);
+  while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
     {
-      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_REQUEST,
-                   _ ("date: must be a day as YYYY-MM-DD"));
-      return NULL;
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "tax_rate");
+      json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 0));
+      json_builder_set_member_name (builder, "tax");
+      json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 1));
+      json_builder_set_member_name (builder, "total");
+      json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 2));
+      json_builder_end_object (builder);
     }
+  json_builder_end_array (builder);
+  return rc == SQLITE_DONE;
+}
+
+JsonNode *
+till_reports_daily (
+    TillDatabase *db, const char *currency, GTimeZone *tz, const char *date, GError **error)
+{
+  g_autoptr (GDateTime) start = NULL;
+  g_autoptr (GDateTime) end = NULL;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (GPtrArray) methods = g_ptr_array_new_with_free_func (method_sum_free);
+  g_autofree char *day = NULL;
+  gint64           gross = 0, refunds = 0, count = 0;
+  gint64           hour_count[24] = { 0 }, hour_gross[24] = { 0 };
+  gint64           status_count[G_N_ELEMENTS (statuses)] = { 0 };
+  sqlite3_stmt    *stmt;
+  int              rc;
+
+  start = day_start (tz, date, error);
+  if (start == NULL)
+    return NULL;
   end = g_date_time_add_days (start, 1);
   day = g_date_time_format (start, "%Y-%m-%d");
 
@@ -93,10 +166,12 @@ till_reports_daily (
       const char *status = (const char *) sqlite3_column_text (stmt, 0);
       gint64      total = sqlite3_column_int64 (stmt, 1);
       gint64      refunded = sqlite3_column_int64 (stmt, 2);
+      const char *brand = (const char *) sqlite3_column_text (stmt, 4);
       g_autoptr (GDateTime) utc =
           g_date_time_new_from_unix_utc (sqlite3_column_int64 (stmt, 3) / G_USEC_PER_SEC);
       g_autoptr (GDateTime) local = g_date_time_to_timezone (utc, tz);
-      int hour = g_date_time_get_hour (local);
+      int        hour = g_date_time_get_hour (local);
+      MethodSum *method = NULL;
 
       for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
         if (g_strcmp0 (status, statuses[i]) == 0)
@@ -108,9 +183,22 @@ till_reports_daily (
       count++;
       hour_count[hour]++;
       hour_gross[hour] += total;
+      for (guint i = 0; i < methods->len && method == NULL; i++)
+        if (g_strcmp0 (((MethodSum *) methods->pdata[i])->brand, brand) == 0)
+          method = methods->pdata[i];
+      if (method == NULL)
+        {
+          method = g_new0 (MethodSum, 1);
+          method->brand = g_strdup (brand);
+          g_ptr_array_add (methods, method);
+        }
+      method->count++;
+      method->gross += total;
+      method->refunds += refunded;
     }
   if (rc < 0)
     return NULL;
+  g_ptr_array_sort (methods, method_sum_compare);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "date");
@@ -149,8 +237,120 @@ till_reports_daily (
       json_builder_add_int_value (builder, status_count[i]);
     }
   json_builder_end_object (builder);
+  /* Every payment is a card's so far: a method is "card" and its brand. */
+  json_builder_set_member_name (builder, "by_method");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < methods->len; i++)
+    {
+      MethodSum *method = methods->pdata[i];
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "method");
+      json_builder_add_string_value (builder, "card");
+      json_builder_set_member_name (builder, "brand");
+      if (method->brand != NULL)
+        json_builder_add_string_value (builder, method->brand);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "count");
+      json_builder_add_int_value (builder, method->count);
+      json_builder_set_member_name (builder, "gross");
+      json_builder_add_int_value (builder, method->gross);
+      json_builder_set_member_name (builder, "refunds");
+      json_builder_add_int_value (builder, method->refunds);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  if (!add_tax_rates (db, g_date_time_to_unix (start) * G_USEC_PER_SEC,
+                      g_date_time_to_unix (end) * G_USEC_PER_SEC, builder, error))
+    return NULL;
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
+}
+
+JsonNode *
+till_reports_days (TillDatabase *db,
+                   const char   *currency,
+                   GTimeZone    *tz,
+                   const char   *date,
+                   guint         days,
+                   GError      **error)
+{
+  g_autoptr (GDateTime) last = NULL;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  last = day_start (tz, date, error);
+  if (last == NULL)
+    return NULL;
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "currency");
+  json_builder_add_string_value (builder, currency);
+  json_builder_set_member_name (builder, "days");
+  json_builder_begin_array (builder);
+  /* One aggregate a day, each a range of the (status, created_at) index: days in the store's
+   * zone, whatever their length. */
+  for (int i = (int) days - 1; i >= 0; i--)
+    {
+      g_autoptr (GDateTime) start = g_date_time_add_days (last, -i);
+      g_autoptr (GDateTime) end = g_date_time_add_days (start, 1);
+      g_autofree char *day = g_date_time_format (start, "%Y-%m-%d");
+      sqlite3_stmt    *stmt;
+      gint64           count, gross, refunds;
+
+      stmt = till_database_prepare (db,
+                                    "SELECT count (*), total (total), total (refunded) FROM orders"
+                                    " WHERE status IN ('paid', 'partially_refunded', 'refunded')"
+                                    " AND created_at >= ? AND created_at < ?",
+                                    error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_int64 (stmt, 1, g_date_time_to_unix (start) * G_USEC_PER_SEC);
+      sqlite3_bind_int64 (stmt, 2, g_date_time_to_unix (end) * G_USEC_PER_SEC);
+      if (till_database_step (db, stmt, error) != SQLITE_ROW)
+        return NULL;
+      count = sqlite3_column_int64 (stmt, 0);
+      gross = sqlite3_column_int64 (stmt, 1);
+      refunds = sqlite3_column_int64 (stmt, 2);
+      sqlite3_reset (stmt);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "date");
+      json_builder_add_string_value (builder, day);
+      json_builder_set_member_name (builder, "count");
+      json_builder_add_int_value (builder, count);
+      json_builder_set_member_name (builder, "gross");
+      json_builder_add_int_value (builder, gross);
+      json_builder_set_member_name (builder, "refunds");
+      json_builder_add_int_value (builder, refunds);
+      json_builder_set_member_name (builder, "net");
+      json_builder_add_int_value (builder, gross - refunds);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/* The export of a range of days; made once, as daily_orders_sql (). */
+static const char *
+ranged_export_sql (void)
+{
+  static const char *sql;
+
+  if (g_once_init_enter (&sql))
+    {
+      GString *text = g_string_new (
+          "SELECT o.number, o.created_at, o.status, o.currency, o.subtotal, o.discount, o.tax,"
+          " o.rounding, o.total, o.refunded, p.payment_intent, p.card_brand, p.card_last4"
+          " FROM orders o LEFT JOIN payments p ON p.order_id = o.id WHERE o.status IN (");
+
+      for (gsize i = 0; i < G_N_ELEMENTS (statuses); i++)
+        g_string_append_printf (text, "%s'%s'", i > 0 ? ", " : "", statuses[i]);
+      g_string_append (text, ") AND (?1 IS NULL OR o.status = ?1) AND o.created_at >= ?2"
+                             " AND o.created_at < ?3 ORDER BY o.id");
+      g_once_init_leave (&sql, g_string_free (text, FALSE));
+    }
+  return sql;
 }
 
 static void
@@ -200,20 +400,27 @@ till_reports_write_orders_csv (TillDatabase *db,
 
   g_string_append (out, "number,created_at,status,currency,subtotal,discount,tax,rounding,total,"
                         "refunded,payment_intent,card_brand,card_last4\r\n");
-  /* One statement: one read transaction, so the export is of one moment. */
-  stmt = till_database_prepare (
-      db,
-      "SELECT o.number, o.created_at, o.status, o.currency, o.subtotal, o.discount, o.tax,"
-      " o.rounding, o.total, o.refunded, p.payment_intent, p.card_brand, p.card_last4"
-      " FROM orders o LEFT JOIN payments p ON p.order_id = o.id"
-      " WHERE (?1 IS NULL OR o.status = ?1) AND (?2 = 0 OR o.created_at >= ?2)"
-      " AND (?3 = 0 OR o.created_at < ?3) ORDER BY o.id",
-      error);
+  /* One statement: one read transaction, so the export is of one moment. A range of days
+   * is read through the (status, created_at) index, every status listed (a day of a
+   * million orders: a scan of them all otherwise). */
+  if (from_us == 0 && to_us == 0)
+    stmt = till_database_prepare (
+        db,
+        "SELECT o.number, o.created_at, o.status, o.currency, o.subtotal, o.discount, o.tax,"
+        " o.rounding, o.total, o.refunded, p.payment_intent, p.card_brand, p.card_last4"
+        " FROM orders o LEFT JOIN payments p ON p.order_id = o.id"
+        " WHERE (?1 IS NULL OR o.status = ?1) ORDER BY o.id",
+        error);
+  else
+    stmt = till_database_prepare (db, ranged_export_sql (), error);
   if (stmt == NULL)
     return FALSE;
   till_database_bind_text (stmt, 1, status);
-  sqlite3_bind_int64 (stmt, 2, from_us);
-  sqlite3_bind_int64 (stmt, 3, to_us);
+  if (from_us != 0 || to_us != 0)
+    {
+      sqlite3_bind_int64 (stmt, 2, from_us);
+      sqlite3_bind_int64 (stmt, 3, to_us != 0 ? to_us : G_MAXINT64);
+    }
   while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
     {
       const char         *code = (const char *) sqlite3_column_text (stmt, 3);

@@ -576,6 +576,13 @@ def r_daily(route):
     call(route, "GET", "/api/v1/reports/daily?date=2026-02-30", 400, "invalid_request")
 
 
+def r_days(route):
+    answer = call(route, "GET", "/api/v1/reports/days?days=30", 200)
+    if answer.json and len(answer.json.get("days", [])) != 30:
+        fail("GET /api/v1/reports/days: not 30 days")
+    call(route, "GET", "/api/v1/reports/days?days=0", 400, "invalid_request")
+
+
 def r_csv(route):
     answer = call(route, "GET", "/api/v1/orders.csv", 200, token="admin")
     columns = re.search(r"Columns `([^`]+)`", ROUTES[route]["text"]).group(1).replace(" ", "")
@@ -661,6 +668,7 @@ RECIPES = {
     "POST /api/v1/orders/{id}/refunds": r_refunds,
     "POST /api/v1/orders/{id}/receipt": r_receipt,
     "GET /api/v1/reports/daily": r_daily,
+    "GET /api/v1/reports/days": r_days,
     "GET /api/v1/orders.csv": r_csv,
     "POST /api/v1/training/terminals": r_training,
     "POST /stripe/webhook": r_webhook,

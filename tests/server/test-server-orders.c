@@ -187,6 +187,71 @@ test_reports (Fixture *fixture, gconstpointer data)
         >=, 1);
   }
   {
+    /* By method (both Visa) and by tax rate: the rates' totals are the lines' of the sales,
+     * which add up to the gross (no rounding in this currency). */
+    g_autoptr (TillTestResponse) report =
+        till_test_request (fixture->server, "GET", path, fixture->server->cashier_token, NULL);
+    JsonArray  *methods = json_object_get_array_member (report->json, "by_method");
+    JsonArray  *rates = json_object_get_array_member (report->json, "by_tax_rate");
+    JsonObject *visa;
+    gint64      total = 0, tax = 0;
+
+    g_assert_cmpuint (json_array_get_length (methods), ==, 1);
+    visa = json_array_get_object_element (methods, 0);
+    g_assert_cmpstr (json_object_get_string_member (visa, "method"), ==, "card");
+    g_assert_cmpstr (json_object_get_string_member (visa, "brand"), ==, "visa");
+    g_assert_cmpint (json_object_get_int_member (visa, "count"), ==, 2);
+    g_assert_cmpint (json_object_get_int_member (visa, "gross"), ==, 2 * 1039);
+    g_assert_cmpint (json_object_get_int_member (visa, "refunds"), ==, 39);
+    g_assert_cmpuint (json_array_get_length (rates), >=, 1);
+    for (guint i = 0; i < json_array_get_length (rates); i++)
+      {
+        JsonObject *rate = json_array_get_object_element (rates, i);
+
+        if (i > 0)
+          g_assert_cmpint (json_object_get_int_member (rate, "tax_rate"), >,
+                           json_object_get_int_member (json_array_get_object_element (rates, i - 1),
+                                                       "tax_rate"));
+        total += json_object_get_int_member (rate, "total");
+        tax += json_object_get_int_member (rate, "tax");
+      }
+    g_assert_cmpint (total, ==, 2 * 1039);
+    g_assert_cmpint (tax, >, 0);
+  }
+  {
+    /* The days up to today: the last is today's, the same numbers as the daily report. */
+    g_autofree char *days_path = g_strdup_printf ("/api/v1/reports/days?date=%s&days=30", day);
+    g_autoptr (TillTestResponse) days =
+        till_test_request (fixture->server, "GET", days_path, fixture->server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) default_days = till_test_request (
+        fixture->server, "GET", "/api/v1/reports/days", fixture->server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) too_many =
+        till_test_request (fixture->server, "GET", "/api/v1/reports/days?days=32",
+                           fixture->server->cashier_token, NULL);
+    g_autoptr (TillTestResponse) bad_date =
+        till_test_request (fixture->server, "GET", "/api/v1/reports/days?date=2026-02-30",
+                           fixture->server->cashier_token, NULL);
+    JsonArray  *list;
+    JsonObject *today;
+
+    g_assert_cmpuint (days->status, ==, 200);
+    list = json_object_get_array_member (days->json, "days");
+    g_assert_cmpuint (json_array_get_length (list), ==, 30);
+    today = json_array_get_object_element (list, 29);
+    g_assert_cmpstr (json_object_get_string_member (today, "date"), ==, day);
+    g_assert_cmpint (json_object_get_int_member (today, "count"), ==, 2);
+    g_assert_cmpint (json_object_get_int_member (today, "gross"), ==, 2 * 1039);
+    g_assert_cmpint (json_object_get_int_member (today, "refunds"), ==, 39);
+    g_assert_cmpint (json_object_get_int_member (today, "net"), ==, 2 * 1039 - 39);
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (list, 28), "count"),
+                     ==, 0);
+    g_assert_cmpuint (default_days->status, ==, 200);
+    g_assert_cmpuint (
+        json_array_get_length (json_object_get_array_member (default_days->json, "days")), ==, 7);
+    g_assert_cmpuint (too_many->status, ==, 400);
+    g_assert_cmpuint (bad_date->status, ==, 400);
+  }
+  {
     /* The order list's filters. The search goes through indexes: a number or its beginning
      * (as typed or in capitals), a number's digits, an intent, a client reference; GLOB's
      * own characters are taken as they are. */
@@ -274,6 +339,36 @@ test_reports (Fixture *fixture, gconstpointer data)
     g_assert_null (strstr (text, "T-000002,"));
     g_assert_nonnull (strstr (text, ",USD,9.20,0.00,1.19,0.00,10.39,0.00,pi_"));
     g_assert_nonnull (strstr (text, ",visa,4242\r\n"));
+  }
+  {
+    /* A range of days (read through the index): today's has the paid order, tomorrow's
+     * none, with a status too. */
+    g_autoptr (GTimeZone) tz = g_time_zone_new_identifier ("Europe/Istanbul");
+    g_autoptr (GDateTime) now = g_date_time_new_now (tz);
+    g_autoptr (GDateTime) tomorrow = g_date_time_add_days (now, 1);
+    g_autofree char *today_text = g_date_time_format (now, "%Y-%m-%d");
+    g_autofree char *tomorrow_text = g_date_time_format (tomorrow, "%Y-%m-%d");
+    g_autofree char *today_path =
+        g_strdup_printf ("/api/v1/orders.csv?status=paid&from=%sT00:00:00&to=%sT00:00:00",
+                         today_text, tomorrow_text);
+    g_autofree char *tomorrow_path =
+        g_strdup_printf ("/api/v1/orders.csv?from=%sT00:00:00", tomorrow_text);
+    g_autoptr (TillTestResponse) today =
+        till_test_request (fixture->server, "GET", today_path, fixture->server->admin_token, NULL);
+    g_autoptr (TillTestResponse) later = till_test_request (fixture->server, "GET", tomorrow_path,
+                                                            fixture->server->admin_token, NULL);
+    g_autofree char *today_body =
+        g_strndup (g_bytes_get_data (today->body, NULL), g_bytes_get_size (today->body));
+    g_autofree char *later_body =
+        g_strndup (g_bytes_get_data (later->body, NULL), g_bytes_get_size (later->body));
+    g_auto (GStrv) later_lines = NULL;
+
+    g_assert_cmpuint (today->status, ==, 200);
+    g_assert_nonnull (strstr (today_body, "T-000001,"));
+    g_assert_null (strstr (today_body, "T-000002,"));
+    g_assert_cmpuint (later->status, ==, 200);
+    later_lines = g_strsplit (later_body, "\r\n", -1);
+    g_assert_cmpuint (g_strv_length (later_lines), ==, 2); /* the header, and "" */
   }
   (void) first;
 }
