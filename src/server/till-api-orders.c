@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The orders' routes: the list (and search), one order, and what is done to one: sync with
- * Stripe, email its receipt, cancel, refund.
+ * Stripe, confirm a cashier-keyed card (MOTO), email its receipt, cancel, refund.
  */
 #include "config.h"
 
@@ -199,6 +199,147 @@ handle_sync (TillApi *self, SoupServerMessage *msg, TillOrder *order)
   call->order_id = order->id;
   path = g_strconcat ("/v1/payment_intents/", order->payment_intent, NULL);
   till_api_request_for_write (call, "GET", path, NULL, NULL, FALSE, sync_write_answer);
+}
+
+/* A PaymentMethod's id: "pm_" and letters, digits and "_" (the test aliases pm_card_visa…).
+ * It goes into a Stripe path's form and an idempotency key. */
+static gboolean
+looks_like_payment_method (const char *text)
+{
+  if (!g_str_has_prefix (text, "pm_") || text[3] == '\0' || strlen (text) > 200)
+    return FALSE;
+  for (const char *c = text + 3; *c; c++)
+    {
+      if (!g_ascii_isalnum (*c) && *c != '_')
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Stripe's answer to a MOTO confirmation: the intent (paid, or asking for an action), or a
+ * declined card, whose error carries the intent with its last_payment_error. Either way the
+ * order is brought up to date and answered, as a sync would. */
+static void
+confirm_write_answer (TillApiCall *call)
+{
+  TillStripeResponse *response = call->answer;
+  JsonObject         *intent = response->body;
+  g_autoptr (GError) error = NULL;
+
+  if (response->status != 200)
+    {
+      JsonObject *stripe_error = till_stripe_response_get_error (response);
+      JsonNode   *node =
+          stripe_error != NULL ? json_object_get_member (stripe_error, "payment_intent") : NULL;
+      const char *type = stripe_error != NULL
+                             ? json_object_get_string_member_with_default (stripe_error, "type", "")
+                             : "";
+
+      /* Stripe takes the parameter only from an account it approved for MOTO. */
+      if (stripe_error != NULL &&
+          g_strcmp0 (json_object_get_string_member_with_default (stripe_error, "param", NULL),
+                     "payment_method_options[card][moto]") == 0)
+        {
+          g_set_error_literal (&error, TILL_API_ERROR, TILL_API_ERROR_MOTO_NOT_ALLOWED,
+                               _ ("Stripe has not approved this account for mail and telephone "
+                                  "orders: ask Stripe’s support, or turn [stripe] moto off"));
+          till_api_call_fail (call, error);
+          return;
+        }
+      if (!g_str_equal (type, "card_error") || node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+        {
+          error = till_api_stripe_failure (response);
+          till_api_call_fail (call, error);
+          return;
+        }
+      intent = json_node_get_object (node);
+    }
+  if (!till_orders_apply_intent (call->api->db, call->order_id, intent, NULL, &error))
+    {
+      till_api_call_fail (call, error);
+      return;
+    }
+  till_api_send_order (call->api, call->msg, SOUP_STATUS_OK, call->order_id, NULL, NULL);
+  till_api_call_done (call);
+}
+
+/* A card a cashier typed for a customer: a mail or telephone order. Stripe takes
+ * payment_method_options[card][moto] only on a confirmation with the secret key, so the
+ * payment page makes a PaymentMethod and the server confirms with it. Never for a kiosk,
+ * where the customer types their own card: that is no MOTO payment. */
+static void
+handle_confirm (TillApi *self, SoupServerMessage *msg, TillOrder *order)
+{
+  static const char *allowed[] = { "payment_method", "kiosk", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) object = NULL;
+  g_autoptr (TillStripeForm) form = NULL;
+  g_autofree char *payment_method = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *what = NULL;
+  g_autofree char *key = NULL;
+  gboolean         kiosk = TRUE;
+  TillApiCall     *call;
+
+  object = till_api_read_json_body (msg, &error);
+  if (object == NULL || !till_json_check_members (object, "", allowed, &error) ||
+      !till_json_get_string (object, "", "payment_method", TRUE, 255, &payment_method, &error) ||
+      !till_json_get_boolean (object, "", "kiosk", TRUE, &kiosk, &error))
+    {
+      till_api_send_error (msg, error);
+      return;
+    }
+  if (!looks_like_payment_method (payment_method))
+    {
+      g_set_error_literal (&error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID,
+                           _ ("payment_method: not a PaymentMethod id"));
+      till_api_send_error (msg, error);
+      return;
+    }
+  if (!self->config->moto)
+    {
+      till_api_send_new_error (msg, TILL_API_ERROR_MOTO_NOT_ALLOWED,
+                               _ ("This till server does not take mail or telephone orders "
+                                  "([stripe] moto is off)"));
+      return;
+    }
+  if (kiosk)
+    {
+      till_api_send_new_error (msg, TILL_API_ERROR_MOTO_NOT_ALLOWED,
+                               _ ("A kiosk never takes mail or telephone orders: customers pay "
+                                  "with their own cards"));
+      return;
+    }
+  if (order->status == TILL_ORDER_CANCELED)
+    {
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_STATE,
+                               _ ("The order is canceled and cannot be paid"));
+      return;
+    }
+  /* Paid already (an answer lost on the way, sent again): nothing is charged twice. */
+  if (order->status != TILL_ORDER_PENDING_PAYMENT)
+    {
+      till_api_send_loaded_order (self, msg, SOUP_STATUS_OK, order, NULL, NULL);
+      return;
+    }
+  if (order->payment_intent == NULL)
+    {
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_STATE,
+                               _ ("The order has no payment to confirm yet; sync it first"));
+      return;
+    }
+
+  form = till_stripe_form_new ();
+  till_stripe_form_add (form, "payment_method", payment_method);
+  till_stripe_form_add (form, "payment_method_options[card][moto]", "true");
+  path = g_strconcat ("/v1/payment_intents/", order->payment_intent, "/confirm", NULL);
+  /* The same card on the same order is the same confirmation (Stripe answers a retry as the
+   * first try); another card after a decline is a new one. */
+  what = g_strconcat ("confirm-", payment_method, NULL);
+  key = till_payments_key (self->db, order->id, what);
+  call = till_api_call_new (self, msg);
+  call->order_id = order->id;
+  till_api_request_for_write (call, "POST", path, form, key, FALSE, confirm_write_answer);
 }
 
 /* Deliberately loose: one @, something on each side, a dot after it, no spaces. Stripe
@@ -606,6 +747,8 @@ till_api_handle_order (TillApi           *self,
     handle_refund (self, msg, order, terminal);
   else if (g_str_equal (action, "receipt"))
     handle_receipt (self, msg, order);
+  else if (g_str_equal (action, "confirm"))
+    handle_confirm (self, msg, order);
   else
     till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _ ("No such resource"));
 }

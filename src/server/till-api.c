@@ -375,7 +375,7 @@ handle_training_terminal (TillApi *self, SoupServerMessage *msg)
 static const char *
 api_methods (const char *const *parts, guint n)
 {
-  static const char *actions[] = { "sync", "cancel", "refunds", "receipt", NULL };
+  static const char *actions[] = { "sync", "cancel", "refunds", "receipt", "confirm", NULL };
 
   if (n == 1 &&
       g_strv_contains (

@@ -263,13 +263,15 @@ till_server_config_load_file (TillServerConfig *config, const char *path, GError
       !take_int (file, "stripe", "max-retries", 0, 10, &config->stripe_max_retries, error) ||
       !take_int (file, "stripe", "rate-limit", 1, 100000, &config->stripe_rate_limit, error) ||
       !take_int (file, "stripe", "rate-limit-wait", 1, 600, &config->stripe_rate_wait, error) ||
+      !take_boolean (file, "stripe", "moto", &config->moto, error) ||
       !take_int (file, "training", "max-age", 0, G_MAXINT, &config->training_max_age, error) ||
       !take_int (file, "training", "max-intents", 0, G_MAXINT, &config->training_max_intents,
                  error) ||
       !take_int (file, "training", "max-events", 0, G_MAXINT, &config->training_max_events,
                  error) ||
       !take_int (file, "training", "max-idempotency-keys", 0, G_MAXINT,
-                 &config->training_max_idempotency_keys, error))
+                 &config->training_max_idempotency_keys, error) ||
+      !take_boolean (file, "training", "moto-approved", &config->training_moto_approved, error))
     {
       g_prefix_error (error, "%s: ", path);
       return FALSE;

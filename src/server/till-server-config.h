@@ -71,6 +71,10 @@ typedef struct
   int training_max_intents;
   int training_max_events;
   int training_max_idempotency_keys;
+  /* [stripe] moto: cards a cashier types are mail or telephone orders (MOTO);
+   * [training] moto-approved: the simulator acts as an account Stripe approved for them */
+  gboolean moto;
+  gboolean training_moto_approved;
   /* derived */
   gboolean       training;
   TillServerMode mode;

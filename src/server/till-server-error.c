@@ -37,6 +37,7 @@ static const struct
   [TILL_API_ERROR_SERVER_BUSY] = { 503, "server_busy" },
   [TILL_API_ERROR_REFERENCE_CONFLICT] = { 409, "client_reference_conflict" },
   [TILL_API_ERROR_ORDER_CANCELED] = { 409, "order_canceled" },
+  [TILL_API_ERROR_MOTO_NOT_ALLOWED] = { 409, "moto_not_allowed" },
 };
 
 guint

@@ -31,6 +31,7 @@ typedef enum
   TILL_API_ERROR_SERVER_BUSY,        /* 503 server_busy: too many connections */
   TILL_API_ERROR_REFERENCE_CONFLICT, /* 409 client_reference_conflict */
   TILL_API_ERROR_ORDER_CANCELED,     /* 409 order_canceled: check out with a new reference */
+  TILL_API_ERROR_MOTO_NOT_ALLOWED,   /* 409 moto_not_allowed: [stripe] moto off, or a kiosk */
 } TillApiError;
 
 GQuark till_api_error_quark (void);

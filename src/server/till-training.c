@@ -23,6 +23,7 @@ till_training_start (TillServerConfig *config, GError **error)
   till_stripe_sim_set_retention (sim, config->training_max_age, config->training_max_intents,
                                  config->training_max_events,
                                  config->training_max_idempotency_keys);
+  till_stripe_sim_set_moto_enabled (sim, config->training_moto_approved);
   /* Test keys: Stripe's test-mode limit, which till-server's own (20 a second) keeps under. */
   till_stripe_sim_set_rate_limit (sim, TILL_STRIPE_SIM_TEST_MODE_RATE_LIMIT);
   if (!till_stripe_sim_listen (sim, "127.0.0.1", 0, error))

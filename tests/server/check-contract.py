@@ -197,9 +197,10 @@ WEBHOOK_SECRET = "whsec_" + os.urandom(12).hex()
 config = os.path.join(tmp.name, "till.conf")
 with open(os.open(config, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
     # A time zone with an offset, for the times of the CSV export; dollars, as the amounts
-    # below (a configured currency wins over training's euros).
-    f.write(f"[stripe]\nwebhook-secret={WEBHOOK_SECRET}\n[store]\ntimezone=Europe/Istanbul\n"
-            "currency=USD\n")
+    # below (a configured currency wins over training's euros); MOTO, which the training
+    # simulator takes as an approved account.
+    f.write(f"[stripe]\nwebhook-secret={WEBHOOK_SECRET}\nmoto=true\n[store]\n"
+            "timezone=Europe/Istanbul\ncurrency=USD\n[training]\nmoto-approved=true\n")
 
 
 def add_terminal(name, role):
@@ -538,6 +539,22 @@ def r_sync(route):
     call(route, "POST", "/api/v1/orders/999999/sync", 404, "not_found")
 
 
+def r_confirm(route):
+    STATE["moto"] = checkout("contract-moto")
+    call(route, "POST", order_path("moto", "/confirm"), 409, "moto_not_allowed",
+         body={"payment_method": "pm_card_visa", "kiosk": True})
+    call(route, "POST", order_path("moto", "/confirm"), 400, "invalid_field",
+         body={"payment_method": "pi_1_secret_2", "kiosk": False})
+    answer = call(route, "POST", order_path("moto", "/confirm"), 200,
+                  body={"payment_method": "pm_card_visa", "kiosk": False})
+    if answer.json and answer.json.get("status") != "paid":
+        fail(f"an order confirmed as MOTO with pm_card_visa is {answer.json.get('status')}")
+    STATE["canceled"] = checkout("contract-moto-canceled")
+    request("POST", order_path("canceled", "/cancel"), token=TOKENS["cashier"])
+    call(route, "POST", order_path("canceled", "/confirm"), 409, "invalid_state",
+         body={"payment_method": "pm_card_visa", "kiosk": False})
+
+
 def r_cancel(route):
     STATE["pending"] = checkout("contract-cancel")
     call(route, "POST", order_path("pending", "/cancel"), 200)
@@ -664,6 +681,7 @@ RECIPES = {
     "GET /api/v1/orders": r_orders,
     "GET /api/v1/orders/{id}": r_order,
     "POST /api/v1/orders/{id}/sync": r_sync,
+    "POST /api/v1/orders/{id}/confirm": r_confirm,
     "POST /api/v1/orders/{id}/cancel": r_cancel,
     "POST /api/v1/orders/{id}/refunds": r_refunds,
     "POST /api/v1/orders/{id}/receipt": r_receipt,
