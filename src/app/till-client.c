@@ -1767,7 +1767,14 @@ on_list_orders_done (GObject *source, GAsyncResult *result, gpointer user_data)
       TillOrder *order = NULL;
 
       if (JSON_NODE_HOLDS_OBJECT (element))
-        order = till_order_from_json (json_node_get_object (element), &error);
+        {
+          JsonObject *summary = json_node_get_object (element);
+
+          /* Orders in lists come without their lines. */
+          if (!json_object_has_member (summary, "lines"))
+            json_object_set_array_member (summary, "lines", json_array_new ());
+          order = till_order_from_json (summary, &error);
+        }
       if (order == NULL)
         {
           orders_page_free (page);

@@ -27,6 +27,7 @@ struct _TillOrdersPage
   GPtrArray    *orders; /* element-type TillOrder */
   char         *next_cursor;
   guint         search_idle;
+  gboolean      search_typed; /* typed, and the search entry's pause not over yet */
 
   GtkStack    *stack;
   GtkEditable *search;
@@ -90,6 +91,27 @@ status_label (TillOrderStatus status)
     }
 }
 
+/* "visa" as people write it. */
+static char *
+brand_label (const char *brand)
+{
+  char *label;
+
+  if (brand == NULL || *brand == '\0')
+    return g_strdup (_ ("Card"));
+  if (g_str_equal (brand, "amex"))
+    return g_strdup ("American Express");
+  if (g_str_equal (brand, "diners"))
+    return g_strdup ("Diners Club");
+  if (g_str_equal (brand, "unionpay"))
+    return g_strdup ("UnionPay");
+  if (g_str_equal (brand, "jcb"))
+    return g_strdup ("JCB");
+  label = g_strdup (brand);
+  label[0] = g_ascii_toupper (label[0]);
+  return label;
+}
+
 static char *
 format_time (GDateTime *time)
 {
@@ -130,8 +152,11 @@ order_row_new (const TillOrder *order)
 
   g_string_append_printf (subtitle, " · %s", status_label (order->status));
   if (order->card_last4 != NULL)
-    g_string_append_printf (subtitle, " · %s •••• %s",
-                            order->card_brand ? order->card_brand : _ ("Card"), order->card_last4);
+    {
+      g_autofree char *brand = brand_label (order->card_brand);
+
+      g_string_append_printf (subtitle, " · %s •••• %s", brand, order->card_last4);
+    }
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), order->number);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle->str);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
@@ -292,18 +317,15 @@ till_orders_page_reload (TillOrdersPage *self)
   load_page (self, TRUE);
 }
 
-static void
-on_edge_reached (TillOrdersPage *self, GtkPositionType position)
-{
-  if (position == GTK_POS_BOTTOM)
-    load_page (self, FALSE);
-}
-
+/* The next page is asked for once the list is scrolled to within a screen of its end, and
+ * at once when a page does not fill the window (it could never be scrolled). */
 static void
 on_vadjustment_changed (TillOrdersPage *self, GtkAdjustment *adjustment)
 {
-  /* A first page that does not fill the window can never be scrolled to its end. */
-  if (gtk_adjustment_get_upper (adjustment) <= gtk_adjustment_get_page_size (adjustment) + 1)
+  double page = gtk_adjustment_get_page_size (adjustment);
+
+  if (page > 0 &&
+      gtk_adjustment_get_value (adjustment) + 2 * page >= gtk_adjustment_get_upper (adjustment))
     load_page (self, FALSE);
 }
 
@@ -318,8 +340,15 @@ search_now (gpointer data)
 }
 
 static void
+on_search_typed (TillOrdersPage *self)
+{
+  self->search_typed = TRUE;
+}
+
+static void
 on_filters_changed (TillOrdersPage *self)
 {
+  self->search_typed = FALSE;
   gtk_widget_set_visible (self->range_box, gtk_drop_down_get_selected (self->period) == 2);
   g_clear_handle_id (&self->search_idle, g_source_remove);
   self->search_idle = g_idle_add (search_now, self);
@@ -451,10 +480,11 @@ left_to_refund (const TillOrder *order)
 static void
 show_detail (TillOrdersPage *self)
 {
-  const TillOrder *order = self->detail;
-  GtkWidget       *child;
-  GtkWidget       *group;
-  const char      *cur;
+  const TillOrder       *order = self->detail;
+  GtkWidget             *child;
+  GtkWidget             *group;
+  const char            *cur;
+  const TillStoreConfig *config = till_client_get_config (self->client);
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->detail_box))) != NULL)
     gtk_box_remove (self->detail_box, child);
@@ -533,12 +563,19 @@ show_detail (TillOrdersPage *self)
       {
         gint64           rate = ((gint64 *) rates->data)[2 * j];
         g_autofree char *title = NULL;
+        g_autofree char *percent = NULL;
 
         if (rate % 100 == 0)
-          title = g_strdup_printf (_ ("Tax %" G_GINT64_FORMAT " %%"), rate / 100);
+          percent = g_strdup_printf ("%" G_GINT64_FORMAT, rate / 100);
         else
-          title = g_strdup_printf (_ ("Tax %" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT " %%"),
-                                   rate / 100, rate % 100);
+          percent =
+              g_strdup_printf ("%" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT, rate / 100, rate % 100);
+        if (config != NULL && config->prices_include_tax)
+          /* TRANSLATORS: %s is a tax rate's percentage, "7" or "7.50" */
+          title = g_strdup_printf (_ ("Tax %s %% (included)"), percent);
+        else
+          /* TRANSLATORS: %s is a tax rate's percentage, "7" or "7.50" */
+          title = g_strdup_printf (_ ("Tax %s %%"), percent);
         add_money_row (group, title, ((gint64 *) rates->data)[2 * j + 1], cur);
       }
   }
@@ -554,8 +591,8 @@ show_detail (TillOrdersPage *self)
   group = group_new (self, _ ("Payment"));
   if (order->card_last4 != NULL)
     {
-      g_autofree char *card = g_strdup_printf (
-          "%s •••• %s", order->card_brand ? order->card_brand : _ ("Card"), order->card_last4);
+      g_autofree char *brand = brand_label (order->card_brand);
+      g_autofree char *card = g_strdup_printf ("%s •••• %s", brand, order->card_last4);
       g_autofree char *paid = format_time (order->paid_at);
 
       add_row (group, card, order->paid_at ? paid : NULL, NULL);
@@ -1009,9 +1046,11 @@ build_list (TillOrdersPage *self)
   gtk_box_append (GTK_BOX (box), scrolled);
 
   g_signal_connect_swapped (self->list, "row-activated", G_CALLBACK (on_row_activated), self);
-  g_signal_connect_swapped (scrolled, "edge-reached", G_CALLBACK (on_edge_reached), self);
   g_signal_connect_swapped (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled)),
                             "changed", G_CALLBACK (on_vadjustment_changed), self);
+  g_signal_connect_swapped (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled)),
+                            "value-changed", G_CALLBACK (on_vadjustment_changed), self);
+  g_signal_connect_swapped (self->search, "changed", G_CALLBACK (on_search_typed), self);
   g_signal_connect_swapped (self->search, "search-changed", G_CALLBACK (on_filters_changed), self);
   g_signal_connect_swapped (self->period, "notify::selected", G_CALLBACK (on_filters_changed),
                             self);
@@ -1155,7 +1194,7 @@ till_orders_page_new (TillClient *client)
 gboolean
 till_orders_page_is_busy (TillOrdersPage *self)
 {
-  return self->list_busy || self->detail_busy || self->search_idle != 0;
+  return self->list_busy || self->detail_busy || self->search_idle != 0 || self->search_typed;
 }
 
 guint
