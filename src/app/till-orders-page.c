@@ -717,7 +717,7 @@ update_refund (TillOrdersPage *self)
                !till_money_parse_localized (stripped, currency, till_money_label_locale (),
                                             TILL_PARSE_DEFAULT, &amount, NULL) ||
                amount <= 0)
-        problem = g_strdup (_ ("That is not an amount. Type it as on the receipt, e.g. 2,50."));
+        problem = g_strdup (_ ("That is not an amount. Type it as the receipt shows it."));
     }
   else
     {
