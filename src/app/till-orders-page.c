@@ -993,7 +993,8 @@ build_list (TillOrdersPage *self)
   gtk_actionable_set_action_name (GTK_ACTIONABLE (back), "win.show-sell");
   gtk_box_append (GTK_BOX (bar), back);
   self->search = GTK_EDITABLE (gtk_search_entry_new ());
-  g_object_set (self->search, "placeholder-text", _ ("Order number or reference"), NULL);
+  g_object_set (self->search, "placeholder-text",
+                _ ("Order number, amount or card’s last 4 digits"), NULL);
   gtk_widget_set_hexpand (GTK_WIDGET (self->search), TRUE);
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->search));
   self->period = drop_down_new (periods);

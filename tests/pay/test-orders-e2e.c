@@ -27,6 +27,7 @@ static GArray            *paid_ids;   /* gint64, oldest first */
 static gint64             pending_id; /* checked out, never paid */
 static gint64             canceled_id;
 static char              *searched_number;
+static gint64             total_of_all; /* every order is of the same two products */
 
 static char *
 server_binary (void)
@@ -135,6 +136,7 @@ seed (void)
     g_autoptr (JsonObject) order = api ("GET", path, NULL, 200);
 
     searched_number = g_strdup (json_object_get_string_member (order, "number"));
+    total_of_all = json_object_get_int_member (order, "total");
   }
 }
 
@@ -358,6 +360,28 @@ test_search (Fixture *f, gconstpointer data)
   wait_idle (f);
   g_assert_cmpuint (till_orders_page_get_n_orders (f->page), ==, 1);
   g_assert_cmpint (till_orders_page_get_order (f->page, 0)->id, ==, pending_id);
+  /* A card's last 4 digits: the paid orders (all with the test card 4242), not the others. */
+  gtk_editable_set_text (till_orders_page_get_search_entry (f->page), "4242");
+  wait_idle (f);
+  g_assert_cmpuint (till_orders_page_get_n_orders (f->page), ==, 50);
+  g_assert_true (till_orders_page_load_more (f->page));
+  wait_idle (f);
+  g_assert_cmpuint (till_orders_page_get_n_orders (f->page), ==, N_PAID);
+  for (guint i = 0; i < N_PAID; i++)
+    g_assert_cmpstr (till_orders_page_get_order (f->page, i)->card_last4, ==, "4242");
+  /* An amount, as typed: every order of the test costs the same. */
+  {
+    g_autofree char *amount = g_strdup_printf ("%" G_GINT64_FORMAT ",%02" G_GINT64_FORMAT,
+                                               total_of_all / 100, total_of_all % 100);
+
+    gtk_editable_set_text (till_orders_page_get_search_entry (f->page), amount);
+    wait_idle (f);
+    g_assert_cmpuint (till_orders_page_get_n_orders (f->page), ==, 50);
+    g_assert_cmpint (till_orders_page_get_order (f->page, 0)->total, ==, total_of_all);
+  }
+  gtk_editable_set_text (till_orders_page_get_search_entry (f->page), "9999.99");
+  wait_idle (f);
+  g_assert_cmpuint (till_orders_page_get_n_orders (f->page), ==, 0);
   gtk_editable_set_text (till_orders_page_get_search_entry (f->page), "no-such-order");
   wait_idle (f);
   g_assert_cmpuint (till_orders_page_get_n_orders (f->page), ==, 0);
