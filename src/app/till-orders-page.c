@@ -247,6 +247,7 @@ on_page_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GPtrArray) orders =
       till_client_list_orders_finish (TILL_CLIENT (source), result, &cursor, &error);
 
+  g_task_return_boolean (task, TRUE);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || generation != self->generation)
     return;
   self->list_busy = FALSE;
@@ -490,6 +491,8 @@ show_detail (TillOrdersPage *self)
     gtk_box_remove (self->detail_box, child);
   gtk_widget_set_visible (self->sync_button, FALSE);
   gtk_widget_set_visible (self->refund_button, FALSE);
+  gtk_widget_set_sensitive (self->sync_button, TRUE);
+  gtk_widget_set_sensitive (self->refund_button, TRUE);
   if (order == NULL)
     {
       gtk_label_set_label (self->detail_title, self->detail_busy ? _ ("Loading the Order…") : "");
@@ -762,6 +765,11 @@ on_refunded (GObject *source, GAsyncResult *result, gpointer user_data)
   TillOrder *order =
       till_client_order_detail_finish (TILL_CLIENT (source), result, &refunds, &error);
 
+  if (self->client == NULL) /* the page was closed meanwhile */
+    {
+      g_clear_pointer (&order, till_order_free);
+      return;
+    }
   self->detail_busy = FALSE;
   gtk_widget_set_sensitive (self->refund_button, TRUE);
   if (order == NULL)
@@ -784,13 +792,7 @@ on_refunded (GObject *source, GAsyncResult *result, gpointer user_data)
       set_message (self->detail_message, text);
       return;
     }
-  g_clear_pointer (&self->detail, till_order_free);
-  g_clear_pointer (&self->refunds, g_ptr_array_unref);
-  self->detail = order;
-  self->refunds = g_steal_pointer (&refunds);
-  set_message (self->detail_message, NULL);
-  show_detail (self);
-  /* The list shows the order's new status next time it is read. */
+  /* The list shows the order's new status, and its detail if it is still the one shown. */
   for (guint i = 0; i < self->orders->len; i++)
     if (((TillOrder *) self->orders->pdata[i])->id == order->id)
       {
@@ -804,6 +806,17 @@ on_refunded (GObject *source, GAsyncResult *result, gpointer user_data)
         gtk_list_box_insert (self->list, fresh, i);
         break;
       }
+  if (self->detail != NULL && self->detail->id == order->id)
+    {
+      till_order_free (self->detail);
+      g_clear_pointer (&self->refunds, g_ptr_array_unref);
+      self->detail = order;
+      self->refunds = g_steal_pointer (&refunds);
+      set_message (self->detail_message, NULL);
+      show_detail (self);
+    }
+  else
+    till_order_free (order);
 }
 
 static void

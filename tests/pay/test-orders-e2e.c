@@ -11,9 +11,11 @@
 #include "config.h"
 
 #include <libsoup/soup.h>
+#include <locale.h>
 #include <string.h>
 
 #include "till-core.h"
+#include "till-application.h"
 #include "till-orders-page-private.h"
 #include "till-window-private.h"
 #include "pay-training-server.h"
@@ -626,6 +628,7 @@ test_window (Fixture *f, gconstpointer data)
   TillWindow *window = till_window_new (NULL, catalog, store, f->client);
   gint64      deadline = g_get_monotonic_time () + DEADLINE_US;
 
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
   gtk_window_present (GTK_WINDOW (window));
   g_assert_cmpstr (till_window_get_mode (window), ==, "sell");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-orders", NULL));
@@ -637,10 +640,41 @@ test_window (Fixture *f, gconstpointer data)
       g_main_context_iteration (NULL, TRUE);
     }
   g_assert_cmpuint (till_orders_page_get_n_orders (till_window_get_orders_page (window)), ==, 50);
+  save_window (GTK_WINDOW (window), "orders-window");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-sell", NULL));
   g_assert_cmpstr (till_window_get_mode (window), ==, "sell");
   gtk_window_destroy (GTK_WINDOW (window));
   till_test_remove_tree (dir);
+}
+
+/* Last, as it changes the process's language: Turkish in a small window. */
+static void
+test_turkish (Fixture *f, gconstpointer data)
+{
+  g_autofree char *po = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
+  g_autofree char *text = NULL;
+  TillOrdersPage  *page;
+
+  g_setenv ("TILL_LOCALEDIR", po, TRUE);
+  g_setenv ("LANGUAGE", "tr", TRUE);
+  setlocale (LC_ALL, ""); /* C.UTF-8 in the tests: LANGUAGE counts (not under plain C) */
+  till_application_bind_textdomain ();
+  /* A page made in Turkish. */
+  page = till_orders_page_new (f->client);
+  gtk_window_set_child (f->window, GTK_WIDGET (page));
+  f->page = page;
+  till_orders_page_reload (page);
+  wait_idle (f);
+  g_assert_cmpuint (till_orders_page_get_n_orders (page), ==, 50);
+  save_window (f->window, "orders-list-tr");
+  g_assert_true (till_orders_page_load_more (page));
+  wait_idle (f);
+  open_row (f, g_array_index (paid_ids, gint64, N_PAID - 2));
+  text = till_orders_page_get_detail_text (page);
+  g_assert_nonnull (strstr (text, "Ürünler"));
+  g_assert_nonnull (strstr (text, "İade edilen"));
+  g_assert_nonnull (strstr (text, "İstanbul Simidi"));
+  save_window (f->window, "orders-detail-tr");
 }
 
 int
@@ -665,6 +699,7 @@ main (int argc, char **argv)
   g_test_add ("/orders/cashier-refused", Fixture, NULL, fixture_set_up, test_cashier_refused,
               fixture_tear_down);
   g_test_add ("/orders/window", Fixture, NULL, fixture_set_up, test_window, fixture_tear_down);
+  g_test_add ("/orders/turkish", Fixture, NULL, fixture_set_up, test_turkish, fixture_tear_down);
   status = g_test_run ();
   pay_training_server_stop (server);
   g_free (admin_token);

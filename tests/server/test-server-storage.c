@@ -90,7 +90,7 @@ test_pragmas (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (g_ascii_strtoll (limit, NULL, 10), ==, WAL_LIMIT);
   g_assert_cmpstr (keys, ==, "1");
   g_assert_cmpint (atoi (timeout), >=, 1000);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 5);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 6);
   g_assert_cmpuint (strlen (till_database_get_instance (fixture->db)), ==, 36);
   g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 077, ==, 0);
