@@ -276,8 +276,8 @@ load_page (TillOrdersPage *self, gboolean first)
 {
   g_autofree char *from = NULL;
   g_autofree char *to = NULL;
+  g_autofree char *q = NULL;
   GTask           *task;
-  const char      *q;
 
   if (first)
     {
@@ -306,7 +306,6 @@ load_page (TillOrdersPage *self, gboolean first)
   till_client_list_orders_async (self->client, statuses[gtk_drop_down_get_selected (self->status)],
                                  from, to, q, first ? NULL : self->next_cursor,
                                  self->list_cancellable, on_page_loaded, task);
-  g_free ((char *) q);
 }
 
 void
@@ -320,6 +319,15 @@ till_orders_page_reload (TillOrdersPage *self)
 
 /* The next page is asked for once the list is scrolled to within a screen of its end, and
  * at once when a page does not fill the window (it could never be scrolled). */
+void
+till_orders_page_focus_search (TillOrdersPage *self)
+{
+  g_return_if_fail (TILL_IS_ORDERS_PAGE (self));
+
+  gtk_stack_set_visible_child_name (self->stack, "list");
+  gtk_widget_grab_focus (GTK_WIDGET (self->search));
+}
+
 static void
 on_vadjustment_changed (TillOrdersPage *self, GtkAdjustment *adjustment)
 {

@@ -17,5 +17,7 @@ G_DECLARE_FINAL_TYPE (TillOrdersPage, till_orders_page, TILL, ORDERS_PAGE, AdwBi
 TillOrdersPage *till_orders_page_new (TillClient *client);
 /* Asks the server again for the first page with the filters shown, and shows the list. */
 void till_orders_page_reload (TillOrdersPage *self);
+/* Ctrl+F: the list and its search box. */
+void till_orders_page_focus_search (TillOrdersPage *self);
 
 G_END_DECLS

@@ -926,7 +926,11 @@ focus_search_action (GtkWidget *widget, const char *action_name, GVariant *param
 {
   TillWindow *self = TILL_WINDOW (widget);
 
-  gtk_widget_grab_focus (GTK_WIDGET (till_catalog_view_get_search_entry (self->catalog_view)));
+  if (self->orders_page != NULL &&
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "orders") == 0)
+    till_orders_page_focus_search (self->orders_page);
+  else
+    gtk_widget_grab_focus (GTK_WIDGET (till_catalog_view_get_search_entry (self->catalog_view)));
 }
 
 static void

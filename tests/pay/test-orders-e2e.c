@@ -641,6 +641,11 @@ test_window (Fixture *f, gconstpointer data)
     }
   g_assert_cmpuint (till_orders_page_get_n_orders (till_window_get_orders_page (window)), ==, 50);
   save_window (GTK_WINDOW (window), "orders-window");
+  /* Ctrl+F searches the orders here, not the catalog. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.focus-search", NULL));
+  g_assert_true (gtk_widget_is_ancestor (
+      gtk_window_get_focus (GTK_WINDOW (window)),
+      GTK_WIDGET (till_orders_page_get_search_entry (till_window_get_orders_page (window)))));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-sell", NULL));
   g_assert_cmpstr (till_window_get_mode (window), ==, "sell");
   gtk_window_destroy (GTK_WINDOW (window));
