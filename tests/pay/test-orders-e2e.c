@@ -537,7 +537,11 @@ test_refunds (Fixture *f, gconstpointer data)
   g_assert_cmpstr (((TillOrderRefund *) refunds->pdata[0])->reason, ==, "requested_by_customer");
   g_assert_cmpint (server_refunded (id, &status), ==, 100);
   g_assert_cmpstr (status, ==, "partially_refunded");
-  g_assert_nonnull (strstr (till_orders_page_get_detail_text (f->page), "Partially Refunded"));
+  {
+    g_autofree char *text = till_orders_page_get_detail_text (f->page);
+
+    g_assert_nonnull (strstr (text, "Partially Refunded"));
+  }
 
   /* By items: one of the first line's two. */
   dialog = open_refund (f);
