@@ -42,5 +42,7 @@ GtkDropDown *till_orders_page_get_refund_reason (TillOrdersPage *self);
 /* What the dialog would refund (0: nothing valid), and why not when it cannot. */
 gint64      till_orders_page_get_refund_total (TillOrdersPage *self);
 const char *till_orders_page_get_refund_problem (TillOrdersPage *self);
+/* The Idempotency-Key's stem: the same for the order until one of its refunds is answered. */
+const char *till_orders_page_get_refund_key (TillOrdersPage *self);
 
 G_END_DECLS

@@ -56,7 +56,9 @@ struct _TillOrdersPage
   GPtrArray        *refund_spins;
   GtkDropDown      *refund_reason;
   GtkLabel         *refund_summary;
-  char             *refund_key;
+  char             *refund_key; /* kept until a refund of its order is answered */
+  gint64            refund_key_order;
+  char             *detail_notice; /* shown once the order being read is there */
   gint64            refund_total;
   char             *refund_problem;
 };
@@ -390,7 +392,8 @@ on_detail_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   g_clear_pointer (&self->refunds, g_ptr_array_unref);
   self->detail = order;
   self->refunds = g_steal_pointer (&refunds);
-  set_message (self->detail_message, NULL);
+  set_message (self->detail_message, self->detail_notice);
+  g_clear_pointer (&self->detail_notice, g_free);
   show_detail (self);
 }
 
@@ -403,6 +406,7 @@ open_order (TillOrdersPage *self, gint64 id)
   self->detail_cancellable = g_cancellable_new ();
   g_clear_pointer (&self->detail, till_order_free);
   g_clear_pointer (&self->refunds, g_ptr_array_unref);
+  g_clear_pointer (&self->detail_notice, g_free);
   set_message (self->detail_message, NULL);
   self->detail_busy = TRUE;
   show_detail (self);
@@ -788,8 +792,27 @@ on_refunded (GObject *source, GAsyncResult *result, gpointer user_data)
         text = g_strdup (_ ("Only an admin terminal may give refunds, and this till is a cashier "
                             "terminal. Ask an admin."));
       else if (g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_CONFLICT))
-        text = g_strdup (_ ("The refund was refused: the order changed, or less is left to refund "
-                            "than asked. Nothing was refunded."));
+        {
+          /* The order as it is now, with the reason above it. */
+          g_debug ("refund: %s", error->message);
+          if (self->detail != NULL)
+            {
+              gint64 id = self->detail->id;
+
+              open_order (self, id);
+              g_free (self->detail_notice);
+              self->detail_notice =
+                  g_strdup (_ ("The refund was refused: the order changed, or less is left to "
+                               "refund than asked. Nothing was refunded."));
+              return;
+            }
+          text =
+              g_strdup (_ ("The refund was refused: the order changed, or less is left to refund "
+                           "than asked. Nothing was refunded."));
+        }
+      else if (g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_TIMEOUT))
+        text = g_strdup (_ ("The server did not answer in time: the refund may have been made. "
+                            "Refund the same amount again to be sure: it is never made twice."));
       else
         {
           g_autofree char *reason = error_text (error);
@@ -800,6 +823,8 @@ on_refunded (GObject *source, GAsyncResult *result, gpointer user_data)
       set_message (self->detail_message, text);
       return;
     }
+  if (self->refund_key_order == order->id)
+    g_clear_pointer (&self->refund_key, g_free);
   /* The list shows the order's new status, and its detail if it is still the one shown. */
   for (guint i = 0; i < self->orders->len; i++)
     if (((TillOrder *) self->orders->pdata[i])->id == order->id)
@@ -887,8 +912,13 @@ on_refund_clicked (TillOrdersPage *self)
   body = g_strdup_printf (_ ("%s is left to refund on order %s."), left, order->number);
   self->refund_dialog = ADW_MESSAGE_DIALOG (
       adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, _ ("Refund"), body));
-  g_free (self->refund_key);
-  self->refund_key = g_steal_pointer (&uuid);
+  /* The same key again after an answer that never came: the same refund, never a second. */
+  if (self->refund_key == NULL || self->refund_key_order != order->id)
+    {
+      g_free (self->refund_key);
+      self->refund_key = g_steal_pointer (&uuid);
+      self->refund_key_order = order->id;
+    }
   adw_message_dialog_add_responses (self->refund_dialog, "cancel", _ ("_Cancel"), "refund",
                                     _ ("_Refund"), NULL);
   adw_message_dialog_set_response_appearance (self->refund_dialog, "refund",
@@ -1173,6 +1203,7 @@ till_orders_page_finalize (GObject *object)
   g_clear_pointer (&self->detail, till_order_free);
   g_clear_pointer (&self->refunds, g_ptr_array_unref);
   g_free (self->refund_key);
+  g_free (self->detail_notice);
   g_free (self->refund_problem);
 
   G_OBJECT_CLASS (till_orders_page_parent_class)->finalize (object);
@@ -1378,4 +1409,10 @@ const char *
 till_orders_page_get_refund_problem (TillOrdersPage *self)
 {
   return self->refund_problem;
+}
+
+const char *
+till_orders_page_get_refund_key (TillOrdersPage *self)
+{
+  return self->refund_key;
 }

@@ -506,6 +506,7 @@ test_refunds (Fixture *f, gconstpointer data)
   GPtrArray        *refunds = NULL;
   g_autofree char  *status = NULL;
   g_autofree char  *too_much = NULL;
+  g_autofree char  *key = NULL;
   gint64            total, line_share;
 
   open_row (f, id);
@@ -513,9 +514,18 @@ test_refunds (Fixture *f, gconstpointer data)
   total = order->total;
   g_assert_cmpint (order->lines->len, ==, 2);
 
+  /* A dialog canceled (or a refund never answered) and opened again: the same key, so that
+   * the same refund sent again is never made twice. */
+  dialog = open_refund (f);
+  g_assert_nonnull (dialog);
+  key = g_strdup (till_orders_page_get_refund_key (f->page));
+  answer (f, dialog, "cancel");
+  g_assert_cmpstr (till_orders_page_get_detail (f->page, NULL)->number, ==, order->number);
+
   /* By amount: more than is left is refused before the server is asked. */
   dialog = open_refund (f);
   g_assert_nonnull (dialog);
+  g_assert_cmpstr (till_orders_page_get_refund_key (f->page), ==, key);
   gtk_drop_down_set_selected (till_orders_page_get_refund_kind (f->page), 1);
   too_much = g_strdup_printf ("%" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT, (total + 1) / 100,
                               (total + 1) % 100);
@@ -543,8 +553,9 @@ test_refunds (Fixture *f, gconstpointer data)
     g_assert_nonnull (strstr (text, "Partially Refunded"));
   }
 
-  /* By items: one of the first line's two. */
+  /* By items: one of the first line's two; a new refund, a new key. */
   dialog = open_refund (f);
+  g_assert_cmpstr (till_orders_page_get_refund_key (f->page), !=, key);
   gtk_drop_down_set_selected (till_orders_page_get_refund_kind (f->page), 2);
   g_assert_cmpint (till_orders_page_get_refund_total (f->page), ==, 0);
   g_assert_nonnull (till_orders_page_get_refund_problem (f->page));
@@ -606,6 +617,10 @@ test_refund_conflict (Fixture *f, gconstpointer data)
   }
   answer (f, dialog, "refund");
   g_assert_nonnull (strstr (till_orders_page_get_message (f->page), "Nothing was refunded"));
+  /* And the order as it is now. */
+  order = till_orders_page_get_detail (f->page, NULL);
+  g_assert_cmpint (order->status, ==, TILL_ORDER_REFUNDED);
+  g_assert_false (gtk_widget_get_visible (till_orders_page_get_refund_button (f->page)));
 }
 
 static void
