@@ -87,6 +87,7 @@ till_store_config_copy (const TillStoreConfig *config)
   copy->mode = g_strdup (config->mode);
   copy->publishable_key = g_strdup (config->publishable_key);
   copy->stripe_js_url = g_strdup (config->stripe_js_url);
+  copy->role = g_strdup (config->role);
   return copy;
 }
 
@@ -102,6 +103,7 @@ till_store_config_free (TillStoreConfig *config)
   g_free (config->mode);
   g_free (config->publishable_key);
   g_free (config->stripe_js_url);
+  g_free (config->role);
   g_free (config);
 }
 
@@ -140,6 +142,7 @@ till_store_config_from_json (JsonObject *object, GError **error)
   config->mode = g_strdup (mode ? mode : "test");
   config->publishable_key = g_strdup (json_string (object, "publishable_key"));
   config->stripe_js_url = g_strdup (json_string (object, "stripe_js_url"));
+  config->role = g_strdup (json_string (object, "role"));
   node = json_object_get_member (object, "prices_include_tax");
   if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
       json_node_get_value_type (node) == G_TYPE_BOOLEAN)
@@ -153,6 +156,12 @@ gboolean
 till_store_config_is_training (const TillStoreConfig *config)
 {
   return config != NULL && g_strcmp0 (config->mode, "training") == 0;
+}
+
+gboolean
+till_store_config_is_admin (const TillStoreConfig *config)
+{
+  return config != NULL && g_strcmp0 (config->role, "admin") == 0;
 }
 
 TillCheckoutResponse *
@@ -668,16 +677,17 @@ on_request_timeout (gpointer user_data)
  * (with any certificate if @accept_any_certificate); the task's data is the Request, which
  * holds the status and body. */
 static GTask *
-request_start (TillClient         *self,
-               const char         *method,
-               const char         *path,
-               JsonNode           *body,
-               const char         *etag,
-               const char         *other_base_url,
-               gboolean            accept_any_certificate,
-               GCancellable       *cancellable,
-               GAsyncReadyCallback callback,
-               gpointer            user_data)
+request_start_with_key (TillClient         *self,
+                        const char         *method,
+                        const char         *path,
+                        JsonNode           *body,
+                        const char         *etag,
+                        const char         *idempotency_key,
+                        const char         *other_base_url,
+                        gboolean            accept_any_certificate,
+                        GCancellable       *cancellable,
+                        GAsyncReadyCallback callback,
+                        gpointer            user_data)
 {
   g_autoptr (GTask) task = NULL;
   g_autofree char    *url = NULL;
@@ -720,6 +730,8 @@ request_start (TillClient         *self,
     }
   if (etag != NULL)
     soup_message_headers_replace (headers, "If-None-Match", etag);
+  if (idempotency_key != NULL)
+    soup_message_headers_replace (headers, "Idempotency-Key", idempotency_key);
   if (body != NULL)
     {
       g_autofree char *text = till_json_to_string (body, FALSE);
@@ -750,6 +762,22 @@ request_start (TillClient         *self,
   soup_session_send_and_read_async (self->session, request->message, G_PRIORITY_DEFAULT,
                                     request->cancellable, on_request_done, g_object_ref (task));
   return g_steal_pointer (&task);
+}
+
+static GTask *
+request_start (TillClient         *self,
+               const char         *method,
+               const char         *path,
+               JsonNode           *body,
+               const char         *etag,
+               const char         *other_base_url,
+               gboolean            accept_any_certificate,
+               GCancellable       *cancellable,
+               GAsyncReadyCallback callback,
+               gpointer            user_data)
+{
+  return request_start_with_key (self, method, path, body, etag, NULL, other_base_url,
+                                 accept_any_certificate, cancellable, callback, user_data);
 }
 
 /* The body as a JSON object when the status is 2xx, else the mapped error. */
@@ -1658,4 +1686,361 @@ till_client_export_orders_finish (TillClient *self, GAsyncResult *result, GError
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* orders and refunds (the orders page) */
+
+G_DEFINE_BOXED_TYPE (TillOrderRefund,
+                     till_order_refund,
+                     till_order_refund_copy,
+                     till_order_refund_free)
+
+TillOrderRefund *
+till_order_refund_copy (const TillOrderRefund *refund)
+{
+  TillOrderRefund *copy = g_new0 (TillOrderRefund, 1);
+
+  copy->id = refund->id;
+  copy->amount = refund->amount;
+  copy->status = g_strdup (refund->status);
+  copy->reason = g_strdup (refund->reason);
+  copy->created_at = refund->created_at ? g_date_time_ref (refund->created_at) : NULL;
+  return copy;
+}
+
+void
+till_order_refund_free (TillOrderRefund *refund)
+{
+  if (refund == NULL)
+    return;
+  g_free (refund->status);
+  g_free (refund->reason);
+  g_clear_pointer (&refund->created_at, g_date_time_unref);
+  g_free (refund);
+}
+
+static TillOrderRefund *
+refund_from_json (JsonObject *object, GError **error)
+{
+  g_autoptr (TillOrderRefund) refund = g_new0 (TillOrderRefund, 1);
+  JsonNode   *amount = json_object_get_member (object, "amount");
+  const char *status = json_string (object, "status");
+  const char *created = json_string (object, "created_at");
+
+  if (amount == NULL || !JSON_NODE_HOLDS_VALUE (amount) ||
+      json_node_get_value_type (amount) != G_TYPE_INT64 || status == NULL)
+    {
+      g_set_error (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
+                   "a refund without amount or status");
+      return NULL;
+    }
+  refund->id = json_object_get_int_member_with_default (object, "id", 0);
+  refund->amount = json_node_get_int (amount);
+  refund->status = g_strdup (status);
+  refund->reason = g_strdup (json_string (object, "reason"));
+  if (created != NULL)
+    refund->created_at = g_date_time_new_from_iso8601 (created, NULL);
+  return g_steal_pointer (&refund);
+}
+
+/* An order and its refunds (NULL members are none). */
+static TillOrder *
+order_with_refunds_from_json (JsonObject *object, GPtrArray **out_refunds, GError **error)
+{
+  g_autoptr (TillOrder) order = till_order_from_json (object, error);
+  g_autoptr (GPtrArray) refunds =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) till_order_refund_free);
+  JsonNode *node = json_object_get_member (object, "refunds");
+
+  if (order == NULL)
+    return NULL;
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode        *element = json_array_get_element (array, i);
+          TillOrderRefund *refund;
+
+          if (!JSON_NODE_HOLDS_OBJECT (element) ||
+              (refund = refund_from_json (json_node_get_object (element), error)) == NULL)
+            {
+              if (error != NULL && *error == NULL)
+                g_set_error (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
+                             "a refund that is not an object");
+              return NULL;
+            }
+          g_ptr_array_add (refunds, refund);
+        }
+    }
+  if (out_refunds != NULL)
+    *out_refunds = g_steal_pointer (&refunds);
+  return g_steal_pointer (&order);
+}
+
+typedef struct
+{
+  TillOrder *order;
+  GPtrArray *refunds;
+} OrderResult;
+
+static void
+order_result_free (OrderResult *result)
+{
+  g_clear_pointer (&result->order, till_order_free);
+  g_clear_pointer (&result->refunds, g_ptr_array_unref);
+  g_free (result);
+}
+
+static void
+on_order_detail_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) outer = user_data;
+  g_autoptr (JsonObject) object = NULL;
+  OrderResult *answer;
+  GError      *error = NULL;
+
+  if ((object = request_finish_object (result, "order", &error)) == NULL)
+    {
+      g_task_return_error (outer, error);
+      return;
+    }
+  answer = g_new0 (OrderResult, 1);
+  answer->order = order_with_refunds_from_json (object, &answer->refunds, &error);
+  if (answer->order == NULL)
+    {
+      order_result_free (answer);
+      g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
+                               "The order the server sent does not read: %s", error->message);
+      g_error_free (error);
+      return;
+    }
+  g_task_return_pointer (outer, answer, (GDestroyNotify) order_result_free);
+}
+
+/* GET /api/v1/orders/{id}: the order with its lines and refunds. */
+void
+till_client_get_order_async (TillClient         *self,
+                             gint64              order_id,
+                             GCancellable       *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
+{
+  g_autoptr (GTask) outer = NULL;
+  g_autoptr (GTask) inner = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (TILL_IS_CLIENT (self));
+  g_return_if_fail (order_id > 0);
+
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, till_client_get_order_async);
+  path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT, order_id);
+  inner = request_start (self, "GET", path, NULL, NULL, NULL, FALSE, cancellable,
+                         on_order_detail_done, g_object_ref (outer));
+}
+
+/* POST /api/v1/orders/{id}/refunds with @amount (> 0) and @reason (nullable: none given).
+ * The same @idempotency_key for the same order never refunds twice. */
+void
+till_client_refund_order_async (TillClient         *self,
+                                gint64              order_id,
+                                gint64              amount,
+                                const char         *reason,
+                                const char         *idempotency_key,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
+{
+  g_autoptr (GTask) outer = NULL;
+  g_autoptr (GTask) inner = NULL;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) body = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (TILL_IS_CLIENT (self));
+  g_return_if_fail (order_id > 0);
+  g_return_if_fail (amount > 0);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "amount");
+  json_builder_add_int_value (builder, amount);
+  if (reason != NULL)
+    {
+      json_builder_set_member_name (builder, "reason");
+      json_builder_add_string_value (builder, reason);
+    }
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, till_client_refund_order_async);
+  path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT "/refunds", order_id);
+  inner = request_start_with_key (self, "POST", path, body, NULL, idempotency_key, NULL, FALSE,
+                                  cancellable, on_order_detail_done, g_object_ref (outer));
+}
+
+/**
+ * till_client_order_detail_finish:
+ * @out_refunds: (out) (element-type TillOrderRefund): the order's refunds, oldest first
+ *
+ * The finish function of till_client_get_order_async() and
+ * till_client_refund_order_async().
+ *
+ * Returns: (transfer full): the order as the server has it now, with its lines.
+ */
+TillOrder *
+till_client_order_detail_finish (TillClient   *self,
+                                 GAsyncResult *result,
+                                 GPtrArray   **out_refunds,
+                                 GError      **error)
+{
+  OrderResult *answer;
+  TillOrder   *order;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  answer = g_task_propagate_pointer (G_TASK (result), error);
+  if (answer == NULL)
+    return NULL;
+  order = g_steal_pointer (&answer->order);
+  if (out_refunds != NULL)
+    *out_refunds = g_steal_pointer (&answer->refunds);
+  order_result_free (answer);
+  return order;
+}
+
+typedef struct
+{
+  GPtrArray *orders;
+  char      *next_cursor;
+} OrdersPage;
+
+static void
+orders_page_free (OrdersPage *page)
+{
+  g_clear_pointer (&page->orders, g_ptr_array_unref);
+  g_free (page->next_cursor);
+  g_free (page);
+}
+
+static void
+on_list_orders_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) outer = user_data;
+  g_autoptr (JsonObject) object = NULL;
+  OrdersPage *page;
+  JsonNode   *node;
+  GError     *error = NULL;
+
+  if ((object = request_finish_object (result, NULL, &error)) == NULL)
+    {
+      g_task_return_error (outer, error);
+      return;
+    }
+  node = json_object_get_member (object, "orders");
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
+                               "The server sent no list of orders");
+      return;
+    }
+  page = g_new0 (OrdersPage, 1);
+  page->orders = g_ptr_array_new_with_free_func ((GDestroyNotify) till_order_free);
+  page->next_cursor = g_strdup (json_string (object, "next_cursor"));
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (node)); i++)
+    {
+      JsonNode  *element = json_array_get_element (json_node_get_array (node), i);
+      TillOrder *order = NULL;
+
+      if (JSON_NODE_HOLDS_OBJECT (element))
+        {
+          JsonObject *summary = json_node_get_object (element);
+
+          /* Orders in lists come without their lines. */
+          if (!json_object_has_member (summary, "lines"))
+            json_object_set_array_member (summary, "lines", json_array_new ());
+          order = till_order_from_json (summary, &error);
+        }
+      if (order == NULL)
+        {
+          orders_page_free (page);
+          g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
+                                   "An order the server sent does not read: %s",
+                                   error ? error->message : "not an object");
+          g_clear_error (&error);
+          return;
+        }
+      g_ptr_array_add (page->orders, order);
+    }
+  g_task_return_pointer (outer, page, (GDestroyNotify) orders_page_free);
+}
+
+static void
+add_query (GString *path, const char *name, const char *value)
+{
+  g_autofree char *escaped = NULL;
+
+  if (value == NULL || *value == '\0')
+    return;
+  escaped = g_uri_escape_string (value, NULL, FALSE);
+  g_string_append_c (path, strchr (path->str, '?') ? '&' : '?');
+  g_string_append_printf (path, "%s=%s", name, escaped);
+}
+
+/* GET /api/v1/orders: one page, newest first. Every filter is nullable: @status an order
+ * status, @from and @to RFC 3339 times (without an offset: the store's time zone), @q an
+ * order number, its digits, a reference or a PaymentIntent; @cursor the last page's
+ * next_cursor (NULL: the first page). */
+void
+till_client_list_orders_async (TillClient         *self,
+                               const char         *status,
+                               const char         *from,
+                               const char         *to,
+                               const char         *q,
+                               const char         *cursor,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
+{
+  g_autoptr (GTask) outer = NULL;
+  g_autoptr (GTask) inner = NULL;
+  g_autoptr (GString) path = g_string_new ("/api/v1/orders");
+
+  g_return_if_fail (TILL_IS_CLIENT (self));
+
+  add_query (path, "status", status);
+  add_query (path, "from", from);
+  add_query (path, "to", to);
+  add_query (path, "q", q);
+  add_query (path, "cursor", cursor);
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, till_client_list_orders_async);
+  inner = request_start (self, "GET", path->str, NULL, NULL, NULL, FALSE, cancellable,
+                         on_list_orders_done, g_object_ref (outer));
+}
+
+/**
+ * till_client_list_orders_finish:
+ * @out_next_cursor: (out) (nullable): the next page's cursor, NULL on the last page
+ *
+ * Returns: (transfer full) (element-type TillOrder): the page's orders, without lines.
+ */
+GPtrArray *
+till_client_list_orders_finish (TillClient   *self,
+                                GAsyncResult *result,
+                                char        **out_next_cursor,
+                                GError      **error)
+{
+  OrdersPage *page;
+  GPtrArray  *orders;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  page = g_task_propagate_pointer (G_TASK (result), error);
+  if (page == NULL)
+    return NULL;
+  orders = g_steal_pointer (&page->orders);
+  if (out_next_cursor != NULL)
+    *out_next_cursor = g_steal_pointer (&page->next_cursor);
+  orders_page_free (page);
+  return orders;
 }

@@ -57,6 +57,7 @@ typedef struct
   char    *mode; /* "live", "test" or "training" */
   char    *publishable_key;
   char    *stripe_js_url; /* Stripe.js, or the simulator's stand-in in training */
+  char    *role;          /* this terminal's: "cashier" or "admin"; nullable */
 } TillStoreConfig;
 
 typedef struct
@@ -71,6 +72,7 @@ TillStoreConfig *till_store_config_copy (const TillStoreConfig *config);
 void             till_store_config_free (TillStoreConfig *config);
 TillStoreConfig *till_store_config_from_json (JsonObject *object, GError **error);
 gboolean         till_store_config_is_training (const TillStoreConfig *config);
+gboolean         till_store_config_is_admin (const TillStoreConfig *config);
 
 GType                 till_checkout_response_get_type (void) G_GNUC_CONST;
 TillCheckoutResponse *till_checkout_response_copy (const TillCheckoutResponse *response);
@@ -214,5 +216,50 @@ void     till_client_export_orders_async (TillClient         *self,
                                           GAsyncReadyCallback callback,
                                           gpointer            user_data);
 gboolean till_client_export_orders_finish (TillClient *self, GAsyncResult *result, GError **error);
+/* A refund of an order, as GET /api/v1/orders/{id} lists it. */
+typedef struct
+{
+  gint64     id;
+  gint64     amount;
+  char      *status; /* "pending", "succeeded", "failed" or "canceled" */
+  char      *reason; /* nullable */
+  GDateTime *created_at;
+} TillOrderRefund;
+
+GType            till_order_refund_get_type (void) G_GNUC_CONST;
+TillOrderRefund *till_order_refund_copy (const TillOrderRefund *refund);
+void             till_order_refund_free (TillOrderRefund *refund);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillOrderRefund, till_order_refund_free)
+
+void       till_client_list_orders_async (TillClient         *self,
+                                          const char         *status,
+                                          const char         *from,
+                                          const char         *to,
+                                          const char         *q,
+                                          const char         *cursor,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data);
+GPtrArray *till_client_list_orders_finish (TillClient   *self,
+                                           GAsyncResult *result,
+                                           char        **out_next_cursor,
+                                           GError      **error);
+void       till_client_get_order_async (TillClient         *self,
+                                        gint64              order_id,
+                                        GCancellable       *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer            user_data);
+void       till_client_refund_order_async (TillClient         *self,
+                                           gint64              order_id,
+                                           gint64              amount,
+                                           const char         *reason,
+                                           const char         *idempotency_key,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
+TillOrder *till_client_order_detail_finish (TillClient   *self,
+                                            GAsyncResult *result,
+                                            GPtrArray   **out_refunds,
+                                            GError      **error);
 
 G_END_DECLS

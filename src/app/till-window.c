@@ -10,6 +10,7 @@
 #include "till-checkout.h"
 #include "till-error-message.h"
 #include "till-money-label.h"
+#include "till-orders-page.h"
 #include "till-payment-page.h"
 #include "till-window-private.h"
 
@@ -46,6 +47,7 @@ struct _TillWindow
   GtkStack           *main_stack;
   TillPaymentPage    *payment_page;
   TillFiguresPage    *figures_page;
+  TillOrdersPage     *orders_page;    /* made when first shown */
   GHashTable         *recovery_tried; /* client references already looked up since start */
   TillConnectionState shown_state;
 };
@@ -354,8 +356,9 @@ till_window_handle_key (TillWindow *self, guint keyval, GdkModifierType state, g
   g_return_val_if_fail (TILL_IS_WINDOW (self), FALSE);
 
   /* While a card is being paid, every key belongs to the card form: a fast typist's digits
-   * must not be taken for a scan (and a scan then has no cart to go to). */
-  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "pay") == 0)
+   * must not be taken for a scan (and a scan then has no cart to go to). Away from the sale
+   * (the orders), keys are typed into that page. */
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "sell") != 0)
     return FALSE;
   /* The figures have no cart to scan into. */
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "figures") == 0)
@@ -896,12 +899,42 @@ forward_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   gtk_widget_activate_action_variant (GTK_WIDGET (self->cart_view), target, parameter);
 }
 
+/* The orders page: made on first use, read again from the server each time it is shown. */
+static void
+show_orders_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  TillWindow *self = TILL_WINDOW (widget);
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "pay") == 0)
+    return; /* a payment is finished first */
+  if (self->orders_page == NULL)
+    {
+      self->orders_page = till_orders_page_new (self->client);
+      gtk_stack_add_named (self->main_stack, GTK_WIDGET (self->orders_page), "orders");
+    }
+  gtk_stack_set_visible_child_name (self->main_stack, "orders");
+  till_orders_page_reload (self->orders_page);
+}
+
+static void
+show_sell_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  TillWindow *self = TILL_WINDOW (widget);
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "pay") != 0)
+    gtk_stack_set_visible_child_name (self->main_stack, "sell");
+}
+
 static void
 focus_search_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   TillWindow *self = TILL_WINDOW (widget);
 
-  gtk_widget_grab_focus (GTK_WIDGET (till_catalog_view_get_search_entry (self->catalog_view)));
+  if (self->orders_page != NULL &&
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "orders") == 0)
+    till_orders_page_focus_search (self->orders_page);
+  else
+    gtk_widget_grab_focus (GTK_WIDGET (till_catalog_view_get_search_entry (self->catalog_view)));
 }
 
 static void
@@ -1139,6 +1172,10 @@ till_window_class_init (TillWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-figures", NULL, show_figures_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.show-figures", NULL);
+  gtk_widget_class_install_action (widget_class, "win.show-orders", NULL, show_orders_action);
+  gtk_widget_class_install_action (widget_class, "win.show-sell", NULL, show_sell_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.show-orders", NULL);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "win.new-cart",
                                        NULL);
@@ -1260,6 +1297,12 @@ gboolean
 till_window_is_charging (TillWindow *self)
 {
   return self->charging;
+}
+
+TillOrdersPage *
+till_window_get_orders_page (TillWindow *self)
+{
+  return self->orders_page;
 }
 
 TillPaymentPage *

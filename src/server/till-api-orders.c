@@ -21,6 +21,7 @@ typedef struct
   gint64   to;
   char    *q;
   gint64   intent_order; /* the order @q's intent names, if @q is an intent's id */
+  gint64   amount;       /* the total @q reads as ("2.25", "2,25"), or -1 */
   gint64   before;
   gboolean slow;
 } OrdersQuery;
@@ -41,8 +42,9 @@ read_orders_page (TillDatabase *db, gpointer args, GError **error)
   OrdersQuery *query = args;
   g_autoptr (TillApiPage) page = g_new0 (TillApiPage, 1);
 
-  page->items = till_orders_list (db, query->status, query->from, query->to, query->q,
-                                  query->intent_order, query->before, 50, &page->next, error);
+  page->items =
+      till_orders_list (db, query->status, query->from, query->to, query->q, query->intent_order,
+                        query->amount, query->before, 50, &page->next, error);
   return page->items != NULL ? g_steal_pointer (&page) : NULL;
 }
 
@@ -135,6 +137,16 @@ till_api_handle_orders_list (TillApi *self, SoupServerMessage *msg, GHashTable *
    * row (orders_status_created would have to sort), and may read every order. */
   args->slow = status != NULL || from != 0 || to != 0;
   /* An intent's id: the order that recorded it, from the index of intents' ids. */
+  args->amount = -1;
+  if (args->q != NULL && strpbrk (args->q, ".,") != NULL)
+    {
+      g_autofree char *decimal = g_strdup (args->q);
+
+      g_strdelimit (decimal, ",", '.');
+      if (!till_money_parse (g_strstrip (decimal), till_currency_lookup (self->config->currency),
+                             TILL_PARSE_DEFAULT, &args->amount, NULL))
+        args->amount = -1;
+    }
   if (looks_like_intent_id (args->q))
     args->intent_order = MAX (0, till_orders_find_by_intent (self->db, args->q, NULL));
   till_api_read_page (self, msg, args->slow, read_orders_page, send_orders_page, args,

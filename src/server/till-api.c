@@ -205,7 +205,7 @@ early_handler (SoupServer        *server,
 /* Small routes */
 
 static void
-handle_config (TillApi *self, SoupServerMessage *msg)
+handle_config (TillApi *self, SoupServerMessage *msg, const TillTerminal *terminal)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
@@ -239,6 +239,9 @@ handle_config (TillApi *self, SoupServerMessage *msg)
     json_builder_add_string_value (builder, self->config->js_url);
   else
     json_builder_add_null_value (builder);
+  /* The app shows a cashier why it may not refund before it asks. */
+  json_builder_set_member_name (builder, "role");
+  json_builder_add_string_value (builder, till_role_to_string (terminal->role));
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   till_api_send_json (msg, SOUP_STATUS_OK, root);
@@ -464,7 +467,7 @@ route_api (
     method = "GET";
 
   if (n == 1 && g_str_equal (parts[0], "config"))
-    handle_config (self, msg);
+    handle_config (self, msg, terminal);
   else if (n == 1 && g_str_equal (parts[0], "products") && !post)
     till_api_handle_products_list (self, msg, query, terminal);
   else if (n == 1 && g_str_equal (parts[0], "products"))

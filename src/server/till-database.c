@@ -242,6 +242,10 @@ static const Migration migrations[] = {
    * for. Intents were already kept to one order each (till_orders_order_of_intent ()), so
    * no row can break it. */
   { "CREATE UNIQUE INDEX payments_payment_intent ON payments (payment_intent);", NULL },
+  /* 6: the orders page finds an order by its card's last 4 digits or by its total. */
+  { "CREATE INDEX IF NOT EXISTS payments_card_last4 ON payments (card_last4);"
+    "CREATE INDEX IF NOT EXISTS orders_total ON orders (total);",
+    NULL },
 };
 
 static void

@@ -915,6 +915,7 @@ till_orders_list (TillDatabase *db,
                   gint64        to_us,
                   const char   *query,
                   gint64        intent_order,
+                  gint64        amount,
                   gint64        before_id,
                   guint         limit,
                   gint64       *out_next_before,
@@ -931,7 +932,8 @@ till_orders_list (TillDatabase *db,
   /* @query finds orders through indexes only, never by reading them all: a number or its
    * beginning (as typed, or in capitals), the digits of a number (its id), a client
    * reference, or a payment intent's id if it is the intent of @intent_order (the order its
-   * metadata names, which the caller asked Stripe for: intents' ids have no index). */
+   * metadata names, which the caller asked Stripe for: intents' ids have no index), a card's
+   * last 4 digits, or a total (@amount). */
   if (searching)
     stmt = till_database_prepare (
         db,
@@ -940,6 +942,8 @@ till_orders_list (TillDatabase *db,
         "      UNION SELECT id FROM orders WHERE number GLOB ?9"
         "      UNION SELECT id FROM orders WHERE client_reference = ?6"
         "      UNION SELECT order_id FROM payments WHERE order_id = ?10 AND payment_intent = ?6"
+        "      UNION SELECT order_id FROM payments WHERE card_last4 = ?11"
+        "      UNION SELECT id FROM orders WHERE total = ?12"
         "      UNION SELECT ?8) AND" LIST_FILTERS,
         error);
   else
@@ -970,6 +974,15 @@ till_orders_list (TillDatabase *db,
       till_database_bind_text (stmt, 9, upper);
       till_database_bind_text (stmt, 6, query);
       sqlite3_bind_int64 (stmt, 10, intent_order);
+      if (strlen (query) == 4 && g_ascii_isdigit (query[0]) && g_ascii_isdigit (query[1]) &&
+          g_ascii_isdigit (query[2]) && g_ascii_isdigit (query[3]))
+        till_database_bind_text (stmt, 11, query);
+      else
+        sqlite3_bind_null (stmt, 11);
+      if (amount >= 0)
+        sqlite3_bind_int64 (stmt, 12, amount);
+      else
+        sqlite3_bind_null (stmt, 12);
     }
   sqlite3_bind_int64 (stmt, 1, before_id);
   till_database_bind_text (stmt, 2, status);

@@ -98,13 +98,15 @@ gboolean till_orders_apply_intents_locked (TillDatabase *db,
                                            GPtrArray    *intents,
                                            GError      **error);
 /* element-type TillOrder (lines not loaded). @intent_order: the order whose intent
- * @query may be (till_orders_order_of_intent () of the intent of that id), or 0. */
+ * @query may be (till_orders_order_of_intent () of the intent of that id), or 0;
+ * @amount: the total @query reads as in the store's currency, or -1. */
 GPtrArray *till_orders_list (TillDatabase *db,
                              const char   *status,
                              gint64        from_us,
                              gint64        to_us,
                              const char   *query,
                              gint64        intent_order,
+                             gint64        amount,
                              gint64        before_id,
                              guint         limit,
                              gint64       *out_next_before,

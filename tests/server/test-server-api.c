@@ -123,6 +123,15 @@ test_config (Fixture *fixture, gconstpointer data)
   g_assert_nonnull (json_object_get_string_member (response->json, "stripe_js_url"));
   /* Never the secret key. */
   g_assert_null (strstr (g_bytes_get_data (response->body, NULL), "sk_test_"));
+  /* The asking terminal's role. */
+  g_assert_cmpstr (json_object_get_string_member (response->json, "role"), ==, "cashier");
+  {
+    TillTestServer *server = fixture->server;
+    g_autoptr (TillTestResponse) admin =
+        till_test_request (server, "GET", "/api/v1/config", server->admin_token, NULL);
+
+    g_assert_cmpstr (json_object_get_string_member (admin->json, "role"), ==, "admin");
+  }
 }
 
 static void

@@ -253,8 +253,8 @@ test_reports (Fixture *fixture, gconstpointer data)
   }
   {
     /* The order list's filters. The search goes through indexes: a number or its beginning
-     * (as typed or in capitals), a number's digits, an intent, a client reference; GLOB's
-     * own characters are taken as they are. */
+     * (as typed or in capitals), a number's digits, an intent, a client reference, a card's
+     * last 4, a total; GLOB's own characters are taken as they are. */
     const struct
     {
       const char *query;
@@ -276,6 +276,12 @@ test_reports (Fixture *fixture, gconstpointer data)
       { "?q=T-000002", 1 },
       { "?q=T-0000", 3 },
       { "?q=crash", 0 },
+      { "?q=4242", 2 },
+      { "?q=0000", 0 },
+      { "?q=10.39", 3 },
+      { "?q=10,39", 3 },
+      { "?q=10.40", 0 },
+      { "?q=10.391", 0 },
       { "?from=2000-01-01T00:00:00Z", 3 },
       { "?from=2999-01-01T00:00:00Z", 0 },
       { "?to=2000-01-01T00:00:00Z", 0 },

@@ -90,7 +90,7 @@ test_pragmas (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (g_ascii_strtoll (limit, NULL, 10), ==, WAL_LIMIT);
   g_assert_cmpstr (keys, ==, "1");
   g_assert_cmpint (atoi (timeout), >=, 1000);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 5);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 6);
   g_assert_cmpuint (strlen (till_database_get_instance (fixture->db)), ==, 36);
   g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 077, ==, 0);
@@ -296,7 +296,7 @@ test_status_checks_migration (Fixture *fixture, gconstpointer data)
   edit_schema (fixture->path, "orders", ORDERS_CHECK_2, ORDERS_CHECK_1);
   fixture->db = till_database_open (fixture->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 5);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 6);
   number = query_text (fixture->db, "SELECT number FROM orders WHERE id = 7");
   g_assert_cmpstr (number, ==, "T-7");
   schema = query_text (fixture->db, "SELECT sql FROM sqlite_schema WHERE name = 'orders'");
@@ -354,8 +354,8 @@ test_payments_migration (Fixture *fixture, gconstpointer data)
   fixture->db = till_database_open (fixture->path, &error);
   g_assert_no_error (error);
   /* Version 4 copied the table without its UNIQUE constraint, version 5 indexed the
-   * intents' ids again, unique. */
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 5);
+   * intents' ids again, unique, and version 6 the cards' last 4 digits. */
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 6);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM sqlite_schema"
                                            " WHERE tbl_name = 'payments' AND type = 'index'"
                                            " AND name = 'payments_payment_intent'"
@@ -363,7 +363,7 @@ test_payments_migration (Fixture *fixture, gconstpointer data)
                    ==, 1);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM sqlite_schema"
                                            " WHERE tbl_name = 'payments' AND type = 'index'"),
-                   ==, 1);
+                   ==, 2);
   row = query_text (fixture->db,
                     "SELECT printf ('%d %s %s %d %s %s %s %s %d', order_id, payment_intent,"
                     " status, amount, card_brand, card_last4, decline_code, decline_message,"
