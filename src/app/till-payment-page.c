@@ -20,6 +20,7 @@
 #include "till-core.h"
 #include "till-money-label.h"
 #include "till-payment-page.h"
+#include "till-receipt-printer.h"
 
 struct _TillPaymentPage
 {
@@ -566,66 +567,6 @@ on_cancel_done (GObject *source, GAsyncResult *result, gpointer user_data)
     show_order (self); /* it was paid meanwhile: a paid order is refunded, not canceled */
 }
 
-/* Printing the receipt: the text core makes, in a monospace font, as many pages as it takes. */
-
-typedef struct
-{
-  char **lines;
-  int    lines_per_page;
-} ReceiptPrint;
-
-static void
-receipt_print_free (gpointer data)
-{
-  ReceiptPrint *print = data;
-
-  g_strfreev (print->lines);
-  g_free (print);
-}
-
-static PangoLayout *
-receipt_layout (GtkPrintContext *context)
-{
-  PangoLayout *layout = gtk_print_context_create_pango_layout (context);
-  g_autoptr (PangoFontDescription) font = pango_font_description_from_string ("Monospace 9");
-
-  pango_layout_set_font_description (layout, font);
-  return layout;
-}
-
-static void
-on_begin_print (GtkPrintOperation *operation, GtkPrintContext *context, ReceiptPrint *print)
-{
-  g_autoptr (PangoLayout) layout = receipt_layout (context);
-  int   line_height;
-  guint n_lines = g_strv_length (print->lines);
-
-  pango_layout_set_text (layout, "X", -1);
-  pango_layout_get_pixel_size (layout, NULL, &line_height);
-  print->lines_per_page =
-      MAX (1, (int) (gtk_print_context_get_height (context) / MAX (line_height, 1)));
-  gtk_print_operation_set_n_pages (
-      operation, MAX (1, (n_lines + print->lines_per_page - 1) / print->lines_per_page));
-}
-
-static void
-on_draw_page (GtkPrintOperation *operation,
-              GtkPrintContext   *context,
-              int                page_nr,
-              ReceiptPrint      *print)
-{
-  cairo_t *cr = gtk_print_context_get_cairo_context (context);
-  g_autoptr (PangoLayout) layout = receipt_layout (context);
-  guint first = page_nr * print->lines_per_page;
-  g_autoptr (GString) text = g_string_new (NULL);
-
-  for (guint i = first; print->lines[i] != NULL && i < first + print->lines_per_page; i++)
-    g_string_append_printf (text, "%s\n", print->lines[i]);
-  pango_layout_set_text (layout, text->str, -1);
-  cairo_move_to (cr, 0, 0);
-  pango_cairo_show_layout (cr, layout);
-}
-
 /**
  * till_payment_page_print_receipt:
  * @export_pdf: (nullable): write a PDF there instead of asking which printer
@@ -637,20 +578,7 @@ till_payment_page_format_receipt (const TillOrder       *order,
                                   const TillStoreConfig *config,
                                   const char            *note)
 {
-  TillReceiptOptions options = {
-    .store_name = config ? config->store_name : NULL,
-    .store_address = config ? config->store_address : NULL,
-    .store_tax_id = config ? config->store_tax_id : NULL,
-    .prices_include_tax = config ? config->prices_include_tax : FALSE,
-    .training = till_store_config_is_training (config),
-    .note = note,
-    .locale = till_money_label_locale (),
-    .width = TILL_RECEIPT_WIDTH,
-  };
-
-  g_return_val_if_fail (order != NULL, NULL);
-
-  return till_receipt_format_full (order, &options);
+  return till_receipt_printer_format (order, config, note, TILL_RECEIPT_WIDTH);
 }
 
 gboolean
@@ -659,7 +587,6 @@ till_payment_page_print_receipt (TillPaymentPage *self, const char *export_pdf, 
   const TillStoreConfig *config = till_client_get_config (self->client);
   g_autoptr (GtkPrintOperation) operation = NULL;
   g_autofree char        *text = NULL;
-  ReceiptPrint           *print;
   GtkPrintOperationResult result;
   GtkRoot                *root = gtk_widget_get_root (GTK_WIDGET (self));
 
@@ -674,15 +601,7 @@ till_payment_page_print_receipt (TillPaymentPage *self, const char *export_pdf, 
 
   text = till_payment_page_format_receipt (
       self->order, config, self->cart ? till_cart_model_get_cart (self->cart)->note : NULL);
-  print = g_new0 (ReceiptPrint, 1);
-  print->lines = g_strsplit (text, "\n", -1);
-
-  operation = gtk_print_operation_new ();
-  gtk_print_operation_set_job_name (operation, self->order->number);
-  gtk_print_operation_set_unit (operation, GTK_UNIT_POINTS);
-  g_object_set_data_full (G_OBJECT (operation), "receipt", print, receipt_print_free);
-  g_signal_connect (operation, "begin-print", G_CALLBACK (on_begin_print), print);
-  g_signal_connect (operation, "draw-page", G_CALLBACK (on_draw_page), print);
+  operation = till_receipt_printer_new_operation (text, self->order->number);
 
   if (export_pdf != NULL)
     {
