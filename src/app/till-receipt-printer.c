@@ -11,7 +11,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <glib/gi18n.h>
 #include <poll.h>
 #include <unistd.h>
@@ -475,6 +478,168 @@ till_receipt_printer_send_finish (GAsyncResult *result, GError **error)
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Finding printers: whatever answers on port 9100 nearby is taken for one. */
+
+#define PROBE_TIMEOUT_S 1
+#define PROBES_AT_ONCE 64
+
+/**
+ * till_receipt_printer_local_hosts:
+ *
+ * Returns: (transfer full): the other addresses of the /24 networks of this computer's IPv4
+ *   interfaces (loopback aside), where a shop's printer usually is.
+ */
+GStrv
+till_receipt_printer_local_hosts (void)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
+  struct ifaddrs *interfaces = NULL;
+
+  if (getifaddrs (&interfaces) != 0)
+    return g_strv_builder_end (builder);
+  for (struct ifaddrs *i = interfaces; i != NULL; i = i->ifa_next)
+    {
+      guint32 own, network;
+
+      if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET)
+        continue;
+      own = ntohl (((struct sockaddr_in *) i->ifa_addr)->sin_addr.s_addr);
+      network = own & 0xFFFFFF00u;
+      if ((own >> 24) == 127 || g_hash_table_contains (seen, GUINT_TO_POINTER (network)))
+        continue;
+      g_hash_table_add (seen, GUINT_TO_POINTER (network));
+      for (guint32 host = 1; host < 255; host++)
+        if ((network | host) != own)
+          {
+            g_autofree char *text = g_strdup_printf (
+                "%u.%u.%u.%u", network >> 24, (network >> 16) & 0xFF, (network >> 8) & 0xFF, host);
+            g_strv_builder_add (builder, text);
+          }
+    }
+  freeifaddrs (interfaces);
+  return g_strv_builder_end (builder);
+}
+
+typedef struct
+{
+  GStrv          hosts;
+  guint16        port;
+  guint          next;
+  guint          pending;
+  gboolean      *answered;
+  GSocketClient *client;
+} DiscoverData;
+
+static void
+discover_data_free (gpointer data)
+{
+  DiscoverData *discover = data;
+
+  g_strfreev (discover->hosts);
+  g_free (discover->answered);
+  g_object_unref (discover->client);
+  g_free (discover);
+}
+
+typedef struct
+{
+  GTask *task;
+  guint  index;
+} Probe;
+
+static void probe_next (GTask *task);
+
+static void
+on_probed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Probe *probe = user_data;
+  g_autoptr (GTask) task = probe->task;
+  DiscoverData *discover = g_task_get_task_data (task);
+  g_autoptr (GSocketConnection) connection =
+      g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result, NULL);
+
+  discover->pending--;
+  if (connection != NULL)
+    {
+      discover->answered[probe->index] = TRUE;
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+    }
+  g_free (probe);
+  probe_next (task);
+}
+
+static void
+probe_next (GTask *task)
+{
+  DiscoverData *discover = g_task_get_task_data (task);
+  g_autoptr (GStrvBuilder) found = NULL;
+
+  while (discover->hosts[discover->next] != NULL && discover->pending < PROBES_AT_ONCE &&
+         !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    {
+      Probe *probe = g_new0 (Probe, 1);
+
+      probe->task = g_object_ref (task);
+      probe->index = discover->next++;
+      discover->pending++;
+      g_socket_client_connect_to_host_async (discover->client, discover->hosts[probe->index],
+                                             discover->port, g_task_get_cancellable (task),
+                                             on_probed, probe);
+    }
+  if (discover->pending > 0)
+    return;
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  found = g_strv_builder_new ();
+  for (guint i = 0; discover->hosts[i] != NULL; i++)
+    if (discover->answered[i])
+      {
+        g_autofree char *address =
+            discover->port == TILL_ESCPOS_PORT
+                ? g_strdup (discover->hosts[i])
+                : g_strdup_printf ("%s:%u", discover->hosts[i], discover->port);
+        g_strv_builder_add (found, address);
+      }
+  g_task_return_pointer (task, g_strv_builder_end (found), (GDestroyNotify) g_strfreev);
+}
+
+/**
+ * till_receipt_printer_discover_async:
+ * @hosts: the addresses to try (till_receipt_printer_local_hosts())
+ * @port: TILL_ESCPOS_PORT
+ *
+ * Tries @port on every host, many at once, each for a second at most.
+ */
+void
+till_receipt_printer_discover_async (const char *const  *hosts,
+                                     guint16             port,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  DiscoverData *discover = g_new0 (DiscoverData, 1);
+
+  g_task_set_source_tag (task, till_receipt_printer_discover_async);
+  discover->hosts = g_strdupv ((char **) hosts);
+  discover->port = port;
+  discover->answered = g_new0 (gboolean, g_strv_length (discover->hosts) + 1);
+  discover->client = g_socket_client_new ();
+  g_socket_client_set_timeout (discover->client, PROBE_TIMEOUT_S);
+  g_task_set_task_data (task, discover, discover_data_free);
+  probe_next (task);
+}
+
+/* Returns: (transfer full): the addresses that answered, as the preferences keep them. */
+GStrv
+till_receipt_printer_discover_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* Printing an order's receipt where the preferences say. */

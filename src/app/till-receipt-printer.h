@@ -29,6 +29,14 @@ void     till_receipt_printer_send_async (const char         *address,
 gboolean till_receipt_printer_send_finish (GAsyncResult *result, GError **error);
 GBytes  *till_receipt_printer_test_page (int paper_mm);
 
+GStrv till_receipt_printer_local_hosts (void);
+void  till_receipt_printer_discover_async (const char *const  *hosts,
+                                           guint16             port,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
+GStrv till_receipt_printer_discover_finish (GAsyncResult *result, GError **error);
+
 void     till_receipt_print_async (TillClient         *client,
                                    const TillOrder    *order,
                                    GtkWindow          *parent,

@@ -15,6 +15,7 @@
 #include "till-checkout.h"
 #include "till-client.h"
 #include "till-printer-emulator.h"
+#include "till-printer-page-private.h"
 #include "till-receipt-printer.h"
 #include "till-test-gtk.h"
 
@@ -443,6 +444,128 @@ test_pdf (Fixture *f, gconstpointer data)
   assert_header (out, f->client);
 }
 
+static gboolean
+page_idle (gpointer data)
+{
+  return !till_printer_page_is_busy (TILL_PRINTER_PAGE (data));
+}
+
+static gboolean
+window_drawn (gpointer data)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (data)) && gtk_widget_get_width (GTK_WIDGET (data)) > 0;
+}
+
+static gboolean
+count_frame (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+  (*(guint *) data)++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+enough_frames (gpointer data)
+{
+  return *(guint *) data >= 5;
+}
+
+static void
+save_window (GtkWidget *window, const char *name)
+{
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (window);
+  g_autoptr (GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree char *file = g_strconcat (name, ".png", NULL);
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
+  int              width = gtk_widget_get_width (window);
+  int              height = gtk_widget_get_height (window);
+  guint            frames = 0;
+  guint            tick = gtk_widget_add_tick_callback (window, count_frame, &frames, NULL);
+
+  /* A few frames for the layout to settle. */
+  gtk_widget_queue_draw (window);
+  g_assert_true (till_test_wait_until (enough_frames, &frames, 10000));
+  gtk_widget_remove_tick_callback (window, tick);
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+}
+
+/* The preferences page: Search finds the emulator (and not a closed port), Use saves it, the
+ * test page prints there, a wrong address is refused and keeps the saved one, paper width. */
+static void
+test_printer_page (void)
+{
+  g_autoptr (TillPrinterEmulator) printer = till_printer_emulator_new ();
+  g_autoptr (GSettings) settings = g_settings_new (TILL_APP_ID);
+  g_autoptr (GError) error = NULL;
+  guint16          port = till_printer_emulator_listen (printer, "127.0.0.1", 0, &error);
+  g_autofree char *expected = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autofree char *saved = NULL;
+  g_autofree char *text = NULL;
+  GtkWidget       *window = adw_preferences_window_new ();
+  GtkWidget       *page = till_printer_page_new ();
+  TillPrinterPage *self = TILL_PRINTER_PAGE (page);
+  GPtrArray       *found;
+
+  g_assert_no_error (error);
+  /* The picture without a transition half done. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  g_settings_reset (settings, "receipt-printer");
+  g_settings_reset (settings, "receipt-paper-width");
+  till_printer_page_set_probe (self, (const char *[]){ "127.0.0.1", "127.0.0.2", NULL }, port);
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (page));
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (till_test_wait_until (window_drawn, window, 10000));
+
+  /* No printer yet: the test page says to choose one. */
+  g_signal_emit_by_name (till_printer_page_get_test_button (self), "clicked");
+  g_assert_nonnull (strstr (till_printer_page_get_message (self), "Choose a receipt printer"));
+
+  g_signal_emit_by_name (till_printer_page_get_search_button (self), "clicked");
+  g_assert_true (till_test_wait_until (page_idle, self, 20000));
+  found = till_printer_page_get_found_buttons (self);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_signal_emit_by_name (g_ptr_array_index (found, 0), "clicked");
+  saved = g_settings_get_string (settings, "receipt-printer");
+  g_assert_cmpstr (saved, ==, expected);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (till_printer_page_get_address_row (self))),
+                   ==, expected);
+
+  adw_combo_row_set_selected (till_printer_page_get_paper_row (self), 0);
+  g_assert_cmpuint (g_settings_get_uint (settings, "receipt-paper-width"), ==, 58);
+  g_signal_emit_by_name (till_printer_page_get_test_button (self), "clicked");
+  g_assert_true (till_test_wait_until (page_idle, self, 20000));
+  g_assert_cmpstr (till_printer_page_get_message (self), ==, "The test page was printed.");
+  g_assert_cmpuint (till_printer_emulator_get_n_jobs (printer), ==, 1);
+  text = till_printer_emulator_get_text (printer, 0);
+  g_assert_nonnull (strstr (text, "Paper: 58 mm"));
+  save_window (window, "preferences-printer");
+
+  /* A wrong address: said, and the saved one is kept. */
+  gtk_editable_set_text (GTK_EDITABLE (till_printer_page_get_address_row (self)), "not a printer");
+  g_signal_emit_by_name (till_printer_page_get_address_row (self), "apply");
+  g_assert_nonnull (strstr (till_printer_page_get_message (self), "is not a printer address"));
+  g_free (saved);
+  saved = g_settings_get_string (settings, "receipt-printer");
+  g_assert_cmpstr (saved, ==, expected);
+
+  /* The printer switched off: the test page says so. */
+  till_printer_emulator_stop (printer);
+  g_signal_emit_by_name (till_printer_page_get_test_button (self), "clicked");
+  g_assert_true (till_test_wait_until (page_idle, self, 20000));
+  g_assert_nonnull (strstr (till_printer_page_get_message (self), "does not answer"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_settings_reset (settings, "receipt-printer");
+  g_settings_reset (settings, "receipt-paper-width");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -454,6 +577,7 @@ main (int argc, char **argv)
   g_test_add ("/app/printing/paper-out", Fixture, NULL, setup, test_paper_out, teardown);
   g_test_add ("/app/printing/bad-address", Fixture, NULL, setup, test_bad_address, teardown);
   g_test_add ("/app/printing/test-page", Fixture, NULL, setup, test_test_page, teardown);
+  g_test_add_func ("/app/printing/preferences-page", test_printer_page);
   g_test_add ("/app/printing/pdf", Fixture, NULL, setup, test_pdf, teardown);
   return g_test_run ();
 }
