@@ -55,6 +55,8 @@ struct _TillPaymentPage
   GtkLabel      *receipt_label;
   const char    *receipt_status; /* "none", "sending", "sent" or "failed" */
   char          *receipt_email;  /* as typed last for this sale: a failed send retypes nothing */
+  GtkButton     *print_button;
+  const char    *print_status; /* "none", "printing", "printed" or "failed" */
 };
 
 G_DEFINE_FINAL_TYPE (TillPaymentPage, till_payment_page, ADW_TYPE_BIN)
@@ -176,6 +178,87 @@ format_total (const TillOrder *order)
   return till_money_label (order->total, order->currency);
 }
 
+/* Receipts on the printer chosen in the preferences: after the sale, and again with Reprint.
+ * The sale never waits for them; the page says how it went. */
+
+static gboolean
+has_receipt_printer (void)
+{
+  g_autoptr (GSettings) settings = g_settings_new (TILL_APP_ID);
+  g_autofree char *address = g_settings_get_string (settings, "receipt-printer");
+
+  return *g_strstrip (address) != '\0';
+}
+
+typedef struct
+{
+  TillPaymentPage *page;
+  gint64           order_id;
+} ReceiptPrinting;
+
+static void
+on_receipt_printed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ReceiptPrinting *printing = user_data;
+  g_autoptr (TillPaymentPage) self = printing->page;
+  g_autoptr (GError) error = NULL;
+  gint64 order_id = printing->order_id;
+
+  g_free (printing);
+  if (till_receipt_print_finish (result, &error))
+    g_debug ("The receipt was printed");
+  if (self->order == NULL || self->order->id != order_id || !has_paid_order (self))
+    return; /* the page has moved on to another sale */
+  if (error != NULL)
+    {
+      self->print_status = "failed";
+      gtk_label_set_text (self->receipt_label, error->message);
+      gtk_button_set_label (self->print_button, _ ("_Reprint Receipt"));
+    }
+  else
+    {
+      self->print_status = "printed";
+      gtk_label_set_text (self->receipt_label, _ ("The receipt was printed."));
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->receipt_label), TRUE);
+}
+
+static void
+print_on_receipt_printer (TillPaymentPage *self)
+{
+  GtkRoot         *root = gtk_widget_get_root (GTK_WIDGET (self));
+  ReceiptPrinting *printing = g_new0 (ReceiptPrinting, 1);
+
+  printing->page = g_object_ref (self);
+  printing->order_id = self->order->id;
+  self->print_status = "printing";
+  gtk_label_set_text (self->receipt_label, _ ("Printing the receipt…"));
+  gtk_widget_set_visible (GTK_WIDGET (self->receipt_label), TRUE);
+  /* Not the sale's cancellable: a receipt on its way still prints after New Sale. */
+  till_receipt_print_async (self->client, self->order,
+                            GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, NULL,
+                            on_receipt_printed, printing);
+}
+
+static void
+print_after_sale (TillPaymentPage *self)
+{
+  gtk_button_set_label (self->print_button, _ ("_Print Receipt"));
+  self->print_status = "none";
+  if (has_receipt_printer ())
+    print_on_receipt_printer (self);
+}
+
+/* "none", "printing", "printed" or "failed": the receipt printer's last receipt of the order
+ * shown. */
+const char *
+till_payment_page_get_print_status (TillPaymentPage *self)
+{
+  g_return_val_if_fail (TILL_IS_PAYMENT_PAGE (self), NULL);
+
+  return self->print_status;
+}
+
 static void
 show_paid (TillPaymentPage *self)
 {
@@ -198,6 +281,7 @@ show_paid (TillPaymentPage *self)
   adw_status_page_set_description (self->paid_status, description);
   gtk_widget_set_visible (GTK_WIDGET (self->receipt_label), FALSE);
   self->receipt_status = "none";
+  print_after_sale (self);
   wipe_secret (self);
   till_payment_view_reset (self->view);
   show_status (self, "paid", self->paid_status, self->new_sale_button);
@@ -752,6 +836,11 @@ print_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   TillPaymentPage *self = TILL_PAYMENT_PAGE (widget);
   g_autoptr (GError) error = NULL;
 
+  if (has_receipt_printer () && has_paid_order (self))
+    {
+      print_on_receipt_printer (self);
+      return;
+    }
   if (!till_payment_page_print_receipt (self, NULL, &error))
     g_warning ("The receipt could not be printed: %s", error->message);
 }
@@ -853,6 +942,7 @@ till_payment_page_class_init (TillPaymentPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, retry_button);
   gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, form_cancel_button);
   gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, receipt_label);
+  gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, print_button);
 
   gtk_widget_class_install_action (widget_class, "payment.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "payment.try-again", NULL, try_again_action);
@@ -868,6 +958,7 @@ till_payment_page_init (TillPaymentPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   self->receipt_status = "none";
+  self->print_status = "none";
 }
 
 TillPaymentPage *
