@@ -566,6 +566,76 @@ test_printer_page (void)
   g_settings_reset (settings, "receipt-paper-width");
 }
 
+static char *
+read_line (GDataInputStream *lines)
+{
+  GAsyncResult *result = NULL;
+  char         *line;
+
+  g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, NULL, till_test_store_result,
+                                       &result);
+  g_assert_true (till_test_wait_result (&result, 20000) != NULL);
+  line = g_data_input_stream_read_line_finish_utf8 (lines, result, NULL, NULL);
+  g_object_unref (result);
+  g_assert_nonnull (line);
+  return line;
+}
+
+/* The emulator as a program, for training: a receipt sent to it comes out on its standard
+ * output, and as a PNG. */
+static void
+test_emulator_program (void)
+{
+  g_autofree char *program =
+      g_test_build_filename (G_TEST_BUILT, "..", "src", "app", "till-printer-emulator", NULL);
+  g_autofree char *dir = till_test_make_tmpdir ("till-printer-emulator");
+  g_autofree char *png = g_build_filename (dir, "receipt-1.png", NULL);
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GDataInputStream) lines = NULL;
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GBytes) job = till_receipt_printer_test_page (58);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *address = NULL;
+  g_autoptr (GString) receipt = g_string_new (NULL);
+  GAsyncResult *result = NULL;
+  const char   *prefix = "ESC/POS printer emulator listening on ";
+
+  process = till_test_spawn_full (
+      launcher,
+      (const char *[]){ program, "--listen", "127.0.0.1:0", "--paper", "58", "--out", dir, NULL },
+      &first, NULL, &lines, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (first, prefix));
+  address = g_strndup (first + strlen (prefix), strcspn (first + strlen (prefix), " "));
+
+  till_receipt_printer_send_async (address, job, NULL, till_test_store_result, &result);
+  g_assert_true (till_test_wait_result (&result, 20000) != NULL);
+  g_assert_true (till_receipt_printer_send_finish (result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  g_assert_cmpstr (read_line (lines), ==, "--- receipt 1 ---");
+  for (;;)
+    {
+      g_autofree char *line = read_line (lines);
+
+      if (g_str_equal (line, "--- end of receipt 1 ---"))
+        break;
+      g_string_append_printf (receipt, "%s\n", line);
+    }
+  g_assert_nonnull (strstr (receipt->str, "Paper: 58 mm"));
+  g_assert_nonnull (strstr (receipt->str, "[QR: Till]"));
+  {
+    g_autofree char *written = read_line (lines);
+    g_assert_cmpstr (written, ==, png);
+  }
+  g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpint (till_test_stop_process (process, SIGTERM), ==, 0);
+  till_test_remove_tree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -578,6 +648,7 @@ main (int argc, char **argv)
   g_test_add ("/app/printing/bad-address", Fixture, NULL, setup, test_bad_address, teardown);
   g_test_add ("/app/printing/test-page", Fixture, NULL, setup, test_test_page, teardown);
   g_test_add_func ("/app/printing/preferences-page", test_printer_page);
+  g_test_add_func ("/app/printing/emulator-program", test_emulator_program);
   g_test_add ("/app/printing/pdf", Fixture, NULL, setup, test_pdf, teardown);
   return g_test_run ();
 }
