@@ -7,10 +7,12 @@
 #include "config.h"
 
 #include <glib-unix.h>
+#include <glib/gi18n.h>
 #include <locale.h>
 #include <signal.h>
 #include <string.h>
 
+#include "till-application.h"
 #include "till-core.h"
 #include "till-printer-emulator.h"
 
@@ -20,10 +22,10 @@ static int   paper_mm = 80;
 
 static const GOptionEntry options[] = {
   { "listen", 0, 0, G_OPTION_ARG_STRING, &listen_address,
-    "Where to listen (default 127.0.0.1:9100; port 0 for any free one)", "HOST:PORT" },
-  { "paper", 0, 0, G_OPTION_ARG_INT, &paper_mm, "The roll: 58 or 80 (default)", "MM" },
-  { "out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, "Write each receipt there as receipt-N.png",
-    "DIR" },
+    N_ ("Where to listen (default 127.0.0.1:9100; port 0 for any free one)"), N_ ("HOST:PORT") },
+  { "paper", 0, 0, G_OPTION_ARG_INT, &paper_mm, N_ ("The roll: 58 or 80 (default)"), N_ ("MM") },
+  { "out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, N_ ("Write each receipt there as receipt-N.png"),
+    N_ ("DIR") },
   { NULL },
 };
 
@@ -67,9 +69,11 @@ main (int argc, char **argv)
   guint16          bound;
 
   setlocale (LC_ALL, "");
-  g_option_context_add_main_entries (context, options, NULL);
-  g_option_context_set_summary (context, "An ESC/POS receipt printer on a TCP port, for "
-                                         "training: receipts come out as text and PNG.");
+  till_application_bind_textdomain ();
+  g_option_context_add_main_entries (context, options, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context, _ ("An ESC/POS receipt printer on a TCP port, for "
+                                            "training: receipts come out as text and PNG."));
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("%s\n", error->message);
@@ -77,12 +81,12 @@ main (int argc, char **argv)
     }
   if (paper_mm != 58 && paper_mm != 80)
     {
-      g_printerr ("--paper is 58 or 80, not %d\n", paper_mm);
+      g_printerr (_ ("--paper is 58 or 80, not %d\n"), paper_mm);
       return 2;
     }
   if (out_dir != NULL && !g_file_test (out_dir, G_FILE_TEST_IS_DIR))
     {
-      g_printerr ("--out: %s is not a directory\n", out_dir);
+      g_printerr (_ ("--out: %s is not a directory\n"), out_dir);
       return 2;
     }
   host = g_strdup (listen_address ? listen_address : "127.0.0.1");
