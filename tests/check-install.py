@@ -27,6 +27,7 @@ with tempfile.TemporaryDirectory() as destdir:
         'bin/till': 'the app',
         'bin/till-server': 'the server',
         'bin/till-stripe-sim': 'the simulator',
+        'bin/till-printer-emulator': 'the receipt printer emulator',
         f'share/applications/{app_id}.desktop': 'the desktop file',
         f'share/metainfo/{app_id}.metainfo.xml': 'the metainfo',
         f'share/icons/hicolor/scalable/apps/{app_id}.svg': 'the icon',

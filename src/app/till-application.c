@@ -14,6 +14,7 @@
 #include "till-client.h"
 #include "till-connect-dialog.h"
 #include "till-preferences-window.h"
+#include "till-printer-page.h"
 #include "till-renderer.h"
 #include "till-training-server.h"
 #include "till-window-private.h"
@@ -357,6 +358,7 @@ preferences_activated (GSimpleAction *action, GVariant *parameter, gpointer user
       till_preferences_window_new (gtk_application_get_active_window (GTK_APPLICATION (self)),
                                    self->settings, effective_server_url (self));
 
+  till_preferences_window_add_page (preferences, ADW_PREFERENCES_PAGE (till_printer_page_new ()));
   gtk_window_present (GTK_WINDOW (preferences));
 }
 

@@ -21,6 +21,7 @@
 #include "till-core.h"
 #include "till-money-label.h"
 #include "till-payment-page.h"
+#include "till-receipt-printer.h"
 
 struct _TillPaymentPage
 {
@@ -55,6 +56,8 @@ struct _TillPaymentPage
   GtkLabel      *receipt_label;
   const char    *receipt_status; /* "none", "sending", "sent" or "failed" */
   char          *receipt_email;  /* as typed last for this sale: a failed send retypes nothing */
+  GtkButton     *print_button;
+  const char    *print_status; /* "none", "printing", "printed" or "failed" */
 };
 
 G_DEFINE_FINAL_TYPE (TillPaymentPage, till_payment_page, ADW_TYPE_BIN)
@@ -156,6 +159,87 @@ format_total (const TillOrder *order)
   return till_money_label (order->total, order->currency);
 }
 
+/* Receipts on the printer chosen in the preferences: after the sale, and again with Reprint.
+ * The sale never waits for them; the page says how it went. */
+
+static gboolean
+has_receipt_printer (void)
+{
+  g_autoptr (GSettings) settings = g_settings_new (TILL_APP_ID);
+  g_autofree char *address = g_settings_get_string (settings, "receipt-printer");
+
+  return *g_strstrip (address) != '\0';
+}
+
+typedef struct
+{
+  TillPaymentPage *page;
+  gint64           order_id;
+} ReceiptPrinting;
+
+static void
+on_receipt_printed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ReceiptPrinting *printing = user_data;
+  g_autoptr (TillPaymentPage) self = printing->page;
+  g_autoptr (GError) error = NULL;
+  gint64 order_id = printing->order_id;
+
+  g_free (printing);
+  if (till_receipt_print_finish (result, &error))
+    g_debug ("The receipt was printed");
+  if (self->order == NULL || self->order->id != order_id || !has_paid_order (self))
+    return; /* the page has moved on to another sale */
+  if (error != NULL)
+    {
+      self->print_status = "failed";
+      gtk_label_set_text (self->receipt_label, error->message);
+      gtk_button_set_label (self->print_button, _ ("_Reprint Receipt"));
+    }
+  else
+    {
+      self->print_status = "printed";
+      gtk_label_set_text (self->receipt_label, _ ("The receipt was printed."));
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->receipt_label), TRUE);
+}
+
+static void
+print_on_receipt_printer (TillPaymentPage *self)
+{
+  GtkRoot         *root = gtk_widget_get_root (GTK_WIDGET (self));
+  ReceiptPrinting *printing = g_new0 (ReceiptPrinting, 1);
+
+  printing->page = g_object_ref (self);
+  printing->order_id = self->order->id;
+  self->print_status = "printing";
+  gtk_label_set_text (self->receipt_label, _ ("Printing the receipt…"));
+  gtk_widget_set_visible (GTK_WIDGET (self->receipt_label), TRUE);
+  /* Not the sale's cancellable: a receipt on its way still prints after New Sale. */
+  till_receipt_print_async (self->client, self->order,
+                            GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, NULL,
+                            on_receipt_printed, printing);
+}
+
+static void
+print_after_sale (TillPaymentPage *self)
+{
+  gtk_button_set_label (self->print_button, _ ("_Print Receipt"));
+  self->print_status = "none";
+  if (has_receipt_printer ())
+    print_on_receipt_printer (self);
+}
+
+/* "none", "printing", "printed" or "failed": the receipt printer's last receipt of the order
+ * shown. */
+const char *
+till_payment_page_get_print_status (TillPaymentPage *self)
+{
+  g_return_val_if_fail (TILL_IS_PAYMENT_PAGE (self), NULL);
+
+  return self->print_status;
+}
+
 static void
 show_paid (TillPaymentPage *self)
 {
@@ -178,6 +262,7 @@ show_paid (TillPaymentPage *self)
   adw_status_page_set_description (self->paid_status, description);
   gtk_widget_set_visible (GTK_WIDGET (self->receipt_label), FALSE);
   self->receipt_status = "none";
+  print_after_sale (self);
   wipe_secret (self);
   till_payment_view_reset (self->view);
   show_status (self, "paid", self->paid_status, self->new_sale_button);
@@ -548,66 +633,6 @@ on_cancel_done (GObject *source, GAsyncResult *result, gpointer user_data)
     show_order (self); /* it was paid meanwhile: a paid order is refunded, not canceled */
 }
 
-/* Printing the receipt: the text core makes, in a monospace font, as many pages as it takes. */
-
-typedef struct
-{
-  char **lines;
-  int    lines_per_page;
-} ReceiptPrint;
-
-static void
-receipt_print_free (gpointer data)
-{
-  ReceiptPrint *print = data;
-
-  g_strfreev (print->lines);
-  g_free (print);
-}
-
-static PangoLayout *
-receipt_layout (GtkPrintContext *context)
-{
-  PangoLayout *layout = gtk_print_context_create_pango_layout (context);
-  g_autoptr (PangoFontDescription) font = pango_font_description_from_string ("Monospace 9");
-
-  pango_layout_set_font_description (layout, font);
-  return layout;
-}
-
-static void
-on_begin_print (GtkPrintOperation *operation, GtkPrintContext *context, ReceiptPrint *print)
-{
-  g_autoptr (PangoLayout) layout = receipt_layout (context);
-  int   line_height;
-  guint n_lines = g_strv_length (print->lines);
-
-  pango_layout_set_text (layout, "X", -1);
-  pango_layout_get_pixel_size (layout, NULL, &line_height);
-  print->lines_per_page =
-      MAX (1, (int) (gtk_print_context_get_height (context) / MAX (line_height, 1)));
-  gtk_print_operation_set_n_pages (
-      operation, MAX (1, (n_lines + print->lines_per_page - 1) / print->lines_per_page));
-}
-
-static void
-on_draw_page (GtkPrintOperation *operation,
-              GtkPrintContext   *context,
-              int                page_nr,
-              ReceiptPrint      *print)
-{
-  cairo_t *cr = gtk_print_context_get_cairo_context (context);
-  g_autoptr (PangoLayout) layout = receipt_layout (context);
-  guint first = page_nr * print->lines_per_page;
-  g_autoptr (GString) text = g_string_new (NULL);
-
-  for (guint i = first; print->lines[i] != NULL && i < first + print->lines_per_page; i++)
-    g_string_append_printf (text, "%s\n", print->lines[i]);
-  pango_layout_set_text (layout, text->str, -1);
-  cairo_move_to (cr, 0, 0);
-  pango_cairo_show_layout (cr, layout);
-}
-
 /**
  * till_payment_page_print_receipt:
  * @export_pdf: (nullable): write a PDF there instead of asking which printer
@@ -619,20 +644,7 @@ till_payment_page_format_receipt (const TillOrder       *order,
                                   const TillStoreConfig *config,
                                   const char            *note)
 {
-  TillReceiptOptions options = {
-    .store_name = config ? config->store_name : NULL,
-    .store_address = config ? config->store_address : NULL,
-    .store_tax_id = config ? config->store_tax_id : NULL,
-    .prices_include_tax = config ? config->prices_include_tax : FALSE,
-    .training = till_store_config_is_training (config),
-    .note = note,
-    .locale = till_money_label_locale (),
-    .width = TILL_RECEIPT_WIDTH,
-  };
-
-  g_return_val_if_fail (order != NULL, NULL);
-
-  return till_receipt_format_full (order, &options);
+  return till_receipt_printer_format (order, config, note, TILL_RECEIPT_WIDTH);
 }
 
 gboolean
@@ -641,7 +653,6 @@ till_payment_page_print_receipt (TillPaymentPage *self, const char *export_pdf, 
   const TillStoreConfig *config = till_client_get_config (self->client);
   g_autoptr (GtkPrintOperation) operation = NULL;
   g_autofree char        *text = NULL;
-  ReceiptPrint           *print;
   GtkPrintOperationResult result;
   GtkRoot                *root = gtk_widget_get_root (GTK_WIDGET (self));
 
@@ -656,15 +667,7 @@ till_payment_page_print_receipt (TillPaymentPage *self, const char *export_pdf, 
 
   text = till_payment_page_format_receipt (
       self->order, config, self->cart ? till_cart_model_get_cart (self->cart)->note : NULL);
-  print = g_new0 (ReceiptPrint, 1);
-  print->lines = g_strsplit (text, "\n", -1);
-
-  operation = gtk_print_operation_new ();
-  gtk_print_operation_set_job_name (operation, self->order->number);
-  gtk_print_operation_set_unit (operation, GTK_UNIT_POINTS);
-  g_object_set_data_full (G_OBJECT (operation), "receipt", print, receipt_print_free);
-  g_signal_connect (operation, "begin-print", G_CALLBACK (on_begin_print), print);
-  g_signal_connect (operation, "draw-page", G_CALLBACK (on_draw_page), print);
+  operation = till_receipt_printer_new_operation (text, self->order->number);
 
   if (export_pdf != NULL)
     {
@@ -815,6 +818,11 @@ print_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   TillPaymentPage *self = TILL_PAYMENT_PAGE (widget);
   g_autoptr (GError) error = NULL;
 
+  if (has_receipt_printer () && has_paid_order (self))
+    {
+      print_on_receipt_printer (self);
+      return;
+    }
   if (!till_payment_page_print_receipt (self, NULL, &error))
     g_warning ("The receipt could not be printed: %s", error->message);
 }
@@ -916,6 +924,7 @@ till_payment_page_class_init (TillPaymentPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, retry_button);
   gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, form_cancel_button);
   gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, receipt_label);
+  gtk_widget_class_bind_template_child (widget_class, TillPaymentPage, print_button);
 
   gtk_widget_class_install_action (widget_class, "payment.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "payment.try-again", NULL, try_again_action);
@@ -931,6 +940,7 @@ till_payment_page_init (TillPaymentPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   self->receipt_status = "none";
+  self->print_status = "none";
 }
 
 TillPaymentPage *

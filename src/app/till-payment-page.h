@@ -22,6 +22,7 @@ void             till_payment_page_begin (TillPaymentPage            *self,
                                           const TillCheckoutResponse *response);
 const char      *till_payment_page_get_state (TillPaymentPage *self);
 const char      *till_payment_page_get_receipt_status (TillPaymentPage *self);
+const char      *till_payment_page_get_print_status (TillPaymentPage *self);
 void             till_payment_page_set_kiosk (TillPaymentPage *self, gboolean kiosk);
 void             till_payment_page_send_receipt (TillPaymentPage *self, const char *email);
 gboolean

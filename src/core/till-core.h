@@ -12,3 +12,4 @@
 #include "till-cart.h"
 #include "till-order.h"
 #include "till-receipt.h"
+#include "till-escpos.h"

@@ -23,6 +23,7 @@
 #include "till-payment-page.h"
 #include "till-window-private.h"
 #include "till-payment-view.h"
+#include "till-printer-emulator.h"
 #include "pay-training-server.h"
 #include "../app/till-test-asan.h"
 
@@ -847,6 +848,88 @@ test_flow_paid (Fixture *f, gconstpointer data)
   g_assert_true (f->finished_paid);
 }
 
+static void
+wait_for_print_status (Fixture *f, const char *status)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  while (g_strcmp0 (till_payment_page_get_print_status (f->page), status) != 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static GtkWidget *
+find_button (GtkWidget *widget, const char *action)
+{
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button (child, action);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* With a receipt printer chosen, the receipt prints by itself once paid, without waiting
+ * for it to finish the sale. A printer that is off says so, and Reprint prints once it is on
+ * again. */
+static void
+test_flow_receipt_printer (Fixture *f, gconstpointer data)
+{
+  g_autoptr (TillPrinterEmulator) printer = till_printer_emulator_new ();
+  g_autoptr (GSettings) settings = g_settings_new (TILL_APP_ID);
+  g_autoptr (GError) error = NULL;
+  guint16          port = till_printer_emulator_listen (printer, "127.0.0.1", 0, &error);
+  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autoptr (TillOrder) order = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *number = NULL;
+  GtkWidget       *print_button;
+
+  g_assert_no_error (error);
+  /* The picture of the paid page, not of its transition from "checking". */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  g_settings_set_string (settings, "receipt-printer", address);
+  order = begin_sale (f);
+  type_card (f, "4242424242424242");
+  wait_for_state (f, "paid");
+  wait_for_print_status (f, "printed");
+  g_assert_cmpuint (till_printer_emulator_get_n_jobs (printer), ==, 1);
+  text = till_printer_emulator_get_text (printer, 0);
+  number = g_strdup_printf ("[QR: %s]", order->number);
+  g_assert_nonnull (strstr (text, number));
+  g_assert_nonnull (strstr (text, "**** 4242"));
+  print_button = find_button (GTK_WIDGET (f->page), "payment.print");
+  g_assert_nonnull (print_button);
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (print_button)), ==, "_Print Receipt");
+
+  /* Off: a message and Reprint; the sale is still there to finish. */
+  till_printer_emulator_stop (printer);
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "payment.print", NULL);
+  wait_for_print_status (f, "failed");
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (print_button)), ==, "_Reprint Receipt");
+  g_assert_cmpstr (till_payment_page_get_state (f->page), ==, "paid");
+  save_window (f, "payment-printer-off");
+
+  g_assert_cmpuint (till_printer_emulator_listen (printer, "127.0.0.1", port, NULL), ==, port);
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "payment.print", NULL);
+  wait_for_print_status (f, "printed");
+  g_assert_cmpuint (till_printer_emulator_get_n_jobs (printer), ==, 2);
+
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "payment.done", NULL);
+  g_assert_cmpuint (f->finished, ==, 1);
+  g_assert_true (f->finished_paid);
+  g_settings_reset (settings, "receipt-printer");
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", TRUE, NULL);
+}
+
 /* Pay on an empty card form: the form says what is missing and stays, for the customer to
  * go on typing; no result goes to the app, so no "Not Paid" page covers the form. */
 static void
@@ -1402,6 +1485,7 @@ main (int argc, char **argv)
 #define FLOW(path, fn)                                                                             \
   g_test_add ("/pay/flow/" path, Fixture, "flow", fixture_set_up, fn, fixture_tear_down)
   FLOW ("paid", test_flow_paid);
+  FLOW ("receipt-printer", test_flow_receipt_printer);
   FLOW ("empty-form", test_flow_empty_form);
   FLOW ("declined-then-paid", test_flow_declined_then_paid);
   FLOW ("cancel", test_flow_cancel);
