@@ -11,6 +11,10 @@
  * - a fraud-signals origin (m.stripe.network in live mode), whose /inner.html Stripe.js
  *   nests inside a frame of its own.
  *
+ * A bank redirect (iDEAL) points at /sim/redirect/<intent>/<nonce>, which sends the whole
+ * window on to the issuer's origin's /bank/<intent>/<nonce>; its answer goes to …/complete or
+ * …/fail below and the window on to the return_url.
+ *
  * /sim/3ds/<intent>/<nonce> (the URL a requires_action intent points at) is Stripe's frame
  * around the challenge: it loads the issuer's method page hidden, then the issuer's
  * challenge in a frame of its own, as Stripe.js does for 3-D Secure 2 ("3DS2 browser flow",
@@ -193,8 +197,8 @@ till_sim_pages_handle_challenge (TillSimState      *state,
   const char    *intent_id, *nonce;
   TillSimIntent *intent;
 
-  /* "", "sim", "3ds", intent, nonce [, complete|fail] */
-  if (n < 5 || n > 6)
+  /* "", "sim", "3ds" or "redirect", intent, nonce [, complete|fail] */
+  if (n < 5 || n > 6 || (g_str_equal (parts[2], "redirect") && n != 5))
     {
       soup_server_message_set_status (msg, 404, NULL);
       return;
@@ -202,6 +206,28 @@ till_sim_pages_handle_challenge (TillSimState      *state,
   intent_id = parts[3];
   nonce = parts[4];
   intent = till_sim_state_find_challenge (state, intent_id, nonce);
+
+  /* A bank redirect's next_action: Stripe (hooks.stripe.com) sends the customer on to the
+   * bank's own page. */
+  if (g_str_equal (parts[2], "redirect"))
+    {
+      g_autofree char *location = NULL;
+
+      if (!g_str_equal (method, "GET"))
+        soup_server_message_set_status (msg, 405, NULL);
+      else if (intent == NULL)
+        send_no_longer_valid (msg);
+      else
+        {
+          location = g_strdup_printf ("%s/bank/%s/%s", issuer_origin, intent->id, nonce);
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                        "Cache-Control", "no-store");
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                        "Referrer-Policy", "no-referrer");
+          soup_server_message_set_redirect (msg, 302, location);
+        }
+      return;
+    }
 
   if (n == 5 && g_str_equal (method, "GET"))
     {
@@ -336,6 +362,38 @@ send_issuer_challenge (SoupServerMessage *msg,
                  stripe_origin, intent->id, nonce, query, _ ("Fail authentication")));
 }
 
+/* The bank's page for a redirect (iDEAL): authorize or refuse; the answer goes to Stripe,
+ * which sends the whole window on to the intent's return_url. */
+static void
+send_bank_page (SoupServerMessage *msg,
+                TillSimIntent     *intent,
+                const char        *stripe_origin,
+                const char        *nonce)
+{
+  g_autofree char *amount = format_display_amount (intent->amount, intent->currency);
+
+  send_html (msg, 200,
+             g_markup_printf_escaped (
+                 "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+                 "<meta name=\"viewport\" content=\"width=device-width\">"
+                 "<title>%s</title>"
+                 "<link rel=\"stylesheet\" href=\"/acs/challenge.css\"></head>\n"
+                 "<body><main class=\"challenge\" data-intent=\"%s\">"
+                 "<p class=\"badge\">%s</p>"
+                 "<h1>%s</h1><p class=\"amount\">%s</p><p>%s</p>"
+                 "<div class=\"buttons\">"
+                 "<form method=\"post\" action=\"%s/sim/3ds/%s/%s/complete\">"
+                 "<button id=\"complete\" type=\"submit\" class=\"complete\">%s</button></form>"
+                 "<form method=\"post\" action=\"%s/sim/3ds/%s/%s/fail\">"
+                 "<button id=\"fail\" type=\"submit\" class=\"fail\">%s</button></form>"
+                 "</div></main></body></html>\n",
+                 _ ("Simulated iDEAL bank — training"), intent->id, _ ("Simulated bank — training"),
+                 _ ("Authorize this payment"), amount,
+                 _ ("This is a test bank page. No real bank is involved."), stripe_origin,
+                 intent->id, nonce, _ ("Authorize payment"), stripe_origin, intent->id, nonce,
+                 _ ("Refuse payment")));
+}
+
 void
 till_sim_pages_handle_issuer (TillSimState      *state,
                               const char        *stripe_origin,
@@ -348,6 +406,19 @@ till_sim_pages_handle_issuer (TillSimState      *state,
 
   if (serve_issuer_asset (msg, path))
     return;
+  /* "", "bank", intent, nonce */
+  if (g_str_has_prefix (path, "/bank/"))
+    {
+      if (n != 4)
+        soup_server_message_set_status (msg, 404, NULL);
+      else if (!g_str_equal (soup_server_message_get_method (msg), "GET"))
+        soup_server_message_set_status (msg, 405, NULL);
+      else if ((intent = till_sim_state_find_challenge (state, parts[2], parts[3])) == NULL)
+        send_no_longer_valid (msg);
+      else
+        send_bank_page (msg, intent, stripe_origin, parts[3]);
+      return;
+    }
   /* "", "acs", intent, nonce [, method] */
   if (!g_str_equal (path, "/acs") && !g_str_has_prefix (path, "/acs/"))
     {

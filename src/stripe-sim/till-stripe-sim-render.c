@@ -96,6 +96,16 @@ add_card_details (JsonBuilder *builder, TillSimPaymentMethod *pm)
   json_builder_end_object (builder);
 }
 
+/* iDEAL: the bank, once named; the rest is known only after the bank's answer. */
+static void
+add_ideal_details (JsonBuilder *builder, TillSimPaymentMethod *pm)
+{
+  json_builder_begin_object (builder);
+  add_string (builder, "bank", pm->bank);
+  add_null (builder, "bic");
+  json_builder_end_object (builder);
+}
+
 JsonNode *
 till_sim_render_payment_method (TillSimPaymentMethod *pm)
 {
@@ -111,15 +121,23 @@ till_sim_render_payment_method (TillSimPaymentMethod *pm)
   add_null (builder, "name");
   add_null (builder, "phone");
   json_builder_end_object (builder);
-  json_builder_set_member_name (builder, "card");
-  add_card_details (builder, pm);
+  if (pm->card != NULL)
+    {
+      json_builder_set_member_name (builder, "card");
+      add_card_details (builder, pm);
+    }
   add_int (builder, "created", pm->created);
   add_null (builder, "customer");
   add_bool (builder, "livemode", FALSE);
   json_builder_set_member_name (builder, "metadata");
   json_builder_begin_object (builder);
   json_builder_end_object (builder);
-  add_string (builder, "type", "card");
+  if (pm->card == NULL)
+    {
+      json_builder_set_member_name (builder, pm->type);
+      add_ideal_details (builder, pm);
+    }
+  add_string (builder, "type", pm->type);
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);
@@ -196,7 +214,7 @@ till_sim_render_charge (TillSimState *state, TillSimCharge *charge, GPtrArray *e
   add_null (builder, "on_behalf_of");
   json_builder_set_member_name (builder, "outcome");
   json_builder_begin_object (builder);
-  if (!succeeded && pm != NULL && pm->card->blocked)
+  if (!succeeded && pm != NULL && pm->card != NULL && pm->card->blocked)
     {
       /* Radar's block: the payment never reached the card network. */
       add_string (builder, "network_status", "not_sent_to_network");
@@ -237,9 +255,12 @@ till_sim_render_charge (TillSimState *state, TillSimCharge *charge, GPtrArray *e
   if (pm != NULL)
     {
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "card");
-      add_card_details (builder, pm);
-      add_string (builder, "type", "card");
+      json_builder_set_member_name (builder, pm->type);
+      if (pm->card != NULL)
+        add_card_details (builder, pm);
+      else
+        add_ideal_details (builder, pm);
+      add_string (builder, "type", pm->type);
       json_builder_end_object (builder);
     }
   else

@@ -41,7 +41,9 @@ typedef struct
 {
   char                  *id;
   gint64                 created;
-  const TillSimTestCard *card;
+  const TillSimTestCard *card; /* NULL for a bank redirect (iDEAL) */
+  const char            *type; /* "card" or "ideal" (static) */
+  char                  *bank; /* ideal: the bank named on confirmation, or NULL */
   int                    exp_month;
   int                    exp_year;
   gboolean               owned; /* listed in an intent's payment_methods: forgotten with it */

@@ -111,6 +111,7 @@ static void
 pm_free (TillSimPaymentMethod *pm)
 {
   g_free (pm->id);
+  g_free (pm->bank);
   g_free (pm);
 }
 
@@ -714,6 +715,7 @@ add_payment_method (TillSimState *state, const TillSimTestCard *card, int exp_mo
   pm->id = till_sim_random_id ("pm_", 24);
   pm->created = now_seconds (state);
   pm->card = card;
+  pm->type = "card";
   pm->exp_month = exp_month;
   pm->exp_year = exp_year;
   g_hash_table_insert (state->payment_methods, pm->id, pm);
@@ -756,11 +758,23 @@ resolve_payment_method (TillSimState *state, JsonNode *params, TillSimPaymentMet
       const char            *number, *cvc;
       gint64                 exp_month, exp_year;
 
+      /* iDEAL, a bank redirect: the customer authorizes the payment on the bank's page. */
+      if (g_str_equal (type, "ideal"))
+        {
+          JsonNode *ideal = json_object_get_member (object, "ideal");
+
+          *out = add_payment_method (state, NULL, 0, 0);
+          (*out)->type = "ideal";
+          if (ideal != NULL && JSON_NODE_HOLDS_OBJECT (ideal))
+            (*out)->bank = g_strdup (json_object_get_string_member_with_default (
+                json_node_get_object (ideal), "bank", NULL));
+          return NULL;
+        }
       if (!g_str_equal (type, "card"))
         return result_error (400, "invalid_request_error", "payment_method_invalid_parameter",
                              "payment_method_data[type]",
-                             "The simulator only supports card payment methods "
-                             "(payment_method_data[type]=card), not '%s'.",
+                             "The simulator only supports card and ideal payment methods "
+                             "(payment_method_data[type]=card or ideal), not '%s'.",
                              type);
       if (card_node == NULL || !JSON_NODE_HOLDS_OBJECT (card_node))
         return result_error (400, "invalid_request_error", "parameter_missing",
@@ -976,6 +990,24 @@ attempt (TillSimState         *state,
          TillSimPaymentMethod *pm,
          JsonNode             *params)
 {
+  /* A bank redirect: Stripe sends the customer to hooks.stripe.com, which sends them on to
+   * the bank's page (the issuer's origin here, /sim/redirect/ then /bank/); the bank's
+   * answer comes back to Stripe and the customer to the return_url. */
+  if (pm->card == NULL)
+    {
+      clear_action (intent);
+      intent->action_nonce = till_sim_random_id ("", 24);
+      intent->action_url = g_strdup_printf ("%ssim/redirect/%s/%s", request->base_uri, intent->id,
+                                            intent->action_nonce);
+      intent->action_payment_method = g_strdup (pm->id);
+      g_free (intent->payment_method);
+      intent->payment_method = g_strdup (pm->id);
+      g_clear_pointer (&intent->last_payment_error, json_node_unref);
+      set_status (intent, "requires_action");
+      emit_intent (state, request, "payment_intent.requires_action", intent);
+      return intent_reply (state, intent, params, 200);
+    }
+
   switch (pm->card->outcome)
     {
       case TILL_SIM_CARD_SUCCEEDS:
@@ -1055,6 +1087,49 @@ unexpected_state (TillSimIntent *intent, const char *action, const char *allowed
   return reply;
 }
 
+static gboolean
+intent_allows (TillSimIntent *intent, const char *type)
+{
+  for (guint i = 0; i < intent->payment_method_types->len; i++)
+    if (g_str_equal (g_ptr_array_index (intent->payment_method_types, i), type))
+      return TRUE;
+  return FALSE;
+}
+
+static char *
+allowed_types (TillSimIntent *intent)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < intent->payment_method_types->len; i++)
+    g_string_append_printf (text, "%s%s", i ? ", " : "",
+                            (char *) g_ptr_array_index (intent->payment_method_types, i));
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* The intent takes @pm's type; a bank redirect needs somewhere to come back to. */
+static TillSimResult *
+check_payment_method (TillSimIntent *intent, TillSimPaymentMethod *pm, const char *return_url)
+{
+  if (!intent_allows (intent, pm->type))
+    {
+      g_autofree char *allowed = allowed_types (intent);
+
+      return result_error (400, "invalid_request_error",
+                           "payment_intent_incompatible_payment_method", "payment_method",
+                           "The PaymentMethod provided (%s) is not allowed for this "
+                           "PaymentIntent. Please attach a PaymentMethod of one of the "
+                           "following types: %s.",
+                           pm->type, allowed);
+    }
+  if (pm->card == NULL && (return_url == NULL || *return_url == '\0'))
+    return result_error (400, "invalid_request_error", "parameter_missing", "return_url",
+                         "A return_url must be specified because the payment method type %s "
+                         "requires a redirect to the customer's bank.",
+                         pm->type);
+  return NULL;
+}
+
 static TillSimResult *
 confirm (TillSimState *state, TillSimRequest *request, TillSimIntent *intent, JsonNode *params)
 {
@@ -1094,6 +1169,9 @@ confirm (TillSimState *state, TillSimRequest *request, TillSimIntent *intent, Js
           return reply;
         }
     }
+
+  if ((error = check_payment_method (intent, pm, return_url)) != NULL)
+    return error;
 
   set_string (&intent->receipt_email, email);
   set_string (&intent->return_url, return_url);
@@ -1166,16 +1244,25 @@ till_sim_state_create_intent (TillSimState *state, TillSimRequest *request, Json
       JsonArray *array = json_node_get_array (types);
 
       for (guint i = 0; i < json_array_get_length (array); i++)
-        if (g_strcmp0 (json_array_get_string_element (array, i), "card") != 0)
-          {
-            g_autofree char *name = g_strdup_printf ("payment_method_types[%u]", i);
+        {
+          const char      *type = json_array_get_string_element (array, i);
+          g_autofree char *name = g_strdup_printf ("payment_method_types[%u]", i);
 
+          if (g_strcmp0 (type, "card") != 0 && g_strcmp0 (type, "ideal") != 0)
             return result_error (400, "invalid_request_error", "payment_intent_invalid_parameter",
                                  name,
                                  "The payment method type \"%s\" is invalid. The "
-                                 "simulator supports \"card\" only.",
-                                 json_array_get_string_element (array, i));
-          }
+                                 "simulator supports \"card\" and \"ideal\" only.",
+                                 type);
+          /* iDEAL takes euros only. */
+          if (g_str_equal (type, "ideal") &&
+              !g_str_equal (till_currency_get_stripe_code (cur), "eur"))
+            return result_error (400, "invalid_request_error", "payment_intent_invalid_parameter",
+                                 name,
+                                 "The currency provided (%s) is invalid for one or more payment "
+                                 "method types on this PaymentIntent. ideal accepts: eur.",
+                                 till_currency_get_stripe_code (cur));
+        }
     }
   if (param_bool (params, "confirm") == FALSE &&
       (param (params, "payment_method_data") != NULL || param (params, "return_url") != NULL))
@@ -1209,7 +1296,20 @@ till_sim_state_create_intent (TillSimState *state, TillSimRequest *request, Json
                                     json_node_get_object (apm), "enabled", ""),
                                 "true") == 0;
   intent->payment_method_types = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (intent->payment_method_types, g_strdup ("card"));
+  if (types != NULL)
+    {
+      JsonArray *array = json_node_get_array (types);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        g_ptr_array_add (intent->payment_method_types,
+                         g_strdup (json_array_get_string_element (array, i)));
+    }
+  else
+    g_ptr_array_add (intent->payment_method_types, g_strdup ("card"));
+  /* Automatic payment methods: what a Dashboard would have on for the currency; for euros
+   * that includes a bank redirect, as in live mode. */
+  if (intent->automatic_payment_methods && g_str_equal (intent->currency, "eur"))
+    g_ptr_array_add (intent->payment_method_types, g_strdup ("ideal"));
   intent->charges = g_ptr_array_new_with_free_func (g_free);
   intent->payment_methods = g_ptr_array_new_with_free_func (g_free);
   adopt_payment_method (intent, pm);
@@ -1241,6 +1341,8 @@ till_sim_state_create_intent (TillSimState *state, TillSimRequest *request, Json
           reply->save = TRUE;
           return reply;
         }
+      if ((error = check_payment_method (intent, pm, intent->return_url)) != NULL)
+        return error;
       return attempt (state, request, intent, pm, params);
     }
 
@@ -1742,6 +1844,13 @@ till_sim_state_finish_challenge (TillSimState   *state,
 
   if (authenticated)
     charge_succeeds (state, request, intent, pm);
+  else if (pm->card == NULL)
+    till_sim_result_free (attempt_fails (state, request, intent, pm,
+                                         "payment_intent_payment_attempt_failed", NULL,
+                                         "The customer's bank did not authorize this payment. "
+                                         "Please choose a different payment method and try "
+                                         "again.",
+                                         FALSE));
   else
     till_sim_result_free (attempt_fails (state, request, intent, pm,
                                          "payment_intent_authentication_failure", NULL,

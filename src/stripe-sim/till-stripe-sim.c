@@ -1396,7 +1396,7 @@ handle_request (SoupServer        *server,
     handle_api (self, msg, path, request_id);
   else if (g_str_equal (path, "/v3") || g_str_has_prefix (path, "/v3/"))
     till_sim_pages_serve_asset (msg, path, self->signals_origin);
-  else if (g_str_has_prefix (path, "/sim/3ds/"))
+  else if (g_str_has_prefix (path, "/sim/3ds/") || g_str_has_prefix (path, "/sim/redirect/"))
     {
       till_sim_pages_handle_challenge (self->state, self->webhooks, self->base_uri,
                                        self->issuer_origin, msg, path, request_id);

@@ -37,6 +37,7 @@ pay_training_server_stop (PayTrainingServer *server)
   g_free (server->base);
   g_free (server->publishable_key);
   g_free (server->js_origin);
+  g_free (server->config);
   g_free (server);
 }
 
@@ -52,7 +53,11 @@ launch (PayTrainingServer *server, const char *binary, const char *listen, GErro
 
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   {
-    const char *argv[] = { binary, "--training", "--listen", listen, "--db", server->db, NULL };
+    const char *argv[] = { binary,     "--training", "--listen",     listen, "--db",
+                           server->db, "--config",   server->config, NULL };
+
+    if (server->config == NULL)
+      argv[6] = NULL;
     /* Its first line: "till-server listening on URL (training mode)". */
     g_clear_pointer (&server->base, g_free);
     server->process = till_test_spawn (launcher, argv, &server->base, NULL, error);
@@ -94,12 +99,26 @@ launch (PayTrainingServer *server, const char *binary, const char *listen, GErro
 PayTrainingServer *
 pay_training_server_start (const char *binary, GError **error)
 {
+  return pay_training_server_start_with_config (binary, NULL, error);
+}
+
+/* The same, with @key_file (the text of a configuration file, or %NULL) as --config. */
+PayTrainingServer *
+pay_training_server_start_with_config (const char *binary, const char *key_file, GError **error)
+{
   PayTrainingServer *server = g_new0 (PayTrainingServer, 1);
   g_autofree char   *out = NULL;
   g_auto (GStrv) out_lines = NULL;
 
   server->dir = till_test_make_tmpdir ("till-pay");
   server->db = g_build_filename (server->dir, "till.db", NULL);
+  if (key_file != NULL)
+    {
+      server->config = g_build_filename (server->dir, "till-server.conf", NULL);
+      if (!g_file_set_contents_full (server->config, key_file, -1, G_FILE_SET_CONTENTS_NONE, 0600,
+                                     error))
+        goto fail;
+    }
 
   {
     const char *argv[] = { binary, "--db", server->db, "terminal", "add", "pay-test", NULL };

@@ -24,10 +24,13 @@ typedef struct
   char        *base;  /* http://127.0.0.1:PORT, no trailing slash */
   char        *publishable_key;
   char        *js_origin; /* the embedded simulator's origin (Stripe.js and the API) */
+  char        *config;    /* a key file given with --config, or NULL */
 } PayTrainingServer;
 
 PayTrainingServer *pay_training_server_start (const char *binary, GError **error);
-void               pay_training_server_stop (PayTrainingServer *server);
+PayTrainingServer *
+pay_training_server_start_with_config (const char *binary, const char *key_file, GError **error);
+void pay_training_server_stop (PayTrainingServer *server);
 gboolean
 pay_training_server_restart (PayTrainingServer *server, const char *binary, GError **error);
 JsonObject *pay_training_server_request (PayTrainingServer *server,

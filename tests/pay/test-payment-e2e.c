@@ -51,7 +51,15 @@ typedef struct
   guint            load_errors;
   char            *status;
   char            *decline_code;
+  guint            refused_navigations;
 } Fixture;
+
+/* The fixture's data for a server with [stripe] payment-method-types=automatic. */
+static const char automatic_methods[] = "[stripe]\npayment-method-types=automatic\n";
+
+/* The Payment Element's frame, and the tabs it shows ("card ideal"; "card" alone: no tabs). */
+#define ELEMENT_FRAME "document.querySelector('iframe[name^=\"__privateStripeFrame\"]')"
+#define SHOWN_METHODS ELEMENT_FRAME ".getAttribute('data-payment-methods')"
 
 static char *
 server_binary (void)
@@ -85,6 +93,13 @@ static void
 on_load_error (TillPaymentView *v, const char *m, Fixture *f)
 {
   f->load_errors++;
+}
+
+static void
+on_blocked (TillPaymentView *view, const char *what, Fixture *f)
+{
+  if (g_strcmp0 (what, "navigation") == 0)
+    f->refused_navigations++;
 }
 
 static void
@@ -197,7 +212,8 @@ fixture_set_up (Fixture *f, gconstpointer data)
   g_autofree char *page = NULL;
 
   current_fixture = f;
-  f->server = pay_training_server_start (binary, &error);
+  f->server = pay_training_server_start_with_config (
+      binary, data == automatic_methods ? automatic_methods : NULL, &error);
   g_assert_no_error (error);
   f->dir = f->server->dir;
   f->token = f->server->token;
@@ -208,7 +224,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   config = api (f, "GET", "/api/v1/config", NULL, 200);
   g_assert_cmpstr (json_object_get_string_member (config, "mode"), ==, "training");
 
-  if (data != NULL)
+  if (data != NULL && data != automatic_methods)
     {
       /* The app's way: its client, and the payment page that owns the view. */
       gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
@@ -242,6 +258,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   g_signal_connect (f->view, "ready", G_CALLBACK (on_ready), f);
   g_signal_connect (f->view, "result", G_CALLBACK (on_result), f);
   g_signal_connect (f->view, "load-error", G_CALLBACK (on_load_error), f);
+  g_signal_connect (f->view, "blocked", G_CALLBACK (on_blocked), f);
 
   f->window = GTK_WINDOW (gtk_window_new ());
   gtk_window_set_title (f->window, "Till payment e2e");
@@ -383,7 +400,10 @@ wait_for_page (Fixture *f, const char *expression, const char *what)
       if (pay_page_says (till_payment_view_get_web_view (f->view), expression))
         return;
       if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for %s", what);
+        {
+          save_snapshot (f, "timeout");
+          g_error ("timed out waiting for %s", what);
+        }
       settle ();
     }
 }
@@ -557,6 +577,63 @@ test_three_d_secure (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (synced, "status"), ==, "paid");
   g_signal_handlers_disconnect_by_data (till_payment_view_get_web_view (f->view), &resources);
   g_ptr_array_unref (resources.uris);
+}
+
+/* Cards only (the server's default): the form shows the card and no tabs, as Stripe's does. */
+static void
+test_card_only_no_tabs (Fixture *f, gconstpointer data)
+{
+  g_autofree char *pi = NULL;
+  g_autofree char *secret = NULL;
+  g_autoptr (JsonObject) order = checkout (f, &pi, &secret);
+
+  start_form (f, pi, secret, json_object_get_int_member (order, "total"));
+  wait_for_page (f, SHOWN_METHODS " !== null", "the form's payment methods");
+  g_assert_true (
+      pay_page_says (till_payment_view_get_web_view (f->view), SHOWN_METHODS " === 'card'"));
+}
+
+/* Automatic payment methods in euros: the form offers iDEAL, a bank redirect, beside the
+ * card. Confirming with it would send the whole page to the bank: the view refuses, the
+ * page tells the customer, and the card tab still takes the payment. */
+static void
+test_redirect_refused (Fixture *f, gconstpointer data)
+{
+  WebKitWebView   *web_view = till_payment_view_get_web_view (f->view);
+  g_autofree char *page = g_strdup (webkit_web_view_get_uri (web_view));
+  g_autofree char *pi = NULL;
+  g_autofree char *secret = NULL;
+  g_autoptr (JsonObject) order = checkout (f, &pi, &secret);
+  g_autoptr (JsonObject) synced = NULL;
+  JsonObject *payment;
+
+  start_form (f, pi, secret, json_object_get_int_member (order, "total"));
+  wait_for_page (f, SHOWN_METHODS " === 'card ideal'", "the iDEAL tab");
+  save_snapshot (f, "pay-tabs");
+  /* The form has the keyboard: Tab to the tabs (Card), on to iDEAL, Tab to Pay, Enter. */
+  xdotool ((const char *[]){ "key", "--delay", "40", "Tab", "Right", "Tab", "Return", NULL });
+  wait_for_page (f,
+                 "!document.getElementById('message').hidden && "
+                 "document.getElementById('message').textContent.indexOf("
+                 "'would leave this screen') >= 0",
+                 "the message that the method would leave the screen");
+  g_assert_cmpuint (f->refused_navigations, >=, 1);
+  g_assert_cmpstr (webkit_web_view_get_uri (web_view), ==, page);
+  g_assert_cmpuint (f->results, ==, 0);
+  save_snapshot (f, "pay-redirect-refused");
+
+  /* Back to the card tab, and pay by card. */
+  xdotool ((const char *[]){ "key", "--delay", "40", "shift+Tab", "Left", "Tab", NULL });
+  settle ();
+  type_card (f, "4242424242424242");
+  wait_for (&f->results, 1, "the payment result");
+  g_assert_cmpstr (f->status, ==, "succeeded");
+  g_assert_cmpstr (webkit_web_view_get_uri (web_view), ==, page);
+
+  synced = sync_order (f, json_object_get_int_member (order, "id"));
+  g_assert_cmpstr (json_object_get_string_member (synced, "status"), ==, "paid");
+  payment = json_object_get_object_member (synced, "payment");
+  g_assert_cmpstr (json_object_get_string_member (payment, "card_last4"), ==, "4242");
 }
 
 /* The app's payment page: the server's verdict shown natively. */
@@ -1481,6 +1558,9 @@ main (int argc, char **argv)
   ADD ("generic-decline", test_generic_decline);
   ADD ("decline-explained", test_decline_explained);
   ADD ("three-d-secure", test_three_d_secure);
+  ADD ("card-only-no-tabs", test_card_only_no_tabs);
+  g_test_add ("/pay/e2e/redirect-refused", Fixture, automatic_methods, fixture_set_up,
+              test_redirect_refused, fixture_tear_down);
 #undef ADD
 #define FLOW(path, fn)                                                                             \
   g_test_add ("/pay/flow/" path, Fixture, "flow", fixture_set_up, fn, fixture_tear_down)

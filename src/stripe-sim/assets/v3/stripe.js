@@ -8,7 +8,10 @@
  * form lives in an iframe served by the simulator, so the page never sees card numbers (as
  * with Stripe); the iframe confirms the PaymentIntent itself and hands back only the API's
  * answer. 3-D Secure opens as a modal inside the page, in a frame of Stripe's that nests the
- * card issuer's pages (another origin). Results resolve as Stripe.js's do:
+ * card issuer's pages (another origin). The intent's payment_method_types choose the tabs the
+ * form shows (a bank redirect, iDEAL, beside the card for euros with automatic payment
+ * methods); confirming with a redirect sends the whole page to the bank, as Stripe.js does
+ * even with redirect: 'if_required'. Results resolve as Stripe.js's do:
  * {paymentIntent} or {error: {type, code, decline_code, message, …}}.
  */
 (function () {
@@ -184,6 +187,12 @@
         this.queued = [];
         this.emit('ready', { elementType: 'payment' });
         break;
+      case 'methods':
+        /* The tabs the form shows, for whoever inspects the element (tests do). */
+        if (this.iframe) {
+          this.iframe.setAttribute('data-payment-methods', (data.shown || []).join(' '));
+        }
+        break;
       case 'change':
         this.lastChange = data;
         var change = {
@@ -191,7 +200,7 @@
           complete: !!data.complete,
           empty: !!data.empty,
           collapsed: false,
-          value: { type: 'card' }
+          value: { type: data.methodType || 'card' }
         };
         if (data.error) {
           change.error = data.error;
@@ -246,6 +255,32 @@
     this.iframe = iframe;
     this.container = container;
     container.appendChild(iframe);
+    this.offerMethods();
+  };
+
+  /* The payment methods the intent allows become the form's tabs (cards alone: no tabs). */
+  CardFrame.prototype.offerMethods = function () {
+    var self = this;
+    var types = (this.options && this.options.paymentMethodTypes) ||
+      this.elements.paymentMethodTypes || null;
+    function offer(list) {
+      var message = { source: 'till-sim', type: 'methods', types: list };
+      if (self.ready) {
+        self.post(message);
+      } else {
+        self.queued = self.queued || [];
+        self.queued.push(message);
+      }
+    }
+    if (!this.elements.clientSecret) {
+      offer(types || ['card']);
+      return;
+    }
+    retrieveIntent(this.elements.stripe.key, this.elements.clientSecret).then(function (intent) {
+      offer(intent && intent.payment_method_types ? intent.payment_method_types : ['card']);
+    }, function () {
+      offer(['card']);
+    });
   };
 
   /* The page gives its iframe the focus (a frame cannot take it from the page by itself),
@@ -311,6 +346,7 @@
     this.clientSecret = options.clientSecret || null;
     this.appearance = options.appearance || {};
     this.locale = options.locale || null;
+    this.paymentMethodTypes = options.paymentMethodTypes || null;
     this.element = null;
   }
 
@@ -466,6 +502,14 @@
         var body = confirmed.body || {};
         if (body.error) {
           return errorResult(body.error);
+        }
+        /* A bank redirect leaves the page, whatever `redirect` says; the promise never
+         * settles, as the page is gone. */
+        if (body.status === 'requires_action' && body.next_action &&
+            body.next_action.type === 'redirect_to_url' && confirmed.methodType &&
+            confirmed.methodType !== 'card') {
+          window.location.assign(body.next_action.redirect_to_url.url);
+          return new Promise(function () {});
         }
         if (body.status === 'requires_action' && body.next_action &&
             body.next_action.type === 'redirect_to_url') {

@@ -23,6 +23,9 @@
   var brandBox = document.getElementById('brand');
   var touched = { number: false, expiry: false, cvc: false };
   var lastState = null;
+  var tabs = document.getElementById('tabs');
+  var tabButtons = Array.prototype.slice.call(tabs.querySelectorAll('[role="tab"]'));
+  var method = 'card'; /* the tab shown: "card" or "ideal" */
 
   /* The form's words, in the languages Till ships (Stripe.js's `locale` option; "auto"
    * follows the browser). */
@@ -34,6 +37,8 @@
       cvc: 'CVC',
       expiryPlaceholder: 'MM / YY',
       hint: 'Test cards only. Nothing typed here is charged.',
+      tabCard: 'Card',
+      idealNote: 'After you press Pay, you will be sent to your bank to authorize the payment.',
       incomplete_number: 'Your card number is incomplete.',
       invalid_number: 'Your card number is invalid.',
       incomplete_expiry: "Your card's expiration date is incomplete.",
@@ -50,6 +55,8 @@
       cvc: 'CVC',
       expiryPlaceholder: 'AA / YY',
       hint: 'Yalnızca test kartları. Buraya yazılanlardan ücret alınmaz.',
+      tabCard: 'Kart',
+      idealNote: 'Öde düğmesine bastıktan sonra ödemeyi onaylamak için bankanıza yönlendirileceksiniz.',
       incomplete_number: 'Kart numaranız eksik.',
       invalid_number: 'Kart numaranız geçersiz.',
       incomplete_expiry: 'Kartınızın son kullanma tarihi eksik.',
@@ -72,6 +79,8 @@
   document.getElementById('expiry-label').textContent = text.expiry;
   document.getElementById('cvc-label').textContent = text.cvc;
   document.getElementById('hint').textContent = text.hint;
+  document.getElementById('tab-card').textContent = text.tabCard;
+  document.getElementById('ideal-note').textContent = text.idealNote;
   expiry.placeholder = text.expiryPlaceholder;
 
   /* The Appearance API, as far as this form needs it: theme 'night' and a few variables. */
@@ -136,6 +145,9 @@
   /* Every field's state: complete, empty, and the error to show (if any). final: as on
    * submit, where incomplete fields are errors too. */
   function check(final) {
+    if (method !== 'card') {
+      return { number: null, expiry: null, cvc: null, complete: true, empty: false, error: null, brand: '' };
+    }
     var n = digits(number.value);
     var brand = brandOf(n);
     var e = digits(expiry.value);
@@ -179,6 +191,55 @@
     return result;
   }
 
+  /* The tabs, as the Payment Element shows them: one per payment method the intent allows,
+   * none for cards alone. Arrow keys move between them (WAI-ARIA tabs). */
+  function offerMethods(types) {
+    var shown = tabButtons.filter(function (button) {
+      return types.indexOf(button.getAttribute('data-method')) >= 0;
+    });
+    tabButtons.forEach(function (button) { button.hidden = shown.indexOf(button) < 0; });
+    tabs.hidden = shown.length < 2;
+    if (shown.length > 0 && shown.every(function (b) { return b.getAttribute('data-method') !== method; })) {
+      selectMethod(shown[0].getAttribute('data-method'), false);
+    }
+    post({ type: 'methods', shown: tabs.hidden ? ['card'] : shown.map(function (b) { return b.getAttribute('data-method'); }) });
+    resize();
+  }
+
+  function selectMethod(name, focus) {
+    method = name;
+    tabButtons.forEach(function (button) {
+      var selected = button.getAttribute('data-method') === name;
+      button.setAttribute('aria-selected', selected ? 'true' : 'false');
+      button.tabIndex = selected ? 0 : -1;
+      if (selected && focus) { button.focus(); }
+    });
+    document.getElementById('card-pane').hidden = name !== 'card';
+    document.getElementById('ideal-pane').hidden = name !== 'ideal';
+    lastState = null;
+    update();
+  }
+
+  tabButtons.forEach(function (button) {
+    button.addEventListener('click', function () {
+      selectMethod(button.getAttribute('data-method'), true);
+    });
+    button.addEventListener('keydown', function (event) {
+      var visible = tabButtons.filter(function (b) { return !b.hidden; });
+      var at = visible.indexOf(button);
+      var next = null;
+      if (event.key === 'ArrowRight' || event.key === 'ArrowDown') { next = visible[(at + 1) % visible.length]; }
+      if (event.key === 'ArrowLeft' || event.key === 'ArrowUp') { next = visible[(at + visible.length - 1) % visible.length]; }
+      if (event.key === 'Home') { next = visible[0]; }
+      if (event.key === 'End') { next = visible[visible.length - 1]; }
+      if (next) {
+        event.preventDefault();
+        selectMethod(next.getAttribute('data-method'), true);
+      }
+    });
+    button.addEventListener('focus', function () { post({ type: 'focus' }); });
+  });
+
   function render(state) {
     number.classList.toggle('invalid', !!state.number);
     expiry.classList.toggle('invalid', !!state.expiry);
@@ -190,10 +251,10 @@
   function update() {
     var state = check(false);
     render(state);
-    var summary = JSON.stringify([state.complete, state.empty, state.error && state.error.code]);
+    var summary = JSON.stringify([method, state.complete, state.empty, state.error && state.error.code]);
     if (summary !== lastState) {
       lastState = summary;
-      var message = { type: 'change', complete: state.complete, empty: state.empty };
+      var message = { type: 'change', complete: state.complete, empty: state.empty, methodType: method };
       if (state.error) { message.error = state.error; }
       post(message);
     }
@@ -248,7 +309,7 @@
    * it, so the card number may not get it yet: the first character typed into the frame (an
    * interaction) then goes to the card number instead of nowhere. Tab keeps its meaning. */
   document.addEventListener('keydown', function (event) {
-    if ((!document.activeElement || document.activeElement === document.body) &&
+    if (method === 'card' && (!document.activeElement || document.activeElement === document.body) &&
         event.key.length === 1 && !event.ctrlKey && !event.altKey && !event.metaKey) {
       number.focus();
     }
@@ -281,12 +342,15 @@
     }
     var e = digits(expiry.value);
     var form = new URLSearchParams();
+    var methodType = method;
     form.set('client_secret', message.clientSecret);
-    form.set('payment_method_data[type]', 'card');
-    form.set('payment_method_data[card][number]', digits(number.value));
-    form.set('payment_method_data[card][exp_month]', String(parseInt(e.slice(0, 2), 10)));
-    form.set('payment_method_data[card][exp_year]', String(2000 + parseInt(e.slice(2, 4), 10)));
-    form.set('payment_method_data[card][cvc]', digits(cvc.value));
+    form.set('payment_method_data[type]', methodType);
+    if (methodType === 'card') {
+      form.set('payment_method_data[card][number]', digits(number.value));
+      form.set('payment_method_data[card][exp_month]', String(parseInt(e.slice(0, 2), 10)));
+      form.set('payment_method_data[card][exp_year]', String(2000 + parseInt(e.slice(2, 4), 10)));
+      form.set('payment_method_data[card][cvc]', digits(cvc.value));
+    }
     if (message.returnUrl) { form.set('return_url', message.returnUrl); }
     if (message.receiptEmail) { form.set('receipt_email', message.receiptEmail); }
 
@@ -302,7 +366,7 @@
     }).then(function (response) {
       return response.json();
     }).then(function (body) {
-      post({ type: 'reply', id: message.id, body: body });
+      post({ type: 'reply', id: message.id, body: body, methodType: methodType });
     }, function () {
       post({ type: 'reply', id: message.id, networkError: true });
     });
@@ -324,8 +388,15 @@
       case 'confirm':
         confirm(data);
         break;
+      case 'methods':
+        offerMethods(Array.isArray(data.types) ? data.types : ['card']);
+        break;
       case 'focus':
-        number.focus();
+        if (method === 'card') {
+          number.focus();
+        } else {
+          tabButtons.filter(function (b) { return b.getAttribute('data-method') === method; })[0].focus();
+        }
         break;
       case 'blur':
         document.activeElement.blur();
