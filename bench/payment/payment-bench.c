@@ -172,12 +172,17 @@ start_with_latency (guint latency_ms, LatencySim *sim, GError **error)
       g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autofree char *out = NULL;
   g_autofree char *js = NULL;
+  g_autofree char *conf = NULL;
   g_auto (GStrv) lines = NULL;
   guint n;
 
   server->dir = till_test_make_tmpdir ("till-payment-bench");
   server->db = g_build_filename (server->dir, "till.db", NULL);
   server->session = soup_session_new ();
+  /* The checkouts are in euros, as in training. */
+  conf = g_build_filename (server->dir, "till-server.conf", NULL);
+  if (!g_file_set_contents (conf, "[store]\ncurrency=EUR\n", -1, error))
+    return NULL;
   sim->session = soup_session_new ();
   sim->kind = g_strdup_printf ("delay=%u", latency_ms);
   g_subprocess_launcher_set_child_setup (sim_launcher, die_with_parent, NULL, NULL);
@@ -190,9 +195,8 @@ start_with_latency (guint latency_ms, LatencySim *sim, GError **error)
       return NULL;
   }
   {
-    const char *argv[] = {
-      TILL_SERVER_PROGRAM, "--db", server->db, "terminal", "add", "bench", NULL
-    };
+    const char *argv[] = { TILL_SERVER_PROGRAM, "--config", conf,    "--db", server->db,
+                           "terminal",          "add",      "bench", NULL };
     if ((out = till_test_run_program (argv, error)) == NULL)
       return NULL;
     lines = g_strsplit (g_strstrip (out), "\n", -1);
@@ -202,14 +206,13 @@ start_with_latency (guint latency_ms, LatencySim *sim, GError **error)
   {
     /* Test mode starts with no catalog. */
     g_autofree char *csv = g_build_filename (server->dir, "catalog.csv", NULL);
-    const char      *argv[] = {
-           TILL_SERVER_PROGRAM, "--db", server->db, "catalog", "import", csv, NULL
-    };
+    const char      *argv[] = { TILL_SERVER_PROGRAM, "--config", conf, "--db", server->db,
+                                "catalog",           "import",   csv,  NULL };
     g_autofree char *imported = NULL;
 
     if (!g_file_set_contents (csv,
                               "sku,barcode,name,price,currency,tax_rate,category\n"
-                              "B-1,,Simit,1.50,USD,0,Bakery\nB-2,,Ayran,2.00,USD,0,Drinks\n",
+                              "B-1,,Simit,1.50,EUR,0,Bakery\nB-2,,Ayran,2.00,EUR,0,Drinks\n",
                               -1, error) ||
         (imported = till_test_run_program (argv, error)) == NULL)
       return NULL;
@@ -222,9 +225,8 @@ start_with_latency (guint latency_ms, LatencySim *sim, GError **error)
   g_subprocess_launcher_setenv (launcher, "TILL_STRIPE_JS_URL", js, TRUE);
   g_subprocess_launcher_unsetenv (launcher, "TILL_STRIPE_WEBHOOK_SECRET");
   {
-    const char *argv[] = {
-      TILL_SERVER_PROGRAM, "--listen", "127.0.0.1:0", "--db", server->db, NULL
-    };
+    const char *argv[] = { TILL_SERVER_PROGRAM, "--config", conf,       "--listen",
+                           "127.0.0.1:0",       "--db",     server->db, NULL };
     server->process = till_test_spawn (launcher, argv, &server->base, NULL, error);
     if (server->process == NULL || server->base == NULL)
       return NULL;
