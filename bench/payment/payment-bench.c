@@ -14,10 +14,11 @@
  * It connects the app's client and creates the payment page once (the card form loads and
  * stays warm, as the window does at start-up). Then, per round, the clock runs from the
  * checkout request — what Charge sends — through till_payment_page_begin() to the form's
- * "ready" (Charge → form ready; the part from begin () is also shown), and from the key
- * press on Pay to the native "Paid" page (Pay → result shown). The card is typed with real
- * key events (xdotool, 1 ms a key); the whole payment has the typing subtracted. The Stripe
- * API calls made in each of the two spans are counted.
+ * "ready" (Charge → form ready; the part from begin () is also shown), and from the moment
+ * the window gets the Return key on Pay to the native "Paid" page (Pay → result shown). The
+ * card is typed with real key events (xdotool, 1 ms a key), and Pay pressed only once the
+ * form has taken them all; the whole payment leaves out the typing. The Stripe API calls
+ * made in each of the two spans are counted.
  */
 #include "config.h"
 
