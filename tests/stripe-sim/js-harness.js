@@ -5,9 +5,13 @@
  */
 (function () {
   if (window === window.top) return;
+  var received = {}; /* the stand-in's messages from the page, by type */
   window.addEventListener('message', function (event) {
     var d = event.data || {};
-    if (d.tillTest === 'type') {
+    if (d.source === 'till-sim') received[d.type] = (received[d.type] || 0) + 1;
+    if (d.tillTest === 'count') {
+      window.parent.postMessage({ tillTestReceived: received }, '*');
+    } else if (d.tillTest === 'type') {
       Object.keys(d.fields).forEach(function (id) {
         var input = document.getElementById(id);
         input.focus();

@@ -486,6 +486,54 @@ take_snapshot (Fixture *f, const char *name)
 /* The card form filled in (data/screenshots/sim-card-form.png comes from here), the form in
  * the night theme at kiosk sizes showing an error, and the 3-D Secure modal, for people to
  * look at. */
+/* How many messages of @type went from the card frame to the page ("sent") or from the page
+ * to the frame ("received"), so far. */
+static gint64
+frame_messages (JsonNode *counts, const char *direction, const char *type)
+{
+  g_autofree char *path = g_strdup_printf ("%s.%s", direction, type);
+  JsonNode        *count = sim_json_path (counts, path);
+
+  return count != NULL ? json_node_get_int (count) : 0;
+}
+
+/* What lies between the keys and the result is work for the page: a keystroke that changes
+ * nothing of the form's height sends no resize, and Pay sends the frame one message, the
+ * confirmation (the frame validates before it calls the API). */
+static void
+test_messages (Fixture *f, gconstpointer data)
+{
+  JsonNode *before, *typed, *paid, *result;
+  gint64    resizes;
+
+  g_free (open_page (f));
+  run_js (f, "tillTest.counts();");
+  before = wait_event (f, "counts");
+  resizes = frame_messages (before, "sent", "resize");
+  g_assert_cmpint (resizes, >=, 1);
+
+  type_card (f, "4242424242424242", "1234", "123");
+  run_js (f, "tillTest.counts();");
+  typed = wait_event (f, "counts");
+  g_assert_cmpint (frame_messages (typed, "sent", "change"), >,
+                   frame_messages (before, "sent", "change"));
+  g_assert_cmpint (frame_messages (typed, "sent", "resize"), ==, resizes);
+
+  result = pay (f);
+  g_assert_cmpstr (sim_json_string (result, "result.paymentIntent.status"), ==, "succeeded");
+  run_js (f, "tillTest.counts();");
+  paid = wait_event (f, "counts");
+  g_assert_cmpint (frame_messages (paid, "received", "confirm"), ==, 1);
+  g_assert_cmpint (frame_messages (paid, "received", "validate"), ==, 0);
+
+  /* A validation error still comes back from that one message, with nothing sent to Stripe. */
+  g_free (open_page (f));
+  type_card (f, "4242424242424242", "12", "123");
+  result = pay (f);
+  g_assert_cmpstr (sim_json_string (result, "result.error.type"), ==, "validation_error");
+  g_assert_cmpstr (sim_json_string (result, "result.error.code"), ==, "incomplete_expiry");
+}
+
 static void
 test_screenshot (Fixture *f, gconstpointer data)
 {
@@ -539,6 +587,7 @@ main (int argc, char **argv)
   add ("/sim/stripe-js/validation", test_validation_as_typed);
   add ("/sim/stripe-js/redirect-and-deferred", test_redirect_and_deferred);
   add ("/sim/stripe-js/locale", test_locale);
+  add ("/sim/stripe-js/messages", test_messages);
   add ("/sim/stripe-js/screenshot", test_screenshot);
 
   return g_test_run ();

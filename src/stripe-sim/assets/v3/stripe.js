@@ -486,41 +486,39 @@
       return Promise.reject(IntegrationError('stripe.confirmPayment(): a valid clientSecret is required.'));
     }
 
+    /* One message to the frame: it validates what was typed before it calls the API, and
+     * answers a validation error without calling it, so a separate round of validation first
+     * would only add a hop between Pay and the confirmation. */
     var frame = elements.element._frame;
-    return frame.request('validate').then(function (reply) {
-      if (reply.error) {
-        return { error: reply.error };
+    return frame.request('confirm', {
+      clientSecret: clientSecret,
+      returnUrl: confirmParams.return_url || null,
+      receiptEmail: confirmParams.receipt_email || null
+    }).then(function (confirmed) {
+      if (confirmed.networkError) {
+        return { error: connectionError() };
       }
-      return frame.request('confirm', {
-        clientSecret: clientSecret,
-        returnUrl: confirmParams.return_url || null,
-        receiptEmail: confirmParams.receipt_email || null
-      }).then(function (confirmed) {
-        if (confirmed.networkError) {
-          return { error: connectionError() };
-        }
-        var body = confirmed.body || {};
-        if (body.error) {
-          return errorResult(body.error);
-        }
-        /* A bank redirect leaves the page, whatever `redirect` says; the promise never
-         * settles, as the page is gone. */
-        if (body.status === 'requires_action' && body.next_action &&
-            body.next_action.type === 'redirect_to_url' && confirmed.methodType &&
-            confirmed.methodType !== 'card') {
-          window.location.assign(body.next_action.redirect_to_url.url);
-          return new Promise(function () {});
-        }
-        if (body.status === 'requires_action' && body.next_action &&
-            body.next_action.type === 'redirect_to_url') {
-          return openChallenge(body.next_action.redirect_to_url.url).then(function () {
-            return retrieveIntent(stripe.key, clientSecret);
-          }).then(function (intent) {
-            return settle(intent, redirect, confirmParams.return_url);
-          });
-        }
-        return settle(body, redirect, confirmParams.return_url);
-      });
+      var body = confirmed.body || {};
+      if (body.error) {
+        return errorResult(body.error);
+      }
+      /* A bank redirect leaves the page, whatever `redirect` says; the promise never
+       * settles, as the page is gone. */
+      if (body.status === 'requires_action' && body.next_action &&
+          body.next_action.type === 'redirect_to_url' && confirmed.methodType &&
+          confirmed.methodType !== 'card') {
+        window.location.assign(body.next_action.redirect_to_url.url);
+        return new Promise(function () {});
+      }
+      if (body.status === 'requires_action' && body.next_action &&
+          body.next_action.type === 'redirect_to_url') {
+        return openChallenge(body.next_action.redirect_to_url.url).then(function () {
+          return retrieveIntent(stripe.key, clientSecret);
+        }).then(function (intent) {
+          return settle(intent, redirect, confirmParams.return_url);
+        });
+      }
+      return settle(body, redirect, confirmParams.return_url);
     }).catch(function (e) {
       if (e && e.name === 'IntegrationError') {
         throw e;

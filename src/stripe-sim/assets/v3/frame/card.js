@@ -318,8 +318,15 @@
     event.preventDefault();
   });
 
+  /* Only when the height changes: the page lays itself out again for each one, and most
+   * keystrokes change nothing. */
+  var lastHeight = -1;
   function resize() {
-    post({ type: 'resize', height: document.documentElement.scrollHeight });
+    var height = document.documentElement.scrollHeight;
+    if (height !== lastHeight) {
+      lastHeight = height;
+      post({ type: 'resize', height: height });
+    }
   }
 
   function validate() {
