@@ -47,6 +47,7 @@ typedef struct
   int                    exp_month;
   int                    exp_year;
   gboolean               owned; /* listed in an intent's payment_methods: forgotten with it */
+  GList                 *loose; /* its link in the state's PaymentMethods no intent owns */
 } TillSimPaymentMethod;
 
 typedef struct
@@ -193,7 +194,8 @@ TillSimState *till_sim_state_new (TillSimSnapshotFunc snapshot);
 void          till_sim_state_free (TillSimState *state);
 
 /* What the state remembers (0: no limit). Past @max_age seconds, or beyond the newest
- * @max_intents, an intent is forgotten with its charges, refunds and PaymentMethods; past
+ * @max_intents, an intent is forgotten with its charges, refunds and PaymentMethods (and so
+ * is a PaymentMethod no intent uses, by the same two limits); past
  * @max_age or beyond the newest @max_events, an event. Applied by till_sim_state_prune(),
  * never in the middle of a request. By default: no age limit, every intent, 10,000 events. */
 void till_sim_state_set_retention (TillSimState *state,
@@ -229,6 +231,9 @@ TillSimResult *till_sim_state_capture_intent (TillSimState   *state,
                                               TillSimRequest *request,
                                               const char     *id,
                                               JsonNode       *params);
+TillSimResult *till_sim_state_create_payment_method (TillSimState   *state,
+                                                     TillSimRequest *request,
+                                                     JsonNode       *params);
 TillSimResult *
 till_sim_state_create_refund (TillSimState *state, TillSimRequest *request, JsonNode *params);
 TillSimResult *till_sim_state_retrieve_refund (TillSimState   *state,

@@ -25,6 +25,7 @@ struct _TillSimState
   GHashTable         *charges;
   GHashTable         *refunds;
   GHashTable         *payment_methods;
+  GQueue              loose_pms;    /* TillSimPaymentMethod * no intent owns, oldest first */
   GHashTable         *events;       /* id → TillSimEvent (owned by the queue) */
   GQueue              event_queue;  /* newest first */
   GPtrArray          *intent_order; /* TillSimIntent *, oldest first (owned by intents) */
@@ -144,6 +145,7 @@ till_sim_state_new (TillSimSnapshotFunc snapshot)
   state->intent_order = g_ptr_array_new ();
   state->refund_order = g_ptr_array_new ();
   g_queue_init (&state->event_queue);
+  g_queue_init (&state->loose_pms);
   state->max_events = TILL_STRIPE_SIM_DEFAULT_MAX_EVENTS;
   return state;
 }
@@ -156,6 +158,7 @@ till_sim_state_free (TillSimState *state)
   g_hash_table_unref (state->intents);
   g_hash_table_unref (state->charges);
   g_hash_table_unref (state->refunds);
+  g_queue_clear (&state->loose_pms);
   g_hash_table_unref (state->payment_methods);
   g_hash_table_unref (state->events);
   g_queue_clear_full (&state->event_queue, (GDestroyNotify) event_free);
@@ -312,6 +315,20 @@ till_sim_state_prune (TillSimState *state)
     }
   if (intents > 0)
     forget_oldest_intents (state, intents);
+
+  /* A PaymentMethod no intent took (POST /v1/payment_methods, or a confirmation refused
+   * after it was made) goes by the intents' limits. */
+  while (state->loose_pms.head != NULL)
+    {
+      TillSimPaymentMethod *pm = state->loose_pms.head->data;
+      gboolean too_many = state->max_intents > 0 && state->loose_pms.length > state->max_intents;
+      gboolean too_old = state->max_age > 0 && now - pm->created > state->max_age;
+
+      if (!too_many && !too_old)
+        break;
+      g_queue_pop_head (&state->loose_pms);
+      g_hash_table_remove (state->payment_methods, pm->id);
+    }
 
   while (state->event_queue.tail != NULL)
     {
@@ -697,13 +714,15 @@ card_error (const char *code, const char *param_name, const char *message)
   return reply;
 }
 
-/* A PaymentMethod made for @intent lives as long as it does. */
+/* A PaymentMethod made for @intent, or first used by it, lives as long as it does. */
 static void
-adopt_payment_method (TillSimIntent *intent, TillSimPaymentMethod *pm)
+adopt_payment_method (TillSimState *state, TillSimIntent *intent, TillSimPaymentMethod *pm)
 {
   if (pm == NULL || pm->owned)
     return;
   pm->owned = TRUE;
+  if (pm->loose != NULL)
+    g_queue_delete_link (&state->loose_pms, g_steal_pointer (&pm->loose));
   g_ptr_array_add (intent->payment_methods, g_strdup (pm->id));
 }
 
@@ -719,7 +738,74 @@ add_payment_method (TillSimState *state, const TillSimTestCard *card, int exp_mo
   pm->exp_month = exp_month;
   pm->exp_year = exp_year;
   g_hash_table_insert (state->payment_methods, pm->id, pm);
+  g_queue_push_tail (&state->loose_pms, pm);
+  pm->loose = state->loose_pms.tail;
   return pm;
+}
+
+/* A card's number, expiry and CVC (@card_params, sent as @prefix[number] and so on) as a
+ * new PaymentMethod, or the card error Stripe gives for them. */
+static TillSimResult *
+card_payment_method (TillSimState          *state,
+                     JsonObject            *card_params,
+                     const char            *prefix,
+                     TillSimPaymentMethod **out)
+{
+  g_autoptr (GString) digits = g_string_new (NULL);
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char       *number_param = g_strdup_printf ("%s[number]", prefix);
+  g_autofree char       *month_param = g_strdup_printf ("%s[exp_month]", prefix);
+  g_autofree char       *year_param = g_strdup_printf ("%s[exp_year]", prefix);
+  g_autofree char       *cvc_param = g_strdup_printf ("%s[cvc]", prefix);
+  const TillSimTestCard *card;
+  const char            *number, *cvc;
+  gint64                 exp_month, exp_year;
+
+  number = json_object_get_string_member_with_default (card_params, "number", "");
+  cvc = json_object_get_string_member_with_default (card_params, "cvc", NULL);
+  exp_month = g_ascii_strtoll (
+      json_object_get_string_member_with_default (card_params, "exp_month", "0"), NULL, 10);
+  exp_year = g_ascii_strtoll (
+      json_object_get_string_member_with_default (card_params, "exp_year", "0"), NULL, 10);
+
+  for (const char *p = number; *p != '\0'; p++)
+    {
+      if (g_ascii_isdigit (*p))
+        g_string_append_c (digits, *p);
+      else if (*p != ' ' && *p != '-')
+        {
+          g_string_truncate (digits, 0);
+          break;
+        }
+    }
+
+  card = till_sim_test_card_lookup (digits->str);
+  if (!till_sim_luhn_valid (digits->str) || card == NULL)
+    return card_error ("incorrect_number", number_param, "Your card number is incorrect.");
+  if (exp_month < 1 || exp_month > 12)
+    return card_error ("invalid_expiry_month", month_param,
+                       "Your card's expiration month is invalid.");
+  if (exp_year >= 0 && exp_year < 100)
+    exp_year += 2000;
+  if (exp_year < g_date_time_get_year (now) || exp_year > g_date_time_get_year (now) + 50)
+    return card_error ("invalid_expiry_year", year_param,
+                       "Your card's expiration year is invalid.");
+  if (exp_year == g_date_time_get_year (now) && exp_month < g_date_time_get_month (now))
+    return card_error ("invalid_expiry_month", month_param,
+                       "Your card's expiration month is invalid.");
+  if (cvc != NULL)
+    {
+      gsize    length = strlen (cvc);
+      gboolean ok = length >= 3 && length <= 4;
+
+      for (const char *p = cvc; ok && *p != '\0'; p++)
+        ok = g_ascii_isdigit (*p);
+      if (!ok)
+        return card_error ("invalid_cvc", cvc_param, "Your card's security code is invalid.");
+    }
+
+  *out = add_payment_method (state, card, exp_month, exp_year);
+  return NULL;
 }
 
 /* payment_method=pm_… or pm_card_…, or payment_method_data[type]=card with [card][…]. */
@@ -751,12 +837,6 @@ resolve_payment_method (TillSimState *state, JsonNode *params, TillSimPaymentMet
       JsonObject *object = json_node_get_object (data);
       const char *type = json_object_get_string_member_with_default (object, "type", "");
       JsonNode   *card_node = json_object_get_member (object, "card");
-      JsonObject *card_params;
-      g_autoptr (GString) digits = g_string_new (NULL);
-      g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-      const TillSimTestCard *card;
-      const char            *number, *cvc;
-      gint64                 exp_month, exp_year;
 
       /* iDEAL, a bank redirect: the customer authorizes the payment on the bank's page. */
       if (g_str_equal (type, "ideal"))
@@ -780,57 +860,45 @@ resolve_payment_method (TillSimState *state, JsonNode *params, TillSimPaymentMet
         return result_error (400, "invalid_request_error", "parameter_missing",
                              "payment_method_data[card]",
                              "Missing required param: payment_method_data[card].");
-
-      card_params = json_node_get_object (card_node);
-      number = json_object_get_string_member_with_default (card_params, "number", "");
-      cvc = json_object_get_string_member_with_default (card_params, "cvc", NULL);
-      exp_month = g_ascii_strtoll (
-          json_object_get_string_member_with_default (card_params, "exp_month", "0"), NULL, 10);
-      exp_year = g_ascii_strtoll (
-          json_object_get_string_member_with_default (card_params, "exp_year", "0"), NULL, 10);
-
-      for (const char *p = number; *p != '\0'; p++)
-        {
-          if (g_ascii_isdigit (*p))
-            g_string_append_c (digits, *p);
-          else if (*p != ' ' && *p != '-')
-            {
-              g_string_truncate (digits, 0);
-              break;
-            }
-        }
-
-      card = till_sim_test_card_lookup (digits->str);
-      if (!till_sim_luhn_valid (digits->str) || card == NULL)
-        return card_error ("incorrect_number", "payment_method_data[card][number]",
-                           "Your card number is incorrect.");
-      if (exp_month < 1 || exp_month > 12)
-        return card_error ("invalid_expiry_month", "payment_method_data[card][exp_month]",
-                           "Your card's expiration month is invalid.");
-      if (exp_year >= 0 && exp_year < 100)
-        exp_year += 2000;
-      if (exp_year < g_date_time_get_year (now) || exp_year > g_date_time_get_year (now) + 50)
-        return card_error ("invalid_expiry_year", "payment_method_data[card][exp_year]",
-                           "Your card's expiration year is invalid.");
-      if (exp_year == g_date_time_get_year (now) && exp_month < g_date_time_get_month (now))
-        return card_error ("invalid_expiry_month", "payment_method_data[card][exp_month]",
-                           "Your card's expiration month is invalid.");
-      if (cvc != NULL)
-        {
-          gsize    length = strlen (cvc);
-          gboolean ok = length >= 3 && length <= 4;
-
-          for (const char *p = cvc; ok && *p != '\0'; p++)
-            ok = g_ascii_isdigit (*p);
-          if (!ok)
-            return card_error ("invalid_cvc", "payment_method_data[card][cvc]",
-                               "Your card's security code is invalid.");
-        }
-
-      *out = add_payment_method (state, card, exp_month, exp_year);
+      return card_payment_method (state, json_node_get_object (card_node),
+                                  "payment_method_data[card]", out);
     }
 
   return NULL;
+}
+
+/* POST /v1/payment_methods: type=card with card[number], card[exp_month], card[exp_year]
+ * and card[cvc], as Stripe.js's createPaymentMethod() sends them with the publishable key.
+ * The PaymentMethod waits for an intent to use it; no intent taking it, it is forgotten by
+ * the intents' retention (till_sim_state_prune ()). */
+TillSimResult *
+till_sim_state_create_payment_method (TillSimState   *state,
+                                      TillSimRequest *request,
+                                      JsonNode       *params)
+{
+  const char              *type = param_string (params, "type");
+  JsonNode                *card = param (params, "card");
+  TillSimPaymentMethod    *pm = NULL;
+  TillSimResult           *error;
+  static const char *const expandable[] = { NULL };
+  g_autoptr (GPtrArray) expand = NULL;
+
+  if ((error = parse_expand (params, expandable, &expand)) != NULL)
+    return error;
+  if (type == NULL)
+    return result_error (400, "invalid_request_error", "parameter_missing", "type",
+                         "Missing required param: type.");
+  if (!g_str_equal (type, "card"))
+    return result_error (400, "invalid_request_error", "payment_method_invalid_parameter", "type",
+                         "The simulator only supports card payment methods (type=card), not "
+                         "'%s'.",
+                         type);
+  if (card == NULL || !JSON_NODE_HOLDS_OBJECT (card))
+    return result_error (400, "invalid_request_error", "parameter_missing", "card",
+                         "Missing required param: card.");
+  if ((error = card_payment_method (state, json_node_get_object (card), "card", &pm)) != NULL)
+    return error;
+  return result_object (200, TILL_SIM_OBJECT_PAYMENT_METHOD, pm, expand);
 }
 
 /* --- the state machine -------------------------------------------------------------- */
@@ -1152,7 +1220,7 @@ confirm (TillSimState *state, TillSimRequest *request, TillSimIntent *intent, Js
   error = resolve_payment_method (state, params, &pm);
   if (error != NULL)
     return error;
-  adopt_payment_method (intent, pm);
+  adopt_payment_method (state, intent, pm);
 
   if (pm == NULL)
     {
@@ -1312,7 +1380,7 @@ till_sim_state_create_intent (TillSimState *state, TillSimRequest *request, Json
     g_ptr_array_add (intent->payment_method_types, g_strdup ("ideal"));
   intent->charges = g_ptr_array_new_with_free_func (g_free);
   intent->payment_methods = g_ptr_array_new_with_free_func (g_free);
-  adopt_payment_method (intent, pm);
+  adopt_payment_method (state, intent, pm);
   intent->metadata = json_object_new ();
   apply_metadata (intent->metadata, param (params, "metadata"));
   set_string (&intent->description, param_string (params, "description"));
@@ -1431,7 +1499,7 @@ till_sim_state_update_intent (TillSimState   *state,
       return error;
     }
 
-  adopt_payment_method (intent, pm);
+  adopt_payment_method (state, intent, pm);
   intent->amount = amount;
   g_free (intent->currency);
   intent->currency = g_strdup (till_currency_get_stripe_code (cur));

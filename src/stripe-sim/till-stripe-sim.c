@@ -85,6 +85,7 @@ typedef enum
   ROUTE_RETRIEVE_CHARGE,
   ROUTE_LIST_EVENTS,
   ROUTE_RETRIEVE_EVENT,
+  ROUTE_CREATE_PAYMENT_METHOD,
 } Route;
 
 typedef struct
@@ -816,6 +817,11 @@ match_route (const char *method, const char *path, char **id, const char **templ
           return ROUTE_RETRIEVE_REFUND;
         }
     }
+  else if (g_str_equal (parts[2], "payment_methods") && post && n == 3)
+    {
+      *template = "/v1/payment_methods";
+      return ROUTE_CREATE_PAYMENT_METHOD;
+    }
   else if (g_str_equal (parts[2], "charges") && get && n == 4)
     {
       *id = g_strdup (parts[3]);
@@ -874,6 +880,8 @@ dispatch (
         return till_sim_state_list_events (state, request, params);
       case ROUTE_RETRIEVE_EVENT:
         return till_sim_state_retrieve_event (state, request, id, params);
+      case ROUTE_CREATE_PAYMENT_METHOD:
+        return till_sim_state_create_payment_method (state, request, params);
       case ROUTE_NONE:
       default:
         g_assert_not_reached ();
@@ -1139,7 +1147,9 @@ handle_api (TillStripeSim *self, SoupServerMessage *msg, const char *path, const
       return;
     }
 
-  if (auth == AUTH_PUBLISHABLE && route != ROUTE_RETRIEVE_INTENT && route != ROUTE_CONFIRM_INTENT)
+  /* Stripe.js's calls: an intent's, by its client secret, and making a PaymentMethod. */
+  if (auth == AUTH_PUBLISHABLE && route != ROUTE_RETRIEVE_INTENT && route != ROUTE_CONFIRM_INTENT &&
+      route != ROUTE_CREATE_PAYMENT_METHOD)
     {
       till_sim_send_error (msg, 401, "invalid_request_error", "secret_key_required", NULL,
                            "This API call cannot be made with a publishable API key. Please use a "

@@ -561,6 +561,44 @@ test_screenshot (Fixture *f, gconstpointer data)
   g_assert_cmpstr (sim_json_string (change, "result.paymentIntent.status"), ==, "succeeded");
 }
 
+/* stripe.createPaymentMethod({elements}): the typed card becomes a PaymentMethod the page
+ * sees only as its id and last four digits; nothing is confirmed. A bad card: {error}. */
+static void
+test_create_payment_method (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = open_page (f);
+  g_autofree char *pm = NULL;
+  JsonNode        *result;
+
+  type_card (f, "4000002500003155", "1234", "123");
+  run_js (f, "tillTest.createPaymentMethod();");
+  result = wait_event (f, "created");
+  g_assert_null (sim_json_path (result, "result.error"));
+  g_assert_true (g_str_has_prefix (sim_json_string (result, "result.paymentMethod.id"), "pm_"));
+  g_assert_cmpstr (sim_json_string (result, "result.paymentMethod.card.last4"), ==, "3155");
+  g_assert_null (sim_json_path (result, "result.paymentMethod.card.number"));
+  pm = g_strdup (sim_json_string (result, "result.paymentMethod.id"));
+
+  /* The server confirms with it: the bank asks for 3-D Secure for this card. */
+  {
+    g_autofree char *uri = g_strdup_printf ("%sv1/payment_intents/%s/confirm",
+                                            till_stripe_sim_get_base_uri (f->sim), id);
+    g_autofree char *form = g_strdup_printf ("payment_method=%s", pm);
+    g_autoptr (SimResponse) r = sim_request (f->session, "POST", uri, SIM_TEST_KEY, form, NULL);
+
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpstr (sim_json_string (r->json, "status"), ==, "requires_action");
+    g_assert_cmpstr (sim_json_string (r->json, "payment_method"), ==, pm);
+  }
+
+  g_free (open_page (f));
+  type_card (f, "4242424242424241", "1234", "123");
+  run_js (f, "tillTest.createPaymentMethod();");
+  result = wait_event (f, "created");
+  g_assert_cmpstr (sim_json_string (result, "result.error.code"), ==, "invalid_number");
+  g_assert_null (sim_json_path (result, "result.paymentMethod"));
+}
+
 static void
 add (const char *path, void (*func) (Fixture *, gconstpointer))
 {
@@ -588,6 +626,7 @@ main (int argc, char **argv)
   add ("/sim/stripe-js/redirect-and-deferred", test_redirect_and_deferred);
   add ("/sim/stripe-js/locale", test_locale);
   add ("/sim/stripe-js/messages", test_messages);
+  add ("/sim/stripe-js/create-payment-method", test_create_payment_method);
   add ("/sim/stripe-js/screenshot", test_screenshot);
 
   return g_test_run ();

@@ -2876,6 +2876,171 @@ test_moto (Fixture *f, gconstpointer data)
   }
 }
 
+#define NEW_CARD(number)                                                                           \
+  "type=card&card[number]=" number "&card[exp_month]=12&card[exp_year]=2034&card[cvc]=123"
+
+/* POST /v1/payment_methods with the publishable key, as Stripe.js's createPaymentMethod(). */
+static SimResponse *
+create_pm (Fixture *f, const char *form)
+{
+  g_autofree char *uri = url (f, "/v1/payment_methods");
+
+  return sim_request (f->session, "POST", uri, "pk_test_abc123", form, NULL);
+}
+
+/* A card typed into the card frame becomes a PaymentMethod (the publishable key may make
+ * one); an intent confirmed with it is charged to that card. Bad details get Stripe's error
+ * and make nothing. */
+static void
+test_payment_methods (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SimResponse) made = create_pm (f, NEW_CARD ("4000002500003155"));
+  g_autofree char *id = create_intent (f, NULL);
+  g_autofree char *form = NULL;
+  g_autoptr (SimResponse) confirmed = NULL;
+  g_autoptr (SimResponse) live = NULL;
+  g_autofree char *live_uri = url (f, "/v1/payment_methods");
+  guint            before;
+
+  assert_ok (made);
+  g_assert_true (g_str_has_prefix (sim_json_string (made->json, "id"), "pm_"));
+  g_assert_cmpstr (sim_json_string (made->json, "object"), ==, "payment_method");
+  g_assert_cmpstr (sim_json_string (made->json, "type"), ==, "card");
+  g_assert_cmpstr (sim_json_string (made->json, "card.brand"), ==, "visa");
+  g_assert_cmpstr (sim_json_string (made->json, "card.last4"), ==, "3155");
+  g_assert_cmpint (sim_json_int (made->json, "card.exp_month"), ==, 12);
+  g_assert_cmpint (sim_json_int (made->json, "card.exp_year"), ==, 2034);
+  {
+    gsize            size = 0;
+    const char      *bytes = g_bytes_get_data (made->body, &size);
+    g_autofree char *text = g_strndup (bytes, size);
+
+    /* Only the last four digits come back. */
+    g_assert_null (strstr (text, "4000002500003155"));
+  }
+
+  /* The secret key may make one too. */
+  {
+    g_autoptr (SimResponse) r =
+        api (f, "POST", "/v1/payment_methods", NEW_CARD ("4242424242424242"));
+
+    assert_ok (r);
+    g_assert_cmpstr (sim_json_string (r->json, "card.last4"), ==, "4242");
+  }
+
+  /* Confirmed by the server with it: this card asks for 3-D Secure, unless MOTO. */
+  till_stripe_sim_set_moto_enabled (f->sim, TRUE);
+  form = g_strdup_printf ("payment_method=%s&" MOTO, sim_json_string (made->json, "id"));
+  confirmed = confirm (f, id, form);
+  assert_ok (confirmed);
+  g_assert_cmpstr (sim_json_string (confirmed->json, "status"), ==, "succeeded");
+  g_assert_cmpstr (sim_json_string (confirmed->json, "payment_method"), ==,
+                   sim_json_string (made->json, "id"));
+
+  before = counts (f).payment_methods;
+  {
+    g_autoptr (SimResponse) r = create_pm (f, NEW_CARD ("4242424242424241"));
+
+    assert_error (r, 402, "card_error", "incorrect_number", "card[number]");
+  }
+  {
+    g_autoptr (SimResponse) r =
+        create_pm (f, "type=card&card[number]=4242424242424242&card[exp_month]=13"
+                      "&card[exp_year]=2034&card[cvc]=123");
+
+    assert_error (r, 402, "card_error", "invalid_expiry_month", "card[exp_month]");
+  }
+  {
+    g_autoptr (SimResponse) r =
+        create_pm (f, "type=card&card[number]=4242424242424242&card[exp_month]=12"
+                      "&card[exp_year]=2034&card[cvc]=12x");
+
+    assert_error (r, 402, "card_error", "invalid_cvc", "card[cvc]");
+  }
+  {
+    g_autoptr (SimResponse) r = create_pm (f, "type=card");
+
+    assert_error (r, 400, "invalid_request_error", "parameter_missing", "card");
+  }
+  {
+    g_autoptr (SimResponse) r =
+        create_pm (f, "card[number]=4242424242424242&card[exp_month]=12&card[exp_year]=2034");
+
+    assert_error (r, 400, "invalid_request_error", "parameter_missing", "type");
+  }
+  {
+    g_autoptr (SimResponse) r = create_pm (f, "type=sepa_debit");
+
+    assert_error (r, 400, "invalid_request_error", NULL, "type");
+  }
+  live = sim_request (f->session, "POST", live_uri, "pk_live_abc123", NEW_CARD ("4242424242424242"),
+                      NULL);
+  g_assert_cmpuint (live->status, ==, 401);
+  g_assert_cmpuint (counts (f).payment_methods, ==, before);
+}
+
+/* A PaymentMethod no intent takes is forgotten by the intents' limits, count and age; one an
+ * intent took lives as long as the intent. */
+static void
+test_retention_payment_methods (Fixture *f, gconstpointer data)
+{
+  g_autofree char *ids[4] = { NULL };
+  g_autofree char *used = NULL;
+  g_autofree char *intent = NULL;
+
+  till_stripe_sim_set_retention (f->sim, 3600, 2, 0, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autoptr (SimResponse) r = create_pm (f, NEW_CARD ("4242424242424242"));
+
+      assert_ok (r);
+      ids[i] = g_strdup (sim_json_string (r->json, "id"));
+    }
+  {
+    g_autoptr (SimResponse) r = create_pm (f, NEW_CARD ("4242424242424242"));
+
+    assert_ok (r);
+    used = g_strdup (sim_json_string (r->json, "id"));
+  }
+  /* Only the newest two are left. */
+  g_assert_cmpuint (counts (f).payment_methods, ==, 2);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *other = create_intent (f, NULL);
+      g_autofree char *form = g_strdup_printf ("payment_method=%s", ids[i]);
+      g_autoptr (SimResponse) r = confirm (f, other, form);
+
+      assert_error (r, 400, "invalid_request_error", "resource_missing", "payment_method");
+    }
+
+  /* An intent takes one: it lives as long as the intent, past the age of the other. */
+  till_stripe_sim_set_retention (f->sim, 3600, 0, 0, 0);
+  till_stripe_sim_advance_clock (f->sim, 1800);
+  intent = create_intent (f, NULL);
+  {
+    g_autofree char *form = g_strdup_printf ("payment_method=%s", used);
+    g_autoptr (SimResponse) r = confirm (f, intent, form);
+
+    assert_ok (r);
+    g_assert_cmpstr (sim_json_string (r->json, "status"), ==, "succeeded");
+  }
+  till_stripe_sim_advance_clock (f->sim, 1801);
+  {
+    g_autoptr (SimResponse) r = retrieve (f, intent, "expand[]=payment_method");
+
+    assert_ok (r);
+    g_assert_cmpstr (sim_json_string (r->json, "payment_method.id"), ==, used);
+  }
+  g_assert_cmpuint (counts (f).payment_methods, ==, 1);
+  {
+    g_autofree char *other = create_intent (f, NULL);
+    g_autofree char *form = g_strdup_printf ("payment_method=%s", ids[3]);
+    g_autoptr (SimResponse) r = confirm (f, other, form);
+
+    assert_error (r, 400, "invalid_request_error", "resource_missing", "payment_method");
+  }
+}
+
 static void
 add (const char *path, gboolean faults, void (*func) (Fixture *, gconstpointer))
 {
@@ -2892,6 +3057,8 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/idempotency/pruned", test_idempotency_pruned);
   add ("/sim/auth", FALSE, test_auth);
   add ("/sim/auth/publishable", FALSE, test_publishable_key);
+  add ("/sim/payment-methods", FALSE, test_payment_methods);
+  add ("/sim/retention/payment-methods", FALSE, test_retention_payment_methods);
   add ("/sim/request-id", FALSE, test_request_id);
   add ("/sim/form/brackets", FALSE, test_form_brackets);
   add ("/sim/form/body-limit", FALSE, test_body_limit);

@@ -4,11 +4,12 @@
  *
  * Implements what a Payment Element page uses: Stripe(pk_test_…), stripe.elements(),
  * elements.create('payment'), element.mount()/on()/off()/unmount()/destroy(),
- * elements.submit(), stripe.confirmPayment() and stripe.retrievePaymentIntent(). The card
- * form lives in an iframe served by the simulator, so the page never sees card numbers (as
- * with Stripe); the iframe confirms the PaymentIntent itself and hands back only the API's
- * answer. 3-D Secure opens as a modal inside the page, in a frame of Stripe's that nests the
- * card issuer's pages (another origin). The intent's payment_method_types choose the tabs the
+ * elements.submit(), stripe.confirmPayment(), stripe.createPaymentMethod() and
+ * stripe.retrievePaymentIntent(). The card form lives in an iframe served by the simulator,
+ * so the page never sees card numbers (as with Stripe); the iframe confirms the
+ * PaymentIntent, or makes the PaymentMethod, itself and hands back only the API's answer.
+ * 3-D Secure opens as a modal inside the page, in a frame of Stripe's that nests the card
+ * issuer's pages (another origin). The intent's payment_method_types choose the tabs the
  * form shows (a bank redirect, iDEAL, beside the card for euros with automatic payment
  * methods); confirming with a redirect sends the whole page to the bank, as Stripe.js does
  * even with redirect: 'if_required'. Results resolve as Stripe.js's do:
@@ -519,6 +520,31 @@
         });
       }
       return settle(body, redirect, confirmParams.return_url);
+    }).catch(function (e) {
+      if (e && e.name === 'IntegrationError') {
+        throw e;
+      }
+      return { error: connectionError() };
+    });
+  };
+
+  /* stripe.createPaymentMethod({elements}) (after elements.submit()): the card frame makes
+   * the PaymentMethod; resolves {paymentMethod} or {error} as Stripe.js does. */
+  StripeSim.prototype.createPaymentMethod = function (options) {
+    options = options || {};
+    var elements = options.elements;
+    if (!elements || !elements.element || !elements.element._frame.iframe) {
+      return Promise.reject(IntegrationError('stripe.createPaymentMethod(): expected `elements` with a mounted Payment Element.'));
+    }
+    return elements.element._frame.request('createPaymentMethod').then(function (reply) {
+      if (reply.networkError) {
+        return { error: connectionError() };
+      }
+      var body = reply.body || {};
+      if (body.error) {
+        return errorResult(body.error);
+      }
+      return { paymentMethod: body };
     }).catch(function (e) {
       if (e && e.name === 'IntegrationError') {
         throw e;

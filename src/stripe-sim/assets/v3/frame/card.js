@@ -379,6 +379,41 @@
     });
   }
 
+  /* stripe.createPaymentMethod({elements}): the typed card becomes a PaymentMethod, made with
+   * the publishable key as Stripe.js does; the page gets back only the API's answer (the
+   * PaymentMethod shows the last four digits, never the number). */
+  function createPaymentMethod(message) {
+    var state = validate();
+    if (state.error) {
+      post({ type: 'reply', id: message.id, body: { error: state.error } });
+      return;
+    }
+    var e = digits(expiry.value);
+    var form = new URLSearchParams();
+    form.set('type', 'card');
+    form.set('card[number]', digits(number.value));
+    form.set('card[exp_month]', String(parseInt(e.slice(0, 2), 10)));
+    form.set('card[exp_year]', String(2000 + parseInt(e.slice(2, 4), 10)));
+    form.set('card[cvc]', digits(cvc.value));
+
+    fetch('/v1/payment_methods', {
+      method: 'POST',
+      headers: {
+        'Authorization': 'Bearer ' + config.key,
+        'Content-Type': 'application/x-www-form-urlencoded'
+      },
+      body: form.toString(),
+      credentials: 'omit',
+      cache: 'no-store'
+    }).then(function (response) {
+      return response.json();
+    }).then(function (body) {
+      post({ type: 'reply', id: message.id, body: body });
+    }, function () {
+      post({ type: 'reply', id: message.id, networkError: true });
+    });
+  }
+
   window.addEventListener('message', function (event) {
     if (event.source !== window.parent || (parentOrigin !== '*' && event.origin !== parentOrigin)) {
       return;
@@ -397,6 +432,9 @@
         break;
       case 'methods':
         offerMethods(Array.isArray(data.types) ? data.types : ['card']);
+        break;
+      case 'createPaymentMethod':
+        createPaymentMethod(data);
         break;
       case 'focus':
         if (method === 'card') {
