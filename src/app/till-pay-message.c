@@ -17,6 +17,11 @@
 #include "till-core.h"
 #include "till-pay-message.h"
 
+/* The quark's name, dashes and all, becomes a string. */
+/* clang-format off */
+G_DEFINE_QUARK (till-pay-message-error-quark, till_pay_message_error)
+/* clang-format on */
+
 static const char *message_types[] = {
   [TILL_PAY_MESSAGE_LOADED] = "loaded",
   [TILL_PAY_MESSAGE_READY] = "ready",
@@ -156,7 +161,8 @@ till_pay_message_parse (const char *json, const char *payment_intent, GError **e
     }
   if (payment_intent == NULL || strcmp (message->payment_intent, payment_intent) != 0)
     {
-      invalid (error, "not the PaymentIntent in progress");
+      g_set_error (error, TILL_PAY_MESSAGE_ERROR, TILL_PAY_MESSAGE_ERROR_OTHER_INTENT,
+                   "not the PaymentIntent in progress");
       return NULL;
     }
 

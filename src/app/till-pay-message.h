@@ -8,6 +8,16 @@
 
 G_BEGIN_DECLS
 
+/* A well-formed message about another PaymentIntent than the one in progress: a late word
+ * from the page of a sale already over, not an attack. Other refusals are TILL_JSON_ERROR. */
+#define TILL_PAY_MESSAGE_ERROR (till_pay_message_error_quark ())
+typedef enum
+{
+  TILL_PAY_MESSAGE_ERROR_OTHER_INTENT,
+} TillPayMessageError;
+
+GQuark till_pay_message_error_quark (void);
+
 typedef enum
 {
   TILL_PAY_MESSAGE_LOADED,     /* the page's script runs: start() can be called */

@@ -465,6 +465,15 @@ on_script_message (WebKitUserContentManager *manager, JSCValue *value, TillPayme
   g_autoptr (GError) error = NULL;
   g_autoptr (TillPayMessage) message = till_pay_message_parse (json, self->payment_intent, &error);
 
+  if (message == NULL &&
+      g_error_matches (error, TILL_PAY_MESSAGE_ERROR, TILL_PAY_MESSAGE_ERROR_OTHER_INTENT))
+    {
+      /* Most often the page of a sale already over has one more word (a late result, a last
+       * resize), so no warning; refused all the same, as a forgery would be. */
+      g_message ("Dropped a message from the payment page: %s", error->message);
+      g_signal_emit (self, signals[SIGNAL_BLOCKED], 0, "message");
+      return;
+    }
   if (message == NULL)
     {
       /* Never log the message itself: a hostile page could make it carry anything. */

@@ -185,14 +185,15 @@ count_blocked (Fixture *f, const char *what)
 
 /* Runs a script and waits until the view has refused @n more things of kind @what. */
 static void
-run_js_expect_blocked (Fixture *f, const char *script, const char *what, guint n)
+run_js_expect_blocked_at (
+    Fixture *f, const char *script, const char *what, guint n, GLogLevelFlags level)
 {
   guint  target = count_blocked (f, what) + n;
   gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
 
   if (g_str_equal (what, "message"))
     for (guint i = 0; i < n; i++)
-      g_test_expect_message ("till-pay", G_LOG_LEVEL_WARNING, "Dropped a message*");
+      g_test_expect_message ("till-pay", level, "Dropped a message*");
 
   run_js (f, script);
   while (count_blocked (f, what) < target)
@@ -202,6 +203,12 @@ run_js_expect_blocked (Fixture *f, const char *script, const char *what, guint n
       g_main_context_iteration (NULL, TRUE);
     }
   g_test_assert_expected_messages ();
+}
+
+static void
+run_js_expect_blocked (Fixture *f, const char *script, const char *what, guint n)
+{
+  run_js_expect_blocked_at (f, script, what, n, G_LOG_LEVEL_WARNING);
 }
 
 static void
@@ -454,11 +461,11 @@ test_forged_messages (Fixture *f, gconstpointer data)
     "42",
   };
 
-  /* Before any payment, even a well-formed result is dropped. */
-  run_js_expect_blocked (f,
-                         "window.webkit.messageHandlers.till.postMessage({type: 'result',"
-                         " status: 'succeeded', payment_intent: '" PI "', error: null});",
-                         "message", 1);
+  /* Before any payment, even a well-formed result is dropped (as a late word would be). */
+  run_js_expect_blocked_at (f,
+                            "window.webkit.messageHandlers.till.postMessage({type: 'result',"
+                            " status: 'succeeded', payment_intent: '" PI "', error: null});",
+                            "message", 1, G_LOG_LEVEL_MESSAGE);
   g_assert_cmpuint (f->results, ==, 0);
 
   start_payment (f);
@@ -467,7 +474,10 @@ test_forged_messages (Fixture *f, gconstpointer data)
       g_autofree char *script =
           g_strdup_printf ("window.webkit.messageHandlers.till.postMessage(%s);", forged[i]);
       g_test_message ("forged message %u", i);
-      run_js_expect_blocked (f, script, "message", 1);
+      /* The first names another PaymentIntent: refused too, but as a late word from an
+       * earlier sale's page would be, without a warning. */
+      run_js_expect_blocked_at (f, script, "message", 1,
+                                i == 0 ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_WARNING);
       g_assert_cmpuint (f->results, ==, 0);
     }
 

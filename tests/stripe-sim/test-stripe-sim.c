@@ -2984,7 +2984,7 @@ test_payment_methods (Fixture *f, gconstpointer data)
 static void
 test_retention_payment_methods (Fixture *f, gconstpointer data)
 {
-  g_autofree char *ids[4] = { NULL };
+  char            *ids[4] = { NULL };
   g_autofree char *used = NULL;
   g_autofree char *intent = NULL;
 
@@ -3039,6 +3039,8 @@ test_retention_payment_methods (Fixture *f, gconstpointer data)
 
     assert_error (r, 400, "invalid_request_error", "resource_missing", "payment_method");
   }
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    g_free (ids[i]);
 }
 
 static void
