@@ -1206,7 +1206,8 @@ build_detail (TillOrdersPage *self)
   gtk_widget_add_css_class (self->refund_button, "destructive-action");
   g_signal_connect_swapped (self->refund_button, "clicked", G_CALLBACK (on_refund_clicked), self);
   gtk_box_append (GTK_BOX (bar), self->refund_button);
-  self->print_button = gtk_button_new_with_mnemonic (_ ("_Reprint Receipt"));
+  /* TRANSLATORS: its mnemonic apart from Sync's and Refund's, in the same bar */
+  self->print_button = gtk_button_new_with_mnemonic (_ ("Re_print Receipt"));
   g_signal_connect_swapped (self->print_button, "clicked", G_CALLBACK (on_print_clicked), self);
   gtk_box_append (GTK_BOX (bar), self->print_button);
   gtk_box_append (GTK_BOX (box), bar);

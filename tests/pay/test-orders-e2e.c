@@ -690,6 +690,11 @@ test_reprint (Fixture *f, gconstpointer data)
   button = till_orders_page_get_print_button (f->page);
   g_assert_true (gtk_widget_get_visible (button));
   g_assert_null (till_orders_page_get_print_message (f->page));
+  /* Alt+P: Refund… has Alt+R in the same bar. */
+  g_assert_cmpuint (
+      gtk_label_get_mnemonic_keyval (GTK_LABEL (
+          gtk_button_get_child (GTK_BUTTON (till_orders_page_get_refund_button (f->page))))),
+      !=, gtk_label_get_mnemonic_keyval (GTK_LABEL (gtk_button_get_child (GTK_BUTTON (button)))));
 
   g_signal_emit_by_name (button, "clicked");
   g_assert_false (gtk_widget_get_sensitive (button)); /* not twice at once */
