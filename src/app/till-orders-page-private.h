@@ -31,6 +31,10 @@ const TillOrder *till_orders_page_get_detail (TillOrdersPage *self, GPtrArray **
 char      *till_orders_page_get_detail_text (TillOrdersPage *self);
 GtkWidget *till_orders_page_get_sync_button (TillOrdersPage *self);
 GtkWidget *till_orders_page_get_refund_button (TillOrdersPage *self);
+GtkWidget *till_orders_page_get_print_button (TillOrdersPage *self);
+/* The line under the bar about the last Reprint of the order shown ("Printed." or why not),
+ * NULL when none. */
+const char *till_orders_page_get_print_message (TillOrdersPage *self);
 /* The refund dialog while it is up, and its parts. */
 AdwMessageDialog *till_orders_page_get_refund_dialog (TillOrdersPage *self);
 /* 0 the whole rest, 1 an amount, 2 chosen lines. */

@@ -13,6 +13,7 @@
 #include "till-error-message.h"
 #include "till-money-label.h"
 #include "till-orders-page-private.h"
+#include "till-receipt-printer.h"
 
 struct _TillOrdersPage
 {
@@ -45,6 +46,10 @@ struct _TillOrdersPage
   GtkLabel  *detail_message;
   GtkWidget *sync_button;
   GtkWidget *refund_button;
+  GtkWidget *print_button;
+  GtkLabel  *print_message;
+  gboolean   printing;
+  gint64     print_order_id; /* the order being printed: its answer is shown only with it */
   TillOrder *detail;
   GPtrArray *refunds;
 
@@ -72,6 +77,7 @@ static const char *const reasons[] = { NULL, "requested_by_customer", "duplicate
 
 static void load_page (TillOrdersPage *self, gboolean first);
 static void show_detail (TillOrdersPage *self);
+static void set_print_message (TillOrdersPage *self, const char *text, gboolean failed);
 
 static const char *
 status_label (TillOrderStatus status)
@@ -408,6 +414,7 @@ open_order (TillOrdersPage *self, gint64 id)
   g_clear_pointer (&self->refunds, g_ptr_array_unref);
   g_clear_pointer (&self->detail_notice, g_free);
   set_message (self->detail_message, NULL);
+  set_print_message (self, NULL, FALSE);
   self->detail_busy = TRUE;
   show_detail (self);
   gtk_stack_set_visible_child_name (self->stack, "detail");
@@ -503,6 +510,7 @@ show_detail (TillOrdersPage *self)
     gtk_box_remove (self->detail_box, child);
   gtk_widget_set_visible (self->sync_button, FALSE);
   gtk_widget_set_visible (self->refund_button, FALSE);
+  gtk_widget_set_visible (self->print_button, FALSE);
   gtk_widget_set_sensitive (self->sync_button, TRUE);
   gtk_widget_set_sensitive (self->refund_button, TRUE);
   if (order == NULL)
@@ -658,6 +666,62 @@ show_detail (TillOrdersPage *self)
   gtk_widget_set_visible (self->refund_button, (order->status == TILL_ORDER_PAID ||
                                                 order->status == TILL_ORDER_PARTIALLY_REFUNDED) &&
                                                    left_to_refund (order) > 0);
+  /* A receipt exists once the order was paid, refunds or not. */
+  gtk_widget_set_visible (self->print_button, order->status == TILL_ORDER_PAID ||
+                                                  order->status == TILL_ORDER_PARTIALLY_REFUNDED ||
+                                                  order->status == TILL_ORDER_REFUNDED);
+  gtk_widget_set_sensitive (self->print_button, !self->printing);
+}
+
+/* Reprint */
+
+static void
+set_print_message (TillOrdersPage *self, const char *text, gboolean failed)
+{
+  set_message (self->print_message, text);
+  if (failed)
+    gtk_widget_add_css_class (GTK_WIDGET (self->print_message), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->print_message), "error");
+}
+
+static void
+on_receipt_printed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (TillOrdersPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  gboolean printed = till_receipt_print_finish (result, &error);
+
+  self->printing = FALSE;
+  if (self->client == NULL) /* the page was closed meanwhile */
+    return;
+  gtk_widget_set_sensitive (self->print_button, TRUE);
+  if (self->detail == NULL || self->detail->id != self->print_order_id)
+    return; /* another order is shown now */
+  if (printed)
+    set_print_message (self, _ ("Printed."), FALSE);
+  else
+    {
+      g_debug ("reprint: %s", error->message);
+      set_print_message (self, error->message, TRUE);
+    }
+}
+
+static void
+on_print_clicked (TillOrdersPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (self->detail == NULL || self->printing)
+    return;
+  self->printing = TRUE;
+  self->print_order_id = self->detail->id;
+  gtk_widget_set_sensitive (self->print_button, FALSE);
+  set_print_message (self, _ ("Printing the receipt…"), FALSE);
+  /* Not the detail's cancellable: a receipt on its way still prints after Back. */
+  till_receipt_print_async (self->client, self->detail,
+                            GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, NULL,
+                            on_receipt_printed, g_object_ref (self));
 }
 
 /* Sync */
@@ -1142,7 +1206,19 @@ build_detail (TillOrdersPage *self)
   gtk_widget_add_css_class (self->refund_button, "destructive-action");
   g_signal_connect_swapped (self->refund_button, "clicked", G_CALLBACK (on_refund_clicked), self);
   gtk_box_append (GTK_BOX (bar), self->refund_button);
+  /* TRANSLATORS: its mnemonic apart from Sync's and Refund's, in the same bar */
+  self->print_button = gtk_button_new_with_mnemonic (_ ("Re_print Receipt"));
+  g_signal_connect_swapped (self->print_button, "clicked", G_CALLBACK (on_print_clicked), self);
+  gtk_box_append (GTK_BOX (bar), self->print_button);
   gtk_box_append (GTK_BOX (box), bar);
+
+  self->print_message = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (self->print_message, TRUE);
+  gtk_label_set_xalign (self->print_message, 0);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->print_message), 12);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->print_message), 12);
+  gtk_widget_set_visible (GTK_WIDGET (self->print_message), FALSE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->print_message));
 
   self->detail_message = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (self->detail_message, TRUE);
@@ -1247,7 +1323,8 @@ till_orders_page_new (TillClient *client)
 gboolean
 till_orders_page_is_busy (TillOrdersPage *self)
 {
-  return self->list_busy || self->detail_busy || self->search_idle != 0 || self->search_typed;
+  return self->list_busy || self->detail_busy || self->printing || self->search_idle != 0 ||
+         self->search_typed;
 }
 
 guint
@@ -1365,6 +1442,20 @@ GtkWidget *
 till_orders_page_get_refund_button (TillOrdersPage *self)
 {
   return self->refund_button;
+}
+
+GtkWidget *
+till_orders_page_get_print_button (TillOrdersPage *self)
+{
+  return self->print_button;
+}
+
+const char *
+till_orders_page_get_print_message (TillOrdersPage *self)
+{
+  return gtk_widget_get_visible (GTK_WIDGET (self->print_message))
+             ? gtk_label_get_label (self->print_message)
+             : NULL;
 }
 
 AdwMessageDialog *

@@ -5,7 +5,8 @@
  * The server runs as a child process with its embedded simulator; the test sells orders
  * over its API and pays them as Stripe.js would (docs/contract.md, "Paying in training
  * mode"), then drives TillOrdersPage as a person would: the filters, the search box, a
- * scroll to the end of the list, a row, Refund and its dialog. The cases share the one
+ * scroll to the end of the list, a row, Refund and its dialog, Reprint Receipt (to the ESC/POS
+ * printer emulator). The cases share the one
  * server and run in order. Screenshots go to _build/tests/pay/orders-*.png.
  */
 #include "config.h"
@@ -17,6 +18,7 @@
 #include "till-core.h"
 #include "till-application.h"
 #include "till-orders-page-private.h"
+#include "till-printer-emulator.h"
 #include "till-window-private.h"
 #include "pay-training-server.h"
 #include "till-test-util.h"
@@ -488,6 +490,7 @@ test_abandoned (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (text, "abandoned"));
   g_assert_false (gtk_widget_get_visible (till_orders_page_get_sync_button (f->page)));
   g_assert_false (gtk_widget_get_visible (till_orders_page_get_refund_button (f->page)));
+  g_assert_false (gtk_widget_get_visible (till_orders_page_get_print_button (f->page)));
 }
 
 static AdwMessageDialog *
@@ -570,6 +573,7 @@ test_refunds (Fixture *f, gconstpointer data)
 
     g_assert_nonnull (strstr (text, "Partially Refunded"));
   }
+  g_assert_true (gtk_widget_get_visible (till_orders_page_get_print_button (f->page)));
 
   /* By items: one of the first line's two; a new refund, a new key. */
   dialog = open_refund (f);
@@ -603,6 +607,7 @@ test_refunds (Fixture *f, gconstpointer data)
   g_clear_pointer (&status, g_free);
   g_assert_cmpint (server_refunded (id, &status), ==, total);
   g_assert_cmpstr (status, ==, "refunded");
+  g_assert_true (gtk_widget_get_visible (till_orders_page_get_print_button (f->page)));
   save_window (f->window, "orders-refunded");
 }
 
@@ -652,6 +657,75 @@ test_cashier_refused (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (till_orders_page_get_message (f->page), "Only an admin terminal"));
   g_assert_cmpint (server_refunded (id, &status), ==, 0);
   g_assert_cmpstr (status, ==, "paid");
+}
+
+static gboolean
+has_jobs (gpointer data)
+{
+  return till_printer_emulator_get_n_jobs (data) > 0;
+}
+
+/* Reprint Receipt of a past paid order: its receipt on the printer of the preferences (the
+ * emulator), "Printed." under the bar; a printer that is off says so and the button stays to
+ * try again; a pending order has no receipt to reprint. */
+static void
+test_reprint (Fixture *f, gconstpointer data)
+{
+  gint64 id = g_array_index (paid_ids, gint64, N_PAID - 5);
+  g_autoptr (TillPrinterEmulator) printer = till_printer_emulator_new ();
+  g_autoptr (GSettings) settings = g_settings_new (TILL_APP_ID);
+  g_autoptr (GError) error = NULL;
+  guint16          port = till_printer_emulator_listen (printer, "127.0.0.1", 0, &error);
+  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autofree char *off = g_strdup_printf ("The receipt printer at %s does not answer.", address);
+  g_autofree char *text = NULL;
+  g_autofree char *number = NULL;
+  GtkWidget       *button;
+
+  g_assert_no_error (error);
+  g_settings_set_string (settings, "receipt-printer", address);
+  g_settings_set_uint (settings, "receipt-paper-width", 80);
+  open_row (f, id);
+  number = g_strdup (till_orders_page_get_detail (f->page, NULL)->number);
+  button = till_orders_page_get_print_button (f->page);
+  g_assert_true (gtk_widget_get_visible (button));
+  g_assert_null (till_orders_page_get_print_message (f->page));
+  /* Alt+P: Refund… has Alt+R in the same bar. */
+  g_assert_cmpuint (
+      gtk_label_get_mnemonic_keyval (GTK_LABEL (
+          gtk_button_get_child (GTK_BUTTON (till_orders_page_get_refund_button (f->page))))),
+      !=, gtk_label_get_mnemonic_keyval (GTK_LABEL (gtk_button_get_child (GTK_BUTTON (button)))));
+
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_false (gtk_widget_get_sensitive (button)); /* not twice at once */
+  wait_idle (f);
+  g_assert_cmpstr (till_orders_page_get_print_message (f->page), ==, "Printed.");
+  g_assert_true (till_test_wait_until (has_jobs, printer, 10000));
+  g_assert_cmpuint (till_printer_emulator_get_n_jobs (printer), ==, 1);
+  text = till_printer_emulator_get_text (printer, 0);
+  g_assert_nonnull (strstr (text, number));
+  g_assert_nonnull (strstr (text, "**** 4242"));
+  g_assert_true (gtk_widget_get_visible (button));
+  g_assert_true (gtk_widget_get_sensitive (button));
+
+  /* Switched off: the reason in the cashier's words, the order still shown, the button there. */
+  till_printer_emulator_stop (printer);
+  g_signal_emit_by_name (button, "clicked");
+  wait_idle (f);
+  g_assert_true (g_str_has_prefix (till_orders_page_get_print_message (f->page), off));
+  g_assert_cmpint (till_orders_page_get_detail (f->page, NULL)->id, ==, id);
+  g_assert_true (gtk_widget_get_visible (button));
+  g_assert_true (gtk_widget_get_sensitive (button));
+  save_window (f->window, "orders-reprint-failed");
+  g_assert_cmpuint (till_printer_emulator_get_n_jobs (printer), ==, 1);
+
+  /* Another order: no message of the last one; a pending order has no Reprint. */
+  open_row (f, pending_id);
+  g_assert_false (gtk_widget_get_visible (button));
+  g_assert_null (till_orders_page_get_print_message (f->page));
+
+  g_settings_reset (settings, "receipt-printer");
+  g_settings_reset (settings, "receipt-paper-width");
 }
 
 /* The window's way in (the main menu's Orders, Ctrl+Shift+O) and out. */
@@ -740,6 +814,7 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/orders/cashier-refused", Fixture, NULL, fixture_set_up, test_cashier_refused,
               fixture_tear_down);
+  g_test_add ("/orders/reprint", Fixture, NULL, fixture_set_up, test_reprint, fixture_tear_down);
   g_test_add ("/orders/window", Fixture, NULL, fixture_set_up, test_window, fixture_tear_down);
   g_test_add ("/orders/turkish", Fixture, NULL, fixture_set_up, test_turkish, fixture_tear_down);
   status = g_test_run ();
