@@ -1095,6 +1095,30 @@ test_flow_moto (Fixture *f, gconstpointer data)
   g_assert_cmpstr (status, ==, "paid");
 }
 
+/* A declined MOTO card is shown as after a sync, and Try Again takes another card. */
+static void
+test_flow_moto_declined (Fixture *f, gconstpointer data)
+{
+  g_autoptr (TillOrder) order = begin_sale (f);
+  g_autofree char *status = NULL;
+  guint            ready;
+
+  type_card (f, "4000000000009995");
+  wait_for_state (f, "declined");
+  status = order_status (f, order->id);
+  g_assert_cmpstr (status, ==, "pending_payment");
+  g_clear_pointer (&status, g_free);
+
+  ready = f->ready;
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "payment.try-again", NULL);
+  wait_for (&f->ready, ready + 1, "the card form again");
+  type_card (f, "4242424242424242");
+  wait_for_state (f, "paid");
+  g_assert_cmpuint (f->results, ==, 0);
+  status = order_status (f, order->id);
+  g_assert_cmpstr (status, ==, "paid");
+}
+
 /* A kiosk's customers type their own cards: never MOTO, so the bank's challenge appears. */
 static void
 test_flow_moto_kiosk (Fixture *f, gconstpointer data)
@@ -1615,6 +1639,8 @@ main (int argc, char **argv)
   FLOW ("server-restart", test_flow_server_restart);
   FLOW ("window-sale", test_window_sale);
   g_test_add ("/pay/flow/moto", Fixture, moto, fixture_set_up, test_flow_moto, fixture_tear_down);
+  g_test_add ("/pay/flow/moto-declined", Fixture, moto, fixture_set_up, test_flow_moto_declined,
+              fixture_tear_down);
   g_test_add ("/pay/flow/moto-kiosk", Fixture, moto, fixture_set_up, test_flow_moto_kiosk,
               fixture_tear_down);
 #undef FLOW
