@@ -1,7 +1,9 @@
 // The payment page's script. It mounts Stripe's Payment Element for the PaymentIntent the
 // app hands over, confirms it, and tells the app the outcome. It never sees card data (the
 // card form lives in Stripe's iframe) and never posts anything but
-// {type, status, payment_intent, error: {code, decline_code, message}}.
+// {type, status, payment_intent, error: {code, decline_code, message}}, and payment_method
+// (a PaymentMethod id) in a "payment_method" message: with moto, a card the cashier typed is
+// made a PaymentMethod and the server confirms it as a mail or telephone order.
 // The app treats every message as a hint: the server asks Stripe for the truth.
 'use strict';
 
@@ -76,7 +78,7 @@
   }
 
   // Called by the app: start(args) mounts the form for one PaymentIntent.
-  // args: {publishable_key, client_secret, payment_intent, amount, dark, kiosk,
+  // args: {publishable_key, client_secret, payment_intent, amount, dark, kiosk, moto,
   //        labels: {pay, processing}, declines: {codes: {CODE: words}, generic}}
   function start(args) {
     reset();
@@ -90,7 +92,7 @@
     document.documentElement.classList.toggle('dark', !!args.dark);
     document.documentElement.classList.toggle('kiosk', !!args.kiosk);
     payment = {payment_intent: args.payment_intent, labels: args.labels,
-               declines: args.declines};
+               declines: args.declines, moto: !!args.moto && !args.kiosk};
     amount.textContent = args.amount;
 
     stripe = window.Stripe(args.publishable_key);
@@ -131,9 +133,46 @@
     setBusy(false);
   }
 
+  // MOTO: the card becomes a PaymentMethod and the app has the server confirm it; the form
+  // stays busy until the app shows the outcome (or tells the page, with refused()).
+  async function createPaymentMethod() {
+    const paymentIntent = payment.payment_intent;
+    let result;
+    try {
+      result = await elements.submit();
+      if (!result.error) {
+        result = await stripe.createPaymentMethod({elements: elements});
+      }
+    } catch (e) {
+      result = {error: {type: 'api_connection_error', code: 'network_error',
+                        message: String(e && e.message || e)}};
+    }
+    if (!payment || payment.payment_intent !== paymentIntent) {
+      return;
+    }
+    if (result.error) {
+      // Nothing was charged: the form says what to fix, and takes the card again.
+      showMessage(result.error.message);
+      if (result.error.type === 'card_error') {
+        showExplanation(result.error);
+      }
+      setBusy(false);
+      return;
+    }
+    post({type: 'payment_method', status: null, payment_intent: paymentIntent, error: null,
+          payment_method: result.paymentMethod.id});
+  }
+
   async function confirm(event) {
     event.preventDefault();
     if (busy || !payment || !stripe) {
+      return;
+    }
+    if (payment.moto) {
+      setBusy(true);
+      showMessage('');
+      showExplanation(null);
+      await createPaymentMethod();
       return;
     }
     setBusy(true);

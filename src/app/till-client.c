@@ -88,6 +88,7 @@ till_store_config_copy (const TillStoreConfig *config)
   copy->publishable_key = g_strdup (config->publishable_key);
   copy->stripe_js_url = g_strdup (config->stripe_js_url);
   copy->role = g_strdup (config->role);
+  copy->moto = config->moto;
   return copy;
 }
 
@@ -149,6 +150,9 @@ till_store_config_from_json (JsonObject *object, GError **error)
     config->prices_include_tax = json_node_get_boolean (node);
   else
     config->prices_include_tax = g_strcmp0 (tax_mode, "inclusive") == 0;
+  node = json_object_get_member (object, "moto");
+  config->moto = node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+                 json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
   return g_steal_pointer (&config);
 }
 
@@ -1451,6 +1455,31 @@ till_client_sync_order_async (TillClient         *self,
                               gpointer            user_data)
 {
   order_action_async (self, order_id, "sync", NULL, till_client_sync_order_async, cancellable,
+                      callback, user_data);
+}
+
+void
+till_client_confirm_order_async (TillClient         *self,
+                                 gint64              order_id,
+                                 const char         *payment_method,
+                                 gboolean            kiosk,
+                                 GCancellable       *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) body = NULL;
+
+  g_return_if_fail (payment_method != NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "payment_method");
+  json_builder_add_string_value (builder, payment_method);
+  json_builder_set_member_name (builder, "kiosk");
+  json_builder_add_boolean_value (builder, kiosk);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+  order_action_async (self, order_id, "confirm", body, till_client_confirm_order_async, cancellable,
                       callback, user_data);
 }
 

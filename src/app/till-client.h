@@ -58,6 +58,7 @@ typedef struct
   char    *publishable_key;
   char    *stripe_js_url; /* Stripe.js, or the simulator's stand-in in training */
   char    *role;          /* this terminal's: "cashier" or "admin"; nullable */
+  gboolean moto;          /* [stripe] moto: a card the cashier types is a MOTO payment */
 } TillStoreConfig;
 
 typedef struct
@@ -177,6 +178,15 @@ void till_client_sync_order_async (TillClient         *self,
                                    GCancellable       *cancellable,
                                    GAsyncReadyCallback callback,
                                    gpointer            user_data);
+/* POST /api/v1/orders/{id}/confirm: the server confirms the order's payment with a card the
+ * cashier typed (@payment_method), as a mail or telephone order; the order as after a sync. */
+void till_client_confirm_order_async (TillClient         *self,
+                                      gint64              order_id,
+                                      const char         *payment_method,
+                                      gboolean            kiosk,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data);
 void till_client_cancel_order_async (TillClient         *self,
                                      gint64              order_id,
                                      GCancellable       *cancellable,

@@ -4,7 +4,8 @@
  *
  * Every message from the web view is untrusted input: the page could be broken, or a script
  * in it hostile. A message must have exactly the fields {type, status, payment_intent,
- * error}, known values, and name the PaymentIntent in progress; anything else is dropped.
+ * error} (and payment_method in a "payment_method" message, never elsewhere), known values,
+ * and name the PaymentIntent in progress; anything else is dropped.
  * Even a valid "succeeded" only makes the app ask the server, which asks Stripe.
  */
 #undef G_LOG_DOMAIN
@@ -27,6 +28,7 @@ static const char *message_types[] = {
   [TILL_PAY_MESSAGE_READY] = "ready",
   [TILL_PAY_MESSAGE_RESULT] = "result",
   [TILL_PAY_MESSAGE_LOAD_ERROR] = "load_error",
+  [TILL_PAY_MESSAGE_PAYMENT_METHOD] = "payment_method",
 };
 
 static const char *intent_statuses[] = { "requires_payment_method",
@@ -48,6 +50,7 @@ till_pay_message_free (TillPayMessage *message)
   g_free (message->error_code);
   g_free (message->decline_code);
   g_free (message->error_message);
+  g_free (message->payment_method);
   g_free (message);
 }
 
@@ -64,6 +67,23 @@ is_intent_id (const char *id)
     return FALSE;
   for (const char *p = id + 3; *p != '\0'; p++)
     if (!g_ascii_isalnum (*p))
+      return FALSE;
+  return TRUE;
+}
+
+/* "pm_" and 1..200 letters, digits or "_", as the server's confirm route takes them. */
+static gboolean
+is_payment_method_id (const char *id)
+{
+  gsize len;
+
+  if (!g_str_has_prefix (id, "pm_"))
+    return FALSE;
+  len = strlen (id + 3);
+  if (len < 1 || len > 200)
+    return FALSE;
+  for (const char *p = id + 3; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_')
       return FALSE;
   return TRUE;
 }
@@ -87,6 +107,8 @@ TillPayMessage *
 till_pay_message_parse (const char *json, const char *payment_intent, GError **error)
 {
   static const char *members[] = { "type", "status", "payment_intent", "error", NULL };
+  static const char *pm_members[] = { "type",  "status",         "payment_intent",
+                                      "error", "payment_method", NULL };
   static const char *error_members[] = { "code", "decline_code", "message", NULL };
   g_autoptr (JsonObject) object = NULL;
   g_autoptr (TillPayMessage) message = g_new0 (TillPayMessage, 1);
@@ -101,12 +123,14 @@ till_pay_message_parse (const char *json, const char *payment_intent, GError **e
     }
 
   object = till_json_parse_object (json, -1, error);
-  if (object == NULL || !till_json_check_members (object, NULL, members, error) ||
+  if (object == NULL || !till_json_check_members (object, NULL, pm_members, error) ||
       !till_json_get_string (object, NULL, "type", TRUE, 16, &type, error) ||
       !till_json_get_string (object, NULL, "status", FALSE, 32, &message->status, error) ||
       !till_json_get_string (object, NULL, "payment_intent", FALSE, 67, &message->payment_intent,
                              error) ||
-      !till_json_get_object (object, NULL, "error", FALSE, &error_object, error))
+      !till_json_get_object (object, NULL, "error", FALSE, &error_object, error) ||
+      !till_json_get_string (object, NULL, "payment_method", FALSE, 204, &message->payment_method,
+                             error))
     return NULL;
 
   /* Every field is always present (null when empty): a missing one means a forged message. */
@@ -127,6 +151,21 @@ till_pay_message_parse (const char *json, const char *payment_intent, GError **e
       return NULL;
     }
   message->type = i;
+
+  /* A PaymentMethod id comes only in its own message, and always in it. */
+  if (message->type == TILL_PAY_MESSAGE_PAYMENT_METHOD)
+    {
+      if (message->payment_method == NULL || !is_payment_method_id (message->payment_method))
+        {
+          invalid (error, "not a PaymentMethod id");
+          return NULL;
+        }
+    }
+  else if (json_object_has_member (object, "payment_method"))
+    {
+      invalid (error, "a PaymentMethod outside its message");
+      return NULL;
+    }
 
   if (message->status != NULL && !g_strv_contains (intent_statuses, message->status))
     {
@@ -168,9 +207,10 @@ till_pay_message_parse (const char *json, const char *payment_intent, GError **e
 
   if (error_object != NULL)
     {
-      if (message->type == TILL_PAY_MESSAGE_READY)
+      if (message->type == TILL_PAY_MESSAGE_READY ||
+          message->type == TILL_PAY_MESSAGE_PAYMENT_METHOD)
         {
-          invalid (error, "a ready message carries no error");
+          invalid (error, "this message carries no error");
           return NULL;
         }
       if (!till_json_check_members (error_object, "error", error_members, error) ||

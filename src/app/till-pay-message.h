@@ -20,10 +20,11 @@ GQuark till_pay_message_error_quark (void);
 
 typedef enum
 {
-  TILL_PAY_MESSAGE_LOADED,     /* the page's script runs: start() can be called */
-  TILL_PAY_MESSAGE_READY,      /* the card form is mounted for the payment in progress */
-  TILL_PAY_MESSAGE_RESULT,     /* confirmPayment() resolved: a hint, never the truth */
-  TILL_PAY_MESSAGE_LOAD_ERROR, /* Stripe.js could not be loaded */
+  TILL_PAY_MESSAGE_LOADED,         /* the page's script runs: start() can be called */
+  TILL_PAY_MESSAGE_READY,          /* the card form is mounted for the payment in progress */
+  TILL_PAY_MESSAGE_RESULT,         /* confirmPayment() resolved: a hint, never the truth */
+  TILL_PAY_MESSAGE_LOAD_ERROR,     /* Stripe.js could not be loaded */
+  TILL_PAY_MESSAGE_PAYMENT_METHOD, /* a card the cashier typed, for the server to confirm (MOTO) */
 } TillPayMessageType;
 
 typedef struct
@@ -34,6 +35,7 @@ typedef struct
   char              *error_code;     /* all three NULL when there was no error */
   char              *decline_code;
   char              *error_message;
+  char              *payment_method; /* only for PAYMENT_METHOD: a PaymentMethod id */
 } TillPayMessage;
 
 void till_pay_message_free (TillPayMessage *message);

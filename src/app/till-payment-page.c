@@ -443,6 +443,20 @@ on_view_result (TillPaymentView *view, TillPayMessage *message, TillPaymentPage 
   check_payment (self);
 }
 
+/* With [stripe] moto, the card the cashier typed is confirmed by the server as MOTO; its
+ * answer is the order as after a sync, and shown the same way. */
+static void
+on_view_payment_method (TillPaymentView *view, TillPayMessage *message, TillPaymentPage *self)
+{
+  if (self->order == NULL)
+    return;
+  self->hinted_success = FALSE;
+  gtk_stack_set_visible_child_name (self->stack, "checking");
+  till_client_confirm_order_async (self->client, self->order->id, message->payment_method,
+                                   self->kiosk, self->cancellable, on_sync_done,
+                                   g_object_ref (self));
+}
+
 static void
 on_view_load_error (TillPaymentView *view, const char *message, TillPaymentPage *self)
 {
@@ -471,6 +485,7 @@ show_form (TillPaymentPage *self)
            .amount_label = amount,
            .dark = adw_style_manager_get_dark (adw_style_manager_get_default ()),
            .kiosk = self->kiosk,
+           .moto = config != NULL && config->moto && !self->kiosk,
   };
 
   /* Translators: order number and amount, above the card form. */
@@ -522,6 +537,8 @@ till_payment_page_prepare (TillPaymentPage *self)
   self->view = till_payment_view_new (page, origins);
   till_payment_view_set_training (self->view, g_strcmp0 (config->mode, "training") == 0);
   g_signal_connect_object (self->view, "result", G_CALLBACK (on_view_result), self, 0);
+  g_signal_connect_object (self->view, "payment-method", G_CALLBACK (on_view_payment_method), self,
+                           0);
   g_signal_connect_object (self->view, "load-error", G_CALLBACK (on_view_load_error), self, 0);
   g_signal_connect_object (self->view, "crashed", G_CALLBACK (on_view_crashed), self, 0);
   adw_bin_set_child (self->form_bin, GTK_WIDGET (self->view));

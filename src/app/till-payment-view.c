@@ -49,6 +49,7 @@ struct _TillPaymentView
   char    *amount_label;
   gboolean dark;
   gboolean kiosk;
+  gboolean moto;
 };
 
 G_DEFINE_FINAL_TYPE (TillPaymentView, till_payment_view, ADW_TYPE_BIN)
@@ -58,6 +59,7 @@ enum
   SIGNAL_LOADED,
   SIGNAL_READY,
   SIGNAL_RESULT,
+  SIGNAL_PAYMENT_METHOD,
   SIGNAL_LOAD_ERROR,
   SIGNAL_CRASHED,
   SIGNAL_BLOCKED,
@@ -370,6 +372,7 @@ clear_payment (TillPaymentView *self)
   g_clear_pointer (&self->payment_intent, g_free);
   g_clear_pointer (&self->publishable_key, g_free);
   g_clear_pointer (&self->amount_label, g_free);
+  self->moto = FALSE;
   self->start_pending = FALSE;
 }
 
@@ -431,6 +434,8 @@ send_start (TillPaymentView *self)
   json_builder_add_boolean_value (builder, self->dark);
   json_builder_set_member_name (builder, "kiosk");
   json_builder_add_boolean_value (builder, self->kiosk);
+  json_builder_set_member_name (builder, "moto");
+  json_builder_add_boolean_value (builder, self->moto);
   json_builder_set_member_name (builder, "labels");
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "pay");
@@ -482,6 +487,14 @@ on_script_message (WebKitUserContentManager *manager, JSCValue *value, TillPayme
       return;
     }
 
+  /* Only a payment the app handed over as MOTO may come back as a PaymentMethod. */
+  if (message->type == TILL_PAY_MESSAGE_PAYMENT_METHOD && !self->moto)
+    {
+      g_warning ("Dropped a message from the payment page: a PaymentMethod outside MOTO");
+      g_signal_emit (self, signals[SIGNAL_BLOCKED], 0, "message");
+      return;
+    }
+
   switch (message->type)
     {
       case TILL_PAY_MESSAGE_LOADED:
@@ -497,6 +510,10 @@ on_script_message (WebKitUserContentManager *manager, JSCValue *value, TillPayme
       case TILL_PAY_MESSAGE_RESULT:
         g_debug ("Payment page result: %s", message->status);
         g_signal_emit (self, signals[SIGNAL_RESULT], 0, message);
+        break;
+      case TILL_PAY_MESSAGE_PAYMENT_METHOD:
+        g_debug ("The payment page made a PaymentMethod");
+        g_signal_emit (self, signals[SIGNAL_PAYMENT_METHOD], 0, message);
         break;
       case TILL_PAY_MESSAGE_LOAD_ERROR:
         g_signal_emit (self, signals[SIGNAL_LOAD_ERROR], 0,
@@ -690,6 +707,11 @@ till_payment_view_class_init (TillPaymentViewClass *klass)
   /* A valid result message (a TillPayMessage): a hint, to be checked with the server. */
   signals[SIGNAL_RESULT] = g_signal_new ("result", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                          NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  /* A valid "payment_method" message (a TillPayMessage), only when the payment was started
+   * with moto: the server is to confirm the payment with it. */
+  signals[SIGNAL_PAYMENT_METHOD] =
+      g_signal_new ("payment-method", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
   /* The page or Stripe.js could not load; the argument says so in plain words. */
   signals[SIGNAL_LOAD_ERROR] =
       g_signal_new ("load-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -801,6 +823,7 @@ till_payment_view_start (TillPaymentView *self, const TillPaymentArgs *args)
   self->amount_label = g_strdup (args->amount_label);
   self->dark = args->dark;
   self->kiosk = args->kiosk;
+  self->moto = args->moto && !args->kiosk;
 
   if (self->loaded)
     send_start (self);

@@ -22,6 +22,7 @@ typedef struct
   const char *amount_label; /* formatted by core: "₺1.234,50" */
   gboolean    dark;
   gboolean    kiosk;
+  gboolean    moto; /* the card is made a PaymentMethod for the server to confirm (MOTO) */
 } TillPaymentArgs;
 
 TillPaymentView *till_payment_view_new (const char *page_uri, const char *const *extra_origins);

@@ -239,6 +239,9 @@ handle_config (TillApi *self, SoupServerMessage *msg, const TillTerminal *termin
     json_builder_add_string_value (builder, self->config->js_url);
   else
     json_builder_add_null_value (builder);
+  /* The app sends a card the cashier typed to the confirm route, as a MOTO payment. */
+  json_builder_set_member_name (builder, "moto");
+  json_builder_add_boolean_value (builder, self->config->moto);
   /* The app shows a cashier why it may not refund before it asks. */
   json_builder_set_member_name (builder, "role");
   json_builder_add_string_value (builder, till_role_to_string (terminal->role));

@@ -50,6 +50,60 @@ test_valid (void)
   g_assert_cmpstr (declined->error_message, ==, "Your card has insufficient funds.");
 }
 
+/* A card the cashier typed, made into a PaymentMethod by Stripe.js, for the server (MOTO). */
+static void
+test_payment_method (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillPayMessage) message = till_pay_message_parse (
+      "{\"type\":\"payment_method\",\"status\":null,\"payment_intent\":\"" PI "\","
+      "\"error\":null,\"payment_method\":\"pm_1Xy2Zw\"}",
+      PI, &error);
+  const char *forged[] = {
+    /* no id, or not a PaymentMethod's */
+    "{\"type\":\"payment_method\",\"status\":null,\"payment_intent\":\"" PI "\","
+    "\"error\":null}",
+    "{\"type\":\"payment_method\",\"status\":null,\"payment_intent\":\"" PI "\","
+    "\"error\":null,\"payment_method\":null}",
+    "{\"type\":\"payment_method\",\"status\":null,\"payment_intent\":\"" PI "\","
+    "\"error\":null,\"payment_method\":\"pm_\"}",
+    "{\"type\":\"payment_method\",\"status\":null,\"payment_intent\":\"" PI "\","
+    "\"error\":null,\"payment_method\":\"card_123\"}",
+    "{\"type\":\"payment_method\",\"status\":null,\"payment_intent\":\"" PI "\","
+    "\"error\":null,\"payment_method\":\"pm_1/../x\"}",
+    "{\"type\":\"payment_method\",\"status\":null,\"payment_intent\":\"" PI "\","
+    "\"error\":null,\"payment_method\":42}",
+    /* for another payment, or with a status or an error */
+    "{\"type\":\"payment_method\",\"status\":null,\"payment_intent\":\"pi_other\","
+    "\"error\":null,\"payment_method\":\"pm_1Xy2Zw\"}",
+    "{\"type\":\"payment_method\",\"status\":\"succeeded\",\"payment_intent\":\"" PI "\","
+    "\"error\":null,\"payment_method\":\"pm_1Xy2Zw\"}",
+    "{\"type\":\"payment_method\",\"status\":null,\"payment_intent\":\"" PI "\","
+    "\"error\":{\"code\":null,\"decline_code\":null,\"message\":null},"
+    "\"payment_method\":\"pm_1Xy2Zw\"}",
+    /* a PaymentMethod in another message */
+    "{\"type\":\"result\",\"status\":\"succeeded\",\"payment_intent\":\"" PI "\","
+    "\"error\":null,\"payment_method\":\"pm_1Xy2Zw\"}",
+  };
+
+  g_assert_no_error (error);
+  g_assert_cmpint (message->type, ==, TILL_PAY_MESSAGE_PAYMENT_METHOD);
+  g_assert_cmpstr (message->payment_intent, ==, PI);
+  g_assert_cmpstr (message->payment_method, ==, "pm_1Xy2Zw");
+  g_assert_null (message->status);
+
+  for (guint i = 0; i < G_N_ELEMENTS (forged); i++)
+    {
+      g_autoptr (GError) forged_error = NULL;
+      g_autoptr (TillPayMessage) refused = NULL;
+
+      g_test_message ("forged message %u", i);
+      refused = till_pay_message_parse (forged[i], PI, &forged_error);
+      g_assert_null (refused);
+      g_assert_nonnull (forged_error);
+    }
+}
+
 static void
 test_forged (void)
 {
@@ -172,6 +226,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/pay/message/valid", test_valid);
+  g_test_add_func ("/pay/message/payment-method", test_payment_method);
   g_test_add_func ("/pay/message/forged", test_forged);
   g_test_add_func ("/pay/message/no-payment-in-progress", test_no_payment_in_progress);
   g_test_add_func ("/pay/message/too-long", test_too_long);

@@ -56,6 +56,8 @@ typedef struct
 
 /* The fixture's data for a server with [stripe] payment-method-types=automatic. */
 static const char automatic_methods[] = "[stripe]\npayment-method-types=automatic\n";
+/* A cashier types the customer's card (MOTO), for an account Stripe approved for it. */
+static const char moto[] = "[stripe]\nmoto=true\n[training]\nmoto-approved=true\n";
 
 /* The Payment Element's frame, and the tabs it shows ("card ideal"; "card" alone: no tabs). */
 #define ELEMENT_FRAME "document.querySelector('iframe[name^=\"__privateStripeFrame\"]')"
@@ -213,7 +215,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
 
   current_fixture = f;
   f->server = pay_training_server_start_with_config (
-      binary, data == automatic_methods ? automatic_methods : NULL, &error);
+      binary, data == automatic_methods || data == moto ? data : NULL, &error);
   g_assert_no_error (error);
   f->dir = f->server->dir;
   f->token = f->server->token;
@@ -1072,6 +1074,66 @@ test_flow_kiosk (Fixture *f, gconstpointer data)
   save_window (f, "payment-kiosk");
 }
 
+#define CHALLENGE_SHOWN "document.querySelector('[aria-modal=\"true\"] iframe') !== null"
+
+/* With [stripe] moto, a card the cashier types is confirmed by the server as a mail or
+ * telephone order: a card that asks its holder for 3-D Secure pays with no challenge. */
+static void
+test_flow_moto (Fixture *f, gconstpointer data)
+{
+  g_autoptr (TillOrder) order = NULL;
+  g_autofree char *status = NULL;
+
+  g_assert_true (till_client_get_config (f->client)->moto);
+  order = begin_sale (f);
+  type_card (f, "4000002500003155");
+  wait_for_state (f, "paid");
+  g_assert_false (pay_page_says (till_payment_view_get_web_view (f->view), CHALLENGE_SHOWN));
+  /* No confirmPayment() in the page: the server confirmed it. */
+  g_assert_cmpuint (f->results, ==, 0);
+  status = order_status (f, order->id);
+  g_assert_cmpstr (status, ==, "paid");
+}
+
+/* A declined MOTO card is shown as after a sync, and Try Again takes another card. */
+static void
+test_flow_moto_declined (Fixture *f, gconstpointer data)
+{
+  g_autoptr (TillOrder) order = begin_sale (f);
+  g_autofree char *status = NULL;
+  guint            ready;
+
+  type_card (f, "4000000000009995");
+  wait_for_state (f, "declined");
+  status = order_status (f, order->id);
+  g_assert_cmpstr (status, ==, "pending_payment");
+  g_clear_pointer (&status, g_free);
+
+  ready = f->ready;
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "payment.try-again", NULL);
+  wait_for (&f->ready, ready + 1, "the card form again");
+  type_card (f, "4242424242424242");
+  wait_for_state (f, "paid");
+  g_assert_cmpuint (f->results, ==, 0);
+  status = order_status (f, order->id);
+  g_assert_cmpstr (status, ==, "paid");
+}
+
+/* A kiosk's customers type their own cards: never MOTO, so the bank's challenge appears. */
+static void
+test_flow_moto_kiosk (Fixture *f, gconstpointer data)
+{
+  g_autoptr (TillOrder) order = NULL;
+  g_autofree char *status = NULL;
+
+  till_payment_page_set_kiosk (f->page, TRUE);
+  order = begin_sale (f);
+  type_card (f, "4000002500003155");
+  wait_for_page (f, CHALLENGE_SHOWN, "the 3-D Secure challenge");
+  status = order_status (f, order->id);
+  g_assert_cmpstr (status, ==, "pending_payment");
+}
+
 static void
 test_flow_cancel (Fixture *f, gconstpointer data)
 {
@@ -1576,6 +1638,11 @@ main (int argc, char **argv)
   FLOW ("restart-shows-paid", test_restart_shows_paid);
   FLOW ("server-restart", test_flow_server_restart);
   FLOW ("window-sale", test_window_sale);
+  g_test_add ("/pay/flow/moto", Fixture, moto, fixture_set_up, test_flow_moto, fixture_tear_down);
+  g_test_add ("/pay/flow/moto-declined", Fixture, moto, fixture_set_up, test_flow_moto_declined,
+              fixture_tear_down);
+  g_test_add ("/pay/flow/moto-kiosk", Fixture, moto, fixture_set_up, test_flow_moto_kiosk,
+              fixture_tear_down);
 #undef FLOW
 
   return g_test_run ();

@@ -459,6 +459,9 @@ test_forged_messages (Fixture *f, gconstpointer data)
     " error: {code: null, decline_code: null, message: null, card: '4242424242424242'}}",
     "'succeeded'",
     "42",
+    /* a well-formed PaymentMethod, for a payment not started as MOTO */
+    "{type: 'payment_method', status: null, payment_intent: '" PI "', error: null,"
+    " payment_method: 'pm_1Xy2Zw'}",
   };
 
   /* Before any payment, even a well-formed result is dropped (as a late word would be). */

@@ -125,6 +125,9 @@ test_config (Fixture *fixture, gconstpointer data)
   g_assert_null (strstr (g_bytes_get_data (response->body, NULL), "sk_test_"));
   /* The asking terminal's role. */
   g_assert_cmpstr (json_object_get_string_member (response->json, "role"), ==, "cashier");
+  /* [stripe] moto is off by default. */
+  g_assert_true (json_object_has_member (response->json, "moto"));
+  g_assert_false (json_object_get_boolean_member (response->json, "moto"));
   {
     TillTestServer *server = fixture->server;
     g_autoptr (TillTestResponse) admin =

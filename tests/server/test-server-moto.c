@@ -49,6 +49,20 @@ charges_of (Fixture *fixture, const char *intent)
       json_object_get_array_member (json_object_get_object_member (json, "charges"), "data"));
 }
 
+/* The app learns from the config whether to send typed cards here. */
+static void
+test_moto_config (Fixture *fixture, gconstpointer data)
+{
+  enable_moto (fixture);
+  {
+    g_autoptr (TillTestResponse) config = till_test_request (
+        fixture->server, "GET", "/api/v1/config", fixture->server->cashier_token, NULL);
+
+    g_assert_cmpuint (config->status, ==, 200);
+    g_assert_true (json_object_get_boolean_member (config->json, "moto"));
+  }
+}
+
 static void
 test_moto_pays (Fixture *fixture, gconstpointer data)
 {
@@ -198,6 +212,7 @@ main (int argc, char **argv)
   till_test_capture_logs ("test-server-moto");
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/server/moto/config", test_moto_config);
   ADD ("/server/moto/pays", test_moto_pays);
   ADD ("/server/moto/no-authentication", test_moto_no_authentication);
   ADD ("/server/moto/declined", test_moto_declined);
