@@ -247,12 +247,16 @@ void     till_api_find_lost_intent_async (TillApiCall     *call,
                                           void (*never_made) (TillApiCall *call));
 
 /* Orders as answers. */
-void till_api_send_order_json (SoupServerMessage *msg,
-                               guint              status,
-                               const TillOrder   *order,
-                               GPtrArray         *refunds,
-                               JsonObject        *intent,
-                               TillRefund        *refund);
+void  till_api_send_order_json (SoupServerMessage *msg,
+                                guint              status,
+                                const TillOrder   *order,
+                                GPtrArray         *refunds,
+                                const char        *receipt_url,
+                                JsonObject        *intent,
+                                TillRefund        *refund);
+char *till_api_receipt_url (TillApi *self, gint64 order_id);
+/* GET /r/{token}: an order's public receipt page (till-api-receipt.c). */
+void till_api_handle_receipt_page (TillApi *self, SoupServerMessage *msg, const char *token);
 void till_api_send_loaded_order (TillApi           *self,
                                  SoupServerMessage *msg,
                                  guint              status,

@@ -750,6 +750,7 @@ till_api_send_order_json (SoupServerMessage *msg,
                           guint              status,
                           const TillOrder   *order,
                           GPtrArray         *refunds,
+                          const char        *receipt_url,
                           JsonObject        *intent,
                           TillRefund        *refund)
 {
@@ -763,7 +764,7 @@ till_api_send_order_json (SoupServerMessage *msg,
       till_json_writer_begin_object (&writer);
       till_json_writer_name (&writer, "order");
     }
-  till_orders_write_json (order, refunds, &writer);
+  till_orders_write_json (order, refunds, receipt_url, &writer);
   if (intent != NULL)
     write_payment (&writer, intent);
   if (refund != NULL)
@@ -787,11 +788,30 @@ till_api_send_loaded_order (TillApi           *self,
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) refunds = till_orders_list_refunds (self->db, order->id, &error);
+  g_autofree char *receipt_url = till_api_receipt_url (self, order->id);
 
   if (refunds == NULL)
     till_api_send_error (msg, error);
   else
-    till_api_send_order_json (msg, status, order, refunds, intent, refund);
+    till_api_send_order_json (msg, status, order, refunds, receipt_url, intent, refund);
+}
+
+/* The address of the order's public receipt page, or NULL without [server] public-url. */
+char *
+till_api_receipt_url (TillApi *self, gint64 order_id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = NULL;
+
+  if (self->config->public_url == NULL)
+    return NULL;
+  token = till_orders_get_receipt_token (self->db, order_id, &error);
+  if (token == NULL)
+    {
+      g_warning ("Order %" G_GINT64_FORMAT " has no receipt page: %s", order_id, error->message);
+      return NULL;
+    }
+  return g_strconcat (self->config->public_url, "/r/", token, NULL);
 }
 
 /* Order @order_id as the database has it now. */

@@ -526,6 +526,13 @@ dispatch (TillApi *self, SoupServerMessage *msg, const char *path, GHashTable *q
       till_api_flush_intents (self);
       till_api_handle_webhook (self, msg);
     }
+  else if (g_str_has_prefix (path, "/r/"))
+    {
+      if (!method_in (method, "GET, HEAD"))
+        send_method_not_allowed (msg, "GET, HEAD");
+      else
+        till_api_handle_receipt_page (self, msg, path + strlen ("/r/"));
+    }
   else if (g_str_equal (path, "/pay"))
     {
       soup_server_message_set_redirect (msg, SOUP_STATUS_MOVED_PERMANENTLY, "/pay/");
