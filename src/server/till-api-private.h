@@ -86,10 +86,11 @@ struct _TillApi
 /* Responses. Every API answer goes through these, which also set the security headers. */
 void till_api_send_json (SoupServerMessage *msg, guint status, JsonNode *node);
 /* Takes @text, written by a TillJsonWriter. */
-void till_api_send_written (SoupServerMessage *msg, guint status, GString *text);
-void till_api_send_error (SoupServerMessage *msg, const GError *error);
-void till_api_send_text (
-    SoupServerMessage *msg, guint status, const char *content_type, const char *text, gsize length);
+void        till_api_send_written (SoupServerMessage *msg, guint status, GString *text);
+void        till_api_send_error (SoupServerMessage *msg, const GError *error);
+const char *till_api_loggable_path (SoupServerMessage *msg);
+void        till_api_send_text (
+           SoupServerMessage *msg, guint status, const char *content_type, const char *text, gsize length);
 
 /* For tests of the group commit: checkouts waiting for their transaction, and holding them
  * back (they are all stored in one transaction when released). */

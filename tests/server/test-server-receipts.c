@@ -152,7 +152,16 @@ test_unknown (Fixture *fixture, gconstpointer data)
     g_autoptr (TillTestResponse) post =
         till_test_request (fixture->server, "POST", path, NULL, "{}");
 
+    g_autofree char *log_path =
+        g_build_filename (till_test_log_dir (), "test-server-receipts.log", NULL);
+    g_autofree char *log = NULL;
+
     g_assert_cmpuint (post->status, ==, 405);
+    /* The refusal is logged, without the token, which would let a log's reader see the
+     * receipt. */
+    g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
+    g_assert_nonnull (strstr (log, "POST /r/...: 405"));
+    g_assert_null (strstr (log, token));
   }
 }
 
