@@ -468,7 +468,9 @@ check_public_url (TillServerConfig *config, GError **error)
   length = strlen (config->public_url);
   while (length > 0 && config->public_url[length - 1] == '/')
     config->public_url[--length] = '\0';
-  uri = g_uri_parse (config->public_url, G_URI_FLAGS_NONE, NULL);
+  /* ASCII: it goes into QR codes as it is (a name in another script in its xn-- form). */
+  if (g_str_is_ascii (config->public_url))
+    uri = g_uri_parse (config->public_url, G_URI_FLAGS_NONE, NULL);
   if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
       *g_uri_get_path (uri) != '\0' || g_uri_get_query (uri) != NULL ||
       g_uri_get_fragment (uri) != NULL || g_uri_get_userinfo (uri) != NULL)

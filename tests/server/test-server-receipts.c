@@ -188,7 +188,8 @@ test_config (void)
                             "https://shop.example/till",
                             "https://shop.example/?a=b",
                             "https://user@shop.example",
-                            "https://" };
+                            "https://",
+                            "https://dükkan.example" };
 
   for (guint i = 0; i < G_N_ELEMENTS (accepted) + G_N_ELEMENTS (refused); i++)
     {
