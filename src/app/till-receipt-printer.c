@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Every receipt is the text core writes (till_receipt_format_full()): on an ESC/POS printer in
- * its code pages with the order number as a QR code and a cut, on A4 in a monospace font.
+ * its code pages with a QR code (the receipt page's address, else the order number) and a cut,
+ * on A4 in a monospace font.
  * Nothing here blocks the main loop: the network is asynchronous and a USB device is written
  * from a worker thread, with a deadline, because the kernel's lp driver waits for as long as
  * the printer does (out of paper, lid open).
@@ -58,8 +59,9 @@ till_receipt_printer_format (const TillOrder       *order,
  * till_receipt_printer_job:
  * @paper_mm: 58 or 80
  *
- * Returns: (transfer full): @order's receipt as an ESC/POS job: the text, the order number
- *   as a QR code, and a cut.
+ * Returns: (transfer full): @order's receipt as an ESC/POS job: the text, a QR code of its
+ *   receipt page's address (or, when the server has no public address, its number), and a
+ *   cut.
  */
 GBytes *
 till_receipt_printer_job (const TillOrder *order, const TillStoreConfig *config, int paper_mm)
@@ -67,7 +69,8 @@ till_receipt_printer_job (const TillOrder *order, const TillStoreConfig *config,
   g_autofree char *text =
       till_receipt_printer_format (order, config, NULL, till_escpos_columns (paper_mm));
 
-  return till_escpos_encode (text, order->number, TRUE);
+  return till_escpos_encode (text, order->receipt_url != NULL ? order->receipt_url : order->number,
+                             TRUE);
 }
 
 /**

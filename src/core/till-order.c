@@ -107,6 +107,7 @@ till_order_free (TillOrder *order)
   g_free (order->card_last4);
   g_free (order->decline_code);
   g_free (order->decline_message);
+  g_free (order->receipt_url);
   g_clear_pointer (&order->created_at, g_date_time_unref);
   g_clear_pointer (&order->paid_at, g_date_time_unref);
   g_free (order);
@@ -173,6 +174,8 @@ write_members (const TillOrder *order, gboolean with_lines, TillJsonWriter *writ
   till_json_writer_time (writer, order->created_at);
   till_json_writer_name (writer, "paid_at");
   till_json_writer_time (writer, order->paid_at);
+  if (order->receipt_url != NULL)
+    till_json_writer_member_string (writer, "receipt_url", order->receipt_url);
 }
 
 void
@@ -268,7 +271,8 @@ till_order_from_json (JsonObject *object, GError **error)
                           error) ||
       !till_json_get_object (object, NULL, "payment", FALSE, &payment, error) ||
       !get_time (object, "created_at", TRUE, &order->created_at, error) ||
-      !get_time (object, "paid_at", FALSE, &order->paid_at, error))
+      !get_time (object, "paid_at", FALSE, &order->paid_at, error) ||
+      !till_json_get_string (object, NULL, "receipt_url", FALSE, 2048, &order->receipt_url, error))
     return NULL;
 
   if (!till_order_status_from_string (status, &order->status))

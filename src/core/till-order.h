@@ -52,7 +52,8 @@ typedef struct
   char      *decline_code; /* the last decline, while pending */
   char      *decline_message;
   GDateTime *created_at;
-  GDateTime *paid_at; /* nullable */
+  GDateTime *paid_at;     /* nullable */
+  char      *receipt_url; /* nullable: its receipt page, when the server has a public address */
 } TillOrder;
 
 const char *till_order_status_to_string (TillOrderStatus status);

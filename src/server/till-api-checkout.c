@@ -61,8 +61,10 @@ answer_recorded (GPtrArray *answers, GPtrArray *intents, const GError *error)
           till_api_call_fail (call, error);
           continue;
         }
+      g_autofree char *receipt_url = till_api_receipt_url (call->api, call->order->id);
+
       till_api_send_order_json (call->msg, call->success_status, call->order, no_refunds,
-                                intents->pdata[i], NULL);
+                                receipt_url, intents->pdata[i], NULL);
       till_api_call_done (call);
     }
 }

@@ -86,10 +86,11 @@ struct _TillApi
 /* Responses. Every API answer goes through these, which also set the security headers. */
 void till_api_send_json (SoupServerMessage *msg, guint status, JsonNode *node);
 /* Takes @text, written by a TillJsonWriter. */
-void till_api_send_written (SoupServerMessage *msg, guint status, GString *text);
-void till_api_send_error (SoupServerMessage *msg, const GError *error);
-void till_api_send_text (
-    SoupServerMessage *msg, guint status, const char *content_type, const char *text, gsize length);
+void        till_api_send_written (SoupServerMessage *msg, guint status, GString *text);
+void        till_api_send_error (SoupServerMessage *msg, const GError *error);
+const char *till_api_loggable_path (SoupServerMessage *msg);
+void        till_api_send_text (
+           SoupServerMessage *msg, guint status, const char *content_type, const char *text, gsize length);
 
 /* For tests of the group commit: checkouts waiting for their transaction, and holding them
  * back (they are all stored in one transaction when released). */
@@ -247,12 +248,16 @@ void     till_api_find_lost_intent_async (TillApiCall     *call,
                                           void (*never_made) (TillApiCall *call));
 
 /* Orders as answers. */
-void till_api_send_order_json (SoupServerMessage *msg,
-                               guint              status,
-                               const TillOrder   *order,
-                               GPtrArray         *refunds,
-                               JsonObject        *intent,
-                               TillRefund        *refund);
+void  till_api_send_order_json (SoupServerMessage *msg,
+                                guint              status,
+                                const TillOrder   *order,
+                                GPtrArray         *refunds,
+                                const char        *receipt_url,
+                                JsonObject        *intent,
+                                TillRefund        *refund);
+char *till_api_receipt_url (TillApi *self, gint64 order_id);
+/* GET /r/{token}: an order's public receipt page (till-api-receipt.c). */
+void till_api_handle_receipt_page (TillApi *self, SoupServerMessage *msg, const char *token);
 void till_api_send_loaded_order (TillApi           *self,
                                  SoupServerMessage *msg,
                                  guint              status,

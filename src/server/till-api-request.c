@@ -97,6 +97,16 @@ till_api_send_json (SoupServerMessage *msg, guint status, JsonNode *node)
   till_api_send_text (msg, status, "application/json", text, strlen (text));
 }
 
+/* The request's path for the log: a receipt page's token lets whoever reads it see that
+ * order's receipt, so it is left out. */
+const char *
+till_api_loggable_path (SoupServerMessage *msg)
+{
+  const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
+
+  return g_str_has_prefix (path, "/r/") ? "/r/..." : path;
+}
+
 void
 till_api_send_error (SoupServerMessage *msg, const GError *error)
 {
@@ -108,8 +118,8 @@ till_api_send_error (SoupServerMessage *msg, const GError *error)
   if (g_error_matches (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_BUSY))
     {
       /* Another program kept the database locked for longer than we wait. */
-      g_message ("%s %s: %s", soup_server_message_get_method (msg),
-                 g_uri_get_path (soup_server_message_get_uri (msg)), error->message);
+      g_message ("%s %s: %s", soup_server_message_get_method (msg), till_api_loggable_path (msg),
+                 error->message);
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
                                     "1");
       message = _ ("The database is busy: another program is writing to it. Try again in a "
@@ -119,7 +129,7 @@ till_api_send_error (SoupServerMessage *msg, const GError *error)
     {
       /* The transaction was rolled back; the next write once there is space succeeds. */
       g_message ("%s %s: the disk is full: %s", soup_server_message_get_method (msg),
-                 g_uri_get_path (soup_server_message_get_uri (msg)), error->message);
+                 till_api_loggable_path (msg), error->message);
       message = _ ("The server’s disk is full: nothing was stored. Free some space on the "
                    "server, then try again.");
     }
@@ -133,14 +143,13 @@ till_api_send_error (SoupServerMessage *msg, const GError *error)
   else if (status >= 500 && error->domain != TILL_API_ERROR)
     {
       /* Internal details (SQL, paths) stay in the log. */
-      g_warning ("%s %s: %s", soup_server_message_get_method (msg),
-                 g_uri_get_path (soup_server_message_get_uri (msg)), error->message);
+      g_warning ("%s %s: %s", soup_server_message_get_method (msg), till_api_loggable_path (msg),
+                 error->message);
       message = _ ("Something went wrong on the server");
     }
   else
-    g_debug ("%s %s: %u %s", soup_server_message_get_method (msg),
-             g_uri_get_path (soup_server_message_get_uri (msg)), status,
-             till_api_error_get_code (error));
+    g_debug ("%s %s: %u %s", soup_server_message_get_method (msg), till_api_loggable_path (msg),
+             status, till_api_error_get_code (error));
 
   /* A client that sent something malformed or too large may be out of step with us (or
    * smuggling): it starts again on a new connection. */
@@ -750,6 +759,7 @@ till_api_send_order_json (SoupServerMessage *msg,
                           guint              status,
                           const TillOrder   *order,
                           GPtrArray         *refunds,
+                          const char        *receipt_url,
                           JsonObject        *intent,
                           TillRefund        *refund)
 {
@@ -763,7 +773,7 @@ till_api_send_order_json (SoupServerMessage *msg,
       till_json_writer_begin_object (&writer);
       till_json_writer_name (&writer, "order");
     }
-  till_orders_write_json (order, refunds, &writer);
+  till_orders_write_json (order, refunds, receipt_url, &writer);
   if (intent != NULL)
     write_payment (&writer, intent);
   if (refund != NULL)
@@ -787,11 +797,30 @@ till_api_send_loaded_order (TillApi           *self,
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) refunds = till_orders_list_refunds (self->db, order->id, &error);
+  g_autofree char *receipt_url = till_api_receipt_url (self, order->id);
 
   if (refunds == NULL)
     till_api_send_error (msg, error);
   else
-    till_api_send_order_json (msg, status, order, refunds, intent, refund);
+    till_api_send_order_json (msg, status, order, refunds, receipt_url, intent, refund);
+}
+
+/* The address of the order's public receipt page, or NULL without [server] public-url. */
+char *
+till_api_receipt_url (TillApi *self, gint64 order_id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = NULL;
+
+  if (self->config->public_url == NULL)
+    return NULL;
+  token = till_orders_get_receipt_token (self->db, order_id, &error);
+  if (token == NULL)
+    {
+      g_warning ("Order %" G_GINT64_FORMAT " has no receipt page: %s", order_id, error->message);
+      return NULL;
+    }
+  return g_strconcat (self->config->public_url, "/r/", token, NULL);
 }
 
 /* Order @order_id as the database has it now. */

@@ -124,8 +124,7 @@ reject_early (SoupServerMessage *msg, guint status, TillApiError code, const cha
                               "\r\n%s",
                               status, soup_status_get_phrase (status), strlen (body), body);
   g_debug ("%s %s: %u %s (before reading the body)", soup_server_message_get_method (msg),
-           g_uri_get_path (soup_server_message_get_uri (msg)), status,
-           till_api_error_get_code (error));
+           till_api_loggable_path (msg), status, till_api_error_get_code (error));
 
   socket = till_http_message_get_socket (msg);
   lingering = g_new0 (Lingering, 1);
@@ -528,6 +527,13 @@ dispatch (TillApi *self, SoupServerMessage *msg, const char *path, GHashTable *q
         }
       till_api_flush_intents (self);
       till_api_handle_webhook (self, msg);
+    }
+  else if (g_str_has_prefix (path, "/r/"))
+    {
+      if (!method_in (method, "GET, HEAD"))
+        send_method_not_allowed (msg, "GET, HEAD");
+      else
+        till_api_handle_receipt_page (self, msg, path + strlen ("/r/"));
     }
   else if (g_str_equal (path, "/pay"))
     {

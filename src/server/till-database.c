@@ -26,6 +26,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <sched.h>
+#include <sys/random.h>
 #include <string.h>
 
 #include "till-database.h"
@@ -105,6 +106,7 @@ G_DEFINE_QUARK (till-database-error-quark, till_database_error)
 typedef gboolean (*MigrationFunc) (TillDatabase *self, GError **error);
 
 static gboolean rewrite_status_checks (TillDatabase *self, GError **error);
+static gboolean add_receipt_tokens (TillDatabase *self, GError **error);
 
 typedef struct
 {
@@ -246,6 +248,9 @@ static const Migration migrations[] = {
   { "CREATE INDEX IF NOT EXISTS payments_card_last4 ON payments (card_last4);"
     "CREATE INDEX IF NOT EXISTS orders_total ON orders (total);",
     NULL },
+  /* 7: each order's receipt page token (till_orders_receipt_token ()), made with the order;
+   * orders from before get theirs here, so that reading an order never writes. */
+  { NULL, add_receipt_tokens },
 };
 
 static void
@@ -914,6 +919,88 @@ rewrite_status_checks (TillDatabase *self, GError **error)
       return FALSE;
     }
   sqlite3_reset (stmt);
+  return TRUE;
+}
+
+char *
+till_database_new_receipt_token (GError **error)
+{
+  guint8 raw[16];
+  gsize  done = 0;
+  char  *token;
+
+  while (done < sizeof raw)
+    {
+      ssize_t n = getrandom (raw + done, sizeof raw - done, 0);
+
+      if (n < 0)
+        {
+          int saved = errno;
+
+          if (saved == EINTR)
+            continue;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       _ ("Cannot get random bytes: %s"), g_strerror (saved));
+          return NULL;
+        }
+      done += n;
+    }
+  token = g_base64_encode (raw, sizeof raw);
+  for (char *p = token; *p; p++)
+    if (*p == '+')
+      *p = '-';
+    else if (*p == '/')
+      *p = '_';
+    else if (*p == '=')
+      *p = '\0';
+  return token;
+}
+
+static gboolean
+add_receipt_tokens (TillDatabase *self, GError **error)
+{
+  sqlite3_stmt *select = NULL;
+  sqlite3_stmt *insert = NULL;
+  int           rc;
+
+  if (!till_database_exec (
+          self,
+          "CREATE TABLE IF NOT EXISTS receipt_tokens ("
+          "  order_id INTEGER PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,"
+          "  token TEXT NOT NULL UNIQUE"
+          ")",
+          error))
+    return FALSE;
+  /* Not cached: it runs once in the database's life. */
+  rc = sqlite3_prepare_v2 (self->db,
+                           "SELECT id FROM orders"
+                           " WHERE id NOT IN (SELECT order_id FROM receipt_tokens)",
+                           -1, &select, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2 (self->db, "INSERT INTO receipt_tokens (order_id, token) VALUES (?, ?)",
+                             -1, &insert, NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step (select)) == SQLITE_ROW)
+    {
+      g_autofree char *token = till_database_new_receipt_token (error);
+
+      if (token == NULL)
+        break;
+      sqlite3_bind_int64 (insert, 1, sqlite3_column_int64 (select, 0));
+      sqlite3_bind_text (insert, 2, token, -1, SQLITE_TRANSIENT);
+      rc = sqlite3_step (insert);
+      sqlite3_reset (insert);
+      rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+  sqlite3_finalize (select);
+  sqlite3_finalize (insert);
+  if (error != NULL && *error != NULL)
+    return FALSE;
+  if (rc != SQLITE_DONE)
+    {
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
+                   "cannot make the receipt tokens: %s", sqlite3_errmsg (self->db));
+      return FALSE;
+    }
   return TRUE;
 }
 

@@ -123,6 +123,10 @@ gboolean till_database_check_backup (const char *source, GError **error);
  * SQLite's backup API. */
 gboolean till_database_restore (TillDatabase *self, const char *source, GError **error);
 
+/* 128 random bits from the kernel, base64url without padding (22 characters): a receipt
+ * page's token, which whoever holds it may use to read that order's receipt. */
+char *till_database_new_receipt_token (GError **error);
+
 /* Binding helpers: NULL text binds SQL NULL. */
 void  till_database_bind_text (sqlite3_stmt *stmt, int index, const char *text);
 char *till_database_column_dup (sqlite3_stmt *stmt, int column);

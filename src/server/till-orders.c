@@ -222,6 +222,7 @@ insert_order (TillDatabase         *db,
   g_autofree TillTotalsLine *lines = NULL;
   g_autofree TillLineTotals *line_totals = NULL;
   g_autofree char           *number = NULL;
+  g_autofree char           *receipt_token = NULL;
   const TillCurrency        *currency = till_currency_lookup (rules->currency);
   TillTotals                 totals = { 0 };
   g_autoptr (GError) local = NULL;
@@ -329,6 +330,18 @@ insert_order (TillDatabase         *db,
   sqlite3_bind_int64 (stmt, 9, totals.rounding);
   sqlite3_bind_int64 (stmt, 10, totals.total);
   sqlite3_bind_int64 (stmt, 11, now);
+  if (till_database_step (db, stmt, error) != SQLITE_DONE)
+    return FALSE;
+
+  receipt_token = till_database_new_receipt_token (error);
+  if (receipt_token == NULL)
+    return FALSE;
+  stmt = till_database_prepare (db, "INSERT INTO receipt_tokens (order_id, token) VALUES (?, ?)",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  till_database_bind_text (stmt, 2, receipt_token);
   if (till_database_step (db, stmt, error) != SQLITE_DONE)
     return FALSE;
 
@@ -1308,11 +1321,42 @@ till_orders_list_stuck_refunds (
   return g_steal_pointer (&refunds);
 }
 
+char *
+till_orders_get_receipt_token (TillDatabase *db, gint64 order_id, GError **error)
+{
+  sqlite3_stmt *stmt =
+      till_database_prepare (db, "SELECT token FROM receipt_tokens WHERE order_id = ?", error);
+  char *token = NULL;
+  int   rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, order_id);
+  rc = till_database_step (db, stmt, error);
+  if (rc == SQLITE_ROW)
+    token = till_database_column_dup (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc == SQLITE_DONE)
+    g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NOT_FOUND, _ ("No such order"));
+  return token;
+}
+
+gint64
+till_orders_find_by_receipt_token (TillDatabase *db, const char *token, GError **error)
+{
+  return find_id (db, "SELECT order_id FROM receipt_tokens WHERE token = ?", token, NULL, error);
+}
+
 void
-till_orders_write_json (const TillOrder *order, GPtrArray *refunds, TillJsonWriter *writer)
+till_orders_write_json (const TillOrder *order,
+                        GPtrArray       *refunds,
+                        const char      *receipt_url,
+                        TillJsonWriter  *writer)
 {
   till_json_writer_begin_object (writer);
   till_order_write_members (order, writer);
+  if (receipt_url != NULL)
+    till_json_writer_member_string (writer, "receipt_url", receipt_url);
   till_json_writer_name (writer, "refunds");
   till_json_writer_begin_array (writer);
   for (guint i = 0; i < refunds->len; i++)

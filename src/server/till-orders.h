@@ -150,7 +150,15 @@ GPtrArray *till_orders_list_stuck_refunds (
 
 /* The order JSON of docs/contract.md with its `refunds` (element-type TillRefund); without them
  * (the list's entries) it is core's till_order_write_json(). */
-void till_orders_write_json (const TillOrder *order, GPtrArray *refunds, TillJsonWriter *writer);
+void till_orders_write_json (const TillOrder *order,
+                             GPtrArray       *refunds,
+                             const char      *receipt_url,
+                             TillJsonWriter  *writer);
+
+/* The token of the order's public receipt page (/r/{token}), made with the order. */
+char *till_orders_get_receipt_token (TillDatabase *db, gint64 order_id, GError **error);
+/* The order whose receipt page token is @token: its id, 0 for none, -1 on an error. */
+gint64 till_orders_find_by_receipt_token (TillDatabase *db, const char *token, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillRefund, till_refund_free)
 

@@ -72,6 +72,7 @@ till_server_config_free (TillServerConfig *config)
   g_free (config->database);
   g_free (config->tls_certificate);
   g_free (config->tls_key);
+  g_free (config->public_url);
   g_free (config->api_base);
   g_free (config->js_url);
   if (config->secret_key != NULL)
@@ -238,6 +239,7 @@ till_server_config_load_file (TillServerConfig *config, const char *path, GError
       !take_string (file, "server", "tls-certificate", &config->tls_certificate, error) ||
       !take_string (file, "server", "tls-key", &config->tls_key, error) ||
       !take_boolean (file, "server", "behind-proxy", &config->behind_proxy, error) ||
+      !take_string (file, "server", "public-url", &config->public_url, error) ||
       !take_int (file, "server", "max-body-kib", 1, 64 * 1024, &max_body_kib, error) ||
       !take_int (file, "server", "checkout-rate-per-minute", 1, 1000000,
                  &config->checkout_rate_per_minute, error) ||
@@ -449,6 +451,50 @@ derive_rate_limit (TillServerConfig *config)
     config->stripe_rate_limit = config->mode == TILL_SERVER_MODE_LIVE ? 80 : 20;
 }
 
+/* [server] public-url: where customers reach this server, for the receipt pages' links.
+ * https, or http only on the machine itself or in training: a receipt's link must not send
+ * a customer's order in clear over a network. Only scheme, host and port. */
+static gboolean
+check_public_url (TillServerConfig *config, GError **error)
+{
+  g_autoptr (GUri) uri = NULL;
+  const char *scheme;
+  const char *host;
+  gboolean    loopback;
+  gsize       length;
+
+  if (config->public_url == NULL)
+    return TRUE;
+  length = strlen (config->public_url);
+  while (length > 0 && config->public_url[length - 1] == '/')
+    config->public_url[--length] = '\0';
+  /* ASCII: it goes into QR codes as it is (a name in another script in its xn-- form). */
+  if (g_str_is_ascii (config->public_url))
+    uri = g_uri_parse (config->public_url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      *g_uri_get_path (uri) != '\0' || g_uri_get_query (uri) != NULL ||
+      g_uri_get_fragment (uri) != NULL || g_uri_get_userinfo (uri) != NULL)
+    {
+      g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
+                   _ ("[server] public-url: “%s” is not an address such as https://shop.example"),
+                   config->public_url);
+      return FALSE;
+    }
+  scheme = g_uri_get_scheme (uri);
+  host = g_uri_get_host (uri);
+  loopback = g_str_equal (host, "localhost") || g_str_equal (host, "::1") ||
+             g_str_has_prefix (host, "127.");
+  if (g_ascii_strcasecmp (scheme, "https") != 0 &&
+      !(g_ascii_strcasecmp (scheme, "http") == 0 && (loopback || config->training)))
+    {
+      g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_NEEDS_TLS,
+                   _ ("[server] public-url must start with https:// (http:// only for this "
+                      "machine or in training)"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 till_server_config_validate (TillServerConfig *config, GError **error)
 {
@@ -500,6 +546,8 @@ till_server_config_validate (TillServerConfig *config, GError **error)
     }
   if (config->database == NULL)
     config->database = till_server_default_database ();
+  if (!check_public_url (config, error))
+    return FALSE;
 
   if (config->training)
     {

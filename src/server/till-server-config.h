@@ -54,6 +54,7 @@ typedef struct
   int      reconcile_interval;       /* seconds between reconciler runs */
   int      reconcile_sync_after;     /* seconds before a pending order is synced */
   int      reconcile_cancel_after;   /* seconds before an abandoned intent is canceled */
+  char    *public_url; /* nullable: "https://shop.example", no trailing slash; receipt pages */
   /* [stripe] */
   char  *api_base;
   char  *js_url;

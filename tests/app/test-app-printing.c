@@ -124,6 +124,8 @@ setup (Fixture *f, gconstpointer data)
   g_autoptr (TillCheckoutResult) checkout = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *etag = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *contents = NULL;
   GAsyncResult    *result = NULL;
   guint16          port;
 
@@ -131,10 +133,15 @@ setup (Fixture *f, gconstpointer data)
   f->db = g_build_filename (f->tmpdir, "till.db", NULL);
   token = run_server_command (f, (const char *[]){ "terminal", "add", "printing", NULL });
   g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", f->tmpdir, TRUE);
-  f->server = till_test_spawn (
-      launcher,
-      (const char *[]){ server, "--listen", "127.0.0.1:0", "--db", f->db, "--training", NULL },
-      &f->url, NULL, &error);
+  /* @data: the server's [server] public-url, or NULL for none. */
+  config = g_build_filename (f->tmpdir, "till.conf", NULL);
+  contents = g_strdup_printf ("[server]\n%s%s\n", data != NULL ? "public-url=" : "",
+                              data != NULL ? (const char *) data : "");
+  g_assert_true (g_file_set_contents (config, contents, -1, NULL));
+  f->server = till_test_spawn (launcher,
+                               (const char *[]){ server, "--config", config, "--listen",
+                                                 "127.0.0.1:0", "--db", f->db, "--training", NULL },
+                               &f->url, NULL, &error);
   g_assert_no_error (error);
 
   f->client = till_client_new ();
@@ -264,6 +271,41 @@ test_escpos_80 (Fixture *f, gconstpointer data)
                                                    80, png, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
+}
+
+/* With a public address, the QR code holds the order's receipt page, which the server
+ * answers; without one (the other cases), the order number. */
+static void
+test_escpos_receipt_url (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = print_order (f);
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autoptr (GBytes) page = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *qr = NULL;
+  g_autofree char *number_qr = g_strdup_printf ("[QR: %s]", f->order->number);
+  g_autofree char *page_url = NULL;
+  const char      *url = f->order->receipt_url;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (url);
+  g_assert_true (g_str_has_prefix (url, (const char *) data));
+  g_assert_true (till_test_wait_until (has_jobs, f, 10000));
+  text = till_printer_emulator_get_text (f->printer, 0);
+  g_test_message ("%s", text);
+  qr = g_strdup_printf ("[QR: %s]", url);
+  g_assert_nonnull (strstr (text, qr));
+  g_assert_null (strstr (text, number_qr));
+
+  /* The same page on the server's own address. */
+  page_url = g_strconcat (f->url, url + strlen ((const char *) data), NULL);
+  msg = soup_message_new ("GET", page_url);
+  page = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (soup_message_get_status (msg), ==, 200);
+  g_assert_nonnull (
+      g_strstr_len (g_bytes_get_data (page, NULL), g_bytes_get_size (page), "İstanbul Simidi"));
 }
 
 static void
@@ -645,6 +687,8 @@ main (int argc, char **argv)
   till_test_init_gtk (&argc, &argv);
   g_test_add ("/app/printing/escpos-80mm", Fixture, NULL, setup, test_escpos_80, teardown);
   g_test_add ("/app/printing/escpos-58mm", Fixture, NULL, setup, test_escpos_58, teardown);
+  g_test_add ("/app/printing/escpos-receipt-url", Fixture, "https://shop.example", setup,
+              test_escpos_receipt_url, teardown);
   g_test_add ("/app/printing/usb", Fixture, NULL, setup, test_usb, teardown);
   g_test_add ("/app/printing/printer-off", Fixture, NULL, setup, test_printer_off, teardown);
   g_test_add ("/app/printing/paper-out", Fixture, NULL, setup, test_paper_out, teardown);

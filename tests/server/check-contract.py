@@ -198,9 +198,10 @@ config = os.path.join(tmp.name, "till.conf")
 with open(os.open(config, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
     # A time zone with an offset, for the times of the CSV export; dollars, as the amounts
     # below (a configured currency wins over training's euros); MOTO, which the training
-    # simulator takes as an approved account.
+    # simulator takes as an approved account; a public address, for orders' receipt_url.
     f.write(f"[stripe]\nwebhook-secret={WEBHOOK_SECRET}\nmoto=true\n[store]\n"
-            "timezone=Europe/Istanbul\ncurrency=USD\n[training]\nmoto-approved=true\n")
+            "timezone=Europe/Istanbul\ncurrency=USD\n[training]\nmoto-approved=true\n"
+            "[server]\npublic-url=https://shop.example\n")
 
 
 def add_terminal(name, role):
@@ -667,6 +668,20 @@ def r_pay(route):
     call(route, "GET", "/pay/no-such-file.js", 404, "not_found", token=None)
 
 
+def r_receipt_page(route):
+    url = STATE["paid"]["order"]["receipt_url"]
+    if not url.startswith("https://shop.example/r/"):
+        fail(f"receipt_url {url!r} is not under [server] public-url")
+    path = urllib.parse.urlparse(url).path
+    answer = call(route, "GET", path, 200, token=None)
+    if "default-src 'none'" not in (answer.header("Content-Security-Policy") or ""):
+        fail(f"GET {path}: Content-Security-Policy {answer.header('Content-Security-Policy')!r}")
+    if STATE["paid"]["order"]["number"] not in answer.body.decode():
+        fail(f"GET {path}: the page does not show the order's number")
+    call(route, "HEAD", path, 200, token=None)
+    call(route, "GET", "/r/" + "A" * 22, 404, "not_found", token=None)
+
+
 RECIPES = {
     "GET|HEAD /healthz": r_healthz,
     "GET /api/v1/config": r_config,
@@ -691,6 +706,7 @@ RECIPES = {
     "POST /api/v1/training/terminals": r_training,
     "POST /stripe/webhook": r_webhook,
     "GET|HEAD /pay/…": r_pay,
+    "GET|HEAD /r/{token}": r_receipt_page,
 }
 
 # Documented answers a training server on loopback cannot be made to give: the C tests

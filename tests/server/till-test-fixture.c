@@ -18,6 +18,10 @@ configure (TillServerConfig *config, gpointer user_data)
       g_free (config->currency);
       config->currency = g_strdup (setup->currency);
     }
+  if (setup != NULL && setup->public_url != NULL)
+    config->public_url = g_strdup (setup->public_url);
+  if (setup != NULL && setup->store_address != NULL)
+    config->store_address = g_strdup (setup->store_address);
   if (setup != NULL && setup->automatic_payment_methods)
     g_clear_pointer (&config->payment_method_types, g_strfreev);
 }

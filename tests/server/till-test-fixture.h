@@ -29,6 +29,8 @@ typedef struct
   const char *busy_wait_ms;
   gboolean    automatic_payment_methods; /* [stripe] payment-method-types=automatic */
   gboolean    offline;                   /* no simulator: Stripe is a closed port */
+  const char *public_url;                /* [server] public-url */
+  const char *store_address;             /* [store] address */
   gint64      unit_amount;               /* ISO minor units */
   gint64      total;                     /* what the order charges, ISO minor units */
   gint64      stripe_amount;             /* what Stripe gets */
