@@ -594,7 +594,9 @@ on_load_failed (WebKitWebView   *web_view,
       g_error_matches (error, WEBKIT_NETWORK_ERROR, WEBKIT_NETWORK_ERROR_CANCELLED))
     return TRUE;
 
-  g_warning ("The payment page did not load: %s", error->message);
+  /* The server stopping or restarting while the page loads is part of a shop's day, and the
+   * load-error signal tells the cashier: a message, not a warning. */
+  g_message ("The payment page did not load: %s", error->message);
   g_signal_emit (self, signals[SIGNAL_LOAD_ERROR], 0,
                  _ ("The payment page could not be loaded. Check the connection to the server."));
   return TRUE;

@@ -13,6 +13,7 @@
 
 #include "pay-training-server.h"
 #include "till-payment-view.h"
+#include "till-test-util.h"
 
 #define PI "pi_3TestIntent"
 #define DEADLINE_US (20 * G_USEC_PER_SEC)
@@ -583,6 +584,20 @@ run_tls_view (Fixture *f, const char *page, const char *pin, TlsCounts *counts)
   gtk_window_destroy (window);
 }
 
+/* The server is gone as the page loads (stopped, restarting): the view says so through
+ * load-error, and a shop's ordinary day is no warning. */
+static void
+test_server_gone (Fixture *f, gconstpointer data)
+{
+  g_autofree char *closed = till_test_closed_port_url ();
+  g_autofree char *page = g_strconcat (closed, "/pay/", NULL);
+  TlsCounts        counts = { 0, 0 };
+
+  run_tls_view (f, page, NULL, &counts);
+  g_assert_cmpuint (counts.errors, ==, 1);
+  g_assert_cmpuint (counts.loaded, ==, 0);
+}
+
 static void
 test_tls_pinning (Fixture *f, gconstpointer data)
 {
@@ -643,6 +658,7 @@ main (int argc, char **argv)
   ADD ("refuses-new-windows", test_refuses_new_windows);
   ADD ("refuses-downloads", test_refuses_downloads);
   ADD ("forged-messages", test_forged_messages);
+  ADD ("server-gone", test_server_gone);
   ADD ("refuses-zoom-menu-inspector-drops", test_refuses_zoom_menu_inspector_drops);
   ADD ("crash-recovers", test_crash_recovers);
   ADD ("tls-pinning", test_tls_pinning);
