@@ -1,6 +1,10 @@
 /* till-client.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Longer than our files usually are: one _async/_finish pair per route of the server's API over
+ * one request core (timeouts, certificate pinning, retries, the probe); a file per route would
+ * have to share that core's private state.
  */
 #include "config.h"
 

@@ -5,6 +5,10 @@
  * Two views in a stack: the list (pages of the server's cursor, fetched as the list is
  * scrolled to its end) and an order's detail. Every figure shown is the server's: the app
  * formats amounts, it never recomputes them (tax per rate adds the lines' own tax).
+ *
+ * Longer than our files usually are: the list, an order's detail and the refund dialog share the
+ * page's state (the order shown, the refund key kept between tries, the cursor); the dialog
+ * could move out once another page needs it.
  */
 #include "config.h"
 

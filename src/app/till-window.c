@@ -1,6 +1,10 @@
 /* till-window.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Longer than our files usually are: the window's actions, the scanner, Charge and its dialogs,
+ * and payment recovery share the window's state; the pages it shows (catalog, carts, payment,
+ * orders, figures) are widgets of their own.
  */
 #include "config.h"
 

@@ -16,6 +16,9 @@
  * it at the lowest CPU priority, so that it does not take a core from requests, and is taken
  * back if it has not had the CPU for LOW_CHECKPOINT_WAIT_MS (see checkpoint ()). As the WAL
  * grows, the checkpointer has the kernel write it back (write_back_wal ()).
+ *
+ * Longer than our files usually are: the connection, its cached statements, the migrations and
+ * the checkpointer share one private struct and its locks.
  */
 /* SCHED_IDLE, sync_file_range () */
 #define _GNU_SOURCE

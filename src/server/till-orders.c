@@ -5,6 +5,9 @@
  * Every status change is an UPDATE … WHERE status IN (the states it may come from), and a
  * trigger in the schema refuses any other transition, so concurrent paths (sync, webhook,
  * reconciler) can race freely: the first one wins and the others change nothing.
+ *
+ * Longer than our files usually are: every rule of the orders, payments and refunds tables
+ * (states, refund reservations, searches) in one place, so that no other file writes them.
  */
 #include "config.h"
 

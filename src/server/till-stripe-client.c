@@ -18,6 +18,9 @@
  * one turn at a time). A request that would wait past max_wait_ms (the till's patience) is
  * answered at once with how long to wait instead, and a 409 or 429 is retried with backoff
  * and jitter while the next try can start within that wait.
+ *
+ * Longer than our files usually are: libcurl's multi handle on the main loop, retries with the
+ * same Idempotency-Key and the rate limit share one queue of requests.
  */
 #include "config.h"
 

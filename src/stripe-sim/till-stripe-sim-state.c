@@ -9,6 +9,10 @@
  * answers. A result's `save` says whether the idempotency layer keeps it: errors found
  * before anything ran (bad amount, unknown object) are not kept, as Stripe keeps no result
  * for requests that fail validation.
+ *
+ * Longer than our files usually are: Stripe's objects (intents, charges, refunds,
+ * PaymentMethods, events) and their state machine read and change each other's private fields in
+ * every transition, so they stay in one file behind one private header.
  */
 #include "config.h"
 

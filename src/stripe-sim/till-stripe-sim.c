@@ -9,6 +9,10 @@
  * webhooks → the answer (or a dropped connection). /v3/ serves the Stripe.js stand-in and
  * /sim/3ds/ the 3-D Secure challenge; two more origins serve the card issuer's pages and the
  * fraud-signals frame.
+ *
+ * Longer than our files usually are: the request pipeline is one sequence of stages over one
+ * private request state (pending requests, locks, delays); the stages that need no such state
+ * live in their own files.
  */
 #include "config.h"
 
