@@ -78,31 +78,6 @@ new_client (Fixture *f, const char *token)
   return client;
 }
 
-/* What the card form does: confirm at the training server's simulator. */
-static void
-confirm_at_stripe (const TillStoreConfig *config, const TillCheckoutResponse *response)
-{
-  g_autoptr (GUri) js = g_uri_parse (config->stripe_js_url, G_URI_FLAGS_NONE, NULL);
-  g_autofree char *uri =
-      g_strdup_printf ("%s://%s:%d/v1/payment_intents/%s/confirm", g_uri_get_scheme (js),
-                       g_uri_get_host (js), g_uri_get_port (js), response->payment_intent);
-  g_autoptr (SoupSession) session = soup_session_new ();
-  g_autoptr (SoupMessage) msg = soup_message_new ("POST", uri);
-  g_autofree char *auth = g_strconcat ("Bearer ", config->publishable_key, NULL);
-  g_autofree char *form = soup_form_encode ("payment_method", "pm_card_visa", "client_secret",
-                                            response->client_secret, NULL);
-  gsize            length = strlen (form);
-  g_autoptr (GBytes) body = g_bytes_new_take (g_steal_pointer (&form), length);
-  g_autoptr (GBytes) reply = NULL;
-  g_autoptr (GError) error = NULL;
-
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-  soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded", body);
-  reply = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
-}
-
 static void
 refund (Fixture *f, gint64 order_id, gint64 amount)
 {
@@ -163,7 +138,7 @@ sell (TillClient *client, GPtrArray *products, guint first, gint64 quantity, gbo
   if (pending)
     return g_steal_pointer (&checkout->response->order);
 
-  confirm_at_stripe (config, checkout->response);
+  till_test_confirm_at_stripe (config, checkout->response);
   till_client_sync_order_async (client, checkout->response->order->id, NULL, till_test_store_result,
                                 &result);
   g_assert_true (till_test_wait_result (&result, 20000) != NULL);

@@ -103,32 +103,6 @@ synced (gpointer data)
   return ((Run *) data)->synced != NULL || ((Run *) data)->error != NULL;
 }
 
-/* What the card form does when the customer pays: confirm with the publishable key and the
- * client secret, at the training server's simulator. */
-static void
-confirm_at_stripe (const TillStoreConfig *config, const TillCheckoutResponse *response)
-{
-  g_autoptr (GUri) js = g_uri_parse (config->stripe_js_url, G_URI_FLAGS_NONE, NULL);
-  g_autofree char *uri =
-      g_strdup_printf ("%s://%s:%d/v1/payment_intents/%s/confirm", g_uri_get_scheme (js),
-                       g_uri_get_host (js), g_uri_get_port (js), response->payment_intent);
-  g_autoptr (SoupSession) session = soup_session_new ();
-  g_autoptr (SoupMessage) msg = soup_message_new ("POST", uri);
-  g_autofree char *auth = g_strconcat ("Bearer ", config->publishable_key, NULL);
-  g_autofree char *form = soup_form_encode ("payment_method", "pm_card_visa", "client_secret",
-                                            response->client_secret, NULL);
-  gsize            length = strlen (form);
-  g_autoptr (GBytes) body = g_bytes_new_take (g_steal_pointer (&form), length);
-  g_autoptr (GBytes) reply = NULL;
-  g_autoptr (GError) error = NULL;
-
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-  soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded", body);
-  reply = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
-}
-
 static void
 on_carts_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -210,7 +184,7 @@ sell_in_training (gpointer data)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.charge", NULL);
   g_assert_true (till_test_wait_until (handed_off, run, 20000));
   g_assert_cmpint (run->response->order->total, >, 0);
-  confirm_at_stripe (till_client_get_config (client), run->response);
+  till_test_confirm_at_stripe (till_client_get_config (client), run->response);
   till_client_sync_order_async (client, run->response->order->id, NULL, on_synced, run);
   g_assert_true (till_test_wait_until (synced, run, 20000));
   g_assert_no_error (run->error);

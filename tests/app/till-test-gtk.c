@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <libsoup/soup.h>
 #include <string.h>
 
 #include "till-test-gtk.h"
@@ -55,4 +56,30 @@ till_test_connect_clear (TillTestConnect *connect)
   g_clear_pointer (&connect->token, g_free);
   g_clear_pointer (&connect->pin, g_free);
   connect->emitted = FALSE;
+}
+
+/* What the card form does when the customer pays: confirm with the publishable key and the
+ * client secret, at the training server's simulator, with Stripe's test Visa. */
+void
+till_test_confirm_at_stripe (const TillStoreConfig *config, const TillCheckoutResponse *response)
+{
+  g_autoptr (GUri) js = g_uri_parse (config->stripe_js_url, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *uri =
+      g_strdup_printf ("%s://%s:%d/v1/payment_intents/%s/confirm", g_uri_get_scheme (js),
+                       g_uri_get_host (js), g_uri_get_port (js), response->payment_intent);
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (SoupMessage) msg = soup_message_new ("POST", uri);
+  g_autofree char *auth = g_strconcat ("Bearer ", config->publishable_key, NULL);
+  g_autofree char *form = soup_form_encode ("payment_method", "pm_card_visa", "client_secret",
+                                            response->client_secret, NULL);
+  gsize            length = strlen (form);
+  g_autoptr (GBytes) body = g_bytes_new_take (g_steal_pointer (&form), length);
+  g_autoptr (GBytes) reply = NULL;
+  g_autoptr (GError) error = NULL;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded", body);
+  reply = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
 }

@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "till-client.h"
 #include "till-connect-dialog.h"
 #include "till-test-util.h"
 
@@ -29,5 +30,9 @@ typedef struct
 /* Records @dialog's "connect" in @connect (zeroed first; free with till_test_connect_clear()). */
 void till_test_watch_connect (TillConnectDialog *dialog, TillTestConnect *connect);
 void till_test_connect_clear (TillTestConnect *connect);
+
+/* Pays @response's intent as the card form would, at the training server's simulator. */
+void till_test_confirm_at_stripe (const TillStoreConfig      *config,
+                                  const TillCheckoutResponse *response);
 
 G_END_DECLS
