@@ -226,9 +226,9 @@ start_with_latency (guint latency_ms, LatencySim *sim, GError **error)
 {
   PayTrainingServer *server = g_new0 (PayTrainingServer, 1);
   g_autoptr (GSubprocessLauncher) sim_launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autofree char *out = NULL;
   g_autofree char *js = NULL;
   g_autofree char *conf = NULL;

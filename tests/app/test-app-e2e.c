@@ -50,7 +50,7 @@ spawn_server (GSubprocessLauncher *launcher, const char *db, gboolean training, 
 static GSubprocessLauncher *
 new_launcher (Fixture *f)
 {
-  GSubprocessLauncher *launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  GSubprocessLauncher *launcher = till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 
   g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", f->tmpdir, TRUE);
   return launcher;
@@ -374,7 +374,7 @@ test_training_terminal_refused (Fixture *f, gconstpointer data)
 {
   g_autoptr (TillClient) client = till_client_new ();
   g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autofree char *db = g_build_filename (f->tmpdir, "test-mode.db", NULL);
   g_autofree char *url = NULL;
   g_autoptr (GSubprocess) server = NULL;

@@ -41,7 +41,7 @@ typedef struct
 static GSubprocessLauncher *
 new_launcher (Fixture *f)
 {
-  GSubprocessLauncher *launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  GSubprocessLauncher *launcher = till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 
   g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", f->tmpdir, TRUE);
   return launcher;

@@ -39,7 +39,7 @@ run_server_command (Fixture *f, const char *const *args)
       g_test_build_filename (G_TEST_BUILT, "..", "src", "server", "till-server", NULL);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autofree char *out = NULL;
   g_auto (GStrv) lines = NULL;
 
@@ -117,7 +117,7 @@ setup (Fixture *f, gconstpointer data)
   g_autofree char *server =
       g_test_build_filename (G_TEST_BUILT, "..", "src", "server", "till-server", NULL);
   g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autofree char *token = NULL;
   g_autoptr (GPtrArray) products = NULL;
   g_autoptr (TillCartModel) cart = NULL;
@@ -633,7 +633,7 @@ test_emulator_program (void)
   g_autofree char *dir = till_test_make_tmpdir ("till-printer-emulator");
   g_autofree char *png = g_build_filename (dir, "receipt-1.png", NULL);
   g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr (GDataInputStream) lines = NULL;
   g_autoptr (GSubprocess) process = NULL;
   g_autoptr (GBytes) job = till_receipt_printer_test_page (58);

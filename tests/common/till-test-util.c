@@ -5,7 +5,9 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "till-test-util.h"
 
@@ -20,6 +22,27 @@ static gboolean
 on_tick (gpointer data)
 {
   return G_SOURCE_CONTINUE;
+}
+
+void
+till_test_child_dies_with_parent (void)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static void
+die_with_parent (gpointer user_data)
+{
+  till_test_child_dies_with_parent ();
+}
+
+GSubprocessLauncher *
+till_test_launcher_new (GSubprocessFlags flags)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  return launcher;
 }
 
 gboolean
@@ -231,7 +254,9 @@ communicate (GSubprocess *process, char **out_stdout, char **out_stderr, GError 
 char *
 till_test_run_program (const char *const *argv, GError **error)
 {
-  g_autoptr (GSubprocess) process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, error);
+  g_autoptr (GSubprocessLauncher) launcher =
+      till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GSubprocess) process = g_subprocess_launcher_spawnv (launcher, argv, error);
   g_autofree char *out = NULL;
 
   if (process == NULL || !communicate (process, &out, NULL, error))

@@ -43,6 +43,12 @@ char *till_test_make_tmpdir (const char *prefix);
 /* Removes @path and everything below it. */
 void till_test_remove_tree (const char *path);
 
+/* A launcher whose children are sent SIGTERM when the thread that started them ends, so a
+ * test that aborts leaves no server behind holding a port or the test runner's pipes. A
+ * caller that sets its own child setup calls till_test_child_dies_with_parent () in it. */
+GSubprocessLauncher *till_test_launcher_new (GSubprocessFlags flags);
+/* For a child setup function: asks the kernel to end this child with its parent. */
+void till_test_child_dies_with_parent (void);
 /* Sets each NAME=VALUE of @env (NULL-terminated, or NULL) in @launcher's environment. */
 void till_test_launcher_set_env (GSubprocessLauncher *launcher, const char *const *env);
 

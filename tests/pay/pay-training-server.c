@@ -6,16 +6,9 @@
 
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "till-core.h"
 #include "pay-training-server.h"
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
 
 void
 pay_training_server_stop (PayTrainingServer *server)
@@ -47,11 +40,10 @@ static gboolean
 launch (PayTrainingServer *server, const char *binary, const char *listen, GError **error)
 {
   g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr (JsonObject) config = NULL;
   g_autoptr (GUri) js = NULL;
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   {
     const char *argv[] = { binary,     "--training", "--listen",     listen, "--db",
                            server->db, "--config",   server->config, NULL };

@@ -151,7 +151,7 @@ start_app (Fixture *f)
   g_autofree char *till = g_test_build_filename (G_TEST_BUILT, "..", "src", "app", "till", NULL);
   g_autofree char *schemas = g_test_build_filename (G_TEST_BUILT, "..", "data", NULL);
   g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   const char *argv[] = { till, "--server", f->server->base, NULL };
   const char *dirs[] = { "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME" };
   g_autoptr (GError) error = NULL;

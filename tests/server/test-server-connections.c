@@ -37,6 +37,7 @@ limit_descriptors (gpointer user_data)
 {
   struct rlimit limit = { GPOINTER_TO_UINT (user_data), GPOINTER_TO_UINT (user_data) };
 
+  till_test_child_dies_with_parent ();
   setrlimit (RLIMIT_NOFILE, &limit);
 }
 
@@ -46,7 +47,7 @@ static Program *
 program_start (const char *const *argv, const char *const *env, guint nofile)
 {
   g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
   g_autofree char *log = NULL;

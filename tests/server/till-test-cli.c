@@ -30,6 +30,7 @@ cli_fixture_teardown (CliFixture *fixture, gconstpointer data)
 static void
 drop_privileges (gpointer user_data)
 {
+  till_test_child_dies_with_parent ();
   if (setgid (UNPRIVILEGED_UID) != 0 || setuid (UNPRIVILEGED_UID) != 0)
     _exit (125);
 }
@@ -42,7 +43,7 @@ cli_run_full (const char *const *argv,
               char             **out_stderr)
 {
   g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+      till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr (GPtrArray) args = g_ptr_array_new ();
   g_autofree char *out = NULL, *err = NULL;
   int              status;
@@ -81,7 +82,7 @@ TillTestCli *
 cli_start (const char *const *argv, const char *const *env)
 {
   g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr (GPtrArray) args = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
   TillTestCli     *running = g_new0 (TillTestCli, 1);

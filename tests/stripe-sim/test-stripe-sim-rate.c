@@ -166,7 +166,7 @@ static GSubprocess *
 program_start (const char *const *argv, char **out_url)
 {
   g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+      till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr (GError) error = NULL;
   GSubprocess *process;
 
@@ -221,8 +221,8 @@ test_program_bad_option (void)
       const char *argv[] = {
         SIM_PROGRAM, "--listen", "127.0.0.1:0", "--rate-limit", values[i], NULL
       };
-      g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
-          G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+      g_autoptr (GSubprocessLauncher) launcher =
+          till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
       g_autofree char *out = NULL;
       g_autofree char *err = NULL;
 
