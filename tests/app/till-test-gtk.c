@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
 #include <libsoup/soup.h>
 #include <string.h>
 
@@ -20,10 +22,39 @@ till_test_set_drawing_env (void)
   g_setenv ("WEBKIT_DISABLE_COMPOSITING_MODE", "1", FALSE);
 }
 
+static char *user_dirs;
+
+static void
+remove_user_dirs (void)
+{
+  till_test_remove_tree (user_dirs);
+}
+
+/* Carts, the catalog cache and the training database of the user running the tests (or of
+ * another test program) are not this program's: it gets empty XDG directories of its own,
+ * set before GLib reads and keeps them. (G_TEST_OPTION_ISOLATE_DIRS would also empty
+ * XDG_DATA_DIRS, where GIO's proxy settings schema is.) */
+static void
+isolate_user_dirs (void)
+{
+  const char *names[] = { "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME" };
+
+  user_dirs = till_test_make_tmpdir ("till-test-home");
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *dir = g_build_filename (user_dirs, names[i], NULL);
+
+      g_mkdir (dir, 0700);
+      g_setenv (names[i], dir, TRUE);
+    }
+  atexit (remove_user_dirs);
+}
+
 void
 till_test_init_gtk (int *argc, char ***argv)
 {
   till_test_set_drawing_env ();
+  isolate_user_dirs ();
   gtk_test_init (argc, argv, NULL);
   adw_init ();
 }

@@ -15,7 +15,8 @@ G_BEGIN_DECLS
 /* The environment the app's widget tests draw in (software GL avoided: see the .c); before
  * GTK's init. */
 void till_test_set_drawing_env (void);
-/* till_test_set_drawing_env(), then gtk_test_init() and adw_init(). */
+/* till_test_set_drawing_env(), empty XDG user directories of the program's own, then
+ * gtk_test_init() and adw_init(). */
 void till_test_init_gtk (int *argc, char ***argv);
 
 /* What a TillConnectDialog's "connect" signal said. */
