@@ -216,10 +216,13 @@ reader_offline (void)
       "server-driven#handle-errors for details on how to handle this error."));
 }
 
+/* Not kept for replays, like Stripe's lock_timeout: a retry with the same key, once the
+ * reader is free, runs. The pipeline adds Stripe-Should-Retry: false (retrying at once only
+ * finds it busy again). */
 static TillSimResult *
 reader_busy (void)
 {
-  return saved (till_sim_result_new_error (
+  return (till_sim_result_new_error (
       409, "invalid_request_error", "terminal_reader_busy", NULL,
       "Reader is currently busy processing another request. Please reference the integration "
       "guide at https://stripe.com/docs/terminal/payments/collect-payment?terminal-sdk-platform="

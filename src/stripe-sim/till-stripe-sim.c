@@ -1117,6 +1117,9 @@ execute (Pending *pending)
       result->error_type == NULL)
     start_reader_timeout (self, pending->id, pending->faults.reader_timeout_ms);
   reply = till_sim_render_result (self->state, result);
+  if (g_strcmp0 (result->error_code, "terminal_reader_busy") == 0)
+    soup_message_headers_replace (soup_server_message_get_response_headers (pending->msg),
+                                  "Stripe-Should-Retry", "false");
   /* Its objects are borrowed from the state, which prunes below. */
   g_clear_pointer (&result, till_sim_result_free);
 

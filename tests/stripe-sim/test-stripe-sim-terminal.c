@@ -526,9 +526,38 @@ test_busy (Fixture *f, gconstpointer data)
     g_autoptr (SimResponse) elsewhere = process (f, other, intent);
 
     assert_error (same, 409, "terminal_reader_busy", NULL);
+    g_assert_cmpstr (soup_message_headers_get_one (same->headers, "Stripe-Should-Retry"), ==,
+                     "false");
     assert_error (next, 409, "terminal_reader_busy", NULL);
     assert_error (display, 409, "terminal_reader_busy", NULL);
     assert_error (elsewhere, 400, "intent_invalid_state", "payment_intent");
+  }
+  /* Busy is not kept for replays: the same key runs once the reader is free. */
+  {
+    g_autofree char *form = g_strdup_printf ("payment_intent=%s", second);
+    g_autofree char *path =
+        g_strdup_printf ("/v1/terminal/readers/%s/process_payment_intent", other);
+    g_autoptr (SimResponse) busy = NULL;
+    g_autoptr (SimResponse) later = NULL;
+
+    process_ok (f, other, second);
+    {
+      g_autofree char *uri = g_strconcat (f->base, path + 1, NULL);
+
+      busy = sim_request (f->session, "POST", uri, SIM_TEST_KEY, form, "Idempotency-Key", "busy-1",
+                          NULL);
+      assert_error (busy, 409, "terminal_reader_busy", NULL);
+      {
+        g_autoptr (SimResponse) cancel =
+            apif (f, "POST", NULL, "/v1/terminal/readers/%s/cancel_action", other);
+
+        assert_status (cancel, 200);
+      }
+      later = sim_request (f->session, "POST", uri, SIM_TEST_KEY, form, "Idempotency-Key", "busy-1",
+                           NULL);
+      assert_status (later, 200);
+      g_assert_null (soup_message_headers_get_one (later->headers, "Idempotent-Replayed"));
+    }
   }
   /* The first action is untouched. */
   {
