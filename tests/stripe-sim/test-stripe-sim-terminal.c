@@ -412,6 +412,16 @@ test_payment (Fixture *f, gconstpointer data)
     assert_error (again, 400, NULL, NULL);
     assert_error (cancel, 400, NULL, NULL);
   }
+  /* A card-present payment is refunded like any other. */
+  {
+    g_autofree char *form = g_strdup_printf ("payment_intent=%s&amount=500", intent);
+    g_autoptr (SimResponse) r = api (f, "POST", "/v1/refunds", form);
+    g_autoptr (SimResponse) pi = get_intent (f, intent);
+
+    assert_status (r, 200);
+    g_assert_cmpstr (sim_json_string (r->json, "status"), ==, "succeeded");
+    g_assert_cmpint (sim_json_int (pi->json, "charges.data.0.amount_refunded"), ==, 500);
+  }
   /* A paid intent is not processed again. */
   {
     g_autoptr (SimResponse) r = process (f, reader, intent);
