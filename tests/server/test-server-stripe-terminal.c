@@ -324,6 +324,94 @@ test_cancel (Fixture *f, gconstpointer data)
   g_assert_cmpstr (words, ==, "The payment on the card reader was canceled.");
 }
 
+/* A webhook endpoint that keeps the bodies of terminal.reader events. */
+static void
+on_webhook (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  GPtrArray *events = user_data;
+  g_autoptr (GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autoptr (JsonObject) event =
+      till_json_parse_object (g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL);
+
+  if (event != NULL &&
+      g_str_has_prefix (json_object_get_string_member_with_default (event, "type", ""),
+                        "terminal.reader."))
+    g_ptr_array_add (events, g_steal_pointer (&event));
+  soup_server_message_set_status (msg, 200, NULL);
+}
+
+static gboolean
+has_events (gpointer data)
+{
+  return ((GPtrArray *) data)->len >= 2;
+}
+
+/* The outcome by webhook, in the endpoint's (current) API version: the event's reader reads
+ * as the API's does. */
+static void
+test_webhook (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GPtrArray) events =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr (SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *reader_id = register_reader (f);
+  g_autoptr (TillOrder) order = make_order ();
+  g_autoptr (TillStripeForm) intent_form =
+      till_stripe_terminal_intent_form (f->db, order, "Shop", FALSE, NULL);
+  g_autoptr (TillStripeResponse) intent = post (f, "/v1/payment_intents", intent_form, NULL);
+  const char      *intent_id = json_object_get_string_member (intent->body, "id");
+  g_autofree char *url = NULL;
+  GSList          *uris;
+
+  soup_server_add_handler (server, NULL, on_webhook, events, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  uris = soup_server_get_uris (server);
+  url = g_uri_to_string (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_assert_true (
+      till_stripe_sim_set_webhook (f->sim, url, "whsec_test_terminal_webhook_0123", &error));
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (TillStripeForm) form = till_stripe_terminal_process_form (intent_id);
+      g_autoptr (TillStripeForm) card = till_stripe_form_new ();
+      g_autoptr (TillStripeResponse) process =
+          call (f, TILL_STRIPE_READER_PROCESS_PAYMENT_INTENT, reader_id, form, NULL);
+      g_autoptr (TillStripeResponse) presented = NULL;
+
+      g_assert_cmpuint (process->status, ==, 200);
+      till_stripe_form_add (card, "card_present[number]",
+                            i == 0 ? "4000000000009995" : "4242424242424242");
+      presented = call (f, TILL_STRIPE_READER_PRESENT_PAYMENT_METHOD, reader_id, card, NULL);
+      g_assert_cmpuint (presented->status, ==, 200);
+    }
+  g_assert_true (till_test_wait_until (has_events, events, TILL_TEST_DEADLINE_MS));
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      JsonObject *event = g_ptr_array_index (events, i);
+      JsonObject *object =
+          json_object_get_object_member (json_object_get_object_member (event, "data"), "object");
+      g_autoptr (TillStripeReader) reader = till_stripe_reader_parse (object, &error);
+      gboolean failed = g_str_equal (json_object_get_string_member (event, "type"),
+                                     "terminal.reader.action_failed");
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (reader->id, ==, reader_id);
+      g_assert_cmpstr (reader->action_payment_intent, ==, intent_id);
+      g_assert_cmpint (reader->action_status, ==,
+                       failed ? TILL_STRIPE_READER_ACTION_FAILED
+                              : TILL_STRIPE_READER_ACTION_SUCCEEDED);
+      if (failed)
+        g_assert_cmpstr (reader->failure_code, ==, "card_declined");
+    }
+}
+
 /* What is not a reader, or a reader we cannot read, is refused; an intent without a
  * card-present charge has no details. */
 static void
@@ -381,6 +469,8 @@ main (int argc, char **argv)
   g_test_add ("/server/stripe-terminal/sale", Fixture, NULL, fixture_set_up, test_sale,
               fixture_tear_down);
   g_test_add ("/server/stripe-terminal/cancel", Fixture, NULL, fixture_set_up, test_cancel,
+              fixture_tear_down);
+  g_test_add ("/server/stripe-terminal/webhook", Fixture, NULL, fixture_set_up, test_webhook,
               fixture_tear_down);
 
   return g_test_run ();
