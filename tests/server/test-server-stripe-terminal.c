@@ -464,6 +464,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  till_test_capture_logs ("test-server-stripe-terminal");
 
   g_test_add_func ("/server/stripe-terminal/parse", test_parse);
   g_test_add ("/server/stripe-terminal/sale", Fixture, NULL, fixture_set_up, test_sale,
