@@ -23,6 +23,13 @@ if code_of "$state" | grep -nE '\btill_sim_(render|reply)_[a-z_]+[[:space:]]*\('
   echo "till-stripe-sim-state.c calls a rendering or reply function: return a TillSimResult"
   status=1
 fi
+# Terminal's objects live beside the state's, on the same side of the line.
+terminal="$top/src/stripe-sim/till-stripe-sim-terminal.c"
+if [ -f "$terminal" ] && { grep -n '#[[:space:]]*include[[:space:]]*"till-stripe-sim-render' "$terminal" ||
+  code_of "$terminal" | grep -nE '\btill_sim_(render|reply)_[a-z_]+[[:space:]]*\('; }; then
+  echo "till-stripe-sim-terminal.c renders or replies: return a TillSimResult"
+  status=1
+fi
 if code_of "$header" | grep -nE '\btill_sim_render_[a-z_]+[[:space:]]*\('; then
   echo "till-stripe-sim-state-private.h declares rendering: it belongs in the render header"
   status=1

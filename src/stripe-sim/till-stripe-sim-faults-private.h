@@ -11,8 +11,9 @@ G_BEGIN_DECLS
 /* What can go wrong with one request, from the Till-Sim-Fault header or the control
  * endpoint: "drop-after", "500", "502", "503", "429", "lock-timeout" (Stripe's 409 for an
  * object another request holds), "delay=N" (ms),
- * "duplicate-webhook", "reorder-webhooks", "lose-webhook", or "none"; several separated by
- * commas. */
+ * "duplicate-webhook", "reorder-webhooks", "lose-webhook", "reader-timeout" or
+ * "reader-timeout=N" (a reader's process_payment_intent fails with terminal_reader_timeout,
+ * after N ms), or "none"; several separated by commas. */
 typedef struct
 {
   guint    status;     /* 0, or 409/429/500/502/503 answered instead of running */
@@ -21,6 +22,8 @@ typedef struct
   gboolean duplicate_webhooks;
   gboolean reorder_webhooks;
   gboolean lose_webhooks; /* the request's events are never delivered */
+  gboolean reader_timeout;
+  guint    reader_timeout_ms;
 } TillSimFaults;
 
 gboolean till_sim_faults_parse (const char *spec, TillSimFaults *faults, GError **error);

@@ -52,11 +52,29 @@ till_sim_faults_parse (const char *spec, TillSimFaults *faults, GError **error)
         faults->reorder_webhooks = TRUE;
       else if (g_str_equal (part, "lose-webhook") || g_str_equal (part, "lose-webhooks"))
         faults->lose_webhooks = TRUE;
+      else if (g_str_equal (part, "reader-timeout"))
+        faults->reader_timeout = TRUE;
+      else if (g_str_has_prefix (part, "reader-timeout="))
+        {
+          guint64 ms;
+
+          if (!g_ascii_string_to_unsigned (part + strlen ("reader-timeout="), 10, 0, MAX_DELAY_MS,
+                                           &ms, NULL))
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "reader-timeout must be a number of milliseconds up to %d",
+                           MAX_DELAY_MS);
+              return FALSE;
+            }
+          faults->reader_timeout = TRUE;
+          faults->reader_timeout_ms = ms;
+        }
       else
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                        "unknown fault “%s” (known: drop-after, 500, 502, 503, 429, lock-timeout, "
-                       "delay=N, duplicate-webhook, reorder-webhooks, lose-webhook, none)",
+                       "delay=N, duplicate-webhook, reorder-webhooks, lose-webhook, "
+                       "reader-timeout[=N], none)",
                        part);
           return FALSE;
         }
@@ -74,6 +92,11 @@ till_sim_faults_merge (TillSimFaults *faults, const TillSimFaults *other)
   faults->duplicate_webhooks |= other->duplicate_webhooks;
   faults->reorder_webhooks |= other->reorder_webhooks;
   faults->lose_webhooks |= other->lose_webhooks;
+  if (other->reader_timeout)
+    {
+      faults->reader_timeout = TRUE;
+      faults->reader_timeout_ms = MAX (faults->reader_timeout_ms, other->reader_timeout_ms);
+    }
 }
 
 /* Stripe's basic rate limiter: "100 operations a second per account in live mode, 25 in

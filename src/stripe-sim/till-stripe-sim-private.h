@@ -60,6 +60,8 @@ typedef struct
   guint idempotency_keys; /* saved answers and requests in flight */
   guint webhooks;         /* deliveries queued or in flight */
   guint rate_limited;     /* requests refused by the rate limiter */
+  guint locations;        /* Terminal's */
+  guint readers;
 } TillStripeSimCounts;
 
 void till_stripe_sim_get_counts (TillStripeSim *self, TillStripeSimCounts *counts);

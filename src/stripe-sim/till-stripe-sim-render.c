@@ -13,6 +13,7 @@
 
 #include "till-json.h"
 #include "till-stripe-sim-render-private.h"
+#include "till-stripe-sim-terminal-private.h"
 
 static void
 add_string (JsonBuilder *builder, const char *name, const char *value)
@@ -96,6 +97,84 @@ add_card_details (JsonBuilder *builder, TillSimPaymentMethod *pm)
   json_builder_end_object (builder);
 }
 
+/* The EMV application of a brand: its AID (dedicated_file_name) and preferred name. */
+static void
+emv_application (TillSimPaymentMethod *pm, const char **aid, const char **name)
+{
+  gboolean credit = g_strcmp0 (pm->card->funding, "credit") == 0;
+
+  if (g_str_equal (pm->card->brand, "mastercard"))
+    {
+      *aid = "A0000000041010";
+      *name = credit ? "Mastercard" : "Debit Mastercard";
+    }
+  else if (g_str_equal (pm->card->brand, "amex"))
+    {
+      *aid = "A00000002501";
+      *name = "American Express";
+    }
+  else
+    {
+      *aid = "A0000000031010";
+      *name = credit ? "Visa Credit" : "Visa Debit";
+    }
+}
+
+/* payment_method_details.card_present (and a card_present PaymentMethod's card_present):
+ * with @charge, the receipt fields Terminal receipts must print. */
+static void
+add_card_present_details (JsonBuilder *builder, TillSimPaymentMethod *pm, TillSimCharge *charge)
+{
+  const char *number = pm->card->number;
+  const char *aid, *name;
+
+  emv_application (pm, &aid, &name);
+  json_builder_begin_object (builder);
+  if (charge != NULL)
+    add_int (builder, "amount_authorized",
+             g_str_equal (charge->status, "succeeded") ? charge->amount : 0);
+  add_string (builder, "brand", pm->card->brand);
+  /* A manual capture must come within two days of the authorization on a reader. */
+  if (charge != NULL && g_str_equal (charge->status, "succeeded") && !charge->captured)
+    add_int (builder, "capture_before", charge->created + 2 * 24 * 60 * 60);
+  add_null (builder, "cardholder_name");
+  add_string (builder, "country", pm->card->country);
+  add_int (builder, "exp_month", pm->exp_month);
+  add_int (builder, "exp_year", pm->exp_year);
+  add_null (builder, "fingerprint");
+  add_string (builder, "funding", pm->card->funding);
+  add_null (builder, "generated_card");
+  add_bool (builder, "incremental_authorization_supported", FALSE);
+  add_string (builder, "last4", number + strlen (number) - 4);
+  add_string (builder, "network", pm->card->brand);
+  add_bool (builder, "overcapture_supported", FALSE);
+  add_string (builder, "read_method", pm->read_method);
+  json_builder_set_member_name (builder, "receipt");
+  if (charge != NULL)
+    {
+      gboolean approved = g_str_equal (charge->status, "succeeded");
+
+      json_builder_begin_object (builder);
+      add_string (builder, "account_type",
+                  g_strcmp0 (pm->card->funding, "credit") == 0  ? "credit"
+                  : g_strcmp0 (pm->card->funding, "debit") == 0 ? "checking"
+                                                                : "unknown");
+      add_string (builder, "application_cryptogram", "6A8E1D2F3B4C5D6E");
+      add_string (builder, "application_preferred_name", name);
+      add_string (builder, "authorization_code", approved ? "123456" : NULL);
+      /* ISO 8583's response code as two ASCII characters in hex: "00", or "05" declined. */
+      add_string (builder, "authorization_response_code", approved ? "3030" : "3035");
+      add_string (builder, "cardholder_verification_method", "none");
+      add_string (builder, "dedicated_file_name", aid);
+      add_string (builder, "terminal_verification_results", "0000000000");
+      add_string (builder, "transaction_status_information", "0000");
+      json_builder_end_object (builder);
+    }
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+}
+
 /* iDEAL: the bank, once named; the rest is known only after the bank's answer. */
 static void
 add_ideal_details (JsonBuilder *builder, TillSimPaymentMethod *pm)
@@ -121,7 +200,12 @@ till_sim_render_payment_method (TillSimPaymentMethod *pm)
   add_null (builder, "name");
   add_null (builder, "phone");
   json_builder_end_object (builder);
-  if (pm->card != NULL)
+  if (pm->card != NULL && g_str_equal (pm->type, "card_present"))
+    {
+      json_builder_set_member_name (builder, "card_present");
+      add_card_present_details (builder, pm, NULL);
+    }
+  else if (pm->card != NULL)
     {
       json_builder_set_member_name (builder, "card");
       add_card_details (builder, pm);
@@ -256,7 +340,9 @@ till_sim_render_charge (TillSimState *state, TillSimCharge *charge, GPtrArray *e
     {
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, pm->type);
-      if (pm->card != NULL)
+      if (pm->card != NULL && g_str_equal (pm->type, "card_present"))
+        add_card_present_details (builder, pm, charge);
+      else if (pm->card != NULL)
         add_card_details (builder, pm);
       else
         add_ideal_details (builder, pm);
@@ -350,6 +436,8 @@ till_sim_render_intent (TillSimState *state, TillSimIntent *intent, GPtrArray *e
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "tip");
   json_builder_begin_object (builder);
+  if (intent->amount_tip > 0)
+    add_int (builder, "amount", intent->amount_tip);
   json_builder_end_object (builder);
   json_builder_end_object (builder);
   add_int (builder, "amount_received", intent->amount_received);
@@ -524,6 +612,95 @@ till_sim_render_event (TillSimEvent *event, const char *api_version)
   return json_builder_get_root (builder);
 }
 
+/* --- Terminal ----------------------------------------------------------------------- */
+
+static JsonNode *
+render_location (const TillSimLocation *location)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  add_string (builder, "id", location->id);
+  add_string (builder, "object", "terminal.location");
+  json_builder_set_member_name (builder, "address");
+  json_builder_begin_object (builder);
+  for (const char *const *field = (const char *const[]){ "city", "country", "line1", "line2",
+                                                         "postal_code", "state", NULL };
+       *field != NULL; field++)
+    add_string (builder, *field,
+                json_object_get_string_member_with_default (location->address, *field, NULL));
+  json_builder_end_object (builder);
+  add_string (builder, "display_name", location->display_name);
+  add_bool (builder, "livemode", FALSE);
+  add_metadata (builder, location->metadata);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static JsonNode *
+render_reader (const TillSimReader *reader)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  add_string (builder, "id", reader->id);
+  add_string (builder, "object", "terminal.reader");
+  json_builder_set_member_name (builder, "action");
+  if (reader->action_type != NULL)
+    {
+      json_builder_begin_object (builder);
+      add_string (builder, "failure_code", reader->action_failure_code);
+      add_string (builder, "failure_message", reader->action_failure_message);
+      json_builder_set_member_name (builder, reader->action_type);
+      json_builder_begin_object (builder);
+      if (reader->action_cart != NULL)
+        {
+          add_string (builder, "type", "cart");
+          json_builder_set_member_name (builder, "cart");
+          json_builder_add_value (builder, json_node_copy (reader->action_cart));
+        }
+      else
+        {
+          add_string (builder, "payment_intent", reader->action_intent);
+          json_builder_set_member_name (builder, "process_config");
+          json_builder_begin_object (builder);
+          add_bool (builder, "skip_tipping", reader->action_skip_tipping);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_object (builder);
+      add_string (builder, "status", reader->action_status);
+      add_string (builder, "type", reader->action_type);
+      json_builder_end_object (builder);
+    }
+  else
+    json_builder_add_null_value (builder);
+  add_string (builder, "device_sw_version", "2.37.2.0");
+  add_string (builder, "device_type", reader->device_type);
+  add_string (builder, "ip_address", "0.0.0.0");
+  add_string (builder, "label", reader->label);
+  add_null (builder, "last_seen_at");
+  add_bool (builder, "livemode", FALSE);
+  add_string (builder, "location", reader->location);
+  add_metadata (builder, reader->metadata);
+  add_string (builder, "serial_number", reader->serial_number);
+  add_string (builder, "status", reader->offline ? "offline" : "online");
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static JsonNode *
+render_deleted (const TillSimDeleted *deleted)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  add_string (builder, "id", deleted->id);
+  add_string (builder, "object", deleted->object);
+  add_bool (builder, "deleted", TRUE);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
 static JsonNode *
 render_object (TillSimState *state, TillSimObjectType type, gconstpointer object, GPtrArray *expand)
 {
@@ -541,6 +718,12 @@ render_object (TillSimState *state, TillSimObjectType type, gconstpointer object
         /* Through the API, events come in the account's version (the one the simulator
          * speaks), whatever the endpoints' versions are. */
         return till_sim_render_event ((TillSimEvent *) object, TILL_SIM_API_VERSION);
+      case TILL_SIM_OBJECT_LOCATION:
+        return render_location (object);
+      case TILL_SIM_OBJECT_READER:
+        return render_reader (object);
+      case TILL_SIM_OBJECT_DELETED:
+        return render_deleted (object);
       default:
         g_assert_not_reached ();
     }

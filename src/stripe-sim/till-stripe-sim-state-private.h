@@ -42,12 +42,13 @@ typedef struct
   char                  *id;
   gint64                 created;
   const TillSimTestCard *card; /* NULL for a bank redirect (iDEAL) */
-  const char            *type; /* "card" or "ideal" (static) */
+  const char            *type; /* "card", "card_present" or "ideal" (static) */
   char                  *bank; /* ideal: the bank named on confirmation, or NULL */
   int                    exp_month;
   int                    exp_year;
-  gboolean               owned; /* listed in an intent's payment_methods: forgotten with it */
-  GList                 *loose; /* its link in the state's PaymentMethods no intent owns */
+  gboolean               owned;       /* listed in an intent's payment_methods: forgotten with it */
+  GList                 *loose;       /* its link in the state's PaymentMethods no intent owns */
+  const char            *read_method; /* card_present: "contactless_emv"… (static) */
 } TillSimPaymentMethod;
 
 typedef struct
@@ -92,6 +93,7 @@ typedef struct
   gint64      amount;
   gint64      amount_received;
   gint64      amount_capturable;
+  gint64      amount_tip; /* a tip given on a reader (amount_details.tip.amount) */
   char       *currency;
   char       *status;
   char       *capture_method;
@@ -151,7 +153,17 @@ typedef enum
   TILL_SIM_OBJECT_REFUND,
   TILL_SIM_OBJECT_PAYMENT_METHOD,
   TILL_SIM_OBJECT_EVENT,
+  TILL_SIM_OBJECT_LOCATION, /* Terminal's: till-stripe-sim-terminal-private.h */
+  TILL_SIM_OBJECT_READER,
+  TILL_SIM_OBJECT_DELETED, /* {id, object, deleted: true}: a TillSimDeleted */
 } TillSimObjectType;
+
+/* What a DELETE answers once the object is gone. */
+typedef struct
+{
+  char       *id;
+  const char *object; /* "terminal.reader" (static) */
+} TillSimDeleted;
 
 /* An object as the API shows it now, unexpanded. The state keeps such snapshots where Stripe
  * does (an event's data.object, the payment method in last_payment_error); the pipeline,
@@ -265,6 +277,42 @@ gboolean till_sim_state_finish_challenge (TillSimState   *state,
                                           gboolean        authenticated);
 
 TillSimEvent *till_sim_state_lookup_event (TillSimState *state, const char *id);
+
+/* For Terminal's objects (till-stripe-sim-terminal.c), which live beside the state's and
+ * answer in the same shapes. */
+gint64         till_sim_state_now (TillSimState *state);
+void           till_sim_state_emit (TillSimState     *state,
+                                    TillSimRequest   *request,
+                                    const char       *type,
+                                    TillSimObjectType object_type,
+                                    gconstpointer     object);
+TillSimResult *till_sim_result_new_object (guint status, TillSimObjectType type, gpointer object);
+TillSimResult *till_sim_result_new_error (
+    guint status, const char *type, const char *code, const char *param, const char *format, ...)
+    G_GNUC_PRINTF (5, 6);
+TillSimResult *till_sim_state_check_metadata (JsonObject *current, JsonNode *metadata);
+void           till_sim_state_apply_metadata (JsonObject *target, JsonNode *metadata);
+/* A list page over @items (oldest first) as the other lists make them (limit, cursors). */
+TillSimResult *till_sim_state_list_page (TillSimObjectType type,
+                                         GPtrArray        *items,
+                                         JsonNode         *params,
+                                         const char       *url,
+                                         const char       *what,
+                                         const char *(*id_of) (gpointer item),
+                                         gboolean (*matches) (gpointer item, JsonNode *params));
+
+/* A card presented on a reader for @intent (a reader's process_payment_intent): a
+ * card_present PaymentMethod, and the charge the test card dictates, with @tip added to the
+ * amount when it is approved. Returns TRUE when approved; otherwise the intent is back in
+ * requires_payment_method and @failure_code and @failure_message (static) say why. */
+gboolean till_sim_state_present_card (TillSimState          *state,
+                                      TillSimRequest        *request,
+                                      TillSimIntent         *intent,
+                                      const TillSimTestCard *card,
+                                      const char            *read_method,
+                                      gint64                 tip,
+                                      const char           **failure_code,
+                                      const char           **failure_message);
 
 TillSimIntent        *till_sim_state_lookup_intent (TillSimState *state, const char *id);
 TillSimCharge        *till_sim_state_lookup_charge (TillSimState *state, const char *id);

@@ -1320,11 +1320,13 @@ till_sim_state_create_intent (TillSimState *state, TillSimRequest *request, Json
           const char      *type = json_array_get_string_element (array, i);
           g_autofree char *name = g_strdup_printf ("payment_method_types[%u]", i);
 
-          if (g_strcmp0 (type, "card") != 0 && g_strcmp0 (type, "ideal") != 0)
+          if (g_strcmp0 (type, "card") != 0 && g_strcmp0 (type, "ideal") != 0 &&
+              g_strcmp0 (type, "card_present") != 0)
             return result_error (400, "invalid_request_error", "payment_intent_invalid_parameter",
                                  name,
                                  "The payment method type \"%s\" is invalid. The "
-                                 "simulator supports \"card\" and \"ideal\" only.",
+                                 "simulator supports \"card\", \"card_present\" and "
+                                 "\"ideal\" only.",
                                  type);
           /* iDEAL takes euros only. */
           if (g_str_equal (type, "ideal") &&
@@ -2107,4 +2109,104 @@ till_sim_state_list_refunds (TillSimState *state, TillSimRequest *request, JsonN
 {
   return list_reply (TILL_SIM_OBJECT_REFUND, state->refund_order, params, "/v1/refunds", "refund",
                      refund_expandable, refund_id, refund_matches);
+}
+
+/* --- for Terminal (till-stripe-sim-terminal.c) -------------------------------------- */
+
+gint64
+till_sim_state_now (TillSimState *state)
+{
+  return now_seconds (state);
+}
+
+void
+till_sim_state_emit (TillSimState     *state,
+                     TillSimRequest   *request,
+                     const char       *type,
+                     TillSimObjectType object_type,
+                     gconstpointer     object)
+{
+  emit (state, request, type, state->snapshot (state, object_type, object));
+}
+
+TillSimResult *
+till_sim_result_new_object (guint status, TillSimObjectType type, gpointer object)
+{
+  return result_object (status, type, object, NULL);
+}
+
+TillSimResult *
+till_sim_result_new_error (
+    guint status, const char *type, const char *code, const char *param, const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  va_list          args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  return result_error (status, type, code, param, "%s", message);
+}
+
+TillSimResult *
+till_sim_state_check_metadata (JsonObject *current, JsonNode *metadata)
+{
+  return check_metadata (current, metadata);
+}
+
+void
+till_sim_state_apply_metadata (JsonObject *target, JsonNode *metadata)
+{
+  apply_metadata (target, metadata);
+}
+
+TillSimResult *
+till_sim_state_list_page (TillSimObjectType type,
+                          GPtrArray        *items,
+                          JsonNode         *params,
+                          const char       *url,
+                          const char       *what,
+                          const char *(*id_of) (gpointer item),
+                          gboolean (*matches) (gpointer item, JsonNode *params))
+{
+  static const char *const expandable[] = { NULL };
+
+  return list_reply (type, items, params, url, what, expandable, id_of, matches);
+}
+
+/* A card on a reader: no 3-D Secure (the chip or the tap is the customer's authentication),
+ * the decline the test card dictates, and a tip only on what is approved. */
+gboolean
+till_sim_state_present_card (TillSimState          *state,
+                             TillSimRequest        *request,
+                             TillSimIntent         *intent,
+                             const TillSimTestCard *card,
+                             const char            *read_method,
+                             gint64                 tip,
+                             const char           **failure_code,
+                             const char           **failure_message)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  TillSimPaymentMethod *pm = add_payment_method (state, card, 12, g_date_time_get_year (now) + 3);
+
+  pm->type = "card_present";
+  pm->read_method = read_method;
+  adopt_payment_method (state, intent, pm);
+
+  if (card->outcome == TILL_SIM_CARD_DECLINES)
+    {
+      g_autoptr (TillSimResult) result = attempt_fails (state, request, intent, pm, card->code,
+                                                        card->decline_code, card->message, TRUE);
+
+      *failure_code = card->code;
+      *failure_message = card->message;
+      return FALSE;
+    }
+
+  intent->amount += tip;
+  intent->amount_tip += tip;
+  charge_succeeds (state, request, intent, pm);
+  *failure_code = NULL;
+  *failure_message = NULL;
+  return TRUE;
 }

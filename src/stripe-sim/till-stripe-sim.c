@@ -28,6 +28,7 @@
 #include "till-stripe-sim-resources.h"
 #include "till-stripe-sim-schema-private.h"
 #include "till-stripe-sim-render-private.h"
+#include "till-stripe-sim-terminal-private.h"
 #include "till-stripe-sim-webhooks-private.h"
 
 #define MAX_BODY (1024 * 1024)
@@ -62,8 +63,10 @@ struct _TillStripeSim
   GHashTable         *locks;         /* ids of objects a delayed request is changing */
   GSource            *prune_timer;   /* forgets what aged while no request came */
   guint               prune_interval_ms;
-  guint               clock_offset; /* seconds: till_stripe_sim_advance_clock () */
-  TillSimRateLimit   *rate_limit;   /* the account's: every key, every endpoint */
+  guint               clock_offset;    /* seconds: till_stripe_sim_advance_clock () */
+  TillSimRateLimit   *rate_limit;      /* the account's: every key, every endpoint */
+  TillSimTerminal    *terminal;        /* Terminal's locations and readers */
+  GHashTable         *reader_timeouts; /* ReaderTimeout *: readers' injected timeouts */
 };
 
 G_DEFINE_FINAL_TYPE (TillStripeSim, till_stripe_sim, G_TYPE_OBJECT)
@@ -90,6 +93,18 @@ typedef enum
   ROUTE_LIST_EVENTS,
   ROUTE_RETRIEVE_EVENT,
   ROUTE_CREATE_PAYMENT_METHOD,
+  ROUTE_CREATE_LOCATION,
+  ROUTE_LIST_LOCATIONS,
+  ROUTE_RETRIEVE_LOCATION,
+  ROUTE_CREATE_READER,
+  ROUTE_LIST_READERS,
+  ROUTE_RETRIEVE_READER,
+  ROUTE_UPDATE_READER,
+  ROUTE_DELETE_READER,
+  ROUTE_PROCESS_PAYMENT_INTENT,
+  ROUTE_CANCEL_ACTION,
+  ROUTE_SET_READER_DISPLAY,
+  ROUTE_PRESENT_PAYMENT_METHOD,
 } Route;
 
 typedef struct
@@ -204,6 +219,7 @@ till_stripe_sim_dispose (GObject *object)
   till_sim_source_clear (&self->prune_timer);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->locks, g_hash_table_unref);
+  g_clear_pointer (&self->reader_timeouts, g_hash_table_unref);
 
   G_OBJECT_CLASS (till_stripe_sim_parent_class)->dispose (object);
 }
@@ -215,6 +231,7 @@ till_stripe_sim_finalize (GObject *object)
 
   g_clear_pointer (&self->webhooks, till_sim_webhooks_free);
   g_clear_pointer (&self->idempotency, till_sim_idempotency_free);
+  g_clear_pointer (&self->terminal, till_sim_terminal_free);
   g_clear_pointer (&self->state, till_sim_state_free);
   g_clear_pointer (&self->rate_limit, till_sim_rate_limit_free);
   g_queue_clear_full (&self->fault_queue, g_free);
@@ -253,6 +270,23 @@ on_delivery_done (const char *event_id, gboolean delivered, gpointer user_data)
     event->delivery_failed = TRUE;
 }
 
+/* A reader's timeout injected with the reader-timeout fault, waiting to fire. */
+typedef struct
+{
+  TillStripeSim *self;
+  char          *reader;
+  guint          serial;
+  GSource       *timer;
+} ReaderTimeout;
+
+static void
+reader_timeout_free (ReaderTimeout *timeout)
+{
+  till_sim_source_clear (&timeout->timer);
+  g_free (timeout->reader);
+  g_free (timeout);
+}
+
 static void
 till_stripe_sim_init (TillStripeSim *self)
 {
@@ -264,6 +298,9 @@ till_stripe_sim_init (TillStripeSim *self)
   self->prune_interval_ms = PRUNE_INTERVAL_MS;
   self->rate_limit = till_sim_rate_limit_new (0);
   g_queue_init (&self->fault_queue);
+  self->terminal = till_sim_terminal_new (self->state);
+  self->reader_timeouts =
+      g_hash_table_new_full (NULL, NULL, (GDestroyNotify) reader_timeout_free, NULL);
 }
 
 /* Forgets what the retention no longer keeps: called once a request's objects are made and
@@ -272,6 +309,7 @@ static void
 prune (TillStripeSim *self)
 {
   till_sim_state_prune (self->state);
+  till_sim_terminal_prune (self->terminal);
   till_sim_idempotency_prune (self->idempotency);
 }
 
@@ -432,6 +470,7 @@ till_stripe_sim_set_retention (TillStripeSim *self,
   if (max_age_seconds > 0)
     key_ttl = MIN (key_ttl, (gint64) max_age_seconds);
   till_sim_state_set_retention (self->state, max_age_seconds, max_intents, max_events);
+  till_sim_terminal_set_retention (self->terminal, max_intents);
   till_sim_idempotency_set_limits (self->idempotency, key_ttl, max_idempotency_keys);
   till_sim_webhooks_set_max_queued (self->webhooks, max_events);
   prune (self);
@@ -446,6 +485,7 @@ till_stripe_sim_get_counts (TillStripeSim *self, TillStripeSimCounts *counts)
   counts->idempotency_keys = till_sim_idempotency_get_count (self->idempotency);
   counts->webhooks = till_sim_webhooks_get_pending (self->webhooks);
   counts->rate_limited = till_sim_rate_limit_get_refused (self->rate_limit);
+  till_sim_terminal_get_counts (self->terminal, &counts->locations, &counts->readers);
 }
 
 void
@@ -645,6 +685,7 @@ till_stripe_sim_disconnect (TillStripeSim *self)
   disconnect_page_origins (self);
   till_sim_source_clear (&self->prune_timer);
   g_hash_table_remove_all (self->pending);
+  g_hash_table_remove_all (self->reader_timeouts);
 }
 
 /* --- replies ------------------------------------------------------------------------ */
@@ -758,6 +799,68 @@ authenticate (TillStripeSim *self, SoupServerMessage *msg, char **key_out)
 
 /* --- routing ------------------------------------------------------------------------ */
 
+/* /v1/terminal/…: @parts are what follows "terminal". */
+static Route
+match_terminal_route (char **parts, guint n, const char *method, char **id, const char **template)
+{
+  gboolean get = g_str_equal (method, "GET");
+  gboolean post = g_str_equal (method, "POST");
+  gboolean delete = g_str_equal (method, "DELETE");
+
+  if (g_str_equal (parts[0], "locations"))
+    {
+      if (n == 1 && (get || post))
+        {
+          *template = "/v1/terminal/locations";
+          return post ? ROUTE_CREATE_LOCATION : ROUTE_LIST_LOCATIONS;
+        }
+      if (n == 2 && get)
+        {
+          *id = g_strdup (parts[1]);
+          *template = "/v1/terminal/locations/{location}";
+          return ROUTE_RETRIEVE_LOCATION;
+        }
+      return ROUTE_NONE;
+    }
+  if (!g_str_equal (parts[0], "readers"))
+    return ROUTE_NONE;
+  if (n == 1 && (get || post))
+    {
+      *template = "/v1/terminal/readers";
+      return post ? ROUTE_CREATE_READER : ROUTE_LIST_READERS;
+    }
+  if (n == 2 && (get || post || delete))
+    {
+      *id = g_strdup (parts[1]);
+      *template = "/v1/terminal/readers/{reader}";
+      return get ? ROUTE_RETRIEVE_READER : post ? ROUTE_UPDATE_READER : ROUTE_DELETE_READER;
+    }
+  if (n == 3 && post)
+    {
+      static const struct
+      {
+        const char *action;
+        const char *template;
+        Route route;
+      } actions[] = {
+        { "process_payment_intent", "/v1/terminal/readers/{reader}/process_payment_intent",
+          ROUTE_PROCESS_PAYMENT_INTENT },
+        { "cancel_action", "/v1/terminal/readers/{reader}/cancel_action", ROUTE_CANCEL_ACTION },
+        { "set_reader_display", "/v1/terminal/readers/{reader}/set_reader_display",
+          ROUTE_SET_READER_DISPLAY },
+      };
+
+      for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+        if (g_str_equal (parts[2], actions[i].action))
+          {
+            *id = g_strdup (parts[1]);
+            *template = actions[i].template;
+            return actions[i].route;
+          }
+    }
+  return ROUTE_NONE;
+}
+
 static Route
 match_route (const char *method, const char *path, char **id, const char **template)
 {
@@ -832,6 +935,16 @@ match_route (const char *method, const char *path, char **id, const char **templ
       *template = "/v1/charges/{charge}";
       return ROUTE_RETRIEVE_CHARGE;
     }
+  else if (g_str_equal (parts[2], "terminal") && n >= 4)
+    return match_terminal_route (parts + 3, n - 3, method, id, template);
+  else if (g_str_equal (parts[2], "test_helpers") && post && n == 7 &&
+           g_str_equal (parts[3], "terminal") && g_str_equal (parts[4], "readers") &&
+           g_str_equal (parts[6], "present_payment_method"))
+    {
+      *id = g_strdup (parts[5]);
+      *template = "/v1/test_helpers/terminal/readers/{reader}/present_payment_method";
+      return ROUTE_PRESENT_PAYMENT_METHOD;
+    }
   else if (g_str_equal (parts[2], "events") && get)
     {
       if (n == 3)
@@ -886,6 +999,30 @@ dispatch (
         return till_sim_state_retrieve_event (state, request, id, params);
       case ROUTE_CREATE_PAYMENT_METHOD:
         return till_sim_state_create_payment_method (state, request, params);
+      case ROUTE_CREATE_LOCATION:
+        return till_sim_terminal_create_location (self->terminal, request, params);
+      case ROUTE_LIST_LOCATIONS:
+        return till_sim_terminal_list_locations (self->terminal, request, params);
+      case ROUTE_RETRIEVE_LOCATION:
+        return till_sim_terminal_retrieve_location (self->terminal, request, id, params);
+      case ROUTE_CREATE_READER:
+        return till_sim_terminal_create_reader (self->terminal, request, params);
+      case ROUTE_LIST_READERS:
+        return till_sim_terminal_list_readers (self->terminal, request, params);
+      case ROUTE_RETRIEVE_READER:
+        return till_sim_terminal_retrieve_reader (self->terminal, request, id, params);
+      case ROUTE_UPDATE_READER:
+        return till_sim_terminal_update_reader (self->terminal, request, id, params);
+      case ROUTE_DELETE_READER:
+        return till_sim_terminal_delete_reader (self->terminal, request, id, params);
+      case ROUTE_PROCESS_PAYMENT_INTENT:
+        return till_sim_terminal_process_payment_intent (self->terminal, request, id, params);
+      case ROUTE_CANCEL_ACTION:
+        return till_sim_terminal_cancel_action (self->terminal, request, id, params);
+      case ROUTE_SET_READER_DISPLAY:
+        return till_sim_terminal_set_reader_display (self->terminal, request, id, params);
+      case ROUTE_PRESENT_PAYMENT_METHOD:
+        return till_sim_terminal_present_payment_method (self->terminal, request, id, params);
       case ROUTE_NONE:
       default:
         g_assert_not_reached ();
@@ -902,6 +1039,12 @@ locked_object (Route route, const char *id, JsonNode *params)
       case ROUTE_CONFIRM_INTENT:
       case ROUTE_CANCEL_INTENT:
       case ROUTE_CAPTURE_INTENT:
+      case ROUTE_UPDATE_READER:
+      case ROUTE_DELETE_READER:
+      case ROUTE_PROCESS_PAYMENT_INTENT:
+      case ROUTE_CANCEL_ACTION:
+      case ROUTE_SET_READER_DISPLAY:
+      case ROUTE_PRESENT_PAYMENT_METHOD:
         return id;
       case ROUTE_CREATE_REFUND:
         return json_object_get_string_member_with_default (json_node_get_object (params),
@@ -909,6 +1052,46 @@ locked_object (Route route, const char *id, JsonNode *params)
       default:
         return NULL;
     }
+}
+
+static gboolean
+on_reader_timeout (gpointer user_data)
+{
+  ReaderTimeout *timeout = user_data;
+  TillStripeSim *self = timeout->self;
+  g_autoptr (GPtrArray) events = g_ptr_array_new ();
+  g_autofree char *request_id = till_sim_random_id ("req_", 14);
+  TillSimRequest   request = {
+      .base_uri = self->base_uri,
+      .request_id = request_id,
+      .events = events,
+  };
+
+  till_sim_source_clear (&timeout->timer);
+  /* Caused by no API request: Stripe's events of the kind carry a null request id, but
+   * one the logs can follow is kept here. */
+  if (till_sim_terminal_time_out (self->terminal, &request, timeout->reader, timeout->serial))
+    {
+      g_debug ("fault: reader %s timed out", timeout->reader);
+      till_sim_webhooks_enqueue (self->webhooks, events, FALSE, FALSE);
+      prune (self);
+    }
+  g_hash_table_remove (self->reader_timeouts, timeout);
+  return G_SOURCE_REMOVE;
+}
+
+/* The reader-timeout fault: the action just started on @reader fails with
+ * terminal_reader_timeout after @ms, unless it ended before. */
+static void
+start_reader_timeout (TillStripeSim *self, const char *reader, guint ms)
+{
+  ReaderTimeout *timeout = g_new0 (ReaderTimeout, 1);
+
+  timeout->self = self;
+  timeout->reader = g_strdup (reader);
+  timeout->serial = till_sim_terminal_get_action_serial (self->terminal, reader);
+  timeout->timer = till_sim_timeout_source_new (ms, on_reader_timeout, timeout);
+  g_hash_table_add (self->reader_timeouts, timeout);
 }
 
 /* Runs the endpoint of a request that passed every check, and answers it. */
@@ -930,7 +1113,13 @@ execute (Pending *pending)
   /* What aged since the last request goes before this one looks. */
   prune (self);
   result = dispatch (self, &request, pending->route, pending->id, pending->params);
+  if (pending->route == ROUTE_PROCESS_PAYMENT_INTENT && pending->faults.reader_timeout &&
+      result->error_type == NULL)
+    start_reader_timeout (self, pending->id, pending->faults.reader_timeout_ms);
   reply = till_sim_render_result (self->state, result);
+  if (g_strcmp0 (result->error_code, "terminal_reader_busy") == 0)
+    soup_message_headers_replace (soup_server_message_get_response_headers (pending->msg),
+                                  "Stripe-Should-Retry", "false");
   /* Its objects are borrowed from the state, which prunes below. */
   g_clear_pointer (&result, till_sim_result_free);
 
@@ -1168,7 +1357,10 @@ handle_api (TillStripeSim *self, SoupServerMessage *msg, const char *path, const
       till_sim_reply_send (msg, error);
       return;
     }
-  error = till_sim_schema_validate (g_str_equal (method, "GET") ? "get" : "post", template, params);
+  error = till_sim_schema_validate (g_str_equal (method, "GET")      ? "get"
+                                    : g_str_equal (method, "DELETE") ? "delete"
+                                                                     : "post",
+                                    template, params);
   if (error != NULL)
     {
       till_sim_reply_send (msg, error);
@@ -1391,6 +1583,55 @@ handle_idempotency_control (TillStripeSim *self, SoupServerMessage *msg)
   till_sim_reply_send (msg, reply);
 }
 
+/* POST /_sim/readers/{id} with status=offline or online: a reader unplugged or back. */
+static void
+handle_reader_control (TillStripeSim *self, SoupServerMessage *msg, const char *id)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GPtrArray) pairs = NULL;
+  g_autoptr (TillSimResult) result = NULL;
+  g_autoptr (TillSimReply) reply = NULL;
+  const char *status = NULL;
+  gsize       length;
+  const char *data;
+
+  if (!control_allowed (self, msg))
+    return;
+  if (!g_str_equal (soup_server_message_get_method (msg), "POST"))
+    {
+      till_sim_send_error (msg, 405, "invalid_request_error", NULL, NULL, "Use POST.");
+      return;
+    }
+  bytes = soup_message_body_flatten (body);
+  data = g_bytes_get_data (bytes, &length);
+  pairs = till_sim_form_decode (data, length);
+  for (guint i = 0; i < pairs->len; i++)
+    {
+      TillSimPair *pair = g_ptr_array_index (pairs, i);
+
+      if (g_str_equal (pair->key, "status"))
+        status = pair->value;
+    }
+  if (g_strcmp0 (status, "offline") != 0 && g_strcmp0 (status, "online") != 0)
+    {
+      till_sim_send_error (msg, 400, "invalid_request_error", NULL, "status",
+                           "status must be offline or online");
+      return;
+    }
+  if (!till_sim_terminal_set_offline (self->terminal, id, g_str_equal (status, "offline")))
+    {
+      g_autofree char *message = g_strdup_printf ("No such reader: '%s'", id);
+
+      till_sim_send_error (msg, 404, "invalid_request_error", "resource_missing", NULL, message);
+      return;
+    }
+  result = till_sim_result_new_object (200, TILL_SIM_OBJECT_READER,
+                                       till_sim_terminal_lookup_reader (self->terminal, id));
+  reply = till_sim_render_result (self->state, result);
+  till_sim_reply_send (msg, reply);
+}
+
 /* --- the server ---------------------------------------------------------------------- */
 
 static void
@@ -1420,6 +1661,9 @@ handle_request (SoupServer        *server,
     handle_fault_control (self, msg);
   else if (g_str_equal (path, "/_sim/idempotency"))
     handle_idempotency_control (self, msg);
+  else if (g_str_has_prefix (path, "/_sim/readers/") && strchr (path + 14, '/') == NULL &&
+           path[14] != '\0')
+    handle_reader_control (self, msg, path + 14);
   else
     {
       g_autofree char *message = g_strdup_printf ("Unrecognized request URL (%s: %s). Please see "

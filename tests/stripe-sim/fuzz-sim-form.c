@@ -3,14 +3,15 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The input is a form body. Whatever it is, decoding, bracket nesting, validation against
- * the OpenAPI subset and the create/confirm/update endpoints must not crash, and every
- * answer must be JSON with an HTTP status Stripe uses.
+ * the OpenAPI subset and the create/confirm/update endpoints (Terminal's too) must not crash,
+ * and every answer must be JSON with an HTTP status Stripe uses.
  */
 #include "config.h"
 
 #include "till-stripe-sim-form-private.h"
 #include "till-stripe-sim-schema-private.h"
 #include "till-stripe-sim-render-private.h"
+#include "till-stripe-sim-terminal-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
@@ -35,6 +36,63 @@ rendered (TillSimState *state, TillSimResult *result)
   return till_sim_render_result (state, result);
 }
 
+/* Terminal's endpoint @operation (5 to 8 of the list below) with @params: a display on an
+ * idle reader, a card presented to one waiting for a card_present intent. */
+static TillSimReply *
+run_terminal (TillSimState *state, TillSimRequest *request, guint operation, JsonNode *params)
+{
+  TillSimTerminal *terminal = till_sim_terminal_new (state);
+  TillSimReply    *reply = NULL;
+
+  if (operation == 5)
+    reply = rendered (state, till_sim_terminal_create_location (terminal, request, params));
+  else if (operation == 6)
+    reply = rendered (state, till_sim_terminal_create_reader (terminal, request, params));
+  else
+    {
+      g_autoptr (JsonNode) code =
+          json_from_string ("{\"registration_code\": \"simulated-wpe\"}", NULL);
+      g_autoptr (JsonNode) intent =
+          json_from_string ("{\"amount\": \"1250\", \"currency\": \"usd\", "
+                            "\"payment_method_types\": [\"card_present\"]}",
+                            NULL);
+      g_autoptr (TillSimReply) made = NULL;
+      g_autoptr (TillSimReply) intent_made = NULL;
+      g_autoptr (TillSimReply) processing = NULL;
+      g_autoptr (JsonParser) parser = json_parser_new ();
+      g_autoptr (JsonParser) intent_parser = json_parser_new ();
+      g_autofree char *process_text = NULL;
+      g_autoptr (JsonNode) process = NULL;
+      const char *reader;
+
+      made = rendered (state, till_sim_terminal_create_reader (terminal, request, code));
+      g_assert_true (json_parser_load_from_data (parser, made->body, -1, NULL));
+      reader = json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)),
+                                              "id");
+      intent_made = rendered (state, till_sim_state_create_intent (state, request, intent));
+      g_assert_true (json_parser_load_from_data (intent_parser, intent_made->body, -1, NULL));
+      process_text =
+          g_strdup_printf ("{\"payment_intent\": \"%s\"}",
+                           json_object_get_string_member (
+                               json_node_get_object (json_parser_get_root (intent_parser)), "id"));
+      process = json_from_string (process_text, NULL);
+      /* A display on a reader waiting for a card would only be busy. */
+      if (operation == 8)
+        {
+          processing = rendered (
+              state, till_sim_terminal_process_payment_intent (terminal, request, reader, process));
+          g_assert_cmpuint (processing->status, ==, 200);
+        }
+      reply = rendered (
+          state,
+          operation == 7
+              ? till_sim_terminal_set_reader_display (terminal, request, reader, params)
+              : till_sim_terminal_present_payment_method (terminal, request, reader, params));
+    }
+  till_sim_terminal_free (terminal);
+  return reply;
+}
+
 int
 LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
@@ -45,6 +103,10 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
     { "post", "/v1/payment_intents/{intent}/confirm" },
     { "post", "/v1/refunds" },
     { "get", "/v1/events" },
+    { "post", "/v1/terminal/locations" },
+    { "post", "/v1/terminal/readers" },
+    { "post", "/v1/terminal/readers/{reader}/set_reader_display" },
+    { "post", "/v1/test_helpers/terminal/readers/{reader}/present_payment_method" },
   };
   g_autoptr (GPtrArray) pairs = NULL;
   g_autoptr (JsonNode) params = NULL;
@@ -116,6 +178,13 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
             break;
           case 4:
             created = rendered (state, till_sim_state_list_events (state, &request, params));
+            check_reply (created);
+            break;
+          case 5:
+          case 6:
+          case 7:
+          case 8:
+            created = run_terminal (state, &request, i, params);
             check_reply (created);
             break;
           default:
