@@ -129,7 +129,7 @@ typedef struct
   char  *idempotency_key;
   char  *object;             /* snapshot of data.object, as compact JSON text: a sixth of
                               * the memory of its JsonNode tree */
-  guint    pending_webhooks; /* deliveries not finished yet */
+  guint    pending_webhooks; /* deliveries not made successfully (yet, or ever) */
   gboolean delivery_failed;  /* a delivery was given up on */
 } TillSimEvent;
 

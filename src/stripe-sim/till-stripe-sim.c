@@ -264,10 +264,12 @@ on_delivery_done (const char *event_id, gboolean delivered, gpointer user_data)
   /* The event may have aged out of the simulator's memory meanwhile. */
   if (event == NULL)
     return;
-  if (event->pending_webhooks > 0)
-    event->pending_webhooks--;
+  /* Stripe's `pending_webhooks` counts the deliveries not yet made successfully: one given up
+   * on stays counted. */
   if (!delivered)
     event->delivery_failed = TRUE;
+  else if (event->pending_webhooks > 0)
+    event->pending_webhooks--;
 }
 
 /* A reader's timeout injected with the reader-timeout fault, waiting to fire. */
