@@ -437,7 +437,8 @@ till_application_startup (GApplication *app)
       /* A keyring prompt on a kiosk would face the customer, and an auto-login session
        * unlocks no keyring: without an unlocked one the token lives in a private file. */
       till_secret_token_store_set_prompt (TILL_SECRET_TOKEN_STORE (self->token_store),
-                                          !self->kiosk);
+                                          !self->kiosk &&
+                                              !g_settings_get_boolean (self->settings, "kiosk"));
     }
 }
 
