@@ -296,6 +296,10 @@ file_forget_thread (GTask *task, gpointer source, gpointer task_data, GCancellab
   g_task_return_boolean (task, TRUE);
 }
 
+static void     on_password_looked_up (GObject *source, GAsyncResult *result, gpointer user_data);
+static void     on_password_stored (GObject *source, GAsyncResult *result, gpointer user_data);
+static gboolean in_flatpak (void);
+
 static GHashTable *
 token_attributes (const char *server_url)
 {
@@ -370,7 +374,13 @@ secret_lookup_async (TillTokenStore     *store,
                                    callback, user_data);
 
   g_task_set_source_tag (task, secret_lookup_async);
-  secret_service_get (SECRET_SERVICE_OPEN_SESSION, cancellable, on_lookup_service, task);
+  if (TILL_SECRET_TOKEN_STORE (store)->prompt)
+    secret_password_lookup (get_schema (), cancellable, on_password_looked_up, task, "server",
+                            server_url, NULL);
+  else if (in_flatpak ())
+    g_task_run_in_thread (task, file_lookup_thread);
+  else
+    secret_service_get (SECRET_SERVICE_OPEN_SESSION, cancellable, on_lookup_service, task);
 }
 
 static char *
@@ -387,24 +397,93 @@ on_forgotten (GObject *source, GAsyncResult *result, gpointer user_data)
   g_task_return_boolean (task, TRUE);
 }
 
+/* Stored in the keyring: @task (taken) finishes once the file holds no copy for its server. */
+static void
+stored_in_keyring (GTask *task)
+{
+  TillSecretTokenStore *self = g_task_get_source_object (task);
+  TokenOp              *op = g_task_get_task_data (task);
+  GTask *forget = token_op_task_new (self, op->server_url, NULL, NULL, on_forgotten, task);
+
+  g_task_run_in_thread (forget, file_forget_thread);
+  g_object_unref (forget);
+}
+
 static void
 on_secret_store (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (GTask) task = user_data;
-  GError               *error = NULL;
-  TillSecretTokenStore *self = g_task_get_source_object (task);
-  TokenOp              *op = g_task_get_task_data (task);
-  GTask                *forget;
+  GTask  *task = user_data;
+  GError *error = NULL;
 
   if (!secret_service_store_finish (SECRET_SERVICE (source), result, &error))
     {
       g_task_return_error (task, error);
+      g_object_unref (task);
       return;
     }
-  forget =
-      token_op_task_new (self, op->server_url, NULL, NULL, on_forgotten, g_steal_pointer (&task));
-  g_task_run_in_thread (forget, file_forget_thread);
-  g_object_unref (forget);
+  stored_in_keyring (task);
+}
+
+/* Where prompts are allowed, libsecret's own calls: they go through the Secret portal in the
+ * Flatpak. Only an error that is not the user's cancel means the file. */
+static gboolean
+keyring_unusable (GError *error)
+{
+  return error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static void
+on_password_looked_up (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = NULL;
+  char   *password = secret_password_lookup_finish (result, &error);
+
+  if (password != NULL)
+    {
+      g_task_return_pointer (task, g_strdup (password), g_free);
+      secret_password_free (password);
+      return;
+    }
+  if (error != NULL && !keyring_unusable (error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (error != NULL)
+    g_debug ("The keyring is not usable (%s): looking in the token file", error->message);
+  g_clear_error (&error);
+  g_task_run_in_thread (task, file_lookup_thread);
+}
+
+static void
+on_password_stored (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask  *task = user_data;
+  GError *error = NULL;
+
+  if (secret_password_store_finish (result, &error))
+    {
+      stored_in_keyring (task);
+      return;
+    }
+  if (!keyring_unusable (error))
+    g_task_return_error (task, error);
+  else
+    {
+      g_debug ("The keyring is not usable (%s): the terminal token goes into the token file",
+               error->message);
+      g_error_free (error);
+      g_task_run_in_thread (task, file_store_thread);
+    }
+  g_object_unref (task);
+}
+
+/* The Secret portal cannot say whether the host's keyring would ask to be unlocked. */
+static gboolean
+in_flatpak (void)
+{
+  return g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS);
 }
 
 static void
@@ -482,7 +561,19 @@ secret_store_async (TillTokenStore     *store,
                                    callback, user_data);
 
   g_task_set_source_tag (task, secret_store_async);
-  secret_service_get (SECRET_SERVICE_OPEN_SESSION, cancellable, on_store_service, task);
+  if (TILL_SECRET_TOKEN_STORE (store)->prompt)
+    {
+      g_autofree char *label = NULL;
+
+      /* Translators: the label of the terminal token in the keyring; %s is the server address. */
+      label = g_strdup_printf (_ ("Till terminal token for %s"), server_url);
+      secret_password_store (get_schema (), SECRET_COLLECTION_DEFAULT, label, token, cancellable,
+                             on_password_stored, task, "server", server_url, NULL);
+    }
+  else if (in_flatpak ())
+    g_task_run_in_thread (task, file_store_thread);
+  else
+    secret_service_get (SECRET_SERVICE_OPEN_SESSION, cancellable, on_store_service, task);
 }
 
 static gboolean

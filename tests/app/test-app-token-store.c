@@ -20,7 +20,8 @@
 #define SERVER "https://till.example:8787"
 #define OTHER_SERVER "https://other.example:8787"
 
-static char *top;
+static char            *top;
+static GDBusConnection *connection;
 
 /* The bus and the keyring end with the test, even one that aborts. */
 static void
@@ -351,6 +352,11 @@ start_bus (void)
   g_assert_nonnull (address);
   g_strstrip (address);
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
+  /* The bus ends before the test does: no SIGTERM for that. Kept, or a new connection (libsecret
+   * makes one) would exit on close again. */
+  connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_set_exit_on_close (connection, FALSE);
   return bus;
 }
 
@@ -389,6 +395,7 @@ main (int argc, char **argv)
   status = g_test_run ();
 
   till_test_stop_process (bus, SIGTERM);
+  g_clear_object (&connection);
   till_test_remove_tree (top);
   g_free (top);
   return status;
