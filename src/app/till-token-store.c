@@ -290,9 +290,12 @@ file_forget_thread (GTask *task, gpointer source, gpointer task_data, GCancellab
   TokenOp         *op = task_data;
   g_autofree char *token = NULL;
 
-  if (token_file_read (op->file, op->server_url, &token, NULL) && token != NULL &&
-      g_unlink (op->file) != 0)
-    g_debug ("Could not remove the terminal token file %s: %s", op->file, g_strerror (errno));
+  if (token_file_read (op->file, op->server_url, &token, NULL) && token != NULL)
+    {
+      memset (token, 0, strlen (token));
+      if (g_unlink (op->file) != 0)
+        g_debug ("Could not remove the terminal token file %s: %s", op->file, g_strerror (errno));
+    }
   g_task_return_boolean (task, TRUE);
 }
 

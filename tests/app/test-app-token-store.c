@@ -14,6 +14,8 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 
+#include "till-application.h"
+#include "till-client.h"
 #include "till-test-util.h"
 #include "till-token-store.h"
 
@@ -317,6 +319,90 @@ test_keyring_preferred (void)
   stop_keyring (daemon);
 }
 
+typedef struct
+{
+  TillApplication *app;
+  gboolean         online;
+} AppRun;
+
+static gboolean
+check_online (gpointer data)
+{
+  AppRun     *run = data;
+  TillClient *client = till_application_get_client (run->app);
+
+  if (client == NULL || till_client_get_state (client) != TILL_CONNECTION_ONLINE)
+    return G_SOURCE_CONTINUE;
+  run->online = TRUE;
+  g_application_quit (G_APPLICATION (run->app));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+give_up (gpointer data)
+{
+  AppRun *run = data;
+
+  g_application_quit (G_APPLICATION (run->app));
+  return G_SOURCE_REMOVE;
+}
+
+/* The app as a kiosk starts, with no Secret Service on its bus, and connects with the token
+ * in the file: a kiosk's auto-login session. */
+static void
+test_app_kiosk_from_file (void)
+{
+  g_autofree char *server =
+      g_test_build_filename (G_TEST_BUILT, "..", "..", "src", "server", "till-server", NULL);
+  g_autofree char *db = g_build_filename (top, "kiosk.db", NULL);
+  g_autoptr (TillTokenStore) token_store = till_secret_token_store_new ();
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *url = NULL;
+  g_auto (GStrv) lines = NULL;
+  AppRun run = { 0 };
+  guint  poll, deadline;
+  int    status;
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  remove_token_file ();
+  out = till_test_run_program (
+      (const char *const[]){ server, "--db", db, "terminal", "add", "Kiosk 1", NULL }, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (g_strstrip (out), "\n", -1);
+  till_secret_token_store_set_prompt (TILL_SECRET_TOKEN_STORE (token_store), FALSE);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  process = till_test_spawn (
+      launcher,
+      (const char *const[]){ server, "--listen", "127.0.0.1:0", "--db", db, "--training", NULL },
+      &url, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (url);
+  g_assert_true (store (token_store, url, lines[g_strv_length (lines) - 1], &error));
+  g_assert_no_error (error);
+
+  run.app = till_application_new ();
+  g_application_set_flags (G_APPLICATION (run.app), G_APPLICATION_NON_UNIQUE);
+  poll = g_timeout_add (20, check_online, &run);
+  deadline = g_timeout_add (TILL_TEST_DEADLINE_MS, give_up, &run);
+  status = g_application_run (G_APPLICATION (run.app), 4,
+                              (char *[]){ "till", "--kiosk", "--server", url, NULL });
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (run.online);
+  g_source_remove (deadline);
+  if (!run.online)
+    g_source_remove (poll);
+  g_clear_object (&run.app);
+  till_test_stop_process (process, SIGTERM);
+}
+
 /* A session bus of the test's own, on which nothing can be activated. */
 static GSubprocess *
 start_bus (void)
@@ -384,6 +470,10 @@ main (int argc, char **argv)
   g_assert_cmpint (g_mkdir (runtime, 0700), ==, 0);
   g_setenv ("XDG_CONFIG_HOME", config_home, TRUE);
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  g_setenv ("XDG_CACHE_HOME", data_home, TRUE);
+  /* The test's bus has no accessibility bus either. */
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  g_setenv ("XDG_STATE_HOME", data_home, TRUE);
   g_setenv ("XDG_RUNTIME_DIR", runtime, TRUE);
   bus = start_bus ();
 
@@ -391,6 +481,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/token-store/file/no-service-kiosk", test_file_no_service_kiosk);
   g_test_add_func ("/app/token-store/file/readable-by-others", test_file_readable_by_others);
   g_test_add_func ("/app/token-store/file/invalid", test_file_invalid);
+  g_test_add_func ("/app/token-store/app/kiosk-from-file", test_app_kiosk_from_file);
   g_test_add_func ("/app/token-store/keyring/preferred", test_keyring_preferred);
   status = g_test_run ();
 
