@@ -16,6 +16,7 @@
 
 #include "till-application.h"
 #include "till-client.h"
+#include "till-test-asan.h"
 #include "till-test-util.h"
 #include "till-token-store.h"
 
@@ -353,7 +354,7 @@ static void
 test_app_kiosk_from_file (void)
 {
   g_autofree char *server =
-      g_test_build_filename (G_TEST_BUILT, "..", "..", "src", "server", "till-server", NULL);
+      g_test_build_filename (G_TEST_BUILT, "..", "src", "server", "till-server", NULL);
   g_autofree char *db = g_build_filename (top, "kiosk.db", NULL);
   g_autoptr (TillTokenStore) token_store = till_secret_token_store_new ();
   g_autoptr (GSubprocessLauncher) launcher = NULL;
@@ -453,10 +454,12 @@ main (int argc, char **argv)
   g_autofree char *config_home = NULL;
   g_autofree char *data_home = NULL;
   g_autofree char *runtime = NULL;
+  g_autofree char *dbus_daemon = NULL;
   int              status;
 
   g_test_init (&argc, &argv, NULL);
-  if (g_find_program_in_path ("dbus-daemon") == NULL)
+  dbus_daemon = g_find_program_in_path ("dbus-daemon");
+  if (dbus_daemon == NULL)
     {
       g_test_message ("dbus-daemon is not installed: skipped");
       return 77;
