@@ -3,14 +3,27 @@
 integration (desktop file, metainfo, icons, GSettings schema), translations, the systemd
 units pointing at the installed till-server, and the example configuration.
 
-Usage: check-install.py MESON BUILD_ROOT PREFIX APP_ID"""
+With --kiosk (-Dkiosk-session=true), the self-checkout kiosk's session files and units too;
+without, none of them.
+
+Usage: check-install.py MESON BUILD_ROOT PREFIX APP_ID [--kiosk]"""
 import os
 import subprocess
 import sys
 import tempfile
 
 meson, build, prefix, app_id = sys.argv[1:5]
+kiosk = '--kiosk' in sys.argv[5:]
 errors = []
+kiosk_files = {
+    'lib/systemd/user/till-kiosk.service': 'the kiosk user unit',
+    'lib/systemd/system/till-kiosk-cage.service': 'the cage kiosk unit',
+    'share/wayland-sessions/till-kiosk.desktop': 'the GNOME Kiosk session',
+    f'share/gnome-session/sessions/{app_id}.Kiosk.session': 'the gnome-session session',
+    f'lib/systemd/user/gnome-session@{app_id}.Kiosk.target.d/session.conf': 'the session target',
+    f'share/applications/{app_id}.Kiosk.desktop': 'the kiosk app component',
+    'share/gnome-kiosk/window-config.ini': 'the GNOME Kiosk window configuration',
+}
 
 with tempfile.TemporaryDirectory() as destdir:
     run = subprocess.run([meson, 'install', '-C', build, '--destdir', destdir, '--no-rebuild',
@@ -39,6 +52,12 @@ with tempfile.TemporaryDirectory() as destdir:
         'lib/systemd/system/till-server-backup.timer': 'the backup timer',
         'share/doc/till/till-server.conf.example': 'the example configuration',
     }
+    if kiosk:
+        expected.update(kiosk_files)
+    else:
+        for relative, what in kiosk_files.items():
+            if os.path.exists(path(relative)):
+                errors.append(f'{what} is installed without -Dkiosk-session=true')
     for relative, what in expected.items():
         if not os.path.isfile(path(relative)):
             errors.append(f'{what} is not installed: {prefix}/{relative}')
@@ -53,6 +72,12 @@ with tempfile.TemporaryDirectory() as destdir:
             text = open(unit_path, encoding='utf-8').read()
             if f'{prefix}/bin/till-server ' not in text or '@bindir@' in text:
                 errors.append(f'{unit} does not start {prefix}/bin/till-server')
+    for unit in ('user/till-kiosk.service', 'system/till-kiosk-cage.service'):
+        unit_path = path('lib/systemd', unit)
+        if kiosk and os.path.isfile(unit_path):
+            text = open(unit_path, encoding='utf-8').read()
+            if f'{prefix}/bin/till --kiosk\n' not in text or '@bindir@' in text or '@cage@' in text:
+                errors.append(f'{unit} does not start {prefix}/bin/till --kiosk')
     example = path('share/doc/till/till-server.conf.example')
     unit_path = path('lib/systemd/system/till-server.service')
     if os.path.isfile(unit_path) and '@docdir@' in open(unit_path, encoding='utf-8').read():

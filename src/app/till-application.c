@@ -101,7 +101,7 @@ on_token_looked_up (GObject *source, GAsyncResult *result, gpointer user_data)
 
   token = till_token_store_lookup_finish (TILL_TOKEN_STORE (source), result, &error);
   if (error != NULL)
-    g_warning ("Could not read the terminal token from the keyring: %s", error->message);
+    g_warning ("Could not read the terminal token: %s", error->message);
   if (token == NULL)
     {
       show_connect_dialog (self);
@@ -432,7 +432,14 @@ till_application_startup (GApplication *app)
   g_signal_connect_object (self->client, "notify::config", G_CALLBACK (on_client_config), self,
                            G_CONNECT_SWAPPED);
   if (self->token_store == NULL)
-    self->token_store = till_secret_token_store_new ();
+    {
+      self->token_store = till_secret_token_store_new ();
+      /* A keyring prompt on a kiosk would face the customer, and an auto-login session
+       * unlocks no keyring: without an unlocked one the token lives in a private file. */
+      till_secret_token_store_set_prompt (TILL_SECRET_TOKEN_STORE (self->token_store),
+                                          !self->kiosk &&
+                                              !g_settings_get_boolean (self->settings, "kiosk"));
+    }
 }
 
 static void

@@ -1,4 +1,5 @@
-/* till-token-store.h: where the terminal token lives — the keyring, never GSettings or a file.
+/* till-token-store.h: where the terminal token lives — the keyring, or a private file when
+ * there is no usable keyring (a kiosk's auto-login session), never GSettings.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -47,11 +48,19 @@ void  till_token_store_store_async (TillTokenStore     *self,
                                     gpointer            user_data);
 gboolean till_token_store_store_finish (TillTokenStore *self, GAsyncResult *result, GError **error);
 
-/* The keyring, through libsecret (schema io.github.tillpos.Till.Token, attribute "server"). */
+/* The keyring, through libsecret (schema io.github.tillpos.Till.Token, attribute "server"),
+ * preferred whenever it is usable. Without a Secret Service on the session bus the token is
+ * kept in a file only the user can read (till_secret_token_store_get_file(): mode 0600, in
+ * a 0700 directory, written atomically), and looked up there when the keyring has none. */
 #define TILL_TYPE_SECRET_TOKEN_STORE (till_secret_token_store_get_type ())
 G_DECLARE_FINAL_TYPE (
     TillSecretTokenStore, till_secret_token_store, TILL, SECRET_TOKEN_STORE, GObject)
 TillTokenStore *till_secret_token_store_new (void);
+/* TRUE (the default): the keyring may ask to be unlocked or made. FALSE (kiosks): never a
+ * prompt; a missing or locked default keyring means the file. */
+void till_secret_token_store_set_prompt (TillSecretTokenStore *self, gboolean prompt);
+/* $XDG_CONFIG_HOME/till/terminal-token */
+const char *till_secret_token_store_get_file (TillSecretTokenStore *self);
 
 /* Process memory only: tests, and kiosks started with a token from the environment. */
 #define TILL_TYPE_MEMORY_TOKEN_STORE (till_memory_token_store_get_type ())
