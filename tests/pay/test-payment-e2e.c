@@ -11,10 +11,12 @@
 #include "config.h"
 
 #include <gdk/x11/gdkx.h>
+#include <locale.h>
 #include <string.h>
 #include <libsoup/soup.h>
 
 #include "till-core.h"
+#include "till-application.h"
 #include "till-cart-store.h"
 #include "till-catalog.h"
 #include "till-checkout.h"
@@ -321,6 +323,8 @@ start_form (Fixture *f, const char *payment_intent, const char *client_secret, g
      .client_secret = client_secret,
      .publishable_key = f->publishable_key,
      .amount_label = label,
+     .stripe_amount = total,
+     .currency = "EUR",
   };
   guint ready = f->ready;
 
@@ -1598,6 +1602,118 @@ test_window_sale (Fixture *f, gconstpointer data)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A cart of the training catalog: @quantity of its first product. */
+static TillCartModel *
+catalog_cart (Fixture *f, guint quantity)
+{
+  TillCartModel *cart = till_cart_model_new ("EUR", TRUE);
+  g_autoptr (GPtrArray) products = NULL;
+  g_autofree char *etag = NULL;
+  g_autoptr (GError) error = NULL;
+  Waiter waiter = { NULL };
+
+  till_client_fetch_products_async (f->client, NULL, NULL, on_async, &waiter);
+  wait_result (&waiter);
+  g_assert_true (
+      till_client_fetch_products_finish (f->client, waiter.result, &products, &etag, &error));
+  g_clear_object (&waiter.result);
+  g_assert_cmpint (
+      till_cart_model_add_product (cart, g_ptr_array_index (products, 0), quantity, &error), ==, 0);
+  return cart;
+}
+
+static TillCheckoutResult *
+app_checkout (Fixture *f, TillCartModel *cart)
+{
+  g_autoptr (GError) error = NULL;
+  Waiter              waiter = { NULL };
+  TillCheckoutResult *result;
+
+  till_checkout_start_async (f->client, cart, NULL, on_async, &waiter);
+  wait_result (&waiter);
+  result = till_checkout_start_finish (waiter.result, &error);
+  g_assert_no_error (error);
+  g_object_unref (waiter.result);
+  return result;
+}
+
+/* Charge mounts the card form for the cart's total before the checkout answers (Stripe's
+ * deferred intent): the form is ready while no PaymentIntent exists yet (no checkout has even
+ * been sent), says nothing to the app until it has one, and the checkout's intent is then
+ * handed to that same form, which takes the payment. */
+static void
+test_flow_prepared_before_checkout (Fixture *f, gconstpointer data)
+{
+  g_autoptr (TillCartModel) cart = catalog_cart (f, 2);
+  g_autoptr (TillCheckoutResult) checkout_result = NULL;
+  g_autofree char *status = NULL;
+  WebKitWebView   *web_view = till_payment_view_get_web_view (f->view);
+  guint            ready = f->ready;
+
+  till_payment_page_prepare_sale (f->page, cart);
+  wait_for_page (f, "window.tillPay.isReady()", "the card form prepared before the checkout");
+  g_assert_true (pay_page_says (web_view, "window.preparedFrame = " ELEMENT_FRAME ", true"));
+  g_assert_null (till_payment_view_get_payment_intent (f->view));
+  g_assert_cmpuint (f->ready, ==, ready);
+  /* Not payable without an intent. */
+  g_assert_true (pay_page_says (web_view, "document.getElementById('submit').disabled"));
+
+  checkout_result = app_checkout (f, cart);
+  g_assert_false (checkout_result->price_changed);
+  till_payment_page_begin (f->page, cart, checkout_result->response);
+  wait_for (&f->ready, ready + 1, "the card form with the checkout's intent");
+  g_assert_cmpstr (till_payment_view_get_payment_intent (f->view), ==,
+                   checkout_result->response->payment_intent);
+  g_assert_true (pay_page_says (web_view, ELEMENT_FRAME " === window.preparedFrame"));
+  g_assert_true (pay_page_says (web_view, "!document.getElementById('submit').disabled"));
+
+  type_card (f, "4242424242424242");
+  wait_for_state (f, "paid");
+  status = order_status (f, checkout_result->response->order->id);
+  g_assert_cmpstr (status, ==, "paid");
+}
+
+/* In Turkish, the card form is in Turkish (Stripe Elements' locale is the app's language, not
+ * WebKit's). Last, as it changes the process's language. */
+static void
+test_flow_turkish_card_form (Fixture *f, gconstpointer data)
+{
+  static const char listen[] =
+      "(function () {"
+      "  if (window === window.top) {"
+      "    window.addEventListener('message', function (e) {"
+      "      if (e.data && e.data.tillTestLabel) window.tillTestLabel = e.data.tillTestLabel;"
+      "    });"
+      "  } else if (document.getElementById('number-label')) {"
+      "    window.top.postMessage({ tillTestLabel:"
+      "      document.getElementById('number-label').textContent }, '*');"
+      "  }"
+      "})();";
+  g_autofree char *po = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
+  WebKitWebView   *web_view = till_payment_view_get_web_view (f->view);
+  g_autoptr (WebKitUserScript) script =
+      webkit_user_script_new (listen, WEBKIT_USER_CONTENT_INJECT_ALL_FRAMES,
+                              WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_END, NULL, NULL);
+  g_autoptr (TillOrder) order = NULL;
+  guint loaded = f->loaded;
+
+  g_setenv ("TILL_LOCALEDIR", po, TRUE);
+  g_setenv ("LANGUAGE", "tr", TRUE);
+  setlocale (LC_ALL, ""); /* C.UTF-8 in the tests: LANGUAGE counts (not under plain C) */
+  till_application_bind_textdomain ();
+  g_assert_cmpstr (till_payment_view_get_locale (), ==, "tr");
+
+  /* A test's ear in every frame (the card form's is another origin's), from the next load. */
+  webkit_user_content_manager_add_script (webkit_web_view_get_user_content_manager (web_view),
+                                          script);
+  webkit_web_view_reload (web_view);
+  wait_for (&f->loaded, loaded + 1, "the payment page again");
+
+  order = begin_sale (f);
+  wait_for_page (f, "window.tillTestLabel === 'Kart numarası'", "the card form's Turkish label");
+  save_snapshot (f, "pay-form-tr");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1638,11 +1754,14 @@ main (int argc, char **argv)
   FLOW ("restart-shows-paid", test_restart_shows_paid);
   FLOW ("server-restart", test_flow_server_restart);
   FLOW ("window-sale", test_window_sale);
+  FLOW ("prepared-before-checkout", test_flow_prepared_before_checkout);
   g_test_add ("/pay/flow/moto", Fixture, moto, fixture_set_up, test_flow_moto, fixture_tear_down);
   g_test_add ("/pay/flow/moto-declined", Fixture, moto, fixture_set_up, test_flow_moto_declined,
               fixture_tear_down);
   g_test_add ("/pay/flow/moto-kiosk", Fixture, moto, fixture_set_up, test_flow_moto_kiosk,
               fixture_tear_down);
+  /* Last: it changes the process's language. */
+  FLOW ("turkish-card-form", test_flow_turkish_card_form);
 #undef FLOW
 
   return g_test_run ();
