@@ -131,7 +131,9 @@ show_status (TillPaymentPage *self, const char *name, AdwStatusPage *status, Gtk
   g_autofree char *summary = NULL;
 
   g_debug ("The payment page shows %s", name);
-  gtk_stack_set_visible_child_name (self->stack, name);
+  /* At once, not faded in: the crossfade held the outcome back from the cashier for its
+   * length. */
+  gtk_stack_set_visible_child_full (self->stack, name, GTK_STACK_TRANSITION_TYPE_NONE);
   if (status != NULL)
     {
       summary = g_strdup_printf (

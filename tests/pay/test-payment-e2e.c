@@ -842,6 +842,9 @@ test_flow_paid (Fixture *f, gconstpointer data)
                                 "document.getElementById('amount').textContent === '€2.25'"));
   type_card (f, "4242424242424242");
   wait_for_state (f, "paid");
+  /* The outcome is there at once, not faded in over the form. */
+  g_assert_false (
+      gtk_stack_get_transition_running (GTK_STACK (adw_bin_get_child (ADW_BIN (f->page)))));
   status = order_status (f, order->id);
   g_assert_cmpstr (status, ==, "paid");
   save_window (f, "payment-paid");
