@@ -86,7 +86,7 @@
   let formReady = false;
 
   function sameForm(args) {
-    return prepared !== null && prepared.publishable_key === args.publishable_key &&
+    return prepared !== null && prepared.deferred && prepared.publishable_key === args.publishable_key &&
       prepared.currency === args.currency && prepared.dark === !!args.dark &&
       prepared.kiosk === !!args.kiosk && prepared.locale === (args.locale || 'auto');
   }
@@ -119,16 +119,27 @@
     document.documentElement.classList.toggle('kiosk', !!args.kiosk);
     payment = {payment_intent: null, client_secret: null, labels: args.labels,
                declines: args.declines, moto: !!args.moto && !args.kiosk, readySent: false};
+    // An app older than this page sends no amount_minor or currency, only the intent: its form
+    // is mounted for the intent as before (intent first), so a till not yet updated still
+    // takes cards from an updated server.
+    const deferred = typeof args.currency === 'string' && Number.isInteger(args.amount_minor);
     prepared = {publishable_key: args.publishable_key, currency: args.currency,
                 amount_minor: args.amount_minor, dark: !!args.dark, kiosk: !!args.kiosk,
-                locale: args.locale || 'auto', used: false};
+                locale: args.locale || 'auto', used: false, deferred: deferred};
     amount.textContent = args.amount;
 
     stripe = window.Stripe(args.publishable_key);
-    // Cards, as the server asks by default; the intent's own types replace them in start().
-    elements = stripe.elements({mode: 'payment', amount: args.amount_minor,
-                                currency: args.currency, paymentMethodTypes: ['card'],
-                                locale: prepared.locale, appearance: appearance(args)});
+    if (deferred) {
+      // Cards, as the server asks by default; the intent's own types replace them in start().
+      elements = stripe.elements({mode: 'payment', amount: args.amount_minor,
+                                  currency: args.currency, paymentMethodTypes: ['card'],
+                                  locale: prepared.locale, appearance: appearance(args)});
+    } else if (args.client_secret) {
+      elements = stripe.elements({clientSecret: args.client_secret, locale: prepared.locale,
+                                  appearance: appearance(args)});
+    } else {
+      return false;
+    }
     const element = elements.create('payment', {layout: 'tabs'});
     element.on('ready', function () {
       formReady = true;
@@ -163,12 +174,16 @@
       amount.textContent = args.amount;
       button.textContent = busy ? args.labels.processing : args.labels.pay;
     }
+    payment.payment_intent = args.payment_intent;
+    payment.client_secret = args.client_secret;
+    if (!prepared.deferred) {
+      postReady();
+      return true;
+    }
     if (prepared.amount_minor !== args.amount_minor) {
       prepared.amount_minor = args.amount_minor;
       elements.update({amount: args.amount_minor});
     }
-    payment.payment_intent = args.payment_intent;
-    payment.client_secret = args.client_secret;
     // The methods the intent allows (the server's payment-method-types) become the form's:
     // asked of Stripe beside the form, never waited for.
     const forElements = elements;
@@ -256,12 +271,15 @@
       prepared.used = true;
       result = await elements.submit();
       if (!result.error) {
-        result = await stripe.confirmPayment({
+        const options = {
           elements: elements,
-          clientSecret: payment.client_secret,
           redirect: 'if_required',
           confirmParams: {return_url: window.location.origin + '/pay/'},
-        });
+        };
+        if (prepared.deferred) {
+          options.clientSecret = payment.client_secret;
+        }
+        result = await stripe.confirmPayment(options);
       }
     } catch (e) {
       result = {error: {type: 'api_connection_error', code: 'network_error',

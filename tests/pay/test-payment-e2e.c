@@ -642,6 +642,36 @@ test_redirect_refused (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (payment, "card_last4"), ==, "4242");
 }
 
+/* An app older than the server's payment page hands over only the intent (no amount_minor
+ * or currency): the page mounts the form for the intent, as before, and it pays. */
+static void
+test_older_app (Fixture *f, gconstpointer data)
+{
+  WebKitWebView   *web_view = till_payment_view_get_web_view (f->view);
+  g_autofree char *pi = NULL;
+  g_autofree char *secret = NULL;
+  g_autoptr (JsonObject) order = checkout (f, &pi, &secret);
+  g_autofree char *script = g_strdup_printf (
+      "window.tillPay.start({payment_intent: '%s', client_secret: '%s', publishable_key: '%s', "
+      "amount: '€2.25', dark: false, kiosk: false, labels: {pay: 'Pay', processing: '…'}, "
+      "declines: {codes: {}, generic: ''}})",
+      pi, secret, f->publishable_key);
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  g_assert_true (pay_page_says (web_view, script));
+  wait_for_page (f, "window.tillPay.isReady()", "the form mounted for the intent");
+  type_card (f, "4242424242424242");
+  for (;;)
+    {
+      g_autoptr (JsonObject) synced = sync_order (f, json_object_get_int_member (order, "id"));
+
+      if (g_strcmp0 (json_object_get_string_member (synced, "status"), "paid") == 0)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      settle ();
+    }
+}
+
 /* The app's payment page: the server's verdict shown natively. */
 
 static void
@@ -1740,6 +1770,7 @@ main (int argc, char **argv)
   ADD ("decline-explained", test_decline_explained);
   ADD ("three-d-secure", test_three_d_secure);
   ADD ("card-only-no-tabs", test_card_only_no_tabs);
+  ADD ("older-app", test_older_app);
   g_test_add ("/pay/e2e/redirect-refused", Fixture, automatic_methods, fixture_set_up,
               test_redirect_refused, fixture_tear_down);
 #undef ADD
