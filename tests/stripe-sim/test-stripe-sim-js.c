@@ -527,6 +527,17 @@ test_deferred_misuse (Fixture *f, gconstpointer data)
   event = wait_event (f, "update-refused");
   g_assert_true (
       g_str_has_prefix (sim_json_string (event, "message"), "IntegrationError: elements.update()"));
+
+  /* An amount in Elements that is not the intent's is no error: Stripe's SDKs stopped checking
+   * it (amounts may change between the form and the confirmation), and the intent's amount
+   * is what is charged. */
+  g_clear_pointer (&id, g_free);
+  id = open_page_with (f, "&deferred=1&amount=999");
+  type_card (f, "4242424242424242", "1234", "123");
+  event = pay (f);
+  g_assert_cmpstr (sim_json_string (event, "result.paymentIntent.id"), ==, id);
+  g_assert_cmpstr (sim_json_string (event, "result.paymentIntent.status"), ==, "succeeded");
+  g_assert_cmpint (sim_json_int (event, "result.paymentIntent.amount"), ==, 1250);
 }
 
 typedef struct
