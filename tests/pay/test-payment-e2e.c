@@ -22,6 +22,7 @@
 #include "till-checkout.h"
 #include "till-product.h"
 #include "till-decline-words.h"
+#include "till-money-label.h"
 #include "till-payment-page.h"
 #include "till-window-private.h"
 #include "till-payment-view.h"
@@ -1706,6 +1707,39 @@ test_flow_prepared_before_checkout (Fixture *f, gconstpointer data)
   g_assert_cmpstr (status, ==, "paid");
 }
 
+/* The server's total is not the one the form was prepared for (prices changed meanwhile, and
+ * the cashier said Charge the new total): the same form takes the intent, shows the server's
+ * amount, and the intent's amount is paid. */
+static void
+test_flow_prepared_other_total (Fixture *f, gconstpointer data)
+{
+  g_autoptr (TillCartModel) prepared = catalog_cart (f, 3);
+  g_autoptr (TillCartModel) cart = catalog_cart (f, 2);
+  g_autoptr (TillCheckoutResult) checkout_result = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *expression = NULL;
+  g_autofree char *status = NULL;
+  WebKitWebView   *web_view = till_payment_view_get_web_view (f->view);
+  guint            ready = f->ready;
+
+  till_payment_page_prepare_sale (f->page, prepared);
+  wait_for_page (f, "window.tillPay.isReady()", "the card form prepared for three");
+  g_assert_true (pay_page_says (web_view, "window.preparedFrame = " ELEMENT_FRAME ", true"));
+
+  checkout_result = app_checkout (f, cart);
+  till_payment_page_begin (f->page, cart, checkout_result->response);
+  wait_for (&f->ready, ready + 1, "the card form with the checkout's intent");
+  g_assert_true (pay_page_says (web_view, ELEMENT_FRAME " === window.preparedFrame"));
+  label = till_money_label (checkout_result->response->order->total, "EUR");
+  expression = g_strdup_printf ("document.getElementById('amount').textContent === '%s'", label);
+  g_assert_true (pay_page_says (web_view, expression));
+
+  type_card (f, "4242424242424242");
+  wait_for_state (f, "paid");
+  status = order_status (f, checkout_result->response->order->id);
+  g_assert_cmpstr (status, ==, "paid");
+}
+
 /* In Turkish, the card form is in Turkish (Stripe Elements' locale is the app's language, not
  * WebKit's). Last, as it changes the process's language. */
 static void
@@ -1789,6 +1823,7 @@ main (int argc, char **argv)
   FLOW ("server-restart", test_flow_server_restart);
   FLOW ("window-sale", test_window_sale);
   FLOW ("prepared-before-checkout", test_flow_prepared_before_checkout);
+  FLOW ("prepared-other-total", test_flow_prepared_other_total);
   g_test_add ("/pay/flow/moto", Fixture, moto, fixture_set_up, test_flow_moto, fixture_tear_down);
   g_test_add ("/pay/flow/moto-declined", Fixture, moto, fixture_set_up, test_flow_moto_declined,
               fixture_tear_down);
