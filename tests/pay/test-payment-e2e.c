@@ -1551,11 +1551,26 @@ test_window_sale (Fixture *f, gconstpointer data)
     }
   g_assert_nonnull (product);
 
+  /* The payment page, loaded at start: the app's calls into it are noted from now on. */
+  page = till_window_get_payment_page (window);
+  while (till_payment_page_get_view (page) == NULL ||
+         !till_payment_view_get_loaded (till_payment_page_get_view (page)))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_true (pay_page_says (
+      till_payment_view_get_web_view (till_payment_page_get_view (page)),
+      "(function () { window.tillPayCalls = []; ['prepare', 'start'].forEach(function (name) {"
+      "  var call = window.tillPay[name];"
+      "  window.tillPay[name] = function (args) { window.tillPayCalls.push(name);"
+      "                                           return call(args); }; });"
+      "  return true; })()"));
+
   /* A scan, then Charge. */
   till_window_handle_barcode (window, till_product_get_barcode (product));
   g_assert_cmpuint (till_cart_model_get_n_lines (cart), ==, 1);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.charge", NULL);
-  page = till_window_get_payment_page (window);
   while (g_strcmp0 (till_window_get_mode (window), "pay") != 0 ||
          till_payment_page_get_view (page) == NULL ||
          !till_payment_view_get_loaded (till_payment_page_get_view (page)))
@@ -1571,6 +1586,10 @@ test_window_sale (Fixture *f, gconstpointer data)
   if (!g_str_equal (till_payment_page_get_state (page), "form"))
     g_error ("the payment page shows “%s”", till_payment_page_get_state (page));
   wait_for_page (f, "document.getElementById('submit').disabled === false", "the card form");
+  /* Charge mounted the form for the cart before the checkout answered, which then only
+   * handed the intent to it. */
+  g_assert_true (pay_page_says (till_payment_view_get_web_view (f->view),
+                                "window.tillPayCalls.join(' ') === 'prepare start'"));
   /* Typed fast (30 ms a key, like a scanner): the form, not the scanner detector, gets it.
    * First a card the bank declines: the reason is shown and the cart stays. */
   type_card (f, "4000000000000002");
