@@ -384,6 +384,7 @@ typedef struct
 {
   TillPaymentView *self;
   guint            generation;
+  gboolean         prepare; /* prepare (), not start () */
 } StartCall;
 
 static void
@@ -401,6 +402,12 @@ on_start_done (GObject *source, GAsyncResult *result, gpointer user_data)
   /* The web process ended meanwhile: the new page gets the payment again. */
   if (call->generation != self->generation)
     return;
+  /* A form not prepared is mounted when the checkout answers, by start (). */
+  if (value == NULL && call->prepare)
+    {
+      g_message ("The payment page could not prepare the card form: %s", error->message);
+      return;
+    }
   if (value == NULL)
     {
       g_warning ("The payment page could not start the payment: %s", error->message);
@@ -470,11 +477,15 @@ send_start (TillPaymentView *self)
   call = g_new0 (StartCall, 1);
   call->self = g_object_ref (self);
   call->generation = self->generation;
+  call->prepare = self->payment_intent == NULL;
   self->start_pending = FALSE;
   webkit_web_view_call_async_javascript_function (
       self->web_view,
       self->payment_intent != NULL ? "return window.tillPay.start(JSON.parse(args));"
-                                   : "return window.tillPay.prepare(JSON.parse(args));",
+                                   /* A page older than prepare () (an older server's)
+                                    * mounts its form at start (). */
+                                   : "return typeof window.tillPay.prepare === 'function' && "
+                                     "window.tillPay.prepare(JSON.parse(args));",
       -1, g_variant_builder_end (&arguments), NULL, NULL, self->cancellable, on_start_done, call);
 }
 

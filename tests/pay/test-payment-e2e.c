@@ -673,6 +673,34 @@ test_older_app (Fixture *f, gconstpointer data)
     }
 }
 
+/* A server older than the app serves a page without prepare (): the form is mounted when the
+ * intent is handed over, as before, and pays. */
+static void
+test_older_server (Fixture *f, gconstpointer data)
+{
+  WebKitWebView   *web_view = till_payment_view_get_web_view (f->view);
+  g_autofree char *pi = NULL;
+  g_autofree char *secret = NULL;
+  g_autoptr (JsonObject) order = checkout (f, &pi, &secret);
+  g_autoptr (JsonObject) synced = NULL;
+  gint64          total = json_object_get_int_member (order, "total");
+  TillPaymentArgs args = {
+    .publishable_key = f->publishable_key,
+    .amount_label = "€2.25",
+    .stripe_amount = total,
+    .currency = "EUR",
+  };
+
+  g_assert_true (pay_page_says (web_view, "delete window.tillPay.prepare"));
+  till_payment_view_prepare (f->view, &args);
+  start_form (f, pi, secret, total);
+  type_card (f, "4242424242424242");
+  wait_for (&f->results, 1, "the payment result");
+  g_assert_cmpstr (f->status, ==, "succeeded");
+  synced = sync_order (f, json_object_get_int_member (order, "id"));
+  g_assert_cmpstr (json_object_get_string_member (synced, "status"), ==, "paid");
+}
+
 /* The app's payment page: the server's verdict shown natively. */
 
 static void
@@ -1824,6 +1852,7 @@ main (int argc, char **argv)
   ADD ("three-d-secure", test_three_d_secure);
   ADD ("card-only-no-tabs", test_card_only_no_tabs);
   ADD ("older-app", test_older_app);
+  ADD ("older-server", test_older_server);
   g_test_add ("/pay/e2e/redirect-refused", Fixture, automatic_methods, fixture_set_up,
               test_redirect_refused, fixture_tear_down);
 #undef ADD
