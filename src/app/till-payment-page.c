@@ -131,7 +131,9 @@ show_status (TillPaymentPage *self, const char *name, AdwStatusPage *status, Gtk
   g_autofree char *summary = NULL;
 
   g_debug ("The payment page shows %s", name);
-  gtk_stack_set_visible_child_name (self->stack, name);
+  /* At once, not faded in: the crossfade held the outcome back from the cashier for its
+   * length. */
+  gtk_stack_set_visible_child_full (self->stack, name, GTK_STACK_TRANSITION_TYPE_NONE);
   if (status != NULL)
     {
       summary = g_strdup_printf (
@@ -472,28 +474,80 @@ on_view_crashed (TillPaymentView *view, TillPaymentPage *self)
   g_message ("The card form restarted");
 }
 
+/* The card form's arguments for @total in @currency: FALSE if Stripe cannot take it. */
+static gboolean
+form_args (TillPaymentPage *self,
+           gint64           total,
+           const char      *currency,
+           const char      *amount_label,
+           TillPaymentArgs *args)
+{
+  const TillStoreConfig *config = till_client_get_config (self->client);
+  const TillCurrency    *known = till_currency_lookup (currency);
+
+  *args = (TillPaymentArgs){
+    .publishable_key = config ? config->publishable_key : NULL,
+    .amount_label = amount_label,
+    .currency = currency,
+    .dark = adw_style_manager_get_dark (adw_style_manager_get_default ()),
+    .kiosk = self->kiosk,
+    .moto = config != NULL && config->moto && !self->kiosk,
+  };
+  return known != NULL && till_money_to_stripe (total, known, &args->stripe_amount, NULL);
+}
+
 static void
 show_form (TillPaymentPage *self)
 {
-  g_autofree char       *amount = format_total (self->order);
-  g_autofree char       *title = NULL;
-  const TillStoreConfig *config = till_client_get_config (self->client);
-  TillPaymentArgs        args = {
-           .payment_intent = self->payment_intent,
-           .client_secret = self->client_secret,
-           .publishable_key = config ? config->publishable_key : NULL,
-           .amount_label = amount,
-           .dark = adw_style_manager_get_dark (adw_style_manager_get_default ()),
-           .kiosk = self->kiosk,
-           .moto = config != NULL && config->moto && !self->kiosk,
-  };
+  g_autofree char *amount = format_total (self->order);
+  g_autofree char *title = NULL;
+  TillPaymentArgs  args;
 
+  if (!form_args (self, self->order->total, self->order->currency, amount, &args))
+    {
+      /* The server made the intent, so Stripe took the amount; core knows every currency
+       * the server does. */
+      g_message ("Payment page: the order’s total cannot be given to Stripe.js");
+      show_error (self, _ ("The Card Form Is Not Available"),
+                  _ ("This amount cannot be paid by card. Go back to the cart."));
+      return;
+    }
+  args.payment_intent = self->payment_intent;
+  args.client_secret = self->client_secret;
   /* Translators: order number and amount, above the card form. */
   title = g_strdup_printf (_ ("Order %s · %s"), self->order->number, amount);
   gtk_label_set_text (self->form_title, title);
   self->hinted_success = FALSE;
   till_payment_view_start (self->view, &args);
   show_status (self, "form", NULL, GTK_WIDGET (till_payment_view_get_web_view (self->view)));
+}
+
+/**
+ * till_payment_page_prepare_sale:
+ * @cart: the cart about to be charged
+ *
+ * Called at Charge, before the checkout: mounts the card form for the cart's total in the
+ * store's currency (Stripe's deferred intent) while the server makes the order and its
+ * PaymentIntent, so that till_payment_page_begin () finds it ready. Nothing is shown, and a
+ * cart the form cannot take now is left to begin ().
+ */
+void
+till_payment_page_prepare_sale (TillPaymentPage *self, TillCartModel *cart)
+{
+  const TillStoreConfig *config = till_client_get_config (self->client);
+  g_autofree char       *amount = NULL;
+  TillTotals             totals;
+  TillPaymentArgs        args;
+
+  g_return_if_fail (TILL_IS_PAYMENT_PAGE (self));
+  g_return_if_fail (TILL_IS_CART_MODEL (cart));
+
+  if (config == NULL || config->currency == NULL || !till_payment_page_prepare (self) ||
+      !till_cart_model_compute_totals (cart, NULL, &totals, NULL))
+    return;
+  amount = till_money_label (totals.total, config->currency);
+  if (form_args (self, totals.total, config->currency, amount, &args))
+    till_payment_view_prepare (self->view, &args);
 }
 
 /**

@@ -17,6 +17,7 @@ G_DECLARE_FINAL_TYPE (TillPaymentPage, till_payment_page, TILL, PAYMENT_PAGE, Ad
 
 TillPaymentPage *till_payment_page_new (TillClient *client);
 gboolean         till_payment_page_prepare (TillPaymentPage *self);
+void             till_payment_page_prepare_sale (TillPaymentPage *self, TillCartModel *cart);
 void             till_payment_page_begin (TillPaymentPage            *self,
                                           TillCartModel              *cart,
                                           const TillCheckoutResponse *response);

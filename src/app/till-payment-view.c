@@ -47,6 +47,8 @@ struct _TillPaymentView
   char    *client_secret;
   char    *publishable_key;
   char    *amount_label;
+  gint64   stripe_amount;
+  char    *currency; /* lowercase, as Stripe.js takes it */
   gboolean dark;
   gboolean kiosk;
   gboolean moto;
@@ -372,6 +374,8 @@ clear_payment (TillPaymentView *self)
   g_clear_pointer (&self->payment_intent, g_free);
   g_clear_pointer (&self->publishable_key, g_free);
   g_clear_pointer (&self->amount_label, g_free);
+  g_clear_pointer (&self->currency, g_free);
+  self->stripe_amount = 0;
   self->moto = FALSE;
   self->start_pending = FALSE;
 }
@@ -380,6 +384,7 @@ typedef struct
 {
   TillPaymentView *self;
   guint            generation;
+  gboolean         prepare; /* prepare (), not start () */
 } StartCall;
 
 static void
@@ -397,6 +402,12 @@ on_start_done (GObject *source, GAsyncResult *result, gpointer user_data)
   /* The web process ended meanwhile: the new page gets the payment again. */
   if (call->generation != self->generation)
     return;
+  /* A form not prepared is mounted when the checkout answers, by start (). */
+  if (value == NULL && call->prepare)
+    {
+      g_message ("The payment page could not prepare the card form: %s", error->message);
+      return;
+    }
   if (value == NULL)
     {
       g_warning ("The payment page could not start the payment: %s", error->message);
@@ -422,10 +433,19 @@ send_start (TillPaymentView *self)
   pay_label = g_strdup_printf (_ ("Pay %s"), self->amount_label);
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "payment_intent");
-  json_builder_add_string_value (builder, self->payment_intent);
-  json_builder_set_member_name (builder, "client_secret");
-  json_builder_add_string_value (builder, self->client_secret);
+  if (self->payment_intent != NULL)
+    {
+      json_builder_set_member_name (builder, "payment_intent");
+      json_builder_add_string_value (builder, self->payment_intent);
+      json_builder_set_member_name (builder, "client_secret");
+      json_builder_add_string_value (builder, self->client_secret);
+    }
+  json_builder_set_member_name (builder, "amount_minor");
+  json_builder_add_int_value (builder, self->stripe_amount);
+  json_builder_set_member_name (builder, "currency");
+  json_builder_add_string_value (builder, self->currency);
+  json_builder_set_member_name (builder, "locale");
+  json_builder_add_string_value (builder, till_payment_view_get_locale ());
   json_builder_set_member_name (builder, "publishable_key");
   json_builder_add_string_value (builder, self->publishable_key);
   json_builder_set_member_name (builder, "amount");
@@ -457,10 +477,16 @@ send_start (TillPaymentView *self)
   call = g_new0 (StartCall, 1);
   call->self = g_object_ref (self);
   call->generation = self->generation;
+  call->prepare = self->payment_intent == NULL;
   self->start_pending = FALSE;
   webkit_web_view_call_async_javascript_function (
-      self->web_view, "return window.tillPay.start(JSON.parse(args));", -1,
-      g_variant_builder_end (&arguments), NULL, NULL, self->cancellable, on_start_done, call);
+      self->web_view,
+      self->payment_intent != NULL ? "return window.tillPay.start(JSON.parse(args));"
+                                   /* A page older than prepare () (an older server's)
+                                    * mounts its form at start (). */
+                                   : "return typeof window.tillPay.prepare === 'function' && "
+                                     "window.tillPay.prepare(JSON.parse(args));",
+      -1, g_variant_builder_end (&arguments), NULL, NULL, self->cancellable, on_start_done, call);
 }
 
 static void
@@ -500,7 +526,7 @@ on_script_message (WebKitUserContentManager *manager, JSCValue *value, TillPayme
       case TILL_PAY_MESSAGE_LOADED:
         self->loaded = TRUE;
         g_signal_emit (self, signals[SIGNAL_LOADED], 0);
-        if (self->start_pending && self->payment_intent != NULL)
+        if (self->start_pending && self->publishable_key != NULL)
           send_start (self);
         break;
       case TILL_PAY_MESSAGE_READY:
@@ -538,7 +564,7 @@ on_web_process_terminated (WebKitWebView                    *web_view,
 {
   g_warning ("The payment page's web process ended (reason %d); reloading it", reason);
   self->generation++;
-  self->start_pending = self->payment_intent != NULL;
+  self->start_pending = self->publishable_key != NULL;
   g_signal_emit (self, signals[SIGNAL_CRASHED], 0);
   reload_page (self);
 }
@@ -809,20 +835,19 @@ till_payment_view_get_loaded (TillPaymentView *self)
 /**
  * till_payment_view_start:
  *
- * Shows the card form for one PaymentIntent. If the page is still loading (or being
- * reloaded after a crash), the form appears as soon as it can.
+ * Shows the card form for one PaymentIntent (the one prepared for it, if any). If the page is
+ * still loading (or being reloaded after a crash), the form appears as soon as it can.
  */
-void
-till_payment_view_start (TillPaymentView *self, const TillPaymentArgs *args)
+static void
+take_args (TillPaymentView *self, const TillPaymentArgs *args)
 {
-  g_return_if_fail (TILL_IS_PAYMENT_VIEW (self));
-  g_return_if_fail (args != NULL && args->payment_intent != NULL && args->client_secret != NULL);
-
   clear_payment (self);
   self->payment_intent = g_strdup (args->payment_intent);
   self->client_secret = g_strdup (args->client_secret);
   self->publishable_key = g_strdup (args->publishable_key);
   self->amount_label = g_strdup (args->amount_label);
+  self->stripe_amount = args->stripe_amount;
+  self->currency = g_ascii_strdown (args->currency, -1);
   self->dark = args->dark;
   self->kiosk = args->kiosk;
   self->moto = args->moto && !args->kiosk;
@@ -831,6 +856,50 @@ till_payment_view_start (TillPaymentView *self, const TillPaymentArgs *args)
     send_start (self);
   else
     self->start_pending = TRUE;
+}
+
+void
+till_payment_view_start (TillPaymentView *self, const TillPaymentArgs *args)
+{
+  g_return_if_fail (TILL_IS_PAYMENT_VIEW (self));
+  g_return_if_fail (args != NULL && args->payment_intent != NULL && args->client_secret != NULL);
+  g_return_if_fail (args->currency != NULL && args->stripe_amount > 0);
+
+  take_args (self, args);
+}
+
+/**
+ * till_payment_view_prepare:
+ *
+ * Mounts the card form for an amount before its PaymentIntent exists (Stripe's deferred
+ * intent), so that it is ready when the checkout answers; till_payment_view_start () with the
+ * same amount, currency and look then only hands the intent over. The "ready" signal waits
+ * for the intent.
+ */
+void
+till_payment_view_prepare (TillPaymentView *self, const TillPaymentArgs *args)
+{
+  g_return_if_fail (TILL_IS_PAYMENT_VIEW (self));
+  g_return_if_fail (args != NULL && args->payment_intent == NULL && args->client_secret == NULL);
+  g_return_if_fail (args->currency != NULL && args->stripe_amount > 0);
+
+  take_args (self, args);
+}
+
+/**
+ * till_payment_view_get_locale:
+ *
+ * Returns: the language of the card form: Stripe Elements' `locale`, the app's own language
+ *   (as its translation says), so a Turkish till shows a Turkish card form whatever WebKit's
+ *   language is.
+ */
+const char *
+till_payment_view_get_locale (void)
+{
+  /* Translators: the language of Stripe's card form, one of the locales Stripe.js supports
+   * (https://docs.stripe.com/js/appendix/supported_locales): "tr" for Turkish, "de" for
+   * German. */
+  return C_ ("Stripe locale", "en");
 }
 
 /* Forgets the payment in progress (and its client secret) and clears the form. */

@@ -838,6 +838,9 @@ start_checkout (PendingCharge *pending)
 {
   TillWindow *self = pending->window;
 
+  /* The card form is mounted for the cart's total while the server makes the order. */
+  if (!g_signal_has_handler_pending (self, signals[PAYMENT_REQUESTED], 0, FALSE))
+    till_payment_page_prepare_sale (self->payment_page, pending->cart);
   till_checkout_start_async (self->client, pending->cart, self->cancellable, on_checkout_started,
                              pending);
 }

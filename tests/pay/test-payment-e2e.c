@@ -11,15 +11,18 @@
 #include "config.h"
 
 #include <gdk/x11/gdkx.h>
+#include <locale.h>
 #include <string.h>
 #include <libsoup/soup.h>
 
 #include "till-core.h"
+#include "till-application.h"
 #include "till-cart-store.h"
 #include "till-catalog.h"
 #include "till-checkout.h"
 #include "till-product.h"
 #include "till-decline-words.h"
+#include "till-money-label.h"
 #include "till-payment-page.h"
 #include "till-window-private.h"
 #include "till-payment-view.h"
@@ -321,6 +324,8 @@ start_form (Fixture *f, const char *payment_intent, const char *client_secret, g
      .client_secret = client_secret,
      .publishable_key = f->publishable_key,
      .amount_label = label,
+     .stripe_amount = total,
+     .currency = "EUR",
   };
   guint ready = f->ready;
 
@@ -638,6 +643,64 @@ test_redirect_refused (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (payment, "card_last4"), ==, "4242");
 }
 
+/* An app older than the server's payment page hands over only the intent (no amount_minor
+ * or currency): the page mounts the form for the intent, as before, and it pays. */
+static void
+test_older_app (Fixture *f, gconstpointer data)
+{
+  WebKitWebView   *web_view = till_payment_view_get_web_view (f->view);
+  g_autofree char *pi = NULL;
+  g_autofree char *secret = NULL;
+  g_autoptr (JsonObject) order = checkout (f, &pi, &secret);
+  g_autofree char *script = g_strdup_printf (
+      "window.tillPay.start({payment_intent: '%s', client_secret: '%s', publishable_key: '%s', "
+      "amount: '€2.25', dark: false, kiosk: false, labels: {pay: 'Pay', processing: '…'}, "
+      "declines: {codes: {}, generic: ''}})",
+      pi, secret, f->publishable_key);
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  g_assert_true (pay_page_says (web_view, script));
+  wait_for_page (f, "window.tillPay.isReady()", "the form mounted for the intent");
+  type_card (f, "4242424242424242");
+  for (;;)
+    {
+      g_autoptr (JsonObject) synced = sync_order (f, json_object_get_int_member (order, "id"));
+
+      if (g_strcmp0 (json_object_get_string_member (synced, "status"), "paid") == 0)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      settle ();
+    }
+}
+
+/* A server older than the app serves a page without prepare (): the form is mounted when the
+ * intent is handed over, as before, and pays. */
+static void
+test_older_server (Fixture *f, gconstpointer data)
+{
+  WebKitWebView   *web_view = till_payment_view_get_web_view (f->view);
+  g_autofree char *pi = NULL;
+  g_autofree char *secret = NULL;
+  g_autoptr (JsonObject) order = checkout (f, &pi, &secret);
+  g_autoptr (JsonObject) synced = NULL;
+  gint64          total = json_object_get_int_member (order, "total");
+  TillPaymentArgs args = {
+    .publishable_key = f->publishable_key,
+    .amount_label = "€2.25",
+    .stripe_amount = total,
+    .currency = "EUR",
+  };
+
+  g_assert_true (pay_page_says (web_view, "delete window.tillPay.prepare"));
+  till_payment_view_prepare (f->view, &args);
+  start_form (f, pi, secret, total);
+  type_card (f, "4242424242424242");
+  wait_for (&f->results, 1, "the payment result");
+  g_assert_cmpstr (f->status, ==, "succeeded");
+  synced = sync_order (f, json_object_get_int_member (order, "id"));
+  g_assert_cmpstr (json_object_get_string_member (synced, "status"), ==, "paid");
+}
+
 /* The app's payment page: the server's verdict shown natively. */
 
 static void
@@ -838,6 +901,9 @@ test_flow_paid (Fixture *f, gconstpointer data)
                                 "document.getElementById('amount').textContent === '€2.25'"));
   type_card (f, "4242424242424242");
   wait_for_state (f, "paid");
+  /* The outcome is there at once, not faded in over the form. */
+  g_assert_false (
+      gtk_stack_get_transition_running (GTK_STACK (adw_bin_get_child (ADW_BIN (f->page)))));
   status = order_status (f, order->id);
   g_assert_cmpstr (status, ==, "paid");
   save_window (f, "payment-paid");
@@ -1513,11 +1579,26 @@ test_window_sale (Fixture *f, gconstpointer data)
     }
   g_assert_nonnull (product);
 
+  /* The payment page, loaded at start: the app's calls into it are noted from now on. */
+  page = till_window_get_payment_page (window);
+  while (till_payment_page_get_view (page) == NULL ||
+         !till_payment_view_get_loaded (till_payment_page_get_view (page)))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_true (pay_page_says (
+      till_payment_view_get_web_view (till_payment_page_get_view (page)),
+      "(function () { window.tillPayCalls = []; ['prepare', 'start'].forEach(function (name) {"
+      "  var call = window.tillPay[name];"
+      "  window.tillPay[name] = function (args) { window.tillPayCalls.push(name);"
+      "                                           return call(args); }; });"
+      "  return true; })()"));
+
   /* A scan, then Charge. */
   till_window_handle_barcode (window, till_product_get_barcode (product));
   g_assert_cmpuint (till_cart_model_get_n_lines (cart), ==, 1);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.charge", NULL);
-  page = till_window_get_payment_page (window);
   while (g_strcmp0 (till_window_get_mode (window), "pay") != 0 ||
          till_payment_page_get_view (page) == NULL ||
          !till_payment_view_get_loaded (till_payment_page_get_view (page)))
@@ -1533,6 +1614,10 @@ test_window_sale (Fixture *f, gconstpointer data)
   if (!g_str_equal (till_payment_page_get_state (page), "form"))
     g_error ("the payment page shows “%s”", till_payment_page_get_state (page));
   wait_for_page (f, "document.getElementById('submit').disabled === false", "the card form");
+  /* Charge mounted the form for the cart before the checkout answered, which then only
+   * handed the intent to it. */
+  g_assert_true (pay_page_says (till_payment_view_get_web_view (f->view),
+                                "window.tillPayCalls.join(' ') === 'prepare start'"));
   /* Typed fast (30 ms a key, like a scanner): the form, not the scanner detector, gets it.
    * First a card the bank declines: the reason is shown and the cart stays. */
   type_card (f, "4000000000000002");
@@ -1598,6 +1683,151 @@ test_window_sale (Fixture *f, gconstpointer data)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A cart of the training catalog: @quantity of its first product. */
+static TillCartModel *
+catalog_cart (Fixture *f, guint quantity)
+{
+  TillCartModel *cart = till_cart_model_new ("EUR", TRUE);
+  g_autoptr (GPtrArray) products = NULL;
+  g_autofree char *etag = NULL;
+  g_autoptr (GError) error = NULL;
+  Waiter waiter = { NULL };
+
+  till_client_fetch_products_async (f->client, NULL, NULL, on_async, &waiter);
+  wait_result (&waiter);
+  g_assert_true (
+      till_client_fetch_products_finish (f->client, waiter.result, &products, &etag, &error));
+  g_clear_object (&waiter.result);
+  g_assert_cmpint (
+      till_cart_model_add_product (cart, g_ptr_array_index (products, 0), quantity, &error), ==, 0);
+  return cart;
+}
+
+static TillCheckoutResult *
+app_checkout (Fixture *f, TillCartModel *cart)
+{
+  g_autoptr (GError) error = NULL;
+  Waiter              waiter = { NULL };
+  TillCheckoutResult *result;
+
+  till_checkout_start_async (f->client, cart, NULL, on_async, &waiter);
+  wait_result (&waiter);
+  result = till_checkout_start_finish (waiter.result, &error);
+  g_assert_no_error (error);
+  g_object_unref (waiter.result);
+  return result;
+}
+
+/* Charge mounts the card form for the cart's total before the checkout answers (Stripe's
+ * deferred intent): the form is ready while no PaymentIntent exists yet (no checkout has even
+ * been sent), says nothing to the app until it has one, and the checkout's intent is then
+ * handed to that same form, which takes the payment. */
+static void
+test_flow_prepared_before_checkout (Fixture *f, gconstpointer data)
+{
+  g_autoptr (TillCartModel) cart = catalog_cart (f, 2);
+  g_autoptr (TillCheckoutResult) checkout_result = NULL;
+  g_autofree char *status = NULL;
+  WebKitWebView   *web_view = till_payment_view_get_web_view (f->view);
+  guint            ready = f->ready;
+
+  till_payment_page_prepare_sale (f->page, cart);
+  wait_for_page (f, "window.tillPay.isReady()", "the card form prepared before the checkout");
+  g_assert_true (pay_page_says (web_view, "window.preparedFrame = " ELEMENT_FRAME ", true"));
+  g_assert_null (till_payment_view_get_payment_intent (f->view));
+  g_assert_cmpuint (f->ready, ==, ready);
+  /* Not payable without an intent. */
+  g_assert_true (pay_page_says (web_view, "document.getElementById('submit').disabled"));
+
+  checkout_result = app_checkout (f, cart);
+  g_assert_false (checkout_result->price_changed);
+  till_payment_page_begin (f->page, cart, checkout_result->response);
+  wait_for (&f->ready, ready + 1, "the card form with the checkout's intent");
+  g_assert_cmpstr (till_payment_view_get_payment_intent (f->view), ==,
+                   checkout_result->response->payment_intent);
+  g_assert_true (pay_page_says (web_view, ELEMENT_FRAME " === window.preparedFrame"));
+  g_assert_true (pay_page_says (web_view, "!document.getElementById('submit').disabled"));
+
+  type_card (f, "4242424242424242");
+  wait_for_state (f, "paid");
+  status = order_status (f, checkout_result->response->order->id);
+  g_assert_cmpstr (status, ==, "paid");
+}
+
+/* The server's total is not the one the form was prepared for (prices changed meanwhile, and
+ * the cashier said Charge the new total): the same form takes the intent, shows the server's
+ * amount, and the intent's amount is paid. */
+static void
+test_flow_prepared_other_total (Fixture *f, gconstpointer data)
+{
+  g_autoptr (TillCartModel) prepared = catalog_cart (f, 3);
+  g_autoptr (TillCartModel) cart = catalog_cart (f, 2);
+  g_autoptr (TillCheckoutResult) checkout_result = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *expression = NULL;
+  g_autofree char *status = NULL;
+  WebKitWebView   *web_view = till_payment_view_get_web_view (f->view);
+  guint            ready = f->ready;
+
+  till_payment_page_prepare_sale (f->page, prepared);
+  wait_for_page (f, "window.tillPay.isReady()", "the card form prepared for three");
+  g_assert_true (pay_page_says (web_view, "window.preparedFrame = " ELEMENT_FRAME ", true"));
+
+  checkout_result = app_checkout (f, cart);
+  till_payment_page_begin (f->page, cart, checkout_result->response);
+  wait_for (&f->ready, ready + 1, "the card form with the checkout's intent");
+  g_assert_true (pay_page_says (web_view, ELEMENT_FRAME " === window.preparedFrame"));
+  label = till_money_label (checkout_result->response->order->total, "EUR");
+  expression = g_strdup_printf ("document.getElementById('amount').textContent === '%s'", label);
+  g_assert_true (pay_page_says (web_view, expression));
+
+  type_card (f, "4242424242424242");
+  wait_for_state (f, "paid");
+  status = order_status (f, checkout_result->response->order->id);
+  g_assert_cmpstr (status, ==, "paid");
+}
+
+/* In Turkish, the card form is in Turkish (Stripe Elements' locale is the app's language, not
+ * WebKit's). Last, as it changes the process's language. */
+static void
+test_flow_turkish_card_form (Fixture *f, gconstpointer data)
+{
+  static const char listen[] =
+      "(function () {"
+      "  if (window === window.top) {"
+      "    window.addEventListener('message', function (e) {"
+      "      if (e.data && e.data.tillTestLabel) window.tillTestLabel = e.data.tillTestLabel;"
+      "    });"
+      "  } else if (document.getElementById('number-label')) {"
+      "    window.top.postMessage({ tillTestLabel:"
+      "      document.getElementById('number-label').textContent }, '*');"
+      "  }"
+      "})();";
+  g_autofree char *po = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
+  WebKitWebView   *web_view = till_payment_view_get_web_view (f->view);
+  g_autoptr (WebKitUserScript) script =
+      webkit_user_script_new (listen, WEBKIT_USER_CONTENT_INJECT_ALL_FRAMES,
+                              WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_END, NULL, NULL);
+  g_autoptr (TillOrder) order = NULL;
+  guint loaded = f->loaded;
+
+  g_setenv ("TILL_LOCALEDIR", po, TRUE);
+  g_setenv ("LANGUAGE", "tr", TRUE);
+  setlocale (LC_ALL, ""); /* C.UTF-8 in the tests: LANGUAGE counts (not under plain C) */
+  till_application_bind_textdomain ();
+  g_assert_cmpstr (till_payment_view_get_locale (), ==, "tr");
+
+  /* A test's ear in every frame (the card form's is another origin's), from the next load. */
+  webkit_user_content_manager_add_script (webkit_web_view_get_user_content_manager (web_view),
+                                          script);
+  webkit_web_view_reload (web_view);
+  wait_for (&f->loaded, loaded + 1, "the payment page again");
+
+  order = begin_sale (f);
+  wait_for_page (f, "window.tillTestLabel === 'Kart numarası'", "the card form's Turkish label");
+  save_snapshot (f, "pay-form-tr");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1621,6 +1851,8 @@ main (int argc, char **argv)
   ADD ("decline-explained", test_decline_explained);
   ADD ("three-d-secure", test_three_d_secure);
   ADD ("card-only-no-tabs", test_card_only_no_tabs);
+  ADD ("older-app", test_older_app);
+  ADD ("older-server", test_older_server);
   g_test_add ("/pay/e2e/redirect-refused", Fixture, automatic_methods, fixture_set_up,
               test_redirect_refused, fixture_tear_down);
 #undef ADD
@@ -1638,11 +1870,15 @@ main (int argc, char **argv)
   FLOW ("restart-shows-paid", test_restart_shows_paid);
   FLOW ("server-restart", test_flow_server_restart);
   FLOW ("window-sale", test_window_sale);
+  FLOW ("prepared-before-checkout", test_flow_prepared_before_checkout);
+  FLOW ("prepared-other-total", test_flow_prepared_other_total);
   g_test_add ("/pay/flow/moto", Fixture, moto, fixture_set_up, test_flow_moto, fixture_tear_down);
   g_test_add ("/pay/flow/moto-declined", Fixture, moto, fixture_set_up, test_flow_moto_declined,
               fixture_tear_down);
   g_test_add ("/pay/flow/moto-kiosk", Fixture, moto, fixture_set_up, test_flow_moto_kiosk,
               fixture_tear_down);
+  /* Last: it changes the process's language. */
+  FLOW ("turkish-card-form", test_flow_turkish_card_form);
 #undef FLOW
 
   return g_test_run ();

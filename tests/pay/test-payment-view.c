@@ -265,6 +265,8 @@ start_payment (Fixture *f)
     .client_secret = PI "_secret_abc",
     .publishable_key = "pk_test_123",
     .amount_label = "$12.50",
+    .stripe_amount = 1250,
+    .currency = "USD",
   };
   guint before = f->load_errors;
 

@@ -443,13 +443,101 @@ test_redirect_and_deferred (Fixture *f, gconstpointer data)
   g_assert_true (
       g_str_has_prefix (sim_json_string (event, "query.payment_intent_client_secret"), id));
 
-  /* The deferred flow: elements() without a client secret, confirmPayment() with it. */
+  /* The deferred flow: elements() without a client secret, elements.submit(), then
+   * confirmPayment() with it. */
   g_clear_pointer (&id, g_free);
   id = open_page_with (f, "&deferred=1");
   type_card (f, "5555555555554444", "1234", "123");
   event = pay (f);
   g_assert_cmpstr (sim_json_string (event, "result.paymentIntent.id"), ==, id);
   g_assert_cmpstr (sim_json_string (event, "result.paymentIntent.status"), ==, "succeeded");
+}
+
+static const char *
+rejected (Fixture *f, const char *script)
+{
+  run_js (f, script);
+  return sim_json_string (wait_event (f, "rejected"), "message");
+}
+
+static const char *
+elements_answer (Fixture *f, const char *options)
+{
+  g_autofree char *script = g_strdup_printf ("tillTest.makeElements(%s);", options);
+
+  run_js (f, script);
+  return sim_json_string (wait_event (f, "elements"), "message");
+}
+
+/* Deferred-intent Elements misused, as Stripe.js answers: with IntegrationErrors, and nothing
+ * sent to the API (the intent stays unpaid, and then pays). */
+static void
+test_deferred_misuse (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = open_page_with (f, "&deferred=1");
+  g_autofree char *uri = NULL;
+  g_autoptr (SimResponse) r = NULL;
+  const char *message;
+  JsonNode   *event;
+
+  /* elements() in payment mode needs a currency and a positive whole amount. */
+  g_assert_cmpstr (elements_answer (f, "{ mode: 'payment', amount: 1250 }"), ==,
+                   "IntegrationError: Missing value for elements(): currency should be a string.");
+  g_assert_true (g_str_has_prefix (elements_answer (f, "{ mode: 'payment', currency: 'usd' }"),
+                                   "IntegrationError: Missing value for elements(): amount"));
+  g_assert_true (
+      g_str_has_prefix (elements_answer (f, "{ mode: 'payment', amount: 12.5, currency: 'usd' }"),
+                        "IntegrationError: Invalid value for elements(): amount"));
+  g_assert_true (
+      g_str_has_prefix (elements_answer (f, "{ mode: 'payment', amount: 1250, currency: 'USD' }"),
+                        "IntegrationError: Invalid value for elements(): currency"));
+  g_assert_true (g_str_has_prefix (elements_answer (f, "{ mode: 'setup', currency: 'usd' }"),
+                                   "IntegrationError: Invalid value for elements(): mode"));
+  g_assert_cmpstr (elements_answer (f, "{ mode: 'payment', amount: 1250, currency: 'usd' }"), ==,
+                   "made");
+
+  type_card (f, "4242424242424242", "1234", "123");
+  /* A confirmation without elements.submit() first… */
+  message = rejected (f, "tillTest.payWithoutSubmit();");
+  g_assert_true (g_str_has_prefix (
+      message, "IntegrationError: elements.submit() must be called before "
+               "stripe.confirmPayment(). Call elements.submit() as soon as your customer "
+               "presses pay, prior to any asynchronous work."));
+  /* …or without the client secret… */
+  message = rejected (f, "tillTest.payWithoutSecret();");
+  g_assert_true (g_str_has_prefix (message, "IntegrationError: stripe.confirmPayment(): the "
+                                            "`clientSecret` argument is required"));
+  /* …and a second confirmation on one submit. */
+  message = rejected (f, "tillTest.payTwiceAfterOneSubmit();");
+  g_assert_true (g_str_has_prefix (message, "IntegrationError: elements.submit() must be called"));
+  wait_event (f, "result");
+
+  /* The first of the two was the one confirmation: the intent is paid once. */
+  uri = g_strdup_printf ("%sv1/payment_intents/%s", till_stripe_sim_get_base_uri (f->sim), id);
+  r = sim_request (f->session, "GET", uri, SIM_TEST_KEY, NULL, NULL);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (sim_json_string (r->json, "status"), ==, "succeeded");
+
+  /* The amount can be updated in deferred mode only. */
+  run_js (f, "tillTest.updateAmount(1300);");
+  wait_event (f, "updated");
+  g_clear_pointer (&id, g_free);
+  id = open_page (f);
+  run_js (f, "tillTest.updateAmount(1300);");
+  event = wait_event (f, "update-refused");
+  g_assert_true (
+      g_str_has_prefix (sim_json_string (event, "message"), "IntegrationError: elements.update()"));
+
+  /* An amount in Elements that is not the intent's is no error: Stripe's SDKs stopped checking
+   * it (amounts may change between the form and the confirmation), and the intent's amount
+   * is what is charged. */
+  g_clear_pointer (&id, g_free);
+  id = open_page_with (f, "&deferred=1&amount=999");
+  type_card (f, "4242424242424242", "1234", "123");
+  event = pay (f);
+  g_assert_cmpstr (sim_json_string (event, "result.paymentIntent.id"), ==, id);
+  g_assert_cmpstr (sim_json_string (event, "result.paymentIntent.status"), ==, "succeeded");
+  g_assert_cmpint (sim_json_int (event, "result.paymentIntent.amount"), ==, 1250);
 }
 
 typedef struct
@@ -624,6 +712,7 @@ main (int argc, char **argv)
   add ("/sim/stripe-js/cards", test_cards);
   add ("/sim/stripe-js/validation", test_validation_as_typed);
   add ("/sim/stripe-js/redirect-and-deferred", test_redirect_and_deferred);
+  add ("/sim/stripe-js/deferred-misuse", test_deferred_misuse);
   add ("/sim/stripe-js/locale", test_locale);
   add ("/sim/stripe-js/messages", test_messages);
   add ("/sim/stripe-js/create-payment-method", test_create_payment_method);

@@ -5,7 +5,10 @@
  * Implements what a Payment Element page uses: Stripe(pk_test_…), stripe.elements(),
  * elements.create('payment'), element.mount()/on()/off()/unmount()/destroy(),
  * elements.submit(), stripe.confirmPayment(), stripe.createPaymentMethod() and
- * stripe.retrievePaymentIntent(). The card form lives in an iframe served by the simulator,
+ * stripe.retrievePaymentIntent(), with an intent first ({clientSecret}) or deferred
+ * ({mode: 'payment', amount, currency}: the form before the intent, the client secret at
+ * confirmPayment(), after elements.submit(), with Stripe.js's IntegrationErrors when misused).
+ * The card form lives in an iframe served by the simulator,
  * so the page never sees card numbers (as with Stripe); the iframe confirms the
  * PaymentIntent, or makes the PaymentMethod, itself and hands back only the API's answer.
  * 3-D Secure opens as a modal inside the page, in a frame of Stripe's that nests the card
@@ -37,6 +40,11 @@
   function intentIdFromSecret(clientSecret) {
     var match = /^(pi_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+$/.exec(clientSecret || '');
     return match ? match[1] : null;
+  }
+
+  /* Stripe.js's words when a deferred-mode confirmation comes without elements.submit(). */
+  function submitFirst(what) {
+    return 'elements.submit() must be called before ' + what + '. Call elements.submit() as soon as your customer presses pay, prior to any asynchronous work. Integration guide: https://stripe.com/docs/payments/accept-a-payment-deferred';
   }
 
   function connectionError(message) {
@@ -335,13 +343,30 @@
   PaymentElement.prototype.update = function () { return this; };
   PaymentElement.prototype.collapse = function () { return this; };
 
+  /* stripe.elements({clientSecret}) for an intent made first, or the deferred-intent mode
+   * ({mode: 'payment', amount, currency}): the form before the intent exists, whose
+   * confirmPayment() then takes the client secret, after elements.submit(). */
   function Elements(stripe, options) {
     options = options || {};
-    if (!options.clientSecret && options.mode !== 'payment') {
+    if (!options.clientSecret && options.mode === undefined) {
       throw IntegrationError('In order to create a payment element, you must pass a clientSecret or mode when creating the Elements group.');
+    }
+    if (options.clientSecret && options.mode !== undefined) {
+      throw IntegrationError('Invalid value for elements(): pass either clientSecret or mode, not both.');
     }
     if (options.clientSecret && !intentIdFromSecret(options.clientSecret)) {
       throw IntegrationError('Invalid value for elements(): clientSecret should be a client secret of the form ${id}_secret_${secret}.');
+    }
+    this.mode = null;
+    if (options.mode !== undefined) {
+      if (options.mode !== 'payment') {
+        throw IntegrationError('Invalid value for elements(): mode should be one of the following strings: payment. You specified: ' + options.mode + '.');
+      }
+      this.mode = options.mode;
+      checkCurrency('elements()', options.currency, true);
+      checkAmount('elements()', options.amount, true);
+      this.amount = options.amount;
+      this.currency = options.currency;
     }
     this.stripe = stripe;
     this.clientSecret = options.clientSecret || null;
@@ -349,6 +374,31 @@
     this.locale = options.locale || null;
     this.paymentMethodTypes = options.paymentMethodTypes || null;
     this.element = null;
+    this.submitted = false;
+  }
+
+  function checkAmount(where, amount, required) {
+    if (amount === undefined && !required) {
+      return;
+    }
+    if (amount === undefined) {
+      throw IntegrationError('Missing value for ' + where + ': amount should be a positive integer when mode is payment.');
+    }
+    if (typeof amount !== 'number' || !Number.isInteger(amount) || amount <= 0) {
+      throw IntegrationError('Invalid value for ' + where + ': amount should be a positive integer. You specified: ' + amount + '.');
+    }
+  }
+
+  function checkCurrency(where, currency, required) {
+    if (currency === undefined && !required) {
+      return;
+    }
+    if (currency === undefined) {
+      throw IntegrationError('Missing value for ' + where + ': currency should be a string.');
+    }
+    if (typeof currency !== 'string' || !/^[a-z]{3}$/.test(currency)) {
+      throw IntegrationError('Invalid value for ' + where + ': currency should be a three-letter ISO currency code in lowercase. You specified: ' + currency + '.');
+    }
   }
 
   Elements.prototype.create = function (type, options) {
@@ -366,11 +416,40 @@
     return type === 'payment' || type === 'card' ? this.element : null;
   };
 
+  /* amount and currency only in deferred mode (the intent's are fixed otherwise); a new
+   * amount or currency wants a new elements.submit() before the confirmation. */
   Elements.prototype.update = function (options) {
-    if (options && options.appearance) {
+    options = options || {};
+    if ((options.amount !== undefined || options.currency !== undefined) && !this.mode) {
+      throw IntegrationError('elements.update(): amount and currency can only be updated when Elements was created with a mode.');
+    }
+    checkAmount('elements.update()', options.amount, false);
+    checkCurrency('elements.update()', options.currency, false);
+    if (options.amount !== undefined) {
+      this.amount = options.amount;
+      this.submitted = false;
+    }
+    if (options.currency !== undefined) {
+      this.currency = options.currency;
+      this.submitted = false;
+    }
+    if (options.paymentMethodTypes !== undefined) {
+      if (!this.mode) {
+        throw IntegrationError('elements.update(): paymentMethodTypes can only be updated when Elements was created with a mode.');
+      }
+      if (!Array.isArray(options.paymentMethodTypes) || options.paymentMethodTypes.length === 0) {
+        throw IntegrationError('Invalid value for elements.update(): paymentMethodTypes should be a non-empty array of strings.');
+      }
+      this.paymentMethodTypes = options.paymentMethodTypes.slice();
+      this.submitted = false;
+      if (this.element) {
+        this.element._frame.offerMethods();
+      }
+    }
+    if (options.appearance) {
       this.appearance = options.appearance;
     }
-    if (options && options.locale) {
+    if (options.locale) {
       this.locale = options.locale;
     }
   };
@@ -379,13 +458,20 @@
     return Promise.resolve({});
   };
 
-  /* Validates what the customer typed; resolves {} or {error}. */
+  /* Validates what the customer typed; resolves {} or {error}. In deferred mode a confirmation
+   * needs it first, each time. */
   Elements.prototype.submit = function () {
+    var self = this;
+    this.submitted = false;
     if (!this.element) {
       return Promise.resolve({ error: { type: 'validation_error', code: 'incomplete', message: 'No Element is mounted.' } });
     }
     return this.element._frame.request('validate').then(function (reply) {
-      return reply.error ? { error: reply.error } : {};
+      if (reply.error) {
+        return { error: reply.error };
+      }
+      self.submitted = true;
+      return {};
     });
   };
 
@@ -483,9 +569,17 @@
     if (redirect === 'always' && !confirmParams.return_url) {
       return Promise.reject(IntegrationError('stripe.confirmPayment(): the `confirmParams.return_url` argument is required unless passing `redirect: \'if_required\'`'));
     }
-    if (!intentIdFromSecret(clientSecret)) {
-      return Promise.reject(IntegrationError('stripe.confirmPayment(): a valid clientSecret is required.'));
+    if (elements.mode && !options.clientSecret) {
+      return Promise.reject(IntegrationError('stripe.confirmPayment(): the `clientSecret` argument is required when Elements was created with a mode (collecting payment details before creating an Intent).'));
     }
+    if (!intentIdFromSecret(clientSecret)) {
+      return Promise.reject(IntegrationError('Invalid value for stripe.confirmPayment(): clientSecret should be a client secret of the form ${id}_secret_${secret}.'));
+    }
+    if (elements.mode && !elements.submitted) {
+      return Promise.reject(IntegrationError(submitFirst('stripe.confirmPayment()')));
+    }
+    /* One submit, one confirmation. */
+    elements.submitted = false;
 
     /* One message to the frame: it validates what was typed before it calls the API, and
      * answers a validation error without calling it, so a separate round of validation first
@@ -536,6 +630,10 @@
     if (!elements || !elements.element || !elements.element._frame.iframe) {
       return Promise.reject(IntegrationError('stripe.createPaymentMethod(): expected `elements` with a mounted Payment Element.'));
     }
+    if (elements.mode && !elements.submitted) {
+      return Promise.reject(IntegrationError(submitFirst('createPaymentMethod()')));
+    }
+    elements.submitted = false;
     return elements.element._frame.request('createPaymentMethod').then(function (reply) {
       if (reply.networkError) {
         return { error: connectionError() };
