@@ -284,6 +284,16 @@ void till_api_handle_drawer (TillApi           *self,
                              const char        *action,
                              TillTerminal      *terminal);
 
+/* X and Z reports of the asking terminal (till-api-drawer.c): @kind "x" or "z", @number a
+ * Z's (GET /api/v1/reports/z/{number}) or NULL. */
+void till_api_handle_shift_report (TillApi           *self,
+                                   SoupServerMessage *msg,
+                                   const char        *method,
+                                   const char        *kind,
+                                   const char        *number,
+                                   GHashTable        *query,
+                                   TillTerminal      *terminal);
+
 /* Catalog (till-api-catalog.c). */
 void till_api_handle_products_list (TillApi           *self,
                                     SoupServerMessage *msg,

@@ -302,6 +302,29 @@ static const Migration migrations[] = {
     "CREATE INDEX IF NOT EXISTS drawer_movements_session ON drawer_movements (session_id);"
     "CREATE INDEX IF NOT EXISTS cash_tenders_session ON cash_tenders (session_id);",
     NULL },
+  /* 10: Z reports, numbered for the store, each the JSON of what its terminal did in its
+   * period, written once and never changed or deleted. A terminal's sales are found by when
+   * they were paid. */
+  { "CREATE TABLE IF NOT EXISTS z_reports ("
+    "  id INTEGER PRIMARY KEY,"
+    "  number TEXT NOT NULL UNIQUE,"
+    "  terminal_id INTEGER NOT NULL REFERENCES terminals (id),"
+    "  period_from INTEGER NOT NULL,"
+    "  period_to INTEGER NOT NULL CHECK (period_to > period_from),"
+    "  request_key TEXT,"
+    "  body TEXT NOT NULL,"
+    "  UNIQUE (terminal_id, request_key)"
+    ");"
+    "CREATE INDEX IF NOT EXISTS z_reports_terminal ON z_reports (terminal_id, period_to);"
+    "CREATE TRIGGER IF NOT EXISTS z_reports_unchanged BEFORE UPDATE ON z_reports "
+    "BEGIN SELECT RAISE (ABORT, 'a Z report never changes'); END;"
+    "CREATE TRIGGER IF NOT EXISTS z_reports_kept BEFORE DELETE ON z_reports "
+    "BEGIN SELECT RAISE (ABORT, 'a Z report is never deleted'); END;"
+    "CREATE INDEX IF NOT EXISTS orders_terminal_paid ON orders (terminal_id, paid_at);"
+    "CREATE INDEX IF NOT EXISTS cash_tenders_terminal ON cash_tenders (terminal_id, created_at);"
+    "CREATE INDEX IF NOT EXISTS drawer_movements_terminal"
+    "  ON drawer_movements (terminal_id, created_at);",
+    NULL },
 };
 
 static void

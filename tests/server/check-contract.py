@@ -556,6 +556,34 @@ def r_drawer_close(route):
          body={"counted": 0})
 
 
+def r_report_x(route):
+    call(route, "GET", "/api/v1/reports/x", 200)
+    call(route, "GET", "/api/v1/reports/x", 401, "unauthorized", token="till_not_a_token")
+
+
+def r_report_z(route):
+    # The cashier's drawer is open (the checkouts' recipe opened it).
+    call(route, "POST", "/api/v1/reports/z", 409, "invalid_state", body={})
+    call(route, "POST", "/api/v1/reports/z", 201, body={"counted": 0},
+         headers={"Idempotency-Key": "contract-z"})
+    call(route, "POST", "/api/v1/reports/z", 200, body={"counted": 0},
+         headers={"Idempotency-Key": "contract-z"})
+    call(route, "POST", "/api/v1/reports/z", 201, token="admin", body={})
+    request("POST", "/api/v1/drawer/open", {"float": 0}, token=TOKENS["cashier"])
+
+
+def r_reports_z(route):
+    call(route, "GET", "/api/v1/reports/z", 200)
+    call(route, "GET", "/api/v1/reports/z", 200, token="admin")
+    call(route, "GET", "/api/v1/reports/z?cursor=nonsense", 400, "invalid_request")
+
+
+def r_report_z_one(route):
+    call(route, "GET", "/api/v1/reports/z/Z-0001", 200)
+    call(route, "GET", "/api/v1/reports/z/Z-0002", 404, "not_found")
+    call(route, "GET", "/api/v1/reports/z/Z-0002", 200, token="admin")
+
+
 def r_orders(route):
     for i in range(51 - len(request("GET", "/api/v1/orders",
                                     token=TOKENS["cashier"]).json["orders"])):
@@ -743,6 +771,10 @@ RECIPES = {
     "POST /api/v1/drawer/open": r_drawer_open,
     "POST /api/v1/drawer/movements": r_drawer_movements,
     "POST /api/v1/drawer/close": r_drawer_close,
+    "GET /api/v1/reports/x": r_report_x,
+    "POST /api/v1/reports/z": r_report_z,
+    "GET /api/v1/reports/z": r_reports_z,
+    "GET /api/v1/reports/z/{number}": r_report_z_one,
     "DELETE /api/v1/products/{id}": r_products_delete,
     "GET /api/v1/orders": r_orders,
     "GET /api/v1/orders/{id}": r_order,

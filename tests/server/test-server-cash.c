@@ -513,6 +513,151 @@ test_movements (Fixture *fixture, gconstpointer data)
   }
 }
 
+static TillTestResponse *
+make_z (Fixture *fixture, const char *token, const char *key, const char *body)
+{
+  g_autofree char *url = g_strconcat (fixture->server->base, "/api/v1/reports/z", NULL);
+  g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+  const char      *headers[] = { "Authorization", auth, key != NULL ? "Idempotency-Key" : NULL, key,
+                                 NULL };
+
+  return till_test_request_full (fixture->server->session, "POST", url, headers,
+                                 body != NULL ? "application/json" : NULL, body, -1);
+}
+
+static JsonObject *
+tender_row (JsonObject *report, const char *list, const char *method)
+{
+  JsonArray *rows = json_object_get_array_member (report, list);
+
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+
+      if (g_strcmp0 (json_object_get_string_member (row, "method"), method) == 0)
+        return row;
+    }
+  return NULL;
+}
+
+static gboolean
+same_body (TillTestResponse *a, TillTestResponse *b)
+{
+  return g_bytes_equal (a->body, b->body);
+}
+
+/* The Z report: numbered, made once per key, closing the drawer with its count; stored as
+ * made: a refund after it of an order on it does not change it, and goes on the next Z. */
+static void
+test_z_report (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cash_body (fixture, reference, "BAK-004", 2000);
+  g_autoptr (TillTestResponse) cash = checkout (fixture, body);
+  gint64 card_order = paid_order (fixture, NULL);
+  g_autoptr (TillTestResponse) card = get_order (fixture, card_order);
+  gint64 cash_total = member_int (order_of (cash), "total");
+  gint64 card_total = member_int (card->json, "total");
+  g_autoptr (TillTestResponse) x = api_get (fixture, "/api/v1/reports/x");
+  g_autoptr (TillTestResponse) open_drawer =
+      make_z (fixture, fixture->server->cashier_token, NULL, NULL);
+  g_autoptr (TillTestResponse) z1 = NULL;
+  g_autoptr (TillTestResponse) z1_again = NULL;
+  g_autoptr (TillTestResponse) refunded = NULL;
+  g_autoptr (TillTestResponse) z1_later = NULL;
+  g_autoptr (TillTestResponse) x2 = NULL;
+  g_autoptr (TillTestResponse) z2 = NULL;
+  g_autoptr (TillTestResponse) list = NULL;
+  g_autofree char *count = NULL;
+
+  g_assert_cmpuint (cash->status, ==, 201);
+  g_assert_cmpuint (x->status, ==, 200);
+  g_assert_true (json_object_get_null_member (x->json, "number"));
+  g_assert_cmpint (member_int (json_object_get_object_member (x->json, "sales"), "count"), ==, 2);
+  g_assert_cmpint (member_int (tender_row (x->json, "by_tender", "cash"), "amount"), ==,
+                   cash_total);
+  g_assert_cmpint (member_int (tender_row (x->json, "by_tender", "card"), "amount"), ==,
+                   card_total);
+  g_assert_true (json_object_get_null_member (x->json, "expected"));
+
+  /* The drawer is open: the Z needs its count. */
+  assert_json_error (open_drawer, 409, "invalid_state");
+  count = g_strdup_printf ("{\"counted\": %" G_GINT64_FORMAT "}", cash_total - 10);
+  z1 = make_z (fixture, fixture->server->cashier_token, "z-day-1", count);
+  g_assert_cmpuint (z1->status, ==, 201);
+  g_assert_cmpstr (json_object_get_string_member (z1->json, "number"), ==, "Z-0001");
+  g_assert_cmpstr (json_object_get_string_member (z1->json, "terminal"), ==, "till 1");
+  g_assert_cmpint (member_int (json_object_get_object_member (z1->json, "sales"), "amount"), ==,
+                   cash_total + card_total);
+  g_assert_cmpint (member_int (z1->json, "float"), ==, 0);
+  g_assert_cmpint (member_int (z1->json, "expected"), ==, cash_total);
+  g_assert_cmpint (member_int (z1->json, "counted"), ==, cash_total - 10);
+  g_assert_cmpint (member_int (z1->json, "over_short"), ==, -10);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (z1->json, "refunds")), ==,
+                    0);
+  g_assert_nonnull (json_object_get_string_member (z1->json, "first_order"));
+  g_assert_nonnull (json_object_get_string_member (z1->json, "from"));
+  g_assert_nonnull (json_object_get_string_member (z1->json, "to"));
+  {
+    g_autoptr (TillTestResponse) drawer = api_get (fixture, "/api/v1/drawer");
+
+    assert_json_error (drawer, 404, "not_found");
+  }
+
+  /* A retry: the same report, no other made. */
+  z1_again = make_z (fixture, fixture->server->cashier_token, "z-day-1", count);
+  g_assert_cmpuint (z1_again->status, ==, 200);
+  g_assert_true (same_body (z1, z1_again));
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM z_reports", NULL), ==, 1);
+
+  /* A refund of the card sale, after the Z. */
+  refunded = refund (fixture, card_order, "z-refund-1", "{\"amount\": 100}");
+  g_assert_cmpuint (refunded->status, ==, 201);
+  z1_later = api_get (fixture, "/api/v1/reports/z/Z-0001");
+  g_assert_cmpuint (z1_later->status, ==, 200);
+  g_assert_true (same_body (z1, z1_later));
+  g_assert_false (till_database_exec (till_api_get_database (fixture->server->api),
+                                      "UPDATE z_reports SET body = '{}'", NULL));
+  g_assert_false (till_database_exec (till_api_get_database (fixture->server->api),
+                                      "DELETE FROM z_reports", NULL));
+
+  /* The refund is on the X now, and on the next Z; the sales are not. */
+  x2 = api_get (fixture, "/api/v1/reports/x");
+  g_assert_cmpint (member_int (json_object_get_object_member (x2->json, "sales"), "count"), ==, 0);
+  g_assert_cmpint (member_int (tender_row (x2->json, "refunds", "card"), "amount"), ==, 100);
+  z2 = make_z (fixture, fixture->server->cashier_token, NULL, NULL);
+  g_assert_cmpuint (z2->status, ==, 201);
+  g_assert_cmpstr (json_object_get_string_member (z2->json, "number"), ==, "Z-0002");
+  g_assert_cmpint (member_int (tender_row (z2->json, "refunds", "card"), "count"), ==, 1);
+  g_assert_cmpint (member_int (tender_row (z2->json, "refunds", "card"), "amount"), ==, 100);
+  g_assert_cmpint (member_int (json_object_get_object_member (z2->json, "sales"), "count"), ==, 0);
+  g_assert_true (json_object_get_null_member (z2->json, "counted"));
+  g_assert_cmpstr (json_object_get_string_member (z2->json, "from"), ==,
+                   json_object_get_string_member (z1->json, "to"));
+
+  /* Listed newest first; a cashier sees its own, an admin all. */
+  {
+    g_autoptr (TillTestResponse) admin_z =
+        make_z (fixture, fixture->server->admin_token, NULL, "{}");
+    g_autoptr (TillTestResponse) admin_list = till_test_request (
+        fixture->server, "GET", "/api/v1/reports/z", fixture->server->admin_token, NULL);
+    g_autoptr (TillTestResponse) theirs = api_get (fixture, "/api/v1/reports/z/Z-0003");
+    JsonArray *reports;
+
+    g_assert_cmpuint (admin_z->status, ==, 201);
+    list = api_get (fixture, "/api/v1/reports/z");
+    reports = json_object_get_array_member (list->json, "reports");
+    g_assert_cmpuint (json_array_get_length (reports), ==, 2);
+    g_assert_cmpstr (
+        json_object_get_string_member (json_array_get_object_element (reports, 0), "number"), ==,
+        "Z-0002");
+    g_assert_true (json_object_get_null_member (list->json, "next_cursor"));
+    g_assert_cmpuint (
+        json_array_get_length (json_object_get_array_member (admin_list->json, "reports")), ==, 3);
+    assert_json_error (theirs, 404, "not_found");
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -534,6 +679,7 @@ main (int argc, char **argv)
   ADD_CLOSED ("/server/drawer/session", NULL, test_session);
   ADD ("/server/drawer/per-terminal", NULL, test_per_terminal);
   ADD ("/server/drawer/movements", NULL, test_movements);
+  ADD ("/server/z-report/immutable", NULL, test_z_report);
 
   return g_test_run ();
 }
