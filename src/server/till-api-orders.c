@@ -678,6 +678,14 @@ handle_refund (TillApi *self, SoupServerMessage *msg, TillOrder *order, TillTerm
       till_api_send_error (msg, error);
       return;
     }
+  /* Paid in cash: there is nothing at Stripe to refund. */
+  if (order->payment_intent == NULL && g_strcmp0 (order->tender, "cash") == 0)
+    {
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_STATE,
+                               _ ("This order was paid in cash, and cash refunds are not "
+                                  "recorded yet: give the cash back from the drawer as a pay-out"));
+      return;
+    }
   header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
                                          "Idempotency-Key");
   if (header != NULL && (strlen (header) == 0 || strlen (header) > 200))

@@ -172,6 +172,9 @@ typedef struct _TillApiCall
   gboolean        cash;
   gint64          cash_tendered;
   TillCashPayment cash_payment;
+  /* an offline cash sale uploaded: priced as sold, made at sold_at */
+  gboolean offline;
+  gint64   sold_at;
 } TillApiCall;
 
 TillApiCall *till_api_call_new (TillApi *api, SoupServerMessage *msg);

@@ -325,6 +325,15 @@ static const Migration migrations[] = {
     "CREATE INDEX IF NOT EXISTS drawer_movements_terminal"
     "  ON drawer_movements (terminal_id, created_at);",
     NULL },
+  /* 11: cash sales a till made while it could not reach the server, uploaded later: when
+   * they were sold (the order's created_at) and how far the prices charged were from the
+   * catalog's when uploaded (Σ (charged − catalog) × quantity). */
+  { "CREATE TABLE IF NOT EXISTS offline_sales ("
+    "  order_id INTEGER PRIMARY KEY REFERENCES orders (id),"
+    "  sold_at INTEGER NOT NULL,"
+    "  catalog_difference INTEGER NOT NULL"
+    ");",
+    NULL },
 };
 
 static void

@@ -16,6 +16,9 @@ typedef struct
   gboolean    prices_include_tax;
   const char *number_prefix;
   gboolean    cash; /* paid in cash: no card payment, no Stripe minimum */
+  /* an offline cash sale: priced as the cart's lines say it was sold, made at sold_at */
+  gboolean as_sold;
+  gint64   sold_at; /* unix microseconds */
 } TillOrderRules;
 
 typedef struct

@@ -521,6 +521,15 @@ def r_checkouts(route):
             check_shape("cash checkout", cash.json["order"], ("named", "Order"))
     call(route, "POST", "/api/v1/checkouts", 422, "invalid_amount",
          body=dict(cash_body, client_reference="contract-cash-2", cash={"tendered": 1}))
+    offline = dict(cash_body, client_reference="contract-offline", prices_include_tax=False,
+                   offline={"sold_at": "2026-01-02T10:00:00+03:00"},
+                   lines=[{"product_id": 1, "quantity": 1, "name": "Simit", "unit_amount": 80,
+                           "tax_rate": 700}])
+    sold = call(route, "POST", "/api/v1/checkouts", 201, body=offline, shape=False)
+    if sold is not None and sold.json is not None and not sold.json["order"]["offline"]:
+        fail("an offline cash sale is not flagged offline")
+    call(route, "POST", "/api/v1/checkouts", 422, "invalid_cart",
+         body=dict(offline, client_reference="contract-offline-2", total=1))
     if pay(STATE["paid"]) != 200:
         fail("paying as “Paying in training mode” says did not succeed")
 
@@ -798,6 +807,7 @@ RECIPES = {
 ELSEWHERE = {
     (402, "card_declined"), (502, "payment_provider_error"),
     (503, "payment_provider_unavailable"), (429, "rate_limited"),
+    (409, "offline_cash_forbidden"),
 }
 
 try:

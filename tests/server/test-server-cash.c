@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "till-test-fixture.h"
 
 /* A checkout of one product paid in cash: @tendered handed over. */
@@ -114,6 +116,16 @@ test_sale_with_change (Fixture *fixture, gconstpointer data)
     g_assert_cmpstr (json_object_get_string_member (first, "tender"), ==, "cash");
     g_assert_cmpint (member_int (first, "paid_amount"), ==, total);
     g_assert_false (json_object_has_member (first, "tenders"));
+  }
+  /* Nothing at Stripe to refund: refused, the order as it was. */
+  {
+    g_autoptr (TillTestResponse) refused =
+        refund (fixture, member_int (order, "id"), "cash-1", "{}");
+    g_autoptr (TillTestResponse) after = get_order (fixture, member_int (order, "id"));
+
+    assert_json_error (refused, 409, "invalid_state");
+    g_assert_cmpstr (json_object_get_string_member (after->json, "status"), ==, "paid");
+    g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM refunds", NULL), ==, 0);
   }
   /* The day's report counts it as cash. */
   {
@@ -658,10 +670,167 @@ test_z_report (Fixture *fixture, gconstpointer data)
   }
 }
 
+/* An offline sale of @quantity × BAK-004 charged @unit_amount each, sold an hour ago. */
+static char *
+offline_body (
+    Fixture *fixture, const char *reference, gint64 unit_amount, gint64 quantity, const char *extra)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr (GDateTime) sold = g_date_time_add_hours (now, -1);
+  g_autofree char *sold_at = g_date_time_format_iso8601 (sold);
+
+  return g_strdup_printf (
+      "{\"client_reference\": \"%s\", \"currency\": \"USD\", \"prices_include_tax\": false,"
+      " \"tender\": \"cash\", \"cash\": {\"tendered\": 100000},"
+      " \"offline\": {\"sold_at\": \"%s\"}%s,"
+      " \"lines\": [{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": %" G_GINT64_FORMAT ","
+      " \"name\": \"Roggenbrot\", \"unit_amount\": %" G_GINT64_FORMAT ", \"tax_rate\": 700}]}",
+      reference, sold_at, extra != NULL ? extra : "", product_id (fixture, "BAK-004"), quantity,
+      unit_amount);
+}
+
+/* Cash sales made while the server was down are uploaded once: as they were sold (the
+ * till's prices, when it sold them), flagged offline with the difference from the catalog;
+ * the same upload again, or twice at once, records one. */
+static void
+test_offline_upload (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = offline_body (fixture, reference, 300, 2, NULL);
+  g_autoptr (TillTestResponse) uploaded = checkout (fixture, body);
+  g_autoptr (TillTestResponse) again = checkout (fixture, body);
+  g_autoptr (TillTestResponse) catalog = api_get (fixture, "/api/v1/products?q=BAK-004");
+  gint64 catalog_price = member_int (
+      json_array_get_object_element (json_object_get_array_member (catalog->json, "products"), 0),
+      "unit_amount");
+  JsonObject *order;
+  g_autoptr (GDateTime) created = NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+
+  g_assert_cmpuint (uploaded->status, ==, 201);
+  order = order_of (uploaded);
+  g_assert_true (json_object_get_boolean_member (order, "offline"));
+  g_assert_cmpint (member_int (order, "catalog_difference"), ==, (300 - catalog_price) * 2);
+  /* 2 × 3.00 and 7 % tax on top. */
+  g_assert_cmpint (member_int (order, "subtotal"), ==, 600);
+  g_assert_cmpint (member_int (order, "tax"), ==, 42);
+  g_assert_cmpint (member_int (order, "total"), ==, 642);
+  g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "paid");
+  g_assert_cmpstr (
+      json_object_get_string_member (
+          json_array_get_object_element (json_object_get_array_member (order, "lines"), 0), "name"),
+      ==, "Roggenbrot");
+  created =
+      g_date_time_new_from_iso8601 (json_object_get_string_member (order, "created_at"), NULL);
+  g_assert_cmpint (g_date_time_difference (now, created), >, 59 * G_TIME_SPAN_MINUTE);
+
+  g_assert_cmpuint (again->status, ==, 200);
+  g_assert_cmpint (member_int (order_of (again), "id"), ==, member_int (order, "id"));
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM orders", NULL), ==, 1);
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM cash_tenders", NULL), ==, 1);
+
+  /* Another sale, uploaded twice at once over two connections. */
+  {
+    g_autofree char *second = till_test_new_reference ();
+    g_autofree char *both = offline_body (fixture, second, 349, 1, NULL);
+    const char      *bodies[] = { both, both };
+    Batch            batch = { 0 };
+
+    checkout_together_as (fixture, bodies, NULL, 2, &batch);
+    g_assert_cmpuint (batch.status[0] + batch.status[1], ==, 201 + 200);
+    g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM orders", NULL), ==, 2);
+    g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM cash_tenders", NULL), ==, 2);
+    g_assert_cmpint (
+        member_int (json_object_get_object_member (batch.json[0], "order"), "catalog_difference"),
+        ==, 349 - catalog_price);
+    batch_clear (&batch);
+  }
+
+  /* Not offline: catalog prices, no difference. */
+  {
+    g_autofree char *third = till_test_new_reference ();
+    g_autofree char *online = cash_body (fixture, third, "BAK-004", 2000);
+    g_autoptr (TillTestResponse) sold = checkout (fixture, online);
+
+    g_assert_false (json_object_get_boolean_member (order_of (sold), "offline"));
+    g_assert_true (json_object_get_null_member (order_of (sold), "catalog_difference"));
+  }
+}
+
+/* What an upload must be: consistent, in the store's pricing, a cash sale, not from the
+ * future. */
+static void
+test_offline_refused (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *wrong_total = offline_body (fixture, "off-1", 300, 2, ", \"total\": 640");
+  g_autofree char *right_total = offline_body (fixture, "off-2", 300, 2, ", \"total\": 642");
+  g_autoptr (TillTestResponse) inconsistent = checkout (fixture, wrong_total);
+  g_autoptr (TillTestResponse) consistent = checkout (fixture, right_total);
+  g_autofree char *card = g_strdup_printf (
+      "{\"client_reference\": \"off-3\", \"currency\": \"USD\", \"offline\": {\"sold_at\":"
+      " \"2026-01-01T10:00:00Z\"}, \"lines\": [{\"product_id\": %" G_GINT64_FORMAT
+      ", \"quantity\": 1}]}",
+      product_id (fixture, "BAK-004"));
+  g_autoptr (TillTestResponse) card_refused = checkout (fixture, card);
+  g_autofree char *future = g_strdup_printf (
+      "{\"client_reference\": \"off-4\", \"currency\": \"USD\", \"prices_include_tax\": false,"
+      " \"tender\": \"cash\", \"cash\": {\"tendered\": 100000}, \"offline\": {\"sold_at\":"
+      " \"2999-01-01T10:00:00Z\"}, \"lines\": [{\"product_id\": %" G_GINT64_FORMAT
+      ", \"quantity\": 1, \"name\": \"x\", \"unit_amount\": 1, \"tax_rate\": 0}]}",
+      product_id (fixture, "BAK-004"));
+  g_autoptr (TillTestResponse) future_refused = checkout (fixture, future);
+  g_autofree char *pricing = offline_body (fixture, "off-5", 300, 2, NULL);
+  g_autoptr (TillTestResponse) pricing_refused = NULL;
+  char *inclusive = strstr (pricing, "\"prices_include_tax\": false");
+
+  assert_json_error (inconsistent, 422, "invalid_cart");
+  g_assert_cmpuint (consistent->status, ==, 201);
+  assert_json_error (card_refused, 400, "invalid_field");
+  assert_json_error (future_refused, 400, "invalid_field");
+  memcpy (inclusive, "\"prices_include_tax\": true ", strlen ("\"prices_include_tax\": true "));
+  pricing_refused = checkout (fixture, pricing);
+  assert_json_error (pricing_refused, 422, "invalid_cart");
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM orders", NULL), ==, 1);
+}
+
+/* A store that forbids offline cash refuses the upload. */
+static void
+test_offline_forbidden (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *body = offline_body (fixture, "off-forbidden", 300, 1, NULL);
+  g_autoptr (TillTestResponse) refused = checkout (fixture, body);
+  g_autoptr (TillTestResponse) config = api_get (fixture, "/api/v1/config");
+
+  assert_json_error (refused, 409, "offline_cash_forbidden");
+  g_assert_false (json_object_get_boolean_member (config->json, "offline_cash"));
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM orders", NULL), ==, 0);
+}
+
+/* An offline sale uploaded after a Z, sold before it, goes on the next Z. */
+static void
+test_offline_after_z (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (TillTestResponse) z1 =
+      make_z (fixture, fixture->server->cashier_token, NULL, "{\"counted\": 0}");
+  g_autoptr (TillTestResponse) opened = drawer_post (fixture, "open", NULL, "{\"float\": 0}");
+  g_autofree char *body = offline_body (fixture, "off-after-z", 300, 1, NULL);
+  g_autoptr (TillTestResponse) uploaded = checkout (fixture, body);
+  g_autoptr (TillTestResponse) z2 = NULL;
+
+  g_assert_cmpuint (z1->status, ==, 201);
+  g_assert_cmpuint (uploaded->status, ==, 201);
+  z2 = make_z (fixture, fixture->server->cashier_token, NULL, "{\"counted\": 321}");
+  g_assert_cmpuint (z2->status, ==, 201);
+  g_assert_cmpint (member_int (json_object_get_object_member (z2->json, "sales"), "count"), ==, 1);
+  g_assert_cmpint (member_int (z2->json, "expected"), ==,
+                   member_int (order_of (uploaded), "total"));
+}
+
 int
 main (int argc, char **argv)
 {
   static const Setup chf = { .currency = "CHF", .cash_rounding = 5 };
+  static const Setup no_offline = { .no_offline_cash = TRUE };
 
   g_test_init (&argc, &argv, NULL);
   till_test_capture_logs ("test-server-cash");
@@ -680,6 +849,10 @@ main (int argc, char **argv)
   ADD ("/server/drawer/per-terminal", NULL, test_per_terminal);
   ADD ("/server/drawer/movements", NULL, test_movements);
   ADD ("/server/z-report/immutable", NULL, test_z_report);
+  ADD ("/server/offline/upload-once", NULL, test_offline_upload);
+  ADD ("/server/offline/refused", NULL, test_offline_refused);
+  ADD ("/server/offline/forbidden", &no_offline, test_offline_forbidden);
+  ADD ("/server/offline/after-z", NULL, test_offline_after_z);
 
   return g_test_run ();
 }

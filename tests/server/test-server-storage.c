@@ -783,7 +783,8 @@ test_receipt_tokens_migration (Fixture *fixture, gconstpointer data)
   g_assert_cmpstr (kept, ==, first);
 }
 
-/* Versions 8 to 10 add cash tenders, drawer sessions and Z reports: a version 7 database
+/* Versions 8 to 11 add cash tenders, drawer sessions, Z reports and offline sales: a
+ * version 7 database
  * opens with its orders as they were, and takes cash. */
 static void
 test_cash_tenders_migration (Fixture *fixture, gconstpointer data)
@@ -797,14 +798,16 @@ test_cash_tenders_migration (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (
       sqlite3_exec (raw,
                     "DROP TABLE cash_tenders; DROP TABLE drawer_movements;"
-                    " DROP TABLE drawer_sessions; DROP TABLE z_reports; PRAGMA user_version = 7",
+                    " DROP TABLE drawer_sessions; DROP TABLE z_reports; DROP TABLE offline_sales;"
+                    " PRAGMA user_version = 7",
                     NULL, NULL, NULL),
       ==, SQLITE_OK);
   sqlite3_close (raw);
 
   fixture->db = till_database_open (fixture->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 10);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 11);
+  g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM offline_sales"), ==, 0);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM z_reports"), ==, 0);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM cash_tenders"), ==, 0);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM drawer_sessions"), ==, 0);
