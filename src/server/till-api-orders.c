@@ -678,14 +678,6 @@ handle_refund (TillApi *self, SoupServerMessage *msg, TillOrder *order, TillTerm
       till_api_send_error (msg, error);
       return;
     }
-  /* Paid in cash: there is nothing at Stripe to refund. */
-  if (order->payment_intent == NULL && g_strcmp0 (order->tender, "cash") == 0)
-    {
-      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_STATE,
-                               _ ("This order was paid in cash, and cash refunds are not "
-                                  "recorded yet: give the cash back from the drawer as a pay-out"));
-      return;
-    }
   header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
                                          "Idempotency-Key");
   if (header != NULL && (strlen (header) == 0 || strlen (header) > 200))
@@ -695,6 +687,19 @@ handle_refund (TillApi *self, SoupServerMessage *msg, TillOrder *order, TillTerm
       return;
     }
   request_id = header != NULL ? g_strdup (header) : g_uuid_string_random ();
+
+  /* Paid in cash: given back in cash, from the refunding terminal's drawer, at once. */
+  if (order->payment_intent == NULL && g_strcmp0 (order->tender, "cash") == 0)
+    {
+      refund = till_orders_refund_cash (self->db, order->id, terminal->id, request_id, amount,
+                                        reason, &existing, &error);
+      if (refund == NULL)
+        till_api_send_error (msg, error);
+      else
+        till_api_send_order (self, msg, existing ? SOUP_STATUS_OK : SOUP_STATUS_CREATED, order->id,
+                             NULL, refund);
+      return;
+    }
 
   refund = till_orders_reserve_refund (self->db, order->id, request_id, amount, reason, &existing,
                                        &error);

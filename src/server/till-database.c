@@ -334,6 +334,15 @@ static const Migration migrations[] = {
     "  catalog_difference INTEGER NOT NULL"
     ");",
     NULL },
+  /* 12: refunds given back in cash from a drawer: the session and the terminal that gave
+   * them (a refund here never goes to Stripe). */
+  { "CREATE TABLE IF NOT EXISTS cash_refunds ("
+    "  refund_id INTEGER PRIMARY KEY REFERENCES refunds (id),"
+    "  session_id INTEGER NOT NULL REFERENCES drawer_sessions (id),"
+    "  terminal_id INTEGER NOT NULL REFERENCES terminals (id)"
+    ");"
+    "CREATE INDEX IF NOT EXISTS cash_refunds_session ON cash_refunds (session_id);",
+    NULL },
 };
 
 static void

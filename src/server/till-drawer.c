@@ -257,7 +257,9 @@ till_drawer_get (TillDatabase *db, gint64 session_id, GError **error)
       " (SELECT coalesce (sum (m.amount), 0) FROM drawer_movements m"
       "  WHERE m.session_id = s.id AND m.type = 'pay_out'),"
       " (SELECT count (*) FROM drawer_movements m WHERE m.session_id = s.id"
-      "  AND m.type = 'no_sale')"
+      "  AND m.type = 'no_sale'),"
+      " (SELECT coalesce (sum (r.amount), 0) FROM cash_refunds c JOIN refunds r"
+      "  ON r.id = c.refund_id WHERE c.session_id = s.id)"
       " FROM drawer_sessions s JOIN terminals t ON t.id = s.terminal_id WHERE s.id = ?",
       error);
   if (stmt == NULL)
@@ -283,9 +285,8 @@ till_drawer_get (TillDatabase *db, gint64 session_id, GError **error)
   session->pay_ins = sqlite3_column_int64 (stmt, 8);
   session->pay_outs = sqlite3_column_int64 (stmt, 9);
   session->no_sales = sqlite3_column_int64 (stmt, 10);
+  session->cash_refunds = sqlite3_column_int64 (stmt, 11);
   sqlite3_reset (stmt);
-  /* Cash refunds are not taken yet: every refund goes back to a card. */
-  session->cash_refunds = 0;
   session->expected = session->float_amount + session->cash_sales - session->cash_refunds +
                       session->pay_ins - session->pay_outs;
   return g_steal_pointer (&session);

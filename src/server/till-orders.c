@@ -1305,7 +1305,8 @@ till_orders_reserve_refund (TillDatabase *db,
   return refund;
 }
 
-/* refunded = what Stripe accepted (pending or succeeded with a Stripe id). */
+/* refunded = what Stripe accepted (pending or succeeded with a Stripe id), and what was
+ * given back in cash. */
 static gboolean
 recompute_refunded (TillDatabase *db, gint64 order_id, GError **error)
 {
@@ -1313,7 +1314,8 @@ recompute_refunded (TillDatabase *db, gint64 order_id, GError **error)
 
   if (!update_order (db,
                      "UPDATE orders SET refunded = (SELECT coalesce (sum (amount), 0) FROM refunds"
-                     "   WHERE order_id = ?1 AND stripe_refund IS NOT NULL"
+                     "   WHERE order_id = ?1 AND (stripe_refund IS NOT NULL"
+                     "   OR id IN (SELECT refund_id FROM cash_refunds))"
                      "   AND status IN ('pending', 'succeeded')),"
                      " updated_at = ?2 WHERE id = ?1",
                      order_id, error))
@@ -1473,4 +1475,88 @@ till_orders_write_json (const TillOrder *order,
     till_refund_write_json (refunds->pdata[i], writer);
   till_json_writer_end_array (writer);
   till_json_writer_end_object (writer);
+}
+
+TillRefund *
+till_orders_refund_cash (TillDatabase *db,
+                         gint64        order_id,
+                         gint64        terminal_id,
+                         const char   *request_id,
+                         gint64        amount,
+                         const char   *reason,
+                         gboolean     *out_existing,
+                         GError      **error)
+{
+  g_autoptr (TillRefund) refund = NULL;
+  sqlite3_stmt *stmt;
+  gint64        session_id = 0;
+  int           rc;
+
+  if (!till_database_begin (db, error))
+    return NULL;
+  refund = reserve_refund_locked (db, order_id, request_id, amount, reason, out_existing, error);
+  if (refund == NULL)
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  if (*out_existing)
+    {
+      till_database_rollback (db);
+      return g_steal_pointer (&refund);
+    }
+  stmt = till_database_prepare (
+      db, "SELECT id FROM drawer_sessions WHERE terminal_id = ? AND closed_at IS NULL", error);
+  if (stmt == NULL)
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  sqlite3_bind_int64 (stmt, 1, terminal_id);
+  rc = till_database_step (db, stmt, error);
+  if (rc == SQLITE_ROW)
+    session_id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (session_id == 0)
+    {
+      till_database_rollback (db);
+      if (rc >= 0)
+        g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NO_DRAWER_SESSION,
+                     _ ("This terminal has no drawer session open; open the drawer with its "
+                        "float first"));
+      return NULL;
+    }
+  stmt = till_database_prepare (
+      db, "INSERT INTO cash_refunds (refund_id, session_id, terminal_id) VALUES (?, ?, ?)", error);
+  if (stmt == NULL)
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  sqlite3_bind_int64 (stmt, 1, refund->id);
+  sqlite3_bind_int64 (stmt, 2, session_id);
+  sqlite3_bind_int64 (stmt, 3, terminal_id);
+  if (till_database_step (db, stmt, error) != SQLITE_DONE)
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  stmt = till_database_prepare (db, "UPDATE refunds SET status = 'succeeded' WHERE id = ?", error);
+  if (stmt == NULL)
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  sqlite3_bind_int64 (stmt, 1, refund->id);
+  if (till_database_step (db, stmt, error) != SQLITE_DONE ||
+      !recompute_refunded (db, order_id, error))
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  if (!till_database_commit (db, error))
+    return NULL;
+  g_free (refund->status);
+  refund->status = g_strdup ("succeeded");
+  return g_steal_pointer (&refund);
 }

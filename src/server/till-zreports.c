@@ -168,32 +168,34 @@ till_zreports_compute (TillDatabase *db,
     return NULL;
   till_json_writer_end_array (&writer);
 
-  /* Refunds of this terminal's orders, made in the period; every refund goes back to a
-   * card so far. */
-  stmt = prepare_period (db,
-                         "SELECT count (*), coalesce (sum (r.amount), 0) FROM refunds r"
-                         " JOIN orders o ON o.id = r.order_id WHERE o.terminal_id = ?1"
-                         " AND r.created_at > ?2 AND r.created_at <= ?3"
-                         " AND r.status IN ('pending', 'succeeded')",
-                         terminal_id, from_us, to_us, error);
-  if (stmt == NULL || till_database_step (db, stmt, error) != SQLITE_ROW)
-    {
-      if (stmt != NULL)
-        sqlite3_reset (stmt);
-      return NULL;
-    }
+  /* Refunds made in the period: in cash from this terminal's drawer, or to the card of one
+   * of its orders. */
+  stmt =
+      prepare_period (db,
+                      "SELECT CASE WHEN c.refund_id IS NULL THEN 'card' ELSE 'cash' END, count (*),"
+                      " sum (r.amount) FROM refunds r JOIN orders o ON o.id = r.order_id"
+                      " LEFT JOIN cash_refunds c ON c.refund_id = r.id"
+                      " WHERE coalesce (c.terminal_id, o.terminal_id) = ?1"
+                      " AND r.created_at > ?2 AND r.created_at <= ?3"
+                      " AND r.status IN ('pending', 'succeeded') GROUP BY 1 ORDER BY 1",
+                      terminal_id, from_us, to_us, error);
+  if (stmt == NULL)
+    return NULL;
   till_json_writer_name (&writer, "refunds");
   till_json_writer_begin_array (&writer);
-  if (sqlite3_column_int64 (stmt, 0) > 0)
+  while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
     {
       till_json_writer_begin_object (&writer);
-      till_json_writer_member_string (&writer, "method", "card");
-      till_json_writer_member_int (&writer, "count", sqlite3_column_int64 (stmt, 0));
-      till_json_writer_member_int (&writer, "amount", sqlite3_column_int64 (stmt, 1));
+      till_json_writer_member_string (&writer, "method",
+                                      (const char *) sqlite3_column_text (stmt, 0));
+      till_json_writer_member_int (&writer, "count", sqlite3_column_int64 (stmt, 1));
+      till_json_writer_member_int (&writer, "amount", sqlite3_column_int64 (stmt, 2));
       till_json_writer_end_object (&writer);
     }
-  till_json_writer_end_array (&writer);
   sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  till_json_writer_end_array (&writer);
 
   /* Voids: this terminal's orders canceled in the period. */
   stmt = prepare_period (db,

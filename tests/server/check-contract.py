@@ -519,6 +519,7 @@ def r_checkouts(route):
             fail(f"a cash checkout's cash: {sorted(cash.json['cash'])}")
         else:
             check_shape("cash checkout", cash.json["order"], ("named", "Order"))
+            STATE["cash"] = cash.json["order"]["id"]
     call(route, "POST", "/api/v1/checkouts", 422, "invalid_amount",
          body=dict(cash_body, client_reference="contract-cash-2", cash={"tendered": 1}))
     offline = dict(cash_body, client_reference="contract-offline", prices_include_tax=False,
@@ -659,6 +660,11 @@ def r_refunds(route):
     if answer and "reason" not in answer.json["error"]["message"]:
         fail(f"{path} with a bad reason: the message does not name `reason`")
     call(route, "POST", path, 403, "forbidden", body={})
+    # A cash order's refund comes from the refunding terminal's drawer.
+    cash = f"/api/v1/orders/{STATE.get('cash')}/refunds"
+    call(route, "POST", cash, 409, "no_drawer_session", token="admin", body={"amount": 10})
+    request("POST", "/api/v1/drawer/open", {"float": 1000}, token=TOKENS["admin"])
+    call(route, "POST", cash, 201, token="admin", body={"amount": 10})
 
 
 def r_receipt(route):

@@ -117,16 +117,6 @@ test_sale_with_change (Fixture *fixture, gconstpointer data)
     g_assert_cmpint (member_int (first, "paid_amount"), ==, total);
     g_assert_false (json_object_has_member (first, "tenders"));
   }
-  /* Nothing at Stripe to refund: refused, the order as it was. */
-  {
-    g_autoptr (TillTestResponse) refused =
-        refund (fixture, member_int (order, "id"), "cash-1", "{}");
-    g_autoptr (TillTestResponse) after = get_order (fixture, member_int (order, "id"));
-
-    assert_json_error (refused, 409, "invalid_state");
-    g_assert_cmpstr (json_object_get_string_member (after->json, "status"), ==, "paid");
-    g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM refunds", NULL), ==, 0);
-  }
   /* The day's report counts it as cash. */
   {
     g_autoptr (TillTestResponse) daily = api_get (fixture, "/api/v1/reports/daily");
@@ -826,6 +816,64 @@ test_offline_after_z (Fixture *fixture, gconstpointer data)
                    member_int (order_of (uploaded), "total"));
 }
 
+/* A cash order's refund is given back in cash at once, from the refunding terminal's
+ * drawer (never Stripe); it counts there and on that terminal's Z. */
+static void
+test_cash_refund (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cash_body (fixture, reference, "BAK-004", 2000);
+  g_autoptr (TillTestResponse) sold = checkout (fixture, body);
+  gint64 order_id = member_int (order_of (sold), "id");
+  gint64 total = member_int (order_of (sold), "total");
+  g_autoptr (TillTestResponse) no_drawer =
+      refund (fixture, order_id, "cash-refund-1", "{\"amount\": 100}");
+  g_autoptr (TillTestResponse) opened =
+      drawer_post (fixture, "open", fixture->server->admin_token, "{\"float\": 1000}");
+  g_autoptr (TillTestResponse) given =
+      refund (fixture, order_id, "cash-refund-1", "{\"amount\": 100}");
+  g_autoptr (TillTestResponse) again =
+      refund (fixture, order_id, "cash-refund-1", "{\"amount\": 100}");
+  g_autoptr (TillTestResponse) too_much =
+      refund (fixture, order_id, "cash-refund-2", "{\"amount\": 100000}");
+  g_autoptr (TillTestResponse) closed = NULL;
+  g_autoptr (TillTestResponse) z = NULL;
+  JsonObject *given_refund;
+
+  /* (The requests above ran in order: the first, with no drawer open, stored nothing.) */
+  assert_json_error (no_drawer, 409, "no_drawer_session");
+  g_assert_cmpuint (opened->status, ==, 201);
+  g_assert_cmpuint (given->status, ==, 201);
+  given_refund = json_object_get_object_member (given->json, "refund");
+  g_assert_cmpstr (json_object_get_string_member (given_refund, "status"), ==, "succeeded");
+  g_assert_true (json_object_get_null_member (given_refund, "refund"));
+  g_assert_cmpstr (json_object_get_string_member (order_of (given), "status"), ==,
+                   "partially_refunded");
+  g_assert_cmpint (member_int (order_of (given), "refunded"), ==, 100);
+  g_assert_cmpuint (again->status, ==, 200);
+  g_assert_cmpint (member_int (json_object_get_object_member (again->json, "refund"), "id"), ==,
+                   member_int (given_refund, "id"));
+  assert_json_error (too_much, 409, "invalid_state");
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM refunds", NULL), ==, 1);
+
+  /* The refunding terminal's drawer gave it; the selling one's did not. */
+  closed = drawer_post (fixture, "close", fixture->server->admin_token, "{\"counted\": 900}");
+  g_assert_cmpint (member_int (closed->json, "cash_refunds"), ==, 100);
+  g_assert_cmpint (member_int (closed->json, "expected"), ==, 900);
+  g_assert_cmpint (member_int (closed->json, "over_short"), ==, 0);
+  z = make_z (fixture, fixture->server->admin_token, NULL, NULL);
+  g_assert_cmpuint (z->status, ==, 201);
+  g_assert_cmpint (member_int (tender_row (z->json, "refunds", "cash"), "amount"), ==, 100);
+  g_assert_null (tender_row (z->json, "refunds", "card"));
+  {
+    g_autofree char *count = g_strdup_printf ("{\"counted\": %" G_GINT64_FORMAT "}", total);
+    g_autoptr (TillTestResponse) mine = drawer_post (fixture, "close", NULL, count);
+
+    g_assert_cmpint (member_int (mine->json, "cash_refunds"), ==, 0);
+    g_assert_cmpint (member_int (mine->json, "over_short"), ==, 0);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -849,6 +897,7 @@ main (int argc, char **argv)
   ADD ("/server/drawer/per-terminal", NULL, test_per_terminal);
   ADD ("/server/drawer/movements", NULL, test_movements);
   ADD ("/server/z-report/immutable", NULL, test_z_report);
+  ADD ("/server/cash/refund", NULL, test_cash_refund);
   ADD ("/server/offline/upload-once", NULL, test_offline_upload);
   ADD ("/server/offline/refused", NULL, test_offline_refused);
   ADD ("/server/offline/forbidden", &no_offline, test_offline_forbidden);

@@ -783,7 +783,8 @@ test_receipt_tokens_migration (Fixture *fixture, gconstpointer data)
   g_assert_cmpstr (kept, ==, first);
 }
 
-/* Versions 8 to 11 add cash tenders, drawer sessions, Z reports and offline sales: a
+/* Versions 8 to 12 add cash tenders, drawer sessions, Z reports, offline sales and cash
+ * refunds: a
  * version 7 database
  * opens with its orders as they were, and takes cash. */
 static void
@@ -799,6 +800,7 @@ test_cash_tenders_migration (Fixture *fixture, gconstpointer data)
       sqlite3_exec (raw,
                     "DROP TABLE cash_tenders; DROP TABLE drawer_movements;"
                     " DROP TABLE drawer_sessions; DROP TABLE z_reports; DROP TABLE offline_sales;"
+                    " DROP TABLE cash_refunds;"
                     " PRAGMA user_version = 7",
                     NULL, NULL, NULL),
       ==, SQLITE_OK);
@@ -806,7 +808,8 @@ test_cash_tenders_migration (Fixture *fixture, gconstpointer data)
 
   fixture->db = till_database_open (fixture->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 11);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 12);
+  g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM cash_refunds"), ==, 0);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM offline_sales"), ==, 0);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM z_reports"), ==, 0);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM cash_tenders"), ==, 0);
