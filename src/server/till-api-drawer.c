@@ -172,11 +172,34 @@ handle_close (TillApi *self, SoupServerMessage *msg, TillTerminal *terminal)
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) object = till_api_read_json_body (msg, &error);
   g_autoptr (TillDrawerSession) session = NULL;
-  gint64 counted = 0;
+  const char *key = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                  "Idempotency-Key");
+  gint64      counted = 0, closed;
 
   if (object == NULL || !till_json_check_members (object, NULL, members, &error) ||
-      !read_cash (self, object, "counted", &counted, &error) ||
-      (session = till_drawer_close (self->db, terminal->id, counted, &error)) == NULL)
+      !read_cash (self, object, "counted", &counted, &error))
+    {
+      till_api_send_error (msg, error);
+      return;
+    }
+  if (key != NULL && (*key == '\0' || strlen (key) > 200))
+    {
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST,
+                               _ ("Idempotency-Key: must have 1 to 200 characters"));
+      return;
+    }
+  /* Closed with this key before (its answer was lost): that session, as it was closed. */
+  closed = key != NULL ? till_drawer_find_closed (self->db, terminal->id, key, &error) : 0;
+  if (closed != 0)
+    {
+      if (closed > 0 && (session = till_drawer_get (self->db, closed, &error)) != NULL)
+        send_session (msg, SOUP_STATUS_OK, session);
+      else
+        till_api_send_error (msg, error);
+      return;
+    }
+  session = till_drawer_close (self->db, terminal->id, counted, key, &error);
+  if (session == NULL)
     {
       till_api_send_error (msg, error);
       return;
@@ -297,7 +320,7 @@ handle_z_make (TillApi *self, SoupServerMessage *msg, TillTerminal *terminal)
   if (open_id > 0)
     {
       g_autoptr (TillDrawerSession) session =
-          till_drawer_close (self->db, terminal->id, counted, &error);
+          till_drawer_close (self->db, terminal->id, counted, NULL, &error);
 
       if (session == NULL)
         {

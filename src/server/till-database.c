@@ -343,6 +343,15 @@ static const Migration migrations[] = {
     ");"
     "CREATE INDEX IF NOT EXISTS cash_refunds_session ON cash_refunds (session_id);",
     NULL },
+  /* 13: the Idempotency-Key a drawer session was closed with: a close sent again after its
+   * answer was lost gets the same session back. */
+  { "CREATE TABLE IF NOT EXISTS drawer_close_keys ("
+    "  session_id INTEGER PRIMARY KEY REFERENCES drawer_sessions (id),"
+    "  terminal_id INTEGER NOT NULL REFERENCES terminals (id),"
+    "  request_key TEXT NOT NULL,"
+    "  UNIQUE (terminal_id, request_key)"
+    ");",
+    NULL },
 };
 
 static void

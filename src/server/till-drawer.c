@@ -446,8 +446,34 @@ till_drawer_add_movement (TillDatabase *db,
   return movement;
 }
 
+gint64
+till_drawer_find_closed (TillDatabase *db,
+                         gint64        terminal_id,
+                         const char   *request_key,
+                         GError      **error)
+{
+  sqlite3_stmt *stmt;
+  gint64        id = 0;
+  int           rc;
+
+  stmt = till_database_prepare (db,
+                                "SELECT session_id FROM drawer_close_keys"
+                                " WHERE terminal_id = ? AND request_key = ?",
+                                error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int64 (stmt, 1, terminal_id);
+  till_database_bind_text (stmt, 2, request_key);
+  rc = till_database_step (db, stmt, error);
+  if (rc == SQLITE_ROW)
+    id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return rc < 0 ? -1 : id;
+}
+
 TillDrawerSession *
-till_drawer_close (TillDatabase *db, gint64 terminal_id, gint64 counted, GError **error)
+till_drawer_close (
+    TillDatabase *db, gint64 terminal_id, gint64 counted, const char *request_key, GError **error)
 {
   g_autoptr (TillDrawerSession) session = NULL;
   sqlite3_stmt *stmt;
@@ -486,6 +512,26 @@ till_drawer_close (TillDatabase *db, gint64 terminal_id, gint64 counted, GError 
     {
       till_database_rollback (db);
       return NULL;
+    }
+  if (request_key != NULL)
+    {
+      stmt = till_database_prepare (db,
+                                    "INSERT INTO drawer_close_keys (session_id, terminal_id,"
+                                    " request_key) VALUES (?, ?, ?)",
+                                    error);
+      if (stmt == NULL)
+        {
+          till_database_rollback (db);
+          return NULL;
+        }
+      sqlite3_bind_int64 (stmt, 1, session_id);
+      sqlite3_bind_int64 (stmt, 2, terminal_id);
+      till_database_bind_text (stmt, 3, request_key);
+      if (till_database_step (db, stmt, error) != SQLITE_DONE)
+        {
+          till_database_rollback (db);
+          return NULL;
+        }
     }
   if (!till_database_commit (db, error))
     return NULL;

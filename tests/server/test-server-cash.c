@@ -35,6 +35,12 @@ drawer_post (Fixture *fixture, const char *action, const char *token, const char
                             token != NULL ? token : fixture->server->cashier_token, body);
 }
 
+static gboolean
+same_body (TillTestResponse *a, TillTestResponse *b)
+{
+  return g_bytes_equal (a->body, b->body);
+}
+
 /* The fixture, with the cashier's drawer open on an empty float. */
 static void
 cash_setup (Fixture *fixture, gconstpointer data)
@@ -395,6 +401,25 @@ test_session (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (member_int (session, "over_short"), ==, 100);
   g_assert_nonnull (json_object_get_string_member (session, "closed_at"));
 
+  /* The close sent again after its answer was lost: the same session, as it was closed. */
+  {
+    g_autofree char  *url = g_strconcat (fixture->server->base, "/api/v1/drawer/close", NULL);
+    g_autofree char  *auth = g_strconcat ("Bearer ", fixture->server->cashier_token, NULL);
+    const char *const keyed[] = { "Authorization", auth, "Idempotency-Key", "close-1", NULL };
+    g_autoptr (TillTestResponse) opened_again =
+        drawer_post (fixture, "open", NULL, "{\"float\": 0}");
+    g_autoptr (TillTestResponse) first = till_test_request_full (
+        fixture->server->session, "POST", url, keyed, "application/json", "{\"counted\": 5}", -1);
+    g_autoptr (TillTestResponse) retry = till_test_request_full (
+        fixture->server->session, "POST", url, keyed, "application/json", "{\"counted\": 5}", -1);
+
+    g_assert_cmpuint (opened_again->status, ==, 201);
+    g_assert_cmpuint (first->status, ==, 200);
+    g_assert_cmpuint (retry->status, ==, 200);
+    g_assert_true (same_body (first, retry));
+    g_assert_cmpint (member_int (retry->json, "over_short"), ==, 5);
+  }
+
   /* Closed: no session, no cash, no movement. */
   after = get_drawer (fixture);
   assert_json_error (after, 404, "not_found");
@@ -540,12 +565,6 @@ tender_row (JsonObject *report, const char *list, const char *method)
         return row;
     }
   return NULL;
-}
-
-static gboolean
-same_body (TillTestResponse *a, TillTestResponse *b)
-{
-  return g_bytes_equal (a->body, b->body);
 }
 
 /* The Z report: numbered, made once per key, closing the drawer with its count; stored as

@@ -800,7 +800,7 @@ test_cash_tenders_migration (Fixture *fixture, gconstpointer data)
       sqlite3_exec (raw,
                     "DROP TABLE cash_tenders; DROP TABLE drawer_movements;"
                     " DROP TABLE drawer_sessions; DROP TABLE z_reports; DROP TABLE offline_sales;"
-                    " DROP TABLE cash_refunds;"
+                    " DROP TABLE cash_refunds; DROP TABLE drawer_close_keys;"
                     " PRAGMA user_version = 7",
                     NULL, NULL, NULL),
       ==, SQLITE_OK);
@@ -808,7 +808,7 @@ test_cash_tenders_migration (Fixture *fixture, gconstpointer data)
 
   fixture->db = till_database_open (fixture->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 12);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 13);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM cash_refunds"), ==, 0);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM offline_sales"), ==, 0);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM z_reports"), ==, 0);
