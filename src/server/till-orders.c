@@ -1144,7 +1144,8 @@ till_orders_list_pending (TillDatabase *db,
   /* orders_status_created (status, created_at, then the id) gives them in this order. */
   stmt = till_database_prepare (
       db,
-      "SELECT id, created_at FROM orders WHERE status = 'pending_payment' AND created_at < ?"
+      "SELECT id, created_at FROM orders"
+      " WHERE status IN ('pending_payment', 'partially_paid') AND created_at < ?"
       " AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?",
       error);
   if (stmt == NULL)
