@@ -11,6 +11,7 @@
 #include <libsoup/soup.h>
 
 #include "till-api.h"
+#include "till-drawer.h"
 #include "till-orders.h"
 #include "till-reconciler.h"
 #include "till-stripe-client.h"
@@ -167,6 +168,16 @@ typedef struct _TillApiCall
       struct _TillApiCall *call); /* writes it, once the lock is free (till_api_write_answer ()) */
   gboolean only_ok;               /* a Stripe error fails the call before resume () */
   void (*never_made) (struct _TillApiCall *call); /* no intent was ever made for its order */
+  /* a checkout paid in cash (issue 25): what was handed over, and what it recorded */
+  gboolean        cash;
+  gint64          cash_tendered;
+  TillCashPayment cash_payment;
+  /* an offline cash sale uploaded: priced as sold, made at sold_at */
+  gboolean offline;
+  gint64   sold_at;
+  /* a split payment, cash first: the cash part (its card part is the rest) */
+  gboolean split;
+  gint64   cash_amount;
 } TillApiCall;
 
 TillApiCall *till_api_call_new (TillApi *api, SoupServerMessage *msg);
@@ -270,6 +281,24 @@ void till_api_send_order (TillApi           *self,
                           gint64             order_id,
                           JsonObject        *intent,
                           TillRefund        *refund);
+
+/* The asking terminal's cash drawer (till-api-drawer.c): @action NULL (GET), "open",
+ * "movements" or "close". */
+void till_api_handle_drawer (TillApi           *self,
+                             SoupServerMessage *msg,
+                             const char        *method,
+                             const char        *action,
+                             TillTerminal      *terminal);
+
+/* X and Z reports of the asking terminal (till-api-drawer.c): @kind "x" or "z", @number a
+ * Z's (GET /api/v1/reports/z/{number}) or NULL. */
+void till_api_handle_shift_report (TillApi           *self,
+                                   SoupServerMessage *msg,
+                                   const char        *method,
+                                   const char        *kind,
+                                   const char        *number,
+                                   GHashTable        *query,
+                                   TillTerminal      *terminal);
 
 /* Catalog (till-api-catalog.c). */
 void till_api_handle_products_list (TillApi           *self,

@@ -110,6 +110,7 @@ typedef gboolean (*MigrationFunc) (TillDatabase *self, GError **error);
 
 static gboolean rewrite_status_checks (TillDatabase *self, GError **error);
 static gboolean add_receipt_tokens (TillDatabase *self, GError **error);
+static gboolean add_partially_paid (TillDatabase *self, GError **error);
 
 typedef struct
 {
@@ -254,6 +255,107 @@ static const Migration migrations[] = {
   /* 7: each order's receipt page token (till_orders_receipt_token ()), made with the order;
    * orders from before get theirs here, so that reading an order never writes. */
   { NULL, add_receipt_tokens },
+  /* 8: cash tenders (issue 25): the cash part of an order, what the drawer took for it
+   * (amount + rounding), what was handed over and the change. `request_key` makes a cash
+   * payment exactly once (a checkout's client_reference, or an Idempotency-Key);
+   * `session_id` is the drawer session it went into. */
+  { "CREATE TABLE IF NOT EXISTS cash_tenders ("
+    "  id INTEGER PRIMARY KEY,"
+    "  order_id INTEGER NOT NULL REFERENCES orders (id),"
+    "  terminal_id INTEGER REFERENCES terminals (id),"
+    "  session_id INTEGER,"
+    "  request_key TEXT NOT NULL UNIQUE,"
+    "  amount INTEGER NOT NULL CHECK (amount > 0),"
+    "  rounding INTEGER NOT NULL,"
+    "  tendered INTEGER NOT NULL CHECK (tendered >= 0),"
+    "  change INTEGER NOT NULL CHECK (change >= 0 AND tendered - change = amount + rounding),"
+    "  created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX IF NOT EXISTS cash_tenders_order ON cash_tenders (order_id);",
+    NULL },
+  /* 9: drawer sessions, at most one open per terminal, and their pay-ins, pay-outs and
+   * no-sale openings. A closed session keeps what was expected and counted, and is never
+   * changed again. */
+  { "CREATE TABLE IF NOT EXISTS drawer_sessions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  terminal_id INTEGER NOT NULL REFERENCES terminals (id),"
+    "  opened_at INTEGER NOT NULL,"
+    "  float INTEGER NOT NULL CHECK (float >= 0),"
+    "  closed_at INTEGER,"
+    "  expected INTEGER,"
+    "  counted INTEGER CHECK (counted >= 0)"
+    ");"
+    "CREATE UNIQUE INDEX IF NOT EXISTS drawer_sessions_open ON drawer_sessions (terminal_id)"
+    "  WHERE closed_at IS NULL;"
+    "CREATE TRIGGER IF NOT EXISTS drawer_sessions_closed BEFORE UPDATE ON drawer_sessions "
+    "WHEN OLD.closed_at IS NOT NULL "
+    "BEGIN SELECT RAISE (ABORT, 'a closed drawer session cannot change'); END;"
+    "CREATE TABLE IF NOT EXISTS drawer_movements ("
+    "  id INTEGER PRIMARY KEY,"
+    "  session_id INTEGER NOT NULL REFERENCES drawer_sessions (id),"
+    "  terminal_id INTEGER NOT NULL REFERENCES terminals (id),"
+    "  type TEXT NOT NULL CHECK (type = 'pay_in' OR type = 'pay_out' OR type = 'no_sale'),"
+    "  amount INTEGER NOT NULL CHECK (amount >= 0),"
+    "  reason TEXT,"
+    "  request_key TEXT UNIQUE,"
+    "  created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX IF NOT EXISTS drawer_movements_session ON drawer_movements (session_id);"
+    "CREATE INDEX IF NOT EXISTS cash_tenders_session ON cash_tenders (session_id);",
+    NULL },
+  /* 10: Z reports, numbered for the store, each the JSON of what its terminal did in its
+   * period, written once and never changed or deleted. A terminal's sales are found by when
+   * they were paid. */
+  { "CREATE TABLE IF NOT EXISTS z_reports ("
+    "  id INTEGER PRIMARY KEY,"
+    "  number TEXT NOT NULL UNIQUE,"
+    "  terminal_id INTEGER NOT NULL REFERENCES terminals (id),"
+    "  period_from INTEGER NOT NULL,"
+    "  period_to INTEGER NOT NULL CHECK (period_to > period_from),"
+    "  request_key TEXT,"
+    "  body TEXT NOT NULL,"
+    "  UNIQUE (terminal_id, request_key)"
+    ");"
+    "CREATE INDEX IF NOT EXISTS z_reports_terminal ON z_reports (terminal_id, period_to);"
+    "CREATE TRIGGER IF NOT EXISTS z_reports_unchanged BEFORE UPDATE ON z_reports "
+    "BEGIN SELECT RAISE (ABORT, 'a Z report never changes'); END;"
+    "CREATE TRIGGER IF NOT EXISTS z_reports_kept BEFORE DELETE ON z_reports "
+    "BEGIN SELECT RAISE (ABORT, 'a Z report is never deleted'); END;"
+    "CREATE INDEX IF NOT EXISTS orders_terminal_paid ON orders (terminal_id, paid_at);"
+    "CREATE INDEX IF NOT EXISTS cash_tenders_terminal ON cash_tenders (terminal_id, created_at);"
+    "CREATE INDEX IF NOT EXISTS drawer_movements_terminal"
+    "  ON drawer_movements (terminal_id, created_at);",
+    NULL },
+  /* 11: cash sales a till made while it could not reach the server, uploaded later: when
+   * they were sold (the order's created_at) and how far the prices charged were from the
+   * catalog's when uploaded (Σ (charged − catalog) × quantity). */
+  { "CREATE TABLE IF NOT EXISTS offline_sales ("
+    "  order_id INTEGER PRIMARY KEY REFERENCES orders (id),"
+    "  sold_at INTEGER NOT NULL,"
+    "  catalog_difference INTEGER NOT NULL"
+    ");",
+    NULL },
+  /* 12: refunds given back in cash from a drawer: the session and the terminal that gave
+   * them (a refund here never goes to Stripe). */
+  { "CREATE TABLE IF NOT EXISTS cash_refunds ("
+    "  refund_id INTEGER PRIMARY KEY REFERENCES refunds (id),"
+    "  session_id INTEGER NOT NULL REFERENCES drawer_sessions (id),"
+    "  terminal_id INTEGER NOT NULL REFERENCES terminals (id)"
+    ");"
+    "CREATE INDEX IF NOT EXISTS cash_refunds_session ON cash_refunds (session_id);",
+    NULL },
+  /* 13: the Idempotency-Key a drawer session was closed with: a close sent again after its
+   * answer was lost gets the same session back. */
+  { "CREATE TABLE IF NOT EXISTS drawer_close_keys ("
+    "  session_id INTEGER PRIMARY KEY REFERENCES drawer_sessions (id),"
+    "  terminal_id INTEGER NOT NULL REFERENCES terminals (id),"
+    "  request_key TEXT NOT NULL,"
+    "  UNIQUE (terminal_id, request_key)"
+    ");",
+    NULL },
+  /* 14: the status partially_paid (a split payment with its cash part paid), in the orders'
+   * status check (add_partially_paid ()) and in the trigger of forward moves. */
+  { NULL, add_partially_paid },
 };
 
 static void
@@ -923,6 +1025,93 @@ rewrite_status_checks (TillDatabase *self, GError **error)
     }
   sqlite3_reset (stmt);
   return TRUE;
+}
+
+/* The orders' status check gains partially_paid, edited in sqlite_schema as
+ * rewrite_status_checks () does; then the trigger is made again with its moves. */
+static gboolean
+add_partially_paid (TillDatabase *self, GError **error)
+{
+  static const char *before = " OR status = 'canceled')";
+  static const char *after = " OR status = 'canceled' OR status = 'partially_paid')";
+  sqlite3_stmt      *stmt;
+  g_autofree char   *bump = NULL;
+  gint64             schema_version = -1;
+  gboolean           done = FALSE;
+  int                rc;
+
+  stmt = till_database_prepare (self,
+                                "SELECT instr (sql, 'partially_paid') > 0 FROM sqlite_schema"
+                                " WHERE type = 'table' AND name = 'orders'",
+                                error);
+  if (stmt == NULL || till_database_step (self, stmt, error) != SQLITE_ROW)
+    return FALSE;
+  done = sqlite3_column_int (stmt, 0) != 0;
+  sqlite3_reset (stmt);
+
+  if (!done)
+    {
+      sqlite3_stmt *update = NULL;
+
+      stmt = till_database_prepare (self, "PRAGMA schema_version", error);
+      if (stmt == NULL || till_database_step (self, stmt, error) != SQLITE_ROW)
+        return FALSE;
+      schema_version = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+      if (!till_database_exec (self, "PRAGMA writable_schema = ON", error))
+        return FALSE;
+      rc = sqlite3_prepare_v2 (self->db,
+                               "UPDATE sqlite_schema SET sql = replace (sql, ?1, ?2)"
+                               " WHERE type = 'table' AND name = 'orders' AND instr (sql, ?1) > 0",
+                               -1, &update, NULL);
+      if (rc == SQLITE_OK)
+        {
+          sqlite3_bind_text (update, 1, before, -1, SQLITE_STATIC);
+          sqlite3_bind_text (update, 2, after, -1, SQLITE_STATIC);
+          rc = sqlite3_step (update);
+        }
+      sqlite3_finalize (update);
+      if (rc != SQLITE_DONE || sqlite3_changes (self->db) != 1)
+        {
+          till_database_exec (self, "PRAGMA writable_schema = OFF", NULL);
+          g_set_error_literal (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
+                               "the status check of orders is not the expected one");
+          return FALSE;
+        }
+      bump = g_strdup_printf ("PRAGMA schema_version = %" G_GINT64_FORMAT, schema_version + 1);
+      if (!till_database_exec (self, bump, error))
+        {
+          till_database_exec (self, "PRAGMA writable_schema = OFF", NULL);
+          return FALSE;
+        }
+      if (!till_database_exec (self, "PRAGMA writable_schema = OFF", error))
+        return FALSE;
+      stmt = till_database_prepare (self, "PRAGMA integrity_check", error);
+      if (stmt == NULL)
+        return FALSE;
+      if (till_database_step (self, stmt, error) != SQLITE_ROW ||
+          g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "ok") != 0)
+        {
+          if (error != NULL && *error == NULL)
+            g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
+                         "integrity check failed: %s", sqlite3_column_text (stmt, 0));
+          sqlite3_reset (stmt);
+          return FALSE;
+        }
+      sqlite3_reset (stmt);
+    }
+  return till_database_exec (
+      self,
+      "DROP TRIGGER IF EXISTS orders_status_monotonic;"
+      "CREATE TRIGGER orders_status_monotonic BEFORE UPDATE OF status ON orders "
+      "WHEN NOT (OLD.status = NEW.status"
+      "  OR (OLD.status = 'pending_payment'"
+      "      AND NEW.status IN ('paid', 'canceled', 'partially_paid'))"
+      "  OR (OLD.status = 'partially_paid' AND NEW.status = 'paid')"
+      "  OR (OLD.status = 'paid' AND NEW.status IN ('partially_refunded', 'refunded'))"
+      "  OR (OLD.status = 'partially_refunded' AND NEW.status = 'refunded')) "
+      "BEGIN SELECT RAISE (ABORT, 'order status cannot move backwards'); END;",
+      error);
 }
 
 char *

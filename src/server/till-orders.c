@@ -21,8 +21,11 @@
 #define ORDER_COLUMNS                                                                              \
   "o.id, o.number, o.client_reference, o.status, o.currency, o.subtotal, o.discount, o.tax,"       \
   " o.rounding, o.total, o.refunded, o.created_at, o.paid_at, p.payment_intent, p.status,"         \
-  " p.card_brand, p.card_last4, p.decline_code, p.decline_message"                                 \
-  " FROM orders o LEFT JOIN payments p ON p.order_id = o.id"
+  " p.card_brand, p.card_last4, p.decline_code, p.decline_message,"                                \
+  " (SELECT coalesce (sum (t.amount), 0) FROM cash_tenders t WHERE t.order_id = o.id),"            \
+  " f.order_id IS NOT NULL, f.catalog_difference"                                                  \
+  " FROM orders o LEFT JOIN payments p ON p.order_id = o.id"                                       \
+  " LEFT JOIN offline_sales f ON f.order_id = o.id"
 
 /* till_orders_list ()'s filters, order and page, with or without a search. */
 #define LIST_FILTERS                                                                               \
@@ -72,6 +75,7 @@ static TillOrder *
 order_from_row (sqlite3_stmt *stmt)
 {
   TillOrder *order = till_order_new ();
+  gint64     cash;
 
   order->id = sqlite3_column_int64 (stmt, 0);
   order->number = till_database_column_dup (stmt, 1);
@@ -93,6 +97,28 @@ order_from_row (sqlite3_stmt *stmt)
   order->card_last4 = till_database_column_dup (stmt, 16);
   order->decline_code = till_database_column_dup (stmt, 17);
   order->decline_message = till_database_column_dup (stmt, 18);
+  cash = sqlite3_column_int64 (stmt, 19);
+  order->offline = sqlite3_column_int (stmt, 20) != 0;
+  order->catalog_difference = sqlite3_column_int64 (stmt, 21);
+  if (cash > 0 && order->payment_intent != NULL)
+    order->tender = g_strdup ("split");
+  else if (cash > 0)
+    order->tender = g_strdup ("cash");
+  else if (order->payment_intent != NULL)
+    order->tender = g_strdup ("card");
+  switch (order->status)
+    {
+      case TILL_ORDER_PAID:
+      case TILL_ORDER_PARTIALLY_REFUNDED:
+      case TILL_ORDER_REFUNDED:
+        order->paid_amount = order->total;
+        break;
+      case TILL_ORDER_PENDING_PAYMENT:
+      case TILL_ORDER_CANCELED:
+      default:
+        order->paid_amount = cash;
+        break;
+    }
   return order;
 }
 
@@ -127,6 +153,52 @@ load_lines (TillDatabase *db, TillOrder *order, GError **error)
   return rc == SQLITE_DONE;
 }
 
+/* A single order's tenders: its cash payments, then its card payment, if any. */
+static gboolean
+load_tenders (TillDatabase *db, TillOrder *order, GError **error)
+{
+  sqlite3_stmt *stmt;
+  gint64        cash = 0;
+  int           rc;
+
+  order->tenders = g_ptr_array_new_with_free_func ((GDestroyNotify) till_order_tender_free);
+  stmt = till_database_prepare (db,
+                                "SELECT id, amount, rounding, tendered, change, created_at"
+                                " FROM cash_tenders WHERE order_id = ? ORDER BY id",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, order->id);
+  while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
+    {
+      TillOrderTender *tender = till_order_tender_new ();
+
+      tender->id = sqlite3_column_int64 (stmt, 0);
+      tender->method = g_strdup ("cash");
+      tender->amount = sqlite3_column_int64 (stmt, 1);
+      tender->rounding = sqlite3_column_int64 (stmt, 2);
+      tender->tendered = sqlite3_column_int64 (stmt, 3);
+      tender->change = sqlite3_column_int64 (stmt, 4);
+      tender->status = g_strdup ("succeeded");
+      tender->created_at = date_time_from_us (sqlite3_column_int64 (stmt, 5));
+      cash += tender->amount;
+      g_ptr_array_add (order->tenders, tender);
+    }
+  if (rc != SQLITE_DONE)
+    return FALSE;
+  if (order->payment_intent != NULL)
+    {
+      TillOrderTender *tender = till_order_tender_new ();
+
+      tender->method = g_strdup ("card");
+      tender->amount = order->total - cash;
+      tender->payment_intent = g_strdup (order->payment_intent);
+      tender->status = g_strdup (order->payment_status);
+      g_ptr_array_add (order->tenders, tender);
+    }
+  return TRUE;
+}
+
 /* Runs @sql, whose one parameter is an order id, and returns it on that order's row (the
  * caller resets it); NULL with TILL_API_ERROR_NOT_FOUND when there is no such order. */
 static sqlite3_stmt *
@@ -158,7 +230,7 @@ till_orders_get (TillDatabase *db, gint64 id, GError **error)
     return NULL;
   order = order_from_row (stmt);
   sqlite3_reset (stmt);
-  if (!load_lines (db, order, error))
+  if (!load_lines (db, order, error) || !load_tenders (db, order, error))
     return NULL;
   return g_steal_pointer (&order);
 }
@@ -229,7 +301,8 @@ insert_order (TillDatabase         *db,
   const TillCurrency        *currency = till_currency_lookup (rules->currency);
   TillTotals                 totals = { 0 };
   g_autoptr (GError) local = NULL;
-  gint64        stripe_amount, id, now = g_get_real_time ();
+  gint64        stripe_amount = 0, id, now = g_get_real_time (), created;
+  gint64        catalog_difference = 0;
   sqlite3_stmt *stmt;
   guint         n = cart->lines->len;
 
@@ -255,7 +328,7 @@ insert_order (TillDatabase         *db,
                                         ? till_product_cache_get (cache, db, line->product_id, NULL)
                                         : till_products_get (db, line->product_id, NULL);
 
-      if (product == NULL || !product->active)
+      if (product == NULL || (!product->active && !rules->as_sold))
         {
           g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, line->product_id);
 
@@ -284,9 +357,11 @@ insert_order (TillDatabase         *db,
           till_product_record_free (product);
           return FALSE;
         }
-      /* Only the catalog's price and tax rate count. */
-      lines[i].unit_amount = product->unit_amount;
-      lines[i].tax_rate = product->tax_rate;
+      /* Only the catalog's price and tax rate count; but for a sale made offline, what the
+       * till charged then (its totals are computed here, from those). */
+      lines[i].unit_amount = rules->as_sold ? line->unit_amount : product->unit_amount;
+      lines[i].tax_rate = rules->as_sold ? line->tax_rate : product->tax_rate;
+      catalog_difference += (lines[i].unit_amount - product->unit_amount) * line->quantity;
       lines[i].quantity = line->quantity;
       lines[i].discount = line->discount;
       g_ptr_array_add (products, product);
@@ -298,7 +373,13 @@ insert_order (TillDatabase         *db,
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE, "%s", local->message);
       return FALSE;
     }
-  if (!till_money_to_stripe (totals.total, currency, &stripe_amount, &local))
+  if (rules->cash && totals.total <= 0)
+    {
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
+                   _ ("total: a cash sale must be more than zero"));
+      return FALSE;
+    }
+  if (!rules->cash && !till_money_to_stripe (totals.total, currency, &stripe_amount, &local))
     {
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE, _ ("total: %s"),
                    local->message);
@@ -332,9 +413,24 @@ insert_order (TillDatabase         *db,
   sqlite3_bind_int64 (stmt, 8, totals.tax);
   sqlite3_bind_int64 (stmt, 9, totals.rounding);
   sqlite3_bind_int64 (stmt, 10, totals.total);
-  sqlite3_bind_int64 (stmt, 11, now);
+  created = rules->as_sold ? rules->sold_at : now;
+  sqlite3_bind_int64 (stmt, 11, created);
   if (till_database_step (db, stmt, error) != SQLITE_DONE)
     return FALSE;
+  if (rules->as_sold)
+    {
+      stmt = till_database_prepare (db,
+                                    "INSERT INTO offline_sales (order_id, sold_at,"
+                                    " catalog_difference) VALUES (?, ?, ?)",
+                                    error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, id);
+      sqlite3_bind_int64 (stmt, 2, rules->sold_at);
+      sqlite3_bind_int64 (stmt, 3, catalog_difference);
+      if (till_database_step (db, stmt, error) != SQLITE_DONE)
+        return FALSE;
+    }
 
   receipt_token = till_database_new_receipt_token (error);
   if (receipt_token == NULL)
@@ -350,7 +446,8 @@ insert_order (TillDatabase         *db,
 
   for (guint i = 0; i < n; i++)
     {
-      TillProductRecord *product = products->pdata[i];
+      TillProductRecord  *product = products->pdata[i];
+      const TillCartLine *cart_line = cart->lines->pdata[i];
 
       stmt = till_database_prepare (
           db,
@@ -362,7 +459,8 @@ insert_order (TillDatabase         *db,
       sqlite3_bind_int64 (stmt, 1, id);
       sqlite3_bind_int (stmt, 2, i);
       sqlite3_bind_int64 (stmt, 3, product->id);
-      till_database_bind_text (stmt, 4, product->name);
+      till_database_bind_text (
+          stmt, 4, rules->as_sold && cart_line->name != NULL ? cart_line->name : product->name);
       sqlite3_bind_int64 (stmt, 5, lines[i].quantity);
       sqlite3_bind_int64 (stmt, 6, lines[i].unit_amount);
       sqlite3_bind_int (stmt, 7, lines[i].tax_rate);
@@ -373,15 +471,20 @@ insert_order (TillDatabase         *db,
         return FALSE;
     }
 
-  stmt = till_database_prepare (
-      db, "INSERT INTO payments (order_id, amount, updated_at) VALUES (?, ?, ?)", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, id);
-  sqlite3_bind_int64 (stmt, 2, stripe_amount);
-  sqlite3_bind_int64 (stmt, 3, now);
-  if (till_database_step (db, stmt, error) != SQLITE_DONE)
-    return FALSE;
+  /* A cash order has no card payment (a split one gets its own when the card part is
+   * made). */
+  if (!rules->cash)
+    {
+      stmt = till_database_prepare (
+          db, "INSERT INTO payments (order_id, amount, updated_at) VALUES (?, ?, ?)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, id);
+      sqlite3_bind_int64 (stmt, 2, stripe_amount);
+      sqlite3_bind_int64 (stmt, 3, now);
+      if (till_database_step (db, stmt, error) != SQLITE_DONE)
+        return FALSE;
+    }
 
   *out_id = id;
   if (out_order != NULL)
@@ -400,14 +503,18 @@ insert_order (TillDatabase         *db,
       order->rounding = totals.rounding;
       order->total = totals.total;
       order->refunded = 0;
-      order->created_at = date_time_from_us (now);
+      order->created_at = date_time_from_us (created);
+      order->offline = rules->as_sold;
+      order->catalog_difference = catalog_difference;
       for (guint i = 0; i < n; i++)
         {
           TillProductRecord *product = products->pdata[i];
           TillOrderLine     *line = till_order_line_new ();
 
           line->product_id = product->id;
-          line->name = g_strdup (product->name);
+          line->name = g_strdup (rules->as_sold && ((TillCartLine *) cart->lines->pdata[i])->name
+                                     ? ((TillCartLine *) cart->lines->pdata[i])->name
+                                     : product->name);
           line->quantity = lines[i].quantity;
           line->unit_amount = lines[i].unit_amount;
           line->tax_rate = lines[i].tax_rate;
@@ -756,8 +863,11 @@ apply_intent_locked (
       return FALSE;
     }
 
-  if (g_strcmp0 (order_status, "pending_payment") != 0)
-    return TRUE; /* paid, refunded or canceled: nothing an intent says moves it back */
+  /* paid, refunded or canceled: nothing an intent says moves it back; a partially paid
+   * order (its cash part taken) waits for its card part. */
+  if (g_strcmp0 (order_status, "pending_payment") != 0 &&
+      g_strcmp0 (order_status, "partially_paid") != 0)
+    return TRUE;
 
   if (g_strcmp0 (status, "succeeded") == 0)
     {
@@ -782,7 +892,7 @@ apply_intent_locked (
 
       if (!update_order (db,
                          "UPDATE orders SET status = 'paid', paid_at = ?2, updated_at = ?2"
-                         " WHERE id = ?1 AND status = 'pending_payment'",
+                         " WHERE id = ?1 AND status IN ('pending_payment', 'partially_paid')",
                          order_id, error))
         return FALSE;
       if (!update_payment (db, order_id, status, get_string (card, "brand"),
@@ -1034,7 +1144,8 @@ till_orders_list_pending (TillDatabase *db,
   /* orders_status_created (status, created_at, then the id) gives them in this order. */
   stmt = till_database_prepare (
       db,
-      "SELECT id, created_at FROM orders WHERE status = 'pending_payment' AND created_at < ?"
+      "SELECT id, created_at FROM orders"
+      " WHERE status IN ('pending_payment', 'partially_paid') AND created_at < ?"
       " AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?",
       error);
   if (stmt == NULL)
@@ -1198,7 +1309,8 @@ till_orders_reserve_refund (TillDatabase *db,
   return refund;
 }
 
-/* refunded = what Stripe accepted (pending or succeeded with a Stripe id). */
+/* refunded = what Stripe accepted (pending or succeeded with a Stripe id), and what was
+ * given back in cash. */
 static gboolean
 recompute_refunded (TillDatabase *db, gint64 order_id, GError **error)
 {
@@ -1206,7 +1318,8 @@ recompute_refunded (TillDatabase *db, gint64 order_id, GError **error)
 
   if (!update_order (db,
                      "UPDATE orders SET refunded = (SELECT coalesce (sum (amount), 0) FROM refunds"
-                     "   WHERE order_id = ?1 AND stripe_refund IS NOT NULL"
+                     "   WHERE order_id = ?1 AND (stripe_refund IS NOT NULL"
+                     "   OR id IN (SELECT refund_id FROM cash_refunds))"
                      "   AND status IN ('pending', 'succeeded')),"
                      " updated_at = ?2 WHERE id = ?1",
                      order_id, error))
@@ -1366,4 +1479,88 @@ till_orders_write_json (const TillOrder *order,
     till_refund_write_json (refunds->pdata[i], writer);
   till_json_writer_end_array (writer);
   till_json_writer_end_object (writer);
+}
+
+TillRefund *
+till_orders_refund_cash (TillDatabase *db,
+                         gint64        order_id,
+                         gint64        terminal_id,
+                         const char   *request_id,
+                         gint64        amount,
+                         const char   *reason,
+                         gboolean     *out_existing,
+                         GError      **error)
+{
+  g_autoptr (TillRefund) refund = NULL;
+  sqlite3_stmt *stmt;
+  gint64        session_id = 0;
+  int           rc;
+
+  if (!till_database_begin (db, error))
+    return NULL;
+  refund = reserve_refund_locked (db, order_id, request_id, amount, reason, out_existing, error);
+  if (refund == NULL)
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  if (*out_existing)
+    {
+      till_database_rollback (db);
+      return g_steal_pointer (&refund);
+    }
+  stmt = till_database_prepare (
+      db, "SELECT id FROM drawer_sessions WHERE terminal_id = ? AND closed_at IS NULL", error);
+  if (stmt == NULL)
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  sqlite3_bind_int64 (stmt, 1, terminal_id);
+  rc = till_database_step (db, stmt, error);
+  if (rc == SQLITE_ROW)
+    session_id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (session_id == 0)
+    {
+      till_database_rollback (db);
+      if (rc >= 0)
+        g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NO_DRAWER_SESSION,
+                     _ ("This terminal has no drawer session open; open the drawer with its "
+                        "float first"));
+      return NULL;
+    }
+  stmt = till_database_prepare (
+      db, "INSERT INTO cash_refunds (refund_id, session_id, terminal_id) VALUES (?, ?, ?)", error);
+  if (stmt == NULL)
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  sqlite3_bind_int64 (stmt, 1, refund->id);
+  sqlite3_bind_int64 (stmt, 2, session_id);
+  sqlite3_bind_int64 (stmt, 3, terminal_id);
+  if (till_database_step (db, stmt, error) != SQLITE_DONE)
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  stmt = till_database_prepare (db, "UPDATE refunds SET status = 'succeeded' WHERE id = ?", error);
+  if (stmt == NULL)
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  sqlite3_bind_int64 (stmt, 1, refund->id);
+  if (till_database_step (db, stmt, error) != SQLITE_DONE ||
+      !recompute_refunded (db, order_id, error))
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  if (!till_database_commit (db, error))
+    return NULL;
+  g_free (refund->status);
+  refund->status = g_strdup ("succeeded");
+  return g_steal_pointer (&refund);
 }
