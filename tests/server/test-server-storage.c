@@ -90,7 +90,7 @@ test_pragmas (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (g_ascii_strtoll (limit, NULL, 10), ==, WAL_LIMIT);
   g_assert_cmpstr (keys, ==, "1");
   g_assert_cmpint (atoi (timeout), >=, 1000);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 7);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 8);
   g_assert_cmpuint (strlen (till_database_get_instance (fixture->db)), ==, 36);
   g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 077, ==, 0);
@@ -296,7 +296,7 @@ test_status_checks_migration (Fixture *fixture, gconstpointer data)
   edit_schema (fixture->path, "orders", ORDERS_CHECK_2, ORDERS_CHECK_1);
   fixture->db = till_database_open (fixture->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 7);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 8);
   number = query_text (fixture->db, "SELECT number FROM orders WHERE id = 7");
   g_assert_cmpstr (number, ==, "T-7");
   schema = query_text (fixture->db, "SELECT sql FROM sqlite_schema WHERE name = 'orders'");
@@ -356,7 +356,7 @@ test_payments_migration (Fixture *fixture, gconstpointer data)
   /* Version 4 copied the table without its UNIQUE constraint, version 5 indexed the
    * intents' ids again, unique, version 6 the cards' last 4 digits (and 7 the receipt
    * pages' tokens). */
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 7);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 8);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM sqlite_schema"
                                            " WHERE tbl_name = 'payments' AND type = 'index'"
                                            " AND name = 'payments_payment_intent'"
@@ -762,7 +762,7 @@ test_receipt_tokens_migration (Fixture *fixture, gconstpointer data)
 
   fixture->db = till_database_open (fixture->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 7);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 8);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (DISTINCT token) FROM receipt_tokens"
                                            " WHERE order_id IN (7, 8)"),
                    ==, 2);
@@ -783,6 +783,52 @@ test_receipt_tokens_migration (Fixture *fixture, gconstpointer data)
   g_assert_cmpstr (kept, ==, first);
 }
 
+/* Version 8 keeps when an order was canceled; orders canceled before get their last change's
+ * time, the others none; run again over a database that has the column, nothing changes. */
+static void
+test_canceled_at_migration (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  sqlite3 *raw = NULL;
+
+  g_assert_true (till_database_exec (fixture->db, INSERT_ORDER, NULL));
+  g_assert_true (till_database_exec (fixture->db,
+                                     "INSERT INTO orders (id, number, status, currency, subtotal,"
+                                     " discount, tax, rounding, total, created_at, updated_at)"
+                                     " VALUES (8, 'T-8', 'canceled', 'USD', 100, 0, 0, 0,"
+                                     " 100, 1000, 5000)",
+                                     NULL));
+  g_clear_object (&fixture->db);
+  /* A version 7 database: no canceled_at. */
+  g_assert_cmpint (sqlite3_open (fixture->path, &raw), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (raw,
+                                 "ALTER TABLE orders DROP COLUMN canceled_at;"
+                                 " PRAGMA user_version = 7",
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_close (raw);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      fixture->db = till_database_open (fixture->path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (till_database_get_version (fixture->db), ==, 8);
+      g_assert_cmpint (query_int (fixture->db, "SELECT canceled_at FROM orders WHERE id = 8"), ==,
+                       5000);
+      g_assert_cmpint (
+          query_int (fixture->db,
+                     "SELECT count (*) FROM orders WHERE id = 7 AND canceled_at IS NULL"),
+          ==, 1);
+      g_clear_object (&fixture->db);
+      g_assert_cmpint (sqlite3_open (fixture->path, &raw), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_exec (raw, "PRAGMA user_version = 7", NULL, NULL, NULL), ==,
+                       SQLITE_OK);
+      sqlite3_close (raw);
+    }
+  fixture->db = till_database_open (fixture->path, &error);
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -795,6 +841,7 @@ main (int argc, char **argv)
   ADD ("/server/storage/status-checks-migration", test_status_checks_migration);
   ADD ("/server/storage/payments-migration", test_payments_migration);
   ADD ("/server/storage/receipt-tokens-migration", test_receipt_tokens_migration);
+  ADD ("/server/storage/canceled-at-migration", test_canceled_at_migration);
   ADD ("/server/storage/intent-names-order", test_intent_names_order);
   ADD ("/server/storage/forget-events", test_forget_events);
   ADD ("/server/storage/transactions", test_transactions);
