@@ -391,6 +391,19 @@ till_test_touch_connect (TillTestTouch *touch, int width, int height, GError **e
   return TRUE;
 }
 
+/* A widget just shown is laid out at the next frame: where it is is known only then. */
+static void
+wait_laid_out (GtkWidget *widget)
+{
+  gint64 deadline = g_get_monotonic_time () + TILL_TEST_DEADLINE_MS * 1000;
+
+  while (gtk_widget_get_width (widget) == 0 || gtk_widget_get_height (widget) == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
 /* The daemon's surface that shows @widget's, and where @widget's (@x, @y) is on it. */
 static Surface *
 find_surface (TillTestTouch *touch, GtkWidget *widget, double x, double y, int *out_x, int *out_y)
@@ -405,6 +418,7 @@ find_surface (TillTestTouch *touch, GtkWidget *widget, double x, double y, int *
   gint64           deadline = g_get_monotonic_time () + TILL_TEST_DEADLINE_MS * 1000;
 
   g_assert_nonnull (native);
+  wait_laid_out (widget);
   gdk_surface = gtk_native_get_surface (native);
   g_assert_nonnull (gdk_surface);
   g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native),
@@ -486,9 +500,11 @@ till_test_touch_end (TillTestTouch *touch, GtkWidget *widget, double x, double y
 void
 till_test_touch_tap (TillTestTouch *touch, GtkWidget *widget)
 {
-  double x = gtk_widget_get_width (widget) / 2.0;
-  double y = gtk_widget_get_height (widget) / 2.0;
+  double x, y;
 
+  wait_laid_out (widget);
+  x = gtk_widget_get_width (widget) / 2.0;
+  y = gtk_widget_get_height (widget) / 2.0;
   till_test_touch_begin (touch, widget, x, y, 1);
   till_test_touch_end (touch, widget, x, y, 1);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "till-core.h"
+#include "till-figures-page-private.h"
 #include "till-orders-page-private.h"
 #include "till-test-gtk.h"
 #include "till-test-touch.h"
@@ -234,8 +235,12 @@ test_swipe (Fixture *f, gconstpointer data)
 
   g_assert_cmpuint (till_orders_page_get_n_orders (f->page), ==, 50);
   g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, 0);
-  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), >,
-                     gtk_adjustment_get_page_size (adjustment));
+  /* The rows are laid out at a frame to come. */
+  while (gtk_adjustment_get_upper (adjustment) <= gtk_adjustment_get_page_size (adjustment))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
   till_test_touch_drag (touch, scrolled, x, height * 0.8, 0, -height * 0.6, 10);
   /* It moved with the finger, and no row was opened by it. */
   while (gtk_adjustment_get_value (adjustment) <= 0)
@@ -321,6 +326,73 @@ test_refund (Fixture *f, gconstpointer data)
   wait_idle (f);
 }
 
+/* The button of @root's tree labeled @label (with its mnemonic), mapped. */
+static GtkWidget *
+find_labeled (GtkWidget *root, const char *label)
+{
+  if (GTK_IS_BUTTON (root) && gtk_widget_get_mapped (root) &&
+      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_labeled (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+figures_loaded (gpointer data)
+{
+  return till_figures_page_is_loaded (TILL_FIGURES_PAGE (data));
+}
+
+static gboolean
+thirty_days (gpointer data)
+{
+  JsonObject *trend = till_figures_page_get_trend (TILL_FIGURES_PAGE (data));
+
+  return till_figures_page_is_loaded (TILL_FIGURES_PAGE (data)) && trend != NULL &&
+         json_array_get_length (json_object_get_array_member (trend, "days")) == 30;
+}
+
+static void
+on_done (gboolean *done)
+{
+  *done = TRUE;
+}
+
+/* The day's figures by touch: the 30 days tab tapped brings the longer trend, and Back to
+ * Sale tapped says the page is done. */
+static void
+test_figures (Fixture *f, gconstpointer data)
+{
+  TillFiguresPage *page = till_figures_page_new (f->client);
+  gboolean         done = FALSE;
+  GtkWidget       *month;
+  GtkWidget       *back;
+
+  gtk_window_set_child (f->window, GTK_WIDGET (page));
+  g_signal_connect_swapped (page, "done", G_CALLBACK (on_done), &done);
+  till_figures_page_show_day (page, NULL);
+  g_assert_true (till_test_wait_until (figures_loaded, page, TILL_TEST_DEADLINE_MS));
+  g_assert_cmpuint (json_array_get_length (
+                        json_object_get_array_member (till_figures_page_get_trend (page), "days")),
+                    ==, 7);
+  month = find_labeled (GTK_WIDGET (page), "_30 Days");
+  g_assert_nonnull (month);
+  till_test_touch_tap (touch, month);
+  g_assert_true (till_test_wait_until (thirty_days, page, TILL_TEST_DEADLINE_MS));
+
+  back = find_labeled (GTK_WIDGET (page), "_Back to Sale");
+  g_assert_nonnull (back);
+  till_test_touch_tap (touch, back);
+  g_assert_true (till_test_wait_for (&done, TILL_TEST_DEADLINE_MS));
+}
+
 static void
 test_skip (gconstpointer data)
 {
@@ -350,6 +422,8 @@ main (int argc, char **argv)
   g_test_add ("/orders/touch/tap", Fixture, NULL, fixture_set_up, test_tap, fixture_tear_down);
   g_test_add ("/orders/touch/swipe", Fixture, NULL, fixture_set_up, test_swipe, fixture_tear_down);
   g_test_add ("/orders/touch/refund", Fixture, NULL, fixture_set_up, test_refund,
+              fixture_tear_down);
+  g_test_add ("/orders/touch/figures", Fixture, NULL, fixture_set_up, test_figures,
               fixture_tear_down);
   status = g_test_run ();
   pay_training_server_stop (server);
