@@ -19,7 +19,9 @@ typedef enum
 } TillFigure;
 
 /* Both answers are in and shown. */
-gboolean    till_figures_page_is_loaded (TillFiguresPage *self);
+gboolean till_figures_page_is_loaded (TillFiguresPage *self);
+/* The day's figures are shown (the trend's answer may still be on its way). */
+gboolean    till_figures_page_is_report_shown (TillFiguresPage *self);
 gboolean    till_figures_page_is_exporting (TillFiguresPage *self);
 JsonObject *till_figures_page_get_report (TillFiguresPage *self);
 JsonObject *till_figures_page_get_trend (TillFiguresPage *self);

@@ -25,7 +25,8 @@ struct _TillFiguresPage
   guint         trend_days;
   JsonObject   *report; /* the server's, or NULL while loading */
   JsonObject   *trend;
-  guint         loading; /* requests under way */
+  gboolean      report_shown; /* the day's report is on the page */
+  guint         loading;      /* requests under way */
   gboolean      exporting;
   char         *last_message;
 
@@ -238,17 +239,20 @@ update_day (TillFiguresPage *self)
   gtk_calendar_select_day (self->calendar, when);
 }
 
+/* The day's figures are shown as soon as their answer is in, whichever of the two answers
+ * (asked for together) comes first: the trend's chart is drawn when its own comes, empty
+ * until then, so nothing shown is ever a number of another day. */
 static void
 finish_load (TillFiguresPage *self)
 {
-  if (self->loading > 0)
-    return;
-  if (self->report != NULL && self->trend != NULL)
+  if (self->report != NULL && !self->report_shown)
     {
       fill_report (self);
-      gtk_widget_queue_draw (GTK_WIDGET (self->trend_chart));
       gtk_stack_set_visible_child_name (self->stack, "report");
+      self->report_shown = TRUE;
     }
+  if (self->trend != NULL)
+    gtk_widget_queue_draw (GTK_WIDGET (self->trend_chart));
 }
 
 static void
@@ -325,6 +329,7 @@ load (TillFiguresPage *self)
   self->cancellable = g_cancellable_new ();
   g_clear_pointer (&self->report, json_object_unref);
   g_clear_pointer (&self->trend, json_object_unref);
+  self->report_shown = FALSE;
   self->loading = 1;
   update_day (self);
   gtk_stack_set_visible_child_name (self->stack, "loading");
@@ -983,6 +988,14 @@ gboolean
 till_figures_page_is_loaded (TillFiguresPage *self)
 {
   return self->loading == 0 && self->report != NULL && self->trend != NULL &&
+         g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "report") == 0;
+}
+
+/* The day's figures are on the page; the trend may still be on its way. */
+gboolean
+till_figures_page_is_report_shown (TillFiguresPage *self)
+{
+  return self->report_shown &&
          g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "report") == 0;
 }
 

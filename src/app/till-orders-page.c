@@ -664,7 +664,12 @@ show_detail (TillOrdersPage *self)
       add_row (group, title, time, NULL);
     }
   if (order->status == TILL_ORDER_CANCELED)
-    add_row (group, _ ("Abandoned"), NULL, NULL);
+    {
+      /* Servers before canceled_at do not say when. */
+      g_autofree char *canceled = format_time (order->canceled_at);
+
+      add_row (group, _ ("Canceled"), order->canceled_at ? canceled : NULL, NULL);
+    }
 
   gtk_widget_set_visible (self->sync_button, order->status == TILL_ORDER_PENDING_PAYMENT);
   gtk_widget_set_visible (self->refund_button, (order->status == TILL_ORDER_PAID ||

@@ -738,7 +738,8 @@ till_payment_page_print_receipt (TillPaymentPage *self, const char *export_pdf, 
 
   text = till_payment_page_format_receipt (
       self->order, config, self->cart ? till_cart_model_get_cart (self->cart)->note : NULL);
-  operation = till_receipt_printer_new_operation (text, self->order->number);
+  operation =
+      till_receipt_printer_new_operation (text, self->order->number, self->order->receipt_url);
 
   if (export_pdf != NULL)
     {

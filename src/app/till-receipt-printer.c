@@ -4,7 +4,8 @@
  *
  * Every receipt is the text core writes (till_receipt_format_full()): on an ESC/POS printer in
  * its code pages with a QR code (the receipt page's address, else the order number) and a cut,
- * on A4 in a monospace font.
+ * on A4 in a monospace font, with the receipt page's QR code and address under the text when
+ * the server has a public address.
  * Nothing here blocks the main loop: the network is asynchronous and a USB device is written
  * from a worker thread, with a deadline, because the kernel's lp driver waits for as long as
  * the printer does (out of paper, lid open).
@@ -18,6 +19,7 @@
 #include <netinet/in.h>
 #include <glib/gi18n.h>
 #include <poll.h>
+#include <qrencode.h>
 #include <unistd.h>
 
 #include "till-money-label.h"
@@ -95,12 +97,21 @@ till_receipt_printer_test_page (int paper_mm)
   return till_escpos_encode (text, "Till", TRUE);
 }
 
-/* A4: the text in a monospace font, as many pages as it takes. */
+/* A4: the text in a monospace font, as many pages as it takes, then the link's QR code and
+ * its address as text (on a page of their own when the last one has no room). */
+
+#define A4_QR_MODULE 3.0 /* points: 1 mm, what a phone reads from arm's length */
+#define A4_QR_QUIET 4    /* modules of white around the code, as the standard asks */
 
 typedef struct
 {
-  char **lines;
-  int    lines_per_page;
+  char  **lines;
+  int     lines_per_page;
+  double  line_height;
+  char   *link;
+  QRcode *qr;
+  int     qr_page;
+  double  qr_y;
 } ReceiptPages;
 
 static void
@@ -109,6 +120,8 @@ receipt_pages_free (gpointer data)
   ReceiptPages *pages = data;
 
   g_strfreev (pages->lines);
+  g_free (pages->link);
+  g_clear_pointer (&pages->qr, QRcode_free);
   g_free (pages);
 }
 
@@ -122,19 +135,92 @@ receipt_layout (GtkPrintContext *context)
   return layout;
 }
 
+/* The link under its QR code, wrapped at the page's width. */
+static PangoLayout *
+link_layout (GtkPrintContext *context, ReceiptPages *pages)
+{
+  PangoLayout *layout = receipt_layout (context);
+
+  pango_layout_set_width (layout, (int) (gtk_print_context_get_width (context) * PANGO_SCALE));
+  pango_layout_set_wrap (layout, PANGO_WRAP_CHAR);
+  pango_layout_set_text (layout, pages->link, -1);
+  return layout;
+}
+
+static double
+qr_size (ReceiptPages *pages)
+{
+  return (pages->qr->width + 2 * A4_QR_QUIET) * A4_QR_MODULE;
+}
+
 static void
 on_begin_print (GtkPrintOperation *operation, GtkPrintContext *context, ReceiptPages *pages)
 {
   g_autoptr (PangoLayout) layout = receipt_layout (context);
-  int   line_height;
-  guint n_lines = g_strv_length (pages->lines);
+  int    line_height;
+  guint  n_lines = g_strv_length (pages->lines);
+  int    n_pages;
+  double height = gtk_print_context_get_height (context);
 
   pango_layout_set_text (layout, "X", -1);
   pango_layout_get_pixel_size (layout, NULL, &line_height);
-  pages->lines_per_page =
-      MAX (1, (int) (gtk_print_context_get_height (context) / MAX (line_height, 1)));
-  gtk_print_operation_set_n_pages (
-      operation, MAX (1, (n_lines + pages->lines_per_page - 1) / pages->lines_per_page));
+  pages->line_height = MAX (line_height, 1);
+  pages->lines_per_page = MAX (1, (int) (height / pages->line_height));
+  n_pages = MAX (1, (n_lines + pages->lines_per_page - 1) / pages->lines_per_page);
+
+  if (pages->qr != NULL)
+    {
+      g_autoptr (PangoLayout) link = link_layout (context, pages);
+      int    link_height;
+      double needed;
+
+      pango_layout_get_pixel_size (link, NULL, &link_height);
+      needed = qr_size (pages) + link_height;
+      pages->qr_page = n_pages - 1;
+      pages->qr_y = (n_lines - (n_pages - 1) * pages->lines_per_page) * pages->line_height;
+      if (pages->qr_y + needed > height)
+        {
+          pages->qr_page = n_pages++;
+          pages->qr_y = 0;
+        }
+    }
+  gtk_print_operation_set_n_pages (operation, n_pages);
+}
+
+/* The dark modules as rectangles, each run of a row as one, without antialiasing: no seams
+ * between modules, sharp edges at any resolution. */
+static void
+draw_qr (cairo_t *cr, GtkPrintContext *context, ReceiptPages *pages)
+{
+  const QRcode *qr = pages->qr;
+  double        size = qr_size (pages);
+  double        x0 = A4_QR_QUIET * A4_QR_MODULE;
+  double        y0 = pages->qr_y + A4_QR_QUIET * A4_QR_MODULE;
+  g_autoptr (PangoLayout) link = link_layout (context, pages);
+
+  cairo_save (cr);
+  cairo_set_antialias (cr, CAIRO_ANTIALIAS_NONE);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_rectangle (cr, 0, pages->qr_y, size, size);
+  cairo_fill (cr);
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  for (int y = 0; y < qr->width; y++)
+    for (int x = 0; x < qr->width; x++)
+      if (qr->data[y * qr->width + x] & 1)
+        {
+          int run = x;
+
+          while (run + 1 < qr->width && (qr->data[y * qr->width + run + 1] & 1))
+            run++;
+          cairo_rectangle (cr, x0 + x * A4_QR_MODULE, y0 + y * A4_QR_MODULE,
+                           (run - x + 1) * A4_QR_MODULE, A4_QR_MODULE);
+          x = run;
+        }
+  cairo_fill (cr);
+  cairo_restore (cr);
+
+  cairo_move_to (cr, 0, pages->qr_y + size);
+  pango_cairo_show_layout (cr, link);
 }
 
 static void
@@ -146,30 +232,43 @@ on_draw_page (GtkPrintOperation *operation,
   cairo_t *cr = gtk_print_context_get_cairo_context (context);
   g_autoptr (PangoLayout) layout = receipt_layout (context);
   guint first = page_nr * pages->lines_per_page;
+  guint n_lines = g_strv_length (pages->lines);
   g_autoptr (GString) text = g_string_new (NULL);
 
-  for (guint i = first; pages->lines[i] != NULL && i < first + pages->lines_per_page; i++)
+  for (guint i = first; i < n_lines && i < first + pages->lines_per_page; i++)
     g_string_append_printf (text, "%s\n", pages->lines[i]);
   pango_layout_set_text (layout, text->str, -1);
   cairo_move_to (cr, 0, 0);
   pango_cairo_show_layout (cr, layout);
+
+  if (pages->qr != NULL && page_nr == pages->qr_page)
+    draw_qr (cr, context, pages);
 }
 
 /**
  * till_receipt_printer_new_operation:
  * @text: the receipt
  * @job_name: the job's name in the printer's queue (the order number)
+ * @link: (nullable): the order's receipt page (`receipt_url`), printed as a QR code and as
+ *   text under the receipt; %NULL for none
  *
  * Returns: (transfer full): a print operation that prints @text; run it with the print dialog
  *   (its "Print to File" writes a PDF) or export it to a file.
  */
 GtkPrintOperation *
-till_receipt_printer_new_operation (const char *text, const char *job_name)
+till_receipt_printer_new_operation (const char *text, const char *job_name, const char *link)
 {
   GtkPrintOperation *operation = gtk_print_operation_new ();
   ReceiptPages      *pages = g_new0 (ReceiptPages, 1);
 
   pages->lines = g_strsplit (text, "\n", -1);
+  if (link != NULL && *link != '\0')
+    {
+      pages->qr = QRcode_encodeString8bit (link, 0, QR_ECLEVEL_M);
+      /* Only a link longer than a QR code holds (thousands of bytes) has none. */
+      if (pages->qr != NULL)
+        pages->link = g_strdup (link);
+    }
   gtk_print_operation_set_job_name (operation, job_name);
   gtk_print_operation_set_unit (operation, GTK_UNIT_POINTS);
   g_object_set_data_full (G_OBJECT (operation), "till-receipt", pages, receipt_pages_free);
@@ -724,7 +823,7 @@ till_receipt_print_async (TillClient         *client,
     {
       g_autofree char *text = till_receipt_printer_format (order, config, NULL, TILL_RECEIPT_WIDTH);
       g_autoptr (GtkPrintOperation) operation =
-          till_receipt_printer_new_operation (text, order->number);
+          till_receipt_printer_new_operation (text, order->number, order->receipt_url);
       GError *error = NULL;
 
       gtk_print_operation_set_allow_async (operation, TRUE);

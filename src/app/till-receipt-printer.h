@@ -18,7 +18,8 @@ char *till_receipt_printer_format (const TillOrder       *order,
                                    int                    width);
 GBytes *
 till_receipt_printer_job (const TillOrder *order, const TillStoreConfig *config, int paper_mm);
-GtkPrintOperation *till_receipt_printer_new_operation (const char *text, const char *job_name);
+GtkPrintOperation *
+till_receipt_printer_new_operation (const char *text, const char *job_name, const char *link);
 
 gboolean till_receipt_printer_address_is_valid (const char *address, GError **error);
 void     till_receipt_printer_send_async (const char         *address,

@@ -139,6 +139,7 @@ till_order_free (TillOrder *order)
   g_clear_pointer (&order->tenders, g_ptr_array_unref);
   g_clear_pointer (&order->created_at, g_date_time_unref);
   g_clear_pointer (&order->paid_at, g_date_time_unref);
+  g_clear_pointer (&order->canceled_at, g_date_time_unref);
   g_free (order);
 }
 
@@ -252,6 +253,8 @@ write_members (const TillOrder *order, gboolean with_lines, TillJsonWriter *writ
   till_json_writer_time (writer, order->created_at);
   till_json_writer_name (writer, "paid_at");
   till_json_writer_time (writer, order->paid_at);
+  till_json_writer_name (writer, "canceled_at");
+  till_json_writer_time (writer, order->canceled_at);
   if (order->receipt_url != NULL)
     till_json_writer_member_string (writer, "receipt_url", order->receipt_url);
 }
@@ -388,6 +391,7 @@ till_order_from_json (JsonObject *object, GError **error)
       !till_json_get_object (object, NULL, "payment", FALSE, &payment, error) ||
       !get_time (object, "created_at", TRUE, &order->created_at, error) ||
       !get_time (object, "paid_at", FALSE, &order->paid_at, error) ||
+      !get_time (object, "canceled_at", FALSE, &order->canceled_at, error) ||
       !till_json_get_string (object, NULL, "receipt_url", FALSE, 2048, &order->receipt_url,
                              error) ||
       !till_json_get_string (object, NULL, "tender", FALSE, 16, &order->tender, error) ||

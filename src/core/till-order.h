@@ -68,6 +68,7 @@ typedef struct
   char      *decline_message;
   GDateTime *created_at;
   GDateTime *paid_at;     /* nullable */
+  GDateTime *canceled_at; /* nullable; null also for orders canceled before it was kept */
   char      *receipt_url; /* nullable: its receipt page, when the server has a public address */
   /* tenders (issue 25): "card", "cash" or "split", NULL before any payment; what the
    * tenders that succeeded cover of the total (amount_due is total − paid_amount) */

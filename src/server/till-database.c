@@ -111,6 +111,7 @@ typedef gboolean (*MigrationFunc) (TillDatabase *self, GError **error);
 static gboolean rewrite_status_checks (TillDatabase *self, GError **error);
 static gboolean add_receipt_tokens (TillDatabase *self, GError **error);
 static gboolean add_partially_paid (TillDatabase *self, GError **error);
+static gboolean add_canceled_at (TillDatabase *self, GError **error);
 
 typedef struct
 {
@@ -356,6 +357,8 @@ static const Migration migrations[] = {
   /* 14: the status partially_paid (a split payment with its cash part paid), in the orders'
    * status check (add_partially_paid ()) and in the trigger of forward moves. */
   { NULL, add_partially_paid },
+  /* 15: when an order was canceled (add_canceled_at ()). */
+  { NULL, add_canceled_at },
 };
 
 static void
@@ -1194,6 +1197,34 @@ add_receipt_tokens (TillDatabase *self, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+/* orders.canceled_at, for an order's history. Orders canceled before get their last change's
+ * time, which is their cancellation unless something touched them later: the best the
+ * database knows. A column already there (a database whose version was set back) is kept. */
+static gboolean
+add_canceled_at (TillDatabase *self, GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean      present = FALSE;
+
+  /* Not cached: it runs once in the database's life. */
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT 1 FROM pragma_table_info ('orders') WHERE name = 'canceled_at'",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
+                   "cannot read the orders' columns: %s", sqlite3_errmsg (self->db));
+      return FALSE;
+    }
+  present = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_finalize (stmt);
+  if (present)
+    return TRUE;
+  return till_database_exec (self,
+                             "ALTER TABLE orders ADD COLUMN canceled_at INTEGER;"
+                             "UPDATE orders SET canceled_at = updated_at WHERE status = 'canceled'",
+                             error);
 }
 
 static gboolean

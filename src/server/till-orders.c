@@ -23,7 +23,7 @@
   " o.rounding, o.total, o.refunded, o.created_at, o.paid_at, p.payment_intent, p.status,"         \
   " p.card_brand, p.card_last4, p.decline_code, p.decline_message,"                                \
   " (SELECT coalesce (sum (t.amount), 0) FROM cash_tenders t WHERE t.order_id = o.id),"            \
-  " f.order_id IS NOT NULL, f.catalog_difference"                                                  \
+  " f.order_id IS NOT NULL, f.catalog_difference, o.canceled_at"                                   \
   " FROM orders o LEFT JOIN payments p ON p.order_id = o.id"                                       \
   " LEFT JOIN offline_sales f ON f.order_id = o.id"
 
@@ -119,6 +119,8 @@ order_from_row (sqlite3_stmt *stmt)
         order->paid_amount = cash;
         break;
     }
+  if (sqlite3_column_type (stmt, 22) != SQLITE_NULL)
+    order->canceled_at = date_time_from_us (sqlite3_column_int64 (stmt, 22));
   return order;
 }
 
@@ -658,7 +660,7 @@ till_orders_cancel_without_intent (TillDatabase *db,
 {
   /* One statement: atomic, and no intent recorded meanwhile can slip under it. */
   if (!update_order (db,
-                     "UPDATE orders SET status = 'canceled', updated_at = ?2"
+                     "UPDATE orders SET status = 'canceled', canceled_at = ?2, updated_at = ?2"
                      " WHERE id = ?1 AND status = 'pending_payment' AND NOT EXISTS"
                      " (SELECT 1 FROM payments WHERE order_id = ?1"
                      "  AND payment_intent IS NOT NULL)",
@@ -788,12 +790,13 @@ till_orders_cancel_lost_intent (
   gboolean      changed;
 
   /* Only the order whose recorded intent is the one Stripe does not know. */
-  stmt = till_database_prepare (db,
-                                "UPDATE orders SET status = 'canceled', updated_at = ?2"
-                                " WHERE id = ?1 AND status = 'pending_payment' AND EXISTS"
-                                " (SELECT 1 FROM payments WHERE order_id = ?1"
-                                "  AND payment_intent = ?3)",
-                                error);
+  stmt = till_database_prepare (
+      db,
+      "UPDATE orders SET status = 'canceled', canceled_at = ?2, updated_at = ?2"
+      " WHERE id = ?1 AND status = 'pending_payment' AND EXISTS"
+      " (SELECT 1 FROM payments WHERE order_id = ?1"
+      "  AND payment_intent = ?3)",
+      error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, order_id);
@@ -905,7 +908,7 @@ apply_intent_locked (
   if (g_strcmp0 (status, "canceled") == 0)
     {
       if (!update_order (db,
-                         "UPDATE orders SET status = 'canceled', updated_at = ?2"
+                         "UPDATE orders SET status = 'canceled', canceled_at = ?2, updated_at = ?2"
                          " WHERE id = ?1 AND status = 'pending_payment'",
                          order_id, error) ||
           !update_payment (db, order_id, status, NULL, NULL, NULL, NULL, error))

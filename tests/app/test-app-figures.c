@@ -20,6 +20,7 @@
 #include "till-figures-page-private.h"
 #include "till-money-label.h"
 #include "till-preferences-window-private.h"
+#include "till-test-app-server.h"
 #include "till-test-gtk.h"
 #include "till-window-private.h"
 
@@ -604,6 +605,55 @@ test_turkish (void)
   g_test_trap_assert_passed ();
 }
 
+static gboolean
+report_shown (gpointer data)
+{
+  return till_figures_page_is_report_shown (TILL_FIGURES_PAGE (data));
+}
+
+static gboolean
+page_loaded (gpointer data)
+{
+  return till_figures_page_is_loaded (TILL_FIGURES_PAGE (data));
+}
+
+/* The day's figures are shown as soon as their answer is in, while the trend's is still on
+ * its way; the trend's chart fills in when it comes. */
+static void
+test_report_before_trend (void)
+{
+  TillTestAppServer *server = till_test_app_server_new (FALSE, 0);
+  g_autoptr (TillClient) client = till_client_new ();
+  GtkWindow       *window = GTK_WINDOW (gtk_window_new ());
+  TillFiguresPage *page;
+  GDate            day;
+
+  till_client_set_server (client, till_test_app_server_get_url (server), TILL_TEST_APP_TOKEN);
+  g_assert_true (till_test_wait_until (client_online, client, 5000));
+  page = till_figures_page_new (client);
+  gtk_window_set_default_size (window, 800, 600);
+  gtk_window_set_child (window, GTK_WIDGET (page));
+  gtk_window_present (window);
+  till_test_app_server_hold_days (server);
+  g_date_clear (&day, 1);
+  g_date_set_dmy (&day, 6, 12, 2026);
+  till_figures_page_show_day (page, &day);
+
+  g_assert_true (till_test_wait_until (report_shown, page, TILL_TEST_DEADLINE_MS));
+  g_assert_null (till_figures_page_get_trend (page));
+  g_assert_false (till_figures_page_is_loaded (page));
+  g_assert_cmpstr (till_figures_page_get_figure (page, TILL_FIGURE_COUNT), ==, "2");
+  g_assert_nonnull (strstr (till_figures_page_get_figure (page, TILL_FIGURE_GROSS), "12"));
+
+  till_test_app_server_release_days (server);
+  g_assert_true (till_test_wait_until (page_loaded, page, TILL_TEST_DEADLINE_MS));
+  g_assert_nonnull (till_figures_page_get_trend (page));
+  g_assert_cmpstr (till_figures_page_get_figure (page, TILL_FIGURE_COUNT), ==, "2");
+  gtk_window_destroy (window);
+  g_clear_object (&client);
+  till_test_app_server_free (server);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -618,6 +668,7 @@ main (int argc, char *argv[])
   g_test_add ("/app/figures/report", Fixture, NULL, setup, test_figures, teardown);
   g_test_add ("/app/figures/cashier-and-offline", Fixture, NULL, setup, test_cashier_and_offline,
               teardown);
+  g_test_add_func ("/app/figures/report-before-trend", test_report_before_trend);
   g_test_add_func ("/app/figures/preferences", test_preferences);
   g_test_add_func ("/app/figures/turkish", test_turkish);
   return g_test_run ();

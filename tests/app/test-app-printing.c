@@ -448,34 +448,74 @@ test_test_page (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (text, "ÇĞİÖŞÜ çğıöşü ÄÖÜ äöüß € ×"));
 }
 
-/* A4 through GtkPrintOperation, exported as a PDF, its text read back with pdftotext. */
-static void
-test_pdf (Fixture *f, gconstpointer data)
+/* The fixture's order on A4 through GtkPrintOperation, exported as a PDF; its text read back
+ * with pdftotext, and every QR code on its pages, rasterised by pdftoppm, read by zbarimg (one
+ * a line). FALSE when those programs are not installed. */
+static gboolean
+export_pdf (Fixture *f, char **out_text, char **out_qr)
 {
   g_autofree char *text = till_receipt_printer_format (f->order, till_client_get_config (f->client),
                                                        NULL, TILL_RECEIPT_WIDTH);
   g_autoptr (GtkPrintOperation) operation =
-      till_receipt_printer_new_operation (text, f->order->number);
+      till_receipt_printer_new_operation (text, f->order->number, f->order->receipt_url);
   g_autofree char *pdf = g_build_filename (f->tmpdir, "receipt.pdf", NULL);
+  g_autofree char *prefix = g_build_filename (f->tmpdir, "receipt-page", NULL);
   g_autofree char *pdftotext = g_find_program_in_path ("pdftotext");
-  g_autofree char *out = NULL;
+  g_autofree char *pdftoppm = g_find_program_in_path ("pdftoppm");
+  g_autofree char *zbarimg = g_find_program_in_path ("zbarimg");
   g_autoptr (GError) error = NULL;
-  int status;
+  g_autoptr (GDir) dir = NULL;
+  g_autoptr (GString) codes = g_string_new (NULL);
+  g_autofree char *out = NULL;
+  const char      *name;
 
   gtk_print_operation_set_export_filename (operation, pdf);
   g_assert_cmpint (
       gtk_print_operation_run (operation, GTK_PRINT_OPERATION_ACTION_EXPORT, NULL, &error), ==,
       GTK_PRINT_OPERATION_RESULT_APPLY);
   g_assert_no_error (error);
-  if (pdftotext == NULL)
+  if (pdftotext == NULL || pdftoppm == NULL || zbarimg == NULL)
     {
-      g_test_skip ("pdftotext (poppler-utils) is not installed");
-      return;
+      g_test_skip ("pdftotext, pdftoppm (poppler-utils) or zbarimg (zbar-tools) is not installed");
+      return FALSE;
     }
-  g_assert_true (g_spawn_sync (NULL,
-                               (char *[]){ pdftotext, (char *) "-layout", pdf, (char *) "-", NULL },
-                               NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &error));
+  *out_text =
+      till_test_run_program ((const char *[]){ pdftotext, "-layout", pdf, "-", NULL }, &error);
   g_assert_no_error (error);
+  /* 150 dpi: a QR module of 1 mm is 6 pixels, as a phone's camera sees it, roughly. */
+  g_free (till_test_run_program (
+      (const char *[]){ pdftoppm, "-r", "150", "-png", pdf, prefix, NULL }, &error));
+  g_assert_no_error (error);
+  dir = g_dir_open (f->tmpdir, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "receipt-page") && g_str_has_suffix (name, ".png"))
+      {
+        g_autofree char *png = g_build_filename (f->tmpdir, name, NULL);
+        g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+        g_autofree char *found = NULL;
+        /* zbarimg exits with 4 when the page has no code. */
+        int status = till_test_run_launcher (
+            launcher, (const char *[]){ zbarimg, "--quiet", "--raw", png, NULL }, &found, NULL);
+
+        g_assert_true (status == 0 || status == 4);
+        g_string_append (codes, found);
+      }
+  *out_qr = g_string_free (g_steal_pointer (&codes), FALSE);
+  return TRUE;
+}
+
+/* A4 through GtkPrintOperation, exported as a PDF: the receipt's text; with no public address,
+ * no QR code. */
+static void
+test_pdf (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *qr = NULL;
+
+  if (!export_pdf (f, &out, &qr))
+    return;
   g_test_message ("%s", out);
   g_assert_nonnull (strstr (out, "TRAINING"));
   g_assert_nonnull (strstr (out, "İstanbul Simidi"));
@@ -484,6 +524,43 @@ test_pdf (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (out, "TOTAL"));
   g_assert_nonnull (strstr (out, "•••• 4242"));
   assert_header (out, f->client);
+  g_assert_null (f->order->receipt_url);
+  g_assert_cmpstr (qr, ==, "");
+  g_assert_null (strstr (out, "/r/"));
+}
+
+/* With a public address, the A4 receipt ends with the receipt page's QR code, which a reader
+ * decodes from the rasterised page, and its address as text. */
+static void
+test_pdf_receipt_url (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *qr = NULL;
+  g_autofree char *expected = NULL;
+  const char      *url = f->order->receipt_url;
+
+  g_assert_nonnull (url);
+  g_assert_true (g_str_has_prefix (url, (const char *) data));
+  if (!export_pdf (f, &out, &qr))
+    return;
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "TOTAL"));
+  g_assert_nonnull (strstr (out, url));
+  g_assert_cmpuint (strstr (out, url) - out, >, strstr (out, "TOTAL") - out);
+  expected = g_strdup_printf ("%s\n", url);
+  g_assert_cmpstr (qr, ==, expected);
+
+  /* The page, for data/screenshots/. */
+  {
+    g_autofree char *page = g_build_filename (f->tmpdir, "receipt-page-1.png", NULL);
+    g_autofree char *shot = g_test_build_filename (G_TEST_BUILT, "receipt-a4-qr.png", NULL);
+    g_autoptr (GFile) from = g_file_new_for_path (page);
+    g_autoptr (GFile) to = g_file_new_for_path (shot);
+    g_autoptr (GError) error = NULL;
+
+    g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error);
+    g_assert_no_error (error);
+  }
 }
 
 static gboolean
@@ -697,5 +774,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/printing/preferences-page", test_printer_page);
   g_test_add_func ("/app/printing/emulator-program", test_emulator_program);
   g_test_add ("/app/printing/pdf", Fixture, NULL, setup, test_pdf, teardown);
+  g_test_add ("/app/printing/pdf-receipt-url", Fixture, "https://shop.example", setup,
+              test_pdf_receipt_url, teardown);
   return g_test_run ();
 }

@@ -48,6 +48,8 @@ struct _TillTestAppServer
   guint       disk_full_count; /* checkouts answered 507 storage_full, storing nothing */
   guint       sync_fail_count; /* syncs answered 503 payment_provider_unavailable */
   guint       version;         /* bumped on every catalog change: the ETag */
+  gboolean    hold_days;       /* GET /api/v1/reports/days waits for the release */
+  GPtrArray  *held_days;       /* SoupServerMessage, paused */
 };
 
 static void
@@ -467,6 +469,70 @@ handle_orders (SoupServer        *soup,
                                     strlen (found));
 }
 
+/* GET /api/v1/reports/daily: one day of two sales of €6.17 at 10:00, paid by Visa, 7 % tax. */
+static void
+handle_report_daily (SoupServer        *soup,
+                     SoupServerMessage *msg,
+                     const char        *path,
+                     GHashTable        *query,
+                     gpointer           user_data)
+{
+  static const char report[] =
+      "{\"date\":\"2026-12-06\",\"currency\":\"EUR\",\"gross\":1234,\"refunds\":0,"
+      "\"net\":1234,\"count\":2,\"average\":617,\"by_status\":{},"
+      "\"by_method\":[{\"method\":\"card\",\"brand\":\"visa\",\"count\":2,"
+      "\"gross\":1234,\"refunds\":0,\"net\":1234}],"
+      "\"by_tax_rate\":[{\"tax_rate\":700,\"net\":1153,\"tax\":81}],"
+      "\"by_hour\":[{\"hour\":10,\"count\":2,\"gross\":1234}]}";
+
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, report,
+                                    strlen (report));
+}
+
+/* GET /api/v1/reports/days: the last 7 days, that day's sales only; held while asked to. */
+static void
+handle_report_days (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    const char        *path,
+                    GHashTable        *query,
+                    gpointer           user_data)
+{
+  TillTestAppServer *server = user_data;
+  static const char  days[] =
+      "{\"currency\":\"EUR\",\"days\":[{\"date\":\"2026-11-30\",\"net\":0},"
+      "{\"date\":\"2026-12-01\",\"net\":0},{\"date\":\"2026-12-02\",\"net\":0},"
+      "{\"date\":\"2026-12-03\",\"net\":0},{\"date\":\"2026-12-04\",\"net\":0},"
+      "{\"date\":\"2026-12-05\",\"net\":0},{\"date\":\"2026-12-06\",\"net\":1234}]}";
+
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, days,
+                                    strlen (days));
+  g_mutex_lock (&server->lock);
+  if (server->hold_days)
+    {
+      soup_server_message_pause (msg);
+      g_ptr_array_add (server->held_days, g_object_ref (msg));
+    }
+  g_mutex_unlock (&server->lock);
+}
+
+static gboolean
+release_days (gpointer user_data)
+{
+  TillTestAppServer *server = user_data;
+  g_autoptr (GPtrArray) held = NULL;
+
+  g_mutex_lock (&server->lock);
+  server->hold_days = FALSE;
+  held = g_steal_pointer (&server->held_days);
+  server->held_days = g_ptr_array_new_with_free_func (g_object_unref);
+  g_mutex_unlock (&server->lock);
+  for (guint i = 0; i < held->len; i++)
+    soup_server_message_unpause (held->pdata[i]);
+  return G_SOURCE_REMOVE;
+}
+
 static gpointer
 server_thread (gpointer user_data)
 {
@@ -483,6 +549,9 @@ server_thread (gpointer user_data)
   soup_server_add_handler (server->soup, "/api/v1/products", handle_products, server, NULL);
   soup_server_add_handler (server->soup, "/api/v1/checkouts", handle_checkouts, server, NULL);
   soup_server_add_handler (server->soup, "/api/v1/orders/", handle_orders, server, NULL);
+  soup_server_add_handler (server->soup, "/api/v1/reports/daily", handle_report_daily, server,
+                           NULL);
+  soup_server_add_handler (server->soup, "/api/v1/reports/days", handle_report_days, server, NULL);
   if (!soup_server_listen_local (server->soup, server->port,
                                  SOUP_SERVER_LISTEN_IPV4_ONLY |
                                      (server->certificate ? SOUP_SERVER_LISTEN_HTTPS : 0),
@@ -522,6 +591,7 @@ server_new (gboolean training, guint port, GTlsCertificate *certificate)
   server->loop = g_main_loop_new (server->context, FALSE);
   server->products = g_ptr_array_new_with_free_func ((GDestroyNotify) product_free);
   server->orders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  server->held_days = g_ptr_array_new_with_free_func (g_object_unref);
   g_mutex_init (&server->lock);
   g_cond_init (&server->ready);
 
@@ -561,6 +631,7 @@ till_test_app_server_free (TillTestAppServer *server)
   g_main_context_unref (server->context);
   g_ptr_array_unref (server->products);
   g_hash_table_unref (server->orders);
+  g_ptr_array_unref (server->held_days);
   g_mutex_clear (&server->lock);
   g_cond_clear (&server->ready);
   g_free (server->url);
@@ -658,3 +729,18 @@ GETTER (n_sync_requests, n_sync_requests)
 GETTER (n_product_requests, n_product_requests)
 GETTER (n_not_modified, n_not_modified)
 GETTER (n_authorized, n_authorized)
+
+/* Holds the answers to GET /api/v1/reports/days until till_test_app_server_release_days(). */
+void
+till_test_app_server_hold_days (TillTestAppServer *server)
+{
+  g_mutex_lock (&server->lock);
+  server->hold_days = TRUE;
+  g_mutex_unlock (&server->lock);
+}
+
+void
+till_test_app_server_release_days (TillTestAppServer *server)
+{
+  g_main_context_invoke (server->context, release_days, server);
+}

@@ -50,4 +50,8 @@ guint till_test_app_server_get_n_not_modified (TillTestAppServer *server);
 /* Requests that reached a handler with any Authorization header at all. */
 guint till_test_app_server_get_n_authorized (TillTestAppServer *server);
 
+/* GET /api/v1/reports/daily answers one day at once; …/days is held from now until released. */
+void till_test_app_server_hold_days (TillTestAppServer *server);
+void till_test_app_server_release_days (TillTestAppServer *server);
+
 G_END_DECLS

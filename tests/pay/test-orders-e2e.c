@@ -482,12 +482,23 @@ static void
 test_abandoned (Fixture *f, gconstpointer data)
 {
   g_autofree char *text = NULL;
+  g_autofree char *canceled = NULL;
+  g_autoptr (GDateTime) local = NULL;
+  const TillOrder *order;
 
   g_assert_true (till_orders_page_load_more (f->page));
   wait_idle (f);
   open_row (f, canceled_id);
   text = till_orders_page_get_detail_text (f->page);
   g_assert_nonnull (strstr (text, "abandoned"));
+  /* The history says when it was canceled, after it was made. */
+  order = till_orders_page_get_detail (f->page, NULL);
+  g_assert_nonnull (order->canceled_at);
+  g_assert_cmpint (g_date_time_compare (order->canceled_at, order->created_at), >=, 0);
+  local = g_date_time_to_local (order->canceled_at);
+  canceled = g_date_time_format (local, "Canceled\n%x %H:%M\n");
+  g_assert_nonnull (strstr (text, canceled));
+  g_assert_cmpuint (strstr (text, canceled) - text, >, strstr (text, "Order made") - text);
   g_assert_false (gtk_widget_get_visible (till_orders_page_get_sync_button (f->page)));
   g_assert_false (gtk_widget_get_visible (till_orders_page_get_refund_button (f->page)));
   g_assert_false (gtk_widget_get_visible (till_orders_page_get_print_button (f->page)));

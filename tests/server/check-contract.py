@@ -650,7 +650,11 @@ def r_confirm(route):
 
 def r_cancel(route):
     STATE["pending"] = checkout("contract-cancel")
-    call(route, "POST", order_path("pending", "/cancel"), 200)
+    answer = call(route, "POST", order_path("pending", "/cancel"), 200)
+    if answer.json and (answer.json.get("status") != "canceled"
+                        or not answer.json.get("canceled_at")):
+        fail(f"a canceled order has status {answer.json.get('status')}"
+             f" and canceled_at {answer.json.get('canceled_at')}")
     call(route, "POST", order_path("paid", "/cancel"), 409, "invalid_state")
 
 

@@ -40,6 +40,19 @@ test_decline_and_retry (Fixture *fixture, gconstpointer data)
   }
 }
 
+/* An ISO 8601 time member of @object, which must be there. */
+static GDateTime *
+time_member (JsonObject *object, const char *member)
+{
+  const char *text = json_object_get_string_member_with_default (object, member, NULL);
+  GDateTime  *time;
+
+  g_assert_nonnull (text);
+  time = g_date_time_new_from_iso8601 (text, NULL);
+  g_assert_nonnull (time);
+  return time;
+}
+
 static void
 test_cancel (Fixture *fixture, gconstpointer data)
 {
@@ -47,15 +60,36 @@ test_cancel (Fixture *fixture, gconstpointer data)
   g_autofree char *body = cart_body (fixture, reference);
   g_autoptr (TillTestResponse) created = checkout (fixture, body);
   g_autoptr (TillTestResponse) intent_response = NULL;
+  g_autoptr (GDateTime) created_at = time_member (order_of (created), "created_at");
+  g_autoptr (GDateTime) canceled_at = NULL;
+  g_autoptr (GDateTime) before = g_date_time_new_now_utc ();
   gint64 order_id = json_object_get_int_member (order_of (created), "id");
 
+  g_assert_true (json_object_get_null_member (order_of (created), "canceled_at"));
   for (guint i = 0; i < 2; i++)
     {
       g_autoptr (TillTestResponse) canceled =
           post_order (fixture, order_id, "cancel", fixture->server->cashier_token, NULL);
+      g_autoptr (GDateTime) at = NULL;
+
       g_assert_cmpuint (canceled->status, ==, 200);
       g_assert_cmpstr (json_object_get_string_member (canceled->json, "status"), ==, "canceled");
+      /* When it was canceled: after it was made, and the same when asked again. */
+      at = time_member (canceled->json, "canceled_at");
+      if (canceled_at == NULL)
+        canceled_at = g_date_time_ref (at);
+      g_assert_true (g_date_time_equal (at, canceled_at));
+      g_assert_cmpint (g_date_time_compare (canceled_at, created_at), >=, 0);
+      g_assert_cmpint (g_date_time_to_unix (canceled_at), >=, g_date_time_to_unix (before));
     }
+  {
+    g_autoptr (TillTestResponse) got = get_order (fixture, order_id);
+    g_autoptr (GDateTime) at = NULL;
+
+    g_assert_cmpuint (got->status, ==, 200);
+    at = time_member (got->json, "canceled_at");
+    g_assert_true (g_date_time_equal (at, canceled_at));
+  }
   g_assert_cmpstr (json_object_get_string_member (
                        sim_intent (fixture, intent_of (created), &intent_response), "status"),
                    ==, "canceled");
@@ -97,6 +131,7 @@ test_refunds (Fixture *fixture, gconstpointer data)
     order = order_of (partial);
     g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "partially_refunded");
     g_assert_cmpint (json_object_get_int_member (order, "refunded"), ==, 300);
+    g_assert_true (json_object_get_null_member (order, "canceled_at"));
     first_refund =
         json_object_get_int_member (json_object_get_object_member (partial->json, "refund"), "id");
   }

@@ -812,7 +812,7 @@ test_cash_tenders_migration (Fixture *fixture, gconstpointer data)
 
   fixture->db = till_database_open (fixture->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 14);
+  g_assert_cmpint (till_database_get_version (fixture->db), >=, 14);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM cash_refunds"), ==, 0);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM offline_sales"), ==, 0);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM z_reports"), ==, 0);
@@ -840,6 +840,52 @@ test_cash_tenders_migration (Fixture *fixture, gconstpointer data)
                                      NULL));
 }
 
+/* Version 15 keeps when an order was canceled; orders canceled before get their last change's
+ * time, the others none; run again over a database that has the column, nothing changes. */
+static void
+test_canceled_at_migration (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  sqlite3 *raw = NULL;
+
+  g_assert_true (till_database_exec (fixture->db, INSERT_ORDER, NULL));
+  g_assert_true (till_database_exec (fixture->db,
+                                     "INSERT INTO orders (id, number, status, currency, subtotal,"
+                                     " discount, tax, rounding, total, created_at, updated_at)"
+                                     " VALUES (8, 'T-8', 'canceled', 'USD', 100, 0, 0, 0,"
+                                     " 100, 1000, 5000)",
+                                     NULL));
+  g_clear_object (&fixture->db);
+  /* A version 14 database: no canceled_at. */
+  g_assert_cmpint (sqlite3_open (fixture->path, &raw), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (raw,
+                                 "ALTER TABLE orders DROP COLUMN canceled_at;"
+                                 " PRAGMA user_version = 14",
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_close (raw);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      fixture->db = till_database_open (fixture->path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (till_database_get_version (fixture->db), >=, 15);
+      g_assert_cmpint (query_int (fixture->db, "SELECT canceled_at FROM orders WHERE id = 8"), ==,
+                       5000);
+      g_assert_cmpint (
+          query_int (fixture->db,
+                     "SELECT count (*) FROM orders WHERE id = 7 AND canceled_at IS NULL"),
+          ==, 1);
+      g_clear_object (&fixture->db);
+      g_assert_cmpint (sqlite3_open (fixture->path, &raw), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_exec (raw, "PRAGMA user_version = 14", NULL, NULL, NULL), ==,
+                       SQLITE_OK);
+      sqlite3_close (raw);
+    }
+  fixture->db = till_database_open (fixture->path, &error);
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -853,6 +899,7 @@ main (int argc, char **argv)
   ADD ("/server/storage/payments-migration", test_payments_migration);
   ADD ("/server/storage/receipt-tokens-migration", test_receipt_tokens_migration);
   ADD ("/server/storage/cash-tenders-migration", test_cash_tenders_migration);
+  ADD ("/server/storage/canceled-at-migration", test_canceled_at_migration);
   ADD ("/server/storage/intent-names-order", test_intent_names_order);
   ADD ("/server/storage/forget-events", test_forget_events);
   ADD ("/server/storage/transactions", test_transactions);
