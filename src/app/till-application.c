@@ -270,6 +270,21 @@ on_close_request (GtkWindow *window, TillApplication *self)
   return FALSE;
 }
 
+/* Cash sales made while the server is unreachable wait there; one that cannot be opened
+ * (a damaged disk) leaves the window without offline cash, and says why in the log. */
+static void
+open_cash_journal (TillWindow *window)
+{
+  g_autofree char *path = till_cash_journal_default_path ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillCashJournal) journal = till_cash_journal_open (path, &error);
+
+  if (journal == NULL)
+    g_message ("No offline cash: %s", error->message);
+  else
+    till_window_set_cash_journal (window, journal);
+}
+
 static void
 till_application_activate (GApplication *app)
 {
@@ -291,6 +306,7 @@ till_application_activate (GApplication *app)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (window);
   g_signal_connect (window, "close-request", G_CALLBACK (on_close_request), self);
+  open_cash_journal (TILL_WINDOW (window));
 
   catalog_view = till_window_get_catalog_view (TILL_WINDOW (window));
   g_settings_bind (self->settings, "catalog-view", catalog_view, "view-mode",

@@ -1,0 +1,395 @@
+/* till-cash-sale.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Exactly once: the cart's client_reference is saved before anything leaves, and the same
+ * reference goes to the server whether the sale is sent now or uploaded from the journal
+ * later, so the server records it once however often it is sent. With the server unreachable
+ * (or silent: a timeout leaves the outcome unknown) and the store allowing offline cash, the
+ * sale is written to the journal, as sold (the prices the app charged), and the cashier is
+ * told it waits to upload; cards are never taken offline.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "till-cash-dialog.h"
+#include "till-cash-drawer.h"
+#include "till-cash-sale.h"
+#include "till-core.h"
+#include "till-receipt-printer.h"
+
+void
+till_cash_sale_result_free (TillCashSaleResult *result)
+{
+  if (result == NULL)
+    return;
+  g_free (result->currency);
+  g_free (result->order_number);
+  g_free (result);
+}
+
+/**
+ * till_cash_sale_body:
+ * @cart: with its client_reference
+ * @tendered: what the customer handed over
+ * @offline_sold_at: (nullable): for a sale made offline, when: the lines then carry the prices
+ *   the app charged (`unit_amount`, `tax_rate`), for the server to record as sold
+ *
+ * Returns: (transfer full): the body of POST /api/v1/checkouts, tender cash.
+ */
+JsonNode *
+till_cash_sale_body (const TillCart *cart, gint64 tendered, GDateTime *offline_sold_at)
+{
+  JsonNode *body =
+      offline_sold_at != NULL ? till_cart_to_json (cart) : till_cart_to_checkout_json (cart);
+  JsonObject *object = json_node_get_object (body);
+  JsonObject *cash = json_object_new ();
+
+  json_object_set_string_member (object, "tender", "cash");
+  json_object_set_int_member (cash, "tendered", tendered);
+  json_object_set_object_member (object, "cash", cash);
+  if (offline_sold_at != NULL)
+    {
+      JsonObject *offline = json_object_new ();
+      g_autoptr (GDateTime) utc = g_date_time_to_utc (offline_sold_at);
+      g_autofree char *sold_at = g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
+
+      json_object_set_string_member (offline, "sold_at", sold_at);
+      json_object_set_boolean_member (offline, "lines_as_sold", TRUE);
+      json_object_set_object_member (object, "offline", offline);
+    }
+  return body;
+}
+
+typedef struct
+{
+  TillClient      *client;
+  TillCashJournal *journal; /* nullable */
+  TillCartModel   *cart;
+  TillCashDialog  *dialog;
+  gint64           tendered;
+  gboolean         returned;
+} Sale;
+
+static void
+sale_free (Sale *sale)
+{
+  g_clear_object (&sale->client);
+  g_clear_object (&sale->journal);
+  g_clear_object (&sale->cart);
+  g_clear_object (&sale->dialog);
+  g_free (sale);
+}
+
+static gboolean
+has_escpos_printer (void)
+{
+  g_autoptr (GSettings) settings = g_settings_new (TILL_APP_ID);
+  g_autofree char *address = g_settings_get_string (settings, "receipt-printer");
+
+  return *g_strstrip (address) != '\0';
+}
+
+static void
+on_kicked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!till_cash_drawer_kick_finish (result, &error))
+    g_message ("The cash drawer did not open: %s", error->message);
+}
+
+static void
+on_printed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!till_receipt_print_finish (result, &error))
+    g_message ("The cash sale's receipt was not printed: %s", error->message);
+}
+
+/* The drawer opens, then the receipt prints (on an ESC/POS printer: A4 would ask each time). */
+static void
+open_drawer_and_print (Sale *sale, const TillOrder *order)
+{
+  if (!has_escpos_printer ())
+    return;
+  till_cash_drawer_kick_async (NULL, on_kicked, NULL);
+  if (order != NULL)
+    till_receipt_print_async (sale->client, order, NULL, NULL, on_printed, NULL);
+}
+
+static void
+finish (GTask *task, TillCashSaleResult *result)
+{
+  Sale *sale = g_task_get_task_data (task);
+
+  sale->returned = TRUE;
+  g_task_return_pointer (task, result, (GDestroyNotify) till_cash_sale_result_free);
+  gtk_window_close (GTK_WINDOW (sale->dialog));
+}
+
+static gboolean
+keep_offline (GTask *task, GError **error)
+{
+  Sale                  *sale = g_task_get_task_data (task);
+  const TillStoreConfig *config = till_client_get_config (sale->client);
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr (JsonNode) body = NULL;
+  TillCashSaleResult *result;
+
+  if (sale->journal == NULL || config == NULL || !config->offline_cash)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _ ("The server cannot be reached, and this store does not take cash "
+                      "without it. Try again when the connection is back."));
+      return FALSE;
+    }
+  body = till_cash_sale_body (till_cart_model_get_cart (sale->cart), sale->tendered, now);
+  if (!till_cash_journal_add_sale (sale->journal, till_cart_model_get_client_reference (sale->cart),
+                                   body, error))
+    return FALSE;
+  result = g_new0 (TillCashSaleResult, 1);
+  result->offline = TRUE;
+  till_cash_dialog_get_change (sale->dialog, &result->change);
+  result->currency = g_strdup (till_cart_model_get_currency (sale->cart));
+  open_drawer_and_print (sale, NULL);
+  finish (task, result);
+  return TRUE;
+}
+
+static gboolean
+is_unreachable (const GError *error)
+{
+  return g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NETWORK) ||
+         g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_TIMEOUT) ||
+         g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NOT_CONFIGURED);
+}
+
+static void
+on_checkout_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Sale *sale = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillCashCheckout) checkout =
+      till_client_cash_checkout_finish (TILL_CLIENT (source), result, &error);
+  TillCashSaleResult *done;
+
+  if (sale->returned)
+    return;
+  if (checkout == NULL)
+    {
+      g_autoptr (GError) offline_error = NULL;
+
+      g_message ("Cash checkout failed: %s", error->message);
+      if (is_unreachable (error) && keep_offline (task, &offline_error))
+        return;
+      till_cash_dialog_set_busy (sale->dialog, FALSE,
+                                 offline_error != NULL ? offline_error->message : error->message);
+      return;
+    }
+  done = g_new0 (TillCashSaleResult, 1);
+  done->change = checkout->change;
+  done->currency = g_strdup (checkout->order->currency);
+  done->order_number = g_strdup (checkout->order->number);
+  open_drawer_and_print (sale, checkout->order);
+  finish (task, done);
+}
+
+static void
+on_take_cash (TillCashDialog *dialog, gint64 tendered, GTask *task)
+{
+  g_autoptr (GTask) hold = g_object_ref (task);
+  Sale *sale = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+
+  sale->tendered = tendered;
+  till_cash_dialog_set_busy (dialog, TRUE, NULL);
+  till_cart_model_ensure_client_reference (sale->cart);
+  if (till_client_get_state (sale->client) != TILL_CONNECTION_ONLINE)
+    {
+      if (!keep_offline (task, &error))
+        till_cash_dialog_set_busy (dialog, FALSE, error->message);
+      return;
+    }
+  {
+    g_autoptr (JsonNode) body =
+        till_cash_sale_body (till_cart_model_get_cart (sale->cart), tendered, NULL);
+
+    till_client_cash_checkout_async (sale->client, body, g_task_get_cancellable (task),
+                                     on_checkout_done, g_object_ref (task));
+  }
+}
+
+static gboolean
+on_close_request (TillCashDialog *dialog, GTask *task)
+{
+  Sale *sale = g_task_get_task_data (task);
+
+  if (!sale->returned)
+    {
+      sale->returned = TRUE;
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The cashier went back");
+    }
+  g_object_unref (task);
+  return FALSE;
+}
+
+/**
+ * till_cash_sale_run_async:
+ * @journal: (nullable): where sales go while the server is unreachable; NULL: nowhere
+ *
+ * Shows the cash keypad for @cart and records the sale. It ends with the sale recorded (on
+ * the server or in the journal), or %G_IO_ERROR_CANCELLED when the cashier went back; errors
+ * on the way are shown in the keypad, which stays open.
+ */
+void
+till_cash_sale_run_async (GtkWindow          *parent,
+                          TillClient         *client,
+                          TillCashJournal    *journal,
+                          TillCartModel      *cart,
+                          GCancellable       *cancellable,
+                          GAsyncReadyCallback callback,
+                          gpointer            user_data)
+{
+  GTask                 *task = g_task_new (NULL, cancellable, callback, user_data);
+  const TillStoreConfig *config = till_client_get_config (client);
+  Sale                  *sale = g_new0 (Sale, 1);
+  TillTotals             totals = { 0 };
+
+  g_task_set_source_tag (task, till_cash_sale_run_async);
+  sale->client = g_object_ref (client);
+  sale->journal = journal != NULL ? g_object_ref (journal) : NULL;
+  sale->cart = g_object_ref (cart);
+  g_task_set_task_data (task, sale, (GDestroyNotify) sale_free);
+  if (!till_cart_model_compute_totals (cart, NULL, &totals, NULL))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               _ ("This cart cannot be totaled."));
+      g_object_unref (task);
+      return;
+    }
+  sale->dialog = g_object_ref_sink (
+      till_cash_dialog_new (parent, till_cart_model_get_currency (cart), totals.total,
+                            config != NULL ? config->cash_rounding : 0));
+  g_signal_connect (sale->dialog, "take-cash", G_CALLBACK (on_take_cash), task);
+  /* The dialog holds the task until it closes. */
+  g_signal_connect (sale->dialog, "close-request", G_CALLBACK (on_close_request), task);
+  gtk_window_present (GTK_WINDOW (sale->dialog));
+}
+
+TillCashSaleResult *
+till_cash_sale_run_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Uploading the journal */
+
+typedef struct
+{
+  TillCashJournal *journal;
+  TillClient      *client;
+  GPtrArray       *pending; /* of TillCashJournalSale, owned by the journal */
+  guint            next;
+  guint            uploaded;
+} Upload;
+
+static void
+upload_free (Upload *upload)
+{
+  g_clear_object (&upload->journal);
+  g_clear_object (&upload->client);
+  g_clear_pointer (&upload->pending, g_ptr_array_unref);
+  g_free (upload);
+}
+
+static void upload_next (GTask *task);
+
+static void
+on_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Upload              *upload = g_task_get_task_data (task);
+  TillCashJournalSale *sale = g_ptr_array_index (upload->pending, upload->next);
+  g_autoptr (TillCashCheckout) checkout = NULL;
+  GError *error = NULL;
+
+  checkout = till_client_cash_checkout_finish (TILL_CLIENT (source), result, &error);
+  if (checkout == NULL || !till_cash_journal_mark_uploaded (upload->journal, sale->client_reference,
+                                                            checkout->order->number, &error))
+    {
+      /* Kept in the journal: sent again next time, under the same reference. */
+      g_message ("An offline cash sale was not uploaded: %s", error->message);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_debug ("Offline cash sale uploaded as order %s%s", checkout->order->number,
+           checkout->replayed ? " (the server had it already)" : "");
+  upload->uploaded++;
+  upload->next++;
+  upload_next (task);
+}
+
+static void
+upload_next (GTask *task)
+{
+  Upload              *upload = g_task_get_task_data (task);
+  TillCashJournalSale *sale;
+
+  if (upload->next >= upload->pending->len)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  sale = g_ptr_array_index (upload->pending, upload->next);
+  till_client_cash_checkout_async (upload->client, sale->request, g_task_get_cancellable (task),
+                                   on_uploaded, g_object_ref (task));
+}
+
+/**
+ * till_cash_sale_upload_async:
+ *
+ * Sends the journal's pending sales to the server, oldest first, one at a time, each marked
+ * uploaded in the journal once the server has answered with its order. It stops at the first
+ * one the server does not take (unreachable, or refused): that one and those after it stay
+ * pending.
+ */
+void
+till_cash_sale_upload_async (TillCashJournal    *journal,
+                             TillClient         *client,
+                             GCancellable       *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  Upload *upload = g_new0 (Upload, 1);
+
+  g_return_if_fail (TILL_IS_CASH_JOURNAL (journal));
+  g_return_if_fail (TILL_IS_CLIENT (client));
+
+  g_task_set_source_tag (task, till_cash_sale_upload_async);
+  upload->journal = g_object_ref (journal);
+  upload->client = g_object_ref (client);
+  upload->pending = till_cash_journal_get_pending (journal);
+  g_task_set_task_data (task, upload, (GDestroyNotify) upload_free);
+  upload_next (task);
+}
+
+/* *@out_uploaded: how many were uploaded, also when it fails. */
+gboolean
+till_cash_sale_upload_finish (GAsyncResult *result, guint *out_uploaded, GError **error)
+{
+  Upload *upload;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  upload = g_task_get_task_data (G_TASK (result));
+  if (out_uploaded != NULL)
+    *out_uploaded = upload->uploaded;
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

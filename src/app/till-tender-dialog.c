@@ -1,0 +1,63 @@
+/* till-tender-dialog.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Responses "card" (the default: Return), "cash" and "cancel" (Escape). One key each as well,
+ * without Alt, for a cashier whose hands are on the keyboard: C for Card, A or F2 for Cash
+ * (F2 in the window goes to the cash keypad without this question).
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "till-tender-dialog.h"
+
+static gboolean
+on_key_pressed (GtkEventControllerKey *controller,
+                guint                  keyval,
+                guint                  keycode,
+                GdkModifierType        state,
+                AdwMessageDialog      *dialog)
+{
+  if ((state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0)
+    return FALSE;
+  switch (gdk_keyval_to_lower (keyval))
+    {
+      case GDK_KEY_c:
+        adw_message_dialog_response (dialog, "card");
+        return TRUE;
+      case GDK_KEY_a:
+      case GDK_KEY_F2:
+        adw_message_dialog_response (dialog, "cash");
+        return TRUE;
+      default:
+        return FALSE;
+    }
+}
+
+/**
+ * till_tender_dialog_new:
+ * @total_label: the total as shown ("€13.40")
+ *
+ * Returns: (transfer floating): the question; connect to its "response" and present it.
+ */
+AdwMessageDialog *
+till_tender_dialog_new (GtkWindow *parent, const char *total_label)
+{
+  AdwMessageDialog *dialog =
+      ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent, _ ("How Does the Customer Pay?"), NULL));
+  GtkEventController *controller = gtk_event_controller_key_new ();
+
+  /* Translators: %s is the total, e.g. "€13.40". */
+  adw_message_dialog_format_body (dialog, _ ("%s. Card: C or Return. Cash: A or F2."), total_label);
+  adw_message_dialog_add_response (dialog, "cancel", _ ("_Back"));
+  adw_message_dialog_add_response (dialog, "cash", _ ("C_ash"));
+  adw_message_dialog_add_response (dialog, "card", _ ("_Card"));
+  adw_message_dialog_set_response_appearance (dialog, "card", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "card");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect (controller, "key-pressed", G_CALLBACK (on_key_pressed), dialog);
+  gtk_widget_add_controller (GTK_WIDGET (dialog), controller);
+  return dialog;
+}
