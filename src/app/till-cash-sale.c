@@ -41,8 +41,7 @@ till_cash_sale_result_free (TillCashSaleResult *result)
 JsonNode *
 till_cash_sale_body (const TillCart *cart, gint64 tendered, GDateTime *offline_sold_at)
 {
-  JsonNode *body =
-      offline_sold_at != NULL ? till_cart_to_json (cart) : till_cart_to_checkout_json (cart);
+  JsonNode   *body = till_cart_to_checkout_json (cart);
   JsonObject *object = json_node_get_object (body);
   JsonObject *cash = json_object_new ();
 
@@ -52,11 +51,20 @@ till_cash_sale_body (const TillCart *cart, gint64 tendered, GDateTime *offline_s
   if (offline_sold_at != NULL)
     {
       JsonObject *offline = json_object_new ();
+      JsonArray  *lines = json_object_get_array_member (object, "lines");
       g_autoptr (GDateTime) utc = g_date_time_to_utc (offline_sold_at);
       g_autofree char *sold_at = g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
 
+      /* The prices the app charged, line by line, for the server to record as sold. */
+      for (guint i = 0; i < cart->lines->len && i < json_array_get_length (lines); i++)
+        {
+          const TillCartLine *line = g_ptr_array_index (cart->lines, i);
+          JsonObject         *out = json_array_get_object_element (lines, i);
+
+          json_object_set_int_member (out, "unit_amount", line->unit_amount);
+          json_object_set_int_member (out, "tax_rate", line->tax_rate);
+        }
       json_object_set_string_member (offline, "sold_at", sold_at);
-      json_object_set_boolean_member (offline, "lines_as_sold", TRUE);
       json_object_set_object_member (object, "offline", offline);
     }
   return body;
@@ -167,6 +175,17 @@ is_unreachable (const GError *error)
          g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_NOT_CONFIGURED);
 }
 
+/* What the keypad says when the server did not take the sale. */
+static const char *
+cash_error_text (const GError *error)
+{
+  if (g_error_matches (error, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_CONFLICT) &&
+      strstr (error->message, "no_drawer_session") != NULL)
+    return _ ("No drawer session is open on this till. Open the drawer with its float first "
+              "(Cash Drawer in the menu).");
+  return error->message;
+}
+
 static void
 on_checkout_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -187,7 +206,8 @@ on_checkout_done (GObject *source, GAsyncResult *result, gpointer user_data)
       if (is_unreachable (error) && keep_offline (task, &offline_error))
         return;
       till_cash_dialog_set_busy (sale->dialog, FALSE,
-                                 offline_error != NULL ? offline_error->message : error->message);
+                                 offline_error != NULL ? offline_error->message
+                                                       : cash_error_text (error));
       return;
     }
   done = g_new0 (TillCashSaleResult, 1);

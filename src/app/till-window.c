@@ -13,6 +13,7 @@
 #include "till-app-resources.h"
 #include "till-cash-sale.h"
 #include "till-checkout.h"
+#include "till-drawer-dialog.h"
 #include "till-error-message.h"
 #include "till-money-label.h"
 #include "till-orders-page.h"
@@ -1015,6 +1016,20 @@ upload_cash_journal (TillWindow *self)
                                on_journal_uploaded, g_object_ref (self));
 }
 
+/* The drawer: win.show-drawer (Ctrl+Shift+D). */
+static void
+show_drawer_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  TillWindow *self = TILL_WINDOW (widget);
+
+  if (till_client_get_config (self->client) == NULL)
+    {
+      till_window_show_toast (self, _ ("Connect to the server to open or close the drawer."));
+      return;
+    }
+  gtk_window_present (GTK_WINDOW (till_drawer_dialog_new (GTK_WINDOW (self), self->client)));
+}
+
 void
 till_window_set_cash_journal (TillWindow *self, TillCashJournal *journal)
 {
@@ -1339,6 +1354,9 @@ till_window_class_init (TillWindowClass *klass)
                                        "win.show-figures", NULL);
   gtk_widget_class_install_action (widget_class, "win.show-orders", NULL, show_orders_action);
   gtk_widget_class_install_action (widget_class, "win.show-sell", NULL, show_sell_action);
+  gtk_widget_class_install_action (widget_class, "win.show-drawer", NULL, show_drawer_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.show-drawer", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.show-orders", NULL);
 
