@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "till-app-resources.h"
+#include "till-cash-reports-dialog.h"
 #include "till-cash-sale.h"
 #include "till-checkout.h"
 #include "till-drawer-dialog.h"
@@ -1030,6 +1031,20 @@ show_drawer_action (GtkWidget *widget, const char *action_name, GVariant *parame
   gtk_window_present (GTK_WINDOW (till_drawer_dialog_new (GTK_WINDOW (self), self->client)));
 }
 
+/* X and Z reports: win.show-cash-reports (Ctrl+Shift+Z). */
+static void
+show_cash_reports_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  TillWindow *self = TILL_WINDOW (widget);
+
+  if (till_client_get_config (self->client) == NULL)
+    {
+      till_window_show_toast (self, _ ("Connect to the server to see the X and Z reports."));
+      return;
+    }
+  gtk_window_present (GTK_WINDOW (till_cash_reports_dialog_new (GTK_WINDOW (self), self->client)));
+}
+
 void
 till_window_set_cash_journal (TillWindow *self, TillCashJournal *journal)
 {
@@ -1357,6 +1372,10 @@ till_window_class_init (TillWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-drawer", NULL, show_drawer_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.show-drawer", NULL);
+  gtk_widget_class_install_action (widget_class, "win.show-cash-reports", NULL,
+                                   show_cash_reports_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.show-cash-reports", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.show-orders", NULL);
 

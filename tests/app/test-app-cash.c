@@ -7,6 +7,8 @@
 #include "config.h"
 
 #include "till-cash-dialog.h"
+#include "till-cash-report.h"
+#include "till-printer-emulator.h"
 #include "till-core.h"
 #include "till-money-label.h"
 #include "till-test-gtk.h"
@@ -97,11 +99,73 @@ test_eur (void)
   g_object_unref (dialog);
 }
 
+/* A Z report as docs/contract.md shapes it. */
+static const char z_report[] =
+    "{\"number\":\"Z-0001\",\"terminal\":\"front\",\"from\":\"2026-12-07T08:00:00Z\","
+    "\"to\":\"2026-12-07T18:00:00Z\",\"currency\":\"EUR\",\"sales\":{\"count\":3,"
+    "\"amount\":4650},\"by_tender\":[{\"method\":\"cash\",\"count\":2,\"amount\":2650},"
+    "{\"method\":\"card\",\"count\":1,\"amount\":2000}],\"by_tax_rate\":[{\"rate\":1900,"
+    "\"tax\":742}],\"refunds\":[{\"method\":\"cash\",\"count\":1,\"amount\":500}],"
+    "\"discounts\":0,\"voids\":{\"count\":1,\"amount\":300},\"cash_rounding\":0,"
+    "\"movements\":{\"pay_ins\":1000,\"pay_outs\":250,\"no_sales\":1},\"float\":15000,"
+    "\"expected\":17900,\"counted\":17850,\"over_short\":-50,\"first_order\":\"0001\","
+    "\"last_order\":\"0003\"}";
+
+static gboolean
+has_job (gpointer data)
+{
+  return till_printer_emulator_get_n_jobs (data) > 0;
+}
+
+/* A Z report on the ESC/POS printer: its number, the tenders, the drawer's figures and the
+ * short; the emulator's PNG of it is the screenshot's source. */
+static void
+test_report_escpos (void)
+{
+  g_autoptr (TillPrinterEmulator) printer = till_printer_emulator_new ();
+  g_autoptr (GSettings) settings = g_settings_new (TILL_APP_ID);
+  g_autoptr (JsonObject) report = till_json_parse_object (z_report, -1, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *png = g_test_build_filename (G_TEST_BUILT, "z-report.png", NULL);
+  g_autofree char *short_by = till_money_label (50, "EUR");
+  GAsyncResult    *result = NULL;
+  guint16          port = till_printer_emulator_listen (printer, "127.0.0.1", 0, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (report);
+  address = g_strdup_printf ("127.0.0.1:%u", port);
+  g_settings_set_string (settings, "receipt-printer", address);
+  g_settings_set_uint (settings, "receipt-paper-width", 80);
+  till_cash_report_print_async (report, "EUR", NULL, NULL, till_test_store_result, &result);
+  g_assert_true (till_test_wait_result (&result, 20000) != NULL);
+  g_assert_true (till_cash_report_print_finish (result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_true (till_test_wait_until (has_job, printer, 20000));
+  text = till_printer_emulator_get_text (printer, 0);
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "Z REPORT Z-0001"));
+  g_assert_nonnull (strstr (text, "Cash (2)"));
+  g_assert_nonnull (strstr (text, "Card (1)"));
+  g_assert_nonnull (strstr (text, "Pay ins"));
+  g_assert_nonnull (strstr (text, "Short"));
+  g_assert_true (g_str_has_suffix (text, "[cut]\n"));
+  g_assert_true (till_printer_emulator_render_png (till_printer_emulator_get_job (printer, 0), 80,
+                                                   png, &error));
+  g_assert_no_error (error);
+  g_settings_reset (settings, "receipt-printer");
+  g_settings_reset (settings, "receipt-paper-width");
+  till_printer_emulator_stop (printer);
+}
+
 int
 main (int argc, char **argv)
 {
   till_test_init_gtk (&argc, &argv);
   g_test_add_func ("/app/cash/keypad/chf-rounding", test_chf_rounding);
   g_test_add_func ("/app/cash/keypad/eur", test_eur);
+  g_test_add_func ("/app/cash/report/escpos", test_report_escpos);
   return g_test_run ();
 }
