@@ -381,3 +381,12 @@ till_cash_dialog_set_busy (TillCashDialog *self, gboolean busy, const char *mess
   if (!busy)
     gtk_widget_grab_focus (self->entry);
 }
+
+/* What the keypad says about the last try (empty: nothing). */
+const char *
+till_cash_dialog_get_message (TillCashDialog *self)
+{
+  g_return_val_if_fail (TILL_IS_CASH_DIALOG (self), NULL);
+
+  return gtk_label_get_text (GTK_LABEL (self->message_label));
+}

@@ -22,6 +22,7 @@ gboolean        till_cash_dialog_get_change (TillCashDialog *self, gint64 *out_c
 const char     *till_cash_dialog_get_change_text (TillCashDialog *self);
 GtkEditable    *till_cash_dialog_get_entry (TillCashDialog *self);
 GPtrArray      *till_cash_dialog_get_quick_buttons (TillCashDialog *self);
+const char     *till_cash_dialog_get_message (TillCashDialog *self);
 void till_cash_dialog_set_busy (TillCashDialog *self, gboolean busy, const char *message);
 
 G_END_DECLS
