@@ -127,7 +127,9 @@ json_string (JsonObject *object, const char *member)
   return json_node_get_string (node);
 }
 
-static void store_config_read_cash (TillStoreConfig *config, JsonObject *object);
+static void     store_config_read_cash (TillStoreConfig *config, JsonObject *object);
+static gboolean till_store_config_tenders_equal (const TillStoreConfig *a,
+                                                 const TillStoreConfig *b);
 
 TillStoreConfig *
 till_store_config_from_json (JsonObject *object, GError **error)
@@ -987,7 +989,10 @@ on_connect_done (GObject *source, GAsyncResult *result, gpointer user_data)
                          g_strcmp0 (self->config->store_name, config->store_name) != 0 ||
                          self->config->prices_include_tax != config->prices_include_tax ||
                          g_strcmp0 (self->config->publishable_key, config->publishable_key) != 0 ||
-                         g_strcmp0 (self->config->stripe_js_url, config->stripe_js_url) != 0;
+                         g_strcmp0 (self->config->stripe_js_url, config->stripe_js_url) != 0 ||
+                         self->config->cash_rounding != config->cash_rounding ||
+                         self->config->offline_cash != config->offline_cash ||
+                         !till_store_config_tenders_equal (self->config, config);
 
       till_store_config_free (self->config);
       self->config = g_steal_pointer (&config);
@@ -2117,6 +2122,14 @@ store_config_read_cash (TillStoreConfig *config, JsonObject *object)
         }
       config->tenders = g_strv_builder_end (builder);
     }
+}
+
+static gboolean
+till_store_config_tenders_equal (const TillStoreConfig *a, const TillStoreConfig *b)
+{
+  if (a->tenders == NULL || b->tenders == NULL)
+    return a->tenders == b->tenders;
+  return g_strv_equal ((const char *const *) a->tenders, (const char *const *) b->tenders);
 }
 
 /* Whether the store takes @tender ("card", "cash", "split"). */
