@@ -27,15 +27,15 @@ struct _TillDrawerDialog
   gboolean      busy;
   JsonObject   *closed_session;
 
-  GtkStack      *stack;
-  GtkLabel      *message;
-  GtkLabel      *open_title;
-  GtkLabel      *result_label;
-  GtkBox        *closed_box;
-  GtkBox        *count_box;
-  TillCashCount *count; /* the float's, or the close's: on the page shown */
-  GtkEditable   *amount_entry;
-  GtkEditable   *reason_entry;
+  GtkStack        *stack;
+  GtkLabel        *message;
+  GtkLabel        *open_title;
+  GtkLabel        *result_label;
+  GtkBox          *closed_box;
+  GtkBox          *count_box;
+  TillDrawerCount *count; /* the float's, or the close's: on the page shown */
+  GtkEditable     *amount_entry;
+  GtkEditable     *reason_entry;
 };
 
 G_DEFINE_FINAL_TYPE (TillDrawerDialog, till_drawer_dialog, ADW_TYPE_WINDOW)
@@ -79,11 +79,11 @@ new_count (TillDrawerDialog *self, GtkBox *box)
     {
       GtkWidget *next = gtk_widget_get_next_sibling (old);
 
-      if (TILL_IS_CASH_COUNT (old))
+      if (TILL_IS_DRAWER_COUNT (old))
         gtk_box_remove (box, old);
       old = next;
     }
-  self->count = till_cash_count_new (self->currency);
+  self->count = till_drawer_count_new (self->currency);
   gtk_box_insert_child_after (box, GTK_WIDGET (self->count),
                               gtk_widget_get_first_child (GTK_WIDGET (box)));
 }
@@ -172,10 +172,10 @@ counts_body (TillDrawerDialog *self, GError **error)
   g_autoptr (JsonObject) body = json_object_new ();
   gint64 total = 0;
 
-  if (!till_cash_count_get_total (self->count, &total, error))
+  if (!till_drawer_count_get_total (self->count, &total, error))
     return NULL;
-  if (till_cash_count_get_n_denominations (self->count) > 0)
-    json_object_set_member (body, "counts", till_cash_count_to_json (self->count));
+  if (till_drawer_count_get_n_denominations (self->count) > 0)
+    json_object_set_member (body, "counts", till_drawer_count_to_json (self->count));
   else
     json_object_set_int_member (body, "counted", total);
   return json_node_init_object (json_node_alloc (), body);
@@ -579,7 +579,7 @@ till_drawer_dialog_get_message (TillDrawerDialog *self)
   return gtk_label_get_text (self->message);
 }
 
-TillCashCount *
+TillDrawerCount *
 till_drawer_dialog_get_count (TillDrawerDialog *self)
 {
   return self->count;

@@ -8,7 +8,7 @@
 
 #include <adwaita.h>
 
-#include "till-cash-count.h"
+#include "till-drawer-count.h"
 #include "till-client.h"
 
 G_BEGIN_DECLS
@@ -20,7 +20,7 @@ TillDrawerDialog *till_drawer_dialog_new (GtkWindow *parent, TillClient *client)
 const char       *till_drawer_dialog_get_page (TillDrawerDialog *self);
 gboolean          till_drawer_dialog_is_busy (TillDrawerDialog *self);
 const char       *till_drawer_dialog_get_message (TillDrawerDialog *self);
-TillCashCount    *till_drawer_dialog_get_count (TillDrawerDialog *self);
+TillDrawerCount  *till_drawer_dialog_get_count (TillDrawerDialog *self);
 JsonObject       *till_drawer_dialog_get_closed_session (TillDrawerDialog *self);
 const char       *till_drawer_dialog_get_result_text (TillDrawerDialog *self);
 void              till_drawer_dialog_open_drawer (TillDrawerDialog *self);

@@ -1,4 +1,4 @@
-/* till-cash-count.c
+/* till-drawer-count.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -10,11 +10,11 @@
 
 #include <glib/gi18n.h>
 
-#include "till-cash-count.h"
+#include "till-drawer-count.h"
 #include "till-core.h"
 #include "till-money-label.h"
 
-struct _TillCashCount
+struct _TillDrawerCount
 {
   GtkBox parent_instance;
 
@@ -24,7 +24,7 @@ struct _TillCashCount
   GtkWidget *total_label;
 };
 
-G_DEFINE_FINAL_TYPE (TillCashCount, till_cash_count, GTK_TYPE_BOX)
+G_DEFINE_FINAL_TYPE (TillDrawerCount, till_drawer_count, GTK_TYPE_BOX)
 
 enum
 {
@@ -35,13 +35,13 @@ enum
 static guint signals[N_SIGNALS];
 
 static void
-update_total (TillCashCount *self)
+update_total (TillDrawerCount *self)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *label = NULL;
   gint64           total = 0;
 
-  if (till_cash_count_get_total (self, &total, &error))
+  if (till_drawer_count_get_total (self, &total, &error))
     {
       g_autofree char *amount = till_money_label (total, self->currency);
 
@@ -55,20 +55,20 @@ update_total (TillCashCount *self)
 }
 
 static void
-till_cash_count_finalize (GObject *object)
+till_drawer_count_finalize (GObject *object)
 {
-  TillCashCount *self = TILL_CASH_COUNT (object);
+  TillDrawerCount *self = TILL_DRAWER_COUNT (object);
 
   g_free (self->currency);
   g_array_unref (self->denominations);
   g_ptr_array_unref (self->spins);
-  G_OBJECT_CLASS (till_cash_count_parent_class)->finalize (object);
+  G_OBJECT_CLASS (till_drawer_count_parent_class)->finalize (object);
 }
 
 static void
-till_cash_count_class_init (TillCashCountClass *klass)
+till_drawer_count_class_init (TillDrawerCountClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = till_cash_count_finalize;
+  G_OBJECT_CLASS (klass)->finalize = till_drawer_count_finalize;
 
   /* The count changed. */
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
@@ -76,7 +76,7 @@ till_cash_count_class_init (TillCashCountClass *klass)
 }
 
 static void
-till_cash_count_init (TillCashCount *self)
+till_drawer_count_init (TillDrawerCount *self)
 {
   self->denominations = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->spins = g_ptr_array_new ();
@@ -85,13 +85,13 @@ till_cash_count_init (TillCashCount *self)
 }
 
 /**
- * till_cash_count_new:
+ * till_drawer_count_new:
  * @currency: ISO 4217; one core has no notes and coins for is counted as one total typed in
  */
-TillCashCount *
-till_cash_count_new (const char *currency)
+TillDrawerCount *
+till_drawer_count_new (const char *currency)
 {
-  TillCashCount      *self = g_object_new (TILL_TYPE_CASH_COUNT, NULL);
+  TillDrawerCount    *self = g_object_new (TILL_TYPE_DRAWER_COUNT, NULL);
   const TillCurrency *cur = till_currency_lookup (currency);
   GtkWidget          *grid = gtk_grid_new ();
   GtkWidget          *scrolled = gtk_scrolled_window_new ();
@@ -147,11 +147,11 @@ till_cash_count_new (const char *currency)
 
 /* The count's total, by core's rule (overflow-checked), or FALSE and @error. */
 gboolean
-till_cash_count_get_total (TillCashCount *self, gint64 *out_total, GError **error)
+till_drawer_count_get_total (TillDrawerCount *self, gint64 *out_total, GError **error)
 {
   g_autofree gint64 *quantities = NULL;
 
-  g_return_val_if_fail (TILL_IS_CASH_COUNT (self), FALSE);
+  g_return_val_if_fail (TILL_IS_DRAWER_COUNT (self), FALSE);
 
   if (self->denominations->len == 0)
     {
@@ -169,17 +169,17 @@ till_cash_count_get_total (TillCashCount *self, gint64 *out_total, GError **erro
 /* Returns: (transfer full): {"500": 2, …} (the denominations counted), or with no table the
  * total as a number. */
 JsonNode *
-till_cash_count_to_json (TillCashCount *self)
+till_drawer_count_to_json (TillDrawerCount *self)
 {
   g_autoptr (JsonObject) counts = json_object_new ();
 
-  g_return_val_if_fail (TILL_IS_CASH_COUNT (self), NULL);
+  g_return_val_if_fail (TILL_IS_DRAWER_COUNT (self), NULL);
 
   if (self->denominations->len == 0)
     {
       gint64 total = 0;
 
-      till_cash_count_get_total (self, &total, NULL);
+      till_drawer_count_get_total (self, &total, NULL);
       return json_node_init_int (json_node_alloc (), total);
     }
   for (guint i = 0; i < self->denominations->len; i++)
@@ -197,18 +197,18 @@ till_cash_count_to_json (TillCashCount *self)
 }
 
 guint
-till_cash_count_get_n_denominations (TillCashCount *self)
+till_drawer_count_get_n_denominations (TillDrawerCount *self)
 {
-  g_return_val_if_fail (TILL_IS_CASH_COUNT (self), 0);
+  g_return_val_if_fail (TILL_IS_DRAWER_COUNT (self), 0);
 
   return self->denominations->len;
 }
 
 /* For tests and the screenshots: @quantity of @denomination. */
 void
-till_cash_count_set_quantity (TillCashCount *self, gint64 denomination, guint quantity)
+till_drawer_count_set_quantity (TillDrawerCount *self, gint64 denomination, guint quantity)
 {
-  g_return_if_fail (TILL_IS_CASH_COUNT (self));
+  g_return_if_fail (TILL_IS_DRAWER_COUNT (self));
 
   for (guint i = 0; i < self->denominations->len; i++)
     if (g_array_index (self->denominations, gint64, i) == denomination)
@@ -216,9 +216,9 @@ till_cash_count_set_quantity (TillCashCount *self, gint64 denomination, guint qu
 }
 
 const char *
-till_cash_count_get_total_text (TillCashCount *self)
+till_drawer_count_get_total_text (TillDrawerCount *self)
 {
-  g_return_val_if_fail (TILL_IS_CASH_COUNT (self), NULL);
+  g_return_val_if_fail (TILL_IS_DRAWER_COUNT (self), NULL);
 
   return gtk_label_get_text (GTK_LABEL (self->total_label));
 }
