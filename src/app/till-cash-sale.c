@@ -17,6 +17,7 @@
 #include "till-cash-drawer.h"
 #include "till-cash-sale.h"
 #include "till-core.h"
+#include "till-money-label.h"
 #include "till-receipt-printer.h"
 
 void
@@ -302,6 +303,206 @@ till_cash_sale_run_async (GtkWindow          *parent,
 
 TillCashSaleResult *
 till_cash_sale_run_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Split, cash first: how much in cash, the keypad for it, then the card for exactly the rest
+ * on the payment page. The cash part is recorded with the order (partially paid) before the
+ * card is tried: a declined card leaves it recorded. */
+
+typedef struct
+{
+  TillClient     *client;
+  TillCartModel  *cart;
+  GtkWindow      *parent;
+  TillCashDialog *dialog;
+  gint64          total;
+  gint64          cash_part;
+  gboolean        returned;
+} Split;
+
+static void
+split_free (Split *split)
+{
+  g_clear_object (&split->client);
+  g_clear_object (&split->cart);
+  g_clear_object (&split->parent);
+  g_clear_object (&split->dialog);
+  g_free (split);
+}
+
+static void ask_cash_part (GTask *task, const char *problem);
+
+static void
+on_split_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Split *split = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  TillCheckoutResponse *response =
+      till_client_create_checkout_finish (TILL_CLIENT (source), result, &error);
+
+  if (split->returned)
+    {
+      g_clear_pointer (&response, till_checkout_response_free);
+      return;
+    }
+  if (response == NULL)
+    {
+      g_message ("Split checkout failed: %s", error->message);
+      till_cash_dialog_set_busy (split->dialog, FALSE, cash_error_text (error));
+      return;
+    }
+  split->returned = TRUE;
+  g_task_return_pointer (task, response, (GDestroyNotify) till_checkout_response_free);
+  if (has_escpos_printer ())
+    till_cash_drawer_kick_async (NULL, on_kicked, NULL);
+  gtk_window_close (GTK_WINDOW (split->dialog));
+}
+
+static void
+on_split_take_cash (TillCashDialog *dialog, gint64 tendered, GTask *task)
+{
+  g_autoptr (GTask) hold = g_object_ref (task);
+  Split *split = g_task_get_task_data (task);
+  g_autoptr (JsonNode) body = NULL;
+  JsonObject *cash = json_object_new ();
+
+  till_cash_dialog_set_busy (dialog, TRUE, NULL);
+  till_cart_model_ensure_client_reference (split->cart);
+  body = till_cart_to_checkout_json (till_cart_model_get_cart (split->cart));
+  json_object_set_string_member (json_node_get_object (body), "tender", "split");
+  json_object_set_int_member (cash, "amount", split->cash_part);
+  json_object_set_int_member (cash, "tendered", tendered);
+  json_object_set_object_member (json_node_get_object (body), "cash", cash);
+  till_client_split_checkout_async (split->client, body, g_task_get_cancellable (task),
+                                    on_split_done, g_object_ref (task));
+}
+
+static gboolean
+on_split_close_request (TillCashDialog *dialog, GTask *task)
+{
+  Split *split = g_task_get_task_data (task);
+
+  if (!split->returned)
+    {
+      split->returned = TRUE;
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The cashier went back");
+    }
+  g_object_unref (task);
+  return FALSE;
+}
+
+static void
+on_cash_part (AdwMessageDialog *question, const char *response, GTask *task)
+{
+  Split              *split = g_task_get_task_data (task);
+  const char         *currency = till_cart_model_get_currency (split->cart);
+  const TillCurrency *cur = till_currency_lookup (currency);
+  GtkEditable        *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (question));
+  g_autofree char    *text = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+  g_autoptr (GError) error = NULL;
+  gint64 card_part = 0;
+
+  /* One answer: closing the question afterwards would give its close response too. */
+  g_signal_handlers_disconnect_by_func (question, on_cash_part, task);
+  if (g_strcmp0 (response, "continue") != 0)
+    {
+      split->returned = TRUE;
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The cashier went back");
+      g_object_unref (task);
+      return;
+    }
+  if (!till_money_parse_localized (text, cur, till_money_label_locale (), TILL_PARSE_DEFAULT,
+                                   &split->cash_part, &error) ||
+      !till_cash_split_card_part (split->total, split->cash_part, cur, &card_part, &error))
+    {
+      ask_cash_part (task, error->message);
+      return;
+    }
+  split->dialog =
+      g_object_ref_sink (till_cash_dialog_new (split->parent, currency, split->cash_part, 0));
+  g_signal_connect (split->dialog, "take-cash", G_CALLBACK (on_split_take_cash), task);
+  g_signal_connect (split->dialog, "close-request", G_CALLBACK (on_split_close_request), task);
+  gtk_window_present (GTK_WINDOW (split->dialog));
+}
+
+static void
+on_cash_part_activate (GtkEntry *entry, AdwMessageDialog *question)
+{
+  adw_message_dialog_response (question, "continue");
+  gtk_window_close (GTK_WINDOW (question));
+}
+
+/* The question, again with @problem when the last answer would not do. */
+static void
+ask_cash_part (GTask *task, const char *problem)
+{
+  Split           *split = g_task_get_task_data (task);
+  g_autofree char *total =
+      till_money_label (split->total, till_cart_model_get_currency (split->cart));
+  AdwMessageDialog *question = ADW_MESSAGE_DIALOG (
+      adw_message_dialog_new (split->parent, _ ("How Much Is Paid in Cash?"), NULL));
+  GtkWidget *entry = gtk_entry_new ();
+
+  if (problem != NULL)
+    adw_message_dialog_format_body (question, "%s", problem);
+  else
+    /* Translators: %s is the total; the split payment's question. */
+    adw_message_dialog_format_body (question, _ ("Total %s. The rest is paid by card."), total);
+  gtk_entry_set_input_purpose (GTK_ENTRY (entry), GTK_INPUT_PURPOSE_NUMBER);
+  g_signal_connect (entry, "activate", G_CALLBACK (on_cash_part_activate), question);
+  adw_message_dialog_set_extra_child (question, entry);
+  adw_message_dialog_add_response (question, "cancel", _ ("_Back"));
+  adw_message_dialog_add_response (question, "continue", _ ("C_ontinue"));
+  adw_message_dialog_set_response_appearance (question, "continue", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (question, "continue");
+  adw_message_dialog_set_close_response (question, "cancel");
+  g_signal_connect (question, "response", G_CALLBACK (on_cash_part), task);
+  gtk_window_present (GTK_WINDOW (question));
+  gtk_widget_grab_focus (entry);
+}
+
+/**
+ * till_cash_sale_split_async:
+ *
+ * A split payment, cash first: it ends with the checkout's answer (the order, its cash part
+ * recorded, and the PaymentIntent for exactly the rest) for the payment page, or
+ * %G_IO_ERROR_CANCELLED when the cashier went back.
+ */
+void
+till_cash_sale_split_async (GtkWindow          *parent,
+                            TillClient         *client,
+                            TillCartModel      *cart,
+                            GCancellable       *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
+{
+  GTask     *task = g_task_new (NULL, cancellable, callback, user_data);
+  Split     *split = g_new0 (Split, 1);
+  TillTotals totals = { 0 };
+
+  g_task_set_source_tag (task, till_cash_sale_split_async);
+  split->client = g_object_ref (client);
+  split->cart = g_object_ref (cart);
+  split->parent = parent != NULL ? g_object_ref (parent) : NULL;
+  g_task_set_task_data (task, split, (GDestroyNotify) split_free);
+  if (!till_cart_model_compute_totals (cart, NULL, &totals, NULL))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               _ ("This cart cannot be totaled."));
+      g_object_unref (task);
+      return;
+    }
+  split->total = totals.total;
+  ask_cash_part (task, NULL);
+}
+
+TillCheckoutResponse *
+till_cash_sale_split_finish (GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
 

@@ -35,6 +35,14 @@ void                till_cash_sale_run_async (GtkWindow          *parent,
                                               gpointer            user_data);
 TillCashSaleResult *till_cash_sale_run_finish (GAsyncResult *result, GError **error);
 
+void                  till_cash_sale_split_async (GtkWindow          *parent,
+                                                  TillClient         *client,
+                                                  TillCartModel      *cart,
+                                                  GCancellable       *cancellable,
+                                                  GAsyncReadyCallback callback,
+                                                  gpointer            user_data);
+TillCheckoutResponse *till_cash_sale_split_finish (GAsyncResult *result, GError **error);
+
 void     till_cash_sale_upload_async (TillCashJournal    *journal,
                                       TillClient         *client,
                                       GCancellable       *cancellable,

@@ -2266,3 +2266,24 @@ till_client_cash_request_finish (TillClient *self, GAsyncResult *result, GError 
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* POST /api/v1/checkouts with @body (tender "split", its cash part): the order with its cash
+ * recorded and the PaymentIntent of the rest; till_client_create_checkout_finish() reads it. */
+void
+till_client_split_checkout_async (TillClient         *self,
+                                  JsonNode           *body,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
+{
+  g_autoptr (GTask) outer = NULL;
+  g_autoptr (GTask) inner = NULL;
+
+  g_return_if_fail (TILL_IS_CLIENT (self));
+  g_return_if_fail (body != NULL && JSON_NODE_HOLDS_OBJECT (body));
+
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, till_client_split_checkout_async);
+  inner = request_start (self, "POST", "/api/v1/checkouts", body, NULL, NULL, FALSE, cancellable,
+                         on_checkout_done, g_object_ref (outer));
+}

@@ -299,8 +299,13 @@ void till_client_cash_checkout_async (TillClient         *self,
                                       GCancellable       *cancellable,
                                       GAsyncReadyCallback callback,
                                       gpointer            user_data);
-TillCashCheckout *
+TillCashCheckout      *
 till_client_cash_checkout_finish (TillClient *self, GAsyncResult *result, GError **error);
+void till_client_split_checkout_async (TillClient         *self,
+                                       JsonNode           *body,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
 /* GET (@body NULL) or POST @path (/api/v1/drawer…, /api/v1/reports/x, /api/v1/reports/z…) with
  * an optional Idempotency-Key: the answer's object. */
 void till_client_cash_request_async (TillClient         *self,

@@ -2,9 +2,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Responses "card" (the default: Return), "cash" and "cancel" (Escape). One key each as well,
- * without Alt, for a cashier whose hands are on the keyboard: C for Card, A or F2 for Cash
- * (F2 in the window goes to the cash keypad without this question).
+ * Responses "card" (the default: Return), "cash", "split" and "cancel" (Escape). One key each
+ * as well, without Alt, for a cashier whose hands are on the keyboard: C for Card, A or F2 for
+ * Cash (F2 in the window goes to the cash keypad without this question), S for Split.
  */
 #include "config.h"
 
@@ -30,6 +30,11 @@ on_key_pressed (GtkEventControllerKey *controller,
       case GDK_KEY_F2:
         adw_message_dialog_response (dialog, "cash");
         return TRUE;
+      case GDK_KEY_s:
+        if (!adw_message_dialog_has_response (dialog, "split"))
+          return FALSE;
+        adw_message_dialog_response (dialog, "split");
+        return TRUE;
       default:
         return FALSE;
     }
@@ -38,19 +43,28 @@ on_key_pressed (GtkEventControllerKey *controller,
 /**
  * till_tender_dialog_new:
  * @total_label: the total as shown ("€13.40")
+ * @split: whether to offer Split (part cash, the rest by card)
  *
  * Returns: (transfer floating): the question; connect to its "response" and present it.
  */
 AdwMessageDialog *
-till_tender_dialog_new (GtkWindow *parent, const char *total_label)
+till_tender_dialog_new (GtkWindow *parent, const char *total_label, gboolean split)
 {
   AdwMessageDialog *dialog =
       ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent, _ ("How Does the Customer Pay?"), NULL));
   GtkEventController *controller = gtk_event_controller_key_new ();
 
-  /* Translators: %s is the total, e.g. "€13.40". */
-  adw_message_dialog_format_body (dialog, _ ("%s. Card: C or Return. Cash: A or F2."), total_label);
+  if (split)
+    /* Translators: %s is the total, e.g. "€13.40"; the letters are the keys. */
+    adw_message_dialog_format_body (dialog, _ ("%s. Card: C or Return. Cash: A or F2. Split: S."),
+                                    total_label);
+  else
+    /* Translators: %s is the total, e.g. "€13.40". */
+    adw_message_dialog_format_body (dialog, _ ("%s. Card: C or Return. Cash: A or F2."),
+                                    total_label);
   adw_message_dialog_add_response (dialog, "cancel", _ ("_Back"));
+  if (split)
+    adw_message_dialog_add_response (dialog, "split", _ ("_Split"));
   adw_message_dialog_add_response (dialog, "cash", _ ("C_ash"));
   adw_message_dialog_add_response (dialog, "card", _ ("_Card"));
   adw_message_dialog_set_response_appearance (dialog, "card", ADW_RESPONSE_SUGGESTED);

@@ -8,6 +8,7 @@
 
 G_BEGIN_DECLS
 
-AdwMessageDialog *till_tender_dialog_new (GtkWindow *parent, const char *total_label);
+AdwMessageDialog *
+till_tender_dialog_new (GtkWindow *parent, const char *total_label, gboolean split);
 
 G_END_DECLS

@@ -886,6 +886,7 @@ charge_cart (TillWindow *self, TillCartModel *cart)
 }
 
 static void charge_cash (TillWindow *self, TillCartModel *cart);
+static void charge_split (TillWindow *self, TillCartModel *cart);
 
 static void
 on_tender_chosen (AdwMessageDialog *dialog, const char *response, PendingCharge *pending)
@@ -894,6 +895,8 @@ on_tender_chosen (AdwMessageDialog *dialog, const char *response, PendingCharge 
     charge_cart (pending->window, pending->cart);
   else if (g_strcmp0 (response, "cash") == 0)
     charge_cash (pending->window, pending->cart);
+  else if (g_strcmp0 (response, "split") == 0)
+    charge_split (pending->window, pending->cart);
 }
 
 /* Charge asks Card or Cash when the store takes cash; F2 (win.charge-cash) goes to cash. */
@@ -923,7 +926,8 @@ on_charge (TillWindow *self, TillCartModel *cart)
     totals.total = 0;
   total = till_money_label (totals.total, till_cart_model_get_currency (cart));
   {
-    AdwMessageDialog *dialog = till_tender_dialog_new (GTK_WINDOW (self), total);
+    AdwMessageDialog *dialog = till_tender_dialog_new (
+        GTK_WINDOW (self), total, till_store_config_takes_tender (config, "split"));
 
     g_signal_connect_data (dialog, "response", G_CALLBACK (on_tender_chosen), pending,
                            pending_charge_closure_free, 0);
@@ -983,6 +987,38 @@ charge_cash (TillWindow *self, TillCartModel *cart)
   dismiss_toast (self);
   till_cash_sale_run_async (GTK_WINDOW (self), self->client, self->cash_journal, cart,
                             self->cancellable, on_cash_sale_done, pending);
+}
+
+static void
+on_split_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PendingCharge) pending = user_data;
+  TillWindow *self = pending->window;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillCheckoutResponse) response = till_cash_sale_split_finish (result, &error);
+
+  self->charging = FALSE;
+  till_cart_view_set_busy (self->cart_view, FALSE);
+  if (response != NULL)
+    hand_off (self, pending->cart, response);
+}
+
+/* Split, cash first: the cash part is recorded, then the payment page takes the rest. */
+static void
+charge_split (TillWindow *self, TillCartModel *cart)
+{
+  PendingCharge *pending;
+
+  if (self->charging)
+    return;
+  self->charging = TRUE;
+  till_cart_view_set_busy (self->cart_view, TRUE);
+  pending = g_new0 (PendingCharge, 1);
+  pending->window = g_object_ref (self);
+  pending->cart = g_object_ref (cart);
+  dismiss_toast (self);
+  till_cash_sale_split_async (GTK_WINDOW (self), self->client, cart, self->cancellable,
+                              on_split_started, pending);
 }
 
 static void
