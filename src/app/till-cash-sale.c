@@ -79,6 +79,7 @@ typedef struct
   TillCashDialog  *dialog;
   gint64           tendered;
   gboolean         returned;
+  gboolean         sending; /* the sale is on its way: the keypad stays until it is answered */
 } Sale;
 
 static void
@@ -197,6 +198,7 @@ on_checkout_done (GObject *source, GAsyncResult *result, gpointer user_data)
       till_client_cash_checkout_finish (TILL_CLIENT (source), result, &error);
   TillCashSaleResult *done;
 
+  sale->sending = FALSE;
   if (sale->returned)
     return;
   if (checkout == NULL)
@@ -239,6 +241,7 @@ on_take_cash (TillCashDialog *dialog, gint64 tendered, GTask *task)
     g_autoptr (JsonNode) body =
         till_cash_sale_body (till_cart_model_get_cart (sale->cart), tendered, NULL);
 
+    sale->sending = TRUE;
     till_client_cash_checkout_async (sale->client, body, g_task_get_cancellable (task),
                                      on_checkout_done, g_object_ref (task));
   }
@@ -249,6 +252,9 @@ on_close_request (TillCashDialog *dialog, GTask *task)
 {
   Sale *sale = g_task_get_task_data (task);
 
+  /* Going back while the server decides would leave the sale unknown on screen. */
+  if (sale->sending)
+    return TRUE;
   if (!sale->returned)
     {
       sale->returned = TRUE;
@@ -322,6 +328,7 @@ typedef struct
   gint64          total;
   gint64          cash_part;
   gboolean        returned;
+  gboolean        sending;
 } Split;
 
 static void
@@ -345,6 +352,7 @@ on_split_done (GObject *source, GAsyncResult *result, gpointer user_data)
   TillCheckoutResponse *response =
       till_client_create_checkout_finish (TILL_CLIENT (source), result, &error);
 
+  split->sending = FALSE;
   if (split->returned)
     {
       g_clear_pointer (&response, till_checkout_response_free);
@@ -378,6 +386,7 @@ on_split_take_cash (TillCashDialog *dialog, gint64 tendered, GTask *task)
   json_object_set_int_member (cash, "amount", split->cash_part);
   json_object_set_int_member (cash, "tendered", tendered);
   json_object_set_object_member (json_node_get_object (body), "cash", cash);
+  split->sending = TRUE;
   till_client_split_checkout_async (split->client, body, g_task_get_cancellable (task),
                                     on_split_done, g_object_ref (task));
 }
@@ -387,6 +396,8 @@ on_split_close_request (TillCashDialog *dialog, GTask *task)
 {
   Split *split = g_task_get_task_data (task);
 
+  if (split->sending)
+    return TRUE;
   if (!split->returned)
     {
       split->returned = TRUE;
