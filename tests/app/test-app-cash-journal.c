@@ -76,7 +76,8 @@ test_survives_sigkill (void)
 {
   g_autofree char *dir = till_test_make_tmpdir ("till-cash-journal");
   g_autofree char *path = g_build_filename (dir, "data", "till", "cash-journal", NULL);
-  g_autofree char *self = g_test_build_filename (G_TEST_BUILT, "test-app-cash-journal", NULL);
+  g_autofree char *self =
+      g_test_build_filename (G_TEST_BUILT, "app", "test-app-cash-journal", NULL);
   g_autoptr (GSubprocessLauncher) launcher =
       g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr (GDataInputStream) lines = NULL;
