@@ -15,6 +15,7 @@
 #include "till-connect-dialog.h"
 #include "till-preferences-window.h"
 #include "till-printer-page.h"
+#include "till-tender-dialog.h"
 #include "till-renderer.h"
 #include "till-training-server.h"
 #include "till-window-private.h"
@@ -375,6 +376,8 @@ preferences_activated (GSimpleAction *action, GVariant *parameter, gpointer user
                                    self->settings, effective_server_url (self));
 
   till_preferences_window_add_page (preferences, ADW_PREFERENCES_PAGE (till_printer_page_new ()));
+  till_preferences_window_add_page (
+      preferences, ADW_PREFERENCES_PAGE (till_tender_dialog_new_preferences_page ()));
   gtk_window_present (GTK_WINDOW (preferences));
 }
 

@@ -11,4 +11,6 @@ G_BEGIN_DECLS
 AdwMessageDialog *
 till_tender_dialog_new (GtkWindow *parent, const char *total_label, gboolean split);
 
+GtkWidget *till_tender_dialog_new_preferences_page (void);
+
 G_END_DECLS

@@ -192,6 +192,22 @@ press (guint keyval)
   return response;
 }
 
+static GtkWidget *
+find_combo_row (GtkWidget *widget)
+{
+  if (ADW_IS_COMBO_ROW (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_combo_row (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 /* Card is C (and Return: the default response), Cash is A or F2, one key each. */
 static void
 test_tender_keys (void)
@@ -206,8 +222,31 @@ test_tender_keys (void)
     { GDK_KEY_F2, "cash" }, { GDK_KEY_s, "split" }, { GDK_KEY_x, "unhandled" },
   };
 
+  g_autoptr (GSettings) settings = g_settings_new (TILL_APP_ID);
+  AdwMessageDialog *cash_first;
+  GtkWidget        *page;
+
   g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "card");
   g_assert_cmpstr (adw_message_dialog_get_close_response (dialog), ==, "cancel");
+
+  /* A cashier who takes mostly cash makes Return choose it, in the preferences. */
+  page = g_object_ref_sink (till_tender_dialog_new_preferences_page ());
+  {
+    GtkWidget *row = find_combo_row (page);
+
+    g_assert_nonnull (row);
+    adw_combo_row_set_selected (ADW_COMBO_ROW (row), 1);
+  }
+  g_object_unref (page);
+  {
+    g_autofree char *tender = g_settings_get_string (settings, "default-tender");
+    g_assert_cmpstr (tender, ==, "cash");
+  }
+  cash_first = till_tender_dialog_new (NULL, "€13.40", FALSE);
+  g_assert_cmpstr (adw_message_dialog_get_default_response (cash_first), ==, "cash");
+  g_assert_false (adw_message_dialog_has_response (cash_first, "split"));
+  gtk_window_destroy (GTK_WINDOW (cash_first));
+  g_settings_reset (settings, "default-tender");
   gtk_window_present (GTK_WINDOW (dialog));
   screenshot (GTK_WINDOW (dialog), "cash-tender-choice.png");
   gtk_window_destroy (GTK_WINDOW (dialog));
