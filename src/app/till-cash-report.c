@@ -86,6 +86,21 @@ add_rule (GString *out, int width)
   g_string_append_printf (out, "%s\n", rule);
 }
 
+/* An RFC 3339 time as this till's local time, "2026-12-07 18:00". */
+static void
+add_time (GString *out, int width, const char *label, const char *rfc3339)
+{
+  g_autoptr (GDateTime) time =
+      rfc3339 != NULL ? g_date_time_new_from_iso8601 (rfc3339, NULL) : NULL;
+  g_autoptr (GDateTime) local = time != NULL ? g_date_time_to_local (time) : NULL;
+  g_autofree char *text = local != NULL ? g_date_time_format (local, "%Y-%m-%d %H:%M") : NULL;
+
+  if (text != NULL)
+    add_line (out, width, label, text);
+  else if (rfc3339 != NULL)
+    add_line (out, width, label, rfc3339);
+}
+
 static const char *
 method_label (const char *method)
 {
@@ -147,10 +162,8 @@ till_cash_report_format (JsonObject *report, const char *currency, int width)
     add_line (out, width, _ ("X REPORT (nothing closed)"), NULL);
   if (get_string (report, "terminal") != NULL)
     add_line (out, width, _ ("Till"), get_string (report, "terminal"));
-  if (get_string (report, "from") != NULL)
-    add_line (out, width, _ ("From"), get_string (report, "from"));
-  if (get_string (report, "to") != NULL)
-    add_line (out, width, _ ("To"), get_string (report, "to"));
+  add_time (out, width, _ ("From"), get_string (report, "from"));
+  add_time (out, width, _ ("To"), get_string (report, "to"));
   if (get_string (report, "first_order") != NULL)
     {
       g_autofree char *orders = g_strdup_printf (
