@@ -87,6 +87,9 @@ on_client_config (TillApplication *self)
   /* Remembered so a till that starts offline can still open carts in the right currency. */
   g_settings_set_string (self->settings, "currency", config->currency);
   g_settings_set_boolean (self->settings, "prices-include-tax", config->prices_include_tax);
+  /* And whether it may take cash then, with which rounding. */
+  g_settings_set_boolean (self->settings, "offline-cash", config->offline_cash);
+  g_settings_set_int64 (self->settings, "cash-rounding", CLAMP (config->cash_rounding, 0, 100));
   ensure_a_cart (self);
 }
 

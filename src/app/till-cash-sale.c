@@ -71,6 +71,36 @@ till_cash_sale_body (const TillCart *cart, gint64 tendered, GDateTime *offline_s
   return body;
 }
 
+/**
+ * till_cash_sale_offline_allowed:
+ * @config: (nullable): the server's, or NULL when the till started without reaching it
+ *
+ * Whether the store takes cash while the server is unreachable: as @config says, or as the
+ * server last said (GSettings `offline-cash`, kept by the application).
+ */
+gboolean
+till_cash_sale_offline_allowed (const TillStoreConfig *config)
+{
+  g_autoptr (GSettings) settings = NULL;
+
+  if (config != NULL)
+    return config->offline_cash;
+  settings = g_settings_new (TILL_APP_ID);
+  return g_settings_get_boolean (settings, "offline-cash");
+}
+
+/* The store's cash rounding increment, from @config or as the server last said. */
+gint64
+till_cash_sale_rounding (const TillStoreConfig *config)
+{
+  g_autoptr (GSettings) settings = NULL;
+
+  if (config != NULL)
+    return config->cash_rounding;
+  settings = g_settings_new (TILL_APP_ID);
+  return g_settings_get_int64 (settings, "cash-rounding");
+}
+
 typedef struct
 {
   TillClient      *client;
@@ -149,7 +179,7 @@ keep_offline (GTask *task, GError **error)
   g_autoptr (JsonNode) body = NULL;
   TillCashSaleResult *result;
 
-  if (sale->journal == NULL || config == NULL || !config->offline_cash)
+  if (sale->journal == NULL || !till_cash_sale_offline_allowed (config))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                    _ ("The server cannot be reached, and this store does not take cash "
@@ -298,9 +328,8 @@ till_cash_sale_run_async (GtkWindow          *parent,
       g_object_unref (task);
       return;
     }
-  sale->dialog = g_object_ref_sink (
-      till_cash_dialog_new (parent, till_cart_model_get_currency (cart), totals.total,
-                            config != NULL ? config->cash_rounding : 0));
+  sale->dialog = g_object_ref_sink (till_cash_dialog_new (
+      parent, till_cart_model_get_currency (cart), totals.total, till_cash_sale_rounding (config)));
   g_signal_connect (sale->dialog, "take-cash", G_CALLBACK (on_take_cash), task);
   /* The dialog holds the task until it closes. */
   g_signal_connect (sale->dialog, "close-request", G_CALLBACK (on_close_request), task);

@@ -24,6 +24,8 @@ typedef struct
 void till_cash_sale_result_free (TillCashSaleResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillCashSaleResult, till_cash_sale_result_free)
 
+gboolean  till_cash_sale_offline_allowed (const TillStoreConfig *config);
+gint64    till_cash_sale_rounding (const TillStoreConfig *config);
 JsonNode *till_cash_sale_body (const TillCart *cart, gint64 tendered, GDateTime *offline_sold_at);
 
 void                till_cash_sale_run_async (GtkWindow          *parent,

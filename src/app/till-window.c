@@ -420,9 +420,13 @@ update_connection (TillWindow *self)
         break;
       case TILL_CONNECTION_OFFLINE:
         label = _ ("Offline");
-        banner =
-            g_strdup (_ ("The server cannot be reached. You can keep adding items; payment waits "
-                         "until the connection is back. Reconnecting…"));
+        if (self->cash_journal != NULL && till_cash_sale_offline_allowed (config))
+          banner = g_strdup (_ ("The server cannot be reached. Cash sales are kept on this till "
+                                "and uploaded when it is back; cards wait. Reconnecting…"));
+        else
+          banner =
+              g_strdup (_ ("The server cannot be reached. You can keep adding items; payment waits "
+                           "until the connection is back. Reconnecting…"));
         break;
       case TILL_CONNECTION_REFUSED:
       default:
@@ -909,6 +913,13 @@ on_charge (TillWindow *self, TillCartModel *cart)
   TillTotals             totals = { 0 };
   g_autofree char       *total = NULL;
 
+  /* Started without the server: cards cannot be taken, cash can if the store allowed it. */
+  if (config == NULL && !self->charging && self->cash_journal != NULL &&
+      till_cash_sale_offline_allowed (NULL))
+    {
+      charge_cash (self, cart);
+      return;
+    }
   if (self->charging || !till_store_config_takes_tender (config, "cash"))
     {
       charge_cart (self, cart);
