@@ -15,6 +15,7 @@
 #include "till-cash-sale.h"
 #include "till-drawer-dialog.h"
 #include "till-printer-emulator.h"
+#include "till-product.h"
 #include "till-tender-dialog.h"
 #include "till-window-private.h"
 #include "till-core.h"
@@ -318,6 +319,119 @@ test_report_escpos (void)
   till_printer_emulator_stop (printer);
 }
 
+static TillCashDialog *
+find_cash_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (TILL_IS_CASH_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return TILL_CASH_DIALOG (window);
+    }
+  return NULL;
+}
+
+static gboolean
+cash_dialog_shown (gpointer data)
+{
+  return find_cash_dialog () != NULL;
+}
+
+static gboolean
+error_shown (gpointer window)
+{
+  return !till_window_is_charging (window) && till_window_get_dialog (window) != NULL;
+}
+
+static gboolean
+not_charging (gpointer window)
+{
+  return !till_window_is_charging (window) && find_cash_dialog () == NULL;
+}
+
+/* A till that starts while its server cannot be reached, in a store that allowed offline cash
+ * when it last said: Charge goes to the cash keypad (no card offline); the sale is kept in the
+ * journal, as sold, and the cashier told it waits to upload. Where the store forbids it, the
+ * keypad says so and nothing is kept. */
+static void
+test_offline_start (void)
+{
+  g_autofree char *dir = till_test_make_tmpdir ("till-cash-offline");
+  g_autofree char *carts = g_build_filename (dir, "carts", NULL);
+  g_autofree char *path = g_build_filename (dir, "cash-journal", NULL);
+  g_autofree char *url = till_test_closed_port_url ();
+  g_autoptr (GFile) carts_dir = g_file_new_for_path (carts);
+  g_autoptr (GSettings) settings = g_settings_new (TILL_APP_ID);
+  g_autoptr (TillClient) client = till_client_new ();
+  g_autoptr (TillCatalog) catalog = till_catalog_new ();
+  g_autoptr (TillCartStore) store = till_cart_store_new (carts_dir);
+  g_autoptr (TillCashJournal) journal = till_cash_journal_open (path, NULL);
+  g_autoptr (JsonObject) json = till_json_parse_object (
+      "{\"id\": 7, \"name\": \"Simit\", \"currency\": \"CHF\", \"unit_amount\": 1342, "
+      "\"tax_rate\": 810}",
+      -1, NULL);
+  g_autoptr (TillProduct) product = till_product_new_from_json (json, NULL);
+  g_autoptr (GPtrArray) pending = NULL;
+  TillCartModel  *cart;
+  TillWindow     *window;
+  TillCashDialog *dialog;
+  JsonObject     *request;
+  JsonObject     *line;
+
+  g_settings_set_boolean (settings, "offline-cash", FALSE);
+  g_settings_set_int64 (settings, "cash-rounding", 5);
+  till_client_set_retry_delays (client, 60000, 60000);
+  till_client_set_server (client, url, "token-of-a-server-that-is-down");
+  window = till_window_new (NULL, catalog, store, client);
+  till_window_set_cash_journal (window, journal);
+  gtk_window_present (GTK_WINDOW (window));
+  cart = till_cart_store_new_cart (store, "CHF", TRUE);
+  g_assert_cmpint (till_cart_model_add_product (cart, product, 1, NULL), >=, 0);
+
+  /* Forbidden: Charge is the card's checkout, which fails as it always did; nothing kept. */
+  g_assert_null (till_client_get_config (client));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.charge", NULL));
+  g_assert_true (till_test_wait_until (error_shown, window, 20000));
+  g_assert_null (find_cash_dialog ());
+  adw_message_dialog_response (till_window_get_dialog (window), "close");
+  gtk_window_destroy (GTK_WINDOW (till_window_get_dialog (window)));
+  g_assert_cmpuint (till_cash_journal_get_n_pending (journal), ==, 0);
+
+  /* Allowed when the server last said: the keypad, with the rounding it last said. */
+  g_settings_set_boolean (settings, "offline-cash", TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.charge", NULL));
+  g_assert_true (till_test_wait_until (cash_dialog_shown, NULL, 20000));
+  dialog = find_cash_dialog ();
+  g_assert_cmpint (till_cash_dialog_get_rounding (dialog), ==, -2);
+  gtk_editable_set_text (till_cash_dialog_get_entry (dialog), "20");
+  g_signal_emit_by_name (till_cash_dialog_get_entry (dialog), "activate");
+  g_assert_true (till_test_wait_until (not_charging, window, 20000));
+  g_assert_cmpuint (g_list_model_get_n_items (till_cart_store_get_carts (store)), ==, 0);
+  g_assert_nonnull (strstr (till_window_get_last_toast (window), "1 cash sale waiting to upload"));
+
+  pending = till_cash_journal_get_pending (journal);
+  g_assert_cmpuint (pending->len, ==, 1);
+  request =
+      json_node_get_object (((TillCashJournalSale *) g_ptr_array_index (pending, 0))->request);
+  g_assert_cmpstr (json_object_get_string_member (request, "tender"), ==, "cash");
+  g_assert_cmpint (
+      json_object_get_int_member (json_object_get_object_member (request, "cash"), "tendered"), ==,
+      2000);
+  g_assert_nonnull (json_object_get_string_member (
+      json_object_get_object_member (request, "offline"), "sold_at"));
+  line = json_array_get_object_element (json_object_get_array_member (request, "lines"), 0);
+  g_assert_cmpint (json_object_get_int_member (line, "unit_amount"), ==, 1342);
+  g_assert_cmpint (json_object_get_int_member (line, "tax_rate"), ==, 810);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_settings_reset (settings, "offline-cash");
+  g_settings_reset (settings, "cash-rounding");
+  till_test_remove_tree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -326,5 +440,6 @@ main (int argc, char **argv)
   g_test_add_func ("/app/cash/keypad/eur", test_eur);
   g_test_add_func ("/app/cash/report/escpos", test_report_escpos);
   g_test_add_func ("/app/cash/tender/keys", test_tender_keys);
+  g_test_add_func ("/app/cash/offline-start", test_offline_start);
   return g_test_run ();
 }
