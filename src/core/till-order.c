@@ -68,6 +68,28 @@ till_order_status_can_become (TillOrderStatus from, TillOrderStatus to)
     }
 }
 
+TillOrderTender *
+till_order_tender_new (void)
+{
+  TillOrderTender *tender = g_new0 (TillOrderTender, 1);
+
+  tender->tendered = -1;
+  tender->change = -1;
+  return tender;
+}
+
+void
+till_order_tender_free (TillOrderTender *tender)
+{
+  if (tender == NULL)
+    return;
+  g_free (tender->method);
+  g_free (tender->payment_intent);
+  g_free (tender->status);
+  g_clear_pointer (&tender->created_at, g_date_time_unref);
+  g_free (tender);
+}
+
 TillOrderLine *
 till_order_line_new (void)
 {
@@ -108,6 +130,8 @@ till_order_free (TillOrder *order)
   g_free (order->decline_code);
   g_free (order->decline_message);
   g_free (order->receipt_url);
+  g_free (order->tender);
+  g_clear_pointer (&order->tenders, g_ptr_array_unref);
   g_clear_pointer (&order->created_at, g_date_time_unref);
   g_clear_pointer (&order->paid_at, g_date_time_unref);
   g_free (order);
@@ -137,6 +161,43 @@ write_lines (const TillOrder *order, TillJsonWriter *writer)
 }
 
 static void
+write_optional_int (TillJsonWriter *writer, const char *name, gint64 value)
+{
+  if (value >= 0)
+    till_json_writer_member_int (writer, name, value);
+  else
+    {
+      till_json_writer_name (writer, name);
+      till_json_writer_null (writer);
+    }
+}
+
+static void
+write_tenders (const TillOrder *order, TillJsonWriter *writer)
+{
+  till_json_writer_name (writer, "tenders");
+  till_json_writer_begin_array (writer);
+  for (guint i = 0; i < order->tenders->len; i++)
+    {
+      const TillOrderTender *tender = g_ptr_array_index (order->tenders, i);
+
+      till_json_writer_begin_object (writer);
+      write_optional_int (writer, "id", tender->id > 0 ? tender->id : -1);
+      till_json_writer_member_string (writer, "method", tender->method);
+      till_json_writer_member_int (writer, "amount", tender->amount);
+      till_json_writer_member_int (writer, "rounding", tender->rounding);
+      write_optional_int (writer, "tendered", tender->tendered);
+      write_optional_int (writer, "change", tender->change);
+      till_json_writer_member_string (writer, "payment_intent", tender->payment_intent);
+      till_json_writer_member_string (writer, "status", tender->status);
+      till_json_writer_name (writer, "created_at");
+      till_json_writer_time (writer, tender->created_at);
+      till_json_writer_end_object (writer);
+    }
+  till_json_writer_end_array (writer);
+}
+
+static void
 write_members (const TillOrder *order, gboolean with_lines, TillJsonWriter *writer)
 {
   till_json_writer_member_int (writer, "id", order->id);
@@ -154,6 +215,11 @@ write_members (const TillOrder *order, gboolean with_lines, TillJsonWriter *writ
   till_json_writer_member_int (writer, "rounding", order->rounding);
   till_json_writer_member_int (writer, "total", order->total);
   till_json_writer_member_int (writer, "refunded", order->refunded);
+  till_json_writer_member_string (writer, "tender", order->tender);
+  till_json_writer_member_int (writer, "paid_amount", order->paid_amount);
+  till_json_writer_member_int (writer, "amount_due", order->total - order->paid_amount);
+  if (with_lines && order->tenders != NULL)
+    write_tenders (order, writer);
 
   till_json_writer_name (writer, "payment");
   if (order->payment_intent != NULL)
@@ -244,12 +310,50 @@ get_time (
  * Reads an order as the server sends it. Fields it does not know are skipped (a newer
  * server may add some); known fields of the wrong type fail.
  */
+static gboolean
+tenders_from_json (JsonArray *array, TillOrder *order, GError **error)
+{
+  order->tenders = g_ptr_array_new_with_free_func ((GDestroyNotify) till_order_tender_free);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode        *node = json_array_get_element (array, i);
+      g_autofree char *path = g_strdup_printf ("tenders[%u]", i);
+      g_autoptr (TillOrderTender) tender = till_order_tender_new ();
+      JsonObject *item;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_TYPE, _ ("Field “%s” must be %s"),
+                       path, _ ("an object"));
+          return FALSE;
+        }
+      item = json_node_get_object (node);
+      if (!till_json_get_int (item, path, "id", FALSE, 1, G_MAXINT64, &tender->id, error) ||
+          !till_json_get_string (item, path, "method", TRUE, 16, &tender->method, error) ||
+          !till_json_get_int (item, path, "amount", TRUE, 0, TILL_AMOUNT_MAX, &tender->amount,
+                              error) ||
+          !till_json_get_int (item, path, "rounding", FALSE, -TILL_AMOUNT_MAX, TILL_AMOUNT_MAX,
+                              &tender->rounding, error) ||
+          !till_json_get_int (item, path, "tendered", FALSE, 0, TILL_AMOUNT_MAX, &tender->tendered,
+                              error) ||
+          !till_json_get_int (item, path, "change", FALSE, 0, TILL_AMOUNT_MAX, &tender->change,
+                              error) ||
+          !till_json_get_string (item, path, "payment_intent", FALSE, 255, &tender->payment_intent,
+                                 error) ||
+          !till_json_get_string (item, path, "status", FALSE, 64, &tender->status, error))
+        return FALSE;
+      g_ptr_array_add (order->tenders, g_steal_pointer (&tender));
+    }
+  return TRUE;
+}
+
 TillOrder *
 till_order_from_json (JsonObject *object, GError **error)
 {
   g_autoptr (TillOrder) order = till_order_new ();
   g_autofree char *status = NULL;
   JsonArray       *lines = NULL;
+  JsonArray       *tenders = NULL;
   JsonObject      *payment = NULL;
 
   if (!till_json_get_int (object, NULL, "id", TRUE, 1, G_MAXINT64, &order->id, error) ||
@@ -272,7 +376,14 @@ till_order_from_json (JsonObject *object, GError **error)
       !till_json_get_object (object, NULL, "payment", FALSE, &payment, error) ||
       !get_time (object, "created_at", TRUE, &order->created_at, error) ||
       !get_time (object, "paid_at", FALSE, &order->paid_at, error) ||
-      !till_json_get_string (object, NULL, "receipt_url", FALSE, 2048, &order->receipt_url, error))
+      !till_json_get_string (object, NULL, "receipt_url", FALSE, 2048, &order->receipt_url,
+                             error) ||
+      !till_json_get_string (object, NULL, "tender", FALSE, 16, &order->tender, error) ||
+      !till_json_get_int (object, NULL, "paid_amount", FALSE, 0, TILL_AMOUNT_MAX,
+                          &order->paid_amount, error) ||
+      !till_json_get_array (object, NULL, "tenders", FALSE, &tenders, error))
+    return NULL;
+  if (tenders != NULL && !tenders_from_json (tenders, order, error))
     return NULL;
 
   if (!till_order_status_from_string (status, &order->status))

@@ -30,6 +30,20 @@ typedef struct
   gint64 total;
 } TillOrderLine;
 
+/* A part of an order's payment: cash (what the drawer took, amount + rounding) or a card. */
+typedef struct
+{
+  gint64     id;     /* 0 for a card */
+  char      *method; /* "cash" or "card" */
+  gint64     amount; /* the part of the order's total it pays */
+  gint64     rounding;
+  gint64     tendered;       /* cash only, else -1 */
+  gint64     change;         /* cash only, else -1 */
+  char      *payment_intent; /* card only */
+  char      *status;         /* "succeeded" for cash, the PaymentIntent's for a card */
+  GDateTime *created_at;     /* nullable */
+} TillOrderTender;
+
 typedef struct
 {
   gint64          id;
@@ -54,16 +68,23 @@ typedef struct
   GDateTime *created_at;
   GDateTime *paid_at;     /* nullable */
   char      *receipt_url; /* nullable: its receipt page, when the server has a public address */
+  /* tenders (issue 25): "card", "cash" or "split", NULL before any payment; what the
+   * tenders that succeeded cover of the total (amount_due is total − paid_amount) */
+  char      *tender;
+  gint64     paid_amount;
+  GPtrArray *tenders; /* element-type TillOrderTender, nullable: a single order's only */
 } TillOrder;
 
 const char *till_order_status_to_string (TillOrderStatus status);
 gboolean    till_order_status_from_string (const char *text, TillOrderStatus *out_status);
 gboolean    till_order_status_can_become (TillOrderStatus from, TillOrderStatus to);
 
-TillOrderLine *till_order_line_new (void);
-void           till_order_line_free (TillOrderLine *line);
-TillOrder     *till_order_new (void);
-void           till_order_free (TillOrder *order);
+TillOrderTender *till_order_tender_new (void);
+void             till_order_tender_free (TillOrderTender *tender);
+TillOrderLine   *till_order_line_new (void);
+void             till_order_line_free (TillOrderLine *line);
+TillOrder       *till_order_new (void);
+void             till_order_free (TillOrder *order);
 
 /* The order as the API shows it: in a tree, written to @writer, or only its members (for a
  * caller that adds some, such as the server's refunds); a summary (in lists) has no lines. */
@@ -74,6 +95,7 @@ void       till_order_write_summary_json (const TillOrder *order, TillJsonWriter
 TillOrder *till_order_from_json (JsonObject *object, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillOrderLine, till_order_line_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillOrderTender, till_order_tender_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillOrder, till_order_free)
 
 G_END_DECLS

@@ -196,6 +196,21 @@ checkout_cancel_lost_intent (TillApiCall *call)
     checkout_fail_canceled (call);
 }
 
+/* The card tender of a new order, as till_orders_get () would read it back. */
+static void
+add_card_tender (TillOrder *order)
+{
+  TillOrderTender *tender = till_order_tender_new ();
+
+  tender->method = g_strdup ("card");
+  tender->amount = order->total;
+  tender->payment_intent = g_strdup (order->payment_intent);
+  tender->status = g_strdup (order->payment_status);
+  if (order->tenders == NULL)
+    order->tenders = g_ptr_array_new_with_free_func ((GDestroyNotify) till_order_tender_free);
+  g_ptr_array_add (order->tenders, tender);
+}
+
 static void
 on_checkout_intent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -242,6 +257,9 @@ on_checkout_intent (GObject *source, GAsyncResult *result, gpointer user_data)
 
       order->payment_intent = g_strdup (json_object_get_string_member (response->body, "id"));
       order->payment_status = g_strdup ("requires_payment_method");
+      g_free (order->tender);
+      order->tender = g_strdup ("card");
+      add_card_tender (order);
       record_new_intent (self, call, response->body);
       return;
     }
@@ -324,6 +342,46 @@ checkout_fetch_intent (TillApiCall *call)
     checkout_post_intent (call, order);
 }
 
+/* Reads and removes `tender` and `cash` from a checkout (the rest is the cart): whether it
+ * is paid in cash, and what was handed over. */
+static gboolean
+take_tender (JsonObject *object, gboolean *out_cash, gint64 *out_tendered, GError **error)
+{
+  static const char *cash_members[] = { "tendered", NULL };
+  g_autofree char   *tender = NULL;
+  JsonObject        *cash = NULL;
+
+  if (!till_json_get_string (object, NULL, "tender", FALSE, 16, &tender, error) ||
+      !till_json_get_object (object, NULL, "cash", FALSE, &cash, error))
+    return FALSE;
+  if (tender != NULL && !g_str_equal (tender, "card") && !g_str_equal (tender, "cash"))
+    {
+      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID,
+                   _ ("tender: must be “card” or “cash”"));
+      return FALSE;
+    }
+  *out_cash = g_strcmp0 (tender, "cash") == 0;
+  if (*out_cash && cash == NULL)
+    {
+      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_MISSING,
+                   _ ("cash: required when the tender is cash"));
+      return FALSE;
+    }
+  if (!*out_cash && cash != NULL)
+    {
+      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID,
+                   _ ("cash: only for a cash tender"));
+      return FALSE;
+    }
+  if (cash != NULL && (!till_json_check_members (cash, "cash", cash_members, error) ||
+                       !till_json_get_int (cash, "cash", "tendered", TRUE, 0, TILL_AMOUNT_MAX,
+                                           out_tendered, error)))
+    return FALSE;
+  json_object_remove_member (object, "tender");
+  json_object_remove_member (object, "cash");
+  return TRUE;
+}
+
 void
 till_api_handle_checkout (TillApi *self, SoupServerMessage *msg, TillTerminal *terminal)
 {
@@ -331,6 +389,8 @@ till_api_handle_checkout (TillApi *self, SoupServerMessage *msg, TillTerminal *t
   g_autoptr (JsonObject) object = NULL;
   g_autoptr (TillCart) cart = NULL;
   TillApiCall *call;
+  gboolean     cash = FALSE;
+  gint64       cash_tendered = 0;
 
   if (!till_api_take_rate_token (self, terminal))
     {
@@ -341,7 +401,8 @@ till_api_handle_checkout (TillApi *self, SoupServerMessage *msg, TillTerminal *t
       return;
     }
   object = till_api_read_json_body (msg, &error);
-  if (object == NULL || (cart = till_cart_from_checkout_json (object, &error)) == NULL)
+  if (object == NULL || !take_tender (object, &cash, &cash_tendered, &error) ||
+      (cart = till_cart_from_checkout_json (object, &error)) == NULL)
     {
       till_api_send_error (msg, error);
       return;
@@ -359,6 +420,8 @@ till_api_handle_checkout (TillApi *self, SoupServerMessage *msg, TillTerminal *t
   call = till_api_call_new (self, msg);
   call->cart = g_steal_pointer (&cart);
   call->terminal_id = terminal->id;
+  call->cash = cash;
+  call->cash_tendered = cash_tendered;
   g_ptr_array_add (self->pending_checkouts, call);
   schedule_flush (self);
 }
@@ -386,6 +449,102 @@ apply_batch_intents (
   return TRUE;
 }
 
+/* The key that makes a cash checkout's payment exactly once. */
+static char *
+cash_checkout_key (const TillCart *cart)
+{
+  return g_strconcat ("checkout:", cart->client_reference, NULL);
+}
+
+/* A checkout paid in cash: its order and its cash payment, which completes it, in a
+ * savepoint of their own (too little tendered undoes the order); nothing for a reference
+ * seen before (@out_existing). */
+static TillOrder *
+create_cash_order (TillApi              *self,
+                   TillApiCall          *call,
+                   const TillOrderRules *rules,
+                   gint64               *out_existing,
+                   GError              **error)
+{
+  TillOrderRules cash_rules = *rules;
+  g_autoptr (TillOrder) order = NULL;
+  g_autofree char *key = cash_checkout_key (call->cart);
+  gboolean         existing = FALSE;
+  gint64           session_id = 0;
+
+  cash_rules.cash = TRUE;
+  if (!till_database_run (self->db, "SAVEPOINT cash", error))
+    return NULL;
+  order = till_orders_create_locked (self->db, &cash_rules, call->cart, call->terminal_id,
+                                     self->product_cache, FALSE, out_existing, error);
+  /* A new sale goes into the terminal's open drawer session; a retry needs none. */
+  if (order != NULL &&
+      (session_id = till_drawer_find_open (self->db, call->terminal_id, error)) == 0)
+    g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NO_DRAWER_SESSION,
+                 _ ("This terminal has no drawer session open; open the drawer with its float "
+                    "first"));
+  if (order == NULL || session_id <= 0 ||
+      !till_drawer_record_cash_locked (self->db, order->id, call->terminal_id, session_id, key,
+                                       order->total, self->config->cash_rounding,
+                                       call->cash_tendered, &call->cash_payment, &existing,
+                                       error) ||
+      !till_drawer_complete_order_locked (self->db, order->id, error))
+    {
+      till_database_run (self->db, "ROLLBACK TO cash", NULL);
+      till_database_run (self->db, "RELEASE cash", NULL);
+      return NULL;
+    }
+  if (!till_database_run (self->db, "RELEASE cash", error))
+    return NULL;
+  return g_steal_pointer (&order);
+}
+
+/* A cash checkout's answer: its order (201 new, 200 again) with `payment` null and `cash`. A
+ * reference whose order was checked out for a card is refused. */
+static void
+answer_cash_checkout (TillApiCall *call)
+{
+  TillApi *self = call->api;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillOrder) order = NULL;
+  g_autoptr (GPtrArray) refunds = NULL;
+  g_autofree char *key = cash_checkout_key (call->cart);
+  g_autofree char *receipt_url = NULL;
+  GString         *text;
+  TillJsonWriter   writer;
+
+  if (call->order == NULL && !till_drawer_find_cash (self->db, key, &call->cash_payment, &error))
+    {
+      if (error == NULL)
+        error = g_error_new_literal (TILL_API_ERROR, TILL_API_ERROR_REFERENCE_CONFLICT,
+                                     _ ("client_reference: its order is paid by card, not in "
+                                        "cash; check out with a new reference"));
+      till_api_call_fail (call, error);
+      return;
+    }
+  order = till_orders_get (self->db, call->order_id, &error);
+  refunds = order != NULL ? till_orders_list_refunds (self->db, order->id, &error) : NULL;
+  if (refunds == NULL)
+    {
+      till_api_call_fail (call, error);
+      return;
+    }
+  receipt_url = till_api_receipt_url (self, order->id);
+
+  text = g_string_sized_new (2048);
+  till_json_writer_init (&writer, text);
+  till_json_writer_begin_object (&writer);
+  till_json_writer_name (&writer, "order");
+  till_orders_write_json (order, refunds, receipt_url, &writer);
+  till_json_writer_name (&writer, "payment");
+  till_json_writer_null (&writer);
+  till_json_writer_name (&writer, "cash");
+  till_cash_payment_write_json (&call->cash_payment, &writer);
+  till_json_writer_end_object (&writer);
+  till_api_send_written (call->msg, call->success_status, text);
+  till_api_call_done (call);
+}
+
 /* An order for each checkout of the batch, in the transaction begun. Unguarded (a savepoint
  * per order costs every checkout, while a refused write is rare), FALSE as soon as the database
  * refused a write, which may have left part of that order in the transaction. */
@@ -401,9 +560,12 @@ create_batch_orders (TillApi *self, GPtrArray *calls, const TillOrderRules *rule
         continue;
       g_clear_pointer (&call->order, till_order_free);
       g_clear_error (&call->error);
-      call->order =
-          till_orders_create_locked (self->db, rules, call->cart, call->terminal_id,
-                                     self->product_cache, guarded, &existing, &call->error);
+      if (call->cash)
+        call->order = create_cash_order (self, call, rules, &existing, &call->error);
+      else
+        call->order =
+            till_orders_create_locked (self->db, rules, call->cart, call->terminal_id,
+                                       self->product_cache, guarded, &existing, &call->error);
       call->order_id = call->order != NULL ? call->order->id : existing;
       if (!guarded && call->error != NULL && call->error->domain == TILL_DATABASE_ERROR)
         return FALSE;
@@ -529,7 +691,10 @@ till_api_flush_checkouts (TillApi *self)
         }
       else
         call->success_status = SOUP_STATUS_OK;
-      checkout_fetch_intent (call);
+      if (call->cash)
+        answer_cash_checkout (call);
+      else
+        checkout_fetch_intent (call);
     }
 }
 

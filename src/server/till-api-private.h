@@ -11,6 +11,7 @@
 #include <libsoup/soup.h>
 
 #include "till-api.h"
+#include "till-drawer.h"
 #include "till-orders.h"
 #include "till-reconciler.h"
 #include "till-stripe-client.h"
@@ -167,6 +168,10 @@ typedef struct _TillApiCall
       struct _TillApiCall *call); /* writes it, once the lock is free (till_api_write_answer ()) */
   gboolean only_ok;               /* a Stripe error fails the call before resume () */
   void (*never_made) (struct _TillApiCall *call); /* no intent was ever made for its order */
+  /* a checkout paid in cash (issue 25): what was handed over, and what it recorded */
+  gboolean        cash;
+  gint64          cash_tendered;
+  TillCashPayment cash_payment;
 } TillApiCall;
 
 TillApiCall *till_api_call_new (TillApi *api, SoupServerMessage *msg);
@@ -270,6 +275,14 @@ void till_api_send_order (TillApi           *self,
                           gint64             order_id,
                           JsonObject        *intent,
                           TillRefund        *refund);
+
+/* The asking terminal's cash drawer (till-api-drawer.c): @action NULL (GET), "open",
+ * "movements" or "close". */
+void till_api_handle_drawer (TillApi           *self,
+                             SoupServerMessage *msg,
+                             const char        *method,
+                             const char        *action,
+                             TillTerminal      *terminal);
 
 /* Catalog (till-api-catalog.c). */
 void till_api_handle_products_list (TillApi           *self,

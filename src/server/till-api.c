@@ -203,6 +203,22 @@ early_handler (SoupServer        *server,
 /* ---------------------------------------------------------------------------------------- */
 /* Small routes */
 
+/* Cash (issue 25): the rounding of cash parts, whether offline cash sales may be uploaded,
+ * and the tenders a till may offer. */
+static void
+add_cash_config (TillApi *self, JsonBuilder *builder)
+{
+  json_builder_set_member_name (builder, "cash_rounding");
+  json_builder_add_int_value (builder, self->config->cash_rounding);
+  json_builder_set_member_name (builder, "offline_cash");
+  json_builder_add_boolean_value (builder, self->config->offline_cash);
+  json_builder_set_member_name (builder, "tenders");
+  json_builder_begin_array (builder);
+  json_builder_add_string_value (builder, "card");
+  json_builder_add_string_value (builder, "cash");
+  json_builder_end_array (builder);
+}
+
 static void
 handle_config (TillApi *self, SoupServerMessage *msg, const TillTerminal *terminal)
 {
@@ -244,6 +260,7 @@ handle_config (TillApi *self, SoupServerMessage *msg, const TillTerminal *termin
   /* The app shows a cashier why it may not refund before it asks. */
   json_builder_set_member_name (builder, "role");
   json_builder_add_string_value (builder, till_role_to_string (terminal->role));
+  add_cash_config (self, builder);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   till_api_send_json (msg, SOUP_STATUS_OK, root);
@@ -400,6 +417,11 @@ api_methods (const char *const *parts, guint n)
     return "GET, HEAD";
   if (n == 3 && g_str_equal (parts[0], "orders") && g_strv_contains (actions, parts[2]))
     return "POST";
+  if (n == 1 && g_str_equal (parts[0], "drawer"))
+    return "GET, HEAD";
+  if (n == 2 && g_str_equal (parts[0], "drawer") &&
+      g_strv_contains ((const char *const[]){ "open", "movements", "close", NULL }, parts[1]))
+    return "POST";
   if (n == 2 && g_str_equal (parts[0], "reports") &&
       (g_str_equal (parts[1], "daily") || g_str_equal (parts[1], "days")))
     return "GET, HEAD";
@@ -494,6 +516,8 @@ route_api (
     }
   else if (g_str_equal (parts[0], "orders"))
     till_api_handle_order (self, msg, method, parts[1], n == 3 ? parts[2] : NULL, terminal);
+  else if (g_str_equal (parts[0], "drawer"))
+    till_api_handle_drawer (self, msg, method, n == 2 ? parts[1] : NULL, terminal);
   else if (g_str_equal (parts[1], "days"))
     till_api_handle_report_days (self, msg, query);
   else

@@ -254,6 +254,54 @@ static const Migration migrations[] = {
   /* 7: each order's receipt page token (till_orders_receipt_token ()), made with the order;
    * orders from before get theirs here, so that reading an order never writes. */
   { NULL, add_receipt_tokens },
+  /* 8: cash tenders (issue 25): the cash part of an order, what the drawer took for it
+   * (amount + rounding), what was handed over and the change. `request_key` makes a cash
+   * payment exactly once (a checkout's client_reference, or an Idempotency-Key);
+   * `session_id` is the drawer session it went into. */
+  { "CREATE TABLE IF NOT EXISTS cash_tenders ("
+    "  id INTEGER PRIMARY KEY,"
+    "  order_id INTEGER NOT NULL REFERENCES orders (id),"
+    "  terminal_id INTEGER REFERENCES terminals (id),"
+    "  session_id INTEGER,"
+    "  request_key TEXT NOT NULL UNIQUE,"
+    "  amount INTEGER NOT NULL CHECK (amount > 0),"
+    "  rounding INTEGER NOT NULL,"
+    "  tendered INTEGER NOT NULL CHECK (tendered >= 0),"
+    "  change INTEGER NOT NULL CHECK (change >= 0 AND tendered - change = amount + rounding),"
+    "  created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX IF NOT EXISTS cash_tenders_order ON cash_tenders (order_id);",
+    NULL },
+  /* 9: drawer sessions, at most one open per terminal, and their pay-ins, pay-outs and
+   * no-sale openings. A closed session keeps what was expected and counted, and is never
+   * changed again. */
+  { "CREATE TABLE IF NOT EXISTS drawer_sessions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  terminal_id INTEGER NOT NULL REFERENCES terminals (id),"
+    "  opened_at INTEGER NOT NULL,"
+    "  float INTEGER NOT NULL CHECK (float >= 0),"
+    "  closed_at INTEGER,"
+    "  expected INTEGER,"
+    "  counted INTEGER CHECK (counted >= 0)"
+    ");"
+    "CREATE UNIQUE INDEX IF NOT EXISTS drawer_sessions_open ON drawer_sessions (terminal_id)"
+    "  WHERE closed_at IS NULL;"
+    "CREATE TRIGGER IF NOT EXISTS drawer_sessions_closed BEFORE UPDATE ON drawer_sessions "
+    "WHEN OLD.closed_at IS NOT NULL "
+    "BEGIN SELECT RAISE (ABORT, 'a closed drawer session cannot change'); END;"
+    "CREATE TABLE IF NOT EXISTS drawer_movements ("
+    "  id INTEGER PRIMARY KEY,"
+    "  session_id INTEGER NOT NULL REFERENCES drawer_sessions (id),"
+    "  terminal_id INTEGER NOT NULL REFERENCES terminals (id),"
+    "  type TEXT NOT NULL CHECK (type = 'pay_in' OR type = 'pay_out' OR type = 'no_sale'),"
+    "  amount INTEGER NOT NULL CHECK (amount >= 0),"
+    "  reason TEXT,"
+    "  request_key TEXT UNIQUE,"
+    "  created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX IF NOT EXISTS drawer_movements_session ON drawer_movements (session_id);"
+    "CREATE INDEX IF NOT EXISTS cash_tenders_session ON cash_tenders (session_id);",
+    NULL },
 };
 
 static void

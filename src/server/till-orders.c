@@ -21,7 +21,8 @@
 #define ORDER_COLUMNS                                                                              \
   "o.id, o.number, o.client_reference, o.status, o.currency, o.subtotal, o.discount, o.tax,"       \
   " o.rounding, o.total, o.refunded, o.created_at, o.paid_at, p.payment_intent, p.status,"         \
-  " p.card_brand, p.card_last4, p.decline_code, p.decline_message"                                 \
+  " p.card_brand, p.card_last4, p.decline_code, p.decline_message,"                                \
+  " (SELECT coalesce (sum (t.amount), 0) FROM cash_tenders t WHERE t.order_id = o.id)"             \
   " FROM orders o LEFT JOIN payments p ON p.order_id = o.id"
 
 /* till_orders_list ()'s filters, order and page, with or without a search. */
@@ -72,6 +73,7 @@ static TillOrder *
 order_from_row (sqlite3_stmt *stmt)
 {
   TillOrder *order = till_order_new ();
+  gint64     cash;
 
   order->id = sqlite3_column_int64 (stmt, 0);
   order->number = till_database_column_dup (stmt, 1);
@@ -93,6 +95,26 @@ order_from_row (sqlite3_stmt *stmt)
   order->card_last4 = till_database_column_dup (stmt, 16);
   order->decline_code = till_database_column_dup (stmt, 17);
   order->decline_message = till_database_column_dup (stmt, 18);
+  cash = sqlite3_column_int64 (stmt, 19);
+  if (cash > 0 && order->payment_intent != NULL)
+    order->tender = g_strdup ("split");
+  else if (cash > 0)
+    order->tender = g_strdup ("cash");
+  else if (order->payment_intent != NULL)
+    order->tender = g_strdup ("card");
+  switch (order->status)
+    {
+      case TILL_ORDER_PAID:
+      case TILL_ORDER_PARTIALLY_REFUNDED:
+      case TILL_ORDER_REFUNDED:
+        order->paid_amount = order->total;
+        break;
+      case TILL_ORDER_PENDING_PAYMENT:
+      case TILL_ORDER_CANCELED:
+      default:
+        order->paid_amount = cash;
+        break;
+    }
   return order;
 }
 
@@ -127,6 +149,52 @@ load_lines (TillDatabase *db, TillOrder *order, GError **error)
   return rc == SQLITE_DONE;
 }
 
+/* A single order's tenders: its cash payments, then its card payment, if any. */
+static gboolean
+load_tenders (TillDatabase *db, TillOrder *order, GError **error)
+{
+  sqlite3_stmt *stmt;
+  gint64        cash = 0;
+  int           rc;
+
+  order->tenders = g_ptr_array_new_with_free_func ((GDestroyNotify) till_order_tender_free);
+  stmt = till_database_prepare (db,
+                                "SELECT id, amount, rounding, tendered, change, created_at"
+                                " FROM cash_tenders WHERE order_id = ? ORDER BY id",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, order->id);
+  while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
+    {
+      TillOrderTender *tender = till_order_tender_new ();
+
+      tender->id = sqlite3_column_int64 (stmt, 0);
+      tender->method = g_strdup ("cash");
+      tender->amount = sqlite3_column_int64 (stmt, 1);
+      tender->rounding = sqlite3_column_int64 (stmt, 2);
+      tender->tendered = sqlite3_column_int64 (stmt, 3);
+      tender->change = sqlite3_column_int64 (stmt, 4);
+      tender->status = g_strdup ("succeeded");
+      tender->created_at = date_time_from_us (sqlite3_column_int64 (stmt, 5));
+      cash += tender->amount;
+      g_ptr_array_add (order->tenders, tender);
+    }
+  if (rc != SQLITE_DONE)
+    return FALSE;
+  if (order->payment_intent != NULL)
+    {
+      TillOrderTender *tender = till_order_tender_new ();
+
+      tender->method = g_strdup ("card");
+      tender->amount = order->total - cash;
+      tender->payment_intent = g_strdup (order->payment_intent);
+      tender->status = g_strdup (order->payment_status);
+      g_ptr_array_add (order->tenders, tender);
+    }
+  return TRUE;
+}
+
 /* Runs @sql, whose one parameter is an order id, and returns it on that order's row (the
  * caller resets it); NULL with TILL_API_ERROR_NOT_FOUND when there is no such order. */
 static sqlite3_stmt *
@@ -158,7 +226,7 @@ till_orders_get (TillDatabase *db, gint64 id, GError **error)
     return NULL;
   order = order_from_row (stmt);
   sqlite3_reset (stmt);
-  if (!load_lines (db, order, error))
+  if (!load_lines (db, order, error) || !load_tenders (db, order, error))
     return NULL;
   return g_steal_pointer (&order);
 }
@@ -229,7 +297,7 @@ insert_order (TillDatabase         *db,
   const TillCurrency        *currency = till_currency_lookup (rules->currency);
   TillTotals                 totals = { 0 };
   g_autoptr (GError) local = NULL;
-  gint64        stripe_amount, id, now = g_get_real_time ();
+  gint64        stripe_amount = 0, id, now = g_get_real_time ();
   sqlite3_stmt *stmt;
   guint         n = cart->lines->len;
 
@@ -298,7 +366,13 @@ insert_order (TillDatabase         *db,
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE, "%s", local->message);
       return FALSE;
     }
-  if (!till_money_to_stripe (totals.total, currency, &stripe_amount, &local))
+  if (rules->cash && totals.total <= 0)
+    {
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
+                   _ ("total: a cash sale must be more than zero"));
+      return FALSE;
+    }
+  if (!rules->cash && !till_money_to_stripe (totals.total, currency, &stripe_amount, &local))
     {
       g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE, _ ("total: %s"),
                    local->message);
@@ -373,15 +447,20 @@ insert_order (TillDatabase         *db,
         return FALSE;
     }
 
-  stmt = till_database_prepare (
-      db, "INSERT INTO payments (order_id, amount, updated_at) VALUES (?, ?, ?)", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, id);
-  sqlite3_bind_int64 (stmt, 2, stripe_amount);
-  sqlite3_bind_int64 (stmt, 3, now);
-  if (till_database_step (db, stmt, error) != SQLITE_DONE)
-    return FALSE;
+  /* A cash order has no card payment (a split one gets its own when the card part is
+   * made). */
+  if (!rules->cash)
+    {
+      stmt = till_database_prepare (
+          db, "INSERT INTO payments (order_id, amount, updated_at) VALUES (?, ?, ?)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, id);
+      sqlite3_bind_int64 (stmt, 2, stripe_amount);
+      sqlite3_bind_int64 (stmt, 3, now);
+      if (till_database_step (db, stmt, error) != SQLITE_DONE)
+        return FALSE;
+    }
 
   *out_id = id;
   if (out_order != NULL)

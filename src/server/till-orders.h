@@ -15,6 +15,7 @@ typedef struct
   const char *currency; /* the store's */
   gboolean    prices_include_tax;
   const char *number_prefix;
+  gboolean    cash; /* paid in cash: no card payment, no Stripe minimum */
 } TillOrderRules;
 
 typedef struct

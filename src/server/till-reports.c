@@ -25,7 +25,8 @@ daily_orders_sql (void)
   if (g_once_init_enter (&sql))
     {
       GString *text =
-          g_string_new ("SELECT o.status, o.total, o.refunded, o.created_at, p.card_brand"
+          g_string_new ("SELECT o.status, o.total, o.refunded, o.created_at, p.card_brand,"
+                        " p.order_id IS NULL"
                         " FROM orders o LEFT JOIN payments p ON p.order_id = o.id"
                         " WHERE o.status IN (");
 
@@ -76,8 +77,9 @@ day_start (GTimeZone *tz, const char *date, GError **error)
 
 typedef struct
 {
-  char  *brand; /* or NULL: a card of no known brand */
-  gint64 count, gross, refunds;
+  gboolean cash;  /* else a card */
+  char    *brand; /* or NULL: a card of no known brand, or cash */
+  gint64   count, gross, refunds;
 } MethodSum;
 
 static void
@@ -96,6 +98,8 @@ method_sum_compare (gconstpointer a, gconstpointer b)
 
   if (x->gross != y->gross)
     return x->gross > y->gross ? -1 : 1;
+  if (x->cash != y->cash)
+    return x->cash ? -1 : 1;
   return g_strcmp0 (x->brand, y->brand);
 }
 
@@ -167,6 +171,8 @@ till_reports_daily (
       gint64      total = sqlite3_column_int64 (stmt, 1);
       gint64      refunded = sqlite3_column_int64 (stmt, 2);
       const char *brand = (const char *) sqlite3_column_text (stmt, 4);
+      /* An order without a card payment was paid in cash. */
+      gboolean cash = sqlite3_column_int (stmt, 5) != 0;
       g_autoptr (GDateTime) utc =
           g_date_time_new_from_unix_utc (sqlite3_column_int64 (stmt, 3) / G_USEC_PER_SEC);
       g_autoptr (GDateTime) local = g_date_time_to_timezone (utc, tz);
@@ -184,11 +190,13 @@ till_reports_daily (
       hour_count[hour]++;
       hour_gross[hour] += total;
       for (guint i = 0; i < methods->len && method == NULL; i++)
-        if (g_strcmp0 (((MethodSum *) methods->pdata[i])->brand, brand) == 0)
+        if (((MethodSum *) methods->pdata[i])->cash == cash &&
+            g_strcmp0 (((MethodSum *) methods->pdata[i])->brand, brand) == 0)
           method = methods->pdata[i];
       if (method == NULL)
         {
           method = g_new0 (MethodSum, 1);
+          method->cash = cash;
           method->brand = g_strdup (brand);
           g_ptr_array_add (methods, method);
         }
@@ -237,7 +245,7 @@ till_reports_daily (
       json_builder_add_int_value (builder, status_count[i]);
     }
   json_builder_end_object (builder);
-  /* Every payment is a card's so far: a method is "card" and its brand. */
+  /* A method is "card" and its brand, or "cash" (brand null). */
   json_builder_set_member_name (builder, "by_method");
   json_builder_begin_array (builder);
   for (guint i = 0; i < methods->len; i++)
@@ -246,7 +254,7 @@ till_reports_daily (
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "method");
-      json_builder_add_string_value (builder, "card");
+      json_builder_add_string_value (builder, method->cash ? "cash" : "card");
       json_builder_set_member_name (builder, "brand");
       if (method->brand != NULL)
         json_builder_add_string_value (builder, method->brand);

@@ -29,6 +29,7 @@ till_server_config_new (void)
   config->currency = g_strdup ("USD");
   config->prices_include_tax = FALSE;
   config->number_prefix = g_strdup ("T-");
+  config->offline_cash = TRUE;
   config->listen = g_strdup ("127.0.0.1:8787");
   config->max_body = 1024 * 1024;
   config->payment_method_types = g_strsplit ("card", ";", -1);
@@ -212,6 +213,23 @@ normalize_currency (TillServerConfig *config, GError **error)
   return TRUE;
 }
 
+/* [store] cash-rounding and offline-cash (issue 25). */
+static gboolean
+load_cash_settings (TillServerConfig *config, GKeyFile *file, GError **error)
+{
+  if (!take_int (file, "store", "cash-rounding", 0, 100, &config->cash_rounding, error) ||
+      !take_boolean (file, "store", "offline-cash", &config->offline_cash, error))
+    return FALSE;
+  if (!till_cash_rounding_is_valid (config->cash_rounding))
+    {
+      g_set_error (error, TILL_CONFIG_ERROR, TILL_CONFIG_ERROR_INVALID,
+                   _ ("[store] cash-rounding must be 0, 5, 10, 50 or 100 (minor units), not %d"),
+                   config->cash_rounding);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 till_server_config_load_file (TillServerConfig *config, const char *path, GError **error)
 {
@@ -274,6 +292,11 @@ till_server_config_load_file (TillServerConfig *config, const char *path, GError
       !take_int (file, "training", "max-idempotency-keys", 0, G_MAXINT,
                  &config->training_max_idempotency_keys, error) ||
       !take_boolean (file, "training", "moto-approved", &config->training_moto_approved, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
+  if (!load_cash_settings (config, file, error))
     {
       g_prefix_error (error, "%s: ", path);
       return FALSE;

@@ -76,6 +76,10 @@ typedef struct
    * [training] moto-approved: the simulator acts as an account Stripe approved for them */
   gboolean moto;
   gboolean training_moto_approved;
+  /* [store] cash: the rounding of a sale's cash part (0, 5, 10, 50, 100 minor units; 0
+   * none), and whether cash sales made while the server was unreachable may be uploaded */
+  int      cash_rounding;
+  gboolean offline_cash;
   /* derived */
   gboolean       training;
   TillServerMode mode;

@@ -38,6 +38,7 @@ static const struct
   [TILL_API_ERROR_REFERENCE_CONFLICT] = { 409, "client_reference_conflict" },
   [TILL_API_ERROR_ORDER_CANCELED] = { 409, "order_canceled" },
   [TILL_API_ERROR_MOTO_NOT_ALLOWED] = { 409, "moto_not_allowed" },
+  [TILL_API_ERROR_NO_DRAWER_SESSION] = { 409, "no_drawer_session" },
 };
 
 guint
@@ -48,7 +49,7 @@ till_api_error_get_status (const GError *error)
     return api_errors[error->code].status;
   if (error->domain == TILL_JSON_ERROR)
     return 400;
-  if (error->domain == TILL_MONEY_ERROR)
+  if (error->domain == TILL_MONEY_ERROR || error->domain == TILL_CASH_ERROR)
     return 422;
   if (error->domain == TILL_DATABASE_ERROR)
     {
@@ -87,7 +88,7 @@ till_api_error_get_code (const GError *error)
             return "invalid_field";
         }
     }
-  if (error->domain == TILL_MONEY_ERROR)
+  if (error->domain == TILL_MONEY_ERROR || error->domain == TILL_CASH_ERROR)
     return "invalid_amount";
   if (error->domain == TILL_DATABASE_ERROR)
     {

@@ -32,6 +32,7 @@ typedef enum
   TILL_API_ERROR_REFERENCE_CONFLICT, /* 409 client_reference_conflict */
   TILL_API_ERROR_ORDER_CANCELED,     /* 409 order_canceled: check out with a new reference */
   TILL_API_ERROR_MOTO_NOT_ALLOWED,   /* 409 moto_not_allowed: [stripe] moto off, or a kiosk */
+  TILL_API_ERROR_NO_DRAWER_SESSION,  /* 409 no_drawer_session: cash with the drawer closed */
 } TillApiError;
 
 GQuark till_api_error_quark (void);

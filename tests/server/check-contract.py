@@ -163,6 +163,7 @@ def check_shape(where, value, shape, single=True):
             members["refunds"] = ("list", ("named", "Refund"))
             members["lines"] = ("list", ("named", "Line"))
             members["payment"] = ("named", "Payment")
+            members["tenders"] = ("list", ("named", "Tender"))
             if not single:
                 for name in LIST_OMITS:
                     members.pop(name, None)
@@ -505,8 +506,54 @@ def r_checkouts(route):
     call(route, "POST", "/api/v1/checkouts", 409, "order_canceled",
          body={"client_reference": "contract-3", "currency": "USD",
                "lines": [{"product_id": 1, "quantity": 2}]})
+    # Cash: the answer has `cash` beside the order, and `payment` null.
+    cash_body = {"client_reference": "contract-cash", "currency": "USD", "tender": "cash",
+                 "cash": {"tendered": 100000}, "lines": [{"product_id": 1, "quantity": 1}]}
+    call(route, "POST", "/api/v1/checkouts", 409, "no_drawer_session", body=cash_body)
+    request("POST", "/api/v1/drawer/open", {"float": 0}, token=TOKENS["cashier"])
+    cash = call(route, "POST", "/api/v1/checkouts", 201, body=cash_body, shape=False)
+    if cash is not None and cash.json is not None:
+        if set(cash.json) != {"order", "payment", "cash"} or cash.json["payment"] is not None:
+            fail(f"a cash checkout answered {sorted(cash.json)}")
+        elif set(cash.json["cash"]) != {"amount", "rounding", "tendered", "change"}:
+            fail(f"a cash checkout's cash: {sorted(cash.json['cash'])}")
+        else:
+            check_shape("cash checkout", cash.json["order"], ("named", "Order"))
+    call(route, "POST", "/api/v1/checkouts", 422, "invalid_amount",
+         body=dict(cash_body, client_reference="contract-cash-2", cash={"tendered": 1}))
     if pay(STATE["paid"]) != 200:
         fail("paying as “Paying in training mode” says did not succeed")
+
+
+def r_drawer(route):
+    call(route, "GET", "/api/v1/drawer", 200)
+    call(route, "GET", "/api/v1/drawer", 404, "not_found", token="admin")
+
+
+def r_drawer_open(route):
+    call(route, "POST", "/api/v1/drawer/open", 201, token="admin",
+         body={"counts": {"2000": 1, "25": 4}})
+    call(route, "POST", "/api/v1/drawer/open", 409, "invalid_state", token="admin",
+         body={"float": 0})
+    call(route, "POST", "/api/v1/drawer/open", 422, "invalid_amount", token="admin",
+         body={"counts": {"3": 1}})
+
+
+def r_drawer_movements(route):
+    call(route, "POST", "/api/v1/drawer/movements", 201, token="admin",
+         body={"type": "pay_out", "amount": 100, "reason": "Stamps"})
+    call(route, "POST", "/api/v1/drawer/movements", 201, token="admin",
+         body={"type": "no_sale", "amount": 0}, headers={"Idempotency-Key": "contract-ns"})
+    call(route, "POST", "/api/v1/drawer/movements", 200, token="admin",
+         body={"type": "no_sale", "amount": 0}, headers={"Idempotency-Key": "contract-ns"})
+    call(route, "POST", "/api/v1/drawer/movements", 409, "no_drawer_session",
+         token=add_terminal("no drawer", "cashier"), body={"type": "no_sale", "amount": 0})
+
+
+def r_drawer_close(route):
+    call(route, "POST", "/api/v1/drawer/close", 200, token="admin", body={"counted": 1900})
+    call(route, "POST", "/api/v1/drawer/close", 409, "no_drawer_session", token="admin",
+         body={"counted": 0})
 
 
 def r_orders(route):
@@ -692,6 +739,10 @@ RECIPES = {
     "PATCH /api/v1/products/{id}": r_products_patch,
     "GET /api/v1/categories": r_categories,
     "POST /api/v1/checkouts": r_checkouts,
+    "GET /api/v1/drawer": r_drawer,
+    "POST /api/v1/drawer/open": r_drawer_open,
+    "POST /api/v1/drawer/movements": r_drawer_movements,
+    "POST /api/v1/drawer/close": r_drawer_close,
     "DELETE /api/v1/products/{id}": r_products_delete,
     "GET /api/v1/orders": r_orders,
     "GET /api/v1/orders/{id}": r_order,

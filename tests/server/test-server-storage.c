@@ -90,7 +90,7 @@ test_pragmas (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (g_ascii_strtoll (limit, NULL, 10), ==, WAL_LIMIT);
   g_assert_cmpstr (keys, ==, "1");
   g_assert_cmpint (atoi (timeout), >=, 1000);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 7);
+  g_assert_cmpint (till_database_get_version (fixture->db), >=, 7);
   g_assert_cmpuint (strlen (till_database_get_instance (fixture->db)), ==, 36);
   g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 077, ==, 0);
@@ -296,7 +296,7 @@ test_status_checks_migration (Fixture *fixture, gconstpointer data)
   edit_schema (fixture->path, "orders", ORDERS_CHECK_2, ORDERS_CHECK_1);
   fixture->db = till_database_open (fixture->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 7);
+  g_assert_cmpint (till_database_get_version (fixture->db), >=, 7);
   number = query_text (fixture->db, "SELECT number FROM orders WHERE id = 7");
   g_assert_cmpstr (number, ==, "T-7");
   schema = query_text (fixture->db, "SELECT sql FROM sqlite_schema WHERE name = 'orders'");
@@ -356,7 +356,7 @@ test_payments_migration (Fixture *fixture, gconstpointer data)
   /* Version 4 copied the table without its UNIQUE constraint, version 5 indexed the
    * intents' ids again, unique, version 6 the cards' last 4 digits (and 7 the receipt
    * pages' tokens). */
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 7);
+  g_assert_cmpint (till_database_get_version (fixture->db), >=, 7);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM sqlite_schema"
                                            " WHERE tbl_name = 'payments' AND type = 'index'"
                                            " AND name = 'payments_payment_intent'"
@@ -762,7 +762,7 @@ test_receipt_tokens_migration (Fixture *fixture, gconstpointer data)
 
   fixture->db = till_database_open (fixture->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 7);
+  g_assert_cmpint (till_database_get_version (fixture->db), >=, 7);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (DISTINCT token) FROM receipt_tokens"
                                            " WHERE order_id IN (7, 8)"),
                    ==, 2);
@@ -783,6 +783,51 @@ test_receipt_tokens_migration (Fixture *fixture, gconstpointer data)
   g_assert_cmpstr (kept, ==, first);
 }
 
+/* Versions 8 and 9 add cash tenders and drawer sessions: a version 7 database opens with its
+ * orders as they were, and takes cash. */
+static void
+test_cash_tenders_migration (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  sqlite3 *raw = NULL;
+
+  g_assert_true (till_database_exec (fixture->db, INSERT_ORDER, NULL));
+  g_clear_object (&fixture->db);
+  g_assert_cmpint (sqlite3_open (fixture->path, &raw), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (raw,
+                                 "DROP TABLE cash_tenders; DROP TABLE drawer_movements;"
+                                 " DROP TABLE drawer_sessions; PRAGMA user_version = 7",
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_close (raw);
+
+  fixture->db = till_database_open (fixture->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 9);
+  g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM cash_tenders"), ==, 0);
+  g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM drawer_sessions"), ==, 0);
+  g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM drawer_movements"), ==, 0);
+  {
+    g_autoptr (TillOrder) order = till_orders_get (fixture->db, 7, &error);
+
+    g_assert_no_error (error);
+    g_assert_null (order->tender);
+    g_assert_cmpint (order->paid_amount, ==, 0);
+    g_assert_cmpuint (order->tenders->len, ==, 0);
+  }
+  /* A tender must add up: what the drawer took is what was handed over less the change. */
+  g_assert_false (till_database_exec (fixture->db,
+                                      "INSERT INTO cash_tenders (order_id, request_key, amount,"
+                                      " rounding, tendered, change, created_at)"
+                                      " VALUES (7, 'k', 100, 0, 500, 300, 0)",
+                                      NULL));
+  g_assert_true (till_database_exec (fixture->db,
+                                     "INSERT INTO cash_tenders (order_id, request_key, amount,"
+                                     " rounding, tendered, change, created_at)"
+                                     " VALUES (7, 'k', 100, 0, 500, 400, 0)",
+                                     NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -795,6 +840,7 @@ main (int argc, char **argv)
   ADD ("/server/storage/status-checks-migration", test_status_checks_migration);
   ADD ("/server/storage/payments-migration", test_payments_migration);
   ADD ("/server/storage/receipt-tokens-migration", test_receipt_tokens_migration);
+  ADD ("/server/storage/cash-tenders-migration", test_cash_tenders_migration);
   ADD ("/server/storage/intent-names-order", test_intent_names_order);
   ADD ("/server/storage/forget-events", test_forget_events);
   ADD ("/server/storage/transactions", test_transactions);

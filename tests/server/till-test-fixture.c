@@ -24,6 +24,8 @@ configure (TillServerConfig *config, gpointer user_data)
     config->store_address = g_strdup (setup->store_address);
   if (setup != NULL && setup->automatic_payment_methods)
     g_clear_pointer (&config->payment_method_types, g_strfreev);
+  if (setup != NULL)
+    config->cash_rounding = setup->cash_rounding;
 }
 
 void

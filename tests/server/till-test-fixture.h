@@ -34,6 +34,7 @@ typedef struct
   gint64      unit_amount;               /* ISO minor units */
   gint64      total;                     /* what the order charges, ISO minor units */
   gint64      stripe_amount;             /* what Stripe gets */
+  int         cash_rounding;             /* [store] cash-rounding */
 } Setup;
 
 typedef struct
