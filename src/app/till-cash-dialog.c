@@ -150,11 +150,22 @@ till_cash_dialog_finalize (GObject *object)
   G_OBJECT_CLASS (till_cash_dialog_parent_class)->finalize (object);
 }
 
+/* The focused entry lets go first: a GtkText destroyed with the focus warns that it never
+ * had its focus-out. */
+static gboolean
+till_cash_dialog_close_request (GtkWindow *window)
+{
+  gtk_window_set_focus (window, NULL);
+  return GTK_WINDOW_CLASS (till_cash_dialog_parent_class)->close_request (window);
+}
+
 static void
 till_cash_dialog_class_init (TillCashDialogClass *klass)
 {
   GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  GTK_WINDOW_CLASS (klass)->close_request = till_cash_dialog_close_request;
 
   object_class->finalize = till_cash_dialog_finalize;
 
@@ -372,6 +383,9 @@ till_cash_dialog_set_busy (TillCashDialog *self, gboolean busy, const char *mess
 {
   g_return_if_fail (TILL_IS_CASH_DIALOG (self));
 
+  /* The entry lets go of the focus before it goes insensitive: GtkText would keep blinking. */
+  if (busy)
+    gtk_window_set_focus (GTK_WINDOW (self), NULL);
   gtk_widget_set_sensitive (self->entry, !busy);
   gtk_widget_set_sensitive (self->take_button, !busy && self->valid);
   for (guint i = 0; i < self->quick_buttons->len; i++)

@@ -241,11 +241,22 @@ till_cash_reports_dialog_finalize (GObject *object)
   G_OBJECT_CLASS (till_cash_reports_dialog_parent_class)->finalize (object);
 }
 
+/* The focused entry lets go first: a GtkText destroyed with the focus warns that it never
+ * had its focus-out. */
+static gboolean
+till_cash_reports_dialog_close_request (GtkWindow *window)
+{
+  gtk_window_set_focus (window, NULL);
+  return GTK_WINDOW_CLASS (till_cash_reports_dialog_parent_class)->close_request (window);
+}
+
 static void
 till_cash_reports_dialog_class_init (TillCashReportsDialogClass *klass)
 {
   GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  GTK_WINDOW_CLASS (klass)->close_request = till_cash_reports_dialog_close_request;
 
   object_class->dispose = till_cash_reports_dialog_dispose;
   object_class->finalize = till_cash_reports_dialog_finalize;

@@ -66,6 +66,8 @@ static void
 set_busy (TillDrawerDialog *self, gboolean busy)
 {
   self->busy = busy;
+  if (busy)
+    gtk_window_set_focus (GTK_WINDOW (self), NULL); /* before going insensitive, see the keypad */
   gtk_widget_set_sensitive (GTK_WIDGET (self->stack), !busy);
 }
 
@@ -426,11 +428,22 @@ till_drawer_dialog_finalize (GObject *object)
   G_OBJECT_CLASS (till_drawer_dialog_parent_class)->finalize (object);
 }
 
+/* The focused entry lets go first: a GtkText destroyed with the focus warns that it never
+ * had its focus-out. */
+static gboolean
+till_drawer_dialog_close_request (GtkWindow *window)
+{
+  gtk_window_set_focus (window, NULL);
+  return GTK_WINDOW_CLASS (till_drawer_dialog_parent_class)->close_request (window);
+}
+
 static void
 till_drawer_dialog_class_init (TillDrawerDialogClass *klass)
 {
   GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  GTK_WINDOW_CLASS (klass)->close_request = till_drawer_dialog_close_request;
 
   object_class->dispose = till_drawer_dialog_dispose;
   object_class->finalize = till_drawer_dialog_finalize;

@@ -962,6 +962,8 @@ on_cash_sale_done (GObject *source, GAsyncResult *result, gpointer user_data)
   till_cart_view_set_busy (self->cart_view, FALSE);
   if (sale == NULL)
     return; /* the cashier went back: the cart is as it was */
+  /* Focus back from the keypad may be in the paid cart's widgets, which go now. */
+  gtk_window_set_focus (GTK_WINDOW (self), NULL);
   till_cart_store_remove (self->store, pending->cart);
   till_cart_view_next_customer (self->cart_view);
   change = till_money_label (sale->change, sale->currency);
