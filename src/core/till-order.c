@@ -220,6 +220,13 @@ write_members (const TillOrder *order, gboolean with_lines, TillJsonWriter *writ
   till_json_writer_member_int (writer, "amount_due", order->total - order->paid_amount);
   if (with_lines && order->tenders != NULL)
     write_tenders (order, writer);
+  till_json_writer_name (writer, "offline");
+  till_json_writer_boolean (writer, order->offline);
+  till_json_writer_name (writer, "catalog_difference");
+  if (order->offline)
+    till_json_writer_int (writer, order->catalog_difference);
+  else
+    till_json_writer_null (writer);
 
   till_json_writer_name (writer, "payment");
   if (order->payment_intent != NULL)
@@ -381,7 +388,10 @@ till_order_from_json (JsonObject *object, GError **error)
       !till_json_get_string (object, NULL, "tender", FALSE, 16, &order->tender, error) ||
       !till_json_get_int (object, NULL, "paid_amount", FALSE, 0, TILL_AMOUNT_MAX,
                           &order->paid_amount, error) ||
-      !till_json_get_array (object, NULL, "tenders", FALSE, &tenders, error))
+      !till_json_get_array (object, NULL, "tenders", FALSE, &tenders, error) ||
+      !till_json_get_boolean (object, NULL, "offline", FALSE, &order->offline, error) ||
+      !till_json_get_int (object, NULL, "catalog_difference", FALSE, -TILL_AMOUNT_MAX,
+                          TILL_AMOUNT_MAX, &order->catalog_difference, error))
     return NULL;
   if (tenders != NULL && !tenders_from_json (tenders, order, error))
     return NULL;

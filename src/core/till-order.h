@@ -73,6 +73,10 @@ typedef struct
   char      *tender;
   gint64     paid_amount;
   GPtrArray *tenders; /* element-type TillOrderTender, nullable: a single order's only */
+  /* sold in cash while the till could not reach the server, uploaded later; then how far
+   * the prices it charged were from the catalog's: Σ (charged − catalog) × quantity */
+  gboolean offline;
+  gint64   catalog_difference;
 } TillOrder;
 
 const char *till_order_status_to_string (TillOrderStatus status);

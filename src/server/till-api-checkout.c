@@ -342,6 +342,78 @@ checkout_fetch_intent (TillApiCall *call)
     checkout_post_intent (call, order);
 }
 
+/* Reads and removes `offline` from a checkout: when an offline sale was made. */
+static gboolean
+take_offline (
+    JsonObject *object, gboolean cash, gboolean *out_offline, gint64 *out_sold_at, GError **error)
+{
+  static const char *members[] = { "sold_at", NULL };
+  g_autofree char   *text = NULL;
+  g_autoptr (GDateTime) sold_at = NULL;
+  JsonObject *offline = NULL;
+
+  if (!till_json_get_object (object, NULL, "offline", FALSE, &offline, error))
+    return FALSE;
+  *out_offline = offline != NULL;
+  if (offline == NULL)
+    return TRUE;
+  if (!cash)
+    {
+      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID,
+                   _ ("offline: only a cash sale can be made offline"));
+      return FALSE;
+    }
+  if (!till_json_check_members (offline, "offline", members, error) ||
+      !till_json_get_string (offline, "offline", "sold_at", TRUE, 64, &text, error))
+    return FALSE;
+  sold_at = g_date_time_new_from_iso8601 (text, NULL);
+  /* A till's clock may be a little ahead; not by more. */
+  if (sold_at == NULL || g_date_time_to_unix (sold_at) > g_get_real_time () / G_USEC_PER_SEC + 300)
+    {
+      g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID,
+                   _ ("offline.sold_at: must be an RFC 3339 time with its offset, not in the "
+                      "future"));
+      return FALSE;
+    }
+  *out_sold_at =
+      g_date_time_to_unix (sold_at) * G_USEC_PER_SEC + g_date_time_get_microsecond (sold_at);
+  json_object_remove_member (object, "offline");
+  return TRUE;
+}
+
+/* An offline sale's cart, priced as the till charged it: the store's way of pricing, and
+ * the totals it sent (if any) as core computes them from its lines. */
+static TillCart *
+offline_cart (TillApi *self, JsonObject *object, GError **error)
+{
+  g_autoptr (TillCart) cart = NULL;
+  g_autofree TillLineTotals *lines = NULL;
+  TillTotals                 totals = { 0 };
+  gint64                     sent_total = -1;
+
+  if (!till_json_get_int (object, NULL, "total", FALSE, 0, TILL_AMOUNT_MAX, &sent_total, error) ||
+      (cart = till_cart_from_json (object, error)) == NULL)
+    return NULL;
+  if (cart->prices_include_tax != self->config->prices_include_tax)
+    {
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
+                   _ ("prices_include_tax: the store prices %s tax"),
+                   self->config->prices_include_tax ? _ ("including") : _ ("excluding"));
+      return NULL;
+    }
+  if (!till_cart_compute_totals (cart, &lines, &totals, error))
+    return NULL;
+  if (sent_total >= 0 && sent_total != totals.total)
+    {
+      g_autofree char *computed = g_strdup_printf ("%" G_GINT64_FORMAT, totals.total);
+
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_UNPROCESSABLE,
+                   _ ("total: the lines add up to %s"), computed);
+      return NULL;
+    }
+  return g_steal_pointer (&cart);
+}
+
 /* Reads and removes `tender` and `cash` from a checkout (the rest is the cart): whether it
  * is paid in cash, and what was handed over. */
 static gboolean
@@ -389,8 +461,8 @@ till_api_handle_checkout (TillApi *self, SoupServerMessage *msg, TillTerminal *t
   g_autoptr (JsonObject) object = NULL;
   g_autoptr (TillCart) cart = NULL;
   TillApiCall *call;
-  gboolean     cash = FALSE;
-  gint64       cash_tendered = 0;
+  gboolean     cash = FALSE, offline = FALSE;
+  gint64       cash_tendered = 0, sold_at = 0;
 
   if (!till_api_take_rate_token (self, terminal))
     {
@@ -401,8 +473,14 @@ till_api_handle_checkout (TillApi *self, SoupServerMessage *msg, TillTerminal *t
       return;
     }
   object = till_api_read_json_body (msg, &error);
-  if (object == NULL || !take_tender (object, &cash, &cash_tendered, &error) ||
-      (cart = till_cart_from_checkout_json (object, &error)) == NULL)
+  if (object != NULL && take_tender (object, &cash, &cash_tendered, &error) &&
+      take_offline (object, cash, &offline, &sold_at, &error) && offline &&
+      !self->config->offline_cash)
+    g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_OFFLINE_CASH_FORBIDDEN,
+                 _ ("This store takes no cash sales made offline ([store] offline-cash)"));
+  if (object == NULL || error != NULL ||
+      (cart = offline ? offline_cart (self, object, &error)
+                      : till_cart_from_checkout_json (object, &error)) == NULL)
     {
       till_api_send_error (msg, error);
       return;
@@ -422,6 +500,8 @@ till_api_handle_checkout (TillApi *self, SoupServerMessage *msg, TillTerminal *t
   call->terminal_id = terminal->id;
   call->cash = cash;
   call->cash_tendered = cash_tendered;
+  call->offline = offline;
+  call->sold_at = sold_at;
   g_ptr_array_add (self->pending_checkouts, call);
   schedule_flush (self);
 }
@@ -473,6 +553,8 @@ create_cash_order (TillApi              *self,
   gint64           session_id = 0;
 
   cash_rules.cash = TRUE;
+  cash_rules.as_sold = call->offline;
+  cash_rules.sold_at = call->sold_at;
   if (!till_database_run (self->db, "SAVEPOINT cash", error))
     return NULL;
   order = till_orders_create_locked (self->db, &cash_rules, call->cart, call->terminal_id,

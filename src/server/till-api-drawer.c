@@ -3,9 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The cash drawer of the asking terminal: GET /api/v1/drawer, POST /api/v1/drawer/open,
- * /movements and /close. Each write is one transaction on the main thread; the checkouts
- * waiting for their batch are stored first, so that the sales rung up before a close are in
- * the session it closes.
+ * /movements and /close; and its X and Z reports (/api/v1/reports/x, /reports/z). Each write is one
+ * transaction on the main thread; the checkouts waiting for their batch are stored first, so that
+ * the sales rung up before a close are in the session it closes.
  */
 #include "config.h"
 
@@ -15,6 +15,7 @@
 #include "till-core.h"
 #include "till-drawer.h"
 #include "till-server-error.h"
+#include "till-zreports.h"
 
 #define REASON_MAX 200
 
@@ -171,11 +172,34 @@ handle_close (TillApi *self, SoupServerMessage *msg, TillTerminal *terminal)
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) object = till_api_read_json_body (msg, &error);
   g_autoptr (TillDrawerSession) session = NULL;
-  gint64 counted = 0;
+  const char *key = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                  "Idempotency-Key");
+  gint64      counted = 0, closed;
 
   if (object == NULL || !till_json_check_members (object, NULL, members, &error) ||
-      !read_cash (self, object, "counted", &counted, &error) ||
-      (session = till_drawer_close (self->db, terminal->id, counted, &error)) == NULL)
+      !read_cash (self, object, "counted", &counted, &error))
+    {
+      till_api_send_error (msg, error);
+      return;
+    }
+  if (key != NULL && (*key == '\0' || strlen (key) > 200))
+    {
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST,
+                               _ ("Idempotency-Key: must have 1 to 200 characters"));
+      return;
+    }
+  /* Closed with this key before (its answer was lost): that session, as it was closed. */
+  closed = key != NULL ? till_drawer_find_closed (self->db, terminal->id, key, &error) : 0;
+  if (closed != 0)
+    {
+      if (closed > 0 && (session = till_drawer_get (self->db, closed, &error)) != NULL)
+        send_session (msg, SOUP_STATUS_OK, session);
+      else
+        till_api_send_error (msg, error);
+      return;
+    }
+  session = till_drawer_close (self->db, terminal->id, counted, key, &error);
+  if (session == NULL)
     {
       till_api_send_error (msg, error);
       return;
@@ -217,4 +241,181 @@ till_api_handle_drawer (TillApi           *self,
     handle_movement (self, msg, terminal);
   else
     handle_close (self, msg, terminal);
+}
+
+/* Takes @json. */
+static void
+send_text_json (SoupServerMessage *msg, guint status, char *json)
+{
+  GString *text = g_string_new (json);
+
+  g_free (json);
+  till_api_send_written (msg, status, text);
+}
+
+static void
+handle_z_make (TillApi *self, SoupServerMessage *msg, TillTerminal *terminal)
+{
+  static const char *members[] = { "counted", "counts", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) object = till_api_read_json_body_full (msg, TRUE, &error);
+  const char *key = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                  "Idempotency-Key");
+  gboolean    count_given, existing = FALSE;
+  gint64      open_id, counted = 0;
+  char       *body;
+
+  if (error == NULL && object != NULL && !till_json_check_members (object, NULL, members, &error))
+    {
+      till_api_send_error (msg, error);
+      return;
+    }
+  if (error != NULL)
+    {
+      till_api_send_error (msg, error);
+      return;
+    }
+  if (key != NULL && (*key == '\0' || strlen (key) > 200))
+    {
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_REQUEST,
+                               _ ("Idempotency-Key: must have 1 to 200 characters"));
+      return;
+    }
+  count_given = object != NULL && (json_object_has_member (object, "counted") ||
+                                   json_object_has_member (object, "counts"));
+  if (count_given && !read_cash (self, object, "counted", &counted, &error))
+    {
+      till_api_send_error (msg, error);
+      return;
+    }
+
+  /* A retry of a Z made already is answered as it was, whatever the drawer is now. */
+  if (key != NULL &&
+      (body = till_zreports_get_by_key (self->db, terminal->id, key, &error)) != NULL)
+    {
+      send_text_json (msg, SOUP_STATUS_OK, body);
+      return;
+    }
+  if (error != NULL)
+    {
+      till_api_send_error (msg, error);
+      return;
+    }
+
+  /* The day closes with the drawer: counted now, or before. */
+  till_api_flush_checkouts (self);
+  open_id = till_drawer_find_open (self->db, terminal->id, &error);
+  if (open_id < 0)
+    {
+      till_api_send_error (msg, error);
+      return;
+    }
+  if (open_id > 0 && !count_given)
+    {
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_STATE,
+                               _ ("The drawer is open: close it with its count first, or send "
+                                  "the count with the Z report"));
+      return;
+    }
+  if (open_id > 0)
+    {
+      g_autoptr (TillDrawerSession) session =
+          till_drawer_close (self->db, terminal->id, counted, NULL, &error);
+
+      if (session == NULL)
+        {
+          till_api_send_error (msg, error);
+          return;
+        }
+    }
+  else if (count_given)
+    {
+      till_api_send_new_error (msg, TILL_API_ERROR_INVALID_STATE,
+                               _ ("The drawer is closed already: send the Z report without a "
+                                  "count"));
+      return;
+    }
+
+  body =
+      till_zreports_make (self->db, terminal->id, self->config->currency, key, &existing, &error);
+  if (body == NULL)
+    {
+      till_api_send_error (msg, error);
+      return;
+    }
+  g_debug ("Z report made for terminal %" G_GINT64_FORMAT, terminal->id);
+  send_text_json (msg, existing ? SOUP_STATUS_OK : SOUP_STATUS_CREATED, body);
+}
+
+static void
+handle_z_list (TillApi *self, SoupServerMessage *msg, GHashTable *query, TillTerminal *terminal)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) bodies = NULL;
+  g_autofree char *next_cursor = NULL;
+  const char      *cursor = till_api_query_get (query, "cursor");
+  gint64           before = 0, next = 0;
+  GString         *text;
+
+  if (cursor != NULL && !till_api_cursor_decode (cursor, &before, &error))
+    {
+      till_api_send_error (msg, error);
+      return;
+    }
+  bodies = till_zreports_list (self->db, terminal->role == TILL_ROLE_ADMIN ? 0 : terminal->id,
+                               before, 50, &next, &error);
+  if (bodies == NULL)
+    {
+      till_api_send_error (msg, error);
+      return;
+    }
+  text = g_string_new ("{\"reports\":[");
+  for (guint i = 0; i < bodies->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (text, ',');
+      g_string_append (text, bodies->pdata[i]);
+    }
+  g_string_append (text, "],\"next_cursor\":");
+  if (next > 0)
+    {
+      next_cursor = till_api_cursor_encode (next);
+      g_string_append_printf (text, "\"%s\"}", next_cursor);
+    }
+  else
+    g_string_append (text, "null}");
+  till_api_send_written (msg, SOUP_STATUS_OK, text);
+}
+
+void
+till_api_handle_shift_report (TillApi           *self,
+                              SoupServerMessage *msg,
+                              const char        *method,
+                              const char        *kind,
+                              const char        *number,
+                              GHashTable        *query,
+                              TillTerminal      *terminal)
+{
+  g_autoptr (GError) error = NULL;
+  char *body;
+
+  if (g_str_equal (kind, "x"))
+    body = till_zreports_current (self->db, terminal->id, self->config->currency, &error);
+  else if (number != NULL)
+    body = till_zreports_get (self->db, number,
+                              terminal->role == TILL_ROLE_ADMIN ? 0 : terminal->id, &error);
+  else if (g_str_equal (method, "POST"))
+    {
+      handle_z_make (self, msg, terminal);
+      return;
+    }
+  else
+    {
+      handle_z_list (self, msg, query, terminal);
+      return;
+    }
+  if (body == NULL)
+    till_api_send_error (msg, error);
+  else
+    send_text_json (msg, SOUP_STATUS_OK, body);
 }

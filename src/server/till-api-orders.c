@@ -688,6 +688,19 @@ handle_refund (TillApi *self, SoupServerMessage *msg, TillOrder *order, TillTerm
     }
   request_id = header != NULL ? g_strdup (header) : g_uuid_string_random ();
 
+  /* Paid in cash: given back in cash, from the refunding terminal's drawer, at once. */
+  if (order->payment_intent == NULL && g_strcmp0 (order->tender, "cash") == 0)
+    {
+      refund = till_orders_refund_cash (self->db, order->id, terminal->id, request_id, amount,
+                                        reason, &existing, &error);
+      if (refund == NULL)
+        till_api_send_error (msg, error);
+      else
+        till_api_send_order (self, msg, existing ? SOUP_STATUS_OK : SOUP_STATUS_CREATED, order->id,
+                             NULL, refund);
+      return;
+    }
+
   refund = till_orders_reserve_refund (self->db, order->id, request_id, amount, reason, &existing,
                                        &error);
   if (refund == NULL)

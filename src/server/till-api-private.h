@@ -172,6 +172,9 @@ typedef struct _TillApiCall
   gboolean        cash;
   gint64          cash_tendered;
   TillCashPayment cash_payment;
+  /* an offline cash sale uploaded: priced as sold, made at sold_at */
+  gboolean offline;
+  gint64   sold_at;
 } TillApiCall;
 
 TillApiCall *till_api_call_new (TillApi *api, SoupServerMessage *msg);
@@ -283,6 +286,16 @@ void till_api_handle_drawer (TillApi           *self,
                              const char        *method,
                              const char        *action,
                              TillTerminal      *terminal);
+
+/* X and Z reports of the asking terminal (till-api-drawer.c): @kind "x" or "z", @number a
+ * Z's (GET /api/v1/reports/z/{number}) or NULL. */
+void till_api_handle_shift_report (TillApi           *self,
+                                   SoupServerMessage *msg,
+                                   const char        *method,
+                                   const char        *kind,
+                                   const char        *number,
+                                   GHashTable        *query,
+                                   TillTerminal      *terminal);
 
 /* Catalog (till-api-catalog.c). */
 void till_api_handle_products_list (TillApi           *self,

@@ -417,6 +417,12 @@ api_methods (const char *const *parts, guint n)
     return "GET, HEAD";
   if (n == 3 && g_str_equal (parts[0], "orders") && g_strv_contains (actions, parts[2]))
     return "POST";
+  if (n == 2 && g_str_equal (parts[0], "reports") && g_str_equal (parts[1], "x"))
+    return "GET, HEAD";
+  if (n == 2 && g_str_equal (parts[0], "reports") && g_str_equal (parts[1], "z"))
+    return "GET, HEAD, POST";
+  if (n == 3 && g_str_equal (parts[0], "reports") && g_str_equal (parts[1], "z"))
+    return "GET, HEAD";
   if (n == 1 && g_str_equal (parts[0], "drawer"))
     return "GET, HEAD";
   if (n == 2 && g_str_equal (parts[0], "drawer") &&
@@ -518,6 +524,9 @@ route_api (
     till_api_handle_order (self, msg, method, parts[1], n == 3 ? parts[2] : NULL, terminal);
   else if (g_str_equal (parts[0], "drawer"))
     till_api_handle_drawer (self, msg, method, n == 2 ? parts[1] : NULL, terminal);
+  else if (g_str_equal (parts[1], "x") || g_str_equal (parts[1], "z"))
+    till_api_handle_shift_report (self, msg, method, parts[1], n == 3 ? parts[2] : NULL, query,
+                                  terminal);
   else if (g_str_equal (parts[1], "days"))
     till_api_handle_report_days (self, msg, query);
   else

@@ -302,6 +302,56 @@ static const Migration migrations[] = {
     "CREATE INDEX IF NOT EXISTS drawer_movements_session ON drawer_movements (session_id);"
     "CREATE INDEX IF NOT EXISTS cash_tenders_session ON cash_tenders (session_id);",
     NULL },
+  /* 10: Z reports, numbered for the store, each the JSON of what its terminal did in its
+   * period, written once and never changed or deleted. A terminal's sales are found by when
+   * they were paid. */
+  { "CREATE TABLE IF NOT EXISTS z_reports ("
+    "  id INTEGER PRIMARY KEY,"
+    "  number TEXT NOT NULL UNIQUE,"
+    "  terminal_id INTEGER NOT NULL REFERENCES terminals (id),"
+    "  period_from INTEGER NOT NULL,"
+    "  period_to INTEGER NOT NULL CHECK (period_to > period_from),"
+    "  request_key TEXT,"
+    "  body TEXT NOT NULL,"
+    "  UNIQUE (terminal_id, request_key)"
+    ");"
+    "CREATE INDEX IF NOT EXISTS z_reports_terminal ON z_reports (terminal_id, period_to);"
+    "CREATE TRIGGER IF NOT EXISTS z_reports_unchanged BEFORE UPDATE ON z_reports "
+    "BEGIN SELECT RAISE (ABORT, 'a Z report never changes'); END;"
+    "CREATE TRIGGER IF NOT EXISTS z_reports_kept BEFORE DELETE ON z_reports "
+    "BEGIN SELECT RAISE (ABORT, 'a Z report is never deleted'); END;"
+    "CREATE INDEX IF NOT EXISTS orders_terminal_paid ON orders (terminal_id, paid_at);"
+    "CREATE INDEX IF NOT EXISTS cash_tenders_terminal ON cash_tenders (terminal_id, created_at);"
+    "CREATE INDEX IF NOT EXISTS drawer_movements_terminal"
+    "  ON drawer_movements (terminal_id, created_at);",
+    NULL },
+  /* 11: cash sales a till made while it could not reach the server, uploaded later: when
+   * they were sold (the order's created_at) and how far the prices charged were from the
+   * catalog's when uploaded (Σ (charged − catalog) × quantity). */
+  { "CREATE TABLE IF NOT EXISTS offline_sales ("
+    "  order_id INTEGER PRIMARY KEY REFERENCES orders (id),"
+    "  sold_at INTEGER NOT NULL,"
+    "  catalog_difference INTEGER NOT NULL"
+    ");",
+    NULL },
+  /* 12: refunds given back in cash from a drawer: the session and the terminal that gave
+   * them (a refund here never goes to Stripe). */
+  { "CREATE TABLE IF NOT EXISTS cash_refunds ("
+    "  refund_id INTEGER PRIMARY KEY REFERENCES refunds (id),"
+    "  session_id INTEGER NOT NULL REFERENCES drawer_sessions (id),"
+    "  terminal_id INTEGER NOT NULL REFERENCES terminals (id)"
+    ");"
+    "CREATE INDEX IF NOT EXISTS cash_refunds_session ON cash_refunds (session_id);",
+    NULL },
+  /* 13: the Idempotency-Key a drawer session was closed with: a close sent again after its
+   * answer was lost gets the same session back. */
+  { "CREATE TABLE IF NOT EXISTS drawer_close_keys ("
+    "  session_id INTEGER PRIMARY KEY REFERENCES drawer_sessions (id),"
+    "  terminal_id INTEGER NOT NULL REFERENCES terminals (id),"
+    "  request_key TEXT NOT NULL,"
+    "  UNIQUE (terminal_id, request_key)"
+    ");",
+    NULL },
 };
 
 static void

@@ -257,7 +257,9 @@ till_drawer_get (TillDatabase *db, gint64 session_id, GError **error)
       " (SELECT coalesce (sum (m.amount), 0) FROM drawer_movements m"
       "  WHERE m.session_id = s.id AND m.type = 'pay_out'),"
       " (SELECT count (*) FROM drawer_movements m WHERE m.session_id = s.id"
-      "  AND m.type = 'no_sale')"
+      "  AND m.type = 'no_sale'),"
+      " (SELECT coalesce (sum (r.amount), 0) FROM cash_refunds c JOIN refunds r"
+      "  ON r.id = c.refund_id WHERE c.session_id = s.id)"
       " FROM drawer_sessions s JOIN terminals t ON t.id = s.terminal_id WHERE s.id = ?",
       error);
   if (stmt == NULL)
@@ -283,9 +285,8 @@ till_drawer_get (TillDatabase *db, gint64 session_id, GError **error)
   session->pay_ins = sqlite3_column_int64 (stmt, 8);
   session->pay_outs = sqlite3_column_int64 (stmt, 9);
   session->no_sales = sqlite3_column_int64 (stmt, 10);
+  session->cash_refunds = sqlite3_column_int64 (stmt, 11);
   sqlite3_reset (stmt);
-  /* Cash refunds are not taken yet: every refund goes back to a card. */
-  session->cash_refunds = 0;
   session->expected = session->float_amount + session->cash_sales - session->cash_refunds +
                       session->pay_ins - session->pay_outs;
   return g_steal_pointer (&session);
@@ -445,8 +446,34 @@ till_drawer_add_movement (TillDatabase *db,
   return movement;
 }
 
+gint64
+till_drawer_find_closed (TillDatabase *db,
+                         gint64        terminal_id,
+                         const char   *request_key,
+                         GError      **error)
+{
+  sqlite3_stmt *stmt;
+  gint64        id = 0;
+  int           rc;
+
+  stmt = till_database_prepare (db,
+                                "SELECT session_id FROM drawer_close_keys"
+                                " WHERE terminal_id = ? AND request_key = ?",
+                                error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int64 (stmt, 1, terminal_id);
+  till_database_bind_text (stmt, 2, request_key);
+  rc = till_database_step (db, stmt, error);
+  if (rc == SQLITE_ROW)
+    id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return rc < 0 ? -1 : id;
+}
+
 TillDrawerSession *
-till_drawer_close (TillDatabase *db, gint64 terminal_id, gint64 counted, GError **error)
+till_drawer_close (
+    TillDatabase *db, gint64 terminal_id, gint64 counted, const char *request_key, GError **error)
 {
   g_autoptr (TillDrawerSession) session = NULL;
   sqlite3_stmt *stmt;
@@ -485,6 +512,26 @@ till_drawer_close (TillDatabase *db, gint64 terminal_id, gint64 counted, GError 
     {
       till_database_rollback (db);
       return NULL;
+    }
+  if (request_key != NULL)
+    {
+      stmt = till_database_prepare (db,
+                                    "INSERT INTO drawer_close_keys (session_id, terminal_id,"
+                                    " request_key) VALUES (?, ?, ?)",
+                                    error);
+      if (stmt == NULL)
+        {
+          till_database_rollback (db);
+          return NULL;
+        }
+      sqlite3_bind_int64 (stmt, 1, session_id);
+      sqlite3_bind_int64 (stmt, 2, terminal_id);
+      till_database_bind_text (stmt, 3, request_key);
+      if (till_database_step (db, stmt, error) != SQLITE_DONE)
+        {
+          till_database_rollback (db);
+          return NULL;
+        }
     }
   if (!till_database_commit (db, error))
     return NULL;

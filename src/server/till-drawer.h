@@ -104,9 +104,15 @@ TillDrawerMovement *till_drawer_add_movement (TillDatabase *db,
                                               gboolean     *out_existing,
                                               GError      **error);
 /* Closes the open session with what was counted, storing the expected amount beside it;
- * a closed session is never changed again (a trigger refuses it). */
-TillDrawerSession *
-till_drawer_close (TillDatabase *db, gint64 terminal_id, gint64 counted, GError **error);
+ * a closed session is never changed again (a trigger refuses it). With @request_key
+ * (nullable), remembered with it (till_drawer_find_closed ()). */
+TillDrawerSession *till_drawer_close (
+    TillDatabase *db, gint64 terminal_id, gint64 counted, const char *request_key, GError **error);
+/* The session the terminal closed with @request_key: its id, 0 for none (-1 on an error). */
+gint64 till_drawer_find_closed (TillDatabase *db,
+                                gint64        terminal_id,
+                                const char   *request_key,
+                                GError      **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillDrawerSession, till_drawer_session_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillDrawerMovement, till_drawer_movement_free)

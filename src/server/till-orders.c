@@ -22,8 +22,10 @@
   "o.id, o.number, o.client_reference, o.status, o.currency, o.subtotal, o.discount, o.tax,"       \
   " o.rounding, o.total, o.refunded, o.created_at, o.paid_at, p.payment_intent, p.status,"         \
   " p.card_brand, p.card_last4, p.decline_code, p.decline_message,"                                \
-  " (SELECT coalesce (sum (t.amount), 0) FROM cash_tenders t WHERE t.order_id = o.id)"             \
-  " FROM orders o LEFT JOIN payments p ON p.order_id = o.id"
+  " (SELECT coalesce (sum (t.amount), 0) FROM cash_tenders t WHERE t.order_id = o.id),"            \
+  " f.order_id IS NOT NULL, f.catalog_difference"                                                  \
+  " FROM orders o LEFT JOIN payments p ON p.order_id = o.id"                                       \
+  " LEFT JOIN offline_sales f ON f.order_id = o.id"
 
 /* till_orders_list ()'s filters, order and page, with or without a search. */
 #define LIST_FILTERS                                                                               \
@@ -96,6 +98,8 @@ order_from_row (sqlite3_stmt *stmt)
   order->decline_code = till_database_column_dup (stmt, 17);
   order->decline_message = till_database_column_dup (stmt, 18);
   cash = sqlite3_column_int64 (stmt, 19);
+  order->offline = sqlite3_column_int (stmt, 20) != 0;
+  order->catalog_difference = sqlite3_column_int64 (stmt, 21);
   if (cash > 0 && order->payment_intent != NULL)
     order->tender = g_strdup ("split");
   else if (cash > 0)
@@ -297,7 +301,8 @@ insert_order (TillDatabase         *db,
   const TillCurrency        *currency = till_currency_lookup (rules->currency);
   TillTotals                 totals = { 0 };
   g_autoptr (GError) local = NULL;
-  gint64        stripe_amount = 0, id, now = g_get_real_time ();
+  gint64        stripe_amount = 0, id, now = g_get_real_time (), created;
+  gint64        catalog_difference = 0;
   sqlite3_stmt *stmt;
   guint         n = cart->lines->len;
 
@@ -323,7 +328,7 @@ insert_order (TillDatabase         *db,
                                         ? till_product_cache_get (cache, db, line->product_id, NULL)
                                         : till_products_get (db, line->product_id, NULL);
 
-      if (product == NULL || !product->active)
+      if (product == NULL || (!product->active && !rules->as_sold))
         {
           g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, line->product_id);
 
@@ -352,9 +357,11 @@ insert_order (TillDatabase         *db,
           till_product_record_free (product);
           return FALSE;
         }
-      /* Only the catalog's price and tax rate count. */
-      lines[i].unit_amount = product->unit_amount;
-      lines[i].tax_rate = product->tax_rate;
+      /* Only the catalog's price and tax rate count; but for a sale made offline, what the
+       * till charged then (its totals are computed here, from those). */
+      lines[i].unit_amount = rules->as_sold ? line->unit_amount : product->unit_amount;
+      lines[i].tax_rate = rules->as_sold ? line->tax_rate : product->tax_rate;
+      catalog_difference += (lines[i].unit_amount - product->unit_amount) * line->quantity;
       lines[i].quantity = line->quantity;
       lines[i].discount = line->discount;
       g_ptr_array_add (products, product);
@@ -406,9 +413,24 @@ insert_order (TillDatabase         *db,
   sqlite3_bind_int64 (stmt, 8, totals.tax);
   sqlite3_bind_int64 (stmt, 9, totals.rounding);
   sqlite3_bind_int64 (stmt, 10, totals.total);
-  sqlite3_bind_int64 (stmt, 11, now);
+  created = rules->as_sold ? rules->sold_at : now;
+  sqlite3_bind_int64 (stmt, 11, created);
   if (till_database_step (db, stmt, error) != SQLITE_DONE)
     return FALSE;
+  if (rules->as_sold)
+    {
+      stmt = till_database_prepare (db,
+                                    "INSERT INTO offline_sales (order_id, sold_at,"
+                                    " catalog_difference) VALUES (?, ?, ?)",
+                                    error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, id);
+      sqlite3_bind_int64 (stmt, 2, rules->sold_at);
+      sqlite3_bind_int64 (stmt, 3, catalog_difference);
+      if (till_database_step (db, stmt, error) != SQLITE_DONE)
+        return FALSE;
+    }
 
   receipt_token = till_database_new_receipt_token (error);
   if (receipt_token == NULL)
@@ -424,7 +446,8 @@ insert_order (TillDatabase         *db,
 
   for (guint i = 0; i < n; i++)
     {
-      TillProductRecord *product = products->pdata[i];
+      TillProductRecord  *product = products->pdata[i];
+      const TillCartLine *cart_line = cart->lines->pdata[i];
 
       stmt = till_database_prepare (
           db,
@@ -436,7 +459,8 @@ insert_order (TillDatabase         *db,
       sqlite3_bind_int64 (stmt, 1, id);
       sqlite3_bind_int (stmt, 2, i);
       sqlite3_bind_int64 (stmt, 3, product->id);
-      till_database_bind_text (stmt, 4, product->name);
+      till_database_bind_text (
+          stmt, 4, rules->as_sold && cart_line->name != NULL ? cart_line->name : product->name);
       sqlite3_bind_int64 (stmt, 5, lines[i].quantity);
       sqlite3_bind_int64 (stmt, 6, lines[i].unit_amount);
       sqlite3_bind_int (stmt, 7, lines[i].tax_rate);
@@ -479,14 +503,18 @@ insert_order (TillDatabase         *db,
       order->rounding = totals.rounding;
       order->total = totals.total;
       order->refunded = 0;
-      order->created_at = date_time_from_us (now);
+      order->created_at = date_time_from_us (created);
+      order->offline = rules->as_sold;
+      order->catalog_difference = catalog_difference;
       for (guint i = 0; i < n; i++)
         {
           TillProductRecord *product = products->pdata[i];
           TillOrderLine     *line = till_order_line_new ();
 
           line->product_id = product->id;
-          line->name = g_strdup (product->name);
+          line->name = g_strdup (rules->as_sold && ((TillCartLine *) cart->lines->pdata[i])->name
+                                     ? ((TillCartLine *) cart->lines->pdata[i])->name
+                                     : product->name);
           line->quantity = lines[i].quantity;
           line->unit_amount = lines[i].unit_amount;
           line->tax_rate = lines[i].tax_rate;
@@ -1277,7 +1305,8 @@ till_orders_reserve_refund (TillDatabase *db,
   return refund;
 }
 
-/* refunded = what Stripe accepted (pending or succeeded with a Stripe id). */
+/* refunded = what Stripe accepted (pending or succeeded with a Stripe id), and what was
+ * given back in cash. */
 static gboolean
 recompute_refunded (TillDatabase *db, gint64 order_id, GError **error)
 {
@@ -1285,7 +1314,8 @@ recompute_refunded (TillDatabase *db, gint64 order_id, GError **error)
 
   if (!update_order (db,
                      "UPDATE orders SET refunded = (SELECT coalesce (sum (amount), 0) FROM refunds"
-                     "   WHERE order_id = ?1 AND stripe_refund IS NOT NULL"
+                     "   WHERE order_id = ?1 AND (stripe_refund IS NOT NULL"
+                     "   OR id IN (SELECT refund_id FROM cash_refunds))"
                      "   AND status IN ('pending', 'succeeded')),"
                      " updated_at = ?2 WHERE id = ?1",
                      order_id, error))
@@ -1445,4 +1475,88 @@ till_orders_write_json (const TillOrder *order,
     till_refund_write_json (refunds->pdata[i], writer);
   till_json_writer_end_array (writer);
   till_json_writer_end_object (writer);
+}
+
+TillRefund *
+till_orders_refund_cash (TillDatabase *db,
+                         gint64        order_id,
+                         gint64        terminal_id,
+                         const char   *request_id,
+                         gint64        amount,
+                         const char   *reason,
+                         gboolean     *out_existing,
+                         GError      **error)
+{
+  g_autoptr (TillRefund) refund = NULL;
+  sqlite3_stmt *stmt;
+  gint64        session_id = 0;
+  int           rc;
+
+  if (!till_database_begin (db, error))
+    return NULL;
+  refund = reserve_refund_locked (db, order_id, request_id, amount, reason, out_existing, error);
+  if (refund == NULL)
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  if (*out_existing)
+    {
+      till_database_rollback (db);
+      return g_steal_pointer (&refund);
+    }
+  stmt = till_database_prepare (
+      db, "SELECT id FROM drawer_sessions WHERE terminal_id = ? AND closed_at IS NULL", error);
+  if (stmt == NULL)
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  sqlite3_bind_int64 (stmt, 1, terminal_id);
+  rc = till_database_step (db, stmt, error);
+  if (rc == SQLITE_ROW)
+    session_id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (session_id == 0)
+    {
+      till_database_rollback (db);
+      if (rc >= 0)
+        g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NO_DRAWER_SESSION,
+                     _ ("This terminal has no drawer session open; open the drawer with its "
+                        "float first"));
+      return NULL;
+    }
+  stmt = till_database_prepare (
+      db, "INSERT INTO cash_refunds (refund_id, session_id, terminal_id) VALUES (?, ?, ?)", error);
+  if (stmt == NULL)
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  sqlite3_bind_int64 (stmt, 1, refund->id);
+  sqlite3_bind_int64 (stmt, 2, session_id);
+  sqlite3_bind_int64 (stmt, 3, terminal_id);
+  if (till_database_step (db, stmt, error) != SQLITE_DONE)
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  stmt = till_database_prepare (db, "UPDATE refunds SET status = 'succeeded' WHERE id = ?", error);
+  if (stmt == NULL)
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  sqlite3_bind_int64 (stmt, 1, refund->id);
+  if (till_database_step (db, stmt, error) != SQLITE_DONE ||
+      !recompute_refunded (db, order_id, error))
+    {
+      till_database_rollback (db);
+      return NULL;
+    }
+  if (!till_database_commit (db, error))
+    return NULL;
+  g_free (refund->status);
+  refund->status = g_strdup ("succeeded");
+  return g_steal_pointer (&refund);
 }

@@ -16,6 +16,9 @@ typedef struct
   gboolean    prices_include_tax;
   const char *number_prefix;
   gboolean    cash; /* paid in cash: no card payment, no Stripe minimum */
+  /* an offline cash sale: priced as the cart's lines say it was sold, made at sold_at */
+  gboolean as_sold;
+  gint64   sold_at; /* unix microseconds */
 } TillOrderRules;
 
 typedef struct
@@ -132,6 +135,17 @@ TillRefund *till_orders_reserve_refund (TillDatabase *db,
                                         const char   *reason,
                                         gboolean     *out_existing,
                                         GError      **error);
+/* A refund given back in cash, at once, from the drawer session open on @terminal_id
+ * (TILL_API_ERROR_NO_DRAWER_SESSION for none): reserved, succeeded and counted in one
+ * transaction; an existing @request_id returns the refund it made (*out_existing = TRUE). */
+TillRefund *till_orders_refund_cash (TillDatabase *db,
+                                     gint64        order_id,
+                                     gint64        terminal_id,
+                                     const char   *request_id,
+                                     gint64        amount,
+                                     const char   *reason,
+                                     gboolean     *out_existing,
+                                     GError      **error);
 /* Records Stripe's answer and updates the order's refunded amount and status. */
 gboolean till_orders_finish_refund (TillDatabase *db,
                                     gint64        refund_id,

@@ -17,6 +17,7 @@
 #include "till-products.h"
 #include "till-currency.h"
 #include "till-server-cli.h"
+#include "till-zreports.h"
 #include "till-server-selftest.h"
 #include "till-terminals.h"
 
@@ -407,6 +408,68 @@ run_catalog (Options *options, int argc, char **argv)
   return 0;
 }
 
+static const char *
+help_z_report (void)
+{
+  return _ ("Z reports (the tills close their days with them; stored as made):\n"
+            "  z-report list                 list them, newest first: number, terminal, end,\n"
+            "                                sales, amount (minor units), currency\n"
+            "  z-report show NUMBER          print one (Z-0001) as it was made, in JSON");
+}
+
+/* z-report list | show NUMBER: the Z reports the tills made, read from the database. */
+static int
+run_z_report (Options *options, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillDatabase) db = NULL;
+  gint64 before = 0;
+
+  if (argc < 3 || (!g_str_equal (argv[2], "list") && !g_str_equal (argv[2], "show")))
+    return usage (_ ("z-report needs list or show"));
+  if (g_str_equal (argv[2], "list") ? argc != 3 : argc != 4)
+    return usage (_ ("z-report list takes nothing, z-report show one NUMBER"));
+  db = open_database (options, &error);
+  if (db == NULL)
+    return fail (NULL, error);
+
+  if (g_str_equal (argv[2], "show"))
+    {
+      g_autofree char *body = till_zreports_get (db, argv[3], 0, &error);
+
+      if (body == NULL)
+        return fail (argv[3], error);
+      g_print ("%s\n", body);
+      return 0;
+    }
+  do
+    {
+      g_autoptr (GPtrArray) bodies = till_zreports_list (db, 0, before, 100, &before, &error);
+
+      if (bodies == NULL)
+        return fail (NULL, error);
+      for (guint i = 0; i < bodies->len; i++)
+        {
+          const char *text = bodies->pdata[i];
+          g_autoptr (JsonObject) report = till_json_parse_object (text, strlen (text), &error);
+          JsonObject *sales;
+
+          if (report == NULL)
+            return fail (NULL, error);
+          sales = json_object_get_object_member (report, "sales");
+          g_print ("%s\t%s\t%s\t%" G_GINT64_FORMAT "\t%" G_GINT64_FORMAT "\t%s\n",
+                   json_object_get_string_member (report, "number"),
+                   json_object_get_string_member_with_default (report, "terminal", ""),
+                   json_object_get_string_member (report, "to"),
+                   json_object_get_int_member (sales, "count"),
+                   json_object_get_int_member (sales, "amount"),
+                   json_object_get_string_member (report, "currency"));
+        }
+    }
+  while (before > 0);
+  return 0;
+}
+
 static int
 run_backup (Options *options, int argc, char **argv)
 {
@@ -541,7 +604,8 @@ till_server_cli_run (int argc, char **argv, const char *allocator)
 
   g_option_context_set_summary (context, _ ("The Till backend: catalog, checkout, orders, "
                                             "refunds, reports and Stripe webhooks."));
-  description = g_strconcat (help_description (), "\n\n", help_selftest (), NULL);
+  description =
+      g_strconcat (help_description (), "\n\n", help_selftest (), "\n\n", help_z_report (), NULL);
   g_option_context_set_description (context, description);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -564,6 +628,8 @@ till_server_cli_run (int argc, char **argv, const char *allocator)
     status = run_catalog (&options, argc, argv);
   else if (g_str_equal (argv[1], "backup"))
     status = run_backup (&options, argc, argv);
+  else if (g_str_equal (argv[1], "z-report"))
+    status = run_z_report (&options, argc, argv);
   else if (g_str_equal (argv[1], "restore"))
     status = run_restore (&options, argc, argv);
   else if (g_str_equal (argv[1], "selftest"))

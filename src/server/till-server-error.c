@@ -39,6 +39,7 @@ static const struct
   [TILL_API_ERROR_ORDER_CANCELED] = { 409, "order_canceled" },
   [TILL_API_ERROR_MOTO_NOT_ALLOWED] = { 409, "moto_not_allowed" },
   [TILL_API_ERROR_NO_DRAWER_SESSION] = { 409, "no_drawer_session" },
+  [TILL_API_ERROR_OFFLINE_CASH_FORBIDDEN] = { 409, "offline_cash_forbidden" },
 };
 
 guint

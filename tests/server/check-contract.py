@@ -519,8 +519,18 @@ def r_checkouts(route):
             fail(f"a cash checkout's cash: {sorted(cash.json['cash'])}")
         else:
             check_shape("cash checkout", cash.json["order"], ("named", "Order"))
+            STATE["cash"] = cash.json["order"]["id"]
     call(route, "POST", "/api/v1/checkouts", 422, "invalid_amount",
          body=dict(cash_body, client_reference="contract-cash-2", cash={"tendered": 1}))
+    offline = dict(cash_body, client_reference="contract-offline", prices_include_tax=False,
+                   offline={"sold_at": "2026-01-02T10:00:00+03:00"},
+                   lines=[{"product_id": 1, "quantity": 1, "name": "Simit", "unit_amount": 80,
+                           "tax_rate": 700}])
+    sold = call(route, "POST", "/api/v1/checkouts", 201, body=offline, shape=False)
+    if sold is not None and sold.json is not None and not sold.json["order"]["offline"]:
+        fail("an offline cash sale is not flagged offline")
+    call(route, "POST", "/api/v1/checkouts", 422, "invalid_cart",
+         body=dict(offline, client_reference="contract-offline-2", total=1))
     if pay(STATE["paid"]) != 200:
         fail("paying as “Paying in training mode” says did not succeed")
 
@@ -554,6 +564,34 @@ def r_drawer_close(route):
     call(route, "POST", "/api/v1/drawer/close", 200, token="admin", body={"counted": 1900})
     call(route, "POST", "/api/v1/drawer/close", 409, "no_drawer_session", token="admin",
          body={"counted": 0})
+
+
+def r_report_x(route):
+    call(route, "GET", "/api/v1/reports/x", 200)
+    call(route, "GET", "/api/v1/reports/x", 401, "unauthorized", token="till_not_a_token")
+
+
+def r_report_z(route):
+    # The cashier's drawer is open (the checkouts' recipe opened it).
+    call(route, "POST", "/api/v1/reports/z", 409, "invalid_state", body={})
+    call(route, "POST", "/api/v1/reports/z", 201, body={"counted": 0},
+         headers={"Idempotency-Key": "contract-z"})
+    call(route, "POST", "/api/v1/reports/z", 200, body={"counted": 0},
+         headers={"Idempotency-Key": "contract-z"})
+    call(route, "POST", "/api/v1/reports/z", 201, token="admin", body={})
+    request("POST", "/api/v1/drawer/open", {"float": 0}, token=TOKENS["cashier"])
+
+
+def r_reports_z(route):
+    call(route, "GET", "/api/v1/reports/z", 200)
+    call(route, "GET", "/api/v1/reports/z", 200, token="admin")
+    call(route, "GET", "/api/v1/reports/z?cursor=nonsense", 400, "invalid_request")
+
+
+def r_report_z_one(route):
+    call(route, "GET", "/api/v1/reports/z/Z-0001", 200)
+    call(route, "GET", "/api/v1/reports/z/Z-0002", 404, "not_found")
+    call(route, "GET", "/api/v1/reports/z/Z-0002", 200, token="admin")
 
 
 def r_orders(route):
@@ -622,6 +660,11 @@ def r_refunds(route):
     if answer and "reason" not in answer.json["error"]["message"]:
         fail(f"{path} with a bad reason: the message does not name `reason`")
     call(route, "POST", path, 403, "forbidden", body={})
+    # A cash order's refund comes from the refunding terminal's drawer.
+    cash = f"/api/v1/orders/{STATE.get('cash')}/refunds"
+    call(route, "POST", cash, 409, "no_drawer_session", token="admin", body={"amount": 10})
+    request("POST", "/api/v1/drawer/open", {"float": 1000}, token=TOKENS["admin"])
+    call(route, "POST", cash, 201, token="admin", body={"amount": 10})
 
 
 def r_receipt(route):
@@ -743,6 +786,10 @@ RECIPES = {
     "POST /api/v1/drawer/open": r_drawer_open,
     "POST /api/v1/drawer/movements": r_drawer_movements,
     "POST /api/v1/drawer/close": r_drawer_close,
+    "GET /api/v1/reports/x": r_report_x,
+    "POST /api/v1/reports/z": r_report_z,
+    "GET /api/v1/reports/z": r_reports_z,
+    "GET /api/v1/reports/z/{number}": r_report_z_one,
     "DELETE /api/v1/products/{id}": r_products_delete,
     "GET /api/v1/orders": r_orders,
     "GET /api/v1/orders/{id}": r_order,
@@ -766,6 +813,7 @@ RECIPES = {
 ELSEWHERE = {
     (402, "card_declined"), (502, "payment_provider_error"),
     (503, "payment_provider_unavailable"), (429, "rate_limited"),
+    (409, "offline_cash_forbidden"),
 }
 
 try:

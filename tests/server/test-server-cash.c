@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "till-test-fixture.h"
 
 /* A checkout of one product paid in cash: @tendered handed over. */
@@ -31,6 +33,12 @@ drawer_post (Fixture *fixture, const char *action, const char *token, const char
 
   return till_test_request (fixture->server, "POST", path,
                             token != NULL ? token : fixture->server->cashier_token, body);
+}
+
+static gboolean
+same_body (TillTestResponse *a, TillTestResponse *b)
+{
+  return g_bytes_equal (a->body, b->body);
 }
 
 /* The fixture, with the cashier's drawer open on an empty float. */
@@ -393,6 +401,25 @@ test_session (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (member_int (session, "over_short"), ==, 100);
   g_assert_nonnull (json_object_get_string_member (session, "closed_at"));
 
+  /* The close sent again after its answer was lost: the same session, as it was closed. */
+  {
+    g_autofree char  *url = g_strconcat (fixture->server->base, "/api/v1/drawer/close", NULL);
+    g_autofree char  *auth = g_strconcat ("Bearer ", fixture->server->cashier_token, NULL);
+    const char *const keyed[] = { "Authorization", auth, "Idempotency-Key", "close-1", NULL };
+    g_autoptr (TillTestResponse) opened_again =
+        drawer_post (fixture, "open", NULL, "{\"float\": 0}");
+    g_autoptr (TillTestResponse) first = till_test_request_full (
+        fixture->server->session, "POST", url, keyed, "application/json", "{\"counted\": 5}", -1);
+    g_autoptr (TillTestResponse) retry = till_test_request_full (
+        fixture->server->session, "POST", url, keyed, "application/json", "{\"counted\": 5}", -1);
+
+    g_assert_cmpuint (opened_again->status, ==, 201);
+    g_assert_cmpuint (first->status, ==, 200);
+    g_assert_cmpuint (retry->status, ==, 200);
+    g_assert_true (same_body (first, retry));
+    g_assert_cmpint (member_int (retry->json, "over_short"), ==, 5);
+  }
+
   /* Closed: no session, no cash, no movement. */
   after = get_drawer (fixture);
   assert_json_error (after, 404, "not_found");
@@ -513,10 +540,364 @@ test_movements (Fixture *fixture, gconstpointer data)
   }
 }
 
+static TillTestResponse *
+make_z (Fixture *fixture, const char *token, const char *key, const char *body)
+{
+  g_autofree char *url = g_strconcat (fixture->server->base, "/api/v1/reports/z", NULL);
+  g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+  const char      *headers[] = { "Authorization", auth, key != NULL ? "Idempotency-Key" : NULL, key,
+                                 NULL };
+
+  return till_test_request_full (fixture->server->session, "POST", url, headers,
+                                 body != NULL ? "application/json" : NULL, body, -1);
+}
+
+static JsonObject *
+tender_row (JsonObject *report, const char *list, const char *method)
+{
+  JsonArray *rows = json_object_get_array_member (report, list);
+
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+
+      if (g_strcmp0 (json_object_get_string_member (row, "method"), method) == 0)
+        return row;
+    }
+  return NULL;
+}
+
+/* The Z report: numbered, made once per key, closing the drawer with its count; stored as
+ * made: a refund after it of an order on it does not change it, and goes on the next Z. */
+static void
+test_z_report (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cash_body (fixture, reference, "BAK-004", 2000);
+  g_autoptr (TillTestResponse) cash = checkout (fixture, body);
+  gint64 card_order = paid_order (fixture, NULL);
+  g_autoptr (TillTestResponse) card = get_order (fixture, card_order);
+  gint64 cash_total = member_int (order_of (cash), "total");
+  gint64 card_total = member_int (card->json, "total");
+  g_autoptr (TillTestResponse) x = api_get (fixture, "/api/v1/reports/x");
+  g_autoptr (TillTestResponse) open_drawer =
+      make_z (fixture, fixture->server->cashier_token, NULL, NULL);
+  g_autoptr (TillTestResponse) z1 = NULL;
+  g_autoptr (TillTestResponse) z1_again = NULL;
+  g_autoptr (TillTestResponse) refunded = NULL;
+  g_autoptr (TillTestResponse) z1_later = NULL;
+  g_autoptr (TillTestResponse) x2 = NULL;
+  g_autoptr (TillTestResponse) z2 = NULL;
+  g_autoptr (TillTestResponse) list = NULL;
+  g_autofree char *count = NULL;
+
+  g_assert_cmpuint (cash->status, ==, 201);
+  g_assert_cmpuint (x->status, ==, 200);
+  g_assert_true (json_object_get_null_member (x->json, "number"));
+  g_assert_cmpint (member_int (json_object_get_object_member (x->json, "sales"), "count"), ==, 2);
+  g_assert_cmpint (member_int (tender_row (x->json, "by_tender", "cash"), "amount"), ==,
+                   cash_total);
+  g_assert_cmpint (member_int (tender_row (x->json, "by_tender", "card"), "amount"), ==,
+                   card_total);
+  g_assert_true (json_object_get_null_member (x->json, "expected"));
+
+  /* The drawer is open: the Z needs its count. */
+  assert_json_error (open_drawer, 409, "invalid_state");
+  count = g_strdup_printf ("{\"counted\": %" G_GINT64_FORMAT "}", cash_total - 10);
+  z1 = make_z (fixture, fixture->server->cashier_token, "z-day-1", count);
+  g_assert_cmpuint (z1->status, ==, 201);
+  g_assert_cmpstr (json_object_get_string_member (z1->json, "number"), ==, "Z-0001");
+  g_assert_cmpstr (json_object_get_string_member (z1->json, "terminal"), ==, "till 1");
+  g_assert_cmpint (member_int (json_object_get_object_member (z1->json, "sales"), "amount"), ==,
+                   cash_total + card_total);
+  g_assert_cmpint (member_int (z1->json, "float"), ==, 0);
+  g_assert_cmpint (member_int (z1->json, "expected"), ==, cash_total);
+  g_assert_cmpint (member_int (z1->json, "counted"), ==, cash_total - 10);
+  g_assert_cmpint (member_int (z1->json, "over_short"), ==, -10);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (z1->json, "refunds")), ==,
+                    0);
+  g_assert_nonnull (json_object_get_string_member (z1->json, "first_order"));
+  g_assert_nonnull (json_object_get_string_member (z1->json, "from"));
+  g_assert_nonnull (json_object_get_string_member (z1->json, "to"));
+  {
+    g_autoptr (TillTestResponse) drawer = api_get (fixture, "/api/v1/drawer");
+
+    assert_json_error (drawer, 404, "not_found");
+  }
+
+  /* A retry: the same report, no other made. */
+  z1_again = make_z (fixture, fixture->server->cashier_token, "z-day-1", count);
+  g_assert_cmpuint (z1_again->status, ==, 200);
+  g_assert_true (same_body (z1, z1_again));
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM z_reports", NULL), ==, 1);
+
+  /* A refund of the card sale, after the Z. */
+  refunded = refund (fixture, card_order, "z-refund-1", "{\"amount\": 100}");
+  g_assert_cmpuint (refunded->status, ==, 201);
+  z1_later = api_get (fixture, "/api/v1/reports/z/Z-0001");
+  g_assert_cmpuint (z1_later->status, ==, 200);
+  g_assert_true (same_body (z1, z1_later));
+  g_assert_false (till_database_exec (till_api_get_database (fixture->server->api),
+                                      "UPDATE z_reports SET body = '{}'", NULL));
+  g_assert_false (till_database_exec (till_api_get_database (fixture->server->api),
+                                      "DELETE FROM z_reports", NULL));
+
+  /* The refund is on the X now, and on the next Z; the sales are not. */
+  x2 = api_get (fixture, "/api/v1/reports/x");
+  g_assert_cmpint (member_int (json_object_get_object_member (x2->json, "sales"), "count"), ==, 0);
+  g_assert_cmpint (member_int (tender_row (x2->json, "refunds", "card"), "amount"), ==, 100);
+  z2 = make_z (fixture, fixture->server->cashier_token, NULL, NULL);
+  g_assert_cmpuint (z2->status, ==, 201);
+  g_assert_cmpstr (json_object_get_string_member (z2->json, "number"), ==, "Z-0002");
+  g_assert_cmpint (member_int (tender_row (z2->json, "refunds", "card"), "count"), ==, 1);
+  g_assert_cmpint (member_int (tender_row (z2->json, "refunds", "card"), "amount"), ==, 100);
+  g_assert_cmpint (member_int (json_object_get_object_member (z2->json, "sales"), "count"), ==, 0);
+  g_assert_true (json_object_get_null_member (z2->json, "counted"));
+  g_assert_cmpstr (json_object_get_string_member (z2->json, "from"), ==,
+                   json_object_get_string_member (z1->json, "to"));
+
+  /* Listed newest first; a cashier sees its own, an admin all. */
+  {
+    g_autoptr (TillTestResponse) admin_z =
+        make_z (fixture, fixture->server->admin_token, NULL, "{}");
+    g_autoptr (TillTestResponse) admin_list = till_test_request (
+        fixture->server, "GET", "/api/v1/reports/z", fixture->server->admin_token, NULL);
+    g_autoptr (TillTestResponse) theirs = api_get (fixture, "/api/v1/reports/z/Z-0003");
+    JsonArray *reports;
+
+    g_assert_cmpuint (admin_z->status, ==, 201);
+    list = api_get (fixture, "/api/v1/reports/z");
+    reports = json_object_get_array_member (list->json, "reports");
+    g_assert_cmpuint (json_array_get_length (reports), ==, 2);
+    g_assert_cmpstr (
+        json_object_get_string_member (json_array_get_object_element (reports, 0), "number"), ==,
+        "Z-0002");
+    g_assert_true (json_object_get_null_member (list->json, "next_cursor"));
+    g_assert_cmpuint (
+        json_array_get_length (json_object_get_array_member (admin_list->json, "reports")), ==, 3);
+    assert_json_error (theirs, 404, "not_found");
+  }
+}
+
+/* An offline sale of @quantity × BAK-004 charged @unit_amount each, sold an hour ago. */
+static char *
+offline_body (
+    Fixture *fixture, const char *reference, gint64 unit_amount, gint64 quantity, const char *extra)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr (GDateTime) sold = g_date_time_add_hours (now, -1);
+  g_autofree char *sold_at = g_date_time_format_iso8601 (sold);
+
+  return g_strdup_printf (
+      "{\"client_reference\": \"%s\", \"currency\": \"USD\", \"prices_include_tax\": false,"
+      " \"tender\": \"cash\", \"cash\": {\"tendered\": 100000},"
+      " \"offline\": {\"sold_at\": \"%s\"}%s,"
+      " \"lines\": [{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": %" G_GINT64_FORMAT ","
+      " \"name\": \"Roggenbrot\", \"unit_amount\": %" G_GINT64_FORMAT ", \"tax_rate\": 700}]}",
+      reference, sold_at, extra != NULL ? extra : "", product_id (fixture, "BAK-004"), quantity,
+      unit_amount);
+}
+
+/* Cash sales made while the server was down are uploaded once: as they were sold (the
+ * till's prices, when it sold them), flagged offline with the difference from the catalog;
+ * the same upload again, or twice at once, records one. */
+static void
+test_offline_upload (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = offline_body (fixture, reference, 300, 2, NULL);
+  g_autoptr (TillTestResponse) uploaded = checkout (fixture, body);
+  g_autoptr (TillTestResponse) again = checkout (fixture, body);
+  g_autoptr (TillTestResponse) catalog = api_get (fixture, "/api/v1/products?q=BAK-004");
+  gint64 catalog_price = member_int (
+      json_array_get_object_element (json_object_get_array_member (catalog->json, "products"), 0),
+      "unit_amount");
+  JsonObject *order;
+  g_autoptr (GDateTime) created = NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+
+  g_assert_cmpuint (uploaded->status, ==, 201);
+  order = order_of (uploaded);
+  g_assert_true (json_object_get_boolean_member (order, "offline"));
+  g_assert_cmpint (member_int (order, "catalog_difference"), ==, (300 - catalog_price) * 2);
+  /* 2 × 3.00 and 7 % tax on top. */
+  g_assert_cmpint (member_int (order, "subtotal"), ==, 600);
+  g_assert_cmpint (member_int (order, "tax"), ==, 42);
+  g_assert_cmpint (member_int (order, "total"), ==, 642);
+  g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "paid");
+  g_assert_cmpstr (
+      json_object_get_string_member (
+          json_array_get_object_element (json_object_get_array_member (order, "lines"), 0), "name"),
+      ==, "Roggenbrot");
+  created =
+      g_date_time_new_from_iso8601 (json_object_get_string_member (order, "created_at"), NULL);
+  g_assert_cmpint (g_date_time_difference (now, created), >, 59 * G_TIME_SPAN_MINUTE);
+
+  g_assert_cmpuint (again->status, ==, 200);
+  g_assert_cmpint (member_int (order_of (again), "id"), ==, member_int (order, "id"));
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM orders", NULL), ==, 1);
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM cash_tenders", NULL), ==, 1);
+
+  /* Another sale, uploaded twice at once over two connections. */
+  {
+    g_autofree char *second = till_test_new_reference ();
+    g_autofree char *both = offline_body (fixture, second, 349, 1, NULL);
+    const char      *bodies[] = { both, both };
+    Batch            batch = { 0 };
+
+    checkout_together_as (fixture, bodies, NULL, 2, &batch);
+    g_assert_cmpuint (batch.status[0] + batch.status[1], ==, 201 + 200);
+    g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM orders", NULL), ==, 2);
+    g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM cash_tenders", NULL), ==, 2);
+    g_assert_cmpint (
+        member_int (json_object_get_object_member (batch.json[0], "order"), "catalog_difference"),
+        ==, 349 - catalog_price);
+    batch_clear (&batch);
+  }
+
+  /* Not offline: catalog prices, no difference. */
+  {
+    g_autofree char *third = till_test_new_reference ();
+    g_autofree char *online = cash_body (fixture, third, "BAK-004", 2000);
+    g_autoptr (TillTestResponse) sold = checkout (fixture, online);
+
+    g_assert_false (json_object_get_boolean_member (order_of (sold), "offline"));
+    g_assert_true (json_object_get_null_member (order_of (sold), "catalog_difference"));
+  }
+}
+
+/* What an upload must be: consistent, in the store's pricing, a cash sale, not from the
+ * future. */
+static void
+test_offline_refused (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *wrong_total = offline_body (fixture, "off-1", 300, 2, ", \"total\": 640");
+  g_autofree char *right_total = offline_body (fixture, "off-2", 300, 2, ", \"total\": 642");
+  g_autoptr (TillTestResponse) inconsistent = checkout (fixture, wrong_total);
+  g_autoptr (TillTestResponse) consistent = checkout (fixture, right_total);
+  g_autofree char *card = g_strdup_printf (
+      "{\"client_reference\": \"off-3\", \"currency\": \"USD\", \"offline\": {\"sold_at\":"
+      " \"2026-01-01T10:00:00Z\"}, \"lines\": [{\"product_id\": %" G_GINT64_FORMAT
+      ", \"quantity\": 1}]}",
+      product_id (fixture, "BAK-004"));
+  g_autoptr (TillTestResponse) card_refused = checkout (fixture, card);
+  g_autofree char *future = g_strdup_printf (
+      "{\"client_reference\": \"off-4\", \"currency\": \"USD\", \"prices_include_tax\": false,"
+      " \"tender\": \"cash\", \"cash\": {\"tendered\": 100000}, \"offline\": {\"sold_at\":"
+      " \"2999-01-01T10:00:00Z\"}, \"lines\": [{\"product_id\": %" G_GINT64_FORMAT
+      ", \"quantity\": 1, \"name\": \"x\", \"unit_amount\": 1, \"tax_rate\": 0}]}",
+      product_id (fixture, "BAK-004"));
+  g_autoptr (TillTestResponse) future_refused = checkout (fixture, future);
+  g_autofree char *pricing = offline_body (fixture, "off-5", 300, 2, NULL);
+  g_autoptr (TillTestResponse) pricing_refused = NULL;
+  char *inclusive = strstr (pricing, "\"prices_include_tax\": false");
+
+  assert_json_error (inconsistent, 422, "invalid_cart");
+  g_assert_cmpuint (consistent->status, ==, 201);
+  assert_json_error (card_refused, 400, "invalid_field");
+  assert_json_error (future_refused, 400, "invalid_field");
+  memcpy (inclusive, "\"prices_include_tax\": true ", strlen ("\"prices_include_tax\": true "));
+  pricing_refused = checkout (fixture, pricing);
+  assert_json_error (pricing_refused, 422, "invalid_cart");
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM orders", NULL), ==, 1);
+}
+
+/* A store that forbids offline cash refuses the upload. */
+static void
+test_offline_forbidden (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *body = offline_body (fixture, "off-forbidden", 300, 1, NULL);
+  g_autoptr (TillTestResponse) refused = checkout (fixture, body);
+  g_autoptr (TillTestResponse) config = api_get (fixture, "/api/v1/config");
+
+  assert_json_error (refused, 409, "offline_cash_forbidden");
+  g_assert_false (json_object_get_boolean_member (config->json, "offline_cash"));
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM orders", NULL), ==, 0);
+}
+
+/* An offline sale uploaded after a Z, sold before it, goes on the next Z. */
+static void
+test_offline_after_z (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (TillTestResponse) z1 =
+      make_z (fixture, fixture->server->cashier_token, NULL, "{\"counted\": 0}");
+  g_autoptr (TillTestResponse) opened = drawer_post (fixture, "open", NULL, "{\"float\": 0}");
+  g_autofree char *body = offline_body (fixture, "off-after-z", 300, 1, NULL);
+  g_autoptr (TillTestResponse) uploaded = checkout (fixture, body);
+  g_autoptr (TillTestResponse) z2 = NULL;
+
+  g_assert_cmpuint (z1->status, ==, 201);
+  g_assert_cmpuint (uploaded->status, ==, 201);
+  z2 = make_z (fixture, fixture->server->cashier_token, NULL, "{\"counted\": 321}");
+  g_assert_cmpuint (z2->status, ==, 201);
+  g_assert_cmpint (member_int (json_object_get_object_member (z2->json, "sales"), "count"), ==, 1);
+  g_assert_cmpint (member_int (z2->json, "expected"), ==,
+                   member_int (order_of (uploaded), "total"));
+}
+
+/* A cash order's refund is given back in cash at once, from the refunding terminal's
+ * drawer (never Stripe); it counts there and on that terminal's Z. */
+static void
+test_cash_refund (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = cash_body (fixture, reference, "BAK-004", 2000);
+  g_autoptr (TillTestResponse) sold = checkout (fixture, body);
+  gint64 order_id = member_int (order_of (sold), "id");
+  gint64 total = member_int (order_of (sold), "total");
+  g_autoptr (TillTestResponse) no_drawer =
+      refund (fixture, order_id, "cash-refund-1", "{\"amount\": 100}");
+  g_autoptr (TillTestResponse) opened =
+      drawer_post (fixture, "open", fixture->server->admin_token, "{\"float\": 1000}");
+  g_autoptr (TillTestResponse) given =
+      refund (fixture, order_id, "cash-refund-1", "{\"amount\": 100}");
+  g_autoptr (TillTestResponse) again =
+      refund (fixture, order_id, "cash-refund-1", "{\"amount\": 100}");
+  g_autoptr (TillTestResponse) too_much =
+      refund (fixture, order_id, "cash-refund-2", "{\"amount\": 100000}");
+  g_autoptr (TillTestResponse) closed = NULL;
+  g_autoptr (TillTestResponse) z = NULL;
+  JsonObject *given_refund;
+
+  /* (The requests above ran in order: the first, with no drawer open, stored nothing.) */
+  assert_json_error (no_drawer, 409, "no_drawer_session");
+  g_assert_cmpuint (opened->status, ==, 201);
+  g_assert_cmpuint (given->status, ==, 201);
+  given_refund = json_object_get_object_member (given->json, "refund");
+  g_assert_cmpstr (json_object_get_string_member (given_refund, "status"), ==, "succeeded");
+  g_assert_true (json_object_get_null_member (given_refund, "refund"));
+  g_assert_cmpstr (json_object_get_string_member (order_of (given), "status"), ==,
+                   "partially_refunded");
+  g_assert_cmpint (member_int (order_of (given), "refunded"), ==, 100);
+  g_assert_cmpuint (again->status, ==, 200);
+  g_assert_cmpint (member_int (json_object_get_object_member (again->json, "refund"), "id"), ==,
+                   member_int (given_refund, "id"));
+  assert_json_error (too_much, 409, "invalid_state");
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM refunds", NULL), ==, 1);
+
+  /* The refunding terminal's drawer gave it; the selling one's did not. */
+  closed = drawer_post (fixture, "close", fixture->server->admin_token, "{\"counted\": 900}");
+  g_assert_cmpint (member_int (closed->json, "cash_refunds"), ==, 100);
+  g_assert_cmpint (member_int (closed->json, "expected"), ==, 900);
+  g_assert_cmpint (member_int (closed->json, "over_short"), ==, 0);
+  z = make_z (fixture, fixture->server->admin_token, NULL, NULL);
+  g_assert_cmpuint (z->status, ==, 201);
+  g_assert_cmpint (member_int (tender_row (z->json, "refunds", "cash"), "amount"), ==, 100);
+  g_assert_null (tender_row (z->json, "refunds", "card"));
+  {
+    g_autofree char *count = g_strdup_printf ("{\"counted\": %" G_GINT64_FORMAT "}", total);
+    g_autoptr (TillTestResponse) mine = drawer_post (fixture, "close", NULL, count);
+
+    g_assert_cmpint (member_int (mine->json, "cash_refunds"), ==, 0);
+    g_assert_cmpint (member_int (mine->json, "over_short"), ==, 0);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   static const Setup chf = { .currency = "CHF", .cash_rounding = 5 };
+  static const Setup no_offline = { .no_offline_cash = TRUE };
 
   g_test_init (&argc, &argv, NULL);
   till_test_capture_logs ("test-server-cash");
@@ -534,6 +915,12 @@ main (int argc, char **argv)
   ADD_CLOSED ("/server/drawer/session", NULL, test_session);
   ADD ("/server/drawer/per-terminal", NULL, test_per_terminal);
   ADD ("/server/drawer/movements", NULL, test_movements);
+  ADD ("/server/z-report/immutable", NULL, test_z_report);
+  ADD ("/server/cash/refund", NULL, test_cash_refund);
+  ADD ("/server/offline/upload-once", NULL, test_offline_upload);
+  ADD ("/server/offline/refused", NULL, test_offline_refused);
+  ADD ("/server/offline/forbidden", &no_offline, test_offline_forbidden);
+  ADD ("/server/offline/after-z", NULL, test_offline_after_z);
 
   return g_test_run ();
 }

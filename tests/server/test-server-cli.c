@@ -13,6 +13,7 @@
 #include "till-database.h"
 
 #include "till-test-cli.h"
+#include "till-zreports.h"
 
 static void
 test_help (CliFixture *fixture, gconstpointer data)
@@ -488,6 +489,48 @@ test_first_product_saved (CliFixture *fixture, gconstpointer data)
   cli_stop (running, FALSE);
 }
 
+/* z-report list and show read the Z reports the tills made. */
+static void
+test_z_reports (CliFixture *fixture, gconstpointer data)
+{
+  g_autofree char *token = cli_add_terminal (fixture, "Kasse 1", "cashier");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *made = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *err = NULL;
+  gboolean         existing = FALSE;
+
+  {
+    g_autoptr (TillDatabase) db = till_database_open (fixture->db, &error);
+
+    g_assert_no_error (error);
+    made = till_zreports_make (db, 1, "USD", NULL, &existing, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (made);
+  }
+  {
+    const char *argv[] = { "--db", fixture->db, "z-report", "list", NULL };
+    g_assert_cmpint (cli_run (argv, NULL, &out, NULL), ==, 0);
+    g_assert_true (g_str_has_prefix (out, "Z-0001\tKasse 1\t"));
+    g_assert_true (g_str_has_suffix (out, "\t0\t0\tUSD\n"));
+  }
+  {
+    const char *argv[] = { "--db", fixture->db, "z-report", "show", "Z-0001", NULL };
+    g_assert_cmpint (cli_run (argv, NULL, &shown, NULL), ==, 0);
+    g_assert_true (g_str_has_prefix (shown, made));
+  }
+  {
+    const char *argv[] = { "--db", fixture->db, "z-report", "show", "Z-0002", NULL };
+    g_assert_cmpint (cli_run (argv, NULL, NULL, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "Z-0002"));
+  }
+  {
+    const char *argv[] = { "--db", fixture->db, "z-report", "print", NULL };
+    g_assert_cmpint (cli_run (argv, NULL, NULL, NULL), ==, 2);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -501,6 +544,7 @@ main (int argc, char **argv)
   ADD ("/server/cli/config-currency-case", test_config_currency_case);
   ADD ("/server/cli/config-and-modes", test_config_and_modes);
   ADD ("/server/cli/credentials", test_credentials);
+  ADD ("/server/cli/z-reports", test_z_reports);
   ADD ("/server/cli/live-tls", test_live_tls);
   ADD ("/server/cli/first-product-saved", test_first_product_saved);
   /* Last: the secrets test expects the first server started above to have logged. */

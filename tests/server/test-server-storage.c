@@ -783,8 +783,10 @@ test_receipt_tokens_migration (Fixture *fixture, gconstpointer data)
   g_assert_cmpstr (kept, ==, first);
 }
 
-/* Versions 8 and 9 add cash tenders and drawer sessions: a version 7 database opens with its
- * orders as they were, and takes cash. */
+/* Versions 8 to 12 add cash tenders, drawer sessions, Z reports, offline sales and cash
+ * refunds: a
+ * version 7 database
+ * opens with its orders as they were, and takes cash. */
 static void
 test_cash_tenders_migration (Fixture *fixture, gconstpointer data)
 {
@@ -794,16 +796,22 @@ test_cash_tenders_migration (Fixture *fixture, gconstpointer data)
   g_assert_true (till_database_exec (fixture->db, INSERT_ORDER, NULL));
   g_clear_object (&fixture->db);
   g_assert_cmpint (sqlite3_open (fixture->path, &raw), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (raw,
-                                 "DROP TABLE cash_tenders; DROP TABLE drawer_movements;"
-                                 " DROP TABLE drawer_sessions; PRAGMA user_version = 7",
-                                 NULL, NULL, NULL),
-                   ==, SQLITE_OK);
+  g_assert_cmpint (
+      sqlite3_exec (raw,
+                    "DROP TABLE cash_tenders; DROP TABLE drawer_movements;"
+                    " DROP TABLE drawer_sessions; DROP TABLE z_reports; DROP TABLE offline_sales;"
+                    " DROP TABLE cash_refunds; DROP TABLE drawer_close_keys;"
+                    " PRAGMA user_version = 7",
+                    NULL, NULL, NULL),
+      ==, SQLITE_OK);
   sqlite3_close (raw);
 
   fixture->db = till_database_open (fixture->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 9);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 13);
+  g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM cash_refunds"), ==, 0);
+  g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM offline_sales"), ==, 0);
+  g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM z_reports"), ==, 0);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM cash_tenders"), ==, 0);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM drawer_sessions"), ==, 0);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM drawer_movements"), ==, 0);

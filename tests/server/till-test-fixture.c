@@ -26,6 +26,8 @@ configure (TillServerConfig *config, gpointer user_data)
     g_clear_pointer (&config->payment_method_types, g_strfreev);
   if (setup != NULL)
     config->cash_rounding = setup->cash_rounding;
+  if (setup != NULL && setup->no_offline_cash)
+    config->offline_cash = FALSE;
 }
 
 void

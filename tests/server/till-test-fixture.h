@@ -35,6 +35,7 @@ typedef struct
   gint64      total;                     /* what the order charges, ISO minor units */
   gint64      stripe_amount;             /* what Stripe gets */
   int         cash_rounding;             /* [store] cash-rounding */
+  gboolean    no_offline_cash;           /* [store] offline-cash=false */
 } Setup;
 
 typedef struct
