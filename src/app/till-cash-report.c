@@ -190,7 +190,8 @@ till_cash_report_format (JsonObject *report, const char *currency, int width)
       g_autofree char *rate_text = NULL;
       g_autofree char *label = NULL;
 
-      get_int (item, "rate", &rate);
+      if (!get_int (item, "tax_rate", &rate))
+        get_int (item, "rate", &rate);
       if (!get_int (item, "tax", &tax))
         get_int (item, "amount", &tax);
       rate_text = till_tax_rate_to_string ((int) rate);

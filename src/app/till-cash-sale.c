@@ -42,7 +42,10 @@ till_cash_sale_result_free (TillCashSaleResult *result)
 JsonNode *
 till_cash_sale_body (const TillCart *cart, gint64 tendered, GDateTime *offline_sold_at)
 {
-  JsonNode   *body = till_cart_to_checkout_json (cart);
+  /* Offline: as the app saves the cart, with the prices it charged (each line's name,
+   * unit_amount and tax_rate, and prices_include_tax), for the server to record as sold. */
+  JsonNode *body =
+      offline_sold_at != NULL ? till_cart_to_json (cart) : till_cart_to_checkout_json (cart);
   JsonObject *object = json_node_get_object (body);
   JsonObject *cash = json_object_new ();
 
@@ -52,19 +55,9 @@ till_cash_sale_body (const TillCart *cart, gint64 tendered, GDateTime *offline_s
   if (offline_sold_at != NULL)
     {
       JsonObject *offline = json_object_new ();
-      JsonArray  *lines = json_object_get_array_member (object, "lines");
       g_autoptr (GDateTime) utc = g_date_time_to_utc (offline_sold_at);
       g_autofree char *sold_at = g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
 
-      /* The prices the app charged, line by line, for the server to record as sold. */
-      for (guint i = 0; i < cart->lines->len && i < json_array_get_length (lines); i++)
-        {
-          const TillCartLine *line = g_ptr_array_index (cart->lines, i);
-          JsonObject         *out = json_array_get_object_element (lines, i);
-
-          json_object_set_int_member (out, "unit_amount", line->unit_amount);
-          json_object_set_int_member (out, "tax_rate", line->tax_rate);
-        }
       json_object_set_string_member (offline, "sold_at", sold_at);
       json_object_set_object_member (object, "offline", offline);
     }

@@ -997,7 +997,8 @@ charge_cash (TillWindow *self, TillCartModel *cart)
   pending = g_new0 (PendingCharge, 1);
   pending->window = g_object_ref (self);
   pending->cart = g_object_ref (cart);
-  dismiss_toast (self);
+  /* The last sale's toast stays until this one's replaces it in place: libadwaita 1.2 crashes
+   * when a toast is dismissed and the next added during its animation (quick cash sales). */
   till_cash_sale_run_async (GTK_WINDOW (self), self->client, self->cash_journal, cart,
                             self->cancellable, on_cash_sale_done, pending);
 }
@@ -1029,7 +1030,6 @@ charge_split (TillWindow *self, TillCartModel *cart)
   pending = g_new0 (PendingCharge, 1);
   pending->window = g_object_ref (self);
   pending->cart = g_object_ref (cart);
-  dismiss_toast (self);
   till_cash_sale_split_async (GTK_WINDOW (self), self->client, cart, self->cancellable,
                               on_split_started, pending);
 }

@@ -1,8 +1,7 @@
 /* test-app-cash-e2e.c: cash against the real till-server --training: a cash sale with change
  * (and refused with no drawer open), CHF cash rounding on the cash part only, drawer sessions
  * with pay in and out and blind counts over and short, the drawer pulses seen by the printer
- * emulator, the Z report that does not change afterwards, and offline cash sales uploaded
- * once after the uploader was killed on the way.
+ * emulator, and the Z report that does not change afterwards.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -552,137 +551,6 @@ test_drawer_sessions (Fixture *f, gconstpointer data)
   g_assert_cmpint (json_object_get_int_member (second, "over_short"), ==, 500);
 }
 
-/* The child uploader: the journal at @path to the server at @url, as the app does when the
- * connection comes back; "done N" when it has uploaded N. The test kills it on the way. */
-static int
-run_child_upload (const char *url, const char *token, const char *path)
-{
-  g_autoptr (TillClient) client = till_client_new ();
-  g_autoptr (GError) error = NULL;
-  g_autoptr (TillCashJournal) journal = till_cash_journal_open (path, &error);
-  GAsyncResult *result = NULL;
-  guint         uploaded = 0;
-
-  if (journal == NULL)
-    {
-      g_printerr ("%s\n", error->message);
-      return 1;
-    }
-  till_client_set_server (client, url, token);
-  if (!till_test_wait_until (client_online, client, 20000))
-    return 1;
-  g_print ("uploading %u\n", till_cash_journal_get_n_pending (journal));
-  till_cash_sale_upload_async (journal, client, NULL, till_test_store_result, &result);
-  if (till_test_wait_result (&result, 20000) == NULL ||
-      !till_cash_sale_upload_finish (result, &uploaded, &error))
-    return 1;
-  g_print ("done %u\n", uploaded);
-  return 0;
-}
-
-static gboolean
-client_offline (gpointer data)
-{
-  return till_client_get_state (TILL_CLIENT (data)) == TILL_CONNECTION_OFFLINE;
-}
-
-/* How many orders the server has for @reference. */
-static guint
-n_orders (Fixture *f, const char *reference)
-{
-  g_autofree char *path = g_strdup_printf ("/api/v1/orders?q=%s", reference);
-  g_autoptr (JsonObject) answer = request (f, path, NULL);
-
-  return json_array_get_length (json_object_get_array_member (answer, "orders"));
-}
-
-static gboolean
-journal_empty (gpointer data)
-{
-  return till_cash_journal_get_n_pending (data) == 0;
-}
-
-/* The server down: three cash sales go into the journal ("waiting to upload"), the drawer
- * opens for each. The server back: a child uploader is killed with SIGKILL once the server
- * has the first sale; the app then uploads what is left. Each sale is one order on the
- * server, flagged offline, however often it was sent. */
-static void
-test_offline_upload_killed (Fixture *f, gconstpointer data)
-{
-  g_autoptr (JsonObject) session = request (f, "/api/v1/drawer/open", "{\"float\": 10000}");
-  g_autofree char *self = g_test_build_filename (G_TEST_BUILT, "app", "test-app-cash-e2e", NULL);
-  g_autofree char *path = g_strdup (till_cash_journal_get_path (f->journal));
-  g_autoptr (GPtrArray) references = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr (GSubprocess) child = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *first = NULL;
-  g_autoptr (TillCashJournal) reopened = NULL;
-
-  g_assert_true (till_client_get_config (f->client)->offline_cash);
-  till_test_stop_process (f->server, SIGTERM);
-  g_clear_object (&f->server);
-  till_client_reconnect (f->client);
-  g_assert_true (till_test_wait_until (client_offline, f->client, 20000));
-
-  for (guint i = 0; i < 3; i++)
-    {
-      TillCartModel   *cart = fill_cart (f, i, 1);
-      gpointer         gone[] = { f, cart };
-      TillCashDialog  *dialog;
-      g_autofree char *waiting =
-          g_strdup_printf ("%u cash sale%s waiting to upload", i + 1, i == 0 ? "" : "s");
-
-      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge-cash", NULL));
-      g_assert_true (till_test_wait_until (cash_dialog_shown, NULL, 20000));
-      dialog = find_cash_dialog ();
-      gtk_editable_set_text (till_cash_dialog_get_entry (dialog), "100");
-      g_ptr_array_add (references, g_strdup (till_cart_model_get_client_reference (cart)));
-      g_signal_emit_by_name (till_cash_dialog_get_entry (dialog), "activate");
-      g_assert_true (till_test_wait_until (cart_gone, gone, 20000));
-      g_assert_nonnull (strstr (till_window_get_last_toast (f->window), waiting));
-    }
-  g_assert_cmpuint (till_cash_journal_get_n_pending (f->journal), ==, 3);
-  g_assert_true (till_test_wait_until (drawer_kicked, f->printer, 20000));
-
-  /* The app leaves the journal to the child while it runs. */
-  till_window_set_cash_journal (f->window, NULL);
-  g_clear_object (&f->journal);
-  start_server (f);
-  child = till_test_spawn_full (
-      launcher, (const char *[]){ self, "--child-upload", f->url, f->token, path, NULL }, &first,
-      NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (first, ==, "uploading 3");
-  till_client_set_server (f->client, f->url, f->token);
-  g_assert_true (till_test_wait_until (client_online, f->client, 20000));
-  {
-    gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-    while (n_orders (f, g_ptr_array_index (references, 0)) == 0)
-      {
-        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-        g_main_context_iteration (NULL, FALSE);
-      }
-  }
-  till_test_stop_process (child, SIGKILL);
-
-  /* The app opens the journal again and uploads what the child had not marked. */
-  reopened = till_cash_journal_open (path, &error);
-  g_assert_no_error (error);
-  g_test_message ("%u sales left after the kill", till_cash_journal_get_n_pending (reopened));
-  till_window_set_cash_journal (f->window, reopened);
-  g_assert_true (till_test_wait_until (journal_empty, reopened, 20000));
-  for (guint i = 0; i < references->len; i++)
-    {
-      g_autoptr (JsonObject) order = order_of (f, g_ptr_array_index (references, i));
-
-      g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "paid");
-      g_assert_true (json_object_get_boolean_member (order, "offline"));
-    }
-}
-
 static gboolean
 reports_idle (gpointer dialog)
 {
@@ -781,7 +649,9 @@ test_z_report (Fixture *f, gconstpointer data)
   reopened = request (f, "/api/v1/drawer/open", "{\"float\": 10000}");
   refund_path = g_strdup_printf ("/api/v1/orders/%" G_GINT64_FORMAT "/refunds",
                                  json_object_get_int_member (order, "id"));
-  refund = request (f, refund_path, "{\"amount\": 100, \"tender\": \"cash\"}");
+  refund = request (f, refund_path, "{\"amount\": 100}");
+  g_clear_pointer (&reopened, json_object_unref);
+  reopened = request (f, "/api/v1/drawer/close", "{\"counted\": 9900}");
   till_cash_reports_dialog_make_z (dialog);
   g_assert_true (till_test_wait_until (reports_idle, dialog, 20000));
   g_assert_cmpstr (till_cash_reports_dialog_get_message (dialog), ==, "");
@@ -801,8 +671,6 @@ test_z_report (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  if (argc == 5 && g_str_equal (argv[1], "--child-upload"))
-    return run_child_upload (argv[2], argv[3], argv[4]);
   till_test_init_gtk (&argc, &argv);
   g_test_add ("/app/cash/e2e/sale-with-change", Fixture, NULL, setup, test_sale_with_change,
               teardown);
@@ -811,8 +679,6 @@ main (int argc, char **argv)
               test_chf_rounding_e2e, teardown);
   g_test_add ("/app/cash/e2e/drawer-sessions", Fixture, NULL, setup, test_drawer_sessions,
               teardown);
-  g_test_add ("/app/cash/e2e/offline-upload-killed", Fixture, NULL, setup,
-              test_offline_upload_killed, teardown);
   g_test_add ("/app/cash/e2e/z-report", Fixture, NULL, setup, test_z_report, teardown);
   return g_test_run ();
 }

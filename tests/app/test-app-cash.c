@@ -264,7 +264,7 @@ static const char z_report[] =
     "{\"number\":\"Z-0001\",\"terminal\":\"front\",\"from\":\"2026-12-07T08:00:00Z\","
     "\"to\":\"2026-12-07T18:00:00Z\",\"currency\":\"EUR\",\"sales\":{\"count\":3,"
     "\"amount\":4650},\"by_tender\":[{\"method\":\"cash\",\"count\":2,\"amount\":2650},"
-    "{\"method\":\"card\",\"count\":1,\"amount\":2000}],\"by_tax_rate\":[{\"rate\":1900,"
+    "{\"method\":\"card\",\"count\":1,\"amount\":2000}],\"by_tax_rate\":[{\"tax_rate\":1900,"
     "\"tax\":742}],\"refunds\":[{\"method\":\"cash\",\"count\":1,\"amount\":500}],"
     "\"discounts\":0,\"voids\":{\"count\":1,\"amount\":300},\"cash_rounding\":0,"
     "\"movements\":{\"pay_ins\":1000,\"pay_outs\":250,\"no_sales\":1},\"float\":15000,"
