@@ -16,12 +16,13 @@ static const char *status_names[] = {
   [TILL_ORDER_PARTIALLY_REFUNDED] = "partially_refunded",
   [TILL_ORDER_REFUNDED] = "refunded",
   [TILL_ORDER_CANCELED] = "canceled",
+  [TILL_ORDER_PARTIALLY_PAID] = "partially_paid",
 };
 
 const char *
 till_order_status_to_string (TillOrderStatus status)
 {
-  g_return_val_if_fail (status <= TILL_ORDER_CANCELED, NULL);
+  g_return_val_if_fail (status <= TILL_ORDER_PARTIALLY_PAID, NULL);
 
   return status_names[status];
 }
@@ -43,9 +44,10 @@ till_order_status_from_string (const char *text, TillOrderStatus *out_status)
 /**
  * till_order_status_can_become:
  *
- * Orders only move forward: pending_payment → paid → partially_refunded → refunded, and
- * pending_payment → canceled. Staying in the same status is allowed (a no-op), and so is
- * partially_refunded → partially_refunded (another partial refund).
+ * Orders only move forward: pending_payment → paid → partially_refunded → refunded,
+ * pending_payment → canceled, and pending_payment → partially_paid → paid (a split payment).
+ * Staying in the same status is allowed (a no-op), and so is partially_refunded →
+ * partially_refunded (another partial refund).
  */
 gboolean
 till_order_status_can_become (TillOrderStatus from, TillOrderStatus to)
@@ -56,7 +58,10 @@ till_order_status_can_become (TillOrderStatus from, TillOrderStatus to)
   switch (from)
     {
       case TILL_ORDER_PENDING_PAYMENT:
-        return to == TILL_ORDER_PAID || to == TILL_ORDER_CANCELED;
+        return to == TILL_ORDER_PAID || to == TILL_ORDER_CANCELED ||
+               to == TILL_ORDER_PARTIALLY_PAID;
+      case TILL_ORDER_PARTIALLY_PAID:
+        return to == TILL_ORDER_PAID;
       case TILL_ORDER_PAID:
         return to == TILL_ORDER_PARTIALLY_REFUNDED || to == TILL_ORDER_REFUNDED;
       case TILL_ORDER_PARTIALLY_REFUNDED:

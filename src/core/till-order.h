@@ -16,6 +16,7 @@ typedef enum
   TILL_ORDER_PARTIALLY_REFUNDED,
   TILL_ORDER_REFUNDED,
   TILL_ORDER_CANCELED,
+  TILL_ORDER_PARTIALLY_PAID, /* a split payment with one part paid (issue 25) */
 } TillOrderStatus;
 
 typedef struct

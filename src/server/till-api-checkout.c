@@ -203,7 +203,7 @@ add_card_tender (TillOrder *order)
   TillOrderTender *tender = till_order_tender_new ();
 
   tender->method = g_strdup ("card");
-  tender->amount = order->total;
+  tender->amount = order->total - order->paid_amount;
   tender->payment_intent = g_strdup (order->payment_intent);
   tender->status = g_strdup (order->payment_status);
   if (order->tenders == NULL)
@@ -258,7 +258,7 @@ on_checkout_intent (GObject *source, GAsyncResult *result, gpointer user_data)
       order->payment_intent = g_strdup (json_object_get_string_member (response->body, "id"));
       order->payment_status = g_strdup ("requires_payment_method");
       g_free (order->tender);
-      order->tender = g_strdup ("card");
+      order->tender = g_strdup (order->paid_amount > 0 ? "split" : "card");
       add_card_tender (order);
       record_new_intent (self, call, response->body);
       return;
@@ -321,7 +321,8 @@ checkout_fetch_intent (TillApiCall *call)
       checkout_fail_canceled (call);
       return;
     }
-  if (order->status != TILL_ORDER_PENDING_PAYMENT && order->payment_intent == NULL)
+  if (order->status != TILL_ORDER_PENDING_PAYMENT && order->status != TILL_ORDER_PARTIALLY_PAID &&
+      order->payment_intent == NULL)
     {
       till_api_send_order (self, call->msg, call->success_status, call->order_id, NULL, NULL);
       till_api_call_done (call);
@@ -417,20 +418,47 @@ offline_cart (TillApi *self, JsonObject *object, GError **error)
 /* Reads and removes `tender` and `cash` from a checkout (the rest is the cart): whether it
  * is paid in cash, and what was handed over. */
 static gboolean
-take_tender (JsonObject *object, gboolean *out_cash, gint64 *out_tendered, GError **error)
+take_tender (JsonObject *object,
+             gboolean   *out_cash,
+             gint64     *out_tendered,
+             gboolean   *out_split,
+             gint64     *out_amount,
+             GError    **error)
 {
   static const char *cash_members[] = { "tendered", NULL };
+  static const char *split_members[] = { "amount", "tendered", NULL };
   g_autofree char   *tender = NULL;
   JsonObject        *cash = NULL;
 
   if (!till_json_get_string (object, NULL, "tender", FALSE, 16, &tender, error) ||
       !till_json_get_object (object, NULL, "cash", FALSE, &cash, error))
     return FALSE;
-  if (tender != NULL && !g_str_equal (tender, "card") && !g_str_equal (tender, "cash"))
+  if (tender != NULL && !g_str_equal (tender, "card") && !g_str_equal (tender, "cash") &&
+      !g_str_equal (tender, "split"))
     {
       g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_INVALID,
-                   _ ("tender: must be “card” or “cash”"));
+                   _ ("tender: must be “card”, “cash” or “split”"));
       return FALSE;
+    }
+  *out_split = g_strcmp0 (tender, "split") == 0;
+  if (*out_split)
+    {
+      if (cash == NULL)
+        {
+          g_set_error (error, TILL_JSON_ERROR, TILL_JSON_ERROR_MISSING,
+                       _ ("cash: required when the tender is split"));
+          return FALSE;
+        }
+      if (!till_json_check_members (cash, "cash", split_members, error) ||
+          !till_json_get_int (cash, "cash", "amount", TRUE, 1, TILL_AMOUNT_MAX, out_amount,
+                              error) ||
+          !till_json_get_int (cash, "cash", "tendered", TRUE, 0, TILL_AMOUNT_MAX, out_tendered,
+                              error))
+        return FALSE;
+      *out_cash = FALSE;
+      json_object_remove_member (object, "tender");
+      json_object_remove_member (object, "cash");
+      return TRUE;
     }
   *out_cash = g_strcmp0 (tender, "cash") == 0;
   if (*out_cash && cash == NULL)
@@ -461,8 +489,8 @@ till_api_handle_checkout (TillApi *self, SoupServerMessage *msg, TillTerminal *t
   g_autoptr (JsonObject) object = NULL;
   g_autoptr (TillCart) cart = NULL;
   TillApiCall *call;
-  gboolean     cash = FALSE, offline = FALSE;
-  gint64       cash_tendered = 0, sold_at = 0;
+  gboolean     cash = FALSE, offline = FALSE, split = FALSE;
+  gint64       cash_tendered = 0, sold_at = 0, cash_amount = 0;
 
   if (!till_api_take_rate_token (self, terminal))
     {
@@ -473,7 +501,7 @@ till_api_handle_checkout (TillApi *self, SoupServerMessage *msg, TillTerminal *t
       return;
     }
   object = till_api_read_json_body (msg, &error);
-  if (object != NULL && take_tender (object, &cash, &cash_tendered, &error) &&
+  if (object != NULL && take_tender (object, &cash, &cash_tendered, &split, &cash_amount, &error) &&
       take_offline (object, cash, &offline, &sold_at, &error) && offline &&
       !self->config->offline_cash)
     g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_OFFLINE_CASH_FORBIDDEN,
@@ -502,6 +530,8 @@ till_api_handle_checkout (TillApi *self, SoupServerMessage *msg, TillTerminal *t
   call->cash_tendered = cash_tendered;
   call->offline = offline;
   call->sold_at = sold_at;
+  call->split = split;
+  call->cash_amount = cash_amount;
   g_ptr_array_add (self->pending_checkouts, call);
   schedule_flush (self);
 }
@@ -581,6 +611,64 @@ create_cash_order (TillApi              *self,
   return g_steal_pointer (&order);
 }
 
+/* A split checkout, cash first: its order, its cash part (no rounding: the cashier chose an
+ * amount the drawer can take) into the terminal's drawer session, the order partially paid,
+ * and its card payment for exactly the rest, all in a savepoint of their own; its intent is
+ * then made as a card checkout's. Nothing for a reference seen before (@out_existing). */
+static TillOrder *
+create_split_order (TillApi              *self,
+                    TillApiCall          *call,
+                    const TillOrderRules *rules,
+                    gint64               *out_existing,
+                    GError              **error)
+{
+  g_autoptr (TillOrder) order = NULL;
+  g_autofree char *key = cash_checkout_key (call->cart);
+  gboolean         existing = FALSE;
+  gint64           session_id = 0, card_part = 0;
+
+  if (!till_database_run (self->db, "SAVEPOINT split", error))
+    return NULL;
+  order = till_orders_create_locked (self->db, rules, call->cart, call->terminal_id,
+                                     self->product_cache, FALSE, out_existing, error);
+  if (order != NULL &&
+      till_cash_split_card_part (order->total, call->cash_amount,
+                                 till_currency_lookup (order->currency), &card_part, error) &&
+      (session_id = till_drawer_find_open (self->db, call->terminal_id, error)) == 0)
+    g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NO_DRAWER_SESSION,
+                 _ ("This terminal has no drawer session open; open the drawer with its float "
+                    "first"));
+  if (order == NULL || session_id <= 0 ||
+      !till_drawer_record_cash_locked (self->db, order->id, call->terminal_id, session_id, key,
+                                       call->cash_amount, 0, call->cash_tendered,
+                                       &call->cash_payment, &existing, error) ||
+      !till_drawer_split_order_locked (self->db, order->id, card_part, error))
+    {
+      till_database_run (self->db, "ROLLBACK TO split", NULL);
+      till_database_run (self->db, "RELEASE split", NULL);
+      return NULL;
+    }
+  if (!till_database_run (self->db, "RELEASE split", error))
+    return NULL;
+  order->status = TILL_ORDER_PARTIALLY_PAID;
+  order->paid_amount = call->cash_amount;
+  order->tenders = g_ptr_array_new_with_free_func ((GDestroyNotify) till_order_tender_free);
+  {
+    TillOrderTender *tender = till_order_tender_new ();
+
+    tender->id = call->cash_payment.id;
+    tender->method = g_strdup ("cash");
+    tender->amount = call->cash_payment.amount;
+    tender->rounding = call->cash_payment.rounding;
+    tender->tendered = call->cash_payment.tendered;
+    tender->change = call->cash_payment.change;
+    tender->status = g_strdup ("succeeded");
+    tender->created_at = g_date_time_new_now_utc ();
+    g_ptr_array_add (order->tenders, tender);
+  }
+  return g_steal_pointer (&order);
+}
+
 /* A cash checkout's answer: its order (201 new, 200 again) with `payment` null and `cash`. A
  * reference whose order was checked out for a card is refused. */
 static void
@@ -644,6 +732,8 @@ create_batch_orders (TillApi *self, GPtrArray *calls, const TillOrderRules *rule
       g_clear_error (&call->error);
       if (call->cash)
         call->order = create_cash_order (self, call, rules, &existing, &call->error);
+      else if (call->split)
+        call->order = create_split_order (self, call, rules, &existing, &call->error);
       else
         call->order =
             till_orders_create_locked (self->db, rules, call->cart, call->terminal_id,

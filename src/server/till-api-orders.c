@@ -688,6 +688,34 @@ handle_refund (TillApi *self, SoupServerMessage *msg, TillOrder *order, TillTerm
     }
   request_id = header != NULL ? g_strdup (header) : g_uuid_string_random ();
 
+  /* Split: only the card part goes back to the card (the cash part's refund from the drawer
+   * is not taken yet). */
+  if (g_strcmp0 (order->tender, "split") == 0 && order->tenders != NULL)
+    {
+      gint64 card_left = order->total - order->refunded;
+
+      for (guint i = 0; i < order->tenders->len; i++)
+        {
+          TillOrderTender *tender = order->tenders->pdata[i];
+
+          if (g_strcmp0 (tender->method, "cash") == 0)
+            card_left -= tender->amount;
+        }
+      if (amount == 0)
+        amount = card_left;
+      if (amount <= 0 || amount > card_left)
+        {
+          g_autofree char *left = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (card_left, 0));
+          g_autofree char *message = g_strdup_printf (
+              _ ("amount: at most %s of this split payment can go back to the card; give the "
+                 "cash part back as a drawer pay-out"),
+              left);
+
+          till_api_send_new_error (msg, TILL_API_ERROR_INVALID_STATE, message);
+          return;
+        }
+    }
+
   /* Paid in cash: given back in cash, from the refunding terminal's drawer, at once. */
   if (order->payment_intent == NULL && g_strcmp0 (order->tender, "cash") == 0)
     {

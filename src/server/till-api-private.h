@@ -175,6 +175,9 @@ typedef struct _TillApiCall
   /* an offline cash sale uploaded: priced as sold, made at sold_at */
   gboolean offline;
   gint64   sold_at;
+  /* a split payment, cash first: the cash part (its card part is the rest) */
+  gboolean split;
+  gint64   cash_amount;
 } TillApiCall;
 
 TillApiCall *till_api_call_new (TillApi *api, SoupServerMessage *msg);

@@ -216,6 +216,7 @@ add_cash_config (TillApi *self, JsonBuilder *builder)
   json_builder_begin_array (builder);
   json_builder_add_string_value (builder, "card");
   json_builder_add_string_value (builder, "cash");
+  json_builder_add_string_value (builder, "split");
   json_builder_end_array (builder);
 }
 

@@ -110,6 +110,7 @@ typedef gboolean (*MigrationFunc) (TillDatabase *self, GError **error);
 
 static gboolean rewrite_status_checks (TillDatabase *self, GError **error);
 static gboolean add_receipt_tokens (TillDatabase *self, GError **error);
+static gboolean add_partially_paid (TillDatabase *self, GError **error);
 
 typedef struct
 {
@@ -352,6 +353,9 @@ static const Migration migrations[] = {
     "  UNIQUE (terminal_id, request_key)"
     ");",
     NULL },
+  /* 14: the status partially_paid (a split payment with its cash part paid), in the orders'
+   * status check (add_partially_paid ()) and in the trigger of forward moves. */
+  { NULL, add_partially_paid },
 };
 
 static void
@@ -1021,6 +1025,93 @@ rewrite_status_checks (TillDatabase *self, GError **error)
     }
   sqlite3_reset (stmt);
   return TRUE;
+}
+
+/* The orders' status check gains partially_paid, edited in sqlite_schema as
+ * rewrite_status_checks () does; then the trigger is made again with its moves. */
+static gboolean
+add_partially_paid (TillDatabase *self, GError **error)
+{
+  static const char *before = " OR status = 'canceled')";
+  static const char *after = " OR status = 'canceled' OR status = 'partially_paid')";
+  sqlite3_stmt      *stmt;
+  g_autofree char   *bump = NULL;
+  gint64             schema_version = -1;
+  gboolean           done = FALSE;
+  int                rc;
+
+  stmt = till_database_prepare (self,
+                                "SELECT instr (sql, 'partially_paid') > 0 FROM sqlite_schema"
+                                " WHERE type = 'table' AND name = 'orders'",
+                                error);
+  if (stmt == NULL || till_database_step (self, stmt, error) != SQLITE_ROW)
+    return FALSE;
+  done = sqlite3_column_int (stmt, 0) != 0;
+  sqlite3_reset (stmt);
+
+  if (!done)
+    {
+      sqlite3_stmt *update = NULL;
+
+      stmt = till_database_prepare (self, "PRAGMA schema_version", error);
+      if (stmt == NULL || till_database_step (self, stmt, error) != SQLITE_ROW)
+        return FALSE;
+      schema_version = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+      if (!till_database_exec (self, "PRAGMA writable_schema = ON", error))
+        return FALSE;
+      rc = sqlite3_prepare_v2 (self->db,
+                               "UPDATE sqlite_schema SET sql = replace (sql, ?1, ?2)"
+                               " WHERE type = 'table' AND name = 'orders' AND instr (sql, ?1) > 0",
+                               -1, &update, NULL);
+      if (rc == SQLITE_OK)
+        {
+          sqlite3_bind_text (update, 1, before, -1, SQLITE_STATIC);
+          sqlite3_bind_text (update, 2, after, -1, SQLITE_STATIC);
+          rc = sqlite3_step (update);
+        }
+      sqlite3_finalize (update);
+      if (rc != SQLITE_DONE || sqlite3_changes (self->db) != 1)
+        {
+          till_database_exec (self, "PRAGMA writable_schema = OFF", NULL);
+          g_set_error_literal (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
+                               "the status check of orders is not the expected one");
+          return FALSE;
+        }
+      bump = g_strdup_printf ("PRAGMA schema_version = %" G_GINT64_FORMAT, schema_version + 1);
+      if (!till_database_exec (self, bump, error))
+        {
+          till_database_exec (self, "PRAGMA writable_schema = OFF", NULL);
+          return FALSE;
+        }
+      if (!till_database_exec (self, "PRAGMA writable_schema = OFF", error))
+        return FALSE;
+      stmt = till_database_prepare (self, "PRAGMA integrity_check", error);
+      if (stmt == NULL)
+        return FALSE;
+      if (till_database_step (self, stmt, error) != SQLITE_ROW ||
+          g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "ok") != 0)
+        {
+          if (error != NULL && *error == NULL)
+            g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
+                         "integrity check failed: %s", sqlite3_column_text (stmt, 0));
+          sqlite3_reset (stmt);
+          return FALSE;
+        }
+      sqlite3_reset (stmt);
+    }
+  return till_database_exec (
+      self,
+      "DROP TRIGGER IF EXISTS orders_status_monotonic;"
+      "CREATE TRIGGER orders_status_monotonic BEFORE UPDATE OF status ON orders "
+      "WHEN NOT (OLD.status = NEW.status"
+      "  OR (OLD.status = 'pending_payment'"
+      "      AND NEW.status IN ('paid', 'canceled', 'partially_paid'))"
+      "  OR (OLD.status = 'partially_paid' AND NEW.status = 'paid')"
+      "  OR (OLD.status = 'paid' AND NEW.status IN ('partially_refunded', 'refunded'))"
+      "  OR (OLD.status = 'partially_refunded' AND NEW.status = 'refunded')) "
+      "BEGIN SELECT RAISE (ABORT, 'order status cannot move backwards'); END;",
+      error);
 }
 
 char *

@@ -124,6 +124,55 @@ till_drawer_complete_order_locked (TillDatabase *db, gint64 order_id, GError **e
   return TRUE;
 }
 
+gboolean
+till_drawer_split_order_locked (TillDatabase *db, gint64 order_id, gint64 card_part, GError **error)
+{
+  sqlite3_stmt       *stmt;
+  const TillCurrency *currency = NULL;
+  gint64              stripe_amount;
+  gint64              now = g_get_real_time ();
+  int                 rc;
+
+  stmt = till_database_prepare (db, "SELECT currency FROM orders WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, order_id);
+  rc = till_database_step (db, stmt, error);
+  if (rc == SQLITE_ROW)
+    currency = till_currency_lookup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (currency == NULL || !till_money_to_stripe (card_part, currency, &stripe_amount, error))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_NOT_FOUND, _ ("No such order"));
+      return FALSE;
+    }
+  stmt = till_database_prepare (db,
+                                "UPDATE orders SET status = 'partially_paid', updated_at = ?2"
+                                " WHERE id = ?1 AND status = 'pending_payment'",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, order_id);
+  sqlite3_bind_int64 (stmt, 2, now);
+  if (till_database_step (db, stmt, error) != SQLITE_DONE)
+    return FALSE;
+  if (till_database_changes (db) != 1)
+    {
+      g_set_error (error, TILL_API_ERROR, TILL_API_ERROR_INVALID_STATE,
+                   _ ("The order is not waiting for a payment"));
+      return FALSE;
+    }
+  stmt = till_database_prepare (
+      db, "UPDATE payments SET amount = ?2, updated_at = ?3 WHERE order_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, order_id);
+  sqlite3_bind_int64 (stmt, 2, stripe_amount);
+  sqlite3_bind_int64 (stmt, 3, now);
+  return till_database_step (db, stmt, error) == SQLITE_DONE;
+}
+
 void
 till_cash_payment_write_json (const TillCashPayment *payment, TillJsonWriter *writer)
 {

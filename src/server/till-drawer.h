@@ -46,6 +46,12 @@ gboolean till_drawer_find_cash (TillDatabase    *db,
                                 GError         **error);
 /* Marks a pending order paid by what was just recorded, inside the caller's transaction. */
 gboolean till_drawer_complete_order_locked (TillDatabase *db, gint64 order_id, GError **error);
+/* Makes a pending order partially paid by the cash just recorded, its card payment now for
+ * @card_part (Till's minor units), inside the caller's transaction. */
+gboolean till_drawer_split_order_locked (TillDatabase *db,
+                                         gint64        order_id,
+                                         gint64        card_part,
+                                         GError      **error);
 /* `{amount, rounding, tendered, change}` */
 void till_cash_payment_write_json (const TillCashPayment *payment, TillJsonWriter *writer);
 

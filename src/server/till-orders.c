@@ -863,8 +863,11 @@ apply_intent_locked (
       return FALSE;
     }
 
-  if (g_strcmp0 (order_status, "pending_payment") != 0)
-    return TRUE; /* paid, refunded or canceled: nothing an intent says moves it back */
+  /* paid, refunded or canceled: nothing an intent says moves it back; a partially paid
+   * order (its cash part taken) waits for its card part. */
+  if (g_strcmp0 (order_status, "pending_payment") != 0 &&
+      g_strcmp0 (order_status, "partially_paid") != 0)
+    return TRUE;
 
   if (g_strcmp0 (status, "succeeded") == 0)
     {
@@ -889,7 +892,7 @@ apply_intent_locked (
 
       if (!update_order (db,
                          "UPDATE orders SET status = 'paid', paid_at = ?2, updated_at = ?2"
-                         " WHERE id = ?1 AND status = 'pending_payment'",
+                         " WHERE id = ?1 AND status IN ('pending_payment', 'partially_paid')",
                          order_id, error))
         return FALSE;
       if (!update_payment (db, order_id, status, get_string (card, "brand"),
@@ -1141,7 +1144,8 @@ till_orders_list_pending (TillDatabase *db,
   /* orders_status_created (status, created_at, then the id) gives them in this order. */
   stmt = till_database_prepare (
       db,
-      "SELECT id, created_at FROM orders WHERE status = 'pending_payment' AND created_at < ?"
+      "SELECT id, created_at FROM orders"
+      " WHERE status IN ('pending_payment', 'partially_paid') AND created_at < ?"
       " AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?",
       error);
   if (stmt == NULL)

@@ -115,7 +115,8 @@ GPtrArray *till_orders_list (TillDatabase *db,
                              guint         limit,
                              gint64       *out_next_before,
                              GError      **error);
-/* Pending orders created before @older_than_us, oldest first, from the first one after
+/* Pending (and partially paid) orders created before @older_than_us, oldest first, from the first
+ * one after
  * (@after_created_us, @after_id) in that order (G_MININT64, 0: from the oldest); the last
  * one's creation time in *@out_last_created_us. element-type gint64 */
 GArray *till_orders_list_pending (TillDatabase *db,

@@ -30,7 +30,9 @@ till_payments_intent_form (const TillServerConfig *config,
   g_autofree char    *description = NULL;
   gint64              amount;
 
-  if (currency == NULL || !till_money_to_stripe (order->total, currency, &amount, error))
+  /* A split order's cash part is paid already: the card pays the rest. */
+  if (currency == NULL ||
+      !till_money_to_stripe (order->total - order->paid_amount, currency, &amount, error))
     return NULL;
   till_stripe_form_add_int (form, "amount", amount);
   till_stripe_form_add (form, "currency", till_currency_get_stripe_code (currency));

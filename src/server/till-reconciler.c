@@ -471,8 +471,11 @@ till_reconciler_round_async (TillReconciler     *self,
       item->cancel_key = till_payments_key (self->db, order->id, "cancel");
       item->created = g_date_time_to_unix (order->created_at);
       item->key_forgotten = item->intent_id == NULL && till_payments_key_may_be_forgotten (order);
-      item->abandoned = now - item->created * G_USEC_PER_SEC >=
-                        (gint64) self->config->reconcile_cancel_after * G_USEC_PER_SEC;
+      /* A partially paid order has its cash part in a drawer: its card part is synced, never
+       * canceled. */
+      item->abandoned = order->status == TILL_ORDER_PENDING_PAYMENT &&
+                        now - item->created * G_USEC_PER_SEC >=
+                            (gint64) self->config->reconcile_cancel_after * G_USEC_PER_SEC;
       g_ptr_array_add (items, item);
     }
   {

@@ -11,7 +11,7 @@
 #include "till-server-error.h"
 
 static const char *statuses[] = {
-  "pending_payment", "paid", "partially_refunded", "refunded", "canceled",
+  "pending_payment", "paid", "partially_refunded", "refunded", "canceled", "partially_paid",
 };
 
 /* The day's orders and their cards. Every status is listed, so that the (status, created_at)
@@ -26,7 +26,9 @@ daily_orders_sql (void)
     {
       GString *text =
           g_string_new ("SELECT o.status, o.total, o.refunded, o.created_at, p.card_brand,"
-                        " p.order_id IS NULL"
+                        " p.order_id IS NULL,"
+                        " (SELECT coalesce (sum (t.amount), 0) FROM cash_tenders t"
+                        "  WHERE t.order_id = o.id)"
                         " FROM orders o LEFT JOIN payments p ON p.order_id = o.id"
                         " WHERE o.status IN (");
 
@@ -89,6 +91,28 @@ method_sum_free (gpointer data)
 
   g_free (sum->brand);
   g_free (sum);
+}
+
+/* Adds a sale (or its part paid by one tender) to its method's sums. */
+static void
+add_to_method (GPtrArray *methods, gboolean cash, const char *brand, gint64 gross, gint64 refunds)
+{
+  MethodSum *method = NULL;
+
+  for (guint i = 0; i < methods->len && method == NULL; i++)
+    if (((MethodSum *) methods->pdata[i])->cash == cash &&
+        g_strcmp0 (((MethodSum *) methods->pdata[i])->brand, brand) == 0)
+      method = methods->pdata[i];
+  if (method == NULL)
+    {
+      method = g_new0 (MethodSum, 1);
+      method->cash = cash;
+      method->brand = g_strdup (brand);
+      g_ptr_array_add (methods, method);
+    }
+  method->count++;
+  method->gross += gross;
+  method->refunds += refunds;
 }
 
 static int
@@ -171,13 +195,13 @@ till_reports_daily (
       gint64      total = sqlite3_column_int64 (stmt, 1);
       gint64      refunded = sqlite3_column_int64 (stmt, 2);
       const char *brand = (const char *) sqlite3_column_text (stmt, 4);
-      /* An order without a card payment was paid in cash. */
+      /* An order without a card payment was paid in cash; a split one, its cash part. */
       gboolean cash = sqlite3_column_int (stmt, 5) != 0;
+      gint64   cash_part = sqlite3_column_int64 (stmt, 6);
       g_autoptr (GDateTime) utc =
           g_date_time_new_from_unix_utc (sqlite3_column_int64 (stmt, 3) / G_USEC_PER_SEC);
       g_autoptr (GDateTime) local = g_date_time_to_timezone (utc, tz);
-      int        hour = g_date_time_get_hour (local);
-      MethodSum *method = NULL;
+      int hour = g_date_time_get_hour (local);
 
       for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
         if (g_strcmp0 (status, statuses[i]) == 0)
@@ -189,20 +213,14 @@ till_reports_daily (
       count++;
       hour_count[hour]++;
       hour_gross[hour] += total;
-      for (guint i = 0; i < methods->len && method == NULL; i++)
-        if (((MethodSum *) methods->pdata[i])->cash == cash &&
-            g_strcmp0 (((MethodSum *) methods->pdata[i])->brand, brand) == 0)
-          method = methods->pdata[i];
-      if (method == NULL)
+      if (cash)
+        add_to_method (methods, TRUE, NULL, total, refunded);
+      else
         {
-          method = g_new0 (MethodSum, 1);
-          method->cash = cash;
-          method->brand = g_strdup (brand);
-          g_ptr_array_add (methods, method);
+          if (cash_part > 0)
+            add_to_method (methods, TRUE, NULL, cash_part, 0);
+          add_to_method (methods, FALSE, brand, total - cash_part, refunded);
         }
-      method->count++;
-      method->gross += total;
-      method->refunds += refunded;
     }
   if (rc < 0)
     return NULL;

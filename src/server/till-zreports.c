@@ -95,43 +95,54 @@ till_zreports_compute (TillDatabase *db,
   till_json_writer_time (&writer, to);
   till_json_writer_member_string (&writer, "currency", currency);
 
-  /* Sales by tender: an order without a card payment was paid in cash. */
+  /* The sales, and by tender: the cash parts (all of a cash order), the card parts (the
+   * rest of an order with a card payment). */
   stmt =
       prepare_period (db,
-                      "SELECT CASE WHEN p.order_id IS NULL THEN 'cash' ELSE 'card' END, count (*),"
-                      " sum (o.total), sum (o.discount), min (o.number), max (o.number)"
-                      " FROM orders o LEFT JOIN payments p ON p.order_id = o.id"
-                      " WHERE o.terminal_id = ?1 AND o.paid_at > ?2 AND o.paid_at <= ?3"
-                      " AND o.status IN " SALE_STATUSES " GROUP BY 1 ORDER BY 1",
+                      "SELECT count (*), coalesce (sum (total), 0), coalesce (sum (discount), 0),"
+                      " min (number), max (number) FROM orders"
+                      " WHERE terminal_id = ?1 AND paid_at > ?2 AND paid_at <= ?3"
+                      " AND status IN " SALE_STATUSES,
                       terminal_id, from_us, to_us, error);
+  if (stmt == NULL || till_database_step (db, stmt, error) != SQLITE_ROW)
+    {
+      if (stmt != NULL)
+        sqlite3_reset (stmt);
+      return NULL;
+    }
+  count = sqlite3_column_int64 (stmt, 0);
+  amount = sqlite3_column_int64 (stmt, 1);
+  discounts = sqlite3_column_int64 (stmt, 2);
+  first_order = till_database_column_dup (stmt, 3);
+  last_order = till_database_column_dup (stmt, 4);
+  sqlite3_reset (stmt);
+
+  stmt = prepare_period (
+      db,
+      "SELECT 'cash', count (DISTINCT t.order_id), coalesce (sum (t.amount), 0)"
+      " FROM cash_tenders t JOIN orders o ON o.id = t.order_id"
+      " WHERE o.terminal_id = ?1 AND o.paid_at > ?2 AND o.paid_at <= ?3"
+      " AND o.status IN " SALE_STATUSES
+      " UNION ALL SELECT 'card', count (*), coalesce (sum (o.total - (SELECT coalesce"
+      " (sum (t.amount), 0) FROM cash_tenders t WHERE t.order_id = o.id)), 0)"
+      " FROM orders o JOIN payments p ON p.order_id = o.id"
+      " WHERE o.terminal_id = ?1 AND o.paid_at > ?2 AND o.paid_at <= ?3"
+      " AND o.status IN " SALE_STATUSES,
+      terminal_id, from_us, to_us, error);
   if (stmt == NULL)
     return NULL;
   till_json_writer_name (&writer, "by_tender");
   till_json_writer_begin_array (&writer);
   while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
     {
-      const char *first = (const char *) sqlite3_column_text (stmt, 4);
-      const char *last = (const char *) sqlite3_column_text (stmt, 5);
-
+      if (sqlite3_column_int64 (stmt, 1) == 0)
+        continue;
       till_json_writer_begin_object (&writer);
       till_json_writer_member_string (&writer, "method",
                                       (const char *) sqlite3_column_text (stmt, 0));
       till_json_writer_member_int (&writer, "count", sqlite3_column_int64 (stmt, 1));
       till_json_writer_member_int (&writer, "amount", sqlite3_column_int64 (stmt, 2));
       till_json_writer_end_object (&writer);
-      count += sqlite3_column_int64 (stmt, 1);
-      amount += sqlite3_column_int64 (stmt, 2);
-      discounts += sqlite3_column_int64 (stmt, 3);
-      if (first != NULL && (first_order == NULL || strcmp (first, first_order) < 0))
-        {
-          g_free (first_order);
-          first_order = g_strdup (first);
-        }
-      if (last != NULL && (last_order == NULL || strcmp (last, last_order) > 0))
-        {
-          g_free (last_order);
-          last_order = g_strdup (last);
-        }
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)

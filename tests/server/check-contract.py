@@ -522,6 +522,13 @@ def r_checkouts(route):
             STATE["cash"] = cash.json["order"]["id"]
     call(route, "POST", "/api/v1/checkouts", 422, "invalid_amount",
          body=dict(cash_body, client_reference="contract-cash-2", cash={"tendered": 1}))
+    split = call(route, "POST", "/api/v1/checkouts", 201,
+                 body={"client_reference": "contract-split", "currency": "USD",
+                       "tender": "split", "cash": {"amount": 100, "tendered": 100},
+                       "lines": [{"product_id": 5, "quantity": 3}]})
+    if split is not None and split.json is not None and \
+            split.json["order"]["status"] != "partially_paid":
+        fail("a split checkout's order is not partially_paid")
     offline = dict(cash_body, client_reference="contract-offline", prices_include_tax=False,
                    offline={"sold_at": "2026-01-02T10:00:00+03:00"},
                    lines=[{"product_id": 1, "quantity": 1, "name": "Simit", "unit_amount": 80,

@@ -893,6 +893,120 @@ test_cash_refund (Fixture *fixture, gconstpointer data)
   }
 }
 
+/* A split sale, cash first: the cash part is recorded and the order partially paid; the card
+ * pays exactly the rest; a declined card leaves the cash recorded, another card pays. */
+static void
+test_split_declined_then_paid (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *body = g_strdup_printf (
+      "{\"client_reference\": \"%s\", \"currency\": \"USD\", \"tender\": \"split\","
+      " \"cash\": {\"amount\": 500, \"tendered\": 1000},"
+      " \"lines\": [{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 3}]}",
+      reference, product_id (fixture, "BAK-004"));
+  g_autoptr (TillTestResponse) created = checkout (fixture, body);
+  g_autoptr (TillTestResponse) at_stripe = NULL;
+  g_autoptr (TillTestResponse) canceled = NULL;
+  g_autoptr (TillTestResponse) declined = NULL;
+  g_autoptr (TillTestResponse) paid = NULL;
+  g_autoptr (TillTestResponse) again = NULL;
+  JsonObject *order = order_of (created);
+  gint64      order_id = member_int (order, "id");
+  gint64      total = member_int (order, "total");
+  JsonArray  *tenders;
+
+  g_assert_cmpuint (created->status, ==, 201);
+  g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "partially_paid");
+  g_assert_cmpstr (json_object_get_string_member (order, "tender"), ==, "split");
+  g_assert_cmpint (member_int (order, "paid_amount"), ==, 500);
+  g_assert_cmpint (member_int (order, "amount_due"), ==, total - 500);
+  g_assert_nonnull (secret_of (created));
+  g_assert_cmpint (
+      json_object_get_int_member (sim_intent (fixture, intent_of (created), &at_stripe), "amount"),
+      ==, total - 500);
+  tenders = json_object_get_array_member (order, "tenders");
+  g_assert_cmpuint (json_array_get_length (tenders), ==, 2);
+  g_assert_cmpint (member_int (json_array_get_object_element (tenders, 0), "change"), ==, 500);
+  g_assert_cmpint (member_int (json_array_get_object_element (tenders, 1), "amount"), ==,
+                   total - 500);
+
+  /* Its cash is in the drawer: it cannot be canceled. */
+  canceled = post_order (fixture, order_id, "cancel", fixture->server->cashier_token, NULL);
+  assert_json_error (canceled, 409, "invalid_state");
+
+  /* A declined card: still partially paid, the cash recorded. */
+  g_assert_cmpuint (
+      till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa_chargeDeclined"), ==,
+      402);
+  declined = post_order (fixture, order_id, "sync", fixture->server->cashier_token, NULL);
+  g_assert_cmpstr (json_object_get_string_member (declined->json, "status"), ==, "partially_paid");
+  g_assert_cmpint (member_int (declined->json, "paid_amount"), ==, 500);
+  g_assert_nonnull (payment_member (declined->json, "decline_code"));
+
+  /* Another card pays the same intent, the rest. */
+  g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"), ==,
+                    200);
+  paid = post_order (fixture, order_id, "sync", fixture->server->cashier_token, NULL);
+  g_assert_cmpstr (json_object_get_string_member (paid->json, "status"), ==, "paid");
+  g_assert_cmpint (member_int (paid->json, "paid_amount"), ==, total);
+  g_assert_cmpint (member_int (paid->json, "amount_due"), ==, 0);
+  tenders = json_object_get_array_member (paid->json, "tenders");
+  g_assert_cmpstr (
+      json_object_get_string_member (json_array_get_object_element (tenders, 1), "status"), ==,
+      "succeeded");
+
+  /* A refund goes back to the card: its part at most. */
+  {
+    g_autoptr (TillTestResponse) too_much =
+        refund (fixture, order_id, "split-refund-1", "{\"amount\": 100000}");
+    g_autoptr (TillTestResponse) rest = refund (fixture, order_id, "split-refund-2", "{}");
+
+    assert_json_error (too_much, 409, "invalid_state");
+    g_assert_cmpuint (rest->status, ==, 201);
+    g_assert_cmpint (member_int (json_object_get_object_member (rest->json, "refund"), "amount"),
+                     ==, total - 500);
+  }
+
+  /* The same checkout again: the same order, no second cash part. */
+  again = checkout (fixture, body);
+  g_assert_cmpuint (again->status, ==, 200);
+  g_assert_cmpint (member_int (order_of (again), "id"), ==, order_id);
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM cash_tenders", NULL), ==, 1);
+
+  /* The drawer took the cash part; the day counts each part by its tender. */
+  {
+    g_autoptr (TillTestResponse) daily = api_get (fixture, "/api/v1/reports/daily");
+    g_autoptr (TillTestResponse) x = api_get (fixture, "/api/v1/reports/x");
+    g_autoptr (TillTestResponse) closed =
+        drawer_post (fixture, "close", NULL, "{\"counted\": 500}");
+
+    g_assert_cmpint (member_int (tender_row (daily->json, "by_method", "cash"), "gross"), ==, 500);
+    g_assert_cmpint (member_int (tender_row (x->json, "by_tender", "cash"), "amount"), ==, 500);
+    g_assert_cmpint (member_int (tender_row (x->json, "by_tender", "card"), "amount"), ==,
+                     total - 500);
+    g_assert_cmpint (member_int (json_object_get_object_member (x->json, "sales"), "amount"), ==,
+                     total);
+    g_assert_cmpint (member_int (closed->json, "cash_sales"), ==, 500);
+    g_assert_cmpint (member_int (closed->json, "over_short"), ==, 0);
+  }
+}
+
+/* A card part Stripe would not charge is refused, and nothing is stored. */
+static void
+test_split_refused (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *body = g_strdup_printf (
+      "{\"client_reference\": \"split-small\", \"currency\": \"USD\", \"tender\": \"split\","
+      " \"cash\": {\"amount\": 350, \"tendered\": 350},"
+      " \"lines\": [{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
+      product_id (fixture, "BAK-004"));
+  g_autoptr (TillTestResponse) refused = checkout (fixture, body);
+
+  assert_json_error (refused, 422, "invalid_amount");
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM orders", NULL), ==, 0);
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM cash_tenders", NULL), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -917,6 +1031,8 @@ main (int argc, char **argv)
   ADD ("/server/drawer/movements", NULL, test_movements);
   ADD ("/server/z-report/immutable", NULL, test_z_report);
   ADD ("/server/cash/refund", NULL, test_cash_refund);
+  ADD ("/server/split/declined-then-paid", NULL, test_split_declined_then_paid);
+  ADD ("/server/split/refused", NULL, test_split_refused);
   ADD ("/server/offline/upload-once", NULL, test_offline_upload);
   ADD ("/server/offline/refused", NULL, test_offline_refused);
   ADD ("/server/offline/forbidden", &no_offline, test_offline_forbidden);

@@ -442,6 +442,62 @@ test_reconcile_refund (Fixture *fixture, gconstpointer data)
   }
 }
 
+/* A split order's card part paid at Stripe, its webhook and sync lost: the reconciler pays
+ * the order; long after, it is still not canceled (its cash is in a drawer). */
+static void
+test_reconcile_partially_paid (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *status = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr (TillTestResponse) opened = NULL;
+  g_autoptr (TillTestResponse) created = NULL;
+  g_autoptr (TillTestResponse) unpaid = NULL;
+  g_autofree char *unpaid_body = NULL;
+  gint64           paid_id, unpaid_id;
+
+  use_reconciling_server (fixture);
+  opened = till_test_request (fixture->server, "POST", "/api/v1/drawer/open",
+                              fixture->server->cashier_token, "{\"float\": 0}");
+  g_assert_cmpuint (opened->status, ==, 201);
+  body = g_strdup_printf ("{\"client_reference\": \"split-r1\", \"currency\": \"USD\","
+                          " \"tender\": \"split\", \"cash\": {\"amount\": 100, \"tendered\": 100},"
+                          " \"lines\": [{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 3}]}",
+                          product_id (fixture, "BAK-004"));
+  created = checkout (fixture, body);
+  g_assert_cmpuint (created->status, ==, 201);
+  paid_id = json_object_get_int_member (order_of (created), "id");
+  unpaid_body =
+      g_strdup_printf ("{\"client_reference\": \"split-r2\", \"currency\": \"USD\","
+                       " \"tender\": \"split\", \"cash\": {\"amount\": 100, \"tendered\": 100},"
+                       " \"lines\": [{\"product_id\": %" G_GINT64_FORMAT ", \"quantity\": 3}]}",
+                       product_id (fixture, "BAK-004"));
+  unpaid = checkout (fixture, unpaid_body);
+  g_assert_cmpuint (unpaid->status, ==, 201);
+  unpaid_id = json_object_get_int_member (order_of (unpaid), "id");
+  g_assert_cmpuint (till_test_sim_confirm (fixture->sim, intent_of (created), "pm_card_visa"), ==,
+                    200);
+
+  g_assert_true (till_database_exec (till_api_get_database (fixture->server->api),
+                                     "UPDATE orders SET created_at = created_at - 5000000", NULL));
+  reconcile_round (fixture);
+  g_assert_cmpstr (order_status (fixture, paid_id, &status), ==, "paid");
+  g_clear_pointer (&status, g_free);
+
+  /* Long past cancel-after: the unpaid one keeps its cash part and its intent. */
+  g_assert_true (till_database_exec (till_api_get_database (fixture->server->api),
+                                     "UPDATE orders SET created_at = created_at - 7200000000",
+                                     NULL));
+  reconcile_round (fixture);
+  g_assert_cmpstr (order_status (fixture, unpaid_id, &status), ==, "partially_paid");
+  {
+    g_autoptr (TillTestResponse) at_stripe = NULL;
+    JsonObject *intent = sim_intent (fixture, intent_of (unpaid), &at_stripe);
+
+    g_assert_cmpstr (json_object_get_string_member (intent, "status"), ==,
+                     "requires_payment_method");
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -457,6 +513,7 @@ main (int argc, char **argv)
   ADD ("/server/reconcile-many-pending", NULL, test_reconcile_many_pending);
   ADD ("/server/reconcile-lost-intent-paid", NULL, test_lost_intent_paid);
   ADD ("/server/reconcile-lost-intent-key-forgotten", NULL, test_lost_intent_key_forgotten);
+  ADD ("/server/reconcile-partially-paid", NULL, test_reconcile_partially_paid);
 #undef ADD
 
   return g_test_run ();

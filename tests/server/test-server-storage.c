@@ -265,6 +265,10 @@ edit_schema (const char *path, const char *table, const char *from, const char *
 #define ORDERS_CHECK_2                                                                             \
   "CHECK (status = 'pending_payment' OR status = 'paid' OR status = 'partially_refunded'"          \
   " OR status = 'refunded' OR status = 'canceled')"
+/* Version 14 adds partially_paid to it. */
+#define ORDERS_CHECK_14                                                                            \
+  "CHECK (status = 'pending_payment' OR status = 'paid' OR status = 'partially_refunded'"          \
+  " OR status = 'refunded' OR status = 'canceled' OR status = 'partially_paid')"
 
 /* Schema version 2 has the status CHECKs as comparisons; a version 1 database (written
  * with IN lists) is brought to it with its rows untouched. */
@@ -293,14 +297,14 @@ test_status_checks_migration (Fixture *fixture, gconstpointer data)
   g_clear_error (&error);
 
   /* Both: a version 1 database. */
-  edit_schema (fixture->path, "orders", ORDERS_CHECK_2, ORDERS_CHECK_1);
+  edit_schema (fixture->path, "orders", ORDERS_CHECK_14, ORDERS_CHECK_1);
   fixture->db = till_database_open (fixture->path, &error);
   g_assert_no_error (error);
   g_assert_cmpint (till_database_get_version (fixture->db), >=, 7);
   number = query_text (fixture->db, "SELECT number FROM orders WHERE id = 7");
   g_assert_cmpstr (number, ==, "T-7");
   schema = query_text (fixture->db, "SELECT sql FROM sqlite_schema WHERE name = 'orders'");
-  g_assert_nonnull (strstr (schema, ORDERS_CHECK_2));
+  g_assert_nonnull (strstr (schema, ORDERS_CHECK_14));
   g_assert_null (strstr (schema, "status IN"));
   assert_status_checks (fixture->db);
 }
@@ -808,7 +812,7 @@ test_cash_tenders_migration (Fixture *fixture, gconstpointer data)
 
   fixture->db = till_database_open (fixture->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (till_database_get_version (fixture->db), ==, 13);
+  g_assert_cmpint (till_database_get_version (fixture->db), ==, 14);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM cash_refunds"), ==, 0);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM offline_sales"), ==, 0);
   g_assert_cmpint (query_int (fixture->db, "SELECT count (*) FROM z_reports"), ==, 0);
