@@ -903,7 +903,8 @@ on_tender_chosen (AdwMessageDialog *dialog, const char *response, PendingCharge 
     charge_split (pending->window, pending->cart);
 }
 
-/* Charge asks Card or Cash when the store takes cash; F2 (win.charge-cash) goes to cash. */
+/* The Charge button asks Card, Cash or Split when the store takes cash; F12 (win.charge) is
+ * the card at once, F2 (win.charge-cash) cash at once. */
 static void
 on_charge (TillWindow *self, TillCartModel *cart)
 {
@@ -928,6 +929,11 @@ on_charge (TillWindow *self, TillCartModel *cart)
   if (g_strcmp0 (tender, "cash") == 0)
     {
       charge_cash (self, cart);
+      return;
+    }
+  if (g_strcmp0 (tender, "card") == 0)
+    {
+      charge_cart (self, cart);
       return;
     }
   pending = g_new0 (PendingCharge, 1);
@@ -1126,7 +1132,10 @@ forward_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   else if (g_str_equal (action_name, "win.park-cart"))
     target = "cart.park";
   else if (g_str_equal (action_name, "win.charge"))
-    target = "cart.charge";
+    {
+      self->next_tender = "card"; /* F12, Ctrl+Return: the card, as ever; the button asks */
+      target = "cart.charge";
+    }
   else if (g_str_equal (action_name, "win.charge-cash"))
     {
       self->next_tender = "cash";

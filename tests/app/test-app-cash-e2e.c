@@ -328,7 +328,9 @@ cash_sale (Fixture *f, TillCartModel *cart, const char *tendered_text, gint64 *o
   gpointer         gone[] = { f, cart };
   TillCashDialog  *dialog;
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.charge", NULL));
+  /* The Charge button: it asks how the customer pays. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (till_window_get_cart_view (f->window)),
+                                             "cart.charge", NULL));
   g_assert_nonnull (till_window_get_dialog (f->window));
   {
     AdwMessageDialog *tender = till_window_get_dialog (f->window);
