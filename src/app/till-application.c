@@ -15,6 +15,7 @@
 #include "till-connect-dialog.h"
 #include "till-preferences-window.h"
 #include "till-printer-page.h"
+#include "till-tender-dialog.h"
 #include "till-renderer.h"
 #include "till-training-server.h"
 #include "till-window-private.h"
@@ -86,6 +87,9 @@ on_client_config (TillApplication *self)
   /* Remembered so a till that starts offline can still open carts in the right currency. */
   g_settings_set_string (self->settings, "currency", config->currency);
   g_settings_set_boolean (self->settings, "prices-include-tax", config->prices_include_tax);
+  /* And whether it may take cash then, with which rounding. */
+  g_settings_set_boolean (self->settings, "offline-cash", config->offline_cash);
+  g_settings_set_int64 (self->settings, "cash-rounding", CLAMP (config->cash_rounding, 0, 100));
   ensure_a_cart (self);
 }
 
@@ -270,6 +274,21 @@ on_close_request (GtkWindow *window, TillApplication *self)
   return FALSE;
 }
 
+/* Cash sales made while the server is unreachable wait there; one that cannot be opened
+ * (a damaged disk) leaves the window without offline cash, and says why in the log. */
+static void
+open_cash_journal (TillWindow *window)
+{
+  g_autofree char *path = till_cash_journal_default_path ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillCashJournal) journal = till_cash_journal_open (path, &error);
+
+  if (journal == NULL)
+    g_message ("No offline cash: %s", error->message);
+  else
+    till_window_set_cash_journal (window, journal);
+}
+
 static void
 till_application_activate (GApplication *app)
 {
@@ -291,6 +310,7 @@ till_application_activate (GApplication *app)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (window);
   g_signal_connect (window, "close-request", G_CALLBACK (on_close_request), self);
+  open_cash_journal (TILL_WINDOW (window));
 
   catalog_view = till_window_get_catalog_view (TILL_WINDOW (window));
   g_settings_bind (self->settings, "catalog-view", catalog_view, "view-mode",
@@ -359,6 +379,8 @@ preferences_activated (GSimpleAction *action, GVariant *parameter, gpointer user
                                    self->settings, effective_server_url (self));
 
   till_preferences_window_add_page (preferences, ADW_PREFERENCES_PAGE (till_printer_page_new ()));
+  till_preferences_window_add_page (
+      preferences, ADW_PREFERENCES_PAGE (till_tender_dialog_new_preferences_page ()));
   gtk_window_present (GTK_WINDOW (preferences));
 }
 

@@ -93,6 +93,9 @@ till_store_config_copy (const TillStoreConfig *config)
   copy->stripe_js_url = g_strdup (config->stripe_js_url);
   copy->role = g_strdup (config->role);
   copy->moto = config->moto;
+  copy->cash_rounding = config->cash_rounding;
+  copy->offline_cash = config->offline_cash;
+  copy->tenders = g_strdupv (config->tenders);
   return copy;
 }
 
@@ -109,6 +112,7 @@ till_store_config_free (TillStoreConfig *config)
   g_free (config->publishable_key);
   g_free (config->stripe_js_url);
   g_free (config->role);
+  g_strfreev (config->tenders);
   g_free (config);
 }
 
@@ -122,6 +126,10 @@ json_string (JsonObject *object, const char *member)
     return NULL;
   return json_node_get_string (node);
 }
+
+static void     store_config_read_cash (TillStoreConfig *config, JsonObject *object);
+static gboolean till_store_config_tenders_equal (const TillStoreConfig *a,
+                                                 const TillStoreConfig *b);
 
 TillStoreConfig *
 till_store_config_from_json (JsonObject *object, GError **error)
@@ -157,6 +165,7 @@ till_store_config_from_json (JsonObject *object, GError **error)
   node = json_object_get_member (object, "moto");
   config->moto = node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
                  json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
+  store_config_read_cash (config, object);
   return g_steal_pointer (&config);
 }
 
@@ -980,7 +989,10 @@ on_connect_done (GObject *source, GAsyncResult *result, gpointer user_data)
                          g_strcmp0 (self->config->store_name, config->store_name) != 0 ||
                          self->config->prices_include_tax != config->prices_include_tax ||
                          g_strcmp0 (self->config->publishable_key, config->publishable_key) != 0 ||
-                         g_strcmp0 (self->config->stripe_js_url, config->stripe_js_url) != 0;
+                         g_strcmp0 (self->config->stripe_js_url, config->stripe_js_url) != 0 ||
+                         self->config->cash_rounding != config->cash_rounding ||
+                         self->config->offline_cash != config->offline_cash ||
+                         !till_store_config_tenders_equal (self->config, config);
 
       till_store_config_free (self->config);
       self->config = g_steal_pointer (&config);
@@ -2076,4 +2088,202 @@ till_client_list_orders_finish (TillClient   *self,
     *out_next_cursor = g_steal_pointer (&page->next_cursor);
   orders_page_free (page);
   return orders;
+}
+
+/* Cash */
+
+/* cash_rounding, offline_cash and tenders; a server without them takes cards only. */
+static void
+store_config_read_cash (TillStoreConfig *config, JsonObject *object)
+{
+  JsonNode  *node = json_object_get_member (object, "cash_rounding");
+  JsonArray *tenders;
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_INT64 && json_node_get_int (node) >= 0)
+    config->cash_rounding = json_node_get_int (node);
+  node = json_object_get_member (object, "offline_cash");
+  config->offline_cash = node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+                         json_node_get_value_type (node) == G_TYPE_BOOLEAN &&
+                         json_node_get_boolean (node);
+  node = json_object_get_member (object, "tenders");
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+      tenders = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (tenders); i++)
+        {
+          JsonNode *element = json_array_get_element (tenders, i);
+
+          if (JSON_NODE_HOLDS_VALUE (element) &&
+              json_node_get_value_type (element) == G_TYPE_STRING)
+            g_strv_builder_add (builder, json_node_get_string (element));
+        }
+      config->tenders = g_strv_builder_end (builder);
+    }
+}
+
+static gboolean
+till_store_config_tenders_equal (const TillStoreConfig *a, const TillStoreConfig *b)
+{
+  if (a->tenders == NULL || b->tenders == NULL)
+    return a->tenders == b->tenders;
+  return g_strv_equal ((const char *const *) a->tenders, (const char *const *) b->tenders);
+}
+
+/* Whether the store takes @tender ("card", "cash", "split"). */
+gboolean
+till_store_config_takes_tender (const TillStoreConfig *config, const char *tender)
+{
+  if (config == NULL)
+    return FALSE;
+  if (config->tenders == NULL)
+    return g_str_equal (tender, "card");
+  return g_strv_contains ((const char *const *) config->tenders, tender);
+}
+
+void
+till_cash_checkout_free (TillCashCheckout *checkout)
+{
+  if (checkout == NULL)
+    return;
+  g_clear_pointer (&checkout->order, till_order_free);
+  g_free (checkout);
+}
+
+static gint64
+int_member (JsonObject *object, const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return 0;
+  return json_node_get_int (node);
+}
+
+static void
+on_cash_checkout_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) outer = user_data;
+  Request *request = g_task_get_task_data (G_TASK (result));
+  g_autoptr (JsonObject) object = NULL;
+  g_autoptr (TillCashCheckout) checkout = NULL;
+  JsonObject *order = NULL, *cash = NULL;
+  GError     *error = NULL;
+
+  if ((object = request_finish_object (result, NULL, &error)) == NULL)
+    {
+      g_task_return_error (outer, error);
+      return;
+    }
+  if (json_object_has_member (object, "order") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "order")))
+    order = json_object_get_object_member (object, "order");
+  if (json_object_has_member (object, "cash") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "cash")))
+    cash = json_object_get_object_member (object, "cash");
+  if (order == NULL || cash == NULL)
+    {
+      g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
+                               "The cash checkout answer has no order or cash");
+      return;
+    }
+  checkout = g_new0 (TillCashCheckout, 1);
+  checkout->order = till_order_from_json (order, &error);
+  if (checkout->order == NULL)
+    {
+      g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
+                               "The order the server sent does not read: %s", error->message);
+      g_error_free (error);
+      return;
+    }
+  checkout->amount = int_member (cash, "amount");
+  checkout->rounding = int_member (cash, "rounding");
+  checkout->tendered = int_member (cash, "tendered");
+  checkout->change = int_member (cash, "change");
+  checkout->replayed = request->status == 200;
+  g_task_return_pointer (outer, g_steal_pointer (&checkout),
+                         (GDestroyNotify) till_cash_checkout_free);
+}
+
+void
+till_client_cash_checkout_async (TillClient         *self,
+                                 JsonNode           *body,
+                                 GCancellable       *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data)
+{
+  g_autoptr (GTask) outer = NULL;
+  g_autoptr (GTask) inner = NULL;
+
+  g_return_if_fail (TILL_IS_CLIENT (self));
+  g_return_if_fail (body != NULL && JSON_NODE_HOLDS_OBJECT (body));
+
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, till_client_cash_checkout_async);
+  inner = request_start (self, "POST", "/api/v1/checkouts", body, NULL, NULL, FALSE, cancellable,
+                         on_cash_checkout_done, g_object_ref (outer));
+}
+
+/* Returns: (transfer full): the sale as the server recorded it, or NULL and @error. */
+TillCashCheckout *
+till_client_cash_checkout_finish (TillClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+till_client_cash_request_async (TillClient         *self,
+                                const char         *path,
+                                JsonNode           *body,
+                                const char         *idempotency_key,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
+{
+  g_autoptr (GTask) outer = NULL;
+  g_autoptr (GTask) inner = NULL;
+
+  g_return_if_fail (TILL_IS_CLIENT (self));
+  g_return_if_fail (path != NULL);
+
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, till_client_cash_request_async);
+  inner = request_start_with_key (self, body != NULL ? "POST" : "GET", path, body, NULL,
+                                  idempotency_key, NULL, FALSE, cancellable, on_object_done,
+                                  g_object_ref (outer));
+}
+
+/* Returns: (transfer full): the answer, or NULL and @error. */
+JsonObject *
+till_client_cash_request_finish (TillClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* POST /api/v1/checkouts with @body (tender "split", its cash part): the order with its cash
+ * recorded and the PaymentIntent of the rest; till_client_create_checkout_finish() reads it. */
+void
+till_client_split_checkout_async (TillClient         *self,
+                                  JsonNode           *body,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
+{
+  g_autoptr (GTask) outer = NULL;
+  g_autoptr (GTask) inner = NULL;
+
+  g_return_if_fail (TILL_IS_CLIENT (self));
+  g_return_if_fail (body != NULL && JSON_NODE_HOLDS_OBJECT (body));
+
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, till_client_split_checkout_async);
+  inner = request_start (self, "POST", "/api/v1/checkouts", body, NULL, NULL, FALSE, cancellable,
+                         on_checkout_done, g_object_ref (outer));
 }

@@ -59,6 +59,11 @@ typedef struct
   char    *stripe_js_url; /* Stripe.js, or the simulator's stand-in in training */
   char    *role;          /* this terminal's: "cashier" or "admin"; nullable */
   gboolean moto;          /* [stripe] moto: a card the cashier types is a MOTO payment */
+  /* Cash: [store] cash-rounding (the increment in minor units, 0: none), offline-cash, and the
+   * tenders the store takes (NULL from a server before cash: card only). */
+  gint64   cash_rounding;
+  gboolean offline_cash;
+  GStrv    tenders;
 } TillStoreConfig;
 
 typedef struct
@@ -271,5 +276,46 @@ TillOrder *till_client_order_detail_finish (TillClient   *self,
                                             GAsyncResult *result,
                                             GPtrArray   **out_refunds,
                                             GError      **error);
+
+/* Cash: cash checkouts, drawer sessions, X and Z reports (docs/contract.md, "Cash"). */
+
+typedef struct
+{
+  TillOrder *order;
+  gint64     amount;   /* the cash part, before rounding */
+  gint64     rounding; /* what the cash rounding added (negative: took off) */
+  gint64     tendered;
+  gint64     change;
+  gboolean   replayed; /* 200: the server had this client_reference already */
+} TillCashCheckout;
+
+void till_cash_checkout_free (TillCashCheckout *checkout);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillCashCheckout, till_cash_checkout_free)
+
+gboolean till_store_config_takes_tender (const TillStoreConfig *config, const char *tender);
+/* POST /api/v1/checkouts with @body (tender "cash", an online or an offline sale). */
+void till_client_cash_checkout_async (TillClient         *self,
+                                      JsonNode           *body,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data);
+TillCashCheckout      *
+till_client_cash_checkout_finish (TillClient *self, GAsyncResult *result, GError **error);
+void till_client_split_checkout_async (TillClient         *self,
+                                       JsonNode           *body,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
+/* GET (@body NULL) or POST @path (/api/v1/drawer…, /api/v1/reports/x, /api/v1/reports/z…) with
+ * an optional Idempotency-Key: the answer's object. */
+void till_client_cash_request_async (TillClient         *self,
+                                     const char         *path,
+                                     JsonNode           *body,
+                                     const char         *idempotency_key,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data);
+JsonObject *
+till_client_cash_request_finish (TillClient *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -49,6 +49,12 @@ on_printed (TillPrinterEmulator *printer, guint index, gpointer data)
     }
 }
 
+static void
+on_drawer_kicked (TillPrinterEmulator *printer, guint n_pulses, gpointer data)
+{
+  g_print ("--- drawer opened (%u) ---\n", n_pulses);
+}
+
 static gboolean
 on_signal (gpointer loop)
 {
@@ -109,6 +115,7 @@ main (int argc, char **argv)
     }
   g_print ("ESC/POS printer emulator listening on %s:%u (%d mm)\n", host, bound, paper_mm);
   g_signal_connect (printer, "printed", G_CALLBACK (on_printed), NULL);
+  g_signal_connect (printer, "drawer-kicked", G_CALLBACK (on_drawer_kicked), NULL);
   loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGINT, on_signal, loop);
   g_unix_signal_add (SIGTERM, on_signal, loop);

@@ -4,7 +4,8 @@
  *
  * Like a real printer it answers a status request (DLE EOT) at once, while the job is still
  * arriving, and prints a job when its sender closes the connection. Out of paper, it says so
- * and prints nothing.
+ * and prints nothing. A drawer pulse (ESC p) is counted and announced apart from the paper: it
+ * opens the drawer even out of paper, and a pulse alone ("No sale") prints nothing.
  */
 #include "config.h"
 
@@ -23,6 +24,7 @@ struct _TillPrinterEmulator
   GObject         parent_instance;
   GSocketService *service;
   GPtrArray      *jobs; /* of GPtrArray of TillEscposRow */
+  guint           n_pulses;
   gboolean        paper_out;
 };
 
@@ -31,6 +33,7 @@ G_DEFINE_FINAL_TYPE (TillPrinterEmulator, till_printer_emulator, G_TYPE_OBJECT)
 enum
 {
   PRINTED,
+  DRAWER_KICKED,
   N_SIGNALS
 };
 
@@ -95,8 +98,17 @@ print_job (Connection *conn)
       g_ptr_array_add (rows, row);
     }
   for (guint i = 0; i < rows->len; i++)
-    printable |= ((TillEscposRow *) g_ptr_array_index (rows, i))->kind != TILL_ESCPOS_ROW_TEXT ||
-                 *((TillEscposRow *) g_ptr_array_index (rows, i))->text != '\0';
+    {
+      const TillEscposRow *row = g_ptr_array_index (rows, i);
+
+      if (row->kind == TILL_ESCPOS_ROW_PULSE)
+        {
+          self->n_pulses++;
+          g_signal_emit (self, signals[DRAWER_KICKED], 0, self->n_pulses);
+        }
+      else
+        printable |= row->kind != TILL_ESCPOS_ROW_TEXT || *row->text != '\0';
+    }
   if (!printable || self->paper_out)
     {
       /* A status probe alone, or no paper: nothing comes out. */
@@ -193,6 +205,16 @@ till_printer_emulator_class_init (TillPrinterEmulatorClass *klass)
    */
   signals[PRINTED] = g_signal_new ("printed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                    NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+
+  /**
+   * TillPrinterEmulator::drawer-kicked:
+   * @n_pulses: how many pulses the drawer has had so far
+   *
+   * A drawer pulse (ESC p) came in.
+   */
+  signals[DRAWER_KICKED] =
+      g_signal_new ("drawer-kicked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
 }
 
 static void
@@ -278,6 +300,15 @@ till_printer_emulator_get_n_jobs (TillPrinterEmulator *self)
   return self->jobs->len;
 }
 
+/* How many drawer pulses came in, with a receipt or alone. */
+guint
+till_printer_emulator_get_n_pulses (TillPrinterEmulator *self)
+{
+  g_return_val_if_fail (TILL_IS_PRINTER_EMULATOR (self), 0);
+
+  return self->n_pulses;
+}
+
 /**
  * till_printer_emulator_get_job:
  *
@@ -355,7 +386,7 @@ draw_rows (cairo_t *cr, PangoLayout *layout, GPtrArray *rows, int width, int lin
           y += size + line_height / 2;
           QRcode_free (qr);
         }
-      else
+      else if (row->kind == TILL_ESCPOS_ROW_CUT)
         {
           if (cr != NULL)
             {

@@ -20,6 +20,7 @@ guint16              till_printer_emulator_listen (TillPrinterEmulator *self,
 void                 till_printer_emulator_stop (TillPrinterEmulator *self);
 void       till_printer_emulator_set_paper_out (TillPrinterEmulator *self, gboolean paper_out);
 guint      till_printer_emulator_get_n_jobs (TillPrinterEmulator *self);
+guint      till_printer_emulator_get_n_pulses (TillPrinterEmulator *self);
 GPtrArray *till_printer_emulator_get_job (TillPrinterEmulator *self, guint index);
 char      *till_printer_emulator_get_text (TillPrinterEmulator *self, guint index);
 gboolean

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "till-cart-view.h"
+#include "till-cash-journal.h"
 #include "till-catalog-view.h"
 #include "till-figures-page.h"
 #include "till-orders-page.h"
@@ -38,6 +39,7 @@ TillPaymentPage  *till_window_get_payment_page (TillWindow *self);
 const char      *till_window_get_mode (TillWindow *self);
 TillFiguresPage *till_window_get_figures_page (TillWindow *self);
 /* NULL until win.show-orders first shows it. */
-TillOrdersPage *till_window_get_orders_page (TillWindow *self);
+TillOrdersPage  *till_window_get_orders_page (TillWindow *self);
+TillCashJournal *till_window_get_cash_journal (TillWindow *self);
 
 G_END_DECLS

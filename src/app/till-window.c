@@ -11,11 +11,15 @@
 #include <glib/gi18n.h>
 
 #include "till-app-resources.h"
+#include "till-cash-reports-dialog.h"
+#include "till-cash-sale.h"
 #include "till-checkout.h"
+#include "till-drawer-dialog.h"
 #include "till-error-message.h"
 #include "till-money-label.h"
 #include "till-orders-page.h"
 #include "till-payment-page.h"
+#include "till-tender-dialog.h"
 #include "till-window-private.h"
 
 struct _TillWindow
@@ -54,6 +58,9 @@ struct _TillWindow
   TillOrdersPage     *orders_page;    /* made when first shown */
   GHashTable         *recovery_tried; /* client references already looked up since start */
   TillConnectionState shown_state;
+  TillCashJournal    *cash_journal; /* nullable: no offline cash */
+  const char         *next_tender;  /* "cash" after F2, until Charge takes it */
+  gboolean            uploading;
 };
 
 G_DEFINE_FINAL_TYPE (TillWindow, till_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -413,9 +420,13 @@ update_connection (TillWindow *self)
         break;
       case TILL_CONNECTION_OFFLINE:
         label = _ ("Offline");
-        banner =
-            g_strdup (_ ("The server cannot be reached. You can keep adding items; payment waits "
-                         "until the connection is back. Reconnecting…"));
+        if (self->cash_journal != NULL && till_cash_sale_offline_allowed (config))
+          banner = g_strdup (_ ("The server cannot be reached. Cash sales are kept on this till "
+                                "and uploaded when it is back; cards wait. Reconnecting…"));
+        else
+          banner =
+              g_strdup (_ ("The server cannot be reached. You can keep adding items; payment waits "
+                           "until the connection is back. Reconnecting…"));
         break;
       case TILL_CONNECTION_REFUSED:
       default:
@@ -652,6 +663,8 @@ recover_payments (TillWindow *self)
     }
 }
 
+static void upload_cash_journal (TillWindow *self);
+
 static void
 on_client_state (TillWindow *self)
 {
@@ -662,6 +675,7 @@ on_client_state (TillWindow *self)
                                         self->cancellable, on_products_fetched,
                                         g_object_ref (self));
       recover_payments (self);
+      upload_cash_journal (self);
     }
 }
 
@@ -741,6 +755,8 @@ pending_charge_free (PendingCharge *pending)
   g_clear_pointer (&pending->result, till_checkout_result_free);
   g_free (pending);
 }
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PendingCharge, pending_charge_free)
 
 static void
 pending_charge_closure_free (gpointer data, GClosure *closure)
@@ -876,10 +892,232 @@ charge_cart (TillWindow *self, TillCartModel *cart)
     start_checkout (pending);
 }
 
+static void charge_cash (TillWindow *self, TillCartModel *cart);
+static void charge_split (TillWindow *self, TillCartModel *cart);
+
+static void
+on_tender_chosen (AdwMessageDialog *dialog, const char *response, PendingCharge *pending)
+{
+  if (g_strcmp0 (response, "card") == 0)
+    charge_cart (pending->window, pending->cart);
+  else if (g_strcmp0 (response, "cash") == 0)
+    charge_cash (pending->window, pending->cart);
+  else if (g_strcmp0 (response, "split") == 0)
+    charge_split (pending->window, pending->cart);
+}
+
+/* The Charge button asks Card, Cash or Split when the store takes cash; F12 (win.charge) is
+ * the card at once, F2 (win.charge-cash) cash at once. */
 static void
 on_charge (TillWindow *self, TillCartModel *cart)
 {
-  charge_cart (self, cart);
+  const TillStoreConfig *config = till_client_get_config (self->client);
+  const char            *tender = g_steal_pointer (&self->next_tender);
+  PendingCharge         *pending;
+  TillTotals             totals = { 0 };
+  g_autofree char       *total = NULL;
+
+  /* Started without the server: cards cannot be taken, cash can if the store allowed it. */
+  if (config == NULL && !self->charging && self->cash_journal != NULL &&
+      till_cash_sale_offline_allowed (NULL))
+    {
+      charge_cash (self, cart);
+      return;
+    }
+  if (self->charging || !till_store_config_takes_tender (config, "cash"))
+    {
+      charge_cart (self, cart);
+      return;
+    }
+  if (g_strcmp0 (tender, "cash") == 0)
+    {
+      charge_cash (self, cart);
+      return;
+    }
+  if (g_strcmp0 (tender, "card") == 0)
+    {
+      charge_cart (self, cart);
+      return;
+    }
+  pending = g_new0 (PendingCharge, 1);
+  pending->window = g_object_ref (self);
+  pending->cart = g_object_ref (cart);
+  if (!till_cart_model_compute_totals (cart, NULL, &totals, NULL))
+    totals.total = 0;
+  total = till_money_label (totals.total, till_cart_model_get_currency (cart));
+  {
+    AdwMessageDialog *dialog = till_tender_dialog_new (
+        GTK_WINDOW (self), total, till_store_config_takes_tender (config, "split"));
+
+    g_signal_connect_data (dialog, "response", G_CALLBACK (on_tender_chosen), pending,
+                           pending_charge_closure_free, 0);
+    present_dialog (self, dialog);
+  }
+}
+
+/* Cash (till-cash-sale.c does the work) */
+
+static void
+on_cash_sale_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PendingCharge) pending = user_data;
+  TillWindow *self = pending->window;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillCashSaleResult) sale = till_cash_sale_run_finish (result, &error);
+  g_autofree char *change = NULL;
+  g_autofree char *text = NULL;
+
+  self->charging = FALSE;
+  till_cart_view_set_busy (self->cart_view, FALSE);
+  if (sale == NULL)
+    return; /* the cashier went back: the cart is as it was */
+  /* Focus back from the keypad may be in the paid cart's widgets, which go now. */
+  gtk_window_set_focus (GTK_WINDOW (self), NULL);
+  till_cart_store_remove (self->store, pending->cart);
+  till_cart_view_next_customer (self->cart_view);
+  change = till_money_label (sale->change, sale->currency);
+  if (sale->offline)
+    {
+      guint n = till_cash_journal_get_n_pending (self->cash_journal);
+
+      /* Translators: a cash sale made offline; %s is the change, %u how many wait. */
+      text = g_strdup_printf (ngettext ("Change: %s. Kept on this till: %u cash sale waiting to "
+                                        "upload.",
+                                        "Change: %s. Kept on this till: %u cash sales waiting to "
+                                        "upload.",
+                                        n),
+                              change, n);
+    }
+  else
+    /* Translators: %s is the change, e.g. "€6.60". */
+    text = g_strdup_printf (_ ("Paid in cash. Change: %s"), change);
+  till_window_show_toast (self, text);
+}
+
+static void
+charge_cash (TillWindow *self, TillCartModel *cart)
+{
+  PendingCharge *pending;
+
+  if (self->charging)
+    return;
+  self->charging = TRUE;
+  till_cart_view_set_busy (self->cart_view, TRUE);
+  pending = g_new0 (PendingCharge, 1);
+  pending->window = g_object_ref (self);
+  pending->cart = g_object_ref (cart);
+  /* The last sale's toast stays until this one's replaces it in place: libadwaita 1.2 crashes
+   * when a toast is dismissed and the next added during its animation (quick cash sales). */
+  till_cash_sale_run_async (GTK_WINDOW (self), self->client, self->cash_journal, cart,
+                            self->cancellable, on_cash_sale_done, pending);
+}
+
+static void
+on_split_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PendingCharge) pending = user_data;
+  TillWindow *self = pending->window;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillCheckoutResponse) response = till_cash_sale_split_finish (result, &error);
+
+  self->charging = FALSE;
+  till_cart_view_set_busy (self->cart_view, FALSE);
+  if (response != NULL)
+    hand_off (self, pending->cart, response);
+}
+
+/* Split, cash first: the cash part is recorded, then the payment page takes the rest. */
+static void
+charge_split (TillWindow *self, TillCartModel *cart)
+{
+  PendingCharge *pending;
+
+  if (self->charging)
+    return;
+  self->charging = TRUE;
+  till_cart_view_set_busy (self->cart_view, TRUE);
+  pending = g_new0 (PendingCharge, 1);
+  pending->window = g_object_ref (self);
+  pending->cart = g_object_ref (cart);
+  till_cash_sale_split_async (GTK_WINDOW (self), self->client, cart, self->cancellable,
+                              on_split_started, pending);
+}
+
+static void
+on_journal_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (TillWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  guint uploaded = 0;
+
+  self->uploading = FALSE;
+  if (!till_cash_sale_upload_finish (result, &uploaded, &error))
+    g_message ("Offline cash sales wait: %s", error->message);
+  if (uploaded > 0)
+    {
+      g_autofree char *text = g_strdup_printf (
+          ngettext ("%u offline cash sale uploaded.", "%u offline cash sales uploaded.", uploaded),
+          uploaded);
+      till_window_show_toast (self, text);
+    }
+}
+
+/* Back online: the journal's sales go to the server, each once. */
+static void
+upload_cash_journal (TillWindow *self)
+{
+  if (self->cash_journal == NULL || self->uploading ||
+      till_client_get_state (self->client) != TILL_CONNECTION_ONLINE ||
+      till_cash_journal_get_n_pending (self->cash_journal) == 0)
+    return;
+  self->uploading = TRUE;
+  till_cash_sale_upload_async (self->cash_journal, self->client, self->cancellable,
+                               on_journal_uploaded, g_object_ref (self));
+}
+
+/* The drawer: win.show-drawer (Ctrl+Shift+D). */
+static void
+show_drawer_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  TillWindow *self = TILL_WINDOW (widget);
+
+  if (till_client_get_config (self->client) == NULL)
+    {
+      till_window_show_toast (self, _ ("Connect to the server to open or close the drawer."));
+      return;
+    }
+  gtk_window_present (GTK_WINDOW (till_drawer_dialog_new (GTK_WINDOW (self), self->client)));
+}
+
+/* X and Z reports: win.show-cash-reports (Ctrl+Shift+Z). */
+static void
+show_cash_reports_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  TillWindow *self = TILL_WINDOW (widget);
+
+  if (till_client_get_config (self->client) == NULL)
+    {
+      till_window_show_toast (self, _ ("Connect to the server to see the X and Z reports."));
+      return;
+    }
+  gtk_window_present (GTK_WINDOW (till_cash_reports_dialog_new (GTK_WINDOW (self), self->client)));
+}
+
+void
+till_window_set_cash_journal (TillWindow *self, TillCashJournal *journal)
+{
+  g_return_if_fail (TILL_IS_WINDOW (self));
+
+  g_set_object (&self->cash_journal, journal);
+  upload_cash_journal (self);
+}
+
+TillCashJournal *
+till_window_get_cash_journal (TillWindow *self)
+{
+  g_return_val_if_fail (TILL_IS_WINDOW (self), NULL);
+
+  return self->cash_journal;
 }
 
 /* Actions */
@@ -897,13 +1135,22 @@ forward_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   else if (g_str_equal (action_name, "win.park-cart"))
     target = "cart.park";
   else if (g_str_equal (action_name, "win.charge"))
-    target = "cart.charge";
+    {
+      self->next_tender = "card"; /* F12, Ctrl+Return: the card, as ever; the button asks */
+      target = "cart.charge";
+    }
+  else if (g_str_equal (action_name, "win.charge-cash"))
+    {
+      self->next_tender = "cash";
+      target = "cart.charge";
+    }
   else if (g_str_equal (action_name, "win.cart-discount"))
     target = "cart.discount";
   else if (g_str_equal (action_name, "win.change-last"))
     target = "cart.change-last";
   g_return_if_fail (target != NULL);
   gtk_widget_activate_action_variant (GTK_WIDGET (self->cart_view), target, parameter);
+  self->next_tender = NULL; /* a cart that could not be charged does not keep it */
 }
 
 /* The orders page: made on first use, read again from the server each time it is shown. */
@@ -1089,6 +1336,7 @@ till_window_dispose (GObject *object)
   g_clear_object (&self->catalog);
   g_clear_object (&self->store);
   g_clear_object (&self->client);
+  g_clear_object (&self->cash_journal);
   g_clear_pointer (&self->last_toast, g_free);
   g_clear_object (&self->toast);
 
@@ -1171,6 +1419,7 @@ till_window_class_init (TillWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.close-cart", NULL, forward_action);
   gtk_widget_class_install_action (widget_class, "win.park-cart", NULL, forward_action);
   gtk_widget_class_install_action (widget_class, "win.charge", NULL, forward_action);
+  gtk_widget_class_install_action (widget_class, "win.charge-cash", NULL, forward_action);
   gtk_widget_class_install_action (widget_class, "win.cart-discount", NULL, forward_action);
   gtk_widget_class_install_action (widget_class, "win.change-last", "i", forward_action);
   gtk_widget_class_install_action (widget_class, "win.focus-search", NULL, focus_search_action);
@@ -1181,6 +1430,13 @@ till_window_class_init (TillWindowClass *klass)
                                        "win.show-figures", NULL);
   gtk_widget_class_install_action (widget_class, "win.show-orders", NULL, show_orders_action);
   gtk_widget_class_install_action (widget_class, "win.show-sell", NULL, show_sell_action);
+  gtk_widget_class_install_action (widget_class, "win.show-drawer", NULL, show_drawer_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.show-drawer", NULL);
+  gtk_widget_class_install_action (widget_class, "win.show-cash-reports", NULL,
+                                   show_cash_reports_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.show-cash-reports", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.show-orders", NULL);
 
@@ -1191,6 +1447,7 @@ till_window_class_init (TillWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "win.park-cart",
                                        NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F12, 0, "win.charge", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F2, 0, "win.charge-cash", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.charge",
                                        NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK,

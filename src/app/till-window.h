@@ -8,6 +8,7 @@
 
 #include "till-cart-store.h"
 #include "till-catalog.h"
+#include "till-cash-journal.h"
 #include "till-client.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,7 @@ TillWindow *till_window_new (GtkApplication *application,
 
 /* Shows a toast with @title (and logs nothing secret). */
 void till_window_show_toast (TillWindow *self, const char *title);
+void till_window_set_cash_journal (TillWindow *self, TillCashJournal *journal);
 
 /**
  * TillWindow::payment-requested:

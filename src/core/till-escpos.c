@@ -271,6 +271,21 @@ till_escpos_status_request (void)
   return g_bytes_new_static (request, sizeof request);
 }
 
+/**
+ * till_escpos_drawer_pulse:
+ *
+ * Returns: (transfer full): ESC p 0 t1 t2, which opens the cash drawer plugged into the
+ *   printer's drawer port (pin 2): on for 50 ms (t1 = 25, in 2 ms steps), then off for
+ *   500 ms (t2 = 250), which drawers' solenoids need before the next pulse.
+ */
+GBytes *
+till_escpos_drawer_pulse (void)
+{
+  static const guint8 pulse[] = { ESC, 'p', 0, 25, 250 };
+
+  return g_bytes_new_static (pulse, sizeof pulse);
+}
+
 /* Whether the answer to till_escpos_status_request() says the roll has run out. */
 gboolean
 till_escpos_status_paper_out (guint8 status)
@@ -394,6 +409,12 @@ till_escpos_decode (GBytes *job, GError **error)
                 NEED (1);
                 i++;
                 break;
+              case 'p':
+                /* ESC p m t1 t2: a pulse on drawer pin m (0/48: pin 2, 1/49: pin 5). */
+                NEED (3);
+                add_row (rows, TILL_ESCPOS_ROW_PULSE, data[i] % 48 == 0 ? "0" : "1", FALSE, 0);
+                i += 3;
+                break;
               default:
                 g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                              "unknown command ESC 0x%02X at byte %" G_GSIZE_FORMAT, command, i - 2);
@@ -495,8 +516,8 @@ truncated:
  * till_escpos_rows_to_text:
  * @rows: (element-type TillEscposRow): from till_escpos_decode()
  *
- * Returns: (transfer full): the paper as text: its lines, a QR code as "[QR: data]" and a
- *   cut as "[cut]", each on a line of its own.
+ * Returns: (transfer full): the paper as text: its lines, a QR code as "[QR: data]", a
+ *   cut as "[cut]" and a drawer pulse as "[drawer]", each on a line of its own.
  */
 char *
 till_escpos_rows_to_text (GPtrArray *rows)
@@ -511,6 +532,8 @@ till_escpos_rows_to_text (GPtrArray *rows)
         g_string_append_printf (out, "%s\n", row->text);
       else if (row->kind == TILL_ESCPOS_ROW_QR)
         g_string_append_printf (out, "[QR: %s]\n", row->text);
+      else if (row->kind == TILL_ESCPOS_ROW_PULSE)
+        g_string_append (out, "[drawer]\n");
       else
         g_string_append (out, "[cut]\n");
     }

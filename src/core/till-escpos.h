@@ -16,6 +16,7 @@ typedef enum
   TILL_ESCPOS_ROW_TEXT,
   TILL_ESCPOS_ROW_QR,
   TILL_ESCPOS_ROW_CUT,
+  TILL_ESCPOS_ROW_PULSE, /* a cash drawer kick (ESC p): nothing on the paper */
 } TillEscposRowKind;
 
 typedef struct
@@ -29,6 +30,7 @@ typedef struct
 int      till_escpos_columns (int paper_mm);
 GBytes  *till_escpos_encode (const char *text, const char *qr_data, gboolean cut);
 GBytes  *till_escpos_status_request (void);
+GBytes  *till_escpos_drawer_pulse (void);
 gboolean till_escpos_status_paper_out (guint8 status);
 
 GPtrArray *till_escpos_decode (GBytes *job, GError **error);

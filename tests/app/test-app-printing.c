@@ -14,6 +14,7 @@
 
 #include "till-checkout.h"
 #include "till-client.h"
+#include "till-cash-drawer.h"
 #include "till-printer-emulator.h"
 #include "till-printer-page-private.h"
 #include "till-receipt-printer.h"
@@ -758,6 +759,46 @@ test_emulator_program (void)
   till_test_remove_tree (dir);
 }
 
+static gboolean
+drawer_kicked (gpointer data)
+{
+  return till_printer_emulator_get_n_pulses (data) > 0;
+}
+
+/* The drawer opens through the ESC/POS printer: one pulse, and no paper comes out; with no
+ * ESC/POS printer chosen, it says so. */
+static void
+test_drawer_kick (void)
+{
+  g_autoptr (TillPrinterEmulator) printer = till_printer_emulator_new ();
+  g_autoptr (GSettings) settings = g_settings_new (TILL_APP_ID);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *address = NULL;
+  GAsyncResult    *result = NULL;
+  guint16          port = till_printer_emulator_listen (printer, "127.0.0.1", 0, &error);
+
+  g_assert_no_error (error);
+  address = g_strdup_printf ("127.0.0.1:%u", port);
+  g_settings_set_string (settings, "receipt-printer", address);
+  till_cash_drawer_kick_async (NULL, till_test_store_result, &result);
+  g_assert_true (till_test_wait_result (&result, 20000) != NULL);
+  g_assert_true (till_cash_drawer_kick_finish (result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_true (till_test_wait_until (drawer_kicked, printer, 20000));
+  g_assert_cmpuint (till_printer_emulator_get_n_pulses (printer), ==, 1);
+  g_assert_cmpuint (till_printer_emulator_get_n_jobs (printer), ==, 0);
+
+  g_settings_reset (settings, "receipt-printer");
+  till_cash_drawer_kick_async (NULL, till_test_store_result, &result);
+  g_assert_true (till_test_wait_result (&result, 20000) != NULL);
+  g_assert_false (till_cash_drawer_kick_finish (result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_object (&result);
+  g_assert_cmpuint (till_printer_emulator_get_n_pulses (printer), ==, 1);
+  till_printer_emulator_stop (printer);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -776,5 +817,6 @@ main (int argc, char **argv)
   g_test_add ("/app/printing/pdf", Fixture, NULL, setup, test_pdf, teardown);
   g_test_add ("/app/printing/pdf-receipt-url", Fixture, "https://shop.example", setup,
               test_pdf_receipt_url, teardown);
+  g_test_add_func ("/app/printing/drawer-kick", test_drawer_kick);
   return g_test_run ();
 }

@@ -137,6 +137,35 @@ test_status_and_columns (void)
   g_assert_cmpint (till_escpos_columns (80), ==, TILL_RECEIPT_WIDTH);
 }
 
+/* The drawer kick: ESC p 0 t1 t2, read back as a pulse on pin 2 (not as paper), also within
+ * a receipt; a job that ends inside it is an error. */
+static void
+test_drawer_pulse (void)
+{
+  g_autoptr (GBytes) pulse = till_escpos_drawer_pulse ();
+  g_autoptr (GBytes) receipt = till_escpos_encode ("A\n", NULL, TRUE);
+  g_autoptr (GByteArray) both = g_byte_array_new ();
+  g_autoptr (GBytes) job = NULL;
+  g_autofree char    *alone = round_trip (pulse);
+  g_autofree char    *text = NULL;
+  static const guint8 truncated[] = { 0x1B, 'p', 0, 25 };
+  g_autoptr (GBytes) bad = g_bytes_new_static (truncated, sizeof truncated);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+
+  g_assert_cmpmem (g_bytes_get_data (pulse, NULL), g_bytes_get_size (pulse),
+                   ((const guint8[]){ 0x1B, 'p', 0, 25, 250 }), 5);
+  g_assert_cmpstr (alone, ==, "[drawer]\n");
+  g_byte_array_append (both, g_bytes_get_data (pulse, NULL), g_bytes_get_size (pulse));
+  g_byte_array_append (both, g_bytes_get_data (receipt, NULL), g_bytes_get_size (receipt));
+  job = g_byte_array_free_to_bytes (g_steal_pointer (&both));
+  text = round_trip (job);
+  g_assert_cmpstr (text, ==, "[drawer]\nA\n\n\n\n\n[cut]\n");
+  rows = till_escpos_decode (bad, &error);
+  g_assert_null (rows);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -146,5 +175,6 @@ main (int argc, char **argv)
   g_test_add_func ("/core/escpos/qr-and-cut", test_qr_and_cut);
   g_test_add_func ("/core/escpos/bad-jobs", test_bad_jobs);
   g_test_add_func ("/core/escpos/status-and-columns", test_status_and_columns);
+  g_test_add_func ("/core/escpos/drawer-pulse", test_drawer_pulse);
   return g_test_run ();
 }
