@@ -13,3 +13,4 @@
 #include "till-order.h"
 #include "till-receipt.h"
 #include "till-escpos.h"
+#include "till-pin.h"
