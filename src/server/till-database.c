@@ -110,6 +110,7 @@ typedef gboolean (*MigrationFunc) (TillDatabase *self, GError **error);
 
 static gboolean rewrite_status_checks (TillDatabase *self, GError **error);
 static gboolean add_receipt_tokens (TillDatabase *self, GError **error);
+static gboolean allow_kiosk_role (TillDatabase *self, GError **error);
 
 typedef struct
 {
@@ -254,6 +255,20 @@ static const Migration migrations[] = {
   /* 7: each order's receipt page token (till_orders_receipt_token ()), made with the order;
    * orders from before get theirs here, so that reading an order never writes. */
   { NULL, add_receipt_tokens },
+  /* 8: the kiosk role (allow_kiosk_role ()), and each kiosk's policy: absent, the defaults
+   * (till-terminals.h). The PIN is a PBKDF2 hash (till-pin.h), never the PIN. */
+  { NULL, allow_kiosk_role },
+  { "CREATE TABLE kiosk_policies ("
+    "  terminal_id INTEGER PRIMARY KEY REFERENCES terminals (id),"
+    "  idle_timeout INTEGER NOT NULL,"
+    "  countdown INTEGER NOT NULL,"
+    "  tenders TEXT NOT NULL,"
+    "  pin_salt BLOB,"
+    "  pin_hash BLOB CHECK (pin_hash IS NULL OR length (pin_hash) = 32),"
+    "  pin_iterations INTEGER,"
+    "  updated_at INTEGER NOT NULL"
+    ");",
+    NULL },
 };
 
 static void
@@ -840,12 +855,14 @@ till_database_get_version (TillDatabase *self)
  * alter a constraint; since the rows on disk do not change, its documented procedure for
  * such changes applies (https://sqlite.org/lang_altertable.html#otheralter): the table's
  * SQL is edited in sqlite_schema, the schema version bumped, and the result checked. */
-static const struct
+typedef struct
 {
   const char *table;
   const char *before;
   const char *after;
-} status_checks[] = {
+} TableCheck;
+
+static const TableCheck status_checks[] = {
   { "orders",
     "CHECK (status IN ('pending_payment', 'paid', 'partially_refunded',"
     "                                         'refunded', 'canceled'))",
@@ -857,7 +874,7 @@ static const struct
 };
 
 static gboolean
-rewrite_status_checks (TillDatabase *self, GError **error)
+rewrite_checks (TillDatabase *self, const TableCheck *checks, guint n_checks, GError **error)
 {
   sqlite3_stmt    *stmt;
   g_autofree char *bump = NULL;
@@ -878,7 +895,7 @@ rewrite_status_checks (TillDatabase *self, GError **error)
     }
   if (!till_database_exec (self, "PRAGMA writable_schema = ON", error))
     return FALSE;
-  for (guint i = 0; i < G_N_ELEMENTS (status_checks); i++)
+  for (guint i = 0; i < n_checks; i++)
     {
       /* Not cached: it runs once in the database's life. */
       sqlite3_stmt *update = NULL;
@@ -889,9 +906,9 @@ rewrite_status_checks (TillDatabase *self, GError **error)
 
       if (rc == SQLITE_OK)
         {
-          sqlite3_bind_text (update, 1, status_checks[i].table, -1, SQLITE_STATIC);
-          sqlite3_bind_text (update, 2, status_checks[i].before, -1, SQLITE_STATIC);
-          sqlite3_bind_text (update, 3, status_checks[i].after, -1, SQLITE_STATIC);
+          sqlite3_bind_text (update, 1, checks[i].table, -1, SQLITE_STATIC);
+          sqlite3_bind_text (update, 2, checks[i].before, -1, SQLITE_STATIC);
+          sqlite3_bind_text (update, 3, checks[i].after, -1, SQLITE_STATIC);
           rc = sqlite3_step (update);
         }
       sqlite3_finalize (update);
@@ -899,7 +916,7 @@ rewrite_status_checks (TillDatabase *self, GError **error)
         {
           till_database_exec (self, "PRAGMA writable_schema = OFF", NULL);
           g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
-                       "the status check of %s is not the expected one", status_checks[i].table);
+                       "the check of %s is not the expected one", checks[i].table);
           return FALSE;
         }
     }
@@ -923,6 +940,24 @@ rewrite_status_checks (TillDatabase *self, GError **error)
     }
   sqlite3_reset (stmt);
   return TRUE;
+}
+
+static gboolean
+rewrite_status_checks (TillDatabase *self, GError **error)
+{
+  return rewrite_checks (self, status_checks, G_N_ELEMENTS (status_checks), error);
+}
+
+/* Terminals may be kiosks: the role's check widened in place, as the status checks were. */
+static gboolean
+allow_kiosk_role (TillDatabase *self, GError **error)
+{
+  static const TableCheck checks[] = {
+    { "terminals", "CHECK (role IN ('cashier', 'admin'))",
+      "CHECK (role = 'cashier' OR role = 'admin' OR role = 'kiosk')" },
+  };
+
+  return rewrite_checks (self, checks, G_N_ELEMENTS (checks), error);
 }
 
 char *
