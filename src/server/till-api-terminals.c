@@ -77,7 +77,7 @@ till_api_add_kiosk_policy (TillApi *self, JsonBuilder *builder, const TillTermin
     }
   /* Unreadable, the defaults: still a kiosk, locked down, with no way out but the PIN the
    * next configuration brings. */
-  policy = till_kiosk_policies_load (self->db, terminal->id, &error);
+  policy = till_kiosk_policy_load (self->db, terminal->id, &error);
   if (policy == NULL)
     {
       g_message ("Cannot read the policy of kiosk %" G_GINT64_FORMAT ": %s", terminal->id,
@@ -142,7 +142,7 @@ save_and_answer (TillApi *self, SoupServerMessage *msg, PolicyChange *change)
 {
   g_autoptr (GError) error = NULL;
 
-  if (!till_kiosk_policies_save (self->db, change->policy, &error))
+  if (!till_kiosk_policy_save (self->db, change->policy, &error))
     {
       till_api_send_error (msg, error);
       return;
@@ -248,7 +248,7 @@ till_api_handle_terminal_policy (TillApi           *self,
       till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _ ("No such kiosk terminal"));
       return;
     }
-  change->policy = till_kiosk_policies_load (self->db, id, &error);
+  change->policy = till_kiosk_policy_load (self->db, id, &error);
   if (change->policy == NULL)
     {
       policy_change_free (change);

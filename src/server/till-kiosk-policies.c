@@ -140,7 +140,7 @@ column_bytes (sqlite3_stmt *stmt, int column)
 }
 
 TillKioskPolicy *
-till_kiosk_policies_load (TillDatabase *db, gint64 terminal_id, GError **error)
+till_kiosk_policy_load (TillDatabase *db, gint64 terminal_id, GError **error)
 {
   g_autoptr (TillKioskPolicy) policy = till_kiosk_policy_new (terminal_id);
   sqlite3_stmt *stmt;
@@ -186,7 +186,7 @@ bind_bytes (sqlite3_stmt *stmt, int column, GBytes *bytes)
 }
 
 gboolean
-till_kiosk_policies_save (TillDatabase *db, const TillKioskPolicy *policy, GError **error)
+till_kiosk_policy_save (TillDatabase *db, const TillKioskPolicy *policy, GError **error)
 {
   g_autofree char *tenders = NULL;
   sqlite3_stmt    *stmt;

@@ -40,8 +40,8 @@ till_kiosk_policy_set_tenders (TillKioskPolicy *policy, const char *const *tende
 gboolean till_kiosk_policy_check (const TillKioskPolicy *policy, GError **error);
 
 /* The policy of kiosk terminal @terminal_id: the defaults when none was set. */
-TillKioskPolicy *till_kiosk_policies_load (TillDatabase *db, gint64 terminal_id, GError **error);
-gboolean till_kiosk_policies_save (TillDatabase *db, const TillKioskPolicy *policy, GError **error);
+TillKioskPolicy *till_kiosk_policy_load (TillDatabase *db, gint64 terminal_id, GError **error);
+gboolean till_kiosk_policy_save (TillDatabase *db, const TillKioskPolicy *policy, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillKioskPolicy, till_kiosk_policy_free)
 

@@ -419,10 +419,10 @@ run_terminal_policy (Options *options, TillDatabase *db, const char *what)
     return fail (NULL, error);
   if (terminal->role != TILL_ROLE_KIOSK)
     return usage (_ ("Only a kiosk has a policy: add it with --role kiosk"));
-  policy = till_kiosk_policies_load (db, terminal->id, &error);
+  policy = till_kiosk_policy_load (db, terminal->id, &error);
   if (policy == NULL || !apply_policy_options (options, policy, &error))
     return fail (NULL, error);
-  if (has_policy_options (options) && !till_kiosk_policies_save (db, policy, &error))
+  if (has_policy_options (options) && !till_kiosk_policy_save (db, policy, &error))
     return fail (_ ("Cannot change the policy"), error);
   print_policy (terminal, policy);
   return 0;
@@ -467,7 +467,7 @@ run_terminal (Options *options, int argc, char **argv)
       if (token != NULL && policy != NULL)
         {
           policy->terminal_id = id;
-          if (!till_kiosk_policies_save (db, policy, &error))
+          if (!till_kiosk_policy_save (db, policy, &error))
             g_clear_pointer (&token, g_free);
         }
       if (token != NULL && !till_database_commit (db, &error))

@@ -351,7 +351,7 @@ test_cli (void)
   terminal = till_terminals_find (db, "Kiosk 1", &error);
   g_assert_no_error (error);
   g_assert_cmpint (terminal->role, ==, TILL_ROLE_KIOSK);
-  policy = till_kiosk_policies_load (db, terminal->id, &error);
+  policy = till_kiosk_policy_load (db, terminal->id, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (policy->idle_timeout, ==, 120);
   g_assert_cmpuint (policy->countdown, ==, 15);
