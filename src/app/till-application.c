@@ -17,6 +17,7 @@
 #include "till-printer-page.h"
 #include "till-renderer.h"
 #include "till-training-server.h"
+#include "till-kiosk.h"
 #include "till-window-private.h"
 
 struct _TillApplication
@@ -36,6 +37,7 @@ struct _TillApplication
   gboolean            carts_loaded;
   TillTrainingServer *training_server; /* the app's own, for "Try It in Training Mode" */
   char               *training_url;    /* where that looks first (tests set it) */
+  TillKiosk          *kiosk_mode;      /* the lockdown, while the server says "kiosk" */
 };
 
 G_DEFINE_FINAL_TYPE (TillApplication, till_application, ADW_TYPE_APPLICATION)
@@ -307,6 +309,9 @@ till_application_activate (GApplication *app)
       till_payment_page_set_kiosk (till_window_get_payment_page (TILL_WINDOW (window)), TRUE);
     }
 
+  g_clear_object (&self->kiosk_mode);
+  self->kiosk_mode = till_kiosk_new (TILL_WINDOW (window), self->client);
+
   gtk_window_present (window);
 
   till_cart_store_load_async (self->store, NULL, on_carts_loaded, g_object_ref (self));
@@ -319,8 +324,8 @@ quit_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   TillApplication *self = user_data;
   GtkWindow       *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
-  if (self->kiosk)
-    return; /* a kiosk leaves only through the admin PIN (kiosk issue) */
+  if (self->kiosk || (self->kiosk_mode != NULL && till_kiosk_get_locked (self->kiosk_mode)))
+    return; /* a kiosk leaves only through the attendant's PIN (till-kiosk.c) */
   if (window != NULL)
     on_close_request (window, self);
   g_application_quit (G_APPLICATION (self));
@@ -446,6 +451,7 @@ till_application_shutdown (GApplication *app)
   if (self->training_server != NULL)
     till_training_server_stop (self->training_server);
   g_clear_object (&self->training_server);
+  g_clear_object (&self->kiosk_mode);
   g_clear_object (&self->client);
   g_clear_object (&self->store);
   g_clear_object (&self->catalog);

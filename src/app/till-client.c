@@ -93,6 +93,7 @@ till_store_config_copy (const TillStoreConfig *config)
   copy->stripe_js_url = g_strdup (config->stripe_js_url);
   copy->role = g_strdup (config->role);
   copy->moto = config->moto;
+  copy->kiosk = config->kiosk != NULL ? till_kiosk_config_copy (config->kiosk) : NULL;
   return copy;
 }
 
@@ -109,6 +110,7 @@ till_store_config_free (TillStoreConfig *config)
   g_free (config->publishable_key);
   g_free (config->stripe_js_url);
   g_free (config->role);
+  till_kiosk_config_free (config->kiosk);
   g_free (config);
 }
 
@@ -157,6 +159,13 @@ till_store_config_from_json (JsonObject *object, GError **error)
   node = json_object_get_member (object, "moto");
   config->moto = node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
                  json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
+  /* The role makes a kiosk; a policy it cannot read leaves it a kiosk with the defaults. */
+  if (till_store_config_is_kiosk (config))
+    {
+      node = json_object_get_member (object, "kiosk");
+      config->kiosk = till_kiosk_config_from_json (
+          node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL);
+    }
   return g_steal_pointer (&config);
 }
 
@@ -170,6 +179,12 @@ gboolean
 till_store_config_is_admin (const TillStoreConfig *config)
 {
   return config != NULL && g_strcmp0 (config->role, "admin") == 0;
+}
+
+gboolean
+till_store_config_is_kiosk (const TillStoreConfig *config)
+{
+  return config != NULL && g_strcmp0 (config->role, "kiosk") == 0;
 }
 
 TillCheckoutResponse *
@@ -980,7 +995,9 @@ on_connect_done (GObject *source, GAsyncResult *result, gpointer user_data)
                          g_strcmp0 (self->config->store_name, config->store_name) != 0 ||
                          self->config->prices_include_tax != config->prices_include_tax ||
                          g_strcmp0 (self->config->publishable_key, config->publishable_key) != 0 ||
-                         g_strcmp0 (self->config->stripe_js_url, config->stripe_js_url) != 0;
+                         g_strcmp0 (self->config->stripe_js_url, config->stripe_js_url) != 0 ||
+                         g_strcmp0 (self->config->role, config->role) != 0 ||
+                         !till_kiosk_config_equal (self->config->kiosk, config->kiosk);
 
       till_store_config_free (self->config);
       self->config = g_steal_pointer (&config);

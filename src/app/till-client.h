@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "till-core.h"
+#include "till-kiosk-config.h"
 #include "till-product.h"
 
 G_BEGIN_DECLS
@@ -49,16 +50,17 @@ typedef enum
 
 typedef struct
 {
-  char    *store_name;
-  char    *store_address; /* nullable; "\n" between lines; for receipts */
-  char    *store_tax_id;  /* nullable; for receipts */
-  char    *currency;
-  gboolean prices_include_tax;
-  char    *mode; /* "live", "test" or "training" */
-  char    *publishable_key;
-  char    *stripe_js_url; /* Stripe.js, or the simulator's stand-in in training */
-  char    *role;          /* this terminal's: "cashier" or "admin"; nullable */
-  gboolean moto;          /* [stripe] moto: a card the cashier types is a MOTO payment */
+  char            *store_name;
+  char            *store_address; /* nullable; "\n" between lines; for receipts */
+  char            *store_tax_id;  /* nullable; for receipts */
+  char            *currency;
+  gboolean         prices_include_tax;
+  char            *mode; /* "live", "test" or "training" */
+  char            *publishable_key;
+  char            *stripe_js_url; /* Stripe.js, or the simulator's stand-in in training */
+  char            *role;          /* this terminal's: "cashier" or "admin"; nullable */
+  gboolean         moto;          /* [stripe] moto: a card the cashier types is a MOTO payment */
+  TillKioskConfig *kiosk;         /* a kiosk's policy (role "kiosk"), else NULL */
 } TillStoreConfig;
 
 typedef struct
@@ -74,6 +76,8 @@ void             till_store_config_free (TillStoreConfig *config);
 TillStoreConfig *till_store_config_from_json (JsonObject *object, GError **error);
 gboolean         till_store_config_is_training (const TillStoreConfig *config);
 gboolean         till_store_config_is_admin (const TillStoreConfig *config);
+/* The server says this terminal is a self-checkout kiosk. */
+gboolean till_store_config_is_kiosk (const TillStoreConfig *config);
 
 GType                 till_checkout_response_get_type (void) G_GNUC_CONST;
 TillCheckoutResponse *till_checkout_response_copy (const TillCheckoutResponse *response);
