@@ -510,8 +510,8 @@ till_application_class_init (TillApplicationClass *klass)
 static const GOptionEntry option_entries[] = {
   { "server", 's', 0, G_OPTION_ARG_STRING, NULL,
     N_ ("Address of till-server, e.g. https://till.example:8787"), N_ ("URL") },
-  { "kiosk", 'k', 0, G_OPTION_ARG_NONE, NULL, N_ ("Run as a locked-down self-checkout kiosk"),
-    NULL },
+  { "kiosk", 'k', 0, G_OPTION_ARG_NONE, NULL,
+    N_ ("Full screen with large card fields (a kiosk's lockdown comes from its server)"), NULL },
   { NULL }
 };
 
