@@ -378,6 +378,11 @@ on_close_page (TillCartView *self, AdwTabPage *page)
 {
   TillCartModel *cart = page_get_cart (page);
 
+  if (self->locked && g_object_get_data (G_OBJECT (page), "till-closing") == NULL)
+    {
+      adw_tab_view_close_page_finish (self->tab_view, page, FALSE);
+      return GDK_EVENT_STOP; /* a kiosk's customer */
+    }
   if (g_object_get_data (G_OBJECT (page), "till-closing") != NULL || self->store == NULL)
     {
       adw_tab_view_close_page_finish (self->tab_view, page, TRUE);
@@ -1016,6 +1021,7 @@ till_cart_view_set_locked (TillCartView *self, gboolean locked)
 
   g_return_if_fail (TILL_IS_CART_VIEW (self));
   self->locked = !!locked;
+  gtk_widget_set_visible (GTK_WIDGET (self->tab_bar), !self->locked);
   for (guint i = 0; actions[i] != NULL; i++)
     gtk_widget_action_set_enabled (GTK_WIDGET (self), actions[i], !self->locked);
   update_totals (self);

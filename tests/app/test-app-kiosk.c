@@ -180,6 +180,22 @@ connect_kiosk (Fixture *f)
 }
 
 static GtkWidget *
+find_tab_bar (GtkWidget *widget)
+{
+  if (ADW_IS_TAB_BAR (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_tab_bar (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
 header_bar (Fixture *f)
 {
   GtkWidget *widget = gtk_widget_get_first_child (GTK_WIDGET (f->window));
@@ -222,6 +238,8 @@ assert_locked_down (Fixture *f)
   assert_does_nothing (f, GTK_WIDGET (till_window_get_cart_view (f->window)), "cart.note");
   assert_does_nothing (f, GTK_WIDGET (till_window_get_cart_view (f->window)), "cart.discount");
   g_assert_null (till_window_get_dialog (f->window));
+  /* No cart tabs: a customer cannot close (discard) or add carts. */
+  g_assert_false (gtk_widget_get_visible (find_tab_bar (GTK_WIDGET (f->window))));
 }
 
 /* The server says kiosk: locked down; closing the window is refused. */
