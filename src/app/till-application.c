@@ -18,6 +18,7 @@
 #include "till-tender-dialog.h"
 #include "till-renderer.h"
 #include "till-training-server.h"
+#include "till-kiosk.h"
 #include "till-window-private.h"
 
 struct _TillApplication
@@ -37,6 +38,7 @@ struct _TillApplication
   gboolean            carts_loaded;
   TillTrainingServer *training_server; /* the app's own, for "Try It in Training Mode" */
   char               *training_url;    /* where that looks first (tests set it) */
+  TillKiosk          *kiosk_mode;      /* the lockdown, while the server says "kiosk" */
 };
 
 G_DEFINE_FINAL_TYPE (TillApplication, till_application, ADW_TYPE_APPLICATION)
@@ -327,6 +329,9 @@ till_application_activate (GApplication *app)
       till_payment_page_set_kiosk (till_window_get_payment_page (TILL_WINDOW (window)), TRUE);
     }
 
+  g_clear_object (&self->kiosk_mode);
+  self->kiosk_mode = till_kiosk_new (TILL_WINDOW (window), self->client);
+
   gtk_window_present (window);
 
   till_cart_store_load_async (self->store, NULL, on_carts_loaded, g_object_ref (self));
@@ -339,8 +344,8 @@ quit_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   TillApplication *self = user_data;
   GtkWindow       *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
-  if (self->kiosk)
-    return; /* a kiosk leaves only through the admin PIN (kiosk issue) */
+  if (self->kiosk || (self->kiosk_mode != NULL && till_kiosk_get_locked (self->kiosk_mode)))
+    return; /* a kiosk leaves only through the attendant's PIN (till-kiosk.c) */
   if (window != NULL)
     on_close_request (window, self);
   g_application_quit (G_APPLICATION (self));
@@ -475,6 +480,7 @@ till_application_shutdown (GApplication *app)
   if (self->training_server != NULL)
     till_training_server_stop (self->training_server);
   g_clear_object (&self->training_server);
+  g_clear_object (&self->kiosk_mode);
   g_clear_object (&self->client);
   g_clear_object (&self->store);
   g_clear_object (&self->catalog);
@@ -533,8 +539,8 @@ till_application_class_init (TillApplicationClass *klass)
 static const GOptionEntry option_entries[] = {
   { "server", 's', 0, G_OPTION_ARG_STRING, NULL,
     N_ ("Address of till-server, e.g. https://till.example:8787"), N_ ("URL") },
-  { "kiosk", 'k', 0, G_OPTION_ARG_NONE, NULL, N_ ("Run as a locked-down self-checkout kiosk"),
-    NULL },
+  { "kiosk", 'k', 0, G_OPTION_ARG_NONE, NULL,
+    N_ ("Full screen with large card fields (a kiosk's lockdown comes from its server)"), NULL },
   { NULL }
 };
 

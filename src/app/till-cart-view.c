@@ -18,6 +18,7 @@ struct _TillCartView
   char          *currency;
   gboolean       prices_include_tax;
   gboolean       busy;
+  gboolean       locked; /* a kiosk: till_cart_view_set_locked () */
   guint          leave_foreign_idle;
 
   AdwTabBar  *tab_bar;
@@ -172,9 +173,9 @@ update_totals (TillCartView *self)
         gtk_label_set_text (self->foreign_label, notice);
       }
     gtk_widget_set_visible (GTK_WIDGET (self->foreign_label), foreign);
-    gtk_widget_action_set_enabled (GTK_WIDGET (self), "cart.park", !foreign);
-    gtk_widget_action_set_enabled (GTK_WIDGET (self), "cart.discount", !foreign);
-    gtk_widget_action_set_enabled (GTK_WIDGET (self), "cart.note", !foreign);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "cart.park", !foreign && !self->locked);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "cart.discount", !foreign && !self->locked);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "cart.note", !foreign && !self->locked);
     if (foreign)
       {
         /* Translators: the Charge button of a cart in another currency; %s: "USD". */
@@ -377,6 +378,11 @@ on_close_page (TillCartView *self, AdwTabPage *page)
 {
   TillCartModel *cart = page_get_cart (page);
 
+  if (self->locked && g_object_get_data (G_OBJECT (page), "till-closing") == NULL)
+    {
+      adw_tab_view_close_page_finish (self->tab_view, page, FALSE);
+      return GDK_EVENT_STOP; /* a kiosk's customer */
+    }
   if (g_object_get_data (G_OBJECT (page), "till-closing") != NULL || self->store == NULL)
     {
       adw_tab_view_close_page_finish (self->tab_view, page, TRUE);
@@ -428,6 +434,8 @@ new_cart (TillCartView *self)
 static void
 new_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
+  if (TILL_CART_VIEW (widget)->locked)
+    return; /* a kiosk's customer */
   new_cart (TILL_CART_VIEW (widget));
 }
 
@@ -478,6 +486,8 @@ confirm_close (TillCartView *self, TillCartModel *cart)
 static void
 close_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
+  if (TILL_CART_VIEW (widget)->locked)
+    return; /* a kiosk's customer */
   TillCartView *self = TILL_CART_VIEW (widget);
 
   confirm_close (self, till_cart_view_get_selected_cart (self));
@@ -488,6 +498,9 @@ park_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   TillCartView  *self = TILL_CART_VIEW (widget);
   TillCartModel *cart = till_cart_view_get_selected_cart (self);
+
+  if (self->locked)
+    return; /* a kiosk's customer */
 
   if (cart == NULL)
     return;
@@ -756,6 +769,9 @@ discount_action (GtkWidget *widget, const char *action_name, GVariant *parameter
   TillCartView  *self = TILL_CART_VIEW (widget);
   TillCartModel *cart = till_cart_view_get_selected_cart (self);
 
+  if (self->locked)
+    return; /* a kiosk's customer */
+
   if (cart == NULL || self->busy)
     return;
   if (parameter != NULL)
@@ -797,6 +813,9 @@ note_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   GtkWidget        *entry;
   const char       *current;
   int               line = -1;
+
+  if (self->locked)
+    return; /* a kiosk's customer */
 
   if (cart == NULL || self->busy)
     return;
@@ -991,6 +1010,23 @@ till_cart_view_next_customer (TillCartView *self)
 
 /* The cart an item scanned or tapped goes to: the one on screen, unless it is parked (then
  * the next customer's: adding never resumes a parked cart). */
+/* A kiosk: no carts opened, closed or parked, no discounts, no notes; lines can still be
+ * removed and quantities changed. */
+void
+till_cart_view_set_locked (TillCartView *self, gboolean locked)
+{
+  static const char *actions[] = { "cart.new",       "cart.close", "cart.park",
+                                   "cart.discount",  "cart.note",  "cart.line-discount",
+                                   "cart.line-note", NULL };
+
+  g_return_if_fail (TILL_IS_CART_VIEW (self));
+  self->locked = !!locked;
+  gtk_widget_set_visible (GTK_WIDGET (self->tab_bar), !self->locked);
+  for (guint i = 0; actions[i] != NULL; i++)
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), actions[i], !self->locked);
+  update_totals (self);
+}
+
 TillCartModel *
 till_cart_view_get_active_cart (TillCartView *self)
 {

@@ -32,6 +32,7 @@ AdwTabView    *till_cart_view_get_tab_view (TillCartView *self);
 void till_cart_view_set_busy (TillCartView *self, gboolean busy);
 /* The Charge button's label, e.g. "Charge $12.50" (for tests). */
 const char *till_cart_view_get_charge_label (TillCartView *self);
+void        till_cart_view_set_locked (TillCartView *self, gboolean locked);
 GtkListBox *till_cart_view_get_list_box (TillCartView *self, TillCartModel *cart);
 
 G_END_DECLS

@@ -96,6 +96,7 @@ till_store_config_copy (const TillStoreConfig *config)
   copy->cash_rounding = config->cash_rounding;
   copy->offline_cash = config->offline_cash;
   copy->tenders = g_strdupv (config->tenders);
+  copy->kiosk = config->kiosk != NULL ? till_kiosk_config_copy (config->kiosk) : NULL;
   return copy;
 }
 
@@ -113,6 +114,7 @@ till_store_config_free (TillStoreConfig *config)
   g_free (config->stripe_js_url);
   g_free (config->role);
   g_strfreev (config->tenders);
+  till_kiosk_config_free (config->kiosk);
   g_free (config);
 }
 
@@ -166,6 +168,13 @@ till_store_config_from_json (JsonObject *object, GError **error)
   config->moto = node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
                  json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
   store_config_read_cash (config, object);
+  /* The role makes a kiosk; a policy it cannot read leaves it a kiosk with the defaults. */
+  if (till_store_config_is_kiosk (config))
+    {
+      node = json_object_get_member (object, "kiosk");
+      config->kiosk = till_kiosk_config_from_json (
+          node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL);
+    }
   return g_steal_pointer (&config);
 }
 
@@ -179,6 +188,12 @@ gboolean
 till_store_config_is_admin (const TillStoreConfig *config)
 {
   return config != NULL && g_strcmp0 (config->role, "admin") == 0;
+}
+
+gboolean
+till_store_config_is_kiosk (const TillStoreConfig *config)
+{
+  return config != NULL && g_strcmp0 (config->role, "kiosk") == 0;
 }
 
 TillCheckoutResponse *
@@ -992,7 +1007,9 @@ on_connect_done (GObject *source, GAsyncResult *result, gpointer user_data)
                          g_strcmp0 (self->config->stripe_js_url, config->stripe_js_url) != 0 ||
                          self->config->cash_rounding != config->cash_rounding ||
                          self->config->offline_cash != config->offline_cash ||
-                         !till_store_config_tenders_equal (self->config, config);
+                         !till_store_config_tenders_equal (self->config, config) ||
+                         g_strcmp0 (self->config->role, config->role) != 0 ||
+                         !till_kiosk_config_equal (self->config->kiosk, config->kiosk);
 
       till_store_config_free (self->config);
       self->config = g_steal_pointer (&config);

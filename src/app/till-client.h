@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "till-core.h"
+#include "till-kiosk-config.h"
 #include "till-product.h"
 
 G_BEGIN_DECLS
@@ -61,9 +62,10 @@ typedef struct
   gboolean moto;          /* [stripe] moto: a card the cashier types is a MOTO payment */
   /* Cash: [store] cash-rounding (the increment in minor units, 0: none), offline-cash, and the
    * tenders the store takes (NULL from a server before cash: card only). */
-  gint64   cash_rounding;
-  gboolean offline_cash;
-  GStrv    tenders;
+  gint64           cash_rounding;
+  gboolean         offline_cash;
+  GStrv            tenders;
+  TillKioskConfig *kiosk; /* a kiosk's policy (role "kiosk"), else NULL */
 } TillStoreConfig;
 
 typedef struct
@@ -79,6 +81,8 @@ void             till_store_config_free (TillStoreConfig *config);
 TillStoreConfig *till_store_config_from_json (JsonObject *object, GError **error);
 gboolean         till_store_config_is_training (const TillStoreConfig *config);
 gboolean         till_store_config_is_admin (const TillStoreConfig *config);
+/* The server says this terminal is a self-checkout kiosk. */
+gboolean till_store_config_is_kiosk (const TillStoreConfig *config);
 
 GType                 till_checkout_response_get_type (void) G_GNUC_CONST;
 TillCheckoutResponse *till_checkout_response_copy (const TillCheckoutResponse *response);

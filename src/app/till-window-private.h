@@ -15,7 +15,9 @@
 
 G_BEGIN_DECLS
 
-TillCatalogView  *till_window_get_catalog_view (TillWindow *self);
+TillCatalogView *till_window_get_catalog_view (TillWindow *self);
+/* Kiosk lockdown (till-kiosk.c). */
+void              till_window_set_locked (TillWindow *self, gboolean locked);
 TillCartView     *till_window_get_cart_view (TillWindow *self);
 TillScanDetector *till_window_get_scan_detector (TillWindow *self);
 /* What the capture-phase key controller does with a key press; TRUE = stop the event. */

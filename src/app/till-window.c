@@ -35,6 +35,7 @@ struct _TillWindow
   AdwToast         *toast;  /* the one shown or about to be, until dismissed */
   AdwMessageDialog *dialog; /* weak */
   gboolean          charging;
+  GtkWidget        *header_bar; /* hidden at a kiosk */
 
   AdwToastOverlay    *toast_overlay;
   AdwWindowTitle     *window_title;
@@ -1398,6 +1399,7 @@ till_window_class_init (TillWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/tillpos/Till/till-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TillWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, TillWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, TillWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, TillWindow, connection_button);
   gtk_widget_class_bind_template_child (widget_class, TillWindow, connection_icon);
@@ -1588,4 +1590,21 @@ till_window_get_mode (TillWindow *self)
 {
   g_return_val_if_fail (TILL_IS_WINDOW (self), NULL);
   return gtk_stack_get_visible_child_name (self->main_stack);
+}
+
+/* A kiosk (till-kiosk.c): no header bar and its menus, nothing that changes prices or carts,
+ * opens the orders or the figures, or reconnects elsewhere. */
+void
+till_window_set_locked (TillWindow *self, gboolean locked)
+{
+  static const char *actions[] = { "win.new-cart",      "win.close-cart",   "win.park-cart",
+                                   "win.cart-discount", "win.show-figures", "win.show-orders",
+                                   "win.reconnect",     "win.toggle-cart",  NULL };
+
+  g_return_if_fail (TILL_IS_WINDOW (self));
+  gtk_widget_set_visible (self->header_bar, !locked);
+  for (guint i = 0; actions[i] != NULL; i++)
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), actions[i], !locked);
+  till_cart_view_set_locked (self->cart_view, locked);
+  till_payment_page_set_kiosk (self->payment_page, locked);
 }

@@ -14,3 +14,4 @@
 #include "till-receipt.h"
 #include "till-escpos.h"
 #include "till-cash.h"
+#include "till-pin.h"

@@ -280,7 +280,7 @@ confirm_write_answer (TillApiCall *call)
  * payment page makes a PaymentMethod and the server confirms with it. Never for a kiosk,
  * where the customer types their own card: that is no MOTO payment. */
 static void
-handle_confirm (TillApi *self, SoupServerMessage *msg, TillOrder *order)
+handle_confirm (TillApi *self, SoupServerMessage *msg, TillOrder *order, TillTerminal *terminal)
 {
   static const char *allowed[] = { "payment_method", "kiosk", NULL };
   g_autoptr (GError) error = NULL;
@@ -315,7 +315,8 @@ handle_confirm (TillApi *self, SoupServerMessage *msg, TillOrder *order)
                                   "([stripe] moto is off)"));
       return;
     }
-  if (kiosk)
+  /* The server's word on what the terminal is counts, not the app's. */
+  if (kiosk || terminal->role == TILL_ROLE_KIOSK)
     {
       till_api_send_new_error (msg, TILL_API_ERROR_MOTO_NOT_ALLOWED,
                                _ ("A kiosk never takes mail or telephone orders: customers pay "
@@ -801,7 +802,7 @@ till_api_handle_order (TillApi           *self,
   else if (g_str_equal (action, "receipt"))
     handle_receipt (self, msg, order);
   else if (g_str_equal (action, "confirm"))
-    handle_confirm (self, msg, order);
+    handle_confirm (self, msg, order, terminal);
   else
     till_api_send_new_error (msg, TILL_API_ERROR_NOT_FOUND, _ ("No such resource"));
 }

@@ -342,4 +342,13 @@ void till_api_handle_orders_csv (TillApi *self, SoupServerMessage *msg, GHashTab
 /* Webhooks (till-api-webhooks.c). */
 void till_api_handle_webhook (TillApi *self, SoupServerMessage *msg);
 
+/* Kiosk terminals (till-api-terminals.c). */
+/* "kiosk" in the configuration: @terminal's policy, or null when it is no kiosk. */
+void till_api_add_kiosk_policy (TillApi *self, JsonBuilder *builder, const TillTerminal *terminal);
+void till_api_handle_terminal_policy (TillApi           *self,
+                                      SoupServerMessage *msg,
+                                      const char        *method,
+                                      const char        *id_text,
+                                      TillTerminal      *terminal);
+
 G_END_DECLS

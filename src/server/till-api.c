@@ -262,6 +262,8 @@ handle_config (TillApi *self, SoupServerMessage *msg, const TillTerminal *termin
   json_builder_set_member_name (builder, "role");
   json_builder_add_string_value (builder, till_role_to_string (terminal->role));
   add_cash_config (self, builder);
+  /* A kiosk's policy: the app is a kiosk when its server says so, whatever its settings. */
+  till_api_add_kiosk_policy (self, builder, terminal);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   till_api_send_json (msg, SOUP_STATUS_OK, root);
@@ -432,6 +434,8 @@ api_methods (const char *const *parts, guint n)
   if (n == 2 && g_str_equal (parts[0], "reports") &&
       (g_str_equal (parts[1], "daily") || g_str_equal (parts[1], "days")))
     return "GET, HEAD";
+  if (n == 3 && g_str_equal (parts[0], "terminals") && g_str_equal (parts[2], "policy"))
+    return "GET, HEAD, PATCH";
   return NULL;
 }
 
@@ -525,6 +529,8 @@ route_api (
     till_api_handle_order (self, msg, method, parts[1], n == 3 ? parts[2] : NULL, terminal);
   else if (g_str_equal (parts[0], "drawer"))
     till_api_handle_drawer (self, msg, method, n == 2 ? parts[1] : NULL, terminal);
+  else if (g_str_equal (parts[0], "terminals"))
+    till_api_handle_terminal_policy (self, msg, method, parts[1], terminal);
   else if (g_str_equal (parts[1], "x") || g_str_equal (parts[1], "z"))
     till_api_handle_shift_report (self, msg, method, parts[1], n == 3 ? parts[2] : NULL, query,
                                   terminal);

@@ -112,6 +112,7 @@ static gboolean rewrite_status_checks (TillDatabase *self, GError **error);
 static gboolean add_receipt_tokens (TillDatabase *self, GError **error);
 static gboolean add_partially_paid (TillDatabase *self, GError **error);
 static gboolean add_canceled_at (TillDatabase *self, GError **error);
+static gboolean allow_kiosk_role (TillDatabase *self, GError **error);
 
 typedef struct
 {
@@ -359,6 +360,20 @@ static const Migration migrations[] = {
   { NULL, add_partially_paid },
   /* 15: when an order was canceled (add_canceled_at ()). */
   { NULL, add_canceled_at },
+  /* 16 and 17: the kiosk role (allow_kiosk_role ()), and each kiosk's policy: absent, the defaults
+   * (till-terminals.h). The PIN is a PBKDF2 hash (till-pin.h), never the PIN. */
+  { NULL, allow_kiosk_role },
+  { "CREATE TABLE IF NOT EXISTS kiosk_policies ("
+    "  terminal_id INTEGER PRIMARY KEY REFERENCES terminals (id),"
+    "  idle_timeout INTEGER NOT NULL,"
+    "  countdown INTEGER NOT NULL,"
+    "  tenders TEXT NOT NULL,"
+    "  pin_salt BLOB,"
+    "  pin_hash BLOB CHECK (pin_hash IS NULL OR length (pin_hash) = 32),"
+    "  pin_iterations INTEGER,"
+    "  updated_at INTEGER NOT NULL"
+    ");",
+    NULL },
 };
 
 static void
@@ -945,12 +960,14 @@ till_database_get_version (TillDatabase *self)
  * alter a constraint; since the rows on disk do not change, its documented procedure for
  * such changes applies (https://sqlite.org/lang_altertable.html#otheralter): the table's
  * SQL is edited in sqlite_schema, the schema version bumped, and the result checked. */
-static const struct
+typedef struct
 {
   const char *table;
   const char *before;
   const char *after;
-} status_checks[] = {
+} TableCheck;
+
+static const TableCheck status_checks[] = {
   { "orders",
     "CHECK (status IN ('pending_payment', 'paid', 'partially_refunded',"
     "                                         'refunded', 'canceled'))",
@@ -962,7 +979,27 @@ static const struct
 };
 
 static gboolean
-rewrite_status_checks (TillDatabase *self, GError **error)
+table_sql_contains (TillDatabase *self, const char *table, const char *text)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean      found = FALSE;
+
+  /* Not cached: it runs once in the database's life. */
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT instr (sql, ?2) > 0 FROM sqlite_schema"
+                          " WHERE type = 'table' AND name = ?1",
+                          -1, &stmt, NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, table, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, text, -1, SQLITE_STATIC);
+      found = sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int (stmt, 0) != 0;
+    }
+  sqlite3_finalize (stmt);
+  return found;
+}
+
+static gboolean
+rewrite_checks (TillDatabase *self, const TableCheck *checks, guint n_checks, GError **error)
 {
   sqlite3_stmt    *stmt;
   g_autofree char *bump = NULL;
@@ -983,7 +1020,7 @@ rewrite_status_checks (TillDatabase *self, GError **error)
     }
   if (!till_database_exec (self, "PRAGMA writable_schema = ON", error))
     return FALSE;
-  for (guint i = 0; i < G_N_ELEMENTS (status_checks); i++)
+  for (guint i = 0; i < n_checks; i++)
     {
       /* Not cached: it runs once in the database's life. */
       sqlite3_stmt *update = NULL;
@@ -994,17 +1031,21 @@ rewrite_status_checks (TillDatabase *self, GError **error)
 
       if (rc == SQLITE_OK)
         {
-          sqlite3_bind_text (update, 1, status_checks[i].table, -1, SQLITE_STATIC);
-          sqlite3_bind_text (update, 2, status_checks[i].before, -1, SQLITE_STATIC);
-          sqlite3_bind_text (update, 3, status_checks[i].after, -1, SQLITE_STATIC);
+          sqlite3_bind_text (update, 1, checks[i].table, -1, SQLITE_STATIC);
+          sqlite3_bind_text (update, 2, checks[i].before, -1, SQLITE_STATIC);
+          sqlite3_bind_text (update, 3, checks[i].after, -1, SQLITE_STATIC);
           rc = sqlite3_step (update);
         }
       sqlite3_finalize (update);
+      /* A check already rewritten (a database whose version was set back) is kept. */
+      if (rc == SQLITE_DONE && sqlite3_changes (self->db) == 0 &&
+          table_sql_contains (self, checks[i].table, checks[i].after))
+        continue;
       if (rc != SQLITE_DONE || sqlite3_changes (self->db) != 1)
         {
           till_database_exec (self, "PRAGMA writable_schema = OFF", NULL);
           g_set_error (error, TILL_DATABASE_ERROR, TILL_DATABASE_ERROR_FAILED,
-                       "the status check of %s is not the expected one", status_checks[i].table);
+                       "the check of %s is not the expected one", checks[i].table);
           return FALSE;
         }
     }
@@ -1028,6 +1069,24 @@ rewrite_status_checks (TillDatabase *self, GError **error)
     }
   sqlite3_reset (stmt);
   return TRUE;
+}
+
+static gboolean
+rewrite_status_checks (TillDatabase *self, GError **error)
+{
+  return rewrite_checks (self, status_checks, G_N_ELEMENTS (status_checks), error);
+}
+
+/* Terminals may be kiosks: the role's check widened in place, as the status checks were. */
+static gboolean
+allow_kiosk_role (TillDatabase *self, GError **error)
+{
+  static const TableCheck checks[] = {
+    { "terminals", "CHECK (role IN ('cashier', 'admin'))",
+      "CHECK (role = 'cashier' OR role = 'admin' OR role = 'kiosk')" },
+  };
+
+  return rewrite_checks (self, checks, G_N_ELEMENTS (checks), error);
 }
 
 /* The orders' status check gains partially_paid, edited in sqlite_schema as

@@ -11,11 +11,13 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <sys/file.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "till-api.h"
 #include "till-products.h"
 #include "till-currency.h"
+#include "till-kiosk-policies.h"
 #include "till-server-cli.h"
 #include "till-zreports.h"
 #include "till-server-selftest.h"
@@ -31,6 +33,11 @@ typedef struct
   char    *role;
   char    *webhook_url;
   int      webhook_wait;
+  int      idle_timeout; /* the kiosk policy's options; 0, NULL and FALSE: unchanged */
+  int      countdown;
+  char    *tenders;
+  gboolean pin;
+  gboolean no_pin;
   gboolean skip_webhook;
   gboolean training;
   gboolean behind_proxy;
@@ -47,6 +54,7 @@ options_clear (Options *options)
   g_free (options->tls_key);
   g_free (options->role);
   g_free (options->webhook_url);
+  g_free (options->tenders);
 }
 
 static const char *
@@ -113,6 +121,16 @@ help_selftest (void)
       "  selftest      create, confirm (pm_card_visa), refund and cancel at Stripe with\n"
       "                the settings above, then check that Stripe's signed event reached\n"
       "                this server's webhook (--webhook-url, --webhook-wait, --skip-webhook)");
+}
+
+static const char *
+help_kiosk (void)
+{
+  return _ ("Self-checkout kiosks:\n"
+            "  terminal add NAME --role kiosk  a kiosk terminal, with the policy options below\n"
+            "  terminal policy ID|NAME       show or change a kiosk's policy: --idle-timeout,\n"
+            "                                --countdown, --tenders, --pin (the attendant's\n"
+            "                                PIN, read from standard input), --no-pin");
 }
 
 static TillServerConfig *
@@ -305,6 +323,112 @@ open_database (Options *options, GError **error)
   return till_database_open (config->database, error);
 }
 
+/* A kiosk's PIN, from standard input: typed at a prompt without echo, or one line from a
+ * pipe. Never an argument, which every user of the machine could read in ps. */
+static char *
+read_pin (GError **error)
+{
+  struct termios saved, quiet;
+  gboolean       terminal = isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0;
+  char           line[64];
+  char          *end;
+
+  if (terminal)
+    {
+      g_printerr ("%s", _ ("Attendant PIN (4 to 12 digits): "));
+      quiet = saved;
+      quiet.c_lflag &= ~ECHO;
+      tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+  end = fgets (line, sizeof line, stdin);
+  if (terminal)
+    {
+      tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
+      g_printerr ("\n");
+    }
+  if (end == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           _ ("--pin reads the PIN from standard input, and it was empty"));
+      return NULL;
+    }
+  line[strcspn (line, "\r\n")] = '\0';
+  return g_strdup (line);
+}
+
+static gboolean
+has_policy_options (const Options *options)
+{
+  return options->idle_timeout != 0 || options->countdown != 0 || options->tenders != NULL ||
+         options->pin || options->no_pin;
+}
+
+static gboolean
+apply_policy_options (const Options *options, TillKioskPolicy *policy, GError **error)
+{
+  if (options->pin && options->no_pin)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _ ("--pin and --no-pin cannot go together"));
+      return FALSE;
+    }
+  if (options->idle_timeout != 0)
+    policy->idle_timeout = CLAMP (options->idle_timeout, 0, G_MAXINT);
+  if (options->countdown != 0)
+    policy->countdown = CLAMP (options->countdown, 0, G_MAXINT);
+  if (options->tenders != NULL)
+    {
+      g_auto (GStrv) tenders = g_strsplit (options->tenders, ",", -1);
+
+      if (!till_kiosk_policy_set_tenders (policy, (const char *const *) tenders, error))
+        return FALSE;
+    }
+  if (!till_kiosk_policy_check (policy, error))
+    return FALSE;
+  if (options->no_pin)
+    return till_kiosk_policy_set_pin (policy, NULL, error);
+  if (options->pin)
+    {
+      g_autofree char *pin = read_pin (error);
+      gboolean         set = pin != NULL && till_kiosk_policy_set_pin (policy, pin, error);
+
+      if (pin != NULL)
+        memset (pin, 0, strlen (pin));
+      return set;
+    }
+  return TRUE;
+}
+
+static void
+print_policy (const TillTerminal *terminal, const TillKioskPolicy *policy)
+{
+  g_autofree char *tenders = g_strjoinv (",", policy->tenders);
+
+  g_print (_ ("Kiosk “%s”: idle timeout %u s, countdown %u s, tenders %s, %s\n"), terminal->name,
+           policy->idle_timeout, policy->countdown, tenders,
+           policy->pin_hash != NULL ? _ ("attendant PIN set") : _ ("no attendant PIN"));
+}
+
+static int
+run_terminal_policy (Options *options, TillDatabase *db, const char *what)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TillTerminal) terminal = till_terminals_find (db, what, &error);
+  g_autoptr (TillKioskPolicy) policy = NULL;
+
+  if (terminal == NULL)
+    return fail (NULL, error);
+  if (terminal->role != TILL_ROLE_KIOSK)
+    return usage (_ ("Only a kiosk has a policy: add it with --role kiosk"));
+  policy = till_kiosk_policy_load (db, terminal->id, &error);
+  if (policy == NULL || !apply_policy_options (options, policy, &error))
+    return fail (NULL, error);
+  if (has_policy_options (options) && !till_kiosk_policy_save (db, policy, &error))
+    return fail (_ ("Cannot change the policy"), error);
+  print_policy (terminal, policy);
+  return 0;
+}
+
 static int
 run_terminal (Options *options, int argc, char **argv)
 {
@@ -312,7 +436,7 @@ run_terminal (Options *options, int argc, char **argv)
   g_autoptr (TillDatabase) db = NULL;
 
   if (argc < 3)
-    return usage (_ ("terminal needs add, list or revoke"));
+    return usage (_ ("terminal needs add, list, revoke or policy"));
 
   db = open_database (options, &error);
   if (db == NULL)
@@ -322,16 +446,38 @@ run_terminal (Options *options, int argc, char **argv)
     {
       g_autofree char *token = NULL;
       g_autofree char *id_text = NULL;
-      TillRole         role = TILL_ROLE_CASHIER;
-      gint64           id = 0;
+      g_autoptr (TillKioskPolicy) policy = NULL;
+      TillRole role = TILL_ROLE_CASHIER;
+      gint64   id = 0;
 
       if (argc != 4)
         return usage (_ ("terminal add takes one NAME"));
       if (options->role != NULL && !till_role_from_string (options->role, &role))
-        return usage (_ ("--role must be cashier or admin"));
+        return usage (_ ("--role must be cashier, admin or kiosk"));
+      if (role != TILL_ROLE_KIOSK && has_policy_options (options))
+        return usage (_ ("Only a kiosk has a policy: add it with --role kiosk"));
+      if (role == TILL_ROLE_KIOSK)
+        {
+          policy = till_kiosk_policy_new (0);
+          if (!apply_policy_options (options, policy, &error))
+            return fail (NULL, error);
+        }
+      if (!till_database_begin (db, &error))
+        return fail (NULL, error);
       token = till_terminals_add (db, argv[3], role, &id, &error);
+      if (token != NULL && policy != NULL)
+        {
+          policy->terminal_id = id;
+          if (!till_kiosk_policy_save (db, policy, &error))
+            g_clear_pointer (&token, g_free);
+        }
+      if (token != NULL && !till_database_commit (db, &error))
+        g_clear_pointer (&token, g_free);
       if (token == NULL)
-        return fail (_ ("Cannot add the terminal"), error);
+        {
+          till_database_rollback (db);
+          return fail (_ ("Cannot add the terminal"), error);
+        }
       id_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
       g_print (_ ("Terminal %s “%s” (%s) added. Its token, shown only this once:\n"), id_text,
                argv[3], till_role_to_string (role));
@@ -368,7 +514,13 @@ run_terminal (Options *options, int argc, char **argv)
       g_print (_ ("Terminal “%s” revoked\n"), argv[3]);
       return 0;
     }
-  return usage (_ ("terminal needs add, list or revoke"));
+  if (g_str_equal (argv[2], "policy"))
+    {
+      if (argc != 4)
+        return usage (_ ("terminal policy takes one ID or NAME"));
+      return run_terminal_policy (options, db, argv[3]);
+    }
+  return usage (_ ("terminal needs add, list, revoke or policy"));
 }
 
 static int
@@ -587,7 +739,18 @@ till_server_cli_run (int argc, char **argv, const char *allocator)
     { "behind-proxy", 0, 0, G_OPTION_ARG_NONE, &options.behind_proxy,
       N_ ("A TLS proxy stands in front (allows live mode without --tls-certificate)"), NULL },
     { "role", 0, 0, G_OPTION_ARG_STRING, &options.role,
-      N_ ("terminal add: cashier (default) or admin"), N_ ("ROLE") },
+      N_ ("terminal add: cashier (default), admin or kiosk"), N_ ("ROLE") },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &options.idle_timeout,
+      N_ ("kiosk: seconds without a touch before it asks whether the customer is there (60)"),
+      N_ ("SECONDS") },
+    { "countdown", 0, 0, G_OPTION_ARG_INT, &options.countdown,
+      N_ ("kiosk: seconds it asks before it starts again (20)"), N_ ("SECONDS") },
+    { "tenders", 0, 0, G_OPTION_ARG_STRING, &options.tenders,
+      N_ ("kiosk: what customers pay with, comma-separated (card)"), N_ ("TENDERS") },
+    { "pin", 0, 0, G_OPTION_ARG_NONE, &options.pin,
+      N_ ("kiosk: read the attendant PIN from standard input"), NULL },
+    { "no-pin", 0, 0, G_OPTION_ARG_NONE, &options.no_pin,
+      N_ ("kiosk: no attendant PIN (the kiosk cannot be left)"), NULL },
     { "webhook-url", 0, 0, G_OPTION_ARG_STRING, &options.webhook_url,
       N_ ("selftest: the server's webhook (default: its own, from [server] listen)"), N_ ("URL") },
     { "webhook-wait", 0, 0, G_OPTION_ARG_INT, &options.webhook_wait,
@@ -604,8 +767,8 @@ till_server_cli_run (int argc, char **argv, const char *allocator)
 
   g_option_context_set_summary (context, _ ("The Till backend: catalog, checkout, orders, "
                                             "refunds, reports and Stripe webhooks."));
-  description =
-      g_strconcat (help_description (), "\n\n", help_selftest (), "\n\n", help_z_report (), NULL);
+  description = g_strconcat (help_description (), "\n\n", help_selftest (), "\n\n",
+                             help_z_report (), "\n\n", help_kiosk (), NULL);
   g_option_context_set_description (context, description);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))

@@ -29,7 +29,16 @@ till_terminal_free (TillTerminal *terminal)
 const char *
 till_role_to_string (TillRole role)
 {
-  return role == TILL_ROLE_ADMIN ? "admin" : "cashier";
+  switch (role)
+    {
+      case TILL_ROLE_ADMIN:
+        return "admin";
+      case TILL_ROLE_KIOSK:
+        return "kiosk";
+      case TILL_ROLE_CASHIER:
+      default:
+        return "cashier";
+    }
 }
 
 gboolean
@@ -39,6 +48,8 @@ till_role_from_string (const char *text, TillRole *out_role)
     *out_role = TILL_ROLE_CASHIER;
   else if (g_strcmp0 (text, "admin") == 0)
     *out_role = TILL_ROLE_ADMIN;
+  else if (g_strcmp0 (text, "kiosk") == 0)
+    *out_role = TILL_ROLE_KIOSK;
   else
     return FALSE;
   return TRUE;
@@ -195,6 +206,45 @@ till_terminals_revoke (TillDatabase *db, const char *what, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+TillTerminal *
+till_terminals_find (TillDatabase *db, const char *what, GError **error)
+{
+  g_autoptr (TillTerminal) terminal = NULL;
+  sqlite3_stmt *stmt;
+  guint64       id = 0;
+  gboolean      by_id = g_ascii_string_to_unsigned (what, 10, 1, G_MAXINT64, &id, NULL);
+  int           rc;
+
+  stmt = till_database_prepare (db,
+                                by_id ? "SELECT id, name, role, created_at, 0 FROM terminals"
+                                        " WHERE id = ? AND revoked_at IS NULL"
+                                      : "SELECT id, name, role, created_at, 0 FROM terminals"
+                                        " WHERE name = ? AND revoked_at IS NULL",
+                                error);
+  if (stmt == NULL)
+    return NULL;
+  if (by_id)
+    sqlite3_bind_int64 (stmt, 1, (gint64) id);
+  else
+    till_database_bind_text (stmt, 1, what);
+  while ((rc = till_database_step (db, stmt, error)) == SQLITE_ROW)
+    {
+      if (terminal != NULL)
+        {
+          sqlite3_reset (stmt);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                       _ ("Several active terminals are named “%s”: give the ID"), what);
+          return NULL;
+        }
+      terminal = terminal_from_row (stmt);
+    }
+  if (rc < 0)
+    return NULL;
+  if (terminal == NULL)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _ ("No active terminal “%s”"), what);
+  return g_steal_pointer (&terminal);
 }
 
 /**

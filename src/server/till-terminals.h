@@ -12,6 +12,7 @@ typedef enum
 {
   TILL_ROLE_CASHIER,
   TILL_ROLE_ADMIN,
+  TILL_ROLE_KIOSK, /* a self-checkout: no more than a cashier, and a policy of its own */
 } TillRole;
 
 typedef struct
@@ -36,6 +37,9 @@ GPtrArray *till_terminals_list (TillDatabase *db, GError **error);
 gboolean till_terminals_revoke (TillDatabase *db, const char *what, GError **error);
 /* Revokes the active terminals named @name but the @keep newest; returns how many, or -1. */
 gint64 till_terminals_revoke_older (TillDatabase *db, const char *name, guint keep, GError **error);
+/* The active terminal @what (an id, or a name only one active terminal has); else
+ * G_IO_ERROR_NOT_FOUND, or G_IO_ERROR_EXISTS when several have that name. */
+TillTerminal *till_terminals_find (TillDatabase *db, const char *what, GError **error);
 /* The terminal holding @token, or NULL (revoked, unknown or malformed). */
 TillTerminal *till_terminals_authenticate (TillDatabase *db, const char *token);
 /* Constant-time comparison of two byte strings of the same length. */

@@ -212,6 +212,10 @@ def add_terminal(name, role):
 
 
 TOKENS = {"admin": add_terminal("admin", "admin"), "cashier": add_terminal("cashier", "cashier")}
+TOKENS["kiosk"] = add_terminal("kiosk", "kiosk")
+KIOSK_ID = next(int(line.split("\t")[0]) for line in subprocess.run(
+    [server_path, "--db", db, "terminal", "list"], check=True, capture_output=True,
+    text=True).stdout.splitlines() if line.split("\t")[2] == "kiosk")
 log_dir = os.path.join(os.environ.get("G_TEST_BUILDDIR", tmp.name), "logs")
 os.makedirs(log_dir, exist_ok=True)
 log = open(os.path.join(log_dir, "check-contract.log"), "w")
@@ -387,6 +391,10 @@ def r_healthz(route):
 
 def r_config(route):
     call(route, "GET", "/api/v1/config", 200)
+    kiosk = call(route, "GET", "/api/v1/config", 200, token="kiosk").json
+    if kiosk["role"] != "kiosk" or set(kiosk["kiosk"] or {}) != \
+       {"idle_timeout", "countdown", "tenders", "pin"}:
+        fail(f"GET /api/v1/config as a kiosk: {kiosk.get('role')}, {kiosk.get('kiosk')}")
     call(route, "GET", "/api/v1/config", 401, "unauthorized", token="till_not_a_token")
 
 
@@ -726,6 +734,19 @@ def r_csv(route):
     call(route, "GET", "/api/v1/orders.csv", 403, "forbidden")
 
 
+def r_terminal_policy(route):
+    path = f"/api/v1/terminals/{KIOSK_ID}/policy"
+    call(route, "PATCH", path, 200, token="admin", body={"idle_timeout": 90, "pin": "2468"})
+    call(route, "GET", path, 200, token="admin")
+    call(route, "PATCH", path, 400, "invalid_field", token="admin", body={"countdown": 1})
+    call(route, "PATCH", path, 400, "invalid_request", token="admin", body={"pin": "12"})
+    call(route, "PATCH", path, 403, "forbidden", token="kiosk", body={"idle_timeout": 900})
+    call(route, "PATCH", "/api/v1/terminals/1/policy", 404, "not_found", token="admin", body={})
+    policy = request("GET", "/api/v1/config", token=TOKENS["kiosk"]).json["kiosk"]
+    if policy["idle_timeout"] != 90 or policy["countdown"] != 20 or policy["pin"] is None:
+        fail(f"{path}: a refused PATCH changed the policy, or a good one did not: {policy}")
+
+
 def r_training(route):
     call(route, "POST", "/api/v1/training/terminals", 201, token=None, body={})
     call(route, "POST", "/api/v1/training/terminals", 400, "unknown_field", token=None,
@@ -813,6 +834,7 @@ RECIPES = {
     "GET /api/v1/reports/days": r_days,
     "GET /api/v1/orders.csv": r_csv,
     "POST /api/v1/training/terminals": r_training,
+    "GET|PATCH /api/v1/terminals/{id}/policy": r_terminal_policy,
     "POST /stripe/webhook": r_webhook,
     "GET|HEAD /pay/…": r_pay,
     "GET|HEAD /r/{token}": r_receipt_page,
