@@ -2155,6 +2155,12 @@ till_store_config_takes_tender (const TillStoreConfig *config, const char *tende
 {
   if (config == NULL)
     return FALSE;
+  /* A kiosk offers only what its policy allows (the server refuses the rest too); a split is
+   * part cash. */
+  if (config->kiosk != NULL && config->kiosk->tenders != NULL &&
+      !g_strv_contains ((const char *const *) config->kiosk->tenders,
+                        g_str_equal (tender, "split") ? "cash" : tender))
+    return FALSE;
   if (config->tenders == NULL)
     return g_str_equal (tender, "card");
   return g_strv_contains ((const char *const *) config->tenders, tender);

@@ -13,6 +13,7 @@
 
 #include "till-api-private.h"
 #include "till-core.h"
+#include "till-kiosk-policies.h"
 #include "till-payments.h"
 #include "till-server-error.h"
 
@@ -415,6 +416,19 @@ offline_cart (TillApi *self, JsonObject *object, GError **error)
   return g_steal_pointer (&cart);
 }
 
+/* Whether @terminal may take cash: any till may, a kiosk only when its policy (on the server,
+ * never the kiosk's word) lists it. FALSE with @error set when the policy cannot be read. */
+static gboolean
+kiosk_takes_cash (TillApi *self, const TillTerminal *terminal, GError **error)
+{
+  g_autoptr (TillKioskPolicy) policy = NULL;
+
+  if (terminal->role != TILL_ROLE_KIOSK)
+    return TRUE;
+  policy = till_kiosk_policy_load (self->db, terminal->id, error);
+  return policy != NULL && g_strv_contains ((const char *const *) policy->tenders, "cash");
+}
+
 /* Reads and removes `tender` and `cash` from a checkout (the rest is the cart): whether it
  * is paid in cash, and what was handed over. */
 static gboolean
@@ -506,6 +520,10 @@ till_api_handle_checkout (TillApi *self, SoupServerMessage *msg, TillTerminal *t
       !self->config->offline_cash)
     g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_OFFLINE_CASH_FORBIDDEN,
                  _ ("This store takes no cash sales made offline ([store] offline-cash)"));
+  if (error == NULL && (cash || split) && !kiosk_takes_cash (self, terminal, &error) &&
+      error == NULL)
+    g_set_error (&error, TILL_API_ERROR, TILL_API_ERROR_TENDER_NOT_ALLOWED,
+                 _ ("This kiosk takes no cash: its policy’s tenders do not include it"));
   if (object == NULL || error != NULL ||
       (cart = offline ? offline_cart (self, object, &error)
                       : till_cart_from_checkout_json (object, &error)) == NULL)

@@ -40,6 +40,7 @@ static const struct
   [TILL_API_ERROR_MOTO_NOT_ALLOWED] = { 409, "moto_not_allowed" },
   [TILL_API_ERROR_NO_DRAWER_SESSION] = { 409, "no_drawer_session" },
   [TILL_API_ERROR_OFFLINE_CASH_FORBIDDEN] = { 409, "offline_cash_forbidden" },
+  [TILL_API_ERROR_TENDER_NOT_ALLOWED] = { 403, "tender_not_allowed" },
 };
 
 guint

@@ -34,6 +34,7 @@ typedef enum
   TILL_API_ERROR_MOTO_NOT_ALLOWED,       /* 409 moto_not_allowed: [stripe] moto off, or a kiosk */
   TILL_API_ERROR_NO_DRAWER_SESSION,      /* 409 no_drawer_session: cash with the drawer closed */
   TILL_API_ERROR_OFFLINE_CASH_FORBIDDEN, /* 409 offline_cash_forbidden: [store] offline-cash */
+  TILL_API_ERROR_TENDER_NOT_ALLOWED,     /* 403 tender_not_allowed: not in a kiosk's policy */
 } TillApiError;
 
 GQuark till_api_error_quark (void);

@@ -518,6 +518,9 @@ def r_checkouts(route):
     cash_body = {"client_reference": "contract-cash", "currency": "USD", "tender": "cash",
                  "cash": {"tendered": 100000}, "lines": [{"product_id": 1, "quantity": 1}]}
     call(route, "POST", "/api/v1/checkouts", 409, "no_drawer_session", body=cash_body)
+    # A kiosk's policy takes cards only unless it says otherwise.
+    call(route, "POST", "/api/v1/checkouts", 403, "tender_not_allowed", token="kiosk",
+         body=dict(cash_body, client_reference="contract-kiosk-cash"))
     request("POST", "/api/v1/drawer/open", {"float": 0}, token=TOKENS["cashier"])
     cash = call(route, "POST", "/api/v1/checkouts", 201, body=cash_body, shape=False)
     if cash is not None and cash.json is not None:

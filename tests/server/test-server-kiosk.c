@@ -264,6 +264,47 @@ test_kiosk_no_moto (KioskFixture *fixture, gconstpointer data)
   assert_json_error (refused, 409, "moto_not_allowed");
 }
 
+/* A kiosk's tenders are its policy's, on the server: cash from a card-only kiosk is refused
+ * and leaves nothing, whatever the app sends; once the policy lists cash, the sale goes on to
+ * the drawer's rules like any till's. */
+static void
+test_kiosk_tenders (KioskFixture *fixture, gconstpointer data)
+{
+  g_autofree char *reference = till_test_new_reference ();
+  g_autofree char *cart = cart_body (&fixture->base, reference);
+  g_autofree char *cash =
+      g_strconcat ("{\"tender\": \"cash\", \"cash\": {\"tendered\": 100000000},", cart + 1, NULL);
+  g_autofree char *split = g_strconcat (
+      "{\"tender\": \"split\", \"cash\": {\"amount\": 1, \"tendered\": 1},", cart + 1, NULL);
+
+  {
+    g_autoptr (TillTestResponse) refused =
+        request (fixture, "POST", "/api/v1/checkouts", fixture->kiosk_token, cash);
+    g_autoptr (TillTestResponse) refused_split =
+        request (fixture, "POST", "/api/v1/checkouts", fixture->kiosk_token, split);
+
+    assert_json_error (refused, 403, "tender_not_allowed");
+    assert_json_error (refused_split, 403, "tender_not_allowed");
+  }
+  {
+    g_autoptr (TillTestResponse) changed =
+        patch_policy (fixture, fixture->kiosk_id, fixture->base.server->admin_token,
+                      "{\"tenders\": [\"card\", \"cash\"]}");
+    g_autoptr (TillTestResponse) drawer = NULL;
+
+    g_assert_cmpuint (changed->status, ==, 200);
+    drawer = request (fixture, "POST", "/api/v1/checkouts", fixture->kiosk_token, cash);
+    assert_json_error (drawer, 409, "no_drawer_session");
+  }
+  {
+    /* Nothing was recorded under the reference: the card checkout makes the order. */
+    g_autoptr (TillTestResponse) created =
+        request (fixture, "POST", "/api/v1/checkouts", fixture->kiosk_token, cart);
+
+    g_assert_cmpuint (created->status, ==, 201);
+  }
+}
+
 /* till-server with @args, @input on its standard input: its exit status and output. */
 static int
 run_cli (const char *const *args, const char *input, char **out_stdout, char **out_stderr)
@@ -375,6 +416,7 @@ main (int argc, char **argv)
   ADD ("/server/kiosk/policy/patch", test_policy_patch);
   ADD ("/server/kiosk/policy/refused", test_policy_refused);
   ADD ("/server/kiosk/no-moto", test_kiosk_no_moto);
+  ADD ("/server/kiosk/tenders", test_kiosk_tenders);
 #undef ADD
   g_test_add_func ("/server/kiosk/cli", test_cli);
 
