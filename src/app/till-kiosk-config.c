@@ -174,3 +174,50 @@ till_kiosk_config_check_pin (const TillKioskConfig *config, const char *pin)
                           g_bytes_get_data (config->pin_hash, NULL),
                           g_bytes_get_size (config->pin_hash));
 }
+
+static void
+add_base64 (JsonBuilder *builder, const char *member, GBytes *bytes)
+{
+  g_autofree char *text =
+      g_base64_encode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+
+  json_builder_set_member_name (builder, member);
+  json_builder_add_string_value (builder, text);
+}
+
+char *
+till_kiosk_config_to_json (const TillKioskConfig *config)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  g_return_val_if_fail (config != NULL, NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "idle_timeout");
+  json_builder_add_int_value (builder, config->idle_timeout);
+  json_builder_set_member_name (builder, "countdown");
+  json_builder_add_int_value (builder, config->countdown);
+  json_builder_set_member_name (builder, "tenders");
+  json_builder_begin_array (builder);
+  for (guint i = 0; config->tenders != NULL && config->tenders[i] != NULL; i++)
+    json_builder_add_string_value (builder, config->tenders[i]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "pin");
+  if (till_kiosk_config_has_pin (config))
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "algorithm");
+      json_builder_add_string_value (builder, "pbkdf2-sha256");
+      add_base64 (builder, "salt", config->pin_salt);
+      add_base64 (builder, "hash", config->pin_hash);
+      json_builder_set_member_name (builder, "iterations");
+      json_builder_add_int_value (builder, config->pin_iterations);
+      json_builder_end_object (builder);
+    }
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}

@@ -25,7 +25,9 @@ TillKioskConfig *till_kiosk_config_new (void);
  * default (a malformed PIN: none). */
 TillKioskConfig *till_kiosk_config_from_json (JsonObject *object);
 TillKioskConfig *till_kiosk_config_copy (const TillKioskConfig *config);
-void             till_kiosk_config_free (TillKioskConfig *config);
+/* @config as till_kiosk_config_from_json () reads it back: the server's "kiosk" member. */
+char *till_kiosk_config_to_json (const TillKioskConfig *config);
+void  till_kiosk_config_free (TillKioskConfig *config);
 /* Both NULL, or the same policy. */
 gboolean till_kiosk_config_equal (const TillKioskConfig *a, const TillKioskConfig *b);
 gboolean till_kiosk_config_has_pin (const TillKioskConfig *config);

@@ -32,7 +32,8 @@ struct _TillKiosk
 
   TillWindow      *window; /* weak */
   TillClient      *client;
-  TillKioskConfig *config; /* the policy in force; NULL when no kiosk */
+  TillKioskConfig *config;   /* the policy in force; NULL when no kiosk */
+  GSettings       *settings; /* "kiosk-policy": the last policy the server sent */
   gboolean         locked;
   gboolean         left; /* the attendant left: not again until the app starts again */
   guint            inhibit_cookie;
@@ -204,12 +205,19 @@ on_client_config (TillKiosk *self)
     return; /* not known yet, or out of reach: as it was */
   if (till_store_config_is_kiosk (config))
     {
+      g_autofree char *remembered = NULL;
+
       till_kiosk_config_free (self->config);
-      self->config = till_kiosk_config_copy (config->kiosk);
+      self->config =
+          config->kiosk != NULL ? till_kiosk_config_copy (config->kiosk) : till_kiosk_config_new ();
+      /* Remembered, so that the kiosk starts locked when its server is out of reach. */
+      remembered = till_kiosk_config_to_json (self->config);
+      g_settings_set_string (self->settings, "kiosk-policy", remembered);
       lock (self);
     }
   else
     {
+      g_settings_set_string (self->settings, "kiosk-policy", "");
       g_clear_pointer (&self->config, till_kiosk_config_free);
       unlock (self);
     }
@@ -645,6 +653,7 @@ till_kiosk_finalize (GObject *object)
   TillKiosk *self = TILL_KIOSK (object);
 
   till_kiosk_config_free (self->config);
+  g_clear_object (&self->settings);
   g_hash_table_unref (self->accels);
   G_OBJECT_CLASS (till_kiosk_parent_class)->finalize (object);
 }
@@ -711,6 +720,25 @@ till_kiosk_new (TillWindow *window, TillClient *client)
   build_overlay (self);
   gtk_widget_set_visible (self->corner, FALSE);
 
+  /* A kiosk the last time its server answered is one until the server says otherwise: a
+   * customer cannot unlock it by cutting the network and waiting for a restart. */
+  self->settings = g_settings_new (TILL_APP_ID);
+  if (till_client_get_config (client) == NULL)
+    {
+      g_autofree char *remembered = g_settings_get_string (self->settings, "kiosk-policy");
+      g_autoptr (JsonParser) parser = json_parser_new ();
+
+      if (*remembered != '\0')
+        {
+          JsonNode *root = json_parser_load_from_data (parser, remembered, -1, NULL)
+                               ? json_parser_get_root (parser)
+                               : NULL;
+
+          self->config = till_kiosk_config_from_json (
+              root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL);
+          lock (self);
+        }
+    }
   g_signal_connect_swapped (client, "notify::config", G_CALLBACK (on_client_config), self);
   on_client_config (self);
   return self;

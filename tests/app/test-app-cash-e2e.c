@@ -110,7 +110,7 @@ add_terminal (Fixture *f, const char *name)
   g_autofree char *server =
       g_test_build_filename (G_TEST_BUILT, "..", "src", "server", "till-server", NULL);
   g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autofree char *out = NULL;
   g_auto (GStrv) lines = NULL;
 
@@ -132,7 +132,7 @@ start_server (Fixture *f)
       g_test_build_filename (G_TEST_BUILT, "..", "src", "server", "till-server", NULL);
   g_autofree char *config = g_build_filename (f->tmpdir, "till.conf", NULL);
   g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr (GError) error = NULL;
 
   g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", f->tmpdir, TRUE);

@@ -79,7 +79,7 @@ test_survives_sigkill (void)
   g_autofree char *self =
       g_test_build_filename (G_TEST_BUILT, "app", "test-app-cash-journal", NULL);
   g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr (GDataInputStream) lines = NULL;
   g_autoptr (GSubprocess) child = NULL;
   g_autoptr (TillCashJournal) journal = NULL;

@@ -43,7 +43,7 @@ run_server_command (Fixture *f, const char *const *args, const char *input)
   g_autofree char *server =
       g_test_build_filename (G_TEST_BUILT, "..", "src", "server", "till-server", NULL);
   g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      till_test_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GSubprocess) process = NULL;
   g_autoptr (GError) error = NULL;
@@ -97,6 +97,13 @@ setup (Fixture *f, gconstpointer data)
   const char *kiosk_args[] = { "terminal", "add", "Kiosk 1", "--role", "kiosk", "--pin", NULL };
   const char *cashier_args[] = { "terminal", "add", "Till 1", NULL };
 
+  /* What an earlier case's kiosk remembered (GSettings' memory backend lives as long as the
+   * program) is not this one's. */
+  {
+    g_autoptr (GSettings) settings = g_settings_new (TILL_APP_ID);
+
+    g_settings_reset (settings, "kiosk-policy");
+  }
   f->tmpdir = till_test_make_tmpdir ("till-app-kiosk");
   f->db = g_build_filename (f->tmpdir, "till.db", NULL);
   f->kiosk_token = run_server_command (f, kiosk_args, PIN "\n");
@@ -104,7 +111,7 @@ setup (Fixture *f, gconstpointer data)
   {
     const char *argv[] = { server, "--listen", "127.0.0.1:0", "--db", f->db, "--training", NULL };
 
-    launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+    launcher = till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
     g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", f->tmpdir, TRUE);
     f->server = till_test_spawn (launcher, argv, &f->url, NULL, &error);
     g_assert_no_error (error);
@@ -256,6 +263,42 @@ test_policy_kiosk (Fixture *f, gconstpointer data)
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (f->window)));
   g_assert_true (till_kiosk_get_locked (f->kiosk));
   g_assert_false (f->quit);
+}
+
+static gboolean
+client_says_cashier (gpointer data)
+{
+  const TillStoreConfig *config = till_client_get_config (TILL_CLIENT (data));
+
+  return config != NULL && !till_store_config_is_kiosk (config);
+}
+
+/* A kiosk that starts again while its server is out of reach is still a kiosk, with the
+ * policy it last had (its PIN too); a cashier's till that starts offline is none. */
+static void
+test_restart_offline (Fixture *f, gconstpointer data)
+{
+  g_autofree char *closed = till_test_closed_port_url ();
+  g_autoptr (TillClient) offline = till_client_new ();
+  g_autoptr (TillKiosk) again = NULL;
+
+  connect_kiosk (f);
+  g_clear_object (&f->kiosk);
+  till_client_set_server (offline, closed, f->kiosk_token);
+  again = till_kiosk_new (f->window, offline);
+  g_assert_true (till_kiosk_get_locked (again));
+  assert_does_nothing (f, GTK_WIDGET (f->window), "win.cart-discount");
+  g_clear_object (&again);
+  till_window_set_locked (f->window, FALSE);
+
+  /* The server said cashier: nothing is remembered. */
+  till_client_set_server (f->client, f->url, f->cashier_token);
+  g_assert_true (till_test_wait_until (client_says_cashier, f->client, 20000));
+  f->kiosk = till_kiosk_new (f->window, f->client);
+  g_assert_false (till_kiosk_get_locked (f->kiosk));
+  g_clear_object (&f->kiosk);
+  again = till_kiosk_new (f->window, offline);
+  g_assert_false (till_kiosk_get_locked (again));
 }
 
 /* A cashier's terminal is no kiosk; the same app then connected as the kiosk is one, and
@@ -421,6 +464,7 @@ main (int argc, char **argv)
 #define ADD(path, func) g_test_add (path, Fixture, NULL, setup, func, teardown)
   ADD ("/app/kiosk/policy/kiosk", test_policy_kiosk);
   ADD ("/app/kiosk/policy/cashier", test_policy_cashier);
+  ADD ("/app/kiosk/restart-offline", test_restart_offline);
   ADD ("/app/kiosk/keys", test_keys);
   ADD ("/app/kiosk/pin-pad", test_pin_pad);
   ADD ("/app/kiosk/pin-lockout", test_pin_lockout);

@@ -493,7 +493,7 @@ export_pdf (Fixture *f, char **out_text, char **out_qr)
     if (g_str_has_prefix (name, "receipt-page") && g_str_has_suffix (name, ".png"))
       {
         g_autofree char *png = g_build_filename (f->tmpdir, name, NULL);
-        g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+        g_autoptr (GSubprocessLauncher) launcher = till_test_launcher_new (
             G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
         g_autofree char *found = NULL;
         /* zbarimg exits with 4 when the page has no code. */
