@@ -90,6 +90,8 @@ status_label (TillOrderStatus status)
     {
       case TILL_ORDER_PENDING_PAYMENT:
         return _ ("Waiting for Payment");
+      case TILL_ORDER_PARTIALLY_PAID:
+        return _ ("Partly Paid");
       case TILL_ORDER_PAID:
         return _ ("Paid");
       case TILL_ORDER_PARTIALLY_REFUNDED:

@@ -80,12 +80,19 @@ wipe_secret (TillPaymentPage *self)
     }
 }
 
+/* The card has yet to pay: a pending order, or a split one whose cash part is paid. */
+static gboolean
+awaits_card (const TillOrder *order)
+{
+  return order->status == TILL_ORDER_PENDING_PAYMENT || order->status == TILL_ORDER_PARTIALLY_PAID;
+}
+
 /* The order on the page was paid (and maybe refunded since): it has a receipt, and the sale
  * is done. */
 static gboolean
 has_paid_order (TillPaymentPage *self)
 {
-  return self->order != NULL && self->order->status != TILL_ORDER_PENDING_PAYMENT &&
+  return self->order != NULL && !awaits_card (self->order) &&
          self->order->status != TILL_ORDER_CANCELED;
 }
 
@@ -154,11 +161,34 @@ show_error (TillPaymentPage *self, const char *title, const char *description)
   show_status (self, "error", self->error_status, self->retry_button);
 }
 
+/* What the card pays of @order: its total less any cash part (a split sale, whose
+ * PaymentIntent is for the rest only). */
+static gint64
+card_amount (const TillOrder *order)
+{
+  gint64 cash = 0;
+
+  if (order->tenders != NULL)
+    {
+      for (guint i = 0; i < order->tenders->len; i++)
+        {
+          const TillOrderTender *tender = g_ptr_array_index (order->tenders, i);
+
+          if (g_strcmp0 (tender->method, "cash") == 0)
+            cash += tender->amount;
+        }
+    }
+  else if (order->status == TILL_ORDER_PENDING_PAYMENT ||
+           order->status == TILL_ORDER_PARTIALLY_PAID)
+    cash = order->paid_amount;
+  return CLAMP (order->total - cash, 0, order->total);
+}
+
 static char *
 format_total (const TillOrder *order)
 {
-  /* As the cart shows it, in the monetary locale. */
-  return till_money_label (order->total, order->currency);
+  /* As the cart shows it, in the monetary locale: the card's part of it. */
+  return till_money_label (card_amount (order), order->currency);
 }
 
 /* Receipts on the printer chosen in the preferences: after the sale, and again with Reprint.
@@ -345,7 +375,7 @@ on_renewed (GObject *source, GAsyncResult *result, gpointer user_data)
   self->payment_intent = g_strdup (checkout->response->payment_intent);
   wipe_secret (self);
   self->client_secret = g_strdup (checkout->response->client_secret);
-  if (self->order == NULL || self->order->status != TILL_ORDER_PENDING_PAYMENT)
+  if (self->order == NULL || !awaits_card (self->order))
     {
       if (self->order != NULL)
         check_payment (self);
@@ -390,6 +420,7 @@ show_order (TillPaymentPage *self)
         break;
 
       case TILL_ORDER_PENDING_PAYMENT:
+      case TILL_ORDER_PARTIALLY_PAID:
       default:
         if (self->order->decline_code != NULL || self->order->decline_message != NULL)
           show_declined (self);
@@ -503,7 +534,7 @@ show_form (TillPaymentPage *self)
   g_autofree char *title = NULL;
   TillPaymentArgs  args;
 
-  if (!form_args (self, self->order->total, self->order->currency, amount, &args))
+  if (!form_args (self, card_amount (self->order), self->order->currency, amount, &args))
     {
       /* The server made the intent, so Stripe took the amount; core knows every currency
        * the server does. */
@@ -639,7 +670,7 @@ till_payment_page_begin (TillPaymentPage            *self,
     }
 
   /* Already paid (a checkout repeated after a crash): say so rather than ask again. */
-  if (self->order->status != TILL_ORDER_PENDING_PAYMENT)
+  if (!awaits_card (self->order))
     {
       check_payment (self);
       return;

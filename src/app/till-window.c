@@ -620,7 +620,8 @@ on_recovery_checkout (GObject *source, GAsyncResult *result, gpointer user_data)
       g_debug ("No pending order to recover: %s", error->message);
       return;
     }
-  if (recovery->response->order->status == TILL_ORDER_PENDING_PAYMENT)
+  if (recovery->response->order->status == TILL_ORDER_PENDING_PAYMENT ||
+      recovery->response->order->status == TILL_ORDER_PARTIALLY_PAID)
     {
       /* Read before the steal: the order of a call's arguments is unspecified. */
       TillWindow *self = recovery->window;

@@ -1787,6 +1787,58 @@ test_flow_prepared_other_total (Fixture *f, gconstpointer data)
   g_assert_cmpstr (status, ==, "paid");
 }
 
+/* A split sale, cash first: the cash part is recorded with the order, the card form shows
+ * and charges the rest only, and the order is paid when the card is. */
+static void
+test_flow_split_card_part (Fixture *f, gconstpointer data)
+{
+  g_autoptr (TillCartModel) cart = catalog_cart (f, 2);
+  g_autoptr (TillCheckoutResponse) response = NULL;
+  g_autoptr (JsonNode) body = NULL;
+  g_autoptr (JsonObject) drawer = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *expression = NULL;
+  g_autofree char *status = NULL;
+  JsonObject      *cash = json_object_new ();
+  Waiter           waiter = { NULL };
+  guint            ready = f->ready;
+
+  {
+    g_autoptr (JsonNode) open = json_from_string ("{\"float\": 0}", NULL);
+
+    till_client_cash_request_async (f->client, "/api/v1/drawer/open", open, NULL, NULL, on_async,
+                                    &waiter);
+    wait_result (&waiter);
+    drawer = till_client_cash_request_finish (f->client, waiter.result, &error);
+    g_assert_no_error (error);
+    g_clear_object (&waiter.result);
+  }
+  till_cart_model_ensure_client_reference (cart);
+  body = till_cart_to_checkout_json (till_cart_model_get_cart (cart));
+  json_object_set_string_member (json_node_get_object (body), "tender", "split");
+  json_object_set_int_member (cash, "amount", 100);
+  json_object_set_int_member (cash, "tendered", 100);
+  json_object_set_object_member (json_node_get_object (body), "cash", cash);
+  till_client_split_checkout_async (f->client, body, NULL, on_async, &waiter);
+  wait_result (&waiter);
+  response = till_client_create_checkout_finish (f->client, waiter.result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&waiter.result);
+  g_assert_cmpint (response->order->status, ==, TILL_ORDER_PARTIALLY_PAID);
+
+  till_payment_page_begin (f->page, cart, response);
+  wait_for (&f->ready, ready + 1, "the card form for the card's part");
+  label = till_money_label (response->order->total - 100, "EUR");
+  expression = g_strdup_printf ("document.getElementById('amount').textContent === '%s'", label);
+  g_assert_true (pay_page_says (till_payment_view_get_web_view (f->view), expression));
+
+  type_card (f, "4242424242424242");
+  wait_for_state (f, "paid");
+  status = order_status (f, response->order->id);
+  g_assert_cmpstr (status, ==, "paid");
+}
+
 /* In Turkish, the card form is in Turkish (Stripe Elements' locale is the app's language, not
  * WebKit's). Last, as it changes the process's language. */
 static void
@@ -1872,6 +1924,7 @@ main (int argc, char **argv)
   FLOW ("window-sale", test_window_sale);
   FLOW ("prepared-before-checkout", test_flow_prepared_before_checkout);
   FLOW ("prepared-other-total", test_flow_prepared_other_total);
+  FLOW ("split-card-part", test_flow_split_card_part);
   g_test_add ("/pay/flow/moto", Fixture, moto, fixture_set_up, test_flow_moto, fixture_tear_down);
   g_test_add ("/pay/flow/moto-declined", Fixture, moto, fixture_set_up, test_flow_moto_declined,
               fixture_tear_down);
