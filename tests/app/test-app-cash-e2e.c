@@ -21,6 +21,7 @@
 #include "till-window-private.h"
 #include "till-core.h"
 #include "till-money-label.h"
+#include "till-test-asan.h"
 #include "till-test-gtk.h"
 #include "till-test-util.h"
 

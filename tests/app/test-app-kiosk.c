@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "till-kiosk-private.h"
+#include "till-test-asan.h"
 #include "till-test-gtk.h"
 #include "till-window-private.h"
 

@@ -966,8 +966,13 @@ test_client_products (ClientFixture *f, gconstpointer data)
 static void
 test_client_reconnect (ClientFixture *f, gconstpointer data)
 {
-  guint            port = till_test_app_server_get_port (f->server);
-  g_autofree char *url = g_strdup (till_test_app_server_get_url (f->server));
+  guint            port = till_test_reusable_port ();
+  g_autofree char *url = NULL;
+
+  /* On a port no outgoing connection may be given while the server is away. */
+  g_clear_pointer (&f->server, till_test_app_server_free);
+  f->server = till_test_app_server_new (TRUE, port);
+  url = g_strdup (till_test_app_server_get_url (f->server));
 
   till_client_set_server (f->client, url, TILL_TEST_APP_TOKEN);
   g_assert_true (till_test_wait_until (client_online, f->client, 5000));
@@ -1020,13 +1025,19 @@ assert_noticed_in_budget (TillClient *client, guint probes_before)
 static void
 test_client_notice_budget (ClientFixture *f, gconstpointer data)
 {
-  guint            port = till_test_app_server_get_port (f->server);
-  g_autofree char *url = g_strdup (till_test_app_server_get_url (f->server));
+  guint            port = till_test_reusable_port ();
+  g_autofree char *url = NULL;
   g_autoptr (TillClient) client = till_client_new ();
   g_autoptr (GSocketListener) silent = NULL;
   g_autoptr (GError) error = NULL;
   ProbeWait wait = { client, 0 };
   guint     before;
+
+  /* The server stops and starts again on its port, which must not be one an outgoing
+   * connection may be given meanwhile. */
+  g_clear_pointer (&f->server, till_test_app_server_free);
+  f->server = till_test_app_server_new (TRUE, port);
+  url = g_strdup (till_test_app_server_get_url (f->server));
 
   till_client_set_server (client, url, TILL_TEST_APP_TOKEN);
   g_assert_true (till_test_wait_until (client_online, client, 5000));

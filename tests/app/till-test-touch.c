@@ -15,11 +15,11 @@
  */
 #include "config.h"
 
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "till-test-touch.h"
 #include "till-test-util.h"
@@ -83,42 +83,29 @@ struct _TillTestTouch
   gint64                   start_us;
 };
 
-static guint16
-free_port (void)
+/* Whether GDK can connect to the daemon's socket now. */
+static gboolean
+socket_answers (const char *path)
 {
-  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
-  g_autoptr (GError) error = NULL;
-  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketAddress) address = g_unix_socket_address_new (path);
+  g_autoptr (GSocketConnection) connection =
+      g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, NULL);
 
-  g_assert_no_error (error);
-  g_socket_listener_close (listener);
-  return port;
+  return connection != NULL;
 }
 
-static void
-die_with_parent (gpointer data)
+/* One try at a daemon on a display and a port of their own: FALSE (and @error) when it did
+ * not start or is gone already (its port taken meanwhile, say). */
+static gboolean
+start_daemon (TillTestTouch *touch, const char *daemon, char **out_display, GError **error)
 {
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-TillTestTouch *
-till_test_touch_start (GError **error)
-{
-  g_autoptr (TillTestTouch) touch = g_new0 (TillTestTouch, 1);
-  g_autofree char *daemon = g_find_program_in_path ("gtk4-broadwayd");
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autofree char *display = NULL;
   g_autofree char *port = NULL;
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  int number = 0;
+  int              number = 0;
 
-  if (daemon == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   "gtk4-broadwayd (libgtk-4-bin) is not installed");
-      return NULL;
-    }
-  touch->surfaces = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-  touch->start_us = g_get_monotonic_time ();
+  g_clear_pointer (&touch->socket_path, g_free);
   /* A display nobody else's tests use: GDK finds the daemon at broadway(N+1).socket. */
   for (guint attempt = 0; attempt < 100 && touch->socket_path == NULL; attempt++)
     {
@@ -133,30 +120,62 @@ till_test_touch_start (GError **error)
     }
   g_assert_nonnull (touch->socket_path);
   display = g_strdup_printf (":%d", number);
-  touch->port = free_port ();
+  /* Below the ephemeral range: no outgoing connection takes it before the daemon binds it. */
+  touch->port = till_test_reusable_port ();
   port = g_strdup_printf ("%u", touch->port);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  /* A test that aborts takes its display with it. */
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  /* A test that aborts takes its display with it (till_test_launcher_new). */
+  launcher = till_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   touch->daemon = g_subprocess_launcher_spawnv (
       launcher,
       (const char *const[]){ daemon, "--address", "127.0.0.1", "--port", port, display, NULL },
       error);
   if (touch->daemon == NULL)
-    return NULL;
-  /* Ready once GDK's socket is there. */
+    return FALSE;
+  /* Ready once GDK's socket is there and answers. */
   for (gint64 deadline = g_get_monotonic_time () + TILL_TEST_DEADLINE_MS * 1000;
-       !g_file_test (touch->socket_path, G_FILE_TEST_EXISTS);)
+       !g_file_test (touch->socket_path, G_FILE_TEST_EXISTS) ||
+       !socket_answers (touch->socket_path);)
     {
       gint64 soon = g_get_monotonic_time () + 10 * G_TIME_SPAN_MILLISECOND;
 
       if (g_get_monotonic_time () > deadline || g_subprocess_get_identifier (touch->daemon) == NULL)
         {
+          g_subprocess_force_exit (touch->daemon);
+          g_clear_object (&touch->daemon);
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "gtk4-broadwayd %s did not start",
                        display);
-          return NULL;
+          return FALSE;
         }
       till_test_wait_until (till_test_time_passed, &soon, 1000);
+    }
+  *out_display = g_steal_pointer (&display);
+  return TRUE;
+}
+
+TillTestTouch *
+till_test_touch_start (GError **error)
+{
+  g_autoptr (TillTestTouch) touch = g_new0 (TillTestTouch, 1);
+  g_autofree char *daemon = g_find_program_in_path ("gtk4-broadwayd");
+  g_autofree char *display = NULL;
+
+  if (daemon == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "gtk4-broadwayd (libgtk-4-bin) is not installed");
+      return NULL;
+    }
+  touch->surfaces = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  touch->start_us = g_get_monotonic_time ();
+  for (guint attempt = 0; display == NULL; attempt++)
+    {
+      g_autoptr (GError) local = NULL;
+
+      if (!start_daemon (touch, daemon, &display, &local) && attempt == 2)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
     }
   g_setenv ("GDK_BACKEND", "broadway", TRUE);
   g_setenv ("BROADWAY_DISPLAY", display, TRUE);

@@ -110,6 +110,29 @@ till_test_closed_port_url (void)
   return g_strdup_printf ("http://127.0.0.1:%u", port);
 }
 
+guint16
+till_test_reusable_port (void)
+{
+  g_autofree char *range = NULL;
+  guint            low = 32768;
+
+  if (g_file_get_contents ("/proc/sys/net/ipv4/ip_local_port_range", &range, NULL, NULL))
+    low = (guint) g_ascii_strtoull (range, NULL, 10);
+  low = CLAMP (low, 2048, 65535);
+  for (guint attempt = 0; attempt < 200; attempt++)
+    {
+      guint16 port = g_random_int_range (1024, low);
+      g_autoptr (GSocketListener) listener = g_socket_listener_new ();
+
+      if (g_socket_listener_add_inet_port (listener, port, NULL, NULL))
+        {
+          g_socket_listener_close (listener);
+          return port;
+        }
+    }
+  g_error ("no free port below %u", low);
+}
+
 char *
 till_test_make_tmpdir (const char *prefix)
 {

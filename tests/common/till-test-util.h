@@ -43,6 +43,10 @@ char *till_test_make_tmpdir (const char *prefix);
 /* Removes @path and everything below it. */
 void till_test_remove_tree (const char *path);
 
+/* A loopback port nothing listens on, below the kernel's range of ephemeral ports: a test
+ * that stops a server and starts one again on its port does not race an outgoing connection
+ * of another test taking that port as its own. */
+guint16 till_test_reusable_port (void);
 /* A launcher whose children are sent SIGTERM when the thread that started them ends, so a
  * test that aborts leaves no server behind holding a port or the test runner's pipes. A
  * caller that sets its own child setup calls till_test_child_dies_with_parent () in it. */
