@@ -129,6 +129,15 @@ json_string (JsonObject *object, const char *member)
   return json_node_get_string (node);
 }
 
+/* @member of @object when it is an object, else NULL. */
+static JsonObject *
+object_member (JsonObject *object, const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
 static void     store_config_read_cash (TillStoreConfig *config, JsonObject *object);
 static gboolean till_store_config_tenders_equal (const TillStoreConfig *a,
                                                  const TillStoreConfig *b);
@@ -1376,12 +1385,8 @@ on_checkout_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (outer, error);
       return;
     }
-  if (json_object_has_member (object, "order") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "order")))
-    order = json_object_get_object_member (object, "order");
-  if (json_object_has_member (object, "payment") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "payment")))
-    payment = json_object_get_object_member (object, "payment");
+  order = object_member (object, "order");
+  payment = object_member (object, "payment");
   if (order == NULL || payment == NULL)
     {
       g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
@@ -2201,12 +2206,8 @@ on_cash_checkout_done (GObject *source, GAsyncResult *result, gpointer user_data
       g_task_return_error (outer, error);
       return;
     }
-  if (json_object_has_member (object, "order") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "order")))
-    order = json_object_get_object_member (object, "order");
-  if (json_object_has_member (object, "cash") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "cash")))
-    cash = json_object_get_object_member (object, "cash");
+  order = object_member (object, "order");
+  cash = object_member (object, "cash");
   if (order == NULL || cash == NULL)
     {
       g_task_return_new_error (outer, TILL_CLIENT_ERROR, TILL_CLIENT_ERROR_BAD_RESPONSE,
